@@ -1,0 +1,206 @@
+"""The ``bn-lint`` command line."""
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import FORMATS, ConfigError, Settings, find_config, load_config, validate_codes
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bn-lint")
+def main() -> None:
+    """Find BatchNorm misuse in PyTorch code."""
+
+
+def build_settings(
+    paths: tuple[str, ...],
+    config: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    min_batch_size: int | None,
+    fmt: str | None,
+) -> Settings:
+    """Settings from the config file, overridden by the command line."""
+    if config:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"{config}: configuration file not found")
+        settings = load_config(path, explicit=True)
+    else:
+        start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+        if not start.exists():
+            start = Path.cwd()
+        settings = load_config(find_config(start))
+    changes: dict = {}
+    if select:
+        changes["select"] = validate_codes(list(_split(select)), "--select")
+    if ignore:
+        changes["ignore"] = settings.ignore + validate_codes(list(_split(ignore)), "--ignore")
+    if extend_select:
+        changes["extend_select"] = settings.extend_select + validate_codes(list(_split(extend_select)), "--extend-select")
+    if exclude:
+        changes["exclude"] = _split(exclude)
+    if extend_exclude:
+        changes["extend_exclude"] = settings.extend_exclude + _split(extend_exclude)
+    if min_batch_size is not None:
+        changes["min_batch_size"] = min_batch_size
+    if fmt:
+        changes["format"] = fmt
+    return replace(settings, **changes)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: full).")
+@click.option("--config", type=click.Path(dir_okay=False), help="Read settings from this file.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Codes to enable on top of the selection.")
+@click.option("--exclude", multiple=True, help="Gitignore-style patterns replacing the default excludes.")
+@click.option("--extend-exclude", multiple=True, help="Patterns to exclude on top of the defaults.")
+@click.option("--min-batch-size", type=click.IntRange(min=1), help="Smallest training batch size (BN301/BN304).")
+@click.option("--stdin-filename", help="The path to report for source read from '-'.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per code.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+def check(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    config: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    min_batch_size: int | None,
+    stdin_filename: str | None,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    output_file: str | None,
+) -> None:
+    """Check PATHS (default: the current directory) for BatchNorm misuse."""
+    paths = paths or (".",)
+    try:
+        settings = build_settings(paths, config, select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt)
+    except ConfigError as error:
+        _fail(str(error))
+    from .discovery import discover
+    from .engine import Checker
+
+    checker = Checker(settings)
+    results = []
+    file_paths = [p for p in paths if p != "-"]
+    discovered = discover(file_paths, settings)
+    for missing in discovered.missing:
+        click.echo(f"bn-lint: error: {missing}: no such file or directory", err=True)
+    if "-" in paths:
+        data = sys.stdin.buffer.read()
+        results.append(checker.check_bytes(stdin_filename or "-", data))
+    for path in discovered.files:
+        results.append(checker.check_path(path))
+
+    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    errors = [e for r in results for e in r.errors]
+    sources = {r.path: r.source for r in results if r.source is not None}
+    _emit(settings.format, findings, sources, len(results), statistics, output_file)
+    for error in errors:
+        click.echo(f"bn-lint: {error}", err=True)
+    if not quiet and settings.format in ("full", "concise"):
+        fixable = sum(1 for f in findings if f.fix)
+        summary = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} in {len(results)} file{'s' if len(results) != 1 else ''}."
+        if fixable:
+            summary += f" {fixable} fixable with --fix."
+        if not findings:
+            summary = f"All checks passed ({len(results)} file{'s' if len(results) != 1 else ''})."
+        click.echo(summary, err=True)
+    if errors or discovered.missing:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> None:
+    from .report import ReportContext, render
+    from .source import split_lines
+
+    cache: dict[str, list[str]] = {}
+
+    def line_of(path: str, line: int) -> str | None:
+        source = sources.get(path)
+        if source is None:
+            return None
+        lines = cache.get(path)
+        if lines is None:
+            lines = cache[path] = split_lines(source.text)
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+    context = ReportContext(files_checked=files_checked, line_of=line_of)
+    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    try:
+        render(fmt, findings, stream, context)
+        if statistics:
+            counts = Counter((f.code, f.name) for f in findings)
+            for (code, name), count in sorted(counts.items()):
+                stream.write(f"{count:>6}  {code}  {name}\n")
+    finally:
+        if output_file:
+            stream.close()
+
+
+@main.command(name="rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_rules(fmt: str) -> None:
+    """List every rule: code, name, severity, fixable."""
+    from .registry import all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([
+            {"code": r.code, "name": r.name, "severity": r.severity.value, "fixable": r.fixable,
+             "runtime_only": r.runtime_only, "summary": r.summary.strip()} for r in rules
+        ], indent=2))
+        return
+    for r in rules:
+        fix = "fix" if r.fixable else "   "
+        where = " (runtime)" if r.runtime_only else ""
+        click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} {fix}  {r.summary.strip()}{where}")
+
+
+@main.command(name="rule")
+@click.argument("code")
+def show_rule(code: str) -> None:
+    """Print the documentation of one rule (e.g. BN101)."""
+    from .registry import rule_by_code
+
+    rule = rule_by_code(code)
+    if rule is None:
+        _fail(f"unknown rule code '{code}' (see 'bn-lint rules')")
+    click.echo(rule.docs_markdown())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"bn-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

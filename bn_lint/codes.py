@@ -1,0 +1,12 @@
+"""Every code of the contract (../shared/RULES.md), for validating selections cheaply."""
+from __future__ import annotations
+
+KNOWN_CODES = frozenset(
+    {
+        "BN101", "BN102", "BN103", "BN104", "BN105",
+        "BN201", "BN202", "BN203", "BN204", "BN205", "BN206",
+        "BN301", "BN302", "BN303", "BN304",
+        "BN401", "BN402", "BN403",
+        "BN900", "BN901",
+    }
+)

@@ -1,0 +1,191 @@
+"""The static pipeline for one file: read, pre-filter, parse, model, rules, suppress."""
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .config import Settings
+from .finding import Edit, Finding, Fix, Severity
+from .project import Project
+from .registry import rule_by_code, static_rules
+from .rule import Rule
+from .semantic.model import FileModel, Report
+from .source import SourceText, UnreadableSource, decode, read_source, split_lines
+from .suppression import Suppressions
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # internal errors, printed on stderr
+    source: SourceText | None = None
+
+
+class Checker:
+    """Runs the selected static rules over files. One instance per process."""
+
+    def __init__(self, settings: Settings, project: Project | None = None) -> None:
+        self.settings = settings
+        self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
+        self.triggers = tuple(sorted({word for rule in self.rules for word in rule.triggers}))
+        self.project = project or Project(settings)
+
+    # ------------------------------------------------------------------ files
+    def check_path(self, path: str) -> FileResult:
+        try:
+            source = read_source(path)
+        except UnreadableSource as error:
+            return self._tool_finding(path, "BN901", f"cannot read file: {error}")
+        return self.check_source(path, source)
+
+    def check_bytes(self, path: str, data: bytes) -> FileResult:
+        try:
+            source = decode(data)
+        except UnreadableSource as error:
+            return self._tool_finding(path, "BN901", f"cannot read file: {error}")
+        return self.check_source(path, source)
+
+    def check_source(self, path: str, source: SourceText) -> FileResult:
+        result = FileResult(path, source=source)
+        text = source.text
+        active = [rule for rule in self.rules if _triggered(rule, text)]
+        if "\x00" in text:
+            return self._tool_finding(path, "BN900", "syntax error: source code cannot contain null bytes", source=source)
+        if not active:
+            # Nothing can be found; still say when the file is not Python at all.
+            if _syntax_error(text) is None:
+                return result
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as error:
+            # the stdlib parser locates and words syntax errors better; use it when it agrees
+            message, line, column = _syntax_error(text) or (
+                " ".join(error.message.split()), error.raw_line, error.raw_column + 1
+            )
+            return self._tool_finding(path, "BN900", f"syntax error: {message}", line, column, source)
+        except RecursionError:
+            return self._tool_finding(path, "BN900", "syntax error: too deeply nested to parse", source=source)
+        if not active:
+            return result
+        try:
+            model = FileModel(path, text, module, self.settings, self.project)
+        except RecursionError:
+            return self._tool_finding(path, "BN900", "too deeply nested to analyse", source=source)
+        except Exception as error:  # pragma: no cover - defensive
+            result.errors.append(_internal(path, "semantic model", error))
+            return result
+        reports: list[tuple[Rule, Report]] = []
+        for rule in active:
+            try:
+                for report in rule.check(model):
+                    reports.append((rule, report))
+            except Exception as error:
+                result.errors.append(_internal(path, rule.code, error))
+        if reports:
+            result.findings = self._to_findings(path, text, module, reports)
+        return result
+
+    # -------------------------------------------------------------- internals
+    def _to_findings(self, path: str, text: str, module: cst.Module, reports: list[tuple[Rule, Report]]) -> list[Finding]:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        suppressions = Suppressions.scan(split_lines(text), text)
+        ignored = self.settings.ignored_for(_relative(path, self.settings))
+        findings = []
+        for rule, report in reports:
+            code = report.code or rule.code
+            pos = positions.get(report.node)
+            if pos is None:
+                continue
+            line, column = pos.start.line, pos.start.column + 1
+            if suppressions.suppressed(code, line) or any(code.startswith(c) for c in ignored):
+                continue
+            fix = None
+            if report.fix is not None:
+                edits = []
+                for node, new in report.fix.replacements:
+                    where = positions.get(node)
+                    if where is None:
+                        edits = []
+                        break
+                    replacement = new if isinstance(new, str) else module.code_for_node(new)
+                    edits.append(
+                        Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, replacement)
+                    )
+                if edits:
+                    fix = Fix(report.fix.description, tuple(sorted(edits)))
+            findings.append(
+                Finding(
+                    code=code,
+                    name=(rule_by_code(code) or rule).name,
+                    severity=report.severity or rule.severity,
+                    path=path,
+                    line=line,
+                    column=column,
+                    end_line=pos.end.line,
+                    end_column=pos.end.column + 1,
+                    message=report.message,
+                    fix=fix,
+                )
+            )
+        findings.sort(key=lambda f: f.sort_key)
+        return findings
+
+    def _tool_finding(
+        self, path: str, code: str, message: str, line: int = 1, column: int = 1, source: SourceText | None = None
+    ) -> FileResult:
+        result = FileResult(path, source=source)
+        if not self.settings.is_selected(code):
+            return result
+        if source is not None and code == "BN900":
+            suppressions = Suppressions.scan([], source.text)
+            if suppressions.suppressed(code, 0):
+                return result
+        rule = rule_by_code(code)
+        result.findings.append(
+            Finding(code, rule.name if rule else code, Severity.ERROR, path, line, column, line, column, message)
+        )
+        return result
+
+
+def _triggered(rule: Rule, text: str) -> bool:
+    return not rule.triggers or any(word in text for word in rule.triggers)
+
+
+def _syntax_error(text: str) -> tuple[str, int, int] | None:
+    """(message, line, column) of a syntax error found by the (much faster) stdlib parser, if any."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as error:
+        return error.msg, error.lineno or 1, max(error.offset or 1, 1)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return str(error), 1, 1
+    return None
+
+
+def _relative(path: str, settings: Settings) -> str:
+    try:
+        rel = os.path.relpath(os.path.abspath(path), settings.root)
+    except ValueError:  # pragma: no cover
+        return path
+    return (path if rel.startswith("..") else rel).replace(os.sep, "/")
+
+
+def _internal(path: str, where: str, error: BaseException) -> str:
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    at = f" ({os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
+    return f"{path}: internal error in {where}: {type(error).__name__}: {error}{at}"
+
+
+def check_files(paths: Iterable[str], checker: Checker) -> list[FileResult]:
+    return [checker.check_path(path) for path in paths]

@@ -1,0 +1,89 @@
+"""The project around the checked files: other modules, loaded on demand.
+
+Rules that need facts from other files (is ``Net`` from ``models.py`` a
+BatchNorm model?) ask the project, which parses and models each file at most
+once per run.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .source import UnreadableSource, read_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Settings
+    from .semantic.model import FileModel
+
+_ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
+
+
+def find_root(path: str | Path) -> Path:
+    """The nearest directory above ``path`` holding a pyproject.toml, .git, or setup file."""
+    start = Path(path).resolve()
+    if not start.is_dir():
+        start = start.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in _ROOT_MARKERS):
+            return directory
+    return start
+
+
+class Project:
+    """Lazily loaded models of the project's files, shared within one process."""
+
+    def __init__(self, settings: "Settings | None" = None) -> None:
+        self.settings = settings
+        self._models: dict[str, "FileModel | None"] = {}
+        self._roots: dict[str, Path] = {}
+
+    def root_for(self, path: str) -> Path:
+        directory = os.path.dirname(os.path.abspath(path))
+        root = self._roots.get(directory)
+        if root is None:
+            root = self._roots[directory] = find_root(directory)
+        return root
+
+    def resolve_module(self, dotted: str, from_path: str) -> str | None:
+        """The file of module ``dotted`` (absolute or relative, e.g. ``..models``) seen from ``from_path``."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        name = dotted[level:]
+        candidates: list[Path] = []
+        here = Path(os.path.abspath(from_path)).parent
+        if level:
+            base = here
+            for _ in range(level - 1):
+                base = base.parent
+            candidates.append(base)
+        else:
+            candidates.extend([here, self.root_for(from_path), self.root_for(from_path) / "src"])
+        parts = name.split(".") if name else []
+        for base in candidates:
+            target = base.joinpath(*parts) if parts else base
+            for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
+                if candidate is not None and candidate.is_file():
+                    return str(candidate)
+        return None
+
+    def model(self, path: str) -> "FileModel | None":
+        """The semantic model of another project file, or None if it cannot be parsed."""
+        key = os.path.abspath(path)
+        if key in self._models:
+            return self._models[key]
+        self._models[key] = None  # guards import cycles
+        from .semantic.model import FileModel
+
+        try:
+            source = read_source(key)
+            module = cst.parse_module(source.text)
+        except (UnreadableSource, cst.ParserSyntaxError, RecursionError, ValueError):
+            return None
+        model = FileModel(key, source.text, module, self.settings, self)
+        self._models[key] = model
+        return model
+
+    def add(self, model: "FileModel") -> None:
+        self._models[os.path.abspath(model.path)] = model

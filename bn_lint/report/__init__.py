@@ -1,0 +1,33 @@
+"""Reporters: one module per output format, all reading the same findings."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable, TextIO
+
+from ..finding import Finding
+
+_MODULES = {
+    "full": "full",
+    "concise": "concise",
+    "json": "json_format",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
+}
+
+
+@dataclass
+class ReportContext:
+    """What a reporter may need beyond the findings."""
+
+    files_checked: int = 0
+    line_of: Callable[[str, int], str | None] = lambda path, line: None
+    statistics: bool = False
+    show_fixes: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def render(fmt: str, findings: list[Finding], stream: TextIO, context: ReportContext) -> None:
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    module.render(findings, stream, context)

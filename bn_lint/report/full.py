@@ -1,0 +1,32 @@
+"""The default human format: the finding, its source line and a caret under the span."""
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..finding import Finding, Severity
+
+
+def render(findings: list[Finding], stream: TextIO, context) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    for f in findings:
+        colour = "red" if f.severity is Severity.ERROR else "yellow"
+        fixable = " [cyan]\\[*][/cyan]" if f.fix else ""
+        console.print(
+            f"[bold]{escape(f.path)}[/bold]:{f.line}:{f.column}: [bold {colour}]{f.code}[/]{fixable} "
+            f"{escape(f.message)} [dim]({f.name})[/dim]"
+        )
+        text = context.line_of(f.path, f.line)
+        if text is not None:
+            text = text.expandtabs(1).rstrip("\r\n")
+            gutter = f"{f.line:>4} | "
+            console.print(f"[dim]{gutter}[/dim]{escape(text)}")
+            start = max(f.column - 1, 0)
+            end = f.end_column - 1 if f.end_line == f.line else len(text)
+            width = max(1, min(end, len(text)) - start)
+            console.print(" " * len(gutter) + " " * start + f"[bold {colour}]" + "^" * width + "[/]")
+        if context.show_fixes and f.fix:
+            console.print(f"       [cyan]fix:[/cyan] {escape(f.fix.description)}")
+        console.print()

@@ -1,0 +1,100 @@
+"""The rule framework: one small class per rule, with its docs and examples."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Iterable
+
+from .finding import Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .semantic.model import FileModel, Report
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example the rule must flag: the code, and the 1-based line of the finding."""
+
+    code: str
+    line: int
+    count: int = 1  # how many findings of this rule the example gives
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """An example the rule must not flag."""
+
+    code: str
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+
+class Rule:
+    """Base class. Subclasses set the metadata and implement :meth:`check`.
+
+    ``triggers``: words of which at least one appears in any file this rule can
+    flag. The engine skips the rule (and the parse, when no rule is left) for
+    files that contain none of them.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    fixable: ClassVar[bool] = False
+    runtime_only: ClassVar[bool] = False  # reported by the tracer, not by `check`
+    tool: ClassVar[bool] = False  # reported by the engine itself (BN9xx)
+    summary: ClassVar[str]
+    what: ClassVar[str]
+    why: ClassVar[str]
+    example: ClassVar[str] = ""
+    fix_docs: ClassVar[str] = ""
+    triggers: ClassVar[tuple[str, ...]] = ()
+    invalid: ClassVar[tuple[Invalid, ...]] = ()
+    valid: ClassVar[tuple[Valid, ...]] = ()
+
+    def check(self, model: "FileModel") -> Iterable["Report"]:  # pragma: no cover - abstract
+        return ()
+
+    @classmethod
+    def is_static(cls) -> bool:
+        return not cls.runtime_only and not cls.tool
+
+    @classmethod
+    def docs_markdown(cls) -> str:
+        """The rule's page, as written to ``rules/<CODE>.md``."""
+        fix = "yes" if cls.fixable else "no"
+        where = "runtime tracer" if cls.runtime_only else ("the tool itself" if cls.tool else "static checker")
+        parts = [
+            f"# {cls.code} {cls.name}",
+            "",
+            f"Severity: **{cls.severity.value}** · Autofix: **{fix}** · Reported by: {where}",
+            "",
+            cls.summary.strip(),
+            "",
+            "## What it does",
+            "",
+            textwrap.dedent(cls.what).strip(),
+            "",
+            "## Why is this bad?",
+            "",
+            textwrap.dedent(cls.why).strip(),
+        ]
+        if cls.example.strip():
+            parts += ["", "## Example", "", "```python", textwrap.dedent(cls.example).strip(), "```"]
+        if cls.fix_docs.strip():
+            parts += ["", "## How to fix", "", textwrap.dedent(cls.fix_docs).strip()]
+        parts += [
+            "",
+            "## Suppressing it",
+            "",
+            f"Add `# noqa: {cls.code}` to the reported line, `# bn-lint: noqa: {cls.code}` on a line of its own "
+            f'for the whole file, or `ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`.',
+            "",
+        ]
+        return "\n".join(parts)

@@ -1,0 +1,123 @@
+"""BN102 eval-not-called."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, NodeFix, Report
+
+_MODE_METHODS = ("eval", "train")
+
+
+class EvalNotCalled(Rule):
+    code = "BN102"
+    name = "eval-not-called"
+    severity = Severity.ERROR
+    fixable = True
+    summary = "`model.eval` / `model.train` without parentheses, or `model.training = False`."
+    what = """
+        Flags a statement that only names the method (`model.eval`, `model.train`) without
+        calling it, and an assignment to `.training` on an `nn.Module`, which changes the flag
+        of that one module but not of its submodules.
+    """
+    why = """
+        `model.eval` evaluates to a bound method and is thrown away: the model stays in training
+        mode, BatchNorm keeps using batch statistics and updating its running averages, and
+        dropout stays on. No error is raised. `model.training = False` only flips the top-level
+        flag; every BatchNorm layer inside still has `training=True`.
+    """
+    example = """
+        model.eval
+        with torch.no_grad():
+            accuracy = evaluate(model, loader)
+    """
+    fix_docs = """
+        Call the method: `model.eval()` (or `model.train()`); replace `model.training = False` with
+        `model.eval()` and `model.training = True` with `model.train()`. `--fix` adds the parentheses.
+    """
+    triggers = (".eval", ".train", ".training")
+    invalid = (
+        Invalid(
+            """
+            import torch
+
+            def evaluate(model, loader):
+                model.eval
+                with torch.no_grad():
+                    return [model(x) for x, _ in loader]
+            """,
+            line=4,
+        ),
+        Invalid("net.train\n", line=1),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(8)
+
+                def freeze(self):
+                    self.training = False
+            """,
+            line=9,
+        ),
+    )
+    valid = (
+        Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
+        Valid("fn = model.eval\nfn()\n"),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def train(self, mode=True):
+                    self.training = mode
+                    for m in self.children():
+                        m.train(mode)
+                    return self
+            """
+        ),
+        Valid(
+            """
+            class Trainer:
+                def stop(self):
+                    self.training = False
+            """
+        ),
+        Valid("args.training = False\n"),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for statement, _scope in model.attribute_statements:
+            attribute = statement.value
+            if isinstance(attribute, cst.Attribute) and attribute.attr.value in _MODE_METHODS:
+                call = cst.Call(func=attribute)
+                target = model.code(attribute.value)
+                yield Report(
+                    statement,
+                    f"`{target}.{attribute.attr.value}` is not called: the model's mode does not change; "
+                    f"write `{target}.{attribute.attr.value}()`",
+                    fix=NodeFix(f"call `{target}.{attribute.attr.value}()`", [(attribute, call)]),
+                )
+        for target, value, scope in model.attribute_assignments:
+            if target.attr.value != "training" or not isinstance(target.value, cst.Name):
+                continue
+            if target.value.value != "self" or scope.kind != "function" or scope.name in ("train", "eval"):
+                continue
+            info = model.enclosing_class(scope)
+            if info is None or not model.is_nn_module_class(info):
+                continue
+            flag = model.value(value, scope)
+            if flag is not True and flag is not False:
+                continue
+            method = "eval()" if flag is False else "train()"
+            yield Report(
+                target,
+                f"`self.training = {flag}` changes only this module's flag, not its submodules' "
+                f"(BatchNorm layers keep their mode); call `self.{method}`",
+            )

@@ -1,0 +1,83 @@
+"""BN205 keras-momentum."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, NodeFix, Report
+from ..semantic.values import literal_number
+
+THRESHOLD = 0.5
+
+
+class KerasMomentum(Rule):
+    code = "BN205"
+    name = "keras-momentum"
+    severity = Severity.WARNING
+    fixable = True
+    summary = "BatchNorm `momentum` of 0.5 or more: the Keras/TF convention in PyTorch."
+    what = """
+        Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5, directly, through
+        `functools.partial`, or through a name bound to a BatchNorm class.
+    """
+    why = """
+        In PyTorch, `momentum` is the weight of the *new* batch in the running averages
+        (default 0.1). Keras and TensorFlow use the weight of the *old* value (default 0.99).
+        A `momentum=0.9` or `0.99` copied from TF code makes the running statistics follow the
+        last batch almost entirely, so evaluation uses the noisy statistics of one batch.
+    """
+    example = """
+        bn = nn.BatchNorm2d(64, momentum=0.99)
+    """
+    fix_docs = """
+        Use `1 - momentum`: `nn.BatchNorm2d(64, momentum=0.01)`. `--fix` rewrites a literal value.
+    """
+    triggers = ("momentum", "BatchNorm")
+    invalid = (
+        Invalid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.99)\n", line=2),
+        Invalid("from torch.nn import BatchNorm1d as BN\nlayer = BN(32, 1e-3, 0.9)\n", line=2),
+        Invalid(
+            """
+            import functools
+            import torch
+
+            BN_MOMENTUM = 0.9
+            norm = functools.partial(torch.nn.BatchNorm2d, momentum=BN_MOMENTUM)
+            layer = norm(64)
+            """,
+            line=6,
+        ),
+    )
+    valid = (
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n"),
+        Valid("import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(momentum=0.99)\n"),
+        Valid("import torch.nn as nn\ndef make(m):\n    return nn.BatchNorm1d(8, momentum=m)\n"),
+        Valid("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n"),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for layer in model.layer_calls:
+            if not layer.spec.is_batchnorm or "momentum" not in layer.args:
+                continue
+            expr = layer.args["momentum"]
+            value = model.value(expr, layer.scope)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < THRESHOLD or value > 1:
+                continue
+            fix = None
+            replacement = round(1 - value, 10)
+            if literal_number(expr) is not None and "momentum" not in layer.preset:
+                fix = NodeFix(
+                    f"use momentum={replacement:g} (PyTorch's convention)",
+                    [(expr, cst.Float(repr(float(replacement))) if replacement else cst.Integer("0"))],
+                )
+            where = "" if "momentum" not in layer.preset else " (set through functools.partial)"
+            yield Report(
+                layer.node,
+                f"{layer.spec.name}(momentum={value:g}){where} uses the Keras/TF convention; in PyTorch "
+                f"momentum is the weight of the new batch (default 0.1): did you mean {replacement:g}?",
+                fix=fix,
+            )

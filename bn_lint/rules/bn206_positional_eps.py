@@ -1,0 +1,61 @@
+"""BN206 positional-eps."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+
+EPS_LIMIT = 0.01
+
+
+class PositionalEps(Rule):
+    code = "BN206"
+    name = "positional-eps"
+    severity = Severity.ERROR
+    summary = "A positional argument of a BatchNorm constructor lands in `eps` with a width or momentum value."
+    what = """
+        Flags a BatchNorm constructor whose `eps` is given positionally (the second argument;
+        the first for the Lazy variants) with an integer or a value ≥ 0.01.
+    """
+    why = """
+        The signature is `BatchNorm2d(num_features, eps=1e-05, momentum=0.1, ...)`.
+        `nn.BatchNorm1d(C, C)` or `nn.BatchNorm2d(64, 0.9)` sets `eps` to a width or to what
+        was meant as momentum: every activation is then divided by about `sqrt(eps)` instead
+        of its standard deviation, which silently flattens the layer. Nothing raises.
+    """
+    example = """
+        bn = nn.BatchNorm2d(64, 0.9)  # meant momentum=0.9 (itself a Keras value)
+    """
+    fix_docs = """
+        Pass the intended argument by keyword: `nn.BatchNorm2d(64, momentum=0.1)`.
+    """
+    triggers = ("BatchNorm", "norm_layer", "partial")
+    invalid = (
+        Invalid("import torch.nn as nn\nbn = nn.BatchNorm1d(128, 128)\n", line=2),
+        Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
+        Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
+    )
+    valid = (
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, 1e-3)\n"),
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, eps=0.001, momentum=0.1)\n"),
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64)\n"),
+        Valid("import torch.nn as nn\nbn = nn.GroupNorm(32, 64)\n"),
+        Valid("import torch.nn as nn\ndef f(eps):\n    return nn.BatchNorm2d(64, eps)\n"),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for layer in model.layer_calls:
+            if not layer.spec.is_batchnorm or "eps" not in layer.positional:
+                continue
+            value = model.value(layer.args["eps"], layer.scope)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if isinstance(value, int) or value >= EPS_LIMIT:
+                meaning = "a width" if isinstance(value, int) else "a momentum"
+                yield Report(
+                    layer.node,
+                    f"{layer.spec.name}: the positional argument {model.code(layer.args['eps'])} sets eps={value:g} "
+                    f"(looks like {meaning}); eps should be tiny (default 1e-5) — pass the intended argument by keyword",
+                )

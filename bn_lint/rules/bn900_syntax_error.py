@@ -1,0 +1,30 @@
+"""BN900 syntax-error and BN901 unreadable-file: reported by the engine itself."""
+from __future__ import annotations
+
+from ..finding import Severity
+from ..rule import Rule
+
+
+class SyntaxErrorRule(Rule):
+    code = "BN900"
+    name = "syntax-error"
+    severity = Severity.ERROR
+    tool = True
+    summary = "The file could not be parsed; the run goes on with the other files."
+    what = "Reported when a file is not valid Python (including NUL bytes and nesting too deep to parse)."
+    why = "bn-lint cannot check what it cannot parse, and silence would look like a clean file."
+    fix_docs = "Fix the syntax error; the message gives its line and column."
+
+
+class UnreadableFile(Rule):
+    code = "BN901"
+    name = "unreadable-file"
+    severity = Severity.ERROR
+    tool = True
+    summary = "The file could not be read: permissions, undecodable bytes, or not a regular file."
+    what = (
+        "Reported when a file cannot be opened or read, or its bytes cannot be decoded with the encoding "
+        "Python would use (a PEP 263 coding cookie, a UTF-8 BOM, or UTF-8)."
+    )
+    why = "bn-lint cannot check what it cannot read, and silence would look like a clean file."
+    fix_docs = "Fix the file's permissions, or its encoding (or declare the right one with a coding cookie)."

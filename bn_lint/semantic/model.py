@@ -1,0 +1,420 @@
+"""The semantic model of one file: built once, shared by every rule.
+
+One walk over the libcst tree records imports, scopes and their simple
+bindings, classes (methods, class constants, ``self.x = ...`` attributes),
+every call site, and each node's parent. Rules ask the model questions
+(what does this name refer to? which torch.nn layer does this call build?)
+instead of re-walking the tree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
+
+import libcst as cst
+
+from . import layers as layer_table
+from .layers import LayerSpec
+from .values import UNKNOWN, evaluate
+from .walk import children
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Settings
+    from ..project import Project
+
+_CANONICAL_PREFIXES = (
+    ("torch.nn.modules.", "torch.nn."),
+    ("torch.nn.functional.", "torch.nn.functional."),
+)
+_PARTIAL = frozenset({"functools.partial"})
+
+
+@dataclass
+class Scope:
+    """A module, class or function body and the simple names bound in it."""
+
+    node: cst.CSTNode
+    kind: str  # "module" | "class" | "function" | "lambda"
+    parent: "Scope | None"
+    bindings: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    params: dict[str, cst.Param] = field(default_factory=dict)
+    # names bound in ways the model cannot follow (for-targets, with-as, tuple unpacking, ...)
+    opaque: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str | None:
+        node = self.node
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return node.name.value
+        return None
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    scope: Scope
+    bases: list[cst.BaseExpression]
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    # ``self.<attr> = value`` anywhere in the class's methods, with the method's scope
+    attributes: dict[str, list[tuple[cst.BaseExpression, Scope]]] = field(default_factory=dict)
+
+
+@dataclass
+class CallSite:
+    node: cst.Call
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class LayerCall:
+    """A call that builds a torch.nn layer, with its arguments bound to parameters."""
+
+    node: cst.Call
+    spec: LayerSpec
+    args: dict[str, cst.BaseExpression]  # parameter name -> argument expression
+    positional: frozenset[str]  # parameters passed positionally
+    preset: dict[str, cst.BaseExpression]  # bound through functools.partial
+    scope: Scope
+
+
+@dataclass
+class Report:
+    """What a rule reports: a node, a message, and optionally a fix (node edits)."""
+
+    node: cst.CSTNode
+    message: str
+    fix: "NodeFix | None" = None
+    severity: Any = None  # a Severity that overrides the rule's default
+    code: str | None = None  # set by the engine
+
+
+@dataclass
+class NodeFix:
+    description: str
+    replacements: list[tuple[cst.CSTNode, cst.CSTNode | str]]
+
+
+class FileModel:
+    """Everything the rules need to know about one file."""
+
+    def __init__(
+        self,
+        path: str,
+        source: str,
+        module: cst.Module,
+        settings: "Settings | None" = None,
+        project: "Project | None" = None,
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.settings = settings
+        self.project = project
+        self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.scopes: dict[cst.CSTNode, Scope] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.calls: list[CallSite] = []
+        self.attribute_statements: list[tuple[cst.Expr, Scope]] = []
+        self.attribute_assignments: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
+        self.module_scope = Scope(module, "module", None)
+        self.scopes[module] = self.module_scope
+        _Builder(self).build()
+
+    # ----------------------------------------------------------------- names
+    def qualname(self, expr: cst.BaseExpression | None) -> str | None:
+        """The import-resolved dotted name of ``torch.nn.X``-like expressions."""
+        parts: list[str] = []
+        while isinstance(expr, cst.Attribute):
+            parts.append(expr.attr.value)
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return None
+        head = self.imports.get(expr.value)
+        if head is None:
+            if expr.value in self.module_scope.bindings or expr.value in self.functions or expr.value in self.classes:
+                return None
+            for star in self.star_imports:
+                candidate = f"{star}.{expr.value}"
+                if layer_table.lookup(candidate) or star == "torch.nn":
+                    head = candidate
+                    break
+            else:
+                return None
+        parts.append(head)
+        return canonical(".".join(reversed(parts)))
+
+    def binding(self, name: str, scope: Scope | None) -> tuple[cst.BaseExpression, Scope] | None:
+        """The one expression ``name`` is bound to, seen from ``scope``, if certain."""
+        current = scope or self.module_scope
+        while current is not None:
+            if current.kind == "class" and current is not scope:
+                current = current.parent  # class bodies are not enclosing scopes
+                continue
+            if name in current.opaque:
+                return None
+            values = current.bindings.get(name)
+            if values:
+                if len(values) == 1 or all(_same_code(self.module, values[0], v) for v in values[1:]):
+                    return values[0], current
+                return None
+            if name in current.params:
+                return None
+            current = current.parent
+        return None
+
+    def value(self, expr: cst.BaseExpression, scope: Scope | None) -> Any:
+        """The constant value of ``expr`` (see :mod:`values`), or UNKNOWN."""
+        return evaluate(expr, self, scope)
+
+    # ---------------------------------------------------------------- layers
+    def layer_class(
+        self, expr: cst.BaseExpression, scope: Scope | None, depth: int = 0
+    ) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+        """The torch.nn class ``expr`` refers to, with arguments preset by ``partial``."""
+        if depth > 8:
+            return None
+        spec = layer_table.lookup(self.qualname(expr))
+        if spec is not None:
+            return spec, {}
+        if isinstance(expr, cst.Name):
+            bound = self.binding(expr.value, scope)
+            if bound is not None:
+                return self.layer_class(bound[0], bound[1], depth + 1)
+            return None
+        if isinstance(expr, cst.Call) and self.qualname(expr.func) in _PARTIAL and expr.args:
+            first = expr.args[0]
+            if first.keyword is not None or first.star:
+                return None
+            inner = self.layer_class(first.value, scope, depth + 1)
+            if inner is None:
+                return None
+            spec, preset = inner
+            preset = dict(preset)
+            for arg in expr.args[1:]:
+                if arg.star:
+                    return None
+                if arg.keyword is not None:
+                    preset[arg.keyword.value] = arg.value
+                else:
+                    return None  # positional presets: rare, do not guess
+            return spec, preset
+        return None
+
+    def layer_call(self, call: cst.Call, scope: Scope | None) -> LayerCall | None:
+        """If ``call`` builds a known torch.nn layer: its spec and bound arguments."""
+        found = self.layer_class(call.func, scope)
+        if found is None:
+            return None
+        spec, preset = found
+        args: dict[str, cst.BaseExpression] = dict(preset)
+        positional: set[str] = set()
+        index = 0
+        for arg in call.args:
+            if arg.star:
+                if arg.star == "**":
+                    continue
+                index = len(spec.params) + 1  # unknown positions from here on
+                continue
+            if arg.keyword is not None:
+                args[arg.keyword.value] = arg.value
+                continue
+            if index < len(spec.params):
+                args[spec.params[index]] = arg.value
+                positional.add(spec.params[index])
+            index += 1
+        return LayerCall(call, spec, args, frozenset(positional), preset, scope or self.module_scope)
+
+    @cached_property
+    def layer_calls(self) -> list[LayerCall]:
+        """Every call in the file that builds a known torch.nn layer."""
+        found = []
+        for site in self.calls:
+            layer = self.layer_call(site.node, site.scope)
+            if layer is not None:
+                found.append(layer)
+        return found
+
+    # -------------------------------------------------------------- structure
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def scope_of(self, node: cst.CSTNode) -> Scope:
+        for ancestor in self.ancestors(node):
+            scope = self.scopes.get(ancestor)
+            if scope is not None and ancestor is not node:
+                return scope
+        return self.module_scope
+
+    def enclosing_class(self, scope: Scope | None) -> ClassInfo | None:
+        while scope is not None:
+            if scope.kind == "class":
+                return self.classes.get(scope.name or "")
+            scope = scope.parent
+        return None
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def is_nn_module_class(self, info: ClassInfo, depth: int = 0) -> bool:
+        """Whether the class derives (as far as this file shows) from torch.nn.Module."""
+        if depth > 10:
+            return False
+        for base in info.bases:
+            qn = self.qualname(base)
+            if qn and (qn == "torch.nn.Module" or layer_table.lookup(qn) is not None):
+                return True
+            if isinstance(base, cst.Name) and base.value in self.classes and base.value != info.name:
+                if self.is_nn_module_class(self.classes[base.value], depth + 1):
+                    return True
+        return False
+
+
+def canonical(qualified: str) -> str:
+    for prefix, replacement in _CANONICAL_PREFIXES:
+        if qualified.startswith(prefix) and prefix != replacement:
+            rest = qualified[len(prefix):]
+            return replacement + rest.rpartition(".")[2]
+    return qualified
+
+
+def _same_code(module: cst.Module, a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    return a is b or module.code_for_node(a) == module.code_for_node(b)
+
+
+class _Builder:
+    """The single walk that fills a FileModel."""
+
+    def __init__(self, model: FileModel) -> None:
+        self.model = model
+
+    def build(self) -> None:
+        model = self.model
+        stack: list[tuple[cst.CSTNode, Scope]] = [(model.module, model.module_scope)]
+        parents = model.parents
+        while stack:
+            node, scope = stack.pop()
+            inner = self._visit(node, scope)
+            kids = list(children(node))
+            for kid in kids:
+                parents[kid] = node
+            stack.extend((kid, inner) for kid in reversed(kids))
+
+    def _visit(self, node: cst.CSTNode, scope: Scope) -> Scope:
+        model = self.model
+        if isinstance(node, cst.Call):
+            model.calls.append(CallSite(node, scope))
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                self._bind(target.target, node.value, scope)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self._bind(node.target, node.value, scope)
+        elif isinstance(node, cst.AugAssign):
+            self._opaque(node.target, scope)
+        elif isinstance(node, cst.Expr):
+            if isinstance(node.value, cst.Attribute):
+                model.attribute_statements.append((node, scope))
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            self._opaque(node.target, scope)
+        elif isinstance(node, cst.WithItem):
+            if node.asname is not None:
+                self._opaque(node.asname.name, scope)
+        elif isinstance(node, cst.NamedExpr):
+            self._bind(node.target, node.value, scope)
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    model.imports[alias.asname.name.value] = dotted
+                else:
+                    head = dotted.split(".")[0]
+                    model.imports[head] = head
+        elif isinstance(node, cst.ImportFrom):
+            base = "." * len(node.relative) + (_dotted(node.module) if node.module else "")
+            if isinstance(node.names, cst.ImportStar):
+                model.star_imports.append(base)
+            else:
+                for alias in node.names:
+                    name = _dotted(alias.name)
+                    local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                    sep = "" if base.endswith(".") else "."
+                    model.imports[local] = f"{base}{sep}{name}"
+        elif isinstance(node, cst.FunctionDef):
+            scope.opaque.discard(node.name.value)
+            if scope.kind == "module":
+                model.functions[node.name.value] = node
+            elif scope.kind == "class":
+                info = model.classes.get(scope.name or "")
+                if info is not None:
+                    info.methods[node.name.value] = node
+            inner = Scope(node, "function", scope)
+            for param in _all_params(node.params):
+                inner.params[param.name.value] = param
+            model.scopes[node] = inner
+            return inner
+        elif isinstance(node, cst.Lambda):
+            inner = Scope(node, "lambda", scope)
+            for param in _all_params(node.params):
+                inner.params[param.name.value] = param
+            model.scopes[node] = inner
+            return inner
+        elif isinstance(node, cst.ClassDef):
+            inner = Scope(node, "class", scope)
+            model.scopes[node] = inner
+            model.classes[node.name.value] = ClassInfo(
+                node.name.value, node, inner, [arg.value for arg in node.bases if not arg.keyword]
+            )
+            return inner
+        return scope
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, scope: Scope) -> None:
+        if isinstance(target, cst.Name):
+            scope.bindings.setdefault(target.value, []).append(value)
+        elif isinstance(target, cst.Attribute):
+            self.model.attribute_assignments.append((target, value, scope))
+            if isinstance(target.value, cst.Name) and target.value.value == "self":
+                info = self.model.enclosing_class(scope)
+                if info is not None:
+                    info.attributes.setdefault(target.attr.value, []).append((value, scope))
+        else:
+            self._opaque(target, scope)
+
+    def _opaque(self, target: cst.BaseExpression, scope: Scope) -> None:
+        if isinstance(target, cst.Name):
+            scope.opaque.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._opaque(element.value, scope)
+        elif isinstance(target, cst.StarredElement):
+            self._opaque(target.value, scope)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    found = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    if isinstance(params.star_arg, cst.Param):
+        found.append(params.star_arg)
+    if params.star_kwarg is not None:
+        found.append(params.star_kwarg)
+    return found
+
+
+__all__ = ["FileModel", "Scope", "ClassInfo", "CallSite", "LayerCall", "Report", "NodeFix", "UNKNOWN"]
