@@ -226,12 +226,14 @@ def fix_source(checker: "Checker", path: str, source: SourceText, first: "FileRe
 def write_atomically(path: str, text: str, encoding: str, expected: bytes | None = None) -> None:
     """Replace ``path`` with ``text`` encoded as ``encoding`` (a BOM for utf-8-sig) via a temp file and rename.
 
-    The file's permission bits are kept; a symbolic link is followed, not
-    replaced. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
+    The file's permission bits (and owner, where allowed) are kept; a read-only
+    file is refused; a symbolic link is followed, not replaced. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
     """
     target = os.path.realpath(path)
     data = text.encode(encoding)  # "utf-8-sig" writes the BOM
     info = os.stat(target)
+    if not os.access(target, os.W_OK):
+        raise PermissionError(f"{path} is not writable")
     if expected is not None:
         with open(target, "rb") as handle:
             if handle.read() != expected:
@@ -244,6 +246,11 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(temp, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not permitted: the file becomes ours, as with any editor
         os.replace(temp, target)
     except BaseException:
         try:
@@ -280,10 +287,6 @@ class FixRun:
 
     files: list[FileFix]
     results: list["FileResult"]
-
-    @property
-    def applied(self) -> int:
-        return sum(len(f.applied) for f in self.files if f.written or not f.error)
 
     def diff(self) -> str:
         return "".join(f.diff() for f in self.files if f.changed)

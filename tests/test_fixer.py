@@ -193,3 +193,15 @@ def test_fixing_is_idempotent(tmp_path):
     assert [f.code for f in second.result.findings] == ["BN206"]  # unfixable, left alone
     cst.parse_module(after.decode())
     ast.parse(after)
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path, monkeypatch):
+    path = tmp_path / "a.py"
+    path.write_text(BN102)
+    os.chmod(path, 0o444)
+    if os.access(path, os.W_OK):  # root may write anything: act as if it could not
+        monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    fixed = fix_file(checker(), str(path))
+    assert not fixed.written and "not writable" in fixed.error
+    assert path.read_text() == BN102
+    assert [f.code for f in fixed.result.findings] == ["BN102"]  # reported as still there
