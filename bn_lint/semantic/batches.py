@@ -60,6 +60,7 @@ _BINOPS = {
     cst.FloorDivide: operator.floordiv,
 }
 _MAX_DEPTH = 10
+_SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class BatchAnalysis:
         self.model = model
         self._argparse: dict[str, list[tuple[cst.BaseExpression | None, "Scope"]]] | None = None
         self._mutated: set[tuple[str, str]] | None = None
+        self._flags: dict[str, str] = {}
         self._unpacked: dict[str, list[tuple[cst.Call, int, "Scope"]]] | None = None
         self.loaders: list[Loader] = []
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
@@ -432,6 +434,7 @@ class BatchAnalysis:
                 if required is not False or not flags[0].startswith("-") or keywords.get("action") is not None:
                     default = None
                 found.setdefault(dest, []).append((default, site.scope))
+                self._flags.setdefault(dest, next((f for f in flags if f.startswith("--")), flags[0]))
             self._argparse = found
         return self._argparse
 
@@ -445,7 +448,7 @@ class BatchAnalysis:
         if len(sizes) != 1 or None in sizes:
             return None
         size = sizes.pop()
-        return Size(size.value, f"the default of --{dest.replace('_', '-')}")
+        return Size(size.value, f"the default of {self._flags.get(dest, '--' + dest)}")
 
     def _sets_default(self, dest: str) -> Iterator[bool]:
         for site in self.model.calls:
@@ -654,13 +657,14 @@ class BatchAnalysis:
     def _loops_over(self, call: cst.Call, scope: "Scope") -> Iterator[tuple[cst.For, dict]]:
         model = self.model
         parent = model.parent(call)
-        # for batch in DataLoader(...)
-        for loop in self._loops_with_iter(lambda e, s: e is call):
-            yield loop, {}
-        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1 or parent.value is not call:
-            return
-        target = parent.targets[0].target
-        if isinstance(target, cst.Name):
+        target: cst.BaseExpression | None = None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and parent.value is call:
+            target = parent.targets[0].target
+        if target is None:
+            # for batch in DataLoader(...) / fit(model, DataLoader(...))
+            def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
+                return expr is call
+        elif isinstance(target, cst.Name):
             name = target.value
 
             def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
@@ -760,7 +764,6 @@ class BatchAnalysis:
         for expr, at in candidates:
             found = self.kind(expr, at, env)
             if found is None:
-                return_kind, ddp = None, False
                 continue
             kind, ddp, label = found
             if self._set_to_eval(label, loop):
@@ -822,8 +825,7 @@ class BatchAnalysis:
             results = []
             for value in values:
                 if _refers_to(value, expr.value):
-                    inner = _unwrapped(model, value)
-                    results.append((None, model.qualname(inner.func) in DDP if isinstance(inner, cst.Call) else False))
+                    results.append((None, isinstance(value, cst.Call) and model.qualname(value.func) in DDP))
                     continue
                 found = self.kind(value, value_scope, None, depth + 1)
                 if found is None:
@@ -846,6 +848,18 @@ class BatchAnalysis:
             return None
         if isinstance(expr, cst.Call):
             qn = model.qualname(expr.func)
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _SAME_MODEL_METHODS and qn is None:
+                return self.kind(func.value, scope, env, depth + 1)
+            if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+                # a local builder: `def build_model(): return nn.Sequential(...)`
+                function = model.functions[func.value]
+                returns = [n.value for n in walk(function) if isinstance(n, cst.Return) and n.value is not None]
+                inner = model.scopes.get(function)
+                found = [self.kind(r, inner, None, depth + 1) for r in returns]
+                if not found or any(f is None for f in found) or len({f[0] for f in found}) != 1:
+                    return None
+                return found[0][0], any(f[1] for f in found), label
             if qn in WRAPPERS and expr.args and not expr.args[0].keyword:
                 found = self.kind(expr.args[0].value, scope, env, depth + 1)
                 return (found[0], found[1] or qn in DDP, found[2]) if found else None
@@ -948,10 +962,6 @@ def _all_bindings(name: str, scope: "Scope | None") -> tuple[list[cst.BaseExpres
     return [], None
 
 
-def _unwrapped(model: "FileModel", expr: cst.BaseExpression) -> cst.BaseExpression:
-    return expr
-
-
 def _refers_to(value: cst.BaseExpression, name: str) -> bool:
     """``model = model.to(device)`` / ``model = DDP(model, ...)``: a re-binding of the same model."""
     if not isinstance(value, cst.Call):
@@ -964,7 +974,12 @@ def _refers_to(value: cst.BaseExpression, name: str) -> bool:
             func = func.value.func
         else:
             func = func.value
-    return bool(value.args) and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value == name
+    if not value.args:
+        return False
+    first = value.args[0].value
+    while isinstance(first, cst.Call) and isinstance(first.func, cst.Attribute):
+        first = first.func.value  # DDP(model.to(rank))
+    return isinstance(first, cst.Name) and first.value == name
 
 
 def _looks_like_optimizer(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> bool:
