@@ -93,3 +93,4 @@ def test_small_batch_statistics_are_noisy():
 
     assert module["CONFIG"]["batch_size"] == 4
     assert spread(4) > 2.5 * spread(64)
+

@@ -646,7 +646,6 @@ class BatchAnalysis:
     # ------------------------------------------------------------ training use
     def _trainings(self, call: cst.Call, scope: "Scope") -> Iterator[Training]:
         """The loops that train a model on the loader built by ``call``."""
-        model = self.model
         seen: set[int] = set()
         for loop, env in self._loops_over(call, scope):
             if id(loop) in seen:
@@ -766,7 +765,7 @@ class BatchAnalysis:
             if found is None:
                 continue
             kind, ddp, label = found
-            if self._set_to_eval(label, loop):
+            if self._set_to_eval(model.code(expr), loop):
                 continue
             yield Training(loop, label, kind, ddp)
 
