@@ -148,11 +148,15 @@ def check(
         click.echo(f"bn-lint: {error}", err=True)
     if not quiet and settings.format in ("full", "concise"):
         fixable = sum(1 for f in findings if f.fix)
-        summary = f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} in {len(results)} file{'s' if len(results) != 1 else ''}."
+        flagged = len({f.path for f in findings})
+        summary = (
+            f"Found {_plural(len(findings), 'finding')} in {_plural(flagged, 'file')}"
+            f" ({_plural(len(results), 'file')} checked)."
+        )
         if fixable:
             summary += f" {fixable} fixable with --fix."
         if not findings:
-            summary = f"All checks passed ({len(results)} file{'s' if len(results) != 1 else ''})."
+            summary = f"All checks passed ({_plural(len(results), 'file')} checked)."
         click.echo(summary, err=True)
     if errors or discovered.missing:
         sys.exit(EXIT_ERROR)
@@ -239,6 +243,10 @@ def show_rule(code: str) -> None:
     if rule is None:
         _fail(f"unknown rule code '{code}' (see 'bn-lint rules')")
     click.echo(rule.docs_markdown())
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _fail(message: str) -> None:

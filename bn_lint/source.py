@@ -22,14 +22,33 @@ def decode(data: bytes) -> SourceText:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise UnreadableSource(f"bad encoding declaration: {error.msg}") from None
+        if _COOKIE.search(b"\n".join(data.splitlines()[:2])):
+            raise UnreadableSource(f"bad encoding declaration: {error.msg}") from None
+        raise UnreadableSource(_not_utf8(data) + " and there is no coding declaration") from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise UnreadableSource(f"cannot decode as {encoding}: {error}") from None
+    except UnicodeDecodeError as error:
+        if encoding in ("utf-8", "utf-8-sig"):
+            raise UnreadableSource(_not_utf8(data)) from None
+        raise UnreadableSource(f"cannot decode as {encoding}: {error.reason}") from None
+    except LookupError as error:
+        raise UnreadableSource(f"unknown encoding: {error}") from None
     if encoding == "utf-8-sig" and text.startswith("\ufeff"):
         text = text[1:]
     return SourceText(text, encoding)
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+
+
+def _not_utf8(data: bytes) -> str:
+    """Where ``data`` stops being UTF-8, as a message."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return f"not valid UTF-8 (byte 0x{data[error.start]:02x} on line {line})"
+    return "not valid UTF-8"
 
 
 def read_source(path: str) -> SourceText:

@@ -100,6 +100,7 @@ def test_bad_input_directory(write, tmp_path):
     out = proc.stdout.decode()
     assert "broken.py:2:" in out and "BN900" in out
     assert "latin.py:1:1: BN901" in out
+    assert "not valid UTF-8 (byte 0xff on line 1)" in out
     assert "momentum.py:2:6: BN205" in out
     assert "good.py" not in out
 
@@ -115,6 +116,16 @@ def test_coding_cookie_and_bom_are_honoured(write, tmp_path):
     out = run_cli("check", "--format", "concise", str(tmp_path)).stdout.decode()
     assert "cookie.py:4:6: BN205" in out and "bom.py:2:6: BN205" in out
     assert "BN901" not in out
+
+
+def test_undecodable_messages_name_the_problem(write, tmp_path):
+    write("late.py", b"a = 1\nb = 2\nc = '\xff'\n")
+    write("badcookie.py", b"# -*- coding: klingon -*-\nx = 1\n")
+    write("wrongcookie.py", b"# coding: ascii\nx = '\xe9'\n")
+    out = run_cli("check", "--format", "concise", str(tmp_path)).stdout.decode()
+    assert "late.py:1:1: BN901 cannot read file: not valid UTF-8 (byte 0xff on line 3)" in out
+    assert "badcookie.py:1:1: BN901 cannot read file: bad encoding declaration" in out
+    assert "wrongcookie.py:1:1: BN901 cannot read file: cannot decode as ascii" in out
 
 
 def test_missing_path_is_a_usage_error(tmp_path):
