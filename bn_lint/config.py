@@ -41,6 +41,8 @@ class Settings:
 
     def ignored_for(self, rel_path: str) -> tuple[str, ...]:
         """Codes switched off for one file by ``per-file-ignores``."""
+        if not self.per_file_ignores:
+            return ()
         import pathspec
 
         codes: list[str] = []

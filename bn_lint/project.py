@@ -39,6 +39,11 @@ class Project:
         self.settings = settings
         self._models: dict[str, "FileModel | None"] = {}
         self._roots: dict[str, Path] = {}
+        # Every file looked at in this process (found or not) and how many lookups were made: a check
+        # that made any lookup may depend, through facts cached on other models, on all of these files;
+        # the result cache records them as its dependencies (over-approximated, never missed).
+        self.loaded: set[str] = set()
+        self.lookups = 0
 
     def root_for(self, path: str) -> Path:
         directory = os.path.dirname(os.path.abspath(path))
@@ -49,6 +54,7 @@ class Project:
 
     def resolve_module(self, dotted: str, from_path: str) -> str | None:
         """The file of module ``dotted`` (absolute or relative, e.g. ``..models``) seen from ``from_path``."""
+        self.lookups += 1
         level = len(dotted) - len(dotted.lstrip("."))
         name = dotted[level:]
         candidates: list[Path] = []
@@ -64,13 +70,17 @@ class Project:
         for base in candidates:
             target = base.joinpath(*parts) if parts else base
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-                if candidate is not None and candidate.is_file():
-                    return str(candidate)
+                if candidate is not None:
+                    self.loaded.add(os.path.abspath(candidate))
+                    if candidate.is_file():
+                        return str(candidate)
         return None
 
     def model(self, path: str) -> "FileModel | None":
         """The semantic model of another project file, or None if it cannot be parsed."""
         key = os.path.abspath(path)
+        self.loaded.add(key)
+        self.lookups += 1
         if key in self._models:
             return self._models[key]
         self._models[key] = None  # guards import cycles
