@@ -3,7 +3,8 @@
 An entry is keyed by the file's path and content, the settings that change
 findings, the selected rules, the bn-lint version and source, and the Python
 version. It holds the findings, the internal errors, and the content hashes of
-the other project files the check loaded (cross-file analysis); a lookup is a
+the other project files its check may depend on (the closure of its import lookups,
+found or not: see ``Project.dependencies``); a lookup is a
 hit only while those files are unchanged. Entries are written atomically
 (temporary file + ``os.replace``), so concurrent runs can share the directory;
 an unreadable or corrupt entry is a miss.

@@ -78,10 +78,8 @@ def _source(data: bytes):
 # ---------------------------------------------------------------- checking
 def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileResult", list[str]]:
     """The result for one file and the project files it may depend on."""
-    project = checker.project
-    before = project.lookups
     result = checker.check_path(path) if data is None else checker.check_bytes(path, data)
-    deps = sorted(project.loaded) if project.lookups != before else []
+    deps = checker.project.dependencies(path)
     if not result.findings:
         result.source = None  # only reporters use it, for the lines of findings
     return result, deps
