@@ -17,11 +17,20 @@ class SourceText:
     encoding: str  # as detected; "utf-8-sig" when the file starts with a BOM
 
 
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+
+
 def decode(data: bytes) -> SourceText:
     """Decode bytes as the interpreter would, or raise UnreadableSource."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
+        if not _COOKIE.search(b"\n".join(data.splitlines()[:2])):
+            # no declaration at all: the first lines are simply not UTF-8
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as decode_error:
+                raise UnreadableSource(f"not valid UTF-8 and no coding declaration: {decode_error}") from None
         raise UnreadableSource(f"bad encoding declaration: {error.msg}") from None
     try:
         text = data.decode(encoding)
