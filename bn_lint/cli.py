@@ -83,6 +83,9 @@ def build_settings(
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 when there is a diff).")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix) or that would be (with --diff).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no pool).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .bn_lint_cache/ in the project root).")
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -101,6 +104,9 @@ def check(
     fix: bool,
     diff: bool,
     show_fixes: bool,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
     paths = paths or (".",)
@@ -111,25 +117,32 @@ def check(
     if fix and not diff and "-" in paths:
         _fail("--fix cannot write to standard input; use --diff")
     from .discovery import discover
-    from .engine import Checker
+    from .runner import check_files
 
-    checker = Checker(settings)
     results = []
     file_paths = [p for p in paths if p != "-"]
     discovered = discover(file_paths, settings)
     for missing in discovered.missing:
         click.echo(f"bn-lint: error: {missing}: no such file or directory", err=True)
     if "-" in paths:
+        from .engine import Checker
+
         data = sys.stdin.buffer.read()
-        results.append(checker.check_bytes(stdin_filename or "-", data))
-    for path in discovered.files:
-        results.append(checker.check_path(path))
+        results.append(Checker(settings).check_bytes(stdin_filename or "-", data))
+    cache = None
+    if not no_cache:
+        from .cache import Cache, default_directory
+
+        cache = Cache(cache_dir or default_directory(settings), settings)
+    results.extend(check_files(discovered.files, settings, jobs, cache))
 
     if fix or diff:
         from .fixer import fix_results
 
         stdin_path = (stdin_filename or "-") if "-" in paths else None
-        fixed = fix_results(checker, results, write=not diff, stdin_path=stdin_path)
+        from .engine import Checker
+
+        fixed = fix_results(Checker(settings), results, write=not diff, stdin_path=stdin_path)
         results = fixed.results
         _report_fixes(fixed, diff, show_fixes, quiet)
         if diff:

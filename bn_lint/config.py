@@ -41,6 +41,8 @@ class Settings:
 
     def ignored_for(self, rel_path: str) -> tuple[str, ...]:
         """Codes switched off for one file by ``per-file-ignores``."""
+        if not self.per_file_ignores:
+            return ()
         import pathspec
 
         codes: list[str] = []
@@ -51,7 +53,15 @@ class Settings:
         return tuple(codes)
 
     def cache_key(self) -> str:
-        return repr((self.select, self.ignore, self.extend_select, self.per_file_ignores, self.min_batch_size))
+        """Every setting that can change a file's findings (all but discovery and output ones)."""
+        from dataclasses import fields
+
+        return repr([(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in _NOT_IN_CACHE_KEY])
+
+
+# Settings that only choose which files are checked or how results are printed; any other
+# setting (including ones added later) is part of the cache key.
+_NOT_IN_CACHE_KEY = frozenset({"exclude", "extend_exclude", "format", "config_path"})
 
 
 def _longest_match(code: str, prefixes: tuple[str, ...]) -> int:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pathspec
 
 PY_SUFFIXES = (".py", ".pyi")
 
@@ -24,11 +26,15 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
     A file named explicitly is always checked; directories are walked without
     following symbolic links, skipping excluded and git-ignored entries.
     """
-    excludes = pathspec.GitIgnoreSpec.from_lines(list(settings.exclude) + list(settings.extend_exclude))
+    excludes = None  # built on the first directory: checking named files does not import pathspec
     found: dict[str, None] = {}
     missing: list[str] = []
     for raw in paths:
         if os.path.isdir(raw):
+            if excludes is None:
+                import pathspec
+
+                excludes = pathspec.GitIgnoreSpec.from_lines(list(settings.exclude) + list(settings.extend_exclude))
             for path in _walk(raw, excludes, settings.root):
                 found.setdefault(path, None)
         elif os.path.lexists(raw):
@@ -79,6 +85,8 @@ def _excluded(path: str, is_dir: bool, spec: pathspec.PathSpec, root: Path) -> b
 
 def _gitignore(directory: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
     path = os.path.join(directory, ".gitignore")
+    import pathspec
+
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return ((directory, pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())),)

@@ -39,6 +39,10 @@ class Project:
         self.settings = settings
         self._models: dict[str, "FileModel | None"] = {}
         self._roots: dict[str, Path] = {}
+        # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
+        # not, come only from files reached this way, so the transitive closure from a checked file is
+        # a safe set of what its result depends on (see ``dependencies``; the result cache uses it).
+        self.edges: dict[str, set[str]] = {}
 
     def root_for(self, path: str) -> Path:
         directory = os.path.dirname(os.path.abspath(path))
@@ -49,6 +53,7 @@ class Project:
 
     def resolve_module(self, dotted: str, from_path: str) -> str | None:
         """The file of module ``dotted`` (absolute or relative, e.g. ``..models``) seen from ``from_path``."""
+        looked = self.edges.setdefault(os.path.abspath(from_path), set())
         level = len(dotted) - len(dotted.lstrip("."))
         name = dotted[level:]
         candidates: list[Path] = []
@@ -64,8 +69,10 @@ class Project:
         for base in candidates:
             target = base.joinpath(*parts) if parts else base
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-                if candidate is not None and candidate.is_file():
-                    return str(candidate)
+                if candidate is not None:
+                    looked.add(os.path.abspath(candidate))
+                    if candidate.is_file():
+                        return str(candidate)
         return None
 
     def model(self, path: str) -> "FileModel | None":
@@ -84,6 +91,19 @@ class Project:
         model = FileModel(key, source.text, module, self.settings, self)
         self._models[key] = model
         return model
+
+    def dependencies(self, path: str) -> list[str]:
+        """Every other file the result for ``path`` may depend on (the closure of its lookups), sorted."""
+        start = os.path.abspath(path)
+        seen = {start}
+        todo = [start]
+        while todo:
+            for other in self.edges.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        seen.discard(start)
+        return sorted(seen)
 
     def add(self, model: "FileModel") -> None:
         self._models[os.path.abspath(model.path)] = model

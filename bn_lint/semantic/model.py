@@ -300,6 +300,15 @@ def _same_code(module: cst.Module, a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return a is b or module.code_for_node(a) == module.code_for_node(b)
 
 
+# Every node type `_Builder._visit` handles (a test checks this against its source);
+# the walk skips the call for all others, as isinstance on libcst's ABCs is slow.
+_VISITED: tuple[type, ...] = (
+    cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.For, cst.CompFor, cst.WithItem,
+    cst.NamedExpr, cst.Import, cst.ImportFrom, cst.FunctionDef, cst.Lambda, cst.ClassDef,
+)
+_VISITED_CACHE: dict[type, bool] = {}
+
+
 class _Builder:
     """The single walk that fills a FileModel."""
 
@@ -310,13 +319,19 @@ class _Builder:
         model = self.model
         stack: list[tuple[cst.CSTNode, Scope]] = [(model.module, model.module_scope)]
         parents = model.parents
+        visited = _VISITED_CACHE
+        pop, push = stack.pop, stack.append
         while stack:
-            node, scope = stack.pop()
-            inner = self._visit(node, scope)
-            kids = list(children(node))
-            for kid in kids:
+            node, scope = pop()
+            cls = type(node)
+            wanted = visited.get(cls)
+            if wanted is None:
+                wanted = visited[cls] = issubclass(cls, _VISITED)
+            inner = self._visit(node, scope) if wanted else scope
+            kids = children(node)
+            for kid in reversed(kids):
                 parents[kid] = node
-            stack.extend((kid, inner) for kid in reversed(kids))
+                push((kid, inner))
 
     def _visit(self, node: cst.CSTNode, scope: Scope) -> Scope:
         model = self.model

@@ -76,21 +76,47 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
 
 
 def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
-    """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
+    """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module.
+
+    Answers are memoized on the model only when complete: an answer cut short by a
+    cycle (a class still being worked out) or by the depth limit depends on where
+    the question came from, and caching it would make a file's findings depend on
+    which files were checked before it in the same process.
+    """
     cache = model.__dict__.setdefault("_class_kind_cache", {})
+    key = (id(model), info.name)
     if info.name in cache:
         return cache[info.name]
-    cache[info.name] = None  # cycle guard
-    if not model.is_nn_module_class(info) and not any(_project_class(model, b) for b in info.bases):
+    if key in _IN_PROGRESS:
+        _CUT.add(key)  # a cycle: the caller's answer is provisional until ``key`` is finished
         return None
-    kinds = [_calls_kind(model, [info.node], info.scope, depth)]
-    for base in info.bases:
-        found = _project_class(model, base)
-        if found is not None and depth < _MAX_DEPTH:
-            kinds.append(class_kind(found[0], found[1], depth + 1))
-    result = _combine(kinds)
-    cache[info.name] = result
+    _IN_PROGRESS.add(key)
+    try:
+        if not model.is_nn_module_class(info) and not any(_project_class(model, b) for b in info.bases):
+            result = None
+        else:
+            kinds = [_calls_kind(model, [info.node], info.scope, depth)]
+            for base in info.bases:
+                found = _project_class(model, base)
+                if found is not None:
+                    if depth < _MAX_DEPTH:
+                        kinds.append(class_kind(found[0], found[1], depth + 1))
+                    else:
+                        _CUT.add(_DEPTH)
+            result = _combine(kinds)
+    finally:
+        _IN_PROGRESS.discard(key)
+    _CUT.discard(key)
+    if not _CUT:
+        cache[info.name] = result
+    elif not _IN_PROGRESS:
+        _CUT.clear()  # the outermost question is answered; nothing provisional is left
     return result
+
+
+_IN_PROGRESS: set = set()  # (id(model), class name) being worked out, for cycle detection
+_CUT: set = set()  # in-progress keys (or _DEPTH) that cut short an answer now being computed
+_DEPTH = ("depth", "limit")
 
 
 def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | None", depth: int = 0) -> ModelKind:
@@ -108,13 +134,20 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             qn = model.qualname(node.func)
             if qn and qn.startswith(_BN_FACTORY_PREFIXES) and not _NO_BN_TORCHVISION.match(qn):
                 return ModelKind.BN
-            if isinstance(node.func, cst.Name) and node.func.value in model.functions and depth < _MAX_DEPTH:
+            if isinstance(node.func, cst.Name) and node.func.value in model.functions:
                 helper = model.functions[node.func.value]
-                if helper not in roots:
+                if helper in roots:
+                    pass
+                elif depth < _MAX_DEPTH:
                     kinds.append(_calls_kind(model, [helper], None, depth + 1))
+                else:
+                    _CUT.add(_DEPTH)
             found_class = _project_class(model, node.func)
-            if found_class is not None and depth < _MAX_DEPTH:
-                kinds.append(class_kind(found_class[0], found_class[1], depth + 1))
+            if found_class is not None:
+                if depth < _MAX_DEPTH:
+                    kinds.append(class_kind(found_class[0], found_class[1], depth + 1))
+                else:
+                    _CUT.add(_DEPTH)
     return _combine(kinds) or ModelKind.NO
 
 

@@ -1,4 +1,8 @@
-"""A fast child iterator over libcst trees (skips whitespace and punctuation)."""
+"""A fast child iterator over libcst trees (skips whitespace and punctuation).
+
+libcst node classes are ABCs, so ``isinstance`` on them is slow; every
+per-type decision here is made once per concrete class and cached.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -25,6 +29,7 @@ _SKIP_TYPES = (
     cst.AssignEqual,
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_KEEP: dict[type, bool] = {}  # class -> is a node that can hold code
 
 
 def _fields(cls: type) -> tuple[str, ...]:
@@ -40,17 +45,30 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _keep(cls: type) -> bool:
+    keep = _KEEP.get(cls)
+    if keep is None:
+        keep = _KEEP[cls] = issubclass(cls, cst.CSTNode) and not issubclass(cls, _SKIP_TYPES)
+    return keep
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The syntactic children of ``node`` that can hold code, in source order."""
-    for name in _fields(type(node)):
+    out: list[cst.CSTNode] = []
+    keep = _KEEP
+    for name in _FIELDS.get(type(node)) or _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not isinstance(value, _SKIP_TYPES):
-                yield value
-        elif isinstance(value, (tuple, list)):
+        cls = type(value)
+        if cls is tuple or cls is list:
             for item in value:
-                if isinstance(item, cst.CSTNode) and not isinstance(item, _SKIP_TYPES):
-                    yield item
+                k = keep.get(type(item))
+                if k if k is not None else _keep(type(item)):
+                    out.append(item)
+        elif cls is not str and cls is not type(None):
+            k = keep.get(cls)
+            if k if k is not None else _keep(cls):
+                out.append(value)
+    return out
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -60,6 +78,6 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = pop()
         yield current
-        kids = list(children(current))
+        kids = children(current)
         kids.reverse()
         extend(kids)

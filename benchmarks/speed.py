@@ -1,0 +1,190 @@
+"""Speed of bn-lint on real PyTorch-heavy code.
+
+Downloads pinned wheels with ``pip download --no-deps`` into
+``benchmarks/.cache/`` (or copies them from ``--wheels DIR``), unzips the
+``.py`` files, and prints files, lines, wall time, files/s and peak memory for:
+libcst parse-only (the floor), bn-lint cold, warm (cache), ``--jobs 1``, a
+one-file run, and a full-metadata libcst parse with QualifiedNameProvider
+(sampled when ``--qn-sample`` is given); plus the ratio cold / parse-only.
+
+    python benchmarks/speed.py [--wheels /work/corpus/dl] [--jobs N] [--qn-sample 0.2]
+
+Every bn-lint run is a fresh ``python -m bn_lint check`` process; peak memory
+is the largest resident set of that process and its workers (``ru_maxrss`` of
+children, so a pool reports its biggest worker).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+PINNED = ("timm==1.0.15", "torchvision==0.22.0", "transformers==4.51.3")
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache"
+
+_PARSE_ONLY = """
+import sys, libcst as cst
+from bn_lint.source import read_source
+n = 0
+for path in sys.argv[1:]:
+    try:
+        cst.parse_module(read_source(path).text); n += 1
+    except Exception:
+        pass
+"""
+
+_QUALIFIED = """
+import sys, libcst as cst
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider
+from bn_lint.source import read_source
+for path in sys.argv[1:]:
+    try:
+        MetadataWrapper(cst.parse_module(read_source(path).text)).resolve(QualifiedNameProvider)
+    except Exception:
+        pass
+"""
+
+_PARSED_BY_BN_LINT = """
+import sys
+from bn_lint.config import Settings
+from bn_lint.engine import Checker, _syntax_error
+from bn_lint.source import read_source
+checker = Checker(Settings())
+with open(sys.argv[1], "w") as out:
+    for path in sys.argv[2:]:
+        try:
+            text = read_source(path).text
+        except Exception:
+            continue
+        if checker.active_rules(text) and "\\x00" not in text and _syntax_error(text) is None:
+            out.write(path + "\\n")
+"""
+
+
+def _wheel(requirement: str, folder: Path) -> Path | None:
+    name, version = requirement.split("==")
+    found = sorted(folder.glob(f"{name}-{version}-*.whl"))
+    return found[0] if found else None
+
+
+def prepare(wheels: str | None) -> dict[str, list[str]]:
+    downloads = CACHE / "dl"
+    downloads.mkdir(parents=True, exist_ok=True)
+    corpus: dict[str, list[str]] = {}
+    for requirement in PINNED:
+        wheel = _wheel(requirement, downloads)
+        if wheel is None and wheels and _wheel(requirement, Path(wheels)):
+            shutil.copy(_wheel(requirement, Path(wheels)), downloads)
+            wheel = _wheel(requirement, downloads)
+        if wheel is None:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-q",
+                            "-d", str(downloads), requirement], check=True)
+            wheel = _wheel(requirement, downloads)
+        target = CACHE / "src" / wheel.stem
+        if not (target / ".complete").exists():
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(target, [n for n in archive.namelist() if n.endswith(".py")])
+            (target / ".complete").write_text("")
+        corpus[requirement] = sorted(str(p) for p in target.rglob("*.py"))
+    return corpus
+
+
+def run(args: list[str], cwd: str) -> tuple[float, float, str]:
+    """(wall seconds, peak MiB, stderr tail) of one subprocess (and its children)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    script = ("import resource, subprocess, sys, time\n"
+              "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+              "w = time.perf_counter() - t\n"
+              "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.returncode)\n"
+              "sys.stderr.write(p.stderr.decode()[-400:])\n")
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=cwd, env=env, capture_output=True, text=True)
+    wall, peak, rc = done.stdout.split()
+    if int(rc) not in (0, 1):
+        raise SystemExit(f"failed ({rc}): {args[:6]}...\n{done.stderr}")
+    return float(wall), float(peak), done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--wheels", help="a folder that already holds the pinned wheels (e.g. /work/corpus/dl)")
+    parser.add_argument("--jobs", type=int, default=None, help="--jobs for the cold and warm runs (default: cores)")
+    parser.add_argument("--qn-sample", type=float, default=1.0, help="fraction of files for the QualifiedNameProvider run")
+    parser.add_argument("--one-file", help="the file for the one-file run (default: timm's models/resnet.py)")
+    options = parser.parse_args()
+    corpus = prepare(options.wheels)
+    files = [f for group in corpus.values() for f in group]
+    lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
+    py = sys.executable
+    print(f"corpus: {', '.join(corpus)}: {len(files)} files, {lines:,} lines; python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    rows = []
+    work = tempfile.mkdtemp(prefix="bn-lint-bench-")
+    listing = os.path.join(work, "files.txt")
+    Path(listing).write_text("\n".join(files))
+    try:
+        # the files bn-lint parses at all (the pre-filter passes them and they are valid Python)
+        parsed_list = os.path.join(work, "parsed.txt")
+        subprocess.run([py, "-c", _PARSED_BY_BN_LINT, parsed_list, *files], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       check=True)
+        parsed = Path(parsed_list).read_text().split()
+        parsed_lines = sum(Path(f).read_bytes().count(b"\n") for f in parsed)
+
+        def row(name: str, n_files: int, n_lines: int, wall: float, peak: float, note: str = "") -> None:
+            rows.append((name, n_files, n_lines, wall, peak, note))
+            print(f"{name:<34} {n_files:>6} {n_lines:>9,} {wall:>8.2f}s {n_files / wall:>8.0f}/s {peak:>7.0f} MiB  {note}",
+                  flush=True)
+
+        print(f"{'run':<34} {'files':>6} {'lines':>9} {'wall':>9} {'files/s':>10} {'peak':>11}")
+        wall, peak, _ = run([py, "-c", _PARSE_ONLY, *files], work)
+        row("libcst parse-only, every file", len(files), lines, wall, peak)
+        parse_all = wall
+        wall, peak, _ = run([py, "-c", _PARSE_ONLY, *parsed], work)
+        row("libcst parse-only, files bn-lint parses", len(parsed), parsed_lines, wall, peak)
+        parse_needed = wall
+        cache = os.path.join(work, "cache")
+        jobs = ["--jobs", str(options.jobs)] if options.jobs else []
+        check = [py, "-m", "bn_lint", "check", "--exit-zero", "-q", "--format", "concise", "--cache-dir", cache, *jobs]
+        wall, peak, note = run([*check, *files], work)
+        row("bn-lint cold" + (f" --jobs {options.jobs}" if jobs else " (default jobs)"), len(files), lines, wall, peak)
+        cold = wall
+        wall, peak, _ = run([*check, *files], work)
+        row("bn-lint warm (cache)", len(files), lines, wall, peak)
+        warm = wall
+        wall, peak, _ = run([py, "-m", "bn_lint", "check", "--exit-zero", "-q", "--format", "concise", "--no-cache",
+                             "--jobs", "1", *files], work)
+        row("bn-lint --jobs 1 --no-cache", len(files), lines, wall, peak)
+        single = wall
+        one = options.one_file or next(f for f in files if f.endswith("timm/models/resnet.py"))
+        one_lines = Path(one).read_bytes().count(b"\n")
+        best = min(run([py, "-m", "bn_lint", "check", "--exit-zero", "-q", "--no-cache", one], work)[0] for _ in range(5))
+        row(f"one file ({Path(one).name}, best of 5)", 1, one_lines, best, 0.0, "no cache")
+        sample = files
+        if options.qn_sample < 1.0:
+            sample = sorted(random.Random(0).sample(files, max(1, int(len(files) * options.qn_sample))))
+        sample_lines = sum(Path(f).read_bytes().count(b"\n") for f in sample)
+        wall, peak, _ = run([py, "-c", _QUALIFIED, *sample], work)
+        qn_all = wall * len(files) / len(sample)
+        row("libcst + QualifiedNameProvider", len(sample), sample_lines, wall, peak,
+            "" if sample is files else f"sample of {len(sample)}; scaled to all: {qn_all:.1f}s")
+        print()
+        print(f"cold / parse-only (files bn-lint parses): {cold / parse_needed:.2f}x   (target <= 1.5x)")
+        print(f"cold / parse-only (every file):           {cold / parse_all:.2f}x")
+        print(f"--jobs 1 / parse-only (files it parses):  {single / parse_needed:.2f}x")
+        print(f"QualifiedNameProvider / cold:             {qn_all / cold:.1f}x   (target >= 20x)")
+        print(f"warm / cold:                              {warm / cold:.1%}   (target <= 10%)")
+        print(f"one file:                                 {best:.3f}s   (target <= 0.3 s)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""A content-hash cache of per-file results in ``.bn_lint_cache/``.
+
+An entry is keyed by the file's path and content, the settings that change
+findings, the selected rules, the bn-lint version and source, and the Python
+version. It holds the findings, the internal errors, and the content hashes of
+the other project files its check may depend on (the closure of its import lookups,
+found or not: see ``Project.dependencies``); a lookup is a
+hit only while those files are unchanged. Entries are written atomically
+(temporary file + ``os.replace``), so concurrent runs can share the directory;
+an unreadable or corrupt entry is a miss.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+try:  # the blake2 module alone: ``hashlib`` loads OpenSSL, a measurable part of a one-file run
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
+
+from . import __version__
+from .codes import KNOWN_CODES
+from .config import Settings
+from .finding import Finding
+
+DEFAULT_DIR = ".bn_lint_cache"
+_FORMAT = 1
+
+
+def _package_fingerprint() -> str:
+    """Size and mtime of bn-lint's own modules: edited rules invalidate the cache without a version bump."""
+    root = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(root.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:  # pragma: no cover
+            continue
+        parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def digest(data: bytes) -> str:
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+class Cache:
+    """Findings per (file, content, configuration); safe to share between processes."""
+
+    def __init__(self, directory: str | os.PathLike, settings: Settings) -> None:
+        self.directory = Path(directory)
+        selected = sorted(code for code in KNOWN_CODES if settings.is_selected(code))
+        salt = "\0".join(
+            [
+                str(_FORMAT),
+                __version__,
+                sys.version,
+                settings.cache_key(),
+                ",".join(selected),
+                str(settings.root),
+                _package_fingerprint(),
+            ]
+        )
+        self.salt = digest(salt.encode())
+        self._hashes: dict[str, str | None] = {}  # dependency path -> content hash, once per run
+        self._ready = False
+
+    # ------------------------------------------------------------------ keys
+    def key(self, path: str, data: bytes) -> str:
+        return digest(b"\0".join([self.salt.encode(), path.encode("utf-8", "surrogateescape"), data]))
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def file_hash(self, path: str) -> str | None:
+        """Content hash of a dependency (None when it cannot be read), memoized for this run."""
+        if path not in self._hashes:
+            try:
+                with open(path, "rb") as handle:
+                    self._hashes[path] = digest(handle.read())
+            except OSError:
+                self._hashes[path] = None
+        return self._hashes[path]
+
+    # --------------------------------------------------------------- lookups
+    def get(self, key: str) -> tuple[list[Finding], list[str]] | None:
+        """(findings, errors) of a valid entry, or None."""
+        try:
+            with open(self._entry(key), "rb") as handle:
+                entry = json.loads(handle.read())
+            if entry.get("format") != _FORMAT:
+                return None
+            for dep, expected in entry["deps"].items():
+                if self.file_hash(dep) != expected:
+                    return None
+            findings = [Finding.from_dict(item) for item in entry["findings"]]
+            errors = [str(item) for item in entry["errors"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing, partly written by a crashed run, or corrupt: recompute
+        return findings, errors
+
+    def put(self, key: str, findings: list[Finding], errors: list[str], deps: list[str]) -> None:
+        """Store an entry atomically; failures (read-only disk, full disk) are ignored."""
+        entry = {
+            "format": _FORMAT,
+            "findings": [f.to_dict() for f in findings],
+            "errors": list(errors),
+            "deps": {dep: self.file_hash(dep) for dep in sorted(deps)},
+        }
+        target = self._entry(key)
+        try:
+            self._prepare(target.parent)
+            _write_atomic(target, json.dumps(entry, separators=(",", ":")))
+        except OSError:
+            pass
+
+    def _prepare(self, subdirectory: Path) -> None:
+        if not self._ready:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                _write_atomic(ignore, "# created by bn-lint: the cache is never committed\n*\n")
+            tag = self.directory / "CACHEDIR.TAG"
+            if not tag.exists():
+                _write_atomic(
+                    tag,
+                    "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    "# This file is a cache directory tag created by bn-lint.\n",
+                )
+            self._ready = True
+        subdirectory.mkdir(exist_ok=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write a private temporary file next to ``path``, then rename it over ``path`` (atomic)."""
+    temp = path.with_name(f".tmp-{os.getpid()}-{os.urandom(6).hex()}-{path.name}")
+    try:
+        with open(temp, "x", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def default_directory(settings: Settings) -> Path:
+    return Path(settings.root) / DEFAULT_DIR

@@ -1,0 +1,147 @@
+"""Checks many files: cache lookups first, then a process pool (or this process) for the rest.
+
+The results come back in the order of the paths given, and are the same
+whatever the number of jobs: each worker builds its own Checker from the
+same settings, and findings are sorted by the caller.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from .config import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cache import Cache
+    from .engine import Checker, FileResult
+
+POOL_MIN_FILES = 20  # fewer files to parse than this: a pool costs more than it saves
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_files(
+    paths: list[str], settings: Settings, jobs: int | None = None, cache: "Cache | None" = None
+) -> list["FileResult"]:
+    """One FileResult per path, in order."""
+    from .engine import FileResult
+
+    results: list[FileResult | None] = [None] * len(paths)
+    todo: list[tuple[int, str, bytes | None, str | None]] = []  # (index, path, content, cache key)
+    for index, path in enumerate(paths):
+        if cache is None:
+            todo.append((index, path, None, None))
+            continue
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            todo.append((index, path, None, None))  # the checker reports why (BN901)
+            continue
+        key = cache.key(path, data)
+        hit = cache.get(key)
+        if hit is None:
+            todo.append((index, path, data, key))
+            continue
+        findings, errors = hit
+        results[index] = FileResult(path, findings, errors, source=_source(data) if findings else None)
+
+    tasks = [(path, data) for _, path, data, _ in todo]
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    if jobs > 1 and len(tasks) >= POOL_MIN_FILES:
+        outcomes = _in_pool(tasks, settings, jobs)
+    else:
+        outcomes = _in_process(tasks, settings)
+    for (index, path, data, key), (result, deps) in zip(todo, outcomes):
+        results[index] = result
+        if cache is not None and key is not None:
+            cache.put(key, result.findings, result.errors, deps)
+    return results  # type: ignore[return-value]
+
+
+def _source(data: bytes):
+    from .source import UnreadableSource, decode
+
+    try:
+        return decode(data)
+    except UnreadableSource:  # pragma: no cover - it was decoded when the entry was made
+        return None
+
+
+# ---------------------------------------------------------------- checking
+def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileResult", list[str]]:
+    """The result for one file and the project files it may depend on."""
+    result = checker.check_path(path) if data is None else checker.check_bytes(path, data)
+    deps = checker.project.dependencies(path)
+    if not result.findings:
+        result.source = None  # only reporters use it, for the lines of findings
+    return result, deps
+
+
+def _in_process(tasks: list[tuple[str, bytes | None]], settings: Settings) -> list[tuple["FileResult", list[str]]]:
+    if not tasks:
+        return []
+    from .engine import Checker
+
+    checker = Checker(settings)
+    return [check_one(checker, path, data) for path, data in tasks]
+
+
+_WORKER: "Checker | None" = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER
+    from .engine import Checker
+
+    _WORKER = Checker(settings)
+
+
+def _work(chunk: list[tuple[int, str, bytes | None]]) -> list[tuple[int, "FileResult", list[str]]]:
+    assert _WORKER is not None
+    return [(index, *check_one(_WORKER, path, data)) for index, path, data in chunk]
+
+
+def _in_pool(
+    tasks: list[tuple[str, bytes | None]], settings: Settings, jobs: int
+) -> list[tuple["FileResult", list[str]]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # biggest files first, in small chunks, so no worker is left with a long tail
+    order = sorted(range(len(tasks)), key=lambda i: -_size(*tasks[i]))
+    size = max(1, min(16, len(tasks) // (jobs * 8)))
+    chunks = [[(i, *tasks[i]) for i in order[start:start + size]] for start in range(0, len(order), size)]
+    done: dict[int, tuple[FileResult, list[str]]] = {}
+    method = "fork" if sys.platform == "linux" else None  # fork: workers start with the modules already imported
+    try:
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
+                                 initargs=(settings,)) as pool:
+            for batch in pool.map(_work, chunks):
+                for index, result, deps in batch:
+                    done[index] = (result, deps)
+    except (BrokenProcessPool, OSError, PermissionError):
+        pass  # no pool on this system (or a worker died): check what is left here
+    rest = [i for i in range(len(tasks)) if i not in done]
+    if rest:
+        for i, outcome in zip(rest, _in_process([tasks[i] for i in rest], settings)):
+            done[i] = outcome
+    return [done[i] for i in range(len(tasks))]
+
+
+def _size(path: str, data: bytes | None) -> int:
+    if data is not None:
+        return len(data)
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -1,0 +1,257 @@
+"""The result cache and the process pool: hits, misses, invalidation, and output independent of --jobs."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bn_lint import runner
+from bn_lint.cache import Cache
+from bn_lint.config import Settings
+from bn_lint.engine import Checker
+from bn_lint.project import Project
+
+from tests.conftest import FIXTURES, run_cli
+
+BAD = """
+import torch.nn as nn
+
+bn = nn.BatchNorm2d(64, momentum=0.99)
+"""
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The paths actually checked (not answered from the cache) by the runner."""
+    checked: list[str] = []
+    real = runner.check_one
+
+    def spy(checker, path, data):
+        checked.append(Path(path).name)
+        return real(checker, path, data)
+
+    monkeypatch.setattr(runner, "check_one", spy)
+    return checked
+
+
+def _run(paths, settings, cache_dir, jobs=1):
+    return runner.check_files([str(p) for p in paths], settings, jobs, Cache(cache_dir, settings))
+
+
+def _summary(results):
+    return [(Path(r.path).name, [(f.code, f.line, f.message) for f in r.findings], r.errors) for r in results]
+
+
+def test_hit_miss_and_content_change(tmp_path, counted):
+    settings = Settings(root=tmp_path)
+    a = tmp_path / "a.py"
+    b = tmp_path / "b.py"
+    a.write_text(textwrap.dedent(BAD))
+    b.write_text("x = 1\n")
+    cache_dir = tmp_path / "cache"
+
+    first = _run([a, b], settings, cache_dir)
+    assert counted == ["a.py", "b.py"]
+    assert [f.code for f in first[0].findings] == ["BN205"]
+
+    counted.clear()
+    second = _run([a, b], settings, cache_dir)
+    assert counted == []  # both answered from the cache
+    assert _summary(second) == _summary(first)
+    assert second[0].findings == first[0].findings
+    assert second[0].source is not None  # reporters print the finding's line
+
+    a.write_text(textwrap.dedent(BAD).replace("0.99", "0.1"))
+    counted.clear()
+    third = _run([a, b], settings, cache_dir)
+    assert counted == ["a.py"]  # only the edited file is checked again
+    assert third[0].findings == []
+
+
+def test_config_change_invalidates(tmp_path, counted):
+    a = tmp_path / "a.py"
+    a.write_text(textwrap.dedent(BAD))
+    cache_dir = tmp_path / "cache"
+    _run([a], Settings(root=tmp_path), cache_dir)
+    counted.clear()
+    ignored = _run([a], Settings(root=tmp_path, ignore=("BN205",)), cache_dir)
+    assert counted == ["a.py"] and ignored[0].findings == []
+    counted.clear()
+    _run([a], Settings(root=tmp_path, min_batch_size=4), cache_dir)
+    assert counted == ["a.py"]
+    counted.clear()
+    # output-only settings do not invalidate
+    _run([a], Settings(root=tmp_path, format="json"), cache_dir)
+    assert counted == []
+
+
+def test_version_and_rule_set_are_in_the_key(tmp_path, monkeypatch):
+    settings = Settings(root=tmp_path)
+    base = Cache(tmp_path / "c", settings).salt
+    assert Cache(tmp_path / "c", Settings(root=tmp_path, select=("BN2",))).salt != base
+    import bn_lint.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "__version__", "999.0")
+    assert Cache(tmp_path / "c", settings).salt != base
+    monkeypatch.setattr(cache_module, "_package_fingerprint", lambda: "edited rules")
+    assert Cache(tmp_path / "c", settings).salt != base
+
+
+def test_imported_file_change_invalidates(tmp_path, counted):
+    """A finding that depends on another project file is recomputed when that file changes."""
+    (tmp_path / "pyproject.toml").write_text("")
+    setup = tmp_path / "setup_dist.py"
+    setup.write_text("import torch.distributed as dist\n\ndef start():\n    dist.init_process_group('nccl')\n")
+    (tmp_path / "app").mkdir()
+    train = tmp_path / "app" / "train.py"
+    train.write_text(
+        textwrap.dedent(
+            """
+            import torch
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+            from setup_dist import start
+
+            start()
+            model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            loader = DataLoader(dataset, batch_size=64, shuffle=True)
+            for x, y in loader:
+                optimizer.zero_grad()
+                model(x).sum().backward()
+                optimizer.step()
+            """
+        )
+    )
+    settings = Settings(root=tmp_path)
+    cache_dir = tmp_path / "cache"
+    codes = lambda results: [f.code for f in results[0].findings]  # noqa: E731
+    assert codes(_run([train], settings, cache_dir)) == []  # the process group is set up in setup_dist.py
+    counted.clear()
+    assert codes(_run([train], settings, cache_dir)) == [] and counted == []
+    # setup_dist.py no longer starts a process group: train.py is checked again and now flagged
+    setup.write_text("def start():\n    pass\n")
+    counted.clear()
+    assert codes(_run([train], settings, cache_dir)) == ["BN303"] and counted == ["train.py"]
+    # a module that did not exist appears where the import looks first (next to train.py): checked again
+    counted.clear()
+    _run([train], settings, cache_dir)
+    assert counted == []
+    (tmp_path / "app" / "setup_dist.py").write_text("import torch.distributed as dist\ndist.init_process_group('gloo')\n")
+    counted.clear()
+    assert codes(_run([train], settings, cache_dir)) == [] and counted == ["train.py"]
+
+
+def test_dependencies_are_the_lookup_closure(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.py").write_text("from b import B\nclass A(B): pass\nA()\n")
+    (tmp_path / "b.py").write_text("from c import C\nclass B(C): pass\n")
+    (tmp_path / "c.py").write_text("import torch.nn as nn\nclass C(nn.Module): pass\n")
+    (tmp_path / "other.py").write_text("from c import C\nC()\n")
+    checker = Checker(Settings(root=tmp_path), Project(Settings(root=tmp_path)))
+    from bn_lint.semantic.modules import model_kind
+
+    for name in ("other.py", "a.py"):
+        model = checker.project.model(str(tmp_path / name))
+        call = next(site.node for site in model.calls if site.node.func.value in ("A", "C"))
+        model_kind(model, call, model.module_scope)
+    deps = [Path(p).name for p in checker.project.dependencies(str(tmp_path / "a.py"))]
+    assert "b.py" in deps and "c.py" in deps and "other.py" not in deps and "a.py" not in deps
+
+
+def test_cache_directory_ignores_itself_and_survives_corruption(tmp_path, counted):
+    a = tmp_path / "a.py"
+    a.write_text(textwrap.dedent(BAD))
+    cache_dir = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    _run([a], settings, cache_dir)
+    assert (cache_dir / ".gitignore").read_text().splitlines()[-1] == "*"
+    entries = [p for p in cache_dir.rglob("*.json")]
+    assert len(entries) == 1
+    assert not [p for p in cache_dir.rglob(".tmp-*")]  # no temporary files left behind
+    entries[0].write_text('{"format": 1, "findings": [')  # a torn write
+    counted.clear()
+    again = _run([a], settings, cache_dir)
+    assert counted == ["a.py"] and [f.code for f in again[0].findings] == ["BN205"]
+
+
+def _share(args):
+    root, cache_dir = args
+    settings = Settings(root=Path(root))
+    results = runner.check_files(sorted(str(p) for p in Path(root).glob("*.py")), settings, 1,
+                                 Cache(cache_dir, settings))
+    return _summary(results)
+
+
+def test_concurrent_runs_share_a_cache(tmp_path):
+    for i in range(30):
+        (tmp_path / f"m{i}.py").write_text(textwrap.dedent(BAD) if i % 3 == 0 else f"x = {i}\n")
+    cache_dir = str(tmp_path / "cache")
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        outcomes = pool.map(_share, [(str(tmp_path), cache_dir)] * 8)
+    assert all(outcome == outcomes[0] for outcome in outcomes)
+    assert not list(Path(cache_dir).rglob(".tmp-*"))
+    for entry in Path(cache_dir).rglob("*.json"):
+        json.loads(entry.read_text())  # every entry complete
+
+
+def test_jobs_do_not_change_output(tmp_path, monkeypatch):
+    """Findings with a pool are identical to a single-process run, cache off."""
+    monkeypatch.setattr(runner, "POOL_MIN_FILES", 2)
+    paths = sorted(str(p) for p in FIXTURES.rglob("*.py") if "runtime" not in p.parts)
+    settings = Settings(root=FIXTURES.parent)
+    one = runner.check_files(paths, settings, 1, None)
+    many = runner.check_files(paths, settings, 3, None)
+    assert [r.path for r in many] == paths
+    assert [(r.findings, r.errors) for r in many] == [(r.findings, r.errors) for r in one]
+    assert any(r.findings for r in one)
+
+
+def test_cli_jobs_identical_output(tmp_path):
+    args = ("check", "--format", "json", "--exit-zero", "--no-cache", str(FIXTURES))
+    one = run_cli(*args, "--jobs", "1")
+    many = run_cli(*args, "--jobs", "2")
+    assert one.returncode == many.returncode == 0, one.stderr
+    assert json.loads(one.stdout) == json.loads(many.stdout)
+
+
+def test_cli_cache_dir_and_no_cache(tmp_path):
+    (tmp_path / "a.py").write_text(textwrap.dedent(BAD))
+    cache_dir = tmp_path / "c"
+    first = run_cli("check", "--cache-dir", str(cache_dir), str(tmp_path / "a.py"), cwd=tmp_path)
+    second = run_cli("check", "--cache-dir", str(cache_dir), str(tmp_path / "a.py"), cwd=tmp_path)
+    assert first.returncode == second.returncode == 1
+    assert first.stdout == second.stdout and b"BN205" in first.stdout
+    assert (cache_dir / ".gitignore").exists()
+    other = tmp_path / "nocache"
+    run_cli("check", "--no-cache", "--cache-dir", str(other), str(tmp_path / "a.py"), cwd=tmp_path)
+    assert not other.exists()
+
+
+def test_class_kind_is_independent_of_check_order(tmp_path):
+    """Two classes that build each other: the answer must not depend on which is asked first."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.py").write_text(
+        "import torch.nn as nn\nfrom b import B\n\nclass A(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.b = B()\n        self.bn = nn.BatchNorm1d(3)\n"
+    )
+    (tmp_path / "b.py").write_text(
+        "import torch.nn as nn\nfrom a import A\n\nclass B(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.a = A()\n"
+    )
+    from bn_lint.semantic.modules import class_kind
+
+    answers = []
+    for order in (("a", "b"), ("b", "a")):
+        project = Project(Settings(root=tmp_path))
+        kinds = {}
+        for name in order:
+            model = project.model(str(tmp_path / f"{name}.py"))
+            kinds[name] = class_kind(model, model.classes[name.upper()])
+        answers.append(kinds)
+    assert answers[0] == answers[1]
+    assert answers[0]["b"] == answers[0]["a"] == "bn"
