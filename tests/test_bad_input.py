@@ -31,7 +31,7 @@ CASES = {
     "syntax.py": (b"def f(:\n    pass\n", ("BN900", 1, "syntax error")),
     "nul.py": (b"import torch.nn as nn\nx = 1\x00\n", ("BN900", 1, "null bytes")),
     "undecodable.py": (b'x = "\xff\xfe"\n', ("BN901", 1, "and there is no coding declaration")),
-    "bad_cookie.py": (b'# -*- coding: utf-8 -*-\nx = "\xff"\n', ("BN901", 1, "cannot decode as utf-8")),
+    "bad_cookie.py": (b'# -*- coding: utf-8 -*-\nx = "\xff"\n', ("BN901", 1, "not valid UTF-8 (byte 0xff on line 2)")),
     "unknown_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", ("BN901", 1, "bad encoding declaration")),
     "latin1_cookie.py": (b'# -*- coding: latin-1 -*-\nimport torch.nn as nn\nx = "\xff"\nbn = nn.BatchNorm1d(3, momentum=0.9)\n',
                          ("BN205", 4, "momentum")),
