@@ -193,11 +193,11 @@ class _Layer:
     __slots__ = ("ref", "name", "kind", "site", "facts", "calls", "stats", "__weakref__")
 
     def __init__(self, module, name: str, site: Site) -> None:
-        self.ref = weakref.ref(module)
+        self.ref = weakref.ref(module) if module is not None else _dead
         self.name = name
-        self.kind = type(module).__name__
+        self.kind = type(module).__name__ if module is not None else "functional"
         self.site = site
-        self.facts = _facts(type(module))
+        self.facts = _facts(type(module)) if module is not None else None
         self.calls = 0
         self.stats = None  # (running_mean, running_var) last seen in training: checked at the end
 
@@ -408,6 +408,8 @@ class Tracer:
         return None
 
     def _post_hook(self, module, args, output):
+        if _is_compiling():
+            return None
         try:
             st = self._tls
             if module is st.root:
@@ -497,9 +499,7 @@ class Tracer:
             key = ("functional", site.path, site.line)
             layer = self._layers.get(key)  # type: ignore[arg-type]
             if layer is None:
-                layer = _Layer(_Anchor(), "F.batch_norm", site)
-                layer.kind = "functional"
-                layer.ref = lambda: None
+                layer = _Layer(None, "F.batch_norm", site)
                 self._layers[key] = layer  # type: ignore[index]
         if layer is None:
             return
@@ -621,8 +621,8 @@ class Tracer:
             self._errors.append(f"{type(error).__name__}: {error}")
 
 
-class _Anchor:
-    pass
+def _dead():
+    return None
 
 
 def _world_size() -> int:
