@@ -22,6 +22,7 @@ from .walk import children
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
     from ..project import Project
+    from .batches import BatchAnalysis
 
 _CANONICAL_PREFIXES = (
     ("torch.nn.modules.", "torch.nn."),
@@ -238,6 +239,13 @@ class FileModel:
             if layer is not None:
                 found.append(layer)
         return found
+
+    @cached_property
+    def batches(self) -> "BatchAnalysis":
+        """Data loaders, batch sizes and DDP facts of this file (see :mod:`batches`)."""
+        from .batches import BatchAnalysis
+
+        return BatchAnalysis(self)
 
     # -------------------------------------------------------------- structure
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
