@@ -116,3 +116,24 @@ def test_pytest_plugin_fails_planted_tests(write, tmp_path):
     assert "FAILED test_planted.py::test_fixture" in result.stdout and "BN101" in result.stdout
     result = subprocess.run(base, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert "1 failed, 3 passed" in result.stdout, result.stdout  # without --bn-trace: only the fixture's test
+
+
+def test_check_run_and_plugin_session_without_tracing_do_not_import_torch(write, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = ("import sys\nfrom bn_lint.cli import main\n"
+            "try:\n    main(['check', '--format', 'concise', sys.argv[1]])\nexcept SystemExit as e:\n"
+            "    assert e.code in (0, 1), e.code\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    subprocess.run([sys.executable, "-c", code, str(ROOT / "fixtures" / "runtime")], check=True, timeout=120,
+                   env=env, capture_output=True)
+    write("test_plain.py", """
+        import sys
+
+
+        def test_no_torch():
+            assert "torch" not in sys.modules
+        """)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "bn_lint.trace.pytest_plugin", "-q",
+                             "-p", "no:cacheprovider", "test_plain.py"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout

@@ -455,7 +455,10 @@ class Tracer:
                                                                "track_running_stats=False)"
             self._hit("BN201", layer, f"input has {channels} channels at dim 1 {tuple(shape)} but num_features="
                                       f"{features}{quiet}")
-        running = m.running_mean is not None or m.running_var is not None
+        buffers = m._buffers  # direct: Module.__getattr__ costs more than the rest of this check
+        mean = buffers["running_mean"] if "running_mean" in buffers else getattr(m, "running_mean", None)
+        var = buffers["running_var"] if "running_var" in buffers else getattr(m, "running_var", None)
+        running = mean is not None or var is not None
         if training or not running:  # batch statistics are used
             per_channel = x.numel() // channels if channels else 0
             distributed = st.world > 1 and not facts.sync and training
@@ -470,7 +473,7 @@ class Tracer:
                                           f"{st.world} ranks with plain {layer.kind}: statistics are per device; use "
                                           "nn.SyncBatchNorm.convert_sync_batchnorm(model)")
         if training and running:
-            layer.stats = (m.running_mean, m.running_var)
+            layer.stats = (mean, var)
             if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()) and not st.grad:
                 if m.momentum is not None and not _deliberate_no_grad(sys._getframe(1)):
                     how = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
