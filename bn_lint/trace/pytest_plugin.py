@@ -51,18 +51,48 @@ def bn_trace(request):
         tracer.stop()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
+def _begin(item):
+    """The tracer for this test: the fixture's, or a new one under ``--bn-trace``; (tracer, own)."""
     tracer = getattr(item, _KEY, None)
-    own = None
     if tracer is None and item.config.getoption("--bn-trace"):
-        tracer = own = _new_tracer(item.config).start()
-    try:
-        result = yield
-    finally:
-        report = own.stop() if own is not None else (tracer.finish() if tracer is not None else None)
-    if report and not item.get_closest_marker("bn_trace_ignore"):
-        stream = io.StringIO()
-        report.render(stream, "concise")
-        pytest.fail(f"bn-lint trace found BatchNorm misuse:\n{stream.getvalue()}", pytrace=False)
-    return result
+        own = _new_tracer(item.config).start()
+        return own, own
+    return tracer, None
+
+
+def _end(item, tracer, own) -> str | None:
+    """Stop (or finish) the tracer; the failure message when the run produced findings."""
+    if tracer is None:
+        return None
+    report = own.stop() if own is not None else tracer.finish()
+    if not report or item.get_closest_marker("bn_trace_ignore"):
+        return None
+    stream = io.StringIO()
+    report.render(stream, "concise")
+    return f"bn-lint trace found BatchNorm misuse:\n{stream.getvalue()}"
+
+
+try:  # new-style hook wrappers: pluggy >= 1.1 (pytest >= 8 needs it)
+    _wrapper = pytest.hookimpl(wrapper=True)
+except TypeError:  # pragma: no cover - older pluggy: an old-style wrapper, so the plugin still loads
+    _wrapper = None
+
+if _wrapper is not None:
+    @_wrapper
+    def pytest_runtest_call(item):
+        tracer, own = _begin(item)
+        try:
+            result = yield
+        finally:
+            message = _end(item, tracer, own)
+        if message:
+            pytest.fail(message, pytrace=False)
+        return result
+else:  # pragma: no cover
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(item):
+        tracer, own = _begin(item)
+        outcome = yield
+        message = _end(item, tracer, own)
+        if message and outcome.excinfo is None:
+            pytest.fail(message, pytrace=False)
