@@ -1,10 +1,10 @@
 """Tracer overhead: traced / untraced forward time (median of many runs), not a test.
 
-    PYTHONPATH=. python benchmarks/tracer_overhead.py [--runs N] [--device cpu|cuda]
+    PYTHONPATH=. python benchmarks/tracer_overhead.py [--runs N] [--device cpu|cuda] [--clock wall|cpu]
 
 Models: a ResNet-18-style conv net at a realistic batch, and a BatchNorm-heavy MLP (worst
 case: tiny layers, so the per-call hook cost dominates). Training-mode forwards with autograd
-on; traced and untraced runs alternate so that drift hits both alike. On a busy or small
+on; traced and untraced runs alternate (ABBA) so that drift hits both alike. On a busy or small
 machine the conv net's ratio is within timing noise, so the script also prints a noise-free
 estimate: the MLP's extra time per module call times the conv net's module calls per forward.
 """
@@ -54,15 +54,15 @@ def bn_mlp(width: int = 64, depth: int = 16) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str) -> tuple[float, float]:
+def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str, clock=time.perf_counter) -> tuple[float, float]:
     def once() -> float:
         if device == "cuda":
             torch.cuda.synchronize()
-        start = time.perf_counter()
+        start = clock()
         model(x)
         if device == "cuda":
             torch.cuda.synchronize()
-        return time.perf_counter() - start
+        return clock() - start
 
     tracer = bn_lint.trace(gather=False)  # one tracer, switched on and off: steady-state cost per call
     for _ in range(3):  # warm-up (the tracer's first sight of each layer is a one-off cost)
@@ -71,11 +71,19 @@ def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str) -> tuple[
         once()
         tracer.stop()
     plain, traced = [], []
-    for _ in range(runs):
-        plain.append(once())
+
+    def traced_once() -> None:
         tracer.start()
         traced.append(once())
         tracer.stop()
+
+    for run in range(runs):  # ABBA order: neither kind always runs first
+        if run % 2:
+            traced_once()
+            plain.append(once())
+        else:
+            plain.append(once())
+            traced_once()
     return statistics.median(plain), statistics.median(traced)
 
 
@@ -101,19 +109,25 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--size", type=int, default=0, help="image size (default: 224 on CUDA, 112 on CPU)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: perf_counter; cpu: this process's CPU time (steadier on a shared machine)")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     device = args.device
     size = args.size or (224 if device == "cuda" else 112)
     conv = (f"resnet18 conv net, batch {args.batch}, {size}x{size}", resnet18(), torch.randn(args.batch, 3, size, size),
             args.runs)
     mlp = ("BatchNorm MLP, 16 x (Linear 64 + BatchNorm1d + ReLU), batch 64", bn_mlp(), torch.randn(64, 64),
            args.runs * 10)
-    print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads")
+    print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads, {args.clock} clock")
     results = {}
     for key, (label, model, x, runs) in (("conv", conv), ("mlp", mlp)):
         torch.manual_seed(0)
         model, x = model.to(device).train(), x.to(device)
-        plain, traced = measure(model, x, runs, device)
+        plain, traced = measure(model, x, runs, device, clock)
         calls = module_calls(model, x)
         results[key] = (plain, traced, calls)
         print(f"{label}: {runs} runs, {calls} module calls per forward; untraced {plain * 1e3:.3f} ms, "
