@@ -267,5 +267,8 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+from .trace.cli import trace_command  # noqa: E402  (imports neither torch nor the tracer)
+main.add_command(trace_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,45 @@
+"""The runtime tracer (``pip install bn-lint[trace]``): live BatchNorm checks.
+
+``with bn_lint.trace() as report: ...`` traces every BatchNorm layer of the program;
+``with bn_lint.trace(model) as report: ...`` only that model's. ``report.findings`` are the
+same ``Finding`` objects as ``bn-lint check`` gives. Importing this package does not import
+torch (the CLI and the pytest plugin load it cheaply); starting a trace does.
+"""
+from __future__ import annotations
+
+import sys
+import types
+
+__all__ = ["trace", "Tracer", "TraceReport"]
+
+
+def trace(model=None, *, min_batch_size: int = 8, functional: bool = False, name: str = "model", gather: bool = True):
+    """A tracer to use as a context manager: ``with trace(model) as report:``.
+
+    See :class:`bn_lint.trace.core.Tracer` for the arguments.
+    """
+    from .core import Tracer
+
+    return Tracer(model, min_batch_size=min_batch_size, functional=functional, name=name, gather=gather)
+
+
+def __getattr__(name: str):
+    if name == "Tracer":
+        from .core import Tracer
+
+        return Tracer
+    if name == "TraceReport":
+        from .report import TraceReport
+
+        return TraceReport
+    raise AttributeError(name)
+
+
+class _CallableModule(types.ModuleType):
+    """Once imported, ``bn_lint.trace`` is this package; calling it calls :func:`trace`."""
+
+    def __call__(self, *args, **kwargs):
+        return trace(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
