@@ -14,7 +14,7 @@ import libcst as cst
 
 from .chains import LayerValue, Observation, Tensor
 from .layers import BATCHNORM_NAMES
-from .values import UNKNOWN, is_width, show_width, widths_differ, widths_equal
+from .values import UNKNOWN, Sym, is_width, show_width, widths_differ, widths_equal
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, NodeFix
@@ -64,10 +64,12 @@ def _where(model: "FileModel", producer: LayerValue | cst.CSTNode | None) -> str
 def _via(model: "FileModel", bn: LayerValue) -> str:
     if bn.site is None:
         return ""
-    code = model.code(bn.site)
-    if len(code) > 60:
-        code = code[:57] + "..."
-    return f" (when built by {code}{_where(model, bn.site)})"
+    return f" (when built by {_short(model, bn.site)}{_where(model, bn.site)})"
+
+
+def _short(model: "FileModel", node: cst.CSTNode) -> str:
+    code = " ".join(model.code(node).split())
+    return code if len(code) <= 60 else code[:57] + "..."
 
 
 def _arg_text(model: "FileModel", layer: LayerValue, param: str | None, value: Any) -> str:
@@ -76,7 +78,8 @@ def _arg_text(model: "FileModel", layer: LayerValue, param: str | None, value: A
     if expr is None:
         return shown
     code = model.code(expr)
-    return code if code == shown or value is UNKNOWN else f"{code} = {shown}"
+    readable = isinstance(value, int) or (isinstance(value, Sym) and "(" not in shown)
+    return f"{code} = {shown}" if readable and code != shown else code
 
 
 def describe_bn(model: "FileModel", bn: LayerValue) -> str:
@@ -119,7 +122,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
         source = _rank_source(model, t)
         return Verdict("BN203", bn.node,
                        f"{describe_bn(model, bn)} is applied to a (N, L, {show_width(t.size(2))}) tensor {source}: it "
-                       f"normalises over dim 1 (L), not the {show_width(width)} features; transpose to (N, E, L) "
+                       f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
                        f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")
     # BN201: widths provably differ
     if t.rank is not None or any(axis == 1 for axis, _ in t.sizes):
@@ -131,6 +134,8 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
     if is_width(width) and is_width(ref) and widths_differ(width, ref, positive):
         if t.producer is not None and t.feat is not None and (t.producer.out_width is not UNKNOWN or t.producer.spec.is_batchnorm or t.producer.spec.kind == "norm"):
             what = f"follows {describe_producer(model, t.producer, ref)}{_where(model, t.producer)}"
+            if t.producer.site is not None and t.producer.site is not bn.site:
+                what += f" (built by {_short(model, t.producer.site)}{_where(model, t.producer.site)})"
         else:
             what = f"gets {show_width(ref)} channels {_rank_source(model, t)}".rstrip()
         fix = _width_fix(model, bn, t, ref, NodeFix)

@@ -235,6 +235,8 @@ class ChainAnalysis:
         self._class_states: dict[str, SelfState | None] = {}
         self.complete = True
         self._last_pairs: list[tuple[cst.Arg, Any]] = []
+        self._serial = 0
+        self._held: list[Any] = []  # values whose id() names an atom
 
     # ------------------------------------------------------------- driver
     def run(self) -> "ChainAnalysis":
@@ -606,6 +608,10 @@ class ChainAnalysis:
     # ------------------------------------------------------------- assignment
     def _assign(self, frame: Frame, target: cst.BaseExpression, value: Any) -> None:
         if isinstance(target, cst.Name):
+            if value is UNKNOWN:
+                # an unknown value still equals itself: a fresh atom per assignment executed
+                self._serial += 1
+                value = Sym.atom(f"{target.value}@{self._serial}")
             frame.locals[target.value] = value
         elif isinstance(target, cst.Attribute):
             if _is_self(target.value) and frame.self_state is not None:
@@ -795,6 +801,12 @@ class ChainAnalysis:
             return items[key]
         if isinstance(base, Tensor):
             return Tensor()
+        if isinstance(key, (int, str)) and not isinstance(key, bool):
+            if isinstance(base, Sym):
+                return sym_opaque("getitem", base, key) if isinstance(key, int) else Sym.atom(f"{base!r}[{key!r}]@{id(base)}")
+            if isinstance(base, Chain) and not base.sequential:
+                self._held.append(base)
+                return Sym.atom(f"item[{key!r}]@{id(base)}")
         return UNKNOWN
 
     def _compare(self, expr: cst.Comparison, frame: Frame) -> Any:

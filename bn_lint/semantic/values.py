@@ -122,7 +122,7 @@ def _is_num(value: Any) -> bool:
 import re  # noqa: E402
 from fractions import Fraction  # noqa: E402
 
-_AT = re.compile(r"@[\w.]+")
+_AT = re.compile(r"@\d+")
 
 
 class Sym:
