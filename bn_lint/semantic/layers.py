@@ -164,6 +164,8 @@ for _d in (1, 2, 3):
                   "LazyBatchNorm{}d", "InstanceNorm{}d", "LazyInstanceNorm{}d", "MaxPool{}d", "AvgPool{}d",
                   "AdaptiveAvgPool{}d", "AdaptiveMaxPool{}d", "LPPool{}d", "FractionalMaxPool{}d"):
         _SHAPES[_name.format(_d)] = {"batched_rank": _d + 2, "features": "first"}
+for _name in ("BatchNorm1d", "LazyBatchNorm1d"):
+    _SHAPES[_name] = {"batched_rank": None, "features": "first"}  # (N, C) or (N, C, L)
 _SHAPES["GLU"] = {"out_width": None}  # halves its input
 _SHAPES["RNN"]["params"] = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first")
 _SHAPES["LSTM"]["params"] = ("input_size", "hidden_size", "num_layers", "bias", "batch_first")

@@ -1,0 +1,171 @@
+"""The chain analysis and symbolic widths behind BN201-BN204: real behaviour on small programs."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from bn_lint.semantic.values import Sym, show_width, sym_add, sym_floordiv, sym_int, sym_mul, widths_differ, widths_equal
+
+from tests.helpers import check_code, codes_and_lines
+
+BN2 = ("BN201", "BN202", "BN203", "BN204")
+
+
+def found(code: str) -> list[tuple[str, int]]:
+    return codes_and_lines(check_code(code, select=BN2))
+
+
+# ------------------------------------------------------------------ symbolic widths
+def test_polynomials_equal_and_differ():
+    p, q = Sym.atom("planes@1"), Sym.atom("growth@2")
+    assert widths_equal(sym_mul(p, 4), sym_add(sym_mul(p, 3), p))
+    assert widths_differ(p, sym_mul(p, 4), {"planes@1"})
+    assert not widths_differ(p, sym_mul(p, 4), set())  # atoms not known to be positive
+    assert not widths_differ(p, q, {"planes@1", "growth@2"})  # mixed signs: could be equal
+    assert widths_differ(64, 32) and not widths_differ(64, 64)
+    assert sym_int(sym_mul(p, Fraction(1, 2))) == sym_int(sym_mul(p, Fraction(1, 2)))  # same opaque atom
+    assert sym_floordiv(sym_mul(p, 4), 2) == sym_mul(p, 2)
+    assert show_width(sym_add(sym_mul(p, 4), 1)) == "4*planes + 1"
+
+
+# ------------------------------------------------------------------ BN201 forms
+def test_append_and_extend_lists():
+    assert found(
+        """
+        import torch.nn as nn
+        layers = []
+        layers.append(nn.Conv2d(3, 16, 3, bias=False))
+        layers.extend([nn.ReLU(), nn.BatchNorm2d(8)])
+        net = nn.Sequential(*layers)
+        """
+    ) == [("BN201", 4)]
+
+
+def test_partial_norm_layer_and_module_constant():
+    assert found(
+        """
+        import functools
+        import torch.nn as nn
+        WIDTH = 48
+        norm = functools.partial(nn.BatchNorm2d, eps=1e-3)
+        block = nn.Sequential(nn.Conv2d(3, WIDTH, 3, bias=False), norm(WIDTH * 2))
+        """
+    ) == [("BN201", 5)]
+
+
+def test_helper_class_called_with_arguments():
+    code = """
+        import torch.nn as nn
+
+        class ConvBN(nn.Module):
+            def __init__(self, cin, cout, bn_width=None):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3, bias=False)
+                self.bn = nn.BatchNorm2d(bn_width or cout)
+
+            def forward(self, x):
+                return self.bn(self.conv(x))
+
+        a = ConvBN(3, 32)
+        b = ConvBN(3, 32, bn_width=16)
+        """
+    assert found(code) == [("BN201", 7)]
+
+
+def test_unknown_and_symbolic_widths_stay_silent():
+    assert found(
+        """
+        import torch.nn as nn
+
+        def block(cin, cout, width):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(width))
+
+        def other(cfg):
+            return nn.Sequential(nn.Conv2d(3, cfg.width, 3, bias=False), nn.BatchNorm2d(cfg.width))
+
+        def third(channels):
+            c = compute(channels)
+            return nn.Sequential(nn.Conv2d(3, c, 3, bias=False), nn.BatchNorm2d(c))
+        """
+    ) == []
+
+
+def test_branches_merge_and_loops_do_not_guess():
+    assert found(
+        """
+        import torch.nn as nn
+
+        def make(widths, use_bn):
+            layers = []
+            cin = 3
+            for w in widths:
+                layers.append(nn.Conv2d(cin, w, 3, bias=False))
+                if use_bn:
+                    layers.append(nn.BatchNorm2d(w))
+                layers.append(nn.ReLU())
+                cin = w
+            layers.append(nn.BatchNorm2d(cin))
+            return nn.Sequential(*layers)
+        """
+    ) == []
+
+
+def test_forward_reshapes_and_functional_steps():
+    code = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 64, 3, bias=False)
+                self.bn1 = nn.BatchNorm2d(64)
+                self.fc = nn.Linear(64, 10, bias=False)
+                self.bn2 = nn.BatchNorm1d(10)
+                self.bn3 = nn.BatchNorm1d(64)
+
+            def forward(self, x):
+                x = F.relu(self.bn1(self.conv(x)))
+                y = F.adaptive_avg_pool2d(x, 1).flatten(1)
+                z = self.bn2(self.fc(y))
+                seq = x.flatten(2)
+                return self.bn3(seq), z
+        """
+    assert found(code) == []
+    assert found(code.replace("self.bn3 = nn.BatchNorm1d(64)", "self.bn3 = nn.BatchNorm2d(64)")) == [("BN202", 12)]
+
+
+# ------------------------------------------------------------------ fixes
+def test_fixes_carry_the_right_text():
+    findings = check_code(
+        """
+        import torch.nn as nn
+        net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm1d(32))
+        """,
+        select=BN2,
+    )
+    by_code = {f.code: f for f in findings}
+    assert set(by_code) == {"BN202"}  # a wrong variant is reported before widths
+    assert [e.replacement for e in by_code["BN202"].fix.edits] == ["BatchNorm2d"]
+    findings = check_code(
+        """
+        import torch.nn as nn
+        width = 64
+        net = nn.Sequential(nn.Conv2d(3, width, 3), nn.BatchNorm2d(32))
+        """,
+        select=BN2,
+    )
+    assert [e.replacement for f in findings if f.code == "BN201" for e in f.fix.edits] == ["width"]
+    bias = [f for f in findings if f.code == "BN204"]
+    assert [e.replacement for e in bias[0].fix.edits] == ["nn.Conv2d(3, width, 3, bias=False)"]
+
+
+def test_bias_rule_needs_direct_feed_and_affine():
+    assert found(
+        """
+        import torch.nn as nn
+        a = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Identity(), nn.BatchNorm2d(8))
+        b = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Dropout(0.1), nn.BatchNorm2d(8))
+        c = nn.Sequential(nn.Linear(3, 8, bias=False), nn.BatchNorm1d(8))
+        """
+    ) == [("BN204", 2)]
