@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .chains import ChainAnalysis
     from ..config import Settings
     from ..project import Project
+    from .batches import BatchAnalysis
 
 _CANONICAL_PREFIXES = (
     ("torch.nn.modules.", "torch.nn."),
@@ -264,6 +265,13 @@ class FileModel:
     def line_of(self, node: cst.CSTNode) -> int | None:
         pos = self.positions.get(node)
         return pos.start.line if pos is not None else None
+
+    @cached_property
+    def batches(self) -> "BatchAnalysis":
+        """Data loaders, batch sizes and DDP facts of this file (see :mod:`batches`)."""
+        from .batches import BatchAnalysis
+
+        return BatchAnalysis(self)
 
     # -------------------------------------------------------------- structure
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:

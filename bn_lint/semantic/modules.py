@@ -1,0 +1,152 @@
+"""Which expressions hold a BatchNorm-bearing ``nn.Module``.
+
+``ModelKind.BN``: the code shows a BatchNorm inside (a project class that
+builds one, transitively; a torchvision/timm factory known to use BatchNorm).
+``ModelKind.MAYBE``: a model of unknown content (``torch.load``, a hub model, a
+project class built from parts bn-lint cannot see). ``ModelKind.NO``: the code
+shows no BatchNorm. ``None``: not a model as far as the code shows.
+"""
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import layers as layer_table
+from .walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ClassInfo, FileModel, Scope
+
+
+class ModelKind(str, Enum):
+    BN = "bn"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+# Factories whose models carry BatchNorm unless the name says otherwise (data, not ifs).
+_BN_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.")
+_NO_BN_TORCHVISION = re.compile(
+    r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
+)
+_UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
+_MAX_DEPTH = 8
+
+
+def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
+    """What ``expr`` holds, as far as the code shows."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Name):
+        bound = model.binding(expr.value, scope)
+        if bound is None:
+            return None
+        return model_kind(model, bound[0], bound[1], depth + 1)
+    if isinstance(expr, cst.Call):
+        # `model.to(device)`, `model.cuda()`, `model.eval()` return the model itself
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double"):
+            inner = model_kind(model, expr.func.value, scope, depth + 1)
+            if inner is not None:
+                return inner
+        qn = model.qualname(expr.func)
+        if qn:
+            if qn in _UNKNOWN_MODEL_SOURCES:
+                if qn == "copy.deepcopy" and expr.args:
+                    return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
+                return ModelKind.MAYBE
+            if _NO_BN_TORCHVISION.match(qn):
+                return ModelKind.NO
+            if qn.startswith(_BN_FACTORY_PREFIXES):
+                return ModelKind.BN
+            spec = layer_table.lookup(qn)
+            if spec is not None:
+                if spec.is_batchnorm:
+                    return ModelKind.BN
+                if spec.kind == "container":
+                    return _calls_kind(model, [expr], scope)
+                return ModelKind.NO
+        info = _project_class(model, expr.func)
+        if info is not None:
+            owner, cls = info
+            return class_kind(owner, cls)
+    return None
+
+
+def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
+    """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
+    cache = model.__dict__.setdefault("_class_kind_cache", {})
+    if info.name in cache:
+        return cache[info.name]
+    cache[info.name] = None  # cycle guard
+    if not model.is_nn_module_class(info) and not any(_project_class(model, b) for b in info.bases):
+        return None
+    kinds = [_calls_kind(model, [info.node], info.scope, depth)]
+    for base in info.bases:
+        found = _project_class(model, base)
+        if found is not None and depth < _MAX_DEPTH:
+            kinds.append(class_kind(found[0], found[1], depth + 1))
+    result = _combine(kinds)
+    cache[info.name] = result
+    return result
+
+
+def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | None", depth: int = 0) -> ModelKind:
+    """BN if any call under ``roots`` builds a BatchNorm (directly, via a local helper or project class)."""
+    kinds: list[ModelKind | None] = []
+    for root in roots:
+        for node in walk(root):
+            if not isinstance(node, cst.Call):
+                continue
+            found = model.layer_class(node.func, model.scope_of(node))
+            if found is not None:
+                if found[0].is_batchnorm:
+                    return ModelKind.BN
+                continue
+            qn = model.qualname(node.func)
+            if qn and qn.startswith(_BN_FACTORY_PREFIXES) and not _NO_BN_TORCHVISION.match(qn):
+                return ModelKind.BN
+            if isinstance(node.func, cst.Name) and node.func.value in model.functions and depth < _MAX_DEPTH:
+                helper = model.functions[node.func.value]
+                if helper not in roots:
+                    kinds.append(_calls_kind(model, [helper], None, depth + 1))
+            found_class = _project_class(model, node.func)
+            if found_class is not None and depth < _MAX_DEPTH:
+                kinds.append(class_kind(found_class[0], found_class[1], depth + 1))
+    return _combine(kinds) or ModelKind.NO
+
+
+def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
+    if ModelKind.BN in kinds:
+        return ModelKind.BN
+    if ModelKind.MAYBE in kinds:
+        return ModelKind.MAYBE
+    if ModelKind.NO in kinds:
+        return ModelKind.NO
+    return None
+
+
+def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
+    """The class a name refers to: in this file, or imported from another project file."""
+    if isinstance(func, cst.Name) and func.value in model.classes:
+        return model, model.classes[func.value]
+    if model.project is None:
+        return None
+    dotted = model.imports.get(func.value) if isinstance(func, cst.Name) else None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        base = model.imports.get(func.value.value)
+        dotted = f"{base}.{func.attr.value}" if base else None
+    if not dotted or dotted.startswith(("torch.", "torchvision.", "timm.")):
+        return None
+    module_name, _, class_name = dotted.rpartition(".")
+    if not module_name or module_name.strip(".") == "" and not class_name:
+        return None
+    path = model.project.resolve_module(module_name, model.path)
+    if path is None:
+        return None
+    other = model.project.model(path)
+    if other is None or class_name not in other.classes:
+        return None
+    return other, other.classes[class_name]
