@@ -48,7 +48,8 @@ def verdicts(model: "FileModel") -> list[Verdict]:
             verdict = _shape_verdict(model, obs, NodeFix)
             if verdict is not None:
                 add(verdict)
-            elif obs.tensor.direct:
+            # a wrong rank makes the rest moot; a wrong width does not make the bias useful
+            if (verdict is None or verdict.code == "BN201") and obs.tensor.direct:
                 bias = _bias_verdict(model, obs, NodeFix)
                 if bias is not None:
                     add(bias)

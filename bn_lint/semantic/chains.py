@@ -399,8 +399,13 @@ class ChainAnalysis:
         init = self._method(info, "__init__")
         if init is not None:
             self._call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
-        if state.seq is not None and self._method(info, "forward") is None:
+        forward = self._method(info, "forward")
+        if state.seq is not None and forward is None:
             return Chain(state.seq.items, state.seq.tail, True)
+        if forward is not None and init is not None and (args or kwargs) and forward not in self._active:
+            # this instance's layers, built with the call site's arguments, wired by its forward
+            entry = SelfState(info, self._stable_attrs(info, state), state.seq)
+            self._call_function(forward, entry, [Tensor()], {}, frame, site=site, unknown_rest=True)
         return ProjModule(state)
 
     # ------------------------------------------------------------- statements
