@@ -169,3 +169,66 @@ def test_bias_rule_needs_direct_feed_and_affine():
         c = nn.Sequential(nn.Linear(3, 8, bias=False), nn.BatchNorm1d(8))
         """
     ) == [("BN204", 2)]
+
+
+def test_bias_rule_stays_silent_for_shared_helpers_and_per_call_choices():
+    # real code: transformers emu3 (a conv wrapper class used before BatchNorm and before a residual add)
+    # and deprecated efficientformer (`BatchNorm2d(...) if apply_norm else nn.Identity()`)
+    code = """
+        import torch.nn as nn
+
+        class ConvWrap(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3)
+
+            def forward(self, x):
+                return self.conv(x)
+
+        class Block(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv1 = ConvWrap(c, c)
+                self.norm = nn.BatchNorm2d(c)
+                self.conv2 = ConvWrap(c, c)
+
+            def forward(self, x):
+                return x + self.conv2(self.norm(self.conv1(x)))
+
+        class Embed(nn.Module):
+            def __init__(self, cin, cout, apply_norm=True):
+                super().__init__()
+                self.proj = nn.Conv2d(cin, cout, 3)
+                self.norm = nn.BatchNorm2d(cout) if apply_norm else nn.Identity()
+
+            def forward(self, x):
+                return self.norm(self.proj(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Embed(3, 16)
+                self.b = Embed(16, 32, apply_norm=False)
+                self.block = Block(32)
+
+            def forward(self, x):
+                return self.block(self.b(self.a(x)))
+        """
+    assert found(code) == []
+    # the same conv with the BatchNorm built next to it, for every caller, is still flagged
+    direct = code.replace("self.norm = nn.BatchNorm2d(cout) if apply_norm else nn.Identity()",
+                          "self.norm = nn.BatchNorm2d(cout)")
+    assert found(direct) == [("BN204", 24)]
+
+
+def test_conv_given_another_rank_does_not_blame_the_batchnorm():
+    assert found(
+        """
+        import torch
+        import torch.nn as nn
+        conv = nn.Conv3d(3, 8, 3, bias=False)
+        bn = nn.BatchNorm3d(8)
+        y = bn(conv(torch.randn(3, 16, 16, 16)))
+        z = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.Conv3d(8, 8, 3, bias=False), nn.BatchNorm3d(8))
+        """
+    ) == []

@@ -149,6 +149,10 @@ def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict
     producer = t.producer
     if producer is None or producer.spec.kind not in ("conv", "linear"):
         return None
+    if bn.site is not None or producer.site is not None:
+        # seen only for one call site's arguments, or the producer is built by a helper that other
+        # call sites use without a BatchNorm after it: `bias=False` there is not certainly right
+        return None
     if bn.value("affine") is not True:
         return None
     if bn.spec.in_ranks and t.rank is not None and t.feat != 1:

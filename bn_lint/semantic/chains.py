@@ -1107,8 +1107,9 @@ class ChainAnalysis:
             return make_tensor(rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
         kind = spec.kind
         if kind == "conv":
-            rank = t.rank if t.rank is not None else spec.batched_rank
-            return make_tensor(rank, {1: layer.out_width}, 1, layer, True, node)
+            if t.rank is not None and t.rank != spec.batched_rank:
+                return Tensor()  # unbatched input, or a wrong rank this conv would reject: the conv is the problem
+            return make_tensor(spec.batched_rank, {1: layer.out_width}, 1, layer, True, node)
         if kind == "linear":
             if t.rank is not None:
                 sizes = {a: w for a, w in t.sizes if a < t.rank - 1}
