@@ -1,6 +1,7 @@
 """The chain analysis and symbolic widths behind BN201-BN204: real behaviour on small programs."""
 from __future__ import annotations
 
+import textwrap
 from fractions import Fraction
 
 from bn_lint.semantic.values import Sym, show_width, sym_add, sym_floordiv, sym_int, sym_mul, widths_differ, widths_equal
@@ -232,3 +233,28 @@ def test_conv_given_another_rank_does_not_blame_the_batchnorm():
         z = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.Conv3d(8, 8, 3, bias=False), nn.BatchNorm3d(8))
         """
     ) == []
+
+
+def test_bias_rule_needs_the_output_to_go_only_to_batchnorm():
+    code = """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, c, use_bn):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3, padding=1)
+                self.bn = nn.BatchNorm2d(c)
+                self.head = nn.Conv2d(c, 1, 1)
+                self.use_bn = use_bn
+
+            def forward(self, x):
+                y = self.conv(x)
+                return USE
+        """
+    for use in ("self.bn(y) + y", "self.bn(y), self.head(y)", "self.bn(y) if self.use_bn else y",
+                "torch.cat([self.bn(y), y], 1)", "self.bn(y) * y.sigmoid()"):
+        assert found(code.replace("USE", use)) == [], use
+    assert found(code.replace("USE", "self.head(self.bn(y))")) == [("BN204", 6)]
+    branch = code.replace("return USE", "if self.use_bn:\n                    y = self.bn(y)\n                return y")
+    compile(textwrap.dedent(branch), "branch", "exec")
+    assert found(branch) == []

@@ -149,6 +149,8 @@ def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict
     producer = t.producer
     if producer is None or producer.spec.kind not in ("conv", "linear"):
         return None
+    if producer in model.chains.escaped:
+        return None  # its output is used elsewhere too (or may be): the bias matters there
     if bn.site is not None or producer.site is not None:
         # seen only for one call site's arguments, or the producer is built by a helper that other
         # call sites use without a BatchNorm after it: `bias=False` there is not certainly right

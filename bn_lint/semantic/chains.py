@@ -237,6 +237,9 @@ class ChainAnalysis:
         self._last_pairs: list[tuple[cst.Arg, Any]] = []
         self._serial = 0
         self._held: list[Any] = []  # values whose id() names an atom
+        # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
+        self.escaped: set[LayerValue] = set()
+        self._module_calls: set[cst.Call] = set()
 
     # ------------------------------------------------------------- driver
     def run(self) -> "ChainAnalysis":
@@ -588,6 +591,14 @@ class ChainAnalysis:
     def _merge(self, a: Any, b: Any) -> Any:
         if a is b:
             return a
+        out = self._merge_values(a, b)
+        if out is not a:
+            self._escape(a)
+        if out is not b:
+            self._escape(b)
+        return out
+
+    def _merge_values(self, a: Any, b: Any) -> Any:
         if type(a) is type(b) and not isinstance(a, (LayerValue, ProjModule)):
             try:
                 if a == b:
@@ -678,6 +689,27 @@ class ChainAnalysis:
         return UNKNOWN
 
     def _eval(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
+        value = self._eval_inner(expr, frame)
+        if isinstance(value, Tensor) and value.direct and value.producer is not None and not self._feeds_module(expr):
+            self.escaped.add(value.producer)
+        return value
+
+    def _feeds_module(self, expr: cst.BaseExpression | None) -> bool:
+        """``expr``'s value goes only to a module call, a plain name, or nowhere."""
+        parent = self.model.parent(expr) if expr is not None else None
+        if isinstance(parent, cst.Arg) and not parent.star and not parent.keyword:
+            return self.model.parent(parent) in self._module_calls
+        if isinstance(parent, cst.Assign):
+            return len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
+        if isinstance(parent, cst.AnnAssign):
+            return isinstance(parent.target, cst.Name)
+        return isinstance(parent, cst.Expr)
+
+    def _escape(self, value: Any) -> None:
+        if isinstance(value, Tensor) and value.direct and value.producer is not None:
+            self.escaped.add(value.producer)
+
+    def _eval_inner(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
         if expr is None:
             return None
         self._tick()
@@ -951,6 +983,8 @@ class ChainAnalysis:
             args, kwargs, lost = self._args(call, frame)
             self_state = frame.self_state if _is_self(getattr(func, "value", None)) else None
             return self._call_function(target[1], self_state, args, kwargs, frame, site=call, unknown_rest=lost)
+        if _is_module(target):
+            self._module_calls.add(call)
         args, kwargs, lost = self._args(call, frame)
         pairs = self._last_pairs
         if isinstance(target, LayerClass):
@@ -1088,6 +1122,8 @@ class ChainAnalysis:
             return tensor
         if isinstance(module, ProjModule):
             forward = self._method(module.state.info, "forward")
+            if forward is None or forward in self._active or len(self._active) >= 12:
+                self._escape(tensor)
             if forward is None:
                 return self._apply(module.state.seq, tensor) if module.state.seq is not None else Tensor()
             out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
@@ -1097,6 +1133,8 @@ class ChainAnalysis:
     def _apply_layer(self, layer: LayerValue, t: Tensor) -> Any:
         spec = layer.spec
         node = layer.node
+        if not spec.is_batchnorm and not (spec.out_width == SAME and spec.transparent):
+            self._escape(t)
         if spec.is_batchnorm:
             seen = self.observations.setdefault(node, [])
             obs = Observation(layer, t)
