@@ -258,3 +258,47 @@ def test_bias_rule_needs_the_output_to_go_only_to_batchnorm():
     branch = code.replace("return USE", "if self.use_bn:\n                    y = self.bn(y)\n                return y")
     compile(textwrap.dedent(branch), "branch", "exec")
     assert found(branch) == []
+
+
+def test_bias_rule_silent_when_the_same_conv_also_builds_models_without_batchnorm():
+    # torchvision vgg.make_layers: one Conv2d line serves vgg11 (conv -> ReLU) and vgg11_bn (conv -> BN)
+    code = """
+        import torch.nn as nn
+
+        def make_layers(cfg, batch_norm=False):
+            layers = []
+            in_channels = 3
+            for v in cfg:
+                if v == "M":
+                    layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
+                else:
+                    conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
+                    if batch_norm:
+                        layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+                    else:
+                        layers += [conv2d, nn.ReLU(inplace=True)]
+                    in_channels = v
+            return nn.Sequential(*layers)
+        """
+    assert found(code) == []
+    assert found(code.replace("layers += [conv2d, nn.ReLU(inplace=True)]", "pass")) == [("BN204", 10)]
+
+
+def test_inherited_forward_runs_on_the_subclass_layers():
+    # timm senet: SEBottleneck sets the layers, Bottleneck.forward wires them
+    code = """
+        import torch.nn as nn
+
+        class Bottleneck(nn.Module):
+            def forward(self, x):
+                return self.relu(self.bn1(self.conv1(x)))
+
+        class SEBottleneck(Bottleneck):
+            def __init__(self, inplanes, planes):
+                super().__init__()
+                self.conv1 = nn.Conv2d(inplanes, planes * 2, kernel_size=1, bias=False)
+                self.bn1 = nn.BatchNorm2d(planes * 2)
+                self.relu = nn.ReLU(inplace=True)
+        """
+    assert found(code) == []
+    assert found(code.replace("nn.BatchNorm2d(planes * 2)", "nn.BatchNorm2d(planes * 4)")) == [("BN201", 11)]

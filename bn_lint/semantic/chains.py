@@ -270,7 +270,11 @@ class ChainAnalysis:
         state = self._class_state(info)
         if state is None:
             return
-        for name, method in info.methods.items():
+        methods: dict[str, cst.FunctionDef] = {}
+        for cls in self._mro(info):  # inherited methods run on this class's attributes too
+            for name, method in cls.methods.items():
+                methods.setdefault(name, method)
+        for name, method in methods.items():
             if name == "__init__":
                 continue
             self._budget = max(self._budget, 5_000)
