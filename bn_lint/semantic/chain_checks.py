@@ -175,7 +175,7 @@ def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict
         elif isinstance(expr, cst.Name) and expr.value == "True":
             fix = NodeFix("set bias=False", [(expr, cst.Name("False"))])
     return Verdict("BN204", producer.node,
-                   f"{producer.spec.name}(...) has a bias (bias=True is the default) and feeds "
+                   f"{producer.spec.name}(...) {'has bias=True' if 'bias' in producer.args else 'has a bias (bias=True is the default)'} and feeds "
                    f"{describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
                    f"cancels it; use bias=False{_via(model, bn)}", fix)
 
