@@ -14,7 +14,7 @@ Columns:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SAME = "same"
 
@@ -29,6 +29,12 @@ class LayerSpec:
     in_ranks: tuple[int, ...] | None = None
     out_rank: int | str | None = SAME
     defaults: tuple[tuple[str, object], ...] = ()
+    # shape facts used by the chain analysis (see ``_SHAPES`` below)
+    batched_rank: int | None = None  # output rank for the usual batched input, when the input's is unknown
+    features: str | None = None  # where the output width lives: "first" (dim 1) or "last" (last dim)
+    layout_param: str | None = None  # a flag that must be True for the "last" layout (``batch_first``)
+    doubles_with: str | None = None  # a flag that doubles the output width (``bidirectional``)
+    transparent: bool = False  # passes values through unchanged (a bias before it still reaches the next layer)
 
     @property
     def is_batchnorm(self) -> bool:
@@ -133,6 +139,55 @@ for _act in (
     _add(LayerSpec(_act, "activation", ("inplace",) if _act in ("ReLU", "ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid") else (), SAME, SAME, None, SAME))
 for _act in ("Softmax", "LogSoftmax", "Softmax2d", "Softmin"):
     _add(LayerSpec(_act, "activation", ("dim",), SAME, SAME, None, SAME))
+
+# Shape facts: name -> LayerSpec fields. Width-preserving layers (out_width SAME) need no row.
+_SHAPES: dict[str, dict[str, object]] = {
+    "Linear": {"features": "last"},
+    "LazyLinear": {"features": "last"},
+    "Bilinear": {"features": "last"},
+    "Embedding": {"batched_rank": 3, "features": "last"},  # (N, L) indices -> (N, L, E)
+    "EmbeddingBag": {"batched_rank": 2, "features": "last"},
+    "TransformerEncoderLayer": {"batched_rank": 3, "features": "last", "layout_param": "batch_first"},
+    "TransformerDecoderLayer": {"batched_rank": 3, "features": "last", "layout_param": "batch_first"},
+    "Identity": {"transparent": True},
+    "GroupNorm": {"features": "first"},
+    "LayerNorm": {"features": "last"},
+    "RMSNorm": {"features": "last"},
+}
+for _rnn in ("RNN", "LSTM", "GRU"):
+    _SHAPES[_rnn] = {
+        "batched_rank": 3, "features": "last", "layout_param": "batch_first", "doubles_with": "bidirectional",
+        "out_width": "hidden_size",
+    }
+for _d in (1, 2, 3):
+    for _name in ("Conv{}d", "ConvTranspose{}d", "LazyConv{}d", "LazyConvTranspose{}d", "BatchNorm{}d",
+                  "LazyBatchNorm{}d", "InstanceNorm{}d", "LazyInstanceNorm{}d", "MaxPool{}d", "AvgPool{}d",
+                  "AdaptiveAvgPool{}d", "AdaptiveMaxPool{}d", "LPPool{}d", "FractionalMaxPool{}d"):
+        _SHAPES[_name.format(_d)] = {"batched_rank": _d + 2, "features": "first"}
+for _name in ("BatchNorm1d", "LazyBatchNorm1d"):
+    _SHAPES[_name] = {"batched_rank": None, "features": "first"}  # (N, C) or (N, C, L)
+_SHAPES["GLU"] = {"out_width": None}  # halves its input
+_SHAPES["RNN"]["params"] = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first")
+_SHAPES["LSTM"]["params"] = ("input_size", "hidden_size", "num_layers", "bias", "batch_first")
+_SHAPES["GRU"]["params"] = ("input_size", "hidden_size", "num_layers", "bias", "batch_first")
+
+_ROWS[:] = [replace(spec, **_SHAPES[spec.name]) if spec.name in _SHAPES else spec for spec in _ROWS]
+
+# Functions and tensor methods that keep the shape (and so the width) of their first argument.
+SAME_SHAPE_FUNCTIONS = frozenset(
+    f"torch.nn.functional.{name}" for name in (
+        "relu", "relu_", "relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "leaky_relu", "hardswish",
+        "hardsigmoid", "hardtanh", "sigmoid", "tanh", "softplus", "prelu", "dropout", "dropout1d", "dropout2d",
+        "dropout3d", "alpha_dropout", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
+        "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+        "adaptive_max_pool2d", "adaptive_max_pool3d", "interpolate", "upsample", "softmax", "log_softmax",
+    )
+) | frozenset(f"torch.{name}" for name in ("relu", "relu_", "sigmoid", "tanh", "dropout", "max_pool1d", "max_pool2d"))
+SAME_SHAPE_METHODS = frozenset({
+    "relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "clamp", "clamp_", "abs", "exp", "neg",
+})
+# methods that change neither shape nor values (a bias before them still reaches what follows)
+TRANSPARENT_METHODS = frozenset({"contiguous", "float", "half", "double", "bfloat16", "to", "type_as", "clone", "detach", "cuda", "cpu"})
 
 LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in _ROWS}
 BATCHNORM_NAMES = frozenset(name for name, spec in LAYERS.items() if spec.is_batchnorm)

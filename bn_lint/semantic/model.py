@@ -20,6 +20,7 @@ from .values import UNKNOWN, evaluate
 from .walk import children
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .chains import ChainAnalysis
     from ..config import Settings
     from ..project import Project
     from .batches import BatchAnalysis
@@ -239,6 +240,31 @@ class FileModel:
             if layer is not None:
                 found.append(layer)
         return found
+
+    @cached_property
+    def chains(self) -> "ChainAnalysis":
+        """Which layer feeds each BatchNorm, with what width and rank (see :mod:`chains`)."""
+        from .chains import analyse
+
+        return analyse(self)
+
+    @cached_property
+    def chain_verdicts(self) -> list:
+        """BN2xx verdicts from the chains, computed once for BN201-BN204 (see :mod:`chain_checks`)."""
+        from .chain_checks import verdicts
+
+        return verdicts(self)
+
+    @cached_property
+    def positions(self) -> Any:
+        """libcst positions of every node (costly: only for files that report something)."""
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    def line_of(self, node: cst.CSTNode) -> int | None:
+        pos = self.positions.get(node)
+        return pos.start.line if pos is not None else None
 
     @cached_property
     def batches(self) -> "BatchAnalysis":

@@ -112,3 +112,184 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
 
 def _is_num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# ------------------------------------------------------------ symbolic widths
+# A width the code does not fix to a number is a polynomial over *atoms*: unknowns
+# such as a constructor parameter (``planes``), an attribute of one (``block.expansion``)
+# or an expression the algebra does not model (``int(planes * w / 64)``, named by its
+# structure so that two copies of it are the same atom).
+import re  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+_AT = re.compile(r"@\d+")
+
+
+class Sym:
+    """A polynomial with rational coefficients over named atoms (immutable)."""
+
+    __slots__ = ("terms", "_key")
+
+    def __init__(self, terms: dict[tuple[str, ...], Fraction]) -> None:
+        self.terms = {m: c for m, c in terms.items() if c != 0}
+        self._key = tuple(sorted(self.terms.items()))
+
+    @staticmethod
+    def atom(name: str) -> "Sym":
+        return Sym({(name,): Fraction(1)})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sym) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        return show_width(self)
+
+    def atoms(self) -> set[str]:
+        return {a for m in self.terms for a in m}
+
+
+Width = Any  # int | Sym | UNKNOWN
+
+
+def _poly(value: Any) -> dict[tuple[str, ...], Fraction] | None:
+    if isinstance(value, _FracConst):
+        return {(): value.value}
+    if isinstance(value, Sym):
+        return value.terms
+    if _is_num(value):
+        try:
+            return {(): Fraction(value)}
+        except (ValueError, OverflowError):
+            return None
+    return None
+
+
+def _normal(terms: dict[tuple[str, ...], Fraction]) -> Any:
+    terms = {m: c for m, c in terms.items() if c != 0}
+    if not terms:
+        return 0
+    if set(terms) == {()}:
+        c = terms[()]
+        return int(c) if c.denominator == 1 else float(c)
+    return Sym(terms)
+
+
+def sym_add(a: Any, b: Any, sign: int = 1) -> Any:
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return UNKNOWN
+    out = dict(pa)
+    for m, c in pb.items():
+        out[m] = out.get(m, Fraction(0)) + sign * c
+    return _normal(out)
+
+
+def sym_mul(a: Any, b: Any) -> Any:
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None or len(pa) * len(pb) > 64:
+        return UNKNOWN
+    out: dict[tuple[str, ...], Fraction] = {}
+    for ma, ca in pa.items():
+        for mb, cb in pb.items():
+            m = tuple(sorted(ma + mb))
+            out[m] = out.get(m, Fraction(0)) + ca * cb
+    return _normal(out)
+
+
+def sym_div(a: Any, b: Any) -> Any:
+    """``a / b`` when ``b`` is a non-zero constant."""
+    pb = _poly(b)
+    if pb is None or set(pb) != {()} or pb[()] == 0:
+        return UNKNOWN
+    if _is_num(a):
+        return a / b
+    return sym_mul(a, _FracConst(1 / pb[()]))
+
+
+class _FracConst:
+    """An exact rational constant for :func:`sym_mul` (not a public value)."""
+
+    def __init__(self, value: Fraction) -> None:
+        self.value = value
+
+
+def sym_opaque(op: str, *parts: Any) -> Any:
+    """An atom standing for ``op(parts)``: equal for equal parts, unknown if a part is."""
+    if any(p is UNKNOWN or not (isinstance(p, Sym) or _is_num(p)) for p in parts):
+        return UNKNOWN
+    return Sym.atom(f"{op}({', '.join(show_width(p, internal=True) for p in parts)})")
+
+
+def sym_int(a: Any) -> Any:
+    """``int(a)``: exact when every coefficient is an integer."""
+    if _is_num(a):
+        return int(a)
+    if isinstance(a, Sym):
+        if all(c.denominator == 1 for c in a.terms.values()):
+            return a
+        return sym_opaque("int", a)
+    return UNKNOWN
+
+
+def sym_floordiv(a: Any, b: Any) -> Any:
+    if _is_num(a) and _is_num(b):
+        try:
+            return a // b
+        except ArithmeticError:
+            return UNKNOWN
+    if isinstance(a, Sym) and isinstance(b, int) and b and all(c.denominator == 1 and c.numerator % b == 0 for c in a.terms.values()):
+        return _normal({m: c / b for m, c in a.terms.items()})
+    return sym_opaque("floordiv", a, b)
+
+
+def is_width(value: Any) -> bool:
+    """An int (not bool) or a symbolic width."""
+    return isinstance(value, Sym) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def widths_equal(a: Any, b: Any) -> bool:
+    """Provably equal (as numbers, or as polynomials over the same atoms)."""
+    if not is_width(a) or not is_width(b):
+        return False
+    return sym_add(a, b, -1) == 0
+
+
+def widths_differ(a: Any, b: Any, positive: "set[str] | frozenset[str] | None" = None) -> bool:
+    """Provably different. ``positive``: atoms known to be at least 1 (widths, expansions).
+
+    The difference must be a non-zero constant, or a polynomial whose coefficients all
+    have the same sign and whose atoms are all known to be positive.
+    """
+    if not is_width(a) or not is_width(b):
+        return False
+    d = sym_add(a, b, -1)
+    if d is UNKNOWN:
+        return False
+    if not isinstance(d, Sym):
+        return d != 0
+    if positive is None or not d.atoms() <= set(positive):
+        return False
+    signs = {c > 0 for c in d.terms.values()}
+    return len(signs) == 1
+
+
+def show_width(value: Any, internal: bool = False) -> str:
+    """Readable form: ``64``, ``4*planes``, ``planes + 32``."""
+    if not isinstance(value, Sym):
+        return repr(value) if value is not UNKNOWN else "?"
+    parts = []
+    for mono, coeff in sorted(value.terms.items(), key=lambda t: (-len(t[0]), t[0])):
+        names = "*".join(a if internal else _AT.sub("", a) for a in mono)
+        c = int(coeff) if coeff.denominator == 1 else coeff
+        if not names:
+            parts.append(str(c))
+        elif c == 1:
+            parts.append(names)
+        elif c == -1:
+            parts.append(f"-{names}")
+        else:
+            parts.append(f"{c}*{names}")
+    return " + ".join(parts).replace("+ -", "- ")

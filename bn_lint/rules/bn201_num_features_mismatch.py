@@ -1,0 +1,131 @@
+"""BN201 num-features-mismatch."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+
+
+class NumFeaturesMismatch(Rule):
+    code = "BN201"
+    name = "num-features-mismatch"
+    severity = Severity.ERROR
+    fixable = True
+    summary = "A BatchNorm's `num_features` differs from the width of the layer feeding it."
+    what = """
+        Follows each BatchNorm back to the layer that produces its input: through `nn.Sequential`
+        (positional, `OrderedDict`, `*layers` lists built with `append`/`+=`/`extend`, loops over a
+        literal config list), `add_module`, attributes built in `__init__` and wired in `forward`
+        (`x = self.conv(x)`, `self.bn(self.conv(x))`, `F.relu`, pooling, dropout in between), helper
+        functions and the file's own classes called with their arguments, a `norm_layer` parameter
+        defaulting to `nn.BatchNorm2d`, `functools.partial`, and `torch.cat` on dim 1. Widths are
+        numbers or symbolic expressions (`planes * self.expansion`); it reports only when the two
+        are provably different.
+    """
+    why = """
+        BatchNorm keeps one mean and variance per channel. With the wrong `num_features` the
+        forward pass raises "running_mean should contain N elements not M" — in a branch or a
+        configuration that the tests never build.
+    """
+    example = """
+        self.conv = nn.Conv2d(3, 64, 3)
+        self.bn = nn.BatchNorm2d(32)  # BatchNorm2d(32) follows Conv2d(..., out_channels=64)
+    """
+    fix_docs = """
+        Use the producer's width. `--fix` rewrites `num_features` when the producer's width is a
+        literal or a name in scope at the BatchNorm.
+    """
+    triggers = ("BatchNorm",)
+    invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+            net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(32))
+            """,
+            line=2,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Bottleneck(nn.Module):
+                expansion = 4
+
+                def __init__(self, inplanes, planes, norm_layer=None):
+                    super().__init__()
+                    if norm_layer is None:
+                        norm_layer = nn.BatchNorm2d
+                    self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
+                    self.bn3 = norm_layer(planes)
+
+                def forward(self, x):
+                    return self.bn3(self.conv3(x))
+            """,
+            line=11,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            def block(cin, cout):
+                return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cin))
+
+            stem = block(3, 32)
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Dense(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.a = nn.Conv2d(8, 16, 1, bias=False)
+                    self.b = nn.Conv2d(8, 16, 1, bias=False)
+                    self.bn = nn.BatchNorm2d(16)
+
+                def forward(self, x):
+                    return self.bn(torch.cat([self.a(x), self.b(x)], 1))
+            """,
+            line=9,
+        ),
+    )
+    valid = (
+        Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Bottleneck(nn.Module):
+                expansion = 4
+
+                def __init__(self, inplanes, planes, norm_layer=None):
+                    super().__init__()
+                    if norm_layer is None:
+                        norm_layer = nn.BatchNorm2d
+                    self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
+                    self.bn3 = norm_layer(planes * self.expansion)
+
+                def forward(self, x):
+                    return self.bn3(self.conv3(x))
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            def block(cin, cout, mid=None):
+                mid = mid or cout
+                return nn.Sequential(nn.Conv2d(cin, mid, 3, bias=False), nn.BatchNorm2d(cout))
+            """
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for verdict in model.chain_verdicts:
+            if verdict.code == self.code:
+                yield Report(verdict.node, verdict.message, fix=verdict.fix)

@@ -1,0 +1,102 @@
+"""BN203 sequence-layout."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+
+
+class SequenceLayout(Rule):
+    code = "BN203"
+    name = "sequence-layout"
+    severity = Severity.ERROR
+    summary = "`BatchNorm1d(E)` applied to an (N, L, E) tensor: it normalises over L, not E."
+    what = """
+        Flags `BatchNorm1d(E)` fed a 3-D tensor whose last axis holds the E features: the output
+        of `nn.Embedding`, of a `batch_first` RNN or Transformer layer, of a `Linear` applied to
+        such a tensor, or of `x.view(n, length, E)` — with no transpose/permute in between.
+    """
+    why = """
+        `BatchNorm1d` normalises over dim 1. On (N, L, E) that is the sequence axis: it raises
+        when L differs from E and silently normalises the wrong axis when they happen to match.
+    """
+    example = """
+        x = self.embed(tokens)  # (N, L, E)
+        x = self.bn(x)          # BatchNorm1d(E): normalises over L
+    """
+    fix_docs = """
+        `x.transpose(1, 2)` before and after the BatchNorm, reshape to (N*L, E), or use `LayerNorm(E)`.
+    """
+    triggers = ("BatchNorm",)
+    invalid = (
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Encoder(nn.Module):
+                def __init__(self, vocab, dim=128):
+                    super().__init__()
+                    self.embed = nn.Embedding(vocab, dim)
+                    self.bn = nn.BatchNorm1d(dim)
+
+                def forward(self, tokens):
+                    return self.bn(self.embed(tokens))
+            """,
+            line=7,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.rnn = nn.LSTM(64, 128, batch_first=True)
+                    self.bn = nn.BatchNorm1d(128)
+
+                def forward(self, x):
+                    out, _ = self.rnn(x)
+                    return self.bn(out)
+            """,
+            line=7,
+        ),
+    )
+    valid = (
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Encoder(nn.Module):
+                def __init__(self, vocab, dim=128):
+                    super().__init__()
+                    self.embed = nn.Embedding(vocab, dim)
+                    self.bn = nn.BatchNorm1d(dim)
+
+                def forward(self, tokens):
+                    x = self.embed(tokens).permute(0, 2, 1)
+                    return self.bn(x)
+            """
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.rnn = nn.LSTM(64, 128, batch_first=True)
+                    self.norm = nn.LayerNorm(128)
+
+                def forward(self, x):
+                    out, _ = self.rnn(x)
+                    return self.norm(out)
+            """
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for verdict in model.chain_verdicts:
+            if verdict.code == self.code:
+                yield Report(verdict.node, verdict.message)

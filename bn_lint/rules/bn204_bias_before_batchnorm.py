@@ -1,0 +1,61 @@
+"""BN204 bias-before-batchnorm."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+
+
+class BiasBeforeBatchNorm(Rule):
+    code = "BN204"
+    name = "bias-before-batchnorm"
+    severity = Severity.WARNING
+    fixable = True
+    summary = "A Conv/Linear with a bias feeds straight into an affine BatchNorm, which cancels the bias."
+    what = """
+        Flags a Conv or Linear layer whose `bias` is on (the default, or `bias=True`) when its
+        output goes directly — with nothing but no-op steps in between — into a BatchNorm with
+        `affine=True` (the default) over the same channels. Reported at the Conv/Linear.
+    """
+    why = """
+        BatchNorm subtracts the per-channel mean, so a per-channel bias added just before it has
+        no effect on the output; the BatchNorm's own `beta` plays that role. The bias only costs
+        parameters, memory and compute (PyTorch performance tuning guide).
+    """
+    example = """
+        nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))  # the conv's bias is cancelled
+    """
+    fix_docs = """
+        Pass `bias=False` to the Conv/Linear. `--fix` adds it (or turns a literal `True` into `False`).
+    """
+    triggers = ("BatchNorm",)
+    invalid = (
+        Invalid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n", line=2),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(256, 128, bias=True)
+                    self.bn = nn.BatchNorm1d(128)
+
+                def forward(self, x):
+                    return self.bn(self.fc(x))
+            """,
+            line=6,
+        ),
+    )
+    valid = (
+        Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n"),
+        Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
+        Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64, affine=False))\n"),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for verdict in model.chain_verdicts:
+            if verdict.code == self.code:
+                yield Report(verdict.node, verdict.message, fix=verdict.fix)

@@ -1,0 +1,211 @@
+"""What the chain analysis shows about each BatchNorm: the BN2xx verdicts, shared by BN201-BN204.
+
+Each verdict is computed once per file (``FileModel.chain_verdicts``) and each
+rule picks its own code. Every verdict rests on facts the code fixes: a rank
+the interpreter knows, two widths that are provably different, a bias that is
+certainly on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from .chains import LayerValue, Observation, Tensor
+from .layers import BATCHNORM_NAMES
+from .values import UNKNOWN, Sym, is_width, show_width, widths_differ, widths_equal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FileModel, NodeFix
+
+_VARIANT_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
+
+
+@dataclass
+class Verdict:
+    code: str
+    node: cst.CSTNode
+    message: str
+    fix: "NodeFix | None" = None
+
+
+def verdicts(model: "FileModel") -> list[Verdict]:
+    from .model import NodeFix
+
+    analysis = model.chains
+    out: list[Verdict] = []
+    seen: set[tuple[str, cst.CSTNode]] = set()
+
+    def add(verdict: Verdict) -> None:
+        key = (verdict.code, verdict.node)
+        if key not in seen:
+            seen.add(key)
+            out.append(verdict)
+
+    for node, observations in analysis.observations.items():
+        for obs in observations:
+            verdict = _shape_verdict(model, obs, NodeFix)
+            if verdict is not None:
+                add(verdict)
+            # a wrong rank makes the rest moot; a wrong width does not make the bias useful
+            if (verdict is None or verdict.code == "BN201") and obs.tensor.direct:
+                bias = _bias_verdict(model, obs, NodeFix)
+                if bias is not None:
+                    add(bias)
+    return out
+
+
+def _where(model: "FileModel", producer: LayerValue | cst.CSTNode | None) -> str:
+    node = producer.node if isinstance(producer, LayerValue) else producer
+    line = model.line_of(node) if node is not None else None
+    return f" at line {line}" if line else ""
+
+
+def _via(model: "FileModel", bn: LayerValue) -> str:
+    if bn.site is None:
+        return ""
+    return f" (when built by {_short(model, bn.site)}{_where(model, bn.site)})"
+
+
+def _short(model: "FileModel", node: cst.CSTNode) -> str:
+    code = " ".join(model.code(node).split())
+    return code if len(code) <= 60 else code[:57] + "..."
+
+
+def _arg_text(model: "FileModel", layer: LayerValue, param: str | None, value: Any) -> str:
+    expr = layer.args.get(param or "")
+    shown = show_width(value)
+    if expr is None:
+        return shown
+    code = model.code(expr)
+    readable = isinstance(value, int) or (isinstance(value, Sym) and "(" not in shown)
+    return f"{code} = {shown}" if readable and code != shown else code
+
+
+def describe_bn(model: "FileModel", bn: LayerValue) -> str:
+    width = bn.value(bn.spec.in_width)
+    return f"{bn.spec.name}({_arg_text(model, bn, bn.spec.in_width, width)})"
+
+
+def describe_producer(model: "FileModel", producer: LayerValue, width: Any) -> str:
+    param = producer.spec.out_width if producer.spec.out_width not in (None, "same") else producer.spec.in_width
+    if param in (None, "same") or not is_width(width):
+        return f"{producer.spec.name}(...)"
+    return f"{producer.spec.name}(..., {param}={_arg_text(model, producer, param, width)})"
+
+
+def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:
+    bn, t = obs.bn, obs.tensor
+    spec = bn.spec
+    ranks = spec.in_ranks
+    width = bn.value(spec.in_width)
+    positive = model.chains.positive
+    # BN202: the rank is known and the variant does not take it
+    if ranks and t.rank is not None and t.rank not in ranks:
+        source = _rank_source(model, t)
+        right = _VARIANT_FOR_RANK.get(t.rank)
+        fix = None
+        func = bn.node.func
+        if right and bn.plain and isinstance(func, cst.Attribute) and func.attr.value in BATCHNORM_NAMES:
+            fix = NodeFix(f"use {right}", [(func.attr, cst.Name(right))])
+        hint = f"; use {right}" if right else ""
+        return Verdict("BN202", bn.node,
+                       f"{describe_bn(model, bn)} expects a {_ranks(ranks)} input but gets a {t.rank}-D tensor "
+                       f"{source}{hint}{_via(model, bn)}", fix)
+    if ranks and 2 not in ranks and t.rank is None and t.feat == -1 and t.producer is not None:
+        return Verdict("BN202", bn.node,
+                       f"{describe_bn(model, bn)} follows {t.producer.spec.name}{_where(model, t.producer)}, whose "
+                       f"features are on the last axis, not on dim 1 of a {_ranks(ranks)} tensor; use BatchNorm1d"
+                       f"{_via(model, bn)}")
+    # BN203: BatchNorm1d(E) on (N, L, E)
+    if ranks == (2, 3) and t.rank == 3 and widths_equal(width, t.size(2)) and not widths_equal(width, t.size(1)):
+        source = _rank_source(model, t)
+        return Verdict("BN203", bn.node,
+                       f"{describe_bn(model, bn)} is applied to a (N, L, {show_width(t.size(2))}) tensor {source}: it "
+                       f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
+                       f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")
+    # BN201: widths provably differ
+    if t.rank is not None or any(axis == 1 for axis, _ in t.sizes):
+        ref = t.size(1)
+    elif t.feat == -1:
+        ref = t.size(-1)
+    else:
+        ref = UNKNOWN
+    if is_width(width) and is_width(ref) and widths_differ(width, ref, positive):
+        if t.producer is not None and t.feat is not None and (t.producer.out_width is not UNKNOWN or t.producer.spec.is_batchnorm or t.producer.spec.kind == "norm"):
+            what = f"follows {describe_producer(model, t.producer, ref)}{_where(model, t.producer)}"
+            if t.producer.site is not None and t.producer.site is not bn.site:
+                what += f" (built by {_short(model, t.producer.site)}{_where(model, t.producer.site)})"
+        else:
+            what = f"gets {show_width(ref)} channels {_rank_source(model, t)}".rstrip()
+        fix = _width_fix(model, bn, t, ref, NodeFix)
+        return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}{_via(model, bn)}", fix)
+    return None
+
+
+def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:
+    bn, t = obs.bn, obs.tensor
+    producer = t.producer
+    if producer is None or producer.spec.kind not in ("conv", "linear"):
+        return None
+    if producer in model.chains.escaped:
+        return None  # its output is used elsewhere too (or may be): the bias matters there
+    if bn.site is not None or producer.site is not None:
+        # seen only for one call site's arguments, or the producer is built by a helper that other
+        # call sites use without a BatchNorm after it: `bias=False` there is not certainly right
+        return None
+    if bn.value("affine") is not True:
+        return None
+    if bn.spec.in_ranks and t.rank is not None and t.feat != 1:
+        return None
+    if producer.value("bias") is not True:
+        return None
+    fix = None
+    if producer.plain and "bias" not in producer.preset:
+        expr = producer.args.get("bias")
+        if expr is None:
+            call = producer.node
+            args = list(call.args)
+            if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            new_arg = cst.Arg(value=cst.Name("False"), keyword=cst.Name("bias"),
+                              equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+            fix = NodeFix("set bias=False", [(call, call.with_changes(args=[*args, new_arg]))])
+        elif isinstance(expr, cst.Name) and expr.value == "True":
+            fix = NodeFix("set bias=False", [(expr, cst.Name("False"))])
+    return Verdict("BN204", producer.node,
+                   f"{producer.spec.name}(...) {'has bias=True' if 'bias' in producer.args else 'has a bias (bias=True is the default)'} and feeds "
+                   f"{describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
+                   f"cancels it; use bias=False{_via(model, bn)}", fix)
+
+
+def _width_fix(model: "FileModel", bn: LayerValue, t: Tensor, ref: Any, NodeFix: Any) -> "NodeFix | None":
+    target = bn.args.get(bn.spec.in_width or "")
+    producer = t.producer
+    if target is None or not bn.plain or producer is None or not t.feat == 1:
+        return None
+    param = producer.spec.out_width if producer.spec.out_width not in (None, "same") else producer.spec.in_width
+    source = producer.args.get(param or "")
+    if source is None:
+        return None
+    if isinstance(source, cst.Integer) and isinstance(ref, int):
+        return NodeFix(f"use num_features={ref}", [(target, cst.Integer(str(ref)))])
+    if isinstance(source, cst.Name) and source.value in bn.env and widths_equal(bn.env[source.value], ref):
+        return NodeFix(f"use num_features={source.value}", [(target, cst.Name(source.value))])
+    return None
+
+
+def _rank_source(model: "FileModel", t: Tensor) -> str:
+    if t.producer is not None and t.origin is t.producer.node:
+        return f"from {t.producer.spec.name}{_where(model, t.producer)}"
+    if t.origin is not None:
+        code = model.code(t.origin)
+        if len(code) > 50:
+            code = code[:47] + "..."
+        return f"from {code}{_where(model, t.origin)}"
+    return ""
+
+
+def _ranks(ranks: tuple[int, ...]) -> str:
+    return " or ".join(f"{r}-D" for r in ranks)

@@ -1,0 +1,1472 @@
+"""Producer -> consumer chains: which layer feeds each BatchNorm, with what width and rank.
+
+A small abstract interpreter runs over the file's code once: the module body, every
+function standalone (parameters are symbolic unknowns), every class's ``__init__``
+(recording ``self.x = layer`` and ``add_module``) and then its other methods
+(``forward``) with those attributes. Helper functions and project classes that are
+called are interpreted again with the call site's arguments. Values are numbers,
+symbolic widths (:class:`~.values.Sym`), layers (:class:`LayerValue`), chains of
+modules (``nn.Sequential``, lists built with ``append``/``+=``), and tensors whose
+rank and widths are known as far as the code shows (:class:`Tensor`). Whenever a
+module value is applied to a tensor, a BatchNorm records what fed it
+(:class:`Observation`); rules read ``FileModel.chains.observations``.
+
+Anything the interpreter cannot follow becomes UNKNOWN, and unknown means silent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Iterable
+
+import libcst as cst
+
+from .layers import SAME, SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS, LayerSpec
+from .values import (
+    UNKNOWN,
+    Sym,
+    is_width,
+    literal_number,
+    sym_add,
+    sym_div,
+    sym_floordiv,
+    sym_int,
+    sym_mul,
+    sym_opaque,
+)
+from .walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ClassInfo, FileModel, Scope
+
+_MAX_DEPTH = 6  # nested inline calls
+_MAX_UNROLL = 64
+_BUDGET = 60_000  # statements + expressions interpreted per file
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ values
+class _Gap:
+    """An unknown stretch of modules in a chain."""
+
+    def __repr__(self) -> str:
+        return "GAP"
+
+
+GAP: Any = _Gap()
+
+
+@dataclass(frozen=True)
+class LayerClass:
+    """A torch.nn class (or ``functools.partial`` of one) as a value."""
+
+    spec: LayerSpec
+    preset: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(eq=False)
+class LayerValue:
+    """One torch.nn layer built by a call, its arguments evaluated where it was built."""
+
+    node: cst.Call
+    spec: LayerSpec
+    args: dict[str, cst.BaseExpression]
+    values: dict[str, Any]
+    preset: frozenset[str]
+    plain: bool  # the call's function is the torch.nn class itself (no partial, no **kwargs)
+    env: dict[str, Any]  # the building frame's local names, for fixes
+    site: cst.Call | None  # outermost call site when built inside an inlined helper
+
+    def value(self, param: str | None) -> Any:
+        if param is None:
+            return UNKNOWN
+        if param in self.values:
+            return self.values[param]
+        if param in self.args or not self.plain:
+            return UNKNOWN
+        default = self.spec.default(param, UNKNOWN)
+        return default if param in self.spec.params or default is not UNKNOWN else UNKNOWN
+
+    @property
+    def out_width(self) -> Any:
+        spec = self.spec
+        if spec.out_width in (None, SAME):
+            return UNKNOWN
+        width = self.value(spec.out_width)
+        if spec.doubles_with:
+            flag = self.value(spec.doubles_with)
+            if flag is UNKNOWN and spec.doubles_with not in self.args and self.plain:
+                flag = False
+            if flag is True:
+                width = sym_mul(width, 2)
+            elif flag is not False:
+                return UNKNOWN
+            if "proj_size" in self.args:
+                return UNKNOWN
+        return width
+
+
+@dataclass(frozen=True)
+class FuncRef:
+    node: cst.FunctionDef
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    name: str
+
+
+@dataclass(eq=False)
+class SelfState:
+    """``self`` while a class is built: attributes and, for nn.Sequential subclasses, the sequence."""
+
+    info: "ClassInfo"
+    attrs: dict[str, Any] = field(default_factory=dict)
+    seq: "Chain | None" = None
+
+    def copy(self) -> "SelfState":
+        return SelfState(self.info, dict(self.attrs), self.seq)
+
+
+@dataclass(eq=False)
+class ProjModule:
+    """An instance of one of the file's own nn.Module classes."""
+
+    state: SelfState
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """What is known about a tensor: rank, some axis sizes, who produced its width."""
+
+    rank: int | None = None
+    sizes: tuple[tuple[int, Any], ...] = ()  # axis -> width; axis -1 = last when the rank is unknown
+    feat: int | None = None  # the axis holding the producer's features (-1: last, rank unknown)
+    producer: LayerValue | None = None
+    direct: bool = False  # the producer feeds the next module with nothing in between
+    origin: cst.CSTNode | None = None  # what fixed the rank (for messages)
+
+    def size(self, axis: int) -> Any:
+        if self.rank is not None:
+            if not -self.rank <= axis < self.rank:
+                return UNKNOWN
+            axis %= self.rank
+        for a, w in self.sizes:
+            if a == axis:
+                return w
+        return UNKNOWN
+
+    def step(self, keep_direct: bool = False) -> "Tensor":
+        """The same tensor after a shape-preserving step."""
+        return replace(self, direct=self.direct and keep_direct)
+
+
+def make_tensor(rank: int | None, sizes: dict[int, Any], feat: int | None = None, producer: LayerValue | None = None,
+                direct: bool = False, origin: cst.CSTNode | None = None) -> Tensor:
+    clean: dict[int, Any] = {}
+    for axis, width in sizes.items():
+        if rank is not None:
+            if not -rank <= axis < rank:
+                continue
+            axis %= rank
+        elif axis not in (1, -1):
+            continue
+        if width is not UNKNOWN:
+            clean[axis] = width
+    if rank is not None and feat is not None:
+        feat = feat % rank if -rank <= feat < rank else None
+    return Tensor(rank, tuple(sorted(clean.items())), feat, producer, direct, origin)
+
+
+@dataclass
+class Chain:
+    """A list of modules (``layers``), or an ``nn.Sequential``: items and the result of applying them."""
+
+    items: tuple[Any, ...]
+    tail: Tensor
+    sequential: bool = False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Chain) and self.items == other.items and self.sequential == other.sequential
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """``bn`` was applied to ``tensor``."""
+
+    bn: LayerValue
+    tensor: Tensor
+
+
+# ------------------------------------------------------------------ frames
+@dataclass(eq=False)
+class Frame:
+    scope: "Scope"
+    locals: dict[str, Any]
+    self_state: SelfState | None = None
+    function: bool = True
+    dead: bool = False
+    returns: list[Any] = field(default_factory=list)
+    depth: int = 0
+    site: cst.Call | None = None
+    flow: bool = False  # the module body, run in order
+
+    def fork(self) -> "Frame":
+        return Frame(self.scope, dict(self.locals), self.self_state.copy() if self.self_state else None,
+                     self.function, self.dead, self.returns, self.depth, self.site, self.flow)
+
+
+class ChainAnalysis:
+    """Runs the interpreter over one file; see the module docstring."""
+
+    def __init__(self, model: "FileModel") -> None:
+        self.model = model
+        self.observations: dict[cst.Call, list[Observation]] = {}
+        self.batchnorms: dict[cst.Call, LayerValue] = {}
+        self.positive: set[str] = set()
+        self.none_atoms: set[str] = set()
+        self._static: dict[cst.CSTNode, Any] = {}
+        self._active: set[cst.CSTNode] = set()
+        self._budget = _BUDGET
+        self._class_states: dict[str, SelfState | None] = {}
+        self.complete = True
+        self._last_pairs: list[tuple[cst.Arg, Any]] = []
+        self._serial = 0
+        self._held: list[Any] = []  # values whose id() names an atom
+        # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
+        self.escaped: set[LayerValue] = set()
+        self._module_calls: set[cst.Call] = set()
+
+    # ------------------------------------------------------------- driver
+    def run(self) -> "ChainAnalysis":
+        model = self.model
+        try:
+            frame = Frame(model.module_scope, {}, function=False, flow=True)
+            self._block(frame, model.module.body)
+        except _OutOfBudget:
+            self.complete = False
+        for info in list(model.classes.values()):
+            try:
+                self._run_class(info)
+            except _OutOfBudget:
+                self.complete = False
+        for node, scope in list(model.scopes.items()):
+            if scope.kind != "function" or not isinstance(node, cst.FunctionDef):
+                continue
+            if scope.parent is not None and scope.parent.kind == "class":
+                continue
+            try:
+                self._budget = max(self._budget, 5_000)
+                self._call_function(node, None, [], {}, None, standalone=True)
+            except _OutOfBudget:
+                self.complete = False
+        return self
+
+    def _run_class(self, info: "ClassInfo") -> None:
+        state = self._class_state(info)
+        if state is None:
+            return
+        methods: dict[str, cst.FunctionDef] = {}
+        for cls in self._mro(info):  # inherited methods run on this class's attributes too
+            for name, method in cls.methods.items():
+                methods.setdefault(name, method)
+        for name, method in methods.items():
+            if name == "__init__":
+                continue
+            self._budget = max(self._budget, 5_000)
+            entry = SelfState(info, self._stable_attrs(info, state), state.seq)
+            self._call_function(method, entry, [], {}, None, standalone=True)
+
+    def _class_state(self, info: "ClassInfo") -> SelfState | None:
+        if info.name in self._class_states:
+            return self._class_states[info.name]
+        self._class_states[info.name] = None
+        state = SelfState(info, seq=Chain((), Tensor(), True) if self._is_sequential(info) else None)
+        init = self._method(info, "__init__")
+        if init is not None:
+            self._budget = max(self._budget, 5_000)
+            self._call_function(init, state, [], {}, None, standalone=True)
+        self._class_states[info.name] = state
+        return state
+
+    def _stable_attrs(self, info: "ClassInfo", state: SelfState) -> dict[str, Any]:
+        """Attributes whose value after ``__init__`` holds in every other method."""
+        counts: dict[str, int] = {}
+        for cls in self._mro(info):
+            for attr, assignments in cls.attributes.items():
+                counts[attr] = counts.get(attr, 0) + len(assignments)
+        out = {}
+        for attr, value in state.attrs.items():
+            if counts.get(attr, 0) <= 1 or isinstance(value, (LayerValue, Chain, ProjModule)):
+                out[attr] = value if counts.get(attr, 0) <= 1 else UNKNOWN
+        return out
+
+    def _mro(self, info: "ClassInfo") -> list["ClassInfo"]:
+        out, todo = [], [info]
+        while todo and len(out) < 8:
+            cls = todo.pop(0)
+            if cls in out:
+                continue
+            out.append(cls)
+            for base in cls.bases:
+                if isinstance(base, cst.Name) and base.value in self.model.classes:
+                    todo.append(self.model.classes[base.value])
+        return out
+
+    def _method(self, info: "ClassInfo", name: str) -> cst.FunctionDef | None:
+        for cls in self._mro(info):
+            if name in cls.methods:
+                return cls.methods[name]
+        return None
+
+    def _is_sequential(self, info: "ClassInfo") -> bool:
+        for cls in self._mro(info):
+            for base in cls.bases:
+                spec = self.model.layer_class(base, self.model.module_scope)
+                if spec is not None and spec[0].name == "Sequential":
+                    return True
+        return False
+
+    def _tick(self) -> None:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _OutOfBudget
+
+    # ------------------------------------------------------------- calls
+    def _call_function(self, node: cst.FunctionDef, self_state: SelfState | None, args: list[Any],
+                       kwargs: dict[str, Any], caller: Frame | None, standalone: bool = False,
+                       site: cst.Call | None = None, unknown_rest: bool = False) -> Any:
+        if node in self._active or (caller is not None and caller.depth >= _MAX_DEPTH):
+            return UNKNOWN
+        scope = self.model.scopes.get(node)
+        if scope is None:
+            return UNKNOWN
+        params = node.params
+        positional = list(params.posonly_params) + list(params.params)
+        is_method = scope.parent is not None and scope.parent.kind == "class"
+        if is_method and positional and not _is_static(node):
+            positional = positional[1:]  # self / cls
+        local: dict[str, Any] = {}
+        fid = id(node)
+        args = list(args)
+        for param in positional + list(params.kwonly_params):
+            name = param.name.value
+            if standalone:
+                local[name] = self._param_value(param, fid, scope)
+            elif param in positional and args:
+                local[name] = args.pop(0)
+            elif name in kwargs:
+                local[name] = kwargs.pop(name)
+            elif unknown_rest:
+                local[name] = UNKNOWN
+            elif param.default is not None:
+                local[name] = self._static_value(param.default, scope.parent)
+            else:
+                local[name] = UNKNOWN
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                local[star.name.value] = UNKNOWN
+        frame = Frame(scope, local, self_state, True, depth=(caller.depth + 1) if caller else 0,
+                      site=(caller.site or site) if caller else None)
+        self._active.add(node)
+        try:
+            self._block(frame, node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
+        finally:
+            self._active.discard(node)
+        if self_state is not None and frame.self_state is not None and frame.self_state is not self_state:
+            self_state.attrs = frame.self_state.attrs
+            self_state.seq = frame.self_state.seq
+        results = list(frame.returns)
+        if not frame.dead:
+            results.append(None)
+        out = results[0] if results else UNKNOWN
+        for other in results[1:]:
+            out = self._merge(out, other)
+        return out
+
+    def _param_value(self, param: cst.Param, fid: int, scope: "Scope") -> Any:
+        name = param.name.value
+        default = self._static_value(param.default, scope.parent) if param.default is not None else UNKNOWN
+        if isinstance(default, (LayerClass, FuncRef, ClassRef)):
+            return default
+        atom = f"{name}@{fid}"
+        if param.default is None or (is_width(default) and not isinstance(default, Sym) and default >= 1):
+            self.positive.add(atom)
+        elif default is None:
+            self.none_atoms.add(atom)
+        return Sym.atom(atom)
+
+    def _instantiate(self, info: "ClassInfo", args: list[Any], kwargs: dict[str, Any], frame: Frame,
+                     site: cst.Call, unknown_rest: bool) -> Any:
+        state = SelfState(info, seq=Chain((), Tensor(), True) if self._is_sequential(info) else None)
+        init = self._method(info, "__init__")
+        if init is not None:
+            self._call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
+        forward = self._method(info, "forward")
+        if state.seq is not None and forward is None:
+            return Chain(state.seq.items, state.seq.tail, True)
+        if forward is not None and init is not None and (args or kwargs) and forward not in self._active:
+            # this instance's layers, built with the call site's arguments, wired by its forward
+            entry = SelfState(info, self._stable_attrs(info, state), state.seq)
+            self._call_function(forward, entry, [Tensor()], {}, frame, site=site, unknown_rest=True)
+        return ProjModule(state)
+
+    # ------------------------------------------------------------- statements
+    def _block(self, frame: Frame, body: Iterable[cst.CSTNode]) -> None:
+        for stmt in body:
+            if frame.dead:
+                return
+            self._stmt(frame, stmt)
+
+    def _stmt(self, frame: Frame, stmt: cst.CSTNode) -> None:
+        self._tick()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if frame.dead:
+                    return
+                self._small(frame, small)
+        elif isinstance(stmt, cst.If):
+            self._if(frame, stmt)
+        elif isinstance(stmt, cst.For):
+            self._for(frame, stmt)
+        elif isinstance(stmt, cst.While):
+            self._loop(frame, stmt, None)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self._eval(item.item, frame)
+                if item.asname is not None:
+                    self._assign(frame, item.asname.name, UNKNOWN)
+            self._block(frame, stmt.body.body)
+        elif isinstance(stmt, cst.Try):
+            before = frame.fork()
+            self._block(frame, stmt.body.body)
+            for handler in stmt.handlers:
+                branch = before.fork()
+                if handler.name is not None:
+                    self._assign(branch, handler.name.name, UNKNOWN)
+                self._block(branch, handler.body.body)
+                self._join(frame, branch)
+            if stmt.orelse is not None:
+                self._block(frame, stmt.orelse.body.body)
+            if stmt.finalbody is not None:
+                self._block(frame, stmt.finalbody.body.body)
+        elif isinstance(stmt, cst.FunctionDef):
+            if frame.function:
+                frame.locals[stmt.name.value] = FuncRef(stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            if frame.function:
+                frame.locals[stmt.name.value] = UNKNOWN
+        else:
+            self._havoc(frame, stmt)
+
+    def _small(self, frame: Frame, small: cst.CSTNode) -> None:
+        if isinstance(small, cst.Assign):
+            value = self._eval(small.value, frame)
+            for target in small.targets:
+                self._assign(frame, target.target, value)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._assign(frame, small.target, self._eval(small.value, frame))
+        elif isinstance(small, cst.AugAssign):
+            current = self._eval(small.target, frame)
+            value = self._eval(small.value, frame)
+            self._assign(frame, small.target, self._binop(small.operator, current, value, frame, small))
+        elif isinstance(small, cst.Expr):
+            self._eval(small.value, frame)
+        elif isinstance(small, cst.Return):
+            frame.returns.append(self._eval(small.value, frame) if small.value is not None else None)
+            frame.dead = True
+        elif isinstance(small, (cst.Raise, cst.Break, cst.Continue)):
+            frame.dead = True
+        elif isinstance(small, cst.Del):
+            self._havoc(frame, small)
+            for node in walk(small.target):
+                if isinstance(node, cst.Name):
+                    frame.locals[node.value] = UNKNOWN
+
+    def _if(self, frame: Frame, stmt: cst.If) -> None:
+        truth = _truth(self._eval(stmt.test, frame))
+        if truth is True:
+            self._block(frame, stmt.body.body)
+            return
+        orelse = stmt.orelse
+        if truth is False:
+            if isinstance(orelse, cst.If):
+                self._if(frame, orelse)
+            elif orelse is not None:
+                self._block(frame, orelse.body.body)
+            return
+        other = frame.fork()
+        self._block(frame, stmt.body.body)
+        if isinstance(orelse, cst.If):
+            self._if(other, orelse)
+        elif orelse is not None:
+            self._block(other, orelse.body.body)
+        self._join(frame, other)
+
+    def _for(self, frame: Frame, stmt: cst.For) -> None:
+        items = _concrete_items(self._eval(stmt.iter, frame))
+        if items is not None and len(items) <= _MAX_UNROLL and not _jumps(stmt.body):
+            for item in items:
+                if frame.dead:
+                    break
+                self._assign(frame, stmt.target, item)
+                self._block(frame, stmt.body.body)
+            if stmt.orelse is not None:
+                self._block(frame, stmt.orelse.body.body)
+            return
+        self._loop(frame, stmt, stmt.target)
+
+    def _loop(self, frame: Frame, stmt: cst.For | cst.While, target: cst.BaseExpression | None) -> None:
+        """One pass over the body from a state where everything the body changes is unknown."""
+        if isinstance(stmt, cst.While):
+            self._eval(stmt.test, frame)
+        self._havoc(frame, stmt.body, loop=True)
+        body = frame.fork()
+        body.dead = False
+        if target is not None:
+            if isinstance(target, cst.Name):
+                body.locals[target.value] = Sym.atom(f"{target.value}@{id(stmt)}")
+            else:
+                self._assign(body, target, UNKNOWN)
+        self._block(body, stmt.body.body)
+        if not body.dead:
+            self._join(frame, body)
+        self._havoc(frame, stmt.body, loop=True)
+        if stmt.orelse is not None:
+            self._block(frame, stmt.orelse.body.body)
+
+    def _havoc(self, frame: Frame, node: cst.CSTNode, loop: bool = False) -> None:
+        """Forget what ``node`` may change: assigned names, appended lists, self attributes."""
+        for sub in walk(node):
+            target = None
+            if isinstance(sub, cst.AssignTarget):
+                target = sub.target
+            elif isinstance(sub, (cst.AnnAssign, cst.AugAssign)):
+                target = sub.target
+            elif isinstance(sub, (cst.For, cst.CompFor)):
+                target = sub.target
+            elif isinstance(sub, cst.NamedExpr):
+                target = sub.target
+            elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute):
+                receiver = sub.func.value
+                if isinstance(receiver, cst.Name) and receiver.value in frame.locals:
+                    value = frame.locals[receiver.value]
+                    if isinstance(value, Chain):
+                        frame.locals[receiver.value] = _open(value)
+                if _is_self(receiver) and frame.self_state is not None and frame.self_state.seq is not None:
+                    frame.self_state.seq = _open(frame.self_state.seq)
+            if target is None:
+                continue
+            for name_node in walk(target):
+                if isinstance(name_node, cst.Name) and name_node is not getattr(target, "attr", None):
+                    current = frame.locals.get(name_node.value)
+                    frame.locals[name_node.value] = _open(current) if isinstance(current, Chain) and loop else UNKNOWN
+            if isinstance(target, cst.Attribute) and _is_self(target.value) and frame.self_state is not None:
+                frame.self_state.attrs[target.attr.value] = UNKNOWN
+                if frame.self_state.seq is not None:
+                    frame.self_state.seq = _open(frame.self_state.seq)
+
+    def _join(self, frame: Frame, other: Frame) -> None:
+        if other.dead:
+            return
+        if frame.dead:
+            frame.locals, frame.self_state, frame.dead = other.locals, other.self_state, False
+            return
+        merged = {}
+        for name in set(frame.locals) | set(other.locals):
+            if name in frame.locals and name in other.locals:
+                merged[name] = self._merge(frame.locals[name], other.locals[name])
+            else:
+                merged[name] = UNKNOWN
+        frame.locals = merged
+        a, b = frame.self_state, other.self_state
+        if a is not None and b is not None:
+            attrs = {}
+            for name in set(a.attrs) | set(b.attrs):
+                attrs[name] = self._merge(a.attrs.get(name, UNKNOWN), b.attrs.get(name, UNKNOWN))
+            seq = self._merge(a.seq, b.seq) if a.seq is not None and b.seq is not None else a.seq
+            frame.self_state = SelfState(a.info, attrs, seq if isinstance(seq, Chain) else _open(a.seq) if a.seq else None)
+
+    def _merge(self, a: Any, b: Any) -> Any:
+        if a is b:
+            return a
+        out = self._merge_values(a, b)
+        if out is not a:
+            self._escape(a)
+        if out is not b:
+            self._escape(b)
+        return out
+
+    def _merge_values(self, a: Any, b: Any) -> Any:
+        if type(a) is type(b) and not isinstance(a, (LayerValue, ProjModule)):
+            try:
+                if a == b:
+                    return a
+            except Exception:  # pragma: no cover - defensive
+                return UNKNOWN
+        for x, y in ((a, b), (b, a)):
+            if isinstance(x, Sym) and x.atoms() <= self.none_atoms and len(x.terms) == 1 and isinstance(y, (LayerClass, FuncRef, ClassRef)):
+                return y  # `if norm_layer is None: norm_layer = nn.BatchNorm2d`
+        if isinstance(a, Chain) and isinstance(b, Chain):
+            common = 0
+            while common < min(len(a.items), len(b.items)) and a.items[common] is b.items[common]:
+                common += 1
+            items = a.items[:common]
+            if common < len(a.items) or common < len(b.items):
+                items += (GAP,)
+            tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
+            return Chain(items, tail, a.sequential and b.sequential)
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            return _merge_tensor(a, b)
+        return UNKNOWN
+
+    # ------------------------------------------------------------- assignment
+    def _assign(self, frame: Frame, target: cst.BaseExpression, value: Any) -> None:
+        if isinstance(target, cst.Name):
+            if value is UNKNOWN:
+                # an unknown value still equals itself: a fresh atom per assignment executed
+                self._serial += 1
+                value = Sym.atom(f"{target.value}@{self._serial}")
+            frame.locals[target.value] = value
+        elif isinstance(target, cst.Attribute):
+            if _is_self(target.value) and frame.self_state is not None:
+                state = frame.self_state
+                state.attrs[target.attr.value] = value
+                if state.seq is not None and _is_module(value):
+                    state.seq = self._extend(state.seq, [value])
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = _concrete_items(value)
+            if items is not None and len(items) == len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
+                for element, item in zip(elements, items):
+                    self._assign(frame, element.value, item)
+            else:
+                for element in elements:
+                    self._assign(frame, element.value, UNKNOWN)
+        elif isinstance(target, cst.StarredElement):
+            self._assign(frame, target.value, UNKNOWN)
+        elif isinstance(target, cst.Subscript):
+            base = target.value
+            if isinstance(base, cst.Name) and base.value in frame.locals:
+                frame.locals[base.value] = UNKNOWN
+
+    # ------------------------------------------------------------- expressions
+    def _static_value(self, expr: cst.BaseExpression, scope: "Scope | None") -> Any:
+        if expr in self._static:
+            return self._static[expr]
+        if expr in self._active:
+            return UNKNOWN
+        self._active.add(expr)
+        try:
+            value = self._eval(expr, Frame(scope or self.model.module_scope, {}, function=False))
+        finally:
+            self._active.discard(expr)
+        self._static[expr] = value
+        return value
+
+    def _lookup(self, name: str, frame: Frame) -> Any:
+        if name in frame.locals:
+            return frame.locals[name]
+        if name in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[name]
+        model = self.model
+        scope = frame.scope
+        if frame.function and (name in scope.bindings or name in scope.opaque or name in scope.params):
+            return UNKNOWN
+        if frame.flow and name in scope.bindings:
+            return UNKNOWN  # module level: not yet bound in this flow, or rebound
+        bound = model.binding(name, scope)
+        if bound is not None:
+            return self._static_value(bound[0], bound[1])
+        if name in model.functions:
+            return FuncRef(model.functions[name])
+        if name in model.classes:
+            return ClassRef(name)
+        found = model.layer_class(cst.Name(name), model.module_scope) if name in model.imports or model.star_imports else None
+        if found is not None:
+            return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        return UNKNOWN
+
+    def _eval(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
+        value = self._eval_inner(expr, frame)
+        if isinstance(value, Tensor) and value.direct and value.producer is not None and not self._feeds_module(expr):
+            self.escaped.add(value.producer)
+        return value
+
+    def _feeds_module(self, expr: cst.BaseExpression | None) -> bool:
+        """``expr``'s value goes only to a module call, a plain name, or nowhere."""
+        parent = self.model.parent(expr) if expr is not None else None
+        if isinstance(parent, cst.Arg) and not parent.star and not parent.keyword:
+            return self.model.parent(parent) in self._module_calls
+        if isinstance(parent, cst.Assign):
+            return len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
+        if isinstance(parent, cst.AnnAssign):
+            return isinstance(parent.target, cst.Name)
+        return isinstance(parent, cst.Expr)
+
+    def _escape(self, value: Any) -> None:
+        if isinstance(value, Tensor) and value.direct and value.producer is not None:
+            self.escaped.add(value.producer)
+
+    def _eval_inner(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
+        if expr is None:
+            return None
+        self._tick()
+        number = literal_number(expr)
+        if number is not None:
+            return number
+        if isinstance(expr, cst.Name):
+            return self._lookup(expr.value, frame)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                return expr.evaluated_value
+            except Exception:  # pragma: no cover - odd prefixes
+                return UNKNOWN
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr, frame)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, frame)
+        if isinstance(expr, cst.BinaryOperation):
+            left = self._eval(expr.left, frame)
+            right = self._eval(expr.right, frame)
+            return self._binop(expr.operator, left, right, frame, expr)
+        if isinstance(expr, cst.UnaryOperation):
+            inner = self._eval(expr.expression, frame)
+            if isinstance(expr.operator, cst.Not):
+                truth = _truth(inner)
+                return UNKNOWN if truth is None else not truth
+            if isinstance(expr.operator, cst.Minus):
+                return sym_mul(inner, -1) if _numeric(inner) else UNKNOWN
+            return inner if _numeric(inner) else UNKNOWN
+        if isinstance(expr, cst.BooleanOperation):
+            left = self._eval(expr.left, frame)
+            truth = _truth(left)
+            is_or = isinstance(expr.operator, cst.Or)
+            if truth is (not is_or):
+                return self._eval(expr.right, frame)
+            if truth is is_or:
+                return left
+            return self._merge(left, self._eval(expr.right, frame))
+        if isinstance(expr, cst.Comparison):
+            return self._compare(expr, frame)
+        if isinstance(expr, cst.IfExp):
+            truth = _truth(self._eval(expr.test, frame))
+            if truth is True:
+                return self._eval(expr.body, frame)
+            if truth is False:
+                return self._eval(expr.orelse, frame)
+            return self._merge(self._eval(expr.body, frame), self._eval(expr.orelse, frame))
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            items: list[Any] = []
+            for element in expr.elements:
+                if isinstance(element, cst.StarredElement):
+                    inner = _concrete_items(self._eval(element.value, frame))
+                    if inner is None:
+                        if isinstance(expr, cst.Tuple):
+                            return UNKNOWN
+                        items.append(GAP)
+                    else:
+                        items.extend(inner)
+                else:
+                    items.append(self._eval(element.value, frame))
+            if isinstance(expr, cst.Tuple):
+                return tuple(items)
+            return self._extend(Chain((), Tensor()), items)
+        if isinstance(expr, cst.Dict):
+            out = {}
+            for element in expr.elements:
+                if not isinstance(element, cst.DictElement):
+                    return UNKNOWN
+                key = self._eval(element.key, frame)
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    return UNKNOWN
+                out[key] = self._eval(element.value, frame)
+            return out
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, frame)
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp)):
+            return Chain((GAP,), Tensor())
+        return UNKNOWN
+
+    def _attribute(self, expr: cst.Attribute, frame: Frame) -> Any:
+        model = self.model
+        name = expr.attr.value
+        if _is_self(expr.value) and frame.self_state is not None:
+            state = frame.self_state
+            if name in state.attrs:
+                return state.attrs[name]
+            return self._class_constant(state.info, name)
+        found = model.layer_class(expr, frame.scope)
+        if found is not None:
+            return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        if model.qualname(expr) is not None:
+            return UNKNOWN
+        base = self._eval(expr.value, frame)
+        if isinstance(base, ClassRef) and base.name in model.classes:
+            return self._class_constant(model.classes[base.name], name)
+        if isinstance(base, Sym) and len(base.terms) == 1:
+            (mono, coeff), = base.terms.items()
+            if len(mono) == 1 and coeff == 1:
+                atom = f"{mono[0]}.{name}"
+                self.positive.add(atom)
+                return Sym.atom(atom)
+        if isinstance(base, Tensor) and name == "shape":
+            return UNKNOWN
+        return UNKNOWN
+
+    def _class_constant(self, info: "ClassInfo", name: str) -> Any:
+        for cls in self._mro(info):
+            values = cls.scope.bindings.get(name)
+            if values:
+                if len(values) == 1:
+                    return self._static_value(values[0], cls.scope)
+                return UNKNOWN
+            if name in cls.methods:
+                return ("method", cls.methods[name])
+        return UNKNOWN
+
+    def _subscript(self, expr: cst.Subscript, frame: Frame) -> Any:
+        base = self._eval(expr.value, frame)
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return Tensor() if isinstance(base, Tensor) else UNKNOWN
+        key = self._eval(expr.slice[0].slice.value, frame)
+        if isinstance(base, dict):
+            return base.get(key, UNKNOWN) if isinstance(key, (str, int)) else UNKNOWN
+        items = _concrete_items(base)
+        if items is not None and isinstance(key, int) and not isinstance(key, bool) and -len(items) <= key < len(items):
+            return items[key]
+        if isinstance(base, Tensor):
+            return Tensor()
+        if isinstance(key, (int, str)) and not isinstance(key, bool):
+            if isinstance(base, Sym):
+                return sym_opaque("getitem", base, key) if isinstance(key, int) else Sym.atom(f"{base!r}[{key!r}]@{id(base)}")
+            if isinstance(base, Chain) and not base.sequential:
+                self._held.append(base)
+                return Sym.atom(f"item[{key!r}]@{id(base)}")
+        return UNKNOWN
+
+    def _compare(self, expr: cst.Comparison, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        result: Any = True
+        for target in expr.comparisons:
+            right = self._eval(target.comparator, frame)
+            op = target.operator
+            if isinstance(op, (cst.Is, cst.IsNot)):
+                verdict = _is_same(left, right)
+                if verdict is not None and isinstance(op, cst.IsNot):
+                    verdict = not verdict
+            elif isinstance(op, (cst.Equal, cst.NotEqual)):
+                verdict = None
+                if _plain(left) and _plain(right):
+                    verdict = left == right
+                elif (isinstance(left, Sym) and isinstance(right, str)) or (isinstance(left, str) and isinstance(right, Sym)):
+                    verdict = None
+                if verdict is not None and isinstance(op, cst.NotEqual):
+                    verdict = not verdict
+            elif isinstance(op, (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)) and _numeric_const(left) and _numeric_const(right):
+                verdict = {cst.LessThan: left < right, cst.GreaterThan: left > right,
+                           cst.LessThanEqual: left <= right, cst.GreaterThanEqual: left >= right}[type(op)]
+            elif isinstance(op, (cst.In, cst.NotIn)) and _plain(left) and isinstance(right, (tuple, Chain)):
+                items = _concrete_items(right)
+                verdict = None if items is None or not all(_plain(i) for i in items) else left in items
+                if verdict is not None and isinstance(op, cst.NotIn):
+                    verdict = not verdict
+            else:
+                verdict = None
+            if verdict is None:
+                result = UNKNOWN
+            elif verdict is False and result is not UNKNOWN:
+                return False
+            left = right
+        return result
+
+    def _binop(self, op: cst.BaseBinaryOp | cst.BaseAugOp, left: Any, right: Any, frame: Frame, node: cst.CSTNode) -> Any:
+        kind = type(op).__name__.replace("Assign", "")
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            if isinstance(left, Tensor) and isinstance(right, Tensor):
+                return _merge_tensor(left, right)
+            tensor = left if isinstance(left, Tensor) else right
+            return tensor.step()
+        if kind == "Add":
+            if isinstance(left, Chain) and isinstance(right, Chain):
+                return self._extend(left, list(right.items))
+            if isinstance(left, tuple) and isinstance(right, tuple):
+                return left + right
+            if isinstance(left, str) and isinstance(right, str):
+                return left + right
+            return sym_add(left, right) if _numeric(left) and _numeric(right) else UNKNOWN
+        if not (_numeric(left) and _numeric(right)):
+            return UNKNOWN
+        if kind == "Subtract":
+            return sym_add(left, right, -1)
+        if kind == "Multiply":
+            return sym_mul(left, right)
+        if kind == "Divide":
+            return sym_div(left, right)
+        if kind == "FloorDivide":
+            return sym_floordiv(left, right)
+        if _numeric_const(left) and _numeric_const(right):
+            try:
+                if kind == "Modulo":
+                    return left % right
+                if kind == "Power" and abs(right) < 64:
+                    return left ** right
+            except ArithmeticError:
+                return UNKNOWN
+            return UNKNOWN
+        return sym_opaque(kind.lower(), left, right)
+
+    # ------------------------------------------------------------- call evaluation
+    def _args(self, call: cst.Call, frame: Frame) -> tuple[list[Any], dict[str, Any], bool]:
+        """Evaluated positional and keyword arguments; the flag says some were not followed."""
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        lost = False
+        pairs: list[tuple[cst.Arg, Any]] = []
+        for arg in call.args:
+            value = self._eval(arg.value, frame)
+            pairs.append((arg, value))
+            if arg.star == "*":
+                items = _concrete_items(value)
+                if items is None or GAP in items:
+                    lost = True
+                else:
+                    args.extend(items)
+            elif arg.star == "**":
+                lost = True
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+            else:
+                args.append(value)
+        self._last_pairs = pairs
+        return args, kwargs, lost
+
+    def _call(self, call: cst.Call, frame: Frame) -> Any:
+        func = call.func
+        model = self.model
+        # list / Sequential / self mutations
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = func.value
+            if method in ("append", "extend", "add_module", "register_module", "insert") and (
+                (isinstance(receiver, cst.Name) and receiver.value in frame.locals) or _is_self(receiver)
+            ):
+                return self._mutate(call, method, receiver, frame)
+            if method == "__init__" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
+                return self._super_init(call, frame)
+        qn = model.qualname(func)
+        if qn is not None:
+            handled = self._torch_function(qn, call, frame)
+            if handled is not _NOT_HANDLED:
+                return handled
+        found = model.layer_class(func, frame.scope) if isinstance(func, cst.Attribute) else None
+        if found is not None:
+            target: Any = LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        elif isinstance(func, cst.Name) and func.value in _BUILTINS and self._lookup(func.value, frame) is UNKNOWN \
+                and func.value not in frame.locals:
+            args, kwargs, lost = self._args(call, frame)
+            return UNKNOWN if lost else _BUILTINS[func.value](args, kwargs)
+        elif isinstance(func, cst.Attribute) and not (_is_self(func.value) and frame.self_state is not None):
+            base = self._eval(func.value, frame)
+            if isinstance(base, (Tensor, Sym)) or (base is UNKNOWN and func.attr.value in _TENSOR_METHODS):
+                tensor = base if isinstance(base, Tensor) else Tensor()
+                return self._tensor_method(func.attr.value, tensor, call, frame)
+            if isinstance(base, ClassRef) and base.name in model.classes:
+                target = self._class_constant(model.classes[base.name], func.attr.value)
+            else:
+                args, kwargs, lost = self._args(call, frame)
+                return UNKNOWN
+        else:
+            target = self._eval(func, frame)
+        if isinstance(target, tuple) and len(target) == 2 and target[0] == "method":
+            args, kwargs, lost = self._args(call, frame)
+            self_state = frame.self_state if _is_self(getattr(func, "value", None)) else None
+            return self._call_function(target[1], self_state, args, kwargs, frame, site=call, unknown_rest=lost)
+        if _is_module(target):
+            self._module_calls.add(call)
+        args, kwargs, lost = self._args(call, frame)
+        pairs = self._last_pairs
+        if isinstance(target, LayerClass):
+            return self._build(target, call, pairs, lost, frame)
+        if isinstance(target, FuncRef):
+            return self._call_function(target.node, None, args, kwargs, frame, site=call, unknown_rest=lost)
+        if isinstance(target, ClassRef) and target.name in model.classes:
+            return self._instantiate(model.classes[target.name], args, kwargs, frame, call, lost)
+        if _is_module(target):
+            tensor = args[0] if args else UNKNOWN
+            return self._apply(target, tensor if isinstance(tensor, Tensor) else Tensor())
+        for arg in call.args:  # an unknown callee may change the lists it is given
+            if isinstance(arg.value, cst.Name) and isinstance(frame.locals.get(arg.value.value), Chain):
+                frame.locals[arg.value.value] = _open(frame.locals[arg.value.value])
+        return UNKNOWN
+
+    def _mutate(self, call: cst.Call, method: str, receiver: cst.BaseExpression, frame: Frame) -> Any:
+        args, kwargs, lost = self._args(call, frame)
+        if _is_self(receiver):
+            state = frame.self_state
+            if state is None:
+                return UNKNOWN
+            if method in ("add_module", "register_module") and len(args) == 2 and not lost:
+                name, module = args
+                if isinstance(name, str):
+                    state.attrs[name] = module
+                if state.seq is not None:
+                    state.seq = self._extend(state.seq, [module])
+            elif state.seq is not None:
+                state.seq = _open(state.seq)
+            return None
+        name = receiver.value  # type: ignore[attr-defined]
+        current = frame.locals.get(name)
+        if not isinstance(current, Chain):
+            return None
+        if lost:
+            frame.locals[name] = _open(current)
+        elif method == "append" and len(args) == 1:
+            frame.locals[name] = self._extend(current, args)
+        elif method == "extend" and len(args) == 1:
+            items = _concrete_items(args[0])
+            frame.locals[name] = self._extend(current, list(items)) if items is not None else _open(current)
+        elif method in ("add_module", "register_module") and len(args) == 2:
+            frame.locals[name] = self._extend(current, [args[1]])
+        else:
+            frame.locals[name] = Chain((GAP,), Tensor(), current.sequential)
+        return None
+
+    def _super_init(self, call: cst.Call, frame: Frame) -> Any:
+        state = frame.self_state
+        args, kwargs, lost = self._args(call, frame)
+        if state is None:
+            return None
+        if state.seq is not None:
+            items: list[Any] = list(args)
+            if len(args) == 1 and isinstance(args[0], dict):
+                items = list(args[0].values())
+            if lost:
+                items.append(GAP)
+            state.seq = self._extend(state.seq, items)
+            return None
+        for base in state.info.bases:
+            if isinstance(base, cst.Name) and base.value in self.model.classes:
+                init = self.model.classes[base.value].methods.get("__init__")
+                if init is not None:
+                    self._call_function(init, state, args, kwargs, frame, site=call, unknown_rest=lost)
+                break
+        return None
+
+    def _build(self, cls: LayerClass, call: cst.Call, pairs: list[tuple[cst.Arg, Any]], lost: bool,
+               frame: Frame) -> Any:
+        spec = cls.spec
+        args = [v for a, v in pairs if not a.keyword and not a.star]
+        if any(a.star == "*" for a, _ in pairs):
+            args = []
+            for a, v in pairs:
+                if a.star == "*":
+                    items = _concrete_items(v)
+                    if items is None or GAP in items:
+                        lost = True
+                    else:
+                        args.extend(items)
+                elif not a.keyword and not a.star:
+                    args.append(v)
+        if spec.name == "Sequential":
+            items = list(args)
+            if len(args) == 1 and isinstance(args[0], dict):
+                items = list(args[0].values())
+            if lost:
+                items.insert(0, GAP)
+            return self._extend(Chain((), Tensor(), True), items)
+        if spec.kind == "container":
+            return UNKNOWN
+        values: dict[str, Any] = {k: v for k, v in cls.preset if v is not UNKNOWN}
+        exprs: dict[str, cst.BaseExpression] = {}
+        index = 0
+        for arg, value in pairs:
+            if arg.star:
+                lost = True
+                if arg.star == "*":
+                    index = len(spec.params)
+                continue
+            if arg.keyword is not None:
+                values[arg.keyword.value] = value
+                exprs[arg.keyword.value] = arg.value
+            elif index < len(spec.params):
+                values[spec.params[index]] = value
+                exprs[spec.params[index]] = arg.value
+                index += 1
+        plain = not lost and not cls.preset
+        layer = LayerValue(call, spec, exprs, values, frozenset(k for k, _ in cls.preset), plain,
+                           dict(frame.locals) if spec.is_batchnorm else {}, frame.site)
+        if spec.is_batchnorm:
+            self.batchnorms.setdefault(call, layer)
+        return layer
+
+    def _extend(self, chain: Chain, items: list[Any]) -> Chain:
+        tail = chain.tail
+        for item in items:
+            tail = self._apply(item, tail) if item is not GAP else Tensor()
+            if not isinstance(tail, Tensor):
+                tail = Tensor()
+        return Chain(chain.items + tuple(items), tail, chain.sequential)
+
+    # ------------------------------------------------------------- application
+    def _apply(self, module: Any, tensor: Tensor) -> Any:
+        self._tick()
+        if isinstance(module, LayerValue):
+            return self._apply_layer(module, tensor)
+        if isinstance(module, Chain):
+            for item in module.items:
+                tensor = self._apply(item, tensor) if item is not GAP else Tensor()
+                if not isinstance(tensor, Tensor):
+                    tensor = Tensor()
+            return tensor
+        if isinstance(module, ProjModule):
+            forward = self._method(module.state.info, "forward")
+            if forward is None or forward in self._active or len(self._active) >= 12:
+                self._escape(tensor)
+            if forward is None:
+                return self._apply(module.state.seq, tensor) if module.state.seq is not None else Tensor()
+            out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+            return out if isinstance(out, (Tensor, tuple)) else Tensor()
+        return Tensor()
+
+    def _apply_layer(self, layer: LayerValue, t: Tensor) -> Any:
+        spec = layer.spec
+        node = layer.node
+        if not spec.is_batchnorm and not (spec.out_width == SAME and spec.transparent):
+            self._escape(t)
+        if spec.is_batchnorm:
+            seen = self.observations.setdefault(node, [])
+            obs = Observation(layer, t)
+            if len(seen) < 16 and obs not in seen:
+                seen.append(obs)
+            rank = t.rank if t.rank is not None else spec.batched_rank
+            width = layer.value(spec.in_width)
+            return make_tensor(rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
+        kind = spec.kind
+        if kind == "conv":
+            if t.rank is not None and t.rank != spec.batched_rank:
+                return Tensor()  # unbatched input, or a wrong rank this conv would reject: the conv is the problem
+            return make_tensor(spec.batched_rank, {1: layer.out_width}, 1, layer, True, node)
+        if kind == "linear":
+            if t.rank is not None:
+                sizes = {a: w for a, w in t.sizes if a < t.rank - 1}
+                sizes[t.rank - 1] = layer.out_width
+                return make_tensor(t.rank, sizes, t.rank - 1, layer, True, node)
+            return make_tensor(None, {-1: layer.out_width}, -1, layer, True, node)
+        if kind == "embedding":
+            rank = t.rank + 1 if t.rank is not None else spec.batched_rank
+            return make_tensor(rank, {-1: layer.out_width}, -1, layer, False, node)
+        if kind in ("rnn", "transformer") and spec.layout_param:
+            if layer.value(spec.layout_param) is True:
+                out = make_tensor(3, {2: layer.out_width}, 2, layer, False, node)
+            else:
+                out = Tensor()
+            return (out, UNKNOWN) if kind == "rnn" else out
+        if kind == "attention":
+            return (Tensor(), UNKNOWN)
+        if spec.name == "Flatten":
+            start, end = layer.value("start_dim"), layer.value("end_dim")
+            return _flatten(t, start, end, node)
+        if spec.out_width == SAME:
+            rank = t.rank if t.rank is not None else spec.batched_rank
+            width = layer.value(spec.in_width) if spec.in_width not in (None, SAME) else UNKNOWN
+            if is_width(width) and spec.features:
+                axis = 1 if spec.features == "first" else -1
+                return make_tensor(rank, {axis: width}, axis, layer, False, node)
+            return make_tensor(rank, dict(t.sizes), t.feat, t.producer, t.direct and spec.transparent, t.origin)
+        return make_tensor(t.rank if spec.out_rank == SAME else None, {}, None, None, False, node)
+
+    # ------------------------------------------------------------- torch functions and tensor methods
+    def _torch_function(self, qn: str, call: cst.Call, frame: Frame) -> Any:
+        if qn in SAME_SHAPE_FUNCTIONS:
+            args, _, _ = self._args(call, frame)
+            first = args[0] if args else UNKNOWN
+            return (first if isinstance(first, Tensor) else Tensor()).step()
+        if qn in ("torch.cat", "torch.concat", "torch.concatenate"):
+            args, kwargs, lost = self._args(call, frame)
+            parts = _concrete_items(args[0]) if args else None
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))
+            return _concat(parts, dim, call)
+        if qn == "functools.partial":
+            args, kwargs, lost = self._args(call, frame)
+            if args and isinstance(args[0], LayerClass) and len(args) == 1 and not lost:
+                return LayerClass(args[0].spec, args[0].preset + tuple(kwargs.items()))
+            return UNKNOWN
+        if qn in ("collections.OrderedDict", "typing.OrderedDict"):
+            args, kwargs, lost = self._args(call, frame)
+            items = _concrete_items(args[0]) if args else ()
+            if lost or items is None or kwargs and args:
+                return UNKNOWN
+            out = {}
+            for item in items:
+                if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+                    return UNKNOWN
+                out[item[0]] = item[1]
+            out.update(kwargs)
+            return out
+        if qn == "typing.cast":
+            args, _, _ = self._args(call, frame)
+            return args[1] if len(args) == 2 else UNKNOWN
+        if qn in _TENSOR_FACTORIES:
+            args, kwargs, lost = self._args(call, frame)
+            shape = _concrete_items(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
+            if lost or shape is None or not shape or not all(_numeric(s) for s in shape):
+                return Tensor()
+            return make_tensor(len(shape), dict(enumerate(shape)), None, None, False, call)
+        if qn.startswith("torch.") and qn.count(".") == 1 and qn[6:] in _TENSOR_METHODS:
+            args, kwargs, lost = self._args(call, frame)
+            first = args[0] if args else UNKNOWN
+            rest = cst.Call(call.func, call.args[1:])
+            return self._tensor_method(qn[6:], first if isinstance(first, Tensor) else Tensor(), rest, frame)
+        return _NOT_HANDLED
+
+    def _tensor_method(self, name: str, t: Tensor, call: cst.Call, frame: Frame) -> Any:
+        args, kwargs, lost = self._args(call, frame)
+        if lost:
+            return Tensor()
+        if name in TRANSPARENT_METHODS:
+            return t
+        if name in SAME_SHAPE_METHODS:
+            return t.step()
+        if name in ("view", "reshape"):
+            shape = list(args)
+            if len(args) == 1 and isinstance(args[0], tuple):
+                shape = list(args[0])
+            if not shape or kwargs:
+                return Tensor()
+            sizes = {i: s for i, s in enumerate(shape) if is_width(s) and not (isinstance(s, int) and s < 0)}
+            return make_tensor(len(shape), sizes, None, None, False, call)
+        if name in ("flatten",):
+            start = args[0] if args else kwargs.get("start_dim", 0)
+            end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
+            return _flatten(t, start, end, call)
+        if name == "permute":
+            dims = list(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else list(args)
+            if not dims or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+                return Tensor()
+            rank = len(dims)
+            if t.rank is not None and t.rank != rank:
+                return Tensor()
+            src = t if t.rank is not None else _with_rank(t, rank)
+            sizes = {i: src.size(d) for i, d in enumerate(dims)}
+            feat = dims.index(src.feat % rank) if src.feat is not None and src.feat % rank in [d % rank for d in dims] else None
+            if feat is None and src.feat is not None:
+                feat = [d % rank for d in dims].index(src.feat % rank) if src.feat % rank in [d % rank for d in dims] else None
+            return make_tensor(rank, sizes, feat, t.producer, False, call)
+        if name in ("transpose", "swapaxes", "swapdims"):
+            if len(args) != 2 or not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+                return Tensor()
+            a, b = args
+            if t.rank is None:
+                if {a, b} == {1, -1}:
+                    swapped = {(-1 if x == 1 else 1): w for x, w in t.sizes}
+                    feat = None if t.feat is None else (-1 if t.feat == 1 else 1 if t.feat == -1 else None)
+                    return make_tensor(None, swapped, feat, t.producer, False, call)
+                return Tensor()
+            rank = t.rank
+            if not (-rank <= a < rank and -rank <= b < rank):
+                return Tensor()
+            a, b = a % rank, b % rank
+            swap = {a: b, b: a}
+            sizes = {swap.get(x, x): w for x, w in t.sizes}
+            feat = None if t.feat is None else swap.get(t.feat, t.feat)
+            return make_tensor(rank, sizes, feat, t.producer, False, call)
+        if name == "t":
+            if t.rank == 2:
+                return make_tensor(2, {1 - x: w for x, w in t.sizes}, None if t.feat is None else 1 - t.feat, t.producer, False, call)
+            return Tensor()
+        if name == "unsqueeze":
+            if len(args) == 1 and isinstance(args[0], int) and t.rank is not None:
+                d = args[0] % (t.rank + 1)
+                sizes = {(x + 1 if x >= d else x): w for x, w in t.sizes}
+                sizes[d] = 1
+                feat = None if t.feat is None else (t.feat + 1 if t.feat >= d else t.feat)
+                return make_tensor(t.rank + 1, sizes, feat, t.producer, False, call)
+            return Tensor()
+        if name == "squeeze":
+            if len(args) == 1 and isinstance(args[0], int) and t.rank is not None and t.size(args[0]) == 1:
+                d = args[0] % t.rank
+                sizes = {(x - 1 if x > d else x): w for x, w in t.sizes if x != d}
+                feat = None if t.feat is None or t.feat == d else (t.feat - 1 if t.feat > d else t.feat)
+                return make_tensor(t.rank - 1, sizes, feat, t.producer, False, call)
+            return Tensor()
+        if name == "size" and len(args) == 1 and isinstance(args[0], int):
+            return t.size(args[0])
+        if name == "dim" and not args:
+            return t.rank if t.rank is not None else UNKNOWN
+        if name in _TENSOR_METHODS:
+            return Tensor()
+        return UNKNOWN
+
+
+_NOT_HANDLED = object()
+_TENSOR_METHODS = frozenset({
+    "view", "reshape", "flatten", "permute", "transpose", "swapaxes", "swapdims", "t", "unsqueeze", "squeeze",
+    "size", "dim", "mean", "sum", "max", "min", "amax", "contiguous", "float", "to", "relu", "sigmoid",
+    "tanh", "clone", "detach", "half", "double", "type_as",
+})
+_TENSOR_FACTORIES = frozenset(f"torch.{n}" for n in ("randn", "rand", "zeros", "ones", "empty"))
+
+
+def _b_int(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    return sym_int(args[0]) if len(args) == 1 and not kwargs else UNKNOWN
+
+
+def _b_range(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if kwargs or not 1 <= len(args) <= 3 or not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return UNKNOWN
+    values = range(*args)
+    return tuple(values) if len(values) <= 256 else UNKNOWN
+
+
+def _b_len(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    items = _concrete_items(args[0]) if len(args) == 1 else None
+    return len(items) if items is not None else UNKNOWN
+
+
+def _b_tuple(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    items = _concrete_items(args[0]) if len(args) == 1 else None
+    return tuple(items) if items is not None else UNKNOWN
+
+
+def _b_minmax(name: str):
+    def run(args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if kwargs or len(args) < 2:
+            return UNKNOWN
+        if all(_numeric_const(a) for a in args):
+            return (max if name == "max" else min)(args)
+        return sym_opaque(name, *args)
+    return run
+
+
+_BUILTINS = {
+    "int": _b_int, "range": _b_range, "len": _b_len, "tuple": _b_tuple, "max": _b_minmax("max"),
+    "min": _b_minmax("min"), "round": lambda a, k: sym_opaque("round", *a) if len(a) == 1 and not k else UNKNOWN,
+}
+
+
+# ------------------------------------------------------------------ helpers
+def _is_self(node: cst.CSTNode | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "self"
+
+
+def _is_name(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def _is_module(value: Any) -> bool:
+    return isinstance(value, (LayerValue, ProjModule)) or (isinstance(value, Chain) and value.sequential)
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, Sym) or _numeric_const(value)
+
+
+def _numeric_const(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, (int, float, str, bool))
+
+
+def _is_same(left: Any, right: Any) -> bool | None:
+    """``left is right`` where it can be told (only comparisons with None)."""
+    for a, b in ((left, right), (right, left)):
+        if b is None:
+            if a is None:
+                return True
+            if isinstance(a, (LayerClass, LayerValue, Chain, FuncRef, ClassRef, ProjModule, Tensor, str, int, float, tuple, dict)):
+                return False
+            return None
+    return None
+
+
+def _truth(value: Any) -> bool | None:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return bool(value)
+    if isinstance(value, (LayerClass, LayerValue, FuncRef, ClassRef, ProjModule, Tensor)):
+        return None if isinstance(value, Tensor) else True
+    if isinstance(value, tuple):
+        return bool(value)
+    if isinstance(value, Chain):
+        return None if GAP in value.items else bool(value.items)
+    return None
+
+
+def _concrete_items(value: Any) -> tuple[Any, ...] | None:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, Chain) and GAP not in value.items and not value.sequential:
+        return value.items
+    return None
+
+
+def _open(chain: Chain | None) -> Chain | None:
+    """The chain after unknown further changes."""
+    if chain is None:
+        return None
+    if chain.items and chain.items[-1] is GAP:
+        return chain
+    return Chain(chain.items + (GAP,), Tensor(), chain.sequential)
+
+
+def _jumps(body: cst.BaseSuite) -> bool:
+    for node in walk(body):
+        if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Yield)):
+            return True
+    return False
+
+
+def _merge_tensor(a: Tensor, b: Tensor) -> Tensor:
+    if a == b:
+        return a
+    rank = a.rank if a.rank == b.rank else None
+    sizes = {x: w for x, w in a.sizes if (x, w) in b.sizes}
+    same_producer = a.producer is b.producer
+    return make_tensor(rank, sizes, a.feat if a.feat == b.feat else None, a.producer if same_producer else None,
+                       a.direct and b.direct and same_producer, a.origin if a.origin is b.origin else None)
+
+
+def _with_rank(t: Tensor, rank: int) -> Tensor:
+    return make_tensor(rank, dict(t.sizes), t.feat, t.producer, t.direct, t.origin)
+
+
+def _flatten(t: Tensor, start: Any, end: Any, node: cst.CSTNode) -> Tensor:
+    if not isinstance(start, int) or isinstance(start, bool) or end != -1 or start < 0:
+        return Tensor()
+    rank = start + 1
+    sizes = {x: w for x, w in t.sizes if 0 <= x < start}
+    if t.rank is not None and start == t.rank - 1:
+        sizes[start] = t.size(-1)
+    keep = t.feat is not None and t.rank is not None and t.feat < start
+    return make_tensor(rank, sizes, t.feat if keep else None, t.producer if keep else None, False, node)
+
+
+def _concat(parts: tuple[Any, ...] | None, dim: Any, node: cst.CSTNode) -> Tensor:
+    if not parts or not all(isinstance(p, Tensor) for p in parts) or not isinstance(dim, int) or isinstance(dim, bool):
+        return Tensor()
+    ranks = {p.rank for p in parts}
+    rank = ranks.pop() if len(ranks) == 1 else None
+    if dim == 1 or (rank is not None and dim % rank == 1 and -rank <= dim < rank):
+        total: Any = 0
+        for p in parts:
+            total = sym_add(total, p.size(1)) if is_width(p.size(1)) else UNKNOWN
+            if total is UNKNOWN:
+                break
+        return make_tensor(rank, {1: total}, 1, None, False, node)
+    return make_tensor(rank, {}, None, None, False, node)
+
+
+def analyse(model: "FileModel") -> ChainAnalysis:
+    """Run the chain analysis over one file."""
+    return ChainAnalysis(model).run()

@@ -1,0 +1,304 @@
+"""The chain analysis and symbolic widths behind BN201-BN204: real behaviour on small programs."""
+from __future__ import annotations
+
+import textwrap
+from fractions import Fraction
+
+from bn_lint.semantic.values import Sym, show_width, sym_add, sym_floordiv, sym_int, sym_mul, widths_differ, widths_equal
+
+from tests.helpers import check_code, codes_and_lines
+
+BN2 = ("BN201", "BN202", "BN203", "BN204")
+
+
+def found(code: str) -> list[tuple[str, int]]:
+    return codes_and_lines(check_code(code, select=BN2))
+
+
+# ------------------------------------------------------------------ symbolic widths
+def test_polynomials_equal_and_differ():
+    p, q = Sym.atom("planes@1"), Sym.atom("growth@2")
+    assert widths_equal(sym_mul(p, 4), sym_add(sym_mul(p, 3), p))
+    assert widths_differ(p, sym_mul(p, 4), {"planes@1"})
+    assert not widths_differ(p, sym_mul(p, 4), set())  # atoms not known to be positive
+    assert not widths_differ(p, q, {"planes@1", "growth@2"})  # mixed signs: could be equal
+    assert widths_differ(64, 32) and not widths_differ(64, 64)
+    assert sym_int(sym_mul(p, Fraction(1, 2))) == sym_int(sym_mul(p, Fraction(1, 2)))  # same opaque atom
+    assert sym_floordiv(sym_mul(p, 4), 2) == sym_mul(p, 2)
+    assert show_width(sym_add(sym_mul(p, 4), 1)) == "4*planes + 1"
+
+
+# ------------------------------------------------------------------ BN201 forms
+def test_append_and_extend_lists():
+    assert found(
+        """
+        import torch.nn as nn
+        layers = []
+        layers.append(nn.Conv2d(3, 16, 3, bias=False))
+        layers.extend([nn.ReLU(), nn.BatchNorm2d(8)])
+        net = nn.Sequential(*layers)
+        """
+    ) == [("BN201", 4)]
+
+
+def test_partial_norm_layer_and_module_constant():
+    assert found(
+        """
+        import functools
+        import torch.nn as nn
+        WIDTH = 48
+        norm = functools.partial(nn.BatchNorm2d, eps=1e-3)
+        block = nn.Sequential(nn.Conv2d(3, WIDTH, 3, bias=False), norm(WIDTH * 2))
+        """
+    ) == [("BN201", 5)]
+
+
+def test_helper_class_called_with_arguments():
+    code = """
+        import torch.nn as nn
+
+        class ConvBN(nn.Module):
+            def __init__(self, cin, cout, bn_width=None):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3, bias=False)
+                self.bn = nn.BatchNorm2d(bn_width or cout)
+
+            def forward(self, x):
+                return self.bn(self.conv(x))
+
+        a = ConvBN(3, 32)
+        b = ConvBN(3, 32, bn_width=16)
+        """
+    assert found(code) == [("BN201", 7)]
+
+
+def test_unknown_and_symbolic_widths_stay_silent():
+    assert found(
+        """
+        import torch.nn as nn
+
+        def block(cin, cout, width):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(width))
+
+        def other(cfg):
+            return nn.Sequential(nn.Conv2d(3, cfg.width, 3, bias=False), nn.BatchNorm2d(cfg.width))
+
+        def third(channels):
+            c = compute(channels)
+            return nn.Sequential(nn.Conv2d(3, c, 3, bias=False), nn.BatchNorm2d(c))
+        """
+    ) == []
+
+
+def test_branches_merge_and_loops_do_not_guess():
+    assert found(
+        """
+        import torch.nn as nn
+
+        def make(widths, use_bn):
+            layers = []
+            cin = 3
+            for w in widths:
+                layers.append(nn.Conv2d(cin, w, 3, bias=False))
+                if use_bn:
+                    layers.append(nn.BatchNorm2d(w))
+                layers.append(nn.ReLU())
+                cin = w
+            layers.append(nn.BatchNorm2d(cin))
+            return nn.Sequential(*layers)
+        """
+    ) == []
+
+
+def test_forward_reshapes_and_functional_steps():
+    code = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 64, 3, bias=False)
+                self.bn1 = nn.BatchNorm2d(64)
+                self.fc = nn.Linear(64, 10, bias=False)
+                self.bn2 = nn.BatchNorm1d(10)
+                self.bn3 = nn.BatchNorm1d(64)
+
+            def forward(self, x):
+                x = F.relu(self.bn1(self.conv(x)))
+                y = F.adaptive_avg_pool2d(x, 1).flatten(1)
+                z = self.bn2(self.fc(y))
+                seq = x.flatten(2)
+                return self.bn3(seq), z
+        """
+    assert found(code) == []
+    assert found(code.replace("self.bn3 = nn.BatchNorm1d(64)", "self.bn3 = nn.BatchNorm2d(64)")) == [("BN202", 12)]
+
+
+# ------------------------------------------------------------------ fixes
+def test_fixes_carry_the_right_text():
+    findings = check_code(
+        """
+        import torch.nn as nn
+        net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm1d(32))
+        """,
+        select=BN2,
+    )
+    by_code = {f.code: f for f in findings}
+    assert set(by_code) == {"BN202"}  # a wrong variant is reported before widths
+    assert [e.replacement for e in by_code["BN202"].fix.edits] == ["BatchNorm2d"]
+    findings = check_code(
+        """
+        import torch.nn as nn
+        width = 64
+        net = nn.Sequential(nn.Conv2d(3, width, 3), nn.BatchNorm2d(32))
+        """,
+        select=BN2,
+    )
+    assert [e.replacement for f in findings if f.code == "BN201" for e in f.fix.edits] == ["width"]
+    bias = [f for f in findings if f.code == "BN204"]
+    assert [e.replacement for e in bias[0].fix.edits] == ["nn.Conv2d(3, width, 3, bias=False)"]
+
+
+def test_bias_rule_needs_direct_feed_and_affine():
+    assert found(
+        """
+        import torch.nn as nn
+        a = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Identity(), nn.BatchNorm2d(8))
+        b = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Dropout(0.1), nn.BatchNorm2d(8))
+        c = nn.Sequential(nn.Linear(3, 8, bias=False), nn.BatchNorm1d(8))
+        """
+    ) == [("BN204", 2)]
+
+
+def test_bias_rule_stays_silent_for_shared_helpers_and_per_call_choices():
+    # real code: transformers emu3 (a conv wrapper class used before BatchNorm and before a residual add)
+    # and deprecated efficientformer (`BatchNorm2d(...) if apply_norm else nn.Identity()`)
+    code = """
+        import torch.nn as nn
+
+        class ConvWrap(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                self.conv = nn.Conv2d(cin, cout, 3)
+
+            def forward(self, x):
+                return self.conv(x)
+
+        class Block(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv1 = ConvWrap(c, c)
+                self.norm = nn.BatchNorm2d(c)
+                self.conv2 = ConvWrap(c, c)
+
+            def forward(self, x):
+                return x + self.conv2(self.norm(self.conv1(x)))
+
+        class Embed(nn.Module):
+            def __init__(self, cin, cout, apply_norm=True):
+                super().__init__()
+                self.proj = nn.Conv2d(cin, cout, 3)
+                self.norm = nn.BatchNorm2d(cout) if apply_norm else nn.Identity()
+
+            def forward(self, x):
+                return self.norm(self.proj(x))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Embed(3, 16)
+                self.b = Embed(16, 32, apply_norm=False)
+                self.block = Block(32)
+
+            def forward(self, x):
+                return self.block(self.b(self.a(x)))
+        """
+    assert found(code) == []
+    # the same conv with the BatchNorm built next to it, for every caller, is still flagged
+    direct = code.replace("self.norm = nn.BatchNorm2d(cout) if apply_norm else nn.Identity()",
+                          "self.norm = nn.BatchNorm2d(cout)")
+    assert found(direct) == [("BN204", 24)]
+
+
+def test_conv_given_another_rank_does_not_blame_the_batchnorm():
+    assert found(
+        """
+        import torch
+        import torch.nn as nn
+        conv = nn.Conv3d(3, 8, 3, bias=False)
+        bn = nn.BatchNorm3d(8)
+        y = bn(conv(torch.randn(3, 16, 16, 16)))
+        z = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.Conv3d(8, 8, 3, bias=False), nn.BatchNorm3d(8))
+        """
+    ) == []
+
+
+def test_bias_rule_needs_the_output_to_go_only_to_batchnorm():
+    code = """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, c, use_bn):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3, padding=1)
+                self.bn = nn.BatchNorm2d(c)
+                self.head = nn.Conv2d(c, 1, 1)
+                self.use_bn = use_bn
+
+            def forward(self, x):
+                y = self.conv(x)
+                return USE
+        """
+    for use in ("self.bn(y) + y", "self.bn(y), self.head(y)", "self.bn(y) if self.use_bn else y",
+                "torch.cat([self.bn(y), y], 1)", "self.bn(y) * y.sigmoid()"):
+        assert found(code.replace("USE", use)) == [], use
+    assert found(code.replace("USE", "self.head(self.bn(y))")) == [("BN204", 6)]
+    branch = code.replace("return USE", "if self.use_bn:\n                    y = self.bn(y)\n                return y")
+    compile(textwrap.dedent(branch), "branch", "exec")
+    assert found(branch) == []
+
+
+def test_bias_rule_silent_when_the_same_conv_also_builds_models_without_batchnorm():
+    # torchvision vgg.make_layers: one Conv2d line serves vgg11 (conv -> ReLU) and vgg11_bn (conv -> BN)
+    code = """
+        import torch.nn as nn
+
+        def make_layers(cfg, batch_norm=False):
+            layers = []
+            in_channels = 3
+            for v in cfg:
+                if v == "M":
+                    layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
+                else:
+                    conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
+                    if batch_norm:
+                        layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+                    else:
+                        layers += [conv2d, nn.ReLU(inplace=True)]
+                    in_channels = v
+            return nn.Sequential(*layers)
+        """
+    assert found(code) == []
+    assert found(code.replace("layers += [conv2d, nn.ReLU(inplace=True)]", "pass")) == [("BN204", 10)]
+
+
+def test_inherited_forward_runs_on_the_subclass_layers():
+    # timm senet: SEBottleneck sets the layers, Bottleneck.forward wires them
+    code = """
+        import torch.nn as nn
+
+        class Bottleneck(nn.Module):
+            def forward(self, x):
+                return self.relu(self.bn1(self.conv1(x)))
+
+        class SEBottleneck(Bottleneck):
+            def __init__(self, inplanes, planes):
+                super().__init__()
+                self.conv1 = nn.Conv2d(inplanes, planes * 2, kernel_size=1, bias=False)
+                self.bn1 = nn.BatchNorm2d(planes * 2)
+                self.relu = nn.ReLU(inplace=True)
+        """
+    assert found(code) == []
+    assert found(code.replace("nn.BatchNorm2d(planes * 2)", "nn.BatchNorm2d(planes * 4)")) == [("BN201", 11)]
