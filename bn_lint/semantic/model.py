@@ -22,6 +22,7 @@ from .walk import children
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
     from ..project import Project
+    from .modes import ModeAnalysis
 
 _CANONICAL_PREFIXES = (
     ("torch.nn.modules.", "torch.nn."),
@@ -238,6 +239,24 @@ class FileModel:
             if layer is not None:
                 found.append(layer)
         return found
+
+    @cached_property
+    def modes(self) -> "ModeAnalysis":
+        """Train/eval mode flow (see :mod:`modes`); call ``.run()`` before reading its sites."""
+        from .modes import ModeAnalysis
+
+        return ModeAnalysis(self)
+
+    @cached_property
+    def _positions(self) -> Any:
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The 1-based line where ``node`` starts (positions are computed on first use)."""
+        position = self._positions.get(node)
+        return position.start.line if position is not None else 0
 
     # -------------------------------------------------------------- structure
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
