@@ -6,7 +6,7 @@ from typing import Iterable
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL, describe
+from ..semantic.modes import describe
 from ..semantic.modules import ModelKind
 
 
@@ -22,7 +22,7 @@ class MissingEval(Rule):
         named like evaluate/validate/test/predict/infer that does no training step) where the model
         is in training mode on some path the code shows: it was built there (modules start in
         training mode), loaded with `torch.load`, or `.train()` was called, and no `.eval()` reaches
-        the call. Calls in a training step (a loop or function with `backward()` /
+        the call on any path. Calls in a training step (a loop or function with `backward()` /
         `optimizer.step()`), models whose mode bn-lint cannot see (parameters of a function nobody
         in the file calls in training mode), and frameworks that set the mode themselves
         (Lightning, HF Trainer) are not flagged.
@@ -42,8 +42,7 @@ class MissingEval(Rule):
     fix_docs = """
         Call `model.eval()` before evaluating (and `model.train()` before training again).
     """
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled", "eval", "valid", "test", "predict", "infer",
-                "benchmark")
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", "val", "test", "predict", "infer", "benchmark")
     invalid = (
         Invalid(
             """
@@ -157,9 +156,8 @@ class MissingEval(Rule):
             if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
             why = describe(analysis, facts)
-            partly = " on some paths" if any(f.mode == EVAL for f in facts) else ""
             yield Report(
                 node,
-                f"`{site.key}` is in training mode here ({reason}){partly}: {why}; no `.eval()` on the path to "
+                f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "
                 f"this call, so BatchNorm uses batch statistics and updates its running averages",
             )

@@ -40,7 +40,7 @@ class EvalNeverReset(Rule):
         Call `model.train()` at the top of each epoch (or right after validation), or make the
         evaluation helper restore the previous mode (`was = model.training; ...; model.train(was)`).
     """
-    triggers = ("eval",)
+    triggers = ("eval", "backward", "step", "train")  # the eval may sit in a helper of another file
     invalid = (
         Invalid(
             """

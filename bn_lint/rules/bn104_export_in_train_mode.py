@@ -34,7 +34,7 @@ class ExportInTrainMode(Rule):
         torch.onnx.export(model, dummy, "model.onnx")   # BN104
     """
     fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
-    triggers = ("onnx", "jit", "torch.export", "fuse", "convert")
+    triggers = ("onnx", "jit", "export", "fuse", "convert")
     invalid = (
         Invalid(
             """

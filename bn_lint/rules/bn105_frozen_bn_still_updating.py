@@ -126,7 +126,7 @@ class FrozenBnStillUpdating(Rule):
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
-        evaled = {w.key for w in analysis.watched.values() if w.reason == "eval"}
+        evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
         for node, watch in analysis.watched.items():
             modes = {f.mode for f in watch.facts}
             if TRAIN not in modes or modes - {TRAIN, EVAL}:
@@ -141,7 +141,7 @@ class FrozenBnStillUpdating(Rule):
             )
             if watch.reason == "frozen":
                 kind = analysis.kind(watch.key, watch.facts, watch.scope)
-                if kind not in (ModelKind.BN, ModelKind.MAYBE) or EVAL in modes or watch.key in evaled:
+                if kind not in (ModelKind.BN, ModelKind.MAYBE) or EVAL in modes or (id(watch.scope), watch.key) in evaled:
                     continue  # (a frozen module put in eval and then reset is reported at the reset)
                 why = "; ".join(where.format(line=line) for line, where in trains)
                 yield Report(

@@ -243,9 +243,8 @@ class ModeAnalysis:
         return frozenset(out)
 
     def shown_train(self, facts: frozenset) -> bool:
-        """Training mode on some path the code shows, and nothing unknown."""
-        modes = {f.mode for f in facts}
-        return TRAIN in modes and not modes & {UNKNOWN_MODE, ENTRY}
+        """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
+        return bool(facts) and {f.mode for f in facts} == {TRAIN}
 
     def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
         """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
@@ -321,22 +320,28 @@ class ModeAnalysis:
     def _training_regions(self) -> dict[cst.CSTNode, bool]:
         return {}
 
-    def trains(self, region: cst.CSTNode) -> bool:
-        """Whether ``region`` (a loop or function) runs a training step: backward(), optimizer.step()."""
+    def trains(self, region: cst.CSTNode, direct: bool = False) -> bool:
+        """Whether ``region`` (a loop or function) runs a training step: backward(), optimizer.step().
+
+        ``direct``: only steps of this region itself, not of loops nested in it (an epoch loop
+        whose inner batch loop trains may still evaluate after it).
+        """
         cache = self._training_regions
-        if region in cache:
-            return cache[region]
-        cache[region] = False
+        if (region, direct) in cache:
+            return cache[(region, direct)]
+        cache[(region, direct)] = False
         found = False
         stack = list(children(region))
         while stack and not found:
             node = stack.pop()
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
+            if direct and isinstance(node, (cst.For, cst.While)):
+                continue
             if isinstance(node, cst.Call) and self.is_training_call(node):
                 found = True
             stack.extend(children(node))
-        cache[region] = found
+        cache[(region, direct)] = found
         return found
 
     def is_training_call(self, call: cst.Call) -> bool:
@@ -382,7 +387,7 @@ class ModeAnalysis:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
         if self.framework_managed(node):
             return None
-        if self.trains(self.region(node)):
+        if self.trains(self.region(node), direct=True):
             return None
         func = self.enclosing_function(node)
         if self.under_no_grad(node):
@@ -839,7 +844,7 @@ class _Flow:
         a = self.a
         facts = _lookup(state, key)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
-        if not a.under_no_grad(call) and a.trains(a.region(call)):
+        if not a.under_no_grad(call) and a.trains(a.region(call), direct=True):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._watch_training(call, key, state)
             if ENTRY in {f.mode for f in facts}:
