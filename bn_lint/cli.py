@@ -80,6 +80,9 @@ def build_settings(
 @click.option("--statistics", is_flag=True, help="Print the number of findings per code.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 when there is a diff).")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix) or that would be (with --diff).")
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -95,6 +98,9 @@ def check(
     statistics: bool,
     quiet: bool,
     output_file: str | None,
+    fix: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
     paths = paths or (".",)
@@ -102,6 +108,8 @@ def check(
         settings = build_settings(paths, config, select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt)
     except ConfigError as error:
         _fail(str(error))
+    if fix and not diff and "-" in paths:
+        _fail("--fix cannot write to standard input; use --diff")
     from .discovery import discover
     from .engine import Checker
 
@@ -116,6 +124,21 @@ def check(
         results.append(checker.check_bytes(stdin_filename or "-", data))
     for path in discovered.files:
         results.append(checker.check_path(path))
+
+    if fix or diff:
+        from .fixer import fix_results
+
+        stdin_path = (stdin_filename or "-") if "-" in paths else None
+        fixed = fix_results(checker, results, write=not diff, stdin_path=stdin_path)
+        results = fixed.results
+        _report_fixes(fixed, diff, show_fixes, quiet)
+        if diff:
+            errors = [e for r in results for e in r.errors]
+            for error in errors:
+                click.echo(f"bn-lint: {error}", err=True)
+            if errors or discovered.missing:
+                sys.exit(EXIT_ERROR)
+            sys.exit(EXIT_FINDINGS if fixed.diff() else EXIT_CLEAN)
 
     findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
@@ -134,6 +157,27 @@ def check(
     if errors or discovered.missing:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
+    """--diff: the diff on stdout. --show-fixes: what was (or would be) fixed, on stderr."""
+    if diff:
+        sys.stdout.write(fixed.diff())
+    done = [(f, outcome.path) for outcome in fixed.files if outcome.written or diff for f in outcome.applied]
+    if show_fixes:
+        verb = "Would fix" if diff else "Fixed"
+        click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''}:" if done else f"{verb} nothing.", err=True)
+        for finding, _ in done:
+            click.echo(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.description}", err=True)
+        skipped = [item for outcome in fixed.files for item in outcome.not_applied]
+        if skipped:
+            click.echo("Not fixed:", err=True)
+            for finding, why in skipped:
+                click.echo(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.description}: {why}", err=True)
+    elif not quiet and done:
+        files = len({path for _, path in done})
+        verb = "Would fix" if diff else "Fixed"
+        click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
 def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> None:

@@ -22,6 +22,7 @@ from .walk import children
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
     from ..project import Project
+    from .batches import BatchAnalysis
     from .modes import ModeAnalysis
 
 _CANONICAL_PREFIXES = (
@@ -257,6 +258,13 @@ class FileModel:
         """The 1-based line where ``node`` starts (positions are computed on first use)."""
         position = self._positions.get(node)
         return position.start.line if position is not None else 0
+
+    @cached_property
+    def batches(self) -> "BatchAnalysis":
+        """Data loaders, batch sizes and DDP facts of this file (see :mod:`batches`)."""
+        from .batches import BatchAnalysis
+
+        return BatchAnalysis(self)
 
     # -------------------------------------------------------------- structure
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:

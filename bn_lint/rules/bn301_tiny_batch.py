@@ -1,0 +1,178 @@
+"""BN301 tiny-batch."""
+from __future__ import annotations
+
+import textwrap
+from typing import Iterable
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+
+DEFAULT_MIN_BATCH = 8
+
+
+def min_batch_size(model: FileModel) -> int:
+    settings = model.settings
+    return settings.min_batch_size if settings is not None else DEFAULT_MIN_BATCH
+
+
+def loader_label(loader) -> str:
+    return f"`{loader.name}`" if loader.name else "this DataLoader"
+
+
+class TinyBatch(Rule):
+    code = "BN301"
+    name = "tiny-batch"
+    severity = Severity.ERROR  # a warning when the batch size is above 1
+    summary = "A BatchNorm model is trained with a batch size below `min-batch-size` (1 is an error)."
+    what = """
+        Flags the batch size of a training `DataLoader` (a loader iterated in a loop that runs a
+        model and calls `backward()` / `optimizer.step()`) when the trained model contains
+        BatchNorm and the batch size is below `min-batch-size` (default 8). The batch size is
+        resolved from literals, constants, arithmetic, argparse / click / typer defaults, config
+        dicts, dataclass defaults and `os.environ.get` defaults; a `DataLoader` without
+        `batch_size` uses 1. Batch size 1 is an error, larger ones a warning. Evaluation loaders
+        (under `torch.no_grad()`, model in eval mode, no backward pass) are not findings, and an
+        unknown batch size is never guessed.
+    """
+    why = """
+        In training mode BatchNorm normalises with the statistics of the current batch. With
+        one sample, `BatchNorm1d` raises "Expected more than 1 value per channel when training";
+        `BatchNorm2d`/`3d` normalise each image by its own statistics, which removes per-sample
+        information and feeds single-sample statistics into the running averages used at
+        evaluation. Batches of a handful of samples give noisy statistics and poor running averages.
+    """
+    example = """
+        loader = DataLoader(dataset, batch_size=1, shuffle=True)
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """
+    fix_docs = """
+        Use a larger batch (at least `min-batch-size`), or replace BatchNorm with GroupNorm /
+        LayerNorm when memory forbids larger batches. Set `min-batch-size` under `[tool.bn-lint]`.
+    """
+    triggers = ("DataLoader",)
+    _PRELUDE = textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        model = nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        dataset = TensorDataset(torch.randn(64, 10), torch.randint(0, 2, (64,)))
+    """)
+    _LOOP = textwrap.dedent("""
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    """)
+    invalid = (
+        Invalid(_PRELUDE + "loader = DataLoader(dataset, batch_size=1, shuffle=True)\n" + _LOOP, line=8),
+        Invalid(_PRELUDE + "loader = DataLoader(dataset, shuffle=True)\n" + _LOOP, line=8),
+        Invalid(
+            """
+            import argparse
+            import torch
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+
+                def forward(self, x):
+                    return self.body(x).mean((2, 3))
+
+
+            def train(model, loader, optimizer):
+                model.train()
+                for images, labels in loader:
+                    loss = nn.functional.cross_entropy(model(images), labels)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--batch-size", type=int, default=4)
+            args = parser.parse_args()
+            net = Net()
+            train_loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True)
+            train(net, train_loader, torch.optim.Adam(net.parameters()))
+            """,
+            line=29,
+        ),
+    )
+    valid = (
+        Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
+        Valid(
+            _PRELUDE
+            + textwrap.dedent("""
+            loader = DataLoader(dataset, batch_size=1)
+            model.eval()
+            with torch.no_grad():
+                for x, y in loader:
+                    print(model(x).argmax(1) == y)
+            """)
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            model = nn.Sequential(nn.Linear(10, 16), nn.LayerNorm(16), nn.Linear(16, 2))
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            loader = DataLoader(dataset, batch_size=1)
+            for x, y in loader:
+                nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            """
+        ),
+        Valid(
+            _PRELUDE
+            + textwrap.dedent("""
+            def make(batch_size):
+                return DataLoader(dataset, batch_size=batch_size)
+            """)
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        batches = model.batches
+        minimum = min_batch_size(model)
+        for loader in batches.loaders:
+            training = loader.bn_training
+            size = loader.batch
+            if training is None or size is None or not 1 <= size.value < minimum:
+                continue
+            distributed = loader.distributed or training.ddp
+            if distributed and batches.uses_sync_batchnorm:
+                continue  # SyncBatchNorm: the global batch counts, and the world size is unknown
+            if distributed and size.value > 1:
+                continue  # BN304 says it with the DDP advice
+            per_device = " per device" if distributed else ""
+            if not loader.batch_given:
+                where = "a DataLoader without `batch_size` uses batch size 1"
+            else:
+                where = f"batch size {size.describe()}{per_device}"
+            if size.value == 1:
+                message = (
+                    f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model): {where}; "
+                    "in training BatchNorm1d raises \"Expected more than 1 value per channel when training\" "
+                    "and BatchNorm2d/3d normalise each sample by its own statistics; use a batch size of at "
+                    f"least {minimum}"
+                )
+                yield Report(loader.batch_node, message, severity=Severity.ERROR)
+            else:
+                message = (
+                    f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) with {where}, "
+                    f"below min-batch-size {minimum}: BatchNorm's batch statistics over {size.value} samples "
+                    "are noisy and its running averages poor; use a larger batch or GroupNorm"
+                )
+                yield Report(loader.batch_node, message, severity=Severity.WARNING)

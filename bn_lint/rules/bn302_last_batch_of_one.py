@@ -1,0 +1,119 @@
+"""BN302 last-batch-of-one."""
+from __future__ import annotations
+
+import textwrap
+from typing import Iterable
+
+import libcst as cst
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, NodeFix, Report
+from .bn301_tiny_batch import loader_label
+
+_PRELUDE = textwrap.dedent("""
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader, TensorDataset, random_split
+
+    model = nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+""")
+_LOOP = textwrap.dedent("""
+    for epoch in range(10):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+""")
+
+
+class LastBatchOfOne(Rule):
+    code = "BN302"
+    name = "last-batch-of-one"
+    severity = Severity.ERROR
+    fixable = True
+    summary = "A training `DataLoader` whose last batch holds exactly one sample."
+    what = """
+        Flags a training `DataLoader` of a BatchNorm model without `drop_last=True` when the
+        dataset's length is known from the code (a `TensorDataset` of tensors with a literal first
+        dimension, `range(n)`, a list literal, `random_split` / `Subset` sizes, a dataset class
+        whose `__len__` returns a constant) and `len(dataset) % batch_size == 1`.
+    """
+    why = """
+        The last batch of every epoch then holds one sample. In training mode `BatchNorm1d`
+        raises "Expected more than 1 value per channel when training" at the end of the first
+        epoch, after all the work of that epoch; `BatchNorm2d` normalises that one image by its
+        own statistics and pushes them into the running averages.
+    """
+    example = """
+        dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))
+        loader = DataLoader(dataset, batch_size=100, shuffle=True)  # 1001 = 10 * 100 + 1
+    """
+    fix_docs = """
+        Pass `drop_last=True` (`--fix` adds it), or change the batch size.
+    """
+    triggers = ("DataLoader",)
+    invalid = (
+        Invalid(
+            _PRELUDE
+            + "dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"
+            + "loader = DataLoader(dataset, batch_size=100, shuffle=True)\n"
+            + _LOOP,
+            line=8,
+        ),
+        Invalid(
+            _PRELUDE
+            + "full = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"
+            + "train_set, val_set = random_split(full, [0.8, 0.2])\n"
+            + "loader = DataLoader(train_set, batch_size=32, shuffle=True, drop_last=False)\n"
+            + _LOOP,
+            line=9,
+        ),
+    )
+    valid = (
+        Valid(
+            _PRELUDE
+            + "dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"
+            + "loader = DataLoader(dataset, batch_size=100, shuffle=True, drop_last=True)\n"
+            + _LOOP
+        ),
+        Valid(
+            _PRELUDE
+            + "dataset = TensorDataset(torch.randn(1000, 10), torch.randint(0, 2, (1000,)))\n"
+            + "loader = DataLoader(dataset, batch_size=100, shuffle=True)\n"
+            + _LOOP
+        ),
+        Valid(
+            _PRELUDE
+            + "dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"
+            + "loader = DataLoader(dataset, batch_size=100)\n"
+            + "model.eval()\nwith torch.no_grad():\n    preds = [model(x) for x, _ in loader]\n"
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        for loader in model.batches.loaders:
+            training = loader.bn_training
+            size, length = loader.batch, loader.length
+            if training is None or size is None or length is None or loader.drop_last is not False:
+                continue
+            if loader.distributed or size.value < 2 or length.value <= size.value or length.value % size.value != 1:
+                continue
+            fix = None
+            call = loader.call
+            if "batch_sampler" not in {a.keyword.value for a in call.args if a.keyword}:
+                if loader.drop_last_arg is not None:
+                    fix = NodeFix("pass drop_last=True", [(loader.drop_last_arg.value, cst.Name("True"))])
+                else:
+                    new_arg = cst.Arg(keyword=cst.Name("drop_last"), value=cst.Name("True"),
+                                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+                    fix = NodeFix("pass drop_last=True", [(call, call.with_changes(args=[*call.args, new_arg]))])
+            yield Report(
+                call,
+                f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) on {length.value} samples "
+                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, and BatchNorm1d "
+                "raises \"Expected more than 1 value per channel when training\" there (BatchNorm2d normalises "
+                "it by its own statistics); pass `drop_last=True`",
+                fix=fix,
+            )

@@ -1,0 +1,1011 @@
+"""Batch sizes, data loaders and distribution: the facts behind the BN3xx rules.
+
+``BatchAnalysis`` (``FileModel.batches``) finds every ``DataLoader(...)`` of a
+file, resolves its batch size (literals, constants, arithmetic, argparse /
+click / typer defaults, config dicts, dataclass defaults, ``os.environ.get``
+defaults, imported constants), its ``drop_last``, its dataset's length when the
+code makes it certain, and which models it trains: a loader is a training
+loader when a ``for`` loop over it (directly, or in a function it is passed
+to) runs a model and calls ``backward()`` / ``optimizer.step()``. Anything not
+certain is ``None`` and the rules stay silent.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
+
+import libcst as cst
+
+from .modules import ModelKind, model_kind
+from .walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FileModel, Scope
+
+DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+DDP = frozenset({
+    "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.distributed.DistributedDataParallel",
+    "torch.nn.DistributedDataParallel",
+})
+WRAPPERS = DDP | frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.compile"})
+DISTRIBUTED_SAMPLERS = frozenset({
+    "torch.utils.data.DistributedSampler",
+    "torch.utils.data.distributed.DistributedSampler",
+})
+LENGTH_KEEPING_SAMPLERS = frozenset({
+    "torch.utils.data.RandomSampler", "torch.utils.data.SequentialSampler",
+    "torch.utils.data.sampler.RandomSampler", "torch.utils.data.sampler.SequentialSampler",
+})
+BATCH_SAMPLERS = frozenset({"torch.utils.data.BatchSampler", "torch.utils.data.sampler.BatchSampler"})
+TENSOR_DATASETS = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
+SUBSETS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset"})
+RANDOM_SPLITS = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
+# tensor factories whose first dimension is the first size argument
+_SIZED_FACTORIES = frozenset(
+    f"{lib}.{name}"
+    for lib in ("torch", "numpy", "numpy.random")
+    for name in ("randn", "rand", "zeros", "ones", "empty", "full", "normal", "randint", "random", "standard_normal")
+)
+_ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "iter"})
+_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})
+_DISTRIBUTED_MARKERS = (
+    "init_process_group", "DistributedDataParallel", "torch.distributed", "LOCAL_RANK", "local_rank",
+    "lightning", "accelerate", "deepspeed", "horovod", "torchrun", "launch", "world_size", "DDP", "xm.",
+)
+_BINOPS = {
+    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
+    cst.FloorDivide: operator.floordiv,
+}
+_MAX_DEPTH = 10
+_SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
+
+
+@dataclass(frozen=True)
+class Size:
+    """A resolved integer and where it comes from (``""``: written in the code)."""
+
+    value: int
+    source: str = ""
+
+    def describe(self) -> str:
+        return f"{self.value}" + (f" ({self.source})" if self.source else "")
+
+
+@dataclass
+class Training:
+    """A loop over a loader that trains ``model`` (an expression, shown as ``label``)."""
+
+    loop: cst.For
+    label: str
+    kind: ModelKind
+    ddp: bool  # the trained expression goes through DistributedDataParallel
+
+
+@dataclass
+class Loader:
+    call: cst.Call
+    scope: "Scope"
+    name: str | None
+    batch: Size | None  # None: unknown (or no automatic batching)
+    batch_node: cst.CSTNode  # where a batch-size finding points
+    batch_given: bool  # batch_size= (or batch_sampler=) is passed
+    drop_last: bool | None  # None: unknown
+    length: Size | None  # the dataset's (or sampler's) length, when certain
+    distributed: bool  # DistributedSampler
+    drop_last_arg: cst.Arg | None = None
+    trains: list[Training] = field(default_factory=list)
+
+    @property
+    def bn_training(self) -> Training | None:
+        """The first loop that trains a model certainly holding BatchNorm."""
+        for training in self.trains:
+            if training.kind is ModelKind.BN:
+                return training
+        return None
+
+
+class BatchAnalysis:
+    """The loaders of one file and the DDP / SyncBatchNorm facts around them."""
+
+    def __init__(self, model: "FileModel") -> None:
+        self.model = model
+        self._argparse: dict[str, list[tuple[cst.BaseExpression | None, "Scope"]]] | None = None
+        self._mutated: set[tuple[str, str]] | None = None
+        self._flags: dict[str, str] = {}
+        self._unpacked: dict[str, list[tuple[cst.Call, int, "Scope"]]] | None = None
+        self.loaders: list[Loader] = []
+        self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
+        self.sync_calls: list[tuple[cst.Call, "Scope"]] = []  # convert_sync_batchnorm(...)
+        for site in model.calls:
+            qn = model.qualname(site.node.func)
+            if qn in DATALOADERS:
+                self.loaders.append(self._loader(site.node, site.scope))
+            elif qn in DDP:
+                self.ddp_calls.append((site.node, site.scope))
+            elif _is_convert_sync(site.node, qn):
+                self.sync_calls.append((site.node, site.scope))
+
+    # ---------------------------------------------------------------- loaders
+    def _loader(self, call: cst.Call, scope: "Scope") -> Loader:
+        args = _bind_args(call, ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
+                                 "collate_fn", "pin_memory", "drop_last"))
+        opaque = args is None
+        args = args or {}
+        batch: Size | None = None
+        batch_node: cst.CSTNode = call
+        given = "batch_size" in args or "batch_sampler" in args
+        drop_last: bool | None = False
+        drop_arg = None
+        if "drop_last" in args:
+            drop_arg = args["drop_last"]
+            value = self.model.value(drop_arg.value, scope)
+            drop_last = value if isinstance(value, bool) else None
+        if opaque:
+            drop_last = None
+        elif "batch_sampler" in args:
+            batch, drop_last = self._batch_sampler(args["batch_sampler"].value, scope)
+            batch_node = args["batch_sampler"].value
+        elif "batch_size" in args:
+            batch_node = args["batch_size"].value
+            batch = self.size(batch_node, scope)
+        else:
+            batch = Size(1, "DataLoader's default batch_size")
+        sampler = args.get("sampler")
+        distributed = False
+        length = None if opaque else self.length(args["dataset"].value, scope) if "dataset" in args else None
+        if sampler is not None:
+            sampler_call = self._call_of(sampler.value, scope)
+            qn = self.model.qualname(sampler_call.func) if sampler_call is not None else None
+            distributed = qn in DISTRIBUTED_SAMPLERS
+            if qn not in LENGTH_KEEPING_SAMPLERS or any(a.keyword and a.keyword.value == "num_samples" for a in sampler_call.args):
+                length = None
+        name = None
+        parent = self.model.parent(call)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+        loader = Loader(call, scope, name, batch, batch_node, given, drop_last, length, distributed, drop_arg)
+        loader.trains = list(self._trainings(call, scope))
+        return loader
+
+    def _batch_sampler(self, expr: cst.BaseExpression, scope: "Scope") -> tuple[Size | None, bool | None]:
+        call = self._call_of(expr, scope)
+        if call is None or self.model.qualname(call.func) not in BATCH_SAMPLERS:
+            return None, None
+        args = _bind_args(call, ("sampler", "batch_size", "drop_last"))
+        if not args or "batch_size" not in args:
+            return None, None
+        drop = self.model.value(args["drop_last"].value, scope) if "drop_last" in args else False
+        return self.size(args["batch_size"].value, scope), drop if isinstance(drop, bool) else None
+
+    def _call_of(self, expr: cst.BaseExpression, scope: "Scope") -> cst.Call | None:
+        for _ in range(_MAX_DEPTH):
+            if isinstance(expr, cst.Call):
+                return expr
+            if not isinstance(expr, cst.Name):
+                return None
+            bound = self.model.binding(expr.value, scope)
+            if bound is None:
+                return None
+            expr, scope = bound
+        return None
+
+    # ------------------------------------------------------------- batch size
+    def size(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+        """The integer ``expr`` certainly holds (by default), or None."""
+        model = self.model
+        if depth > _MAX_DEPTH:
+            return None
+        value = model.value(expr, scope)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Size(value)
+        if isinstance(expr, cst.Name):
+            return self._name_size(expr.value, scope, depth)
+        if isinstance(expr, cst.BinaryOperation):
+            op = _BINOPS.get(type(expr.operator))
+            left = self.size(expr.left, scope, depth + 1) if op else None
+            right = self.size(expr.right, scope, depth + 1) if left else None
+            if left is None or right is None or (op is operator.floordiv and right.value == 0):
+                return None
+            return Size(op(left.value, right.value), left.source or right.source)
+        if isinstance(expr, cst.Call):
+            return self._call_size(expr, scope, depth)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute_size(expr, scope, depth)
+        if isinstance(expr, cst.Subscript):
+            entry = self._entry(expr, scope, depth)
+            return self.size(entry[0], entry[1], depth + 1) if entry else None
+        return None
+
+    def _name_size(self, name: str, scope: "Scope | None", depth: int) -> Size | None:
+        model = self.model
+        bound = model.binding(name, scope)
+        if bound is not None:
+            return self.size(bound[0], bound[1], depth + 1)
+        param = _param_of(name, scope)
+        if param is not None:
+            return self._option_default(*param, depth)
+        if name not in model.module_scope.bindings and name in model.imports:
+            return self._imported(model.imports[name], lambda other, expr: other.batches.size(expr, other.module_scope, depth + 1))
+        return None
+
+    def _imported(self, dotted: str, resolve) -> Any:
+        """``resolve(other_model, expr)`` for a module-level name imported from another project file."""
+        model = self.model
+        if model.project is None or "." not in dotted:
+            return None
+        module_name, _, name = dotted.rpartition(".")
+        if module_name.split(".")[0] in ("torch", "numpy", "os", "sys"):
+            return None
+        path = model.project.resolve_module(module_name, model.path)
+        other = model.project.model(path) if path else None
+        if other is None or other is model:
+            return None
+        bound = other.binding(name, other.module_scope)
+        return resolve(other, bound[0]) if bound else None
+
+    def _call_size(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
+        model = self.model
+        qn = model.qualname(call.func) or (call.func.value if isinstance(call.func, cst.Name) else None)
+        positional = [a.value for a in call.args if not a.keyword and not a.star]
+        if qn == "int" and len(positional) == 1 and len(call.args) == 1:
+            inner = positional[0]
+            env = self._environ_default(inner, scope)
+            if env is not None:
+                return env
+            return self.size(inner, scope, depth + 1)
+        if qn in ("max", "min") and len(positional) == len(call.args) >= 2:
+            sizes = [self.size(a, scope, depth + 1) for a in positional]
+            if any(s is None for s in sizes):
+                return None
+            pick = (max if qn == "max" else min)(sizes, key=lambda s: s.value)
+            return Size(pick.value, next((s.source for s in sizes if s.source), ""))
+        env = self._environ_default(call, scope)
+        if env is not None and isinstance(env.value, int):
+            return env
+        return None
+
+    def _environ_default(self, expr: cst.BaseExpression, scope: "Scope | None") -> Size | None:
+        """``os.environ.get("BS", 4)`` / ``os.getenv("BS", "4")``: the default, as an int."""
+        if not isinstance(expr, cst.Call):
+            return None
+        qn = self.model.qualname(expr.func)
+        if qn not in ("os.environ.get", "os.getenv") or len(expr.args) != 2:
+            return None
+        key = self.model.value(expr.args[0].value, scope)
+        default = self.model.value(expr.args[1].value, scope)
+        if isinstance(default, str) and default.strip().isdigit():
+            default = int(default)
+        if not isinstance(default, int) or isinstance(default, bool) or not isinstance(key, str):
+            return None
+        return Size(default, f"the default of ${key}")
+
+    def _attribute_size(self, expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
+        model = self.model
+        attr = expr.attr.value
+        base = expr.value
+        if not isinstance(base, cst.Name):
+            return None
+        if (base.value, attr) in self.mutated or (base.value, "*") in self.mutated:
+            return None
+        if base.value == "self":
+            info = model.enclosing_class(scope)
+            values = info.attributes.get(attr) if info else None
+            if values and len(values) == 1:
+                return self.size(values[0][0], values[0][1], depth + 1)
+            return None
+        if base.value in model.classes:  # Config.batch_size
+            return self._class_default(model.classes[base.value], attr, depth)
+        if base.value in model.imports and base.value not in model.module_scope.bindings:
+            return self._imported(f"{model.imports[base.value]}.{attr}",
+                                  lambda other, e: other.batches.size(e, other.module_scope, depth + 1))
+        bound = model.binding(base.value, scope)
+        if bound is not None:
+            value, value_scope = bound
+            call = value if isinstance(value, cst.Call) else None
+            if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "parse_args":
+                return self._argparse_default(attr, depth)
+            if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call) and isinstance(
+                value.value.func, cst.Attribute
+            ) and value.value.func.attr.value == "parse_known_args":
+                return self._argparse_default(attr, depth)
+            if call is not None and isinstance(call.func, cst.Name) and call.func.value in model.classes:
+                for arg in call.args:
+                    if arg.star:
+                        return None
+                    if arg.keyword is not None and arg.keyword.value == attr:
+                        return self.size(arg.value, value_scope, depth + 1)
+                if any(arg.keyword is None for arg in call.args):
+                    return None
+                return self._class_default(model.classes[call.func.value], attr, depth)
+            return None
+        if _param_of(base.value, scope) is not None and self.argparse.get(attr):
+            # `def main(args): ... args.batch_size` in a file that defines --batch-size
+            if any(isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value in ("parse_args", "parse_known_args")
+                   for c in model.calls):
+                return self._argparse_default(attr, depth)
+        return None
+
+    def _class_default(self, info, attr: str, depth: int) -> Size | None:
+        if attr in info.attributes:  # set in __init__ or elsewhere: not a class default
+            return None
+        values = info.scope.bindings.get(attr)
+        if not values or len(values) != 1:
+            return None
+        found = self.size(values[0], info.scope, depth + 1)
+        return Size(found.value, found.source or f"the default of {info.name}.{attr}") if found else None
+
+    def _entry(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> tuple[cst.BaseExpression, "Scope | None"] | None:
+        """``cfg["batch_size"]`` where ``cfg`` is a dict literal (or ``dict(...)``) never changed."""
+        if depth > _MAX_DEPTH or len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        key = self.model.value(expr.slice[0].slice.value, scope)
+        if not isinstance(key, str):
+            return None
+        container, container_scope = expr.value, scope
+        if isinstance(container, cst.Name):
+            if (container.value, key) in self.mutated or (container.value, "*") in self.mutated:
+                return None
+            bound = self.model.binding(container.value, scope)
+            if bound is None:
+                return None
+            container, container_scope = bound
+        elif isinstance(container, cst.Subscript):
+            inner = self._entry(container, scope, depth + 1)
+            if inner is None:
+                return None
+            container, container_scope = inner
+            if isinstance(container, cst.Name):
+                bound = self.model.binding(container.value, container_scope)
+                if bound is None:
+                    return None
+                container, container_scope = bound
+        else:
+            return None
+        if isinstance(container, cst.Dict):
+            found = None
+            for element in container.elements:
+                if not isinstance(element, cst.DictElement):
+                    return None  # **other: unknown keys
+                if self.model.value(element.key, container_scope) == key:
+                    found = element.value
+            return (found, container_scope) if found is not None else None
+        if isinstance(container, cst.Call) and isinstance(container.func, cst.Name) and container.func.value == "dict":
+            if any(a.keyword is None for a in container.args):
+                return None
+            for arg in container.args:
+                if arg.keyword.value == key:
+                    return arg.value, container_scope
+        return None
+
+    @property
+    def mutated(self) -> set[tuple[str, str]]:
+        """(name, key-or-attribute) pairs assigned somewhere (``cfg["bs"] = ...``, ``args.bs = ...``, ``cfg.update``)."""
+        if self._mutated is None:
+            found: set[tuple[str, str]] = set()
+            model = self.model
+            for target, _value, _scope in model.attribute_assignments:
+                if isinstance(target.value, cst.Name) and target.value.value != "self":
+                    found.add((target.value.value, target.attr.value))
+            for node in walk(model.module):
+                targets: list[cst.BaseExpression] = []
+                if isinstance(node, cst.Assign):
+                    targets = [t.target for t in node.targets]
+                elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+                    targets = [node.target]
+                for target in targets:
+                    if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                        key = None
+                        if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                            key = model.value(target.slice[0].slice.value, None)
+                        found.add((target.value.value, key if isinstance(key, str) else "*"))
+                    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                        found.add((target.value.value, target.attr.value))
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+                    if node.func.attr.value in ("update", "setdefault", "set_defaults", "merge_from_file", "merge_from_list"):
+                        found.add((node.func.value.value, "*"))
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "setattr" and node.args:
+                    if isinstance(node.args[0].value, cst.Name):
+                        found.add((node.args[0].value.value, "*"))
+            self._mutated = found
+        return self._mutated
+
+    # ------------------------------------------------------- CLI option defaults
+    @property
+    def argparse(self) -> dict[str, list[tuple[cst.BaseExpression | None, "Scope"]]]:
+        """dest -> the ``default=`` of each ``add_argument`` defining it (None when absent or required)."""
+        if self._argparse is None:
+            found: dict[str, list[tuple[cst.BaseExpression | None, Scope]]] = {}
+            for site in self.model.calls:
+                call = site.node
+                if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "add_argument":
+                    continue
+                flags = [self.model.value(a.value, site.scope) for a in call.args if a.keyword is None and not a.star]
+                if not flags or not all(isinstance(f, str) for f in flags):
+                    continue
+                keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+                dest = _dest(flags, keywords, self.model, site.scope)
+                if dest is None:
+                    continue
+                default = keywords.get("default")
+                required = self.model.value(keywords["required"], site.scope) if "required" in keywords else False
+                if required is not False or not flags[0].startswith("-") or keywords.get("action") is not None:
+                    default = None
+                found.setdefault(dest, []).append((default, site.scope))
+                self._flags.setdefault(dest, next((f for f in flags if f.startswith("--")), flags[0]))
+            self._argparse = found
+        return self._argparse
+
+    def _argparse_default(self, dest: str, depth: int) -> Size | None:
+        definitions = self.argparse.get(dest)
+        if not definitions or any(default is None for default, _ in definitions):
+            return None
+        if any(self._sets_default(dest)):
+            return None
+        sizes = {self.size(default, scope, depth + 1) for default, scope in definitions}
+        if len(sizes) != 1 or None in sizes:
+            return None
+        size = sizes.pop()
+        return Size(size.value, f"the default of {self._flags.get(dest, '--' + dest)}")
+
+    def _sets_default(self, dest: str) -> Iterator[bool]:
+        for site in self.model.calls:
+            func = site.node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "set_defaults":
+                yield any(a.keyword is None or a.keyword.value == dest for a in site.node.args)
+
+    def _option_default(self, param: cst.Param, function: cst.FunctionDef | None, depth: int) -> Size | None:
+        """A parameter's default, when the function is a click / typer command."""
+        if function is None:
+            return None
+        name = param.name.value
+        for decorator in function.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call):
+                continue
+            qn = self.model.qualname(call.func) or ""
+            if qn in ("click.option", "click.argument") or (isinstance(call.func, cst.Attribute) and call.func.attr.value == "option"):
+                flags = [self.model.value(a.value, None) for a in call.args if a.keyword is None]
+                keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+                if not flags or not all(isinstance(f, str) for f in flags):
+                    continue
+                if _dest(flags, {}, self.model, None) != name and name not in flags:
+                    continue
+                if "default" not in keywords:
+                    return None
+                found = self.size(keywords["default"], None, depth + 1)
+                return Size(found.value, f"the default of {flags[0] if flags[0].startswith('-') else '--' + name}") if found else None
+        if param.default is None:
+            return None
+        default = param.default
+        is_typer_option = isinstance(default, cst.Call) and (self.model.qualname(default.func) or "").startswith("typer.")
+        is_command = any(
+            isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
+            and d.decorator.func.attr.value == "command"
+            and (self.model.qualname(d.decorator.func) or "").split(".")[0] != "click"
+            and "typer" in self.model.imports.values() | {v.split(".")[0] for v in self.model.imports.values()}
+            for d in function.decorators
+        )
+        if is_typer_option:
+            args = default.args
+            value = next((a.value for a in args if a.keyword is None or a.keyword.value == "default"), None)
+            found = self.size(value, None, depth + 1) if value is not None else None
+        elif is_command:
+            found = self.size(default, None, depth + 1)
+        else:
+            return None
+        return Size(found.value, f"the default of --{name.replace('_', '-')}") if found else None
+
+    # ---------------------------------------------------------- dataset length
+    def length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+        """The number of samples of a dataset expression, when certain."""
+        model = self.model
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Name):
+            bound = model.binding(expr.value, scope)
+            if bound is not None:
+                return self.length(bound[0], bound[1], depth + 1)
+            split = self.unpacked.get(expr.value)
+            if split and len(split) == 1:
+                call, index, split_scope = split[0]
+                sizes = self._split_sizes(call, split_scope, depth)
+                return sizes[index] if sizes and index < len(sizes) else None
+            return None
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            if any(isinstance(e, cst.StarredElement) for e in expr.elements):
+                return None
+            return Size(len(expr.elements))
+        if isinstance(expr, cst.ListComp):
+            comp = expr.for_in
+            if comp.ifs or comp.inner_for_in is not None or comp.is_async:
+                return None
+            return self.length(comp.iter, scope, depth + 1)
+        if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
+            # random_split(...)[0]
+            call = self._call_of(expr.value, scope)
+            index = model.value(expr.slice[0].slice.value, scope) if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
+            if call is not None and model.qualname(call.func) in RANDOM_SPLITS and isinstance(index, int):
+                sizes = self._split_sizes(call, scope, depth)
+                return sizes[index] if sizes and -len(sizes) <= index < len(sizes) else None
+            return None
+        if not isinstance(expr, cst.Call):
+            return None
+        qn = model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else None)
+        positional = [a.value for a in expr.args if a.keyword is None and not a.star]
+        if any(a.star for a in expr.args):
+            return None
+        if qn == "range":
+            values = [self.size(a, scope, depth + 1) for a in positional]
+            if not values or None in values or len(values) > 3:
+                return None
+            return Size(len(range(*(v.value for v in values))))
+        if qn in ("list", "tuple") and len(positional) == 1:
+            return self.length(positional[0], scope, depth + 1)
+        if qn in TENSOR_DATASETS and positional:
+            lengths = {self.tensor_length(a, scope, depth + 1) for a in positional}
+            return lengths.pop() if len(lengths) == 1 else None
+        if qn in SUBSETS and len(positional) == 2:
+            return self.length(positional[1], scope, depth + 1)
+        if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:
+            return self._class_length(model.classes[expr.func.value])
+        return self.tensor_length(expr, scope, depth + 1)
+
+    def tensor_length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+        """The first dimension of a tensor built in the code (``torch.randn(1001, 3)``)."""
+        model = self.model
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Name):
+            bound = model.binding(expr.value, scope)
+            return self.tensor_length(bound[0], bound[1], depth + 1) if bound else None
+        if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
+            return None
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("float", "long", "double", "half", "int", "to", "cuda", "cpu", "contiguous", "clone", "detach"):
+            if model.qualname(func) is None:
+                return self.tensor_length(func.value, scope, depth + 1)
+        qn = model.qualname(func) or ""
+        positional = [a.value for a in expr.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
+        if qn in ("torch.from_numpy", "torch.as_tensor", "numpy.asarray", "numpy.array", "torch.tensor") and positional:
+            inner = positional[0]
+            if isinstance(inner, (cst.List, cst.Tuple, cst.ListComp)) or qn == "torch.from_numpy":
+                return self.length(inner, scope, depth + 1) if qn != "torch.from_numpy" else self.tensor_length(inner, scope, depth + 1)
+            return self.tensor_length(inner, scope, depth + 1)
+        if qn in ("torch.arange", "numpy.arange"):
+            values = [self.size(a, scope, depth + 1) for a in positional]
+            if not values or None in values or len(values) > 3 or keywords:
+                return None
+            return Size(len(range(*(v.value for v in values))))
+        if qn not in _SIZED_FACTORIES:
+            return None
+        shape: cst.BaseExpression | None = keywords.get("size")
+        if shape is None:
+            if qn.endswith(("randint", "normal")):
+                shape = next((a for a in positional if isinstance(a, (cst.Tuple, cst.List))), None)
+            elif qn.startswith("numpy.") and qn.rpartition(".")[2] in ("zeros", "ones", "empty", "full"):
+                shape = positional[0] if positional else keywords.get("shape")
+            elif positional:
+                shape = positional[0]
+        if shape is None:
+            return None
+        if isinstance(shape, (cst.Tuple, cst.List)):
+            if not shape.elements or isinstance(shape.elements[0], cst.StarredElement):
+                return None
+            shape = shape.elements[0].value
+        return self.size(shape, scope, depth + 1)
+
+    def _class_length(self, info) -> Size | None:
+        method = info.methods.get("__len__")
+        if method is None:
+            return None
+        returns = [n for n in walk(method) if isinstance(n, cst.Return)]
+        if len(returns) != 1 or returns[0].value is None:
+            return None
+        return self.size(returns[0].value, self.model.scopes.get(method), 1)
+
+    def _split_sizes(self, call: cst.Call, scope: "Scope | None", depth: int) -> list[Size] | None:
+        if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
+            return None
+        lengths = call.args[1].value
+        if not isinstance(lengths, (cst.List, cst.Tuple)):
+            return None
+        values = [self.model.value(e.value, scope) for e in lengths.elements]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return [Size(v) for v in values]
+        if not all(isinstance(v, float) for v in values):
+            return None
+        total = self.length(call.args[0].value, scope, depth + 1)
+        if total is None or abs(sum(values) - 1) > 1e-6:
+            return None
+        sizes = [math.floor(total.value * f) for f in values]
+        for i in range(total.value - sum(sizes)):  # torch's round-robin remainder
+            sizes[i % len(sizes)] += 1
+        return [Size(s) for s in sizes]
+
+    @property
+    def unpacked(self) -> dict[str, list[tuple[cst.Call, int, "Scope"]]]:
+        """``train, val = random_split(...)``: name -> (call, position, scope)."""
+        if self._unpacked is None:
+            found: dict[str, list[tuple[cst.Call, int, Scope]]] = {}
+            for site in self.model.calls:
+                parent = self.model.parent(site.node)
+                if not isinstance(parent, cst.Assign) or parent.value is not site.node:
+                    continue
+                for target in parent.targets:
+                    if isinstance(target.target, (cst.Tuple, cst.List)):
+                        for index, element in enumerate(target.target.elements):
+                            if isinstance(element.value, cst.Name):
+                                found.setdefault(element.value.value, []).append((site.node, index, site.scope))
+            self._unpacked = found
+        return self._unpacked
+
+    # ------------------------------------------------------------ training use
+    def _trainings(self, call: cst.Call, scope: "Scope") -> Iterator[Training]:
+        """The loops that train a model on the loader built by ``call``."""
+        seen: set[int] = set()
+        for loop, env in self._loops_over(call, scope):
+            if id(loop) in seen:
+                continue
+            seen.add(id(loop))
+            yield from self._loop_trainings(loop, env)
+
+    def _loops_over(self, call: cst.Call, scope: "Scope") -> Iterator[tuple[cst.For, dict]]:
+        model = self.model
+        parent = model.parent(call)
+        target: cst.BaseExpression | None = None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and parent.value is call:
+            target = parent.targets[0].target
+        if target is None:
+            # for batch in DataLoader(...) / fit(model, DataLoader(...))
+            def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
+                return expr is call
+        elif isinstance(target, cst.Name):
+            name = target.value
+
+            def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
+                if not isinstance(expr, cst.Name) or expr.value != name:
+                    return False
+                bound = model.binding(name, at)
+                return bound is not None and bound[0] is call
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            info = model.enclosing_class(scope)
+            attr = target.attr.value
+            values = info.attributes.get(attr, []) if info else []
+            if len(values) != 1:
+                return
+
+            def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
+                return (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                        and expr.value.value == "self" and expr.attr.value == attr
+                        and model.enclosing_class(at) is info)
+        else:
+            return
+        for loop in self._loops_with_iter(refers):
+            yield loop, {}
+        # train(model, train_loader, optimizer): loops over the parameter inside `train`
+        for site in model.calls:
+            for arg in site.node.args:
+                if arg.star or not refers(arg.value, site.scope):
+                    continue
+                function, params = self._callee(site.node, site.scope)
+                if function is None:
+                    continue
+                env = _bind_call(site.node, params, site.scope)
+                if env is None:
+                    continue
+                param = next((p for p, (v, _s) in env.items() if v is arg.value), None)
+                if param is None:
+                    continue
+                function_scope = model.scopes.get(function)
+                for loop in self._loops_with_iter(
+                    lambda e, s, p=param, f=function_scope: isinstance(e, cst.Name) and e.value == p and _param_of(p, s) is not None
+                    and _param_of(p, s)[1] is f.node,
+                    within=function,
+                ):
+                    yield loop, env
+
+    def _callee(self, call: cst.Call, scope: "Scope") -> tuple[cst.FunctionDef | None, list[str]]:
+        model = self.model
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+            function = model.functions[func.value]
+            return function, [p.name.value for p in function.params.posonly_params + function.params.params]
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            info = model.enclosing_class(scope)
+            function = info.methods.get(func.attr.value) if info else None
+            if function is not None:
+                return function, [p.name.value for p in function.params.posonly_params + function.params.params][1:]
+        return None, []
+
+    def _loops_with_iter(self, matches, within: cst.CSTNode | None = None) -> Iterator[cst.For]:
+        model = self.model
+        for node in walk(within or model.module):
+            if isinstance(node, cst.For):
+                expr = node.iter
+                for _ in range(3):
+                    if isinstance(expr, cst.Call) and expr.args and not expr.args[0].keyword:
+                        qn = model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else "")
+                        if qn in _ITER_WRAPPERS:
+                            expr = expr.args[0].value
+                            continue
+                    break
+                if matches(expr, model.scope_of(node)):
+                    yield node
+
+    def _loop_trainings(self, loop: cst.For, env: dict) -> Iterator[Training]:
+        model = self.model
+        if self._under_no_grad(loop):
+            return
+        scope = model.scope_of(loop)
+        trains = False
+        candidates: list[tuple[cst.BaseExpression, Scope]] = []
+        for node in walk(loop.body):
+            if not isinstance(node, cst.Call):
+                continue
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "backward":
+                trains = True
+            elif isinstance(func, cst.Attribute) and func.attr.value == "step" and _looks_like_optimizer(model, func.value, scope):
+                trains = True
+            elif isinstance(func, (cst.Name, cst.Attribute)):
+                helper, params = self._callee(node, scope)
+                if helper is not None and _has_backward(helper):
+                    trains = True
+                    candidates += [(a.value, scope) for a in node.args if not a.star]
+            if isinstance(func, (cst.Name, cst.Attribute)) and not self._under_no_grad(node, stop=loop):
+                candidates.append((func, scope))
+        if not trains:
+            return
+        for expr, at in candidates:
+            found = self.kind(expr, at, env)
+            if found is None:
+                continue
+            kind, ddp, label = found
+            if self._set_to_eval(model.code(expr), loop):
+                continue
+            yield Training(loop, label, kind, ddp)
+
+    def _under_no_grad(self, node: cst.CSTNode, stop: cst.CSTNode | None = None) -> bool:
+        model = self.model
+        for ancestor in model.ancestors(node):
+            if ancestor is stop:
+                return False
+            if isinstance(ancestor, cst.With):
+                for item in ancestor.items:
+                    expr = item.item.func if isinstance(item.item, cst.Call) else item.item
+                    if model.qualname(expr) in _NO_GRAD:
+                        return True
+            if isinstance(ancestor, cst.FunctionDef):
+                for decorator in ancestor.decorators:
+                    expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+                    if model.qualname(expr) in _NO_GRAD:
+                        return True
+                return False
+        return False
+
+    def _set_to_eval(self, label: str, loop: cst.For) -> bool:
+        """``model.eval()`` in the loop's function (or body) and never ``model.train()``: BatchNorm uses running stats."""
+        model = self.model
+        root: cst.CSTNode = model.module
+        for ancestor in model.ancestors(loop):
+            if isinstance(ancestor, cst.FunctionDef):
+                root = ancestor
+                break
+        evals = trains = False
+        for node in walk(root):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and model.code(node.func.value) == label:
+                if node.func.attr.value == "eval" or (node.func.attr.value == "train" and node.args
+                                                       and model.value(node.args[0].value, None) is False):
+                    evals = True
+                elif node.func.attr.value == "train":
+                    trains = True
+        return evals and not trains
+
+    # ------------------------------------------------------------------ models
+    def kind(self, expr: cst.BaseExpression, scope: "Scope | None", env: dict | None = None,
+             depth: int = 0) -> tuple[ModelKind, bool, str] | None:
+        """(kind, through DDP, label) of a model expression, following wrappers and re-bindings."""
+        model = self.model
+        if depth > _MAX_DEPTH:
+            return None
+        label = model.code(expr)
+        if isinstance(expr, cst.Name):
+            if env and expr.value in env and _param_of(expr.value, scope) is not None:
+                value, value_scope = env[expr.value]
+                found = self.kind(value, value_scope, None, depth + 1)
+                return (found[0], found[1], found[2] or label) if found else None
+            values, value_scope = _all_bindings(expr.value, scope)
+            if not values:
+                return None
+            results = []
+            for value in values:
+                if _refers_to(value, expr.value):
+                    results.append((None, isinstance(value, cst.Call) and model.qualname(value.func) in DDP))
+                    continue
+                found = self.kind(value, value_scope, None, depth + 1)
+                if found is None:
+                    return None
+                results.append((found[0], found[1]))
+            kinds = {k for k, _ in results if k is not None}
+            if len(kinds) != 1:
+                return None
+            return kinds.pop(), any(d for _, d in results), label or expr.value
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value == "module":
+                return self.kind(expr.value, scope, env, depth + 1)
+            if isinstance(expr.value, cst.Name) and expr.value.value == "self":
+                info = model.enclosing_class(scope)
+                values = info.attributes.get(expr.attr.value, []) if info else []
+                if len(values) != 1:
+                    return None
+                found = self.kind(values[0][0], values[0][1], None, depth + 1)
+                return (found[0], found[1], label) if found else None
+            return None
+        if isinstance(expr, cst.Call):
+            qn = model.qualname(expr.func)
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _SAME_MODEL_METHODS and qn is None:
+                return self.kind(func.value, scope, env, depth + 1)
+            if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+                # a local builder: `def build_model(): return nn.Sequential(...)`
+                function = model.functions[func.value]
+                returns = [n.value for n in walk(function) if isinstance(n, cst.Return) and n.value is not None]
+                inner = model.scopes.get(function)
+                found = [self.kind(r, inner, None, depth + 1) for r in returns]
+                if not found or any(f is None for f in found) or len({f[0] for f in found}) != 1:
+                    return None
+                return found[0][0], any(f[1] for f in found), label
+            if qn in WRAPPERS and expr.args and not expr.args[0].keyword:
+                found = self.kind(expr.args[0].value, scope, env, depth + 1)
+                return (found[0], found[1] or qn in DDP, found[2]) if found else None
+            kind = model_kind(model, expr, scope)
+            return (kind, False, label) if kind is not None else None
+        return None
+
+    # -------------------------------------------------------------- distribution
+    @property
+    def uses_sync_batchnorm(self) -> bool:
+        return bool(self.sync_calls) or "SyncBatchNorm" in self.model.source
+
+    def distributed_anywhere(self) -> bool:
+        """Whether this file, or a project file it imports, shows any sign of a process group / launcher."""
+        model = self.model
+        if any(marker in model.source for marker in _DISTRIBUTED_MARKERS):
+            return True
+        if model.project is None:
+            return False
+        for dotted in set(model.imports.values()):
+            if dotted.split(".")[0] in ("torch", "numpy", "os", "sys", "argparse", "typing", "math", "time"):
+                continue
+            for candidate in (dotted, dotted.rpartition(".")[0]):
+                if not candidate:
+                    continue
+                path = model.project.resolve_module(candidate, model.path)
+                if path is None:
+                    continue
+                other = model.project.model(path)
+                if other is not None and any(marker in other.source for marker in _DISTRIBUTED_MARKERS):
+                    return True
+                break
+        return False
+
+
+# ---------------------------------------------------------------- helpers
+def _is_convert_sync(call: cst.Call, qn: str | None) -> bool:
+    if qn and qn.endswith("convert_sync_batchnorm"):
+        return True
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "convert_sync_batchnorm"
+
+
+def _bind_args(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.Arg] | None:
+    """Arguments by parameter name; None when ``*args`` / ``**kwargs`` make them uncertain."""
+    found: dict[str, cst.Arg] = {}
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            found[arg.keyword.value] = arg
+        else:
+            if index < len(params):
+                found[params[index]] = arg
+            index += 1
+    return found
+
+
+def _bind_call(call: cst.Call, params: list[str], scope: "Scope") -> dict[str, tuple[cst.BaseExpression, "Scope"]] | None:
+    env: dict[str, tuple[cst.BaseExpression, Scope]] = {}
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            env[arg.keyword.value] = (arg.value, scope)
+        elif index < len(params):
+            env[params[index]] = (arg.value, scope)
+            index += 1
+    return env
+
+
+def _param_of(name: str, scope: "Scope | None") -> tuple[cst.Param, cst.FunctionDef | None] | None:
+    """The parameter ``name`` refers to from ``scope`` (nearest enclosing function), if it is one."""
+    current = scope
+    while current is not None:
+        if current.kind == "class":
+            current = current.parent
+            continue
+        if name in current.bindings or name in current.opaque:
+            return None
+        if name in current.params:
+            node = current.node
+            return current.params[name], node if isinstance(node, cst.FunctionDef) else None
+        current = current.parent
+    return None
+
+
+def _all_bindings(name: str, scope: "Scope | None") -> tuple[list[cst.BaseExpression], "Scope | None"]:
+    current = scope
+    while current is not None:
+        if current.kind == "class" and current is not scope:
+            current = current.parent
+            continue
+        if name in current.opaque or name in current.params:
+            return [], None
+        if name in current.bindings:
+            return current.bindings[name], current
+        current = current.parent
+    return [], None
+
+
+def _refers_to(value: cst.BaseExpression, name: str) -> bool:
+    """``model = model.to(device)`` / ``model = DDP(model, ...)``: a re-binding of the same model."""
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    while isinstance(func, cst.Attribute):
+        if isinstance(func.value, cst.Name) and func.value.value == name:
+            return True
+        if isinstance(func.value, cst.Call):
+            func = func.value.func
+        else:
+            func = func.value
+    if not value.args:
+        return False
+    first = value.args[0].value
+    while isinstance(first, cst.Call) and isinstance(first.func, cst.Attribute):
+        first = first.func.value  # DDP(model.to(rank))
+    return isinstance(first, cst.Name) and first.value == name
+
+
+def _looks_like_optimizer(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> bool:
+    if isinstance(expr, cst.Attribute):
+        return "optim" in expr.attr.value.lower()
+    if not isinstance(expr, cst.Name):
+        return False
+    bound = model.binding(expr.value, scope)
+    if bound is not None and isinstance(bound[0], cst.Call):
+        qn = model.qualname(bound[0].func) or ""
+        if qn.startswith("torch.optim."):
+            return True
+    lowered = expr.value.lower()
+    return "optim" in lowered or lowered in ("opt", "solver")
+
+
+def _has_backward(function: cst.FunctionDef) -> bool:
+    return any(
+        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward"
+        for n in walk(function)
+    )
+
+
+def _dest(flags: list[str], keywords: dict, model: "FileModel", scope: "Scope | None") -> str | None:
+    if "dest" in keywords:
+        dest = model.value(keywords["dest"], scope)
+        return dest if isinstance(dest, str) else None
+    longs = [f for f in flags if f.startswith("--")]
+    chosen = longs[0] if longs else flags[0]
+    return chosen.lstrip("-").replace("-", "_") or None

@@ -1,0 +1,95 @@
+"""semantic.batches: batch-size resolution and training-loader detection stay silent when unsure."""
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import check_code, codes_and_lines
+
+HEAD = """
+import argparse
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+"""
+LOOP = """
+for x, y in loader:
+    nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+"""
+
+
+def findings(middle: str):
+    return codes_and_lines(check_code(HEAD + middle + LOOP, select=("BN3",)))
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        # the config is changed before use
+        'cfg = {"batch_size": 1}\ncfg["batch_size"] = 64\nloader = DataLoader(data, batch_size=cfg["batch_size"])\n',
+        # set_defaults overrides the add_argument default
+        'p = argparse.ArgumentParser()\np.add_argument("--bs", type=int, default=1)\np.set_defaults(bs=64)\n'
+        "args = p.parse_args()\nloader = DataLoader(data, batch_size=args.bs)\n",
+        # args.bs reassigned
+        'p = argparse.ArgumentParser()\np.add_argument("--bs", type=int, default=1)\nargs = p.parse_args()\n'
+        "args.bs = args.bs * 16\nloader = DataLoader(data, batch_size=args.bs)\n",
+        # **kwargs: unknown
+        "kw = load()\nloader = DataLoader(data, **kw)\n",
+        # a value read from elsewhere
+        "loader = DataLoader(data, batch_size=int(input()))\n",
+        # no automatic batching
+        "loader = DataLoader(data, batch_size=None)\n",
+    ],
+)
+def test_unknown_or_overridden_batch_sizes_are_silent(middle):
+    assert findings(middle) == []
+
+
+def test_arithmetic_and_env_defaults_resolve():
+    middle = 'import os\nBS = int(os.environ.get("BS", 16)) // 8\nloader = DataLoader(data, batch_size=BS)\n'
+    assert findings(middle) == [("BN301", 10)]
+
+
+def test_batch_sampler_batch_size_is_used():
+    middle = (
+        "from torch.utils.data import BatchSampler, RandomSampler\n"
+        "loader = DataLoader(data, batch_sampler=BatchSampler(RandomSampler(data), batch_size=1, drop_last=False))\n"
+    )
+    assert findings(middle) == [("BN301", 9)]
+
+
+def test_frozen_batchnorm_finetuning_with_batch_of_one_is_not_flagged():
+    """`model.eval()` before a backward loop: BatchNorm uses running statistics, batch 1 is fine."""
+    code = """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        def finetune(model, loader, optimizer):
+            model.eval()
+            for x, y in loader:
+                nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+
+        net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+        finetune(net, DataLoader(data, batch_size=1), torch.optim.SGD(net.parameters(), lr=0.1))
+    """
+    assert check_code(code, select=("BN3",)) == []
+
+
+def test_min_batch_size_setting():
+    middle = "loader = DataLoader(data, batch_size=16)\n"
+    assert findings(middle) == []
+    found = check_code(HEAD + middle + LOOP, select=("BN3",), min_batch_size=32)
+    assert [(f.code, f.severity.value) for f in found] == [("BN301", "warning")]
+
+
+def test_bn302_fix_adds_drop_last():
+    code = HEAD + "from torch.utils.data import TensorDataset\n" \
+        "ds = TensorDataset(torch.randn(33, 4), torch.zeros(33).long())\nloader = DataLoader(ds, batch_size=8)\n" + LOOP
+    [finding] = check_code(code, select=("BN302",))
+    assert finding.fix is not None
+    assert finding.fix.edits[0].replacement == "DataLoader(ds, batch_size=8, drop_last=True)"
