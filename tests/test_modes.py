@@ -135,3 +135,102 @@ def test_bn102_training_false_on_a_model():
     )
     assert codes_and_lines(findings) == [("BN102", 3)]
     assert findings[0].fix is not None and findings[0].fix.edits[0].replacement == "net.eval()"
+
+
+def test_two_files_fixture_in_place_folder_and_single_file():
+    """The shipped fixture itself: checking the folder and checking only evaluate.py both flag evaluate.py:15."""
+    folder = FIXTURES / "bn1" / "two_files"
+    for target in (folder, folder / "evaluate.py"):
+        result = run_cli("check", "--select", "BN1", "--format", "json", str(target))
+        found = [(f["path"].replace("\\", "/").split("/")[-1], f["code"], f["line"]) for f in json.loads(result.stdout)]
+        assert found == [("evaluate.py", "BN101", 15)], (target, result.stdout, result.stderr)
+        assert result.returncode == 1
+
+
+def test_chained_eval_through_to_and_cuda():
+    """Regression: `model.to(device).eval()` puts `model` in eval (the receiver is seen through `.to()`)."""
+    code = """
+        import torch
+        import torchvision
+
+        def evaluate(loader):
+            model = torchvision.models.resnet18()
+            model.to("cuda").eval()
+            with torch.no_grad():
+                return [model(x) for x in loader]
+    """
+    assert check_code(code, select=("BN1",)) == []
+    assert codes_and_lines(check_code(code.replace(".eval()", ".float()"), select=("BN1",))) == [("BN101", 8)]
+
+
+def test_loaded_scripted_and_hub_models_have_unknown_mode():
+    """Regression: torch.load / torch.jit.load / third-party hub models keep a mode bn-lint cannot see."""
+    code = """
+        import torch
+
+        def a(path, x):
+            model = torch.jit.load(path)
+            with torch.no_grad():
+                return model(x)
+
+        def b(path, x):
+            model = torch.load(path)
+            with torch.no_grad():
+                return model(x)
+
+        def c(x):
+            model = torch.hub.load("ultralytics/yolov5", "yolov5s")
+            with torch.no_grad():
+                return model(x)
+
+        def d(x):
+            model = torch.hub.load("pytorch/vision", "resnet18")
+            with torch.no_grad():
+                return model(x)
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 21)]
+
+
+def test_shape_probes_are_not_evaluation():
+    """Regression: calling a fresh model on a dummy input to read output sizes is not an evaluation."""
+    code = """
+        import torch
+        import torch.nn as nn
+        import torchvision
+
+        def build():
+            backbone = torchvision.models.resnet18()
+            with torch.no_grad():
+                dim = backbone(torch.zeros(1, 3, 224, 224)).shape[1]
+                out = backbone(torch.zeros(1, 3, 64, 64))
+                n = out.shape[-1] * len(out)
+            return backbone, dim, n
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+                with torch.no_grad():
+                    feats = body(torch.zeros(1, 3, 32, 32))
+                self.fc = nn.Linear(feats.numel(), 10)
+                self.body = body
+    """
+    assert check_code(code, select=("BN1",)) == []
+
+
+def test_teacher_under_no_grad_next_to_an_unseen_training_step():
+    """Regression: a loop that calls train_step()/train_one_epoch() (code bn-lint cannot see) is a training loop."""
+    code = """
+        import torch
+        import torchvision
+        from mylib import train_step
+
+        teacher = torchvision.models.resnet50()
+        student = torchvision.models.resnet18()
+        for x in []:
+            with torch.no_grad():
+                t = teacher(x)
+            train_step(student, x, t)
+    """
+    assert check_code(code, select=("BN1",)) == []
+    assert codes_and_lines(check_code(code.replace("train_step(", "log("), select=("BN1",))) == [("BN101", 9)]

@@ -70,6 +70,8 @@ _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.n
 _EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "valid", "validate", "validation", "val",
                          "test", "testing", "predict", "prediction", "infer", "inference", "benchmark"})
 _FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")
+_SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
+_TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
 _TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test)\.py$|[\\/]tests?[\\/]")
 
 
@@ -83,6 +85,14 @@ def key_of(expr: cst.BaseExpression) -> str | None:
         return None
     parts.append(expr.value)
     return ".".join(reversed(parts))
+
+
+def receiver_key(expr: cst.BaseExpression) -> str | None:
+    """``key_of`` through calls that return the model itself: ``model.to(device).cuda()`` -> ``model``."""
+    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+           and expr.func.attr.value in _PASSTHROUGH):
+        expr = expr.func.value
+    return key_of(expr)
 
 
 def _child_of(key: str, parent: str) -> bool:
@@ -348,8 +358,12 @@ class ModeAnalysis:
         func = call.func
         if isinstance(func, cst.Attribute):
             name = func.attr.value
-            if name == "backward":
+            if name in ("backward", "manual_backward"):
                 return True
+            if _TRAIN_NAME.search(name) and name != "train":
+                return True  # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
+        elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
+            return True
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
                 return True
             if name == "step" and "scaler" in self.model.code(func.value).lower():
@@ -390,6 +404,10 @@ class ModeAnalysis:
         if self.trains(self.region(node), direct=True):
             return None
         func = self.enclosing_function(node)
+        if func is not None and func.name.value == "__init__":
+            return None  # a model called while it is built: a shape probe
+        if self.shape_probe(node):
+            return None
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
         if func is not None and not self.trains(func):
@@ -400,6 +418,35 @@ class ModeAnalysis:
             if words & _EVAL_WORDS:
                 return f"in `{func.name.value}()`"
         return None
+
+    def shape_probe(self, call: cst.CSTNode) -> bool:
+        """``model(dummy).shape`` / ``out = model(dummy)`` read only for sizes: not an evaluation."""
+        parent = self.model.parent(call)
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            return parent.attr.value in _SHAPE_ATTRS
+        if isinstance(parent, cst.Arg) and isinstance(self.model.parent(parent), cst.Call):
+            outer = self.model.parent(parent)
+            return isinstance(outer.func, cst.Name) and outer.func.value == "len"
+        assign = parent
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)):
+            return False
+        name = assign.targets[0].target.value
+        scope_node = self.enclosing_function(call) or self.model.module
+        uses = [n for n in walk(scope_node) if isinstance(n, cst.Name) and n.value == name
+                and n is not assign.targets[0].target]
+        if not uses:
+            return False
+        for use in uses:
+            up = self.model.parent(use)
+            if isinstance(up, cst.Attribute) and up.value is use and up.attr.value in _SHAPE_ATTRS:
+                continue
+            if isinstance(up, cst.Arg) and isinstance(self.model.parent(up), cst.Call):
+                outer = self.model.parent(up)
+                if isinstance(outer.func, cst.Name) and outer.func.value == "len":
+                    continue
+            return False
+        return True
 
     def framework_managed(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
@@ -734,9 +781,9 @@ class _Flow:
             return None
         kind = model_kind(self.model, expr, self.model.scope_of(expr))
         if kind in (ModelKind.BN, ModelKind.MAYBE):
-            if qn in _LOADED:
-                where = f"loaded with `{qn}` at line {{line}} (it keeps the mode it was saved in)"
-                return frozenset({Fact(TRAIN, expr, "loaded", where, kind)})
+            if qn in _LOADED or (qn == "torch.hub.load" and not _torchvision_hub(expr)):
+                # it keeps the mode it was saved in (or its hub entry point chose): unknown
+                return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
             if qn == "torch.hub.load" or (qn or "").startswith(("torchvision.", "timm.")):
                 where = "built at line {line} (models start in training mode)"
             else:
@@ -785,6 +832,10 @@ class _Flow:
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             method = func.attr.value
+            if receiver is None and method in ("eval", "train", "requires_grad_"):
+                receiver = receiver_key(func.value)
+                if receiver is not None and not _tracked(state, receiver):
+                    receiver = None
             if receiver is not None:
                 if method == "forward" and _tracked(state, receiver):
                     self._use(call, receiver, state)
@@ -972,6 +1023,12 @@ def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
             return False
         return isinstance(func.value, cst.Name) and func.value.value == "self" and "self" in state
     return False
+
+
+def _torchvision_hub(call: cst.Call) -> bool:
+    """``torch.hub.load("pytorch/vision", ...)``: torchvision's builders, in training mode."""
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and first.evaluated_value.startswith("pytorch/vision")
 
 
 def _tracked(state: State, key: str) -> bool:
