@@ -234,3 +234,26 @@ def test_teacher_under_no_grad_next_to_an_unseen_training_step():
     """
     assert check_code(code, select=("BN1",)) == []
     assert codes_and_lines(check_code(code.replace("train_step(", "log("), select=("BN1",))) == [("BN101", 9)]
+
+
+def test_bn_layers_put_in_eval_through_a_modules_loop():
+    """Regression: `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()` after `.train()`."""
+    code = """
+        import torch
+        import torchvision
+
+        def finetune(loader, opt):
+            model = torchvision.models.resnet18()
+            model.requires_grad_(False)
+            model.fc = torch.nn.Linear(512, 10)
+            model.train()
+            for name, m in model.named_modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.eval()
+            for x, y in loader:
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+    """
+    assert check_code(code, select=("BN1",)) == []
+    broken = code.replace("                    m.eval()\n", "                    print(m)\n")
+    assert codes_and_lines(check_code(broken, select=("BN1",))) == [("BN105", 6)]

@@ -528,6 +528,7 @@ class _Flow:
         self.trained: set[str] = set()
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
+        self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
 
     def run(self) -> Summary:
         state: State = {}
@@ -661,7 +662,12 @@ class _Flow:
         if owner is None:
             return
         target = node.target
-        if it.func.attr.value == "parameters" and isinstance(target, cst.Name):
+        if it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
+            self.module_vars[target.value] = owner
+        elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
+                and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
+            self.module_vars[target.elements[1].value.value] = owner
+        elif it.func.attr.value == "parameters" and isinstance(target, cst.Name):
             self.param_vars[target.value] = (owner, node)
         elif it.func.attr.value == "named_parameters" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
             second = target.elements[1].value
@@ -836,6 +842,11 @@ class _Flow:
                 receiver = receiver_key(func.value)
                 if receiver is not None and not _tracked(state, receiver):
                     receiver = None
+            if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
+                if _tracked(state, owner):
+                    _set(state, owner, _UNKNOWN)
+                return
             if receiver is not None:
                 if method == "forward" and _tracked(state, receiver):
                     self._use(call, receiver, state)
@@ -866,6 +877,7 @@ class _Flow:
             receiver = key_of(func.value)
             if receiver is not None and _tracked(state, receiver) and receiver != "self":
                 _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
+
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES):
             return
         for arg in call.args:
