@@ -257,3 +257,27 @@ def test_bn_layers_put_in_eval_through_a_modules_loop():
     assert check_code(code, select=("BN1",)) == []
     broken = code.replace("                    m.eval()\n", "                    print(m)\n")
     assert codes_and_lines(check_code(broken, select=("BN1",))) == [("BN105", 6)]
+
+
+def test_smoke_test_function_on_random_input_is_not_evaluation():
+    """Regression: `def test(): net = ResNet18(); print(net(torch.randn(...)))` in a models file is a smoke test."""
+    code = """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+
+        def test():
+            net = Net()
+            x = torch.randn(2, 3, 32, 32)
+            print(net(x))
+            print(net(torch.zeros(1, 3, 8, 8)))
+
+        def predict(images):
+            net = Net()
+            return net(images)
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 17)]

@@ -70,6 +70,7 @@ _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.n
 _EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "valid", "validate", "validation", "val",
                          "test", "testing", "predict", "prediction", "infer", "inference", "benchmark"})
 _FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")
+_DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
 _TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
 _TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test)\.py$|[\\/]tests?[\\/]")
@@ -415,7 +416,7 @@ class ModeAnalysis:
             words = set(name.strip("_").split("_"))
             if name.startswith("test") and self.is_test_file():
                 return None
-            if words & _EVAL_WORDS:
+            if words & _EVAL_WORDS and not self.dummy_input(node):
                 return f"in `{func.name.value}()`"
         return None
 
@@ -446,6 +447,20 @@ class ModeAnalysis:
                 if isinstance(outer.func, cst.Name) and outer.func.value == "len":
                     continue
             return False
+        return True
+
+    def dummy_input(self, call: cst.CSTNode) -> bool:
+        """``net(torch.randn(1, 3, 32, 32))``: a smoke test of the model, not an evaluation of data."""
+        if not isinstance(call, cst.Call) or not call.args:
+            return False
+        scope = self.model.scope_of(call)
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                bound = self.model.binding(value.value, scope)
+                value = bound[0] if bound is not None else value
+            if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _DUMMY_TENSORS):
+                return False
         return True
 
     def framework_managed(self, node: cst.CSTNode) -> bool:
