@@ -281,3 +281,33 @@ def test_smoke_test_function_on_random_input_is_not_evaluation():
             return net(images)
     """
     assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 17)]
+
+
+def test_eval_only_on_the_last_epoch_is_not_bn103():
+    """Regression: `.eval()` under `if epoch == epochs - 1:` (or in a branch that leaves the loop) is not reset-worthy."""
+    code = """
+        import torch
+        import torchvision
+
+        def fit(loader, val, opt, epochs):
+            model = torchvision.models.resnet18()
+            model.train()
+            for epoch in range(epochs):
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                if epoch == epochs - 1:
+                    model.eval()
+                    with torch.no_grad():
+                        print([model(v) for v in val])
+                if epoch > 5:
+                    model.eval()
+                    with torch.no_grad():
+                        print([model(v) for v in val])
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN103", 16)]
+    leaves = code.replace("if epoch > 5:", "if epoch > 5 and stop():").replace(
+        "                        print([model(v) for v in val])\n    ", "                        print(1)\n                    break\n    "
+    )
+    assert "break" in leaves
+    assert check_code(leaves, select=("BN1",)) == []

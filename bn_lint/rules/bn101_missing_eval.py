@@ -20,12 +20,14 @@ class MissingEval(Rule):
         functions in this file and in other project files) and flags a call of the model in an
         evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, or in a function
         named like evaluate/validate/test/predict/infer that does no training step) where the model
-        is in training mode on some path the code shows: it was built there (modules start in
-        training mode), loaded with `torch.load`, or `.train()` was called, and no `.eval()` reaches
-        the call on any path. Calls in a training step (a loop or function with `backward()` /
-        `optimizer.step()`), models whose mode bn-lint cannot see (parameters of a function nobody
-        in the file calls in training mode), and frameworks that set the mode themselves
-        (Lightning, HF Trainer) are not flagged.
+        is in training mode on every path the code shows: it was built there (modules start in
+        training mode) or `.train()` was called, and no `.eval()` reaches the call. Not flagged:
+        calls in a training step (a loop or function with `backward()` / `optimizer.step()` /
+        `train_step()`), models whose mode bn-lint cannot see (parameters of a function nobody in the
+        file calls in training mode, models loaded with `torch.load` / `torch.jit.load` /
+        `torch.hub.load`, models passed to unknown code), shape probes (`model(dummy).shape`, calls
+        in `__init__`), smoke tests on random input, and frameworks that set the mode themselves
+        (Lightning, HF Trainer).
     """
     why = """
         In training mode BatchNorm normalises with the statistics of the current batch and updates

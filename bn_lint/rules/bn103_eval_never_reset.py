@@ -8,6 +8,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
+from ..semantic.walk import walk
 from ..semantic.modes import EVAL
 from ..semantic.modules import ModelKind
 
@@ -119,6 +120,8 @@ class EvalNeverReset(Rule):
                     continue  # eval before the training step in the same iteration: deliberate
                 if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                     continue
+                if _last_iteration_only(model, fact.node, loop):
+                    continue
                 seen.add(fact.node)
                 how = fact.where.format(line=analysis.line(fact.node))
                 yield Report(
@@ -141,3 +144,26 @@ def _loop_around_both(model: FileModel, a: cst.CSTNode, b: cst.CSTNode) -> cst.C
         if isinstance(ancestor, (cst.For, cst.While)) and ancestor in around_b:
             return ancestor
     return None
+
+
+def _last_iteration_only(model: FileModel, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    """The eval sits in an ``if`` that holds only on the last iteration (``epoch == epochs - 1``) or leaves the loop."""
+    target_names = set()
+    if isinstance(loop, cst.For):
+        target_names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+    for ancestor in model.ancestors(node):
+        if ancestor is loop:
+            return False
+        if not isinstance(ancestor, cst.If):
+            continue
+        body = ancestor.body.body
+        last = body[-1] if body else None
+        if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return)) for s in last.body):
+            return True
+        for comparison in walk(ancestor.test):
+            if not isinstance(comparison, cst.Comparison):
+                continue
+            names = {n.value for n in walk(comparison) if isinstance(n, cst.Name)}
+            if names & target_names and any(isinstance(t.operator, cst.Equal) for t in comparison.comparisons):
+                return True
+    return False
