@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .config import Settings
 from .finding import Edit, Finding, Fix, Severity
@@ -103,7 +102,7 @@ class Checker:
                 result.errors.append(_internal(path, rule.code, error))
         if reports:
             try:
-                result.findings = self._to_findings(path, text, module, reports)
+                result.findings = self._to_findings(path, text, model, reports)
             except RecursionError:
                 return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
         return result
@@ -115,8 +114,8 @@ class Checker:
         return [rule for rule in self.rules if _triggered(rule, text)]
 
     # -------------------------------------------------------------- internals
-    def _to_findings(self, path: str, text: str, module: cst.Module, reports: list[tuple[Rule, Report]]) -> list[Finding]:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
+        positions, module = model.positions, model.module
         suppressions = Suppressions.scan(split_lines(text), text)
         ignored = self.settings.ignored_for(_relative(path, self.settings))
         findings = []

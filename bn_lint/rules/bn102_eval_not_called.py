@@ -7,7 +7,8 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, NodeFix, Report
+from ..semantic.model import FileModel, NodeFix, Report, Scope
+from ..semantic.modules import model_kind
 
 _MODE_METHODS = ("eval", "train")
 
@@ -66,6 +67,15 @@ class EvalNotCalled(Rule):
             """,
             line=9,
         ),
+        Invalid(
+            """
+            import torchvision
+
+            net = torchvision.models.resnet18()
+            net.training = False
+            """,
+            line=4,
+        ),
     )
     valid = (
         Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
@@ -90,6 +100,7 @@ class EvalNotCalled(Rule):
             """
         ),
         Valid("args.training = False\n"),
+        Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
@@ -107,7 +118,12 @@ class EvalNotCalled(Rule):
         for target, value, scope in model.attribute_assignments:
             if target.attr.value != "training" or not isinstance(target.value, cst.Name):
                 continue
-            if target.value.value != "self" or scope.kind != "function" or scope.name in ("train", "eval"):
+            if target.value.value != "self":
+                report = self._other_model(model, target, value, scope)
+                if report is not None:
+                    yield report
+                continue
+            if scope.kind != "function" or scope.name in ("train", "eval"):
                 continue
             info = model.enclosing_class(scope)
             if info is None or not model.is_nn_module_class(info):
@@ -121,3 +137,25 @@ class EvalNotCalled(Rule):
                 f"`self.training = {flag}` changes only this module's flag, not its submodules' "
                 f"(BatchNorm layers keep their mode); call `self.{method}`",
             )
+
+    def _other_model(self, model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
+        """``net.training = False`` where ``net`` is known to hold an ``nn.Module``."""
+        name = target.value
+        if model_kind(model, name, scope) is None:
+            return None
+        flag = model.value(value, scope)
+        if flag is not True and flag is not False:
+            return None
+        method = "eval()" if flag is False else "train()"
+        call = cst.Call(func=cst.Attribute(value=name, attr=cst.Name(method[:-2])))
+        statement = model.parent(target)
+        statement = model.parent(statement) if isinstance(statement, cst.AssignTarget) else statement
+        fix = None
+        if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+            fix = NodeFix(f"call `{name.value}.{method}`", [(statement, cst.Expr(call))])
+        return Report(
+            target,
+            f"`{name.value}.training = {flag}` changes only the top module's flag, not its submodules' "
+            f"(BatchNorm layers keep their mode); call `{name.value}.{method}`",
+            fix=fix,
+        )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
     from ..project import Project
     from .batches import BatchAnalysis
+    from .modes import ModeAnalysis
 
 _CANONICAL_PREFIXES = (
     ("torch.nn.modules.", "torch.nn."),
@@ -256,6 +257,13 @@ class FileModel:
         return verdicts(self)
 
     @cached_property
+    def modes(self) -> "ModeAnalysis":
+        """Train/eval mode flow (see :mod:`modes`); call ``.run()`` before reading its sites."""
+        from .modes import ModeAnalysis
+
+        return ModeAnalysis(self)
+
+    @cached_property
     def positions(self) -> Any:
         """libcst positions of every node (costly: only for files that report something)."""
         from libcst.metadata import MetadataWrapper, PositionProvider
@@ -263,6 +271,7 @@ class FileModel:
         return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 
     def line_of(self, node: cst.CSTNode) -> int | None:
+        """The 1-based line where ``node`` starts (positions are computed on first use)."""
         pos = self.positions.get(node)
         return pos.start.line if pos is not None else None
 

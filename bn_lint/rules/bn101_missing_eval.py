@@ -1,0 +1,165 @@
+"""BN101 missing-eval."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+from ..semantic.modes import describe
+from ..semantic.modules import ModelKind
+
+
+class MissingEval(Rule):
+    code = "BN101"
+    name = "missing-eval"
+    severity = Severity.ERROR
+    summary = "A BatchNorm model is run for evaluation/inference while in training mode."
+    what = """
+        Follows each model variable's train/eval mode through the code (branches, loops, helper
+        functions in this file and in other project files) and flags a call of the model in an
+        evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, or in a function
+        named like evaluate/validate/test/predict/infer that does no training step) where the model
+        is in training mode on every path the code shows: it was built there (modules start in
+        training mode) or `.train()` was called, and no `.eval()` reaches the call. Not flagged:
+        calls in a training step (a loop or function with `backward()` / `optimizer.step()` /
+        `train_step()`), models whose mode bn-lint cannot see (parameters of a function nobody in the
+        file calls in training mode, models loaded with `torch.load` / `torch.jit.load` /
+        `torch.hub.load`, models passed to unknown code), shape probes (`model(dummy).shape`, calls
+        in `__init__`), smoke tests on random input, and frameworks that set the mode themselves
+        (Lightning, HF Trainer).
+    """
+    why = """
+        In training mode BatchNorm normalises with the statistics of the current batch and updates
+        its running averages. Evaluation results then depend on the batch (its size, its other
+        samples), differ from run to run, and the running statistics drift towards the evaluation
+        data. No error is raised.
+    """
+    example = """
+        model = ResNet()
+        train(model, loader)        # leaves the model in training mode
+        with torch.no_grad():
+            preds = model(images)   # BN101
+    """
+    fix_docs = """
+        Call `model.eval()` before evaluating (and `model.train()` before training again).
+    """
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", "val", "test", "predict", "infer", "benchmark")
+    invalid = (
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            with torch.no_grad():
+                out = model(torch.randn(2, 3, 224, 224))
+            """,
+            line=6,
+        ),
+        Invalid(
+            """
+            import torch
+
+            def fit(model, loader, optimizer, val_loader):
+                for epoch in range(10):
+                    model.train()
+                    for x, y in loader:
+                        optimizer.zero_grad()
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    with torch.no_grad():
+                        for x, y in val_loader:
+                            print((model(x).argmax(1) == y).float().mean())
+            """,
+            line=12,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(4)
+
+            def evaluate(model, data):
+                return [model(x).argmax(1) for x in data]
+
+            net = Net()
+            print(evaluate(net, []))
+            """,
+            line=10,
+        ),
+    )
+    valid = (
+        Valid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            model.eval()
+            with torch.no_grad():
+                out = model(torch.randn(2, 3, 224, 224))
+            """
+        ),
+        Valid(
+            """
+            import torch
+
+            def evaluate(model, loader):
+                with torch.no_grad():
+                    return [model(x) for x in loader]
+            """
+        ),
+        Valid(
+            """
+            import torch
+
+            def step(student, teacher, x, optimizer):
+                with torch.no_grad():
+                    target = teacher(x)
+                loss = ((student(x) - target) ** 2).mean()
+                loss.backward()
+                optimizer.step()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            import torchvision
+
+            def predict(model, x):
+                was = model.training
+                model.eval()
+                with torch.no_grad():
+                    y = model(x)
+                model.train(was)
+                return y
+
+            net = torchvision.models.resnet18()
+            with torch.no_grad():
+                predict(net, torch.randn(1, 3, 8, 8))
+            """
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        analysis = model.modes.run()
+        for node, site in analysis.uses.items():
+            reason = analysis.eval_reason(node)
+            if reason is None:
+                continue
+            facts = analysis.resolved(site)
+            if not analysis.shown_train(facts):
+                continue
+            if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            why = describe(analysis, facts)
+            yield Report(
+                node,
+                f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "
+                f"this call, so BatchNorm uses batch statistics and updates its running averages",
+            )

@@ -1,0 +1,169 @@
+"""BN103 eval-never-reset."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+from ..semantic.walk import walk
+from ..semantic.modes import EVAL
+from ..semantic.modules import ModelKind
+
+
+class EvalNeverReset(Rule):
+    code = "BN103"
+    name = "eval-never-reset"
+    severity = Severity.ERROR
+    summary = "A model put in eval mode inside a training loop is not put back with `.train()`."
+    what = """
+        Flags a `.eval()` (or a call of a function that calls `.eval()` on the model and does not
+        restore its mode) inside a training loop — a loop whose body runs `backward()` /
+        `optimizer.step()`, directly or through a project function — when the next iteration's
+        training step still sees the model in eval mode: no `.train()` runs between them.
+    """
+    why = """
+        From the second epoch on, the model trains with BatchNorm in eval mode: it normalises
+        with frozen running statistics, which no longer track the changing activations, and
+        dropout is off. Training quietly gets worse; nothing fails.
+    """
+    example = """
+        for epoch in range(epochs):
+            for x, y in train_loader:
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            model.eval()            # BN103: never switched back
+            validate(model, val_loader)
+    """
+    fix_docs = """
+        Call `model.train()` at the top of each epoch (or right after validation), or make the
+        evaluation helper restore the previous mode (`was = model.training; ...; model.train(was)`).
+    """
+    triggers = ("eval", "backward", "step", "train")  # the eval may sit in a helper of another file
+    invalid = (
+        Invalid(
+            """
+            import torch
+
+            def fit(model, loader, optimizer):
+                model.train()
+                for epoch in range(10):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    model.eval()
+                    with torch.no_grad():
+                        print(sum(model(x).sum() for x, _ in loader))
+            """,
+            line=9,
+        ),
+        Invalid(
+            """
+            import torch
+
+            def validate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+
+            def fit(model, loader, optimizer):
+                model.train()
+                for epoch in range(10):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    validate(model, loader)
+            """,
+            line=14,
+        ),
+    )
+    valid = (
+        Valid(
+            """
+            import torch
+
+            def fit(model, loader, optimizer):
+                for epoch in range(10):
+                    model.train()
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    model.eval()
+                    with torch.no_grad():
+                        print(sum(model(x).sum() for x, _ in loader))
+            """
+        ),
+        Valid(
+            """
+            import torch
+
+            def fit(model, loader, optimizer):
+                model.eval()  # deliberately frozen BatchNorm statistics
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            """
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        analysis = model.modes.run()
+        seen: set[cst.CSTNode] = set()
+        for site in analysis.train_uses.values():
+            for fact in site.facts:
+                if fact.mode != EVAL or fact.node is None or fact.node in seen:
+                    continue
+                loop = _loop_around_both(model, site.node, fact.node)
+                if loop is None or analysis.order(fact.node) < analysis.order(site.node):
+                    continue  # eval before the training step in the same iteration: deliberate
+                if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+                    continue
+                if _last_iteration_only(model, fact.node, loop):
+                    continue
+                seen.add(fact.node)
+                how = fact.where.format(line=analysis.line(fact.node))
+                yield Report(
+                    fact.node,
+                    f"`{site.key}` is put in eval mode here ({how}) inside the training loop at line "
+                    f"{analysis.line(loop)}, and nothing calls `.train()` before the next iteration's training "
+                    f"step at line {analysis.line(site.node)}: later epochs train with frozen BatchNorm statistics",
+                )
+
+
+def _loop_around_both(model: FileModel, a: cst.CSTNode, b: cst.CSTNode) -> cst.CSTNode | None:
+    around_b = set()
+    for ancestor in model.ancestors(b):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
+            break
+        around_b.add(ancestor)
+    for ancestor in model.ancestors(a):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
+            return None
+        if isinstance(ancestor, (cst.For, cst.While)) and ancestor in around_b:
+            return ancestor
+    return None
+
+
+def _last_iteration_only(model: FileModel, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    """The eval sits in an ``if`` that holds only on the last iteration (``epoch == epochs - 1``) or leaves the loop."""
+    target_names = set()
+    if isinstance(loop, cst.For):
+        target_names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+    for ancestor in model.ancestors(node):
+        if ancestor is loop:
+            return False
+        if not isinstance(ancestor, cst.If):
+            continue
+        body = ancestor.body.body
+        last = body[-1] if body else None
+        if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return)) for s in last.body):
+            return True
+        for comparison in walk(ancestor.test):
+            if not isinstance(comparison, cst.Comparison):
+                continue
+            names = {n.value for n in walk(comparison) if isinstance(n, cst.Name)}
+            if names & target_names and any(isinstance(t.operator, cst.Equal) for t in comparison.comparisons):
+                return True
+    return False

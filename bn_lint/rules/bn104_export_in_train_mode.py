@@ -1,0 +1,108 @@
+"""BN104 export-in-train-mode."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+from ..semantic.modes import describe
+from ..semantic.modules import ModelKind
+
+
+class ExportInTrainMode(Rule):
+    code = "BN104"
+    name = "export-in-train-mode"
+    severity = Severity.ERROR
+    summary = "A BatchNorm model is traced, exported or fused while in training mode."
+    what = """
+        Flags `torch.onnx.export`, `torch.jit.trace`, `torch.export.export`,
+        `torch.ao.quantization.fuse_modules` / `convert` and conv-BatchNorm fusion helpers
+        (`fuse_conv_bn_eval`) applied to a model that the code shows in training mode (built and
+        never put in eval, or after `.train()`).
+    """
+    why = """
+        Tracing and exporting record the model as it runs now: in training mode BatchNorm
+        normalises with batch statistics (and updates running averages), so the exported graph
+        gives batch-dependent outputs. Fusing conv and BatchNorm uses the running statistics and is
+        only valid in eval mode.
+    """
+    example = """
+        model = resnet18(weights="DEFAULT")
+        torch.onnx.export(model, dummy, "model.onnx")   # BN104
+    """
+    fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
+    triggers = ("onnx", "jit", "export", "fuse", "convert")
+    invalid = (
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            traced = torch.jit.trace(model, torch.randn(1, 3, 224, 224))
+            """,
+            line=5,
+        ),
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            model.eval()
+            model.train()
+            torch.onnx.export(model, torch.randn(1, 3, 224, 224), "m.onnx")
+            """,
+            line=7,
+        ),
+    )
+    valid = (
+        Valid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18().eval()
+            traced = torch.jit.trace(model, torch.randn(1, 3, 224, 224))
+            """
+        ),
+        Valid(
+            """
+            import torch
+
+            def export(model, path):
+                torch.onnx.export(model, torch.randn(1, 3, 8, 8), path)
+            """
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        analysis = model.modes.run()
+        for node, site in analysis.exports.items():
+            if isinstance(node, cst.Call) and _legacy_onnx(node):
+                continue
+            facts = analysis.resolved(site)
+            if not analysis.shown_train(facts):
+                continue
+            if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            yield Report(
+                node,
+                f"`{site.key}` is exported/traced in training mode ({describe(analysis, facts)}; no `.eval()` "
+                f"before this call): BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
+            )
+
+
+def _legacy_onnx(call: cst.Call) -> bool:
+    """The TorchScript-based ONNX exporter (``dynamo=False`` / ``training=``) picks the mode itself."""
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        if arg.keyword.value == "training":
+            return True
+        if arg.keyword.value == "dynamo" and isinstance(arg.value, cst.Name) and arg.value.value == "False":
+            return True
+    return False

@@ -1,0 +1,163 @@
+"""BN105 frozen-bn-still-updating."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import libcst as cst
+
+from ..finding import Severity
+from ..rule import Invalid, Rule, Valid
+from ..semantic.model import FileModel, Report
+from ..semantic.modes import EVAL, TRAIN
+from ..semantic.modules import ModelKind
+
+
+class FrozenBnStillUpdating(Rule):
+    code = "BN105"
+    name = "frozen-bn-still-updating"
+    severity = Severity.WARNING
+    summary = "Frozen BatchNorm (requires_grad=False) still in training mode, or its eval undone by `.train()`."
+    what = """
+        Flags freezing a BatchNorm-bearing module (`m.requires_grad_(False)`, or
+        `p.requires_grad = False` for every parameter in `m.parameters()`) when a later training
+        step of the model runs with that module in training mode (e.g. `model.train()` at the top
+        of the loop and no `.eval()` on the frozen part, and no overridden `train()`); and a
+        submodule put in eval on its own (to freeze its BatchNorm) whose eval is undone by a later
+        `model.train()` before training.
+    """
+    why = """
+        `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
+        running mean and variance: in training mode they keep moving with every batch, so the
+        "frozen" backbone changes, and evaluation uses statistics that no longer match its
+        weights. `model.train()` resets every submodule, including ones put in eval earlier.
+    """
+    example = """
+        backbone.requires_grad_(False)
+        for epoch in range(epochs):
+            model.train()            # backbone's BatchNorm back in training mode
+            train_one_epoch(model)
+    """
+    fix_docs = """
+        After each `model.train()`, put the frozen part's BatchNorm layers in eval
+        (`model.backbone.eval()` or `m.eval()` for each BatchNorm module), or override `train()`
+        in the model to do so.
+    """
+    triggers = ("requires_grad", ".eval")
+    invalid = (
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            for p in model.parameters():
+                p.requires_grad = False
+            model.fc = torch.nn.Linear(512, 10)
+            optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+            model.train()
+            for x, y in []:
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            """,
+            line=6,
+        ),
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            class Detector(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.backbone = torchvision.models.resnet50()
+                    self.head = torch.nn.Linear(1000, 4)
+
+            model = Detector()
+            model.backbone.requires_grad_(False)
+            model.backbone.eval()
+            optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+            for epoch in range(3):
+                model.train()
+                for x, y in []:
+                    optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(model(x), y).backward()
+                    optimizer.step()
+            """,
+            line=15,
+        ),
+    )
+    valid = (
+        Valid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            model.requires_grad_(False)
+            model.fc = torch.nn.Linear(512, 10)
+            optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+            model.eval()
+            for x, y in []:
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            """
+        ),
+        Valid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            model.requires_grad_(False)
+            model.fc = torch.nn.Linear(512, 10)
+            optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+            for epoch in range(3):
+                model.train()
+                model.apply(lambda m: m.eval() if isinstance(m, torch.nn.BatchNorm2d) else None)
+                for x, y in []:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            """
+        ),
+    )
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        analysis = model.modes.run()
+        evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
+        for node, watch in analysis.watched.items():
+            modes = {f.mode for f in watch.facts}
+            if TRAIN not in modes or modes - {TRAIN, EVAL}:
+                continue
+            if analysis.order(watch.train_site) < analysis.order(node):
+                continue
+            if analysis.has_train_override(watch.key, watch.scope):
+                continue
+            step = analysis.line(watch.train_site)
+            trains = sorted(
+                (analysis.line(f.node), f.where) for f in watch.facts if f.mode == TRAIN and f.node is not None
+            )
+            if watch.reason == "frozen":
+                kind = analysis.kind(watch.key, watch.facts, watch.scope)
+                if kind not in (ModelKind.BN, ModelKind.MAYBE) or EVAL in modes or (id(watch.scope), watch.key) in evaled:
+                    continue  # (a frozen module put in eval and then reset is reported at the reset)
+                why = "; ".join(where.format(line=line) for line, where in trains)
+                yield Report(
+                    node,
+                    f"`{watch.key}`'s parameters are frozen here, but its BatchNorm layers are in training mode "
+                    f"at the training step on line {step} ({why}): their running statistics keep updating; "
+                    f"put them in eval after each `.train()`",
+                )
+            else:
+                undo = [f for f in watch.facts if f.mode == TRAIN and f.why == "train()" and f.node is not None
+                        and analysis.order(f.node) > analysis.order(node)]
+                if not undo or not isinstance(node, cst.Call):
+                    continue
+                for fact in undo:
+                    yield Report(
+                        fact.node,
+                        f"`.train()` here puts `{watch.key}` (put in eval at line {analysis.line(node)} to freeze "
+                        f"its BatchNorm) back in training mode before the training step on line {step}",
+                    )

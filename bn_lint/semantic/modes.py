@@ -1,0 +1,1074 @@
+"""Train/eval mode flow: which mode each model variable is in at each call.
+
+Every function body (and the module body) is walked statement by statement
+through ``if``/``else``, loops (to a fixpoint, so loop-carried modes are seen),
+``with``, ``try``, ``break``/``continue``/``return``. A variable's mode is a set
+of :class:`Fact` (one per path): ``train`` (built here, ``.train()``,
+``torch.load``), ``eval``, ``entry`` (as the caller left it) or ``unknown``.
+Calls to functions of this file or of other project files apply the callee's
+summary (what it leaves each parameter's mode at on return); unknown callees
+that receive a model make its mode unknown. Rules read the recorded sites:
+model calls (``uses``), export calls, freezing and training steps.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable, Optional
+
+import libcst as cst
+
+from .modules import ModelKind, model_kind
+from .walk import children, walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FileModel, Scope
+
+TRAIN, EVAL, ENTRY, UNKNOWN_MODE = "train", "eval", "entry", "unknown"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One path's mode for a variable, and where it came from."""
+
+    mode: str
+    node: Optional[cst.CSTNode] = None
+    why: str = ""  # "built", "train()", "loaded", "helper"
+    where: str = ""  # human text: "`.train()` at line 40"
+    kind: Optional[ModelKind] = None
+
+
+_UNKNOWN = frozenset({Fact(UNKNOWN_MODE)})
+_ENTRY = frozenset({Fact(ENTRY)})
+
+State = dict  # key -> frozenset[Fact]
+
+# Calls that return the model itself.
+_PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "requires_grad_", "type",
+                          "to_empty", "share_memory"})
+# Methods that do not change a model's mode.
+_SAFE_METHODS = _PASSTHROUGH | frozenset({
+    "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",
+    "modules", "named_modules", "children", "named_children", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_buffer", "register_parameter", "add_module", "get_submodule",
+    "get_parameter", "extra_repr", "__repr__", "numel", "size", "keys", "items", "values", "get", "update",
+})
+_WRAPPERS = frozenset({
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.DistributedDataParallel", "torch.compile", "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
+})
+_LOADED = frozenset({"torch.load", "torch.jit.load"})
+# Callees that receive a model without changing its mode.
+_SAFE_CALLEES = frozenset({
+    "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "sum", "list", "tuple",
+    "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
+    "logging.info", "copy.deepcopy", "copy.copy",
+}) | _WRAPPERS
+_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "valid", "validate", "validation", "val",
+                         "test", "testing", "predict", "prediction", "infer", "inference", "benchmark"})
+_FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")
+_DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
+_SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
+_TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
+_TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test)\.py$|[\\/]tests?[\\/]")
+
+
+def key_of(expr: cst.BaseExpression) -> str | None:
+    """``model`` / ``self.model.backbone`` for plain names and attribute chains."""
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def receiver_key(expr: cst.BaseExpression) -> str | None:
+    """``key_of`` through calls that return the model itself: ``model.to(device).cuda()`` -> ``model``."""
+    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+           and expr.func.attr.value in _PASSTHROUGH):
+        expr = expr.func.value
+    return key_of(expr)
+
+
+def _child_of(key: str, parent: str) -> bool:
+    return key.startswith(parent + ".")
+
+
+def _join(a: State | None, b: State | None) -> State | None:
+    if a is None:
+        return None if b is None else dict(b)
+    if b is None:
+        return dict(a)
+    out = {}
+    for key in a.keys() | b.keys():
+        fa, fb = a.get(key), b.get(key)
+        if fa is None or fb is None:
+            # tracked on one path only: on the other it is whatever its parent is, or unknown
+            fa = fa if fa is not None else _lookup(a, key)
+            fb = fb if fb is not None else _lookup(b, key)
+        out[key] = fa | fb
+    return out
+
+
+def _lookup(state: State, key: str) -> frozenset:
+    """The facts of ``key``: its own, else its nearest tracked parent's, else unknown."""
+    if key in state:
+        return state[key]
+    parts = key.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        parent = ".".join(parts[:end])
+        if parent in state:
+            return state[parent]
+    return _UNKNOWN
+
+
+def _set(state: State, key: str, facts: frozenset) -> None:
+    for other in [k for k in state if _child_of(k, key)]:
+        state[other] = facts
+    state[key] = facts
+    # a submodule's mode change makes its parents mixed
+    parts = key.split(".")
+    for end in range(1, len(parts)):
+        parent = ".".join(parts[:end])
+        if parent in state and state[parent] != facts:
+            state[parent] = _UNKNOWN
+
+
+def _forget(state: State, key: str) -> None:
+    for other in [k for k in state if k == key or _child_of(k, key)]:
+        del state[other]
+
+
+def describe(analysis: "ModeAnalysis", facts: Iterable[Fact], mode: str = TRAIN) -> str:
+    """``built at line 12 (...)``; ``.train()`` at line 40`` for the facts of one mode."""
+    found = sorted({(analysis.line(f.node), f.where) for f in facts if f.mode == mode and f.where and f.node})
+    return "; ".join(where.format(line=line) for line, where in found)
+
+
+@dataclass
+class Site:
+    node: cst.CSTNode
+    key: str
+    facts: frozenset
+    scope: "Scope"
+
+
+@dataclass
+class Watch:
+    """A module frozen (``requires_grad_(False)``) or put in eval on its own, seen at later training steps."""
+
+    node: cst.CSTNode  # the freezing / eval statement
+    key: str
+    reason: str  # "frozen" | "eval"
+    facts: frozenset  # its mode at the training steps after it
+    train_site: cst.CSTNode
+    trained_key: str
+    scope: "Scope"
+
+
+@dataclass
+class Summary:
+    """What a function leaves its parameters' (and ``self``'s) modes at, and which it trains."""
+
+    effects: dict[str, frozenset] = field(default_factory=dict)  # key rooted in a param -> exit facts
+    trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
+    params: list[str] = field(default_factory=list)
+    name: str = ""
+    path: str = ""
+
+
+class ModeAnalysis:
+    """Mode flow for every function of one file; built lazily, shared by BN1xx rules."""
+
+    def __init__(self, model: "FileModel") -> None:
+        self.model = model
+        self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
+        self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
+        self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
+        self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
+        self.call_args: dict[str, list[tuple[str, frozenset]]] = {}  # local function param -> facts at call sites
+        # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
+        self.watched: dict[cst.CSTNode, Watch] = {}
+        self.summaries: dict[cst.CSTNode, Summary] = {}
+        self._in_progress: set[cst.CSTNode] = set()
+        self._ran = False
+
+    # ----------------------------------------------------------------- driver
+    def run(self) -> "ModeAnalysis":
+        if self._ran:
+            return self
+        self._ran = True
+        model = self.model
+        _Flow(self, model.module, model.module_scope).run()
+        for node, scope in list(model.scopes.items()):
+            if isinstance(node, cst.FunctionDef):
+                self.summary(node)
+        return self
+
+    def summary(self, func: cst.FunctionDef) -> Summary | None:
+        if func in self.summaries:
+            return self.summaries[func]
+        if func in self._in_progress:
+            return None
+        scope = self.model.scopes.get(func)
+        if scope is None:
+            return None
+        self._in_progress.add(func)
+        try:
+            flow = _Flow(self, func, scope)
+            summary = flow.run()
+        finally:
+            self._in_progress.discard(func)
+        self.summaries[func] = summary
+        return summary
+
+    def function_summary(self, name: str) -> Summary | None:
+        """The summary of a module-level function of this file."""
+        func = self.model.functions.get(name)
+        return self.summary(func) if func is not None else None
+
+    # ---------------------------------------------------------- for the rules
+    def resolved(self, site: Site) -> frozenset:
+        """The site's facts, with ``entry`` replaced by what every call site in this file passes in."""
+        facts = site.facts
+        if not any(f.mode == ENTRY for f in facts):
+            return facts
+        func = self.enclosing_function(site.node)
+        root = site.key.split(".")[0]
+        if func is None or self.model.functions.get(func.name.value) is not func:
+            return facts
+        passed = self.call_args.get(f"{func.name.value}.{root}")
+        if not passed:
+            return facts
+        out = {f for f in facts if f.mode != ENTRY}
+        for _key, caller in passed:
+            if not any(f.mode == TRAIN for f in caller):
+                return facts  # some caller does not show training mode: stay with "entry"
+            out |= caller
+        return frozenset(out)
+
+    def shown_train(self, facts: frozenset) -> bool:
+        """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
+        return bool(facts) and {f.mode for f in facts} == {TRAIN}
+
+    def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
+        """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
+        kinds = {f.kind for f in facts if f.kind is not None}
+        if kinds:
+            if ModelKind.BN in kinds:
+                return ModelKind.BN
+            return ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+        root, _, rest = key.partition(".")
+        if root == "self" and rest and "." not in rest:
+            info = self.model.enclosing_class(scope)
+            values = info.attributes.get(rest) if info is not None else None
+            if values:
+                found = {model_kind(self.model, value, where) for value, where in values}
+                if ModelKind.BN in found:
+                    return ModelKind.BN
+                if found == {ModelKind.NO}:
+                    return ModelKind.NO
+            return ModelKind.MAYBE
+        if rest:
+            return ModelKind.MAYBE
+        found = model_kind(self.model, cst.Name(root), scope)
+        if found is not None:
+            return found
+        bound = self.model.binding(root, scope)
+        if bound is not None and isinstance(bound[0], cst.Call):
+            func = bound[0].func
+            if isinstance(func, cst.Name) and func.value in self.model.classes:
+                return None  # a project class that is not an nn.Module
+        return ModelKind.MAYBE
+
+    def has_train_override(self, key: str, scope: "Scope") -> bool:
+        """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval)."""
+        root = key.split(".")[0]
+        if root == "self":
+            info = self.model.enclosing_class(scope)
+            return info is not None and "train" in info.methods
+        bound = self.model.binding(root, scope)
+        if bound is None or not isinstance(bound[0], cst.Call):
+            return False
+        from .modules import _project_class
+
+        found = _project_class(self.model, bound[0].func)
+        return found is not None and "train" in found[1].methods
+
+    # ----------------------------------------------------------- lexical facts
+    def line(self, node: cst.CSTNode) -> int:
+        return self.model.line_of(node) or 0
+
+    @cached_property
+    def _order(self) -> dict[cst.CSTNode, int]:
+        return {node: index for index, node in enumerate(walk(self.model.module))}
+
+    def order(self, node: cst.CSTNode) -> int:
+        return self._order.get(node, -1)
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef):
+                return ancestor
+            if isinstance(ancestor, cst.Lambda):
+                return None
+        return None
+
+    def region(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The innermost loop body or function (or module) around ``node``."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Module)):
+                return ancestor
+        return self.model.module
+
+    @cached_property
+    def _training_regions(self) -> dict[cst.CSTNode, bool]:
+        return {}
+
+    def trains(self, region: cst.CSTNode, direct: bool = False) -> bool:
+        """Whether ``region`` (a loop or function) runs a training step: backward(), optimizer.step().
+
+        ``direct``: only steps of this region itself, not of loops nested in it (an epoch loop
+        whose inner batch loop trains may still evaluate after it).
+        """
+        cache = self._training_regions
+        if (region, direct) in cache:
+            return cache[(region, direct)]
+        cache[(region, direct)] = False
+        found = False
+        stack = list(children(region))
+        while stack and not found:
+            node = stack.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if direct and isinstance(node, (cst.For, cst.While)):
+                continue
+            if isinstance(node, cst.Call) and self.is_training_call(node):
+                found = True
+            stack.extend(children(node))
+        cache[(region, direct)] = found
+        return found
+
+    def is_training_call(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+            if name in ("backward", "manual_backward"):
+                return True
+            if _TRAIN_NAME.search(name) and name != "train":
+                return True  # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
+        elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
+            return True
+            if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
+                return True
+            if name == "step" and "scaler" in self.model.code(func.value).lower():
+                return True
+        qn = self.model.qualname(func)
+        if qn in ("torch.autograd.backward",):
+            return True
+        summary = self._callee_summary(call)
+        return bool(summary and summary.trains)
+
+    def under_no_grad(self, node: cst.CSTNode) -> bool:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.With):
+                if any(self._no_grad_expr(item.item) for item in ancestor.items):
+                    return True
+            if isinstance(ancestor, cst.FunctionDef):
+                return any(self._no_grad_expr(d.decorator) for d in ancestor.decorators)
+            if isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
+                return False
+        return False
+
+    def _no_grad_expr(self, expr: cst.BaseExpression) -> bool:
+        qn = self.model.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+        if qn in _NO_GRAD:
+            return True
+        if qn == "torch.set_grad_enabled" and isinstance(expr, cst.Call) and expr.args:
+            value = expr.args[0].value
+            return isinstance(value, cst.Name) and value.value == "False"
+        return False
+
+    def is_test_file(self) -> bool:
+        return bool(_TEST_FILE.search(self.model.path.replace("\\", "/")))
+
+    def eval_reason(self, node: cst.CSTNode) -> str | None:
+        """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
+        if self.framework_managed(node):
+            return None
+        if self.trains(self.region(node), direct=True):
+            return None
+        func = self.enclosing_function(node)
+        if func is not None and func.name.value == "__init__":
+            return None  # a model called while it is built: a shape probe
+        if self.shape_probe(node):
+            return None
+        if self.under_no_grad(node):
+            return "under `torch.no_grad()`/`inference_mode()`"
+        if func is not None and not self.trains(func):
+            name = func.name.value.lower()
+            words = set(name.strip("_").split("_"))
+            if name.startswith("test") and self.is_test_file():
+                return None
+            if words & _EVAL_WORDS and not self.dummy_input(node):
+                return f"in `{func.name.value}()`"
+        return None
+
+    def shape_probe(self, call: cst.CSTNode) -> bool:
+        """``model(dummy).shape`` / ``out = model(dummy)`` read only for sizes: not an evaluation."""
+        parent = self.model.parent(call)
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            return parent.attr.value in _SHAPE_ATTRS
+        if isinstance(parent, cst.Arg) and isinstance(self.model.parent(parent), cst.Call):
+            outer = self.model.parent(parent)
+            return isinstance(outer.func, cst.Name) and outer.func.value == "len"
+        assign = parent
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)):
+            return False
+        name = assign.targets[0].target.value
+        scope_node = self.enclosing_function(call) or self.model.module
+        uses = [n for n in walk(scope_node) if isinstance(n, cst.Name) and n.value == name
+                and n is not assign.targets[0].target]
+        if not uses:
+            return False
+        for use in uses:
+            up = self.model.parent(use)
+            if isinstance(up, cst.Attribute) and up.value is use and up.attr.value in _SHAPE_ATTRS:
+                continue
+            if isinstance(up, cst.Arg) and isinstance(self.model.parent(up), cst.Call):
+                outer = self.model.parent(up)
+                if isinstance(outer.func, cst.Name) and outer.func.value == "len":
+                    continue
+            return False
+        return True
+
+    def dummy_input(self, call: cst.CSTNode) -> bool:
+        """``net(torch.randn(1, 3, 32, 32))``: a smoke test of the model, not an evaluation of data."""
+        if not isinstance(call, cst.Call) or not call.args:
+            return False
+        scope = self.model.scope_of(call)
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                bound = self.model.binding(value.value, scope)
+                value = bound[0] if bound is not None else value
+            if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _DUMMY_TENSORS):
+                return False
+        return True
+
+    def framework_managed(self, node: cst.CSTNode) -> bool:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.ClassDef):
+                info = self.model.classes.get(ancestor.name.value)
+                if info is not None and self._framework_class(info):
+                    return True
+            if isinstance(ancestor, cst.FunctionDef):
+                if "trainer" in self.model.code(ancestor.body):
+                    return True
+        return False
+
+    def _framework_class(self, info, depth: int = 0) -> bool:
+        if depth > 5:
+            return False
+        for base in info.bases:
+            qn = self.model.qualname(base) or ""
+            text = self.model.code(base)
+            if qn.startswith(_FRAMEWORK_PREFIXES) or "Lightning" in text or text.endswith(("Callback", "Trainer")):
+                return True
+            if isinstance(base, cst.Name) and base.value in self.model.classes and base.value != info.name:
+                if self._framework_class(self.model.classes[base.value], depth + 1):
+                    return True
+        return False
+
+    # ---------------------------------------------------------------- callees
+    def _callee_summary(self, call: cst.Call) -> Summary | None:
+        target = self.callee(call)
+        if target is None:
+            return None
+        analysis, func = target
+        return analysis.summary(func)
+
+    def callee(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """The project function a call runs: local function, ``self.method``, or imported."""
+        model = self.model
+        func = call.func
+        if isinstance(func, cst.Name):
+            if func.value in model.functions and model.binding(func.value, None) is None:
+                return self, model.functions[func.value]
+            dotted = model.imports.get(func.value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            if func.value.value == "self":
+                info = model.enclosing_class(model.scope_of(call))
+                if info is not None and func.attr.value in info.methods:
+                    return self, info.methods[func.attr.value]
+                return None
+            base = model.imports.get(func.value.value)
+            dotted = f"{base}.{func.attr.value}" if base else None
+        else:
+            return None
+        if not dotted or model.project is None or dotted.startswith(("torch", "torchvision", "timm", "numpy")):
+            return None
+        module_name, _, name = dotted.rpartition(".")
+        if not module_name:
+            return None
+        path = model.project.resolve_module(module_name, model.path)
+        if path is None:
+            return None
+        other = model.project.model(path)
+        if other is None or name not in other.functions:
+            return None
+        return other.modes, other.functions[name]
+
+
+class _Flow:
+    """One walk of one function body."""
+
+    def __init__(self, analysis: ModeAnalysis, node: cst.CSTNode, scope: "Scope") -> None:
+        self.a = analysis
+        self.model = analysis.model
+        self.node = node
+        self.scope = scope
+        self.exits: list[State] = []
+        self.breaks: list[list[State]] = []
+        self.continues: list[list[State]] = []
+        self.flags: dict[str, tuple[str, frozenset]] = {}  # `was = model.training` -> (key, facts then)
+        self.params: list[str] = []
+        self.trained: set[str] = set()
+        self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
+        self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
+        self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
+
+    def run(self) -> Summary:
+        state: State = {}
+        if isinstance(self.node, cst.FunctionDef):
+            params = self.node.params
+            for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+                self.params.append(param.name.value)
+                state[param.name.value] = _ENTRY
+            body = self.node.body
+        else:
+            body = self.node
+        end = self.block(body.body, state)
+        if end is not None:
+            self.exits.append(end)
+        summary = Summary(params=list(self.params), path=self.model.path)
+        if isinstance(self.node, cst.FunctionDef):
+            summary.name = self.node.name.value
+        exit_state: State | None = None
+        for one in self.exits:
+            exit_state = one if exit_state is None else _join(exit_state, one)
+        for key, facts in (exit_state or {}).items():
+            root = key.split(".")[0]
+            if root in self.params and facts != _ENTRY:
+                summary.effects[key] = facts
+        summary.trains = self.trained
+        return summary
+
+    # ------------------------------------------------------------- statements
+    def block(self, statements, state: State | None) -> State | None:
+        for statement in statements:
+            if state is None:
+                return None
+            state = self.statement(statement, state)
+        return state
+
+    def statement(self, node: cst.CSTNode, state: State) -> State | None:
+        if isinstance(node, cst.BaseSmallStatement):
+            return self.small(node, state)
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if state is None:
+                    return None
+                state = self.small(small, state)
+            return state
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            for decorator in getattr(node, "decorators", ()):
+                self.expression(decorator.decorator, state)
+            return state
+        if isinstance(node, cst.If):
+            self.expression(node.test, state)
+            then = self.block(node.body.body, dict(state))
+            if node.orelse is None:
+                other = state
+            elif isinstance(node.orelse, cst.If):
+                other = self.statement(node.orelse, dict(state))
+            else:
+                other = self.block(node.orelse.body.body, dict(state))
+            return _join(then, other)
+        if isinstance(node, (cst.For, cst.While)):
+            return self.loop(node, state)
+        if isinstance(node, cst.With):
+            for item in node.items:
+                self.expression(item.item, state)
+                if item.asname is not None:
+                    self.assign(item.asname.name, None, state)
+            return self.block(node.body.body, state)
+        if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
+            start = dict(state)
+            body = self.block(node.body.body, dict(state))
+            handler_in = _join(start, body)
+            ends = []
+            for handler in node.handlers:
+                ends.append(self.block(handler.body.body, dict(handler_in) if handler_in is not None else None))
+            if node.orelse is not None:
+                body = self.block(node.orelse.body.body, body)
+            ends.append(body)
+            joined = None
+            for end in ends:
+                joined = end if joined is None else _join(joined, end)
+            if node.finalbody is not None:
+                base = joined if joined is not None else handler_in
+                after = self.block(node.finalbody.body.body, dict(base) if base is not None else None)
+                return after if joined is not None else None
+            return joined
+        if isinstance(node, cst.Match):
+            self.expression(node.subject, state)
+            joined = dict(state)
+            for case in node.cases:
+                joined = _join(joined, self.block(case.body.body, dict(state)))
+            return joined
+        # anything else: look at the calls inside
+        self.expression(node, state)
+        return state
+
+    def loop(self, node: cst.For | cst.While, state: State) -> State | None:
+        if isinstance(node, cst.For):
+            self.expression(node.iter, state)
+        else:
+            self.expression(node.test, state)
+        head = dict(state)
+        breaks: list[State] = []
+        for _ in range(4):
+            self.breaks.append([])
+            self.continues.append([])
+            body_state = dict(head)
+            if isinstance(node, cst.For):
+                self.assign(node.target, None, body_state)
+                self._parameter_loop(node)
+            end = self.block(node.body.body, body_state)
+            breaks = self.breaks.pop()
+            continues = self.continues.pop()
+            back = end
+            for c in continues:
+                back = c if back is None else _join(back, c)
+            new_head = _join(head, back) if back is not None else head
+            if new_head == head:
+                break
+            head = new_head
+        exit_state = head
+        if node.orelse is not None:
+            exit_state = self.block(node.orelse.body.body, dict(head))
+        for b in breaks:
+            exit_state = b if exit_state is None else _join(exit_state, b)
+        return exit_state
+
+    def _parameter_loop(self, node: cst.For) -> None:
+        it = node.iter
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
+            return
+        owner = key_of(it.func.value)
+        if owner is None:
+            return
+        target = node.target
+        if it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
+            self.module_vars[target.value] = owner
+        elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
+                and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
+            self.module_vars[target.elements[1].value.value] = owner
+        elif it.func.attr.value == "parameters" and isinstance(target, cst.Name):
+            self.param_vars[target.value] = (owner, node)
+        elif it.func.attr.value == "named_parameters" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            second = target.elements[1].value
+            if isinstance(second, cst.Name):
+                self.param_vars[second.value] = (owner, node)
+
+    def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
+        """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones)."""
+        if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
+            return
+        if not (isinstance(value, cst.Name) and value.value == "False"):
+            return
+        owner, loop = self.param_vars[target.value.value]
+        for ancestor in self.model.ancestors(target):
+            if ancestor is loop:
+                break
+            if isinstance(ancestor, (cst.If, cst.IfExp)):
+                test = self.model.code(ancestor.test).lower()
+                if "bn" not in test and "norm" not in test:
+                    return  # only some parameters: not a frozen module
+        if _tracked(state, owner):
+            self._freeze(target, owner, state)
+
+    def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                self.expression(node.value, state)
+            self.exits.append(dict(state))
+            return None
+        if isinstance(node, cst.Raise):
+            return None
+        if isinstance(node, cst.Break):
+            if self.breaks:
+                self.breaks[-1].append(dict(state))
+            return None
+        if isinstance(node, cst.Continue):
+            if self.continues:
+                self.continues[-1].append(dict(state))
+            return None
+        if isinstance(node, cst.Assign):
+            self.expression(node.value, state)
+            for target in node.targets:
+                self.assign(target.target, node.value, state)
+            return state
+        if isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.expression(node.value, state)
+                self.assign(node.target, node.value, state)
+            return state
+        if isinstance(node, cst.AugAssign):
+            self.expression(node.value, state)
+            self.assign(node.target, None, state)
+            return state
+        if isinstance(node, cst.Expr):
+            self.expression(node.value, state)
+            return state
+        if isinstance(node, cst.Del):
+            return state
+        self.expression(node, state)
+        return state
+
+    # ------------------------------------------------------------ assignments
+    def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None, state: State) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.assign(element.value, None, state)
+            return
+        if isinstance(target, cst.StarredElement):
+            self.assign(target.value, None, state)
+            return
+        if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and value is not None:
+            self._frozen_parameter(target, value, state)
+            return
+        key = key_of(target)
+        if key is None:
+            return
+        self.flags.pop(key, None)
+        facts = self.value_facts(value, state) if value is not None else None
+        if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
+            owner = key_of(value.value)
+            if owner is not None:
+                self.flags[key] = (owner, _lookup(state, owner))
+        _forget(state, key)
+        if facts is not None:
+            state[key] = facts
+
+    def value_facts(self, expr: cst.BaseExpression, state: State, depth: int = 0) -> frozenset | None:
+        """The mode of the model ``expr`` yields (after its calls ran), or None if not a model."""
+        if depth > 6:
+            return None
+        key = key_of(expr)
+        if key is not None:
+            if key in state or any(_child_of(key, k) for k in state):
+                return _lookup(state, key)
+            return None
+        if not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _PASSTHROUGH | {"eval", "train"}:
+            inner = key_of(func.value)
+            if inner is not None:
+                return _lookup(state, inner) if _tracked(state, inner) else None
+            facts = self.value_facts(func.value, state, depth + 1)
+            if facts is None:
+                return None
+            kinds = {f.kind for f in facts if f.kind is not None}
+            kind = next(iter(kinds)) if len(kinds) == 1 else None
+            if func.attr.value == "eval" and not expr.args:
+                return frozenset({Fact(EVAL, expr, "eval()", "`.eval()` at line {line}", kind)})
+            if func.attr.value == "train":
+                return frozenset(Fact(f.mode, f.node, f.why, f.where, kind) for f in self._train_arg(expr, "", state))
+            return facts
+        qn = self.model.qualname(func)
+        if qn in ("copy.deepcopy", "copy.copy") or qn in _WRAPPERS:
+            if expr.args:
+                return self.value_facts(expr.args[0].value, state, depth + 1)
+            return None
+        kind = model_kind(self.model, expr, self.model.scope_of(expr))
+        if kind in (ModelKind.BN, ModelKind.MAYBE):
+            if qn in _LOADED or (qn == "torch.hub.load" and not _torchvision_hub(expr)):
+                # it keeps the mode it was saved in (or its hub entry point chose): unknown
+                return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
+            if qn == "torch.hub.load" or (qn or "").startswith(("torchvision.", "timm.")):
+                where = "built at line {line} (models start in training mode)"
+            else:
+                where = "built at line {line} (modules start in training mode)"
+            return frozenset({Fact(TRAIN, expr, "built", where, kind)})
+        return None
+
+    # ------------------------------------------------------------- expressions
+    def expression(self, expr: cst.CSTNode, state: State) -> None:
+        """Apply the effects of the calls in ``expr``, innermost first."""
+        calls = []
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, cst.Call):
+                calls.append(node)
+            stack.extend(children(node))
+        for call in reversed(calls):  # pre-order reversed: arguments and receivers before the call
+            self.call(call, state)
+
+    def call(self, call: cst.Call, state: State) -> None:
+        a = self.a
+        func = call.func
+        if a.is_training_call(call) and not a.under_no_grad(call):
+            self._training_helper(call, state)
+        # exports
+        qn = self.model.qualname(func)
+        if qn in _EXPORTS and call.args:
+            index = _EXPORTS[qn]
+            args = [arg for arg in call.args if not arg.keyword and not arg.star]
+            if len(args) > index:
+                key = key_of(args[index].value)
+                if key is not None and (key in state or any(_child_of(key, k) for k in state)):
+                    a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            target = a.callee(call)
+            if target is not None:
+                self._apply_summary(call, target, state)
+                return
+        key = key_of(func)
+        if key is not None and _is_module_call(func, key, state):
+            self._use(call, key, state)
+            return
+        if isinstance(func, cst.Attribute):
+            receiver = key_of(func.value)
+            method = func.attr.value
+            if receiver is None and method in ("eval", "train", "requires_grad_"):
+                receiver = receiver_key(func.value)
+                if receiver is not None and not _tracked(state, receiver):
+                    receiver = None
+            if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
+                if _tracked(state, owner):
+                    _set(state, owner, _UNKNOWN)
+                return
+            if receiver is not None:
+                if method == "forward" and _tracked(state, receiver):
+                    self._use(call, receiver, state)
+                    return
+                if method == "eval" and not call.args:
+                    _set(state, receiver, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    if "." in receiver:
+                        self.watch[call] = (receiver, "eval")
+                    return
+                if method == "train":
+                    facts = self._train_arg(call, receiver, state)
+                    _set(state, receiver, facts)
+                    if "." in receiver and {f.mode for f in facts} == {EVAL}:
+                        self.watch[call] = (receiver, "eval")
+                    return
+                if method == "requires_grad_":
+                    flag = call.args[0].value if call.args else None
+                    if isinstance(flag, cst.Name) and flag.value == "False":
+                        self._freeze(call, receiver, state)
+                    return
+                if method in _SAFE_METHODS:
+                    return
+        target = a.callee(call)
+        if target is not None:
+            self._apply_summary(call, target, state)
+            return
+        if isinstance(func, cst.Attribute):
+            receiver = key_of(func.value)
+            if receiver is not None and _tracked(state, receiver) and receiver != "self":
+                _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
+
+        if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES):
+            return
+        for arg in call.args:
+            key = key_of(arg.value)
+            if key is not None and _tracked(state, key):
+                _set(state, key, _UNKNOWN)
+
+    def _train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
+        if not call.args:
+            return frozenset({Fact(TRAIN, call, "train()", "`.train()` at line {line}")})
+        arg = call.args[0]
+        if arg.keyword is not None and arg.keyword.value != "mode":
+            return _UNKNOWN
+        value = arg.value
+        if isinstance(value, cst.Name) and value.value in ("True", "False"):
+            if value.value == "True":
+                return frozenset({Fact(TRAIN, call, "train()", "`.train(True)` at line {line}")})
+            return frozenset({Fact(EVAL, call, "eval()", "`.train(False)` at line {line}")})
+        flag_key = key_of(value)
+        if flag_key in self.flags and self.flags[flag_key][0] == key:
+            return self.flags[flag_key][1]  # restores the mode saved earlier
+        if isinstance(value, cst.Attribute) and value.attr.value == "training":
+            return _UNKNOWN
+        return _UNKNOWN
+
+    def _use(self, call: cst.Call, key: str, state: State) -> None:
+        a = self.a
+        facts = _lookup(state, key)
+        a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
+        if not a.under_no_grad(call) and a.trains(a.region(call), direct=True):
+            a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
+            self._watch_training(call, key, state)
+            if ENTRY in {f.mode for f in facts}:
+                root = key.split(".")[0]
+                if root in self.params:
+                    self.trained.add(root)
+
+    def _training_helper(self, call: cst.Call, state: State) -> None:
+        """A call of a project function that trains some of its parameters in their entry mode."""
+        summary = self.a._callee_summary(call)
+        if summary is None or not summary.trains:
+            return
+        for param, arg in self._bind_args(call, summary):
+            key = key_of(arg)
+            if param in summary.trains and key is not None and _tracked(state, key):
+                facts = _lookup(state, key)
+                self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
+                self._watch_training(call, key, state)
+                if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
+                    self.trained.add(key.split(".")[0])
+
+    def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
+        self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
+        self.watch[node] = (key, "frozen")
+
+    def _watch_training(self, site: cst.CSTNode, trained: str, state: State) -> None:
+        """At a training step of ``trained``: record the modes of the watched modules inside it."""
+        for node, (key, reason) in self.watch.items():
+            related = key == trained or _child_of(key, trained) or (reason == "frozen" and _child_of(trained, key))
+            if not related:
+                continue
+            facts = _lookup(state, key)
+            old = self.a.watched.get(node)
+            if old is not None:
+                facts = facts | old.facts
+            self.a.watched[node] = Watch(node, key, reason, facts, site, trained, self.scope)
+
+    def _bind_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
+        params = list(summary.params)
+        bound = []
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            if params and params[0] == "self":
+                bound.append(("self", func.value))
+                params = params[1:]
+        index = 0
+        for arg in call.args:
+            if arg.star:
+                break
+            if arg.keyword is not None:
+                if arg.keyword.value in params:
+                    bound.append((arg.keyword.value, arg.value))
+                continue
+            if index < len(params):
+                bound.append((params[index], arg.value))
+            index += 1
+        return bound
+
+    def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
+        analysis, func = target
+        summary = analysis.summary(func)
+        bound = self._bind_args(call, summary) if summary is not None else []
+        if summary is None:
+            for _, arg in bound:
+                key = key_of(arg)
+                if key is not None and _tracked(state, key):
+                    _set(state, key, _UNKNOWN)
+            return
+        for param, arg in bound:
+            key = key_of(arg)
+            if key is None:
+                continue
+            if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
+                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
+            for effect_key, facts in sorted(summary.effects.items(), key=lambda kv: kv[0].count(".")):
+                root, _, rest = effect_key.partition(".")
+                if root != param:
+                    continue
+                target_key = f"{key}.{rest}" if rest else key
+                if not _tracked(state, target_key) and not _tracked(state, key):
+                    if param != "self":
+                        continue
+                caller_facts = _lookup(state, target_key)
+                _set(state, target_key, self._translate(facts, caller_facts, call, summary, analysis))
+
+    def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
+        out: set[Fact] = set()
+        where_file = "" if analysis is self.a else f" (in {_short(summary.path)})"
+        for fact in facts:
+            if fact.mode == ENTRY:
+                out |= caller
+            elif fact.mode == EVAL:
+                out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} calls `.eval()`{where_file}"))
+            elif fact.mode == TRAIN:
+                out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} calls `.train()`{where_file}",
+                             fact.kind))
+            else:
+                out.add(Fact(UNKNOWN_MODE))
+        return frozenset(out)
+
+
+# export function -> index of the positional argument holding the model
+_EXPORTS = {
+    "torch.onnx.export": 0,
+    "torch.jit.trace": 0,
+    "torch.jit.trace_module": 0,
+    "torch.export.export": 0,
+    "torch.ao.quantization.fuse_modules": 0,
+    "torch.quantization.fuse_modules": 0,
+    "torch.ao.quantization.convert": 0,
+    "torch.quantization.convert": 0,
+    "torch.nn.utils.fusion.fuse_conv_bn_eval": 1,
+    "torch.nn.utils.fuse_conv_bn_eval": 1,
+    "torch.fx.experimental.optimization.fuse": 0,
+}
+EXPORTS = _EXPORTS
+
+
+def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
+    """``model(x)`` / ``self.model(x)`` / a tracked ``model.backbone(x)``; not ``model.method()``."""
+    if key in state:
+        return True
+    if isinstance(func, cst.Attribute):
+        if func.attr.value in _SAFE_METHODS or func.attr.value in ("eval", "train", "forward", "apply"):
+            return False
+        return isinstance(func.value, cst.Name) and func.value.value == "self" and "self" in state
+    return False
+
+
+def _torchvision_hub(call: cst.Call) -> bool:
+    """``torch.hub.load("pytorch/vision", ...)``: torchvision's builders, in training mode."""
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and first.evaluated_value.startswith("pytorch/vision")
+
+
+def _tracked(state: State, key: str) -> bool:
+    return key in state or any(_child_of(key, k) for k in state)
+
+
+def _merge(old: Site | None, key: str, facts: frozenset, node: cst.CSTNode, flow: _Flow) -> Site:
+    if old is None:
+        return Site(node, key, facts, flow.scope)
+    return Site(node, key, old.facts | facts, flow.scope)
+
+
+def _short(path: str) -> str:
+    import os
+
+    return os.path.basename(path)

@@ -1,0 +1,313 @@
+"""semantic.modes and the BN1xx rules: mode flow through branches, loops, helpers and files."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from bn_lint.project import Project
+from bn_lint.semantic.modes import EVAL, TRAIN
+from tests.conftest import FIXTURES, run_cli
+from tests.helpers import check_code, codes_and_lines
+
+
+def test_two_files_folder_and_single_file(tmp_path):
+    """Model in models.py, evaluation in evaluate.py: flagged whether the folder or one file is checked."""
+    shutil.copytree(FIXTURES / "bn1" / "two_files", tmp_path / "proj")
+    (tmp_path / "proj" / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    for args in (["proj"], ["proj/evaluate.py"]):
+        result = run_cli("check", "--select", "BN1", "--format", "json", *args, cwd=tmp_path)
+        findings = json.loads(result.stdout)
+        found = [(f["path"].replace("\\", "/").split("/")[-1], f["code"], f["line"]) for f in findings]
+        assert found == [("evaluate.py", "BN101", 15)], (args, result.stdout, result.stderr)
+        assert "built at line 12" in findings[0]["message"]
+    # the helper summary comes from the other file too
+    (tmp_path / "proj" / "evaluate.py").write_text(
+        "import torch\nfrom models import restore\nfrom helpers import set_eval\n\n"
+        "def main(x):\n    net = restore('w.pt')\n    set_eval(net)\n    with torch.no_grad():\n        return net(x)\n"
+    )
+    (tmp_path / "proj" / "helpers.py").write_text("def set_eval(model):\n    model.eval()\n")
+    result = run_cli("check", "--select", "BN1", "proj/evaluate.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+
+
+def test_helper_in_other_file_trains(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "engine.py").write_text(
+        "import torch\n\ndef validate(model, loader):\n    model.eval()\n"
+        "    with torch.no_grad():\n        return [model(x) for x in loader]\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torchvision\nfrom engine import validate\n\n"
+        "def fit(loader, opt):\n    model = torchvision.models.resnet18()\n    model.train()\n"
+        "    for epoch in range(3):\n        for x, y in loader:\n            model(x).sum().backward()\n"
+        "            opt.step()\n        validate(model, loader)\n"
+    )
+    result = run_cli("check", "--select", "BN1", "--format", "json", "train.py", cwd=tmp_path)
+    found = [(f["code"], f["line"]) for f in json.loads(result.stdout)]
+    assert found == [("BN103", 11)], result.stdout
+    assert "validate()" in json.loads(result.stdout)[0]["message"]
+
+
+def _facts_at_use(code, tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(code)
+    model = Project().model(str(path))
+    analysis = model.modes.run()
+    return {analysis.line(node): {f.mode for f in site.facts} for node, site in analysis.uses.items()}
+
+
+def test_branches_join_and_loops_carry_state(tmp_path):
+    code = (
+        "import torchvision\n"
+        "m = torchvision.models.resnet18()\n"
+        "if flag:\n    m.eval()\n"
+        "m(1)\n"  # 5: train or eval
+        "m.eval()\n"
+        "for i in range(3):\n    m(2)\n    m.train()\n"  # 8: eval first, train from the 2nd iteration
+        "m = m.eval()\nm(3)\n"  # 11
+        "m.train(mode=False)\nm(4)\n"  # 13
+        "m.train(flag)\nm(5)\n"  # 15 unknown
+        "m.eval()\nwas = m.training\nm.train()\nm.train(was)\nm(6)\n"  # 20 restored: eval
+        "unknown_helper(m)\nm(7)\n"  # 22 unknown
+    )
+    facts = _facts_at_use(code, tmp_path)
+    assert facts[5] == {TRAIN, EVAL}
+    assert facts[8] == {TRAIN, EVAL}
+    assert facts[11] == {EVAL}
+    assert facts[13] == {EVAL}
+    assert facts[15] == {"unknown"}
+    assert facts[20] == {EVAL}
+    assert facts[22] == {"unknown"}
+
+
+def test_early_return_and_try(tmp_path):
+    code = (
+        "import torchvision\n"
+        "def f(flag):\n"
+        "    m = torchvision.models.resnet18()\n"
+        "    if flag:\n        return\n"
+        "    try:\n        m.eval()\n    except ValueError:\n        pass\n"
+        "    m(1)\n"  # 10: eval, or train when eval raised
+    )
+    assert _facts_at_use(code, tmp_path)[10] == {TRAIN, EVAL}
+
+
+def test_deepcopy_keeps_mode_and_ema_under_no_grad_in_training_step():
+    findings = check_code(
+        """
+        import copy
+        import torch
+        import torchvision
+
+        model = torchvision.models.resnet18()
+        ema = copy.deepcopy(model)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x in []:
+            model(x).sum().backward()
+            opt.step()
+            with torch.no_grad():
+                ema(x)
+        with torch.no_grad():
+            ema(torch.randn(1, 3, 8, 8))
+        """,
+        select=("BN1",),
+    )
+    assert codes_and_lines(findings) == [("BN101", 14)]
+
+
+def test_function_names_and_test_files():
+    code = """
+        import torchvision
+        def predict(x):
+            model = torchvision.models.resnet18()
+            return model(x)
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 4)]
+    assert check_code(code.replace("predict", "features"), select=("BN1",)) == []
+    test_code = code.replace("def predict", "def test_predict")
+    assert check_code(test_code, path="tests/test_model.py", select=("BN1",)) == []
+
+
+def test_bn102_training_false_on_a_model():
+    findings = check_code(
+        "import torch.nn as nn\nnet = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))\nnet.training = False\n",
+        select=("BN102",),
+    )
+    assert codes_and_lines(findings) == [("BN102", 3)]
+    assert findings[0].fix is not None and findings[0].fix.edits[0].replacement == "net.eval()"
+
+
+def test_two_files_fixture_in_place_folder_and_single_file():
+    """The shipped fixture itself: checking the folder and checking only evaluate.py both flag evaluate.py:15."""
+    folder = FIXTURES / "bn1" / "two_files"
+    for target in (folder, folder / "evaluate.py"):
+        result = run_cli("check", "--select", "BN1", "--format", "json", str(target))
+        found = [(f["path"].replace("\\", "/").split("/")[-1], f["code"], f["line"]) for f in json.loads(result.stdout)]
+        assert found == [("evaluate.py", "BN101", 15)], (target, result.stdout, result.stderr)
+        assert result.returncode == 1
+
+
+def test_chained_eval_through_to_and_cuda():
+    """Regression: `model.to(device).eval()` puts `model` in eval (the receiver is seen through `.to()`)."""
+    code = """
+        import torch
+        import torchvision
+
+        def evaluate(loader):
+            model = torchvision.models.resnet18()
+            model.to("cuda").eval()
+            with torch.no_grad():
+                return [model(x) for x in loader]
+    """
+    assert check_code(code, select=("BN1",)) == []
+    assert codes_and_lines(check_code(code.replace(".eval()", ".float()"), select=("BN1",))) == [("BN101", 8)]
+
+
+def test_loaded_scripted_and_hub_models_have_unknown_mode():
+    """Regression: torch.load / torch.jit.load / third-party hub models keep a mode bn-lint cannot see."""
+    code = """
+        import torch
+
+        def a(path, x):
+            model = torch.jit.load(path)
+            with torch.no_grad():
+                return model(x)
+
+        def b(path, x):
+            model = torch.load(path)
+            with torch.no_grad():
+                return model(x)
+
+        def c(x):
+            model = torch.hub.load("ultralytics/yolov5", "yolov5s")
+            with torch.no_grad():
+                return model(x)
+
+        def d(x):
+            model = torch.hub.load("pytorch/vision", "resnet18")
+            with torch.no_grad():
+                return model(x)
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 21)]
+
+
+def test_shape_probes_are_not_evaluation():
+    """Regression: calling a fresh model on a dummy input to read output sizes is not an evaluation."""
+    code = """
+        import torch
+        import torch.nn as nn
+        import torchvision
+
+        def build():
+            backbone = torchvision.models.resnet18()
+            with torch.no_grad():
+                dim = backbone(torch.zeros(1, 3, 224, 224)).shape[1]
+                out = backbone(torch.zeros(1, 3, 64, 64))
+                n = out.shape[-1] * len(out)
+            return backbone, dim, n
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+                with torch.no_grad():
+                    feats = body(torch.zeros(1, 3, 32, 32))
+                self.fc = nn.Linear(feats.numel(), 10)
+                self.body = body
+    """
+    assert check_code(code, select=("BN1",)) == []
+
+
+def test_teacher_under_no_grad_next_to_an_unseen_training_step():
+    """Regression: a loop that calls train_step()/train_one_epoch() (code bn-lint cannot see) is a training loop."""
+    code = """
+        import torch
+        import torchvision
+        from mylib import train_step
+
+        teacher = torchvision.models.resnet50()
+        student = torchvision.models.resnet18()
+        for x in []:
+            with torch.no_grad():
+                t = teacher(x)
+            train_step(student, x, t)
+    """
+    assert check_code(code, select=("BN1",)) == []
+    assert codes_and_lines(check_code(code.replace("train_step(", "log("), select=("BN1",))) == [("BN101", 9)]
+
+
+def test_bn_layers_put_in_eval_through_a_modules_loop():
+    """Regression: `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()` after `.train()`."""
+    code = """
+        import torch
+        import torchvision
+
+        def finetune(loader, opt):
+            model = torchvision.models.resnet18()
+            model.requires_grad_(False)
+            model.fc = torch.nn.Linear(512, 10)
+            model.train()
+            for name, m in model.named_modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.eval()
+            for x, y in loader:
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+    """
+    assert check_code(code, select=("BN1",)) == []
+    broken = code.replace("                    m.eval()\n", "                    print(m)\n")
+    assert codes_and_lines(check_code(broken, select=("BN1",))) == [("BN105", 6)]
+
+
+def test_smoke_test_function_on_random_input_is_not_evaluation():
+    """Regression: `def test(): net = ResNet18(); print(net(torch.randn(...)))` in a models file is a smoke test."""
+    code = """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+
+        def test():
+            net = Net()
+            x = torch.randn(2, 3, 32, 32)
+            print(net(x))
+            print(net(torch.zeros(1, 3, 8, 8)))
+
+        def predict(images):
+            net = Net()
+            return net(images)
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 17)]
+
+
+def test_eval_only_on_the_last_epoch_is_not_bn103():
+    """Regression: `.eval()` under `if epoch == epochs - 1:` (or in a branch that leaves the loop) is not reset-worthy."""
+    code = """
+        import torch
+        import torchvision
+
+        def fit(loader, val, opt, epochs):
+            model = torchvision.models.resnet18()
+            model.train()
+            for epoch in range(epochs):
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                if epoch == epochs - 1:
+                    model.eval()
+                    with torch.no_grad():
+                        print([model(v) for v in val])
+                if epoch > 5:
+                    model.eval()
+                    with torch.no_grad():
+                        print([model(v) for v in val])
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN103", 16)]
+    leaves = code.replace("if epoch > 5:", "if epoch > 5 and stop():").replace(
+        "                        print([model(v) for v in val])\n    ", "                        print(1)\n                    break\n    "
+    )
+    assert "break" in leaves
+    assert check_code(leaves, select=("BN1",)) == []
