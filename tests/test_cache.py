@@ -116,7 +116,7 @@ def test_imported_file_change_invalidates(tmp_path, counted):
             from setup_dist import start
 
             start()
-            model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+            model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
             optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
             loader = DataLoader(dataset, batch_size=64, shuffle=True)
