@@ -36,7 +36,10 @@ class Checker:
         self.triggers = tuple(sorted({word for rule in self.rules for word in rule.triggers}))
         self._always = any(not rule.triggers for rule in self.rules)
         # one pass over the text decides whether any rule can apply at all
-        self._any_trigger = re.compile("|".join(re.escape(w) for w in sorted(self.triggers, key=len, reverse=True)))
+        self._any_trigger = re.compile("|".join(f"(?:{t})" for t in self.triggers))
+        self._rule_triggers = {
+            rule.code: re.compile("|".join(f"(?:{t})" for t in rule.triggers)) for rule in self.rules if rule.triggers
+        }
         self.project = project or Project(settings)
 
     # ------------------------------------------------------------------ files
@@ -111,7 +114,8 @@ class Checker:
         """The rules whose trigger words occur in ``text`` (the pre-filter)."""
         if not self._always and (not self.triggers or self._any_trigger.search(text) is None):
             return []
-        return [rule for rule in self.rules if _triggered(rule, text)]
+        return [rule for rule in self.rules if rule.code not in self._rule_triggers
+                or self._rule_triggers[rule.code].search(text) is not None]
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
@@ -173,10 +177,6 @@ class Checker:
             Finding(code, rule.name if rule else code, Severity.ERROR, path, line, column, line, column, message)
         )
         return result
-
-
-def _triggered(rule: Rule, text: str) -> bool:
-    return not rule.triggers or any(word in text for word in rule.triggers)
 
 
 MAX_CHARS = 2 * 2**20  # the largest file of 3,356 in seven real PyTorch packages is under 0.5 MiB

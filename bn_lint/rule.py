@@ -38,9 +38,9 @@ class Valid:
 class Rule:
     """Base class. Subclasses set the metadata and implement :meth:`check`.
 
-    ``triggers``: words of which at least one appears in any file this rule can
-    flag. The engine skips the rule (and the parse, when no rule is left) for
-    files that contain none of them.
+    ``triggers``: regular expressions of which at least one matches any file this
+    rule can flag (a plain word matches itself). The engine skips the rule (and
+    the parse, when no rule is left) for files that match none of them.
     """
 
     code: ClassVar[str]

@@ -44,7 +44,9 @@ class MissingEval(Rule):
     fix_docs = """
         Call `model.eval()` before evaluating (and `model.train()` before training again).
     """
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled", "val", "test", "predict", "infer", "benchmark")
+    # a no-grad region, or a function whose name says evaluation (see ModeAnalysis.eval_reason)
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled",
+                r"def\s+\w*(?i:eval|val|test|predict|infer|benchmark)")
     invalid = (
         Invalid(
             """

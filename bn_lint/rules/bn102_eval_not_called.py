@@ -39,7 +39,8 @@ class EvalNotCalled(Rule):
         Call the method: `model.eval()` (or `model.train()`); replace `model.training = False` with
         `model.eval()` and `model.training = True` with `model.train()`. `--fix` adds the parentheses.
     """
-    triggers = (".eval", ".train", ".training")
+    # `.eval` / `.train` not followed by a call, or an assignment to `.training`
+    triggers = (r"\.(?:eval|train)\b(?![ \t]*\()", r"\.training\s*=(?!=)")
     invalid = (
         Invalid(
             """

@@ -41,7 +41,8 @@ class EvalNeverReset(Rule):
         Call `model.train()` at the top of each epoch (or right after validation), or make the
         evaluation helper restore the previous mode (`was = model.training; ...; model.train(was)`).
     """
-    triggers = ("eval", "backward", "step", "train")  # the eval may sit in a helper of another file
+    # a training step in this file (the eval may sit in a helper of another file)
+    triggers = ("backward", r"\.(?:step|minimize)\s*\(", r"(?i:train|fit)\w*\s*\(")
     invalid = (
         Invalid(
             """

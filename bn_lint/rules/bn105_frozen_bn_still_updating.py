@@ -42,7 +42,7 @@ class FrozenBnStillUpdating(Rule):
         (`model.backbone.eval()` or `m.eval()` for each BatchNorm module), or override `train()`
         in the model to do so.
     """
-    triggers = ("requires_grad", ".eval")
+    triggers = ("requires_grad", r"\.eval\b")
     invalid = (
         Invalid(
             """

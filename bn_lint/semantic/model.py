@@ -126,6 +126,7 @@ class FileModel:
         self.attribute_assignments: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         self.module_scope = Scope(module, "module", None)
         self.scopes[module] = self.module_scope
+        self._code: dict[cst.CSTNode, str] = {}
         _Builder(self).build()
 
     # ----------------------------------------------------------------- names
@@ -307,7 +308,11 @@ class FileModel:
         return None
 
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
+        """The source text of ``node`` (generated once per node)."""
+        text = self._code.get(node)
+        if text is None:
+            text = self._code[node] = self.module.code_for_node(node)
+        return text
 
     def is_nn_module_class(self, info: ClassInfo, depth: int = 0) -> bool:
         """Whether the class derives (as far as this file shows) from torch.nn.Module."""

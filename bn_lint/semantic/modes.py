@@ -197,6 +197,7 @@ class ModeAnalysis:
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}
         self._in_progress: set[cst.CSTNode] = set()
+        self._trainer_functions: dict[cst.CSTNode, bool] = {}
         self._ran = False
 
     # ----------------------------------------------------------------- driver
@@ -205,11 +206,36 @@ class ModeAnalysis:
             return self
         self._ran = True
         model = self.model
+        if not self._has_candidates():
+            return self
         _Flow(self, model.module, model.module_scope).run()
         for node, scope in list(model.scopes.items()):
             if isinstance(node, cst.FunctionDef):
                 self.summary(node)
         return self
+
+    def _has_candidates(self) -> bool:
+        """Whether the file holds anything a BN1xx rule looks at: a no-grad region, an eval-like function,
+        a mode switch, an export, a freeze or a training step (the flow analysis is skipped otherwise)."""
+        model = self.model
+        for site in model.calls:
+            func = site.node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name):
+                return True
+            qn = model.qualname(func)
+            if qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.set_grad_enabled":
+                return True
+        for attribute, _value, _scope in model.attribute_assignments:
+            if attribute.attr.value in ("requires_grad", "training"):
+                return True
+        for node in model.scopes:
+            if isinstance(node, cst.FunctionDef):
+                if set(node.name.value.lower().strip("_").split("_")) & _EVAL_WORDS:
+                    return True
+                if any(self._no_grad_expr(d.decorator) for d in node.decorators):
+                    return True
+        return False
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
         if func in self.summaries:
@@ -363,12 +389,12 @@ class ModeAnalysis:
                 return True
             if _TRAIN_NAME.search(name) and name != "train":
                 return True  # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
-        elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
-            return True
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
                 return True
             if name == "step" and "scaler" in self.model.code(func.value).lower():
                 return True
+        elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
+            return True
         qn = self.model.qualname(func)
         if qn in ("torch.autograd.backward",):
             return True
@@ -469,10 +495,18 @@ class ModeAnalysis:
                 info = self.model.classes.get(ancestor.name.value)
                 if info is not None and self._framework_class(info):
                     return True
-            if isinstance(ancestor, cst.FunctionDef):
-                if "trainer" in self.model.code(ancestor.body):
-                    return True
+            if isinstance(ancestor, cst.FunctionDef) and self._mentions_trainer(ancestor):
+                return True
         return False
+
+    def _mentions_trainer(self, func: cst.FunctionDef) -> bool:
+        """A ``trainer`` name in the function: a framework drives the model's mode there."""
+        found = self._trainer_functions.get(func)
+        if found is None:
+            found = self._trainer_functions[func] = any(
+                isinstance(n, cst.Name) and "trainer" in n.value.lower() for n in walk(func.body)
+            )
+        return found
 
     def _framework_class(self, info, depth: int = 0) -> bool:
         if depth > 5:
@@ -1023,6 +1057,9 @@ class _Flow:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)
 
+
+# method calls that make a file worth the flow analysis
+_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step"})
 
 # export function -> index of the positional argument holding the model
 _EXPORTS = {
