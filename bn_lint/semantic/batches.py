@@ -233,16 +233,10 @@ class BatchAnalysis:
 
     def _imported(self, dotted: str, resolve) -> Any:
         """``resolve(other_model, expr)`` for a module-level name imported from another project file."""
-        model = self.model
-        if model.project is None or "." not in dotted:
+        found = self.model.imported(dotted)
+        if found is None or found[0] is self.model:
             return None
-        module_name, _, name = dotted.rpartition(".")
-        if module_name.split(".")[0] in ("torch", "numpy", "os", "sys"):
-            return None
-        path = model.project.resolve_module(module_name, model.path)
-        other = model.project.model(path) if path else None
-        if other is None or other is model:
-            return None
+        other, name = found
         bound = other.binding(name, other.module_scope)
         return resolve(other, bound[0]) if bound else None
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .batches import BatchAnalysis
     from .modes import ModeAnalysis
 
+# top-level packages that are never a file of the checked project
+_NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
+
 _CANONICAL_PREFIXES = (
     ("torch.nn.modules.", "torch.nn."),
     ("torch.nn.functional.", "torch.nn.functional."),
@@ -306,6 +309,17 @@ class FileModel:
                 return self.classes.get(scope.name or "")
             scope = scope.parent
         return None
+
+    def imported(self, dotted: str) -> tuple["FileModel", str] | None:
+        """The project file behind an imported ``pkg.module.name`` and the name in it; None outside the project."""
+        if self.project is None:
+            return None
+        module_name, _, name = dotted.rpartition(".")
+        if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
+            return None
+        path = self.project.resolve_module(module_name, self.path) if module_name else None
+        other = self.project.model(path) if path else None
+        return (other, name) if other is not None else None
 
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (generated once per node)."""

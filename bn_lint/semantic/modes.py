@@ -547,17 +547,10 @@ class ModeAnalysis:
             dotted = f"{base}.{func.attr.value}" if base else None
         else:
             return None
-        if not dotted or model.project is None or dotted.startswith(("torch", "torchvision", "timm", "numpy")):
+        found = model.imported(dotted) if dotted else None
+        if found is None or found[1] not in found[0].functions:
             return None
-        module_name, _, name = dotted.rpartition(".")
-        if not module_name:
-            return None
-        path = model.project.resolve_module(module_name, model.path)
-        if path is None:
-            return None
-        other = model.project.model(path)
-        if other is None or name not in other.functions:
-            return None
+        other, name = found
         return other.modes, other.functions[name]
 
 

@@ -171,15 +171,8 @@ def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileM
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         base = model.imports.get(func.value.value)
         dotted = f"{base}.{func.attr.value}" if base else None
-    if not dotted or dotted.startswith(("torch.", "torchvision.", "timm.")):
+    found = model.imported(dotted) if dotted else None
+    if found is None or found[1] not in found[0].classes:
         return None
-    module_name, _, class_name = dotted.rpartition(".")
-    if not module_name or module_name.strip(".") == "" and not class_name:
-        return None
-    path = model.project.resolve_module(module_name, model.path)
-    if path is None:
-        return None
-    other = model.project.model(path)
-    if other is None or class_name not in other.classes:
-        return None
+    other, class_name = found
     return other, other.classes[class_name]
