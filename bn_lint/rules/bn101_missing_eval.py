@@ -6,7 +6,7 @@ from typing import Iterable
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import describe
+from ..semantic.modes import EVAL_WORDS, describe
 from ..semantic.modules import ModelKind
 
 
@@ -46,7 +46,7 @@ class MissingEval(Rule):
     """
     # a no-grad region, or a function whose name says evaluation (see ModeAnalysis.eval_reason)
     triggers = ("no_grad", "inference_mode", "set_grad_enabled",
-                r"def\s+\w*(?i:eval|val|test|predict|infer|benchmark)")
+                r"def\s+(?:\w*_)?(?i:" + "|".join(sorted(EVAL_WORDS)) + r")(?:_\w*)?\s*[(\[]")
     invalid = (
         Invalid(
             """

@@ -42,7 +42,9 @@ class EvalNeverReset(Rule):
         evaluation helper restore the previous mode (`was = model.training; ...; model.train(was)`).
     """
     # a training step in this file (the eval may sit in a helper of another file)
-    triggers = ("backward", r"\.(?:step|minimize)\s*\(", r"(?i:train|fit)\w*\s*\(")
+    triggers = (r"backward\s*\(", r"\.(?:step|minimize)\s*\(", 
+                # a call named like a training step: train(...), train_one_epoch(...), do_train(...), fit(...)
+                r"(?i:\b(?:\w*_)?train(?:_\w*)?\s*\(|\bfit(?:_\w*)?\s*\(|_fit\s*\()")
     invalid = (
         Invalid(
             """

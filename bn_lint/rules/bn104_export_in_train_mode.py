@@ -34,7 +34,9 @@ class ExportInTrainMode(Rule):
         torch.onnx.export(model, dummy, "model.onnx")   # BN104
     """
     fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
-    triggers = ("onnx", "jit", "export", "fuse", "convert")
+    # the modules the export and fusion functions live in (see modes._EXPORTS)
+    triggers = ("onnx", r"\bjit\.trace", r"\btrace(?:_module)?\s*\(", "fuse",
+                r"(?s:quantization\b.*?\bconvert\b)", r"torch\.export", r"\bexport\.export", r"import\s+export")
     invalid = (
         Invalid(
             """

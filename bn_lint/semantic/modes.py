@@ -1069,6 +1069,7 @@ _EXPORTS = {
     "torch.fx.experimental.optimization.fuse": 0,
 }
 EXPORTS = _EXPORTS
+EVAL_WORDS = _EVAL_WORDS
 
 
 def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
