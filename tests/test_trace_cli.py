@@ -104,10 +104,20 @@ PLANTED = """
 """
 
 
+def _plugin_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.value == "bn_lint.trace.pytest_plugin" for ep in entry_points(group="pytest11"))
+
+
+# an installed bn-lint registers the plugin itself (pytest11 entry point); a checkout run loads it by name
+_LOAD_PLUGIN = () if _plugin_installed() else ("-p", "bn_lint.trace.pytest_plugin")
+
+
 def test_pytest_plugin_fails_planted_tests(write, tmp_path):
     write("test_planted.py", PLANTED)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    base = [sys.executable, "-m", "pytest", "-p", "bn_lint.trace.pytest_plugin", "-q", "-p", "no:cacheprovider",
+    base = [sys.executable, "-m", "pytest", *_LOAD_PLUGIN, "-q", "-p", "no:cacheprovider",
             "test_planted.py"]
     result = subprocess.run([*base, "--bn-trace"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 1, result.stdout
@@ -133,7 +143,7 @@ def test_check_run_and_plugin_session_without_tracing_do_not_import_torch(write,
         def test_no_torch():
             assert "torch" not in sys.modules
         """)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "bn_lint.trace.pytest_plugin", "-q",
+    result = subprocess.run([sys.executable, "-m", "pytest", *_LOAD_PLUGIN, "-q",
                              "-p", "no:cacheprovider", "test_plain.py"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout
