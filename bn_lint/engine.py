@@ -33,12 +33,9 @@ class Checker:
     def __init__(self, settings: Settings, project: Project | None = None) -> None:
         self.settings = settings
         self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
-        self.triggers = tuple(sorted({word for rule in self.rules for word in rule.triggers}))
-        self._always = any(not rule.triggers for rule in self.rules)
-        # one pass over the text decides whether any rule can apply at all
-        self._any_trigger = re.compile("|".join(f"(?:{t})" for t in self.triggers))
+        # the pre-filter: a rule runs only on files its trigger patterns match
         self._rule_triggers = {
-            rule.code: re.compile("|".join(f"(?:{t})" for t in rule.triggers)) for rule in self.rules if rule.triggers
+            rule.code: [re.compile(t) for t in rule.triggers] for rule in self.rules if rule.triggers
         }
         self.project = project or Project(settings)
 
@@ -111,11 +108,9 @@ class Checker:
         return result
 
     def active_rules(self, text: str) -> list[Rule]:
-        """The rules whose trigger words occur in ``text`` (the pre-filter)."""
-        if not self._always and (not self.triggers or self._any_trigger.search(text) is None):
-            return []
+        """The rules whose trigger patterns match ``text`` (the pre-filter)."""
         return [rule for rule in self.rules if rule.code not in self._rule_triggers
-                or self._rule_triggers[rule.code].search(text) is not None]
+                or any(pattern.search(text) for pattern in self._rule_triggers[rule.code])]
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:

@@ -327,7 +327,8 @@ def test_concurrent_threads():
         t.start()
     for t in threads:
         t.join(60)
-    assert len(results) == 3 and all(not r.findings and r.calls == 10 for r in results)
+    seen = [(r.calls, [f.to_dict() for f in r.findings], r.warnings) for r in results]
+    assert len(results) == 3 and all(not r.findings and r.calls == 10 for r in results), seen
 
 
 def test_a_failing_hook_never_reaches_the_user(monkeypatch):

@@ -42,9 +42,11 @@ class EvalNeverReset(Rule):
         evaluation helper restore the previous mode (`was = model.training; ...; model.train(was)`).
     """
     # a training step in this file (the eval may sit in a helper of another file)
-    triggers = (r"backward\s*\(", r"\.(?:step|minimize)\s*\(", 
-                # a call named like a training step: train(...), train_one_epoch(...), do_train(...), fit(...)
-                r"(?i:\b(?:\w*_)?train(?:_\w*)?\s*\(|\bfit(?:_\w*)?\s*\(|_fit\s*\()")
+    # a training step in this file (the eval may sit in a helper of another file): backward(), an
+    # optimizer step, or a call named like one: train(...), train_one_epoch(...), do_train(...), fit(...)
+    triggers = (r"backward\s*\(", r"\.step\s*\(", r"\.minimize\s*\(") + tuple(
+        rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
+    )
     invalid = (
         Invalid(
             """

@@ -35,8 +35,8 @@ class ExportInTrainMode(Rule):
     """
     fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
     # the modules the export and fusion functions live in (see modes._EXPORTS)
-    triggers = ("onnx", r"\bjit\.trace", r"\btrace(?:_module)?\s*\(", "fuse",
-                r"(?s:quantization\b.*?\bconvert\b)", r"torch\.export", r"\bexport\.export", r"import\s+export")
+    triggers = ("onnx", r"jit\.trace", r"trace(?:_module)?\s*\(", "fuse",
+                r"convert\s*[(),\n]", r"import[^\n]*\bconvert\b", r"torch\.export", r"\bexport\.export", r"import\s+export")
     invalid = (
         Invalid(
             """

@@ -206,36 +206,57 @@ class ModeAnalysis:
             return self
         self._ran = True
         model = self.model
-        if not self._has_candidates():
+        wanted = self._candidate_functions()
+        if wanted is None:
             return self
         _Flow(self, model.module, model.module_scope).run()
-        for node, scope in list(model.scopes.items()):
-            if isinstance(node, cst.FunctionDef):
+        for node in list(model.scopes):
+            if node in wanted:
                 self.summary(node)
         return self
 
-    def _has_candidates(self) -> bool:
-        """Whether the file holds anything a BN1xx rule looks at: a no-grad region, an eval-like function,
-        a mode switch, an export, a freeze or a training step (the flow analysis is skipped otherwise)."""
+    def _candidate_functions(self) -> set[cst.CSTNode] | None:
+        """The functions whose flow a BN1xx rule may need: those holding a no-grad region, a mode switch,
+        an export, a freeze or a training step, eval-like ones, and their direct callers (which pass the
+        model's mode in). None when the file holds no such thing (the flow analysis is skipped)."""
         model = self.model
+        found: set[cst.CSTNode] = set()
+        any_candidate = False
+
+        def mark(scope: "Scope | None") -> None:
+            while scope is not None:
+                if isinstance(scope.node, cst.FunctionDef):
+                    found.add(scope.node)
+                scope = scope.parent
+
         for site in model.calls:
             func = site.node.func
             name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-            if name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name):
-                return True
             qn = model.qualname(func)
-            if qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.set_grad_enabled":
-                return True
-        for attribute, _value, _scope in model.attribute_assignments:
+            if (name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS
+                    or qn == "torch.set_grad_enabled"):
+                any_candidate = True
+                mark(site.scope)
+        for attribute, _value, scope in model.attribute_assignments:
             if attribute.attr.value in ("requires_grad", "training"):
-                return True
-        for node in model.scopes:
-            if isinstance(node, cst.FunctionDef):
-                if set(node.name.value.lower().strip("_").split("_")) & _EVAL_WORDS:
-                    return True
-                if any(self._no_grad_expr(d.decorator) for d in node.decorators):
-                    return True
-        return False
+                any_candidate = True
+                mark(scope)
+        for node, scope in model.scopes.items():
+            if isinstance(node, cst.FunctionDef) and (
+                set(node.name.value.lower().strip("_").split("_")) & _EVAL_WORDS
+                or any(self._no_grad_expr(d.decorator) for d in node.decorators)
+            ):
+                any_candidate = True
+                mark(scope)
+        if not any_candidate:
+            return None
+        names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
+        for site in model.calls:
+            func = site.node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if name in names:
+                mark(site.scope)
+        return found
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
         if func in self.summaries:
