@@ -240,6 +240,7 @@ class ChainAnalysis:
         # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
         self.escaped: set[LayerValue] = set()
         self._module_calls: set[cst.Call] = set()
+        self._instances: dict[tuple, Any] = {}
 
     # ------------------------------------------------------------- driver
     def run(self) -> "ChainAnalysis":
@@ -402,6 +403,22 @@ class ChainAnalysis:
 
     def _instantiate(self, info: "ClassInfo", args: list[Any], kwargs: dict[str, Any], frame: Frame,
                      site: cst.Call, unknown_rest: bool) -> Any:
+        """A project module built at ``site``; the same class built again at the same site with the same
+        arguments (a loop building blocks) is the same abstract module, interpreted once."""
+        try:
+            key = (info.name, site, frame.site, tuple(args), tuple(sorted(kwargs.items())), unknown_rest)
+            hash(key)
+        except TypeError:  # an argument without a stable value (a list, a chain): interpret again
+            key = None
+        if key is not None and key in self._instances:
+            return self._instances[key]
+        built = self._build_instance(info, args, kwargs, frame, site, unknown_rest)
+        if key is not None:
+            self._instances[key] = built
+        return built
+
+    def _build_instance(self, info: "ClassInfo", args: list[Any], kwargs: dict[str, Any], frame: Frame,
+                        site: cst.Call, unknown_rest: bool) -> Any:
         state = SelfState(info, seq=Chain((), Tensor(), True) if self._is_sequential(info) else None)
         init = self._method(info, "__init__")
         if init is not None:
