@@ -21,7 +21,7 @@ try:  # the blake2 module alone: ``hashlib`` loads OpenSSL, a measurable part of
 except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
-from . import __version__
+from . import __version__, atomic
 from .codes import KNOWN_CODES
 from .config import Settings
 from .finding import Finding
@@ -135,18 +135,7 @@ class Cache:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write a private temporary file next to ``path``, then rename it over ``path`` (atomic)."""
-    temp = path.with_name(f".tmp-{os.getpid()}-{os.urandom(6).hex()}-{path.name}")
-    try:
-        with open(temp, "x", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    atomic.replace(str(path), text.encode("utf-8"))
 
 
 def default_directory(settings: Settings) -> Path:

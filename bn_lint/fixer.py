@@ -12,10 +12,10 @@ import difflib
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from . import atomic
 from .finding import Finding, Fix
 from .source import SourceText, UnreadableSource, decode, line_offsets
 
@@ -238,26 +238,16 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
         with open(target, "rb") as handle:
             if handle.read() != expected:
                 raise OSError(f"{path} changed while it was being fixed; not written")
-    directory = os.path.dirname(target) or "."
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".bn-lint-tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+
+    def keep_mode_and_owner(temp: str) -> None:
         os.chmod(temp, stat.S_IMODE(info.st_mode))
         if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
             try:
                 os.chown(temp, info.st_uid, info.st_gid)
             except OSError:
                 pass  # not permitted: the file becomes ours, as with any editor
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+
+    atomic.replace(target, data, durable=True, prepare=keep_mode_and_owner)
 
 
 def fix_file(checker: "Checker", path: str, write: bool = True, first: "FileResult | None" = None) -> FileFix:
