@@ -231,7 +231,7 @@ class ModeAnalysis:
 
         for site in model.calls:
             func = site.node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            name = _called_name(func)
             qn = model.qualname(func)
             if (name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS
                     or qn == "torch.set_grad_enabled"):
@@ -243,7 +243,7 @@ class ModeAnalysis:
                 mark(scope)
         for node, scope in model.scopes.items():
             if isinstance(node, cst.FunctionDef) and (
-                set(node.name.value.lower().strip("_").split("_")) & _EVAL_WORDS
+                _eval_named(node.name.value)
                 or any(self._no_grad_expr(d.decorator) for d in node.decorators)
             ):
                 any_candidate = True
@@ -252,9 +252,7 @@ class ModeAnalysis:
             return None
         names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
         for site in model.calls:
-            func = site.node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-            if name in names:
+            if _called_name(site.node.func) in names:
                 mark(site.scope)
         return found
 
@@ -459,11 +457,9 @@ class ModeAnalysis:
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
         if func is not None and not self.trains(func):
-            name = func.name.value.lower()
-            words = set(name.strip("_").split("_"))
-            if name.startswith("test") and self.is_test_file():
+            if func.name.value.lower().startswith("test") and self.is_test_file():
                 return None
-            if words & _EVAL_WORDS and not self.dummy_input(node):
+            if _eval_named(func.name.value) and not self.dummy_input(node):
                 return f"in `{func.name.value}()`"
         return None
 
@@ -1070,6 +1066,18 @@ class _Flow:
             else:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)
+
+
+def _eval_named(name: str) -> bool:
+    """``validate``, ``run_eval``, ``test_epoch``: a function name with an evaluation word in it."""
+    return bool(set(name.lower().strip("_").split("_")) & _EVAL_WORDS)
+
+
+def _called_name(func: cst.BaseExpression) -> str:
+    """``f`` for ``f(...)`` and ``x.f(...)``; "" otherwise."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
 
 
 # method calls that make a file worth the flow analysis
