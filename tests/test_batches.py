@@ -93,3 +93,45 @@ def test_bn302_fix_adds_drop_last():
     [finding] = check_code(code, select=("BN302",))
     assert finding.fix is not None
     assert finding.fix.edits[0].replacement == "DataLoader(ds, batch_size=8, drop_last=True)"
+
+
+NORM_EVAL = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+{override}
+    def forward(self, x):
+        return self.body(x)
+
+
+model = Detector()
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+loader = DataLoader(torch.load("data.pt"), batch_size=2, shuffle=True)
+model.train()
+for x, y in loader:
+    opt.zero_grad()
+    model(x).sum().backward()
+    opt.step()
+"""
+TRAIN_OVERRIDE = """
+    def train(self, mode=True):
+        super().train(mode)
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        return self
+"""
+
+
+def test_a_class_that_sets_its_own_modes_in_train_is_not_a_small_batch_finding():
+    """mmdet's norm_eval: train() puts every BatchNorm back in eval, so batch 2 is fine."""
+    assert codes_and_lines(check_code(NORM_EVAL.format(override=TRAIN_OVERRIDE), select=("BN3",))) == []
+    plain = NORM_EVAL.format(override="").lstrip("\n")
+    loader_line = plain.splitlines().index('loader = DataLoader(torch.load("data.pt"), batch_size=2, shuffle=True)') + 1
+    assert codes_and_lines(check_code(plain, select=("BN3",))) == [("BN301", loader_line)]

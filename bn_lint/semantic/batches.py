@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
-from .modules import ModelKind, model_kind
+from .modules import ModelKind, model_kind, overrides_train
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -856,6 +856,8 @@ class BatchAnalysis:
             if qn in WRAPPERS and expr.args and not expr.args[0].keyword:
                 found = self.kind(expr.args[0].value, scope, env, depth + 1)
                 return (found[0], found[1] or qn in DDP, found[2]) if found else None
+            if overrides_train(model, expr.func):
+                return None  # the class sets its own layers' modes in train(): its BatchNorm may never train
             kind = model_kind(model, expr, scope)
             return (kind, False, label) if kind is not None else None
         return None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 import libcst as cst
 
-from .modules import ModelKind, model_kind
+from .modules import ModelKind, model_kind, overrides_train
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -339,12 +339,7 @@ class ModeAnalysis:
             info = self.model.enclosing_class(scope)
             return info is not None and "train" in info.methods
         bound = self.model.binding(root, scope)
-        if bound is None or not isinstance(bound[0], cst.Call):
-            return False
-        from .modules import _project_class
-
-        found = _project_class(self.model, bound[0].func)
-        return found is not None and "train" in found[1].methods
+        return bound is not None and isinstance(bound[0], cst.Call) and overrides_train(self.model, bound[0].func)
 
     # ----------------------------------------------------------- lexical facts
     def line(self, node: cst.CSTNode) -> int:

@@ -161,6 +161,28 @@ def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
     return None
 
 
+def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """Whether the project class that ``func`` builds, a project base of it, or a project module it
+    builds overrides ``train()``: that class decides its layers' modes itself (mmdet's ``norm_eval``
+    keeps BatchNorm in eval while the model trains)."""
+    found = _project_class(model, func)
+    return found is not None and _manages_modes(found[0], found[1], set(), 0)
+
+
+def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int) -> bool:
+    if (id(model), info.name) in seen or depth > _MAX_DEPTH:
+        return False
+    seen.add((id(model), info.name))
+    if "train" in info.methods:
+        return True
+    for node in [*info.bases, *walk(info.node)]:
+        func = node.func if isinstance(node, cst.Call) else node if node in info.bases else None
+        found = _project_class(model, func) if func is not None else None
+        if found is not None and _manages_modes(found[0], found[1], seen, depth + 1):
+            return True
+    return False
+
+
 def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
     """The class a name refers to: in this file, or imported from another project file."""
     if isinstance(func, cst.Name) and func.value in model.classes:
