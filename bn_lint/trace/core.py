@@ -115,13 +115,19 @@ def _unpatch_init() -> None:
             _BatchNorm.__init__ = _saved_init
 
 
+# inspect.getsourcelines(cls) parses the file with ``ast``; CPython 3.11's ast is not safe to use from
+# several threads at once ("AST constructor recursion depth mismatch"), so lookups are serialised.
+_SOURCE_LOCK = threading.Lock()
+
+
 def _class_site(cls, attr: str = "") -> Site | None:
     """``self.<attr> =`` inside ``cls`` (when given), else the ``class`` line; None for torch's classes."""
     import inspect
 
     try:
-        path = inspect.getsourcefile(cls)
-        lines, start = inspect.getsourcelines(cls)
+        with _SOURCE_LOCK:
+            path = inspect.getsourcefile(cls)
+            lines, start = inspect.getsourcelines(cls)
     except (OSError, TypeError):
         return None
     if path is None or not _is_user_file(os.path.abspath(path)):
