@@ -43,3 +43,32 @@ def test_model_kinds_across_files(tmp_path):
         "a": ModelKind.BN, "b": ModelKind.NO, "c": ModelKind.MAYBE, "d": ModelKind.BN,
         "e": ModelKind.NO, "f": ModelKind.BN, "g": None,
     }
+
+
+def test_local_builder_functions_return_what_every_return_builds():
+    from tests.helpers import check_code
+
+    code = """
+        import torch
+        import torch.nn as nn
+
+        def build():
+            return nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+
+        def build_plain():
+            return nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+
+        def build_either(flag):
+            if flag:
+                return nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+            return nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+
+        model = build()
+        plain = build_plain()
+        either = build_either(True)
+        with torch.no_grad():
+            a = model(torch.ones(8, 4))
+            b = plain(torch.ones(8, 4))
+            c = either(torch.ones(8, 4))
+    """
+    assert [(f.code, f.line) for f in check_code(code, select=("BN101",))] == [("BN101", 19)]  # only `a = model(...)`

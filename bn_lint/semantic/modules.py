@@ -51,6 +51,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             inner = model_kind(model, expr.func.value, scope, depth + 1)
             if inner is not None:
                 return inner
+        func = expr.func
+        if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+            return _builder_kind(model, model.functions[func.value], depth)
         qn = model.qualname(expr.func)
         if qn:
             if qn in _UNKNOWN_MODEL_SOURCES:
@@ -159,6 +162,16 @@ def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
     if ModelKind.NO in kinds:
         return ModelKind.NO
     return None
+
+
+def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int) -> ModelKind | None:
+    """What a local builder (``def build(): return nn.Sequential(...)``) returns, when every return agrees."""
+    inner = model.scopes.get(function)
+    returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+    if not returns or any(r is None for r in returns):
+        return None
+    kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
