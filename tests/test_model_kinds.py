@@ -72,3 +72,25 @@ def test_local_builder_functions_return_what_every_return_builds():
             c = either(torch.ones(8, 4))
     """
     assert [(f.code, f.line) for f in check_code(code, select=("BN101",))] == [("BN101", 19)]  # only `a = model(...)`
+
+
+def test_mutually_recursive_builders_are_worked_out_once_per_question(monkeypatch):
+    """A clique of functions returning each other's results (an AST interpreter's dispatch) once made
+    model_kind follow every path through the call graph: exponential, a hang on real code."""
+    from bn_lint.semantic import modules
+    from tests.helpers import check_code
+
+    names = [f"visit_{i}" for i in range(5)]
+    helpers = "\n".join(
+        f"def {name}(node):\n" + "".join(f"    if node == {j}:\n        return {other}(node)\n"
+                                         for j, other in enumerate(names) if other != name)
+        + "    return nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))\n"
+        for name in names
+    )
+    code = ("import torch\nimport torch.nn as nn\n\n" + helpers
+            + "\nmodel = visit_0(0)\nwith torch.no_grad():\n    out = model(torch.ones(8, 4))\n")
+    calls = []
+    real = modules.model_kind
+    monkeypatch.setattr(modules, "model_kind", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert [(f.code, f.line) for f in check_code(code, select=("BN101",))] == []
+    assert 0 < len(calls) < 2_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
@@ -39,6 +39,7 @@ _MAX_DEPTH = 8
 def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
     """What ``expr`` holds, as far as the code shows."""
     if depth > _MAX_DEPTH:
+        _CUT.add(_DEPTH)
         return None
     if isinstance(expr, cst.Name):
         bound = model.binding(expr.value, scope)
@@ -79,46 +80,65 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
 
 
 def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
-    """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module.
+    """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
 
-    Answers are memoized on the model only when complete: an answer cut short by a
-    cycle (a class still being worked out) or by the depth limit depends on where
-    the question came from, and caching it would make a file's findings depend on
-    which files were checked before it in the same process.
-    """
-    cache = model.__dict__.setdefault("_class_kind_cache", {})
-    key = (id(model), info.name)
-    if info.name in cache:
-        return cache[info.name]
-    if key in _IN_PROGRESS:
-        _CUT.add(key)  # a cycle: the caller's answer is provisional until ``key`` is finished
-        return None
-    _IN_PROGRESS.add(key)
-    try:
+    def compute() -> ModelKind | None:
         if not model.is_nn_module_class(info) and not any(_project_class(model, b) for b in info.bases):
-            result = None
+            return None
+        kinds = [_calls_kind(model, [info.node], info.scope, depth)]
+        for base in info.bases:
+            found = _project_class(model, base)
+            if found is not None:
+                if depth < _MAX_DEPTH:
+                    kinds.append(class_kind(found[0], found[1], depth + 1))
+                else:
+                    _CUT.add(_DEPTH)
+        return _combine(kinds)
+
+    return _memoized(model, "class", info.name, compute)
+
+
+def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], ModelKind | None]) -> ModelKind | None:
+    """``compute()``, worked out once per (model, table, name).
+
+    An answer cut short by a cycle (a question still being worked out) or by a depth
+    limit depends on where the question came from: it is kept only until the outermost
+    question is answered, so a file's findings never depend on which files were
+    checked before it in the same process, and a cycle of helpers is still worked out
+    once per question, not once per path through it.
+    """
+    cache = model.__dict__.setdefault("_kind_cache", {})
+    key = (table, name)
+    if key in cache:
+        return cache[key]
+    marker = (id(model), table, name)
+    if not _IN_PROGRESS:  # a new outermost question: nothing from an earlier one is provisional
+        _CUT.clear()
+        _PROVISIONAL.clear()
+    if marker in _PROVISIONAL:
+        return _PROVISIONAL[marker]
+    if marker in _IN_PROGRESS:
+        _CUT.add(marker)  # a cycle: the caller's answer is provisional until ``marker`` is finished
+        return None
+    _IN_PROGRESS.add(marker)
+    try:
+        result = compute()
+        _CUT.discard(marker)
+        if _CUT:
+            _PROVISIONAL[marker] = result
         else:
-            kinds = [_calls_kind(model, [info.node], info.scope, depth)]
-            for base in info.bases:
-                found = _project_class(model, base)
-                if found is not None:
-                    if depth < _MAX_DEPTH:
-                        kinds.append(class_kind(found[0], found[1], depth + 1))
-                    else:
-                        _CUT.add(_DEPTH)
-            result = _combine(kinds)
+            cache[key] = result
+        return result
     finally:
-        _IN_PROGRESS.discard(key)
-    _CUT.discard(key)
-    if not _CUT:
-        cache[info.name] = result
-    elif not _IN_PROGRESS:
-        _CUT.clear()  # the outermost question is answered; nothing provisional is left
-    return result
+        _IN_PROGRESS.discard(marker)
+        if not _IN_PROGRESS:  # the outermost question is answered: nothing provisional is left
+            _CUT.clear()
+            _PROVISIONAL.clear()
 
 
-_IN_PROGRESS: set = set()  # (id(model), class name) being worked out, for cycle detection
-_CUT: set = set()  # in-progress keys (or _DEPTH) that cut short an answer now being computed
+_IN_PROGRESS: set = set()  # questions being worked out, for cycle detection
+_CUT: set = set()  # in-progress questions (or _DEPTH) that cut short an answer now being computed
+_PROVISIONAL: dict = {}  # answers cut short, valid until the outermost question is answered
 _DEPTH = ("depth", "limit")
 
 
@@ -142,7 +162,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 if helper in roots:
                     pass
                 elif depth < _MAX_DEPTH:
-                    kinds.append(_calls_kind(model, [helper], None, depth + 1))
+                    kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1)))
                 else:
                     _CUT.add(_DEPTH)
             found_class = _project_class(model, node.func)
@@ -166,12 +186,16 @@ def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
 
 def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int) -> ModelKind | None:
     """What a local builder (``def build(): return nn.Sequential(...)``) returns, when every return agrees."""
-    inner = model.scopes.get(function)
-    returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
-    if not returns or any(r is None for r in returns):
-        return None
-    kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
-    return kinds.pop() if len(kinds) == 1 else None
+
+    def compute() -> ModelKind | None:
+        inner = model.scopes.get(function)
+        returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+        if not returns or any(r is None for r in returns):
+            return None
+        kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
+        return kinds.pop() if len(kinds) == 1 else None
+
+    return _memoized(model, "builder", function, compute)
 
 
 def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
