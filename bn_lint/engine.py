@@ -35,7 +35,8 @@ class Checker:
         self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
         # the pre-filter: a rule runs only on files its trigger patterns match
         self._rule_triggers = {
-            rule.code: [re.compile(t) for t in rule.triggers] for rule in self.rules if rule.triggers
+            rule.code: [tuple(re.compile(p) for p in ((t,) if isinstance(t, str) else t)) for t in rule.triggers]
+            for rule in self.rules if rule.triggers
         }
         self.project = project or Project(settings)
 
@@ -110,7 +111,7 @@ class Checker:
     def active_rules(self, text: str) -> list[Rule]:
         """The rules whose trigger patterns match ``text`` (the pre-filter)."""
         return [rule for rule in self.rules if rule.code not in self._rule_triggers
-                or any(pattern.search(text) for pattern in self._rule_triggers[rule.code])]
+                or any(all(p.search(text) for p in patterns) for patterns in self._rule_triggers[rule.code])]
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
@@ -180,14 +181,17 @@ _TOO_DEEP = f"{_NOT_PARSED}: nesting too deep"
 
 
 def _syntax_error(text: str) -> tuple[str, int, int] | None:
-    """(message, line, column) of a syntax error found by the (much faster) stdlib parser, if any."""
-    import ast
+    """(message, line, column) of a syntax error found by the (much faster) stdlib compiler, if any.
+
+    Compiling to bytecode is a third faster than ``ast.parse`` (no Python AST objects are made), and
+    it also refuses what only the compiler checks (``return`` outside a function): files Python cannot run.
+    """
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text)
+            compile(text, "<bn-lint>", "exec", dont_inherit=True)
     except SyntaxError as error:
         return f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1)
     except (RecursionError, MemoryError):

@@ -39,9 +39,10 @@ class Rule:
     """Base class. Subclasses set the metadata and implement :meth:`check`.
 
     ``triggers``: regular expressions of which at least one matches any file this
-    rule can flag (a plain word matches itself). The engine skips the rule (and
-    the parse, when no rule is left) for files that match none of them. Patterns that
-    start with a literal are searched fastest.
+    rule can flag (a plain word matches itself); a tuple of them matches when all of
+    its patterns do. The engine skips the rule (and the parse, when no rule is left)
+    for files that match none of them. Patterns that start with a literal are
+    searched fastest.
     """
 
     code: ClassVar[str]
@@ -55,7 +56,7 @@ class Rule:
     why: ClassVar[str]
     example: ClassVar[str] = ""
     fix_docs: ClassVar[str] = ""
-    triggers: ClassVar[tuple[str, ...]] = ()
+    triggers: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
     invalid: ClassVar[tuple[Invalid, ...]] = ()
     valid: ClassVar[tuple[Valid, ...]] = ()
 

@@ -34,9 +34,10 @@ class ExportInTrainMode(Rule):
         torch.onnx.export(model, dummy, "model.onnx")   # BN104
     """
     fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
-    # the modules the export and fusion functions live in (see modes._EXPORTS)
-    triggers = ("onnx", r"jit\.trace", r"trace(?:_module)?\s*\(", "fuse",
-                r"convert\s*[(),\n]", r"import[^\n]*\bconvert\b", r"torch\.export", r"\bexport\.export", r"import\s+export")
+    # what any spelling of the export and fusion functions (modes._EXPORTS) leaves in the file,
+    # however they are imported: `torch.onnx.export` always leaves both "onnx" and "export"
+    triggers = (("onnx", "export"), ("jit", "trace"), r"torch\.export", r"import[^\n(]*\bexport\b",
+                r"import\s*\([^)]*\bexport\b", r"fuse_modules|fuse_conv_bn_eval|\bfuse\b", ("quantization", "convert"))
     invalid = (
         Invalid(
             """

@@ -42,7 +42,8 @@ class FrozenBnStillUpdating(Rule):
         (`model.backbone.eval()` or `m.eval()` for each BatchNorm module), or override `train()`
         in the model to do so.
     """
-    triggers = ("requires_grad", r"\.eval\b")
+    # a freeze with a literal False, or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
+    triggers = (r"requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]")
     invalid = (
         Invalid(
             """
