@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Checker, FileResult
 
 POOL_MIN_FILES = 20  # fewer files to parse than this: a pool costs more than it saves
+# Each checked file leaves its syntax trees (and, through the project, those of the files it
+# imports) alive for a while; with Python's default thresholds the collector rescans them
+# thousands of times. Fewer, larger young collections cut a quarter off checking transformers.
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def default_jobs() -> int:
@@ -33,6 +37,7 @@ def check_files(
     """One FileResult per path, in order."""
     from .engine import FileResult
 
+    _tune_gc()
     results: list[FileResult | None] = [None] * len(paths)
     todo: list[tuple[int, str, bytes | None, str | None]] = []  # (index, path, content, cache key)
     for index, path in enumerate(paths):
@@ -64,6 +69,13 @@ def check_files(
         if cache is not None and key is not None:
             cache.put(key, result.findings, result.errors, deps)
     return results  # type: ignore[return-value]
+
+
+def _tune_gc() -> None:
+    import gc
+
+    gc.freeze()  # what is alive now (imported modules) is never garbage: stop rescanning it
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _source(data: bytes):

@@ -541,8 +541,8 @@ class ModeAnalysis:
         analysis, func = target
         return analysis.summary(func)
 
-    def callee(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
-        """The project function a call runs: local function, ``self.method``, or imported."""
+    def callee(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """The project function a call runs: local function, ``self.method``, or (``other_files``) imported."""
         model = self.model
         func = call.func
         if isinstance(func, cst.Name):
@@ -559,7 +559,7 @@ class ModeAnalysis:
             dotted = f"{base}.{func.attr.value}" if base else None
         else:
             return None
-        found = model.imported(dotted) if dotted else None
+        found = model.imported(dotted) if dotted and other_files else None
         if found is None or found[1] not in found[0].functions:
             return None
         other, name = found
@@ -869,7 +869,8 @@ class _Flow:
     def call(self, call: cst.Call, state: State) -> None:
         a = self.a
         func = call.func
-        if a.is_training_call(call) and not a.under_no_grad(call):
+        passes_model = self._passes_tracked(call, state)
+        if passes_model and a.is_training_call(call) and not a.under_no_grad(call):
             self._training_helper(call, state)
         # exports
         qn = self.model.qualname(func)
@@ -923,7 +924,8 @@ class _Flow:
                     return
                 if method in _SAFE_METHODS:
                     return
-        target = a.callee(call)
+        # another file's function can change only the modes of what it is given: look it up only then
+        target = a.callee(call, other_files=passes_model)
         if target is not None:
             self._apply_summary(call, target, state)
             return
@@ -968,6 +970,15 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+
+    def _passes_tracked(self, call: cst.Call, state: State) -> bool:
+        """Whether the call is given a module whose mode this flow follows (``self`` for ``self.f()``)."""
+        func = call.func
+        keys = [key_of(arg.value) for arg in call.args]
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            keys.append("self")
+        # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)
+        return any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys)
 
     def _training_helper(self, call: cst.Call, state: State) -> None:
         """A call of a project function that trains some of its parameters in their entry mode."""
