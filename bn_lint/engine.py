@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -11,6 +10,7 @@ import libcst as cst
 
 from .config import Settings
 from .finding import Edit, Finding, Fix, Severity
+from .prefilter import Prefilter
 from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
@@ -33,11 +33,7 @@ class Checker:
     def __init__(self, settings: Settings, project: Project | None = None) -> None:
         self.settings = settings
         self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
-        # the pre-filter: a rule runs only on files its trigger patterns match
-        self._rule_triggers = {
-            rule.code: [tuple(re.compile(p) for p in ((t,) if isinstance(t, str) else t)) for t in rule.triggers]
-            for rule in self.rules if rule.triggers
-        }
+        self.prefilter = Prefilter(self.rules)  # a rule runs only on files its triggers match
         self.project = project or Project(settings)
 
     # ------------------------------------------------------------------ files
@@ -58,7 +54,6 @@ class Checker:
     def check_source(self, path: str, source: SourceText) -> FileResult:
         result = FileResult(path, source=source)
         text = source.text
-        active = self.active_rules(text)
         if "\x00" in text:
             return self._tool_finding(path, "BN900", "syntax error: source code cannot contain null bytes", source=source)
         # The stdlib parser is fast, words syntax errors well and refuses nesting so deep that
@@ -67,6 +62,7 @@ class Checker:
         if error is not None:
             message, line, column = error
             return self._tool_finding(path, "BN900", message, line, column, source)
+        active = self.active_rules(text)  # (after the syntax check: the pre-filter reads compilable code)
         if not active:
             return result
         if len(text) > MAX_CHARS:
@@ -110,8 +106,7 @@ class Checker:
 
     def active_rules(self, text: str) -> list[Rule]:
         """The rules whose trigger patterns match ``text`` (the pre-filter)."""
-        return [rule for rule in self.rules if rule.code not in self._rule_triggers
-                or any(all(p.search(text) for p in patterns) for patterns in self._rule_triggers[rule.code])]
+        return self.prefilter.active(text)
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:

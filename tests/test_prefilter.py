@@ -1,6 +1,7 @@
 """The trigger pre-filter only saves time: it never changes what is found."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,46 @@ def test_spellings_that_the_triggers_must_pass(name):
     filtered, unfiltered = _both("example.py", SourceText(SPELLINGS[name], "utf-8"))
     assert unfiltered, "the example must give a finding, or it shows nothing"
     assert filtered == unfiltered
+
+
+def _code_tokens(text: str) -> list[tuple[int, str]]:
+    """The tokens that are code: names, operators, numbers and f-strings (whose expressions are code)."""
+    import io
+    import tokenize
+
+    kept = []
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.NAME and re.fullmatch("[rRbBuU]{1,2}", token.string):
+            continue  # a blanked string's prefix stays behind as a name (or is a name like `b`)
+        if token.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER):
+            kept.append((token.type, token.string))
+        elif token.type == tokenize.STRING and token.string[:2].lower().lstrip("rb").startswith("f"):
+            kept.append((token.type, token.string))
+    return kept
+
+
+_TRICKY = [
+    'x = "a # not a comment" # a comment with "quotes"\n',
+    "s = r'\\'' + '''a\n''' + \"\"\"b \\\"\"\" c\n\"\"\"  # '\n",
+    'y = f"{model.eval()}" + rf\'{x!r}\' + F"{{}}" + b"\\x00"\n',
+    'if"a" in x: pass\nz = u"\\\n"\n',
+    "def f():\n    '''doc with \"\"\" inside'''\n    return '#'\n",
+]
+
+
+@pytest.mark.parametrize("path", [*FIXTURES, *sorted((ROOT / "bn_lint").rglob("*.py")), *sorted((ROOT / "tests").glob("*.py"))],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_code_only_blanks_exactly_the_strings_and_comments_of_a_file(path):
+    from bn_lint.prefilter import code_only
+
+    text = read_source(str(path)).text
+    assert _code_tokens(code_only(text)) == _code_tokens(text)
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_code_only_on_tricky_strings(text):
+    from bn_lint.prefilter import code_only
+
+    compile(text, "tricky.py", "exec")
+    assert _code_tokens(code_only(text)) == _code_tokens(text)
+    assert "comment" not in code_only(text) and "doc" not in code_only(text)

@@ -1,0 +1,55 @@
+"""The pre-filter: which rules can flag a file, decided from its text before any parse.
+
+Each rule names the patterns (its ``triggers``) that any file it can flag holds in
+its code. They are searched in the file's code alone: comments and string literals
+(docstrings, most of the text of a well-documented model file) are blanked first,
+so prose that mentions ``model.fit(`` or ``torch.no_grad`` does not cost a parse.
+f-strings are kept whole: the expressions inside them are code.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rule import Rule
+
+# In Python 3.11 source that compiles, a quote or `#` outside a string or comment always opens
+# one, and a string never holds its own unescaped quote: a leftmost scan finds them exactly.
+_STRING_OR_COMMENT = re.compile("|".join((
+    r"#[^\r\n]*",
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""',
+    r"'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''",
+    r'"[^"\\\r\n]*(?:\\[\s\S][^"\\\r\n]*)*"',
+    r"'[^'\\\r\n]*(?:\\[\s\S][^'\\\r\n]*)*'",
+)))
+
+
+def _blank(match: re.Match) -> str:
+    start = match.start()
+    prefix = match.string[max(0, start - 2):start]
+    if match.group()[0] != "#" and ("f" in prefix or "F" in prefix):
+        return match.group()  # an f-string (or a name ending in f just before a string: kept, to be safe)
+    return " "
+
+
+def code_only(text: str) -> str:
+    """``text`` with comments and non-f string literals replaced by a space (for compilable source)."""
+    return _STRING_OR_COMMENT.sub(_blank, text)
+
+
+class Prefilter:
+    """The rules whose triggers match a file's code; rules without triggers always run."""
+
+    def __init__(self, rules: Sequence["Rule"]) -> None:
+        self.rules = list(rules)
+        # a trigger is a pattern, or a tuple of patterns that must all match
+        self._triggers = {
+            rule.code: [tuple(re.compile(p) for p in ((t,) if isinstance(t, str) else t)) for t in rule.triggers]
+            for rule in self.rules if rule.triggers
+        }
+
+    def active(self, text: str) -> list["Rule"]:
+        code = code_only(text)
+        return [rule for rule in self.rules if rule.code not in self._triggers
+                or any(all(p.search(code) for p in patterns) for patterns in self._triggers[rule.code])]
