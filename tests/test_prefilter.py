@@ -60,6 +60,17 @@ SPELLINGS = {
     # BN105: BatchNorm put in eval with .train(False), then undone
     "train-false": _TRAINED + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.layer1.train(False)\n"
                    "for x in loader:\n    model.train()\n    model(x).sum().backward()\n    opt.step()\n",
+    "jit-trace-module": _TRAINED + "traced = torch.jit.trace_module(model, {'forward': torch.randn(1, 3, 8, 8)})\n",
+    "fx-fuse": _TRAINED + "import torch.fx.experimental.optimization as opt\nfused = opt.fuse (model)\n",
+    # BN102: a statement that ends right after .eval / .train, however it ends
+    "eval-semicolon": _TRAINED + "model.eval; x = 1\n",
+    "eval-comment": _TRAINED + "model.train  # back to training\n",
+    "eval-paren": _TRAINED + "(model\n    .eval)\n",
+    "eval-crlf": (_TRAINED + "model.eval\nx = 1\n").replace("\n", "\r\n"),
+    "eval-last-line": _TRAINED + "model.eval",
+    "training-flag": _TRAINED + "model.training = False\n",
+    "freeze-loop": _TRAINED + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nfor p in model.layer1.parameters():\n"
+                   "    p.requires_grad=False\nfor x in loader:\n    model.train()\n    model(x).sum().backward()\n    opt.step()\n",
     "freeze-literal": _TRAINED + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.layer1.requires_grad_( False )\n"
                       "for x in loader:\n    model.train()\n    model(x).sum().backward()\n    opt.step()\n",
 }

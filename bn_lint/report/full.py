@@ -7,6 +7,8 @@ from ..finding import Finding, Severity
 
 
 def render(findings: list[Finding], stream: TextIO, context) -> None:
+    if not findings:
+        return  # nothing to print: rich is not even imported
     from rich.console import Console
     from rich.markup import escape
 

@@ -40,7 +40,8 @@ class EvalNotCalled(Rule):
         `model.eval()` and `model.training = True` with `model.train()`. `--fix` adds the parentheses.
     """
     # `.eval` / `.train` not followed by a call, or an assignment to `.training`
-    triggers = (r"\.(?:eval|train)\b(?![ \t]*\()", r"\.training\s*=(?!=)")
+    # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
+    triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")
     invalid = (
         Invalid(
             """

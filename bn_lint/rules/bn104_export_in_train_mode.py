@@ -12,6 +12,11 @@ from ..semantic.modes import describe
 from ..semantic.modules import ModelKind
 
 
+def _called_or_imported(name: str) -> str:
+    """``name(`` called, or ``name`` imported (and perhaps renamed)."""
+    return rf"\b{name}\s*\(|import[^\n(]*\b{name}\b|import\s*\([^)]*\b{name}\b"
+
+
 class ExportInTrainMode(Rule):
     code = "BN104"
     name = "export-in-train-mode"
@@ -34,10 +39,14 @@ class ExportInTrainMode(Rule):
         torch.onnx.export(model, dummy, "model.onnx")   # BN104
     """
     fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
-    # what any spelling of the export and fusion functions (modes._EXPORTS) leaves in the file,
-    # however they are imported: `torch.onnx.export` always leaves both "onnx" and "export"
-    triggers = (("onnx", "export"), ("jit", "trace"), r"torch\.export", r"import[^\n(]*\bexport\b",
-                r"import\s*\([^)]*\bexport\b", r"fuse_modules|fuse_conv_bn_eval|\bfuse\b", ("quantization", "convert"))
+    # the analysis flags a call whose name resolves to an export (modes._EXPORTS), so the file calls
+    # the function by its name or imports it under another
+    triggers = (
+        _called_or_imported("export"),  # torch.onnx.export, torch.export.export
+        _called_or_imported(r"trace(?:_module)?"),
+        _called_or_imported(r"fuse(?:_modules|_conv_bn_eval)?"),
+        ("quantization", _called_or_imported("convert")),
+    )
     invalid = (
         Invalid(
             """

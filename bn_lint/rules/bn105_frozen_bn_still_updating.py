@@ -42,8 +42,9 @@ class FrozenBnStillUpdating(Rule):
         (`model.backbone.eval()` or `m.eval()` for each BatchNorm module), or override `train()`
         in the model to do so.
     """
-    # a freeze with a literal False, or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
-    triggers = (r"requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]")
+    # a freeze of an attribute with a literal False (not the keyword `Parameter(..., requires_grad=False)`),
+    # or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
+    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]")
     invalid = (
         Invalid(
             """
