@@ -241,6 +241,7 @@ class ChainAnalysis:
         self.escaped: set[LayerValue] = set()
         self._module_calls: set[cst.Call] = set()
         self._instances: dict[tuple, Any] = {}
+        self._havoc_plans: dict[cst.CSTNode, list[tuple[str, str]]] = {}
 
     # ------------------------------------------------------------- driver
     def run(self) -> "ChainAnalysis":
@@ -559,34 +560,23 @@ class ChainAnalysis:
 
     def _havoc(self, frame: Frame, node: cst.CSTNode, loop: bool = False) -> None:
         """Forget what ``node`` may change: assigned names, appended lists, self attributes."""
-        for sub in walk(node):
-            target = None
-            if isinstance(sub, cst.AssignTarget):
-                target = sub.target
-            elif isinstance(sub, (cst.AnnAssign, cst.AugAssign)):
-                target = sub.target
-            elif isinstance(sub, (cst.For, cst.CompFor)):
-                target = sub.target
-            elif isinstance(sub, cst.NamedExpr):
-                target = sub.target
-            elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute):
-                receiver = sub.func.value
-                if isinstance(receiver, cst.Name) and receiver.value in frame.locals:
-                    value = frame.locals[receiver.value]
-                    if isinstance(value, Chain):
-                        frame.locals[receiver.value] = _open(value)
-                if _is_self(receiver) and frame.self_state is not None and frame.self_state.seq is not None:
-                    frame.self_state.seq = _open(frame.self_state.seq)
-            if target is None:
-                continue
-            for name_node in walk(target):
-                if isinstance(name_node, cst.Name) and name_node is not getattr(target, "attr", None):
-                    current = frame.locals.get(name_node.value)
-                    frame.locals[name_node.value] = _open(current) if isinstance(current, Chain) and loop else UNKNOWN
-            if isinstance(target, cst.Attribute) and _is_self(target.value) and frame.self_state is not None:
-                frame.self_state.attrs[target.attr.value] = UNKNOWN
-                if frame.self_state.seq is not None:
-                    frame.self_state.seq = _open(frame.self_state.seq)
+        plan = self._havoc_plans.get(node)
+        if plan is None:
+            plan = self._havoc_plans[node] = _havoc_plan(node)
+        state = frame.self_state
+        for op, name in plan:
+            if op == "receiver":
+                value = frame.locals.get(name)
+                if isinstance(value, Chain):
+                    frame.locals[name] = _open(value)
+            elif op == "name":
+                current = frame.locals.get(name)
+                frame.locals[name] = _open(current) if isinstance(current, Chain) and loop else UNKNOWN
+            elif state is not None:
+                if op == "self_attr":
+                    state.attrs[name] = UNKNOWN
+                if state.seq is not None:  # "self_attr" and "self_call": the module's own chain may change
+                    state.seq = _open(state.seq)
 
     def _join(self, frame: Frame, other: Frame) -> None:
         if other.dead:
@@ -734,81 +724,87 @@ class ChainAnalysis:
         if expr is None:
             return None
         self._tick()
+        evaluator = _EVALUATORS.get(type(expr))  # a table by node class: isinstance on libcst's ABCs is slow
+        return evaluator(self, expr, frame) if evaluator is not None else UNKNOWN
+
+    def _eval_number(self, expr: cst.BaseExpression, frame: Frame) -> Any:
+        number = literal_number(expr)
+        return UNKNOWN if number is None else number
+
+    def _eval_name(self, expr: cst.Name, frame: Frame) -> Any:
+        return self._lookup(expr.value, frame)
+
+    def _eval_string(self, expr: cst.SimpleString | cst.ConcatenatedString, frame: Frame) -> Any:
+        try:
+            return expr.evaluated_value
+        except Exception:  # pragma: no cover - odd prefixes
+            return UNKNOWN
+
+    def _eval_binary(self, expr: cst.BinaryOperation, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        right = self._eval(expr.right, frame)
+        return self._binop(expr.operator, left, right, frame, expr)
+
+    def _eval_unary(self, expr: cst.UnaryOperation, frame: Frame) -> Any:
         number = literal_number(expr)
         if number is not None:
             return number
-        if isinstance(expr, cst.Name):
-            return self._lookup(expr.value, frame)
-        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-            try:
-                return expr.evaluated_value
-            except Exception:  # pragma: no cover - odd prefixes
-                return UNKNOWN
-        if isinstance(expr, cst.Attribute):
-            return self._attribute(expr, frame)
-        if isinstance(expr, cst.Call):
-            return self._call(expr, frame)
-        if isinstance(expr, cst.BinaryOperation):
-            left = self._eval(expr.left, frame)
-            right = self._eval(expr.right, frame)
-            return self._binop(expr.operator, left, right, frame, expr)
-        if isinstance(expr, cst.UnaryOperation):
-            inner = self._eval(expr.expression, frame)
-            if isinstance(expr.operator, cst.Not):
-                truth = _truth(inner)
-                return UNKNOWN if truth is None else not truth
-            if isinstance(expr.operator, cst.Minus):
-                return sym_mul(inner, -1) if _numeric(inner) else UNKNOWN
-            return inner if _numeric(inner) else UNKNOWN
-        if isinstance(expr, cst.BooleanOperation):
-            left = self._eval(expr.left, frame)
-            truth = _truth(left)
-            is_or = isinstance(expr.operator, cst.Or)
-            if truth is (not is_or):
-                return self._eval(expr.right, frame)
-            if truth is is_or:
-                return left
-            return self._merge(left, self._eval(expr.right, frame))
-        if isinstance(expr, cst.Comparison):
-            return self._compare(expr, frame)
-        if isinstance(expr, cst.IfExp):
-            truth = _truth(self._eval(expr.test, frame))
-            if truth is True:
-                return self._eval(expr.body, frame)
-            if truth is False:
-                return self._eval(expr.orelse, frame)
-            return self._merge(self._eval(expr.body, frame), self._eval(expr.orelse, frame))
-        if isinstance(expr, (cst.List, cst.Tuple)):
-            items: list[Any] = []
-            for element in expr.elements:
-                if isinstance(element, cst.StarredElement):
-                    inner = _concrete_items(self._eval(element.value, frame))
-                    if inner is None:
-                        if isinstance(expr, cst.Tuple):
-                            return UNKNOWN
-                        items.append(GAP)
-                    else:
-                        items.extend(inner)
+        inner = self._eval(expr.expression, frame)
+        if isinstance(expr.operator, cst.Not):
+            truth = _truth(inner)
+            return UNKNOWN if truth is None else not truth
+        if isinstance(expr.operator, cst.Minus):
+            return sym_mul(inner, -1) if _numeric(inner) else UNKNOWN
+        return inner if _numeric(inner) else UNKNOWN
+
+    def _eval_boolean(self, expr: cst.BooleanOperation, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        truth = _truth(left)
+        is_or = isinstance(expr.operator, cst.Or)
+        if truth is (not is_or):
+            return self._eval(expr.right, frame)
+        if truth is is_or:
+            return left
+        return self._merge(left, self._eval(expr.right, frame))
+
+    def _eval_ifexp(self, expr: cst.IfExp, frame: Frame) -> Any:
+        truth = _truth(self._eval(expr.test, frame))
+        if truth is True:
+            return self._eval(expr.body, frame)
+        if truth is False:
+            return self._eval(expr.orelse, frame)
+        return self._merge(self._eval(expr.body, frame), self._eval(expr.orelse, frame))
+
+    def _eval_sequence(self, expr: cst.List | cst.Tuple, frame: Frame) -> Any:
+        items: list[Any] = []
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = _concrete_items(self._eval(element.value, frame))
+                if inner is None:
+                    if isinstance(expr, cst.Tuple):
+                        return UNKNOWN
+                    items.append(GAP)
                 else:
-                    items.append(self._eval(element.value, frame))
-            if isinstance(expr, cst.Tuple):
-                return tuple(items)
-            return self._extend(Chain((), Tensor()), items)
-        if isinstance(expr, cst.Dict):
-            out = {}
-            for element in expr.elements:
-                if not isinstance(element, cst.DictElement):
-                    return UNKNOWN
-                key = self._eval(element.key, frame)
-                if not isinstance(key, (str, int)) or isinstance(key, bool):
-                    return UNKNOWN
-                out[key] = self._eval(element.value, frame)
-            return out
-        if isinstance(expr, cst.Subscript):
-            return self._subscript(expr, frame)
-        if isinstance(expr, (cst.ListComp, cst.GeneratorExp)):
-            return Chain((GAP,), Tensor())
-        return UNKNOWN
+                    items.extend(inner)
+            else:
+                items.append(self._eval(element.value, frame))
+        if isinstance(expr, cst.Tuple):
+            return tuple(items)
+        return self._extend(Chain((), Tensor()), items)
+
+    def _eval_dict(self, expr: cst.Dict, frame: Frame) -> Any:
+        out = {}
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return UNKNOWN
+            key = self._eval(element.key, frame)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                return UNKNOWN
+            out[key] = self._eval(element.value, frame)
+        return out
+
+    def _eval_comprehension(self, expr: cst.ListComp | cst.GeneratorExp, frame: Frame) -> Any:
+        return Chain((GAP,), Tensor())
 
     def _attribute(self, expr: cst.Attribute, frame: Frame) -> Any:
         model = self.model
@@ -1482,6 +1478,59 @@ def _concat(parts: tuple[Any, ...] | None, dim: Any, node: cst.CSTNode) -> Tenso
                 break
         return make_tensor(rank, {1: total}, 1, None, False, node)
     return make_tensor(rank, {}, None, None, False, node)
+
+
+_TARGET_HOLDERS = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)
+
+
+def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
+    """What ``node`` may change, in source order, worked out once per node: ("receiver", name) for
+    ``name.method(...)``, ("self_call", "") for ``self.method(...)``, ("name", name) for each name in
+    an assignment target, ("self_attr", attr) for ``self.attr = ...``."""
+    plan: list[tuple[str, str]] = []
+    for sub in walk(node):
+        kind = type(sub)
+        if kind is cst.Call:
+            func = sub.func  # type: ignore[attr-defined]
+            if type(func) is cst.Attribute:
+                receiver = func.value
+                if type(receiver) is cst.Name:
+                    plan.append(("receiver", receiver.value))
+                if _is_self(receiver):
+                    plan.append(("self_call", ""))
+            continue
+        if kind not in _TARGET_HOLDERS:
+            continue
+        target = sub.target  # type: ignore[attr-defined]
+        attr = getattr(target, "attr", None)
+        for name_node in walk(target):
+            if type(name_node) is cst.Name and name_node is not attr:
+                plan.append(("name", name_node.value))
+        if type(target) is cst.Attribute and _is_self(target.value):
+            plan.append(("self_attr", target.attr.value))
+    return plan
+
+
+_EVALUATORS: dict[type, Any] = {
+    cst.Integer: ChainAnalysis._eval_number,
+    cst.Float: ChainAnalysis._eval_number,
+    cst.Name: ChainAnalysis._eval_name,
+    cst.SimpleString: ChainAnalysis._eval_string,
+    cst.ConcatenatedString: ChainAnalysis._eval_string,
+    cst.Attribute: ChainAnalysis._attribute,
+    cst.Call: ChainAnalysis._call,
+    cst.BinaryOperation: ChainAnalysis._eval_binary,
+    cst.UnaryOperation: ChainAnalysis._eval_unary,
+    cst.BooleanOperation: ChainAnalysis._eval_boolean,
+    cst.Comparison: ChainAnalysis._compare,
+    cst.IfExp: ChainAnalysis._eval_ifexp,
+    cst.List: ChainAnalysis._eval_sequence,
+    cst.Tuple: ChainAnalysis._eval_sequence,
+    cst.Dict: ChainAnalysis._eval_dict,
+    cst.Subscript: ChainAnalysis._subscript,
+    cst.ListComp: ChainAnalysis._eval_comprehension,
+    cst.GeneratorExp: ChainAnalysis._eval_comprehension,
+}
 
 
 def analyse(model: "FileModel") -> ChainAnalysis:

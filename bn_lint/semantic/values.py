@@ -46,14 +46,20 @@ _MAX_DEPTH = 12
 
 def literal_number(expr: cst.BaseExpression) -> int | float | None:
     """The value of a plain numeric literal (``3``, ``-0.9``, ``1e-3``), else None."""
+    # (``type(x) is``: libcst's node classes are ABCs, and this runs for every expression evaluated)
     negate = False
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
-        negate = isinstance(expr.operator, cst.Minus)
-        expr = expr.expression
-    if isinstance(expr, cst.Integer):
-        value: int | float = int(expr.value.replace("_", ""), 0)
-    elif isinstance(expr, cst.Float):
-        value = float(expr.value.replace("_", ""))
+    kind = type(expr)
+    if kind is cst.UnaryOperation:
+        sign = type(expr.operator)  # type: ignore[attr-defined]
+        if sign is not cst.Minus and sign is not cst.Plus:
+            return None
+        negate = sign is cst.Minus
+        expr = expr.expression  # type: ignore[attr-defined]
+        kind = type(expr)
+    if kind is cst.Integer:
+        value: int | float = int(expr.value.replace("_", ""), 0)  # type: ignore[attr-defined]
+    elif kind is cst.Float:
+        value = float(expr.value.replace("_", ""))  # type: ignore[attr-defined]
     else:
         return None
     return -value if negate else value
