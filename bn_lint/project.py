@@ -7,6 +7,7 @@ once per run.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,22 @@ class Project:
         model = FileModel(key, source.text, module, self.settings, self)
         self._models[key] = model
         return model
+
+    def may_define(self, path: str, keyword: str, name: str) -> bool:
+        """Whether the file's text holds ``class name`` / ``def name`` (checked before any parse)."""
+        if not name.isascii():
+            return True  # (the file's bytes may spell it in another encoding: parse and see)
+        key = os.path.abspath(path)
+        if key in self._models:
+            model = self._models[key]
+            return model is not None and name in (model.classes if keyword == "class" else model.functions)
+        try:
+            with open(key, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return False
+        pattern = rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])"
+        return re.search(pattern, data) is not None
 
     def dependencies(self, path: str) -> list[str]:
         """Every other file the result for ``path`` may depend on (the closure of its lookups), sorted."""

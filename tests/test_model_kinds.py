@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from bn_lint.project import Project
 from bn_lint.semantic.modules import ModelKind, model_kind
@@ -94,3 +95,28 @@ def test_mutually_recursive_builders_are_worked_out_once_per_question(monkeypatc
     monkeypatch.setattr(modules, "model_kind", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert [(f.code, f.line) for f in check_code(code, select=("BN101",))] == []
     assert 0 < len(calls) < 2_000
+
+
+def test_a_project_file_is_parsed_only_if_it_may_define_the_imported_class_or_function(tmp_path):
+    (tmp_path / "registry.py").write_text("REGISTRY = {}\nregister = REGISTRY.setdefault\n")
+    (tmp_path / "models.py").write_text(
+        "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.bn = nn.BatchNorm1d(4)\n"
+    )
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import torch
+        from registry import register
+        from models import Net
+        table = register("net", 1)
+        model = Net()
+        with torch.no_grad():
+            out = model(torch.ones(2, 4))
+    """))
+    project = Project()
+    main = project.model(str(tmp_path / "main.py"))
+    value, scope = main.binding("model", None)
+    assert model_kind(main, value, scope) is ModelKind.BN  # models.py holds `class Net`: parsed
+    value, scope = main.binding("table", None)
+    assert model_kind(main, value, scope) is None
+    parsed = {Path(p).name for p, m in project._models.items() if m is not None}
+    assert "models.py" in parsed and "registry.py" not in parsed  # no `class register` there: never parsed

@@ -310,14 +310,20 @@ class FileModel:
             scope = scope.parent
         return None
 
-    def imported(self, dotted: str) -> tuple["FileModel", str] | None:
-        """The project file behind an imported ``pkg.module.name`` and the name in it; None outside the project."""
+    def imported(self, dotted: str, keyword: str | None = None) -> tuple["FileModel", str] | None:
+        """The project file behind an imported ``pkg.module.name`` and the name in it; None outside the project.
+
+        ``keyword`` ("class" or "def"): the caller wants only a class or function of that name, so a
+        file whose text holds no ``class name`` / ``def name`` is not parsed.
+        """
         if self.project is None:
             return None
         module_name, _, name = dotted.rpartition(".")
         if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
             return None
         path = self.project.resolve_module(module_name, self.path) if module_name else None
+        if path and keyword and not self.project.may_define(path, keyword, name):
+            return None
         other = self.project.model(path) if path else None
         return (other, name) if other is not None else None
 

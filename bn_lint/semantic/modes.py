@@ -559,7 +559,7 @@ class ModeAnalysis:
             dotted = f"{base}.{func.attr.value}" if base else None
         else:
             return None
-        found = model.imported(dotted) if dotted and other_files else None
+        found = model.imported(dotted, "def") if dotted and other_files else None
         if found is None or found[1] not in found[0].functions:
             return None
         other, name = found

@@ -230,7 +230,7 @@ def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileM
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         base = model.imports.get(func.value.value)
         dotted = f"{base}.{func.attr.value}" if base else None
-    found = model.imported(dotted) if dotted else None
+    found = model.imported(dotted, "class") if dotted else None
     if found is None or found[1] not in found[0].classes:
         return None
     other, class_name = found
