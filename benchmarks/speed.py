@@ -54,7 +54,8 @@ for path in sys.argv[1:]:
 _PARSED_BY_BN_LINT = """
 import sys
 from bn_lint.config import Settings
-from bn_lint.engine import Checker, _syntax_error
+from bn_lint.engine import Checker
+from bn_lint.parsing import syntax_error
 from bn_lint.source import read_source
 checker = Checker(Settings())
 with open(sys.argv[1], "w") as out:
@@ -63,7 +64,7 @@ with open(sys.argv[1], "w") as out:
             text = read_source(path).text
         except Exception:
             continue
-        if checker.active_rules(text) and "\\x00" not in text and _syntax_error(text) is None:
+        if checker.active_rules(text) and "\\x00" not in text and syntax_error(text) is None:
             out.write(path + "\\n")
 """
 

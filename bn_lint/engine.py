@@ -10,6 +10,7 @@ import libcst as cst
 
 from .config import Settings
 from .finding import Edit, Finding, Fix, Severity
+from .parsing import MAX_CHARS, parse_module, syntax_error
 from .prefilter import Prefilter
 from .project import Project
 from .registry import rule_by_code, static_rules
@@ -56,9 +57,7 @@ class Checker:
         text = source.text
         if "\x00" in text:
             return self._tool_finding(path, "BN900", "syntax error: source code cannot contain null bytes", source=source)
-        # The stdlib parser is fast, words syntax errors well and refuses nesting so deep that
-        # libcst's native parser would overflow the C stack (a crash, not an exception): run it first.
-        error = _syntax_error(text)
+        error = syntax_error(text)  # (before libcst: see its docstring)
         if error is not None:
             message, line, column = error
             return self._tool_finding(path, "BN900", message, line, column, source)
@@ -72,7 +71,7 @@ class Checker:
                 source=source,
             )
         try:
-            module = cst.parse_module(text)
+            module = parse_module(text)
         except cst.ParserSyntaxError as error:
             # the stdlib parser accepted the file: a limit of libcst's parser, not the user's syntax
             message = " ".join(error.message.split())
@@ -170,30 +169,8 @@ class Checker:
         return result
 
 
-MAX_CHARS = 2 * 2**20  # the largest file of 3,356 in seven real PyTorch packages is under 0.5 MiB
 _NOT_PARSED = "valid Python that bn-lint cannot parse, not checked"
 _TOO_DEEP = f"{_NOT_PARSED}: nesting too deep"
-
-
-def _syntax_error(text: str) -> tuple[str, int, int] | None:
-    """(message, line, column) of a syntax error found by the (much faster) stdlib compiler, if any.
-
-    Compiling to bytecode is a third faster than ``ast.parse`` (no Python AST objects are made), and
-    it also refuses what only the compiler checks (``return`` outside a function): files Python cannot run.
-    """
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<bn-lint>", "exec", dont_inherit=True)
-    except SyntaxError as error:
-        return f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1)
-    except (RecursionError, MemoryError):
-        return "syntax error: nesting too deep for Python's compiler", 1, 1
-    except ValueError as error:
-        return f"syntax error: {error}", 1, 1
-    return None
 
 
 def _relative(path: str, settings: Settings) -> str:

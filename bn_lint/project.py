@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .parsing import MAX_CHARS, parse_module, syntax_error
 from .source import UnreadableSource, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,7 +87,9 @@ class Project:
 
         try:
             source = read_source(key)
-            module = cst.parse_module(source.text)
+            if len(source.text) > MAX_CHARS or "\x00" in source.text or syntax_error(source.text) is not None:
+                return None
+            module = parse_module(source.text)
         except (UnreadableSource, cst.ParserSyntaxError, RecursionError, ValueError):
             return None
         model = FileModel(key, source.text, module, self.settings, self)

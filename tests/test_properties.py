@@ -88,3 +88,22 @@ def test_grammar_programs(code):
 @given(hypothesmith.from_node())
 def test_node_programs(code):
     _assert_robust(code)
+
+
+@settings(PROFILE, max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("ab \"'\\\n\r\t{}") + ["é", "\x00"]), max_size=12),
+       st.sampled_from(["'", '"', "'''", '"""']), st.sampled_from(["", "r", "b", "rb", "u"]))
+def test_literal_string_matches_libcst(body, quote, prefix):
+    """The fast path for plain string literals gives what libcst's ``evaluated_value`` gives."""
+    import libcst as cst
+
+    from bn_lint.semantic.values import literal_string
+
+    code = f"{prefix}{quote}{body}{quote}"
+    try:
+        ast.parse(code)
+        node = cst.parse_expression(code)
+    except Exception:
+        return  # not a valid literal
+    assert isinstance(node, cst.SimpleString)
+    assert literal_string(node) == node.evaluated_value

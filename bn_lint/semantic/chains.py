@@ -26,6 +26,7 @@ from .values import (
     Sym,
     is_width,
     literal_number,
+    literal_string,
     sym_add,
     sym_div,
     sym_floordiv,
@@ -735,10 +736,7 @@ class ChainAnalysis:
         return self._lookup(expr.value, frame)
 
     def _eval_string(self, expr: cst.SimpleString | cst.ConcatenatedString, frame: Frame) -> Any:
-        try:
-            return expr.evaluated_value
-        except Exception:  # pragma: no cover - odd prefixes
-            return UNKNOWN
+        return literal_string(expr)
 
     def _eval_binary(self, expr: cst.BinaryOperation, frame: Frame) -> Any:
         left = self._eval(expr.left, frame)

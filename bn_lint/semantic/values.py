@@ -65,6 +65,20 @@ def literal_number(expr: cst.BaseExpression) -> int | float | None:
     return -value if negate else value
 
 
+def literal_string(expr: cst.SimpleString | cst.ConcatenatedString) -> Any:
+    """The value of a string literal (``evaluated_value``); UNKNOWN where it cannot be worked out."""
+    if type(expr) is cst.SimpleString:
+        raw = expr.value
+        if raw[0] in "'\"" and "\\" not in raw and "\r" not in raw:
+            # no prefix, no escapes: the text between the quotes (``evaluated_value`` compiles each literal)
+            quotes = 3 if raw[:3] in ('"""', "'''") else 1
+            return raw[quotes:-quotes]
+    try:
+        return expr.evaluated_value
+    except Exception:  # pragma: no cover - odd prefixes
+        return UNKNOWN
+
+
 def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None", depth: int = 0) -> Any:
     """The constant value of ``expr``, or UNKNOWN."""
     if depth > _MAX_DEPTH:
@@ -81,10 +95,7 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
         value_expr, value_scope = bound
         return evaluate(value_expr, model, value_scope, depth + 1)
     if isinstance(expr, cst.SimpleString):
-        try:
-            return expr.evaluated_value
-        except Exception:  # pragma: no cover - odd prefixes
-            return UNKNOWN
+        return literal_string(expr)
     if isinstance(expr, cst.UnaryOperation):
         inner = evaluate(expr.expression, model, scope, depth + 1)
         if isinstance(inner, (int, float)) and not isinstance(inner, bool):
