@@ -48,6 +48,42 @@ def test_helper_in_other_file_trains(tmp_path):
     assert "validate()" in json.loads(result.stdout)[0]["message"]
 
 
+def _evaluate_helper_project(tmp_path, engine_body):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "engine.py").write_text(
+        "import torch\n\ndef fit_one_epoch(model, loader, opt):\n    model.train()\n    for x, y in loader:\n"
+        "        model(x).sum().backward()\n        opt.step()\n\n" + engine_body
+    )
+    (tmp_path / "run.py").write_text(
+        "import torch\nimport torchvision\nfrom engine import fit_one_epoch, run_validation\n\n"
+        "def main(train_loader, val_loader):\n    net = torchvision.models.resnet50()\n"
+        "    opt = torch.optim.SGD(net.parameters(), lr=0.1)\n    for epoch in range(10):\n"
+        "        fit_one_epoch(net, train_loader, opt)\n        print(run_validation(net, val_loader))\n"
+    )
+    result = run_cli("check", "--select", "BN1", "--format", "json", "run.py", cwd=tmp_path)
+    return result, [(f["code"], f["line"]) for f in json.loads(result.stdout)]
+
+
+def test_helper_in_other_file_evaluates_a_model_left_in_training_mode(tmp_path):
+    """The caller trains (through one helper of engine.py) and evaluates (through another) without .eval()."""
+    result, found = _evaluate_helper_project(
+        tmp_path,
+        "def run_validation(model, loader):\n    with torch.no_grad():\n        return [model(x) for x, _ in loader]\n",
+    )
+    assert found == [("BN101", 10)], result.stdout
+    message = json.loads(result.stdout)[0]["message"]
+    assert "run_validation()" in message and "engine.py:11" in message and "fit_one_epoch()" in message, message
+
+
+def test_helper_in_other_file_that_calls_eval_itself_is_clean(tmp_path):
+    for body in (
+        "def run_validation(model, loader):\n    model.eval()\n    with torch.no_grad():\n        return [model(x) for x, _ in loader]\n",
+        "def run_validation(model, loader):\n    return sum(p.numel() for p in model.parameters())\n",
+    ):
+        result, found = _evaluate_helper_project(tmp_path, body)
+        assert found == [], (body, result.stdout)
+
+
 def _facts_at_use(code, tmp_path):
     path = tmp_path / "m.py"
     path.write_text(code)

@@ -1,6 +1,7 @@
 """BN101 missing-eval."""
 from __future__ import annotations
 
+import os
 from typing import Iterable
 
 from ..finding import Severity
@@ -45,8 +46,10 @@ class MissingEval(Rule):
         Call `model.eval()` before evaluating (and `model.train()` before training again).
     """
     # a no-grad region, or a function whose name says evaluation (see ModeAnalysis.eval_reason)
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled",
-                r"def\s+(?:\w*_)?(?i:" + "|".join(sorted(EVAL_WORDS)) + r")(?:_\w*)?\s*[(\[]")
+    _EVAL_NAME = r"(?:\w*_)?(?i:" + "|".join(sorted(EVAL_WORDS)) + r")(?:_\w*)?\s*"
+    # an evaluation function defined here, or called by its name (it may live in another file)
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"def\s+" + _EVAL_NAME + r"[(\[]",
+                r"(?<![\w.])" + _EVAL_NAME + r"\(")
     invalid = (
         Invalid(
             """
@@ -164,4 +167,18 @@ class MissingEval(Rule):
                 node,
                 f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "
                 f"this call, so BatchNorm uses batch statistics and updates its running averages",
+            )
+        for helper in analysis.helper_evals.values():  # another file's function evaluates what it is given
+            site = helper.site
+            facts = analysis.resolved(site)
+            if not analysis.shown_train(facts) or analysis.framework_managed(site.node):
+                continue
+            if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            where = f"{os.path.basename(helper.summary.path)}:{helper.callee.line(helper.use)}"
+            yield Report(
+                site.node,
+                f"`{site.key}` is in training mode when `{helper.summary.name}()` runs it ({helper.reason}, "
+                f"{where}): {describe(analysis, facts)}; no `.eval()` before this call or in it, so BatchNorm "
+                f"uses batch statistics and updates its running averages",
             )

@@ -160,6 +160,17 @@ class Site:
 
 
 @dataclass
+class HelperEval:
+    """A call of another file's function that runs a module given to it for evaluation, in the mode it has."""
+
+    site: Site  # the call in this file, the module passed and its facts there
+    callee: "ModeAnalysis"  # the other file's analysis
+    summary: "Summary"
+    use: cst.CSTNode  # where the callee runs the module
+    reason: str
+
+
+@dataclass
 class Watch:
     """A module frozen (``requires_grad_(False)``) or put in eval on its own, seen at later training steps."""
 
@@ -178,6 +189,8 @@ class Summary:
 
     effects: dict[str, frozenset] = field(default_factory=dict)  # key rooted in a param -> exit facts
     trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
+    # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation)
+    evaluates: dict[str, tuple[cst.CSTNode, str]] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)
     name: str = ""
     path: str = ""
@@ -191,6 +204,7 @@ class ModeAnalysis:
         self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
         self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
         self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
+        self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
         self.call_args: dict[str, list[tuple[str, frozenset]]] = {}  # local function param -> facts at call sites
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
@@ -580,6 +594,7 @@ class _Flow:
         self.flags: dict[str, tuple[str, frozenset]] = {}  # `was = model.training` -> (key, facts then)
         self.params: list[str] = []
         self.trained: set[str] = set()
+        self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
@@ -608,6 +623,11 @@ class _Flow:
             if root in self.params and facts != _ENTRY:
                 summary.effects[key] = facts
         summary.trains = self.trained
+        for call, key in self.entry_uses:
+            if key not in summary.evaluates:
+                reason = self.a.eval_reason(call)
+                if reason is not None:
+                    summary.evaluates[key] = (call, reason)
         return summary
 
     # ------------------------------------------------------------- statements
@@ -963,6 +983,8 @@ class _Flow:
         a = self.a
         facts = _lookup(state, key)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
+        if facts == _ENTRY and key in self.params:
+            self.entry_uses.append((call, key))
         if not a.under_no_grad(call) and a.trains(a.region(call), direct=True):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._watch_training(call, key, state)
@@ -1045,6 +1067,11 @@ class _Flow:
             key = key_of(arg)
             if key is None:
                 continue
+            if analysis is not self.a and param in summary.evaluates and _tracked(state, key):
+                # (a function of this file is followed through its callers instead: ``resolved``)
+                old = self.a.helper_evals.get((call, param))
+                site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
+                self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *summary.evaluates[param])
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
             for effect_key, facts in sorted(summary.effects.items(), key=lambda kv: kv[0].count(".")):
