@@ -78,6 +78,21 @@ class EvalNotCalled(Rule):
             """,
             line=4,
         ),
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            def embed(model, images):
+                model.training = False
+                with torch.no_grad():
+                    return model(images)
+
+            backbone = torchvision.models.resnet50()
+            features = embed(backbone, torch.randn(4, 3, 224, 224))
+            """,
+            line=5,
+        ),
     )
     valid = (
         Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
@@ -102,6 +117,17 @@ class EvalNotCalled(Rule):
             """
         ),
         Valid("args.training = False\n"),
+        Valid(
+            """
+            import argparse
+
+            def configure(options):
+                options.training = False
+                return options
+
+            configure(argparse.Namespace(lr=0.1))
+            """
+        ),
         Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
     )
 
@@ -140,10 +166,17 @@ class EvalNotCalled(Rule):
                 f"(BatchNorm layers keep their mode); call `self.{method}`",
             )
 
+    @staticmethod
+    def _module_parameter(model: FileModel, name: str, scope: Scope) -> bool:
+        """``name`` is a parameter of a function that every call in this file gives a module."""
+        if scope.kind != "function" or name not in scope.params or not isinstance(scope.node, cst.FunctionDef):
+            return False
+        return bool(model.modes.passed_kinds(scope.node, name))
+
     def _other_model(self, model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
         """``net.training = False`` where ``net`` is known to hold an ``nn.Module``."""
         name = target.value
-        if model_kind(model, name, scope) is None:
+        if model_kind(model, name, scope) is None and not self._module_parameter(model, name.value, scope):
             return None
         flag = model.value(value, scope)
         if flag is not True and flag is not False:

@@ -70,6 +70,11 @@ class SyncBatchNormOrder(Rule):
             line=8,
         ),
         Invalid(_SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)"), line=6),
+        Invalid(  # one process and nn.DataParallel: nothing to synchronise with
+            _SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n"
+                                   "model = nn.DataParallel(model).cuda()"),
+            line=6,
+        ),
     )
     valid = (
         Valid(

@@ -958,23 +958,22 @@ def _all_bindings(name: str, scope: "Scope | None") -> tuple[list[cst.BaseExpres
 
 
 def _refers_to(value: cst.BaseExpression, name: str) -> bool:
-    """``model = model.to(device)`` / ``model = DDP(model, ...)``: a re-binding of the same model."""
-    if not isinstance(value, cst.Call):
-        return False
-    func = value.func
-    while isinstance(func, cst.Attribute):
-        if isinstance(func.value, cst.Name) and func.value.value == name:
-            return True
-        if isinstance(func.value, cst.Call):
-            func = func.value.func
-        else:
-            func = func.value
-    if not value.args:
-        return False
-    first = value.args[0].value
-    while isinstance(first, cst.Call) and isinstance(first.func, cst.Attribute):
-        first = first.func.value  # DDP(model.to(rank))
-    return isinstance(first, cst.Name) and first.value == name
+    """``model = model.to(device)`` / ``model = DDP(model, ...)`` / ``model = DataParallel(model).cuda()``:
+    a re-binding of the same model."""
+    while isinstance(value, cst.Call):
+        if value.args:
+            first = value.args[0].value
+            while isinstance(first, cst.Call) and isinstance(first.func, cst.Attribute):
+                first = first.func.value  # DDP(model.to(rank))
+            if isinstance(first, cst.Name) and first.value == name:
+                return True
+        receiver = value.func
+        while isinstance(receiver, cst.Attribute):
+            receiver = receiver.value  # model.module.to(rank)
+        if isinstance(receiver, cst.Name):
+            return receiver.value == name and receiver is not value.func
+        value = receiver  # DataParallel(model).cuda(): the call the method is called on
+    return False
 
 
 def _looks_like_optimizer(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> bool:

@@ -293,6 +293,24 @@ class ModeAnalysis:
         return self.summary(func) if func is not None else None
 
     # ---------------------------------------------------------- for the rules
+    def passed_kinds(self, func: cst.FunctionDef, param: str) -> set[ModelKind] | None:
+        """The kinds of module that every call of this file's function ``func`` passes as ``param``.
+
+        None when it is never called here, or some call passes something not known to be a module.
+        """
+        self.run()
+        if self.model.functions.get(func.name.value) is not func:
+            return None
+        passed = self.call_args.get(f"{func.name.value}.{param}")
+        if not passed:
+            return None
+        kinds: set[ModelKind] = set()
+        for _key, facts in passed:
+            if not facts or any(f.kind is None for f in facts):
+                return None
+            kinds |= {f.kind for f in facts}
+        return kinds
+
     def resolved(self, site: Site) -> frozenset:
         """The site's facts, with ``entry`` replaced by what every call site in this file passes in."""
         facts = site.facts
