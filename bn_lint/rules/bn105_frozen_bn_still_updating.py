@@ -22,8 +22,9 @@ class FrozenBnStillUpdating(Rule):
         `p.requires_grad = False` for every parameter in `m.parameters()`) when a later training
         step of the model runs with that module in training mode (e.g. `model.train()` at the top
         of the loop and no `.eval()` on the frozen part, and no overridden `train()`); and a
-        submodule put in eval on its own (to freeze its BatchNorm) whose eval is undone by a later
-        `model.train()` before training.
+        submodule put in eval on its own (to freeze its BatchNorm), directly or by a
+        `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()` loop (also inside a
+        helper function), whose eval is undone by a later `model.train()` before training.
     """
     why = """
         `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
@@ -88,6 +89,28 @@ class FrozenBnStillUpdating(Rule):
             """,
             line=15,
         ),
+        Invalid(  # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
+            """
+            import torch
+            import torchvision
+
+            def freeze_bn(module):
+                for m in module.modules():
+                    if isinstance(m, torch.nn.BatchNorm2d):
+                        m.eval()
+
+            model = torchvision.models.resnet50()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            freeze_bn(model.layer1)
+            for epoch in range(3):
+                model.train()
+                for x, y in []:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            """,
+            line=13,
+        ),
     )
     valid = (
         Valid(
@@ -118,6 +141,49 @@ class FrozenBnStillUpdating(Rule):
             for epoch in range(3):
                 model.train()
                 model.apply(lambda m: m.eval() if isinstance(m, torch.nn.BatchNorm2d) else None)
+                for x, y in []:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            """
+        ),
+        Valid(  # the same helper, called again after each .train()
+            """
+            import torch
+            import torchvision
+
+            def freeze_bn(module):
+                for m in module.modules():
+                    if isinstance(m, torch.nn.BatchNorm2d):
+                        m.eval()
+
+            model = torchvision.models.resnet50()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            
+            for epoch in range(3):
+                model.train()
+                freeze_bn(model.layer1)
+                for x, y in []:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            """
+        ),
+        Valid(  # a modules() loop that puts Dropout (not BatchNorm) in eval
+            """
+            import torch
+            import torchvision
+
+            def freeze_bn(module):
+                for m in module.modules():
+                    if isinstance(m, torch.nn.Dropout):
+                        m.eval()
+
+            model = torchvision.models.resnet50()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            freeze_bn(model)
+            for epoch in range(3):
+                model.train()
                 for x, y in []:
                     optimizer.zero_grad()
                     torch.nn.functional.cross_entropy(model(x), y).backward()

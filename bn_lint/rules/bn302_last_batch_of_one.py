@@ -36,7 +36,7 @@ class LastBatchOfOne(Rule):
     summary = "A training `DataLoader` whose last batch holds exactly one sample."
     what = """
         Flags a training `DataLoader` of a BatchNorm model without `drop_last=True` when the
-        dataset's length is known from the code (a `TensorDataset` of tensors with a literal first
+        dataset's length is known from the code (a `TensorDataset` with a tensor of literal first
         dimension, `range(n)`, a list literal, `random_split` / `Subset` sizes, a dataset class
         whose `__len__` returns a constant) and `len(dataset) % batch_size == 1`.
     """
@@ -67,6 +67,14 @@ class LastBatchOfOne(Rule):
             + "full = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"
             + "train_set, val_set = random_split(full, [0.8, 0.2])\n"
             + "loader = DataLoader(train_set, batch_size=32, shuffle=True, drop_last=False)\n"
+            + _LOOP,
+            line=9,
+        ),
+        Invalid(  # labels derived from the features: one known length is the dataset's
+            _PRELUDE
+            + "features = torch.randn(2049, 10)\n"
+            + "labels = (features[:, 0] > 0).long()\n"
+            + "loader = DataLoader(TensorDataset(features, labels), batch_size=64, shuffle=True)\n"
             + _LOOP,
             line=9,
         ),

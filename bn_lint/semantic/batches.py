@@ -539,8 +539,9 @@ class BatchAnalysis:
         if qn in ("list", "tuple") and len(positional) == 1:
             return self.length(positional[0], scope, depth + 1)
         if qn in TENSOR_DATASETS and positional:
-            lengths = {self.tensor_length(a, scope, depth + 1) for a in positional}
-            return lengths.pop() if len(lengths) == 1 else None
+            # TensorDataset refuses tensors of different lengths: one known length is the dataset's
+            known = [n for n in (self.tensor_length(a, scope, depth + 1) for a in positional) if n is not None]
+            return known[0] if known and len({n.value for n in known}) == 1 else None
         if qn in SUBSETS and len(positional) == 2:
             return self.length(positional[1], scope, depth + 1)
         if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:

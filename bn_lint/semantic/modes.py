@@ -191,6 +191,7 @@ class Summary:
     trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
     # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation)
     evaluates: dict[str, tuple[cst.CSTNode, str]] = field(default_factory=dict)
+    bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     params: list[str] = field(default_factory=list)
     name: str = ""
     path: str = ""
@@ -613,6 +614,7 @@ class _Flow:
         self.params: list[str] = []
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
+        self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
@@ -641,6 +643,7 @@ class _Flow:
             if root in self.params and facts != _ENTRY:
                 summary.effects[key] = facts
         summary.trains = self.trained
+        summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
         for call, key in self.entry_uses:
             if key not in summary.evaluates:
                 reason = self.a.eval_reason(call)
@@ -939,6 +942,9 @@ class _Flow:
                 owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
                 if _tracked(state, owner):
                     _set(state, owner, _UNKNOWN)
+                    if self._batchnorm_to_eval(call):
+                        self.watch[call] = (owner, "eval")
+                        self.bn_evals.add(owner)
                 return
             if receiver is not None:
                 if method == "forward" and _tracked(state, receiver):
@@ -1038,6 +1044,24 @@ class _Flow:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
         self.watch[node] = (key, "frozen")
 
+    def _batchnorm_to_eval(self, call: cst.Call) -> bool:
+        """``m.eval()`` / ``m.train(False)`` under an ``isinstance(m, nn.BatchNorm2d)``-like test."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        if func.attr.value == "eval" and call.args:
+            return False
+        if func.attr.value == "train" and not (
+            len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
+        ):
+            return False
+        for ancestor in self.model.ancestors(call):
+            if isinstance(ancestor, (cst.For, cst.FunctionDef)):
+                return False
+            if isinstance(ancestor, cst.If) and _BATCHNORM_TEST.search(self.model.code(ancestor.test)):
+                return True
+        return False
+
     def _watch_training(self, site: cst.CSTNode, trained: str, state: State) -> None:
         """At a training step of ``trained``: record the modes of the watched modules inside it."""
         for node, (key, reason) in self.watch.items():
@@ -1092,6 +1116,11 @@ class _Flow:
                 self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *summary.evaluates[param])
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
+            for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
+                root, _, rest = evaled.partition(".")
+                target_key = f"{key}.{rest}" if rest else key
+                if root == param and _tracked(state, target_key):
+                    self.watch[call] = (target_key, "eval")
             for effect_key, facts in sorted(summary.effects.items(), key=lambda kv: kv[0].count(".")):
                 root, _, rest = effect_key.partition(".")
                 if root != param:
@@ -1150,6 +1179,7 @@ _EXPORTS = {
 }
 EXPORTS = _EXPORTS
 EVAL_WORDS = _EVAL_WORDS
+_BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase")
 
 
 def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
