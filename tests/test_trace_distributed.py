@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from datetime import timedelta
 
 import pytest
@@ -16,18 +15,12 @@ from torch import nn  # noqa: E402
 WORLD = 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _worker(rank: int, port: int, out: str) -> None:
+def _worker(rank: int, out: str) -> None:
     import bn_lint
 
-
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=WORLD, timeout=timedelta(seconds=30))
+    # a file store: no TCP port to pick in advance (one picked free can be taken before rank 0 binds it)
+    store = "file://" + os.path.join(out, "store")
+    dist.init_process_group("gloo", init_method=store, rank=rank, world_size=WORLD, timeout=timedelta(seconds=30))
     try:
         torch.manual_seed(rank)
         results = {}
@@ -47,8 +40,7 @@ def _worker(rank: int, port: int, out: str) -> None:
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed unavailable")
 def test_ddp_small_per_device_batch_merged_over_ranks(tmp_path):
     ctx = mp.get_context("spawn")
-    port = _free_port()
-    procs = [ctx.Process(target=_worker, args=(rank, port, str(tmp_path))) for rank in range(WORLD)]
+    procs = [ctx.Process(target=_worker, args=(rank, str(tmp_path))) for rank in range(WORLD)]
     for p in procs:
         p.start()
     try:
