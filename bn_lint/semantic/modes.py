@@ -189,8 +189,10 @@ class Summary:
 
     effects: dict[str, frozenset] = field(default_factory=dict)  # key rooted in a param -> exit facts
     trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
-    # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation)
-    evaluates: dict[str, tuple[cst.CSTNode, str]] = field(default_factory=dict)
+    entry_uses: list[tuple[cst.Call, str]] = field(default_factory=list)  # params called in their entry mode
+    # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation);
+    # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)
+    evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     params: list[str] = field(default_factory=list)
     name: str = ""
@@ -287,6 +289,17 @@ class ModeAnalysis:
             self._in_progress.discard(func)
         self.summaries[func] = summary
         return summary
+
+    def evaluations(self, summary: Summary) -> dict[str, tuple[cst.CSTNode, str]]:
+        """The parameters ``summary``'s function runs for evaluation in the mode it is given them in."""
+        if summary.evaluates is None:
+            summary.evaluates = {}
+            for call, key in summary.entry_uses:
+                if key not in summary.evaluates:
+                    reason = self.eval_reason(call)
+                    if reason is not None:
+                        summary.evaluates[key] = (call, reason)
+        return summary.evaluates
 
     def function_summary(self, name: str) -> Summary | None:
         """The summary of a module-level function of this file."""
@@ -644,11 +657,7 @@ class _Flow:
                 summary.effects[key] = facts
         summary.trains = self.trained
         summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
-        for call, key in self.entry_uses:
-            if key not in summary.evaluates:
-                reason = self.a.eval_reason(call)
-                if reason is not None:
-                    summary.evaluates[key] = (call, reason)
+        summary.entry_uses = self.entry_uses
         return summary
 
     # ------------------------------------------------------------- statements
@@ -1109,11 +1118,13 @@ class _Flow:
             key = key_of(arg)
             if key is None:
                 continue
-            if analysis is not self.a and param in summary.evaluates and _tracked(state, key):
+            if analysis is not self.a and any(p == param for _, p in summary.entry_uses) and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
-                old = self.a.helper_evals.get((call, param))
-                site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
-                self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *summary.evaluates[param])
+                used = analysis.evaluations(summary).get(param)
+                if used is not None:
+                    old = self.a.helper_evals.get((call, param))
+                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
+                    self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
