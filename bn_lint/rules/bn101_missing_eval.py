@@ -48,9 +48,9 @@ class MissingEval(Rule):
     # a no-grad region, or a function whose name says evaluation (see ModeAnalysis.eval_reason)
     _EVAL_NAME = r"(?:\w*_)?(?i:" + "|".join(sorted(EVAL_WORDS)) + r")(?:_\w*)?\s*"
     # an evaluation function defined here; or imported by name from another module into a file that
-    # trains, or loads, a model
+    # trains, or loads, a model (patterns start with a literal: the regex module finds those fast)
     triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"def\s+" + _EVAL_NAME + r"[(\[]",
-                (r"\bfrom\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + _EVAL_NAME + r"\b",
+                (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + _EVAL_NAME + r"\b",
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
         Invalid(

@@ -1,6 +1,8 @@
 """BN104 export-in-train-mode."""
 from __future__ import annotations
 
+import re
+
 from typing import Iterable
 
 import libcst as cst
@@ -12,9 +14,14 @@ from ..semantic.modes import describe
 from ..semantic.modules import ModelKind
 
 
-def _called_or_imported(name: str) -> str:
-    """``name(`` called, or ``name`` imported (and perhaps renamed)."""
-    return rf"\b{name}\s*\(|import[^\n(]*\b{name}\b|import\s*\([^)]*\b{name}\b"
+def _called_or_imported(name: str) -> tuple[str, str]:
+    """``name(`` called, or ``name`` imported (and perhaps renamed).
+
+    The name's leading word comes first, as a plain literal: the regex module finds a literal fast,
+    and the alternation (which it cannot) then runs only on files that hold the word.
+    """
+    word = re.match(r"\w+", name).group()  # type: ignore[union-attr]
+    return word, rf"\b{name}\s*\(|import[^\n(]*\b{name}\b|import\s*\([^)]*\b{name}\b"
 
 
 class ExportInTrainMode(Rule):
@@ -45,7 +52,7 @@ class ExportInTrainMode(Rule):
         _called_or_imported("export"),  # torch.onnx.export, torch.export.export
         _called_or_imported(r"trace(?:_module)?"),
         _called_or_imported(r"fuse(?:_modules|_conv_bn_eval)?"),
-        ("quantization", _called_or_imported("convert")),
+        ("quantization", *_called_or_imported("convert")),
     )
     invalid = (
         Invalid(
