@@ -347,3 +347,51 @@ def test_eval_only_on_the_last_epoch_is_not_bn103():
     )
     assert "break" in leaves
     assert check_code(leaves, select=("BN1",)) == []
+
+
+_CONTEXT_MANAGER_LOOP = """
+    import contextlib
+    import torch
+    import torchvision
+
+    @contextlib.contextmanager
+    def inference(net):
+    {body}
+
+    def fit(loader, val_loader):
+        model = torchvision.models.resnet18()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model.train()
+        for epoch in range(5):
+            for x, y in loader:
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+            with inference(model), torch.no_grad():
+                scores = [model(x) for x, _ in val_loader]
+"""
+
+
+def test_context_manager_that_evaluates_and_restores_the_mode_is_clean():
+    """`with inference(model):` runs its body at the helper's `yield` (eval) and restores `.train()` after."""
+    for body in (
+        "    was = net.training\n        net.eval()\n        try:\n            yield net\n        finally:\n"
+        "            if was:\n                net.train()",
+        "    was = net.training\n        net.eval()\n        yield net\n        net.train(was)",
+    ):
+        assert check_code(_CONTEXT_MANAGER_LOOP.format(body=body), select=("BN1",)) == [], body
+
+
+def test_context_manager_that_leaves_the_model_in_eval_inside_the_training_loop():
+    findings = check_code(_CONTEXT_MANAGER_LOOP.format(body="    net.eval()\n        yield net"), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN103", 18)], [f.message for f in findings]
+
+
+def test_if_saved_flag_restores_the_saved_mode(tmp_path):
+    """`was = m.training ... if was: m.train()` puts back the mode `was` saved, not eval-or-train."""
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import torch\n\ndef probe(model, x):\n    was = model.training\n    model.eval()\n"
+        "    with torch.no_grad():\n        y = model(x)\n    if was:\n        model.train()\n    return y\n"
+    )
+    summary = Project().model(str(path)).modes.function_summary("probe")
+    assert summary is not None and summary.effects == {}, summary

@@ -194,6 +194,8 @@ class Summary:
     # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
+    generator: bool = False
+    at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
     params: list[str] = field(default_factory=list)
     name: str = ""
     path: str = ""
@@ -628,6 +630,10 @@ class _Flow:
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
+        self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
+        self.entering: set[cst.Call] = set()  # calls that are `with` items
+        # the context managers entered, with the state before each
+        self.leaving: list[tuple[cst.Call, tuple[ModeAnalysis, cst.FunctionDef], State]] = []
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
@@ -656,6 +662,13 @@ class _Flow:
             if root in self.params and facts != _ENTRY:
                 summary.effects[key] = facts
         summary.trains = self.trained
+        summary.generator = bool(self.yields)
+        at_yield: State | None = None
+        for one in self.yields:
+            at_yield = one if at_yield is None else _join(at_yield, one)
+        for key, facts in (at_yield or {}).items():
+            if key.split(".")[0] in self.params and facts != _ENTRY:
+                summary.at_yield[key] = facts
         summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
         summary.entry_uses = self.entry_uses
         return summary
@@ -690,15 +703,29 @@ class _Flow:
                 other = self.statement(node.orelse, dict(state))
             else:
                 other = self.block(node.orelse.body.body, dict(state))
-            return _join(then, other)
+            joined = _join(then, other)
+            restored = self._restored_by_flag(node.test, then, other)
+            if restored is not None and joined is not None:
+                _set(joined, *restored)
+            return joined
         if isinstance(node, (cst.For, cst.While)):
             return self.loop(node, state)
         if isinstance(node, cst.With):
+            leaving, self.leaving = self.leaving, []
             for item in node.items:
+                if isinstance(item.item, cst.Call):
+                    self.entering.add(item.item)
                 self.expression(item.item, state)
                 if item.asname is not None:
                     self.assign(item.asname.name, None, state)
-            return self.block(node.body.body, state)
+            entered, self.leaving = self.leaving, leaving
+            end = self.block(node.body.body, state)
+            for call, (analysis, func), before in reversed(entered):  # the context managers' code after `yield`
+                summary = analysis.summary(func)
+                if end is not None and summary is not None:
+                    effects = {key: _ENTRY for key in summary.at_yield} | summary.effects
+                    self._apply_effects(call, self._bind_args(call, summary), effects, summary, analysis, end, before)
+            return end
         if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
             start = dict(state)
             body = self.block(node.body.body, dict(state))
@@ -906,15 +933,20 @@ class _Flow:
         """Apply the effects of the calls in ``expr``, innermost first."""
         calls = []
         stack = [expr]
+        yields = False
         while stack:
             node = stack.pop()
             if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
                 continue
             if isinstance(node, cst.Call):
                 calls.append(node)
+            elif isinstance(node, cst.Yield):
+                yields = True
             stack.extend(children(node))
         for call in reversed(calls):  # pre-order reversed: arguments and receivers before the call
             self.call(call, state)
+        if yields:
+            self.yields.append(dict(state))
 
     def call(self, call: cst.Call, state: State) -> None:
         a = self.a
@@ -1053,6 +1085,18 @@ class _Flow:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
         self.watch[node] = (key, "frozen")
 
+    def _restored_by_flag(self, test: cst.BaseExpression, then: State | None, other: State | None):
+        """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        flag = key_of(test.expression if negated else test)  # type: ignore[attr-defined]
+        if flag not in self.flags or then is None or other is None:
+            return None
+        key, saved = self.flags[flag]
+        trained, evaluated = (other, then) if negated else (then, other)
+        if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
+            return key, saved
+        return None
+
     def _batchnorm_to_eval(self, call: cst.Call) -> bool:
         """``m.eval()`` / ``m.train(False)`` under an ``isinstance(m, nn.BatchNorm2d)``-like test."""
         func = call.func
@@ -1132,7 +1176,21 @@ class _Flow:
                 target_key = f"{key}.{rest}" if rest else key
                 if root == param and _tracked(state, target_key):
                     self.watch[call] = (target_key, "eval")
-            for effect_key, facts in sorted(summary.effects.items(), key=lambda kv: kv[0].count(".")):
+        effects = summary.effects
+        if call in self.entering and summary.generator:
+            # `with helper(model):` of a generator context manager: the body runs at its `yield`
+            effects = summary.at_yield
+            self.leaving.append((call, target, dict(state)))
+        self._apply_effects(call, bound, effects, summary, analysis, state)
+
+    def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
+                       analysis: ModeAnalysis, state: State, before: State | None = None) -> None:
+        """Set what ``call`` leaves its arguments at; ``before``: the state its ``entry`` stands for."""
+        for param, arg in bound:
+            key = key_of(arg)
+            if key is None:
+                continue
+            for effect_key, facts in sorted(effects.items(), key=lambda kv: kv[0].count(".")):
                 root, _, rest = effect_key.partition(".")
                 if root != param:
                     continue
@@ -1140,7 +1198,7 @@ class _Flow:
                 if not _tracked(state, target_key) and not _tracked(state, key):
                     if param != "self":
                         continue
-                caller_facts = _lookup(state, target_key)
+                caller_facts = _lookup(before if before is not None else state, target_key)
                 _set(state, target_key, self._translate(facts, caller_facts, call, summary, analysis))
 
     def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
