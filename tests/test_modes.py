@@ -395,3 +395,31 @@ def test_if_saved_flag_restores_the_saved_mode(tmp_path):
     )
     summary = Project().model(str(path)).modes.function_summary("probe")
     assert summary is not None and summary.effects == {}, summary
+
+
+_NET = (
+    "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\n\n"
+    "    def forward(self, x):\n        return self.body(x)\n\n\n"
+    "def build():\n    return Net()\n\n\n"
+    "def load_for_inference(path):\n    net = Net()\n    net.load_state_dict(torch.load(path))\n    net.eval()\n    return net\n"
+)
+
+
+def test_builder_in_another_file_returns_a_model_in_training_mode(tmp_path):
+    """`from models import build`: the model it returns is built in training mode (and holds BatchNorm)."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "models.py").write_text(_NET)
+    (tmp_path / "run.py").write_text(
+        "import torch\nfrom models import build, load_for_inference\n\n"
+        "def predict(path, x):\n    model = build()\n    model.load_state_dict(torch.load(path))\n"
+        "    with torch.no_grad():\n        return model(x)\n\n"
+        "def predict_ready(path, x):\n    model = load_for_inference(path)\n    with torch.no_grad():\n        return model(x)\n"
+    )
+    result = run_cli("check", "--select", "BN1", "--format", "json", "run.py", cwd=tmp_path)
+    assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == [("BN101", 8)], result.stdout
+
+
+def test_local_builder_that_returns_the_model_in_eval_mode_is_clean():
+    code = _NET + "\n\ndef predict(path, x):\n    model = load_for_inference(path)\n    with torch.no_grad():\n        return model(x)\n"
+    assert check_code(code, select=("BN1",)) == []

@@ -195,6 +195,7 @@ class Summary:
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     generator: bool = False
+    returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
     at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
     params: list[str] = field(default_factory=list)
     name: str = ""
@@ -630,6 +631,7 @@ class _Flow:
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
+        self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
         self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
         self.entering: set[cst.Call] = set()  # calls that are `with` items
         # the context managers entered, with the state before each
@@ -663,6 +665,8 @@ class _Flow:
                 summary.effects[key] = facts
         summary.trains = self.trained
         summary.generator = bool(self.yields)
+        if self.returned and all(facts is not None for facts in self.returned):
+            summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
         at_yield: State | None = None
         for one in self.yields:
             at_yield = one if at_yield is None else _join(at_yield, one)
@@ -826,6 +830,7 @@ class _Flow:
         if isinstance(node, cst.Return):
             if node.value is not None:
                 self.expression(node.value, state)
+            self.returned.append(self.value_facts(node.value, state) if node.value is not None else None)
             self.exits.append(dict(state))
             return None
         if isinstance(node, cst.Raise):
@@ -918,6 +923,9 @@ class _Flow:
             return None
         kind = model_kind(self.model, expr, self.model.scope_of(expr))
         if kind in (ModelKind.BN, ModelKind.MAYBE):
+            built_by = self._built_by(expr, kind)
+            if built_by is not None:
+                return built_by
             if qn in _LOADED or (qn == "torch.hub.load" and not _torchvision_hub(expr)):
                 # it keeps the mode it was saved in (or its hub entry point chose): unknown
                 return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
@@ -927,6 +935,27 @@ class _Flow:
                 where = "built at line {line} (modules start in training mode)"
             return frozenset({Fact(TRAIN, expr, "built", where, kind)})
         return None
+
+    def _built_by(self, call: cst.Call, kind: ModelKind) -> frozenset | None:
+        """The mode of the model a project function (``build_model()``) returns, from its ``return``s."""
+        func = call.func
+        if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                                                   and func.value.value != "self"):
+            return None
+        target = self.a.callee(call)
+        if target is None:
+            return None
+        summary = target[0].summary(target[1])
+        returns = summary.returns if summary is not None else None
+        if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:
+            return frozenset({Fact(UNKNOWN_MODE, call, "helper", "", kind)})  # as its caller left it, or unknown
+        out = set()
+        for fact in returns:
+            if fact.mode == TRAIN:
+                out.add(Fact(TRAIN, call, "built", "built at line {line} (modules start in training mode)", kind))
+            else:
+                out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} returns it in eval mode", kind))
+        return frozenset(out)
 
     # ------------------------------------------------------------- expressions
     def expression(self, expr: cst.CSTNode, state: State) -> None:

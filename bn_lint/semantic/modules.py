@@ -55,6 +55,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         func = expr.func
         if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
             return _builder_kind(model, model.functions[func.value], depth)
+        builder = _project_builder(model, func)
+        if builder is not None:
+            return _builder_kind(builder[0], builder[1], depth + 1)
         qn = model.qualname(expr.func)
         if qn:
             if qn in _UNKNOWN_MODEL_SOURCES:
@@ -218,6 +221,16 @@ def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int)
         if found is not None and _manages_modes(found[0], found[1], seen, depth + 1):
             return True
     return False
+
+
+def _project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The function an imported name refers to, in another project file (``from models import build_model``)."""
+    if model.project is None or not isinstance(func, cst.Name) or func.value not in model.imports:
+        return None
+    found = model.imported(model.imports[func.value], "def")
+    if found is None or found[1] not in found[0].functions:
+        return None
+    return found[0], found[0].functions[found[1]]
 
 
 def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
