@@ -302,3 +302,27 @@ def test_inherited_forward_runs_on_the_subclass_layers():
         """
     assert found(code) == []
     assert found(code.replace("nn.BatchNorm2d(planes * 2)", "nn.BatchNorm2d(planes * 4)")) == [("BN201", 11)]
+
+
+def test_bias_verdict_survives_many_call_sites():
+    """A helper used at many call sites (here 2 x 9 through a class built at module level) is still judged
+    on its own for BN204: the per-BatchNorm cap on call-site views must not crowd out the standalone one."""
+    calls = "\n".join(f"        self.b{i} = block({2 ** i}, {2 ** (i + 1)})" for i in range(9))
+    code = f"""
+import torch.nn as nn
+
+
+def block(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+{calls}
+
+
+net = Net()
+"""
+    findings = check_code(code, select=("BN204",))
+    assert codes_and_lines(findings) == [("BN204", 5)], findings

@@ -17,7 +17,8 @@ class PositionalEps(Rule):
     summary = "A positional argument of a BatchNorm constructor lands in `eps` with a width or momentum value."
     what = """
         Flags a BatchNorm constructor whose `eps` is given positionally (the second argument;
-        the first for the Lazy variants) with an integer or a value ≥ 0.01.
+        the first for the Lazy variants) with an integer or a value ≥ 0.01, or with the same
+        expression as `num_features` (`nn.BatchNorm1d(width, width)`).
     """
     why = """
         The signature is `BatchNorm2d(num_features, eps=1e-05, momentum=0.1, ...)`.
@@ -36,6 +37,7 @@ class PositionalEps(Rule):
         Invalid("import torch.nn as nn\nbn = nn.BatchNorm1d(128, 128)\n", line=2),
         Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
         Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
+        Invalid("import torch.nn as nn\ndef block(width):\n    return nn.BatchNorm1d(width, width)\n", line=3),
     )
     valid = (
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, 1e-3)\n"),
@@ -49,13 +51,19 @@ class PositionalEps(Rule):
         for layer in model.layer_calls:
             if not layer.spec.is_batchnorm or "eps" not in layer.positional:
                 continue
-            value = model.value(layer.args["eps"], layer.scope)
+            eps = layer.args["eps"]
+            value = model.value(eps, layer.scope)
+            features = layer.args.get("num_features")
             if isinstance(value, bool) or not isinstance(value, (int, float)):
+                if features is None or model.code(features) != model.code(eps):
+                    continue
+                value = model.code(eps)  # `BatchNorm1d(width, width)`: a width, whatever its value
+            elif not isinstance(value, int) and value < EPS_LIMIT:
                 continue
-            if isinstance(value, int) or value >= EPS_LIMIT:
-                meaning = "a width" if isinstance(value, int) else "a momentum"
-                yield Report(
-                    layer.node,
-                    f"{layer.spec.name}: the positional argument {model.code(layer.args['eps'])} sets eps={value:g} "
-                    f"(looks like {meaning}); eps should be tiny (default 1e-5) — pass the intended argument by keyword",
-                )
+            meaning = "a momentum" if isinstance(value, float) else "a width"
+            shown = value if isinstance(value, str) else f"{value:g}"
+            yield Report(
+                layer.node,
+                f"{layer.spec.name}: the positional argument {model.code(eps)} sets eps={shown} "
+                f"(looks like {meaning}); eps should be tiny (default 1e-5) — pass the intended argument by keyword",
+            )

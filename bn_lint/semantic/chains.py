@@ -1153,7 +1153,9 @@ class ChainAnalysis:
         if spec.is_batchnorm:
             seen = self.observations.setdefault(node, [])
             obs = Observation(layer, t)
-            if len(seen) < 16 and obs not in seen:
+            # (at most 16 per BatchNorm from call sites; the standalone ones, which BN204 reads, always)
+            if (len(seen) < 16 or (layer.site is None and t.producer is not None and t.producer.site is None)) \
+                    and obs not in seen:
                 seen.append(obs)
             rank = t.rank if t.rank is not None else spec.batched_rank
             width = layer.value(spec.in_width)
