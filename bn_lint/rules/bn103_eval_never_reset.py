@@ -83,6 +83,23 @@ class EvalNeverReset(Rule):
             """,
             line=14,
         ),
+        Invalid(  # iteration-based: evaluated every 1000 iterations, never put back in training mode
+            """
+            import itertools
+            import torch
+
+            def fit(model, loader, optimizer, max_iters):
+                batches = itertools.cycle(loader)
+                model.train()
+                for it in range(max_iters):
+                    x, y = next(batches)
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                    if it % 1000 == 0:
+                        model.eval()
+            """,
+            line=12,
+        ),
     )
     valid = (
         Valid(
@@ -109,6 +126,20 @@ class EvalNeverReset(Rule):
                 for x, y in loader:
                     torch.nn.functional.cross_entropy(model(x), y).backward()
                     optimizer.step()
+            """
+        ),
+        Valid(  # the eval after the last epoch only
+            """
+            import torch
+
+            def fit(model, loader, optimizer, epochs):
+                model.train()
+                for epoch in range(epochs):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    if epoch == epochs - 1:
+                        model.eval()
             """
         ),
     )
@@ -168,6 +199,8 @@ def _last_iteration_only(model: FileModel, node: cst.CSTNode, loop: cst.CSTNode)
         for comparison in walk(ancestor.test):
             if not isinstance(comparison, cst.Comparison):
                 continue
+            if any(isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Modulo) for n in walk(comparison)):
+                continue  # `it % interval == 0`: every interval-th iteration, not the last one
             names = {n.value for n in walk(comparison) if isinstance(n, cst.Name)}
             if names & target_names and any(isinstance(t.operator, cst.Equal) for t in comparison.comparisons):
                 return True

@@ -89,6 +89,27 @@ class FrozenBnStillUpdating(Rule):
             """,
             line=15,
         ),
+        Invalid(  # the training helper calls .train() on the whole model, frozen part included
+            """
+            import torch
+            import torchvision
+
+            def train_one_epoch(model, loader, optimizer):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            def main(loader):
+                model = torchvision.models.resnet50()
+                model.layer1.requires_grad_(False)
+                optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+                for epoch in range(5):
+                    train_one_epoch(model, loader, optimizer)
+            """,
+            line=13,
+        ),
         Invalid(  # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
             """
             import torch
@@ -145,6 +166,27 @@ class FrozenBnStillUpdating(Rule):
                     optimizer.zero_grad()
                     torch.nn.functional.cross_entropy(model(x), y).backward()
                     optimizer.step()
+            """
+        ),
+        Valid(  # the training helper puts the frozen part back in eval after .train()
+            """
+            import torch
+            import torchvision
+
+            def train_one_epoch(model, loader, optimizer):
+                model.train()
+                model.layer1.eval()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            def main(loader):
+                model = torchvision.models.resnet50()
+                model.layer1.requires_grad_(False)
+                optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+                for epoch in range(5):
+                    train_one_epoch(model, loader, optimizer)
             """
         ),
         Valid(  # the same helper, called again after each .train()

@@ -195,6 +195,7 @@ class Summary:
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     generator: bool = False
+    steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
     at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
     params: list[str] = field(default_factory=list)
@@ -631,6 +632,7 @@ class _Flow:
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
+        self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
         self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
         self.entering: set[cst.Call] = set()  # calls that are `with` items
@@ -665,6 +667,7 @@ class _Flow:
                 summary.effects[key] = facts
         summary.trains = self.trained
         summary.generator = bool(self.yields)
+        summary.steps = self.stepped
         if self.returned and all(facts is not None for facts in self.returned):
             summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
         at_yield: State | None = None
@@ -1082,6 +1085,8 @@ class _Flow:
         if not a.under_no_grad(call) and a.trains(a.region(call), direct=True):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._watch_training(call, key, state)
+            if key in self.params:
+                self.stepped[key] = self.stepped.get(key, frozenset()) | facts
             if ENTRY in {f.mode for f in facts}:
                 root = key.split(".")[0]
                 if root in self.params:
@@ -1205,12 +1210,28 @@ class _Flow:
                 target_key = f"{key}.{rest}" if rest else key
                 if root == param and _tracked(state, target_key):
                     self.watch[call] = (target_key, "eval")
+        self._watch_helper_steps(call, bound, summary, analysis, state)
         effects = summary.effects
         if call in self.entering and summary.generator:
             # `with helper(model):` of a generator context manager: the body runs at its `yield`
             effects = summary.at_yield
             self.leaving.append((call, target, dict(state)))
         self._apply_effects(call, bound, effects, summary, analysis, state)
+
+    def _watch_helper_steps(self, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis, state: State) -> None:
+        """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call
+        ``model.train()`` first): the watched modules inside it, in the modes they have at its step."""
+        for param, arg in bound:
+            facts, key = summary.steps.get(param), key_of(arg)
+            if facts is None or key is None or not _tracked(state, key):
+                continue
+            modes = {f.mode for f in facts}
+            during = dict(state)
+            if modes in ({TRAIN}, {EVAL}):
+                _set(during, key, self._translate(facts, _lookup(state, key), call, summary, analysis))
+            elif modes != {ENTRY}:
+                continue
+            self._watch_training(call, key, during)
 
     def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
                        analysis: ModeAnalysis, state: State, before: State | None = None) -> None:
