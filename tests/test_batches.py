@@ -135,3 +135,20 @@ def test_a_class_that_sets_its_own_modes_in_train_is_not_a_small_batch_finding()
     plain = NORM_EVAL.format(override="").lstrip("\n")
     loader_line = plain.splitlines().index('loader = DataLoader(torch.load("data.pt"), batch_size=2, shuffle=True)') + 1
     assert codes_and_lines(check_code(plain, select=("BN3",))) == [("BN301", loader_line)]
+
+
+@pytest.mark.parametrize("train_line, expected", [
+    ('loader = DataLoader(data, batch_size=CFG["batch_size"], shuffle=True)\n', [("BN301", 10)]),
+    ('CFG["batch_size"] = 64\nloader = DataLoader(data, batch_size=CFG["batch_size"], shuffle=True)\n', []),
+    ('loader = DataLoader(data, batch_size=CFG["eval_batch_size"], shuffle=True)\n', []),
+])
+def test_batch_size_from_a_config_dict_in_another_project_file(tmp_path, train_line, expected):
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "config.py").write_text('CFG = {\n    "batch_size": 2,\n    "eval_batch_size": 64,\n}\n')
+    script = HEAD.replace("import argparse\n", "from config import CFG\n") + "data = load()\n" + train_line + LOOP
+    (tmp_path / "train.py").write_text(script)
+    result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "train.py"))
+    assert codes_and_lines(result.findings) == expected, [f.message for f in result.findings]

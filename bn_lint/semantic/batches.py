@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -216,8 +217,26 @@ class BatchAnalysis:
             return self._attribute_size(expr, scope, depth)
         if isinstance(expr, cst.Subscript):
             entry = self._entry(expr, scope, depth)
-            return self.size(entry[0], entry[1], depth + 1) if entry else None
+            if entry is not None:
+                return self.size(entry[0], entry[1], depth + 1)
+            return self._imported_entry_size(expr, scope, depth)
         return None
+
+    def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
+        """``CFG["batch_size"]`` where ``CFG`` is a config dict imported from another project file."""
+        model, container = self.model, expr.value
+        if not isinstance(container, cst.Name) or model.binding(container.value, scope) is not None:
+            return None
+        if container.value not in model.imports or any(name == container.value for name, _ in self.mutated):
+            return None
+        found = model.imported(model.imports[container.value])
+        if found is None or found[0] is model:
+            return None
+        other, name = found
+        size = other.batches.size(expr.with_changes(value=cst.Name(name)), other.module_scope, depth + 1)
+        if size is not None and not size.source:
+            size = Size(size.value, f"`{model.code(expr)}` in {os.path.basename(other.path)}")
+        return size
 
     def _name_size(self, name: str, scope: "Scope | None", depth: int) -> Size | None:
         model = self.model
