@@ -152,3 +152,12 @@ def test_batch_size_from_a_config_dict_in_another_project_file(tmp_path, train_l
     (tmp_path / "train.py").write_text(script)
     result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "train.py"))
     assert codes_and_lines(result.findings) == expected, [f.message for f in result.findings]
+
+
+def test_argparse_defaults_through_a_local_parse_function():
+    middle = (
+        'def get_args():\n    p = argparse.ArgumentParser()\n    p.add_argument("--bs", type=int, default=2)\n'
+        "    return p.parse_args()\n\nargs = get_args()\nloader = DataLoader(data, batch_size=args.bs, shuffle=True)\n"
+    )
+    assert findings(middle) == [("BN301", 14)]
+    assert findings(middle.replace("default=2", "default=64")) == []

@@ -295,6 +295,24 @@ class BatchAnalysis:
             return None
         return Size(default, f"the default of ${key}")
 
+    def _returns_parsed_args(self, call: cst.Call, scope: "Scope | None") -> bool:
+        """``parse()`` where this file's ``def parse(): ...; return parser.parse_args()``."""
+        model, func = self.model, call.func
+        if not isinstance(func, cst.Name) or func.value not in model.functions or model.binding(func.value, scope):
+            return False
+        function = model.functions[func.value]
+        returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+        if not returns:
+            return False
+        for value in returns:
+            if isinstance(value, cst.Name):
+                bound = model.binding(value.value, model.scopes.get(function))
+                value = bound[0] if bound else None
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                    and value.func.attr.value == "parse_args"):
+                return False
+        return True
+
     def _attribute_size(self, expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
         model = self.model
         attr = expr.attr.value
@@ -319,6 +337,8 @@ class BatchAnalysis:
             value, value_scope = bound
             call = value if isinstance(value, cst.Call) else None
             if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "parse_args":
+                return self._argparse_default(attr, depth)
+            if call is not None and self._returns_parsed_args(call, value_scope):  # args = get_args()
                 return self._argparse_default(attr, depth)
             if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call) and isinstance(
                 value.value.func, cst.Attribute
