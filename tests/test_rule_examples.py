@@ -26,6 +26,7 @@ def _findings(rule, example):
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
 def test_example(rule, example):
+    compile(example.source, "example.py", "exec")  # (a valid example that does not parse would pass unseen)
     findings = _findings(rule, example)
     if isinstance(example, Invalid):
         assert [f.line for f in findings] == [example.line] * example.count, [

@@ -12,6 +12,45 @@ from ..semantic.modes import EVAL, TRAIN
 from ..semantic.modules import ModelKind
 
 
+_TRAIN_HELPER = """
+import torch
+import torchvision
+
+def train_one_epoch(model, loader, optimizer):
+    model.train(){refreeze}
+    for x, y in loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+def main(loader):
+    model = torchvision.models.resnet50()
+    model.layer1.requires_grad_(False)
+    optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+    for epoch in range(5):
+        train_one_epoch(model, loader, optimizer)
+"""
+_FREEZE_HELPER = """
+import torch
+import torchvision
+
+def freeze_bn(module):
+    for m in module.modules():
+        if isinstance(m, torch.nn.{kind}):
+            m.eval()
+
+model = torchvision.models.resnet50()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+{before}
+for epoch in range(3):
+    model.train(){after}
+    for x, y in []:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+"""
+
+
 class FrozenBnStillUpdating(Rule):
     code = "BN105"
     name = "frozen-bn-still-updating"
@@ -89,49 +128,9 @@ class FrozenBnStillUpdating(Rule):
             """,
             line=15,
         ),
-        Invalid(  # the training helper calls .train() on the whole model, frozen part included
-            """
-            import torch
-            import torchvision
-
-            def train_one_epoch(model, loader, optimizer):
-                model.train()
-                for x, y in loader:
-                    optimizer.zero_grad()
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-
-            def main(loader):
-                model = torchvision.models.resnet50()
-                model.layer1.requires_grad_(False)
-                optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
-                for epoch in range(5):
-                    train_one_epoch(model, loader, optimizer)
-            """,
-            line=13,
-        ),
-        Invalid(  # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
-            """
-            import torch
-            import torchvision
-
-            def freeze_bn(module):
-                for m in module.modules():
-                    if isinstance(m, torch.nn.BatchNorm2d):
-                        m.eval()
-
-            model = torchvision.models.resnet50()
-            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-            freeze_bn(model.layer1)
-            for epoch in range(3):
-                model.train()
-                for x, y in []:
-                    optimizer.zero_grad()
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-            """,
-            line=13,
-        ),
+        Invalid(_TRAIN_HELPER.format(refreeze=""), line=13),  # .train() on the whole model, frozen part included
+        # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
+        Invalid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="freeze_bn(model.layer1)", after=""), line=13),
     )
     valid = (
         Valid(
@@ -168,70 +167,11 @@ class FrozenBnStillUpdating(Rule):
                     optimizer.step()
             """
         ),
-        Valid(  # the training helper puts the frozen part back in eval after .train()
-            """
-            import torch
-            import torchvision
-
-            def train_one_epoch(model, loader, optimizer):
-                model.train()
-                model.layer1.eval()
-                for x, y in loader:
-                    optimizer.zero_grad()
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-
-            def main(loader):
-                model = torchvision.models.resnet50()
-                model.layer1.requires_grad_(False)
-                optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
-                for epoch in range(5):
-                    train_one_epoch(model, loader, optimizer)
-            """
-        ),
-        Valid(  # the same helper, called again after each .train()
-            """
-            import torch
-            import torchvision
-
-            def freeze_bn(module):
-                for m in module.modules():
-                    if isinstance(m, torch.nn.BatchNorm2d):
-                        m.eval()
-
-            model = torchvision.models.resnet50()
-            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-            
-            for epoch in range(3):
-                model.train()
-                freeze_bn(model.layer1)
-                for x, y in []:
-                    optimizer.zero_grad()
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-            """
-        ),
-        Valid(  # a modules() loop that puts Dropout (not BatchNorm) in eval
-            """
-            import torch
-            import torchvision
-
-            def freeze_bn(module):
-                for m in module.modules():
-                    if isinstance(m, torch.nn.Dropout):
-                        m.eval()
-
-            model = torchvision.models.resnet50()
-            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-            freeze_bn(model)
-            for epoch in range(3):
-                model.train()
-                for x, y in []:
-                    optimizer.zero_grad()
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-            """
-        ),
+        Valid(_TRAIN_HELPER.format(refreeze="\n    model.layer1.eval()")),  # the helper re-freezes after .train()
+        # the freezing helper, called again after each .train()
+        Valid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="", after="\n    freeze_bn(model.layer1)")),
+        # a modules() loop that puts Dropout (not BatchNorm) in eval
+        Valid(_FREEZE_HELPER.format(kind="Dropout", before="freeze_bn(model)", after="")),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
