@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from bn_lint.project import Project
 from bn_lint.semantic.modes import EVAL, TRAIN
 from tests.conftest import FIXTURES, run_cli
@@ -423,3 +425,18 @@ def test_builder_in_another_file_returns_a_model_in_training_mode(tmp_path):
 def test_local_builder_that_returns_the_model_in_eval_mode_is_clean():
     code = _NET + "\n\ndef predict(path, x):\n    model = load_for_inference(path)\n    with torch.no_grad():\n        return model(x)\n"
     assert check_code(code, select=("BN1",)) == []
+
+
+@pytest.mark.parametrize("slip", ["net.eval", "net.training = False"])
+def test_a_mode_change_that_does_not_happen_gives_one_finding(slip):
+    """BN102 reports the uncalled `.eval` / the `.training` flag; BN101 does not repeat it at the use."""
+    code = f"""
+        import torch
+        import torchvision
+
+        net = torchvision.models.resnet18()
+        {slip}
+        with torch.no_grad():
+            print(net(torch.randn(1, 3, 64, 64)))
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN102", 5)]

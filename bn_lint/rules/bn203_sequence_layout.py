@@ -16,7 +16,9 @@ class SequenceLayout(Rule):
     what = """
         Flags `BatchNorm1d(E)` fed a 3-D tensor whose last axis holds the E features: the output
         of `nn.Embedding`, of a `batch_first` RNN or Transformer layer, of a `Linear` applied to
-        such a tensor, or of `x.view(n, length, E)` — with no transpose/permute in between.
+        such a tensor, or of `x.view(n, length, E)` — with no transpose/permute in between. The
+        finding is at the call that applies the layer (`self.bn(x)` in `forward`), or at the layer
+        inside an `nn.Sequential`.
     """
     why = """
         `BatchNorm1d` normalises over dim 1. On (N, L, E) that is the sequence axis: it raises
@@ -44,7 +46,7 @@ class SequenceLayout(Rule):
                 def forward(self, tokens):
                     return self.bn(self.embed(tokens))
             """,
-            line=7,
+            line=10,
         ),
         Invalid(
             """
@@ -60,7 +62,7 @@ class SequenceLayout(Rule):
                     out, _ = self.rnn(x)
                     return self.bn(out)
             """,
-            line=7,
+            line=11,
         ),
     )
     valid = (

@@ -121,7 +121,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
     # BN203: BatchNorm1d(E) on (N, L, E)
     if ranks == (2, 3) and t.rank == 3 and widths_equal(width, t.size(2)) and not widths_equal(width, t.size(1)):
         source = _rank_source(model, t)
-        return Verdict("BN203", bn.node,
+        return Verdict("BN203", obs.at or bn.node,  # where the layout is wrong: the call, if there is one
                        f"{describe_bn(model, bn)} is applied to a (N, L, {show_width(t.size(2))}) tensor {source}: it "
                        f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
                        f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")

@@ -197,10 +197,11 @@ class Chain:
 
 @dataclass(frozen=True)
 class Observation:
-    """``bn`` was applied to ``tensor``."""
+    """``bn`` was applied to ``tensor`` (``at``: by this explicit call, ``self.bn(x)``; None inside a container)."""
 
     bn: LayerValue
     tensor: Tensor
+    at: cst.CSTNode | None = None
 
 
 # ------------------------------------------------------------------ frames
@@ -1010,7 +1011,7 @@ class ChainAnalysis:
             return self._instantiate(model.classes[target.name], args, kwargs, frame, call, lost)
         if _is_module(target):
             tensor = args[0] if args else UNKNOWN
-            return self._apply(target, tensor if isinstance(tensor, Tensor) else Tensor())
+            return self._apply(target, tensor if isinstance(tensor, Tensor) else Tensor(), at=call)
         for arg in call.args:  # an unknown callee may change the lists it is given
             if isinstance(arg.value, cst.Name) and isinstance(frame.locals.get(arg.value.value), Chain):
                 frame.locals[arg.value.value] = _open(frame.locals[arg.value.value])
@@ -1125,10 +1126,10 @@ class ChainAnalysis:
         return Chain(chain.items + tuple(items), tail, chain.sequential)
 
     # ------------------------------------------------------------- application
-    def _apply(self, module: Any, tensor: Tensor) -> Any:
+    def _apply(self, module: Any, tensor: Tensor, at: cst.Call | None = None) -> Any:
         self._tick()
         if isinstance(module, LayerValue):
-            return self._apply_layer(module, tensor)
+            return self._apply_layer(module, tensor, at)
         if isinstance(module, Chain):
             for item in module.items:
                 tensor = self._apply(item, tensor) if item is not GAP else Tensor()
@@ -1145,14 +1146,14 @@ class ChainAnalysis:
             return out if isinstance(out, (Tensor, tuple)) else Tensor()
         return Tensor()
 
-    def _apply_layer(self, layer: LayerValue, t: Tensor) -> Any:
+    def _apply_layer(self, layer: LayerValue, t: Tensor, at: cst.Call | None = None) -> Any:
         spec = layer.spec
         node = layer.node
         if not spec.is_batchnorm and not (spec.out_width == SAME and spec.transparent):
             self._escape(t)
         if spec.is_batchnorm:
             seen = self.observations.setdefault(node, [])
-            obs = Observation(layer, t)
+            obs = Observation(layer, t, at)
             # (at most 16 per BatchNorm from call sites; the standalone ones, which BN204 reads, always)
             if (len(seen) < 16 or (layer.site is None and t.producer is not None and t.producer.site is None)) \
                     and obs not in seen:

@@ -862,6 +862,9 @@ class _Flow:
             return state
         if isinstance(node, cst.Expr):
             self.expression(node.value, state)
+            value = node.value
+            if isinstance(value, cst.Attribute) and value.attr.value in ("eval", "train"):
+                self._mode_meant(value.value, state)  # `model.eval` without the call: BN102's finding
             return state
         if isinstance(node, cst.Del):
             return state
@@ -879,6 +882,9 @@ class _Flow:
             return
         if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and value is not None:
             self._frozen_parameter(target, value, state)
+            return
+        if isinstance(target, cst.Attribute) and target.attr.value == "training":
+            self._mode_meant(target.value, state)  # `model.training = False`: BN102's finding
             return
         key = key_of(target)
         if key is None:
@@ -1118,6 +1124,16 @@ class _Flow:
     def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
         self.watch[node] = (key, "frozen")
+
+    def _mode_meant(self, receiver: cst.BaseExpression, state: State) -> None:
+        """A mode change that does not happen (``model.eval`` uncalled, ``model.training = False``).
+
+        BN102 reports it; the other rules take the mode as unknown from here, so one slip gives one
+        finding, not a second one at every later use.
+        """
+        key = key_of(receiver)
+        if key is not None and _tracked(state, key):
+            _set(state, key, _UNKNOWN)
 
     def _restored_by_flag(self, test: cst.BaseExpression, then: State | None, other: State | None):
         """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
