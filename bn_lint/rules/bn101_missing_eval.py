@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
+import libcst as cst
+
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
@@ -101,6 +103,20 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # re-estimating BatchNorm statistics on purpose: .train(), then forwards whose output is dropped
+            """
+            import torch
+            import torchvision
+
+            @torch.no_grad()
+            def recalibrate_bn(model, loader):
+                model.train()
+                for x, _ in loader:
+                    model(x)
+
+            recalibrate_bn(torchvision.models.resnet18(), [])
+            """
+        ),
         Valid(
             """
             import torch
@@ -164,6 +180,8 @@ class MissingEval(Rule):
                 continue
             if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
+            if _recalibration(model, node, facts):
+                continue
             why = describe(analysis, facts)
             yield Report(
                 node,
@@ -184,3 +202,9 @@ class MissingEval(Rule):
                 f"{where}): {describe(analysis, facts)}; no `.eval()` before this call or in it, so BatchNorm "
                 f"uses batch statistics and updates its running averages",
             )
+
+
+def _recalibration(model: FileModel, node: cst.CSTNode, facts: frozenset) -> bool:
+    """``model.train()`` and then ``model(x)`` with the output thrown away: re-estimating the BatchNorm
+    statistics on purpose (``update_bn``-style), not an evaluation."""
+    return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts)
