@@ -51,6 +51,31 @@ for epoch in range(3):
 """
 
 
+_FROZEN_IN_INIT = """
+import torch
+import torchvision
+
+class Classifier(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = torchvision.models.resnet18()
+        self.backbone.requires_grad_(False)
+        self.head = torch.nn.Linear(1000, 10){override}
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+model = Classifier().to("cuda")
+optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+for epoch in range(3):
+    model.train()
+    for x, y in []:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+"""
+
+
 class FrozenBnStillUpdating(Rule):
     code = "BN105"
     name = "frozen-bn-still-updating"
@@ -128,7 +153,8 @@ class FrozenBnStillUpdating(Rule):
             """,
             line=15,
         ),
-        Invalid(_TRAIN_HELPER.format(refreeze=""), line=13),  # .train() on the whole model, frozen part included
+        Invalid(_TRAIN_HELPER.format(refreeze=""), line=13),
+        Invalid(_FROZEN_IN_INIT.format(override=""), line=8),  # frozen in __init__, trained by the caller  # .train() on the whole model, frozen part included
         # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
         Invalid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="freeze_bn(model.layer1)", after=""), line=13),
     )
@@ -167,7 +193,10 @@ class FrozenBnStillUpdating(Rule):
                     optimizer.step()
             """
         ),
-        Valid(_TRAIN_HELPER.format(refreeze="\n    model.layer1.eval()")),  # the helper re-freezes after .train()
+        Valid(_TRAIN_HELPER.format(refreeze="\n    model.layer1.eval()")),
+        Valid(_FROZEN_IN_INIT.format(  # the class keeps its frozen part in eval whatever train() is asked
+            override="\n\n    def train(self, mode=True):\n        super().train(mode)\n        self.backbone.eval()\n"
+                     "        return self")),  # the helper re-freezes after .train()
         # the freezing helper, called again after each .train()
         Valid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="", after="\n    freeze_bn(model.layer1)")),
         # a modules() loop that puts Dropout (not BatchNorm) in eval

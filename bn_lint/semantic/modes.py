@@ -196,6 +196,7 @@ class Summary:
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     generator: bool = False
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
+    freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
     at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
     params: list[str] = field(default_factory=list)
@@ -389,7 +390,10 @@ class ModeAnalysis:
             info = self.model.enclosing_class(scope)
             return info is not None and "train" in info.methods
         bound = self.model.binding(root, scope)
-        return bound is not None and isinstance(bound[0], cst.Call) and overrides_train(self.model, bound[0].func)
+        value = bound[0] if bound is not None else None
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+            value = value.func.value  # Net().to(device)
+        return isinstance(value, cst.Call) and overrides_train(self.model, value.func)
 
     # ----------------------------------------------------------- lexical facts
     def line(self, node: cst.CSTNode) -> int:
@@ -632,6 +636,7 @@ class _Flow:
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
+        self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
         self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
@@ -668,6 +673,7 @@ class _Flow:
         summary.trains = self.trained
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
+        summary.freezes = [(node, key) for node, key in self.frozen if key.split(".")[0] in self.params]
         if self.returned and all(facts is not None for facts in self.returned):
             summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
         at_yield: State | None = None
@@ -898,6 +904,21 @@ class _Flow:
         _forget(state, key)
         if facts is not None:
             state[key] = facts
+            self._frozen_in_init(value, key)
+
+    def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
+        """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+            value = value.func.value  # Net().to(device)
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return
+        info = self.model.classes.get(value.func.value)
+        init = info.methods.get("__init__") if info is not None else None
+        summary = self.a.summary(init) if init is not None else None
+        for node, frozen in summary.freezes if summary is not None else ():
+            root, _, rest = frozen.partition(".")
+            if root == "self":
+                self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
 
     def value_facts(self, expr: cst.BaseExpression, state: State, depth: int = 0) -> frozenset | None:
         """The mode of the model ``expr`` yields (after its calls ran), or None if not a model."""
@@ -1124,6 +1145,7 @@ class _Flow:
     def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
         self.watch[node] = (key, "frozen")
+        self.frozen.append((node, key))
 
     def _mode_meant(self, receiver: cst.BaseExpression, state: State) -> None:
         """A mode change that does not happen (``model.eval`` uncalled, ``model.training = False``).
