@@ -161,3 +161,27 @@ def test_argparse_defaults_through_a_local_parse_function():
     )
     assert findings(middle) == [("BN301", 14)]
     assert findings(middle.replace("default=2", "default=64")) == []
+
+
+@pytest.mark.parametrize("tail, expected", [
+    ("main()\n", [("BN301", 12)]),
+    ("main({'train': {'batch_size': 64}})\n", []),  # a caller passes its own config
+    ("main()\nmain(cfg=OTHER)\n", []),
+])
+def test_config_dict_as_a_parameter_default(tail, expected):
+    code = HEAD + (
+        "CONFIG = {'train': {'batch_size': 2}}\nOTHER = {'train': {'batch_size': 64}}\n\n"
+        "def main(cfg=CONFIG):\n    loader = DataLoader(data, batch_size=cfg['train']['batch_size'], shuffle=True)\n"
+        "    for x, y in loader:\n        nn.functional.cross_entropy(net(x), y).backward()\n        opt.step()\n\n"
+    ) + tail
+    assert codes_and_lines(check_code(code, select=("BN3",))) == expected
+
+
+def test_config_parameter_changed_in_the_function_is_not_trusted():
+    code = HEAD + (
+        "CONFIG = {'train': {'batch_size': 2}}\n\n"
+        "def main(cfg=CONFIG):\n    cfg['train'] = {'batch_size': 64}\n"
+        "    loader = DataLoader(data, batch_size=cfg['train']['batch_size'], shuffle=True)\n"
+        "    for x, y in loader:\n        nn.functional.cross_entropy(net(x), y).backward()\n        opt.step()\n\nmain()\n"
+    )
+    assert check_code(code, select=("BN3",)) == []

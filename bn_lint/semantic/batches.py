@@ -222,6 +222,27 @@ class BatchAnalysis:
             return self._imported_entry_size(expr, scope, depth)
         return None
 
+    def _default_in_use(self, name: str, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
+        """``def main(cfg=CONFIG)`` called only as ``main()`` in this file: ``cfg`` is ``CONFIG``."""
+        found = _param_of(name, scope)
+        if found is None or found[1] is None or found[0].default is None:
+            return None
+        param, function = found
+        model = self.model
+        if model.functions.get(function.name.value) is not function or not isinstance(param.default, cst.Name):
+            return None
+        params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        calls = [site.node for site in model.calls
+                 if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value]
+        if not calls:
+            return None
+        for call in calls:
+            if any(a.star for a in call.args) or any(a.keyword is not None and a.keyword.value == name for a in call.args):
+                return None
+            if name in params and len([a for a in call.args if a.keyword is None]) > params.index(name):
+                return None
+        return model.binding(param.default.value, model.module_scope)
+
     def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
         """``CFG["batch_size"]`` where ``CFG`` is a config dict imported from another project file."""
         model, container = self.model, expr.value
@@ -381,7 +402,7 @@ class BatchAnalysis:
         if isinstance(container, cst.Name):
             if (container.value, key) in self.mutated or (container.value, "*") in self.mutated:
                 return None
-            bound = self.model.binding(container.value, scope)
+            bound = self.model.binding(container.value, scope) or self._default_in_use(container.value, scope)
             if bound is None:
                 return None
             container, container_scope = bound
