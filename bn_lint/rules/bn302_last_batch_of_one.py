@@ -70,6 +70,13 @@ class LastBatchOfOne(Rule):
             + _LOOP,
             line=9,
         ),
+        Invalid(  # the dataset comes from a local helper
+            _PRELUDE
+            + "def load():\n    features = torch.randn(2049, 10)\n    return TensorDataset(features, features[:, 0] > 0)\n"
+            + "loader = DataLoader(load(), batch_size=64, shuffle=True)\n"
+            + _LOOP,
+            line=10,
+        ),
         Invalid(  # labels derived from the features: one known length is the dataset's
             _PRELUDE
             + "features = torch.randn(2049, 10)\n"
@@ -80,6 +87,12 @@ class LastBatchOfOne(Rule):
         ),
     )
     valid = (
+        Valid(  # the helper's dataset splits evenly
+            _PRELUDE
+            + "def load():\n    features = torch.randn(2048, 10)\n    return TensorDataset(features, features[:, 0] > 0)\n"
+            + "loader = DataLoader(load(), batch_size=64, shuffle=True)\n"
+            + _LOOP
+        ),
         Valid(
             _PRELUDE
             + "dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"

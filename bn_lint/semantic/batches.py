@@ -606,7 +606,21 @@ class BatchAnalysis:
             return self.length(positional[1], scope, depth + 1)
         if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:
             return self._class_length(model.classes[expr.func.value])
+        if isinstance(expr.func, cst.Name) and expr.func.value in model.functions and model.binding(expr.func.value, scope) is None:
+            return self._returned_length(model.functions[expr.func.value], depth)
         return self.tensor_length(expr, scope, depth + 1)
+
+    def _returned_length(self, function: cst.FunctionDef, depth: int) -> Size | None:
+        """``def load(): ...; return TensorDataset(x, y)``: the length every ``return`` gives, if they agree
+        (a length that depends on the parameters stays unknown: they are not followed from the call)."""
+        inner = self.model.scopes.get(function)
+        returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+        if not returns or any(r is None for r in returns):
+            return None
+        lengths = [self.length(r, self.model.scope_of(r) or inner, depth + 1) for r in returns]
+        if any(n is None for n in lengths) or len({n.value for n in lengths}) != 1:  # type: ignore[union-attr]
+            return None
+        return lengths[0]
 
     def tensor_length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
         """The first dimension of a tensor built in the code (``torch.randn(1001, 3)``)."""
