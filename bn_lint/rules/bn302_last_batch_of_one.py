@@ -77,6 +77,14 @@ class LastBatchOfOne(Rule):
             + _LOOP,
             line=10,
         ),
+        Invalid(  # tensors made by a helper from the size it is given
+            _PRELUDE
+            + "def make_data(n):\n    x = torch.randn(n, 10)\n    return x, (x[:, 0] > 0).long()\n"
+            + "features, labels = make_data(2049)\n"
+            + "loader = DataLoader(TensorDataset(features, labels), batch_size=64, shuffle=True)\n"
+            + _LOOP,
+            line=11,
+        ),
         Invalid(  # labels derived from the features: one known length is the dataset's
             _PRELUDE
             + "features = torch.randn(2049, 10)\n"

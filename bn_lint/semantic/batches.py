@@ -61,6 +61,7 @@ _BINOPS = {
     cst.FloorDivide: operator.floordiv,
 }
 _MAX_DEPTH = 10
+_NOT_LOCAL = object()  # ``_returned``: not a call of this file's function
 _SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
 
 
@@ -117,6 +118,7 @@ class BatchAnalysis:
         self._mutated: set[tuple[str, str]] | None = None
         self._flags: dict[str, str] = {}
         self._unpacked: dict[str, list[tuple[cst.Call, int, "Scope"]]] | None = None
+        self._env: dict[cst.Param, tuple[cst.BaseExpression, "Scope | None"]] = {}  # parameter -> argument
         self.loaders: list[Loader] = []
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
         self.sync_calls: list[tuple[cst.Call, "Scope"]] = []  # convert_sync_batchnorm(...)
@@ -265,6 +267,9 @@ class BatchAnalysis:
         if bound is not None:
             return self.size(bound[0], bound[1], depth + 1)
         param = _param_of(name, scope)
+        if param is not None and param[0] in self._env:  # inside ``_returned``: the call's argument
+            value, value_scope = self._env[param[0]]
+            return self.size(value, value_scope, depth + 1)
         if param is not None:
             return self._option_default(*param, depth)
         if name not in model.module_scope.bindings and name in model.imports:
@@ -606,21 +611,43 @@ class BatchAnalysis:
             return self.length(positional[1], scope, depth + 1)
         if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:
             return self._class_length(model.classes[expr.func.value])
-        if isinstance(expr.func, cst.Name) and expr.func.value in model.functions and model.binding(expr.func.value, scope) is None:
-            return self._returned_length(model.functions[expr.func.value], depth)
+        returned = self._returned(expr, scope, lambda value, at: self.length(value, at, depth + 1))
+        if returned is not _NOT_LOCAL:
+            return returned
         return self.tensor_length(expr, scope, depth + 1)
 
-    def _returned_length(self, function: cst.FunctionDef, depth: int) -> Size | None:
-        """``def load(): ...; return TensorDataset(x, y)``: the length every ``return`` gives, if they agree
-        (a length that depends on the parameters stays unknown: they are not followed from the call)."""
-        inner = self.model.scopes.get(function)
+    def _returned(self, call: cst.Call, scope: "Scope | None", measure, index: int | None = None) -> Any:
+        """``measure`` of what a local function returns (its ``index``-th element for ``a, b = f()``), when
+        every ``return`` agrees; the function's parameters stand for the call's arguments meanwhile.
+        ``_NOT_LOCAL`` when ``call`` does not call a function of this file."""
+        model, func = self.model, call.func
+        if not isinstance(func, cst.Name) or func.value not in model.functions or model.binding(func.value, scope):
+            return _NOT_LOCAL
+        function = model.functions[func.value]
+        inner = model.scopes.get(function)
         returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
-        if not returns or any(r is None for r in returns):
+        if index is not None:
+            returns = [r.elements[index].value if isinstance(r, cst.Tuple) and len(r.elements) > index else None
+                       for r in returns]
+        if not returns or any(r is None for r in returns) or any(a.star for a in call.args):
             return None
-        lengths = [self.length(r, self.model.scope_of(r) or inner, depth + 1) for r in returns]
-        if any(n is None for n in lengths) or len({n.value for n in lengths}) != 1:  # type: ignore[union-attr]
+        params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
+        bound = dict(self._env)
+        positional = [a.value for a in call.args if a.keyword is None]
+        for param, value in zip(params, positional):
+            bound[param] = (value, scope)
+        for arg in call.args:
+            param = next((p for p in params if arg.keyword is not None and p.name.value == arg.keyword.value), None)
+            if param is not None:
+                bound[param] = (arg.value, scope)
+        saved, self._env = self._env, bound
+        try:
+            found = [measure(r, model.scope_of(r) or inner) for r in returns]
+        finally:
+            self._env = saved
+        if any(n is None for n in found) or len({n.value for n in found}) != 1:
             return None
-        return lengths[0]
+        return found[0]
 
     def tensor_length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
         """The first dimension of a tensor built in the code (``torch.randn(1001, 3)``)."""
@@ -629,7 +656,14 @@ class BatchAnalysis:
             return None
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
-            return self.tensor_length(bound[0], bound[1], depth + 1) if bound else None
+            if bound is not None:
+                return self.tensor_length(bound[0], bound[1], depth + 1)
+            split = self.unpacked.get(expr.value)  # x, y = make_data(n)
+            if split and len(split) == 1 and split[0][2] is scope:
+                call, index, call_scope = split[0]
+                found = self._returned(call, call_scope, lambda value, at: self.tensor_length(value, at, depth + 1), index)
+                return found if found is not _NOT_LOCAL else None
+            return None
         if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
             return None
         func = expr.func
