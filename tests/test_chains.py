@@ -326,3 +326,27 @@ net = Net()
 """
     findings = check_code(code, select=("BN204",))
     assert codes_and_lines(findings) == [("BN204", 5)], findings
+
+
+def test_one_wrong_batchnorm_does_not_make_the_next_layers_wrong_too():
+    """The rank after a BatchNorm that saw a tensor of unknown rank stays unknown (PointNet's head)."""
+    code = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(1024, 512, bias=False)
+        self.fc2 = nn.Linear(512, 256, bias=False)
+        self.bn4 = nn.BatchNorm2d(512)
+        self.bn5 = nn.BatchNorm1d(256)
+
+    def forward(self, x):
+        x = torch.max(x, 2)[0]
+        x = F.relu(self.bn4(self.fc1(x)))
+        return F.relu(self.bn5(self.fc2(x)))
+"""
+    assert codes_and_lines(check_code(code, select=("BN2",))) == [("BN202", 12)]

@@ -1158,9 +1158,10 @@ class ChainAnalysis:
             if (len(seen) < 16 or (layer.site is None and t.producer is not None and t.producer.site is None)) \
                     and obs not in seen:
                 seen.append(obs)
-            rank = t.rank if t.rank is not None else spec.batched_rank
+            # (an unknown rank stays unknown: assuming the variant's rank would make one wrong
+            # BatchNorm, itself a finding, report the layers after it too)
             width = layer.value(spec.in_width)
-            return make_tensor(rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
+            return make_tensor(t.rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
         kind = spec.kind
         if kind == "conv":
             if t.rank is not None and t.rank != spec.batched_rank:
