@@ -440,3 +440,44 @@ def test_a_mode_change_that_does_not_happen_gives_one_finding(slip):
             print(net(torch.randn(1, 3, 64, 64)))
     """
     assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN102", 5)]
+
+
+_TRAINER = """
+    import torch
+    import torchvision
+
+    class Trainer:
+        def __init__(self, loader):
+            self.model = torchvision.models.resnet18()
+            self.loader = loader
+            self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+        def train_epoch(self):
+            self.model.train()
+            for x, y in self.loader:
+                torch.nn.functional.cross_entropy(self.model(x), y).backward()
+                self.opt.step()
+
+        @torch.no_grad()
+        def validate(self):{validate_eval}
+            return [self.model(x) for x, _ in self.loader]
+
+        def fit(self, epochs):
+            for epoch in range(epochs):
+                self.train_epoch(){fit_eval}
+                print(self.validate())
+"""
+
+
+def test_trainer_method_evaluates_the_model_its_own_class_left_in_training_mode():
+    findings = check_code(_TRAINER.format(validate_eval="", fit_eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 18)], [f.message for f in findings]
+
+
+@pytest.mark.parametrize("validate_eval, fit_eval", [
+    ("\n            self.model.eval()", ""),
+    ("", "\n                self.model.eval()"),
+])
+def test_trainer_that_puts_the_model_in_eval_is_clean(validate_eval, fit_eval):
+    code = _TRAINER.format(validate_eval=validate_eval, fit_eval=fit_eval)
+    assert check_code(code, select=("BN1",)) == []

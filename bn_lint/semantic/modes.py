@@ -215,6 +215,7 @@ class ModeAnalysis:
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
         self.call_args: dict[str, list[tuple[str, frozenset]]] = {}  # local function param -> facts at call sites
+        self.method_calls: dict[cst.CSTNode, list[State]] = {}  # method -> the states at its `self.method()` calls
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}
@@ -337,9 +338,13 @@ class ModeAnalysis:
             return facts
         func = self.enclosing_function(site.node)
         root = site.key.split(".")[0]
-        if func is None or self.model.functions.get(func.name.value) is not func:
+        if func is not None and root == "self" and func in self.method_calls:
+            # a method: what the class's own `self.method()` calls leave `self.model` in
+            passed = [(site.key, _lookup(state, site.key)) for state in self.method_calls[func]]
+        elif func is None or self.model.functions.get(func.name.value) is not func:
             return facts
-        passed = self.call_args.get(f"{func.name.value}.{root}")
+        else:
+            passed = self.call_args.get(f"{func.name.value}.{root}")
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
@@ -1243,6 +1248,8 @@ class _Flow:
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
+            if analysis is self.a and param == "self" and key == "self":
+                self.a.method_calls.setdefault(func, []).append(dict(state))
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
