@@ -9,7 +9,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL_WORDS, describe
+from ..semantic.modes import EVAL_NAME, describe
 from ..semantic.modules import ModelKind
 
 
@@ -48,11 +48,10 @@ class MissingEval(Rule):
         Call `model.eval()` before evaluating (and `model.train()` before training again).
     """
     # a no-grad region, or a function whose name says evaluation (see ModeAnalysis.eval_reason)
-    _EVAL_NAME = r"(?:\w*_)?(?i:" + "|".join(sorted(EVAL_WORDS)) + r")(?:_\w*)?\s*"
     # an evaluation function defined here; or imported by name from another module into a file that
     # trains, or loads, a model (patterns start with a literal: the regex module finds those fast)
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"def\s+" + _EVAL_NAME + r"[(\[]",
-                (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + _EVAL_NAME + r"\b",
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"def\s+" + EVAL_NAME + r"\s*[(\[]",
+                (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
         Invalid(

@@ -67,8 +67,12 @@ _SAFE_CALLEES = frozenset({
 }) | _WRAPPERS
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
-_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "valid", "validate", "validation", "val",
-                         "test", "testing", "predict", "prediction", "infer", "inference", "benchmark"})
+# Function names that say "evaluation": a strong word anywhere (`run_eval`, `test_epoch`); a weak word
+# (also used for input checks: `validate_kwargs`, `infer_dtype`) only alone or with a loop-ish suffix.
+_EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "val", "test", "testing", "predict",
+                         "prediction", "inference", "benchmark"})
+_WEAK_EVAL_WORDS = frozenset({"valid", "validate", "validation", "infer"})
+_LOOP_SUFFIXES = frozenset({"", "epoch", "one_epoch", "step", "loop", "model", "net", "fn"})
 _FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")
 _DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
@@ -1313,8 +1317,15 @@ class _Flow:
 
 
 def _eval_named(name: str) -> bool:
-    """``validate``, ``run_eval``, ``test_epoch``: a function name with an evaluation word in it."""
-    return bool(set(name.lower().strip("_").split("_")) & _EVAL_WORDS)
+    """``validate``, ``run_eval``, ``test_epoch``: a function name that says evaluation (``EVAL_NAME``)."""
+    words = name.lower().strip("_").split("_")
+    if words[0] in ("is", "has"):
+        return False  # a predicate: `is_valid_image`
+    if set(words) & _EVAL_WORDS:
+        return True
+    if words[0] in ("run", "do"):
+        words = words[1:]
+    return bool(words) and words[0] in _WEAK_EVAL_WORDS and "_".join(words[1:]) in _LOOP_SUFFIXES
 
 
 def _called_name(func: cst.BaseExpression) -> str:
@@ -1342,7 +1353,15 @@ _EXPORTS = {
     "torch.fx.experimental.optimization.fuse": 0,
 }
 EXPORTS = _EXPORTS
-EVAL_WORDS = _EVAL_WORDS
+def _alternatives(words: Iterable[str]) -> str:
+    return "(?i:" + "|".join(sorted(words, key=lambda w: (-len(w), w))) + ")"
+
+
+# The identifiers ``_eval_named`` accepts, as a regular expression (for the pre-filter's triggers).
+EVAL_NAME = (
+    rf"(?:_*(?!(?i:is|has)_)(?:\w*_)?{_alternatives(_EVAL_WORDS)}(?:_\w*)?"
+    rf"|_*(?:(?i:run|do)_)?{_alternatives(_WEAK_EVAL_WORDS)}(?:_{_alternatives(_LOOP_SUFFIXES - {''})})?_*)(?!\w)"
+)
 _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase")
 
 
