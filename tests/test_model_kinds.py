@@ -120,3 +120,18 @@ def test_a_project_file_is_parsed_only_if_it_may_define_the_imported_class_or_fu
     assert model_kind(main, value, scope) is None
     parsed = {Path(p).name for p, m in project._models.items() if m is not None}
     assert "models.py" in parsed and "registry.py" not in parsed  # no `class register` there: never parsed
+
+
+def test_returned_values_are_the_functions_own():
+    """A nested function's or lambda's return is not the builder's (a builder of unknown result stays unknown)."""
+    import libcst as cst
+
+    from bn_lint.semantic.walk import returned_values
+
+    function = cst.parse_module(
+        "def build(flag):\n    def helper():\n        return 1\n    key = lambda: 2\n"
+        "    if flag:\n        return Net()\n    return\n"
+    ).body[0]
+    values = returned_values(function)
+    assert len(values) == 2 and None in values
+    assert any(isinstance(v, cst.Call) for v in values)

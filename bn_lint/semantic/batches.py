@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import libcst as cst
 
 from .modules import ModelKind, model_kind, overrides_train
-from .walk import walk
+from .walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -327,7 +327,7 @@ class BatchAnalysis:
         if not isinstance(func, cst.Name) or func.value not in model.functions or model.binding(func.value, scope):
             return False
         function = model.functions[func.value]
-        returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+        returns = returned_values(function)
         if not returns:
             return False
         for value in returns:
@@ -625,7 +625,7 @@ class BatchAnalysis:
             return _NOT_LOCAL
         function = model.functions[func.value]
         inner = model.scopes.get(function)
-        returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+        returns = returned_values(function)
         if index is not None:
             returns = [r.elements[index].value if isinstance(r, cst.Tuple) and len(r.elements) > index else None
                        for r in returns]
@@ -705,10 +705,10 @@ class BatchAnalysis:
         method = info.methods.get("__len__")
         if method is None:
             return None
-        returns = [n for n in walk(method) if isinstance(n, cst.Return)]
-        if len(returns) != 1 or returns[0].value is None:
+        returns = returned_values(method)
+        if len(returns) != 1 or returns[0] is None:
             return None
-        return self.size(returns[0].value, self.model.scopes.get(method), 1)
+        return self.size(returns[0], self.model.scopes.get(method), 1)
 
     def _split_sizes(self, call: cst.Call, scope: "Scope | None", depth: int) -> list[Size] | None:
         if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
@@ -956,7 +956,7 @@ class BatchAnalysis:
             if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
                 # a local builder: `def build_model(): return nn.Sequential(...)`
                 function = model.functions[func.value]
-                returns = [n.value for n in walk(function) if isinstance(n, cst.Return) and n.value is not None]
+                returns = [r for r in returned_values(function) if r is not None]
                 inner = model.scopes.get(function)
                 found = [self.kind(r, inner, None, depth + 1) for r in returns]
                 if not found or any(f is None for f in found) or len({f[0] for f in found}) != 1:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from . import layers as layer_table
-from .walk import walk
+from .walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
@@ -192,7 +192,7 @@ def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int) -> 
 
     def compute() -> ModelKind | None:
         inner = model.scopes.get(function)
-        returns = [n.value for n in walk(function.body) if isinstance(n, cst.Return)]
+        returns = returned_values(function)
         if not returns or any(r is None for r in returns):
             return None
         kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}

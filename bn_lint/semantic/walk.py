@@ -81,3 +81,18 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         kids = children(current)
         kids.reverse()
         extend(kids)
+
+
+def returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression | None]:
+    """What ``function``'s own ``return`` statements give back (None for a bare ``return``); the
+    returns of functions, classes and lambdas nested in it are theirs, not its."""
+    out: list[cst.BaseExpression | None] = []
+    stack = children(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Return):
+            out.append(node.value)
+        stack.extend(children(node))
+    return out
