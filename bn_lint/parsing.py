@@ -4,7 +4,6 @@ from __future__ import annotations
 import warnings
 
 import libcst as cst
-from libcst._nodes.base import CSTNode
 
 MAX_CHARS = 2 * 2**20  # the largest file of 3,356 in seven real PyTorch packages is under 0.5 MiB
 
@@ -36,13 +35,13 @@ def parse_module(text: str) -> cst.Module:
     libcst validates every node it builds (``__post_init__``), a check meant for trees built by hand;
     the tree of code the compiler accepted needs none, and skipping it takes an eighth off the parse.
     """
-    validate = CSTNode.__post_init__
-    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    validate = cst.CSTNode.__post_init__
+    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
     try:
         return cst.parse_module(text)
     finally:
-        CSTNode.__post_init__ = validate  # type: ignore[method-assign]
+        cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]
 
 
-def _no_validation(self: CSTNode) -> None:
+def _no_validation(self: "cst.CSTNode") -> None:
     pass

@@ -239,16 +239,35 @@ def test_python_dash_m_and_version():
     assert proc.returncode == 0 and b"bn-lint" in proc.stdout
 
 
-def test_check_never_imports_torch(write, tmp_path):
-    write("a.py", BN205)
+def _modules_after_check(path) -> str:
+    """(its output, the modules it loaded) of ``bn-lint check path`` run in a fresh interpreter."""
     code = (
         "import sys, runpy\n"
-        f"sys.argv = ['bn-lint', 'check', {str(tmp_path)!r}]\n"
+        f"sys.argv = ['bn-lint', 'check', '--no-cache', {str(path)!r}]\n"
         "try:\n    runpy.run_module('bn_lint', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)\n"
+        "print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert b"NO-TORCH" in proc.stderr, proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    messages, _, modules = proc.stderr.rpartition("MODULES")
+    return proc.stdout + messages, modules.split()
+
+
+def test_check_never_imports_torch(write, tmp_path):
+    write("a.py", BN205)
+    out, modules = _modules_after_check(tmp_path)
+    assert "BN205" in out
+    assert "torch" not in modules
+
+
+def test_libcst_is_imported_only_for_a_file_that_needs_a_parse(write, tmp_path):
+    cleared = write("plain.py", "import torch\nx = torch.zeros(3)\n")  # no rule's trigger
+    out, modules = _modules_after_check(cleared)
+    assert "All checks passed" in out
+    assert "bn_lint.rules.bn201_num_features_mismatch" in modules  # the rules were loaded ...
+    assert not [m for m in modules if m.startswith("libcst.")]  # ... but libcst never was
+    out, modules = _modules_after_check(write("bad.py", BN205))
+    assert "BN205" in out and "libcst._nodes.base" in modules
 
 
 def test_internal_error_in_a_rule_exits_2_and_other_files_are_checked(write, tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ import libcst as cst
 
 from .modules import ModelKind, model_kind, overrides_train
 from .walk import returned_values, walk
+from .values import ARITHMETIC
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -56,10 +57,7 @@ _DISTRIBUTED_MARKERS = (
     "init_process_group", "DistributedDataParallel", "torch.distributed", "LOCAL_RANK", "local_rank",
     "lightning", "accelerate", "deepspeed", "horovod", "torchrun", "launch", "world_size", "DDP", "xm.",
 )
-_BINOPS = {
-    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
-    cst.FloorDivide: operator.floordiv,
-}
+_INTEGER_OPS = {name: ARITHMETIC[name] for name in ("Add", "Subtract", "Multiply", "FloorDivide")}
 _MAX_DEPTH = 10
 _NOT_LOCAL = object()  # ``_returned``: not a call of this file's function
 _SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
@@ -207,7 +205,7 @@ class BatchAnalysis:
         if isinstance(expr, cst.Name):
             return self._name_size(expr.value, scope, depth)
         if isinstance(expr, cst.BinaryOperation):
-            op = _BINOPS.get(type(expr.operator))
+            op = _INTEGER_OPS.get(type(expr.operator).__name__)
             left = self.size(expr.left, scope, depth + 1) if op else None
             right = self.size(expr.right, scope, depth + 1) if left else None
             if left is None or right is None or (op is operator.floordiv and right.value == 0):

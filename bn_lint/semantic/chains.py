@@ -726,7 +726,7 @@ class ChainAnalysis:
         if expr is None:
             return None
         self._tick()
-        evaluator = _EVALUATORS.get(type(expr))  # a table by node class: isinstance on libcst's ABCs is slow
+        evaluator = _EVALUATORS.get(type(expr).__name__)  # a table by node class: isinstance on libcst's ABCs is slow
         return evaluator(self, expr, frame) if evaluator is not None else UNKNOWN
 
     def _eval_number(self, expr: cst.BaseExpression, frame: Frame) -> Any:
@@ -1482,7 +1482,8 @@ def _concat(parts: tuple[Any, ...] | None, dim: Any, node: cst.CSTNode) -> Tenso
     return make_tensor(rank, {}, None, None, False, node)
 
 
-_TARGET_HOLDERS = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)
+# libcst class names (libcst is imported on first use: lazy.py)
+_TARGET_HOLDERS = frozenset({"AssignTarget", "AnnAssign", "AugAssign", "For", "CompFor", "NamedExpr"})
 
 
 def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
@@ -1501,7 +1502,7 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
                 if _is_self(receiver):
                     plan.append(("self_call", ""))
             continue
-        if kind not in _TARGET_HOLDERS:
+        if kind.__name__ not in _TARGET_HOLDERS:
             continue
         target = sub.target  # type: ignore[attr-defined]
         attr = getattr(target, "attr", None)
@@ -1513,25 +1514,25 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
     return plan
 
 
-_EVALUATORS: dict[type, Any] = {
-    cst.Integer: ChainAnalysis._eval_number,
-    cst.Float: ChainAnalysis._eval_number,
-    cst.Name: ChainAnalysis._eval_name,
-    cst.SimpleString: ChainAnalysis._eval_string,
-    cst.ConcatenatedString: ChainAnalysis._eval_string,
-    cst.Attribute: ChainAnalysis._attribute,
-    cst.Call: ChainAnalysis._call,
-    cst.BinaryOperation: ChainAnalysis._eval_binary,
-    cst.UnaryOperation: ChainAnalysis._eval_unary,
-    cst.BooleanOperation: ChainAnalysis._eval_boolean,
-    cst.Comparison: ChainAnalysis._compare,
-    cst.IfExp: ChainAnalysis._eval_ifexp,
-    cst.List: ChainAnalysis._eval_sequence,
-    cst.Tuple: ChainAnalysis._eval_sequence,
-    cst.Dict: ChainAnalysis._eval_dict,
-    cst.Subscript: ChainAnalysis._subscript,
-    cst.ListComp: ChainAnalysis._eval_comprehension,
-    cst.GeneratorExp: ChainAnalysis._eval_comprehension,
+_EVALUATORS: dict[str, Any] = {  # by libcst class name (libcst is imported on first use: lazy.py)
+    "Integer": ChainAnalysis._eval_number,
+    "Float": ChainAnalysis._eval_number,
+    "Name": ChainAnalysis._eval_name,
+    "SimpleString": ChainAnalysis._eval_string,
+    "ConcatenatedString": ChainAnalysis._eval_string,
+    "Attribute": ChainAnalysis._attribute,
+    "Call": ChainAnalysis._call,
+    "BinaryOperation": ChainAnalysis._eval_binary,
+    "UnaryOperation": ChainAnalysis._eval_unary,
+    "BooleanOperation": ChainAnalysis._eval_boolean,
+    "Comparison": ChainAnalysis._compare,
+    "IfExp": ChainAnalysis._eval_ifexp,
+    "List": ChainAnalysis._eval_sequence,
+    "Tuple": ChainAnalysis._eval_sequence,
+    "Dict": ChainAnalysis._eval_dict,
+    "Subscript": ChainAnalysis._subscript,
+    "ListComp": ChainAnalysis._eval_comprehension,
+    "GeneratorExp": ChainAnalysis._eval_comprehension,
 }
 
 

@@ -360,11 +360,11 @@ def _same_code(module: cst.Module, a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return a is b or module.code_for_node(a) == module.code_for_node(b)
 
 
-# Every node type `_Builder._visit` handles (a test checks this against its source);
-# the walk skips the call for all others, as isinstance on libcst's ABCs is slow.
-_VISITED: tuple[type, ...] = (
-    cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr, cst.For, cst.CompFor, cst.WithItem,
-    cst.NamedExpr, cst.Import, cst.ImportFrom, cst.FunctionDef, cst.Lambda, cst.ClassDef,
+# Every node type `_Builder._visit` handles, by libcst class name (libcst is imported on first
+# use: lazy.py); the walk skips the call for all others, as isinstance on libcst's ABCs is slow.
+VISITED = (
+    "Call", "Assign", "AnnAssign", "AugAssign", "Expr", "For", "CompFor", "WithItem",
+    "NamedExpr", "Import", "ImportFrom", "FunctionDef", "Lambda", "ClassDef",
 )
 _VISITED_CACHE: dict[type, bool] = {}
 
@@ -386,7 +386,7 @@ class _Builder:
             cls = type(node)
             wanted = visited.get(cls)
             if wanted is None:
-                wanted = visited[cls] = issubclass(cls, _VISITED)
+                wanted = visited[cls] = issubclass(cls, tuple(getattr(cst, name) for name in VISITED))
             inner = self._visit(node, scope) if wanted else scope
             kids = children(node)
             for kid in reversed(kids):

@@ -32,14 +32,15 @@ class _Unknown:
 
 UNKNOWN: Any = _Unknown()
 
-_BINOPS = {
-    cst.Add: operator.add,
-    cst.Subtract: operator.sub,
-    cst.Multiply: operator.mul,
-    cst.FloorDivide: operator.floordiv,
-    cst.Divide: operator.truediv,
-    cst.Modulo: operator.mod,
-    cst.Power: operator.pow,
+# libcst's operator class names (keys are names: libcst is imported on first use, see lazy.py)
+ARITHMETIC = {
+    "Add": operator.add,
+    "Subtract": operator.sub,
+    "Multiply": operator.mul,
+    "FloorDivide": operator.floordiv,
+    "Divide": operator.truediv,
+    "Modulo": operator.mod,
+    "Power": operator.pow,
 }
 _MAX_DEPTH = 12
 
@@ -107,7 +108,7 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
             return not inner
         return UNKNOWN
     if isinstance(expr, cst.BinaryOperation):
-        op = _BINOPS.get(type(expr.operator))
+        op = ARITHMETIC.get(type(expr.operator).__name__)
         if op is None:
             return UNKNOWN
         left = evaluate(expr.left, model, scope, depth + 1)

@@ -10,23 +10,23 @@ from typing import Iterator
 
 import libcst as cst
 
-_SKIP_TYPES = (
-    cst.BaseParenthesizableWhitespace,
-    cst.EmptyLine,
-    cst.Comment,
-    cst.Newline,
-    cst.TrailingWhitespace,
-    cst.Comma,
-    cst.Dot,
-    cst.LeftParen,
-    cst.RightParen,
-    cst.LeftSquareBracket,
-    cst.RightSquareBracket,
-    cst.LeftCurlyBrace,
-    cst.RightCurlyBrace,
-    cst.Colon,
-    cst.Semicolon,
-    cst.AssignEqual,
+_SKIP_NAMES = (  # libcst classes, by name: libcst is imported on first use (lazy.py)
+    "BaseParenthesizableWhitespace",
+    "EmptyLine",
+    "Comment",
+    "Newline",
+    "TrailingWhitespace",
+    "Comma",
+    "Dot",
+    "LeftParen",
+    "RightParen",
+    "LeftSquareBracket",
+    "RightSquareBracket",
+    "LeftCurlyBrace",
+    "RightCurlyBrace",
+    "Colon",
+    "Semicolon",
+    "AssignEqual",
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _KEEP: dict[type, bool] = {}  # class -> is a node that can hold code
@@ -48,7 +48,8 @@ def _fields(cls: type) -> tuple[str, ...]:
 def _keep(cls: type) -> bool:
     keep = _KEEP.get(cls)
     if keep is None:
-        keep = _KEEP[cls] = issubclass(cls, cst.CSTNode) and not issubclass(cls, _SKIP_TYPES)
+        skip = tuple(getattr(cst, name) for name in _SKIP_NAMES)
+        keep = _KEEP[cls] = issubclass(cls, cst.CSTNode) and not issubclass(cls, skip)
     return keep
 
 
