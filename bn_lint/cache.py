@@ -1,4 +1,4 @@
-"""A content-hash cache of per-file results in ``.bn_lint_cache/``.
+"""A content-hash cache in ``.bn_lint_cache/``: per-file results, and the project index.
 
 An entry is keyed by the file's path and content, the settings that change
 findings, the selected rules, the bn-lint version and source, and the Python
@@ -8,6 +8,13 @@ found or not: see ``Project.dependencies``); a lookup is a
 hit only while those files are unchanged. Entries are written atomically
 (temporary file + ``os.replace``), so concurrent runs can share the directory;
 an unreadable or corrupt entry is a miss.
+
+The project index (``index/``) holds, per project file looked up from a checked
+one, which of its classes carry BatchNorm (``modules.class_kind``), with the
+content hashes of that file and of every file the answers may depend on. A later
+run that checks a file importing it reads the answers instead of parsing it, and
+the files it imports, again: what makes a one-file check of a transformers model
+fast once the project has been checked.
 """
 from __future__ import annotations
 
@@ -111,6 +118,40 @@ class Cache:
             "deps": {dep: self.file_hash(dep) for dep in sorted(deps)},
         }
         target = self._entry(key)
+        try:
+            self._prepare(target.parent)
+            _write_atomic(target, json.dumps(entry, separators=(",", ":")))
+        except OSError:
+            pass
+
+    # ---------------------------------------------------------- project index
+    def _index_entry(self, path: str) -> Path:
+        return self.directory / "index" / f"{digest(self.salt.encode() + path.encode('utf-8', 'surrogateescape'))}.json"
+
+    def get_index(self, path: str) -> tuple[dict[str, str | None], list[str]] | None:
+        """(class name -> kind, dependencies) indexed for project file ``path``, while all are unchanged."""
+        try:
+            with open(self._index_entry(path), "rb") as handle:
+                entry = json.loads(handle.read())
+            if entry.get("format") != _FORMAT or entry["content"] != self.file_hash(path) or entry["content"] is None:
+                return None
+            for dep, expected in entry["deps"].items():
+                if self.file_hash(dep) != expected:
+                    return None
+            classes = {str(name): (None if kind is None else str(kind)) for name, kind in entry["classes"].items()}
+            return classes, list(entry["deps"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_index(self, path: str, classes: dict[str, str | None], deps: list[str]) -> None:
+        """Store the index entry of ``path`` atomically (replacing any older one); failures are ignored."""
+        entry = {
+            "format": _FORMAT,
+            "content": self.file_hash(path),
+            "classes": classes,
+            "deps": {dep: self.file_hash(dep) for dep in sorted(deps)},
+        }
+        target = self._index_entry(path)
         try:
             self._prepare(target.parent)
             _write_atomic(target, json.dumps(entry, separators=(",", ":")))

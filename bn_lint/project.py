@@ -2,7 +2,8 @@
 
 Rules that need facts from other files (is ``Net`` from ``models.py`` a
 BatchNorm model?) ask the project, which parses and models each file at most
-once per run.
+once per run, and keeps which classes carry BatchNorm in the cache's project
+index for later runs (``indexed_kinds``, ``save_index``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .parsing import MAX_CHARS, parse_module, syntax_error
 from .source import UnreadableSource, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .cache import Cache
     from .config import Settings
     from .semantic.model import FileModel
 
@@ -37,14 +39,17 @@ def find_root(path: str | Path) -> Path:
 class Project:
     """Lazily loaded models of the project's files, shared within one process."""
 
-    def __init__(self, settings: "Settings | None" = None) -> None:
+    def __init__(self, settings: "Settings | None" = None, index: "Cache | None" = None) -> None:
         self.settings = settings
+        self.index = index  # the cache holding the project index, if the cache is on
         self._models: dict[str, "FileModel | None"] = {}
         self._roots: dict[str, Path] = {}
         # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
         # not, come only from files reached this way, so the transitive closure from a checked file is
         # a safe set of what its result depends on (see ``dependencies``; the result cache uses it).
         self.edges: dict[str, set[str]] = {}
+        self._indexed: dict[str, dict[str, str | None] | None] = {}  # file -> its class kinds from the index
+        self._saved: dict[str, int] = {}  # file -> how many class kinds of it the index holds
 
     def root_for(self, path: str) -> Path:
         directory = os.path.dirname(os.path.abspath(path))
@@ -127,3 +132,31 @@ class Project:
 
     def add(self, model: "FileModel") -> None:
         self._models[os.path.abspath(model.path)] = model
+
+    # ------------------------------------------------------------ the index
+    def indexed_kinds(self, path: str) -> dict[str, str | None] | None:
+        """Class name -> kind (``ModelKind`` value or None) of project file ``path`` from the index, if valid.
+
+        A hit also records the files those answers depend on as looked at from ``path``, so the
+        result cache of a file that asked still sees every file its findings depend on.
+        """
+        key = os.path.abspath(path)
+        if key not in self._indexed:
+            entry = self.index.get_index(key) if self.index is not None else None
+            self._indexed[key] = entry[0] if entry is not None else None
+            if entry is not None:
+                self.edges.setdefault(key, set()).update(entry[1])
+        return self._indexed[key]
+
+    def save_index(self) -> None:
+        """Write the class kinds worked out for other project files since the last save."""
+        if self.index is None:
+            return
+        for key, model in list(self._models.items()):
+            cache = model.__dict__.get("_kind_cache") if model is not None else None
+            kinds = {name: kind for (table, name), kind in (cache or {}).items() if table == "class"}
+            if len(kinds) <= self._saved.get(key, 0):
+                continue
+            known = {**(self._indexed.get(key) or {}), **{name: kind.value if kind else None for name, kind in kinds.items()}}
+            self.index.put_index(key, known, self.dependencies(key))
+            self._saved[key] = len(kinds)

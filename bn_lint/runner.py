@@ -61,10 +61,11 @@ def check_files(
 
     tasks = [(path, data) for _, path, data, _ in todo]
     jobs = default_jobs() if jobs is None else max(1, jobs)
+    index = str(cache.directory) if cache is not None else None  # the project index lives in the cache
     if jobs > 1 and len(tasks) >= POOL_MIN_FILES:
-        outcomes = _in_pool(tasks, settings, jobs)
+        outcomes = _in_pool(tasks, settings, jobs, index)
     else:
-        outcomes = _in_process(tasks, settings)
+        outcomes = _in_process(tasks, settings, index)
     for (index, path, data, key), (result, deps) in zip(todo, outcomes):
         results[index] = result
         if cache is not None and key is not None:
@@ -93,28 +94,39 @@ def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileR
     """The result for one file and the project files it may depend on."""
     result = checker.check_path(path) if data is None else checker.check_bytes(path, data)
     deps = checker.project.dependencies(path)
+    checker.project.save_index()
     if not result.findings:
         result.source = None  # only reporters use it, for the lines of findings
     return result, deps
 
 
-def _in_process(tasks: list[tuple[str, bytes | None]], settings: Settings) -> list[tuple["FileResult", list[str]]]:
+def _checker(settings: Settings, index: str | None) -> "Checker":
+    """A Checker whose project reads and writes the project index in cache directory ``index``."""
+    from .engine import Checker
+    from .project import Project
+
+    if index is None:
+        return Checker(settings)
+    from .cache import Cache
+
+    return Checker(settings, Project(settings, Cache(index, settings)))
+
+
+def _in_process(
+    tasks: list[tuple[str, bytes | None]], settings: Settings, index: str | None = None
+) -> list[tuple["FileResult", list[str]]]:
     if not tasks:
         return []
-    from .engine import Checker
-
-    checker = Checker(settings)
+    checker = _checker(settings, index)
     return [check_one(checker, path, data) for path, data in tasks]
 
 
 _WORKER: "Checker | None" = None
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, index: str | None) -> None:
     global _WORKER
-    from .engine import Checker
-
-    _WORKER = Checker(settings)
+    _WORKER = _checker(settings, index)
 
 
 def _work(chunk: list[tuple[int, str, bytes | None]]) -> list[tuple[int, "FileResult", list[str]]]:
@@ -123,7 +135,7 @@ def _work(chunk: list[tuple[int, str, bytes | None]]) -> list[tuple[int, "FileRe
 
 
 def _in_pool(
-    tasks: list[tuple[str, bytes | None]], settings: Settings, jobs: int
+    tasks: list[tuple[str, bytes | None]], settings: Settings, jobs: int, index: str | None = None
 ) -> list[tuple["FileResult", list[str]]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -138,7 +150,7 @@ def _in_pool(
     try:
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
-                                 initargs=(settings,)) as pool:
+                                 initargs=(settings, index)) as pool:
             for batch in pool.map(_work, chunks):
                 for index, result, deps in batch:
                     done[index] = (result, deps)
@@ -146,7 +158,7 @@ def _in_pool(
         pass  # no pool on this system (or a worker died): check what is left here
     rest = [i for i in range(len(tasks)) if i not in done]
     if rest:
-        for i, outcome in zip(rest, _in_process([tasks[i] for i in rest], settings)):
+        for i, outcome in zip(rest, _in_process([tasks[i] for i in rest], settings, index)):
             done[i] = outcome
     return [done[i] for i in range(len(tasks))]
 

@@ -41,6 +41,10 @@ def _run(paths, settings, cache_dir, jobs=1):
     return runner.check_files([str(p) for p in paths], settings, jobs, Cache(cache_dir, settings))
 
 
+def codes(results):
+    return [f.code for f in results[0].findings]
+
+
 def _summary(results):
     return [(Path(r.path).name, [(f.code, f.line, f.message) for f in r.findings], r.errors) for r in results]
 
@@ -129,7 +133,6 @@ def test_imported_file_change_invalidates(tmp_path, counted):
     )
     settings = Settings(root=tmp_path)
     cache_dir = tmp_path / "cache"
-    codes = lambda results: [f.code for f in results[0].findings]  # noqa: E731
     assert codes(_run([train], settings, cache_dir)) == []  # the process group is set up in setup_dist.py
     counted.clear()
     assert codes(_run([train], settings, cache_dir)) == [] and counted == []
@@ -255,3 +258,81 @@ def test_class_kind_is_independent_of_check_order(tmp_path):
         answers.append(kinds)
     assert answers[0] == answers[1]
     assert answers[0]["b"] == answers[0]["a"] == "bn"
+
+
+# ----------------------------------------------------------------- the project index
+_EVALUATE = """
+import torch
+from models import Net
+
+model = Net()
+with torch.no_grad():
+    out = model(torch.randn(2, 3, 8, 8))
+"""
+_MODELS = """
+import torch.nn as nn
+from layers import Block
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = Block()
+"""
+_LAYERS_BN = "import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(3)\n"
+_LAYERS_LN = _LAYERS_BN.replace("nn.BatchNorm2d(3)", "nn.GroupNorm(1, 3)")
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The other project files parsed (not answered from the project index) during a check."""
+    names: list[str] = []
+    real = Project.model
+
+    def spy(self, path):
+        if str(Path(path).resolve()) not in self._models:
+            names.append(Path(path).name)
+        return real(self, path)
+
+    monkeypatch.setattr(Project, "model", spy)
+    return names
+
+
+def test_project_index_answers_for_unchanged_files_and_follows_changes(tmp_path, parsed):
+    (tmp_path / "pyproject.toml").write_text("")
+    evaluate = tmp_path / "evaluate.py"
+    evaluate.write_text(_EVALUATE)
+    (tmp_path / "models.py").write_text(_MODELS)
+    (tmp_path / "layers.py").write_text(_LAYERS_BN)
+    settings, cache_dir = Settings(root=tmp_path), tmp_path / "cache"
+    assert codes(_run([evaluate], settings, cache_dir)) == ["BN101"]
+    assert sorted(parsed) == ["layers.py", "models.py"]
+    assert len(list((cache_dir / "index").glob("*.json"))) == 2  # one entry per file looked up
+
+    # the checked file changes: its result is worked out again, Net's kind comes from the index
+    evaluate.write_text(_EVALUATE + "# edited\n")
+    parsed.clear()
+    assert codes(_run([evaluate], settings, cache_dir)) == ["BN101"]
+    assert parsed == []
+
+    # a file that Net's kind depends on changes (BatchNorm -> GroupNorm): the entry is stale
+    (tmp_path / "layers.py").write_text(_LAYERS_LN)
+    parsed.clear()
+    assert codes(_run([evaluate], settings, cache_dir)) == []
+    assert sorted(parsed) == ["layers.py", "models.py"]
+    # and the result cached from an index answer still depends on layers.py
+    (tmp_path / "layers.py").write_text(_LAYERS_BN)
+    evaluate.write_text(_EVALUATE)
+    _run([evaluate], settings, cache_dir)
+    parsed.clear()
+    (tmp_path / "layers.py").write_text(_LAYERS_LN)
+    assert codes(_run([evaluate], settings, cache_dir)) == []
+
+
+def test_no_cache_leaves_no_project_index(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "evaluate.py").write_text(_EVALUATE)
+    (tmp_path / "models.py").write_text(_MODELS)
+    (tmp_path / "layers.py").write_text(_LAYERS_BN)
+    proc = run_cli("check", "--no-cache", str(tmp_path / "evaluate.py"), cwd=tmp_path)
+    assert proc.returncode == 1 and b"BN101" in proc.stdout
+    assert not (tmp_path / ".bn_lint_cache").exists()

@@ -316,16 +316,21 @@ class FileModel:
         ``keyword`` ("class" or "def"): the caller wants only a class or function of that name, so a
         file whose text holds no ``class name`` / ``def name`` is not parsed.
         """
+        where = self.imported_path(dotted, keyword)
+        other = self.project.model(where[0]) if where is not None and self.project is not None else None
+        return (other, where[1]) if other is not None else None
+
+    def imported_path(self, dotted: str, keyword: str | None = None) -> tuple[str, str] | None:
+        """(file, name) of ``imported`` without parsing the file."""
         if self.project is None:
             return None
         module_name, _, name = dotted.rpartition(".")
         if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
             return None
         path = self.project.resolve_module(module_name, self.path) if module_name else None
-        if path and keyword and not self.project.may_define(path, keyword, name):
+        if not path or (keyword and not self.project.may_define(path, keyword, name)):
             return None
-        other = self.project.model(path) if path else None
-        return (other, name) if other is not None else None
+        return path, name
 
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (generated once per node)."""

@@ -75,10 +75,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 if spec.kind == "container":
                     return _calls_kind(model, [expr], scope)
                 return ModelKind.NO
-        info = _project_class(model, expr.func)
-        if info is not None:
-            owner, cls = info
-            return class_kind(owner, cls)
+        is_class, kind = _project_class_kind(model, expr.func, 0)
+        if is_class:
+            return kind
     return None
 
 
@@ -86,16 +85,11 @@ def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKi
     """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
 
     def compute() -> ModelKind | None:
-        if not model.is_nn_module_class(info) and not any(_project_class(model, b) for b in info.bases):
+        if not model.is_nn_module_class(info) and not any(_names_project_class(model, b) for b in info.bases):
             return None
         kinds = [_calls_kind(model, [info.node], info.scope, depth)]
         for base in info.bases:
-            found = _project_class(model, base)
-            if found is not None:
-                if depth < _MAX_DEPTH:
-                    kinds.append(class_kind(found[0], found[1], depth + 1))
-                else:
-                    _CUT.add(_DEPTH)
+            _add_class_kind(model, base, depth, kinds)
         return _combine(kinds)
 
     return _memoized(model, "class", info.name, compute)
@@ -168,12 +162,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1)))
                 else:
                     _CUT.add(_DEPTH)
-            found_class = _project_class(model, node.func)
-            if found_class is not None:
-                if depth < _MAX_DEPTH:
-                    kinds.append(class_kind(found_class[0], found_class[1], depth + 1))
-                else:
-                    _CUT.add(_DEPTH)
+            _add_class_kind(model, node.func, depth, kinds)
     return _combine(kinds) or ModelKind.NO
 
 
@@ -239,12 +228,62 @@ def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileM
         return model, model.classes[func.value]
     if model.project is None:
         return None
-    dotted = model.imports.get(func.value) if isinstance(func, cst.Name) else None
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        base = model.imports.get(func.value.value)
-        dotted = f"{base}.{func.attr.value}" if base else None
+    dotted = _imported_name(model, func)
     found = model.imported(dotted, "class") if dotted else None
     if found is None or found[1] not in found[0].classes:
         return None
     other, class_name = found
     return other, other.classes[class_name]
+
+
+def _imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
+    """The dotted name an imported ``Name`` / ``module.Name`` stands for."""
+    if isinstance(func, cst.Name):
+        return model.imports.get(func.value)
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        base = model.imports.get(func.value.value)
+        return f"{base}.{func.attr.value}" if base else None
+    return None
+
+
+# ---------------------------------------------------------------- class kinds, through the project index
+_NOT_INDEXED = object()
+
+
+def _indexed_class_kind(model: "FileModel", func: cst.BaseExpression) -> Any:
+    """The kind of the imported project class ``func`` names, as the project index holds it; else _NOT_INDEXED."""
+    if model.project is None or model.project.index is None or (isinstance(func, cst.Name) and func.value in model.classes):
+        return _NOT_INDEXED
+    dotted = _imported_name(model, func)
+    where = model.imported_path(dotted, "class") if dotted else None
+    kinds = model.project.indexed_kinds(where[0]) if where is not None else None
+    if kinds is None or where[1] not in kinds:  # type: ignore[index]
+        return _NOT_INDEXED
+    kind = kinds[where[1]]  # type: ignore[index]
+    return ModelKind(kind) if kind is not None else None
+
+
+def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int) -> tuple[bool, ModelKind | None]:
+    """(whether ``func`` names a project class, its kind): read from the project index when it holds it."""
+    indexed = _indexed_class_kind(model, func)
+    if indexed is not _NOT_INDEXED:
+        return True, indexed
+    found = _project_class(model, func)
+    if found is None:
+        return False, None
+    return True, class_kind(found[0], found[1], depth)
+
+
+def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
+    return _indexed_class_kind(model, func) is not _NOT_INDEXED or _project_class(model, func) is not None
+
+
+def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, kinds: list) -> None:
+    """Add the kind of the project class ``func`` names, if it names one, to ``kinds`` (asked at ``depth``)."""
+    if depth >= _MAX_DEPTH:
+        if _names_project_class(model, func):
+            _CUT.add(_DEPTH)
+        return
+    is_class, kind = _project_class_kind(model, func, depth + 1)
+    if is_class:
+        kinds.append(kind)
