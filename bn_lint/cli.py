@@ -153,7 +153,9 @@ def check(
                 sys.exit(EXIT_ERROR)
             sys.exit(EXIT_FINDINGS if fixed.diff() else EXIT_CLEAN)
 
-    findings = sorted((f for r in results for f in r.findings), key=lambda f: f.sort_key)
+    # (a finding in a helper's file can come from two checked files that call it: listed once)
+    unique = {(f.sort_key, f.message): f for r in results for f in r.findings}
+    findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
     _emit(settings.format, findings, sources, len(results), statistics, output_file)
@@ -205,8 +207,13 @@ def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> Non
 
     def line_of(path: str, line: int) -> str | None:
         source = sources.get(path)
-        if source is None:
-            return None
+        if source is None:  # a finding in another project file than the one checked (BN101 in a helper)
+            from .source import UnreadableSource, read_source
+
+            try:
+                source = sources[path] = read_source(path)
+            except UnreadableSource:
+                return None
         lines = cache.get(path)
         if lines is None:
             lines = cache[path] = split_lines(source.text)

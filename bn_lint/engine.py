@@ -109,12 +109,21 @@ class Checker:
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
-        positions, module = model.positions, model.module
-        suppressions = Suppressions.scan(split_lines(text), text)
-        ignored = self.settings.ignored_for(_relative(path, self.settings))
+        files: dict[str, tuple[str, FileModel, Suppressions, list[str]]] = {}  # the checked file, and others reported in
+
+        def file_of(report: Report) -> tuple[str, FileModel, Suppressions, list[str]]:
+            owner = report.model or model
+            if owner.path not in files:
+                shown = path if owner is model else _shown_like(owner.path, path)
+                files[owner.path] = (shown, owner, Suppressions.scan(split_lines(owner.source), owner.source),
+                                     self.settings.ignored_for(_relative(shown, self.settings)))
+            return files[owner.path]
+
         findings = []
         for rule, report in reports:
             code = report.code or rule.code
+            shown, owner, suppressions, ignored = file_of(report)
+            positions, module = owner.positions, owner.module
             pos = positions.get(report.node)
             if pos is None:
                 continue
@@ -122,7 +131,7 @@ class Checker:
             if suppressions.suppressed(code, line) or any(code.startswith(c) for c in ignored):
                 continue
             fix = None
-            if report.fix is not None:
+            if report.fix is not None and owner is model:
                 edits = []
                 for node, new in report.fix.replacements:
                     where = positions.get(node)
@@ -140,7 +149,7 @@ class Checker:
                     code=code,
                     name=(rule_by_code(code) or rule).name,
                     severity=report.severity or rule.severity,
-                    path=path,
+                    path=shown,
                     line=line,
                     column=column,
                     end_line=pos.end.line,
@@ -171,6 +180,16 @@ class Checker:
 
 _NOT_PARSED = "valid Python that bn-lint cannot parse, not checked"
 _TOO_DEEP = f"{_NOT_PARSED}: nesting too deep"
+
+
+def _shown_like(other: str, checked: str) -> str:
+    """``other`` (absolute) written like the checked path: relative to the working directory if that is."""
+    if os.path.isabs(checked):
+        return other
+    try:
+        return os.path.relpath(other)
+    except ValueError:  # pragma: no cover - another drive
+        return other
 
 
 def _relative(path: str, settings: Settings) -> str:

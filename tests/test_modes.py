@@ -63,7 +63,7 @@ def _evaluate_helper_project(tmp_path, engine_body):
         "        fit_one_epoch(net, train_loader, opt)\n        print(run_validation(net, val_loader))\n"
     )
     result = run_cli("check", "--select", "BN1", "--format", "json", "run.py", cwd=tmp_path)
-    return result, [(f["code"], f["line"]) for f in json.loads(result.stdout)]
+    return result, [(f["path"], f["code"], f["line"]) for f in json.loads(result.stdout)]
 
 
 def test_helper_in_other_file_evaluates_a_model_left_in_training_mode(tmp_path):
@@ -72,9 +72,15 @@ def test_helper_in_other_file_evaluates_a_model_left_in_training_mode(tmp_path):
         tmp_path,
         "def run_validation(model, loader):\n    with torch.no_grad():\n        return [model(x) for x, _ in loader]\n",
     )
-    assert found == [("BN101", 10)], result.stdout
+    # reported where the model runs (engine.py:11), naming the call that hands it over in training mode
+    assert found == [("engine.py", "BN101", 11)], result.stdout
     message = json.loads(result.stdout)[0]["message"]
-    assert "run_validation()" in message and "engine.py:11" in message and "fit_one_epoch()" in message, message
+    assert "`run_validation()` runs the model here" in message and "run.py passes `net` at line 10" in message, message
+    assert "fit_one_epoch()" in message, message
+    # a noqa on that line silences it
+    engine = tmp_path / "engine.py"
+    engine.write_text(engine.read_text().replace("model(x) for x, _ in loader]", "model(x) for x, _ in loader]  # noqa: BN101"))
+    assert run_cli("check", "--select", "BN1", "--no-cache", "run.py", cwd=tmp_path).returncode == 0
 
 
 def test_helper_in_other_file_that_calls_eval_itself_is_clean(tmp_path):
@@ -481,3 +487,78 @@ def test_trainer_method_evaluates_the_model_its_own_class_left_in_training_mode(
 def test_trainer_that_puts_the_model_in_eval_is_clean(validate_eval, fit_eval):
     code = _TRAINER.format(validate_eval=validate_eval, fit_eval=fit_eval)
     assert check_code(code, select=("BN1",)) == []
+
+
+def test_builders_that_branch_or_replace_the_head_still_build_in_training_mode():
+    """torchvision's reference scripts: the arch picked by if/else, the classifier swapped for nn.Linear."""
+    code = """
+        import torch
+        import torchvision
+        from torch import nn
+
+        def build_model(name, num_classes):
+            if name == "resnet18":
+                model = torchvision.models.resnet18()
+            else:
+                model = torchvision.models.resnet50()
+            model.fc = nn.Linear(model.fc.in_features, num_classes)
+            return model
+
+        def main(x):
+            model = build_model("resnet18", 10)
+            with torch.no_grad():
+                return model(x).argmax(1)
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 16)]
+    # the kind is the one every assignment agrees on: not a model on one branch, no finding
+    mixed = code.replace("model = torchvision.models.resnet50()", "model = None")
+    assert check_code(mixed, select=("BN1",)) == []
+
+
+def test_a_helper_that_gives_back_the_model_it_was_given(tmp_path):
+    """`model = load_checkpoint(model, path)` keeps the mode the model had: in this file or another."""
+    (tmp_path / "pyproject.toml").write_text("")
+    helper = "def load_checkpoint(model, path):\n    model.load_state_dict(torch.load(path))\n    return model\n"
+    (tmp_path / "utils.py").write_text("import torch\n\n" + helper)
+    body = (
+        "def main():\n    model = torchvision.models.resnet18()\n    model = load_checkpoint(model, 'w.pt')\n"
+        "    torch.onnx.export(model, torch.randn(1, 3, 224, 224), 'm.onnx')\n\n"
+        "def main_ok():\n    model = torchvision.models.resnet18()\n    model.eval()\n"
+        "    model = load_checkpoint(model, 'w.pt')\n    torch.onnx.export(model, torch.randn(1, 3, 224, 224), 'm.onnx')\n"
+    )
+    (tmp_path / "here.py").write_text("import torch\nimport torchvision\n\n" + helper + "\n" + body)
+    (tmp_path / "there.py").write_text("import torch\nimport torchvision\nfrom utils import load_checkpoint\n\n" + body)
+    for name, line in (("here.py", 11), ("there.py", 8)):
+        result = run_cli("check", "--no-cache", "--format", "json", name, cwd=tmp_path)
+        assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == [("BN104", line)], (name, result.stdout)
+
+
+def test_bn_affine_frozen_by_a_helper_while_training_keeps_updating_statistics():
+    code = """
+        import torch
+        import torchvision
+        from torch import nn
+
+        def freeze_bn_affine(model):
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    for p in m.parameters():
+                        p.requires_grad = False
+
+        def main(loader):
+            model = torchvision.models.resnet50()
+            freeze_bn_affine(model)
+            opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+            for x, y in loader:
+                model.train()
+                nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", 9)]
+    # the same helper, with the BatchNorm layers put back in eval after each model.train()
+    fixed = code.replace(
+        "                model.train()\n",
+        "                model.train()\n                for m in model.modules():\n"
+        "                    if isinstance(m, nn.BatchNorm2d):\n                        m.eval()\n",
+    )
+    assert check_code(fixed, select=("BN105",)) == []

@@ -9,7 +9,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL_NAME, describe
+from ..semantic.modes import EVAL_NAME, HelperEval, describe
 from ..semantic.modules import ModelKind
 
 
@@ -187,19 +187,30 @@ class MissingEval(Rule):
                 f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "
                 f"this call, so BatchNorm uses batch statistics and updates its running averages",
             )
-        for helper in analysis.helper_evals.values():  # another file's function evaluates what it is given
+        # another file's function evaluates what it is given: reported at its call of the module, which
+        # runs in training mode when called from here
+        callers: dict[cst.CSTNode, list[tuple[HelperEval, frozenset]]] = {}
+        for helper in analysis.helper_evals.values():
             site = helper.site
             facts = analysis.resolved(site)
             if not analysis.shown_train(facts) or analysis.framework_managed(site.node):
                 continue
             if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
-            where = f"{os.path.basename(helper.summary.path)}:{helper.callee.line(helper.use)}"
+            callers.setdefault(helper.use, []).append((helper, facts))
+        here = os.path.basename(model.path)
+        for use, found in callers.items():
+            helper = found[0][0]
+            lines = sorted({analysis.line(h.site.node) for h, _ in found})
+            calls = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+            why = describe(analysis, frozenset().union(*(facts for _, facts in found)))
+            name = helper.summary.name
             yield Report(
-                site.node,
-                f"`{site.key}` is in training mode when `{helper.summary.name}()` runs it ({helper.reason}, "
-                f"{where}): {describe(analysis, facts)}; no `.eval()` before this call or in it, so BatchNorm "
-                f"uses batch statistics and updates its running averages",
+                use,
+                f"`{name}()` runs the model here ({helper.reason}) in training mode: {here} passes "
+                f"`{helper.site.key}` at {calls}, where it is {why}; no `.eval()` before that call or in `{name}()`, "
+                f"so BatchNorm uses batch statistics and updates its running averages",
+                model=helper.callee.model,
             )
 
 

@@ -94,6 +94,7 @@ class Report:
     fix: "NodeFix | None" = None
     severity: Any = None  # a Severity that overrides the rule's default
     code: str | None = None  # set by the engine
+    model: "FileModel | None" = None  # the other project file that holds ``node``, if not the checked one
 
 
 @dataclass
@@ -157,6 +158,17 @@ class FileModel:
 
     def binding(self, name: str, scope: Scope | None) -> tuple[cst.BaseExpression, Scope] | None:
         """The one expression ``name`` is bound to, seen from ``scope``, if certain."""
+        found = self.bindings(name, scope)
+        if found is None:
+            return None
+        values, where = found
+        if len(values) == 1 or all(_same_code(self.module, values[0], v) for v in values[1:]):
+            return values[0], where
+        return None
+
+    def bindings(self, name: str, scope: Scope | None) -> tuple[list[cst.BaseExpression], Scope] | None:
+        """Every expression ``name`` is assigned in the scope that binds it, seen from ``scope``; None when
+        that is not known (a parameter, a name bound by a loop or an import, not bound at all)."""
         current = scope or self.module_scope
         while current is not None:
             if current.kind == "class" and current is not scope:
@@ -166,9 +178,7 @@ class FileModel:
                 return None
             values = current.bindings.get(name)
             if values:
-                if len(values) == 1 or all(_same_code(self.module, values[0], v) for v in values[1:]):
-                    return values[0], current
-                return None
+                return values, current
             if name in current.params:
                 return None
             current = current.parent

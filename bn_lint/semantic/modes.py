@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 import libcst as cst
 
-from .modules import ModelKind, model_kind, overrides_train
+from .modules import ModelKind, model_kind, overrides_train, passed_through
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,6 +65,17 @@ _SAFE_CALLEES = frozenset({
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
     "logging.info", "copy.deepcopy", "copy.copy",
 }) | _WRAPPERS
+
+
+def _keeps_modes(qn: str | None) -> bool:
+    """torch.nn constructors (``nn.Linear(model.fc.in_features, 3)``), ``nn.init`` and ``nn.functional``:
+    they never switch a module given to them to train or eval."""
+    if not qn or not qn.startswith("torch.nn."):
+        return False
+    rest = qn[len("torch.nn."):]
+    return rest.startswith(("init.", "functional.")) or ("." not in rest and rest[:1].isupper())
+
+
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 # Function names that say "evaluation": a strong word anywhere (`run_eval`, `test_epoch`); a weak word
@@ -841,6 +852,8 @@ class _Flow:
                 test = self.model.code(ancestor.test).lower()
                 if "bn" not in test and "norm" not in test:
                     return  # only some parameters: not a frozen module
+        # `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): for p in m.parameters(): ...`
+        owner = self.module_vars.get(owner, owner)
         if _tracked(state, owner):
             self._freeze(target, owner, state)
 
@@ -962,7 +975,7 @@ class _Flow:
             return None
         kind = model_kind(self.model, expr, self.model.scope_of(expr))
         if kind in (ModelKind.BN, ModelKind.MAYBE):
-            built_by = self._built_by(expr, kind)
+            built_by = self._built_by(expr, kind, state)
             if built_by is not None:
                 return built_by
             if qn in _LOADED or (qn == "torch.hub.load" and not _torchvision_hub(expr)):
@@ -975,8 +988,9 @@ class _Flow:
             return frozenset({Fact(TRAIN, expr, "built", where, kind)})
         return None
 
-    def _built_by(self, call: cst.Call, kind: ModelKind) -> frozenset | None:
-        """The mode of the model a project function (``build_model()``) returns, from its ``return``s."""
+    def _built_by(self, call: cst.Call, kind: ModelKind, state: State) -> frozenset | None:
+        """The mode of the model a project function (``build_model()``) returns, from its ``return``s; for
+        one that gives back the model it was given, unchanged (``load_checkpoint(model, path)``), its mode here."""
         func = call.func
         if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                                                    and func.value.value != "self"):
@@ -986,6 +1000,9 @@ class _Flow:
             return None
         summary = target[0].summary(target[1])
         returns = summary.returns if summary is not None else None
+        given = passed_through(target[0].model, target[1], call) if returns == _ENTRY else None
+        if given is not None:
+            return self.value_facts(given, state)
         if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:
             return frozenset({Fact(UNKNOWN_MODE, call, "helper", "", kind)})  # as its caller left it, or unknown
         out = set()
@@ -1087,7 +1104,7 @@ class _Flow:
             if receiver is not None and _tracked(state, receiver) and receiver != "self":
                 _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
 
-        if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES):
+        if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
         for arg in call.args:
             key = key_of(arg.value)
@@ -1254,6 +1271,11 @@ class _Flow:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append(dict(state))
+            for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
+                root, _, rest = frozen.partition(".")
+                target_key = f"{key}.{rest}" if rest else key
+                if root == param and _tracked(state, target_key):
+                    self.watch[node] = (target_key, "frozen")
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key

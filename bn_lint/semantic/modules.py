@@ -43,9 +43,16 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         return None
     if isinstance(expr, cst.Name):
         bound = model.binding(expr.value, scope)
-        if bound is None:
+        if bound is not None:
+            return model_kind(model, bound[0], bound[1], depth + 1)
+        assigned = model.bindings(expr.value, scope)
+        if assigned is None:
             return None
-        return model_kind(model, bound[0], bound[1], depth + 1)
+        # assigned more than once (`if arch == "r18": net = resnet18() else: net = resnet50()`): the kind
+        # every assignment agrees on; one that reuses the name (`net = net.to(device)`) passes it through
+        values, where = assigned
+        kinds = {model_kind(model, value, where, depth + 1) for value in values if not _mentions(value, expr.value)}
+        return kinds.pop() if len(kinds) == 1 else None
     if isinstance(expr, cst.Call):
         # `model.to(device)`, `model.cuda()`, `model.eval()` return the model itself
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double"):
@@ -54,9 +61,15 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return inner
         func = expr.func
         if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+            given = passed_through(model, model.functions[func.value], expr)
+            if given is not None:  # `model = load_checkpoint(model, path)` gives back what it was given
+                return model_kind(model, given, scope, depth + 1)
             return _builder_kind(model, model.functions[func.value], depth)
         builder = _project_builder(model, func)
         if builder is not None:
+            given = passed_through(builder[0], builder[1], expr)
+            if given is not None:
+                return model_kind(model, given, scope, depth + 1)
             return _builder_kind(builder[0], builder[1], depth + 1)
         qn = model.qualname(expr.func)
         if qn:
@@ -287,3 +300,30 @@ def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, ki
     is_class, kind = _project_class_kind(model, func, depth + 1)
     if is_class:
         kinds.append(kind)
+
+
+def _mentions(expr: cst.BaseExpression, name: str) -> bool:
+    return any(isinstance(node, cst.Name) and node.value == name for node in walk(expr))
+
+
+def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call) -> cst.BaseExpression | None:
+    """The argument of ``call`` that ``function`` gives back: every ``return`` of it returns the same
+    parameter, which it never rebinds (``def load_checkpoint(model, path): ...; return model``)."""
+    returns = returned_values(function)
+    names = {r.value for r in returns if isinstance(r, cst.Name)}
+    if not returns or len(names) != 1 or not all(isinstance(r, cst.Name) for r in returns):
+        return None
+    name = names.pop()
+    scope = model.scopes.get(function)
+    if scope is None or scope.bindings.get(name) or name not in scope.params:
+        return None
+    positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            if arg.keyword.value == name:
+                return arg.value
+        elif index < len(positional) and positional[index] == name:
+            return arg.value
+    return None
