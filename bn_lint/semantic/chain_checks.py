@@ -119,10 +119,12 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
                        f"features are on the last axis, not on dim 1 of a {_ranks(ranks)} tensor; use BatchNorm1d"
                        f"{_via(model, bn)}")
     # BN203: BatchNorm1d(E) on (N, L, E)
-    if ranks == (2, 3) and t.rank == 3 and widths_equal(width, t.size(2)) and not widths_equal(width, t.size(1)):
+    features_last = widths_equal(width, t.size(2)) or t.feat == 2
+    if ranks == (2, 3) and t.rank == 3 and features_last and not widths_equal(width, t.size(1)):
         source = _rank_source(model, t)
+        last = show_width(t.size(2)) if is_width(t.size(2)) else "E"
         return Verdict("BN203", obs.at or bn.node,  # where the layout is wrong: the call, if there is one
-                       f"{describe_bn(model, bn)} is applied to a (N, L, {show_width(t.size(2))}) tensor {source}: it "
+                       f"{describe_bn(model, bn)} is applied to a (N, L, {last}) tensor {source}: it "
                        f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
                        f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")
     # BN201: widths provably differ

@@ -239,6 +239,7 @@ class ChainAnalysis:
         self._last_pairs: list[tuple[cst.Arg, Any]] = []
         self._serial = 0
         self._held: list[Any] = []  # values whose id() names an atom
+        self.feature_atoms: dict[str, Any] = {}  # atom read from a tensor's shape at its feature axis -> its size
         # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
         self.escaped: set[LayerValue] = set()
         self._module_calls: set[cst.Call] = set()
@@ -828,8 +829,39 @@ class ChainAnalysis:
                 self.positive.add(atom)
                 return Sym.atom(atom)
         if isinstance(base, Tensor) and name == "shape":
-            return UNKNOWN
+            return self._shape_of(base)
         return UNKNOWN
+
+    def _shape_of(self, t: Tensor) -> Any:
+        """``t.shape`` of a tensor of known rank: its sizes, with the feature axis as an atom that
+        remembers it (``b, c, t = x.shape``; ``x.view(b, t, c)`` then has its features last)."""
+        if t.rank is None:
+            return UNKNOWN
+        sizes: list[Any] = [t.size(axis) for axis in range(t.rank)]
+        if t.feat is not None:
+            self._serial += 1
+            atom = f"features@{self._serial}"
+            self.feature_atoms[atom] = sizes[t.feat]
+            sizes[t.feat] = Sym.atom(atom)
+        return tuple(sizes)
+
+    def _known_sizes(self, value: Any) -> Any:
+        """``value`` with each feature atom of known size replaced by that size."""
+        if not isinstance(value, Sym):
+            return value
+        out: Any = 0
+        for mono, coeff in value.terms.items():
+            term: Any = Sym({(): coeff})
+            for atom in mono:
+                known = self.feature_atoms.get(atom, UNKNOWN)
+                term = sym_mul(term, known if is_width(known) else Sym.atom(atom))
+            out = sym_add(out, term)
+        return out
+
+    def _feature_axis(self, shape: list[Any]) -> int | None:
+        """The one axis of a new ``shape`` whose size carries a feature atom, if exactly one does."""
+        axes = [i for i, s in enumerate(shape) if isinstance(s, Sym) and s.atoms() & self.feature_atoms.keys()]
+        return axes[0] if len(axes) == 1 else None
 
     def _class_constant(self, info: "ClassInfo", name: str) -> Any:
         for cls in self._mro(info):
@@ -1230,6 +1262,7 @@ class ChainAnalysis:
         if qn in _TENSOR_FACTORIES:
             args, kwargs, lost = self._args(call, frame)
             shape = _concrete_items(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
+            shape = None if shape is None else [self._known_sizes(s) for s in shape]
             if lost or shape is None or not shape or not all(_numeric(s) for s in shape):
                 return Tensor()
             return make_tensor(len(shape), dict(enumerate(shape)), None, None, False, call)
@@ -1254,8 +1287,10 @@ class ChainAnalysis:
                 shape = list(args[0])
             if not shape or kwargs:
                 return Tensor()
+            feat = self._feature_axis(shape)
+            shape = [self._known_sizes(s) for s in shape]
             sizes = {i: s for i, s in enumerate(shape) if is_width(s) and not (isinstance(s, int) and s < 0)}
-            return make_tensor(len(shape), sizes, None, None, False, call)
+            return make_tensor(len(shape), sizes, feat, t.producer if feat is not None else None, False, call)
         if name in ("flatten",):
             start = args[0] if args else kwargs.get("start_dim", 0)
             end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
@@ -1312,6 +1347,8 @@ class ChainAnalysis:
             return Tensor()
         if name == "size" and len(args) == 1 and isinstance(args[0], int):
             return t.size(args[0])
+        if name == "size" and not args and not kwargs:
+            return self._shape_of(t)
         if name == "dim" and not args:
             return t.rank if t.rank is not None else UNKNOWN
         if name in _TENSOR_METHODS:
