@@ -350,3 +350,37 @@ class Head(nn.Module):
         return F.relu(self.bn5(self.fc2(x)))
 """
     assert codes_and_lines(check_code(code, select=("BN2",))) == [("BN202", 11)]
+
+
+def test_widths_imported_from_a_config_file(tmp_path):
+    """Module constants of another project file are widths too (``from config import``, ``import config``,
+    relative imports, tuples); a name bound twice there, or a value computed at run time, stays unknown."""
+    import json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "config.py").write_text(
+        "import os\nHEAD = 384\nFEATURES = 256\nSTAGES = (32, 64)\nTWICE = 64\nTWICE = 128\n"
+        "FROM_ENV = int(os.environ.get('W', 64))\n"
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "widths.py").write_text("STEM = 48\n")
+    (tmp_path / "model.py").write_text(textwrap.dedent("""\
+        import torch.nn as nn
+        import config
+        from config import FEATURES, FROM_ENV, HEAD, STAGES, TWICE
+        head = nn.Sequential(nn.Conv2d(3, HEAD, 1, bias=False), nn.BatchNorm2d(FEATURES))
+        body = nn.Sequential(nn.Conv2d(3, STAGES[0], 1, bias=False), nn.BatchNorm2d(config.STAGES[1]))
+        good = nn.Sequential(nn.Conv2d(3, config.HEAD, 1, bias=False), nn.BatchNorm2d(HEAD))
+        twice = nn.Sequential(nn.Conv2d(3, 64, 1, bias=False), nn.BatchNorm2d(TWICE))
+        env = nn.Sequential(nn.Conv2d(3, 32, 1, bias=False), nn.BatchNorm2d(FROM_ENV))
+    """))
+    (tmp_path / "pkg" / "net.py").write_text(
+        "import torch.nn as nn\nfrom .widths import STEM\n"
+        "stem = nn.Sequential(nn.Conv2d(3, 32, 1, bias=False), nn.BatchNorm2d(STEM))\n"
+    )
+    result = run_cli("check", "--select", "BN201", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    found = sorted((f["path"].replace("\\", "/").split("/")[-1], f["line"]) for f in json.loads(result.stdout))
+    assert found == [("model.py", 4), ("model.py", 5), ("net.py", 3)], result.stdout + result.stderr

@@ -700,7 +700,27 @@ class ChainAnalysis:
         found = model.layer_class(cst.Name(name), model.module_scope) if name in model.imports or model.star_imports else None
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        if name in model.imports:
+            return self._imported_constant(model.imports[name])
         return UNKNOWN
+
+    def _imported_constant(self, dotted: str) -> Any:
+        """A plain constant (number, string, tuple of them) bound once at module level in the project
+        file behind ``dotted`` (``from config import WIDTH``, ``config.WIDTH``); else UNKNOWN."""
+        found = self.model.imported(dotted)
+        if found is None or found[0] is self.model:
+            return UNKNOWN
+        other, name = found
+        bound = other.binding(name, other.module_scope)
+        key = (other.path, name)
+        if bound is None or key in _IMPORTING:
+            return UNKNOWN
+        _IMPORTING.add(key)
+        try:
+            value = ChainAnalysis(other)._static_value(bound[0], bound[1])
+        finally:
+            _IMPORTING.discard(key)
+        return value if _plain_constant(value) else UNKNOWN
 
     def _eval(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
         value = self._eval_inner(expr, frame)
@@ -817,8 +837,9 @@ class ChainAnalysis:
         found = model.layer_class(expr, frame.scope)
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
-        if model.qualname(expr) is not None:
-            return UNKNOWN
+        qualname = model.qualname(expr)
+        if qualname is not None:
+            return self._imported_constant(qualname)
         base = self._eval(expr.value, frame)
         if isinstance(base, ClassRef) and base.name in model.classes:
             return self._class_constant(model.classes[base.name], name)
@@ -1417,6 +1438,15 @@ def _is_static(node: cst.FunctionDef) -> bool:
 
 def _is_module(value: Any) -> bool:
     return isinstance(value, (LayerValue, ProjModule)) or (isinstance(value, Chain) and value.sequential)
+
+
+_IMPORTING: set[tuple[str, str]] = set()  # imported constants being evaluated (import cycles)
+
+
+def _plain_constant(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_plain_constant(item) for item in value)
+    return value is None or isinstance(value, (int, float, str, bool))
 
 
 def _numeric(value: Any) -> bool:
