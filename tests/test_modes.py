@@ -562,3 +562,122 @@ def test_bn_affine_frozen_by_a_helper_while_training_keeps_updating_statistics()
         "                    if isinstance(m, nn.BatchNorm2d):\n                        m.eval()\n",
     )
     assert check_code(fixed, select=("BN105",)) == []
+
+
+GLOBAL_MODEL = """
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+def train_epoch():
+    model.train()
+    for x, y in train_loader:
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+def test():
+    {eval}with torch.no_grad():
+        return sum((model(x).argmax(1) == y).sum().item() for x, y in test_loader)
+
+def run():
+    for epoch in range(5):
+        train_epoch()
+        {before}print(test())
+
+run()
+"""
+
+
+@pytest.mark.parametrize("eval_in_test, eval_before, expected", [
+    ("", "", [("BN101", 17)]),
+    ("model.eval()\n    ", "", []),
+    ("", "model.eval()\n        ", []),
+])
+def test_module_level_model_read_by_functions(eval_in_test, eval_before, expected):
+    """pytorch/examples layout: a global ``model``, ``train()``/``test()`` reading it, a loop calling both."""
+    code = GLOBAL_MODEL.format(eval=eval_in_test, before=eval_before)
+    assert codes_and_lines(check_code(code, select=("BN1",))) == expected
+
+
+def test_global_model_helpers_and_rebinding():
+    # a validate() that leaves the global model in eval inside the training loop: BN103 at the call
+    assert codes_and_lines(check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        def validate():
+            model.eval()
+            with torch.no_grad():
+                return model(torch.load("v.pt")).sum()
+        for epoch in range(3):
+            for x in loader:
+                loss = model(x).sum()
+                opt.zero_grad(); loss.backward(); opt.step()
+            validate()
+    """, select=("BN1",))) == [("BN103", 13)]
+    # `global model` rebinding in a helper is followed; a function never called, or called by
+    # callers in different modes, is not judged
+    assert check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16))
+        def test():
+            with torch.no_grad():
+                return model(torch.load("x.pt"))
+        def probe():
+            with torch.no_grad():
+                return model(torch.load("y.pt"))
+        def reload():
+            global model
+            model = torch.load("best.pt")
+            model.eval()
+        reload()
+        test()
+    """, select=("BN1",)) == []
+    # a helper's local `model` is not the global one
+    assert check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16))
+        def test():
+            model = torch.load("m.pt")
+            with torch.no_grad():
+                return model(torch.load("x.pt"))
+        test()
+    """, select=("BN1",)) == []
+
+
+def test_predictions_read_by_argmax_are_evaluation():
+    found = check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
+        model.load_state_dict(torch.load("m.pt"))
+        preds = []
+        for x in test_loader:
+            preds.append(model(x).argmax(1))
+        for x in test_loader:
+            out = model(x)
+            _, predicted = torch.max(out.data, 1)
+    """, select=("BN1",))
+    assert codes_and_lines(found) == [("BN101", 7), ("BN101", 9)]
+    assert "argmax" in found[0].message
+    # accuracy computed inside a training step, a smoke test, and a plain max() are not evaluations
+    assert check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in loader:
+            out = model(x)
+            acc = (out.argmax(1) == y).float().mean()
+            loss = nn.functional.cross_entropy(out, y)
+            opt.zero_grad(); loss.backward(); opt.step()
+        print(model(torch.randn(4, 8)).argmax(1))
+        peak = model(torch.load("x.pt")).max()
+    """, select=("BN1",)) == []

@@ -21,8 +21,10 @@ class MissingEval(Rule):
     what = """
         Follows each model variable's train/eval mode through the code (branches, loops, helper
         functions in this file and in other project files) and flags a call of the model in an
-        evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, or in a function
-        named like evaluate/validate/test/predict/infer that does no training step) where the model
+        evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, its output read as
+        predictions by `argmax` / `topk` / `max` over a dim outside any training step, or in a
+        function named like evaluate/validate/test/predict/infer that does no training step; a
+        module-level model that such a function reads counts as passed in by each call) where the model
         is in training mode on every path the code shows: it was built there (modules start in
         training mode) or `.train()` was called, and no `.eval()` reaches the call. Not flagged:
         calls in a training step (a loop or function with `backward()` / `optimizer.step()` /
@@ -47,10 +49,12 @@ class MissingEval(Rule):
     fix_docs = """
         Call `model.eval()` before evaluating (and `model.train()` before training again).
     """
-    # a no-grad region, or a function whose name says evaluation (see ModeAnalysis.eval_reason)
+    # a no-grad region, an output read as predictions (argmax, top-k, max over a dim), or a function
+    # whose name says evaluation (see ModeAnalysis.eval_reason)
     # an evaluation function defined here; or imported by name from another module into a file that
     # trains, or loads, a model (patterns start with a literal: the regex module finds those fast)
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"def\s+" + EVAL_NAME + r"\s*[(\[]",
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", "argmax", "topk", r"\.max\(",
+                r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (

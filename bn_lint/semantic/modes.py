@@ -111,6 +111,36 @@ def receiver_key(expr: cst.BaseExpression) -> str | None:
     return key_of(expr)
 
 
+def _names_read(node: cst.CSTNode) -> Iterable[str]:
+    """The simple names in ``node`` (not attribute names, keywords, or nested functions and classes)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current).__name__
+        if kind == "Name":
+            yield current.value
+        elif kind == "Attribute":
+            stack.append(current.value)
+        elif kind == "Arg":
+            stack.append(current.value)
+        elif kind not in ("FunctionDef", "ClassDef", "Lambda"):
+            stack.extend(children(current))
+
+
+def _declared_global(node: cst.CSTNode) -> set[str]:
+    """The names a function's ``global`` statements declare (its nested functions' are theirs)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current).__name__
+        if kind == "Global":
+            out.update(item.name.value for item in current.names)
+        elif kind not in ("FunctionDef", "ClassDef", "Lambda"):
+            stack.extend(children(current))
+    return out
+
+
 def _child_of(key: str, parent: str) -> bool:
     return key.startswith(parent + ".")
 
@@ -213,6 +243,9 @@ class Summary:
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
+    # module-level variables it reads (itself or through this file's functions it calls): implicit
+    # parameters, passed by every caller that sees the same variable
+    globals: list[str] = field(default_factory=list)
     at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
     params: list[str] = field(default_factory=list)
     name: str = ""
@@ -236,6 +269,7 @@ class ModeAnalysis:
         self.summaries: dict[cst.CSTNode, Summary] = {}
         self._in_progress: set[cst.CSTNode] = set()
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
+        self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._ran = False
 
     # ----------------------------------------------------------------- driver
@@ -272,7 +306,7 @@ class ModeAnalysis:
             name = _called_name(func)
             qn = model.qualname(func)
             if (name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS
-                    or qn == "torch.set_grad_enabled"):
+                    or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"):
                 any_candidate = True
                 mark(site.scope)
         for attribute, _value, scope in model.attribute_assignments:
@@ -310,6 +344,34 @@ class ModeAnalysis:
             self._in_progress.discard(func)
         self.summaries[func] = summary
         return summary
+
+    def implicit_globals(self, func: cst.FunctionDef) -> tuple[str, ...]:
+        """The module-level variables a module-level function of this file reads, itself or through
+        the functions of this file it calls (``def test(): ... model(x)`` with a global ``model``)."""
+        cache = self._globals
+        if func in cache:
+            return cache[func]
+        cache[func] = ()  # (a recursive call sees what is known so far)
+        model = self.model
+        scope = model.scopes.get(func)
+        if scope is None or model.functions.get(func.name.value) is not func:
+            return ()
+        module = model.module_scope
+        local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
+        found: list[str] = []
+        callees: list[str] = []
+        for name in _names_read(func.body):
+            if name in local or name in found or name in callees:
+                continue
+            if name in model.functions:
+                callees.append(name)
+            elif (name in module.bindings or name in module.opaque) and name not in model.classes:
+                found.append(name)
+        for callee in callees:
+            found += [name for name in self.implicit_globals(model.functions[callee])
+                      if name not in local and name not in found]
+        cache[func] = tuple(found)
+        return cache[func]
 
     def evaluations(self, summary: Summary) -> dict[str, tuple[cst.CSTNode, str]]:
         """The parameters ``summary``'s function runs for evaluation in the mode it is given them in."""
@@ -525,12 +587,56 @@ class ModeAnalysis:
             return None
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
+        if (func is None or not self.trains(func)) and self.predicts(node) and not self.dummy_input(node):
+            return "its output goes to argmax (predictions), not to a backward pass"
         if func is not None and not self.trains(func):
             if func.name.value.lower().startswith("test") and self.is_test_file():
                 return None
             if _eval_named(func.name.value) and not self.dummy_input(node):
                 return f"in `{func.name.value}()`"
         return None
+
+    def predicts(self, call: cst.CSTNode) -> bool:
+        """``model(x).argmax(1)``, ``torch.max(model(x), 1)``, or ``out = model(x)`` read that way."""
+        if self._argmax_of(call):
+            return True
+        parent = self.model.parent(call)
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
+                and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name = parent.targets[0].target.value
+        scope_node = self.enclosing_function(call) or self.model.module
+        return any(isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target
+                   and self._argmax_of(n) for n in walk(scope_node))
+
+    def _argmax_of(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` (through ``.data`` / ``.detach()``) is what an argmax / top-k / max over a dim reads."""
+        model = self.model
+        parent = model.parent(node)
+        while True:
+            if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data":
+                node, parent = parent, model.parent(parent)
+                continue
+            up = model.parent(parent) if isinstance(parent, cst.Attribute) else None
+            if (isinstance(parent, cst.Attribute) and parent.attr.value in ("detach", "cpu") and isinstance(up, cst.Call)
+                    and up.func is parent):
+                node, parent = up, model.parent(up)
+                continue
+            break
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            call = model.parent(parent)
+            if not (isinstance(call, cst.Call) and call.func is parent):
+                return False
+            if parent.attr.value in ("argmax", "topk"):
+                return True
+            return parent.attr.value == "max" and len(call.args) >= 1
+        if isinstance(parent, cst.Arg) and not parent.keyword:
+            call = model.parent(parent)
+            if not isinstance(call, cst.Call) or call.args[0] is not parent:
+                return False
+            qn = model.qualname(call.func)
+            return qn in ("torch.argmax", "torch.topk") or (qn == "torch.max" and len(call.args) >= 2)
+        return False
 
     def shape_probe(self, call: cst.CSTNode) -> bool:
         """``model(dummy).shape`` / ``out = model(dummy)`` read only for sizes: not an evaluation."""
@@ -674,13 +780,18 @@ class _Flow:
             for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
                 self.params.append(param.name.value)
                 state[param.name.value] = _ENTRY
+            real = len(self.params)
+            for name in self.a.implicit_globals(self.node):
+                self.params.append(name)
+                state[name] = _ENTRY
             body = self.node.body
         else:
+            real = 0
             body = self.node
         end = self.block(body.body, state)
         if end is not None:
             self.exits.append(end)
-        summary = Summary(params=list(self.params), path=self.model.path)
+        summary = Summary(params=self.params[:real], globals=self.params[real:], path=self.model.path)
         if isinstance(self.node, cst.FunctionDef):
             summary.name = self.node.name.value
         exit_state: State | None = None
@@ -1244,6 +1355,12 @@ class _Flow:
             if index < len(params):
                 bound.append((params[index], arg.value))
             index += 1
+        if summary.globals and summary.path == self.model.path:
+            scope = self.scope
+            for name in summary.globals:
+                if isinstance(self.node, cst.Module) or not (
+                        name in scope.params or name in scope.bindings or name in scope.opaque):
+                    bound.append((name, cst.Name(name)))  # the caller's variable is the callee's global
         return bound
 
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
@@ -1359,6 +1476,7 @@ def _called_name(func: cst.BaseExpression) -> str:
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step"})
+_PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
 # export function -> index of the positional argument holding the model
 _EXPORTS = {
