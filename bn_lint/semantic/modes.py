@@ -262,7 +262,8 @@ class ModeAnalysis:
         self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
-        self.call_args: dict[str, list[tuple[str, frozenset]]] = {}  # local function param -> facts at call sites
+        # local function param -> (argument key, its facts, the calling function or module) at each call site
+        self.call_args: dict[str, list[tuple[str, frozenset, cst.CSTNode]]] = {}
         self.method_calls: dict[cst.CSTNode, list[State]] = {}  # method -> the states at its `self.method()` calls
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
         self.watched: dict[cst.CSTNode, Watch] = {}
@@ -402,22 +403,24 @@ class ModeAnalysis:
         if not passed:
             return None
         kinds: set[ModelKind] = set()
-        for _key, facts in passed:
+        for _key, facts, _caller in passed:
             if not facts or any(f.kind is None for f in facts):
                 return None
             kinds |= {f.kind for f in facts}
         return kinds
 
     def resolved(self, site: Site) -> frozenset:
-        """The site's facts, with ``entry`` replaced by what every call site in this file passes in."""
-        facts = site.facts
-        if not any(f.mode == ENTRY for f in facts):
+        """The site's facts, with ``entry`` replaced by what every call site in this file passes in
+        (through callers that pass on their own parameter, a few levels up)."""
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0)
+
+    def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int) -> frozenset:
+        if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
-        func = self.enclosing_function(site.node)
-        root = site.key.split(".")[0]
+        root = key.split(".")[0]
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            passed = [(site.key, _lookup(state, site.key)) for state in self.method_calls[func]]
+            passed = [(key, _lookup(state, key), None) for state in self.method_calls[func]]
         elif func is None or self.model.functions.get(func.name.value) is not func:
             return facts
         else:
@@ -425,7 +428,9 @@ class ModeAnalysis:
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
-        for _key, caller in passed:
+        for arg_key, caller, caller_node in passed:
+            if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
+                caller = self._resolve(caller_node, arg_key, caller, depth + 1)
             if not any(f.mode == TRAIN for f in caller):
                 return facts  # some caller does not show training mode: stay with "entry"
             out |= caller
@@ -772,6 +777,7 @@ class _Flow:
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
+        self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
 
     def run(self) -> Summary:
         state: State = {}
@@ -931,6 +937,11 @@ class _Flow:
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
+        if isinstance(it, (cst.Tuple, cst.List)) and isinstance(node.target, cst.Name):
+            keys = [key_of(element.value) for element in it.elements if not isinstance(element, cst.StarredElement)]
+            if keys and len(keys) == len(it.elements) and all(keys):
+                self.loop_modules[node.target.value] = keys  # `for enc in (model.stem, model.layer1):`
+            return
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
             return
         owner = key_of(it.func.value)
@@ -1175,6 +1186,14 @@ class _Flow:
                 receiver = receiver_key(func.value)
                 if receiver is not None and not _tracked(state, receiver):
                     receiver = None
+            if method == "apply" and len(call.args) == 1 and receiver is not None and self._evals_batchnorm(call.args[0].value):
+                # `model.backbone.apply(set_bn_eval)`: its BatchNorm layers go to eval, as in a modules() loop
+                for owner in self.loop_modules.get(receiver, [receiver]):
+                    if _tracked(state, owner):
+                        _set(state, owner, _UNKNOWN)
+                        self.watch[call] = (owner, "eval")
+                        self.bn_evals.add(owner)
+                return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
                 if _tracked(state, owner):
@@ -1306,6 +1325,18 @@ class _Flow:
             return key, saved
         return None
 
+    def _evals_batchnorm(self, fn: cst.BaseExpression) -> bool:
+        """``fn`` is a function of this file that puts the module it is given in eval when it is a
+        BatchNorm (``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d): m.eval()``)."""
+        func = self.model.functions.get(fn.value) if isinstance(fn, cst.Name) else None
+        params = func.params.params if func is not None else ()
+        if not params:
+            return False
+        name = params[0].name.value
+        return any(isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                   and isinstance(node.func.value, cst.Name) and node.func.value.value == name
+                   and self._batchnorm_to_eval(node) for node in walk(func.body))
+
     def _batchnorm_to_eval(self, call: cst.Call) -> bool:
         """``m.eval()`` / ``m.train(False)`` under an ``isinstance(m, nn.BatchNorm2d)``-like test."""
         func = call.func
@@ -1385,7 +1416,7 @@ class _Flow:
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
-                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key)))
+                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key), self.node))
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append(dict(state))
             for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
