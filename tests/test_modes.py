@@ -681,3 +681,69 @@ def test_predictions_read_by_argmax_are_evaluation():
         print(model(torch.randn(4, 8)).argmax(1))
         peak = model(torch.load("x.pt")).max()
     """, select=("BN1",)) == []
+
+
+def test_helper_chains_registries_and_ema_copies():
+    # one_nn_accuracy(net) -> extract(net): resolved through the helper that passes its parameter on
+    assert codes_and_lines(check_code("""
+        import torch
+        import torch.nn as nn
+        def extract(net, loader):
+            with torch.no_grad():
+                return [net(x) for x in loader]
+        def knn_accuracy(net, loader):
+            return len(extract(net, loader))
+        net = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+        net.train()
+        print(knn_accuracy(net, loader))
+    """, select=("BN1",))) == [("BN101", 5)]
+    # MODELS[name](...) where every entry builds a BatchNorm model
+    assert codes_and_lines(check_code("""
+        import torch
+        import torchvision
+        MODELS = {"r18": torchvision.models.resnet18, "r50": torchvision.models.resnet50}
+        model = MODELS[arch](num_classes=10)
+        with torch.no_grad():
+            out = model(batch)
+    """, select=("BN1",))) == [("BN101", 6)]
+    # an EMA holder that deep-copies the model: its copy starts in the model's mode ...
+    ema = """
+        import copy
+        import torch
+        import torch.nn as nn
+        class ModelEma:
+            def __init__(self, model, decay=0.999):
+                self.module = copy.deepcopy(model){eval}
+                self.decay = decay
+        def validate_ema(ema, loader):
+            with torch.no_grad():
+                return [ema.module(x).argmax(1) for x in loader]
+        model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+        ema = ModelEma(model)
+        print(validate_ema(ema, loader))
+    """
+    assert codes_and_lines(check_code(ema.format(eval=""), select=("BN1",))) == [("BN101", 10)]
+    # ... unless __init__ puts the copy in eval (timm's ModelEmaV2)
+    assert check_code(ema.format(eval="\n        self.module.eval()"), select=("BN1",)) == []
+
+
+def test_apply_with_a_batchnorm_eval_function_is_a_freeze():
+    code = """
+        import torch, torchvision
+        import torch.nn as nn
+        def set_bn_eval(m):
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        model = torchvision.models.resnet18()
+        for enc in (model.conv1, model.layer1):
+            enc.apply(set_bn_eval)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(3):
+            model.train(){again}
+            for x, y in loader:
+                loss = model(x).sum()
+                opt.zero_grad(); loss.backward(); opt.step()
+    """
+    assert codes_and_lines(check_code(code.format(again=""), select=("BN1",))) == [("BN105", 11)]
+    assert check_code(code.format(again="\n            model.layer1.apply(set_bn_eval)\n            model.conv1.apply(set_bn_eval)"),
+                      select=("BN1",)) == []

@@ -141,6 +141,10 @@ def _declared_global(node: cst.CSTNode) -> set[str]:
     return out
 
 
+def _is_self_name(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "self"
+
+
 def _child_of(key: str, parent: str) -> bool:
     return key.startswith(parent + ".")
 
@@ -202,6 +206,9 @@ class Site:
     key: str
     facts: frozenset
     scope: "Scope"
+    # ``ema.module(x)`` on a parameter ``ema``: a submodule call only where every caller follows that very
+    # attribute as a model (elsewhere it may be a method: ``ema.update(model)``)
+    exact: bool = False
 
 
 @dataclass
@@ -262,8 +269,8 @@ class ModeAnalysis:
         self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
-        # local function param -> (argument key, its facts, the calling function or module) at each call site
-        self.call_args: dict[str, list[tuple[str, frozenset, cst.CSTNode]]] = {}
+        # local function param -> (argument key, the caller's state, the calling function or module) at each call
+        self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
         self.method_calls: dict[cst.CSTNode, list[State]] = {}  # method -> the states at its `self.method()` calls
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
         self.watched: dict[cst.CSTNode, Watch] = {}
@@ -403,7 +410,8 @@ class ModeAnalysis:
         if not passed:
             return None
         kinds: set[ModelKind] = set()
-        for _key, facts, _caller in passed:
+        for arg_key, caller_state, _caller in passed:
+            facts = _lookup(caller_state, arg_key)
             if not facts or any(f.kind is None for f in facts):
                 return None
             kinds |= {f.kind for f in facts}
@@ -412,15 +420,16 @@ class ModeAnalysis:
     def resolved(self, site: Site) -> frozenset:
         """The site's facts, with ``entry`` replaced by what every call site in this file passes in
         (through callers that pass on their own parameter, a few levels up)."""
-        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0)
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact)
 
-    def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int) -> frozenset:
+    def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
+                 exact: bool = False) -> frozenset:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
-        root = key.split(".")[0]
+        root, _, rest = key.partition(".")
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            passed = [(key, _lookup(state, key), None) for state in self.method_calls[func]]
+            passed = [("self", state, None) for state in self.method_calls[func]]
         elif func is None or self.model.functions.get(func.name.value) is not func:
             return facts
         else:
@@ -428,9 +437,13 @@ class ModeAnalysis:
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
-        for arg_key, caller, caller_node in passed:
+        for arg_key, caller_state, caller_node in passed:
+            passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
+            if exact and passed_key not in caller_state:
+                return facts
+            caller = _lookup(caller_state, passed_key)
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
-                caller = self._resolve(caller_node, arg_key, caller, depth + 1)
+                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact)
             if not any(f.mode == TRAIN for f in caller):
                 return facts  # some caller does not show training mode: stay with "entry"
             out |= caller
@@ -1049,6 +1062,39 @@ class _Flow:
         if facts is not None:
             state[key] = facts
             self._frozen_in_init(value, key)
+        elif isinstance(value, cst.Call):
+            self._copied_in_init(value, key, state)
+
+    def _copied_in_init(self, call: cst.Call, key: str, state: State) -> None:
+        """``ema = ModelEma(model)`` where ``__init__`` does ``self.module = copy.deepcopy(model)``: follow
+        ``ema.module`` from the mode of the model copied, then what ``__init__`` does to it (``.eval()``).
+        Copies only: an attribute that refers to the caller's model would share its later mode changes."""
+        if not isinstance(call.func, cst.Name):
+            return
+        info = self.model.classes.get(call.func.value)
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or self.model.binding(call.func.value, self.scope) is not None:
+            return
+        params = [p.name.value for p in init.params.params]
+        bound = dict(self._bind_args(call, Summary(params=params[1:])))
+        copied: list[str] = []
+        for line in init.body.body:
+            assign = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+            if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+                continue
+            target, value = assign.targets[0].target, assign.value
+            if not (isinstance(target, cst.Attribute) and _is_self_name(target.value)):
+                continue
+            if (isinstance(value, cst.Call) and self.model.qualname(value.func) == "copy.deepcopy" and len(value.args) == 1
+                    and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value in bound):
+                facts = self.value_facts(bound[value.args[0].value.value], state)
+                if facts is not None:
+                    state[f"{key}.{target.attr.value}"] = facts
+                    copied.append(target.attr.value)
+        summary = self.a.summary(init) if copied else None
+        if summary is not None:
+            effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
+            self._apply_effects(call, [("self", cst.Name(key))], effects, summary, self.a, state)
 
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
         """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
@@ -1179,6 +1225,10 @@ class _Flow:
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)
             return
+        if (key is not None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and state.get(func.value.value) == _ENTRY and func.value.value in self.params
+                and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
+            a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             method = func.attr.value
@@ -1236,10 +1286,28 @@ class _Flow:
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
+        copied = self._copied_params(call)
         for arg in call.args:
             key = key_of(arg.value)
-            if key is not None and _tracked(state, key):
+            if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied):
                 _set(state, key, _UNKNOWN)
+
+    def _copied_params(self, call: cst.Call) -> set[int]:
+        """Positions of the arguments a class of this file only deep-copies in ``__init__``
+        (``ModelEma(model)``): the caller's model is not kept, so its mode does not change."""
+        info = self.model.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or self.model.binding(call.func.value, self.scope) is not None:
+            return set()
+        out = set()
+        for index, param in enumerate(init.params.params[1:]):
+            name = param.name.value
+            uses = [n for n in _names_read(init.body) if n == name]
+            copies = [n for n in walk(init.body) if isinstance(n, cst.Call) and self.model.qualname(n.func) == "copy.deepcopy"
+                      and len(n.args) == 1 and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == name]
+            if uses and len(uses) == len(copies):
+                out.add(index)
+        return out
 
     def _train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
         if not call.args:
@@ -1416,7 +1484,7 @@ class _Flow:
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
-                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, _lookup(state, key), self.node))
+                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, dict(state), self.node))
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append(dict(state))
             for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it

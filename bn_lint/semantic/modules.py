@@ -60,6 +60,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             if inner is not None:
                 return inner
         func = expr.func
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
+            return _registry_kind(model, func.value, scope, depth)
         if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
             given = passed_through(model, model.functions[func.value], expr)
             if given is not None:  # `model = load_checkpoint(model, path)` gives back what it was given
@@ -92,6 +94,22 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if is_class:
             return kind
     return None
+
+
+def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int) -> ModelKind | None:
+    """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
+    BatchNorm model, MAYBE when every entry builds some module."""
+    bound = model.binding(name.value, scope)
+    if bound is None or not isinstance(bound[0], cst.Dict) or not bound[0].elements:
+        return None
+    kinds = set()
+    for element in bound[0].elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        kinds.add(model_kind(model, cst.Call(func=element.value), bound[1], depth + 1))
+    if kinds == {ModelKind.BN}:
+        return ModelKind.BN
+    return ModelKind.MAYBE if kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
 
 
 def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
