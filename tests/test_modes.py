@@ -747,3 +747,24 @@ def test_apply_with_a_batchnorm_eval_function_is_a_freeze():
     assert codes_and_lines(check_code(code.format(again=""), select=("BN1",))) == [("BN105", 11)]
     assert check_code(code.format(again="\n            model.layer1.apply(set_bn_eval)\n            model.conv1.apply(set_bn_eval)"),
                       select=("BN1",)) == []
+
+
+def test_helper_reexported_by_a_package_init(tmp_path):
+    """``from forecast import run_validation`` where forecast/__init__.py re-exports it from .validation."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "forecast").mkdir()
+    (tmp_path / "forecast" / "__init__.py").write_text("from .validation import run_validation\n")
+    (tmp_path / "forecast" / "validation.py").write_text(
+        "import torch\n\ndef run_validation(model, loader):\n    model.eval()\n"
+        "    with torch.no_grad():\n        return [model(x) for x in loader]\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom forecast import run_validation\n"
+        "model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nmodel.train()\n"
+        "for epoch in range(3):\n    for x in loader:\n        loss = model(x).sum()\n"
+        "        opt.zero_grad(); loss.backward(); opt.step()\n    run_validation(model, val_loader)\n"
+    )
+    result = run_cli("check", "--select", "BN1", "--no-cache", "--format", "json", "train.py", cwd=tmp_path)
+    found = [(f["code"], f["line"]) for f in json.loads(result.stdout)]
+    assert found == [("BN103", 11)], result.stdout + result.stderr

@@ -338,9 +338,28 @@ class FileModel:
         if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
             return None
         path = self.project.resolve_module(module_name, self.path) if module_name else None
-        if not path or (keyword and not self.project.may_define(path, keyword, name)):
+        if not path:
             return None
+        if keyword and not self.project.may_define(path, keyword, name):
+            return self._reexported(path, name, keyword)
         return path, name
+
+    def _reexported(self, path: str, name: str, keyword: str, depth: int = 0) -> tuple[str, str] | None:
+        """``name`` imported into a package ``__init__`` from one of its modules (``from .validation
+        import run_validation``): where it is defined, a few re-exports deep."""
+        if depth > 3 or not path.endswith("__init__.py") or self.project is None:
+            return None
+        package = self.project.model(path)
+        dotted = package.imports.get(name) if package is not None else None
+        if dotted is None:
+            return None
+        module_name, _, inner = dotted.rpartition(".")
+        target = self.project.resolve_module(module_name, path) if module_name else None
+        if not target:
+            return None
+        if self.project.may_define(target, keyword, inner):
+            return target, inner
+        return self._reexported(target, inner, keyword, depth + 1)
 
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (generated once per node)."""
