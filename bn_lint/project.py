@@ -117,6 +117,21 @@ class Project:
         pattern = rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])"
         return re.search(pattern, data) is not None
 
+    def may_assign(self, path: str, name: str) -> bool:
+        """Whether the file's text has a line starting ``name =`` (checked before any parse)."""
+        if not name.isascii():
+            return True
+        key = os.path.abspath(path)
+        if self._models.get(key) is not None:
+            return name in self._models[key].module_scope.bindings
+        try:
+            with open(key, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return False
+        pattern = rb"(?m)^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
+        return re.search(pattern, data) is not None
+
     def dependencies(self, path: str) -> list[str]:
         """Every other file the result for ``path`` may depend on (the closure of its lookups), sorted."""
         start = os.path.abspath(path)

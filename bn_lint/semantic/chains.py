@@ -707,8 +707,12 @@ class ChainAnalysis:
     def _imported_constant(self, dotted: str) -> Any:
         """A plain constant (number, string, tuple of them) bound once at module level in the project
         file behind ``dotted`` (``from config import WIDTH``, ``config.WIDTH``); else UNKNOWN."""
-        found = self.model.imported(dotted)
-        if found is None or found[0] is self.model:
+        model = self.model
+        where = model.imported_path(dotted)
+        if where is None or model.project is None or not model.project.may_assign(*where):
+            return UNKNOWN  # (not a module-level assignment there: no parse)
+        found = model.imported(dotted)
+        if found is None or found[0] is model:
             return UNKNOWN
         other, name = found
         bound = other.binding(name, other.module_scope)
