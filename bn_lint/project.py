@@ -109,13 +109,7 @@ class Project:
         if key in self._models:
             model = self._models[key]
             return model is not None and name in (model.classes if keyword == "class" else model.functions)
-        try:
-            with open(key, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return False
-        pattern = rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])"
-        return re.search(pattern, data) is not None
+        return _text_matches(key, rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])")
 
     def may_assign(self, path: str, name: str) -> bool:
         """Whether the file's text has a line starting ``name =`` (checked before any parse)."""
@@ -124,13 +118,7 @@ class Project:
         key = os.path.abspath(path)
         if self._models.get(key) is not None:
             return name in self._models[key].module_scope.bindings
-        try:
-            with open(key, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return False
-        pattern = rb"(?m)^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
-        return re.search(pattern, data) is not None
+        return _text_matches(key, rb"(?m)^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)")
 
     def dependencies(self, path: str) -> list[str]:
         """Every other file the result for ``path`` may depend on (the closure of its lookups), sorted."""
@@ -175,3 +163,13 @@ class Project:
             known = {**(self._indexed.get(key) or {}), **{name: kind.value if kind else None for name, kind in kinds.items()}}
             self.index.put_index(key, known, self.dependencies(key))
             self._saved[key] = len(kinds)
+
+
+def _text_matches(path: str, pattern: bytes) -> bool:
+    """Whether the file's bytes match ``pattern`` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    return re.search(pattern, data) is not None

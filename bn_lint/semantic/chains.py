@@ -239,6 +239,7 @@ class ChainAnalysis:
         self._last_pairs: list[tuple[cst.Arg, Any]] = []
         self._serial = 0
         self._held: list[Any] = []  # values whose id() names an atom
+        self._imported: dict[str, Any] = {}  # imported dotted name -> its constant value (or UNKNOWN)
         self.feature_atoms: dict[str, Any] = {}  # atom read from a tensor's shape at its feature axis -> its size
         # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
         self.escaped: set[LayerValue] = set()
@@ -707,6 +708,12 @@ class ChainAnalysis:
     def _imported_constant(self, dotted: str) -> Any:
         """A plain constant (number, string, tuple of them) bound once at module level in the project
         file behind ``dotted`` (``from config import WIDTH``, ``config.WIDTH``); else UNKNOWN."""
+        if dotted in self._imported:
+            return self._imported[dotted]
+        self._imported[dotted] = value = self._imported_value(dotted)
+        return value
+
+    def _imported_value(self, dotted: str) -> Any:
         model = self.model
         where = model.imported_path(dotted)
         if where is None or model.project is None or not model.project.may_assign(*where):

@@ -141,10 +141,6 @@ def _declared_global(node: cst.CSTNode) -> set[str]:
     return out
 
 
-def _is_self_name(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.Name) and node.value == "self"
-
-
 def _child_of(key: str, parent: str) -> bool:
     return key.startswith(parent + ".")
 
@@ -1069,25 +1065,19 @@ class _Flow:
         """``ema = ModelEma(model)`` where ``__init__`` does ``self.module = copy.deepcopy(model)``: follow
         ``ema.module`` from the mode of the model copied, then what ``__init__`` does to it (``.eval()``).
         Copies only: an attribute that refers to the caller's model would share its later mode changes."""
-        if not isinstance(call.func, cst.Name):
+        init = self._local_init(call)
+        if init is None:
             return
-        info = self.model.classes.get(call.func.value)
-        init = info.methods.get("__init__") if info is not None else None
-        if init is None or self.model.binding(call.func.value, self.scope) is not None:
-            return
-        params = [p.name.value for p in init.params.params]
-        bound = dict(self._bind_args(call, Summary(params=params[1:])))
+        bound = dict(self._bind_args(call, Summary(params=[p.name.value for p in init.params.params[1:]])))
+        copies = self._deep_copies(init)
         copied: list[str] = []
         for line in init.body.body:
             assign = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-            if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+            if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and assign.value in copies):
                 continue
-            target, value = assign.targets[0].target, assign.value
-            if not (isinstance(target, cst.Attribute) and _is_self_name(target.value)):
-                continue
-            if (isinstance(value, cst.Call) and self.model.qualname(value.func) == "copy.deepcopy" and len(value.args) == 1
-                    and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value in bound):
-                facts = self.value_facts(bound[value.args[0].value.value], state)
+            target, param = assign.targets[0].target, copies[assign.value]
+            if isinstance(target, cst.Attribute) and key_of(target.value) == "self" and param in bound:
+                facts = self.value_facts(bound[param], state)
                 if facts is not None:
                     state[f"{key}.{target.attr.value}"] = facts
                     copied.append(target.attr.value)
@@ -1295,19 +1285,27 @@ class _Flow:
     def _copied_params(self, call: cst.Call) -> set[int]:
         """Positions of the arguments a class of this file only deep-copies in ``__init__``
         (``ModelEma(model)``): the caller's model is not kept, so its mode does not change."""
-        info = self.model.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
-        init = info.methods.get("__init__") if info is not None else None
-        if init is None or self.model.binding(call.func.value, self.scope) is not None:
+        init = self._local_init(call)
+        if init is None:
             return set()
-        out = set()
-        for index, param in enumerate(init.params.params[1:]):
-            name = param.name.value
-            uses = [n for n in _names_read(init.body) if n == name]
-            copies = [n for n in walk(init.body) if isinstance(n, cst.Call) and self.model.qualname(n.func) == "copy.deepcopy"
-                      and len(n.args) == 1 and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == name]
-            if uses and len(uses) == len(copies):
-                out.add(index)
-        return out
+        read = list(_names_read(init.body))
+        copied = list(self._deep_copies(init).values())
+        return {index for index, param in enumerate(init.params.params[1:])
+                if param.name.value in read and read.count(param.name.value) == copied.count(param.name.value)}
+
+    def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The ``__init__`` of the class of this file that ``call`` builds (``ModelEma(model)``)."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.model.binding(func.value, self.scope) is not None:
+            return None
+        return info.methods.get("__init__")
+
+    def _deep_copies(self, function: cst.FunctionDef) -> dict[cst.Call, str]:
+        """``copy.deepcopy(param)`` calls in ``function``, with the parameter each copies."""
+        return {node: node.args[0].value.value for node in walk(function.body)
+                if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name)
+                and self.model.qualname(node.func) == "copy.deepcopy"}
 
     def _train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
         if not call.args:
