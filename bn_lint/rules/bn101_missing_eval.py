@@ -53,7 +53,9 @@ class MissingEval(Rule):
     # whose name says evaluation (see ModeAnalysis.eval_reason)
     # an evaluation function defined here; or imported by name from another module into a file that
     # trains, or loads, a model (patterns start with a literal: the regex module finds those fast)
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled", "argmax", "topk", r"torch\.max\(", r"\.max\((?:1|-1|dim)",
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled",
+                # outputs read as predictions, in a script that loads data or weights or trains
+                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"[lL]oader\b|load_state_dict|torch\.load\(|\.train\("),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
