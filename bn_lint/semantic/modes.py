@@ -274,6 +274,7 @@ class ModeAnalysis:
         self._in_progress: set[cst.CSTNode] = set()
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
+        self._module_level_candidate = False
         self._ran = False
 
     # ----------------------------------------------------------------- driver
@@ -285,7 +286,8 @@ class ModeAnalysis:
         wanted = self._candidate_functions()
         if wanted is None:
             return self
-        _Flow(self, model.module, model.module_scope).run()
+        if self._module_level_candidate:
+            _Flow(self, model.module, model.module_scope).run()
         for node in list(model.scopes):
             if node in wanted:
                 self.summary(node)
@@ -294,12 +296,16 @@ class ModeAnalysis:
     def _candidate_functions(self) -> set[cst.CSTNode] | None:
         """The functions whose flow a BN1xx rule may need: those holding a no-grad region, a mode switch,
         an export, a freeze or a training step, eval-like ones, and their direct callers (which pass the
-        model's mode in). None when the file holds no such thing (the flow analysis is skipped)."""
+        model's mode in). None when the file holds no such thing (the flow analysis is skipped).
+        Sets ``_module_level_candidate`` when module-level code holds such a site or calls such a function
+        (otherwise the module's own flow is skipped)."""
         model = self.model
         found: set[cst.CSTNode] = set()
         any_candidate = False
 
         def mark(scope: "Scope | None") -> None:
+            if not _in_function(scope):
+                self._module_level_candidate = True
             while scope is not None:
                 if isinstance(scope.node, cst.FunctionDef):
                     found.add(scope.node)
@@ -330,6 +336,10 @@ class ModeAnalysis:
         for site in model.calls:
             if _called_name(site.node.func) in names:
                 mark(site.scope)
+        names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
+        for site in model.calls:
+            if _called_name(site.node.func) in names and not _in_function(site.scope):
+                self._module_level_candidate = True
         return found
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
@@ -1562,6 +1572,14 @@ def _eval_named(name: str) -> bool:
     if words[0] in ("run", "do"):
         words = words[1:]
     return bool(words) and words[0] in _WEAK_EVAL_WORDS and "_".join(words[1:]) in _LOOP_SUFFIXES
+
+
+def _in_function(scope: "Scope | None") -> bool:
+    while scope is not None:
+        if isinstance(scope.node, cst.FunctionDef):
+            return True
+        scope = scope.parent
+    return False
 
 
 def _called_name(func: cst.BaseExpression) -> str:
