@@ -768,3 +768,81 @@ def test_helper_reexported_by_a_package_init(tmp_path):
     result = run_cli("check", "--select", "BN1", "--no-cache", "--format", "json", "train.py", cwd=tmp_path)
     found = [(f["code"], f["line"]) for f in json.loads(result.stdout)]
     assert found == [("BN103", 11)], result.stdout + result.stderr
+
+
+_PHASE_LOOP = """
+    import torch
+    import torch.nn as nn
+    import torchvision
+
+    def train_model(model, criterion, optimizer, loaders, num_epochs=25):
+        for epoch in range(num_epochs):
+            for phase in ['train', 'val']:
+                if phase == 'train':
+                    model.train(){else_eval}
+                for inputs, labels in loaders[phase]:
+                    optimizer.zero_grad()
+                    with torch.set_grad_enabled(phase == 'train'):
+                        outputs = model(inputs)
+                        loss = criterion(outputs, labels)
+                        if phase == 'train':
+                            loss.backward()
+                            optimizer.step()
+        return model
+
+    model = torchvision.models.resnet50(pretrained=True){freeze}
+    model.fc = nn.Linear(model.fc.in_features, 2)
+    optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.001)
+    train_model(model, nn.CrossEntropyLoss(), optimizer, loaders)
+"""
+_ELSE_EVAL = "\n                else:\n                    model.eval()"
+_FREEZE = "\n    for param in model.parameters():\n        param.requires_grad = False"
+
+
+@pytest.mark.parametrize("else_eval, freeze, expected", [
+    (_ELSE_EVAL, "", []),  # the official transfer-learning recipe
+    ("", "", [("BN101", 13)]),  # the 'val' phase runs in the mode the 'train' phase left
+    (_ELSE_EVAL, _FREEZE, [("BN105", 24)]),  # "fixed feature extractor": frozen, yet train() each epoch
+])
+def test_phase_loop_is_followed_per_phase(else_eval, freeze, expected):
+    """``if phase == 'train':`` tested twice in one loop body: the mode set under the first test is the
+    mode at the training step under the second, and at the forward pass when gradients are off."""
+    code = _PHASE_LOOP.format(else_eval=else_eval, freeze=freeze)
+    assert codes_and_lines(check_code(code, select=("BN1",))) == expected
+
+
+_RUN_EPOCH = """
+    import torch
+    import torch.nn as nn
+
+    def run_epoch(model, loader, optimizer, train{default}):
+        if train:
+            model.train(){else_eval}
+        with torch.set_grad_enabled(train):
+            for x, y in loader:
+                loss = nn.functional.cross_entropy(model(x), y)
+                if train:
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+    model = nn.Sequential(nn.Linear(10, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 2))
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(10):
+        run_epoch(model, train_loader, optimizer{first})
+        {second}
+"""
+
+
+@pytest.mark.parametrize("default, else_eval, first, second, expected", [
+    ("", "", ", True", "run_epoch(model, val_loader, optimizer, train=False)", [("BN101", 9)]),
+    ("", "\n    else:\n        model.eval()", ", True", "run_epoch(model, val_loader, optimizer, False)", []),
+    # never called with gradients off: no evaluation path shown
+    ("", "", ", train=True", "pass", []),
+    ("=True", "", "", "pass", []),
+    # the default turns gradients off
+    ("=False", "", ", train=True", "run_epoch(model, val_loader, optimizer)", [("BN101", 9)]),
+])
+def test_flag_parameter_paths(default, else_eval, first, second, expected):
+    code = _RUN_EPOCH.format(default=default, else_eval=else_eval, first=first, second=second)
+    assert codes_and_lines(check_code(code, select=("BN1",))) == expected

@@ -24,7 +24,10 @@ class MissingEval(Rule):
         evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, its output read as
         predictions by `argmax` / `topk` / `max` over a dim outside any training step, or in a
         function named like evaluate/validate/test/predict/infer that does no training step; a
-        module-level model that such a function reads counts as passed in by each call) where the model
+        module-level model that such a function reads counts as passed in by each call; or, in a loop
+        or function that trains on one branch, the branch where `torch.set_grad_enabled(phase == 'train')`
+        turns gradients off, when the code shows that branch run: `for phase in ('train', 'val')`, or a
+        call passing `train=False`) where the model
         is in training mode on every path the code shows: it was built there (modules start in
         training mode) or `.train()` was called, and no `.eval()` reaches the call. Not flagged:
         calls in a training step (a loop or function with `backward()` / `optimizer.step()` /
@@ -60,6 +63,25 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            for epoch in range(10):
+                for phase in ["train", "val"]:
+                    if phase == "train":
+                        model.train()
+                    for x, y in loaders[phase]:
+                        with torch.set_grad_enabled(phase == "train"):
+                            loss = criterion(model(x), y)
+                            if phase == "train":
+                                loss.backward()
+                                optimizer.step()
+            """,
+            line=11,
+        ),
         Invalid(
             """
             import torch
@@ -108,6 +130,26 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # the transfer-learning recipe: each phase sets its mode
+            """
+            import torch
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            for epoch in range(10):
+                for phase in ["train", "val"]:
+                    if phase == "train":
+                        model.train()
+                    else:
+                        model.eval()
+                    for x, y in loaders[phase]:
+                        with torch.set_grad_enabled(phase == "train"):
+                            loss = criterion(model(x), y)
+                            if phase == "train":
+                                loss.backward()
+                                optimizer.step()
+            """
+        ),
         Valid(  # re-estimating BatchNorm statistics on purpose: .train(), then forwards whose output is dropped
             """
             import torch
@@ -178,6 +220,9 @@ class MissingEval(Rule):
         analysis = model.modes.run()
         for node, site in analysis.uses.items():
             reason = analysis.eval_reason(node)
+            if reason is None:
+                # evaluation on some paths only: `phase == 'val'` under `torch.set_grad_enabled(phase == 'train')`
+                site, reason = analysis.path_eval(node) or (site, None)
             if reason is None:
                 continue
             facts = analysis.resolved(site)

@@ -261,6 +261,9 @@ class ModeAnalysis:
     def __init__(self, model: "FileModel") -> None:
         self.model = model
         self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
+        # uses on the paths where `torch.set_grad_enabled(cond)` turns gradients off and nothing trains
+        # (`phase == 'val'` in a `for phase in ('train', 'val')` loop) -> (their site, why)
+        self.path_evals: dict[cst.CSTNode, tuple[Site, str]] = {}
         self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
         self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
@@ -273,6 +276,7 @@ class ModeAnalysis:
         self.summaries: dict[cst.CSTNode, Summary] = {}
         self._in_progress: set[cst.CSTNode] = set()
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
+        self._training_steps: dict[tuple[cst.CSTNode, bool], list[cst.Call]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._module_level_candidate = False
         self._ran = False
@@ -512,6 +516,17 @@ class ModeAnalysis:
     def order(self, node: cst.CSTNode) -> int:
         return self._order.get(node, -1)
 
+    @cached_property
+    def condition_tests(self) -> dict[str, list[cst.If]]:
+        """The ``if`` statements of the file by condition key (see ``_condition``)."""
+        out: dict[str, list[cst.If]] = {}
+        for node in self._order:
+            if isinstance(node, cst.If):
+                condition = _condition(node.test)
+                if condition is not None:
+                    out.setdefault(condition[0], []).append(node)
+        return out
+
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.FunctionDef):
@@ -541,18 +556,31 @@ class ModeAnalysis:
         if (region, direct) in cache:
             return cache[(region, direct)]
         cache[(region, direct)] = False
-        found = False
+        found = bool(self._training_calls(region, direct, first=True))
+        cache[(region, direct)] = found
+        return found
+
+    def training_calls(self, region: cst.CSTNode, direct: bool = False) -> list[cst.Call]:
+        """The training steps of ``region`` (see ``trains``)."""
+        if not self.trains(region, direct):
+            return []
+        cache = self._training_steps
+        if (region, direct) not in cache:
+            cache[(region, direct)] = self._training_calls(region, direct, first=False)
+        return cache[(region, direct)]
+
+    def _training_calls(self, region: cst.CSTNode, direct: bool, first: bool) -> list[cst.Call]:
+        found: list[cst.Call] = []
         stack = list(children(region))
-        while stack and not found:
+        while stack and not (first and found):
             node = stack.pop()
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
             if direct and isinstance(node, (cst.For, cst.While)):
                 continue
             if isinstance(node, cst.Call) and self.is_training_call(node):
-                found = True
+                found.append(node)
             stack.extend(children(node))
-        cache[(region, direct)] = found
         return found
 
     def is_training_call(self, call: cst.Call) -> bool:
@@ -600,15 +628,9 @@ class ModeAnalysis:
 
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
-        if self.framework_managed(node):
-            return None
-        if self.trains(self.region(node), direct=True):
+        if self.trains(self.region(node), direct=True) or not self._may_evaluate(node):
             return None
         func = self.enclosing_function(node)
-        if func is not None and func.name.value == "__init__":
-            return None  # a model called while it is built: a shape probe
-        if self.shape_probe(node):
-            return None
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
         if (func is None or not self.trains(func)) and self.predicts(node) and not self.dummy_input(node):
@@ -619,6 +641,20 @@ class ModeAnalysis:
             if _eval_named(func.name.value) and not self.dummy_input(node):
                 return f"in `{func.name.value}()`"
         return None
+
+    def _may_evaluate(self, node: cst.CSTNode) -> bool:
+        """False for calls whose mode a framework sets, and for shape probes (in ``__init__`` or not)."""
+        if self.framework_managed(node):
+            return False
+        func = self.enclosing_function(node)
+        if func is not None and func.name.value == "__init__":
+            return False  # a model called while it is built: a shape probe
+        return not self.shape_probe(node)
+
+    def path_eval(self, node: cst.CSTNode) -> tuple[Site, str] | None:
+        """The use at ``node`` on the paths where it evaluates (see ``path_evals``), and why."""
+        found = self.path_evals.get(node)
+        return found if found is not None and self._may_evaluate(node) else None
 
     def predicts(self, call: cst.CSTNode) -> bool:
         """``model(x).argmax(1)``, ``torch.max(model(x), 1)``, or ``out = model(x)`` read that way."""
@@ -797,6 +833,8 @@ class _Flow:
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
+        # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
+        self.assume: dict[str, bool] = {}
 
     def run(self) -> Summary:
         state: State = {}
@@ -844,11 +882,36 @@ class _Flow:
 
     # ------------------------------------------------------------- statements
     def block(self, statements, state: State | None) -> State | None:
-        for statement in statements:
+        for index, statement in enumerate(statements):
             if state is None:
                 return None
+            if isinstance(statement, cst.If) and self._tested_again(statement, statements[index + 1:]):
+                return self._split(_condition(statement.test)[0], statements[index:], state)
             state = self.statement(statement, state)
         return state
+
+    def _tested_again(self, node: cst.If, rest) -> bool:
+        """Whether ``node``'s condition (a plain flag or ``name == literal``, not yet assumed) is tested
+        again by an ``if`` in the statements that follow it."""
+        condition = _condition(node.test)
+        if condition is None or condition[0] in self.assume or len(self.assume) >= 3 or not rest:
+            return False
+        later = set(rest)
+        for other in self.a.condition_tests.get(condition[0], ()):
+            if other is not node and any(ancestor in later for ancestor in self.model.ancestors(other)):
+                return True
+        return False
+
+    def _split(self, key: str, statements, state: State) -> State | None:
+        """The rest of a block, walked once per outcome of a condition it tests twice: the mode set under
+        `if phase == 'train':` is the mode at the training step under the next `if phase == 'train':`."""
+        outer = self.assume
+        ends = []
+        for value in (True, False):
+            self.assume = {**outer, key: value}
+            ends.append(self.block(statements, dict(state)))
+        self.assume = outer
+        return _join(*ends)
 
     def statement(self, node: cst.CSTNode, state: State) -> State | None:
         if isinstance(node, cst.BaseSmallStatement):
@@ -865,6 +928,15 @@ class _Flow:
             return state
         if isinstance(node, cst.If):
             self.expression(node.test, state)
+            condition = _condition(node.test)
+            if condition is not None and condition[0] in self.assume:
+                if self.assume[condition[0]] == condition[1]:
+                    return self.block(node.body.body, state)
+                if node.orelse is None:
+                    return state
+                if isinstance(node.orelse, cst.If):
+                    return self.statement(node.orelse, state)
+                return self.block(node.orelse.body.body, state)
             then = self.block(node.body.body, dict(state))
             if node.orelse is None:
                 other = state
@@ -1055,6 +1127,8 @@ class _Flow:
         if isinstance(target, cst.Attribute) and target.attr.value == "training":
             self._mode_meant(target.value, state)  # `model.training = False`: BN102's finding
             return
+        if isinstance(target, cst.Name) and self.assume:
+            self.assume = {k: v for k, v in self.assume.items() if _condition_name(k) != target.value}
         key = key_of(target)
         if key is None:
             return
@@ -1341,7 +1415,12 @@ class _Flow:
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
         if facts == _ENTRY and key in self.params:
             self.entry_uses.append((call, key))
-        if not a.under_no_grad(call) and a.trains(a.region(call), direct=True):
+        if self.assume and not self._trains_here(a.region(call)):
+            reason = self._gradients_off_here(call)
+            if reason is not None:
+                old = a.path_evals.get(call)
+                a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
+        if not a.under_no_grad(call) and self._trains_here(a.region(call)):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._watch_training(call, key, state)
             if key in self.params:
@@ -1350,6 +1429,96 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+
+    def _trains_here(self, region: cst.CSTNode) -> bool:
+        """Whether ``region`` runs a training step on this path: one not in a branch the assumed
+        conditions rule out (`if phase == 'train': loss.backward()` where `phase` is not 'train')."""
+        if not self.assume:
+            return self.a.trains(region, direct=True)
+        return any(not self._ruled_out(step, region) for step in self.a.training_calls(region, direct=True))
+
+    def _gradients_off_here(self, call: cst.Call) -> str | None:
+        """Why gradients are off at ``call`` on this path: ``with torch.set_grad_enabled(cond):`` with
+        ``cond`` assumed false."""
+        for ancestor in self.model.ancestors(call):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if not isinstance(ancestor, cst.With):
+                continue
+            for item in ancestor.items:
+                switch = item.item
+                if not (isinstance(switch, cst.Call) and switch.args
+                        and self.model.qualname(switch.func) == "torch.set_grad_enabled"):
+                    continue
+                condition = _condition(switch.args[0].value)
+                if (condition is not None and self.assume.get(condition[0], condition[1]) != condition[1]
+                        and self._can_fail(condition, ancestor)):
+                    test = self.model.code(switch.args[0].value)
+                    return f"under `torch.set_grad_enabled({test})` where `{test}` is false"
+        return None
+
+    def _can_fail(self, condition: tuple[str, bool], node: cst.CSTNode) -> bool:
+        """Whether the code shows a value that makes ``condition`` false at ``node``: a literal of the
+        enclosing ``for name in ('train', 'val')``, or one that a call of the enclosing function passes
+        for (or leaves as the default of) the parameter it tests."""
+        key, outcome = condition
+        name = _condition_name(key)
+
+        def fails(value: cst.BaseExpression | None) -> bool:
+            literal = _literal(value)
+            if literal is _NOT_LITERAL:
+                return False
+            holds = bool(literal) if name == key else f"{name}=={literal!r}" == key
+            return holds != outcome
+
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \
+                    and ancestor.target.value == name and isinstance(ancestor.iter, (cst.List, cst.Tuple)):
+                return any(fails(element.value) for element in ancestor.iter.elements)
+            if isinstance(ancestor, cst.FunctionDef):
+                return self._passed_to_fail(ancestor, name, fails)
+        return False
+
+    def _passed_to_fail(self, func: cst.FunctionDef, name: str, fails) -> bool:
+        params = list(func.params.posonly_params) + list(func.params.params)
+        positions = [p.name.value for p in params]
+        declared = [p for p in params + list(func.params.kwonly_params) if p.name.value == name]
+        if not declared:
+            return False
+        default = declared[0].default
+        for site in self.model.calls:
+            call = site.node
+            if _called_name(call.func) != func.name.value:
+                continue
+            offset = 1 if positions and positions[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else 0
+            given = None
+            for index, arg in enumerate(call.args):
+                if arg.star:
+                    given = False  # unknown
+                    break
+                if (arg.keyword is not None and arg.keyword.value == name) or (
+                        arg.keyword is None and name in positions and index + offset == positions.index(name)):
+                    given = arg.value
+                    break
+            if given is False:
+                continue
+            if fails(given if given is not None else default):
+                return True
+        return False
+
+    def _ruled_out(self, node: cst.CSTNode, region: cst.CSTNode) -> bool:
+        child = node
+        for ancestor in self.model.ancestors(node):
+            if ancestor is region:
+                return False
+            if isinstance(ancestor, cst.If):
+                condition = _condition(ancestor.test)
+                if condition is not None and condition[0] in self.assume:
+                    taken = ancestor.body if self.assume[condition[0]] == condition[1] else ancestor.orelse
+                    if child is not taken and child is not ancestor.test:
+                        return True
+            child = ancestor
+        return False
 
     def _passes_tracked(self, call: cst.Call, state: State) -> bool:
         """Whether the call is given a module whose mode this flow follows (``self`` for ``self.f()``)."""
@@ -1572,6 +1741,48 @@ def _eval_named(name: str) -> bool:
     if words[0] in ("run", "do"):
         words = words[1:]
     return bool(words) and words[0] in _WEAK_EVAL_WORDS and "_".join(words[1:]) in _LOOP_SUFFIXES
+
+
+_COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
+
+
+def _condition(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """A test as (key, outcome that makes the key true) when it is a plain flag (``train``,
+    ``not is_val``) or a name compared to a literal (``phase == 'train'``, ``mode != "val"``)."""
+    outcome = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, outcome = test.expression, not outcome
+    if isinstance(test, cst.Name):
+        return (None if test.value in ("True", "False", "None") else (test.value, outcome))
+    if not (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and len(test.comparisons) == 1):
+        return None
+    target = test.comparisons[0]
+    equal = _COMPARISONS.get(type(target.operator).__name__)
+    literal = _literal(target.comparator)
+    if equal is None or literal is _NOT_LITERAL:
+        return None
+    return f"{test.left.value}=={literal!r}", outcome == equal
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(node: cst.BaseExpression | None) -> object:
+    """The value of a string, integer, True/False/None literal (``_NOT_LITERAL`` otherwise)."""
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value, 0)
+        except ValueError:
+            return _NOT_LITERAL
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return _NOT_LITERAL
+
+
+def _condition_name(key: str) -> str:
+    return key.split("==", 1)[0]
 
 
 def _in_function(scope: "Scope | None") -> bool:
