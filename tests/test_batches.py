@@ -185,3 +185,37 @@ def test_config_parameter_changed_in_the_function_is_not_trusted():
         "    for x, y in loader:\n        nn.functional.cross_entropy(net(x), y).backward()\n        opt.step()\n\nmain()\n"
     )
     assert check_code(code, select=("BN3",)) == []
+
+
+@pytest.mark.parametrize("norm, expected", [("nn.BatchNorm1d(h)", [("BN302", 7)]), ("nn.LayerNorm(h)", [])])
+def test_model_built_from_a_list_of_layers_is_seen_to_hold_batchnorm(norm, expected):
+    """``nn.Sequential(*layers)`` where a builder appends the layers in a loop."""
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        N_TRAIN = 4097
+        dataset = TensorDataset(torch.randn(N_TRAIN, 42), torch.randint(0, 3, (N_TRAIN,)))
+        loader = DataLoader(dataset, batch_size=64, shuffle=True)
+
+        def make_mlp(in_dim, hidden, out_dim):
+            layers = []
+            for h in hidden:
+                layers.append(nn.Linear(in_dim, h, bias=False))
+                layers.append({norm})
+                layers += [nn.ReLU()]
+                in_dim = h
+            layers.append(nn.Linear(in_dim, out_dim))
+            return nn.Sequential(*layers)
+
+        model = make_mlp(42, [256, 128], 3)
+        optimizer = torch.optim.Adam(model.parameters())
+        for epoch in range(20):
+            for xb, yb in loader:
+                loss = nn.functional.cross_entropy(model(xb), yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == expected

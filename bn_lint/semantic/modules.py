@@ -88,7 +88,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 if spec.is_batchnorm:
                     return ModelKind.BN
                 if spec.kind == "container":
-                    return _calls_kind(model, [expr], scope)
+                    return _calls_kind(model, [expr, *_list_contents(model, expr, scope)], scope)
                 return ModelKind.NO
         is_class, kind = _project_class_kind(model, expr.func, 0)
         if is_class:
@@ -195,6 +195,33 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     _CUT.add(_DEPTH)
             _add_class_kind(model, node.func, depth, kinds)
     return _combine(kinds) or ModelKind.NO
+
+
+_LIST_MUTATORS = frozenset({"append", "extend", "insert", "add_module"})
+
+
+def _list_contents(model: "FileModel", call: cst.Call, scope: "Scope | None") -> list[cst.CSTNode]:
+    """What local lists given to a container (``nn.Sequential(*layers)``) are built from: their
+    assigned values, and what ``layers.append(...)`` / ``+=`` / ``extend`` add in that scope."""
+    out: list[cst.CSTNode] = []
+    for arg in call.args:
+        if not isinstance(arg.value, cst.Name):
+            continue
+        name = arg.value.value
+        where = scope or model.module_scope
+        while where is not None and not (name in where.bindings or name in where.opaque or name in where.params):
+            where = where.parent
+        if where is None or name in where.params:
+            continue
+        out.extend(where.bindings.get(name, ()))  # (`+=` makes the name opaque: its value is not one expression)
+        for node in walk(where.node):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in _LIST_MUTATORS and isinstance(node.func.value, cst.Name) \
+                    and node.func.value.value == name:
+                out.append(node)
+            elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+                out.append(node.value)
+    return out
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
