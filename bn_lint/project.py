@@ -71,7 +71,13 @@ class Project:
                 base = base.parent
             candidates.append(base)
         else:
-            candidates.extend([here, self.root_for(from_path), self.root_for(from_path) / "src"])
+            # the file's folder (a script's siblings), the folder above its top-level package (where
+            # `python train.py` puts `config.py` on the path), the one above it, the project root
+            top = here
+            while (top / "__init__.py").is_file() and top.parent != top:
+                top = top.parent
+            root = self.root_for(from_path)
+            candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src"]))
         parts = name.split(".") if name else []
         for base in candidates:
             target = base.joinpath(*parts) if parts else base

@@ -219,3 +219,30 @@ def test_model_built_from_a_list_of_layers_is_seen_to_hold_batchnorm(norm, expec
                 optimizer.step()
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == expected
+
+
+@pytest.mark.parametrize("loop, expected", [
+    ("loop = tqdm(loader)\n            for i, (x, y) in enumerate(loop):", [("BN301", 5)]),
+    ("for i, (x, y) in enumerate(tqdm(loader)):", [("BN301", 5)]),
+    ("loop = sorted(loader)\n            for i, (x, y) in enumerate(loop):", []),
+])
+def test_loader_iterated_through_a_progress_bar_variable(loop, expected):
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+        from tqdm import tqdm
+        loader = DataLoader(dataset, batch_size=2, shuffle=True)
+        model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+        optimizer = torch.optim.Adam(model.parameters())
+
+        def train_fn(loader, model, optimizer):
+            {loop}
+                loss = model(x).mean()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+        train_fn(loader, model, optimizer)
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == expected

@@ -4,6 +4,8 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
+import pytest
+
 from bn_lint.semantic.values import Sym, show_width, sym_add, sym_floordiv, sym_int, sym_mul, widths_differ, widths_equal
 
 from tests.helpers import check_code, codes_and_lines
@@ -384,3 +386,25 @@ def test_widths_imported_from_a_config_file(tmp_path):
     result = run_cli("check", "--select", "BN201", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     found = sorted((f["path"].replace("\\", "/").split("/")[-1], f["line"]) for f in json.loads(result.stdout))
     assert found == [("model.py", 4), ("model.py", 5), ("net.py", 3)], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("package", [True, False])
+def test_config_beside_the_package_without_a_project_marker(tmp_path, package):
+    """``from config import W`` in models/net.py, config.py at the top where ``python train.py`` runs:
+    found with no pyproject.toml or .git, whether models/ is a package or a plain folder."""
+    import json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "proj" / "models").mkdir(parents=True)
+    (tmp_path / "proj" / "config.py").write_text("STEM_WIDTH = 24\nBASE_WIDTH = 32\n")
+    if package:
+        (tmp_path / "proj" / "models" / "__init__.py").write_text("from .net import Net\n")
+    (tmp_path / "proj" / "models" / "net.py").write_text(
+        "import torch.nn as nn\nfrom config import BASE_WIDTH, STEM_WIDTH\n"
+        "stem = nn.Sequential(nn.Conv2d(3, STEM_WIDTH, 3, bias=False), nn.BatchNorm2d(BASE_WIDTH))\n"
+        "ok = nn.Sequential(nn.Conv2d(3, BASE_WIDTH, 3, bias=False), nn.BatchNorm2d(BASE_WIDTH))\n"
+    )
+    result = run_cli("check", "--select", "BN201", "--no-cache", "--format", "json", "proj", cwd=tmp_path)
+    found = [(f["path"].replace("\\", "/").split("/")[-1], f["line"]) for f in json.loads(result.stdout)]
+    assert found == [("net.py", 3)], result.stdout + result.stderr

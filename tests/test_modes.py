@@ -846,3 +846,20 @@ _RUN_EPOCH = """
 def test_flag_parameter_paths(default, else_eval, first, second, expected):
     code = _RUN_EPOCH.format(default=default, else_eval=else_eval, first=first, second=second)
     assert codes_and_lines(check_code(code, select=("BN1",))) == expected
+
+
+def test_a_helper_taking_models_as_star_args_is_not_followed(tmp_path):
+    """``with eval_mode(model):`` where ``def eval_mode(*nets)`` (monai): the model goes into ``*nets``,
+    which the summary does not follow, so its mode is unknown there, not the mode it had before."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "helpers.py").write_text(
+        "from contextlib import contextmanager\n\n@contextmanager\ndef eval_mode(*nets):\n"
+        "    for n in nets:\n        n.eval()\n    yield nets\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torchvision\nfrom helpers import eval_mode\n"
+        "model = torchvision.models.resnet18()\nmodel.train()\n"
+        "with eval_mode(model):\n    with torch.no_grad():\n        out = model(torch.randn(2, 3, 8, 8))\n"
+    )
+    result = run_cli("check", "--select", "BN1", "--no-cache", "--format", "json", "train.py", cwd=tmp_path)
+    assert json.loads(result.stdout) == [], result.stdout + result.stderr

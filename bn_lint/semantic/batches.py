@@ -827,15 +827,25 @@ class BatchAnalysis:
         for node in walk(within or model.module):
             if isinstance(node, cst.For):
                 expr = node.iter
-                for _ in range(3):
-                    if isinstance(expr, cst.Call) and expr.args and not expr.args[0].keyword:
-                        qn = model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else "")
-                        if qn in _ITER_WRAPPERS:
-                            expr = expr.args[0].value
-                            continue
+                scope = model.scope_of(node)
+                for _ in range(4):  # enumerate(tqdm(loader)), or `loop = tqdm(loader)` ... `enumerate(loop)`
+                    if isinstance(expr, cst.Name):
+                        bound = model.binding(expr.value, scope)
+                        if bound is not None and isinstance(bound[0], cst.Call) and self._iter_wrapper(bound[0]):
+                            expr = bound[0]
+                    if self._iter_wrapper(expr):
+                        expr = expr.args[0].value
+                        continue
                     break
-                if matches(expr, model.scope_of(node)):
+                if matches(expr, scope):
                     yield node
+
+    def _iter_wrapper(self, expr: cst.BaseExpression) -> bool:
+        """``enumerate(x)``, ``tqdm(x)``, ``iter(x)``: iterating it iterates ``x``."""
+        if not (isinstance(expr, cst.Call) and expr.args and not expr.args[0].keyword):
+            return False
+        qn = self.model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else "")
+        return qn in _ITER_WRAPPERS
 
     def _loop_trainings(self, loop: cst.For, env: dict) -> Iterator[Training]:
         model = self.model

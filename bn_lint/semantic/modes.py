@@ -1643,11 +1643,12 @@ class _Flow:
         analysis, func = target
         summary = analysis.summary(func)
         bound = self._bind_args(call, summary) if summary is not None else []
+        given = {id(arg) for _, arg in bound}
+        for arg in call.args:  # taken by `*nets` / `**kwargs`, or past a `*args` of the call: not followed
+            key = key_of(arg.value)
+            if (summary is None or id(arg.value) not in given) and key is not None and _tracked(state, key):
+                _set(state, key, _UNKNOWN)
         if summary is None:
-            for _, arg in bound:
-                key = key_of(arg)
-                if key is not None and _tracked(state, key):
-                    _set(state, key, _UNKNOWN)
             return
         for param, arg in bound:
             key = key_of(arg)
