@@ -863,3 +863,81 @@ def test_a_helper_taking_models_as_star_args_is_not_followed(tmp_path):
     )
     result = run_cli("check", "--select", "BN1", "--no-cache", "--format", "json", "train.py", cwd=tmp_path)
     assert json.loads(result.stdout) == [], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("after_train, expected", [("", [("BN105", 5)]), ("\n        encoder.eval()", [])])
+def test_frozen_encoder_inside_a_sequential_trains_with_it(after_train, expected):
+    """``model = nn.Sequential(encoder, head)``: ``model.train()`` puts the frozen encoder in training mode."""
+    code = f"""
+        import torch
+        import torch.nn as nn
+        import torchvision
+        encoder = torchvision.models.resnet18()
+        encoder.requires_grad_(False)
+        head = nn.Linear(1000, 10)
+        model = nn.Sequential(encoder, head).to("cuda")
+        optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+        for epoch in range(10):
+            model.train(){after_train}
+            for x, y in loader:
+                loss = nn.functional.cross_entropy(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN1",))) == expected
+
+
+_SEGNET = """\
+import torch.nn as nn
+
+
+class SegNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.encoder(x))
+
+    def freeze_bn(self):
+        for m in self.encoder.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+"""
+_FINETUNE = """\
+import torch
+import torch.nn as nn
+{import_line}
+
+model = SegNet().to("cuda")
+model.freeze_bn()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(10):
+    model.train(){refreeze}
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("same_file", [True, False])
+@pytest.mark.parametrize("refreeze, expected", [("", [("BN105", 9)]), ("\n    model.freeze_bn()", [])])
+def test_freeze_bn_method_of_a_project_class_undone_by_train(tmp_path, same_file, refreeze, expected):
+    """``model.freeze_bn()`` (a method of the model's own class, here or in models/segnet.py) puts the
+    BatchNorm layers in eval once; ``model.train()`` each epoch undoes it."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("")
+    (tmp_path / "models" / "segnet.py").write_text(_SEGNET)
+    train = _FINETUNE.format(import_line="from models.segnet import SegNet", refreeze=refreeze)
+    if same_file:
+        train = _SEGNET + train.replace("import torch.nn as nn\nfrom models.segnet import SegNet\n", "")
+    (tmp_path / "train.py").write_text(train)
+    result = run_cli("check", "--select", "BN1", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    offset = len(_SEGNET.splitlines()) - 2 if same_file else 0
+    found = [(f["code"], f["line"] - offset) for f in json.loads(result.stdout)]
+    assert found == expected, result.stdout + result.stderr

@@ -218,7 +218,7 @@ class MissingEval(Rule):
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
-        for node, site in analysis.uses.items():
+        for node, site in list(analysis.uses.items()):  # (resolving may run other analyses)
             reason = analysis.eval_reason(node)
             if reason is None:
                 # evaluation on some paths only: `phase == 'val'` under `torch.set_grad_enabled(phase == 'train')`
@@ -241,7 +241,7 @@ class MissingEval(Rule):
         # another file's function evaluates what it is given: reported at its call of the module, which
         # runs in training mode when called from here
         callers: dict[cst.CSTNode, list[tuple[HelperEval, frozenset]]] = {}
-        for helper in analysis.helper_evals.values():
+        for helper in list(analysis.helper_evals.values()):
             site = helper.site
             facts = analysis.resolved(site)
             if not analysis.shown_train(facts) or analysis.framework_managed(site.node):

@@ -88,7 +88,9 @@ class FrozenBnStillUpdating(Rule):
         of the loop and no `.eval()` on the frozen part, and no overridden `train()`); and a
         submodule put in eval on its own (to freeze its BatchNorm), directly or by a
         `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()` loop (also inside a
-        helper function), whose eval is undone by a later `model.train()` before training.
+        helper function, or a method of the model's class such as `model.freeze_bn()`, in this file
+        or another), whose eval is undone by a later `model.train()` before training. A module put in
+        a container (`model = nn.Sequential(encoder, head)`) follows the container's `.train()`.
     """
     why = """
         `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
@@ -109,7 +111,9 @@ class FrozenBnStillUpdating(Rule):
     """
     # a freeze of an attribute with a literal False (not the keyword `Parameter(..., requires_grad=False)`),
     # or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
-    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]")
+    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
+                # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
+                (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = (
         Invalid(
             """
@@ -206,7 +210,7 @@ class FrozenBnStillUpdating(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
         evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
-        for node, watch in analysis.watched.items():
+        for node, watch in list(analysis.watched.items()):
             modes = {f.mode for f in watch.facts}
             if TRAIN not in modes or modes - {TRAIN, EVAL}:
                 continue

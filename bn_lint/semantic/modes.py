@@ -796,7 +796,9 @@ class ModeAnalysis:
                     return self, info.methods[func.attr.value]
                 return None
             base = model.imports.get(func.value.value)
-            dotted = f"{base}.{func.attr.value}" if base else None
+            if base is None:
+                return self._instance_method(func.value, func.attr.value, call, other_files)
+            dotted = f"{base}.{func.attr.value}"
         else:
             return None
         found = model.imported(dotted, "def") if dotted and other_files else None
@@ -804,6 +806,29 @@ class ModeAnalysis:
             return None
         other, name = found
         return other.modes, other.functions[name]
+
+    def _instance_method(self, receiver: cst.Name, method: str, call: cst.Call,
+                         other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``model.freeze_bn()`` where ``model = SegNet(...)`` (once, ``.to(device)`` allowed) and the
+        project class defines ``freeze_bn`` itself."""
+        model = self.model
+        bound = model.binding(receiver.value, model.scope_of(call))
+        value = bound[0] if bound is not None else None
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
+            value = value.func.value
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return None
+        name = value.func.value
+        if name in model.classes and model.binding(name, None) is None:
+            info = model.classes[name]
+            return (self, info.methods[method]) if method in info.methods else None
+        dotted = model.imports.get(name)
+        found = model.imported(dotted, "class") if dotted and other_files else None
+        if found is None or found[1] not in found[0].classes:
+            return None
+        info = found[0].classes[found[1]]
+        return (found[0].modes, info.methods[method]) if method in info.methods else None
 
 
 class _Flow:
@@ -835,6 +860,8 @@ class _Flow:
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
         # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
         self.assume: dict[str, bool] = {}
+        # `model = nn.Sequential(encoder, head)` -> {encoder, head}: model.train() sets their modes too
+        self.parts: dict[str, set[str]] = {}
 
     def run(self) -> Summary:
         state: State = {}
@@ -1133,6 +1160,7 @@ class _Flow:
         if key is None:
             return
         self.flags.pop(key, None)
+        self._record_parts(key, value, state)
         facts = self.value_facts(value, state) if value is not None else None
         if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
             owner = key_of(value.value)
@@ -1144,6 +1172,30 @@ class _Flow:
             self._frozen_in_init(value, key)
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
+
+    def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
+        """Set ``key``'s mode, and that of the modules a container built here holds."""
+        _set(state, key, facts)
+        for part in self.parts.get(key, ()):
+            if _tracked(state, part):
+                _set(state, part, facts)
+
+    def _record_parts(self, key: str, value: cst.BaseExpression | None, state: State) -> None:
+        """``key = nn.Sequential(encoder, head)`` (``.to(device)`` allowed): the followed modules in it."""
+        self.parts.pop(key, None)
+        for parts in self.parts.values():
+            parts.discard(key)
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
+            value = value.func.value
+        if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS):
+            return
+        elements = [arg.value for arg in value.args if not arg.keyword and not arg.star]
+        if len(elements) == 1 and isinstance(elements[0], (cst.List, cst.Tuple)):
+            elements = [element.value for element in elements[0].elements]
+        members = {k for k in map(key_of, elements) if k is not None and _tracked(state, k)}
+        if members:
+            self.parts[key] = members
 
     def _copied_in_init(self, call: cst.Call, key: str, state: State) -> None:
         """``ema = ModelEma(model)`` where ``__init__`` does ``self.module = copy.deepcopy(model)``: follow
@@ -1331,13 +1383,13 @@ class _Flow:
                     self._use(call, receiver, state)
                     return
                 if method == "eval" and not call.args:
-                    _set(state, receiver, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    self._set_mode(state, receiver, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
                     if "." in receiver:
                         self.watch[call] = (receiver, "eval")
                     return
                 if method == "train":
                     facts = self._train_arg(call, receiver, state)
-                    _set(state, receiver, facts)
+                    self._set_mode(state, receiver, facts)
                     if "." in receiver and {f.mode for f in facts} == {EVAL}:
                         self.watch[call] = (receiver, "eval")
                     return
@@ -1524,8 +1576,8 @@ class _Flow:
         """Whether the call is given a module whose mode this flow follows (``self`` for ``self.f()``)."""
         func = call.func
         keys = [key_of(arg.value) for arg in call.args]
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            keys.append("self")
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            keys.append(func.value.value)  # `self.f()`, `model.freeze_bn()`
         # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)
         return any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys)
 
@@ -1603,7 +1655,8 @@ class _Flow:
     def _watch_training(self, site: cst.CSTNode, trained: str, state: State) -> None:
         """At a training step of ``trained``: record the modes of the watched modules inside it."""
         for node, (key, reason) in self.watch.items():
-            related = key == trained or _child_of(key, trained) or (reason == "frozen" and _child_of(trained, key))
+            related = key == trained or _child_of(key, trained) or (reason == "frozen" and _child_of(trained, key)) \
+                or any(key == part or _child_of(key, part) for part in self.parts.get(trained, ()))
             if not related:
                 continue
             facts = _lookup(state, key)
@@ -1616,10 +1669,9 @@ class _Flow:
         params = list(summary.params)
         bound = []
         func = call.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            if params and params[0] == "self":
-                bound.append(("self", func.value))
-                params = params[1:]
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and params and params[0] == "self":
+            bound.append(("self", func.value))  # `self.method()`, or `model.method()` on a project class
+            params = params[1:]
         index = 0
         for arg in call.args:
             if arg.star:
@@ -1714,7 +1766,7 @@ class _Flow:
                     if param != "self":
                         continue
                 caller_facts = _lookup(before if before is not None else state, target_key)
-                _set(state, target_key, self._translate(facts, caller_facts, call, summary, analysis))
+                self._set_mode(state, target_key, self._translate(facts, caller_facts, call, summary, analysis))
 
     def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
         out: set[Fact] = set()
@@ -1744,6 +1796,7 @@ def _eval_named(name: str) -> bool:
     return bool(words) and words[0] in _WEAK_EVAL_WORDS and "_".join(words[1:]) in _LOOP_SUFFIXES
 
 
+_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
 _COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
 
 
