@@ -362,10 +362,10 @@ class FileModel:
         return self._reexported(target, inner, keyword, depth + 1)
 
     def code(self, node: cst.CSTNode) -> str:
-        """The source text of ``node`` (generated once per node)."""
+        """The source text of ``node`` (generated once per node; a plain ``a.b.c`` without generating)."""
         text = self._code.get(node)
         if text is None:
-            text = self._code[node] = self.module.code_for_node(node)
+            text = self._code[node] = _dotted_text(node) or self.module.code_for_node(node)
         return text
 
     def is_nn_module_class(self, info: ClassInfo, depth: int = 0) -> bool:
@@ -535,3 +535,18 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
 
 
 __all__ = ["FileModel", "Scope", "ClassInfo", "CallSite", "LayerCall", "Report", "NodeFix", "UNKNOWN"]
+
+
+def _dotted_text(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a name or attribute chain without parentheses or spaces, else None."""
+    parts = []
+    while type(node).__name__ == "Attribute" and not node.lpar and not node.rpar:
+        dot = node.dot
+        if getattr(dot.whitespace_before, "value", " ") or getattr(dot.whitespace_after, "value", " "):
+            return None  # (spaces, or a line break in parentheses, around the dot)
+        parts.append(node.attr.value)
+        node = node.value
+    if type(node).__name__ != "Name" or node.lpar or node.rpar:
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))

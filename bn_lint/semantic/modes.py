@@ -277,6 +277,7 @@ class ModeAnalysis:
         self._in_progress: set[cst.CSTNode] = set()
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
         self._training_steps: dict[tuple[cst.CSTNode, bool], list[cst.Call]] = {}
+        self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._module_level_candidate = False
         self._ran = False
@@ -516,16 +517,17 @@ class ModeAnalysis:
     def order(self, node: cst.CSTNode) -> int:
         return self._order.get(node, -1)
 
-    @cached_property
-    def condition_tests(self) -> dict[str, list[cst.If]]:
-        """The ``if`` statements of the file by condition key (see ``_condition``)."""
-        out: dict[str, list[cst.If]] = {}
-        for node in self._order:
-            if isinstance(node, cst.If):
-                condition = _condition(node.test)
-                if condition is not None:
-                    out.setdefault(condition[0], []).append(node)
-        return out
+    def condition_tests(self, body: cst.CSTNode) -> dict[str, list[cst.If]]:
+        """The ``if`` statements of a function (or the module) by condition key (see ``_condition``)."""
+        found = self._condition_tests.get(body)
+        if found is None:
+            found = self._condition_tests[body] = {}
+            for node in walk(body):
+                if isinstance(node, cst.If):
+                    condition = _condition(node.test)
+                    if condition is not None:
+                        found.setdefault(condition[0], []).append(node)
+        return found
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         for ancestor in self.model.ancestors(node):
@@ -924,7 +926,7 @@ class _Flow:
         if condition is None or condition[0] in self.assume or len(self.assume) >= 3 or not rest:
             return False
         later = set(rest)
-        for other in self.a.condition_tests.get(condition[0], ()):
+        for other in self.a.condition_tests(self.node).get(condition[0], ()):
             if other is not node and any(ancestor in later for ancestor in self.model.ancestors(other)):
                 return True
         return False
