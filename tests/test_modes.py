@@ -941,3 +941,28 @@ def test_freeze_bn_method_of_a_project_class_undone_by_train(tmp_path, same_file
     offset = len(_SEGNET.splitlines()) - 2 if same_file else 0
     found = [(f["code"], f["line"] - offset) for f in json.loads(result.stdout)]
     assert found == expected, result.stdout + result.stderr
+
+
+def test_an_ema_holder_stored_on_self_is_not_an_internal_error():
+    """``self.ema = ModelEMA(self.model)`` in a method: the EMA copy is followed under a dotted key
+    (this raised a libcst validation error once, exit 2)."""
+    code = """
+        import copy
+        import torch
+        import torchvision
+
+        class ModelEMA:
+            def __init__(self, model):
+                self.module = copy.deepcopy(model)
+
+        class Trainer:
+            def __init__(self):
+                self.model = torchvision.models.resnet18()
+                self.ema = ModelEMA(self.model)
+                self.model.eval()
+
+            @torch.no_grad()
+            def evaluate(self, x):
+                return self.ema.module(x)
+    """
+    assert check_code(code, select=("BN1",)) == []

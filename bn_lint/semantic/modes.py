@@ -1222,7 +1222,7 @@ class _Flow:
         summary = self.a.summary(init) if copied else None
         if summary is not None:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
-            self._apply_effects(call, [("self", cst.Name(key))], effects, summary, self.a, state)
+            self._apply_effects(call, [("self", _key_expression(key))], effects, summary, self.a, state)
 
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
         """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
@@ -1839,6 +1839,15 @@ def _literal(node: cst.BaseExpression | None) -> object:
 
 def _condition_name(key: str) -> str:
     return key.split("==", 1)[0]
+
+
+def _key_expression(key: str) -> cst.BaseExpression:
+    """``self.ema`` as an expression (the inverse of ``key_of``)."""
+    names = key.split(".")
+    expr: cst.BaseExpression = cst.Name(names[0])
+    for name in names[1:]:
+        expr = cst.Attribute(expr, cst.Name(name))
+    return expr
 
 
 def _in_function(scope: "Scope | None") -> bool:
