@@ -815,10 +815,7 @@ class ModeAnalysis:
         project class defines ``freeze_bn`` itself."""
         model = self.model
         bound = model.binding(receiver.value, model.scope_of(call))
-        value = bound[0] if bound is not None else None
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
-                and value.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
-            value = value.func.value
+        value = _unwrap_passthrough(bound[0]) if bound is not None else None
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return None
         name = value.func.value
@@ -1187,9 +1184,7 @@ class _Flow:
         self.parts.pop(key, None)
         for parts in self.parts.values():
             parts.discard(key)
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
-                and value.func.attr.value in ("to", "cuda", "cpu", "float", "half"):
-            value = value.func.value
+        value = _unwrap_passthrough(value)
         if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS):
             return
         elements = [arg.value for arg in value.args if not arg.keyword and not arg.star]
@@ -1839,6 +1834,13 @@ def _literal(node: cst.BaseExpression | None) -> object:
 
 def _condition_name(key: str) -> str:
     return key.split("==", 1)[0]
+
+
+def _unwrap_passthrough(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``Net().to(device).half()`` -> ``Net()``: calls that return the model itself."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value
+    return value
 
 
 def _key_expression(key: str) -> cst.BaseExpression:
