@@ -41,7 +41,8 @@ CASES = {
     "formfeed.py": (b"import torch.nn as nn\n\x0c\nbn = nn.BatchNorm2d(3, momentum=0.99)\n", ("BN205", 3, "momentum")),
     "stub.pyi": (b"import torch.nn as nn\ndef f(x=nn.BatchNorm2d(3, momentum=0.99)) -> None: ...\n", ("BN205", 2, "momentum")),
     "paren_too_deep.py": (b"import torch.nn as nn\nx = " + b"(" * 300 + b"1" + b")" * 300 + b"\n", ("BN900", 2, "syntax error")),
-    "nested_calls.py": (GOOD_BAD + b"x = " + b"f(" * 190 + b"1" + b")" * 190 + b"\n", ("BN900", 1, "too deep")),
+    # deep, but within what the checker and its position pass handle: the file is checked as usual
+    "nested_calls.py": (GOOD_BAD + b"x = " + b"f(" * 190 + b"1" + b")" * 190 + b"\n", ("BN205", 2, "momentum")),
     "long_chain.py": (GOOD_BAD + b"x = " + b"+".join([b"nn.BatchNorm2d(1)"] * 20000) + b"\n", ("BN900", 1, "too deep")),
 }
 

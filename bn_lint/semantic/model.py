@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..project import Project
     from .batches import BatchAnalysis
     from .modes import ModeAnalysis
+    from .positions import Positions
 
 # top-level packages that are never a file of the checked project
 _NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
@@ -278,11 +279,11 @@ class FileModel:
         return ModeAnalysis(self)
 
     @cached_property
-    def positions(self) -> Any:
-        """libcst positions of every node (costly: only for files that report something)."""
-        from libcst.metadata import MetadataWrapper, PositionProvider
+    def positions(self) -> "Positions":
+        """Where each node is (one code generation pass: only for files that report something)."""
+        from .positions import Positions
 
-        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return Positions(self.module)
 
     def line_of(self, node: cst.CSTNode) -> int | None:
         """The 1-based line where ``node`` starts (positions are computed on first use)."""

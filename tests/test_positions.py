@@ -1,0 +1,68 @@
+"""bn-lint's cheap positions agree with libcst's PositionProvider on every node."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from bn_lint.parsing import parse_module
+from bn_lint.semantic.positions import Positions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EDGE_CASES = {
+    "empty": "",
+    "newline only": "\n",
+    "comment only, no final newline": "# hello",
+    "no final newline": "import torch\nx = torch.nn.BatchNorm2d(3)",
+    "crlf": "import torch\r\nif x:\r\n    y = 1\r\n",
+    "bare cr": "x = 1\ry = 2\r",
+    "form feed and tabs": "\x0cdef f():\n\tif a:\n\t\treturn nn.BatchNorm1d(4)\n",
+    "semicolons and decorators": "@dec\n@dec2(1)\nclass A(B): x = 1; y = 2\n",
+    "continuations and strings": 'x = (1 +\n     2) \\\n    + 3\ns = """a\nb"""; t = f"{x!r:>{w}}"\n',
+    "non-ascii": "é = 'ü'\nbn = nn.BatchNorm2d(é)  # ∑\n",
+}
+
+
+def _assert_same(text: str) -> None:
+    module = parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    ours = Positions(module)
+    assert expected, "PositionProvider gave nothing to compare"
+    for node, where in expected.items():
+        assert ours.get(node) == where, (type(node).__name__, where, ours.get(node))
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_edge_cases(name: str) -> None:
+    _assert_same(EDGE_CASES[name])
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "fixtures").rglob("*.py")))
+def test_fixtures(path: str) -> None:
+    _assert_same((ROOT / path).read_text(encoding="utf-8"))
+
+
+def test_unknown_node_gives_the_default() -> None:
+    module = parse_module("x = 1\n")
+    assert Positions(module).get(parse_module("y = 2\n"), "none") == "none"
+
+
+_LINE = st.sampled_from([
+    "x = 1", "if a:\n    b = nn.BatchNorm2d(c)", "def f(a, *, b=2):\n    return a", "# note", "", "  \t",
+    "y = [1,\n  2]", "class C:\n    pass", "z = x if y else w", "print(a, b, sep='')",
+])
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(_LINE, max_size=8), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_generated_programs(lines: list[str], newline: str, final_newline: bool) -> None:
+    text = newline.join(line.replace("\n", newline) for line in lines) + (newline if final_newline else "")
+    try:
+        compile(text, "<test>", "exec")
+    except SyntaxError:
+        return
+    _assert_same(text)
