@@ -63,6 +63,19 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        Invalid(  # either builder: both give a model in training mode
+            """
+            import torch
+            import torchvision
+
+            def evaluate(deep, loader):
+                model = torchvision.models.resnet50() if deep else torchvision.models.resnet18()
+                model.load_state_dict(torch.load("best.pt"))
+                with torch.no_grad():
+                    return [model(x).argmax(1) for x, _ in loader]
+            """,
+            line=8,
+        ),
         Invalid(
             """
             import torch
@@ -130,6 +143,16 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # either way a loaded model, saved in a mode the code does not show
+            """
+            import torch
+
+            def evaluate(path, loader):
+                model = torch.jit.load(path) if path.endswith(".ts") else torch.load(path)
+                with torch.no_grad():
+                    return [model(x).argmax(1) for x, _ in loader]
+            """
+        ),
         Valid(  # the transfer-learning recipe: each phase sets its mode
             """
             import torch

@@ -76,6 +76,36 @@ for epoch in range(3):
 """
 
 
+_FROZEN_BY_BUILDER = """
+import torch
+import torch.nn as nn
+import torchvision
+
+
+def build_model(num_classes):
+    backbone = torchvision.models.resnet50(weights="DEFAULT")
+    backbone.fc = nn.Identity()
+    backbone.requires_grad_(False)
+    return {returned}
+
+
+def run_epoch(model, loader, optimizer):
+    model.train(){refreeze}
+    for x, y in loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def main(loader):
+    model = build_model(10).cuda()
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    for epoch in range(5):
+        run_epoch(model, loader, optimizer)
+"""
+_HEAD = "nn.Sequential(backbone, nn.Linear(2048, num_classes))"
+
+
 class FrozenBnStillUpdating(Rule):
     code = "BN105"
     name = "frozen-bn-still-updating"
@@ -90,7 +120,9 @@ class FrozenBnStillUpdating(Rule):
         `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()` loop (also inside a
         helper function, or a method of the model's class such as `model.freeze_bn()`, in this file
         or another), whose eval is undone by a later `model.train()` before training. A module put in
-        a container (`model = nn.Sequential(encoder, head)`) follows the container's `.train()`.
+        a container (`model = nn.Sequential(encoder, head)`) follows the container's `.train()`; so
+        does one frozen by a builder function that returns it, alone or in a container, to a caller
+        that trains the result.
     """
     why = """
         `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
@@ -161,6 +193,9 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_FROZEN_IN_INIT.format(override=""), line=8),  # frozen in __init__, trained by the caller  # .train() on the whole model, frozen part included
         # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
         Invalid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="freeze_bn(model.layer1)", after=""), line=13),
+        # the builder freezes the model it returns, alone or inside a container; the caller trains it
+        Invalid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=""), line=9),
+        Invalid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze=""), line=9),
     )
     valid = (
         Valid(
@@ -205,6 +240,9 @@ class FrozenBnStillUpdating(Rule):
         Valid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="", after="\n    freeze_bn(model.layer1)")),
         # a modules() loop that puts Dropout (not BatchNorm) in eval
         Valid(_FREEZE_HELPER.format(kind="Dropout", before="freeze_bn(model)", after="")),
+        # the trainer puts the frozen part back in eval after each .train()
+        Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze="\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)")),
+        Valid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze="\n    model[0].eval()")),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:

@@ -70,6 +70,13 @@ class LastBatchOfOne(Rule):
             + _LOOP,
             line=9,
         ),
+        Invalid(  # scaled and shifted: still 1001 rows
+            _PRELUDE
+            + "features = torch.rand(1001, 10) * 2.0 - 1.0\n"
+            + "loader = DataLoader(TensorDataset(features, -features), batch_size=100, shuffle=True)\n"
+            + _LOOP,
+            line=8,
+        ),
         Invalid(  # the dataset comes from a local helper
             _PRELUDE
             + "def load():\n    features = torch.randn(2049, 10)\n    return TensorDataset(features, features[:, 0] > 0)\n"

@@ -662,6 +662,14 @@ class BatchAnalysis:
                 found = self._returned(call, call_scope, lambda value, at: self.tensor_length(value, at, depth + 1), index)
                 return found if found is not _NOT_LOCAL else None
             return None
+        if isinstance(expr, cst.UnaryOperation):  # -x
+            return self.tensor_length(expr.expression, scope, depth + 1)
+        if isinstance(expr, cst.BinaryOperation):  # `torch.rand(n, 8) * 2.0 - 1.0`: a number keeps the shape
+            for number, tensor in ((expr.right, expr.left), (expr.left, expr.right)):
+                value = model.value(number, scope)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    return self.tensor_length(tensor, scope, depth + 1)
+            return None
         if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
             return None
         func = expr.func

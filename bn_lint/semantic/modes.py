@@ -245,6 +245,9 @@ class Summary:
     generator: bool = False
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
+    # (node, key under the returned model: "" for all of it) of BatchNorm-bearing modules it freezes and gives
+    # back (`backbone.requires_grad_(False); return nn.Sequential(backbone, head)`)
+    returned_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
     # module-level variables it reads (itself or through this file's functions it calls): implicit
     # parameters, passed by every caller that sees the same variable
@@ -849,6 +852,7 @@ class _Flow:
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
+        self.returned_freezes: list[tuple[cst.CSTNode, str]] = []
         self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
         self.entering: set[cst.Call] = set()  # calls that are `with` items
         # the context managers entered, with the state before each
@@ -894,6 +898,7 @@ class _Flow:
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
         summary.freezes = [(node, key) for node, key in self.frozen if key.split(".")[0] in self.params]
+        summary.returned_freezes = self.returned_freezes
         if self.returned and all(facts is not None for facts in self.returned):
             summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
         at_yield: State | None = None
@@ -1101,6 +1106,8 @@ class _Flow:
             if node.value is not None:
                 self.expression(node.value, state)
             self.returned.append(self.value_facts(node.value, state) if node.value is not None else None)
+            if node.value is not None and self.frozen:
+                self._note_returned_freezes(node.value, state)
             self.exits.append(dict(state))
             return None
         if isinstance(node, cst.Raise):
@@ -1169,6 +1176,7 @@ class _Flow:
         if facts is not None:
             state[key] = facts
             self._frozen_in_init(value, key)
+            self._frozen_in_builder(value, key)
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
 
@@ -1187,10 +1195,7 @@ class _Flow:
         value = _unwrap_passthrough(value)
         if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS):
             return
-        elements = [arg.value for arg in value.args if not arg.keyword and not arg.star]
-        if len(elements) == 1 and isinstance(elements[0], (cst.List, cst.Tuple)):
-            elements = [element.value for element in elements[0].elements]
-        members = {k for k in map(key_of, elements) if k is not None and _tracked(state, k)}
+        members = {k for k in map(key_of, _container_elements(value)) if k is not None and _tracked(state, k)}
         if members:
             self.parts[key] = members
 
@@ -1219,6 +1224,38 @@ class _Flow:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
             self._apply_effects(call, [("self", _key_expression(key))], effects, summary, self.a, state)
 
+    def _note_returned_freezes(self, value: cst.BaseExpression, state: State) -> None:
+        """The modules frozen here that ``return value`` gives back: the model itself, a part of it, or
+        a member of a container built from them (``nn.Sequential(backbone, head)``)."""
+        value = _unwrap_passthrough(value)
+        returned = key_of(value)
+        members: set[str] = set()
+        if returned is None and isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS:
+            members = {k for k in map(key_of, _container_elements(value)) if k is not None}
+        for node, key in self.frozen:
+            if returned is not None and (key == returned or _child_of(key, returned)):
+                rest = key[len(returned) + 1:]
+            elif key in members:
+                rest = ""
+            else:
+                continue
+            kind = self.a.kind(key, _lookup(state, key), self.scope) if _tracked(state, key) else None
+            if kind in (ModelKind.BN, ModelKind.MAYBE) and (node, rest) not in self.returned_freezes:
+                self.returned_freezes.append((node, rest))
+
+    def _frozen_in_builder(self, value: cst.BaseExpression | None, key: str) -> None:
+        """``model = build_model()`` where the builder freezes (part of) the model it returns: watch it here.
+        Not when the file changes the mode of a part by index (``model[0].eval()``), which is not followed."""
+        value = _unwrap_passthrough(value)
+        if not isinstance(value, cst.Call):
+            return
+        target = self.a.callee(value)
+        summary = target[0].summary(target[1]) if target is not None else None
+        if summary is None or not summary.returned_freezes or _INDEXED_MODE_CHANGE.search(self.model.source):
+            return
+        for node, rest in summary.returned_freezes:
+            self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
+
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
         """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
         while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
@@ -1242,6 +1279,9 @@ class _Flow:
             if key in state or any(_child_of(key, k) for k in state):
                 return _lookup(state, key)
             return None
+        if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: either, as after an if/else
+            body, orelse = self.value_facts(expr.body, state, depth + 1), self.value_facts(expr.orelse, state, depth + 1)
+            return body | orelse if body is not None and orelse is not None else None
         if not isinstance(expr, cst.Call):
             return None
         func = expr.func
@@ -1794,6 +1834,7 @@ def _eval_named(name: str) -> bool:
 
 
 _CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
+_INDEXED_MODE_CHANGE = re.compile(r"\]\s*(?:\.\w+\s*)*\.(?:eval|train|apply|requires_grad_?)\b")  # `model[0].eval()`
 _COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
 
 
@@ -1834,6 +1875,14 @@ def _literal(node: cst.BaseExpression | None) -> object:
 
 def _condition_name(key: str) -> str:
     return key.split("==", 1)[0]
+
+
+def _container_elements(call: cst.Call) -> list[cst.BaseExpression]:
+    """The modules ``nn.Sequential(a, b)`` / ``nn.ModuleList([a, b])`` is built from, as written."""
+    elements = [arg.value for arg in call.args if not arg.keyword and not arg.star]
+    if len(elements) == 1 and isinstance(elements[0], (cst.List, cst.Tuple)):
+        elements = [element.value for element in elements[0].elements]
+    return elements
 
 
 def _unwrap_passthrough(value: cst.BaseExpression | None) -> cst.BaseExpression | None:

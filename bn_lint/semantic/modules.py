@@ -53,6 +53,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         values, where = assigned
         kinds = {model_kind(model, value, where, depth + 1) for value in values if not _mentions(value, expr.value)}
         return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: the kind both branches agree on
+        kinds = {model_kind(model, branch, scope, depth + 1) for branch in (expr.body, expr.orelse)}
+        return kinds.pop() if len(kinds) == 1 else None
     if isinstance(expr, cst.Call):
         # `model.to(device)`, `model.cuda()`, `model.eval()` return the model itself
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double"):
