@@ -104,6 +104,29 @@ def main(loader):
         run_epoch(model, loader, optimizer)
 """
 _HEAD = "nn.Sequential(backbone, nn.Linear(2048, num_classes))"
+_FROZEN_ITEMS = """
+import torch
+import torchvision
+
+
+def train_epoch(model, loader, optimizer, frozen=()):
+    model.train()
+    for module in frozen:
+        module.eval()
+    for x, y in loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+def main(loader):
+    model = torchvision.models.resnet50()
+    model.layer1.requires_grad_(False)
+    model.layer2.requires_grad_(False)
+    optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+    for epoch in range(5):
+        train_epoch(model, loader, optimizer, frozen={frozen})
+"""
 
 
 class FrozenBnStillUpdating(Rule):
@@ -196,6 +219,8 @@ class FrozenBnStillUpdating(Rule):
         # the builder freezes the model it returns, alone or inside a container; the caller trains it
         Invalid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=""), line=9),
         Invalid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze=""), line=9),
+        # the trainer puts back in eval only the modules it is given: layer2 is not among them
+        Invalid(_FROZEN_ITEMS.format(frozen="(model.layer1,)"), line=18),
     )
     valid = (
         Valid(
@@ -243,6 +268,7 @@ class FrozenBnStillUpdating(Rule):
         # the trainer puts the frozen part back in eval after each .train()
         Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze="\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)")),
         Valid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze="\n    model[0].eval()")),
+        Valid(_FROZEN_ITEMS.format(frozen="(model.layer1, model.layer2)")),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:

@@ -242,6 +242,7 @@ class Summary:
     # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
+    element_modes: set[str] = field(default_factory=set)  # params whose items it sets a mode on (`for m in frozen: m.eval()`)
     generator: bool = False
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
@@ -849,6 +850,8 @@ class _Flow:
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
+        self.element_vars: dict[str, str] = {}  # `m` in `for m in frozen:` over a parameter -> the parameter
+        self.element_modes: set[str] = set()
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
@@ -908,6 +911,7 @@ class _Flow:
             if key.split(".")[0] in self.params and facts != _ENTRY:
                 summary.at_yield[key] = facts
         summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
+        summary.element_modes = self.element_modes
         summary.entry_uses = self.entry_uses
         return summary
 
@@ -1059,6 +1063,9 @@ class _Flow:
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
+        if isinstance(it, cst.Name) and it.value in self.params and isinstance(node.target, cst.Name):
+            self.element_vars[node.target.value] = it.value  # `for m in frozen:`, the modules a caller passes
+            return
         if isinstance(it, (cst.Tuple, cst.List)) and isinstance(node.target, cst.Name):
             keys = [key_of(element.value) for element in it.elements if not isinstance(element, cst.StarredElement)]
             if keys and len(keys) == len(it.elements) and all(keys):
@@ -1406,6 +1413,9 @@ class _Flow:
                         _set(state, owner, _UNKNOWN)
                         self.watch[call] = (owner, "eval")
                         self.bn_evals.add(owner)
+                return
+            if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
                 return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
@@ -1771,6 +1781,7 @@ class _Flow:
             effects = summary.at_yield
             self.leaving.append((call, target, dict(state)))
         self._apply_effects(call, bound, effects, summary, analysis, state)
+        self._items_set(bound, summary, state)
 
     def _watch_helper_steps(self, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis, state: State) -> None:
         """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call
@@ -1785,7 +1796,21 @@ class _Flow:
                 _set(during, key, self._translate(facts, _lookup(state, key), call, summary, analysis))
             elif modes != {ENTRY}:
                 continue
+            self._items_set(bound, summary, during)
             self._watch_training(call, key, during)
+
+    def _items_set(self, bound, summary: Summary, state: State) -> None:
+        """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of
+        ``frozen``: those modules' modes are not followed (unknown) from there on. Their parent keeps its
+        own facts, which its other parts (``model.encoder``) still follow."""
+        for param, arg in bound:
+            if param in summary.element_modes and isinstance(arg, (cst.Tuple, cst.List)):
+                for element in arg.elements:
+                    key = key_of(element.value)
+                    if key is not None and _tracked(state, key):
+                        for other in [k for k in state if _child_of(k, key)]:
+                            state[other] = _UNKNOWN
+                        state[key] = _UNKNOWN
 
     def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
                        analysis: ModeAnalysis, state: State, before: State | None = None) -> None:
