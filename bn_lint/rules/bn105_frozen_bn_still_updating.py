@@ -1,7 +1,8 @@
 """BN105 frozen-bn-still-updating."""
 from __future__ import annotations
 
-from typing import Iterable
+import re
+from typing import TYPE_CHECKING, Iterable
 
 import libcst as cst
 
@@ -10,6 +11,9 @@ from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
 from ..semantic.modes import EVAL, TRAIN
 from ..semantic.modules import ModelKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..semantic.modes import ModeAnalysis
 
 
 _TRAIN_HELPER = """
@@ -129,6 +133,53 @@ def main(loader):
 """
 
 
+_LIGHTNING_PROBE = """
+import pytorch_lightning as pl
+import torch
+import torchvision
+
+
+class LinearProbe(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.backbone = torchvision.models.resnet50(weights="DEFAULT")
+        self.backbone.fc = torch.nn.Identity()
+        self.backbone.requires_grad_(False)
+        self.head = torch.nn.Linear(2048, 10)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return torch.nn.functional.cross_entropy(self.head(self.backbone(x)), y){hook}
+"""
+
+_LIGHTNING_MODULES = frozenset({"pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
+                                "lightning.LightningModule", "lightning.pytorch.LightningModule"})
+# anything in the class that may put (part of) the model back in eval, or control what train() does
+_REFREEZE = re.compile(r"\.eval\s*\(|\.train\s*\(\s*(?:mode\s*=\s*)?(?!True\b)[\w.]|def\s+train\s*\(")
+
+
+def _frozen_in_lightning_module(model: FileModel, analysis: "ModeAnalysis") -> Iterable[Report]:
+    """A LightningModule that freezes a BatchNorm submodule in ``__init__`` and trains in ``training_step``:
+    Lightning calls ``.train()`` on the whole module before each training epoch, so unless the class puts
+    that part back in eval somewhere (``on_train_epoch_start``, a ``train()`` override), it trains in train mode."""
+    for info in model.classes.values():
+        if "training_step" not in info.methods or "__init__" not in info.methods:
+            continue
+        if not any(model.qualname(base) in _LIGHTNING_MODULES for base in info.bases):
+            continue
+        if _REFREEZE.search(model.code(info.node)):
+            continue
+        summary = analysis.summary(info.methods["__init__"])
+        for node, key in summary.freezes if summary is not None else ():
+            if key.startswith("self.") and analysis.kind(key, frozenset(), info.scope) == ModelKind.BN:
+                yield Report(
+                    node,
+                    f"`{key}`'s parameters are frozen here, but Lightning puts the whole module in training mode "
+                    f"before each training epoch and `{info.name}` never puts this part back in eval: its "
+                    f"BatchNorm running statistics keep updating; call `{key}.eval()` in `on_train_epoch_start`",
+                )
+
+
 class FrozenBnStillUpdating(Rule):
     code = "BN105"
     name = "frozen-bn-still-updating"
@@ -145,7 +196,8 @@ class FrozenBnStillUpdating(Rule):
         or another), whose eval is undone by a later `model.train()` before training. A module put in
         a container (`model = nn.Sequential(encoder, head)`) follows the container's `.train()`; so
         does one frozen by a builder function that returns it, alone or in a container, to a caller
-        that trains the result.
+        that trains the result. A LightningModule that freezes a BatchNorm part in `__init__` and
+        never puts it back in eval is flagged too: Lightning calls `.train()` before each epoch.
     """
     why = """
         `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
@@ -221,6 +273,8 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze=""), line=9),
         # the trainer puts back in eval only the modules it is given: layer2 is not among them
         Invalid(_FROZEN_ITEMS.format(frozen="(model.layer1,)"), line=18),
+        # Lightning calls .train() on the whole LightningModule before each training epoch
+        Invalid(_LIGHTNING_PROBE.format(hook=""), line=11),
     )
     valid = (
         Valid(
@@ -269,10 +323,12 @@ class FrozenBnStillUpdating(Rule):
         Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze="\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)")),
         Valid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze="\n    model[0].eval()")),
         Valid(_FROZEN_ITEMS.format(frozen="(model.layer1, model.layer2)")),
+        Valid(_LIGHTNING_PROBE.format(hook="\n\n    def on_train_epoch_start(self):\n        self.backbone.eval()")),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
+        yield from _frozen_in_lightning_module(model, analysis)
         evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
         for node, watch in list(analysis.watched.items()):
             modes = {f.mode for f in watch.facts}

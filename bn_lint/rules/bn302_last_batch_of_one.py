@@ -77,6 +77,14 @@ class LastBatchOfOne(Rule):
             + _LOOP,
             line=8,
         ),
+        Invalid(  # drawn from a NumPy generator
+            _PRELUDE
+            + "import numpy as np\nrng = np.random.default_rng(0)\n"
+            + "features = torch.from_numpy(rng.normal(size=(1601, 10)).astype(np.float32))\n"
+            + "loader = DataLoader(TensorDataset(features), batch_size=64, shuffle=True)\n"
+            + _LOOP,
+            line=10,
+        ),
         Invalid(  # the dataset comes from a local helper
             _PRELUDE
             + "def load():\n    features = torch.randn(2049, 10)\n    return TensorDataset(features, features[:, 0] > 0)\n"

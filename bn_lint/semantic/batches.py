@@ -51,6 +51,7 @@ _SIZED_FACTORIES = frozenset(
     for lib in ("torch", "numpy", "numpy.random")
     for name in ("randn", "rand", "zeros", "ones", "empty", "full", "normal", "randint", "random", "standard_normal")
 )
+_GENERATOR_SAMPLERS = frozenset({"normal", "standard_normal", "random", "uniform", "integers", "randint", "choice"})
 _ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "iter"})
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})
 _DISTRIBUTED_MARKERS = (
@@ -673,12 +674,14 @@ class BatchAnalysis:
         if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
             return None
         func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("float", "long", "double", "half", "int", "to", "cuda", "cpu", "contiguous", "clone", "detach"):
+        if isinstance(func, cst.Attribute) and func.attr.value in ("float", "long", "double", "half", "int", "to", "cuda", "cpu", "contiguous", "clone", "detach", "astype"):
             if model.qualname(func) is None:
                 return self.tensor_length(func.value, scope, depth + 1)
         qn = model.qualname(func) or ""
         positional = [a.value for a in expr.args if a.keyword is None]
         keywords = {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
+        if "size" in keywords and self._numpy_generator(func, scope):  # rng.normal(size=(n, 32))
+            qn = "numpy.random.normal"
         if qn in ("torch.from_numpy", "torch.as_tensor", "numpy.asarray", "numpy.array", "torch.tensor") and positional:
             inner = positional[0]
             if isinstance(inner, (cst.List, cst.Tuple, cst.ListComp)) or qn == "torch.from_numpy":
@@ -706,6 +709,15 @@ class BatchAnalysis:
                 return None
             shape = shape.elements[0].value
         return self.size(shape, scope, depth + 1)
+
+    def _numpy_generator(self, func: cst.BaseExpression, scope: "Scope | None") -> bool:
+        """``rng.normal`` / ``rng.integers`` where ``rng = np.random.default_rng(...)`` (or ``RandomState``)."""
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.attr.value in _GENERATOR_SAMPLERS):
+            return False
+        bound = self.model.binding(func.value.value, scope)
+        return (bound is not None and isinstance(bound[0], cst.Call)
+                and self.model.qualname(bound[0].func) in ("numpy.random.default_rng", "numpy.random.RandomState"))
 
     def _class_length(self, info) -> Size | None:
         method = info.methods.get("__len__")
