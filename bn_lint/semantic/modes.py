@@ -505,9 +505,7 @@ class ModeAnalysis:
             info = self.model.enclosing_class(scope)
             return info is not None and "train" in info.methods
         bound = self.model.binding(root, scope)
-        value = bound[0] if bound is not None else None
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
-            value = value.func.value  # Net().to(device)
+        value = _unwrap_passthrough(bound[0]) if bound is not None else None  # Net().to(device)
         return isinstance(value, cst.Call) and overrides_train(self.model, value.func)
 
     # ----------------------------------------------------------- lexical facts
@@ -1265,8 +1263,7 @@ class _Flow:
 
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
         """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
-            value = value.func.value  # Net().to(device)
+        value = _unwrap_passthrough(value)  # Net().to(device)
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return
         info = self.model.classes.get(value.func.value)
