@@ -35,7 +35,7 @@ class KerasMomentum(Rule):
     fix_docs = """
         Use `1 - momentum`: `nn.BatchNorm2d(64, momentum=0.01)`. `--fix` rewrites a literal value.
     """
-    triggers = ("momentum", "BatchNorm")
+    triggers = ("BatchNorm",)
     invalid = (
         Invalid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.99)\n", line=2),
         Invalid("from torch.nn import BatchNorm1d as BN\nlayer = BN(32, 1e-3, 0.9)\n", line=2),

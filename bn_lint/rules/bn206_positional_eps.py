@@ -32,7 +32,7 @@ class PositionalEps(Rule):
     fix_docs = """
         Pass the intended argument by keyword: `nn.BatchNorm2d(64, momentum=0.1)`.
     """
-    triggers = ("BatchNorm", "norm_layer", "partial")
+    triggers = ("BatchNorm",)
     invalid = (
         Invalid("import torch.nn as nn\nbn = nn.BatchNorm1d(128, 128)\n", line=2),
         Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
