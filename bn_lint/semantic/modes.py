@@ -632,18 +632,21 @@ class ModeAnalysis:
 
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
-        if self.trains(self.region(node), direct=True) or not self._may_evaluate(node):
+        reason = self._evaluation(node)  # (first: the training-step test may parse other files)
+        if reason is None or self.trains(self.region(node), direct=True) or not self._may_evaluate(node):
             return None
+        return reason
+
+    def _evaluation(self, node: cst.CSTNode) -> str | None:
+        """What makes the call at ``node`` look like an evaluation, before training steps and frameworks."""
         func = self.enclosing_function(node)
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
-        if (func is None or not self.trains(func)) and self.predicts(node) and not self.dummy_input(node):
+        if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
             return "its output goes to argmax (predictions), not to a backward pass"
-        if func is not None and not self.trains(func):
-            if func.name.value.lower().startswith("test") and self.is_test_file():
-                return None
-            if _eval_named(func.name.value) and not self.dummy_input(node):
-                return f"in `{func.name.value}()`"
+        if func is not None and _eval_named(func.name.value) and not self.dummy_input(node) \
+                and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
+            return f"in `{func.name.value}()`"
         return None
 
     def _may_evaluate(self, node: cst.CSTNode) -> bool:

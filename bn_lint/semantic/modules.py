@@ -123,6 +123,8 @@ def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKi
             return None
         kinds = [_calls_kind(model, [info.node], info.scope, depth)]
         for base in info.bases:
+            if ModelKind.BN in kinds:
+                break  # BN outranks every other answer: the other bases need not be read (or parsed)
             _add_class_kind(model, base, depth, kinds)
         return _combine(kinds)
 
@@ -197,6 +199,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 else:
                     _CUT.add(_DEPTH)
             _add_class_kind(model, node.func, depth, kinds)
+            if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
+                return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
 
 
