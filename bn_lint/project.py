@@ -126,6 +126,21 @@ class Project:
             return name in self._models[key].module_scope.bindings
         return _text_matches(key, rb"(?m)^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)")
 
+    def plain_class(self, path: str, name: str) -> bool:
+        """Whether the file defines class ``name`` once, at the top level, without bases or keywords
+        (``class Name:``, ``class Name(object):``), as far as its text shows (checked before any parse)."""
+        if not name.isascii():
+            return False
+        key = os.path.abspath(path)
+        if key in self._models:
+            return False  # parsed already: the model answers as cheaply
+        data = _read(key)
+        if data is None:
+            return False
+        headers = re.findall(rb"(?m)^class[ \t]+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])[^\n]*", data)
+        return len(headers) == 1 and re.match(
+            rb"class[ \t]+\w+[ \t]*(?:\([ \t]*(?:object[ \t]*)?\))?[ \t]*:", headers[0]) is not None
+
     def dependencies(self, path: str) -> list[str]:
         """Every other file the result for ``path`` may depend on (the closure of its lookups), sorted."""
         start = os.path.abspath(path)
@@ -173,9 +188,13 @@ class Project:
 
 def _text_matches(path: str, pattern: bytes) -> bool:
     """Whether the file's bytes match ``pattern`` (False when it cannot be read)."""
+    data = _read(path)
+    return data is not None and re.search(pattern, data) is not None
+
+
+def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except OSError:
-        return False
-    return re.search(pattern, data) is not None
+        return None

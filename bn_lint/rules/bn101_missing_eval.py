@@ -13,6 +13,35 @@ from ..semantic.modes import EVAL_NAME, HelperEval, describe
 from ..semantic.modules import ModelKind
 
 
+
+_BUILT_AROUND = """
+import torch
+import torch.nn as nn
+
+def make_layers(batch_norm=False):
+    layers = []
+    for width in (16, 32):
+        layers += [nn.Conv2d(3, width, 3, bias=False)]
+        if batch_norm:
+            layers += [nn.BatchNorm2d(width)]
+    return nn.Sequential(*layers)
+
+class Net(nn.Module):
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.head(self.features(x).mean((2, 3)))
+
+def predict(loader):
+    model = Net({features})
+    model.load_state_dict(torch.load("net.pt"))
+    with torch.no_grad():
+        return [model(x).argmax(1) for x in loader]
+"""
+
 class MissingEval(Rule):
     code = "BN101"
     name = "missing-eval"
@@ -63,6 +92,8 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        # a model class built around a BatchNorm part it is given
+        Invalid(_BUILT_AROUND.format(features="make_layers(batch_norm=True)"), line=25),
         Invalid(  # either builder: both give a model in training mode
             """
             import torch
@@ -143,6 +174,7 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(_BUILT_AROUND.format(features="nn.Conv2d(3, 32, 3)")),  # no BatchNorm anywhere in it
         Valid(  # either way a loaded model, saved in a mode the code does not show
             """
             import torch

@@ -54,6 +54,29 @@ for epoch in range(3):
         optimizer.step()
 """
 
+_FREEZE_BN_PARAMS = """
+import torch
+import torch.nn as nn
+import torchvision
+
+def freeze_bn(model):
+    for {target} in model.{modules}():
+        if {test}:{extra}
+            m.weight.requires_grad = False
+            m.bias.requires_grad = False
+
+model = torchvision.models.resnet50()
+optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+{before}
+for epoch in range(3):
+    model.train(){after}
+    for x, y in []:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+"""
+_BN_TEST = dict(target="m", modules="modules", test="isinstance(m, nn.BatchNorm2d)")
+
 
 _FROZEN_IN_INIT = """
 import torch
@@ -268,6 +291,10 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_FROZEN_IN_INIT.format(override=""), line=8),  # frozen in __init__, trained by the caller  # .train() on the whole model, frozen part included
         # a helper puts the BatchNorm layers in eval once; every epoch's .train() undoes it
         Invalid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="freeze_bn(model.layer1)", after=""), line=13),
+        # BatchNorm's affine parameters frozen in a modules() loop (reported once per loop), never put in eval
+        Invalid(_FREEZE_BN_PARAMS.format(**_BN_TEST, extra="", before="freeze_bn(model)", after=""), line=8),
+        Invalid(_FREEZE_BN_PARAMS.format(**_BN_TEST, extra="", before="freeze_bn(model)", after="").replace(
+            "m.weight.requires_grad = False\n            m.bias.requires_grad = False", "m.requires_grad_(False)"), line=8),
         # the builder freezes the model it returns, alone or inside a container; the caller trains it
         Invalid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=""), line=9),
         Invalid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze=""), line=9),
@@ -319,6 +346,11 @@ class FrozenBnStillUpdating(Rule):
         Valid(_FREEZE_HELPER.format(kind="BatchNorm2d", before="", after="\n    freeze_bn(model.layer1)")),
         # a modules() loop that puts Dropout (not BatchNorm) in eval
         Valid(_FREEZE_HELPER.format(kind="Dropout", before="freeze_bn(model)", after="")),
+        # BatchNorm frozen and put in eval by a helper called after each .train()
+        Valid(_FREEZE_BN_PARAMS.format(**_BN_TEST, extra="\n            m.eval()", before="", after="\n    freeze_bn(model)")),
+        # only the modules outside layer4 are frozen: a partial freeze, not a frozen BatchNorm
+        Valid(_FREEZE_BN_PARAMS.format(target="name, m", modules="named_modules", test='not name.startswith("layer4")',
+                                       extra="", before="freeze_bn(model)", after="")),
         # the trainer puts the frozen part back in eval after each .train()
         Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze="\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)")),
         Valid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze="\n    model[0].eval()")),

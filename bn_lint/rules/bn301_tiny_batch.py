@@ -72,6 +72,9 @@ class TinyBatch(Rule):
     invalid = (
         Invalid(_PRELUDE + "loader = DataLoader(dataset, batch_size=1, shuffle=True)\n" + _LOOP, line=8),
         Invalid(_PRELUDE + "loader = DataLoader(dataset, shuffle=True)\n" + _LOOP, line=8),
+        # through an alias of a config dict
+        Invalid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\nloader = DataLoader(dataset, batch_size=cfg['batch_size'])\n"
+                + _LOOP, line=10),
         Invalid(
             """
             import argparse
@@ -110,6 +113,9 @@ class TinyBatch(Rule):
     )
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
+        # the alias is changed before use: its entry is not the literal any more
+        Valid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\ncfg['batch_size'] = 64\n"
+              "loader = DataLoader(dataset, batch_size=cfg['batch_size'])\n" + _LOOP),
         Valid(
             _PRELUDE
             + textwrap.dedent("""

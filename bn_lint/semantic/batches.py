@@ -220,8 +220,27 @@ class BatchAnalysis:
             entry = self._entry(expr, scope, depth)
             if entry is not None:
                 return self.size(entry[0], entry[1], depth + 1)
+            alias = self._dealias(expr.value, scope) if isinstance(expr.value, cst.Name) else None
+            if alias is not None and isinstance(alias[0], cst.Name) and alias[0] is not expr.value:
+                # `cfg = CONFIG` with CONFIG imported, then `cfg["batch_size"]`
+                return self._imported_entry_size(expr.with_changes(value=alias[0]), alias[1], depth)
             return self._imported_entry_size(expr, scope, depth)
         return None
+
+    def _dealias(self, name: cst.Name, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope | None"] | None:
+        """What a chain of plain aliases ends at (``cfg = CONFIG``): a value, or a name bound nowhere in
+        this file (an import); None when a name on the way has its entries changed."""
+        node: cst.BaseExpression = name
+        seen: set[str] = set()
+        while isinstance(node, cst.Name) and node.value not in seen:
+            seen.add(node.value)
+            if any(mutated == node.value for mutated, _ in self.mutated):
+                return None
+            bound = self.model.binding(node.value, scope)
+            if bound is None:
+                return node, scope
+            node, scope = bound
+        return None if isinstance(node, cst.Name) else (node, scope)
 
     def _default_in_use(self, name: str, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
         """``def main(cfg=CONFIG)`` called only as ``main()`` in this file: ``cfg`` is ``CONFIG``."""
@@ -410,6 +429,11 @@ class BatchAnalysis:
             if bound is None:
                 return None
             container, container_scope = bound
+            if isinstance(container, cst.Name):  # `cfg = DEFAULTS`: the dict it names
+                found = self._dealias(container, container_scope)
+                if found is None or isinstance(found[0], cst.Name):
+                    return None
+                container, container_scope = found
         elif isinstance(container, cst.Subscript):
             inner = self._entry(container, scope, depth + 1)
             if inner is None:

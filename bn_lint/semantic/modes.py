@@ -864,6 +864,7 @@ class _Flow:
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
+        self.frozen_loops: set[tuple[cst.For, str]] = set()  # modules() loops that freeze (parts of) a module
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
         # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
         self.assume: dict[str, bool] = {}
@@ -1092,9 +1093,12 @@ class _Flow:
 
     def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
         """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones)."""
-        if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
-            return
         if not (isinstance(value, cst.Name) and value.value == "False"):
+            return
+        if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
+            owner = self._frozen_module_var(target, target.value)  # `m.weight.requires_grad = False`
+            if owner is not None and _tracked(state, owner):
+                self._freeze(target, owner, state)
             return
         owner, loop = self.param_vars[target.value.value]
         for ancestor in self.model.ancestors(target):
@@ -1108,6 +1112,30 @@ class _Flow:
         owner = self.module_vars.get(owner, owner)
         if _tracked(state, owner):
             self._freeze(target, owner, state)
+
+    def _frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
+        """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
+        ``m.weight`` / ``m.bias`` in ``for m in model.modules():``, unconditionally or under a test that
+        names BatchNorm (``isinstance(m, nn.BatchNorm2d)``); None for anything else."""
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value in ("weight", "bias"):
+            receiver = receiver.value
+        if not (isinstance(receiver, cst.Name) and receiver.value in self.module_vars):
+            return None
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.For) and any(
+                    isinstance(n, cst.Name) and n.value == receiver.value for n in walk(ancestor.target)):
+                owner = self.module_vars[receiver.value]
+                if (ancestor, owner) in self.frozen_loops:
+                    return None  # `m.weight` then `m.bias`: one freeze of the module
+                self.frozen_loops.add((ancestor, owner))
+                return owner
+            if isinstance(ancestor, (cst.If, cst.IfExp)):
+                test = self.model.code(ancestor.test).lower()
+                if "bn" not in test and "norm" not in test:
+                    return None  # only some modules: not a frozen BatchNorm
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+        return None
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
         if isinstance(node, cst.Return):
@@ -1417,6 +1445,12 @@ class _Flow:
             if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
                 return
+            if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) \
+                    and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False":
+                owner = self._frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
+                if owner is not None and _tracked(state, owner):
+                    self._freeze(call, owner, state)
+                    return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
                 if _tracked(state, owner):

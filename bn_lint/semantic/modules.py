@@ -95,8 +95,15 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return ModelKind.NO
         is_class, kind = _project_class_kind(model, expr.func, 0)
         if is_class:
+            if kind is not None and kind is not ModelKind.BN and _bn_argument(model, expr, scope, depth):
+                return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
             return kind
     return None
+
+
+def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> bool:
+    """Whether an argument of ``call`` is a module the code shows to carry BatchNorm."""
+    return any(not arg.star and model_kind(model, arg.value, scope, depth + 1) is ModelKind.BN for arg in call.args)
 
 
 def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int) -> ModelKind | None:
@@ -333,6 +340,8 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
     indexed = _indexed_class_kind(model, func)
     if indexed is not _NOT_INDEXED:
         return True, indexed
+    if _plain_imported_class(model, func):
+        return True, None  # what class_kind says of a class without bases, without parsing its file
     found = _project_class(model, func)
     if found is None:
         return False, None
@@ -340,7 +349,18 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
 
 
 def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
-    return _indexed_class_kind(model, func) is not _NOT_INDEXED or _project_class(model, func) is not None
+    return (_indexed_class_kind(model, func) is not _NOT_INDEXED or _plain_imported_class(model, func)
+            or _project_class(model, func) is not None)
+
+
+def _plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """``func`` names a class of another project file defined once there, at the top, without bases
+    (``class GenerationMixin:``): not a module, whatever it calls. Read from the file's text alone."""
+    if model.project is None or (isinstance(func, cst.Name) and func.value in model.classes):
+        return False
+    dotted = _imported_name(model, func)
+    where = model.imported_path(dotted, "class") if dotted else None
+    return where is not None and model.project.plain_class(where[0], where[1])
 
 
 def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, kinds: list) -> None:
