@@ -77,6 +77,21 @@ class ExportInTrainMode(Rule):
             """,
             line=7,
         ),
+        Invalid(  # an initialiser applied to every module leaves the mode as it was
+            """
+            import torch
+            import torch.nn as nn
+
+            def weights_init(m):
+                if isinstance(m, nn.BatchNorm2d):
+                    nn.init.normal_(m.weight, 1.0, 0.02)
+
+            netG = nn.Sequential(nn.ConvTranspose2d(100, 64, 4, bias=False), nn.BatchNorm2d(64), nn.ReLU())
+            netG.apply(weights_init)
+            torch.onnx.export(netG, torch.randn(1, 100, 1, 1), "g.onnx")
+            """,
+            line=10,
+        ),
     )
     valid = (
         Valid(

@@ -70,6 +70,13 @@ class LastBatchOfOne(Rule):
             + _LOOP,
             line=9,
         ),
+        Invalid(  # filled in place: still 1001 rows
+            _PRELUDE
+            + "features = torch.empty(1001, 10).uniform_(-1.0, 1.0)\n"
+            + "loader = DataLoader(TensorDataset(features, features.sin()), batch_size=100, shuffle=True)\n"
+            + _LOOP,
+            line=8,
+        ),
         Invalid(  # scaled and shifted: still 1001 rows
             _PRELUDE
             + "features = torch.rand(1001, 10) * 2.0 - 1.0\n"

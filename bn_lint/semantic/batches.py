@@ -51,6 +51,13 @@ _SIZED_FACTORIES = frozenset(
     for lib in ("torch", "numpy", "numpy.random")
     for name in ("randn", "rand", "zeros", "ones", "empty", "full", "normal", "randint", "random", "standard_normal")
 )
+# tensor methods whose result has the receiver's first dimension: conversions, copies, and in-place
+# initialisers (`torch.empty(n, 3).uniform_(-1, 1)`) and element-wise maths
+_SAME_LENGTH_METHODS = frozenset({
+    "float", "long", "double", "half", "int", "to", "cuda", "cpu", "contiguous", "clone", "detach", "astype",
+    "uniform_", "normal_", "fill_", "zero_", "random_", "bernoulli_", "exponential_", "log_normal_", "cauchy_",
+    "geometric_", "clamp", "clamp_", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "requires_grad_",
+})
 _GENERATOR_SAMPLERS = frozenset({"normal", "standard_normal", "random", "uniform", "integers", "randint", "choice"})
 _ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "iter"})
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})
@@ -698,7 +705,7 @@ class BatchAnalysis:
         if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
             return None
         func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("float", "long", "double", "half", "int", "to", "cuda", "cpu", "contiguous", "clone", "detach", "astype"):
+        if isinstance(func, cst.Attribute) and func.attr.value in _SAME_LENGTH_METHODS:
             if model.qualname(func) is None:
                 return self.tensor_length(func.value, scope, depth + 1)
         qn = model.qualname(func) or ""

@@ -1442,6 +1442,8 @@ class _Flow:
                         self.watch[call] = (owner, "eval")
                         self.bn_evals.add(owner)
                 return
+            if method == "apply" and len(call.args) == 1 and self._keeps_modes(call.args[0].value):
+                return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
             if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
                 return
@@ -1702,6 +1704,18 @@ class _Flow:
         if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
             return key, saved
         return None
+
+    def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
+        """``fn`` is a function of this file whose body sets no mode and calls no function of this file."""
+        func = self.model.functions.get(fn.value) if isinstance(fn, cst.Name) else None
+        if func is None or self.model.binding(fn.value, None) is not None:
+            return False
+        for node in walk(func.body):
+            if isinstance(node, cst.Attribute) and node.attr.value in ("eval", "train", "training", "apply"):
+                return False
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.model.functions:
+                return False
+        return True
 
     def _evals_batchnorm(self, fn: cst.BaseExpression) -> bool:
         """``fn`` is a function of this file that puts the module it is given in eval when it is a
