@@ -43,6 +43,22 @@ class EvalNotCalled(Rule):
     # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
     triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")
     invalid = (
+        Invalid(  # a model from a registry of partially applied classes
+            """
+            from functools import partial
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self, width, depth):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), nn.BatchNorm2d(width))
+
+            REGISTRY = {"small": partial(Net, 16, 2), "large": partial(Net, 64, 4)}
+            model = REGISTRY["small"]()
+            model.training = False
+            """,
+            line=11,
+        ),
         Invalid(
             """
             import torch

@@ -65,6 +65,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
             return _registry_kind(model, func.value, scope, depth)
+        if isinstance(func, cst.Call) and func.args and model.qualname(func.func) == "functools.partial":
+            # `partial(EfficientNet, 1.0, 1.1)(...)`: what the wrapped class or builder gives
+            return model_kind(model, cst.Call(func=func.args[0].value), scope, depth + 1)
         if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
             given = passed_through(model, model.functions[func.value], expr)
             if given is not None:  # `model = load_checkpoint(model, path)` gives back what it was given
