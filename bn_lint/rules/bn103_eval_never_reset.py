@@ -48,6 +48,32 @@ class EvalNeverReset(Rule):
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
     invalid = (
+        Invalid(  # a Trainer's own logging method (appending to a list) leaves the model's mode alone
+            """
+            import torch.nn.functional as F
+
+            class Trainer:
+                def __init__(self, model, loader, optimizer):
+                    self.model, self.loader, self.optimizer = model, loader, optimizer
+                    self.history = []
+
+                def _log(self, step, metrics):
+                    self.history.append({"step": step, **metrics})
+
+                def fit(self, epochs):
+                    self.model.train()
+                    for epoch in range(epochs):
+                        for step, (x, y) in enumerate(self.loader):
+                            loss = F.cross_entropy(self.model(x), y)
+                            self.optimizer.zero_grad()
+                            loss.backward()
+                            self.optimizer.step()
+                            if step % 100 == 0:
+                                self.model.eval()
+                                self._log(step, {"loss": loss.item()})
+            """,
+            line=20,
+        ),
         Invalid(
             """
             import torch
