@@ -1106,10 +1106,8 @@ class _Flow:
         for ancestor in self.model.ancestors(target):
             if ancestor is loop:
                 break
-            if isinstance(ancestor, (cst.If, cst.IfExp)):
-                test = self.model.code(ancestor.test).lower()
-                if "bn" not in test and "norm" not in test:
-                    return  # only some parameters: not a frozen module
+            if self._selects_some(ancestor):
+                return  # only some parameters: not a frozen module
         # `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): for p in m.parameters(): ...`
         owner = self.module_vars.get(owner, owner)
         if _tracked(state, owner):
@@ -1131,13 +1129,16 @@ class _Flow:
                     return None  # `m.weight` then `m.bias`: one freeze of the module
                 self.frozen_loops.add((ancestor, owner))
                 return owner
-            if isinstance(ancestor, (cst.If, cst.IfExp)):
-                test = self.model.code(ancestor.test).lower()
-                if "bn" not in test and "norm" not in test:
-                    return None  # only some modules: not a frozen BatchNorm
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                return None
+            if self._selects_some(ancestor) or isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None  # only some modules: not a frozen BatchNorm
         return None
+
+    def _selects_some(self, node: cst.CSTNode) -> bool:
+        """``node`` is an ``if`` whose test names no BatchNorm / norm layer (``if "layer4" not in name``)."""
+        if not isinstance(node, (cst.If, cst.IfExp)):
+            return False
+        test = self.model.code(node.test).lower()
+        return "bn" not in test and "norm" not in test
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
         if isinstance(node, cst.Return):
