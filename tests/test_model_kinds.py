@@ -4,6 +4,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import libcst as cst
+
 from bn_lint.project import Project
 from bn_lint.semantic.modules import ModelKind, model_kind
 
@@ -124,8 +126,6 @@ def test_a_project_file_is_parsed_only_if_it_may_define_the_imported_class_or_fu
 
 def test_returned_values_are_the_functions_own():
     """A nested function's or lambda's return is not the builder's (a builder of unknown result stays unknown)."""
-    import libcst as cst
-
     from bn_lint.semantic.walk import returned_values
 
     function = cst.parse_module(
@@ -152,3 +152,36 @@ def test_the_builder_walk_visits_every_node_type_it_handles():
             kinds = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
             tested |= {kind.attr for kind in kinds}
     assert tested and tested == set(model.VISITED)
+
+
+def test_names_unpacked_from_a_builders_tuple(tmp_path):
+    """``model, tf = build()``: the kind of the element every ``return`` of the builder agrees on."""
+    (tmp_path / "models.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        def build(width):
+            return nn.Sequential(nn.Linear(4, width), nn.BatchNorm1d(width)), "transforms"
+        def either(flag):
+            if flag:
+                return nn.Linear(4, 4), 1
+            return nn.BatchNorm1d(4), 2
+        def ragged(flag):
+            if flag:
+                return nn.BatchNorm1d(4)
+            return nn.BatchNorm1d(4), 2
+    """))
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        from models import build, either, ragged
+        def local():
+            return 0, nn.BatchNorm2d(3)
+        a, tf = build(8)
+        b, _ = either(True)
+        c, _ = ragged(True)
+        _, d = local()
+        e, *rest = build(8)
+        f, g = build(8)
+        f = nn.Linear(2, 2)
+    """))
+    model = Project().model(str(tmp_path / "main.py"))
+    kinds = {name: model_kind(model, cst.Name(name), None) for name in ("a", "tf", "b", "c", "d", "e", "f")}
+    assert kinds == {"a": ModelKind.BN, "tf": None, "b": None, "c": None, "d": ModelKind.BN, "e": None, "f": None}

@@ -14,6 +14,21 @@ from ..semantic.modules import ModelKind
 
 
 
+_UNPACKED = """
+import torch
+import torchvision
+
+
+def load_classifier(path):
+    net = torchvision.models.resnet18(num_classes=5)
+    net.load_state_dict(torch.load(path))
+    return {returned}, ["daisy", "rose", "tulip", "iris", "lily"]
+
+
+model, names = load_classifier("flowers.pt")
+with torch.no_grad():
+    scores = model(torch.randn(1, 3, 224, 224))
+"""
 _BUILT_AROUND = """
 import torch
 import torch.nn as nn
@@ -92,6 +107,8 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        # the model is the first element of the tuple the loader returns, built in training mode
+        Invalid(_UNPACKED.format(returned="net"), line=13),
         # a model class built around a BatchNorm part it is given
         Invalid(_BUILT_AROUND.format(features="make_layers(batch_norm=True)"), line=25),
         Invalid(  # either builder: both give a model in training mode
@@ -175,6 +192,7 @@ class MissingEval(Rule):
     )
     valid = (
         Valid(_BUILT_AROUND.format(features="nn.Conv2d(3, 32, 3)")),  # no BatchNorm anywhere in it
+        Valid(_UNPACKED.format(returned="net.eval()")),
         Valid(  # either way a loaded model, saved in a mode the code does not show
             """
             import torch

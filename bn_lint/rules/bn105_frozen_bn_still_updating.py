@@ -131,6 +131,8 @@ def main(loader):
         run_epoch(model, loader, optimizer)
 """
 _HEAD = "nn.Sequential(backbone, nn.Linear(2048, num_classes))"
+_BUILT, _UNPACKED = "model = build_model(10).cuda()", "model, width = build_model(10)"
+_BN_EVAL = "\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)"
 _FROZEN_ITEMS = """
 import torch
 import torchvision
@@ -295,9 +297,16 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_FREEZE_BN_PARAMS.format(**_BN_TEST, extra="", before="freeze_bn(model)", after=""), line=8),
         Invalid(_FREEZE_BN_PARAMS.format(**_BN_TEST, extra="", before="freeze_bn(model)", after="").replace(
             "m.weight.requires_grad = False\n            m.bias.requires_grad = False", "m.requires_grad_(False)"), line=8),
+        # everything but layer4 frozen, the BatchNorm layers of the stem and layer1-3 included
+        Invalid(_FREEZE_BN_PARAMS.format(target="name, m", modules="named_modules", test='not name.startswith("layer4")',
+                                         extra="", before="freeze_bn(model)", after=""), line=8),
+        Invalid(_FREEZE_BN_PARAMS.format(target="name, m", modules="named_modules", test='name.startswith("layer4")',
+                                         extra="\n            pass\n        else:", before="freeze_bn(model)", after=""),
+                line=10),
         # the builder freezes the model it returns, alone or inside a container; the caller trains it
         Invalid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=""), line=9),
         Invalid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze=""), line=9),
+        Invalid(_FROZEN_BY_BUILDER.format(returned="backbone, 2048", refreeze="").replace(_BUILT, _UNPACKED), line=9),
         # the trainer puts back in eval only the modules it is given: layer2 is not among them
         Invalid(_FROZEN_ITEMS.format(frozen="(model.layer1,)"), line=18),
         # Lightning calls .train() on the whole LightningModule before each training epoch
@@ -348,12 +357,13 @@ class FrozenBnStillUpdating(Rule):
         Valid(_FREEZE_HELPER.format(kind="Dropout", before="freeze_bn(model)", after="")),
         # BatchNorm frozen and put in eval by a helper called after each .train()
         Valid(_FREEZE_BN_PARAMS.format(**_BN_TEST, extra="\n            m.eval()", before="", after="\n    freeze_bn(model)")),
-        # only the modules outside layer4 are frozen: a partial freeze, not a frozen BatchNorm
-        Valid(_FREEZE_BN_PARAMS.format(target="name, m", modules="named_modules", test='not name.startswith("layer4")',
+        # every layer but BatchNorm frozen: BatchNorm trains, in training mode
+        Valid(_FREEZE_BN_PARAMS.format(target="name, m", modules="named_modules", test='"bn" not in name',
                                        extra="", before="freeze_bn(model)", after="")),
         # the trainer puts the frozen part back in eval after each .train()
-        Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze="\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)")),
+        Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=_BN_EVAL)),
         Valid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze="\n    model[0].eval()")),
+        Valid(_FROZEN_BY_BUILDER.format(returned="backbone, 2048", refreeze=_BN_EVAL).replace(_BUILT, _UNPACKED)),
         Valid(_FROZEN_ITEMS.format(frozen="(model.layer1, model.layer2)")),
         Valid(_LIGHTNING_PROBE.format(hook="\n\n    def on_train_epoch_start(self):\n        self.backbone.eval()")),
     )

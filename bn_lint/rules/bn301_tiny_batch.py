@@ -69,8 +69,24 @@ class TinyBatch(Rule):
             nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
     """)
+    _UNPACKED = textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+
+        def build(width):
+            net = nn.Sequential(nn.Linear(10, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, 2))
+            return net, torch.optim.SGD(net.parameters(), lr=0.1)
+
+
+        model, optimizer = build(16)
+        loader = DataLoader(dataset, batch_size={batch})
+    """) + _LOOP
     invalid = (
         Invalid(_PRELUDE + "loader = DataLoader(dataset, batch_size=1, shuffle=True)\n" + _LOOP, line=8),
+        # the model is the first element of the tuple its builder returns
+        Invalid(_UNPACKED.format(batch=2), line=12),
         Invalid(_PRELUDE + "loader = DataLoader(dataset, shuffle=True)\n" + _LOOP, line=8),
         # through an alias of a config dict
         Invalid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\nloader = DataLoader(dataset, batch_size=cfg['batch_size'])\n"
@@ -113,6 +129,7 @@ class TinyBatch(Rule):
     )
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
+        Valid(_UNPACKED.format(batch=32)),
         # the alias is changed before use: its entry is not the literal any more
         Valid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\ncfg['batch_size'] = 64\n"
               "loader = DataLoader(dataset, batch_size=cfg['batch_size'])\n" + _LOOP),

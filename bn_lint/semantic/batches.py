@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
-from .modules import ModelKind, model_kind, overrides_train
+from .modules import ModelKind, element_kind, model_kind, overrides_train
 from .walk import returned_values, walk
 from .values import ARITHMETIC
 
@@ -982,7 +982,9 @@ class BatchAnalysis:
                 return (found[0], found[1], found[2] or label) if found else None
             values, value_scope = _all_bindings(expr.value, scope)
             if not values:
-                return None
+                unpacked = model.unpacked(expr.value, scope)  # `model, tf = build_model()`
+                kind = element_kind(model, *unpacked) if unpacked is not None else None
+                return (kind, False, label) if kind is not None else None
             results = []
             for value in values:
                 if _refers_to(value, expr.value):

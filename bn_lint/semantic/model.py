@@ -48,6 +48,8 @@ class Scope:
     params: dict[str, cst.Param] = field(default_factory=dict)
     # names bound in ways the model cannot follow (for-targets, with-as, tuple unpacking, ...)
     opaque: set[str] = field(default_factory=set)
+    # each opaque binding of a name: (call, index) for `model, preprocess = build()`, None for the others
+    unpacked: dict[str, list[tuple[cst.Call, int] | None]] = field(default_factory=dict)
 
     @property
     def name(self) -> str | None:
@@ -181,6 +183,24 @@ class FileModel:
             if values:
                 return values, current
             if name in current.params:
+                return None
+            current = current.parent
+        return None
+
+    def unpacked(self, name: str, scope: Scope | None) -> tuple[cst.Call, int, Scope] | None:
+        """``(call, index, scope)`` when ``name`` is bound once, by unpacking what a call returns
+        (``model, preprocess = build_model()``: ``(build_model(), 0)``), seen from ``scope``."""
+        current = scope or self.module_scope
+        while current is not None:
+            if current.kind == "class" and current is not scope:
+                current = current.parent
+                continue
+            if name in current.opaque:
+                found = current.unpacked.get(name, [])
+                if len(found) == 1 and found[0] is not None and name not in current.bindings:
+                    return (*found[0], current)
+                return None
+            if name in current.bindings or name in current.params:
                 return None
             current = current.parent
         return None
@@ -470,6 +490,7 @@ class _Builder:
                     model.imports[local] = f"{base}{sep}{name}"
         elif isinstance(node, cst.FunctionDef):
             scope.opaque.discard(node.name.value)
+            scope.unpacked.pop(node.name.value, None)
             if scope.kind == "module":
                 model.functions[node.name.value] = node
             elif scope.kind == "class":
@@ -505,12 +526,21 @@ class _Builder:
                 info = self.model.enclosing_class(scope)
                 if info is not None:
                     info.attributes.setdefault(target.attr.value, []).append((value, scope))
+        elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, cst.Call) and not any(
+                isinstance(element, cst.StarredElement) for element in target.elements):
+            for index, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name):
+                    scope.opaque.add(element.value.value)
+                    scope.unpacked.setdefault(element.value.value, []).append((value, index))
+                else:
+                    self._opaque(element.value, scope)
         else:
             self._opaque(target, scope)
 
     def _opaque(self, target: cst.BaseExpression, scope: Scope) -> None:
         if isinstance(target, cst.Name):
             scope.opaque.add(target.value)
+            scope.unpacked.setdefault(target.value, []).append(None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._opaque(element.value, scope)

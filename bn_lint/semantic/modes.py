@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 import libcst as cst
 
-from .modules import ModelKind, model_kind, overrides_train, passed_through
+from .modules import ModelKind, element_kind, model_kind, overrides_train, passed_through, tuple_element
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -252,6 +252,9 @@ class Summary:
     # back (`backbone.requires_grad_(False); return nn.Sequential(backbone, head)`)
     returned_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
+    # index -> the mode of the model at that place of the tuple every `return` gives (`return model, tf`)
+    element_returns: dict[int, frozenset] = field(default_factory=dict)
+    element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = field(default_factory=dict)  # as returned_freezes
     # module-level variables it reads (itself or through this file's functions it calls): implicit
     # parameters, passed by every caller that sees the same variable
     globals: list[str] = field(default_factory=list)
@@ -837,6 +840,29 @@ class ModeAnalysis:
         return (found[0].modes, info.methods[method]) if method in info.methods else None
 
 
+def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int, frozenset]:
+    """index -> the modes the model at that place has over every ``return`` (all tuples of one length)."""
+    if not returned or any(r is None or len(r) != len(returned[0]) for r in returned):  # type: ignore[arg-type]
+        return {}
+    out = {}
+    for index in range(len(returned[0])):  # type: ignore[arg-type]
+        facts = [r[index] for r in returned]  # type: ignore[index]
+        if all(f is not None for f in facts):
+            out[index] = frozenset().union(*facts)  # type: ignore[arg-type]
+    return out
+
+
+def _negated(test: cst.BaseExpression) -> bool:
+    """``not x``, ``a not in b``, ``a != b``, ``a is not b``, or an ``and`` of such: a test that excludes."""
+    if isinstance(test, cst.UnaryOperation):
+        return isinstance(test.operator, cst.Not)
+    if isinstance(test, cst.Comparison):
+        return all(isinstance(c.operator, (cst.NotIn, cst.NotEqual, cst.IsNot)) for c in test.comparisons)
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _negated(test.left) and _negated(test.right)
+    return False
+
+
 class _Flow:
     """One walk of one function body."""
 
@@ -858,6 +884,8 @@ class _Flow:
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
+        self.returned_elements: list[list[frozenset | None] | None] = []  # the same per element of a tuple
+        self.element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = {}
         self.returned_freezes: list[tuple[cst.CSTNode, str]] = []
         self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
         self.entering: set[cst.Call] = set()  # calls that are `with` items
@@ -908,6 +936,8 @@ class _Flow:
         summary.returned_freezes = self.returned_freezes
         if self.returned and all(facts is not None for facts in self.returned):
             summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
+        summary.element_returns = _element_returns(self.returned_elements)
+        summary.element_freezes = self.element_freezes
         at_yield: State | None = None
         for one in self.yields:
             at_yield = one if at_yield is None else _join(at_yield, one)
@@ -1103,11 +1133,13 @@ class _Flow:
                 self._freeze(target, owner, state)
             return
         owner, loop = self.param_vars[target.value.value]
+        child: cst.CSTNode = target
         for ancestor in self.model.ancestors(target):
             if ancestor is loop:
                 break
-            if self._selects_some(ancestor):
+            if self._selects_some(ancestor, child):
                 return  # only some parameters: not a frozen module
+            child = ancestor
         # `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): for p in m.parameters(): ...`
         owner = self.module_vars.get(owner, owner)
         if _tracked(state, owner):
@@ -1121,6 +1153,7 @@ class _Flow:
             receiver = receiver.value
         if not (isinstance(receiver, cst.Name) and receiver.value in self.module_vars):
             return None
+        child = node
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.For) and any(
                     isinstance(n, cst.Name) and n.value == receiver.value for n in walk(ancestor.target)):
@@ -1129,16 +1162,26 @@ class _Flow:
                     return None  # `m.weight` then `m.bias`: one freeze of the module
                 self.frozen_loops.add((ancestor, owner))
                 return owner
-            if self._selects_some(ancestor) or isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            if self._selects_some(ancestor, child) or isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
                 return None  # only some modules: not a frozen BatchNorm
+            child = ancestor
         return None
 
-    def _selects_some(self, node: cst.CSTNode) -> bool:
-        """``node`` is an ``if`` whose test names no BatchNorm / norm layer (``if "layer4" not in name``)."""
+    def _selects_some(self, node: cst.CSTNode, child: cst.CSTNode) -> bool:
+        """``node`` is an ``if`` that lets through (to ``child``, on the path to a freeze) only some layers,
+        not their BatchNorm ones: ``if name.startswith("layer1")``, ``if "bn" not in name``. An ``if`` that
+        lets through the BatchNorm layers (``if isinstance(m, nn.BatchNorm2d)``) or all but a named part
+        (``if not name.startswith("layer4")``, the ``else`` of ``if "fc" in name``) selects no subset."""
         if not isinstance(node, (cst.If, cst.IfExp)):
             return False
         test = self.model.code(node.test).lower()
-        return "bn" not in test and "norm" not in test
+        names_bn = "bn" in test or "norm" in test
+        loop_variables = {n.value for loop in self.model.ancestors(node) if isinstance(loop, cst.For)
+                          for n in walk(loop.target) if isinstance(n, cst.Name)}
+        if not any(isinstance(n, cst.Name) and n.value in loop_variables for n in walk(node.test)):
+            return not names_bn  # a flag (`if args.freeze:`), not a choice of layers: taken as some
+        reaches_named = _negated(node.test) == (child is node.orelse)  # the freeze reaches what the test names
+        return reaches_named != names_bn
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
         if isinstance(node, cst.Return):
@@ -1146,7 +1189,8 @@ class _Flow:
                 self.expression(node.value, state)
             self.returned.append(self.value_facts(node.value, state) if node.value is not None else None)
             if node.value is not None and self.frozen:
-                self._note_returned_freezes(node.value, state)
+                self._note_returned_freezes(node.value, state, self.returned_freezes)
+            self._note_returned_elements(node.value, state)
             self.exits.append(dict(state))
             return None
         if isinstance(node, cst.Raise):
@@ -1187,8 +1231,10 @@ class _Flow:
     # ------------------------------------------------------------ assignments
     def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None, state: State) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
+            for index, element in enumerate(target.elements):
                 self.assign(element.value, None, state)
+                if isinstance(value, cst.Call) and isinstance(element.value, cst.Name):
+                    self._unpacked(element.value.value, value, index, state)
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, None, state)
@@ -1218,6 +1264,18 @@ class _Flow:
             self._frozen_in_builder(value, key)
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
+
+    def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> None:
+        """``model, preprocess = build_model()``: ``model`` is element 0 of the tuple the builder returns."""
+        if self.model.unpacked(name, self.scope) is None:
+            return
+        kind = element_kind(self.model, call, index, self.scope)
+        if kind not in (ModelKind.BN, ModelKind.MAYBE):
+            return
+        facts = self._built_by(call, kind, state, index)
+        if facts is not None:
+            state[name] = facts
+            self._frozen_in_builder(call, name, index)
 
     def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
         """Set ``key``'s mode, and that of the modules a container built here holds."""
@@ -1263,7 +1321,20 @@ class _Flow:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
             self._apply_effects(call, [("self", _key_expression(key))], effects, summary, self.a, state)
 
-    def _note_returned_freezes(self, value: cst.BaseExpression, state: State) -> None:
+    def _note_returned_elements(self, value: cst.BaseExpression | None, state: State) -> None:
+        """``return model, transforms``: the mode of each element, and the modules frozen in each."""
+        elements = [tuple_element(value, index) for index in range(len(value.elements))] \
+            if isinstance(value, cst.Tuple) else [None]
+        if None in elements:
+            self.returned_elements.append(None)
+            return
+        self.returned_elements.append([self.value_facts(element, state) for element in elements])
+        if self.frozen:
+            for index, element in enumerate(elements):
+                self._note_returned_freezes(element, state, self.element_freezes.setdefault(index, []))
+
+    def _note_returned_freezes(self, value: cst.BaseExpression, state: State,
+                               into: list[tuple[cst.CSTNode, str]]) -> None:
         """The modules frozen here that ``return value`` gives back: the model itself, a part of it, or
         a member of a container built from them (``nn.Sequential(backbone, head)``)."""
         value = _unwrap_passthrough(value)
@@ -1279,20 +1350,22 @@ class _Flow:
             else:
                 continue
             kind = self.a.kind(key, _lookup(state, key), self.scope) if _tracked(state, key) else None
-            if kind in (ModelKind.BN, ModelKind.MAYBE) and (node, rest) not in self.returned_freezes:
-                self.returned_freezes.append((node, rest))
+            if kind in (ModelKind.BN, ModelKind.MAYBE) and (node, rest) not in into:
+                into.append((node, rest))
 
-    def _frozen_in_builder(self, value: cst.BaseExpression | None, key: str) -> None:
-        """``model = build_model()`` where the builder freezes (part of) the model it returns: watch it here.
+    def _frozen_in_builder(self, value: cst.BaseExpression | None, key: str, index: int | None = None) -> None:
+        """``model = build_model()`` where the builder freezes (part of) the model it returns: watch it here;
+        with ``index``, element ``index`` of the tuple it returns (``model, tf = build_model()``).
         Not when the file changes the mode of a part by index (``model[0].eval()``), which is not followed."""
         value = _unwrap_passthrough(value)
         if not isinstance(value, cst.Call):
             return
         target = self.a.callee(value)
         summary = target[0].summary(target[1]) if target is not None else None
-        if summary is None or not summary.returned_freezes or _INDEXED_MODE_CHANGE.search(self.model.source):
+        if summary is None or _INDEXED_MODE_CHANGE.search(self.model.source):
             return
-        for node, rest in summary.returned_freezes:
+        freezes = summary.returned_freezes if index is None else summary.element_freezes.get(index, [])
+        for node, rest in freezes:
             self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
 
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
@@ -1357,9 +1430,10 @@ class _Flow:
             return frozenset({Fact(TRAIN, expr, "built", where, kind)})
         return None
 
-    def _built_by(self, call: cst.Call, kind: ModelKind, state: State) -> frozenset | None:
+    def _built_by(self, call: cst.Call, kind: ModelKind, state: State, index: int | None = None) -> frozenset | None:
         """The mode of the model a project function (``build_model()``) returns, from its ``return``s; for
-        one that gives back the model it was given, unchanged (``load_checkpoint(model, path)``), its mode here."""
+        one that gives back the model it was given, unchanged (``load_checkpoint(model, path)``), its mode here.
+        With ``index``: of the model at that place of the tuple it returns."""
         func = call.func
         if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                                                    and func.value.value != "self"):
@@ -1369,7 +1443,9 @@ class _Flow:
             return None
         summary = target[0].summary(target[1])
         returns = summary.returns if summary is not None else None
-        given = passed_through(target[0].model, target[1], call) if returns == _ENTRY else None
+        if index is not None:
+            returns = summary.element_returns.get(index) if summary is not None else None
+        given = passed_through(target[0].model, target[1], call) if returns == _ENTRY and index is None else None
         if given is not None:
             return self.value_facts(given, state)
         if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:

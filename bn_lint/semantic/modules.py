@@ -47,7 +47,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return model_kind(model, bound[0], bound[1], depth + 1)
         assigned = model.bindings(expr.value, scope)
         if assigned is None:
-            return None
+            unpacked = model.unpacked(expr.value, scope)
+            return element_kind(model, *unpacked, depth + 1) if unpacked is not None else None
         # assigned more than once (`if arch == "r18": net = resnet18() else: net = resnet50()`): the kind
         # every assignment agrees on; one that reuses the name (`net = net.to(device)`) passes it through
         values, where = assigned
@@ -102,6 +103,39 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
             return kind
     return None
+
+
+def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
+    """What element ``index`` of the tuple a project function returns holds (``model, tf = build()``),
+    when every ``return`` gives a tuple and they agree on that element's kind."""
+    found = element_builder(model, call.func, scope)
+    if found is None or depth > _MAX_DEPTH:
+        return None
+    other, function = found
+    kinds = set()
+    for value in returned_values(function):
+        element = tuple_element(value, index)
+        if element is None:
+            return None
+        kinds.add(model_kind(other, element, other.scope_of(element), depth + 1))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def element_builder(model: "FileModel", func: cst.BaseExpression,
+                    scope: "Scope | None") -> tuple["FileModel", cst.FunctionDef] | None:
+    """The project function a called name refers to: in this file, or imported from another file."""
+    if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+        return model, model.functions[func.value]
+    return _project_builder(model, func)
+
+
+def tuple_element(value: cst.BaseExpression | None, index: int) -> cst.BaseExpression | None:
+    """Element ``index`` of a tuple display with no starred part (``return model, transforms``)."""
+    if not isinstance(value, cst.Tuple) or index >= len(value.elements):
+        return None
+    if any(isinstance(element, cst.StarredElement) for element in value.elements):
+        return None
+    return value.elements[index].value
 
 
 def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> bool:
