@@ -167,6 +167,9 @@ def test_argparse_defaults_through_a_local_parse_function():
     ("main()\n", [("BN301", 12)]),
     ("main({'train': {'batch_size': 64}})\n", []),  # a caller passes its own config
     ("main()\nmain(cfg=OTHER)\n", []),
+    ("main(CONFIG)\n", [("BN301", 12)]),  # every call passes the same module-level config
+    ("main(CONFIG)\nmain(OTHER)\n", []),
+    ("def go():\n    CONFIG = OTHER\n    main(CONFIG)\n", []),  # the caller's own CONFIG
 ])
 def test_config_dict_as_a_parameter_default(tail, expected):
     code = HEAD + (

@@ -250,25 +250,37 @@ class BatchAnalysis:
         return None if isinstance(node, cst.Name) else (node, scope)
 
     def _default_in_use(self, name: str, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
-        """``def main(cfg=CONFIG)`` called only as ``main()`` in this file: ``cfg`` is ``CONFIG``."""
+        """The module-level value every call of this file gives a parameter: ``def main(cfg=CONFIG)``
+        called only as ``main()``, or ``def run(cfg)`` called only as ``run(CONFIG)``: ``cfg`` is ``CONFIG``."""
         found = _param_of(name, scope)
-        if found is None or found[1] is None or found[0].default is None:
+        if found is None or found[1] is None:
             return None
         param, function = found
         model = self.model
-        if model.functions.get(function.name.value) is not function or not isinstance(param.default, cst.Name):
+        if model.functions.get(function.name.value) is not function:
             return None
         params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-        calls = [site.node for site in model.calls
+        sites = [site for site in model.calls
                  if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value]
-        if not calls:
+        given: set[str] = set()
+        for site in sites:
+            call = site.node
+            if any(a.star for a in call.args):
+                return None
+            passed = [a.value for a in call.args if a.keyword is not None and a.keyword.value == name]
+            positional = [a.value for a in call.args if a.keyword is None]
+            if name in params and len(positional) > params.index(name):
+                passed.append(positional[params.index(name)])
+            value, where = (passed[0], site.scope) if passed else (param.default, model.module_scope)
+            if not isinstance(value, cst.Name):
+                return None
+            bound = model.binding(value.value, where)
+            if bound is None or bound != model.binding(value.value, model.module_scope):
+                return None  # (a local of the caller that shadows the module's name)
+            given.add(value.value)
+        if len(given) != 1:
             return None
-        for call in calls:
-            if any(a.star for a in call.args) or any(a.keyword is not None and a.keyword.value == name for a in call.args):
-                return None
-            if name in params and len([a for a in call.args if a.keyword is None]) > params.index(name):
-                return None
-        return model.binding(param.default.value, model.module_scope)
+        return model.binding(given.pop(), model.module_scope)
 
     def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
         """``CFG["batch_size"]`` where ``CFG`` is a config dict imported from another project file."""
