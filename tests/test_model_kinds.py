@@ -185,3 +185,23 @@ def test_names_unpacked_from_a_builders_tuple(tmp_path):
     model = Project().model(str(tmp_path / "main.py"))
     kinds = {name: model_kind(model, cst.Name(name), None) for name in ("a", "tf", "b", "c", "d", "e", "f")}
     assert kinds == {"a": ModelKind.BN, "tf": None, "b": None, "c": None, "d": ModelKind.BN, "e": None, "f": None}
+
+
+def test_a_container_of_registry_entries(tmp_path):
+    """``nn.Sequential(BACKBONES[name](), head)``: BN when every entry of the registry dict carries BatchNorm."""
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        import torchvision
+        BACKBONES = {"r18": torchvision.models.resnet18, "r34": torchvision.models.resnet34}
+        PLAIN = {"mlp": nn.Linear}
+        def build(name):
+            backbone = BACKBONES[name]()
+            return nn.Sequential(backbone, nn.Linear(1000, 10))
+        def build_plain(name):
+            return nn.Sequential(PLAIN[name](4, 4), nn.ReLU())
+        a = build("r18")
+        b = build_plain("mlp")
+    """))
+    model = Project().model(str(tmp_path / "main.py"))
+    assert model_kind(model, cst.Name("a"), None) is ModelKind.BN
+    assert model_kind(model, cst.Name("b"), None) is ModelKind.NO

@@ -29,6 +29,35 @@ model, names = load_classifier("flowers.pt")
 with torch.no_grad():
     scores = model(torch.randn(1, 3, 224, 224))
 """
+_TRAINER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+{decorator}
+class Trainer:
+{fields}
+
+    def fit(self, loader):
+        self.model.train()
+        for x, y in loader:
+            self.optimizer.zero_grad()
+            F.cross_entropy(self.model(x), y).backward()
+            self.optimizer.step()
+
+    def predict(self, x):
+        with torch.no_grad():
+            return self.model(x).argmax(1)
+
+
+net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
+trainer = Trainer(net, torch.optim.SGD(net.parameters(), lr=0.1))
+trainer.fit(loader){between}
+labels = trainer.predict(torch.randn(4, 8))
+"""
+_DATACLASS = dict(decorator="from dataclasses import dataclass\n\n@dataclass",
+                  fields="    model: nn.Module\n    optimizer: torch.optim.Optimizer")
+_INIT = dict(decorator="", fields="    def __init__(self, model, optimizer):\n        self.model = model\n"
+                                  "        self.optimizer = optimizer")
 _BUILT_AROUND = """
 import torch
 import torch.nn as nn
@@ -107,6 +136,9 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        # a Trainer of this file is given the model; its fit() leaves it in training mode, predict() evaluates
+        Invalid(_TRAINER.format(**_DATACLASS, between=""), line=20),
+        Invalid(_TRAINER.format(**_INIT, between=""), line=19),
         # the model is the first element of the tuple the loader returns, built in training mode
         Invalid(_UNPACKED.format(returned="net"), line=13),
         # a model class built around a BatchNorm part it is given
@@ -191,6 +223,9 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(_TRAINER.format(**_DATACLASS, between="\ntrainer.model.eval()")),
+        # the model the trainer holds, put in eval under its own name
+        Valid(_TRAINER.format(**_INIT, between="\nnet.eval()")),
         Valid(_BUILT_AROUND.format(features="nn.Conv2d(3, 32, 3)")),  # no BatchNorm anywhere in it
         Valid(_UNPACKED.format(returned="net.eval()")),
         Valid(  # either way a loaded model, saved in a mode the code does not show

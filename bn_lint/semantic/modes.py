@@ -840,6 +840,27 @@ class ModeAnalysis:
         return (found[0].modes, info.methods[method]) if method in info.methods else None
 
 
+def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
+    """param -> attribute, for the parameters ``__init__`` uses only in ``self.attr = param`` statements."""
+    stored: dict[str, str] = {}
+    assigns: list[cst.Assign] = []
+    for line in init.body.body:
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+        if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Name)
+                and isinstance(small.targets[0].target, cst.Attribute)
+                and key_of(small.targets[0].target.value) == "self"):
+            stored.setdefault(small.value.value, small.targets[0].target.attr.value)
+            assigns.append(small)
+    read = list(_names_read(init.body))
+    return {param: attribute for param, attribute in stored.items()
+            if read.count(param) == sum(1 for a in assigns if a.value.value == param)}  # type: ignore[union-attr]
+
+
+def _is_dataclass_decorator(decorator: cst.BaseExpression, model: "FileModel") -> bool:
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator
+    return model.qualname(func) == "dataclasses.dataclass"
+
+
 def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int, frozenset]:
     """index -> the modes the model at that place has over every ``return`` (all tuples of one length)."""
     if not returned or any(r is None or len(r) != len(returned[0]) for r in returned):  # type: ignore[arg-type]
@@ -900,6 +921,9 @@ class _Flow:
         self.assume: dict[str, bool] = {}
         # `model = nn.Sequential(encoder, head)` -> {encoder, head}: model.train() sets their modes too
         self.parts: dict[str, set[str]] = {}
+        # `trainer = Trainer(net)` whose class stores `net` as `self.model`: ("trainer.model", "net"), one
+        # module under two names; a mode change seen under one makes the other unknown
+        self.aliases: list[tuple[str, str]] = []
 
     def run(self) -> Summary:
         state: State = {}
@@ -1258,12 +1282,24 @@ class _Flow:
             if owner is not None:
                 self.flags[key] = (owner, _lookup(state, owner))
         _forget(state, key)
+        self.aliases = [(one, other) for one, other in self.aliases
+                        if not any(k == key or _child_of(k, key) for k in (one, other))]
         if facts is not None:
             state[key] = facts
             self._frozen_in_init(value, key)
             self._frozen_in_builder(value, key)
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
+            self._stored_in_init(value, key, state)
+
+    def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:
+        """``trainer = Trainer(net)`` whose class stores ``net`` as ``self.model``: ``trainer.model`` is
+        ``net``, under a second name (an alias: a mode change under either makes the other unknown)."""
+        for attribute, arg in self._stored_arguments(call).items():
+            held = key_of(arg)
+            if held is not None and _tracked(state, held):
+                state[f"{key}.{attribute}"] = _lookup(state, held)
+                self.aliases.append((f"{key}.{attribute}", held))
 
     def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> None:
         """``model, preprocess = build_model()``: ``model`` is element 0 of the tuple the builder returns."""
@@ -1479,6 +1515,19 @@ class _Flow:
             self.yields.append(dict(state))
 
     def call(self, call: cst.Call, state: State) -> None:
+        if not self.aliases:
+            self._call(call, state)
+            return
+        before = dict(state)
+        self._call(call, state)
+        for one, other in self.aliases:
+            for changed, twin in ((one, other), (other, one)):
+                if any(state.get(k) is not before.get(k) for k in {*state, *before} if k == changed or _child_of(k, changed)):
+                    if _tracked(state, twin):
+                        _set(state, twin, _UNKNOWN)
+                    break
+
+    def _call(self, call: cst.Call, state: State) -> None:
         a = self.a
         func = call.func
         passes_model = self._passes_tracked(call, state)
@@ -1575,10 +1624,38 @@ class _Flow:
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
         copied = self._copied_params(call)
+        stored = self._stored_arguments(call)
         for arg in call.args:
             key = key_of(arg.value)
-            if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied):
+            if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied) \
+                    and not any(value is arg.value for value in stored.values()):
                 _set(state, key, _UNKNOWN)
+
+    def _stored_arguments(self, call: cst.Call) -> dict[str, cst.BaseExpression]:
+        """attribute -> argument, for the arguments that a class of this file only stores on ``self``
+        (``self.model = model`` in ``__init__``, or a ``@dataclass`` field): building the instance leaves
+        their modes as they are."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.model.binding(func.value, self.scope) is not None or any(a.star for a in call.args):
+            return {}
+        init = info.methods.get("__init__")
+        if init is not None:
+            params = [p.name.value for p in init.params.params[1:]]
+            stored = _stored_params(init)
+        elif any(_is_dataclass_decorator(d.decorator, self.model) for d in info.node.decorators):
+            params = [line.body[0].target.value for line in info.node.body.body
+                      if isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.AnnAssign)
+                      and isinstance(line.body[0].target, cst.Name)]
+            stored = {name: name for name in params}
+        else:
+            return {}
+        out = {}
+        for index, arg in enumerate(call.args):
+            param = arg.keyword.value if arg.keyword is not None else params[index] if index < len(params) else None
+            if param in stored:
+                out[stored[param]] = arg.value
+        return out
 
     def _copied_params(self, call: cst.Call) -> set[int]:
         """Positions of the arguments a class of this file only deep-copies in ``__init__``
@@ -1891,6 +1968,10 @@ class _Flow:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, dict(state), self.node))
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append(dict(state))
+            elif analysis is self.a and param == "self" and "." not in key:
+                # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
+                self.a.method_calls.setdefault(func, []).append(
+                    {"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)})
             for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
                 root, _, rest = frozen.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
@@ -1942,6 +2023,7 @@ class _Flow:
     def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
                        analysis: ModeAnalysis, state: State, before: State | None = None) -> None:
         """Set what ``call`` leaves its arguments at; ``before``: the state its ``entry`` stands for."""
+        before = dict(state) if before is None else before
         for param, arg in bound:
             key = key_of(arg)
             if key is None:
@@ -1954,7 +2036,7 @@ class _Flow:
                 if not _tracked(state, target_key) and not _tracked(state, key):
                     if param != "self":
                         continue
-                caller_facts = _lookup(before if before is not None else state, target_key)
+                caller_facts = _lookup(before, target_key)
                 self._set_mode(state, target_key, self._translate(facts, caller_facts, call, summary, analysis))
 
     def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:

@@ -220,7 +220,8 @@ _DEPTH = ("depth", "limit")
 
 
 def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | None", depth: int = 0) -> ModelKind:
-    """BN if any call under ``roots`` builds a BatchNorm (directly, via a local helper or project class)."""
+    """BN if any call under ``roots`` builds a BatchNorm (directly, via a local helper, project class or
+    registry of them)."""
     kinds: list[ModelKind | None] = []
     for root in roots:
         for node in walk(root):
@@ -234,6 +235,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             qn = model.qualname(node.func)
             if qn and qn.startswith(_BN_FACTORY_PREFIXES) and not _NO_BN_TORCHVISION.match(qn):
                 return ModelKind.BN
+            if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
+                kinds.append(_registry_kind(model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
             if isinstance(node.func, cst.Name) and node.func.value in model.functions:
                 helper = model.functions[node.func.value]
                 if helper in roots:
