@@ -966,3 +966,24 @@ def test_an_ema_holder_stored_on_self_is_not_an_internal_error():
                 return self.ema.module(x)
     """
     assert check_code(code, select=("BN1",)) == []
+
+
+@pytest.mark.parametrize("built, between, expected", [
+    ("Trainer(Net())", "", [("BN101", 19)]),  # a module only the trainer holds, stored through `.to(device)`
+    ("Trainer(Net())", "trainer.model.eval()\n", []),
+    ("Trainer(net)", "", [("BN101", 19)]),
+    ("Trainer(net)", "net.eval()\n", []),  # the trainer's model, put in eval under its other name
+    ("Trainer(net)", "net = Net()\nnet.eval()\n", [("BN101", 19)]),  # a new module: the trainer's is unchanged
+])
+def test_a_trainer_of_this_file_holds_the_model_it_is_given(built, between, expected):
+    code = (
+        "import torch\nimport torch.nn as nn\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.bn = nn.BatchNorm1d(4)\n\n"
+        "class Trainer:\n    def __init__(self, model, device='cpu'):\n        self.model = model.to(device)\n\n"
+        "    def fit(self, x):\n        self.model.train()\n        self.model(x).sum().backward()\n\n"
+        "    @torch.no_grad()\n    def predict(self, x):\n        return self.model(x).argmax(1)\n\n"
+        f"net = Net()\ntrainer = {built}\ntrainer.fit(torch.randn(8, 4))\n{between}"
+        "print(trainer.predict(torch.randn(8, 4)))\n"
+    )
+    assert codes_and_lines(check_code(code, select=("BN101",))) == expected

@@ -71,6 +71,26 @@ class EvalNotCalled(Rule):
             line=4,
         ),
         Invalid("net.train\n", line=1),
+        Invalid(  # every call gives `evaluate` a module: one unpacked from a builder's tuple, trained since
+            """
+            import torch
+            import torch.nn as nn
+
+            def evaluate(model, batch):
+                model.training = False
+                with torch.no_grad():
+                    return model(batch).argmax(1)
+
+            def setup(lr):
+                model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+                return model, torch.optim.SGD(model.parameters(), lr=lr)
+
+            model, opt = setup(0.1)
+            model.train()
+            print(evaluate(model, torch.randn(2, 4)))
+            """,
+            line=5,
+        ),
         Invalid(
             """
             import torch.nn as nn

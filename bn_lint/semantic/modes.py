@@ -45,6 +45,7 @@ _ENTRY = frozenset({Fact(ENTRY)})
 State = dict  # key -> frozenset[Fact]
 
 # Calls that return the model itself.
+_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})  # give back the module itself
 _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "requires_grad_", "type",
                           "to_empty", "share_memory"})
 # Methods that do not change a model's mode.
@@ -430,11 +431,18 @@ class ModeAnalysis:
         if not passed:
             return None
         kinds: set[ModelKind] = set()
-        for arg_key, caller_state, _caller in passed:
+        for arg_key, caller_state, caller in passed:
             facts = _lookup(caller_state, arg_key)
-            if not facts or any(f.kind is None for f in facts):
+            if facts and all(f.kind is not None for f in facts):
+                kinds |= {f.kind for f in facts}  # type: ignore[misc]
+                continue
+            # a mode set since it was built (`model.train()`): the kind of what the name is bound to
+            scope = self.model.scopes.get(caller) or (self.model.module_scope if isinstance(caller, cst.Module) else None)
+            scope = scope if "." not in arg_key else None
+            kind = model_kind(self.model, cst.Name(arg_key), scope) if scope is not None else None
+            if kind is None:
                 return None
-            kinds |= {f.kind for f in facts}
+            kinds.add(kind)
         return kinds
 
     def resolved(self, site: Site) -> frozenset:
@@ -843,17 +851,20 @@ class ModeAnalysis:
 def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
     """param -> attribute, for the parameters ``__init__`` uses only in ``self.attr = param`` statements."""
     stored: dict[str, str] = {}
-    assigns: list[cst.Assign] = []
+    assigned: list[str] = []
     for line in init.body.body:
         small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-        if (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Name)
-                and isinstance(small.targets[0].target, cst.Attribute)
-                and key_of(small.targets[0].target.value) == "self"):
-            stored.setdefault(small.value.value, small.targets[0].target.attr.value)
-            assigns.append(small)
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Attribute) and key_of(small.targets[0].target.value) == "self"):
+            continue
+        value = small.value  # `model`, or `model.to(device)`: the same module
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
+            value = value.func.value
+        if isinstance(value, cst.Name):
+            stored.setdefault(value.value, small.targets[0].target.attr.value)
+            assigned.append(value.value)
     read = list(_names_read(init.body))
-    return {param: attribute for param, attribute in stored.items()
-            if read.count(param) == sum(1 for a in assigns if a.value.value == param)}  # type: ignore[union-attr]
+    return {param: attribute for param, attribute in stored.items() if read.count(param) == assigned.count(param)}
 
 
 def _is_dataclass_decorator(decorator: cst.BaseExpression, model: "FileModel") -> bool:
@@ -1300,6 +1311,10 @@ class _Flow:
             if held is not None and _tracked(state, held):
                 state[f"{key}.{attribute}"] = _lookup(state, held)
                 self.aliases.append((f"{key}.{attribute}", held))
+            elif held is None:  # `Trainer(Net())`: a module only the trainer holds
+                facts = self.value_facts(arg, state)
+                if facts is not None:
+                    state[f"{key}.{attribute}"] = facts
 
     def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> None:
         """``model, preprocess = build_model()``: ``model`` is element 0 of the tuple the builder returns."""
