@@ -987,3 +987,40 @@ def test_a_trainer_of_this_file_holds_the_model_it_is_given(built, between, expe
         "print(trainer.predict(torch.randn(8, 4)))\n"
     )
     assert codes_and_lines(check_code(code, select=("BN101",))) == expected
+
+
+def test_a_part_changing_mode_leaves_the_other_parts_as_they_were():
+    """``self.model.eval()`` in a method marks ``self`` mixed, not every part of it unknown: the caller
+    still knows ``self.ema.module`` (and an in-place tensor op given ``self.decay`` changes no mode)."""
+    code = """
+        import copy
+        import torch
+        import torch.nn as nn
+
+        class Trainer:
+            def __init__(self):
+                self.model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+                self.ema = copy.deepcopy(self.model)
+                self.decay = 0.99
+
+            def step(self, x):
+                self.model.train()
+                self.model(x).sum().backward()
+                for e, p in zip(self.ema.parameters(), self.model.parameters()):
+                    e.mul_(self.decay)
+                self.model.eval()
+
+            @torch.no_grad()
+            def evaluate(self, x):
+                return self.ema(x).argmax(1)
+
+            def fit(self, x):
+                for _ in range(3):
+                    self.step(x)
+                    self.evaluate(x)
+
+        Trainer().fit(torch.randn(8, 4))
+    """
+    assert codes_and_lines(check_code(code, select=("BN101",))) == [("BN101", 20)]
+    fixed = code.replace("self.model.eval()", "self.model.eval()\n                self.ema.eval()")
+    assert check_code(fixed, select=("BN101",)) == [] and check_code(fixed) == []

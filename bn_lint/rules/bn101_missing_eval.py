@@ -58,6 +58,50 @@ _DATACLASS = dict(decorator="from dataclasses import dataclass\n\n@dataclass",
                   fields="    model: nn.Module\n    optimizer: torch.optim.Optimizer")
 _INIT = dict(decorator="", fields="    def __init__(self, model, optimizer):\n        self.model = model\n"
                                   "        self.optimizer = optimizer")
+_EMA_TRAINER = """
+import copy
+import torch
+import torch.nn as nn
+
+
+class ModelEma:
+    def __init__(self, model, decay=0.999):
+        self.module = copy.deepcopy(model)
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, model):
+        for ema_p, p in zip(self.module.parameters(), model.parameters()):
+            ema_p.mul_(self.decay).add_(p, alpha=1 - self.decay)
+
+
+class Trainer:
+    def __init__(self, loader):
+        self.loader = loader
+        self.model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+        self.ema = ModelEma(self.model)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.loader:
+            self.optimizer.zero_grad()
+            nn.functional.cross_entropy(self.model(x), y).backward()
+            self.optimizer.step()
+            self.ema.update(self.model)
+
+    @torch.no_grad()
+    def evaluate(self):{ema_eval}
+        return [self.ema.module(x).argmax(1) for x, _ in self.loader]
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            self.train_epoch()
+            print(self.evaluate())
+
+
+Trainer(loader).fit(10)
+"""
 _BUILT_AROUND = """
 import torch
 import torch.nn as nn
@@ -136,6 +180,8 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        # the EMA copy a Trainer makes in __init__ starts in training mode, and nothing puts it in eval
+        Invalid(_EMA_TRAINER.format(ema_eval=""), line=34),
         # a Trainer of this file is given the model; its fit() leaves it in training mode, predict() evaluates
         Invalid(_TRAINER.format(**_DATACLASS, between=""), line=20),
         Invalid(_TRAINER.format(**_INIT, between=""), line=19),
@@ -223,6 +269,7 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(_EMA_TRAINER.format(ema_eval="\n        self.ema.module.eval()")),
         Valid(_TRAINER.format(**_DATACLASS, between="\ntrainer.model.eval()")),
         # the model the trainer holds, put in eval under its own name
         Valid(_TRAINER.format(**_INIT, between="\nnet.eval()")),

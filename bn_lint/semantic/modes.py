@@ -23,7 +23,7 @@ from .modules import ModelKind, element_kind, model_kind, overrides_train, passe
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import FileModel, Scope
+    from .model import ClassInfo, FileModel, Scope
 
 TRAIN, EVAL, ENTRY, UNKNOWN_MODE = "train", "eval", "entry", "unknown"
 
@@ -40,6 +40,9 @@ class Fact:
 
 
 _UNKNOWN = frozenset({Fact(UNKNOWN_MODE)})
+# added to a module's facts when a part of it changes mode (`self.model.eval()` marks `self`): the whole
+# holds mixed modes, while its other parts keep the facts it had (``_lookup``)
+_MIXED = Fact(UNKNOWN_MODE, why="mixed")
 _ENTRY = frozenset({Fact(ENTRY)})
 
 State = dict  # key -> frozenset[Fact]
@@ -172,7 +175,7 @@ def _lookup(state: State, key: str) -> frozenset:
     for end in range(len(parts) - 1, 0, -1):
         parent = ".".join(parts[:end])
         if parent in state:
-            return state[parent]
+            return (state[parent] - {_MIXED}) or _UNKNOWN  # (other parts' changes are not this one's)
     return _UNKNOWN
 
 
@@ -185,7 +188,7 @@ def _set(state: State, key: str, facts: frozenset) -> None:
     for end in range(1, len(parts)):
         parent = ".".join(parts[:end])
         if parent in state and state[parent] != facts:
-            state[parent] = _UNKNOWN
+            state[parent] = state[parent] | {_MIXED}
 
 
 def _forget(state: State, key: str) -> None:
@@ -280,7 +283,8 @@ class ModeAnalysis:
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
         # local function param -> (argument key, the caller's state, the calling function or module) at each call
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
-        self.method_calls: dict[cst.CSTNode, list[State]] = {}  # method -> the states at its `self.method()` calls
+        # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)
+        self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None]]] = {}
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}
@@ -457,7 +461,7 @@ class ModeAnalysis:
         root, _, rest = key.partition(".")
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            passed = [("self", state, None) for state in self.method_calls[func]]
+            passed = [("self", state, caller) for state, caller in self.method_calls[func]]
         elif func is None or self.model.functions.get(func.name.value) is not func:
             return facts
         else:
@@ -467,9 +471,10 @@ class ModeAnalysis:
         out = {f for f in facts if f.mode != ENTRY}
         for arg_key, caller_state, caller_node in passed:
             passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
-            if exact and passed_key not in caller_state:
-                return facts
             caller = _lookup(caller_state, passed_key)
+            if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
+                                                                 and isinstance(caller_node, cst.FunctionDef)):
+                return facts
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
                 caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact)
             if not any(f.mode == TRAIN for f in caller):
@@ -819,6 +824,8 @@ class ModeAnalysis:
             if base is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
             dotted = f"{base}.{func.attr.value}"
+        elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
+            return self._attribute_method(func.value, func.attr.value, call)
         else:
             return None
         found = model.imported(dotted, "def") if dotted and other_files else None
@@ -826,6 +833,29 @@ class ModeAnalysis:
             return None
         other, name = found
         return other.modes, other.functions[name]
+
+    def _attribute_method(self, receiver: cst.BaseExpression, method: str,
+                          call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``self.ema.update(model)`` where ``self.ema`` holds an instance of a class of this file that
+        defines ``update``."""
+        held = self.attribute_class(receiver, call)
+        return (self, held.methods[method]) if held is not None and method in held.methods else None
+
+    def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
+        """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
+        once (``self.ema = ModelEMA(self.model)``)."""
+        model = self.model
+        if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and receiver.value.value == "self"):
+            return None
+        info = model.enclosing_class(model.scope_of(node))
+        values = info.attributes.get(receiver.attr.value, []) if info is not None else []
+        value = _unwrap_passthrough(values[0][0]) if len(values) == 1 else None
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return None
+        if model.binding(value.func.value, None) is not None:
+            return None
+        return model.classes.get(value.func.value)
 
     def _instance_method(self, receiver: cst.Name, method: str, call: cst.Call,
                          other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
@@ -846,6 +876,12 @@ class ModeAnalysis:
             return None
         info = found[0].classes[found[1]]
         return (found[0].modes, info.methods[method]) if method in info.methods else None
+
+
+def _in_place_tensor_op(method: str) -> bool:
+    """``mul_``, ``add_``, ``copy_``, ``lerp_``: an in-place tensor method (a module's only in-place
+    method, ``requires_grad_``, is handled before this is asked)."""
+    return method.endswith("_") and not method.startswith("_") and method != "requires_grad_"
 
 
 def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
@@ -1303,9 +1339,33 @@ class _Flow:
             self._copied_in_init(value, key, state)
             self._stored_in_init(value, key, state)
 
+    def _init_state(self, call: cst.Call) -> State | None:
+        """What ``__init__`` of the class of this file that ``call`` builds leaves on ``self`` (``self.model =
+        Net()``, ``self.ema = ModelEMA(self.model)``), as ``self.*`` keys; None for another call."""
+        init = self._local_init(call)
+        summary = self.a.summary(init) if init is not None else None
+        if summary is None:
+            return None
+        return {k: facts for k, facts in summary.effects.items()
+                if k.startswith("self.") and not ({f.mode for f in facts} & {ENTRY, UNKNOWN_MODE})}
+
+    def _fresh_instance_call(self, call: cst.Call) -> bool:
+        """``Trainer(args).fit()``: the method runs on what ``__init__`` left on the new instance."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)):
+            return False
+        built = func.value
+        info = self.model.classes.get(built.func.value) if isinstance(built.func, cst.Name) else None
+        if info is None or func.attr.value not in info.methods or self._init_state(built) is None:
+            return False
+        self.a.method_calls.setdefault(info.methods[func.attr.value], []).append((self._init_state(built) or {}, None))
+        return True
+
     def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:
         """``trainer = Trainer(net)`` whose class stores ``net`` as ``self.model``: ``trainer.model`` is
         ``net``, under a second name (an alias: a mode change under either makes the other unknown)."""
+        for self_key, facts in (self._init_state(call) or {}).items():  # `self.model = Net()` in `__init__`
+            state[key + self_key[len("self"):]] = facts
         for attribute, arg in self._stored_arguments(call).items():
             held = key_of(arg)
             if held is not None and _tracked(state, held):
@@ -1566,10 +1626,13 @@ class _Flow:
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)
             return
-        if (key is not None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                and state.get(func.value.value) == _ENTRY and func.value.value in self.params
+        if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
+                and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
             a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
+            held = a.attribute_class(func.value, call)
+            if held is not None and func.attr.value in held.attributes and func.attr.value not in held.methods:
+                return  # `self.ema.module(x)`: a forward of the module `ModelEMA.__init__` stores, not a method
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             method = func.attr.value
@@ -1626,6 +1689,8 @@ class _Flow:
                     return
                 if method in _SAFE_METHODS:
                     return
+        if self._fresh_instance_call(call):
+            return
         # another file's function can change only the modes of what it is given: look it up only then
         target = a.callee(call, other_files=passes_model)
         if target is not None:
@@ -1638,6 +1703,8 @@ class _Flow:
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
+        if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
+            return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         copied = self._copied_params(call)
         stored = self._stored_arguments(call)
         for arg in call.args:
@@ -1935,8 +2002,8 @@ class _Flow:
         params = list(summary.params)
         bound = []
         func = call.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and params and params[0] == "self":
-            bound.append(("self", func.value))  # `self.method()`, or `model.method()` on a project class
+        if isinstance(func, cst.Attribute) and key_of(func.value) is not None and params and params[0] == "self":
+            bound.append(("self", func.value))  # `self.method()`, `model.method()`, `self.ema.update()`
             params = params[1:]
         index = 0
         for arg in call.args:
@@ -1982,11 +2049,11 @@ class _Flow:
             if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
                 self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, dict(state), self.node))
             if analysis is self.a and param == "self" and key == "self":
-                self.a.method_calls.setdefault(func, []).append(dict(state))
+                self.a.method_calls.setdefault(func, []).append((dict(state), self.node))
             elif analysis is self.a and param == "self" and "." not in key:
                 # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
                 self.a.method_calls.setdefault(func, []).append(
-                    {"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)})
+                    ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None))
             for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
                 root, _, rest = frozen.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
@@ -2045,8 +2112,8 @@ class _Flow:
                 continue
             for effect_key, facts in sorted(effects.items(), key=lambda kv: kv[0].count(".")):
                 root, _, rest = effect_key.partition(".")
-                if root != param:
-                    continue
+                if root != param or (_MIXED in facts and all(f.mode == ENTRY or f == _MIXED for f in facts)):
+                    continue  # (mixed because some parts changed: their own effects say how)
                 target_key = f"{key}.{rest}" if rest else key
                 if not _tracked(state, target_key) and not _tracked(state, key):
                     if param != "self":
