@@ -54,7 +54,29 @@ class LastBatchOfOne(Rule):
         Pass `drop_last=True` (`--fix` adds it), or change the batch size.
     """
     triggers = ("DataLoader",)
+    _CIRCLES = textwrap.dedent("""
+        class Circles(torch.utils.data.Dataset):
+            def __init__(self, n):
+                self.n = n
+
+            def __len__(self):
+                return self.n
+
+            def __getitem__(self, i):
+                return torch.randn(10), i % 2
+
+    """)
     invalid = (
+        # a Dataset class of the file: its __len__ gives what __init__ stores from the argument
+        Invalid(_PRELUDE + _CIRCLES + "loader = DataLoader(Circles(1001), batch_size=100, shuffle=True)\n" + _LOOP,
+                line=18),
+        Invalid(  # NumPy's module-level sampler: 1001 rows
+            _PRELUDE + "import numpy as np\n"
+            + "features = np.random.uniform(-3, 3, size=(1001, 10)).astype(np.float32)\n"
+            + "loader = DataLoader(TensorDataset(torch.from_numpy(features), torch.from_numpy(features).sum(1)), batch_size=100)\n"
+            + _LOOP,
+            line=9,
+        ),
         Invalid(
             _PRELUDE
             + "dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))\n"
@@ -117,6 +139,7 @@ class LastBatchOfOne(Rule):
         ),
     )
     valid = (
+        Valid(_PRELUDE + _CIRCLES + "loader = DataLoader(Circles(1000), batch_size=100, shuffle=True)\n" + _LOOP),
         Valid(  # the helper's dataset splits evenly
             _PRELUDE
             + "def load():\n    features = torch.randn(2048, 10)\n    return TensorDataset(features, features[:, 0] > 0)\n"

@@ -49,7 +49,8 @@ RANDOM_SPLITS = frozenset({"torch.utils.data.random_split", "torch.utils.data.da
 _SIZED_FACTORIES = frozenset(
     f"{lib}.{name}"
     for lib in ("torch", "numpy", "numpy.random")
-    for name in ("randn", "rand", "zeros", "ones", "empty", "full", "normal", "randint", "random", "standard_normal")
+    for name in ("randn", "rand", "zeros", "ones", "empty", "full", "normal", "randint", "random", "standard_normal",
+                 "uniform")
 )
 # tensor methods whose result has the receiver's first dimension: conversions, copies, and in-place
 # initialisers (`torch.empty(n, 3).uniform_(-1, 1)`) and element-wise maths
@@ -382,13 +383,15 @@ class BatchAnalysis:
         base = expr.value
         if not isinstance(base, cst.Name):
             return None
-        if (base.value, attr) in self.mutated or (base.value, "*") in self.mutated:
-            return None
-        if base.value == "self":
+        if base.value == "self":  # assigned once in the class (`self.n = n`): that assignment defines it
             info = model.enclosing_class(scope)
             values = info.attributes.get(attr) if info else None
-            if values and len(values) == 1:
+            if values and len(values) == 1 and not any(
+                    isinstance(node, cst.AugAssign) and _attribute_key(node.target) == ("self", attr)
+                    for node in walk(info.node)):
                 return self.size(values[0][0], values[0][1], depth + 1)
+            return None
+        if (base.value, attr) in self.mutated or (base.value, "*") in self.mutated:
             return None
         if base.value in model.classes:  # Config.batch_size
             return self._class_default(model.classes[base.value], attr, depth)
@@ -652,7 +655,7 @@ class BatchAnalysis:
         if qn in SUBSETS and len(positional) == 2:
             return self.length(positional[1], scope, depth + 1)
         if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:
-            return self._class_length(model.classes[expr.func.value])
+            return self._class_length(model.classes[expr.func.value], expr, scope)
         returned = self._returned(expr, scope, lambda value, at: self.length(value, at, depth + 1))
         if returned is not _NOT_LOCAL:
             return returned
@@ -739,7 +742,7 @@ class BatchAnalysis:
             return None
         shape: cst.BaseExpression | None = keywords.get("size")
         if shape is None:
-            if qn.endswith(("randint", "normal")):
+            if qn.endswith(("randint", "normal", "uniform")):
                 shape = next((a for a in positional if isinstance(a, (cst.Tuple, cst.List))), None)
             elif qn.startswith("numpy.") and qn.rpartition(".")[2] in ("zeros", "ones", "empty", "full"):
                 shape = positional[0] if positional else keywords.get("shape")
@@ -762,14 +765,30 @@ class BatchAnalysis:
         return (bound is not None and isinstance(bound[0], cst.Call)
                 and self.model.qualname(bound[0].func) in ("numpy.random.default_rng", "numpy.random.RandomState"))
 
-    def _class_length(self, info) -> Size | None:
+    def _class_length(self, info, call: cst.Call, scope: "Scope | None") -> Size | None:
+        """What ``__len__`` of a Dataset class of this file returns for the instance ``call`` builds: a
+        constant, or what ``__init__`` stores from its arguments (``self.n = n``; ``return self.n``)."""
         method = info.methods.get("__len__")
         if method is None:
             return None
         returns = returned_values(method)
         if len(returns) != 1 or returns[0] is None:
             return None
-        return self.size(returns[0], self.model.scopes.get(method), 1)
+        init = info.methods.get("__init__")
+        bound = dict(self._env)
+        if init is not None and not any(a.star for a in call.args):
+            params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
+            for param, value in zip(params, [a.value for a in call.args if a.keyword is None]):
+                bound[param] = (value, scope)
+            for arg in call.args:
+                param = next((p for p in params if arg.keyword is not None and p.name.value == arg.keyword.value), None)
+                if param is not None:
+                    bound[param] = (arg.value, scope)
+        saved, self._env = self._env, bound
+        try:
+            return self.size(returns[0], self.model.scopes.get(method), 1)
+        finally:
+            self._env = saved
 
     def _split_sizes(self, call: cst.Call, scope: "Scope | None", depth: int) -> list[Size] | None:
         if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
@@ -1093,6 +1112,13 @@ def _bind_args(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.Arg] | 
                 found[params[index]] = arg
             index += 1
     return found
+
+
+def _attribute_key(target: cst.BaseExpression) -> tuple[str, str] | None:
+    """``self.n`` -> ("self", "n")."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        return target.value.value, target.attr.value
+    return None
 
 
 def _bind_call(call: cst.Call, params: list[str], scope: "Scope") -> dict[str, tuple[cst.BaseExpression, "Scope"]] | None:
