@@ -48,8 +48,10 @@ class KerasMomentum(Rule):
             norm = functools.partial(torch.nn.BatchNorm2d, momentum=BN_MOMENTUM)
             layer = norm(64)
             """,
-            line=6,
+            line=5,
         ),
+        Invalid("import functools\nimport torch.nn as nn\nBatchNorm2d = functools.partial(nn.BatchNorm2d, eps=1e-3, "
+                "momentum=0.99)\n", line=3),
     )
     valid = (
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
@@ -57,27 +59,40 @@ class KerasMomentum(Rule):
         Valid("import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(momentum=0.99)\n"),
         Valid("import torch.nn as nn\ndef make(m):\n    return nn.BatchNorm1d(8, momentum=m)\n"),
         Valid("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n"),
+        Valid("import functools\nimport torch.nn as nn\nnorm = functools.partial(nn.BatchNorm2d, momentum=1 - 0.99)\n"),
+        Valid("import functools\nimport torch\nopt = functools.partial(torch.optim.SGD, lr=0.1, momentum=0.9)\n"),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
         for layer in model.layer_calls:
-            if not layer.spec.is_batchnorm or "momentum" not in layer.args:
+            if layer.spec.is_batchnorm and "momentum" in layer.args and "momentum" not in layer.preset:
+                yield from _report(model, layer.node, layer.spec.name, layer.args["momentum"], layer.scope, "")
+        # `functools.partial(nn.BatchNorm2d, momentum=0.99)`: reported where the momentum is written, once
+        for site in model.calls:
+            call = site.node
+            if not call.args or model.qualname(call.func) != "functools.partial":
                 continue
-            expr = layer.args["momentum"]
-            value = model.value(expr, layer.scope)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < THRESHOLD or value > 1:
-                continue
-            fix = None
-            replacement = round(1 - value, 10)
-            if literal_number(expr) is not None and "momentum" not in layer.preset:
-                fix = NodeFix(
-                    f"use momentum={replacement:g} (PyTorch's convention)",
-                    [(expr, cst.Float(repr(float(replacement))) if replacement else cst.Integer("0"))],
-                )
-            where = "" if "momentum" not in layer.preset else " (set through functools.partial)"
-            yield Report(
-                layer.node,
-                f"{layer.spec.name}(momentum={value:g}){where} uses the Keras/TF convention; in PyTorch "
-                f"momentum is the weight of the new batch (default 0.1): did you mean {replacement:g}?",
-                fix=fix,
-            )
+            found = model.layer_class(call.args[0].value, site.scope)
+            momentum = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "momentum"), None)
+            if found is not None and found[0].is_batchnorm and momentum is not None:
+                yield from _report(model, call, found[0].name, momentum, site.scope, " (through functools.partial)")
+
+
+def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpression, scope,
+            where: str) -> Iterable[Report]:
+    value = model.value(expr, scope)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < THRESHOLD or value > 1:
+        return
+    fix = None
+    replacement = round(1 - value, 10)
+    if literal_number(expr) is not None:
+        fix = NodeFix(
+            f"use momentum={replacement:g} (PyTorch's convention)",
+            [(expr, cst.Float(repr(float(replacement))) if replacement else cst.Integer("0"))],
+        )
+    yield Report(
+        node,
+        f"{name}(momentum={value:g}){where} uses the Keras/TF convention; in PyTorch "
+        f"momentum is the weight of the new batch (default 0.1): did you mean {replacement:g}?",
+        fix=fix,
+    )
