@@ -30,6 +30,34 @@ def test_polynomials_equal_and_differ():
     assert show_width(sym_add(sym_mul(p, 4), 1)) == "4*planes + 1"
 
 
+def test_a_quotient_differs_from_what_it_divides():
+    """``h // 2`` is below ``h`` for every width ``h >= 1``; ``h // 4`` and ``h // 2`` can be equal (h = 1)."""
+    h = Sym.atom("h@1")
+    positive = {"h@1"}
+    assert widths_differ(sym_floordiv(h, 2), h, positive) and widths_differ(h, sym_floordiv(h, 3), positive)
+    assert widths_differ(sym_add(sym_floordiv(h, 2), 1), sym_mul(h, 2), positive)
+    assert not widths_differ(sym_floordiv(h, 4), sym_floordiv(h, 2), positive)
+    assert not widths_differ(sym_floordiv(h, 2), 3, positive)
+    assert not widths_differ(sym_floordiv(h, 2), h, set())  # h not known to be a width
+
+
+def test_a_decoder_block_that_forgot_to_halve():
+    assert found(
+        """
+        import torch.nn as nn
+
+        class Up(nn.Module):
+            def __init__(self, channels=256):
+                super().__init__()
+                self.up = nn.Sequential(
+                    nn.ConvTranspose2d(channels, channels // 2, 4, stride=2, padding=1, bias=False),
+                    nn.BatchNorm2d(channels),
+                    nn.ReLU(),
+                )
+        """
+    ) == [("BN201", 8)]
+
+
 # ------------------------------------------------------------------ BN201 forms
 def test_append_and_extend_lists():
     assert found(

@@ -260,7 +260,14 @@ def sym_floordiv(a: Any, b: Any) -> Any:
             return UNKNOWN
     if isinstance(a, Sym) and isinstance(b, int) and b and all(c.denominator == 1 and c.numerator % b == 0 for c in a.terms.values()):
         return _normal({m: c / b for m, c in a.terms.items()})
-    return sym_opaque("floordiv", a, b)
+    quotient = sym_opaque("floordiv", a, b)
+    if isinstance(quotient, Sym) and isinstance(b, int) and not isinstance(b, bool) and b >= 2:
+        _QUOTIENTS[next(iter(quotient.atoms()))] = (a, b)
+    return quotient
+
+
+# the atom of ``a // k`` (k >= 2) -> (a, k): bounds for :func:`widths_differ`, a/k - (k-1)/k <= a // k <= a/k
+_QUOTIENTS: dict[str, tuple[Any, int]] = {}
 
 
 def is_width(value: Any) -> bool:
@@ -288,10 +295,43 @@ def widths_differ(a: Any, b: Any, positive: "set[str] | frozenset[str] | None" =
         return False
     if not isinstance(d, Sym):
         return d != 0
-    if positive is None or not d.atoms() <= set(positive):
+    if positive is None:
         return False
-    signs = {c > 0 for c in d.terms.values()}
-    return len(signs) == 1
+    if d.atoms() <= set(positive):
+        return _sign(d) != 0
+    # `h // 2` against `h`: bound each quotient above and below, and see both bounds on one side of 0
+    quotients = [m for m in d.terms if len(m) == 1 and m[0] in _QUOTIENTS]
+    if not quotients:
+        return False
+    high, low = dict(d.terms), dict(d.terms)
+    for mono in quotients:
+        a, k = _QUOTIENTS[mono[0]]
+        c = high.pop(mono)
+        low.pop(mono)
+        for bound, slack in ((high, 0 if c > 0 else Fraction(k - 1, k)), (low, Fraction(k - 1, k) if c > 0 else 0)):
+            shifted = sym_add(_normal(bound), sym_add(sym_mul(a, _FracConst(c / k)), _FracConst(-c * slack) if slack else 0))
+            bound.clear()
+            bound.update(_poly(shifted) or {(): Fraction(0)})
+    for bound, wanted in ((high, -1), (low, 1)):
+        value = _normal(bound)
+        if isinstance(value, Sym) and not value.atoms() <= set(positive):
+            continue
+        if (_sign(value) if isinstance(value, Sym) else (value > 0) - (value < 0)) == wanted:
+            return True
+    return False
+
+
+def _sign(value: "Sym") -> int:
+    """The sign of a polynomial over atoms that are at least 1, when the code shows it: with every
+    non-constant coefficient of one sign, the polynomial moves that way from its value at all atoms = 1
+    (``-3*h/2 + 1 < 0``); 0 when unknown."""
+    varying = [c for m, c in value.terms.items() if m]
+    at_one = sum(value.terms.values())
+    if varying and all(c < 0 for c in varying):
+        return -1 if at_one < 0 else 0
+    if varying and all(c > 0 for c in varying):
+        return 1 if at_one > 0 else 0
+    return 0 if varying else (at_one > 0) - (at_one < 0)
 
 
 def show_width(value: Any, internal: bool = False) -> str:
