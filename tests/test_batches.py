@@ -154,6 +154,22 @@ def test_batch_size_from_a_config_dict_in_another_project_file(tmp_path, train_l
     assert codes_and_lines(result.findings) == expected, [f.message for f in result.findings]
 
 
+@pytest.mark.parametrize("call, expected", [("main()\n", [("BN301", 11)]), ("main({'batch_size': 64})\n", [])])
+def test_an_imported_config_dict_as_a_parameter_default(tmp_path, call, expected):
+    """``def main(cfg=CFG)`` with ``CFG`` imported from the project's config file, called as ``main()``."""
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "config.py").write_text('CFG = {"batch_size": 2}\n')
+    body = "def main(cfg=CFG):\n    loader = DataLoader(data, batch_size=cfg['batch_size'], shuffle=True)\n" + "".join(
+        "    " + line + "\n" for line in LOOP.strip("\n").splitlines())
+    script = HEAD.replace("import argparse\n", "from config import CFG\n") + "data = load()\n" + body + call
+    (tmp_path / "train.py").write_text(script)
+    result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "train.py"))
+    assert codes_and_lines(result.findings) == expected, [f.message for f in result.findings]
+
+
 def test_argparse_defaults_through_a_local_parse_function():
     middle = (
         'def get_args():\n    p = argparse.ArgumentParser()\n    p.add_argument("--bs", type=int, default=2)\n'

@@ -1024,3 +1024,52 @@ def test_a_part_changing_mode_leaves_the_other_parts_as_they_were():
     assert codes_and_lines(check_code(code, select=("BN101",))) == [("BN101", 20)]
     fixed = code.replace("self.model.eval()", "self.model.eval()\n                self.ema.eval()")
     assert check_code(fixed, select=("BN101",)) == [] and check_code(fixed) == []
+
+
+@pytest.mark.parametrize("optimizer, expected", [
+    ("opt = torch.optim.SGD(model.parameters(), lr=0.1)", [("BN101", 16)]),
+    ("opt = make_optimizer()", []),  # nothing shows `model` is a module
+])
+def test_a_factory_model_whose_parameters_are_optimised_is_a_module(optimizer, expected):
+    """``create_model()`` of unknown content, trained by a helper: a module (MAYBE) once an optimizer
+    takes its parameters, so the helper's ``.train()`` is followed to the evaluation after it."""
+    code = f"""
+        import torch
+        from registry import create_model
+
+        def train_one_epoch(model, opt):
+            model.train()
+            for x, y in []:
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+
+        model = create_model("seg_s").to("cuda")
+        {optimizer}
+        train_one_epoch(model, opt)
+        with torch.no_grad():
+            for x, _ in val_loader:
+                print(model(x).argmax(1))
+    """
+    assert codes_and_lines(check_code(code, select=("BN101",))) == expected
+
+
+@pytest.mark.parametrize("validate, expected", [("", [("BN101", 8)]), ("    ema.module.eval()\n", [])])
+def test_an_ema_class_imported_from_another_file(tmp_path, validate, expected):
+    """``ema = ModelEma(model)`` with ``ModelEma`` (which deep-copies the model) in the project's ema.py."""
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "ema.py").write_text(
+        "import copy\n\nclass ModelEma:\n    def __init__(self, model, decay=0.999):\n"
+        "        self.module = copy.deepcopy(model)\n        self.decay = decay\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torchvision\nfrom ema import ModelEma\n\n"
+        "@torch.no_grad()\ndef validate(ema, loader):\n" + validate
+        + "    for x, y in loader:\n        print(ema.module(x).argmax(1))\n\n"
+        "model = torchvision.models.resnet18()\nema = ModelEma(model)\nvalidate(ema, [])\n"
+    )
+    result = Checker(Settings(root=str(tmp_path), select=("BN101",))).check_path(str(tmp_path / "train.py"))
+    assert codes_and_lines(result.findings) == expected

@@ -232,6 +232,9 @@ class BatchAnalysis:
             if alias is not None and isinstance(alias[0], cst.Name) and alias[0] is not expr.value:
                 # `cfg = CONFIG` with CONFIG imported, then `cfg["batch_size"]`
                 return self._imported_entry_size(expr.with_changes(value=alias[0]), alias[1], depth)
+            given = self._name_in_use(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
+            if given is not None and given in self.model.imports:  # `def main(cfg=CONFIG)`, CONFIG imported
+                return self._imported_entry_size(expr.with_changes(value=cst.Name(given)), self.model.module_scope, depth)
             return self._imported_entry_size(expr, scope, depth)
         return None
 
@@ -253,6 +256,12 @@ class BatchAnalysis:
     def _default_in_use(self, name: str, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
         """The module-level value every call of this file gives a parameter: ``def main(cfg=CONFIG)``
         called only as ``main()``, or ``def run(cfg)`` called only as ``run(CONFIG)``: ``cfg`` is ``CONFIG``."""
+        given = self._name_in_use(name, scope)
+        return self.model.binding(given, self.model.module_scope) if given is not None else None
+
+    def _name_in_use(self, name: str, scope: "Scope | None") -> str | None:
+        """The module-level name (bound here, or imported) that every call of this file gives the
+        parameter ``name`` (by argument, or by leaving its default)."""
         found = _param_of(name, scope)
         if found is None or found[1] is None:
             return None
@@ -276,12 +285,12 @@ class BatchAnalysis:
             if not isinstance(value, cst.Name):
                 return None
             bound = model.binding(value.value, where)
-            if bound is None or bound != model.binding(value.value, model.module_scope):
+            if bound != model.binding(value.value, model.module_scope):
                 return None  # (a local of the caller that shadows the module's name)
+            if bound is None and (value.value not in model.imports or value.value in model.module_scope.opaque):
+                return None
             given.add(value.value)
-        if len(given) != 1:
-            return None
-        return model.binding(given.pop(), model.module_scope)
+        return given.pop() if len(given) == 1 else None
 
     def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
         """``CFG["batch_size"]`` where ``CFG`` is a config dict imported from another project file."""

@@ -884,6 +884,13 @@ def _in_place_tensor_op(method: str) -> bool:
     return method.endswith("_") and not method.startswith("_") and method != "requires_grad_"
 
 
+def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call, str]:
+    """``copy.deepcopy(param)`` calls in ``function`` (of ``model``'s file), with the parameter each copies."""
+    return {node: node.args[0].value.value for node in walk(function.body)
+            if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name)
+            and model.qualname(node.func) == "copy.deepcopy"}
+
+
 def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
     """param -> attribute, for the parameters ``__init__`` uses only in ``self.attr = param`` statements."""
     stored: dict[str, str] = {}
@@ -1324,6 +1331,9 @@ class _Flow:
         self.flags.pop(key, None)
         self._record_parts(key, value, state)
         facts = self.value_facts(value, state) if value is not None else None
+        if facts is None and isinstance(target, cst.Name) and self._optimized(target.value, value):
+            facts = self._built_by(_unwrap_passthrough(value), ModelKind.MAYBE, state) \
+                or frozenset({Fact(UNKNOWN_MODE, value, "built", "", ModelKind.MAYBE)})
         if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
             owner = key_of(value.value)
             if owner is not None:
@@ -1360,6 +1370,23 @@ class _Flow:
             return False
         self.a.method_calls.setdefault(info.methods[func.attr.value], []).append((self._init_state(built) or {}, None))
         return True
+
+    def _optimized(self, name: str, value: cst.BaseExpression | None) -> bool:
+        """``model = create_model(cfg.arch)`` of unknown content whose parameters this function hands to a
+        ``torch.optim`` optimizer: an ``nn.Module`` (of unknown BatchNorm content: MAYBE)."""
+        value = _unwrap_passthrough(value)
+        if not isinstance(value, cst.Call) or isinstance(value.func, cst.Name) and value.func.value in self.model.classes:
+            return False
+        for node in walk(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module):
+            if not (isinstance(node, cst.Call) and (self.model.qualname(node.func) or "").startswith("torch.optim.")):
+                continue
+            for arg in node.args[:1]:
+                inner = arg.value
+                if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                        and inner.func.attr.value in ("parameters", "named_parameters")
+                        and isinstance(inner.func.value, cst.Name) and inner.func.value.value == name):
+                    return True
+        return False
 
     def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:
         """``trainer = Trainer(net)`` whose class stores ``net`` as ``self.model``: ``trainer.model`` is
@@ -1410,12 +1437,14 @@ class _Flow:
     def _copied_in_init(self, call: cst.Call, key: str, state: State) -> None:
         """``ema = ModelEma(model)`` where ``__init__`` does ``self.module = copy.deepcopy(model)``: follow
         ``ema.module`` from the mode of the model copied, then what ``__init__`` does to it (``.eval()``).
-        Copies only: an attribute that refers to the caller's model would share its later mode changes."""
-        init = self._local_init(call)
-        if init is None:
+        Copies only: an attribute that refers to the caller's model would share its later mode changes.
+        The class may live in another project file (``from ema import ModelEma``)."""
+        found = self._project_init(call)
+        if found is None:
             return
+        analysis, init = found
         bound = dict(self._bind_args(call, Summary(params=[p.name.value for p in init.params.params[1:]])))
-        copies = self._deep_copies(init)
+        copies = _deep_copies(init, analysis.model)
         copied: list[str] = []
         for line in init.body.body:
             assign = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
@@ -1427,10 +1456,10 @@ class _Flow:
                 if facts is not None:
                     state[f"{key}.{target.attr.value}"] = facts
                     copied.append(target.attr.value)
-        summary = self.a.summary(init) if copied else None
+        summary = analysis.summary(init) if copied else None
         if summary is not None:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
-            self._apply_effects(call, [("self", _key_expression(key))], effects, summary, self.a, state)
+            self._apply_effects(call, [("self", _key_expression(key))], effects, summary, analysis, state)
 
     def _note_returned_elements(self, value: cst.BaseExpression | None, state: State) -> None:
         """``return model, transforms``: the mode of each element, and the modules frozen in each."""
@@ -1740,13 +1769,14 @@ class _Flow:
         return out
 
     def _copied_params(self, call: cst.Call) -> set[int]:
-        """Positions of the arguments a class of this file only deep-copies in ``__init__``
+        """Positions of the arguments a project class only deep-copies in ``__init__``
         (``ModelEma(model)``): the caller's model is not kept, so its mode does not change."""
-        init = self._local_init(call)
-        if init is None:
+        found = self._project_init(call)
+        if found is None:
             return set()
+        analysis, init = found
         read = list(_names_read(init.body))
-        copied = list(self._deep_copies(init).values())
+        copied = list(_deep_copies(init, analysis.model).values())
         return {index for index, param in enumerate(init.params.params[1:])
                 if param.name.value in read and read.count(param.name.value) == copied.count(param.name.value)}
 
@@ -1758,11 +1788,18 @@ class _Flow:
             return None
         return info.methods.get("__init__")
 
-    def _deep_copies(self, function: cst.FunctionDef) -> dict[cst.Call, str]:
-        """``copy.deepcopy(param)`` calls in ``function``, with the parameter each copies."""
-        return {node: node.args[0].value.value for node in walk(function.body)
-                if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name)
-                and self.model.qualname(node.func) == "copy.deepcopy"}
+    def _project_init(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """The ``__init__`` of the project class ``call`` builds: of this file, or imported from another."""
+        init = self._local_init(call)
+        if init is not None:
+            return self.a, init
+        func = call.func
+        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) else None
+        found = self.model.imported(dotted, "class") if dotted else None
+        if found is None or found[1] not in found[0].classes or found[0] is self.model:
+            return None
+        init = found[0].classes[found[1]].methods.get("__init__")
+        return (found[0].modes, init) if init is not None else None
 
     def _train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
         if not call.args:
