@@ -180,6 +180,26 @@ class MissingEval(Rule):
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
     invalid = (
+        Invalid(  # a prediction after the function's training step, not a teacher feeding it
+            """
+            import torch
+            import torch.nn as nn
+
+            def fit(model, loader):
+                opt = torch.optim.Adam(model.parameters())
+                for x, y in loader:
+                    opt.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+
+            def main(loader, batch):
+                net = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+                fit(net, loader)
+                with torch.no_grad():
+                    return net(batch).argmax(1)
+            """,
+            line=15,
+        ),
         # the EMA copy a Trainer makes in __init__ starts in training mode, and nothing puts it in eval
         Invalid(_EMA_TRAINER.format(ema_eval=""), line=34),
         # a Trainer of this file is given the model; its fit() leaves it in training mode, predict() evaluates
@@ -269,6 +289,62 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # a feature extractor whose class keeps it in eval whatever train() is asked
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision
+
+            class FeaturePool(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = torchvision.models.resnet18().eval()
+
+                def train(self, mode=True):
+                    return super().train(False)
+
+                def forward(self, x):
+                    return self.net(x)
+
+            def features(extractor, loader):
+                with torch.no_grad():
+                    return [extractor(x).argmax(1) for x, _ in loader]
+
+            pool = FeaturePool()
+            print(features(pool, []))
+            """
+        ),
+        Valid(  # what every caller hands the helper has no BatchNorm, though it was put in training mode
+            """
+            import torch
+            import torch.nn as nn
+
+            def score(critic, loader):
+                with torch.no_grad():
+                    return [critic(x).argmax(1) for x, _ in loader]
+
+            critic = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8), nn.Linear(8, 2))
+            critic.train()
+            print(score(critic, []))
+            """
+        ),
+        Valid(  # a teacher run under no_grad before the function's own training step feeds that step
+            """
+            import torch
+            import torch.nn as nn
+
+            def distill_step(student, teacher, x, opt):
+                with torch.no_grad():
+                    target = teacher(x).softmax(1)
+                loss = nn.functional.kl_div(student(x).log_softmax(1), target)
+                loss.backward()
+                opt.step()
+
+            teacher = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+            student = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+            distill_step(student, teacher, torch.randn(4, 8), torch.optim.SGD(student.parameters(), lr=0.1))
+            """
+        ),
         Valid(_EMA_TRAINER.format(ema_eval="\n        self.ema.module.eval()")),
         Valid(_TRAINER.format(**_DATACLASS, between="\ntrainer.model.eval()")),
         # the model the trainer holds, put in eval under its own name
@@ -384,6 +460,8 @@ class MissingEval(Rule):
             if not analysis.shown_train(facts):
                 continue
             if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            if analysis.keeps_own_modes(facts):
                 continue
             if _recalibration(model, node, facts):
                 continue

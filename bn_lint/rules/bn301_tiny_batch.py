@@ -130,6 +130,19 @@ class TinyBatch(Rule):
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
         Valid(_UNPACKED.format(batch=32)),
+        # every BatchNorm swapped for Identity before training with batches of two
+        Valid(_PRELUDE + textwrap.dedent("""
+            def strip_batchnorm(module):
+                for name, child in module.named_children():
+                    if isinstance(child, nn.modules.batchnorm._BatchNorm):
+                        setattr(module, name, nn.Identity())
+                    else:
+                        strip_batchnorm(child)
+                return module
+
+            model = strip_batchnorm(model)
+            loader = DataLoader(dataset, batch_size=2, shuffle=True)
+        """) + _LOOP),
         # the alias is changed before use: its entry is not the literal any more
         Valid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\ncfg['batch_size'] = 64\n"
               "loader = DataLoader(dataset, batch_size=cfg['batch_size'])\n" + _LOOP),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
-from .modules import ModelKind, element_kind, model_kind, overrides_train
+from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
 from .walk import returned_values, walk
 from .values import ARITHMETIC
 
@@ -1027,6 +1027,8 @@ class BatchAnalysis:
                 return (kind, False, label) if kind is not None else None
             results = []
             for value in values:
+                if swaps_batchnorm(model, value):
+                    return None  # `net = strip_batchnorm(net)`
                 if _refers_to(value, expr.value):
                     results.append((None, isinstance(value, cst.Call) and model.qualname(value.func) in DDP))
                     continue

@@ -514,7 +514,25 @@ class ModeAnalysis:
             func = bound[0].func
             if isinstance(func, cst.Name) and func.value in self.model.classes:
                 return None  # a project class that is not an nn.Module
+        function = scope.node if scope is not None else None
+        if isinstance(function, cst.FunctionDef) and root in scope.params:
+            passed = self.passed_kinds(function, root)  # a parameter: what every caller of this file gives
+            if passed:
+                if ModelKind.BN in passed:
+                    return ModelKind.BN
+                return ModelKind.MAYBE if ModelKind.MAYBE in passed else ModelKind.NO
         return ModelKind.MAYBE
+
+    def keeps_own_modes(self, facts: frozenset) -> bool:
+        """Whether the model was built from a class of this file that overrides ``train()`` (an
+        Inception feature extractor kept in eval whatever its caller asks): its class sets its modes.
+        (Classes of other files are not looked into here: that would parse them for every finding.)"""
+        for fact in facts:
+            built = _unwrap_passthrough(fact.node) if isinstance(fact.node, cst.Call) else None
+            if (isinstance(built, cst.Call) and fact.why == "built" and isinstance(built.func, cst.Name)
+                    and built.func.value in self.model.classes and overrides_train(self.model, built.func)):
+                return True
+        return False
 
     def has_train_override(self, key: str, scope: "Scope") -> bool:
         """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval)."""
@@ -651,9 +669,21 @@ class ModeAnalysis:
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
         reason = self._evaluation(node)  # (first: the training-step test may parse other files)
-        if reason is None or self.trains(self.region(node), direct=True) or not self._may_evaluate(node):
+        if reason is None or self._in_training_step(node) or not self._may_evaluate(node):
             return None
         return reason
+
+    def _in_training_step(self, node: cst.CSTNode) -> bool:
+        """Whether the call may feed a training step of its region: one in the same loop body, or one
+        after it in the same function (a teacher run under ``no_grad`` before ``loss.backward()``). A
+        call after the last step of a function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
+        region = self.region(node)
+        if not self.trains(region, direct=True):
+            return False
+        if isinstance(region, (cst.For, cst.While)):
+            return True
+        at = self.order(node)
+        return any(self.order(step) > at for step in self.training_calls(region, direct=True))
 
     def _evaluation(self, node: cst.CSTNode) -> str | None:
         """What makes the call at ``node`` look like an evaluation, before training steps and frameworks."""
@@ -1439,6 +1469,8 @@ class _Flow:
         ``ema.module`` from the mode of the model copied, then what ``__init__`` does to it (``.eval()``).
         Copies only: an attribute that refers to the caller's model would share its later mode changes.
         The class may live in another project file (``from ema import ModelEma``)."""
+        if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
+            return
         found = self._project_init(call)
         if found is None:
             return
@@ -1734,6 +1766,8 @@ class _Flow:
             return
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
+        if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
+            return  # (nothing followed is given: no need to look into the callee's class)
         copied = self._copied_params(call)
         stored = self._stored_arguments(call)
         for arg in call.args:

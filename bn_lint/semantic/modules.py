@@ -52,6 +52,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         # assigned more than once (`if arch == "r18": net = resnet18() else: net = resnet50()`): the kind
         # every assignment agrees on; one that reuses the name (`net = net.to(device)`) passes it through
         values, where = assigned
+        if any(swaps_batchnorm(model, value) for value in values):
+            return None  # `net = strip_batchnorm(net)`: what it holds now, the code does not show
         kinds = {model_kind(model, value, where, depth + 1) for value in values if not _mentions(value, expr.value)}
         return kinds.pop() if len(kinds) == 1 else None
     if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: the kind both branches agree on
@@ -418,9 +420,29 @@ def _mentions(expr: cst.BaseExpression, name: str) -> bool:
     return any(isinstance(node, cst.Name) and node.value == name for node in walk(expr))
 
 
+def swaps_batchnorm(model: "FileModel", value: cst.BaseExpression) -> bool:
+    """``strip_batchnorm(net)``, ``convert_bn_to_gn(model)``: a project function that swaps a module's
+    BatchNorm layers for others (``setattr`` / ``add_module`` / ``_modules[...]`` where it names BatchNorm)."""
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, None) is None:
+        found: tuple["FileModel", cst.FunctionDef] | None = (model, model.functions[func.value])
+    else:
+        found = _project_builder(model, func)
+    if found is None:
+        return False
+    other, function = found
+    text = other.code(function)
+    return ("BatchNorm" in text or "batchnorm" in text) and any(
+        marker in text for marker in ("setattr(", ".add_module(", "._modules[", ".register_module("))
+
+
 def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call) -> cst.BaseExpression | None:
     """The argument of ``call`` that ``function`` gives back: every ``return`` of it returns the same
     parameter, which it never rebinds (``def load_checkpoint(model, path): ...; return model``)."""
+    if swaps_batchnorm(model, call):
+        return None
     returns = returned_values(function)
     names = {r.value for r in returns if isinstance(r, cst.Name)}
     if not returns or len(names) != 1 or not all(isinstance(r, cst.Name) for r in returns):
