@@ -265,3 +265,25 @@ def test_loader_iterated_through_a_progress_bar_variable(loop, expected):
         train_fn(loader, model, optimizer)
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == expected
+
+
+@pytest.mark.parametrize("norm, expected", [("nn.BatchNorm1d(8)", [("BN302", 6)]), ("nn.LayerNorm(8)", [])])
+def test_a_training_function_gets_the_kind_its_callers_pass(norm, expected):
+    """``def pretrain(model)`` building and iterating its own loader: the model is what ``main`` passes."""
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def pretrain(model):
+            loader = DataLoader(TensorDataset(torch.randn(1025, 4), torch.randn(1025, 8)), batch_size=64)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for x, y in loader:
+                nn.functional.mse_loss(model(x), y).backward()
+                opt.step()
+
+        def main():
+            net = nn.Sequential(nn.Linear(4, 8, bias=False), {norm})
+            pretrain(net)
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == expected

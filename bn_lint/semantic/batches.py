@@ -1024,7 +1024,9 @@ class BatchAnalysis:
             if not values:
                 unpacked = model.unpacked(expr.value, scope)  # `model, tf = build_model()`
                 kind = element_kind(model, *unpacked) if unpacked is not None else None
-                return (kind, False, label) if kind is not None else None
+                if kind is None:
+                    return self._passed_kind(expr.value, scope, depth)
+                return (kind, False, label)
             results = []
             for value in values:
                 if swaps_batchnorm(model, value):
@@ -1073,6 +1075,30 @@ class BatchAnalysis:
             kind = model_kind(model, expr, scope)
             return (kind, False, label) if kind is not None else None
         return None
+
+    def _passed_kind(self, name: str, scope: "Scope | None", depth: int) -> tuple[ModelKind, bool, str] | None:
+        """A parameter (``def pretrain(model, ...)``): the kind every call of the function in this file
+        passes, when they agree."""
+        found = _param_of(name, scope)
+        function = found[1] if found is not None else None
+        if function is None or self.model.functions.get(function.name.value) is not function:
+            return None
+        params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        results = set()
+        for site in self.model.calls:
+            if not (isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value):
+                continue
+            env = _bind_call(site.node, params, site.scope)
+            if env is None or name not in env:
+                return None
+            kind = self.kind(env[name][0], env[name][1], None, depth + 1)
+            if kind is None:
+                return None
+            results.add(kind[:2])
+        if len(results) != 1:
+            return None
+        kind, ddp = results.pop()
+        return kind, ddp, name
 
     # -------------------------------------------------------------- distribution
     @property
