@@ -70,6 +70,23 @@ class SyncBatchNormOrder(Rule):
             line=8,
         ),
         Invalid(_SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)"), line=6),
+        Invalid(  # a SyncBatchNorm layer in a single-process script whose loaders come from a builder
+            """
+            import torch
+            import torch.nn as nn
+
+            def make_loaders():
+                return get_train(), get_val()
+
+            net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.SyncBatchNorm(8), nn.Flatten(), nn.LazyLinear(2))
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            train_dl, val_dl = make_loaders()
+            for x, y in train_dl:
+                nn.functional.cross_entropy(net(x), y).backward()
+                opt.step()
+            """,
+            line=7,
+        ),
         Invalid(  # one process and nn.DataParallel: nothing to synchronise with
             _SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n"
                                    "model = nn.DataParallel(model).cuda()"),
@@ -117,7 +134,8 @@ class SyncBatchNormOrder(Rule):
                     "(line above); convert first, then wrap: `DDP(nn.SyncBatchNorm.convert_sync_batchnorm(model), ...)`",
                 )
                 break
-        if not any(loader.bn_training for loader in batches.loaders) or batches.distributed_anywhere():
+        if not (any(loader.bn_training for loader in batches.loaders) or batches.trains_batchnorm()) \
+                or batches.distributed_anywhere():
             return
         nodes: list[cst.CSTNode] = [c for c, _ in batches.sync_calls if id(c) not in flagged]
         nodes += [layer.node for layer in model.layer_calls if layer.spec.name == "SyncBatchNorm"]

@@ -1076,6 +1076,12 @@ class BatchAnalysis:
             return (kind, False, label) if kind is not None else None
         return None
 
+    def trains_batchnorm(self) -> bool:
+        """Whether some loop of this file trains a BatchNorm model (whatever it iterates: a loader
+        returned by a builder, a generator, a list of batches)."""
+        return any(training.kind is ModelKind.BN for loop in walk(self.model.module) if isinstance(loop, cst.For)
+                   for training in self._loop_trainings(loop, {}))
+
     def _passed_kind(self, name: str, scope: "Scope | None", depth: int) -> tuple[ModelKind, bool, str] | None:
         """A parameter (``def pretrain(model, ...)``): the kind every call of the function in this file
         passes, when they agree."""
