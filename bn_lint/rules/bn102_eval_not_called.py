@@ -71,6 +71,17 @@ class EvalNotCalled(Rule):
             line=4,
         ),
         Invalid("net.train\n", line=1),
+        Invalid(  # the module DistributedDataParallel wraps
+            """
+            import torch.nn as nn
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            model = DDP(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)))
+            net = model.module
+            net.training = False
+            """,
+            line=6,
+        ),
         Invalid(  # every call gives `evaluate` a module: one unpacked from a builder's tuple, trained since
             """
             import torch

@@ -34,6 +34,12 @@ _NO_BN_TORCHVISION = re.compile(
 )
 _UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
 _MAX_DEPTH = 8
+# wrappers whose result holds the module they are given (and its BatchNorm)
+_WRAPPING = frozenset({
+    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
+    "torch.compile",
+})
 
 
 def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
@@ -56,6 +62,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return None  # `net = strip_batchnorm(net)`: what it holds now, the code does not show
         kinds = {model_kind(model, value, where, depth + 1) for value in values if not _mentions(value, expr.value)}
         return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "module":  # `ddp_model.module`: what DDP wraps
+        return model_kind(model, expr.value, scope, depth + 1)
     if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: the kind both branches agree on
         kinds = {model_kind(model, branch, scope, depth + 1) for branch in (expr.body, expr.orelse)}
         return kinds.pop() if len(kinds) == 1 else None
@@ -84,6 +92,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return _builder_kind(builder[0], builder[1], depth + 1)
         qn = model.qualname(expr.func)
         if qn:
+            if qn in _WRAPPING and expr.args and not expr.args[0].keyword:  # `DDP(net)`: what it wraps
+                return model_kind(model, expr.args[0].value, scope, depth + 1)
             if qn in _UNKNOWN_MODEL_SOURCES:
                 if qn == "copy.deepcopy" and expr.args:
                     return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
