@@ -58,6 +58,25 @@ def test_a_decoder_block_that_forgot_to_halve():
     ) == [("BN201", 8)]
 
 
+@pytest.mark.parametrize("norm, expected", [("d_in", [("BN201", 8)]), ("d_out", [])])
+def test_widths_zipped_from_slices_of_a_list(norm, expected):
+    """``for d_in, d_out in zip(dims[:-1], dims[1:])`` with ``dims = [in_features, *hidden]``, unrolled."""
+    assert found(
+        f"""
+        import torch.nn as nn
+
+        class Head(nn.Module):
+            def __init__(self, in_features, hidden=(1024, 512)):
+                super().__init__()
+                dims = [in_features, *hidden]
+                for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
+                    self.add_module(f"b{{i}}", nn.Sequential(nn.Linear(d_in, d_out, bias=False), nn.BatchNorm1d({norm})))
+
+        head = Head(2048)
+        """
+    ) == expected
+
+
 # ------------------------------------------------------------------ BN201 forms
 def test_append_and_extend_lists():
     assert found(

@@ -908,6 +908,8 @@ class ChainAnalysis:
 
     def _subscript(self, expr: cst.Subscript, frame: Frame) -> Any:
         base = self._eval(expr.value, frame)
+        if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice) and not isinstance(base, Tensor):
+            return self._slice(base, expr.slice[0].slice, frame)  # `dims[:-1]`
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return Tensor() if isinstance(base, Tensor) else UNKNOWN
         key = self._eval(expr.slice[0].slice.value, frame)
@@ -925,6 +927,16 @@ class ChainAnalysis:
                 self._held.append(base)
                 return Sym.atom(f"item[{key!r}]@{id(base)}")
         return UNKNOWN
+
+    def _slice(self, base: Any, part: cst.Slice, frame: Frame) -> Any:
+        """``widths[1:]`` of a sequence whose items are known: a tuple of them."""
+        items = _concrete_items(base)
+        bounds = [self._eval(b, frame) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        if items is None or not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+            return UNKNOWN
+        if bounds[2] == 0:
+            return UNKNOWN
+        return tuple(items[slice(*bounds)])
 
     def _compare(self, expr: cst.Comparison, frame: Frame) -> Any:
         left = self._eval(expr.left, frame)
@@ -1418,6 +1430,18 @@ def _b_tuple(args: list[Any], kwargs: dict[str, Any]) -> Any:
     return tuple(items) if items is not None else UNKNOWN
 
 
+def _b_zip(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    columns = [_concrete_items(a) for a in args]
+    if kwargs or not columns or any(c is None for c in columns):
+        return UNKNOWN
+    return tuple(zip(*columns))  # type: ignore[arg-type]
+
+
+def _b_enumerate(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    items = _concrete_items(args[0]) if len(args) == 1 and not kwargs else None
+    return tuple(enumerate(items)) if items is not None else UNKNOWN
+
+
 def _b_minmax(name: str):
     def run(args: list[Any], kwargs: dict[str, Any]) -> Any:
         if kwargs or len(args) < 2:
@@ -1430,6 +1454,7 @@ def _b_minmax(name: str):
 
 _BUILTINS = {
     "int": _b_int, "range": _b_range, "len": _b_len, "tuple": _b_tuple, "max": _b_minmax("max"),
+    "zip": _b_zip, "enumerate": _b_enumerate,
     "min": _b_minmax("min"), "round": lambda a, k: sym_opaque("round", *a) if len(a) == 1 and not k else UNKNOWN,
 }
 
