@@ -1008,6 +1008,7 @@ class _Flow:
         # `trainer = Trainer(net)` whose class stores `net` as `self.model`: ("trainer.model", "net"), one
         # module under two names; a mode change seen under one makes the other unknown
         self.aliases: list[tuple[str, str]] = []
+        self._optimized_names: set[str] | None = None  # names whose parameters go to a torch.optim optimizer
 
     def run(self) -> Summary:
         state: State = {}
@@ -1407,16 +1408,18 @@ class _Flow:
         value = _unwrap_passthrough(value)
         if not isinstance(value, cst.Call) or isinstance(value.func, cst.Name) and value.func.value in self.model.classes:
             return False
-        for node in walk(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module):
-            if not (isinstance(node, cst.Call) and (self.model.qualname(node.func) or "").startswith("torch.optim.")):
-                continue
-            for arg in node.args[:1]:
-                inner = arg.value
+        if self._optimized_names is None:
+            self._optimized_names = set()
+            for node in walk(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module):
+                if not (isinstance(node, cst.Call) and node.args
+                        and (self.model.qualname(node.func) or "").startswith("torch.optim.")):
+                    continue
+                inner = node.args[0].value
                 if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
                         and inner.func.attr.value in ("parameters", "named_parameters")
-                        and isinstance(inner.func.value, cst.Name) and inner.func.value.value == name):
-                    return True
-        return False
+                        and isinstance(inner.func.value, cst.Name)):
+                    self._optimized_names.add(inner.func.value.value)
+        return name in self._optimized_names
 
     def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:
         """``trainer = Trainer(net)`` whose class stores ``net`` as ``self.model``: ``trainer.model`` is
