@@ -443,9 +443,12 @@ def swaps_batchnorm(model: "FileModel", value: cst.BaseExpression) -> bool:
     if found is None:
         return False
     other, function = found
-    text = other.code(function)
-    return ("BatchNorm" in text or "batchnorm" in text) and any(
-        marker in text for marker in ("setattr(", ".add_module(", "._modules[", ".register_module("))
+    cache = other.__dict__.setdefault("_swaps_cache", {})
+    if function not in cache:
+        text = other.code(function)
+        cache[function] = ("BatchNorm" in text or "batchnorm" in text) and any(
+            marker in text for marker in ("setattr(", ".add_module(", "._modules[", ".register_module("))
+    return cache[function]
 
 
 def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call) -> cst.BaseExpression | None:
