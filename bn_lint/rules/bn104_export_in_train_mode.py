@@ -55,6 +55,25 @@ class ExportInTrainMode(Rule):
         ("quantization", *_called_or_imported("convert")),
     )
     invalid = (
+        Invalid(  # the fine-tuning loop runs (10 epochs by default) and leaves the model in training mode
+            """
+            import argparse
+            import torch
+            import torchvision
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--epochs", type=int, default=10)
+            args = parser.parse_args()
+            model = torchvision.models.resnet18()
+            model.eval()
+            for epoch in range(args.epochs):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+            traced = torch.jit.trace(model, torch.randn(1, 3, 224, 224))
+            """,
+            line=14,
+        ),
         Invalid(
             """
             import torch

@@ -1180,6 +1180,7 @@ class _Flow:
             self.expression(node.test, state)
         head = dict(state)
         breaks: list[State] = []
+        backs: State | None = None  # the states at the end of an iteration
         for _ in range(4):
             self.breaks.append([])
             self.continues.append([])
@@ -1193,16 +1194,36 @@ class _Flow:
             back = end
             for c in continues:
                 back = c if back is None else _join(back, c)
+            backs = back if backs is None else (_join(backs, back) if back is not None else backs)
             new_head = _join(head, back) if back is not None else head
             if new_head == head:
                 break
             head = new_head
-        exit_state = head
+        # `for epoch in range(args.epochs)` with a default of 10: the body runs, there is no path around it
+        exit_state = backs if backs is not None and self._runs_once(node) else head
         if node.orelse is not None:
             exit_state = self.block(node.orelse.body.body, dict(head))
         for b in breaks:
             exit_state = b if exit_state is None else _join(exit_state, b)
         return exit_state
+
+    def _runs_once(self, node: cst.For | cst.While) -> bool:
+        """A ``for`` over ``range(n)`` with ``n`` known to be at least 1 (a literal, a constant, an
+        argparse default), or over a non-empty literal sequence: its body runs at least once."""
+        if not isinstance(node, cst.For):
+            return False
+        it = node.iter
+        if isinstance(it, (cst.List, cst.Tuple)):
+            return bool(it.elements) and not any(isinstance(e, cst.StarredElement) for e in it.elements)
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+                and self.model.binding("range", None) is None and 1 <= len(it.args) <= 2
+                and not any(a.star or a.keyword for a in it.args)):
+            return False
+        sizes = [self.model.batches.size(a.value, self.model.scope_of(it)) for a in it.args]
+        if any(size is None for size in sizes):
+            return False
+        start, stop = (0, sizes[0].value) if len(sizes) == 1 else (sizes[0].value, sizes[1].value)
+        return stop - start >= 1
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
