@@ -77,6 +77,25 @@ def test_widths_zipped_from_slices_of_a_list(norm, expected):
     ) == expected
 
 
+def test_widths_from_a_tuple_of_module_constants():
+    """``nz, ngf = 100, 64`` binds each name to its number (DCGAN's hyper-parameter line)."""
+    assert found(
+        """
+        import torch.nn as nn
+
+        nz, ngf = 100, 64
+
+        class Generator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.main = nn.Sequential(
+                    nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),
+                    nn.BatchNorm2d(ngf * 4),
+                )
+        """
+    ) == [("BN201", 10)]
+
+
 # ------------------------------------------------------------------ BN201 forms
 def test_append_and_extend_lists():
     assert found(

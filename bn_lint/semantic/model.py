@@ -16,7 +16,7 @@ import libcst as cst
 
 from . import layers as layer_table
 from .layers import LayerSpec
-from .values import UNKNOWN, evaluate
+from .values import UNKNOWN, evaluate, literal_number
 from .walk import children
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -526,6 +526,12 @@ class _Builder:
                 info = self.model.enclosing_class(scope)
                 if info is not None:
                     info.attributes.setdefault(target.attr.value, []).append((value, scope))
+        elif (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))
+              and len(target.elements) == len(value.elements) and all(
+                  isinstance(e, cst.Element) and literal_number(e.value) is not None for e in value.elements)
+              and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
+            for element, item in zip(target.elements, value.elements):  # `nz, ngf, ndf = 100, 64, 64`
+                self._bind(element.value, item.value, scope)
         elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, cst.Call) and not any(
                 isinstance(element, cst.StarredElement) for element in target.elements):
             for index, element in enumerate(target.elements):
