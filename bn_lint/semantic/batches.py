@@ -686,15 +686,7 @@ class BatchAnalysis:
         if not returns or any(r is None for r in returns) or any(a.star for a in call.args):
             return None
         params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
-        bound = dict(self._env)
-        positional = [a.value for a in call.args if a.keyword is None]
-        for param, value in zip(params, positional):
-            bound[param] = (value, scope)
-        for arg in call.args:
-            param = next((p for p in params if arg.keyword is not None and p.name.value == arg.keyword.value), None)
-            if param is not None:
-                bound[param] = (arg.value, scope)
-        saved, self._env = self._env, bound
+        saved, self._env = self._env, {**self._env, **_params_bound(params, call, scope)}
         try:
             found = [measure(r, model.scope_of(r) or inner) for r in returns]
         finally:
@@ -786,13 +778,8 @@ class BatchAnalysis:
         init = info.methods.get("__init__")
         bound = dict(self._env)
         if init is not None and not any(a.star for a in call.args):
-            params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
-            for param, value in zip(params, [a.value for a in call.args if a.keyword is None]):
-                bound[param] = (value, scope)
-            for arg in call.args:
-                param = next((p for p in params if arg.keyword is not None and p.name.value == arg.keyword.value), None)
-                if param is not None:
-                    bound[param] = (arg.value, scope)
+            bound.update(_params_bound([*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:],
+                                       call, scope))
         saved, self._env = self._env, bound
         try:
             return self.size(returns[0], self.model.scopes.get(method), 1)
@@ -1162,6 +1149,16 @@ def _attribute_key(target: cst.BaseExpression) -> tuple[str, str] | None:
     if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
         return target.value.value, target.attr.value
     return None
+
+
+def _params_bound(params: list[cst.Param], call: cst.Call, scope: "Scope | None") -> dict:
+    """param -> (the argument ``call`` gives it, ``scope``), positional then by keyword."""
+    bound = {param: (value, scope) for param, value in zip(params, [a.value for a in call.args if a.keyword is None])}
+    for arg in call.args:
+        param = next((p for p in params if arg.keyword is not None and p.name.value == arg.keyword.value), None)
+        if param is not None:
+            bound[param] = (arg.value, scope)
+    return bound
 
 
 def _bind_call(call: cst.Call, params: list[str], scope: "Scope") -> dict[str, tuple[cst.BaseExpression, "Scope"]] | None:
