@@ -205,3 +205,22 @@ def test_a_container_of_registry_entries(tmp_path):
     model = Project().model(str(tmp_path / "main.py"))
     assert model_kind(model, cst.Name("a"), None) is ModelKind.BN
     assert model_kind(model, cst.Name("b"), None) is ModelKind.NO
+
+
+def test_a_norm_layer_parameter_defaulting_to_batchnorm(tmp_path):
+    """``def __init__(self, norm_layer=nn.BatchNorm1d)``: built with the default, the class carries BatchNorm;
+    given another norm, what it builds is not known from the class alone."""
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        class MLP(nn.Module):
+            def __init__(self, width=8, norm_layer=nn.BatchNorm1d):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(4, width, bias=False), norm_layer(width))
+        a = MLP()
+        b = MLP(16)
+        c = MLP(norm_layer=nn.LayerNorm)
+        d = MLP(8, nn.LayerNorm)
+    """))
+    model = Project().model(str(tmp_path / "main.py"))
+    kinds = {name: model_kind(model, cst.Name(name), None) for name in "abcd"}
+    assert kinds == {"a": ModelKind.BN, "b": ModelKind.BN, "c": None, "d": None}

@@ -113,8 +113,28 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if is_class:
             if kind is not None and kind is not ModelKind.BN and _bn_argument(model, expr, scope, depth):
                 return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
+            if kind is ModelKind.BN and _replaces_default_norm(model, expr, scope):
+                return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
             return kind
     return None
+
+
+def _replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """Whether ``call`` passes an argument for a constructor parameter of its class (of this file) that
+    defaults to a BatchNorm class (``norm_layer=nn.BatchNorm1d``)."""
+    info = model.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+    init = info.methods.get("__init__") if info is not None else None
+    if init is None:
+        return False
+    params = [*init.params.posonly_params, *init.params.params][1:]
+    given = {p.name.value for p, a in zip(params, [a for a in call.args if a.keyword is None and not a.star])}
+    given |= {a.keyword.value for a in call.args if a.keyword is not None}
+    for param in [*params, *init.params.kwonly_params]:
+        if param.name.value in given and param.default is not None:
+            found = model.layer_class(param.default, model.scopes.get(init))
+            if found is not None and found[0].is_batchnorm:
+                return True
+    return False
 
 
 def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
@@ -239,7 +259,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
         for node in walk(root):
             if not isinstance(node, cst.Call):
                 continue
-            found = model.layer_class(node.func, model.scope_of(node))
+            found = model.layer_class(node.func, model.scope_of(node)) or _default_layer(model, node.func, node)
             if found is not None:
                 if found[0].is_batchnorm:
                     return ModelKind.BN
@@ -261,6 +281,22 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
+
+
+def _default_layer(model: "FileModel", func: cst.BaseExpression, node: cst.CSTNode):
+    """``norm_layer(width)`` where ``norm_layer`` is a parameter defaulting to a torch.nn class
+    (``def __init__(self, norm_layer=nn.BatchNorm1d)``): that class, as ``layer_class`` gives it."""
+    if not isinstance(func, cst.Name):
+        return None
+    scope = model.scope_of(node)
+    while scope is not None and func.value not in scope.params:
+        if func.value in scope.bindings or func.value in scope.opaque:
+            return None
+        scope = scope.parent
+    param = scope.params[func.value] if scope is not None else None
+    if param is None or param.default is None:
+        return None
+    return model.layer_class(param.default, scope.parent)
 
 
 _LIST_MUTATORS = frozenset({"append", "extend", "insert", "add_module"})
