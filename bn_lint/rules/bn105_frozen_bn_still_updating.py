@@ -131,6 +131,30 @@ def main(loader):
         run_epoch(model, loader, optimizer)
 """
 _HEAD = "nn.Sequential(backbone, nn.Linear(2048, num_classes))"
+_WRAPPED = """
+import torch
+import torch.nn as nn
+import torchvision
+
+
+class Probe(nn.Module):
+    def __init__(self, encoder, n_classes):
+        super().__init__()
+        self.encoder = encoder
+        self.head = nn.Linear(encoder.fc.in_features, n_classes)
+
+
+encoder = torchvision.models.resnet50()
+encoder.requires_grad_(False)
+model = Probe(encoder, 10).cuda()
+optimizer = torch.optim.SGD(model.head.parameters(), lr=0.1)
+for epoch in range(5):
+    model.train(){refreeze}
+    for x, y in []:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+"""
 _BUILT, _UNPACKED = "model = build_model(10).cuda()", "model, width = build_model(10)"
 _BN_EVAL = "\n    model.apply(lambda m: m.eval() if isinstance(m, nn.BatchNorm2d) else None)"
 _FROZEN_ITEMS = """
@@ -303,6 +327,8 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_FREEZE_BN_PARAMS.format(target="name, m", modules="named_modules", test='name.startswith("layer4")',
                                          extra="\n            pass\n        else:", before="freeze_bn(model)", after=""),
                 line=10),
+        # the frozen encoder is held by the model whose .train() each epoch puts it back in training mode
+        Invalid(_WRAPPED.format(refreeze=""), line=14),
         # the builder freezes the model it returns, alone or inside a container; the caller trains it
         Invalid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=""), line=9),
         Invalid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze=""), line=9),
@@ -362,6 +388,7 @@ class FrozenBnStillUpdating(Rule):
                                        extra="", before="freeze_bn(model)", after="")),
         # the trainer puts the frozen part back in eval after each .train()
         Valid(_FROZEN_BY_BUILDER.format(returned="backbone", refreeze=_BN_EVAL)),
+        Valid(_WRAPPED.format(refreeze="\n    encoder.eval()")),  # under its own name, after each .train()
         Valid(_FROZEN_BY_BUILDER.format(returned=_HEAD, refreeze="\n    model[0].eval()")),
         Valid(_FROZEN_BY_BUILDER.format(returned="backbone, 2048", refreeze=_BN_EVAL).replace(_BUILT, _UNPACKED)),
         Valid(_FROZEN_ITEMS.format(frozen="(model.layer1, model.layer2)")),

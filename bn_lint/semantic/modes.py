@@ -937,7 +937,12 @@ def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
             stored.setdefault(value.value, small.targets[0].target.attr.value)
             assigned.append(value.value)
     read = list(_names_read(init.body))
-    return {param: attribute for param, attribute in stored.items() if read.count(param) == assigned.count(param)}
+    # `encoder.out_dim`: reading an attribute of the module (not calling a method of it) leaves it as it is
+    called = {id(node.func) for node in walk(init.body) if isinstance(node, cst.Call)}
+    peeked = [node.value.value for node in walk(init.body) if isinstance(node, cst.Attribute)
+              and isinstance(node.value, cst.Name) and id(node) not in called]
+    return {param: attribute for param, attribute in stored.items()
+            if read.count(param) == assigned.count(param) + peeked.count(param)}
 
 
 def _is_dataclass_decorator(decorator: cst.BaseExpression, model: "FileModel") -> bool:
@@ -1006,7 +1011,7 @@ class _Flow:
         # `model = nn.Sequential(encoder, head)` -> {encoder, head}: model.train() sets their modes too
         self.parts: dict[str, set[str]] = {}
         # `trainer = Trainer(net)` whose class stores `net` as `self.model`: ("trainer.model", "net"), one
-        # module under two names; a mode change seen under one makes the other unknown
+        # module under two names; a mode change seen under one is seen under the other
         self.aliases: list[tuple[str, str]] = []
         self._optimized_names: set[str] | None = None  # names whose parameters go to a torch.optim optimizer
 
@@ -1399,7 +1404,9 @@ class _Flow:
             self._frozen_in_builder(value, key)
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
-            self._stored_in_init(value, key, state)
+        built = _unwrap_passthrough(value)
+        if isinstance(built, cst.Call) and isinstance(target, cst.Name):
+            self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
 
     def _init_state(self, call: cst.Call) -> State | None:
         """What ``__init__`` of the class of this file that ``call`` builds leaves on ``self`` (``self.model =
@@ -1444,7 +1451,7 @@ class _Flow:
 
     def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:
         """``trainer = Trainer(net)`` whose class stores ``net`` as ``self.model``: ``trainer.model`` is
-        ``net``, under a second name (an alias: a mode change under either makes the other unknown)."""
+        ``net``, under a second name (an alias: a mode change under either is one under the other)."""
         for self_key, facts in (self._init_state(call) or {}).items():  # `self.model = Net()` in `__init__`
             state[key + self_key[len("self"):]] = facts
         for attribute, arg in self._stored_arguments(call).items():
@@ -1682,9 +1689,15 @@ class _Flow:
         self._call(call, state)
         for one, other in self.aliases:
             for changed, twin in ((one, other), (other, one)):
-                if any(state.get(k) is not before.get(k) for k in {*state, *before} if k == changed or _child_of(k, changed)):
-                    if _tracked(state, twin):
-                        _set(state, twin, _UNKNOWN)
+                moved = [k for k in {*state, *before} if (k == changed or _child_of(k, changed))
+                         and state.get(k) is not before.get(k)]
+                if moved:  # one module under two names: what happened under one happened under the other
+                    for key in moved:
+                        mirrored = twin + key[len(changed):]
+                        if key in state:
+                            state[mirrored] = state[key]
+                        else:
+                            _forget(state, mirrored)
                     break
 
     def _call(self, call: cst.Call, state: State) -> None:
@@ -2083,8 +2096,12 @@ class _Flow:
     def _watch_training(self, site: cst.CSTNode, trained: str, state: State) -> None:
         """At a training step of ``trained``: record the modes of the watched modules inside it."""
         for node, (key, reason) in self.watch.items():
-            related = key == trained or _child_of(key, trained) or (reason == "frozen" and _child_of(trained, key)) \
-                or any(key == part or _child_of(key, part) for part in self.parts.get(trained, ()))
+            names = [key] + [twin + key[len(name):] for one, other in self.aliases
+                             for name, twin in ((one, other), (other, one)) if key == name or _child_of(key, name)]
+            related = any(
+                name == trained or _child_of(name, trained) or (reason == "frozen" and _child_of(trained, name))
+                or any(name == part or _child_of(name, part) for part in self.parts.get(trained, ()))
+                for name in names)  # (under either name of a module held by another: `model.encoder` is `encoder`)
             if not related:
                 continue
             facts = _lookup(state, key)
