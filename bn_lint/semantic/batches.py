@@ -124,7 +124,6 @@ class BatchAnalysis:
         self._argparse: dict[str, list[tuple[cst.BaseExpression | None, "Scope"]]] | None = None
         self._mutated: set[tuple[str, str]] | None = None
         self._flags: dict[str, str] = {}
-        self._unpacked: dict[str, list[tuple[cst.Call, int, "Scope"]]] | None = None
         self._env: dict[cst.Param, tuple[cst.BaseExpression, "Scope | None"]] = {}  # parameter -> argument
         self.loaders: list[Loader] = []
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
@@ -621,9 +620,9 @@ class BatchAnalysis:
             bound = model.binding(expr.value, scope)
             if bound is not None:
                 return self.length(bound[0], bound[1], depth + 1)
-            split = self.unpacked.get(expr.value)
-            if split and len(split) == 1:
-                call, index, split_scope = split[0]
+            split = model.unpacked(expr.value, scope)  # train, val = random_split(...)
+            if split is not None:
+                call, index, split_scope = split
                 sizes = self._split_sizes(call, split_scope, depth)
                 return sizes[index] if sizes and index < len(sizes) else None
             return None
@@ -704,9 +703,9 @@ class BatchAnalysis:
             bound = model.binding(expr.value, scope)
             if bound is not None:
                 return self.tensor_length(bound[0], bound[1], depth + 1)
-            split = self.unpacked.get(expr.value)  # x, y = make_data(n)
-            if split and len(split) == 1 and split[0][2] is scope:
-                call, index, call_scope = split[0]
+            split = model.unpacked(expr.value, scope)  # x, y = make_data(n)
+            if split is not None and split[2] is scope:
+                call, index, call_scope = split
                 found = self._returned(call, call_scope, lambda value, at: self.tensor_length(value, at, depth + 1), index)
                 return found if found is not _NOT_LOCAL else None
             return None
@@ -804,23 +803,6 @@ class BatchAnalysis:
         for i in range(total.value - sum(sizes)):  # torch's round-robin remainder
             sizes[i % len(sizes)] += 1
         return [Size(s) for s in sizes]
-
-    @property
-    def unpacked(self) -> dict[str, list[tuple[cst.Call, int, "Scope"]]]:
-        """``train, val = random_split(...)``: name -> (call, position, scope)."""
-        if self._unpacked is None:
-            found: dict[str, list[tuple[cst.Call, int, Scope]]] = {}
-            for site in self.model.calls:
-                parent = self.model.parent(site.node)
-                if not isinstance(parent, cst.Assign) or parent.value is not site.node:
-                    continue
-                for target in parent.targets:
-                    if isinstance(target.target, (cst.Tuple, cst.List)):
-                        for index, element in enumerate(target.target.elements):
-                            if isinstance(element.value, cst.Name):
-                                found.setdefault(element.value.value, []).append((site.node, index, site.scope))
-            self._unpacked = found
-        return self._unpacked
 
     # ------------------------------------------------------------ training use
     def _trainings(self, call: cst.Call, scope: "Scope") -> Iterator[Training]:
