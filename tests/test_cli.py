@@ -190,7 +190,7 @@ def test_noqa(write, tmp_path):
           "a = nn.BatchNorm2d(64, momentum=0.9)  # noqa\n"
           "b = nn.BatchNorm2d(64, momentum=0.9)  # noqa: BN205\n"
           "c = nn.BatchNorm2d(64, momentum=0.9)  # noqa: BN101\n"
-          "d = nn.BatchNorm2d(\n    64, momentum=0.9)  # a multi-line finding is suppressed on its first line\n")
+          "d = nn.BatchNorm2d(64, momentum=0.9,\n    eps=1e-5)  # noqa: BN205 (a finding is suppressed on its first line)\n")
     write("b.py", "# bn-lint: noqa: BN205\nimport torch.nn as nn\na = nn.BatchNorm2d(64, momentum=0.9)\nm.eval\n")
     write("c.py", "# bn-lint: noqa\nm.eval\n")
     out = run_cli("check", "--format", "concise", str(tmp_path)).stdout.decode()

@@ -172,13 +172,15 @@ class MissingEval(Rule):
     # a no-grad region, an output read as predictions (argmax, top-k, max over a dim), or a function
     # whose name says evaluation (see ModeAnalysis.eval_reason)
     # an evaluation function defined here; or imported by name from another module into a file that
-    # trains, or loads, a model (patterns start with a literal: the regex module finds those fast)
+    # trains, or loads, a model. Each branch starts with a literal and checks a word boundary after it:
+    # the regex module tries a branch led by a look-behind at every position of the file.
     triggers = ("no_grad", "inference_mode", "set_grad_enabled",
                 # outputs read as predictions, in a script that loads data or weights or trains
-                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"[lL]oader\b|load_state_dict|torch\.load\(|\.train\("),
+                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\("),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
-                 r"\.backward\(|\.step\(|(?<![\w.])(?:train|fit)\w*\(|\.train\(|\boptim\.\w+\(|load_state_dict\("))
+                 r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("
+                 r"|load_state_dict\("))
     invalid = (
         Invalid(  # a prediction after the function's training step, not a teacher feeding it
             """

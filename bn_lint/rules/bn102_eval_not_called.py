@@ -140,6 +140,19 @@ class EvalNotCalled(Rule):
             """,
             line=5,
         ),
+        Invalid(  # no caller in this file, but the function runs `encoder` and puts it back in training mode
+            """
+            import torch
+
+            def knn_features(encoder, loader):
+                encoder.training = False
+                with torch.no_grad():
+                    feats = [encoder(x) for x, _ in loader]
+                encoder.train()
+                return torch.cat(feats)
+            """,
+            line=4,
+        ),
     )
     valid = (
         Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
@@ -176,6 +189,14 @@ class EvalNotCalled(Rule):
             """
         ),
         Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
+        Valid(  # an environment object with a `training` flag: never called, no module methods
+            """
+            def rollout(env, policy):
+                env.training = False
+                obs = env.reset()
+                return policy(obs)
+            """
+        ),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
@@ -223,7 +244,8 @@ class EvalNotCalled(Rule):
     def _other_model(self, model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
         """``net.training = False`` where ``net`` is known to hold an ``nn.Module``."""
         name = target.value
-        if model_kind(model, name, scope) is None and not self._module_parameter(model, name.value, scope):
+        if model_kind(model, name, scope) is None and not self._module_parameter(model, name.value, scope) \
+                and not _used_as_module(model, name.value, scope):
             return None
         flag = model.value(value, scope)
         if flag is not True and flag is not False:
@@ -241,3 +263,24 @@ class EvalNotCalled(Rule):
             f"(BatchNorm layers keep their mode); call `{name.value}.{method}`",
             fix=fix,
         )
+
+
+# methods only an nn.Module has (a config object may have `.training`, not these)
+_MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
+                             "children", "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "apply"})
+
+
+def _used_as_module(model: FileModel, name: str, scope: Scope) -> bool:
+    """``encoder(x)`` or ``encoder.train()`` in the same function: ``encoder`` is a module, whatever it is given."""
+    if scope.kind != "function":
+        return False
+    for site in model.calls:
+        if site.scope is not scope:
+            continue
+        func = site.node.func
+        if isinstance(func, cst.Name) and func.value == name:
+            return True
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name \
+                and func.attr.value in _MODULE_METHODS:
+            return True
+    return False

@@ -21,7 +21,8 @@ def _called_or_imported(name: str) -> tuple[str, str]:
     and the alternation (which it cannot) then runs only on files that hold the word.
     """
     word = re.match(r"\w+", name).group()  # type: ignore[union-attr]
-    return word, rf"\b{name}\s*\(|import[^\n(]*\b{name}\b|import\s*\([^)]*\b{name}\b"
+    called = rf"{word}(?<!\w{word}){name[len(word):]}\s*\("  # (the boundary after the word: see BN101)
+    return word, rf"{called}|import[^\n(]*\b{name}\b|import\s*\([^)]*\b{name}\b"
 
 
 class ExportInTrainMode(Rule):

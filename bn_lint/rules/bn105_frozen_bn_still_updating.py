@@ -9,7 +9,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL, TRAIN
+from ..semantic.modes import EVAL, TRAIN, key_of
 from ..semantic.modules import ModelKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -412,6 +412,8 @@ class FrozenBnStillUpdating(Rule):
                 (analysis.line(f.node), f.where) for f in watch.facts if f.mode == TRAIN and f.node is not None
             )
             if watch.reason == "frozen":
+                if watch.key.endswith(".bias"):
+                    continue  # a BNNeck's fixed shift (`bnneck.bias.requires_grad_(False)`): the layer still learns
                 kind = analysis.kind(watch.key, watch.facts, watch.scope)
                 if kind not in (ModelKind.BN, ModelKind.MAYBE) or EVAL in modes or (id(watch.scope), watch.key) in evaled:
                     continue  # (a frozen module put in eval and then reset is reported at the reset)
@@ -424,7 +426,7 @@ class FrozenBnStillUpdating(Rule):
                 )
             else:
                 undo = [f for f in watch.facts if f.mode == TRAIN and f.why == "train()" and f.node is not None
-                        and analysis.order(f.node) > analysis.order(node)]
+                        and analysis.order(f.node) > analysis.order(node) and not _toggled(node, f.node, watch.key)]
                 if not undo or not isinstance(node, cst.Call):
                     continue
                 for fact in undo:
@@ -433,3 +435,10 @@ class FrozenBnStillUpdating(Rule):
                         f"`.train()` here puts `{watch.key}` (put in eval at line {analysis.line(node)} to freeze "
                         f"its BatchNorm) back in training mode before the training step on line {step}",
                     )
+
+
+def _toggled(evaluated: cst.CSTNode, trained: cst.CSTNode, key: str) -> bool:
+    """``self.online.eval()`` ... ``self.online.train()``: the whole module put in eval (for an evaluation) and
+    back in training mode, not BatchNorm layers frozen inside it, nor a part of it undone by its parent."""
+    return all(isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and key_of(call.func.value) == key
+               for call in (evaluated, trained))

@@ -21,7 +21,9 @@ class KerasMomentum(Rule):
     summary = "BatchNorm `momentum` of 0.5 or more: the Keras/TF convention in PyTorch."
     what = """
         Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5, directly, through
-        `functools.partial`, or through a name bound to a BatchNorm class.
+        `functools.partial`, or through a name bound to a BatchNorm class. The finding is at the
+        call, or at the `momentum=` argument when a call over several lines has it on a line of
+        its own.
     """
     why = """
         In PyTorch, `momentum` is the weight of the *new* batch in the running averages
@@ -52,6 +54,18 @@ class KerasMomentum(Rule):
         ),
         Invalid("import functools\nimport torch.nn as nn\nBatchNorm2d = functools.partial(nn.BatchNorm2d, eps=1e-3, "
                 "momentum=0.99)\n", line=3),
+        Invalid(  # a Keras port's layer over several lines: the momentum's own line
+            """
+            import torch.nn as nn
+
+            bn = nn.BatchNorm1d(
+                64,
+                eps=1e-3,
+                momentum=0.99,
+            )
+            """,
+            line=6,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
@@ -90,8 +104,11 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
             f"use momentum={replacement:g} (PyTorch's convention)",
             [(expr, cst.Float(repr(float(replacement))) if replacement else cst.Integer("0"))],
         )
+    argument = model.parent(expr)  # `momentum=0.99`, or the third positional argument
+    own_line = (isinstance(argument, cst.Arg) and any(ancestor is node for ancestor in model.ancestors(argument))
+                and model.line_of(argument) != model.line_of(node))
     yield Report(
-        node,
+        argument if own_line else node,
         f"{name}(momentum={value:g}){where} uses the Keras/TF convention; in PyTorch "
         f"momentum is the weight of the new batch (default 0.1): did you mean {replacement:g}?",
         fix=fix,

@@ -73,6 +73,26 @@ _SAFE_CALLEES = frozenset({
 }) | _WRAPPERS
 
 
+# Methods of training helpers that take a model and never switch its mode, by the name of the helper
+# object (`accelerator.accumulate(model)`, `fabric.backward(loss)`): HF Accelerate, Lightning Fabric.
+_HELPER_METHODS = {
+    "accelerator": frozenset({"accumulate", "autocast", "backward", "clip_grad_norm_", "clip_grad_value_",
+                              "unwrap_model", "prepare", "prepare_model", "no_sync", "gather", "gather_for_metrics",
+                              "reduce", "pad_across_processes", "save_model", "get_state_dict", "print", "log",
+                              "save", "wait_for_everyone"}),
+    "fabric": frozenset({"setup", "setup_module", "backward", "clip_gradients", "no_backward_sync", "autocast",
+                         "all_gather", "all_reduce", "save", "print", "log", "log_dict", "barrier", "to_device"}),
+}
+
+
+def _helper_keeps_modes(func: cst.BaseExpression) -> bool:
+    """``self.accelerator.accumulate(model)``: a known training helper's method that leaves modes alone."""
+    if not isinstance(func, cst.Attribute):
+        return False
+    owner = func.value.attr.value if isinstance(func.value, cst.Attribute) else getattr(func.value, "value", None)
+    return isinstance(owner, str) and func.attr.value in _HELPER_METHODS.get(owner.lower().lstrip("_"), ())
+
+
 def _keeps_modes(qn: str | None) -> bool:
     """torch.nn constructors (``nn.Linear(model.fc.in_features, 3)``), ``nn.init`` and ``nn.functional``:
     they never switch a module given to them to train or eval."""
@@ -1454,7 +1474,8 @@ class _Flow:
         ``net``, under a second name (an alias: a mode change under either is one under the other)."""
         for self_key, facts in (self._init_state(call) or {}).items():  # `self.model = Net()` in `__init__`
             state[key + self_key[len("self"):]] = facts
-        for attribute, arg in self._stored_arguments(call).items():
+        passes = any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None)
+        for attribute, arg in self._stored_arguments(call, other_files=passes).items():
             held = key_of(arg)
             if held is not None and _tracked(state, held):
                 state[f"{key}.{attribute}"] = _lookup(state, held)
@@ -1801,6 +1822,8 @@ class _Flow:
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
+        if _helper_keeps_modes(func):
+            return
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
@@ -1813,15 +1836,21 @@ class _Flow:
                     and not any(value is arg.value for value in stored.values()):
                 _set(state, key, _UNKNOWN)
 
-    def _stored_arguments(self, call: cst.Call) -> dict[str, cst.BaseExpression]:
-        """attribute -> argument, for the arguments that a class of this file only stores on ``self``
-        (``self.model = model`` in ``__init__``, or a ``@dataclass`` field): building the instance leaves
-        their modes as they are."""
+    def _stored_arguments(self, call: cst.Call, other_files: bool = True) -> dict[str, cst.BaseExpression]:
+        """attribute -> argument, for the arguments that a project class (of this file, or with
+        ``other_files`` one imported) only stores on ``self`` (``self.model = model`` in ``__init__``, or a
+        ``@dataclass`` field of this file): building the instance leaves their modes as they are."""
         func = call.func
-        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
-        if info is None or self.model.binding(func.value, self.scope) is not None or any(a.star for a in call.args):
+        if not isinstance(func, cst.Name) or any(a.star for a in call.args):
             return {}
-        init = info.methods.get("__init__")
+        info = self.model.classes.get(func.value)
+        if info is None or self.model.binding(func.value, self.scope) is not None:
+            found = self._project_init(call) if other_files else None
+            init = found[1] if found is not None else None
+            if init is None:
+                return {}
+        else:
+            init = info.methods.get("__init__")
         if init is not None:
             params = [p.name.value for p in init.params.params[1:]]
             stored = _stored_params(init)
