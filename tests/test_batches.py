@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from bn_lint.config import Settings
+from bn_lint.engine import Checker
 from tests.helpers import check_code, codes_and_lines
 
 HEAD = """
@@ -287,3 +289,110 @@ def test_a_training_function_gets_the_kind_its_callers_pass(norm, expected):
             pretrain(net)
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == expected
+
+
+TRAINER = """
+import torch
+import torch.nn.functional as F
+
+
+class Trainer:
+    def __init__(self, model, optimizer, loader):
+        self.model = model.to("cpu")
+        self.optimizer, self.loader = optimizer, loader
+
+    def fit(self, epochs):
+        for _ in range(epochs):
+            self._epoch()
+
+    def _epoch(self):
+        self.model.train()
+        for x, y in self.loader:
+            F.cross_entropy(self.model(x), y).backward()
+            self.optimizer.step()
+
+
+def train_one_epoch(model, loader, optimizer):
+    model.train()
+    for x, y in loader:
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("norm, run, expected", [
+    ("nn.BatchNorm1d(8)", "Trainer(net, opt, loader).fit(3)", [("BN301", 8)]),
+    ("nn.BatchNorm1d(8)", "trainer = Trainer(net, opt, loader)\ntrainer.fit(3)", [("BN301", 8)]),
+    ("nn.BatchNorm1d(8)", "train_one_epoch(net, loader, opt)", [("BN301", 8)]),
+    ("nn.LayerNorm(8)", "Trainer(net, opt, loader).fit(3)", []),
+    ("nn.BatchNorm1d(8)", "trainer = Trainer(net, opt, loader)", []),  # never run
+])
+def test_a_loader_handed_to_a_trainer_of_another_file(tmp_path, norm, run, expected):
+    """The trainer (a class storing the loader, or a function given it) lives in engine.py."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "engine.py").write_text(TRAINER)
+    lines = "\n".join(f"    {line}" for line in run.splitlines())
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+        "from engine import Trainer, train_one_epoch\n\n"
+        f"def main(data):\n    net = nn.Sequential(nn.Linear(4, 8, bias=False), {norm})\n"
+        "    loader = DataLoader(data, batch_size=2, shuffle=True)\n"
+        f"    opt = torch.optim.SGD(net.parameters(), lr=0.1)\n{lines}\n"
+    )
+    result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "train.py"))
+    assert codes_and_lines(result.findings) == expected
+
+
+def test_a_trainer_method_given_the_loader_in_the_same_file():
+    code = """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        class Trainer:
+            def __init__(self, model, optimizer):
+                self.model, self.optimizer = model, optimizer
+
+            def fit(self, loader):
+                for x, y in loader:
+                    nn.functional.cross_entropy(self.model(x), y).backward()
+                    self.optimizer.step()
+
+        def make_model():
+            def block(cin, cout):
+                return nn.Sequential(nn.Linear(cin, cout, bias=False), nn.BatchNorm1d(cout))
+            return nn.Sequential(block(4, 8), nn.Linear(8, 2))
+
+        def main(data):
+            model = make_model()
+            loader = DataLoader(data, batch_size=4, shuffle=True, drop_last=True)
+            Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1)).fit(loader)
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN301", 21)]
+
+
+def test_accelerate_prepare_hands_back_what_it_was_given(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "config.py").write_text('CFG = {"train": {"batch_size": 2}, "eval": {"batch_size": 64}}\n')
+    (tmp_path / "trainer.py").write_text(
+        "import torch.nn.functional as F\nfrom accelerate import Accelerator\n\n"
+        "class AccelTrainer:\n"
+        "    def __init__(self, model, optimizer, loader):\n"
+        "        self.accelerator = Accelerator()\n"
+        "        self.model, self.optimizer, self.loader = self.accelerator.prepare(model, optimizer, loader)\n\n"
+        "    def fit(self):\n"
+        "        for x, y in self.loader:\n"
+        "            with self.accelerator.accumulate(self.model):\n"
+        "                self.accelerator.backward(F.cross_entropy(self.model(x), y))\n"
+        "                self.optimizer.step()\n"
+    )
+    (tmp_path / "run.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+        "from config import CFG\nfrom trainer import AccelTrainer\n\n"
+        "def main(data):\n    net = nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8))\n"
+        '    loader = DataLoader(data, batch_size=CFG["train"]["batch_size"], shuffle=True)\n'
+        "    AccelTrainer(net, torch.optim.SGD(net.parameters(), lr=0.1), loader).fit()\n"
+    )
+    result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "run.py"))
+    assert codes_and_lines(result.findings) == [("BN301", 9)]
+    assert "in config.py" in result.findings[0].message

@@ -6,6 +6,8 @@ import shutil
 
 import pytest
 
+from bn_lint.config import Settings
+from bn_lint.engine import Checker
 from bn_lint.project import Project
 from bn_lint.semantic.modes import EVAL, TRAIN
 from tests.conftest import FIXTURES, run_cli
@@ -1073,3 +1075,47 @@ def test_an_ema_class_imported_from_another_file(tmp_path, validate, expected):
     )
     result = Checker(Settings(root=str(tmp_path), select=("BN101",))).check_path(str(tmp_path / "train.py"))
     assert codes_and_lines(result.findings) == expected
+
+
+@pytest.mark.parametrize("before_export, expected", [("", [("BN104", 9)]), ("    net.eval()\n", [])])
+def test_a_trainer_class_of_another_file_holds_the_model_it_is_given(tmp_path, before_export, expected):
+    """``Trainer(net, ...).fit()`` with Trainer in engine.py: ``fit`` leaves ``net`` in training mode."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "engine.py").write_text(
+        "import torch.nn.functional as F\n\nclass Trainer:\n"
+        "    def __init__(self, model, optimizer, loader):\n"
+        "        self.model = model\n        self.optimizer = optimizer\n        self.loader = loader\n\n"
+        "    def fit(self):\n        self.model.train()\n        for x, y in self.loader:\n"
+        "            F.cross_entropy(self.model(x), y).backward()\n            self.optimizer.step()\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom engine import Trainer\n\n"
+        "def main(loader):\n    net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\n"
+        "    Trainer(net, torch.optim.SGD(net.parameters(), lr=0.1), loader).fit()\n"
+        f"{before_export}    x = torch.randn(1, 3, 32, 32)\n    torch.jit.trace(net, x).save('net.pt')\n"
+    )
+    result = Checker(Settings(root=str(tmp_path), select=("BN1",))).check_path(str(tmp_path / "train.py"))
+    assert codes_and_lines(result.findings) == expected
+
+
+def test_accelerate_helpers_leave_the_mode_alone():
+    code = """
+        import torch.nn.functional as F
+        from accelerate import Accelerator
+
+        class Trainer:
+            def __init__(self, model, optimizer, loader):
+                self.accelerator = Accelerator()
+                self.model, self.optimizer, self.loader = self.accelerator.prepare(model, optimizer, loader)
+
+            def fit(self, epochs):
+                self.model.train()
+                for epoch in range(epochs):
+                    for step, (x, y) in enumerate(self.loader):
+                        with self.accelerator.accumulate(self.model):
+                            self.accelerator.backward(F.cross_entropy(self.model(x), y))
+                            self.optimizer.step()
+                        if step % 500 == 0:
+                            self.model.eval()
+    """
+    assert codes_and_lines(check_code(code, select=("BN103",))) == [("BN103", 17)]

@@ -339,6 +339,46 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_LIGHTNING_PROBE.format(hook=""), line=11),
     )
     valid = (
+        Valid(  # a DQN's online net put in eval to pick targets, then back in training mode: no freeze
+            """
+            import torch
+            import torch.nn as nn
+
+            class Agent:
+                def __init__(self):
+                    self.online = nn.Sequential(nn.Linear(4, 64, bias=False), nn.BatchNorm1d(64), nn.Linear(64, 2))
+                    self.opt = torch.optim.Adam(self.online.parameters())
+
+                def update(self, s, a, target):
+                    with torch.no_grad():
+                        self.online.eval()
+                        best = self.online(s).argmax(1)
+                    self.online.train()
+                    loss = (self.online(s).gather(1, a) - target).pow(2).mean()
+                    loss.backward()
+                    self.opt.step()
+            """
+        ),
+        Valid(  # BNNeck: only the bias is fixed; the layer still learns its scale and statistics
+            """
+            import torch
+            import torch.nn as nn
+
+            class ReID(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.neck = nn.BatchNorm1d(2048)
+                    self.neck.bias.requires_grad_(False)
+
+            def main(loader):
+                model = ReID()
+                opt = torch.optim.Adam(model.parameters())
+                model.train()
+                for x, y in loader:
+                    model(x).sum().backward()
+                    opt.step()
+            """
+        ),
         Valid(
             """
             import torch

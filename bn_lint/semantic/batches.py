@@ -15,6 +15,7 @@ import math
 import operator
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
@@ -24,7 +25,7 @@ from .walk import returned_values, walk
 from .values import ARITHMETIC
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .model import FileModel, Scope
+    from .model import ClassInfo, FileModel, Scope
 
 DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
 DDP = frozenset({
@@ -125,19 +126,26 @@ class BatchAnalysis:
         self._mutated: set[tuple[str, str]] | None = None
         self._flags: dict[str, str] = {}
         self._env: dict[cst.Param, tuple[cst.BaseExpression, "Scope | None"]] = {}  # parameter -> argument
-        self.loaders: list[Loader] = []
+        self._trainer_loops: dict[tuple[cst.FunctionDef, int], list[tuple[str, str]]] = {}
+        self._loader_sites: list[tuple[cst.Call, "Scope"]] = []
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
         self.sync_calls: list[tuple[cst.Call, "Scope"]] = []  # convert_sync_batchnorm(...)
         for site in model.calls:
             qn = model.qualname(site.node.func)
             if qn in DATALOADERS:
-                self.loaders.append(self._loader(site.node, site.scope))
+                self._loader_sites.append((site.node, site.scope))
             elif qn in DDP:
                 self.ddp_calls.append((site.node, site.scope))
             elif _is_convert_sync(site.node, qn):
                 self.sync_calls.append((site.node, site.scope))
 
     # ---------------------------------------------------------------- loaders
+    @cached_property
+    def loaders(self) -> list[Loader]:
+        """The file's DataLoaders, worked out on first use (another file's trainer is asked only for
+        ``loops_training``, which needs none)."""
+        return [self._loader(call, scope) for call, scope in self._loader_sites]
+
     def _loader(self, call: cst.Call, scope: "Scope") -> Loader:
         args = _bind_args(call, ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
                                  "collate_fn", "pin_memory", "drop_last"))
@@ -292,8 +300,11 @@ class BatchAnalysis:
         return given.pop() if len(given) == 1 else None
 
     def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
-        """``CFG["batch_size"]`` where ``CFG`` is a config dict imported from another project file."""
+        """``CFG["batch_size"]`` (or ``CFG["train"]["batch_size"]``) where ``CFG`` is a config dict imported
+        from another project file."""
         model, container = self.model, expr.value
+        while isinstance(container, cst.Subscript):
+            container = container.value
         if not isinstance(container, cst.Name) or model.binding(container.value, scope) is not None:
             return None
         if container.value not in model.imports or any(name == container.value for name, _ in self.mutated):
@@ -302,7 +313,7 @@ class BatchAnalysis:
         if found is None or found[0] is model:
             return None
         other, name = found
-        size = other.batches.size(expr.with_changes(value=cst.Name(name)), other.module_scope, depth + 1)
+        size = other.batches.size(_with_root(expr, cst.Name(name)), other.module_scope, depth + 1)
         if size is not None and not size.source:
             size = Size(size.value, f"`{model.code(expr)}` in {os.path.basename(other.path)}")
         return size
@@ -806,15 +817,21 @@ class BatchAnalysis:
 
     # ------------------------------------------------------------ training use
     def _trainings(self, call: cst.Call, scope: "Scope") -> Iterator[Training]:
-        """The loops that train a model on the loader built by ``call``."""
+        """The loops that train a model on the loader built by ``call``: in this file, or in a trainer
+        the loader is handed to."""
+        refers = self._reference(call, scope)
+        if refers is None:
+            return
         seen: set[int] = set()
-        for loop, env in self._loops_over(call, scope):
+        for loop, env in self._loops_over(refers):
             if id(loop) in seen:
                 continue
             seen.add(id(loop))
             yield from self._loop_trainings(loop, env)
+        yield from self._handed_over(refers)
 
-    def _loops_over(self, call: cst.Call, scope: "Scope") -> Iterator[tuple[cst.For, dict]]:
+    def _reference(self, call: cst.Call, scope: "Scope"):
+        """A test of whether an expression (seen from a scope) is the loader ``call`` builds."""
         model = self.model
         parent = model.parent(call)
         target: cst.BaseExpression | None = None
@@ -837,14 +854,18 @@ class BatchAnalysis:
             attr = target.attr.value
             values = info.attributes.get(attr, []) if info else []
             if len(values) != 1:
-                return
+                return None
 
             def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
                 return (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
                         and expr.value.value == "self" and expr.attr.value == attr
                         and model.enclosing_class(at) is info)
         else:
-            return
+            return None
+        return refers
+
+    def _loops_over(self, refers) -> Iterator[tuple[cst.For, dict]]:
+        model = self.model
         for loop in self._loops_with_iter(refers):
             yield loop, {}
         # train(model, train_loader, optimizer): loops over the parameter inside `train`
@@ -909,8 +930,22 @@ class BatchAnalysis:
 
     def _loop_trainings(self, loop: cst.For, env: dict) -> Iterator[Training]:
         model = self.model
+        for expr, at in self._trained_calls(loop):
+            found = self.kind(expr, at, env)
+            if found is None:
+                continue
+            kind, ddp, label = found
+            if self._set_to_eval(model.code(expr), loop):
+                continue
+            yield Training(loop, label, kind, ddp)
+
+    def _trained_calls(self, loop: cst.For) -> list[tuple[cst.BaseExpression, "Scope"]]:
+        """What a loop with a training step (``backward()``, an optimizer step, a helper that runs
+        ``backward()``) calls outside ``no_grad``, with its scope: the models it may train. Empty for
+        a loop without a training step."""
+        model = self.model
         if self._under_no_grad(loop):
-            return
+            return []
         scope = model.scope_of(loop)
         trains = False
         candidates: list[tuple[cst.BaseExpression, Scope]] = []
@@ -929,16 +964,171 @@ class BatchAnalysis:
                     candidates += [(a.value, scope) for a in node.args if not a.star]
             if isinstance(func, (cst.Name, cst.Attribute)) and not self._under_no_grad(node, stop=loop):
                 candidates.append((func, scope))
-        if not trains:
+        return candidates if trains else []
+
+    # -------------------------------------------------------------- trainers
+    def _handed_over(self, refers) -> Iterator[Training]:
+        """Trainings of a loader handed to a project trainer, of this file or imported:
+        ``Trainer(model, loader).fit()``, ``trainer.fit(loader)``, ``train(model, loader)`` from another file."""
+        model = self.model
+        for site in model.calls:
+            arg = next((a for a in site.node.args if not a.star and refers(a.value, site.scope)), None)
+            if arg is None:
+                continue
+            call, scope, func = site.node, site.scope, site.node.func
+            if isinstance(func, cst.Name):
+                found = self._project_class(func.value, scope)
+                if found is not None:  # Trainer(model, loader): the loops of its methods over self.<loader>
+                    owner, info = found
+                    ctor = _bind_call(call, _init_params(info), scope)
+                    stored = _init_stores(info)
+                    held = next((attr for attr, param in stored.items() if ctor and param in ctor
+                                 and ctor[param][0] is arg.value), None)
+                    if held is None or ctor is None:
+                        continue
+                    for method in _reached(info, self._methods_called(call, scope, info)):
+                        for source, trained in owner.batches.loops_training(method):
+                            if source == f"self:{held}":
+                                yield from self._handed_training(trained, {}, ctor, stored)
+                    continue
+                if model.binding(func.value, scope) is None and func.value in model.imports:
+                    found_fn = model.imported(model.imports[func.value], "def")
+                    function = found_fn[0].functions.get(found_fn[1]) if found_fn is not None else None
+                    if function is not None and found_fn[0] is not model:  # train(model, loader) of another file
+                        env = _bind_call(call, _params(function), scope)
+                        yield from self._given(found_fn[0], function, env, arg, {}, {})
+            elif isinstance(func, cst.Attribute):
+                instance = self._instance(func.value, scope)  # trainer.fit(loader), Trainer(model).fit(loader)
+                if instance is None:
+                    continue
+                owner, info, ctor_call, ctor_scope = instance
+                method = info.methods.get(func.attr.value)
+                if method is None:
+                    continue
+                env = _bind_call(call, _params(method)[1:], scope)
+                ctor = _bind_call(ctor_call, _init_params(info), ctor_scope) or {}
+                yield from self._given(owner, method, env, arg, ctor, _init_stores(info))
+
+    def _given(self, owner: "FileModel", function: cst.FunctionDef, env: dict | None, arg: cst.Arg,
+               ctor: dict, stored: dict[str, str]) -> Iterator[Training]:
+        """The trainings of ``function`` (of ``owner``'s file) over the parameter that ``arg`` binds."""
+        if env is None:
             return
-        for expr, at in candidates:
-            found = self.kind(expr, at, env)
-            if found is None:
-                continue
+        param = next((p for p, (v, _s) in env.items() if v is arg.value), None)
+        if param is None:
+            return
+        for source, trained in owner.batches.loops_training(function):
+            if source == f"param:{param}":
+                yield from self._handed_training(trained, env, ctor, stored)
+
+    def _handed_training(self, trained: str, env: dict, ctor: dict, stored: dict[str, str]) -> Iterator[Training]:
+        """The Training of the model a trainer's loop runs (``param:model`` or ``self:model``), as the
+        caller's argument for it shows."""
+        where, _, name = trained.partition(":")
+        bound = env.get(name) if where == "param" else ctor.get(stored.get(name, ""))
+        if bound is None:
+            return
+        found = self.kind(bound[0], bound[1])
+        if found is not None:
             kind, ddp, label = found
-            if self._set_to_eval(model.code(expr), loop):
+            yield Training(None, label, kind, ddp)  # type: ignore[arg-type]  (the loop is in the trainer)
+
+    def loops_training(self, function: cst.FunctionDef, depth: int = 0) -> list[tuple[str, str]]:
+        """(loader, model) for the loops of ``function`` that train a model on batches of a loader it
+        is given, each as ``param:<name>`` or ``self:<attribute>``, through helpers of this file it calls."""
+        key = (function, depth)
+        cached = self._trainer_loops.get(key)
+        if cached is not None:
+            return cached
+        self._trainer_loops[key] = []
+        model = self.model
+        found: list[tuple[str, str]] = []
+        for node in walk(function.body):
+            if isinstance(node, cst.For):
+                source = self._given_ref(self._iterated(node), model.scope_of(node), function)
+                if source is None:
+                    continue
+                for expr, at in self._trained_calls(node):
+                    trained = self._given_ref(expr, at, function)
+                    if trained is not None and not self._set_to_eval(model.code(expr), node):
+                        found.append((source, trained))
+            elif isinstance(node, cst.Call) and depth < 2:  # fit(loader) -> self._train_epoch(loader)
+                helper, params = self._callee(node, model.scope_of(node))
+                env = _bind_call(node, params, model.scope_of(node)) if helper is not None else None
+                for source, trained in self.loops_training(helper, depth + 1) if env is not None else ():
+                    mapped = [_map_ref(ref, env, model.scope_of(node), function, self) for ref in (source, trained)]
+                    if None not in mapped:
+                        found.append((mapped[0], mapped[1]))  # type: ignore[arg-type]
+        self._trainer_loops[key] = found
+        return found
+
+    def _given_ref(self, expr: cst.BaseExpression, scope: "Scope", function: cst.FunctionDef) -> str | None:
+        """``param:<name>`` for a parameter of ``function``, ``self:<attr>`` for ``self.<attr>``."""
+        if isinstance(expr, cst.Name):
+            found = _param_of(expr.value, scope)
+            return f"param:{expr.value}" if found is not None and found[1] is function else None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            return f"self:{expr.attr.value}"
+        return None
+
+    def _iterated(self, loop: cst.For) -> cst.BaseExpression:
+        """What a loop iterates, through ``enumerate(tqdm(loader))`` and ``it = tqdm(loader)``."""
+        expr = loop.iter
+        scope = self.model.scope_of(loop)
+        for _ in range(4):
+            if isinstance(expr, cst.Name):
+                bound = self.model.binding(expr.value, scope)
+                if bound is not None and isinstance(bound[0], cst.Call) and self._iter_wrapper(bound[0]):
+                    expr = bound[0]
+            if self._iter_wrapper(expr):
+                expr = expr.args[0].value
                 continue
-            yield Training(loop, label, kind, ddp)
+            break
+        return expr
+
+    def _project_class(self, name: str, scope: "Scope") -> tuple["FileModel", "ClassInfo"] | None:
+        """The class of this file, or imported from another project file, that ``name`` calls."""
+        model = self.model
+        if model.binding(name, scope) is not None:
+            return None
+        if name in model.classes:
+            return model, model.classes[name]
+        dotted = model.imports.get(name)
+        found = model.imported(dotted, "class") if dotted else None
+        if found is None or found[1] not in found[0].classes:
+            return None
+        return found[0], found[0].classes[found[1]]
+
+    def _instance(self, expr: cst.BaseExpression, scope: "Scope"):
+        """(file, class, its construction, scope) for ``Trainer(...)``, or a name bound to it once."""
+        bound = self.model.binding(expr.value, scope) if isinstance(expr, cst.Name) else (expr, scope)
+        if bound is None:
+            return None
+        value = bound[0]
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return None
+        found = self._project_class(value.func.value, bound[1])
+        return (*found, value, bound[1]) if found is not None else None
+
+    def _methods_called(self, call: cst.Call, scope: "Scope", info: "ClassInfo") -> set[str]:
+        """The methods called on the instance ``call`` builds: ``Trainer(...).fit()``, or on the one name
+        it is bound to (``trainer = Trainer(...)``, ``trainer.fit()``)."""
+        model = self.model
+        parent = model.parent(call)
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            return {parent.attr.value}
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return set()
+        name = parent.targets[0].target.value
+        called = set()
+        for site in model.calls:
+            func = site.node.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name
+                    and func.attr.value in info.methods):
+                bound = model.binding(name, site.scope)
+                if bound is not None and bound[0] is call:
+                    called.add(func.attr.value)
+        return called
 
     def _under_no_grad(self, node: cst.CSTNode, stop: cst.CSTNode | None = None) -> bool:
         model = self.model
@@ -1155,6 +1345,76 @@ def _bind_call(call: cst.Call, params: list[str], scope: "Scope") -> dict[str, t
             env[params[index]] = (arg.value, scope)
             index += 1
     return env
+
+
+def _with_root(expr: cst.BaseExpression, root: cst.Name) -> cst.BaseExpression:
+    """``CFG["train"]["batch_size"]`` with ``CFG`` replaced by ``root``."""
+    if isinstance(expr, cst.Subscript):
+        return expr.with_changes(value=_with_root(expr.value, root))
+    return root
+
+
+def _params(function: cst.FunctionDef) -> list[str]:
+    return [p.name.value for p in function.params.posonly_params + function.params.params]
+
+
+def _init_params(info: "ClassInfo") -> list[str]:
+    init = info.methods.get("__init__")
+    return _params(init)[1:] if init is not None else []
+
+
+def _init_stores(info: "ClassInfo") -> dict[str, str]:
+    """attribute -> parameter, for what ``__init__`` keeps on ``self`` as given: ``self.model = model``
+    (``.to(device)`` allowed), or a tuple handed back by ``accelerator.prepare`` / ``fabric.setup``."""
+    init = info.methods.get("__init__")
+    stored: dict[str, str] = {}
+    if init is None:
+        return stored
+    for line in init.body.body:
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+            continue
+        target, value = small.targets[0].target, small.value
+        if isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("prepare", "setup"):
+            pairs = list(zip([e.value for e in target.elements], [a.value for a in value.args]))
+            if len(target.elements) != len(value.args):
+                continue
+        elif isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
+            pairs = list(zip([e.value for e in target.elements], [e.value for e in value.elements]))
+        else:
+            pairs = [(target, value)]
+        for attribute, given in pairs:
+            while isinstance(given, cst.Call) and isinstance(given.func, cst.Attribute) and given.func.attr.value in _SAME_MODEL_METHODS:
+                given = given.func.value
+            if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
+                    and attribute.value.value == "self" and isinstance(given, cst.Name)):
+                stored.setdefault(attribute.attr.value, given.value)
+    return stored
+
+
+def _reached(info: "ClassInfo", called: set[str]) -> list[cst.FunctionDef]:
+    """The methods ``called`` and those they call on ``self``, transitively."""
+    todo, seen = [m for m in called if m in info.methods], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in walk(info.methods[name].body):
+            if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
+                    and node.func.value.value == "self" and node.func.attr.value in info.methods):
+                todo.append(node.func.attr.value)
+    return [info.methods[name] for name in seen]
+
+
+def _map_ref(ref: str, env: dict, scope: "Scope", function: cst.FunctionDef, analysis: "BatchAnalysis") -> str | None:
+    """A helper's ``param:<name>`` as its caller's reference (``self:`` ones are the same object)."""
+    where, _, name = ref.partition(":")
+    if where == "self":
+        return ref
+    bound = env.get(name)
+    return analysis._given_ref(bound[0], bound[1], function) if bound is not None else None
 
 
 def _param_of(name: str, scope: "Scope | None") -> tuple[cst.Param, cst.FunctionDef | None] | None:

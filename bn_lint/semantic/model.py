@@ -50,6 +50,7 @@ class Scope:
     opaque: set[str] = field(default_factory=set)
     # each opaque binding of a name: (call, index) for `model, preprocess = build()`, None for the others
     unpacked: dict[str, list[tuple[cst.Call, int] | None]] = field(default_factory=dict)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # of a function scope: its nested defs
 
     @property
     def name(self) -> str | None:
@@ -167,6 +168,19 @@ class FileModel:
         values, where = found
         if len(values) == 1 or all(_same_code(self.module, values[0], v) for v in values[1:]):
             return values[0], where
+        return None
+
+    def local_function(self, name: str, scope: Scope | None) -> cst.FunctionDef | None:
+        """The function ``name`` calls from ``scope``: one defined at the top level, or nested in an
+        enclosing function (``def stage(cin, cout)`` inside ``make_model``), if nothing rebinds the name."""
+        while scope is not None:
+            if name in scope.bindings or name in scope.params or name in scope.opaque:
+                return None
+            if name in scope.functions:
+                return scope.functions[name]
+            if scope.kind == "module":
+                return self.functions.get(name)
+            scope = scope.parent
         return None
 
     def bindings(self, name: str, scope: Scope | None) -> tuple[list[cst.BaseExpression], Scope] | None:
@@ -493,6 +507,8 @@ class _Builder:
             scope.unpacked.pop(node.name.value, None)
             if scope.kind == "module":
                 model.functions[node.name.value] = node
+            elif scope.kind == "function":
+                scope.functions[node.name.value] = node
             elif scope.kind == "class":
                 info = model.classes.get(scope.name or "")
                 if info is not None:

@@ -269,8 +269,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 return ModelKind.BN
             if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
                 kinds.append(_registry_kind(model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
-            if isinstance(node.func, cst.Name) and node.func.value in model.functions:
-                helper = model.functions[node.func.value]
+            helper = model.local_function(node.func.value, model.scope_of(node)) if isinstance(node.func, cst.Name) else None
+            if helper is not None:
                 if helper in roots:
                     pass
                 elif depth < _MAX_DEPTH:
