@@ -396,3 +396,53 @@ def test_accelerate_prepare_hands_back_what_it_was_given(tmp_path):
     result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "run.py"))
     assert codes_and_lines(result.findings) == [("BN301", 9)]
     assert "in config.py" in result.findings[0].message
+
+
+def test_lengths_through_tuple_assignments_and_normalisation():
+    """``self.size, self.seed = size, seed`` in a Dataset; ``x = (x - mean) / std`` keeps the rows."""
+    code = """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+        class Points(Dataset):
+            def __init__(self, size, seed):
+                self.size, self.seed = size, seed
+
+            def __len__(self):
+                return self.size
+
+        def main():
+            x = torch.randn(4097, 8)
+            mean, std = x.mean(0), x.std(0)
+            x = (x - mean) / std
+            net = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            a = DataLoader(TensorDataset(x), batch_size=64)
+            b = DataLoader(Points(8001, 0), batch_size=32)
+            for (batch,) in a:
+                net(batch).sum().backward()
+                opt.step()
+            for batch in b:
+                net(batch).sum().backward()
+                opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN302", 18), ("BN302", 19)]
+
+
+def test_a_swap_is_not_two_bindings():
+    code = """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        small, large = 64, 4097
+        small, large = large, small
+        net = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        loader = DataLoader(TensorDataset(torch.randn(large, 8)), batch_size=small)
+        for (batch,) in loader:
+            net(batch).sum().backward()
+            opt.step()
+    """
+    assert check_code(code, select=("BN3",)) == []

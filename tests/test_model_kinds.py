@@ -224,3 +224,45 @@ def test_a_norm_layer_parameter_defaulting_to_batchnorm(tmp_path):
     model = Project().model(str(tmp_path / "main.py"))
     kinds = {name: model_kind(model, cst.Name(name), None) for name in "abcd"}
     assert kinds == {"a": ModelKind.BN, "b": ModelKind.BN, "c": None, "d": None}
+
+
+def _kinds(tmp_path, source: str, names: list[str]) -> list[ModelKind | None]:
+    path = tmp_path / "m.py"
+    path.write_text(textwrap.dedent(source))
+    model = Project().model(str(path))
+    return [model_kind(model, cst.Name(name), model.module_scope) for name in names]
+
+
+def test_a_helper_nested_in_a_builder_counts_for_its_kind(tmp_path):
+    source = """
+        import torch.nn as nn
+
+        def make(num_classes):
+            def stage(cin, cout):
+                return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+            return nn.Sequential(stage(3, 32), stage(32, 64), nn.Flatten(), nn.LazyLinear(num_classes))
+
+        def make_plain():
+            def stage(cin, cout):
+                return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU())
+            return nn.Sequential(stage(3, 32), nn.Flatten())
+
+        net = make(10)
+        plain = make_plain()
+    """
+    assert _kinds(tmp_path, source, ["net", "plain"]) == [ModelKind.BN, ModelKind.NO]
+
+
+def test_a_factory_given_another_norm_layer_is_not_taken_for_batchnorm(tmp_path):
+    source = """
+        import torch.nn as nn
+        import torchvision
+
+        def gn(channels):
+            return nn.GroupNorm(32, channels)
+
+        default = torchvision.models.resnet50()
+        grouped = torchvision.models.resnet50(norm_layer=gn)
+        batch = torchvision.models.resnet50(norm_layer=nn.BatchNorm2d)
+    """
+    assert _kinds(tmp_path, source, ["default", "grouped", "batch"]) == [ModelKind.BN, None, ModelKind.BN]

@@ -1119,3 +1119,29 @@ def test_accelerate_helpers_leave_the_mode_alone():
                             self.model.eval()
     """
     assert codes_and_lines(check_code(code, select=("BN103",))) == [("BN103", 17)]
+
+
+def test_a_mode_restored_in_finally_after_a_return():
+    """``validate`` returns from inside ``try`` and restores the saved mode in ``finally``: no BN103."""
+    code = """
+        import torch
+
+        def validate(model, loader):
+            was_training = model.training
+            model.eval()
+            try:
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+            finally:
+                model.train(was_training)
+
+        def fit(model, loader, opt, epochs):
+            model.train()
+            for epoch in range(epochs):
+                for x in loader:
+                    model(x).sum().backward()
+                    opt.step()
+                score = validate(model, loader)
+    """
+    assert check_code(code, select=("BN103",)) == []
+    assert codes_and_lines(check_code(code.replace("model.train(was_training)", "pass"), select=("BN103",))) == [("BN103", 18)]

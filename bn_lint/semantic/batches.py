@@ -714,6 +714,11 @@ class BatchAnalysis:
             bound = model.binding(expr.value, scope)
             if bound is not None:
                 return self.tensor_length(bound[0], bound[1], depth + 1)
+            assigned = model.bindings(expr.value, scope)
+            if assigned is not None and len(assigned[0]) > 1 and all(
+                    _keeps_length(model, value, expr.value, assigned[1]) for value in assigned[0][1:]):
+                # `x = torch.randn(4097, 8)`, then `x = (x - x.mean(0)) / x.std(0)`: the rows stay
+                return self.tensor_length(assigned[0][0], assigned[1], depth + 1)
             split = model.unpacked(expr.value, scope)  # x, y = make_data(n)
             if split is not None and split[2] is scope:
                 call, index, call_scope = split
@@ -1345,6 +1350,41 @@ def _bind_call(call: cst.Call, params: list[str], scope: "Scope") -> dict[str, t
             env[params[index]] = (arg.value, scope)
             index += 1
     return env
+
+
+_REDUCTIONS = frozenset({"mean", "std", "var", "sum", "amax", "amin", "max", "min", "median", "norm"})
+
+
+def _keeps_length(model: "FileModel", expr: cst.BaseExpression, name: str, scope: "Scope | None") -> bool:
+    """Whether ``expr`` has the rows of ``name``: ``name`` itself, a same-length method of it, or arithmetic
+    with a number or a reduction (``x.mean(0)``, or a name bound to one once), which broadcast over the rows."""
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    if isinstance(expr, cst.UnaryOperation):
+        return _keeps_length(model, expr.expression, name, scope)
+    if isinstance(expr, cst.BinaryOperation):
+        for one, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if _keeps_length(model, one, name, scope) and _broadcasts(model, other, scope):
+                return True
+        return False
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _SAME_LENGTH_METHODS:
+        return _keeps_length(model, expr.func.value, name, scope)
+    return False
+
+
+def _broadcasts(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> bool:
+    """A number, or a reduction of a tensor (``mean``, ``std(0)``): it adds no rows when broadcast."""
+    if isinstance(expr, cst.Name):
+        bound = model.binding(expr.value, scope)
+        if bound is None:
+            return False
+        expr = bound[0]
+    value = model.value(expr, scope)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    if isinstance(expr, cst.BinaryOperation):  # `x.std(0) + 1e-6`
+        return _broadcasts(model, expr.left, scope) and _broadcasts(model, expr.right, scope)
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _REDUCTIONS
 
 
 def _with_root(expr: cst.BaseExpression, root: cst.Name) -> cst.BaseExpression:

@@ -17,7 +17,7 @@ import libcst as cst
 from . import layers as layer_table
 from .layers import LayerSpec
 from .values import UNKNOWN, evaluate, literal_number
-from .walk import children
+from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .chains import ChainAnalysis
@@ -543,10 +543,11 @@ class _Builder:
                 if info is not None:
                     info.attributes.setdefault(target.attr.value, []).append((value, scope))
         elif (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))
-              and len(target.elements) == len(value.elements) and all(
-                  isinstance(e, cst.Element) and literal_number(e.value) is not None for e in value.elements)
-              and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
-            for element, item in zip(target.elements, value.elements):  # `nz, ngf, ndf = 100, 64, 64`
+              and len(target.elements) == len(value.elements)
+              and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements))
+              and not _reads_targets(target, value)):
+            # `nz, ngf, ndf = 100, 64, 64`, `self.size, self.seed = size, seed` (not a swap: `a, b = b, a`)
+            for element, item in zip(target.elements, value.elements):
                 self._bind(element.value, item.value, scope)
         elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, cst.Call) and not any(
                 isinstance(element, cst.StarredElement) for element in target.elements):
@@ -568,6 +569,22 @@ class _Builder:
                 self._opaque(element.value, scope)
         elif isinstance(target, cst.StarredElement):
             self._opaque(target.value, scope)
+
+
+def _reads_targets(target: cst.BaseExpression, value: cst.BaseExpression) -> bool:
+    """Whether ``value`` reads a name that ``target`` assigns (``a, b = b, a``: a swap, not two bindings)."""
+    assigned = {_dotted(e.value) for e in target.elements if isinstance(e.value, (cst.Name, cst.Attribute))}
+    if len(assigned) != len(target.elements):
+        return True  # (a subscript or a nested tuple: not followed)
+    read: set[str] = set()
+    attributes: set[int] = set()  # the `.mean` of `x.mean(0)`: not a read of a name `mean`
+    for node in walk(value):
+        if isinstance(node, cst.Attribute):
+            attributes.add(id(node.attr))
+            read.add(_dotted(node))
+        elif isinstance(node, cst.Name) and id(node) not in attributes:
+            read.add(node.value)
+    return bool(read & assigned)
 
 
 def _dotted(node: cst.BaseExpression) -> str:

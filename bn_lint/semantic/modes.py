@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 import libcst as cst
 
@@ -1002,6 +1002,7 @@ class _Flow:
         self.node = node
         self.scope = scope
         self.exits: list[State] = []
+        self.finally_bodies: list[Sequence[cst.BaseStatement]] = []  # of the `try`s around: a `return` runs them
         self.breaks: list[list[State]] = []
         self.continues: list[list[State]] = []
         self.flags: dict[str, tuple[str, frozenset]] = {}  # `was = model.training` -> (key, facts then)
@@ -1172,14 +1173,20 @@ class _Flow:
             return end
         if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
             start = dict(state)
-            body = self.block(node.body.body, dict(state))
-            handler_in = _join(start, body)
-            ends = []
-            for handler in node.handlers:
-                ends.append(self.block(handler.body.body, dict(handler_in) if handler_in is not None else None))
-            if node.orelse is not None:
-                body = self.block(node.orelse.body.body, body)
-            ends.append(body)
+            if node.finalbody is not None:
+                self.finally_bodies.append(node.finalbody.body.body)
+            try:
+                body = self.block(node.body.body, dict(state))
+                handler_in = _join(start, body)
+                ends = []
+                for handler in node.handlers:
+                    ends.append(self.block(handler.body.body, dict(handler_in) if handler_in is not None else None))
+                if node.orelse is not None:
+                    body = self.block(node.orelse.body.body, body)
+                ends.append(body)
+            finally:
+                if node.finalbody is not None:
+                    self.finally_bodies.pop()
             joined = None
             for end in ends:
                 joined = end if joined is None else _join(joined, end)
@@ -1346,7 +1353,11 @@ class _Flow:
             if node.value is not None and self.frozen:
                 self._note_returned_freezes(node.value, state, self.returned_freezes)
             self._note_returned_elements(node.value, state)
-            self.exits.append(dict(state))
+            leaving: State | None = dict(state)
+            for final in reversed(self.finally_bodies):  # `try: return f(model) finally: model.train(was)`
+                leaving = self.block(final, leaving) if leaving is not None else None
+            if leaving is not None:
+                self.exits.append(leaving)
             return None
         if isinstance(node, cst.Raise):
             return None

@@ -101,7 +101,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             if _NO_BN_TORCHVISION.match(qn):
                 return ModelKind.NO
             if qn.startswith(_BN_FACTORY_PREFIXES):
-                return ModelKind.BN
+                return None if _other_norm(model, expr, scope) else ModelKind.BN
             spec = layer_table.lookup(qn)
             if spec is not None:
                 if spec.is_batchnorm:
@@ -117,6 +117,15 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
             return kind
     return None
+
+
+def _other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """``resnet50(norm_layer=gn)``: a factory given a norm layer that is not certainly a BatchNorm."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("norm_layer", "norm"):
+            found = model.layer_class(arg.value, scope)
+            return found is None or not found[0].is_batchnorm
+    return False
 
 
 def _replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
@@ -266,6 +275,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 continue
             qn = model.qualname(node.func)
             if qn and qn.startswith(_BN_FACTORY_PREFIXES) and not _NO_BN_TORCHVISION.match(qn):
+                if _other_norm(model, node, model.scope_of(node)):
+                    continue
                 return ModelKind.BN
             if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
                 kinds.append(_registry_kind(model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
