@@ -446,3 +446,27 @@ def test_a_swap_is_not_two_bindings():
             opt.step()
     """
     assert check_code(code, select=("BN3",)) == []
+
+
+@pytest.mark.parametrize("returned, unpack", [("loader, sampler", "loader, _ = make_loader(data)"),
+                                              ("loader", "loader = make_loader(data)")])
+def test_a_loader_returned_by_a_builder_is_followed_to_its_callers(returned, unpack):
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, RandomSampler
+
+        def make_loader(data):
+            sampler = RandomSampler(data)
+            loader = DataLoader(data, batch_size=2, sampler=sampler)
+            return {returned}
+
+        def main(data):
+            net = nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8))
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            {unpack}
+            for x, y in loader:
+                nn.functional.cross_entropy(net(x), y).backward()
+                opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN301", 7)]

@@ -828,12 +828,49 @@ class BatchAnalysis:
         if refers is None:
             return
         seen: set[int] = set()
-        for loop, env in self._loops_over(refers):
-            if id(loop) in seen:
+        for test in (refers, *self._returned_to(call, scope)):
+            for loop, env in self._loops_over(test):
+                if id(loop) in seen:
+                    continue
+                seen.add(id(loop))
+                yield from self._loop_trainings(loop, env)
+            yield from self._handed_over(test)
+
+    def _returned_to(self, call: cst.Call, scope: "Scope") -> list:
+        """For a loader a builder of this file returns (``return loader`` or ``return loader, sampler``):
+        tests for the names its callers bind it to (``train_loader, sampler = make_loader(...)``)."""
+        model = self.model
+        parent = model.parent(call)
+        function = scope.node
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
+                and isinstance(function, cst.FunctionDef) and model.functions.get(function.name.value) is function):
+            return []
+        name = parent.targets[0].target.value
+        places = set()
+        for value in returned_values(function):
+            if isinstance(value, cst.Name) and value.value == name:
+                places.add(None)
+            elif isinstance(value, cst.Tuple):
+                places |= {i for i, e in enumerate(value.elements) if isinstance(e.value, cst.Name) and e.value.value == name}
+        if len(places) != 1 or model.binding(name, scope) is None:
+            return []
+        index = places.pop()
+        tests = []
+        for site in model.calls:
+            func = site.node.func
+            if not (isinstance(func, cst.Name) and func.value == function.name.value
+                    and model.binding(func.value, site.scope) is None):
                 continue
-            seen.add(id(loop))
-            yield from self._loop_trainings(loop, env)
-        yield from self._handed_over(refers)
+            if index is None:
+                tests.append(self._reference(site.node, site.scope))
+                continue
+            outer = model.parent(site.node)
+            target = outer.targets[0].target if isinstance(outer, cst.Assign) and len(outer.targets) == 1 else None
+            element = target.elements[index].value if isinstance(target, cst.Tuple) and index < len(target.elements) else None
+            if isinstance(element, cst.Name):
+                tests.append(lambda expr, at, n=element.value, c=site.node: (
+                    isinstance(expr, cst.Name) and expr.value == n and _unpacked_from(model, n, at, c, index)))
+        return [test for test in tests if test is not None]
 
     def _reference(self, call: cst.Call, scope: "Scope"):
         """A test of whether an expression (seen from a scope) is the loader ``call`` builds."""
@@ -1385,6 +1422,12 @@ def _broadcasts(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | No
     if isinstance(expr, cst.BinaryOperation):  # `x.std(0) + 1e-6`
         return _broadcasts(model, expr.left, scope) and _broadcasts(model, expr.right, scope)
     return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _REDUCTIONS
+
+
+def _unpacked_from(model: "FileModel", name: str, scope: "Scope", call: cst.Call, index: int) -> bool:
+    """``name`` is bound once, to element ``index`` of what ``call`` returns."""
+    found = model.unpacked(name, scope)
+    return found is not None and found[0] is call and found[1] == index
 
 
 def _with_root(expr: cst.BaseExpression, root: cst.Name) -> cst.BaseExpression:
