@@ -271,6 +271,27 @@ class FrozenBnStillUpdating(Rule):
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = (
+        Invalid(  # a linear probe: the frozen encoder runs under no_grad, in training mode, every batch
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision
+
+            def probe(loader, epochs):
+                encoder = torchvision.models.resnet18()
+                encoder.fc = nn.Identity()
+                encoder.requires_grad_(False)
+                head = nn.Linear(512, 10)
+                opt = torch.optim.SGD(head.parameters(), lr=0.1)
+                for epoch in range(epochs):
+                    for x, y in loader:
+                        with torch.no_grad():
+                            feats = encoder(x)
+                        nn.functional.cross_entropy(head(feats), y).backward()
+                        opt.step()
+            """,
+            line=8,
+        ),
         Invalid(
             """
             import torch
@@ -339,6 +360,26 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_LIGHTNING_PROBE.format(hook=""), line=11),
     )
     valid = (
+        Valid(  # a mean teacher: frozen, run under no_grad, and its weights follow the student's
+            """
+            import copy
+            import torch
+            import torch.nn as nn
+
+            def train(student, loader, epochs):
+                teacher = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+                teacher.requires_grad_(False)
+                opt = torch.optim.SGD(student.parameters(), lr=0.1)
+                for epoch in range(epochs):
+                    for x in loader:
+                        with torch.no_grad():
+                            target = teacher(x)
+                        nn.functional.mse_loss(student(x), target).backward()
+                        opt.step()
+                        for t, s in zip(teacher.parameters(), student.parameters()):
+                            t.mul_(0.99).add_(s.detach(), alpha=0.01)
+            """
+        ),
         Valid(  # a DQN's online net put in eval to pick targets, then back in training mode: no freeze
             """
             import torch

@@ -1941,6 +1941,8 @@ class _Flow:
             if reason is not None:
                 old = a.path_evals.get(call)
                 a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
+        if a.under_no_grad(call) and self._frozen_forward(key, call):
+            self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
         if not a.under_no_grad(call) and self._trains_here(a.region(call)):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._watch_training(call, key, state)
@@ -1950,6 +1952,25 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+
+    def _frozen_forward(self, key: str, call: cst.Call) -> bool:
+        """``feats = encoder(x)`` under ``no_grad`` in a loop that trains another module, with ``encoder``
+        frozen in this function: in training mode its BatchNorm statistics still move. Not a teacher whose
+        weights the loop updates (``ema_p.mul_(...)`` over its ``parameters()``, or handed to a helper)."""
+        region = self.a.region(call)
+        if not isinstance(region, (cst.For, cst.While)) or not self._trains_here(region):
+            return False
+        if not any(reason == "frozen" and watched == key for watched, reason in self.watch.values()):
+            return False
+        for node in walk(region):
+            if not isinstance(node, cst.Call) or node is call:
+                continue
+            func = node.func
+            if isinstance(func, cst.Attribute) and key_of(func.value) == key and func.attr.value not in ("eval", "train", "forward"):
+                return False  # `teacher.parameters()`, `teacher.load_state_dict(...)`: updated here
+            if any(key_of(arg.value) == key for arg in node.args):
+                return False  # `update_ema(teacher, student)`
+        return True
 
     def _trains_here(self, region: cst.CSTNode) -> bool:
         """Whether ``region`` runs a training step on this path: one not in a branch the assumed
