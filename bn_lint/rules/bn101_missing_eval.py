@@ -291,6 +291,33 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # BYOL: the target runs under no_grad inside the loss method that the training step calls
+            """
+            import copy
+            import torch
+            import torch.nn as nn
+
+            class BYOL(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.online = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+                    self.target = copy.deepcopy(self.online)
+
+                def loss(self, a, b):
+                    with torch.no_grad():
+                        z = self.target(b)
+                    return (self.online(a) - z).pow(2).mean()
+
+            def main(loader):
+                model = BYOL()
+                opt = torch.optim.SGD(model.online.parameters(), lr=0.1)
+                model.train()
+                for a, b in loader:
+                    loss = model.loss(a, b)
+                    loss.backward()
+                    opt.step()
+            """
+        ),
         Valid(  # a feature extractor whose class keeps it in eval whatever train() is asked
             """
             import torch

@@ -699,11 +699,41 @@ class ModeAnalysis:
         call after the last step of a function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
         region = self.region(node)
         if not self.trains(region, direct=True):
-            return False
+            return isinstance(region, cst.FunctionDef) and self._feeds_backward_at_callers(region)
         if isinstance(region, (cst.For, cst.While)):
             return True
         at = self.order(node)
         return any(self.order(step) > at for step in self.training_calls(region, direct=True))
+
+    def _feeds_backward_at_callers(self, func: cst.FunctionDef) -> bool:
+        """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file gives what it
+        returns to a backward pass, so ``func`` is part of a training step (a BYOL target run inside it)."""
+        name = func.name.value
+        sites = [site for site in self.model.calls
+                 if (isinstance(site.node.func, cst.Name) and site.node.func.value == name
+                     and self.model.functions.get(name) is func)
+                 or (isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
+                     and any(info.methods.get(name) is func for info in self.model.classes.values()))]
+        return bool(sites) and all(self._backward_of(site.node) for site in sites)
+
+    def _backward_of(self, call: cst.Call) -> bool:
+        """Whether ``call``'s value has ``.backward()`` called on it: inside that call's receiver, or
+        through the name it is assigned to (``loss = f(x)`` ... ``loss.backward()`` in the same function)."""
+        parent = self.model.parent(call)
+        name = None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+        scope = self.enclosing_function(call) or self.model.module
+        for node in walk(scope):
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value in ("backward", "manual_backward")):
+                continue
+            # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
+            for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
+                if any(inner is call or (name is not None and isinstance(inner, cst.Name) and inner.value == name)
+                       for inner in walk(given)):
+                    return True
+        return False
 
     def _evaluation(self, node: cst.CSTNode) -> str | None:
         """What makes the call at ``node`` look like an evaluation, before training steps and frameworks."""
