@@ -470,3 +470,24 @@ def test_a_loader_returned_by_a_builder_is_followed_to_its_callers(returned, unp
                 opt.step()
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN301", 7)]
+
+
+@pytest.mark.parametrize("rows, expected", [(2049, [("BN302", 11)]), (2048, [])])
+def test_a_tensor_dataset_of_a_helpers_tuple(rows, expected):
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def make_data(n):
+            return torch.randn(n, 8), torch.randint(0, 2, (n,))
+
+        def main():
+            net = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8), nn.Linear(8, 2))
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            loader = DataLoader(TensorDataset(*make_data({rows})), batch_size=32, shuffle=True)
+            for x, y in loader:
+                nn.functional.cross_entropy(net(x), y).backward()
+                opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == expected

@@ -658,6 +658,11 @@ class BatchAnalysis:
             return None
         qn = model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else None)
         positional = [a.value for a in expr.args if a.keyword is None and not a.star]
+        if qn in TENSOR_DATASETS and len(expr.args) == 1 and expr.args[0].star == "*" \
+                and isinstance(expr.args[0].value, cst.Call):
+            # `TensorDataset(*make_data(n))`: the first tensor of the tuple a local helper returns
+            found = self._returned(expr.args[0].value, scope, lambda value, at: self.tensor_length(value, at, depth + 1), 0)
+            return found if found is not _NOT_LOCAL else None
         if any(a.star for a in expr.args):
             return None
         if qn == "range":
