@@ -436,8 +436,9 @@ def test_local_builder_that_returns_the_model_in_eval_mode_is_clean():
 
 
 @pytest.mark.parametrize("slip", ["net.eval", "net.training = False"])
-def test_a_mode_change_that_does_not_happen_gives_one_finding(slip):
-    """BN102 reports the uncalled `.eval` / the `.training` flag; BN101 does not repeat it at the use."""
+def test_a_mode_change_that_does_not_happen_spoils_the_next_evaluation(slip):
+    """BN102 reports the uncalled `.eval` / the `.training` flag. The mode stays as it was, so the first
+    evaluation after it is BN101 too (naming the slip); later ones are not reported again."""
     code = f"""
         import torch
         import torchvision
@@ -446,8 +447,13 @@ def test_a_mode_change_that_does_not_happen_gives_one_finding(slip):
         {slip}
         with torch.no_grad():
             print(net(torch.randn(1, 3, 64, 64)))
+            print(net(torch.randn(1, 3, 32, 32)))
+        net.eval()
+        torch.jit.trace(net, torch.randn(1, 3, 64, 64))
     """
-    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN102", 5)]
+    findings = check_code(code, select=("BN1",))
+    assert codes_and_lines(findings) == [("BN102", 5), ("BN101", 7)]
+    assert "at line 5 does not change the mode" in findings[1].message
 
 
 _TRAINER = """

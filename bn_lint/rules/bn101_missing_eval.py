@@ -478,7 +478,9 @@ class MissingEval(Rule):
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
-        for node, site in list(analysis.uses.items()):  # (resolving may run other analyses)
+        reported_slips: set[cst.CSTNode] = set()
+        for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
+            # (a copy, in source order: resolving may run other analyses)
             reason = analysis.eval_reason(node)
             if reason is None:
                 # evaluation on some paths only: `phase == 'val'` under `torch.set_grad_enabled(phase == 'train')`
@@ -495,6 +497,12 @@ class MissingEval(Rule):
             if _recalibration(model, node, facts):
                 continue
             why = describe(analysis, facts)
+            slip = analysis.after_slip(site)
+            if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
+                if slip in reported_slips:
+                    continue
+                reported_slips.add(slip)
+                why += f"; `{model.code(slip)}` at line {analysis.line(slip)} does not change the mode"
             yield Report(
                 node,
                 f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "

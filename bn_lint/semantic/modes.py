@@ -300,6 +300,9 @@ class ModeAnalysis:
         self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
         self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
+        # mode changes that do not happen (`model.eval` uncalled, `model.training = False`), with the module
+        # and the scope: BN102 reports them; BN101 reports the first evaluation they leave in training mode
+        self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
         # local function param -> (argument key, the caller's state, the calling function or module) at each call
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
@@ -425,6 +428,13 @@ class ModeAnalysis:
                       if name not in local and name not in found]
         cache[func] = tuple(found)
         return cache[func]
+
+    def after_slip(self, site: "Site") -> cst.CSTNode | None:
+        """The last slip (``model.eval`` uncalled) on ``site``'s module before it in the same function."""
+        at = self.order(site.node)
+        found = [(self.order(node), node) for node, key, scope in self.slips
+                 if key == site.key and scope is site.scope and self.order(node) < at]
+        return max(found, key=lambda pair: pair[0])[1] if found else None
 
     def evaluations(self, summary: Summary) -> dict[str, tuple[cst.CSTNode, str]]:
         """The parameters ``summary``'s function runs for evaluation in the mode it is given them in."""
@@ -1417,7 +1427,7 @@ class _Flow:
             self.expression(node.value, state)
             value = node.value
             if isinstance(value, cst.Attribute) and value.attr.value in ("eval", "train"):
-                self._mode_meant(value.value, state)  # `model.eval` without the call: BN102's finding
+                self._mode_meant(value, value.value, state)  # `model.eval` without the call: BN102's finding
             return state
         if isinstance(node, cst.Del):
             return state
@@ -1439,7 +1449,7 @@ class _Flow:
             self._frozen_parameter(target, value, state)
             return
         if isinstance(target, cst.Attribute) and target.attr.value == "training":
-            self._mode_meant(target.value, state)  # `model.training = False`: BN102's finding
+            self._mode_meant(target, target.value, state)  # `model.training = False`: BN102's finding
             return
         if isinstance(target, cst.Name) and self.assume:
             self.assume = {k: v for k, v in self.assume.items() if _condition_name(k) != target.value}
@@ -2120,15 +2130,15 @@ class _Flow:
         self.watch[node] = (key, "frozen")
         self.frozen.append((node, key))
 
-    def _mode_meant(self, receiver: cst.BaseExpression, state: State) -> None:
+    def _mode_meant(self, node: cst.CSTNode, receiver: cst.BaseExpression, state: State) -> None:
         """A mode change that does not happen (``model.eval`` uncalled, ``model.training = False``).
 
-        BN102 reports it; the other rules take the mode as unknown from here, so one slip gives one
-        finding, not a second one at every later use.
+        BN102 reports it. The mode stays what it was, as in Python: the evaluation after it runs in
+        training mode (BN101 reports the first one, see ``first_after_slip``), an export exports it so.
         """
         key = key_of(receiver)
         if key is not None and _tracked(state, key):
-            _set(state, key, _UNKNOWN)
+            self.a.slips.append((node, key, self.scope))
 
     def _restored_by_flag(self, test: cst.BaseExpression, then: State | None, other: State | None):
         """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
