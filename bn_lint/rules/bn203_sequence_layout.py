@@ -66,6 +66,20 @@ class SequenceLayout(Rule):
         ),
     )
     valid = (
+        Valid(  # a conditional GAN's label embedding: (N,) labels give (N, E), not a sequence
+            """
+            import torch.nn as nn
+
+            class Generator(nn.Module):
+                def __init__(self, n_classes=10, z_dim=100):
+                    super().__init__()
+                    self.embed = nn.Embedding(n_classes, z_dim)
+                    self.fc = nn.Sequential(nn.Linear(z_dim, 256, bias=False), nn.BatchNorm1d(256), nn.ReLU())
+
+                def forward(self, z, y):
+                    return self.fc(z * self.embed(y))
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

@@ -15,6 +15,7 @@ Anything the interpreter cannot follow becomes UNKNOWN, and unknown means silent
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -65,6 +66,11 @@ class LayerClass:
 
     spec: LayerSpec
     preset: tuple[tuple[str, Any], ...] = ()
+
+
+# what says class labels: a table sized by `num_classes` / `N_LABELS`, or ids named `y`, `labels`, `cls`...
+_CLASS_TABLE = re.compile(r"(?i)class|label")
+_LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*")
 
 
 @dataclass(eq=False)
@@ -1222,6 +1228,15 @@ class ChainAnalysis:
             return out if isinstance(out, (Tensor, tuple)) else Tensor()
         return Tensor()
 
+    def _label_embedding(self, layer: LayerValue, at: cst.Call | None) -> bool:
+        """An embedding of class labels (``nn.Embedding(num_classes, dim)``, applied to ``y`` / ``labels``):
+        a conditional GAN's or recommender's (N,) ids give (N, E), not the (N, L, E) of a token batch."""
+        table = layer.args.get("num_embeddings")
+        if table is not None and _CLASS_TABLE.search(self.model.code(table)):
+            return True
+        given = at.args[0].value if at is not None and at.args else None
+        return isinstance(given, cst.Name) and _LABEL_IDS.fullmatch(given.value) is not None
+
     def _apply_layer(self, layer: LayerValue, t: Tensor, at: cst.Call | None = None) -> Any:
         spec = layer.spec
         node = layer.node
@@ -1250,7 +1265,7 @@ class ChainAnalysis:
                 return make_tensor(t.rank, sizes, t.rank - 1, layer, True, node)
             return make_tensor(None, {-1: layer.out_width}, -1, layer, True, node)
         if kind == "embedding":
-            rank = t.rank + 1 if t.rank is not None else spec.batched_rank
+            rank = t.rank + 1 if t.rank is not None else None if self._label_embedding(layer, at) else spec.batched_rank
             return make_tensor(rank, {-1: layer.out_width}, -1, layer, False, node)
         if kind in ("rnn", "transformer") and spec.layout_param:
             if layer.value(spec.layout_param) is True:
