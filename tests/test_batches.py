@@ -491,3 +491,30 @@ def test_a_tensor_dataset_of_a_helpers_tuple(rows, expected):
                 opt.step()
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == expected
+
+
+def test_lengths_through_a_data_helper_matmul_and_per_name_normalisation():
+    """``x = simulate(4097)`` returning ``torch.randn(n, 24) @ MIXING + BASELINE``, then
+    ``x, v = (x - mu) / sd, (v - mu) / sd``: each name read only for its own new value."""
+    code = """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        MIXING = torch.randn(24, 24)
+        BASELINE = torch.linspace(-1.0, 1.0, 24)
+
+        def simulate(n):
+            return torch.randn(n, 24) @ MIXING + BASELINE
+
+        def main():
+            x, v = simulate(4097), simulate(1000)
+            mu, sd = x.mean(0), x.std(0)
+            x, v = (x - mu) / sd, (v - mu) / sd
+            net = nn.Sequential(nn.Linear(24, 8, bias=False), nn.BatchNorm1d(8), nn.Linear(8, 24))
+            opt = torch.optim.Adam(net.parameters())
+            for (batch,) in DataLoader(TensorDataset(x), batch_size=256, shuffle=True):
+                nn.functional.mse_loss(net(batch), batch).backward()
+                opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN302", 17)]

@@ -732,15 +732,20 @@ class BatchAnalysis:
             return None
         if isinstance(expr, cst.UnaryOperation):  # -x
             return self.tensor_length(expr.expression, scope, depth + 1)
-        if isinstance(expr, cst.BinaryOperation):  # `torch.rand(n, 8) * 2.0 - 1.0`: a number keeps the shape
-            for number, tensor in ((expr.right, expr.left), (expr.left, expr.right)):
-                value = model.value(number, scope)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.MatrixMultiply):  # `torch.randn(n, 24) @ MIXING`: the rows of the left
+                return self.tensor_length(expr.left, scope, depth + 1)
+            # `torch.rand(n, 8) * 2.0 - 1.0`, `x + BASELINE` (1-D): a number or a vector keeps the rows
+            for other, tensor in ((expr.right, expr.left), (expr.left, expr.right)):
+                if _broadcasts(model, other, scope):
                     return self.tensor_length(tensor, scope, depth + 1)
             return None
         if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
             return None
         func = expr.func
+        if isinstance(func, cst.Name) and func.value in model.functions:  # `x = simulate(4097)`
+            found = self._returned(expr, scope, lambda value, at: self.tensor_length(value, at, depth + 1))
+            return found if found is not _NOT_LOCAL else None
         if isinstance(func, cst.Attribute) and func.attr.value in _SAME_LENGTH_METHODS:
             if model.qualname(func) is None:
                 return self.tensor_length(func.value, scope, depth + 1)
@@ -1426,7 +1431,17 @@ def _broadcasts(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | No
         return True
     if isinstance(expr, cst.BinaryOperation):  # `x.std(0) + 1e-6`
         return _broadcasts(model, expr.left, scope) and _broadcasts(model, expr.right, scope)
-    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _REDUCTIONS
+    if not isinstance(expr, cst.Call):
+        return False
+    if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _REDUCTIONS:
+        return True
+    # a vector: `torch.linspace(-1, 1, n)`, `torch.arange(n)`, `torch.zeros(n)`
+    qn = model.qualname(expr.func) or ""
+    positional = [a for a in expr.args if a.keyword is None]
+    if qn in ("torch.linspace", "torch.logspace", "torch.arange"):
+        return True
+    return qn in ("torch.zeros", "torch.ones", "torch.randn", "torch.rand", "torch.empty") and len(positional) == 1 \
+        and not isinstance(positional[0].value, (cst.Tuple, cst.List)) and not positional[0].star
 
 
 def _unpacked_from(model: "FileModel", name: str, scope: "Scope", call: cst.Call, index: int) -> bool:

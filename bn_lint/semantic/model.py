@@ -572,19 +572,23 @@ class _Builder:
 
 
 def _reads_targets(target: cst.BaseExpression, value: cst.BaseExpression) -> bool:
-    """Whether ``value`` reads a name that ``target`` assigns (``a, b = b, a``: a swap, not two bindings)."""
-    assigned = {_dotted(e.value) for e in target.elements if isinstance(e.value, (cst.Name, cst.Attribute))}
+    """Whether an item of ``value`` reads a name that another item of ``target`` assigns (``a, b = b, a``:
+    a swap, not two bindings; ``x, y = f(x), g(y)`` reads each name for its own new value)."""
+    assigned = [_dotted(e.value) for e in target.elements if isinstance(e.value, (cst.Name, cst.Attribute))]
     if len(assigned) != len(target.elements):
         return True  # (a subscript or a nested tuple: not followed)
-    read: set[str] = set()
-    attributes: set[int] = set()  # the `.mean` of `x.mean(0)`: not a read of a name `mean`
-    for node in walk(value):
-        if isinstance(node, cst.Attribute):
-            attributes.add(id(node.attr))
-            read.add(_dotted(node))
-        elif isinstance(node, cst.Name) and id(node) not in attributes:
-            read.add(node.value)
-    return bool(read & assigned)
+    for index, element in enumerate(value.elements):
+        read: set[str] = set()
+        attributes: set[int] = set()  # the `.mean` of `x.mean(0)`: not a read of a name `mean`
+        for node in walk(element.value):
+            if isinstance(node, cst.Attribute):
+                attributes.add(id(node.attr))
+                read.add(_dotted(node))
+            elif isinstance(node, cst.Name) and id(node) not in attributes:
+                read.add(node.value)
+        if read & {name for other, name in enumerate(assigned) if other != index}:
+            return True
+    return False
 
 
 def _dotted(node: cst.BaseExpression) -> str:
