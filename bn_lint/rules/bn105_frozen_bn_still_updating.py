@@ -271,6 +271,35 @@ class FrozenBnStillUpdating(Rule):
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = (
+        Invalid(  # frozen once before a step loop; the model.train() after each validation undoes it
+            """
+            import torch
+            import torch.nn as nn
+
+            def freeze_bn(module):
+                for m in module.modules():
+                    if isinstance(m, nn.BatchNorm2d):
+                        m.eval()
+
+            def evaluate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum(model(x).sum() for x in loader)
+
+            def fit(model, batches, loader, opt, steps):
+                model.train()
+                freeze_bn(model.backbone)
+                step = 0
+                while step < steps:
+                    model(next(batches)).sum().backward()
+                    opt.step()
+                    step += 1
+                    if step % 100 == 0:
+                        evaluate(model, loader)
+                        model.train()
+            """,
+            line=24,
+        ),
         Invalid(  # a linear probe: the frozen encoder runs under no_grad, in training mode, every batch
             """
             import torch
@@ -482,8 +511,10 @@ class FrozenBnStillUpdating(Rule):
         evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
         for node, watch in list(analysis.watched.items()):
             modes = {f.mode for f in watch.facts}
-            if TRAIN not in modes or modes - {TRAIN, EVAL}:
+            if TRAIN not in modes:
                 continue
+            if modes - {TRAIN, EVAL} and (watch.reason == "frozen" or _refrozen(model, analysis, node, watch)):
+                continue  # (an eval-freeze before a loop leaves the mode unknown on the first pass: allowed)
             if analysis.order(watch.train_site) < analysis.order(node):
                 continue
             if analysis.has_train_override(watch.key, watch.scope):
@@ -523,3 +554,13 @@ def _toggled(evaluated: cst.CSTNode, trained: cst.CSTNode, key: str) -> bool:
     back in training mode, not BatchNorm layers frozen inside it, nor a part of it undone by its parent."""
     return all(isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and key_of(call.func.value) == key
                for call in (evaluated, trained))
+
+
+def _refrozen(model: FileModel, analysis, node: cst.CSTNode, watch) -> bool:
+    """Whether the module's BatchNorm is put in eval again inside a loop around a `.train()` that reaches
+    the training step (`model.train(); freeze_bn(model)` each epoch), by a freeze other than ``node``."""
+    loops = {id(ancestor) for f in watch.facts if f.mode == TRAIN and f.node is not None
+             for ancestor in model.ancestors(f.node) if isinstance(ancestor, (cst.For, cst.While))}
+    return any(other is not node and w.reason == "eval" and w.key == watch.key
+               and any(id(ancestor) in loops for ancestor in model.ancestors(other))
+               for other, w in analysis.watched.items())
