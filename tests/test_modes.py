@@ -1151,3 +1151,21 @@ def test_a_mode_restored_in_finally_after_a_return():
     """
     assert check_code(code, select=("BN103",)) == []
     assert codes_and_lines(check_code(code.replace("model.train(was_training)", "pass"), select=("BN103",))) == [("BN103", 18)]
+
+
+@pytest.mark.parametrize("restore, expected", [("", [("BN103", 19)]), ("    model.train()\n", [])])
+def test_a_nested_helper_acts_on_the_enclosing_functions_model(restore, expected):
+    """``def run_eval(): model.eval() ...`` inside ``main``: ``model`` is main's variable."""
+    code = (
+        "import torch\nimport torch.nn as nn\n\n"
+        "def main(loader, steps):\n"
+        "    model = nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8))\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n\n"
+        "    def run_eval():\n        model.eval()\n        with torch.no_grad():\n"
+        "            out = [model(x) for x in loader]\n"
+        f"{restore.replace('    model', '        model')}        return out\n\n"
+        "    model.train()\n    for step, x in enumerate(loader):\n"
+        "        model(x).sum().backward()\n        opt.step()\n"
+        "        if step % 100 == 0:\n            run_eval()\n"
+    )
+    assert codes_and_lines(check_code(code, select=("BN103",))) == expected

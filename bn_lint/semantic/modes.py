@@ -286,6 +286,9 @@ class Summary:
     params: list[str] = field(default_factory=list)
     name: str = ""
     path: str = ""
+    # for a function nested in another: the enclosing function's scope, whose variables ``globals`` are
+    # (closure variables: `def run_eval(): model.eval() ...` inside `main`, which calls it)
+    closure: "Scope | None" = None
 
 
 class ModeAnalysis:
@@ -410,6 +413,10 @@ class ModeAnalysis:
         cache[func] = ()  # (a recursive call sees what is known so far)
         model = self.model
         scope = model.scopes.get(func)
+        if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
+                and scope.parent.functions.get(func.name.value) is func:
+            cache[func] = self._closure_variables(func, scope)
+            return cache[func]
         if scope is None or model.functions.get(func.name.value) is not func:
             return ()
         module = model.module_scope
@@ -428,6 +435,14 @@ class ModeAnalysis:
                       if name not in local and name not in found]
         cache[func] = tuple(found)
         return cache[func]
+
+    def _closure_variables(self, func: cst.FunctionDef, scope: "Scope") -> tuple[str, ...]:
+        """The enclosing function's variables a nested function reads (and does not bind itself)."""
+        outer = scope.parent
+        local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
+        return tuple(dict.fromkeys(
+            name for name in _names_read(func.body)
+            if name not in local and (name in outer.params or name in outer.bindings or name in outer.opaque)))
 
     def after_slip(self, site: "Site") -> cst.CSTNode | None:
         """The last slip (``model.eval`` uncalled) on ``site``'s module before it in the same function."""
@@ -903,6 +918,9 @@ class ModeAnalysis:
         if isinstance(func, cst.Name):
             if func.value in model.functions and model.binding(func.value, None) is None:
                 return self, model.functions[func.value]
+            nested = model.local_function(func.value, model.scope_of(call))
+            if nested is not None and nested is not model.functions.get(func.value):
+                return self, nested  # a function defined inside the caller (or one around it)
             dotted = model.imports.get(func.value)
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if func.value.value == "self":
@@ -1097,6 +1115,8 @@ class _Flow:
         summary = Summary(params=self.params[:real], globals=self.params[real:], path=self.model.path)
         if isinstance(self.node, cst.FunctionDef):
             summary.name = self.node.name.value
+            if self.scope.parent is not None and self.scope.parent.kind == "function":
+                summary.closure = self.scope.parent
         exit_state: State | None = None
         for one in self.exits:
             exit_state = one if exit_state is None else _join(exit_state, one)
@@ -2229,7 +2249,10 @@ class _Flow:
             if index < len(params):
                 bound.append((params[index], arg.value))
             index += 1
-        if summary.globals and summary.path == self.model.path:
+        if summary.closure is not None:
+            if self.scope is summary.closure:  # called from the function that holds its variables
+                bound += [(name, cst.Name(name)) for name in summary.globals]
+        elif summary.globals and summary.path == self.model.path:
             scope = self.scope
             for name in summary.globals:
                 if isinstance(self.node, cst.Module) or not (
