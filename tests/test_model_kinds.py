@@ -266,3 +266,26 @@ def test_a_factory_given_another_norm_layer_is_not_taken_for_batchnorm(tmp_path)
         batch = torchvision.models.resnet50(norm_layer=nn.BatchNorm2d)
     """
     assert _kinds(tmp_path, source, ["default", "grouped", "batch"]) == [ModelKind.BN, None, ModelKind.BN]
+
+
+def test_a_classmethod_that_returns_cls_builds_the_class(tmp_path):
+    source = """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, width=8):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), nn.BatchNorm2d(width))
+
+            @classmethod
+            def from_config(cls, cfg):
+                return cls(cfg["width"])
+
+            @classmethod
+            def describe(cls):
+                return "net"
+
+        net = Net.from_config({"width": 16})
+        text = Net.describe()
+    """
+    assert _kinds(tmp_path, source, ["net", "text"]) == [ModelKind.BN, None]

@@ -109,6 +109,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 if spec.kind == "container":
                     return _calls_kind(model, [expr, *_list_contents(model, expr, scope)], scope)
                 return ModelKind.NO
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and _builds_own_class(model, func):
+            return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net
         is_class, kind = _project_class_kind(model, expr.func, 0)
         if is_class:
             if kind is not None and kind is not ModelKind.BN and _bn_argument(model, expr, scope, depth):
@@ -405,6 +407,21 @@ def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileM
         return None
     other, class_name = found
     return other, other.classes[class_name]
+
+
+def _builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
+    """``UNet3D.from_config(cfg)``: a ``@classmethod`` of a project class that returns ``cls(...)``."""
+    if model.binding(func.value.value, None) is not None:
+        return False
+    found = _project_class(model, func.value)
+    method = found[1].methods.get(func.attr.value) if found is not None else None
+    if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "classmethod"
+                                 for d in method.decorators):
+        return False
+    first = method.params.params[0].name.value if method.params.params else None
+    returns = returned_values(method)
+    return bool(returns) and all(isinstance(r, cst.Call) and isinstance(r.func, cst.Name) and r.func.value == first
+                                 for r in returns)
 
 
 def _imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
