@@ -271,6 +271,30 @@ class FrozenBnStillUpdating(Rule):
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = (
+        Invalid(  # a notebook: BatchNorm put in eval by apply(), undone by model.train() each epoch
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision
+
+            loader = torch.utils.data.DataLoader(torchvision.datasets.CIFAR10("."), batch_size=64)
+            model = torchvision.models.resnet18(weights="IMAGENET1K_V1")
+
+            def set_bn_eval(m):
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
+
+            model.apply(set_bn_eval)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(3):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            """,
+            line=15,
+        ),
         Invalid(  # frozen once before a step loop; the model.train() after each validation undoes it
             """
             import torch
@@ -552,8 +576,10 @@ class FrozenBnStillUpdating(Rule):
 def _toggled(evaluated: cst.CSTNode, trained: cst.CSTNode, key: str) -> bool:
     """``self.online.eval()`` ... ``self.online.train()``: the whole module put in eval (for an evaluation) and
     back in training mode, not BatchNorm layers frozen inside it, nor a part of it undone by its parent."""
-    return all(isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and key_of(call.func.value) == key
-               for call in (evaluated, trained))
+    return (isinstance(evaluated, cst.Call) and isinstance(evaluated.func, cst.Attribute)
+            and evaluated.func.attr.value in ("eval", "train")  # (not `model.apply(set_bn_eval)`: BatchNorm only)
+            and all(isinstance(call.func, cst.Attribute) and key_of(call.func.value) == key
+                    for call in (evaluated, trained) if isinstance(call, cst.Call)))
 
 
 def _refrozen(model: FileModel, analysis, node: cst.CSTNode, watch) -> bool:
