@@ -64,6 +64,22 @@ class SequenceLayout(Rule):
             """,
             line=11,
         ),
+        Invalid(  # a stack of batch_first encoder layers keeps their (N, L, E) layout
+            """
+            import torch.nn as nn
+
+            class Forecaster(nn.Module):
+                def __init__(self, d_model=64):
+                    super().__init__()
+                    layer = nn.TransformerEncoderLayer(d_model, 4, batch_first=True)
+                    self.encoder = nn.TransformerEncoder(layer, num_layers=2)
+                    self.norm = nn.BatchNorm1d(d_model)
+
+                def forward(self, x):
+                    return self.norm(self.encoder(x))
+            """,
+            line=11,
+        ),
     )
     valid = (
         Valid(  # a conditional GAN's label embedding: (N,) labels give (N, E), not a sequence

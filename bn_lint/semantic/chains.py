@@ -1273,6 +1273,11 @@ class ChainAnalysis:
             else:
                 out = Tensor()
             return (out, UNKNOWN) if kind == "rnn" else out
+        if kind == "transformer" and spec.name in ("TransformerEncoder", "TransformerDecoder"):
+            inner = layer.value(spec.params[0])  # a stack of its layer: the layer's layout
+            if isinstance(inner, LayerValue) and inner.spec.layout_param and inner.value(inner.spec.layout_param) is True:
+                return make_tensor(3, {2: inner.out_width}, 2, inner, False, node)
+            return make_tensor(t.rank, {}, None, None, False, node)
         if kind == "attention":
             return (Tensor(), UNKNOWN)
         if spec.name == "Flatten":
