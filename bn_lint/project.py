@@ -117,6 +117,12 @@ class Project:
             return model is not None and name in (model.classes if keyword == "class" else model.functions)
         return _text_matches(key, rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])")
 
+    def may_define_method(self, path: str, method: str) -> bool:
+        """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
+        if not method.isascii():
+            return True
+        return _text_matches(os.path.abspath(path), rb"def\s+" + re.escape(method.encode()) + rb"\s*\(\s*cls\b")
+
     def may_assign(self, path: str, name: str) -> bool:
         """Whether the file's text has a line starting ``name =`` (checked before any parse)."""
         if not name.isascii():

@@ -413,6 +413,8 @@ def _builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
     """``UNet3D.from_config(cfg)``: a ``@classmethod`` of a project class that returns ``cls(...)``."""
     if model.binding(func.value.value, None) is not None:
         return False
+    if func.value.value not in model.classes and not _defines_classmethod(model, func.value, func.attr.value):
+        return False  # (checked on the other file's text first: `AutoModel.from_config` parses nothing)
     found = _project_class(model, func.value)
     method = found[1].methods.get(func.attr.value) if found is not None else None
     if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "classmethod"
@@ -422,6 +424,18 @@ def _builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
     returns = returned_values(method)
     return bool(returns) and all(isinstance(r, cst.Call) and isinstance(r.func, cst.Name) and r.func.value == first
                                  for r in returns)
+
+
+def _defines_classmethod(model: "FileModel", name: cst.Name, method: str) -> bool:
+    """Whether the file an imported class name comes from (directly, not re-exported) defines that class
+    and a ``def method(cls`` — read from its text, without parsing it."""
+    dotted = _imported_name(model, name)
+    if model.project is None or not dotted or "." not in dotted.strip("."):
+        return False
+    module_name, _, class_name = dotted.rpartition(".")
+    path = model.project.resolve_module(module_name, model.path)
+    return bool(path) and model.project.may_define(path, "class", class_name) \
+        and model.project.may_define_method(path, method)
 
 
 def _imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
