@@ -429,8 +429,11 @@ def _builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
 def _defines_classmethod(model: "FileModel", name: cst.Name, method: str) -> bool:
     """Whether the file an imported class name comes from (directly, not re-exported) defines that class
     and a ``def method(cls`` — read from its text, without parsing it."""
+    if not name.value[:1].isupper() or name.value.isupper():
+        return False  # a class's name (`UNet3D`), not a module alias (`F`, `nn`, `np`)
     dotted = _imported_name(model, name)
-    if model.project is None or not dotted or "." not in dotted.strip("."):
+    if model.project is None or not dotted or "." not in dotted.strip(".") \
+            or dotted.split(".")[0] in ("torch", "torchvision", "torchaudio", "timm", "numpy", "transformers"):
         return False
     module_name, _, class_name = dotted.rpartition(".")
     path = model.project.resolve_module(module_name, model.path)
