@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
+from .model import stored_on_self
 from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
 from .walk import returned_values, walk
 from .values import ARITHMETIC
@@ -1467,32 +1468,11 @@ def _init_params(info: "ClassInfo") -> list[str]:
 
 
 def _init_stores(info: "ClassInfo") -> dict[str, str]:
-    """attribute -> parameter, for what ``__init__`` keeps on ``self`` as given: ``self.model = model``
-    (``.to(device)`` allowed), or a tuple handed back by ``accelerator.prepare`` / ``fabric.setup``."""
+    """attribute -> parameter, for what ``__init__`` keeps on ``self`` as given (see ``stored_on_self``)."""
     init = info.methods.get("__init__")
     stored: dict[str, str] = {}
-    if init is None:
-        return stored
-    for line in init.body.body:
-        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
-            continue
-        target, value = small.targets[0].target, small.value
-        if isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
-                and value.func.attr.value in ("prepare", "setup"):
-            pairs = list(zip([e.value for e in target.elements], [a.value for a in value.args]))
-            if len(target.elements) != len(value.args):
-                continue
-        elif isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
-            pairs = list(zip([e.value for e in target.elements], [e.value for e in value.elements]))
-        else:
-            pairs = [(target, value)]
-        for attribute, given in pairs:
-            while isinstance(given, cst.Call) and isinstance(given.func, cst.Attribute) and given.func.attr.value in _SAME_MODEL_METHODS:
-                given = given.func.value
-            if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
-                    and attribute.value.value == "self" and isinstance(given, cst.Name)):
-                stored.setdefault(attribute.attr.value, given.value)
+    for attribute, param in stored_on_self(init) if init is not None else ():
+        stored.setdefault(attribute, param)
     return stored
 
 

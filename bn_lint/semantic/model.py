@@ -571,6 +571,35 @@ class _Builder:
             self._opaque(target.value, scope)
 
 
+_SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
+
+
+def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
+    """(attribute, parameter) for each ``self.attr = param`` statement of ``__init__`` (``param.to(device)``
+    allowed), including the tuples that ``accelerator.prepare(...)`` / ``fabric.setup(...)`` hand back."""
+    stored: list[tuple[str, str]] = []
+    for line in init.body.body:
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+            continue
+        target, value = small.targets[0].target, small.value
+        if isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("prepare", "setup") and len(target.elements) == len(value.args):
+            pairs = list(zip([e.value for e in target.elements], [a.value for a in value.args]))
+        elif isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
+            pairs = list(zip([e.value for e in target.elements], [e.value for e in value.elements]))
+        else:
+            pairs = [(target, value)]
+        for attribute, given in pairs:
+            while isinstance(given, cst.Call) and isinstance(given.func, cst.Attribute) \
+                    and given.func.attr.value in _SAME_OBJECT_METHODS:
+                given = given.func.value
+            if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
+                    and attribute.value.value == "self" and isinstance(given, cst.Name)):
+                stored.append((attribute.attr.value, given.value))
+    return stored
+
+
 def _reads_targets(target: cst.BaseExpression, value: cst.BaseExpression) -> bool:
     """Whether an item of ``value`` reads a name that another item of ``target`` assigns (``a, b = b, a``:
     a swap, not two bindings; ``x, y = f(x), g(y)`` reads each name for its own new value)."""

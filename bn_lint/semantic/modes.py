@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 import libcst as cst
 
 from .modules import ModelKind, element_kind, model_kind, overrides_train, passed_through, tuple_element
+from .model import stored_on_self
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,7 +49,6 @@ _ENTRY = frozenset({Fact(ENTRY)})
 State = dict  # key -> frozenset[Fact]
 
 # Calls that return the model itself.
-_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})  # give back the module itself
 _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "requires_grad_", "type",
                           "to_empty", "share_memory"})
 # Methods that do not change a model's mode.
@@ -1003,17 +1003,9 @@ def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
     """param -> attribute, for the parameters ``__init__`` uses only in ``self.attr = param`` statements."""
     stored: dict[str, str] = {}
     assigned: list[str] = []
-    for line in init.body.body:
-        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-        if not (isinstance(small, cst.Assign) and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Attribute) and key_of(small.targets[0].target.value) == "self"):
-            continue
-        value = small.value  # `model`, or `model.to(device)`: the same module
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
-            value = value.func.value
-        if isinstance(value, cst.Name):
-            stored.setdefault(value.value, small.targets[0].target.attr.value)
-            assigned.append(value.value)
+    for attribute, param in stored_on_self(init):  # `self.model = model.to(device)`: the same module
+        stored.setdefault(param, attribute)
+        assigned.append(param)
     read = list(_names_read(init.body))
     # `encoder.out_dim`: reading an attribute of the module (not calling a method of it) leaves it as it is
     called = {id(node.func) for node in walk(init.body) if isinstance(node, cst.Call)}
