@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import libcst as cst
 
 from .model import stored_on_self
-from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
+from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
 from .values import ARITHMETIC
 
@@ -1141,16 +1141,7 @@ class BatchAnalysis:
 
     def _project_class(self, name: str, scope: "Scope") -> tuple["FileModel", "ClassInfo"] | None:
         """The class of this file, or imported from another project file, that ``name`` calls."""
-        model = self.model
-        if model.binding(name, scope) is not None:
-            return None
-        if name in model.classes:
-            return model, model.classes[name]
-        dotted = model.imports.get(name)
-        found = model.imported(dotted, "class") if dotted else None
-        if found is None or found[1] not in found[0].classes:
-            return None
-        return found[0], found[0].classes[found[1]]
+        return None if self.model.binding(name, scope) is not None else project_class(self.model, cst.Name(name))
 
     def _instance(self, expr: cst.BaseExpression, scope: "Scope"):
         """(file, class, its construction, scope) for ``Trainer(...)``, or a name bound to it once."""

@@ -367,7 +367,7 @@ def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
     """Whether the project class that ``func`` builds, a project base of it, or a project module it
     builds overrides ``train()``: that class decides its layers' modes itself (mmdet's ``norm_eval``
     keeps BatchNorm in eval while the model trains)."""
-    found = _project_class(model, func)
+    found = project_class(model, func)
     return found is not None and _manages_modes(found[0], found[1], set(), 0)
 
 
@@ -379,7 +379,7 @@ def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int)
         return True
     for node in [*info.bases, *walk(info.node)]:
         func = node.func if isinstance(node, cst.Call) else node if node in info.bases else None
-        found = _project_class(model, func) if func is not None else None
+        found = project_class(model, func) if func is not None else None
         if found is not None and _manages_modes(found[0], found[1], seen, depth + 1):
             return True
     return False
@@ -395,7 +395,7 @@ def _project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["Fil
     return found[0], found[0].functions[found[1]]
 
 
-def _project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
+def project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
     """The class a name refers to: in this file, or imported from another project file."""
     if isinstance(func, cst.Name) and func.value in model.classes:
         return model, model.classes[func.value]
@@ -415,7 +415,7 @@ def _builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
         return False
     if func.value.value not in model.classes and not _defines_classmethod(model, func.value, func.attr.value):
         return False  # (checked on the other file's text first: `AutoModel.from_config` parses nothing)
-    found = _project_class(model, func.value)
+    found = project_class(model, func.value)
     method = found[1].methods.get(func.attr.value) if found is not None else None
     if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "classmethod"
                                  for d in method.decorators):
@@ -475,7 +475,7 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
         return True, indexed
     if _plain_imported_class(model, func):
         return True, None  # what class_kind says of a class without bases, without parsing its file
-    found = _project_class(model, func)
+    found = project_class(model, func)
     if found is None:
         return False, None
     return True, class_kind(found[0], found[1], depth)
@@ -483,7 +483,7 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
 
 def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
     return (_indexed_class_kind(model, func) is not _NOT_INDEXED or _plain_imported_class(model, func)
-            or _project_class(model, func) is not None)
+            or project_class(model, func) is not None)
 
 
 def _plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
