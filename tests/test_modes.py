@@ -1169,3 +1169,49 @@ def test_a_nested_helper_acts_on_the_enclosing_functions_model(restore, expected
         "        if step % 100 == 0:\n            run_eval()\n"
     )
     assert codes_and_lines(check_code(code, select=("BN103",))) == expected
+
+
+@pytest.mark.parametrize("before, expected", [
+    ("pass", [("BN104", 16)]),  # getattr(model, name): a part of the model, in its mode
+    ("model.eval()", []),
+])
+def test_fusion_of_parts_named_by_getattr(before, expected):
+    code = f"""
+        import torch.nn as nn
+        from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(3, 8, 3, bias=False)
+                self.bn1 = nn.BatchNorm2d(8)
+
+            def forward(self, x):
+                return self.bn1(self.conv1(x))
+
+        model = Net()
+        {before}
+        for conv, bn in [("conv1", "bn1")]:
+            fused = fuse_conv_bn_eval(getattr(model, conv), getattr(model, bn))
+            setattr(model, conv, fused)
+            setattr(model, bn, nn.Identity())
+    """
+    assert codes_and_lines(check_code(code, select=("BN104",))) == expected
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ("", [("BN101", 9)]),  # the handler runs after the module's code, which leaves `model` in training mode
+    ("model.eval()\n", []),
+    ("def reload():\n    model.load_state_dict(torch.load('w.pt'))\n    model.eval()\n", []),  # order unknown
+    ("handle(torch.zeros(2, 4))\n", [("BN101", 9)]),  # called here: the mode at that call
+    ("model.eval()\nhandle(torch.zeros(2, 4))\n", []),
+])
+def test_a_handler_reading_a_module_level_model(extra, expected):
+    """A web handler or callback nobody in the file calls sees the model as the module's code leaves it."""
+    code = (
+        "import torch\nimport torch.nn as nn\n\n"
+        "model = nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8))\n\n\n"
+        "def handle(x):\n    with torch.no_grad():\n        return model(x).argmax(1).tolist()\n\n\n"
+        + extra
+    )
+    assert codes_and_lines(check_code(code, select=("BN101",))) == expected

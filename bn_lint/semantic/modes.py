@@ -65,9 +65,12 @@ _WRAPPERS = frozenset({
     "torch.nn.DistributedDataParallel", "torch.compile", "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
 })
 _LOADED = frozenset({"torch.load", "torch.jit.load"})
+# Methods that may change a module's mode.
+_MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})
 # Callees that receive a model without changing its mode.
 _SAFE_CALLEES = frozenset({
-    "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "sum", "list", "tuple",
+    "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "setattr", "delattr", "sum",
+    "list", "tuple",
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
     "logging.info", "copy.deepcopy", "copy.copy",
 }) | _WRAPPERS
@@ -127,6 +130,23 @@ def key_of(expr: cst.BaseExpression) -> str | None:
         return None
     parts.append(expr.value)
     return ".".join(reversed(parts))
+
+
+def _submodule_key(expr: cst.BaseExpression, state: State) -> str | None:
+    """``key_of``, and ``getattr(model, name)``: ``model.conv1`` for a literal name, else ``model``
+    itself while none of its parts is in another mode."""
+    key = key_of(expr)
+    if key is not None or not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name)
+                               and expr.func.value == "getattr" and len(expr.args) == 2):
+        return key
+    owner = key_of(expr.args[0].value)
+    name = expr.args[1].value
+    if owner is None:
+        return None
+    if isinstance(name, cst.SimpleString) and str(name.evaluated_value).isidentifier():
+        return f"{owner}.{name.evaluated_value}"
+    modes = {fact.mode for fact in _lookup(state, owner)}
+    return None if any(_child_of(k, owner) and {fact.mode for fact in v} != modes for k, v in state.items()) else owner
 
 
 def receiver_key(expr: cst.BaseExpression) -> str | None:
@@ -320,6 +340,7 @@ class ModeAnalysis:
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._module_level_candidate = False
+        self.module_end: State | None = None  # the modes module-level code leaves its variables in
         self._ran = False
 
     # ----------------------------------------------------------------- driver
@@ -385,6 +406,10 @@ class ModeAnalysis:
         for site in model.calls:
             if _called_name(site.node.func) in names and not _in_function(site.scope):
                 self._module_level_candidate = True
+        called = {_called_name(site.node.func) for site in model.calls}
+        if any(isinstance(node, cst.FunctionDef) and node.name.value not in called
+               and model.functions.get(node.name.value) is node and self.implicit_globals(node) for node in found):
+            self._module_level_candidate = True  # a handler a framework calls: see ``_at_rest``
         return found
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
@@ -511,6 +536,8 @@ class ModeAnalysis:
             return facts
         else:
             passed = self.call_args.get(f"{func.name.value}.{root}")
+            if not passed and self._at_rest(func, root):
+                passed = [(root, self.module_end, self.model.module)]
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
@@ -526,6 +553,37 @@ class ModeAnalysis:
                 return facts  # some caller does not show training mode: stay with "entry"
             out |= caller
         return frozenset(out)
+
+    def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
+        """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
+        runs: ``func`` is called nowhere in this file (a web handler, a callback: it runs after the
+        module's code), and no other function changes ``name``'s mode or reassigns it."""
+        model = self.model
+        if self.module_end is None or self.is_test_file() or func.name.value.startswith("test"):
+            return False
+        summary = self.summary(func)
+        if summary is None or name not in summary.globals or len(model.module_scope.bindings.get(name, ())) != 1:
+            return False
+        if any(_called_name(site.node.func) == func.name.value for site in model.calls):
+            return False
+        for site in model.calls:
+            if not _in_function(site.scope) or self.enclosing_function(site.node) is func:
+                continue
+            call = site.node
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_SETTERS:
+                receiver = receiver_key(call.func.value)
+                if receiver is not None and receiver.split(".")[0] == name:
+                    return False
+            for arg in call.args:
+                key = key_of(arg.value)
+                if key is not None and key.split(".")[0] == name and model.qualname(call.func) not in _SAFE_CALLEES:
+                    return False
+        for attribute, _value, scope in model.attribute_assignments:
+            key = key_of(attribute)
+            if _in_function(scope) and key is not None and key.split(".")[0] == name:
+                return False
+        return not any(name in _declared_global(node.body) for node in model.scopes
+                       if isinstance(node, cst.FunctionDef))
 
     def shown_train(self, facts: frozenset) -> bool:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
@@ -1112,6 +1170,8 @@ class _Flow:
         exit_state: State | None = None
         for one in self.exits:
             exit_state = one if exit_state is None else _join(exit_state, one)
+        if not isinstance(self.node, cst.FunctionDef):
+            self.a.module_end = exit_state
         for key, facts in (exit_state or {}).items():
             root = key.split(".")[0]
             if root in self.params and facts != _ENTRY:
@@ -1796,7 +1856,7 @@ class _Flow:
             index = _EXPORTS[qn]
             args = [arg for arg in call.args if not arg.keyword and not arg.star]
             if len(args) > index:
-                key = key_of(args[index].value)
+                key = _submodule_key(args[index].value, state)
                 if key is not None and (key in state or any(_child_of(key, k) for k in state)):
                     a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
