@@ -289,3 +289,30 @@ def test_a_classmethod_that_returns_cls_builds_the_class(tmp_path):
         text = Net.describe()
     """
     assert _kinds(tmp_path, source, ["net", "text"]) == [ModelKind.BN, None]
+
+
+def test_torchvision_helpers_and_detection_models(tmp_path):
+    """Feature extractors hold the model they are given; detection models' pretrained backbones use
+    FrozenBatchNorm2d (the v2 models and SSDlite use BatchNorm)."""
+    source = """
+        import torch.nn as nn
+        from torchvision.models import resnet50
+        from torchvision.models._utils import IntermediateLayerGetter
+        from torchvision.models.detection import fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2
+        from torchvision.ops import FrozenBatchNorm2d
+
+        class Segmenter(nn.Module):
+            def __init__(self):
+                super().__init__()
+                backbone = resnet50(norm_layer=FrozenBatchNorm2d)
+                self.body = IntermediateLayerGetter(backbone, return_layers={"layer4": "out"})
+                self.head = nn.Conv2d(2048, 21, 1)
+
+        frozen = IntermediateLayerGetter(resnet50(norm_layer=FrozenBatchNorm2d), {"layer4": "out"})
+        batch = IntermediateLayerGetter(resnet50(), {"layer4": "out"})
+        segmenter = Segmenter()
+        detector = fasterrcnn_resnet50_fpn(weights="DEFAULT")
+        detector_v2 = fasterrcnn_resnet50_fpn_v2()
+    """
+    assert _kinds(tmp_path, source, ["frozen", "batch", "segmenter", "detector", "detector_v2"]) == [
+        None, ModelKind.BN, ModelKind.NO, ModelKind.MAYBE, ModelKind.BN]

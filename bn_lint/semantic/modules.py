@@ -32,6 +32,13 @@ _BN_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models
 _NO_BN_TORCHVISION = re.compile(
     r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
 )
+# torchvision's detection models (but the v2 ones and SSDlite) use FrozenBatchNorm2d in a pretrained
+# backbone, which they have by default (`weights_backbone=ResNet50_Weights.IMAGENET1K_V1`)
+_FROZEN_BN_DETECTION = re.compile(r"^torchvision\.models\.detection\.(?!ssdlite)(?!.*_v2$)[\w.]+$")
+# torchvision helpers that return (part of) the model they are given
+_TORCHVISION_WRAPPING = frozenset({
+    "torchvision.models._utils.IntermediateLayerGetter", "torchvision.models.feature_extraction.create_feature_extractor",
+})
 _UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
 _MAX_DEPTH = 8
 # wrappers whose result holds the module they are given (and its BatchNorm)
@@ -92,14 +99,16 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return _builder_kind(builder[0], builder[1], depth + 1)
         qn = model.qualname(expr.func)
         if qn:
-            if qn in _WRAPPING and expr.args and not expr.args[0].keyword:  # `DDP(net)`: what it wraps
-                return model_kind(model, expr.args[0].value, scope, depth + 1)
+            if qn in _WRAPPING | _TORCHVISION_WRAPPING and expr.args and not expr.args[0].keyword:
+                return model_kind(model, expr.args[0].value, scope, depth + 1)  # `DDP(net)`: what it wraps
             if qn in _UNKNOWN_MODEL_SOURCES:
                 if qn == "copy.deepcopy" and expr.args:
                     return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
                 return ModelKind.MAYBE
             if _NO_BN_TORCHVISION.match(qn):
                 return ModelKind.NO
+            if _FROZEN_BN_DETECTION.match(qn):
+                return ModelKind.MAYBE
             if qn.startswith(_BN_FACTORY_PREFIXES):
                 return None if _other_norm(model, expr, scope) else ModelKind.BN
             spec = layer_table.lookup(qn)
@@ -277,7 +286,10 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 continue
             qn = model.qualname(node.func)
             if qn and qn.startswith(_BN_FACTORY_PREFIXES) and not _NO_BN_TORCHVISION.match(qn):
-                if _other_norm(model, node, model.scope_of(node)):
+                if qn in _TORCHVISION_WRAPPING or _other_norm(model, node, model.scope_of(node)):
+                    continue  # (a wrapped model is built by a call of its own)
+                if _FROZEN_BN_DETECTION.match(qn):
+                    kinds.append(ModelKind.MAYBE)
                     continue
                 return ModelKind.BN
             if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
