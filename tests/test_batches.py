@@ -5,6 +5,7 @@ import pytest
 
 from bn_lint.config import Settings
 from bn_lint.engine import Checker
+from bn_lint.project import Project
 from tests.helpers import check_code, codes_and_lines
 
 HEAD = """
@@ -518,3 +519,19 @@ def test_lengths_through_a_data_helper_matmul_and_per_name_normalisation():
                 opt.step()
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN302", 17)]
+
+
+def test_keras_momentum_from_another_files_config(tmp_path):
+    """BN205 follows a momentum to a constant or config entry of another project file."""
+    (tmp_path / "config.py").write_text('CONFIG = {"model": {"bn_momentum": 0.99, "bn_eps": 1e-3}}\nBN_MOMENTUM = 0.9\n')
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n"
+        "from config import BN_MOMENTUM, CONFIG\n\n"
+        "MOMENTUM = CONFIG['model']['bn_momentum']\n"
+        "a = nn.BatchNorm2d(8, momentum=MOMENTUM)\n"
+        "b = nn.BatchNorm2d(8, momentum=BN_MOMENTUM)\n"
+        "c = nn.BatchNorm2d(8, eps=CONFIG['model']['bn_eps'])\n"
+    )
+    found = Checker(Settings(select=("BN205",)), Project(str(tmp_path))).check_path(str(tmp_path / "model.py")).findings
+    assert [(f.code, f.line) for f in found] == [("BN205", 5), ("BN205", 6)]
+    assert "in config.py" in found[0].message

@@ -7,6 +7,7 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.batches import Size
 from ..semantic.model import FileModel, NodeFix, Report
 from ..semantic.values import literal_number
 
@@ -66,12 +67,37 @@ class KerasMomentum(Rule):
             """,
             line=6,
         ),
+        Invalid(  # a constructor parameter: the default, which the call leaves in place
+            """
+            import torch.nn as nn
+
+            class Tower(nn.Module):
+                def __init__(self, dims=(256, 64), bn_momentum=0.9):
+                    super().__init__()
+                    self.bns = nn.ModuleList([nn.BatchNorm1d(d, momentum=bn_momentum) for d in dims])
+
+            tower = Tower((128, 32))
+            """,
+            line=6,
+        ),
+        Invalid(  # ... or given at a call
+            """
+            import torch.nn as nn
+
+            def block(c, momentum=0.1):
+                return nn.Sequential(nn.Conv2d(c, c, 3, bias=False), nn.BatchNorm2d(c, momentum=momentum))
+
+            layers = [block(16), block(32, momentum=0.99)]
+            """,
+            line=4,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n"),
         Valid("import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(momentum=0.99)\n"),
         Valid("import torch.nn as nn\ndef make(m):\n    return nn.BatchNorm1d(8, momentum=m)\n"),
+        Valid("import torch.nn as nn\ndef make(m=0.9):\n    return nn.BatchNorm1d(8, momentum=m)\nbn = make(0.01)\n"),
         Valid("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n"),
         Valid("import functools\nimport torch.nn as nn\nnorm = functools.partial(nn.BatchNorm2d, momentum=1 - 0.99)\n"),
         Valid("import functools\nimport torch\nopt = functools.partial(torch.optim.SGD, lr=0.1, momentum=0.9)\n"),
@@ -95,7 +121,14 @@ class KerasMomentum(Rule):
 def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpression, scope,
             where: str) -> Iterable[Report]:
     value = model.value(expr, scope)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < THRESHOLD or value > 1:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        found = model.batches.number(expr, scope) or _given(model, expr, scope)
+        if found is None:
+            return
+        value = found.value
+        if found.source:
+            where += f" ({found.source})"
+    if not THRESHOLD <= value <= 1:
         return
     fix = None
     replacement = round(1 - value, 10)
@@ -113,3 +146,46 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
         f"momentum is the weight of the new batch (default 0.1): did you mean {replacement:g}?",
         fix=fix,
     )
+
+
+def _given(model: FileModel, expr: cst.BaseExpression, scope) -> Size | None:
+    """For a parameter of a function or constructor of this file: a Keras-like momentum that one of its
+    calls here gives it (or its default, where a call leaves it out or there is no call)."""
+    if not isinstance(expr, cst.Name) or scope is None or scope.kind != "function" or expr.value not in scope.params:
+        return None
+    function = scope.node
+    info = model.enclosing_class(scope.parent)
+    if info is not None and info.methods.get("__init__") is function:
+        callee, skip = info.name, 1
+    elif model.functions.get(function.name.value) is function:
+        callee, skip = function.name.value, 0
+    else:
+        return None
+    param = scope.params[expr.value]
+    names = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+    defaults = model.scope_of(function)
+    calls = [site for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
+    for site in calls or [None]:
+        bound = _bind(site.node, names) if site is not None else {}
+        if bound is None:
+            continue
+        if expr.value in bound:
+            found = model.batches.number(bound[expr.value], site.scope)
+            where = f"given at line {model.line_of(site.node)}"
+        elif param.default is not None:
+            found = model.batches.number(param.default, defaults)
+            where = f"the default of `{expr.value}`"
+        else:
+            continue
+        if found is not None and isinstance(found.value, float) and THRESHOLD <= found.value <= 1:
+            return Size(found.value, where)
+    return None
+
+
+def _bind(call: cst.Call, params: list[str]) -> dict[str, cst.BaseExpression] | None:
+    """Argument expressions by parameter name; None when ``*args`` / ``**kwargs`` hide them."""
+    if any(arg.star for arg in call.args):
+        return None
+    bound = {name: arg.value for name, arg in zip(params, [a for a in call.args if a.keyword is None])}
+    bound.update({arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None})
+    return bound

@@ -70,15 +70,16 @@ _DISTRIBUTED_MARKERS = (
 )
 _INTEGER_OPS = {name: ARITHMETIC[name] for name in ("Add", "Subtract", "Multiply", "FloorDivide")}
 _MAX_DEPTH = 10
+_REALS = False  # while ``number`` runs: the ``size`` walk (here and in other files) accepts floats
 _NOT_LOCAL = object()  # ``_returned``: not a call of this file's function
 _SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
 
 
 @dataclass(frozen=True)
 class Size:
-    """A resolved integer and where it comes from (``""``: written in the code)."""
+    """A resolved integer (or, through ``number``, float) and where it comes from (``""``: written in the code)."""
 
-    value: int
+    value: int | float
     source: str = ""
 
     def describe(self) -> str:
@@ -211,13 +212,22 @@ class BatchAnalysis:
         return None
 
     # ------------------------------------------------------------- batch size
+    def number(self, expr: cst.BaseExpression, scope: "Scope | None") -> Size | None:
+        """The number ``expr`` certainly holds (by default), float or integer: ``size`` with floats."""
+        global _REALS
+        _REALS, before = True, _REALS
+        try:
+            return self.size(expr, scope)
+        finally:
+            _REALS = before
+
     def size(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
         """The integer ``expr`` certainly holds (by default), or None."""
         model = self.model
         if depth > _MAX_DEPTH:
             return None
         value = model.value(expr, scope)
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool) or _REALS and isinstance(value, float):
             return Size(value)
         if isinstance(expr, cst.Name):
             return self._name_size(expr.value, scope, depth)
