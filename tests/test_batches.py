@@ -535,3 +535,33 @@ def test_keras_momentum_from_another_files_config(tmp_path):
     found = Checker(Settings(select=("BN205",)), Project(str(tmp_path))).check_path(str(tmp_path / "model.py")).findings
     assert [(f.code, f.line) for f in found] == [("BN205", 5), ("BN205", 6)]
     assert "in config.py" in found[0].message
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("super().train(mode)\n                self.body.training = False", [("BN301", 14)]),  # reaches no BatchNorm layer
+    ("super().train(mode)\n                self.body.eval()", []),  # keeps its BatchNorm in eval: never trains
+    ("super().train(False)", []),
+])
+def test_a_train_override_counts_only_if_it_can_set_layer_modes(override, expected):
+    code = f"""
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def train(self, mode=True):
+                {override}
+                return self
+
+        loader = torch.utils.data.DataLoader(torch.load("d.pt"), batch_size=2, shuffle=True)
+        model = Net()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model.train()
+        for x in loader:
+            model(x).sum().backward()
+            opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected

@@ -153,6 +153,22 @@ class EvalNotCalled(Rule):
             """,
             line=4,
         ),
+        Invalid(  # a part of the model, in an override of train(): its BatchNorm layers still train
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.frontend = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+                def train(self, mode=True):
+                    super().train(mode)
+                    self.frontend.training = False
+                    return self
+            """,
+            line=10,
+        ),
     )
     valid = (
         Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
@@ -177,6 +193,16 @@ class EvalNotCalled(Rule):
             """
         ),
         Valid("args.training = False\n"),
+        Valid(  # a part that is not a module
+            """
+            class Runner:
+                def __init__(self, cfg):
+                    self.opts = cfg.opts
+
+                def stop(self):
+                    self.opts.training = False
+            """
+        ),
         Valid(
             """
             import argparse
@@ -212,7 +238,14 @@ class EvalNotCalled(Rule):
                     fix=NodeFix(f"call `{target}.{attribute.attr.value}()`", [(attribute, call)]),
                 )
         for target, value, scope in model.attribute_assignments:
-            if target.attr.value != "training" or not isinstance(target.value, cst.Name):
+            if target.attr.value != "training":
+                continue
+            if isinstance(target.value, cst.Attribute):  # `self.frontend.training = False`
+                report = self._report(model, target, value, scope) if _module_attribute(model, target.value, scope) else None
+                if report is not None:
+                    yield report
+                continue
+            if not isinstance(target.value, cst.Name):
                 continue
             if target.value.value != "self":
                 report = self._other_model(model, target, value, scope)
@@ -247,20 +280,26 @@ class EvalNotCalled(Rule):
         if model_kind(model, name, scope) is None and not self._module_parameter(model, name.value, scope) \
                 and not _used_as_module(model, name.value, scope):
             return None
+        return self._report(model, target, value, scope)
+
+    @staticmethod
+    def _report(model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
+        """``module.training = flag``, with a fix that calls ``eval()`` / ``train()`` instead."""
         flag = model.value(value, scope)
         if flag is not True and flag is not False:
             return None
+        owner = model.code(target.value)
         method = "eval()" if flag is False else "train()"
-        call = cst.Call(func=cst.Attribute(value=name, attr=cst.Name(method[:-2])))
+        call = cst.Call(func=cst.Attribute(value=target.value, attr=cst.Name(method[:-2])))
         statement = model.parent(target)
         statement = model.parent(statement) if isinstance(statement, cst.AssignTarget) else statement
         fix = None
         if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-            fix = NodeFix(f"call `{name.value}.{method}`", [(statement, cst.Expr(call))])
+            fix = NodeFix(f"call `{owner}.{method}`", [(statement, cst.Expr(call))])
         return Report(
             target,
-            f"`{name.value}.training = {flag}` changes only the top module's flag, not its submodules' "
-            f"(BatchNorm layers keep their mode); call `{name.value}.{method}`",
+            f"`{owner}.training = {flag}` changes only the top module's flag, not its submodules' "
+            f"(BatchNorm layers keep their mode); call `{owner}.{method}`",
             fix=fix,
         )
 
@@ -284,3 +323,21 @@ def _used_as_module(model: FileModel, name: str, scope: Scope) -> bool:
                 and func.attr.value in _MODULE_METHODS:
             return True
     return False
+
+
+def _module_attribute(model: FileModel, expr: cst.Attribute, scope: Scope) -> bool:
+    """``self.frontend`` / ``net.frontend``: an attribute that its class of this file sets to a module."""
+    if model_kind(model, expr, scope) is not None:
+        return True
+    owner = expr.value
+    if not isinstance(owner, cst.Name):
+        return False
+    if owner.value == "self":
+        info = model.enclosing_class(scope)
+    else:
+        bound = model.binding(owner.value, scope)
+        call = bound[0] if bound is not None else None
+        info = (model.classes.get(call.func.value)
+                if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) else None)
+    values = info.attributes.get(expr.attr.value) if info is not None else None
+    return bool(values) and all(model_kind(model, value, where) is not None for value, where in values)

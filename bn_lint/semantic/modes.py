@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 import libcst as cst
 
-from .modules import ModelKind, element_kind, model_kind, overrides_train, passed_through, tuple_element
+from .modules import (
+    ModelKind, element_kind, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
+)
 from .model import stored_on_self
 from .walk import children, walk
 
@@ -642,7 +644,7 @@ class ModeAnalysis:
         root = key.split(".")[0]
         if root == "self":
             info = self.model.enclosing_class(scope)
-            return info is not None and "train" in info.methods
+            return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"])
         bound = self.model.binding(root, scope)
         value = _unwrap_passthrough(bound[0]) if bound is not None else None  # Net().to(device)
         return isinstance(value, cst.Call) and overrides_train(self.model, value.func)
