@@ -565,3 +565,28 @@ def test_a_train_override_counts_only_if_it_can_set_layer_modes(override, expect
             opt.step()
     """
     assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+@pytest.mark.parametrize("convert, expected", [("", [("BN304", 9)]), ("nn.SyncBatchNorm.convert_sync_batchnorm(model)", [])])
+def test_ddp_wrapped_by_another_files_helper(tmp_path, convert, expected):
+    """The DistributedSampler shows a per-device batch; the wrapping helper is in another file."""
+    (tmp_path / "dist_utils.py").write_text(
+        "import torch.nn as nn\nfrom torch.nn.parallel import DistributedDataParallel as DDP\n\n"
+        f"def wrap(model, rank):\n    model = {convert or 'model'}\n    return DDP(model.cuda(rank), device_ids=[rank])\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+        "from torch.utils.data.distributed import DistributedSampler\nfrom dist_utils import wrap\n\n"
+        "def main(dataset, rank):\n"
+        "    sampler = DistributedSampler(dataset)\n"
+        "    loader = DataLoader(dataset, batch_size=2, sampler=sampler)\n"
+        "    model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\n"
+        "    model = wrap(model, rank)\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        opt.step()\n"
+    )
+    settings = Settings(select=("BN301", "BN304"))
+    found = Checker(settings, Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
+    assert [(f.code, f.line) for f in found] == expected

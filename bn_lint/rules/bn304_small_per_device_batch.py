@@ -89,8 +89,6 @@ class SmallPerDeviceBatch(Rule):
 
     def check(self, model: FileModel) -> Iterable[Report]:
         batches = model.batches
-        if not batches.ddp_calls or batches.uses_sync_batchnorm:
-            return
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             training = loader.bn_training
@@ -98,6 +96,10 @@ class SmallPerDeviceBatch(Rule):
             if training is None or size is None or not 2 <= size.value < minimum:
                 continue
             if not (loader.distributed or training.ddp):
+                continue
+            if not (batches.ddp_calls or training.ddp) and batches.sync_batchnorm_anywhere():
+                continue  # wrapped by another file's helper, which converts to SyncBatchNorm
+            if batches.uses_sync_batchnorm:
                 continue
             yield Report(
                 loader.batch_node,

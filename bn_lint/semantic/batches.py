@@ -1326,8 +1326,15 @@ class BatchAnalysis:
 
     def distributed_anywhere(self) -> bool:
         """Whether this file, or a project file it imports, shows any sign of a process group / launcher."""
+        return self._mentioned_here_or_imported(_DISTRIBUTED_MARKERS)
+
+    def sync_batchnorm_anywhere(self) -> bool:
+        """Whether this file, or a project file it imports, converts to (or builds) SyncBatchNorm."""
+        return self.uses_sync_batchnorm or self._mentioned_here_or_imported(("SyncBatchNorm", "sync_batchnorm"))
+
+    def _mentioned_here_or_imported(self, markers: tuple[str, ...]) -> bool:
         model = self.model
-        if any(marker in model.source for marker in _DISTRIBUTED_MARKERS):
+        if any(marker in model.source for marker in markers):
             return True
         if model.project is None:
             return False
@@ -1341,7 +1348,7 @@ class BatchAnalysis:
                 if path is None:
                     continue
                 other = model.project.model(path)
-                if other is not None and any(marker in other.source for marker in _DISTRIBUTED_MARKERS):
+                if other is not None and any(marker in other.source for marker in markers):
                     return True
                 break
         return False
