@@ -590,3 +590,29 @@ def test_ddp_wrapped_by_another_files_helper(tmp_path, convert, expected):
     settings = Settings(select=("BN301", "BN304"))
     found = Checker(settings, Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
     assert [(f.code, f.line) for f in found] == expected
+
+
+@pytest.mark.parametrize("draw, expected", [
+    ("x = next(batches)", [("BN302", 4)]),
+    ("x = next(iter(loader))", [("BN302", 4)]),
+    ("x = torch.randn(64, 8)", []),
+])
+def test_batches_drawn_with_next_in_a_training_loop(draw, expected):
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+        loader = DataLoader(TensorDataset(torch.randn(4097, 8)), batch_size=64, shuffle=True)
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        batches = iter(loader)
+        for step in range(10000):
+            try:
+                {draw}
+            except StopIteration:
+                batches = iter(loader)
+                continue
+            model(x).sum().backward()
+            opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN302",))) == expected

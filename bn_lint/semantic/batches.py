@@ -931,6 +931,8 @@ class BatchAnalysis:
         model = self.model
         for loop in self._loops_with_iter(refers):
             yield loop, {}
+        for loop in self._loops_with_next(refers):
+            yield loop, {}
         # train(model, train_loader, optimizer): loops over the parameter inside `train`
         for site in model.calls:
             for arg in site.node.args:
@@ -983,6 +985,28 @@ class BatchAnalysis:
                     break
                 if matches(expr, scope):
                     yield node
+
+    def _loops_with_next(self, refers) -> Iterator[cst.For | cst.While]:
+        """The innermost loops that draw batches with ``next(it)`` where every binding of ``it`` is
+        ``iter(loader)`` (re-made when it runs out), or with ``next(iter(loader))``."""
+        model = self.model
+        for site in model.calls:
+            call = site.node
+            if not (isinstance(call.func, cst.Name) and call.func.value == "next" and len(call.args) == 1):
+                continue
+            drawn = call.args[0].value
+            if isinstance(drawn, cst.Name):
+                bound = model.bindings(drawn.value, site.scope)
+                sources = [(value, bound[1]) for value in bound[0]] if bound is not None else []
+            else:
+                sources = [(drawn, site.scope)]
+            if not sources or not all(isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+                                      and value.func.value == "iter" and self._iter_wrapper(value)
+                                      and refers(value.args[0].value, at) for value, at in sources):
+                continue
+            loop = next((node for node in model.ancestors(call) if isinstance(node, (cst.For, cst.While))), None)
+            if loop is not None:
+                yield loop
 
     def _iter_wrapper(self, expr: cst.BaseExpression) -> bool:
         """``enumerate(x)``, ``tqdm(x)``, ``iter(x)``: iterating it iterates ``x``."""
