@@ -117,6 +117,17 @@ class Project:
             return model is not None and name in (model.classes if keyword == "class" else model.functions)
         return _text_matches(key, rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])")
 
+    def mentions(self, path: str, word: str) -> bool:
+        """Whether the file's text holds ``word`` (checked before any parse)."""
+        key = os.path.abspath(path)
+        if self._models.get(key) is not None:
+            return word in self._models[key].source
+        return _text_matches(key, re.escape(word.encode()))
+
+    def text_matches(self, path: str, pattern: bytes) -> bool:
+        """Whether the file's bytes match ``pattern`` (checked before any parse)."""
+        return _text_matches(os.path.abspath(path), pattern)
+
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
         if not method.isascii():

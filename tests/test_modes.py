@@ -1215,3 +1215,59 @@ def test_a_handler_reading_a_module_level_model(extra, expected):
         + extra
     )
     assert codes_and_lines(check_code(code, select=("BN101",))) == expected
+
+
+@pytest.mark.parametrize("blocks_extra, expected", [
+    ("", [("BN101", 6)]),  # `model.scaler(x)` runs a submodule: the model stays as built
+    ("\n\ndef scaler(x):\n    return x\n", [("BN101", 6)]),  # a function of that name is not a method
+])
+def test_a_helper_calling_a_submodule_of_its_model(tmp_path, blocks_extra, expected):
+    """An imported class built around an imported helper of the project (``tower``) holds BatchNorm,
+    and ``model.scaler(x)`` (an attribute the class sets to a module) does not change the model's mode."""
+    (tmp_path / "blocks.py").write_text(
+        "import torch.nn as nn\n\n"
+        "def tower(dims):\n"
+        "    return nn.Sequential(*[nn.Sequential(nn.Linear(a, b, bias=False), nn.BatchNorm1d(b))\n"
+        "                           for a, b in zip(dims[:-1], dims[1:])])\n" + blocks_extra
+    )
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\nfrom blocks import tower\n\n"
+        "class AE(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.scaler = nn.Identity()\n"
+        "        self.encoder = tower([8, 4])\n\n"
+        "    def forward(self, x):\n"
+        "        return self.encoder(self.scaler(x))\n"
+    )
+    (tmp_path / "score.py").write_text(
+        "import torch\nfrom model import AE\n\n"
+        "def scores(model, x):\n"
+        "    with torch.no_grad():\n"
+        "        return (model(x) - model.scaler(x)).pow(2).mean(1)\n\n"
+        "model = AE()\nprint(scores(model, torch.load('x.pt')))\n"
+    )
+    found = Checker(Settings(select=("BN101",)), Project(str(tmp_path))).check_path(str(tmp_path / "score.py")).findings
+    assert [(f.code, f.line) for f in found] == expected
+
+
+def test_a_method_of_the_models_class_may_set_its_mode(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.body = nn.Sequential(nn.Linear(8, 4, bias=False), nn.BatchNorm1d(4))\n\n"
+        "    def prepare(self):\n"
+        "        self.eval()\n"
+    )
+    (tmp_path / "score.py").write_text(
+        "import torch\nfrom model import Net\n\n"
+        "def scores(model, x):\n"
+        "    model.prepare()\n"
+        "    with torch.no_grad():\n"
+        "        return model(x)\n\n"
+        "model = Net()\nprint(scores(model, torch.load('x.pt')))\n"
+    )
+    found = Checker(Settings(select=("BN101",)), Project(str(tmp_path))).check_path(str(tmp_path / "score.py")).findings
+    assert found == []

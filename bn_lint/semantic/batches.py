@@ -1360,22 +1360,8 @@ class BatchAnalysis:
         model = self.model
         if any(marker in model.source for marker in markers):
             return True
-        if model.project is None:
-            return False
-        for dotted in set(model.imports.values()):
-            if dotted.split(".")[0] in ("torch", "numpy", "os", "sys", "argparse", "typing", "math", "time"):
-                continue
-            for candidate in (dotted, dotted.rpartition(".")[0]):
-                if not candidate:
-                    continue
-                path = model.project.resolve_module(candidate, model.path)
-                if path is None:
-                    continue
-                other = model.project.model(path)
-                if other is not None and any(marker in other.source for marker in markers):
-                    return True
-                break
-        return False
+        return model.project is not None and any(
+            model.project.mentions(path, marker) for path in model.imported_project_paths for marker in markers)
 
 
 # ---------------------------------------------------------------- helpers

@@ -365,6 +365,23 @@ class FileModel:
         other = self.project.model(where[0]) if where is not None and self.project is not None else None
         return (other, where[1]) if other is not None else None
 
+    @cached_property
+    def imported_project_paths(self) -> list[str]:
+        """The project files this file imports from (resolved, not parsed)."""
+        if self.project is None:
+            return []
+        paths: list[str] = []
+        for dotted in sorted(set(self.imports.values())):
+            if dotted.split(".")[0] in _NOT_PROJECT:
+                continue
+            for candidate in (dotted, dotted.rpartition(".")[0]):
+                path = self.project.resolve_module(candidate, self.path) if candidate else None
+                if path is not None:
+                    if path not in paths:
+                        paths.append(path)
+                    break
+        return paths
+
     def imported_path(self, dotted: str, keyword: str | None = None) -> tuple[str, str] | None:
         """(file, name) of ``imported`` without parsing the file."""
         if self.project is None:

@@ -341,6 +341,7 @@ class ModeAnalysis:
         self._training_steps: dict[tuple[cst.CSTNode, bool], list[cst.Call]] = {}
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
+        self._submodule_names: dict[str, bool] = {}
         self._module_level_candidate = False
         self.module_end: State | None = None  # the modes module-level code leaves its variables in
         self._ran = False
@@ -1008,6 +1009,25 @@ class ModeAnalysis:
         defines ``update``."""
         held = self.attribute_class(receiver, call)
         return (self, held.methods[method]) if held is not None and method in held.methods else None
+
+    def submodule_name(self, name: str) -> bool:
+        """Whether ``x.name(...)`` runs a submodule (whose forward leaves modes alone), not a method: the
+        classes of this file and of the project files it imports assign ``self.name = ...`` and none
+        defines ``def name``."""
+        if name not in self._submodule_names:
+            model = self.model
+            assigned = defined = False
+            for info in model.classes.values():
+                assigned |= name in info.attributes
+                defined |= name in info.methods
+            if model.project is not None and not defined:
+                for path in model.imported_project_paths:
+                    if model.project.text_matches(path, rb"(?<!\w)def\s+" + name.encode() + rb"\b"):
+                        defined = True
+                        break
+                    assigned = assigned or model.project.text_matches(path, rb"self\." + name.encode() + rb"\s*=(?!=)")
+            self._submodule_names[name] = assigned and not defined
+        return self._submodule_names[name]
 
     def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
         """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
@@ -1942,7 +1962,8 @@ class _Flow:
             return
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
-            if receiver is not None and _tracked(state, receiver) and receiver != "self":
+            if receiver is not None and _tracked(state, receiver) and receiver != "self" \
+                    and not a.submodule_name(func.attr.value):
                 _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):

@@ -302,6 +302,10 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1)))
                 else:
                     _CUT.add(_DEPTH)
+            elif depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and _may_build_batchnorm(model, node.func):
+                builder = _project_builder(model, node.func)  # `tower(dims)` imported from the project's blocks.py
+                if builder is not None:
+                    kinds.append(_builder_kind(builder[0], builder[1], depth + 1))
             _add_class_kind(model, node.func, depth, kinds)
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
@@ -415,6 +419,13 @@ def train_sets_modes(train: cst.FunctionDef) -> bool:
             continue
         return True
     return False
+
+
+def _may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
+    """Whether an imported function comes from a project file whose text mentions BatchNorm (read
+    without parsing: most imported helpers have nothing to do with a model's layers)."""
+    where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
+    return where is not None and model.project is not None and model.project.mentions(where[0], "BatchNorm")
 
 
 def _project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
