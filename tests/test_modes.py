@@ -1271,3 +1271,40 @@ def test_a_method_of_the_models_class_may_set_its_mode(tmp_path):
     )
     found = Checker(Settings(select=("BN101",)), Project(str(tmp_path))).check_path(str(tmp_path / "score.py")).findings
     assert found == []
+
+
+def test_a_frozen_encoder_is_reported_though_validation_leaves_the_model_in_eval():
+    """The first epoch trains the frozen encoder's BatchNorm; `validate` leaving eval on later epochs is
+    BN103's finding, not an excuse for BN105."""
+    code = """
+        import torch
+        import torch.nn as nn
+
+        class Classifier(nn.Module):
+            def __init__(self, encoder):
+                super().__init__()
+                self.encoder = encoder
+                self.head = nn.Linear(8, 2)
+
+            def forward(self, x):
+                return self.head(self.encoder(x))
+
+        def validate(model, loader):
+            model.eval()
+            with torch.no_grad():
+                return sum(model(x).argmax(1).sum() for x in loader)
+
+        def main(train_loader, val_loader):
+            encoder = nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8))
+            for p in encoder.parameters():
+                p.requires_grad = False
+            model = Classifier(encoder)
+            opt = torch.optim.SGD(model.head.parameters(), lr=0.1)
+            model.train()
+            for epoch in range(10):
+                for x in train_loader:
+                    model(x).sum().backward()
+                    opt.step()
+                validate(model, val_loader)
+    """
+    assert codes_and_lines(check_code(code, select=("BN103", "BN105"))) == [("BN105", 21), ("BN103", 29)]

@@ -551,8 +551,10 @@ class FrozenBnStillUpdating(Rule):
                 if watch.key.endswith(".bias"):
                     continue  # a BNNeck's fixed shift (`bnneck.bias.requires_grad_(False)`): the layer still learns
                 kind = analysis.kind(watch.key, watch.facts, watch.scope)
-                if kind not in (ModelKind.BN, ModelKind.MAYBE) or EVAL in modes or (id(watch.scope), watch.key) in evaled:
-                    continue  # (a frozen module put in eval and then reset is reported at the reset)
+                put_in_eval = any(f.mode == EVAL and f.why != "helper" for f in watch.facts)
+                if kind not in (ModelKind.BN, ModelKind.MAYBE) or put_in_eval or (id(watch.scope), watch.key) in evaled:
+                    continue  # (a frozen module put in eval and then reset is reported at the reset; an eval
+                    # left by a validation helper on later epochs does not change the first epoch's training)
                 why = "; ".join(where.format(line=line) for line, where in trains)
                 yield Report(
                     node,
