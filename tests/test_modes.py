@@ -1308,3 +1308,37 @@ def test_a_frozen_encoder_is_reported_though_validation_leaves_the_model_in_eval
                 validate(model, val_loader)
     """
     assert codes_and_lines(check_code(code, select=("BN103", "BN105"))) == [("BN105", 21), ("BN103", 29)]
+
+
+@pytest.mark.parametrize("freeze, expected", [
+    # blocks of a container frozen and put in eval, in a loop over (a slice of) it: undone by `.train()`
+    ("for block in d.features[:1]:\n    block.requires_grad_(False)\n    block.eval()", [("BN105", 23)]),
+    ("for i, block in enumerate(d.features):\n    if i < 1:\n        block.requires_grad_(False)\n"
+     "        block.eval()", [("BN105", 24)]),
+    # the same in a helper: reported where it freezes (its eval leaves some blocks as they were)
+    ("freeze_lower(d, 1)", [("BN105", 13)]),
+])
+def test_blocks_of_a_container_frozen_in_a_loop(freeze, expected):
+    code = (
+        "import torch\nimport torch.nn as nn\n\n"
+        "class D(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.features = nn.Sequential(*[nn.Sequential(nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8))\n"
+        "                                        for _ in range(3)])\n\n"
+        "def freeze_lower(D, n):\n"
+        "    for i, block in enumerate(D.features):\n"
+        "        if i < n:\n"
+        "            block.requires_grad_(False)\n"
+        "            block.eval()\n\n"
+        "def main(loader):\n"
+        "    G, d = nn.Linear(2, 2), D()\n"
+        + "".join(f"    {line}\n" for line in freeze.splitlines())
+        + "    opt = torch.optim.Adam([p for p in d.parameters() if p.requires_grad])\n"
+        "    for epoch in range(3):\n"
+        "        d.train()\n"
+        "        for x in loader:\n"
+        "            d.features(x).mean().backward()\n"
+        "            opt.step()\n"
+    )
+    assert codes_and_lines(check_code(code, select=("BN105",))) == expected

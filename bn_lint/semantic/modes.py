@@ -72,6 +72,7 @@ _MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})
 # Callees that receive a model without changing its mode.
 _SAFE_CALLEES = frozenset({
     "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "setattr", "delattr", "sum",
+    "enumerate", "zip", "iter", "reversed", "sorted",
     "list", "tuple",
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
     "logging.info", "copy.deepcopy", "copy.copy",
@@ -1157,6 +1158,7 @@ class _Flow:
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
         self.frozen_loops: set[tuple[cst.For, str]] = set()  # modules() loops that freeze (parts of) a module
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
+        self.part_vars: dict[str, str] = {}  # `block` in `for block in model.features[:n]` -> model.features
         # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
         self.assume: dict[str, bool] = {}
         # `model = nn.Sequential(encoder, head)` -> {encoder, head}: model.train() sets their modes too
@@ -1401,6 +1403,9 @@ class _Flow:
             if keys and len(keys) == len(it.elements) and all(keys):
                 self.loop_modules[node.target.value] = keys  # `for enc in (model.stem, model.layer1):`
             return
+        part = self._part_loop(it, node.target)
+        if part is not None:
+            self.part_vars[part[0]] = part[1]
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
             return
         owner = key_of(it.func.value)
@@ -1418,6 +1423,18 @@ class _Flow:
             second = target.elements[1].value
             if isinstance(second, cst.Name):
                 self.param_vars[second.value] = (owner, node)
+
+    @staticmethod
+    def _part_loop(it: cst.BaseExpression, target: cst.BaseElement) -> tuple[str, str] | None:
+        """(variable, container) for ``for block in model.features`` (sliced, or ``enumerate``d with
+        ``for i, block in ...``): the variable is one of the container's parts (``model.features[i]``)."""
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate" \
+                and len(it.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            it, target = it.args[0].value, target.elements[1].value
+        if isinstance(it, cst.Subscript):
+            it = it.value
+        owner = key_of(it) if isinstance(it, cst.Attribute) else None
+        return (target.value, owner) if owner is not None and isinstance(target, cst.Name) else None
 
     def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
         """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones)."""
@@ -1530,6 +1547,15 @@ class _Flow:
 
     # ------------------------------------------------------------ assignments
     def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None, state: State) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
+                and len(target.elements) == len(value.elements) \
+                and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
+            written = {key_of(e.value) for e in target.elements}
+            roots = {k.split(".")[0] for k in written if k is not None}
+            if None not in written and not roots & set(_names_read(value)):  # (not a swap: `a, b = b, a`)
+                for element, given in zip(target.elements, value.elements):  # `G, D = Gen(), Disc()`
+                    self.assign(element.value, given.value, state)
+                return
         if isinstance(target, (cst.Tuple, cst.List)):
             for index, element in enumerate(target.elements):
                 self.assign(element.value, None, state)
@@ -1921,6 +1947,16 @@ class _Flow:
                     and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False":
                 owner = self._frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
                 if owner is not None and _tracked(state, owner):
+                    self._freeze(call, owner, state)
+                    return
+            if receiver in self.part_vars and not _tracked(state, receiver) and _tracked(state, self.part_vars[receiver]):
+                owner = self.part_vars[receiver]  # blocks of `model.features`: taken for the container
+                if method == "eval" and not call.args:
+                    self._set_mode(state, owner, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    self.watch[call] = (owner, "eval")
+                    return
+                if method == "requires_grad_" and call.args and isinstance(call.args[0].value, cst.Name) \
+                        and call.args[0].value.value == "False":
                     self._freeze(call, owner, state)
                     return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
@@ -2430,7 +2466,10 @@ class _Flow:
                     if param != "self":
                         continue
                 caller_facts = _lookup(before, target_key)
-                self._set_mode(state, target_key, self._translate(facts, caller_facts, call, summary, analysis))
+                translated = self._translate(facts, caller_facts, call, summary, analysis)
+                self._set_mode(state, target_key, translated)
+                if "." in target_key and translated and {f.mode for f in translated} == {EVAL}:
+                    self.watch[call] = (target_key, "eval")  # `freeze_bn(model)` puts `model.backbone` in eval
 
     def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
         out: set[Fact] = set()
