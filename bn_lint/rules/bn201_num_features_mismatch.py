@@ -93,9 +93,36 @@ class NumFeaturesMismatch(Rule):
             """,
             line=9,
         ),
+        Invalid(  # called nowhere in this file: its defaults are what it builds
+            """
+            import torch.nn as nn
+
+            def projection_mlp(in_dim=2048, hidden_dim=4096, out_dim=256):
+                return nn.Sequential(
+                    nn.Linear(in_dim, hidden_dim, bias=False),
+                    nn.BatchNorm1d(in_dim),
+                    nn.ReLU(inplace=True),
+                    nn.Linear(hidden_dim, out_dim),
+                )
+            """,
+            line=6,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
+        Valid(  # the defaults agree, and the call gives equal widths
+            """
+            import torch.nn as nn
+
+            def projector(in_dim=256, hidden_dim=256):
+                return nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(in_dim))
+
+            def head(in_dim=2048, hidden_dim=4096):
+                return nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(in_dim))
+
+            neck = head(512, 512)
+            """
+        ),
         Valid(
             """
             import torch.nn as nn

@@ -8,6 +8,7 @@ certainly on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -143,7 +144,50 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
             what = f"gets {show_width(ref)} channels {_rank_source(model, t)}".rstrip()
         fix = _width_fix(model, bn, t, ref, NodeFix)
         return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}{_via(model, bn)}", fix)
+    if bn.site is None and is_width(width) and is_width(ref) and (isinstance(width, Sym) or isinstance(ref, Sym)):
+        given = _defaults_in_use(model, width, ref)
+        if given is not None:
+            a, b, names = given
+            if a != b:
+                producer = t.producer
+                what = (f"follows {describe_producer(model, producer, ref)}{_where(model, producer)}"
+                        if producer is not None and t.feat is not None else f"gets {show_width(ref)} channels")
+                return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}: {a} against {b} with the "
+                                                 f"defaults {names}, which no call in this file overrides")
     return None
+
+
+def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[int, int, str] | None:
+    """The widths with every parameter at its default, when each is a positive int and the function
+    (or class) they belong to is called nowhere in this file: the defaults are what it builds."""
+    defaults = model.chains.defaults
+    atoms = set().union(*(w.atoms() for w in widths if isinstance(w, Sym)))
+    if not atoms or not atoms <= defaults.keys():
+        return None
+    for atom in atoms:
+        function = defaults[atom][1]
+        info = model.enclosing_class(model.scopes[function].parent)
+        if info is not None and info.methods.get("__init__") is not function:
+            return None  # another method: called on instances, with arguments this file may not show
+        name = info.name if info is not None else function.name.value
+        if any(isinstance(site.node.func, cst.Name) and site.node.func.value == name for site in model.calls):
+            return None
+    values = []
+    for width in widths:
+        if not isinstance(width, Sym):
+            values.append(width)
+            continue
+        total = Fraction(0)
+        for monomial, coefficient in width.terms.items():
+            term = Fraction(coefficient)
+            for atom in monomial:
+                term *= defaults[atom][0]
+            total += term
+        if total.denominator != 1:
+            return None
+        values.append(int(total))
+    names = ", ".join(sorted(f"{atom.partition('@')[0]}={defaults[atom][0]}" for atom in atoms))
+    return values[0], values[1], names
 
 
 def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:

@@ -236,6 +236,8 @@ class ChainAnalysis:
         self.observations: dict[cst.Call, list[Observation]] = {}
         self.batchnorms: dict[cst.Call, LayerValue] = {}
         self.positive: set[str] = set()
+        # a standalone run's parameter atom -> (its default, a positive int; the function it belongs to)
+        self.defaults: dict[str, tuple[int, cst.FunctionDef]] = {}
         self.none_atoms: set[str] = set()
         self._static: dict[cst.CSTNode, Any] = {}
         self._active: set[cst.CSTNode] = set()
@@ -368,7 +370,7 @@ class ChainAnalysis:
         for param in positional + list(params.kwonly_params):
             name = param.name.value
             if standalone:
-                local[name] = self._param_value(param, fid, scope)
+                local[name] = self._param_value(param, node, scope)
             elif param in positional and args:
                 local[name] = args.pop(0)
             elif name in kwargs:
@@ -400,14 +402,16 @@ class ChainAnalysis:
             out = self._merge(out, other)
         return out
 
-    def _param_value(self, param: cst.Param, fid: int, scope: "Scope") -> Any:
+    def _param_value(self, param: cst.Param, function: cst.FunctionDef, scope: "Scope") -> Any:
         name = param.name.value
         default = self._static_value(param.default, scope.parent) if param.default is not None else UNKNOWN
         if isinstance(default, (LayerClass, FuncRef, ClassRef)):
             return default
-        atom = f"{name}@{fid}"
+        atom = f"{name}@{id(function)}"
         if param.default is None or (is_width(default) and not isinstance(default, Sym) and default >= 1):
             self.positive.add(atom)
+            if isinstance(default, int) and not isinstance(default, bool):
+                self.defaults[atom] = (default, function)
         elif default is None:
             self.none_atoms.add(atom)
         return Sym.atom(atom)
