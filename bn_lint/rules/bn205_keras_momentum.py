@@ -7,7 +7,7 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.batches import Size
+from ..semantic.arguments import parameter_numbers
 from ..semantic.model import FileModel, NodeFix, Report
 from ..semantic.values import literal_number
 
@@ -122,7 +122,9 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
             where: str) -> Iterable[Report]:
     value = model.value(expr, scope)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        found = model.batches.number(expr, scope) or _given(model, expr, scope)
+        found = model.batches.number(expr, scope) or next(
+            (given for given in parameter_numbers(model, expr, scope)
+             if isinstance(given.value, float) and THRESHOLD <= given.value <= 1), None)
         if found is None:
             return
         value = found.value
@@ -146,46 +148,3 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
         f"momentum is the weight of the new batch (default 0.1): did you mean {replacement:g}?",
         fix=fix,
     )
-
-
-def _given(model: FileModel, expr: cst.BaseExpression, scope) -> Size | None:
-    """For a parameter of a function or constructor of this file: a Keras-like momentum that one of its
-    calls here gives it (or its default, where a call leaves it out or there is no call)."""
-    if not isinstance(expr, cst.Name) or scope is None or scope.kind != "function" or expr.value not in scope.params:
-        return None
-    function = scope.node
-    info = model.enclosing_class(scope.parent)
-    if info is not None and info.methods.get("__init__") is function:
-        callee, skip = info.name, 1
-    elif model.functions.get(function.name.value) is function:
-        callee, skip = function.name.value, 0
-    else:
-        return None
-    param = scope.params[expr.value]
-    names = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
-    defaults = model.scope_of(function)
-    calls = [site for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
-    for site in calls or [None]:
-        bound = _bind(site.node, names) if site is not None else {}
-        if bound is None:
-            continue
-        if expr.value in bound:
-            found = model.batches.number(bound[expr.value], site.scope)
-            where = f"given at line {model.line_of(site.node)}"
-        elif param.default is not None:
-            found = model.batches.number(param.default, defaults)
-            where = f"the default of `{expr.value}`"
-        else:
-            continue
-        if found is not None and isinstance(found.value, float) and THRESHOLD <= found.value <= 1:
-            return Size(found.value, where)
-    return None
-
-
-def _bind(call: cst.Call, params: list[str]) -> dict[str, cst.BaseExpression] | None:
-    """Argument expressions by parameter name; None when ``*args`` / ``**kwargs`` hide them."""
-    if any(arg.star for arg in call.args):
-        return None
-    bound = {name: arg.value for name, arg in zip(params, [a for a in call.args if a.keyword is None])}
-    bound.update({arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None})
-    return bound

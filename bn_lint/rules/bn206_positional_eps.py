@@ -5,6 +5,7 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.arguments import parameter_numbers
 from ..semantic.model import FileModel, Report
 
 EPS_LIMIT = 0.01
@@ -38,6 +39,17 @@ class PositionalEps(Rule):
         Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
         Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
         Invalid("import torch.nn as nn\ndef block(width):\n    return nn.BatchNorm1d(width, width)\n", line=3),
+        Invalid(  # a parameter whose default no call overrides
+            """
+            import torch.nn as nn
+
+            def cifar_stem(model, bn_momentum=0.1):
+                model.conv1 = nn.Conv2d(3, 64, 3, padding=1, bias=False)
+                model.bn1 = nn.BatchNorm2d(64, bn_momentum)
+                return model
+            """,
+            line=5,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, 1e-3)\n"),
@@ -45,6 +57,7 @@ class PositionalEps(Rule):
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64)\n"),
         Valid("import torch.nn as nn\nbn = nn.GroupNorm(32, 64)\n"),
         Valid("import torch.nn as nn\ndef f(eps):\n    return nn.BatchNorm2d(64, eps)\n"),
+        Valid("import torch.nn as nn\ndef f(c, eps=1e-3):\n    return nn.BatchNorm2d(c, eps)\nbn = f(8, 1e-5)\n"),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
@@ -54,16 +67,26 @@ class PositionalEps(Rule):
             eps = layer.args["eps"]
             value = model.value(eps, layer.scope)
             features = layer.args.get("num_features")
+            source = ""
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                if features is None or model.code(features) != model.code(eps):
+                given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
+                if given is not None:
+                    value, source = given.value, f" ({given.source})"
+                elif features is None or model.code(features) != model.code(eps):
                     continue
-                value = model.code(eps)  # `BatchNorm1d(width, width)`: a width, whatever its value
-            elif not isinstance(value, int) and value < EPS_LIMIT:
+                else:
+                    value = model.code(eps)  # `BatchNorm1d(width, width)`: a width, whatever its value
+            elif not _not_an_eps(value):
                 continue
             meaning = "a momentum" if isinstance(value, float) else "a width"
             shown = value if isinstance(value, str) else f"{value:g}"
             yield Report(
                 layer.node,
-                f"{layer.spec.name}: the positional argument {model.code(eps)} sets eps={shown} "
+                f"{layer.spec.name}: the positional argument {model.code(eps)} sets eps={shown}{source} "
                 f"(looks like {meaning}); eps should be tiny (default 1e-5) — pass the intended argument by keyword",
             )
+
+
+def _not_an_eps(value: object) -> bool:
+    """An integer (a width), or a float of at least EPS_LIMIT (a momentum)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and (isinstance(value, int) or value >= EPS_LIMIT)
