@@ -43,6 +43,8 @@ class Project:
         self.settings = settings
         self.index = index  # the cache holding the project index, if the cache is on
         self._models: dict[str, "FileModel | None"] = {}
+        self._names_in_text: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._resolved: dict[tuple[str, str], tuple[str | None, set[str]]] = {}  # (module, folder) -> file
         self._roots: dict[str, Path] = {}
         # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
         # not, come only from files reached this way, so the transitive closure from a checked file is
@@ -61,6 +63,18 @@ class Project:
     def resolve_module(self, dotted: str, from_path: str) -> str | None:
         """The file of module ``dotted`` (absolute or relative, e.g. ``..models``) seen from ``from_path``."""
         looked = self.edges.setdefault(os.path.abspath(from_path), set())
+        memo = (dotted, os.path.dirname(os.path.abspath(from_path)))
+        if memo in self._resolved:
+            found, paths = self._resolved[memo]
+            looked.update(paths)
+            return found
+        seen: set[str] = set()
+        found = self._resolve(dotted, from_path, seen)
+        self._resolved[memo] = (found, seen)
+        looked.update(seen)
+        return found
+
+    def _resolve(self, dotted: str, from_path: str, looked: set[str]) -> str | None:
         level = len(dotted) - len(dotted.lstrip("."))
         name = dotted[level:]
         candidates: list[Path] = []
@@ -124,9 +138,16 @@ class Project:
             return word in self._models[key].source
         return _text_matches(key, re.escape(word.encode()))
 
-    def text_matches(self, path: str, pattern: bytes) -> bool:
-        """Whether the file's bytes match ``pattern`` (checked before any parse)."""
-        return _text_matches(os.path.abspath(path), pattern)
+    def names_in_text(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The names the file's text defines (``def name``) and assigns on ``self`` (``self.name =``), read
+        once per file without parsing it."""
+        key = os.path.abspath(path)
+        if key not in self._names_in_text:
+            data = _read(key) or b""
+            defined = frozenset(m.decode("utf-8", "replace") for m in _DEF_NAME.findall(data))
+            assigned = frozenset(m.decode("utf-8", "replace") for m in _SELF_ASSIGNED.findall(data))
+            self._names_in_text[key] = (defined, assigned)
+        return self._names_in_text[key]
 
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
@@ -201,6 +222,10 @@ class Project:
             known = {**(self._indexed.get(key) or {}), **{name: kind.value if kind else None for name, kind in kinds.items()}}
             self.index.put_index(key, known, self.dependencies(key))
             self._saved[key] = len(kinds)
+
+
+_DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
+_SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
 
 
 def _text_matches(path: str, pattern: bytes) -> bool:

@@ -474,3 +474,28 @@ def test_config_beside_the_package_without_a_project_marker(tmp_path, package):
     result = run_cli("check", "--select", "BN201", "--no-cache", "--format", "json", "proj", cwd=tmp_path)
     found = [(f["path"].replace("\\", "/").split("/")[-1], f["line"]) for f in json.loads(result.stdout)]
     assert found == [("net.py", 3)], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("norm, expected", [
+    ("x = self.norm(x)", [("BN203", 14)]),  # (N, T, 2H) from pad_packed_sequence: features last
+    ("x = self.norm(x.transpose(1, 2)).transpose(1, 2)", []),
+])
+def test_a_packed_sequence_padded_back_keeps_its_features_last(norm, expected):
+    code = f"""
+        import torch.nn as nn
+
+        class Tagger(nn.Module):
+            def __init__(self, hidden=128):
+                super().__init__()
+                self.rnn = nn.GRU(64, hidden, batch_first=True, bidirectional=True)
+                self.norm = nn.BatchNorm1d(2 * hidden)
+                self.out = nn.Linear(2 * hidden, 10)
+
+            def forward(self, x, lengths):
+                packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+                x, _ = self.rnn(packed)
+                x, _ = nn.utils.rnn.pad_packed_sequence(x, batch_first=True)
+                {norm}
+                return self.out(x)
+    """
+    assert codes_and_lines(check_code(code, select=BN2)) == expected

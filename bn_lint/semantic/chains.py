@@ -1324,6 +1324,11 @@ class ChainAnalysis:
                 out[item[0]] = item[1]
             out.update(kwargs)
             return out
+        if qn == "torch.nn.utils.rnn.pad_packed_sequence":  # (padded, lengths): the features stay last
+            args, _, _ = self._args(call, frame)
+            first = args[0] if args else UNKNOWN
+            padded = first if isinstance(first, Tensor) and first.rank == 3 and first.feat == 2 else Tensor()
+            return (padded, UNKNOWN)
         if qn == "typing.cast":
             args, _, _ = self._args(call, frame)
             return args[1] if len(args) == 2 else UNKNOWN

@@ -345,6 +345,7 @@ class ModeAnalysis:
         self._submodule_names: dict[str, bool] = {}
         self._module_level_candidate = False
         self.module_end: State | None = None  # the modes module-level code leaves its variables in
+        self._module_shadow: "ModeAnalysis | None" = None
         self._ran = False
 
     # ----------------------------------------------------------------- driver
@@ -410,10 +411,6 @@ class ModeAnalysis:
         for site in model.calls:
             if _called_name(site.node.func) in names and not _in_function(site.scope):
                 self._module_level_candidate = True
-        called = {_called_name(site.node.func) for site in model.calls}
-        if any(isinstance(node, cst.FunctionDef) and node.name.value not in called
-               and model.functions.get(node.name.value) is node and self.implicit_globals(node) for node in found):
-            self._module_level_candidate = True  # a handler a framework calls: see ``_at_rest``
         return found
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
@@ -541,7 +538,7 @@ class ModeAnalysis:
         else:
             passed = self.call_args.get(f"{func.name.value}.{root}")
             if not passed and self._at_rest(func, root):
-                passed = [(root, self.module_end, self.model.module)]
+                passed = [(root, self.module_state(), self.model.module)]
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
@@ -558,12 +555,21 @@ class ModeAnalysis:
             out |= caller
         return frozenset(out)
 
+    def module_state(self) -> State | None:
+        """The modes module-level code leaves its variables in; worked out on first need, by a separate
+        analysis when ``run`` had no reason to follow the module's code (its findings are not this one's)."""
+        if self.module_end is None and not self._module_level_candidate and self._module_shadow is None:
+            self._module_shadow = ModeAnalysis(self.model)
+            _Flow(self._module_shadow, self.model.module, self.model.module_scope).run()
+            self.module_end = self._module_shadow.module_end
+        return self.module_end
+
     def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
         runs: ``func`` is called nowhere in this file (a web handler, a callback: it runs after the
         module's code), and no other function changes ``name``'s mode or reassigns it."""
         model = self.model
-        if self.module_end is None or self.is_test_file() or func.name.value.startswith("test"):
+        if self.is_test_file() or func.name.value.startswith("test") or self.module_state() is None:
             return False
         summary = self.summary(func)
         if summary is None or name not in summary.globals or len(model.module_scope.bindings.get(name, ())) != 1:
@@ -1023,10 +1029,11 @@ class ModeAnalysis:
                 defined |= name in info.methods
             if model.project is not None and not defined:
                 for path in model.imported_project_paths:
-                    if model.project.text_matches(path, rb"(?<!\w)def\s+" + name.encode() + rb"\b"):
+                    defines, assigns = model.project.names_in_text(path)
+                    if name in defines:
                         defined = True
                         break
-                    assigned = assigned or model.project.text_matches(path, rb"self\." + name.encode() + rb"\s*=(?!=)")
+                    assigned = assigned or name in assigns
             self._submodule_names[name] = assigned and not defined
         return self._submodule_names[name]
 
