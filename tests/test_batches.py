@@ -616,3 +616,21 @@ def test_batches_drawn_with_next_in_a_training_loop(draw, expected):
             opt.step()
     """
     assert codes_and_lines(check_code(code, select=("BN302",))) == expected
+
+
+def test_a_config_given_to_a_constructor_by_default(tmp_path):
+    """``cfg`` of ``__init__`` defaults to a module config (or every call gives it): its entries are known."""
+    code = """
+        import torch.nn as nn
+
+        CFG = {"bn_momentum": 0.99, "filters": 64}
+
+        class Block(nn.Module):
+            def __init__(self, cin, cfg=CFG):
+                super().__init__()
+                self.conv = nn.Conv1d(cin, cfg["filters"], 3, bias=False)
+                self.bn = nn.BatchNorm1d(cfg["filters"], momentum=cfg["bn_momentum"])
+
+        net = nn.Sequential(Block(8), Block(64))
+    """
+    assert codes_and_lines(check_code(code, select=("BN205",))) == [("BN205", 9)]

@@ -39,6 +39,7 @@ class PositionalEps(Rule):
         Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
         Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
         Invalid("import torch.nn as nn\ndef block(width):\n    return nn.BatchNorm1d(width, width)\n", line=3),
+        Invalid("import torch.nn as nn\nBN_MOMENTUM = 0.1\nbn = nn.BatchNorm2d(64, BN_MOMENTUM)\n", line=3),
         Invalid(  # a parameter whose default no call overrides
             """
             import torch.nn as nn
@@ -69,7 +70,9 @@ class PositionalEps(Rule):
             features = layer.args.get("num_features")
             source = ""
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
+                given = model.batches.number(eps, layer.scope)  # a constant or config entry of another file
+                if given is None or not _not_an_eps(given.value):
+                    given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
                 if given is not None:
                     value, source = given.value, f" ({given.source})"
                 elif features is None or model.code(features) != model.code(eps):

@@ -285,11 +285,16 @@ class BatchAnalysis:
             return None
         param, function = found
         model = self.model
-        if model.functions.get(function.name.value) is not function:
+        info = model.enclosing_class(model.scopes[function].parent) if function in model.scopes else None
+        if info is not None and info.methods.get("__init__") is function:
+            callee, skip = info.name, 1  # `def __init__(self, cfg=CFG)`: the class's calls give it
+        elif model.functions.get(function.name.value) is function:
+            callee, skip = function.name.value, 0
+        else:
             return None
-        params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
         sites = [site for site in model.calls
-                 if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value]
+                 if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
         given: set[str] = set()
         for site in sites:
             call = site.node
