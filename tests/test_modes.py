@@ -1342,3 +1342,28 @@ def test_blocks_of_a_container_frozen_in_a_loop(freeze, expected):
         "            opt.step()\n"
     )
     assert codes_and_lines(check_code(code, select=("BN105",))) == expected
+
+
+@pytest.mark.parametrize("select_action, expected", [
+    # epsilon-greedy: the action comes from the model's argmax under no_grad, in training mode
+    ("with torch.no_grad():\n    action = int(q_net(obs).argmax(1).item())", [("BN101", 11)]),
+    # pseudo-labels (FixMatch): the argmax feeds the loss, so this forward is part of the training step
+    ("with torch.no_grad():\n    action = q_net(obs).argmax(1)\nloss = loss + (q_net(obs) - action).pow(2).mean()", []),
+])
+def test_an_action_picked_from_the_argmax_in_a_training_loop(select_action, expected):
+    code = (
+        "import torch\nimport torch.nn as nn\n\n"
+        "def train(env, steps, buffer):\n"
+        "    q_net = nn.Sequential(nn.Linear(4, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))\n"
+        "    opt = torch.optim.Adam(q_net.parameters())\n"
+        "    q_net.train()\n"
+        "    obs = env.reset()\n"
+        "    for step in range(steps):\n"
+        + "".join(f"        {line}\n" for line in select_action.splitlines()[:2])
+        + "        obs = env.step(action)\n"
+        "        x, y = buffer.sample(32)\n"
+        "        loss = (q_net(x) - y).pow(2).mean()\n"
+        + "".join(f"        {line}\n" for line in select_action.splitlines()[2:])
+        + "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+    )
+    assert codes_and_lines(check_code(code, select=("BN101",))) == expected

@@ -794,9 +794,41 @@ class ModeAnalysis:
         if not self.trains(region, direct=True):
             return isinstance(region, cst.FunctionDef) and self._feeds_backward_at_callers(region)
         if isinstance(region, (cst.For, cst.While)):
-            return True
+            # (but an action picked under `no_grad` from the model's argmax, which no loss reads: DQN's
+            # epsilon-greedy step runs the model for a prediction in the middle of training)
+            return not (self.under_no_grad(node) and self.predicts(node) and not self._reaches_backward(node, region))
         at = self.order(node)
         return any(self.order(step) > at for step in self.training_calls(region, direct=True))
+
+    def _reaches_backward(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """Whether ``call``'s value may reach a ``.backward()`` in ``loop``: through the names assigned
+        from it there (``pseudo = model(u).argmax(1)``, ``loss = ce(out, pseudo)``), or unassigned."""
+        parent = self.model.parent(call)
+        while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index,
+                                  cst.BinaryOperation, cst.UnaryOperation)):
+            parent = self.model.parent(parent)
+        if not isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            return True  # (not kept in a name: not followed)
+        derived = {n.value for t in getattr(parent, "targets", [parent]) for n in walk(t.target) if isinstance(n, cst.Name)}
+        assignments = [n for n in walk(loop) if isinstance(n, (cst.Assign, cst.AugAssign))]
+        changed = True
+        while changed:
+            changed = False
+            for node in assignments:
+                if node.value is None or not (set(_names_read(node.value)) & derived):
+                    continue
+                for target in (node.targets if isinstance(node, cst.Assign) else [node]):
+                    for name in walk(target.target):
+                        if isinstance(name, cst.Name) and name.value not in derived:
+                            derived.add(name.value)
+                            changed = True
+        for node in walk(loop):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in ("backward", "manual_backward"):
+                given = [node.func.value, *(a.value for a in node.args[:1])]
+                if any(set(_names_read(g)) & derived for g in given):
+                    return True
+        return False
 
     def _feeds_backward_at_callers(self, func: cst.FunctionDef) -> bool:
         """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file gives what it
