@@ -634,3 +634,20 @@ def test_a_config_given_to_a_constructor_by_default(tmp_path):
         net = nn.Sequential(Block(8), Block(64))
     """
     assert codes_and_lines(check_code(code, select=("BN205",))) == [("BN205", 9)]
+
+
+def test_a_section_of_an_imported_config_bound_to_a_name(tmp_path):
+    (tmp_path / "config.py").write_text('CONFIG = {"data": {"root": "d"}, "train": {"batch_size": 2}}\n')
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\nfrom config import CONFIG\n\n"
+        "def main(dataset):\n"
+        "    data_cfg, train_cfg = CONFIG['data'], CONFIG['train']\n"
+        "    loader = DataLoader(dataset, batch_size=train_cfg['batch_size'], shuffle=True)\n"
+        "    model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        opt.step()\n"
+    )
+    found = Checker(Settings(select=("BN301",)), Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
+    assert [(f.code, f.line) for f in found] == [("BN301", 8)]

@@ -247,8 +247,8 @@ class BatchAnalysis:
             if entry is not None:
                 return self.size(entry[0], entry[1], depth + 1)
             alias = self._dealias(expr.value, scope) if isinstance(expr.value, cst.Name) else None
-            if alias is not None and isinstance(alias[0], cst.Name) and alias[0] is not expr.value:
-                # `cfg = CONFIG` with CONFIG imported, then `cfg["batch_size"]`
+            if alias is not None and isinstance(alias[0], (cst.Name, cst.Subscript)) and alias[0] is not expr.value:
+                # `cfg = CONFIG` (or `train_cfg = CONFIG["train"]`) with CONFIG imported, then `cfg["batch_size"]`
                 return self._imported_entry_size(expr.with_changes(value=alias[0]), alias[1], depth)
             given = self._name_in_use(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
             if given is not None and given in self.model.imports:  # `def main(cfg=CONFIG)`, CONFIG imported
