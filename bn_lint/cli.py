@@ -1,7 +1,6 @@
 """The ``bn-lint`` command line."""
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from dataclasses import replace

@@ -14,27 +14,24 @@ def parameter_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scop
     """For ``expr`` naming a parameter of a function or constructor of this file: the number each call
     here gives it (its default where a call leaves it out, or where nothing calls it), with where it
     comes from; nothing for a value no call shows."""
-    from .batches import Size
+    from .batches import Size, bind_args
 
     if not isinstance(expr, cst.Name) or scope is None or scope.kind != "function" or expr.value not in scope.params:
         return
     function = scope.node
-    info = model.enclosing_class(scope.parent)
-    if info is not None and info.methods.get("__init__") is function:
-        callee, skip = info.name, 1
-    elif model.functions.get(function.name.value) is function:
-        callee, skip = function.name.value, 0
-    else:
+    called = model.called_as(function) if isinstance(function, cst.FunctionDef) else None
+    if called is None:
         return
+    callee, skip = called
     param = scope.params[expr.value]
-    names = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+    names = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))[skip:]
     calls = [site for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
     for site in calls or [None]:
-        bound = _bind(site.node, names) if site is not None else {}
+        bound = bind_args(site.node, names) if site is not None else {}
         if bound is None:
             continue
         if expr.value in bound:
-            found = model.batches.number(bound[expr.value], site.scope)
+            found = model.batches.number(bound[expr.value].value, site.scope)
             where = f"given at line {model.line_of(site.node)}"
         elif param.default is not None:
             found = model.batches.number(param.default, model.scope_of(function))
@@ -44,11 +41,3 @@ def parameter_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scop
         if found is not None:
             yield Size(found.value, where)
 
-
-def _bind(call: cst.Call, params: list[str]) -> dict[str, cst.BaseExpression] | None:
-    """Argument expressions by parameter name; None when ``*args`` / ``**kwargs`` hide them."""
-    if any(arg.star for arg in call.args):
-        return None
-    bound = {name: arg.value for name, arg in zip(params, [a for a in call.args if a.keyword is None])}
-    bound.update({arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None})
-    return bound

@@ -149,7 +149,7 @@ class BatchAnalysis:
         return [self._loader(call, scope) for call, scope in self._loader_sites]
 
     def _loader(self, call: cst.Call, scope: "Scope") -> Loader:
-        args = _bind_args(call, ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
+        args = bind_args(call, ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
                                  "collate_fn", "pin_memory", "drop_last"))
         opaque = args is None
         args = args or {}
@@ -193,7 +193,7 @@ class BatchAnalysis:
         call = self._call_of(expr, scope)
         if call is None or self.model.qualname(call.func) not in BATCH_SAMPLERS:
             return None, None
-        args = _bind_args(call, ("sampler", "batch_size", "drop_last"))
+        args = bind_args(call, ("sampler", "batch_size", "drop_last"))
         if not args or "batch_size" not in args:
             return None, None
         drop = self.model.value(args["drop_last"].value, scope) if "drop_last" in args else False
@@ -285,13 +285,10 @@ class BatchAnalysis:
             return None
         param, function = found
         model = self.model
-        info = model.enclosing_class(model.scopes[function].parent) if function in model.scopes else None
-        if info is not None and info.methods.get("__init__") is function:
-            callee, skip = info.name, 1  # `def __init__(self, cfg=CFG)`: the class's calls give it
-        elif model.functions.get(function.name.value) is function:
-            callee, skip = function.name.value, 0
-        else:
+        called = model.called_as(function)  # (a class's calls give its `def __init__(self, cfg=CFG)`)
+        if called is None:
             return None
+        callee, skip = called
         params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
         sites = [site for site in model.calls
                  if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
@@ -1376,7 +1373,7 @@ def _is_convert_sync(call: cst.Call, qn: str | None) -> bool:
     return isinstance(call.func, cst.Attribute) and call.func.attr.value == "convert_sync_batchnorm"
 
 
-def _bind_args(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.Arg] | None:
+def bind_args(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.Arg] | None:
     """Arguments by parameter name; None when ``*args`` / ``**kwargs`` make them uncertain."""
     found: dict[str, cst.Arg] = {}
     index = 0

@@ -165,12 +165,10 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[int, int, str] |
     if not atoms or not atoms <= defaults.keys():
         return None
     for atom in atoms:
-        function = defaults[atom][1]
-        info = model.enclosing_class(model.scopes[function].parent)
-        if info is not None and info.methods.get("__init__") is not function:
-            return None  # another method: called on instances, with arguments this file may not show
-        name = info.name if info is not None else function.name.value
-        if any(isinstance(site.node.func, cst.Name) and site.node.func.value == name for site in model.calls):
+        called = model.called_as(defaults[atom][1])
+        if called is None:
+            return None  # a method: called on instances, with arguments this file may not show
+        if any(isinstance(site.node.func, cst.Name) and site.node.func.value == called[0] for site in model.calls):
             return None
     values = []
     for width in widths:

@@ -365,7 +365,6 @@ class ChainAnalysis:
         if is_method and positional and not _is_static(node):
             positional = positional[1:]  # self / cls
         local: dict[str, Any] = {}
-        fid = id(node)
         args = list(args)
         for param in positional + list(params.kwonly_params):
             name = param.name.value

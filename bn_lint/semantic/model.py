@@ -16,7 +16,7 @@ import libcst as cst
 
 from . import layers as layer_table
 from .layers import LayerSpec
-from .values import UNKNOWN, evaluate, literal_number
+from .values import UNKNOWN, evaluate
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -347,6 +347,17 @@ class FileModel:
             if scope is not None and ancestor is not node:
                 return scope
         return self.module_scope
+
+    def called_as(self, function: cst.FunctionDef) -> tuple[str, int] | None:
+        """How this file calls ``function``: (the name, the leading parameters a call does not give):
+        ``(name, 0)`` for a module-level function, ``(Class, 1)`` for a class's ``__init__``; None else."""
+        scope = self.scopes.get(function)
+        info = self.enclosing_class(scope.parent) if scope is not None else None
+        if info is not None and info.methods.get("__init__") is function:
+            return info.name, 1
+        if self.functions.get(function.name.value) is function:
+            return function.name.value, 0
+        return None
 
     def enclosing_class(self, scope: Scope | None) -> ClassInfo | None:
         while scope is not None:
