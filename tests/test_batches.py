@@ -651,3 +651,23 @@ def test_a_section_of_an_imported_config_bound_to_a_name(tmp_path):
     )
     found = Checker(Settings(select=("BN301",)), Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
     assert [(f.code, f.line) for f in found] == [("BN301", 8)]
+
+
+@pytest.mark.parametrize("calls, expected", [
+    ("", [("BN302", 6)]),  # nothing here calls it: its default
+    ("smoke_train()\n", [("BN302", 6)]),
+    ("smoke_train(batch_size=100)\n", []),  # 1025 % 100 == 25
+    ("smoke_train()\nsmoke_train(batch_size=100)\n", []),  # the calls disagree: not certain
+])
+def test_a_batch_size_parameter_with_a_default(calls, expected):
+    code = (
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader, TensorDataset\n\n"
+        "def smoke_train(batch_size=64):\n"
+        "    loader = DataLoader(TensorDataset(torch.randn(1025, 8)), batch_size=batch_size, shuffle=True)\n"
+        "    model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16))\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for (x,) in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        opt.step()\n\n" + calls
+    )
+    assert codes_and_lines(check_code(code, select=("BN302",))) == expected

@@ -10,17 +10,48 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
 
 
+_ACTIVE: set[tuple[int, str]] = set()  # (function, parameter) being worked out: a recursive call gives no value
+
+
 def parameter_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> Iterator["Size"]:
     """For ``expr`` naming a parameter of a function or constructor of this file: the number each call
     here gives it (its default where a call leaves it out, or where nothing calls it), with where it
     comes from; nothing for a value no call shows."""
-    from .batches import Size, bind_args
+    return (size for size in _given(model, expr, scope) if size is not None)
 
+
+def parameter_number(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> "Size | None":
+    """The one number every call of this file gives the parameter ``expr`` (or leaves at its default;
+    the default when nothing here calls it); None when a call hides it or two calls differ."""
+    found = list(_given(model, expr, scope))
+    if not found or any(size is None for size in found) or len({size.value for size in found}) != 1:
+        return None
+    return found[0]
+
+
+def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> Iterator["Size | None"]:
+    """Per call of the function (or once, when nothing calls it): the number the parameter gets there,
+    or None where the code does not show it."""
     if not isinstance(expr, cst.Name) or scope is None or scope.kind != "function" or expr.value not in scope.params:
         return
+    key = (id(scope.node), expr.value)
+    if key in _ACTIVE:
+        yield None
+        return
+    _ACTIVE.add(key)
+    try:
+        yield from _per_call(model, expr, scope)
+    finally:
+        _ACTIVE.discard(key)
+
+
+def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope") -> Iterator["Size | None"]:
+    from .batches import Size, bind_args
+
     function = scope.node
     called = model.called_as(function) if isinstance(function, cst.FunctionDef) else None
     if called is None:
+        yield None
         return
     callee, skip = called
     param = scope.params[expr.value]
@@ -29,6 +60,7 @@ def parameter_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scop
     for site in calls or [None]:
         bound = bind_args(site.node, names) if site is not None else {}
         if bound is None:
+            yield None
             continue
         if expr.value in bound:
             found = model.batches.number(bound[expr.value].value, site.scope)
@@ -37,7 +69,6 @@ def parameter_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scop
             found = model.batches.number(param.default, model.scope_of(function))
             where = f"the default of `{expr.value}`"
         else:
-            continue
-        if found is not None:
-            yield Size(found.value, where)
+            found = where = None
+        yield Size(found.value, where) if found is not None else None
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import libcst as cst
 
 from .model import stored_on_self
+from .arguments import parameter_number
 from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
 from .values import ARITHMETIC
@@ -341,7 +342,11 @@ class BatchAnalysis:
             value, value_scope = self._env[param[0]]
             return self.size(value, value_scope, depth + 1)
         if param is not None:
-            return self._option_default(*param, depth)
+            found = self._option_default(*param, depth)
+            if found is None:  # `def smoke_train(batch_size=64)`, called only with its default here
+                given = parameter_number(model, cst.Name(name), scope)
+                found = given if given is not None and isinstance(given.value, int) else None
+            return found
         if name not in model.module_scope.bindings and name in model.imports:
             return self._imported(model.imports[name], lambda other, expr: other.batches.size(expr, other.module_scope, depth + 1))
         return None
