@@ -671,3 +671,22 @@ def test_a_batch_size_parameter_with_a_default(calls, expected):
         "        opt.step()\n\n" + calls
     )
     assert codes_and_lines(check_code(code, select=("BN302",))) == expected
+
+
+@pytest.mark.parametrize("later, expected", [
+    ("for model in models:\n    print(model)\n", [("BN301", 4)]),  # a loop after the training reuses the name
+    ("model += 1\n", []),  # another binding the code does not follow
+])
+def test_a_model_name_reused_by_a_later_loop(later, expected):
+    code = (
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+        "loader = DataLoader(torch.load('d.pt'), batch_size=4, shuffle=True)\n"
+        "models = []\n"
+        "model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16))\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for x in loader:\n"
+        "    model(x).sum().backward()\n"
+        "    opt.step()\n"
+        "models.append(model)\n" + later
+    )
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected

@@ -1264,7 +1264,7 @@ class BatchAnalysis:
                 value, value_scope = env[expr.value]
                 found = self.kind(value, value_scope, None, depth + 1)
                 return (found[0], found[1], found[2] or label) if found else None
-            values, value_scope = _all_bindings(expr.value, scope)
+            values, value_scope = _all_bindings(expr.value, scope, model, expr)
             if not values:
                 unpacked = model.unpacked(expr.value, scope)  # `model, tf = build_model()`
                 kind = element_kind(model, *unpacked) if unpacked is not None else None
@@ -1541,18 +1541,56 @@ def _param_of(name: str, scope: "Scope | None") -> tuple[cst.Param, cst.Function
     return None
 
 
-def _all_bindings(name: str, scope: "Scope | None") -> tuple[list[cst.BaseExpression], "Scope | None"]:
+def _all_bindings(name: str, scope: "Scope | None", model: "FileModel | None" = None,
+                  use: cst.CSTNode | None = None) -> tuple[list[cst.BaseExpression], "Scope | None"]:
+    """Every value ``name`` is assigned in the scope that binds it; none when something else binds it
+    too (a loop, an import, ``+=``), unless that is only a loop that starts after ``use`` and does not
+    hold it (``model = build()`` ... ``for model in fold_models:`` at the end)."""
     current = scope
     while current is not None:
         if current.kind == "class" and current is not scope:
             current = current.parent
             continue
-        if name in current.opaque or name in current.params:
+        if name in current.params:
+            return [], None
+        if name in current.opaque and not (model is not None and use is not None and current.bindings.get(name)
+                                           and _only_later_loops(model, name, current, use)):
             return [], None
         if name in current.bindings:
             return current.bindings[name], current
         current = current.parent
     return [], None
+
+
+def _only_later_loops(model: "FileModel", name: str, scope: "Scope", use: cst.CSTNode) -> bool:
+    """Whether every binding of ``name`` in ``scope`` other than a plain assignment is the target of a
+    ``for`` loop that starts after ``use`` and does not contain it."""
+    at = model.line_of(use) or 0
+    for node in walk(scope.node):
+        if node is not scope.node and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue  # (their own scopes; walk still descends, so check what holds each node below)
+        if isinstance(node, cst.For):
+            if any(isinstance(n, cst.Name) and n.value == name for n in walk(node.target)):
+                if (model.line_of(node) or 0) <= at or any(a is node for a in model.ancestors(use)):
+                    return False
+        else:
+            bound = _bound_by(node)
+            if bound is not None and any(isinstance(n, cst.Name) and n.value == name for n in walk(bound)):
+                return False
+    return True
+
+
+def _bound_by(node: cst.CSTNode) -> cst.CSTNode | None:
+    """What a statement or clause other than ``=`` and ``for`` binds (its target), if it binds."""
+    if isinstance(node, (cst.AugAssign, cst.NamedExpr)):
+        return node.target
+    if isinstance(node, cst.WithItem):
+        return node.asname
+    if isinstance(node, cst.ExceptHandler):
+        return node.name
+    if isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
+        return node
+    return None
 
 
 def _refers_to(value: cst.BaseExpression, name: str) -> bool:
