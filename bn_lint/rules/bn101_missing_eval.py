@@ -141,7 +141,10 @@ class MissingEval(Rule):
         evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, its output read as
         predictions by `argmax` / `topk` / `max` over a dim outside any training step, or in a
         function named like evaluate/validate/test/predict/infer that does no training step; a
-        module-level model that such a function reads counts as passed in by each call; or, in a loop
+        module-level model that such a function reads counts as passed in by each call, and one that a
+        function nobody in the file calls (a web handler, a callback) reads is in the mode the module's
+        code leaves it, when no other function changes it; an action picked from the argmax under
+        `no_grad` in a training loop, which no loss reads, is an evaluation; or, in a loop
         or function that trains on one branch, the branch where `torch.set_grad_enabled(phase == 'train')`
         turns gradients off, when the code shows that branch run: `for phase in ('train', 'val')`, or a
         call passing `train=False`) where the model

@@ -22,7 +22,8 @@ class NumFeaturesMismatch(Rule):
         functions and the file's own classes called with their arguments, a `norm_layer` parameter
         defaulting to `nn.BatchNorm2d`, `functools.partial`, and `torch.cat` on dim 1. Widths are
         numbers or symbolic expressions (`planes * self.expansion`); it reports only when the two
-        are provably different.
+        are provably different, or differ with the integer defaults of a builder or constructor
+        that nothing in its file calls.
     """
     why = """
         BatchNorm keeps one mean and variance per channel. With the wrong `num_features` the

@@ -22,9 +22,10 @@ class KerasMomentum(Rule):
     summary = "BatchNorm `momentum` of 0.5 or more: the Keras/TF convention in PyTorch."
     what = """
         Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5, directly, through
-        `functools.partial`, or through a name bound to a BatchNorm class. The finding is at the
-        call, or at the `momentum=` argument when a call over several lines has it on a line of
-        its own.
+        `functools.partial`, or through a name bound to a BatchNorm class. The value may be a
+        literal, a constant or config entry (of this file or another project file), or a parameter
+        whose default, or a call of this file, gives it. The finding is at the call, or at the
+        `momentum=` argument when a call over several lines has it on a line of its own.
     """
     why = """
         In PyTorch, `momentum` is the weight of the *new* batch in the running averages

@@ -18,7 +18,8 @@ class PositionalEps(Rule):
     summary = "A positional argument of a BatchNorm constructor lands in `eps` with a width or momentum value."
     what = """
         Flags a BatchNorm constructor whose `eps` is given positionally (the second argument;
-        the first for the Lazy variants) with an integer or a value ≥ 0.01, or with the same
+        the first for the Lazy variants) with an integer or a value ≥ 0.01 (written there, in a
+        constant or config entry, or given to the parameter it names), or with the same
         expression as `num_features` (`nn.BatchNorm1d(width, width)`).
     """
     why = """

@@ -35,8 +35,9 @@ class SmallPerDeviceBatch(Rule):
     summary = "A plain-BatchNorm model under DDP with a per-device batch below `min-batch-size`."
     what = """
         Flags the batch size of a training `DataLoader` that feeds a BatchNorm model wrapped in
-        `DistributedDataParallel` (or that uses a `DistributedSampler`) when the file never converts
-        the model to SyncBatchNorm and the per-device batch size (the loader's `batch_size`) is
+        `DistributedDataParallel` (or that uses a `DistributedSampler`) when the file (and, when the
+        wrap is in another file's helper, the project files it imports) never converts the model to
+        SyncBatchNorm and the per-device batch size (the loader's `batch_size`) is
         below `min-batch-size` (default 8). A per-device batch of 1 is BN301's error.
     """
     why = """
