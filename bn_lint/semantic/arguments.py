@@ -17,21 +17,23 @@ def parameter_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scop
     """For ``expr`` naming a parameter of a function or constructor of this file: the number each call
     here gives it (its default where a call leaves it out, or where nothing calls it), with where it
     comes from; nothing for a value no call shows."""
-    return (size for size in _given(model, expr, scope) if size is not None)
+    return (size for size in _given(model, expr, scope, lines=True) if size is not None)
 
 
 def parameter_number(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> "Size | None":
     """The one number every call of this file gives the parameter ``expr`` (or leaves at its default;
     the default when nothing here calls it); None when a call hides it or two calls differ."""
-    found = list(_given(model, expr, scope))
+    found = list(_given(model, expr, scope, lines=False))
     if not found or any(size is None for size in found) or len({size.value for size in found}) != 1:
         return None
     return found[0]
 
 
-def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> Iterator["Size | None"]:
+def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
+           lines: bool) -> Iterator["Size | None"]:
     """Per call of the function (or once, when nothing calls it): the number the parameter gets there,
-    or None where the code does not show it."""
+    or None where the code does not show it. ``lines``: name each call's line in the source (working
+    out a file's positions costs more than the rest of the lookup)."""
     if not isinstance(expr, cst.Name) or scope is None or scope.kind != "function" or expr.value not in scope.params:
         return
     key = (id(scope.node), expr.value)
@@ -40,12 +42,12 @@ def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") 
         return
     _ACTIVE.add(key)
     try:
-        yield from _per_call(model, expr, scope)
+        yield from _per_call(model, expr, scope, lines)
     finally:
         _ACTIVE.discard(key)
 
 
-def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope") -> Iterator["Size | None"]:
+def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool) -> Iterator["Size | None"]:
     from .batches import Size, bind_args
 
     function = scope.node
@@ -62,13 +64,17 @@ def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope") -> Iterator["S
         if bound is None:
             yield None
             continue
-        if expr.value in bound:
+        given = expr.value in bound
+        if given:
             found = model.batches.number(bound[expr.value].value, site.scope)
-            where = f"given at line {model.line_of(site.node)}"
         elif param.default is not None:
             found = model.batches.number(param.default, model.scope_of(function))
-            where = f"the default of `{expr.value}`"
         else:
-            found = where = None
-        yield Size(found.value, where) if found is not None else None
+            found = None
+        if found is None:
+            yield None
+        elif not given:
+            yield Size(found.value, f"the default of `{expr.value}`")
+        else:
+            yield Size(found.value, f"given at line {model.line_of(site.node)}" if lines else f"given by the calls of `{callee}`")
 
