@@ -125,7 +125,7 @@ class FileModel:
         self.project = project
         self.imports: dict[str, str] = {}
         self.star_imports: list[str] = []
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}  # filled in source order (see ``order``)
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
@@ -335,6 +335,14 @@ class FileModel:
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
 
+    def order(self, node: cst.CSTNode) -> int:
+        """``node``'s place in a pre-order walk of the module (source order); -1 for the module itself."""
+        return self._order.get(id(node), -1)
+
+    @cached_property
+    def _order(self) -> dict[int, int]:
+        return {id(node): index for index, node in enumerate(self.parents)}  # (by id: no Python __hash__)
+
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = self.parents.get(node)
         while current is not None:
@@ -474,12 +482,15 @@ class _Builder:
 
     def build(self) -> None:
         model = self.model
-        stack: list[tuple[cst.CSTNode, Scope]] = [(model.module, model.module_scope)]
+        module = model.module
+        stack: list[tuple[cst.CSTNode, Scope, cst.CSTNode]] = [(module, model.module_scope, module)]
         parents = model.parents
         visited = _VISITED_CACHE
         pop, push = stack.pop, stack.append
         while stack:
-            node, scope = pop()
+            node, scope, parent = pop()
+            if node is not module:
+                parents[node] = parent  # (at the pop: the dict's order is the walk's pre-order)
             cls = type(node)
             wanted = visited.get(cls)
             if wanted is None:
@@ -487,8 +498,7 @@ class _Builder:
             inner = self._visit(node, scope) if wanted else scope
             kids = children(node)
             for kid in reversed(kids):
-                parents[kid] = node
-                push((kid, inner))
+                push((kid, inner, node))
 
     def _visit(self, node: cst.CSTNode, scope: Scope) -> Scope:
         model = self.model

@@ -661,12 +661,8 @@ class ModeAnalysis:
     def line(self, node: cst.CSTNode) -> int:
         return self.model.line_of(node) or 0
 
-    @cached_property
-    def _order(self) -> dict[cst.CSTNode, int]:
-        return {node: index for index, node in enumerate(walk(self.model.module))}
-
     def order(self, node: cst.CSTNode) -> int:
-        return self._order.get(node, -1)
+        return self.model.order(node)
 
     def condition_tests(self, body: cst.CSTNode) -> dict[str, list[cst.If]]:
         """The ``if`` statements of a function (or the module) by condition key (see ``_condition``)."""
