@@ -530,7 +530,7 @@ class BatchAnalysis:
             for target, _value, _scope in model.attribute_assignments:
                 if isinstance(target.value, cst.Name) and target.value.value != "self":
                     found.add((target.value.value, target.attr.value))
-            for node in walk(model.module):
+            for node in model.nodes_of(model.module, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Call):
                 targets: list[cst.BaseExpression] = []
                 if isinstance(node, cst.Assign):
                     targets = [t.target for t in node.targets]
@@ -977,21 +977,20 @@ class BatchAnalysis:
 
     def _loops_with_iter(self, matches, within: cst.CSTNode | None = None) -> Iterator[cst.For]:
         model = self.model
-        for node in walk(within or model.module):
-            if isinstance(node, cst.For):
-                expr = node.iter
-                scope = model.scope_of(node)
-                for _ in range(4):  # enumerate(tqdm(loader)), or `loop = tqdm(loader)` ... `enumerate(loop)`
-                    if isinstance(expr, cst.Name):
-                        bound = model.binding(expr.value, scope)
-                        if bound is not None and isinstance(bound[0], cst.Call) and self._iter_wrapper(bound[0]):
-                            expr = bound[0]
-                    if self._iter_wrapper(expr):
-                        expr = expr.args[0].value
-                        continue
-                    break
-                if matches(expr, scope):
-                    yield node
+        for node in model.nodes_of(within or model.module, cst.For):
+            expr = node.iter
+            scope = model.scope_of(node)
+            for _ in range(4):  # enumerate(tqdm(loader)), or `loop = tqdm(loader)` ... `enumerate(loop)`
+                if isinstance(expr, cst.Name):
+                    bound = model.binding(expr.value, scope)
+                    if bound is not None and isinstance(bound[0], cst.Call) and self._iter_wrapper(bound[0]):
+                        expr = bound[0]
+                if self._iter_wrapper(expr):
+                    expr = expr.args[0].value
+                    continue
+                break
+            if matches(expr, scope):
+                yield node
 
     def _loops_with_next(self, refers) -> Iterator[cst.For | cst.While]:
         """The innermost loops that draw batches with ``next(it)`` where every binding of ``it`` is
@@ -1323,7 +1322,7 @@ class BatchAnalysis:
     def trains_batchnorm(self) -> bool:
         """Whether some loop of this file trains a BatchNorm model (whatever it iterates: a loader
         returned by a builder, a generator, a list of batches)."""
-        return any(training.kind is ModelKind.BN for loop in walk(self.model.module) if isinstance(loop, cst.For)
+        return any(training.kind is ModelKind.BN for loop in self.model.nodes_of(self.model.module, cst.For)
                    for training in self._loop_trainings(loop, {}))
 
     def _passed_kind(self, name: str, scope: "Scope | None", depth: int) -> tuple[ModelKind, bool, str] | None:

@@ -8,6 +8,7 @@ instead of re-walking the tree.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
@@ -343,6 +344,43 @@ class FileModel:
     def _order(self) -> dict[int, int]:
         return {id(node): index for index, node in enumerate(self.parents)}  # (by id: no Python __hash__)
 
+    def nodes_of(self, within: cst.CSTNode, *types: type) -> list[cst.CSTNode]:
+        """The nodes of exactly these (concrete) libcst classes in ``within``'s subtree, itself included,
+        in source order: what ``walk(within)`` filtered by type gives, from an index of the module."""
+        if within is self.module:
+            start, end = 0, len(self.parents)
+        else:
+            start = self._order.get(id(within))
+            if start is None:  # a node of another tree
+                return [node for node in walk(within) if type(node) in types]
+            last = within
+            while True:
+                kids = children(last)
+                if not kids:
+                    break
+                last = kids[-1]
+            end = self._order[id(last)] + 1
+        found: list[tuple[int, cst.CSTNode]] = []
+        for cls in types:
+            indices, nodes = self._by_type.get(cls, ((), ()))
+            low, high = bisect_left(indices, start), bisect_left(indices, end)
+            if len(types) == 1:
+                return list(nodes[low:high])
+            found.extend(zip(indices[low:high], nodes[low:high]))
+        found.sort(key=_first)
+        return [node for _, node in found]
+
+    @cached_property
+    def _by_type(self) -> dict[type, tuple[list[int], list[cst.CSTNode]]]:
+        out: dict[type, tuple[list[int], list[cst.CSTNode]]] = {}
+        for index, node in enumerate(self.parents):
+            entry = out.get(type(node))
+            if entry is None:
+                entry = out[type(node)] = ([], [])
+            entry[0].append(index)
+            entry[1].append(node)
+        return out
+
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = self.parents.get(node)
         while current is not None:
@@ -451,6 +489,10 @@ class FileModel:
                 if self.is_nn_module_class(self.classes[base.value], depth + 1):
                     return True
         return False
+
+
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
 
 
 def canonical(qualified: str) -> str:

@@ -669,11 +669,10 @@ class ModeAnalysis:
         found = self._condition_tests.get(body)
         if found is None:
             found = self._condition_tests[body] = {}
-            for node in walk(body):
-                if isinstance(node, cst.If):
-                    condition = _condition(node.test)
-                    if condition is not None:
-                        found.setdefault(condition[0], []).append(node)
+            for node in self.model.nodes_of(body, cst.If):
+                condition = _condition(node.test)
+                if condition is not None:
+                    found.setdefault(condition[0], []).append(node)
         return found
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
@@ -845,9 +844,8 @@ class ModeAnalysis:
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             name = parent.targets[0].target.value
         scope = self.enclosing_function(call) or self.model.module
-        for node in walk(scope):
-            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                    and node.func.attr.value in ("backward", "manual_backward")):
+        for node in self.model.nodes_of(scope, cst.Call):
+            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
                 continue
             # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
             for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
@@ -893,7 +891,7 @@ class ModeAnalysis:
         name = parent.targets[0].target.value
         scope_node = self.enclosing_function(call) or self.model.module
         return any(isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target
-                   and self._argmax_of(n) for n in walk(scope_node))
+                   and self._argmax_of(n) for n in self.model.nodes_of(scope_node, cst.Name))
 
     def _argmax_of(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` (through ``.data`` / ``.detach()``) is what an argmax / top-k / max over a dim reads."""
@@ -938,7 +936,7 @@ class ModeAnalysis:
             return False
         name = assign.targets[0].target.value
         scope_node = self.enclosing_function(call) or self.model.module
-        uses = [n for n in walk(scope_node) if isinstance(n, cst.Name) and n.value == name
+        uses = [n for n in self.model.nodes_of(scope_node, cst.Name) if n.value == name
                 and n is not assign.targets[0].target]
         if not uses:
             return False
@@ -1110,8 +1108,8 @@ def _in_place_tensor_op(method: str) -> bool:
 
 def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call, str]:
     """``copy.deepcopy(param)`` calls in ``function`` (of ``model``'s file), with the parameter each copies."""
-    return {node: node.args[0].value.value for node in walk(function.body)
-            if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name)
+    return {node: node.args[0].value.value for node in model.nodes_of(function.body, cst.Call)
+            if len(node.args) == 1 and isinstance(node.args[0].value, cst.Name)
             and model.qualname(node.func) == "copy.deepcopy"}
 
 
@@ -1664,8 +1662,8 @@ class _Flow:
             return False
         if self._optimized_names is None:
             self._optimized_names = set()
-            for node in walk(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module):
-                if not (isinstance(node, cst.Call) and node.args
+            for node in self.model.nodes_of(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module, cst.Call):
+                if not (node.args
                         and (self.model.qualname(node.func) or "").startswith("torch.optim.")):
                     continue
                 inner = node.args[0].value
@@ -2168,8 +2166,8 @@ class _Flow:
             return False
         if not any(reason == "frozen" and watched == key for watched, reason in self.watch.values()):
             return False
-        for node in walk(region):
-            if not isinstance(node, cst.Call) or node is call:
+        for node in self.model.nodes_of(region, cst.Call):
+            if node is call:
                 continue
             func = node.func
             if isinstance(func, cst.Attribute) and key_of(func.value) == key and func.attr.value not in ("eval", "train", "forward"):

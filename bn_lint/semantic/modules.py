@@ -276,9 +276,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
     registry of them)."""
     kinds: list[ModelKind | None] = []
     for root in roots:
-        for node in walk(root):
-            if not isinstance(node, cst.Call):
-                continue
+        for node in model.nodes_of(root, cst.Call):
             found = model.layer_class(node.func, model.scope_of(node)) or _default_layer(model, node.func, node)
             if found is not None:
                 if found[0].is_batchnorm:
