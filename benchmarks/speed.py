@@ -100,8 +100,10 @@ def prepare(wheels: str | None) -> dict[str, list[str]]:
     return corpus
 
 
-def _best(repeat: int) -> str:
-    return f"fastest of {repeat}" if repeat > 1 else ""
+def _spread(runs: list[tuple[float, float, str]]) -> str:
+    """How the repeated runs of one kind spread, for the notes column."""
+    walls = sorted(wall for wall, _, _ in runs)
+    return f"fastest of {len(walls)}: {' / '.join(f'{w:.2f}' for w in walls)} s" if len(walls) > 1 else ""
 
 
 def run(args: list[str], cwd: str) -> tuple[float, float, str]:
@@ -128,7 +130,8 @@ def main() -> None:
     parser.add_argument("--one-file-sample", type=int, default=30,
                         help="also time one-file runs on this many random files of those bn-lint parses")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="run parse-only (files bn-lint parses) and bn-lint cold this many times; report the fastest")
+                        help="run parse-only (files bn-lint parses), bn-lint cold and QualifiedNameProvider this many "
+                             "times, interleaved; report the fastest of each")
     options = parser.parse_args()
     corpus = prepare(options.wheels)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "bn_lint")], check=True, stdout=subprocess.DEVNULL)
@@ -158,20 +161,32 @@ def main() -> None:
         wall, peak, _ = run([py, "-c", _PARSE_ONLY, *files], work)
         row("libcst parse-only, every file", len(files), lines, wall, peak)
         parse_all = wall
-        wall, peak, _ = min(run([py, "-c", _PARSE_ONLY, *parsed], work) for _ in range(options.repeat))
-        row("libcst parse-only, files bn-lint parses", len(parsed), parsed_lines, wall, peak, _best(options.repeat))
-        parse_needed = wall
         cache = os.path.join(work, "cache")
         jobs = ["--jobs", str(options.jobs)] if options.jobs else []
         check = [py, "-m", "bn_lint", "check", "--exit-zero", "-q", "--format", "concise", "--cache-dir", cache, *jobs]
-        colds = []
+        sample = files
+        if options.qn_sample < 1.0:
+            sample = sorted(random.Random(0).sample(files, max(1, int(len(files) * options.qn_sample))))
+        sample_lines = sum(Path(f).read_bytes().count(b"\n") for f in sample)
+        # the runs the ratios compare, interleaved, so that a machine whose speed drifts (shared cores)
+        # slows each of them alike; with --repeat, the fastest of each
+        parses, colds, qns = [], [], []
         for _ in range(options.repeat):
+            parses.append(run([py, "-c", _PARSE_ONLY, *parsed], work))
             shutil.rmtree(cache, ignore_errors=True)
             colds.append(run([*check, *files], work))
-        wall, peak, note = min(colds)
+            qns.append(run([py, "-c", _QUALIFIED, *sample], work))
+        wall, peak, _ = min(parses)
+        row("libcst parse-only, files bn-lint parses", len(parsed), parsed_lines, wall, peak, _spread(parses))
+        parse_needed = wall
+        wall, peak, _ = min(colds)
         row("bn-lint cold" + (f" --jobs {options.jobs}" if jobs else " (default jobs)"), len(files), lines, wall, peak,
-            _best(options.repeat))
+            _spread(colds))
         cold = wall
+        wall, peak, _ = min(qns)
+        qn_all = wall * lines / sample_lines  # its cost grows with the code, so a sample is scaled by lines
+        row("libcst + QualifiedNameProvider", len(sample), sample_lines, wall, peak,
+            ("" if sample is files else f"sample of {len(sample)}; scaled by lines to all: {qn_all:.1f}s; ") + _spread(qns))
         wall, peak, _ = run([*check, *files], work)
         row("bn-lint warm (cache)", len(files), lines, wall, peak)
         warm = wall
@@ -214,14 +229,6 @@ def main() -> None:
                                for f in cleared)
         row(f"one file, median of {len(cleared)} not parsed", 1, 0, cleared_walls[len(cleared_walls) // 2], 0.0,
             f"files the pre-filter clears; max {cleared_walls[-1]:.2f}s")
-        sample = files
-        if options.qn_sample < 1.0:
-            sample = sorted(random.Random(0).sample(files, max(1, int(len(files) * options.qn_sample))))
-        sample_lines = sum(Path(f).read_bytes().count(b"\n") for f in sample)
-        wall, peak, _ = run([py, "-c", _QUALIFIED, *sample], work)
-        qn_all = wall * lines / sample_lines  # its cost grows with the code, so a sample is scaled by lines
-        row("libcst + QualifiedNameProvider", len(sample), sample_lines, wall, peak,
-            "" if sample is files else f"sample of {len(sample)}; scaled by lines to all: {qn_all:.1f}s")
         print()
         print(f"cold / parse-only (files bn-lint parses): {cold / parse_needed:.2f}x   (target <= 1.5x)")
         print(f"cold / parse-only (every file):           {cold / parse_all:.2f}x")
