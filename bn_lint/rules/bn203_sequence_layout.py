@@ -82,6 +82,36 @@ class SequenceLayout(Rule):
         ),
     )
     valid = (
+        Valid(  # a recommender: user and item embeddings side by side on dim 1 are per-sample ids, (N, E) each
+            """
+            import torch
+            import torch.nn as nn
+
+            class NeuMF(nn.Module):
+                def __init__(self, n_users, n_items, dims=(128, 64)):
+                    super().__init__()
+                    self.user = nn.Embedding(n_users, dims[0] // 2)
+                    self.item = nn.Embedding(n_items, dims[0] // 2)
+                    self.tower = nn.Sequential(nn.Linear(dims[0], dims[1], bias=False), nn.BatchNorm1d(dims[1]))
+
+                def forward(self, users, items):
+                    return self.tower(torch.cat([self.user(users), self.item(items)], 1))
+            """
+        ),
+        Valid(  # one id per sample (`device_id`, `user_idx`): (N,) gives (N, E)
+            """
+            import torch.nn as nn
+
+            class Context(nn.Module):
+                def __init__(self, n_devices, dim=16):
+                    super().__init__()
+                    self.embed = nn.Embedding(n_devices, dim)
+                    self.bn = nn.BatchNorm1d(dim)
+
+                def forward(self, x, device_id):
+                    return x, self.bn(self.embed(device_id))
+            """
+        ),
         Valid(  # a conditional GAN's label embedding: (N,) labels give (N, E), not a sequence
             """
             import torch.nn as nn

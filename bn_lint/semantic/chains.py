@@ -70,7 +70,8 @@ class LayerClass:
 
 # what says class labels: a table sized by `num_classes` / `N_LABELS`, or ids named `y`, `labels`, `cls`...
 _CLASS_TABLE = re.compile(r"(?i)class|label")
-_LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*")
+# ids of one thing per sample: labels, conditions, and `device_id` / `user_idx` (singular; `input_ids` are tokens)
+_LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*|\w+_(?:id|idx|index)")
 
 
 @dataclass(eq=False)
@@ -1600,6 +1601,10 @@ def _flatten(t: Tensor, start: Any, end: Any, node: cst.CSTNode) -> Tensor:
 
 def _concat(parts: tuple[Any, ...] | None, dim: Any, node: cst.CSTNode) -> Tensor:
     if not parts or not all(isinstance(p, Tensor) for p in parts) or not isinstance(dim, int) or isinstance(dim, bool):
+        return Tensor()
+    if dim == 1 and len(parts) > 1 and all(p.producer is not None and p.producer.spec.kind == "embedding" for p in parts):
+        # embeddings side by side on dim 1: of per-sample ids (a recommender's user and item, (N, E)
+        # each), as token embeddings are joined on their last dim: the rank the table gave is a guess
         return Tensor()
     ranks = {p.rank for p in parts}
     rank = ranks.pop() if len(ranks) == 1 else None
