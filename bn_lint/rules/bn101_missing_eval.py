@@ -185,6 +185,30 @@ class MissingEval(Rule):
                  r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("
                  r"|load_state_dict\("))
     invalid = (
+        Invalid(  # a GAN's fixed-noise samples, saved from inside its training loop
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision.utils as vutils
+
+            G = nn.Sequential(nn.Linear(16, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 784))
+            D = nn.Sequential(nn.Linear(784, 1))
+            opt_g = torch.optim.Adam(G.parameters())
+            fixed = torch.randn(64, 16)
+            loader = torch.utils.data.DataLoader(torch.randn(1000, 784), batch_size=64, drop_last=True)
+            for step, real in enumerate(loader):
+                fake = G(torch.randn(64, 16))
+                g_loss = -D(fake).mean()
+                opt_g.zero_grad()
+                g_loss.backward()
+                opt_g.step()
+                if step % 100 == 0:
+                    with torch.no_grad():
+                        fake = G(fixed).detach().cpu()
+                    vutils.save_image(vutils.make_grid(fake.view(-1, 1, 28, 28)), f"s{step}.png")
+            """,
+            line=18,
+        ),
         Invalid(  # a prediction after the function's training step, not a teacher feeding it
             """
             import torch
@@ -294,6 +318,28 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # samples under `no_grad` that train the discriminator, saved now and then
+            """
+            import torch
+            import torch.nn as nn
+            from torchvision.utils import save_image
+
+            G = nn.Sequential(nn.Linear(16, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 784))
+            D = nn.Sequential(nn.Linear(784, 1))
+            opt_d = torch.optim.Adam(D.parameters())
+            loader = torch.utils.data.DataLoader(torch.randn(1000, 784), batch_size=64, drop_last=True)
+            for step, real in enumerate(loader):
+                z = torch.randn(64, 16)
+                with torch.no_grad():
+                    fake = G(z)
+                d_loss = D(fake).mean() - D(real).mean()
+                opt_d.zero_grad()
+                d_loss.backward()
+                opt_d.step()
+                if step % 100 == 0:
+                    save_image(fake.view(-1, 1, 28, 28), f"s{step}.png")
+            """
+        ),
         Valid(  # BYOL: the target runs under no_grad inside the loss method that the training step calls
             """
             import copy

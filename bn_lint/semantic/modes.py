@@ -152,6 +152,11 @@ def _submodule_key(expr: cst.BaseExpression, state: State) -> str | None:
     return None if any(_child_of(k, owner) and {fact.mode for fact in v} != modes for k, v in state.items()) else owner
 
 
+_VIEW_METHODS = ("detach", "cpu", "float", "clamp", "mul", "add")  # (`.mul(0.5).add(0.5)`: denormalised for display)
+_IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.make_grid", "matplotlib.pyplot.imshow",
+                          "matplotlib.pyplot.imsave"})
+
+
 def receiver_key(expr: cst.BaseExpression) -> str | None:
     """``key_of`` through calls that return the model itself: ``model.to(device).cuda()`` -> ``model``."""
     while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
@@ -791,9 +796,31 @@ class ModeAnalysis:
         if isinstance(region, (cst.For, cst.While)):
             # (but an action picked under `no_grad` from the model's argmax, which no loss reads: DQN's
             # epsilon-greedy step runs the model for a prediction in the middle of training)
-            return not (self.under_no_grad(node) and self.predicts(node) and not self._reaches_backward(node, region))
+            # (nor samples drawn under `no_grad` to be looked at, from an input the loop does not change or
+            # never reaching a loss: a GAN's fixed-noise grid in its training loop)
+            if not self.under_no_grad(node):
+                return True
+            if self.visualised(node) and self._loop_invariant(node, region):
+                return False
+            return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
         at = self.order(node)
         return any(self.order(step) > at for step in self.training_calls(region, direct=True))
+
+    def _loop_invariant(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """Whether every name ``call``'s arguments read is bound outside ``loop`` only (``G(fixed_noise)``)."""
+        if not isinstance(call, cst.Call) or not call.args:
+            return False
+        read = {name for arg in call.args for name in _names_read(arg.value)}
+        for node in self.model.nodes_of(loop, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr, cst.WithItem):
+            if isinstance(node, cst.Assign):
+                targets = [t.target for t in node.targets]
+            elif isinstance(node, cst.WithItem):
+                targets = [node.asname.name] if node.asname is not None else []
+            else:
+                targets = [node.target]
+            if any(isinstance(n, cst.Name) and n.value in read for t in targets for n in walk(t)):
+                return False
+        return True
 
     def _reaches_backward(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
         """Whether ``call``'s value may reach a ``.backward()`` in ``loop``: through the names assigned
@@ -892,6 +919,50 @@ class ModeAnalysis:
         scope_node = self.enclosing_function(call) or self.model.module
         return any(isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target
                    and self._argmax_of(n) for n in self.model.nodes_of(scope_node, cst.Name))
+
+    def visualised(self, call: cst.CSTNode) -> bool:
+        """``save_image(G(z), ...)``, or ``fake = G(z).detach().cpu()`` then ``make_grid(fake)`` (or a
+        writer's ``add_image``) later in the function: the output is made to be looked at."""
+        model = self.model
+        node, parent = call, model.parent(call)
+        while True:  # through `.detach()`, `.cpu()`, `.data`, `[:64]`
+            if isinstance(parent, cst.Attribute) and parent.attr.value == "data":
+                node, parent = parent, model.parent(parent)
+            elif isinstance(parent, cst.Attribute) and parent.attr.value in _VIEW_METHODS \
+                    and isinstance(model.parent(parent), cst.Call):
+                node = model.parent(parent)
+                parent = model.parent(node)
+            elif isinstance(parent, cst.Subscript):
+                node, parent = parent, model.parent(parent)
+            else:
+                break
+        if isinstance(parent, cst.Arg):
+            return self._image_sink(model.parent(parent))
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name, at = parent.targets[0].target.value, self.order(call)
+        scope_node = self.enclosing_function(call) or model.module
+        for use in model.nodes_of(scope_node, cst.Name):
+            if use.value == name and self.order(use) > at:
+                inner, up = use, model.parent(use)
+                while True:  # `fake[:64]`, `fake.view(-1, 1, 28, 28)`, `make_grid(fake)` given to `save_image`
+                    if isinstance(up, cst.Subscript) and up.value is inner:
+                        inner, up = up, model.parent(up)
+                    elif isinstance(up, cst.Attribute) and up.value is inner and isinstance(model.parent(up), cst.Call):
+                        inner = model.parent(up)
+                        up = model.parent(inner)
+                    else:
+                        if isinstance(up, cst.Arg) and self._image_sink(model.parent(up)):
+                            return True
+                        break
+        return False
+
+    def _image_sink(self, call: cst.CSTNode | None) -> bool:
+        if not isinstance(call, cst.Call):
+            return False
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("add_image", "add_images"):
+            return True
+        return self.model.qualname(call.func) in _IMAGE_SINKS
 
     def _argmax_of(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` (through ``.data`` / ``.detach()``) is what an argmax / top-k / max over a dim reads."""
