@@ -41,6 +41,19 @@ class KerasMomentum(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # a class constant read through `self`
+            """
+            import torch.nn as nn
+
+            class UNet3D(nn.Module):
+                BN_MOMENTUM = 0.99
+
+                def block(self, c_in, c_out):
+                    return nn.Sequential(nn.Conv3d(c_in, c_out, 3, bias=False),
+                                         nn.BatchNorm3d(c_out, momentum=self.BN_MOMENTUM))
+            """,
+            line=8,
+        ),
         Invalid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.99)\n", line=2),
         Invalid("from torch.nn import BatchNorm1d as BN\nlayer = BN(32, 1e-3, 0.9)\n", line=2),
         Invalid(
@@ -94,6 +107,20 @@ class KerasMomentum(Rule):
         ),
     )
     valid = (
+        Valid(  # the constant a subclass overrides is not the one every instance reads
+            """
+            import torch.nn as nn
+
+            class Base(nn.Module):
+                BN_MOMENTUM = 0.99
+
+                def norm(self, c):
+                    return nn.BatchNorm2d(c, momentum=self.BN_MOMENTUM)
+
+            class Net(Base):
+                BN_MOMENTUM = 0.01
+            """
+        ),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n"),
         Valid("import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(momentum=0.99)\n"),

@@ -427,6 +427,10 @@ class BatchAnalysis:
                     isinstance(node, cst.AugAssign) and _attribute_key(node.target) == ("self", attr)
                     for node in walk(info.node)):
                 return self.size(values[0][0], values[0][1], depth + 1)
+            if info is not None and not values and not any(
+                    attr in other.attributes or attr in other.scope.bindings for other in model.classes.values()
+                    if other is not info):
+                return self._class_default(info, attr, depth)  # `BN_MOMENTUM = 0.99` in the class body
             return None
         if (base.value, attr) in self.mutated or (base.value, "*") in self.mutated:
             return None
