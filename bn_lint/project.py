@@ -138,6 +138,24 @@ class Project:
             return word in self._models[key].source
         return _text_matches(key, re.escape(word.encode()))
 
+    def mentioned_beside(self, path: str, word: str) -> bool:
+        """Whether another ``.py`` file of ``path``'s folder, or of the folder above when it is a package,
+        holds ``word`` (a helper of this file that they may import)."""
+        here = os.path.dirname(os.path.abspath(path))
+        folders = [here]
+        if os.path.isfile(os.path.join(here, "__init__.py")):
+            folders.append(os.path.dirname(here))
+        for folder in folders:
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                return True
+            for name in names:
+                other = os.path.join(folder, name)
+                if name.endswith(".py") and other != os.path.abspath(path) and self.mentions(other, word):
+                    return True
+        return False
+
     def names_in_text(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
         """The names the file's text defines (``def name``) and assigns on ``self`` (``self.name =``), read
         once per file without parsing it."""

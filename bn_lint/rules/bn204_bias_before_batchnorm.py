@@ -32,6 +32,24 @@ class BiasBeforeBatchNorm(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # a helper's conv, which every call of the helper feeds to a BatchNorm
+            """
+            import torch.nn as nn
+
+            def causal_conv(c_in, c_out, k, dilation=1):
+                return nn.Conv1d(c_in, c_out, k, dilation=dilation)
+
+            class ConvBN(nn.Module):
+                def __init__(self, c_in, c_out, k):
+                    super().__init__()
+                    self.conv = causal_conv(c_in, c_out, k)
+                    self.bn = nn.BatchNorm1d(c_out)
+
+                def forward(self, x):
+                    return self.bn(self.conv(x))
+            """,
+            line=4,
+        ),
         Invalid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n", line=2),
         Invalid(
             """
@@ -50,6 +68,24 @@ class BiasBeforeBatchNorm(Rule):
         ),
     )
     valid = (
+        Valid(  # the helper's conv also ends the network, with no BatchNorm after it: its bias matters there
+            """
+            import torch.nn as nn
+
+            def conv(c_in, c_out):
+                return nn.Conv1d(c_in, c_out, 3, padding=1)
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.conv = conv(8, 16)
+                    self.bn = nn.BatchNorm1d(16)
+                    self.head = conv(16, 4)
+
+                def forward(self, x):
+                    return self.head(self.bn(self.conv(x)))
+            """
+        ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n"),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64, affine=False))\n"),

@@ -37,6 +37,7 @@ def verdicts(model: "FileModel") -> list[Verdict]:
     analysis = model.chains
     out: list[Verdict] = []
     seen: set[tuple[str, cst.CSTNode]] = set()
+    helper_fed: dict[cst.CSTNode, list[Observation]] = {}  # layers helpers build, fed to a BatchNorm at some call
 
     def add(verdict: Verdict) -> None:
         key = (verdict.code, verdict.node)
@@ -54,7 +55,44 @@ def verdicts(model: "FileModel") -> list[Verdict]:
                 bias = _bias_verdict(model, obs, NodeFix)
                 if bias is not None:
                     add(bias)
+                elif obs.bn.site is None and obs.tensor.producer is not None and obs.tensor.producer.site is not None:
+                    helper_fed.setdefault(obs.tensor.producer.node, []).append(obs)
+    for producer_node, fed in helper_fed.items():
+        bias = _helper_bias_verdict(model, fed)
+        if bias is not None:
+            add(bias)
     return out
+
+
+def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict | None:
+    """BN204 for a biased layer a helper function builds (``def conv(i, o): return nn.Conv1d(i, o, 3)``)
+    when every call of the helper, in this file and no other, feeds a BatchNorm directly."""
+    producer = fed[0].tensor.producer
+    assert producer is not None
+    if producer.spec.kind not in ("conv", "linear") or "bias" in producer.args:
+        return None  # (a bias the caller chooses may differ between call sites)
+    helper = next((a for a in model.ancestors(producer.node) if isinstance(a, cst.FunctionDef)), None)
+    if helper is None or model.functions.get(helper.name.value) is not helper:
+        return None
+    name = helper.name.value
+    calls = [site.node for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
+    uses = [n for n in model.nodes_of(model.module, cst.Name) if n.value == name]
+    if not calls or len(uses) != len(calls) + 1:  # (+1: the def's own name) passed around or aliased: not followed
+        return None
+    for obs in fed:
+        bn, instance = obs.bn, obs.tensor.producer
+        if (bn.value("affine") is not True or instance is None or instance in model.chains.escaped
+                or instance.value("bias") is not True or (bn.spec.in_ranks and obs.tensor.rank is not None and obs.tensor.feat != 1)):
+            return None
+    if {id(obs.tensor.producer.site) for obs in fed} != {id(call) for call in calls}:
+        return None
+    if model.project is not None and model.project.mentioned_beside(model.path, name):
+        return None  # another file of the package may call it without a BatchNorm after
+    bn = fed[0].bn
+    return Verdict("BN204", producer.node,
+                   f"{producer.spec.name}(...) has a bias (bias=True is the default) and, at each call of {name}(), "
+                   f"feeds {describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
+                   f"cancels it; use bias=False")
 
 
 def _where(model: "FileModel", producer: LayerValue | cst.CSTNode | None) -> str:
