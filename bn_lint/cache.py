@@ -83,8 +83,15 @@ class Cache:
         return self.directory / key[:2] / f"{key}.json"
 
     def file_hash(self, path: str) -> str | None:
-        """Content hash of a dependency (None when it cannot be read), memoized for this run."""
+        """Content hash of a dependency (None when it cannot be read), memoized for this run; for a
+        folder, of the names in it."""
         if path not in self._hashes:
+            if os.path.isdir(path):
+                try:
+                    self._hashes[path] = digest("\n".join(sorted(os.listdir(path))).encode("utf-8", "replace"))
+                except OSError:
+                    self._hashes[path] = None
+                return self._hashes[path]
             try:
                 with open(path, "rb") as handle:
                     self._hashes[path] = digest(handle.read())

@@ -52,6 +52,7 @@ class Project:
         self.edges: dict[str, set[str]] = {}
         self._indexed: dict[str, dict[str, str | None] | None] = {}  # file -> its class kinds from the index
         self._saved: dict[str, int] = {}  # file -> how many class kinds of it the index holds
+        self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
 
     def root_for(self, path: str) -> Path:
         directory = os.path.dirname(os.path.abspath(path))
@@ -145,16 +146,33 @@ class Project:
         folders = [here]
         if os.path.isfile(os.path.join(here, "__init__.py")):
             folders.append(os.path.dirname(here))
-        for folder in folders:
+        return any(self.files_mentioning(path, folder, word, recursive=False) for folder in folders)
+
+    def files_mentioning(self, path: str, folder: str, word: str, recursive: bool = True, limit: int = 400) -> list[str]:
+        """The ``.py`` files under ``folder`` (other than ``path``) whose text holds ``word``, sorted; the
+        folders and files read are recorded as looked at from ``path`` (a folder's listing is part of the
+        result cache's key, so a file added there is seen). Past ``limit`` files, the rest are not read."""
+        start = os.path.abspath(path)
+        looked = self.edges.setdefault(start, set())
+        found: list[str] = []
+        todo, seen = [os.path.abspath(folder)], 0
+        while todo and seen < limit:
+            current = todo.pop()
+            looked.add(current)
             try:
-                names = sorted(os.listdir(folder))
+                names = sorted(os.listdir(current))
             except OSError:
-                return True
+                continue
             for name in names:
-                other = os.path.join(folder, name)
-                if name.endswith(".py") and other != os.path.abspath(path) and self.mentions(other, word):
-                    return True
-        return False
+                other = os.path.join(current, name)
+                if name.endswith(".py") and other != start and os.path.isfile(other):
+                    seen += 1
+                    looked.add(other)
+                    if self.mentions(other, word):
+                        found.append(other)
+                elif recursive and not name.startswith((".", "__")) and name not in _NOT_SEARCHED and os.path.isdir(other):
+                    todo.append(other)
+        return sorted(found)
 
     def names_in_text(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
         """The names the file's text defines (``def name``) and assigns on ``self`` (``self.name =``), read
@@ -242,6 +260,7 @@ class Project:
             self._saved[key] = len(kinds)
 
 
+_NOT_SEARCHED = frozenset({"node_modules", "venv", "env", "build", "dist", "site-packages"})
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
 

@@ -336,3 +336,39 @@ def test_no_cache_leaves_no_project_index(tmp_path):
     proc = run_cli("check", "--no-cache", str(tmp_path / "evaluate.py"), cwd=tmp_path)
     assert proc.returncode == 1 and b"BN101" in proc.stdout
     assert not (tmp_path / ".bn_lint_cache").exists()
+
+
+def test_a_folder_dependency_changes_with_the_files_in_it(tmp_path):
+    """A result that depends on which files a folder holds (a helper no sibling file mentions, a
+    registry's entries) is stale once a file is added there."""
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "a.py").write_text("x = 1\n")
+    before = Cache(tmp_path / "c", Settings(root=tmp_path)).file_hash(str(folder))
+    (folder / "b.py").write_text("y = 2\n")
+    after = Cache(tmp_path / "c", Settings(root=tmp_path)).file_hash(str(folder))
+    assert before is not None and after is not None and before != after
+
+
+def test_a_new_sibling_file_that_calls_the_helper_clears_the_cached_finding(tmp_path):
+    (tmp_path / "layers.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+
+        def conv(c_in, c_out):
+            return nn.Conv1d(c_in, c_out, 3)
+
+        class ConvBN(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = conv(4, 8)
+                self.bn = nn.BatchNorm1d(8)
+
+            def forward(self, x):
+                return self.bn(self.conv(x))
+    """))
+    settings = Settings(root=tmp_path)
+    first = _run([tmp_path / "layers.py"], settings, tmp_path / "cache")
+    assert [f.code for f in first[0].findings] == ["BN204"]
+    (tmp_path / "head.py").write_text("from layers import conv\nhead = conv(8, 2)\n")
+    second = _run([tmp_path / "layers.py"], settings, tmp_path / "cache")
+    assert second[0].findings == []

@@ -316,3 +316,83 @@ def test_torchvision_helpers_and_detection_models(tmp_path):
     """
     assert _kinds(tmp_path, source, ["frozen", "batch", "segmenter", "detector", "detector_v2"]) == [
         None, ModelKind.BN, ModelKind.NO, ModelKind.MAYBE, ModelKind.BN]
+
+
+def _registry_package(root: Path, norm: str) -> None:
+    """A package whose models are registered by decorators, in the two common shapes."""
+    pkg = root / "kit"
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "__init__.py").write_text(textwrap.dedent("""
+        from typing import Callable, Dict
+        BACKBONES: Dict[str, Callable] = {}
+
+        def register_backbone(fn):
+            BACKBONES[fn.__name__] = fn
+            return fn
+
+        def build_backbone(name, **kwargs):
+            return BACKBONES[name](**kwargs)
+    """))
+    (pkg / "registry.py").write_text(textwrap.dedent("""
+        class Registry:
+            def __init__(self, name):
+                self._items = {}
+
+            def register(self, name):
+                def deco(obj):
+                    self._items[name] = obj
+                    return obj
+                return deco
+
+            def __getitem__(self, key):
+                return self._items[key]
+
+        MODELS = Registry("model")
+
+        def build_model(cfg):
+            return MODELS[cfg["name"]](**cfg)
+    """))
+    (pkg / "models" / "__init__.py").write_text("")
+    (pkg / "models" / "nets.py").write_text(textwrap.dedent(f"""
+        import torch.nn as nn
+        from .. import register_backbone
+        from ..registry import MODELS
+
+        class Small(nn.Module):
+            def __init__(self, width=16):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), {norm})
+
+        @register_backbone
+        def small(**kwargs):
+            return Small(**kwargs)
+
+        @MODELS.register("small")
+        class Registered(Small):
+            pass
+    """))
+    (pkg / "train.py").write_text(textwrap.dedent("""
+        from . import build_backbone
+        from .registry import build_model
+        a = build_backbone("small")
+        b = build_model({"name": "small"})
+    """))
+
+
+def test_models_of_decorator_registries(tmp_path):
+    """``@register_backbone`` into a dict and ``@MODELS.register(...)`` into a Registry object, in another
+    module of the package: what the registry builds is what every registered entry builds."""
+    for norm, expected in (("nn.BatchNorm2d(width)", ModelKind.BN), ("nn.GroupNorm(4, width)", None)):
+        root = tmp_path / norm.split("(")[0]
+        _registry_package(root, norm)
+        model = Project().model(str(root / "kit" / "train.py"))
+        kinds = {name: model_kind(model, *model.binding(name, None)) for name in "ab"}
+        assert kinds == {"a": expected, "b": expected}, norm
+
+
+def test_a_registry_filled_outside_its_decorator_is_not_followed(tmp_path):
+    _registry_package(tmp_path, "nn.BatchNorm2d(width)")
+    init = tmp_path / "kit" / "__init__.py"
+    init.write_text(init.read_text() + "\nBACKBONES['plain'] = lambda: None\n")
+    model = Project().model(str(tmp_path / "kit" / "train.py"))
+    assert model_kind(model, *model.binding("a", None)) is None

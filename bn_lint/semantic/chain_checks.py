@@ -76,7 +76,8 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
         return None
     name = helper.name.value
     calls = [site.node for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
-    uses = [n for n in model.nodes_of(model.module, cst.Name) if n.value == name]
+    uses = [n for n in model.nodes_of(model.module, cst.Name) if n.value == name
+            and not (isinstance(model.parent(n), cst.Attribute) and model.parent(n).attr is n)]  # (not `self.conv`)
     if not calls or len(uses) != len(calls) + 1:  # (+1: the def's own name) passed around or aliased: not followed
         return None
     for obs in fed:

@@ -443,7 +443,9 @@ class FileModel:
         """(file, name) of ``imported`` without parsing the file."""
         if self.project is None:
             return None
-        module_name, _, name = dotted.rpartition(".")
+        level = len(dotted) - len(dotted.lstrip("."))  # `from . import build` gives ".build": the package's
+        inner, _, name = dotted[level:].rpartition(".")
+        module_name = "." * level + inner
         if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
             return None
         path = self.project.resolve_module(module_name, self.path) if module_name else None

@@ -8,6 +8,7 @@ shows no BatchNorm. ``None``: not a model as far as the code shows.
 """
 from __future__ import annotations
 
+import os
 import re
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
@@ -199,16 +200,105 @@ def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", de
     """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
     BatchNorm model, MAYBE when every entry builds some module."""
     bound = model.binding(name.value, scope)
-    if bound is None or not isinstance(bound[0], cst.Dict) or not bound[0].elements:
+    if bound is None:
         return None
     kinds = set()
-    for element in bound[0].elements:
-        if not isinstance(element, cst.DictElement):
+    if isinstance(bound[0], cst.Dict) and bound[0].elements:
+        for element in bound[0].elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            kinds.add(model_kind(model, cst.Call(func=element.value), bound[1], depth + 1))
+    else:
+        entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
+        if not entries:
             return None
-        kinds.add(model_kind(model, cst.Call(func=element.value), bound[1], depth + 1))
+        for other, entry in entries:
+            kinds.add(model_kind(other, cst.Call(func=cst.Name(entry)), other.module_scope, depth + 1))
     if kinds == {ModelKind.BN}:
         return ModelKind.BN
     return ModelKind.MAYBE if kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
+
+
+def registered(model: "FileModel", registry: str, value: cst.BaseExpression) -> list[tuple["FileModel", str]] | None:
+    """What a registry filled by decorators holds: ``REG = {}`` with ``def register(fn): REG[fn.__name__] =
+    fn`` (``@register``), or ``REG = Registry("model")`` of a project class with a ``register`` method
+    (``@REG.register("name")``): the top-level functions and classes so decorated in the files of its
+    package, as (file, name). None when something else may fill it, or when too many files do."""
+    if model.project is None:
+        return None
+    key = (model.path, registry)
+    memo = model.project.registries
+    if key not in memo:
+        memo[key] = _find_registered(model, registry, value)
+    return memo[key]
+
+
+def _find_registered(model: "FileModel", registry: str, value: cst.BaseExpression) -> list[tuple["FileModel", str]] | None:
+    registrars: set[str] = set()
+    if isinstance(value, cst.Dict) and not value.elements or (
+            isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict" and not value.args):
+        for function in model.functions.values():
+            for node in model.nodes_of(function, cst.Assign):
+                if any(isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name)
+                       and t.target.value.value == registry for t in node.targets):
+                    registrars.add(function.name.value)
+        outside = [node for node in model.nodes_of(model.module, cst.Assign, cst.Call)
+                   if not any(isinstance(a, cst.FunctionDef) and a.name.value in registrars for a in model.ancestors(node))
+                   and _fills(node, registry)]
+        if not registrars or outside:
+            return None
+        marks = registrars
+    elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        found = project_class(model, value.func)
+        if found is None or "register" not in found[1].methods:
+            return None
+        marks = {"register"}
+    else:
+        return None
+    folder = os.path.dirname(os.path.abspath(model.path))
+    while os.path.isfile(os.path.join(os.path.dirname(folder), "__init__.py")):
+        folder = os.path.dirname(folder)  # the top package: entries may sit in any of its modules
+    files = {os.path.abspath(model.path)}
+    for mark in sorted(marks):
+        files.update(model.project.files_mentioning(model.path, folder, mark))
+    if len(files) > _MAX_REGISTRY_FILES:
+        return None
+    entries: list[tuple[FileModel, str]] = []
+    for path in sorted(files):
+        other = model.project.model(path) if path != os.path.abspath(model.path) else model
+        if other is None:
+            continue
+        for node in other.module.body:
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and any(
+                    _registers(d.decorator, registry, registrars) for d in node.decorators):
+                entries.append((other, node.name.value))
+    return entries or None
+
+
+_MAX_REGISTRY_FILES = 16  # (a model zoo registers hundreds: what each builds is not worked out)
+
+
+def _fills(node: cst.CSTNode, registry: str) -> bool:
+    """``REG[k] = v`` or ``REG.update(...)`` / ``REG.setdefault(...)``."""
+    if isinstance(node, cst.Assign):
+        return any(isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name)
+                   and t.target.value.value == registry for t in node.targets)
+    func = node.func if isinstance(node, cst.Call) else None
+    return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == registry
+            and func.attr.value in ("update", "setdefault", "__setitem__"))
+
+
+def _registers(decorator: cst.BaseExpression, registry: str, registrars: set[str]) -> bool:
+    """``@register``, ``@pkg.register``, ``@register("name")``, ``@REG.register`` or ``@REG.register("name")``."""
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator
+    if registrars:
+        return (isinstance(func, cst.Name) and func.value in registrars) or (
+            isinstance(func, cst.Attribute) and func.attr.value in registrars)
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "register"):
+        return False
+    holder = func.value
+    return (isinstance(holder, cst.Name) and holder.value == registry) or (
+        isinstance(holder, cst.Attribute) and holder.attr.value == registry)
 
 
 def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
