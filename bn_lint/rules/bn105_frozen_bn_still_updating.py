@@ -271,6 +271,31 @@ class FrozenBnStillUpdating(Rule):
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = (
+        Invalid(  # a helper freezes the backbone whole (eval and weights); `model.train()` each epoch undoes the eval
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision
+
+            def freeze(backbone):
+                backbone.eval()
+                for p in backbone.parameters():
+                    p.requires_grad = False
+                return backbone
+
+            backbone = freeze(torchvision.models.resnet50())
+            model = nn.Sequential(backbone, nn.Linear(1000, 10))
+            opt = torch.optim.SGD(model[1].parameters(), lr=0.1)
+            for epoch in range(10):
+                model.train()
+                for x, y in loader:
+                    loss = nn.functional.cross_entropy(model(x), y)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+            """,
+            line=15,
+        ),
         Invalid(  # a notebook: BatchNorm put in eval by apply(), undone by model.train() each epoch
             """
             import torch
@@ -555,6 +580,17 @@ class FrozenBnStillUpdating(Rule):
                 if kind not in (ModelKind.BN, ModelKind.MAYBE) or put_in_eval or (id(watch.scope), watch.key) in evaled:
                     continue  # (a frozen module put in eval and then reset is reported at the reset; an eval
                     # left by a validation helper on later epochs does not change the first epoch's training)
+                freeze_eval = _eval_beside_freeze(model, node, watch.scope.node)
+                if freeze_eval is not None:  # `def freeze(m): m.eval(); m.requires_grad_(False)`: undone by `.train()`
+                    for fact in watch.facts:
+                        if fact.mode == TRAIN and fact.why == "train()" and fact.node is not None:
+                            yield Report(
+                                fact.node,
+                                f"`.train()` here puts `{watch.key}` (frozen and put in eval at line "
+                                f"{analysis.line(freeze_eval)}) back in training mode before the training step on "
+                                f"line {step}: its BatchNorm statistics keep updating",
+                            )
+                    continue
                 why = "; ".join(where.format(line=line) for line, where in trains)
                 yield Report(
                     node,
@@ -573,6 +609,22 @@ class FrozenBnStillUpdating(Rule):
                         f"`.train()` here puts `{watch.key}` (put in eval at line {analysis.line(node)} to freeze "
                         f"its BatchNorm) back in training mode before the training step on line {step}",
                     )
+
+
+def _eval_beside_freeze(model: FileModel, freeze: cst.CSTNode, caller: cst.CSTNode) -> cst.Call | None:
+    """The ``param.eval()`` in the helper function (not ``caller``) that freezes a parameter's weights at
+    ``freeze``: a freeze of the whole module, BatchNorm statistics included."""
+    helper = next((a for a in model.ancestors(freeze) if isinstance(a, cst.FunctionDef)), None)
+    if helper is None or helper is caller:
+        return None
+    params = {p.name.value for p in [*helper.params.posonly_params, *helper.params.params]}
+    for call in model.nodes_of(helper, cst.Call):
+        func = call.func
+        if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in params
+                and (func.attr.value == "eval" and not call.args
+                     or func.attr.value == "train" and len(call.args) == 1 and model.value(call.args[0].value, None) is False)):
+            return call
+    return None
 
 
 def _toggled(evaluated: cst.CSTNode, trained: cst.CSTNode, key: str) -> bool:
