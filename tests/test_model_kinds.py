@@ -396,3 +396,30 @@ def test_a_registry_filled_outside_its_decorator_is_not_followed(tmp_path):
     init.write_text(init.read_text() + "\nBACKBONES['plain'] = lambda: None\n")
     model = Project().model(str(tmp_path / "kit" / "train.py"))
     assert model_kind(model, *model.binding("a", None)) is None
+
+
+def test_a_scripts_own_registry_of_decorated_builders():
+    from tests.helpers import check_code, codes_and_lines
+
+    code = """
+        import torch
+        import torch.nn as nn
+
+        MODELS = {}
+
+        def register(name):
+            def deco(fn):
+                MODELS[name] = fn
+                return fn
+            return deco
+
+        @register("small")
+        def small(num_classes=10):
+            return nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(num_classes))
+
+        model = MODELS["small"](num_classes=10)
+        model.train()
+        with torch.no_grad():
+            preds = model(torch.randn(4, 3, 32, 32)).argmax(1)
+    """
+    assert codes_and_lines(check_code(code, select=("BN101",))) == [("BN101", 19)]

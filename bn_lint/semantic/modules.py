@@ -256,11 +256,13 @@ def _find_registered(model: "FileModel", registry: str, value: cst.BaseExpressio
     else:
         return None
     folder = os.path.dirname(os.path.abspath(model.path))
-    while os.path.isfile(os.path.join(os.path.dirname(folder), "__init__.py")):
+    package = os.path.isfile(os.path.join(folder, "__init__.py"))
+    while package and os.path.isfile(os.path.join(os.path.dirname(folder), "__init__.py")):
         folder = os.path.dirname(folder)  # the top package: entries may sit in any of its modules
     files = {os.path.abspath(model.path)}
-    for mark in sorted(marks):
-        files.update(model.project.files_mentioning(model.path, folder, mark))
+    for mark in sorted(marks):  # (a script's registry: the scripts beside it)
+        files.update(model.project.files_mentioning(model.path, folder, mark if registrars else f"{registry}.{mark}",
+                                                    recursive=package))
     if len(files) > _MAX_REGISTRY_FILES:
         return None
     entries: list[tuple[FileModel, str]] = []
