@@ -690,3 +690,25 @@ def test_a_model_name_reused_by_a_later_loop(later, expected):
         "models.append(model)\n" + later
     )
     assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # overrides under computed keys (the command line, the environment): the default stands
+    ("    cfg = copy.deepcopy(CFG)\n    for key, value in overrides.items():\n        cfg[key] = value\n    return cfg\n",
+     [("BN301", 10)]),
+    ("    cfg = dict(CFG)\n    return cfg\n", [("BN301", 10)]),
+    # a key the function spells out, or an update it cannot read: not the config's entry
+    ("    cfg = copy.deepcopy(CFG)\n    cfg[\"batch_size\"] = 64\n    return cfg\n", []),
+    ("    cfg = CFG.copy()\n    cfg.update(overrides)\n    return cfg\n", []),
+])
+def test_batch_size_from_a_config_a_function_returns(tmp_path, body, expected):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "config.py").write_text(
+        'import copy\n\nCFG = {"batch_size": 2, "lr": 0.1}\n\n\ndef get_config(overrides=None):\n'
+        "    overrides = overrides or {}\n" + body
+    )
+    script = HEAD.replace("import argparse\n", "from config import get_config\n") + "cfg = get_config()\n" + \
+        'loader = DataLoader(load(), batch_size=cfg["batch_size"], shuffle=True)\n' + LOOP
+    (tmp_path / "train.py").write_text(script)
+    result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "train.py"))
+    assert codes_and_lines(result.findings) == expected, [f.message for f in result.findings]

@@ -24,7 +24,7 @@ from .model import stored_on_self
 from .arguments import parameter_number
 from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
-from .values import ARITHMETIC
+from .values import ARITHMETIC, UNKNOWN
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
@@ -251,11 +251,48 @@ class BatchAnalysis:
             if alias is not None and isinstance(alias[0], (cst.Name, cst.Subscript)) and alias[0] is not expr.value:
                 # `cfg = CONFIG` (or `train_cfg = CONFIG["train"]`) with CONFIG imported, then `cfg["batch_size"]`
                 return self._imported_entry_size(expr.with_changes(value=alias[0]), alias[1], depth)
+            made = self._config_from_function(expr, scope, depth)
+            if made is not None:
+                return made
             given = self._name_in_use(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
             if given is not None and given in self.model.imports:  # `def main(cfg=CONFIG)`, CONFIG imported
                 return self._imported_entry_size(expr.with_changes(value=cst.Name(given)), self.model.module_scope, depth)
             return self._imported_entry_size(expr, scope, depth)
         return None
+
+    def _config_from_function(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
+        """``cfg = get_config(overrides)`` then ``cfg["batch_size"]``, where ``get_config`` (of this file or
+        imported) returns a copy of a module-level config dict (``copy.deepcopy(CONFIG)``, ``dict(CONFIG)``,
+        ``CONFIG.copy()``) it changes only under keys it does not spell out (overrides from the command line or
+        the environment): the default is the config's entry."""
+        root = expr.value
+        while isinstance(root, cst.Subscript):
+            root = root.value
+        model = self.model
+        if not isinstance(root, cst.Name) or any(name == root.value for name, _ in self.mutated):
+            return None
+        bound = model.binding(root.value, scope)
+        call = bound[0] if bound is not None else None
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+            return None
+        name = call.func.value
+        if name in model.functions and model.binding(name, None) is None:
+            other, function = model, model.functions[name]
+        elif name in model.imports:
+            found = model.imported(model.imports[name], "def")
+            if found is None or found[1] not in found[0].functions:
+                return None
+            other, function = found[0], found[0].functions[found[1]]
+        else:
+            return None
+        config = _copied_config(other, function)
+        if config is None:
+            return None
+        size = other.batches.size(_with_root(expr, cst.Name(config)), other.module_scope, depth + 1)
+        if size is not None and not size.source:
+            size = Size(size.value, f"`{model.code(_with_root(expr, cst.Name(config)))}` in {os.path.basename(other.path)}, "
+                                    f"by {name}()")
+        return size
 
     def _dealias(self, name: cst.Name, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope | None"] | None:
         """What a chain of plain aliases ends at (``cfg = CONFIG``): a value, or a name bound nowhere in
@@ -1477,6 +1514,46 @@ def _unpacked_from(model: "FileModel", name: str, scope: "Scope", call: cst.Call
     """``name`` is bound once, to element ``index`` of what ``call`` returns."""
     found = model.unpacked(name, scope)
     return found is not None and found[0] is call and found[1] == index
+
+
+def _copied_config(model: "FileModel", function: cst.FunctionDef) -> str | None:
+    """The module-level dict ``function`` returns a copy of (``cfg = copy.deepcopy(CONFIG) ... return cfg``),
+    when it assigns into the copy only under computed keys (``cfg[key] = value``: overrides)."""
+    returned = returned_values(function)
+    if not returned or not all(isinstance(r, cst.Name) for r in returned) or len({r.value for r in returned}) != 1:
+        return None
+    local = returned[0].value
+    copies = [n for n in model.nodes_of(function, cst.Assign)
+              if any(isinstance(t.target, cst.Name) and t.target.value == local for t in n.targets)]
+    if len(copies) != 1:
+        return None
+    value = copies[0].value
+    source = None
+    if isinstance(value, cst.Call) and len(value.args) == 1 and isinstance(value.args[0].value, cst.Name) and (
+            model.qualname(value.func) in ("copy.deepcopy", "copy.copy") or isinstance(value.func, cst.Name) and value.func.value == "dict"):
+        source = value.args[0].value.value
+    elif isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute) \
+            and value.func.attr.value == "copy" and isinstance(value.func.value, cst.Name):
+        source = value.func.value.value
+    if source is None or source not in model.module_scope.bindings:
+        return None
+    for node in model.nodes_of(function, cst.Assign, cst.AugAssign, cst.Call):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == local \
+                    and func.attr.value in ("update", "setdefault", "pop", "clear"):
+                return None
+            continue
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        for target in targets:
+            keys = []
+            while isinstance(target, cst.Subscript):  # (`cfg["train"]["batch_size"] = ...` too)
+                keys.append(target.slice[0].slice if len(target.slice) == 1 else None)
+                target = target.value
+            if keys and isinstance(target, cst.Name) and target.value == local and any(
+                    not isinstance(key, cst.Index) or model.value(key.value, None) is not UNKNOWN for key in keys):
+                return None  # a key it spells out: not an override
+    return source
 
 
 def _with_root(expr: cst.BaseExpression, root: cst.Name) -> cst.BaseExpression:
