@@ -712,3 +712,25 @@ def test_batch_size_from_a_config_a_function_returns(tmp_path, body, expected):
     (tmp_path / "train.py").write_text(script)
     result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "train.py"))
     assert codes_and_lines(result.findings) == expected, [f.message for f in result.findings]
+
+
+def test_a_loss_helper_that_runs_the_model_it_is_given_trains_it():
+    code = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def step_loss(model, x):
+            return F.mse_loss(model(x), x)
+
+        model = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+        loader = DataLoader(TensorDataset(torch.randn(256, 8)), batch_size=4)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for (x,) in loader:
+            loss = step_loss(model, x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    """
+    assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN301", 10)]

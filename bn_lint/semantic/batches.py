@@ -1096,6 +1096,9 @@ class BatchAnalysis:
                 if helper is not None and _has_backward(helper):
                     trains = True
                     candidates += [(a.value, scope) for a in node.args if not a.star]
+                elif helper is not None and _calls_a_parameter(helper, params):
+                    # `loss = swav_loss(model, x)` ... `loss.backward()`: the helper runs the model it is given
+                    candidates += [(a.value, scope) for a in node.args if not a.star]
             if isinstance(func, (cst.Name, cst.Attribute)) and not self._under_no_grad(node, stop=loop):
                 candidates.append((func, scope))
         return candidates if trains else []
@@ -1554,6 +1557,12 @@ def _copied_config(model: "FileModel", function: cst.FunctionDef) -> str | None:
                     not isinstance(key, cst.Index) or model.value(key.value, None) is not UNKNOWN for key in keys):
                 return None  # a key it spells out: not an override
     return source
+
+
+def _calls_a_parameter(function: cst.FunctionDef, params: list[str]) -> bool:
+    """Whether ``function`` calls one of ``params`` (``def loss(model, x): return f(model(x))``)."""
+    return any(isinstance(call.func, cst.Name) and call.func.value in params for call in walk(function.body)
+               if isinstance(call, cst.Call))
 
 
 def _with_root(expr: cst.BaseExpression, root: cst.Name) -> cst.BaseExpression:
