@@ -423,3 +423,28 @@ def test_a_scripts_own_registry_of_decorated_builders():
             preds = model(torch.randn(4, 3, 32, 32)).argmax(1)
     """
     assert codes_and_lines(check_code(code, select=("BN101",))) == [("BN101", 19)]
+
+
+def test_a_class_built_from_a_partial_of_a_local_helper(tmp_path):
+    """``block = partial(conv_bn, norm=norm)`` in ``__init__``: the class carries what the helper builds,
+    unless the preset replaces the helper's BatchNorm default with something else."""
+    template = textwrap.dedent("""
+        from functools import partial
+        import torch.nn as nn
+
+        def conv_bn(cin, cout, norm=nn.BatchNorm2d):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), norm(cout))
+
+        class Net(nn.Module):
+            def __init__(self, norm=nn.BatchNorm2d):
+                super().__init__()
+                block = partial(conv_bn, norm={preset})
+                self.body = nn.Sequential(block(3, 8), block(8, 16))
+
+        net = Net()
+    """)
+    for preset, expected in (("norm", ModelKind.BN), ("nn.BatchNorm2d", ModelKind.BN), ("nn.Identity", ModelKind.NO)):
+        path = tmp_path / f"net_{preset.replace('.', '_')}.py"
+        path.write_text(template.format(preset=preset))
+        model = Project().model(str(path))
+        assert model_kind(model, *model.binding("net", None)) is expected, preset

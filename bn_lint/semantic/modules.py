@@ -384,6 +384,11 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 return ModelKind.BN
             if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
                 kinds.append(_registry_kind(model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
+            if qn == "functools.partial" and node.args and isinstance(node.args[0].value, cst.Name) and depth < _MAX_DEPTH:
+                # `block = partial(conv_bn_relu, norm=norm)`, then `block(3, 32)`: what the helper builds
+                target = model.local_function(node.args[0].value.value, model.scope_of(node))
+                if target is not None and target not in roots and not _preset_replaces_norm(model, node, target):
+                    kinds.append(_memoized(model, "helper", target, lambda h=target: _calls_kind(model, [h], None, depth + 1)))
             helper = model.local_function(node.func.value, model.scope_of(node)) if isinstance(node.func, cst.Name) else None
             if helper is not None:
                 if helper in roots:
@@ -400,6 +405,21 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
+
+
+def _preset_replaces_norm(model: "FileModel", call: cst.Call, function: cst.FunctionDef) -> bool:
+    """Whether ``partial(function, norm=X)`` presets a parameter that defaults to a BatchNorm class with
+    an ``X`` that is not certainly one."""
+    defaults = {p.name.value: p.default for p in [*function.params.params, *function.params.kwonly_params]
+                if p.default is not None}
+    for arg in call.args[1:]:
+        default = defaults.get(arg.keyword.value) if arg.keyword is not None else None
+        found = model.layer_class(default, model.scopes.get(function)) if default is not None else None
+        if found is not None and found[0].is_batchnorm:
+            given = model.layer_class(arg.value, model.scope_of(call)) or _default_layer(model, arg.value, call)
+            if given is None or not given[0].is_batchnorm:
+                return True
+    return False
 
 
 def _default_layer(model: "FileModel", func: cst.BaseExpression, node: cst.CSTNode):
