@@ -1,12 +1,18 @@
 """BN304 small-per-device-batch."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
+from ..semantic.modules import ModelKind
 from .bn301_tiny_batch import loader_label, min_batch_size
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..semantic.batches import Training
 
 _SCRIPT = """
 import torch
@@ -55,6 +61,9 @@ class SmallPerDeviceBatch(Rule):
     """
     triggers = ("DistributedDataParallel", "DistributedSampler")
     invalid = (
+        Invalid(  # one model converted (a GAN's generator), the one this loader trains not
+            _SCRIPT.format(convert="G = nn.SyncBatchNorm.convert_sync_batchnorm(G)\n", batch=4), line=13,
+        ),
         Invalid(_SCRIPT.format(convert="", batch=4), line=12),
         Invalid(
             """
@@ -85,6 +94,11 @@ class SmallPerDeviceBatch(Rule):
     )
     valid = (
         Valid(_SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n", batch=4)),
+        Valid(  # converted under another name, then wrapped under a third
+            _SCRIPT.format(convert="", batch=4).replace(
+                "model = DDP(model.to(rank), device_ids=[rank])",
+                "net = nn.SyncBatchNorm.convert_sync_batchnorm(model)\nmodel = DDP(net.to(rank), device_ids=[rank])")
+        ),
         Valid(_SCRIPT.format(convert="", batch=32)),
     )
 
@@ -101,7 +115,10 @@ class SmallPerDeviceBatch(Rule):
             if not (batches.ddp_calls or training.ddp) and batches.sync_batchnorm_anywhere():
                 continue  # wrapped by another file's helper, which converts to SyncBatchNorm
             if batches.uses_sync_batchnorm:
-                continue
+                # (a GAN whose generator alone is converted: the discriminator's BatchNorm stays per device)
+                training = _unconverted(model, loader)
+                if training is None:
+                    continue
             yield Report(
                 loader.batch_node,
                 f"{loader_label(loader)} feeds `{training.label}` (BatchNorm under DistributedDataParallel) "
@@ -109,3 +126,46 @@ class SmallPerDeviceBatch(Rule):
                 "normalises with its own batch only; convert with `nn.SyncBatchNorm.convert_sync_batchnorm(model)` "
                 "before wrapping, or raise the per-device batch",
             )
+
+
+def _unconverted(model: FileModel, loader) -> "Training | None":
+    """A BatchNorm model the loader trains under DDP that no ``convert_sync_batchnorm(name)`` of this
+    file converts, when every conversion names its model and no SyncBatchNorm layer is built directly."""
+    batches = model.batches
+    converted = set()
+    for call, _ in batches.sync_calls:
+        arg = call.args[0].value if call.args else None
+        if not isinstance(arg, cst.Name):
+            return None
+        converted.add(arg.value)
+    if not converted or any(layer.spec.name == "SyncBatchNorm" for layer in model.layer_calls):
+        return None
+    for training in loader.trains:
+        if training.kind is ModelKind.BN and training.ddp and training.label.isidentifier() \
+                and not converted & _names_behind(model, training.label):
+            return training
+    return None
+
+
+def _names_behind(model: FileModel, name: str) -> set[str]:
+    """``name`` and the names it was made from: ``ddp = DDP(net.cuda())`` gives {ddp, net}; every binding
+    of each name in the file counts (``model = convert(model)``, ``model = DDP(model)``)."""
+    found, todo = {name}, [name]
+    while todo:
+        current = todo.pop()
+        for assign in model.nodes_of(model.module, cst.Assign):
+            if not any(isinstance(t.target, cst.Name) and t.target.value == current for t in assign.targets):
+                continue
+            value = assign.value
+            while isinstance(value, cst.Call):
+                if isinstance(value.func, cst.Attribute) and not value.args or isinstance(value.func, cst.Attribute) \
+                        and value.func.attr.value in ("to", "cuda", "cpu"):
+                    value = value.func.value  # `net.cuda()`, `net.to(device)`
+                elif value.args and not value.args[0].keyword:
+                    value = value.args[0].value  # `DDP(net, ...)`
+                else:
+                    break
+            if isinstance(value, cst.Name) and value.value not in found:
+                found.add(value.value)
+                todo.append(value.value)
+    return found
