@@ -48,6 +48,36 @@ class EvalNeverReset(Rule):
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
     invalid = (
+        Invalid(  # `m = self.model`: the validation helper's eval of `self.model` is one of `m`
+            """
+            import torch
+            import torch.nn as nn
+
+
+            class Trainer:
+                def __init__(self, loader):
+                    self.model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+                    self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+                    self.loader = loader
+
+                def validate(self):
+                    self.model.eval()
+                    with torch.no_grad():
+                        return sum(self.model(x).sum().item() for x in self.loader)
+
+                def fit(self, epochs):
+                    m = self.model
+                    m.train()
+                    for epoch in range(epochs):
+                        for x in self.loader:
+                            loss = m(x).pow(2).mean()
+                            self.opt.zero_grad()
+                            loss.backward()
+                            self.opt.step()
+                        self.validate()
+            """,
+            line=25,
+        ),
         Invalid(  # a Trainer's own logging method (appending to a list) leaves the model's mode alone
             """
             import torch.nn.functional as F

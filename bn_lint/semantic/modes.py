@@ -1697,6 +1697,9 @@ class _Flow:
             state[key] = facts
             self._frozen_in_init(value, key)
             self._frozen_in_builder(value, key)
+            source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
+            if source is not None and source != key and isinstance(target, cst.Name) and not _child_of(source, key):
+                self.aliases.append((key, source))  # `m = self.model`: one module under two names
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
         built = _unwrap_passthrough(value)
