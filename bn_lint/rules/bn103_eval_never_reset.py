@@ -48,6 +48,45 @@ class EvalNeverReset(Rule):
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
     invalid = (
+        Invalid(  # trained through a method of its class (`m.encode(x)`) that runs its submodules
+            """
+            import torch
+            import torch.nn as nn
+
+
+            class AE(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.enc = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+
+                def encode(self, x):
+                    return self.enc(x)
+
+
+            class Trainer:
+                def __init__(self, loader):
+                    self.model = AE()
+                    self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+                    self.loader = loader
+
+                def validate(self):
+                    self.model.eval()
+                    with torch.no_grad():
+                        return sum(self.model(x).sum().item() for x in self.loader)
+
+                def fit(self, epochs):
+                    m = self.model
+                    m.train()
+                    for epoch in range(epochs):
+                        for x in self.loader:
+                            loss = m.encode(x).pow(2).mean()
+                            self.opt.zero_grad()
+                            loss.backward()
+                            self.opt.step()
+                        self.validate()
+            """,
+            line=34,
+        ),
         Invalid(  # `m = self.model`: the validation helper's eval of `self.model` is one of `m`
             """
             import torch

@@ -2023,6 +2023,10 @@ class _Flow:
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)
             return
+        if isinstance(func, cst.Attribute) and key is not None and key_of(func.value) in state \
+                and self._forward_method(key_of(func.value), func.attr.value, state, call):
+            self._use(call, key_of(func.value), state)  # `vae.encode(x)`: a method that runs its submodules
+            return
         if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
@@ -2230,6 +2234,32 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+
+    def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:
+        """Whether ``method`` is one the class of this file that built ``receiver`` (or ``self.attr`` it is an
+        alias of) defines, and its body runs one of the submodules ``__init__`` stores (``def encode(self, x):
+        return self.enc(x)``)."""
+        if method in _SAFE_METHODS or method in ("eval", "train", "forward", "apply", "__init__"):
+            return False
+        classes = []
+        for fact in _lookup(state, receiver):
+            built = _unwrap_passthrough(fact.node) if isinstance(fact.node, cst.Call) else None
+            if isinstance(built, cst.Call) and isinstance(built.func, cst.Name) and built.func.value in self.model.classes:
+                classes.append(self.model.classes[built.func.value])
+        for key in {receiver, *(other for one, other in self.aliases if one == receiver)}:
+            parts = key.split(".")
+            if len(parts) == 2 and parts[0] == "self":
+                held = self.a.attribute_class(cst.Attribute(value=cst.Name("self"), attr=cst.Name(parts[1])), call)
+                if held is not None:
+                    classes.append(held)
+        for info in classes:
+            function = info.methods.get(method)
+            if function is not None and any(
+                    isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
+                    and c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
+                    for c in self.model.nodes_of(function, cst.Call)):
+                return True
+        return False
 
     def _frozen_forward(self, key: str, call: cst.Call) -> bool:
         """``feats = encoder(x)`` under ``no_grad`` in a loop that trains another module, with ``encoder``
