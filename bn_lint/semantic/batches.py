@@ -1019,18 +1019,7 @@ class BatchAnalysis:
     def _loops_with_iter(self, matches, within: cst.CSTNode | None = None) -> Iterator[cst.For]:
         model = self.model
         for node in model.nodes_of(within or model.module, cst.For):
-            expr = node.iter
-            scope = model.scope_of(node)
-            for _ in range(4):  # enumerate(tqdm(loader)), or `loop = tqdm(loader)` ... `enumerate(loop)`
-                if isinstance(expr, cst.Name):
-                    bound = model.binding(expr.value, scope)
-                    if bound is not None and isinstance(bound[0], cst.Call) and self._iter_wrapper(bound[0]):
-                        expr = bound[0]
-                if self._iter_wrapper(expr):
-                    expr = expr.args[0].value
-                    continue
-                break
-            if matches(expr, scope):
+            if matches(self._iterated(node), model.scope_of(node)):  # (through `enumerate(tqdm(loader))`)
                 yield node
 
     def _loops_with_next(self, refers) -> Iterator[cst.For | cst.While]:
