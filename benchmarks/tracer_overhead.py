@@ -87,6 +87,31 @@ def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str, clock=tim
     return statistics.median(plain), statistics.median(traced)
 
 
+def hook_dispatch_cost(model: nn.Module, x: torch.Tensor, runs: int, device: str, clock=time.perf_counter) -> float:
+    """Median forward time with no-op global hooks of the tracer's two kinds: what torch itself
+    charges for any global module hook, before the tracer does any work."""
+    module = torch.nn.modules.module
+
+    def once() -> float:
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = clock()
+        model(x)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return clock() - start
+
+    handles = [module.register_module_forward_pre_hook(lambda m, a: None),
+               module.register_module_forward_hook(lambda m, a, o: None, always_call=True)]
+    try:
+        for _ in range(3):
+            once()
+        return statistics.median(once() for _ in range(runs))
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def module_calls(model: nn.Module, x: torch.Tensor) -> int:
     """How many module calls (hook firings) one forward makes."""
     count = 0
@@ -129,12 +154,16 @@ def main() -> None:
         model, x = model.to(device).train(), x.to(device)
         plain, traced = measure(model, x, runs, device, clock)
         calls = module_calls(model, x)
-        results[key] = (plain, traced, calls)
+        hooked = hook_dispatch_cost(model, x, runs, device, clock)
+        results[key] = (plain, traced, calls, hooked)
         print(f"{label}: {runs} runs, {calls} module calls per forward; untraced {plain * 1e3:.3f} ms, "
-              f"traced {traced * 1e3:.3f} ms, ratio {traced / plain:.3f}")
-    plain, traced, calls = results["mlp"]
+              f"traced {traced * 1e3:.3f} ms, ratio {traced / plain:.3f}; with no-op global hooks "
+              f"{hooked * 1e3:.3f} ms, ratio {hooked / plain:.3f}")
+    plain, traced, calls, hooked = results["mlp"]
     per_call = max(traced - plain, 0.0) / calls
-    plain, _, calls = results["conv"]
+    print(f"per module call (from the MLP): torch's dispatch of any global hooks {max(hooked - plain, 0.0) / calls * 1e6:.2f} us, "
+          f"the tracer's own work {max(traced - hooked, 0.0) / calls * 1e6:.2f} us")
+    plain, _, calls, _ = results["conv"]
     print(f"tracer cost per module call (from the MLP): {per_call * 1e6:.2f} us; estimated conv net ratio "
           f"1 + {calls} x {per_call * 1e6:.2f} us / {plain * 1e3:.1f} ms = {1 + calls * per_call / plain:.4f}")
 
