@@ -1,7 +1,7 @@
 """libcst, imported when first used: a file the pre-filter clears never pays for it.
 
 Importing libcst builds ~230 dataclasses (0.15 s), most of a one-file run that parses
-nothing. Every module here still says ``import libcst as cst``: ``import_lazily`` puts a
+nothing; when it is imported, their generated code comes from ``import_cache``. Every module here still says ``import libcst as cst``: ``import_lazily`` puts a
 stand-in in ``sys.modules`` that imports the real module on its first attribute read.
 (The standard library's ``LazyLoader`` cannot do this on Python 3.11: a second ``import``
 statement reads ``__spec__``, which loads the module.)
@@ -21,7 +21,10 @@ class _Deferred(types.ModuleType):
         name = self.__name__
         if sys.modules.get(name) is self:
             del sys.modules[name]
-        real = importlib.import_module(name)
+        from .import_cache import cached_dataclass_code
+
+        with cached_dataclass_code():  # libcst's dataclasses, compiled once per machine
+            real = importlib.import_module(name)
         self.__dict__.update(real.__dict__)
         return getattr(real, attr)
 
