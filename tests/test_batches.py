@@ -734,3 +734,77 @@ def test_a_loss_helper_that_runs_the_model_it_is_given_trains_it():
             opt.step()
     """
     assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN301", 10)]
+
+
+DATASET = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Points(Dataset):
+    def __init__(self, n):
+        {store}
+
+    def __len__(self):
+        return {length}
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+net = nn.Sequential(nn.Linear(3, 8, bias=False), nn.BatchNorm1d(8), nn.Linear(8, 2))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+loader = DataLoader(Points(1025), batch_size=64, shuffle=True)
+for x, y in loader:
+    nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+"""
+_XY = "self.x = torch.randn(n, 3); self.y = torch.randint(0, 2, (n,))"
+
+
+@pytest.mark.parametrize("store, length", [
+    (_XY, "len(self.x)"),
+    (_XY, "self.x.size(0)"),
+    (_XY, "self.x.shape[0]"),
+    (_XY, "self.y.numel()"),
+    ("self.x = [torch.randn(3) for _ in range(n)]; self.y = [0] * n", "len(self.x)"),
+])
+def test_dataset_lengths_measured_from_what_init_stores(store, length):
+    code = DATASET.format(store=store, length=length)
+    assert codes_and_lines(check_code(code, select=("BN302",))) == [("BN302", 19)]
+
+
+@pytest.mark.parametrize("store, length", [
+    (_XY, "self.x.numel()"),  # 2-D: numel is not the length
+    (_XY, "self.x.size(1)"),
+    (_XY + "; self.x = self.x[self.y > 0]", "len(self.x)"),  # assigned twice
+    ("self.x = load(n); self.y = None", "len(self.x)"),  # unknown
+    (_XY + "\n        self.x += 1", "len(self.x)"),
+])
+def test_dataset_lengths_stay_unknown_when_unsure(store, length):
+    code = DATASET.format(store=store, length=length)
+    assert codes_and_lines(check_code(code, select=("BN302",))) == []
+
+
+def test_an_eval_only_after_the_training_loop_leaves_its_first_pass_training():
+    code = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+x = torch.randn(404, 13)
+loader = DataLoader(TensorDataset(x, x[:, :1]), batch_size=1, shuffle=True)
+model = nn.Sequential(nn.Linear(13, 64, bias=False), nn.BatchNorm1d(64), nn.Linear(64, 1))
+opt = torch.optim.Adam(model.parameters())
+for epoch in range(10):
+    model.train
+    for xb, yb in loader:
+        opt.zero_grad()
+        nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+    model.eval()
+"""
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 6)]
+    frozen = code.replace("for epoch in range(10):\n", "model.eval()\nfor epoch in range(10):\n")
+    assert codes_and_lines(check_code(frozen, select=("BN301",))) == []

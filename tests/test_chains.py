@@ -499,3 +499,44 @@ def test_a_packed_sequence_padded_back_keeps_its_features_last(norm, expected):
                 return self.out(x)
     """
     assert codes_and_lines(check_code(code, select=BN2)) == expected
+
+
+def test_layers_built_by_a_helper_of_another_file(tmp_path):
+    """``conv3x3(in, out)`` imported from another project file is run there with the call's arguments:
+    its output width meets the BatchNorm here. Its bias is not taken over (no BN204 from a foreign
+    helper), and a helper that returns something other than one layer stays unknown."""
+    import json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "__init__.py").write_text("")
+    (tmp_path / "nets" / "blocks.py").write_text(textwrap.dedent("""\
+        import torch.nn as nn
+
+        def conv3x3(in_ch, out_ch, stride=1):
+            return nn.Conv2d(in_ch, out_ch, 3, stride, 1)
+
+        def conv_bn(in_ch, out_ch):
+            return nn.Sequential(nn.Conv2d(in_ch, out_ch, 3, bias=False), nn.BatchNorm2d(out_ch))
+
+        def widened(in_ch, out_ch, factor=2):
+            return nn.Conv2d(in_ch, out_ch * factor, 1, bias=False)
+    """))
+    (tmp_path / "nets" / "unet.py").write_text(textwrap.dedent("""\
+        import torch.nn as nn
+        from .blocks import conv3x3, conv_bn, widened
+
+        class Net(nn.Module):
+            def __init__(self, base=24):
+                super().__init__()
+                self.stem = nn.Sequential(conv3x3(1, base), nn.BatchNorm2d(base * 2))
+                self.good = nn.Sequential(conv3x3(base, base, stride=2), nn.BatchNorm2d(base))
+                self.wide = nn.Sequential(widened(base, base), nn.BatchNorm2d(base * 2))
+                self.bad_wide = nn.Sequential(widened(base, base, 3), nn.BatchNorm2d(base * 2))
+                self.block = nn.Sequential(conv_bn(base, 64), nn.BatchNorm2d(32))
+    """))
+    result = run_cli("check", "--select", "BN2", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    found = sorted((f["path"].replace("\\", "/").split("/")[-1], f["line"], f["code"]) for f in json.loads(result.stdout))
+    assert found == [("unet.py", 7, "BN201"), ("unet.py", 10, "BN201")], result.stdout + result.stderr

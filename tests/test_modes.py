@@ -1367,3 +1367,40 @@ def test_an_action_picked_from_the_argmax_in_a_training_loop(select_action, expe
         + "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
     )
     assert codes_and_lines(check_code(code, select=("BN101",))) == expected
+
+
+_WRAPPED = """
+import torch
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.encoder(x))
+
+
+net = Net()
+net.encoder.requires_grad_(False)
+model = DDP(net.cuda(), device_ids=[0]){convert}
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for x in loader:
+    model.train(){refreeze}
+    model(x).mean().backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize("convert", ["", "\nmodel = nn.SyncBatchNorm.convert_sync_batchnorm(model)"])
+def test_train_on_a_wrapper_sets_the_module_it_wraps(convert):
+    """``model = DDP(net)`` (also re-wrapped by ``convert_sync_batchnorm``): ``model.train()`` puts ``net``'s
+    BatchNorm in training mode, so a freeze of ``net`` that is not redone after it is BN105; redone, clean."""
+    code = _WRAPPED.format(convert=convert, refreeze="")
+    assert [c for c, _ in codes_and_lines(check_code(code, select=("BN105",)))] == ["BN105"]
+    fixed = _WRAPPED.format(convert=convert, refreeze="\n    net.encoder.eval()")
+    assert codes_and_lines(check_code(fixed, select=("BN105",))) == []

@@ -130,14 +130,14 @@ def test_every_evaluation_named_function_passes_the_trigger():
     """The pre-filter's name pattern accepts every name the mode analysis takes for an evaluation."""
     import itertools
 
-    from bn_lint.semantic.modes import EVAL_NAME, _eval_named
+    from bn_lint.semantic.modes import EVAL_NAME, eval_named
 
     pieces = ["", "_", "is", "has", "run", "do", "get", "model", "epoch", "one", "step", "valid", "validate",
               "validation", "infer", "eval", "test", "val", "predict", "inference", "kwargs", "Test"]
     pattern = re.compile(EVAL_NAME)
     names = {"_".join(p).strip() or "x" for n in (1, 2, 3) for p in itertools.product(pieces, repeat=n)}
-    accepted = [name for name in names if name.isidentifier() and _eval_named(name)]
+    accepted = [name for name in names if name.isidentifier() and eval_named(name)]
     assert accepted and all(pattern.fullmatch(name) for name in accepted), [
         name for name in accepted if not pattern.fullmatch(name)
     ]
-    assert not _eval_named("validate_environment") and not _eval_named("is_valid_image")
+    assert not eval_named("validate_environment") and not eval_named("is_valid_image")

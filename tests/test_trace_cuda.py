@@ -31,7 +31,7 @@ def codes(report):
 def conv_net():
     return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
                          nn.Conv2d(16, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 32), nn.BatchNorm1d(32))
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 32, bias=False), nn.BatchNorm1d(32))
 
 
 class sync_forbidden:

@@ -9,7 +9,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL_NAME, HelperEval, describe
+from ..semantic.modes import EVAL_NAME, HelperEval, eval_named, describe
 from ..semantic.modules import ModelKind
 
 
@@ -154,8 +154,12 @@ class MissingEval(Rule):
         `train_step()`), models whose mode bn-lint cannot see (parameters of a function nobody in the
         file calls in training mode, models loaded with `torch.load` / `torch.jit.load` /
         `torch.hub.load`, models passed to unknown code), shape probes (`model(dummy).shape`, calls
-        in `__init__`), smoke tests on random input, and frameworks that set the mode themselves
-        (Lightning, HF Trainer).
+        in `__init__`), smoke tests on random input, frameworks that set the mode themselves
+        (Lightning, HF Trainer), functions under a decorator that sets the mode around them
+        (`@eval_mode`: one named for evaluation or inference, or a project function whose code calls
+        `.eval()`), and a generator put in `.train()` right before samples drawn to be looked at
+        (`make_grid`, `save_image`), with no training step between, in a function not named for
+        evaluation: batch statistics by choice.
     """
     why = """
         In training mode BatchNorm normalises with the statistics of the current batch and updates
@@ -208,6 +212,28 @@ class MissingEval(Rule):
                     vutils.save_image(vutils.make_grid(fake.view(-1, 1, 28, 28)), f"s{step}.png")
             """,
             line=18,
+        ),
+        Invalid(  # .train() for the training step, then samples: the step between makes it no choice
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision.utils as vutils
+
+            G = nn.Sequential(nn.Linear(16, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 784))
+            opt = torch.optim.Adam(G.parameters())
+
+            def train_and_show(G, noise):
+                G.train()
+                loss = G(torch.randn(64, 16)).square().mean()
+                loss.backward()
+                opt.step()
+                with torch.no_grad():
+                    fake = G(noise).detach().cpu()
+                return vutils.make_grid(fake.view(-1, 1, 28, 28))
+
+            train_and_show(G, torch.randn(64, 16))
+            """,
+            line=14,
         ),
         Invalid(  # a prediction after the function's training step, not a teacher feeding it
             """
@@ -459,6 +485,49 @@ class MissingEval(Rule):
                                 optimizer.step()
             """
         ),
+        Valid(  # a project decorator switches the mode around the evaluation
+            """
+            import functools
+            import torch
+            import torch.nn as nn
+
+            def eval_mode(fn):
+                @functools.wraps(fn)
+                def wrapper(model, *args):
+                    was = model.training
+                    model.eval()
+                    try:
+                        return fn(model, *args)
+                    finally:
+                        model.train(was)
+                return wrapper
+
+            @eval_mode
+            def validate(model, loader):
+                with torch.no_grad():
+                    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
+            validate(net, [])
+            """
+        ),
+        Valid(  # samples drawn with batch statistics on purpose: an explicit .train() just before
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision.utils as vutils
+
+            G = nn.Sequential(nn.Linear(16, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 784))
+
+            def sample_grid(G, noise):
+                G.train()
+                with torch.no_grad():
+                    fake = G(noise).detach().cpu()
+                return vutils.make_grid(fake.view(-1, 1, 28, 28))
+
+            sample_grid(G, torch.randn(64, 16))
+            """
+        ),
         Valid(  # re-estimating BatchNorm statistics on purpose: .train(), then forwards whose output is dropped
             """
             import torch
@@ -543,7 +612,7 @@ class MissingEval(Rule):
                 continue
             if analysis.keeps_own_modes(facts):
                 continue
-            if _recalibration(model, node, facts):
+            if _recalibration(model, node, facts) or _samples_on_purpose(model, analysis, node, facts):
                 continue
             why = describe(analysis, facts)
             slip = analysis.after_slip(site)
@@ -582,6 +651,25 @@ class MissingEval(Rule):
                 f"so BatchNorm uses batch statistics and updates its running averages",
                 model=helper.callee.model,
             )
+
+
+def _samples_on_purpose(model: FileModel, analysis, node: cst.CSTNode, facts: frozenset) -> bool:
+    """``G.train()`` and, with no training step between, samples drawn to be looked at (``make_grid``,
+    ``save_image``) in the same function, not one named for evaluation: a generator sampled with batch
+    statistics by choice, as DCGAN-style code does."""
+    func = analysis.enclosing_function(node)
+    if (func is not None and eval_named(func.name.value)) or not facts or not analysis.visualised(node):
+        return False
+    end = model.order(node)
+    for fact in facts:
+        if fact.why != "train()" or fact.node is None or analysis.enclosing_function(fact.node) is not func:
+            return False
+        start = model.order(fact.node)
+        if not 0 <= start < end or any(
+                start < model.order(call) < end and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value in ("backward", "step") for call in model.nodes_of(func or model.module, cst.Call)):
+            return False
+    return True
 
 
 def _recalibration(model: FileModel, node: cst.CSTNode, facts: frozenset) -> bool:

@@ -243,6 +243,10 @@ class BatchAnalysis:
             return self._call_size(expr, scope, depth)
         if isinstance(expr, cst.Attribute):
             return self._attribute_size(expr, scope, depth)
+        if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape" \
+                and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) \
+                and model.value(expr.slice[0].slice.value, scope) == 0:  # x.shape[0]
+            return self.tensor_length(expr.value.value, scope, depth + 1)
         if isinstance(expr, cst.Subscript):
             entry = self._entry(expr, scope, depth)
             if entry is not None:
@@ -416,7 +420,47 @@ class BatchAnalysis:
         env = self._environ_default(call, scope)
         if env is not None and isinstance(env.value, int):
             return env
+        return self._rows(call, scope, depth)
+
+    def _stored(self, expr: cst.BaseExpression, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
+        """What ``self.attr`` holds when its class (of this file) assigns it exactly once and never
+        augments it (``self.n = n``, ``self.x = torch.randn(n, 3)``): the value and its scope."""
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self"):
+            return None
+        attr = expr.attr.value
+        info = self.model.enclosing_class(scope)
+        values = info.attributes.get(attr) if info else None
+        if not values or len(values) != 1 or any(
+                _attribute_key(node.target) == ("self", attr) for node in self.model.nodes_of(info.node, cst.AugAssign)):
+            return None
+        return values[0]
+
+    def _rows(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
+        """The first dimension a call measures: ``len(x)``, ``x.size(0)``, or ``x.numel()`` of a 1-D ``x``."""
+        func = call.func
+        positional = [a.value for a in call.args if not a.keyword and not a.star]
+        if isinstance(func, cst.Name) and func.value == "len" and self.model.binding("len", scope) is None:
+            return self.length(positional[0], scope, depth + 1) if len(call.args) == len(positional) == 1 else None
+        if not isinstance(func, cst.Attribute) or self.model.qualname(func) is not None:
+            return None
+        if func.attr.value == "size" and len(call.args) == len(positional) == 1 and self.model.value(positional[0], scope) == 0:
+            return self.tensor_length(func.value, scope, depth + 1)
+        if func.attr.value == "numel" and not call.args and self._one_dimensional(func.value, scope):
+            return self.tensor_length(func.value, scope, depth + 1)
         return None
+
+    def _one_dimensional(self, expr: cst.BaseExpression, scope: "Scope | None") -> bool:
+        """Whether ``expr`` is a tensor factory's 1-D result: ``torch.randint(0, k, (n,))``, ``torch.zeros(n)``."""
+        stored = self._stored(expr, scope) or (self.model.binding(expr.value, scope) if isinstance(expr, cst.Name) else None)
+        call = stored[0] if stored is not None else expr
+        if not isinstance(call, cst.Call) or self.model.qualname(call.func) not in _SIZED_FACTORIES:
+            return False
+        positional = [a.value for a in call.args if not a.keyword and not a.star]
+        shapes = [a.value for a in call.args if a.keyword is not None and a.keyword.value == "size"] or [
+            a for a in positional if isinstance(a, (cst.Tuple, cst.List))]
+        if shapes:
+            return len(shapes) == 1 and isinstance(shapes[0], (cst.Tuple, cst.List)) and len(shapes[0].elements) == 1
+        return len(positional) == 1 and len(call.args) == 1  # torch.zeros(n)
 
     def _environ_default(self, expr: cst.BaseExpression, scope: "Scope | None") -> Size | None:
         """``os.environ.get("BS", 4)`` / ``os.getenv("BS", "4")``: the default, as an int."""
@@ -460,10 +504,9 @@ class BatchAnalysis:
         if base.value == "self":  # assigned once in the class (`self.n = n`): that assignment defines it
             info = model.enclosing_class(scope)
             values = info.attributes.get(attr) if info else None
-            if values and len(values) == 1 and not any(
-                    isinstance(node, cst.AugAssign) and _attribute_key(node.target) == ("self", attr)
-                    for node in walk(info.node)):
-                return self.size(values[0][0], values[0][1], depth + 1)
+            stored = self._stored(expr, scope)
+            if stored is not None:
+                return self.size(stored[0], stored[1], depth + 1)
             if info is not None and not values and not any(
                     attr in other.attributes or attr in other.scope.bindings for other in model.classes.values()
                     if other is not info):
@@ -686,6 +729,9 @@ class BatchAnalysis:
         model = self.model
         if depth > _MAX_DEPTH:
             return None
+        stored = self._stored(expr, scope)
+        if stored is not None:
+            return self.length(stored[0], stored[1], depth + 1)
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
             if bound is not None:
@@ -702,7 +748,7 @@ class BatchAnalysis:
             return Size(len(expr.elements))
         if isinstance(expr, cst.ListComp):
             comp = expr.for_in
-            if comp.ifs or comp.inner_for_in is not None or comp.is_async:
+            if comp.ifs or comp.inner_for_in is not None or comp.asynchronous is not None:
                 return None
             return self.length(comp.iter, scope, depth + 1)
         if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
@@ -774,6 +820,9 @@ class BatchAnalysis:
         model = self.model
         if depth > _MAX_DEPTH:
             return None
+        stored = self._stored(expr, scope)
+        if stored is not None:
+            return self.tensor_length(stored[0], stored[1], depth + 1)
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
             if bound is not None:
@@ -1266,19 +1315,21 @@ class BatchAnalysis:
         return False
 
     def _set_to_eval(self, label: str, loop: cst.For) -> bool:
-        """``model.eval()`` in the loop's function (or body) and never ``model.train()``: BatchNorm uses running stats."""
+        """``model.eval()`` before or in the loop, in its function (or module), and never ``model.train()``:
+        BatchNorm uses running stats. An eval only after the loop leaves its first pass training."""
         model = self.model
         root: cst.CSTNode = model.module
         for ancestor in model.ancestors(loop):
             if isinstance(ancestor, cst.FunctionDef):
                 root = ancestor
                 break
+        start, inside = model.order(loop), {id(node) for node in model.nodes_of(loop, cst.Call)}
         evals = trains = False
-        for node in walk(root):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and model.code(node.func.value) == label:
+        for node in model.nodes_of(root, cst.Call):
+            if isinstance(node.func, cst.Attribute) and model.code(node.func.value) == label:
                 if node.func.attr.value == "eval" or (node.func.attr.value == "train" and node.args
                                                        and model.value(node.args[0].value, None) is False):
-                    evals = True
+                    evals = evals or model.order(node) < start or id(node) in inside
                 elif node.func.attr.value == "train":
                     trains = True
         return evals and not trains

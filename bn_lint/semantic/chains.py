@@ -126,6 +126,14 @@ class ClassRef:
     name: str
 
 
+@dataclass(frozen=True)
+class ForeignFunc:
+    """A function of another project file, imported by name: run there for the layer it returns."""
+
+    model: "FileModel"
+    node: cst.FunctionDef
+
+
 @dataclass(eq=False)
 class SelfState:
     """``self`` while a class is built: attributes and, for nn.Sequential subclasses, the sequence."""
@@ -712,8 +720,40 @@ class ChainAnalysis:
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         if name in model.imports:
-            return self._imported_constant(model.imports[name])
+            value = self._imported_constant(model.imports[name])
+            return self._imported_function(model.imports[name]) if value is UNKNOWN else value
         return UNKNOWN
+
+    def _imported_function(self, dotted: str) -> Any:
+        """``ForeignFunc`` for a function defined in the project file behind ``dotted``; else UNKNOWN."""
+        found = self.model.imported(dotted, "def") if self.model.project is not None else None
+        if found is None or found[0] is self.model or found[1] not in found[0].functions:
+            return UNKNOWN
+        return ForeignFunc(found[0], found[0].functions[found[1]])
+
+    def _foreign_layer(self, target: ForeignFunc, args: list[Any], kwargs: dict[str, Any], call: cst.Call) -> Any:
+        """The layer another file's helper builds and returns (``conv3x3(in_planes, planes)``), run there
+        with this call's arguments, as a layer built here whose widths alone are known: its other
+        arguments (a bias) stay unknown, so only width checks use it."""
+        key = (target.model.path, target.node.name.value)
+        if key in _IMPORTING:
+            return UNKNOWN
+        _IMPORTING.add(key)
+        try:
+            built = ChainAnalysis(target.model)._call_function(target.node, None, args, dict(kwargs), None, site=call)
+        except (_OutOfBudget, RecursionError):
+            return UNKNOWN
+        finally:
+            _IMPORTING.discard(key)
+        if not isinstance(built, LayerValue):
+            return UNKNOWN
+        spec = built.spec
+        widths: dict[str, Any] = {}
+        for param in (spec.in_width, spec.out_width, spec.doubles_with):
+            value = built.value(param)
+            if param is not None and (is_width(value) or (param == spec.doubles_with and isinstance(value, bool))):
+                widths[param] = value
+        return LayerValue(call, spec, {}, widths, frozenset(), False, {}, call)
 
     def _imported_constant(self, dotted: str) -> Any:
         """A plain constant (number, string, tuple of them) bound once at module level in the project
@@ -1093,6 +1133,8 @@ class ChainAnalysis:
             return self._build(target, call, pairs, lost, frame)
         if isinstance(target, FuncRef):
             return self._call_function(target.node, None, args, kwargs, frame, site=call, unknown_rest=lost)
+        if isinstance(target, ForeignFunc):
+            return UNKNOWN if lost else self._foreign_layer(target, args, kwargs, call)
         if isinstance(target, ClassRef) and target.name in model.classes:
             return self._instantiate(model.classes[target.name], args, kwargs, frame, call, lost)
         if _is_module(target):

@@ -401,7 +401,7 @@ class ModeAnalysis:
                 mark(scope)
         for node, scope in model.scopes.items():
             if isinstance(node, cst.FunctionDef) and (
-                _eval_named(node.name.value)
+                eval_named(node.name.value)
                 or any(self._no_grad_expr(d.decorator) for d in node.decorators)
             ):
                 any_candidate = True
@@ -888,7 +888,7 @@ class ModeAnalysis:
             return "under `torch.no_grad()`/`inference_mode()`"
         if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
             return "its output goes to argmax (predictions), not to a backward pass"
-        if func is not None and _eval_named(func.name.value) and not self.dummy_input(node) \
+        if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
             return f"in `{func.name.value}()`"
         return None
@@ -1037,12 +1037,39 @@ class ModeAnalysis:
         return True
 
     def framework_managed(self, node: cst.CSTNode) -> bool:
+        """Whether something outside the code at ``node`` sets the mode there: a framework's class or
+        trainer, or a decorator that switches the mode around the call."""
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.ClassDef):
                 info = self.model.classes.get(ancestor.name.value)
                 if info is not None and self._framework_class(info):
                     return True
-            if isinstance(ancestor, cst.FunctionDef) and self._mentions_trainer(ancestor):
+            if isinstance(ancestor, cst.FunctionDef) and (self._mentions_trainer(ancestor)
+                                                           or self._mode_decorated(ancestor)):
+                return True
+        return False
+
+    def _mode_decorated(self, func: cst.FunctionDef) -> bool:
+        """``@eval_mode``-style decorators: one named for evaluation or inference, or a project function
+        whose code sets a mode (its wrapper calls ``model.eval()`` around the decorated function)."""
+        model = self.model
+        for decorator in func.decorators:
+            if self._no_grad_expr(decorator.decorator):
+                continue
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            name = model.code(expr).rpartition(".")[2].lower()
+            if "eval" in name or "inference" in name:
+                return True
+            defined: tuple[FileModel, cst.FunctionDef] | None = None
+            if isinstance(expr, cst.Name) and expr.value in model.functions:
+                defined = model, model.functions[expr.value]
+            elif model.code(expr) in model.imports or (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                                                       and expr.value.value in model.imports):
+                head, _, tail = model.code(expr).partition(".")
+                found = model.imported(model.imports[head] + (f".{tail}" if tail else ""), "def")
+                if found is not None and found[1] in found[0].functions:
+                    defined = found[0], found[0].functions[found[1]]
+            if defined is not None and _SETS_MODE.search(defined[0].code(defined[1])):
                 return True
         return False
 
@@ -1691,13 +1718,14 @@ class _Flow:
             if owner is not None:
                 self.flags[key] = (owner, _lookup(state, owner))
         _forget(state, key)
-        self.aliases = [(one, other) for one, other in self.aliases
-                        if not any(k == key or _child_of(k, key) for k in (one, other))]
+        source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute)) else self._wrapped(value)
+        if source != key:  # (`model = convert_sync_batchnorm(model)`: still the module it named)
+            self.aliases = [(one, other) for one, other in self.aliases
+                            if not any(k == key or _child_of(k, key) for k in (one, other))]
         if facts is not None:
             state[key] = facts
             self._frozen_in_init(value, key)
             self._frozen_in_builder(value, key)
-            source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
             if source is not None and source != key and isinstance(target, cst.Name) and not _child_of(source, key):
                 self.aliases.append((key, source))  # `m = self.model`: one module under two names
         elif isinstance(value, cst.Call):
@@ -1979,6 +2007,16 @@ class _Flow:
             self.call(call, state)
         if yields:
             self.yields.append(dict(state))
+
+    def _wrapped(self, value: cst.BaseExpression | None) -> str | None:
+        """The module a wrapper holds: ``DDP(net, ...)``, ``torch.compile(net.to(device))`` -> ``net``
+        (the wrapper's mode is the module's: ``.train()`` on one sets the other)."""
+        value = _unwrap_passthrough(value)
+        if not (isinstance(value, cst.Call) and value.args and value.args[0].keyword is None
+                and self.model.qualname(value.func) in _WRAPPERS):
+            return None
+        inner = _unwrap_passthrough(value.args[0].value)
+        return key_of(inner) if isinstance(inner, (cst.Name, cst.Attribute)) else None
 
     def call(self, call: cst.Call, state: State) -> None:
         if not self.aliases:
@@ -2624,7 +2662,7 @@ class _Flow:
         return frozenset(out)
 
 
-def _eval_named(name: str) -> bool:
+def eval_named(name: str) -> bool:
     """``validate``, ``run_eval``, ``test_epoch``: a function name that says evaluation (``EVAL_NAME``)."""
     words = name.lower().strip("_").split("_")
     if words[0] in ("is", "has"):
@@ -2637,6 +2675,7 @@ def _eval_named(name: str) -> bool:
 
 
 _CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
+_SETS_MODE = re.compile(r"\.eval\(\s*\)|\.train\(\s*(?:mode\s*=\s*)?False\s*\)")
 _INDEXED_MODE_CHANGE = re.compile(r"\]\s*(?:\.\w+\s*)*\.(?:eval|train|apply|requires_grad_?)\b")  # `model[0].eval()`
 _COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
 
@@ -2742,7 +2781,7 @@ def _alternatives(words: Iterable[str]) -> str:
     return "(?i:" + "|".join(sorted(words, key=lambda w: (-len(w), w))) + ")"
 
 
-# The identifiers ``_eval_named`` accepts, as a regular expression (for the pre-filter's triggers).
+# The identifiers ``eval_named`` accepts, as a regular expression (for the pre-filter's triggers).
 EVAL_NAME = (
     rf"(?:_*(?!(?i:is|has)_)(?:\w*_)?{_alternatives(_EVAL_WORDS)}(?:_\w*)?"
     rf"|_*(?:(?i:run|do)_)?{_alternatives(_WEAK_EVAL_WORDS)}(?:_{_alternatives(_LOOP_SUFFIXES - {''})})?_*)(?!\w)"
