@@ -1,6 +1,8 @@
 """semantic.modules: which expressions hold a BatchNorm-bearing model, across files."""
 from __future__ import annotations
 
+import pytest
+
 import textwrap
 from pathlib import Path
 
@@ -448,3 +450,38 @@ def test_a_class_built_from_a_partial_of_a_local_helper(tmp_path):
         path.write_text(template.format(preset=preset))
         model = Project().model(str(path))
         assert model_kind(model, *model.binding("net", None)) is expected, preset
+
+
+@pytest.mark.parametrize("norm, expected", [("FrozenBatchNorm2d", []), ("nn.GroupNorm", []),
+                                            ("nn.BatchNorm2d", [("BN301", 21)])])
+def test_a_part_built_with_another_norm_layer_than_its_batchnorm_default(norm, expected):
+    """``Backbone(norm_layer=FrozenBatchNorm2d)`` inside a model: the part's BatchNorm default is replaced."""
+    from tests.helpers import check_code
+
+    code = f"""
+        import torch
+        import torch.nn as nn
+        from torchvision.ops import FrozenBatchNorm2d
+
+        class Backbone(nn.Module):
+            def __init__(self, norm_layer=nn.BatchNorm2d):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), norm_layer(8), nn.ReLU())
+
+            def forward(self, x):
+                return self.body(x)
+
+        class Detector(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = Backbone(norm_layer={norm})
+                self.head = nn.Conv2d(8, 4, 1)
+
+        model = Detector()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        loader = torch.utils.data.DataLoader(torch.randn(64, 3, 32, 32), batch_size=2)
+        for x in loader:
+            model(x).mean().backward()
+            opt.step()
+    """
+    assert [(f.code, f.line) for f in check_code(code, select=("BN301",))] == expected

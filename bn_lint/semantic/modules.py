@@ -148,13 +148,15 @@ def _replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | N
     if init is None:
         return False
     params = [*init.params.posonly_params, *init.params.params][1:]
-    given = {p.name.value for p, a in zip(params, [a for a in call.args if a.keyword is None and not a.star])}
-    given |= {a.keyword.value for a in call.args if a.keyword is not None}
+    given = {p.name.value: a.value for p, a in zip(params, [a for a in call.args if a.keyword is None and not a.star])}
+    given |= {a.keyword.value: a.value for a in call.args if a.keyword is not None}
     for param in [*params, *init.params.kwonly_params]:
         if param.name.value in given and param.default is not None:
             found = model.layer_class(param.default, model.scopes.get(init))
             if found is not None and found[0].is_batchnorm:
-                return True
+                passed = model.layer_class(given[param.name.value], scope)
+                if passed is None or not passed[0].is_batchnorm:  # (another BatchNorm class is still one)
+                    return True
     return False
 
 
@@ -401,7 +403,10 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 builder = _project_builder(model, node.func)  # `tower(dims)` imported from the project's blocks.py
                 if builder is not None:
                     kinds.append(_builder_kind(builder[0], builder[1], depth + 1))
-            _add_class_kind(model, node.func, depth, kinds)
+            if _replaces_default_norm(model, node, model.scope_of(node)):
+                kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
+            else:
+                _add_class_kind(model, node.func, depth, kinds)
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
