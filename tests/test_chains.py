@@ -540,3 +540,28 @@ def test_layers_built_by_a_helper_of_another_file(tmp_path):
     result = run_cli("check", "--select", "BN2", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     found = sorted((f["path"].replace("\\", "/").split("/")[-1], f["line"], f["code"]) for f in json.loads(result.stdout))
     assert found == [("unet.py", 7, "BN201"), ("unet.py", 10, "BN201")], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("norm", [
+    "self.norm = nn.BatchNorm2d({w}) if use_bn else nn.Identity()",
+    "if use_bn:\n                    self.norm = nn.BatchNorm2d({w})\n                else:\n                    self.norm = nn.Identity()",
+])
+def test_an_optional_batchnorm_is_checked_where_it_exists(norm):
+    """``BN(c) if use_bn else Identity()``: a wrong width is wrong whenever the BatchNorm is built (BN201);
+    a bias before it is wasted only on the paths that build it (no BN204)."""
+    code = """
+        import torch.nn as nn
+
+        class Cell(nn.Module):
+            def __init__(self, hidden, use_bn=True):
+                super().__init__()
+                self.gates = nn.Conv2d(hidden, 4 * hidden, 3, padding=1{bias})
+                {norm}
+
+            def forward(self, x):
+                return self.norm(self.gates(x))
+    """
+    wrong = code.format(bias=", bias=not use_bn", norm=norm.format(w="hidden"))
+    assert [c for c, _ in codes_and_lines(check_code(wrong, select=("BN2",)))] == ["BN201"]
+    right = code.format(bias="", norm=norm.format(w="4 * hidden"))
+    assert codes_and_lines(check_code(right, select=("BN2",))) == []

@@ -82,7 +82,7 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
         return None
     for obs in fed:
         bn, instance = obs.bn, obs.tensor.producer
-        if (bn.value("affine") is not True or instance is None or instance in model.chains.escaped
+        if (bn.value("affine") is not True or bn.optional or instance is None or instance in model.chains.escaped
                 or instance.value("bias") is not True or (bn.spec.in_ranks and obs.tensor.rank is not None and obs.tensor.feat != 1)):
             return None
     if {id(obs.tensor.producer.site) for obs in fed} != {id(call) for call in calls}:
@@ -238,7 +238,7 @@ def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict
         # seen only for one call site's arguments, or the producer is built by a helper that other
         # call sites use without a BatchNorm after it: `bias=False` there is not certainly right
         return None
-    if bn.value("affine") is not True:
+    if bn.value("affine") is not True or bn.optional:
         return None
     if bn.spec.in_ranks and t.rank is not None and t.feat != 1:
         return None

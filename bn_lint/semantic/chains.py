@@ -86,6 +86,7 @@ class LayerValue:
     plain: bool  # the call's function is the torch.nn class itself (no partial, no **kwargs)
     env: dict[str, Any]  # the building frame's local names, for fixes
     site: cst.Call | None  # outermost call site when built inside an inlined helper
+    optional: bool = False  # an nn.Identity() in its place on other paths (`BN(c) if use_bn else Identity()`)
 
     def value(self, param: str | None) -> Any:
         if param is None:
@@ -317,15 +318,21 @@ class ChainAnalysis:
         return state
 
     def _stable_attrs(self, info: "ClassInfo", state: SelfState) -> dict[str, Any]:
-        """Attributes whose value after ``__init__`` holds in every other method."""
+        """Attributes whose value after ``__init__`` holds in every other method: assigned once, or only in
+        ``__init__`` (on several paths: ``if use_bn: self.norm = BN(c)`` / ``else: self.norm = Identity()``,
+        whose join the value after ``__init__`` already is)."""
         counts: dict[str, int] = {}
+        outside: dict[str, int] = {}
         for cls in self._mro(info):
             for attr, assignments in cls.attributes.items():
                 counts[attr] = counts.get(attr, 0) + len(assignments)
+                outside[attr] = outside.get(attr, 0) + sum(
+                    not (isinstance(scope.node, cst.FunctionDef) and scope.node.name.value == "__init__")
+                    for _, scope in assignments)
         out = {}
         for attr, value in state.attrs.items():
             if counts.get(attr, 0) <= 1 or isinstance(value, (LayerValue, Chain, ProjModule)):
-                out[attr] = value if counts.get(attr, 0) <= 1 else UNKNOWN
+                out[attr] = value if counts.get(attr, 0) <= 1 or not outside.get(attr, 0) else UNKNOWN
         return out
 
     def _mro(self, info: "ClassInfo") -> list["ClassInfo"]:
@@ -641,6 +648,11 @@ class ChainAnalysis:
         for x, y in ((a, b), (b, a)):
             if isinstance(x, Sym) and x.atoms() <= self.none_atoms and len(x.terms) == 1 and isinstance(y, (LayerClass, FuncRef, ClassRef)):
                 return y  # `if norm_layer is None: norm_layer = nn.BatchNorm2d`
+            if isinstance(x, LayerValue) and x.spec.is_batchnorm and isinstance(y, LayerValue) and y.spec.kind == "identity":
+                # `nn.BatchNorm2d(c) if use_bn else nn.Identity()`: where the BatchNorm exists, its input is the
+                # same; its shape checks hold, a bias before it is wasted only on some paths (no BN204)
+                x.optional = True
+                return x
         if isinstance(a, Chain) and isinstance(b, Chain):
             common = 0
             while common < min(len(a.items), len(b.items)) and a.items[common] is b.items[common]:
