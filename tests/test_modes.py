@@ -1404,3 +1404,57 @@ def test_train_on_a_wrapper_sets_the_module_it_wraps(convert):
     assert [c for c, _ in codes_and_lines(check_code(code, select=("BN105",)))] == ["BN105"]
     fixed = _WRAPPED.format(convert=convert, refreeze="\n    net.encoder.eval()")
     assert codes_and_lines(check_code(fixed, select=("BN105",))) == []
+
+
+_LIGHTNING_MODULE = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import lightning as L
+
+
+class Net(L.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.backbone(x).mean((2, 3)))
+
+    def on_train_epoch_start(self):
+        if self.current_epoch < 3:
+            self.backbone.requires_grad_(False){refreeze}
+        else:
+            self.backbone.requires_grad_(True)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return F.cross_entropy(self(x), y)
+
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("acc", (self(x).argmax(1) == y).float().mean())
+
+
+def load_for_inference(path):
+    model = Net()
+    model.load_state_dict(torch.load(path)["state_dict"]){eval}
+    return model
+
+
+@torch.no_grad()
+def predict(path, images):
+    model = load_for_inference(path)
+    return model(images).argmax(1)
+"""
+
+
+def test_a_lightning_module_is_a_module_outside_the_trainer_too():
+    """Built and called by plain code, a LightningModule is in training mode like any nn.Module (BN101);
+    frozen in a hook, its BatchNorm trains under Lightning's ``.train()`` (BN105). Inside the class,
+    Lightning sets the modes (``validation_step``: no finding)."""
+    code = _LIGHTNING_MODULE.format(refreeze="", eval="")
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN105", 18), ("BN101", 40)]
+    fixed = _LIGHTNING_MODULE.format(refreeze="\n            self.backbone.eval()", eval="\n    model.eval()")
+    assert codes_and_lines(check_code(fixed, select=("BN1",))) == []

@@ -8,7 +8,7 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, Report
+from ..semantic.model import MODULE_BASES, FileModel, Report
 from ..semantic.modes import EVAL, TRAIN, key_of
 from ..semantic.modules import ModelKind
 
@@ -201,16 +201,16 @@ class LinearProbe(pl.LightningModule):
         return torch.nn.functional.cross_entropy(self.head(self.backbone(x)), y){hook}
 """
 
-_LIGHTNING_MODULES = frozenset({"pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
-                                "lightning.LightningModule", "lightning.pytorch.LightningModule"})
+_LIGHTNING_MODULES = MODULE_BASES - {"torch.nn.Module"}
 # anything in the class that may put (part of) the model back in eval, or control what train() does
 _REFREEZE = re.compile(r"\.eval\s*\(|\.train\s*\(\s*(?:mode\s*=\s*)?(?!True\b)[\w.]|def\s+train\s*\(")
 
 
 def _frozen_in_lightning_module(model: FileModel, analysis: "ModeAnalysis") -> Iterable[Report]:
-    """A LightningModule that freezes a BatchNorm submodule in ``__init__`` and trains in ``training_step``:
-    Lightning calls ``.train()`` on the whole module before each training epoch, so unless the class puts
-    that part back in eval somewhere (``on_train_epoch_start``, a ``train()`` override), it trains in train mode."""
+    """A LightningModule that freezes a BatchNorm submodule (in ``__init__`` or a hook such as
+    ``on_train_epoch_start``) and trains in ``training_step``: Lightning calls ``.train()`` on the whole
+    module before each training epoch, so unless the class puts that part back in eval somewhere (an
+    ``.eval()``, a ``train()`` override), it trains in train mode."""
     for info in model.classes.values():
         if "training_step" not in info.methods or "__init__" not in info.methods:
             continue
@@ -218,8 +218,8 @@ def _frozen_in_lightning_module(model: FileModel, analysis: "ModeAnalysis") -> I
             continue
         if _REFREEZE.search(model.code(info.node)):
             continue
-        summary = analysis.summary(info.methods["__init__"])
-        for node, key in summary.freezes if summary is not None else ():
+        summaries = [analysis.summary(method) for method in info.methods.values()]
+        for node, key in [freeze for summary in summaries if summary is not None for freeze in summary.freezes]:
             if key.startswith("self.") and analysis.kind(key, frozenset(), info.scope) == ModelKind.BN:
                 yield Report(
                     node,

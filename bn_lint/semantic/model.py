@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # top-level packages that are never a file of the checked project
 _NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
 
+#: base classes that are torch.nn.Module subclasses (a LightningModule is one, whoever calls it)
+MODULE_BASES = frozenset({"torch.nn.Module", "pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
+                          "lightning.LightningModule", "lightning.pytorch.LightningModule",
+                          "lightning.pytorch.core.LightningModule"})
 _CANONICAL_PREFIXES = (
     ("torch.nn.modules.", "torch.nn."),
     ("torch.nn.functional.", "torch.nn.functional."),
@@ -485,7 +489,7 @@ class FileModel:
             return False
         for base in info.bases:
             qn = self.qualname(base)
-            if qn and (qn == "torch.nn.Module" or layer_table.lookup(qn) is not None):
+            if qn and (qn in MODULE_BASES or layer_table.lookup(qn) is not None):
                 return True
             if isinstance(base, cst.Name) and base.value in self.classes and base.value != info.name:
                 if self.is_nn_module_class(self.classes[base.value], depth + 1):
