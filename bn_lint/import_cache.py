@@ -19,8 +19,6 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-from .atomic import replace
-
 
 def cache_file() -> str:
     """``$XDG_CACHE_HOME/bn-lint/`` (default ``~/.cache``), one file per Python bytecode version."""
@@ -62,6 +60,8 @@ def cached_dataclass_code() -> Iterator[None]:
     finally:
         del dataclasses.exec
         if added:
+            from .atomic import replace  # (tempfile's import, only on the run that writes)
+
             try:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 replace(path, marshal.dumps({**known, **added}))

@@ -213,6 +213,24 @@ class MissingEval(Rule):
             """,
             line=18,
         ),
+        Invalid(  # an SWA average: a copy of a training-mode model; update_bn restores the mode it found
+            """
+            import torch
+            import torch.nn as nn
+            from torch.optim.swa_utils import AveragedModel, update_bn
+
+            model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+            swa_model = AveragedModel(model)
+            loader = [torch.randn(32, 8) for _ in range(4)]
+            for x in loader:
+                model(x).sum().backward()
+                swa_model.update_parameters(model)
+            update_bn(loader, swa_model)
+            with torch.no_grad():
+                preds = swa_model(torch.randn(4, 8)).argmax(1)
+            """,
+            line=13,
+        ),
         Invalid(  # .train() for the training step, then samples: the step between makes it no choice
             """
             import torch

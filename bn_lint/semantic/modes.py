@@ -56,6 +56,7 @@ _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloa
 # Methods that do not change a model's mode.
 _SAFE_METHODS = _PASSTHROUGH | frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",
+    "update_parameters",  # (torch.optim.swa_utils.AveragedModel: averages the weights it is given)
     "modules", "named_modules", "children", "named_children", "register_forward_hook", "register_forward_pre_hook",
     "register_full_backward_hook", "register_buffer", "register_parameter", "add_module", "get_submodule",
     "get_parameter", "extra_repr", "__repr__", "numel", "size", "keys", "items", "values", "get", "update",
@@ -69,14 +70,18 @@ _WRAPPERS = frozenset({
 _LOADED = frozenset({"torch.load", "torch.jit.load"})
 # Methods that may change a module's mode.
 _MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})
+# Copies of a module, in the mode it has at the copy.
+_COPIES = frozenset({"copy.deepcopy", "copy.copy", "torch.optim.swa_utils.AveragedModel"})
 # Callees that receive a model without changing its mode.
 _SAFE_CALLEES = frozenset({
     "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "setattr", "delattr", "sum",
     "enumerate", "zip", "iter", "reversed", "sorted",
     "list", "tuple",
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
-    "logging.info", "copy.deepcopy", "copy.copy",
-}) | _WRAPPERS
+    "logging.info",
+    "torch.optim.swa_utils.update_bn",  # (puts the model in train mode and back in the mode it found)
+}) | _WRAPPERS | _COPIES
+
 
 
 # Methods of training helpers that take a model and never switch its mode, by the name of the helper
@@ -1941,7 +1946,7 @@ class _Flow:
                 return frozenset(Fact(f.mode, f.node, f.why, f.where, kind) for f in self._train_arg(expr, "", state))
             return facts
         qn = self.model.qualname(func)
-        if qn in ("copy.deepcopy", "copy.copy") or qn in _WRAPPERS:
+        if qn in _COPIES or qn in _WRAPPERS:
             if expr.args:
                 return self.value_facts(expr.args[0].value, state, depth + 1)
             return None

@@ -46,7 +46,7 @@ _MAX_DEPTH = 8
 _WRAPPING = frozenset({
     "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
     "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
-    "torch.compile",
+    "torch.compile", "torch.optim.swa_utils.AveragedModel",
 })
 
 
