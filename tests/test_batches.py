@@ -808,3 +808,41 @@ for epoch in range(10):
     assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 6)]
     frozen = code.replace("for epoch in range(10):\n", "model.eval()\nfor epoch in range(10):\n")
     assert codes_and_lines(check_code(frozen, select=("BN301",))) == []
+
+
+def test_a_section_of_a_config_bound_to_a_name():
+    middle = ('CONFIG = {"ft": {"loader": {"batch_size": 2}}}\nft_cfg = CONFIG["ft"]\n'
+              'loader = DataLoader(data, batch_size=ft_cfg["loader"]["batch_size"])\n')
+    assert findings(middle) == [("BN301", 10)]
+
+
+@pytest.mark.parametrize("change", ['CONFIG["ft"]["loader"]["batch_size"] = 64', 'ft_cfg["loader"]["batch_size"] = 64',
+                                    'ft_cfg["loader"] = {"batch_size": 64}'])
+def test_a_nested_config_changed_anywhere_is_unknown(change):
+    middle = ('CONFIG = {"ft": {"loader": {"batch_size": 2}}}\nft_cfg = CONFIG["ft"]\n' + change + "\n"
+              'loader = DataLoader(data, batch_size=CONFIG["ft"]["loader"]["batch_size"])\n')
+    assert findings(middle) == []
+    assert findings(middle.replace('CONFIG["ft"]["loader"]["batch_size"])', 'ft_cfg["loader"]["batch_size"])')) == []
+
+
+def test_labels_from_a_comparison_keep_the_rows():
+    code = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+def synthesize(n):
+    x = torch.randn(n, 8)
+    score = x @ torch.linspace(-1.0, 1.0, 8) + 0.3 * torch.randn(n)
+    return x, (score > 0).long()
+
+x_train, y_train = synthesize(1025)
+x_train = x_train / x_train.norm(dim=1, keepdim=True).clamp_min(1e-6)
+net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
+for xb, yb in loader:
+    nn.functional.cross_entropy(net(xb), yb).backward()
+    opt.step()
+"""
+    assert codes_and_lines(check_code(code, select=("BN302",))) == [("BN302", 14)]

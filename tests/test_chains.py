@@ -565,3 +565,22 @@ def test_an_optional_batchnorm_is_checked_where_it_exists(norm):
     assert [c for c, _ in codes_and_lines(check_code(wrong, select=("BN2",)))] == ["BN201"]
     right = code.format(bias="", norm=norm.format(w="4 * hidden"))
     assert codes_and_lines(check_code(right, select=("BN2",))) == []
+
+
+@pytest.mark.parametrize("ids, expected", [("item_ids", []), ("user_indices", []), ("input_ids", ["BN203"]),
+                                           ("token_ids", ["BN203"])])
+def test_embedding_of_entity_ids_is_one_row_per_sample(ids, expected):
+    """A recommender's ``item_emb(item_ids)`` is (N, E): one item per row; ``input_ids`` are a token batch."""
+    code = f"""
+        import torch.nn as nn
+
+        class Tower(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.emb = nn.Embedding(1000, 64)
+                self.mlp = nn.Sequential(nn.BatchNorm1d(64), nn.Linear(64, 32))
+
+            def forward(self, {ids}):
+                return self.mlp(self.emb({ids}))
+    """
+    assert [c for c, _ in codes_and_lines(check_code(code, select=("BN203",)))] == expected

@@ -1458,3 +1458,41 @@ def test_a_lightning_module_is_a_module_outside_the_trainer_too():
     assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN105", 18), ("BN101", 40)]
     fixed = _LIGHTNING_MODULE.format(refreeze="\n            self.backbone.eval()", eval="\n    model.eval()")
     assert codes_and_lines(check_code(fixed, select=("BN1",))) == []
+
+
+_BN_FREEZE_HELPER = """
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 2, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def freeze_batchnorm(net):
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+            m.weight.requires_grad_(False)
+            m.bias.requires_grad_(False)
+
+
+def train_one_epoch(net, loader, optimizer):
+    net.train(){refreeze}
+    for x in loader:
+        net(x).mean().backward()
+        optimizer.step()
+
+
+freeze_batchnorm(model)
+for epoch in range(10):
+    train_one_epoch(model, loader, opt)
+    train_one_epoch(model, loader, opt)
+"""
+
+
+def test_a_bn_freeze_undone_by_the_train_of_a_training_helper():
+    """``freeze_batchnorm(model)`` and then each epoch's ``train_one_epoch(model, ...)``, which starts with
+    ``net.train()``: one BN105, at that ``.train()``; the helper freezing again after it is clean."""
+    found = check_code(_BN_FREEZE_HELPER.format(refreeze=""), select=("BN105",))
+    assert codes_and_lines(found) == [("BN105", 17)] and "train_one_epoch()" in found[0].message
+    assert check_code(_BN_FREEZE_HELPER.format(refreeze="\n    freeze_batchnorm(net)"), select=("BN105",)) == []

@@ -599,15 +599,28 @@ class FrozenBnStillUpdating(Rule):
                     f"put them in eval after each `.train()`",
                 )
             else:
-                undo = [f for f in watch.facts if f.mode == TRAIN and f.why == "train()" and f.node is not None
+                undo = [f for f in watch.facts if f.mode == TRAIN and f.why in ("train()", "helper") and f.node is not None
                         and analysis.order(f.node) > analysis.order(node) and not _toggled(node, f.node, watch.key)]
                 if not undo or not isinstance(node, cst.Call):
                     continue
-                for fact in undo:
+                sites: set[int] = set()
+                for fact in sorted(undo, key=lambda f: analysis.order(f.node)):
+                    site, where = fact.node, None
+                    if fact.why == "helper":  # `train_one_epoch(model, ...)`, which starts with `model.train()`
+                        found = _train_call_in(analysis, fact.node)
+                        if found is None:
+                            continue
+                        site, where = found
+                    if id(site) in sites:
+                        continue  # (a helper called twice: one finding at its `.train()`)
+                    sites.add(id(site))
                     yield Report(
-                        fact.node,
+                        site,
                         f"`.train()` here puts `{watch.key}` (put in eval at line {analysis.line(node)} to freeze "
-                        f"its BatchNorm) back in training mode before the training step on line {step}",
+                        f"its BatchNorm) back in training mode before the training step on line {step}"
+                        + (f" (through `{model.code(fact.node.func)}()` at line {analysis.line(fact.node)})"
+                           if site is not fact.node else ""),
+                        model=where,
                     )
 
 
@@ -625,6 +638,23 @@ def _eval_beside_freeze(model: FileModel, freeze: cst.CSTNode, caller: cst.CSTNo
                      or func.attr.value == "train" and len(call.args) == 1 and model.value(call.args[0].value, None) is False)):
             return call
     return None
+
+
+def _train_call_in(analysis, call: cst.CSTNode) -> tuple[cst.Call, "FileModel | None"] | None:
+    """The one ``param.train()`` in the helper ``call`` runs (of this file or another), and the file that
+    holds it (None for this one)."""
+    target = analysis.callee(call) if isinstance(call, cst.Call) else None
+    if target is None:
+        return None
+    helper_analysis, function = target
+    other = helper_analysis.model
+    params = {p.name.value for p in [*function.params.posonly_params, *function.params.params]}
+    found = [c for c in other.nodes_of(function, cst.Call)
+             if isinstance(c.func, cst.Attribute) and c.func.attr.value == "train" and isinstance(c.func.value, cst.Name)
+             and c.func.value.value in params and (not c.args or other.value(c.args[0].value, None) is True)]
+    if len(found) != 1:
+        return None
+    return found[0], (other if other is not analysis.model else None)
 
 
 def _toggled(evaluated: cst.CSTNode, trained: cst.CSTNode, key: str) -> bool:

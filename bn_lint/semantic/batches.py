@@ -70,7 +70,7 @@ _DISTRIBUTED_MARKERS = (
     "lightning", "accelerate", "deepspeed", "horovod", "torchrun", "launch", "world_size", "DDP", "xm.",
 )
 _INTEGER_OPS = {name: ARITHMETIC[name] for name in ("Add", "Subtract", "Multiply", "FloorDivide")}
-_MAX_DEPTH = 10
+_MAX_DEPTH = 14
 _REALS = False  # while ``number`` runs: the ``size`` walk (here and in other files) accepts floats
 _NOT_LOCAL = object()  # ``_returned``: not a call of this file's function
 _SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
@@ -577,6 +577,11 @@ class BatchAnalysis:
                 if found is None or isinstance(found[0], cst.Name):
                     return None
                 container, container_scope = found
+            elif isinstance(container, cst.Subscript):  # `ft_cfg = CONFIG["finetune"]`: a section of a config
+                found = self._entry(container, container_scope, depth + 1)
+                if found is None:
+                    return None
+                container, container_scope = found
         elif isinstance(container, cst.Subscript):
             inner = self._entry(container, scope, depth + 1)
             if inner is None:
@@ -621,6 +626,8 @@ class BatchAnalysis:
                 elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
                     targets = [node.target]
                 for target in targets:
+                    while isinstance(target, cst.Subscript) and isinstance(target.value, (cst.Subscript, cst.Attribute)):
+                        target = target.value  # `cfg["train"]["batch_size"] = 64` changes cfg["train"]
                     if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
                         key = None
                         if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
@@ -634,6 +641,19 @@ class BatchAnalysis:
                 if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "setattr" and node.args:
                     if isinstance(node.args[0].value, cst.Name):
                         found.add((node.args[0].value.value, "*"))
+            # a section changed through a name bound to it (`train = CONFIG["train"]; train["bs"] = 4`)
+            # changes the config it came from
+            sections: dict[str, set[str]] = {}
+            for node in model.nodes_of(model.module, cst.Assign):
+                value = node.value
+                while isinstance(value, cst.Subscript):
+                    value = value.value
+                if isinstance(value, cst.Name) and value is not node.value:
+                    for target in node.targets:
+                        if isinstance(target.target, cst.Name):
+                            sections.setdefault(target.target.value, set()).add(value.value)
+            for name, _key in list(found):
+                found |= {(root, "*") for root in sections.get(name, ())}
             self._mutated = found
         return self._mutated
 
@@ -840,6 +860,9 @@ class BatchAnalysis:
             return None
         if isinstance(expr, cst.UnaryOperation):  # -x
             return self.tensor_length(expr.expression, scope, depth + 1)
+        if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 \
+                and _broadcasts(model, expr.comparisons[0].comparator, scope):  # `(score > 0).long()`: labels per row
+            return self.tensor_length(expr.left, scope, depth + 1)
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.MatrixMultiply):  # `torch.randn(n, 24) @ MIXING`: the rows of the left
                 return self.tensor_length(expr.left, scope, depth + 1)

@@ -70,8 +70,11 @@ class LayerClass:
 
 # what says class labels: a table sized by `num_classes` / `N_LABELS`, or ids named `y`, `labels`, `cls`...
 _CLASS_TABLE = re.compile(r"(?i)class|label")
-# ids of one thing per sample: labels, conditions, and `device_id` / `user_idx` (singular; `input_ids` are tokens)
-_LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*|\w+_(?:id|idx|index)")
+# ids of one thing per sample: labels, conditions, `device_id` / `user_idx` (singular; `input_ids` are tokens),
+# and a recommender's or graph's entities (`item_ids`, `user_indices`: one user or item per row)
+_LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*|\w+_(?:id|idx|index)"
+                        r"|(?:\w+_)?(?:user|item|movie|product|ad|customer|article|song|artist|book|business|store"
+                        r"|shop|category|genre|entity|node|author|tag|query|doc|candidate|pos_item|neg_item)s?_(?:ids|idxs|indices)")
 
 
 @dataclass(eq=False)
