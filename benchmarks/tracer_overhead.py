@@ -54,15 +54,20 @@ def bn_mlp(width: int = 64, depth: int = 16) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+def timed_forward(model: nn.Module, x: torch.Tensor, device: str, clock=time.perf_counter) -> float:
+    """Seconds of one forward (the GPU's work included)."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+    start = clock()
+    model(x)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return clock() - start
+
+
 def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str, clock=time.perf_counter) -> tuple[float, float]:
     def once() -> float:
-        if device == "cuda":
-            torch.cuda.synchronize()
-        start = clock()
-        model(x)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        return clock() - start
+        return timed_forward(model, x, device, clock)
 
     tracer = bn_lint.trace(gather=False)  # one tracer, switched on and off: steady-state cost per call
     for _ in range(3):  # warm-up (the tracer's first sight of each layer is a one-off cost)
@@ -93,13 +98,7 @@ def hook_dispatch_cost(model: nn.Module, x: torch.Tensor, runs: int, device: str
     module = torch.nn.modules.module
 
     def once() -> float:
-        if device == "cuda":
-            torch.cuda.synchronize()
-        start = clock()
-        model(x)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        return clock() - start
+        return timed_forward(model, x, device, clock)
 
     handles = [module.register_module_forward_pre_hook(lambda m, a: None),
                module.register_module_forward_hook(lambda m, a, o: None, always_call=True)]
