@@ -35,7 +35,7 @@ from .values import (
     sym_mul,
     sym_opaque,
 )
-from .walk import walk
+from .walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
@@ -261,6 +261,8 @@ class ChainAnalysis:
         self._serial = 0
         self._held: list[Any] = []  # values whose id() names an atom
         self._imported: dict[str, Any] = {}  # imported dotted name -> its constant value (or UNKNOWN)
+        self._foreign: dict[str, ChainAnalysis] = {}  # another file's path -> the analysis that runs its helpers
+        self._helpers: dict[str, Any] = {}  # imported dotted name -> its ForeignFunc (or UNKNOWN)
         self.feature_atoms: dict[str, Any] = {}  # atom read from a tensor's shape at its feature axis -> its size
         # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
         self.escaped: set[LayerValue] = set()
@@ -735,16 +737,29 @@ class ChainAnalysis:
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         if name in model.imports:
-            value = self._imported_constant(model.imports[name])
-            return self._imported_function(model.imports[name]) if value is UNKNOWN else value
+            dotted = model.imports[name]
+            value = self._imported_constant(dotted)
+            if value is UNKNOWN:
+                if dotted not in self._helpers:
+                    self._helpers[dotted] = self._imported_function(dotted)
+                value = self._helpers[dotted]
+            return value
         return UNKNOWN
 
     def _imported_function(self, dotted: str) -> Any:
-        """``ForeignFunc`` for a function defined in the project file behind ``dotted``; else UNKNOWN."""
+        """``ForeignFunc`` for a function of the project file behind ``dotted`` that returns one torch.nn
+        layer it builds (``def conv3x3(i, o): return nn.Conv2d(i, o, 3, padding=1, bias=False)``): run
+        there for each call; a factory of other shapes stays UNKNOWN (and is not interpreted)."""
         found = self.model.imported(dotted, "def") if self.model.project is not None else None
         if found is None or found[0] is self.model or found[1] not in found[0].functions:
             return UNKNOWN
-        return ForeignFunc(found[0], found[0].functions[found[1]])
+        other, function = found[0], found[0].functions[found[1]]
+        returns = returned_values(function)
+        scope = other.scopes.get(function)
+        if not returns or not all(isinstance(value, cst.Call) and other.layer_class(value.func, scope) is not None
+                                  for value in returns):
+            return UNKNOWN
+        return ForeignFunc(other, function)
 
     def _foreign_layer(self, target: ForeignFunc, args: list[Any], kwargs: dict[str, Any], call: cst.Call) -> Any:
         """The layer another file's helper builds and returns (``conv3x3(in_planes, planes)``), run there
@@ -754,8 +769,11 @@ class ChainAnalysis:
         if key in _IMPORTING:
             return UNKNOWN
         _IMPORTING.add(key)
+        analysis = self._foreign.get(target.model.path)
+        if analysis is None:
+            analysis = self._foreign[target.model.path] = ChainAnalysis(target.model)
         try:
-            built = ChainAnalysis(target.model)._call_function(target.node, None, args, dict(kwargs), None, site=call)
+            built = analysis._call_function(target.node, None, args, dict(kwargs), None, site=call)
         except (_OutOfBudget, RecursionError):
             return UNKNOWN
         finally:
