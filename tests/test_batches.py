@@ -846,3 +846,20 @@ for xb, yb in loader:
     opt.step()
 """
     assert codes_and_lines(check_code(code, select=("BN302",))) == [("BN302", 14)]
+
+
+def test_a_config_section_updated_in_place_is_unknown():
+    middle = ('CONFIG = {"train": {"batch_size": 4}}\nCONFIG["train"].update({"batch_size": 64})\n'
+              'loader = DataLoader(data, batch_size=CONFIG["train"]["batch_size"])\n')
+    assert findings(middle) == []
+
+
+def test_a_batch_handed_straight_to_a_helper_is_no_training_batch():
+    middle = ('val_loader = DataLoader(data, batch_size=2)\nloader = DataLoader(data, batch_size=64)\n'
+              'def show(model, batch):\n    pass\n')
+    loop = ("for x, y in loader:\n    nn.functional.cross_entropy(net(x), y).backward()\n    opt.step()\n"
+            "    show(net, next(iter(val_loader)))\n")
+    assert codes_and_lines(check_code(HEAD + middle + loop, select=("BN3",))) == []
+    drawn = loop.replace("    show(net, next(iter(val_loader)))\n", "    xv, yv = next(iter(val_loader))\n"
+                         "    nn.functional.cross_entropy(net(xv), yv).backward()\n")
+    assert [c for c, _ in codes_and_lines(check_code(HEAD + middle + drawn, select=("BN3",)))] == ["BN301"]

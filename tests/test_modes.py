@@ -1496,3 +1496,166 @@ def test_a_bn_freeze_undone_by_the_train_of_a_training_helper():
     found = check_code(_BN_FREEZE_HELPER.format(refreeze=""), select=("BN105",))
     assert codes_and_lines(found) == [("BN105", 17)] and "train_one_epoch()" in found[0].message
     assert check_code(_BN_FREEZE_HELPER.format(refreeze="\n    freeze_batchnorm(net)"), select=("BN105",)) == []
+
+
+def test_copying_weights_into_a_module_keeps_its_mode():
+    """A helper that writes a module's tensors (``bn.running_mean.copy_(...)``, ``conv.weight.data.copy_``)
+    changes no mode: the export after it is of a model still in training mode (BN104)."""
+    code = """
+        import torch
+        import torch.nn as nn
+
+        def copy_bn(bn, w):
+            bn.weight.data.copy_(w["gamma"])
+            bn.running_mean.copy_(w["mean"])
+            bn.running_var.copy_(w["var"])
+
+        def convert(model, w):
+            model[0].weight.data.copy_(w["kernel"])
+            copy_bn(model[1], w)
+
+        model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+        with torch.no_grad():
+            convert(model, {})
+        torch.onnx.export(model, torch.randn(1, 3, 32, 32), "m.onnx")
+    """
+    assert codes_and_lines(check_code(code, select=("BN104",))) == [("BN104", 16)]
+
+
+_SERVER = """
+import torch
+import torchvision
+
+
+class Predictor:
+    def __init__(self, path):
+        net = torchvision.models.resnet18()
+        net.load_state_dict(torch.load(path)){eval}
+        self.model = net
+
+    def predict(self, batch):
+        with torch.inference_mode():
+            return self.model(batch).argmax(1)
+"""
+
+
+@pytest.mark.parametrize("extra, expected", [("", [("BN101", 13)]), ("\n        net.eval()", []),
+                                             ("PLACEHOLDER", [])])
+def test_a_handler_method_sees_the_model_as_init_leaves_it(extra, expected):
+    """A predictor or server class (not an nn.Module) whose handler a framework calls: ``self.model`` is as
+    ``__init__`` leaves it when nothing else in the file changes its mode or hands it on."""
+    code = _SERVER.format(eval=extra if extra != "PLACEHOLDER" else "")
+    if extra == "PLACEHOLDER":  # the mode is set from outside the class: not at rest
+        code += "\np = Predictor('w.pt')\np.model.eval()\n"
+    assert codes_and_lines(check_code(code, select=("BN101",))) == expected
+
+
+def test_a_train_override_seen_through_the_caller_of_a_freezing_helper():
+    """``freeze(model)`` freezes a part of a model whose class overrides ``train()`` to keep that part's
+    BatchNorm in eval: the caller's model is looked at, so no BN105."""
+    code = """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+                self.head = nn.Conv2d(8, 2, 1)
+                self.frozen = False
+
+            def forward(self, x):
+                return self.head(self.backbone(x))
+
+            def train(self, mode=True):
+                super().train(mode)
+                if self.frozen:
+                    self.backbone.eval()
+                return self
+
+        def freeze(model):
+            for p in model.backbone.parameters():
+                p.requires_grad = False
+            model.frozen = True
+
+        def fit(model, loader, opt):
+            freeze(model)
+            for x in loader:
+                model.train()
+                model(x).mean().backward()
+                opt.step()
+
+        net = Net()
+        net = fit(net, [], None)
+    """
+    assert check_code(code, select=("BN105",)) == []
+    plain = code.replace("            def train(self, mode=True):\n                super().train(mode)\n"
+                         "                if self.frozen:\n                    self.backbone.eval()\n"
+                         "                return self\n", "")
+    assert [c for c, _ in codes_and_lines(check_code(plain, select=("BN105",)))] == ["BN105"]
+
+
+def test_a_momentum_encoder_is_no_frozen_module():
+    """MoCo's key encoder: ``requires_grad = False`` and updated in place from the query encoder's weights,
+    run in training mode by design; without the momentum update the same freeze is BN105."""
+    code = """
+        import copy
+        import torch
+        import torch.nn as nn
+
+        class MoCo(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder_q = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+                self.encoder_k = copy.deepcopy(self.encoder_q)
+                for p in self.encoder_k.parameters():
+                    p.requires_grad = False
+
+            @torch.no_grad()
+            def _momentum_update(self, m=0.999):
+                for pk, pq in zip(self.encoder_k.parameters(), self.encoder_q.parameters()):
+                    pk.data.mul_(m).add_(pq.data, alpha=1 - m)
+
+            def forward(self, a, b):
+                q = self.encoder_q(a)
+                with torch.no_grad():
+                    self._momentum_update()
+                    k = self.encoder_k(b)
+                return (q * k).sum()
+
+        model = MoCo()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for a, b in loader:
+            model.train()
+            model(a, b).backward()
+            opt.step()
+    """
+    assert check_code(code, select=("BN105",)) == []
+    updated = "pk.data.mul_(m).add_(pq.data, alpha=1 - m)"
+    assert [c for c, _ in codes_and_lines(check_code(code.replace(updated, "pass"), select=("BN105",)))] == ["BN105"]
+
+
+def test_a_model_class_of_another_library_is_not_a_handler_class():
+    """``class Wrapper(SomePreTrainedModel)`` (or one with a ``forward``) is a module whose parts follow its
+    own mode, which its users set: its methods get no mode from ``__init__``."""
+    code = _SERVER.format(eval="").replace("class Predictor:", "class Predictor(SpeechPreTrainedModel):")
+    assert check_code(code, select=("BN101",)) == []
+    code = _SERVER.format(eval="") + "\n    def forward(self, x):\n        return self.model(x)\n"
+    assert check_code(code, select=("BN101",)) == []
+
+
+def test_a_loop_over_named_modules_runs_for_each():
+    """``for m in (stem, head): m.eval()`` puts each in eval; a module left out of the tuple is not."""
+    code = """
+        import torch
+        import torch.nn as nn
+        stem = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+        head = nn.Sequential(nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8))
+        for m in (stem, head):
+            m.eval()
+        with torch.no_grad():
+            y = stem(torch.randn(2, 3, 8, 8))
+            z = head(y)
+    """
+    assert check_code(code, select=("BN101",)) == []
+    assert codes_and_lines(check_code(code.replace("(stem, head)", "(stem,)"), select=("BN101",))) == [("BN101", 9)]

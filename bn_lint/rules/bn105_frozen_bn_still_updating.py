@@ -575,6 +575,8 @@ class FrozenBnStillUpdating(Rule):
             if watch.reason == "frozen":
                 if watch.key.endswith(".bias"):
                     continue  # a BNNeck's fixed shift (`bnneck.bias.requires_grad_(False)`): the layer still learns
+                if _momentum_updated(model, watch.key):
+                    continue  # a MoCo key encoder, a BYOL target: an average of the trained weights, by design
                 kind = analysis.kind(watch.key, watch.facts, watch.scope)
                 put_in_eval = any(f.mode == EVAL and f.why != "helper" for f in watch.facts)
                 if kind not in (ModelKind.BN, ModelKind.MAYBE) or put_in_eval or (id(watch.scope), watch.key) in evaled:
@@ -638,6 +640,27 @@ def _eval_beside_freeze(model: FileModel, freeze: cst.CSTNode, caller: cst.CSTNo
                      or func.attr.value == "train" and len(call.args) == 1 and model.value(call.args[0].value, None) is False)):
             return call
     return None
+
+
+def _momentum_updated(model: FileModel, key: str) -> bool:
+    """Whether the file writes the frozen module's weights in place from another's, in a loop over
+    ``zip(...)`` of its ``parameters()`` (``pk.data.mul_(m).add_(pq.data, alpha=1 - m)``): a momentum or
+    EMA copy of a trained module, which the published recipes (MoCo, BYOL) run in training mode."""
+    attr = key.rpartition(".")[2]
+    for loop in model.nodes_of(model.module, cst.For):
+        iterated = loop.iter
+        if not (isinstance(iterated, cst.Call) and isinstance(iterated.func, cst.Name) and iterated.func.value == "zip"):
+            continue
+        if not any(isinstance(arg.value, cst.Call) and isinstance(arg.value.func, cst.Attribute)
+                   and arg.value.func.attr.value == "parameters" and model.code(arg.value.func.value).rpartition(".")[2] == attr
+                   for arg in iterated.args):
+            continue
+        if any(isinstance(call.func, cst.Attribute) and call.func.attr.value in ("mul_", "add_", "copy_", "lerp_", "set_")
+               for call in model.nodes_of(loop.body, cst.Call)) or any(
+                isinstance(target.target, cst.Attribute) and target.target.attr.value == "data"
+                for assign in model.nodes_of(loop.body, cst.Assign) for target in assign.targets):
+            return True
+    return False
 
 
 def _train_call_in(analysis, call: cst.CSTNode) -> tuple[cst.Call, "FileModel | None"] | None:

@@ -635,9 +635,13 @@ class BatchAnalysis:
                         found.add((target.value.value, key if isinstance(key, str) else "*"))
                     elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
                         found.add((target.value.value, target.attr.value))
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-                    if node.func.attr.value in ("update", "setdefault", "set_defaults", "merge_from_file", "merge_from_list"):
-                        found.add((node.func.value.value, "*"))
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                        and node.func.attr.value in ("update", "setdefault", "set_defaults", "merge_from_file", "merge_from_list"):
+                    receiver = node.func.value
+                    while isinstance(receiver, (cst.Subscript, cst.Attribute)):
+                        receiver = receiver.value  # `CONFIG["train"].update(PRESET)` changes CONFIG
+                    if isinstance(receiver, cst.Name):
+                        found.add((receiver.value, "*"))
                 if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "setattr" and node.args:
                     if isinstance(node.args[0].value, cst.Name):
                         found.add((node.args[0].value.value, "*"))
@@ -1102,6 +1106,8 @@ class BatchAnalysis:
             call = site.node
             if not (isinstance(call.func, cst.Name) and call.func.value == "next" and len(call.args) == 1):
                 continue
+            if not isinstance(model.parent(call), cst.Assign):
+                continue  # (a batch handed straight to a helper, `show(G, next(iter(val_loader)))`, is no training batch)
             drawn = call.args[0].value
             if isinstance(drawn, cst.Name):
                 bound = model.bindings(drawn.value, site.scope)

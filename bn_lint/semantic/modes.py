@@ -543,6 +543,10 @@ class ModeAnalysis:
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
             passed = [("self", state, caller) for state, caller in self.method_calls[func]]
+        elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
+            # a server's or predictor's method: `self.model` as `__init__` leaves it
+            init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
+            passed = [("self", self.summary(init).effects, init)]
         elif func is None or self.model.functions.get(func.name.value) is not func:
             return facts
         else:
@@ -573,6 +577,38 @@ class ModeAnalysis:
             _Flow(self._module_shadow, self.model.module, self.model.module_scope).run()
             self.module_end = self._module_shadow.module_end
         return self.module_end
+
+    def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
+        """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
+        class (not an nn.Module, whose parts follow its own mode) builds it in ``__init__``, assigns it
+        nowhere else, and no code of the file changes its mode, passes it on or calls ``func`` on ``self``
+        (a request handler of a server class, a ``predict`` of a predictor class)."""
+        model = self.model
+        scope = model.scopes.get(func)
+        info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        if info is None or info.methods.get(func.name.value) is not func or "__init__" not in info.methods \
+                or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
+                or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
+            return False  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
+        values = info.attributes.get(attr, [])
+        init = info.methods["__init__"]
+        if len(values) != 1 or values[0][1].node is not init:
+            return False
+        summary = self.summary(init)
+        if summary is None or f"self.{attr}" not in summary.effects:
+            return False
+        for site in model.calls:
+            call = site.node
+            if isinstance(call.func, cst.Attribute):
+                receiver = model.code(call.func.value)
+                if (receiver == "self" and call.func.attr.value == func.name.value) or (
+                        receiver.endswith(f".{attr}") and call.func.attr.value in _MODE_SETTERS
+                        and self.enclosing_function(call) is not init):
+                    return False
+            if any(model.code(arg.value).endswith(f".{attr}") and self.enclosing_function(call) is not init
+                   for arg in call.args):
+                return False  # (given to code that may set its mode)
+        return True
 
     def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
@@ -664,8 +700,23 @@ class ModeAnalysis:
             info = self.model.enclosing_class(scope)
             return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"])
         bound = self.model.binding(root, scope)
-        value = _unwrap_passthrough(bound[0]) if bound is not None else None  # Net().to(device)
-        return isinstance(value, cst.Call) and overrides_train(self.model, value.func)
+        assigned = self.model.bindings(root, scope)
+        for value in (assigned[0] if assigned is not None else ()):  # `net = Net().to(device)`, also rebound
+            value = _unwrap_passthrough(value)
+            if isinstance(value, cst.Call) and overrides_train(self.model, value.func):
+                return True
+        function = scope.node if scope is not None else None
+        if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params:
+            # a parameter (`def freeze(model: Net)`): its annotation, or a model a call of this file passes
+            param = scope.params[root]
+            annotation = param.annotation.annotation if getattr(param, "annotation", None) is not None else None
+            if isinstance(annotation, cst.Name) and overrides_train(self.model, annotation):
+                return True
+            for arg_key, _state, caller in self.call_args.get(f"{function.name.value}.{root}", ()):
+                caller_scope = self.model.scopes.get(caller) if caller is not self.model.module else self.model.module_scope
+                if caller_scope is not None and self.has_train_override(arg_key, caller_scope):
+                    return True
+        return False
 
     # ----------------------------------------------------------- lexical facts
     def line(self, node: cst.CSTNode) -> int:
@@ -1203,6 +1254,11 @@ class ModeAnalysis:
         return (found[0].modes, info.methods[method]) if method in info.methods else None
 
 
+#: a module's tensors: a method called on one (``bn.running_mean.copy_(...)``, ``conv.weight.data.normal_()``)
+#: changes no module's mode
+_TENSOR_ATTRIBUTES = frozenset({"weight", "bias", "running_mean", "running_var", "num_batches_tracked", "data", "grad"})
+
+
 def _in_place_tensor_op(method: str) -> bool:
     """``mul_``, ``add_``, ``copy_``, ``lerp_``: an in-place tensor method (a module's only in-place
     method, ``requires_grad_``, is handled before this is asked)."""
@@ -1478,6 +1534,8 @@ class _Flow:
         return state
 
     def loop(self, node: cst.For | cst.While, state: State) -> State | None:
+        if self._over_named_modules(node, state):
+            return self._unrolled(node, state)
         if isinstance(node, cst.For):
             self.expression(node.iter, state)
         else:
@@ -1510,6 +1568,28 @@ class _Flow:
         for b in breaks:
             exit_state = b if exit_state is None else _join(exit_state, b)
         return exit_state
+
+    def _over_named_modules(self, node: cst.For | cst.While, state: State) -> bool:
+        """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules,
+        with no jump out of its body."""
+        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.orelse is None
+                and isinstance(node.iter, (cst.Tuple, cst.List)) and 0 < len(node.iter.elements) <= 8):
+            return False
+        for element in node.iter.elements:
+            key = key_of(element.value) if isinstance(element.value, (cst.Name, cst.Attribute)) else None
+            if key is None or not _tracked(state, key):
+                return False
+        return not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+    def _unrolled(self, node: cst.For, state: State) -> State | None:
+        """The loop run once per module, its variable naming each in turn (as ``m = stem`` would)."""
+        current: State | None = state
+        for element in node.iter.elements:
+            if current is None:
+                return None
+            self.assign(node.target, element.value, current)
+            current = self.block(node.body.body, current)
+        return current
 
     def _runs_once(self, node: cst.For | cst.While) -> bool:
         """A ``for`` over ``range(n)`` with ``n`` known to be at least 1 (a literal, a constant, an
@@ -2153,7 +2233,8 @@ class _Flow:
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             if receiver is not None and _tracked(state, receiver) and receiver != "self" \
-                    and not a.submodule_name(func.attr.value):
+                    and not a.submodule_name(func.attr.value) and not _in_place_tensor_op(func.attr.value) \
+                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES:
                 _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
