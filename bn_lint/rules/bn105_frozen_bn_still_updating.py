@@ -242,11 +242,15 @@ class FrozenBnStillUpdating(Rule):
         submodule put in eval on its own (to freeze its BatchNorm), directly or by a
         `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()` loop (also inside a
         helper function, or a method of the model's class such as `model.freeze_bn()`, in this file
-        or another), whose eval is undone by a later `model.train()` before training. A module put in
-        a container (`model = nn.Sequential(encoder, head)`) follows the container's `.train()`; so
-        does one frozen by a builder function that returns it, alone or in a container, to a caller
-        that trains the result. A LightningModule that freezes a BatchNorm part in `__init__` and
-        never puts it back in eval is flagged too: Lightning calls `.train()` before each epoch.
+        or another), whose eval is undone by a later `model.train()` before training, also the one a
+        training helper starts with (`train_one_epoch(model)`: reported at its `.train()`). A module
+        put in a container (`model = nn.Sequential(encoder, head)`) or wrapped (`DDP(net)`) follows
+        the container's `.train()`; so does one frozen by a builder function that returns it, alone
+        or in a container, to a caller that trains the result. A LightningModule that freezes a
+        BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
+        Lightning calls `.train()` before each epoch. Not flagged: a momentum copy of a trained
+        module (MoCo's key encoder, a BYOL target: frozen, and its weights updated in place from the
+        trained module's), which the published recipes run in training mode.
     """
     why = """
         `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
