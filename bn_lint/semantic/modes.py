@@ -349,6 +349,8 @@ class ModeAnalysis:
         self.summaries: dict[cst.CSTNode, Summary] = {}
         self._in_progress: set[cst.CSTNode] = set()
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
+        self._decorated: dict[cst.CSTNode, bool] = {}  # function -> under a mode-setting decorator
+        self._at_rest_held: dict[tuple[cst.CSTNode, str], bool] = {}  # (method, attribute) -> as __init__ left it
         self._training_steps: dict[tuple[cst.CSTNode, bool], list[cst.Call]] = {}
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
@@ -583,6 +585,12 @@ class ModeAnalysis:
         class (not an nn.Module, whose parts follow its own mode) builds it in ``__init__``, assigns it
         nowhere else, and no code of the file changes its mode, passes it on or calls ``func`` on ``self``
         (a request handler of a server class, a ``predict`` of a predictor class)."""
+        key = (func, attr)
+        if key not in self._at_rest_held:
+            self._at_rest_held[key] = self._held_in_init_only(func, attr)
+        return self._at_rest_held[key]
+
+    def _held_in_init_only(self, func: cst.FunctionDef, attr: str) -> bool:
         model = self.model
         scope = model.scopes.get(func)
         info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
@@ -1108,6 +1116,11 @@ class ModeAnalysis:
     def _mode_decorated(self, func: cst.FunctionDef) -> bool:
         """``@eval_mode``-style decorators: one named for evaluation or inference, or a project function
         whose code sets a mode (its wrapper calls ``model.eval()`` around the decorated function)."""
+        if func not in self._decorated:
+            self._decorated[func] = self._sets_mode_around(func)
+        return self._decorated[func]
+
+    def _sets_mode_around(self, func: cst.FunctionDef) -> bool:
         model = self.model
         for decorator in func.decorators:
             if self._no_grad_expr(decorator.decorator):
