@@ -701,7 +701,7 @@ class ModeAnalysis:
                 return True
         return False
 
-    def has_train_override(self, key: str, scope: "Scope") -> bool:
+    def has_train_override(self, key: str, scope: "Scope", depth: int = 0) -> bool:
         """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval)."""
         root = key.split(".")[0]
         if root == "self":
@@ -714,7 +714,7 @@ class ModeAnalysis:
             if isinstance(value, cst.Call) and overrides_train(self.model, value.func):
                 return True
         function = scope.node if scope is not None else None
-        if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params:
+        if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params and depth < 4:
             # a parameter (`def freeze(model: Net)`): its annotation, or a model a call of this file passes
             param = scope.params[root]
             annotation = param.annotation.annotation if getattr(param, "annotation", None) is not None else None
@@ -722,7 +722,7 @@ class ModeAnalysis:
                 return True
             for arg_key, _state, caller in self.call_args.get(f"{function.name.value}.{root}", ()):
                 caller_scope = self.model.scopes.get(caller) if caller is not self.model.module else self.model.module_scope
-                if caller_scope is not None and self.has_train_override(arg_key, caller_scope):
+                if caller_scope is not None and self.has_train_override(arg_key, caller_scope, depth + 1):
                     return True
         return False
 
