@@ -10,11 +10,12 @@ hit only while those files are unchanged. Entries are written atomically
 an unreadable or corrupt entry is a miss.
 
 The project index (``index/``) holds, per project file looked up from a checked
-one, which of its classes carry BatchNorm (``modules.class_kind``), with the
-content hashes of that file and of every file the answers may depend on. A later
-run that checks a file importing it reads the answers instead of parsing it, and
-the files it imports, again: what makes a one-file check of a transformers model
-fast once the project has been checked.
+one, the answers worked out about it (``Project.indexed``: which of its classes
+carry BatchNorm, which of its functions build one layer or train a parameter,
+its constants), with the content hashes of that file and of every file the
+answers may depend on. A later run that checks a file importing it reads the
+answers instead of parsing it, and the files it imports, again: what makes a
+one-file check of a transformers model fast once the project has been checked.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 try:  # the blake2 module alone: ``hashlib`` loads OpenSSL, a measurable part of a one-file run
     from _blake2 import blake2b
@@ -34,7 +36,7 @@ from .config import Settings
 from .finding import Finding
 
 DEFAULT_DIR = ".bn_lint_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _package_fingerprint() -> str:
@@ -135,8 +137,8 @@ class Cache:
     def _index_entry(self, path: str) -> Path:
         return self.directory / "index" / f"{digest(self.salt.encode() + path.encode('utf-8', 'surrogateescape'))}.json"
 
-    def get_index(self, path: str) -> tuple[dict[str, str | None], list[str]] | None:
-        """(class name -> kind, dependencies) indexed for project file ``path``, while all are unchanged."""
+    def get_index(self, path: str) -> tuple[dict[str, dict[str, Any]], list[str]] | None:
+        """(table -> name -> fact, dependencies) indexed for project file ``path``, while all are unchanged."""
         try:
             with open(self._index_entry(path), "rb") as handle:
                 entry = json.loads(handle.read())
@@ -145,24 +147,25 @@ class Cache:
             for dep, expected in entry["deps"].items():
                 if self.file_hash(dep) != expected:
                     return None
-            classes = {str(name): (None if kind is None else str(kind)) for name, kind in entry["classes"].items()}
-            return classes, list(entry["deps"])
+            facts = {str(table): {str(name): fact for name, fact in names.items()}
+                     for table, names in entry["facts"].items()}
+            return facts, list(entry["deps"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put_index(self, path: str, classes: dict[str, str | None], deps: list[str]) -> None:
+    def put_index(self, path: str, facts: dict[str, dict[str, Any]], deps: list[str]) -> None:
         """Store the index entry of ``path`` atomically (replacing any older one); failures are ignored."""
         entry = {
             "format": _FORMAT,
             "content": self.file_hash(path),
-            "classes": classes,
+            "facts": facts,
             "deps": {dep: self.file_hash(dep) for dep in sorted(deps)},
         }
         target = self._index_entry(path)
         try:
             self._prepare(target.parent)
             _write_atomic(target, json.dumps(entry, separators=(",", ":")))
-        except OSError:
+        except (OSError, ValueError, TypeError):  # (a fact JSON cannot hold)
             pass
 
     def _prepare(self, subdirectory: Path) -> None:

@@ -11,13 +11,17 @@ only saves time, like ``__pycache__``, and a missing, stale or broken one is reb
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib.util
 import marshal
 import os
 import sys
 from contextlib import contextmanager
 from typing import Iterator
+
+try:  # the blake2 module alone: ``hashlib`` loads OpenSSL (as in ``cache``)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
 
 
 def cache_file() -> str:
@@ -48,7 +52,7 @@ def cached_dataclass_code() -> Iterator[None]:
     def cached_exec(source, globals=None, locals=None, /):
         if not isinstance(source, str):
             return exec(source, globals, locals)
-        key = hashlib.blake2b(source.encode(), digest_size=16).digest()
+        key = blake2b(source.encode(), digest_size=16).digest()
         code = known.get(key)
         if code is None or not hasattr(code, "co_code"):
             code = added[key] = compile(source, "<string>", "exec", dont_inherit=True)

@@ -2,15 +2,15 @@
 
 Rules that need facts from other files (is ``Net`` from ``models.py`` a
 BatchNorm model?) ask the project, which parses and models each file at most
-once per run, and keeps which classes carry BatchNorm in the cache's project
-index for later runs (``indexed_kinds``, ``save_index``).
+once per run, and keeps the answers in the cache's project index for later
+runs (``indexed``, ``save_index``).
 """
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -50,8 +50,8 @@ class Project:
         # not, come only from files reached this way, so the transitive closure from a checked file is
         # a safe set of what its result depends on (see ``dependencies``; the result cache uses it).
         self.edges: dict[str, set[str]] = {}
-        self._indexed: dict[str, dict[str, str | None] | None] = {}  # file -> its class kinds from the index
-        self._saved: dict[str, int] = {}  # file -> how many class kinds of it the index holds
+        self._indexed: dict[str, dict[str, dict[str, Any]] | None] = {}  # file -> its answers from the index
+        self._saved: dict[str, int] = {}  # file -> how many answers about it this run has saved
         self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
 
     def root_for(self, path: str) -> Path:
@@ -232,34 +232,45 @@ class Project:
         self._models[os.path.abspath(model.path)] = model
 
     # ------------------------------------------------------------ the index
-    def indexed_kinds(self, path: str) -> dict[str, str | None] | None:
-        """Class name -> kind (``ModelKind`` value or None) of project file ``path`` from the index, if valid.
+    def indexed(self, path: str, table: str, name: str) -> Any:
+        """What the project index holds about ``name`` of project file ``path`` in ``table`` (``NOT_INDEXED``
+        if nothing, or the file is parsed in this run already: its model answers then).
 
-        A hit also records the files those answers depend on as looked at from ``path``, so the
-        result cache of a file that asked still sees every file its findings depend on.
+        A hit also records the files the answers depend on as looked at from ``path``, so the result
+        cache of a file that asked still sees every file its findings depend on.
         """
         key = os.path.abspath(path)
+        if self._models.get(key) is not None:
+            return NOT_INDEXED
         if key not in self._indexed:
             entry = self.index.get_index(key) if self.index is not None else None
             self._indexed[key] = entry[0] if entry is not None else None
             if entry is not None:
                 self.edges.setdefault(key, set()).update(entry[1])
-        return self._indexed[key]
+        facts = self._indexed[key]
+        return facts.get(table, {}).get(name, NOT_INDEXED) if facts is not None else NOT_INDEXED
 
     def save_index(self) -> None:
-        """Write the class kinds worked out for other project files since the last save."""
+        """Write the answers worked out about project files since the last save."""
         if self.index is None:
             return
         for key, model in list(self._models.items()):
-            cache = model.__dict__.get("_kind_cache") if model is not None else None
-            kinds = {name: kind for (table, name), kind in (cache or {}).items() if table == "class"}
-            if len(kinds) <= self._saved.get(key, 0):
+            if model is None:
                 continue
-            known = {**(self._indexed.get(key) or {}), **{name: kind.value if kind else None for name, kind in kinds.items()}}
-            self.index.put_index(key, known, self.dependencies(key))
-            self._saved[key] = len(kinds)
+            facts: dict[str, dict[str, Any]] = {}
+            for (table, name), fact in model.index_facts.items():
+                facts.setdefault(table, {})[name] = fact
+            count = sum(len(names) for names in facts.values())
+            if count <= self._saved.get(key, 0):
+                continue
+            known = self._indexed.get(key) or {}
+            for table, names in known.items():
+                facts[table] = {**names, **facts.get(table, {})}
+            self.index.put_index(key, facts, self.dependencies(key))
+            self._saved[key] = count
 
 
+NOT_INDEXED = object()  # (``Project.indexed``: the index holds no answer)
 _NOT_SEARCHED = frozenset({"node_modules", "venv", "env", "build", "dist", "site-packages"})
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")

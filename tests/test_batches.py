@@ -863,3 +863,38 @@ def test_a_batch_handed_straight_to_a_helper_is_no_training_batch():
     drawn = loop.replace("    show(net, next(iter(val_loader)))\n", "    xv, yv = next(iter(val_loader))\n"
                          "    nn.functional.cross_entropy(net(xv), yv).backward()\n")
     assert [c for c, _ in codes_and_lines(check_code(HEAD + middle + drawn, select=("BN3",)))] == ["BN301"]
+
+
+@pytest.mark.parametrize("use, expected", [
+    ("cfg = C.TRAIN\n    loader = DataLoader(dataset, batch_size=cfg['batch_size'], shuffle=True)\n", [("BN301", 8)]),
+    ("loader = DataLoader(dataset, batch_size=C.TRAIN['batch_size'], shuffle=True)\n", [("BN301", 7)]),
+    # changed here before use: unknown
+    ("C.TRAIN['batch_size'] = 64\n    loader = DataLoader(dataset, batch_size=C.TRAIN['batch_size'], shuffle=True)\n", []),
+    ("cfg = C.TRAIN\n    cfg.update(OVERRIDES)\n    loader = DataLoader(dataset, batch_size=cfg['batch_size'])\n", []),
+])
+def test_a_config_read_through_a_module_alias(tmp_path, use, expected):
+    """``import configs as C`` then ``C.TRAIN['batch_size']`` (directly or through ``cfg = C.TRAIN``)."""
+    (tmp_path / "configs.py").write_text('TRAIN = {"batch_size": 4, "epochs": 3}\n')
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\nimport configs as C\n\n"
+        "def main(dataset):\n"
+        "    " + use +
+        "    model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        opt.step()\n"
+    )
+    found = Checker(Settings(select=("BN301",)), Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
+    assert [(f.code, f.line) for f in found] == expected
+
+
+@pytest.mark.parametrize("middle, expected", [
+    ("from types import SimpleNamespace\ncfg = SimpleNamespace(bs=2, lr=0.1)\n"
+     "loader = DataLoader(data, batch_size=cfg.bs)\n", [("BN301", 10)]),
+    ("import types\ncfg = types.SimpleNamespace(bs=2)\ncfg.bs = 64\nloader = DataLoader(data, batch_size=cfg.bs)\n", []),
+    ("cfg = argparse.Namespace(bs=4)\nloader = DataLoader(data, batch_size=cfg.bs)\n", [("BN301", 9)]),
+    ("cfg = argparse.Namespace(**defaults)\nloader = DataLoader(data, batch_size=cfg.bs)\n", []),
+])
+def test_a_namespace_of_settings(middle, expected):
+    assert findings(middle) == expected

@@ -372,3 +372,66 @@ def test_a_new_sibling_file_that_calls_the_helper_clears_the_cached_finding(tmp_
     (tmp_path / "head.py").write_text("from layers import conv\nhead = conv(8, 2)\n")
     second = _run([tmp_path / "layers.py"], settings, tmp_path / "cache")
     assert second[0].findings == []
+
+
+_TRAIN = """
+import torch
+import torch.nn as nn
+from blocks import WIDTH, make_head
+from helpers import log_metrics, train_step
+
+net = nn.Sequential(nn.Conv2d(3, WIDTH, 3, bias=False), nn.BatchNorm2d(32), make_head())
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for x in loader:
+    train_step(net, x, opt)
+    log_metrics(net, x)
+"""
+_BLOCKS = ("import torch.nn as nn\n\nWIDTH = {width}\n\ndef make_head():\n"
+           "    head = nn.Sequential(nn.Flatten(), nn.LazyLinear(10))\n    return head\n")
+_HELPERS = """
+def log_metrics(model, x):
+    print(x.mean())
+
+def train_step(model, x, opt):
+    loss = model(x).sum()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_project_index_answers_helper_constant_and_training_questions(tmp_path, parsed):
+    """Other files' constants, whether a function builds one layer, and whether it trains what it is
+    given come from the index once worked out; only a function that does train is looked at again."""
+    (tmp_path / "pyproject.toml").write_text("")
+    train = tmp_path / "train.py"
+    train.write_text(_TRAIN)
+    (tmp_path / "blocks.py").write_text(_BLOCKS.format(width=64))
+    (tmp_path / "helpers.py").write_text(_HELPERS)
+    settings, cache_dir = Settings(root=tmp_path), tmp_path / "cache"
+    assert codes(_run([train], settings, cache_dir)) == ["BN201"]  # Conv2d(3, WIDTH = 64) -> BatchNorm2d(32)
+    assert sorted(parsed) == ["blocks.py", "helpers.py"]
+
+    train.write_text(_TRAIN + "# edited\n")
+    parsed.clear()
+    assert codes(_run([train], settings, cache_dir)) == ["BN201"]
+    assert parsed == ["helpers.py"]  # (train_step trains its model: its summary is needed)
+
+    train.write_text(_TRAIN.replace("    train_step(net, x, opt)\n", ""))
+    parsed.clear()
+    assert codes(_run([train], settings, cache_dir)) == ["BN201"]
+    assert parsed == []
+
+    (tmp_path / "blocks.py").write_text(_BLOCKS.format(width=32))  # the constant changes: asked again
+    parsed.clear()
+    assert codes(_run([train], settings, cache_dir)) == []
+    assert parsed == ["blocks.py"]
+
+
+def test_indexed_constants_keep_their_types():
+    from bn_lint.semantic.chains import _from_json, _to_json
+    from bn_lint.semantic.values import UNKNOWN
+
+    for value in (3, 2.5, "relu", None, True, (64, (1, 2), "x"), [1, [2, 3]], UNKNOWN):
+        encoded = json.loads(json.dumps(_to_json(value)))
+        assert _from_json(encoded) == value and type(_from_json(encoded)) is type(value)
+    assert _from_json({"something": "else"}) is UNKNOWN

@@ -1659,3 +1659,37 @@ def test_a_loop_over_named_modules_runs_for_each():
     """
     assert check_code(code, select=("BN101",)) == []
     assert codes_and_lines(check_code(code.replace("(stem, head)", "(stem,)"), select=("BN101",))) == [("BN101", 9)]
+
+
+_SERVED = """
+import torch
+import torch.nn as nn
+from flask import Flask
+
+app = Flask(__name__)
+model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+model.load_state_dict(torch.load("weights.pt"))
+
+
+@app.route("/predict")
+def predict():
+    with torch.no_grad():
+        return model(torch.zeros(1, 3, 8, 8)).tolist()
+"""
+
+
+@pytest.mark.parametrize("where, expected", [
+    ("tests/work/app.py", [("BN101", 14)]),  # a `tests` folder above the project's root does not count
+    ("proj/app.py", [("BN101", 14)]),
+    ("proj/tests/app.py", []),  # a test module: fixtures may set the module-level model's mode
+    ("proj/test_app.py", []),
+])
+def test_a_handler_of_a_test_file_is_not_taken_at_rest(tmp_path, where, expected):
+    path = tmp_path / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = path.parent if path.parent.name != "tests" else path.parent.parent
+    (root / "pyproject.toml").write_text("")
+    path.write_text(_SERVED)
+    for shown in (str(path), str(path.relative_to(tmp_path))):  # absolute or relative, the same answer
+        result = run_cli("check", "--no-cache", "--select", "BN101", "--format", "json", shown, cwd=tmp_path)
+        assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == expected, (shown, result.stderr)

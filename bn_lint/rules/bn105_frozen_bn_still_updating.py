@@ -440,6 +440,29 @@ class FrozenBnStillUpdating(Rule):
         Invalid(_FROZEN_ITEMS.format(frozen="(model.layer1,)"), line=18),
         # Lightning calls .train() on the whole LightningModule before each training epoch
         Invalid(_LIGHTNING_PROBE.format(hook=""), line=11),
+        # stages frozen by name (`getattr(model, name)` for each), then the whole model put back in training
+        Invalid(
+            """
+            import torch
+            import torchvision
+
+            def freeze(module):
+                module.eval()
+                for p in module.parameters():
+                    p.requires_grad = False
+
+            model = torchvision.models.resnet50(weights="DEFAULT")
+            for name in ["conv1", "bn1", "layer1", "layer2"]:
+                freeze(getattr(model, name))
+            opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01)
+            for epoch in range(10):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+            """,
+            line=14,
+        ),
     )
     valid = (
         Valid(  # a mean teacher: frozen, run under no_grad, and its weights follow the student's

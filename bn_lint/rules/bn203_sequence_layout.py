@@ -80,6 +80,21 @@ class SequenceLayout(Rule):
             """,
             line=11,
         ),
+        Invalid(  # pretrained word vectors: an Embedding all the same, whatever their width
+            """
+            import torch.nn as nn
+
+            class Reviews(nn.Module):
+                def __init__(self, vectors):
+                    super().__init__()
+                    self.embedding = nn.Embedding.from_pretrained(vectors, freeze=True)
+                    self.norm = nn.BatchNorm1d(vectors.size(1))
+
+                def forward(self, tokens):
+                    return self.norm(self.embedding(tokens))
+            """,
+            line=10,
+        ),
     )
     valid = (
         Valid(  # a recommender: user and item embeddings side by side on dim 1 are per-sample ids, (N, E) each

@@ -87,6 +87,11 @@ class SyncBatchNormOrder(Rule):
             """,
             line=7,
         ),
+        Invalid(  # a comment that names DDP is no process group
+            "# trimmed down from our cluster DDP script for one workstation GPU\n"
+            + _SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)"),
+            line=8,
+        ),
         Invalid(  # one process and nn.DataParallel: nothing to synchronise with
             _SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n"
                                    "model = nn.DataParallel(model).cuda()"),

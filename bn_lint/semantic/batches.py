@@ -69,6 +69,7 @@ _DISTRIBUTED_MARKERS = (
     "init_process_group", "DistributedDataParallel", "torch.distributed", "LOCAL_RANK", "local_rank",
     "lightning", "accelerate", "deepspeed", "horovod", "torchrun", "launch", "world_size", "DDP", "xm.",
 )
+_NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
 _INTEGER_OPS = {name: ARITHMETIC[name] for name in ("Add", "Subtract", "Multiply", "FloorDivide")}
 _MAX_DEPTH = 14
 _REALS = False  # while ``number`` runs: the ``size`` walk (here and in other files) accepts floats
@@ -252,8 +253,9 @@ class BatchAnalysis:
             if entry is not None:
                 return self.size(entry[0], entry[1], depth + 1)
             alias = self._dealias(expr.value, scope) if isinstance(expr.value, cst.Name) else None
-            if alias is not None and isinstance(alias[0], (cst.Name, cst.Subscript)) and alias[0] is not expr.value:
-                # `cfg = CONFIG` (or `train_cfg = CONFIG["train"]`) with CONFIG imported, then `cfg["batch_size"]`
+            if alias is not None and isinstance(alias[0], (cst.Name, cst.Subscript, cst.Attribute)) \
+                    and alias[0] is not expr.value:
+                # `cfg = CONFIG` (or `CONFIG["train"]`, `C.CONFIG`) with CONFIG imported, then `cfg["batch_size"]`
                 return self._imported_entry_size(expr.with_changes(value=alias[0]), alias[1], depth)
             made = self._config_from_function(expr, scope, depth)
             if made is not None:
@@ -360,11 +362,15 @@ class BatchAnalysis:
         model, container = self.model, expr.value
         while isinstance(container, cst.Subscript):
             container = container.value
+        attribute = None
+        if isinstance(container, cst.Attribute) and isinstance(container.value, cst.Name):
+            attribute, container = container.attr.value, container.value  # `C.CONFIG`, `import configs as C`
         if not isinstance(container, cst.Name) or model.binding(container.value, scope) is not None:
             return None
-        if container.value not in model.imports or any(name == container.value for name, _ in self.mutated):
+        if container.value not in model.imports or any(name == container.value for name, _ in self.mutated) \
+                or {(container.value, attribute), (container.value, "*")} & self.mutated:
             return None
-        found = model.imported(model.imports[container.value])
+        found = model.imported(model.imports[container.value] + (f".{attribute}" if attribute else ""))
         if found is None or found[0] is model:
             return None
         other, name = found
@@ -531,6 +537,11 @@ class BatchAnalysis:
                 value.value.func, cst.Attribute
             ) and value.value.func.attr.value == "parse_known_args":
                 return self._argparse_default(attr, depth)
+            if call is not None and model.qualname(call.func) in _NAMESPACES:  # cfg = SimpleNamespace(epochs=8)
+                given = [arg for arg in call.args if arg.keyword is not None and arg.keyword.value == attr]
+                if len(given) == 1 and not any(arg.star for arg in call.args):
+                    return self.size(given[0].value, value_scope, depth + 1)
+                return None
             if call is not None and isinstance(call.func, cst.Name) and call.func.value in model.classes:
                 for arg in call.args:
                     if arg.star:
@@ -1468,22 +1479,36 @@ class BatchAnalysis:
         return bool(self.sync_calls) or "SyncBatchNorm" in self.model.source
 
     def distributed_anywhere(self) -> bool:
-        """Whether this file, or a project file it imports, shows any sign of a process group / launcher."""
-        return self._mentioned_here_or_imported(_DISTRIBUTED_MARKERS)
+        """Whether this file's code (not its comments: "trimmed down from our DDP script"), or a project
+        file it imports, shows any sign of a process group / launcher."""
+        return self._mentioned_here_or_imported(_DISTRIBUTED_MARKERS, _without_comments(self.model.source))
 
     def sync_batchnorm_anywhere(self) -> bool:
         """Whether this file, or a project file it imports, converts to (or builds) SyncBatchNorm."""
         return self.uses_sync_batchnorm or self._mentioned_here_or_imported(("SyncBatchNorm", "sync_batchnorm"))
 
-    def _mentioned_here_or_imported(self, markers: tuple[str, ...]) -> bool:
+    def _mentioned_here_or_imported(self, markers: tuple[str, ...], here: str | None = None) -> bool:
         model = self.model
-        if any(marker in model.source for marker in markers):
+        here = model.source if here is None else here
+        if any(marker in here for marker in markers):
             return True
         return model.project is not None and any(
             model.project.mentions(path, marker) for path in model.imported_project_paths for marker in markers)
 
 
 # ---------------------------------------------------------------- helpers
+def _without_comments(source: str) -> str:
+    """``source`` without its comments (strings kept: a docstring's ``torchrun`` usage line counts)."""
+    import io
+    import tokenize
+
+    try:
+        tokens = [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type != tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - the file compiled
+        return source
+    return " ".join(tokens)
+
+
 def _is_convert_sync(call: cst.Call, qn: str | None) -> bool:
     if qn and qn.endswith("convert_sync_batchnorm"):
         return True

@@ -35,6 +35,7 @@ from .values import (
     sym_mul,
     sym_opaque,
 )
+from ..project import NOT_INDEXED
 from .walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -750,16 +751,20 @@ class ChainAnalysis:
         """``ForeignFunc`` for a function of the project file behind ``dotted`` that returns one torch.nn
         layer it builds (``def conv3x3(i, o): return nn.Conv2d(i, o, 3, padding=1, bias=False)``): run
         there for each call; a factory of other shapes stays UNKNOWN (and is not interpreted)."""
-        found = self.model.imported(dotted, "def") if self.model.project is not None else None
-        if found is None or found[0] is self.model or found[1] not in found[0].functions:
+        project = self.model.project
+        where = self.model.imported_path(dotted, "def") if project is not None else None
+        if where is None or project.indexed(where[0], "helper", where[1]) is False:
             return UNKNOWN
-        other, function = found[0], found[0].functions[found[1]]
+        other = project.model(where[0])
+        if other is None or other is self.model or where[1] not in other.functions:
+            return UNKNOWN
+        function = other.functions[where[1]]
         returns = returned_values(function)
         scope = other.scopes.get(function)
-        if not returns or not all(isinstance(value, cst.Call) and other.layer_class(value.func, scope) is not None
-                                  for value in returns):
-            return UNKNOWN
-        return ForeignFunc(other, function)
+        helper = bool(returns) and all(isinstance(value, cst.Call) and other.layer_class(value.func, scope) is not None
+                                       for value in returns)
+        other.index_facts[("helper", where[1])] = helper
+        return ForeignFunc(other, function) if helper else UNKNOWN
 
     def _foreign_layer(self, target: ForeignFunc, args: list[Any], kwargs: dict[str, Any], call: cst.Call) -> Any:
         """The layer another file's helper builds and returns (``conv3x3(in_planes, planes)``), run there
@@ -801,20 +806,27 @@ class ChainAnalysis:
         where = model.imported_path(dotted)
         if where is None or model.project is None or not model.project.may_assign(*where):
             return UNKNOWN  # (not a module-level assignment there: no parse)
-        found = model.imported(dotted)
-        if found is None or found[0] is model:
+        indexed = model.project.indexed(where[0], "const", where[1])
+        if indexed is not NOT_INDEXED:
+            return _from_json(indexed)
+        other = model.project.model(where[0])
+        if other is None or other is model:
             return UNKNOWN
-        other, name = found
+        name = where[1]
         bound = other.binding(name, other.module_scope)
         key = (other.path, name)
         if bound is None or key in _IMPORTING:
             return UNKNOWN
+        outermost = not _IMPORTING  # (inside a cycle, an answer may be cut short: not one to keep)
         _IMPORTING.add(key)
         try:
             value = ChainAnalysis(other)._static_value(bound[0], bound[1])
         finally:
             _IMPORTING.discard(key)
-        return value if _plain_constant(value) else UNKNOWN
+        value = value if _plain_constant(value) else UNKNOWN
+        if outermost:
+            other.index_facts[("const", name)] = _to_json(value)
+        return value
 
     def _eval(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
         value = self._eval_inner(expr, frame)
@@ -1136,6 +1148,10 @@ class ChainAnalysis:
             if handled is not _NOT_HANDLED:
                 return handled
         found = model.layer_class(func, frame.scope) if isinstance(func, cst.Attribute) else None
+        pretrained = _pretrained_embedding(model, func, frame.scope) if found is None else None
+        if pretrained is not None:  # `nn.Embedding.from_pretrained(vectors)`: an Embedding of unknown widths
+            self._args(call, frame)
+            return self._build(LayerClass(pretrained, ()), call, [], False, frame)
         if found is not None:
             target: Any = LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         elif isinstance(func, cst.Name) and func.value in _BUILTINS and self._lookup(func.value, frame) is UNKNOWN \
@@ -1581,6 +1597,34 @@ def _is_module(value: Any) -> bool:
 
 
 _IMPORTING: set[tuple[str, str]] = set()  # imported constants being evaluated (import cycles)
+
+
+def _pretrained_embedding(model: "FileModel", func: cst.BaseExpression, scope: "Scope | None") -> LayerSpec | None:
+    """The Embedding class of ``nn.Embedding.from_pretrained`` (a classmethod that builds one)."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained"):
+        return None
+    found = model.layer_class(func.value, scope)
+    return found[0] if found is not None and found[0].name in ("Embedding", "EmbeddingBag") else None
+
+
+def _to_json(value: Any) -> Any:
+    """A plain constant (or UNKNOWN) as JSON keeps it: tuples and lists tagged, so they come back apart."""
+    if isinstance(value, tuple):
+        return {"tuple": [_to_json(item) for item in value]}
+    if isinstance(value, list):
+        return {"list": [_to_json(item) for item in value]}
+    return {"unknown": True} if value is UNKNOWN else value
+
+
+def _from_json(value: Any) -> Any:
+    """``_to_json``'s inverse; anything else (an entry another version wrote) is UNKNOWN."""
+    if isinstance(value, dict):
+        if isinstance(value.get("tuple"), list):
+            return tuple(_from_json(item) for item in value["tuple"])
+        if isinstance(value.get("list"), list):
+            return [_from_json(item) for item in value["list"]]
+        return UNKNOWN
+    return value if _plain(value) else UNKNOWN
 
 
 def _plain_constant(value: Any) -> bool:

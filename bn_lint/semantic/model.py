@@ -140,6 +140,8 @@ class FileModel:
         self.module_scope = Scope(module, "module", None)
         self.scopes[module] = self.module_scope
         self._code: dict[cst.CSTNode, str] = {}
+        # (table, name) -> an answer about this file worth keeping in the project index (``Project.indexed``)
+        self.index_facts: dict[tuple[str, str], Any] = {}
         _Builder(self).build()
 
     # ----------------------------------------------------------------- names

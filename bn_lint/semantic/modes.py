@@ -12,6 +12,7 @@ model calls (``uses``), export calls, freezing and training steps.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,7 @@ _UNKNOWN = frozenset({Fact(UNKNOWN_MODE)})
 # added to a module's facts when a part of it changes mode (`self.model.eval()` marks `self`): the whole
 # holds mixed modes, while its other parts keep the facts it had (``_lookup``)
 _MIXED = Fact(UNKNOWN_MODE, why="mixed")
+_CUTS = [0]  # how many times a summary was asked for while it was being worked out (``ModeAnalysis.summary``)
 _ENTRY = frozenset({Fact(ENTRY)})
 
 State = dict  # key -> frozenset[Fact]
@@ -125,7 +127,7 @@ _FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accele
 _DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
 _TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
-_TEST_FILE = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_test)\.py$|[\\/]tests?[\\/]")
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)tests?/")
 
 
 def key_of(expr: cst.BaseExpression) -> str | None:
@@ -138,6 +140,15 @@ def key_of(expr: cst.BaseExpression) -> str | None:
         return None
     parts.append(expr.value)
     return ".".join(reversed(parts))
+
+
+def _getattr_of(call: cst.Call, *variables: str) -> str | None:
+    """``model`` for ``getattr(model, name)`` with ``name`` one of ``variables``."""
+    if isinstance(call.func, cst.Name) and call.func.value == "getattr" and len(call.args) == 2 \
+            and not any(a.star or a.keyword for a in call.args) and isinstance(call.args[1].value, cst.Name) \
+            and call.args[1].value.value in variables:
+        return key_of(call.args[0].value)
+    return None
 
 
 def _submodule_key(expr: cst.BaseExpression, state: State) -> str | None:
@@ -348,6 +359,7 @@ class ModeAnalysis:
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}
         self._in_progress: set[cst.CSTNode] = set()
+        self.cut_short: set[cst.CSTNode] = set()  # functions whose summary a cycle of calls cut short
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
         self._decorated: dict[cst.CSTNode, bool] = {}  # function -> under a mode-setting decorator
         self._at_rest_held: dict[tuple[cst.CSTNode, str], bool] = {}  # (method, attribute) -> as __init__ left it
@@ -427,18 +439,24 @@ class ModeAnalysis:
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
         if func in self.summaries:
+            if func in self.cut_short:
+                _CUTS[0] += 1  # (whatever uses it is cut short too)
             return self.summaries[func]
         if func in self._in_progress:
+            _CUTS[0] += 1  # a cycle: the summary being worked out goes on without this one
             return None
         scope = self.model.scopes.get(func)
         if scope is None:
             return None
         self._in_progress.add(func)
+        cuts = _CUTS[0]
         try:
             flow = _Flow(self, func, scope)
             summary = flow.run()
         finally:
             self._in_progress.discard(func)
+        if _CUTS[0] != cuts:
+            self.cut_short.add(func)
         self.summaries[func] = summary
         return summary
 
@@ -841,7 +859,13 @@ class ModeAnalysis:
         return False
 
     def is_test_file(self) -> bool:
-        return bool(_TEST_FILE.search(self.model.path.replace("\\", "/")))
+        """``test_*.py``, ``*_test.py``, or a file under a ``test``/``tests`` folder of its project (the
+        folders above the project's root do not count)."""
+        path = os.path.abspath(self.model.path)
+        if self.model.project is not None:
+            relative = os.path.relpath(path, self.model.project.root_for(path))
+            path = path if relative.startswith("..") else relative
+        return bool(_TEST_FILE.search(path.replace("\\", "/")))
 
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
@@ -1166,11 +1190,21 @@ class ModeAnalysis:
 
     # ---------------------------------------------------------------- callees
     def _callee_summary(self, call: cst.Call) -> Summary | None:
+        """The summary of the project function ``call`` runs, for its ``trains`` (None when it trains
+        nothing: the project index answers that for another file's function without parsing it)."""
+        where = self._imported_callee(call)
+        project = self.model.project
+        if where is not None and project is not None and project.indexed(where[0], "trains", where[1]) is False:
+            return None
         target = self.callee(call)
         if target is None:
             return None
         analysis, func = target
-        return analysis.summary(func)
+        summary = analysis.summary(func)
+        if (summary is not None and analysis is not self and func not in analysis.cut_short
+                and analysis.model.functions.get(func.name.value) is func):
+            analysis.model.index_facts[("trains", func.name.value)] = bool(summary.trains)
+        return summary
 
     def callee(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """The project function a call runs: local function, ``self.method``, or (``other_files``) imported."""
@@ -1182,26 +1216,43 @@ class ModeAnalysis:
             nested = model.local_function(func.value, model.scope_of(call))
             if nested is not None and nested is not model.functions.get(func.value):
                 return self, nested  # a function defined inside the caller (or one around it)
-            dotted = model.imports.get(func.value)
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if func.value.value == "self":
                 info = model.enclosing_class(model.scope_of(call))
                 if info is not None and func.attr.value in info.methods:
                     return self, info.methods[func.attr.value]
                 return None
-            base = model.imports.get(func.value.value)
-            if base is None:
+            if model.imports.get(func.value.value) is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
-            dotted = f"{base}.{func.attr.value}"
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
             return self._attribute_method(func.value, func.attr.value, call)
         else:
             return None
+        dotted = self._imported_dotted(func)
         found = model.imported(dotted, "def") if dotted and other_files else None
         if found is None or found[1] not in found[0].functions:
             return None
         other, name = found
         return other.modes, other.functions[name]
+
+    def _imported_dotted(self, func: cst.BaseExpression) -> str | None:
+        """``pkg.mod.f`` for ``f(...)`` / ``mod.f(...)`` where ``f`` / ``mod`` is an import of this file."""
+        imports = self.model.imports
+        if isinstance(func, cst.Name):
+            return imports.get(func.value)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in imports:
+            return f"{imports[func.value.value]}.{func.attr.value}"
+        return None
+
+    def _imported_callee(self, call: cst.Call) -> tuple[str, str] | None:
+        """(file, name) of the other project file's function ``call`` runs, found without parsing that file;
+        None for a function of this file (or one ``callee`` finds no other way)."""
+        func = call.func
+        model = self.model
+        if isinstance(func, cst.Name) and (func.value in model.functions or model.local_function(func.value, model.scope_of(call))):
+            return None
+        dotted = self._imported_dotted(func)
+        return model.imported_path(dotted, "def") if dotted else None
 
     def _attribute_method(self, receiver: cst.BaseExpression, method: str,
                           call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
@@ -1362,6 +1413,7 @@ class _Flow:
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
         self.frozen_loops: set[tuple[cst.For, str]] = set()  # modules() loops that freeze (parts of) a module
+        self.part_names: dict[str, str] = {}  # `name` -> "conv1" while `for name in ["conv1", ...]` is unrolled
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
         self.part_vars: dict[str, str] = {}  # `block` in `for block in model.features[:n]` -> model.features
         # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
@@ -1549,6 +1601,8 @@ class _Flow:
     def loop(self, node: cst.For | cst.While, state: State) -> State | None:
         if self._over_named_modules(node, state):
             return self._unrolled(node, state)
+        if self._over_part_names(node, state):
+            return self._unrolled_names(node, state)
         if isinstance(node, cst.For):
             self.expression(node.iter, state)
         else:
@@ -1602,6 +1656,34 @@ class _Flow:
                 return None
             self.assign(node.target, element.value, current)
             current = self.block(node.body.body, current)
+        return current
+
+    def _over_part_names(self, node: cst.For | cst.While, state: State) -> bool:
+        """``for name in ["conv1", "layer1"]: freeze(getattr(model, name))``: a loop over a literal sequence of
+        attribute names of a followed module, with no jump out of its body."""
+        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.orelse is None
+                and isinstance(node.iter, (cst.Tuple, cst.List)) and 0 < len(node.iter.elements) <= 16):
+            return False
+        if not all(isinstance(e.value, cst.SimpleString) and str(e.value.evaluated_value).isidentifier()
+                   for e in node.iter.elements if not isinstance(e, cst.StarredElement)) \
+                or any(isinstance(e, cst.StarredElement) for e in node.iter.elements):
+            return False
+        variable = node.target.value
+        uses = [call for call in self.model.nodes_of(node.body, cst.Call) if _getattr_of(call, variable) is not None]
+        return bool(uses) and all(_tracked(state, _getattr_of(call, variable)) for call in uses) \
+            and not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+    def _unrolled_names(self, node: cst.For, state: State) -> State | None:
+        """The loop run once per name, ``getattr(model, name)`` standing for ``model.<name>`` in its calls."""
+        current: State | None = state
+        variable = node.target.value  # type: ignore[union-attr]
+        for element in node.iter.elements:
+            if current is None:
+                break
+            self.part_names[variable] = str(element.value.evaluated_value)  # type: ignore[union-attr]
+            self.assign(node.target, element.value, current)
+            current = self.block(node.body.body, current)
+        self.part_names.pop(variable, None)
         return current
 
     def _runs_once(self, node: cst.For | cst.While) -> bool:
@@ -2617,6 +2699,19 @@ class _Flow:
             self.a.watched[node] = Watch(node, key, reason, facts, site, trained, self.scope)
 
     def _bind_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
+        bound = self._bound_args(call, summary)
+        if not self.part_names:
+            return bound
+        named = []
+        for param, arg in bound:  # `getattr(model, name)` in a loop over literal names: `model.conv1` in turn
+            owner = _getattr_of(arg, *self.part_names) if isinstance(arg, cst.Call) else None
+            if owner is not None:
+                variable = arg.args[1].value.value  # type: ignore[attr-defined]
+                arg = cst.Attribute(value=arg.args[0].value, attr=cst.Name(self.part_names[variable]))
+            named.append((param, arg))
+        return named
+
+    def _bound_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
         params = list(summary.params)
         bound = []
         func = call.func

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
+from ..project import NOT_INDEXED
 from . import layers as layer_table
 from .walk import returned_values, walk
 
@@ -351,6 +352,8 @@ def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], M
             _PROVISIONAL[marker] = result
         else:
             cache[key] = result
+            if table == "class":  # for the project index (``Project.save_index``)
+                model.index_facts[key] = result.value if result is not None else None
         return result
     finally:
         _IN_PROGRESS.discard(marker)
@@ -610,26 +613,27 @@ def _imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
 
 
 # ---------------------------------------------------------------- class kinds, through the project index
-_NOT_INDEXED = object()
 
 
 def _indexed_class_kind(model: "FileModel", func: cst.BaseExpression) -> Any:
-    """The kind of the imported project class ``func`` names, as the project index holds it; else _NOT_INDEXED."""
+    """The kind of the imported project class ``func`` names, as the project index holds it; else NOT_INDEXED."""
     if model.project is None or model.project.index is None or (isinstance(func, cst.Name) and func.value in model.classes):
-        return _NOT_INDEXED
+        return NOT_INDEXED
     dotted = _imported_name(model, func)
     where = model.imported_path(dotted, "class") if dotted else None
-    kinds = model.project.indexed_kinds(where[0]) if where is not None else None
-    if kinds is None or where[1] not in kinds:  # type: ignore[index]
-        return _NOT_INDEXED
-    kind = kinds[where[1]]  # type: ignore[index]
-    return ModelKind(kind) if kind is not None else None
+    kind = model.project.indexed(where[0], "class", where[1]) if where is not None else NOT_INDEXED
+    if kind is NOT_INDEXED:
+        return NOT_INDEXED
+    try:
+        return ModelKind(kind) if kind is not None else None
+    except ValueError:  # (a kind this version does not know: not an answer)
+        return NOT_INDEXED
 
 
 def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int) -> tuple[bool, ModelKind | None]:
     """(whether ``func`` names a project class, its kind): read from the project index when it holds it."""
     indexed = _indexed_class_kind(model, func)
-    if indexed is not _NOT_INDEXED:
+    if indexed is not NOT_INDEXED:
         return True, indexed
     if _plain_imported_class(model, func):
         return True, None  # what class_kind says of a class without bases, without parsing its file
@@ -640,7 +644,7 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
 
 
 def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
-    return (_indexed_class_kind(model, func) is not _NOT_INDEXED or _plain_imported_class(model, func)
+    return (_indexed_class_kind(model, func) is not NOT_INDEXED or _plain_imported_class(model, func)
             or project_class(model, func) is not None)
 
 

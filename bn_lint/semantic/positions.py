@@ -14,7 +14,7 @@ from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.metadata import CodePosition, CodeRange
+from libcst._position import CodePosition, CodeRange  # (libcst.metadata would import every provider)
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # the newlines libcst's position provider counts
 
