@@ -898,3 +898,50 @@ def test_a_config_read_through_a_module_alias(tmp_path, use, expected):
 ])
 def test_a_namespace_of_settings(middle, expected):
     assert findings(middle) == expected
+
+
+def test_a_helper_drawing_batches_with_next(tmp_path):
+    """detectron2-style iteration training: the helper given the loader draws batches with ``next(it)``."""
+    code = HEAD + (
+        "def do_train(model, data_loader, max_iter):\n"
+        "    data_iter = iter(data_loader)\n"
+        "    for it in range(max_iter):\n"
+        "        try:\n"
+        "            x, y = next(data_iter)\n"
+        "        except StopIteration:\n"
+        "            data_iter = iter(data_loader)\n"
+        "            x, y = next(data_iter)\n"
+        "        nn.functional.cross_entropy(model(x), y).backward()\n"
+        "        opt.step()\n\n"
+        "loader = DataLoader(data, batch_size=2, shuffle=True)\n"
+        "do_train(net, loader, 1000)\n"
+    )
+    assert codes_and_lines(check_code(code, select=("BN3",))) == [("BN301", 19)]
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("num_samples=N_TRAIN", [("BN302", 7)]),  # 1025 samples in batches of 64
+    ("", [("BN302", 7)]),  # the class's default: the same constant there
+    ("num_samples=1024", []),
+    ("num_samples=n", []),  # unknown here
+])
+def test_the_length_of_a_dataset_class_of_another_file(tmp_path, given, expected):
+    (tmp_path / "data.py").write_text(
+        "from torch.utils.data import Dataset\n\nN_TRAIN = 1025\n\n"
+        "class Shapes(Dataset):\n"
+        "    def __init__(self, num_samples=N_TRAIN, size=64):\n"
+        "        self.num_samples = num_samples\n\n"
+        "    def __len__(self):\n"
+        "        return self.num_samples\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\nfrom data import Shapes, N_TRAIN\n\n"
+        f"def main(n):\n    loader = DataLoader(Shapes({given}), batch_size=64, shuffle=True)\n"
+        "    model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        opt.step()\n"
+    )
+    found = Checker(Settings(select=("BN302",)), Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
+    assert [(f.code, f.line) for f in found] == expected

@@ -195,6 +195,25 @@ class EvalNeverReset(Rule):
             """,
             line=12,
         ),
+        Invalid(  # pseudo-labels made once, at an epoch that is not the last: the epochs after it run in eval mode
+            """
+            import torch
+
+            EPOCHS, PSEUDO_EPOCH = 30, 10
+
+            def fit(model, loader, unlabeled, optimizer):
+                model.train()
+                for epoch in range(EPOCHS):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    if epoch + 1 == PSEUDO_EPOCH:
+                        model.eval()
+                        with torch.no_grad():
+                            pseudo = [model(x).argmax(1) for x in unlabeled]
+            """,
+            line=12,
+        ),
     )
     valid = (
         Valid(
@@ -234,6 +253,22 @@ class EvalNeverReset(Rule):
                         torch.nn.functional.cross_entropy(model(x), y).backward()
                         optimizer.step()
                     if epoch == epochs - 1:
+                        model.eval()
+            """
+        ),
+        Valid(  # the same test written against a constant: the last epoch
+            """
+            import torch
+
+            EPOCHS = 30
+
+            def fit(model, loader, optimizer):
+                model.train()
+                for epoch in range(EPOCHS):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    if epoch + 1 == 30:
                         model.eval()
             """
         ),
@@ -298,5 +333,33 @@ def _last_iteration_only(model: FileModel, node: cst.CSTNode, loop: cst.CSTNode)
                 continue  # `it % interval == 0`: every interval-th iteration, not the last one
             names = {n.value for n in walk(comparison) if isinstance(n, cst.Name)}
             if names & target_names and any(isinstance(t.operator, cst.Equal) for t in comparison.comparisons):
-                return True
+                return _may_be_last(model, comparison, loop, target_names)
     return False
+
+
+def _may_be_last(model: FileModel, comparison: cst.Comparison, loop: cst.CSTNode, targets: set[str]) -> bool:
+    """Whether ``epoch == ...`` may hold on the last iteration only: False when both sides are known
+    numbers and the test picks another iteration (``epoch + 1 == PSEUDO_EPOCH`` in ``range(EPOCHS)``)."""
+    if len(comparison.comparisons) != 1 or not isinstance(loop, cst.For):
+        return True
+    it = loop.iter
+    if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+            and 1 <= len(it.args) <= 2 and not any(a.keyword or a.star for a in it.args)):
+        return True
+    scope = model.scope_of(comparison)
+    stop = model.batches.size(it.args[-1].value, scope)
+    sides = [comparison.left, comparison.comparisons[0].comparator]
+    with_target = [side for side in sides if any(isinstance(n, cst.Name) and n.value in targets for n in walk(side))]
+    if len(with_target) != 1 or stop is None:
+        return True
+    this, other = with_target[0], next(side for side in sides if side is not with_target[0])
+    offset = 0
+    if isinstance(this, cst.BinaryOperation) and isinstance(this.left, cst.Name) and this.left.value in targets:
+        step = model.value(this.right, scope)
+        if not isinstance(step, int) or not isinstance(this.operator, (cst.Add, cst.Subtract)):
+            return True
+        offset = step if isinstance(this.operator, cst.Add) else -step
+    elif not (isinstance(this, cst.Name) and this.value in targets):
+        return True
+    value = model.batches.size(other, scope)
+    return value is None or value.value - offset == stop.value - 1

@@ -112,6 +112,23 @@ class ExportInTrainMode(Rule):
             """,
             line=10,
         ),
+        Invalid(  # ... also one defined inside the helper that applies it
+            """
+            import torch
+            import torch.nn as nn
+
+            def init_weights(net, gain=0.02):
+                def fn(m):
+                    if "Conv" in m.__class__.__name__:
+                        nn.init.normal_(m.weight.data, 0.0, gain)
+                net.apply(fn)
+
+            netG = nn.Sequential(nn.ConvTranspose2d(100, 64, 4, bias=False), nn.BatchNorm2d(64), nn.ReLU())
+            init_weights(netG)
+            torch.onnx.export(netG, torch.randn(1, 100, 1, 1), "g.onnx")
+            """,
+            line=12,
+        ),
     )
     valid = (
         Valid(

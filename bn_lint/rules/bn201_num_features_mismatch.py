@@ -108,6 +108,46 @@ class NumFeaturesMismatch(Rule):
             """,
             line=6,
         ),
+        Invalid(  # wired in a function nested in forward, run directly or through activation checkpointing
+            """
+            import torch.nn as nn
+            import torch.utils.checkpoint as cp
+
+            class Bottleneck(nn.Module):
+                expansion = 4
+
+                def __init__(self, planes, with_cp=False):
+                    super().__init__()
+                    self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
+                    self.bn3 = nn.BatchNorm2d(planes)
+                    self.with_cp = with_cp
+
+                def forward(self, x):
+                    def _inner_forward(x):
+                        return self.bn3(self.conv3(x))
+
+                    if self.with_cp and x.requires_grad:
+                        return cp.checkpoint(_inner_forward, x)
+                    return _inner_forward(x)
+            """,
+            line=10,
+        ),
+        Invalid(  # a norm layer defaulting to None, then `norm_layer or nn.BatchNorm2d`, kept on `self`
+            """
+            import torch.nn as nn
+
+            class Stem(nn.Module):
+                def __init__(self, width=32, norm_layer=None):
+                    super().__init__()
+                    self.norm_layer = norm_layer or nn.BatchNorm2d
+                    self.conv = nn.Conv2d(3, width, 3, bias=False)
+                    self.bn = self.norm_layer(2 * width)
+
+                def forward(self, x):
+                    return self.bn(self.conv(x))
+            """,
+            line=8,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),

@@ -820,6 +820,9 @@ class BatchAnalysis:
             return self.length(positional[1], scope, depth + 1)
         if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:
             return self._class_length(model.classes[expr.func.value], expr, scope)
+        foreign = self._imported_class_length(expr, scope, depth)
+        if foreign is not None:
+            return foreign
         returned = self._returned(expr, scope, lambda value, at: self.length(value, at, depth + 1))
         if returned is not _NOT_LOCAL:
             return returned
@@ -937,9 +940,10 @@ class BatchAnalysis:
         return (bound is not None and isinstance(bound[0], cst.Call)
                 and self.model.qualname(bound[0].func) in ("numpy.random.default_rng", "numpy.random.RandomState"))
 
-    def _class_length(self, info, call: cst.Call, scope: "Scope | None") -> Size | None:
+    def _class_length(self, info, call: cst.Call, scope: "Scope | None", given: dict | None = None) -> Size | None:
         """What ``__len__`` of a Dataset class of this file returns for the instance ``call`` builds: a
-        constant, or what ``__init__`` stores from its arguments (``self.n = n``; ``return self.n``)."""
+        constant, or what ``__init__`` stores from its arguments (``self.n = n``; ``return self.n``).
+        ``given``: the arguments, worked out by the caller (``call`` is another file's)."""
         method = info.methods.get("__len__")
         if method is None:
             return None
@@ -948,7 +952,9 @@ class BatchAnalysis:
             return None
         init = info.methods.get("__init__")
         bound = dict(self._env)
-        if init is not None and not any(a.star for a in call.args):
+        if given is not None:
+            bound.update(given)
+        elif init is not None and not any(a.star for a in call.args):
             bound.update(_params_bound([*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:],
                                        call, scope))
         saved, self._env = self._env, bound
@@ -956,6 +962,34 @@ class BatchAnalysis:
             return self.size(returns[0], self.model.scopes.get(method), 1)
         finally:
             self._env = saved
+
+    def _imported_class_length(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
+        """``_class_length`` of a Dataset class imported from another project file, its arguments worked out
+        here: the integers this file shows, the others unknown."""
+        model = self.model
+        func = call.func
+        if isinstance(func, cst.Name) and model.binding(func.value, scope) is None:
+            dotted = model.imports.get(func.value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in model.imports:
+            dotted = f"{model.imports[func.value.value]}.{func.attr.value}"
+        else:
+            return None
+        where = model.imported_path(dotted, "class") if dotted else None
+        if where is None or not model.project.mentions(where[0], "def __len__"):
+            return None  # (no `__len__` there: no parse)
+        found = model.imported(dotted, "class")
+        if found is None or found[0] is model or found[1] not in found[0].classes or any(a.star for a in call.args):
+            return None
+        other, info = found[0], found[0].classes[found[1]]
+        init = info.methods.get("__init__")
+        given: dict = {}
+        if init is not None:
+            params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
+            for param, (value, at) in _params_bound(params, call, scope).items():
+                size = self.size(value, at, depth + 1)
+                given[param] = (cst.Integer(str(size.value)) if size is not None and isinstance(size.value, int)
+                                else cst.Name("__unknown__"), None)
+        return other.batches._class_length(info, call, None, given)
 
     def _split_sizes(self, call: cst.Call, scope: "Scope | None", depth: int) -> list[Size] | None:
         if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
@@ -1083,11 +1117,14 @@ class BatchAnalysis:
                 if param is None:
                     continue
                 function_scope = model.scopes.get(function)
-                for loop in self._loops_with_iter(
-                    lambda e, s, p=param, f=function_scope: isinstance(e, cst.Name) and e.value == p and _param_of(p, s) is not None
-                    and _param_of(p, s)[1] is f.node,
-                    within=function,
-                ):
+
+                def is_param(e, s, p=param, f=function_scope):
+                    return isinstance(e, cst.Name) and e.value == p and _param_of(p, s) is not None \
+                        and _param_of(p, s)[1] is f.node
+
+                for loop in self._loops_with_iter(is_param, within=function):
+                    yield loop, env
+                for loop in self._loops_with_next(is_param):  # `it = iter(loader)` ... `next(it)` in an iteration loop
                     yield loop, env
 
     def _callee(self, call: cst.Call, scope: "Scope") -> tuple[cst.FunctionDef | None, list[str]]:

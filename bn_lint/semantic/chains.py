@@ -373,9 +373,19 @@ class ChainAnalysis:
             raise _OutOfBudget
 
     # ------------------------------------------------------------- calls
+    def _call_local(self, target: FuncRef, args: list[Any], kwargs: dict[str, Any], frame: Frame,
+                    call: cst.Call, lost: bool) -> Any:
+        """A function of this file; one defined inside the running function (``def _inner_forward(x)`` in a
+        ``forward``) sees that function's ``self`` and variables."""
+        scope = self.model.scopes.get(target.node)
+        inner = scope is not None and scope.parent is frame.scope and frame.function
+        return self._call_function(target.node, frame.self_state if inner else None, args, kwargs, frame, site=call,
+                                   unknown_rest=lost, closure=frame.locals if inner else None)
+
     def _call_function(self, node: cst.FunctionDef, self_state: SelfState | None, args: list[Any],
                        kwargs: dict[str, Any], caller: Frame | None, standalone: bool = False,
-                       site: cst.Call | None = None, unknown_rest: bool = False) -> Any:
+                       site: cst.Call | None = None, unknown_rest: bool = False,
+                       closure: dict[str, Any] | None = None) -> Any:
         if node in self._active or (caller is not None and caller.depth >= _MAX_DEPTH):
             return UNKNOWN
         scope = self.model.scopes.get(node)
@@ -386,7 +396,7 @@ class ChainAnalysis:
         is_method = scope.parent is not None and scope.parent.kind == "class"
         if is_method and positional and not _is_static(node):
             positional = positional[1:]  # self / cls
-        local: dict[str, Any] = {}
+        local: dict[str, Any] = dict(closure) if closure else {}
         args = list(args)
         for param in positional + list(params.kwonly_params):
             name = param.name.value
@@ -1181,7 +1191,7 @@ class ChainAnalysis:
         if isinstance(target, LayerClass):
             return self._build(target, call, pairs, lost, frame)
         if isinstance(target, FuncRef):
-            return self._call_function(target.node, None, args, kwargs, frame, site=call, unknown_rest=lost)
+            return self._call_local(target, args, kwargs, frame, call, lost)
         if isinstance(target, ForeignFunc):
             return UNKNOWN if lost else self._foreign_layer(target, args, kwargs, call)
         if isinstance(target, ClassRef) and target.name in model.classes:
@@ -1398,6 +1408,11 @@ class ChainAnalysis:
             parts = _concrete_items(args[0]) if args else None
             dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))
             return _concat(parts, dim, call)
+        if qn == "torch.utils.checkpoint.checkpoint":  # checkpoint(fn, *args): fn(*args), its activations recomputed
+            args, _, lost = self._args(call, frame)
+            if args and isinstance(args[0], FuncRef) and not lost:
+                return self._call_local(args[0], args[1:], {}, frame, call, False)
+            return UNKNOWN
         if qn == "functools.partial":
             args, kwargs, lost = self._args(call, frame)
             if args and isinstance(args[0], LayerClass) and len(args) == 1 and not lost:

@@ -190,6 +190,13 @@ class FileModel:
             scope = scope.parent
         return None
 
+    def _none_by_default(self, expr: cst.BaseExpression, scope: Scope | None) -> bool:
+        """``expr`` names a parameter (of ``scope``'s function) whose default is ``None``."""
+        if not isinstance(expr, cst.Name) or scope is None or scope.kind != "function":
+            return False
+        param = scope.params.get(expr.value)
+        return param is not None and isinstance(param.default, cst.Name) and param.default.value == "None"
+
     def bindings(self, name: str, scope: Scope | None) -> tuple[list[cst.BaseExpression], Scope] | None:
         """Every expression ``name`` is assigned in the scope that binds it, seen from ``scope``; None when
         that is not known (a parameter, a name bound by a loop or an import, not bound at all)."""
@@ -245,6 +252,12 @@ class FileModel:
             if bound is not None:
                 return self.layer_class(bound[0], bound[1], depth + 1)
             return None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            info = self.enclosing_class(scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
+            values = info.attributes.get(expr.attr.value) if info is not None else None
+            return self.layer_class(values[0][0], values[0][1], depth + 1) if values and len(values) == 1 else None
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and self._none_by_default(expr.left, scope):
+            return self.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
         if isinstance(expr, cst.Call) and self.qualname(expr.func) in _PARTIAL and expr.args:
             first = expr.args[0]
             if first.keyword is not None or first.star:
@@ -466,12 +479,23 @@ class FileModel:
         import run_validation``): where it is defined, a few re-exports deep."""
         if depth > 3 or not path.endswith("__init__.py") or self.project is None:
             return None
+        table = f"reexport-{keyword}"
+        if depth == 0:
+            indexed = self.project.indexed(path, table, name)
+            if indexed is None or isinstance(indexed, list) and len(indexed) == 2 and all(isinstance(x, str) for x in indexed):
+                return tuple(indexed) if indexed else None  # type: ignore[return-value]
         package = self.project.model(path)
-        dotted = package.imports.get(name) if package is not None else None
+        found = self._reexported_from(package, path, name, keyword, depth) if package is not None else None
+        if depth == 0 and package is not None:
+            package.index_facts[(table, name)] = list(found) if found else None
+        return found
+
+    def _reexported_from(self, package: "FileModel", path: str, name: str, keyword: str, depth: int) -> tuple[str, str] | None:
+        dotted = package.imports.get(name)
         if dotted is None:
             return None
         module_name, _, inner = dotted.rpartition(".")
-        target = self.project.resolve_module(module_name, path) if module_name else None
+        target = self.project.resolve_module(module_name, path) if module_name and self.project else None
         if not target:
             return None
         if self.project.may_define(target, keyword, inner):

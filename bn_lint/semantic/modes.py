@@ -142,6 +142,17 @@ def key_of(expr: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
+def _inert(summary: Summary) -> dict | bool:
+    """For a function that gives back no model: its parameters, and those whose modules it does something
+    to (``touched``: sets a mode, trains, runs, freezes, rebinds); False for one that may give one back."""
+    if summary.generator or summary.returns is not None or summary.returned_freezes or summary.element_returns \
+            or summary.element_freezes or summary.at_yield:
+        return False
+    keys = [*summary.effects, *summary.trains, *(param for _, param in summary.entry_uses), *summary.bn_evals,
+            *summary.element_modes, *summary.steps, *(key for _, key in summary.freezes)]
+    return {"params": list(summary.params), "touched": sorted({key.split(".")[0] for key in keys})}
+
+
 def _getattr_of(call: cst.Call, *variables: str) -> str | None:
     """``model`` for ``getattr(model, name)`` with ``name`` one of ``variables``."""
     if isinstance(call.func, cst.Name) and call.func.value == "getattr" and len(call.args) == 2 \
@@ -457,7 +468,26 @@ class ModeAnalysis:
             self._in_progress.discard(func)
         if _CUTS[0] != cuts:
             self.cut_short.add(func)
+        elif self.model.functions.get(func.name.value) is func:  # for the project index (``Project.indexed``)
+            self.model.index_facts[("trains", func.name.value)] = bool(summary.trains)
+            self.model.index_facts[("inert", func.name.value)] = _inert(summary)
         self.summaries[func] = summary
+        return summary
+
+    def indexed_inert(self, call: cst.Call, bind, tracked) -> Summary | None:
+        """For a call of another file's function that the project index says leaves the modules this call
+        gives it alone (sets, trains, evaluates and freezes none of them, and returns none), a summary
+        that says only that, with its parameters; None when the index does not say so. ``bind``:
+        ``_Flow._bind_args``; ``tracked(key)``: whether the flow follows that module."""
+        where = self._imported_callee(call)
+        project = self.model.project
+        fact = project.indexed(where[0], "inert", where[1]) if where is not None and project is not None else None
+        if not isinstance(fact, dict) or not isinstance(fact.get("params"), list) or not isinstance(fact.get("touched"), list):
+            return None
+        summary = Summary(params=[str(p) for p in fact["params"]], name=where[1], path=where[0])  # type: ignore[index]
+        touched = set(fact["touched"])
+        if any(param in touched and key_of(arg) is not None and tracked(key_of(arg)) for param, arg in bind(call, summary)):
+            return None  # (a module given to a parameter it does something to: the real summary is needed)
         return summary
 
     def implicit_globals(self, func: cst.FunctionDef) -> tuple[str, ...]:
@@ -1200,11 +1230,7 @@ class ModeAnalysis:
         if target is None:
             return None
         analysis, func = target
-        summary = analysis.summary(func)
-        if (summary is not None and analysis is not self and func not in analysis.cut_short
-                and analysis.model.functions.get(func.name.value) is func):
-            analysis.model.index_facts[("trains", func.name.value)] = bool(summary.trains)
-        return summary
+        return analysis.summary(func)
 
     def callee(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """The project function a call runs: local function, ``self.method``, or (``other_files``) imported."""
@@ -2321,6 +2347,10 @@ class _Flow:
         if self._fresh_instance_call(call):
             return
         # another file's function can change only the modes of what it is given: look it up only then
+        inert = a.indexed_inert(call, self._bind_args, lambda key: _tracked(state, key)) if passes_model else None
+        if inert is not None:
+            self._forget_unbound(call, inert, state)
+            return
         target = a.callee(call, other_files=passes_model)
         if target is not None:
             self._apply_summary(call, target, state)
@@ -2640,14 +2670,17 @@ class _Flow:
         return None
 
     def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
-        """``fn`` is a function of this file whose body sets no mode and calls no function of this file."""
-        func = self.model.functions.get(fn.value) if isinstance(fn, cst.Name) else None
-        if func is None or self.model.binding(fn.value, None) is not None:
+        """``fn`` is a function of this file (top-level, or defined in the function around the call: an
+        ``init_weights`` helper's ``def fn(m)``) whose body sets no mode and calls no function of this file."""
+        func = self.model.local_function(fn.value, self.model.scope_of(fn)) if isinstance(fn, cst.Name) else None
+        if func is None:
             return False
         for node in walk(func.body):
             if isinstance(node, cst.Attribute) and node.attr.value in ("eval", "train", "training", "apply"):
                 return False
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.model.functions:
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and (
+                    node.func.value in self.model.functions
+                    or self.model.local_function(node.func.value, self.model.scope_of(node)) is not None):
                 return False
         return True
 
@@ -2743,12 +2776,7 @@ class _Flow:
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target
         summary = analysis.summary(func)
-        bound = self._bind_args(call, summary) if summary is not None else []
-        given = {id(arg) for _, arg in bound}
-        for arg in call.args:  # taken by `*nets` / `**kwargs`, or past a `*args` of the call: not followed
-            key = key_of(arg.value)
-            if (summary is None or id(arg.value) not in given) and key is not None and _tracked(state, key):
-                _set(state, key, _UNKNOWN)
+        bound = self._forget_unbound(call, summary, state)
         if summary is None:
             return
         for param, arg in bound:
@@ -2788,6 +2816,17 @@ class _Flow:
             self.leaving.append((call, target, dict(state)))
         self._apply_effects(call, bound, effects, summary, analysis, state)
         self._items_set(bound, summary, state)
+
+    def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
+        """The arguments ``summary``'s parameters take; the followed modules passed otherwise (to ``*nets`` /
+        ``**kwargs``, past a ``*args`` of the call, or to a function not worked out) become unknown."""
+        bound = self._bind_args(call, summary) if summary is not None else []
+        given = {id(arg) for _, arg in bound}
+        for arg in call.args:
+            key = key_of(arg.value)
+            if (summary is None or id(arg.value) not in given) and key is not None and _tracked(state, key):
+                _set(state, key, _UNKNOWN)
+        return bound
 
     def _watch_helper_steps(self, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis, state: State) -> None:
         """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call

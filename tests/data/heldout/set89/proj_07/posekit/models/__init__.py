@@ -1,0 +1,3 @@
+from .pose_resnet import PoseResNet, get_pose_net
+
+__all__ = ["PoseResNet", "get_pose_net"]

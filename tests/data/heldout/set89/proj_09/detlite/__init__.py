@@ -1,0 +1,3 @@
+from .registry import Registry, build_from_cfg
+
+__version__ = '0.4.0'

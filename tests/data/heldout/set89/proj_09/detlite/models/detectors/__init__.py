@@ -1,0 +1,3 @@
+from .retinanet import RetinaNet
+
+__all__ = ['RetinaNet']

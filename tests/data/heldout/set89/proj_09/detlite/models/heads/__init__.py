@@ -1,0 +1,3 @@
+from .retina_head import RetinaBNHead
+
+__all__ = ['RetinaBNHead']
