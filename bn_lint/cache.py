@@ -5,7 +5,10 @@ findings, the selected rules, the bn-lint version and source, and the Python
 version. It holds the findings, the internal errors, and the content hashes of
 the other project files its check may depend on (the closure of its import lookups,
 found or not: see ``Project.dependencies``); a lookup is a
-hit only while those files are unchanged. Entries are written atomically
+hit only while those files are unchanged. Each hash is stored with the file's size
+and modification time, so a later run reads only the files whose size or time
+changed (``Cache.unchanged``; a file changed within two seconds of the write is
+always read again). Entries are written atomically
 (temporary file + ``os.replace``), so concurrent runs can share the directory;
 an unreadable or corrupt entry is a miss.
 
@@ -13,7 +16,7 @@ The project index (``index/``) holds, per project file looked up from a checked
 one, the answers worked out about it (``Project.indexed``: which of its classes
 carry BatchNorm, which of its functions build one layer or train a parameter,
 its constants), with the content hashes of that file and of every file the
-answers may depend on. A later run that checks a file importing it reads the
+answers may depend on (recorded as above). A later run that checks a file importing it reads the
 answers instead of parsing it, and the files it imports, again: what makes a
 one-file check of a transformers model fast once the project has been checked.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,8 @@ from .config import Settings
 from .finding import Finding
 
 DEFAULT_DIR = ".bn_lint_cache"
-_FORMAT = 2
+_FORMAT = 3
+_RACY_NS = 2_000_000_000  # (``Cache.fingerprint``)
 
 
 def _package_fingerprint() -> str:
@@ -75,6 +80,7 @@ class Cache:
         )
         self.salt = digest(salt.encode())
         self._hashes: dict[str, str | None] = {}  # dependency path -> content hash, once per run
+        self._stats: dict[str, os.stat_result | None] = {}  # dependency path -> its stat, once per run
         self._ready = False
 
     # ------------------------------------------------------------------ keys
@@ -83,6 +89,38 @@ class Cache:
 
     def _entry(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
+
+    def fingerprint(self, path: str) -> list:
+        """What an entry records of a dependency: [content hash, size, mtime_ns]. The size and time let a
+        later run skip reading a file they still match (``unchanged``); for a file changed in the last
+        two seconds they are left out (-1), as git does for "racily clean" files: another change within
+        the file system's timestamp granularity could keep both."""
+        content = self.file_hash(path)
+        stat = self._stat(path)
+        if stat is None or time.time_ns() - stat.st_mtime_ns < _RACY_NS:
+            return [content, -1, -1]
+        return [content, stat.st_size, stat.st_mtime_ns]
+
+    def unchanged(self, path: str, recorded: object) -> bool:
+        """Whether a dependency still has the content ``fingerprint`` recorded: by its size and time when
+        both match, else by its content hash."""
+        if not (isinstance(recorded, list) and len(recorded) == 3):
+            return False
+        content, size, mtime = recorded
+        stat = self._stat(path)
+        if stat is not None and size != -1 and stat.st_size == size and stat.st_mtime_ns == mtime \
+                and path not in self._hashes:
+            self._hashes[path] = content  # (the same file: its hash, without reading it)
+            return True
+        return self.file_hash(path) == content
+
+    def _stat(self, path: str) -> os.stat_result | None:
+        if path not in self._stats:
+            try:
+                self._stats[path] = os.stat(path)
+            except OSError:
+                self._stats[path] = None
+        return self._stats[path]
 
     def file_hash(self, path: str) -> str | None:
         """Content hash of a dependency (None when it cannot be read), memoized for this run; for a
@@ -109,8 +147,8 @@ class Cache:
                 entry = json.loads(handle.read())
             if entry.get("format") != _FORMAT:
                 return None
-            for dep, expected in entry["deps"].items():
-                if self.file_hash(dep) != expected:
+            for dep, recorded in entry["deps"].items():
+                if not self.unchanged(dep, recorded):
                     return None
             findings = [Finding.from_dict(item) for item in entry["findings"]]
             errors = [str(item) for item in entry["errors"]]
@@ -124,7 +162,7 @@ class Cache:
             "format": _FORMAT,
             "findings": [f.to_dict() for f in findings],
             "errors": list(errors),
-            "deps": {dep: self.file_hash(dep) for dep in sorted(deps)},
+            "deps": {dep: self.fingerprint(dep) for dep in sorted(deps)},
         }
         target = self._entry(key)
         try:
@@ -142,10 +180,10 @@ class Cache:
         try:
             with open(self._index_entry(path), "rb") as handle:
                 entry = json.loads(handle.read())
-            if entry.get("format") != _FORMAT or entry["content"] != self.file_hash(path) or entry["content"] is None:
+            if entry.get("format") != _FORMAT or not self.unchanged(path, entry["content"]) or entry["content"][0] is None:
                 return None
-            for dep, expected in entry["deps"].items():
-                if self.file_hash(dep) != expected:
+            for dep, recorded in entry["deps"].items():
+                if not self.unchanged(dep, recorded):
                     return None
             facts = {str(table): {str(name): fact for name, fact in names.items()}
                      for table, names in entry["facts"].items()}
@@ -157,9 +195,9 @@ class Cache:
         """Store the index entry of ``path`` atomically (replacing any older one); failures are ignored."""
         entry = {
             "format": _FORMAT,
-            "content": self.file_hash(path),
+            "content": self.fingerprint(path),
             "facts": facts,
-            "deps": {dep: self.file_hash(dep) for dep in sorted(deps)},
+            "deps": {dep: self.fingerprint(dep) for dep in sorted(deps)},
         }
         target = self._index_entry(path)
         try:

@@ -435,3 +435,37 @@ def test_indexed_constants_keep_their_types():
         encoded = json.loads(json.dumps(_to_json(value)))
         assert _from_json(encoded) == value and type(_from_json(encoded)) is type(value)
     assert _from_json({"something": "else"}) is UNKNOWN
+
+
+def test_a_dependency_whose_size_and_time_match_is_not_read_again(tmp_path, monkeypatch):
+    """A recorded dependency is checked by size and mtime first; it is read (and hashed) only when one
+    differs, so a same-size edit is still seen; a file changed within two seconds is always read."""
+    import os
+
+    from bn_lint import cache as cache_module
+
+    dep = tmp_path / "dep.py"
+    dep.write_text("WIDTH = 64\n")
+    old = 1_600_000_000_000_000_000
+    os.utime(dep, ns=(old, old))
+    settings = Settings(root=tmp_path)
+    recorded = Cache(tmp_path / "c", settings).fingerprint(str(dep))
+    assert recorded[1:] == [dep.stat().st_size, old]
+
+    caches = [Cache(tmp_path / "c", settings) for _ in range(5)]  # (building one hashes its settings)
+    reads: list[str] = []
+    real_digest = cache_module.digest
+    monkeypatch.setattr(cache_module, "digest", lambda data: reads.append("read") or real_digest(data))
+    assert caches[0].unchanged(str(dep), recorded) and reads == []
+
+    dep.write_text("WIDTH = 32\n")  # same size, another content and time
+    os.utime(dep, ns=(old + 10**9, old + 10**9))
+    assert not caches[1].unchanged(str(dep), recorded) and reads == ["read"]
+
+    dep.write_text("WIDTH = 16\n")  # just now: racy, recorded without size and time
+    fresh = caches[2].fingerprint(str(dep))
+    assert fresh[1:] == [-1, -1]
+    reads.clear()
+    assert caches[3].unchanged(str(dep), fresh) and reads == ["read"]
+    missing = caches[4].fingerprint(str(tmp_path / "nope.py"))
+    assert missing == [None, -1, -1] and caches[4].unchanged(str(tmp_path / "nope.py"), missing)

@@ -362,6 +362,42 @@ class MissingEval(Rule):
         ),
     )
     valid = (
+        Valid(  # test-time adaptation: the wrapper's forward takes a training step on every batch (Tent)
+            """
+            import torch
+            import torch.nn as nn
+
+            class Tent(nn.Module):
+                def __init__(self, model, optimizer):
+                    super().__init__()
+                    self.model, self.optimizer = model, optimizer
+
+                def forward(self, x):
+                    out = self.model(x)
+                    (-(out.softmax(1) * out.log_softmax(1)).sum(1)).mean().backward()
+                    self.optimizer.step()
+                    return out
+
+            net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+            tented = Tent(net, torch.optim.SGD(net.parameters(), lr=1e-3))
+            for x, y in loader:
+                correct = (tented(x).argmax(1) == y).sum()
+            """
+        ),
+        Valid(  # prediction-time BatchNorm: running statistics switched off, batch statistics on purpose
+            """
+            import torch
+            import torch.nn as nn
+
+            @torch.no_grad()
+            def accuracy_with_batch_stats(model, loader):
+                for m in model.modules():
+                    if isinstance(m, nn.BatchNorm2d):
+                        m.track_running_stats = False
+                model.train()
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+            """
+        ),
         Valid(  # samples under `no_grad` that train the discriminator, saved now and then
             """
             import torch

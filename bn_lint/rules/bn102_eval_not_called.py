@@ -43,6 +43,23 @@ class EvalNotCalled(Rule):
     # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
     triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")
     invalid = (
+        Invalid(  # a trainer's teacher, given as a parameter and called like a module
+            """
+            import torch
+
+            class Distiller:
+                def __init__(self, teacher, student):
+                    self.teacher = teacher.to("cuda")
+                    self.teacher.training = False
+                    self.student = student
+
+                def step(self, x):
+                    with torch.no_grad():
+                        soft = self.teacher(x)
+                    return self.student(x), soft
+            """,
+            line=6,
+        ),
         Invalid(  # a model from a registry of partially applied classes
             """
             from functools import partial
@@ -340,4 +357,9 @@ def _module_attribute(model: FileModel, expr: cst.Attribute, scope: Scope) -> bo
         info = (model.classes.get(call.func.value)
                 if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) else None)
     values = info.attributes.get(expr.attr.value) if info is not None else None
-    return bool(values) and all(model_kind(model, value, where) is not None for value, where in values)
+    if bool(values) and all(model_kind(model, value, where) is not None for value, where in values):
+        return True
+    # `self.teacher = teacher.to(device)` from a parameter, and the class calls `self.teacher(x)`: a module
+    return owner.value == "self" and info is not None and bool(values) and any(
+        isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"
+        and call.func.attr.value == expr.attr.value for call in model.nodes_of(info.node, cst.Call))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Iterable
 
 import libcst as cst
@@ -131,6 +130,18 @@ class ExportInTrainMode(Rule):
         ),
     )
     valid = (
+        Valid(  # quantization-aware training: the QAT conv-BN modules fold their running statistics at convert
+            """
+            import torch.ao.quantization as tq
+
+            model = build_qat_model()
+            model.qconfig = tq.get_default_qat_qconfig("qnnpack")
+            tq.prepare_qat(model, inplace=True)
+            train(model)
+            tq.convert(model, inplace=True)
+            model.eval()
+            """
+        ),
         Valid(
             """
             import torch
@@ -153,7 +164,7 @@ class ExportInTrainMode(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
         for node, site in analysis.exports.items():
-            if isinstance(node, cst.Call) and _legacy_onnx(node):
+            if isinstance(node, cst.Call) and (_legacy_onnx(node) or _qat_convert(model, node)):
                 continue
             facts = analysis.resolved(site)
             if not analysis.shown_train(facts):
@@ -165,6 +176,17 @@ class ExportInTrainMode(Rule):
                 f"`{site.key}` is exported/traced in training mode ({describe(analysis, facts)}; no `.eval()` "
                 f"before this call): BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
             )
+
+
+def _qat_convert(model: FileModel, call: cst.Call) -> bool:
+    """``convert`` in a quantization-aware-training flow (``prepare_qat``, ``fuse_modules_qat``,
+    ``fuse_model(is_qat=True)`` in the file): its conv-BN modules fold in the running statistics
+    whatever the mode (torchvision converts its QAT models before ``.eval()``)."""
+    qn = model.qualname(call.func) or ""
+    return qn.endswith(".convert") and _QAT.search(model.source) is not None
+
+
+_QAT = re.compile(r"prepare_qat|fuse_modules_qat|is_qat\s*=\s*True")
 
 
 def _legacy_onnx(call: cst.Call) -> bool:

@@ -275,6 +275,36 @@ class FrozenBnStillUpdating(Rule):
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = (
+        Invalid(  # the builder freezes the backbone and gives it back inside a probe class of this file
+            """
+            import torch
+            import torch.nn as nn
+
+            class Probe(nn.Module):
+                def __init__(self, backbone, num_classes):
+                    super().__init__()
+                    self.backbone = backbone
+                    self.head = nn.LazyLinear(num_classes)
+
+                def forward(self, x):
+                    return self.head(self.backbone(x).flatten(1))
+
+            def build(num_classes=10):
+                backbone = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+                for p in backbone.parameters():
+                    p.requires_grad = False
+                return Probe(backbone, num_classes)
+
+            model = build()
+            opt = torch.optim.SGD(model.head.parameters(), lr=0.1)
+            for epoch in range(10):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+            """,
+            line=16,
+        ),
         Invalid(  # a helper freezes the backbone whole (eval and weights); `model.train()` each epoch undoes the eval
             """
             import torch

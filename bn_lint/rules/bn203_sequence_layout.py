@@ -97,6 +97,21 @@ class SequenceLayout(Rule):
         ),
     )
     valid = (
+        Valid(  # one station per sample: a table of counted things looked up with a singular id is (N, E)
+            """
+            import torch.nn as nn
+
+            class Forecaster(nn.Module):
+                def __init__(self, n_stations=40, d_model=64):
+                    super().__init__()
+                    self.station_emb = nn.Embedding(n_stations, d_model)
+                    self.emb_norm = nn.BatchNorm1d(d_model)
+
+                def forward(self, x, station):
+                    e = self.emb_norm(self.station_emb(station))
+                    return x + e.unsqueeze(1)
+            """
+        ),
         Valid(  # a recommender: user and item embeddings side by side on dim 1 are per-sample ids, (N, E) each
             """
             import torch

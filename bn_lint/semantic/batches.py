@@ -63,7 +63,8 @@ _SAME_LENGTH_METHODS = frozenset({
     "geometric_", "clamp", "clamp_", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "requires_grad_",
 })
 _GENERATOR_SAMPLERS = frozenset({"normal", "standard_normal", "random", "uniform", "integers", "randint", "choice"})
-_ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "iter"})
+_ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.rich.tqdm", "iter",
+                            "rich.progress.track"})
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})
 _DISTRIBUTED_MARKERS = (
     "init_process_group", "DistributedDataParallel", "torch.distributed", "LOCAL_RANK", "local_rank",

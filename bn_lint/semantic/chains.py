@@ -78,6 +78,11 @@ _LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*|\w
                         r"|shop|category|genre|entity|node|author|tag|query|doc|candidate|pos_item|neg_item)s?_(?:ids|idxs|indices)")
 
 
+_ENTITY_TABLE = re.compile(r"(?i)(?:^|[^a-z0-9])(?:n|num|number_of|nb|count)_[a-z]")
+_TOKEN_TABLE = re.compile(r"(?i)token|word|char|vocab|embedding|symbol|subword|piece|bpe|code|vq|atom|pixel|patch|pos")
+_SEQUENCE_IDS = re.compile(r"(?i)seq|session|history|hist|tokens|words|chars|sentence|text|path|walk|trajector|s$")
+
+
 @dataclass(eq=False)
 class LayerValue:
     """One torch.nn layer built by a call, its arguments evaluated where it was built."""
@@ -1340,7 +1345,13 @@ class ChainAnalysis:
         if table is not None and _CLASS_TABLE.search(self.model.code(table)):
             return True
         given = at.args[0].value if at is not None and at.args else None
-        return isinstance(given, cst.Name) and _LABEL_IDS.fullmatch(given.value) is not None
+        if isinstance(given, cst.Name) and _LABEL_IDS.fullmatch(given.value) is not None:
+            return True
+        # a table of counted things (`n_stations`, `num_speakers`), not of tokens, looked up with ids
+        # not named as a sequence (`station`, not `item_seq` / `tokens`): one row per sample
+        return table is not None and _ENTITY_TABLE.search(self.model.code(table)) is not None \
+            and not _TOKEN_TABLE.search(self.model.code(table)) \
+            and isinstance(given, cst.Name) and not _SEQUENCE_IDS.search(given.value)
 
     def _apply_layer(self, layer: LayerValue, t: Tensor, at: cst.Call | None = None) -> Any:
         spec = layer.spec

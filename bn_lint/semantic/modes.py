@@ -73,13 +73,28 @@ _LOADED = frozenset({"torch.load", "torch.jit.load"})
 # Methods that may change a module's mode.
 _MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})
 # Copies of a module, in the mode it has at the copy.
-_COPIES = frozenset({"copy.deepcopy", "copy.copy", "torch.optim.swa_utils.AveragedModel"})
+_COPIES = frozenset({"copy.deepcopy", "copy.copy", "torch.optim.swa_utils.AveragedModel",
+                     # quantization steps: a fused / prepared / converted copy (or the model, inplace=True)
+                     "torch.ao.quantization.fuse_modules", "torch.quantization.fuse_modules",
+                     "torch.ao.quantization.fuse_modules_qat", "torch.ao.quantization.prepare",
+                     "torch.quantization.prepare", "torch.ao.quantization.prepare_qat",
+                     "torch.quantization.prepare_qat", "torch.ao.quantization.convert", "torch.quantization.convert"})
+# Functions ``model.apply(fn)`` runs on every submodule that never switch a mode
+_MODE_KEEPING_APPLIED = frozenset({
+    "torch.ao.nn.intrinsic.qat.freeze_bn_stats", "torch.ao.nn.intrinsic.qat.update_bn_stats",
+    "torch.nn.intrinsic.qat.freeze_bn_stats", "torch.nn.intrinsic.qat.update_bn_stats",
+    "torch.ao.quantization.disable_observer", "torch.ao.quantization.enable_observer",
+    "torch.ao.quantization.disable_fake_quant", "torch.ao.quantization.enable_fake_quant",
+    "torch.quantization.disable_observer", "torch.quantization.enable_observer",
+    "torch.quantization.disable_fake_quant", "torch.quantization.enable_fake_quant",
+})
 # Callees that receive a model without changing its mode.
 _SAFE_CALLEES = frozenset({
     "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "setattr", "delattr", "sum",
     "enumerate", "zip", "iter", "reversed", "sorted",
     "list", "tuple",
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
+    "torch.jit.trace_module", "torch.onnx.dynamo_export", "torch.fx.symbolic_trace",
     "logging.info",
     "torch.optim.swa_utils.update_bn",  # (puts the model in train mode and back in the mode it found)
 }) | _WRAPPERS | _COPIES
@@ -1012,13 +1027,47 @@ class ModeAnalysis:
         return None
 
     def _may_evaluate(self, node: cst.CSTNode) -> bool:
-        """False for calls whose mode a framework sets, and for shape probes (in ``__init__`` or not)."""
+        """False for calls whose mode a framework sets, for shape probes (in ``__init__`` or not), for a
+        module whose own ``forward`` runs a training step (test-time adaptation: ``Tent``), and where the
+        function has turned BatchNorm's running statistics off (``bn.track_running_stats = False``:
+        batch statistics on purpose)."""
         if self.framework_managed(node):
             return False
         func = self.enclosing_function(node)
         if func is not None and func.name.value == "__init__":
             return False  # a model called while it is built: a shape probe
+        if self._forward_trains(node) or self._running_stats_off(node):
+            return False
         return not self.shape_probe(node)
+
+    def _forward_trains(self, node: cst.CSTNode) -> bool:
+        """``tented(x)`` with ``tented = Tent(model, optimizer)``, a class of this file whose ``forward``
+        runs a training step."""
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        info = self.attribute_class(func, node)
+        if info is None and isinstance(func, cst.Name):
+            bound = self.model.binding(func.value, self.model.scope_of(node))
+            value = _unwrap_passthrough(bound[0]) if bound is not None else None
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+                    and self.model.binding(value.func.value, None) is None:
+                info = self.model.classes.get(value.func.value)
+        forward = info.methods.get("forward") if info is not None else None
+        return forward is not None and self.trains(forward)
+
+    def _running_stats_off(self, node: cst.CSTNode) -> bool:
+        """An assignment ``<x>.track_running_stats = False`` earlier in the function around ``node``."""
+        func = self.enclosing_function(node)
+        if func is None:
+            return False
+        for assign in self.model.nodes_of(func, cst.Assign):
+            if self.order(assign) < self.order(node) and isinstance(assign.value, cst.Name) \
+                    and assign.value.value == "False" and any(
+                        isinstance(t.target, cst.Attribute) and t.target.attr.value == "track_running_stats"
+                        for t in assign.targets):
+                return True
+        return False
 
     def path_eval(self, node: cst.CSTNode) -> tuple[Site, str] | None:
         """The use at ``node`` on the paths where it evaluates (see ``path_evals``), and why."""
@@ -1329,7 +1378,7 @@ class ModeAnalysis:
         project class defines ``freeze_bn`` itself."""
         model = self.model
         bound = model.binding(receiver.value, model.scope_of(call))
-        value = _unwrap_passthrough(bound[0]) if bound is not None else None
+        value = _unwrap_passthrough(bound[0]) if bound is not None else self._built_then_copied(receiver.value, call)
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return None
         name = value.func.value
@@ -1342,6 +1391,24 @@ class ModeAnalysis:
             return None
         info = found[0].classes[found[1]]
         return (found[0].modes, info.methods[method]) if method in info.methods else None
+
+
+    def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
+        """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a
+        copy of the same model, or ``model.to(device)``): the one value that builds it."""
+        found = self.model.bindings(name, self.model.scope_of(call))
+        if found is None:
+            return None
+        built = []
+        for value in found[0]:
+            value = _unwrap_passthrough(value)
+            if isinstance(value, cst.Call) and self.model.qualname(value.func) in _COPIES and value.args \
+                    and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value == name:
+                continue
+            if isinstance(value, cst.Name) and value.value == name:
+                continue
+            built.append(value)
+        return built[0] if len(built) == 1 else None
 
 
 #: a module's tensors: a method called on one (``bn.running_mean.copy_(...)``, ``conv.weight.data.normal_()``)
@@ -2075,19 +2142,40 @@ class _Flow:
         a member of a container built from them (``nn.Sequential(backbone, head)``)."""
         value = _unwrap_passthrough(value)
         returned = key_of(value)
-        members: set[str] = set()
+        members: dict[str, str] = {}  # a member's key -> where the returned model holds it ("": somewhere)
         if returned is None and isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS:
-            members = {k for k in map(key_of, _container_elements(value)) if k is not None}
+            members = {k: "" for k in map(key_of, _container_elements(value)) if k is not None}
+        elif returned is None and isinstance(value, cst.Call):
+            members = self._stored_by_constructor(value)
         for node, key in self.frozen:
             if returned is not None and (key == returned or _child_of(key, returned)):
                 rest = key[len(returned) + 1:]
             elif key in members:
-                rest = ""
+                rest = members[key]
             else:
                 continue
             kind = self.a.kind(key, _lookup(state, key), self.scope) if _tracked(state, key) else None
             if kind in (ModelKind.BN, ModelKind.MAYBE) and (node, rest) not in into:
                 into.append((node, rest))
+
+    def _stored_by_constructor(self, call: cst.Call) -> dict[str, str]:
+        """``Probe(backbone, n)`` of a class of this file whose ``__init__`` keeps a parameter as it is
+        (``self.backbone = backbone``): the argument's key -> the attribute that holds it."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) and self.model.binding(func.value, None) is None else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or any(arg.star for arg in call.args):
+            return {}
+        names = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
+        given = dict(zip(names, (arg.value for arg in call.args if arg.keyword is None)))
+        given.update({arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None})
+        held: dict[str, str] = {}
+        for attr, values in info.attributes.items():
+            if len(values) == 1 and isinstance(values[0][0], cst.Name) and values[0][1].node is init:
+                key = key_of(given[values[0][0].value]) if values[0][0].value in given else None
+                if key is not None:
+                    held[key] = attr
+        return held
 
     def _frozen_in_builder(self, value: cst.BaseExpression | None, key: str, index: int | None = None) -> None:
         """``model = build_model()`` where the builder freezes (part of) the model it returns: watch it here;
@@ -2672,6 +2760,8 @@ class _Flow:
     def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
         """``fn`` is a function of this file (top-level, or defined in the function around the call: an
         ``init_weights`` helper's ``def fn(m)``) whose body sets no mode and calls no function of this file."""
+        if self.model.qualname(fn) in _MODE_KEEPING_APPLIED:
+            return True
         func = self.model.local_function(fn.value, self.model.scope_of(fn)) if isinstance(fn, cst.Name) else None
         if func is None:
             return False
