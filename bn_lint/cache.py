@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +45,22 @@ _FORMAT = 3
 _RACY_NS = 2_000_000_000  # (``Cache.fingerprint``)
 
 
+@lru_cache(maxsize=1)
 def _package_fingerprint() -> str:
-    """Size and mtime of bn-lint's own modules: edited rules invalidate the cache without a version bump."""
-    root = Path(__file__).resolve().parent
+    """Size and mtime of bn-lint's own modules: edited rules invalidate the cache without a version bump
+    (worked out once per process)."""
+    root = os.path.dirname(os.path.abspath(__file__))
     parts = []
-    for path in sorted(root.rglob("*.py")):
-        try:
-            stat = path.stat()
-        except OSError:  # pragma: no cover
-            continue
-        parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    for folder, folders, files in os.walk(root):
+        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:  # pragma: no cover
+                    continue
+                parts.append(f"{os.path.relpath(path, root)}:{stat.st_size}:{stat.st_mtime_ns}")
     return "\n".join(parts)
 
 
