@@ -268,7 +268,6 @@ def test_libcst_is_imported_only_for_a_file_that_needs_a_parse(write, tmp_path):
     assert not [m for m in modules if m.startswith("libcst.")]  # ... but libcst never was
     out, modules = _modules_after_check(write("bad.py", BN205))
     assert "BN205" in out and "libcst._nodes.base" in modules
-    assert "libcst.metadata" not in modules  # (only libcst's core: see bn_lint.lazy)
 
 
 def test_internal_error_in_a_rule_exits_2_and_other_files_are_checked(write, tmp_path, monkeypatch):

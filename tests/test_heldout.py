@@ -1,6 +1,6 @@
-"""Held-out sets 64-98, kept as a regression corpus once scored.
+"""Held-out sets 64-101, kept as a regression corpus once scored.
 
-Helpers wrote them from RULES.md alone (64-81 in session 15, 82-98 in session 16), each file with
+Helpers wrote them from RULES.md alone (64-81 in session 15, 82-101 in session 16), each file with
 ``# expect: BNxxx`` on the lines a linter should report; files without marks are clean. Their first-run
 scores, before any fix made for them, are in those sessions' notes; this test keeps what the fixes
 reached: no finding on a clean file, and at least the marks found then.
@@ -14,7 +14,8 @@ import pytest
 from benchmarks.expect_score import score
 
 SETS = sorted((Path(__file__).parent / "data" / "heldout").glob("set*"))
-FOUND_AT_LEAST = 767  # of 809 marks (sets 64-81: 371 of 398; 82-87: 133/133; 88-93: 136/141; 94-98: 127/137)
+FOUND_AT_LEAST = 814  # of 869 marks (sets 64-81: 371 of 398; 82-87: 133/133; 88-93: 136/141; 94-98: 127/137;
+# 99-101: 47/60)
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +24,13 @@ def scores():
 
 
 def test_no_finding_on_any_clean_file(scores):
-    assert len(SETS) == 35
+    assert len(SETS) == 38
     assert {name: result[3] for name, result in scores.items() if result[3]} == {}
-    assert sum(result[4] for result in scores.values()) == 655
+    assert sum(result[4] for result in scores.values()) == 748
 
 
 def test_the_seeded_bugs_found_stay_found(scores):
     found = sum(result[0] for result in scores.values())
     marks = sum(result[0] + result[1] for result in scores.values())
-    assert marks == 809 and found >= FOUND_AT_LEAST, (found, marks)
+    assert marks == 869 and found >= FOUND_AT_LEAST, (found, marks)
     assert sum(result[2] for result in scores.values()) <= 4  # extra findings in buggy files (placements)

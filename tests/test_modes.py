@@ -1693,3 +1693,22 @@ def test_a_handler_of_a_test_file_is_not_taken_at_rest(tmp_path, where, expected
     for shown in (str(path), str(path.relative_to(tmp_path))):  # absolute or relative, the same answer
         result = run_cli("check", "--no-cache", "--select", "BN101", "--format", "json", shown, cwd=tmp_path)
         assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == expected, (shown, result.stderr)
+
+
+def test_a_model_built_by_a_factory_of_an_imported_package(tmp_path):
+    """``import models`` then ``models.build_model(arch)``, whose registry dict holds builders of
+    BatchNorm models from the package's modules: evaluated without eval (BN101)."""
+    (tmp_path / "pyproject.toml").write_text("")
+    package = tmp_path / "models"
+    package.mkdir()
+    (package / "resnet.py").write_text(
+        "import torch.nn as nn\n\ndef resnet18(num_classes=10):\n"
+        "    return nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(num_classes))\n")
+    (package / "__init__.py").write_text(
+        "from .resnet import resnet18\n\nMODELS = {'resnet18': resnet18}\n\n"
+        "def build_model(arch, num_classes=10):\n    return MODELS[arch](num_classes=num_classes)\n")
+    (tmp_path / "test.py").write_text(
+        "import torch\nimport models\n\nmodel = models.build_model('resnet18')\n"
+        "with torch.no_grad():\n    out = model(torch.zeros(2, 3, 8, 8))\n")
+    result = run_cli("check", "--no-cache", "--select", "BN101", "--format", "json", "test.py", cwd=tmp_path)
+    assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == [("BN101", 6)], result.stderr

@@ -48,6 +48,23 @@ class EvalNeverReset(Rule):
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
     invalid = (
+        Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
+            """
+            import torch
+
+            def fit(model, loader, val_loader, optimizer, epochs=90, eval_freq=5):
+                model.train()
+                for epoch in range(epochs):
+                    for x, y in loader:
+                        torch.nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+                    if (epoch + 1) % eval_freq == 0 or epoch == epochs - 1:
+                        model.eval()
+                        with torch.no_grad():
+                            acc = sum((model(x).argmax(1) == y).sum() for x, y in val_loader)
+            """,
+            line=10,
+        ),
         Invalid(  # trained through a method of its class (`m.encode(x)`) that runs its submodules
             """
             import torch
@@ -326,14 +343,25 @@ def _last_iteration_only(model: FileModel, node: cst.CSTNode, loop: cst.CSTNode)
         last = body[-1] if body else None
         if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return)) for s in last.body):
             return True
-        for comparison in walk(ancestor.test):
-            if not isinstance(comparison, cst.Comparison):
-                continue
-            if any(isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Modulo) for n in walk(comparison)):
-                continue  # `it % interval == 0`: every interval-th iteration, not the last one
-            names = {n.value for n in walk(comparison) if isinstance(n, cst.Name)}
-            if names & target_names and any(isinstance(t.operator, cst.Equal) for t in comparison.comparisons):
-                return _may_be_last(model, comparison, loop, target_names)
+        if _only_last(model, ancestor.test, loop, target_names):
+            return True
+    return False
+
+
+def _only_last(model: FileModel, test: cst.BaseExpression, loop: cst.CSTNode, targets: set[str]) -> bool:
+    """Whether ``test`` holds on the last iteration only: ``epoch == epochs - 1``; for ``a or b`` both
+    sides must (``(epoch + 1) % freq == 0 or epoch == last`` holds every ``freq`` epochs), for ``a and b``
+    one side."""
+    if isinstance(test, cst.BooleanOperation):
+        sides = (_only_last(model, test.left, loop, targets), _only_last(model, test.right, loop, targets))
+        return all(sides) if isinstance(test.operator, cst.Or) else any(sides)
+    if not isinstance(test, cst.Comparison):
+        return False
+    if any(isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Modulo) for n in walk(test)):
+        return False  # `it % interval == 0`: every interval-th iteration, not the last one
+    names = {n.value for n in walk(test) if isinstance(n, cst.Name)}
+    if names & targets and any(isinstance(t.operator, cst.Equal) for t in test.comparisons):
+        return _may_be_last(model, test, loop, targets)
     return False
 
 

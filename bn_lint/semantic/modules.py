@@ -547,10 +547,14 @@ def _may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
 
 
 def _project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
-    """The function an imported name refers to, in another project file (``from models import build_model``)."""
-    if model.project is None or not isinstance(func, cst.Name) or func.value not in model.imports:
+    """The function an imported name refers to, in another project file (``from models import build_model``,
+    or ``import models`` and ``models.build_model``)."""
+    if model.project is None:
         return None
-    found = model.imported(model.imports[func.value], "def")
+    dotted = _imported_name(model, func)
+    if dotted is None or isinstance(func, cst.Attribute) and model.binding(func.value.value, None) is not None:
+        return None
+    found = model.imported(dotted, "def")
     if found is None or found[1] not in found[0].functions:
         return None
     return found[0], found[0].functions[found[1]]
