@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 import libcst as cst
 
 from .modules import (
+    _imported_name,
     ModelKind, element_kind, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
@@ -1303,21 +1304,12 @@ class ModeAnalysis:
             return self._attribute_method(func.value, func.attr.value, call)
         else:
             return None
-        dotted = self._imported_dotted(func)
+        dotted = _imported_name(self.model, func)
         found = model.imported(dotted, "def") if dotted and other_files else None
         if found is None or found[1] not in found[0].functions:
             return None
         other, name = found
         return other.modes, other.functions[name]
-
-    def _imported_dotted(self, func: cst.BaseExpression) -> str | None:
-        """``pkg.mod.f`` for ``f(...)`` / ``mod.f(...)`` where ``f`` / ``mod`` is an import of this file."""
-        imports = self.model.imports
-        if isinstance(func, cst.Name):
-            return imports.get(func.value)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in imports:
-            return f"{imports[func.value.value]}.{func.attr.value}"
-        return None
 
     def _imported_callee(self, call: cst.Call) -> tuple[str, str] | None:
         """(file, name) of the other project file's function ``call`` runs, found without parsing that file;
@@ -1326,7 +1318,7 @@ class ModeAnalysis:
         model = self.model
         if isinstance(func, cst.Name) and (func.value in model.functions or model.local_function(func.value, model.scope_of(call))):
             return None
-        dotted = self._imported_dotted(func)
+        dotted = _imported_name(self.model, func)
         return model.imported_path(dotted, "def") if dotted else None
 
     def _attribute_method(self, receiver: cst.BaseExpression, method: str,
