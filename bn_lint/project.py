@@ -185,6 +185,27 @@ class Project:
             self._names_in_text[key] = (defined, assigned)
         return self._names_in_text[key]
 
+    def function_bodies(self, path: str, name: str) -> list[str] | None:
+        """The text of every ``def name(`` in the file (its indented block), read without parsing it;
+        None when the file cannot be read or ``name`` is not ASCII."""
+        data = _read(os.path.abspath(path)) if name.isascii() else None
+        if data is None:
+            return None
+        lines = data.decode("utf-8", "replace").splitlines()
+        bodies = []
+        for number, line in enumerate(lines):
+            found = re.match(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(", line)
+            if found is None:
+                continue
+            indent, body = len(found.group(1).expandtabs()), [line]
+            for following in lines[number + 1:]:
+                if following.strip() and len(following) - len(following.lstrip()) <= indent \
+                        and not following.lstrip().startswith(("#", ")")):
+                    break
+                body.append(following)
+            bodies.append("\n".join(body))
+        return bodies
+
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
         if not method.isascii():

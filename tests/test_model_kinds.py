@@ -485,3 +485,47 @@ def test_a_part_built_with_another_norm_layer_than_its_batchnorm_default(norm, e
             opt.step()
     """
     assert [(f.code, f.line) for f in check_code(code, select=("BN301",))] == expected
+
+
+def test_getattr_factories_timm_names_and_placeholders(tmp_path):
+    (tmp_path / "models.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        def vgg11_bn(num_classes=10):
+            return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+        def vgg16_bn(num_classes=10):
+            return vgg11_bn(num_classes)
+        def mlp(num_classes=10):
+            return nn.Linear(3, num_classes)
+    """))
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import argparse
+        import timm
+        import models
+        from torchvision import models as tv
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--arch", choices=["vgg11_bn", "vgg16_bn"])
+        parser.add_argument("--other", choices=["vgg11_bn", "mlp"])
+        args = parser.parse_args()
+        ARCH = "vit_small_patch16_224.augreg_in21k"
+        def build(name):
+            net = None
+            if name == "r18":
+                net = tv.resnet18()
+            return net
+        a = getattr(models, args.arch)(num_classes=10)
+        b = getattr(models, args.other)()
+        c = getattr(models, "mlp")()
+        d = getattr(models, args.unknown)()
+        e = timm.create_model(ARCH, pretrained=True)
+        f = timm.create_model("resnet50")
+        g = build("r18")
+    """))
+    model = Project().model(str(tmp_path / "main.py"))
+    kinds = {}
+    for name in "abcdefg":
+        value, scope = model.binding(name, None)
+        kinds[name] = model_kind(model, value, scope)
+    assert kinds == {
+        "a": ModelKind.BN, "b": None, "c": ModelKind.NO, "d": None, "e": ModelKind.NO, "f": ModelKind.BN,
+        "g": ModelKind.BN,
+    }

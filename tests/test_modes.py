@@ -1712,3 +1712,31 @@ def test_a_model_built_by_a_factory_of_an_imported_package(tmp_path):
         "with torch.no_grad():\n    out = model(torch.zeros(2, 3, 8, 8))\n")
     result = run_cli("check", "--no-cache", "--select", "BN101", "--format", "json", "test.py", cwd=tmp_path)
     assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == [("BN101", 6)], result.stderr
+
+
+@pytest.mark.parametrize("loader_body, flagged", [
+    ("        state = torch.load(path)\n        self.load_state_dict(state, strict=False)\n", True),
+    ("        self.load_state_dict(torch.load(path))\n        self.eval()\n", False),  # it sets a mode
+    ("        self.load_state_dict(torch.load(path))\n        self.freeze_stem()\n", False),  # another method
+])
+def test_a_method_of_a_class_in_another_file_that_keeps_modes(tmp_path, loader_body, flagged):
+    """`model.backbone.load_pretrained(path)` in a builder: read from the other file's text, not parsed."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "backbone.py").write_text(
+        "import torch\nimport torch.nn as nn\n\nclass Backbone(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\n\n"
+        "    def freeze_stem(self):\n        self.body[0].requires_grad_(False)\n\n"
+        "    def load_pretrained(self, path):\n" + loader_body
+    )
+    (tmp_path / "segnet.py").write_text(
+        "import torch.nn as nn\nfrom backbone import Backbone\n\nclass SegNet(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.backbone = Backbone()\n\n"
+        "def build_model(ckpt=None):\n    model = SegNet()\n    if ckpt is not None:\n"
+        "        model.backbone.load_pretrained(ckpt)\n    return model\n"
+    )
+    (tmp_path / "infer.py").write_text(
+        "import torch\nfrom segnet import build_model\n\ndef main(x):\n    model = build_model('w.pt')\n"
+        "    with torch.inference_mode():\n        return model(x)\n"
+    )
+    result = run_cli("check", "--select", "BN101", "--format", "json", "--no-cache", "infer.py", cwd=tmp_path)
+    assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == ([("BN101", 7)] if flagged else [])

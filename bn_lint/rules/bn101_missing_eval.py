@@ -360,6 +360,84 @@ class MissingEval(Rule):
             """,
             line=10,
         ),
+        Invalid(  # a service object whose model no code puts in eval, called from a web route
+            """
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten())
+
+                def forward(self, x):
+                    return self.body(x)
+
+            class Spotter:
+                def __init__(self, path):
+                    self.model = Net()
+                    self.model.load_state_dict(torch.load(path))
+
+                def predict(self, x):
+                    with torch.inference_mode():
+                        return self.model(x).argmax(1)
+
+            spotter = Spotter("kws.pt")
+
+            @app.post("/predict")
+            def predict(x):
+                return spotter.predict(x)
+            """,
+            line=19,
+        ),
+        Invalid(  # the course's evaluate() without eval: the model is fresh from to_device(Net(), ...) at first
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            def to_device(data, device):
+                if isinstance(data, (list, tuple)):
+                    return [to_device(x, device) for x in data]
+                return data.to(device, non_blocking=True)
+
+            class ImageClassificationBase(nn.Module):
+                def training_step(self, batch):
+                    images, labels = batch
+                    return F.cross_entropy(self(images), labels)
+
+                def validation_step(self, batch):
+                    images, labels = batch
+                    return (self(images).argmax(1) == labels).float().mean()
+
+            class Net(ImageClassificationBase):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+
+                def forward(self, x):
+                    return self.body(x)
+
+            @torch.no_grad()
+            def evaluate(model, val_loader):
+                pass
+                return [model.validation_step(batch) for batch in val_loader]
+
+            def fit(epochs, model, train_loader, val_loader):
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+                for epoch in range(epochs):
+                    model.train()
+                    for batch in train_loader:
+                        model.training_step(batch).backward()
+                        optimizer.step()
+                        optimizer.zero_grad()
+                    evaluate(model, val_loader)
+
+            model = to_device(Net(), "cuda")
+            fit(10, model, train_dl, valid_dl)
+            """,
+            line=30,
+        ),
     )
     valid = (
         Valid(  # test-time adaptation: the wrapper's forward takes a training step on every batch (Tent)
@@ -644,6 +722,39 @@ class MissingEval(Rule):
             net = torchvision.models.resnet18()
             with torch.no_grad():
                 predict(net, torch.randn(1, 3, 8, 8))
+            """
+        ),
+        Valid(  # the same service, its model put in eval at startup
+            """
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten())
+
+                def forward(self, x):
+                    return self.body(x)
+
+            class Spotter:
+                def __init__(self, path):
+                    self.model = Net()
+                    self.model.load_state_dict(torch.load(path))
+
+                def predict(self, x):
+                    with torch.inference_mode():
+                        return self.model(x).argmax(1)
+
+            spotter = Spotter("kws.pt")
+
+            @app.on_event("startup")
+            def startup():
+                spotter.model.eval()
+
+            @app.post("/predict")
+            def predict(x):
+                return spotter.predict(x)
             """
         ),
     )

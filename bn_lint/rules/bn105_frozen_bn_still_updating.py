@@ -493,6 +493,38 @@ class FrozenBnStillUpdating(Rule):
             """,
             line=14,
         ),
+        Invalid(  # PyTorch's fine-tuning tutorial: a flag passed down to the helper that freezes, a tuple returned
+            """
+            import torch
+            import torch.nn as nn
+            from torchvision import models
+
+            FEATURE_EXTRACT = True
+
+            def set_parameter_requires_grad(model, feature_extracting):
+                if feature_extracting:
+                    for param in model.parameters():
+                        param.requires_grad = False
+
+            def initialize_model(num_classes, feature_extract):
+                model_ft = None
+                model_ft = models.resnet18(weights="DEFAULT")
+                set_parameter_requires_grad(model_ft, feature_extract)
+                model_ft.fc = nn.Linear(model_ft.fc.in_features, num_classes)
+                return model_ft, 224
+
+            def main(loader):
+                model_ft, input_size = initialize_model(2, FEATURE_EXTRACT)
+                params_to_update = model_ft.parameters()
+                opt = torch.optim.SGD(params_to_update, lr=0.001)
+                for epoch in range(10):
+                    model_ft.train()
+                    for x, y in loader:
+                        nn.functional.cross_entropy(model_ft(x), y).backward()
+                        opt.step()
+            """,
+            line=10,
+        ),
     )
     valid = (
         Valid(  # a mean teacher: frozen, run under no_grad, and its weights follow the student's
@@ -609,6 +641,84 @@ class FrozenBnStillUpdating(Rule):
         Valid(_FROZEN_BY_BUILDER.format(returned="backbone, 2048", refreeze=_BN_EVAL).replace(_BUILT, _UNPACKED)),
         Valid(_FROZEN_ITEMS.format(frozen="(model.layer1, model.layer2)")),
         Valid(_LIGHTNING_PROBE.format(hook="\n\n    def on_train_epoch_start(self):\n        self.backbone.eval()")),
+        Valid(  # the same with the flag off: the helper freezes nothing
+            """
+            import torch
+            import torch.nn as nn
+            from torchvision import models
+
+            FEATURE_EXTRACT = False
+
+            def set_parameter_requires_grad(model, feature_extracting):
+                if feature_extracting:
+                    for param in model.parameters():
+                        param.requires_grad = False
+
+            def initialize_model(num_classes, feature_extract):
+                model_ft = None
+                model_ft = models.resnet18(weights="DEFAULT")
+                set_parameter_requires_grad(model_ft, feature_extract)
+                model_ft.fc = nn.Linear(model_ft.fc.in_features, num_classes)
+                return model_ft, 224
+
+            def main(loader):
+                model_ft, input_size = initialize_model(2, FEATURE_EXTRACT)
+                params_to_update = model_ft.parameters()
+                opt = torch.optim.SGD(params_to_update, lr=0.001)
+                for epoch in range(10):
+                    model_ft.train()
+                    for x, y in loader:
+                        nn.functional.cross_entropy(model_ft(x), y).backward()
+                        opt.step()
+            """
+        ),
+        Valid(  # stage 2 unfreezes the trunk it kept in eval in stage 1: training it in train mode is right
+            """
+            import torch
+            from torchvision import models
+
+            net = models.efficientnet_b0(weights="DEFAULT")
+            net.features.requires_grad_(False)
+            opt = torch.optim.Adam(net.classifier.parameters())
+            for epoch in range(3):
+                net.train()
+                net.features.eval()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(net(x), y).backward()
+                    opt.step()
+            net.features.requires_grad_(True)
+            opt = torch.optim.Adam(net.parameters())
+            for epoch in range(10):
+                net.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(net(x), y).backward()
+                    opt.step()
+            """
+        ),
+        Valid(  # the stem conv of a torchvision ResNet and a timm ViT hold no BatchNorm
+            """
+            import timm
+            import torch
+            from torch.nn.parallel import DistributedDataParallel
+            from torchvision.models import resnet152
+
+            ARCH = "vit_small_patch16_224.augreg_in21k_ft_in1k"
+
+            def main(loader):
+                model = resnet152(weights="DEFAULT")
+                model.conv1.requires_grad_(False)
+                model = DistributedDataParallel(model)
+                vit = timm.create_model(ARCH, pretrained=True)
+                for p in vit.parameters():
+                    p.requires_grad = False
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                model.train()
+                vit.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x) + vit(x), y).backward()
+                    opt.step()
+            """
+        ),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:

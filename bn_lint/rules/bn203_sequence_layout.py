@@ -95,6 +95,23 @@ class SequenceLayout(Rule):
             """,
             line=10,
         ),
+        Invalid(  # the width a constructor default gives, the view's last axis: (N, 128, 9) into BatchNorm1d(9)
+            """
+            import torch.nn as nn
+
+            WINDOW, N_CHANNELS = 128, 9
+
+            class HAR(nn.Module):
+                def __init__(self, n_channels=N_CHANNELS):
+                    super().__init__()
+                    self.input_bn = nn.BatchNorm1d(n_channels)
+
+                def forward(self, x):
+                    x = x.view(-1, WINDOW, N_CHANNELS)
+                    return self.input_bn(x)
+            """,
+            line=12,
+        ),
     )
     valid = (
         Valid(  # one station per sample: a table of counted things looked up with a singular id is (N, E)

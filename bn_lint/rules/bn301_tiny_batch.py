@@ -126,6 +126,57 @@ class TinyBatch(Rule):
             """,
             line=29,
         ),
+        Invalid(  # PyTorch's transfer-learning tutorial: a dict of loaders by split, trained in a phase loop
+            """
+            import torch
+            from torchvision import datasets, models
+
+            image_datasets = {x: datasets.ImageFolder(x) for x in ["train", "val"]}
+            dataloaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=4, shuffle=True)
+                           for x in ["train", "val"]}
+
+            def train_model(model, optimizer, num_epochs=25):
+                for epoch in range(num_epochs):
+                    for phase in ["train", "val"]:
+                        model.train() if phase == "train" else model.eval()
+                        for inputs, labels in dataloaders[phase]:
+                            with torch.set_grad_enabled(phase == "train"):
+                                loss = torch.nn.functional.cross_entropy(model(inputs), labels)
+                                if phase == "train":
+                                    loss.backward()
+                                    optimizer.step()
+
+            model = models.resnet18(weights="DEFAULT")
+            train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
+            """,
+            line=5,
+        ),
+        Invalid(  # a config dataclass handed to the function that builds the loaders
+            """
+            from dataclasses import dataclass
+            import torch
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            @dataclass
+            class Config:
+                batch_size: int = 2
+                lr: float = 3e-4
+
+            def make_loader(cfg, dataset):
+                return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True)
+
+            if __name__ == "__main__":
+                cfg = Config()
+                loader = make_loader(cfg, train_set)
+                model = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(2))
+                opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+                for x, y in loader:
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+            """,
+            line=12,
+        ),
     )
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
@@ -176,6 +227,32 @@ class TinyBatch(Rule):
             def make(batch_size):
                 return DataLoader(dataset, batch_size=batch_size)
             """)
+        ),
+        Valid(  # the same tutorial, where only the validation split has a small batch
+            """
+            import torch
+            from torchvision import datasets, models
+
+            image_datasets = {x: datasets.ImageFolder(x) for x in ["train", "val"]}
+            dataloaders = {
+                "train": torch.utils.data.DataLoader(image_datasets["train"], batch_size=32, shuffle=True),
+                "val": torch.utils.data.DataLoader(image_datasets["val"], batch_size=4),
+            }
+
+            def train_model(model, optimizer, num_epochs=25):
+                for epoch in range(num_epochs):
+                    for phase in ["train", "val"]:
+                        model.train() if phase == "train" else model.eval()
+                        for inputs, labels in dataloaders[phase]:
+                            with torch.set_grad_enabled(phase == "train"):
+                                loss = torch.nn.functional.cross_entropy(model(inputs), labels)
+                                if phase == "train":
+                                    loss.backward()
+                                    optimizer.step()
+
+            model = models.resnet18(weights="DEFAULT")
+            train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
+            """
         ),
     )
 

@@ -137,6 +137,24 @@ class LastBatchOfOne(Rule):
             + _LOOP,
             line=9,
         ),
+        Invalid(  # 1001 points of a linspace grid in batches of 100
+            """
+            import math
+            import torch
+            from torch import nn
+            from torch.utils.data import DataLoader, TensorDataset
+
+            x = torch.linspace(-math.pi, math.pi, 1001).unsqueeze(1)
+            loader = DataLoader(TensorDataset(x, torch.sin(x)), batch_size=100, shuffle=True)
+            model = nn.Sequential(nn.Linear(1, 64, bias=False), nn.BatchNorm1d(64), nn.Tanh(), nn.Linear(64, 1))
+            opt = torch.optim.Adam(model.parameters())
+            for epoch in range(10):
+                for xb, yb in loader:
+                    nn.functional.mse_loss(model(xb), yb).backward()
+                    opt.step()
+            """,
+            line=7,
+        ),
     )
     valid = (
         Valid(_PRELUDE + _CIRCLES + "loader = DataLoader(Circles(1000), batch_size=100, shuffle=True)\n" + _LOOP),

@@ -24,7 +24,7 @@ from .model import stored_on_self
 from .arguments import parameter_number
 from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
-from .values import ARITHMETIC, UNKNOWN
+from .values import ARITHMETIC, UNKNOWN, literal_number, literal_string
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
@@ -553,6 +553,12 @@ class BatchAnalysis:
                     return None
                 return self._class_default(model.classes[call.func.value], attr, depth)
             return None
+        given = self._name_in_use(base.value, scope) if _param_of(base.value, scope) is not None else None
+        if given is not None:
+            # `def make_loaders(cfg): ... cfg.batch_size`, every call given the module's `cfg = Config()`
+            found = self._attribute_size(cst.Attribute(value=cst.Name(given), attr=expr.attr), model.module_scope, depth + 1)
+            if found is not None:
+                return found
         if _param_of(base.value, scope) is not None and self.argparse.get(attr):
             # `def main(args): ... args.batch_size` in a file that defines --batch-size
             if any(isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value in ("parse_args", "parse_known_args")
@@ -909,6 +915,16 @@ class BatchAnalysis:
             if isinstance(inner, (cst.List, cst.Tuple, cst.ListComp)) or qn == "torch.from_numpy":
                 return self.length(inner, scope, depth + 1) if qn != "torch.from_numpy" else self.tensor_length(inner, scope, depth + 1)
             return self.tensor_length(inner, scope, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value == "unsqueeze" and len(positional) == 1 \
+                and model.qualname(func) is None:
+            dim = literal_number(positional[0])
+            if isinstance(dim, int) and dim != 0:  # `x.unsqueeze(1)`: (N,) -> (N, 1), the rows stay
+                return self.tensor_length(func.value, scope, depth + 1)
+            return None
+        if qn in ("torch.linspace", "numpy.linspace"):  # `torch.linspace(-pi, pi, 1001)`: `steps` points
+            steps = keywords.get("steps" if qn.startswith("torch") else "num")
+            steps = positional[2] if steps is None and len(positional) >= 3 else steps
+            return self.size(steps, scope, depth + 1) if steps is not None else None
         if qn in ("torch.arange", "numpy.arange"):
             values = [self.size(a, scope, depth + 1) for a in positional]
             if not values or None in values or len(values) > 3 or keywords:
@@ -1033,19 +1049,23 @@ class BatchAnalysis:
         model = self.model
         parent = model.parent(call)
         function = scope.node
-        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
-                and isinstance(function, cst.FunctionDef) and model.functions.get(function.name.value) is function):
+        if not (isinstance(function, cst.FunctionDef) and model.functions.get(function.name.value) is function):
             return []
-        name = parent.targets[0].target.value
-        places = set()
-        for value in returned_values(function):
-            if isinstance(value, cst.Name) and value.value == name:
-                places.add(None)
-            elif isinstance(value, cst.Tuple):
-                places |= {i for i, e in enumerate(value.elements) if isinstance(e.value, cst.Name) and e.value.value == name}
-        if len(places) != 1 or model.binding(name, scope) is None:
+        if isinstance(parent, cst.Return) and parent.value is call:  # `return DataLoader(...)`
+            index = None
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+            places = set()
+            for value in returned_values(function):
+                if isinstance(value, cst.Name) and value.value == name:
+                    places.add(None)
+                elif isinstance(value, cst.Tuple):
+                    places |= {i for i, e in enumerate(value.elements) if isinstance(e.value, cst.Name) and e.value.value == name}
+            if len(places) != 1 or model.binding(name, scope) is None:
+                return []
+            index = places.pop()
+        else:
             return []
-        index = places.pop()
         tests = []
         for site in model.calls:
             func = site.node.func
@@ -1070,6 +1090,9 @@ class BatchAnalysis:
         target: cst.BaseExpression | None = None
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and parent.value is call:
             target = parent.targets[0].target
+        split = self._split_entry(call)
+        if split is not None:
+            return split
         if target is None:
             # for batch in DataLoader(...) / fit(model, DataLoader(...))
             def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
@@ -1097,6 +1120,55 @@ class BatchAnalysis:
             return None
         return refers
 
+    def _split_entry(self, call: cst.Call):
+        """For the training loader of a dict of loaders keyed by split, as in PyTorch's transfer-learning
+        tutorial (``dataloaders = {x: DataLoader(...) for x in ['train', 'val']}``, or a dict display with
+        a ``'train'`` entry): a test of whether an expression is that entry, ``dataloaders['train']`` or
+        ``dataloaders[phase]`` in a ``for phase in ['train', 'val']`` loop, also inside a function the dict
+        is handed to. None for any other loader, and for the other splits' entries."""
+        model = self.model
+        parent = model.parent(call)
+        if isinstance(parent, cst.DictElement) and parent.value is call:
+            key = literal_string(parent.key) if isinstance(parent.key, cst.SimpleString) else None
+            keys = {key} if isinstance(key, str) and _is_train_split(key) else set()
+            built = model.parent(parent)
+        elif isinstance(parent, cst.DictComp) and parent.value is call and parent.for_in.inner_for_in is None \
+                and isinstance(parent.for_in.target, cst.Name):
+            keys = {k for k in _literal_strings(parent.for_in.iter) if _is_train_split(k)}
+            built = parent
+        else:
+            return None
+        assign = model.parent(built)
+        if not keys or not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and assign.value is built
+                            and isinstance(assign.targets[0].target, cst.Name)):
+            return None
+        name = assign.targets[0].target.value
+
+        def entry_key(expr: cst.BaseExpression) -> bool:
+            """``d['train']`` / ``d[phase]`` (``phase`` a loop's variable over literal splits with 'train')."""
+            index = expr.slice[0].slice if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 else None
+            index = index.value if isinstance(index, cst.Index) else None
+            if isinstance(index, cst.SimpleString):
+                return literal_string(index) in keys
+            if isinstance(index, cst.Name):
+                loop = next((a for a in model.ancestors(expr) if isinstance(a, cst.For) and isinstance(a.target, cst.Name)
+                             and a.target.value == index.value), None)
+                return loop is not None and bool(keys & set(_literal_strings(loop.iter)))
+            return False
+
+        def refers(expr: cst.BaseExpression, at: "Scope") -> bool:
+            if isinstance(expr, cst.Name) and isinstance(model.parent(expr), cst.Arg):  # handed to a trainer
+                bound = model.binding(name, at)
+                return expr.value == name and bound is not None and bound[0] is built
+            if not (isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name) and expr.value.value == name
+                    and entry_key(expr)):
+                return False
+            bound = model.binding(name, at)
+            return bound is not None and bound[0] is built
+
+        refers.entry_key = entry_key  # type: ignore[attr-defined]  (for `dataloaders[phase]` in a trainer)
+        return refers
+
     def _loops_over(self, refers) -> Iterator[tuple[cst.For, dict]]:
         model = self.model
         for loop in self._loops_with_iter(refers):
@@ -1120,6 +1192,9 @@ class BatchAnalysis:
                 function_scope = model.scopes.get(function)
 
                 def is_param(e, s, p=param, f=function_scope):
+                    entry_key = getattr(refers, "entry_key", None)
+                    if isinstance(e, cst.Subscript) and entry_key is not None and entry_key(e):
+                        e = e.value  # (`dataloaders[phase]` of the dict of loaders by split it is given)
                     return isinstance(e, cst.Name) and e.value == p and _param_of(p, s) is not None \
                         and _param_of(p, s)[1] is f.node
 
@@ -1535,6 +1610,19 @@ class BatchAnalysis:
 
 
 # ---------------------------------------------------------------- helpers
+def _is_train_split(key: str) -> bool:
+    """A dict key that names the training split: 'train', 'training', 'train_aug' (not 'val', 'test')."""
+    return key.lower().startswith("train")
+
+
+def _literal_strings(expr: cst.BaseExpression) -> list[str]:
+    """The strings of a list or tuple display of string literals (``['train', 'val']``); [] for anything else."""
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return []
+    values = [literal_string(e.value) if isinstance(e.value, cst.SimpleString) else None for e in expr.elements]
+    return [v for v in values if isinstance(v, str)] if all(isinstance(v, str) for v in values) else []
+
+
 def _without_comments(source: str) -> str:
     """``source`` without its comments (strings kept: a docstring's ``torchrun`` usage line counts)."""
     import io

@@ -184,9 +184,16 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
         fix = _width_fix(model, bn, t, ref, NodeFix)
         return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}{_via(model, bn)}", fix)
     if bn.site is None and is_width(width) and is_width(ref) and (isinstance(width, Sym) or isinstance(ref, Sym)):
-        given = _defaults_in_use(model, width, ref)
+        last = t.size(2) if ranks == (2, 3) and t.rank == 3 and is_width(t.size(2)) else None
+        given = _defaults_in_use(model, width, ref, *([] if last is None else [last]))
         if given is not None:
-            a, b, names = given
+            (a, b, *c), names = given
+            if c and a == c[0] != b:  # BN203 under the defaults: `BatchNorm1d(n_channels)` on view(-1, L, N_CHANNELS)
+                return Verdict("BN203", obs.at or bn.node,
+                               f"{describe_bn(model, bn)} is applied to a (N, {b}, {a}) tensor {_rank_source(model, t)}"
+                               f" with the defaults {names}, which no call in this file overrides: it normalises "
+                               f"over dim 1 (L), not over the features; transpose to (N, E, L) first, reshape to "
+                               f"(N*L, E), or use LayerNorm")
             if a != b:
                 producer = t.producer
                 what = (f"follows {describe_producer(model, producer, ref)}{_where(model, producer)}"
@@ -196,18 +203,21 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
     return None
 
 
-def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[int, int, str] | None:
-    """The widths with every parameter at its default, when each is a positive int and the function
-    (or class) they belong to is called nowhere in this file: the defaults are what it builds."""
+def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] | None:
+    """The widths with every parameter at its default (and the defaults used, for the message), when each
+    is a positive int and the function (or class) they belong to is called nowhere in this file: the
+    defaults are what it builds."""
     defaults = model.chains.defaults
     atoms = set().union(*(w.atoms() for w in widths if isinstance(w, Sym)))
     if not atoms or not atoms <= defaults.keys():
         return None
     for atom in atoms:
-        called = model.called_as(defaults[atom][1])
+        function = defaults[atom][1]
+        called = model.called_as(function)
         if called is None:
             return None  # a method: called on instances, with arguments this file may not show
-        if any(isinstance(site.node.func, cst.Name) and site.node.func.value == called[0] for site in model.calls):
+        if any(isinstance(site.node.func, cst.Name) and site.node.func.value == called[0]
+               and _may_give(site.node, function, called[1], atom.partition("@")[0]) for site in model.calls):
             return None
     values = []
     for width in widths:
@@ -224,7 +234,17 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[int, int, str] |
             return None
         values.append(int(total))
     names = ", ".join(sorted(f"{atom.partition('@')[0]}={defaults[atom][0]}" for atom in atoms))
-    return values[0], values[1], names
+    return values, names
+
+
+def _may_give(call: cst.Call, function: cst.FunctionDef, skipped: int, param: str) -> bool:
+    """Whether ``call`` may pass an argument for ``param`` of ``function`` (``skipped``: the leading
+    parameters a call does not give, ``self``); ``HARConvNet()`` does not."""
+    if any(arg.star for arg in call.args):
+        return True
+    positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skipped:]
+    given = positional[:sum(1 for arg in call.args if arg.keyword is None)]
+    return param in given or any(arg.keyword is not None and arg.keyword.value == param for arg in call.args)
 
 
 def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:

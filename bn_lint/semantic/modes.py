@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 import libcst as cst
 
+from .values import UNKNOWN as UNKNOWN_VALUE
 from .modules import (
     _imported_name,
-    ModelKind, element_kind, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
+    ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
 from .walk import children, walk
@@ -57,6 +58,10 @@ State = dict  # key -> frozenset[Fact]
 _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "requires_grad_", "type",
                           "to_empty", "share_memory"})
 # Methods that do not change a model's mode.
+# in a method's text: what may change a mode (see ModeAnalysis.method_keeps_modes), and the calls of `self`'s methods
+_SETS_MODES = re.compile(r"\.\s*(?:eval|train|apply|requires_grad_?|training)\b|\bsetattr\b|\bexec\b")
+_SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
+_RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
 _SAFE_METHODS = _PASSTHROUGH | frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",
     "update_parameters",  # (torch.optim.swa_utils.AveragedModel: averages the weights it is given)
@@ -346,6 +351,8 @@ class Summary:
     # (node, key under the returned model: "" for all of it) of BatchNorm-bearing modules it freezes and gives
     # back (`backbone.requires_grad_(False); return nn.Sequential(backbone, head)`)
     returned_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    # freezing node -> the flags among the parameters it runs under (`if feature_extract:` -> [("feature_extract", True)])
+    freeze_tests: dict[cst.CSTNode, list[tuple[str, bool]]] = field(default_factory=dict)
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
     # index -> the mode of the model at that place of the tuple every `return` gives (`return model, tf`)
     element_returns: dict[int, frozenset] = field(default_factory=dict)
@@ -394,6 +401,8 @@ class ModeAnalysis:
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._submodule_names: dict[str, bool] = {}
+        self._keeping_methods: dict[str, bool] = {}  # method name -> every project definition leaves modes alone
+        self._bodies: dict[str, list[str]] = {}  # method name -> the text of its definitions in the project
         self._module_level_candidate = False
         self.module_end: State | None = None  # the modes module-level code leaves its variables in
         self._module_shadow: "ModeAnalysis | None" = None
@@ -609,6 +618,12 @@ class ModeAnalysis:
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
             passed = [("self", state, caller) for state, caller in self.method_calls[func]]
+            if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
+                    and self._held_at_rest(func, rest.split(".")[0]):
+                # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
+                # route): `self.model` as `__init__` leaves it, when nothing else changes it
+                init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
+                passed = [("self", self.summary(init).effects, init)]
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
@@ -725,18 +740,23 @@ class ModeAnalysis:
                 return ModelKind.BN
             return ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
         root, _, rest = key.partition(".")
-        if root == "self" and rest and "." not in rest:
-            info = self.model.enclosing_class(scope)
-            values = info.attributes.get(rest) if info is not None else None
-            if values:
-                found = {model_kind(self.model, value, where) for value, where in values}
-                if ModelKind.BN in found:
-                    return ModelKind.BN
-                if found == {ModelKind.NO}:
-                    return ModelKind.NO
-            return ModelKind.MAYBE
         if rest:
-            return ModelKind.MAYBE
+            if "." in rest:
+                return ModelKind.MAYBE
+            if root == "self":
+                return self._attribute_kind(self.model.enclosing_class(scope), rest)
+            # `model = Probe(...)`, a class of this file: what its `__init__` puts in `model.<rest>`
+            bound = self.model.binding(root, scope)
+            built = _unwrap_passthrough(bound[0]) if bound is not None else None
+            func = built.func if isinstance(built, cst.Call) else None
+            assigned = self.model.bindings(root, scope)
+            origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ())
+                       if not any(isinstance(n, cst.Name) and n.value == root for n in walk(v))]
+            if len(origins) == 1 and library_part_without_bn(self.model, origins[0], rest):
+                return ModelKind.NO  # `model = resnet50(...)`, also when rebound (`model = DDP(model)`): `model.fc`
+            info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
+                and self.model.binding(func.value, scope) is None else None
+            return self._attribute_kind(info, rest)
         found = model_kind(self.model, cst.Name(root), scope)
         if found is not None:
             return found
@@ -752,6 +772,18 @@ class ModeAnalysis:
                 if ModelKind.BN in passed:
                     return ModelKind.BN
                 return ModelKind.MAYBE if ModelKind.MAYBE in passed else ModelKind.NO
+        return ModelKind.MAYBE
+
+    def _attribute_kind(self, info: "ClassInfo | None", attribute: str) -> ModelKind:
+        """What the attribute of a class of this file holds: NO only when every assignment shows no
+        BatchNorm, BN when one shows it, MAYBE otherwise."""
+        values = info.attributes.get(attribute) if info is not None else None
+        if values:
+            found = {model_kind(self.model, value, where) for value, where in values}
+            if ModelKind.BN in found:
+                return ModelKind.BN
+            if found == {ModelKind.NO}:
+                return ModelKind.NO
         return ModelKind.MAYBE
 
     def keeps_own_modes(self, facts: frozenset) -> bool:
@@ -1348,6 +1380,36 @@ class ModeAnalysis:
             self._submodule_names[name] = assigned and not defined
         return self._submodule_names[name]
 
+    def method_keeps_modes(self, name: str) -> bool:
+        """Whether every ``def name`` of this file's classes and of the project files it imports (at
+        least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
+        ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``).
+        Read from the text, without parsing the other files."""
+        if name not in self._keeping_methods:
+            bodies = self._method_bodies(name)
+            self._keeping_methods[name] = bool(bodies) and not any(
+                _SETS_MODES.search(body) or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(body))
+                for body in bodies)
+        return self._keeping_methods[name]
+
+    def method_runs_self(self, name: str) -> bool:
+        """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
+        ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
+        return self.method_keeps_modes(name) and all(_RUNS_SELF.search(body) for body in self._method_bodies(name))
+
+    def _method_bodies(self, name: str) -> list[str]:
+        """The text of every ``def name`` of this file's classes and of the project files it imports."""
+        if name not in self._bodies:
+            model = self.model
+            bodies = [model.code(info.methods[name]) for info in model.classes.values() if name in info.methods]
+            if model.project is not None:
+                for path in model.imported_project_paths:
+                    if name in model.project.names_in_text(path)[0]:
+                        found = model.project.function_bodies(path, name)
+                        bodies.extend(found if found is not None else [".eval()"])  # (unreadable: not known)
+            self._bodies[name] = bodies
+        return self._bodies[name]
+
     def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
         """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
         once (``self.ema = ModelEMA(self.model)``)."""
@@ -1479,6 +1541,7 @@ class _Flow:
         self.continues: list[list[State]] = []
         self.flags: dict[str, tuple[str, frozenset]] = {}  # `was = model.training` -> (key, facts then)
         self.params: list[str] = []
+        self.declared = 0  # how many of ``params`` the def declares (the rest: module variables it reads)
         self.trained: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
@@ -1490,6 +1553,9 @@ class _Flow:
         self.returned_elements: list[list[frozenset | None] | None] = []  # the same per element of a tuple
         self.element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = {}
         self.returned_freezes: list[tuple[cst.CSTNode, str]] = []
+        self.helper_frozen: list[tuple[cst.CSTNode, str]] = []  # as ``frozen``, by a helper this function calls
+        # a callee's freezing node -> the tests on this function's flags it runs under (see _tests_hold)
+        self.carried_tests: dict[cst.CSTNode, list[tuple[str, bool]]] = {}
         self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
         self.entering: set[cst.Call] = set()  # calls that are `with` items
         # the context managers entered, with the state before each
@@ -1517,7 +1583,7 @@ class _Flow:
             for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
                 self.params.append(param.name.value)
                 state[param.name.value] = _ENTRY
-            real = len(self.params)
+            real = self.declared = len(self.params)
             for name in self.a.implicit_globals(self.node):
                 self.params.append(name)
                 state[name] = _ENTRY
@@ -1547,6 +1613,11 @@ class _Flow:
         summary.steps = self.stepped
         summary.freezes = [(node, key) for node, key in self.frozen if key.split(".")[0] in self.params]
         summary.returned_freezes = self.returned_freezes
+        for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs)]:
+            inside = any(a is self.node for a in self.model.ancestors(node))
+            tests = self._param_tests(node) if inside else self.carried_tests.get(node, [])
+            if tests != []:
+                summary.freeze_tests[node] = tests
         if self.returned and all(facts is not None for facts in self.returned):
             summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
         summary.element_returns = _element_returns(self.returned_elements)
@@ -1833,7 +1904,12 @@ class _Flow:
         return (target.value, owner) if owner is not None and isinstance(target, cst.Name) else None
 
     def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
-        """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones)."""
+        """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones); ``= True``
+        unfreezes it."""
+        if isinstance(value, cst.Name) and value.value == "True" and isinstance(target.value, cst.Name) \
+                and target.value.value in self.param_vars:
+            self._unfreeze(target, self.param_vars[target.value.value][0])
+            return
         if not (isinstance(value, cst.Name) and value.value == "False"):
             return
         if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
@@ -1897,7 +1973,7 @@ class _Flow:
             if node.value is not None:
                 self.expression(node.value, state)
             self.returned.append(self.value_facts(node.value, state) if node.value is not None else None)
-            if node.value is not None and self.frozen:
+            if node.value is not None and (self.frozen or self.helper_frozen):
                 self._note_returned_freezes(node.value, state, self.returned_freezes)
             self._note_returned_elements(node.value, state)
             leaving: State | None = dict(state)
@@ -2058,8 +2134,8 @@ class _Flow:
 
     def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> None:
         """``model, preprocess = build_model()``: ``model`` is element 0 of the tuple the builder returns."""
-        if self.model.unpacked(name, self.scope) is None:
-            return
+        if self.scope is not None and name not in self.scope.opaque:
+            return  # (not a name of this function: `global model`)
         kind = element_kind(self.model, call, index, self.scope)
         if kind not in (ModelKind.BN, ModelKind.MAYBE):
             return
@@ -2124,7 +2200,7 @@ class _Flow:
             self.returned_elements.append(None)
             return
         self.returned_elements.append([self.value_facts(element, state) for element in elements])
-        if self.frozen:
+        if self.frozen or self.helper_frozen:
             for index, element in enumerate(elements):
                 self._note_returned_freezes(element, state, self.element_freezes.setdefault(index, []))
 
@@ -2139,7 +2215,7 @@ class _Flow:
             members = {k: "" for k in map(key_of, _container_elements(value)) if k is not None}
         elif returned is None and isinstance(value, cst.Call):
             members = self._stored_by_constructor(value)
-        for node, key in self.frozen:
+        for node, key in [*self.frozen, *self.helper_frozen]:
             if returned is not None and (key == returned or _child_of(key, returned)):
                 rest = key[len(returned) + 1:]
             elif key in members:
@@ -2182,6 +2258,8 @@ class _Flow:
             return
         freezes = summary.returned_freezes if index is None else summary.element_freezes.get(index, [])
         for node, rest in freezes:
+            if not self._tests_hold(node, summary, self._bind_args(value, summary), target):
+                continue
             self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
 
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
@@ -2261,7 +2339,8 @@ class _Flow:
         returns = summary.returns if summary is not None else None
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
-        given = passed_through(target[0].model, target[1], call) if returns == _ENTRY and index is None else None
+        # (returns None: some `return` gives no model, e.g. one for lists only in `to_device(data, device)`)
+        given = passed_through(target[0].model, target[1], call) if returns in (_ENTRY, None) and index is None else None
         if given is not None:
             return self.value_facts(given, state)
         if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:
@@ -2421,6 +2500,8 @@ class _Flow:
                     flag = call.args[0].value if call.args else None
                     if isinstance(flag, cst.Name) and flag.value == "False":
                         self._freeze(call, receiver, state)
+                    elif flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
+                        self._unfreeze(call, receiver)
                     return
                 if method in _SAFE_METHODS:
                     return
@@ -2439,8 +2520,11 @@ class _Flow:
             receiver = key_of(func.value)
             if receiver is not None and _tracked(state, receiver) and receiver != "self" \
                     and not a.submodule_name(func.attr.value) and not _in_place_tensor_op(func.attr.value) \
-                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES:
+                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not a.method_keeps_modes(func.attr.value):
                 _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
+            elif receiver is not None and _tracked(state, receiver) and receiver != "self" \
+                    and a.method_runs_self(func.attr.value):
+                self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
@@ -2727,6 +2811,60 @@ class _Flow:
         self.watch[node] = (key, "frozen")
         self.frozen.append((node, key))
 
+    def _param_tests(self, node: cst.CSTNode) -> list[tuple[str, bool]]:
+        """The flags among this function's parameters that ``node`` runs under (`if feature_extract:`),
+        each with the value it needs. (Other tests, `if i < n:` in a loop over blocks, are not followed.)"""
+        tests: list[tuple[str, bool]] = []
+        child: cst.CSTNode = node
+        for ancestor in self.model.ancestors(node):
+            if ancestor is self.node:
+                break
+            if isinstance(ancestor, (cst.If, cst.IfExp)) and child is not ancestor.test:
+                test, wanted = ancestor.test, child is ancestor.body
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                    test, wanted = test.expression, not wanted
+                if isinstance(test, cst.Name) and test.value in self.params[:self.declared]:
+                    tests.append((test.value, wanted))
+            child = ancestor
+        return tests
+
+    def _tests_hold(self, node: cst.CSTNode, summary: Summary, bound, target) -> bool:
+        """Whether the freeze at ``node`` in the callee happens at this call: its tests on the callee's
+        flags hold with this call's arguments (or the defaults). A flag passed on from this function's own
+        parameter (`freeze(model, feature_extract)`) becomes a test of this function, for its callers."""
+        if node not in summary.freeze_tests:
+            return True
+        tests = summary.freeze_tests[node]
+        given = dict(bound)
+        func = target[1] if target is not None else None
+        defaults = {p.name.value: p.default for p in (*func.params.params, *func.params.kwonly_params)
+                    if p.default is not None} if isinstance(func, cst.FunctionDef) else {}
+        carried = []
+        for flag, wanted in tests:
+            value = given.get(flag, defaults.get(flag))
+            if flag in given and isinstance(value, cst.Name) and value.value in self.params[:self.declared]:
+                carried.append((value.value, wanted))
+                continue
+            scope = self.scope if flag in given else (self.model.scopes.get(func) if func is not None else None)
+            known = self.model.value(value, scope) if value is not None else UNKNOWN_VALUE
+            if known is UNKNOWN_VALUE or bool(known) != wanted:
+                return False
+        if carried:
+            self.carried_tests[node] = carried
+        return True
+
+    def _unfreeze(self, node: cst.CSTNode, key: str) -> None:
+        """``key.requires_grad_(True)``: the modules in it train from here on, so their BatchNorm layers
+        belong in training mode; stop watching those frozen or put in eval before. Only for an unfreeze
+        that runs whenever they do: one under a test or in a loop of its own (`if epoch == unfreeze_at:`)
+        leaves the epochs before it training frozen layers."""
+        branching = (cst.If, cst.For, cst.While, cst.Try, cst.Match)  # (bodies that may run or not, or repeat)
+        own = [a for a in self.model.ancestors(node) if isinstance(a, branching)]
+        for watched_node, (watched, _reason) in list(self.watch.items()):
+            if (watched == key or watched.startswith(key + ".")) \
+                    and all(a in self.model.ancestors(watched_node) for a in own):
+                del self.watch[watched_node]
+
     def _mode_meant(self, node: cst.CSTNode, receiver: cst.BaseExpression, state: State) -> None:
         """A mode change that does not happen (``model.eval`` uncalled, ``model.training = False``).
 
@@ -2883,8 +3021,11 @@ class _Flow:
             for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
                 root, _, rest = frozen.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
+                if not self._tests_hold(node, summary, bound, target):
+                    continue  # `if feature_extract: freeze(model)`, called with False (or a value not known)
                 if root == param and _tracked(state, target_key):
                     self.watch[node] = (target_key, "frozen")
+                    self.helper_frozen.append((node, target_key))  # (a builder that returns it gives it frozen)
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key

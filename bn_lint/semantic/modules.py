@@ -17,6 +17,7 @@ import libcst as cst
 
 from ..project import NOT_INDEXED
 from . import layers as layer_table
+from .values import evaluate
 from .walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +34,18 @@ class ModelKind(str, Enum):
 _BN_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.")
 _NO_BN_TORCHVISION = re.compile(
     r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
+)
+# timm architectures without BatchNorm (LayerNorm, GroupNorm or normalizer-free), by model name; the
+# name may carry a pretrained tag (`vit_small_patch16_224.augreg_in21k`) or a hub prefix (`hf_hub:timm/`)
+_NO_BN_TIMM = re.compile(
+    r"^(?:hf[_-]hub:timm/)?(vit|deit3?|swinv?2?|beit(v2)?|eva(02)?|convnext(v2)?|cait|mixer|resmlp|gmlp|"
+    r"poolformer(v2)?|nf|dm_nfnet|nfnet|eca_nfnet|twins_(pcpvt|svt)|crossvit)_\w"
+)
+# parts of torchvision classification models that hold no BatchNorm (the stem conv of a ResNet, the head)
+_TORCHVISION_PARTS_WITHOUT_BN = (
+    (re.compile(r"^(resnet\d+|resnext\w+|wide_resnet\w+)$"), frozenset({"conv1", "fc"})),
+    (re.compile(r"^(regnet_\w+|shufflenet_\w+|googlenet|inception_v3)$"), frozenset({"fc"})),
+    (re.compile(r"^(densenet\d+|mobilenet_v[23]\w*|efficientnet_\w+|mnasnet\w+|vgg\d+_bn)$"), frozenset({"classifier"})),
 )
 # torchvision's detection models (but the v2 ones and SSDlite) use FrozenBatchNorm2d in a pretrained
 # backbone, which they have by default (`weights_backbone=ResNet50_Weights.IMAGENET1K_V1`)
@@ -69,7 +82,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         values, where = assigned
         if any(swaps_batchnorm(model, value) for value in values):
             return None  # `net = strip_batchnorm(net)`: what it holds now, the code does not show
-        kinds = {model_kind(model, value, where, depth + 1) for value in values if not _mentions(value, expr.value)}
+        # (`model_ft = None` first, a placeholder for the branches that build it, holds no module)
+        kinds = {model_kind(model, value, where, depth + 1) for value in values
+                 if not _mentions(value, expr.value) and not (isinstance(value, cst.Name) and value.value == "None")}
         return kinds.pop() if len(kinds) == 1 else None
     if isinstance(expr, cst.Attribute) and expr.attr.value == "module":  # `ddp_model.module`: what DDP wraps
         return model_kind(model, expr.value, scope, depth + 1)
@@ -85,6 +100,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
             return _registry_kind(model, func.value, scope, depth)
+        if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
+                and model.binding("getattr", scope) is None:
+            return _getattr_factory_kind(model, func, scope, depth)
         if isinstance(func, cst.Call) and func.args and model.qualname(func.func) == "functools.partial":
             # `partial(EfficientNet, 1.0, 1.1)(...)`: what the wrapped class or builder gives
             return model_kind(model, cst.Call(func=func.args[0].value), scope, depth + 1)
@@ -111,6 +129,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return ModelKind.NO
             if _FROZEN_BN_DETECTION.match(qn):
                 return ModelKind.MAYBE
+            if _timm_without_bn(model, qn, expr, scope):
+                return ModelKind.NO
             if qn.startswith(_BN_FACTORY_PREFIXES):
                 return None if _other_norm(model, expr, scope) else ModelKind.BN
             spec = layer_table.lookup(qn)
@@ -130,6 +150,69 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
             return kind
     return None
+
+
+def library_part_without_bn(model: "FileModel", built: cst.BaseExpression, attribute: str) -> bool:
+    """Whether ``attribute`` of the torchvision model ``built`` (``resnet50(...)``) holds no BatchNorm
+    (``model.conv1``, ``model.fc``)."""
+    qn = model.qualname(built.func) if isinstance(built, cst.Call) else None
+    if not qn or not qn.startswith("torchvision.models.") or qn.count(".") != 2:
+        return False
+    arch = qn.rpartition(".")[2]
+    return any(pattern.match(arch) and attribute in parts for pattern, parts in _TORCHVISION_PARTS_WITHOUT_BN)
+
+
+def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
+    """``getattr(models, args.arch)(...)``, ``models`` an imported module: the kind every name it may pick
+    builds, the name a literal or an argparse option with literal ``choices``."""
+    args = [a.value for a in getter.args]
+    if len(args) != 2 or any(a.keyword or a.star for a in getter.args) or not isinstance(args[0], cst.Name) \
+            or model.imports.get(args[0].value) is None or model.binding(args[0].value, scope) is not None:
+        return None
+    name = evaluate(args[1], model, scope)
+    names = [name] if isinstance(name, str) else _argparse_choices(model, args[1])
+    kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
+             for n in names if n.isidentifier()}
+    return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
+
+
+def _argparse_choices(model: "FileModel", expr: cst.BaseExpression) -> list[str]:
+    """The literal ``choices`` of the argparse option ``args.<dest>`` reads; [] when not one."""
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return []
+    dest, found = expr.attr.value, []
+    for site in model.calls:
+        call = site.node
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
+            continue
+        flags = [evaluate(a.value, model, site.scope) for a in call.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        named = evaluate(keywords["dest"], model, site.scope) if "dest" in keywords else next(
+            (f.lstrip("-").replace("-", "_") for f in flags if isinstance(f, str) and f.startswith("--")),
+            flags[0] if flags and isinstance(flags[0], str) else None)
+        if named != dest:
+            continue
+        choices = keywords.get("choices")
+        values = [evaluate(e.value, model, site.scope) for e in choices.elements] \
+            if isinstance(choices, (cst.List, cst.Tuple)) else [None]
+        if not values or not all(isinstance(v, str) for v in values):
+            return []
+        found.append(values)
+    return found[0] if len(found) == 1 else []
+
+
+def _timm_without_bn(model: "FileModel", qn: str, call: cst.Call, scope: "Scope | None") -> bool:
+    """``timm.create_model("vit_small_patch16_224")`` (the name a literal or a constant) or
+    ``timm.models.vit_small_patch16_224()``: an architecture with no BatchNorm."""
+    if qn == "timm.create_model":
+        arg = next((a.value for a in call.args if (a.keyword is None and not a.star)
+                    or (a.keyword is not None and a.keyword.value == "model_name")), None)
+        name = evaluate(arg, model, scope) if arg is not None else None
+    elif qn.startswith("timm.models."):
+        name = qn.rpartition(".")[2]
+    else:
+        return False
+    return isinstance(name, str) and _NO_BN_TIMM.match(name) is not None
 
 
 def _other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
@@ -698,12 +781,45 @@ def swaps_batchnorm(model: "FileModel", value: cst.BaseExpression) -> bool:
     return cache[function]
 
 
+_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
+_CONTAINER_TYPES = frozenset({"list", "tuple", "dict", "set"})
+
+
+def _moved(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``data.to(device, non_blocking=True)`` -> ``data``: the object a device or dtype move gives back."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
+        value = value.func.value
+    return value
+
+
+def _for_containers_only(model: "FileModel", value: cst.BaseExpression | None, function: cst.FunctionDef) -> bool:
+    """Whether a ``return`` sits in the body of ``if isinstance(x, (list, tuple)):`` (builtin containers only)."""
+    if value is None:
+        return False
+    child: cst.CSTNode = value
+    for ancestor in model.ancestors(value):
+        if ancestor is function:
+            return False
+        if isinstance(ancestor, cst.If) and child is ancestor.body:
+            test = ancestor.test
+            if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+                    and len(test.args) == 2:
+                kinds = test.args[1].value
+                names = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+                if names and all(isinstance(n, cst.Name) and n.value in _CONTAINER_TYPES for n in names):
+                    return True
+        child = ancestor
+    return False
+
+
 def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call) -> cst.BaseExpression | None:
     """The argument of ``call`` that ``function`` gives back: every ``return`` of it returns the same
     parameter, which it never rebinds (``def load_checkpoint(model, path): ...; return model``)."""
     if swaps_batchnorm(model, call):
         return None
-    returns = returned_values(function)
+    # (`return data.to(device)` gives back `data`; a return under `if isinstance(data, (list, tuple)):` is for
+    # containers only: the course helper `to_device(ResNet9(), device)` gives back the module)
+    returns = [_moved(r) for r in returned_values(function) if not _for_containers_only(model, r, function)]
     names = {r.value for r in returns if isinstance(r, cst.Name)}
     if not returns or len(names) != 1 or not all(isinstance(r, cst.Name) for r in returns):
         return None

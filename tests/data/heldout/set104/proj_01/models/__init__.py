@@ -1,0 +1,3 @@
+from .segnet import ASPPSegNet, build_model
+
+__all__ = ["ASPPSegNet", "build_model"]

@@ -1,0 +1,3 @@
+from .resnet import build_resnet
+
+__all__ = ["build_resnet"]

@@ -1,0 +1,2 @@
+"""Small transfer-learning toolkit used by train.py / predict.py."""
+__version__ = "0.3.1"

@@ -1,0 +1,3 @@
+from .transfer import TransferNet, build_model
+
+__all__ = ["TransferNet", "build_model"]

@@ -1,0 +1,1 @@
+"""Deployment package for the retail shelf-gap detector classifier."""
