@@ -438,6 +438,28 @@ class MissingEval(Rule):
             """,
             line=30,
         ),
+        Invalid(  # the ImageNet example's `models.__dict__[args.arch]`, validated without `model.eval()`
+            """
+            import argparse
+            import torch
+            import torchvision.models as models
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("-a", "--arch", default="resnet18")
+            args = parser.parse_args()
+            model = models.__dict__[args.arch](pretrained=True)
+
+
+            def validate(val_loader, model):
+                with torch.no_grad():
+                    for images, target in val_loader:
+                        output = model(images)
+
+
+            validate(val_loader, model)
+            """,
+            line=14,
+        ),
     )
     valid = (
         Valid(  # test-time adaptation: the wrapper's forward takes a training step on every batch (Tent)

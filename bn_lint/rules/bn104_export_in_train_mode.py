@@ -128,6 +128,35 @@ class ExportInTrainMode(Rule):
             """,
             line=12,
         ),
+        Invalid(  # a model of named Sequentials (`OrderedDict`), traced after more training epochs
+            """
+            from collections import OrderedDict
+            import torch
+            import torch.nn as nn
+
+            features = nn.Sequential(OrderedDict([
+                ("conv", nn.Conv2d(3, 32, 3, bias=False)),
+                ("bn", nn.BatchNorm2d(32)),
+                ("gap", nn.AdaptiveAvgPool2d(1)),
+            ]))
+            classifier = nn.Sequential(OrderedDict([("flatten", nn.Flatten()), ("fc", nn.Linear(32, 10))]))
+            model = nn.Sequential(OrderedDict([("features", features), ("classifier", classifier)]))
+
+
+            def train_one_epoch(model, loader, optimizer):
+                model.train()
+                for x, y in loader:
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(5):
+                train_one_epoch(model, train_dl, optimizer)
+            traced = torch.jit.trace(model, torch.rand(1, 3, 32, 32))
+            """,
+            line=24,
+        ),
     )
     valid = (
         Valid(  # quantization-aware training: the QAT conv-BN modules fold their running statistics at convert

@@ -525,6 +525,70 @@ class FrozenBnStillUpdating(Rule):
             """,
             line=10,
         ),
+        Invalid(  # the detection tutorial's FasterRCNN around a frozen mobilenet_v2 `.features` backbone
+            """
+            import torch
+            import torchvision
+            from torchvision.models.detection import FasterRCNN
+
+
+            def get_model(num_classes):
+                backbone = torchvision.models.mobilenet_v2(weights="DEFAULT").features
+                backbone.requires_grad_(False)
+                backbone.out_channels = 1280
+                model = FasterRCNN(backbone, num_classes=num_classes)
+                return model
+
+
+            def train_one_epoch(model, optimizer, data_loader):
+                model.train()
+                for images, targets in data_loader:
+                    loss = sum(model(images, targets).values())
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+
+            def main(data_loader):
+                model = get_model(2)
+                params = [p for p in model.parameters() if p.requires_grad]
+                optimizer = torch.optim.SGD(params, lr=0.005)
+                for epoch in range(10):
+                    train_one_epoch(model, optimizer, data_loader)
+            """,
+            line=8,
+        ),
+        Invalid(  # a backbone made of a ResNet's children (`nn.Sequential(*list(resnet.children())[:-2])`)
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision
+
+
+            class LeafNet(nn.Module):
+                def __init__(self, n_classes=4):
+                    super().__init__()
+                    resnet = torchvision.models.resnet50(weights="DEFAULT")
+                    self.backbone = nn.Sequential(*list(resnet.children())[:-2])
+                    self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, n_classes))
+
+                def forward(self, x):
+                    return self.head(self.backbone(x))
+
+
+            def run(loader):
+                model = LeafNet()
+                optimizer = torch.optim.Adam(model.head.parameters())
+                for p in model.backbone.parameters():
+                    p.requires_grad = False
+                for epoch in range(10):
+                    model.train()
+                    for x, y in loader:
+                        nn.functional.cross_entropy(model(x), y).backward()
+                        optimizer.step()
+            """,
+            line=21,
+        ),
     )
     valid = (
         Valid(  # a mean teacher: frozen, run under no_grad, and its weights follow the student's
@@ -716,6 +780,41 @@ class FrozenBnStillUpdating(Rule):
                 vit.train()
                 for x, y in loader:
                     torch.nn.functional.cross_entropy(model(x) + vit(x), y).backward()
+                    opt.step()
+            """
+        ),
+        Valid(  # stage 2 unfreezes every parameter before plain `model.train()` epochs (a notebook)
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision
+
+            model = torchvision.models.resnet34(weights="DEFAULT")
+            for p in model.parameters():
+                p.requires_grad = False
+            model.fc = nn.Linear(512, 2)
+
+
+            def set_bn_eval(m):
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
+
+
+            opt = torch.optim.Adam(model.fc.parameters(), lr=1e-3)
+            for epoch in range(3):
+                model.train()
+                model.apply(set_bn_eval)
+                for x, y in train_dl:
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    opt.step()
+
+            for p in model.parameters():
+                p.requires_grad = True
+            opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+            for epoch in range(4):
+                model.train()
+                for x, y in train_dl:
+                    nn.functional.cross_entropy(model(x), y).backward()
                     opt.step()
             """
         ),

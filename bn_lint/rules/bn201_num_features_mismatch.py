@@ -148,6 +148,44 @@ class NumFeaturesMismatch(Rule):
             """,
             line=8,
         ),
+        Invalid(  # MoA-style layers wrapped in `weight_norm`: the same Linear, its weight re-parametrized
+            """
+            import torch.nn as nn
+
+
+            class Model(nn.Module):
+                def __init__(self, num_features, num_targets, hidden_size):
+                    super().__init__()
+                    self.batch_norm2 = nn.BatchNorm1d(hidden_size)
+                    self.dense2 = nn.utils.weight_norm(nn.Linear(hidden_size, hidden_size // 2))
+                    self.batch_norm3 = nn.BatchNorm1d(hidden_size)
+                    self.dense3 = nn.utils.weight_norm(nn.Linear(hidden_size // 2, num_targets))
+
+                def forward(self, x):
+                    x = nn.functional.relu(self.dense2(self.batch_norm2(x)))
+                    return self.dense3(self.batch_norm3(x))
+            """,
+            line=9,
+        ),
+        Invalid(  # a `match` statement picking the architecture
+            """
+            import torch.nn as nn
+
+            WIDTH: int = 128
+
+
+            def build(size: str) -> nn.Module:
+                match size:
+                    case "small":
+                        body = nn.Sequential(nn.Conv2d(1, 32, 3, bias=False), nn.BatchNorm2d(32), nn.ReLU())
+                    case "large":
+                        body = nn.Sequential(nn.Conv2d(1, WIDTH, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU())
+                    case _:
+                        raise ValueError(size)
+                return body
+            """,
+            line=11,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),

@@ -45,6 +45,21 @@ class WrongVariant(Rule):
             """,
             line=4,
         ),
+        Invalid(  # heads built in a dict comprehension inside `nn.ModuleDict`
+            """
+            import torch.nn as nn
+
+
+            class MultiTask(nn.Module):
+                def __init__(self, tasks):
+                    super().__init__()
+                    self.heads = nn.ModuleDict({
+                        name: nn.Sequential(nn.Conv2d(128, 64, 1, bias=False), nn.BatchNorm3d(64), nn.ReLU(), nn.Flatten())
+                        for name in tasks
+                    })
+            """,
+            line=8,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv1d(3, 16, 3), nn.BatchNorm1d(16))\n"),

@@ -97,6 +97,27 @@ class SyncBatchNormOrder(Rule):
                                    "model = nn.DataParallel(model).cuda()"),
             line=6,
         ),
+        Invalid(  # the ImageNet example: both branches wrap the model in DDP before the conversion
+            """
+            import torch
+            import torch.nn as nn
+            import torchvision.models as models
+
+
+            def main_worker(gpu, args):
+                model = models.resnet50()
+                if args.gpu is not None:
+                    torch.cuda.set_device(args.gpu)
+                    model.cuda(args.gpu)
+                    model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[args.gpu])
+                else:
+                    model.cuda()
+                    model = torch.nn.parallel.DistributedDataParallel(model)
+                model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+                return model
+            """,
+            line=15,
+        ),
     )
     valid = (
         Valid(
@@ -129,8 +150,9 @@ class SyncBatchNormOrder(Rule):
             target = _base_name(convert.args[0].value) if convert.args else None
             if target is None:
                 continue
-            for ddp, ddp_scope in batches.ddp_calls:
-                if ddp_scope is not scope or not _same_model(model, ddp, target) or not _runs_before(model, ddp, convert):
+            wraps = [ddp for ddp, ddp_scope in batches.ddp_calls if ddp_scope is scope and _same_model(model, ddp, target)]
+            for ddp in wraps:
+                if not (_runs_before(model, ddp, convert) or _wrapped_on_every_branch(model, convert, wraps)):
                     continue
                 flagged.add(id(convert))
                 yield Report(
@@ -189,6 +211,36 @@ def _runs_before(model: FileModel, first: cst.CSTNode, second: cst.CSTNode) -> b
             return False
         if model.parent(ancestor) is block:
             return list(body).index(ancestor) > index
+    return False
+
+
+def _wrapped_on_every_branch(model: FileModel, convert: cst.CSTNode, wraps: list[cst.Call]) -> bool:
+    """An ``if``/``else`` before the conversion (in its block or one around it) that wraps the model in
+    DDP on every branch (the ImageNet example's ``if args.gpu is not None: ... DDP(model, device_ids=...)
+    else: ... DDP(model)``)."""
+    statements = {id(_statement(model, ddp)) for ddp in wraps}
+
+    def always(statement: cst.CSTNode) -> bool:
+        if id(statement) in statements:
+            return True
+        if isinstance(statement, cst.If):
+            orelse = statement.orelse
+            if orelse is None or not block_always(statement.body):
+                return False
+            return always(orelse) if isinstance(orelse, cst.If) else block_always(orelse.body)
+        if isinstance(statement, cst.With):
+            return block_always(statement.body)
+        return False
+
+    def block_always(block: cst.BaseSuite) -> bool:
+        return isinstance(block, cst.IndentedBlock) and any(always(s) for s in block.body)
+
+    node: cst.CSTNode | None = _statement(model, convert)
+    while node is not None and not isinstance(node, cst.FunctionDef):
+        body = getattr(model.parent(node), "body", None)
+        if isinstance(body, (list, tuple)) and node in body and any(always(s) for s in body[:list(body).index(node)]):
+            return True
+        node = _statement(model, node)
     return False
 
 

@@ -91,6 +91,54 @@ class SmallPerDeviceBatch(Rule):
             """,
             line=20,
         ),
+        Invalid(  # torchvision's reference loop: batches drawn through `MetricLogger.log_every(data_loader, ...)`
+            """
+            import argparse
+            import torch
+            import torch.distributed as dist
+            import torch.nn as nn
+            import torchvision
+
+
+            class MetricLogger:
+                def log_every(self, iterable, print_freq, header=""):
+                    for i, obj in enumerate(iterable):
+                        yield obj
+                        if i % print_freq == 0:
+                            print(header, i)
+
+
+            def train_one_epoch(model, optimizer, data_loader):
+                model.train()
+                metric_logger = MetricLogger()
+                for image, target in metric_logger.log_every(data_loader, 10, "Epoch"):
+                    loss = nn.functional.cross_entropy(model(image), target)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+
+            def main(args):
+                dist.init_process_group("nccl")
+                dataset = torchvision.datasets.ImageFolder(args.data_path)
+                sampler = torch.utils.data.distributed.DistributedSampler(dataset)
+                data_loader = torch.utils.data.DataLoader(dataset, batch_size=args.batch_size, sampler=sampler)
+                model = torchvision.models.resnet50()
+                model = torch.nn.parallel.DistributedDataParallel(model)
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                for epoch in range(args.epochs):
+                    train_one_epoch(model, optimizer, data_loader)
+
+
+            if __name__ == "__main__":
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--data-path", default="/data")
+                parser.add_argument("-b", "--batch-size", default=4, type=int, help="images per gpu")
+                parser.add_argument("--epochs", default=90, type=int)
+                main(parser.parse_args())
+            """,
+            line=30,
+        ),
     )
     valid = (
         Valid(_SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n", batch=4)),

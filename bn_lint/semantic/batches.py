@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import operator
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
@@ -63,6 +64,9 @@ _SAME_LENGTH_METHODS = frozenset({
     "geometric_", "clamp", "clamp_", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "requires_grad_",
 })
 _GENERATOR_SAMPLERS = frozenset({"normal", "standard_normal", "random", "uniform", "integers", "randint", "choice"})
+# `def log_every(self, iterable, ...):` ... `for obj in iterable:` ... `yield obj`
+_YIELDS_ITEMS = re.compile(r"def\s+\w+\s*\(\s*self\s*,\s*(\w+)[\s\S]*?\bfor\s+(?:\w+\s*,\s*)?(\w+)\s+in\s+"
+                           r"(?:enumerate\s*\(\s*)?\1\b[^:\n]*:[\s\S]*?\byield\s+\2\b")
 _ITER_WRAPPERS = frozenset({"enumerate", "tqdm", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.rich.tqdm", "iter",
                             "rich.progress.track"})
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})
@@ -133,6 +137,7 @@ class BatchAnalysis:
         self._env: dict[cst.Param, tuple[cst.BaseExpression, "Scope | None"]] = {}  # parameter -> argument
         self._trainer_loops: dict[tuple[cst.FunctionDef, int], list[tuple[str, str]]] = {}
         self._loader_sites: list[tuple[cst.Call, "Scope"]] = []
+        self._item_yielders: dict[str, bool] = {}  # method name -> it yields the items of its first argument
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
         self.sync_calls: list[tuple[cst.Call, "Scope"]] = []  # convert_sync_batchnorm(...)
         for site in model.calls:
@@ -1251,7 +1256,23 @@ class BatchAnalysis:
         if not (isinstance(expr, cst.Call) and expr.args and not expr.args[0].keyword):
             return False
         qn = self.model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else "")
-        return qn in _ITER_WRAPPERS
+        if qn in _ITER_WRAPPERS:
+            return True
+        return isinstance(expr.func, cst.Attribute) and self._yields_items(expr.func.attr.value)
+
+    def _yields_items(self, method: str) -> bool:
+        """Whether every ``def method(self, iterable, ...)`` of this file's classes and the project files it
+        imports yields the items of its first argument (``for obj in iterable: ... yield obj``): torchvision's
+        reference ``MetricLogger.log_every(data_loader, print_freq)``. Read from the text."""
+        if method not in self._item_yielders:
+            model = self.model
+            bodies = [model.code(info.methods[method]) for info in model.classes.values() if method in info.methods]
+            if model.project is not None:
+                for path in model.imported_project_paths:
+                    if method in model.project.names_in_text(path)[0]:
+                        bodies.extend(model.project.function_bodies(path, method) or ["?"])
+            self._item_yielders[method] = bool(bodies) and all(_YIELDS_ITEMS.search(body) for body in bodies)
+        return self._item_yielders[method]
 
     def _loop_trainings(self, loop: cst.For, env: dict) -> Iterator[Training]:
         model = self.model

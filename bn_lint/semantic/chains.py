@@ -41,6 +41,11 @@ from .walk import returned_values, walk
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
 
+# wrappers that return the module they are given (with a re-parametrized weight)
+_REPARAMETRIZE = frozenset({
+    "torch.nn.utils.weight_norm", "torch.nn.utils.spectral_norm", "torch.nn.utils.parametrizations.weight_norm",
+    "torch.nn.utils.parametrizations.spectral_norm", "torch.nn.utils.parametrizations.orthogonal",
+})
 _MAX_DEPTH = 6  # nested inline calls
 _MAX_UNROLL = 64
 _BUDGET = 60_000  # statements + expressions interpreted per file
@@ -522,6 +527,14 @@ class ChainAnalysis:
                 self._block(frame, stmt.orelse.body.body)
             if stmt.finalbody is not None:
                 self._block(frame, stmt.finalbody.body.body)
+        elif isinstance(stmt, cst.Match):  # each case from the state before it; no case may match
+            self._eval(stmt.subject, frame)
+            before = frame.fork()
+            for case in stmt.cases:
+                branch = before.fork()
+                self._havoc(branch, case.pattern)  # (the names a pattern captures)
+                self._block(branch, case.body.body)
+                self._join(frame, branch)
         elif isinstance(stmt, cst.FunctionDef):
             if frame.function:
                 frame.locals[stmt.name.value] = FuncRef(stmt)
@@ -944,8 +957,18 @@ class ChainAnalysis:
             out[key] = self._eval(element.value, frame)
         return out
 
-    def _eval_comprehension(self, expr: cst.ListComp | cst.GeneratorExp, frame: Frame) -> Any:
-        return Chain((GAP,), Tensor())
+    def _eval_comprehension(self, expr: cst.ListComp | cst.GeneratorExp | cst.DictComp | cst.SetComp, frame: Frame) -> Any:
+        """An unknown value; its element is evaluated once, with the loop variables unknown, for the layers
+        it builds (``nn.ModuleDict({name: nn.Sequential(...) for name in tasks})``)."""
+        inner = frame.fork()
+        for_in: cst.CompFor | None = expr.for_in
+        while for_in is not None:
+            self._eval(for_in.iter, inner)
+            self._assign(inner, for_in.target, UNKNOWN)
+            for_in = for_in.inner_for_in
+        for part in (expr.key, expr.value) if isinstance(expr, cst.DictComp) else (expr.elt,):
+            self._eval(part, inner)
+        return Chain((GAP,), Tensor()) if not isinstance(expr, cst.DictComp) else UNKNOWN
 
     def _attribute(self, expr: cst.Attribute, frame: Frame) -> Any:
         model = self.model
@@ -1446,6 +1469,9 @@ class ChainAnalysis:
             first = args[0] if args else UNKNOWN
             padded = first if isinstance(first, Tensor) and first.rank == 3 and first.feat == 2 else Tensor()
             return (padded, UNKNOWN)
+        if qn in _REPARAMETRIZE:  # `weight_norm(nn.Linear(a, b))`: the same layer, its weight re-parametrized
+            args, _, lost = self._args(call, frame)
+            return args[0] if args and not lost else UNKNOWN
         if qn == "typing.cast":
             args, _, _ = self._args(call, frame)
             return args[1] if len(args) == 2 else UNKNOWN
@@ -1814,6 +1840,8 @@ _EVALUATORS: dict[str, Any] = {  # by libcst class name (libcst is imported on f
     "Subscript": ChainAnalysis._subscript,
     "ListComp": ChainAnalysis._eval_comprehension,
     "GeneratorExp": ChainAnalysis._eval_comprehension,
+    "SetComp": ChainAnalysis._eval_comprehension,
+    "DictComp": ChainAnalysis._eval_comprehension,
 }
 
 

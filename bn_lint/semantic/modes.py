@@ -22,7 +22,7 @@ import libcst as cst
 
 from .values import UNKNOWN as UNKNOWN_VALUE
 from .modules import (
-    _imported_name,
+    DETECTORS, _imported_name,
     ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
@@ -1908,7 +1908,8 @@ class _Flow:
         unfreezes it."""
         if isinstance(value, cst.Name) and value.value == "True" and isinstance(target.value, cst.Name) \
                 and target.value.value in self.param_vars:
-            self._unfreeze(target, self.param_vars[target.value.value][0])
+            owner, loop = self.param_vars[target.value.value]
+            self._unfreeze(loop, owner)  # (from the loop over its parameters, which runs once)
             return
         if not (isinstance(value, cst.Name) and value.value == "False"):
             return
@@ -2215,6 +2216,8 @@ class _Flow:
             members = {k: "" for k in map(key_of, _container_elements(value)) if k is not None}
         elif returned is None and isinstance(value, cst.Call):
             members = self._stored_by_constructor(value)
+        elif returned is not None and returned in self.parts:  # `model = nn.Sequential(backbone, head); return model`
+            members = {k: "" for k in self.parts[returned]}
         for node, key in [*self.frozen, *self.helper_frozen]:
             if returned is not None and (key == returned or _child_of(key, returned)):
                 rest = key[len(returned) + 1:]
@@ -2287,6 +2290,11 @@ class _Flow:
         if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: either, as after an if/else
             body, orelse = self.value_facts(expr.body, state, depth + 1), self.value_facts(expr.orelse, state, depth + 1)
             return body | orelse if body is not None and orelse is not None else None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Call) \
+                and model_kind(self.model, expr, self.model.scope_of(expr)) is ModelKind.BN:
+            # `mobilenet_v2(weights=...).features`: part of a model built here, in training mode
+            return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (models start in training mode)",
+                                   ModelKind.BN)})
         if not isinstance(expr, cst.Call):
             return None
         func = expr.func
@@ -3130,7 +3138,7 @@ def eval_named(name: str) -> bool:
     return bool(words) and words[0] in _WEAK_EVAL_WORDS and "_".join(words[1:]) in _LOOP_SUFFIXES
 
 
-_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
+_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"}) | DETECTORS  # (those hold their backbone)
 _SETS_MODE = re.compile(r"\.eval\(\s*\)|\.train\(\s*(?:mode\s*=\s*)?False\s*\)")
 _INDEXED_MODE_CHANGE = re.compile(r"\]\s*(?:\.\w+\s*)*\.(?:eval|train|apply|requires_grad_?)\b")  # `model[0].eval()`
 _COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}

@@ -54,6 +54,13 @@ _FROZEN_BN_DETECTION = re.compile(r"^torchvision\.models\.detection\.(?!ssdlite)
 _TORCHVISION_WRAPPING = frozenset({
     "torchvision.models._utils.IntermediateLayerGetter", "torchvision.models.feature_extraction.create_feature_extractor",
 })
+# torchvision's detection models built around the backbone they are given first (`FasterRCNN(backbone, ...)`)
+DETECTORS = frozenset(f"torchvision.models.detection.{name}" for name in (
+    "FasterRCNN", "MaskRCNN", "KeypointRCNN", "RetinaNet", "FCOS", "faster_rcnn.FasterRCNN", "mask_rcnn.MaskRCNN",
+    "keypoint_rcnn.KeypointRCNN", "retinanet.RetinaNet", "fcos.FCOS"))
+# parts of torchvision / timm classification models that hold their BatchNorm layers
+_LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
+_MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm
 _UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
 _MAX_DEPTH = 8
 # wrappers whose result holds the module they are given (and its BatchNorm)
@@ -88,6 +95,18 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         return kinds.pop() if len(kinds) == 1 else None
     if isinstance(expr, cst.Attribute) and expr.attr.value == "module":  # `ddp_model.module`: what DDP wraps
         return model_kind(model, expr.value, scope, depth + 1)
+    if isinstance(expr, cst.Attribute) and expr.attr.value in _LIBRARY_BN_PARTS:
+        # `mobilenet_v2(weights=...).features`, `resnet.layer4`: the BatchNorm-bearing body of a library model
+        base = expr.value
+        if isinstance(base, cst.Name):
+            bound = model.binding(base.value, scope)
+            base = bound[0] if bound is not None else base
+        base = _moved(base)
+        qn = model.qualname(base.func) if isinstance(base, cst.Call) else None
+        if qn and qn.startswith(("torchvision.models.", "timm.")) and not _NO_BN_TORCHVISION.match(qn) \
+                and not DETECTORS & {qn} and model_kind(model, base, scope, depth + 1) is ModelKind.BN:
+            return ModelKind.BN
+        return None
     if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: the kind both branches agree on
         kinds = {model_kind(model, branch, scope, depth + 1) for branch in (expr.body, expr.orelse)}
         return kinds.pop() if len(kinds) == 1 else None
@@ -100,6 +119,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
             return _registry_kind(model, func.value, scope, depth)
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__" \
+                and (model.qualname(func.value.value) or "").startswith(_MODEL_ZOOS):
+            return ModelKind.MAYBE  # `models.__dict__[args.arch]()` (the ImageNet example): some have BatchNorm
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
                 and model.binding("getattr", scope) is None:
             return _getattr_factory_kind(model, func, scope, depth)
@@ -119,7 +141,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return _builder_kind(builder[0], builder[1], depth + 1)
         qn = model.qualname(expr.func)
         if qn:
-            if qn in _WRAPPING | _TORCHVISION_WRAPPING and expr.args and not expr.args[0].keyword:
+            if qn in _WRAPPING | _TORCHVISION_WRAPPING | DETECTORS and expr.args and not expr.args[0].keyword:
                 return model_kind(model, expr.args[0].value, scope, depth + 1)  # `DDP(net)`: what it wraps
             if qn in _UNKNOWN_MODEL_SOURCES:
                 if qn == "copy.deepcopy" and expr.args:
@@ -171,6 +193,8 @@ def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | 
         return None
     name = evaluate(args[1], model, scope)
     names = [name] if isinstance(name, str) else _argparse_choices(model, args[1])
+    if not names and model.imports[args[0].value].startswith(_MODEL_ZOOS):
+        return ModelKind.MAYBE  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
     kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
              for n in names if n.isidentifier()}
     return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
@@ -462,6 +486,13 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 if found[0].is_batchnorm:
                     return ModelKind.BN
                 continue
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("children", "modules") \
+                    and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
+                # `nn.Sequential(*list(resnet.children())[:-2])`: layers of that model
+                kinds.append(model_kind(model, node.func.value, model.scope_of(node), depth + 1))
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
             qn = model.qualname(node.func)
             if qn and qn.startswith(_BN_FACTORY_PREFIXES) and not _NO_BN_TORCHVISION.match(qn):
                 if qn in _TORCHVISION_WRAPPING or _other_norm(model, node, model.scope_of(node)):
@@ -536,10 +567,8 @@ def _list_contents(model: "FileModel", call: cst.Call, scope: "Scope | None") ->
     """What local lists given to a container (``nn.Sequential(*layers)``) are built from: their
     assigned values, and what ``layers.append(...)`` / ``+=`` / ``extend`` add in that scope."""
     out: list[cst.CSTNode] = []
-    for arg in call.args:
-        if not isinstance(arg.value, cst.Name):
-            continue
-        name = arg.value.value
+    for name_node in _named_members(model, call):
+        name = name_node.value
         where = scope or model.module_scope
         while where is not None and not (name in where.bindings or name in where.opaque or name in where.params):
             where = where.parent
@@ -554,6 +583,25 @@ def _list_contents(model: "FileModel", call: cst.Call, scope: "Scope | None") ->
             elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
                 out.append(node.value)
     return out
+
+
+def _named_members(model: "FileModel", call: cst.Call) -> list[cst.Name]:
+    """The names a container is given as members: ``nn.Sequential(features, head)``, also as the values of
+    ``OrderedDict([("features", features), ...])`` or of a dict display (``nn.ModuleDict({"head": head})``)."""
+    found: list[cst.Name] = []
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Name):
+            found.append(value)
+        elif isinstance(value, cst.Dict):
+            found += [e.value for e in value.elements if isinstance(e, cst.DictElement) and isinstance(e.value, cst.Name)]
+        elif isinstance(value, cst.Call) and value.args and model.qualname(value.func) == "collections.OrderedDict" \
+                and isinstance(value.args[0].value, (cst.List, cst.Tuple)):
+            for element in value.args[0].value.elements:
+                pair = element.value
+                if isinstance(pair, cst.Tuple) and len(pair.elements) == 2 and isinstance(pair.elements[1].value, cst.Name):
+                    found.append(pair.elements[1].value)
+    return found
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:

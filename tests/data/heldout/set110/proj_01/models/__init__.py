@@ -1,0 +1,3 @@
+from .net import SignNet, build_net
+
+__all__ = ["SignNet", "build_net"]

@@ -1,0 +1,1 @@
+"""Knowledge-distillation toolkit: models, data, losses and the train/eval engine."""
