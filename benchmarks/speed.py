@@ -3,9 +3,9 @@
 Downloads pinned wheels with ``pip download --no-deps`` into
 ``benchmarks/.cache/`` (or copies them from ``--wheels DIR``), unzips the
 ``.py`` files, and prints files, lines, wall time, files/s and peak memory for:
-libcst parse-only (the floor), bn-lint cold, warm (cache), ``--jobs 1``, a
-one-file runs (no cache; an edited file with the project index warm; a file the pre-filter
-clears), and a full-metadata libcst parse with QualifiedNameProvider
+libcst parse-only (the floor), bn-lint cold, warm (cache), ``--jobs 1``,
+one-file runs (no cache, beside its floor: a fresh python that imports libcst and parses the file; an
+edited file with the project index warm; a file the pre-filter clears), and a full-metadata libcst parse with QualifiedNameProvider
 (sampled when ``--qn-sample`` is given); plus the ratio cold / parse-only.
 
     python benchmarks/speed.py [--wheels /work/corpus/dl] [--jobs N] [--qn-sample 0.2] [--repeat 3]
@@ -226,6 +226,10 @@ def one_file_runs(options, files, parsed, cache, work, py, row):
     one_lines = Path(one).read_bytes().count(b"\n")
     best = min(run([py, "-m", "bn_lint", "check", "--exit-zero", "-q", "--no-cache", one], work)[0] for _ in range(5))
     row(f"one file ({Path(one).name}, best of 5)", 1, one_lines, best, 0.0, "no cache")
+    # the floor of any libcst-based check of that file: a fresh python that imports libcst and parses it
+    floor = min(run([py, "-c", f"import libcst; libcst.parse_module(open({one!r}, encoding='utf-8').read())"], work)[0]
+                for _ in range(5))
+    row("  floor: python, import libcst, parse", 1, one_lines, floor, 0.0, "best of 5; no analysis")
     first = min(run([py, "-m", "bn_lint", "check", "--exit-zero", "-q", "--no-cache", one], work, f"xdg-fresh-{n}")[0]
                 for n in range(3))
     row("the same, user cache folder empty", 1, one_lines, first, 0.0, "a machine's first run; best of 3")

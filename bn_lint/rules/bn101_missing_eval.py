@@ -390,53 +390,36 @@ class MissingEval(Rule):
             """,
             line=19,
         ),
-        Invalid(  # the course's evaluate() without eval: the model is fresh from to_device(Net(), ...) at first
+        Invalid(  # a course's evaluate() without eval, on a model from its `to_device(Net(), device)` helper
             """
             import torch
             import torch.nn as nn
-            import torch.nn.functional as F
 
             def to_device(data, device):
                 if isinstance(data, (list, tuple)):
                     return [to_device(x, device) for x in data]
                 return data.to(device, non_blocking=True)
 
-            class ImageClassificationBase(nn.Module):
-                def training_step(self, batch):
-                    images, labels = batch
-                    return F.cross_entropy(self(images), labels)
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten())
+
+                def forward(self, x):
+                    return self.body(x)
 
                 def validation_step(self, batch):
                     images, labels = batch
                     return (self(images).argmax(1) == labels).float().mean()
 
-            class Net(ImageClassificationBase):
-                def __init__(self):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
-
-                def forward(self, x):
-                    return self.body(x)
-
             @torch.no_grad()
             def evaluate(model, val_loader):
-                pass
                 return [model.validation_step(batch) for batch in val_loader]
 
-            def fit(epochs, model, train_loader, val_loader):
-                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-                for epoch in range(epochs):
-                    model.train()
-                    for batch in train_loader:
-                        model.training_step(batch).backward()
-                        optimizer.step()
-                        optimizer.zero_grad()
-                    evaluate(model, val_loader)
-
             model = to_device(Net(), "cuda")
-            fit(10, model, train_dl, valid_dl)
+            history = [evaluate(model, valid_dl)]
             """,
-            line=30,
+            line=23,
         ),
         Invalid(  # the ImageNet example's `models.__dict__[args.arch]`, validated without `model.eval()`
             """
