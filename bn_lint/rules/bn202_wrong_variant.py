@@ -60,6 +60,14 @@ class WrongVariant(Rule):
             """,
             line=8,
         ),
+        Invalid(  # the head built by a lambda
+            """
+            import torch.nn as nn
+
+            head = lambda n_cls: nn.Sequential(nn.Flatten(), nn.Linear(4096, 512, bias=False), nn.BatchNorm2d(512))
+            """,
+            line=3,
+        ),
     )
     valid = (
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv1d(3, 16, 3), nn.BatchNorm1d(16))\n"),

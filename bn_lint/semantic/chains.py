@@ -970,6 +970,19 @@ class ChainAnalysis:
             self._eval(part, inner)
         return Chain((GAP,), Tensor()) if not isinstance(expr, cst.DictComp) else UNKNOWN
 
+    def _eval_lambda(self, expr: cst.Lambda, frame: Frame) -> Any:
+        """An unknown value; its body is evaluated once, with the parameters unknown, for the layers it
+        builds (``head = lambda n: nn.Sequential(nn.Flatten(), nn.Linear(4096, 512), nn.BatchNorm2d(512))``)."""
+        inner = frame.fork()
+        params = expr.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self._assign(inner, param.name, UNKNOWN)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self._assign(inner, star.name, UNKNOWN)
+        self._eval(expr.body, inner)
+        return UNKNOWN
+
     def _attribute(self, expr: cst.Attribute, frame: Frame) -> Any:
         model = self.model
         name = expr.attr.value
@@ -1842,6 +1855,7 @@ _EVALUATORS: dict[str, Any] = {  # by libcst class name (libcst is imported on f
     "GeneratorExp": ChainAnalysis._eval_comprehension,
     "SetComp": ChainAnalysis._eval_comprehension,
     "DictComp": ChainAnalysis._eval_comprehension,
+    "Lambda": ChainAnalysis._eval_lambda,
 }
 
 
