@@ -137,7 +137,6 @@ class BatchAnalysis:
         self._env: dict[cst.Param, tuple[cst.BaseExpression, "Scope | None"]] = {}  # parameter -> argument
         self._trainer_loops: dict[tuple[cst.FunctionDef, int], list[tuple[str, str]]] = {}
         self._loader_sites: list[tuple[cst.Call, "Scope"]] = []
-        self._item_yielders: dict[str, bool] = {}  # method name -> it yields the items of its first argument
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
         self.sync_calls: list[tuple[cst.Call, "Scope"]] = []  # convert_sync_batchnorm(...)
         for site in model.calls:
@@ -1264,15 +1263,8 @@ class BatchAnalysis:
         """Whether every ``def method(self, iterable, ...)`` of this file's classes and the project files it
         imports yields the items of its first argument (``for obj in iterable: ... yield obj``): torchvision's
         reference ``MetricLogger.log_every(data_loader, print_freq)``. Read from the text."""
-        if method not in self._item_yielders:
-            model = self.model
-            bodies = [model.code(info.methods[method]) for info in model.classes.values() if method in info.methods]
-            if model.project is not None:
-                for path in model.imported_project_paths:
-                    if method in model.project.names_in_text(path)[0]:
-                        bodies.extend(model.project.function_bodies(path, method) or ["?"])
-            self._item_yielders[method] = bool(bodies) and all(_YIELDS_ITEMS.search(body) for body in bodies)
-        return self._item_yielders[method]
+        texts = self.model.method_texts(method)
+        return bool(texts) and all(_YIELDS_ITEMS.search(text) for text in texts)
 
     def _loop_trainings(self, loop: cst.For, env: dict) -> Iterator[Training]:
         model = self.model

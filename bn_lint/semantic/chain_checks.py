@@ -240,11 +240,11 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
 def _may_give(call: cst.Call, function: cst.FunctionDef, skipped: int, param: str) -> bool:
     """Whether ``call`` may pass an argument for ``param`` of ``function`` (``skipped``: the leading
     parameters a call does not give, ``self``); ``HARConvNet()`` does not."""
-    if any(arg.star for arg in call.args):
-        return True
-    positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skipped:]
-    given = positional[:sum(1 for arg in call.args if arg.keyword is None)]
-    return param in given or any(arg.keyword is not None and arg.keyword.value == param for arg in call.args)
+    from .batches import bind_args
+
+    params = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))[skipped:]
+    bound = bind_args(call, params)
+    return bound is None or param in bound
 
 
 def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:

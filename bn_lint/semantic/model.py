@@ -140,6 +140,7 @@ class FileModel:
         self.module_scope = Scope(module, "module", None)
         self.scopes[module] = self.module_scope
         self._code: dict[cst.CSTNode, str] = {}
+        self._method_texts: dict[str, list[str]] = {}  # method name -> the text of its definitions (method_texts)
         # (table, name) -> an answer about this file worth keeping in the project index (``Project.indexed``)
         self.index_facts: dict[tuple[str, str], Any] = {}
         _Builder(self).build()
@@ -440,6 +441,20 @@ class FileModel:
         where = self.imported_path(dotted, keyword)
         other = self.project.model(where[0]) if where is not None and self.project is not None else None
         return (other, where[1]) if other is not None else None
+
+    def method_texts(self, name: str) -> list[str]:
+        """The text of every ``def name`` of this file's classes and of the project files it imports (those
+        read, not parsed); ``"?"`` for a file that cannot be read. Cached per name."""
+        cache = self._method_texts
+        if name not in cache:
+            texts = [self.code(info.methods[name]) for info in self.classes.values() if name in info.methods]
+            if self.project is not None:
+                for path in self.imported_project_paths:
+                    if name in self.project.names_in_text(path)[0]:
+                        found = self.project.function_bodies(path, name)
+                        texts.extend(found if found is not None else ["?"])
+            cache[name] = texts
+        return cache[name]
 
     @cached_property
     def imported_project_paths(self) -> list[str]:

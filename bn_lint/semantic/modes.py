@@ -22,7 +22,7 @@ import libcst as cst
 
 from .values import UNKNOWN as UNKNOWN_VALUE
 from .modules import (
-    DETECTORS, _imported_name,
+    DETECTORS, _imported_name, _mentions,
     ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
@@ -402,7 +402,6 @@ class ModeAnalysis:
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._submodule_names: dict[str, bool] = {}
         self._keeping_methods: dict[str, bool] = {}  # method name -> every project definition leaves modes alone
-        self._bodies: dict[str, list[str]] = {}  # method name -> the text of its definitions in the project
         self._module_level_candidate = False
         self.module_end: State | None = None  # the modes module-level code leaves its variables in
         self._module_shadow: "ModeAnalysis | None" = None
@@ -745,15 +744,14 @@ class ModeAnalysis:
                 return ModelKind.MAYBE
             if root == "self":
                 return self._attribute_kind(self.model.enclosing_class(scope), rest)
-            # `model = Probe(...)`, a class of this file: what its `__init__` puts in `model.<rest>`
-            bound = self.model.binding(root, scope)
-            built = _unwrap_passthrough(bound[0]) if bound is not None else None
-            func = built.func if isinstance(built, cst.Call) else None
+            # what `model` was built as, also when rebound (`model = DDP(model)`): `resnet50(...)`, whose `model.fc`
+            # holds no BatchNorm, or `Probe(...)`, a class of this file whose `__init__` puts `model.<rest>`
             assigned = self.model.bindings(root, scope)
-            origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ())
-                       if not any(isinstance(n, cst.Name) and n.value == root for n in walk(v))]
-            if len(origins) == 1 and library_part_without_bn(self.model, origins[0], rest):
-                return ModelKind.NO  # `model = resnet50(...)`, also when rebound (`model = DDP(model)`): `model.fc`
+            origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ()) if not _mentions(v, root)]
+            built = origins[0] if len(origins) == 1 else None
+            if built is not None and library_part_without_bn(self.model, built, rest):
+                return ModelKind.NO
+            func = built.func if isinstance(built, cst.Call) else None
             info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
                 and self.model.binding(func.value, scope) is None else None
             return self._attribute_kind(info, rest)
@@ -1386,29 +1384,16 @@ class ModeAnalysis:
         ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``).
         Read from the text, without parsing the other files."""
         if name not in self._keeping_methods:
-            bodies = self._method_bodies(name)
-            self._keeping_methods[name] = bool(bodies) and not any(
-                _SETS_MODES.search(body) or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(body))
-                for body in bodies)
+            texts = self.model.method_texts(name)
+            self._keeping_methods[name] = bool(texts) and not any(
+                text == "?" or _SETS_MODES.search(text)
+                or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(text)) for text in texts)
         return self._keeping_methods[name]
 
     def method_runs_self(self, name: str) -> bool:
         """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
         ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
-        return self.method_keeps_modes(name) and all(_RUNS_SELF.search(body) for body in self._method_bodies(name))
-
-    def _method_bodies(self, name: str) -> list[str]:
-        """The text of every ``def name`` of this file's classes and of the project files it imports."""
-        if name not in self._bodies:
-            model = self.model
-            bodies = [model.code(info.methods[name]) for info in model.classes.values() if name in info.methods]
-            if model.project is not None:
-                for path in model.imported_project_paths:
-                    if name in model.project.names_in_text(path)[0]:
-                        found = model.project.function_bodies(path, name)
-                        bodies.extend(found if found is not None else [".eval()"])  # (unreadable: not known)
-            self._bodies[name] = bodies
-        return self._bodies[name]
+        return self.method_keeps_modes(name) and all(_RUNS_SELF.search(t) for t in self.model.method_texts(name))
 
     def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
         """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
