@@ -152,8 +152,8 @@ def _in_pool(
         with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
                                  initargs=(settings, index)) as pool:
             for batch in pool.map(_work, chunks):
-                for index, result, deps in batch:
-                    done[index] = (result, deps)
+                for position, result, deps in batch:
+                    done[position] = (result, deps)
     except (BrokenProcessPool, OSError, PermissionError):
         pass  # no pool on this system (or a worker died): check what is left here
     rest = [i for i in range(len(tasks)) if i not in done]

@@ -1,0 +1,136 @@
+"""Issue 31: never a traceback, never a hang, never a lost report (one test per row of the reliability battery)."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import stat
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import run_cli
+
+GOOD = b"import torch.nn as nn\nbn = nn.BatchNorm2d(3, momentum=0.99)\n"  # BN205 at 2:6
+
+
+def _project(tmp_path, files: dict[str, bytes]) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.bn-lint]\n")
+    for name, data in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _codes(stdout: bytes) -> dict[str, list[tuple[str, int]]]:
+    found: dict[str, list[tuple[str, int]]] = {}
+    for item in json.loads(stdout or b"[]"):
+        found.setdefault(os.path.basename(item["path"]), []).append((item["code"], item["line"]))
+    return found
+
+
+# ------------------------------------------------------------------ D1 a pool worker dies
+def _kill_one_worker(monkeypatch, victim: str) -> None:
+    """Make the pool worker that checks ``victim`` die as the OOM killer would end it (SIGKILL)."""
+    from bn_lint import runner
+
+    parent = os.getpid()
+    original = runner.check_one
+
+    def dying(checker, path, data):
+        if os.getpid() != parent and os.path.basename(path) == victim:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(checker, path, data)
+
+    monkeypatch.setattr(runner, "check_one", dying)
+
+
+@pytest.mark.parametrize("with_cache", [False, True])
+def test_d1_pool_worker_killed_the_rest_is_checked_here(tmp_path, monkeypatch, with_cache):
+    from bn_lint.cache import Cache
+    from bn_lint.config import Settings
+    from bn_lint.runner import POOL_MIN_FILES, check_files
+
+    paths = []
+    for i in range(POOL_MIN_FILES + 10):
+        path = tmp_path / f"m{i:02}.py"
+        path.write_bytes(GOOD)
+        paths.append(str(path))
+    _kill_one_worker(monkeypatch, "m05.py")
+    settings = Settings(root=tmp_path)
+    cache = Cache(tmp_path / "cache", settings) if with_cache else None
+    results = check_files(paths, settings, jobs=2, cache=cache)
+    assert [r.path for r in results] == paths
+    assert all([f.code for f in r.findings] == ["BN205"] and not r.errors for r in results)
+
+
+# ------------------------------------------------------------------ D2 deep nesting
+ELIF = b"import torch.nn as nn\nif a:\n    pass\n" + b"elif a:\n    model.eval\n" * 599
+
+
+@pytest.mark.parametrize("branches", [450, 599, 800])
+def test_d2_long_elif_chain_is_checked_without_recursion_errors(tmp_path, branches):
+    body = b"import torch.nn as nn\nbn = nn.BatchNorm2d(3, momentum=0.99)\nif a:\n    pass\n" \
+           + b"elif a:\n    model.eval\n" * branches
+    _project(tmp_path, {"e.py": body, "zz.py": GOOD})
+    done = run_cli("check", "--no-cache", "--format", "json", "e.py", "zz.py", cwd=tmp_path)
+    stderr = done.stderr.decode()
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr[-2000:]
+    assert done.returncode == 1
+    found = _codes(done.stdout)
+    assert found["zz.py"] == [("BN205", 2)]
+    codes = {code for code, _ in found["e.py"]}
+    assert "BN205" in codes and "BN102" in codes, found["e.py"][:5]  # the real findings, not lost
+
+
+def test_d2_deep_file_in_the_pool_does_not_lose_the_others(tmp_path):
+    files = {f"m{i:02}.py": GOOD for i in range(25)}
+    files["e.py"] = ELIF
+    _project(tmp_path, files)
+    done = run_cli("check", "--no-cache", "--format", "json", "--jobs", "2", ".", cwd=tmp_path)
+    assert "Traceback" not in done.stderr.decode() and done.returncode == 1
+    found = _codes(done.stdout)
+    assert all(found[f"m{i:02}.py"] == [("BN205", 2)] for i in range(25))
+
+
+def test_d2_positions_exit_is_a_no_op_while_an_exception_propagates():
+    from bn_lint.semantic.positions import _OffsetState
+    import libcst as cst
+
+    module = cst.parse_module("x = 1\n")
+    state = _OffsetState(module)
+    node = module.body[0]
+    with pytest.raises(RecursionError):
+        with state.record_syntactic_position(node, end_node=node):  # end_node never generated
+            raise RecursionError
+    assert id(node) not in state.spans
+
+
+def test_d2_too_deep_for_the_analyses_is_one_clear_finding(tmp_path, monkeypatch):
+    """Whatever still overflows (here: every rule) becomes one BN900 for that file; the others are checked."""
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+    from bn_lint.rules.bn205_keras_momentum import KerasMomentum
+
+    def deep(self, model):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(KerasMomentum, "check", deep)
+    result = Checker(Settings(root=tmp_path)).check_bytes("x.py", GOOD)
+    assert [(f.code, f.line) for f in result.findings] == [("BN900", 1)] and not result.errors
+    assert "nesting too deep" in result.findings[0].message
+
+
+def test_d2_any_exception_in_one_file_is_an_internal_error_for_that_file(tmp_path, monkeypatch):
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+    from bn_lint.semantic import positions
+
+    def broken(*args, **kwargs):
+        raise KeyError(12345)
+
+    monkeypatch.setattr(positions.Positions, "__init__", broken)
+    result = Checker(Settings(root=tmp_path)).check_bytes("x.py", GOOD)
+    assert result.errors and "internal error" in result.errors[0] and "KeyError" in result.errors[0]
