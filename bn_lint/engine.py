@@ -8,6 +8,7 @@ from typing import Iterable
 
 import libcst as cst
 
+from . import deep
 from .config import Settings
 from .finding import Edit, Finding, Fix, Severity
 from .parsing import MAX_CHARS, parse_module, syntax_error
@@ -53,6 +54,15 @@ class Checker:
         return self.check_source(path, source)
 
     def check_source(self, path: str, source: SourceText) -> FileResult:
+        """The findings of one file; any failure is that file's alone (a finding or an internal error)."""
+        try:
+            return deep.call(self._check_source, path, source)
+        except RecursionError:
+            return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+        except Exception as error:
+            return FileResult(path, errors=[_internal(path, "the checker", error)], source=source)
+
+    def _check_source(self, path: str, source: SourceText) -> FileResult:
         result = FileResult(path, source=source)
         text = source.text
         if "\x00" in text:

@@ -148,8 +148,10 @@ def parses(text: str) -> bool:
     """Whether libcst (the parser bn-lint checks with) accepts ``text``."""
     import libcst as cst
 
+    from . import deep
+
     try:
-        cst.parse_module(text)
+        deep.call(cst.parse_module, text)  # (as deep as the checker parses)
     except (cst.ParserSyntaxError, RecursionError):
         return False
     return True
