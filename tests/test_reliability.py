@@ -134,3 +134,34 @@ def test_d2_any_exception_in_one_file_is_an_internal_error_for_that_file(tmp_pat
     monkeypatch.setattr(positions.Positions, "__init__", broken)
     result = Checker(Settings(root=tmp_path)).check_bytes("x.py", GOOD)
     assert result.errors and "internal error" in result.errors[0] and "KeyError" in result.errors[0]
+
+
+# ------------------------------------------------------------------ D4 a negative size from another file
+@pytest.mark.parametrize("size", ["-1", "3-5"])
+def test_d4_negative_size_passed_to_an_imported_dataset_is_no_internal_error(tmp_path, size):
+    _project(tmp_path, {
+        "ds.py": b"class DS:\n    def __init__(self, n):\n        self.n = n\n\n    def __len__(self):\n        return self.n\n",
+        "main.py": f"import torch\nfrom ds import DS\n\nloader = torch.utils.data.DataLoader(DS(n={size}), batch_size=4)\n"
+                   .encode(),
+    })
+    done = run_cli("check", "--no-cache", "main.py", cwd=tmp_path)
+    assert done.returncode == 0 and b"internal error" not in done.stderr, done.stderr
+
+
+# ------------------------------------------------------------------ D13 huge ranges
+def test_d13_range_longer_than_maxsize_is_no_internal_error(tmp_path):
+    _project(tmp_path, {"r.py": b"import torch.nn as nn\n"
+                                b"m = nn.Sequential(*[nn.BatchNorm2d(8) for _ in range(10**20)])\n"
+                                b"n = nn.Sequential(*[nn.BatchNorm2d(8) for _ in range(-10**20, 10**20, 3)])\n"})
+    done = run_cli("check", "--no-cache", "r.py", cwd=tmp_path)
+    assert done.returncode == 0 and b"internal error" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("expr", ["range(10**20)", "range(0, 10, 0)", "torch.arange(0, 10**20)", "torch.arange(0, 8, 0)"])
+def test_d13_huge_or_empty_ranges_as_datasets_are_no_internal_error(tmp_path, expr):
+    _project(tmp_path, {"r.py": f"import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+                                f"model = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3))\n"
+                                f"loader = DataLoader({expr}, batch_size=4)\n"
+                                f"model.train()\nfor x in loader:\n    model(x)\n".encode()})
+    done = run_cli("check", "--no-cache", "r.py", cwd=tmp_path)
+    assert done.returncode in (0, 1) and b"internal error" not in done.stderr, done.stderr
