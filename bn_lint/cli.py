@@ -1,6 +1,8 @@
 """The ``bn-lint`` command line."""
 from __future__ import annotations
 
+import functools
+import io
 import sys
 from collections import Counter
 from dataclasses import replace
@@ -9,9 +11,10 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .codes import KNOWN_CODES
 from .config import FORMATS, ConfigError, Settings, find_config, load_config, validate_codes
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -61,7 +64,35 @@ def build_settings(
         changes["min_batch_size"] = min_batch_size
     if fmt:
         changes["format"] = fmt
-    return replace(settings, **changes)
+    if select and not changes["select"]:
+        raise ConfigError("--select names no rule code (an empty value?): give codes or prefixes, e.g. --select BN")
+    settings = replace(settings, **changes)
+    if not any(settings.is_selected(code) for code in KNOWN_CODES):
+        where = f"{settings.config_path}: " if settings.config_path and not (select or ignore) else ""
+        raise ConfigError(f"{where}no rule is selected (select {list(settings.select)}, "
+                          f"ignore {list(settings.ignore)}): nothing would be checked")
+    return settings
+
+
+def _guarded(command):
+    """A crash is one line and exit 2 (not 1, "findings"); Ctrl-C exits 130, as shells expect."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("\nbn-lint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            from .engine import _internal
+
+            click.echo(f"bn-lint: {_internal('error', 'bn-lint', error).split(': ', 1)[1]}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    return run
 
 
 @main.command()
@@ -85,6 +116,7 @@ def build_settings(
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no pool).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .bn_lint_cache/ in the project root).")
+@_guarded
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -146,6 +178,9 @@ def check(
         _report_fixes(fixed, diff, show_fixes, quiet)
         if diff:
             errors = [e for r in results for e in r.errors]
+            # a file that cannot be read or parsed has no diff: say so, rather than an empty "no change"
+            errors += [f"{f.path}:{f.line}:{f.column}: not fixed: {f.code} {f.message}"
+                       for r in results for f in r.findings if f.code in ("BN900", "BN901")]
             for error in errors:
                 click.echo(f"bn-lint: {error}", err=True)
             if errors or discovered.missing:
@@ -157,7 +192,7 @@ def check(
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
-    _emit(settings.format, findings, sources, len(results), statistics, output_file)
+    written = _emit(settings.format, findings, sources, len(results), statistics, output_file)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
     if not quiet and settings.format in ("full", "concise"):
@@ -172,7 +207,7 @@ def check(
         if not findings:
             summary = f"All checks passed ({_plural(len(results), 'file')} checked)."
         click.echo(summary, err=True)
-    if errors or discovered.missing:
+    if errors or discovered.missing or not written:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
 
@@ -180,7 +215,12 @@ def check(
 def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
     """--diff: the diff on stdout. --show-fixes: what was (or would be) fixed, on stderr."""
     if diff:
-        sys.stdout.write(fixed.diff())
+        from . import output
+
+        try:
+            output.write(fixed.diff(), None)
+        except output.OutputError as error:
+            _fail(str(error))
     done = [(f, outcome.path) for outcome in fixed.files if outcome.written or diff for f in outcome.applied]
     if show_fixes:
         verb = "Would fix" if diff else "Fixed"
@@ -198,7 +238,8 @@ def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
-def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> None:
+def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> bool:
+    """Write the report; False (after a one-line message) when it could not be written where asked."""
     from .report import ReportContext, render
     from .source import split_lines
 
@@ -218,17 +259,28 @@ def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> Non
             lines = cache[path] = split_lines(source.text)
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    context = ReportContext(files_checked=files_checked, line_of=line_of)
-    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    from . import output
+
+    shown, real = output.printable_findings(findings, fmt)  # (JSON, SARIF, XML: names that are valid Unicode)
+    context = ReportContext(files_checked=files_checked, line_of=lambda path, line: line_of(real.get(path, path), line))
+    stream = io.StringIO()
+    render(fmt, shown, stream, context)
+    if statistics:
+        counts = Counter((f.code, f.name) for f in findings)
+        for (code, name), count in sorted(counts.items()):
+            stream.write(f"{count:>6}  {code}  {name}\n")
     try:
-        render(fmt, findings, stream, context)
-        if statistics:
-            counts = Counter((f.code, f.name) for f in findings)
-            for (code, name), count in sorted(counts.items()):
-                stream.write(f"{count:>6}  {code}  {name}\n")
-    finally:
-        if output_file:
-            stream.close()
+        output.write(stream.getvalue(), output_file)
+    except output.OutputError as error:
+        click.echo(f"bn-lint: error: {error}", err=True)
+        if output_file:  # nothing lost: the report on standard output instead
+            click.echo("bn-lint: the report follows on standard output instead", err=True)
+            try:
+                output.write(stream.getvalue(), None)
+            except output.OutputError as again:
+                click.echo(f"bn-lint: error: {again}", err=True)
+        return False
+    return True
 
 
 @main.command(name="rules")

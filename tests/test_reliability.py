@@ -165,3 +165,152 @@ def test_d13_huge_or_empty_ranges_as_datasets_are_no_internal_error(tmp_path, ex
                                 f"model.train()\nfor x in loader:\n    model(x)\n".encode()})
     done = run_cli("check", "--no-cache", "r.py", cwd=tmp_path)
     assert done.returncode in (0, 1) and b"internal error" not in done.stderr, done.stderr
+
+
+# ------------------------------------------------------------------ D5 output errors
+def test_d5_output_file_into_a_missing_folder_is_created(tmp_path):
+    _project(tmp_path, {"a.py": GOOD})
+    done = run_cli("check", "--no-cache", "--format", "sarif", "-o", "reports/deep/bn.sarif", "a.py", cwd=tmp_path)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    assert json.loads((tmp_path / "reports/deep/bn.sarif").read_text())["runs"][0]["results"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_d5_output_file_on_a_full_disk_is_one_line_exit_2_and_the_report_is_kept(tmp_path):
+    _project(tmp_path, {"a.py": GOOD})
+    done = run_cli("check", "--no-cache", "--format", "concise", "-o", "/dev/full", "a.py", cwd=tmp_path)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in stderr, stderr
+    assert "cannot write" in stderr and "/dev/full" in stderr
+    assert b"a.py:2:6: BN205" in done.stdout  # the report is not lost: printed instead
+
+
+def test_d5_output_file_into_a_read_only_folder(tmp_path, monkeypatch):
+    """(as root a read-only folder is writable: the write is made to fail the way it would)"""
+    from click.testing import CliRunner
+
+    from bn_lint import cli
+
+    _project(tmp_path, {"a.py": GOOD})
+    monkeypatch.chdir(tmp_path)
+    real_open = open
+
+    def refusing_open(file, mode="r", *args, **kwargs):
+        if str(file).startswith(str(tmp_path / "ro")) and "w" in mode:
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+    (tmp_path / "ro").mkdir()
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--format", "json", "-o", str(tmp_path / "ro/out.json"), "a.py"])
+    assert done.exit_code == 2 and done.exception is None or isinstance(done.exception, SystemExit), done.exception
+    assert "cannot write" in done.output and "Permission denied" in done.output
+    assert '"code": "BN205"' in done.output
+
+
+def test_d5_stdout_on_a_full_disk(tmp_path):
+    _project(tmp_path, {"a.py": GOOD})
+    import subprocess
+
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "bn_lint", "check", "--no-cache", "a.py"], cwd=tmp_path,
+                              stdout=full, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
+    assert b"cannot write" in done.stderr
+
+
+# ------------------------------------------------------------------ D7 file names that are not UTF-8
+NON_UTF8 = b"caf\xe9.py"
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise", "github", "json", "sarif", "junit"])
+@pytest.mark.parametrize("to_file", [False, True])
+def test_d7_non_utf8_file_name_in_every_format(tmp_path, fmt, to_file):
+    _project(tmp_path, {})
+    os.makedirs(os.fsencode(tmp_path / "n"))
+    with open(os.path.join(os.fsencode(tmp_path / "n"), NON_UTF8), "wb") as handle:
+        handle.write(GOOD)
+    out = tmp_path / "out.txt"
+    done = run_cli("check", "--no-cache", "--format", fmt, *(["-o", str(out)] if to_file else []), "n", cwd=tmp_path)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    data = out.read_bytes() if to_file else done.stdout
+    if fmt in ("json", "sarif", "junit"):
+        text = data.decode("utf-8")  # valid UTF-8, no lone surrogate
+        assert "\udce9" not in text and "\\udce9" not in text
+        if fmt == "junit":
+            ET.fromstring(text)
+        else:
+            document = json.loads(text)
+            if fmt == "sarif":
+                uri = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                assert uri == "n/caf%E9.py"
+            else:
+                assert document[0]["path"] == "n/caf\\xe9.py"
+    elif fmt == "github":
+        assert b"file=n/caf\xe9.py,line=2,col=6" in data
+    else:
+        assert b"caf\xe9.py:2:6" in data  # the name's own bytes, as ls prints them
+
+
+# ------------------------------------------------------------------ D9 an empty selection
+@pytest.mark.parametrize("args,config", [
+    (["--select", ""], "[tool.bn-lint]\n"),
+    (["--select", " , "], "[tool.bn-lint]\n"),
+    ([], "[tool.bn-lint]\nselect = []\n"),
+    ([], "[tool.bn-lint]\nignore = ['BN']\n"),
+])
+def test_d9_empty_selection_is_a_usage_error(tmp_path, args, config):
+    (tmp_path / "pyproject.toml").write_text(config)
+    (tmp_path / "a.py").write_bytes(GOOD)
+    done = run_cli("check", "--no-cache", *args, "a.py", cwd=tmp_path)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in stderr and "no rule" in stderr, stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------ D16 crashes and Ctrl-C
+def test_d16_a_crash_exits_2_with_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bn_lint import cli, runner
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "check_files", crash)
+    monkeypatch.chdir(tmp_path)
+    _project(tmp_path, {"a.py": GOOD})
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "a.py"])
+    assert done.exit_code == 2 and "internal error" in done.output and "RuntimeError: boom" in done.output
+    assert "Traceback" not in done.output
+
+
+def test_d16_ctrl_c_exits_130(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bn_lint import cli, runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "check_files", interrupted)
+    monkeypatch.chdir(tmp_path)
+    _project(tmp_path, {"a.py": GOOD})
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "a.py"])
+    assert done.exit_code == 130 and "interrupted" in done.output
+
+
+def test_d16_sigint_to_a_real_run_exits_130(tmp_path):
+    import subprocess
+    import time
+
+    _project(tmp_path, {f"m{i:03}.py": GOOD * 30 for i in range(300)})
+    process = subprocess.Popen([sys.executable, "-m", "bn_lint", "check", "--no-cache", "--jobs", "2", "."], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": os.getcwd()})
+    time.sleep(2.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 1 and b"Found" in stderr:  # (finished before the signal, on a fast machine)
+        pytest.skip("finished before the signal")
+    assert process.returncode == 130 and b"Traceback" not in stderr, stderr[-3000:]
