@@ -139,10 +139,11 @@ class Cache:
                 except OSError:
                     self._hashes[path] = None
                 return self._hashes[path]
+            from .source import UnreadableSource, read_bytes
+
             try:
-                with open(path, "rb") as handle:
-                    self._hashes[path] = digest(handle.read())
-            except OSError:
+                self._hashes[path] = digest(read_bytes(path, limit=None))  # (never a FIFO or a device)
+            except UnreadableSource:
                 self._hashes[path] = None
         return self._hashes[path]
 

@@ -17,7 +17,7 @@ from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
 from .semantic.model import FileModel, Report
-from .source import SourceText, UnreadableSource, decode, read_source, split_lines
+from .source import SourceText, TooLarge, UnreadableSource, decode, read_source, split_lines
 from .suppression import Suppressions
 
 
@@ -42,6 +42,8 @@ class Checker:
     def check_path(self, path: str) -> FileResult:
         try:
             source = read_source(path)
+        except TooLarge as error:  # (from stat: never read, never compiled)
+            return self._tool_finding(path, "BN900", _over_limit(error.size))
         except UnreadableSource as error:
             return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         return self.check_source(path, source)
@@ -67,6 +69,12 @@ class Checker:
         text = source.text
         if "\x00" in text:
             return self._tool_finding(path, "BN900", "syntax error: source code cannot contain null bytes", source=source)
+        if len(text) > MAX_CHARS:
+            # libcst needs minutes and gigabytes for a file of many megabytes (generated data, most likely),
+            # and the compiler gigabytes too: decided before either, from the triggers alone
+            if not self.active_rules(text):
+                return result
+            return self._tool_finding(path, "BN900", _over_limit(len(text)), source=source)
         error = syntax_error(text)  # (before libcst: see its docstring)
         if error is not None:
             message, line, column = error
@@ -74,12 +82,6 @@ class Checker:
         active = self.active_rules(text)  # (after the syntax check: the pre-filter reads compilable code)
         if not active:
             return result
-        if len(text) > MAX_CHARS:
-            # libcst needs minutes and gigabytes for a file of many megabytes (generated data, most likely)
-            return self._tool_finding(
-                path, "BN900", f"file not checked: {len(text) / 2**20:.1f} MiB is over the {MAX_CHARS // 2**20} MiB limit",
-                source=source,
-            )
         try:
             module = parse_module(text)
         except cst.ParserSyntaxError as error:
@@ -190,6 +192,11 @@ class Checker:
 
 _NOT_PARSED = "valid Python that bn-lint cannot parse, not checked"
 _TOO_DEEP = f"{_NOT_PARSED}: nesting too deep"
+
+
+def _over_limit(size: int) -> str:
+    """(``size`` in characters, or bytes read from ``stat``)"""
+    return f"file not checked: {size / 2**20:.1f} MiB is over the {MAX_CHARS // 2**20} MiB limit"
 
 
 def _shown_like(other: str, checked: str) -> str:

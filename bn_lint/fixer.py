@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from . import atomic
 from .finding import Finding, Fix
-from .source import SourceText, UnreadableSource, decode, line_offsets
+from .source import SourceText, UnreadableSource, decode, line_offsets, read_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Checker, FileResult
@@ -255,8 +255,7 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
 def fix_file(checker: "Checker", path: str, write: bool = True, first: "FileResult | None" = None) -> FileFix:
     """Fix the file at ``path``; with ``write``, save it when something changed."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
         source = decode(data)
     except (OSError, UnreadableSource) as error:
         result = checker.check_path(path)

@@ -37,6 +37,7 @@ def check_files(
 ) -> list["FileResult"]:
     """One FileResult per path, in order."""
     from .engine import FileResult
+    from .source import UnreadableSource, read_bytes
 
     _tune_gc()
     results: list[FileResult | None] = [None] * len(paths)
@@ -46,10 +47,9 @@ def check_files(
             todo.append((index, path, None, None))
             continue
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            todo.append((index, path, None, None))  # the checker reports why (BN901)
+            data = read_bytes(path)  # (stat first: a FIFO is never opened, a huge file never read)
+        except UnreadableSource:
+            todo.append((index, path, None, None))  # the checker reports why (BN900/BN901)
             continue
         key = cache.key(path, data)
         hit = cache.get(key)
@@ -95,6 +95,7 @@ def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileR
     result = checker.check_path(path) if data is None else checker.check_bytes(path, data)
     deps = checker.project.dependencies(path)
     checker.project.save_index()
+    checker.project.trim()  # (memory bounded however many files a process checks)
     if not result.findings:
         result.source = None  # only reporters use it, for the lines of findings
     return result, deps

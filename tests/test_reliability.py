@@ -314,3 +314,102 @@ def test_d16_sigint_to_a_real_run_exits_130(tmp_path):
     if process.returncode == 1 and b"Found" in stderr:  # (finished before the signal, on a fast machine)
         pytest.skip("finished before the signal")
     assert process.returncode == 130 and b"Traceback" not in stderr, stderr[-3000:]
+
+
+# ------------------------------------------------------------------ D8 not a regular file
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_d8_named_fifo_is_bn901_never_opened(tmp_path, cache):
+    _project(tmp_path, {"good.py": GOOD})
+    os.mkfifo(tmp_path / "x.py")
+    done = run_cli("check", *cache, "--format", "json", "good.py", "x.py", cwd=tmp_path)  # (run_cli times out at 300 s)
+    found = _codes(done.stdout)
+    assert done.returncode == 1 and found["good.py"] == [("BN205", 2)]
+    assert found["x.py"] == [("BN901", 1)]
+    assert "not a regular file" in json.loads(done.stdout)[-1]["message"] or any(
+        "not a regular file" in item["message"] for item in json.loads(done.stdout))
+
+
+def test_d8_fifo_as_an_imported_project_module_does_not_hang(tmp_path):
+    _project(tmp_path, {"main.py": b"import torch\nfrom helper import DS\nfrom torch.utils.data import DataLoader\n"
+                                   b"loader = DataLoader(DS(), batch_size=1)\n" + GOOD})
+    os.mkfifo(tmp_path / "helper.py")
+    done = run_cli("check", "--format", "json", "main.py", cwd=tmp_path)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+
+
+def test_d8_character_device_is_bn901(tmp_path):
+    _project(tmp_path, {"good.py": GOOD})
+    done = run_cli("check", "--no-cache", "--format", "json", "good.py", "/dev/zero", cwd=tmp_path)
+    assert done.returncode == 1
+    assert ("BN901", 1) in _codes(done.stdout)["zero"]
+
+
+# ------------------------------------------------------------------ D6 size from stat, memory
+def test_d6_huge_file_is_refused_from_stat_without_reading(tmp_path, monkeypatch):
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    path = tmp_path / "huge.py"
+    with open(path, "wb") as handle:
+        handle.truncate(50 * 2**20)  # 50 MiB (sparse): never read, never compiled
+    real_open = open
+
+    def no_read(file, *args, **kwargs):
+        assert os.fspath(file) != str(path), "the huge file was opened"
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", no_read)
+    monkeypatch.setattr(os, "open", lambda file, *a, **k: pytest.fail("opened") if os.fspath(file) == str(path) else os.open(file, *a, **k))
+    result = Checker(Settings(root=tmp_path)).check_path(str(path))
+    assert [(f.code, f.line) for f in result.findings] == [("BN900", 1)]
+    assert "50.0 MiB is over the 2 MiB limit" in result.findings[0].message
+
+
+def test_d6_over_the_limit_is_decided_before_the_compiler_check(tmp_path, monkeypatch):
+    from bn_lint import engine
+    from bn_lint.config import Settings
+
+    def no_compile(text):
+        raise AssertionError("compiled a file over the limit")
+
+    monkeypatch.setattr(engine, "syntax_error", no_compile)
+    checker = engine.Checker(Settings(root=tmp_path))
+    row = b"    " + b", ".join([b"0.123456789"] * 12) + b",\n"
+    data = b"WEIGHTS = [\n" + row * (3 * 2**20 // len(row)) + b"]\n"
+    assert not checker.check_bytes("data.py", data).findings  # no trigger: nothing to check, not compiled
+    result = checker.check_bytes("big.py", GOOD + data)
+    assert [f.code for f in result.findings] == ["BN900"] and "over the 2 MiB limit" in result.findings[0].message
+
+
+def test_d6_project_models_are_dropped_between_files(tmp_path):
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+    from bn_lint.project import MODEL_LIMIT
+    from bn_lint.runner import check_one
+
+    checker = Checker(Settings(root=tmp_path))
+    for i in range(MODEL_LIMIT + 20):
+        (tmp_path / f"h{i}.py").write_bytes(b"import torch.nn as nn\nclass Net(nn.Module):\n    pass\n")
+        (tmp_path / f"m{i}.py").write_bytes(f"from h{i} import Net\nnet = Net()\nnet.eval\n".encode())
+        assert checker.project.model(str(tmp_path / f"h{i}.py")) is not None  # (a lookup from a checked file)
+        check_one(checker, str(tmp_path / f"m{i}.py"), None)
+        assert len(checker.project._models) <= MODEL_LIMIT
+
+
+# ------------------------------------------------------------------ D11 CR-only line endings
+def test_d11_cr_only_file_gets_bn102(tmp_path):
+    _project(tmp_path, {"cr.py": b"import torch.nn as nn\rdef f(model):\r    model.eval\r    return model\r"})
+    done = run_cli("check", "--no-cache", "--format", "json", "cr.py", cwd=tmp_path)
+    assert _codes(done.stdout).get("cr.py") == [("BN102", 3)], done.stdout
+
+
+def test_d11_cr_only_file_with_encoding_word_is_no_bn901(tmp_path):
+    _project(tmp_path, {"cr2.py": b"# model\rimport os\rdef load(path, encoding=None):\r    return 1\r"})
+    done = run_cli("check", "--no-cache", "--format", "json", "cr2.py", cwd=tmp_path)
+    assert done.returncode == 0 and "cr2.py" not in _codes(done.stdout), done.stdout
+
+
+def test_d11_cr_only_cookie_on_line_two_is_still_read():
+    from bn_lint.source import decode
+
+    assert decode(b"#!/usr/bin/env python\r# -*- coding: latin-1 -*-\rx = '\xe9'\r").text.endswith("x = '\xe9'\r")
