@@ -164,8 +164,12 @@ def check(
     if not no_cache:
         from .cache import Cache, default_directory
 
-        cache = Cache(cache_dir or default_directory(settings), settings)
+        cache = Cache(cache_dir or default_directory(settings, paths), settings)
     results.extend(check_files(discovered.files, settings, jobs, cache))
+    if cache is not None:
+        from .cache_clean import prune
+
+        prune(cache.directory)  # (entries unused for a month; at most once a day)
 
     if fix or diff:
         from .fixer import fix_results
@@ -281,6 +285,25 @@ def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> boo
                 click.echo(f"bn-lint: error: {again}", err=True)
         return False
     return True
+
+
+@main.command(name="clean")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache directory to remove.")
+@_guarded
+def clean_command(paths: tuple[str, ...], cache_dir: str | None) -> None:
+    """Remove the result cache of the project of PATHS (default: the current directory)."""
+    from .cache import default_directory
+    from .cache_clean import clean
+
+    try:
+        directory = Path(cache_dir) if cache_dir else default_directory(build_settings(
+            paths or (".",), None, (), (), (), (), (), None, None), paths)
+        click.echo(f"bn-lint: {clean(directory)}", err=True)
+    except ConfigError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(str(error))
 
 
 @main.command(name="rules")

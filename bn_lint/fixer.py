@@ -229,7 +229,8 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
     """Replace ``path`` with ``text`` encoded as ``encoding`` (a BOM for utf-8-sig) via a temp file and rename.
 
     The file's permission bits (and owner, where allowed) are kept; a read-only
-    file is refused; a symbolic link is followed, not replaced. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
+    file is refused; a symbolic link is followed, not replaced; a file with several hard links is
+    rewritten in place after a backup (``atomic.rewrite_in_place``), so the links stay one file. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
     """
     target = os.path.realpath(path)
     data = text.encode(encoding)  # "utf-8-sig" writes the BOM
@@ -249,6 +250,9 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
             except OSError:
                 pass  # not permitted: the file becomes ours, as with any editor
 
+    if info.st_nlink > 1 and expected is not None:
+        atomic.rewrite_in_place(target, data, expected)  # (a rename would break the hard links)
+        return
     atomic.replace(target, data, durable=True, prepare=keep_mode_and_owner)
 
 

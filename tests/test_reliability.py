@@ -17,6 +17,7 @@ GOOD = b"import torch.nn as nn\nbn = nn.BatchNorm2d(3, momentum=0.99)\n"  # BN20
 
 
 def _project(tmp_path, files: dict[str, bytes]) -> None:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "pyproject.toml").write_text("[tool.bn-lint]\n")
     for name, data in files.items():
         path = tmp_path / name
@@ -413,3 +414,170 @@ def test_d11_cr_only_cookie_on_line_two_is_still_read():
     from bn_lint.source import decode
 
     assert decode(b"#!/usr/bin/env python\r# -*- coding: latin-1 -*-\rx = '\xe9'\r").text.endswith("x = '\xe9'\r")
+
+
+# ------------------------------------------------------------------ the cache: checksums, clean, prune, location
+def _cached_run(tmp_path, *extra):
+    return run_cli("check", "--format", "json", "--cache-dir", str(tmp_path / "cache"), *extra, ".", cwd=tmp_path / "p")
+
+
+def test_cache_entry_altered_but_valid_json_is_a_miss_never_a_result(tmp_path):
+    _project(tmp_path / "p", {"a.py": GOOD, "b.py": b"import torch.nn as nn\nbn = nn.BatchNorm1d(4, momentum=0.9)\n"})
+    reference = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path / "p").stdout
+    assert _cached_run(tmp_path).stdout == reference
+    entries = [p for p in (tmp_path / "cache").rglob("*.json")]
+    assert entries
+    for entry in entries:  # one digit changed: still valid JSON
+        data = entry.read_bytes()
+        header, _, payload = data.partition(b"\n")
+        changed = payload.replace(b'"line":2', b'"line":3', 1).replace(b'"column":6', b'"column":7', 1)
+        entry.write_bytes(header + b"\n" + changed)
+    assert _cached_run(tmp_path).stdout == reference  # a bad checksum: recomputed
+    assert _cached_run(tmp_path).stdout == reference  # ... and rewritten, not persisting
+
+
+def test_cache_bn_lint_clean_removes_only_a_bn_lint_cache(tmp_path):
+    _project(tmp_path / "p", {"a.py": GOOD})
+    _cached_run(tmp_path)
+    assert (tmp_path / "cache" / "CACHEDIR.TAG").exists()
+    done = run_cli("clean", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path / "p")
+    assert done.returncode == 0 and b"removed" in done.stderr and not (tmp_path / "cache").exists()
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "x.txt").write_text("keep")
+    done = run_cli("clean", "--cache-dir", str(tmp_path / "precious"), cwd=tmp_path / "p")
+    assert done.returncode == 2 and b"not a bn-lint cache" in done.stderr and (tmp_path / "precious" / "x.txt").exists()
+    run_cli("check", str(tmp_path / "p"), cwd=tmp_path)  # the default cache of the project
+    assert (tmp_path / "p" / ".bn_lint_cache").is_dir()
+    done = run_cli("clean", cwd=tmp_path / "p")
+    assert done.returncode == 0 and not (tmp_path / "p" / ".bn_lint_cache").exists()
+
+
+def test_cache_stale_entries_are_pruned(tmp_path):
+    from bn_lint.cache_clean import prune
+
+    _project(tmp_path / "p", {"a.py": GOOD, "b.py": GOOD})
+    _cached_run(tmp_path)
+    entries = sorted((tmp_path / "cache").rglob("*.json"))
+    old = time_now = __import__("time").time()
+    os.utime(entries[0], (old - 40 * 86400, old - 40 * 86400))
+    assert prune(tmp_path / "cache", now=time_now, force=True) == 1
+    assert not entries[0].exists() and all(e.exists() for e in entries[1:])
+    assert prune(tmp_path / "cache", now=time_now) == 0  # (at most once a day)
+    assert _cached_run(tmp_path).returncode == 1
+
+
+def test_cache_lands_in_the_project_root_not_the_working_directory(tmp_path):
+    (tmp_path / "proj" / "sub").mkdir(parents=True)
+    (tmp_path / "proj" / ".git").mkdir()
+    (tmp_path / "proj" / "sub" / "a.py").write_bytes(GOOD)
+    (tmp_path / "elsewhere").mkdir()
+    done = run_cli("check", str(tmp_path / "proj" / "sub" / "a.py"), cwd=tmp_path / "elsewhere")
+    assert done.returncode == 1
+    assert not (tmp_path / "elsewhere" / ".bn_lint_cache").exists()
+    assert (tmp_path / "proj" / ".bn_lint_cache").is_dir()
+
+
+# ------------------------------------------------------------------ writes under faults: full disk, read-only
+def _enospc(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_fault_cache_on_a_full_disk_loses_nothing(tmp_path, monkeypatch):
+    from bn_lint.cache import Cache
+    from bn_lint.config import Settings
+    from bn_lint.runner import check_files
+
+    _project(tmp_path, {"a.py": GOOD})
+    monkeypatch.setattr(os, "replace", _enospc)
+    settings = Settings(root=tmp_path)
+    (result,) = check_files([str(tmp_path / "a.py")], settings, jobs=1, cache=Cache(tmp_path / "c", settings))
+    assert [f.code for f in result.findings] == ["BN205"] and not result.errors
+    assert not [p for p in (tmp_path / "c").rglob("*") if p.name.endswith(".bn-lint-tmp")]  # no debris
+
+
+@pytest.mark.parametrize("fault", ["replace", "write"])
+def test_fault_fix_on_a_full_disk_keeps_the_original_and_says_so(tmp_path, monkeypatch, fault):
+    from click.testing import CliRunner
+
+    from bn_lint import cli
+
+    _project(tmp_path, {"a.py": GOOD})
+    monkeypatch.chdir(tmp_path)
+    if fault == "replace":
+        monkeypatch.setattr(os, "replace", _enospc)
+    else:
+        real_write = os.write
+        monkeypatch.setattr(os, "write", lambda fd, data: _enospc() if len(data) > 0 and fd > 2 else real_write(fd, data))
+        import io as _io
+
+        real_fdopen = os.fdopen
+
+        def failing_fdopen(fd, mode="r", *args, **kwargs):
+            stream = real_fdopen(fd, mode, *args, **kwargs)
+            if "w" in mode:
+                class Full(_io.BufferedWriter):
+                    pass
+                stream.write = lambda data: _enospc()  # type: ignore[method-assign]
+            return stream
+
+        monkeypatch.setattr(os, "fdopen", failing_fdopen)
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "a.py"])
+    assert (tmp_path / "a.py").read_bytes() == GOOD  # the original intact
+    assert done.exit_code == 2 and "No space left on device" in done.output and "fixes not written" in done.output
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".bn-lint-tmp")]
+
+
+def test_fault_fix_in_a_read_only_folder_keeps_the_original(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bn_lint import atomic, cli
+
+    _project(tmp_path, {"a.py": GOOD})
+    monkeypatch.chdir(tmp_path)
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "a.py"])
+    assert (tmp_path / "a.py").read_bytes() == GOOD
+    assert done.exit_code == 2 and "Permission denied" in done.output
+
+
+# ------------------------------------------------------------------ --fix keeps hard links
+def test_fix_on_a_hard_linked_file_keeps_the_link(tmp_path):
+    _project(tmp_path, {"a.py": GOOD})
+    os.link(tmp_path / "a.py", tmp_path / "b.py")
+    (tmp_path / "a.py").chmod(0o640)
+    before = os.stat(tmp_path / "a.py")
+    done = run_cli("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    after = os.stat(tmp_path / "a.py")
+    assert after.st_ino == before.st_ino and after.st_nlink == 2
+    assert (tmp_path / "b.py").read_bytes() == (tmp_path / "a.py").read_bytes() != GOOD
+    assert stat.S_IMODE(after.st_mode) == 0o640
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".bn-lint-tmp")]
+
+
+def test_fix_on_a_hard_linked_file_on_a_full_disk_restores_the_original(tmp_path, monkeypatch):
+    from bn_lint import atomic
+
+    path = tmp_path / "a.py"
+    path.write_bytes(b"x = 1\n")
+    os.link(path, tmp_path / "b.py")
+    calls = []
+    real = atomic._overwrite
+
+    def full(target, data):
+        calls.append(data)
+        if len(calls) == 1:
+            with open(target, "r+b") as stream:
+                stream.write(data[:3])  # part written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(target, data)
+
+    monkeypatch.setattr(atomic, "_overwrite", full)
+    with pytest.raises(OSError, match="No space"):
+        atomic.rewrite_in_place(str(path), b"y = 22222\n", b"x = 1\n")
+    assert path.read_bytes() == b"x = 1\n" == (tmp_path / "b.py").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "b.py"]
