@@ -39,12 +39,16 @@ def call(function: Callable[..., T], *args: Any) -> T:
     with _lock:
         previous_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(previous_limit, LIMIT))
-        previous_stack = threading.stack_size(STACK_BYTES)  # (applies to threads started from now)
         try:
             try:
-                thread.start()
-            finally:
-                threading.stack_size(previous_stack)
+                previous_stack = threading.stack_size(STACK_BYTES)  # (applies to threads started from now)
+                try:
+                    thread.start()
+                finally:
+                    threading.stack_size(previous_stack)
+            except (RuntimeError, ValueError, MemoryError):  # no such thread (a tight ulimit -v): as deep as usual
+                sys.setrecursionlimit(previous_limit)
+                return function(*args)
             thread.join()
         finally:
             sys.setrecursionlimit(previous_limit)

@@ -429,9 +429,9 @@ def test_cache_entry_altered_but_valid_json_is_a_miss_never_a_result(tmp_path):
     assert entries
     for entry in entries:  # one digit changed: still valid JSON
         data = entry.read_bytes()
-        header, _, payload = data.partition(b"\n")
-        changed = payload.replace(b'"line":2', b'"line":3', 1).replace(b'"column":6', b'"column":7', 1)
-        entry.write_bytes(header + b"\n" + changed)
+        start = data.index(b"{")  # (the JSON, after any header)
+        changed = data[start:].replace(b'"line":2', b'"line":3', 1).replace(b'"column":6', b'"column":7', 1)
+        entry.write_bytes(data[:start] + changed)
     assert _cached_run(tmp_path).stdout == reference  # a bad checksum: recomputed
     assert _cached_run(tmp_path).stdout == reference  # ... and rewritten, not persisting
 
@@ -581,3 +581,13 @@ def test_fix_on_a_hard_linked_file_on_a_full_disk_restores_the_original(tmp_path
         atomic.rewrite_in_place(str(path), b"y = 22222\n", b"x = 1\n")
     assert path.read_bytes() == b"x = 1\n" == (tmp_path / "b.py").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "b.py"]
+
+
+def test_d2_deep_calls_fall_back_when_no_large_thread_can_start(monkeypatch):
+    import threading
+
+    from bn_lint import deep
+
+    monkeypatch.setattr(threading.Thread, "start", lambda self: (_ for _ in ()).throw(RuntimeError("can't start new thread")))
+    assert deep.call(lambda x: x + 1, 1) == 2
+    assert sys.getrecursionlimit() == deep.NORMAL_LIMIT
