@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Settings
     from .semantic.model import FileModel
 
-MODEL_LIMIT = 300  # models of project files kept in memory between checked files (``Project.trim``)
+MODEL_LIMIT = 100  # models of project files kept in memory between checked files (``Project.trim``)
 _ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 
 

@@ -591,3 +591,20 @@ def test_d2_deep_calls_fall_back_when_no_large_thread_can_start(monkeypatch):
     monkeypatch.setattr(threading.Thread, "start", lambda self: (_ for _ in ()).throw(RuntimeError("can't start new thread")))
     assert deep.call(lambda x: x + 1, 1) == 2
     assert sys.getrecursionlimit() == deep.NORMAL_LIMIT
+
+
+def test_d6_cyclic_garbage_of_checked_files_is_collected(tmp_path, monkeypatch):
+    import gc
+
+    from bn_lint import runner
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(1) or 0)
+    monkeypatch.setattr(runner, "COLLECT_EVERY", 3)
+    checker = Checker(Settings(root=tmp_path))
+    (tmp_path / "a.py").write_bytes(GOOD)
+    for _ in range(7):
+        runner.check_one(checker, str(tmp_path / "a.py"), None)
+    assert len(collections) >= 2
