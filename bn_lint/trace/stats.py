@@ -34,7 +34,7 @@ class Recorder:
         """Queue one row for ``layer``: kernels on the statistics' device, no host transfer here."""
         with torch.no_grad():
             both = torch.stack((mean.detach(), var.detach())).float()
-            row = torch.cat((both.mean(1), both.amin(1), both.amax(1)))
+            row = torch.stack((both.mean(1), both.amin(1), both.amax(1)), 1).flatten()  # mean's 3, then var's
         self._pending.append((layer, step, batch, row))
         if len(self._pending) >= _FLUSH_ROWS:
             self.flush()
