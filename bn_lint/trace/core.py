@@ -168,6 +168,8 @@ class Tracer(Findings):
         self._mode = None
         self._active = False
         self.merged_rank: int | None = None  # this rank, once the ranks' reports were merged
+        self._peers = None  # (rank, the other ranks' reports) once exchanged
+        self._guard = None
         self._calls = 0
         self._root_calls = 0
         self._errors: list[str] = []
@@ -198,6 +200,11 @@ class Tracer(Findings):
                 self._handles.append(_module.register_module_forward_hook(self._post_hook, always_call=True))
             except TypeError:  # pragma: no cover - torch without always_call
                 self._handles.append(_module.register_module_forward_hook(self._post_hook))
+            if self.gather:
+                from .distributed import DestroyGuard
+
+                self._guard = DestroyGuard(self)
+                self._guard.install()
             if self.functional:
                 from .functional import FunctionalMode
 
@@ -210,6 +217,9 @@ class Tracer(Findings):
         return self
 
     def _remove(self) -> None:
+        if self._guard is not None:
+            self._guard.remove()
+            self._guard = None
         while self._handles:
             self._handles.pop().remove()
         if self._mode is not None:
@@ -225,7 +235,9 @@ class Tracer(Findings):
         self._remove()
         self.finish()
         if gather:
-            self._gather()
+            from .distributed import gather as merge_ranks
+
+            merge_ranks(self)
         return self.report
 
     def finish(self) -> TraceReport:
@@ -257,25 +269,6 @@ class Tracer(Findings):
                         key, n = f"{layer.name}#{n}", n + 1
                     report.series[key] = [list(row) for row in layer.samples]
         return report
-
-    def _gather(self) -> None:
-        try:
-            import torch.distributed as dist
-
-            if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2:
-                return
-            rank = dist.get_rank()
-            for record in self.report.records:
-                record.ranks = (rank,)
-            parts: list = [None] * dist.get_world_size()
-            dist.all_gather_object(parts, self.report.to_dict())
-            merged = TraceReport.merge([TraceReport.from_dict(p) for p in parts if p is not None])
-            self.report.records, self.report.layers = merged.records, merged.layers
-            self.report.calls, self.report.warnings = merged.calls, merged.warnings
-            self.report.table, self.report.series = merged.table, merged.series
-            self.merged_rank = rank
-        except Exception as error:  # a dead peer or a destroyed group: keep this rank's report
-            self.report.warnings.append(f"could not merge the ranks' reports: {error}")
 
     # -- naming ---------------------------------------------------------------------------------
 
