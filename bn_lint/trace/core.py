@@ -109,6 +109,7 @@ class _State(threading.local):
         self.current_bn = None
         self.current_layer = None
         self.sample_due = False
+        self.batch = 0  # of the BatchNorm call in progress
         self.produced: list = []  # layout.Produced of this top-level call
 
 
@@ -359,7 +360,7 @@ class Tracer(Findings):
                     layer = st.current_layer
                     buffers = module._buffers
                     self._recorder.sample(layer, buffers["running_mean"], buffers["running_var"], layer.train_calls,
-                                          layer.batch_max if layer.batch_max is not None else 0)
+                                          st.batch)
             elif st.root is not None:
                 layout.note_output(module, output, st.produced)
             if module is st.root:
@@ -391,7 +392,7 @@ class Tracer(Findings):
         shape = x.shape
         rank = len(shape)
         if rank:
-            batch = shape[0]
+            batch = st.batch = shape[0]
             if layer.batch_min is None or batch < layer.batch_min:
                 layer.batch_min = batch
             if layer.batch_max is None or batch > layer.batch_max:

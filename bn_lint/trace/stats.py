@@ -65,8 +65,8 @@ class Recorder:
     def _resolve(self, wait: bool) -> None:
         still = []
         for entries, host, event in self._inflight:
-            if event is not None:
-                if not wait and not event.query():
+            if event is not None and not event.query():  # the copy is still running
+                if not wait:
                     still.append((entries, host, event))
                     continue
                 event.synchronize()
