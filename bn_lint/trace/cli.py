@@ -20,7 +20,8 @@ FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 
 @click.command(name="trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False,
                                                "help_option_names": ["-h", "--help"]})
-@click.option("-m", "module", metavar="MODULE", help="Run a module as `python -m MODULE` does (then ARGS are its arguments).")
+@click.option("-m", "module", metavar="MODULE",
+              help="Run a module as `python -m MODULE` does (then ARGS are its arguments).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: full).")
 @click.option("-o", "--output", "--output-file", "output", type=click.Path(dir_okay=False),
               help="Write the report here instead of stdout.")
@@ -32,7 +33,8 @@ FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
               help="Sample each layer's running statistics every N training calls (0: off).")
 @click.option("--live/--no-live", default=None,
               help="Print each finding when first seen, on stderr (default: when stderr is a terminal).")
-@click.option("--min-batch-size", type=click.IntRange(min=1), help="Fewest values per channel in training (BN301/BN304).")
+@click.option("--min-batch-size", type=click.IntRange(min=1),
+              help="Fewest values per channel in training (BN301/BN304).")
 @click.option("--fail-on-findings", is_flag=True, help="Exit 1 when there are findings and the script succeeded.")
 @click.option("--functional", is_flag=True, help="Also check direct torch.nn.functional.batch_norm calls (slower).")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to report (comma-separated).")
@@ -87,15 +89,14 @@ def trace_command(module, fmt, output, html_path, stats_path, stats_every, live,
 
     if live is None:
         live = sys.stderr.isatty()
-    on_finding = None
-    if live:
-        def on_finding(finding):
-            if settings.is_selected(finding.code):
-                click.echo(f"bn-lint trace: {finding.path}:{finding.line}:{finding.column}: {finding.code} "
-                           f"{finding.message}", err=True)
+
+    def print_live(finding):
+        if settings.is_selected(finding.code):
+            click.echo(f"bn-lint trace: {finding.path}:{finding.line}:{finding.column}: {finding.code} "
+                       f"{finding.message}", err=True)
 
     tracer = Tracer(min_batch_size=settings.min_batch_size, functional=functional, stats_every=stats_every,
-                    on_finding=on_finding)
+                    on_finding=print_live if live else None)
     status = run_target(target, args, tracer)
     if tracer.merged_rank in (None, 0):
         write_outputs(tracer.report.select(settings.is_selected), settings.format, output, html_path, stats_path)

@@ -22,7 +22,8 @@ from torch.nn.modules import module as _module
 from . import layout, stats
 from .report import Record, Site, TraceReport, drop_suppressed
 from .findings import _UNSET, GROUPED, Findings  # noqa: F401  (GROUPED re-exported)
-from .sites import SITES, fallback_site, frame_site, patch_init, unpatch_init, user_frame
+from .naming import Naming
+from .sites import patch_init, unpatch_init
 
 _BatchNorm = _bn._BatchNorm
 VAR_LOW, VAR_HIGH = stats.VAR_LOW, stats.VAR_HIGH  # kept importable from here
@@ -32,7 +33,6 @@ try:  # torch >= 2.3
 except ImportError:  # pragma: no cover
     def _is_compiling() -> bool:
         return False
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def _deliberate_no_grad(frame) -> bool:
     return False
 
 
-class Tracer(Findings):
+class Tracer(Findings, Naming):
     """Traces BatchNorm calls while active. Use as a context manager; ``report`` is filled on exit.
 
     ``model``: trace only this model's BatchNorm layers and name them ``<name>.<path>``.
@@ -271,54 +271,9 @@ class Tracer(Findings):
                     report.series[key] = [list(row) for row in layer.samples]
         return report
 
-    # -- naming ---------------------------------------------------------------------------------
-
-    def _layer(self, module, root) -> _Layer | None:
-        layer = self._layers.get(id(module))
-        if layer is not None and layer.ref() is module:
-            return layer
-        base = self.model if self.model is not None else root
-        names = self._names.get(base)
-        if names is None or id(module) not in names:
-            names = self._names[base] = {id(m): (n, m) for n, m in base.named_modules()}
-            if self.model is None and len(names) > 1:  # layers first seen under a smaller root get the longer path
-                label = type(base).__name__
-                for key, (n, m) in names.items():
-                    known = self._layers.get(key)
-                    if known is not None and known.ref() is m and n and known.name.count(".") < n.count(".") + 1:
-                        known.name = f"{label}.{n}"
-        entry = names.get(id(module))
-        if entry is None and self.model is not None:
-            return None  # not part of the traced model
-        label = self.name if self.model is not None else type(base).__name__
-        site = SITES.get(module)
-        if entry is None or entry[1] is not module:
-            path = type(module).__name__
-        else:
-            path = f"{label}.{entry[0]}" if entry[0] else label
-            if site is None:
-                site = fallback_site(module, entry[0], {n: m for n, m in names.values()})
-        if site is None:  # created before tracing, by torch's own classes only: the first call's line
-            frame = user_frame(sys._getframe(1))
-            site = frame_site(frame) if frame is not None else Site("<unknown>", 1)
-            site = Site(site.path, site.line, site.column, site.end_line, site.end_column, exact=False,
-                        how=f"its first call ({type(module).__name__} built by library code)")
-        layer = self._layers[id(module)] = _Layer(module, path, site)
-        return layer
-
-    def _module_path(self, module, root) -> str:
-        """``<label>.<path>`` of any module of the traced model (its class name when not found)."""
-        base = self.model if self.model is not None else root
-        if module is None or base is None:
-            return "?"
-        names = self._names.get(base)
-        if names is None or id(module) not in names:
-            names = self._names[base] = {id(m): (n, m) for n, m in base.named_modules()}
-        entry = names.get(id(module))
-        label = self.name if self.model is not None else type(base).__name__
-        if entry is None or entry[1] is not module:
-            return type(module).__name__
-        return f"{label}.{entry[0]}" if entry[0] else label
+    @staticmethod
+    def _new_layer(module, path: str, site: Site) -> _Layer:
+        return _Layer(module, path, site)
 
     # -- hooks ----------------------------------------------------------------------------------
 
@@ -431,9 +386,10 @@ class Tracer(Findings):
                 self._hit("BN304", layer, f"per-device batch {shape[0]} < min-batch-size {self.min_batch_size} across "
                                           f"{st.world} ranks with plain {layer.kind}: statistics are per device; use "
                                           "nn.SyncBatchNorm.convert_sync_batchnorm(model)", st=st)
+        if training:
+            layer.train_calls += 1
         if training and running:
             layer.stats = (mean, var)
-            layer.train_calls += 1
             if mean is not None and var is not None and self._recorder.due(layer.train_calls):
                 st.current_layer, st.sample_due = layer, True
             if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()) and not st.grad:
@@ -464,7 +420,8 @@ class Tracer(Findings):
             return
         layer.layout_checks = 3
         shape = tuple(x.shape)
-        self._hit("BN203", layer, f"input {shape} comes from {source.kind} {self._module_path(source.module(), st.root)}"
+        producer = self._module_path(source.module(), st.root)
+        self._hit("BN203", layer, f"input {shape} comes from {source.kind} {producer}"
                                   f", whose last dim holds the features: a (N, L, E) tensor with L == E == {shape[2]}, "
                                   "so PyTorch raises nothing, but BatchNorm1d normalises over dim 1 (L), not over the "
                                   "features; transpose(1, 2) to (N, E, L) first, reshape to (N*L, E), or use LayerNorm")

@@ -34,7 +34,8 @@ def gather(tracer) -> None:
         report = tracer.report
         for record in report.records:
             record.ranks = (rank,)
-        merged = TraceReport.merge([TraceReport.from_dict(report.to_dict())] + [TraceReport.from_dict(p) for p in peers])
+        merged = TraceReport.merge([TraceReport.from_dict(report.to_dict())]
+                                   + [TraceReport.from_dict(p) for p in peers])
         report.records, report.layers = merged.records, merged.layers
         report.calls, report.warnings = merged.calls, merged.warnings
         report.table, report.series = merged.table, merged.series

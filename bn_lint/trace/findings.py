@@ -153,9 +153,9 @@ class Findings:
                 step, _ = stats.first_step(layer.samples, stats.degenerate)
                 when = f"; first seen at training step {step}" if step is not None else ""
                 self._records[key402] = Record("BN402", "warning", layer.name, layer.kind, layer.site,
-                                               f"running_var {' and '.join(parts)} at the end of the run{when}", count=0)
+                                               f"running_var {' and '.join(parts)} at the end of the run{when}",
+                                               count=0)
                 self._record_layers[key402] = layer
         if len(firsts) > 1:  # the layer where it started (the earliest step, then the first layer called)
             record = self._records[min(firsts)[2]]
             record.detail += ": the first layer to turn non-finite"
-

@@ -50,7 +50,7 @@ def on_functional(tracer, args, kwargs) -> None:
         t = values.get(what)
         if isinstance(t, Tensor) and t.dim() == 1 and t.shape[0] != channels:
             tracer._hit("BN201", layer, f"input has {channels} channels at dim 1 {tuple(x.shape)} but {what} has "
-                                      f"{t.shape[0]}")
+                                        f"{t.shape[0]}")
             break
     running = values.get("running_mean") is not None
     training = bool(values.get("training", False)) or not running
@@ -60,7 +60,7 @@ def on_functional(tracer, args, kwargs) -> None:
             tracer._hit("BN301", layer, f"1 value per channel in training {tuple(x.shape)}", error=True)
         elif 0 < per_channel < tracer.min_batch_size:
             tracer._hit("BN301", layer, f"{per_channel} values per channel in training {tuple(x.shape)}, below "
-                                      f"min-batch-size {tracer.min_batch_size}")
+                                        f"min-batch-size {tracer.min_batch_size}")
     if values.get("training") and running and not torch.is_grad_enabled() and not st.grad \
             and not _deliberate_no_grad(sys._getframe(1)):
         tracer._hit("BN101", layer, "batch_norm(training=True) with running statistics under no_grad")

@@ -141,7 +141,8 @@ class TraceReport:
 
     def select(self, is_selected) -> "TraceReport":
         """A copy keeping the records whose code ``is_selected(code)`` accepts."""
-        return TraceReport([r for r in self.records if is_selected(r.code)], self.layers, self.calls, list(self.warnings),
+        return TraceReport([r for r in self.records if is_selected(r.code)], self.layers, self.calls,
+                           list(self.warnings),
                            self.table, self.series, self.stats_every)
 
     def to_dict(self) -> dict:
@@ -151,7 +152,8 @@ class TraceReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TraceReport":
-        return cls([Record.from_dict(r) for r in data["records"]], data["layers"], data["calls"], list(data["warnings"]),
+        return cls([Record.from_dict(r) for r in data["records"]], data["layers"], data["calls"],
+                   list(data["warnings"]),
                    list(data.get("table", ())), dict(data.get("series", {})), data.get("stats_every", 0))
 
     @classmethod

@@ -136,4 +136,3 @@ def fallback_site(module, path: str, modules: dict) -> Site | None:
         if site is not None:
             return site
     return _class_site(type(module))
-

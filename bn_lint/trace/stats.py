@@ -31,7 +31,10 @@ class Recorder:
         return bool(self.every) and (step == 1 or step % self.every == 0)
 
     def sample(self, layer, mean, var, step: int, batch: int) -> None:
-        """Queue one row for ``layer``: kernels on the statistics' device, no host transfer here."""
+        """Queue one row for ``layer``: kernels on the statistics' device, no host transfer here
+        (nothing while a CUDA graph is being captured)."""
+        if mean.is_cuda and torch.cuda.is_current_stream_capturing():
+            return
         with torch.no_grad():
             both = torch.stack((mean.detach(), var.detach())).float()
             row = torch.stack((both.mean(1), both.amin(1), both.amax(1)), 1).flatten()  # mean's 3, then var's
@@ -134,7 +137,8 @@ def layer_table(layers, ends: dict, codes: dict) -> list[dict]:
         high_step, _ = first_step(layer.samples, degenerate)
         table.append({
             "layer": layer.name, "kind": layer.kind, "built": f"{layer.site.path}:{layer.site.line}",
-            "modes": sorted(layer.modes), "train_calls": layer.train_calls, "eval_calls": layer.calls - layer.train_calls,
+            "modes": sorted(layer.modes), "train_calls": layer.train_calls,
+            "eval_calls": layer.calls - layer.train_calls,
             "batch_min": layer.batch_min, "batch_max": layer.batch_max, "momentum": layer.momentum,
             "var_min": None if end is None else _json_number(end[5]),
             "var_max": None if end is None else _json_number(end[6]),
