@@ -31,10 +31,16 @@ def render_page(report, title: str = "bn-lint trace") -> str:
     """The whole HTML page for a ``TraceReport``."""
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>",
              f"<style>{_CSS}</style></head><body>", f"<h1>{escape(title)}</h1>",
-             f"<div class=\"summary\">{escape(report.summary())} Running statistics sampled every "
-             f"{report.stats_every or '-'} training calls per layer.</div>",
+             f"<div class=\"summary\">{escape(report.summary())} {_sampling(report.stats_every)}</div>",
              report_tables(report), plots(report), "</body></html>\n"]
     return "\n".join(parts)
+
+
+def _sampling(every: int) -> str:
+    if not every:
+        return "Running statistics were not sampled."
+    return "Running statistics sampled at " + ("every training call" if every == 1 else
+                                               f"the first and every {every}th training call") + " of each layer."
 
 
 def report_tables(report) -> str:

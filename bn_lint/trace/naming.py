@@ -42,7 +42,7 @@ class Naming:
             frame = user_frame(sys._getframe(1))
             site = frame_site(frame) if frame is not None else Site("<unknown>", 1)
             site = Site(site.path, site.line, site.column, site.end_line, site.end_column, exact=False,
-                        how=f"its first call ({type(module).__name__} built by library code)")
+                        how="its first call")
         layer = self._layers[id(module)] = self._new_layer(module, path, site)
         return layer
 

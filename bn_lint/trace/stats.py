@@ -51,7 +51,7 @@ class Recorder:
         for device, entries in by_device.items():
             rows = torch.stack([e[3] for e in entries])
             if device.type == "cuda":
-                host = torch.empty(rows.shape, dtype=rows.dtype, pin_memory=True)
+                host = torch.empty(rows.shape, dtype=rows.dtype, device="cpu", pin_memory=True)
                 host.copy_(rows, non_blocking=True)
                 event = torch.cuda.Event()
                 event.record()
