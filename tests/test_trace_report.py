@@ -119,3 +119,20 @@ def test_plot_breaks_lines_at_non_finite_values_and_marks_moments():
     assert svg.count("<circle") == 1 and svg.count("<polyline") == 1 and 'class="marker"' in svg
     log = line_plot({"a": [(1, 0.0), (2, 1e-3), (3, 1.0)]}, {"a": "#000"}, [], log=True)
     assert log.count("<polyline") == 1  # 0 has no logarithm: left out
+
+
+def test_long_runs_keep_a_bounded_number_of_rows_and_the_first_bad_step(monkeypatch):
+    from bn_lint.trace import stats
+
+    monkeypatch.setattr(stats, "MAX_ROWS", 16)
+    bn = nn.BatchNorm1d(3)
+    with bn_lint.trace(stats_every=1) as report:
+        for step in range(1, 101):
+            x = torch.randn(8, 3)
+            if step == 37:
+                x[0, 0] = float("inf")
+            bn(x)
+    rows = report.series["BatchNorm1d"]
+    assert len(rows) < 16 and rows[0][0] == 1 and rows[-1][0] == 100
+    assert report.table[0]["first_non_finite"] == 37
+    assert "first seen at training step 37 (finite at step 36)" in report.findings[0].message

@@ -75,7 +75,7 @@ class _Layer:
     """What the tracer knows about one BatchNorm instance."""
 
     __slots__ = ("ref", "name", "kind", "site", "facts", "calls", "train_calls", "stats", "modes", "batch_min",
-                 "batch_max", "momentum", "samples", "layout_checks", "__weakref__")
+                 "batch_max", "momentum", "samples", "first_bad", "first_degenerate", "layout_checks", "__weakref__")
 
     def __init__(self, module, name: str, site: Site) -> None:
         self.ref = weakref.ref(module) if module is not None else _dead
@@ -90,6 +90,7 @@ class _Layer:
         self.batch_min = self.batch_max = None
         self.momentum = getattr(module, "momentum", None)
         self.samples: list[list] = []  # stats.COLUMNS rows
+        self.first_bad = self.first_degenerate = None  # (sampled step, the sampled step before it)
         self.layout_checks = 0
 
 
@@ -424,7 +425,8 @@ class Tracer(Findings, Naming):
         self._hit("BN203", layer, f"input {shape} comes from {source.kind} {producer}"
                                   f", whose last dim holds the features: a (N, L, E) tensor with L == E == {shape[2]}, "
                                   "so PyTorch raises nothing, but BatchNorm1d normalises over dim 1 (L), not over the "
-                                  "features; transpose(1, 2) to (N, E, L) first, reshape to (N*L, E), or use LayerNorm")
+                                  "features; transpose(1, 2) to (N, E, L) first, reshape to (N*L, E), or use LayerNorm",
+                  counted=False)  # checked until seen once, so no call count
 
     def _warn(self, message: str) -> None:
         if message not in self._warned:

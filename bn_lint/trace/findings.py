@@ -27,7 +27,7 @@ class Findings:
             st.root_site = frame_site(frame) if frame is not None else None
         return st.root_site
 
-    def _hit(self, code: str, layer, detail: str, error: bool = False, st=None) -> None:
+    def _hit(self, code: str, layer, detail: str, error: bool = False, st=None, counted: bool = True) -> None:
         if st is not None and code in GROUPED and st.root is not None:
             site = self._root_site(st)
             if site is not None:
@@ -44,7 +44,7 @@ class Findings:
         frame = user_frame(sys._getframe(1))
         first = f"{frame_site(frame).path}:{frame.f_lineno}" if frame is not None else ""
         with self._lock:
-            record = Record(code, severity, layer.name, layer.kind, layer.site, detail, first)
+            record = Record(code, severity, layer.name, layer.kind, layer.site, detail, first, count=int(counted))
             if self._records.setdefault(key, record) is not record:
                 return
             self._record_layers[key] = layer
@@ -131,7 +131,7 @@ class Findings:
             _, bad, low, high, n, _, _ = end
             key401, key402 = ("BN401", id(layer)), ("BN402", id(layer))
             if bad and key401 not in self._records:
-                step, before = stats.first_step(layer.samples, stats.non_finite)
+                step, before = layer.first_bad or (None, None)
                 if step is not None:
                     when = f"; first seen at training step {step}" + (f" (finite at step {before})" if before else "")
                     firsts.append((step, len(firsts), key401))
@@ -150,7 +150,7 @@ class Findings:
                     parts.append(f"collapsed (< {stats.VAR_LOW:g}) in {low} of {n} channels")
                 if high:
                     parts.append(f"exploded (> {stats.VAR_HIGH:g}) in {high} of {n} channels")
-                step, _ = stats.first_step(layer.samples, stats.degenerate)
+                step = layer.first_degenerate[0] if layer.first_degenerate else None
                 when = f"; first seen at training step {step}" if step is not None else ""
                 self._records[key402] = Record("BN402", "warning", layer.name, layer.kind, layer.site,
                                                f"running_var {' and '.join(parts)} at the end of the run{when}",

@@ -13,6 +13,7 @@ VAR_HIGH = 1e8
 #: one sample row: training call, batch size, then mean/min/max of running_mean and of running_var
 COLUMNS = ("step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min", "var_max")
 _FLUSH_ROWS = 256  # device rows gathered before one copy to the host
+MAX_ROWS = 4096  # per layer: beyond this, every other row is dropped (the first bad moments are kept apart)
 
 
 def finite(value) -> bool:
@@ -74,8 +75,21 @@ class Recorder:
                     continue
                 event.synchronize()
             for (layer, step, batch, _), values in zip(entries, host.tolist()):
-                layer.samples.append([step, batch, *values])
+                _file(layer, [step, batch, *values])
         self._inflight = still
+
+
+def _file(layer, row: list) -> None:
+    """Keep ``row``; note the first sampled step (and the one before) where the statistics turned
+    non-finite or degenerate; thin the rows past ``MAX_ROWS``."""
+    samples = layer.samples
+    if layer.first_bad is None and non_finite(row):
+        layer.first_bad = (row[0], samples[-1][0] if samples else None)
+    if layer.first_degenerate is None and degenerate(row):
+        layer.first_degenerate = (row[0], samples[-1][0] if samples else None)
+    samples.append(row)
+    if len(samples) >= MAX_ROWS:
+        del samples[1:-1:2]  # every other row, the first and the latest kept
 
 
 def end_rows(layers) -> list:
@@ -108,16 +122,6 @@ def end_rows(layers) -> list:
     return out
 
 
-def first_step(samples: list, test) -> tuple[int | None, int | None]:
-    """(the first sampled step where ``test(row)`` holds, the last sampled step before it)."""
-    before = None
-    for row in samples:
-        if test(row):
-            return row[0], before
-        before = row[0]
-    return None, before
-
-
 def non_finite(row) -> bool:
     return not all(math.isfinite(v) for v in row[2:])
 
@@ -131,10 +135,10 @@ def layer_table(layers, ends: dict, codes: dict) -> list[dict]:
     table = []
     for layer in layers:
         end = ends.get(id(layer))
-        bad_step, _ = first_step(layer.samples, non_finite)
+        bad_step = layer.first_bad[0] if layer.first_bad else None
         if bad_step is None and end is not None and end[1]:
             bad_step = "end"
-        high_step, _ = first_step(layer.samples, degenerate)
+        high_step = layer.first_degenerate[0] if layer.first_degenerate else None
         table.append({
             "layer": layer.name, "kind": layer.kind, "built": f"{layer.site.path}:{layer.site.line}",
             "modes": sorted(layer.modes), "train_calls": layer.train_calls,
