@@ -242,3 +242,24 @@ def test_torchrun_two_ranks_merged_report(tmp_path, write):
     (finding,) = json.loads((tmp_path / "r.json").read_text())
     assert (finding["code"], finding["line"]) == ("BN304", line_with(script, "# 4 per device"))
     assert "ranks 0, 1" in finding["message"] and "4 calls" in finding["message"]
+
+
+def test_sigterm_in_a_forked_worker_is_not_the_programs(tmp_path, write):
+    script = write("fork.py", """
+        import os, signal, time
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+        model(torch.randn(2, 4))
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(60)
+            os._exit(0)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+        print("child", os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM)
+        """)
+    result = trace("--format", "concise", script)
+    assert result.returncode == 0 and "child True" in result.stdout, result.stderr
+    assert result.stdout.count("BN301") == 1 and "Traceback" not in result.stderr

@@ -154,7 +154,14 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that the program unwinds and the report is written."""
 
 
+_MAIN_PID = [0]
+
+
 def _on_sigterm(signum, frame):
+    if os.getpid() != _MAIN_PID[0]:  # a forked child (e.g. a DataLoader worker) inherited this handler
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise _Terminated()
 
 
@@ -169,6 +176,7 @@ def run_target(target: tuple[str, str], args, tracer) -> int:
     status = 0
     previous = None
     if threading.current_thread() is threading.main_thread():
+        _MAIN_PID[0] = os.getpid()
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     tracer.start()
     try:

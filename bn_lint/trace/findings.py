@@ -61,8 +61,8 @@ class Findings:
             new = record is None
             if new:
                 severity = "error" if error else RULES[code][1].value
-                record = self._records[key] = Record(code, severity, label, type(root).__name__, site, detail,
-                                                     grouped=True)
+                kind = type(self.model if self.model is not None else root).__name__
+                record = self._records[key] = Record(code, severity, label, kind, site, detail, grouped=True)
                 self._group_layers[key] = []
                 self._group_calls[key] = st.call_id
             elif self._group_calls.get(key) != st.call_id:
