@@ -40,7 +40,7 @@ FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 @click.option("--select", multiple=True, help="Rule codes or prefixes to report (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes not to report.")
 @click.option("--config", type=click.Path(dir_okay=False), help="Read settings from this file.")
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="[SCRIPT] [ARGS]...")
 def trace_command(module, fmt, output, html_path, stats_path, stats_every, live, min_batch_size, fail_on_findings,
                   functional, select, ignore, config, args):
     """Run SCRIPT (with ARGS), or `-m MODULE`, as __main__ and report the BatchNorm misuse seen at run time.

@@ -263,13 +263,7 @@ class Tracer(Findings, Naming):
             report.calls = self._calls
             report.warnings = sorted(self._warned) + [f"internal error in a hook (ignored): {e}" for e in self._errors]
             report.table = stats.layer_table(layers, ends, codes)
-            report.series = {}
-            for layer in layers:
-                if layer.samples:
-                    key, n = layer.name, 2
-                    while key in report.series:
-                        key, n = f"{layer.name}#{n}", n + 1
-                    report.series[key] = [list(row) for row in layer.samples]
+            report.series = stats.series(layers)
         return report
 
     @staticmethod

@@ -152,6 +152,18 @@ def layer_table(layers, ends: dict, codes: dict) -> list[dict]:
     return table
 
 
+def series(layers) -> dict[str, list[list]]:
+    """The sampled rows by layer name (a second layer of the same name gets ``#2``, and so on)."""
+    out: dict[str, list[list]] = {}
+    for layer in layers:
+        if layer.samples:
+            key, n = layer.name, 2
+            while key in out:
+                key, n = f"{layer.name}#{n}", n + 1
+            out[key] = [list(row) for row in layer.samples]
+    return out
+
+
 def _json_number(value: float):
     return value if math.isfinite(value) else str(value)
 
