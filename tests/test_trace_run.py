@@ -252,10 +252,13 @@ def test_sigterm_in_a_forked_worker_is_not_the_programs(tmp_path, write):
 
         model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
         model(torch.randn(2, 4))
+        read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.write(write, b"x")  # signals that reach a child before Python's after-fork setup are lost
             time.sleep(60)
             os._exit(0)
+        os.read(read, 1)
         os.kill(pid, signal.SIGTERM)
         _, status = os.waitpid(pid, 0)
         print("child", os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM)
@@ -263,3 +266,18 @@ def test_sigterm_in_a_forked_worker_is_not_the_programs(tmp_path, write):
     result = trace("--format", "concise", script)
     assert result.returncode == 0 and "child True" in result.stdout, result.stderr
     assert result.stdout.count("BN301") == 1 and "Traceback" not in result.stderr
+
+
+def test_os_exit_still_gets_the_report(tmp_path, write):
+    script = write("hard.py", """
+        import os
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+        model(torch.randn(2, 4))
+        os._exit(3)  # as distributed scripts do to skip a hanging teardown
+        """)
+    result = trace("--format", "json", "-o", tmp_path / "r.json", script)
+    assert result.returncode == 3, result.stderr
+    assert [f["code"] for f in json.loads((tmp_path / "r.json").read_text())] == ["BN301"]

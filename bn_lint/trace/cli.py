@@ -97,9 +97,20 @@ def trace_command(module, fmt, output, html_path, stats_path, stats_every, live,
 
     tracer = Tracer(min_batch_size=settings.min_batch_size, functional=functional, stats_every=stats_every,
                     on_finding=print_live if live else None)
-    status = run_target(target, args, tracer)
-    if tracer.merged_rank in (None, 0):
-        write_outputs(tracer.report.select(settings.is_selected), settings.format, output, html_path, stats_path)
+    concluded = []
+
+    def conclude(status: int, hard: bool = False) -> None:
+        """Stop tracing and write the outputs, once. A hard exit (``os._exit``) merges the ranks' reports
+        only when they were already exchanged: a collective there could wait for ranks still running."""
+        if concluded:
+            return
+        concluded.append(status)
+        tracer.stop(gather=status == 0 and (not hard or tracer._peers is not None))
+        if tracer.merged_rank in (None, 0):
+            write_outputs(tracer.report.select(settings.is_selected), settings.format, output, html_path, stats_path)
+
+    status = run_target(target, args, tracer, conclude)
+    conclude(status)
     report = tracer.report.select(settings.is_selected)
     if report and fail_on_findings and status == 0:
         status = 1
@@ -165,9 +176,10 @@ def _on_sigterm(signum, frame):
     raise _Terminated()
 
 
-def run_target(target: tuple[str, str], args, tracer) -> int:
+def run_target(target: tuple[str, str], args, tracer, conclude=None) -> int:
     """Run a script path or a module as ``__main__`` under ``tracer``; the program's exit status (its
-    traceback printed). SIGTERM ends the program like SIGINT does, with status 143."""
+    traceback printed). SIGTERM ends the program like SIGINT does, with status 143; ``os._exit`` in
+    this process first calls ``conclude(status, hard=True)``."""
     kind, name = target
     saved_argv = sys.argv
     path0 = os.path.dirname(os.path.abspath(name)) if kind == "path" else os.getcwd()
@@ -178,6 +190,17 @@ def run_target(target: tuple[str, str], args, tracer) -> int:
     if threading.current_thread() is threading.main_thread():
         _MAIN_PID[0] = os.getpid()
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    real_exit, main_pid = os._exit, os.getpid()
+
+    def hard_exit(code):
+        if conclude is not None and os.getpid() == main_pid:
+            try:
+                conclude(code if isinstance(code, int) else 1, hard=True)
+            except BaseException:  # the program asked to die now: it does
+                pass
+        real_exit(code)
+
+    os._exit = hard_exit
     tracer.start()
     try:
         if kind == "path":
@@ -196,7 +219,10 @@ def run_target(target: tuple[str, str], args, tracer) -> int:
         status = 1
         _print_user_traceback()
     finally:
-        tracer.stop(gather=status == 0)
+        if os._exit is hard_exit:
+            os._exit = real_exit
+        if conclude is None:
+            tracer.stop(gather=status == 0)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         sys.argv = saved_argv
