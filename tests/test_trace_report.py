@@ -49,7 +49,8 @@ def test_running_statistics_are_sampled_every_n_training_calls():
     report = run_small(stats_every=2)
     rows = report.series["model.1"]
     assert [r[0] for r in rows] == [1, 2, 4, 6] and [r[1] for r in rows] == [16, 17, 19, 21]
-    for _, _, mean, low, high, var, vlow, vhigh in rows:
+    for _, _, mean, low, high, var, vlow, vhigh, mode in rows:
+        assert mode == "train"
         assert low <= mean <= high and vlow <= var <= vhigh
     assert run_small(stats_every=0).series == {}
 
@@ -61,7 +62,7 @@ def test_sampled_values_are_the_running_statistics_after_the_call():
     (row,) = report.series["BatchNorm1d"]
     mean, var = bn.running_mean, bn.running_var
     expected = [mean.mean(), mean.min(), mean.max(), var.mean(), var.min(), var.max()]
-    assert row[2:] == pytest.approx([float(v) for v in expected])
+    assert row[2:8] == pytest.approx([float(v) for v in expected]) and row[8] == "train"
 
 
 def test_jsonl_writes_non_finite_values_as_strings():

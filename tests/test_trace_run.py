@@ -71,7 +71,9 @@ def test_stats_jsonl_has_every_layer_every_step(resnet_run):
     stem = [r for r in rows if r["layer"] == "SmallResNet.stem.1"]
     assert [r["step"] for r in stem] == list(range(1, 13))  # 2 x 3 training steps + 2 x 3 evaluation calls
     assert set(stem[0]) == {"layer", "step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min",
-                            "var_max"}
+                            "var_max", "mode"}
+    # the evaluation calls of the script (3 after each epoch's 3 training steps) ran in training mode under no_grad
+    assert [r["mode"] for r in stem] == (["train"] * 3 + ["train (no_grad)"] * 3) * 2
     first, last = stem[0], stem[-1]
     assert first["batch"] == 16 and first["mean_min"] <= first["mean_mean"] <= first["mean_max"]
     assert first["var_min"] <= first["var_mean"] <= first["var_max"]
@@ -109,8 +111,12 @@ def test_html_report_renders_in_headless_chromium(resnet_run, tmp_path):
     dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     figures = re.findall(r'<figure class="plot" id="([\w-]+)">(.*?)</figure>', dom, re.S)
     assert [ident for ident, _ in figures] == ["plot-mean", "plot-var", "plot-batch"]
-    for ident, body in figures:
-        assert "<svg" in body and len(re.findall(r'<polyline class="series"', body)) == (1 if ident == "plot-batch" else 7)
+    for ident, body in figures[:2]:
+        assert "<svg" in body and len(re.findall(r'<polyline class="series"', body)) == 7  # one line per layer
+    batch = figures[2][1]
+    assert len(re.findall(r'<polyline class="series" fill="none" stroke="#333"', batch)) == 1
+    # the evaluation calls made in training mode under no_grad, after each epoch: two red stretches
+    assert len(re.findall(r'<polyline class="series" fill="none" stroke="#d62728"', batch)) == 2
     assert len(re.findall(r"<tr>", dom)) >= 7 + 2  # a row per layer, a row per finding
     shot = tmp_path / "run.png"
     subprocess.run([*flags, "--window-size=1200,1700", f"--screenshot={shot}", url], capture_output=True,

@@ -110,6 +110,7 @@ class _State(threading.local):
         self.current_bn = None
         self.current_layer = None
         self.sample_due = False
+        self.sample_mode = "train"
         self.batch = 0  # of the BatchNorm call in progress
         self.produced: list = []  # layout.Produced of this top-level call
 
@@ -310,7 +311,7 @@ class Tracer(Findings, Naming):
                     layer = st.current_layer
                     buffers = module._buffers
                     self._recorder.sample(layer, buffers["running_mean"], buffers["running_var"], layer.train_calls,
-                                          st.batch)
+                                          st.batch, st.sample_mode)
             elif st.root is not None:
                 layout.note_output(module, output, st.produced)
             if module is st.root:
@@ -387,6 +388,8 @@ class Tracer(Findings, Naming):
             layer.stats = (mean, var)
             if mean is not None and var is not None and self._recorder.due(layer.train_calls):
                 st.current_layer, st.sample_due = layer, True
+                st.sample_mode = "train" if torch.is_grad_enabled() and not torch.is_inference_mode_enabled() else (
+                    "train (inference_mode)" if torch.is_inference_mode_enabled() else "train (no_grad)")
             if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()) and not st.grad:
                 if m.momentum is not None and not _deliberate_no_grad(sys._getframe(1)):
                     how = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"

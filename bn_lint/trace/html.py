@@ -89,6 +89,10 @@ def plots(report) -> str:
     var = {n: [(r[0], r[5]) for r in series[n]] for n in names}
     longest = max(names, key=lambda n: len(series[n]))
     batch = {longest: [(r[0], r[1]) for r in series[longest]]}
+    evaluation = "training mode without grad (BN101)"
+    if any(len(r) > 8 and r[8] != "train" for r in series[longest]):
+        batch[evaluation] = [(r[0], r[1] if len(r) > 8 and r[8] != "train" else None) for r in series[longest]]
+        colors = {**colors, evaluation: "#d62728"}
     legend = "<div class=\"legend\">" + "".join(
         f"<span><i style=\"background:{colors[n]}\"></i>{escape(n)}</span>" for n in names) + "</div>"
     return "".join([
@@ -97,7 +101,9 @@ def plots(report) -> str:
         _figure("plot-var", "running_var: mean over channels, per layer (log scale)", var, colors, marks, True,
                 legend),
         _figure("plot-batch", f"batch size at the sampled training steps ({escape(longest)})", batch,
-                {longest: "#333"}, marks, False, ""),
+                {longest: "#333", evaluation: "#d62728"}, marks, False,
+                f"<div class=\"legend\"><span><i style=\"background:#d62728\"></i>{evaluation}</span></div>"
+                if evaluation in batch else ""),
     ])
 
 

@@ -10,8 +10,9 @@ import torch
 #: running_var below this (per channel) is "collapsed", above HIGH "exploded" (BN402).
 VAR_LOW = 1e-12
 VAR_HIGH = 1e8
-#: one sample row: training call, batch size, then mean/min/max of running_mean and of running_var
-COLUMNS = ("step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min", "var_max")
+#: one sample row: training call, batch size, mean/min/max of running_mean and of running_var, and the
+#: mode ("train", or "train (no_grad)" / "train (inference_mode)": batch statistics outside training)
+COLUMNS = ("step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min", "var_max", "mode")
 _FLUSH_ROWS = 256  # device rows gathered before one copy to the host
 MAX_ROWS = 4096  # per layer: beyond this, every other row is dropped (the first bad moments are kept apart)
 
@@ -25,13 +26,13 @@ class Recorder:
 
     def __init__(self, every: int) -> None:
         self.every = every
-        self._pending: list = []  # (layer, step, batch, device row)
+        self._pending: list = []  # (layer, step, batch, mode, device row)
         self._inflight: list = []  # (entries, host tensor, CUDA event or None)
 
     def due(self, step: int) -> bool:
         return bool(self.every) and (step == 1 or step % self.every == 0)
 
-    def sample(self, layer, mean, var, step: int, batch: int) -> None:
+    def sample(self, layer, mean, var, step: int, batch: int, mode: str = "train") -> None:
         """Queue one row for ``layer``: kernels on the statistics' device, no host transfer here
         (nothing while a CUDA graph is being captured)."""
         if mean.is_cuda and torch.cuda.is_current_stream_capturing():
@@ -39,7 +40,7 @@ class Recorder:
         with torch.no_grad():
             both = torch.stack((mean.detach(), var.detach())).float()
             row = torch.stack((both.mean(1), both.amin(1), both.amax(1)), 1).flatten()  # mean's 3, then var's
-        self._pending.append((layer, step, batch, row))
+        self._pending.append((layer, step, batch, mode, row))
         if len(self._pending) >= _FLUSH_ROWS:
             self.flush()
 
@@ -47,10 +48,10 @@ class Recorder:
         """Start copying the queued rows to the host; rows whose copy is done are filed."""
         by_device: dict = {}
         for entry in self._pending:
-            by_device.setdefault(entry[3].device, []).append(entry)
+            by_device.setdefault(entry[-1].device, []).append(entry)
         self._pending = []
         for device, entries in by_device.items():
-            rows = torch.stack([e[3] for e in entries])
+            rows = torch.stack([e[-1] for e in entries])
             if device.type == "cuda":
                 host = torch.empty(rows.shape, dtype=rows.dtype, device="cpu", pin_memory=True)
                 host.copy_(rows, non_blocking=True)
@@ -74,8 +75,8 @@ class Recorder:
                     still.append((entries, host, event))
                     continue
                 event.synchronize()
-            for (layer, step, batch, _), values in zip(entries, host.tolist()):
-                _file(layer, [step, batch, *values])
+            for (layer, step, batch, mode, _), values in zip(entries, host.tolist()):
+                _file(layer, [step, batch, *values, mode])
         self._inflight = still
 
 
@@ -123,7 +124,7 @@ def end_rows(layers) -> list:
 
 
 def non_finite(row) -> bool:
-    return not all(math.isfinite(v) for v in row[2:])
+    return not all(math.isfinite(v) for v in row[2:8])
 
 
 def degenerate(row) -> bool:
