@@ -312,7 +312,7 @@ class Tracer(Findings, Naming):
                     buffers = module._buffers
                     self._recorder.sample(layer, buffers["running_mean"], buffers["running_var"], layer.train_calls,
                                           st.batch, st.sample_mode)
-            elif st.root is not None:
+            elif st.root is not None and layout.IS_PRODUCER.get(type(module)) is not False:
                 layout.note_output(module, output, st.produced)
             if module is st.root:
                 st.depth -= 1

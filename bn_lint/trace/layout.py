@@ -20,7 +20,7 @@ _MOVES = ("Transpose", "Permute", "View", "Reshape", "AsStrided", "Movedim", "Un
 _SEARCH = 64  # autograd nodes visited at most, per check
 _KEEP = 8  # recent producer outputs kept per thread
 
-_IS_PRODUCER: dict[type, bool] = {}
+IS_PRODUCER: dict[type, bool] = {}  # per module class, once seen
 
 
 class Produced:
@@ -41,9 +41,9 @@ class Produced:
 def note_output(module, output, produced: list) -> None:
     """Called by the forward hook on every module: keep ``output`` when ``module`` is a producer."""
     cls = type(module)
-    known = _IS_PRODUCER.get(cls)
+    known = IS_PRODUCER.get(cls)
     if known is None:
-        known = _IS_PRODUCER[cls] = issubclass(cls, FEATURES_LAST)
+        known = IS_PRODUCER[cls] = issubclass(cls, FEATURES_LAST)
     if not known:
         return
     if isinstance(output, tuple) and output:  # RNNs and attention: (output, state/weights)
