@@ -161,7 +161,7 @@ class Tracer(Findings, Naming):
         self._recorder = stats.Recorder(stats_every)
         self._records: dict[tuple, Record] = {}
         self._record_layers: dict[tuple, _Layer] = {}
-        self._group_layers: dict[tuple, list] = {}
+        self._group_layers: dict[tuple, dict] = {}  # grouped record -> {id(layer): layer}
         self._group_calls: dict[tuple, int] = {}
         self._layers: dict = {}
         self._names: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -257,7 +257,7 @@ class Tracer(Findings, Naming):
                 if layer is not None:
                     record.layer = layer.name
                     codes.setdefault(id(layer), set()).add(record.code)
-                for member in self._group_layers.get(key, ()):
+                for member in self._group_layers.get(key, {}).values():
                     codes.setdefault(id(member), set()).add(record.code)
             report.records = drop_suppressed([Record.from_dict(r.to_dict()) for r in self._records.values()])
             report.layers = len(self._layers)

@@ -63,7 +63,7 @@ class Findings:
                 severity = "error" if error else RULES[code][1].value
                 kind = type(self.model if self.model is not None else root).__name__
                 record = self._records[key] = Record(code, severity, label, kind, site, detail, grouped=True)
-                self._group_layers[key] = []
+                self._group_layers[key] = {}
                 self._group_calls[key] = st.call_id
             elif self._group_calls.get(key) != st.call_id:
                 self._group_calls[key] = st.call_id
@@ -71,8 +71,8 @@ class Findings:
             if error and record.severity != "error":
                 record.severity, record.detail = "error", detail
             members = self._group_layers[key]
-            if layer not in members:
-                members.append(layer)
+            if id(layer) not in members:
+                members[id(layer)] = layer
                 if below:
                     record.layers.append(below)
                 record.layer_sites.append((layer.site.path, layer.site.line))
