@@ -88,6 +88,7 @@ def test_html_report_is_self_contained_with_tables_and_plots(resnet_run):
     for ident in ("plot-mean", "plot-var", "plot-batch"):
         assert f'id="{ident}"' in page
     assert page.count('<tr class="bad">') == 0 and "SmallResNet.head.norm" in page and "BN203" in page
+    assert page.count("<td>train, train (no_grad)</td>") == 7  # modes seen: the forgotten eval() shows
 
 
 def _png_pixels_vary(path: Path) -> bool:

@@ -367,7 +367,7 @@ class Tracer(Findings, Naming):
         mean = buffers["running_mean"] if "running_mean" in buffers else getattr(m, "running_mean", None)
         var = buffers["running_var"] if "running_var" in buffers else getattr(m, "running_var", None)
         running = mean is not None or var is not None
-        layer.modes.add("train" if training else "eval")
+        layer.modes.add(("train" if torch.is_grad_enabled() else "train (no_grad)") if training else "eval")
         layer.momentum = m.momentum
         if training or not running:  # batch statistics are used
             per_channel = x.numel() // channels if channels else 0
