@@ -157,7 +157,8 @@ def check(
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
-    _emit(settings.format, findings, sources, len(results), statistics, output_file)
+    notebooks = {r.path: r.notebook for r in results if r.notebook is not None}
+    _emit(settings.format, findings, sources, notebooks, len(results), statistics, output_file)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
     if not quiet and settings.format in ("full", "concise"):
@@ -198,11 +199,15 @@ def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
-def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> None:
+def _emit(fmt, findings, sources, notebooks, files_checked, statistics, output_file) -> None:
     from .report import ReportContext, render
     from .source import split_lines
 
     cache: dict[str, list[str]] = {}
+
+    def cell_line_of(path: str, cell: int, line: int) -> str | None:
+        lines = notebooks[path].cell_lines(cell) if path in notebooks else []
+        return lines[line - 1] if 0 < line <= len(lines) else None
 
     def line_of(path: str, line: int) -> str | None:
         source = sources.get(path)
@@ -218,7 +223,7 @@ def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> Non
             lines = cache[path] = split_lines(source.text)
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    context = ReportContext(files_checked=files_checked, line_of=line_of)
+    context = ReportContext(files_checked=files_checked, line_of=line_of, cell_line_of=cell_line_of)
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         render(fmt, findings, stream, context)

@@ -17,10 +17,10 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
         colour = "red" if f.severity is Severity.ERROR else "yellow"
         fixable = " [cyan]\\[*][/cyan]" if f.fix else ""
         console.print(
-            f"[bold]{escape(f.path)}[/bold]:{f.line}:{f.column}: [bold {colour}]{f.code}[/]{fixable} "
+            f"[bold]{escape(f.path)}[/bold]:{escape(f.location[len(f.path) + 1:])}: [bold {colour}]{f.code}[/]{fixable} "
             f"{escape(f.message)} [dim]({f.name})[/dim]"
         )
-        text = context.line_of(f.path, f.line)
+        text = context.text_of(f)
         if text is not None:
             text = text.expandtabs(1).rstrip("\r\n")
             gutter = f"{f.line:>4} | "
