@@ -283,3 +283,13 @@ main.add_command(trace_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+def server() -> None:
+    """Run the language server (LSP on stdin/stdout) for editors; needs ``pip install 'bn-lint[lsp]'``."""
+    try:
+        from .server import serve
+    except ImportError as error:
+        _fail(f"the language server needs pygls: pip install 'bn-lint[lsp]' ({error})")
+    serve()
