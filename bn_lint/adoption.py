@@ -136,3 +136,57 @@ def noqa_lines(findings: Iterable[Finding]) -> dict[int, set[str]]:
     for finding in findings:
         lines.setdefault(finding.line, set()).add(finding.code)
     return lines
+
+
+@dataclass
+class NoqaRun:
+    added: int = 0
+    files: int = 0
+    errors: list[str] | None = None
+
+
+def add_noqa(results, findings: list[Finding]) -> NoqaRun:
+    """Write ``# noqa: CODE`` for ``findings`` into their files (notebooks: into their cells)."""
+    from .fixer import parses, write_atomically, write_bytes_atomically
+    from .source import UnreadableSource, read_source
+
+    notebooks = {r.path: r.notebook for r in results if getattr(r, "notebook", None) is not None}
+    run = NoqaRun(errors=[])
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.code not in ("BN900", "BN901"):
+            by_path.setdefault(finding.path, []).append(finding)
+    for path, found in sorted(by_path.items()):
+        notebook = notebooks.get(path)
+        try:
+            if notebook is not None:
+                lines = noqa_lines(_program_line(notebook, f) for f in found)
+                program = with_noqa(notebook.program, lines)
+                data = notebook.with_program(program) if parses(program) else None
+                if data is None:
+                    raise ValueError("the cells could not take the comments")
+                if data != notebook.raw:
+                    write_bytes_atomically(path, data, expected=notebook.raw)
+                    run.added += len(found)
+                    run.files += 1
+                continue
+            source = read_source(path)
+            text = with_noqa(source.text, noqa_lines(found))
+            if text == source.text:
+                continue
+            if not parses(text):
+                raise ValueError("the file would not parse")
+            write_atomically(path, text, source.encoding)
+            run.added += len(found)
+            run.files += 1
+        except (OSError, UnreadableSource, ValueError, UnicodeEncodeError) as error:
+            run.errors.append(f"{path}: no noqa added: {error}")
+    return run
+
+
+def _program_line(notebook, finding: Finding) -> Finding:
+    """``finding`` at its line in the notebook's program."""
+    from dataclasses import replace
+
+    cell = next(c for c in notebook.cells if c.index == finding.cell)
+    return replace(finding, line=cell.first_line + finding.line - 1, cell=None)

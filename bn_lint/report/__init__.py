@@ -26,6 +26,7 @@ class ReportContext:
     statistics: bool = False
     show_fixes: bool = False
     extra: dict = field(default_factory=dict)
+    color: str = "auto"  # auto | always | never (the full format)
     cell_line_of: Callable[[str, int, int], str | None] = lambda path, cell, line: None  # notebooks
 
     def text_of(self, finding: Finding) -> str | None:

@@ -12,7 +12,9 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(file=stream, highlight=False, soft_wrap=True)
+    color = getattr(context, "color", "auto")
+    console = Console(file=stream, highlight=False, soft_wrap=True,
+                      force_terminal=True if color == "always" else None, no_color=color == "never" or None)
     for f in findings:
         colour = "red" if f.severity is Severity.ERROR else "yellow"
         fixable = " [cyan]\\[*][/cyan]" if f.fix else ""
