@@ -102,3 +102,21 @@ def test_show_files_lists_what_would_be_checked(tmp_path):
     proc = run_cli("check", "--show-files", str(tmp_path))
     listed = sorted(line.rsplit("/", 1)[-1] for line in proc.stdout.decode().splitlines())
     assert listed == ["a.py", "nb.ipynb"]
+
+
+def test_shell_completion_script_is_generated():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    from tests.conftest import ROOT
+
+    script = Path(sys.executable).parent / "bn-lint"
+    if not script.exists():
+        pytest.skip("the bn-lint entry point is not installed beside this python")
+    env = {**os.environ, "_BN_LINT_COMPLETE": "bash_source", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=60).stdout
+    assert "_bn_lint_completion" in out and "complete " in out
