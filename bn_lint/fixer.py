@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Iterable
 
 from . import atomic
 from .finding import Finding, Fix
+from .notebook import NOTEBOOK_SUFFIX
 from .source import SourceText, UnreadableSource, decode, line_offsets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Checker, FileResult
-    from .notebook import Notebook
 
 MAX_ROUNDS = 4
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -276,8 +276,16 @@ def fix_file(checker: "Checker", path: str, write: bool = True, first: "FileResu
     return outcome
 
 
-def fix_notebook(checker: "Checker", path: str, notebook: "Notebook", write: bool) -> FileFix:
+def fix_notebook(checker: "Checker", path: str, write: bool) -> FileFix:
     """Fix a notebook's program, then write its cells back into the notebook's JSON, as laid out before."""
+    from .notebook import Notebook, NotNotebook
+
+    try:
+        with open(path, "rb") as handle:
+            notebook = Notebook.parse(handle.read())
+    except (OSError, NotNotebook) as error:
+        result = checker.check_path(path)
+        return FileFix(path, SourceText("", "utf-8"), "", result=result, error=f"{path}: not fixed: {error}")
     outcome = fix_source(checker, path, SourceText(notebook.program, "utf-8"))
     data = notebook.raw
     if outcome.changed:
@@ -320,8 +328,8 @@ def fix_results(checker: "Checker", results: list["FileResult"], write: bool, st
         if not any(f.fix is not None for f in result.findings) or result.source is None:
             new_results.append(result)
             continue
-        if result.notebook is not None:
-            outcome = fix_notebook(checker, result.path, result.notebook, write)
+        if result.path.endswith(NOTEBOOK_SUFFIX) and result.path != stdin_path:
+            outcome = fix_notebook(checker, result.path, write)
         elif result.path == stdin_path:
             outcome = fix_source(checker, result.path, result.source, result)
         else:
