@@ -1,7 +1,10 @@
 """Settings from ``[tool.bn-lint]`` in pyproject.toml, validated with clear messages."""
 from __future__ import annotations
 
-import tomllib
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli package (a dependency there)
+    import tomli as tomllib  # type: ignore[no-redef]
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
