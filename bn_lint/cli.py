@@ -34,6 +34,9 @@ def build_settings(
     extend_exclude: tuple[str, ...],
     min_batch_size: int | None,
     fmt: str | None,
+    fixable: tuple[str, ...] = (),
+    unfixable: tuple[str, ...] = (),
+    unsafe_fixes: bool | None = None,
 ) -> Settings:
     """Settings from the config file, overridden by the command line."""
     if config:
@@ -61,6 +64,12 @@ def build_settings(
         changes["min_batch_size"] = min_batch_size
     if fmt:
         changes["format"] = fmt
+    if fixable:
+        changes["fixable"] = validate_codes(list(_split(fixable)), "--fixable")
+    if unfixable:
+        changes["unfixable"] = settings.unfixable + validate_codes(list(_split(unfixable)), "--unfixable")
+    if unsafe_fixes is not None:
+        changes["unsafe_fixes"] = unsafe_fixes
     return replace(settings, **changes)
 
 
@@ -80,6 +89,10 @@ def build_settings(
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
+              help="Also apply (and mark [*]) the fixes that change behaviour (BN204, BN205, BN302).")
+@click.option("--fixable", multiple=True, help="Codes or prefixes whose fixes may be applied (default: ALL).")
+@click.option("--unfixable", multiple=True, help="Codes or prefixes whose fixes are never applied.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 when there is a diff).")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix) or that would be (with --diff).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no pool).")
@@ -101,6 +114,9 @@ def check(
     quiet: bool,
     output_file: str | None,
     fix: bool,
+    unsafe_fixes: bool | None,
+    fixable: tuple[str, ...],
+    unfixable: tuple[str, ...],
     diff: bool,
     show_fixes: bool,
     jobs: int | None,
@@ -110,7 +126,8 @@ def check(
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
     paths = paths or (".",)
     try:
-        settings = build_settings(paths, config, select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt)
+        settings = build_settings(paths, config, select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt,
+                                  fixable, unfixable, unsafe_fixes)
     except ConfigError as error:
         _fail(str(error))
     if fix and not diff and "-" in paths:
@@ -157,18 +174,21 @@ def check(
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
-    _emit(settings.format, findings, sources, len(results), statistics, output_file)
+    _emit(settings, findings, sources, len(results), statistics, output_file)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
     if not quiet and settings.format in ("full", "concise"):
-        fixable = sum(1 for f in findings if f.fix)
+        can_fix = sum(1 for f in findings if settings.can_fix(f))
+        hidden = sum(1 for f in findings if f.fix and not f.fix.safe and not settings.unsafe_fixes)
         flagged = len({f.path for f in findings})
         summary = (
             f"Found {_plural(len(findings), 'finding')} in {_plural(flagged, 'file')}"
             f" ({_plural(len(results), 'file')} checked)."
         )
-        if fixable:
-            summary += f" {fixable} fixable with --fix."
+        if can_fix:
+            summary += f" {can_fix} fixable with --fix."
+        if hidden:
+            summary += f" ({_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with --unsafe-fixes.)"
         if not findings:
             summary = f"All checks passed ({_plural(len(results), 'file')} checked)."
         click.echo(summary, err=True)
@@ -198,7 +218,8 @@ def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
-def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> None:
+def _emit(settings, findings, sources, files_checked, statistics, output_file) -> None:
+    fmt = settings.format
     from .report import ReportContext, render
     from .source import split_lines
 
@@ -218,7 +239,7 @@ def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> Non
             lines = cache[path] = split_lines(source.text)
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    context = ReportContext(files_checked=files_checked, line_of=line_of)
+    context = ReportContext(files_checked=files_checked, line_of=line_of, applicable=settings.can_fix)
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         render(fmt, findings, stream, context)
@@ -243,6 +264,7 @@ def list_rules(fmt: str) -> None:
 
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "severity": r.severity.value, "fixable": r.fixable,
+             "fix_safety": r.fix_safety if r.fixable else None,
              "runtime_only": r.runtime_only, "summary": r.summary.strip()} for r in rules
         ], indent=2))
         return
@@ -264,8 +286,8 @@ def show_rule(code: str) -> None:
     click.echo(rule.docs_markdown())
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def _fail(message: str) -> None:

@@ -143,7 +143,7 @@ class Checker:
                         Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, replacement)
                     )
                 if edits:
-                    fix = Fix(report.fix.description, tuple(sorted(edits)))
+                    fix = Fix(report.fix.description, tuple(sorted(edits)), (rule_by_code(code) or rule).fix_safety)
             findings.append(
                 Finding(
                     code=code,

@@ -24,19 +24,32 @@ class Edit:
     replacement: str
 
 
+SAFE, UNSAFE = "safe", "unsafe"
+
+
 @dataclass(frozen=True)
 class Fix:
-    """A safe, machine-applicable change, described and expressed as text edits."""
+    """A machine-applicable change, described and expressed as text edits.
+
+    ``applicability`` is ``"safe"`` (keeps what the program does: ``--fix`` applies it) or
+    ``"unsafe"`` (changes behaviour, e.g. loading old checkpoints: only with ``--unsafe-fixes``).
+    """
 
     description: str
     edits: tuple[Edit, ...]
+    applicability: str = SAFE
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == SAFE
 
     def to_dict(self) -> dict:
-        return {"description": self.description, "edits": [asdict(e) for e in self.edits]}
+        return {"description": self.description, "applicability": self.applicability,
+                "edits": [asdict(e) for e in self.edits]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Fix":
-        return cls(data["description"], tuple(Edit(**e) for e in data["edits"]))
+        return cls(data["description"], tuple(Edit(**e) for e in data["edits"]), data.get("applicability", SAFE))
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,23 @@ def test_fix_through_pre_commit_changes_the_file(tmp_path, env, hook_repo):
     assert (project / "train.py").read_text() == GOOD
     again = _run([sys.executable, "-m", "pre_commit", "run", "--files", "train.py"], project, env, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+NET = (
+    "import torch.nn as nn\n"
+    "net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU())\n"
+)
+
+
+def test_d17_precommit_fix_applies_only_safe_fixes(tmp_path, env, hook_repo):
+    """Issue 27 D17: `args: [--fix]` fixes BN102 but leaves BN204's bias (it would break old checkpoints)."""
+    project = _project(tmp_path, env, hook_repo, args=["--fix"])
+    (project / "train.py").write_text(BAD)
+    (project / "net.py").write_text(NET)
+    _git(project, env, "add", "train.py", "net.py")
+    proc = _run([sys.executable, "-m", "pre_commit", "run", "--files", "train.py", "net.py"], project, env, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert (project / "train.py").read_text() == GOOD
+    assert (project / "net.py").read_text() == NET  # unchanged: BN204's fix is unsafe
+    assert "net.py:2:21: BN204" in output

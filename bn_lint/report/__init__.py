@@ -25,6 +25,7 @@ class ReportContext:
     line_of: Callable[[str, int], str | None] = lambda path, line: None
     statistics: bool = False
     show_fixes: bool = False
+    applicable: Callable[[Finding], bool] = lambda f: f.fix is not None and f.fix.safe  # marked [*]: --fix applies it
     extra: dict = field(default_factory=dict)
 
 

@@ -15,7 +15,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
     console = Console(file=stream, highlight=False, soft_wrap=True)
     for f in findings:
         colour = "red" if f.severity is Severity.ERROR else "yellow"
-        fixable = " [cyan]\\[*][/cyan]" if f.fix else ""
+        fixable = " [cyan]\\[*][/cyan]" if context.applicable(f) else ""
         console.print(
             f"[bold]{escape(f.path)}[/bold]:{f.line}:{f.column}: [bold {colour}]{f.code}[/]{fixable} "
             f"{escape(f.message)} [dim]({f.name})[/dim]"
@@ -29,6 +29,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
             end = f.end_column - 1 if f.end_line == f.line else len(text)
             width = max(1, min(end, len(text)) - start)
             console.print(" " * len(gutter) + " " * start + f"[bold {colour}]" + "^" * width + "[/]")
-        if context.show_fixes and f.fix:
-            console.print(f"       [cyan]fix:[/cyan] {escape(f.fix.description)}")
+        if f.fix:
+            unsafe = "" if f.fix.safe else " (unsafe fix: --unsafe-fixes)"
+            console.print(f"  [cyan]help:[/cyan] {escape(f.fix.description)}{unsafe}")
         console.print()

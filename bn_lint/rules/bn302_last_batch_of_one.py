@@ -53,6 +53,11 @@ class LastBatchOfOne(Rule):
     fix_docs = """
         Pass `drop_last=True` (`--fix` adds it), or change the batch size.
     """
+    fix_safety = "unsafe"
+    fix_safety_docs = """
+        `drop_last=True` leaves the last samples of every epoch out of training: the data the model
+        sees changes.
+    """
     triggers = ("DataLoader",)
     _CIRCLES = textwrap.dedent("""
         class Circles(torch.utils.data.Dataset):
