@@ -108,7 +108,8 @@ def find_config(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 return candidate  # let load_config report the problem
-            if "bn-lint" in data.get("tool", {}):
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "bn-lint" in tool:
                 return candidate
     return None
 
@@ -126,7 +127,8 @@ def load_config(path: Path | None, explicit: bool = False) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{where}: invalid TOML: {error}") from None
-    table = data.get("tool", {}).get("bn-lint")
+    tool = data.get("tool")
+    table = tool.get("bn-lint") if isinstance(tool, dict) else None
     if table is None:
         if explicit and path.name != "pyproject.toml":
             table = data  # a dedicated bn-lint.toml holds the keys at top level

@@ -147,3 +147,23 @@ def test_d17_precommit_fix_applies_only_safe_fixes(tmp_path, env, hook_repo):
     assert (project / "train.py").read_text() == GOOD
     assert (project / "net.py").read_text() == NET  # unchanged: BN204's fix is unsafe
     assert "net.py:2:21: BN204" in output
+
+
+def test_d2_precommit_commit_of_a_helper_fails_from_its_unstaged_caller(tmp_path, env, hook_repo):
+    """Issue 27 D2: a real `git commit` with only the edited helper staged fails with the finding its
+    (unchanged, unstaged) caller brings about."""
+    from test_edges_importers import BROKEN, project
+
+    root = _project(tmp_path, env, hook_repo)
+    project(root, BROKEN.replace("    correct = 0\n", "    correct = 0\n    model.eval()\n"))
+    _git(root, env, "add", ".")
+    clean = _run(["git", "commit", "-m", "a clean project"], root, env, timeout=600)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (root / "cifarnet" / "model.py").write_text(BROKEN)  # delete the `model.eval()` line
+    _git(root, env, "add", "cifarnet/model.py")
+    assert _git(root, env, "diff", "--cached", "--name-only") == "cifarnet/model.py"
+    proc = _run(["git", "commit", "-m", "drop model.eval()"], root, env, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "Failed" in output and "cifarnet/model.py:19:25: BN101" in output, output
+    assert _git(root, env, "rev-list", "--count", "HEAD") == "1"  # the bad commit did not go in
