@@ -293,7 +293,7 @@ def list_rules(fmt: str) -> None:
         click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} {fix}  {r.summary.strip()}{where}")
 
 
-@main.command(name="rule")
+@main.command(name="rule", short_help="Print a rule's documentation, by code or name.")
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Print the documentation of every rule.")
 def show_rule(code: str | None, show_all: bool) -> None:

@@ -14,7 +14,7 @@ import click
 FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 
 
-@click.command(name="trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False,
+@click.command(name="trace", short_help="Run SCRIPT under the runtime tracer and report.", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False,
                                                "help_option_names": ["-h", "--help"]})
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: full).")
 @click.option("-o", "--output", "--output-file", "output", type=click.Path(dir_okay=False, writable=True),
