@@ -156,6 +156,10 @@ def check(
     _emit(settings, findings, sources, len(results), statistics, output_file)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
+    from .noqa_audit import audit
+
+    for warning in audit(found.files, resolver):
+        click.echo(f"bn-lint: warning: {warning}", err=True)
     if not quiet and settings.format in ("full", "concise"):
         click.echo(_summary(settings, findings, len(results), len(found.missing)), err=True)
     if errors or failed:

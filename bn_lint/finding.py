@@ -53,6 +53,21 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that the finding concerns: e.g. the call in the checked file that causes a finding in a helper."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -64,6 +79,7 @@ class Finding:
     end_column: int
     message: str
     fix: Fix | None = field(default=None, compare=False)
+    related: tuple[Related, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple:
@@ -81,6 +97,7 @@ class Finding:
             "end_column": self.end_column,
             "message": self.message,
             "fix": self.fix.to_dict() if self.fix else None,
+            "related": [r.to_dict() for r in self.related],
         }
 
     @classmethod
@@ -97,4 +114,5 @@ class Finding:
             end_column=data["end_column"],
             message=data["message"],
             fix=Fix.from_dict(fix) if fix else None,
+            related=tuple(Related(**r) for r in data.get("related") or ()),
         )

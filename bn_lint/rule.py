@@ -102,12 +102,13 @@ class Rule:
             parts += ["", "## How to fix", "", textwrap.dedent(cls.fix_docs).strip()]
         if cls.fixable:
             parts += ["", "## Fix safety", "", cls.fix_safety_text()]
-        parts += [
-            "",
-            "## Suppressing it",
-            "",
-            f"Add `# noqa: {cls.code}` to the reported line, `# bn-lint: noqa: {cls.code}` on a line of its own "
-            f'for the whole file, or `ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`.',
-            "",
-        ]
+        if cls.tool:
+            how = (f"There is no line to put a `# noqa` on: fix the file, leave it out with `extend-exclude`, or set "
+                   f'`ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`.')
+        else:
+            how = (f"Add `# noqa: {cls.code}` to the reported line, `# bn-lint: noqa: {cls.code}` on a line of its own "
+                   f'for the whole file, or `ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`. '
+                   "A finding in a helper's file that a call in another file brings about can also be silenced at "
+                   f"that call (the one the message names) with `# noqa: {cls.code}`.")
+        parts += ["", "## Suppressing it", "", how, ""]
         return "\n".join(parts)

@@ -77,7 +77,7 @@ def from_importers(
     checked = {os.path.realpath(path): path for path in files}
     by_root: dict[str, list[str]] = {}
     for path in files:
-        by_root.setdefault(str(_search_root(path)), []).append(path)
+        by_root.setdefault(str(search_root(path)), []).append(path)
     importers: set[str] = set()
     for root, members in by_root.items():
         settings = resolver.for_path(root)
@@ -98,7 +98,7 @@ def from_importers(
     return found
 
 
-def _search_root(path: str) -> Path:
+def search_root(path: str) -> Path:
     """Where the importers of ``path`` are looked for: the project root (pyproject.toml, .git, ...), and at
     least the folder above the file's top-level package (where ``python train.py`` would import it from)."""
     from .project import find_root

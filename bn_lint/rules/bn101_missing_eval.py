@@ -820,6 +820,7 @@ class MissingEval(Rule):
                 f"`{helper.site.key}` at {calls}, where it is {why}; no `.eval()` before that call or in `{name}()`, "
                 f"so BatchNorm uses batch statistics and updates its running averages",
                 model=helper.callee.model,
+                related=tuple(h.site.node for h, _ in found),
             )
 
 
