@@ -39,7 +39,7 @@ def find_files(paths: list[str], resolver: Resolver) -> Files:
     for raw in paths:
         discovered = discover([raw], resolver.for_path(raw))
         missing.extend(discovered.missing)
-        unreadable.extend(getattr(discovered, "unreadable", ()))
+        unreadable.extend(discovered.unreadable)
         for path in discovered.files:
             found.setdefault(path, None)
     return Files(sorted(found), missing, unreadable)
