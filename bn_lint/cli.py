@@ -17,6 +17,9 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 @click.version_option(__version__, prog_name="bn-lint")
 def main() -> None:
     """Find BatchNorm misuse in PyTorch code."""
+    from .lazy import import_lazily
+
+    import_lazily("libcst")  # in bn-lint's own process only (never on `import bn_lint`: see lazy.py)
 
 
 def build_settings(
