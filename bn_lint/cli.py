@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 
 import click
@@ -94,6 +95,7 @@ def check(
     cache_dir: str | None,
 ) -> None:
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
+    started = time.monotonic()
     if stdin_filename is not None and "-" not in paths:
         paths = (*paths, "-")  # as ruff: --stdin-filename reads the source from standard input
     paths = paths or (".",)
@@ -156,7 +158,10 @@ def check(
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
-    _emit(settings, findings, sources, len(results), statistics, output_file)
+    run_errors = errors + [f"{missing}: no such file or directory" for missing in found.missing] \
+        + [f"{folder}: cannot read the folder" for folder in found.unreadable]
+    context = {"errors": run_errors, "checked": [r.path for r in results], "elapsed": time.monotonic() - started}
+    _emit(settings, findings, sources, len(results), statistics, output_file, context)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
     from .noqa_audit import audit
@@ -243,7 +248,7 @@ def _report_fixes(fixed, written: bool, diff: bool, show_fixes: bool, quiet: boo
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
-def _emit(settings, findings, sources, files_checked, statistics, output_file) -> None:
+def _emit(settings, findings, sources, files_checked, statistics, output_file, extra: dict | None = None) -> None:
     fmt = settings.format
     from .report import ReportContext, render
     from .source import split_lines
@@ -264,7 +269,7 @@ def _emit(settings, findings, sources, files_checked, statistics, output_file) -
             lines = cache[path] = split_lines(source.text)
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    context = ReportContext(files_checked=files_checked, line_of=line_of, applicable=settings.can_fix)
+    context = ReportContext(files_checked=files_checked, line_of=line_of, applicable=settings.can_fix, **(extra or {}))
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         render(fmt, findings, stream, context)
