@@ -209,8 +209,8 @@ class LastBatchOfOne(Rule):
             yield Report(
                 call,
                 f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) on {length.value} samples "
-                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, and BatchNorm1d "
-                "raises \"Expected more than 1 value per channel when training\" there (BatchNorm2d normalises "
-                "it by its own statistics); pass `drop_last=True`",
+                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, too few for batch "
+                "statistics (a BatchNorm over (N, C) raises \"Expected more than 1 value per channel\")"
+                + ("" if fix is not None else "; pass `drop_last=True`"),
                 fix=fix,
             )
