@@ -64,17 +64,27 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
     return Discovered(sorted(found), missing, unreadable)
 
 
+def kept(files: list[str], top: str, settings: Settings) -> list[str]:
+    """``files`` (a git listing under ``top``) without those the ``exclude`` patterns cover."""
+    return _kept(files, top, exclude_spec(list(settings.exclude) + list(settings.extend_exclude)), settings.root)
+
+
 def _kept(files: list[str], top: str, excludes: "pathspec.PathSpec", root: Path) -> list[str]:
     """The Python files of a git listing that no ``exclude`` pattern covers (nor any folder above them)."""
     out = []
+    folders: dict[str, bool] = {}  # folder -> excluded (itself or a folder above it)
+
+    def folder_excluded(folder: str) -> bool:
+        if folder in ("", ".") or os.path.normpath(folder) == os.path.normpath(top):
+            return False
+        if folder not in folders:
+            folders[folder] = folder_excluded(os.path.dirname(folder)) or _excluded(folder, True, excludes, root)
+        return folders[folder]
+
     for path in files:
         if not path.endswith(PY_SUFFIXES) or not os.path.lexists(path) or os.path.isdir(path):
             continue  # (a tracked file deleted from the work tree; a submodule)
-        relative = os.path.relpath(path, top)
-        parts = relative.split(os.sep)
-        folders = [os.path.join(top, *parts[:i]) if top not in (".", "") else os.path.join(*parts[:i])
-                   for i in range(1, len(parts))]
-        if any(_excluded(folder, True, excludes, root) for folder in folders) or _excluded(path, False, excludes, root):
+        if folder_excluded(os.path.dirname(path)) or _excluded(path, False, excludes, root):
             continue
         out.append(os.path.normpath(path))
     return out

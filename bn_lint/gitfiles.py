@@ -55,3 +55,31 @@ def list_files(folder: str) -> Listing | None:
     stderr = proc.stderr.decode("utf-8", "replace")
     unreadable = [os.path.join(prefix, m.rstrip("/")) if prefix else m.rstrip("/") for m in _UNREADABLE.findall(stderr)]
     return Listing(files, unreadable)
+
+
+def files_importing(folder: str, words: list[str]) -> list[str] | None:
+    """The Python files under ``folder`` that git lists and whose import statements may name one of
+    ``words`` (a line ``from/import ... word``, or ``word`` alone on a continuation line of a
+    parenthesised import); None when git does not apply. A superset: the caller resolves the imports."""
+    if not words or not in_work_tree(folder):
+        return None
+    alternatives = "|".join(re.escape(word) for word in words)
+    perl = (rf"^\s*(?:from|import)\s.*(?<!\w)(?:{alternatives})(?!\w)"  # `from a.model import Net`, `import model`
+            rf"|^\s*(?:{alternatives})(?:\s+as\s+\w+)?\s*,?\s*\)?\s*(?:#.*)?$")  # `    model,` inside `from . import (`
+    proc = _grep(folder, ["-P", "-e", perl], None)
+    if proc is None or proc.returncode not in (0, 1):  # (git without PCRE: the words anywhere, as fixed strings)
+        proc = _grep(folder, ["-F", "-w", "-f", "-"], "\n".join(words).encode())
+    if proc is None or proc.returncode not in (0, 1):  # (1: no file matched)
+        return None
+    prefix = "" if folder in (".", "") else folder
+    return sorted(os.path.join(prefix, name) if prefix else name
+                  for name in (os.fsdecode(raw) for raw in proc.stdout.split(b"\0") if raw))
+
+
+def _grep(folder: str, patterns: list[str], stdin: bytes | None) -> subprocess.CompletedProcess | None:
+    env = {key: value for key, value in os.environ.items() if key not in _GIT_ENV}
+    try:
+        return subprocess.run(["git", "-c", "core.quotePath=false", "grep", "-l", "-z", "-I", "--untracked", *patterns,
+                               "--", "*.py", "*.pyi"], cwd=folder, env=env, input=stdin, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None

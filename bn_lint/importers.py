@@ -12,8 +12,11 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterable
 
+from pathlib import Path
+
 if TYPE_CHECKING:  # pragma: no cover
     from .project import Project
+    from .resolve import Resolver
 
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
@@ -51,24 +54,34 @@ class ReverseIndex:
         self.project = project
         self._files = [os.path.realpath(f) for f in files]  # the project files that may import others
         self._modules: dict[str, set[str]] = {}
+        self._by_word: dict[str, set[str]] | None = None  # a word of an imported name -> the files importing it
 
     def importers(self, path: str) -> list[str]:
         """The files (absolute, sorted) whose imports resolve to ``path``."""
         target = os.path.realpath(path)
-        stem = _module_word(target)
+        word = _module_word(target)
         found = []
-        for other in self._files:
+        for other in sorted(self._words().get(word, ())):
             if other == target:
                 continue
-            modules = self._imports(other)
-            if not any(stem in name.split(".") or name.lstrip(".") == "" for name in modules):
-                continue  # (a cheap test first: the import names the module's word)
-            for name in modules:
+            for name in self._imports(other):
+                if word not in name.split("."):
+                    continue  # (this import cannot load the target)
                 resolved = self.project.resolve_module(name, other)
                 if resolved is not None and os.path.realpath(resolved) == target:
                     found.append(other)
                     break
-        return sorted(found)
+        return found
+
+    def _words(self) -> dict[str, set[str]]:
+        if self._by_word is None:
+            self._by_word = {}
+            for other in self._files:
+                for name in self._imports(other):
+                    for word in name.split("."):
+                        if word:
+                            self._by_word.setdefault(word, set()).add(other)
+        return self._by_word
 
     def _imports(self, path: str) -> set[str]:
         modules = self._modules.get(path)
@@ -87,3 +100,43 @@ def _module_word(path: str) -> str:
     folder, name = os.path.split(path)
     stem = os.path.splitext(name)[0]
     return os.path.basename(folder) if stem == "__init__" else stem
+
+
+def find_importers(files: list[str], resolver: "Resolver", skip: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """For each of ``files``, the project files that import it (real paths in ``skip`` left out).
+
+    Inside a git work tree, ``git grep`` picks the files whose import lines name the files' modules;
+    elsewhere every Python file of the project is a candidate. The imports are then resolved.
+    """
+    from . import gitfiles
+    from .discovery import discover, kept
+    from .project import Project
+
+    by_root: dict[str, list[str]] = {}
+    for path in files:
+        by_root.setdefault(str(search_root(path)), []).append(path)
+    found: dict[str, list[str]] = {}
+    for root, members in by_root.items():
+        settings = resolver.for_path(root)
+        listed = gitfiles.files_importing(root, sorted({_module_word(os.path.realpath(p)) for p in members}))
+        candidates = discover([root], settings).files if listed is None else kept(listed, root, settings)
+        candidates = [c for c in candidates if os.path.realpath(c) not in skip]
+        if not candidates:
+            continue
+        index = ReverseIndex(Project(settings), candidates)
+        for path in members:
+            found[path] = index.importers(path)
+    return found
+
+
+def search_root(path: str) -> Path:
+    """Where the importers of ``path`` are looked for: the project root (pyproject.toml, .git, ...), and at
+    least the folder above the file's top-level package (where ``python train.py`` would import it from)."""
+    from .project import find_root
+
+    here = Path(os.path.abspath(path)).parent
+    top = here
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    root = find_root(here)
+    return top if len(root.parts) > len(top.parts) else root

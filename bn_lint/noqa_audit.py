@@ -19,9 +19,9 @@ _BN_CODE = re.compile(r"BN\d*$")
 def audit(files: list[str], resolver: Resolver) -> list[str]:
     """One message per malformed or unused noqa directive in ``files``."""
     from .engine import Checker
+    from .importers import find_importers
 
     checkers: dict = {}
-    indexes: dict = {}
     messages: list[str] = []
     for path in files:
         try:
@@ -47,7 +47,7 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
         if checker is None:
             checker = checkers[settings] = Checker(settings)
         checker.check_path(path)
-        for importer in _importers(path, settings, indexes):
+        for importer in find_importers([path], resolver).get(path, ()):
             checker.check_path(importer)
         used = checker.noqa_used.get(os.path.realpath(path), set())
         for d in named:
@@ -65,16 +65,3 @@ def _selected(settings, prefix: str) -> bool:
 
     return any(code.startswith(prefix) and settings.is_selected(code) for code in KNOWN_CODES)
 
-
-def _importers(path: str, settings, indexes: dict) -> list[str]:
-    """The importers of ``path`` in its project (``indexes``: the reverse index of each root, built once)."""
-    from .discovery import discover
-    from .importers import ReverseIndex
-    from .project import Project
-    from .session import search_root
-
-    root = str(search_root(path))
-    index = indexes.get((root, settings))
-    if index is None:
-        index = indexes[(root, settings)] = ReverseIndex(Project(settings), discover([root], settings).files)
-    return index.importers(path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .config import Settings
@@ -71,22 +70,12 @@ def from_importers(
 ) -> list["Finding"]:
     """The findings in ``files`` that come from checking their importers (the project files, not among
     ``files``, that import them), with the paths written as in ``files``."""
-    from .importers import ReverseIndex
-    from .project import Project
+    from .importers import find_importers
 
     checked = {os.path.realpath(path): path for path in files}
-    by_root: dict[str, list[str]] = {}
-    for path in files:
-        by_root.setdefault(str(search_root(path)), []).append(path)
     importers: set[str] = set()
-    for root, members in by_root.items():
-        settings = resolver.for_path(root)
-        candidates = [p for p in discover([root], settings).files if os.path.realpath(p) not in checked]
-        if not candidates:
-            continue
-        index = ReverseIndex(Project(settings), candidates)
-        for path in members:
-            importers.update(index.importers(path))
+    for of_one in find_importers(files, resolver, skip=frozenset(checked)).values():
+        importers.update(of_one)
     if not importers:
         return []
     found = []
@@ -97,15 +86,3 @@ def from_importers(
                 found.append(replace(finding, path=shown))
     return found
 
-
-def search_root(path: str) -> Path:
-    """Where the importers of ``path`` are looked for: the project root (pyproject.toml, .git, ...), and at
-    least the folder above the file's top-level package (where ``python train.py`` would import it from)."""
-    from .project import find_root
-
-    here = Path(os.path.abspath(path)).parent
-    top = here
-    while (top / "__init__.py").is_file() and top.parent != top:
-        top = top.parent
-    root = find_root(here)
-    return top if len(root.parts) > len(top.parts) else root
