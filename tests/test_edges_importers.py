@@ -5,9 +5,6 @@ import json
 
 from conftest import FIXTURES, run_cli
 
-from bn_lint.importers import ReverseIndex, imported_modules
-from bn_lint.project import Project
-
 MODEL = """\
 import torch
 import torch.nn as nn
@@ -61,11 +58,16 @@ def project(tmp_path, model: str = BROKEN):
 
 
 def test_d2_imported_modules_from_text():
+    from bn_lint.importers import imported_modules
+
     text = b"import os, a.b as c\nfrom . import model, other as o\nfrom ..pkg.mod import (\n    x,\n    y as z,\n)\nfrom m import *\n"
     assert imported_modules(text) == {"os", "a.b", ".model", ".other", "..pkg.mod", "..pkg.mod.x", "..pkg.mod.y", "m"}
 
 
 def test_d2_reverse_index_finds_the_importer(tmp_path):
+    from bn_lint.importers import ReverseIndex
+    from bn_lint.project import Project
+
     project(tmp_path)
     index = ReverseIndex(Project(), [str(tmp_path / "train.py"), str(tmp_path / "cifarnet" / "__init__.py")])
     assert index.importers(str(tmp_path / "cifarnet" / "model.py")) == [str((tmp_path / "train.py").resolve())]
