@@ -80,10 +80,17 @@ class Finding:
     message: str
     fix: Fix | None = field(default=None, compare=False)
     related: tuple[Related, ...] = field(default=(), compare=False)
+    cell: int | None = None  # in a notebook: the 1-based cell that ``line`` counts in
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.code, self.message)
+        return (self.path, self.cell or 0, self.line, self.column, self.code, self.message)
+
+    @property
+    def location(self) -> str:
+        """``path:line:col``, or ``path:cell 7:line:col`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
     def to_dict(self) -> dict:
         return {
@@ -98,6 +105,7 @@ class Finding:
             "message": self.message,
             "fix": self.fix.to_dict() if self.fix else None,
             "related": [r.to_dict() for r in self.related],
+            **({"cell": self.cell} if self.cell else {}),
         }
 
     @classmethod
@@ -115,4 +123,5 @@ class Finding:
             message=data["message"],
             fix=Fix.from_dict(fix) if fix else None,
             related=tuple(Related(**r) for r in data.get("related") or ()),
+            cell=data.get("cell"),
         )

@@ -95,7 +95,8 @@ def test_d11_diff_goes_to_the_output_file(tmp_path):
 def test_d12_help_is_not_cut():
     proc = run_cli("--help")
     commands = proc.stdout.decode().split("Commands:")[1].strip().splitlines()
-    assert [line.split()[0] for line in commands] == ["check", "rule", "rules", "trace"]  # one line each
+    names = [line.split()[0] for line in commands]
+    assert {"check", "rule", "rules", "trace"} <= set(names) and not any(line.startswith("   ") for line in commands)  # one line each
     assert not any(line.rstrip().endswith("...") for line in commands), commands
     assert any("by code or name." in line for line in commands)
 

@@ -30,7 +30,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
         case = ET.SubElement(suite, "testcase", name=path, classname="bn-lint")
         for f in found:
             failure = ET.SubElement(case, "failure", message=f"{f.code} {f.message}", type=f.code)
-            failure.text = f"{f.path}:{f.line}:{f.column}: {f.code} {f.name}: {f.message}"
+            failure.text = f"{f.location}: {f.code} {f.name}: {f.message}"
     for error in errors:
         case = ET.SubElement(suite, "testcase", name=error.split(": ")[0], classname="bn-lint.error")
         ET.SubElement(case, "failure", message=error, type="error").text = error

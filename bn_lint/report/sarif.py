@@ -77,7 +77,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
     seen: dict[str, int] = {}
     results = []
     for f in findings:
-        line_text = (context.line_of(f.path, f.line) or "").strip()
+        line_text = (context.text_of(f) or "").strip()
         base = f"{f.code}:{f.path}:{line_text}"
         seen[base] = seen.get(base, 0) + 1
         fingerprint = hashlib.sha256(f"{base}:{seen[base]}".encode()).hexdigest()[:32]
@@ -101,8 +101,10 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
                 }}
                 for number, r in enumerate(f.related, 1)
             ]
-        if f.fix is not None and f.fix.edits:
+        if f.fix is not None and f.fix.edits and not f.cell:  # (a cell's edits do not count in the .ipynb file)
             result["fixes"] = [_fix(f, root)]
+        if f.cell:  # a notebook: the region counts lines in this cell
+            result["properties"] = {"cell": f.cell}
         results.append(result)
     errors = list(getattr(context, "errors", ()) or ())
     document = {
