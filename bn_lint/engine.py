@@ -10,7 +10,7 @@ from typing import Iterable
 import libcst as cst
 
 from .config import Settings
-from .finding import Edit, Finding, Fix, Severity
+from .finding import Edit, Finding, Fix, Related, Severity
 from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
 from .parsing import MAX_CHARS, parse_module, syntax_error
 from .prefilter import Prefilter
@@ -39,6 +39,7 @@ class Checker:
         self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
         self.prefilter = Prefilter(self.rules)  # a rule runs only on files its triggers match
         self.project = project or Project(settings)
+        self.noqa_used: dict[str, set[tuple[int, str]]] = {}  # real path -> (line, code) its noqa comments suppressed
 
     # ------------------------------------------------------------------ files
     def check_path(self, path: str) -> FileResult:
@@ -138,8 +139,7 @@ class Checker:
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
         files: dict[str, tuple[str, FileModel, Suppressions, list[str]]] = {}  # the checked file, and others reported in
 
-        def file_of(report: Report) -> tuple[str, FileModel, Suppressions, list[str]]:
-            owner = report.model or model
+        def file_of(owner: FileModel) -> tuple[str, FileModel, Suppressions, list[str]]:
             if owner.path not in files:
                 shown = path if owner is model else _shown_like(owner.path, path)
                 files[owner.path] = (shown, owner, Suppressions.scan(split_lines(owner.source), owner.source),
@@ -149,7 +149,7 @@ class Checker:
         findings = []
         for rule, report in reports:
             code = report.code or rule.code
-            shown, owner, suppressions, ignored = file_of(report)
+            shown, owner, suppressions, ignored = file_of(report.model or model)
             positions, module = owner.positions, owner.module
             pos = positions.get(report.node)
             if pos is None:
@@ -157,6 +157,9 @@ class Checker:
             line, column = pos.start.line, pos.start.column + 1
             if suppressions.suppressed(code, line) or any(code.startswith(c) for c in ignored):
                 continue
+            related = self._related(path, model, report) if owner is not model else ()
+            if any(file_of(model)[2].suppressed(code, r.line) for r in related):
+                continue  # a `# noqa` at the call in the checked file that causes the finding in a helper
             fix = None
             if report.fix is not None and owner is model:
                 edits = []
@@ -170,7 +173,7 @@ class Checker:
                         Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, replacement)
                     )
                 if edits:
-                    fix = Fix(report.fix.description, tuple(sorted(edits)))
+                    fix = Fix(report.fix.description, tuple(sorted(edits)), (rule_by_code(code) or rule).fix_safety)
             findings.append(
                 Finding(
                     code=code,
@@ -183,10 +186,25 @@ class Checker:
                     end_column=pos.end.column + 1,
                     message=report.message,
                     fix=fix,
+                    related=related,
                 )
             )
+        for owner_path, (_, _, suppressions, _) in files.items():
+            if suppressions.used:
+                self.noqa_used.setdefault(os.path.realpath(owner_path), set()).update(suppressions.used)
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+    @staticmethod
+    def _related(path: str, model: FileModel, report: Report) -> tuple[Related, ...]:
+        """The places in the checked file that cause a finding reported in another file."""
+        out = []
+        for node in report.related:
+            pos = model.positions.get(node)
+            if pos is not None:
+                out.append(Related(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
+                                   "the call that causes it"))
+        return tuple(out)
 
     def _tool_finding(
         self, path: str, code: str, message: str, line: int = 1, column: int = 1, source: SourceText | None = None

@@ -203,7 +203,7 @@ def fix_source(checker: "Checker", path: str, source: SourceText, first: "FileRe
     outcome = FileFix(path, source, source.text, result=result)
     text = source.text
     for _ in range(MAX_ROUNDS):
-        fixable = [f for f in result.findings if f.fix is not None]
+        fixable = [f for f in result.findings if checker.settings.can_fix(f)]
         if not fixable:
             outcome.not_applied = []
             break
@@ -215,7 +215,7 @@ def fix_source(checker: "Checker", path: str, source: SourceText, first: "FileRe
         text = applied.text
         result = checker.check_source(path, SourceText(text, source.encoding))
     else:
-        left = [f for f in result.findings if f.fix is not None]
+        left = [f for f in result.findings if checker.settings.can_fix(f)]
         outcome.not_applied = [(f, f"still fixable after {MAX_ROUNDS} rounds") for f in left]
     still = {(f.code, f.line, f.column, f.message) for f in result.findings}
     outcome.not_applied = [(f, why) for f, why in outcome.not_applied if (f.code, f.line, f.column, f.message) in still]
@@ -325,7 +325,7 @@ def fix_results(checker: "Checker", results: list["FileResult"], write: bool, st
     files: list[FileFix] = []
     new_results = []
     for result in results:
-        if not any(f.fix is not None for f in result.findings) or result.source is None:
+        if not any(checker.settings.can_fix(f) for f in result.findings) or result.source is None:
             new_results.append(result)
             continue
         if result.path.endswith(NOTEBOOK_SUFFIX) and result.path != stdin_path:
