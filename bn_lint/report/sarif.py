@@ -34,7 +34,7 @@ def artifact(path: str, root: str) -> dict:
     relative = os.path.relpath(absolute, root) if os.path.splitdrive(absolute)[0] == os.path.splitdrive(root)[0] else ".."
     if relative == ".." or relative.startswith(".." + os.sep):
         return {"uri": Path(absolute).as_uri()}
-    return {"uri": quote(relative.replace(os.sep, "/")), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(relative.replace(os.sep, "/"))), "uriBaseId": SRCROOT}  # (bytes: any name)
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> dict:
@@ -80,7 +80,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
         line_text = (context.text_of(f) or "").strip()
         base = f"{f.code}:{f.path}:{line_text}"
         seen[base] = seen.get(base, 0) + 1
-        fingerprint = hashlib.sha256(f"{base}:{seen[base]}".encode()).hexdigest()[:32]
+        fingerprint = hashlib.sha256(f"{base}:{seen[base]}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
         result = {
             "ruleId": f.code,
             "level": _level(f.severity),
