@@ -408,6 +408,8 @@ def _emit(settings, findings, sources, notebooks, files_checked, statistics, out
     from . import output
 
     shown, real = output.printable_findings(findings, fmt)  # (JSON, SARIF, XML: names that are valid Unicode)
+    if extra and "checked" in extra:
+        extra = {**extra, "checked": [output.printable_path(path, fmt) for path in extra["checked"]]}
     context = ReportContext(files_checked=files_checked, line_of=lambda path, line: line_of(real.get(path, path), line),
                             cell_line_of=lambda path, cell, line: cell_line_of(real.get(path, path), cell, line),
                             color=color, applicable=settings.can_fix, **(extra or {}))

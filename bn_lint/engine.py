@@ -45,11 +45,12 @@ class Checker:
     # ------------------------------------------------------------------ files
     def check_path(self, path: str) -> FileResult:
         if path.endswith(NOTEBOOK_SUFFIX):
+            from .source import read_bytes
+
             try:
-                with open(path, "rb") as handle:
-                    return self.check_notebook(path, handle.read())
-            except OSError as error:
-                return self._tool_finding(path, "BN901", f"cannot read file: {error.strerror or error}")
+                return self.check_notebook(path, read_bytes(path))
+            except UnreadableSource as error:  # (stat first: never a FIFO or a device)
+                return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         try:
             source = read_source(path)
         except TooLarge as error:  # (from stat: never read, never compiled)

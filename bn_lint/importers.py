@@ -86,10 +86,11 @@ class ReverseIndex:
     def _imports(self, path: str) -> set[str]:
         modules = self._modules.get(path)
         if modules is None:
+            from .source import UnreadableSource, read_bytes
+
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
+                data = read_bytes(path)  # (stat first: never a FIFO or a device)
+            except UnreadableSource:
                 data = b""
             modules = self._modules[path] = imported_modules(data)
         return modules

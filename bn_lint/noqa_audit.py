@@ -24,10 +24,11 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
     checkers: dict = {}
     messages: list[str] = []
     for path in files:
+        from .source import UnreadableSource, read_bytes
+
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
+            data = read_bytes(path)  # (stat first: never a FIFO or a device)
+        except UnreadableSource:
             continue
         if path.endswith(".ipynb") or b"noqa" not in data.lower():  # (a notebook's cells: not audited yet)
             continue

@@ -11,7 +11,6 @@ import dataclasses
 import os
 import re
 import sys
-from urllib.parse import quote
 
 STRICT_FORMATS = ("json", "sarif", "junit")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -23,11 +22,11 @@ class OutputError(Exception):
 
 def printable_path(path: str, fmt: str) -> str:
     """``path`` as a format that must be valid Unicode can hold it: undecodable bytes as ``\\xe9``
-    (SARIF, a URI: ``%E9``), and, for XML, control characters as ``\\x01``."""
+    (SARIF: unchanged, its URIs are percent-encoded bytes), and, for XML, control characters as ``\\x01``."""
     if fmt not in STRICT_FORMATS or (path.isprintable() and not _has_surrogates(path)):
         return path
     if fmt == "sarif":
-        return quote(os.fsencode(path), safe="/\\:@!$&'()*+,;=-._~") if _has_surrogates(path) else path
+        return path  # (its URIs percent-encode the name's bytes: report/sarif.py)
     text = os.fsencode(path).decode("utf-8", "backslashreplace")
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if fmt == "junit" else text
 

@@ -521,7 +521,7 @@ def test_fault_fix_on_a_full_disk_keeps_the_original_and_says_so(tmp_path, monke
             return stream
 
         monkeypatch.setattr(os, "fdopen", failing_fdopen)
-    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "a.py"])
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "--unsafe-fixes", "a.py"])
     assert (tmp_path / "a.py").read_bytes() == GOOD  # the original intact
     assert done.exit_code == 2 and "No space left on device" in done.output and "fixes not written" in done.output
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".bn-lint-tmp")]
@@ -539,7 +539,7 @@ def test_fault_fix_in_a_read_only_folder_keeps_the_original(tmp_path, monkeypatc
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
 
     monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)
-    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "a.py"])
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--fix", "--unsafe-fixes", "a.py"])
     assert (tmp_path / "a.py").read_bytes() == GOOD
     assert done.exit_code == 2 and "Permission denied" in done.output
 
@@ -550,7 +550,7 @@ def test_fix_on_a_hard_linked_file_keeps_the_link(tmp_path):
     os.link(tmp_path / "a.py", tmp_path / "b.py")
     (tmp_path / "a.py").chmod(0o640)
     before = os.stat(tmp_path / "a.py")
-    done = run_cli("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    done = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", "a.py", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     after = os.stat(tmp_path / "a.py")
     assert after.st_ino == before.st_ino and after.st_nlink == 2
