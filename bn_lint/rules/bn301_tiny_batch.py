@@ -6,6 +6,7 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.loader_use import guess_training
 from ..semantic.model import FileModel, Report
 
 DEFAULT_MIN_BATCH = 8
@@ -260,11 +261,19 @@ class TinyBatch(Rule):
         batches = model.batches
         minimum = min_batch_size(model)
         for loader in batches.loaders:
-            training = loader.bn_training
             size = loader.batch
-            if training is None or size is None or not 1 <= size.value < minimum:
+            if size is None or not 1 <= size.value < minimum:
                 continue
-            distributed = loader.distributed or training.ddp
+            length = loader.length
+            if size.value > 1 and length is not None and loader.drop_last is False and length.value % size.value == 1 \
+                    and length.value > size.value and not loader.distributed:
+                continue  # BN302 says it: the last batch holds one sample
+            guess = guess_training(batches, loader)
+            if guess is None:
+                continue
+            training = loader.bn_training
+            distributed = loader.distributed or (training.ddp if training is not None
+                                                 else not guess.certain and batches.distributed_anywhere())
             if distributed and batches.uses_sync_batchnorm:
                 continue  # SyncBatchNorm: the global batch counts, and the world size is unknown
             if distributed and size.value > 1:
@@ -274,9 +283,14 @@ class TinyBatch(Rule):
                 where = "a DataLoader without `batch_size` uses batch size 1"
             else:
                 where = f"batch size {size.describe()}{per_device}"
+            if guess.certain:
+                trains = f"{loader_label(loader)} trains `{guess.label}` (a BatchNorm model)"
+            else:
+                trains = (f"{loader_label(loader)} is a training loader ({guess.how}) of a model that may hold "
+                          "BatchNorm (this project builds BatchNorm layers)")
             if size.value == 1:
                 message = (
-                    f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model): {where}; "
+                    f"{trains}: {where}; "
                     "in training BatchNorm1d raises \"Expected more than 1 value per channel when training\" "
                     "and BatchNorm2d/3d normalise each sample by its own statistics; use a batch size of at "
                     f"least {minimum}"
@@ -284,7 +298,7 @@ class TinyBatch(Rule):
                 yield Report(loader.batch_node, message, severity=Severity.ERROR)
             else:
                 message = (
-                    f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) with {where}, "
+                    f"{trains} with {where}, "
                     f"below min-batch-size {minimum}: BatchNorm's batch statistics over {size.value} samples "
                     "are noisy and its running averages poor; use a larger batch or GroupNorm"
                 )

@@ -1,6 +1,7 @@
 """BN302 last-batch-of-one."""
 from __future__ import annotations
 
+import os
 import textwrap
 from typing import Iterable
 
@@ -9,7 +10,9 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report
-from .bn301_tiny_batch import loader_label
+from ..semantic.loader_use import guess_training
+from ..semantic.one_sample import project_fragile
+from .bn301_tiny_batch import loader_label, min_batch_size
 
 _PRELUDE = textwrap.dedent("""
     import torch
@@ -185,27 +188,67 @@ class LastBatchOfOne(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        for loader in model.batches.loaders:
-            training = loader.bn_training
+        batches = model.batches
+        minimum = min_batch_size(model)
+        for loader in batches.loaders:
             size, length = loader.batch, loader.length
-            if training is None or size is None or length is None or loader.drop_last is not False:
+            if loader.drop_last is not False or loader.distributed:
                 continue
-            if loader.distributed or size.value < 2 or length.value <= size.value or length.value % size.value != 1:
+            if length is not None:  # known length: an error when it leaves one sample
+                if size is None or size.value < 2 or length.value <= size.value or length.value % size.value != 1:
+                    continue
+                guess = guess_training(batches, loader)
+                if guess is None:
+                    continue
+                yield Report(
+                    loader.call,
+                    f"{_trains(loader, guess)} on {length.value} samples in batches of {size.describe()}: the last "
+                    "batch of every epoch holds 1 sample, and BatchNorm1d raises \"Expected more than 1 value per "
+                    "channel when training\" there (BatchNorm2d normalises it by its own statistics); pass "
+                    "`drop_last=True`",
+                    fix=_fix(loader),
+                )
                 continue
-            fix = None
-            call = loader.call
-            if "batch_sampler" not in {a.keyword.value for a in call.args if a.keyword}:
-                if loader.drop_last_arg is not None:
-                    fix = NodeFix("pass drop_last=True", [(loader.drop_last_arg.value, cst.Name("True"))])
-                else:
-                    new_arg = cst.Arg(keyword=cst.Name("drop_last"), value=cst.Name("True"),
-                                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-                    fix = NodeFix("pass drop_last=True", [(call, call.with_changes(args=[*call.args, new_arg]))])
+            if size is not None and size.value < minimum or size is None and not _batched(model, loader):
+                continue  # BN301's (batch size 1, or small), or no automatic batching
+            guess = guess_training(batches, loader)
+            fragile = project_fragile(model) if guess is not None else None
+            if fragile is None:
+                continue
+            owner, layer = fragile
+            where = f"line {owner.line_of(layer.node)}" + ("" if owner is model else f" of {os.path.basename(owner.path)}")
+            batch = f"batches of {size.describe()}" if size is not None else "batches"
             yield Report(
-                call,
-                f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) on {length.value} samples "
-                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, and BatchNorm1d "
-                "raises \"Expected more than 1 value per channel when training\" there (BatchNorm2d normalises "
-                "it by its own statistics); pass `drop_last=True`",
-                fix=fix,
+                loader.call,
+                f"{_trains(loader, guess)} in {batch} without `drop_last=True`, and the model has {layer.why} "
+                f"({where}): whenever the dataset's length leaves a last batch of 1 sample, training stops with "
+                "\"Expected more than 1 value per channel when training\"; pass `drop_last=True`",
+                fix=_fix(loader),
+                severity=Severity.WARNING,
             )
+
+
+def _trains(loader, guess) -> str:
+    if guess.certain:
+        return f"{loader_label(loader)} trains `{guess.label}` (a BatchNorm model)"
+    return (f"{loader_label(loader)} is a training loader ({guess.how}) of a model that may hold BatchNorm "
+            "(this project builds BatchNorm layers)")
+
+
+def _batched(model: FileModel, loader) -> bool:
+    """``batch_size=`` is passed and is not ``None`` (no automatic batching)."""
+    arg = next((a for a in loader.call.args if a.keyword is not None and a.keyword.value == "batch_size"), None)
+    if arg is None:
+        arg = loader.call.args[1] if len(loader.call.args) > 1 and loader.call.args[1].keyword is None else None
+    return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+
+
+def _fix(loader) -> NodeFix | None:
+    call = loader.call
+    if "batch_sampler" in {a.keyword.value for a in call.args if a.keyword}:
+        return None
+    if loader.drop_last_arg is not None:
+        return NodeFix("pass drop_last=True", [(loader.drop_last_arg.value, cst.Name("True"))])
+    new_arg = cst.Arg(keyword=cst.Name("drop_last"), value=cst.Name("True"),
+                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    return NodeFix("pass drop_last=True", [(call, call.with_changes(args=[*call.args, new_arg]))])
