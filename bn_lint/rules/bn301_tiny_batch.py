@@ -21,6 +21,37 @@ def loader_label(loader) -> str:
     return f"`{loader.name}`" if loader.name else "this DataLoader"
 
 
+_SEGMENTOR = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+data = dict(samples_per_gpu=1, workers_per_gpu=1)
+
+
+def freeze_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+
+def train_segmentor(model, dataset, optimizer):
+    loader = DataLoader(dataset, batch_size=data["samples_per_gpu"], num_workers=data["workers_per_gpu"])
+    model.train()
+{freeze}    for img, gt in loader:
+        loss = nn.functional.cross_entropy(model(img), gt)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+class ImagePool(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.pool, self.conv, self.norm = nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1), {norm}
+"""
+
+
 class TinyBatch(Rule):
     code = "BN301"
     name = "tiny-batch"
@@ -178,6 +209,25 @@ class TinyBatch(Rule):
             """,
             line=12,
         ),
+        # a model of unknown class (a parameter) in a project that builds BatchNorm; an mmseg-style config
+        Invalid(_SEGMENTOR.format(freeze="", norm="nn.BatchNorm2d(cout)"), line=15),
+        Invalid(  # a training loader packed in a dict for a trainer (its loop is out of sight)
+            """
+            import torch
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            class Block(nn.Module):
+                def __init__(self, cin, cout):
+                    super().__init__()
+                    self.conv, self.bn = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout)
+
+            def main(model, train_set, run_trainer):
+                train_loader = DataLoader(train_set, batch_size=1, shuffle=True, drop_last=True)
+                run_trainer(dict(model=model, train_loader=train_loader, epochs=30))
+            """,
+            line=11,
+        ),
     )
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
@@ -253,6 +303,21 @@ class TinyBatch(Rule):
 
             model = models.resnet18(weights="DEFAULT")
             train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
+            """
+        ),
+        # the same trainer freezes every BatchNorm (eval) before its loop: the maintainers' recipe for batch 1
+        Valid(_SEGMENTOR.format(freeze="    freeze_bn(model)\n", norm="nn.BatchNorm2d(cout)")),
+        Valid(_SEGMENTOR.format(freeze="", norm="nn.GroupNorm(8, cout)")),  # the project builds no BatchNorm
+        Valid(  # an evaluation loader packed for the trainer
+            """
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def main(model, val_set, run_trainer):
+                val_loader = DataLoader(val_set, batch_size=1)
+                run_trainer(dict(model=model, val_loader=val_loader))
             """
         ),
     )

@@ -10,7 +10,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report
-from ..semantic.loader_use import guess_training
+from ..semantic.loader_use import guess_training, named_for_evaluation
 from ..semantic.one_sample import project_fragile
 from .bn301_tiny_batch import loader_label, min_batch_size
 
@@ -29,6 +29,27 @@ _LOOP = textwrap.dedent("""
             nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
 """)
+
+
+_ASPP = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+class ASPPPooling(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(nn.AdaptiveAvgPool2d({pool}), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+def train(model, train_set, optimizer):
+    model.train()
+    for images, masks in DataLoader(train_set, batch_size=8, shuffle=True{drop}):
+        loss = nn.functional.cross_entropy(model(images), masks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
 
 
 class LastBatchOfOne(Rule):
@@ -158,6 +179,55 @@ class LastBatchOfOne(Rule):
             """,
             line=7,
         ),
+        # an unknown length: a warning when the model holds a BatchNorm that sees one value per channel
+        Invalid(_ASPP.format(pool=1, drop=""), line=13),  # the image-pooling branch of an ASPP head
+        Invalid(  # loaders a helper builds and returns, for a model with BatchNorm1d heads (a DANN port)
+            """
+            import torch.nn as nn
+            import torch.utils.data
+
+            BATCH = 8
+
+            class DANN(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv2d(3, 32, 5, bias=False), nn.BatchNorm2d(32), nn.ReLU())
+                    self.head = nn.Sequential(nn.Linear(32 * 24 * 24, 100, bias=False), nn.BatchNorm1d(100), nn.ReLU(),
+                                              nn.Linear(100, 10))
+
+                def forward(self, x):
+                    return self.head(self.features(x).flatten(1))
+
+            def make_loaders(source, target):
+                src = torch.utils.data.DataLoader(source, batch_size=BATCH, shuffle=True, num_workers=4)
+                return src, torch.utils.data.DataLoader(target, batch_size=BATCH * 4)
+            """,
+            line=17,
+        ),
+        Invalid(  # a squeeze-excitation gate pooled to 1x1; the batch size is an argparse default
+            """
+            import argparse
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            class Attention(nn.Module):
+                def __init__(self, c):
+                    super().__init__()
+                    self.pool = nn.AdaptiveAvgPool2d(1)
+                    self.gate = nn.Sequential(nn.Conv2d(c, c // 4, 1, bias=False), nn.BatchNorm2d(c // 4), nn.ReLU(),
+                                              nn.Conv2d(c // 4, c, 1), nn.Sigmoid())
+
+                def forward(self, x):
+                    return x * self.gate(self.pool(x))
+
+            def build_loaders(train_set, args):
+                return DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--batch-size", type=int, default=12)
+            """,
+            line=16,
+        ),
     )
     valid = (
         Valid(_PRELUDE + _CIRCLES + "loader = DataLoader(Circles(1000), batch_size=100, shuffle=True)\n" + _LOOP),
@@ -185,6 +255,20 @@ class LastBatchOfOne(Rule):
             + "loader = DataLoader(dataset, batch_size=100)\n"
             + "model.eval()\nwith torch.no_grad():\n    preds = [model(x) for x, _ in loader]\n"
         ),
+        Valid(_ASPP.format(pool=1, drop=", drop_last=True")),
+        Valid(_ASPP.format(pool=2, drop="")),  # pooled to 2x2: more than one value per channel
+        Valid(  # spatial BatchNorm only: a last batch of one image still has H x W values per channel
+            _PRELUDE.replace("nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2)",
+                             "nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU()")
+            + "loader = DataLoader(train_set, batch_size=8, shuffle=True)\n" + _LOOP
+        ),
+        Valid(  # a large batch: a remainder of one is rare (1 length in 64)
+            _PRELUDE + "loader = DataLoader(train_set, batch_size=64, shuffle=True)\n" + _LOOP
+        ),
+        Valid(  # loaders for evaluation (the model in eval mode there)
+            _PRELUDE + "val_loader = DataLoader(val_set, batch_size=8)\nmodel.eval()\n"
+            + "with torch.no_grad():\n    preds = [model(x).argmax(1) for x, _ in val_loader]\n"
+        ),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
@@ -209,18 +293,20 @@ class LastBatchOfOne(Rule):
                     fix=_fix(loader),
                 )
                 continue
-            if size is not None and size.value < minimum or size is None and not _batched(model, loader):
-                continue  # BN301's (batch size 1, or small), or no automatic batching
+            if size is None or not minimum <= size.value <= 2 * minimum:
+                continue  # unknown, BN301's (below min-batch-size), or large (a remainder of 1 is rare)
+            if named_for_evaluation(batches, loader):
+                continue
             guess = guess_training(batches, loader)
             fragile = project_fragile(model) if guess is not None else None
             if fragile is None:
                 continue
             owner, layer = fragile
             where = f"line {owner.line_of(layer.node)}" + ("" if owner is model else f" of {os.path.basename(owner.path)}")
-            batch = f"batches of {size.describe()}" if size is not None else "batches"
             yield Report(
                 loader.call,
-                f"{_trains(loader, guess)} in {batch} without `drop_last=True`, and the model has {layer.why} "
+                f"{_trains(loader, guess)} in batches of {size.describe()} without `drop_last=True`, and the model has "
+                f"{layer.why} "
                 f"({where}): whenever the dataset's length leaves a last batch of 1 sample, training stops with "
                 "\"Expected more than 1 value per channel when training\"; pass `drop_last=True`",
                 fix=_fix(loader),
@@ -233,14 +319,6 @@ def _trains(loader, guess) -> str:
         return f"{loader_label(loader)} trains `{guess.label}` (a BatchNorm model)"
     return (f"{loader_label(loader)} is a training loader ({guess.how}) of a model that may hold BatchNorm "
             "(this project builds BatchNorm layers)")
-
-
-def _batched(model: FileModel, loader) -> bool:
-    """``batch_size=`` is passed and is not ``None`` (no automatic batching)."""
-    arg = next((a for a in loader.call.args if a.keyword is not None and a.keyword.value == "batch_size"), None)
-    if arg is None:
-        arg = loader.call.args[1] if len(loader.call.args) > 1 and loader.call.args[1].keyword is None else None
-    return arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
 
 
 def _fix(loader) -> NodeFix | None:

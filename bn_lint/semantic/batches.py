@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import libcst as cst
 
 from .model import stored_on_self
+from .annotated import annotated_default
 from .arguments import parameter_number
 from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
@@ -397,7 +398,7 @@ class BatchAnalysis:
             found = self._option_default(*param, depth)
             if found is None:  # `def smoke_train(batch_size=64)`, called only with its default here
                 given = parameter_number(model, cst.Name(name), scope)
-                found = given if given is not None and isinstance(given.value, int) else None
+                found = given if given is not None and (isinstance(given.value, int) or _REALS) else None
             return found
         if name not in model.module_scope.bindings and name in model.imports:
             return self._imported(model.imports[name], lambda other, expr: other.batches.size(expr, other.module_scope, depth + 1))
@@ -563,10 +564,14 @@ class BatchAnalysis:
             found = self._attribute_size(cst.Attribute(value=cst.Name(given), attr=expr.attr), model.module_scope, depth + 1)
             if found is not None:
                 return found
+        annotated = annotated_default(self, base.value, attr, scope, depth)  # `cfg: Config` with a class default
+        if annotated is not None:
+            return annotated
         if _param_of(base.value, scope) is not None and self.argparse.get(attr):
             # `def main(args): ... args.batch_size` in a file that defines --batch-size
-            if any(isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value in ("parse_args", "parse_known_args")
-                   for c in model.calls):
+            if base.value in ("args", "opt", "opts") or any(  # (the parse may be in a file that imports this one)
+                    isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value in ("parse_args", "parse_known_args")
+                    for c in model.calls):
                 return self._argparse_default(attr, depth)
         return None
 

@@ -62,6 +62,8 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
     """The model ``loader`` may train when it holds BatchNorm, or None (see the module docstring)."""
     training = loader.bn_training
     if training is not None:
+        if training.loop is not None and _frozen_by_helper(analysis, training.label, training.loop):
+            return None  # `freeze_bn(model)` before the loop: its BatchNorm layers use running statistics
         return Guess(training.label, "", certain=True)
     model = analysis.model
     if loader.trains:
@@ -84,6 +86,12 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
     if role is not None and builds_batchnorm(model):
         return Guess("the model", role)
     return None
+
+
+def named_for_evaluation(analysis: "BatchAnalysis", loader: "Loader") -> bool:
+    """Whether the loader's names (or its dataset's) name an evaluation split: ``val_loader``,
+    ``DataLoader(Clips(args.val))``, ``calib_loader``."""
+    return bool(set().union(*(words(n) for n in _names(analysis, loader))) & _EVAL_WORDS)
 
 
 def training_role(analysis: "BatchAnalysis", loader: "Loader") -> str | None:
@@ -199,6 +207,8 @@ def _names(analysis: "BatchAnalysis", loader: "Loader") -> list[str]:
                 found.append(value)
             elif isinstance(arg.value, cst.Name):
                 found.append(arg.value.value)
+            elif isinstance(arg.value, cst.Attribute):  # `Clips(args.val)`
+                found.append(arg.value.attr.value)
             if arg.keyword is not None and arg.keyword.value == "train":
                 flag = model.value(arg.value, loader.scope)
                 if flag is True:
@@ -302,19 +312,25 @@ def _derived(model: "FileModel", loop: cst.For, name: str, batch: set[str]) -> b
 
 
 def _frozen_by_helper(analysis: "BatchAnalysis", label: str, loop: cst.For) -> bool:
-    """``freeze_bn(model)`` before the loop (in its function), with ``freeze_bn`` a function of the file
-    that calls ``.eval()`` on what it is given (or its modules): its BatchNorm layers use running stats."""
+    """``freeze_bn(model)`` before the loop (in its function, after any ``model.train()``), with ``freeze_bn``
+    a function of the file that calls ``.eval()`` (on what it is given, or its modules) and never ``.train()``:
+    its BatchNorm layers use running statistics in the loop."""
     model = analysis.model
     root = next((a for a in model.ancestors(loop) if isinstance(a, cst.FunctionDef)), model.module)
     start = model.order(loop)
-    for node in model.nodes_of(root, cst.Call):
-        if model.order(node) >= start and not any(a is loop for a in model.ancestors(node)):
-            continue
-        if not any(model.code(a.value) == label for a in node.args):
+    calls = model.nodes_of(root, cst.Call)
+    for node in calls:
+        if model.order(node) >= start or not any(model.code(a.value) == label for a in node.args):
             continue
         helper, _params = analysis._callee(node, model.scope_of(node))
-        if helper is not None and any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
-                                      and n.func.attr.value == "eval" for n in walk(helper.body)):
+        if helper is None:
+            continue
+        methods = {n.func.attr.value for n in walk(helper.body) if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)}
+        if "eval" not in methods or "train" in methods:
+            continue
+        after = model.order(node)
+        if not any(isinstance(c.func, cst.Attribute) and c.func.attr.value == "train" and model.code(c.func.value) == label
+                   and model.order(c) > after for c in calls):
             return True
     return False
 
