@@ -22,11 +22,14 @@ class KerasMomentum(Rule):
     fixable = True
     summary = "BatchNorm `momentum` of 0.5 or more: the Keras/TF convention in PyTorch."
     what = """
-        Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5, directly, through
-        `functools.partial`, or through a name bound to a BatchNorm class. The value may be a
-        literal, a constant or config entry (of this file or another project file), or a parameter
-        whose default, or a call of this file, gives it. The finding is at the call, or at the
-        `momentum=` argument when a call over several lines has it on a line of its own.
+        Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5 (and below 1, which keeps
+        the last batch's statistics on purpose), directly, through `functools.partial`, a
+        `**kwargs` bundle, or a name bound to a BatchNorm class, or set later (`m.momentum = 0.99`
+        on a BatchNorm, or under an `isinstance(m, nn.BatchNorm2d)` check). The value may be a
+        literal, a constant or config entry (of this file or another project file), the default of
+        a settings class a parameter is annotated with, the fallback of `kwargs.get(...)`, or a
+        parameter whose default, or a call of this file, gives it. The finding is at the call, or
+        at the `momentum=` argument when a call over several lines has it on a line of its own.
     """
     why = """
         In PyTorch, `momentum` is the weight of the *new* batch in the running averages
@@ -178,6 +181,7 @@ class KerasMomentum(Rule):
             """
         ),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=1)  # MAML: keep the last batch's statistics\n"),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n"),
         Valid("import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(momentum=0.99)\n"),
         Valid("import torch.nn as nn\ndef make(m):\n    return nn.BatchNorm1d(8, momentum=m)\n"),
@@ -259,13 +263,13 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         found = model.batches.number(expr, scope) or next(
             (given for given in parameter_numbers(model, expr, scope)
-             if isinstance(given.value, float) and THRESHOLD <= given.value <= 1), None)
+             if isinstance(given.value, float) and THRESHOLD <= given.value < 1), None)
         if found is None:
             return
         value = found.value
         if found.source:
             where += f" ({found.source})"
-    if not THRESHOLD <= value <= 1:
+    if not THRESHOLD <= value < 1:  # (momentum=1: running stats = the last batch, a deliberate PyTorch choice)
         return
     fix = None
     replacement = round(1 - value, 10)

@@ -8,6 +8,7 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.loader_use import guess_training
 from ..semantic.model import FileModel, Report
+from ..semantic.single_sample import single_sample_calls
 
 DEFAULT_MIN_BATCH = 8
 
@@ -52,6 +53,22 @@ class ImagePool(nn.Module):
 """
 
 
+_PROBE = """
+import torch
+import torch.nn as nn
+
+embedding_net = nn.Sequential(nn.Linear(100, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def build_flow(batch, embedding_net):
+    {before}size = {call}.numel()
+    return nn.Linear(size, 8)
+
+
+flow = build_flow(torch.randn(1000, 100), embedding_net)
+"""
+
+
 class TinyBatch(Rule):
     code = "BN301"
     name = "tiny-batch"
@@ -85,7 +102,7 @@ class TinyBatch(Rule):
         Use a larger batch (at least `min-batch-size`), or replace BatchNorm with GroupNorm /
         LayerNorm when memory forbids larger batches. Set `min-batch-size` under `[tool.bn-lint]`.
     """
-    triggers = ("DataLoader",)
+    triggers = ("DataLoader", "BatchNorm")  # (a model run on one sample: a BatchNorm of this file)
     _PRELUDE = textwrap.dedent("""
         import torch
         import torch.nn as nn
@@ -228,6 +245,9 @@ class TinyBatch(Rule):
             """,
             line=11,
         ),
+        # a model run on one sample in training mode: a probe that infers an output size
+        Invalid(_PROBE.format(before="", call="embedding_net(batch[:1])"), line=8),
+        Invalid("import torch\nbn = torch.nn.BatchNorm1d(100)\nout = bn(torch.randn(1, 100))\n", line=3),
     )
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
@@ -320,6 +340,9 @@ class TinyBatch(Rule):
                 run_trainer(dict(model=model, val_loader=val_loader))
             """
         ),
+        Valid(_PROBE.format(before="embedding_net.eval()\n    ", call="embedding_net(batch[:1])")),
+        Valid(_PROBE.format(before="", call="embedding_net(batch[:2])")),
+        Valid("import torch\nbn = torch.nn.BatchNorm2d(8)\nout = bn(torch.randn(1, 8, 32, 32))\n"),  # H x W values
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
@@ -368,3 +391,12 @@ class TinyBatch(Rule):
                     "are noisy and its running averages poor; use a larger batch or GroupNorm"
                 )
                 yield Report(loader.batch_node, message, severity=Severity.WARNING)
+        for found in single_sample_calls(model):
+            yield Report(
+                found.call,
+                f"`{found.label}` runs in training mode on a batch of one sample, and its "
+                f"{found.layer.why} (line {model.line_of(found.layer.node)}) sees one value per channel: it raises "
+                "\"Expected more than 1 value per channel when training\"; use at least 2 samples or call "
+                f"`{found.label}.eval()` first",
+                severity=Severity.ERROR,
+            )
