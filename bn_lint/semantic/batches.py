@@ -24,6 +24,7 @@ import libcst as cst
 from .model import stored_on_self
 from .annotated import annotated_default
 from .arguments import parameter_number
+from .bundles import expanded_call
 from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
 from .values import ARITHMETIC, UNKNOWN, literal_number, literal_string
@@ -157,8 +158,12 @@ class BatchAnalysis:
         return [self._loader(call, scope) for call, scope in self._loader_sites]
 
     def _loader(self, call: cst.Call, scope: "Scope") -> Loader:
-        args = bind_args(call, ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
-                                 "collate_fn", "pin_memory", "drop_last"))
+        names = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers", "collate_fn",
+                 "pin_memory", "drop_last")
+        args = bind_args(call, names)
+        if args is None:  # `DataLoader(ds, **loader_args)` with `loader_args = dict(batch_size=8, ...)`
+            expanded = expanded_call(self.model, call, scope)
+            args = bind_args(expanded, names) if expanded is not None else None
         opaque = args is None
         args = args or {}
         batch: Size | None = None

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .modules import ModelKind
+from .batches import _is_train_split, _literal_strings
+from .modules import ModelKind, model_kind
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,13 +91,30 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
 
 def named_for_evaluation(analysis: "BatchAnalysis", loader: "Loader") -> bool:
     """Whether the loader's names (or its dataset's) name an evaluation split: ``val_loader``,
-    ``DataLoader(Clips(args.val))``, ``calib_loader``."""
+    ``DataLoader(Clips(args.val))``, ``calib_loader`` (not an entry of a dict of loaders by split
+    that has a training split)."""
+    splits = _split_keys(analysis, loader)
+    if splits is not None:
+        return not any(_is_train_split(key) for key in splits)
     return bool(set().union(*(words(n) for n in _names(analysis, loader))) & _EVAL_WORDS)
+
+
+def _split_keys(analysis: "BatchAnalysis", loader: "Loader") -> list[str] | None:
+    """The keys of the dict of loaders by split the loader is built in: ``{x: DataLoader(...) for x in
+    ["train", "val"]}``; None for a loader built elsewhere."""
+    parent = analysis.model.parent(loader.call)
+    if isinstance(parent, cst.DictComp) and parent.value is loader.call:
+        return _literal_strings(parent.for_in.iter)
+    return None
 
 
 def training_role(analysis: "BatchAnalysis", loader: "Loader") -> str | None:
     """Why a loader no loop of the file iterates is a training loader (its names, its shuffling), or None."""
     model = analysis.model
+    splits = _split_keys(analysis, loader)
+    if splits is not None:
+        train = next((key for key in splits if _is_train_split(key)), None)
+        return f"its '{train}' entry of a dict of loaders by split" if train is not None else None
     names = _names(analysis, loader)
     said = set().union(*(words(n) for n in names)) if names else set()
     if said & _EVAL_WORDS:
@@ -129,7 +147,8 @@ def _escapes(analysis: "BatchAnalysis", loader: "Loader") -> bool:
 def _escaping_use(analysis: "BatchAnalysis", node: cst.CSTNode) -> bool:
     model = analysis.model
     parent = model.parent(node)
-    if isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.Set, cst.DictElement, cst.Dict)):
+    if isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.Set, cst.DictElement, cst.Dict, cst.DictComp,
+                           cst.ListComp, cst.GeneratorExp, cst.SetComp)):
         return True
     if isinstance(parent, (cst.Return, cst.Assign, cst.AnnAssign)):
         return True
@@ -366,6 +385,10 @@ def builds_batchnorm(model: "FileModel") -> bool:
 def _builds_batchnorm(model: "FileModel") -> bool:
     if any(layer.spec.is_batchnorm for layer in model.layer_calls):
         return True
+    for site in model.calls:  # `torchvision.models.segmentation.deeplabv3_resnet101(...)`, `timm.create_model(...)`
+        qn = model.qualname(site.node.func) or ""
+        if qn.startswith(("torchvision.models.", "timm.")) and model_kind(model, site.node, site.scope) is ModelKind.BN:
+            return True
     project = model.project
     if project is None:
         return False

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from .bundles import bundle_entries
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,41 +27,9 @@ def bundled_momenta(model: "FileModel") -> Iterator[tuple[cst.Call, str, cst.Bas
         for arg in layer.node.args:
             if arg.star != "**":
                 continue
-            found = _entry(model, arg.value, layer.scope, "momentum")
-            if found is not None:
-                yield layer.node, layer.spec.name, found[0], found[1]
-
-
-def _entry(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", key: str):
-    """The ``key`` entry of a dict display / ``dict(...)`` an expression (or the one name binding it) is."""
-    if isinstance(expr, cst.Name):
-        bound = model.bindings(expr.value, scope)
-        if bound is None or len(bound[0]) != 1 or _changed(model, expr.value):
-            return None
-        expr, scope = bound[0][0], bound[1]
-    if isinstance(expr, cst.Dict):
-        for element in expr.elements:
-            if isinstance(element, cst.DictElement) and model.value(element.key, scope) == key:
-                return element.value, scope
-        return None
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
-        for arg in expr.args:
-            if arg.keyword is not None and arg.keyword.value == key:
-                return arg.value, scope
-    return None
-
-
-def _changed(model: "FileModel", name: str) -> bool:
-    """``name[...] = ...`` or ``name.update(...)`` anywhere: the bundle is not what its display shows."""
-    for node in walk(model.module):
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                if isinstance(target.target, cst.Subscript) and model.code(target.target.value) == name:
-                    return True
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
-                "update", "setdefault", "pop") and model.code(node.func.value) == name:
-            return True
-    return False
+            found = bundle_entries(model, arg.value, layer.scope)
+            if found is not None and "momentum" in found[0]:
+                yield layer.node, layer.spec.name, found[0]["momentum"], found[1]
 
 
 def assigned_momenta(model: "FileModel") -> Iterator[tuple[cst.CSTNode, str, cst.BaseExpression, "Scope"]]:
