@@ -961,3 +961,178 @@ def test_the_length_of_a_dataset_class_of_another_file(tmp_path, given, expected
     )
     found = Checker(Settings(select=("BN302",)), Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
     assert [(f.code, f.line) for f in found] == expected
+
+
+# ---------------------------------------------------------------- loaders whose training is not in sight
+UNKNOWN_MODEL = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.norm = nn.Conv2d(3, 8, 3, bias=False), {norm}
+
+def train(model, dataset, optimizer):
+    loader = DataLoader(dataset, batch_size=2, shuffle=True)
+    model.train()
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("norm, expected", [("nn.BatchNorm2d(8)", [("BN301", 11)]), ("nn.GroupNorm(2, 8)", [])])
+def test_a_trained_parameter_may_hold_batchnorm_when_the_project_builds_it(norm, expected):
+    assert codes_and_lines(check_code(UNKNOWN_MODEL.format(norm=norm), select=("BN301",))) == expected
+
+
+def test_a_trained_parameter_frozen_by_a_helper_is_not_a_small_batch():
+    code = UNKNOWN_MODEL.format(norm="nn.BatchNorm2d(8)").replace(
+        "    model.train()\n", "    model.train()\n    freeze(model)\n") + (
+        "\ndef freeze(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n"
+        "            m.eval()\n")
+    assert check_code(code, select=("BN301",)) == []
+
+
+def test_a_freeze_undone_by_a_later_train_does_not_count():
+    code = UNKNOWN_MODEL.format(norm="nn.BatchNorm2d(8)").replace(
+        "    model.train()\n", "    freeze(model)\n    model.train()\n") + (
+        "\ndef freeze(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n"
+        "            m.eval()\n")
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 11)]
+
+
+ROLES = """
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+def make_loaders(train_set, val_set, dataset):
+    {loader}
+"""
+
+
+@pytest.mark.parametrize("loader, expected", [
+    ("return DataLoader(train_set, batch_size=2, shuffle=True), None", [("BN301", 7)]),  # shuffled, returned
+    ("trn_loader = DataLoader(train_set, batch_size=2)\n    return trn_loader", [("BN301", 7)]),  # named
+    ("return {x: DataLoader(x, batch_size=2, shuffle=True) for x in ['train', 'val']}", [("BN301", 7)]),
+    ("val_loader = DataLoader(val_set, batch_size=2, shuffle=True)\n    return val_loader", []),  # evaluation
+    ("return {x: DataLoader(x, batch_size=2) for x in ['val', 'test']}", []),
+    ("loader = DataLoader(dataset, batch_size=2)\n    return loader", []),  # neither named nor shuffled
+    ("loader = DataLoader(train_set, batch_size=2, shuffle=True)\n    show(sorted(loader))", []),  # a local use
+])
+def test_the_role_of_a_loader_no_loop_of_the_file_iterates(loader, expected):
+    code = ROLES.format(loader=loader) + "\ndef show(batches):\n    print(len(batches))\n"
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+def test_a_loader_keyword_bundle_gives_the_batch_size():
+    code = HEAD + 'loader_args = dict(batch_size=2, num_workers=4)\nloader = DataLoader(data, **loader_args)\n' + LOOP
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 8)]  # where the size is written
+    changed = HEAD + ('loader_args = dict(batch_size=2)\nloader_args["batch_size"] = 64\n'
+                      'loader = DataLoader(data, **loader_args)\n') + LOOP
+    assert check_code(changed, select=("BN301",)) == []
+
+
+def test_a_constructor_keyword_bundle_gives_a_parameter():
+    code = """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        CONFIG = dict(batch_size=1, num_workers=4)
+
+        class DataModule:
+            def __init__(self, train_dataset, batch_size=32, num_workers=0):
+                self.train_dataset, self.batch_size = train_dataset, batch_size
+
+            def train_dataloader(self):
+                return DataLoader(self.train_dataset, batch_size=self.batch_size, shuffle=True, drop_last=True)
+
+        head = nn.Sequential(nn.Linear(27, 64), nn.BatchNorm1d(64))
+        module = DataModule(train_set, **CONFIG)
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 11)]
+
+
+# ---------------------------------------------------------------- BatchNorm that sees one value per channel
+POOLED = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+class Branch(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return self.bn(self.conv({pooled}))
+
+def train(model, train_set, opt):
+    for x, y in DataLoader(train_set, batch_size=8, shuffle=True):
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("pooled, expected", [
+    ("F.adaptive_avg_pool2d(x, 1)", [("BN302", 15)]),
+    ("F.adaptive_avg_pool2d(x, (1, 1))", [("BN302", 15)]),
+    ("x.mean((2, 3), keepdim=True)", [("BN302", 15)]),
+    ("F.avg_pool2d(x, x.size()[2:])", [("BN302", 15)]),
+    ("F.adaptive_avg_pool2d(x, 4)", []),
+    ("x.mean((2, 3))", []),  # (N, C): a Conv2d would not take it
+    ("x", []),
+])
+def test_batchnorm_after_pooling_to_one_by_one(pooled, expected):
+    warnings = helpers.check_code(POOLED.format(pooled=pooled), select=("BN302",))
+    assert helpers.codes_and_lines(warnings) == expected
+
+
+def test_pyramid_pooling_bins_from_a_parameter_default():
+    code = """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        class PPM(nn.Module):
+            def __init__(self, cin, bins={bins}):
+                super().__init__()
+                self.stages = nn.ModuleList([self._stage(cin, b) for b in bins])
+
+            def _stage(self, cin, size):
+                return nn.Sequential(nn.AdaptiveAvgPool2d(size), nn.Conv2d(cin, cin // 4, 1, bias=False),
+                                     nn.BatchNorm2d(cin // 4), nn.ReLU())
+
+        def loaders(train_set):
+            return DataLoader(train_set, batch_size=12, shuffle=True)
+    """
+    found = helpers.check_code(code.format(bins="(1, 2, 3, 6)"), select=("BN302",))
+    assert helpers.codes_and_lines(found) == [("BN302", 14)]
+    assert helpers.check_code(code.format(bins="(2, 3, 6)"), select=("BN302",)) == []
+
+
+# ---------------------------------------------------------------- a model run on one sample
+@pytest.mark.parametrize("call, expected", [
+    ("hl.build_graph(model, torch.zeros([1, 300]))", [("BN301", 6)]),
+    ("model(torch.randn(1, 300))", [("BN301", 6)]),
+    ("model(torch.randn(4, 300))", []),
+    ("model.eval()\nmodel(torch.randn(1, 300))", []),
+    ("with torch.no_grad():\n    model(torch.randn(1, 300))", []),  # inference code (BN101's)
+])
+def test_a_model_run_on_one_sample_in_training_mode(call, expected):
+    code = ("import hiddenlayer as hl\nimport torch\nimport torch.nn as nn\n\n"
+            "model = nn.Sequential(nn.Linear(300, 100), nn.BatchNorm1d(100), nn.Tanh(), nn.Linear(100, 3))\n" + call + "\n")
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+def test_spatial_batchnorm_on_one_image_is_not_a_single_sample_finding():
+    code = ("import torch\nimport torch.nn as nn\n\n"
+            "model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())\n"
+            "out = model(torch.randn(1, 3, 32, 32))\n")
+    assert check_code(code, select=("BN301",)) == []

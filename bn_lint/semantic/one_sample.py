@@ -415,5 +415,8 @@ def _keeps_dims(model: "FileModel", call: cst.Call, method: bool) -> bool:
     dims = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "dim"), None)
     if dims is None:
         dims = positional[0] if method and positional else positional[1] if len(positional) > 1 else None
-    value = model.value(dims, None) if dims is not None else None
+    if isinstance(dims, (cst.Tuple, cst.List)):
+        value = [model.value(e.value, None) for e in dims.elements]
+    else:
+        value = model.value(dims, None) if dims is not None else None
     return isinstance(value, (tuple, list)) and set(value) in ({2, 3}, {-1, -2}, {2, 3, 4}, {-1, -2, -3})
