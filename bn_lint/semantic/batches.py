@@ -1621,7 +1621,7 @@ class BatchAnalysis:
 
     def sync_batchnorm_anywhere(self) -> bool:
         """Whether this file, or a project file it imports, converts to (or builds) SyncBatchNorm."""
-        return self.uses_sync_batchnorm or self._mentioned_here_or_imported(("SyncBatchNorm", "sync_batchnorm"))
+        return self.uses_sync_batchnorm or self._mentioned_here_or_imported(("SyncBatchNorm", "sync_batchnorm", "SyncBN"))
 
     def _mentioned_here_or_imported(self, markers: tuple[str, ...], here: str | None = None) -> bool:
         model = self.model
