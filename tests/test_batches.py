@@ -1136,3 +1136,41 @@ def test_spatial_batchnorm_on_one_image_is_not_a_single_sample_finding():
             "model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())\n"
             "out = model(torch.randn(1, 3, 32, 32))\n")
     assert check_code(code, select=("BN301",)) == []
+
+
+# ---------------------------------------------------------------- OpenMMLab configs
+MM_CONFIG = """
+norm_cfg = dict(type="{norm}", requires_grad=True)
+model = dict(
+    type="EncoderDecoder",
+    backbone=dict(type="ResNetV1c", depth=50, norm_cfg=norm_cfg{eval}),
+    decode_head=dict(type="ASPPHead", in_channels=2048, channels=512, norm_cfg=norm_cfg, num_classes=19),
+)
+data = dict(samples_per_gpu={per_gpu}, workers_per_gpu=1)
+"""
+
+
+@pytest.mark.parametrize("norm, eval_, per_gpu, expected", [
+    ("BN", "", 1, [("BN301", 7)]),
+    ("BN", "", 4, [("BN301", 7)]),
+    ("BN", "", 8, []),
+    ("SyncBN", "", 1, []),  # statistics over every GPU's samples
+    ("BN", ", norm_eval=True", 1, []),  # frozen statistics
+])
+def test_a_per_gpu_batch_of_an_openmmlab_config(norm, eval_, per_gpu, expected):
+    code = MM_CONFIG.format(norm=norm, eval=eval_, per_gpu=per_gpu)
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+def test_a_per_gpu_batch_set_by_a_script():
+    code = """
+        from mmcv import Config
+        from mmseg.apis import train_segmentor
+
+        cfg = Config.fromfile("configs/pspnet/pspnet_r50-d8_512x1024_40k_cityscapes.py")
+        cfg.norm_cfg = dict(type="BN", requires_grad=True)
+        cfg.model.decode_head.norm_cfg = cfg.norm_cfg
+        cfg.data.samples_per_gpu = 1
+        train_segmentor(model, datasets, cfg)
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 7)]

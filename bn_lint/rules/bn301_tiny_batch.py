@@ -7,6 +7,7 @@ from typing import Iterable
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.loader_use import guess_training
+from ..semantic.mm_configs import config_batches
 from ..semantic.model import FileModel, Report
 from ..semantic.single_sample import single_sample_calls
 
@@ -102,7 +103,8 @@ class TinyBatch(Rule):
         Use a larger batch (at least `min-batch-size`), or replace BatchNorm with GroupNorm /
         LayerNorm when memory forbids larger batches. Set `min-batch-size` under `[tool.bn-lint]`.
     """
-    triggers = ("DataLoader", "BatchNorm")  # (a model run on one sample: a BatchNorm of this file)
+    # (a model run on one sample: a BatchNorm of this file; an OpenMMLab config's per-GPU batch)
+    triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader")
     _PRELUDE = textwrap.dedent("""
         import torch
         import torch.nn as nn
@@ -391,6 +393,19 @@ class TinyBatch(Rule):
                     "are noisy and its running averages poor; use a larger batch or GroupNorm"
                 )
                 yield Report(loader.batch_node, message, severity=Severity.WARNING)
+        for config in config_batches(model):  # `data = dict(samples_per_gpu=1)` with `norm_cfg = dict(type='BN')`
+            if 1 <= config.value < minimum:
+                yield Report(
+                    config.node,
+                    f"`{config.key}={config.value}` trains a model whose norm config is plain BatchNorm "
+                    f"(`type='BN'`) with {config.value} sample{'s' if config.value > 1 else ''} per GPU, below "
+                    f"min-batch-size {minimum}: "
+                    + ("BatchNorm raises \"Expected more than 1 value per channel when training\" after pooling "
+                       "to 1×1 (PSP/ASPP heads) and normalises each image by its own statistics"
+                       if config.value == 1 else "its batch statistics are noisy and its running averages poor")
+                    + "; use more samples per GPU, or SyncBN / GN",
+                    severity=Severity.ERROR if config.value == 1 else Severity.WARNING,
+                )
         for found in single_sample_calls(model):
             yield Report(
                 found.call,
