@@ -1174,3 +1174,47 @@ def test_a_per_gpu_batch_set_by_a_script():
         train_segmentor(model, datasets, cfg)
     """
     assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 7)]
+
+
+# ---------------------------------------------------------------- attribute-tree configs (yacs, EasyDict)
+TREE = """
+import torch.nn as nn
+from torch.utils.data import DataLoader
+from yacs.config import CfgNode as CN
+
+_C = CN()
+_C.TRAIN = CN()
+_C.TRAIN.BATCH_SIZE = 1
+cfg = _C
+{more}
+net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+def build_train_loader(dataset):
+    return DataLoader(dataset, batch_size=cfg.TRAIN.BATCH_SIZE, shuffle=True)
+"""
+
+
+@pytest.mark.parametrize("more, expected", [
+    ("", [("BN301", 13)]),
+    ("cfg.merge_from_file('experiment.yaml')", []),  # the experiment's file decides at run time
+    ("_C.TRAIN.BATCH_SIZE = 32", []),  # written twice
+    ("_C.TRAIN = CN(new_allowed=True)", []),  # the subtree replaced
+])
+def test_a_batch_size_from_a_config_tree(more, expected):
+    assert codes_and_lines(check_code(TREE.format(more=more), select=("BN301",))) == expected
+
+
+def test_a_config_dict_as_the_default_of_an_uncalled_builder():
+    code = """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        CONFIG = {"train": {"batch_size": 1}, "val": {"batch_size": 16}}
+        net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+        def get_loaders(train_ds, val_ds, cfg=CONFIG):
+            train_loader = DataLoader(train_ds, batch_size=cfg["train"]["batch_size"], shuffle=True)
+            val_loader = DataLoader(val_ds, batch_size=cfg["val"]["batch_size"])
+            return train_loader, val_loader
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 8)]

@@ -24,6 +24,7 @@ import libcst as cst
 from .model import stored_on_self
 from .annotated import annotated_default
 from .arguments import parameter_number
+from .attr_configs import attribute_entry
 from .bundles import expanded_call
 from .modules import ModelKind, element_kind, model_kind, overrides_train, project_class, swaps_batchnorm
 from .walk import returned_values, walk
@@ -348,6 +349,8 @@ class BatchAnalysis:
         sites = [site for site in model.calls
                  if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
         given: set[str] = set()
+        if not sites and isinstance(param.default, cst.Name) and model.binding(param.default.value, model.module_scope):
+            return param.default.value  # `def get_loaders(ds, cfg=CONFIG)` that nothing here calls: the default
         for site in sites:
             call = site.node
             if any(a.star for a in call.args):
@@ -517,7 +520,7 @@ class BatchAnalysis:
         attr = expr.attr.value
         base = expr.value
         if not isinstance(base, cst.Name):
-            return None
+            return self._tree_entry(expr, scope, depth)  # `cfg.TRAIN.BATCH_SIZE` of a yacs / EasyDict tree
         if base.value == "self":  # assigned once in the class (`self.n = n`): that assignment defines it
             info = model.enclosing_class(scope)
             values = info.attributes.get(attr) if info else None
@@ -562,7 +565,7 @@ class BatchAnalysis:
                 if any(arg.keyword is None for arg in call.args):
                     return None
                 return self._class_default(model.classes[call.func.value], attr, depth)
-            return None
+            return self._tree_entry(expr, scope, depth)
         given = self._name_in_use(base.value, scope) if _param_of(base.value, scope) is not None else None
         if given is not None:
             # `def make_loaders(cfg): ... cfg.batch_size`, every call given the module's `cfg = Config()`
@@ -579,6 +582,14 @@ class BatchAnalysis:
                     for c in model.calls):
                 return self._argparse_default(attr, depth)
         return None
+
+    def _tree_entry(self, expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
+        found = attribute_entry(self.model, expr, scope)
+        if found is None:
+            return None
+        owner, value = found
+        size = owner.batches.size(value, owner.module_scope, depth + 1)
+        return Size(size.value, size.source or f"`{self.model.code(expr)}`") if size is not None else None
 
     def _class_default(self, info, attr: str, depth: int) -> Size | None:
         if attr in info.attributes:  # set in __init__ or elsewhere: not a class default
