@@ -1218,3 +1218,51 @@ def test_a_config_dict_as_the_default_of_an_uncalled_builder():
             return train_loader, val_loader
     """
     assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 8)]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("""
+import torch.nn as nn
+from yacs.config import CfgNode as CN
+
+_C = CN()
+_C.MODEL = CN()
+_C.MODEL.BN_MOMENTUM = 0.99
+cfg = _C
+
+def conv_bn(cin, cout, momentum):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout, momentum=momentum))
+
+stem = conv_bn(3, 16, momentum=cfg.MODEL.BN_MOMENTUM)
+""", [("BN205", 10)]),
+    ("""
+import torch.nn as nn
+
+class Config:
+    bn_momentum = 0.9
+
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(64, momentum=config.bn_momentum)
+
+net = Net(Config)
+""", [("BN205", 9)]),
+    ("""
+import torch.nn as nn
+
+class Config:
+    bn_momentum = 0.9
+
+Config.bn_momentum = 0.1
+
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(64, momentum=config.bn_momentum)
+
+net = Net(Config)
+""", []),
+])
+def test_a_momentum_from_a_settings_object(source, expected):
+    assert codes_and_lines(check_code(source, select=("BN205",))) == expected

@@ -365,8 +365,9 @@ class BatchAnalysis:
             bound = model.binding(value.value, where)
             if bound != model.binding(value.value, model.module_scope):
                 return None  # (a local of the caller that shadows the module's name)
-            if bound is None and (value.value not in model.imports or value.value in model.module_scope.opaque):
-                return None
+            if bound is None and value.value not in model.classes \
+                    and (value.value not in model.imports or value.value in model.module_scope.opaque):
+                return None  # (a settings class itself may be passed: `Net(Config)`)
             given.add(value.value)
         return given.pop() if len(given) == 1 else None
 
