@@ -1266,3 +1266,37 @@ net = Net(Config)
 ])
 def test_a_momentum_from_a_settings_object(source, expected):
     assert codes_and_lines(check_code(source, select=("BN205",))) == expected
+
+
+PER_DEVICE = """
+import argparse
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, DistributedSampler
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--batch-size", type=int, default={total}, help="over all GPUs")
+args = parser.parse_args()
+
+def main(rank):
+    dist.init_process_group("nccl")
+    model = DDP(nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16)).to(rank), device_ids=[rank])
+    loader = DataLoader(data, batch_size={split}, sampler=DistributedSampler(data))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+        nn.functional.cross_entropy(model(x).mean((2, 3)), y).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("total, split, expected", [
+    (8, "args.batch_size // dist.get_world_size()", [("BN304", 15)]),
+    (8, "int(args.batch_size / torch.cuda.device_count())", [("BN304", 15)]),
+    (64, "args.batch_size // dist.get_world_size()", []),  # at most 32 per device: unknown, maybe fine
+    (8, "args.batch_size // 1", []),  # a known divisor: the exact size (8) decides
+])
+def test_a_global_batch_split_over_an_unknown_world_size(total, split, expected):
+    code = PER_DEVICE.format(total=total, split=split)
+    assert codes_and_lines(check_code(code, select=("BN304",))) == expected

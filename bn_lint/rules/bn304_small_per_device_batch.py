@@ -10,6 +10,7 @@ from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
 from ..semantic.modules import ModelKind
 from ..semantic.loader_use import guess_training
+from ..semantic.per_device import per_device_bound
 from .bn301_tiny_batch import loader_label, min_batch_size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -178,8 +179,14 @@ class SmallPerDeviceBatch(Rule):
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             training = loader.bn_training
-            size = loader.batch
-            if size is None or not 2 <= size.value < minimum:
+            size, at_most = loader.batch, ""
+            if size is None and loader.batch_given:  # `args.batch_size // dist.get_world_size()`
+                size, at_most = per_device_bound(batches, loader.batch_node, loader.scope), "at most "
+                if size is not None and size.value < 1:
+                    continue
+            elif size is not None and size.value < 2:
+                continue  # BN301's error
+            if size is None or size.value >= minimum:
                 continue
             if training is None:  # a model of unknown class, or a training loader whose loop is out of sight
                 guess = guess_training(batches, loader) if loader.distributed else None
@@ -188,7 +195,7 @@ class SmallPerDeviceBatch(Rule):
                         loader.batch_node,
                         f"{loader_label(loader)} is a training loader with a DistributedSampler ({guess.how}) of a "
                         f"model that may hold BatchNorm (this project builds BatchNorm layers): a per-device batch of "
-                        f"{size.describe()}, below min-batch-size {minimum}: each process normalises with its own "
+                        f"{at_most}{size.describe()}, below min-batch-size {minimum}: each process normalises with its own "
                         "batch only; convert with `nn.SyncBatchNorm.convert_sync_batchnorm(model)` before wrapping, "
                         "or raise the per-device batch",
                     )
@@ -205,7 +212,7 @@ class SmallPerDeviceBatch(Rule):
             yield Report(
                 loader.batch_node,
                 f"{loader_label(loader)} feeds `{training.label}` (BatchNorm under DistributedDataParallel) "
-                f"a per-device batch of {size.describe()}, below min-batch-size {minimum}: each process "
+                f"a per-device batch of {at_most}{size.describe()}, below min-batch-size {minimum}: each process "
                 "normalises with its own batch only; convert with `nn.SyncBatchNorm.convert_sync_batchnorm(model)` "
                 "before wrapping, or raise the per-device batch",
             )
