@@ -80,10 +80,16 @@ class TinyBatch(Rule):
         model and calls `backward()` / `optimizer.step()`) when the trained model contains
         BatchNorm and the batch size is below `min-batch-size` (default 8). The batch size is
         resolved from literals, constants, arithmetic, argparse / click / typer defaults, config
-        dicts, dataclass defaults and `os.environ.get` defaults; a `DataLoader` without
-        `batch_size` uses 1. Batch size 1 is an error, larger ones a warning. Evaluation loaders
-        (under `torch.no_grad()`, model in eval mode, no backward pass) are not findings, and an
-        unknown batch size is never guessed.
+        dicts, yacs / EasyDict trees, dataclass and settings-class defaults, keyword bundles
+        (`**loader_args`) and `os.environ.get` defaults; a `DataLoader` without `batch_size` uses 1.
+        Following the evidence policy, the model may be of unknown class (a parameter) when the
+        project builds BatchNorm, and the loader one whose loop is out of sight when its name or
+        its shuffling says it trains. Also flagged: an OpenMMLab config's `samples_per_gpu` with a
+        plain `type='BN'` norm config, and a model run in training mode on a batch of one sample
+        (`bn(torch.randn(1, 100))`, a graph probe) when it holds a BatchNorm that then sees one value
+        per channel. Batch size 1 is an error, larger ones a warning. Evaluation loaders (under
+        `torch.no_grad()`, model in eval mode, no backward pass, named for evaluation) are not
+        findings, and an unknown batch size is never guessed.
     """
     why = """
         In training mode BatchNorm normalises with the statistics of the current batch. With

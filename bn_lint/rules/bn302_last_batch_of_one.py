@@ -62,7 +62,14 @@ class LastBatchOfOne(Rule):
         Flags a training `DataLoader` of a BatchNorm model without `drop_last=True` when the
         dataset's length is known from the code (a `TensorDataset` with a tensor of literal first
         dimension, `range(n)`, a list literal, `random_split` / `Subset` sizes, a dataset class
-        whose `__len__` returns a constant) and `len(dataset) % batch_size == 1`.
+        whose `__len__` returns a constant) and `len(dataset) % batch_size == 1` (an error). When
+        the length is unknown, a warning if the model holds a BatchNorm that sees one value per
+        channel on one sample (a `BatchNorm1d` on (N, C), a BatchNorm after pooling to 1×1: SE /
+        attention gates, PSP / ASPP image pooling) and the batch size is between `min-batch-size`
+        and twice it (smaller batches are BN301's; with larger ones a remainder of 1 is rare).
+        The training loader may be one whose loop is out of sight (built and returned by a helper,
+        packed for a trainer) when its name or its shuffling says so, and its model one of unknown
+        class when the project builds such layers. Loaders named for evaluation are not findings.
     """
     why = """
         The last batch of every epoch then holds one sample. In training mode `BatchNorm1d`
