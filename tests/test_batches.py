@@ -1300,3 +1300,24 @@ def main(rank):
 def test_a_global_batch_split_over_an_unknown_world_size(total, split, expected):
     code = PER_DEVICE.format(total=total, split=split)
     assert codes_and_lines(check_code(code, select=("BN304",))) == expected
+
+
+@pytest.mark.parametrize("build, expected", [
+    ("models.segmentation.deeplabv3_resnet50(weights='DEFAULT')", [("BN302", 5)]),  # ASPP image pooling (the loader)
+    ("models.resnet18(weights='DEFAULT')", []),  # spatial BatchNorm only
+])
+def test_a_library_model_with_batchnorm_after_pooling(build, expected):
+    code = f"""
+        import torch
+        from torch.utils.data import DataLoader
+        from torchvision import models
+        model = {build}
+        train_loader = DataLoader(train_set, batch_size=8, shuffle=True)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+        for images, masks in train_loader:
+            loss = torch.nn.functional.cross_entropy(model(images)["out"], masks)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """
+    assert helpers.codes_and_lines(helpers.check_code(code, select=("BN302",))) == expected

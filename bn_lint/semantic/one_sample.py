@@ -11,6 +11,7 @@ flatten, linear) into a BatchNorm.
 """
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ _CONV_BN_BLOCKS = frozenset({
     "torchvision.ops.Conv2dNormActivation", "torchvision.ops.misc.Conv2dNormActivation",
     "torchvision.ops.misc.ConvNormActivation", "torchvision.ops.Conv3dNormActivation",
 })
+# library models with a BatchNorm after pooling to 1x1 (torchvision's DeepLabV3: the ASPP pooling branch)
+_LIBRARY_FRAGILE = re.compile(r"^torchvision\.models\.segmentation\.(deeplabv3\.)?(deeplabv3_\w+|DeepLabHead|ASPP)$")
 _MAX_DEPTH = 6
 _CACHE: "weakref.WeakKeyDictionary[FileModel, list]" = weakref.WeakKeyDictionary()
 
@@ -68,10 +71,15 @@ def fragile_layers(model: "FileModel") -> list[Fragile]:
 
 
 def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
-    """A fragile BatchNorm of this file or of a project file it imports (the first found)."""
+    """A fragile BatchNorm of this file or of a project file it imports, or a library model built here
+    that holds one (the first found)."""
     found = fragile_layers(model)
     if found:
         return model, found[0]
+    for site in model.calls:
+        qn = model.qualname(site.node.func) or ""
+        if _LIBRARY_FRAGILE.match(qn):
+            return model, Fragile(site.node, f"{qn.rpartition('.')[2]}'s BatchNorm after ASPP image pooling to 1×1")
     project = model.project
     if project is None:
         return None
