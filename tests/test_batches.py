@@ -1321,3 +1321,29 @@ def test_a_library_model_with_batchnorm_after_pooling(build, expected):
             optimizer.step()
     """
     assert helpers.codes_and_lines(helpers.check_code(code, select=("BN302",))) == expected
+
+
+@pytest.mark.parametrize("default, expected", [(1, [("BN301", 16)]), (32, [])])
+def test_a_lightning_hyperparameter_gives_the_batch_size(default, expected):
+    code = f"""
+        import lightning as L
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        class LitModel(L.LightningModule):
+            def __init__(self, lr=1e-3, batch_size={default}):
+                super().__init__()
+                self.save_hyperparameters()
+                self.net = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return nn.functional.cross_entropy(self.net(x).mean((2, 3)), y)
+
+            def train_dataloader(self):
+                return DataLoader(self.train_set, batch_size=self.hparams.batch_size, shuffle=True)
+
+            def val_dataloader(self):
+                return DataLoader(self.val_set, batch_size=self.hparams.batch_size)
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected

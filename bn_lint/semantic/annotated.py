@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .walk import walk
+
 if TYPE_CHECKING:  # pragma: no cover
     from .batches import BatchAnalysis, Size
     from .model import ClassInfo, Scope
@@ -53,3 +55,24 @@ def _overridden(analysis: "BatchAnalysis", info: "ClassInfo", attr: str) -> bool
             if any(arg.star or (arg.keyword is not None and arg.keyword.value == attr) for arg in site.node.args):
                 return True
     return False
+
+
+def hyperparameter(analysis: "BatchAnalysis", expr: cst.Attribute, scope: "Scope | None", depth: int) -> "Size | None":
+    """``self.hparams.batch_size`` in a Lightning module whose ``__init__`` takes ``batch_size`` and calls
+    ``self.save_hyperparameters()``: what that parameter gets (its default, or what the calls here give)."""
+    model = analysis.model
+    inner = expr.value
+    if not (isinstance(inner, cst.Attribute) and inner.attr.value == "hparams" and isinstance(inner.value, cst.Name)
+            and inner.value.value == "self"):
+        return None
+    info = model.enclosing_class(scope)
+    init = info.methods.get("__init__") if info is not None else None
+    if init is None or not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                               and n.func.attr.value == "save_hyperparameters" and not n.args
+                               for n in walk(init.body)):
+        return None
+    name = expr.attr.value
+    if name not in {p.name.value for p in init.params.params}:
+        return None
+    init_scope = model.scopes.get(init)
+    return analysis.size(cst.Name(name), init_scope, depth + 1) if init_scope is not None else None

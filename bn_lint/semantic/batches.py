@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import libcst as cst
 
 from .model import stored_on_self
-from .annotated import annotated_default
+from .annotated import annotated_default, hyperparameter
 from .arguments import parameter_number
 from .attr_configs import attribute_entry
 from .bundles import expanded_call
@@ -520,8 +520,8 @@ class BatchAnalysis:
         model = self.model
         attr = expr.attr.value
         base = expr.value
-        if not isinstance(base, cst.Name):
-            return self._tree_entry(expr, scope, depth)  # `cfg.TRAIN.BATCH_SIZE` of a yacs / EasyDict tree
+        if not isinstance(base, cst.Name):  # `cfg.TRAIN.BATCH_SIZE` of a yacs / EasyDict tree, Lightning's hparams
+            return self._tree_entry(expr, scope, depth) or hyperparameter(self, expr, scope, depth)
         if base.value == "self":  # assigned once in the class (`self.n = n`): that assignment defines it
             info = model.enclosing_class(scope)
             values = info.attributes.get(attr) if info else None
