@@ -85,6 +85,14 @@ def build_settings(
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no pool).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .bn_lint_cache/ in the project root).")
+@click.option("--add-noqa", is_flag=True, help="Add '# noqa: CODE' to the line of every finding (adopting bn-lint on existing code).")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Known findings: recorded here if the file is missing, not reported if in it.")
+@click.option("--fail-on", type=click.Choice(["warning", "error"]), default="warning", show_default=True,
+              help="Exit 1 only for findings of this severity or worse.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the full format.")
+@click.option("--show-settings", is_flag=True, help="Print the settings for the first path, with where each comes from; check nothing.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be checked; check nothing.")
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -106,6 +114,12 @@ def check(
     jobs: int | None,
     no_cache: bool,
     cache_dir: str | None,
+    add_noqa: bool,
+    baseline: str | None,
+    fail_on: str,
+    color: str,
+    show_settings: bool,
+    show_files: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
     paths = paths or (".",)
@@ -113,6 +127,11 @@ def check(
         settings = build_settings(paths, config, select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt)
     except ConfigError as error:
         _fail(str(error))
+    if show_settings:
+        from .settings_view import describe
+
+        click.echo(describe(paths, config, settings))
+        sys.exit(EXIT_CLEAN)
     if fix and not diff and "-" in paths:
         _fail("--fix cannot write to standard input; use --diff")
     from .discovery import discover
@@ -123,6 +142,10 @@ def check(
     discovered = discover(file_paths, settings)
     for missing in discovered.missing:
         click.echo(f"bn-lint: error: {missing}: no such file or directory", err=True)
+    if show_files:
+        for path in discovered.files:
+            click.echo(path)
+        sys.exit(EXIT_ERROR if discovered.missing else EXIT_CLEAN)
     if "-" in paths:
         from .engine import Checker
 
@@ -157,7 +180,18 @@ def check(
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
-    _emit(settings.format, findings, sources, len(results), statistics, output_file)
+    notebooks = {r.path: r.notebook for r in results if r.notebook is not None}
+    if add_noqa:
+        from .adoption import add_noqa as write_noqa
+
+        done = write_noqa(results, findings)
+        for error in [*errors, *done.errors]:
+            click.echo(f"bn-lint: {error}", err=True)
+        click.echo(f"Added {_plural(done.added, 'noqa directive')} to {_plural(done.files, 'file')}.", err=True)
+        sys.exit(EXIT_ERROR if errors or done.errors or discovered.missing else EXIT_CLEAN)
+    if baseline:
+        findings = _apply_baseline(baseline, findings, sources, notebooks, settings, quiet)
+    _emit(settings.format, findings, sources, notebooks, len(results), statistics, output_file, color)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
     if not quiet and settings.format in ("full", "concise"):
@@ -174,7 +208,57 @@ def check(
         click.echo(summary, err=True)
     if errors or discovered.missing:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+    failing = [f for f in findings if fail_on == "warning" or f.severity.value == "error"]
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _apply_baseline(baseline: str, findings, sources, notebooks, settings, quiet: bool):
+    """Record the findings in a new baseline file (and report none), or drop those an existing one lists."""
+    import os
+
+    from .adoption import Baseline, BaselineError
+
+    text_of = _text_of(sources, notebooks)
+    if not os.path.exists(baseline):
+        recorded = Baseline.record(findings, text_of, settings.root)
+        try:
+            with open(baseline, "x", encoding="utf-8") as handle:
+                handle.write(recorded.dumps())
+        except OSError as error:
+            _fail(f"{baseline}: cannot write the baseline: {error.strerror or error}")
+        click.echo(f"Recorded {_plural(len(findings), 'finding')} in the baseline {baseline}.", err=True)
+        return []
+    try:
+        known = Baseline.load(baseline)
+    except BaselineError as error:
+        _fail(str(error))
+    new, matched = known.new_findings(findings, text_of, settings.root)
+    if matched and not quiet:
+        click.echo(f"{_plural(matched, 'finding')} in the baseline {baseline} not shown.", err=True)
+    return new
+
+
+def _text_of(sources, notebooks):
+    """The source line of a finding (in its cell, for a notebook)."""
+    from .source import UnreadableSource, read_source, split_lines
+
+    cache: dict[str, list[str]] = {}
+
+    def text_of(finding) -> str | None:
+        if finding.cell and finding.path in notebooks:
+            lines = notebooks[finding.path].cell_lines(finding.cell)
+        else:
+            if finding.path not in cache:
+                source = sources.get(finding.path)
+                try:
+                    source = source or read_source(finding.path)
+                    cache[finding.path] = split_lines(source.text)
+                except UnreadableSource:
+                    cache[finding.path] = []
+            lines = cache[finding.path]
+        return lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
+
+    return text_of
 
 
 def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
@@ -198,11 +282,15 @@ def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
-def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> None:
+def _emit(fmt, findings, sources, notebooks, files_checked, statistics, output_file, color="auto") -> None:
     from .report import ReportContext, render
     from .source import split_lines
 
     cache: dict[str, list[str]] = {}
+
+    def cell_line_of(path: str, cell: int, line: int) -> str | None:
+        lines = notebooks[path].cell_lines(cell) if path in notebooks else []
+        return lines[line - 1] if 0 < line <= len(lines) else None
 
     def line_of(path: str, line: int) -> str | None:
         source = sources.get(path)
@@ -218,7 +306,7 @@ def _emit(fmt, findings, sources, files_checked, statistics, output_file) -> Non
             lines = cache[path] = split_lines(source.text)
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    context = ReportContext(files_checked=files_checked, line_of=line_of)
+    context = ReportContext(files_checked=files_checked, line_of=line_of, cell_line_of=cell_line_of, color=color)
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         render(fmt, findings, stream, context)
@@ -278,3 +366,13 @@ main.add_command(trace_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+def server() -> None:
+    """Run the language server (LSP on stdin/stdout) for editors; needs ``pip install 'bn-lint[lsp]'``."""
+    try:
+        from .server import serve
+    except ImportError as error:
+        _fail(f"the language server needs pygls: pip install 'bn-lint[lsp]' ({error})")
+    serve()

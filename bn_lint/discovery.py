@@ -11,7 +11,7 @@ from .config import ConfigError, Settings
 if TYPE_CHECKING:  # pragma: no cover
     import pathspec
 
-PY_SUFFIXES = (".py", ".pyi")
+PY_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The static pipeline for one file: read, pre-filter, parse, model, rules, suppress."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ import libcst as cst
 
 from .config import Settings
 from .finding import Edit, Finding, Fix, Severity
+from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
 from .parsing import MAX_CHARS, parse_module, syntax_error
 from .prefilter import Prefilter
 from .project import Project
@@ -26,6 +28,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # internal errors, printed on stderr
     source: SourceText | None = None
+    notebook: Notebook | None = None  # for a .ipynb file: its cells (``source`` is the program they make)
 
 
 class Checker:
@@ -39,13 +42,37 @@ class Checker:
 
     # ------------------------------------------------------------------ files
     def check_path(self, path: str) -> FileResult:
+        if path.endswith(NOTEBOOK_SUFFIX):
+            try:
+                with open(path, "rb") as handle:
+                    return self.check_notebook(path, handle.read())
+            except OSError as error:
+                return self._tool_finding(path, "BN901", f"cannot read file: {error.strerror or error}")
         try:
             source = read_source(path)
         except UnreadableSource as error:
             return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         return self.check_source(path, source)
 
+    def check_notebook(self, path: str, data: bytes) -> FileResult:
+        """A Jupyter notebook: its code cells checked as one program, findings placed at their cells."""
+        try:
+            notebook = Notebook.parse(data)
+        except NotNotebook as error:
+            return self._tool_finding(path, "BN901", f"cannot read notebook: {error}")
+        result = self.check_source(path, SourceText(notebook.program, "utf-8"))
+        result.findings = [notebook.to_cells(f) if f.path == path else f for f in result.findings]
+        for cell, line, column, message in notebook.errors:
+            if self.settings.is_selected("BN900"):
+                error = self._tool_finding(path, "BN900", message, line, column).findings[0]
+                result.findings.append(dataclasses.replace(error, cell=cell))
+        result.findings.sort(key=lambda f: f.sort_key)
+        result.notebook = notebook
+        return result
+
     def check_bytes(self, path: str, data: bytes) -> FileResult:
+        if path.endswith(NOTEBOOK_SUFFIX):
+            return self.check_notebook(path, data)
         try:
             source = decode(data)
         except UnreadableSource as error:

@@ -51,10 +51,17 @@ class Finding:
     end_column: int
     message: str
     fix: Fix | None = field(default=None, compare=False)
+    cell: int | None = None  # in a notebook: the 1-based cell that ``line`` counts in
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.code, self.message)
+        return (self.path, self.cell or 0, self.line, self.column, self.code, self.message)
+
+    @property
+    def location(self) -> str:
+        """``path:line:col``, or ``path:cell 7:line:col`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +75,7 @@ class Finding:
             "end_column": self.end_column,
             "message": self.message,
             "fix": self.fix.to_dict() if self.fix else None,
+            **({"cell": self.cell} if self.cell else {}),
         }
 
     @classmethod
@@ -84,4 +92,5 @@ class Finding:
             end_column=data["end_column"],
             message=data["message"],
             fix=Fix.from_dict(fix) if fix else None,
+            cell=data.get("cell"),
         )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from . import atomic
 from .finding import Finding, Fix
+from .notebook import NOTEBOOK_SUFFIX
 from .source import SourceText, UnreadableSource, decode, line_offsets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,8 +230,12 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
     The file's permission bits (and owner, where allowed) are kept; a read-only
     file is refused; a symbolic link is followed, not replaced. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
     """
+    write_bytes_atomically(path, text.encode(encoding), expected)  # "utf-8-sig" writes the BOM
+
+
+def write_bytes_atomically(path: str, data: bytes, expected: bytes | None = None) -> None:
+    """``write_atomically`` for bytes."""
     target = os.path.realpath(path)
-    data = text.encode(encoding)  # "utf-8-sig" writes the BOM
     info = os.stat(target)
     if not os.access(target, os.W_OK):
         raise PermissionError(f"{path} is not writable")
@@ -271,6 +276,35 @@ def fix_file(checker: "Checker", path: str, write: bool = True, first: "FileResu
     return outcome
 
 
+def fix_notebook(checker: "Checker", path: str, write: bool) -> FileFix:
+    """Fix a notebook's program, then write its cells back into the notebook's JSON, as laid out before."""
+    from .notebook import Notebook, NotNotebook
+
+    try:
+        with open(path, "rb") as handle:
+            notebook = Notebook.parse(handle.read())
+    except (OSError, NotNotebook) as error:
+        result = checker.check_path(path)
+        return FileFix(path, SourceText("", "utf-8"), "", result=result, error=f"{path}: not fixed: {error}")
+    outcome = fix_source(checker, path, SourceText(notebook.program, "utf-8"))
+    data = notebook.raw
+    if outcome.changed:
+        new = notebook.with_program(outcome.text)
+        if new is None:
+            outcome.error = f"{path}: fixes not written: the notebook's cells could not be rebuilt from the fixed code"
+            outcome.text, outcome.applied = notebook.program, []
+        else:
+            data = new
+            if write:
+                try:
+                    write_bytes_atomically(path, data, expected=notebook.raw)
+                    outcome.written = True
+                except OSError as error:
+                    outcome.error, data = f"{path}: fixes not written: {error}", notebook.raw
+    outcome.result = checker.check_notebook(path, data)
+    return outcome
+
+
 @dataclass
 class FixRun:
     """Fixing every checked file: the per-file outcomes and the results to report."""
@@ -294,7 +328,9 @@ def fix_results(checker: "Checker", results: list["FileResult"], write: bool, st
         if not any(f.fix is not None for f in result.findings) or result.source is None:
             new_results.append(result)
             continue
-        if result.path == stdin_path:
+        if result.path.endswith(NOTEBOOK_SUFFIX) and result.path != stdin_path:
+            outcome = fix_notebook(checker, result.path, write)
+        elif result.path == stdin_path:
             outcome = fix_source(checker, result.path, result.source, result)
         else:
             outcome = fix_file(checker, result.path, write=write, first=result)

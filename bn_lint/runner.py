@@ -57,7 +57,8 @@ def check_files(
             todo.append((index, path, data, key))
             continue
         findings, errors = hit
-        results[index] = FileResult(path, findings, errors, source=_source(data) if findings else None)
+        results[index] = FileResult(path, findings, errors, source=_source(data) if findings else None,
+                                    notebook=_notebook(path, data) if findings else None)
 
     tasks = [(path, data) for _, path, data, _ in todo]
     jobs = default_jobs() if jobs is None else max(1, jobs)
@@ -86,6 +87,18 @@ def _source(data: bytes):
     try:
         return decode(data)
     except UnreadableSource:  # pragma: no cover - it was decoded when the entry was made
+        return None
+
+
+def _notebook(path: str, data: bytes):
+    """The cells of a notebook (reporters show their lines), for a result read from the cache."""
+    from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
+
+    if not path.endswith(NOTEBOOK_SUFFIX):
+        return None
+    try:
+        return Notebook.parse(data)
+    except NotNotebook:
         return None
 
 

@@ -26,6 +26,14 @@ class ReportContext:
     statistics: bool = False
     show_fixes: bool = False
     extra: dict = field(default_factory=dict)
+    color: str = "auto"  # auto | always | never (the full format)
+    cell_line_of: Callable[[str, int, int], str | None] = lambda path, cell, line: None  # notebooks
+
+    def text_of(self, finding: Finding) -> str | None:
+        """The source line a finding points at (in its notebook cell, for a notebook)."""
+        if finding.cell:
+            return self.cell_line_of(finding.path, finding.cell, finding.line)
+        return self.line_of(finding.path, finding.line)
 
 
 def render(fmt: str, findings: list[Finding], stream: TextIO, context: ReportContext) -> None:

@@ -19,6 +19,6 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
         level = "error" if f.severity is Severity.ERROR else "warning"
         props = (
             f"file={_escape_property(f.path)},line={f.line},col={f.column},"
-            f"endLine={f.end_line},endColumn={f.end_column},title={_escape_property(f'{f.code} {f.name}')}"
+            f"endLine={f.end_line},endColumn={f.end_column},title={_escape_property(f'{f.code} {f.name}' + (f' (cell {f.cell})' if f.cell else ''))}"
         )
         stream.write(f"::{level} {props}::{_escape_data(f'{f.code} {f.message}')}\n")

@@ -14,9 +14,9 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
         ET.SubElement(suite, "testcase", name="bn-lint", classname="bn-lint")
     for path, group in groupby(findings, key=lambda f: f.path):
         for f in group:
-            case = ET.SubElement(suite, "testcase", name=f"{f.code} at {f.path}:{f.line}:{f.column}", classname=path)
+            case = ET.SubElement(suite, "testcase", name=f"{f.code} at {f.location}", classname=path)
             failure = ET.SubElement(case, "failure", message=f.message, type=f.code)
-            failure.text = f"{f.path}:{f.line}:{f.column}: {f.code} {f.name}: {f.message}"
+            failure.text = f"{f.location}: {f.code} {f.name}: {f.message}"
     suites = ET.Element("testsuites")
     suites.append(suite)
     stream.write(ET.tostring(suites, encoding="unicode"))

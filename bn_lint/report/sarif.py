@@ -36,7 +36,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
     seen: dict[str, int] = {}
     results = []
     for f in findings:
-        line_text = (context.line_of(f.path, f.line) or "").strip()
+        line_text = (context.text_of(f) or "").strip()
         base = f"{f.code}:{f.path}:{line_text}"
         seen[base] = seen.get(base, 0) + 1
         fingerprint = hashlib.sha256(f"{base}:{seen[base]}".encode()).hexdigest()[:32]
@@ -61,6 +61,8 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.cell:  # a notebook: the region counts lines in this cell
+            result["properties"] = {"cell": f.cell}
         results.append(result)
     document = {
         "$schema": SCHEMA,

@@ -335,10 +335,18 @@ class FileModel:
 
     @cached_property
     def positions(self) -> "Positions":
-        """Where each node is (one code generation pass: only for files that report something)."""
+        """Where each node is (code generation of the module-level statements asked about)."""
         from .positions import Positions
 
-        return Positions(self.module)
+        def top_of(node: cst.CSTNode) -> cst.CSTNode | None:
+            top = None
+            for ancestor in self.ancestors(node):
+                if isinstance(ancestor, cst.Module):
+                    return top
+                top = ancestor
+            return None
+
+        return Positions(self.module, self.source, top_of)
 
     def line_of(self, node: cst.CSTNode) -> int | None:
         """The 1-based line where ``node`` starts (positions are computed on first use)."""
