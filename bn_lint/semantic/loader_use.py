@@ -298,15 +298,29 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
     from .batches import _param_of
 
     if isinstance(expr, cst.Name):
-        return model.binding(expr.value, scope) is None and _param_of(expr.value, scope) is not None
+        found = _param_of(expr.value, scope) if model.binding(expr.value, scope) is None else None
+        return found is not None and not _called_here(model, found[1])
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         info = model.enclosing_class(scope)
         values = info.attributes.get(expr.attr.value, []) if info is not None else []
         if len(values) != 1 or not isinstance(values[0][0], cst.Name):
             return False
         value, at = values[0]
-        return model.binding(value.value, at) is None and _param_of(value.value, at) is not None
+        found = _param_of(value.value, at) if model.binding(value.value, at) is None else None
+        return found is not None and not any(isinstance(site.node.func, cst.Name) and site.node.func.value == info.name
+                                             for site in model.calls)
     return False
+
+
+def _called_here(model: "FileModel", function: cst.FunctionDef | None) -> bool:
+    """Whether the file calls ``function`` (then what its callers pass decides, as ``BatchAnalysis`` judged)."""
+    if function is None:
+        return False
+    name = function.name.value
+    return any(isinstance(site.node.func, cst.Name) and site.node.func.value == name
+               or isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
+               and isinstance(site.node.func.value, cst.Name) and site.node.func.value.value == "self"
+               for site in model.calls)
 
 
 def _runs_on(model: "FileModel", loop: cst.For, func: cst.BaseExpression, batch: set[str]) -> bool:
