@@ -84,6 +84,11 @@ class LastBatchOfOne(Rule):
     fix_docs = """
         Pass `drop_last=True` (`--fix` adds it), or change the batch size.
     """
+    fix_safety = "unsafe"
+    fix_safety_docs = """
+        `drop_last=True` leaves the last samples of every epoch out of training: the data the model
+        sees changes.
+    """
     triggers = ("DataLoader",)
     _CIRCLES = textwrap.dedent("""
         class Circles(torch.utils.data.Dataset):
@@ -291,13 +296,14 @@ class LastBatchOfOne(Rule):
                 guess = guess_training(batches, loader)
                 if guess is None:
                     continue
+                fix = _fix(loader)
                 yield Report(
                     loader.call,
                     f"{_trains(loader, guess)} on {length.value} samples in batches of {size.describe()}: the last "
-                    "batch of every epoch holds 1 sample, and BatchNorm1d raises \"Expected more than 1 value per "
-                    "channel when training\" there (BatchNorm2d normalises it by its own statistics); pass "
-                    "`drop_last=True`",
-                    fix=_fix(loader),
+                    "batch of every epoch holds 1 sample, too few for batch statistics (a BatchNorm over (N, C) "
+                    "raises \"Expected more than 1 value per channel\")"
+                    + ("" if fix is not None else "; pass `drop_last=True`"),
+                    fix=fix,
                 )
                 continue
             if size is None or not minimum <= size.value <= 2 * minimum:
@@ -310,13 +316,14 @@ class LastBatchOfOne(Rule):
                 continue
             owner, layer = fragile
             where = f"line {owner.line_of(layer.node)}" + ("" if owner is model else f" of {os.path.basename(owner.path)}")
+            fix = _fix(loader)
             yield Report(
                 loader.call,
                 f"{_trains(loader, guess)} in batches of {size.describe()} without `drop_last=True`, and the model has "
-                f"{layer.why} "
-                f"({where}): whenever the dataset's length leaves a last batch of 1 sample, training stops with "
-                "\"Expected more than 1 value per channel when training\"; pass `drop_last=True`",
-                fix=_fix(loader),
+                f"{layer.why} ({where}): whenever the dataset's length leaves a last batch of 1 sample, training "
+                "stops with \"Expected more than 1 value per channel when training\""
+                + ("" if fix is not None else "; pass `drop_last=True`"),
+                fix=fix,
                 severity=Severity.WARNING,
             )
 

@@ -452,3 +452,18 @@ def _dest(flags: list[str], keywords: dict, model: "FileModel", scope: "Scope | 
     longs = [f for f in flags if f.startswith("--")]
     chosen = longs[0] if longs else flags[0]
     return chosen.lstrip("-").replace("-", "_") or None
+
+
+def _integer(value: int) -> cst.BaseExpression:
+    """The expression of an int (libcst's ``Integer`` holds no sign: a negative one is ``-n``)."""
+    return cst.Integer(str(value)) if value >= 0 else cst.UnaryOperation(cst.Minus(), cst.Integer(str(-value)))
+
+
+def _range_length(arguments: list) -> int | None:
+    """``len(range(*arguments))``, or None where Python would raise (a zero step, not ints, over sys.maxsize)."""
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in arguments):
+        return None
+    try:
+        return len(range(*arguments))
+    except (ValueError, OverflowError):
+        return None

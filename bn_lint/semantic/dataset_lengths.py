@@ -9,6 +9,8 @@ import libcst as cst
 from .walk import returned_values
 from .values import literal_number
 from .batch_facts import (
+    _integer,
+    _range_length,
     RANDOM_SPLITS,
     SUBSETS,
     Size,
@@ -81,7 +83,8 @@ class LengthResolution:
             values = [self.size(a, scope, depth + 1) for a in positional]
             if not values or None in values or len(values) > 3:
                 return None
-            return Size(len(range(*(v.value for v in values))))
+            length = _range_length([v.value for v in values])
+            return Size(length) if length is not None else None
         if qn in ("list", "tuple") and len(positional) == 1:
             return self.length(positional[0], scope, depth + 1)
         if qn in TENSOR_DATASETS and positional:
@@ -194,7 +197,8 @@ class LengthResolution:
             values = [self.size(a, scope, depth + 1) for a in positional]
             if not values or None in values or len(values) > 3 or keywords:
                 return None
-            return Size(len(range(*(v.value for v in values))))
+            length = _range_length([v.value for v in values])
+            return Size(length) if length is not None else None
         if qn not in _SIZED_FACTORIES:
             return None
         shape: cst.BaseExpression | None = keywords.get("size")
@@ -269,7 +273,7 @@ class LengthResolution:
             params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
             for param, (value, at) in _params_bound(params, call, scope).items():
                 size = self.size(value, at, depth + 1)
-                given[param] = (cst.Integer(str(size.value)) if size is not None and isinstance(size.value, int)
+                given[param] = (_integer(size.value) if size is not None and isinstance(size.value, int)
                                 else cst.Name("__unknown__"), None)
         return other.batches._class_length(info, call, None, given)
 

@@ -18,7 +18,7 @@ import click
 FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 
 
-@click.command(name="trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False,
+@click.command(name="trace", short_help="Run SCRIPT under the runtime tracer and report.", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False,
                                                "help_option_names": ["-h", "--help"]})
 @click.option("-m", "module", metavar="MODULE",
               help="Run a module as `python -m MODULE` does (then ARGS are its arguments).")

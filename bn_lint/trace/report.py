@@ -8,7 +8,7 @@ from typing import TextIO
 
 from ..finding import Finding, Severity
 
-#: code -> (name, default severity); the contract is ../shared/RULES.md.
+#: code -> (name, default severity), as the rule pages give them (`bn-lint rules`, rules/).
 RULES = {
     "BN101": ("missing-eval", Severity.ERROR),
     "BN201": ("num-features-mismatch", Severity.ERROR),
