@@ -6,7 +6,23 @@ import pytest
 from bn_lint.config import Settings
 from bn_lint.engine import Checker
 from bn_lint.project import Project
-from tests.helpers import check_code, codes_and_lines
+from bn_lint.finding import Severity
+from tests import helpers
+
+
+def _sized(findings):
+    """These tests are about batch sizes and known dataset lengths. BN302's warning for an unknown length (a
+    training loader without ``drop_last=True`` feeding BatchNorm1d on (N, C), as HEAD's model is) is tested
+    apart (``test_last_batch_warning_*``)."""
+    return [f for f in findings if not (f.code == "BN302" and f.severity is Severity.WARNING)]
+
+
+def check_code(*args, **kwargs):
+    return _sized(helpers.check_code(*args, **kwargs))
+
+
+def codes_and_lines(findings):
+    return helpers.codes_and_lines(_sized(findings))
 
 HEAD = """
 import argparse
@@ -396,7 +412,7 @@ def test_accelerate_prepare_hands_back_what_it_was_given(tmp_path):
     )
     result = Checker(Settings(root=str(tmp_path), select=("BN3",))).check_path(str(tmp_path / "run.py"))
     assert codes_and_lines(result.findings) == [("BN301", 9)]
-    assert "in config.py" in result.findings[0].message
+    assert "in config.py" in _sized(result.findings)[0].message
 
 
 def test_lengths_through_tuple_assignments_and_normalisation():
@@ -945,3 +961,389 @@ def test_the_length_of_a_dataset_class_of_another_file(tmp_path, given, expected
     )
     found = Checker(Settings(select=("BN302",)), Project(str(tmp_path))).check_path(str(tmp_path / "train.py")).findings
     assert [(f.code, f.line) for f in found] == expected
+
+
+# ---------------------------------------------------------------- loaders whose training is not in sight
+UNKNOWN_MODEL = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.norm = nn.Conv2d(3, 8, 3, bias=False), {norm}
+
+def train(model, dataset, optimizer):
+    loader = DataLoader(dataset, batch_size=2, shuffle=True)
+    model.train()
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("norm, expected", [("nn.BatchNorm2d(8)", [("BN301", 11)]), ("nn.GroupNorm(2, 8)", [])])
+def test_a_trained_parameter_may_hold_batchnorm_when_the_project_builds_it(norm, expected):
+    assert codes_and_lines(check_code(UNKNOWN_MODEL.format(norm=norm), select=("BN301",))) == expected
+
+
+def test_a_trained_parameter_frozen_by_a_helper_is_not_a_small_batch():
+    code = UNKNOWN_MODEL.format(norm="nn.BatchNorm2d(8)").replace(
+        "    model.train()\n", "    model.train()\n    freeze(model)\n") + (
+        "\ndef freeze(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n"
+        "            m.eval()\n")
+    assert check_code(code, select=("BN301",)) == []
+
+
+def test_a_freeze_undone_by_a_later_train_does_not_count():
+    code = UNKNOWN_MODEL.format(norm="nn.BatchNorm2d(8)").replace(
+        "    model.train()\n", "    freeze(model)\n    model.train()\n") + (
+        "\ndef freeze(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n"
+        "            m.eval()\n")
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 11)]
+
+
+ROLES = """
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+def make_loaders(train_set, val_set, dataset):
+    {loader}
+"""
+
+
+@pytest.mark.parametrize("loader, expected", [
+    ("return DataLoader(train_set, batch_size=2, shuffle=True), None", [("BN301", 7)]),  # shuffled, returned
+    ("trn_loader = DataLoader(train_set, batch_size=2)\n    return trn_loader", [("BN301", 7)]),  # named
+    ("return {x: DataLoader(x, batch_size=2, shuffle=True) for x in ['train', 'val']}", [("BN301", 7)]),
+    ("val_loader = DataLoader(val_set, batch_size=2, shuffle=True)\n    return val_loader", []),  # evaluation
+    ("return {x: DataLoader(x, batch_size=2) for x in ['val', 'test']}", []),
+    ("loader = DataLoader(dataset, batch_size=2)\n    return loader", []),  # neither named nor shuffled
+    ("loader = DataLoader(train_set, batch_size=2, shuffle=True)\n    show(sorted(loader))", []),  # a local use
+])
+def test_the_role_of_a_loader_no_loop_of_the_file_iterates(loader, expected):
+    code = ROLES.format(loader=loader) + "\ndef show(batches):\n    print(len(batches))\n"
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+def test_a_loader_keyword_bundle_gives_the_batch_size():
+    code = HEAD + 'loader_args = dict(batch_size=2, num_workers=4)\nloader = DataLoader(data, **loader_args)\n' + LOOP
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 8)]  # where the size is written
+    changed = HEAD + ('loader_args = dict(batch_size=2)\nloader_args["batch_size"] = 64\n'
+                      'loader = DataLoader(data, **loader_args)\n') + LOOP
+    assert check_code(changed, select=("BN301",)) == []
+
+
+def test_a_constructor_keyword_bundle_gives_a_parameter():
+    code = """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        CONFIG = dict(batch_size=1, num_workers=4)
+
+        class DataModule:
+            def __init__(self, train_dataset, batch_size=32, num_workers=0):
+                self.train_dataset, self.batch_size = train_dataset, batch_size
+
+            def train_dataloader(self):
+                return DataLoader(self.train_dataset, batch_size=self.batch_size, shuffle=True, drop_last=True)
+
+        head = nn.Sequential(nn.Linear(27, 64), nn.BatchNorm1d(64))
+        module = DataModule(train_set, **CONFIG)
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 11)]
+
+
+# ---------------------------------------------------------------- BatchNorm that sees one value per channel
+POOLED = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+class Branch(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return self.bn(self.conv({pooled}))
+
+def train(model, train_set, opt):
+    for x, y in DataLoader(train_set, batch_size=8, shuffle=True):
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("pooled, expected", [
+    ("F.adaptive_avg_pool2d(x, 1)", [("BN302", 15)]),
+    ("F.adaptive_avg_pool2d(x, (1, 1))", [("BN302", 15)]),
+    ("x.mean((2, 3), keepdim=True)", [("BN302", 15)]),
+    ("F.avg_pool2d(x, x.size()[2:])", [("BN302", 15)]),
+    ("F.adaptive_avg_pool2d(x, 4)", []),
+    ("x.mean((2, 3))", []),  # (N, C): a Conv2d would not take it
+    ("x", []),
+])
+def test_batchnorm_after_pooling_to_one_by_one(pooled, expected):
+    warnings = helpers.check_code(POOLED.format(pooled=pooled), select=("BN302",))
+    assert helpers.codes_and_lines(warnings) == expected
+
+
+def test_pyramid_pooling_bins_from_a_parameter_default():
+    code = """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        class PPM(nn.Module):
+            def __init__(self, cin, bins={bins}):
+                super().__init__()
+                self.stages = nn.ModuleList([self._stage(cin, b) for b in bins])
+
+            def _stage(self, cin, size):
+                return nn.Sequential(nn.AdaptiveAvgPool2d(size), nn.Conv2d(cin, cin // 4, 1, bias=False),
+                                     nn.BatchNorm2d(cin // 4), nn.ReLU())
+
+        def loaders(train_set):
+            return DataLoader(train_set, batch_size=12, shuffle=True)
+    """
+    found = helpers.check_code(code.format(bins="(1, 2, 3, 6)"), select=("BN302",))
+    assert helpers.codes_and_lines(found) == [("BN302", 14)]
+    assert helpers.check_code(code.format(bins="(2, 3, 6)"), select=("BN302",)) == []
+
+
+# ---------------------------------------------------------------- a model run on one sample
+@pytest.mark.parametrize("call, expected", [
+    ("hl.build_graph(model, torch.zeros([1, 300]))", [("BN301", 6)]),
+    ("model(torch.randn(1, 300))", [("BN301", 6)]),
+    ("model(torch.randn(4, 300))", []),
+    ("model.eval()\nmodel(torch.randn(1, 300))", []),
+    ("with torch.no_grad():\n    model(torch.randn(1, 300))", []),  # inference code (BN101's)
+])
+def test_a_model_run_on_one_sample_in_training_mode(call, expected):
+    code = ("import hiddenlayer as hl\nimport torch\nimport torch.nn as nn\n\n"
+            "model = nn.Sequential(nn.Linear(300, 100), nn.BatchNorm1d(100), nn.Tanh(), nn.Linear(100, 3))\n" + call + "\n")
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+def test_spatial_batchnorm_on_one_image_is_not_a_single_sample_finding():
+    code = ("import torch\nimport torch.nn as nn\n\n"
+            "model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())\n"
+            "out = model(torch.randn(1, 3, 32, 32))\n")
+    assert check_code(code, select=("BN301",)) == []
+
+
+# ---------------------------------------------------------------- OpenMMLab configs
+MM_CONFIG = """
+norm_cfg = dict(type="{norm}", requires_grad=True)
+model = dict(
+    type="EncoderDecoder",
+    backbone=dict(type="ResNetV1c", depth=50, norm_cfg=norm_cfg{eval}),
+    decode_head=dict(type="ASPPHead", in_channels=2048, channels=512, norm_cfg=norm_cfg, num_classes=19),
+)
+data = dict(samples_per_gpu={per_gpu}, workers_per_gpu=1)
+"""
+
+
+@pytest.mark.parametrize("norm, eval_, per_gpu, expected", [
+    ("BN", "", 1, [("BN301", 7)]),
+    ("BN", "", 4, [("BN301", 7)]),
+    ("BN", "", 8, []),
+    ("SyncBN", "", 1, []),  # statistics over every GPU's samples
+    ("BN", ", norm_eval=True", 1, []),  # frozen statistics
+])
+def test_a_per_gpu_batch_of_an_openmmlab_config(norm, eval_, per_gpu, expected):
+    code = MM_CONFIG.format(norm=norm, eval=eval_, per_gpu=per_gpu)
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected
+
+
+def test_a_per_gpu_batch_set_by_a_script():
+    code = """
+        from mmcv import Config
+        from mmseg.apis import train_segmentor
+
+        cfg = Config.fromfile("configs/pspnet/pspnet_r50-d8_512x1024_40k_cityscapes.py")
+        cfg.norm_cfg = dict(type="BN", requires_grad=True)
+        cfg.model.decode_head.norm_cfg = cfg.norm_cfg
+        cfg.data.samples_per_gpu = 1
+        train_segmentor(model, datasets, cfg)
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 7)]
+
+
+# ---------------------------------------------------------------- attribute-tree configs (yacs, EasyDict)
+TREE = """
+import torch.nn as nn
+from torch.utils.data import DataLoader
+from yacs.config import CfgNode as CN
+
+_C = CN()
+_C.TRAIN = CN()
+_C.TRAIN.BATCH_SIZE = 1
+cfg = _C
+{more}
+net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+def build_train_loader(dataset):
+    return DataLoader(dataset, batch_size=cfg.TRAIN.BATCH_SIZE, shuffle=True)
+"""
+
+
+@pytest.mark.parametrize("more, expected", [
+    ("", [("BN301", 13)]),
+    ("cfg.merge_from_file('experiment.yaml')", []),  # the experiment's file decides at run time
+    ("_C.TRAIN.BATCH_SIZE = 32", []),  # written twice
+    ("_C.TRAIN = CN(new_allowed=True)", []),  # the subtree replaced
+])
+def test_a_batch_size_from_a_config_tree(more, expected):
+    assert codes_and_lines(check_code(TREE.format(more=more), select=("BN301",))) == expected
+
+
+def test_a_config_dict_as_the_default_of_an_uncalled_builder():
+    code = """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        CONFIG = {"train": {"batch_size": 1}, "val": {"batch_size": 16}}
+        net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+        def get_loaders(train_ds, val_ds, cfg=CONFIG):
+            train_loader = DataLoader(train_ds, batch_size=cfg["train"]["batch_size"], shuffle=True)
+            val_loader = DataLoader(val_ds, batch_size=cfg["val"]["batch_size"])
+            return train_loader, val_loader
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == [("BN301", 8)]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("""
+import torch.nn as nn
+from yacs.config import CfgNode as CN
+
+_C = CN()
+_C.MODEL = CN()
+_C.MODEL.BN_MOMENTUM = 0.99
+cfg = _C
+
+def conv_bn(cin, cout, momentum):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout, momentum=momentum))
+
+stem = conv_bn(3, 16, momentum=cfg.MODEL.BN_MOMENTUM)
+""", [("BN205", 10)]),
+    ("""
+import torch.nn as nn
+
+class Config:
+    bn_momentum = 0.9
+
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(64, momentum=config.bn_momentum)
+
+net = Net(Config)
+""", [("BN205", 9)]),
+    ("""
+import torch.nn as nn
+
+class Config:
+    bn_momentum = 0.9
+
+Config.bn_momentum = 0.1
+
+class Net(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(64, momentum=config.bn_momentum)
+
+net = Net(Config)
+""", []),
+])
+def test_a_momentum_from_a_settings_object(source, expected):
+    assert codes_and_lines(check_code(source, select=("BN205",))) == expected
+
+
+PER_DEVICE = """
+import argparse
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, DistributedSampler
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--batch-size", type=int, default={total}, help="over all GPUs")
+args = parser.parse_args()
+
+def main(rank):
+    dist.init_process_group("nccl")
+    model = DDP(nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16)).to(rank), device_ids=[rank])
+    loader = DataLoader(data, batch_size={split}, sampler=DistributedSampler(data))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+        nn.functional.cross_entropy(model(x).mean((2, 3)), y).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("total, split, expected", [
+    (8, "args.batch_size // dist.get_world_size()", [("BN304", 15)]),
+    (8, "int(args.batch_size / torch.cuda.device_count())", [("BN304", 15)]),
+    (64, "args.batch_size // dist.get_world_size()", []),  # at most 32 per device: unknown, maybe fine
+    (8, "args.batch_size // 1", []),  # a known divisor: the exact size (8) decides
+])
+def test_a_global_batch_split_over_an_unknown_world_size(total, split, expected):
+    code = PER_DEVICE.format(total=total, split=split)
+    assert codes_and_lines(check_code(code, select=("BN304",))) == expected
+
+
+@pytest.mark.parametrize("build, expected", [
+    ("models.segmentation.deeplabv3_resnet50(weights='DEFAULT')", [("BN302", 5)]),  # ASPP image pooling (the loader)
+    ("models.resnet18(weights='DEFAULT')", []),  # spatial BatchNorm only
+])
+def test_a_library_model_with_batchnorm_after_pooling(build, expected):
+    code = f"""
+        import torch
+        from torch.utils.data import DataLoader
+        from torchvision import models
+        model = {build}
+        train_loader = DataLoader(train_set, batch_size=8, shuffle=True)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+        for images, masks in train_loader:
+            loss = torch.nn.functional.cross_entropy(model(images)["out"], masks)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """
+    assert helpers.codes_and_lines(helpers.check_code(code, select=("BN302",))) == expected
+
+
+@pytest.mark.parametrize("default, expected", [(1, [("BN301", 16)]), (32, [])])
+def test_a_lightning_hyperparameter_gives_the_batch_size(default, expected):
+    code = f"""
+        import lightning as L
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        class LitModel(L.LightningModule):
+            def __init__(self, lr=1e-3, batch_size={default}):
+                super().__init__()
+                self.save_hyperparameters()
+                self.net = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return nn.functional.cross_entropy(self.net(x).mean((2, 3)), y)
+
+            def train_dataloader(self):
+                return DataLoader(self.train_set, batch_size=self.hparams.batch_size, shuffle=True)
+
+            def val_dataloader(self):
+                return DataLoader(self.val_set, batch_size=self.hparams.batch_size)
+    """
+    assert codes_and_lines(check_code(code, select=("BN301",))) == expected

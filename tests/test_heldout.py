@@ -18,6 +18,18 @@ FOUND_AT_LEAST = 1192  # of 1257 marks (sets 64-81: 371 of 398; 82-87: 133/133; 
 # 99-101: 47/60; 102-107: 187/192; 108-113: 189/196)
 
 
+# Findings that a later change of the contract adds to files written before it, each judged by hand:
+# RULES.md BN302 now warns when a training loader without `drop_last=True` (batch 8-16 here) feeds a model
+# with BatchNorm1d on (N, C) and the dataset's length is unknown (a last batch of one sample crashes it).
+# set -> (extra findings in buggy files, findings in clean files)
+CONTRACT_CHANGES = {
+    "set65": (1, 0),  # bug_11.py:42 train_loader, batch 16, BatchNorm1d(256) head
+    "set75": (0, 1),  # clean_09.py:66 train_dl, batch 8, Flatten -> Linear -> BatchNorm1d(HIDDEN)
+    "set83": (1, 0),  # bug_09.py:108 train_dl, batch 16, Linear -> BatchNorm1d(128)
+    "set108": (1, 0),  # bug_06.py:196 the tutorial's loaders by split, batch 16, make_head's BatchNorm1d
+}
+
+
 @pytest.fixture(scope="module")
 def scores():
     return {folder.name: score(folder, verbose=False) for folder in SETS}
@@ -25,7 +37,8 @@ def scores():
 
 def test_no_finding_on_any_clean_file(scores):
     assert len(SETS) == 50
-    assert {name: result[3] for name, result in scores.items() if result[3]} == {}
+    assert {name: result[3] for name, result in scores.items() if result[3]} == {
+        name: clean for name, (_extra, clean) in CONTRACT_CHANGES.items() if clean}
     assert sum(result[4] for result in scores.values()) == 1069
 
 
@@ -33,4 +46,5 @@ def test_the_seeded_bugs_found_stay_found(scores):
     found = sum(result[0] for result in scores.values())
     marks = sum(result[0] + result[1] for result in scores.values())
     assert marks == 1257 and found >= FOUND_AT_LEAST, (found, marks)
-    assert sum(result[2] for result in scores.values()) <= 5  # extra findings in buggy files (placements)
+    extra = sum(result[2] for result in scores.values()) - sum(extra for extra, _clean in CONTRACT_CHANGES.values())
+    assert extra <= 5  # extra findings in buggy files (placements)

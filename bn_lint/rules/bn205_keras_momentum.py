@@ -9,6 +9,7 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.arguments import parameter_numbers
 from ..semantic.model import FileModel, NodeFix, Report
+from ..semantic.momentum_sites import assigned_momenta, bundled_momenta, lookup_default
 from ..semantic.values import literal_number
 
 THRESHOLD = 0.5
@@ -21,11 +22,14 @@ class KerasMomentum(Rule):
     fixable = True
     summary = "BatchNorm `momentum` of 0.5 or more: the Keras/TF convention in PyTorch."
     what = """
-        Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5, directly, through
-        `functools.partial`, or through a name bound to a BatchNorm class. The value may be a
-        literal, a constant or config entry (of this file or another project file), or a parameter
-        whose default, or a call of this file, gives it. The finding is at the call, or at the
-        `momentum=` argument when a call over several lines has it on a line of its own.
+        Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5 (and below 1, which keeps
+        the last batch's statistics on purpose), directly, through `functools.partial`, a
+        `**kwargs` bundle, or a name bound to a BatchNorm class, or set later (`m.momentum = 0.99`
+        on a BatchNorm, or under an `isinstance(m, nn.BatchNorm2d)` check). The value may be a
+        literal, a constant or config entry (of this file or another project file), the default of
+        a settings class a parameter is annotated with, the fallback of `kwargs.get(...)`, or a
+        parameter whose default, or a call of this file, gives it. The finding is at the call, or
+        at the `momentum=` argument when a call over several lines has it on a line of its own.
     """
     why = """
         In PyTorch, `momentum` is the weight of the *new* batch in the running averages
@@ -110,6 +114,61 @@ class KerasMomentum(Rule):
             """,
             line=4,
         ),
+        Invalid(  # a settings dataclass the builder's parameter is annotated with (a TabNet port)
+            """
+            from dataclasses import dataclass
+            import torch
+
+            @dataclass
+            class TabNetConfig:
+                size: int = 32
+                bn_momentum: float = 0.95
+
+            class GhostBN(torch.nn.Module):
+                def __init__(self, num_features, momentum):
+                    super().__init__()
+                    self.bn = torch.nn.BatchNorm1d(num_features, momentum=momentum)
+
+            def build_input_bn(size, config: TabNetConfig):
+                return GhostBN(size, momentum=config.bn_momentum)
+            """,
+            line=12,
+        ),
+        Invalid(  # set after construction on every BatchNorm of the model
+            """
+            import torch.nn as nn
+
+            def set_bn_momentum(model, momentum=0.99):
+                for m in model.modules():
+                    if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                        m.momentum = momentum
+            """,
+            line=6,
+        ),
+        Invalid(  # a keyword bundle shared by the blocks of a TF port
+            """
+            import torch.nn as nn
+
+            BN_KWARGS = dict(momentum=0.99, eps=1e-3)
+
+            class Block(nn.Module):
+                def __init__(self, c):
+                    super().__init__()
+                    self.bn = nn.BatchNorm2d(c, **BN_KWARGS)
+            """,
+            line=8,
+        ),
+        Invalid(  # the fallback of a settings lookup
+            """
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, c, **kwargs):
+                    super().__init__()
+                    self.bn = nn.BatchNorm2d(c, momentum=kwargs.get("bn_momentum", 0.99))
+            """,
+            line=6,
+        ),
     )
     valid = (
         Valid(  # the constant a subclass overrides is not the one every instance reads
@@ -127,6 +186,7 @@ class KerasMomentum(Rule):
             """
         ),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.01)\n"),
+        Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=1)  # MAML: keep the last batch's statistics\n"),
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=None)\n"),
         Valid("import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(momentum=0.99)\n"),
         Valid("import torch.nn as nn\ndef make(m):\n    return nn.BatchNorm1d(8, momentum=m)\n"),
@@ -134,12 +194,60 @@ class KerasMomentum(Rule):
         Valid("import torch\nopt = torch.optim.SGD(params, lr=0.1, momentum=0.9)\n"),
         Valid("import functools\nimport torch.nn as nn\nnorm = functools.partial(nn.BatchNorm2d, momentum=1 - 0.99)\n"),
         Valid("import functools\nimport torch\nopt = functools.partial(torch.optim.SGD, lr=0.1, momentum=0.9)\n"),
+        Valid(  # a momentum decayed from PyTorch's 0.1 (PointNet++), and a small one set on every BatchNorm
+            """
+            import torch.nn as nn
+
+            def bn_momentum_adjust(m, momentum):
+                if isinstance(m, nn.BatchNorm2d) or isinstance(m, nn.BatchNorm1d):
+                    m.momentum = momentum
+
+            def schedule(model, epoch):
+                momentum = max(0.1 * 0.5 ** (epoch // 20), 0.01)
+                model.apply(lambda m: bn_momentum_adjust(m, momentum))
+                for m in model.modules():
+                    if isinstance(m, nn.BatchNorm2d):
+                        m.momentum = 0.01
+            """
+        ),
+        Valid(  # not a BatchNorm's momentum: an EMA teacher's, an optimizer's
+            """
+            import torch.nn as nn
+
+            class EMA:
+                def __init__(self, model, momentum=0.999):
+                    self.model, self.momentum = model, momentum
+
+            def tune(optimizer):
+                for group in optimizer.param_groups:
+                    group["momentum"] = 0.9
+            """
+        ),
+        Valid(  # the settings class's default is overridden where the settings are made
+            """
+            from dataclasses import dataclass
+            import torch.nn as nn
+
+            @dataclass
+            class Config:
+                bn_momentum: float = 0.99
+
+            def block(c, cfg: Config):
+                return nn.BatchNorm2d(c, momentum=cfg.bn_momentum)
+
+            layer = block(8, Config(bn_momentum=0.01))
+            """
+        ),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
         for layer in model.layer_calls:
             if layer.spec.is_batchnorm and "momentum" in layer.args and "momentum" not in layer.preset:
                 yield from _report(model, layer.node, layer.spec.name, layer.args["momentum"], layer.scope, "")
+        for node, name, value, scope in bundled_momenta(model):  # `nn.BatchNorm2d(c, **BN_KWARGS)`
+            yield from _report(model, node, name, value, scope, " (through a keyword bundle)")
+        for node, name, value, scope in assigned_momenta(model):  # `m.momentum = 0.99` on a BatchNorm
+            yield from _report(model, node, name, value, scope, " (set after construction)")
         # `functools.partial(nn.BatchNorm2d, momentum=0.99)`: reported where the momentum is written, once
         for site in model.calls:
             call = site.node
@@ -153,17 +261,20 @@ class KerasMomentum(Rule):
 
 def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpression, scope,
             where: str) -> Iterable[Report]:
+    fallback = lookup_default(model, expr, scope)  # `kwargs.get("bn_momentum", 0.99)`
+    if fallback is not None:
+        expr, where = fallback, where + " (the default of a settings lookup)"
     value = model.value(expr, scope)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         found = model.batches.number(expr, scope) or next(
             (given for given in parameter_numbers(model, expr, scope)
-             if isinstance(given.value, float) and THRESHOLD <= given.value <= 1), None)
+             if isinstance(given.value, float) and THRESHOLD <= given.value < 1), None)
         if found is None:
             return
         value = found.value
         if found.source:
             where += f" ({found.source})"
-    if not THRESHOLD <= value <= 1:
+    if not THRESHOLD <= value < 1:  # (momentum=1: running stats = the last batch, a deliberate PyTorch choice)
         return
     fix = None
     replacement = round(1 - value, 10)

@@ -6,7 +6,10 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.loader_use import guess_training
+from ..semantic.mm_configs import config_batches
 from ..semantic.model import FileModel, Report
+from ..semantic.single_sample import single_sample_calls
 
 DEFAULT_MIN_BATCH = 8
 
@@ -20,6 +23,53 @@ def loader_label(loader) -> str:
     return f"`{loader.name}`" if loader.name else "this DataLoader"
 
 
+_SEGMENTOR = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+data = dict(samples_per_gpu=1, workers_per_gpu=1)
+
+
+def freeze_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+
+def train_segmentor(model, dataset, optimizer):
+    loader = DataLoader(dataset, batch_size=data["samples_per_gpu"], num_workers=data["workers_per_gpu"])
+    model.train()
+{freeze}    for img, gt in loader:
+        loss = nn.functional.cross_entropy(model(img), gt)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+class ImagePool(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.pool, self.conv, self.norm = nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1), {norm}
+"""
+
+
+_PROBE = """
+import torch
+import torch.nn as nn
+
+embedding_net = nn.Sequential(nn.Linear(100, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def build_flow(batch, embedding_net):
+    {before}size = {call}.numel()
+    return nn.Linear(size, 8)
+
+
+flow = build_flow(torch.randn(1000, 100), embedding_net)
+"""
+
+
 class TinyBatch(Rule):
     code = "BN301"
     name = "tiny-batch"
@@ -30,10 +80,16 @@ class TinyBatch(Rule):
         model and calls `backward()` / `optimizer.step()`) when the trained model contains
         BatchNorm and the batch size is below `min-batch-size` (default 8). The batch size is
         resolved from literals, constants, arithmetic, argparse / click / typer defaults, config
-        dicts, dataclass defaults and `os.environ.get` defaults; a `DataLoader` without
-        `batch_size` uses 1. Batch size 1 is an error, larger ones a warning. Evaluation loaders
-        (under `torch.no_grad()`, model in eval mode, no backward pass) are not findings, and an
-        unknown batch size is never guessed.
+        dicts, yacs / EasyDict trees, dataclass and settings-class defaults, keyword bundles
+        (`**loader_args`) and `os.environ.get` defaults; a `DataLoader` without `batch_size` uses 1.
+        Following the evidence policy, the model may be of unknown class (a parameter) when the
+        project builds BatchNorm, and the loader one whose loop is out of sight when its name or
+        its shuffling says it trains. Also flagged: an OpenMMLab config's `samples_per_gpu` with a
+        plain `type='BN'` norm config, and a model run in training mode on a batch of one sample
+        (`bn(torch.randn(1, 100))`, a graph probe) when it holds a BatchNorm that then sees one value
+        per channel. Batch size 1 is an error, larger ones a warning. Evaluation loaders (under
+        `torch.no_grad()`, model in eval mode, no backward pass, named for evaluation) are not
+        findings, and an unknown batch size is never guessed.
     """
     why = """
         In training mode BatchNorm normalises with the statistics of the current batch. With
@@ -53,7 +109,8 @@ class TinyBatch(Rule):
         Use a larger batch (at least `min-batch-size`), or replace BatchNorm with GroupNorm /
         LayerNorm when memory forbids larger batches. Set `min-batch-size` under `[tool.bn-lint]`.
     """
-    triggers = ("DataLoader",)
+    # (a model run on one sample: a BatchNorm of this file; an OpenMMLab config's per-GPU batch)
+    triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader")
     _PRELUDE = textwrap.dedent("""
         import torch
         import torch.nn as nn
@@ -177,6 +234,28 @@ class TinyBatch(Rule):
             """,
             line=12,
         ),
+        # a model of unknown class (a parameter) in a project that builds BatchNorm; an mmseg-style config
+        Invalid(_SEGMENTOR.format(freeze="", norm="nn.BatchNorm2d(cout)"), line=15),
+        Invalid(  # a training loader packed in a dict for a trainer (its loop is out of sight)
+            """
+            import torch
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            class Block(nn.Module):
+                def __init__(self, cin, cout):
+                    super().__init__()
+                    self.conv, self.bn = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout)
+
+            def main(model, train_set, run_trainer):
+                train_loader = DataLoader(train_set, batch_size=1, shuffle=True, drop_last=True)
+                run_trainer(dict(model=model, train_loader=train_loader, epochs=30))
+            """,
+            line=11,
+        ),
+        # a model run on one sample in training mode: a probe that infers an output size
+        Invalid(_PROBE.format(before="", call="embedding_net(batch[:1])"), line=8),
+        Invalid("import torch\nbn = torch.nn.BatchNorm1d(100)\nout = bn(torch.randn(1, 100))\n", line=3),
     )
     valid = (
         Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
@@ -254,17 +333,43 @@ class TinyBatch(Rule):
             train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
             """
         ),
+        # the same trainer freezes every BatchNorm (eval) before its loop: the maintainers' recipe for batch 1
+        Valid(_SEGMENTOR.format(freeze="    freeze_bn(model)\n", norm="nn.BatchNorm2d(cout)")),
+        Valid(_SEGMENTOR.format(freeze="", norm="nn.GroupNorm(8, cout)")),  # the project builds no BatchNorm
+        Valid(  # an evaluation loader packed for the trainer
+            """
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def main(model, val_set, run_trainer):
+                val_loader = DataLoader(val_set, batch_size=1)
+                run_trainer(dict(model=model, val_loader=val_loader))
+            """
+        ),
+        Valid(_PROBE.format(before="embedding_net.eval()\n    ", call="embedding_net(batch[:1])")),
+        Valid(_PROBE.format(before="", call="embedding_net(batch[:2])")),
+        Valid("import torch\nbn = torch.nn.BatchNorm2d(8)\nout = bn(torch.randn(1, 8, 32, 32))\n"),  # H x W values
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
         batches = model.batches
         minimum = min_batch_size(model)
         for loader in batches.loaders:
-            training = loader.bn_training
             size = loader.batch
-            if training is None or size is None or not 1 <= size.value < minimum:
+            if size is None or not 1 <= size.value < minimum:
                 continue
-            distributed = loader.distributed or training.ddp
+            length = loader.length
+            if size.value > 1 and length is not None and loader.drop_last is False and length.value % size.value == 1 \
+                    and length.value > size.value and not loader.distributed:
+                continue  # BN302 says it: the last batch holds one sample
+            guess = guess_training(batches, loader)
+            if guess is None:
+                continue
+            training = loader.bn_training
+            distributed = loader.distributed or (training.ddp if training is not None
+                                                 else not guess.certain and batches.distributed_anywhere())
             if distributed and batches.uses_sync_batchnorm:
                 continue  # SyncBatchNorm: the global batch counts, and the world size is unknown
             if distributed and size.value > 1:
@@ -274,9 +379,14 @@ class TinyBatch(Rule):
                 where = "a DataLoader without `batch_size` uses batch size 1"
             else:
                 where = f"batch size {size.describe()}{per_device}"
+            if guess.certain:
+                trains = f"{loader_label(loader)} trains `{guess.label}` (a BatchNorm model)"
+            else:
+                trains = (f"{loader_label(loader)} is a training loader ({guess.how}) of a model that may hold "
+                          "BatchNorm (this project builds BatchNorm layers)")
             if size.value == 1:
                 message = (
-                    f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model): {where}; "
+                    f"{trains}: {where}; "
                     "in training BatchNorm1d raises \"Expected more than 1 value per channel when training\" "
                     "and BatchNorm2d/3d normalise each sample by its own statistics; use a batch size of at "
                     f"least {minimum}"
@@ -284,8 +394,30 @@ class TinyBatch(Rule):
                 yield Report(loader.batch_node, message, severity=Severity.ERROR)
             else:
                 message = (
-                    f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) with {where}, "
+                    f"{trains} with {where}, "
                     f"below min-batch-size {minimum}: BatchNorm's batch statistics over {size.value} samples "
                     "are noisy and its running averages poor; use a larger batch or GroupNorm"
                 )
                 yield Report(loader.batch_node, message, severity=Severity.WARNING)
+        for config in config_batches(model):  # `data = dict(samples_per_gpu=1)` with `norm_cfg = dict(type='BN')`
+            if 1 <= config.value < minimum:
+                yield Report(
+                    config.node,
+                    f"`{config.key}={config.value}` trains a model whose norm config is plain BatchNorm "
+                    f"(`type='BN'`) with {config.value} sample{'s' if config.value > 1 else ''} per GPU, below "
+                    f"min-batch-size {minimum}: "
+                    + ("BatchNorm raises \"Expected more than 1 value per channel when training\" after pooling "
+                       "to 1×1 (PSP/ASPP heads) and normalises each image by its own statistics"
+                       if config.value == 1 else "its batch statistics are noisy and its running averages poor")
+                    + "; use more samples per GPU, or SyncBN / GN",
+                    severity=Severity.ERROR if config.value == 1 else Severity.WARNING,
+                )
+        for found in single_sample_calls(model):
+            yield Report(
+                found.call,
+                f"`{found.label}` runs in training mode on a batch of one sample, and its "
+                f"{found.layer.why} (line {model.line_of(found.layer.node)}) sees one value per channel: it raises "
+                "\"Expected more than 1 value per channel when training\"; use at least 2 samples or call "
+                f"`{found.label}.eval()` first",
+                severity=Severity.ERROR,
+            )

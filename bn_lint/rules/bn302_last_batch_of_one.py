@@ -1,6 +1,7 @@
 """BN302 last-batch-of-one."""
 from __future__ import annotations
 
+import os
 import textwrap
 from typing import Iterable
 
@@ -9,7 +10,9 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report
-from .bn301_tiny_batch import loader_label
+from ..semantic.loader_use import guess_training, named_for_evaluation
+from ..semantic.one_sample import project_fragile
+from .bn301_tiny_batch import loader_label, min_batch_size
 
 _PRELUDE = textwrap.dedent("""
     import torch
@@ -28,6 +31,27 @@ _LOOP = textwrap.dedent("""
 """)
 
 
+_ASPP = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+class ASPPPooling(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(nn.AdaptiveAvgPool2d({pool}), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+def train(model, train_set, optimizer):
+    model.train()
+    for images, masks in DataLoader(train_set, batch_size=8, shuffle=True{drop}):
+        loss = nn.functional.cross_entropy(model(images), masks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
 class LastBatchOfOne(Rule):
     code = "BN302"
     name = "last-batch-of-one"
@@ -38,7 +62,14 @@ class LastBatchOfOne(Rule):
         Flags a training `DataLoader` of a BatchNorm model without `drop_last=True` when the
         dataset's length is known from the code (a `TensorDataset` with a tensor of literal first
         dimension, `range(n)`, a list literal, `random_split` / `Subset` sizes, a dataset class
-        whose `__len__` returns a constant) and `len(dataset) % batch_size == 1`.
+        whose `__len__` returns a constant) and `len(dataset) % batch_size == 1` (an error). When
+        the length is unknown, a warning if the model holds a BatchNorm that sees one value per
+        channel on one sample (a `BatchNorm1d` on (N, C), a BatchNorm after pooling to 1×1: SE /
+        attention gates, PSP / ASPP image pooling) and the batch size is between `min-batch-size`
+        and twice it (smaller batches are BN301's; with larger ones a remainder of 1 is rare).
+        The training loader may be one whose loop is out of sight (built and returned by a helper,
+        packed for a trainer) when its name or its shuffling says so, and its model one of unknown
+        class when the project builds such layers. Loaders named for evaluation are not findings.
     """
     why = """
         The last batch of every epoch then holds one sample. In training mode `BatchNorm1d`
@@ -160,6 +191,55 @@ class LastBatchOfOne(Rule):
             """,
             line=7,
         ),
+        # an unknown length: a warning when the model holds a BatchNorm that sees one value per channel
+        Invalid(_ASPP.format(pool=1, drop=""), line=13),  # the image-pooling branch of an ASPP head
+        Invalid(  # loaders a helper builds and returns, for a model with BatchNorm1d heads (a DANN port)
+            """
+            import torch.nn as nn
+            import torch.utils.data
+
+            BATCH = 8
+
+            class DANN(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv2d(3, 32, 5, bias=False), nn.BatchNorm2d(32), nn.ReLU())
+                    self.head = nn.Sequential(nn.Linear(32 * 24 * 24, 100, bias=False), nn.BatchNorm1d(100), nn.ReLU(),
+                                              nn.Linear(100, 10))
+
+                def forward(self, x):
+                    return self.head(self.features(x).flatten(1))
+
+            def make_loaders(source, target):
+                src = torch.utils.data.DataLoader(source, batch_size=BATCH, shuffle=True, num_workers=4)
+                return src, torch.utils.data.DataLoader(target, batch_size=BATCH * 4)
+            """,
+            line=17,
+        ),
+        Invalid(  # a squeeze-excitation gate pooled to 1x1; the batch size is an argparse default
+            """
+            import argparse
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+
+            class Attention(nn.Module):
+                def __init__(self, c):
+                    super().__init__()
+                    self.pool = nn.AdaptiveAvgPool2d(1)
+                    self.gate = nn.Sequential(nn.Conv2d(c, c // 4, 1, bias=False), nn.BatchNorm2d(c // 4), nn.ReLU(),
+                                              nn.Conv2d(c // 4, c, 1), nn.Sigmoid())
+
+                def forward(self, x):
+                    return x * self.gate(self.pool(x))
+
+            def build_loaders(train_set, args):
+                return DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--batch-size", type=int, default=12)
+            """,
+            line=16,
+        ),
     )
     valid = (
         Valid(_PRELUDE + _CIRCLES + "loader = DataLoader(Circles(1000), batch_size=100, shuffle=True)\n" + _LOOP),
@@ -187,30 +267,80 @@ class LastBatchOfOne(Rule):
             + "loader = DataLoader(dataset, batch_size=100)\n"
             + "model.eval()\nwith torch.no_grad():\n    preds = [model(x) for x, _ in loader]\n"
         ),
+        Valid(_ASPP.format(pool=1, drop=", drop_last=True")),
+        Valid(_ASPP.format(pool=2, drop="")),  # pooled to 2x2: more than one value per channel
+        Valid(  # spatial BatchNorm only: a last batch of one image still has H x W values per channel
+            _PRELUDE.replace("nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2)",
+                             "nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU()")
+            + "loader = DataLoader(train_set, batch_size=8, shuffle=True)\n" + _LOOP
+        ),
+        Valid(  # a large batch: a remainder of one is rare (1 length in 64)
+            _PRELUDE + "loader = DataLoader(train_set, batch_size=64, shuffle=True)\n" + _LOOP
+        ),
+        Valid(  # loaders for evaluation (the model in eval mode there)
+            _PRELUDE + "val_loader = DataLoader(val_set, batch_size=8)\nmodel.eval()\n"
+            + "with torch.no_grad():\n    preds = [model(x).argmax(1) for x, _ in val_loader]\n"
+        ),
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        for loader in model.batches.loaders:
-            training = loader.bn_training
+        batches = model.batches
+        minimum = min_batch_size(model)
+        for loader in batches.loaders:
             size, length = loader.batch, loader.length
-            if training is None or size is None or length is None or loader.drop_last is not False:
+            if loader.drop_last is not False or loader.distributed:
                 continue
-            if loader.distributed or size.value < 2 or length.value <= size.value or length.value % size.value != 1:
+            if length is not None:  # known length: an error when it leaves one sample
+                if size is None or size.value < 2 or length.value <= size.value or length.value % size.value != 1:
+                    continue
+                guess = guess_training(batches, loader)
+                if guess is None:
+                    continue
+                fix = _fix(loader)
+                yield Report(
+                    loader.call,
+                    f"{_trains(loader, guess)} on {length.value} samples in batches of {size.describe()}: the last "
+                    "batch of every epoch holds 1 sample, too few for batch statistics (a BatchNorm over (N, C) "
+                    "raises \"Expected more than 1 value per channel\")"
+                    + ("" if fix is not None else "; pass `drop_last=True`"),
+                    fix=fix,
+                )
                 continue
-            fix = None
-            call = loader.call
-            if "batch_sampler" not in {a.keyword.value for a in call.args if a.keyword}:
-                if loader.drop_last_arg is not None:
-                    fix = NodeFix("pass drop_last=True", [(loader.drop_last_arg.value, cst.Name("True"))])
-                else:
-                    new_arg = cst.Arg(keyword=cst.Name("drop_last"), value=cst.Name("True"),
-                                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-                    fix = NodeFix("pass drop_last=True", [(call, call.with_changes(args=[*call.args, new_arg]))])
+            if size is None or not minimum <= size.value <= 2 * minimum:
+                continue  # unknown, BN301's (below min-batch-size), or large (a remainder of 1 is rare)
+            if named_for_evaluation(batches, loader):
+                continue
+            guess = guess_training(batches, loader)
+            fragile = project_fragile(model) if guess is not None else None
+            if fragile is None:
+                continue
+            owner, layer = fragile
+            where = f"line {owner.line_of(layer.node)}" + ("" if owner is model else f" of {os.path.basename(owner.path)}")
+            fix = _fix(loader)
             yield Report(
-                call,
-                f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) on {length.value} samples "
-                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, too few for batch "
-                "statistics (a BatchNorm over (N, C) raises \"Expected more than 1 value per channel\")"
+                loader.call,
+                f"{_trains(loader, guess)} in batches of {size.describe()} without `drop_last=True`, and the model has "
+                f"{layer.why} ({where}): whenever the dataset's length leaves a last batch of 1 sample, training "
+                "stops with \"Expected more than 1 value per channel when training\""
                 + ("" if fix is not None else "; pass `drop_last=True`"),
                 fix=fix,
+                severity=Severity.WARNING,
             )
+
+
+def _trains(loader, guess) -> str:
+    if guess.certain:
+        return f"{loader_label(loader)} trains `{guess.label}` (a BatchNorm model)"
+    return (f"{loader_label(loader)} is a training loader ({guess.how}) of a model that may hold BatchNorm "
+            "(this project builds BatchNorm layers)")
+
+
+def _fix(loader) -> NodeFix | None:
+    call = loader.call
+    if "batch_sampler" in {a.keyword.value for a in call.args if a.keyword}:
+        return None
+    if loader.drop_last_arg is not None:
+        return NodeFix("pass drop_last=True", [(loader.drop_last_arg.value, cst.Name("True"))])
+    new_arg = cst.Arg(keyword=cst.Name("drop_last"), value=cst.Name("True"),
+                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    return NodeFix("pass drop_last=True", [(call, call.with_changes(args=[*call.args, new_arg]))])

@@ -9,6 +9,8 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
 from ..semantic.modules import ModelKind
+from ..semantic.loader_use import guess_training
+from ..semantic.per_device import per_device_bound
 from .bn301_tiny_batch import loader_label, min_batch_size
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +33,26 @@ for x, y in loader:
     optimizer.zero_grad()
     nn.functional.cross_entropy(model(x.to(rank)), y.to(rank)).backward()
     optimizer.step()
+"""
+
+
+_MMSEG = """
+import torch.nn as nn
+from torch.utils.data import DataLoader, DistributedSampler
+
+norm_cfg = dict(type="{norm}", requires_grad=True)
+data = dict(samples_per_gpu=2, workers_per_gpu=2)
+
+
+class Head(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(c, c, 3, bias=False), nn.BatchNorm2d(c)
+
+
+def build_train_loader(dataset):
+    sampler = DistributedSampler(dataset, shuffle=True)
+    return DataLoader(dataset, batch_size=data["samples_per_gpu"], sampler=sampler)
 """
 
 
@@ -139,6 +161,7 @@ class SmallPerDeviceBatch(Rule):
             """,
             line=30,
         ),
+        Invalid(_MMSEG.format(norm="BN"), line=16),  # the loader's trainer is out of sight; an mmseg-style config
     )
     valid = (
         Valid(_SCRIPT.format(convert="model = nn.SyncBatchNorm.convert_sync_batchnorm(model)\n", batch=4)),
@@ -148,6 +171,7 @@ class SmallPerDeviceBatch(Rule):
                 "net = nn.SyncBatchNorm.convert_sync_batchnorm(model)\nmodel = DDP(net.to(rank), device_ids=[rank])")
         ),
         Valid(_SCRIPT.format(convert="", batch=32)),
+        Valid(_MMSEG.format(norm="SyncBN")),  # the config's norm is SyncBatchNorm
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
@@ -155,8 +179,26 @@ class SmallPerDeviceBatch(Rule):
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             training = loader.bn_training
-            size = loader.batch
-            if training is None or size is None or not 2 <= size.value < minimum:
+            size, at_most = loader.batch, ""
+            if size is None and loader.batch_given:  # `args.batch_size // dist.get_world_size()`
+                size, at_most = per_device_bound(batches, loader.batch_node, loader.scope), "at most "
+                if size is not None and size.value < 1:
+                    continue
+            elif size is not None and size.value < 2:
+                continue  # BN301's error
+            if size is None or size.value >= minimum:
+                continue
+            if training is None:  # a model of unknown class, or a training loader whose loop is out of sight
+                guess = guess_training(batches, loader) if loader.distributed else None
+                if guess is not None and not batches.sync_batchnorm_anywhere():
+                    yield Report(
+                        loader.batch_node,
+                        f"{loader_label(loader)} is a training loader with a DistributedSampler ({guess.how}) of a "
+                        f"model that may hold BatchNorm (this project builds BatchNorm layers): a per-device batch of "
+                        f"{at_most}{size.describe()}, below min-batch-size {minimum}: each process normalises with its own "
+                        "batch only; convert with `nn.SyncBatchNorm.convert_sync_batchnorm(model)` before wrapping, "
+                        "or raise the per-device batch",
+                    )
                 continue
             if not (loader.distributed or training.ddp):
                 continue
@@ -170,7 +212,7 @@ class SmallPerDeviceBatch(Rule):
             yield Report(
                 loader.batch_node,
                 f"{loader_label(loader)} feeds `{training.label}` (BatchNorm under DistributedDataParallel) "
-                f"a per-device batch of {size.describe()}, below min-batch-size {minimum}: each process "
+                f"a per-device batch of {at_most}{size.describe()}, below min-batch-size {minimum}: each process "
                 "normalises with its own batch only; convert with `nn.SyncBatchNorm.convert_sync_batchnorm(model)` "
                 "before wrapping, or raise the per-device batch",
             )

@@ -49,6 +49,7 @@ def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
 
 def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool) -> Iterator["Size | None"]:
     from .batches import Size, bind_args
+    from .bundles import expanded_call
 
     function = scope.node
     called = model.called_as(function) if isinstance(function, cst.FunctionDef) else None
@@ -61,6 +62,9 @@ def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool) -
     calls = [site for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
     for site in calls or [None]:
         bound = bind_args(site.node, names) if site is not None else {}
+        if bound is None:  # `Module(data, **config)`: the keyword bundle's entries
+            expanded = expanded_call(model, site.node, site.scope)
+            bound = bind_args(expanded, names) if expanded is not None else None
         if bound is None:
             yield None
             continue

@@ -1,0 +1,87 @@
+"""Keyword bundles: ``DataLoader(ds, **loader_args)`` with ``loader_args = dict(batch_size=8, ...)``.
+
+A ``**name`` argument whose name is bound once, in the call's scope or an enclosing one,
+to a dict display with string keys or a ``dict(key=value, ...)`` call, and never changed
+(``name[...] = ...``, ``name.update(...)``), stands for those keyword arguments.
+``expanded_call`` rewrites the call with them (the values stay the original nodes, so
+findings and fixes point where each value is written).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FileModel, Scope
+
+
+def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
+                   scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
+    """The entries of the dict a ``**`` argument names, with the scope they are written in; None if unsure."""
+    if isinstance(expr, cst.Name):
+        bound = model.bindings(expr.value, scope)
+        if bound is None or len(bound[0]) != 1 or changed(model, expr.value):
+            return None
+        expr, scope = bound[0][0], bound[1]
+    entries: dict[str, cst.BaseExpression] = {}
+    if isinstance(expr, cst.Dict):
+        for element in expr.elements:
+            key = model.value(element.key, scope) if isinstance(element, cst.DictElement) else None
+            if not isinstance(key, str):
+                return None  # `**other` or a computed key
+            entries[key] = element.value
+        return entries, scope
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict" \
+            and model.binding("dict", scope) is None:
+        for arg in expr.args:
+            if arg.keyword is None:
+                return None
+            entries[arg.keyword.value] = arg.value
+        return entries, scope
+    return None
+
+
+def changed(model: "FileModel", name: str) -> bool:
+    """``name[...] = ...``, ``name.update(...)`` (or ``setdefault``, ``pop``) anywhere in the file."""
+    for node in walk(model.module):
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                if isinstance(target.target, cst.Subscript) and model.code(target.target.value) == name:
+                    return True
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+                "update", "setdefault", "pop", "__setitem__") and model.code(node.func.value) == name:
+            return True
+    return False
+
+
+def expanded_call(model: "FileModel", call: cst.Call, scope: "Scope") -> cst.Call | None:
+    """``call`` with each ``**bundle`` replaced by its keyword arguments, when every bundle is known and
+    written where the call's scope sees the same names (its own scope or an enclosing one)."""
+    args: list[cst.Arg] = []
+    expanded = False
+    for arg in call.args:
+        if arg.star != "**":
+            args.append(arg)
+            continue
+        found = bundle_entries(model, arg.value, scope)
+        if found is None or not _encloses(found[1], scope):
+            return None
+        expanded = True
+        args.extend(cst.Arg(keyword=cst.Name(key), value=value) for key, value in found[0].items())
+    if not expanded:
+        return None
+    keywords = [a.keyword.value for a in args if a.keyword is not None]
+    if len(keywords) != len(set(keywords)):
+        return None  # the same keyword twice: a TypeError at run time
+    return call.with_changes(args=args)
+
+
+def _encloses(outer: "Scope", inner: "Scope | None") -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parent
+    return False
