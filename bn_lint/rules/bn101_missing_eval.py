@@ -9,8 +9,10 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL_NAME, HelperEval, eval_named, describe
+from ..semantic.modes import EVAL_NAME, TRAIN, HelperEval, eval_named, describe
 from ..semantic.modules import ModelKind
+from ..semantic.trained import TRAINED
+from ..semantic.owned import project_builds_batchnorm, unowned_evaluation
 
 
 
@@ -766,6 +768,7 @@ class MissingEval(Rule):
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
+        evaluated: set[cst.CSTNode] = set()
         reported_slips: set[cst.CSTNode] = set()
         for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
             # (a copy, in source order: resolving may run other analyses)
@@ -776,21 +779,36 @@ class MissingEval(Rule):
             if reason is None:
                 continue
             facts = analysis.resolved(site)
-            if not analysis.shown_train(facts):
+            unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
+            if not analysis.shown_train(facts) and unowned is None:
                 continue
-            if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+            kind = analysis.kind(site.key, facts, site.scope)
+            if kind not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):
                 continue
             if analysis.keeps_own_modes(facts):
                 continue
             if _recalibration(model, node, facts) or _samples_on_purpose(model, analysis, node, facts):
                 continue
-            why = describe(analysis, facts)
+            why = unowned or describe(analysis, facts)
             slip = analysis.after_slip(site)
             if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
-                if slip in reported_slips:
-                    continue
+                if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):
+                    continue  # (a mode known only from a training step: BN102's finding at the slip is the one)
                 reported_slips.add(slip)
                 why += f"; `{model.code(slip)}` at line {analysis.line(slip)} does not change the mode"
+            region = analysis.region(node)
+            if region in evaluated:
+                continue  # one finding per evaluation loop, at the first model it runs in training mode
+            evaluated.add(region)
+            if unowned is not None:  # (reported at the evaluation loop, the code the fix goes before)
+                loop = _evaluation_loop(model, node)
+                at = f"`{site.key}(...)` at line {analysis.line(node)}" if loop is not None else f"`{site.key}`"
+                yield Report(loop or node, f"{at} may be in training mode here ({reason}): {why}; a model given "
+                                           f"in training mode is evaluated with batch statistics and its BatchNorm "
+                                           f"running averages move; call `{site.key}.eval()` first")
+                continue
             yield Report(
                 node,
                 f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "
@@ -821,6 +839,18 @@ class MissingEval(Rule):
                 f"so BatchNorm uses batch statistics and updates its running averages",
                 model=helper.callee.model,
             )
+
+
+def _evaluation_loop(model: FileModel, node: cst.CSTNode) -> cst.For | None:
+    """The innermost ``for`` loop around ``node`` in its function that iterates over data (not over a
+    ``range``), or None."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if isinstance(ancestor, cst.For) and not (isinstance(ancestor.iter, cst.Call)
+                                                  and model.code(ancestor.iter.func) == "range"):
+            return ancestor
+    return None
 
 
 def _samples_on_purpose(model: FileModel, analysis, node: cst.CSTNode, facts: frozenset) -> bool:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.freeze_reset import FreezeResets
 from ..semantic.model import MODULE_BASES, FileModel, Report
 from ..semantic.modes import EVAL, TRAIN, key_of
 from ..semantic.modules import ModelKind
@@ -823,6 +824,24 @@ class FrozenBnStillUpdating(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
         yield from _frozen_in_lightning_module(model, analysis)
+        reported: set[int] = set()
+        for report in self._reports(model, analysis):
+            reported.add(id(report.node))
+            yield report
+        for reset in FreezeResets(model).resets():
+            if id(reset.train) in reported:
+                continue
+            reported.add(id(reset.train))
+            through = "".join(f" (through `{model.code(c.func)}()` at line {analysis.line(c)})" for c in reset.via[:1])
+            yield Report(
+                reset.train,
+                f"`.train()` here{through} puts `{reset.key}` back in training mode, undoing the BatchNorm freeze at "
+                f"line {analysis.line(reset.freeze)}, before it runs at line {analysis.line(reset.run)}: its "
+                f"BatchNorm running statistics keep updating; freeze again after every `.train()` (or override "
+                f"`train()` to keep them in eval)",
+            )
+
+    def _reports(self, model: FileModel, analysis) -> Iterable[Report]:
         evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
         for node, watch in list(analysis.watched.items()):
             modes = {f.mode for f in watch.facts}

@@ -26,6 +26,8 @@ from .modules import (
     ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
+from .evaluation import eval_data_loop
+from .trained import TRAINED, after_training_step, loss_named
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -729,7 +731,9 @@ class ModeAnalysis:
 
     def shown_train(self, facts: frozenset) -> bool:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
-        return bool(facts) and {f.mode for f in facts} == {TRAIN}
+        modes = {f.mode for f in facts}
+        # (or trained on the paths through its training loop: the other path is the loop run zero times)
+        return bool(facts) and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
 
     def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
         """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
@@ -1052,6 +1056,10 @@ class ModeAnalysis:
             return "under `torch.no_grad()`/`inference_mode()`"
         if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
             return "its output goes to argmax (predictions), not to a backward pass"
+        data = eval_data_loop(self.model, node)
+        if data is not None and not self.dummy_input(node) and not (func is not None and self.is_test_file()
+                                                                    and func.name.value.lower().startswith("test")):
+            return data
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
             return f"in `{func.name.value}()`"
@@ -2640,6 +2648,8 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+                if not a._backward_of(call) and not loss_named(key):  # (a model, not the loss it feeds)
+                    _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
 
     def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:
         """Whether ``method`` is one the class of this file that built ``receiver`` (or ``self.attr`` it is an
@@ -3101,6 +3111,8 @@ class _Flow:
         for fact in facts:
             if fact.mode == ENTRY:
                 out |= caller
+            elif fact.why == "trained":  # trained there: the caller's model, in training mode if it was the entry one
+                out |= after_training_step(caller, call, summary.name)
             elif fact.mode == EVAL:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} calls `.eval()`{where_file}"))
             elif fact.mode == TRAIN:
