@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.builder_freeze import builder_freezes
 from ..semantic.freeze_reset import FreezeResets
 from ..semantic.model import MODULE_BASES, FileModel, Report
 from ..semantic.modes import EVAL, TRAIN, key_of
@@ -839,6 +840,19 @@ class FrozenBnStillUpdating(Rule):
                 f"line {analysis.line(reset.freeze)}, before it runs at line {analysis.line(reset.run)}: its "
                 f"BatchNorm running statistics keep updating; freeze again after every `.train()` (or override "
                 f"`train()` to keep them in eval)",
+            )
+
+        for found in builder_freezes(analysis):
+            if id(found.freeze) in reported:
+                continue
+            reported.add(id(found.freeze))
+            yield Report(
+                found.freeze,
+                f"`{found.key}`'s parameters are frozen here, but its BatchNorm layers are not put in eval: "
+                f"`{found.builder.name.value}()` returns it, and `{found.trainer.name.value}()` puts the model it trains "
+                f"in training mode (`.train()` at line {analysis.line(found.train)}) before the training step on line "
+                f"{analysis.line(found.step)}: their running statistics keep updating; put the frozen part's "
+                f"BatchNorm layers in eval after every `.train()`",
             )
 
     def _reports(self, model: FileModel, analysis) -> Iterable[Report]:
