@@ -799,8 +799,8 @@ class MissingEval(Rule):
                 reported_slips.add(slip)
                 why += f"; `{model.code(slip)}` at line {analysis.line(slip)} does not change the mode"
             region = analysis.region(node)
-            if region in evaluated:
-                continue  # one finding per evaluation loop, at the first model it runs in training mode
+            if region in evaluated and kind is ModelKind.MAYBE:
+                continue  # (one more module of unknown content in the same evaluation: the finding is made)
             evaluated.add(region)
             if unowned is not None:  # (reported at the evaluation loop, the code the fix goes before)
                 loop = _evaluation_loop(model, node)

@@ -51,3 +51,71 @@ def eval_data_loop(model: "FileModel", node: cst.CSTNode) -> str | None:
 
 def _inside(node: cst.CSTNode, within: cst.CSTNode) -> bool:
     return any(inner is node for inner in walk(within))
+
+
+def eval_input(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> str | None:
+    """The evaluation data ``call``'s arguments come from inside ``loop`` (a training loop that takes one
+    batch from the test loader now and then: ``_, (x, y) = next(enumerate(test_loader))`` ... ``model(x)``):
+    names assigned, before ``call`` in source order, from an expression naming evaluation data or from
+    names so assigned. None when they do not."""
+    if not isinstance(call, cst.Call) or not call.args:
+        return None
+    at = model.order(call)
+    derived: dict[str, str] = {}
+    assigns = [n for n in model.nodes_of(loop, cst.Assign) if model.order(n) < at]
+    for node in sorted(assigns, key=model.order):
+        source = eval_data_words(node.value)
+        read = [n.value for n in walk(node.value) if isinstance(n, cst.Name) and n.value in derived]
+        origin = source or (derived[read[0]] if read else None)
+        for target in node.targets:
+            for name in walk(target.target):
+                if isinstance(name, cst.Name):
+                    if origin is not None:
+                        derived[name.value] = origin
+                    else:
+                        derived.pop(name.value, None)
+    for arg in call.args:
+        for name in walk(arg.value):
+            if isinstance(name, cst.Name) and name.value in derived:
+                return derived[name.value]
+    return None
+
+
+def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> bool:
+    """Whether ``call``'s value may reach a ``.backward()`` of ``loop``, taking the order of assignments
+    into account: ``loss = crit(model(x_test), y)`` after the step does not reach the step's
+    ``loss.backward()``, which reads the ``loss`` assigned before it."""
+    parent = model.parent(call)
+    while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index,
+                              cst.BinaryOperation, cst.UnaryOperation)):
+        parent = model.parent(parent)
+    if not isinstance(parent, cst.Assign):
+        return True
+    assigns = sorted(model.nodes_of(loop, cst.Assign, cst.AugAssign), key=model.order)
+    derived = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    start = model.order(parent)
+    for node in assigns:  # (forward from the call: what its value flows into, in this pass of the loop)
+        if model.order(node) <= start or node.value is None:
+            continue
+        if any(isinstance(n, cst.Name) and n.value in derived for n in walk(node.value)):
+            targets = node.targets if isinstance(node, cst.Assign) else [node]
+            derived |= {n.value for t in targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    for node in model.nodes_of(loop, cst.Call):
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
+            continue
+        given = [node.func.value, *(a.value for a in node.args[:1])]
+        names = {n.value for g in given for n in walk(g) if isinstance(n, cst.Name)} & derived
+        for name in names:
+            # the value the backward reads: the last assignment of `name` before it in the loop body (else
+            # the one carried from the previous pass, the last in the body)
+            before = [a for a in assigns if model.order(a) < model.order(node) and _assigns(a, name)]
+            last = before[-1] if before else next((a for a in reversed(assigns) if _assigns(a, name)), None)
+            if last is None or model.order(last) > start and any(
+                    isinstance(n, cst.Name) and n.value in derived for n in walk(last.value)):
+                return True
+    return False
+
+
+def _assigns(node: cst.CSTNode, name: str) -> bool:
+    targets = node.targets if isinstance(node, cst.Assign) else [node]
+    return any(isinstance(n, cst.Name) and n.value == name for t in targets for n in walk(t.target))

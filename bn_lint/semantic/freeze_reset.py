@@ -28,6 +28,13 @@ _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase|\bbn\b|_bn\b|\bBN\b")
 _MODULE_LOOPS = frozenset({"modules", "named_modules", "children", "named_children"})
 _STEPS = frozenset({"backward", "step", "manual_backward"})
 _MAX_DEPTH = 4
+# methods of a module that do not run it
+_MODULE_METHODS = frozenset({
+    "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules", "children",
+    "named_children", "state_dict", "load_state_dict", "to", "cuda", "cpu", "float", "half", "double", "type",
+    "zero_grad", "eval", "apply", "requires_grad_", "register_buffer", "register_parameter", "add_module",
+    "register_forward_hook", "register_forward_pre_hook", "get_submodule", "extra_repr", "share_memory",
+})
 
 
 @dataclass(frozen=True)
@@ -267,6 +274,13 @@ class _Walker:
     def statement(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return
+        if isinstance(node, cst.For) and _module_loop_owner(node) is not None and func is not None \
+                and any(f.node is not None and any(a is node for a in self.model.ancestors(f.node))
+                        for f in self.o._direct(func)):
+            owner = _rebind(_module_loop_owner(node), bind)
+            if owner is not None:
+                self._freeze(owner, node)  # `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()`
+                return
         if isinstance(node, (cst.For, cst.While)):
             head = node.iter if isinstance(node, cst.For) else node.test
             self.calls(head, bind, depth, via, func)
@@ -318,6 +332,12 @@ class _Walker:
             if receiver is not None and method == "forward":
                 self._run(call, receiver)
                 return
+            if receiver is not None and method == "apply" and len(call.args) == 1 \
+                    and self.o._bn_eval_function(call.args[0].value):
+                self._freeze(receiver, call)  # `model.backbone.apply(set_bn_eval)`
+                return
+            if method in _MODULE_METHODS:
+                return  # (a method of the module, not a forward pass)
         target = self.o._callee(call, func)
         if target is not None:
             callee, callee_bind = target

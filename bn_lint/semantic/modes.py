@@ -26,7 +26,7 @@ from .modules import (
     ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
-from .evaluation import eval_data_loop
+from .evaluation import eval_data_loop, eval_input, reaches_backward_in_order
 from .trained import TRAINED, after_training_step, loss_named
 from .walk import children, walk
 
@@ -966,8 +966,8 @@ class ModeAnalysis:
             # epsilon-greedy step runs the model for a prediction in the middle of training)
             # (nor samples drawn under `no_grad` to be looked at, from an input the loop does not change or
             # never reaching a loss: a GAN's fixed-noise grid in its training loop)
-            if not self.under_no_grad(node):
-                return True
+            if not self.under_no_grad(node):  # (unless it runs on a batch of evaluation data, for metrics only)
+                return not (eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region))
             if self.visualised(node) and self._loop_invariant(node, region):
                 return False
             return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
@@ -1056,7 +1056,10 @@ class ModeAnalysis:
             return "under `torch.no_grad()`/`inference_mode()`"
         if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
             return "its output goes to argmax (predictions), not to a backward pass"
-        data = eval_data_loop(self.model, node)
+        region = self.region(node)
+        data = eval_data_loop(self.model, node) or (
+            f"on a batch of `{eval_input(self.model, node, region)}`" if isinstance(region, (cst.For, cst.While))
+            and eval_input(self.model, node, region) else None)
         if data is not None and not self.dummy_input(node) and not (func is not None and self.is_test_file()
                                                                     and func.name.value.lower().startswith("test")):
             return data
@@ -2315,7 +2318,7 @@ class _Flow:
             built_by = self._built_by(expr, kind, state)
             if built_by is not None:
                 return built_by
-            if qn in _LOADED or (qn == "torch.hub.load" and not _torchvision_hub(expr)):
+            if qn in _LOADED or (qn == "torch.hub.load" and not _hub_builds_train(expr)):
                 # it keeps the mode it was saved in (or its hub entry point chose): unknown
                 return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
             if qn == "torch.hub.load" or (qn or "").startswith(("torchvision.", "timm.")):
@@ -3259,6 +3262,17 @@ def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
             return False
         return isinstance(func.value, cst.Name) and func.value.value == "self" and "self" in state
     return False
+
+
+def _hub_builds_train(call: cst.Call) -> bool:
+    """``torch.hub.load(repo, entry)`` of a literal repo whose entry points build models as constructors
+    do, in training mode (torchvision's, most research repos'); not those known to return eval-mode
+    wrappers (ultralytics' AutoShape)."""
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and not str(first.evaluated_value).startswith(_HUB_EVAL_REPOS)
+
+
+_HUB_EVAL_REPOS = ("ultralytics/",)
 
 
 def _torchvision_hub(call: cst.Call) -> bool:
