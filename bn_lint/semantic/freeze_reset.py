@@ -289,6 +289,14 @@ class _Walker:
             return
         if isinstance(node, cst.If):
             self.calls(node.test, bind, depth, via, func)
+            known = bind.get(node.test.value) if isinstance(node.test, cst.Name) else None
+            if known in ("True", "False", "None"):  # (a flag the call passes: `Frozen(freeze_bn=False)`)
+                branch = node.body if known == "True" else node.orelse
+                if isinstance(branch, cst.If):
+                    self.statement(branch, bind, depth, via, func)
+                elif branch is not None:
+                    self.block(branch.body.body, bind, depth, via, func)
+                return
             self.block(node.body.body, bind, depth, via, func)
             if node.orelse is not None:
                 other = node.orelse
@@ -343,7 +351,7 @@ class _Walker:
             callee, callee_bind = target
             freezes = [fr for fr in self.o.freezes(callee)]
             local = {param: ([k for k in map(lambda c: _rebind(c, bind), code) if k] if isinstance(code, list)
-                             else code if code == "<new>" else _rebind(code, bind))
+                             else code if code in ("<new>", "True", "False", "None") else _rebind(code, bind))
                      for param, code in callee_bind.items()}
             if "self" in local and local["self"] == "<new>":
                 local["self"] = self._assigned_to(call, bind) or "<new>"

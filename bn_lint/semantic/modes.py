@@ -27,7 +27,7 @@ from .modules import (
 )
 from .model import stored_on_self
 from .evaluation import eval_data_loop, eval_input, reaches_backward_in_order
-from .trained import TRAINED, after_training_step, loss_named
+from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -2651,7 +2651,7 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
-                if not a._backward_of(call) and not loss_named(key):  # (a model, not the loss it feeds)
+                if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
                     _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
 
     def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:

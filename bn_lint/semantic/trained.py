@@ -37,3 +37,22 @@ def after_training_step(facts: frozenset, call: cst.CSTNode, helper: str = "") -
     kinds = {f.kind for f in facts if f.kind is not None}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
     return frozenset({f for f in facts if f.mode != ENTRY} | {Fact(TRAIN, call, TRAINED, where, kind)})
+
+
+def is_loss_value(model, call: cst.Call) -> bool:
+    """Whether ``call``'s value is itself what ``.backward()`` is called on: ``crit(out, y).backward()``, or
+    ``loss = crit(out, y)`` then ``loss.backward()`` (a loss, not a model run in the training step)."""
+    from .walk import walk
+
+    parent = model.parent(call)
+    if isinstance(parent, cst.Attribute) and parent.value is call and parent.attr.value == "backward":
+        return True
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+        return False
+    name = parent.targets[0].target.value
+    scope = next((a for a in model.ancestors(call) if isinstance(a, cst.FunctionDef)), model.module)
+    for node in walk(scope):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward" \
+                and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+            return True
+    return False
