@@ -12,6 +12,7 @@ from ..semantic.model import FileModel, Report
 from ..semantic.modes import EVAL_NAME, TRAIN, HelperEval, eval_named, describe
 from ..semantic.modules import ModelKind
 from ..semantic.trained import TRAINED
+from ..semantic.deliberate import batch_statistics_by_design
 from ..semantic.owned import project_builds_batchnorm, unowned_evaluation
 
 
@@ -767,6 +768,8 @@ class MissingEval(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
+        if batch_statistics_by_design(model):
+            return  # (every BatchNorm here uses batch statistics in eval mode too: momentum=1, no running stats)
         analysis = model.modes.run()
         evaluated: set[cst.CSTNode] = set()
         reported_slips: set[cst.CSTNode] = set()
