@@ -19,21 +19,31 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # one word of an identifier (split at `_` and `.`) naming evaluation data: `val`, `test_loader`'s `test`,
 # `testloader`, `validdataloader`; not `value(s)`, `testing_utils`, `evaluate` (a function)
-_EVAL_DATA_WORD = re.compile(
-    r"(?:test|val|valid|validation|eval|evaluation|dev|holdout|heldout)"
-    r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batches|ds)?s?")
+_DATA = r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batches|ds)"
+_EVAL_DATA_WORD = re.compile(r"(?:test|val|valid|validation|eval|evaluation|holdout|heldout)" + _DATA + r"?s?|dev" + _DATA + "s?")
+_DATA_WORD = re.compile(_DATA + "s?")
+_PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "detach", "contiguous"})
 
 
 def eval_data_words(expr: cst.BaseExpression) -> str | None:
     """The identifier in ``expr`` that names evaluation data (``test_loader`` in
-    ``enumerate(self.test_loader)``), or None."""
+    ``enumerate(self.test_loader)``, ``dev_loader``; not ``dev``, a device), or None."""
     for node in walk(expr):
         name = node.value if isinstance(node, cst.Name) else None
         if name is None:
             continue
-        if any(_EVAL_DATA_WORD.fullmatch(word) for word in name.lower().split("_") if word):
+        words = [word for word in name.lower().split("_") if word]
+        if any(_EVAL_DATA_WORD.fullmatch(word) for word in words) or (
+                "dev" in words and any(_DATA_WORD.fullmatch(word) for word in words)):
             return name
     return None
+
+
+def _unwrapped(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.to(device).float()`` -> ``x``: the same data."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value
+    return value
 
 
 def eval_data_loop(model: "FileModel", node: cst.CSTNode) -> str | None:
@@ -64,8 +74,12 @@ def eval_input(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> str | N
     derived: dict[str, str] = {}
     assigns = [n for n in model.nodes_of(loop, cst.Assign) if model.order(n) < at]
     for node in sorted(assigns, key=model.order):
-        source = eval_data_words(node.value)
-        read = [n.value for n in walk(node.value) if isinstance(n, cst.Name) and n.value in derived]
+        value = _unwrapped(node.value)
+        if isinstance(value, cst.Name) and any(isinstance(n, cst.Name) and n.value == value.value
+                                               for t in node.targets for n in walk(t.target)):
+            continue  # `x = x.to(device)`: the same data
+        source = eval_data_words(value)
+        read = [n.value for n in walk(value) if isinstance(n, cst.Name) and n.value in derived]
         origin = source or (derived[read[0]] if read else None)
         for target in node.targets:
             for name in walk(target.target):
