@@ -332,3 +332,50 @@ def test_a_builder_freezes_a_batchnorm_model_for_a_trainer_that_calls_train(free
     code = _BUILDER.format(freeze=freeze)
     assert codes_and_lines(check_code(code, select=("BN105",))) == (
         [("BN105", at(code, "param.requires_grad = False"))] if expected else [])
+
+
+# ---------------------------------------------------------------- an inference script
+_INFERENCE = """
+import torch
+import torch.nn as nn
+import torchvision
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.ConvTranspose2d(16, 8, 4, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+g_net = Generator()
+g_net.load_state_dict(torch.load("snapshots/gnet.pth"))
+out_img = g_net(torch.randn(64, 16, 1, 1))
+torchvision.utils.save_image(out_img.data, "inference.png"){rest}
+"""
+
+
+@pytest.mark.parametrize("rest, expected", [
+    ("", True),  # weights loaded, a generator's samples saved: inference, in training mode
+    ("\nopt = torch.optim.Adam(g_net.parameters())\nout_img.mean().backward()\nopt.step()", False),  # (it trains)
+])
+def test_an_inference_script_runs_a_loaded_model(rest, expected):
+    code = _INFERENCE.format(rest=rest)
+    assert codes_and_lines(check_code(code, select=("BN101",))) == (
+        [("BN101", at(code, "out_img = g_net("))] if expected else [])
+
+
+def test_a_smoke_test_of_a_loaded_model_on_random_input_is_not_an_inference_run():
+    code = _INFERENCE.format(rest="").replace('torchvision.utils.save_image(out_img.data, "inference.png")',
+                                              "print(out_img.shape)")
+    assert check_code(code, select=("BN101",)) == []
+
+
+def test_batch_statistics_by_design_momentum_one():
+    """Transductive MAML: every BatchNorm has momentum=1, evaluation in training mode on purpose."""
+    code = _VALIDATE.format(rest="\nnet = Net()\nprint(validate(net, loader))\n")
+    assert _bn1(code) != []
+    assert _bn1(code.replace("", "")) and check_code(
+        (_NET + code).replace("nn.BatchNorm2d(8)", "nn.BatchNorm2d(8, momentum=1)"), select=("BN1",)) == []

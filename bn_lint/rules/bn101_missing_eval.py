@@ -184,7 +184,7 @@ class MissingEval(Rule):
     # an evaluation function defined here; or imported by name from another module into a file that
     # trains, or loads, a model. Each branch starts with a literal and checks a word boundary after it:
     # the regex module tries a branch led by a look-behind at every position of the file.
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled",
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"load_state_dict\(",  # (an inference script)
                 # outputs read as predictions, in a script that loads data or weights or trains
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\("),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",

@@ -133,3 +133,33 @@ def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTN
 def _assigns(node: cst.CSTNode, name: str) -> bool:
     targets = node.targets if isinstance(node, cst.Assign) else [node]
     return any(isinstance(n, cst.Name) and n.value == name for t in targets for n in walk(t.target))
+
+
+_TRAINS = re.compile(r"\.backward\s*\(|\.step\s*\(|\bfit\s*\(|\btrain(?:er)?\s*\.\s*train\s*\(|train_(?:one_)?epoch\s*\(")
+
+
+def inference_run(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` is an inference run: the model it calls had weights loaded into it
+    (``net.load_state_dict(...)`` before it, in the same function or at module level), the file trains
+    nothing, and the call is not inside a module's own code; its input is data, or random input whose
+    output is saved as images (a generator's samples). None otherwise."""
+    model = analysis.model
+    if not isinstance(node, cst.Call) or _TRAINS.search(model.source):
+        return None
+    func = node.func
+    key = func.value if isinstance(func, cst.Name) else None
+    if key is None:
+        return None
+    scope_node = analysis.enclosing_function(node)
+    if scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
+                                   or model.enclosing_class(model.scopes.get(scope_node)) is not None):
+        return None
+    at = model.order(node)
+    loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
+              if isinstance(call.func, cst.Attribute) and call.func.attr.value == "load_state_dict"
+              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
+    if not loaded:
+        return None
+    if analysis.dummy_input(node) and not analysis.visualised(node):
+        return None
+    return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"

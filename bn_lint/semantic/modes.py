@@ -26,7 +26,7 @@ from .modules import (
     ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
-from .evaluation import eval_data_loop, eval_input, reaches_backward_in_order
+from .evaluation import eval_data_loop, eval_input, inference_run, reaches_backward_in_order
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 from .walk import children, walk
 
@@ -1063,6 +1063,9 @@ class ModeAnalysis:
         if data is not None and not self.dummy_input(node) and not (func is not None and self.is_test_file()
                                                                     and func.name.value.lower().startswith("test")):
             return data
+        inference = inference_run(self, node)
+        if inference is not None:
+            return inference
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
             return f"in `{func.name.value}()`"
@@ -1155,7 +1158,8 @@ class ModeAnalysis:
             if use.value == name and self.order(use) > at:
                 inner, up = use, model.parent(use)
                 while True:  # `fake[:64]`, `fake.view(-1, 1, 28, 28)`, `make_grid(fake)` given to `save_image`
-                    if isinstance(up, cst.Subscript) and up.value is inner:
+                    if isinstance(up, cst.Subscript) and up.value is inner \
+                            or isinstance(up, cst.Attribute) and up.value is inner and up.attr.value == "data":
                         inner, up = up, model.parent(up)
                     elif isinstance(up, cst.Attribute) and up.value is inner and isinstance(model.parent(up), cst.Call):
                         inner = model.parent(up)
@@ -3223,7 +3227,7 @@ def _called_name(func: cst.BaseExpression) -> str:
 
 
 # method calls that make a file worth the flow analysis
-_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step"})
+_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
 # export function -> index of the positional argument holding the model
