@@ -379,3 +379,68 @@ def test_batch_statistics_by_design_momentum_one():
     assert _bn1(code) != []
     assert _bn1(code.replace("", "")) and check_code(
         (_NET + code).replace("nn.BatchNorm2d(8)", "nn.BatchNorm2d(8, momentum=1)"), select=("BN1",)) == []
+
+
+_TRAINER_FREEZE = """
+import torch
+
+
+def fix_bn(module):
+    for m in module.modules():
+        if m.__class__.__name__.find("BatchNorm") != -1:
+            m.eval()
+    return module
+
+
+class BaseTrainer:
+    def __init__(self, model, loader, optimizer):
+        self.model = fix_bn(model)
+        self.loader = loader
+        self.optimizer = optimizer
+
+    def train_epoch(self):
+        self.model.train(){refreeze}
+        for x in self.loader:
+            self.optimizer.zero_grad()
+            self.model(x).mean().backward()
+            self.optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("refreeze, expected", [("", True), ("\n        fix_bn(self.model)", False)])
+def test_a_freeze_in_init_is_undone_by_a_method_that_calls_train(refreeze, expected):
+    """OpenStereo's trainer: BatchNorm fixed once while the trainer is built, `self.model.train()` every epoch."""
+    code = _TRAINER_FREEZE.format(refreeze=refreeze)
+    assert codes_and_lines(check_code(code, select=("BN105",))) == (
+        [("BN105", at(code, "self.model.train()"))] if expected else [])
+
+
+def test_a_lightning_trainer_fit_undoes_a_part_put_in_eval_in_init():
+    code = """
+import pytorch_lightning as pl
+import torch
+import torch.nn as nn
+import torchvision
+
+
+class Probe(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.backbone = torchvision.models.resnet18(weights="IMAGENET1K_V1")
+        self.backbone.eval()
+        self.head = nn.Linear(1000, 10)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return nn.functional.cross_entropy(self.head(self.backbone(x)), y)
+
+
+if __name__ == "__main__":
+    trainer = pl.Trainer(max_epochs=10)
+    trainer.fit(Probe())
+    model = Probe()
+    trainer.fit(model)
+"""
+    findings = check_code(code, select=("BN105",))
+    assert codes_and_lines(findings) == [("BN105", at(code, "trainer.fit(model)"))]
+    assert "`trainer.fit()` here (it calls `.train()`)" in findings[0].message

@@ -834,9 +834,11 @@ class FrozenBnStillUpdating(Rule):
                 continue
             reported.add(id(reset.train))
             through = "".join(f" (through `{model.code(c.func)}()` at line {analysis.line(c)})" for c in reset.via[:1])
+            what = "`.train()` here" if reset.train.func.attr.value == "train" else \
+                f"`{model.code(reset.train.func)}()` here (it calls `.train()`)"
             yield Report(
                 reset.train,
-                f"`.train()` here{through} puts `{reset.key}` back in training mode, undoing the BatchNorm freeze at "
+                f"{what}{through} puts `{reset.key}` back in training mode, undoing the BatchNorm freeze at "
                 f"line {analysis.line(reset.freeze)}, before it runs at line {analysis.line(reset.run)}: its "
                 f"BatchNorm running statistics keep updating; freeze again after every `.train()` (or override "
                 f"`train()` to keep them in eval)",

@@ -98,6 +98,9 @@ class FreezeResets:
                     continue
                 for owner in _owners(freeze.owner, bind):
                     found.append(Freeze(owner, freeze.node, held + conditions))
+                target = _assigned_key(self.model, call)
+                if target is not None and _returns(callee, freeze.owner):
+                    found.append(Freeze(target, freeze.node, held + conditions))  # `self.model = fix_bn(model)`
         self._computing.discard(func)
         self._freezes[func] = found
         return found
@@ -114,6 +117,12 @@ class FreezeResets:
             names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
             for call in model.nodes_of(loop.body, cst.Call):
                 if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
+                    yield Freeze(owner, call, self._conditions(call, func))
+        if func.name.value == "__init__":  # `self.backbone.eval()` while built: a frozen part, BatchNorm included
+            for call in model.nodes_of(func, cst.Call):
+                owner = key_of(call.func.value) if isinstance(call.func, cst.Attribute) else None
+                if _to_eval(call) and owner is not None and owner.startswith("self.") \
+                        and not any(isinstance(a, cst.For) for a in _within(model, call, func)):
                     yield Freeze(owner, call, self._conditions(call, func))
         for call in model.nodes_of(func, cst.Call):
             func_ = call.func
@@ -245,11 +254,23 @@ class FreezeResets:
         roots += [(f, f) for f in self._all_functions()]
         for node, func in roots:
             walker = _Walker(self, func)
-            body = node.body if isinstance(node, cst.Module) else node.body.body
+            for freeze in self._held_from_init(func):  # (a method runs after `__init__` froze `self.<part>`)
+                walker.frozen[freeze.owner] = freeze.node
+            body = node.body if isinstance(node, cst.Module) else _suite(node.body)
             walker.block(body, {}, 0, [])
             for reset in walker.found:
                 found.setdefault(id(reset.train), reset)
         return list(found.values())
+
+    def _held_from_init(self, func: cst.FunctionDef | None) -> list[Freeze]:
+        """The freezes of ``self``'s parts that the class's ``__init__`` makes on every path (no open flag),
+        for a method ``func`` other than ``__init__``."""
+        scope = self.model.scopes.get(func) if func is not None else None
+        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or init is func or info.methods.get(func.name.value) is not func:
+            return []
+        return [f for f in self.freezes(init) if f.owner.split(".")[0] == "self" and not f.conditions]
 
     def _all_functions(self) -> list[cst.FunctionDef]:
         return [node for node in self.model.scopes if isinstance(node, cst.FunctionDef)]
@@ -285,7 +306,7 @@ class _Walker:
             head = node.iter if isinstance(node, cst.For) else node.test
             self.calls(head, bind, depth, via, func)
             for _ in range(2):  # (twice: what the end of one pass leaves, the next pass meets)
-                self.block(node.body.body, bind, depth, via, func)
+                self.block(_suite(node.body), bind, depth, via, func)
             return
         if isinstance(node, cst.If):
             self.calls(node.test, bind, depth, via, func)
@@ -295,28 +316,31 @@ class _Walker:
                 if isinstance(branch, cst.If):
                     self.statement(branch, bind, depth, via, func)
                 elif branch is not None:
-                    self.block(branch.body.body, bind, depth, via, func)
+                    self.block(_suite(branch.body), bind, depth, via, func)
                 return
-            self.block(node.body.body, bind, depth, via, func)
+            self.block(_suite(node.body), bind, depth, via, func)
             if node.orelse is not None:
                 other = node.orelse
                 if isinstance(other, cst.If):
                     self.statement(other, bind, depth, via, func)
                 else:
-                    self.block(other.body.body, bind, depth, via, func)
+                    self.block(_suite(other.body), bind, depth, via, func)
             return
         if isinstance(node, (cst.With, cst.Try)):
             for item in getattr(node, "items", ()):
                 self.calls(item.item, bind, depth, via, func)
-            self.block(node.body.body, bind, depth, via, func)
+            self.block(_suite(node.body), bind, depth, via, func)
             for handler in getattr(node, "handlers", ()):
-                self.block(handler.body.body, bind, depth, via, func)
+                self.block(_suite(handler.body), bind, depth, via, func)
             return
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self.calls(small, bind, depth, via, func)
             return
-        for child in getattr(getattr(node, "body", None), "body", ()) or ():
+        if isinstance(node, cst.BaseSmallStatement):
+            self.calls(node, bind, depth, via, func)
+            return
+        for child in _suite(getattr(node, "body", None)):
             self.statement(child, bind, depth, via, func)
 
     def calls(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
@@ -336,6 +360,13 @@ class _Walker:
                 return
             if method in _STEPS:
                 self._run(call, None)
+                return
+            if method == "fit" and receiver is not None and "trainer" in receiver.lower() and call.args \
+                    and key_of(call.args[0].value) is not None:
+                fitted = _rebind(key_of(call.args[0].value), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
+                if fitted is not None:
+                    self._train(call, fitted, via)
+                    self._run(call, fitted)
                 return
             if receiver is not None and method == "forward":
                 self._run(call, receiver)
@@ -364,7 +395,7 @@ class _Walker:
                     self._freeze(owner, freeze.node)
                     applied = True
             if depth < _MAX_DEPTH and not applied:
-                self.block(callee.body.body, local, depth + 1, via + [call], callee)
+                self.block(_suite(callee.body), local, depth + 1, via + [call], callee)
             return
         key = key_of(f)
         if key is not None:
@@ -395,6 +426,33 @@ class _Walker:
             if key is None or key == frozen or frozen.startswith(key + ".") or key.startswith(frozen + "."):
                 self.found.append(Reset(train, node, frozen, call, list(via)))
                 del self.pending[frozen]
+
+
+def _assigned_key(model: "FileModel", call: cst.Call) -> str | None:
+    parent = model.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return key_of(parent.targets[0].target)
+    return None
+
+
+def _returns(func: cst.FunctionDef, key: str) -> bool:
+    """Whether ``func`` gives back the module it froze (``return module``)."""
+    return any(isinstance(node, cst.Return) and node.value is not None and key_of(node.value) == key
+               for node in walk(func.body))
+
+
+def _suite(body) -> list:
+    """The statements of a block (an indented block, or the one-line suite after ``:``)."""
+    if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return list(body.body)
+    return []
+
+
+def _within(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef):
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            return
+        yield ancestor
 
 
 def _module_loop_owner(loop: cst.For) -> str | None:
