@@ -152,11 +152,17 @@ class MissingEval(Rule):
         turns gradients off, when the code shows that branch run: `for phase in ('train', 'val')`, or a
         call passing `train=False`) where the model
         is in training mode on every path the code shows: it was built there (modules start in
-        training mode) or `.train()` was called, and no `.eval()` reaches the call. Not flagged:
-        calls in a training step (a loop or function with `backward()` / `optimizer.step()` /
-        `train_step()`), models whose mode bn-lint cannot see (parameters of a function nobody in the
-        file calls in training mode, models loaded with `torch.load` / `torch.jit.load` /
-        `torch.hub.load`, models passed to unknown code), shape probes (`model(dummy).shape`, calls
+        training mode, as do `torch.hub.load` entry points), `.train()` was called, or it ran a
+        training step (`loss.backward()` on its output) in the mode it was given, and no `.eval()`
+        reaches the call. Also flagged: a loop over evaluation data (`test_loader`, `val_dl`) or a
+        batch taken from it inside a training loop whose outputs reach no backward pass; an
+        inference script (weights loaded with `load_state_dict`, nothing in the file trains); an
+        evaluation function that runs a model it is given and never puts in eval, in a file that
+        puts no model in eval anywhere and whose callers do not either (RULES.md, Evidence), when
+        the model may hold BatchNorm. Not flagged: calls in a training step (a loop or function with
+        `backward()` / `optimizer.step()` / `train_step()`), models whose mode bn-lint cannot see
+        (models loaded with `torch.load` / `torch.jit.load`, models passed to unknown code), files
+        whose every BatchNorm has `momentum=1` or `track_running_stats=False`, shape probes (`model(dummy).shape`, calls
         in `__init__`), smoke tests on random input, frameworks that set the mode themselves
         (Lightning, HF Trainer), functions under a decorator that sets the mode around them
         (`@eval_mode`: one named for evaluation or inference, or a project function whose code calls

@@ -250,7 +250,13 @@ class FrozenBnStillUpdating(Rule):
         the container's `.train()`; so does one frozen by a builder function that returns it, alone
         or in a container, to a caller that trains the result. A LightningModule that freezes a
         BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
-        Lightning calls `.train()` before each epoch. Not flagged: a momentum copy of a trained
+        Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
+        code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
+        `requires_grad=False` given to a helper, methods of a class whose `__init__` froze a part,
+        `trainer.fit(model)`), each loop walked twice so a `.train()` at the top of the next epoch is
+        seen. A builder that freezes a BatchNorm model with `requires_grad = False` and returns it is
+        flagged when a trainer of the same file puts the model it trains in training mode and the
+        file puts no BatchNorm layer in eval anywhere. Not flagged: a momentum copy of a trained
         module (MoCo's key encoder, a BYOL target: frozen, and its weights updated in place from the
         trained module's), which the published recipes run in training mode.
     """
