@@ -12,6 +12,7 @@ from ..semantic.model import FileModel, Report
 from ..semantic.modes import EVAL_NAME, TRAIN, HelperEval, eval_named, describe
 from ..semantic.modules import ModelKind
 from ..semantic.trained import TRAINED
+from ..semantic.walk import walk
 from ..semantic.deliberate import batch_statistics_by_design
 from ..semantic.owned import project_builds_batchnorm, unowned_evaluation
 
@@ -851,13 +852,15 @@ class MissingEval(Rule):
 
 
 def _evaluation_loop(model: FileModel, node: cst.CSTNode) -> cst.For | None:
-    """The innermost ``for`` loop around ``node`` in its function that iterates over data (not over a
-    ``range``), or None."""
+    """The innermost ``for`` loop around ``node`` in its function whose items ``node`` runs the model on
+    (``for x, y in loader: model(x)``; not ``for s in scales:``), or None."""
+    if not isinstance(node, cst.Call):
+        return None
+    read = {n.value for arg in node.args for n in walk(arg.value) if isinstance(n, cst.Name)}
     for ancestor in model.ancestors(node):
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return None
-        if isinstance(ancestor, cst.For) and not (isinstance(ancestor.iter, cst.Call)
-                                                  and model.code(ancestor.iter.func) == "range"):
+        if isinstance(ancestor, cst.For) and read & {n.value for n in walk(ancestor.target) if isinstance(n, cst.Name)}:
             return ancestor
     return None
 

@@ -200,23 +200,11 @@ class ExportInTrainMode(Rule):
                 continue
             if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
-            if _evaluated_before(analysis, node, site, facts):
-                continue  # (BN101 reports the evaluation before it, in the same mode: one missing `.eval()`)
             yield Report(
                 node,
                 f"`{site.key}` is exported/traced in training mode ({describe(analysis, facts)}; no `.eval()` "
                 f"before this call): BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
             )
-
-
-def _evaluated_before(analysis, node: cst.CSTNode, site, facts: frozenset) -> bool:
-    """Whether the same model, in the same mode (the same facts), is run for evaluation earlier in the same
-    scope: the export follows a reference forward pass that BN101 reports (`model(x)` then `onnx.export`)."""
-    for use, other in list(analysis.uses.items()):
-        if other.key == site.key and other.scope is site.scope and analysis.order(use) < analysis.order(node) \
-                and analysis.resolved(other) == facts and analysis.eval_reason(use) is not None:
-            return True
-    return False
 
 
 def _qat_convert(model: FileModel, call: cst.Call) -> bool:

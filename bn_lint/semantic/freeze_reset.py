@@ -118,7 +118,8 @@ class FreezeResets:
             for call in model.nodes_of(loop.body, cst.Call):
                 if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
                     yield Freeze(owner, call, self._conditions(call, func))
-        if func.name.value == "__init__":  # `self.backbone.eval()` while built: a frozen part, BatchNorm included
+        if func.name.value in ("__init__", "train"):  # `self.backbone.eval()` while built (or in a `train()`
+            # override): a frozen part, BatchNorm included
             for call in model.nodes_of(func, cst.Call):
                 owner = key_of(call.func.value) if isinstance(call.func, cst.Attribute) else None
                 if _to_eval(call) and owner is not None and owner.startswith("self.") \
@@ -360,6 +361,10 @@ class _Walker:
                 return
             if method in _STEPS:
                 self._run(call, None)
+                return
+            if receiver is not None and _to_eval(call):
+                for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
+                    self._freeze(key, call)  # `model.backbone.eval()` after `model.train()`: frozen again
                 return
             if method == "fit" and receiver is not None and "trainer" in receiver.lower() and call.args \
                     and key_of(call.args[0].value) is not None:
