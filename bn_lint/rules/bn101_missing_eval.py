@@ -9,8 +9,12 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL_NAME, HelperEval, eval_named, describe
+from ..semantic.modes import EVAL_NAME, TRAIN, HelperEval, eval_named, describe
 from ..semantic.modules import ModelKind
+from ..semantic.trained import TRAINED
+from ..semantic.walk import walk
+from ..semantic.deliberate import batch_statistics_by_design
+from ..semantic.owned import project_builds_batchnorm, unowned_evaluation
 
 
 
@@ -149,11 +153,17 @@ class MissingEval(Rule):
         turns gradients off, when the code shows that branch run: `for phase in ('train', 'val')`, or a
         call passing `train=False`) where the model
         is in training mode on every path the code shows: it was built there (modules start in
-        training mode) or `.train()` was called, and no `.eval()` reaches the call. Not flagged:
-        calls in a training step (a loop or function with `backward()` / `optimizer.step()` /
-        `train_step()`), models whose mode bn-lint cannot see (parameters of a function nobody in the
-        file calls in training mode, models loaded with `torch.load` / `torch.jit.load` /
-        `torch.hub.load`, models passed to unknown code), shape probes (`model(dummy).shape`, calls
+        training mode, as do `torch.hub.load` entry points), `.train()` was called, or it ran a
+        training step (`loss.backward()` on its output) in the mode it was given, and no `.eval()`
+        reaches the call. Also flagged: a loop over evaluation data (`test_loader`, `val_dl`) or a
+        batch taken from it inside a training loop whose outputs reach no backward pass; an
+        inference script (weights loaded with `load_state_dict`, nothing in the file trains); an
+        evaluation function that runs a model it is given and never puts in eval, in a file that
+        puts no model in eval anywhere and whose callers do not either (RULES.md, Evidence), when
+        the model may hold BatchNorm. Not flagged: calls in a training step (a loop or function with
+        `backward()` / `optimizer.step()` / `train_step()`), models whose mode bn-lint cannot see
+        (models loaded with `torch.load` / `torch.jit.load`, models passed to unknown code), files
+        whose every BatchNorm has `momentum=1` or `track_running_stats=False`, shape probes (`model(dummy).shape`, calls
         in `__init__`), smoke tests on random input, frameworks that set the mode themselves
         (Lightning, HF Trainer), functions under a decorator that sets the mode around them
         (`@eval_mode`: one named for evaluation or inference, or a project function whose code calls
@@ -181,7 +191,7 @@ class MissingEval(Rule):
     # an evaluation function defined here; or imported by name from another module into a file that
     # trains, or loads, a model. Each branch starts with a literal and checks a word boundary after it:
     # the regex module tries a branch led by a look-behind at every position of the file.
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled",
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"load_state_dict\(",  # (an inference script)
                 # outputs read as predictions, in a script that loads data or weights or trains
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\("),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
@@ -765,7 +775,10 @@ class MissingEval(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
+        if batch_statistics_by_design(model):
+            return  # (every BatchNorm here uses batch statistics in eval mode too: momentum=1, no running stats)
         analysis = model.modes.run()
+        evaluated: set[cst.CSTNode] = set()
         reported_slips: set[cst.CSTNode] = set()
         for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
             # (a copy, in source order: resolving may run other analyses)
@@ -776,21 +789,36 @@ class MissingEval(Rule):
             if reason is None:
                 continue
             facts = analysis.resolved(site)
-            if not analysis.shown_train(facts):
+            unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
+            if not analysis.shown_train(facts) and unowned is None:
                 continue
-            if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+            kind = analysis.kind(site.key, facts, site.scope)
+            if kind not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):
                 continue
             if analysis.keeps_own_modes(facts):
                 continue
             if _recalibration(model, node, facts) or _samples_on_purpose(model, analysis, node, facts):
                 continue
-            why = describe(analysis, facts)
+            why = unowned or describe(analysis, facts)
             slip = analysis.after_slip(site)
             if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
-                if slip in reported_slips:
-                    continue
+                if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):
+                    continue  # (a mode known only from a training step: BN102's finding at the slip is the one)
                 reported_slips.add(slip)
                 why += f"; `{model.code(slip)}` at line {analysis.line(slip)} does not change the mode"
+            region = analysis.region(node)
+            if region in evaluated and kind is ModelKind.MAYBE:
+                continue  # (one more module of unknown content in the same evaluation: the finding is made)
+            evaluated.add(region)
+            if unowned is not None:  # (reported at the evaluation loop, the code the fix goes before)
+                loop = _evaluation_loop(model, node)
+                at = f"`{site.key}(...)` at line {analysis.line(node)}" if loop is not None else f"`{site.key}`"
+                yield Report(loop or node, f"{at} may be in training mode here ({reason}): {why}; a model given "
+                                           f"in training mode is evaluated with batch statistics and its BatchNorm "
+                                           f"running averages move; call `{site.key}.eval()` first")
+                continue
             yield Report(
                 node,
                 f"`{site.key}` is in training mode here ({reason}): {why}; no `.eval()` on the path to "
@@ -822,6 +850,20 @@ class MissingEval(Rule):
                 model=helper.callee.model,
                 related=tuple(h.site.node for h, _ in found),
             )
+
+
+def _evaluation_loop(model: FileModel, node: cst.CSTNode) -> cst.For | None:
+    """The innermost ``for`` loop around ``node`` in its function whose items ``node`` runs the model on
+    (``for x, y in loader: model(x)``; not ``for s in scales:``), or None."""
+    if not isinstance(node, cst.Call):
+        return None
+    read = {n.value for arg in node.args for n in walk(arg.value) if isinstance(n, cst.Name)}
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if isinstance(ancestor, cst.For) and read & {n.value for n in walk(ancestor.target) if isinstance(n, cst.Name)}:
+            return ancestor
+    return None
 
 
 def _samples_on_purpose(model: FileModel, analysis, node: cst.CSTNode, facts: frozenset) -> bool:

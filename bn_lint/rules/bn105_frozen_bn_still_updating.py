@@ -8,6 +8,8 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.builder_freeze import builder_freezes
+from ..semantic.freeze_reset import FreezeResets
 from ..semantic.model import MODULE_BASES, FileModel, Report
 from ..semantic.modes import EVAL, TRAIN, key_of
 from ..semantic.modules import ModelKind
@@ -248,7 +250,13 @@ class FrozenBnStillUpdating(Rule):
         the container's `.train()`; so does one frozen by a builder function that returns it, alone
         or in a container, to a caller that trains the result. A LightningModule that freezes a
         BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
-        Lightning calls `.train()` before each epoch. Not flagged: a momentum copy of a trained
+        Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
+        code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
+        `requires_grad=False` given to a helper, methods of a class whose `__init__` froze a part,
+        `trainer.fit(model)`), each loop walked twice so a `.train()` at the top of the next epoch is
+        seen. A builder that freezes a BatchNorm model with `requires_grad = False` and returns it is
+        flagged when a trainer of the same file puts the model it trains in training mode and the
+        file puts no BatchNorm layer in eval anywhere. Not flagged: a momentum copy of a trained
         module (MoCo's key encoder, a BYOL target: frozen, and its weights updated in place from the
         trained module's), which the published recipes run in training mode.
     """
@@ -823,6 +831,39 @@ class FrozenBnStillUpdating(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.modes.run()
         yield from _frozen_in_lightning_module(model, analysis)
+        reported: set[int] = set()
+        for report in self._reports(model, analysis):
+            reported.add(id(report.node))
+            yield report
+        for reset in FreezeResets(model).resets():
+            if id(reset.train) in reported:
+                continue
+            reported.add(id(reset.train))
+            through = "".join(f" (through `{model.code(c.func)}()` at line {analysis.line(c)})" for c in reset.via[:1])
+            what = "`.train()` here" if reset.train.func.attr.value == "train" else \
+                f"`{model.code(reset.train.func)}()` here (it calls `.train()`)"
+            yield Report(
+                reset.train,
+                f"{what}{through} puts `{reset.key}` back in training mode, undoing the BatchNorm freeze at "
+                f"line {analysis.line(reset.freeze)}, before it runs at line {analysis.line(reset.run)}: its "
+                f"BatchNorm running statistics keep updating; freeze again after every `.train()` (or override "
+                f"`train()` to keep them in eval)",
+            )
+
+        for found in builder_freezes(analysis):
+            if id(found.freeze) in reported:
+                continue
+            reported.add(id(found.freeze))
+            yield Report(
+                found.freeze,
+                f"`{found.key}`'s parameters are frozen here, but its BatchNorm layers are not put in eval: "
+                f"`{found.builder.name.value}()` returns it, and `{found.trainer.name.value}()` puts the model it trains "
+                f"in training mode (`.train()` at line {analysis.line(found.train)}) before the training step on line "
+                f"{analysis.line(found.step)}: their running statistics keep updating; put the frozen part's "
+                f"BatchNorm layers in eval after every `.train()`",
+            )
+
+    def _reports(self, model: FileModel, analysis) -> Iterable[Report]:
         evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
         for node, watch in list(analysis.watched.items()):
             modes = {f.mode for f in watch.facts}

@@ -26,6 +26,8 @@ from .modules import (
     ModelKind, element_kind, library_part_without_bn, model_kind, overrides_train, passed_through, train_sets_modes, tuple_element,
 )
 from .model import stored_on_self
+from .evaluation import eval_data_loop, eval_input, inference_run, reaches_backward_in_order
+from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -729,7 +731,9 @@ class ModeAnalysis:
 
     def shown_train(self, facts: frozenset) -> bool:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
-        return bool(facts) and {f.mode for f in facts} == {TRAIN}
+        modes = {f.mode for f in facts}
+        # (or trained on the paths through its training loop: the other path is the loop run zero times)
+        return bool(facts) and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
 
     def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
         """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
@@ -962,8 +966,8 @@ class ModeAnalysis:
             # epsilon-greedy step runs the model for a prediction in the middle of training)
             # (nor samples drawn under `no_grad` to be looked at, from an input the loop does not change or
             # never reaching a loss: a GAN's fixed-noise grid in its training loop)
-            if not self.under_no_grad(node):
-                return True
+            if not self.under_no_grad(node):  # (unless it runs on a batch of evaluation data, for metrics only)
+                return not (eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region))
             if self.visualised(node) and self._loop_invariant(node, region):
                 return False
             return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
@@ -1052,6 +1056,16 @@ class ModeAnalysis:
             return "under `torch.no_grad()`/`inference_mode()`"
         if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
             return "its output goes to argmax (predictions), not to a backward pass"
+        region = self.region(node)
+        data = eval_data_loop(self.model, node) or (
+            f"on a batch of `{eval_input(self.model, node, region)}`" if isinstance(region, (cst.For, cst.While))
+            and eval_input(self.model, node, region) else None)
+        if data is not None and not self.dummy_input(node) and not (func is not None and self.is_test_file()
+                                                                    and func.name.value.lower().startswith("test")):
+            return data
+        inference = inference_run(self, node)
+        if inference is not None:
+            return inference
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
             return f"in `{func.name.value}()`"
@@ -1144,7 +1158,8 @@ class ModeAnalysis:
             if use.value == name and self.order(use) > at:
                 inner, up = use, model.parent(use)
                 while True:  # `fake[:64]`, `fake.view(-1, 1, 28, 28)`, `make_grid(fake)` given to `save_image`
-                    if isinstance(up, cst.Subscript) and up.value is inner:
+                    if isinstance(up, cst.Subscript) and up.value is inner \
+                            or isinstance(up, cst.Attribute) and up.value is inner and up.attr.value == "data":
                         inner, up = up, model.parent(up)
                     elif isinstance(up, cst.Attribute) and up.value is inner and isinstance(model.parent(up), cst.Call):
                         inner = model.parent(up)
@@ -2307,7 +2322,7 @@ class _Flow:
             built_by = self._built_by(expr, kind, state)
             if built_by is not None:
                 return built_by
-            if qn in _LOADED or (qn == "torch.hub.load" and not _torchvision_hub(expr)):
+            if qn in _LOADED or (qn == "torch.hub.load" and not _hub_builds_train(expr)):
                 # it keeps the mode it was saved in (or its hub entry point chose): unknown
                 return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
             if qn == "torch.hub.load" or (qn or "").startswith(("torchvision.", "timm.")):
@@ -2640,6 +2655,8 @@ class _Flow:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+                if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
+                    _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
 
     def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:
         """Whether ``method`` is one the class of this file that built ``receiver`` (or ``self.attr`` it is an
@@ -3101,6 +3118,8 @@ class _Flow:
         for fact in facts:
             if fact.mode == ENTRY:
                 out |= caller
+            elif fact.why == "trained":  # trained there: the caller's model, in training mode if it was the entry one
+                out |= after_training_step(caller, call, summary.name)
             elif fact.mode == EVAL:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} calls `.eval()`{where_file}"))
             elif fact.mode == TRAIN:
@@ -3208,7 +3227,7 @@ def _called_name(func: cst.BaseExpression) -> str:
 
 
 # method calls that make a file worth the flow analysis
-_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step"})
+_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
 # export function -> index of the positional argument holding the model
@@ -3247,6 +3266,17 @@ def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
             return False
         return isinstance(func.value, cst.Name) and func.value.value == "self" and "self" in state
     return False
+
+
+def _hub_builds_train(call: cst.Call) -> bool:
+    """``torch.hub.load(repo, entry)`` of a literal repo whose entry points build models as constructors
+    do, in training mode (torchvision's, most research repos'); not those known to return eval-mode
+    wrappers (ultralytics' AutoShape)."""
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and not str(first.evaluated_value).startswith(_HUB_EVAL_REPOS)
+
+
+_HUB_EVAL_REPOS = ("ultralytics/",)
 
 
 def _torchvision_hub(call: cst.Call) -> bool:

@@ -168,6 +168,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if is_class:
             if kind is not None and kind is not ModelKind.BN and _bn_argument(model, expr, scope, depth):
                 return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
+            if kind is ModelKind.NO and any(arg.star == "*" for arg in expr.args):
+                return ModelKind.MAYBE  # `Ensemble(*load_models())`: built around parts the code does not show
             if kind is ModelKind.BN and _replaces_default_norm(model, expr, scope):
                 return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
             return kind
