@@ -19,6 +19,7 @@ from .values import UNKNOWN, Sym, is_width, show_width, widths_differ, widths_eq
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, NodeFix
+    from .sequence_feeds import SequenceFeed
 
 _VARIANT_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
 
@@ -57,11 +58,26 @@ def verdicts(model: "FileModel") -> list[Verdict]:
                     add(bias)
                 elif obs.bn.site is None and obs.tensor.producer is not None and obs.tensor.producer.site is not None:
                     helper_fed.setdefault(obs.tensor.producer.node, []).append(obs)
+    for feed in analysis.sequence_feeds:
+        add(_sequence_feed_verdict(model, feed))
     for producer_node, fed in helper_fed.items():
         bias = _helper_bias_verdict(model, fed)
         if bias is not None:
             add(bias)
     return out
+
+
+def _sequence_feed_verdict(model: "FileModel", feed: "SequenceFeed") -> Verdict:
+    """BN203: a BatchNorm1d whose 3-D input a ``batch_first`` consumer then reads as (N, L, E)."""
+    obs, t = feed.obs, feed.obs.tensor
+    shape = ", ".join(show_width(t.size(axis)) if is_width(t.size(axis)) else "?" for axis in range(3))
+    node = obs.at if obs.at is not None and obs.via is None else obs.bn.node
+    consumer = feed.consumer.spec.name
+    return Verdict("BN203", node,
+                   f"{describe_bn(model, obs.bn)} normalises dim 1 of a ({shape}) tensor that "
+                   f"{consumer}(batch_first=True){_where(model, feed.at or feed.consumer.node)} then reads as "
+                   f"(N, L, E){_applied(model, obs)}: it normalises over the sequence axis, not the features; transpose to (N, E, L) "
+                   f"around it, or normalise the features with BatchNorm1d(E) on (N*L, E) or LayerNorm")
 
 
 def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict | None:
@@ -94,6 +110,10 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
                    f"{producer.spec.name}(...) has a bias (bias=True is the default) and, at each call of {name}(), "
                    f"feeds {describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
                    f"cancels it; use bias=False")
+
+
+def _applied(model: "FileModel", obs: Observation) -> str:
+    return f" when {_short(model, obs.via)}{_where(model, obs.via)} runs it" if obs.via is not None else ""
 
 
 def _where(model: "FileModel", producer: LayerValue | cst.CSTNode | None) -> str:
@@ -152,7 +172,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
         hint = f"; use {right}" if right else ""
         return Verdict("BN202", bn.node,
                        f"{describe_bn(model, bn)} expects a {_ranks(ranks)} input but gets a {t.rank}-D tensor "
-                       f"{source}{hint}{_via(model, bn)}", fix)
+                       f"{source}{hint}{_via(model, bn)}".replace(" ;", ";"), fix)
     if ranks and 2 not in ranks and t.rank is None and t.feat == -1 and t.producer is not None:
         return Verdict("BN202", bn.node,
                        f"{describe_bn(model, bn)} follows {t.producer.spec.name}{_where(model, t.producer)}, whose "
@@ -163,8 +183,11 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
     if ranks == (2, 3) and t.rank == 3 and features_last and not widths_equal(width, t.size(1)):
         source = _rank_source(model, t)
         last = show_width(t.size(2)) if is_width(t.size(2)) else "E"
-        return Verdict("BN203", obs.at or bn.node,  # where the layout is wrong: the call, if there is one
-                       f"{describe_bn(model, bn)} is applied to a (N, L, {last}) tensor {source}: it "
+        # where the layout is wrong: the call, if there is one, unless the layout comes from outside its
+        # function (the module applied to a (N, L, E) input: `model(torch.randn(B, L, E))`): then the layer
+        node = obs.at if obs.at is not None and obs.via is None else bn.node
+        return Verdict("BN203", node,
+                       f"{describe_bn(model, bn)} is applied to a (N, L, {last}) tensor {source}{_applied(model, obs)}: it "
                        f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
                        f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")
     # BN201: widths provably differ
@@ -200,7 +223,25 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
                         if producer is not None and t.feat is not None else f"gets {show_width(ref)} channels")
                 return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}: {a} against {b} with the "
                                                  f"defaults {names}, which no call in this file overrides")
-    return None
+    return _input_width_verdict(model, bn, t, width, ref)
+
+
+def _input_width_verdict(model: "FileModel", bn: LayerValue, t: Tensor, width: Any, ref: Any) -> Verdict | None:
+    """BN201 for a BatchNorm sized by its producer's *input* width where the output width is another
+    value (``nn.Linear(hidden_dim, out_dim)`` then ``BatchNorm1d(hidden_dim)``): right only while the
+    two happen to be equal, a copy-paste slip a reviewer flags whatever the defaults say."""
+    producer = t.producer
+    if bn.site is not None or producer is None or t.feat is None or producer.spec.kind not in ("conv", "linear", "graph"):
+        return None
+    given = producer.value(producer.spec.in_width)
+    if not (isinstance(width, Sym) and isinstance(ref, Sym) and widths_equal(width, given)
+            and widths_equal(ref, producer.out_width) and not widths_equal(width, ref)):
+        return None
+    return Verdict("BN201", bn.node,
+                   f"{describe_bn(model, bn)} follows {describe_producer(model, producer, ref)}{_where(model, producer)} "
+                   f"but is sized by its input width ({_arg_text(model, producer, producer.spec.in_width, given)}), "
+                   f"not its output width ({_arg_text(model, producer, producer.spec.out_width, ref)}): right only "
+                   f"while the two are equal")
 
 
 def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] | None:

@@ -189,11 +189,13 @@ class Chain:
 
 @dataclass(frozen=True)
 class Observation:
-    """``bn`` was applied to ``tensor`` (``at``: by this explicit call, ``self.bn(x)``; None inside a container)."""
+    """``bn`` was applied to ``tensor`` (``at``: by this explicit call, ``self.bn(x)``; None inside a container;
+    ``via``: the outermost call that applied a project module to a tensor and so led here, ``model(x)``)."""
 
     bn: LayerValue
     tensor: Tensor
     at: cst.CSTNode | None = None
+    via: cst.CSTNode | None = None
 
 
 
@@ -281,6 +283,24 @@ def _open(chain: Chain | None) -> Chain | None:
     return Chain(chain.items + (GAP,), Tensor(), chain.sequential)
 
 
+def _open_loop(chain: Chain | None) -> Chain | None:
+    """The chain at the start of a loop's body that may append to it: unknown items, the tail before
+    the loop (what the first iteration applies its modules to; the join after the body keeps what
+    every iteration count agrees on)."""
+    if chain is None or (chain.items and chain.items[-1] is GAP):
+        return chain
+    return Chain(chain.items + (GAP,), chain.tail, chain.sequential)
+
+
+def _self_chain(receiver: cst.BaseExpression, frame: Any) -> Chain | None:
+    """The chain held by ``self.attr`` (``receiver``) while a class is built, if it holds one."""
+    if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) and receiver.value.value == "self"):
+        return None
+    state = frame.self_state
+    value = state.attrs.get(receiver.attr.value) if state is not None else None
+    return value if isinstance(value, Chain) else None
+
+
 def _jumps(body: cst.BaseSuite) -> bool:
     for node in walk(body):
         if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Yield)):
@@ -354,6 +374,11 @@ def _b_tuple(args: list[Any], kwargs: dict[str, Any]) -> Any:
     return tuple(items) if items is not None else UNKNOWN
 
 
+def _b_list(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    items = _concrete_items(args[0]) if len(args) == 1 and not kwargs else () if not args and not kwargs else None
+    return Chain(tuple(items), Tensor()) if items is not None else UNKNOWN
+
+
 def _b_zip(args: list[Any], kwargs: dict[str, Any]) -> Any:
     columns = [_concrete_items(a) for a in args]
     if kwargs or not columns or any(c is None for c in columns):
@@ -377,7 +402,7 @@ def _b_minmax(name: str):
 
 
 _BUILTINS = {
-    "int": _b_int, "range": _b_range, "len": _b_len, "tuple": _b_tuple, "max": _b_minmax("max"),
+    "int": _b_int, "range": _b_range, "len": _b_len, "tuple": _b_tuple, "list": _b_list, "max": _b_minmax("max"),
     "zip": _b_zip, "enumerate": _b_enumerate,
     "min": _b_minmax("min"), "round": lambda a, k: sym_opaque("round", *a) if len(a) == 1 and not k else UNKNOWN,
 }

@@ -23,9 +23,11 @@ import libcst as cst
 from .chain_values import (  # noqa: F401  (LayerValue, Observation, Tensor: re-exported)
     GAP, LayerClass, _CLASS_TABLE, _LABEL_IDS, _ENTITY_TABLE, _TOKEN_TABLE, _SEQUENCE_IDS, LayerValue, FuncRef,
     ClassRef, ForeignFunc, SelfState, ProjModule, Tensor, make_tensor, Chain, Observation, _is_module, _to_json,
-    _from_json, _plain_constant, _numeric, _numeric_const, _plain, _is_same, _truth, _concrete_items, _open,
+    _from_json, _plain_constant, _numeric, _numeric_const, _plain, _is_same, _truth, _concrete_items, _open, _open_loop, _self_chain,
     _jumps, _merge_tensor, _with_rank, _flatten, _concat, _BUILTINS,
 )
+from . import shape_sources
+from .sequence_feeds import SequenceFeed, note_consumer
 from .layers import SAME, SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS, LayerSpec
 from .values import (
     UNKNOWN,
@@ -105,6 +107,8 @@ class ChainAnalysis:
         self._module_calls: set[cst.Call] = set()
         self._instances: dict[tuple, Any] = {}
         self._havoc_plans: dict[cst.CSTNode, list[tuple[str, str]]] = {}
+        self.sequence_feeds: list[SequenceFeed] = []  # BatchNorm1d outputs read as (N, L, E) by their consumer
+        self._applied: list[cst.Call] = []  # calls applying a project module to a tensor of known rank, outermost first
 
     # ------------------------------------------------------------- driver
     def run(self) -> "ChainAnalysis":
@@ -302,12 +306,13 @@ class ChainAnalysis:
                         site: cst.Call, unknown_rest: bool) -> Any:
         state = SelfState(info, seq=Chain((), Tensor(), True) if self._is_sequential(info) else None)
         init = self._method(info, "__init__")
+        given = bool(args or kwargs)  # (the call binds kwargs away)
         if init is not None:
             self._call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
         forward = self._method(info, "forward")
         if state.seq is not None and forward is None:
             return Chain(state.seq.items, state.seq.tail, True)
-        if forward is not None and init is not None and (args or kwargs) and forward not in self._active:
+        if forward is not None and init is not None and given and forward not in self._active:
             # this instance's layers, built with the call site's arguments, wired by its forward
             entry = SelfState(info, self._stable_attrs(info, state), state.seq)
             self._call_function(forward, entry, [Tensor()], {}, frame, site=site, unknown_rest=True)
@@ -452,19 +457,23 @@ class ChainAnalysis:
         if plan is None:
             plan = self._havoc_plans[node] = _havoc_plan(node)
         state = frame.self_state
+        reopen = _open_loop if loop else _open  # (a loop's first pass starts from the tail before it)
         for op, name in plan:
             if op == "receiver":
                 value = frame.locals.get(name)
                 if isinstance(value, Chain):
-                    frame.locals[name] = _open(value)
+                    frame.locals[name] = reopen(value)
             elif op == "name":
                 current = frame.locals.get(name)
-                frame.locals[name] = _open(current) if isinstance(current, Chain) and loop else UNKNOWN
+                frame.locals[name] = reopen(current) if isinstance(current, Chain) and loop else UNKNOWN
+            elif op == "self_receiver":  # `self.features.add_module(...)`
+                if state is not None and isinstance(state.attrs.get(name), Chain):
+                    state.attrs[name] = reopen(state.attrs[name])
             elif state is not None:
                 if op == "self_attr":
                     state.attrs[name] = UNKNOWN
                 if state.seq is not None:  # "self_attr" and "self_call": the module's own chain may change
-                    state.seq = _open(state.seq)
+                    state.seq = reopen(state.seq)
 
     def _join(self, frame: Frame, other: Frame) -> None:
         if other.dead:
@@ -1014,6 +1023,7 @@ class ChainAnalysis:
             receiver = func.value
             if method in ("append", "extend", "add_module", "register_module", "insert") and (
                 (isinstance(receiver, cst.Name) and receiver.value in frame.locals) or _is_self(receiver)
+                or _self_chain(receiver, frame) is not None
             ):
                 return self._mutate(call, method, receiver, frame)
             if method == "__init__" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
@@ -1036,6 +1046,9 @@ class ChainAnalysis:
             return UNKNOWN if lost else _BUILTINS[func.value](args, kwargs)
         elif isinstance(func, cst.Attribute) and not (_is_self(func.value) and frame.self_state is not None):
             base = self._eval(func.value, frame)
+            if shape_sources.module_method(base, func.attr.value) is not shape_sources.NOT_HANDLED:
+                self._args(call, frame)
+                return base  # `Net().to(device)`
             if isinstance(base, (Tensor, Sym)) or (base is UNKNOWN and func.attr.value in _TENSOR_METHODS):
                 tensor = base if isinstance(base, Tensor) else Tensor()
                 return self._tensor_method(func.attr.value, tensor, call, frame)
@@ -1085,21 +1098,24 @@ class ChainAnalysis:
             elif state.seq is not None:
                 state.seq = _open(state.seq)
             return None
-        name = receiver.value  # type: ignore[attr-defined]
-        current = frame.locals.get(name)
+        if isinstance(receiver, cst.Attribute):  # `self.classifier.add_module(...)`: that attribute's chain
+            holder, name = frame.self_state.attrs, receiver.attr.value  # type: ignore[union-attr]
+        else:
+            holder, name = frame.locals, receiver.value  # type: ignore[attr-defined]
+        current = holder.get(name)
         if not isinstance(current, Chain):
             return None
         if lost:
-            frame.locals[name] = _open(current)
+            holder[name] = _open(current)
         elif method == "append" and len(args) == 1:
-            frame.locals[name] = self._extend(current, args)
+            holder[name] = self._extend(current, args)
         elif method == "extend" and len(args) == 1:
             items = _concrete_items(args[0])
-            frame.locals[name] = self._extend(current, list(items)) if items is not None else _open(current)
+            holder[name] = self._extend(current, list(items)) if items is not None else _open(current)
         elif method in ("add_module", "register_module") and len(args) == 2:
-            frame.locals[name] = self._extend(current, [args[1]])
+            holder[name] = self._extend(current, [args[1]])
         else:
-            frame.locals[name] = Chain((GAP,), Tensor(), current.sequential)
+            holder[name] = Chain((GAP,), Tensor(), current.sequential)
         return None
 
     def _super_init(self, call: cst.Call, frame: Frame) -> Any:
@@ -1195,7 +1211,13 @@ class ChainAnalysis:
                 self._escape(tensor)
             if forward is None:
                 return self._apply(module.state.seq, tensor) if module.state.seq is not None else Tensor()
-            out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+            if at is not None and tensor.rank is not None:
+                self._applied.append(at)
+            try:
+                out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+            finally:
+                if at is not None and tensor.rank is not None:
+                    self._applied.pop()
             return out if isinstance(out, (Tensor, tuple)) else Tensor()
         return Tensor()
 
@@ -1221,7 +1243,7 @@ class ChainAnalysis:
             self._escape(t)
         if spec.is_batchnorm:
             seen = self.observations.setdefault(node, [])
-            obs = Observation(layer, t, at)
+            obs = Observation(layer, t, at, self._applied[0] if self._applied else None)
             # (at most 16 per BatchNorm from call sites; the standalone ones, which BN204 reads, always)
             if (len(seen) < 16 or (layer.site is None and t.producer is not None and t.producer.site is None)) \
                     and obs not in seen:
@@ -1232,10 +1254,11 @@ class ChainAnalysis:
             return make_tensor(t.rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
         kind = spec.kind
         if kind == "conv":
-            if t.rank is not None and t.rank != spec.batched_rank:
+            takes = spec.batched_rank if spec.out_rank == SAME or not spec.in_ranks else spec.in_ranks[0]
+            if t.rank is not None and t.rank != takes:
                 return Tensor()  # unbatched input, or a wrong rank this conv would reject: the conv is the problem
             return make_tensor(spec.batched_rank, {1: layer.out_width}, 1, layer, True, node)
-        if kind == "linear":
+        if kind in ("linear", "graph"):
             if t.rank is not None:
                 sizes = {a: w for a, w in t.sizes if a < t.rank - 1}
                 sizes[t.rank - 1] = layer.out_width
@@ -1246,6 +1269,7 @@ class ChainAnalysis:
             return make_tensor(rank, {-1: layer.out_width}, -1, layer, False, node)
         if kind in ("rnn", "transformer") and spec.layout_param:
             if layer.value(spec.layout_param) is True:
+                note_consumer(self, layer, t, at)
                 out = make_tensor(3, {2: layer.out_width}, 2, layer, False, node)
             else:
                 out = Tensor()
@@ -1253,6 +1277,7 @@ class ChainAnalysis:
         if kind == "transformer" and spec.name in ("TransformerEncoder", "TransformerDecoder"):
             inner = layer.value(spec.params[0])  # a stack of its layer: the layer's layout
             if isinstance(inner, LayerValue) and inner.spec.layout_param and inner.value(inner.spec.layout_param) is True:
+                note_consumer(self, inner, t, at)
                 return make_tensor(3, {2: inner.out_width}, 2, inner, False, node)
             return make_tensor(t.rank, {}, None, None, False, node)
         if kind == "attention":
@@ -1325,7 +1350,8 @@ class ChainAnalysis:
             first = args[0] if args else UNKNOWN
             rest = cst.Call(call.func, call.args[1:])
             return self._tensor_method(qn[6:], first if isinstance(first, Tensor) else Tensor(), rest, frame)
-        return _NOT_HANDLED
+        known = shape_sources.torch_call(self, qn, call, frame)
+        return _NOT_HANDLED if known is shape_sources.NOT_HANDLED else known
 
     def _tensor_method(self, name: str, t: Tensor, call: cst.Call, frame: Frame) -> Any:
         args, kwargs, lost = self._args(call, frame)
@@ -1462,6 +1488,8 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
                     plan.append(("receiver", receiver.value))
                 if _is_self(receiver):
                     plan.append(("self_call", ""))
+                elif type(receiver) is cst.Attribute and _is_self(receiver.value):
+                    plan.append(("self_receiver", receiver.attr.value))
             continue
         if kind.__name__ not in _TARGET_HOLDERS:
             continue
