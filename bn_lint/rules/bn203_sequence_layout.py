@@ -160,7 +160,8 @@ class SequenceLayout(Rule):
             """,
             line=8,
         ),
-        Invalid(  # the input is (batch, steps, features): the batch_first LSTM after the norm says so
+        Invalid(  # the input is (batch, steps, features): the batch_first LSTM after the norm says so (its
+            # width is not the LSTM's input_size, so not one unbatched (L, E) sequence either)
             """
             import torch
             import torch.nn as nn
@@ -178,7 +179,7 @@ class SequenceLayout(Rule):
             model = HAR()
             logits = model(torch.randn(64, 32, 36))
             """,
-            line=7,
+            line=11,
         ),
     )
     valid = (

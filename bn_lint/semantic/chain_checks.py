@@ -58,8 +58,10 @@ def verdicts(model: "FileModel") -> list[Verdict]:
                     add(bias)
                 elif obs.bn.site is None and obs.tensor.producer is not None and obs.tensor.producer.site is not None:
                     helper_fed.setdefault(obs.tensor.producer.node, []).append(obs)
-    for feed in analysis.sequence_feeds:
-        add(_sequence_feed_verdict(model, feed))
+    direct = {feed.obs.bn.node for feed in analysis.sequence_feeds if feed.obs.via is None}
+    for feed in analysis.sequence_feeds:  # (one per layer: seen in its own forward, else through a caller)
+        if feed.obs.via is None or feed.obs.bn.node not in direct:
+            add(_sequence_feed_verdict(model, feed))
     for producer_node, fed in helper_fed.items():
         bias = _helper_bias_verdict(model, fed)
         if bias is not None:
@@ -71,10 +73,11 @@ def _sequence_feed_verdict(model: "FileModel", feed: "SequenceFeed") -> Verdict:
     """BN203: a BatchNorm1d whose 3-D input a ``batch_first`` consumer then reads as (N, L, E)."""
     obs, t = feed.obs, feed.obs.tensor
     shape = ", ".join(show_width(t.size(axis)) if is_width(t.size(axis)) else "?" for axis in range(3))
+    what = f"a ({shape}) tensor" if t.rank == 3 else "its input"
     node = obs.at if obs.at is not None and obs.via is None else obs.bn.node
     consumer = feed.consumer.spec.name
     return Verdict("BN203", node,
-                   f"{describe_bn(model, obs.bn)} normalises dim 1 of a ({shape}) tensor that "
+                   f"{describe_bn(model, obs.bn)} normalises dim 1 of {what}, which "
                    f"{consumer}(batch_first=True){_where(model, feed.at or feed.consumer.node)} then reads as "
                    f"(N, L, E){_applied(model, obs)}: it normalises over the sequence axis, not the features; transpose to (N, E, L) "
                    f"around it, or normalise the features with BatchNorm1d(E) on (N*L, E) or LayerNorm")

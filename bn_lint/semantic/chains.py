@@ -956,10 +956,7 @@ class ChainAnalysis:
     def _binop(self, op: cst.BaseBinaryOp | cst.BaseAugOp, left: Any, right: Any, frame: Frame, node: cst.CSTNode) -> Any:
         kind = type(op).__name__.replace("Assign", "")
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            if isinstance(left, Tensor) and isinstance(right, Tensor):
-                return _merge_tensor(left, right)
-            tensor = left if isinstance(left, Tensor) else right
-            return tensor.step()
+            return shape_sources.tensor_binop(self, kind, left, right, node)
         if kind == "Add":
             if isinstance(left, Chain) and isinstance(right, Chain):
                 return self._extend(left, list(right.items))

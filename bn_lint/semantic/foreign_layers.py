@@ -42,10 +42,29 @@ FOREIGN: dict[str, dict[str, LayerSpec]] = {
 }
 
 
+# BatchNorm re-implementations, found under a package of this name wherever a project vendors it
+# (vacancy's Synchronized-BatchNorm-PyTorch: `from lib.sync_batchnorm import SynchronizedBatchNorm2d`)
+_BN_PARAMS = ("num_features", "eps", "momentum", "affine")
+_BN_DEFAULTS = (("eps", 1e-5), ("momentum", 0.1), ("affine", True), ("track_running_stats", True))
+VENDORED: dict[str, dict[str, LayerSpec]] = {
+    "sync_batchnorm": {
+        f"SynchronizedBatchNorm{d}d": LayerSpec(f"SynchronizedBatchNorm{d}d", "batchnorm", _BN_PARAMS, "num_features",
+                                                "same", {1: (2, 3), 2: (4,), 3: (5,)}[d], "same", _BN_DEFAULTS,
+                                                features="first")
+        for d in (1, 2, 3)
+    },
+}
+
+
 def foreign_lookup(qualified_name: str) -> LayerSpec | None:
-    """The row for ``torch_geometric.nn.conv.GCNConv``-like names (any submodule of a listed prefix)."""
+    """The row for ``torch_geometric.nn.conv.GCNConv``-like names (any submodule of a listed prefix), or
+    for a vendored package's class (``models.sync_batchnorm.batchnorm.SynchronizedBatchNorm2d``)."""
     module, _, name = qualified_name.rpartition(".")
     for prefix, rows in FOREIGN.items():
         if (module == prefix or module.startswith(prefix + ".")) and name in rows:
+            return rows[name]
+    parts = module.split(".")
+    for package, rows in VENDORED.items():
+        if package in parts and name in rows:
             return rows[name]
     return None
