@@ -43,6 +43,19 @@ class NumFeaturesMismatch(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # a vendored synchronized BatchNorm is a BatchNorm all the same
+            """
+            import torch.nn as nn
+            from sync_batchnorm import SynchronizedBatchNorm2d
+
+            class OffsetHead(nn.Module):
+                def __init__(self, num_points=18):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Conv2d(num_points * 2, num_points, 3, padding=1, bias=False),
+                                             SynchronizedBatchNorm2d(num_points * 2))
+            """,
+            line=8,
+        ),
         Invalid(
             """
             import torch.nn as nn

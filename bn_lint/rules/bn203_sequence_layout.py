@@ -37,6 +37,31 @@ class SequenceLayout(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # a graph layer with its own weight: bmm(adjacency, x @ W) is (batch, nodes, units)
+            """
+            import torch
+            import torch.nn as nn
+
+            class GraphConv(nn.Module):
+                def __init__(self, input_dim, units):
+                    super().__init__()
+                    self.W = nn.Parameter(torch.empty(input_dim, units))
+                    self.b = nn.Parameter(torch.zeros(units))
+
+                def forward(self, x, adj):
+                    return torch.bmm(adj, torch.matmul(x, self.W) + self.b)
+
+            class DrugEncoder(nn.Module):
+                def __init__(self, in_dim=75, hidden=256, n_atoms=100):
+                    super().__init__()
+                    self.gcn = GraphConv(in_dim, hidden)
+                    self.bn = nn.BatchNorm1d(n_atoms)
+
+                def forward(self, x, adj):
+                    return self.bn(torch.relu(self.gcn(x, adj)))
+            """,
+            line=20,
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -183,6 +208,31 @@ class SequenceLayout(Rule):
         ),
     )
     valid = (
+        Valid(  # a 2-D graph layer: (nodes, units) into BatchNorm1d(units); a norm of the LSTM's own width on an
+            # input of unknown rank (maybe one unbatched (L, E) sequence)
+            """
+            import torch
+            import torch.nn as nn
+
+            class GCN(nn.Module):
+                def __init__(self, in_dim, units):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.FloatTensor(in_dim, units))
+                    self.bn = nn.BatchNorm1d(units)
+
+                def forward(self, x, adj):
+                    return self.bn(torch.spmm(adj, torch.mm(x, self.weight)))
+
+            class Seq(nn.Module):
+                def __init__(self, dim=64):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(dim)
+                    self.lstm = nn.LSTM(dim, 32, batch_first=True)
+
+                def forward(self, x):
+                    return self.lstm(self.bn(x))[0]
+            """
+        ),
         Valid(  # a Conv1d's (N, C, L) features into BatchNorm1d(C), also when run on a 3-D input
             """
             import torch

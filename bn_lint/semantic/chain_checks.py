@@ -51,8 +51,11 @@ def verdicts(model: "FileModel") -> list[Verdict]:
             verdict = _shape_verdict(model, obs, NodeFix)
             if verdict is not None:
                 add(verdict)
-            # a wrong rank makes the rest moot; a wrong width does not make the bias useful
-            if (verdict is None or verdict.code == "BN201") and obs.tensor.direct:
+            # a wrong width does not make the bias useful, nor does a wrong variant over the producer's channels
+            # (BatchNorm1d after a Conv2d: the right BatchNorm2d cancels the bias all the same); a wrong layout does
+            wrong_variant_on_channels = verdict is not None and verdict.code == "BN202" and obs.tensor.feat == 1 \
+                and obs.tensor.rank is not None
+            if (verdict is None or verdict.code == "BN201" or wrong_variant_on_channels) and obs.tensor.direct:
                 bias = _bias_verdict(model, obs, NodeFix)
                 if bias is not None:
                     add(bias)
