@@ -43,6 +43,21 @@ class NumFeaturesMismatch(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # another entry of the widths list than the one the Linear gives
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self, dims=(784, 256, 128)):
+                    super().__init__()
+                    self.fc1 = nn.Linear(dims[0], dims[1], bias=False)
+                    self.bn1 = nn.BatchNorm1d(dims[2])
+
+                def forward(self, x):
+                    return self.bn1(self.fc1(x))
+            """,
+            line=7,
+        ),
         Invalid(  # a vendored synchronized BatchNorm is a BatchNorm all the same
             """
             import torch.nn as nn
@@ -249,6 +264,17 @@ class NumFeaturesMismatch(Rule):
         ),
     )
     valid = (
+        Valid(  # the same entry of the widths list, in a loop and by literal index
+            """
+            import torch.nn as nn
+
+            def mlp(dims):
+                layers = [nn.Linear(dims[0], dims[1], bias=False), nn.BatchNorm1d(dims[1])]
+                for i in range(1, len(dims) - 1):
+                    layers += [nn.Linear(dims[i], dims[i + 1], bias=False), nn.BatchNorm1d(dims[i + 1]), nn.ReLU()]
+                return nn.Sequential(*layers)
+            """
+        ),
         Valid(  # the norm sized by the layer's output width, whatever the defaults
             """
             import torch.nn as nn

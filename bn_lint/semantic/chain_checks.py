@@ -15,6 +15,7 @@ import libcst as cst
 
 from .chains import LayerValue, Observation, Tensor
 from .layers import BATCHNORM_NAMES
+from .width_slips import width_slip
 from .values import UNKNOWN, Sym, is_width, show_width, widths_differ, widths_equal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,25 +230,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
                         if producer is not None and t.feat is not None else f"gets {show_width(ref)} channels")
                 return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}: {a} against {b} with the "
                                                  f"defaults {names}, which no call in this file overrides")
-    return _input_width_verdict(model, bn, t, width, ref)
-
-
-def _input_width_verdict(model: "FileModel", bn: LayerValue, t: Tensor, width: Any, ref: Any) -> Verdict | None:
-    """BN201 for a BatchNorm sized by its producer's *input* width where the output width is another
-    value (``nn.Linear(hidden_dim, out_dim)`` then ``BatchNorm1d(hidden_dim)``): right only while the
-    two happen to be equal, a copy-paste slip a reviewer flags whatever the defaults say."""
-    producer = t.producer
-    if bn.site is not None or producer is None or t.feat is None or producer.spec.kind not in ("conv", "linear", "graph"):
-        return None
-    given = producer.value(producer.spec.in_width)
-    if not (isinstance(width, Sym) and isinstance(ref, Sym) and widths_equal(width, given)
-            and widths_equal(ref, producer.out_width) and not widths_equal(width, ref)):
-        return None
-    return Verdict("BN201", bn.node,
-                   f"{describe_bn(model, bn)} follows {describe_producer(model, producer, ref)}{_where(model, producer)} "
-                   f"but is sized by its input width ({_arg_text(model, producer, producer.spec.in_width, given)}), "
-                   f"not its output width ({_arg_text(model, producer, producer.spec.out_width, ref)}): right only "
-                   f"while the two are equal")
+    return width_slip(model, bn, t, width, ref)
 
 
 def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] | None:
