@@ -31,9 +31,40 @@ def _assert_same(text: str) -> None:
     module = parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     ours = Positions(module)
+    parents = _parents(module)
+    lazy = Positions(module, text, lambda node: _top(node, parents))  # one statement at a time
     assert expected, "PositionProvider gave nothing to compare"
     for node, where in expected.items():
         assert ours.get(node) == where, (type(node).__name__, where, ours.get(node))
+        assert lazy.get(node) == where, ("lazy", type(node).__name__, where, lazy.get(node))
+
+
+def _parents(module) -> dict[int, object]:
+    parents: dict[int, object] = {}
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            parents[id(child)] = node
+            stack.append(child)
+    return parents
+
+
+def _top(node, parents):
+    top = None
+    while id(node) in parents:
+        top, node = node, parents[id(node)]
+    return top
+
+
+def test_lazy_positions_generate_only_the_statements_asked_about() -> None:
+    text = "import torch\n\n# a comment\n@dec\ndef f():\n    return 1\nx = 2; y = 3\n"
+    module = parse_module(text)
+    parents = _parents(module)
+    lazy = Positions(module, text, lambda node: _top(node, parents))
+    target = module.body[2].body[1]  # `y = 3`
+    assert lazy.get(target).start.line == 7 and lazy.get(target).start.column == 7
+    assert not lazy._whole and id(module.body[1]) not in lazy._spans
 
 
 @pytest.mark.parametrize("name", sorted(EDGE_CASES))

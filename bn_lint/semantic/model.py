@@ -104,6 +104,7 @@ class Report:
     severity: Any = None  # a Severity that overrides the rule's default
     code: str | None = None  # set by the engine
     model: "FileModel | None" = None  # the other project file that holds ``node``, if not the checked one
+    related: tuple = ()  # nodes of the checked file that cause a finding in ``model`` (the calls that pass the model)
 
 
 @dataclass
@@ -335,10 +336,18 @@ class FileModel:
 
     @cached_property
     def positions(self) -> "Positions":
-        """Where each node is (one code generation pass: only for files that report something)."""
+        """Where each node is (code generation of the module-level statements asked about)."""
         from .positions import Positions
 
-        return Positions(self.module)
+        def top_of(node: cst.CSTNode) -> cst.CSTNode | None:
+            top = None
+            for ancestor in self.ancestors(node):
+                if isinstance(ancestor, cst.Module):
+                    return top
+                top = ancestor
+            return None
+
+        return Positions(self.module, self.source, top_of)
 
     def line_of(self, node: cst.CSTNode) -> int | None:
         """The 1-based line where ``node`` starts (positions are computed on first use)."""

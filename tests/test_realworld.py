@@ -1,0 +1,61 @@
+"""Real-world corpora scored with ../shared/realworld/score.py: the scores must not fall.
+
+``tests/data/realworld/`` holds cases mined from public bug reports, fixing commits and
+correct public code (each with its source address in ``labels.json``; the list is in
+``SOURCES.md``). ``../shared/realworld/`` is the shared development corpus beside the checkout.
+Each floor is the score this checkout reached; raise it when recall improves.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SCORER = ROOT.parent / "shared" / "realworld" / "score.py"
+MINED = ROOT / "tests" / "data" / "realworld"
+SHARED = ROOT.parent / "shared" / "realworld"
+
+# (precision, recall) floors, line-exact, correctness rules
+FLOORS = {
+    "mined": (0.95, 0.50),
+    "shared": (0.95, 0.37),
+}
+
+
+def _score(corpus: Path) -> tuple[float, float, str]:
+    if not SCORER.exists():
+        pytest.skip("../shared/realworld/score.py is not beside this checkout")
+    proc = subprocess.run(
+        [sys.executable, str(SCORER), "--corpus", str(corpus), "--bn-lint", f"{sys.executable} -m bn_lint"],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )
+    match = re.search(r"precision ([\d.]+) recall ([\d.]+)\s*$", proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    assert "ERROR" not in proc.stdout, proc.stdout
+    return float(match.group(1)), float(match.group(2)), proc.stdout
+
+
+@pytest.mark.parametrize("name, corpus", [("mined", MINED), ("shared", SHARED)])
+def test_real_world_score_does_not_fall(name, corpus):
+    if not (corpus / "labels.json").exists():
+        pytest.skip(f"{corpus} is not here")
+    precision, recall, output = _score(corpus)
+    floor_precision, floor_recall = FLOORS[name]
+    assert precision >= floor_precision, output
+    assert recall >= floor_recall, output
+
+
+def test_every_mined_case_names_a_public_source():
+    import json
+
+    labels = json.loads((MINED / "labels.json").read_text())
+    files = {p.name for p in (MINED / "cases").glob("*.py")}
+    assert {case["file"] for case in labels} == files
+    assert all(case["source"].startswith("https://") for case in labels)
+    assert len(labels) >= 150 and len({case["source"] for case in labels}) >= 100
