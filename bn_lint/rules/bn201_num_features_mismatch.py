@@ -23,7 +23,10 @@ class NumFeaturesMismatch(Rule):
         defaulting to `nn.BatchNorm2d`, `functools.partial`, and `torch.cat` on dim 1. Widths are
         numbers or symbolic expressions (`planes * self.expansion`); it reports only when the two
         are provably different, or differ with the integer defaults of a builder or constructor
-        that nothing in its file calls.
+        that nothing in its file calls, or when the BatchNorm is sized by its producer's *input*
+        width while the output width is another value (`Linear(hidden_dim, out_dim)` then
+        `BatchNorm1d(hidden_dim)`: right only while the two happen to be equal). Graph layers
+        (`torch_geometric` / `dgl` `GCNConv(in, out)`) count as producers of width `out`.
     """
     why = """
         BatchNorm keeps one mean and variance per channel. With the wrong `num_features` the
@@ -40,6 +43,34 @@ class NumFeaturesMismatch(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # another entry of the widths list than the one the Linear gives
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self, dims=(784, 256, 128)):
+                    super().__init__()
+                    self.fc1 = nn.Linear(dims[0], dims[1], bias=False)
+                    self.bn1 = nn.BatchNorm1d(dims[2])
+
+                def forward(self, x):
+                    return self.bn1(self.fc1(x))
+            """,
+            line=7,
+        ),
+        Invalid(  # a vendored synchronized BatchNorm is a BatchNorm all the same
+            """
+            import torch.nn as nn
+            from sync_batchnorm import SynchronizedBatchNorm2d
+
+            class OffsetHead(nn.Module):
+                def __init__(self, num_points=18):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Conv2d(num_points * 2, num_points, 3, padding=1, bias=False),
+                                             SynchronizedBatchNorm2d(num_points * 2))
+            """,
+            line=8,
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -186,22 +217,91 @@ class NumFeaturesMismatch(Rule):
             """,
             line=11,
         ),
-    )
-    valid = (
-        Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
-        Valid(  # the defaults agree, and the call gives equal widths
+        Invalid(  # sized by the Linear's input width: right only while the defaults (or a call) keep them equal
             """
             import torch.nn as nn
 
             def projector(in_dim=256, hidden_dim=256):
                 return nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(in_dim))
+            """,
+            line=4,
+        ),
+        Invalid(  # the same slip in an MLP class (SimSiam's projection head): Linear(hidden_dim, out_dim), BatchNorm1d(hidden_dim)
+            """
+            import torch.nn as nn
 
-            def head(in_dim=2048, hidden_dim=4096):
-                return nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(in_dim))
+            class ProjectionMLP(nn.Module):
+                def __init__(self, in_dim, hidden_dim=2048, out_dim=2048):
+                    super().__init__()
+                    self.layer1 = nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(hidden_dim))
+                    self.layer2 = nn.Sequential(nn.Linear(hidden_dim, out_dim, bias=False), nn.BatchNorm1d(hidden_dim))
 
-            neck = head(512, 512)
+                def forward(self, x):
+                    return self.layer2(self.layer1(x))
+            """,
+            line=7,
+        ),
+        Invalid(  # a widths list indexed: the graph layer gives layer_config[2], the norm takes layer_config[1]
+            """
+            import torch.nn as nn
+            from torch_geometric.nn import GCNConv
+
+            class Encoder(nn.Module):
+                def __init__(self, layer_config):
+                    super().__init__()
+                    self.conv1 = GCNConv(layer_config[0], layer_config[1])
+                    self.bn1 = nn.BatchNorm1d(layer_config[1])
+                    self.conv2 = GCNConv(layer_config[1], layer_config[2])
+                    self.bn2 = nn.BatchNorm1d(layer_config[1])
+
+                def forward(self, x, edge_index):
+                    x = self.bn1(self.conv1(x, edge_index))
+                    return self.bn2(self.conv2(x, edge_index))
+
+            encoder = Encoder(layer_config=[1433, 512, 256])
+            """,
+            line=10,
+        ),
+    )
+    valid = (
+        Valid(  # the same entry of the widths list, in a loop and by literal index
+            """
+            import torch.nn as nn
+
+            def mlp(dims):
+                layers = [nn.Linear(dims[0], dims[1], bias=False), nn.BatchNorm1d(dims[1])]
+                for i in range(1, len(dims) - 1):
+                    layers += [nn.Linear(dims[i], dims[i + 1], bias=False), nn.BatchNorm1d(dims[i + 1]), nn.ReLU()]
+                return nn.Sequential(*layers)
             """
         ),
+        Valid(  # the norm sized by the layer's output width, whatever the defaults
+            """
+            import torch.nn as nn
+
+            def projector(in_dim=256, hidden_dim=256):
+                return nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(hidden_dim))
+            """
+        ),
+        Valid(  # graph layers: (nodes, out_channels), the norm takes out_channels
+            """
+            import torch.nn as nn
+            from torch_geometric.nn import GCNConv, SAGEConv
+
+            class GNN(nn.Module):
+                def __init__(self, dims=(1433, 512, 256)):
+                    super().__init__()
+                    self.conv1 = GCNConv(dims[0], dims[1])
+                    self.bn1 = nn.BatchNorm1d(dims[1])
+                    self.conv2 = SAGEConv(dims[1], dims[2])
+                    self.bn2 = nn.BatchNorm1d(dims[2])
+
+                def forward(self, x, edge_index):
+                    x = self.bn1(self.conv1(x, edge_index)).relu()
+                    return self.bn2(self.conv2(x, edge_index))
+            """
+        ),
+        Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
         Valid(
             """
             import torch.nn as nn

@@ -18,7 +18,10 @@ class WrongVariant(Rule):
         Flags a BatchNorm whose input has a rank the variant does not take, where the rank is
         known from the code: `BatchNorm1d` after a `Conv2d`, `BatchNorm2d` after `Linear`,
         `Flatten`, `x.view(n, -1)` or a `Conv1d`, `BatchNorm3d` after a `Conv2d`, or a tensor of
-        known rank (`torch.randn(10, 3)`). The producer is found as for BN201.
+        known rank (`torch.randn(10, 3)`). The producer is found as for BN201, also through
+        `self.head.add_module(...)` on an `nn.Sequential()` attribute and blocks appended in a
+        loop (a `BatchNorm2d` added after the 5-D stages of a 3-D network); group-equivariant
+        convolutions (GrouPy `P4ConvP4`) give 5-D (N, C, G, H, W) tensors.
     """
     why = """
         `BatchNorm1d` takes (N, C) or (N, C, L), `BatchNorm2d` (N, C, H, W), `BatchNorm3d`
@@ -33,6 +36,53 @@ class WrongVariant(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # an nn.Sequential() attribute assembled with add_module: BatchNorm2d after a Linear
+            """
+            import torch.nn as nn
+
+            class DANN(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.classifier = nn.Sequential()
+                    self.classifier.add_module("fc1", nn.Linear(128, 100))
+                    self.classifier.add_module("bn1", nn.BatchNorm2d(100))
+                    self.classifier.add_module("relu1", nn.ReLU(True))
+
+                def forward(self, x):
+                    return self.classifier(x.view(x.size(0), -1))
+            """,
+            line=8,
+        ),
+        Invalid(  # a 3-D network whose stages are appended in a loop, closed by a 2-D norm
+            """
+            import torch.nn as nn
+
+            class DenseNet3d(nn.Module):
+                def __init__(self, block_config=(6, 12, 24, 16), width=64):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv3d(3, width, 7, bias=False), nn.BatchNorm3d(width), nn.ReLU())
+                    for i, n in enumerate(block_config):
+                        self.features.add_module("pool%d" % i, nn.Sequential(nn.Conv3d(width, width, 1), nn.AvgPool3d(2)))
+                    self.features.add_module("norm5", nn.BatchNorm2d(width))
+            """,
+            line=9,
+        ),
+        Invalid(  # P4 group convolutions give (N, C, 4, H, W)
+            """
+            import torch.nn as nn
+            from groupy.gconv.pytorch_gconv import P4ConvZ2
+
+            class Stem(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.conv = P4ConvZ2(3, 16, kernel_size=3, padding=1, bias=False)
+                    self.bn = nn.BatchNorm2d(16)
+
+                def forward(self, x):
+                    return self.bn(self.conv(x))
+            """,
+            line=8,
+        ),
         Invalid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm1d(16))\n", line=2),
         Invalid("import torch.nn as nn\nhead = nn.Sequential(nn.Flatten(), nn.Linear(512, 64), nn.BatchNorm2d(64))\n", line=2),
         Invalid(
@@ -70,6 +120,37 @@ class WrongVariant(Rule):
         ),
     )
     valid = (
+        Valid(  # the 3-D network closed by a 3-D norm; add_module after a Conv1d into BatchNorm1d
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self, block_config=(6, 12), width=64):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv3d(3, width, 7, bias=False), nn.BatchNorm3d(width))
+                    for i, n in enumerate(block_config):
+                        self.features.add_module("pool%d" % i, nn.Sequential(nn.Conv3d(width, width, 1), nn.AvgPool3d(2)))
+                    self.features.add_module("norm5", nn.BatchNorm3d(width))
+                    self.temporal = nn.Sequential()
+                    self.temporal.add_module("conv", nn.Conv1d(width, width, 3, bias=False))
+                    self.temporal.add_module("bn", nn.BatchNorm1d(width))
+            """
+        ),
+        Valid(  # P4 group convolutions with BatchNorm3d over (N, C, G, H, W)
+            """
+            import torch.nn as nn
+            from groupy.gconv.pytorch_gconv import P4ConvP4
+
+            class Block(nn.Module):
+                def __init__(self, planes):
+                    super().__init__()
+                    self.conv = P4ConvP4(planes, planes, kernel_size=3, padding=1, bias=False)
+                    self.bn = nn.BatchNorm3d(planes)
+
+                def forward(self, x):
+                    return self.bn(self.conv(x))
+            """
+        ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv1d(3, 16, 3), nn.BatchNorm1d(16))\n"),
         Valid("import torch.nn as nn\nhead = nn.Sequential(nn.Flatten(), nn.Linear(512, 64), nn.BatchNorm1d(64))\n"),
         Valid(

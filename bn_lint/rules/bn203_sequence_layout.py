@@ -16,9 +16,13 @@ class SequenceLayout(Rule):
     what = """
         Flags `BatchNorm1d(E)` fed a 3-D tensor whose last axis holds the E features: the output
         of `nn.Embedding`, of a `batch_first` RNN or Transformer layer, of a `Linear` applied to
-        such a tensor, or of `x.view(n, length, E)` — with no transpose/permute in between. The
-        finding is at the call that applies the layer (`self.bn(x)` in `forward`), or at the layer
-        inside an `nn.Sequential`.
+        such a tensor, or of `x.view(n, length, E)` — with no transpose/permute in between. Shapes
+        also come from where a module is used: `model(torch.randn(B, L, E))` at module level or
+        in a function, `torchsummary.summary(model, (1, 300))`, another module's `forward`; and
+        from the consumer: a 3-D input normalised by `BatchNorm1d` and then read by a
+        `batch_first` RNN/Transformer is (N, L, E). The finding is at the call that applies the
+        layer (`self.bn(x)` in `forward`), or at the layer (in an `nn.Sequential`, or when the
+        layout comes from the module's caller).
     """
     why = """
         `BatchNorm1d` normalises over dim 1. On (N, L, E) that is the sequence axis: it raises
@@ -33,6 +37,31 @@ class SequenceLayout(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # a graph layer with its own weight: bmm(adjacency, x @ W) is (batch, nodes, units)
+            """
+            import torch
+            import torch.nn as nn
+
+            class GraphConv(nn.Module):
+                def __init__(self, input_dim, units):
+                    super().__init__()
+                    self.W = nn.Parameter(torch.empty(input_dim, units))
+                    self.b = nn.Parameter(torch.zeros(units))
+
+                def forward(self, x, adj):
+                    return torch.bmm(adj, torch.matmul(x, self.W) + self.b)
+
+            class DrugEncoder(nn.Module):
+                def __init__(self, in_dim=75, hidden=256, n_atoms=100):
+                    super().__init__()
+                    self.gcn = GraphConv(in_dim, hidden)
+                    self.bn = nn.BatchNorm1d(n_atoms)
+
+                def forward(self, x, adj):
+                    return self.bn(torch.relu(self.gcn(x, adj)))
+            """,
+            line=20,
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -112,8 +141,143 @@ class SequenceLayout(Rule):
             """,
             line=12,
         ),
+        Invalid(  # an MLP block (Linear + BatchNorm1d) run on a (batch, seq, emb) tensor
+            """
+            import torch
+            import torch.nn as nn
+
+            class MLPBlock(nn.Module):
+                def __init__(self, input_dim, hidden_units=(), batch_norm=False):
+                    super().__init__()
+                    layers = []
+                    units = [input_dim] + list(hidden_units)
+                    for i in range(len(units) - 1):
+                        layers.append(nn.Linear(units[i], units[i + 1], bias=False))
+                        if batch_norm:
+                            layers.append(nn.BatchNorm1d(units[i + 1]))
+                        layers.append(nn.ReLU())
+                    self.mlp = nn.Sequential(*layers)
+
+                def forward(self, x):
+                    return self.mlp(x)
+
+            seq_emb = torch.randn(16, 128, 64)
+            block = MLPBlock(64, hidden_units=[256, 256], batch_norm=True)
+            out = block(seq_emb)
+            """,
+            line=12,
+        ),
+        Invalid(  # torchsummary runs the model on (2, 1, 300): Linear keeps the middle axis
+            """
+            import torch.nn as nn
+            from torchsummary import summary
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(300, 100, bias=False)
+                    self.bn = nn.BatchNorm1d(100)
+
+                def forward(self, x):
+                    return self.bn(self.fc(x))
+
+            summary(Net().to("cpu"), (1, 300))
+            """,
+            line=8,
+        ),
+        Invalid(  # the input is (batch, steps, features): the batch_first LSTM after the norm says so (its
+            # width is not the LSTM's input_size, so not one unbatched (L, E) sequence either)
+            """
+            import torch
+            import torch.nn as nn
+
+            class HAR(nn.Module):
+                def __init__(self, n_steps=32, n_features=36):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(n_steps)
+                    self.lstm = nn.LSTM(n_features, 64, batch_first=True)
+
+                def forward(self, x):
+                    out, _ = self.lstm(self.bn(x))
+                    return out[:, -1]
+
+            model = HAR()
+            logits = model(torch.randn(64, 32, 36))
+            """,
+            line=11,
+        ),
     )
     valid = (
+        Valid(  # a 2-D graph layer: (nodes, units) into BatchNorm1d(units); a norm of the LSTM's own width on an
+            # input of unknown rank (maybe one unbatched (L, E) sequence)
+            """
+            import torch
+            import torch.nn as nn
+
+            class GCN(nn.Module):
+                def __init__(self, in_dim, units):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.FloatTensor(in_dim, units))
+                    self.bn = nn.BatchNorm1d(units)
+
+                def forward(self, x, adj):
+                    return self.bn(torch.spmm(adj, torch.mm(x, self.weight)))
+
+            class Seq(nn.Module):
+                def __init__(self, dim=64):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(dim)
+                    self.lstm = nn.LSTM(dim, 32, batch_first=True)
+
+                def forward(self, x):
+                    return self.lstm(self.bn(x))[0]
+            """
+        ),
+        Valid(  # a Conv1d's (N, C, L) features into BatchNorm1d(C), also when run on a 3-D input
+            """
+            import torch
+            import torch.nn as nn
+
+            class TCN(nn.Module):
+                def __init__(self, channels=(12, 64, 64)):
+                    super().__init__()
+                    layers = []
+                    for i in range(len(channels) - 1):
+                        layers += [nn.Conv1d(channels[i], channels[i + 1], 3, padding=1, bias=False),
+                                   nn.BatchNorm1d(channels[i + 1]), nn.ReLU()]
+                    self.net = nn.Sequential(*layers)
+                    self.lstm = nn.LSTM(64, 32, batch_first=True)
+
+                def forward(self, x):
+                    out, _ = self.lstm(self.net(x).transpose(1, 2))
+                    return out
+
+            model = TCN()
+            y = model(torch.randn(8, 12, 100))
+            """
+        ),
+        Valid(  # tokens transposed to (N, E, L) for the norm, back for the LSTM; an MLP on (N, E)
+            """
+            import torch
+            import torch.nn as nn
+
+            class Tagger(nn.Module):
+                def __init__(self, dim=64):
+                    super().__init__()
+                    self.proj = nn.Linear(dim, dim, bias=False)
+                    self.bn = nn.BatchNorm1d(dim)
+                    self.lstm = nn.LSTM(dim, dim, batch_first=True)
+                    self.head = nn.Sequential(nn.Linear(dim, 32, bias=False), nn.BatchNorm1d(32))
+
+                def forward(self, x):
+                    x = self.bn(self.proj(x).transpose(1, 2)).transpose(1, 2)
+                    out, _ = self.lstm(x)
+                    return self.head(out[:, -1])
+
+            model = Tagger()
+            y = model(torch.randn(8, 20, 64))
+            """
+        ),
         Valid(  # one station per sample: a table of counted things looked up with a singular id is (N, E)
             """
             import torch.nn as nn

@@ -37,6 +37,22 @@ class BiasBeforeBatchNorm(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # the norm is the wrong variant (an attribute name reused), but any BatchNorm over these channels cancels the bias
+            """
+            import torch.nn as nn
+
+            class Encoder(nn.Module):
+                def __init__(self, hidden):
+                    super().__init__()
+                    self.conv4 = nn.Conv2d(128, 128, 1)
+                    self.bn4 = nn.BatchNorm2d(128, affine=False)
+                    self.bn4 = nn.BatchNorm1d(hidden)
+
+                def forward(self, x):
+                    return self.bn4(self.conv4(x))
+            """,
+            line=6,
+        ),
         Invalid(  # a helper's conv, which every call of the helper feeds to a BatchNorm
             """
             import torch.nn as nn

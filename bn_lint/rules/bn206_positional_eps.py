@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import libcst as cst
+
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.arguments import parameter_numbers
@@ -36,6 +38,18 @@ class PositionalEps(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # an int-annotated width passed where eps goes (a projection MLP's output_dim)
+            """
+            import torch.nn as nn
+
+            class MLP(nn.Module):
+                def __init__(self, input_dim: int, hidden_dim: int, output_dim: int) -> None:
+                    super().__init__()
+                    self.fc1 = nn.Linear(input_dim, hidden_dim)
+                    self.bn = nn.BatchNorm1d(hidden_dim, output_dim)
+            """,
+            line=7,
+        ),
         Invalid("import torch.nn as nn\nbn = nn.BatchNorm1d(128, 128)\n", line=2),
         Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
         Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
@@ -59,6 +73,7 @@ class PositionalEps(Rule):
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64)\n"),
         Valid("import torch.nn as nn\nbn = nn.GroupNorm(32, 64)\n"),
         Valid("import torch.nn as nn\ndef f(eps):\n    return nn.BatchNorm2d(64, eps)\n"),
+        Valid("import torch.nn as nn\ndef f(c: int, eps: float = 1e-3):\n    return nn.BatchNorm2d(c, eps)\n"),
         Valid("import torch.nn as nn\ndef f(c, eps=1e-3):\n    return nn.BatchNorm2d(c, eps)\nbn = f(8, 1e-5)\n"),
     )
 
@@ -76,6 +91,8 @@ class PositionalEps(Rule):
                     given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
                 if given is not None:
                     value, source = given.value, f" ({given.source})"
+                elif _int_parameter(eps, layer.scope):
+                    value, source = model.code(eps), " (a parameter annotated int)"
                 elif features is None or model.code(features) != model.code(eps):
                     continue
                 else:
@@ -89,6 +106,17 @@ class PositionalEps(Rule):
                 f"{layer.spec.name}: the positional argument {model.code(eps)} sets eps={shown}{source} "
                 f"(looks like {meaning}); eps should be tiny (default 1e-5) — pass the intended argument by keyword",
             )
+
+
+def _int_parameter(eps: object, scope: object) -> bool:
+    """``eps`` names a parameter annotated ``int`` (``output_dim: int``) that its function never rebinds."""
+    while scope is not None and getattr(scope, "kind", None) not in ("function", "lambda"):
+        scope = getattr(scope, "parent", None)
+    if not isinstance(eps, cst.Name) or scope is None or eps.value in scope.bindings or eps.value in scope.opaque:
+        return False
+    param = scope.params.get(eps.value)
+    annotation = param.annotation.annotation if param is not None and param.annotation is not None else None
+    return isinstance(annotation, cst.Name) and annotation.value == "int"
 
 
 def _not_an_eps(value: object) -> bool:

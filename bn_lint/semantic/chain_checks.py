@@ -15,10 +15,12 @@ import libcst as cst
 
 from .chains import LayerValue, Observation, Tensor
 from .layers import BATCHNORM_NAMES
+from .width_slips import width_slip
 from .values import UNKNOWN, Sym, is_width, show_width, widths_differ, widths_equal
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, NodeFix
+    from .sequence_feeds import SequenceFeed
 
 _VARIANT_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
 
@@ -50,18 +52,39 @@ def verdicts(model: "FileModel") -> list[Verdict]:
             verdict = _shape_verdict(model, obs, NodeFix)
             if verdict is not None:
                 add(verdict)
-            # a wrong rank makes the rest moot; a wrong width does not make the bias useful
-            if (verdict is None or verdict.code == "BN201") and obs.tensor.direct:
+            # a wrong width does not make the bias useful, nor does a wrong variant over the producer's channels
+            # (BatchNorm1d after a Conv2d: the right BatchNorm2d cancels the bias all the same); a wrong layout does
+            wrong_variant_on_channels = verdict is not None and verdict.code == "BN202" and obs.tensor.feat == 1 \
+                and obs.tensor.rank is not None
+            if (verdict is None or verdict.code == "BN201" or wrong_variant_on_channels) and obs.tensor.direct:
                 bias = _bias_verdict(model, obs, NodeFix)
                 if bias is not None:
                     add(bias)
                 elif obs.bn.site is None and obs.tensor.producer is not None and obs.tensor.producer.site is not None:
                     helper_fed.setdefault(obs.tensor.producer.node, []).append(obs)
+    direct = {feed.obs.bn.node for feed in analysis.sequence_feeds if feed.obs.via is None}
+    for feed in analysis.sequence_feeds:  # (one per layer: seen in its own forward, else through a caller)
+        if feed.obs.via is None or feed.obs.bn.node not in direct:
+            add(_sequence_feed_verdict(model, feed))
     for producer_node, fed in helper_fed.items():
         bias = _helper_bias_verdict(model, fed)
         if bias is not None:
             add(bias)
     return out
+
+
+def _sequence_feed_verdict(model: "FileModel", feed: "SequenceFeed") -> Verdict:
+    """BN203: a BatchNorm1d whose 3-D input a ``batch_first`` consumer then reads as (N, L, E)."""
+    obs, t = feed.obs, feed.obs.tensor
+    shape = ", ".join(show_width(t.size(axis)) if is_width(t.size(axis)) else "?" for axis in range(3))
+    what = f"a ({shape}) tensor" if t.rank == 3 else "its input"
+    node = obs.at if obs.at is not None and obs.via is None else obs.bn.node
+    consumer = feed.consumer.spec.name
+    return Verdict("BN203", node,
+                   f"{describe_bn(model, obs.bn)} normalises dim 1 of {what}, which "
+                   f"{consumer}(batch_first=True){_where(model, feed.at or feed.consumer.node)} then reads as "
+                   f"(N, L, E){_applied(model, obs)}: it normalises over the sequence axis, not the features; transpose to (N, E, L) "
+                   f"around it, or normalise the features with BatchNorm1d(E) on (N*L, E) or LayerNorm")
 
 
 def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict | None:
@@ -94,6 +117,10 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
                    f"{producer.spec.name}(...) has a bias (bias=True is the default) and, at each call of {name}(), "
                    f"feeds {describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
                    f"cancels it; use bias=False")
+
+
+def _applied(model: "FileModel", obs: Observation) -> str:
+    return f" when {_short(model, obs.via)}{_where(model, obs.via)} runs it" if obs.via is not None else ""
 
 
 def _where(model: "FileModel", producer: LayerValue | cst.CSTNode | None) -> str:
@@ -153,7 +180,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
         hint = f"; use {right}" if right else ""
         return Verdict("BN202", bn.node,
                        f"{describe_bn(model, bn)} expects a {_ranks(ranks)} input but gets a {t.rank}-D tensor "
-                       f"{source}{hint}{_via(model, bn)}", fix)
+                       f"{source}{hint}{_via(model, bn)}".replace(" ;", ";"), fix)
     if ranks and 2 not in ranks and t.rank is None and t.feat == -1 and t.producer is not None:
         return Verdict("BN202", bn.node,
                        f"{describe_bn(model, bn)} follows {t.producer.spec.name}{_where(model, t.producer)}, whose "
@@ -164,8 +191,11 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
     if ranks == (2, 3) and t.rank == 3 and features_last and not widths_equal(width, t.size(1)):
         source = _rank_source(model, t)
         last = show_width(t.size(2)) if is_width(t.size(2)) else "E"
-        return Verdict("BN203", obs.at or bn.node,  # where the layout is wrong: the call, if there is one
-                       f"{describe_bn(model, bn)} is applied to a (N, L, {last}) tensor {source}: it "
+        # where the layout is wrong: the call, if there is one, unless the layout comes from outside its
+        # function (the module applied to a (N, L, E) input: `model(torch.randn(B, L, E))`): then the layer
+        node = obs.at if obs.at is not None and obs.via is None else bn.node
+        return Verdict("BN203", node,
+                       f"{describe_bn(model, bn)} is applied to a (N, L, {last}) tensor {source}{_applied(model, obs)}: it "
                        f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
                        f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")
     # BN201: widths provably differ
@@ -201,7 +231,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
                         if producer is not None and t.feat is not None else f"gets {show_width(ref)} channels")
                 return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}: {a} against {b} with the "
                                                  f"defaults {names}, which no call in this file overrides")
-    return None
+    return width_slip(model, bn, t, width, ref)
 
 
 def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] | None:

@@ -15,12 +15,19 @@ Anything the interpreter cannot follow becomes UNKNOWN, and unknown means silent
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 import libcst as cst
 
+from .chain_values import (  # noqa: F401  (LayerValue, Observation, Tensor: re-exported)
+    GAP, LayerClass, _CLASS_TABLE, _LABEL_IDS, _ENTITY_TABLE, _TOKEN_TABLE, _SEQUENCE_IDS, LayerValue, FuncRef,
+    ClassRef, ForeignFunc, SelfState, ProjModule, Tensor, make_tensor, Chain, Observation, _is_module, _to_json,
+    _from_json, _plain_constant, _numeric, _numeric_const, _plain, _is_same, _truth, _concrete_items, _open, _open_loop, _self_chain,
+    _jumps, _merge_tensor, _with_rank, _flatten, _concat, _BUILTINS,
+)
+from . import shape_sources
+from .sequence_feeds import SequenceFeed, note_consumer
 from .layers import SAME, SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS, LayerSpec
 from .values import (
     UNKNOWN,
@@ -31,7 +38,6 @@ from .values import (
     sym_add,
     sym_div,
     sym_floordiv,
-    sym_int,
     sym_mul,
     sym_opaque,
 )
@@ -53,185 +59,6 @@ _BUDGET = 60_000  # statements + expressions interpreted per file
 
 class _OutOfBudget(Exception):
     pass
-
-
-# ------------------------------------------------------------------ values
-class _Gap:
-    """An unknown stretch of modules in a chain."""
-
-    def __repr__(self) -> str:
-        return "GAP"
-
-
-GAP: Any = _Gap()
-
-
-@dataclass(frozen=True)
-class LayerClass:
-    """A torch.nn class (or ``functools.partial`` of one) as a value."""
-
-    spec: LayerSpec
-    preset: tuple[tuple[str, Any], ...] = ()
-
-
-# what says class labels: a table sized by `num_classes` / `N_LABELS`, or ids named `y`, `labels`, `cls`...
-_CLASS_TABLE = re.compile(r"(?i)class|label")
-# ids of one thing per sample: labels, conditions, `device_id` / `user_idx` (singular; `input_ids` are tokens),
-# and a recommender's or graph's entities (`item_ids`, `user_indices`: one user or item per row)
-_LABEL_IDS = re.compile(r"(?i)y|c|cls|\w*class\w*|\w*labels?|targets?|cond\w*|\w+_(?:id|idx|index)"
-                        r"|(?:\w+_)?(?:user|item|movie|product|ad|customer|article|song|artist|book|business|store"
-                        r"|shop|category|genre|entity|node|author|tag|query|doc|candidate|pos_item|neg_item)s?_(?:ids|idxs|indices)")
-
-
-_ENTITY_TABLE = re.compile(r"(?i)(?:^|[^a-z0-9])(?:n|num|number_of|nb|count)_[a-z]")
-_TOKEN_TABLE = re.compile(r"(?i)token|word|char|vocab|embedding|symbol|subword|piece|bpe|code|vq|atom|pixel|patch|pos")
-_SEQUENCE_IDS = re.compile(r"(?i)seq|session|history|hist|tokens|words|chars|sentence|text|path|walk|trajector|s$")
-
-
-@dataclass(eq=False)
-class LayerValue:
-    """One torch.nn layer built by a call, its arguments evaluated where it was built."""
-
-    node: cst.Call
-    spec: LayerSpec
-    args: dict[str, cst.BaseExpression]
-    values: dict[str, Any]
-    preset: frozenset[str]
-    plain: bool  # the call's function is the torch.nn class itself (no partial, no **kwargs)
-    env: dict[str, Any]  # the building frame's local names, for fixes
-    site: cst.Call | None  # outermost call site when built inside an inlined helper
-    optional: bool = False  # an nn.Identity() in its place on other paths (`BN(c) if use_bn else Identity()`)
-
-    def value(self, param: str | None) -> Any:
-        if param is None:
-            return UNKNOWN
-        if param in self.values:
-            return self.values[param]
-        if param in self.args or not self.plain:
-            return UNKNOWN
-        default = self.spec.default(param, UNKNOWN)
-        return default if param in self.spec.params or default is not UNKNOWN else UNKNOWN
-
-    @property
-    def out_width(self) -> Any:
-        spec = self.spec
-        if spec.out_width in (None, SAME):
-            return UNKNOWN
-        width = self.value(spec.out_width)
-        if spec.doubles_with:
-            flag = self.value(spec.doubles_with)
-            if flag is UNKNOWN and spec.doubles_with not in self.args and self.plain:
-                flag = False
-            if flag is True:
-                width = sym_mul(width, 2)
-            elif flag is not False:
-                return UNKNOWN
-            if "proj_size" in self.args:
-                return UNKNOWN
-        return width
-
-
-@dataclass(frozen=True)
-class FuncRef:
-    node: cst.FunctionDef
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    name: str
-
-
-@dataclass(frozen=True)
-class ForeignFunc:
-    """A function of another project file, imported by name: run there for the layer it returns."""
-
-    model: "FileModel"
-    node: cst.FunctionDef
-
-
-@dataclass(eq=False)
-class SelfState:
-    """``self`` while a class is built: attributes and, for nn.Sequential subclasses, the sequence."""
-
-    info: "ClassInfo"
-    attrs: dict[str, Any] = field(default_factory=dict)
-    seq: "Chain | None" = None
-
-    def copy(self) -> "SelfState":
-        return SelfState(self.info, dict(self.attrs), self.seq)
-
-
-@dataclass(eq=False)
-class ProjModule:
-    """An instance of one of the file's own nn.Module classes."""
-
-    state: SelfState
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """What is known about a tensor: rank, some axis sizes, who produced its width."""
-
-    rank: int | None = None
-    sizes: tuple[tuple[int, Any], ...] = ()  # axis -> width; axis -1 = last when the rank is unknown
-    feat: int | None = None  # the axis holding the producer's features (-1: last, rank unknown)
-    producer: LayerValue | None = None
-    direct: bool = False  # the producer feeds the next module with nothing in between
-    origin: cst.CSTNode | None = None  # what fixed the rank (for messages)
-
-    def size(self, axis: int) -> Any:
-        if self.rank is not None:
-            if not -self.rank <= axis < self.rank:
-                return UNKNOWN
-            axis %= self.rank
-        for a, w in self.sizes:
-            if a == axis:
-                return w
-        return UNKNOWN
-
-    def step(self, keep_direct: bool = False) -> "Tensor":
-        """The same tensor after a shape-preserving step."""
-        return replace(self, direct=self.direct and keep_direct)
-
-
-def make_tensor(rank: int | None, sizes: dict[int, Any], feat: int | None = None, producer: LayerValue | None = None,
-                direct: bool = False, origin: cst.CSTNode | None = None) -> Tensor:
-    clean: dict[int, Any] = {}
-    for axis, width in sizes.items():
-        if rank is not None:
-            if not -rank <= axis < rank:
-                continue
-            axis %= rank
-        elif axis not in (1, -1):
-            continue
-        if width is not UNKNOWN:
-            clean[axis] = width
-    if rank is not None and feat is not None:
-        feat = feat % rank if -rank <= feat < rank else None
-    return Tensor(rank, tuple(sorted(clean.items())), feat, producer, direct, origin)
-
-
-@dataclass
-class Chain:
-    """A list of modules (``layers``), or an ``nn.Sequential``: items and the result of applying them."""
-
-    items: tuple[Any, ...]
-    tail: Tensor
-    sequential: bool = False
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Chain) and self.items == other.items and self.sequential == other.sequential
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Observation:
-    """``bn`` was applied to ``tensor`` (``at``: by this explicit call, ``self.bn(x)``; None inside a container)."""
-
-    bn: LayerValue
-    tensor: Tensor
-    at: cst.CSTNode | None = None
 
 
 # ------------------------------------------------------------------ frames
@@ -280,6 +107,8 @@ class ChainAnalysis:
         self._module_calls: set[cst.Call] = set()
         self._instances: dict[tuple, Any] = {}
         self._havoc_plans: dict[cst.CSTNode, list[tuple[str, str]]] = {}
+        self.sequence_feeds: list[SequenceFeed] = []  # BatchNorm1d outputs read as (N, L, E) by their consumer
+        self._applied: list[cst.Call] = []  # calls applying a project module to a tensor of known rank, outermost first
 
     # ------------------------------------------------------------- driver
     def run(self) -> "ChainAnalysis":
@@ -477,12 +306,13 @@ class ChainAnalysis:
                         site: cst.Call, unknown_rest: bool) -> Any:
         state = SelfState(info, seq=Chain((), Tensor(), True) if self._is_sequential(info) else None)
         init = self._method(info, "__init__")
+        given = bool(args or kwargs)  # (the call binds kwargs away)
         if init is not None:
             self._call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
         forward = self._method(info, "forward")
         if state.seq is not None and forward is None:
             return Chain(state.seq.items, state.seq.tail, True)
-        if forward is not None and init is not None and (args or kwargs) and forward not in self._active:
+        if forward is not None and init is not None and given and forward not in self._active:
             # this instance's layers, built with the call site's arguments, wired by its forward
             entry = SelfState(info, self._stable_attrs(info, state), state.seq)
             self._call_function(forward, entry, [Tensor()], {}, frame, site=site, unknown_rest=True)
@@ -627,19 +457,23 @@ class ChainAnalysis:
         if plan is None:
             plan = self._havoc_plans[node] = _havoc_plan(node)
         state = frame.self_state
+        reopen = _open_loop if loop else _open  # (a loop's first pass starts from the tail before it)
         for op, name in plan:
             if op == "receiver":
                 value = frame.locals.get(name)
                 if isinstance(value, Chain):
-                    frame.locals[name] = _open(value)
+                    frame.locals[name] = reopen(value)
             elif op == "name":
                 current = frame.locals.get(name)
-                frame.locals[name] = _open(current) if isinstance(current, Chain) and loop else UNKNOWN
+                frame.locals[name] = reopen(current) if isinstance(current, Chain) and loop else UNKNOWN
+            elif op == "self_receiver":  # `self.features.add_module(...)`
+                if state is not None and isinstance(state.attrs.get(name), Chain):
+                    state.attrs[name] = reopen(state.attrs[name])
             elif state is not None:
                 if op == "self_attr":
                     state.attrs[name] = UNKNOWN
                 if state.seq is not None:  # "self_attr" and "self_call": the module's own chain may change
-                    state.seq = _open(state.seq)
+                    state.seq = reopen(state.seq)
 
     def _join(self, frame: Frame, other: Frame) -> None:
         if other.dead:
@@ -1122,10 +956,7 @@ class ChainAnalysis:
     def _binop(self, op: cst.BaseBinaryOp | cst.BaseAugOp, left: Any, right: Any, frame: Frame, node: cst.CSTNode) -> Any:
         kind = type(op).__name__.replace("Assign", "")
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            if isinstance(left, Tensor) and isinstance(right, Tensor):
-                return _merge_tensor(left, right)
-            tensor = left if isinstance(left, Tensor) else right
-            return tensor.step()
+            return shape_sources.tensor_binop(self, kind, left, right, node)
         if kind == "Add":
             if isinstance(left, Chain) and isinstance(right, Chain):
                 return self._extend(left, list(right.items))
@@ -1189,6 +1020,7 @@ class ChainAnalysis:
             receiver = func.value
             if method in ("append", "extend", "add_module", "register_module", "insert") and (
                 (isinstance(receiver, cst.Name) and receiver.value in frame.locals) or _is_self(receiver)
+                or _self_chain(receiver, frame) is not None
             ):
                 return self._mutate(call, method, receiver, frame)
             if method == "__init__" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
@@ -1211,6 +1043,9 @@ class ChainAnalysis:
             return UNKNOWN if lost else _BUILTINS[func.value](args, kwargs)
         elif isinstance(func, cst.Attribute) and not (_is_self(func.value) and frame.self_state is not None):
             base = self._eval(func.value, frame)
+            if shape_sources.module_method(base, func.attr.value) is not shape_sources.NOT_HANDLED:
+                self._args(call, frame)
+                return base  # `Net().to(device)`
             if isinstance(base, (Tensor, Sym)) or (base is UNKNOWN and func.attr.value in _TENSOR_METHODS):
                 tensor = base if isinstance(base, Tensor) else Tensor()
                 return self._tensor_method(func.attr.value, tensor, call, frame)
@@ -1260,21 +1095,24 @@ class ChainAnalysis:
             elif state.seq is not None:
                 state.seq = _open(state.seq)
             return None
-        name = receiver.value  # type: ignore[attr-defined]
-        current = frame.locals.get(name)
+        if isinstance(receiver, cst.Attribute):  # `self.classifier.add_module(...)`: that attribute's chain
+            holder, name = frame.self_state.attrs, receiver.attr.value  # type: ignore[union-attr]
+        else:
+            holder, name = frame.locals, receiver.value  # type: ignore[attr-defined]
+        current = holder.get(name)
         if not isinstance(current, Chain):
             return None
         if lost:
-            frame.locals[name] = _open(current)
+            holder[name] = _open(current)
         elif method == "append" and len(args) == 1:
-            frame.locals[name] = self._extend(current, args)
+            holder[name] = self._extend(current, args)
         elif method == "extend" and len(args) == 1:
             items = _concrete_items(args[0])
-            frame.locals[name] = self._extend(current, list(items)) if items is not None else _open(current)
+            holder[name] = self._extend(current, list(items)) if items is not None else _open(current)
         elif method in ("add_module", "register_module") and len(args) == 2:
-            frame.locals[name] = self._extend(current, [args[1]])
+            holder[name] = self._extend(current, [args[1]])
         else:
-            frame.locals[name] = Chain((GAP,), Tensor(), current.sequential)
+            holder[name] = Chain((GAP,), Tensor(), current.sequential)
         return None
 
     def _super_init(self, call: cst.Call, frame: Frame) -> Any:
@@ -1370,7 +1208,13 @@ class ChainAnalysis:
                 self._escape(tensor)
             if forward is None:
                 return self._apply(module.state.seq, tensor) if module.state.seq is not None else Tensor()
-            out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+            if at is not None and tensor.rank is not None:
+                self._applied.append(at)
+            try:
+                out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+            finally:
+                if at is not None and tensor.rank is not None:
+                    self._applied.pop()
             return out if isinstance(out, (Tensor, tuple)) else Tensor()
         return Tensor()
 
@@ -1396,7 +1240,7 @@ class ChainAnalysis:
             self._escape(t)
         if spec.is_batchnorm:
             seen = self.observations.setdefault(node, [])
-            obs = Observation(layer, t, at)
+            obs = Observation(layer, t, at, self._applied[0] if self._applied else None)
             # (at most 16 per BatchNorm from call sites; the standalone ones, which BN204 reads, always)
             if (len(seen) < 16 or (layer.site is None and t.producer is not None and t.producer.site is None)) \
                     and obs not in seen:
@@ -1407,10 +1251,11 @@ class ChainAnalysis:
             return make_tensor(t.rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
         kind = spec.kind
         if kind == "conv":
-            if t.rank is not None and t.rank != spec.batched_rank:
+            takes = spec.batched_rank if spec.out_rank == SAME or not spec.in_ranks else spec.in_ranks[0]
+            if t.rank is not None and t.rank != takes:
                 return Tensor()  # unbatched input, or a wrong rank this conv would reject: the conv is the problem
             return make_tensor(spec.batched_rank, {1: layer.out_width}, 1, layer, True, node)
-        if kind == "linear":
+        if kind in ("linear", "graph"):
             if t.rank is not None:
                 sizes = {a: w for a, w in t.sizes if a < t.rank - 1}
                 sizes[t.rank - 1] = layer.out_width
@@ -1421,6 +1266,7 @@ class ChainAnalysis:
             return make_tensor(rank, {-1: layer.out_width}, -1, layer, False, node)
         if kind in ("rnn", "transformer") and spec.layout_param:
             if layer.value(spec.layout_param) is True:
+                note_consumer(self, layer, t, at)
                 out = make_tensor(3, {2: layer.out_width}, 2, layer, False, node)
             else:
                 out = Tensor()
@@ -1428,6 +1274,7 @@ class ChainAnalysis:
         if kind == "transformer" and spec.name in ("TransformerEncoder", "TransformerDecoder"):
             inner = layer.value(spec.params[0])  # a stack of its layer: the layer's layout
             if isinstance(inner, LayerValue) and inner.spec.layout_param and inner.value(inner.spec.layout_param) is True:
+                note_consumer(self, inner, t, at)
                 return make_tensor(3, {2: inner.out_width}, 2, inner, False, node)
             return make_tensor(t.rank, {}, None, None, False, node)
         if kind == "attention":
@@ -1500,7 +1347,8 @@ class ChainAnalysis:
             first = args[0] if args else UNKNOWN
             rest = cst.Call(call.func, call.args[1:])
             return self._tensor_method(qn[6:], first if isinstance(first, Tensor) else Tensor(), rest, frame)
-        return _NOT_HANDLED
+        known = shape_sources.torch_call(self, qn, call, frame)
+        return _NOT_HANDLED if known is shape_sources.NOT_HANDLED else known
 
     def _tensor_method(self, name: str, t: Tensor, call: cst.Call, frame: Frame) -> Any:
         args, kwargs, lost = self._args(call, frame)
@@ -1594,59 +1442,6 @@ _TENSOR_METHODS = frozenset({
 _TENSOR_FACTORIES = frozenset(f"torch.{n}" for n in ("randn", "rand", "zeros", "ones", "empty"))
 
 
-def _b_int(args: list[Any], kwargs: dict[str, Any]) -> Any:
-    return sym_int(args[0]) if len(args) == 1 and not kwargs else UNKNOWN
-
-
-def _b_range(args: list[Any], kwargs: dict[str, Any]) -> Any:
-    if kwargs or not 1 <= len(args) <= 3 or not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-        return UNKNOWN
-    try:
-        values = range(*args)
-        return tuple(values) if len(values) <= 256 else UNKNOWN
-    except (ValueError, OverflowError):  # a zero step; longer than sys.maxsize
-        return UNKNOWN
-
-
-def _b_len(args: list[Any], kwargs: dict[str, Any]) -> Any:
-    items = _concrete_items(args[0]) if len(args) == 1 else None
-    return len(items) if items is not None else UNKNOWN
-
-
-def _b_tuple(args: list[Any], kwargs: dict[str, Any]) -> Any:
-    items = _concrete_items(args[0]) if len(args) == 1 else None
-    return tuple(items) if items is not None else UNKNOWN
-
-
-def _b_zip(args: list[Any], kwargs: dict[str, Any]) -> Any:
-    columns = [_concrete_items(a) for a in args]
-    if kwargs or not columns or any(c is None for c in columns):
-        return UNKNOWN
-    return tuple(zip(*columns))  # type: ignore[arg-type]
-
-
-def _b_enumerate(args: list[Any], kwargs: dict[str, Any]) -> Any:
-    items = _concrete_items(args[0]) if len(args) == 1 and not kwargs else None
-    return tuple(enumerate(items)) if items is not None else UNKNOWN
-
-
-def _b_minmax(name: str):
-    def run(args: list[Any], kwargs: dict[str, Any]) -> Any:
-        if kwargs or len(args) < 2:
-            return UNKNOWN
-        if all(_numeric_const(a) for a in args):
-            return (max if name == "max" else min)(args)
-        return sym_opaque(name, *args)
-    return run
-
-
-_BUILTINS = {
-    "int": _b_int, "range": _b_range, "len": _b_len, "tuple": _b_tuple, "max": _b_minmax("max"),
-    "zip": _b_zip, "enumerate": _b_enumerate,
-    "min": _b_minmax("min"), "round": lambda a, k: sym_opaque("round", *a) if len(a) == 1 and not k else UNKNOWN,
-}
-
-
 # ------------------------------------------------------------------ helpers
 def _is_self(node: cst.CSTNode | None) -> bool:
     return isinstance(node, cst.Name) and node.value == "self"
@@ -1660,10 +1455,6 @@ def _is_static(node: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
 
 
-def _is_module(value: Any) -> bool:
-    return isinstance(value, (LayerValue, ProjModule)) or (isinstance(value, Chain) and value.sequential)
-
-
 _IMPORTING: set[tuple[str, str]] = set()  # imported constants being evaluated (import cycles)
 
 
@@ -1673,136 +1464,6 @@ def _pretrained_embedding(model: "FileModel", func: cst.BaseExpression, scope: "
         return None
     found = model.layer_class(func.value, scope)
     return found[0] if found is not None and found[0].name in ("Embedding", "EmbeddingBag") else None
-
-
-def _to_json(value: Any) -> Any:
-    """A plain constant (or UNKNOWN) as JSON keeps it: tuples and lists tagged, so they come back apart."""
-    if isinstance(value, tuple):
-        return {"tuple": [_to_json(item) for item in value]}
-    if isinstance(value, list):
-        return {"list": [_to_json(item) for item in value]}
-    return {"unknown": True} if value is UNKNOWN else value
-
-
-def _from_json(value: Any) -> Any:
-    """``_to_json``'s inverse; anything else (an entry another version wrote) is UNKNOWN."""
-    if isinstance(value, dict):
-        if isinstance(value.get("tuple"), list):
-            return tuple(_from_json(item) for item in value["tuple"])
-        if isinstance(value.get("list"), list):
-            return [_from_json(item) for item in value["list"]]
-        return UNKNOWN
-    return value if _plain(value) else UNKNOWN
-
-
-def _plain_constant(value: Any) -> bool:
-    if isinstance(value, (tuple, list)):
-        return all(_plain_constant(item) for item in value)
-    return value is None or isinstance(value, (int, float, str, bool))
-
-
-def _numeric(value: Any) -> bool:
-    return isinstance(value, Sym) or _numeric_const(value)
-
-
-def _numeric_const(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _plain(value: Any) -> bool:
-    return value is None or isinstance(value, (int, float, str, bool))
-
-
-def _is_same(left: Any, right: Any) -> bool | None:
-    """``left is right`` where it can be told (only comparisons with None)."""
-    for a, b in ((left, right), (right, left)):
-        if b is None:
-            if a is None:
-                return True
-            if isinstance(a, (LayerClass, LayerValue, Chain, FuncRef, ClassRef, ProjModule, Tensor, str, int, float, tuple, dict)):
-                return False
-            return None
-    return None
-
-
-def _truth(value: Any) -> bool | None:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return bool(value)
-    if isinstance(value, (LayerClass, LayerValue, FuncRef, ClassRef, ProjModule, Tensor)):
-        return None if isinstance(value, Tensor) else True
-    if isinstance(value, tuple):
-        return bool(value)
-    if isinstance(value, Chain):
-        return None if GAP in value.items else bool(value.items)
-    return None
-
-
-def _concrete_items(value: Any) -> tuple[Any, ...] | None:
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, Chain) and GAP not in value.items and not value.sequential:
-        return value.items
-    return None
-
-
-def _open(chain: Chain | None) -> Chain | None:
-    """The chain after unknown further changes."""
-    if chain is None:
-        return None
-    if chain.items and chain.items[-1] is GAP:
-        return chain
-    return Chain(chain.items + (GAP,), Tensor(), chain.sequential)
-
-
-def _jumps(body: cst.BaseSuite) -> bool:
-    for node in walk(body):
-        if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Yield)):
-            return True
-    return False
-
-
-def _merge_tensor(a: Tensor, b: Tensor) -> Tensor:
-    if a == b:
-        return a
-    rank = a.rank if a.rank == b.rank else None
-    sizes = {x: w for x, w in a.sizes if (x, w) in b.sizes}
-    same_producer = a.producer is b.producer
-    return make_tensor(rank, sizes, a.feat if a.feat == b.feat else None, a.producer if same_producer else None,
-                       a.direct and b.direct and same_producer, a.origin if a.origin is b.origin else None)
-
-
-def _with_rank(t: Tensor, rank: int) -> Tensor:
-    return make_tensor(rank, dict(t.sizes), t.feat, t.producer, t.direct, t.origin)
-
-
-def _flatten(t: Tensor, start: Any, end: Any, node: cst.CSTNode) -> Tensor:
-    if not isinstance(start, int) or isinstance(start, bool) or end != -1 or start < 0:
-        return Tensor()
-    rank = start + 1
-    sizes = {x: w for x, w in t.sizes if 0 <= x < start}
-    if t.rank is not None and start == t.rank - 1:
-        sizes[start] = t.size(-1)
-    keep = t.feat is not None and t.rank is not None and t.feat < start
-    return make_tensor(rank, sizes, t.feat if keep else None, t.producer if keep else None, False, node)
-
-
-def _concat(parts: tuple[Any, ...] | None, dim: Any, node: cst.CSTNode) -> Tensor:
-    if not parts or not all(isinstance(p, Tensor) for p in parts) or not isinstance(dim, int) or isinstance(dim, bool):
-        return Tensor()
-    if dim == 1 and len(parts) > 1 and all(p.producer is not None and p.producer.spec.kind == "embedding" for p in parts):
-        # embeddings side by side on dim 1: of per-sample ids (a recommender's user and item, (N, E)
-        # each), as token embeddings are joined on their last dim: the rank the table gave is a guess
-        return Tensor()
-    ranks = {p.rank for p in parts}
-    rank = ranks.pop() if len(ranks) == 1 else None
-    if dim == 1 or (rank is not None and dim % rank == 1 and -rank <= dim < rank):
-        total: Any = 0
-        for p in parts:
-            total = sym_add(total, p.size(1)) if is_width(p.size(1)) else UNKNOWN
-            if total is UNKNOWN:
-                break
-        return make_tensor(rank, {1: total}, 1, None, False, node)
-    return make_tensor(rank, {}, None, None, False, node)
 
 
 # libcst class names (libcst is imported on first use: lazy.py)
@@ -1824,6 +1485,8 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
                     plan.append(("receiver", receiver.value))
                 if _is_self(receiver):
                     plan.append(("self_call", ""))
+                elif type(receiver) is cst.Attribute and _is_self(receiver.value):
+                    plan.append(("self_receiver", receiver.attr.value))
             continue
         if kind.__name__ not in _TARGET_HOLDERS:
             continue

@@ -200,4 +200,6 @@ def lookup(qualified_name: str | None) -> LayerSpec | None:
     module, _, name = qualified_name.rpartition(".")
     if module == "torch.nn" or module.startswith("torch.nn.modules"):
         return LAYERS.get(name)
-    return None
+    from .foreign_layers import foreign_lookup  # (rows built on this module's LayerSpec)
+
+    return foreign_lookup(qualified_name)
