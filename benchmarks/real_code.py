@@ -33,10 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOTS = ("/work/corpus/src", "/work/corpus/repos")
 
 
-def _line_text(path: Path, line: int) -> str:
+def _line_text(path: Path, line: int, cell: int | None = None) -> str:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if cell is not None:  # a notebook finding: the line is within its cell (1-based, all cells)
+            source = json.loads(text)["cells"][cell - 1]["source"]
+            text = source if isinstance(source, str) else "".join(source)
+        lines = text.splitlines()
+    except (OSError, ValueError, KeyError, IndexError):
         return ""
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
@@ -58,8 +62,9 @@ def run_target(target: Path, bn_lint_root: Path, timeout: int) -> dict:
     except json.JSONDecodeError:
         return {"rc": proc.returncode, "seconds": seconds, "findings": [],
                 "error": (proc.stderr or proc.stdout)[-2000:]}
-    findings = [{"code": f["code"], "severity": f["severity"], "path": f["path"],
-                 "line": f["line"], "text": _line_text(target / f["path"], f["line"]),
+    findings = [{"code": f["code"], "severity": f["severity"],
+                 "path": f["path"] + (f"#cell{f['cell']}" if f.get("cell") else ""),
+                 "line": f["line"], "text": _line_text(target / f["path"], f["line"], f.get("cell")),
                  "message": f["message"]} for f in raw]
     findings.sort(key=lambda f: (f["path"], f["line"], f["code"]))
     out = {"rc": proc.returncode, "seconds": seconds, "findings": findings}
