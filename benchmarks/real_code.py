@@ -7,6 +7,8 @@ in them is imported: bn-lint only reads them.
 
     # findings of this checkout's bn_lint (or another's) on every target
     python benchmarks/real_code.py run -o base.json --bn-lint-root /work/main
+    # the committed state of a branch (exported with git archive; the worktree's edits left out)
+    python benchmarks/real_code.py run -o modes.json --bn-lint-ref modes
     # new / gone findings, keyed by target, file, code and the finding line's text
     python benchmarks/real_code.py diff base.json branch.json [--verdicts benchmarks/real_code_verdicts.tsv]
     # per-target, per-code counts as a markdown table
@@ -24,8 +26,10 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,13 +83,29 @@ def _commit(root: Path) -> str:
     return proc.stdout.strip() or "?"
 
 
+def _export(ref: str) -> tuple[Path, str]:
+    """The files of ``ref`` (a branch or commit of this repository) in a fresh folder."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", ref],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    dest = Path(tempfile.mkdtemp(prefix=f"bn-lint-{commit}-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest, commit
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    bn_root = Path(args.bn_lint_root).resolve()
+    if args.bn_lint_ref:
+        bn_root, commit = _export(args.bn_lint_ref)
+    else:
+        bn_root = Path(args.bn_lint_root).resolve()
+        commit = _commit(bn_root)
     targets = [p for r in args.roots for p in sorted(Path(r).iterdir())
                if p.is_dir() and not p.name.startswith(".")]
     if args.only:
         targets = [t for t in targets if t.name in args.only]
-    result = {"bn_lint_root": str(bn_root), "commit": _commit(bn_root), "targets": {}}
+    result = {"bn_lint_root": str(bn_root), "ref": args.bn_lint_ref, "commit": commit,
+              "targets": {}}
     for target in targets:
         res = run_target(target, bn_root, args.timeout)
         res["root"] = str(target.parent)
@@ -93,6 +113,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{target.name:32} {len(res['findings']):5} findings  {res.get('seconds', '-')}s"
               + (f"  ERROR {res['error'][-200:]!r}" if res.get("error") else ""), file=sys.stderr)
     Path(args.output).write_text(json.dumps(result, indent=1) + "\n")
+    if args.bn_lint_ref:
+        shutil.rmtree(bn_root, ignore_errors=True)
     return 0
 
 
@@ -156,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("roots", nargs="*", default=list(DEFAULT_ROOTS))
     r.add_argument("-o", "--output", required=True)
     r.add_argument("--bn-lint-root", default=str(ROOT), help="checkout whose bn_lint runs")
+    r.add_argument("--bn-lint-ref", help="git ref of this repository to export and run instead")
     r.add_argument("--only", nargs="*", help="target folder names to run")
     r.add_argument("--timeout", type=int, default=1800, help="seconds per target")
     d = sub.add_parser("diff", help="new / gone findings between two runs")
