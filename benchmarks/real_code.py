@@ -13,6 +13,8 @@ in them is imported: bn-lint only reads them.
     python benchmarks/real_code.py diff base.json branch.json [--verdicts benchmarks/real_code_verdicts.tsv]
     # per-target, per-code counts as a markdown table
     python benchmarks/real_code.py counts base.json
+    # the findings with their hand verdicts, and true/false/debatable per code
+    python benchmarks/real_code.py table base.json --ignore BN204,BN206
 
 Each target runs as ``nice -n 10 python -m bn_lint check --no-cache --exit-zero
 --format json --jobs 1 .`` in the target folder, with ``PYTHONPATH`` set to
@@ -171,6 +173,26 @@ def cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_table(args: argparse.Namespace) -> int:
+    """Markdown table of a run's findings with their verdicts, and true/false per code."""
+    run = json.loads(Path(args.run).read_text())
+    ignore = set(args.ignore.split(",")) if args.ignore else set()
+    verdicts = load_verdicts(args.verdicts)
+    tally = collections.defaultdict(collections.Counter)
+    print("| target | file:line | code | verdict | reason |\n|---|---|---|---|---|")
+    for t, r in run["targets"].items():
+        for f in r["findings"]:
+            if f["code"] in ignore:
+                continue
+            verdict, reason = verdicts.get((t, f["path"], f["line"], f["code"]), ("unjudged", ""))
+            tally[f["code"]][verdict] += 1
+            print(f"| {t} | {f['path']}:{f['line']} | {f['code']} | {verdict} | {reason} |")
+    print("\n| code | " + " | ".join(("true", "false", "debatable", "unjudged")) + " |\n|---|---|---|---|---|")
+    for code, c in sorted(tally.items()):
+        print(f"| {code} | " + " | ".join(str(c[v]) for v in ("true", "false", "debatable", "unjudged")) + " |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -188,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--verdicts", help="TSV of judged findings")
     c = sub.add_parser("counts", help="markdown table of counts per target and code")
     c.add_argument("run")
+    t = sub.add_parser("table", help="markdown table of judged findings and true/false per code")
+    t.add_argument("run")
+    t.add_argument("--ignore", help="codes to leave out, comma-separated")
+    t.add_argument("--verdicts", default=str(ROOT / "benchmarks" / "real_code_verdicts.tsv"))
     args = ap.parse_args(argv)
-    return {"run": cmd_run, "diff": cmd_diff, "counts": cmd_counts}[args.cmd](args)
+    return {"run": cmd_run, "diff": cmd_diff, "counts": cmd_counts, "table": cmd_table}[args.cmd](args)
 
 
 if __name__ == "__main__":
