@@ -120,6 +120,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(path: str) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        sys.exit(f"real_code.py: cannot read run {path}: {exc}")
+
+
 def _key(target: str, f: dict) -> tuple:
     return (target, f["code"], f["path"], f["text"])
 
@@ -141,7 +148,7 @@ def load_verdicts(path: str | None) -> dict:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    old, new = (json.loads(Path(p).read_text()) for p in (args.old, args.new))
+    old, new = _load(args.old), _load(args.new)
     ignore = set(args.ignore.split(",")) if args.ignore else set()
     verdicts = load_verdicts(args.verdicts)
     for label, a, b in (("NEW", new, old), ("GONE", old, new)):
@@ -163,7 +170,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_counts(args: argparse.Namespace) -> int:
-    run = json.loads(Path(args.run).read_text())
+    run = _load(args.run)
     codes = sorted({f["code"] for r in run["targets"].values() for f in r["findings"]})
     print("| target | " + " | ".join(codes) + " | total |")
     print("|---" * (len(codes) + 2) + "|")
@@ -175,7 +182,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
 
 def cmd_table(args: argparse.Namespace) -> int:
     """Markdown table of a run's findings with their verdicts, and true/false per code."""
-    run = json.loads(Path(args.run).read_text())
+    run = _load(args.run)
     ignore = set(args.ignore.split(",")) if args.ignore else set()
     verdicts = load_verdicts(args.verdicts)
     tally = collections.defaultdict(collections.Counter)
