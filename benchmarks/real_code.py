@@ -149,6 +149,14 @@ def load_verdicts(path: str | None) -> dict:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     old, new = _load(args.old), _load(args.new)
+    common = old["targets"].keys() & new["targets"].keys()
+    for label, run in (("old", old), ("new", new)):
+        if run["targets"].keys() - common:
+            print(f"(only in {label}, not compared: {', '.join(sorted(run['targets'].keys() - common))})")
+        run["targets"] = {t: r for t, r in run["targets"].items() if t in common}
+        for t, r in run["targets"].items():
+            if r.get("error"):
+                print(f"({label} {run.get('commit', '?')}: {t}: {r['error'].strip()[-300:]})")
     ignore = set(args.ignore.split(",")) if args.ignore else set()
     verdicts = load_verdicts(args.verdicts)
     for label, a, b in (("NEW", new, old), ("GONE", old, new)):
