@@ -65,11 +65,13 @@ def timed_forward(model: nn.Module, x: torch.Tensor, device: str, clock=time.per
     return clock() - start
 
 
-def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str, clock=time.perf_counter) -> tuple[float, float]:
+def measure(model: nn.Module, x: torch.Tensor, runs: int, device: str, clock=time.perf_counter,
+            stats_every: int = 10) -> tuple[float, float]:
     def once() -> float:
         return timed_forward(model, x, device, clock)
 
-    tracer = bn_lint.trace(gather=False)  # one tracer, switched on and off: steady-state cost per call
+    # one tracer, switched on and off: steady-state cost per call, running statistics sampled as configured
+    tracer = bn_lint.trace(gather=False, stats_every=stats_every)
     for _ in range(3):  # warm-up (the tracer's first sight of each layer is a one-off cost)
         once()
         tracer.start()
@@ -136,6 +138,9 @@ def main() -> None:
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall: perf_counter; cpu: this process's CPU time (steadier on a shared machine)")
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    parser.add_argument("--stats-every", type=int, default=10,
+                        help="the tracer samples running statistics every N training calls per layer (0: off; "
+                             "default 10, as `bn-lint trace`)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -146,12 +151,15 @@ def main() -> None:
             args.runs)
     mlp = ("BatchNorm MLP, 16 x (Linear 64 + BatchNorm1d + ReLU), batch 64", bn_mlp(), torch.randn(64, 64),
            args.runs * 10)
-    print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads, {args.clock} clock")
+    print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads, {args.clock} clock, "
+          f"running statistics sampled every {args.stats_every} training calls" if args.stats_every else
+          f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads, {args.clock} clock, "
+          "no statistics sampling")
     results = {}
     for key, (label, model, x, runs) in (("conv", conv), ("mlp", mlp)):
         torch.manual_seed(0)
         model, x = model.to(device).train(), x.to(device)
-        plain, traced = measure(model, x, runs, device, clock)
+        plain, traced = measure(model, x, runs, device, clock, args.stats_every)
         calls = module_calls(model, x)
         hooked = hook_dispatch_cost(model, x, runs, device, clock)
         results[key] = (plain, traced, calls, hooked)

@@ -5,10 +5,6 @@ tracer (``bn_lint.trace``) is in the optional ``trace`` extra.
 """
 from __future__ import annotations
 
-from .lazy import import_lazily
-
-import_lazily("libcst")
-
 __version__ = "0.1.0"
 __all__ = ["__version__", "trace"]
 

@@ -41,7 +41,7 @@ from .config import Settings
 from .finding import Finding
 
 DEFAULT_DIR = ".bn_lint_cache"
-_FORMAT = 3
+_FORMAT = 4  # (4: entries carry a checksum)
 _RACY_NS = 2_000_000_000  # (``Cache.fingerprint``)
 
 
@@ -139,10 +139,11 @@ class Cache:
                 except OSError:
                     self._hashes[path] = None
                 return self._hashes[path]
+            from .source import UnreadableSource, read_bytes
+
             try:
-                with open(path, "rb") as handle:
-                    self._hashes[path] = digest(handle.read())
-            except OSError:
+                self._hashes[path] = digest(read_bytes(path, limit=None))  # (never a FIFO or a device)
+            except UnreadableSource:
                 self._hashes[path] = None
         return self._hashes[path]
 
@@ -150,8 +151,7 @@ class Cache:
     def get(self, key: str) -> tuple[list[Finding], list[str]] | None:
         """(findings, errors) of a valid entry, or None."""
         try:
-            with open(self._entry(key), "rb") as handle:
-                entry = json.loads(handle.read())
+            entry = _read_entry(self._entry(key), touch=True)
             if entry.get("format") != _FORMAT:
                 return None
             for dep, recorded in entry["deps"].items():
@@ -174,7 +174,7 @@ class Cache:
         target = self._entry(key)
         try:
             self._prepare(target.parent)
-            _write_atomic(target, json.dumps(entry, separators=(",", ":")))
+            _write_entry(target, entry)
         except OSError:
             pass
 
@@ -185,8 +185,7 @@ class Cache:
     def get_index(self, path: str) -> tuple[dict[str, dict[str, Any]], list[str]] | None:
         """(table -> name -> fact, dependencies) indexed for project file ``path``, while all are unchanged."""
         try:
-            with open(self._index_entry(path), "rb") as handle:
-                entry = json.loads(handle.read())
+            entry = _read_entry(self._index_entry(path))
             if entry.get("format") != _FORMAT or not self.unchanged(path, entry["content"]) or entry["content"][0] is None:
                 return None
             for dep, recorded in entry["deps"].items():
@@ -209,7 +208,7 @@ class Cache:
         target = self._index_entry(path)
         try:
             self._prepare(target.parent)
-            _write_atomic(target, json.dumps(entry, separators=(",", ":")))
+            _write_entry(target, entry)
         except (OSError, ValueError, TypeError):  # (a fact JSON cannot hold)
             pass
 
@@ -234,5 +233,40 @@ def _write_atomic(path: Path, text: str) -> None:
     atomic.replace(str(path), text.encode("utf-8"))
 
 
-def default_directory(settings: Settings) -> Path:
+_MAGIC = b"bn-lint-cache "
+
+
+def _write_entry(path: Path, entry: dict) -> None:
+    """An entry file: a header line with the checksum of the JSON that follows it."""
+    payload = json.dumps(entry, separators=(",", ":")).encode("utf-8")
+    atomic.replace(str(path), _MAGIC + digest(payload).encode() + b"\n" + payload)
+
+
+def _read_entry(path: Path, touch: bool = False) -> dict:
+    """The JSON of an entry whose checksum holds; ValueError for any other content (a bad entry is a
+    miss, recomputed and rewritten, never a result). ``touch``: mark it used (``cache_clean.prune``)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    header, _, payload = data.partition(b"\n")
+    if not header.startswith(_MAGIC) or header[len(_MAGIC):].decode("ascii", "replace") != digest(payload):
+        raise ValueError("cache entry: bad checksum")
+    entry = json.loads(payload)
+    if not isinstance(entry, dict):
+        raise ValueError("cache entry: not an object")
+    if touch:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+    return entry
+
+
+def default_directory(settings: Settings, paths: "list[str] | tuple[str, ...]" = ()) -> Path:
+    """``.bn_lint_cache`` in the project root: the configuration's folder, else the root of the first
+    path checked (``project.find_root``: the nearest pyproject.toml, .git or setup file above it)."""
+    if settings.config_path is None:
+        from .project import find_root
+
+        named = [p for p in paths if p != "-"]
+        return find_root(named[0] if named else ".") / DEFAULT_DIR
     return Path(settings.root) / DEFAULT_DIR

@@ -1,27 +1,29 @@
 """The ``bn-lint`` command line."""
 from __future__ import annotations
 
+import functools
+import io
 import sys
+import time
 from collections import Counter
-from dataclasses import replace
-from pathlib import Path
 
 import click
 
 from . import __version__
-from .config import FORMATS, ConfigError, Settings, find_config, load_config, validate_codes
+from .codes import KNOWN_CODES
+from .config import FORMATS, ConfigError, Settings
+from .resolve import Overrides, Resolver
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bn-lint")
 def main() -> None:
     """Find BatchNorm misuse in PyTorch code."""
+    from .lazy import import_lazily
+
+    import_lazily("libcst")  # in bn-lint's own process only (never on `import bn_lint`: see lazy.py)
 
 
 def build_settings(
@@ -34,34 +36,48 @@ def build_settings(
     extend_exclude: tuple[str, ...],
     min_batch_size: int | None,
     fmt: str | None,
+    fixable: tuple[str, ...] = (),
+    unfixable: tuple[str, ...] = (),
+    unsafe_fixes: bool | None = None,
 ) -> Settings:
-    """Settings from the config file, overridden by the command line."""
-    if config:
-        path = Path(config)
-        if not path.is_file():
-            raise ConfigError(f"{config}: configuration file not found")
-        settings = load_config(path, explicit=True)
-    else:
-        start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
-        if not start.exists():
-            start = Path.cwd()
-        settings = load_config(find_config(start))
-    changes: dict = {}
-    if select:
-        changes["select"] = validate_codes(list(_split(select)), "--select")
-    if ignore:
-        changes["ignore"] = settings.ignore + validate_codes(list(_split(ignore)), "--ignore")
-    if extend_select:
-        changes["extend_select"] = settings.extend_select + validate_codes(list(_split(extend_select)), "--extend-select")
-    if exclude:
-        changes["exclude"] = _split(exclude)
-    if extend_exclude:
-        changes["extend_exclude"] = settings.extend_exclude + _split(extend_exclude)
-    if min_batch_size is not None:
-        changes["min_batch_size"] = min_batch_size
-    if fmt:
-        changes["format"] = fmt
-    return replace(settings, **changes)
+    """The settings of the first path: its config file (or ``config``), overridden by the command line."""
+    overrides = Overrides(select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt,
+                          fixable, unfixable, unsafe_fixes)
+    first = paths[0] if paths and paths[0] != "-" else None
+    return Resolver(overrides, config).for_path(first)
+
+
+def _guarded(command):
+    """A crash is one line and exit 2 (not 1, "findings"); Ctrl-C exits 130, as shells expect."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("\nbn-lint: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            from .engine import _internal
+
+            click.echo(f"bn-lint: {_internal('error', 'bn-lint', error).split(': ', 1)[1]}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    return run
+
+
+def _check_selection(settings: Settings, select: tuple[str, ...]) -> None:
+    """An empty selection (``--select ""`` from an unset CI variable, ``select = []``) is an error, not a pass."""
+    from .resolve import split
+
+    if select and not split(select):
+        raise ConfigError("--select names no rule code (an empty value?): give codes or prefixes, e.g. --select BN")
+    if not any(settings.is_selected(code) for code in KNOWN_CODES):
+        where = f"{settings.config_path}: " if settings.config_path else ""
+        raise ConfigError(f"{where}no rule is selected (select {list(settings.select)}, "
+                          f"ignore {list(settings.ignore)}): nothing would be checked")
 
 
 @main.command()
@@ -74,14 +90,18 @@ def build_settings(
 @click.option("--exclude", multiple=True, help="Gitignore-style patterns replacing the default excludes.")
 @click.option("--extend-exclude", multiple=True, help="Patterns to exclude on top of the defaults.")
 @click.option("--min-batch-size", type=click.IntRange(min=1), help="Smallest training batch size (BN301/BN304).")
-@click.option("--stdin-filename", help="The path to report for source read from '-'.")
+@click.option("--stdin-filename", help="Read the source from standard input and report it (and find its config) as this path.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per code.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
+              help="Also apply (and mark [*]) the fixes that change behaviour (BN204, BN205, BN302).")
+@click.option("--fixable", multiple=True, help="Codes or prefixes whose fixes may be applied (default: ALL).")
+@click.option("--unfixable", multiple=True, help="Codes or prefixes whose fixes are never applied.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 when there is a diff).")
-@click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix) or that would be (with --diff).")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied (with --fix), or that --fix would apply (alone or with --diff).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core; 1: no pool).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .bn_lint_cache/ in the project root).")
@@ -93,6 +113,7 @@ def build_settings(
               help="Colour the full format.")
 @click.option("--show-settings", is_flag=True, help="Print the settings for the first path, with where each comes from; check nothing.")
 @click.option("--show-files", is_flag=True, help="Print the files that would be checked; check nothing.")
+@_guarded
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -109,6 +130,9 @@ def check(
     quiet: bool,
     output_file: str | None,
     fix: bool,
+    unsafe_fixes: bool | None,
+    fixable: tuple[str, ...],
+    unfixable: tuple[str, ...],
     diff: bool,
     show_fixes: bool,
     jobs: int | None,
@@ -122,61 +146,83 @@ def check(
     show_files: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
+    started = time.monotonic()
+    if stdin_filename is not None and "-" not in paths:
+        paths = (*paths, "-")  # as ruff: --stdin-filename reads the source from standard input
     paths = paths or (".",)
-    try:
-        settings = build_settings(paths, config, select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt)
-    except ConfigError as error:
-        _fail(str(error))
-    if show_settings:
-        from .settings_view import describe
-
-        click.echo(describe(paths, config, settings))
-        sys.exit(EXIT_CLEAN)
     if fix and not diff and "-" in paths:
         _fail("--fix cannot write to standard input; use --diff")
-    from .discovery import discover
-    from .runner import check_files
+    overrides = Overrides(select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt,
+                          fixable, unfixable, unsafe_fixes)
+    file_paths = [p for p in paths if p != "-"]
+    from . import session
+
+    try:
+        resolver = Resolver(overrides, config)
+        settings = resolver.for_path(file_paths[0] if file_paths else stdin_filename)  # output options
+        stdin_settings = resolver.for_path(stdin_filename) if "-" in paths else None
+        _check_selection(settings, select)
+        if show_settings:
+            from .settings_view import describe
+
+            click.echo(describe(paths, config, settings))
+            sys.exit(EXIT_CLEAN)
+        found = session.find_files(file_paths, resolver)
+    except ConfigError as error:
+        _fail(str(error))
+    _warn_runtime_only(select + extend_select)
+    for missing in found.missing:
+        click.echo(f"bn-lint: error: {missing}: no such file or directory", err=True)
+    for folder in found.unreadable:
+        click.echo(f"bn-lint: error: {folder}: cannot read the folder", err=True)
+    caches: dict = {}
+
+    def cache_for(group: Settings):
+        if no_cache:
+            return None
+        if group not in caches:
+            from .cache import Cache, default_directory
+
+            caches[group] = Cache(cache_dir or default_directory(group, file_paths), group)
+        return caches[group]
+
+    from .engine import Checker
 
     results = []
-    file_paths = [p for p in paths if p != "-"]
-    discovered = discover(file_paths, settings)
-    for missing in discovered.missing:
-        click.echo(f"bn-lint: error: {missing}: no such file or directory", err=True)
+    stdin_name = stdin_filename or "-"
     if show_files:
-        for path in discovered.files:
+        for path in found.files:
             click.echo(path)
-        sys.exit(EXIT_ERROR if discovered.missing else EXIT_CLEAN)
+        sys.exit(EXIT_ERROR if found.missing or found.unreadable else EXIT_CLEAN)
     if "-" in paths:
-        from .engine import Checker
+        results.append(Checker(stdin_settings).check_bytes(stdin_name, sys.stdin.buffer.read()))
+    results.extend(session.check(found.files, resolver, jobs, cache_for))
+    failed = bool(found.missing or found.unreadable)
+    from .cache_clean import prune
 
-        data = sys.stdin.buffer.read()
-        results.append(Checker(settings).check_bytes(stdin_filename or "-", data))
-    cache = None
-    if not no_cache:
-        from .cache import Cache, default_directory
+    for cache in caches.values():
+        prune(cache.directory)  # (entries unused for a month; at most once a day)
 
-        cache = Cache(cache_dir or default_directory(settings), settings)
-    results.extend(check_files(discovered.files, settings, jobs, cache))
-
-    if fix or diff:
-        from .fixer import fix_results
-
-        stdin_path = (stdin_filename or "-") if "-" in paths else None
-        from .engine import Checker
-
-        fixed = fix_results(Checker(settings), results, write=not diff, stdin_path=stdin_path)
-        results = fixed.results
-        _report_fixes(fixed, diff, show_fixes, quiet)
+    if fix or diff or show_fixes:
+        fixed = _fix(results, resolver, stdin_settings if "-" in paths else None, stdin_name, write=fix and not diff)
+        if fix and not diff:
+            results = fixed.results
+        _report_fixes(fixed, fix and not diff, diff, show_fixes, quiet, output_file if diff else None)
         if diff:
             errors = [e for r in results for e in r.errors]
+            # a file that cannot be read or parsed has no diff: say so, rather than an empty "no change"
+            errors += [f"{f.path}:{f.line}:{f.column}: not fixed: {f.code} {f.message}"
+                       for r in results for f in r.findings if f.code in ("BN900", "BN901")]
             for error in errors:
                 click.echo(f"bn-lint: {error}", err=True)
-            if errors or discovered.missing:
+            if errors or failed:
                 sys.exit(EXIT_ERROR)
             sys.exit(EXIT_FINDINGS if fixed.diff() else EXIT_CLEAN)
 
     # (a finding in a helper's file can come from two checked files that call it: listed once)
-    unique = {(f.sort_key, f.message): f for r in results for f in r.findings}
+    findings = [f for r in results for f in r.findings]
+    findings += session.from_importers(found.files, resolver, jobs, cache_for)
+    unique = {(f.sort_key, f.message): f for f in findings}
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
@@ -188,25 +234,22 @@ def check(
         for error in [*errors, *done.errors]:
             click.echo(f"bn-lint: {error}", err=True)
         click.echo(f"Added {_plural(done.added, 'noqa directive')} to {_plural(done.files, 'file')}.", err=True)
-        sys.exit(EXIT_ERROR if errors or done.errors or discovered.missing else EXIT_CLEAN)
+        sys.exit(EXIT_ERROR if errors or done.errors or failed else EXIT_CLEAN)
     if baseline:
         findings = _apply_baseline(baseline, findings, sources, notebooks, settings, quiet)
-    _emit(settings.format, findings, sources, notebooks, len(results), statistics, output_file, color)
+    run_errors = errors + [f"{missing}: no such file or directory" for missing in found.missing] \
+        + [f"{folder}: cannot read the folder" for folder in found.unreadable]
+    context = {"errors": run_errors, "checked": [r.path for r in results], "elapsed": time.monotonic() - started}
+    written = _emit(settings, findings, sources, notebooks, len(results), statistics, output_file, color, context)
     for error in errors:
         click.echo(f"bn-lint: {error}", err=True)
+    from .noqa_audit import audit
+
+    for warning in audit(found.files, resolver):
+        click.echo(f"bn-lint: warning: {warning}", err=True)
     if not quiet and settings.format in ("full", "concise"):
-        fixable = sum(1 for f in findings if f.fix)
-        flagged = len({f.path for f in findings})
-        summary = (
-            f"Found {_plural(len(findings), 'finding')} in {_plural(flagged, 'file')}"
-            f" ({_plural(len(results), 'file')} checked)."
-        )
-        if fixable:
-            summary += f" {fixable} fixable with --fix."
-        if not findings:
-            summary = f"All checks passed ({_plural(len(results), 'file')} checked)."
-        click.echo(summary, err=True)
-    if errors or discovered.missing:
+        click.echo(_summary(settings, findings, len(results), len(found.missing)), err=True)
+    if errors or failed or not written:
         sys.exit(EXIT_ERROR)
     failing = [f for f in findings if fail_on == "warning" or f.severity.value == "error"]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
@@ -261,13 +304,67 @@ def _text_of(sources, notebooks):
     return text_of
 
 
-def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
-    """--diff: the diff on stdout. --show-fixes: what was (or would be) fixed, on stderr."""
+def _summary(settings: Settings, findings: list, checked: int, missing: int) -> str:
+    """The closing line: findings, files, what --fix (and --unsafe-fixes) would do, paths not found."""
+    can_fix = sum(1 for f in findings if settings.can_fix(f))
+    hidden = sum(1 for f in findings if f.fix and not f.fix.safe and not settings.unsafe_fixes)
+    if findings:
+        summary = f"Found {_plural(len(findings), 'finding')} in {_plural(len({f.path for f in findings}), 'file')}" \
+                  f" ({_plural(checked, 'file')} checked)."
+    elif missing:
+        summary = f"No findings in {_plural(checked, 'file')} checked."
+    else:
+        summary = f"All checks passed ({_plural(checked, 'file')} checked)."
+    if can_fix:
+        summary += f" {can_fix} fixable with --fix."
+    if hidden:
+        summary += f" ({_plural(hidden, 'hidden fix', 'hidden fixes')} can be enabled with --unsafe-fixes.)"
+    if missing:
+        summary += f" {_plural(missing, 'path')} not found."
+    return summary
+
+
+def _warn_runtime_only(selected: tuple[str, ...]) -> None:
+    """A note for ``--select BN401``: the tracer's codes are never reported by ``check``."""
+    from .registry import all_rules
+    from .resolve import split
+
+    for prefix in split(selected):
+        matching = [r for r in all_rules() if r.code.startswith(prefix.upper())]
+        if matching and all(r.runtime_only for r in matching):
+            click.echo(f"bn-lint: warning: {prefix} is reported only at run time, by 'bn-lint trace'; "
+                       "'bn-lint check' never reports it", err=True)
+
+
+def _fix(results, resolver: Resolver, stdin_settings: Settings | None, stdin_name: str, write: bool):
+    """Fix the files behind ``results``, each with the settings of its file."""
+    from .engine import Checker
+    from .fixer import FixRun, fix_results
+
+    by_settings: dict[Settings, list] = {}
+    for result in results:
+        own = stdin_settings if stdin_settings is not None and result is results[0] else resolver.for_path(result.path)
+        by_settings.setdefault(own, []).append(result)
+    files, fixed_results = [], []
+    for own, group in by_settings.items():
+        run = fix_results(Checker(own), group, write=write, stdin_path=stdin_name if stdin_settings is not None else None)
+        files += run.files
+        fixed_results += run.results
+    return FixRun(files, fixed_results)
+
+
+def _report_fixes(fixed, written: bool, diff: bool, show_fixes: bool, quiet: bool, diff_file: str | None) -> None:
+    """--diff: the diff on stdout (or in ``diff_file``). --show-fixes: what was (or would be) fixed, on stderr."""
     if diff:
-        sys.stdout.write(fixed.diff())
-    done = [(f, outcome.path) for outcome in fixed.files if outcome.written or diff for f in outcome.applied]
+        from . import output
+
+        try:
+            output.write(fixed.diff(), diff_file)
+        except output.OutputError as error:
+            _fail(str(error))
+    done = [(f, outcome.path) for outcome in fixed.files if outcome.written or not written for f in outcome.applied]
+    verb = "Fixed" if written else "Would fix"
     if show_fixes:
-        verb = "Would fix" if diff else "Fixed"
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''}:" if done else f"{verb} nothing.", err=True)
         for finding, _ in done:
             click.echo(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.description}", err=True)
@@ -278,11 +375,13 @@ def _report_fixes(fixed, diff: bool, show_fixes: bool, quiet: bool) -> None:
                 click.echo(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.description}: {why}", err=True)
     elif not quiet and done:
         files = len({path for _, path in done})
-        verb = "Would fix" if diff else "Fixed"
         click.echo(f"{verb} {len(done)} finding{'s' if len(done) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", err=True)
 
 
-def _emit(fmt, findings, sources, notebooks, files_checked, statistics, output_file, color="auto") -> None:
+def _emit(settings, findings, sources, notebooks, files_checked, statistics, output_file, color="auto",
+          extra: dict | None = None) -> bool:
+    """Write the report; False (after a one-line message) when it could not be written where asked."""
+    fmt = settings.format
     from .report import ReportContext, render
     from .source import split_lines
 
@@ -306,17 +405,52 @@ def _emit(fmt, findings, sources, notebooks, files_checked, statistics, output_f
             lines = cache[path] = split_lines(source.text)
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    context = ReportContext(files_checked=files_checked, line_of=line_of, cell_line_of=cell_line_of, color=color)
-    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    from . import output
+
+    shown, real = output.printable_findings(findings, fmt)  # (JSON, SARIF, XML: names that are valid Unicode)
+    context = ReportContext(files_checked=files_checked, line_of=lambda path, line: line_of(real.get(path, path), line),
+                            cell_line_of=lambda path, cell, line: cell_line_of(real.get(path, path), cell, line),
+                            color=color, applicable=settings.can_fix, **(extra or {}))
+    stream = io.StringIO()
+    render(fmt, shown, stream, context)
+    if statistics:  # machine formats stay valid: their statistics go to stderr
+        target = stream if fmt in ("full", "concise") else sys.stderr
+        counts = Counter((f.code, f.name) for f in findings)
+        for (code, name), count in sorted(counts.items()):
+            target.write(f"{count:>6}  {code}  {name}\n")
     try:
-        render(fmt, findings, stream, context)
-        if statistics:
-            counts = Counter((f.code, f.name) for f in findings)
-            for (code, name), count in sorted(counts.items()):
-                stream.write(f"{count:>6}  {code}  {name}\n")
-    finally:
-        if output_file:
-            stream.close()
+        output.write(stream.getvalue(), output_file)
+    except output.OutputError as error:
+        click.echo(f"bn-lint: error: {error}", err=True)
+        if output_file:  # nothing lost: the report on standard output instead
+            click.echo("bn-lint: the report follows on standard output instead", err=True)
+            try:
+                output.write(stream.getvalue(), None)
+            except output.OutputError as again:
+                click.echo(f"bn-lint: error: {again}", err=True)
+        return False
+    return True
+
+
+@main.command(name="clean")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache directory to remove.")
+@_guarded
+def clean_command(paths: tuple[str, ...], cache_dir: str | None) -> None:
+    """Remove the result cache of the project of PATHS (default: the current directory)."""
+    from pathlib import Path
+
+    from .cache import default_directory
+    from .cache_clean import clean
+
+    try:
+        if cache_dir:
+            directory = Path(cache_dir)
+        else:
+            directory = default_directory(build_settings(paths or (".",), None, (), (), (), (), (), None, None), paths)
+        click.echo(f"bn-lint: {clean(directory)}", err=True)
+    except (ConfigError, OSError) as error:
+        _fail(str(error))
 
 
 @main.command(name="rules")
@@ -331,6 +465,7 @@ def list_rules(fmt: str) -> None:
 
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "severity": r.severity.value, "fixable": r.fixable,
+             "fix_safety": r.fix_safety if r.fixable else None,
              "runtime_only": r.runtime_only, "summary": r.summary.strip()} for r in rules
         ], indent=2))
         return
@@ -340,20 +475,26 @@ def list_rules(fmt: str) -> None:
         click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} {fix}  {r.summary.strip()}{where}")
 
 
-@main.command(name="rule")
-@click.argument("code")
-def show_rule(code: str) -> None:
-    """Print the documentation of one rule (e.g. BN101)."""
-    from .registry import rule_by_code
+@main.command(name="rule", short_help="Print a rule's documentation, by code or name.")
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Print the documentation of every rule.")
+def show_rule(code: str | None, show_all: bool) -> None:
+    """Print the documentation of one rule, by code (BN101) or name (missing-eval)."""
+    from .registry import all_rules, rule_by_code
 
-    rule = rule_by_code(code)
+    if show_all:
+        click.echo("\n".join(rule.docs_markdown() for rule in all_rules()))
+        return
+    if code is None:
+        _fail("give a rule code or name (e.g. 'bn-lint rule BN101'), or --all")
+    rule = rule_by_code(code) or next((r for r in all_rules() if r.name == code.lower()), None)
     if rule is None:
-        _fail(f"unknown rule code '{code}' (see 'bn-lint rules')")
+        _fail(f"unknown rule code or name '{code}' (see 'bn-lint rules')")
     click.echo(rule.docs_markdown())
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def _fail(message: str) -> None:
@@ -368,7 +509,7 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-@main.command()
+@main.command(short_help="Run the language server (LSP on stdin/stdout) for editors.")
 def server() -> None:
     """Run the language server (LSP on stdin/stdout) for editors; needs ``pip install 'bn-lint[lsp]'``."""
     try:

@@ -1,4 +1,4 @@
-"""Every code of the contract (../shared/RULES.md), for validating selections cheaply."""
+"""Every rule code (the rule pages in rules/ and `bn-lint rules` list them), for validating selections cheaply."""
 from __future__ import annotations
 
 KNOWN_CODES = frozenset(

@@ -1,12 +1,18 @@
 """Settings from ``[tool.bn-lint]`` in pyproject.toml, validated with clear messages."""
 from __future__ import annotations
 
-import tomllib
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli package (a dependency there)
+    import tomli as tomllib  # type: ignore[no-redef]
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codes import KNOWN_CODES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .finding import Finding
 
 FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 DEFAULT_EXCLUDES = (
@@ -30,6 +36,9 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     min_batch_size: int = 8
     format: str = "full"
+    fixable: tuple[str, ...] = ("ALL",)
+    unfixable: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
 
@@ -38,6 +47,13 @@ class Settings:
         chosen = _longest_match(code, self.select + self.extend_select)
         dropped = _longest_match(code, self.ignore)
         return chosen > dropped
+
+    def can_fix(self, finding: "Finding") -> bool:
+        """Whether ``--fix`` applies the finding's fix: fixable (``fixable``/``unfixable``), and safe or allowed."""
+        fix = finding.fix
+        if fix is None or not (fix.safe or self.unsafe_fixes):
+            return False
+        return _longest_match(finding.code, self.fixable) > _longest_match(finding.code, self.unfixable)
 
     def ignored_for(self, rel_path: str) -> tuple[str, ...]:
         """Codes switched off for one file by ``per-file-ignores``."""
@@ -61,7 +77,7 @@ class Settings:
 
 # Settings that only choose which files are checked or how results are printed; any other
 # setting (including ones added later) is part of the cache key.
-_NOT_IN_CACHE_KEY = frozenset({"exclude", "extend_exclude", "format", "config_path"})
+_NOT_IN_CACHE_KEY = frozenset({"exclude", "extend_exclude", "format", "config_path", "fixable", "unfixable", "unsafe_fixes"})
 
 
 def _longest_match(code: str, prefixes: tuple[str, ...]) -> int:
@@ -76,6 +92,7 @@ def _longest_match(code: str, prefixes: tuple[str, ...]) -> int:
 
 _KEYS = {
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude", "min-batch-size", "format",
+    "fixable", "unfixable", "unsafe-fixes",
 }
 
 
@@ -91,7 +108,8 @@ def find_config(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 return candidate  # let load_config report the problem
-            if "bn-lint" in data.get("tool", {}):
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "bn-lint" in tool:
                 return candidate
     return None
 
@@ -109,7 +127,8 @@ def load_config(path: Path | None, explicit: bool = False) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{where}: invalid TOML: {error}") from None
-    table = data.get("tool", {}).get("bn-lint")
+    tool = data.get("tool")
+    table = tool.get("bn-lint") if isinstance(tool, dict) else None
     if table is None:
         if explicit and path.name != "pyproject.toml":
             table = data  # a dedicated bn-lint.toml holds the keys at top level
@@ -128,7 +147,7 @@ def settings_from_table(table: dict[str, Any], where: str, root: Path, path: Pat
         )
     settings = Settings(root=root, config_path=path)
     changes: dict[str, Any] = {}
-    for key in ("select", "ignore", "extend-select"):
+    for key in ("select", "ignore", "extend-select", "fixable", "unfixable"):
         if key in table:
             changes[key.replace("-", "_")] = validate_codes(table[key], f"{where}: [tool.bn-lint] {key}")
     for key in ("exclude", "extend-exclude"):
@@ -147,6 +166,11 @@ def settings_from_table(table: dict[str, Any], where: str, root: Path, path: Pat
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"{where}: [tool.bn-lint] min-batch-size must be a positive integer, got {value!r}")
         changes["min_batch_size"] = value
+    if "unsafe-fixes" in table:
+        value = table["unsafe-fixes"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: [tool.bn-lint] unsafe-fixes must be true or false, got {value!r}")
+        changes["unsafe_fixes"] = value
     if "format" in table:
         value = table["format"]
         if value not in FORMATS:

@@ -16,7 +16,7 @@ def pages() -> dict[str, str]:
         where = "tracer" if rule.runtime_only else ("tool" if rule.tool else "check")
         rows.append(
             f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | "
-            f"{'yes' if rule.fixable else 'no'} | {where} | {rule.summary.strip()} |"
+            f"{('yes' if rule.fix_safety == 'safe' else 'yes (unsafe)') if rule.fixable else 'no'} | {where} | {rule.summary.strip()} |"
         )
     out["README.md"] = "\n".join(rows) + "\n"
     return out

@@ -9,8 +9,9 @@ from typing import Iterable
 
 import libcst as cst
 
+from . import deep
 from .config import Settings
-from .finding import Edit, Finding, Fix, Severity
+from .finding import Edit, Finding, Fix, Related, Severity
 from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
 from .parsing import MAX_CHARS, parse_module, syntax_error
 from .prefilter import Prefilter
@@ -18,7 +19,7 @@ from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
 from .semantic.model import FileModel, Report
-from .source import SourceText, UnreadableSource, decode, read_source, split_lines
+from .source import SourceText, TooLarge, UnreadableSource, decode, read_source, split_lines
 from .suppression import Suppressions
 
 
@@ -39,6 +40,7 @@ class Checker:
         self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
         self.prefilter = Prefilter(self.rules)  # a rule runs only on files its triggers match
         self.project = project or Project(settings)
+        self.noqa_used: dict[str, set[tuple[int, str]]] = {}  # real path -> (line, code) its noqa comments suppressed
 
     # ------------------------------------------------------------------ files
     def check_path(self, path: str) -> FileResult:
@@ -50,6 +52,8 @@ class Checker:
                 return self._tool_finding(path, "BN901", f"cannot read file: {error.strerror or error}")
         try:
             source = read_source(path)
+        except TooLarge as error:  # (from stat: never read, never compiled)
+            return self._tool_finding(path, "BN900", _over_limit(error.size))
         except UnreadableSource as error:
             return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         return self.check_source(path, source)
@@ -80,10 +84,25 @@ class Checker:
         return self.check_source(path, source)
 
     def check_source(self, path: str, source: SourceText) -> FileResult:
+        """The findings of one file; any failure is that file's alone (a finding or an internal error)."""
+        try:
+            return deep.call(self._check_source, path, source)
+        except RecursionError:
+            return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+        except Exception as error:
+            return FileResult(path, errors=[_internal(path, "the checker", error)], source=source)
+
+    def _check_source(self, path: str, source: SourceText) -> FileResult:
         result = FileResult(path, source=source)
         text = source.text
         if "\x00" in text:
             return self._tool_finding(path, "BN900", "syntax error: source code cannot contain null bytes", source=source)
+        if len(text) > MAX_CHARS:
+            # libcst needs minutes and gigabytes for a file of many megabytes (generated data, most likely),
+            # and the compiler gigabytes too: decided before either, from the triggers alone
+            if not self.active_rules(text):
+                return result
+            return self._tool_finding(path, "BN900", _over_limit(len(text)), source=source)
         error = syntax_error(text)  # (before libcst: see its docstring)
         if error is not None:
             message, line, column = error
@@ -91,12 +110,6 @@ class Checker:
         active = self.active_rules(text)  # (after the syntax check: the pre-filter reads compilable code)
         if not active:
             return result
-        if len(text) > MAX_CHARS:
-            # libcst needs minutes and gigabytes for a file of many megabytes (generated data, most likely)
-            return self._tool_finding(
-                path, "BN900", f"file not checked: {len(text) / 2**20:.1f} MiB is over the {MAX_CHARS // 2**20} MiB limit",
-                source=source,
-            )
         try:
             module = parse_module(text)
         except cst.ParserSyntaxError as error:
@@ -138,8 +151,7 @@ class Checker:
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
         files: dict[str, tuple[str, FileModel, Suppressions, list[str]]] = {}  # the checked file, and others reported in
 
-        def file_of(report: Report) -> tuple[str, FileModel, Suppressions, list[str]]:
-            owner = report.model or model
+        def file_of(owner: FileModel) -> tuple[str, FileModel, Suppressions, list[str]]:
             if owner.path not in files:
                 shown = path if owner is model else _shown_like(owner.path, path)
                 files[owner.path] = (shown, owner, Suppressions.scan(split_lines(owner.source), owner.source),
@@ -149,7 +161,7 @@ class Checker:
         findings = []
         for rule, report in reports:
             code = report.code or rule.code
-            shown, owner, suppressions, ignored = file_of(report)
+            shown, owner, suppressions, ignored = file_of(report.model or model)
             positions, module = owner.positions, owner.module
             pos = positions.get(report.node)
             if pos is None:
@@ -157,6 +169,9 @@ class Checker:
             line, column = pos.start.line, pos.start.column + 1
             if suppressions.suppressed(code, line) or any(code.startswith(c) for c in ignored):
                 continue
+            related = self._related(path, model, report) if owner is not model else ()
+            if any(file_of(model)[2].suppressed(code, r.line) for r in related):
+                continue  # a `# noqa` at the call in the checked file that causes the finding in a helper
             fix = None
             if report.fix is not None and owner is model:
                 edits = []
@@ -170,7 +185,7 @@ class Checker:
                         Edit(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, replacement)
                     )
                 if edits:
-                    fix = Fix(report.fix.description, tuple(sorted(edits)))
+                    fix = Fix(report.fix.description, tuple(sorted(edits)), (rule_by_code(code) or rule).fix_safety)
             findings.append(
                 Finding(
                     code=code,
@@ -183,10 +198,25 @@ class Checker:
                     end_column=pos.end.column + 1,
                     message=report.message,
                     fix=fix,
+                    related=related,
                 )
             )
+        for owner_path, (_, _, suppressions, _) in files.items():
+            if suppressions.used:
+                self.noqa_used.setdefault(os.path.realpath(owner_path), set()).update(suppressions.used)
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+    @staticmethod
+    def _related(path: str, model: FileModel, report: Report) -> tuple[Related, ...]:
+        """The places in the checked file that cause a finding reported in another file."""
+        out = []
+        for node in report.related:
+            pos = model.positions.get(node)
+            if pos is not None:
+                out.append(Related(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
+                                   "the call that causes it"))
+        return tuple(out)
 
     def _tool_finding(
         self, path: str, code: str, message: str, line: int = 1, column: int = 1, source: SourceText | None = None
@@ -207,6 +237,11 @@ class Checker:
 
 _NOT_PARSED = "valid Python that bn-lint cannot parse, not checked"
 _TOO_DEEP = f"{_NOT_PARSED}: nesting too deep"
+
+
+def _over_limit(size: int) -> str:
+    """(``size`` in characters, or bytes read from ``stat``)"""
+    return f"file not checked: {size / 2**20:.1f} MiB is over the {MAX_CHARS // 2**20} MiB limit"
 
 
 def _shown_like(other: str, checked: str) -> str:

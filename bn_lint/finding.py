@@ -24,19 +24,47 @@ class Edit:
     replacement: str
 
 
+SAFE, UNSAFE = "safe", "unsafe"
+
+
 @dataclass(frozen=True)
 class Fix:
-    """A safe, machine-applicable change, described and expressed as text edits."""
+    """A machine-applicable change, described and expressed as text edits.
+
+    ``applicability`` is ``"safe"`` (keeps what the program does: ``--fix`` applies it) or
+    ``"unsafe"`` (changes behaviour, e.g. loading old checkpoints: only with ``--unsafe-fixes``).
+    """
 
     description: str
     edits: tuple[Edit, ...]
+    applicability: str = SAFE
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability == SAFE
 
     def to_dict(self) -> dict:
-        return {"description": self.description, "edits": [asdict(e) for e in self.edits]}
+        return {"description": self.description, "applicability": self.applicability,
+                "edits": [asdict(e) for e in self.edits]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Fix":
-        return cls(data["description"], tuple(Edit(**e) for e in data["edits"]))
+        return cls(data["description"], tuple(Edit(**e) for e in data["edits"]), data.get("applicability", SAFE))
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place that the finding concerns: e.g. the call in the checked file that causes a finding in a helper."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -51,6 +79,7 @@ class Finding:
     end_column: int
     message: str
     fix: Fix | None = field(default=None, compare=False)
+    related: tuple[Related, ...] = field(default=(), compare=False)
     cell: int | None = None  # in a notebook: the 1-based cell that ``line`` counts in
 
     @property
@@ -75,6 +104,7 @@ class Finding:
             "end_column": self.end_column,
             "message": self.message,
             "fix": self.fix.to_dict() if self.fix else None,
+            "related": [r.to_dict() for r in self.related],
             **({"cell": self.cell} if self.cell else {}),
         }
 
@@ -92,5 +122,6 @@ class Finding:
             end_column=data["end_column"],
             message=data["message"],
             fix=Fix.from_dict(fix) if fix else None,
+            related=tuple(Related(**r) for r in data.get("related") or ()),
             cell=data.get("cell"),
         )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable
 from . import atomic
 from .finding import Finding, Fix
 from .notebook import NOTEBOOK_SUFFIX
-from .source import SourceText, UnreadableSource, decode, line_offsets
+from .source import SourceText, UnreadableSource, decode, line_offsets, read_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Checker, FileResult
@@ -149,8 +149,10 @@ def parses(text: str) -> bool:
     """Whether libcst (the parser bn-lint checks with) accepts ``text``."""
     import libcst as cst
 
+    from . import deep
+
     try:
-        cst.parse_module(text)
+        deep.call(cst.parse_module, text)  # (as deep as the checker parses)
     except (cst.ParserSyntaxError, RecursionError):
         return False
     return True
@@ -203,7 +205,7 @@ def fix_source(checker: "Checker", path: str, source: SourceText, first: "FileRe
     outcome = FileFix(path, source, source.text, result=result)
     text = source.text
     for _ in range(MAX_ROUNDS):
-        fixable = [f for f in result.findings if f.fix is not None]
+        fixable = [f for f in result.findings if checker.settings.can_fix(f)]
         if not fixable:
             outcome.not_applied = []
             break
@@ -215,7 +217,7 @@ def fix_source(checker: "Checker", path: str, source: SourceText, first: "FileRe
         text = applied.text
         result = checker.check_source(path, SourceText(text, source.encoding))
     else:
-        left = [f for f in result.findings if f.fix is not None]
+        left = [f for f in result.findings if checker.settings.can_fix(f)]
         outcome.not_applied = [(f, f"still fixable after {MAX_ROUNDS} rounds") for f in left]
     still = {(f.code, f.line, f.column, f.message) for f in result.findings}
     outcome.not_applied = [(f, why) for f, why in outcome.not_applied if (f.code, f.line, f.column, f.message) in still]
@@ -228,7 +230,8 @@ def write_atomically(path: str, text: str, encoding: str, expected: bytes | None
     """Replace ``path`` with ``text`` encoded as ``encoding`` (a BOM for utf-8-sig) via a temp file and rename.
 
     The file's permission bits (and owner, where allowed) are kept; a read-only
-    file is refused; a symbolic link is followed, not replaced. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
+    file is refused; a symbolic link is followed, not replaced; a file with several hard links is
+    rewritten in place after a backup (``atomic.rewrite_in_place``), so the links stay one file. With ``expected``, refuse (OSError) if the file no longer holds those bytes.
     """
     write_bytes_atomically(path, text.encode(encoding), expected)  # "utf-8-sig" writes the BOM
 
@@ -252,14 +255,16 @@ def write_bytes_atomically(path: str, data: bytes, expected: bytes | None = None
             except OSError:
                 pass  # not permitted: the file becomes ours, as with any editor
 
+    if info.st_nlink > 1 and expected is not None:
+        atomic.rewrite_in_place(target, data, expected)  # (a rename would break the hard links)
+        return
     atomic.replace(target, data, durable=True, prepare=keep_mode_and_owner)
 
 
 def fix_file(checker: "Checker", path: str, write: bool = True, first: "FileResult | None" = None) -> FileFix:
     """Fix the file at ``path``; with ``write``, save it when something changed."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
         source = decode(data)
     except (OSError, UnreadableSource) as error:
         result = checker.check_path(path)
@@ -325,7 +330,7 @@ def fix_results(checker: "Checker", results: list["FileResult"], write: bool, st
     files: list[FileFix] = []
     new_results = []
     for result in results:
-        if not any(f.fix is not None for f in result.findings) or result.source is None:
+        if not any(checker.settings.can_fix(f) for f in result.findings) or result.source is None:
             new_results.append(result)
             continue
         if result.path.endswith(NOTEBOOK_SUFFIX) and result.path != stdin_path:

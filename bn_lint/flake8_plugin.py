@@ -37,6 +37,20 @@ class Plugin:
         self.filename = filename
         self.lines = lines
 
+    def _from_importers(self) -> list:
+        """What the project's importers of this file find in it (as ``bn-lint check`` reports), when the
+        text flake8 checks is the file on disk (an editor's unsaved buffer is not what they import)."""
+        try:
+            with open(self.filename, encoding="utf-8", newline="") as handle:
+                if handle.read() != "".join(self.lines):
+                    return []
+        except (OSError, UnicodeDecodeError):
+            return []
+        from .resolve import Overrides, Resolver
+        from .session import from_importers
+
+        return from_importers([self.filename], Resolver(Overrides()), 1, lambda settings: None)  # (no cache folder)
+
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         from .source import SourceText
 
@@ -44,7 +58,9 @@ class Plugin:
         result = checker.check_source(self.filename, SourceText("".join(self.lines), "utf-8"))
         for error in result.errors:
             print(f"bn-lint: {error}", file=sys.stderr)
-        for finding in result.findings:
+        for finding in result.findings + self._from_importers():
             if finding.code.startswith("BN9"):  # syntax/reading problems: flake8 reports those itself (E999, E902)
                 continue
+            if finding.path != self.filename or not 1 <= finding.line <= len(self.lines):
+                continue  # a finding in another file (a helper this one calls): flake8 can only place this file's
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

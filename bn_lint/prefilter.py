@@ -25,6 +25,9 @@ _STRING_OR_COMMENT = re.compile("|".join((
 )))
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _blank(match: re.Match) -> str:
     start = match.start()
     prefix = match.string[max(0, start - 2):start]
@@ -51,5 +54,7 @@ class Prefilter:
 
     def active(self, text: str) -> list["Rule"]:
         code = code_only(text)
+        if "\r" in code:  # lone \r line breaks as \n (same length), so triggers' ``$`` and ``^`` see them
+            code = _LONE_CR.sub("\n", code)
         return [rule for rule in self.rules if rule.code not in self._triggers
                 or any(all(p.search(code) for p in patterns) for patterns in self._triggers[rule.code])]

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .parsing import MAX_CHARS, parse_module, syntax_error
-from .source import UnreadableSource, read_source
+from .source import UnreadableSource, read_bytes, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import Cache
     from .config import Settings
     from .semantic.model import FileModel
 
+MODEL_LIMIT = 100  # models of project files kept in memory between checked files (``Project.trim``)
 _ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 
 
@@ -252,6 +253,14 @@ class Project:
     def add(self, model: "FileModel") -> None:
         self._models[os.path.abspath(model.path)] = model
 
+    def trim(self) -> None:
+        """Between two checked files: drop the models held once there are more than ``MODEL_LIMIT``
+        (each keeps its syntax tree), so memory does not grow with the number of files checked; a
+        later lookup parses the file again (or reads the project index)."""
+        if len(self._models) > MODEL_LIMIT:
+            self._models.clear()
+            self.registries.clear()
+
     # ------------------------------------------------------------ the index
     def indexed(self, path: str, table: str, name: str) -> Any:
         """What the project index holds about ``name`` of project file ``path`` in ``table`` (``NOT_INDEXED``
@@ -305,7 +314,6 @@ def _text_matches(path: str, pattern: bytes) -> bool:
 
 def _read(path: str) -> bytes | None:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_bytes(path)  # (stat first: never a FIFO, a device or a huge file)
+    except UnreadableSource:
         return None

@@ -49,6 +49,8 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     fixable: ClassVar[bool] = False
+    fix_safety: ClassVar[str] = "safe"  # "unsafe": the fix changes behaviour; applied only with --unsafe-fixes
+    fix_safety_docs: ClassVar[str] = ""  # why the fix is unsafe (the page's "Fix safety")
     runtime_only: ClassVar[bool] = False  # reported by the tracer, not by `check`
     tool: ClassVar[bool] = False  # reported by the engine itself (BN9xx)
     summary: ClassVar[str]
@@ -66,6 +68,13 @@ class Rule:
     @classmethod
     def is_static(cls) -> bool:
         return not cls.runtime_only and not cls.tool
+
+    @classmethod
+    def fix_safety_text(cls) -> str:
+        if cls.fix_safety == "safe":
+            return "The fix is safe: it keeps what the program does, and `--fix` applies it."
+        return (textwrap.dedent(cls.fix_safety_docs).strip() + " The fix is therefore unsafe: `--fix` applies it "
+                "only with `--unsafe-fixes` (or `unsafe-fixes = true` under `[tool.bn-lint]`).").strip()
 
     @classmethod
     def docs_markdown(cls) -> str:
@@ -91,12 +100,15 @@ class Rule:
             parts += ["", "## Example", "", "```python", textwrap.dedent(cls.example).strip(), "```"]
         if cls.fix_docs.strip():
             parts += ["", "## How to fix", "", textwrap.dedent(cls.fix_docs).strip()]
-        parts += [
-            "",
-            "## Suppressing it",
-            "",
-            f"Add `# noqa: {cls.code}` to the reported line, `# bn-lint: noqa: {cls.code}` on a line of its own "
-            f'for the whole file, or `ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`.',
-            "",
-        ]
+        if cls.fixable:
+            parts += ["", "## Fix safety", "", cls.fix_safety_text()]
+        if cls.tool:
+            how = (f"There is no line to put a `# noqa` on: fix the file, leave it out with `extend-exclude`, or set "
+                   f'`ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`.')
+        else:
+            how = (f"Add `# noqa: {cls.code}` to the reported line, `# bn-lint: noqa: {cls.code}` on a line of its own "
+                   f'for the whole file, or `ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`. '
+                   "A finding in a helper's file that a call in another file brings about can also be silenced at "
+                   f"that call (the one the message names) with `# noqa: {cls.code}`.")
+        parts += ["", "## Suppressing it", "", how, ""]
         return "\n".join(parts)

@@ -1,8 +1,9 @@
 """Reading a source file as text the way Python would (PEP 263 cookies, BOM)."""
 from __future__ import annotations
 
-import io
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass
 
@@ -19,8 +20,9 @@ class SourceText:
 
 def decode(data: bytes) -> SourceText:
     """Decode bytes as the interpreter would, or raise UnreadableSource."""
+    lines = _first_lines(data)  # (a lone \r ends a line too, as for the interpreter)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     except SyntaxError as error:
         if _COOKIE.search(b"\n".join(data.splitlines()[:2])):
             raise UnreadableSource(f"bad encoding declaration: {error.msg}") from None
@@ -38,6 +40,17 @@ def decode(data: bytes) -> SourceText:
     return SourceText(text, encoding)
 
 
+def _first_lines(data: bytes):
+    """The first two lines of ``data`` (what ``detect_encoding`` reads), split at \\r\\n, \\r or \\n."""
+    position = 0
+    for _ in range(2):
+        match = _BYTES_BREAK.search(data, position)
+        end = match.end() if match else len(data)
+        yield data[position:end]
+        position = end
+
+
+_BYTES_BREAK = re.compile(rb"\r\n|\r|\n")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
@@ -51,16 +64,47 @@ def _not_utf8(data: bytes) -> str:
     return "not valid UTF-8"
 
 
-def read_source(path: str) -> SourceText:
-    """Read ``path``; OSError and decoding problems become UnreadableSource."""
+READ_LIMIT = 8 * 2**20  # bytes: more than the checker's 2 Mi-character limit in any encoding
+
+
+class TooLarge(UnreadableSource):
+    """The file is over ``READ_LIMIT`` bytes: not read (reported as BN900, file not checked)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size / 2**20:.1f} MiB")
+        self.size = size
+
+
+def read_bytes(path: str, limit: int | None = READ_LIMIT) -> bytes:
+    """The bytes of regular file ``path``, looked at with ``stat`` first: a FIFO, device or socket is
+    never opened (opening or reading one can block forever), nor a file over ``limit`` bytes read."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        raise UnreadableSource("is a directory, not a file") from None
+        info = os.stat(path)
     except OSError as error:
         raise UnreadableSource(error.strerror or str(error)) from None
-    return decode(data)
+    if stat.S_ISDIR(info.st_mode):
+        raise UnreadableSource("is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableSource("not a regular file (a FIFO, device or socket): not read")
+    if limit is not None and info.st_size > limit:
+        raise TooLarge(info.st_size)
+    try:
+        # (O_NONBLOCK: should the path become a FIFO after the stat, opening it does not wait for a writer)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise UnreadableSource("not a regular file (a FIFO, device or socket): not read")
+            data = handle.read(limit + 1 if limit is not None else -1)
+    except OSError as error:
+        raise UnreadableSource(error.strerror or str(error)) from None
+    if limit is not None and len(data) > limit:  # (grew after the stat)
+        raise TooLarge(len(data))
+    return data
+
+
+def read_source(path: str) -> SourceText:
+    """Read ``path`` (``read_bytes``); OSError and decoding problems become UnreadableSource."""
+    return decode(read_bytes(path))
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -23,7 +23,7 @@ def finding(line: int, column: int, *edits: Edit, code: str = "BN999", message: 
 
 
 def checker() -> Checker:
-    return Checker(Settings(select=("BN",)))
+    return Checker(Settings(select=("BN",), unsafe_fixes=True))
 
 
 # ------------------------------------------------------------------ apply_fixes
@@ -103,13 +103,15 @@ def test_file_wide_noqa_and_deselected_rules_are_not_fixed():
     text = "# bn-lint: noqa: BN102\nmodel.eval\n" + BN205
     fixed = fix_source(checker(), "a.py", SourceText(text, "utf-8"))
     assert fixed.text == "# bn-lint: noqa: BN102\nmodel.eval\n" + BN205.replace("0.9)", "0.1)")
-    only = Checker(Settings(select=("BN1",)))
+    only = Checker(Settings(select=("BN1",), unsafe_fixes=True))
     assert "momentum=0.9" in fix_source(only, "a.py", SourceText(BN205 + "model.eval\n", "utf-8")).text
 
 
 # ------------------------------------------------------------------- files
 class BrokenFixChecker:
     """A checker whose one finding carries a fix that breaks the syntax."""
+
+    settings = Settings()
 
     def check_source(self, path, source):
         findings = []

@@ -127,3 +127,43 @@ def test_fix_through_pre_commit_changes_the_file(tmp_path, env, hook_repo):
     assert (project / "train.py").read_text() == GOOD
     again = _run([sys.executable, "-m", "pre_commit", "run", "--files", "train.py"], project, env, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+NET = (
+    "import torch.nn as nn\n"
+    "net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU())\n"
+)
+
+
+def test_d17_precommit_fix_applies_only_safe_fixes(tmp_path, env, hook_repo):
+    """Issue 27 D17: `args: [--fix]` fixes BN102 but leaves BN204's bias (it would break old checkpoints)."""
+    project = _project(tmp_path, env, hook_repo, args=["--fix"])
+    (project / "train.py").write_text(BAD)
+    (project / "net.py").write_text(NET)
+    _git(project, env, "add", "train.py", "net.py")
+    proc = _run([sys.executable, "-m", "pre_commit", "run", "--files", "train.py", "net.py"], project, env, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert (project / "train.py").read_text() == GOOD
+    assert (project / "net.py").read_text() == NET  # unchanged: BN204's fix is unsafe
+    assert "net.py:2:21: BN204" in output
+
+
+def test_d2_precommit_commit_of_a_helper_fails_from_its_unstaged_caller(tmp_path, env, hook_repo):
+    """Issue 27 D2: a real `git commit` with only the edited helper staged fails with the finding its
+    (unchanged, unstaged) caller brings about."""
+    from test_edges_importers import BROKEN, project
+
+    root = _project(tmp_path, env, hook_repo)
+    project(root, BROKEN.replace("    correct = 0\n", "    correct = 0\n    model.eval()\n"))
+    _git(root, env, "add", ".")
+    clean = _run(["git", "commit", "-m", "a clean project"], root, env, timeout=600)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (root / "cifarnet" / "model.py").write_text(BROKEN)  # delete the `model.eval()` line
+    _git(root, env, "add", "cifarnet/model.py")
+    assert _git(root, env, "diff", "--cached", "--name-only") == "cifarnet/model.py"
+    proc = _run(["git", "commit", "-m", "drop model.eval()"], root, env, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "Failed" in output and "cifarnet/model.py:19:25: BN101" in output, output
+    assert _git(root, env, "rev-list", "--count", "HEAD") == "1"  # the bad commit did not go in

@@ -107,3 +107,40 @@ def test_literal_string_matches_libcst(body, quote, prefix):
         return  # not a valid literal
     assert isinstance(node, cst.SimpleString)
     assert literal_string(node) == node.evaluated_value
+
+
+# --- mutations of real files (issue 31): every mutant gives findings or a BN900/BN901, never an internal error
+from tests.mutations import MUTATIONS, mutate  # noqa: E402
+
+_REAL = sorted(p for p in (__import__("pathlib").Path(__file__).parent.parent / "fixtures").rglob("*.py")
+               if 300 < p.stat().st_size < 6000)
+
+
+def _assert_no_crash(code: str) -> None:
+    source = SourceText(code, "utf-8")
+    result = CHECKER.check_source("mutant.py", source)
+    assert not result.errors, (result.errors, code)
+    try:
+        compile(code, "mutant.py", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return  # (BN900: nothing to fix)
+    fixed = fix_source(CHECKER, "mutant.py", source, result)
+    assert not fixed.result.errors, fixed.result.errors
+    if fixed.changed:
+        ast.parse(fixed.text)
+
+
+@settings(PROFILE, max_examples=120)
+@given(st.sampled_from(_REAL), st.randoms(use_true_random=False), st.integers(1, 3))
+def test_mutated_real_files(path, rng, steps):
+    code, _ = mutate(path.read_text(encoding="utf-8"), rng, steps)
+    _assert_no_crash(code)
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_each_mutation_of_real_files(name):
+    import random
+
+    rng = random.Random(name)
+    for path in _REAL[:: max(1, len(_REAL) // 6)]:
+        _assert_no_crash(MUTATIONS[name](path.read_text(encoding="utf-8"), rng))

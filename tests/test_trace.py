@@ -63,13 +63,25 @@ def test_clean_training_and_eval_give_no_findings():
 
 def test_construction_line_and_module_path():
     with bn_lint.trace() as report:
-        model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))  # the line
-        model(torch.randn(2, 4))
+        model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(6, affine=False, track_running_stats=False))  # the line
+        model(torch.randn(16, 4))
     (finding,) = report.findings
     assert (finding.code, finding.line, finding.path.endswith("test_trace.py")) == (
-        "BN301", line_of("# the line"), True)
-    assert finding.message.startswith("Sequential.1 (BatchNorm1d): 2 values per channel")
+        "BN201", line_of("# the line"), True)
+    assert finding.message.startswith("Sequential.1 (BatchNorm1d): input has 8 channels")
     assert finding.column == line_of_text("# the line").index("nn.BatchNorm1d") + 1
+
+
+def test_tiny_batch_is_one_finding_at_the_model_call_listing_the_layers():
+    with bn_lint.trace() as report:
+        model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 8), nn.BatchNorm1d(8))
+        for _ in range(3):
+            model(torch.randn(2, 4))  # the call
+    (finding,) = report.findings
+    assert (finding.code, finding.line) == ("BN301", line_of("# the call"))
+    assert finding.column == line_of_text("# the call").index("model(") + 1
+    assert finding.message.startswith("Sequential: 2 values per channel")
+    assert "[3 calls; 2 BatchNorm layers: 1, 3]" in finding.message
 
 
 def line_of_text(text: str) -> str:
@@ -89,20 +101,24 @@ def test_model_argument_names_with_prefix_and_ignores_other_models():
     model = nn.Sequential(Block())  # built before tracing: fallback to `self.bn1 =`
     other = nn.BatchNorm1d(3)
     with bn_lint.trace(model) as report:
-        model(torch.randn(2, 3))
+        with pytest.raises(RuntimeError):
+            model(torch.randn(16, 4))  # PyTorch raises after the tracer saw the call
         other(torch.randn(2, 3))
     (finding,) = report.findings
     assert finding.message.startswith("model.0.bn1 (BatchNorm1d)")
+    assert finding.code == "BN201"  # `other` is not part of `model`
     assert finding.line == line_of("self.bn1 = nn.BatchNorm1d(3)")
-    assert "construction line unknown" in finding.message
+    assert "(built before tracing started; shown at `self.bn1 =` in " in finding.message
+    assert "construction line unknown" not in finding.message
 
 
 def test_each_finding_once_per_layer_with_count_and_first_call():
-    bn = nn.BatchNorm1d(4)
+    bn = nn.BatchNorm1d(4, affine=False, track_running_stats=False)
     with bn_lint.trace() as report:
         for _ in range(5):
-            bn(torch.randn(3, 4))  # first call
+            bn(torch.randn(16, 5))  # first call
     (finding,) = report.findings
+    assert finding.code == "BN201"
     assert "[5 calls; first at " in finding.message and f":{line_of('# first call')}]" in finding.message
 
 
@@ -137,13 +153,19 @@ def test_training_mode_under_no_grad_and_inference_mode():
     model = small_net()
     with bn_lint.trace(model) as report:
         with torch.no_grad():
-            model(torch.randn(16, 3, 8, 8))
-    assert codes(report) == ["BN101", "BN101"]
+            for _ in range(4):
+                model(torch.randn(16, 3, 8, 8))  # evaluation
+    (finding,) = report.findings
+    assert (finding.code, finding.line) == ("BN101", line_of("# evaluation"))
+    assert finding.message.startswith("model (Sequential): evaluated in training mode under torch.no_grad()")
+    assert finding.message.endswith("[4 calls; 2 BatchNorm layers: 1, 5]")
     model = small_net()
-    with bn_lint.trace(model) as report:
+    with bn_lint.trace() as report:
         with torch.inference_mode():
             model(torch.randn(16, 3, 8, 8))
-    assert codes(report) == ["BN101", "BN101"] and "inference_mode" in report.findings[0].message
+    (finding,) = report.findings
+    assert finding.code == "BN101" and "inference_mode" in finding.message
+    assert finding.message.startswith("Sequential: evaluated")
 
 
 def test_no_grad_inside_a_model_call_checkpointing_and_recalibration_are_not_bn101():
@@ -308,8 +330,8 @@ def test_nested_tracers_both_see_calls_and_clean_up():
             bn(torch.randn(2, 3))
         bn(torch.randn(2, 3))
     assert global_hooks() == before and nn.modules.batchnorm._BatchNorm.__init__ is init
-    assert "1 call" in inner.findings[0].message and "2 calls" in outer.findings[0].message
-    assert inner.findings[0].line == outer.findings[0].line
+    assert len(inner.findings) == 1 and len(outer.findings) == 2  # two call sites
+    assert inner.findings[0] == outer.findings[0]
 
 
 def test_concurrent_threads():
@@ -359,11 +381,21 @@ def test_torch_compile_is_skipped_with_one_warning():
     assert report.warnings
 
 
-def test_noqa_on_the_construction_line():
+def test_noqa_on_the_construction_line_or_on_the_call():
     with bn_lint.trace() as report:
         bn = nn.BatchNorm1d(3)  # noqa: BN301
         bn(torch.randn(2, 3))
+        model = nn.Sequential(nn.BatchNorm1d(3), nn.BatchNorm1d(3))  # noqa: BN301
+        model(torch.randn(2, 3))
+        other = nn.Sequential(nn.BatchNorm1d(3), nn.BatchNorm1d(3))
+        other(torch.randn(2, 3))  # noqa: BN301
     assert not report.findings
+    with bn_lint.trace() as report:
+        model = nn.Sequential(nn.BatchNorm1d(3),  # noqa: BN301
+                              nn.BatchNorm1d(3))
+        model(torch.randn(2, 3))
+    (finding,) = report.findings
+    assert finding.message.endswith("[1 call; 1 BatchNorm layer: 1]")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -383,4 +415,4 @@ def test_cuda_without_host_device_sync():
             torch.cuda.set_sync_debug_mode(0)  # the end-of-run checks sync once, on purpose
     finally:
         torch.cuda.set_sync_debug_mode(0)
-    assert codes(tracer_report) == ["BN101", "BN101", "BN301"]
+    assert codes(tracer_report) == ["BN101", "BN301"]

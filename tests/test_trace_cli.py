@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -61,7 +60,7 @@ def test_fail_on_findings_and_script_arguments(write):
     assert trace("--fail-on-findings", "--min-batch-size", "2", str(script), "2").exit_code == 0
     assert trace("--fail-on-findings", "--ignore", "BN301", str(script), "2").exit_code == 0
     result = trace("--format", "concise", str(script), "3")
-    assert re.search(r"s\.py:4:\d+: BN301 BatchNorm1d: 3 values per channel", result.output), result.output
+    assert re.search(r"s\.py:5:1: BN301 BatchNorm1d: 3 values per channel", result.output), result.output
 
 
 def test_script_exit_status_is_kept(write):

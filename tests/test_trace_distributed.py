@@ -62,8 +62,9 @@ def test_ddp_small_per_device_batch_merged_over_ranks(tmp_path):
     reports = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(WORLD)]
     assert reports[0] == reports[1]  # merged: every rank holds the same report
     (finding,) = reports[0]["4"]
-    assert finding["code"] == "BN304" and finding["line"] == _line("nn.BatchNorm1d(16)")
-    assert "DistributedDataParallel.module.1 (BatchNorm1d)" in finding["message"] and "4 calls" in finding["message"]
+    assert finding["code"] == "BN304" and finding["line"] == _line("ddp(torch.randn(batch, 8))")  # the training call
+    assert finding["message"].startswith("DistributedDataParallel: per-device batch 4")
+    assert "4 calls; 1 BatchNorm layer: module.1" in finding["message"]
     assert "ranks 0, 1" in finding["message"] and "convert_sync_batchnorm" in finding["message"]
     assert reports[0]["16"] == []
 

@@ -25,6 +25,11 @@ class ReportContext:
     line_of: Callable[[str, int], str | None] = lambda path, line: None
     statistics: bool = False
     show_fixes: bool = False
+    root: str | None = None  # what paths are relative to (SARIF's %SRCROOT%, GitHub's file=): the working directory
+    errors: list[str] = field(default_factory=list)  # tool errors of the run (missing paths, internal errors)
+    checked: list[str] = field(default_factory=list)  # the files checked (JUnit: one test case each)
+    elapsed: float | None = None  # seconds the run took
+    applicable: Callable[[Finding], bool] = lambda f: f.fix is not None and f.fix.safe  # marked [*]: --fix applies it
     extra: dict = field(default_factory=dict)
     color: str = "auto"  # auto | always | never (the full format)
     cell_line_of: Callable[[str, int, int], str | None] = lambda path, cell, line: None  # notebooks

@@ -8,5 +8,5 @@ from ..finding import Finding
 
 def render(findings: list[Finding], stream: TextIO, context) -> None:
     for f in findings:
-        marker = " [*]" if f.fix else ""
+        marker = " [*]" if context.applicable(f) else ""
         stream.write(f"{f.location}: {f.code}{marker} {f.message}\n")

@@ -17,7 +17,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
                       force_terminal=True if color == "always" else None, no_color=color == "never" or None)
     for f in findings:
         colour = "red" if f.severity is Severity.ERROR else "yellow"
-        fixable = " [cyan]\\[*][/cyan]" if f.fix else ""
+        fixable = " [cyan]\\[*][/cyan]" if context.applicable(f) else ""
         console.print(
             f"[bold]{escape(f.path)}[/bold]:{escape(f.location[len(f.path) + 1:])}: [bold {colour}]{f.code}[/]{fixable} "
             f"{escape(f.message)} [dim]({f.name})[/dim]"
@@ -31,6 +31,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
             end = f.end_column - 1 if f.end_line == f.line else len(text)
             width = max(1, min(end, len(text)) - start)
             console.print(" " * len(gutter) + " " * start + f"[bold {colour}]" + "^" * width + "[/]")
-        if context.show_fixes and f.fix:
-            console.print(f"       [cyan]fix:[/cyan] {escape(f.fix.description)}")
+        if f.fix:
+            unsafe = "" if f.fix.safe else " (unsafe fix: --unsafe-fixes)"
+            console.print(f"  [cyan]help:[/cyan] {escape(f.fix.description)}{unsafe}")
         console.print()

@@ -1,6 +1,7 @@
 """GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding."""
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from ..finding import Finding, Severity
@@ -14,11 +15,22 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+def _relative(path: str, root: str) -> str:
+    """``path`` relative to the working directory (where the workflow checked the repository out), when under it."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, root)
+    except ValueError:  # pragma: no cover - another drive
+        return path
+    return path if relative == ".." or relative.startswith(".." + os.sep) else relative.replace(os.sep, "/")
+
+
 def render(findings: list[Finding], stream: TextIO, context) -> None:
+    root = os.path.abspath(getattr(context, "root", None) or os.getcwd())
     for f in findings:
         level = "error" if f.severity is Severity.ERROR else "warning"
         props = (
-            f"file={_escape_property(f.path)},line={f.line},col={f.column},"
+            f"file={_escape_property(_relative(f.path, root))},line={f.line},col={f.column},"
             f"endLine={f.end_line},endColumn={f.end_column},title={_escape_property(f'{f.code} {f.name}' + (f' (cell {f.cell})' if f.cell else ''))}"
         )
         stream.write(f"::{level} {props}::{_escape_data(f'{f.code} {f.message}')}\n")

@@ -816,10 +816,11 @@ class MissingEval(Rule):
             name = helper.summary.name
             yield Report(
                 use,
-                f"`{name}()` runs the model here ({helper.reason}) in training mode: {here} passes "
-                f"`{helper.site.key}` at {calls}, where it is {why}; no `.eval()` before that call or in `{name}()`, "
+                f"`{name}()` runs the model here ({helper.reason}): {here} passes `{helper.site.key}` at {calls} "
+                f"in training mode: {why}; no `.eval()` before that call or in `{name}()`, "
                 f"so BatchNorm uses batch statistics and updates its running averages",
                 model=helper.callee.model,
+                related=tuple(h.site.node for h, _ in found),
             )
 
 

@@ -202,8 +202,8 @@ class ExportInTrainMode(Rule):
                 continue
             yield Report(
                 node,
-                f"`{site.key}` is exported/traced in training mode ({describe(analysis, facts)}; no `.eval()` "
-                f"before this call): BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
+                f"`{site.key}` is exported/traced in training mode: {describe(analysis, facts)}, and no `.eval()` "
+                f"before this call; BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
             )
 
 

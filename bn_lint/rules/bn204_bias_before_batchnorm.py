@@ -30,6 +30,11 @@ class BiasBeforeBatchNorm(Rule):
     fix_docs = """
         Pass `bias=False` to the Conv/Linear. `--fix` adds it (or turns a literal `True` into `False`).
     """
+    fix_safety = "unsafe"
+    fix_safety_docs = """
+        Removing the bias removes a parameter: `load_state_dict` of a checkpoint saved before the fix
+        fails with `Unexpected key(s) in state_dict: "...bias"`.
+    """
     triggers = ("BatchNorm",)
     invalid = (
         Invalid(  # a helper's conv, which every call of the helper feeds to a BatchNorm

@@ -39,6 +39,11 @@ class KerasMomentum(Rule):
     fix_docs = """
         Use `1 - momentum`: `nn.BatchNorm2d(64, momentum=0.01)`. `--fix` rewrites a literal value.
     """
+    fix_safety = "unsafe"
+    fix_safety_docs = """
+        A new momentum changes how the running statistics follow training: a model trained again gives
+        different evaluation results.
+    """
     triggers = ("BatchNorm",)
     invalid = (
         Invalid(  # a class constant read through `self`

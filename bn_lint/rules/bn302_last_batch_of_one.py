@@ -53,6 +53,11 @@ class LastBatchOfOne(Rule):
     fix_docs = """
         Pass `drop_last=True` (`--fix` adds it), or change the batch size.
     """
+    fix_safety = "unsafe"
+    fix_safety_docs = """
+        `drop_last=True` leaves the last samples of every epoch out of training: the data the model
+        sees changes.
+    """
     triggers = ("DataLoader",)
     _CIRCLES = textwrap.dedent("""
         class Circles(torch.utils.data.Dataset):
@@ -204,8 +209,8 @@ class LastBatchOfOne(Rule):
             yield Report(
                 call,
                 f"{loader_label(loader)} trains `{training.label}` (a BatchNorm model) on {length.value} samples "
-                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, and BatchNorm1d "
-                "raises \"Expected more than 1 value per channel when training\" there (BatchNorm2d normalises "
-                "it by its own statistics); pass `drop_last=True`",
+                f"in batches of {size.describe()}: the last batch of every epoch holds 1 sample, too few for batch "
+                "statistics (a BatchNorm over (N, C) raises \"Expected more than 1 value per channel\")"
+                + ("" if fix is not None else "; pass `drop_last=True`"),
                 fix=fix,
             )

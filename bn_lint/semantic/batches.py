@@ -820,7 +820,8 @@ class BatchAnalysis:
             values = [self.size(a, scope, depth + 1) for a in positional]
             if not values or None in values or len(values) > 3:
                 return None
-            return Size(len(range(*(v.value for v in values))))
+            length = _range_length([v.value for v in values])
+            return Size(length) if length is not None else None
         if qn in ("list", "tuple") and len(positional) == 1:
             return self.length(positional[0], scope, depth + 1)
         if qn in TENSOR_DATASETS and positional:
@@ -933,7 +934,8 @@ class BatchAnalysis:
             values = [self.size(a, scope, depth + 1) for a in positional]
             if not values or None in values or len(values) > 3 or keywords:
                 return None
-            return Size(len(range(*(v.value for v in values))))
+            length = _range_length([v.value for v in values])
+            return Size(length) if length is not None else None
         if qn not in _SIZED_FACTORIES:
             return None
         shape: cst.BaseExpression | None = keywords.get("size")
@@ -1008,7 +1010,7 @@ class BatchAnalysis:
             params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
             for param, (value, at) in _params_bound(params, call, scope).items():
                 size = self.size(value, at, depth + 1)
-                given[param] = (cst.Integer(str(size.value)) if size is not None and isinstance(size.value, int)
+                given[param] = (_integer(size.value) if size is not None and isinstance(size.value, int)
                                 else cst.Name("__unknown__"), None)
         return other.batches._class_length(info, call, None, given)
 
@@ -1962,3 +1964,18 @@ def _dest(flags: list[str], keywords: dict, model: "FileModel", scope: "Scope | 
     longs = [f for f in flags if f.startswith("--")]
     chosen = longs[0] if longs else flags[0]
     return chosen.lstrip("-").replace("-", "_") or None
+
+
+def _integer(value: int) -> cst.BaseExpression:
+    """The expression of an int (libcst's ``Integer`` holds no sign: a negative one is ``-n``)."""
+    return cst.Integer(str(value)) if value >= 0 else cst.UnaryOperation(cst.Minus(), cst.Integer(str(-value)))
+
+
+def _range_length(arguments: list) -> int | None:
+    """``len(range(*arguments))``, or None where Python would raise (a zero step, not ints, over sys.maxsize)."""
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in arguments):
+        return None
+    try:
+        return len(range(*arguments))
+    except (ValueError, OverflowError):
+        return None

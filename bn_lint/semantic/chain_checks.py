@@ -120,7 +120,8 @@ def _arg_text(model: "FileModel", layer: LayerValue, param: str | None, value: A
         return shown
     code = model.code(expr)
     readable = isinstance(value, int) or (isinstance(value, Sym) and "(" not in shown)
-    return f"{code} = {shown}" if readable and code != shown else code
+    same = "".join(code.split()) == "".join(shown.split())  # (`channels * n_mels` is `channels*n_mels`: say it once)
+    return f"{code}, which is {shown}" if readable and not same else code
 
 
 def describe_bn(model: "FileModel", bn: LayerValue) -> str:

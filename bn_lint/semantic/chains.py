@@ -1601,8 +1601,11 @@ def _b_int(args: list[Any], kwargs: dict[str, Any]) -> Any:
 def _b_range(args: list[Any], kwargs: dict[str, Any]) -> Any:
     if kwargs or not 1 <= len(args) <= 3 or not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         return UNKNOWN
-    values = range(*args)
-    return tuple(values) if len(values) <= 256 else UNKNOWN
+    try:
+        values = range(*args)
+        return tuple(values) if len(values) <= 256 else UNKNOWN
+    except (ValueError, OverflowError):  # a zero step; longer than sys.maxsize
+        return UNKNOWN
 
 
 def _b_len(args: list[Any], kwargs: dict[str, Any]) -> Any:

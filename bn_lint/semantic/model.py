@@ -104,6 +104,7 @@ class Report:
     severity: Any = None  # a Severity that overrides the rule's default
     code: str | None = None  # set by the engine
     model: "FileModel | None" = None  # the other project file that holds ``node``, if not the checked one
+    related: tuple = ()  # nodes of the checked file that cause a finding in ``model`` (the calls that pass the model)
 
 
 @dataclass

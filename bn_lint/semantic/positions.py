@@ -153,8 +153,10 @@ class _OffsetState(CodegenState):
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc: object) -> bool:
+    def __exit__(self, exc_type: object, *exc: object) -> bool:
         key, start, start_node, end_node = self._recording.pop()
+        if exc_type is not None:  # (unwinding: the end node may never have been generated)
+            return False
         end = self.offset
         if start_node is not None:
             start = self.spans[id(start_node)][0]

@@ -13,14 +13,22 @@ import types
 __all__ = ["trace", "Tracer", "TraceReport"]
 
 
-def trace(model=None, *, min_batch_size: int = 8, functional: bool = False, name: str = "model", gather: bool = True):
+def trace(model=None, *, min_batch_size: int = 8, functional: bool = False, name: str = "model", gather: bool = True,
+          stats_every: int = 10, live: bool = False):
     """A tracer to use as a context manager: ``with trace(model) as report:``.
 
-    See :class:`bn_lint.trace.core.Tracer` for the arguments.
+    ``live``: print each finding on stderr when first seen. See :class:`bn_lint.trace.core.Tracer`
+    for the other arguments; ``report`` shows as a table in a notebook.
     """
     from .core import Tracer
 
-    return Tracer(model, min_batch_size=min_batch_size, functional=functional, name=name, gather=gather)
+    return Tracer(model, min_batch_size=min_batch_size, functional=functional, name=name, gather=gather,
+                  stats_every=stats_every, on_finding=_print_live if live else None)
+
+
+def _print_live(finding) -> None:
+    print(f"bn-lint trace: {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}",
+          file=sys.stderr, flush=True)
 
 
 def __getattr__(name: str):

@@ -8,11 +8,12 @@ from typing import TextIO
 
 from ..finding import Finding, Severity
 
-#: code -> (name, default severity); the contract is ../shared/RULES.md.
+#: code -> (name, default severity), as the rule pages give them (`bn-lint rules`, rules/).
 RULES = {
     "BN101": ("missing-eval", Severity.ERROR),
     "BN201": ("num-features-mismatch", Severity.ERROR),
     "BN202": ("wrong-variant", Severity.ERROR),
+    "BN203": ("sequence-layout", Severity.ERROR),
     "BN301": ("tiny-batch", Severity.WARNING),
     "BN304": ("small-per-device-batch", Severity.WARNING),
     "BN401": ("non-finite-running-stats", Severity.ERROR),
@@ -31,6 +32,7 @@ class Site:
     end_line: int = 0
     end_column: int = 0
     exact: bool = True  # False: a fallback (the owner's class or the layer's class definition)
+    how: str = ""  # for a fallback: what the line is, e.g. "`self.bn1 =` in Block"
 
 
 @dataclass
@@ -46,21 +48,38 @@ class Record:
     first_call: str = ""  # file:line of the user's call that first showed it
     count: int = 1  # 0: an end-of-run check
     ranks: tuple[int, ...] = ()
+    #: a finding of a top-level model call: ``site`` is the user's call, ``count`` counts model calls and
+    #: ``layers`` are the BatchNorm layers concerned (module paths below ``layer``) and ``layer_sites`` where
+    #: they were built (also when the top-level module is the layer itself, and ``layers`` is empty)
+    grouped: bool = False
+    layers: list[str] = field(default_factory=list)
+    layer_sites: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def key(self) -> tuple:
         return (self.code, self.layer, self.site.path, self.site.line)
+
+    def layer_note(self) -> str:
+        n = len(self.layers)
+        if not n:
+            return ""
+        shown = ", ".join(self.layers[:_SHOWN]) + (f", +{n - _SHOWN} more" if n > _SHOWN else "")
+        return f"{n} BatchNorm layer{'s' if n != 1 else ''}: {shown}"
 
     def finding(self) -> Finding:
         name = RULES[self.code][0]
         notes = []
         if self.count:
             notes.append(f"{self.count} call{'s' if self.count != 1 else ''}")
-        if self.first_call:
+        if self.grouped and self.layers:
+            notes.append(self.layer_note())
+        if self.first_call and not self.grouped:
             notes.append(f"first at {self.first_call}")
         if self.ranks:
             notes.append(f"rank{'s' if len(self.ranks) > 1 else ''} {', '.join(map(str, self.ranks))}")
-        built = "" if self.site.exact else " (created before tracing started: construction line unknown)"
+        built = ""
+        if not self.site.exact:
+            built = " (built before tracing started" + (f"; shown at {self.site.how})" if self.site.how else ")")
         label = self.layer if self.layer == self.kind else f"{self.layer} ({self.kind})"
         message = f"{label}: {self.detail}" + (f" [{'; '.join(notes)}]" if notes else "") + built
         site = self.site
@@ -79,6 +98,7 @@ class Record:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["ranks"] = list(self.ranks)
+        data["layer_sites"] = [list(s) for s in self.layer_sites]
         return data
 
     @classmethod
@@ -86,7 +106,11 @@ class Record:
         data = dict(data)
         data["site"] = Site(**data["site"])
         data["ranks"] = tuple(data.get("ranks", ()))
+        data["layer_sites"] = [tuple(s) for s in data.get("layer_sites", ())]
         return cls(**data)
+
+
+_SHOWN = 6  # layers named in a grouped finding's message
 
 
 @dataclass
@@ -97,6 +121,10 @@ class TraceReport:
     layers: int = 0  # BatchNorm layers seen
     calls: int = 0  # BatchNorm calls seen
     warnings: list[str] = field(default_factory=list)
+    #: one row per BatchNorm layer (see ``stats.LayerTable``) and its sampled running statistics
+    table: list[dict] = field(default_factory=list)
+    series: dict[str, list[list]] = field(default_factory=dict)
+    stats_every: int = 0
 
     @property
     def findings(self) -> list[Finding]:
@@ -113,15 +141,20 @@ class TraceReport:
 
     def select(self, is_selected) -> "TraceReport":
         """A copy keeping the records whose code ``is_selected(code)`` accepts."""
-        return TraceReport([r for r in self.records if is_selected(r.code)], self.layers, self.calls, list(self.warnings))
+        return TraceReport([r for r in self.records if is_selected(r.code)], self.layers, self.calls,
+                           list(self.warnings),
+                           self.table, self.series, self.stats_every)
 
     def to_dict(self) -> dict:
         return {"records": [r.to_dict() for r in self.records], "layers": self.layers, "calls": self.calls,
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "table": self.table, "series": self.series,
+                "stats_every": self.stats_every}
 
     @classmethod
     def from_dict(cls, data: dict) -> "TraceReport":
-        return cls([Record.from_dict(r) for r in data["records"]], data["layers"], data["calls"], list(data["warnings"]))
+        return cls([Record.from_dict(r) for r in data["records"]], data["layers"], data["calls"],
+                   list(data["warnings"]),
+                   list(data.get("table", ())), dict(data.get("series", {})), data.get("stats_every", 0))
 
     @classmethod
     def merge(cls, reports: list["TraceReport"]) -> "TraceReport":
@@ -129,6 +162,8 @@ class TraceReport:
         merged: dict[tuple, Record] = {}
         out = cls()
         for report in reports:
+            if not out.table:  # the layer table and plots: the first rank's (rank 0 under torch.distributed)
+                out.table, out.series, out.stats_every = report.table, report.series, report.stats_every
             out.layers = max(out.layers, report.layers)
             out.calls += report.calls
             for warning in report.warnings:
@@ -159,6 +194,18 @@ class TraceReport:
     def dumps(self) -> str:
         return json.dumps(self.to_dict())
 
+    def __repr__(self) -> str:
+        """What a notebook or a REPL shows: the summary, then one line per finding."""
+        lines = [f"<TraceReport: {self.summary().removeprefix('bn-lint trace: ').rstrip('.')}>"]
+        for f in self.findings:
+            lines.append(f"  {f.code} {f.path}:{f.line}: {f.message}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from .html import report_tables
+
+        return report_tables(self)
+
 
 def _line_of(path: str, line: int) -> str | None:
     import linecache
@@ -168,21 +215,33 @@ def _line_of(path: str, line: int) -> str | None:
 
 
 def drop_suppressed(records: list[Record]) -> list[Record]:
-    """Without the records that a ``# noqa`` on the construction line (or a file-wide one) switches off."""
-    from ..suppression import Suppressions
-
-    scanned: dict[str, Suppressions | None] = {}
+    """Without the records that a ``# noqa`` on their line (or a file-wide one) switches off; a grouped
+    record also loses the layers whose construction line says noqa (and goes when none is left)."""
+    scanned: dict = {}
     kept = []
     for record in records:
-        path = record.site.path
-        if path not in scanned:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-                scanned[path] = Suppressions.scan(text.splitlines(), text)
-            except (OSError, UnicodeDecodeError):
-                scanned[path] = None
-        found = scanned[path]
-        if found is None or not found.suppressed(record.code, record.site.line):
-            kept.append(record)
+        if _suppressed_at(scanned, record.code, record.site.path, record.site.line):
+            continue
+        if record.grouped and record.layer_sites:  # a layer whose construction line says noqa leaves the group
+            keep = [not _suppressed_at(scanned, record.code, path, line) for path, line in record.layer_sites]
+            if not any(keep):
+                continue
+            if len(record.layers) == len(keep):
+                record.layers = [name for name, k in zip(record.layers, keep) if k]
+            record.layer_sites = [site for site, k in zip(record.layer_sites, keep) if k]
+        kept.append(record)
     return kept
+
+
+def _suppressed_at(scanned: dict, code: str, path: str, line: int) -> bool:
+    from ..suppression import Suppressions
+
+    if path not in scanned:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            scanned[path] = Suppressions.scan(text.splitlines(), text)
+        except (OSError, UnicodeDecodeError):
+            scanned[path] = None
+    found = scanned[path]
+    return found is not None and found.suppressed(code, line)

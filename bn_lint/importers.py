@@ -1,0 +1,142 @@
+"""The reverse import index: which project files import a given file.
+
+A finding in a file can come from its callers in other files (an ``evaluate()`` whose caller
+never calls ``.eval()``). Checking only that file (a pre-commit hook passes the staged files)
+would miss it, so the check also runs the file's importers and keeps what they find in it.
+The index is built from the import statements in the files' text, without parsing them, and
+each import is resolved the way the project resolves it (``Project.resolve_module``).
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Iterable
+
+from pathlib import Path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .project import Project
+    from .resolve import Resolver
+
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
+    rb"|import[ \t]+(?P<plain>[^\n#;]+))",
+    re.MULTILINE,
+)
+
+
+def imported_modules(data: bytes) -> set[str]:
+    """Every dotted name an import statement of ``data`` may load: ``a.b`` and ``a.b.c`` for
+    ``from a.b import c``, ``.m`` for ``from . import m``."""
+    found: set[str] = set()
+    for match in _IMPORT.finditer(data):
+        if match.group("plain") is not None:
+            for part in match.group("plain").decode("utf-8", "replace").split(","):
+                name = part.split(" as ")[0].strip().rstrip("\\").strip()
+                if name:
+                    found.add(name)
+            continue
+        module = match.group("module").decode("utf-8", "replace")
+        if module.strip("."):
+            found.add(module)
+        names = match.group("names").decode("utf-8", "replace").strip("()\\ \t\r\n")
+        for part in names.replace("\\", " ").split(","):
+            name = part.split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                found.add(module + name if module.endswith(".") else f"{module}.{name}")
+    return found
+
+
+class ReverseIndex:
+    """Importers of the files of one run: built once from the project files' text."""
+
+    def __init__(self, project: "Project", files: Iterable[str]) -> None:
+        self.project = project
+        self._files = [os.path.realpath(f) for f in files]  # the project files that may import others
+        self._modules: dict[str, set[str]] = {}
+        self._by_word: dict[str, set[str]] | None = None  # a word of an imported name -> the files importing it
+
+    def importers(self, path: str) -> list[str]:
+        """The files (absolute, sorted) whose imports resolve to ``path``."""
+        target = os.path.realpath(path)
+        word = _module_word(target)
+        found = []
+        for other in sorted(self._words().get(word, ())):
+            if other == target:
+                continue
+            for name in self._imports(other):
+                if word not in name.split("."):
+                    continue  # (this import cannot load the target)
+                resolved = self.project.resolve_module(name, other)
+                if resolved is not None and os.path.realpath(resolved) == target:
+                    found.append(other)
+                    break
+        return found
+
+    def _words(self) -> dict[str, set[str]]:
+        if self._by_word is None:
+            self._by_word = {}
+            for other in self._files:
+                for name in self._imports(other):
+                    for word in name.split("."):
+                        if word:
+                            self._by_word.setdefault(word, set()).add(other)
+        return self._by_word
+
+    def _imports(self, path: str) -> set[str]:
+        modules = self._modules.get(path)
+        if modules is None:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b""
+            modules = self._modules[path] = imported_modules(data)
+        return modules
+
+
+def _module_word(path: str) -> str:
+    """The last part of the module name of ``path``: ``model`` for ``pkg/model.py``, ``pkg`` for its ``__init__``."""
+    folder, name = os.path.split(path)
+    stem = os.path.splitext(name)[0]
+    return os.path.basename(folder) if stem == "__init__" else stem
+
+
+def find_importers(files: list[str], resolver: "Resolver", skip: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """For each of ``files``, the project files that import it (real paths in ``skip`` left out).
+
+    Inside a git work tree, ``git grep`` picks the files whose import lines name the files' modules;
+    elsewhere every Python file of the project is a candidate. The imports are then resolved.
+    """
+    from . import gitfiles
+    from .discovery import discover, kept
+    from .project import Project
+
+    by_root: dict[str, list[str]] = {}
+    for path in files:
+        by_root.setdefault(str(search_root(path)), []).append(path)
+    found: dict[str, list[str]] = {}
+    for root, members in by_root.items():
+        settings = resolver.for_path(root)
+        listed = gitfiles.files_importing(root, sorted({_module_word(os.path.realpath(p)) for p in members}))
+        candidates = discover([root], settings).files if listed is None else kept(listed, root, settings)
+        candidates = [c for c in candidates if os.path.realpath(c) not in skip]
+        if not candidates:
+            continue
+        index = ReverseIndex(Project(settings), candidates)
+        for path in members:
+            found[path] = index.importers(path)
+    return found
+
+
+def search_root(path: str) -> Path:
+    """Where the importers of ``path`` are looked for: the project root (pyproject.toml, .git, ...), and at
+    least the folder above the file's top-level package (where ``python train.py`` would import it from)."""
+    from .project import find_root
+
+    here = Path(os.path.abspath(path)).parent
+    top = here
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    root = find_root(here)
+    return top if len(root.parts) > len(top.parts) else root

@@ -1,0 +1,88 @@
+"""One ``bn-lint check`` run over many paths: which files, with which settings, and their results.
+
+Each file is checked with its own settings (``resolve``); files that share settings are checked
+together. The importers of the checked files are checked too (``importers``), and what they find
+in the checked files is reported with them: a staged helper whose caller is not staged is still
+judged by that caller.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable
+
+from .config import Settings
+from .discovery import discover
+from .resolve import Resolver
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cache import Cache
+    from .engine import FileResult
+    from .finding import Finding
+
+
+@dataclass
+class Files:
+    """The files to check, and the paths given that do not exist."""
+
+    files: list[str]
+    missing: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def find_files(paths: list[str], resolver: Resolver) -> Files:
+    """The files under ``paths``, each path walked with its own settings (excludes, root)."""
+    found: dict[str, None] = {}
+    missing: list[str] = []
+    unreadable: list[str] = []
+    for raw in paths:
+        discovered = discover([raw], resolver.for_path(raw))
+        missing.extend(discovered.missing)
+        unreadable.extend(discovered.unreadable)
+        for path in discovered.files:
+            found.setdefault(path, None)
+    return Files(sorted(found), missing, unreadable)
+
+
+def groups(files: list[str], resolver: Resolver) -> dict[Settings, list[str]]:
+    """The files by their settings, in order."""
+    out: dict[Settings, list[str]] = {}
+    for path in files:
+        out.setdefault(resolver.for_path(path), []).append(path)
+    return out
+
+
+def check(
+    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"]
+) -> list["FileResult"]:
+    """One result per file, in order; each group of files checked with its settings."""
+    from .runner import check_files
+
+    by_path: dict[str, FileResult] = {}
+    for settings, group in groups(files, resolver).items():
+        for path, result in zip(group, check_files(group, settings, jobs, cache_for(settings))):
+            by_path[path] = result
+    return [by_path[path] for path in files]
+
+
+def from_importers(
+    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"]
+) -> list["Finding"]:
+    """The findings in ``files`` that come from checking their importers (the project files, not among
+    ``files``, that import them), with the paths written as in ``files``."""
+    from .importers import find_importers
+
+    checked = {os.path.realpath(path): path for path in files}
+    importers: set[str] = set()
+    for of_one in find_importers(files, resolver, skip=frozenset(checked)).values():
+        importers.update(of_one)
+    if not importers:
+        return []
+    found = []
+    for result in check(sorted(importers), resolver, jobs, cache_for):
+        for finding in result.findings:
+            shown = checked.get(os.path.realpath(finding.path))
+            if shown is not None:
+                found.append(replace(finding, path=shown))
+    return found
+

@@ -1,0 +1,100 @@
+"""Issue 27 D2: checking a file also uses the call sites of its functions in the project's other files."""
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES, run_cli
+
+MODEL = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.head(self.body(x).mean((2, 3)))
+
+
+def evaluate(model, loader):
+    correct = 0
+    model.eval()
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()
+    return correct
+"""
+BROKEN = MODEL.replace("    model.eval()\n", "")  # the edit that introduces the bug: BN101 at line 19
+TRAIN = """\
+import torch
+
+from cifarnet.model import Net, evaluate
+
+
+def main(train_loader, val_loader):
+    model = Net()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(10):
+        model.train()
+        for x, y in train_loader:
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        print(evaluate(model, val_loader))
+"""
+
+
+def project(tmp_path, model: str = BROKEN):
+    (tmp_path / "cifarnet").mkdir()
+    (tmp_path / "cifarnet" / "__init__.py").write_text("")
+    (tmp_path / "cifarnet" / "model.py").write_text(model)
+    (tmp_path / "train.py").write_text(TRAIN)
+    return tmp_path
+
+
+def test_d2_imported_modules_from_text():
+    from bn_lint.importers import imported_modules
+
+    text = b"import os, a.b as c\nfrom . import model, other as o\nfrom ..pkg.mod import (\n    x,\n    y as z,\n)\nfrom m import *\n"
+    assert imported_modules(text) == {"os", "a.b", ".model", ".other", "..pkg.mod", "..pkg.mod.x", "..pkg.mod.y", "m"}
+
+
+def test_d2_reverse_index_finds_the_importer(tmp_path):
+    from bn_lint.importers import ReverseIndex
+    from bn_lint.project import Project
+
+    project(tmp_path)
+    index = ReverseIndex(Project(), [str(tmp_path / "train.py"), str(tmp_path / "cifarnet" / "__init__.py")])
+    assert index.importers(str(tmp_path / "cifarnet" / "model.py")) == [str((tmp_path / "train.py").resolve())]
+    assert index.importers(str(tmp_path / "train.py")) == []
+
+
+def test_d2_checking_the_helper_alone_uses_its_callers(tmp_path):
+    project(tmp_path)
+    for args in (["--no-cache"], []):  # (the second run twice: a cold and a warm cache)
+        for _ in range(1 if args else 2):
+            proc = run_cli("check", *args, "--format", "concise", "cifarnet/model.py", cwd=tmp_path)
+            assert proc.returncode == 1, proc.stdout + proc.stderr
+            assert proc.stdout.decode().splitlines()[0].startswith("cifarnet/model.py:19:25: BN101 `evaluate()`")
+    # what the importer finds in its own file is not reported: only what concerns the checked file
+    (tmp_path / "train.py").write_text(TRAIN + "\n\ndef make(nn):\n    return nn.BatchNorm2d(8, momentum=0.9)\n")
+    proc = run_cli("check", "--no-cache", "--format", "json", "cifarnet/model.py", cwd=tmp_path)
+    assert [(f["path"], f["code"]) for f in json.loads(proc.stdout)] == [("cifarnet/model.py", "BN101")]
+
+
+def test_d2_clean_helper_stays_clean(tmp_path):
+    project(tmp_path, MODEL)
+    proc = run_cli("check", "--no-cache", "cifarnet/model.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_d2_the_fixture_helper_alone():
+    folder = FIXTURES / "bn1" / "eval_helper_elsewhere"
+    proc = run_cli("check", "--no-cache", "--format", "concise", "loops.py", cwd=folder)
+    assert proc.returncode == 1
+    assert proc.stdout.decode().startswith("loops.py:18:25: BN101")
