@@ -196,7 +196,10 @@ def check(
         sys.exit(EXIT_ERROR if found.missing or found.unreadable else EXIT_CLEAN)
     if "-" in paths:
         results.append(Checker(stdin_settings).check_bytes(stdin_name, sys.stdin.buffer.read()))
-    results.extend(session.check(found.files, resolver, jobs, cache_for))
+    from .progress import bar, wanted
+
+    with bar(len(found.files), wanted(settings.format, quiet or bool(output_file), len(found.files))) as advance:
+        results.extend(session.check(found.files, resolver, jobs, cache_for, advance))
     failed = bool(found.missing or found.unreadable)
     from .cache_clean import prune
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .config import Settings
 
@@ -37,9 +37,10 @@ def default_jobs() -> int:
 
 
 def check_files(
-    paths: list[str], settings: Settings, jobs: int | None = None, cache: "Cache | None" = None
+    paths: list[str], settings: Settings, jobs: int | None = None, cache: "Cache | None" = None,
+    advance: "Callable[[int], None]" = lambda n: None,
 ) -> list["FileResult"]:
-    """One FileResult per path, in order."""
+    """One FileResult per path, in order; ``advance(n)`` is told as files are done (a progress bar)."""
     from .engine import FileResult
     from .source import UnreadableSource, read_bytes
 
@@ -64,13 +65,14 @@ def check_files(
         results[index] = FileResult(path, findings, errors, source=_source(data) if findings else None,
                                     notebook=_notebook(path, data) if findings else None)
 
+    advance(len(paths) - len(todo))
     tasks = [(path, data) for _, path, data, _ in todo]
     jobs = default_jobs() if jobs is None else max(1, jobs)
     index = str(cache.directory) if cache is not None else None  # the project index lives in the cache
     if jobs > 1 and len(tasks) >= POOL_MIN_FILES:
-        outcomes = _in_pool(tasks, settings, jobs, index)
+        outcomes = _in_pool(tasks, settings, jobs, index, advance)
     else:
-        outcomes = _in_process(tasks, settings, index)
+        outcomes = _in_process(tasks, settings, index, advance)
     for (index, path, data, key), (result, deps) in zip(todo, outcomes):
         results[index] = result
         if cache is not None and key is not None:
@@ -137,12 +139,17 @@ def _checker(settings: Settings, index: str | None) -> "Checker":
 
 
 def _in_process(
-    tasks: list[tuple[str, bytes | None]], settings: Settings, index: str | None = None
+    tasks: list[tuple[str, bytes | None]], settings: Settings, index: str | None = None,
+    advance: "Callable[[int], None]" = lambda n: None,
 ) -> list[tuple["FileResult", list[str]]]:
     if not tasks:
         return []
     checker = _checker(settings, index)
-    return [check_one(checker, path, data) for path, data in tasks]
+    outcomes = []
+    for path, data in tasks:
+        outcomes.append(check_one(checker, path, data))
+        advance(1)
+    return outcomes
 
 
 _WORKER: "Checker | None" = None
@@ -159,7 +166,8 @@ def _work(chunk: list[tuple[int, str, bytes | None]]) -> list[tuple[int, "FileRe
 
 
 def _in_pool(
-    tasks: list[tuple[str, bytes | None]], settings: Settings, jobs: int, index: str | None = None
+    tasks: list[tuple[str, bytes | None]], settings: Settings, jobs: int, index: str | None = None,
+    advance: "Callable[[int], None]" = lambda n: None,
 ) -> list[tuple["FileResult", list[str]]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -178,11 +186,12 @@ def _in_pool(
             for batch in pool.map(_work, chunks):
                 for position, result, deps in batch:
                     done[position] = (result, deps)
+                advance(len(batch))
     except (BrokenProcessPool, OSError, PermissionError):
         pass  # no pool on this system (or a worker died): check what is left here
     rest = [i for i in range(len(tasks)) if i not in done]
     if rest:
-        for i, outcome in zip(rest, _in_process([tasks[i] for i in rest], settings, index)):
+        for i, outcome in zip(rest, _in_process([tasks[i] for i in rest], settings, index, advance)):
             done[i] = outcome
     return [done[i] for i in range(len(tasks))]
 

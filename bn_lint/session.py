@@ -53,14 +53,15 @@ def groups(files: list[str], resolver: Resolver) -> dict[Settings, list[str]]:
 
 
 def check(
-    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"]
+    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"],
+    advance: Callable[[int], None] = lambda n: None,
 ) -> list["FileResult"]:
     """One result per file, in order; each group of files checked with its settings."""
     from .runner import check_files
 
     by_path: dict[str, FileResult] = {}
     for settings, group in groups(files, resolver).items():
-        for path, result in zip(group, check_files(group, settings, jobs, cache_for(settings))):
+        for path, result in zip(group, check_files(group, settings, jobs, cache_for(settings), advance)):
             by_path[path] = result
     return [by_path[path] for path in files]
 
