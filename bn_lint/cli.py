@@ -437,7 +437,7 @@ def _emit(settings, findings, sources, notebooks, files_checked, statistics, out
     return True
 
 
-@main.command(name="clean")
+@main.command(name="clean", short_help="Remove the result cache.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache directory to remove.")
 @_guarded

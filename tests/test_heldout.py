@@ -47,4 +47,7 @@ def test_the_seeded_bugs_found_stay_found(scores):
     marks = sum(result[0] + result[1] for result in scores.values())
     assert marks == 1257 and found >= FOUND_AT_LEAST, (found, marks)
     extra = sum(result[2] for result in scores.values()) - sum(extra for extra, _clean in CONTRACT_CHANGES.values())
-    assert extra <= 5  # extra findings in buggy files (placements)
+    # extra findings in buggy files: placements. Session 18 added 3 (BN202/BN203 reported at the BatchNorm's
+    # constructor, the line real-world labels use, beside the mark at its application: set66/bug_05:60,
+    # set78/bug_09:88, set78/bug_12:41), to the 5 there were before.
+    assert extra <= 8

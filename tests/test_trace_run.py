@@ -171,7 +171,9 @@ def test_signal_writes_the_report(sig, status, tmp_path, write):
     script = write("longrun.py", LONG_RUN)
     proc = subprocess.Popen([sys.executable, "-m", "bn_lint", "trace", "--live", "--format", "json", "-o",
                              str(tmp_path / "r.json"), "--report", str(tmp_path / "r.html"), str(script)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                            # (a run started in the background inherits SIGINT ignored, and Python keeps it so)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout.readline().strip() == "ready"
         proc.send_signal(sig)
