@@ -286,25 +286,34 @@ def _apply_baseline(baseline: str, findings, sources, notebooks, settings, quiet
 
 def _text_of(sources, notebooks):
     """The source line of a finding (in its cell, for a notebook)."""
+    from .report import ReportContext
+
+    line_of, cell_line_of = _line_lookups(sources, notebooks)
+    return ReportContext(line_of=line_of, cell_line_of=cell_line_of).text_of
+
+
+def _line_lookups(sources, notebooks):
+    """``line_of(path, line)`` and ``cell_line_of(path, cell, line)``: source lines for the reporters."""
     from .source import UnreadableSource, read_source, split_lines
 
     cache: dict[str, list[str]] = {}
 
-    def text_of(finding) -> str | None:
-        if finding.cell and finding.path in notebooks:
-            lines = notebooks[finding.path].cell_lines(finding.cell)
-        else:
-            if finding.path not in cache:
-                source = sources.get(finding.path)
-                try:
-                    source = source or read_source(finding.path)
-                    cache[finding.path] = split_lines(source.text)
-                except UnreadableSource:
-                    cache[finding.path] = []
-            lines = cache[finding.path]
-        return lines[finding.line - 1] if 0 < finding.line <= len(lines) else None
+    def cell_line_of(path: str, cell: int, line: int) -> str | None:
+        lines = notebooks[path].cell_lines(cell) if path in notebooks else []
+        return lines[line - 1] if 0 < line <= len(lines) else None
 
-    return text_of
+    def line_of(path: str, line: int) -> str | None:
+        lines = cache.get(path)
+        if lines is None:
+            source = sources.get(path)
+            try:  # (a finding in another project file than the one checked: BN101 in a helper)
+                source = source or read_source(path)
+            except UnreadableSource:
+                source = None
+            lines = cache[path] = split_lines(source.text) if source is not None else []
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+    return line_of, cell_line_of
 
 
 def _summary(settings: Settings, findings: list, checked: int, missing: int) -> str:
@@ -386,28 +395,8 @@ def _emit(settings, findings, sources, notebooks, files_checked, statistics, out
     """Write the report; False (after a one-line message) when it could not be written where asked."""
     fmt = settings.format
     from .report import ReportContext, render
-    from .source import split_lines
 
-    cache: dict[str, list[str]] = {}
-
-    def cell_line_of(path: str, cell: int, line: int) -> str | None:
-        lines = notebooks[path].cell_lines(cell) if path in notebooks else []
-        return lines[line - 1] if 0 < line <= len(lines) else None
-
-    def line_of(path: str, line: int) -> str | None:
-        source = sources.get(path)
-        if source is None:  # a finding in another project file than the one checked (BN101 in a helper)
-            from .source import UnreadableSource, read_source
-
-            try:
-                source = sources[path] = read_source(path)
-            except UnreadableSource:
-                return None
-        lines = cache.get(path)
-        if lines is None:
-            lines = cache[path] = split_lines(source.text)
-        return lines[line - 1] if 0 < line <= len(lines) else None
-
+    line_of, cell_line_of = _line_lookups(sources, notebooks)
     from . import output
 
     shown, real = output.printable_findings(findings, fmt)  # (JSON, SARIF, XML: names that are valid Unicode)
