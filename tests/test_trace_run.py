@@ -237,6 +237,8 @@ DDP_SCRIPT = """
         model(torch.randn(4, 8)).sum().backward()  # 4 per device
     dist.barrier()
     dist.destroy_process_group()
+    os._exit(0)  # gloo's C++ teardown aborts now and then under load ("terminate called without an
+    # active exception", 2 of 10 runs of this script without bn-lint on a busy machine); scripts skip it so
     """
 
 
