@@ -103,23 +103,32 @@ def _module_word(path: str) -> str:
     return os.path.basename(folder) if stem == "__init__" else stem
 
 
+GREP_WORDS = 64  # more module names than this (a run over a whole package): read the candidates instead
+
+
 def find_importers(files: list[str], resolver: "Resolver", skip: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """For each of ``files``, the project files that import it (real paths in ``skip`` left out).
 
-    Inside a git work tree, ``git grep`` picks the files whose import lines name the files' modules;
-    elsewhere every Python file of the project is a candidate. The imports are then resolved.
+    Inside a git work tree, ``git grep`` picks the files whose import lines name the files' modules
+    (when they are few: a hook's staged files); otherwise every Python file of the project not in
+    ``skip`` is a candidate, and only their import lines are read. The imports are then resolved.
     """
     from . import gitfiles
     from .discovery import discover, kept
     from .project import Project
 
     by_root: dict[str, list[str]] = {}
+    roots: dict[str, str] = {}  # folder -> its search root (files of one folder share it)
     for path in files:
-        by_root.setdefault(str(search_root(path)), []).append(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in roots:
+            roots[folder] = str(search_root(path))
+        by_root.setdefault(roots[folder], []).append(path)
     found: dict[str, list[str]] = {}
     for root, members in by_root.items():
         settings = resolver.for_path(root)
-        listed = gitfiles.files_importing(root, sorted({_module_word(os.path.realpath(p)) for p in members}))
+        words = sorted({_module_word(os.path.realpath(p)) for p in members})
+        listed = gitfiles.files_importing(root, words) if len(words) <= GREP_WORDS else None
         candidates = discover([root], settings).files if listed is None else kept(listed, root, settings)
         candidates = [c for c in candidates if os.path.realpath(c) not in skip]
         if not candidates:

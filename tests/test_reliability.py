@@ -593,18 +593,19 @@ def test_d2_deep_calls_fall_back_when_no_large_thread_can_start(monkeypatch):
     assert sys.getrecursionlimit() == deep.NORMAL_LIMIT
 
 
-def test_d6_cyclic_garbage_of_checked_files_is_collected(tmp_path, monkeypatch):
+def test_d6_full_collections_follow_growth_not_a_file_count(tmp_path):
+    """The oldest generation is collected by CPython's proportional rule (threshold 1: when what
+    survived into it grew by a quarter), not every N files (a scan of every live object each time)."""
     import gc
 
     from bn_lint import runner
     from bn_lint.config import Settings
-    from bn_lint.engine import Checker
 
-    collections = []
-    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(1) or 0)
-    monkeypatch.setattr(runner, "COLLECT_EVERY", 3)
-    checker = Checker(Settings(root=tmp_path))
     (tmp_path / "a.py").write_bytes(GOOD)
-    for _ in range(7):
-        runner.check_one(checker, str(tmp_path / "a.py"), None)
-    assert len(collections) >= 2
+    before = gc.get_threshold()
+    try:
+        runner.check_files([str(tmp_path / "a.py")], Settings(root=tmp_path), jobs=1)
+        assert gc.get_threshold() == runner.GC_THRESHOLDS and runner.GC_THRESHOLDS[2] == 1
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

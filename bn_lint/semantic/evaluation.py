@@ -8,6 +8,7 @@ gradients are off.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -136,6 +137,15 @@ def _assigns(node: cst.CSTNode, name: str) -> bool:
 
 
 _TRAINS = re.compile(r"\.backward\s*\(|\.step\s*\(|\bfit\s*\(|\btrain(?:er)?\s*\.\s*train\s*\(|train_(?:one_)?epoch\s*\(")
+_TRAINING_FILES: "weakref.WeakKeyDictionary[FileModel, bool]" = weakref.WeakKeyDictionary()
+
+
+def _trains(model: "FileModel") -> bool:
+    """Whether the file's text shows a training step (searched once per file)."""
+    found = _TRAINING_FILES.get(model)
+    if found is None:
+        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None
+    return found
 
 
 def inference_run(analysis, node: cst.CSTNode) -> str | None:
@@ -144,7 +154,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
     nothing, and the call is not inside a module's own code; its input is data, or random input whose
     output is saved as images (a generator's samples). None otherwise."""
     model = analysis.model
-    if not isinstance(node, cst.Call) or _TRAINS.search(model.source):
+    if not isinstance(node, cst.Call) or _trains(model):
         return None
     func = node.func
     key = func.value if isinstance(func, cst.Name) else None
