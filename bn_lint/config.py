@@ -103,15 +103,31 @@ def find_config(start: Path) -> Path | None:
         start = start.parent
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                return candidate  # let load_config report the problem
-            tool = data.get("tool")
-            if isinstance(tool, dict) and "bn-lint" in tool:
-                return candidate
+        try:
+            stat = candidate.stat()
+        except OSError:
+            continue
+        if not candidate.is_file():
+            continue
+        key = (str(candidate), stat.st_mtime_ns, stat.st_size)
+        if key not in _HAS_TABLE:
+            _HAS_TABLE[key] = _has_table(candidate)
+        if _HAS_TABLE[key]:
+            return candidate
     return None
+
+
+_HAS_TABLE: dict[tuple[str, int, int], bool] = {}  # (pyproject.toml, mtime, size) -> found a [tool.bn-lint]
+
+
+def _has_table(candidate: Path) -> bool:
+    """Whether ``candidate`` has a ``[tool.bn-lint]`` table (True when unreadable: load_config reports it)."""
+    try:
+        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "bn-lint" in tool
 
 
 def load_config(path: Path | None, explicit: bool = False) -> Settings:
