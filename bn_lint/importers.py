@@ -55,6 +55,7 @@ class ReverseIndex:
         self._files = [os.path.realpath(f) for f in files]  # the project files that may import others
         self._modules: dict[str, set[str]] = {}
         self._by_word: dict[str, set[str]] | None = None  # a word of an imported name -> the files importing it
+        self._targets: dict[tuple[str, str], str | None] = {}  # (file, imported name) -> the real path it loads
 
     def importers(self, path: str) -> list[str]:
         """The files (absolute, sorted) whose imports resolve to ``path``."""
@@ -67,11 +68,18 @@ class ReverseIndex:
             for name in self._imports(other):
                 if word not in name.split("."):
                     continue  # (this import cannot load the target)
-                resolved = self.project.resolve_module(name, other)
-                if resolved is not None and os.path.realpath(resolved) == target:
+                if self._target(other, name) == target:
                     found.append(other)
                     break
         return found
+
+    def _target(self, path: str, name: str) -> str | None:
+        """The real path of the file that ``import name`` in ``path`` loads (resolved once per run)."""
+        key = (path, name)
+        if key not in self._targets:
+            resolved = self.project.resolve_module(name, path)
+            self._targets[key] = os.path.realpath(resolved) if resolved is not None else None
+        return self._targets[key]
 
     def _words(self) -> dict[str, set[str]]:
         if self._by_word is None:
