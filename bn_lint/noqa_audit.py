@@ -14,6 +14,21 @@ from .resolve import Resolver
 from .suppression import ALL, FILE, directives
 
 _BN_CODE = re.compile(r"BN\d*$")
+_NOQA = re.compile(rb"noqa", re.IGNORECASE)
+# what may follow `noqa` in a directive that can be neither malformed nor name a bn-lint code:
+# `: E501, W291` (no BN code), or nothing that looks like a colon or a code (a bare `# noqa`)
+_PLAIN = re.compile(rb"(?::[ \t]*(?![Bb][Nn])[A-Za-z]+[0-9]+(?:[ \t]*,[ \t]*(?![Bb][Nn])[A-Za-z]+[0-9]+)*(?![\w,:])"
+                    rb"|(?![ \t]*:)(?![ \t]+[A-Za-z]+[0-9]+\b))")
+
+
+def _worth_reading(data: bytes) -> bool:
+    """Whether a noqa of ``data`` may be malformed or name a bn-lint code (then its comments are
+    tokenized): not for a file whose every noqa is ``# noqa`` or ``# noqa: E501`` (most of them)."""
+    for match in _NOQA.finditer(data):
+        before = data[max(0, match.start() - 12):match.start()].lower()
+        if b"flake8" in before or b"ruff" in before or not _PLAIN.match(data, match.end()):
+            return True
+    return False
 
 
 def audit(files: list[str], resolver: Resolver) -> list[str]:
@@ -30,7 +45,7 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
             data = read_bytes(path)  # (stat first: never a FIFO or a device)
         except UnreadableSource:
             continue
-        if path.endswith(".ipynb") or b"noqa" not in data.lower():  # (a notebook's cells: not audited yet)
+        if path.endswith(".ipynb") or not _worth_reading(data):  # (a notebook's cells: not audited yet)
             continue
         from .source import UnreadableSource, decode
 

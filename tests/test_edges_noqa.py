@@ -77,3 +77,16 @@ def test_d16_noqa_at_the_call_site_suppresses_the_helpers_finding(tmp_path):
     (finding,) = json.loads(proc.stdout)
     assert (finding["path"], finding["line"]) == ("cifarnet/model.py", 19)
     assert [(r["path"], r["line"]) for r in finding["related"]] == [("train.py", 16)]  # the call that causes it
+
+
+def test_audit_reads_only_files_whose_noqa_may_matter():
+    """Files whose every noqa is bare or names other tools' codes are not tokenized again; any other
+    form (malformed, a BN code, a file-wide flake8 form) still is."""
+    from bn_lint import noqa_audit
+
+    plain = ["x = 1  # noqa", "y = 2  # noqa: E501", "z = 3  # NOQA:E501,W291 why", "s = 'noqa_word'"]
+    worth = ["x = 1  # noqa E501", "x = 1  # noqa:", "x = 1  # noqa: BN101", "x = 1  # noqa: e501, bn205",
+             "x = 1  # noqa : E501", "# flake8: noqa: E501"]
+    assert not any(noqa_audit._worth_reading(line.encode()) for line in plain)
+    assert all(noqa_audit._worth_reading(line.encode()) for line in worth)
+    assert noqa_audit._worth_reading("\n".join(plain + worth[:1]).encode())
