@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import libcst as cst
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .batches import BatchAnalysis
     from .modes import ModeAnalysis
     from .positions import Positions
+
+A = TypeVar("A")
 
 # top-level packages that are never a file of the checked project
 _NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
@@ -144,7 +146,17 @@ class FileModel:
         self._method_texts: dict[str, list[str]] = {}  # method name -> the text of its definitions (method_texts)
         # (table, name) -> an answer about this file worth keeping in the project index (``Project.indexed``)
         self.index_facts: dict[tuple[str, str], Any] = {}
+        self._analyses: dict[Callable[[FileModel], Any], Any] = {}
         _Builder(self).build()
+
+    def analysis(self, kind: "Callable[[FileModel], A]") -> "A":
+        """``kind(self)``, made once for this file: how analyses built on the model (modes, batches,
+        chains) are reached without the model importing them."""
+        try:
+            return self._analyses[kind]
+        except KeyError:
+            found = self._analyses[kind] = kind(self)
+            return found
 
     # ----------------------------------------------------------------- names
     def qualname(self, expr: cst.BaseExpression | None) -> str | None:
