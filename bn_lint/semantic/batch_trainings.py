@@ -141,6 +141,7 @@ class TrainingDetection:
                     trains = True
         return evals and not trains
 
+    # -------------------------------------------------------------- trainers
     def _handed_over(self, refers) -> Iterator[Training]:
         """Trainings of a loader handed to a project trainer, of this file or imported:
         ``Trainer(model, loader).fit()``, ``trainer.fit(loader)``, ``train(model, loader)`` from another file."""
