@@ -31,7 +31,8 @@ from .modules import ModelKind, model_kind
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batches import BatchAnalysis, Loader
+    from .batch_facts import Loader
+    from .batches import BatchAnalysis
     from .model import FileModel, Scope
 
 # words (split on `_`, digits and camelCase) that name a split
@@ -266,7 +267,7 @@ def _unknown_trained(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
     chosen = None
     for expr, at in candidates:
         if model.analysis(ModelResolution).kind(expr, at) is not None:
-            return None  # a model of known kind: BatchAnalysis decided
+            return None  # a model of known kind: TrainingDetection decided
         if chosen is None and _unknown_origin(model, expr, at) and _runs_on(model, loop, expr, batch):
             chosen = expr
     if chosen is None:
@@ -300,7 +301,7 @@ def _bare_batchnorm(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
 
 def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> bool:
     """``model`` a parameter of the function, or ``self.net`` stored once from an ``__init__`` parameter:
-    a model the code receives (not one it builds, swaps or changes, which ``BatchAnalysis.kind`` judges)."""
+    a model the code receives (not one it builds, swaps or changes, which ``ModelResolution.kind`` judges)."""
     if isinstance(expr, cst.Name):
         found = _param_of(expr.value, scope) if model.binding(expr.value, scope) is None else None
         return found is not None and not _called_here(model, found[1])
@@ -317,7 +318,7 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
 
 
 def _called_here(model: "FileModel", function: cst.FunctionDef | None) -> bool:
-    """Whether the file calls ``function`` (then what its callers pass decides, as ``BatchAnalysis`` judged)."""
+    """Whether the file calls ``function`` (then what its callers pass decides, as ``TrainingDetection`` judged)."""
     if function is None:
         return False
     name = function.name.value
