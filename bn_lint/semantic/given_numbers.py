@@ -12,19 +12,19 @@ from .bundles import expanded_call
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
 
-Number = Callable[[cst.BaseExpression, "Scope | None"], "Size | None"]  # the number an expression holds
+    Number = Callable[[cst.BaseExpression, Scope | None], Size | None]  # the number an expression holds
 _ACTIVE: set[tuple[int, str]] = set()  # (function, parameter) being worked out: a recursive call gives no value
 
 
 def given_numbers(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
-                  number: Number) -> Iterator[Size]:
+                  number: "Number") -> Iterator[Size]:
     """For ``expr`` naming a parameter of a function or constructor of this file: the number each call
     here gives it (its default where a call leaves it out, or where nothing calls it), with where it
     comes from; nothing for a value no call shows."""
     return (size for size in _given(model, expr, scope, True, number) if size is not None)
 
 
-def given_number(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", number: Number) -> Size | None:
+def given_number(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", number: "Number") -> Size | None:
     """The one number every call of this file gives the parameter ``expr`` (or leaves at its default;
     the default when nothing here calls it); None when a call hides it or two calls differ."""
     found = list(_given(model, expr, scope, False, number))
@@ -34,7 +34,7 @@ def given_number(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | N
 
 
 def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
-           lines: bool, number: Number) -> Iterator[Size | None]:
+           lines: bool, number: "Number") -> Iterator[Size | None]:
     """Per call of the function (or once, when nothing calls it): the number the parameter gets there,
     or None where the code does not show it. ``lines``: name each call's line in the source (working
     out a file's positions costs more than the rest of the lookup)."""
@@ -51,7 +51,7 @@ def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
         _ACTIVE.discard(key)
 
 
-def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool, number: Number) -> Iterator[Size | None]:
+def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool, number: "Number") -> Iterator[Size | None]:
     function = scope.node
     called = model.called_as(function) if isinstance(function, cst.FunctionDef) else None
     if called is None:
