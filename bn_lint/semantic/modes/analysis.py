@@ -43,7 +43,12 @@ _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an 
 
 
 class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees):
-    """Mode flow for every function of one file; built lazily, shared by BN1xx rules."""
+    """Mode flow for every function of one file; built lazily, shared by BN1xx rules.
+
+    The rules' queries are mixins, one concern per module (they share this analysis's caches and
+    recurse through ``summary``): ``entry``, ``kinds``, ``training_steps``, ``evaluations``,
+    ``output_reads``, ``callees``.
+    """
 
     def __init__(self, model: "FileModel") -> None:
         self.model = model

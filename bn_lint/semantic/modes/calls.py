@@ -9,7 +9,8 @@ from ..walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
-    _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_CALLEES, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _helper_keeps_modes, _in_place_tensor_op, _is_module_call, _keeps_modes,
+    _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_CALLEES, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _helper_keeps_modes,
+    _in_place_tensor_op, _is_module_call, _keeps_modes,
 )
 from .records import Site, _merge
 from .state import EVAL, Fact, State, _ENTRY, _UNKNOWN, _child_of, _forget, _lookup, _set, _submodule_key, _tracked

@@ -33,8 +33,13 @@ def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int,
     return out
 
 
-class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts, CallHandling, ModelUses, HelperCalls):
-    """One walk of one function body."""
+class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts, CallHandling, ModelUses,
+            HelperCalls):
+    """One walk of one function body.
+
+    Its visitors are mixins, one concern per module (they share the walk's state and recurse through
+    ``block`` / ``statement`` / ``call``); this class holds that state and builds the summary.
+    """
 
     def __init__(self, analysis: ModeAnalysis, node: cst.CSTNode, scope: "Scope") -> None:
         self.a = analysis
