@@ -40,7 +40,7 @@ from .walk import returned_values, walk
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
 
-_imported_name = imported_name  # (the name modes.py imports it by)
+_imported_name = imported_name  # (the name modes/callees.py imports it by)
 
 
 class ModelKind(str, Enum):
