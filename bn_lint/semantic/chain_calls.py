@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from .chain_frame import Frame, _MAX_DEPTH, _is_name, _is_self, _is_static
-from .chain_values import (
-    GAP, LayerClass, FuncRef, ClassRef, ForeignFunc, SelfState, ProjModule, Tensor, Chain, _is_module,
-    _concrete_items, _open, _self_chain, _BUILTINS,
-)
 from . import shape_sources
+from .chain_frame import _MAX_DEPTH, Frame, _is_name, _is_self, _is_static
 from .chain_tensors import _NOT_HANDLED, _TENSOR_METHODS
+from .chain_values import (
+    _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, ProjModule, SelfState, Tensor,
+    _concrete_items, _is_module, _open, _self_chain,
+)
 from .layers import LayerSpec
 from .values import UNKNOWN, Sym, is_width
 

@@ -7,12 +7,11 @@ from typing import Any
 
 import libcst as cst
 
+from . import shape_sources
 from .chain_frame import Frame, _is_self
 from .chain_values import (
-    GAP, LayerClass, ClassRef, Tensor, Chain, _numeric, _numeric_const, _plain, _is_same, _truth,
-    _concrete_items,
+    GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain, _truth,
 )
-from . import shape_sources
 from .values import (
     UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque,
 )

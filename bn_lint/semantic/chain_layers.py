@@ -9,11 +9,11 @@ import libcst as cst
 
 from .chain_frame import Frame
 from .chain_values import (
-    GAP, LayerClass, _CLASS_TABLE, _LABEL_IDS, _ENTITY_TABLE, _TOKEN_TABLE, _SEQUENCE_IDS, LayerValue, ProjModule,
-    Tensor, make_tensor, Chain, Observation, _concrete_items, _flatten,
+    _CLASS_TABLE, _ENTITY_TABLE, GAP, _LABEL_IDS, _SEQUENCE_IDS, _TOKEN_TABLE, Chain, LayerClass, LayerValue,
+    Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor,
 )
-from .sequence_feeds import note_consumer
 from .layers import SAME
+from .sequence_feeds import note_consumer
 from .values import UNKNOWN, is_width
 
 

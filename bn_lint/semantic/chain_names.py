@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .chain_frame import Frame, _OutOfBudget
-from .chain_values import ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, _from_json, _plain_constant, _to_json
+from .chain_values import (
+    ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, _from_json, _plain_constant, _to_json,
+)
 from .values import UNKNOWN, is_width
 from .walk import returned_values
 

@@ -7,10 +7,10 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from .chain_frame import Frame, _MAX_UNROLL, _is_self
+from .chain_frame import _MAX_UNROLL, Frame, _is_self
 from .chain_values import (
-    GAP, LayerClass, LayerValue, FuncRef, ClassRef, SelfState, ProjModule, Tensor, Chain, _is_module, _truth,
-    _concrete_items, _open, _open_loop, _jumps, _merge_tensor,
+    GAP, Chain, ClassRef, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, _concrete_items,
+    _is_module, _jumps, _merge_tensor, _open, _open_loop, _truth,
 )
 from .values import UNKNOWN, Sym
 from .walk import walk

@@ -7,11 +7,11 @@ from typing import Any
 
 import libcst as cst
 
+from . import shape_sources
 from .chain_frame import Frame
 from .chain_values import (
-    LayerClass, FuncRef, Tensor, make_tensor, _numeric, _concrete_items, _with_rank, _flatten, _concat,
+    FuncRef, LayerClass, Tensor, _concat, _concrete_items, _flatten, make_tensor, _numeric, _with_rank,
 )
-from . import shape_sources
 from .layers import SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS
 from .values import UNKNOWN, Sym, is_width, sym_add, sym_mul
 
