@@ -16,6 +16,7 @@ import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bn_lint.semantic.chains import chains_of  # noqa: E402
 from bn_lint.semantic.model import FileModel  # noqa: E402
 from bn_lint.semantic.values import is_width  # noqa: E402
 
@@ -35,7 +36,7 @@ def reach(path: Path) -> tuple[int, int, int, list[str]]:
         model = FileModel(str(path), text, cst.parse_module(text))
     except Exception:
         return 0, 0, 0, []
-    chains = model.chains
+    chains = chains_of(model)
     nodes = {layer.node for layer in model.layer_calls if layer.spec.is_batchnorm} | set(chains.batchnorms)
     observed = sum(1 for n in nodes if chains.observations.get(n))
     done = sum(1 for n in nodes if any(resolved(o) for o in chains.observations.get(n, ())))

@@ -585,3 +585,20 @@ def test_embedding_of_entity_ids_is_one_row_per_sample(ids, expected):
                 return self.mlp(self.emb({ids}))
     """
     assert [c for c, _ in codes_and_lines(check_code(code, select=("BN203",)))] == expected
+
+
+# ------------------------------------------------------------------ reaching the analysis
+def test_the_analysis_and_its_verdicts_are_made_once_per_file():
+    import libcst as cst
+
+    from bn_lint.semantic.chain_checks import verdicts_of
+    from bn_lint.semantic.chains import chains_of
+    from bn_lint.semantic.model import FileModel
+
+    code = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(32))\n"
+    model = FileModel("net.py", code, cst.parse_module(code))
+    assert chains_of(model) is chains_of(model)
+    assert len(chains_of(model).observations) == 1  # the BatchNorm2d, fed by the Conv2d
+    assert sorted(v.code for v in verdicts_of(model)) == ["BN201", "BN204"]  # 32 against 16; the conv's bias
+    assert verdicts_of(model) is verdicts_of(model)
+

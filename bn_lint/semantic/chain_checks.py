@@ -1,19 +1,22 @@
 """What the chain analysis shows about each BatchNorm: the BN2xx verdicts, shared by BN201-BN204.
 
-Each verdict is computed once per file (``FileModel.chain_verdicts``) and each
+Each verdict is computed once per file (:func:`verdicts_of`) and each
 rule picks its own code. Every verdict rests on facts the code fixes: a rank
 the interpreter knows, two widths that are provably different, a bias that is
 certainly on.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from .chains import LayerValue, Observation, Tensor
+from .chain_values import LayerValue, Observation, Tensor
+from .chain_words import (
+    Verdict, _applied, _rank_source, _ranks, _short, _via, _where, describe_bn, describe_producer,
+)
+from .chains import chains_of
 from .layers import BATCHNORM_NAMES
 from .width_slips import width_slip
 from .values import UNKNOWN, Sym, is_width, show_width, widths_differ, widths_equal
@@ -25,18 +28,15 @@ if TYPE_CHECKING:  # pragma: no cover
 _VARIANT_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
 
 
-@dataclass
-class Verdict:
-    code: str
-    node: cst.CSTNode
-    message: str
-    fix: "NodeFix | None" = None
+def verdicts_of(model: "FileModel") -> list[Verdict]:
+    """The BN2xx verdicts of ``model``'s file, computed once per file."""
+    return model.analysis(verdicts)
 
 
 def verdicts(model: "FileModel") -> list[Verdict]:
     from .model import NodeFix
 
-    analysis = model.chains
+    analysis = chains_of(model)
     out: list[Verdict] = []
     seen: set[tuple[str, cst.CSTNode]] = set()
     helper_fed: dict[cst.CSTNode, list[Observation]] = {}  # layers helpers build, fed to a BatchNorm at some call
@@ -105,7 +105,7 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
         return None
     for obs in fed:
         bn, instance = obs.bn, obs.tensor.producer
-        if (bn.value("affine") is not True or bn.optional or instance is None or instance in model.chains.escaped
+        if (bn.value("affine") is not True or bn.optional or instance is None or instance in chains_of(model).escaped
                 or instance.value("bias") is not True or (bn.spec.in_ranks and obs.tensor.rank is not None and obs.tensor.feat != 1)):
             return None
     if {id(obs.tensor.producer.site) for obs in fed} != {id(call) for call in calls}:
@@ -119,56 +119,12 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
                    f"cancels it; use bias=False")
 
 
-def _applied(model: "FileModel", obs: Observation) -> str:
-    return f" when {_short(model, obs.via)}{_where(model, obs.via)} runs it" if obs.via is not None else ""
-
-
-def _where(model: "FileModel", producer: LayerValue | cst.CSTNode | None) -> str:
-    node = producer.node if isinstance(producer, LayerValue) else producer
-    line = model.line_of(node) if node is not None else None
-    return f" at line {line}" if line else ""
-
-
-def _via(model: "FileModel", bn: LayerValue) -> str:
-    if bn.site is None:
-        return ""
-    return f" (when built by {_short(model, bn.site)}{_where(model, bn.site)})"
-
-
-def _short(model: "FileModel", node: cst.CSTNode) -> str:
-    code = " ".join(model.code(node).split())
-    return code if len(code) <= 60 else code[:57] + "..."
-
-
-def _arg_text(model: "FileModel", layer: LayerValue, param: str | None, value: Any) -> str:
-    expr = layer.args.get(param or "")
-    shown = show_width(value)
-    if expr is None:
-        return shown
-    code = model.code(expr)
-    readable = isinstance(value, int) or (isinstance(value, Sym) and "(" not in shown)
-    same = "".join(code.split()) == "".join(shown.split())  # (`channels * n_mels` is `channels*n_mels`: say it once)
-    return f"{code}, which is {shown}" if readable and not same else code
-
-
-def describe_bn(model: "FileModel", bn: LayerValue) -> str:
-    width = bn.value(bn.spec.in_width)
-    return f"{bn.spec.name}({_arg_text(model, bn, bn.spec.in_width, width)})"
-
-
-def describe_producer(model: "FileModel", producer: LayerValue, width: Any) -> str:
-    param = producer.spec.out_width if producer.spec.out_width not in (None, "same") else producer.spec.in_width
-    if param in (None, "same") or not is_width(width):
-        return f"{producer.spec.name}(...)"
-    return f"{producer.spec.name}(..., {param}={_arg_text(model, producer, param, width)})"
-
-
 def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:
     bn, t = obs.bn, obs.tensor
     spec = bn.spec
     ranks = spec.in_ranks
     width = bn.value(spec.in_width)
-    positive = model.chains.positive
+    positive = chains_of(model).positive
     # BN202: the rank is known and the variant does not take it
     if ranks and t.rank is not None and t.rank not in ranks:
         source = _rank_source(model, t)
@@ -238,7 +194,7 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
     """The widths with every parameter at its default (and the defaults used, for the message), when each
     is a positive int and the function (or class) they belong to is called nowhere in this file: the
     defaults are what it builds."""
-    defaults = model.chains.defaults
+    defaults = chains_of(model).defaults
     atoms = set().union(*(w.atoms() for w in widths if isinstance(w, Sym)))
     if not atoms or not atoms <= defaults.keys():
         return None
@@ -283,7 +239,7 @@ def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict
     producer = t.producer
     if producer is None or producer.spec.kind not in ("conv", "linear"):
         return None
-    if producer in model.chains.escaped:
+    if producer in chains_of(model).escaped:
         return None  # its output is used elsewhere too (or may be): the bias matters there
     if bn.site is not None or producer.site is not None:
         # seen only for one call site's arguments, or the producer is built by a helper that other
@@ -330,16 +286,3 @@ def _width_fix(model: "FileModel", bn: LayerValue, t: Tensor, ref: Any, NodeFix:
     return None
 
 
-def _rank_source(model: "FileModel", t: Tensor) -> str:
-    if t.producer is not None and t.origin is t.producer.node:
-        return f"from {t.producer.spec.name}{_where(model, t.producer)}"
-    if t.origin is not None:
-        code = model.code(t.origin)
-        if len(code) > 50:
-            code = code[:47] + "..."
-        return f"from {code}{_where(model, t.origin)}"
-    return ""
-
-
-def _ranks(ranks: tuple[int, ...]) -> str:
-    return " or ".join(f"{r}-D" for r in ranks)

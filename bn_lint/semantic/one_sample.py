@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from .chains import chains_of
 from .layers import SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS
 from .walk import returned_values, walk
 
@@ -96,7 +97,7 @@ def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
 def _flat_inputs(model: "FileModel") -> list[Fragile]:
     """BatchNorm1d applied to (N, C): rank 2, or the output of a Linear of unknown rank."""
     found = []
-    for call, observations in model.chains.observations.items():
+    for call, observations in chains_of(model).observations.items():
         for seen in observations:
             if seen.bn.spec.name not in ("BatchNorm1d", "LazyBatchNorm1d"):
                 continue

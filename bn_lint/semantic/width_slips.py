@@ -15,20 +15,18 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .chain_values import LayerValue, Tensor
+from .chain_words import Verdict, _arg_text, _where, describe_bn, describe_producer
 from .values import Sym, widths_equal
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .chain_checks import Verdict
     from .model import FileModel
 
 _PRODUCERS = ("conv", "linear", "graph")
 _ITEM = re.compile(r"getitem\((.+), (\d+)\)")  # `dims[2]` of a parameter `dims` (a non-negative literal index)
 
 
-def width_slip(model: "FileModel", bn: LayerValue, t: Tensor, width: Any, ref: Any) -> "Verdict | None":
+def width_slip(model: "FileModel", bn: LayerValue, t: Tensor, width: Any, ref: Any) -> Verdict | None:
     """The BN201 verdict for either slip, if ``bn`` (fed ``t`` of feature width ``ref``) makes one."""
-    from .chain_checks import Verdict, _arg_text, _where, describe_bn, describe_producer
-
     producer = t.producer
     if bn.site is not None or producer is None or t.feat is None or producer.spec.kind not in _PRODUCERS:
         return None
