@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # its syntax tree costs ~40 bytes a character before any analysis; generated files run to megabytes)
 MODEL_LIMIT = 200
 MODEL_CHARS = 4_000_000
+TEXT_MEMO_LIMIT = 100_000  # answers about files' text kept (``Project._text_names``, ``_matches``)
 _ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 
 
@@ -50,6 +51,9 @@ class Project:
         self.index = index  # the cache holding the project index, if the cache is on
         self._models: dict[str, "FileModel | None"] = {}
         self._names_in_text: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        # answers read from files' text without a parse (``_text_names``, ``_matches``)
+        self._names_of: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        self._matched: dict[tuple[str, bytes], bool] = {}
         self._resolved: dict[tuple[str, str], tuple[str | None, set[str]]] = {}  # (module, folder) -> file
         self._roots: dict[str, Path] = {}
         # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
@@ -137,14 +141,15 @@ class Project:
         if key in self._models:
             model = self._models[key]
             return model is not None and name in (model.classes if keyword == "class" else model.functions)
-        return _text_matches(key, rb"(?<!\w)" + keyword.encode() + rb"\s+" + re.escape(name.encode()) + rb"(?![\w\x80-\xff])")
+        classes, functions, _ = self._text_names(key)
+        return name in (classes if keyword == "class" else functions)
 
     def mentions(self, path: str, word: str) -> bool:
         """Whether the file's text holds ``word`` (checked before any parse)."""
         key = os.path.abspath(path)
         if self._models.get(key) is not None:
             return word in self._models[key].source
-        return _text_matches(key, re.escape(word.encode()))
+        return self._matches(key, re.escape(word.encode()))
 
     def mentioned_beside(self, path: str, word: str) -> bool:
         """Whether another ``.py`` file of ``path``'s folder, or of the folder above when it is a package,
@@ -180,6 +185,32 @@ class Project:
                 elif recursive and not name.startswith((".", "__")) and name not in _NOT_SEARCHED and os.path.isdir(other):
                     todo.append(other)
         return sorted(found)
+
+    def _text_names(self, key: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The names after ``class`` and after ``def`` anywhere in the file's text, and those a line starts
+        assigning (``name =``, ``name: T =``): read once per file (a deep class lookup asks the same big
+        files again and again)."""
+        found = self._names_of.get(key)
+        if found is None:
+            data = _read(key) or b""
+            named: dict[bytes, set[str]] = {b"class": set(), b"def": set()}
+            for keyword, name in _KEYWORD_NAME.findall(data):
+                named[keyword].add(name.decode("utf-8", "replace"))
+            assigned = frozenset(m.decode("utf-8", "replace") for m in _LINE_ASSIGNED.findall(data))
+            if len(self._names_of) >= TEXT_MEMO_LIMIT:
+                self._names_of.clear()
+            found = self._names_of[key] = (frozenset(named[b"class"]), frozenset(named[b"def"]), assigned)
+        return found
+
+    def _matches(self, key: str, pattern: bytes) -> bool:
+        """``_text_matches``, answered once per file and pattern."""
+        memo = (key, pattern)
+        found = self._matched.get(memo)
+        if found is None:
+            if len(self._matched) >= TEXT_MEMO_LIMIT:
+                self._matched.clear()
+            found = self._matched[memo] = _text_matches(key, pattern)
+        return found
 
     def names_in_text(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
         """The names the file's text defines (``def name``) and assigns on ``self`` (``self.name =``), read
@@ -217,7 +248,7 @@ class Project:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
         if not method.isascii():
             return True
-        return _text_matches(os.path.abspath(path), rb"def\s+" + re.escape(method.encode()) + rb"\s*\(\s*cls\b")
+        return self._matches(os.path.abspath(path), rb"def\s+" + re.escape(method.encode()) + rb"\s*\(\s*cls\b")
 
     def may_assign(self, path: str, name: str) -> bool:
         """Whether the file's text has a line starting ``name =`` (checked before any parse)."""
@@ -226,7 +257,7 @@ class Project:
         key = os.path.abspath(path)
         if self._models.get(key) is not None:
             return name in self._models[key].module_scope.bindings
-        return _text_matches(key, rb"(?m)^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)")
+        return name in self._text_names(key)[2]
 
     def plain_class(self, path: str, name: str) -> bool:
         """Whether the file defines class ``name`` once, at the top level, without bases or keywords
@@ -318,6 +349,9 @@ class Project:
 
 
 _NOT_SEARCHED = frozenset({"node_modules", "venv", "env", "build", "dist", "site-packages"})
+# every ``class X`` / ``def X`` (overlapping: a look-ahead), and every line that starts ``X =`` / ``X: T =``
+_KEYWORD_NAME = re.compile(rb"(?<!\w)(?=(class|def)\s+([\w\x80-\xff]+))")
+_LINE_ASSIGNED = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
 
