@@ -418,6 +418,24 @@ def test_d6_project_models_are_bounded_by_source_size_least_recently_used_first(
     assert first is not None and "Net" in first.classes
 
 
+def test_d6_a_files_text_is_read_once_for_its_class_def_and_assignment_lookups(tmp_path, monkeypatch):
+    import bn_lint.project as project_module
+    from bn_lint.project import Project
+
+    path = tmp_path / "defs.py"
+    path.write_text("class Net(Base):\n    async def forward(self): ...\nWIDTH: int = 64\nDEPTH == 3\nclass Netter: ...\n")
+    reads = []
+    real = project_module._read
+    monkeypatch.setattr(project_module, "_read", lambda key: reads.append(key) or real(key))
+    project = Project()
+    asked = [project.may_define(str(path), "class", "Net"), project.may_define(str(path), "class", "Netter"),
+             project.may_define(str(path), "class", "Ne"), project.may_define(str(path), "def", "forward"),
+             project.may_define(str(path), "def", "Net"), project.may_assign(str(path), "WIDTH"),
+             project.may_assign(str(path), "DEPTH"), project.may_assign(str(path), "WID")]
+    assert asked == [True, True, False, True, False, True, False, False]
+    assert len(reads) == 1
+
+
 # ------------------------------------------------------------------ D11 CR-only line endings
 def test_d11_cr_only_file_gets_bn102(tmp_path):
     _project(tmp_path, {"cr.py": b"import torch.nn as nn\rdef f(model):\r    model.eval\r    return model\r"})
