@@ -9,7 +9,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import EVAL_NAME, TRAIN, HelperEval, eval_named, describe
+from ..semantic.modes import EVAL_NAME, TRAIN, HelperEval, ModeAnalysis, eval_named, describe
 from ..semantic.modules import ModelKind
 from ..semantic.trained import TRAINED
 from ..semantic.walk import walk
@@ -777,7 +777,7 @@ class MissingEval(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         if batch_statistics_by_design(model):
             return  # (every BatchNorm here uses batch statistics in eval mode too: momentum=1, no running stats)
-        analysis = model.modes.run()
+        analysis = model.analysis(ModeAnalysis).run()
         evaluated: set[cst.CSTNode] = set()
         reported_slips: set[cst.CSTNode] = set()
         for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):

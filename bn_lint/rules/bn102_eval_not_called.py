@@ -8,6 +8,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report, Scope
+from ..semantic.modes import ModeAnalysis
 from ..semantic.modules import model_kind
 
 _MODE_METHODS = ("eval", "train")
@@ -289,7 +290,7 @@ class EvalNotCalled(Rule):
         """``name`` is a parameter of a function that every call in this file gives a module."""
         if scope.kind != "function" or name not in scope.params or not isinstance(scope.node, cst.FunctionDef):
             return False
-        return bool(model.modes.passed_kinds(scope.node, name))
+        return bool(model.analysis(ModeAnalysis).passed_kinds(scope.node, name))
 
     def _other_model(self, model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
         """``net.training = False`` where ``net`` is known to hold an ``nn.Module``."""

@@ -8,8 +8,9 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
+from ..semantic.batches import BatchAnalysis
 from ..semantic.walk import walk
-from ..semantic.modes import EVAL
+from ..semantic.modes import EVAL, ModeAnalysis
 from ..semantic.modules import ModelKind
 
 
@@ -387,7 +388,7 @@ class EvalNeverReset(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        analysis = model.modes.run()
+        analysis = model.analysis(ModeAnalysis).run()
         seen: set[cst.CSTNode] = set()
         for site in analysis.train_uses.values():
             for fact in site.facts:
@@ -470,7 +471,7 @@ def _may_be_last(model: FileModel, comparison: cst.Comparison, loop: cst.CSTNode
             and 1 <= len(it.args) <= 2 and not any(a.keyword or a.star for a in it.args)):
         return True
     scope = model.scope_of(comparison)
-    stop = model.batches.size(it.args[-1].value, scope)
+    stop = model.analysis(BatchAnalysis).size(it.args[-1].value, scope)
     sides = [comparison.left, comparison.comparisons[0].comparator]
     with_target = [side for side in sides if any(isinstance(n, cst.Name) and n.value in targets for n in walk(side))]
     if len(with_target) != 1 or stop is None:
@@ -484,5 +485,5 @@ def _may_be_last(model: FileModel, comparison: cst.Comparison, loop: cst.CSTNode
         offset = step if isinstance(this.operator, cst.Add) else -step
     elif not (isinstance(this, cst.Name) and this.value in targets):
         return True
-    value = model.batches.size(other, scope)
+    value = model.analysis(BatchAnalysis).size(other, scope)
     return value is None or value.value - offset == stop.value - 1

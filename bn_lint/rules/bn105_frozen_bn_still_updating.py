@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import libcst as cst
 
@@ -11,11 +11,8 @@ from ..rule import Invalid, Rule, Valid
 from ..semantic.builder_freeze import builder_freezes
 from ..semantic.freeze_reset import FreezeResets
 from ..semantic.model import MODULE_BASES, FileModel, Report
-from ..semantic.modes import EVAL, TRAIN, key_of
+from ..semantic.modes import EVAL, TRAIN, ModeAnalysis, key_of
 from ..semantic.modules import ModelKind
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..semantic.modes import ModeAnalysis
 
 
 _TRAIN_HELPER = """
@@ -208,7 +205,7 @@ _LIGHTNING_MODULES = MODULE_BASES - {"torch.nn.Module"}
 _REFREEZE = re.compile(r"\.eval\s*\(|\.train\s*\(\s*(?:mode\s*=\s*)?(?!True\b)[\w.]|def\s+train\s*\(")
 
 
-def _frozen_in_lightning_module(model: FileModel, analysis: "ModeAnalysis") -> Iterable[Report]:
+def _frozen_in_lightning_module(model: FileModel, analysis: ModeAnalysis) -> Iterable[Report]:
     """A LightningModule that freezes a BatchNorm submodule (in ``__init__`` or a hook such as
     ``on_train_epoch_start``) and trains in ``training_step``: Lightning calls ``.train()`` on the whole
     module before each training epoch, so unless the class puts that part back in eval somewhere (an
@@ -829,7 +826,7 @@ class FrozenBnStillUpdating(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        analysis = model.modes.run()
+        analysis = model.analysis(ModeAnalysis).run()
         yield from _frozen_in_lightning_module(model, analysis)
         reported: set[int] = set()
         for report in self._reports(model, analysis):

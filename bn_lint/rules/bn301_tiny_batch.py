@@ -9,6 +9,7 @@ from ..rule import Invalid, Rule, Valid
 from ..semantic.loader_use import guess_training
 from ..semantic.mm_configs import config_batches
 from ..semantic.model import FileModel, Report
+from ..semantic.batches import BatchAnalysis
 from ..semantic.single_sample import single_sample_calls
 
 DEFAULT_MIN_BATCH = 8
@@ -354,7 +355,7 @@ class TinyBatch(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        batches = model.batches
+        batches = model.analysis(BatchAnalysis)
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             size = loader.batch
