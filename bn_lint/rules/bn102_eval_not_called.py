@@ -14,6 +14,207 @@ from ..semantic.modules import model_kind
 _MODE_METHODS = ("eval", "train")
 
 
+INVALID = (
+    Invalid(  # a trainer's teacher, given as a parameter and called like a module
+        """
+        import torch
+
+        class Distiller:
+            def __init__(self, teacher, student):
+                self.teacher = teacher.to("cuda")
+                self.teacher.training = False
+                self.student = student
+
+            def step(self, x):
+                with torch.no_grad():
+                    soft = self.teacher(x)
+                return self.student(x), soft
+        """,
+        line=6,
+    ),
+    Invalid(  # a model from a registry of partially applied classes
+        """
+        from functools import partial
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, width, depth):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), nn.BatchNorm2d(width))
+
+        REGISTRY = {"small": partial(Net, 16, 2), "large": partial(Net, 64, 4)}
+        model = REGISTRY["small"]()
+        model.training = False
+        """,
+        line=11,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def evaluate(model, loader):
+            model.eval
+            with torch.no_grad():
+                return [model(x) for x, _ in loader]
+        """,
+        line=4,
+    ),
+    Invalid("net.train\n", line=1),
+    Invalid(  # the module DistributedDataParallel wraps
+        """
+        import torch.nn as nn
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        model = DDP(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)))
+        net = model.module
+        net.training = False
+        """,
+        line=6,
+    ),
+    Invalid(  # every call gives `evaluate` a module: one unpacked from a builder's tuple, trained since
+        """
+        import torch
+        import torch.nn as nn
+
+        def evaluate(model, batch):
+            model.training = False
+            with torch.no_grad():
+                return model(batch).argmax(1)
+
+        def setup(lr):
+            model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+            return model, torch.optim.SGD(model.parameters(), lr=lr)
+
+        model, opt = setup(0.1)
+        model.train()
+        print(evaluate(model, torch.randn(2, 4)))
+        """,
+        line=5,
+    ),
+    Invalid(
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(8)
+
+            def freeze(self):
+                self.training = False
+        """,
+        line=9,
+    ),
+    Invalid(
+        """
+        import torchvision
+
+        net = torchvision.models.resnet18()
+        net.training = False
+        """,
+        line=4,
+    ),
+    Invalid(
+        """
+        import torch
+        import torchvision
+
+        def embed(model, images):
+            model.training = False
+            with torch.no_grad():
+                return model(images)
+
+        backbone = torchvision.models.resnet50()
+        features = embed(backbone, torch.randn(4, 3, 224, 224))
+        """,
+        line=5,
+    ),
+    Invalid(  # no caller in this file, but the function runs `encoder` and puts it back in training mode
+        """
+        import torch
+
+        def knn_features(encoder, loader):
+            encoder.training = False
+            with torch.no_grad():
+                feats = [encoder(x) for x, _ in loader]
+            encoder.train()
+            return torch.cat(feats)
+        """,
+        line=4,
+    ),
+    Invalid(  # a part of the model, in an override of train(): its BatchNorm layers still train
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.frontend = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def train(self, mode=True):
+                super().train(mode)
+                self.frontend.training = False
+                return self
+        """,
+        line=10,
+    ),
+)
+VALID = (
+    Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
+    Valid("fn = model.eval\nfn()\n"),
+    Valid(
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def train(self, mode=True):
+                self.training = mode
+                for m in self.children():
+                    m.train(mode)
+                return self
+        """
+    ),
+    Valid(
+        """
+        class Trainer:
+            def stop(self):
+                self.training = False
+        """
+    ),
+    Valid("args.training = False\n"),
+    Valid(  # a part that is not a module
+        """
+        class Runner:
+            def __init__(self, cfg):
+                self.opts = cfg.opts
+
+            def stop(self):
+                self.opts.training = False
+        """
+    ),
+    Valid(
+        """
+        import argparse
+
+        def configure(options):
+            options.training = False
+            return options
+
+        configure(argparse.Namespace(lr=0.1))
+        """
+    ),
+    Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
+    Valid(  # an environment object with a `training` flag: never called, no module methods
+        """
+        def rollout(env, policy):
+            env.training = False
+            obs = env.reset()
+            return policy(obs)
+        """
+    ),
+)
+
+
 class EvalNotCalled(Rule):
     code = "BN102"
     name = "eval-not-called"
@@ -43,205 +244,8 @@ class EvalNotCalled(Rule):
     # `.eval` / `.train` not followed by a call, or an assignment to `.training`
     # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
     triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")
-    invalid = (
-        Invalid(  # a trainer's teacher, given as a parameter and called like a module
-            """
-            import torch
-
-            class Distiller:
-                def __init__(self, teacher, student):
-                    self.teacher = teacher.to("cuda")
-                    self.teacher.training = False
-                    self.student = student
-
-                def step(self, x):
-                    with torch.no_grad():
-                        soft = self.teacher(x)
-                    return self.student(x), soft
-            """,
-            line=6,
-        ),
-        Invalid(  # a model from a registry of partially applied classes
-            """
-            from functools import partial
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def __init__(self, width, depth):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), nn.BatchNorm2d(width))
-
-            REGISTRY = {"small": partial(Net, 16, 2), "large": partial(Net, 64, 4)}
-            model = REGISTRY["small"]()
-            model.training = False
-            """,
-            line=11,
-        ),
-        Invalid(
-            """
-            import torch
-
-            def evaluate(model, loader):
-                model.eval
-                with torch.no_grad():
-                    return [model(x) for x, _ in loader]
-            """,
-            line=4,
-        ),
-        Invalid("net.train\n", line=1),
-        Invalid(  # the module DistributedDataParallel wraps
-            """
-            import torch.nn as nn
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            model = DDP(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)))
-            net = model.module
-            net.training = False
-            """,
-            line=6,
-        ),
-        Invalid(  # every call gives `evaluate` a module: one unpacked from a builder's tuple, trained since
-            """
-            import torch
-            import torch.nn as nn
-
-            def evaluate(model, batch):
-                model.training = False
-                with torch.no_grad():
-                    return model(batch).argmax(1)
-
-            def setup(lr):
-                model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
-                return model, torch.optim.SGD(model.parameters(), lr=lr)
-
-            model, opt = setup(0.1)
-            model.train()
-            print(evaluate(model, torch.randn(2, 4)))
-            """,
-            line=5,
-        ),
-        Invalid(
-            """
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.bn = nn.BatchNorm1d(8)
-
-                def freeze(self):
-                    self.training = False
-            """,
-            line=9,
-        ),
-        Invalid(
-            """
-            import torchvision
-
-            net = torchvision.models.resnet18()
-            net.training = False
-            """,
-            line=4,
-        ),
-        Invalid(
-            """
-            import torch
-            import torchvision
-
-            def embed(model, images):
-                model.training = False
-                with torch.no_grad():
-                    return model(images)
-
-            backbone = torchvision.models.resnet50()
-            features = embed(backbone, torch.randn(4, 3, 224, 224))
-            """,
-            line=5,
-        ),
-        Invalid(  # no caller in this file, but the function runs `encoder` and puts it back in training mode
-            """
-            import torch
-
-            def knn_features(encoder, loader):
-                encoder.training = False
-                with torch.no_grad():
-                    feats = [encoder(x) for x, _ in loader]
-                encoder.train()
-                return torch.cat(feats)
-            """,
-            line=4,
-        ),
-        Invalid(  # a part of the model, in an override of train(): its BatchNorm layers still train
-            """
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.frontend = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8))
-
-                def train(self, mode=True):
-                    super().train(mode)
-                    self.frontend.training = False
-                    return self
-            """,
-            line=10,
-        ),
-    )
-    valid = (
-        Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
-        Valid("fn = model.eval\nfn()\n"),
-        Valid(
-            """
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def train(self, mode=True):
-                    self.training = mode
-                    for m in self.children():
-                        m.train(mode)
-                    return self
-            """
-        ),
-        Valid(
-            """
-            class Trainer:
-                def stop(self):
-                    self.training = False
-            """
-        ),
-        Valid("args.training = False\n"),
-        Valid(  # a part that is not a module
-            """
-            class Runner:
-                def __init__(self, cfg):
-                    self.opts = cfg.opts
-
-                def stop(self):
-                    self.opts.training = False
-            """
-        ),
-        Valid(
-            """
-            import argparse
-
-            def configure(options):
-                options.training = False
-                return options
-
-            configure(argparse.Namespace(lr=0.1))
-            """
-        ),
-        Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
-        Valid(  # an environment object with a `training` flag: never called, no module methods
-            """
-            def rollout(env, policy):
-                env.training = False
-                obs = env.reset()
-                return policy(obs)
-            """
-        ),
-    )
+    invalid = INVALID
+    valid = VALID
 
     def check(self, model: FileModel) -> Iterable[Report]:
         for statement, _scope in model.attribute_statements:

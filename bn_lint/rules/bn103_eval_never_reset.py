@@ -14,6 +14,346 @@ from ..semantic.modes import EVAL, ModeAnalysis
 from ..semantic.modules import ModelKind
 
 
+INVALID = (
+    Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
+        """
+        import torch
+
+        def fit(model, loader, val_loader, optimizer, epochs=90, eval_freq=5):
+            model.train()
+            for epoch in range(epochs):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if (epoch + 1) % eval_freq == 0 or epoch == epochs - 1:
+                    model.eval()
+                    with torch.no_grad():
+                        acc = sum((model(x).argmax(1) == y).sum() for x, y in val_loader)
+        """,
+        line=10,
+    ),
+    Invalid(  # trained through a method of its class (`m.encode(x)`) that runs its submodules
+        """
+        import torch
+        import torch.nn as nn
+
+
+        class AE(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+
+            def encode(self, x):
+                return self.enc(x)
+
+
+        class Trainer:
+            def __init__(self, loader):
+                self.model = AE()
+                self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+                self.loader = loader
+
+            def validate(self):
+                self.model.eval()
+                with torch.no_grad():
+                    return sum(self.model(x).sum().item() for x in self.loader)
+
+            def fit(self, epochs):
+                m = self.model
+                m.train()
+                for epoch in range(epochs):
+                    for x in self.loader:
+                        loss = m.encode(x).pow(2).mean()
+                        self.opt.zero_grad()
+                        loss.backward()
+                        self.opt.step()
+                    self.validate()
+        """,
+        line=34,
+    ),
+    Invalid(  # `m = self.model`: the validation helper's eval of `self.model` is one of `m`
+        """
+        import torch
+        import torch.nn as nn
+
+
+        class Trainer:
+            def __init__(self, loader):
+                self.model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+                self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+                self.loader = loader
+
+            def validate(self):
+                self.model.eval()
+                with torch.no_grad():
+                    return sum(self.model(x).sum().item() for x in self.loader)
+
+            def fit(self, epochs):
+                m = self.model
+                m.train()
+                for epoch in range(epochs):
+                    for x in self.loader:
+                        loss = m(x).pow(2).mean()
+                        self.opt.zero_grad()
+                        loss.backward()
+                        self.opt.step()
+                    self.validate()
+        """,
+        line=25,
+    ),
+    Invalid(  # a Trainer's own logging method (appending to a list) leaves the model's mode alone
+        """
+        import torch.nn.functional as F
+
+        class Trainer:
+            def __init__(self, model, loader, optimizer):
+                self.model, self.loader, self.optimizer = model, loader, optimizer
+                self.history = []
+
+            def _log(self, step, metrics):
+                self.history.append({"step": step, **metrics})
+
+            def fit(self, epochs):
+                self.model.train()
+                for epoch in range(epochs):
+                    for step, (x, y) in enumerate(self.loader):
+                        loss = F.cross_entropy(self.model(x), y)
+                        self.optimizer.zero_grad()
+                        loss.backward()
+                        self.optimizer.step()
+                        if step % 100 == 0:
+                            self.model.eval()
+                            self._log(step, {"loss": loss.item()})
+        """,
+        line=20,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            model.train()
+            for epoch in range(10):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    print(sum(model(x).sum() for x, _ in loader))
+        """,
+        line=9,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def validate(model, loader):
+            model.eval()
+            with torch.no_grad():
+                return sum(model(x).sum() for x in loader)
+
+        def fit(model, loader, optimizer):
+            model.train()
+            for epoch in range(10):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                validate(model, loader)
+        """,
+        line=14,
+    ),
+    Invalid(  # iteration-based: evaluated every 1000 iterations, never put back in training mode
+        """
+        import itertools
+        import torch
+
+        def fit(model, loader, optimizer, max_iters):
+            batches = itertools.cycle(loader)
+            model.train()
+            for it in range(max_iters):
+                x, y = next(batches)
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+                if it % 1000 == 0:
+                    model.eval()
+        """,
+        line=12,
+    ),
+    Invalid(  # pseudo-labels made once, at an epoch that is not the last: the epochs after it run in eval mode
+        """
+        import torch
+
+        EPOCHS, PSEUDO_EPOCH = 30, 10
+
+        def fit(model, loader, unlabeled, optimizer):
+            model.train()
+            for epoch in range(EPOCHS):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch + 1 == PSEUDO_EPOCH:
+                    model.eval()
+                    with torch.no_grad():
+                        pseudo = [model(x).argmax(1) for x in unlabeled]
+        """,
+        line=12,
+    ),
+    Invalid(  # a course's fit loop: the model runs through its own training_step / validation_step methods
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        def to_device(data, device):
+            if isinstance(data, (list, tuple)):
+                return [to_device(x, device) for x in data]
+            return data.to(device, non_blocking=True)
+
+        class ImageClassificationBase(nn.Module):
+            def training_step(self, batch):
+                images, labels = batch
+                return F.cross_entropy(self(images), labels)
+
+            def validation_step(self, batch):
+                images, labels = batch
+                return (self(images).argmax(1) == labels).float().mean()
+
+        class Net(ImageClassificationBase):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+
+            def forward(self, x):
+                return self.body(x)
+
+        @torch.no_grad()
+        def evaluate(model, val_loader):
+            model.eval()
+            return [model.validation_step(batch) for batch in val_loader]
+
+        def fit(epochs, model, train_loader, val_loader):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            for epoch in range(epochs):
+                pass
+                for batch in train_loader:
+                    model.training_step(batch).backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                evaluate(model, val_loader)
+
+        model = to_device(Net(), "cuda")
+        fit(10, model, train_dl, valid_dl)
+        """,
+        line=40,
+    ),
+)
+VALID = (
+    Valid(
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            for epoch in range(10):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    print(sum(model(x).sum() for x, _ in loader))
+        """
+    ),
+    Valid(
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            model.eval()  # deliberately frozen BatchNorm statistics
+            for x, y in loader:
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+        """
+    ),
+    Valid(  # the eval after the last epoch only
+        """
+        import torch
+
+        def fit(model, loader, optimizer, epochs):
+            model.train()
+            for epoch in range(epochs):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch == epochs - 1:
+                    model.eval()
+        """
+    ),
+    Valid(  # the same test written against a constant: the last epoch
+        """
+        import torch
+
+        EPOCHS = 30
+
+        def fit(model, loader, optimizer):
+            model.train()
+            for epoch in range(EPOCHS):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch + 1 == 30:
+                    model.eval()
+        """
+    ),
+    Valid(  # the same loop with `model.train()` at the start of each epoch
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        def to_device(data, device):
+            if isinstance(data, (list, tuple)):
+                return [to_device(x, device) for x in data]
+            return data.to(device, non_blocking=True)
+
+        class ImageClassificationBase(nn.Module):
+            def training_step(self, batch):
+                images, labels = batch
+                return F.cross_entropy(self(images), labels)
+
+            def validation_step(self, batch):
+                images, labels = batch
+                return (self(images).argmax(1) == labels).float().mean()
+
+        class Net(ImageClassificationBase):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+
+            def forward(self, x):
+                return self.body(x)
+
+        @torch.no_grad()
+        def evaluate(model, val_loader):
+            model.eval()
+            return [model.validation_step(batch) for batch in val_loader]
+
+        def fit(epochs, model, train_loader, val_loader):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            for epoch in range(epochs):
+                model.train()
+                for batch in train_loader:
+                    model.training_step(batch).backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                evaluate(model, val_loader)
+
+        model = to_device(Net(), "cuda")
+        fit(10, model, train_dl, valid_dl)
+        """
+    ),
+)
+
+
 class EvalNeverReset(Rule):
     code = "BN103"
     name = "eval-never-reset"
@@ -48,344 +388,8 @@ class EvalNeverReset(Rule):
     triggers = (r"backward\s*\(", r"\.step\s*\(", r"\.minimize\s*\(") + tuple(
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
-    invalid = (
-        Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
-            """
-            import torch
-
-            def fit(model, loader, val_loader, optimizer, epochs=90, eval_freq=5):
-                model.train()
-                for epoch in range(epochs):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if (epoch + 1) % eval_freq == 0 or epoch == epochs - 1:
-                        model.eval()
-                        with torch.no_grad():
-                            acc = sum((model(x).argmax(1) == y).sum() for x, y in val_loader)
-            """,
-            line=10,
-        ),
-        Invalid(  # trained through a method of its class (`m.encode(x)`) that runs its submodules
-            """
-            import torch
-            import torch.nn as nn
-
-
-            class AE(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.enc = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
-
-                def encode(self, x):
-                    return self.enc(x)
-
-
-            class Trainer:
-                def __init__(self, loader):
-                    self.model = AE()
-                    self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
-                    self.loader = loader
-
-                def validate(self):
-                    self.model.eval()
-                    with torch.no_grad():
-                        return sum(self.model(x).sum().item() for x in self.loader)
-
-                def fit(self, epochs):
-                    m = self.model
-                    m.train()
-                    for epoch in range(epochs):
-                        for x in self.loader:
-                            loss = m.encode(x).pow(2).mean()
-                            self.opt.zero_grad()
-                            loss.backward()
-                            self.opt.step()
-                        self.validate()
-            """,
-            line=34,
-        ),
-        Invalid(  # `m = self.model`: the validation helper's eval of `self.model` is one of `m`
-            """
-            import torch
-            import torch.nn as nn
-
-
-            class Trainer:
-                def __init__(self, loader):
-                    self.model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
-                    self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
-                    self.loader = loader
-
-                def validate(self):
-                    self.model.eval()
-                    with torch.no_grad():
-                        return sum(self.model(x).sum().item() for x in self.loader)
-
-                def fit(self, epochs):
-                    m = self.model
-                    m.train()
-                    for epoch in range(epochs):
-                        for x in self.loader:
-                            loss = m(x).pow(2).mean()
-                            self.opt.zero_grad()
-                            loss.backward()
-                            self.opt.step()
-                        self.validate()
-            """,
-            line=25,
-        ),
-        Invalid(  # a Trainer's own logging method (appending to a list) leaves the model's mode alone
-            """
-            import torch.nn.functional as F
-
-            class Trainer:
-                def __init__(self, model, loader, optimizer):
-                    self.model, self.loader, self.optimizer = model, loader, optimizer
-                    self.history = []
-
-                def _log(self, step, metrics):
-                    self.history.append({"step": step, **metrics})
-
-                def fit(self, epochs):
-                    self.model.train()
-                    for epoch in range(epochs):
-                        for step, (x, y) in enumerate(self.loader):
-                            loss = F.cross_entropy(self.model(x), y)
-                            self.optimizer.zero_grad()
-                            loss.backward()
-                            self.optimizer.step()
-                            if step % 100 == 0:
-                                self.model.eval()
-                                self._log(step, {"loss": loss.item()})
-            """,
-            line=20,
-        ),
-        Invalid(
-            """
-            import torch
-
-            def fit(model, loader, optimizer):
-                model.train()
-                for epoch in range(10):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    model.eval()
-                    with torch.no_grad():
-                        print(sum(model(x).sum() for x, _ in loader))
-            """,
-            line=9,
-        ),
-        Invalid(
-            """
-            import torch
-
-            def validate(model, loader):
-                model.eval()
-                with torch.no_grad():
-                    return sum(model(x).sum() for x in loader)
-
-            def fit(model, loader, optimizer):
-                model.train()
-                for epoch in range(10):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    validate(model, loader)
-            """,
-            line=14,
-        ),
-        Invalid(  # iteration-based: evaluated every 1000 iterations, never put back in training mode
-            """
-            import itertools
-            import torch
-
-            def fit(model, loader, optimizer, max_iters):
-                batches = itertools.cycle(loader)
-                model.train()
-                for it in range(max_iters):
-                    x, y = next(batches)
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-                    if it % 1000 == 0:
-                        model.eval()
-            """,
-            line=12,
-        ),
-        Invalid(  # pseudo-labels made once, at an epoch that is not the last: the epochs after it run in eval mode
-            """
-            import torch
-
-            EPOCHS, PSEUDO_EPOCH = 30, 10
-
-            def fit(model, loader, unlabeled, optimizer):
-                model.train()
-                for epoch in range(EPOCHS):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if epoch + 1 == PSEUDO_EPOCH:
-                        model.eval()
-                        with torch.no_grad():
-                            pseudo = [model(x).argmax(1) for x in unlabeled]
-            """,
-            line=12,
-        ),
-        Invalid(  # a course's fit loop: the model runs through its own training_step / validation_step methods
-            """
-            import torch
-            import torch.nn as nn
-            import torch.nn.functional as F
-
-            def to_device(data, device):
-                if isinstance(data, (list, tuple)):
-                    return [to_device(x, device) for x in data]
-                return data.to(device, non_blocking=True)
-
-            class ImageClassificationBase(nn.Module):
-                def training_step(self, batch):
-                    images, labels = batch
-                    return F.cross_entropy(self(images), labels)
-
-                def validation_step(self, batch):
-                    images, labels = batch
-                    return (self(images).argmax(1) == labels).float().mean()
-
-            class Net(ImageClassificationBase):
-                def __init__(self):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
-
-                def forward(self, x):
-                    return self.body(x)
-
-            @torch.no_grad()
-            def evaluate(model, val_loader):
-                model.eval()
-                return [model.validation_step(batch) for batch in val_loader]
-
-            def fit(epochs, model, train_loader, val_loader):
-                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-                for epoch in range(epochs):
-                    pass
-                    for batch in train_loader:
-                        model.training_step(batch).backward()
-                        optimizer.step()
-                        optimizer.zero_grad()
-                    evaluate(model, val_loader)
-
-            model = to_device(Net(), "cuda")
-            fit(10, model, train_dl, valid_dl)
-            """,
-            line=40,
-        ),
-    )
-    valid = (
-        Valid(
-            """
-            import torch
-
-            def fit(model, loader, optimizer):
-                for epoch in range(10):
-                    model.train()
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    model.eval()
-                    with torch.no_grad():
-                        print(sum(model(x).sum() for x, _ in loader))
-            """
-        ),
-        Valid(
-            """
-            import torch
-
-            def fit(model, loader, optimizer):
-                model.eval()  # deliberately frozen BatchNorm statistics
-                for x, y in loader:
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-            """
-        ),
-        Valid(  # the eval after the last epoch only
-            """
-            import torch
-
-            def fit(model, loader, optimizer, epochs):
-                model.train()
-                for epoch in range(epochs):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if epoch == epochs - 1:
-                        model.eval()
-            """
-        ),
-        Valid(  # the same test written against a constant: the last epoch
-            """
-            import torch
-
-            EPOCHS = 30
-
-            def fit(model, loader, optimizer):
-                model.train()
-                for epoch in range(EPOCHS):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if epoch + 1 == 30:
-                        model.eval()
-            """
-        ),
-        Valid(  # the same loop with `model.train()` at the start of each epoch
-            """
-            import torch
-            import torch.nn as nn
-            import torch.nn.functional as F
-
-            def to_device(data, device):
-                if isinstance(data, (list, tuple)):
-                    return [to_device(x, device) for x in data]
-                return data.to(device, non_blocking=True)
-
-            class ImageClassificationBase(nn.Module):
-                def training_step(self, batch):
-                    images, labels = batch
-                    return F.cross_entropy(self(images), labels)
-
-                def validation_step(self, batch):
-                    images, labels = batch
-                    return (self(images).argmax(1) == labels).float().mean()
-
-            class Net(ImageClassificationBase):
-                def __init__(self):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
-
-                def forward(self, x):
-                    return self.body(x)
-
-            @torch.no_grad()
-            def evaluate(model, val_loader):
-                model.eval()
-                return [model.validation_step(batch) for batch in val_loader]
-
-            def fit(epochs, model, train_loader, val_loader):
-                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-                for epoch in range(epochs):
-                    model.train()
-                    for batch in train_loader:
-                        model.training_step(batch).backward()
-                        optimizer.step()
-                        optimizer.zero_grad()
-                    evaluate(model, val_loader)
-
-            model = to_device(Net(), "cuda")
-            fit(10, model, train_dl, valid_dl)
-            """
-        ),
-    )
+    invalid = INVALID
+    valid = VALID
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.analysis(ModeAnalysis).run()
