@@ -8,8 +8,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report, Scope
-from ..semantic.modes import ModeAnalysis
-from ..semantic.modules import model_kind
+from ..semantic.module_holders import holds_module, module_attribute
 
 _MODE_METHODS = ("eval", "train")
 
@@ -263,14 +262,14 @@ class EvalNotCalled(Rule):
             if target.attr.value != "training":
                 continue
             if isinstance(target.value, cst.Attribute):  # `self.frontend.training = False`
-                report = self._report(model, target, value, scope) if _module_attribute(model, target.value, scope) else None
+                report = self._report(model, target, value, scope) if module_attribute(model, target.value, scope) else None
                 if report is not None:
                     yield report
                 continue
             if not isinstance(target.value, cst.Name):
                 continue
             if target.value.value != "self":
-                report = self._other_model(model, target, value, scope)
+                report = self._report(model, target, value, scope) if holds_module(model, target.value, scope) else None
                 if report is not None:
                     yield report
                 continue
@@ -288,21 +287,6 @@ class EvalNotCalled(Rule):
                 f"`self.training = {flag}` changes only this module's flag, not its submodules' "
                 f"(BatchNorm layers keep their mode); call `self.{method}`",
             )
-
-    @staticmethod
-    def _module_parameter(model: FileModel, name: str, scope: Scope) -> bool:
-        """``name`` is a parameter of a function that every call in this file gives a module."""
-        if scope.kind != "function" or name not in scope.params or not isinstance(scope.node, cst.FunctionDef):
-            return False
-        return bool(model.analysis(ModeAnalysis).passed_kinds(scope.node, name))
-
-    def _other_model(self, model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
-        """``net.training = False`` where ``net`` is known to hold an ``nn.Module``."""
-        name = target.value
-        if model_kind(model, name, scope) is None and not self._module_parameter(model, name.value, scope) \
-                and not _used_as_module(model, name.value, scope):
-            return None
-        return self._report(model, target, value, scope)
 
     @staticmethod
     def _report(model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
@@ -325,46 +309,3 @@ class EvalNotCalled(Rule):
             fix=fix,
         )
 
-
-# methods only an nn.Module has (a config object may have `.training`, not these)
-_MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
-                             "children", "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "apply"})
-
-
-def _used_as_module(model: FileModel, name: str, scope: Scope) -> bool:
-    """``encoder(x)`` or ``encoder.train()`` in the same function: ``encoder`` is a module, whatever it is given."""
-    if scope.kind != "function":
-        return False
-    for site in model.calls:
-        if site.scope is not scope:
-            continue
-        func = site.node.func
-        if isinstance(func, cst.Name) and func.value == name:
-            return True
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name \
-                and func.attr.value in _MODULE_METHODS:
-            return True
-    return False
-
-
-def _module_attribute(model: FileModel, expr: cst.Attribute, scope: Scope) -> bool:
-    """``self.frontend`` / ``net.frontend``: an attribute that its class of this file sets to a module."""
-    if model_kind(model, expr, scope) is not None:
-        return True
-    owner = expr.value
-    if not isinstance(owner, cst.Name):
-        return False
-    if owner.value == "self":
-        info = model.enclosing_class(scope)
-    else:
-        bound = model.binding(owner.value, scope)
-        call = bound[0] if bound is not None else None
-        info = (model.classes.get(call.func.value)
-                if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) else None)
-    values = info.attributes.get(expr.attr.value) if info is not None else None
-    if bool(values) and all(model_kind(model, value, where) is not None for value, where in values):
-        return True
-    # `self.teacher = teacher.to(device)` from a parameter, and the class calls `self.teacher(x)`: a module
-    return owner.value == "self" and info is not None and bool(values) and any(
-        isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"
-        and call.func.attr.value == expr.attr.value for call in model.nodes_of(info.node, cst.Call))
