@@ -6,11 +6,11 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.loader_use import guess_training
 from ..semantic.mm_configs import config_batches
 from ..semantic.model import FileModel, Report
 from ..semantic.batches import BatchAnalysis
 from ..semantic.single_sample import single_sample_calls
+from ..semantic.tiny_loaders import tiny_training_loaders
 
 DEFAULT_MIN_BATCH = 8
 
@@ -361,25 +361,9 @@ class TinyBatch(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         batches = model.analysis(BatchAnalysis)
         minimum = min_batch_size(model)
-        for loader in batches.loaders:
-            size = loader.batch
-            if size is None or not 1 <= size.value < minimum:
-                continue
-            length = loader.length
-            if size.value > 1 and length is not None and loader.drop_last is False and length.value % size.value == 1 \
-                    and length.value > size.value and not loader.distributed:
-                continue  # BN302 says it: the last batch holds one sample
-            guess = guess_training(batches, loader)
-            if guess is None:
-                continue
-            training = loader.bn_training
-            distributed = loader.distributed or (training.ddp if training is not None
-                                                 else not guess.certain and batches.distributed_anywhere())
-            if distributed and batches.uses_sync_batchnorm:
-                continue  # SyncBatchNorm: the global batch counts, and the world size is unknown
-            if distributed and size.value > 1:
-                continue  # BN304 says it with the DDP advice
-            per_device = " per device" if distributed else ""
+        for found in tiny_training_loaders(batches, minimum):
+            loader, size, guess = found.loader, found.size, found.guess
+            per_device = " per device" if found.distributed else ""
             if not loader.batch_given:
                 where = "a DataLoader without `batch_size` uses batch size 1"
             else:
