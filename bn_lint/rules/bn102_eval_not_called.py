@@ -13,6 +13,7 @@ from ..semantic.module_holders import holds_module, module_attribute
 _MODE_METHODS = ("eval", "train")
 
 
+# code BN102 must flag, with the line of each finding
 INVALID = (
     Invalid(  # a trainer's teacher, given as a parameter and called like a module
         """
@@ -158,6 +159,8 @@ INVALID = (
         line=10,
     ),
 )
+
+# code BN102 must not flag
 VALID = (
     Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
     Valid("fn = model.eval\nfn()\n"),

@@ -10,6 +10,7 @@ from ..semantic.model import FileModel, Report
 from ..semantic.modes import ModeAnalysis
 
 
+# code BN103 must flag, with the line of each finding
 INVALID = (
     Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
         """
@@ -243,6 +244,8 @@ INVALID = (
         line=40,
     ),
 )
+
+# code BN103 must not flag
 VALID = (
     Valid(
         """

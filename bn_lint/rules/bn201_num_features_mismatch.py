@@ -9,6 +9,7 @@ from ..semantic.model import FileModel, Report
 from ..semantic.chain_checks import verdicts
 
 
+# code BN201 must flag, with the line of each finding
 INVALID = (
     Invalid(  # another entry of the widths list than the one the Linear gives
         """
@@ -230,6 +231,8 @@ INVALID = (
         line=10,
     ),
 )
+
+# code BN201 must not flag
 VALID = (
     Valid(  # the same entry of the widths list, in a loop and by literal index
         """

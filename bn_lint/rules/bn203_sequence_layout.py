@@ -9,6 +9,7 @@ from ..semantic.model import FileModel, Report
 from ..semantic.chain_checks import verdicts
 
 
+# code BN203 must flag, with the line of each finding
 INVALID = (
     Invalid(  # a graph layer with its own weight: bmm(adjacency, x @ W) is (batch, nodes, units)
         """
@@ -180,6 +181,8 @@ INVALID = (
         line=11,
     ),
 )
+
+# code BN203 must not flag
 VALID = (
     Valid(  # a 2-D graph layer: (nodes, units) into BatchNorm1d(units); a norm of the LSTM's own width on an
         # input of unknown rank (maybe one unbatched (L, E) sequence)

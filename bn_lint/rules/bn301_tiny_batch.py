@@ -100,6 +100,8 @@ _UNPACKED = textwrap.dedent("""
     model, optimizer = build(16)
     loader = DataLoader(dataset, batch_size={batch})
 """) + _LOOP
+
+# code BN301 must flag, with the line of each finding
 INVALID = (
     Invalid(_PRELUDE + "loader = DataLoader(dataset, batch_size=1, shuffle=True)\n" + _LOOP, line=8),
     # the model is the first element of the tuple its builder returns
@@ -217,6 +219,8 @@ INVALID = (
     Invalid(_PROBE.format(before="", call="embedding_net(batch[:1])"), line=8),
     Invalid("import torch\nbn = torch.nn.BatchNorm1d(100)\nout = bn(torch.randn(1, 100))\n", line=3),
 )
+
+# code BN301 must not flag
 VALID = (
     Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
     Valid(_UNPACKED.format(batch=32)),
