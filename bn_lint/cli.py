@@ -12,9 +12,9 @@ import click
 from . import __version__
 from .codes import KNOWN_CODES
 from .config import FORMATS, ConfigError, Settings
-from .resolve import Overrides, Resolver
+from .codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED  # noqa: F401  (kept importable)
+from .resolve import Overrides, Resolver, build_settings  # noqa: F401
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,27 +24,6 @@ def main() -> None:
     from .lazy import import_lazily
 
     import_lazily("libcst")  # in bn-lint's own process only (never on `import bn_lint`: see lazy.py)
-
-
-def build_settings(
-    paths: tuple[str, ...],
-    config: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    exclude: tuple[str, ...],
-    extend_exclude: tuple[str, ...],
-    min_batch_size: int | None,
-    fmt: str | None,
-    fixable: tuple[str, ...] = (),
-    unfixable: tuple[str, ...] = (),
-    unsafe_fixes: bool | None = None,
-) -> Settings:
-    """The settings of the first path: its config file (or ``config``), overridden by the command line."""
-    overrides = Overrides(select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt,
-                          fixable, unfixable, unsafe_fixes)
-    first = paths[0] if paths and paths[0] != "-" else None
-    return Resolver(overrides, config).for_path(first)
 
 
 def _guarded(command):

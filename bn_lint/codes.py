@@ -1,4 +1,5 @@
-"""Every rule code (the rule pages in rules/ and `bn-lint rules` list them), for validating selections cheaply."""
+"""Every rule code (the rule pages in rules/ and `bn-lint rules` list them), for validating selections cheaply,
+and the exit codes of every command."""
 from __future__ import annotations
 
 KNOWN_CODES = frozenset(
@@ -10,3 +11,5 @@ KNOWN_CODES = frozenset(
         "BN900", "BN901",
     }
 )
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130  # (130: interrupted, as shells say)

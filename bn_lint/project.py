@@ -22,7 +22,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Settings
     from .semantic.model import FileModel
 
-MODEL_LIMIT = 100  # models of project files kept in memory between checked files (``Project.trim``)
+# models of project files kept in memory between checked files, the least recently used dropped first
+# (``Project.trim``): at most this many, holding at most MODEL_CHARS characters of source (a model with
+# its syntax tree costs ~40 bytes a character before any analysis; generated files run to megabytes)
+MODEL_LIMIT = 200
+MODEL_CHARS = 4_000_000
 _ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 
 
@@ -108,7 +112,8 @@ class Project:
         """The semantic model of another project file, or None if it cannot be parsed."""
         key = os.path.abspath(path)
         if key in self._models:
-            return self._models[key]
+            found = self._models[key] = self._models.pop(key)  # (now the most recently used)
+            return found
         self._models[key] = None  # guards import cycles
         from .semantic.model import FileModel
 
@@ -251,15 +256,26 @@ class Project:
         return sorted(seen)
 
     def add(self, model: "FileModel") -> None:
-        self._models[os.path.abspath(model.path)] = model
+        key = os.path.abspath(model.path)
+        self._models.pop(key, None)
+        self._models[key] = model  # (the most recently used)
 
     def trim(self) -> None:
-        """Between two checked files: drop the models held once there are more than ``MODEL_LIMIT``
-        (each keeps its syntax tree), so memory does not grow with the number of files checked; a
-        later lookup parses the file again (or reads the project index)."""
-        if len(self._models) > MODEL_LIMIT:
-            self._models.clear()
-            self.registries.clear()
+        """Between two checked files: drop the least recently used models (each keeps its syntax tree)
+        until at most ``MODEL_LIMIT`` of ``MODEL_CHARS`` characters are left, so memory does not grow
+        with the number or size of the files checked; a later lookup parses the file again (or reads
+        the project index). Registry answers that hold a dropped model go with it."""
+        held = sum(len(model.source) for model in self._models.values() if model is not None)
+        dropped: set[str] = set()
+        while self._models and (len(self._models) > MODEL_LIMIT or held > MODEL_CHARS):
+            key = next(iter(self._models))
+            model = self._models.pop(key)
+            if model is not None:
+                held -= len(model.source)
+                dropped.add(model.path)
+        if dropped:
+            self.registries = {key: entries for key, entries in self.registries.items() if key[0] not in dropped
+                               and not any(other.path in dropped for other, _ in entries or ())}
 
     # ------------------------------------------------------------ the index
     def indexed(self, path: str, table: str, name: str) -> Any:

@@ -93,3 +93,24 @@ class Resolver:
                 found = self._by_config[config] = self.overrides.apply(load_config(config))
             self._by_folder[folder] = found
         return found
+
+
+def build_settings(
+    paths: tuple[str, ...],
+    config: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    min_batch_size: int | None,
+    fmt: str | None,
+    fixable: tuple[str, ...] = (),
+    unfixable: tuple[str, ...] = (),
+    unsafe_fixes: bool | None = None,
+) -> Settings:
+    """The settings of the first path: its config file (or ``config``), overridden by the command line."""
+    overrides = Overrides(select, ignore, extend_select, exclude, extend_exclude, min_batch_size, fmt,
+                          fixable, unfixable, unsafe_fixes)
+    first = paths[0] if paths and paths[0] != "-" else None
+    return Resolver(overrides, config).for_path(first)

@@ -397,6 +397,27 @@ def test_d6_project_models_are_dropped_between_files(tmp_path):
         assert len(checker.project._models) <= MODEL_LIMIT
 
 
+def test_d6_project_models_are_bounded_by_source_size_least_recently_used_first(tmp_path, monkeypatch):
+    import bn_lint.project as project_module
+    from bn_lint.project import Project
+
+    body = "import torch.nn as nn\nclass Net(nn.Module):\n    pass\n" + "x = 1\n" * 200  # ~1,250 characters
+    paths = []
+    for i in range(6):
+        paths.append(str(tmp_path / f"h{i}.py"))
+        (tmp_path / f"h{i}.py").write_text(body)
+    monkeypatch.setattr(project_module, "MODEL_CHARS", 3 * len(body))
+    project = Project()
+    for path in paths[:4]:
+        assert project.model(path) is not None
+    assert project.model(paths[0]) is not None  # used again: now the most recently used
+    project.trim()
+    held = [os.path.basename(key) for key, model in project._models.items() if model is not None]
+    assert held == ["h2.py", "h3.py", "h0.py"]  # h1, the least recently used, dropped to fit the budget
+    first = project.model(paths[1])  # parsed again when asked
+    assert first is not None and "Net" in first.classes
+
+
 # ------------------------------------------------------------------ D11 CR-only line endings
 def test_d11_cr_only_file_gets_bn102(tmp_path):
     _project(tmp_path, {"cr.py": b"import torch.nn as nn\rdef f(model):\r    model.eval\r    return model\r"})

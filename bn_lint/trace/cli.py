@@ -48,7 +48,8 @@ def trace_command(module, fmt, output, html_path, stats_path, stats_every, live,
     Under torchrun: `torchrun --nproc-per-node 2 -m bn_lint trace train.py` (each rank traces
     itself; rank 0 prints the merged report).
     """
-    from ..cli import EXIT_ERROR, build_settings
+    from ..codes import EXIT_ERROR
+    from ..resolve import build_settings
     from ..config import ConfigError
 
     def fail(message: str):

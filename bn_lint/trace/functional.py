@@ -7,6 +7,7 @@ import sys
 import torch
 from torch import Tensor
 
+from .layer_facts import _Layer, _deliberate_no_grad, _facts
 from .sites import frame_site, user_frame
 
 try:  # torch >= 2.3
@@ -18,7 +19,6 @@ except ImportError:  # pragma: no cover
 
 def on_functional(tracer, args, kwargs) -> None:
     """Check one ``F.batch_norm`` call that no BatchNorm module's hook has seen."""
-    from .core import _Layer, _deliberate_no_grad, _facts
 
     st = tracer._tls
     bn = st.current_bn
