@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .parsing import MAX_CHARS, parse_module, syntax_error
+from .semantic.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -316,7 +317,6 @@ class Project:
             self._saved[key] = count
 
 
-NOT_INDEXED = object()  # (``Project.indexed``: the index holds no answer)
 _NOT_SEARCHED = frozenset({"node_modules", "venv", "env", "build", "dist", "site-packages"})
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")

@@ -140,20 +140,20 @@ def test_returned_values_are_the_functions_own():
 
 
 def test_the_builder_walk_visits_every_node_type_it_handles():
-    """``model.VISITED`` (the walk calls ``_Builder._visit`` only for these) names every class ``_visit`` tests for."""
+    """``builder.VISITED`` (the walk calls ``_Builder._visit`` only for these) names every class ``_visit`` tests for."""
     import ast
     import inspect
     import textwrap
 
-    from bn_lint.semantic import model
+    from bn_lint.semantic import builder
 
-    source = textwrap.dedent(inspect.getsource(model._Builder._visit))
+    source = textwrap.dedent(inspect.getsource(builder._Builder._visit))
     tested = set()
     for call in ast.walk(ast.parse(source)):
         if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "isinstance" and getattr(call.args[0], "id", "") == "node":
             kinds = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
             tested |= {kind.attr for kind in kinds}
-    assert tested and tested == set(model.VISITED)
+    assert tested and tested == set(builder.VISITED)
 
 
 def test_names_unpacked_from_a_builders_tuple(tmp_path):

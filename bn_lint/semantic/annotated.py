@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .batch_facts import Size, _param_of
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batches import BatchAnalysis, Size
+    from .batch_sizes import SizeResolution
     from .model import ClassInfo, Scope
 
 
-def annotated_default(analysis: "BatchAnalysis", name: str, attr: str, scope: "Scope | None",
-                      depth: int) -> "Size | None":
+def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "Scope | None",
+                      depth: int) -> Size | None:
     """The class default of ``<name>.<attr>`` for a parameter ``name`` annotated with a class of this file."""
-    from .batches import Size, _param_of
-
     model = analysis.model
     found = _param_of(name, scope)
     if found is None or found[0].annotation is None:
@@ -44,7 +43,7 @@ def annotated_default(analysis: "BatchAnalysis", name: str, attr: str, scope: "S
     return Size(size.value, size.source or f"the default of {info.name}.{attr}")
 
 
-def _overridden(analysis: "BatchAnalysis", info: "ClassInfo", attr: str) -> bool:
+def _overridden(analysis: "SizeResolution", info: "ClassInfo", attr: str) -> bool:
     """Whether a construction of the class passes ``attr`` (or hides what it passes), or code assigns it."""
     model = analysis.model
     if any(key == attr for _name, key in analysis.mutated):
@@ -57,7 +56,7 @@ def _overridden(analysis: "BatchAnalysis", info: "ClassInfo", attr: str) -> bool
     return False
 
 
-def hyperparameter(analysis: "BatchAnalysis", expr: cst.Attribute, scope: "Scope | None", depth: int) -> "Size | None":
+def hyperparameter(analysis: "SizeResolution", expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
     """``self.hparams.batch_size`` in a Lightning module whose ``__init__`` takes ``batch_size`` and calls
     ``self.save_hyperparameters()``: what that parameter gets (its default, or what the calls here give)."""
     model = analysis.model

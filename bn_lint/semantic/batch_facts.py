@@ -1,5 +1,5 @@
-"""Constants, records and small helpers of the batch analysis (``batches``, ``batch_sizes``,
-``dataset_lengths``, ``batch_trainings``)."""
+"""Constants, records and small helpers of the batch analysis (``batches``, ``batch_sizes`` and its mixins,
+``dataset_lengths``, ``batch_trainings``, ``loader_loops``, ``model_resolution``)."""
 from __future__ import annotations
 
 import re
@@ -14,7 +14,7 @@ from .walk import returned_values, walk
 from .values import ARITHMETIC, UNKNOWN, literal_string
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batches import BatchAnalysis
+    from .batch_trainings import TrainingDetection
     from .model import ClassInfo, FileModel, Scope
 
 DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
@@ -158,6 +158,20 @@ def bind_args(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.Arg] | N
                 found[params[index]] = arg
             index += 1
     return found
+
+
+def _call_of(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> cst.Call | None:
+    """The call ``expr`` is, or that a name bound to it once (through other names) is."""
+    for _ in range(_MAX_DEPTH):
+        if isinstance(expr, cst.Call):
+            return expr
+        if not isinstance(expr, cst.Name):
+            return None
+        bound = model.binding(expr.value, scope)
+        if bound is None:
+            return None
+        expr, scope = bound
+    return None
 
 
 def _attribute_key(target: cst.BaseExpression) -> tuple[str, str] | None:
@@ -328,7 +342,7 @@ def _reached(info: "ClassInfo", called: set[str]) -> list[cst.FunctionDef]:
     return [info.methods[name] for name in seen]
 
 
-def _map_ref(ref: str, env: dict, scope: "Scope", function: cst.FunctionDef, analysis: "BatchAnalysis") -> str | None:
+def _map_ref(ref: str, env: dict, scope: "Scope", function: cst.FunctionDef, analysis: "TrainingDetection") -> str | None:
     """A helper's ``param:<name>`` as its caller's reference (``self:`` ones are the same object)."""
     where, _, name = ref.partition(":")
     if where == "self":

@@ -7,10 +7,11 @@ defaults, imported constants), its ``drop_last``, its dataset's length when the
 code makes it certain, and which models it trains: a loader is a training
 loader when a ``for`` loop over it (directly, or in a function it is passed
 to) runs a model and calls ``backward()`` / ``optimizer.step()``. Anything not
-certain is ``None`` and the rules stay silent. The work is shared by mixins:
-``batch_sizes`` (batch sizes), ``dataset_lengths`` (dataset lengths) and
-``batch_trainings`` (training loops and models); ``batch_facts`` holds the
-constants, records and helpers they share.
+certain is ``None`` and the rules stay silent. It composes the file's analyses
+below it (each one per file, through ``model.analysis``): ``SizeResolution``
+(``batch_sizes``: batch sizes, numbers and dataset lengths) and
+``TrainingDetection`` (``batch_trainings``: training loops and their models);
+``batch_facts`` holds the constants, records and helpers they share.
 """
 from __future__ import annotations
 
@@ -30,10 +31,8 @@ from .batch_facts import (  # noqa: F401  (re-exported: other modules import the
     Size,
     Training,
     _DISTRIBUTED_MARKERS,
-    _MAX_DEPTH,
+    _call_of,
     _is_convert_sync,
-    _is_train_split,
-    _literal_strings,
     _param_of,
     _without_comments,
     bind_args,
@@ -44,19 +43,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 from .batch_sizes import SizeResolution
 from .batch_trainings import TrainingDetection
-from .dataset_lengths import LengthResolution
 
 
-class BatchAnalysis(SizeResolution, LengthResolution, TrainingDetection):
+class BatchAnalysis:
     """The loaders of one file and the DDP / SyncBatchNorm facts around them."""
 
     def __init__(self, model: "FileModel") -> None:
         self.model = model
-        self._argparse: dict[str, list[tuple[cst.BaseExpression | None, "Scope"]]] | None = None
-        self._mutated: set[tuple[str, str]] | None = None
-        self._flags: dict[str, str] = {}
-        self._env: dict[cst.Param, tuple[cst.BaseExpression, "Scope | None"]] = {}  # parameter -> argument
-        self._trainer_loops: dict[tuple[cst.FunctionDef, int], list[tuple[str, str]]] = {}
+        self.sizes = model.analysis(SizeResolution)
+        self.trainings = model.analysis(TrainingDetection)
         self._loader_sites: list[tuple[cst.Call, "Scope"]] = []
         self.ddp_calls: list[tuple[cst.Call, "Scope"]] = []
         self.sync_calls: list[tuple[cst.Call, "Scope"]] = []  # convert_sync_batchnorm(...)
@@ -68,6 +63,19 @@ class BatchAnalysis(SizeResolution, LengthResolution, TrainingDetection):
                 self.ddp_calls.append((site.node, site.scope))
             elif _is_convert_sync(site.node, qn):
                 self.sync_calls.append((site.node, site.scope))
+
+    # ------------------------------------------------------------------ sizes
+    def size(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+        """The integer ``expr`` certainly holds (by default), or None (``SizeResolution.size``)."""
+        return self.sizes.size(expr, scope, depth)
+
+    def number(self, expr: cst.BaseExpression, scope: "Scope | None") -> Size | None:
+        """The number ``expr`` certainly holds (by default), float or integer (``SizeResolution.number``)."""
+        return self.sizes.number(expr, scope)
+
+    def trains_batchnorm(self) -> bool:
+        """Whether some loop of this file trains a BatchNorm model (``TrainingDetection.trains_batchnorm``)."""
+        return self.trainings.trains_batchnorm()
 
     # ---------------------------------------------------------------- loaders
     @cached_property
@@ -101,14 +109,14 @@ class BatchAnalysis(SizeResolution, LengthResolution, TrainingDetection):
             batch_node = args["batch_sampler"].value
         elif "batch_size" in args:
             batch_node = args["batch_size"].value
-            batch = self.size(batch_node, scope)
+            batch = self.sizes.size(batch_node, scope)
         else:
             batch = Size(1, "DataLoader's default batch_size")
         sampler = args.get("sampler")
         distributed = False
-        length = None if opaque else self.length(args["dataset"].value, scope) if "dataset" in args else None
+        length = None if opaque else self.sizes.length(args["dataset"].value, scope) if "dataset" in args else None
         if sampler is not None:
-            sampler_call = self._call_of(sampler.value, scope)
+            sampler_call = _call_of(self.model, sampler.value, scope)
             qn = self.model.qualname(sampler_call.func) if sampler_call is not None else None
             distributed = qn in DISTRIBUTED_SAMPLERS
             if qn not in LENGTH_KEEPING_SAMPLERS or any(a.keyword and a.keyword.value == "num_samples" for a in sampler_call.args):
@@ -118,30 +126,18 @@ class BatchAnalysis(SizeResolution, LengthResolution, TrainingDetection):
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             name = parent.targets[0].target.value
         loader = Loader(call, scope, name, batch, batch_node, given, drop_last, length, distributed, drop_arg)
-        loader.trains = list(self._trainings(call, scope))
+        loader.trains = list(self.trainings.trainings(call, scope))
         return loader
 
     def _batch_sampler(self, expr: cst.BaseExpression, scope: "Scope") -> tuple[Size | None, bool | None]:
-        call = self._call_of(expr, scope)
+        call = _call_of(self.model, expr, scope)
         if call is None or self.model.qualname(call.func) not in BATCH_SAMPLERS:
             return None, None
         args = bind_args(call, ("sampler", "batch_size", "drop_last"))
         if not args or "batch_size" not in args:
             return None, None
         drop = self.model.value(args["drop_last"].value, scope) if "drop_last" in args else False
-        return self.size(args["batch_size"].value, scope), drop if isinstance(drop, bool) else None
-
-    def _call_of(self, expr: cst.BaseExpression, scope: "Scope") -> cst.Call | None:
-        for _ in range(_MAX_DEPTH):
-            if isinstance(expr, cst.Call):
-                return expr
-            if not isinstance(expr, cst.Name):
-                return None
-            bound = self.model.binding(expr.value, scope)
-            if bound is None:
-                return None
-            expr, scope = bound
-        return None
+        return self.sizes.size(args["batch_size"].value, scope), drop if isinstance(drop, bool) else None
 
     # -------------------------------------------------------------- distribution
     @property

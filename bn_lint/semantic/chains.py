@@ -41,7 +41,7 @@ from .values import (
     sym_mul,
     sym_opaque,
 )
-from ..project import NOT_INDEXED
+from .not_indexed import NOT_INDEXED
 from .walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -1,4 +1,4 @@
-"""Dataset lengths the code makes certain (the ``LengthResolution`` mixin of ``BatchAnalysis``)."""
+"""Dataset lengths the code makes certain (the ``LengthResolution`` mixin of ``SizeResolution``)."""
 from __future__ import annotations
 
 import math
@@ -21,6 +21,7 @@ from .batch_facts import (
     _SAME_LENGTH_METHODS,
     _SIZED_FACTORIES,
     _broadcasts,
+    _call_of,
     _keeps_length,
     _params_bound,
 )
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class LengthResolution:
-    """Dataset and tensor lengths a file's code makes certain: a mixin of ``BatchAnalysis``."""
+    """Dataset and tensor lengths a file's code makes certain: a mixin of ``SizeResolution``."""
 
     # ---------------------------------------------------------- dataset length
     def length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
@@ -62,7 +63,7 @@ class LengthResolution:
             return self.length(comp.iter, scope, depth + 1)
         if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
             # random_split(...)[0]
-            call = self._call_of(expr.value, scope)
+            call = _call_of(self.model, expr.value, scope)
             index = model.value(expr.slice[0].slice.value, scope) if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
             if call is not None and model.qualname(call.func) in RANDOM_SPLITS and isinstance(index, int):
                 sizes = self._split_sizes(call, scope, depth)
@@ -275,7 +276,7 @@ class LengthResolution:
                 size = self.size(value, at, depth + 1)
                 given[param] = (_integer(size.value) if size is not None and isinstance(size.value, int)
                                 else cst.Name("__unknown__"), None)
-        return other.batches._class_length(info, call, None, given)
+        return self.in_file(other)._class_length(info, call, None, given)
 
     def _split_sizes(self, call: cst.Call, scope: "Scope | None", depth: int) -> list[Size] | None:
         if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:

@@ -8,7 +8,7 @@ width and rank the constructor decides are rows (not ``GATConv``, whose width de
 """
 from __future__ import annotations
 
-from .layers import LayerSpec
+from .layer_spec import LayerSpec
 
 _GRAPH = "graph"  # node features on the last axis, of the width out_channels: (num_nodes, C) or (B, N, C)
 

@@ -14,35 +14,10 @@ Columns:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-SAME = "same"
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    name: str
-    kind: str
-    params: tuple[str, ...]
-    in_width: str | None = None
-    out_width: str | None = None
-    in_ranks: tuple[int, ...] | None = None
-    out_rank: int | str | None = SAME
-    defaults: tuple[tuple[str, object], ...] = ()
-    # shape facts used by the chain analysis (see ``_SHAPES`` below)
-    batched_rank: int | None = None  # output rank for the usual batched input, when the input's is unknown
-    features: str | None = None  # where the output width lives: "first" (dim 1) or "last" (last dim)
-    layout_param: str | None = None  # a flag that must be True for the "last" layout (``batch_first``)
-    doubles_with: str | None = None  # a flag that doubles the output width (``bidirectional``)
-    transparent: bool = False  # passes values through unchanged (a bias before it still reaches the next layer)
-
-    @property
-    def is_batchnorm(self) -> bool:
-        return self.kind == "batchnorm"
-
-    def default(self, param: str, missing: object = None) -> object:
-        return dict(self.defaults).get(param, missing)
-
+from .foreign_layers import foreign_lookup
+from .layer_spec import SAME, LayerSpec
 
 _BN_PARAMS = ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype")
 _LAZY_BN_PARAMS = ("eps", "momentum", "affine", "track_running_stats", "device", "dtype")
@@ -200,6 +175,4 @@ def lookup(qualified_name: str | None) -> LayerSpec | None:
     module, _, name = qualified_name.rpartition(".")
     if module == "torch.nn" or module.startswith("torch.nn.modules"):
         return LAYERS.get(name)
-    from .foreign_layers import foreign_lookup  # (rows built on this module's LayerSpec)
-
     return foreign_lookup(qualified_name)

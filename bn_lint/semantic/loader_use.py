@@ -23,12 +23,16 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .batches import _is_train_split, _literal_strings
+from .batch_facts import _is_train_split, _literal_strings, _param_of
+from .batch_trainings import TrainingDetection
+from .loader_loops import LoaderLoops
+from .model_resolution import ModelResolution
 from .modules import ModelKind, model_kind
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batches import BatchAnalysis, Loader
+    from .batch_facts import Loader
+    from .batches import BatchAnalysis
     from .model import FileModel, Scope
 
 # words (split on `_`, digits and camelCase) that name a split
@@ -239,12 +243,13 @@ def _names(analysis: "BatchAnalysis", loader: "Loader") -> list[str]:
 
 def _loops(analysis: "BatchAnalysis", loader: "Loader"):
     """The loops of the file over the loader (directly, or in a function of the file it is handed to)."""
-    refers = analysis._reference(loader.call, loader.scope)
+    loops = analysis.model.analysis(LoaderLoops)
+    refers = loops.reference(loader.call, loader.scope)
     if refers is None:
         return
     seen: set[int] = set()
-    for test in (refers, *analysis._returned_to(loader.call, loader.scope)):
-        for loop, _env in analysis._loops_over(test):
+    for test in (refers, *loops.returned_to(loader.call, loader.scope)):
+        for loop, _env in loops.loops_over(test):
             if id(loop) not in seen:
                 seen.add(id(loop))
                 yield loop
@@ -254,20 +259,21 @@ def _unknown_trained(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
     """The model a training loop runs when its class is unknown (a parameter, ``self.net``) and nothing
     puts it in eval mode; None when the loop does not train or its model is known or frozen."""
     model = analysis.model
-    candidates = analysis._trained_calls(loop)
+    trainings = model.analysis(TrainingDetection)
+    candidates = trainings.trained_calls(loop)
     if not candidates:
         return None
     batch = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
     chosen = None
     for expr, at in candidates:
-        if analysis.kind(expr, at) is not None:
-            return None  # a model of known kind: BatchAnalysis decided
+        if model.analysis(ModelResolution).kind(expr, at) is not None:
+            return None  # a model of known kind: TrainingDetection decided
         if chosen is None and _unknown_origin(model, expr, at) and _runs_on(model, loop, expr, batch):
             chosen = expr
     if chosen is None:
         return None
     label = model.code(chosen)
-    if analysis._set_to_eval(label, loop) or _frozen_by_helper(analysis, label, loop) or _eval_in_class(analysis, chosen, loop):
+    if trainings.set_to_eval(label, loop) or _frozen_by_helper(analysis, label, loop) or _eval_in_class(analysis, chosen, loop):
         return None
     return label
 
@@ -276,14 +282,15 @@ def _bare_batchnorm(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
     """A BatchNorm layer the loop applies to its batches (``bn = nn.BatchNorm1d(7)`` ... ``bn(x)``), outside
     ``no_grad`` and never put in eval mode: a repro's training-mode BatchNorm."""
     model = analysis.model
-    if analysis._under_no_grad(loop):
+    trainings = model.analysis(TrainingDetection)
+    if trainings.under_no_grad(loop):
         return None
     for node in walk(loop.body):
         if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
             continue
         bound = model.binding(node.func.value, model.scope_of(node))
         layer = model.layer_call(bound[0], bound[1]) if bound is not None and isinstance(bound[0], cst.Call) else None
-        if layer is None or not layer.spec.is_batchnorm or analysis._under_no_grad(node, stop=loop):
+        if layer is None or not layer.spec.is_batchnorm or trainings.under_no_grad(node, stop=loop):
             continue
         label = node.func.value
         if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and model.code(n.func.value) == label
@@ -294,9 +301,7 @@ def _bare_batchnorm(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
 
 def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> bool:
     """``model`` a parameter of the function, or ``self.net`` stored once from an ``__init__`` parameter:
-    a model the code receives (not one it builds, swaps or changes, which ``BatchAnalysis.kind`` judges)."""
-    from .batches import _param_of
-
+    a model the code receives (not one it builds, swaps or changes, which ``ModelResolution.kind`` judges)."""
     if isinstance(expr, cst.Name):
         found = _param_of(expr.value, scope) if model.binding(expr.value, scope) is None else None
         return found is not None and not _called_here(model, found[1])
@@ -313,7 +318,7 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
 
 
 def _called_here(model: "FileModel", function: cst.FunctionDef | None) -> bool:
-    """Whether the file calls ``function`` (then what its callers pass decides, as ``BatchAnalysis`` judged)."""
+    """Whether the file calls ``function`` (then what its callers pass decides, as ``TrainingDetection`` judged)."""
     if function is None:
         return False
     name = function.name.value
@@ -355,7 +360,7 @@ def _frozen_by_helper(analysis: "BatchAnalysis", label: str, loop: cst.For) -> b
     for node in calls:
         if model.order(node) >= start or not any(model.code(a.value) == label for a in node.args):
             continue
-        helper, _params = analysis._callee(node, model.scope_of(node))
+        helper, _params = model.analysis(LoaderLoops).callee(node, model.scope_of(node))
         if helper is None:
             continue
         methods = {n.func.attr.value for n in walk(helper.body) if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)}

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .batch_facts import Size
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .batches import BatchAnalysis, Size
+    from .batches import BatchAnalysis
     from .model import Scope
 
 _WORLD_CALLS = frozenset({"torch.distributed.get_world_size", "torch.cuda.device_count", "horovod.torch.size",
@@ -21,10 +23,8 @@ _WORLD_CALLS = frozenset({"torch.distributed.get_world_size", "torch.cuda.device
 _WORLD_NAMES = re.compile(r"(?i)(world_?size|n_?gpus?|num_?gpus?|gpu_?count|n_?devices|num_?devices|nprocs|num_?replicas)$")
 
 
-def per_device_bound(analysis: "BatchAnalysis", expr: cst.BaseExpression, scope: "Scope") -> "Size | None":
+def per_device_bound(analysis: "BatchAnalysis", expr: cst.BaseExpression, scope: "Scope") -> Size | None:
     """At most how many samples each process gets from ``global // world`` (None when not that form)."""
-    from .batches import Size
-
     model = analysis.model
     if isinstance(expr, cst.Name):
         bound = model.bindings(expr.value, scope)

@@ -1,0 +1,105 @@
+"""Batch sizes read from an attribute (the ``AttributeSizes`` mixin of ``SizeResolution``):
+``args.batch_size`` (an argparse default), ``self.n`` assigned once, ``cfg.epochs`` of a ``SimpleNamespace`` or
+of a settings class of this file (its default, or what its construction passes), ``Config.batch_size``, an
+imported module's constant, a yacs / EasyDict tree entry, Lightning's ``self.hparams``."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .annotated import annotated_default, hyperparameter
+from .attr_configs import attribute_entry
+from .batch_facts import Size, _NAMESPACES, _param_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Scope
+
+
+class AttributeSizes:
+    """Sizes of ``x.attr`` expressions: a mixin of ``SizeResolution``."""
+
+    def _attribute_size(self, expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
+        model = self.model
+        attr = expr.attr.value
+        base = expr.value
+        if not isinstance(base, cst.Name):  # `cfg.TRAIN.BATCH_SIZE` of a yacs / EasyDict tree, Lightning's hparams
+            return self._tree_entry(expr, scope, depth) or hyperparameter(self, expr, scope, depth)
+        if base.value == "self":  # assigned once in the class (`self.n = n`): that assignment defines it
+            info = model.enclosing_class(scope)
+            values = info.attributes.get(attr) if info else None
+            stored = self._stored(expr, scope)
+            if stored is not None:
+                return self.size(stored[0], stored[1], depth + 1)
+            if info is not None and not values and not any(
+                    attr in other.attributes or attr in other.scope.bindings for other in model.classes.values()
+                    if other is not info):
+                return self._class_default(info, attr, depth)  # `BN_MOMENTUM = 0.99` in the class body
+            return None
+        if (base.value, attr) in self.mutated or (base.value, "*") in self.mutated:
+            return None
+        if base.value in model.classes:  # Config.batch_size
+            return self._class_default(model.classes[base.value], attr, depth)
+        if base.value in model.imports and base.value not in model.module_scope.bindings:
+            return self._imported(f"{model.imports[base.value]}.{attr}",
+                                  lambda other, e: self.in_file(other).size(e, other.module_scope, depth + 1))
+        bound = model.binding(base.value, scope)
+        if bound is not None:
+            value, value_scope = bound
+            call = value if isinstance(value, cst.Call) else None
+            if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "parse_args":
+                return self._argparse_default(attr, depth)
+            if call is not None and self._returns_parsed_args(call, value_scope):  # args = get_args()
+                return self._argparse_default(attr, depth)
+            if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call) and isinstance(
+                value.value.func, cst.Attribute
+            ) and value.value.func.attr.value == "parse_known_args":
+                return self._argparse_default(attr, depth)
+            if call is not None and model.qualname(call.func) in _NAMESPACES:  # cfg = SimpleNamespace(epochs=8)
+                given = [arg for arg in call.args if arg.keyword is not None and arg.keyword.value == attr]
+                if len(given) == 1 and not any(arg.star for arg in call.args):
+                    return self.size(given[0].value, value_scope, depth + 1)
+                return None
+            if call is not None and isinstance(call.func, cst.Name) and call.func.value in model.classes:
+                for arg in call.args:
+                    if arg.star:
+                        return None
+                    if arg.keyword is not None and arg.keyword.value == attr:
+                        return self.size(arg.value, value_scope, depth + 1)
+                if any(arg.keyword is None for arg in call.args):
+                    return None
+                return self._class_default(model.classes[call.func.value], attr, depth)
+            return self._tree_entry(expr, scope, depth)
+        given = self._name_in_use(base.value, scope) if _param_of(base.value, scope) is not None else None
+        if given is not None:
+            # `def make_loaders(cfg): ... cfg.batch_size`, every call given the module's `cfg = Config()`
+            found = self._attribute_size(cst.Attribute(value=cst.Name(given), attr=expr.attr), model.module_scope, depth + 1)
+            if found is not None:
+                return found
+        annotated = annotated_default(self, base.value, attr, scope, depth)  # `cfg: Config` with a class default
+        if annotated is not None:
+            return annotated
+        if _param_of(base.value, scope) is not None and self.argparse.get(attr):
+            # `def main(args): ... args.batch_size` in a file that defines --batch-size
+            if base.value in ("args", "opt", "opts") or any(  # (the parse may be in a file that imports this one)
+                    isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value in ("parse_args", "parse_known_args")
+                    for c in model.calls):
+                return self._argparse_default(attr, depth)
+        return None
+
+    def _tree_entry(self, expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
+        found = attribute_entry(self.model, expr, scope)
+        if found is None:
+            return None
+        owner, value = found
+        size = self.in_file(owner).size(value, owner.module_scope, depth + 1)
+        return Size(size.value, size.source or f"`{self.model.code(expr)}`") if size is not None else None
+
+    def _class_default(self, info, attr: str, depth: int) -> Size | None:
+        if attr in info.attributes:  # set in __init__ or elsewhere: not a class default
+            return None
+        values = info.scope.bindings.get(attr)
+        if not values or len(values) != 1:
+            return None
+        found = self.size(values[0], info.scope, depth + 1)
+        return Size(found.value, found.source or f"the default of {info.name}.{attr}") if found else None

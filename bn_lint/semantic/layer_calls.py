@@ -1,0 +1,96 @@
+"""The calls of a file that build a torch.nn layer (or another row of the layer tables), with their
+arguments bound to the constructor's parameters; ``functools.partial`` presets followed.
+
+Functions of the :class:`~.model.FileModel`, which has them as methods (``model.layer_call(call, scope)``).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from . import layers as layer_table
+from .names import none_by_default
+from .records import LayerCall
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .layer_spec import LayerSpec
+    from .model import FileModel
+    from .records import Scope
+
+_PARTIAL = frozenset({"functools.partial"})
+
+
+def layer_class(
+    model: "FileModel", expr: cst.BaseExpression, scope: Scope | None, depth: int = 0
+) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+    """The torch.nn class ``expr`` refers to, with arguments preset by ``partial``."""
+    if depth > 8:
+        return None
+    spec = layer_table.lookup(model.qualname(expr))
+    if spec is not None:
+        return spec, {}
+    if isinstance(expr, cst.Name):
+        bound = model.binding(expr.value, scope)
+        if bound is not None:
+            return model.layer_class(bound[0], bound[1], depth + 1)
+        return None
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        info = model.enclosing_class(scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
+        values = info.attributes.get(expr.attr.value) if info is not None else None
+        return model.layer_class(values[0][0], values[0][1], depth + 1) if values and len(values) == 1 else None
+    if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and none_by_default(model, expr.left, scope):
+        return model.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in _PARTIAL and expr.args:
+        first = expr.args[0]
+        if first.keyword is not None or first.star:
+            return None
+        inner = model.layer_class(first.value, scope, depth + 1)
+        if inner is None:
+            return None
+        spec, preset = inner
+        preset = dict(preset)
+        for arg in expr.args[1:]:
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                preset[arg.keyword.value] = arg.value
+            else:
+                return None  # positional presets: rare, do not guess
+        return spec, preset
+    return None
+
+
+def layer_call(model: "FileModel", call: cst.Call, scope: Scope | None) -> LayerCall | None:
+    """If ``call`` builds a known torch.nn layer: its spec and bound arguments."""
+    found = model.layer_class(call.func, scope)
+    if found is None:
+        return None
+    spec, preset = found
+    args: dict[str, cst.BaseExpression] = dict(preset)
+    positional: set[str] = set()
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            if arg.star == "**":
+                continue
+            index = len(spec.params) + 1  # unknown positions from here on
+            continue
+        if arg.keyword is not None:
+            args[arg.keyword.value] = arg.value
+            continue
+        if index < len(spec.params):
+            args[spec.params[index]] = arg.value
+            positional.add(spec.params[index])
+        index += 1
+    return LayerCall(call, spec, args, frozenset(positional), preset, scope or model.module_scope)
+
+
+def layer_calls(model: "FileModel") -> list[LayerCall]:
+    """Every call in the file that builds a known torch.nn layer."""
+    found = []
+    for site in model.calls:
+        layer = model.layer_call(site.node, site.scope)
+        if layer is not None:
+            found.append(layer)
+    return found

@@ -1,0 +1,77 @@
+"""What bn-lint knows about library model builders (torchvision, timm): which build models with
+BatchNorm, which without, which wrap the model they are given, which parts of a model hold it."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .values import evaluate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FileModel, Scope
+
+
+# Factories whose models carry BatchNorm unless the name says otherwise (data, not ifs).
+BN_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.")
+NO_BN_TORCHVISION = re.compile(
+    r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
+)
+# timm architectures without BatchNorm (LayerNorm, GroupNorm or normalizer-free), by model name; the
+# name may carry a pretrained tag (`vit_small_patch16_224.augreg_in21k`) or a hub prefix (`hf_hub:timm/`)
+_NO_BN_TIMM = re.compile(
+    r"^(?:hf[_-]hub:timm/)?(vit|deit3?|swinv?2?|beit(v2)?|eva(02)?|convnext(v2)?|cait|mixer|resmlp|gmlp|"
+    r"poolformer(v2)?|nf|dm_nfnet|nfnet|eca_nfnet|twins_(pcpvt|svt)|crossvit)_\w"
+)
+# parts of torchvision classification models that hold no BatchNorm (the stem conv of a ResNet, the head)
+_TORCHVISION_PARTS_WITHOUT_BN = (
+    (re.compile(r"^(resnet\d+|resnext\w+|wide_resnet\w+)$"), frozenset({"conv1", "fc"})),
+    (re.compile(r"^(regnet_\w+|shufflenet_\w+|googlenet|inception_v3)$"), frozenset({"fc"})),
+    (re.compile(r"^(densenet\d+|mobilenet_v[23]\w*|efficientnet_\w+|mnasnet\w+|vgg\d+_bn)$"), frozenset({"classifier"})),
+)
+# torchvision's detection models (but the v2 ones and SSDlite) use FrozenBatchNorm2d in a pretrained
+# backbone, which they have by default (`weights_backbone=ResNet50_Weights.IMAGENET1K_V1`)
+FROZEN_BN_DETECTION = re.compile(r"^torchvision\.models\.detection\.(?!ssdlite)(?!.*_v2$)[\w.]+$")
+# torchvision helpers that return (part of) the model they are given
+TORCHVISION_WRAPPING = frozenset({
+    "torchvision.models._utils.IntermediateLayerGetter", "torchvision.models.feature_extraction.create_feature_extractor",
+})
+# torchvision's detection models built around the backbone they are given first (`FasterRCNN(backbone, ...)`)
+DETECTORS = frozenset(f"torchvision.models.detection.{name}" for name in (
+    "FasterRCNN", "MaskRCNN", "KeypointRCNN", "RetinaNet", "FCOS", "faster_rcnn.FasterRCNN", "mask_rcnn.MaskRCNN",
+    "keypoint_rcnn.KeypointRCNN", "retinanet.RetinaNet", "fcos.FCOS"))
+# parts of torchvision / timm classification models that hold their BatchNorm layers
+LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
+MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm
+UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
+# wrappers whose result holds the module they are given (and its BatchNorm)
+WRAPPING = frozenset({
+    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
+    "torch.compile", "torch.optim.swa_utils.AveragedModel",
+})
+
+
+def library_part_without_bn(model: "FileModel", built: cst.BaseExpression, attribute: str) -> bool:
+    """Whether ``attribute`` of the torchvision model ``built`` (``resnet50(...)``) holds no BatchNorm
+    (``model.conv1``, ``model.fc``)."""
+    qn = model.qualname(built.func) if isinstance(built, cst.Call) else None
+    if not qn or not qn.startswith("torchvision.models.") or qn.count(".") != 2:
+        return False
+    arch = qn.rpartition(".")[2]
+    return any(pattern.match(arch) and attribute in parts for pattern, parts in _TORCHVISION_PARTS_WITHOUT_BN)
+
+
+def timm_without_bn(model: "FileModel", qn: str, call: cst.Call, scope: "Scope | None") -> bool:
+    """``timm.create_model("vit_small_patch16_224")`` (the name a literal or a constant) or
+    ``timm.models.vit_small_patch16_224()``: an architecture with no BatchNorm."""
+    if qn == "timm.create_model":
+        arg = next((a.value for a in call.args if (a.keyword is None and not a.star)
+                    or (a.keyword is not None and a.keyword.value == "model_name")), None)
+        name = evaluate(arg, model, scope) if arg is not None else None
+    elif qn.startswith("timm.models."):
+        name = qn.rpartition(".")[2]
+    else:
+        return False
+    return isinstance(name, str) and _NO_BN_TIMM.match(name) is not None

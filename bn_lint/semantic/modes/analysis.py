@@ -1,0 +1,258 @@
+"""ModeAnalysis: mode flow for every function of one file; built lazily, shared by BN1xx rules."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .callees import Callees
+from .conditions import _condition
+from .entry import EntryResolution
+from .eval_names import eval_named
+from .evaluations import EvaluationDetection
+from .flow import _Flow
+from .keys import _called_name, _in_function, key_of
+from .kinds import ModelKinds
+from .known_calls import _EXPORTS, _NO_GRAD
+from .output_reads import OutputReads
+from .records import HelperEval, Site, Summary, Watch
+from .state import State
+from .training_steps import TrainingSteps, _TRAIN_NAME
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import FileModel, Scope
+
+
+_CUTS = [0]  # how many times a summary was asked for while it was being worked out (``ModeAnalysis.summary``)
+
+
+def _inert(summary: Summary) -> dict | bool:
+    """For a function that gives back no model: its parameters, and those whose modules it does something
+    to (``touched``: sets a mode, trains, runs, freezes, rebinds); False for one that may give one back."""
+    if summary.generator or summary.returns is not None or summary.returned_freezes or summary.element_returns \
+            or summary.element_freezes or summary.at_yield:
+        return False
+    keys = [*summary.effects, *summary.trains, *(param for _, param in summary.entry_uses), *summary.bn_evals,
+            *summary.element_modes, *summary.steps, *(key for _, key in summary.freezes)]
+    return {"params": list(summary.params), "touched": sorted({key.split(".")[0] for key in keys})}
+
+
+# method calls that make a file worth the flow analysis
+_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
+_PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
+
+
+class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees):
+    """Mode flow for every function of one file; built lazily, shared by BN1xx rules.
+
+    The rules' queries are mixins, one concern per module (they share this analysis's caches and
+    recurse through ``summary``): ``entry``, ``kinds``, ``training_steps``, ``evaluations``,
+    ``output_reads``, ``callees``.
+    """
+
+    def __init__(self, model: "FileModel") -> None:
+        self.model = model
+        self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
+        # uses on the paths where `torch.set_grad_enabled(cond)` turns gradients off and nothing trains
+        # (`phase == 'val'` in a `for phase in ('train', 'val')` loop) -> (their site, why)
+        self.path_evals: dict[cst.CSTNode, tuple[Site, str]] = {}
+        self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
+        self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
+        self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
+        # mode changes that do not happen (`model.eval` uncalled, `model.training = False`), with the module
+        # and the scope: BN102 reports them; BN101 reports the first evaluation they leave in training mode
+        self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []
+        self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
+        # local function param -> (argument key, the caller's state, the calling function or module) at each call
+        self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
+        # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)
+        self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None]]] = {}
+        # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
+        self.watched: dict[cst.CSTNode, Watch] = {}
+        self.summaries: dict[cst.CSTNode, Summary] = {}
+        self._in_progress: set[cst.CSTNode] = set()
+        self.cut_short: set[cst.CSTNode] = set()  # functions whose summary a cycle of calls cut short
+        self._trainer_functions: dict[cst.CSTNode, bool] = {}
+        self._decorated: dict[cst.CSTNode, bool] = {}  # function -> under a mode-setting decorator
+        self._at_rest_held: dict[tuple[cst.CSTNode, str], bool] = {}  # (method, attribute) -> as __init__ left it
+        self._training_steps: dict[tuple[cst.CSTNode, bool], list[cst.Call]] = {}
+        self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
+        self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
+        self._submodule_names: dict[str, bool] = {}
+        self._keeping_methods: dict[str, bool] = {}  # method name -> every project definition leaves modes alone
+        self._module_level_candidate = False
+        self.module_end: State | None = None  # the modes module-level code leaves its variables in
+        self._module_shadow: "ModeAnalysis | None" = None
+        self._ran = False
+
+    # ----------------------------------------------------------------- driver
+    def run(self) -> "ModeAnalysis":
+        if self._ran:
+            return self
+        self._ran = True
+        model = self.model
+        wanted = self._candidate_functions()
+        if wanted is None:
+            return self
+        if self._module_level_candidate:
+            _Flow(self, model.module, model.module_scope).run()
+        for node in list(model.scopes):
+            if node in wanted:
+                self.summary(node)
+        return self
+
+    def _candidate_functions(self) -> set[cst.CSTNode] | None:
+        """The functions whose flow a BN1xx rule may need: those holding a no-grad region, a mode switch,
+        an export, a freeze or a training step, eval-like ones, and their direct callers (which pass the
+        model's mode in). None when the file holds no such thing (the flow analysis is skipped).
+        Sets ``_module_level_candidate`` when module-level code holds such a site or calls such a function
+        (otherwise the module's own flow is skipped)."""
+        model = self.model
+        found: set[cst.CSTNode] = set()
+        any_candidate = False
+
+        def mark(scope: "Scope | None") -> None:
+            if not _in_function(scope):
+                self._module_level_candidate = True
+            while scope is not None:
+                if isinstance(scope.node, cst.FunctionDef):
+                    found.add(scope.node)
+                scope = scope.parent
+
+        for site in model.calls:
+            func = site.node.func
+            name = _called_name(func)
+            qn = model.qualname(func)
+            if (name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS
+                    or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"):
+                any_candidate = True
+                mark(site.scope)
+        for attribute, _value, scope in model.attribute_assignments:
+            if attribute.attr.value in ("requires_grad", "training"):
+                any_candidate = True
+                mark(scope)
+        for node, scope in model.scopes.items():
+            if isinstance(node, cst.FunctionDef) and (
+                eval_named(node.name.value)
+                or any(self._no_grad_expr(d.decorator) for d in node.decorators)
+            ):
+                any_candidate = True
+                mark(scope)
+        if not any_candidate:
+            return None
+        names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
+        for site in model.calls:
+            if _called_name(site.node.func) in names:
+                mark(site.scope)
+        names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
+        for site in model.calls:
+            if _called_name(site.node.func) in names and not _in_function(site.scope):
+                self._module_level_candidate = True
+        return found
+
+    def summary(self, func: cst.FunctionDef) -> Summary | None:
+        if func in self.summaries:
+            if func in self.cut_short:
+                _CUTS[0] += 1  # (whatever uses it is cut short too)
+            return self.summaries[func]
+        if func in self._in_progress:
+            _CUTS[0] += 1  # a cycle: the summary being worked out goes on without this one
+            return None
+        scope = self.model.scopes.get(func)
+        if scope is None:
+            return None
+        self._in_progress.add(func)
+        cuts = _CUTS[0]
+        try:
+            flow = _Flow(self, func, scope)
+            summary = flow.run()
+        finally:
+            self._in_progress.discard(func)
+        if _CUTS[0] != cuts:
+            self.cut_short.add(func)
+        elif self.model.functions.get(func.name.value) is func:  # for the project index (``Project.indexed``)
+            self.model.index_facts[("trains", func.name.value)] = bool(summary.trains)
+            self.model.index_facts[("inert", func.name.value)] = _inert(summary)
+        self.summaries[func] = summary
+        return summary
+
+    def indexed_inert(self, call: cst.Call, bind, tracked) -> Summary | None:
+        """For a call of another file's function that the project index says leaves the modules this call
+        gives it alone (sets, trains, evaluates and freezes none of them, and returns none), a summary
+        that says only that, with its parameters; None when the index does not say so. ``bind``:
+        ``_Flow._bind_args``; ``tracked(key)``: whether the flow follows that module."""
+        where = self._imported_callee(call)
+        project = self.model.project
+        fact = project.indexed(where[0], "inert", where[1]) if where is not None and project is not None else None
+        if not isinstance(fact, dict) or not isinstance(fact.get("params"), list) or not isinstance(fact.get("touched"), list):
+            return None
+        summary = Summary(params=[str(p) for p in fact["params"]], name=where[1], path=where[0])  # type: ignore[index]
+        touched = set(fact["touched"])
+        if any(param in touched and key_of(arg) is not None and tracked(key_of(arg)) for param, arg in bind(call, summary)):
+            return None  # (a module given to a parameter it does something to: the real summary is needed)
+        return summary
+
+    def after_slip(self, site: "Site") -> cst.CSTNode | None:
+        """The last slip (``model.eval`` uncalled) on ``site``'s module before it in the same function."""
+        at = self.order(site.node)
+        found = [(self.order(node), node) for node, key, scope in self.slips
+                 if key == site.key and scope is site.scope and self.order(node) < at]
+        return max(found, key=lambda pair: pair[0])[1] if found else None
+
+    def evaluations(self, summary: Summary) -> dict[str, tuple[cst.CSTNode, str]]:
+        """The parameters ``summary``'s function runs for evaluation in the mode it is given them in."""
+        if summary.evaluates is None:
+            summary.evaluates = {}
+            for call, key in summary.entry_uses:
+                if key not in summary.evaluates:
+                    reason = self.eval_reason(call)
+                    if reason is not None:
+                        summary.evaluates[key] = (call, reason)
+        return summary.evaluates
+
+    def function_summary(self, name: str) -> Summary | None:
+        """The summary of a module-level function of this file."""
+        func = self.model.functions.get(name)
+        return self.summary(func) if func is not None else None
+
+    def module_state(self) -> State | None:
+        """The modes module-level code leaves its variables in; worked out on first need, by a separate
+        analysis when ``run`` had no reason to follow the module's code (its findings are not this one's)."""
+        if self.module_end is None and not self._module_level_candidate and self._module_shadow is None:
+            self._module_shadow = ModeAnalysis(self.model)
+            _Flow(self._module_shadow, self.model.module, self.model.module_scope).run()
+            self.module_end = self._module_shadow.module_end
+        return self.module_end
+
+    # ----------------------------------------------------------- lexical facts
+    def line(self, node: cst.CSTNode) -> int:
+        return self.model.line_of(node) or 0
+
+    def order(self, node: cst.CSTNode) -> int:
+        return self.model.order(node)
+
+    def condition_tests(self, body: cst.CSTNode) -> dict[str, list[cst.If]]:
+        """The ``if`` statements of a function (or the module) by condition key (see ``_condition``)."""
+        found = self._condition_tests.get(body)
+        if found is None:
+            found = self._condition_tests[body] = {}
+            for node in self.model.nodes_of(body, cst.If):
+                condition = _condition(node.test)
+                if condition is not None:
+                    found.setdefault(condition[0], []).append(node)
+        return found
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef):
+                return ancestor
+            if isinstance(ancestor, cst.Lambda):
+                return None
+        return None
+
+    def region(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The innermost loop body or function (or module) around ``node``."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Module)):
+                return ancestor
+        return self.model.module

@@ -1,0 +1,191 @@
+"""The flow's assignments: what a name or attribute holds, containers, aliases, instances built."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..modules import ModelKind, element_kind
+from .conditions import _condition_name
+from .constructors import _deep_copies
+from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of
+from .known_calls import _CONTAINERS
+from .records import Summary
+from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
+
+
+class Assignments:
+    """Mixin of :class:`_Flow`: assignments."""
+
+    # ------------------------------------------------------------ assignments
+    def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None, state: State) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
+                and len(target.elements) == len(value.elements) \
+                and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
+            written = {key_of(e.value) for e in target.elements}
+            roots = {k.split(".")[0] for k in written if k is not None}
+            if None not in written and not roots & set(_names_read(value)):  # (not a swap: `a, b = b, a`)
+                for element, given in zip(target.elements, value.elements):  # `G, D = Gen(), Disc()`
+                    self.assign(element.value, given.value, state)
+                return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for index, element in enumerate(target.elements):
+                self.assign(element.value, None, state)
+                if isinstance(value, cst.Call) and isinstance(element.value, cst.Name):
+                    self._unpacked(element.value.value, value, index, state)
+            return
+        if isinstance(target, cst.StarredElement):
+            self.assign(target.value, None, state)
+            return
+        if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and value is not None:
+            self._frozen_parameter(target, value, state)
+            return
+        if isinstance(target, cst.Attribute) and target.attr.value == "training":
+            self._mode_meant(target, target.value, state)  # `model.training = False`: BN102's finding
+            return
+        if isinstance(target, cst.Name) and self.assume:
+            self.assume = {k: v for k, v in self.assume.items() if _condition_name(k) != target.value}
+        key = key_of(target)
+        if key is None:
+            return
+        self.flags.pop(key, None)
+        self._record_parts(key, value, state)
+        facts = self.value_facts(value, state) if value is not None else None
+        if facts is None and isinstance(target, cst.Name) and self._optimized(target.value, value):
+            facts = self._built_by(_unwrap_passthrough(value), ModelKind.MAYBE, state) \
+                or frozenset({Fact(UNKNOWN_MODE, value, "built", "", ModelKind.MAYBE)})
+        if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
+            owner = key_of(value.value)
+            if owner is not None:
+                self.flags[key] = (owner, _lookup(state, owner))
+        _forget(state, key)
+        source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute)) else self._wrapped(value)
+        if source != key:  # (`model = convert_sync_batchnorm(model)`: still the module it named)
+            self.aliases = [(one, other) for one, other in self.aliases
+                            if not any(k == key or _child_of(k, key) for k in (one, other))]
+        if facts is not None:
+            state[key] = facts
+            self._frozen_in_init(value, key)
+            self._frozen_in_builder(value, key)
+            if source is not None and source != key and isinstance(target, cst.Name) and not _child_of(source, key):
+                self.aliases.append((key, source))  # `m = self.model`: one module under two names
+        elif isinstance(value, cst.Call):
+            self._copied_in_init(value, key, state)
+        built = _unwrap_passthrough(value)
+        if isinstance(built, cst.Call) and isinstance(target, cst.Name):
+            self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
+
+    def _init_state(self, call: cst.Call) -> State | None:
+        """What ``__init__`` of the class of this file that ``call`` builds leaves on ``self`` (``self.model =
+        Net()``, ``self.ema = ModelEMA(self.model)``), as ``self.*`` keys; None for another call."""
+        init = self._local_init(call)
+        summary = self.a.summary(init) if init is not None else None
+        if summary is None:
+            return None
+        return {k: facts for k, facts in summary.effects.items()
+                if k.startswith("self.") and not ({f.mode for f in facts} & {ENTRY, UNKNOWN_MODE})}
+
+    def _fresh_instance_call(self, call: cst.Call) -> bool:
+        """``Trainer(args).fit()``: the method runs on what ``__init__`` left on the new instance."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)):
+            return False
+        built = func.value
+        info = self.model.classes.get(built.func.value) if isinstance(built.func, cst.Name) else None
+        if info is None or func.attr.value not in info.methods or self._init_state(built) is None:
+            return False
+        self.a.method_calls.setdefault(info.methods[func.attr.value], []).append((self._init_state(built) or {}, None))
+        return True
+
+    def _optimized(self, name: str, value: cst.BaseExpression | None) -> bool:
+        """``model = create_model(cfg.arch)`` of unknown content whose parameters this function hands to a
+        ``torch.optim`` optimizer: an ``nn.Module`` (of unknown BatchNorm content: MAYBE)."""
+        value = _unwrap_passthrough(value)
+        if not isinstance(value, cst.Call) or isinstance(value.func, cst.Name) and value.func.value in self.model.classes:
+            return False
+        if self._optimized_names is None:
+            self._optimized_names = set()
+            for node in self.model.nodes_of(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module, cst.Call):
+                if not (node.args
+                        and (self.model.qualname(node.func) or "").startswith("torch.optim.")):
+                    continue
+                inner = node.args[0].value
+                if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                        and inner.func.attr.value in ("parameters", "named_parameters")
+                        and isinstance(inner.func.value, cst.Name)):
+                    self._optimized_names.add(inner.func.value.value)
+        return name in self._optimized_names
+
+    def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:
+        """``trainer = Trainer(net)`` whose class stores ``net`` as ``self.model``: ``trainer.model`` is
+        ``net``, under a second name (an alias: a mode change under either is one under the other)."""
+        for self_key, facts in (self._init_state(call) or {}).items():  # `self.model = Net()` in `__init__`
+            state[key + self_key[len("self"):]] = facts
+        passes = any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None)
+        for attribute, arg in self._stored_arguments(call, other_files=passes).items():
+            held = key_of(arg)
+            if held is not None and _tracked(state, held):
+                state[f"{key}.{attribute}"] = _lookup(state, held)
+                self.aliases.append((f"{key}.{attribute}", held))
+            elif held is None:  # `Trainer(Net())`: a module only the trainer holds
+                facts = self.value_facts(arg, state)
+                if facts is not None:
+                    state[f"{key}.{attribute}"] = facts
+
+    def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> None:
+        """``model, preprocess = build_model()``: ``model`` is element 0 of the tuple the builder returns."""
+        if self.scope is not None and name not in self.scope.opaque:
+            return  # (not a name of this function: `global model`)
+        kind = element_kind(self.model, call, index, self.scope)
+        if kind not in (ModelKind.BN, ModelKind.MAYBE):
+            return
+        facts = self._built_by(call, kind, state, index)
+        if facts is not None:
+            state[name] = facts
+            self._frozen_in_builder(call, name, index)
+
+    def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
+        """Set ``key``'s mode, and that of the modules a container built here holds."""
+        _set(state, key, facts)
+        for part in self.parts.get(key, ()):
+            if _tracked(state, part):
+                _set(state, part, facts)
+
+    def _record_parts(self, key: str, value: cst.BaseExpression | None, state: State) -> None:
+        """``key = nn.Sequential(encoder, head)`` (``.to(device)`` allowed): the followed modules in it."""
+        self.parts.pop(key, None)
+        for parts in self.parts.values():
+            parts.discard(key)
+        value = _unwrap_passthrough(value)
+        if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS):
+            return
+        members = {k for k in map(key_of, _container_elements(value)) if k is not None and _tracked(state, k)}
+        if members:
+            self.parts[key] = members
+
+    def _copied_in_init(self, call: cst.Call, key: str, state: State) -> None:
+        """``ema = ModelEma(model)`` where ``__init__`` does ``self.module = copy.deepcopy(model)``: follow
+        ``ema.module`` from the mode of the model copied, then what ``__init__`` does to it (``.eval()``).
+        Copies only: an attribute that refers to the caller's model would share its later mode changes.
+        The class may live in another project file (``from ema import ModelEma``)."""
+        if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
+            return
+        found = self._project_init(call)
+        if found is None:
+            return
+        analysis, init = found
+        bound = dict(self._bind_args(call, Summary(params=[p.name.value for p in init.params.params[1:]])))
+        copies = _deep_copies(init, analysis.model)
+        copied: list[str] = []
+        for line in init.body.body:
+            assign = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+            if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and assign.value in copies):
+                continue
+            target, param = assign.targets[0].target, copies[assign.value]
+            if isinstance(target, cst.Attribute) and key_of(target.value) == "self" and param in bound:
+                facts = self.value_facts(bound[param], state)
+                if facts is not None:
+                    state[f"{key}.{target.attr.value}"] = facts
+                    copied.append(target.attr.value)
+        summary = analysis.summary(init) if copied else None
+        if summary is not None:
+            effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
+            self._apply_effects(call, [("self", _key_expression(key))], effects, summary, analysis, state)

@@ -1,0 +1,177 @@
+"""The project function or method a call runs, and what methods of a name do to modes."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..modules import _imported_name
+from .keys import _unwrap_passthrough, key_of
+from .known_calls import _COPIES, _SAFE_METHODS
+from .records import Summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import ClassInfo
+    from .analysis import ModeAnalysis
+
+
+# Methods that do not change a model's mode.
+# in a method's text: what may change a mode (see ModeAnalysis.method_keeps_modes), and the calls of `self`'s methods
+_SETS_MODES = re.compile(r"\.\s*(?:eval|train|apply|requires_grad_?|training)\b|\bsetattr\b|\bexec\b")
+_SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
+_RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
+
+
+class Callees:
+    """Mixin of :class:`ModeAnalysis`: the project function a call runs (cached method facts)."""
+
+    # ---------------------------------------------------------------- callees
+    def _callee_summary(self, call: cst.Call) -> Summary | None:
+        """The summary of the project function ``call`` runs, for its ``trains`` (None when it trains
+        nothing: the project index answers that for another file's function without parsing it)."""
+        where = self._imported_callee(call)
+        project = self.model.project
+        if where is not None and project is not None and project.indexed(where[0], "trains", where[1]) is False:
+            return None
+        target = self.callee(call)
+        if target is None:
+            return None
+        analysis, func = target
+        return analysis.summary(func)
+
+    def callee(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """The project function a call runs: local function, ``self.method``, or (``other_files``) imported."""
+        model = self.model
+        func = call.func
+        if isinstance(func, cst.Name):
+            if func.value in model.functions and model.binding(func.value, None) is None:
+                return self, model.functions[func.value]
+            nested = model.local_function(func.value, model.scope_of(call))
+            if nested is not None and nested is not model.functions.get(func.value):
+                return self, nested  # a function defined inside the caller (or one around it)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            if func.value.value == "self":
+                info = model.enclosing_class(model.scope_of(call))
+                if info is not None and func.attr.value in info.methods:
+                    return self, info.methods[func.attr.value]
+                return None
+            if model.imports.get(func.value.value) is None:
+                return self._instance_method(func.value, func.attr.value, call, other_files)
+        elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
+            return self._attribute_method(func.value, func.attr.value, call)
+        else:
+            return None
+        dotted = _imported_name(self.model, func)
+        found = model.imported(dotted, "def") if dotted and other_files else None
+        if found is None or found[1] not in found[0].functions:
+            return None
+        other, name = found
+        return other.analysis(type(self)), other.functions[name]
+
+    def _imported_callee(self, call: cst.Call) -> tuple[str, str] | None:
+        """(file, name) of the other project file's function ``call`` runs, found without parsing that file;
+        None for a function of this file (or one ``callee`` finds no other way)."""
+        func = call.func
+        model = self.model
+        if isinstance(func, cst.Name) and (func.value in model.functions or model.local_function(func.value, model.scope_of(call))):
+            return None
+        dotted = _imported_name(self.model, func)
+        return model.imported_path(dotted, "def") if dotted else None
+
+    def _attribute_method(self, receiver: cst.BaseExpression, method: str,
+                          call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``self.ema.update(model)`` where ``self.ema`` holds an instance of a class of this file that
+        defines ``update``."""
+        held = self.attribute_class(receiver, call)
+        return (self, held.methods[method]) if held is not None and method in held.methods else None
+
+    def submodule_name(self, name: str) -> bool:
+        """Whether ``x.name(...)`` runs a submodule (whose forward leaves modes alone), not a method: the
+        classes of this file and of the project files it imports assign ``self.name = ...`` and none
+        defines ``def name``."""
+        if name not in self._submodule_names:
+            model = self.model
+            assigned = defined = False
+            for info in model.classes.values():
+                assigned |= name in info.attributes
+                defined |= name in info.methods
+            if model.project is not None and not defined:
+                for path in model.imported_project_paths:
+                    defines, assigns = model.project.names_in_text(path)
+                    if name in defines:
+                        defined = True
+                        break
+                    assigned = assigned or name in assigns
+            self._submodule_names[name] = assigned and not defined
+        return self._submodule_names[name]
+
+    def method_keeps_modes(self, name: str) -> bool:
+        """Whether every ``def name`` of this file's classes and of the project files it imports (at
+        least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
+        ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``).
+        Read from the text, without parsing the other files."""
+        if name not in self._keeping_methods:
+            texts = self.model.method_texts(name)
+            self._keeping_methods[name] = bool(texts) and not any(
+                text == "?" or _SETS_MODES.search(text)
+                or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(text)) for text in texts)
+        return self._keeping_methods[name]
+
+    def method_runs_self(self, name: str) -> bool:
+        """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
+        ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
+        return self.method_keeps_modes(name) and all(_RUNS_SELF.search(t) for t in self.model.method_texts(name))
+
+    def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
+        """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
+        once (``self.ema = ModelEMA(self.model)``)."""
+        model = self.model
+        if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and receiver.value.value == "self"):
+            return None
+        info = model.enclosing_class(model.scope_of(node))
+        values = info.attributes.get(receiver.attr.value, []) if info is not None else []
+        value = _unwrap_passthrough(values[0][0]) if len(values) == 1 else None
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return None
+        if model.binding(value.func.value, None) is not None:
+            return None
+        return model.classes.get(value.func.value)
+
+    def _instance_method(self, receiver: cst.Name, method: str, call: cst.Call,
+                         other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``model.freeze_bn()`` where ``model = SegNet(...)`` (once, ``.to(device)`` allowed) and the
+        project class defines ``freeze_bn`` itself."""
+        model = self.model
+        bound = model.binding(receiver.value, model.scope_of(call))
+        value = _unwrap_passthrough(bound[0]) if bound is not None else self._built_then_copied(receiver.value, call)
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return None
+        name = value.func.value
+        if name in model.classes and model.binding(name, None) is None:
+            info = model.classes[name]
+            return (self, info.methods[method]) if method in info.methods else None
+        dotted = model.imports.get(name)
+        found = model.imported(dotted, "class") if dotted and other_files else None
+        if found is None or found[1] not in found[0].classes:
+            return None
+        info = found[0].classes[found[1]]
+        return (found[0].analysis(type(self)), info.methods[method]) if method in info.methods else None
+
+    def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
+        """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a
+        copy of the same model, or ``model.to(device)``): the one value that builds it."""
+        found = self.model.bindings(name, self.model.scope_of(call))
+        if found is None:
+            return None
+        built = []
+        for value in found[0]:
+            value = _unwrap_passthrough(value)
+            if isinstance(value, cst.Call) and self.model.qualname(value.func) in _COPIES and value.args \
+                    and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value == name:
+                continue
+            if isinstance(value, cst.Name) and value.value == name:
+                continue
+            built.append(value)
+        return built[0] if len(built) == 1 else None

@@ -1,0 +1,293 @@
+"""The flow's calls: exports, mode switches, safe methods and callees, arguments stored or copied."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..walk import children, walk
+from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
+from .keys import _names_read, key_of, receiver_key
+from .known_calls import (
+    _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_CALLEES, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _helper_keeps_modes,
+    _in_place_tensor_op, _is_module_call, _keeps_modes,
+)
+from .records import Site, _merge
+from .state import EVAL, Fact, State, _ENTRY, _UNKNOWN, _child_of, _forget, _lookup, _set, _submodule_key, _tracked
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
+
+
+class CallHandling:
+    """Mixin of :class:`_Flow`: calls."""
+
+    # ------------------------------------------------------------- expressions
+    def expression(self, expr: cst.CSTNode, state: State) -> None:
+        """Apply the effects of the calls in ``expr``, innermost first."""
+        calls = []
+        stack = [expr]
+        yields = False
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, cst.Call):
+                calls.append(node)
+            elif isinstance(node, cst.Yield):
+                yields = True
+            stack.extend(children(node))
+        for call in reversed(calls):  # pre-order reversed: arguments and receivers before the call
+            self.call(call, state)
+        if yields:
+            self.yields.append(dict(state))
+
+    def call(self, call: cst.Call, state: State) -> None:
+        if not self.aliases:
+            self._call(call, state)
+            return
+        before = dict(state)
+        self._call(call, state)
+        for one, other in self.aliases:
+            for changed, twin in ((one, other), (other, one)):
+                moved = [k for k in {*state, *before} if (k == changed or _child_of(k, changed))
+                         and state.get(k) is not before.get(k)]
+                if moved:  # one module under two names: what happened under one happened under the other
+                    for key in moved:
+                        mirrored = twin + key[len(changed):]
+                        if key in state:
+                            state[mirrored] = state[key]
+                        else:
+                            _forget(state, mirrored)
+                    break
+
+    def _call(self, call: cst.Call, state: State) -> None:
+        a = self.a
+        func = call.func
+        passes_model = self._passes_tracked(call, state)
+        if passes_model and a.is_training_call(call) and not a.under_no_grad(call):
+            self._training_helper(call, state)
+        # exports
+        qn = self.model.qualname(func)
+        if qn in _EXPORTS and call.args:
+            index = _EXPORTS[qn]
+            args = [arg for arg in call.args if not arg.keyword and not arg.star]
+            if len(args) > index:
+                key = _submodule_key(args[index].value, state)
+                if key is not None and (key in state or any(_child_of(key, k) for k in state)):
+                    a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            target = a.callee(call)
+            if target is not None:
+                self._apply_summary(call, target, state)
+                return
+        key = key_of(func)
+        if key is not None and _is_module_call(func, key, state):
+            self._use(call, key, state)
+            return
+        if isinstance(func, cst.Attribute) and key is not None and key_of(func.value) in state \
+                and self._forward_method(key_of(func.value), func.attr.value, state, call):
+            self._use(call, key_of(func.value), state)  # `vae.encode(x)`: a method that runs its submodules
+            return
+        if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
+                and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
+                and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
+            a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
+            held = a.attribute_class(func.value, call)
+            if held is not None and func.attr.value in held.attributes and func.attr.value not in held.methods:
+                return  # `self.ema.module(x)`: a forward of the module `ModelEMA.__init__` stores, not a method
+        if isinstance(func, cst.Attribute):
+            receiver = key_of(func.value)
+            method = func.attr.value
+            if receiver is None and method in ("eval", "train", "requires_grad_"):
+                receiver = receiver_key(func.value)
+                if receiver is not None and not _tracked(state, receiver):
+                    receiver = None
+            if method == "apply" and len(call.args) == 1 and receiver is not None and self._evals_batchnorm(call.args[0].value):
+                # `model.backbone.apply(set_bn_eval)`: its BatchNorm layers go to eval, as in a modules() loop
+                for owner in self.loop_modules.get(receiver, [receiver]):
+                    if _tracked(state, owner):
+                        _set(state, owner, _UNKNOWN)
+                        self.watch[call] = (owner, "eval")
+                        self.bn_evals.add(owner)
+                return
+            if method == "apply" and len(call.args) == 1 and self._keeps_modes(call.args[0].value):
+                return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
+            if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
+                return
+            if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) \
+                    and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False":
+                owner = self._frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
+                if owner is not None and _tracked(state, owner):
+                    self._freeze(call, owner, state)
+                    return
+            if receiver in self.part_vars and not _tracked(state, receiver) and _tracked(state, self.part_vars[receiver]):
+                owner = self.part_vars[receiver]  # blocks of `model.features`: taken for the container
+                if method == "eval" and not call.args:
+                    self._set_mode(state, owner, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    self.watch[call] = (owner, "eval")
+                    return
+                if method == "requires_grad_" and call.args and isinstance(call.args[0].value, cst.Name) \
+                        and call.args[0].value.value == "False":
+                    self._freeze(call, owner, state)
+                    return
+            if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
+                if _tracked(state, owner):
+                    _set(state, owner, _UNKNOWN)
+                    if self._batchnorm_to_eval(call):
+                        self.watch[call] = (owner, "eval")
+                        self.bn_evals.add(owner)
+                return
+            if receiver is not None:
+                if method == "forward" and _tracked(state, receiver):
+                    self._use(call, receiver, state)
+                    return
+                if method == "eval" and not call.args:
+                    self._set_mode(state, receiver, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    if "." in receiver:
+                        self.watch[call] = (receiver, "eval")
+                    return
+                if method == "train":
+                    facts = self._train_arg(call, receiver, state)
+                    self._set_mode(state, receiver, facts)
+                    if "." in receiver and {f.mode for f in facts} == {EVAL}:
+                        self.watch[call] = (receiver, "eval")
+                    return
+                if method == "requires_grad_":
+                    flag = call.args[0].value if call.args else None
+                    if isinstance(flag, cst.Name) and flag.value == "False":
+                        self._freeze(call, receiver, state)
+                    elif flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
+                        self._unfreeze(call, receiver)
+                    return
+                if method in _SAFE_METHODS:
+                    return
+        if self._fresh_instance_call(call):
+            return
+        # another file's function can change only the modes of what it is given: look it up only then
+        inert = a.indexed_inert(call, self._bind_args, lambda key: _tracked(state, key)) if passes_model else None
+        if inert is not None:
+            self._forget_unbound(call, inert, state)
+            return
+        target = a.callee(call, other_files=passes_model)
+        if target is not None:
+            self._apply_summary(call, target, state)
+            return
+        if isinstance(func, cst.Attribute):
+            receiver = key_of(func.value)
+            if receiver is not None and _tracked(state, receiver) and receiver != "self" \
+                    and not a.submodule_name(func.attr.value) and not _in_place_tensor_op(func.attr.value) \
+                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not a.method_keeps_modes(func.attr.value):
+                _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
+            elif receiver is not None and _tracked(state, receiver) and receiver != "self" \
+                    and a.method_runs_self(func.attr.value):
+                self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
+
+        if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
+            return
+        if _helper_keeps_modes(func):
+            return
+        if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
+            return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
+        if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
+            return  # (nothing followed is given: no need to look into the callee's class)
+        copied = self._copied_params(call)
+        stored = self._stored_arguments(call)
+        for arg in call.args:
+            key = key_of(arg.value)
+            if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied) \
+                    and not any(value is arg.value for value in stored.values()):
+                _set(state, key, _UNKNOWN)
+
+    def _stored_arguments(self, call: cst.Call, other_files: bool = True) -> dict[str, cst.BaseExpression]:
+        """attribute -> argument, for the arguments that a project class (of this file, or with
+        ``other_files`` one imported) only stores on ``self`` (``self.model = model`` in ``__init__``, or a
+        ``@dataclass`` field of this file): building the instance leaves their modes as they are."""
+        func = call.func
+        if not isinstance(func, cst.Name) or any(a.star for a in call.args):
+            return {}
+        info = self.model.classes.get(func.value)
+        if info is None or self.model.binding(func.value, self.scope) is not None:
+            found = self._project_init(call) if other_files else None
+            init = found[1] if found is not None else None
+            if init is None:
+                return {}
+        else:
+            init = info.methods.get("__init__")
+        if init is not None:
+            params = [p.name.value for p in init.params.params[1:]]
+            stored = _stored_params(init)
+        elif any(_is_dataclass_decorator(d.decorator, self.model) for d in info.node.decorators):
+            params = [line.body[0].target.value for line in info.node.body.body
+                      if isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.AnnAssign)
+                      and isinstance(line.body[0].target, cst.Name)]
+            stored = {name: name for name in params}
+        else:
+            return {}
+        out = {}
+        for index, arg in enumerate(call.args):
+            param = arg.keyword.value if arg.keyword is not None else params[index] if index < len(params) else None
+            if param in stored:
+                out[stored[param]] = arg.value
+        return out
+
+    def _copied_params(self, call: cst.Call) -> set[int]:
+        """Positions of the arguments a project class only deep-copies in ``__init__``
+        (``ModelEma(model)``): the caller's model is not kept, so its mode does not change."""
+        found = self._project_init(call)
+        if found is None:
+            return set()
+        analysis, init = found
+        read = list(_names_read(init.body))
+        copied = list(_deep_copies(init, analysis.model).values())
+        return {index for index, param in enumerate(init.params.params[1:])
+                if param.name.value in read and read.count(param.name.value) == copied.count(param.name.value)}
+
+    def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The ``__init__`` of the class of this file that ``call`` builds (``ModelEma(model)``)."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.model.binding(func.value, self.scope) is not None:
+            return None
+        return info.methods.get("__init__")
+
+    def _project_init(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """The ``__init__`` of the project class ``call`` builds: of this file, or imported from another."""
+        init = self._local_init(call)
+        if init is not None:
+            return self.a, init
+        func = call.func
+        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) else None
+        found = self.model.imported(dotted, "class") if dotted else None
+        if found is None or found[1] not in found[0].classes or found[0] is self.model:
+            return None
+        init = found[0].classes[found[1]].methods.get("__init__")
+        return (found[0].analysis(type(self.a)), init) if init is not None else None
+
+    def _passes_tracked(self, call: cst.Call, state: State) -> bool:
+        """Whether the call is given a module whose mode this flow follows (``self`` for ``self.f()``)."""
+        func = call.func
+        keys = [key_of(arg.value) for arg in call.args]
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            keys.append(func.value.value)  # `self.f()`, `model.freeze_bn()`
+        # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)
+        return any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys)
+
+    def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
+        """``fn`` is a function of this file (top-level, or defined in the function around the call: an
+        ``init_weights`` helper's ``def fn(m)``) whose body sets no mode and calls no function of this file."""
+        if self.model.qualname(fn) in _MODE_KEEPING_APPLIED:
+            return True
+        func = self.model.local_function(fn.value, self.model.scope_of(fn)) if isinstance(fn, cst.Name) else None
+        if func is None:
+            return False
+        for node in walk(func.body):
+            if isinstance(node, cst.Attribute) and node.attr.value in ("eval", "train", "training", "apply"):
+                return False
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and (
+                    node.func.value in self.model.functions
+                    or self.model.local_function(node.func.value, self.model.scope_of(node)) is not None):
+                return False
+        return True

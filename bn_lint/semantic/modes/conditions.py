@@ -1,0 +1,57 @@
+"""Tests the mode flow follows: plain flags and ``name == literal`` (``phase == 'train'``)."""
+from __future__ import annotations
+
+import libcst as cst
+
+
+def _negated(test: cst.BaseExpression) -> bool:
+    """``not x``, ``a not in b``, ``a != b``, ``a is not b``, or an ``and`` of such: a test that excludes."""
+    if isinstance(test, cst.UnaryOperation):
+        return isinstance(test.operator, cst.Not)
+    if isinstance(test, cst.Comparison):
+        return all(isinstance(c.operator, (cst.NotIn, cst.NotEqual, cst.IsNot)) for c in test.comparisons)
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _negated(test.left) and _negated(test.right)
+    return False
+
+
+_COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
+
+
+def _condition(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """A test as (key, outcome that makes the key true) when it is a plain flag (``train``,
+    ``not is_val``) or a name compared to a literal (``phase == 'train'``, ``mode != "val"``)."""
+    outcome = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, outcome = test.expression, not outcome
+    if isinstance(test, cst.Name):
+        return (None if test.value in ("True", "False", "None") else (test.value, outcome))
+    if not (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and len(test.comparisons) == 1):
+        return None
+    target = test.comparisons[0]
+    equal = _COMPARISONS.get(type(target.operator).__name__)
+    literal = _literal(target.comparator)
+    if equal is None or literal is _NOT_LITERAL:
+        return None
+    return f"{test.left.value}=={literal!r}", outcome == equal
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(node: cst.BaseExpression | None) -> object:
+    """The value of a string, integer, True/False/None literal (``_NOT_LITERAL`` otherwise)."""
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value, 0)
+        except ValueError:
+            return _NOT_LITERAL
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return _NOT_LITERAL
+
+
+def _condition_name(key: str) -> str:
+    return key.split("==", 1)[0]

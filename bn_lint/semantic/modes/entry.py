@@ -1,0 +1,200 @@
+"""What a function's ``entry`` mode stands for: the modes its callers (or ``__init__``) pass in."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..modules import ModelKind, model_kind
+from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
+from .known_calls import _MODE_SETTERS, _SAFE_CALLEES
+from .records import Site
+from .state import ENTRY, TRAIN, _ENTRY, _lookup
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Scope
+
+
+class EntryResolution:
+    """Mixin of :class:`ModeAnalysis`: resolving ``entry`` facts through callers."""
+
+    def implicit_globals(self, func: cst.FunctionDef) -> tuple[str, ...]:
+        """The module-level variables a module-level function of this file reads, itself or through
+        the functions of this file it calls (``def test(): ... model(x)`` with a global ``model``)."""
+        cache = self._globals
+        if func in cache:
+            return cache[func]
+        cache[func] = ()  # (a recursive call sees what is known so far)
+        model = self.model
+        scope = model.scopes.get(func)
+        if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
+                and scope.parent.functions.get(func.name.value) is func:
+            cache[func] = self._closure_variables(func, scope)
+            return cache[func]
+        if scope is None or model.functions.get(func.name.value) is not func:
+            return ()
+        module = model.module_scope
+        local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
+        found: list[str] = []
+        callees: list[str] = []
+        for name in _names_read(func.body):
+            if name in local or name in found or name in callees:
+                continue
+            if name in model.functions:
+                callees.append(name)
+            elif (name in module.bindings or name in module.opaque) and name not in model.classes:
+                found.append(name)
+        for callee in callees:
+            found += [name for name in self.implicit_globals(model.functions[callee])
+                      if name not in local and name not in found]
+        cache[func] = tuple(found)
+        return cache[func]
+
+    def _closure_variables(self, func: cst.FunctionDef, scope: "Scope") -> tuple[str, ...]:
+        """The enclosing function's variables a nested function reads (and does not bind itself)."""
+        outer = scope.parent
+        local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
+        return tuple(dict.fromkeys(
+            name for name in _names_read(func.body)
+            if name not in local and (name in outer.params or name in outer.bindings or name in outer.opaque)))
+
+    # ---------------------------------------------------------- for the rules
+    def passed_kinds(self, func: cst.FunctionDef, param: str) -> set[ModelKind] | None:
+        """The kinds of module that every call of this file's function ``func`` passes as ``param``.
+
+        None when it is never called here, or some call passes something not known to be a module.
+        """
+        self.run()
+        if self.model.functions.get(func.name.value) is not func:
+            return None
+        passed = self.call_args.get(f"{func.name.value}.{param}")
+        if not passed:
+            return None
+        kinds: set[ModelKind] = set()
+        for arg_key, caller_state, caller in passed:
+            facts = _lookup(caller_state, arg_key)
+            if facts and all(f.kind is not None for f in facts):
+                kinds |= {f.kind for f in facts}  # type: ignore[misc]
+                continue
+            # a mode set since it was built (`model.train()`): the kind of what the name is bound to
+            scope = self.model.scopes.get(caller) or (self.model.module_scope if isinstance(caller, cst.Module) else None)
+            scope = scope if "." not in arg_key else None
+            kind = model_kind(self.model, cst.Name(arg_key), scope) if scope is not None else None
+            if kind is None:
+                return None
+            kinds.add(kind)
+        return kinds
+
+    def resolved(self, site: Site) -> frozenset:
+        """The site's facts, with ``entry`` replaced by what every call site in this file passes in
+        (through callers that pass on their own parameter, a few levels up)."""
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact)
+
+    def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
+                 exact: bool = False) -> frozenset:
+        if not any(f.mode == ENTRY for f in facts) or depth > 4:
+            return facts
+        root, _, rest = key.partition(".")
+        if func is not None and root == "self" and func in self.method_calls:
+            # a method: what the class's own `self.method()` calls leave `self.model` in
+            passed = [("self", state, caller) for state, caller in self.method_calls[func]]
+            if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
+                    and self._held_at_rest(func, rest.split(".")[0]):
+                # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
+                # route): `self.model` as `__init__` leaves it, when nothing else changes it
+                init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
+                passed = [("self", self.summary(init).effects, init)]
+        elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
+            # a server's or predictor's method: `self.model` as `__init__` leaves it
+            init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
+            passed = [("self", self.summary(init).effects, init)]
+        elif func is None or self.model.functions.get(func.name.value) is not func:
+            return facts
+        else:
+            passed = self.call_args.get(f"{func.name.value}.{root}")
+            if not passed and self._at_rest(func, root):
+                passed = [(root, self.module_state(), self.model.module)]
+        if not passed:
+            return facts
+        out = {f for f in facts if f.mode != ENTRY}
+        for arg_key, caller_state, caller_node in passed:
+            passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
+            caller = _lookup(caller_state, passed_key)
+            if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
+                                                                 and isinstance(caller_node, cst.FunctionDef)):
+                return facts
+            if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
+                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact)
+            if not any(f.mode == TRAIN for f in caller):
+                return facts  # some caller does not show training mode: stay with "entry"
+            out |= caller
+        return frozenset(out)
+
+    def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
+        """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
+        class (not an nn.Module, whose parts follow its own mode) builds it in ``__init__``, assigns it
+        nowhere else, and no code of the file changes its mode, passes it on or calls ``func`` on ``self``
+        (a request handler of a server class, a ``predict`` of a predictor class)."""
+        key = (func, attr)
+        if key not in self._at_rest_held:
+            self._at_rest_held[key] = self._held_in_init_only(func, attr)
+        return self._at_rest_held[key]
+
+    def _held_in_init_only(self, func: cst.FunctionDef, attr: str) -> bool:
+        model = self.model
+        scope = model.scopes.get(func)
+        info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        if info is None or info.methods.get(func.name.value) is not func or "__init__" not in info.methods \
+                or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
+                or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
+            return False  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
+        values = info.attributes.get(attr, [])
+        init = info.methods["__init__"]
+        if len(values) != 1 or values[0][1].node is not init:
+            return False
+        summary = self.summary(init)
+        if summary is None or f"self.{attr}" not in summary.effects:
+            return False
+        for site in model.calls:
+            call = site.node
+            if isinstance(call.func, cst.Attribute):
+                receiver = model.code(call.func.value)
+                if (receiver == "self" and call.func.attr.value == func.name.value) or (
+                        receiver.endswith(f".{attr}") and call.func.attr.value in _MODE_SETTERS
+                        and self.enclosing_function(call) is not init):
+                    return False
+            if any(model.code(arg.value).endswith(f".{attr}") and self.enclosing_function(call) is not init
+                   for arg in call.args):
+                return False  # (given to code that may set its mode)
+        return True
+
+    def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
+        """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
+        runs: ``func`` is called nowhere in this file (a web handler, a callback: it runs after the
+        module's code), and no other function changes ``name``'s mode or reassigns it."""
+        model = self.model
+        if self.is_test_file() or func.name.value.startswith("test") or self.module_state() is None:
+            return False
+        summary = self.summary(func)
+        if summary is None or name not in summary.globals or len(model.module_scope.bindings.get(name, ())) != 1:
+            return False
+        if any(_called_name(site.node.func) == func.name.value for site in model.calls):
+            return False
+        for site in model.calls:
+            if not _in_function(site.scope) or self.enclosing_function(site.node) is func:
+                continue
+            call = site.node
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_SETTERS:
+                receiver = receiver_key(call.func.value)
+                if receiver is not None and receiver.split(".")[0] == name:
+                    return False
+            for arg in call.args:
+                key = key_of(arg.value)
+                if key is not None and key.split(".")[0] == name and model.qualname(call.func) not in _SAFE_CALLEES:
+                    return False
+        for attribute, _value, scope in model.attribute_assignments:
+            key = key_of(attribute)
+            if _in_function(scope) and key is not None and key.split(".")[0] == name:
+                return False
+        return not any(name in _declared_global(node.body) for node in model.scopes
+                       if isinstance(node, cst.FunctionDef))

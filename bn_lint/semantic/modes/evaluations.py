@@ -1,0 +1,176 @@
+"""Whether a model call is an evaluation, and whether a framework or decorator sets the mode there."""
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..evaluation import eval_data_loop, eval_input, inference_run
+from ..walk import walk
+from .eval_names import eval_named
+from .keys import _unwrap_passthrough
+from .records import Site
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import FileModel
+
+
+_FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)tests?/")
+_SETS_MODE = re.compile(r"\.eval\(\s*\)|\.train\(\s*(?:mode\s*=\s*)?False\s*\)")
+
+
+class EvaluationDetection:
+    """Mixin of :class:`ModeAnalysis`: why a model call is an evaluation, or is not one."""
+
+    def is_test_file(self) -> bool:
+        """``test_*.py``, ``*_test.py``, or a file under a ``test``/``tests`` folder of its project (the
+        folders above the project's root do not count)."""
+        path = os.path.abspath(self.model.path)
+        if self.model.project is not None:
+            relative = os.path.relpath(path, self.model.project.root_for(path))
+            path = path if relative.startswith("..") else relative
+        return bool(_TEST_FILE.search(path.replace("\\", "/")))
+
+    def eval_reason(self, node: cst.CSTNode) -> str | None:
+        """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
+        reason = self._evaluation(node)  # (first: the training-step test may parse other files)
+        if reason is None or self._in_training_step(node) or not self._may_evaluate(node):
+            return None
+        return reason
+
+    def _evaluation(self, node: cst.CSTNode) -> str | None:
+        """What makes the call at ``node`` look like an evaluation, before training steps and frameworks."""
+        func = self.enclosing_function(node)
+        if self.under_no_grad(node):
+            return "under `torch.no_grad()`/`inference_mode()`"
+        if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
+            return "its output goes to argmax (predictions), not to a backward pass"
+        region = self.region(node)
+        data = eval_data_loop(self.model, node) or (
+            f"on a batch of `{eval_input(self.model, node, region)}`" if isinstance(region, (cst.For, cst.While))
+            and eval_input(self.model, node, region) else None)
+        if data is not None and not self.dummy_input(node) and not (func is not None and self.is_test_file()
+                                                                    and func.name.value.lower().startswith("test")):
+            return data
+        inference = inference_run(self, node)
+        if inference is not None:
+            return inference
+        if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
+                and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
+            return f"in `{func.name.value}()`"
+        return None
+
+    def _may_evaluate(self, node: cst.CSTNode) -> bool:
+        """False for calls whose mode a framework sets, for shape probes (in ``__init__`` or not), for a
+        module whose own ``forward`` runs a training step (test-time adaptation: ``Tent``), and where the
+        function has turned BatchNorm's running statistics off (``bn.track_running_stats = False``:
+        batch statistics on purpose)."""
+        if self.framework_managed(node):
+            return False
+        func = self.enclosing_function(node)
+        if func is not None and func.name.value == "__init__":
+            return False  # a model called while it is built: a shape probe
+        if self._forward_trains(node) or self._running_stats_off(node):
+            return False
+        return not self.shape_probe(node)
+
+    def _forward_trains(self, node: cst.CSTNode) -> bool:
+        """``tented(x)`` with ``tented = Tent(model, optimizer)``, a class of this file whose ``forward``
+        runs a training step."""
+        if not isinstance(node, cst.Call):
+            return False
+        func = node.func
+        info = self.attribute_class(func, node)
+        if info is None and isinstance(func, cst.Name):
+            bound = self.model.binding(func.value, self.model.scope_of(node))
+            value = _unwrap_passthrough(bound[0]) if bound is not None else None
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+                    and self.model.binding(value.func.value, None) is None:
+                info = self.model.classes.get(value.func.value)
+        forward = info.methods.get("forward") if info is not None else None
+        return forward is not None and self.trains(forward)
+
+    def _running_stats_off(self, node: cst.CSTNode) -> bool:
+        """An assignment ``<x>.track_running_stats = False`` earlier in the function around ``node``."""
+        func = self.enclosing_function(node)
+        if func is None:
+            return False
+        for assign in self.model.nodes_of(func, cst.Assign):
+            if self.order(assign) < self.order(node) and isinstance(assign.value, cst.Name) \
+                    and assign.value.value == "False" and any(
+                        isinstance(t.target, cst.Attribute) and t.target.attr.value == "track_running_stats"
+                        for t in assign.targets):
+                return True
+        return False
+
+    def path_eval(self, node: cst.CSTNode) -> tuple[Site, str] | None:
+        """The use at ``node`` on the paths where it evaluates (see ``path_evals``), and why."""
+        found = self.path_evals.get(node)
+        return found if found is not None and self._may_evaluate(node) else None
+
+    def framework_managed(self, node: cst.CSTNode) -> bool:
+        """Whether something outside the code at ``node`` sets the mode there: a framework's class or
+        trainer, or a decorator that switches the mode around the call."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.ClassDef):
+                info = self.model.classes.get(ancestor.name.value)
+                if info is not None and self._framework_class(info):
+                    return True
+            if isinstance(ancestor, cst.FunctionDef) and (self._mentions_trainer(ancestor)
+                                                           or self._mode_decorated(ancestor)):
+                return True
+        return False
+
+    def _mode_decorated(self, func: cst.FunctionDef) -> bool:
+        """``@eval_mode``-style decorators: one named for evaluation or inference, or a project function
+        whose code sets a mode (its wrapper calls ``model.eval()`` around the decorated function)."""
+        if func not in self._decorated:
+            self._decorated[func] = self._sets_mode_around(func)
+        return self._decorated[func]
+
+    def _sets_mode_around(self, func: cst.FunctionDef) -> bool:
+        model = self.model
+        for decorator in func.decorators:
+            if self._no_grad_expr(decorator.decorator):
+                continue
+            expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            name = model.code(expr).rpartition(".")[2].lower()
+            if "eval" in name or "inference" in name:
+                return True
+            defined: tuple[FileModel, cst.FunctionDef] | None = None
+            if isinstance(expr, cst.Name) and expr.value in model.functions:
+                defined = model, model.functions[expr.value]
+            elif model.code(expr) in model.imports or (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                                                       and expr.value.value in model.imports):
+                head, _, tail = model.code(expr).partition(".")
+                found = model.imported(model.imports[head] + (f".{tail}" if tail else ""), "def")
+                if found is not None and found[1] in found[0].functions:
+                    defined = found[0], found[0].functions[found[1]]
+            if defined is not None and _SETS_MODE.search(defined[0].code(defined[1])):
+                return True
+        return False
+
+    def _mentions_trainer(self, func: cst.FunctionDef) -> bool:
+        """A ``trainer`` name in the function: a framework drives the model's mode there."""
+        found = self._trainer_functions.get(func)
+        if found is None:
+            found = self._trainer_functions[func] = any(
+                isinstance(n, cst.Name) and "trainer" in n.value.lower() for n in walk(func.body)
+            )
+        return found
+
+    def _framework_class(self, info, depth: int = 0) -> bool:
+        if depth > 5:
+            return False
+        for base in info.bases:
+            qn = self.model.qualname(base) or ""
+            text = self.model.code(base)
+            if qn.startswith(_FRAMEWORK_PREFIXES) or "Lightning" in text or text.endswith(("Callback", "Trainer")):
+                return True
+            if isinstance(base, cst.Name) and base.value in self.model.classes and base.value != info.name:
+                if self._framework_class(self.model.classes[base.value], depth + 1):
+                    return True
+        return False

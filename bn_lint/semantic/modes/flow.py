@@ -1,0 +1,145 @@
+"""One walk of one function body (or the module's), ending in its :class:`Summary`."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import libcst as cst
+
+from .assignments import Assignments
+from .calls import CallHandling
+from .freezing import FreezeTracking
+from .helper_calls import HelperCalls
+from .loops import LoopWalker
+from .records import Summary
+from .state import State, _ENTRY, _join
+from .statements import StatementWalker
+from .uses import ModelUses
+from .values import ValueFacts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Scope
+    from .analysis import ModeAnalysis
+
+
+def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int, frozenset]:
+    """index -> the modes the model at that place has over every ``return`` (all tuples of one length)."""
+    if not returned or any(r is None or len(r) != len(returned[0]) for r in returned):  # type: ignore[arg-type]
+        return {}
+    out = {}
+    for index in range(len(returned[0])):  # type: ignore[arg-type]
+        facts = [r[index] for r in returned]  # type: ignore[index]
+        if all(f is not None for f in facts):
+            out[index] = frozenset().union(*facts)  # type: ignore[arg-type]
+    return out
+
+
+class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts, CallHandling, ModelUses,
+            HelperCalls):
+    """One walk of one function body.
+
+    Its visitors are mixins, one concern per module (they share the walk's state and recurse through
+    ``block`` / ``statement`` / ``call``); this class holds that state and builds the summary.
+    """
+
+    def __init__(self, analysis: ModeAnalysis, node: cst.CSTNode, scope: "Scope") -> None:
+        self.a = analysis
+        self.model = analysis.model
+        self.node = node
+        self.scope = scope
+        self.exits: list[State] = []
+        self.finally_bodies: list[Sequence[cst.BaseStatement]] = []  # of the `try`s around: a `return` runs them
+        self.breaks: list[list[State]] = []
+        self.continues: list[list[State]] = []
+        self.flags: dict[str, tuple[str, frozenset]] = {}  # `was = model.training` -> (key, facts then)
+        self.params: list[str] = []
+        self.declared = 0  # how many of ``params`` the def declares (the rest: module variables it reads)
+        self.trained: set[str] = set()
+        self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
+        self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
+        self.element_vars: dict[str, str] = {}  # `m` in `for m in frozen:` over a parameter -> the parameter
+        self.element_modes: set[str] = set()
+        self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
+        self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
+        self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
+        self.returned_elements: list[list[frozenset | None] | None] = []  # the same per element of a tuple
+        self.element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = {}
+        self.returned_freezes: list[tuple[cst.CSTNode, str]] = []
+        self.helper_frozen: list[tuple[cst.CSTNode, str]] = []  # as ``frozen``, by a helper this function calls
+        # a callee's freezing node -> the tests on this function's flags it runs under (see _tests_hold)
+        self.carried_tests: dict[cst.CSTNode, list[tuple[str, bool]]] = {}
+        self.yields: list[State] = []  # the states at `yield` (a generator: maybe a context manager)
+        self.entering: set[cst.Call] = set()  # calls that are `with` items
+        # the context managers entered, with the state before each
+        self.leaving: list[tuple[cst.Call, tuple[ModeAnalysis, cst.FunctionDef], State]] = []
+        self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
+        self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
+        self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
+        self.frozen_loops: set[tuple[cst.For, str]] = set()  # modules() loops that freeze (parts of) a module
+        self.part_names: dict[str, str] = {}  # `name` -> "conv1" while `for name in ["conv1", ...]` is unrolled
+        self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
+        self.part_vars: dict[str, str] = {}  # `block` in `for block in model.features[:n]` -> model.features
+        # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
+        self.assume: dict[str, bool] = {}
+        # `model = nn.Sequential(encoder, head)` -> {encoder, head}: model.train() sets their modes too
+        self.parts: dict[str, set[str]] = {}
+        # `trainer = Trainer(net)` whose class stores `net` as `self.model`: ("trainer.model", "net"), one
+        # module under two names; a mode change seen under one is seen under the other
+        self.aliases: list[tuple[str, str]] = []
+        self._optimized_names: set[str] | None = None  # names whose parameters go to a torch.optim optimizer
+
+    def run(self) -> Summary:
+        state: State = {}
+        if isinstance(self.node, cst.FunctionDef):
+            params = self.node.params
+            for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+                self.params.append(param.name.value)
+                state[param.name.value] = _ENTRY
+            real = self.declared = len(self.params)
+            for name in self.a.implicit_globals(self.node):
+                self.params.append(name)
+                state[name] = _ENTRY
+            body = self.node.body
+        else:
+            real = 0
+            body = self.node
+        end = self.block(body.body, state)
+        if end is not None:
+            self.exits.append(end)
+        summary = Summary(params=self.params[:real], globals=self.params[real:], path=self.model.path)
+        if isinstance(self.node, cst.FunctionDef):
+            summary.name = self.node.name.value
+            if self.scope.parent is not None and self.scope.parent.kind == "function":
+                summary.closure = self.scope.parent
+        exit_state: State | None = None
+        for one in self.exits:
+            exit_state = one if exit_state is None else _join(exit_state, one)
+        if not isinstance(self.node, cst.FunctionDef):
+            self.a.module_end = exit_state
+        for key, facts in (exit_state or {}).items():
+            root = key.split(".")[0]
+            if root in self.params and facts != _ENTRY:
+                summary.effects[key] = facts
+        summary.trains = self.trained
+        summary.generator = bool(self.yields)
+        summary.steps = self.stepped
+        summary.freezes = [(node, key) for node, key in self.frozen if key.split(".")[0] in self.params]
+        summary.returned_freezes = self.returned_freezes
+        for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs)]:
+            inside = any(a is self.node for a in self.model.ancestors(node))
+            tests = self._param_tests(node) if inside else self.carried_tests.get(node, [])
+            if tests != []:
+                summary.freeze_tests[node] = tests
+        if self.returned and all(facts is not None for facts in self.returned):
+            summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
+        summary.element_returns = _element_returns(self.returned_elements)
+        summary.element_freezes = self.element_freezes
+        at_yield: State | None = None
+        for one in self.yields:
+            at_yield = one if at_yield is None else _join(at_yield, one)
+        for key, facts in (at_yield or {}).items():
+            if key.split(".")[0] in self.params and facts != _ENTRY:
+                summary.at_yield[key] = facts
+        summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
+        summary.element_modes = self.element_modes
+        summary.entry_uses = self.entry_uses
+        return summary

@@ -1,0 +1,257 @@
+"""The flow's freezes (``requires_grad_(False)``), BatchNorm put in eval, and freezes a builder returns."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..modules import ModelKind, tuple_element
+from ..values import UNKNOWN as UNKNOWN_VALUE
+from ..walk import walk
+from .conditions import _negated
+from .keys import _container_elements, _unwrap_passthrough, key_of
+from .known_calls import _BATCHNORM_TEST, _CONTAINERS, _INDEXED_MODE_CHANGE
+from .records import Site, Summary
+from .state import State, _child_of, _lookup, _tracked
+
+
+class FreezeTracking:
+    """Mixin of :class:`_Flow`: freezes and BatchNorm-in-eval, watched at later training steps."""
+
+    def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
+        """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones); ``= True``
+        unfreezes it."""
+        if isinstance(value, cst.Name) and value.value == "True" and isinstance(target.value, cst.Name) \
+                and target.value.value in self.param_vars:
+            owner, loop = self.param_vars[target.value.value]
+            self._unfreeze(loop, owner)  # (from the loop over its parameters, which runs once)
+            return
+        if not (isinstance(value, cst.Name) and value.value == "False"):
+            return
+        if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
+            owner = self._frozen_module_var(target, target.value)  # `m.weight.requires_grad = False`
+            if owner is not None and _tracked(state, owner):
+                self._freeze(target, owner, state)
+            return
+        owner, loop = self.param_vars[target.value.value]
+        child: cst.CSTNode = target
+        for ancestor in self.model.ancestors(target):
+            if ancestor is loop:
+                break
+            if self._selects_some(ancestor, child):
+                return  # only some parameters: not a frozen module
+            child = ancestor
+        # `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): for p in m.parameters(): ...`
+        owner = self.module_vars.get(owner, owner)
+        if _tracked(state, owner):
+            self._freeze(target, owner, state)
+
+    def _frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
+        """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
+        ``m.weight`` / ``m.bias`` in ``for m in model.modules():``, unconditionally or under a test that
+        names BatchNorm (``isinstance(m, nn.BatchNorm2d)``); None for anything else."""
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value in ("weight", "bias"):
+            receiver = receiver.value
+        if not (isinstance(receiver, cst.Name) and receiver.value in self.module_vars):
+            return None
+        child = node
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.For) and any(
+                    isinstance(n, cst.Name) and n.value == receiver.value for n in walk(ancestor.target)):
+                owner = self.module_vars[receiver.value]
+                if (ancestor, owner) in self.frozen_loops:
+                    return None  # `m.weight` then `m.bias`: one freeze of the module
+                self.frozen_loops.add((ancestor, owner))
+                return owner
+            if self._selects_some(ancestor, child) or isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None  # only some modules: not a frozen BatchNorm
+            child = ancestor
+        return None
+
+    def _selects_some(self, node: cst.CSTNode, child: cst.CSTNode) -> bool:
+        """``node`` is an ``if`` that lets through (to ``child``, on the path to a freeze) only some layers,
+        not their BatchNorm ones: ``if name.startswith("layer1")``, ``if "bn" not in name``. An ``if`` that
+        lets through the BatchNorm layers (``if isinstance(m, nn.BatchNorm2d)``) or all but a named part
+        (``if not name.startswith("layer4")``, the ``else`` of ``if "fc" in name``) selects no subset."""
+        if not isinstance(node, (cst.If, cst.IfExp)):
+            return False
+        test = self.model.code(node.test).lower()
+        names_bn = "bn" in test or "norm" in test
+        loop_variables = {n.value for loop in self.model.ancestors(node) if isinstance(loop, cst.For)
+                          for n in walk(loop.target) if isinstance(n, cst.Name)}
+        if not any(isinstance(n, cst.Name) and n.value in loop_variables for n in walk(node.test)):
+            return not names_bn  # a flag (`if args.freeze:`), not a choice of layers: taken as some
+        reaches_named = _negated(node.test) == (child is node.orelse)  # the freeze reaches what the test names
+        return reaches_named != names_bn
+
+    def _note_returned_elements(self, value: cst.BaseExpression | None, state: State) -> None:
+        """``return model, transforms``: the mode of each element, and the modules frozen in each."""
+        elements = [tuple_element(value, index) for index in range(len(value.elements))] \
+            if isinstance(value, cst.Tuple) else [None]
+        if None in elements:
+            self.returned_elements.append(None)
+            return
+        self.returned_elements.append([self.value_facts(element, state) for element in elements])
+        if self.frozen or self.helper_frozen:
+            for index, element in enumerate(elements):
+                self._note_returned_freezes(element, state, self.element_freezes.setdefault(index, []))
+
+    def _note_returned_freezes(self, value: cst.BaseExpression, state: State,
+                               into: list[tuple[cst.CSTNode, str]]) -> None:
+        """The modules frozen here that ``return value`` gives back: the model itself, a part of it, or
+        a member of a container built from them (``nn.Sequential(backbone, head)``)."""
+        value = _unwrap_passthrough(value)
+        returned = key_of(value)
+        members: dict[str, str] = {}  # a member's key -> where the returned model holds it ("": somewhere)
+        if returned is None and isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS:
+            members = {k: "" for k in map(key_of, _container_elements(value)) if k is not None}
+        elif returned is None and isinstance(value, cst.Call):
+            members = self._stored_by_constructor(value)
+        elif returned is not None and returned in self.parts:  # `model = nn.Sequential(backbone, head); return model`
+            members = {k: "" for k in self.parts[returned]}
+        for node, key in [*self.frozen, *self.helper_frozen]:
+            if returned is not None and (key == returned or _child_of(key, returned)):
+                rest = key[len(returned) + 1:]
+            elif key in members:
+                rest = members[key]
+            else:
+                continue
+            kind = self.a.kind(key, _lookup(state, key), self.scope) if _tracked(state, key) else None
+            if kind in (ModelKind.BN, ModelKind.MAYBE) and (node, rest) not in into:
+                into.append((node, rest))
+
+    def _stored_by_constructor(self, call: cst.Call) -> dict[str, str]:
+        """``Probe(backbone, n)`` of a class of this file whose ``__init__`` keeps a parameter as it is
+        (``self.backbone = backbone``): the argument's key -> the attribute that holds it."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) and self.model.binding(func.value, None) is None else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or any(arg.star for arg in call.args):
+            return {}
+        names = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
+        given = dict(zip(names, (arg.value for arg in call.args if arg.keyword is None)))
+        given.update({arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None})
+        held: dict[str, str] = {}
+        for attr, values in info.attributes.items():
+            if len(values) == 1 and isinstance(values[0][0], cst.Name) and values[0][1].node is init:
+                key = key_of(given[values[0][0].value]) if values[0][0].value in given else None
+                if key is not None:
+                    held[key] = attr
+        return held
+
+    def _frozen_in_builder(self, value: cst.BaseExpression | None, key: str, index: int | None = None) -> None:
+        """``model = build_model()`` where the builder freezes (part of) the model it returns: watch it here;
+        with ``index``, element ``index`` of the tuple it returns (``model, tf = build_model()``).
+        Not when the file changes the mode of a part by index (``model[0].eval()``), which is not followed."""
+        value = _unwrap_passthrough(value)
+        if not isinstance(value, cst.Call):
+            return
+        target = self.a.callee(value)
+        summary = target[0].summary(target[1]) if target is not None else None
+        if summary is None or _INDEXED_MODE_CHANGE.search(self.model.source):
+            return
+        freezes = summary.returned_freezes if index is None else summary.element_freezes.get(index, [])
+        for node, rest in freezes:
+            if not self._tests_hold(node, summary, self._bind_args(value, summary), target):
+                continue
+            self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
+
+    def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
+        """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
+        value = _unwrap_passthrough(value)  # Net().to(device)
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return
+        info = self.model.classes.get(value.func.value)
+        init = info.methods.get("__init__") if info is not None else None
+        summary = self.a.summary(init) if init is not None else None
+        for node, frozen in summary.freezes if summary is not None else ():
+            root, _, rest = frozen.partition(".")
+            if root == "self":
+                self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
+
+    def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
+        self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
+        self.watch[node] = (key, "frozen")
+        self.frozen.append((node, key))
+
+    def _param_tests(self, node: cst.CSTNode) -> list[tuple[str, bool]]:
+        """The flags among this function's parameters that ``node`` runs under (`if feature_extract:`),
+        each with the value it needs. (Other tests, `if i < n:` in a loop over blocks, are not followed.)"""
+        tests: list[tuple[str, bool]] = []
+        child: cst.CSTNode = node
+        for ancestor in self.model.ancestors(node):
+            if ancestor is self.node:
+                break
+            if isinstance(ancestor, (cst.If, cst.IfExp)) and child is not ancestor.test:
+                test, wanted = ancestor.test, child is ancestor.body
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                    test, wanted = test.expression, not wanted
+                if isinstance(test, cst.Name) and test.value in self.params[:self.declared]:
+                    tests.append((test.value, wanted))
+            child = ancestor
+        return tests
+
+    def _tests_hold(self, node: cst.CSTNode, summary: Summary, bound, target) -> bool:
+        """Whether the freeze at ``node`` in the callee happens at this call: its tests on the callee's
+        flags hold with this call's arguments (or the defaults). A flag passed on from this function's own
+        parameter (`freeze(model, feature_extract)`) becomes a test of this function, for its callers."""
+        if node not in summary.freeze_tests:
+            return True
+        tests = summary.freeze_tests[node]
+        given = dict(bound)
+        func = target[1] if target is not None else None
+        defaults = {p.name.value: p.default for p in (*func.params.params, *func.params.kwonly_params)
+                    if p.default is not None} if isinstance(func, cst.FunctionDef) else {}
+        carried = []
+        for flag, wanted in tests:
+            value = given.get(flag, defaults.get(flag))
+            if flag in given and isinstance(value, cst.Name) and value.value in self.params[:self.declared]:
+                carried.append((value.value, wanted))
+                continue
+            scope = self.scope if flag in given else (self.model.scopes.get(func) if func is not None else None)
+            known = self.model.value(value, scope) if value is not None else UNKNOWN_VALUE
+            if known is UNKNOWN_VALUE or bool(known) != wanted:
+                return False
+        if carried:
+            self.carried_tests[node] = carried
+        return True
+
+    def _unfreeze(self, node: cst.CSTNode, key: str) -> None:
+        """``key.requires_grad_(True)``: the modules in it train from here on, so their BatchNorm layers
+        belong in training mode; stop watching those frozen or put in eval before. Only for an unfreeze
+        that runs whenever they do: one under a test or in a loop of its own (`if epoch == unfreeze_at:`)
+        leaves the epochs before it training frozen layers."""
+        branching = (cst.If, cst.For, cst.While, cst.Try, cst.Match)  # (bodies that may run or not, or repeat)
+        own = [a for a in self.model.ancestors(node) if isinstance(a, branching)]
+        for watched_node, (watched, _reason) in list(self.watch.items()):
+            if (watched == key or watched.startswith(key + ".")) \
+                    and all(a in self.model.ancestors(watched_node) for a in own):
+                del self.watch[watched_node]
+
+    def _evals_batchnorm(self, fn: cst.BaseExpression) -> bool:
+        """``fn`` is a function of this file that puts the module it is given in eval when it is a
+        BatchNorm (``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d): m.eval()``)."""
+        func = self.model.functions.get(fn.value) if isinstance(fn, cst.Name) else None
+        params = func.params.params if func is not None else ()
+        if not params:
+            return False
+        name = params[0].name.value
+        return any(isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                   and isinstance(node.func.value, cst.Name) and node.func.value.value == name
+                   and self._batchnorm_to_eval(node) for node in walk(func.body))
+
+    def _batchnorm_to_eval(self, call: cst.Call) -> bool:
+        """``m.eval()`` / ``m.train(False)`` under an ``isinstance(m, nn.BatchNorm2d)``-like test."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        if func.attr.value == "eval" and call.args:
+            return False
+        if func.attr.value == "train" and not (
+            len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
+        ):
+            return False
+        for ancestor in self.model.ancestors(call):
+            if isinstance(ancestor, (cst.For, cst.FunctionDef)):
+                return False
+            if isinstance(ancestor, cst.If) and _BATCHNORM_TEST.search(self.model.code(ancestor.test)):
+                return True
+        return False

@@ -1,0 +1,193 @@
+"""The flow's calls of project functions: binding arguments and applying the callee's summary."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .keys import _getattr_of, key_of
+from .records import HelperEval, Summary, _merge
+from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
+from .trained import after_training_step
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
+
+
+def _short(path: str) -> str:
+    import os
+
+    return os.path.basename(path)
+
+
+class HelperCalls:
+    """Mixin of :class:`_Flow`: calls of project functions, through their summaries."""
+
+    def _bind_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
+        bound = self._bound_args(call, summary)
+        if not self.part_names:
+            return bound
+        named = []
+        for param, arg in bound:  # `getattr(model, name)` in a loop over literal names: `model.conv1` in turn
+            owner = _getattr_of(arg, *self.part_names) if isinstance(arg, cst.Call) else None
+            if owner is not None:
+                variable = arg.args[1].value.value  # type: ignore[attr-defined]
+                arg = cst.Attribute(value=arg.args[0].value, attr=cst.Name(self.part_names[variable]))
+            named.append((param, arg))
+        return named
+
+    def _bound_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
+        params = list(summary.params)
+        bound = []
+        func = call.func
+        if isinstance(func, cst.Attribute) and key_of(func.value) is not None and params and params[0] == "self":
+            bound.append(("self", func.value))  # `self.method()`, `model.method()`, `self.ema.update()`
+            params = params[1:]
+        index = 0
+        for arg in call.args:
+            if arg.star:
+                break
+            if arg.keyword is not None:
+                if arg.keyword.value in params:
+                    bound.append((arg.keyword.value, arg.value))
+                continue
+            if index < len(params):
+                bound.append((params[index], arg.value))
+            index += 1
+        if summary.closure is not None:
+            if self.scope is summary.closure:  # called from the function that holds its variables
+                bound += [(name, cst.Name(name)) for name in summary.globals]
+        elif summary.globals and summary.path == self.model.path:
+            scope = self.scope
+            for name in summary.globals:
+                if isinstance(self.node, cst.Module) or not (
+                        name in scope.params or name in scope.bindings or name in scope.opaque):
+                    bound.append((name, cst.Name(name)))  # the caller's variable is the callee's global
+        return bound
+
+    def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
+        analysis, func = target
+        summary = analysis.summary(func)
+        bound = self._forget_unbound(call, summary, state)
+        if summary is None:
+            return
+        for param, arg in bound:
+            key = key_of(arg)
+            if key is None:
+                continue
+            if analysis is not self.a and any(p == param for _, p in summary.entry_uses) and _tracked(state, key):
+                # (a function of this file is followed through its callers instead: ``resolved``)
+                used = analysis.evaluations(summary).get(param)
+                if used is not None:
+                    old = self.a.helper_evals.get((call, param))
+                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
+                    self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
+            if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
+                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, dict(state), self.node))
+            if analysis is self.a and param == "self" and key == "self":
+                self.a.method_calls.setdefault(func, []).append((dict(state), self.node))
+            elif analysis is self.a and param == "self" and "." not in key:
+                # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
+                self.a.method_calls.setdefault(func, []).append(
+                    ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None))
+            for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
+                root, _, rest = frozen.partition(".")
+                target_key = f"{key}.{rest}" if rest else key
+                if not self._tests_hold(node, summary, bound, target):
+                    continue  # `if feature_extract: freeze(model)`, called with False (or a value not known)
+                if root == param and _tracked(state, target_key):
+                    self.watch[node] = (target_key, "frozen")
+                    self.helper_frozen.append((node, target_key))  # (a builder that returns it gives it frozen)
+            for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
+                root, _, rest = evaled.partition(".")
+                target_key = f"{key}.{rest}" if rest else key
+                if root == param and _tracked(state, target_key):
+                    self.watch[call] = (target_key, "eval")
+        self._watch_helper_steps(call, bound, summary, analysis, state)
+        effects = summary.effects
+        if call in self.entering and summary.generator:
+            # `with helper(model):` of a generator context manager: the body runs at its `yield`
+            effects = summary.at_yield
+            self.leaving.append((call, target, dict(state)))
+        self._apply_effects(call, bound, effects, summary, analysis, state)
+        self._items_set(bound, summary, state)
+
+    def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
+        """The arguments ``summary``'s parameters take; the followed modules passed otherwise (to ``*nets`` /
+        ``**kwargs``, past a ``*args`` of the call, or to a function not worked out) become unknown."""
+        bound = self._bind_args(call, summary) if summary is not None else []
+        given = {id(arg) for _, arg in bound}
+        for arg in call.args:
+            key = key_of(arg.value)
+            if (summary is None or id(arg.value) not in given) and key is not None and _tracked(state, key):
+                _set(state, key, _UNKNOWN)
+        return bound
+
+    def _watch_helper_steps(self, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis, state: State) -> None:
+        """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call
+        ``model.train()`` first): the watched modules inside it, in the modes they have at its step."""
+        for param, arg in bound:
+            facts, key = summary.steps.get(param), key_of(arg)
+            if facts is None or key is None or not _tracked(state, key):
+                continue
+            modes = {f.mode for f in facts}
+            during = dict(state)
+            if modes in ({TRAIN}, {EVAL}):
+                _set(during, key, self._translate(facts, _lookup(state, key), call, summary, analysis))
+            elif modes != {ENTRY}:
+                continue
+            self._items_set(bound, summary, during)
+            self._watch_training(call, key, during)
+
+    def _items_set(self, bound, summary: Summary, state: State) -> None:
+        """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of
+        ``frozen``: those modules' modes are not followed (unknown) from there on. Their parent keeps its
+        own facts, which its other parts (``model.encoder``) still follow."""
+        for param, arg in bound:
+            if param in summary.element_modes and isinstance(arg, (cst.Tuple, cst.List)):
+                for element in arg.elements:
+                    key = key_of(element.value)
+                    if key is not None and _tracked(state, key):
+                        for other in [k for k in state if _child_of(k, key)]:
+                            state[other] = _UNKNOWN
+                        state[key] = _UNKNOWN
+
+    def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
+                       analysis: ModeAnalysis, state: State, before: State | None = None) -> None:
+        """Set what ``call`` leaves its arguments at; ``before``: the state its ``entry`` stands for."""
+        before = dict(state) if before is None else before
+        for param, arg in bound:
+            key = key_of(arg)
+            if key is None:
+                continue
+            for effect_key, facts in sorted(effects.items(), key=lambda kv: kv[0].count(".")):
+                root, _, rest = effect_key.partition(".")
+                if root != param or (_MIXED in facts and all(f.mode == ENTRY or f == _MIXED for f in facts)):
+                    continue  # (mixed because some parts changed: their own effects say how)
+                target_key = f"{key}.{rest}" if rest else key
+                if not _tracked(state, target_key) and not _tracked(state, key):
+                    if param != "self":
+                        continue
+                caller_facts = _lookup(before, target_key)
+                translated = self._translate(facts, caller_facts, call, summary, analysis)
+                self._set_mode(state, target_key, translated)
+                if "." in target_key and translated and {f.mode for f in translated} == {EVAL}:
+                    self.watch[call] = (target_key, "eval")  # `freeze_bn(model)` puts `model.backbone` in eval
+
+    def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
+        out: set[Fact] = set()
+        where_file = "" if analysis is self.a else f" (in {_short(summary.path)})"
+        for fact in facts:
+            if fact.mode == ENTRY:
+                out |= caller
+            elif fact.why == "trained":  # trained there: the caller's model, in training mode if it was the entry one
+                out |= after_training_step(caller, call, summary.name)
+            elif fact.mode == EVAL:
+                out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} calls `.eval()`{where_file}"))
+            elif fact.mode == TRAIN:
+                out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} calls `.train()`{where_file}",
+                             fact.kind))
+            else:
+                out.add(Fact(UNKNOWN_MODE))
+        return frozenset(out)

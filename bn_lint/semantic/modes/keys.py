@@ -1,0 +1,114 @@
+"""Model expressions as keys (``self.model.backbone``) and the bits of syntax the mode flow reads."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+import libcst as cst
+
+from ..walk import children
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Scope
+
+
+# Calls that return the model itself.
+_PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "requires_grad_", "type",
+                          "to_empty", "share_memory"})
+
+
+def key_of(expr: cst.BaseExpression) -> str | None:
+    """``model`` / ``self.model.backbone`` for plain names and attribute chains."""
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _getattr_of(call: cst.Call, *variables: str) -> str | None:
+    """``model`` for ``getattr(model, name)`` with ``name`` one of ``variables``."""
+    if isinstance(call.func, cst.Name) and call.func.value == "getattr" and len(call.args) == 2 \
+            and not any(a.star or a.keyword for a in call.args) and isinstance(call.args[1].value, cst.Name) \
+            and call.args[1].value.value in variables:
+        return key_of(call.args[0].value)
+    return None
+
+
+def receiver_key(expr: cst.BaseExpression) -> str | None:
+    """``key_of`` through calls that return the model itself: ``model.to(device).cuda()`` -> ``model``."""
+    while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+           and expr.func.attr.value in _PASSTHROUGH):
+        expr = expr.func.value
+    return key_of(expr)
+
+
+def _names_read(node: cst.CSTNode) -> Iterable[str]:
+    """The simple names in ``node`` (not attribute names, keywords, or nested functions and classes)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current).__name__
+        if kind == "Name":
+            yield current.value
+        elif kind == "Attribute":
+            stack.append(current.value)
+        elif kind == "Arg":
+            stack.append(current.value)
+        elif kind not in ("FunctionDef", "ClassDef", "Lambda"):
+            stack.extend(children(current))
+
+
+def _declared_global(node: cst.CSTNode) -> set[str]:
+    """The names a function's ``global`` statements declare (its nested functions' are theirs)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current).__name__
+        if kind == "Global":
+            out.update(item.name.value for item in current.names)
+        elif kind not in ("FunctionDef", "ClassDef", "Lambda"):
+            stack.extend(children(current))
+    return out
+
+
+def _container_elements(call: cst.Call) -> list[cst.BaseExpression]:
+    """The modules ``nn.Sequential(a, b)`` / ``nn.ModuleList([a, b])`` is built from, as written."""
+    elements = [arg.value for arg in call.args if not arg.keyword and not arg.star]
+    if len(elements) == 1 and isinstance(elements[0], (cst.List, cst.Tuple)):
+        elements = [element.value for element in elements[0].elements]
+    return elements
+
+
+def _unwrap_passthrough(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``Net().to(device).half()`` -> ``Net()``: calls that return the model itself."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value
+    return value
+
+
+def _key_expression(key: str) -> cst.BaseExpression:
+    """``self.ema`` as an expression (the inverse of ``key_of``)."""
+    names = key.split(".")
+    expr: cst.BaseExpression = cst.Name(names[0])
+    for name in names[1:]:
+        expr = cst.Attribute(expr, cst.Name(name))
+    return expr
+
+
+def _in_function(scope: "Scope | None") -> bool:
+    while scope is not None:
+        if isinstance(scope.node, cst.FunctionDef):
+            return True
+        scope = scope.parent
+    return False
+
+
+def _called_name(func: cst.BaseExpression) -> str:
+    """``f`` for ``f(...)`` and ``x.f(...)``; "" otherwise."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""

@@ -1,0 +1,113 @@
+"""Whether a followed model holds BatchNorm (BN / MAYBE / NO), and whether its class sets its own modes."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..modules import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
+from .keys import _unwrap_passthrough
+from .state import ENTRY, TRAIN
+from .trained import TRAINED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import ClassInfo, Scope
+
+
+class ModelKinds:
+    """Mixin of :class:`ModeAnalysis`: the BatchNorm content (kind) of a followed model."""
+
+    def shown_train(self, facts: frozenset) -> bool:
+        """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
+        modes = {f.mode for f in facts}
+        # (or trained on the paths through its training loop: the other path is the loop run zero times)
+        return bool(facts) and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
+
+    def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
+        """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
+        kinds = {f.kind for f in facts if f.kind is not None}
+        if kinds:
+            if ModelKind.BN in kinds:
+                return ModelKind.BN
+            return ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+        root, _, rest = key.partition(".")
+        if rest:
+            if "." in rest:
+                return ModelKind.MAYBE
+            if root == "self":
+                return self._attribute_kind(self.model.enclosing_class(scope), rest)
+            # what `model` was built as, also when rebound (`model = DDP(model)`): `resnet50(...)`, whose `model.fc`
+            # holds no BatchNorm, or `Probe(...)`, a class of this file whose `__init__` puts `model.<rest>`
+            assigned = self.model.bindings(root, scope)
+            origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ()) if not _mentions(v, root)]
+            built = origins[0] if len(origins) == 1 else None
+            if built is not None and library_part_without_bn(self.model, built, rest):
+                return ModelKind.NO
+            func = built.func if isinstance(built, cst.Call) else None
+            info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
+                and self.model.binding(func.value, scope) is None else None
+            return self._attribute_kind(info, rest)
+        found = model_kind(self.model, cst.Name(root), scope)
+        if found is not None:
+            return found
+        bound = self.model.binding(root, scope)
+        if bound is not None and isinstance(bound[0], cst.Call):
+            func = bound[0].func
+            if isinstance(func, cst.Name) and func.value in self.model.classes:
+                return None  # a project class that is not an nn.Module
+        function = scope.node if scope is not None else None
+        if isinstance(function, cst.FunctionDef) and root in scope.params:
+            passed = self.passed_kinds(function, root)  # a parameter: what every caller of this file gives
+            if passed:
+                if ModelKind.BN in passed:
+                    return ModelKind.BN
+                return ModelKind.MAYBE if ModelKind.MAYBE in passed else ModelKind.NO
+        return ModelKind.MAYBE
+
+    def _attribute_kind(self, info: "ClassInfo | None", attribute: str) -> ModelKind:
+        """What the attribute of a class of this file holds: NO only when every assignment shows no
+        BatchNorm, BN when one shows it, MAYBE otherwise."""
+        values = info.attributes.get(attribute) if info is not None else None
+        if values:
+            found = {model_kind(self.model, value, where) for value, where in values}
+            if ModelKind.BN in found:
+                return ModelKind.BN
+            if found == {ModelKind.NO}:
+                return ModelKind.NO
+        return ModelKind.MAYBE
+
+    def keeps_own_modes(self, facts: frozenset) -> bool:
+        """Whether the model was built from a class of this file that overrides ``train()`` (an
+        Inception feature extractor kept in eval whatever its caller asks): its class sets its modes.
+        (Classes of other files are not looked into here: that would parse them for every finding.)"""
+        for fact in facts:
+            built = _unwrap_passthrough(fact.node) if isinstance(fact.node, cst.Call) else None
+            if (isinstance(built, cst.Call) and fact.why == "built" and isinstance(built.func, cst.Name)
+                    and built.func.value in self.model.classes and overrides_train(self.model, built.func)):
+                return True
+        return False
+
+    def has_train_override(self, key: str, scope: "Scope", depth: int = 0) -> bool:
+        """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval)."""
+        root = key.split(".")[0]
+        if root == "self":
+            info = self.model.enclosing_class(scope)
+            return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"])
+        bound = self.model.binding(root, scope)
+        assigned = self.model.bindings(root, scope)
+        for value in (assigned[0] if assigned is not None else ()):  # `net = Net().to(device)`, also rebound
+            value = _unwrap_passthrough(value)
+            if isinstance(value, cst.Call) and overrides_train(self.model, value.func):
+                return True
+        function = scope.node if scope is not None else None
+        if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params and depth < 4:
+            # a parameter (`def freeze(model: Net)`): its annotation, or a model a call of this file passes
+            param = scope.params[root]
+            annotation = param.annotation.annotation if getattr(param, "annotation", None) is not None else None
+            if isinstance(annotation, cst.Name) and overrides_train(self.model, annotation):
+                return True
+            for arg_key, _state, caller in self.call_args.get(f"{function.name.value}.{root}", ()):
+                caller_scope = self.model.scopes.get(caller) if caller is not self.model.module else self.model.module_scope
+                if caller_scope is not None and self.has_train_override(arg_key, caller_scope, depth + 1):
+                    return True
+        return False

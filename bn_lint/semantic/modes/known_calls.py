@@ -1,0 +1,142 @@
+"""What known calls do to a module's mode: tables of torch / library calls and methods."""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from ..modules import DETECTORS
+from .keys import _PASSTHROUGH
+from .state import State
+
+
+_SAFE_METHODS = _PASSTHROUGH | frozenset({
+    "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",
+    "update_parameters",  # (torch.optim.swa_utils.AveragedModel: averages the weights it is given)
+    "modules", "named_modules", "children", "named_children", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_buffer", "register_parameter", "add_module", "get_submodule",
+    "get_parameter", "extra_repr", "__repr__", "numel", "size", "keys", "items", "values", "get", "update",
+    # list / dict / set methods (`self.history.append(metrics)`): they hold data, not modes
+    "append", "extend", "insert", "pop", "remove", "clear", "add", "discard", "setdefault", "sort", "count", "index",
+})
+_WRAPPERS = frozenset({
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.DistributedDataParallel", "torch.compile", "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
+})
+_LOADED = frozenset({"torch.load", "torch.jit.load"})
+# Methods that may change a module's mode.
+_MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})
+# Copies of a module, in the mode it has at the copy.
+_COPIES = frozenset({"copy.deepcopy", "copy.copy", "torch.optim.swa_utils.AveragedModel",
+                     # quantization steps: a fused / prepared / converted copy (or the model, inplace=True)
+                     "torch.ao.quantization.fuse_modules", "torch.quantization.fuse_modules",
+                     "torch.ao.quantization.fuse_modules_qat", "torch.ao.quantization.prepare",
+                     "torch.quantization.prepare", "torch.ao.quantization.prepare_qat",
+                     "torch.quantization.prepare_qat", "torch.ao.quantization.convert", "torch.quantization.convert"})
+# Functions ``model.apply(fn)`` runs on every submodule that never switch a mode
+_MODE_KEEPING_APPLIED = frozenset({
+    "torch.ao.nn.intrinsic.qat.freeze_bn_stats", "torch.ao.nn.intrinsic.qat.update_bn_stats",
+    "torch.nn.intrinsic.qat.freeze_bn_stats", "torch.nn.intrinsic.qat.update_bn_stats",
+    "torch.ao.quantization.disable_observer", "torch.ao.quantization.enable_observer",
+    "torch.ao.quantization.disable_fake_quant", "torch.ao.quantization.enable_fake_quant",
+    "torch.quantization.disable_observer", "torch.quantization.enable_observer",
+    "torch.quantization.disable_fake_quant", "torch.quantization.enable_fake_quant",
+})
+# Callees that receive a model without changing its mode.
+_SAFE_CALLEES = frozenset({
+    "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "setattr", "delattr", "sum",
+    "enumerate", "zip", "iter", "reversed", "sorted",
+    "list", "tuple",
+    "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
+    "torch.jit.trace_module", "torch.onnx.dynamo_export", "torch.fx.symbolic_trace",
+    "logging.info",
+    "torch.optim.swa_utils.update_bn",  # (puts the model in train mode and back in the mode it found)
+}) | _WRAPPERS | _COPIES
+# Methods of training helpers that take a model and never switch its mode, by the name of the helper
+# object (`accelerator.accumulate(model)`, `fabric.backward(loss)`): HF Accelerate, Lightning Fabric.
+_HELPER_METHODS = {
+    "accelerator": frozenset({"accumulate", "autocast", "backward", "clip_grad_norm_", "clip_grad_value_",
+                              "unwrap_model", "prepare", "prepare_model", "no_sync", "gather", "gather_for_metrics",
+                              "reduce", "pad_across_processes", "save_model", "get_state_dict", "print", "log",
+                              "save", "wait_for_everyone"}),
+    "fabric": frozenset({"setup", "setup_module", "backward", "clip_gradients", "no_backward_sync", "autocast",
+                         "all_gather", "all_reduce", "save", "print", "log", "log_dict", "barrier", "to_device"}),
+}
+
+
+def _helper_keeps_modes(func: cst.BaseExpression) -> bool:
+    """``self.accelerator.accumulate(model)``: a known training helper's method that leaves modes alone."""
+    if not isinstance(func, cst.Attribute):
+        return False
+    owner = func.value.attr.value if isinstance(func.value, cst.Attribute) else getattr(func.value, "value", None)
+    return isinstance(owner, str) and func.attr.value in _HELPER_METHODS.get(owner.lower().lstrip("_"), ())
+
+
+def _keeps_modes(qn: str | None) -> bool:
+    """torch.nn constructors (``nn.Linear(model.fc.in_features, 3)``), ``nn.init`` and ``nn.functional``:
+    they never switch a module given to them to train or eval."""
+    if not qn or not qn.startswith("torch.nn."):
+        return False
+    rest = qn[len("torch.nn."):]
+    return rest.startswith(("init.", "functional.")) or ("." not in rest and rest[:1].isupper())
+
+
+_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+#: a module's tensors: a method called on one (``bn.running_mean.copy_(...)``, ``conv.weight.data.normal_()``)
+#: changes no module's mode
+_TENSOR_ATTRIBUTES = frozenset({"weight", "bias", "running_mean", "running_var", "num_batches_tracked", "data", "grad"})
+
+
+def _in_place_tensor_op(method: str) -> bool:
+    """``mul_``, ``add_``, ``copy_``, ``lerp_``: an in-place tensor method (a module's only in-place
+    method, ``requires_grad_``, is handled before this is asked)."""
+    return method.endswith("_") and not method.startswith("_") and method != "requires_grad_"
+
+
+_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"}) | DETECTORS  # (those hold their backbone)
+_INDEXED_MODE_CHANGE = re.compile(r"\]\s*(?:\.\w+\s*)*\.(?:eval|train|apply|requires_grad_?)\b")  # `model[0].eval()`
+# export function -> index of the positional argument holding the model
+_EXPORTS = {
+    "torch.onnx.export": 0,
+    "torch.jit.trace": 0,
+    "torch.jit.trace_module": 0,
+    "torch.export.export": 0,
+    "torch.ao.quantization.fuse_modules": 0,
+    "torch.quantization.fuse_modules": 0,
+    "torch.ao.quantization.convert": 0,
+    "torch.quantization.convert": 0,
+    "torch.nn.utils.fusion.fuse_conv_bn_eval": 1,
+    "torch.nn.utils.fuse_conv_bn_eval": 1,
+    "torch.fx.experimental.optimization.fuse": 0,
+}
+EXPORTS = _EXPORTS
+_BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase")
+
+
+def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
+    """``model(x)`` / ``self.model(x)`` / a tracked ``model.backbone(x)``; not ``model.method()``."""
+    if key in state:
+        return True
+    if isinstance(func, cst.Attribute):
+        if func.attr.value in _SAFE_METHODS or func.attr.value in ("eval", "train", "forward", "apply"):
+            return False
+        return isinstance(func.value, cst.Name) and func.value.value == "self" and "self" in state
+    return False
+
+
+def _hub_builds_train(call: cst.Call) -> bool:
+    """``torch.hub.load(repo, entry)`` of a literal repo whose entry points build models as constructors
+    do, in training mode (torchvision's, most research repos'); not those known to return eval-mode
+    wrappers (ultralytics' AutoShape)."""
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and not str(first.evaluated_value).startswith(_HUB_EVAL_REPOS)
+
+
+_HUB_EVAL_REPOS = ("ultralytics/",)
+
+
+def _torchvision_hub(call: cst.Call) -> bool:
+    """``torch.hub.load("pytorch/vision", ...)``: torchvision's builders, in training mode."""
+    first = call.args[0].value if call.args else None
+    return isinstance(first, cst.SimpleString) and first.evaluated_value.startswith("pytorch/vision")

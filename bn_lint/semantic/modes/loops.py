@@ -1,0 +1,161 @@
+"""The flow's loops: fixpoint over iterations, unrolled literal loops, loops over modules and parameters."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..batches import BatchAnalysis
+from .keys import _getattr_of, key_of
+from .state import State, _join, _tracked
+
+
+class LoopWalker:
+    """Mixin of :class:`_Flow`: loops."""
+
+    def loop(self, node: cst.For | cst.While, state: State) -> State | None:
+        if self._over_named_modules(node, state):
+            return self._unrolled(node, state)
+        if self._over_part_names(node, state):
+            return self._unrolled_names(node, state)
+        if isinstance(node, cst.For):
+            self.expression(node.iter, state)
+        else:
+            self.expression(node.test, state)
+        head = dict(state)
+        breaks: list[State] = []
+        backs: State | None = None  # the states at the end of an iteration
+        for _ in range(4):
+            self.breaks.append([])
+            self.continues.append([])
+            body_state = dict(head)
+            if isinstance(node, cst.For):
+                self.assign(node.target, None, body_state)
+                self._parameter_loop(node)
+            end = self.block(node.body.body, body_state)
+            breaks = self.breaks.pop()
+            continues = self.continues.pop()
+            back = end
+            for c in continues:
+                back = c if back is None else _join(back, c)
+            backs = back if backs is None else (_join(backs, back) if back is not None else backs)
+            new_head = _join(head, back) if back is not None else head
+            if new_head == head:
+                break
+            head = new_head
+        # `for epoch in range(args.epochs)` with a default of 10: the body runs, there is no path around it
+        exit_state = backs if backs is not None and self._runs_once(node) else head
+        if node.orelse is not None:
+            exit_state = self.block(node.orelse.body.body, dict(head))
+        for b in breaks:
+            exit_state = b if exit_state is None else _join(exit_state, b)
+        return exit_state
+
+    def _over_named_modules(self, node: cst.For | cst.While, state: State) -> bool:
+        """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules,
+        with no jump out of its body."""
+        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.orelse is None
+                and isinstance(node.iter, (cst.Tuple, cst.List)) and 0 < len(node.iter.elements) <= 8):
+            return False
+        for element in node.iter.elements:
+            key = key_of(element.value) if isinstance(element.value, (cst.Name, cst.Attribute)) else None
+            if key is None or not _tracked(state, key):
+                return False
+        return not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+    def _unrolled(self, node: cst.For, state: State) -> State | None:
+        """The loop run once per module, its variable naming each in turn (as ``m = stem`` would)."""
+        current: State | None = state
+        for element in node.iter.elements:
+            if current is None:
+                return None
+            self.assign(node.target, element.value, current)
+            current = self.block(node.body.body, current)
+        return current
+
+    def _over_part_names(self, node: cst.For | cst.While, state: State) -> bool:
+        """``for name in ["conv1", "layer1"]: freeze(getattr(model, name))``: a loop over a literal sequence of
+        attribute names of a followed module, with no jump out of its body."""
+        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.orelse is None
+                and isinstance(node.iter, (cst.Tuple, cst.List)) and 0 < len(node.iter.elements) <= 16):
+            return False
+        if not all(isinstance(e.value, cst.SimpleString) and str(e.value.evaluated_value).isidentifier()
+                   for e in node.iter.elements if not isinstance(e, cst.StarredElement)) \
+                or any(isinstance(e, cst.StarredElement) for e in node.iter.elements):
+            return False
+        variable = node.target.value
+        uses = [call for call in self.model.nodes_of(node.body, cst.Call) if _getattr_of(call, variable) is not None]
+        return bool(uses) and all(_tracked(state, _getattr_of(call, variable)) for call in uses) \
+            and not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+    def _unrolled_names(self, node: cst.For, state: State) -> State | None:
+        """The loop run once per name, ``getattr(model, name)`` standing for ``model.<name>`` in its calls."""
+        current: State | None = state
+        variable = node.target.value  # type: ignore[union-attr]
+        for element in node.iter.elements:
+            if current is None:
+                break
+            self.part_names[variable] = str(element.value.evaluated_value)  # type: ignore[union-attr]
+            self.assign(node.target, element.value, current)
+            current = self.block(node.body.body, current)
+        self.part_names.pop(variable, None)
+        return current
+
+    def _runs_once(self, node: cst.For | cst.While) -> bool:
+        """A ``for`` over ``range(n)`` with ``n`` known to be at least 1 (a literal, a constant, an
+        argparse default), or over a non-empty literal sequence: its body runs at least once."""
+        if not isinstance(node, cst.For):
+            return False
+        it = node.iter
+        if isinstance(it, (cst.List, cst.Tuple)):
+            return bool(it.elements) and not any(isinstance(e, cst.StarredElement) for e in it.elements)
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+                and self.model.binding("range", None) is None and 1 <= len(it.args) <= 2
+                and not any(a.star or a.keyword for a in it.args)):
+            return False
+        sizes = [self.model.analysis(BatchAnalysis).size(a.value, self.model.scope_of(it)) for a in it.args]
+        if any(size is None for size in sizes):
+            return False
+        start, stop = (0, sizes[0].value) if len(sizes) == 1 else (sizes[0].value, sizes[1].value)
+        return stop - start >= 1
+
+    def _parameter_loop(self, node: cst.For) -> None:
+        it = node.iter
+        if isinstance(it, cst.Name) and it.value in self.params and isinstance(node.target, cst.Name):
+            self.element_vars[node.target.value] = it.value  # `for m in frozen:`, the modules a caller passes
+            return
+        if isinstance(it, (cst.Tuple, cst.List)) and isinstance(node.target, cst.Name):
+            keys = [key_of(element.value) for element in it.elements if not isinstance(element, cst.StarredElement)]
+            if keys and len(keys) == len(it.elements) and all(keys):
+                self.loop_modules[node.target.value] = keys  # `for enc in (model.stem, model.layer1):`
+            return
+        part = self._part_loop(it, node.target)
+        if part is not None:
+            self.part_vars[part[0]] = part[1]
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
+            return
+        owner = key_of(it.func.value)
+        if owner is None:
+            return
+        target = node.target
+        if it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
+            self.module_vars[target.value] = owner
+        elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
+                and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
+            self.module_vars[target.elements[1].value.value] = owner
+        elif it.func.attr.value == "parameters" and isinstance(target, cst.Name):
+            self.param_vars[target.value] = (owner, node)
+        elif it.func.attr.value == "named_parameters" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            second = target.elements[1].value
+            if isinstance(second, cst.Name):
+                self.param_vars[second.value] = (owner, node)
+
+    @staticmethod
+    def _part_loop(it: cst.BaseExpression, target: cst.BaseElement) -> tuple[str, str] | None:
+        """(variable, container) for ``for block in model.features`` (sliced, or ``enumerate``d with
+        ``for i, block in ...``): the variable is one of the container's parts (``model.features[i]``)."""
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate" \
+                and len(it.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            it, target = it.args[0].value, target.elements[1].value
+        if isinstance(it, cst.Subscript):
+            it = it.value
+        owner = key_of(it) if isinstance(it, cst.Attribute) else None
+        return (target.value, owner) if owner is not None and isinstance(target, cst.Name) else None

@@ -1,0 +1,145 @@
+"""How a model's output is read: predictions (argmax), images to look at, shapes, dummy inputs."""
+from __future__ import annotations
+
+import libcst as cst
+
+
+_DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
+_SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
+_VIEW_METHODS = ("detach", "cpu", "float", "clamp", "mul", "add")  # (`.mul(0.5).add(0.5)`: denormalised for display)
+_IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.make_grid", "matplotlib.pyplot.imshow",
+                          "matplotlib.pyplot.imsave"})
+
+
+class OutputReads:
+    """Mixin of :class:`ModeAnalysis`: how a model call's output is read."""
+
+    def predicts(self, call: cst.CSTNode) -> bool:
+        """``model(x).argmax(1)``, ``torch.max(model(x), 1)``, or ``out = model(x)`` read that way."""
+        if self._argmax_of(call):
+            return True
+        parent = self.model.parent(call)
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
+                and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name = parent.targets[0].target.value
+        scope_node = self.enclosing_function(call) or self.model.module
+        return any(isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target
+                   and self._argmax_of(n) for n in self.model.nodes_of(scope_node, cst.Name))
+
+    def visualised(self, call: cst.CSTNode) -> bool:
+        """``save_image(G(z), ...)``, or ``fake = G(z).detach().cpu()`` then ``make_grid(fake)`` (or a
+        writer's ``add_image``) later in the function: the output is made to be looked at."""
+        model = self.model
+        node, parent = call, model.parent(call)
+        while True:  # through `.detach()`, `.cpu()`, `.data`, `[:64]`
+            if isinstance(parent, cst.Attribute) and parent.attr.value == "data":
+                node, parent = parent, model.parent(parent)
+            elif isinstance(parent, cst.Attribute) and parent.attr.value in _VIEW_METHODS \
+                    and isinstance(model.parent(parent), cst.Call):
+                node = model.parent(parent)
+                parent = model.parent(node)
+            elif isinstance(parent, cst.Subscript):
+                node, parent = parent, model.parent(parent)
+            else:
+                break
+        if isinstance(parent, cst.Arg):
+            return self._image_sink(model.parent(parent))
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name, at = parent.targets[0].target.value, self.order(call)
+        scope_node = self.enclosing_function(call) or model.module
+        for use in model.nodes_of(scope_node, cst.Name):
+            if use.value == name and self.order(use) > at:
+                inner, up = use, model.parent(use)
+                while True:  # `fake[:64]`, `fake.view(-1, 1, 28, 28)`, `make_grid(fake)` given to `save_image`
+                    if isinstance(up, cst.Subscript) and up.value is inner \
+                            or isinstance(up, cst.Attribute) and up.value is inner and up.attr.value == "data":
+                        inner, up = up, model.parent(up)
+                    elif isinstance(up, cst.Attribute) and up.value is inner and isinstance(model.parent(up), cst.Call):
+                        inner = model.parent(up)
+                        up = model.parent(inner)
+                    else:
+                        if isinstance(up, cst.Arg) and self._image_sink(model.parent(up)):
+                            return True
+                        break
+        return False
+
+    def _image_sink(self, call: cst.CSTNode | None) -> bool:
+        if not isinstance(call, cst.Call):
+            return False
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("add_image", "add_images"):
+            return True
+        return self.model.qualname(call.func) in _IMAGE_SINKS
+
+    def _argmax_of(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` (through ``.data`` / ``.detach()``) is what an argmax / top-k / max over a dim reads."""
+        model = self.model
+        parent = model.parent(node)
+        while True:
+            if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data":
+                node, parent = parent, model.parent(parent)
+                continue
+            up = model.parent(parent) if isinstance(parent, cst.Attribute) else None
+            if (isinstance(parent, cst.Attribute) and parent.attr.value in ("detach", "cpu") and isinstance(up, cst.Call)
+                    and up.func is parent):
+                node, parent = up, model.parent(up)
+                continue
+            break
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            call = model.parent(parent)
+            if not (isinstance(call, cst.Call) and call.func is parent):
+                return False
+            if parent.attr.value in ("argmax", "topk"):
+                return True
+            return parent.attr.value == "max" and len(call.args) >= 1
+        if isinstance(parent, cst.Arg) and not parent.keyword:
+            call = model.parent(parent)
+            if not isinstance(call, cst.Call) or call.args[0] is not parent:
+                return False
+            qn = model.qualname(call.func)
+            return qn in ("torch.argmax", "torch.topk") or (qn == "torch.max" and len(call.args) >= 2)
+        return False
+
+    def shape_probe(self, call: cst.CSTNode) -> bool:
+        """``model(dummy).shape`` / ``out = model(dummy)`` read only for sizes: not an evaluation."""
+        parent = self.model.parent(call)
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            return parent.attr.value in _SHAPE_ATTRS
+        if isinstance(parent, cst.Arg) and isinstance(self.model.parent(parent), cst.Call):
+            outer = self.model.parent(parent)
+            return isinstance(outer.func, cst.Name) and outer.func.value == "len"
+        assign = parent
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)):
+            return False
+        name = assign.targets[0].target.value
+        scope_node = self.enclosing_function(call) or self.model.module
+        uses = [n for n in self.model.nodes_of(scope_node, cst.Name) if n.value == name
+                and n is not assign.targets[0].target]
+        if not uses:
+            return False
+        for use in uses:
+            up = self.model.parent(use)
+            if isinstance(up, cst.Attribute) and up.value is use and up.attr.value in _SHAPE_ATTRS:
+                continue
+            if isinstance(up, cst.Arg) and isinstance(self.model.parent(up), cst.Call):
+                outer = self.model.parent(up)
+                if isinstance(outer.func, cst.Name) and outer.func.value == "len":
+                    continue
+            return False
+        return True
+
+    def dummy_input(self, call: cst.CSTNode) -> bool:
+        """``net(torch.randn(1, 3, 32, 32))``: a smoke test of the model, not an evaluation of data."""
+        if not isinstance(call, cst.Call) or not call.args:
+            return False
+        scope = self.model.scope_of(call)
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                bound = self.model.binding(value.value, scope)
+                value = bound[0] if bound is not None else value
+            if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _DUMMY_TENSORS):
+                return False
+        return True

@@ -1,0 +1,97 @@
+"""What the mode flow records for the rules: sites, helper evaluations, watches, function summaries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+import libcst as cst
+
+from .state import Fact, TRAIN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Scope
+    from .analysis import ModeAnalysis
+    from .flow import _Flow
+
+
+def describe(analysis: "ModeAnalysis", facts: Iterable[Fact], mode: str = TRAIN) -> str:
+    """``built at line 12 (...)``; ``.train()`` at line 40`` for the facts of one mode."""
+    found = sorted({(analysis.line(f.node), f.where) for f in facts if f.mode == mode and f.where and f.node})
+    return "; ".join(where.format(line=line) for line, where in found)
+
+
+@dataclass
+class Site:
+    node: cst.CSTNode
+    key: str
+    facts: frozenset
+    scope: "Scope"
+    # ``ema.module(x)`` on a parameter ``ema``: a submodule call only where every caller follows that very
+    # attribute as a model (elsewhere it may be a method: ``ema.update(model)``)
+    exact: bool = False
+
+
+@dataclass
+class HelperEval:
+    """A call of another file's function that runs a module given to it for evaluation, in the mode it has."""
+
+    site: Site  # the call in this file, the module passed and its facts there
+    callee: "ModeAnalysis"  # the other file's analysis
+    summary: "Summary"
+    use: cst.CSTNode  # where the callee runs the module
+    reason: str
+
+
+@dataclass
+class Watch:
+    """A module frozen (``requires_grad_(False)``) or put in eval on its own, seen at later training steps."""
+
+    node: cst.CSTNode  # the freezing / eval statement
+    key: str
+    reason: str  # "frozen" | "eval"
+    facts: frozenset  # its mode at the training steps after it
+    train_site: cst.CSTNode
+    trained_key: str
+    scope: "Scope"
+
+
+@dataclass
+class Summary:
+    """What a function leaves its parameters' (and ``self``'s) modes at, and which it trains."""
+
+    effects: dict[str, frozenset] = field(default_factory=dict)  # key rooted in a param -> exit facts
+    trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
+    entry_uses: list[tuple[cst.Call, str]] = field(default_factory=list)  # params called in their entry mode
+    # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation);
+    # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)
+    evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
+    bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
+    element_modes: set[str] = field(default_factory=set)  # params whose items it sets a mode on (`for m in frozen: m.eval()`)
+    generator: bool = False
+    steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
+    freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
+    # (node, key under the returned model: "" for all of it) of BatchNorm-bearing modules it freezes and gives
+    # back (`backbone.requires_grad_(False); return nn.Sequential(backbone, head)`)
+    returned_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    # freezing node -> the flags among the parameters it runs under (`if feature_extract:` -> [("feature_extract", True)])
+    freeze_tests: dict[cst.CSTNode, list[tuple[str, bool]]] = field(default_factory=dict)
+    returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
+    # index -> the mode of the model at that place of the tuple every `return` gives (`return model, tf`)
+    element_returns: dict[int, frozenset] = field(default_factory=dict)
+    element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = field(default_factory=dict)  # as returned_freezes
+    # module-level variables it reads (itself or through this file's functions it calls): implicit
+    # parameters, passed by every caller that sees the same variable
+    globals: list[str] = field(default_factory=list)
+    at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
+    params: list[str] = field(default_factory=list)
+    name: str = ""
+    path: str = ""
+    # for a function nested in another: the enclosing function's scope, whose variables ``globals`` are
+    # (closure variables: `def run_eval(): model.eval() ...` inside `main`, which calls it)
+    closure: "Scope | None" = None
+
+
+def _merge(old: Site | None, key: str, facts: frozenset, node: cst.CSTNode, flow: _Flow) -> Site:
+    if old is None:
+        return Site(node, key, facts, flow.scope)
+    return Site(node, key, old.facts | facts, flow.scope)

@@ -1,0 +1,204 @@
+"""The flow's statement walker: blocks, ``if`` / ``with`` / ``try`` / ``match``, small statements."""
+from __future__ import annotations
+
+import libcst as cst
+
+from .conditions import _condition
+from .keys import key_of
+from .state import EVAL, State, TRAIN, _ENTRY, _join, _lookup, _set, _tracked
+
+
+class StatementWalker:
+    """Mixin of :class:`_Flow`: statements, walked with the state of the path."""
+
+    # ------------------------------------------------------------- statements
+    def block(self, statements, state: State | None) -> State | None:
+        for index, statement in enumerate(statements):
+            if state is None:
+                return None
+            if isinstance(statement, cst.If) and self._tested_again(statement, statements[index + 1:]):
+                return self._split(_condition(statement.test)[0], statements[index:], state)
+            state = self.statement(statement, state)
+        return state
+
+    def _tested_again(self, node: cst.If, rest) -> bool:
+        """Whether ``node``'s condition (a plain flag or ``name == literal``, not yet assumed) is tested
+        again by an ``if`` in the statements that follow it."""
+        condition = _condition(node.test)
+        if condition is None or condition[0] in self.assume or len(self.assume) >= 3 or not rest:
+            return False
+        later = set(rest)
+        for other in self.a.condition_tests(self.node).get(condition[0], ()):
+            if other is not node and any(ancestor in later for ancestor in self.model.ancestors(other)):
+                return True
+        return False
+
+    def _split(self, key: str, statements, state: State) -> State | None:
+        """The rest of a block, walked once per outcome of a condition it tests twice: the mode set under
+        `if phase == 'train':` is the mode at the training step under the next `if phase == 'train':`."""
+        outer = self.assume
+        ends = []
+        for value in (True, False):
+            self.assume = {**outer, key: value}
+            ends.append(self.block(statements, dict(state)))
+        self.assume = outer
+        return _join(*ends)
+
+    def statement(self, node: cst.CSTNode, state: State) -> State | None:
+        if isinstance(node, cst.BaseSmallStatement):
+            return self.small(node, state)
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if state is None:
+                    return None
+                state = self.small(small, state)
+            return state
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            for decorator in getattr(node, "decorators", ()):
+                self.expression(decorator.decorator, state)
+            return state
+        if isinstance(node, cst.If):
+            self.expression(node.test, state)
+            condition = _condition(node.test)
+            if condition is not None and condition[0] in self.assume:
+                if self.assume[condition[0]] == condition[1]:
+                    return self.block(node.body.body, state)
+                if node.orelse is None:
+                    return state
+                if isinstance(node.orelse, cst.If):
+                    return self.statement(node.orelse, state)
+                return self.block(node.orelse.body.body, state)
+            then = self.block(node.body.body, dict(state))
+            if node.orelse is None:
+                other = state
+            elif isinstance(node.orelse, cst.If):
+                other = self.statement(node.orelse, dict(state))
+            else:
+                other = self.block(node.orelse.body.body, dict(state))
+            joined = _join(then, other)
+            restored = self._restored_by_flag(node.test, then, other)
+            if restored is not None and joined is not None:
+                _set(joined, *restored)
+            return joined
+        if isinstance(node, (cst.For, cst.While)):
+            return self.loop(node, state)
+        if isinstance(node, cst.With):
+            leaving, self.leaving = self.leaving, []
+            for item in node.items:
+                if isinstance(item.item, cst.Call):
+                    self.entering.add(item.item)
+                self.expression(item.item, state)
+                if item.asname is not None:
+                    self.assign(item.asname.name, None, state)
+            entered, self.leaving = self.leaving, leaving
+            end = self.block(node.body.body, state)
+            for call, (analysis, func), before in reversed(entered):  # the context managers' code after `yield`
+                summary = analysis.summary(func)
+                if end is not None and summary is not None:
+                    effects = {key: _ENTRY for key in summary.at_yield} | summary.effects
+                    self._apply_effects(call, self._bind_args(call, summary), effects, summary, analysis, end, before)
+            return end
+        if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
+            start = dict(state)
+            if node.finalbody is not None:
+                self.finally_bodies.append(node.finalbody.body.body)
+            try:
+                body = self.block(node.body.body, dict(state))
+                handler_in = _join(start, body)
+                ends = []
+                for handler in node.handlers:
+                    ends.append(self.block(handler.body.body, dict(handler_in) if handler_in is not None else None))
+                if node.orelse is not None:
+                    body = self.block(node.orelse.body.body, body)
+                ends.append(body)
+            finally:
+                if node.finalbody is not None:
+                    self.finally_bodies.pop()
+            joined = None
+            for end in ends:
+                joined = end if joined is None else _join(joined, end)
+            if node.finalbody is not None:
+                base = joined if joined is not None else handler_in
+                after = self.block(node.finalbody.body.body, dict(base) if base is not None else None)
+                return after if joined is not None else None
+            return joined
+        if isinstance(node, cst.Match):
+            self.expression(node.subject, state)
+            joined = dict(state)
+            for case in node.cases:
+                joined = _join(joined, self.block(case.body.body, dict(state)))
+            return joined
+        # anything else: look at the calls inside
+        self.expression(node, state)
+        return state
+
+    def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                self.expression(node.value, state)
+            self.returned.append(self.value_facts(node.value, state) if node.value is not None else None)
+            if node.value is not None and (self.frozen or self.helper_frozen):
+                self._note_returned_freezes(node.value, state, self.returned_freezes)
+            self._note_returned_elements(node.value, state)
+            leaving: State | None = dict(state)
+            for final in reversed(self.finally_bodies):  # `try: return f(model) finally: model.train(was)`
+                leaving = self.block(final, leaving) if leaving is not None else None
+            if leaving is not None:
+                self.exits.append(leaving)
+            return None
+        if isinstance(node, cst.Raise):
+            return None
+        if isinstance(node, cst.Break):
+            if self.breaks:
+                self.breaks[-1].append(dict(state))
+            return None
+        if isinstance(node, cst.Continue):
+            if self.continues:
+                self.continues[-1].append(dict(state))
+            return None
+        if isinstance(node, cst.Assign):
+            self.expression(node.value, state)
+            for target in node.targets:
+                self.assign(target.target, node.value, state)
+            return state
+        if isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.expression(node.value, state)
+                self.assign(node.target, node.value, state)
+            return state
+        if isinstance(node, cst.AugAssign):
+            self.expression(node.value, state)
+            self.assign(node.target, None, state)
+            return state
+        if isinstance(node, cst.Expr):
+            self.expression(node.value, state)
+            value = node.value
+            if isinstance(value, cst.Attribute) and value.attr.value in ("eval", "train"):
+                self._mode_meant(value, value.value, state)  # `model.eval` without the call: BN102's finding
+            return state
+        if isinstance(node, cst.Del):
+            return state
+        self.expression(node, state)
+        return state
+
+    def _mode_meant(self, node: cst.CSTNode, receiver: cst.BaseExpression, state: State) -> None:
+        """A mode change that does not happen (``model.eval`` uncalled, ``model.training = False``).
+
+        BN102 reports it. The mode stays what it was, as in Python: the evaluation after it runs in
+        training mode (BN101 reports the first one, see ``first_after_slip``), an export exports it so.
+        """
+        key = key_of(receiver)
+        if key is not None and _tracked(state, key):
+            self.a.slips.append((node, key, self.scope))
+
+    def _restored_by_flag(self, test: cst.BaseExpression, then: State | None, other: State | None):
+        """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        flag = key_of(test.expression if negated else test)  # type: ignore[attr-defined]
+        if flag not in self.flags or then is None or other is None:
+            return None
+        key, saved = self.flags[flag]
+        trained, evaluated = (other, then) if negated else (then, other)
+        if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
+            return key, saved
+        return None

@@ -1,0 +1,54 @@
+"""A model after a training step is in training mode (RULES.md, Evidence: Modes).
+
+A function that runs a training step on a model it was given in the caller's mode
+(``loss = crit(model(x), y); loss.backward()``) shows that mode: training. From the
+step on, the model's ``entry`` facts read as ``train``, so an evaluation later in the
+same function, or in a helper it then calls, sees a model in training mode with the
+step as the reason ("trained at line 32").
+"""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from .state import ENTRY, TRAIN, Fact
+
+TRAINED = "trained"
+# a loss, not a model: `criterion(out, y)`, `self.loss_fn(...)` run in a training step
+_LOSS_NAME = re.compile(r"(?:^|[._])(?:criterion|criterions|crit|loss|losses|loss_fn|lossfn|loss_func|objective)$", re.I)
+
+
+def loss_named(key: str) -> bool:
+    """Whether ``key`` names a loss function (``criterion``, ``self.loss_fn``)."""
+    return bool(_LOSS_NAME.search(key))
+
+
+def after_training_step(facts: frozenset, call: cst.CSTNode, helper: str = "") -> frozenset:
+    """``facts`` after a training step at ``call``: the ``entry`` path becomes ``train`` (why ``trained``);
+    other paths keep their facts (a model put in eval on purpose and trained so stays in eval)."""
+    if not any(f.mode == ENTRY for f in facts):
+        return facts
+    where = f"trained by `{helper}()` at line {{line}}" if helper else "trained at line {line}"
+    kinds = {f.kind for f in facts if f.kind is not None}
+    kind = next(iter(kinds)) if len(kinds) == 1 else None
+    return frozenset({f for f in facts if f.mode != ENTRY} | {Fact(TRAIN, call, TRAINED, where, kind)})
+
+
+def is_loss_value(model, call: cst.Call) -> bool:
+    """Whether ``call``'s value is itself what ``.backward()`` is called on: ``crit(out, y).backward()``, or
+    ``loss = crit(out, y)`` then ``loss.backward()`` (a loss, not a model run in the training step)."""
+    from ..walk import walk
+
+    parent = model.parent(call)
+    if isinstance(parent, cst.Attribute) and parent.value is call and parent.attr.value == "backward":
+        return True
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+        return False
+    name = parent.targets[0].target.value
+    scope = next((a for a in model.ancestors(call) if isinstance(a, cst.FunctionDef)), model.module)
+    for node in walk(scope):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward" \
+                and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+            return True
+    return False

@@ -1,0 +1,195 @@
+"""Training steps (``backward()``, ``optimizer.step()``), no-grad regions, and what feeds a step."""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import libcst as cst
+
+from ..evaluation import eval_input, reaches_backward_in_order
+from ..walk import children, walk
+from .keys import _names_read
+from .known_calls import _NO_GRAD
+
+
+_TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
+
+
+class TrainingSteps:
+    """Mixin of :class:`ModeAnalysis`: training steps and no-grad regions (cached per region)."""
+
+    @cached_property
+    def _training_regions(self) -> dict[cst.CSTNode, bool]:
+        return {}
+
+    def trains(self, region: cst.CSTNode, direct: bool = False) -> bool:
+        """Whether ``region`` (a loop or function) runs a training step: backward(), optimizer.step().
+
+        ``direct``: only steps of this region itself, not of loops nested in it (an epoch loop
+        whose inner batch loop trains may still evaluate after it).
+        """
+        cache = self._training_regions
+        if (region, direct) in cache:
+            return cache[(region, direct)]
+        cache[(region, direct)] = False
+        found = bool(self._training_calls(region, direct, first=True))
+        cache[(region, direct)] = found
+        return found
+
+    def training_calls(self, region: cst.CSTNode, direct: bool = False) -> list[cst.Call]:
+        """The training steps of ``region`` (see ``trains``)."""
+        if not self.trains(region, direct):
+            return []
+        cache = self._training_steps
+        if (region, direct) not in cache:
+            cache[(region, direct)] = self._training_calls(region, direct, first=False)
+        return cache[(region, direct)]
+
+    def _training_calls(self, region: cst.CSTNode, direct: bool, first: bool) -> list[cst.Call]:
+        found: list[cst.Call] = []
+        stack = list(children(region))
+        while stack and not (first and found):
+            node = stack.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if direct and isinstance(node, (cst.For, cst.While)):
+                continue
+            if isinstance(node, cst.Call) and self.is_training_call(node):
+                found.append(node)
+            stack.extend(children(node))
+        return found
+
+    def is_training_call(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+            if name in ("backward", "manual_backward"):
+                return True
+            if _TRAIN_NAME.search(name) and name != "train":
+                return True  # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
+            if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
+                return True
+            if name == "step" and "scaler" in self.model.code(func.value).lower():
+                return True
+        elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
+            return True
+        qn = self.model.qualname(func)
+        if qn in ("torch.autograd.backward",):
+            return True
+        summary = self._callee_summary(call)
+        return bool(summary and summary.trains)
+
+    def under_no_grad(self, node: cst.CSTNode) -> bool:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.With):
+                if any(self._no_grad_expr(item.item) for item in ancestor.items):
+                    return True
+            if isinstance(ancestor, cst.FunctionDef):
+                return any(self._no_grad_expr(d.decorator) for d in ancestor.decorators)
+            if isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
+                return False
+        return False
+
+    def _no_grad_expr(self, expr: cst.BaseExpression) -> bool:
+        qn = self.model.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+        if qn in _NO_GRAD:
+            return True
+        if qn == "torch.set_grad_enabled" and isinstance(expr, cst.Call) and expr.args:
+            value = expr.args[0].value
+            return isinstance(value, cst.Name) and value.value == "False"
+        return False
+
+    def _in_training_step(self, node: cst.CSTNode) -> bool:
+        """Whether the call may feed a training step of its region: one in the same loop body, or one
+        after it in the same function (a teacher run under ``no_grad`` before ``loss.backward()``). A
+        call after the last step of a function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
+        region = self.region(node)
+        if not self.trains(region, direct=True):
+            return isinstance(region, cst.FunctionDef) and self._feeds_backward_at_callers(region)
+        if isinstance(region, (cst.For, cst.While)):
+            # (but an action picked under `no_grad` from the model's argmax, which no loss reads: DQN's
+            # epsilon-greedy step runs the model for a prediction in the middle of training)
+            # (nor samples drawn under `no_grad` to be looked at, from an input the loop does not change or
+            # never reaching a loss: a GAN's fixed-noise grid in its training loop)
+            if not self.under_no_grad(node):  # (unless it runs on a batch of evaluation data, for metrics only)
+                return not (eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region))
+            if self.visualised(node) and self._loop_invariant(node, region):
+                return False
+            return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
+        at = self.order(node)
+        return any(self.order(step) > at for step in self.training_calls(region, direct=True))
+
+    def _loop_invariant(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """Whether every name ``call``'s arguments read is bound outside ``loop`` only (``G(fixed_noise)``)."""
+        if not isinstance(call, cst.Call) or not call.args:
+            return False
+        read = {name for arg in call.args for name in _names_read(arg.value)}
+        for node in self.model.nodes_of(loop, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr, cst.WithItem):
+            if isinstance(node, cst.Assign):
+                targets = [t.target for t in node.targets]
+            elif isinstance(node, cst.WithItem):
+                targets = [node.asname.name] if node.asname is not None else []
+            else:
+                targets = [node.target]
+            if any(isinstance(n, cst.Name) and n.value in read for t in targets for n in walk(t)):
+                return False
+        return True
+
+    def _reaches_backward(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """Whether ``call``'s value may reach a ``.backward()`` in ``loop``: through the names assigned
+        from it there (``pseudo = model(u).argmax(1)``, ``loss = ce(out, pseudo)``), or unassigned."""
+        parent = self.model.parent(call)
+        while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index,
+                                  cst.BinaryOperation, cst.UnaryOperation)):
+            parent = self.model.parent(parent)
+        if not isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            return True  # (not kept in a name: not followed)
+        derived = {n.value for t in getattr(parent, "targets", [parent]) for n in walk(t.target) if isinstance(n, cst.Name)}
+        assignments = [n for n in walk(loop) if isinstance(n, (cst.Assign, cst.AugAssign))]
+        changed = True
+        while changed:
+            changed = False
+            for node in assignments:
+                if node.value is None or not (set(_names_read(node.value)) & derived):
+                    continue
+                for target in (node.targets if isinstance(node, cst.Assign) else [node]):
+                    for name in walk(target.target):
+                        if isinstance(name, cst.Name) and name.value not in derived:
+                            derived.add(name.value)
+                            changed = True
+        for node in walk(loop):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in ("backward", "manual_backward"):
+                given = [node.func.value, *(a.value for a in node.args[:1])]
+                if any(set(_names_read(g)) & derived for g in given):
+                    return True
+        return False
+
+    def _feeds_backward_at_callers(self, func: cst.FunctionDef) -> bool:
+        """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file gives what it
+        returns to a backward pass, so ``func`` is part of a training step (a BYOL target run inside it)."""
+        name = func.name.value
+        sites = [site for site in self.model.calls
+                 if (isinstance(site.node.func, cst.Name) and site.node.func.value == name
+                     and self.model.functions.get(name) is func)
+                 or (isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
+                     and any(info.methods.get(name) is func for info in self.model.classes.values()))]
+        return bool(sites) and all(self._backward_of(site.node) for site in sites)
+
+    def _backward_of(self, call: cst.Call) -> bool:
+        """Whether ``call``'s value has ``.backward()`` called on it: inside that call's receiver, or
+        through the name it is assigned to (``loss = f(x)`` ... ``loss.backward()`` in the same function)."""
+        parent = self.model.parent(call)
+        name = None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+        scope = self.enclosing_function(call) or self.model.module
+        for node in self.model.nodes_of(scope, cst.Call):
+            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
+                continue
+            # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
+            for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
+                if any(inner is call or (name is not None and isinstance(inner, cst.Name) and inner.value == name)
+                       for inner in walk(given)):
+                    return True
+        return False

@@ -1,0 +1,206 @@
+"""The flow's model calls: uses, training steps on this path, gradients off under an assumed condition."""
+from __future__ import annotations
+
+import libcst as cst
+
+from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal
+from .keys import _called_name, _unwrap_passthrough, key_of
+from .known_calls import _SAFE_METHODS
+from .records import Watch, _merge
+from .state import ENTRY, State, _ENTRY, _child_of, _lookup, _set, _tracked
+from .trained import after_training_step, is_loss_value, loss_named
+
+
+class ModelUses:
+    """Mixin of :class:`_Flow`: model calls (forward passes) and training steps."""
+
+    def _use(self, call: cst.Call, key: str, state: State) -> None:
+        a = self.a
+        facts = _lookup(state, key)
+        a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
+        if facts == _ENTRY and key in self.params:
+            self.entry_uses.append((call, key))
+        if self.assume and not self._trains_here(a.region(call)):
+            reason = self._gradients_off_here(call)
+            if reason is not None:
+                old = a.path_evals.get(call)
+                a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
+        if a.under_no_grad(call) and self._frozen_forward(key, call):
+            self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
+        if not a.under_no_grad(call) and self._trains_here(a.region(call)):
+            a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
+            self._watch_training(call, key, state)
+            if key in self.params:
+                self.stepped[key] = self.stepped.get(key, frozenset()) | facts
+            if ENTRY in {f.mode for f in facts}:
+                root = key.split(".")[0]
+                if root in self.params:
+                    self.trained.add(root)
+                if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
+                    _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
+
+    def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:
+        """Whether ``method`` is one the class of this file that built ``receiver`` (or ``self.attr`` it is an
+        alias of) defines, and its body runs one of the submodules ``__init__`` stores (``def encode(self, x):
+        return self.enc(x)``)."""
+        if method in _SAFE_METHODS or method in ("eval", "train", "forward", "apply", "__init__"):
+            return False
+        classes = []
+        for fact in _lookup(state, receiver):
+            built = _unwrap_passthrough(fact.node) if isinstance(fact.node, cst.Call) else None
+            if isinstance(built, cst.Call) and isinstance(built.func, cst.Name) and built.func.value in self.model.classes:
+                classes.append(self.model.classes[built.func.value])
+        for key in {receiver, *(other for one, other in self.aliases if one == receiver)}:
+            parts = key.split(".")
+            if len(parts) == 2 and parts[0] == "self":
+                held = self.a.attribute_class(cst.Attribute(value=cst.Name("self"), attr=cst.Name(parts[1])), call)
+                if held is not None:
+                    classes.append(held)
+        for info in classes:
+            function = info.methods.get(method)
+            if function is not None and any(
+                    isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
+                    and c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
+                    for c in self.model.nodes_of(function, cst.Call)):
+                return True
+        return False
+
+    def _frozen_forward(self, key: str, call: cst.Call) -> bool:
+        """``feats = encoder(x)`` under ``no_grad`` in a loop that trains another module, with ``encoder``
+        frozen in this function: in training mode its BatchNorm statistics still move. Not a teacher whose
+        weights the loop updates (``ema_p.mul_(...)`` over its ``parameters()``, or handed to a helper)."""
+        region = self.a.region(call)
+        if not isinstance(region, (cst.For, cst.While)) or not self._trains_here(region):
+            return False
+        if not any(reason == "frozen" and watched == key for watched, reason in self.watch.values()):
+            return False
+        for node in self.model.nodes_of(region, cst.Call):
+            if node is call:
+                continue
+            func = node.func
+            if isinstance(func, cst.Attribute) and key_of(func.value) == key and func.attr.value not in ("eval", "train", "forward"):
+                return False  # `teacher.parameters()`, `teacher.load_state_dict(...)`: updated here
+            if any(key_of(arg.value) == key for arg in node.args):
+                return False  # `update_ema(teacher, student)`
+        return True
+
+    def _trains_here(self, region: cst.CSTNode) -> bool:
+        """Whether ``region`` runs a training step on this path: one not in a branch the assumed
+        conditions rule out (`if phase == 'train': loss.backward()` where `phase` is not 'train')."""
+        if not self.assume:
+            return self.a.trains(region, direct=True)
+        return any(not self._ruled_out(step, region) for step in self.a.training_calls(region, direct=True))
+
+    def _gradients_off_here(self, call: cst.Call) -> str | None:
+        """Why gradients are off at ``call`` on this path: ``with torch.set_grad_enabled(cond):`` with
+        ``cond`` assumed false."""
+        for ancestor in self.model.ancestors(call):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if not isinstance(ancestor, cst.With):
+                continue
+            for item in ancestor.items:
+                switch = item.item
+                if not (isinstance(switch, cst.Call) and switch.args
+                        and self.model.qualname(switch.func) == "torch.set_grad_enabled"):
+                    continue
+                condition = _condition(switch.args[0].value)
+                if (condition is not None and self.assume.get(condition[0], condition[1]) != condition[1]
+                        and self._can_fail(condition, ancestor)):
+                    test = self.model.code(switch.args[0].value)
+                    return f"under `torch.set_grad_enabled({test})` where `{test}` is false"
+        return None
+
+    def _can_fail(self, condition: tuple[str, bool], node: cst.CSTNode) -> bool:
+        """Whether the code shows a value that makes ``condition`` false at ``node``: a literal of the
+        enclosing ``for name in ('train', 'val')``, or one that a call of the enclosing function passes
+        for (or leaves as the default of) the parameter it tests."""
+        key, outcome = condition
+        name = _condition_name(key)
+
+        def fails(value: cst.BaseExpression | None) -> bool:
+            literal = _literal(value)
+            if literal is _NOT_LITERAL:
+                return False
+            holds = bool(literal) if name == key else f"{name}=={literal!r}" == key
+            return holds != outcome
+
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \
+                    and ancestor.target.value == name and isinstance(ancestor.iter, (cst.List, cst.Tuple)):
+                return any(fails(element.value) for element in ancestor.iter.elements)
+            if isinstance(ancestor, cst.FunctionDef):
+                return self._passed_to_fail(ancestor, name, fails)
+        return False
+
+    def _passed_to_fail(self, func: cst.FunctionDef, name: str, fails) -> bool:
+        params = list(func.params.posonly_params) + list(func.params.params)
+        positions = [p.name.value for p in params]
+        declared = [p for p in params + list(func.params.kwonly_params) if p.name.value == name]
+        if not declared:
+            return False
+        default = declared[0].default
+        for site in self.model.calls:
+            call = site.node
+            if _called_name(call.func) != func.name.value:
+                continue
+            offset = 1 if positions and positions[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else 0
+            given = None
+            for index, arg in enumerate(call.args):
+                if arg.star:
+                    given = False  # unknown
+                    break
+                if (arg.keyword is not None and arg.keyword.value == name) or (
+                        arg.keyword is None and name in positions and index + offset == positions.index(name)):
+                    given = arg.value
+                    break
+            if given is False:
+                continue
+            if fails(given if given is not None else default):
+                return True
+        return False
+
+    def _ruled_out(self, node: cst.CSTNode, region: cst.CSTNode) -> bool:
+        child = node
+        for ancestor in self.model.ancestors(node):
+            if ancestor is region:
+                return False
+            if isinstance(ancestor, cst.If):
+                condition = _condition(ancestor.test)
+                if condition is not None and condition[0] in self.assume:
+                    taken = ancestor.body if self.assume[condition[0]] == condition[1] else ancestor.orelse
+                    if child is not taken and child is not ancestor.test:
+                        return True
+            child = ancestor
+        return False
+
+    def _training_helper(self, call: cst.Call, state: State) -> None:
+        """A call of a project function that trains some of its parameters in their entry mode."""
+        summary = self.a._callee_summary(call)
+        if summary is None or not summary.trains:
+            return
+        for param, arg in self._bind_args(call, summary):
+            key = key_of(arg)
+            if param in summary.trains and key is not None and _tracked(state, key):
+                facts = _lookup(state, key)
+                self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
+                self._watch_training(call, key, state)
+                if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
+                    self.trained.add(key.split(".")[0])
+
+    def _watch_training(self, site: cst.CSTNode, trained: str, state: State) -> None:
+        """At a training step of ``trained``: record the modes of the watched modules inside it."""
+        for node, (key, reason) in self.watch.items():
+            names = [key] + [twin + key[len(name):] for one, other in self.aliases
+                             for name, twin in ((one, other), (other, one)) if key == name or _child_of(key, name)]
+            related = any(
+                name == trained or _child_of(name, trained) or (reason == "frozen" and _child_of(trained, name))
+                or any(name == part or _child_of(name, part) for part in self.parts.get(trained, ()))
+                for name in names)  # (under either name of a module held by another: `model.encoder` is `encoder`)
+            if not related:
+                continue
+            facts = _lookup(state, key)
+            old = self.a.watched.get(node)
+            if old is not None:
+                facts = facts | old.facts
+            self.a.watched[node] = Watch(node, key, reason, facts, site, trained, self.scope)

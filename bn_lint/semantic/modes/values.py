@@ -1,0 +1,124 @@
+"""The flow's values: the mode of the model an expression yields (built, loaded, returned, ``.eval()``)."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..modules import ModelKind, model_kind, passed_through
+from .keys import _PASSTHROUGH, _unwrap_passthrough, key_of
+from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
+from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
+
+
+class ValueFacts:
+    """Mixin of :class:`_Flow`: the modes of values."""
+
+    def value_facts(self, expr: cst.BaseExpression, state: State, depth: int = 0) -> frozenset | None:
+        """The mode of the model ``expr`` yields (after its calls ran), or None if not a model."""
+        if depth > 6:
+            return None
+        key = key_of(expr)
+        if key is not None:
+            if key in state or any(_child_of(key, k) for k in state):
+                return _lookup(state, key)
+            return None
+        if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: either, as after an if/else
+            body, orelse = self.value_facts(expr.body, state, depth + 1), self.value_facts(expr.orelse, state, depth + 1)
+            return body | orelse if body is not None and orelse is not None else None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Call) \
+                and model_kind(self.model, expr, self.model.scope_of(expr)) is ModelKind.BN:
+            # `mobilenet_v2(weights=...).features`: part of a model built here, in training mode
+            return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (models start in training mode)",
+                                   ModelKind.BN)})
+        if not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _PASSTHROUGH | {"eval", "train"}:
+            inner = key_of(func.value)
+            if inner is not None:
+                return _lookup(state, inner) if _tracked(state, inner) else None
+            facts = self.value_facts(func.value, state, depth + 1)
+            if facts is None:
+                return None
+            kinds = {f.kind for f in facts if f.kind is not None}
+            kind = next(iter(kinds)) if len(kinds) == 1 else None
+            if func.attr.value == "eval" and not expr.args:
+                return frozenset({Fact(EVAL, expr, "eval()", "`.eval()` at line {line}", kind)})
+            if func.attr.value == "train":
+                return frozenset(Fact(f.mode, f.node, f.why, f.where, kind) for f in self._train_arg(expr, "", state))
+            return facts
+        qn = self.model.qualname(func)
+        if qn in _COPIES or qn in _WRAPPERS:
+            if expr.args:
+                return self.value_facts(expr.args[0].value, state, depth + 1)
+            return None
+        kind = model_kind(self.model, expr, self.model.scope_of(expr))
+        if kind in (ModelKind.BN, ModelKind.MAYBE):
+            built_by = self._built_by(expr, kind, state)
+            if built_by is not None:
+                return built_by
+            if qn in _LOADED or (qn == "torch.hub.load" and not _hub_builds_train(expr)):
+                # it keeps the mode it was saved in (or its hub entry point chose): unknown
+                return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
+            if qn == "torch.hub.load" or (qn or "").startswith(("torchvision.", "timm.")):
+                where = "built at line {line} (models start in training mode)"
+            else:
+                where = "built at line {line} (modules start in training mode)"
+            return frozenset({Fact(TRAIN, expr, "built", where, kind)})
+        return None
+
+    def _built_by(self, call: cst.Call, kind: ModelKind, state: State, index: int | None = None) -> frozenset | None:
+        """The mode of the model a project function (``build_model()``) returns, from its ``return``s; for
+        one that gives back the model it was given, unchanged (``load_checkpoint(model, path)``), its mode here.
+        With ``index``: of the model at that place of the tuple it returns."""
+        func = call.func
+        if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                                                   and func.value.value != "self"):
+            return None
+        target = self.a.callee(call)
+        if target is None:
+            return None
+        summary = target[0].summary(target[1])
+        returns = summary.returns if summary is not None else None
+        if index is not None:
+            returns = summary.element_returns.get(index) if summary is not None else None
+        # (returns None: some `return` gives no model, e.g. one for lists only in `to_device(data, device)`)
+        given = passed_through(target[0].model, target[1], call) if returns in (_ENTRY, None) and index is None else None
+        if given is not None:
+            return self.value_facts(given, state)
+        if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:
+            return frozenset({Fact(UNKNOWN_MODE, call, "helper", "", kind)})  # as its caller left it, or unknown
+        out = set()
+        for fact in returns:
+            if fact.mode == TRAIN:
+                out.add(Fact(TRAIN, call, "built", "built at line {line} (modules start in training mode)", kind))
+            else:
+                out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} returns it in eval mode", kind))
+        return frozenset(out)
+
+    def _wrapped(self, value: cst.BaseExpression | None) -> str | None:
+        """The module a wrapper holds: ``DDP(net, ...)``, ``torch.compile(net.to(device))`` -> ``net``
+        (the wrapper's mode is the module's: ``.train()`` on one sets the other)."""
+        value = _unwrap_passthrough(value)
+        if not (isinstance(value, cst.Call) and value.args and value.args[0].keyword is None
+                and self.model.qualname(value.func) in _WRAPPERS):
+            return None
+        inner = _unwrap_passthrough(value.args[0].value)
+        return key_of(inner) if isinstance(inner, (cst.Name, cst.Attribute)) else None
+
+    def _train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
+        if not call.args:
+            return frozenset({Fact(TRAIN, call, "train()", "`.train()` at line {line}")})
+        arg = call.args[0]
+        if arg.keyword is not None and arg.keyword.value != "mode":
+            return _UNKNOWN
+        value = arg.value
+        if isinstance(value, cst.Name) and value.value in ("True", "False"):
+            if value.value == "True":
+                return frozenset({Fact(TRAIN, call, "train()", "`.train(True)` at line {line}")})
+            return frozenset({Fact(EVAL, call, "eval()", "`.train(False)` at line {line}")})
+        flag_key = key_of(value)
+        if flag_key in self.flags and self.flags[flag_key][0] == key:
+            return self.flags[flag_key][1]  # restores the mode saved earlier
+        if isinstance(value, cst.Attribute) and value.attr.value == "training":
+            return _UNKNOWN
+        return _UNKNOWN

@@ -1,0 +1,107 @@
+"""The project function or class a called name refers to: in this file, or imported from another
+project file (read from its text first, parsed only when needed)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .walk import returned_values
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ClassInfo, FileModel, Scope
+
+
+def imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
+    """The dotted name an imported ``Name`` / ``module.Name`` stands for."""
+    if isinstance(func, cst.Name):
+        return model.imports.get(func.value)
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        base = model.imports.get(func.value.value)
+        return f"{base}.{func.attr.value}" if base else None
+    return None
+
+
+def project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
+    """The class a name refers to: in this file, or imported from another project file."""
+    if isinstance(func, cst.Name) and func.value in model.classes:
+        return model, model.classes[func.value]
+    if model.project is None:
+        return None
+    dotted = imported_name(model, func)
+    found = model.imported(dotted, "class") if dotted else None
+    if found is None or found[1] not in found[0].classes:
+        return None
+    other, class_name = found
+    return other, other.classes[class_name]
+
+
+def project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The function an imported name refers to, in another project file (``from models import build_model``,
+    or ``import models`` and ``models.build_model``)."""
+    if model.project is None:
+        return None
+    dotted = imported_name(model, func)
+    if dotted is None or isinstance(func, cst.Attribute) and model.binding(func.value.value, None) is not None:
+        return None
+    found = model.imported(dotted, "def")
+    if found is None or found[1] not in found[0].functions:
+        return None
+    return found[0], found[0].functions[found[1]]
+
+
+def element_builder(model: "FileModel", func: cst.BaseExpression,
+                    scope: "Scope | None") -> tuple["FileModel", cst.FunctionDef] | None:
+    """The project function a called name refers to: in this file, or imported from another file."""
+    if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+        return model, model.functions[func.value]
+    return project_builder(model, func)
+
+
+def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
+    """Whether an imported function comes from a project file whose text mentions BatchNorm (read
+    without parsing: most imported helpers have nothing to do with a model's layers)."""
+    where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
+    return where is not None and model.project is not None and model.project.mentions(where[0], "BatchNorm")
+
+
+def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
+    """``UNet3D.from_config(cfg)``: a ``@classmethod`` of a project class that returns ``cls(...)``."""
+    if model.binding(func.value.value, None) is not None:
+        return False
+    if func.value.value not in model.classes and not _defines_classmethod(model, func.value, func.attr.value):
+        return False  # (checked on the other file's text first: `AutoModel.from_config` parses nothing)
+    found = project_class(model, func.value)
+    method = found[1].methods.get(func.attr.value) if found is not None else None
+    if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "classmethod"
+                                 for d in method.decorators):
+        return False
+    first = method.params.params[0].name.value if method.params.params else None
+    returns = returned_values(method)
+    return bool(returns) and all(isinstance(r, cst.Call) and isinstance(r.func, cst.Name) and r.func.value == first
+                                 for r in returns)
+
+
+def _defines_classmethod(model: "FileModel", name: cst.Name, method: str) -> bool:
+    """Whether the file an imported class name comes from (directly, not re-exported) defines that class
+    and a ``def method(cls`` — read from its text, without parsing it."""
+    if not name.value[:1].isupper() or name.value.isupper():
+        return False  # a class's name (`UNet3D`), not a module alias (`F`, `nn`, `np`)
+    dotted = imported_name(model, name)
+    if model.project is None or not dotted or "." not in dotted.strip(".") \
+            or dotted.split(".")[0] in ("torch", "torchvision", "torchaudio", "timm", "numpy", "transformers"):
+        return False
+    module_name, _, class_name = dotted.rpartition(".")
+    path = model.project.resolve_module(module_name, model.path)
+    return bool(path) and model.project.may_define(path, "class", class_name) \
+        and model.project.may_define_method(path, method)
+
+
+def plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """``func`` names a class of another project file defined once there, at the top, without bases
+    (``class GenerationMixin:``): not a module, whatever it calls. Read from the file's text alone."""
+    if model.project is None or (isinstance(func, cst.Name) and func.value in model.classes):
+        return False
+    dotted = imported_name(model, func)
+    where = model.imported_path(dotted, "class") if dotted else None
+    return where is not None and model.project.plain_class(where[0], where[1])

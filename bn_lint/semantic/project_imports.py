@@ -1,0 +1,105 @@
+"""The project files behind a file's imports: where an imported name is defined (through package
+``__init__`` re-exports), which project files it imports, the text of their methods of a name.
+
+Functions of the :class:`~.model.FileModel`, which has them as methods (``model.imported(dotted, "class")``);
+the project (:class:`~bn_lint.project.Project`) is the one the model was given.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FileModel
+
+# top-level packages that are never a file of the checked project
+_NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
+
+
+def imported(model: "FileModel", dotted: str, keyword: str | None = None) -> tuple["FileModel", str] | None:
+    """The project file behind an imported ``pkg.module.name`` and the name in it; None outside the project.
+
+    ``keyword`` ("class" or "def"): the caller wants only a class or function of that name, so a
+    file whose text holds no ``class name`` / ``def name`` is not parsed.
+    """
+    where = model.imported_path(dotted, keyword)
+    other = model.project.model(where[0]) if where is not None and model.project is not None else None
+    return (other, where[1]) if other is not None else None
+
+
+def method_texts(model: "FileModel", name: str) -> list[str]:
+    """The text of every ``def name`` of this file's classes and of the project files it imports (those
+    read, not parsed); ``"?"`` for a file that cannot be read. Cached per name."""
+    cache = model._method_texts
+    if name not in cache:
+        texts = [model.code(info.methods[name]) for info in model.classes.values() if name in info.methods]
+        if model.project is not None:
+            for path in model.imported_project_paths:
+                if name in model.project.names_in_text(path)[0]:
+                    found = model.project.function_bodies(path, name)
+                    texts.extend(found if found is not None else ["?"])
+        cache[name] = texts
+    return cache[name]
+
+
+def imported_project_paths(model: "FileModel") -> list[str]:
+    """The project files this file imports from (resolved, not parsed)."""
+    if model.project is None:
+        return []
+    paths: list[str] = []
+    for dotted in sorted(set(model.imports.values())):
+        if dotted.split(".")[0] in _NOT_PROJECT:
+            continue
+        for candidate in (dotted, dotted.rpartition(".")[0]):
+            path = model.project.resolve_module(candidate, model.path) if candidate else None
+            if path is not None:
+                if path not in paths:
+                    paths.append(path)
+                break
+    return paths
+
+
+def imported_path(model: "FileModel", dotted: str, keyword: str | None = None) -> tuple[str, str] | None:
+    """(file, name) of ``imported`` without parsing the file."""
+    if model.project is None:
+        return None
+    level = len(dotted) - len(dotted.lstrip("."))  # `from . import build` gives ".build": the package's
+    inner, _, name = dotted[level:].rpartition(".")
+    module_name = "." * level + inner
+    if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
+        return None
+    path = model.project.resolve_module(module_name, model.path) if module_name else None
+    if not path:
+        return None
+    if keyword and not model.project.may_define(path, keyword, name):
+        return _reexported(model, path, name, keyword)
+    return path, name
+
+
+def _reexported(model: "FileModel", path: str, name: str, keyword: str, depth: int = 0) -> tuple[str, str] | None:
+    """``name`` imported into a package ``__init__`` from one of its modules (``from .validation
+    import run_validation``): where it is defined, a few re-exports deep."""
+    if depth > 3 or not path.endswith("__init__.py") or model.project is None:
+        return None
+    table = f"reexport-{keyword}"
+    if depth == 0:
+        indexed = model.project.indexed(path, table, name)
+        if indexed is None or isinstance(indexed, list) and len(indexed) == 2 and all(isinstance(x, str) for x in indexed):
+            return tuple(indexed) if indexed else None  # type: ignore[return-value]
+    package = model.project.model(path)
+    found = _reexported_from(model, package, path, name, keyword, depth) if package is not None else None
+    if depth == 0 and package is not None:
+        package.index_facts[(table, name)] = list(found) if found else None
+    return found
+
+
+def _reexported_from(model: "FileModel", package: "FileModel", path: str, name: str, keyword: str, depth: int) -> tuple[str, str] | None:
+    dotted = package.imports.get(name)
+    if dotted is None:
+        return None
+    module_name, _, inner = dotted.rpartition(".")
+    target = model.project.resolve_module(module_name, path) if module_name and model.project else None
+    if not target:
+        return None
+    if model.project.may_define(target, keyword, inner):
+        return target, inner
+    return _reexported(model, target, inner, keyword, depth + 1)
