@@ -8,9 +8,213 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report, Scope
-from ..semantic.modules import model_kind
+from ..semantic.module_holders import holds_module, module_attribute
 
 _MODE_METHODS = ("eval", "train")
+
+
+# code BN102 must flag, with the line of each finding
+INVALID = (
+    Invalid(  # a trainer's teacher, given as a parameter and called like a module
+        """
+        import torch
+
+        class Distiller:
+            def __init__(self, teacher, student):
+                self.teacher = teacher.to("cuda")
+                self.teacher.training = False
+                self.student = student
+
+            def step(self, x):
+                with torch.no_grad():
+                    soft = self.teacher(x)
+                return self.student(x), soft
+        """,
+        line=6,
+    ),
+    Invalid(  # a model from a registry of partially applied classes
+        """
+        from functools import partial
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, width, depth):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), nn.BatchNorm2d(width))
+
+        REGISTRY = {"small": partial(Net, 16, 2), "large": partial(Net, 64, 4)}
+        model = REGISTRY["small"]()
+        model.training = False
+        """,
+        line=11,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def evaluate(model, loader):
+            model.eval
+            with torch.no_grad():
+                return [model(x) for x, _ in loader]
+        """,
+        line=4,
+    ),
+    Invalid("net.train\n", line=1),
+    Invalid(  # the module DistributedDataParallel wraps
+        """
+        import torch.nn as nn
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        model = DDP(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)))
+        net = model.module
+        net.training = False
+        """,
+        line=6,
+    ),
+    Invalid(  # every call gives `evaluate` a module: one unpacked from a builder's tuple, trained since
+        """
+        import torch
+        import torch.nn as nn
+
+        def evaluate(model, batch):
+            model.training = False
+            with torch.no_grad():
+                return model(batch).argmax(1)
+
+        def setup(lr):
+            model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+            return model, torch.optim.SGD(model.parameters(), lr=lr)
+
+        model, opt = setup(0.1)
+        model.train()
+        print(evaluate(model, torch.randn(2, 4)))
+        """,
+        line=5,
+    ),
+    Invalid(
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(8)
+
+            def freeze(self):
+                self.training = False
+        """,
+        line=9,
+    ),
+    Invalid(
+        """
+        import torchvision
+
+        net = torchvision.models.resnet18()
+        net.training = False
+        """,
+        line=4,
+    ),
+    Invalid(
+        """
+        import torch
+        import torchvision
+
+        def embed(model, images):
+            model.training = False
+            with torch.no_grad():
+                return model(images)
+
+        backbone = torchvision.models.resnet50()
+        features = embed(backbone, torch.randn(4, 3, 224, 224))
+        """,
+        line=5,
+    ),
+    Invalid(  # no caller in this file, but the function runs `encoder` and puts it back in training mode
+        """
+        import torch
+
+        def knn_features(encoder, loader):
+            encoder.training = False
+            with torch.no_grad():
+                feats = [encoder(x) for x, _ in loader]
+            encoder.train()
+            return torch.cat(feats)
+        """,
+        line=4,
+    ),
+    Invalid(  # a part of the model, in an override of train(): its BatchNorm layers still train
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.frontend = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def train(self, mode=True):
+                super().train(mode)
+                self.frontend.training = False
+                return self
+        """,
+        line=10,
+    ),
+)
+
+# code BN102 must not flag
+VALID = (
+    Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
+    Valid("fn = model.eval\nfn()\n"),
+    Valid(
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def train(self, mode=True):
+                self.training = mode
+                for m in self.children():
+                    m.train(mode)
+                return self
+        """
+    ),
+    Valid(
+        """
+        class Trainer:
+            def stop(self):
+                self.training = False
+        """
+    ),
+    Valid("args.training = False\n"),
+    Valid(  # a part that is not a module
+        """
+        class Runner:
+            def __init__(self, cfg):
+                self.opts = cfg.opts
+
+            def stop(self):
+                self.opts.training = False
+        """
+    ),
+    Valid(
+        """
+        import argparse
+
+        def configure(options):
+            options.training = False
+            return options
+
+        configure(argparse.Namespace(lr=0.1))
+        """
+    ),
+    Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
+    Valid(  # an environment object with a `training` flag: never called, no module methods
+        """
+        def rollout(env, policy):
+            env.training = False
+            obs = env.reset()
+            return policy(obs)
+        """
+    ),
+)
 
 
 class EvalNotCalled(Rule):
@@ -42,205 +246,8 @@ class EvalNotCalled(Rule):
     # `.eval` / `.train` not followed by a call, or an assignment to `.training`
     # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
     triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")
-    invalid = (
-        Invalid(  # a trainer's teacher, given as a parameter and called like a module
-            """
-            import torch
-
-            class Distiller:
-                def __init__(self, teacher, student):
-                    self.teacher = teacher.to("cuda")
-                    self.teacher.training = False
-                    self.student = student
-
-                def step(self, x):
-                    with torch.no_grad():
-                        soft = self.teacher(x)
-                    return self.student(x), soft
-            """,
-            line=6,
-        ),
-        Invalid(  # a model from a registry of partially applied classes
-            """
-            from functools import partial
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def __init__(self, width, depth):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, width, 3, bias=False), nn.BatchNorm2d(width))
-
-            REGISTRY = {"small": partial(Net, 16, 2), "large": partial(Net, 64, 4)}
-            model = REGISTRY["small"]()
-            model.training = False
-            """,
-            line=11,
-        ),
-        Invalid(
-            """
-            import torch
-
-            def evaluate(model, loader):
-                model.eval
-                with torch.no_grad():
-                    return [model(x) for x, _ in loader]
-            """,
-            line=4,
-        ),
-        Invalid("net.train\n", line=1),
-        Invalid(  # the module DistributedDataParallel wraps
-            """
-            import torch.nn as nn
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            model = DDP(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)))
-            net = model.module
-            net.training = False
-            """,
-            line=6,
-        ),
-        Invalid(  # every call gives `evaluate` a module: one unpacked from a builder's tuple, trained since
-            """
-            import torch
-            import torch.nn as nn
-
-            def evaluate(model, batch):
-                model.training = False
-                with torch.no_grad():
-                    return model(batch).argmax(1)
-
-            def setup(lr):
-                model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
-                return model, torch.optim.SGD(model.parameters(), lr=lr)
-
-            model, opt = setup(0.1)
-            model.train()
-            print(evaluate(model, torch.randn(2, 4)))
-            """,
-            line=5,
-        ),
-        Invalid(
-            """
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.bn = nn.BatchNorm1d(8)
-
-                def freeze(self):
-                    self.training = False
-            """,
-            line=9,
-        ),
-        Invalid(
-            """
-            import torchvision
-
-            net = torchvision.models.resnet18()
-            net.training = False
-            """,
-            line=4,
-        ),
-        Invalid(
-            """
-            import torch
-            import torchvision
-
-            def embed(model, images):
-                model.training = False
-                with torch.no_grad():
-                    return model(images)
-
-            backbone = torchvision.models.resnet50()
-            features = embed(backbone, torch.randn(4, 3, 224, 224))
-            """,
-            line=5,
-        ),
-        Invalid(  # no caller in this file, but the function runs `encoder` and puts it back in training mode
-            """
-            import torch
-
-            def knn_features(encoder, loader):
-                encoder.training = False
-                with torch.no_grad():
-                    feats = [encoder(x) for x, _ in loader]
-                encoder.train()
-                return torch.cat(feats)
-            """,
-            line=4,
-        ),
-        Invalid(  # a part of the model, in an override of train(): its BatchNorm layers still train
-            """
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.frontend = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8))
-
-                def train(self, mode=True):
-                    super().train(mode)
-                    self.frontend.training = False
-                    return self
-            """,
-            line=10,
-        ),
-    )
-    valid = (
-        Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
-        Valid("fn = model.eval\nfn()\n"),
-        Valid(
-            """
-            import torch.nn as nn
-
-            class Net(nn.Module):
-                def train(self, mode=True):
-                    self.training = mode
-                    for m in self.children():
-                        m.train(mode)
-                    return self
-            """
-        ),
-        Valid(
-            """
-            class Trainer:
-                def stop(self):
-                    self.training = False
-            """
-        ),
-        Valid("args.training = False\n"),
-        Valid(  # a part that is not a module
-            """
-            class Runner:
-                def __init__(self, cfg):
-                    self.opts = cfg.opts
-
-                def stop(self):
-                    self.opts.training = False
-            """
-        ),
-        Valid(
-            """
-            import argparse
-
-            def configure(options):
-                options.training = False
-                return options
-
-            configure(argparse.Namespace(lr=0.1))
-            """
-        ),
-        Valid("import torch\nstate = torch.optim.SGD([], lr=0.1)\nstate.training = False\n"),
-        Valid(  # an environment object with a `training` flag: never called, no module methods
-            """
-            def rollout(env, policy):
-                env.training = False
-                obs = env.reset()
-                return policy(obs)
-            """
-        ),
-    )
+    invalid = INVALID
+    valid = VALID
 
     def check(self, model: FileModel) -> Iterable[Report]:
         for statement, _scope in model.attribute_statements:
@@ -258,14 +265,14 @@ class EvalNotCalled(Rule):
             if target.attr.value != "training":
                 continue
             if isinstance(target.value, cst.Attribute):  # `self.frontend.training = False`
-                report = self._report(model, target, value, scope) if _module_attribute(model, target.value, scope) else None
+                report = self._report(model, target, value, scope) if module_attribute(model, target.value, scope) else None
                 if report is not None:
                     yield report
                 continue
             if not isinstance(target.value, cst.Name):
                 continue
             if target.value.value != "self":
-                report = self._other_model(model, target, value, scope)
+                report = self._report(model, target, value, scope) if holds_module(model, target.value, scope) else None
                 if report is not None:
                     yield report
                 continue
@@ -283,21 +290,6 @@ class EvalNotCalled(Rule):
                 f"`self.training = {flag}` changes only this module's flag, not its submodules' "
                 f"(BatchNorm layers keep their mode); call `self.{method}`",
             )
-
-    @staticmethod
-    def _module_parameter(model: FileModel, name: str, scope: Scope) -> bool:
-        """``name`` is a parameter of a function that every call in this file gives a module."""
-        if scope.kind != "function" or name not in scope.params or not isinstance(scope.node, cst.FunctionDef):
-            return False
-        return bool(model.modes.passed_kinds(scope.node, name))
-
-    def _other_model(self, model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
-        """``net.training = False`` where ``net`` is known to hold an ``nn.Module``."""
-        name = target.value
-        if model_kind(model, name, scope) is None and not self._module_parameter(model, name.value, scope) \
-                and not _used_as_module(model, name.value, scope):
-            return None
-        return self._report(model, target, value, scope)
 
     @staticmethod
     def _report(model: FileModel, target: cst.Attribute, value: cst.BaseExpression, scope: Scope):
@@ -320,46 +312,3 @@ class EvalNotCalled(Rule):
             fix=fix,
         )
 
-
-# methods only an nn.Module has (a config object may have `.training`, not these)
-_MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
-                             "children", "state_dict", "load_state_dict", "zero_grad", "requires_grad_", "apply"})
-
-
-def _used_as_module(model: FileModel, name: str, scope: Scope) -> bool:
-    """``encoder(x)`` or ``encoder.train()`` in the same function: ``encoder`` is a module, whatever it is given."""
-    if scope.kind != "function":
-        return False
-    for site in model.calls:
-        if site.scope is not scope:
-            continue
-        func = site.node.func
-        if isinstance(func, cst.Name) and func.value == name:
-            return True
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name \
-                and func.attr.value in _MODULE_METHODS:
-            return True
-    return False
-
-
-def _module_attribute(model: FileModel, expr: cst.Attribute, scope: Scope) -> bool:
-    """``self.frontend`` / ``net.frontend``: an attribute that its class of this file sets to a module."""
-    if model_kind(model, expr, scope) is not None:
-        return True
-    owner = expr.value
-    if not isinstance(owner, cst.Name):
-        return False
-    if owner.value == "self":
-        info = model.enclosing_class(scope)
-    else:
-        bound = model.binding(owner.value, scope)
-        call = bound[0] if bound is not None else None
-        info = (model.classes.get(call.func.value)
-                if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) else None)
-    values = info.attributes.get(expr.attr.value) if info is not None else None
-    if bool(values) and all(model_kind(model, value, where) is not None for value, where in values):
-        return True
-    # `self.teacher = teacher.to(device)` from a parameter, and the class calls `self.teacher(x)`: a module
-    return owner.value == "self" and info is not None and bool(values) and any(
-        isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"
-        and call.func.attr.value == expr.attr.value for call in model.nodes_of(info.node, cst.Call))

@@ -3,14 +3,354 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import libcst as cst
-
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.eval_in_training_loop import evals_in_training_loops
 from ..semantic.model import FileModel, Report
-from ..semantic.walk import walk
-from ..semantic.modes import EVAL
-from ..semantic.modules import ModelKind
+from ..semantic.modes import ModeAnalysis
+
+
+# code BN103 must flag, with the line of each finding
+INVALID = (
+    Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
+        """
+        import torch
+
+        def fit(model, loader, val_loader, optimizer, epochs=90, eval_freq=5):
+            model.train()
+            for epoch in range(epochs):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if (epoch + 1) % eval_freq == 0 or epoch == epochs - 1:
+                    model.eval()
+                    with torch.no_grad():
+                        acc = sum((model(x).argmax(1) == y).sum() for x, y in val_loader)
+        """,
+        line=10,
+    ),
+    Invalid(  # trained through a method of its class (`m.encode(x)`) that runs its submodules
+        """
+        import torch
+        import torch.nn as nn
+
+
+        class AE(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.enc = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+
+            def encode(self, x):
+                return self.enc(x)
+
+
+        class Trainer:
+            def __init__(self, loader):
+                self.model = AE()
+                self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+                self.loader = loader
+
+            def validate(self):
+                self.model.eval()
+                with torch.no_grad():
+                    return sum(self.model(x).sum().item() for x in self.loader)
+
+            def fit(self, epochs):
+                m = self.model
+                m.train()
+                for epoch in range(epochs):
+                    for x in self.loader:
+                        loss = m.encode(x).pow(2).mean()
+                        self.opt.zero_grad()
+                        loss.backward()
+                        self.opt.step()
+                    self.validate()
+        """,
+        line=34,
+    ),
+    Invalid(  # `m = self.model`: the validation helper's eval of `self.model` is one of `m`
+        """
+        import torch
+        import torch.nn as nn
+
+
+        class Trainer:
+            def __init__(self, loader):
+                self.model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
+                self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+                self.loader = loader
+
+            def validate(self):
+                self.model.eval()
+                with torch.no_grad():
+                    return sum(self.model(x).sum().item() for x in self.loader)
+
+            def fit(self, epochs):
+                m = self.model
+                m.train()
+                for epoch in range(epochs):
+                    for x in self.loader:
+                        loss = m(x).pow(2).mean()
+                        self.opt.zero_grad()
+                        loss.backward()
+                        self.opt.step()
+                    self.validate()
+        """,
+        line=25,
+    ),
+    Invalid(  # a Trainer's own logging method (appending to a list) leaves the model's mode alone
+        """
+        import torch.nn.functional as F
+
+        class Trainer:
+            def __init__(self, model, loader, optimizer):
+                self.model, self.loader, self.optimizer = model, loader, optimizer
+                self.history = []
+
+            def _log(self, step, metrics):
+                self.history.append({"step": step, **metrics})
+
+            def fit(self, epochs):
+                self.model.train()
+                for epoch in range(epochs):
+                    for step, (x, y) in enumerate(self.loader):
+                        loss = F.cross_entropy(self.model(x), y)
+                        self.optimizer.zero_grad()
+                        loss.backward()
+                        self.optimizer.step()
+                        if step % 100 == 0:
+                            self.model.eval()
+                            self._log(step, {"loss": loss.item()})
+        """,
+        line=20,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            model.train()
+            for epoch in range(10):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    print(sum(model(x).sum() for x, _ in loader))
+        """,
+        line=9,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def validate(model, loader):
+            model.eval()
+            with torch.no_grad():
+                return sum(model(x).sum() for x in loader)
+
+        def fit(model, loader, optimizer):
+            model.train()
+            for epoch in range(10):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                validate(model, loader)
+        """,
+        line=14,
+    ),
+    Invalid(  # iteration-based: evaluated every 1000 iterations, never put back in training mode
+        """
+        import itertools
+        import torch
+
+        def fit(model, loader, optimizer, max_iters):
+            batches = itertools.cycle(loader)
+            model.train()
+            for it in range(max_iters):
+                x, y = next(batches)
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+                if it % 1000 == 0:
+                    model.eval()
+        """,
+        line=12,
+    ),
+    Invalid(  # pseudo-labels made once, at an epoch that is not the last: the epochs after it run in eval mode
+        """
+        import torch
+
+        EPOCHS, PSEUDO_EPOCH = 30, 10
+
+        def fit(model, loader, unlabeled, optimizer):
+            model.train()
+            for epoch in range(EPOCHS):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch + 1 == PSEUDO_EPOCH:
+                    model.eval()
+                    with torch.no_grad():
+                        pseudo = [model(x).argmax(1) for x in unlabeled]
+        """,
+        line=12,
+    ),
+    Invalid(  # a course's fit loop: the model runs through its own training_step / validation_step methods
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        def to_device(data, device):
+            if isinstance(data, (list, tuple)):
+                return [to_device(x, device) for x in data]
+            return data.to(device, non_blocking=True)
+
+        class ImageClassificationBase(nn.Module):
+            def training_step(self, batch):
+                images, labels = batch
+                return F.cross_entropy(self(images), labels)
+
+            def validation_step(self, batch):
+                images, labels = batch
+                return (self(images).argmax(1) == labels).float().mean()
+
+        class Net(ImageClassificationBase):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+
+            def forward(self, x):
+                return self.body(x)
+
+        @torch.no_grad()
+        def evaluate(model, val_loader):
+            model.eval()
+            return [model.validation_step(batch) for batch in val_loader]
+
+        def fit(epochs, model, train_loader, val_loader):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            for epoch in range(epochs):
+                pass
+                for batch in train_loader:
+                    model.training_step(batch).backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                evaluate(model, val_loader)
+
+        model = to_device(Net(), "cuda")
+        fit(10, model, train_dl, valid_dl)
+        """,
+        line=40,
+    ),
+)
+
+# code BN103 must not flag
+VALID = (
+    Valid(
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            for epoch in range(10):
+                model.train()
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    print(sum(model(x).sum() for x, _ in loader))
+        """
+    ),
+    Valid(
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            model.eval()  # deliberately frozen BatchNorm statistics
+            for x, y in loader:
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+        """
+    ),
+    Valid(  # the eval after the last epoch only
+        """
+        import torch
+
+        def fit(model, loader, optimizer, epochs):
+            model.train()
+            for epoch in range(epochs):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch == epochs - 1:
+                    model.eval()
+        """
+    ),
+    Valid(  # the same test written against a constant: the last epoch
+        """
+        import torch
+
+        EPOCHS = 30
+
+        def fit(model, loader, optimizer):
+            model.train()
+            for epoch in range(EPOCHS):
+                for x, y in loader:
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch + 1 == 30:
+                    model.eval()
+        """
+    ),
+    Valid(  # the same loop with `model.train()` at the start of each epoch
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        def to_device(data, device):
+            if isinstance(data, (list, tuple)):
+                return [to_device(x, device) for x in data]
+            return data.to(device, non_blocking=True)
+
+        class ImageClassificationBase(nn.Module):
+            def training_step(self, batch):
+                images, labels = batch
+                return F.cross_entropy(self(images), labels)
+
+            def validation_step(self, batch):
+                images, labels = batch
+                return (self(images).argmax(1) == labels).float().mean()
+
+        class Net(ImageClassificationBase):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+
+            def forward(self, x):
+                return self.body(x)
+
+        @torch.no_grad()
+        def evaluate(model, val_loader):
+            model.eval()
+            return [model.validation_step(batch) for batch in val_loader]
+
+        def fit(epochs, model, train_loader, val_loader):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            for epoch in range(epochs):
+                model.train()
+                for batch in train_loader:
+                    model.training_step(batch).backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                evaluate(model, val_loader)
+
+        model = to_device(Net(), "cuda")
+        fit(10, model, train_dl, valid_dl)
+        """
+    ),
+)
 
 
 class EvalNeverReset(Rule):
@@ -47,442 +387,15 @@ class EvalNeverReset(Rule):
     triggers = (r"backward\s*\(", r"\.step\s*\(", r"\.minimize\s*\(") + tuple(
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
-    invalid = (
-        Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
-            """
-            import torch
-
-            def fit(model, loader, val_loader, optimizer, epochs=90, eval_freq=5):
-                model.train()
-                for epoch in range(epochs):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if (epoch + 1) % eval_freq == 0 or epoch == epochs - 1:
-                        model.eval()
-                        with torch.no_grad():
-                            acc = sum((model(x).argmax(1) == y).sum() for x, y in val_loader)
-            """,
-            line=10,
-        ),
-        Invalid(  # trained through a method of its class (`m.encode(x)`) that runs its submodules
-            """
-            import torch
-            import torch.nn as nn
-
-
-            class AE(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.enc = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
-
-                def encode(self, x):
-                    return self.enc(x)
-
-
-            class Trainer:
-                def __init__(self, loader):
-                    self.model = AE()
-                    self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
-                    self.loader = loader
-
-                def validate(self):
-                    self.model.eval()
-                    with torch.no_grad():
-                        return sum(self.model(x).sum().item() for x in self.loader)
-
-                def fit(self, epochs):
-                    m = self.model
-                    m.train()
-                    for epoch in range(epochs):
-                        for x in self.loader:
-                            loss = m.encode(x).pow(2).mean()
-                            self.opt.zero_grad()
-                            loss.backward()
-                            self.opt.step()
-                        self.validate()
-            """,
-            line=34,
-        ),
-        Invalid(  # `m = self.model`: the validation helper's eval of `self.model` is one of `m`
-            """
-            import torch
-            import torch.nn as nn
-
-
-            class Trainer:
-                def __init__(self, loader):
-                    self.model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))
-                    self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
-                    self.loader = loader
-
-                def validate(self):
-                    self.model.eval()
-                    with torch.no_grad():
-                        return sum(self.model(x).sum().item() for x in self.loader)
-
-                def fit(self, epochs):
-                    m = self.model
-                    m.train()
-                    for epoch in range(epochs):
-                        for x in self.loader:
-                            loss = m(x).pow(2).mean()
-                            self.opt.zero_grad()
-                            loss.backward()
-                            self.opt.step()
-                        self.validate()
-            """,
-            line=25,
-        ),
-        Invalid(  # a Trainer's own logging method (appending to a list) leaves the model's mode alone
-            """
-            import torch.nn.functional as F
-
-            class Trainer:
-                def __init__(self, model, loader, optimizer):
-                    self.model, self.loader, self.optimizer = model, loader, optimizer
-                    self.history = []
-
-                def _log(self, step, metrics):
-                    self.history.append({"step": step, **metrics})
-
-                def fit(self, epochs):
-                    self.model.train()
-                    for epoch in range(epochs):
-                        for step, (x, y) in enumerate(self.loader):
-                            loss = F.cross_entropy(self.model(x), y)
-                            self.optimizer.zero_grad()
-                            loss.backward()
-                            self.optimizer.step()
-                            if step % 100 == 0:
-                                self.model.eval()
-                                self._log(step, {"loss": loss.item()})
-            """,
-            line=20,
-        ),
-        Invalid(
-            """
-            import torch
-
-            def fit(model, loader, optimizer):
-                model.train()
-                for epoch in range(10):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    model.eval()
-                    with torch.no_grad():
-                        print(sum(model(x).sum() for x, _ in loader))
-            """,
-            line=9,
-        ),
-        Invalid(
-            """
-            import torch
-
-            def validate(model, loader):
-                model.eval()
-                with torch.no_grad():
-                    return sum(model(x).sum() for x in loader)
-
-            def fit(model, loader, optimizer):
-                model.train()
-                for epoch in range(10):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    validate(model, loader)
-            """,
-            line=14,
-        ),
-        Invalid(  # iteration-based: evaluated every 1000 iterations, never put back in training mode
-            """
-            import itertools
-            import torch
-
-            def fit(model, loader, optimizer, max_iters):
-                batches = itertools.cycle(loader)
-                model.train()
-                for it in range(max_iters):
-                    x, y = next(batches)
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-                    if it % 1000 == 0:
-                        model.eval()
-            """,
-            line=12,
-        ),
-        Invalid(  # pseudo-labels made once, at an epoch that is not the last: the epochs after it run in eval mode
-            """
-            import torch
-
-            EPOCHS, PSEUDO_EPOCH = 30, 10
-
-            def fit(model, loader, unlabeled, optimizer):
-                model.train()
-                for epoch in range(EPOCHS):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if epoch + 1 == PSEUDO_EPOCH:
-                        model.eval()
-                        with torch.no_grad():
-                            pseudo = [model(x).argmax(1) for x in unlabeled]
-            """,
-            line=12,
-        ),
-        Invalid(  # a course's fit loop: the model runs through its own training_step / validation_step methods
-            """
-            import torch
-            import torch.nn as nn
-            import torch.nn.functional as F
-
-            def to_device(data, device):
-                if isinstance(data, (list, tuple)):
-                    return [to_device(x, device) for x in data]
-                return data.to(device, non_blocking=True)
-
-            class ImageClassificationBase(nn.Module):
-                def training_step(self, batch):
-                    images, labels = batch
-                    return F.cross_entropy(self(images), labels)
-
-                def validation_step(self, batch):
-                    images, labels = batch
-                    return (self(images).argmax(1) == labels).float().mean()
-
-            class Net(ImageClassificationBase):
-                def __init__(self):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
-
-                def forward(self, x):
-                    return self.body(x)
-
-            @torch.no_grad()
-            def evaluate(model, val_loader):
-                model.eval()
-                return [model.validation_step(batch) for batch in val_loader]
-
-            def fit(epochs, model, train_loader, val_loader):
-                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-                for epoch in range(epochs):
-                    pass
-                    for batch in train_loader:
-                        model.training_step(batch).backward()
-                        optimizer.step()
-                        optimizer.zero_grad()
-                    evaluate(model, val_loader)
-
-            model = to_device(Net(), "cuda")
-            fit(10, model, train_dl, valid_dl)
-            """,
-            line=40,
-        ),
-    )
-    valid = (
-        Valid(
-            """
-            import torch
-
-            def fit(model, loader, optimizer):
-                for epoch in range(10):
-                    model.train()
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    model.eval()
-                    with torch.no_grad():
-                        print(sum(model(x).sum() for x, _ in loader))
-            """
-        ),
-        Valid(
-            """
-            import torch
-
-            def fit(model, loader, optimizer):
-                model.eval()  # deliberately frozen BatchNorm statistics
-                for x, y in loader:
-                    torch.nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-            """
-        ),
-        Valid(  # the eval after the last epoch only
-            """
-            import torch
-
-            def fit(model, loader, optimizer, epochs):
-                model.train()
-                for epoch in range(epochs):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if epoch == epochs - 1:
-                        model.eval()
-            """
-        ),
-        Valid(  # the same test written against a constant: the last epoch
-            """
-            import torch
-
-            EPOCHS = 30
-
-            def fit(model, loader, optimizer):
-                model.train()
-                for epoch in range(EPOCHS):
-                    for x, y in loader:
-                        torch.nn.functional.cross_entropy(model(x), y).backward()
-                        optimizer.step()
-                    if epoch + 1 == 30:
-                        model.eval()
-            """
-        ),
-        Valid(  # the same loop with `model.train()` at the start of each epoch
-            """
-            import torch
-            import torch.nn as nn
-            import torch.nn.functional as F
-
-            def to_device(data, device):
-                if isinstance(data, (list, tuple)):
-                    return [to_device(x, device) for x in data]
-                return data.to(device, non_blocking=True)
-
-            class ImageClassificationBase(nn.Module):
-                def training_step(self, batch):
-                    images, labels = batch
-                    return F.cross_entropy(self(images), labels)
-
-                def validation_step(self, batch):
-                    images, labels = batch
-                    return (self(images).argmax(1) == labels).float().mean()
-
-            class Net(ImageClassificationBase):
-                def __init__(self):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
-
-                def forward(self, x):
-                    return self.body(x)
-
-            @torch.no_grad()
-            def evaluate(model, val_loader):
-                model.eval()
-                return [model.validation_step(batch) for batch in val_loader]
-
-            def fit(epochs, model, train_loader, val_loader):
-                optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-                for epoch in range(epochs):
-                    model.train()
-                    for batch in train_loader:
-                        model.training_step(batch).backward()
-                        optimizer.step()
-                        optimizer.zero_grad()
-                    evaluate(model, val_loader)
-
-            model = to_device(Net(), "cuda")
-            fit(10, model, train_dl, valid_dl)
-            """
-        ),
-    )
+    invalid = INVALID
+    valid = VALID
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        analysis = model.modes.run()
-        seen: set[cst.CSTNode] = set()
-        for site in analysis.train_uses.values():
-            for fact in site.facts:
-                if fact.mode != EVAL or fact.node is None or fact.node in seen:
-                    continue
-                loop = _loop_around_both(model, site.node, fact.node)
-                if loop is None or analysis.order(fact.node) < analysis.order(site.node):
-                    continue  # eval before the training step in the same iteration: deliberate
-                if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
-                    continue
-                if _last_iteration_only(model, fact.node, loop):
-                    continue
-                seen.add(fact.node)
-                how = fact.where.format(line=analysis.line(fact.node))
-                yield Report(
-                    fact.node,
-                    f"`{site.key}` is put in eval mode here ({how}) inside the training loop at line "
-                    f"{analysis.line(loop)}, and nothing calls `.train()` before the next iteration's training "
-                    f"step at line {analysis.line(site.node)}: later epochs train with frozen BatchNorm statistics",
-                )
-
-
-def _loop_around_both(model: FileModel, a: cst.CSTNode, b: cst.CSTNode) -> cst.CSTNode | None:
-    around_b = set()
-    for ancestor in model.ancestors(b):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
-            break
-        around_b.add(ancestor)
-    for ancestor in model.ancestors(a):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
-            return None
-        if isinstance(ancestor, (cst.For, cst.While)) and ancestor in around_b:
-            return ancestor
-    return None
-
-
-def _last_iteration_only(model: FileModel, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
-    """The eval sits in an ``if`` that holds only on the last iteration (``epoch == epochs - 1``) or leaves the loop."""
-    target_names = set()
-    if isinstance(loop, cst.For):
-        target_names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
-    for ancestor in model.ancestors(node):
-        if ancestor is loop:
-            return False
-        if not isinstance(ancestor, cst.If):
-            continue
-        body = ancestor.body.body
-        last = body[-1] if body else None
-        if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return)) for s in last.body):
-            return True
-        if _only_last(model, ancestor.test, loop, target_names):
-            return True
-    return False
-
-
-def _only_last(model: FileModel, test: cst.BaseExpression, loop: cst.CSTNode, targets: set[str]) -> bool:
-    """Whether ``test`` holds on the last iteration only: ``epoch == epochs - 1``; for ``a or b`` both
-    sides must (``(epoch + 1) % freq == 0 or epoch == last`` holds every ``freq`` epochs), for ``a and b``
-    one side."""
-    if isinstance(test, cst.BooleanOperation):
-        sides = (_only_last(model, test.left, loop, targets), _only_last(model, test.right, loop, targets))
-        return all(sides) if isinstance(test.operator, cst.Or) else any(sides)
-    if not isinstance(test, cst.Comparison):
-        return False
-    if any(isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Modulo) for n in walk(test)):
-        return False  # `it % interval == 0`: every interval-th iteration, not the last one
-    names = {n.value for n in walk(test) if isinstance(n, cst.Name)}
-    if names & targets and any(isinstance(t.operator, cst.Equal) for t in test.comparisons):
-        return _may_be_last(model, test, loop, targets)
-    return False
-
-
-def _may_be_last(model: FileModel, comparison: cst.Comparison, loop: cst.CSTNode, targets: set[str]) -> bool:
-    """Whether ``epoch == ...`` may hold on the last iteration only: False when both sides are known
-    numbers and the test picks another iteration (``epoch + 1 == PSEUDO_EPOCH`` in ``range(EPOCHS)``)."""
-    if len(comparison.comparisons) != 1 or not isinstance(loop, cst.For):
-        return True
-    it = loop.iter
-    if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
-            and 1 <= len(it.args) <= 2 and not any(a.keyword or a.star for a in it.args)):
-        return True
-    scope = model.scope_of(comparison)
-    stop = model.batches.size(it.args[-1].value, scope)
-    sides = [comparison.left, comparison.comparisons[0].comparator]
-    with_target = [side for side in sides if any(isinstance(n, cst.Name) and n.value in targets for n in walk(side))]
-    if len(with_target) != 1 or stop is None:
-        return True
-    this, other = with_target[0], next(side for side in sides if side is not with_target[0])
-    offset = 0
-    if isinstance(this, cst.BinaryOperation) and isinstance(this.left, cst.Name) and this.left.value in targets:
-        step = model.value(this.right, scope)
-        if not isinstance(step, int) or not isinstance(this.operator, (cst.Add, cst.Subtract)):
-            return True
-        offset = step if isinstance(this.operator, cst.Add) else -step
-    elif not (isinstance(this, cst.Name) and this.value in targets):
-        return True
-    value = model.batches.size(other, scope)
-    return value is None or value.value - offset == stop.value - 1
+        analysis = model.analysis(ModeAnalysis).run()
+        for found in evals_in_training_loops(model, analysis):
+            yield Report(
+                found.node,
+                f"`{found.key}` is put in eval mode here ({found.how}) inside the training loop at line "
+                f"{analysis.line(found.loop)}, and nothing calls `.train()` before the next iteration's training "
+                f"step at line {analysis.line(found.step)}: later epochs train with frozen BatchNorm statistics",
+            )

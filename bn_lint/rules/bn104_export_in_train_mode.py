@@ -9,7 +9,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
-from ..semantic.modes import describe
+from ..semantic.modes import ModeAnalysis, describe
 from ..semantic.modules import ModelKind
 
 
@@ -191,7 +191,7 @@ class ExportInTrainMode(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        analysis = model.modes.run()
+        analysis = model.analysis(ModeAnalysis).run()
         for node, site in analysis.exports.items():
             if isinstance(node, cst.Call) and (_legacy_onnx(node) or _qat_convert(model, node)):
                 continue

@@ -6,6 +6,7 @@ from typing import Iterable
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
+from ..semantic.chain_checks import verdicts
 
 
 class WrongVariant(Rule):
@@ -171,6 +172,6 @@ class WrongVariant(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        for verdict in model.chain_verdicts:
+        for verdict in model.analysis(verdicts):
             if verdict.code == self.code:
                 yield Report(verdict.node, verdict.message, fix=verdict.fix)

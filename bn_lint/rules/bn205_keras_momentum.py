@@ -9,6 +9,7 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.arguments import parameter_numbers
 from ..semantic.model import FileModel, NodeFix, Report
+from ..semantic.batches import BatchAnalysis
 from ..semantic.momentum_sites import assigned_momenta, bundled_momenta, lookup_default
 from ..semantic.values import literal_number
 
@@ -266,7 +267,7 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
         expr, where = fallback, where + " (the default of a settings lookup)"
     value = model.value(expr, scope)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        found = model.batches.number(expr, scope) or next(
+        found = model.analysis(BatchAnalysis).number(expr, scope) or next(
             (given for given in parameter_numbers(model, expr, scope)
              if isinstance(given.value, float) and THRESHOLD <= given.value < 1), None)
         if found is None:

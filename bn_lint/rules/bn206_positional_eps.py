@@ -9,6 +9,7 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.arguments import parameter_numbers
 from ..semantic.model import FileModel, Report
+from ..semantic.batches import BatchAnalysis
 
 EPS_LIMIT = 0.01
 
@@ -86,7 +87,7 @@ class PositionalEps(Rule):
             features = layer.args.get("num_features")
             source = ""
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                given = model.batches.number(eps, layer.scope)  # a constant or config entry of another file
+                given = model.analysis(BatchAnalysis).number(eps, layer.scope)  # a constant or config entry of another file
                 if given is None or not _not_an_eps(given.value):
                     given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
                 if given is not None:

@@ -6,10 +6,11 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.loader_use import guess_training
 from ..semantic.mm_configs import config_batches
 from ..semantic.model import FileModel, Report
+from ..semantic.batches import BatchAnalysis
 from ..semantic.single_sample import single_sample_calls
+from ..semantic.tiny_loaders import tiny_training_loaders
 
 DEFAULT_MIN_BATCH = 8
 
@@ -70,6 +71,253 @@ flow = build_flow(torch.randn(1000, 100), embedding_net)
 """
 
 
+_PRELUDE = textwrap.dedent("""
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model = nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    dataset = TensorDataset(torch.randn(64, 10), torch.randint(0, 2, (64,)))
+""")
+_LOOP = textwrap.dedent("""
+    for x, y in loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+""")
+_UNPACKED = textwrap.dedent("""
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader
+
+
+    def build(width):
+        net = nn.Sequential(nn.Linear(10, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, 2))
+        return net, torch.optim.SGD(net.parameters(), lr=0.1)
+
+
+    model, optimizer = build(16)
+    loader = DataLoader(dataset, batch_size={batch})
+""") + _LOOP
+
+# code BN301 must flag, with the line of each finding
+INVALID = (
+    Invalid(_PRELUDE + "loader = DataLoader(dataset, batch_size=1, shuffle=True)\n" + _LOOP, line=8),
+    # the model is the first element of the tuple its builder returns
+    Invalid(_UNPACKED.format(batch=2), line=12),
+    Invalid(_PRELUDE + "loader = DataLoader(dataset, shuffle=True)\n" + _LOOP, line=8),
+    # through an alias of a config dict
+    Invalid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\nloader = DataLoader(dataset, batch_size=cfg['batch_size'])\n"
+            + _LOOP, line=10),
+    Invalid(
+        """
+        import argparse
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+
+            def forward(self, x):
+                return self.body(x).mean((2, 3))
+
+
+        def train(model, loader, optimizer):
+            model.train()
+            for images, labels in loader:
+                loss = nn.functional.cross_entropy(model(images), labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--batch-size", type=int, default=4)
+        args = parser.parse_args()
+        net = Net()
+        train_loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True)
+        train(net, train_loader, torch.optim.Adam(net.parameters()))
+        """,
+        line=29,
+    ),
+    Invalid(  # PyTorch's transfer-learning tutorial: a dict of loaders by split, trained in a phase loop
+        """
+        import torch
+        from torchvision import datasets, models
+
+        image_datasets = {x: datasets.ImageFolder(x) for x in ["train", "val"]}
+        dataloaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=4, shuffle=True)
+                       for x in ["train", "val"]}
+
+        def train_model(model, optimizer, num_epochs=25):
+            for epoch in range(num_epochs):
+                for phase in ["train", "val"]:
+                    model.train() if phase == "train" else model.eval()
+                    for inputs, labels in dataloaders[phase]:
+                        with torch.set_grad_enabled(phase == "train"):
+                            loss = torch.nn.functional.cross_entropy(model(inputs), labels)
+                            if phase == "train":
+                                loss.backward()
+                                optimizer.step()
+
+        model = models.resnet18(weights="DEFAULT")
+        train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
+        """,
+        line=5,
+    ),
+    Invalid(  # a config dataclass handed to the function that builds the loaders
+        """
+        from dataclasses import dataclass
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        @dataclass
+        class Config:
+            batch_size: int = 2
+            lr: float = 3e-4
+
+        def make_loader(cfg, dataset):
+            return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True)
+
+        if __name__ == "__main__":
+            cfg = Config()
+            loader = make_loader(cfg, train_set)
+            model = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(2))
+            opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+            for x, y in loader:
+                nn.functional.cross_entropy(model(x), y).backward()
+                opt.step()
+        """,
+        line=12,
+    ),
+    # a model of unknown class (a parameter) in a project that builds BatchNorm; an mmseg-style config
+    Invalid(_SEGMENTOR.format(freeze="", norm="nn.BatchNorm2d(cout)"), line=15),
+    Invalid(  # a training loader packed in a dict for a trainer (its loop is out of sight)
+        """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        class Block(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                self.conv, self.bn = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout)
+
+        def main(model, train_set, run_trainer):
+            train_loader = DataLoader(train_set, batch_size=1, shuffle=True, drop_last=True)
+            run_trainer(dict(model=model, train_loader=train_loader, epochs=30))
+        """,
+        line=11,
+    ),
+    # a model run on one sample in training mode: a probe that infers an output size
+    Invalid(_PROBE.format(before="", call="embedding_net(batch[:1])"), line=8),
+    Invalid("import torch\nbn = torch.nn.BatchNorm1d(100)\nout = bn(torch.randn(1, 100))\n", line=3),
+)
+
+# code BN301 must not flag
+VALID = (
+    Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
+    Valid(_UNPACKED.format(batch=32)),
+    # every BatchNorm swapped for Identity before training with batches of two
+    Valid(_PRELUDE + textwrap.dedent("""
+        def strip_batchnorm(module):
+            for name, child in module.named_children():
+                if isinstance(child, nn.modules.batchnorm._BatchNorm):
+                    setattr(module, name, nn.Identity())
+                else:
+                    strip_batchnorm(child)
+            return module
+
+        model = strip_batchnorm(model)
+        loader = DataLoader(dataset, batch_size=2, shuffle=True)
+    """) + _LOOP),
+    # the alias is changed before use: its entry is not the literal any more
+    Valid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\ncfg['batch_size'] = 64\n"
+          "loader = DataLoader(dataset, batch_size=cfg['batch_size'])\n" + _LOOP),
+    Valid(
+        _PRELUDE
+        + textwrap.dedent("""
+        loader = DataLoader(dataset, batch_size=1)
+        model.eval()
+        with torch.no_grad():
+            for x, y in loader:
+                print(model(x).argmax(1) == y)
+        """)
+    ),
+    Valid(
+        """
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        model = nn.Sequential(nn.Linear(10, 16), nn.LayerNorm(16), nn.Linear(16, 2))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loader = DataLoader(dataset, batch_size=1)
+        for x, y in loader:
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        """
+    ),
+    Valid(
+        _PRELUDE
+        + textwrap.dedent("""
+        def make(batch_size):
+            return DataLoader(dataset, batch_size=batch_size)
+        """)
+    ),
+    Valid(  # the same tutorial, where only the validation split has a small batch
+        """
+        import torch
+        from torchvision import datasets, models
+
+        image_datasets = {x: datasets.ImageFolder(x) for x in ["train", "val"]}
+        dataloaders = {
+            "train": torch.utils.data.DataLoader(image_datasets["train"], batch_size=32, shuffle=True),
+            "val": torch.utils.data.DataLoader(image_datasets["val"], batch_size=4),
+        }
+
+        def train_model(model, optimizer, num_epochs=25):
+            for epoch in range(num_epochs):
+                for phase in ["train", "val"]:
+                    model.train() if phase == "train" else model.eval()
+                    for inputs, labels in dataloaders[phase]:
+                        with torch.set_grad_enabled(phase == "train"):
+                            loss = torch.nn.functional.cross_entropy(model(inputs), labels)
+                            if phase == "train":
+                                loss.backward()
+                                optimizer.step()
+
+        model = models.resnet18(weights="DEFAULT")
+        train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
+        """
+    ),
+    # the same trainer freezes every BatchNorm (eval) before its loop: the maintainers' recipe for batch 1
+    Valid(_SEGMENTOR.format(freeze="    freeze_bn(model)\n", norm="nn.BatchNorm2d(cout)")),
+    Valid(_SEGMENTOR.format(freeze="", norm="nn.GroupNorm(8, cout)")),  # the project builds no BatchNorm
+    Valid(  # an evaluation loader packed for the trainer
+        """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+        net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+        def main(model, val_set, run_trainer):
+            val_loader = DataLoader(val_set, batch_size=1)
+            run_trainer(dict(model=model, val_loader=val_loader))
+        """
+    ),
+    Valid(_PROBE.format(before="embedding_net.eval()\n    ", call="embedding_net(batch[:1])")),
+    Valid(_PROBE.format(before="", call="embedding_net(batch[:2])")),
+    Valid("import torch\nbn = torch.nn.BatchNorm2d(8)\nout = bn(torch.randn(1, 8, 32, 32))\n"),  # H x W values
+)
+
+
 class TinyBatch(Rule):
     code = "BN301"
     name = "tiny-batch"
@@ -111,270 +359,15 @@ class TinyBatch(Rule):
     """
     # (a model run on one sample: a BatchNorm of this file; an OpenMMLab config's per-GPU batch)
     triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader")
-    _PRELUDE = textwrap.dedent("""
-        import torch
-        import torch.nn as nn
-        from torch.utils.data import DataLoader, TensorDataset
-
-        model = nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-        dataset = TensorDataset(torch.randn(64, 10), torch.randint(0, 2, (64,)))
-    """)
-    _LOOP = textwrap.dedent("""
-        for x, y in loader:
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(model(x), y).backward()
-            optimizer.step()
-    """)
-    _UNPACKED = textwrap.dedent("""
-        import torch
-        import torch.nn as nn
-        from torch.utils.data import DataLoader
-
-
-        def build(width):
-            net = nn.Sequential(nn.Linear(10, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, 2))
-            return net, torch.optim.SGD(net.parameters(), lr=0.1)
-
-
-        model, optimizer = build(16)
-        loader = DataLoader(dataset, batch_size={batch})
-    """) + _LOOP
-    invalid = (
-        Invalid(_PRELUDE + "loader = DataLoader(dataset, batch_size=1, shuffle=True)\n" + _LOOP, line=8),
-        # the model is the first element of the tuple its builder returns
-        Invalid(_UNPACKED.format(batch=2), line=12),
-        Invalid(_PRELUDE + "loader = DataLoader(dataset, shuffle=True)\n" + _LOOP, line=8),
-        # through an alias of a config dict
-        Invalid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\nloader = DataLoader(dataset, batch_size=cfg['batch_size'])\n"
-                + _LOOP, line=10),
-        Invalid(
-            """
-            import argparse
-            import torch
-            import torch.nn as nn
-            from torch.utils.data import DataLoader
-
-
-            class Net(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
-
-                def forward(self, x):
-                    return self.body(x).mean((2, 3))
-
-
-            def train(model, loader, optimizer):
-                model.train()
-                for images, labels in loader:
-                    loss = nn.functional.cross_entropy(model(images), labels)
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-
-
-            parser = argparse.ArgumentParser()
-            parser.add_argument("--batch-size", type=int, default=4)
-            args = parser.parse_args()
-            net = Net()
-            train_loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True)
-            train(net, train_loader, torch.optim.Adam(net.parameters()))
-            """,
-            line=29,
-        ),
-        Invalid(  # PyTorch's transfer-learning tutorial: a dict of loaders by split, trained in a phase loop
-            """
-            import torch
-            from torchvision import datasets, models
-
-            image_datasets = {x: datasets.ImageFolder(x) for x in ["train", "val"]}
-            dataloaders = {x: torch.utils.data.DataLoader(image_datasets[x], batch_size=4, shuffle=True)
-                           for x in ["train", "val"]}
-
-            def train_model(model, optimizer, num_epochs=25):
-                for epoch in range(num_epochs):
-                    for phase in ["train", "val"]:
-                        model.train() if phase == "train" else model.eval()
-                        for inputs, labels in dataloaders[phase]:
-                            with torch.set_grad_enabled(phase == "train"):
-                                loss = torch.nn.functional.cross_entropy(model(inputs), labels)
-                                if phase == "train":
-                                    loss.backward()
-                                    optimizer.step()
-
-            model = models.resnet18(weights="DEFAULT")
-            train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
-            """,
-            line=5,
-        ),
-        Invalid(  # a config dataclass handed to the function that builds the loaders
-            """
-            from dataclasses import dataclass
-            import torch
-            import torch.nn as nn
-            from torch.utils.data import DataLoader
-
-            @dataclass
-            class Config:
-                batch_size: int = 2
-                lr: float = 3e-4
-
-            def make_loader(cfg, dataset):
-                return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True)
-
-            if __name__ == "__main__":
-                cfg = Config()
-                loader = make_loader(cfg, train_set)
-                model = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(2))
-                opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-                for x, y in loader:
-                    nn.functional.cross_entropy(model(x), y).backward()
-                    opt.step()
-            """,
-            line=12,
-        ),
-        # a model of unknown class (a parameter) in a project that builds BatchNorm; an mmseg-style config
-        Invalid(_SEGMENTOR.format(freeze="", norm="nn.BatchNorm2d(cout)"), line=15),
-        Invalid(  # a training loader packed in a dict for a trainer (its loop is out of sight)
-            """
-            import torch
-            import torch.nn as nn
-            from torch.utils.data import DataLoader
-
-            class Block(nn.Module):
-                def __init__(self, cin, cout):
-                    super().__init__()
-                    self.conv, self.bn = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout)
-
-            def main(model, train_set, run_trainer):
-                train_loader = DataLoader(train_set, batch_size=1, shuffle=True, drop_last=True)
-                run_trainer(dict(model=model, train_loader=train_loader, epochs=30))
-            """,
-            line=11,
-        ),
-        # a model run on one sample in training mode: a probe that infers an output size
-        Invalid(_PROBE.format(before="", call="embedding_net(batch[:1])"), line=8),
-        Invalid("import torch\nbn = torch.nn.BatchNorm1d(100)\nout = bn(torch.randn(1, 100))\n", line=3),
-    )
-    valid = (
-        Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
-        Valid(_UNPACKED.format(batch=32)),
-        # every BatchNorm swapped for Identity before training with batches of two
-        Valid(_PRELUDE + textwrap.dedent("""
-            def strip_batchnorm(module):
-                for name, child in module.named_children():
-                    if isinstance(child, nn.modules.batchnorm._BatchNorm):
-                        setattr(module, name, nn.Identity())
-                    else:
-                        strip_batchnorm(child)
-                return module
-
-            model = strip_batchnorm(model)
-            loader = DataLoader(dataset, batch_size=2, shuffle=True)
-        """) + _LOOP),
-        # the alias is changed before use: its entry is not the literal any more
-        Valid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\ncfg['batch_size'] = 64\n"
-              "loader = DataLoader(dataset, batch_size=cfg['batch_size'])\n" + _LOOP),
-        Valid(
-            _PRELUDE
-            + textwrap.dedent("""
-            loader = DataLoader(dataset, batch_size=1)
-            model.eval()
-            with torch.no_grad():
-                for x, y in loader:
-                    print(model(x).argmax(1) == y)
-            """)
-        ),
-        Valid(
-            """
-            import torch
-            import torch.nn as nn
-            from torch.utils.data import DataLoader
-
-            model = nn.Sequential(nn.Linear(10, 16), nn.LayerNorm(16), nn.Linear(16, 2))
-            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-            loader = DataLoader(dataset, batch_size=1)
-            for x, y in loader:
-                nn.functional.cross_entropy(model(x), y).backward()
-                optimizer.step()
-            """
-        ),
-        Valid(
-            _PRELUDE
-            + textwrap.dedent("""
-            def make(batch_size):
-                return DataLoader(dataset, batch_size=batch_size)
-            """)
-        ),
-        Valid(  # the same tutorial, where only the validation split has a small batch
-            """
-            import torch
-            from torchvision import datasets, models
-
-            image_datasets = {x: datasets.ImageFolder(x) for x in ["train", "val"]}
-            dataloaders = {
-                "train": torch.utils.data.DataLoader(image_datasets["train"], batch_size=32, shuffle=True),
-                "val": torch.utils.data.DataLoader(image_datasets["val"], batch_size=4),
-            }
-
-            def train_model(model, optimizer, num_epochs=25):
-                for epoch in range(num_epochs):
-                    for phase in ["train", "val"]:
-                        model.train() if phase == "train" else model.eval()
-                        for inputs, labels in dataloaders[phase]:
-                            with torch.set_grad_enabled(phase == "train"):
-                                loss = torch.nn.functional.cross_entropy(model(inputs), labels)
-                                if phase == "train":
-                                    loss.backward()
-                                    optimizer.step()
-
-            model = models.resnet18(weights="DEFAULT")
-            train_model(model, torch.optim.SGD(model.parameters(), lr=0.001))
-            """
-        ),
-        # the same trainer freezes every BatchNorm (eval) before its loop: the maintainers' recipe for batch 1
-        Valid(_SEGMENTOR.format(freeze="    freeze_bn(model)\n", norm="nn.BatchNorm2d(cout)")),
-        Valid(_SEGMENTOR.format(freeze="", norm="nn.GroupNorm(8, cout)")),  # the project builds no BatchNorm
-        Valid(  # an evaluation loader packed for the trainer
-            """
-            import torch.nn as nn
-            from torch.utils.data import DataLoader
-
-            net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
-
-            def main(model, val_set, run_trainer):
-                val_loader = DataLoader(val_set, batch_size=1)
-                run_trainer(dict(model=model, val_loader=val_loader))
-            """
-        ),
-        Valid(_PROBE.format(before="embedding_net.eval()\n    ", call="embedding_net(batch[:1])")),
-        Valid(_PROBE.format(before="", call="embedding_net(batch[:2])")),
-        Valid("import torch\nbn = torch.nn.BatchNorm2d(8)\nout = bn(torch.randn(1, 8, 32, 32))\n"),  # H x W values
-    )
+    invalid = INVALID
+    valid = VALID
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        batches = model.batches
+        batches = model.analysis(BatchAnalysis)
         minimum = min_batch_size(model)
-        for loader in batches.loaders:
-            size = loader.batch
-            if size is None or not 1 <= size.value < minimum:
-                continue
-            length = loader.length
-            if size.value > 1 and length is not None and loader.drop_last is False and length.value % size.value == 1 \
-                    and length.value > size.value and not loader.distributed:
-                continue  # BN302 says it: the last batch holds one sample
-            guess = guess_training(batches, loader)
-            if guess is None:
-                continue
-            training = loader.bn_training
-            distributed = loader.distributed or (training.ddp if training is not None
-                                                 else not guess.certain and batches.distributed_anywhere())
-            if distributed and batches.uses_sync_batchnorm:
-                continue  # SyncBatchNorm: the global batch counts, and the world size is unknown
-            if distributed and size.value > 1:
-                continue  # BN304 says it with the DDP advice
-            per_device = " per device" if distributed else ""
+        for found in tiny_training_loaders(batches, minimum):
+            loader, size, guess = found.loader, found.size, found.guess
+            per_device = " per device" if found.distributed else ""
             if not loader.batch_given:
                 where = "a DataLoader without `batch_size` uses batch size 1"
             else:

@@ -10,6 +10,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report
+from ..semantic.batches import BatchAnalysis
 from ..semantic.loader_use import guess_training, named_for_evaluation
 from ..semantic.one_sample import project_fragile
 from .bn301_tiny_batch import loader_label, min_batch_size
@@ -284,7 +285,7 @@ class LastBatchOfOne(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        batches = model.batches
+        batches = model.analysis(BatchAnalysis)
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             size, length = loader.batch, loader.length

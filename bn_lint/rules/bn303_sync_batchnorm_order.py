@@ -8,6 +8,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
+from ..semantic.batches import BatchAnalysis
 
 _SCRIPT = """
 import torch
@@ -144,7 +145,7 @@ class SyncBatchNormOrder(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        batches = model.batches
+        batches = model.analysis(BatchAnalysis)
         flagged: set[int] = set()
         for convert, scope in batches.sync_calls:
             target = _base_name(convert.args[0].value) if convert.args else None

@@ -1,20 +1,18 @@
 """BN304 small-per-device-batch."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, Report
+from ..semantic.batches import BatchAnalysis, Training
 from ..semantic.modules import ModelKind
 from ..semantic.loader_use import guess_training
 from ..semantic.per_device import per_device_bound
 from .bn301_tiny_batch import loader_label, min_batch_size
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..semantic.batches import Training
 
 _SCRIPT = """
 import torch
@@ -175,7 +173,7 @@ class SmallPerDeviceBatch(Rule):
     )
 
     def check(self, model: FileModel) -> Iterable[Report]:
-        batches = model.batches
+        batches = model.analysis(BatchAnalysis)
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             training = loader.bn_training
@@ -218,10 +216,10 @@ class SmallPerDeviceBatch(Rule):
             )
 
 
-def _unconverted(model: FileModel, loader) -> "Training | None":
+def _unconverted(model: FileModel, loader) -> Training | None:
     """A BatchNorm model the loader trains under DDP that no ``convert_sync_batchnorm(name)`` of this
     file converts, when every conversion names its model and no SyncBatchNorm layer is built directly."""
-    batches = model.batches
+    batches = model.analysis(BatchAnalysis)
     converted = set()
     for call, _ in batches.sync_calls:
         arg = call.args[0].value if call.args else None

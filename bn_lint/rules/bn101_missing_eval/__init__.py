@@ -1,0 +1,118 @@
+"""BN101 missing-eval: the docs, the examples (:mod:`.invalid`, :mod:`.valid`) and a check that reads
+:mod:`bn_lint.semantic.eval_paths`."""
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from ...finding import Severity
+from ...rule import Rule
+from ...semantic.deliberate import batch_statistics_by_design
+from ...semantic.eval_paths import helper_evaluations, train_mode_evaluations
+from ...semantic.model import FileModel, Report
+from ...semantic.modes import EVAL_NAME, ModeAnalysis
+from .invalid import INVALID
+from .valid import VALID
+
+
+class MissingEval(Rule):
+    code = "BN101"
+    name = "missing-eval"
+    severity = Severity.ERROR
+    summary = "A BatchNorm model is run for evaluation/inference while in training mode."
+    what = """
+        Follows each model variable's train/eval mode through the code (branches, loops, helper
+        functions in this file and in other project files) and flags a call of the model in an
+        evaluation context (under `torch.no_grad()` / `torch.inference_mode()`, its output read as
+        predictions by `argmax` / `topk` / `max` over a dim outside any training step, or in a
+        function named like evaluate/validate/test/predict/infer that does no training step; a
+        module-level model that such a function reads counts as passed in by each call, and one that a
+        function nobody in the file calls (a web handler, a callback) reads is in the mode the module's
+        code leaves it, when no other function changes it; an action picked from the argmax under
+        `no_grad` in a training loop, which no loss reads, is an evaluation; or, in a loop
+        or function that trains on one branch, the branch where `torch.set_grad_enabled(phase == 'train')`
+        turns gradients off, when the code shows that branch run: `for phase in ('train', 'val')`, or a
+        call passing `train=False`) where the model
+        is in training mode on every path the code shows: it was built there (modules start in
+        training mode, as do `torch.hub.load` entry points), `.train()` was called, or it ran a
+        training step (`loss.backward()` on its output) in the mode it was given, and no `.eval()`
+        reaches the call. Also flagged: a loop over evaluation data (`test_loader`, `val_dl`) or a
+        batch taken from it inside a training loop whose outputs reach no backward pass; an
+        inference script (weights loaded with `load_state_dict`, nothing in the file trains); an
+        evaluation function that runs a model it is given and never puts in eval, in a file that
+        puts no model in eval anywhere and whose callers do not either (RULES.md, Evidence), when
+        the model may hold BatchNorm. Not flagged: calls in a training step (a loop or function with
+        `backward()` / `optimizer.step()` / `train_step()`), models whose mode bn-lint cannot see
+        (models loaded with `torch.load` / `torch.jit.load`, models passed to unknown code), files
+        whose every BatchNorm has `momentum=1` or `track_running_stats=False`, shape probes (`model(dummy).shape`, calls
+        in `__init__`), smoke tests on random input, frameworks that set the mode themselves
+        (Lightning, HF Trainer), functions under a decorator that sets the mode around them
+        (`@eval_mode`: one named for evaluation or inference, or a project function whose code calls
+        `.eval()`), and a generator put in `.train()` right before samples drawn to be looked at
+        (`make_grid`, `save_image`), with no training step between, in a function not named for
+        evaluation: batch statistics by choice.
+    """
+    why = """
+        In training mode BatchNorm normalises with the statistics of the current batch and updates
+        its running averages. Evaluation results then depend on the batch (its size, its other
+        samples), differ from run to run, and the running statistics drift towards the evaluation
+        data. No error is raised.
+    """
+    example = """
+        model = ResNet()
+        train(model, loader)        # leaves the model in training mode
+        with torch.no_grad():
+            preds = model(images)   # BN101
+    """
+    fix_docs = """
+        Call `model.eval()` before evaluating (and `model.train()` before training again).
+    """
+    # a no-grad region, an output read as predictions (argmax, top-k, max over a dim), or a function
+    # whose name says evaluation (see ModeAnalysis.eval_reason)
+    # an evaluation function defined here; or imported by name from another module into a file that
+    # trains, or loads, a model. Each branch starts with a literal and checks a word boundary after it:
+    # the regex module tries a branch led by a look-behind at every position of the file.
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"load_state_dict\(",  # (an inference script)
+                # outputs read as predictions, in a script that loads data or weights or trains
+                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\("),
+                r"def\s+" + EVAL_NAME + r"\s*[(\[]",
+                (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
+                 r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("
+                 r"|load_state_dict\("))
+    invalid = INVALID
+    valid = VALID
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        if batch_statistics_by_design(model):
+            return  # (every BatchNorm here uses batch statistics in eval mode too: momentum=1, no running stats)
+        analysis = model.analysis(ModeAnalysis).run()
+        for found in train_mode_evaluations(model, analysis):
+            if found.unowned:  # (reported at the evaluation loop, the code the fix goes before)
+                at = f"`{found.key}(...)` at line {analysis.line(found.node)}" if found.loop is not None \
+                    else f"`{found.key}`"
+                yield Report(found.loop or found.node,
+                             f"{at} may be in training mode here ({found.reason}): {found.why}; a model given "
+                             f"in training mode is evaluated with batch statistics and its BatchNorm "
+                             f"running averages move; call `{found.key}.eval()` first")
+                continue
+            yield Report(
+                found.node,
+                f"`{found.key}` is in training mode here ({found.reason}): {found.why}; no `.eval()` on the path to "
+                f"this call, so BatchNorm uses batch statistics and updates its running averages",
+            )
+        # another file's function evaluates what it is given: reported at its call of the module, which
+        # runs in training mode when called from here
+        here = os.path.basename(model.path)
+        for found in helper_evaluations(analysis):
+            helper = found.helpers[0]
+            lines = sorted({analysis.line(h.site.node) for h in found.helpers})
+            calls = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+            name = helper.summary.name
+            yield Report(
+                found.use,
+                f"`{name}()` runs the model here ({helper.reason}): {here} passes `{helper.site.key}` at {calls} "
+                f"in training mode: {found.why}; no `.eval()` before that call or in `{name}()`, "
+                f"so BatchNorm uses batch statistics and updates its running averages",
+                model=helper.callee.model,
+                related=tuple(h.site.node for h in found.helpers),
+            )

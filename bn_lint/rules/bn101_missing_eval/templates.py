@@ -1,0 +1,117 @@
+"""Code that BN101's examples fill in: a loader returning a model, trainers, an EMA copy, a model built
+around a part it is given."""
+UNPACKED = """
+import torch
+import torchvision
+
+
+def load_classifier(path):
+    net = torchvision.models.resnet18(num_classes=5)
+    net.load_state_dict(torch.load(path))
+    return {returned}, ["daisy", "rose", "tulip", "iris", "lily"]
+
+
+model, names = load_classifier("flowers.pt")
+with torch.no_grad():
+    scores = model(torch.randn(1, 3, 224, 224))
+"""
+TRAINER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+{decorator}
+class Trainer:
+{fields}
+
+    def fit(self, loader):
+        self.model.train()
+        for x, y in loader:
+            self.optimizer.zero_grad()
+            F.cross_entropy(self.model(x), y).backward()
+            self.optimizer.step()
+
+    def predict(self, x):
+        with torch.no_grad():
+            return self.model(x).argmax(1)
+
+
+net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
+trainer = Trainer(net, torch.optim.SGD(net.parameters(), lr=0.1))
+trainer.fit(loader){between}
+labels = trainer.predict(torch.randn(4, 8))
+"""
+DATACLASS = dict(decorator="from dataclasses import dataclass\n\n@dataclass",
+                  fields="    model: nn.Module\n    optimizer: torch.optim.Optimizer")
+INIT = dict(decorator="", fields="    def __init__(self, model, optimizer):\n        self.model = model\n"
+                                  "        self.optimizer = optimizer")
+EMA_TRAINER = """
+import copy
+import torch
+import torch.nn as nn
+
+
+class ModelEma:
+    def __init__(self, model, decay=0.999):
+        self.module = copy.deepcopy(model)
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, model):
+        for ema_p, p in zip(self.module.parameters(), model.parameters()):
+            ema_p.mul_(self.decay).add_(p, alpha=1 - self.decay)
+
+
+class Trainer:
+    def __init__(self, loader):
+        self.loader = loader
+        self.model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+        self.ema = ModelEma(self.model)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.loader:
+            self.optimizer.zero_grad()
+            nn.functional.cross_entropy(self.model(x), y).backward()
+            self.optimizer.step()
+            self.ema.update(self.model)
+
+    @torch.no_grad()
+    def evaluate(self):{ema_eval}
+        return [self.ema.module(x).argmax(1) for x, _ in self.loader]
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            self.train_epoch()
+            print(self.evaluate())
+
+
+Trainer(loader).fit(10)
+"""
+BUILT_AROUND = """
+import torch
+import torch.nn as nn
+
+def make_layers(batch_norm=False):
+    layers = []
+    for width in (16, 32):
+        layers += [nn.Conv2d(3, width, 3, bias=False)]
+        if batch_norm:
+            layers += [nn.BatchNorm2d(width)]
+    return nn.Sequential(*layers)
+
+class Net(nn.Module):
+    def __init__(self, features):
+        super().__init__()
+        self.features = features
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.head(self.features(x).mean((2, 3)))
+
+def predict(loader):
+    model = Net({features})
+    model.load_state_dict(torch.load("net.pt"))
+    with torch.no_grad():
+        return [model(x).argmax(1) for x in loader]
+"""

@@ -1,0 +1,325 @@
+"""Code BN101 must not flag."""
+from __future__ import annotations
+
+from ...rule import Valid
+from .templates import BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, TRAINER, UNPACKED
+
+VALID = (
+    Valid(  # test-time adaptation: the wrapper's forward takes a training step on every batch (Tent)
+        """
+        import torch
+        import torch.nn as nn
+
+        class Tent(nn.Module):
+            def __init__(self, model, optimizer):
+                super().__init__()
+                self.model, self.optimizer = model, optimizer
+
+            def forward(self, x):
+                out = self.model(x)
+                (-(out.softmax(1) * out.log_softmax(1)).sum(1)).mean().backward()
+                self.optimizer.step()
+                return out
+
+        net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+        tented = Tent(net, torch.optim.SGD(net.parameters(), lr=1e-3))
+        for x, y in loader:
+            correct = (tented(x).argmax(1) == y).sum()
+        """
+    ),
+    Valid(  # prediction-time BatchNorm: running statistics switched off, batch statistics on purpose
+        """
+        import torch
+        import torch.nn as nn
+
+        @torch.no_grad()
+        def accuracy_with_batch_stats(model, loader):
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.track_running_stats = False
+            model.train()
+            return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+        """
+    ),
+    Valid(  # samples under `no_grad` that train the discriminator, saved now and then
+        """
+        import torch
+        import torch.nn as nn
+        from torchvision.utils import save_image
+
+        G = nn.Sequential(nn.Linear(16, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 784))
+        D = nn.Sequential(nn.Linear(784, 1))
+        opt_d = torch.optim.Adam(D.parameters())
+        loader = torch.utils.data.DataLoader(torch.randn(1000, 784), batch_size=64, drop_last=True)
+        for step, real in enumerate(loader):
+            z = torch.randn(64, 16)
+            with torch.no_grad():
+                fake = G(z)
+            d_loss = D(fake).mean() - D(real).mean()
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            if step % 100 == 0:
+                save_image(fake.view(-1, 1, 28, 28), f"s{step}.png")
+        """
+    ),
+    Valid(  # BYOL: the target runs under no_grad inside the loss method that the training step calls
+        """
+        import copy
+        import torch
+        import torch.nn as nn
+
+        class BYOL(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.online = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+                self.target = copy.deepcopy(self.online)
+
+            def loss(self, a, b):
+                with torch.no_grad():
+                    z = self.target(b)
+                return (self.online(a) - z).pow(2).mean()
+
+        def main(loader):
+            model = BYOL()
+            opt = torch.optim.SGD(model.online.parameters(), lr=0.1)
+            model.train()
+            for a, b in loader:
+                loss = model.loss(a, b)
+                loss.backward()
+                opt.step()
+        """
+    ),
+    Valid(  # a feature extractor whose class keeps it in eval whatever train() is asked
+        """
+        import torch
+        import torch.nn as nn
+        import torchvision
+
+        class FeaturePool(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = torchvision.models.resnet18().eval()
+
+            def train(self, mode=True):
+                return super().train(False)
+
+            def forward(self, x):
+                return self.net(x)
+
+        def features(extractor, loader):
+            with torch.no_grad():
+                return [extractor(x).argmax(1) for x, _ in loader]
+
+        pool = FeaturePool()
+        print(features(pool, []))
+        """
+    ),
+    Valid(  # what every caller hands the helper has no BatchNorm, though it was put in training mode
+        """
+        import torch
+        import torch.nn as nn
+
+        def score(critic, loader):
+            with torch.no_grad():
+                return [critic(x).argmax(1) for x, _ in loader]
+
+        critic = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8), nn.Linear(8, 2))
+        critic.train()
+        print(score(critic, []))
+        """
+    ),
+    Valid(  # a teacher run under no_grad before the function's own training step feeds that step
+        """
+        import torch
+        import torch.nn as nn
+
+        def distill_step(student, teacher, x, opt):
+            with torch.no_grad():
+                target = teacher(x).softmax(1)
+            loss = nn.functional.kl_div(student(x).log_softmax(1), target)
+            loss.backward()
+            opt.step()
+
+        teacher = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+        student = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+        distill_step(student, teacher, torch.randn(4, 8), torch.optim.SGD(student.parameters(), lr=0.1))
+        """
+    ),
+    Valid(EMA_TRAINER.format(ema_eval="\n        self.ema.module.eval()")),
+    Valid(TRAINER.format(**DATACLASS, between="\ntrainer.model.eval()")),
+    # the model the trainer holds, put in eval under its own name
+    Valid(TRAINER.format(**INIT, between="\nnet.eval()")),
+    Valid(BUILT_AROUND.format(features="nn.Conv2d(3, 32, 3)")),  # no BatchNorm anywhere in it
+    Valid(UNPACKED.format(returned="net.eval()")),
+    Valid(  # either way a loaded model, saved in a mode the code does not show
+        """
+        import torch
+
+        def evaluate(path, loader):
+            model = torch.jit.load(path) if path.endswith(".ts") else torch.load(path)
+            with torch.no_grad():
+                return [model(x).argmax(1) for x, _ in loader]
+        """
+    ),
+    Valid(  # the transfer-learning recipe: each phase sets its mode
+        """
+        import torch
+        import torchvision
+
+        model = torchvision.models.resnet18()
+        for epoch in range(10):
+            for phase in ["train", "val"]:
+                if phase == "train":
+                    model.train()
+                else:
+                    model.eval()
+                for x, y in loaders[phase]:
+                    with torch.set_grad_enabled(phase == "train"):
+                        loss = criterion(model(x), y)
+                        if phase == "train":
+                            loss.backward()
+                            optimizer.step()
+        """
+    ),
+    Valid(  # a project decorator switches the mode around the evaluation
+        """
+        import functools
+        import torch
+        import torch.nn as nn
+
+        def eval_mode(fn):
+            @functools.wraps(fn)
+            def wrapper(model, *args):
+                was = model.training
+                model.eval()
+                try:
+                    return fn(model, *args)
+                finally:
+                    model.train(was)
+            return wrapper
+
+        @eval_mode
+        def validate(model, loader):
+            with torch.no_grad():
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+        net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
+        validate(net, [])
+        """
+    ),
+    Valid(  # samples drawn with batch statistics on purpose: an explicit .train() just before
+        """
+        import torch
+        import torch.nn as nn
+        import torchvision.utils as vutils
+
+        G = nn.Sequential(nn.Linear(16, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 784))
+
+        def sample_grid(G, noise):
+            G.train()
+            with torch.no_grad():
+                fake = G(noise).detach().cpu()
+            return vutils.make_grid(fake.view(-1, 1, 28, 28))
+
+        sample_grid(G, torch.randn(64, 16))
+        """
+    ),
+    Valid(  # re-estimating BatchNorm statistics on purpose: .train(), then forwards whose output is dropped
+        """
+        import torch
+        import torchvision
+
+        @torch.no_grad()
+        def recalibrate_bn(model, loader):
+            model.train()
+            for x, _ in loader:
+                model(x)
+
+        recalibrate_bn(torchvision.models.resnet18(), [])
+        """
+    ),
+    Valid(
+        """
+        import torch
+        import torchvision
+
+        model = torchvision.models.resnet18()
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.randn(2, 3, 224, 224))
+        """
+    ),
+    Valid(
+        """
+        import torch
+
+        def evaluate(model, loader):
+            with torch.no_grad():
+                return [model(x) for x in loader]
+        """
+    ),
+    Valid(
+        """
+        import torch
+
+        def step(student, teacher, x, optimizer):
+            with torch.no_grad():
+                target = teacher(x)
+            loss = ((student(x) - target) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+        """
+    ),
+    Valid(
+        """
+        import torch
+        import torchvision
+
+        def predict(model, x):
+            was = model.training
+            model.eval()
+            with torch.no_grad():
+                y = model(x)
+            model.train(was)
+            return y
+
+        net = torchvision.models.resnet18()
+        with torch.no_grad():
+            predict(net, torch.randn(1, 3, 8, 8))
+        """
+    ),
+    Valid(  # the same service, its model put in eval at startup
+        """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten())
+
+            def forward(self, x):
+                return self.body(x)
+
+        class Spotter:
+            def __init__(self, path):
+                self.model = Net()
+                self.model.load_state_dict(torch.load(path))
+
+            def predict(self, x):
+                with torch.inference_mode():
+                    return self.model(x).argmax(1)
+
+        spotter = Spotter("kws.pt")
+
+        @app.on_event("startup")
+        def startup():
+            spotter.model.eval()
+
+        @app.post("/predict")
+        def predict(x):
+            return spotter.predict(x)
+        """
+    ),
+)

@@ -1,0 +1,135 @@
+"""BN105 frozen-bn-still-updating: the docs, the examples (:mod:`.invalid`, :mod:`.valid`) and a check that
+reads :mod:`bn_lint.semantic.freeze_watch`, :mod:`~bn_lint.semantic.freeze_lightning`,
+:mod:`~bn_lint.semantic.freeze_reset` and :mod:`~bn_lint.semantic.builder_freeze`."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ...finding import Severity
+from ...rule import Rule
+from ...semantic.builder_freeze import builder_freezes
+from ...semantic.freeze_lightning import lightning_freezes
+from ...semantic.freeze_reset import FreezeResets
+from ...semantic.freeze_watch import EvalUndone, FreezeEvalUndone, frozen_in_training
+from ...semantic.model import FileModel, Report
+from ...semantic.modes import ModeAnalysis
+from .invalid import INVALID
+from .valid import VALID
+
+
+class FrozenBnStillUpdating(Rule):
+    code = "BN105"
+    name = "frozen-bn-still-updating"
+    severity = Severity.WARNING
+    summary = "Frozen BatchNorm (requires_grad=False) still in training mode, or its eval undone by `.train()`."
+    what = """
+        Flags freezing a BatchNorm-bearing module (`m.requires_grad_(False)`, or
+        `p.requires_grad = False` for every parameter in `m.parameters()`) when a later training
+        step of the model runs with that module in training mode (e.g. `model.train()` at the top
+        of the loop and no `.eval()` on the frozen part, and no overridden `train()`); and a
+        submodule put in eval on its own (to freeze its BatchNorm), directly or by a
+        `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): m.eval()` loop (also inside a
+        helper function, or a method of the model's class such as `model.freeze_bn()`, in this file
+        or another), whose eval is undone by a later `model.train()` before training, also the one a
+        training helper starts with (`train_one_epoch(model)`: reported at its `.train()`). A module
+        put in a container (`model = nn.Sequential(encoder, head)`) or wrapped (`DDP(net)`) follows
+        the container's `.train()`; so does one frozen by a builder function that returns it, alone
+        or in a container, to a caller that trains the result. A LightningModule that freezes a
+        BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
+        Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
+        code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
+        `requires_grad=False` given to a helper, methods of a class whose `__init__` froze a part,
+        `trainer.fit(model)`), each loop walked twice so a `.train()` at the top of the next epoch is
+        seen. A builder that freezes a BatchNorm model with `requires_grad = False` and returns it is
+        flagged when a trainer of the same file puts the model it trains in training mode and the
+        file puts no BatchNorm layer in eval anywhere. Not flagged: a momentum copy of a trained
+        module (MoCo's key encoder, a BYOL target: frozen, and its weights updated in place from the
+        trained module's), which the published recipes run in training mode.
+    """
+    why = """
+        `requires_grad = False` stops gradient updates of BatchNorm's weight and bias but not its
+        running mean and variance: in training mode they keep moving with every batch, so the
+        "frozen" backbone changes, and evaluation uses statistics that no longer match its
+        weights. `model.train()` resets every submodule, including ones put in eval earlier.
+    """
+    example = """
+        backbone.requires_grad_(False)
+        for epoch in range(epochs):
+            model.train()            # backbone's BatchNorm back in training mode
+            train_one_epoch(model)
+    """
+    fix_docs = """
+        After each `model.train()`, put the frozen part's BatchNorm layers in eval
+        (`model.backbone.eval()` or `m.eval()` for each BatchNorm module), or override `train()`
+        in the model to do so.
+    """
+    # a freeze of an attribute with a literal False (not the keyword `Parameter(..., requires_grad=False)`),
+    # or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
+    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
+                # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
+                (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
+    invalid = INVALID
+    valid = VALID
+
+    def check(self, model: FileModel) -> Iterable[Report]:
+        analysis = model.analysis(ModeAnalysis).run()
+        for frozen in lightning_freezes(model, analysis):
+            yield Report(
+                frozen.node,
+                f"`{frozen.key}`'s parameters are frozen here, but Lightning puts the whole module in training mode "
+                f"before each training epoch and `{frozen.owner}` never puts this part back in eval: its "
+                f"BatchNorm running statistics keep updating; call `{frozen.key}.eval()` in `on_train_epoch_start`",
+            )
+        reported: set[int] = set()
+        for found in frozen_in_training(model, analysis):
+            reported.add(id(found.node))
+            if isinstance(found, FreezeEvalUndone):
+                yield Report(
+                    found.node,
+                    f"`.train()` here puts `{found.key}` (frozen and put in eval at line "
+                    f"{analysis.line(found.evaluated)}) back in training mode before the training step on "
+                    f"line {found.step}: its BatchNorm statistics keep updating",
+                )
+            elif isinstance(found, EvalUndone):
+                yield Report(
+                    found.node,
+                    f"`.train()` here puts `{found.key}` (put in eval at line {analysis.line(found.evaluated)} to freeze "
+                    f"its BatchNorm) back in training mode before the training step on line {found.step}"
+                    + (f" (through `{model.code(found.through.func)}()` at line {analysis.line(found.through)})"
+                       if found.through is not None else ""),
+                    model=found.model,
+                )
+            else:
+                yield Report(
+                    found.node,
+                    f"`{found.key}`'s parameters are frozen here, but its BatchNorm layers are in training mode "
+                    f"at the training step on line {found.step} ({found.why}): their running statistics keep "
+                    f"updating; put them in eval after each `.train()`",
+                )
+        for reset in FreezeResets(model).resets():
+            if id(reset.train) in reported:
+                continue
+            reported.add(id(reset.train))
+            through = "".join(f" (through `{model.code(c.func)}()` at line {analysis.line(c)})" for c in reset.via[:1])
+            what = "`.train()` here" if reset.train.func.attr.value == "train" else \
+                f"`{model.code(reset.train.func)}()` here (it calls `.train()`)"
+            yield Report(
+                reset.train,
+                f"{what}{through} puts `{reset.key}` back in training mode, undoing the BatchNorm freeze at "
+                f"line {analysis.line(reset.freeze)}, before it runs at line {analysis.line(reset.run)}: its "
+                f"BatchNorm running statistics keep updating; freeze again after every `.train()` (or override "
+                f"`train()` to keep them in eval)",
+            )
+
+        for found in builder_freezes(analysis):
+            if id(found.freeze) in reported:
+                continue
+            reported.add(id(found.freeze))
+            yield Report(
+                found.freeze,
+                f"`{found.key}`'s parameters are frozen here, but its BatchNorm layers are not put in eval: "
+                f"`{found.builder.name.value}()` returns it, and `{found.trainer.name.value}()` puts the model it trains "
+                f"in training mode (`.train()` at line {analysis.line(found.train)}) before the training step on line "
+                f"{analysis.line(found.step)}: their running statistics keep updating; put the frozen part's "
+                f"BatchNorm layers in eval after every `.train()`",
+            )
