@@ -9,7 +9,7 @@ import pytest
 from bn_lint.config import Settings
 from bn_lint.engine import Checker
 from bn_lint.project import Project
-from bn_lint.semantic.modes import EVAL, TRAIN
+from bn_lint.semantic.modes import EVAL, TRAIN, ModeAnalysis
 from tests.conftest import FIXTURES, run_cli
 from tests.helpers import check_code, codes_and_lines
 
@@ -98,7 +98,7 @@ def _facts_at_use(code, tmp_path):
     path = tmp_path / "m.py"
     path.write_text(code)
     model = Project().model(str(path))
-    analysis = model.modes.run()
+    analysis = model.analysis(ModeAnalysis).run()
     return {analysis.line(node): {f.mode for f in site.facts} for node, site in analysis.uses.items()}
 
 
@@ -403,7 +403,7 @@ def test_if_saved_flag_restores_the_saved_mode(tmp_path):
         "import torch\n\ndef probe(model, x):\n    was = model.training\n    model.eval()\n"
         "    with torch.no_grad():\n        y = model(x)\n    if was:\n        model.train()\n    return y\n"
     )
-    summary = Project().model(str(path)).modes.function_summary("probe")
+    summary = Project().model(str(path)).analysis(ModeAnalysis).function_summary("probe")
     assert summary is not None and summary.effects == {}, summary
 
 

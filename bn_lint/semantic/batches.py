@@ -1,6 +1,6 @@
 """Batch sizes, data loaders and distribution: the facts behind the BN3xx rules.
 
-``BatchAnalysis`` (``FileModel.batches``) finds every ``DataLoader(...)`` of a
+``BatchAnalysis`` (``model.analysis(BatchAnalysis)``) finds every ``DataLoader(...)`` of a
 file, resolves its batch size (literals, constants, arithmetic, argparse /
 click / typer defaults, config dicts, dataclass defaults, ``os.environ.get``
 defaults, imported constants), its ``drop_last``, its dataset's length when the

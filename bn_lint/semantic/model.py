@@ -29,11 +29,8 @@ from .values import UNKNOWN
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .chains import ChainAnalysis
     from ..config import Settings
     from ..project import Project
-    from .batches import BatchAnalysis
-    from .modes import ModeAnalysis
     from .positions import Positions
 
 A = TypeVar("A")
@@ -194,34 +191,6 @@ class FileModel:
             if scope is not None and ancestor is not node:
                 return scope
         return self.module_scope
-
-    @cached_property
-    def chains(self) -> "ChainAnalysis":
-        """Which layer feeds each BatchNorm, with what width and rank (see :mod:`chains`)."""
-        from .chains import analyse
-
-        return analyse(self)
-
-    @cached_property
-    def chain_verdicts(self) -> list:
-        """BN2xx verdicts from the chains, computed once for BN201-BN204 (see :mod:`chain_checks`)."""
-        from .chain_checks import verdicts
-
-        return verdicts(self)
-
-    @cached_property
-    def modes(self) -> "ModeAnalysis":
-        """Train/eval mode flow (see :mod:`modes`); call ``.run()`` before reading its sites."""
-        from .modes import ModeAnalysis
-
-        return ModeAnalysis(self)
-
-    @cached_property
-    def batches(self) -> "BatchAnalysis":
-        """Data loaders, batch sizes and DDP facts of this file (see :mod:`batches`)."""
-        from .batches import BatchAnalysis
-
-        return BatchAnalysis(self)
 
 
 def _first(pair: tuple[int, Any]) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..batches import BatchAnalysis
+from ..batch_sizes import SizeResolution
 from .keys import _getattr_of, key_of
 from .state import State, _join, _tracked
 
@@ -111,7 +111,7 @@ class LoopWalker:
                 and self.model.binding("range", None) is None and 1 <= len(it.args) <= 2
                 and not any(a.star or a.keyword for a in it.args)):
             return False
-        sizes = [self.model.analysis(BatchAnalysis).size(a.value, self.model.scope_of(it)) for a in it.args]
+        sizes = [self.model.analysis(SizeResolution).size(a.value, self.model.scope_of(it)) for a in it.args]
         if any(size is None for size in sizes):
             return False
         start, stop = (0, sizes[0].value) if len(sizes) == 1 else (sizes[0].value, sizes[1].value)
