@@ -229,20 +229,7 @@ class Project:
         data = _read(os.path.abspath(path)) if name.isascii() else None
         if data is None:
             return None
-        lines = data.decode("utf-8", "replace").splitlines()
-        bodies = []
-        for number, line in enumerate(lines):
-            found = re.match(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(", line)
-            if found is None:
-                continue
-            indent, body = len(found.group(1).expandtabs()), [line]
-            for following in lines[number + 1:]:
-                if following.strip() and len(following) - len(following.lstrip()) <= indent \
-                        and not following.lstrip().startswith(("#", ")")):
-                    break
-                body.append(following)
-            bodies.append("\n".join(body))
-        return bodies
+        return _function_bodies(data.decode("utf-8", "replace"), name)
 
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
@@ -354,6 +341,24 @@ _KEYWORD_NAME = re.compile(rb"(?<!\w)(?=(class|def)\s+([\w\x80-\xff]+))")
 _LINE_ASSIGNED = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
+
+
+def _function_bodies(text: str, name: str) -> list[str]:
+    """The text of every ``def name(`` in ``text``, with its indented block."""
+    lines = text.splitlines()
+    bodies = []
+    for number, line in enumerate(lines):
+        found = re.match(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(", line)
+        if found is None:
+            continue
+        indent, body = len(found.group(1).expandtabs()), [line]
+        for following in lines[number + 1:]:
+            if following.strip() and len(following) - len(following.lstrip()) <= indent \
+                    and not following.lstrip().startswith(("#", ")")):
+                break
+            body.append(following)
+        bodies.append("\n".join(body))
+    return bodies
 
 
 def _text_matches(path: str, pattern: bytes) -> bool:
