@@ -227,7 +227,7 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
 def _may_give(call: cst.Call, function: cst.FunctionDef, skipped: int, param: str) -> bool:
     """Whether ``call`` may pass an argument for ``param`` of ``function`` (``skipped``: the leading
     parameters a call does not give, ``self``); ``HARConvNet()`` does not."""
-    from .batches import bind_args
+    from .batch_facts import bind_args
 
     params = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))[skipped:]
     bound = bind_args(call, params)

@@ -20,7 +20,7 @@ import libcst as cst
 from .modes import TRAIN, HelperEval, describe, eval_named
 from .modules import ModelKind
 from .owned import project_builds_batchnorm, unowned_evaluation
-from .trained import TRAINED
+from .modes.trained import TRAINED
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -346,7 +346,7 @@ class _Pooled:
 
     def _given(self, name: str, scope: "Scope | None") -> list[tuple[cst.BaseExpression, Any]]:
         """What a parameter may hold: its default, and what each call of its function here passes."""
-        from .batches import bind_args
+        from .batch_facts import bind_args
 
         model = self.model
         current = scope

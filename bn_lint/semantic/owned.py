@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .trained import loss_named
+from .modes.trained import loss_named
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -85,7 +85,7 @@ def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", 
 def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: cst.Call, rank: int,
             fragile: list[Fragile], depth: int) -> Fragile | None:
     """The fragile BatchNorm inside the model ``expr`` (in training mode at ``call``), or None."""
-    from .batches import _param_of, bind_args
+    from .batch_facts import _param_of, bind_args
 
     if depth > _MAX_DEPTH or not isinstance(expr, cst.Name) or _put_in_eval(model, expr.value, call):
         return None
