@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 
@@ -50,9 +50,8 @@ class Project:
         self.settings = settings
         self.index = index  # the cache holding the project index, if the cache is on
         self._models: dict[str, "FileModel | None"] = {}
-        self._names_in_text: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         # answers read from files' text without a parse (``_text_names``, ``_matches``)
-        self._names_of: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+        self._names_of: dict[str, _TextNames] = {}
         self._matched: dict[tuple[str, bytes], bool] = {}
         self._resolved: dict[tuple[str, str], tuple[str | None, set[str]]] = {}  # (module, folder) -> file
         self._roots: dict[str, Path] = {}
@@ -141,8 +140,8 @@ class Project:
         if key in self._models:
             model = self._models[key]
             return model is not None and name in (model.classes if keyword == "class" else model.functions)
-        classes, functions, _ = self._text_names(key)
-        return name in (classes if keyword == "class" else functions)
+        found = self._text_names(key)
+        return name in (found.classes if keyword == "class" else found.functions)
 
     def mentions(self, path: str, word: str) -> bool:
         """Whether the file's text holds ``word`` (checked before any parse)."""
@@ -186,20 +185,23 @@ class Project:
                     todo.append(other)
         return sorted(found)
 
-    def _text_names(self, key: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-        """The names after ``class`` and after ``def`` anywhere in the file's text, and those a line starts
-        assigning (``name =``, ``name: T =``): read once per file (a deep class lookup asks the same big
-        files again and again)."""
+    def _text_names(self, key: str) -> "_TextNames":
+        """What the file's text names, read once per file without parsing it (a deep class lookup asks
+        the same big files again and again)."""
         found = self._names_of.get(key)
         if found is None:
             data = _read(key) or b""
             named: dict[bytes, set[str]] = {b"class": set(), b"def": set()}
             for keyword, name in _KEYWORD_NAME.findall(data):
                 named[keyword].add(name.decode("utf-8", "replace"))
-            assigned = frozenset(m.decode("utf-8", "replace") for m in _LINE_ASSIGNED.findall(data))
+
+            def names(pattern: re.Pattern) -> frozenset[str]:
+                return frozenset(m.decode("utf-8", "replace") for m in pattern.findall(data))
+
             if len(self._names_of) >= TEXT_MEMO_LIMIT:
                 self._names_of.clear()
-            found = self._names_of[key] = (frozenset(named[b"class"]), frozenset(named[b"def"]), assigned)
+            found = self._names_of[key] = _TextNames(frozenset(named[b"class"]), frozenset(named[b"def"]),
+                                                     names(_LINE_ASSIGNED), names(_DEF_NAME), names(_SELF_ASSIGNED))
         return found
 
     def _matches(self, key: str, pattern: bytes) -> bool:
@@ -213,15 +215,10 @@ class Project:
         return found
 
     def names_in_text(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The names the file's text defines (``def name``) and assigns on ``self`` (``self.name =``), read
-        once per file without parsing it."""
-        key = os.path.abspath(path)
-        if key not in self._names_in_text:
-            data = _read(key) or b""
-            defined = frozenset(m.decode("utf-8", "replace") for m in _DEF_NAME.findall(data))
-            assigned = frozenset(m.decode("utf-8", "replace") for m in _SELF_ASSIGNED.findall(data))
-            self._names_in_text[key] = (defined, assigned)
-        return self._names_in_text[key]
+        """The names the file's text defines (``def name``, not ``obj.def``) and assigns on ``self``
+        (``self.name =``), read once per file without parsing it."""
+        found = self._text_names(os.path.abspath(path))
+        return found.defined, found.self_assigned
 
     def function_bodies(self, path: str, name: str) -> list[str] | None:
         """The text of every ``def name(`` in the file (its indented block), read without parsing it;
@@ -244,7 +241,7 @@ class Project:
         key = os.path.abspath(path)
         if self._models.get(key) is not None:
             return name in self._models[key].module_scope.bindings
-        return name in self._text_names(key)[2]
+        return name in self._text_names(key).line_assigned
 
     def plain_class(self, path: str, name: str) -> bool:
         """Whether the file defines class ``name`` once, at the top level, without bases or keywords
@@ -341,6 +338,16 @@ _KEYWORD_NAME = re.compile(rb"(?<!\w)(?=(class|def)\s+([\w\x80-\xff]+))")
 _LINE_ASSIGNED = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
+
+
+class _TextNames(NamedTuple):
+    """Names a file's text shows (``Project._text_names``)."""
+
+    classes: frozenset[str]  # after ``class``
+    functions: frozenset[str]  # after ``def`` (``async def`` too)
+    line_assigned: frozenset[str]  # a line starts ``name =`` / ``name: T =``
+    defined: frozenset[str]  # after ``def``, not ``obj.def`` (``names_in_text``)
+    self_assigned: frozenset[str]  # ``self.name =``
 
 
 def _function_bodies(text: str, name: str) -> list[str]:
