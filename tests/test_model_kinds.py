@@ -529,3 +529,64 @@ def test_getattr_factories_timm_names_and_placeholders(tmp_path):
         "a": ModelKind.BN, "b": None, "c": ModelKind.NO, "d": None, "e": ModelKind.NO, "f": ModelKind.BN,
         "g": ModelKind.BN,
     }
+
+
+def test_a_class_whose_project_bases_are_no_modules_is_no_module_and_its_body_is_not_read(tmp_path):
+    """sympy's `class Add(Expr, AssocOp)`: the bases are followed (Expr → Basic → Printable), the bodies
+    and every class they call are not (a test file that builds a thousand sympy classes once took minutes)."""
+    (tmp_path / "base.py").write_text("class Printable:\n    pass\n")
+    for k in range(6):
+        (tmp_path / f"c{k}.py").write_text(
+            f"from base import Printable\nfrom c{k + 1} import C{k + 1}\n\n"
+            f"class C{k}(Printable):\n    def twin(self):\n        return C{k + 1}()\n")
+    (tmp_path / "c6.py").write_text("class C6(dict):\n    pass\n")
+    (tmp_path / "main.py").write_text("from c0 import C0\nx = C0()\n")
+    project = Project()
+    main = project.model(str(tmp_path / "main.py"))
+    value, scope = main.binding("x", None)
+    assert model_kind(main, value, scope) is None
+    parsed = {Path(p).name for p, m in project._models.items() if m is not None}
+    assert parsed == {"main.py", "c0.py"}  # (base.py read as text: `class Printable:` has no base)
+
+
+def test_a_class_on_a_module_base_of_the_project_or_of_another_library_is_still_read(tmp_path):
+    (tmp_path / "base.py").write_text("import torch.nn as nn\nclass Block(nn.Module):\n    pass\nclass Plain:\n    pass\n")
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        import lightning as L
+        from base import Block, Plain
+        class Net(Block):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+        class Lit(L.LightningModule, Plain):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+        class Holder(Plain, dict):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+        a, b, c = Net(), Lit(), Holder()
+    """))
+    main = Project().model(str(tmp_path / "main.py"))
+    kinds = {name: model_kind(main, *main.binding(name, None)) for name in "abc"}
+    assert kinds == {"a": ModelKind.BN, "b": ModelKind.BN, "c": None}
+
+
+def test_an_answer_cut_short_by_the_depth_limit_is_worked_out_once_per_outermost_question(tmp_path, monkeypatch):
+    import bn_lint.semantic.modules as modules
+
+    chain = "".join(f"class M{k}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                    f"        self.m = M{k + 1}()\n" for k in range(12))
+    (tmp_path / "nets.py").write_text("import torch.nn as nn\n" + chain + "class M12(nn.Module):\n    pass\n")
+    main = Project().model(str(tmp_path / "nets.py"))
+    walks = []
+    real = modules._calls_kind
+    monkeypatch.setattr(modules, "_calls_kind", lambda *args, **kwargs: walks.append(1) or real(*args, **kwargs))
+    first = modules.class_kind(main, main.classes["M0"])
+    once = len(walks)
+    assert first is ModelKind.NO and once > 0
+    for _ in range(20):
+        assert modules.class_kind(main, main.classes["M0"]) is first
+    assert len(walks) == once

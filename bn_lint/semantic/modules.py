@@ -14,6 +14,8 @@ to), :mod:`.registries`, :mod:`.pass_through`, :mod:`.norm_choice`,
 """
 from __future__ import annotations
 
+import builtins
+import sys
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -246,35 +248,49 @@ def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKi
     """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
 
     def compute() -> ModelKind | None:
-        if not model.is_nn_module_class(info) and not any(_names_project_class(model, b) for b in info.bases):
+        module = model.is_nn_module_class(info)
+        if not module and not any(_names_project_class(model, b) for b in info.bases):
             return None
-        kinds = [_calls_kind(model, [info.node], info.scope, depth)]
+        kinds: list[ModelKind | None] = []
+        foreign = False  # a base from another library, which may be an nn.Module
         for base in info.bases:
             if ModelKind.BN in kinds:
                 break  # BN outranks every other answer: the other bases need not be read (or parsed)
-            _add_class_kind(model, base, depth, kinds)
+            if not _add_class_kind(model, base, depth, kinds):
+                foreign = foreign or _foreign(model, base)
+        if not module and not foreign and all(kind is None for kind in kinds):
+            return None  # no base is (or may be) an nn.Module: neither is this class (its body is not read)
+        if ModelKind.BN not in kinds:
+            kinds.append(_calls_kind(model, [info.node], info.scope, depth))
         return _combine(kinds)
 
-    return _memoized(model, "class", info.name, compute)
+    return _memoized(model, "class", info.name, compute, depth)
 
 
-def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], ModelKind | None]) -> ModelKind | None:
-    """``compute()``, worked out once per (model, table, name).
+def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], ModelKind | None],
+              depth: int) -> ModelKind | None:
+    """``compute()``, worked out once per (model, table, name), asked at ``depth``.
 
     An answer cut short by a cycle (a question still being worked out) or by a depth
     limit depends on where the question came from: it is kept only until the outermost
     question is answered, so a file's findings never depend on which files were
     checked before it in the same process, and a cycle of helpers is still worked out
-    once per question, not once per path through it.
+    once per question, not once per path through it. Asked again as an outermost question
+    (nothing else in progress) at the same depth, a cut-short answer is the same answer:
+    it is kept for that, so a file that builds a thousand ``Add(x, y)`` walks Add's class
+    graph once.
     """
     cache = model.__dict__.setdefault("_kind_cache", {})
     key = (table, name)
     if key in cache:
         return cache[key]
     marker = (id(model), table, name)
-    if not _IN_PROGRESS:  # a new outermost question: nothing from an earlier one is provisional
+    outermost = not _IN_PROGRESS
+    if outermost:  # a new outermost question: nothing from an earlier one is provisional
         _CUT.clear()
         _PROVISIONAL.clear()
+        if (table, name, depth) in cache:  # asked before as an outermost question, and cut short then
+            return cache[table, name, depth]
     if marker in _PROVISIONAL:
         return _PROVISIONAL[marker]
     if marker in _IN_PROGRESS:
@@ -286,6 +302,8 @@ def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], M
         _CUT.discard(marker)
         if _CUT:
             _PROVISIONAL[marker] = result
+            if outermost:  # what a cycle or the depth limit cut short starts from nothing provisional
+                cache[table, name, depth] = result  # each time: the same answer, not the same work again
         else:
             cache[key] = result
             if table == "class":  # for the project index (``Project.save_index``)
@@ -336,13 +354,13 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 # `block = partial(conv_bn_relu, norm=norm)`, then `block(3, 32)`: what the helper builds
                 target = model.local_function(node.args[0].value.value, model.scope_of(node))
                 if target is not None and target not in roots and not preset_replaces_norm(model, node, target):
-                    kinds.append(_memoized(model, "helper", target, lambda h=target: _calls_kind(model, [h], None, depth + 1)))
+                    kinds.append(_memoized(model, "helper", target, lambda h=target: _calls_kind(model, [h], None, depth + 1), depth + 1))
             helper = model.local_function(node.func.value, model.scope_of(node)) if isinstance(node.func, cst.Name) else None
             if helper is not None:
                 if helper in roots:
                     pass
                 elif depth < _MAX_DEPTH:
-                    kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1)))
+                    kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1), depth + 1))
                 else:
                     _CUT.add(_DEPTH)
             elif depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and may_build_batchnorm(model, node.func):
@@ -379,7 +397,7 @@ def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int) -> 
         kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
         return kinds.pop() if len(kinds) == 1 else None
 
-    return _memoized(model, "builder", function, compute)
+    return _memoized(model, "builder", function, compute, depth)
 
 
 # ---------------------------------------------------------------- class kinds, through the project index
@@ -418,15 +436,31 @@ def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
             or project_class(model, func) is not None)
 
 
-def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, kinds: list) -> None:
-    """Add the kind of the project class ``func`` names, if it names one, to ``kinds`` (asked at ``depth``)."""
+def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, kinds: list) -> bool:
+    """Add the kind of the project class ``func`` names, if it names one, to ``kinds`` (asked at ``depth``);
+    whether it names one."""
     if depth >= _MAX_DEPTH:
         if _names_project_class(model, func):
             _CUT.add(_DEPTH)
-        return
+            return True
+        return False
     is_class, kind = _project_class_kind(model, func, depth + 1)
     if is_class:
         kinds.append(kind)
+    return is_class
+
+
+def _foreign(model: "FileModel", base: cst.BaseExpression) -> bool:
+    """Whether a base that names no project class comes from another library (``pl.LightningModule``,
+    ``BaseModel`` imported from a package): not a builtin (``object``, ``dict``), not the standard library."""
+    qn = model.qualname(base)
+    if not qn:
+        return not isinstance(base, cst.Name) or base.value not in _BUILTINS
+    root = qn.split(".", 1)[0]
+    return root not in sys.stdlib_module_names and not (root == qn and root in _BUILTINS)
+
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:
