@@ -648,3 +648,15 @@ def test_d6_full_collections_follow_growth_not_a_file_count(tmp_path):
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def test_a_call_with_star_args_binds_argument_code_as_keys_not_syntax_nodes():
+    """ultralytics `nn/tasks.py` (`self.predict(x, *args, **kwargs)`): BN105 raised an internal error
+    (AttributeError: 'Name' object has no attribute 'partition') on the 23,529-file corpus run."""
+    import libcst as cst
+
+    from bn_lint.semantic.freeze_reset import _bind
+
+    func = cst.parse_module("def predict(self, x, profile=False, *rest): ...\n").body[0]
+    call = cst.parse_expression("self.predict(x, *args, **kwargs)")
+    assert _bind(call, func, "self") == {"self": "self", "x": "x"}

@@ -501,7 +501,7 @@ def _bind(call: cst.Call, func: cst.FunctionDef, receiver: str | None) -> dict:
     position = 0
     for arg in call.args:
         if arg.star:
-            return out
+            break  # (``*args``: the parameters after it are not known)
         if arg.keyword is not None:
             out[arg.keyword.value] = arg.value
         elif position < len(names):
