@@ -590,3 +590,45 @@ def test_an_answer_cut_short_by_the_depth_limit_is_worked_out_once_per_outermost
     for _ in range(20):
         assert modules.class_kind(main, main.classes["M0"]) is first
     assert len(walks) == once
+
+
+def test_a_builder_called_with_its_batchnorm_flag_off_builds_no_batchnorm(tmp_path):
+    """DM-Count's `vgg19()` = `VGG(make_layers(cfg["E"]))` with `make_layers(cfg, batch_norm=False)`:
+    the `if batch_norm:` suite never runs for that call (tests/data/realworld case 109)."""
+    (tmp_path / "layers.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        def tower(widths, plain=True):
+            layers = []
+            for w in widths:
+                if not plain:
+                    layers.append(nn.BatchNorm2d(w))
+                layers.append(nn.Conv2d(w, w, 3))
+            return nn.Sequential(*layers)
+    """))
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        from layers import tower
+        USE_BN = False
+        def make_layers(cfg, batch_norm=False):
+            layers = []
+            for v in cfg:
+                if batch_norm:
+                    layers += [nn.Conv2d(3, v, 3), nn.BatchNorm2d(v), nn.ReLU()]
+                else:
+                    layers += [nn.Conv2d(3, v, 3), nn.ReLU()]
+            return nn.Sequential(*layers)
+        class VGG(nn.Module):
+            def __init__(self, features):
+                super().__init__()
+                self.features = features
+        a = VGG(make_layers([64, 64]))
+        b = VGG(make_layers([64, 64], batch_norm=True))
+        c = make_layers([64], USE_BN)
+        d = make_layers([64], flag)
+        e = tower([8, 8])
+        f = tower([8, 8], plain=False)
+    """))
+    main = Project().model(str(tmp_path / "main.py"))
+    kinds = {name: model_kind(main, *main.binding(name, None)) for name in "abcdef"}
+    assert kinds == {"a": ModelKind.NO, "b": ModelKind.BN, "c": ModelKind.NO, "d": ModelKind.BN,
+                     "e": ModelKind.NO, "f": ModelKind.BN}

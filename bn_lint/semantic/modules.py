@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from . import layers as layer_table
+from .call_branches import dead_suites, in_dead_suite
 from .container_members import list_contents
 from .library_models import (  # noqa: F401  (library_part_without_bn: re-exported)
     BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS, NO_BN_TORCHVISION,
@@ -115,13 +116,14 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             given = passed_through(model, model.functions[func.value], expr)
             if given is not None:  # `model = load_checkpoint(model, path)` gives back what it was given
                 return model_kind(model, given, scope, depth + 1)
-            return _builder_kind(model, model.functions[func.value], depth)
+            function = model.functions[func.value]
+            return _builder_kind(model, function, depth, dead_suites(model, function, expr, model, scope))
         builder = project_builder(model, func)
         if builder is not None:
             given = passed_through(builder[0], builder[1], expr)
             if given is not None:
                 return model_kind(model, given, scope, depth + 1)
-            return _builder_kind(builder[0], builder[1], depth + 1)
+            return _builder_kind(builder[0], builder[1], depth + 1, dead_suites(*builder, expr, model, scope))
         qn = model.qualname(expr.func)
         if qn:
             if qn in WRAPPING | TORCHVISION_WRAPPING | DETECTORS and expr.args and not expr.args[0].keyword:
@@ -320,6 +322,7 @@ _IN_PROGRESS: set = set()  # questions being worked out, for cycle detection
 _CUT: set = set()  # in-progress questions (or _DEPTH) that cut short an answer now being computed
 _PROVISIONAL: dict = {}  # answers cut short, valid until the outermost question is answered
 _DEPTH = ("depth", "limit")
+_DEAD: list[frozenset] = []  # the suites of the builders being asked about that their calls cannot run
 
 
 def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | None", depth: int = 0) -> ModelKind:
@@ -328,6 +331,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
     kinds: list[ModelKind | None] = []
     for root in roots:
         for node in model.nodes_of(root, cst.Call):
+            if _DEAD and any(in_dead_suite(model, node, dead) for dead in _DEAD):
+                continue  # (in a branch the call being asked about cannot run)
             found = model.layer_class(node.func, model.scope_of(node)) or default_layer(model, node.func, node)
             if found is not None:
                 if found[0].is_batchnorm:
@@ -366,7 +371,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             elif depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and may_build_batchnorm(model, node.func):
                 builder = project_builder(model, node.func)  # `tower(dims)` imported from the project's blocks.py
                 if builder is not None:
-                    kinds.append(_builder_kind(builder[0], builder[1], depth + 1))
+                    kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
             if replaces_default_norm(model, node, model.scope_of(node)):
                 kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
             else:
@@ -386,18 +391,26 @@ def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
     return None
 
 
-def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int) -> ModelKind | None:
-    """What a local builder (``def build(): return nn.Sequential(...)``) returns, when every return agrees."""
+def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int,
+                  dead: frozenset[cst.CSTNode] = frozenset()) -> ModelKind | None:
+    """What a local builder (``def build(): return nn.Sequential(...)``) returns, when every return agrees;
+    for a call that cannot run the ``dead`` suites (``if batch_norm:`` with ``batch_norm=False``), without them."""
 
     def compute() -> ModelKind | None:
         inner = model.scopes.get(function)
-        returns = returned_values(function)
+        returns = [r for r in returned_values(function) if r is None or not in_dead_suite(model, r, dead)]
         if not returns or any(r is None for r in returns):
             return None
-        kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
+        if dead:
+            _DEAD.append(dead)
+        try:
+            kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
+        finally:
+            if dead:
+                _DEAD.pop()
         return kinds.pop() if len(kinds) == 1 else None
 
-    return _memoized(model, "builder", function, compute, depth)
+    return _memoized(model, "builder", (function, dead) if dead else function, compute, depth)
 
 
 # ---------------------------------------------------------------- class kinds, through the project index
