@@ -632,3 +632,30 @@ def test_a_builder_called_with_its_batchnorm_flag_off_builds_no_batchnorm(tmp_pa
     kinds = {name: model_kind(main, *main.binding(name, None)) for name in "abcdef"}
     assert kinds == {"a": ModelKind.NO, "b": ModelKind.BN, "c": ModelKind.NO, "d": ModelKind.BN,
                      "e": ModelKind.NO, "f": ModelKind.BN}
+
+
+def test_a_class_built_with_its_batchnorm_flag_off_holds_no_batchnorm(tmp_path):
+    (tmp_path / "nets.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        class Block(nn.Module):
+            def __init__(self, c, use_bn=False):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3)
+                if use_bn:
+                    self.bn = nn.BatchNorm2d(c)
+        class Both(Block):
+            def __init__(self, c, norm=True):
+                super().__init__(c)
+                self.extra = nn.BatchNorm2d(c) if norm else nn.Identity()
+    """))
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        from nets import Block, Both
+        a = Block(8)
+        b = Block(8, use_bn=True)
+        c = Block(8, True)
+        d = Block(8, use_bn=flag)
+        e = Both(8, norm=False)
+    """))
+    main = Project().model(str(tmp_path / "main.py"))
+    kinds = {name: model_kind(main, *main.binding(name, None)) for name in "abcde"}
+    assert kinds == {"a": ModelKind.NO, "b": ModelKind.BN, "c": ModelKind.BN, "d": ModelKind.BN, "e": ModelKind.BN}

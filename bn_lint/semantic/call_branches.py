@@ -19,9 +19,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def dead_suites(model: "FileModel", function: cst.FunctionDef, call: cst.Call, caller: "FileModel",
-                scope: "Scope | None") -> frozenset[cst.CSTNode]:
-    """The suites of ``function`` (of ``model``) that ``call`` (in ``caller``, seen from ``scope``) cannot run."""
-    flags = _flags(model, function, call, caller, scope)
+                scope: "Scope | None", method: bool = False) -> frozenset[cst.CSTNode]:
+    """The suites of ``function`` (of ``model``) that ``call`` (in ``caller``, seen from ``scope``) cannot run;
+    ``method``: ``function`` is ``__init__`` and ``call`` builds its class (the call gives no ``self``)."""
+    flags = _flags(model, function, call, caller, scope, method)
     if not flags:
         return frozenset()
     assigned = {target.value for node in model.nodes_of(function, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
@@ -47,7 +48,7 @@ def in_dead_suite(model: "FileModel", node: cst.CSTNode, dead: frozenset[cst.CST
 
 
 def _flags(model: "FileModel", function: cst.FunctionDef, call: cst.Call, caller: "FileModel",
-           scope: "Scope | None") -> dict[str, bool]:
+           scope: "Scope | None", method: bool) -> dict[str, bool]:
     """Parameter -> the bool it holds for ``call``, where the code shows it."""
     params = function.params
     if any(arg.star for arg in call.args) or params.star_kwarg is not None:
@@ -56,7 +57,7 @@ def _flags(model: "FileModel", function: cst.FunctionDef, call: cst.Call, caller
     for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
         if isinstance(param.default, cst.Name) and param.default.value in ("True", "False"):
             flags[param.name.value] = param.default.value == "True"
-    positional = [p.name.value for p in [*params.posonly_params, *params.params]]
+    positional = [p.name.value for p in [*params.posonly_params, *params.params]][1 if method else 0:]
     given: dict[str, cst.BaseExpression] = {}
     for index, arg in enumerate(call.args):
         if arg.keyword is not None:

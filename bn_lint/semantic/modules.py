@@ -150,6 +150,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and builds_own_class(model, func):
             return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net
         is_class, kind = _project_class_kind(model, expr.func, 0)
+        if kind is ModelKind.BN:
+            kind = _built_kind(model, expr, scope, depth)
         if is_class:
             if kind is not None and kind is not ModelKind.BN and _bn_argument(model, expr, scope, depth):
                 return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
@@ -159,6 +161,29 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
             return kind
     return None
+
+
+def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
+    """What ``call`` builds, a project class with BatchNorm: without the suites of its ``__init__`` the call
+    cannot run (``Net(use_bn=False)`` with ``if use_bn: self.bn = nn.BatchNorm2d(c)``)."""
+    found = project_class(model, call.func)
+    init = found[1].methods.get("__init__") if found is not None else None
+    dead = dead_suites(found[0], init, call, model, scope, method=True) if init is not None else frozenset()
+    if not dead:
+        return ModelKind.BN
+    other, info = found
+
+    def compute() -> ModelKind | None:
+        _DEAD.append(dead)
+        try:
+            kinds = [_calls_kind(other, [info.node], info.scope, depth + 1)]
+        finally:
+            _DEAD.pop()
+        for base in info.bases:
+            _add_class_kind(other, base, depth + 1, kinds)
+        return _combine(kinds)
+
+    return _memoized(other, "built", (info.name, dead), compute, depth)
 
 
 def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
