@@ -14,7 +14,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 # Factories whose models carry BatchNorm unless the name says otherwise (data, not ifs).
-BN_FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.")
+BN_FACTORY_PREFIXES = (
+    "torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.",
+    "pytorch_fid.inception.InceptionV3", "pytorch_fid.inception.fid_inception_v3",  # FID's feature extractor
+    "efficientnet_pytorch.EfficientNet", "facenet_pytorch.InceptionResnetV1",
+    *(f"segmentation_models_pytorch.{arch}" for arch in (
+        "Unet", "FPN", "PSPNet", "DeepLabV3", "Linknet", "PAN", "MAnet", "UPerNet", "create_model")),
+)
 NO_BN_TORCHVISION = re.compile(
     r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
 )

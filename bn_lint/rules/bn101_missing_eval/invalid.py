@@ -259,4 +259,38 @@ INVALID = (
         """,
         line=14,
     ),
+    Invalid(  # a helper that runs the model, called under no_grad: the caller's context is the evaluation
+        """
+        import torch
+        import torchvision
+
+        def features(m, x):
+            return m(x)
+
+        def main(x):
+            net = torchvision.models.resnet18()
+            with torch.no_grad():
+                out = features(net, x)
+            return out
+        """,
+        line=10,
+    ),
+    Invalid(  # FID with pytorch-fid's InceptionV3 kept on self, run through a method (DDPM's FIDEvaluation)
+        """
+        import torch
+        from pytorch_fid.inception import InceptionV3
+
+        class FIDEvaluation:
+            def __init__(self, device="cuda"):
+                self.inception = InceptionV3([3]).to(device)
+
+            def features(self, samples):
+                return self.inception(samples)[0]
+
+            @torch.inference_mode()
+            def fid_score(self, samples):
+                return self.features(samples).mean()
+        """,
+        line=13,
+    ),
 )

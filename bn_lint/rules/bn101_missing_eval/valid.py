@@ -322,4 +322,40 @@ VALID = (
             return spotter.predict(x)
         """
     ),
+    Valid(  # a teacher's features through a helper under no_grad, feeding the student's training step
+        """
+        import copy
+        import torch
+        import torch.nn as nn
+
+        def features(m, x):
+            return m(x)
+
+        def main(loader):
+            student = nn.Sequential(nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8))
+            teacher = copy.deepcopy(student)
+            opt = torch.optim.SGD(student.parameters(), lr=0.1)
+            for x in loader:
+                with torch.no_grad():
+                    target = features(teacher, x)
+                loss = (student(x) - target).pow(2).mean()
+                loss.backward()
+                opt.step()
+        """
+    ),
+    Valid(  # a helper run under no_grad on a model its caller put in eval
+        """
+        import torch
+        import torchvision
+
+        def features(m, x):
+            return m(x)
+
+        def main(x):
+            net = torchvision.models.resnet18()
+            net.eval()
+            with torch.no_grad():
+                return features(net, x)
+        """
+    ),
 )

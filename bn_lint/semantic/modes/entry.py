@@ -164,9 +164,17 @@ class EntryResolution:
                         and self.enclosing_function(call) is not init):
                     return False
             if any(model.code(arg.value).endswith(f".{attr}") and self.enclosing_function(call) is not init
-                   for arg in call.args):
+                   for arg in call.args) and not self._keeps_modes(call):
                 return False  # (given to code that may set its mode)
         return True
+
+    def _keeps_modes(self, call: cst.Call) -> bool:
+        """Whether ``call`` runs a function of this file that changes no mode of what it is given (runs it,
+        at most: ``features(self.inception, x)``)."""
+        target = self.callee(call, other_files=False)
+        summary = target[0].summary(target[1]) if target is not None else None
+        return summary is not None and not (summary.effects or summary.trains or summary.steps or summary.bn_evals
+                                            or summary.freezes or summary.element_modes or summary.generator)
 
     def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``

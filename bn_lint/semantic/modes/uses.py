@@ -18,8 +18,8 @@ class ModelUses:
         a = self.a
         facts = _lookup(state, key)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
-        if facts == _ENTRY and key in self.params:
-            self.entry_uses.append((call, key))
+        if facts == _ENTRY and key.split(".")[0] in self.params:
+            self.entry_uses.append((call, key))  # (`net(x)`, `self.inception(x)`: as the caller gives it)
         if self.assume and not self._trains_here(a.region(call)):
             reason = self._gradients_off_here(call)
             if reason is not None:
