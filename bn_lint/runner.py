@@ -40,13 +40,18 @@ def check_files(
     paths: list[str], settings: Settings, jobs: int | None = None, cache: "Cache | None" = None,
     advance: "Callable[[int], None]" = lambda n: None,
 ) -> list["FileResult"]:
-    """One FileResult per path, in order; ``advance(n)`` is told as files are done (a progress bar)."""
+    """One FileResult per path, in order; ``advance(n)`` is told as files are done (a progress bar).
+
+    A file the cache does not answer is read again by whoever checks it (a worker): this process keeps
+    no file's content, and sends none through the pool's pipes. Its result is cached only when what was
+    checked is what the cache key was computed from (a file changed in between is not cached)."""
+    from .cache import digest
     from .engine import FileResult
     from .source import UnreadableSource, read_bytes
 
     _tune_gc()
     results: list[FileResult | None] = [None] * len(paths)
-    todo: list[tuple[int, str, bytes | None, str | None]] = []  # (index, path, content, cache key)
+    todo: list[tuple[int, str, str | None, str | None]] = []  # (index, path, cache key, content digest)
     for index, path in enumerate(paths):
         if cache is None:
             todo.append((index, path, None, None))
@@ -59,24 +64,27 @@ def check_files(
         key = cache.key(path, data)
         hit = cache.get(key)
         if hit is None:
-            todo.append((index, path, data, key))
+            todo.append((index, path, key, digest(data)))
             continue
         findings, errors = hit
         results[index] = FileResult(path, findings, errors, source=_source(data) if findings else None,
                                     notebook=_notebook(path, data) if findings else None)
 
     advance(len(paths) - len(todo))
-    tasks = [(path, data) for _, path, data, _ in todo]
+
+    def finish(position: int, result: "FileResult", deps: list[str], checked: str | None) -> None:
+        index, _path, key, content = todo[position]
+        results[index] = result
+        if cache is not None and key is not None and checked == content:
+            cache.put(key, result.findings, result.errors, deps)  # (as results come: none is held back)
+
+    tasks = [(path, content) for _, path, _, content in todo]
     jobs = default_jobs() if jobs is None else max(1, jobs)
     index = str(cache.directory) if cache is not None else None  # the project index lives in the cache
     if jobs > 1 and len(tasks) >= POOL_MIN_FILES:
-        outcomes = _in_pool(tasks, settings, jobs, index, advance)
+        _in_pool(tasks, settings, jobs, index, advance, finish)
     else:
-        outcomes = _in_process(tasks, settings, index, advance)
-    for (index, path, data, key), (result, deps) in zip(todo, outcomes):
-        results[index] = result
-        if cache is not None and key is not None:
-            cache.put(key, result.findings, result.errors, deps)
+        _in_process(list(enumerate(tasks)), settings, index, advance, finish)
     return results  # type: ignore[return-value]
 
 
@@ -120,6 +128,21 @@ def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileR
     return result, deps
 
 
+def _check_read(checker: "Checker", path: str, content: str | None) -> tuple["FileResult", list[str], str | None]:
+    """``check_one`` of a file read here; with the digest of what was checked when the caller has one
+    (``content``: what its cache key was computed from), else None."""
+    if content is None:
+        return (*check_one(checker, path, None), None)
+    from .cache import digest
+    from .source import UnreadableSource, read_bytes
+
+    try:
+        data = read_bytes(path)
+    except UnreadableSource:  # (gone or changed since: the checker says why, nothing is cached)
+        return (*check_one(checker, path, None), None)
+    return (*check_one(checker, path, data), digest(data))
+
+
 def _checker(settings: Settings, index: str | None) -> "Checker":
     """A Checker whose project reads and writes the project index in cache directory ``index``."""
     from .engine import Checker
@@ -132,18 +155,20 @@ def _checker(settings: Settings, index: str | None) -> "Checker":
     return Checker(settings, Project(settings, Cache(index, settings)))
 
 
+Task = tuple[str, "str | None"]  # (path, the digest its cache key holds, or None)
+Finish = Callable[[int, "FileResult", list[str], "str | None"], None]
+
+
 def _in_process(
-    tasks: list[tuple[str, bytes | None]], settings: Settings, index: str | None = None,
-    advance: "Callable[[int], None]" = lambda n: None,
-) -> list[tuple["FileResult", list[str]]]:
+    tasks: list[tuple[int, Task]], settings: Settings, index: str | None, advance: "Callable[[int], None]",
+    finish: Finish,
+) -> None:
     if not tasks:
-        return []
+        return
     checker = _checker(settings, index)
-    outcomes = []
-    for path, data in tasks:
-        outcomes.append(check_one(checker, path, data))
+    for position, (path, content) in tasks:
+        finish(position, *_check_read(checker, path, content))
         advance(1)
-    return outcomes
 
 
 _WORKER: "Checker | None" = None
@@ -154,45 +179,40 @@ def _init_worker(settings: Settings, index: str | None) -> None:
     _WORKER = _checker(settings, index)
 
 
-def _work(chunk: list[tuple[int, str, bytes | None]]) -> list[tuple[int, "FileResult", list[str]]]:
+def _work(chunk: list[tuple[int, str, str | None]]) -> list[tuple[int, "FileResult", list[str], str | None]]:
     assert _WORKER is not None
-    return [(index, *check_one(_WORKER, path, data)) for index, path, data in chunk]
+    return [(position, *_check_read(_WORKER, path, content)) for position, path, content in chunk]
 
 
 def _in_pool(
-    tasks: list[tuple[str, bytes | None]], settings: Settings, jobs: int, index: str | None = None,
-    advance: "Callable[[int], None]" = lambda n: None,
-) -> list[tuple["FileResult", list[str]]]:
+    tasks: list[Task], settings: Settings, jobs: int, index: str | None, advance: "Callable[[int], None]",
+    finish: Finish,
+) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     # biggest files first, in small chunks, so no worker is left with a long tail
-    order = sorted(range(len(tasks)), key=lambda i: -_size(*tasks[i]))
+    order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i][0]))
     size = max(1, min(16, len(tasks) // (jobs * 8)))
     chunks = [[(i, *tasks[i]) for i in order[start:start + size]] for start in range(0, len(order), size)]
-    done: dict[int, tuple[FileResult, list[str]]] = {}
+    done: set[int] = set()
     method = "fork" if sys.platform == "linux" else None  # fork: workers start with the modules already imported
     try:
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
                                  initargs=(settings, index)) as pool:
             for batch in pool.map(_work, chunks):
-                for position, result, deps in batch:
-                    done[position] = (result, deps)
+                for position, result, deps, checked in batch:
+                    finish(position, result, deps, checked)
+                    done.add(position)
                 advance(len(batch))
     except (BrokenProcessPool, OSError, PermissionError):
         pass  # no pool on this system (or a worker died): check what is left here
-    rest = [i for i in range(len(tasks)) if i not in done]
-    if rest:
-        for i, outcome in zip(rest, _in_process([tasks[i] for i in rest], settings, index, advance)):
-            done[i] = outcome
-    return [done[i] for i in range(len(tasks))]
+    _in_process([(i, tasks[i]) for i in range(len(tasks)) if i not in done], settings, index, advance, finish)
 
 
-def _size(path: str, data: bytes | None) -> int:
-    if data is not None:
-        return len(data)
+def _size(path: str) -> int:
     try:
         return os.path.getsize(path)
     except OSError:

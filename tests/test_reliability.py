@@ -660,3 +660,49 @@ def test_a_call_with_star_args_binds_argument_code_as_keys_not_syntax_nodes():
     func = cst.parse_module("def predict(self, x, profile=False, *rest): ...\n").body[0]
     call = cst.parse_expression("self.predict(x, *args, **kwargs)")
     assert _bind(call, func, "self") == {"self": "self", "x": "x"}
+
+
+def test_d6_the_pool_parent_keeps_no_file_content_and_sends_none_to_its_workers(tmp_path, monkeypatch):
+    """The 23,529-file pool run: the parent held every file's bytes (read for the cache keys) and pickled
+    them to the workers; it reached 4.6 GB. Workers read the files they check; the results are cached."""
+    from bn_lint import runner
+    from bn_lint.cache import Cache
+    from bn_lint.config import Settings
+
+    paths = []
+    for i in range(runner.POOL_MIN_FILES + 5):
+        path = tmp_path / f"m{i:02}.py"
+        path.write_bytes(GOOD)
+        paths.append(str(path))
+    sent = []
+    real = runner._in_pool
+    monkeypatch.setattr(runner, "_in_pool", lambda tasks, *args: sent.extend(tasks) or real(tasks, *args))
+    settings = Settings(root=tmp_path)
+    results = runner.check_files(paths, settings, jobs=2, cache=Cache(tmp_path / "cache", settings))
+    assert len(sent) == len(paths) and not any(isinstance(item, bytes) for task in sent for item in task)
+    assert all([f.code for f in r.findings] == ["BN205"] for r in results)
+    sent.clear()
+    again = runner.check_files(paths, settings, jobs=2, cache=Cache(tmp_path / "cache", settings))
+    assert sent == [] and [r.findings for r in again] == [r.findings for r in results]  # all from the cache
+
+
+def test_a_file_changed_between_the_cache_lookup_and_its_check_is_not_cached(tmp_path, monkeypatch):
+    from bn_lint import runner
+    from bn_lint.cache import Cache
+    from bn_lint.config import Settings
+
+    path = tmp_path / "a.py"
+    path.write_bytes(GOOD)
+    real = runner._check_read
+
+    def edited_meanwhile(checker, name, content):
+        path.write_bytes(GOOD + b"# edited\n")
+        return real(checker, name, content)
+
+    monkeypatch.setattr(runner, "_check_read", edited_meanwhile)
+    settings = Settings(root=tmp_path)
+    cache = Cache(tmp_path / "cache", settings)
+    (result,) = runner.check_files([str(path)], settings, jobs=1, cache=cache)
+    assert [f.code for f in result.findings] == ["BN205"]
+    assert cache.get(cache.key(str(path), GOOD)) is None  # (what was checked is not what the key names)
+    assert cache.get(cache.key(str(path), GOOD + b"# edited\n")) is None

@@ -25,8 +25,7 @@ def dead_suites(model: "FileModel", function: cst.FunctionDef, call: cst.Call, c
     flags = _flags(model, function, call, caller, scope, method)
     if not flags:
         return frozenset()
-    assigned = {target.value for node in model.nodes_of(function, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
-                for target in [node.target] if isinstance(target, cst.Name)}
+    assigned = _assigned(model, function)
     dead: set[cst.CSTNode] = set()
     for branch in model.nodes_of(function, cst.If):
         test, negated = branch.test, False
@@ -40,6 +39,27 @@ def dead_suites(model: "FileModel", function: cst.FunctionDef, call: cst.Call, c
         elif branch.orelse is not None:
             dead.add(branch.orelse)
     return frozenset(dead)
+
+
+def flag_params(model: "FileModel", function: cst.FunctionDef) -> list[str]:
+    """The parameters of ``function`` that an ``if flag:`` / ``if not flag:`` of it tests and it never
+    assigns: what a call can switch suites off with (kept in the project index, so a file whose classes
+    have none need not be parsed to know)."""
+    names = {p.name.value for p in [*function.params.posonly_params, *function.params.params,
+                                    *function.params.kwonly_params]}
+    assigned = _assigned(model, function)
+    tested = set()
+    for branch in model.nodes_of(function, cst.If):
+        test = branch.test.expression if isinstance(branch.test, cst.UnaryOperation) \
+            and isinstance(branch.test.operator, cst.Not) else branch.test
+        if isinstance(test, cst.Name) and test.value in names and test.value not in assigned:
+            tested.add(test.value)
+    return sorted(tested)
+
+
+def _assigned(model: "FileModel", function: cst.FunctionDef) -> set[str]:
+    return {node.target.value for node in model.nodes_of(function, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
+            if isinstance(node.target, cst.Name)}
 
 
 def in_dead_suite(model: "FileModel", node: cst.CSTNode, dead: frozenset[cst.CSTNode]) -> bool:

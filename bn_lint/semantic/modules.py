@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from . import layers as layer_table
-from .call_branches import dead_suites, in_dead_suite
+from .call_branches import dead_suites, flag_params, in_dead_suite
 from .container_members import list_contents
 from .library_models import (  # noqa: F401  (library_part_without_bn: re-exported)
     BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS, NO_BN_TORCHVISION,
@@ -166,8 +166,12 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
 def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
     """What ``call`` builds, a project class with BatchNorm: without the suites of its ``__init__`` the call
     cannot run (``Net(use_bn=False)`` with ``if use_bn: self.bn = nn.BatchNorm2d(c)``)."""
+    if _indexed_fact(model, call.func, "flags") == []:
+        return ModelKind.BN  # (no `if flag:` in its `__init__`: known without parsing its file)
     found = project_class(model, call.func)
     init = found[1].methods.get("__init__") if found is not None else None
+    if found is not None:
+        found[0].index_facts["flags", found[1].name] = flag_params(found[0], init) if init is not None else []
     dead = dead_suites(found[0], init, call, model, scope, method=True) if init is not None else frozenset()
     if not dead:
         return ModelKind.BN
@@ -441,13 +445,18 @@ def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int,
 # ---------------------------------------------------------------- class kinds, through the project index
 
 
-def _indexed_class_kind(model: "FileModel", func: cst.BaseExpression) -> Any:
-    """The kind of the imported project class ``func`` names, as the project index holds it; else NOT_INDEXED."""
+def _indexed_fact(model: "FileModel", func: cst.BaseExpression, table: str) -> Any:
+    """What the project index holds in ``table`` about the imported project class ``func`` names; else NOT_INDEXED."""
     if model.project is None or model.project.index is None or (isinstance(func, cst.Name) and func.value in model.classes):
         return NOT_INDEXED
     dotted = imported_name(model, func)
     where = model.imported_path(dotted, "class") if dotted else None
-    kind = model.project.indexed(where[0], "class", where[1]) if where is not None else NOT_INDEXED
+    return model.project.indexed(where[0], table, where[1]) if where is not None else NOT_INDEXED
+
+
+def _indexed_class_kind(model: "FileModel", func: cst.BaseExpression) -> Any:
+    """The kind of the imported project class ``func`` names, as the project index holds it; else NOT_INDEXED."""
+    kind = _indexed_fact(model, func, "class")
     if kind is NOT_INDEXED:
         return NOT_INDEXED
     try:
