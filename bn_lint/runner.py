@@ -192,10 +192,12 @@ def _in_pool(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # biggest files first, in small chunks, so no worker is left with a long tail
-    order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i][0]))
-    size = max(1, min(16, len(tasks) // (jobs * 8)))
-    chunks = [[(i, *tasks[i]) for i in order[start:start + size]] for start in range(0, len(order), size)]
+    # chunks of neighbouring files (in path order: one folder's files share the project files they import,
+    # which a worker then parses once), the biggest chunks first so no worker is left with a long tail
+    size = max(1, min(64, len(tasks) // (jobs * 8)))
+    chunks = [[(i, *tasks[i]) for i in range(start, min(start + size, len(tasks)))]
+              for start in range(0, len(tasks), size)]
+    chunks.sort(key=lambda chunk: -sum(_size(path) for _, path, _ in chunk))
     done: set[int] = set()
     method = "fork" if sys.platform == "linux" else None  # fork: workers start with the modules already imported
     try:
