@@ -358,4 +358,15 @@ VALID = (
                 return features(net, x)
         """
     ),
+    Valid(  # no PyTorch in sight: `bn` is a Bernoulli number, `f` a function (sympy's plotting/series.py)
+        """
+        def bernoulli(n):
+            bn = [1] * n
+            return bn
+
+        def _adaptive_eval(f, x):
+            y = f(x)
+            return y.evalf()
+        """
+    ),
 )
