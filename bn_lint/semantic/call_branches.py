@@ -23,18 +23,11 @@ def dead_suites(model: "FileModel", function: cst.FunctionDef, call: cst.Call, c
     """The suites of ``function`` (of ``model``) that ``call`` (in ``caller``, seen from ``scope``) cannot run;
     ``method``: ``function`` is ``__init__`` and ``call`` builds its class (the call gives no ``self``)."""
     flags = _flags(model, function, call, caller, scope, method)
-    if not flags:
-        return frozenset()
-    assigned = _assigned(model, function)
     dead: set[cst.CSTNode] = set()
-    for branch in model.nodes_of(function, cst.If):
-        test, negated = branch.test, False
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            test, negated = test.expression, True
-        if not isinstance(test, cst.Name) or test.value not in flags or test.value in assigned:
+    for branch, name, negated in _flag_tests(model, function) if flags else ():
+        if name not in flags:
             continue
-        runs = flags[test.value] != negated
-        if not runs:
+        if flags[name] == negated:  # (the suite under the test does not run)
             dead.add(branch.body)
         elif branch.orelse is not None:
             dead.add(branch.orelse)
@@ -45,21 +38,24 @@ def flag_params(model: "FileModel", function: cst.FunctionDef) -> list[str]:
     """The parameters of ``function`` that an ``if flag:`` / ``if not flag:`` of it tests and it never
     assigns: what a call can switch suites off with (kept in the project index, so a file whose classes
     have none need not be parsed to know)."""
-    names = {p.name.value for p in [*function.params.posonly_params, *function.params.params,
-                                    *function.params.kwonly_params]}
-    assigned = _assigned(model, function)
-    tested = set()
+    return sorted({name for _, name, _ in _flag_tests(model, function)})
+
+
+def _flag_tests(model: "FileModel", function: cst.FunctionDef) -> list[tuple[cst.If, str, bool]]:
+    """(branch, parameter, negated) for each ``if flag:`` / ``if not flag:`` of ``function`` on a parameter
+    it never assigns."""
+    params = function.params
+    names = {p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]}
+    assigned = {node.target.value for node in model.nodes_of(function, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
+                if isinstance(node.target, cst.Name)}
+    found = []
     for branch in model.nodes_of(function, cst.If):
-        test = branch.test.expression if isinstance(branch.test, cst.UnaryOperation) \
-            and isinstance(branch.test.operator, cst.Not) else branch.test
+        test, negated = branch.test, False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, True
         if isinstance(test, cst.Name) and test.value in names and test.value not in assigned:
-            tested.add(test.value)
-    return sorted(tested)
-
-
-def _assigned(model: "FileModel", function: cst.FunctionDef) -> set[str]:
-    return {node.target.value for node in model.nodes_of(function, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
-            if isinstance(node.target, cst.Name)}
+            found.append((branch, test.value, negated))
+    return found
 
 
 def in_dead_suite(model: "FileModel", node: cst.CSTNode, dead: frozenset[cst.CSTNode]) -> bool:
