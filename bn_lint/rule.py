@@ -53,6 +53,7 @@ class Rule:
     fix_safety_docs: ClassVar[str] = ""  # why the fix is unsafe (the page's "Fix safety")
     runtime_only: ClassVar[bool] = False  # reported by the tracer, not by `check`
     tool: ClassVar[bool] = False  # reported by the engine itself (BN9xx)
+    reports_in_other_files: ClassVar[bool] = False  # can report in a project file the checked one calls into
     summary: ClassVar[str]
     what: ClassVar[str]
     why: ClassVar[str]

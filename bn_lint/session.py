@@ -54,16 +54,28 @@ def groups(files: list[str], resolver: Resolver) -> dict[Settings, list[str]]:
 
 def check(
     files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"],
-    advance: Callable[[int], None] = lambda n: None,
+    advance: Callable[[int], None] = lambda n: None, narrow: Callable[[Settings], Settings | None] = lambda s: s,
 ) -> list["FileResult"]:
-    """One result per file, in order; each group of files checked with its settings."""
+    """One result per file checked, in order; each group of files checked with its settings as
+    ``narrow`` maps them (a group mapped to None is not checked)."""
     from .runner import check_files
 
     by_path: dict[str, FileResult] = {}
     for settings, group in groups(files, resolver).items():
-        for path, result in zip(group, check_files(group, settings, jobs, cache_for(settings), advance)):
+        narrowed = narrow(settings)
+        if narrowed is None:
+            continue
+        for path, result in zip(group, check_files(group, narrowed, jobs, cache_for(narrowed), advance)):
             by_path[path] = result
-    return [by_path[path] for path in files]
+    return [by_path[path] for path in files if path in by_path]
+
+
+def cross_file_only(settings: Settings) -> Settings | None:
+    """``settings`` with only the selected rules that can report in another project file (None if none)."""
+    from .registry import all_rules
+
+    codes = tuple(rule.code for rule in all_rules() if rule.reports_in_other_files and settings.is_selected(rule.code))
+    return replace(settings, select=codes, extend_select=(), ignore=()) if codes else None
 
 
 def from_importers(
@@ -80,7 +92,8 @@ def from_importers(
     if not importers:
         return []
     found = []
-    for result in check(sorted(importers), resolver, jobs, cache_for):
+    # only rules that can report in another file: what the importers find in themselves is not kept
+    for result in check(sorted(importers), resolver, jobs, cache_for, narrow=cross_file_only):
         for finding in result.findings:
             shown = checked.get(os.path.realpath(finding.path))
             if shown is not None:

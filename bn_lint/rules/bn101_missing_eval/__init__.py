@@ -19,6 +19,7 @@ class MissingEval(Rule):
     code = "BN101"
     name = "missing-eval"
     severity = Severity.ERROR
+    reports_in_other_files = True  # (in the helper of another file that the checked one calls)
     summary = "A BatchNorm model is run for evaluation/inference while in training mode."
     what = """
         Follows each model variable's train/eval mode through the code (branches, loops, helper

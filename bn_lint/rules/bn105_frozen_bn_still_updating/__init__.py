@@ -21,6 +21,7 @@ class FrozenBnStillUpdating(Rule):
     code = "BN105"
     name = "frozen-bn-still-updating"
     severity = Severity.WARNING
+    reports_in_other_files = True  # (in the helper of another file that the checked one calls)
     summary = "Frozen BatchNorm (requires_grad=False) still in training mode, or its eval undone by `.train()`."
     what = """
         Flags freezing a BatchNorm-bearing module (`m.requires_grad_(False)`, or
