@@ -19,11 +19,16 @@ from .resolve import Overrides, Resolver, build_settings  # noqa: F401
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bn-lint")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Find BatchNorm misuse in PyTorch code."""
+    from .import_cache import cached_dataclass_code
     from .lazy import import_lazily
 
     import_lazily("libcst")  # in bn-lint's own process only (never on `import bn_lint`: see lazy.py)
+    # the generated methods of every dataclass the command defines (libcst's, bn-lint's own), compiled
+    # once per machine: bn-lint's 57 took 0.034 s of a 0.6 s one-file run
+    ctx.with_resource(cached_dataclass_code())
 
 
 def _guarded(command):

@@ -26,12 +26,15 @@ def exclude_spec(patterns: list[str]) -> "pathspec.PathSpec":
     """The ``exclude`` patterns as a spec; a pattern that is not valid gitignore syntax is a ConfigError."""
     import pathspec
 
-    for pattern in patterns:
-        try:
-            pathspec.GitIgnoreSpec.from_lines([pattern])
-        except Exception as error:  # pathspec raises its own errors, and re.error for a bad [a-] range
-            raise ConfigError(f"exclude: invalid pattern {pattern!r}: {error}") from None
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+    except Exception:  # pathspec raises its own errors, and re.error for a bad [a-] range: which pattern?
+        for pattern in patterns:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except Exception as error:
+                raise ConfigError(f"exclude: invalid pattern {pattern!r}: {error}") from None
+        raise
 
 
 def discover(paths: list[str], settings: Settings) -> Discovered:

@@ -104,13 +104,37 @@ class Checker:
             if not self.active_rules(text):
                 return result
             return self._tool_finding(path, "BN900", _over_limit(len(text)), source=source)
-        error = syntax_error(text)  # (before libcst: see its docstring)
+        model = self.project.loaded(path, text)  # parsed (and compiled) already, for another file's lookups
+        error = syntax_error(text) if model is None else None  # (before libcst: see its docstring)
         if error is not None:
             message, line, column = error
             return self._tool_finding(path, "BN900", message, line, column, source)
         active = self.active_rules(text)  # (after the syntax check: the pre-filter reads compilable code)
         if not active:
             return result
+        if model is None:
+            model = self._model(path, text, source, result)
+            if not isinstance(model, FileModel):
+                return model
+        self.project.add(model)  # (the other files' lookups use this model, not a second parse)
+        reports: list[tuple[Rule, Report]] = []
+        for rule in active:
+            try:
+                for report in rule.check(model):
+                    reports.append((rule, report))
+            except RecursionError:
+                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+            except Exception as error:
+                result.errors.append(_internal(path, rule.code, error))
+        if reports:
+            try:
+                result.findings = self._to_findings(path, text, model, reports)
+            except RecursionError:
+                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+        return result
+
+    def _model(self, path: str, text: str, source: SourceText, result: FileResult) -> "FileModel | FileResult":
+        """The file's semantic model, or the result that says why there is none."""
         try:
             module = parse_module(text)
         except cst.ParserSyntaxError as error:
@@ -128,21 +152,7 @@ class Checker:
         except Exception as error:  # pragma: no cover - defensive
             result.errors.append(_internal(path, "semantic model", error))
             return result
-        reports: list[tuple[Rule, Report]] = []
-        for rule in active:
-            try:
-                for report in rule.check(model):
-                    reports.append((rule, report))
-            except RecursionError:
-                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
-            except Exception as error:
-                result.errors.append(_internal(path, rule.code, error))
-        if reports:
-            try:
-                result.findings = self._to_findings(path, text, model, reports)
-            except RecursionError:
-                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
-        return result
+        return model
 
     def active_rules(self, text: str) -> list[Rule]:
         """The rules whose trigger patterns match ``text`` (the pre-filter)."""

@@ -132,6 +132,15 @@ class Project:
         self._models[key] = model
         return model
 
+    def loaded(self, path: str, text: str) -> "FileModel | None":
+        """The model of ``path`` parsed for a lookup already, if it was parsed from ``text``."""
+        model = self._models.get(os.path.abspath(path))
+        return model if model is not None and model.source == text else None
+
+    def matches(self, path: str, pattern: bytes) -> bool:
+        """Whether the file's text matches ``pattern`` (a regex of bytes; checked before any parse)."""
+        return self._matches(os.path.abspath(path), pattern)
+
     def may_define(self, path: str, keyword: str, name: str) -> bool:
         """Whether the file's text holds ``class name`` / ``def name`` (checked before any parse)."""
         if not name.isascii():

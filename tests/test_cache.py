@@ -471,3 +471,40 @@ def test_a_dependency_whose_size_and_time_match_is_not_read_again(tmp_path, monk
     assert caches[3].unchanged(str(dep), fresh) and reads == ["read"]
     missing = caches[4].fingerprint(str(tmp_path / "nope.py"))
     assert missing == [None, -1, -1] and caches[4].unchanged(str(tmp_path / "nope.py"), missing)
+
+
+def test_a_file_looked_up_for_another_checked_file_is_not_parsed_again_when_checked(tmp_path, monkeypatch):
+    """One run over evaluate.py and the layers.py it reaches: layers.py's model, parsed for evaluate.py's
+    lookups, is the one its own check uses (a timm 1.0.31 run parsed 21 of its 178 files twice), with
+    the findings of a run over layers.py alone."""
+    from bn_lint import engine, project
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "evaluate.py").write_text(_EVALUATE)
+    (tmp_path / "models.py").write_text(_MODELS)
+    layers = _LAYERS_BN.replace("self.bn = nn.BatchNorm2d(3)",
+                                "self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(16))")
+    (tmp_path / "layers.py").write_text(layers)
+    settings = Settings(root=tmp_path)
+    alone = _summary(runner.check_files([str(tmp_path / "layers.py")], settings, 1, None))
+    parses: list[int] = []
+    for module in (engine, project):
+        real = module.parse_module
+        monkeypatch.setattr(module, "parse_module", lambda text, real=real: parses.append(len(text)) or real(text))
+    results = runner.check_files([str(tmp_path / n) for n in ("evaluate.py", "layers.py", "models.py")], settings, 1, None)
+    assert sorted(parses) == sorted(len(p.read_text()) for p in tmp_path.glob("*.py"))  # each file once
+    assert _summary(results)[1] == alone[0] and alone[0][1][0][0] == "BN201"
+    assert [f.code for f in results[0].findings] == ["BN101"]
+
+
+def test_a_helper_file_that_names_no_layer_class_is_not_parsed_to_learn_what_layer_it_builds(tmp_path, parsed):
+    """``make_head()`` of a file whose text names no layer class the table knows builds none: the width
+    analysis asks no parse of that file (it parsed every file a called function was imported from)."""
+    (tmp_path / "pyproject.toml").write_text("")
+    train = tmp_path / "train.py"
+    train.write_text("import torch.nn as nn\nfrom heads import make_head\nfrom blocks import conv\n\n"
+                     "net = nn.Sequential(conv(3, 64), nn.BatchNorm2d(32), make_head())\n")
+    (tmp_path / "heads.py").write_text("from registry import build\n\ndef make_head():\n    return build('head')\n")
+    (tmp_path / "blocks.py").write_text("import torch.nn as nn\n\ndef conv(i, o):\n    return nn.Conv2d(i, o, 3, bias=False)\n")
+    assert codes(_run([train], Settings(root=tmp_path), tmp_path / "cache")) == ["BN201"]
+    assert parsed == ["blocks.py"]

@@ -105,3 +105,26 @@ def test_findings_are_the_same_with_a_cold_warm_broken_or_unwritable_cache(tmp_p
     unwritable = check(str(blocked), target)
     for run in (warm, broken, unwritable):
         assert (run.returncode, run.stdout, run.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+
+
+def test_the_command_serves_bn_lints_own_dataclasses_from_the_cache_too(tmp_path):
+    """Every dataclass the command defines, bn-lint's own (57, 0.034 s of a 0.6 s one-file run) as well
+    as libcst's: after one run, the cache holds the code of ``Finding.__init__``, and a second run
+    compiles no dataclass code."""
+    cache = str(tmp_path / "xdg")
+    first = check(cache, str(FIXTURES / "bn2"))
+    path = os.path.join(cache, "bn-lint", os.listdir(os.path.join(cache, "bn-lint"))[0])
+    stored = marshal.loads(open(path, "rb").read())
+
+    def functions(code):
+        for const in code.co_consts:
+            if hasattr(const, "co_code"):
+                yield const
+                yield from functions(const)
+
+    made = {(f.co_name, f.co_varnames[:f.co_argcount]) for code in stored.values() for f in functions(code)}
+    assert ("__init__", ("self", "code", "name", "severity", "path", "line", "column")) in {
+        (name, args[:7]) for name, args in made}
+    before = open(path, "rb").read()
+    second = check(cache, str(FIXTURES / "bn2"))
+    assert open(path, "rb").read() == before and second.stdout == first.stdout

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from . import layers as layer_table
 from .chain_frame import Frame, _OutOfBudget
 from .chain_values import (
     ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, _from_json, _plain_constant, _to_json,
@@ -87,8 +88,9 @@ class NamesMixin:
         there for each call; a factory of other shapes stays UNKNOWN (and is not interpreted)."""
         project = self.model.project
         where = self.model.imported_path(dotted, "def") if project is not None else None
-        if where is None or project.indexed(where[0], "helper", where[1]) is False:
-            return UNKNOWN
+        if where is None or project.indexed(where[0], "helper", where[1]) is False \
+                or not project.matches(where[0], layer_table.names_pattern()):
+            return UNKNOWN  # (a file that names no layer class builds none: known without parsing it)
         other = project.model(where[0])
         if other is None or other is self.model or where[1] not in other.functions:
             return UNKNOWN

@@ -14,9 +14,11 @@ Columns:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from functools import lru_cache
 
-from .foreign_layers import foreign_lookup
+from .foreign_layers import FOREIGN, VENDORED, foreign_lookup
 from .layer_spec import SAME, LayerSpec
 
 _BN_PARAMS = ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype")
@@ -176,3 +178,13 @@ def lookup(qualified_name: str | None) -> LayerSpec | None:
     if module == "torch.nn" or module.startswith("torch.nn.modules"):
         return LAYERS.get(name)
     return foreign_lookup(qualified_name)
+
+
+@lru_cache(maxsize=None)
+def names_pattern() -> bytes:
+    """A regex (of a file's bytes) for any class name ``lookup`` knows, as a word: a file whose text
+    has none cannot build a layer (each name a call resolves to is spelled in the file: ``nn.Conv2d``,
+    an import, an alias)."""
+    names = {*LAYERS, *(n for rows in FOREIGN.values() for n in rows), *(n for rows in VENDORED.values() for n in rows)}
+    return rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True)) + rb")\b"
+
