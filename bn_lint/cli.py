@@ -182,6 +182,7 @@ def check(
         results.append(Checker(stdin_settings).check_bytes(stdin_name, sys.stdin.buffer.read()))
     from .progress import bar, wanted
 
+    importer_search = session.start_importer_search(found.files, resolver)  # (git grep beside the check)
     with bar(len(found.files), wanted(settings.format, quiet or bool(output_file), len(found.files))) as advance:
         results.extend(session.check(found.files, resolver, jobs, cache_for, advance))
     failed = bool(found.missing or found.unreadable)
@@ -208,7 +209,7 @@ def check(
 
     # (a finding in a helper's file can come from two checked files that call it: listed once)
     findings = [f for r in results for f in r.findings]
-    findings += session.from_importers(found.files, resolver, jobs, cache_for)
+    findings += session.from_importers(found.files, resolver, jobs, cache_for, importer_search)
     unique = {(f.sort_key, f.message): f for f in findings}
     findings = sorted(unique.values(), key=lambda f: f.sort_key)
     errors = [e for r in results for e in r.errors]

@@ -69,6 +69,8 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
 
 def kept(files: list[str], top: str, settings: Settings) -> list[str]:
     """``files`` (a git listing under ``top``) without those the ``exclude`` patterns cover."""
+    if not files:
+        return []  # (without importing pathspec: a hook's file that no other file imports)
     return _kept(files, top, exclude_spec(list(settings.exclude) + list(settings.extend_exclude)), settings.root)
 
 

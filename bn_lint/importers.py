@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from pathlib import Path
 
@@ -121,9 +121,14 @@ def find_importers(files: list[str], resolver: "Resolver", skip: frozenset[str] 
     (when they are few: a hook's staged files); otherwise every Python file of the project not in
     ``skip`` is a candidate, and only their import lines are read. The imports are then resolved.
     """
+    return start_finding_importers(files, resolver)(skip)
+
+
+def start_finding_importers(files: list[str],
+                            resolver: "Resolver") -> "Callable[[frozenset[str]], dict[str, list[str]]]":
+    """``find_importers``, begun: its ``git grep`` runs while the caller goes on (checks the files);
+    calling the result with ``skip`` finishes it."""
     from . import gitfiles
-    from .discovery import discover, kept
-    from .project import Project
 
     by_root: dict[str, list[str]] = {}
     roots: dict[str, str] = {}  # folder -> its search root (files of one folder share it)
@@ -132,19 +137,29 @@ def find_importers(files: list[str], resolver: "Resolver", skip: frozenset[str] 
         if folder not in roots:
             roots[folder] = str(search_root(path))
         by_root.setdefault(roots[folder], []).append(path)
-    found: dict[str, list[str]] = {}
+    greps = {}
     for root, members in by_root.items():
-        settings = resolver.for_path(root)
         words = sorted({_module_word(os.path.realpath(p)) for p in members})
-        listed = gitfiles.files_importing(root, words) if len(words) <= GREP_WORDS else None
-        candidates = discover([root], settings).files if listed is None else kept(listed, root, settings)
-        candidates = [c for c in candidates if os.path.realpath(c) not in skip]
-        if not candidates:
-            continue
-        index = ReverseIndex(Project(settings), candidates)
-        for path in members:
-            found[path] = index.importers(path)
-    return found
+        greps[root] = gitfiles.start_files_importing(root, words) if len(words) <= GREP_WORDS else lambda: None
+
+    def finish(skip: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+        from .discovery import discover, kept
+        from .project import Project
+
+        found: dict[str, list[str]] = {}
+        for root, members in by_root.items():
+            settings = resolver.for_path(root)
+            listed = greps[root]()
+            candidates = discover([root], settings).files if listed is None else kept(listed, root, settings)
+            candidates = [c for c in candidates if os.path.realpath(c) not in skip]
+            if not candidates:
+                continue
+            index = ReverseIndex(Project(settings), candidates)
+            for path in members:
+                found[path] = index.importers(path)
+        return found
+
+    return finish
 
 
 def search_root(path: str) -> Path:

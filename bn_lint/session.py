@@ -78,16 +78,24 @@ def cross_file_only(settings: Settings) -> Settings | None:
     return replace(settings, select=codes, extend_select=(), ignore=()) if codes else None
 
 
+def start_importer_search(files: list[str], resolver: Resolver) -> Callable[[frozenset[str]], dict[str, list[str]]]:
+    """The search for ``files``' importers, begun (its ``git grep`` runs while the files are checked)."""
+    from .importers import start_finding_importers
+
+    return start_finding_importers(files, resolver)
+
+
 def from_importers(
-    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"]
+    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"],
+    search: Callable[[frozenset[str]], dict[str, list[str]]] | None = None,
 ) -> list["Finding"]:
     """The findings in ``files`` that come from checking their importers (the project files, not among
-    ``files``, that import them), with the paths written as in ``files``."""
-    from .importers import find_importers
-
+    ``files``, that import them), with the paths written as in ``files``; ``search``: the search for
+    the importers begun earlier (``start_importer_search``)."""
     checked = {os.path.realpath(path): path for path in files}
     importers: set[str] = set()
-    for of_one in find_importers(files, resolver, skip=frozenset(checked)).values():
+    search = search or start_importer_search(files, resolver)
+    for of_one in search(frozenset(checked)).values():
         importers.update(of_one)
     if not importers:
         return []

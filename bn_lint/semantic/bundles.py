@@ -46,15 +46,21 @@ def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
 
 def changed(model: "FileModel", name: str) -> bool:
     """``name[...] = ...``, ``name.update(...)`` (or ``setdefault``, ``pop``) anywhere in the file."""
+    return name in model.analysis(_changed_names)
+
+
+def _changed_names(model: "FileModel") -> frozenset[str]:
+    """The code of every receiver ``changed`` looks for, found in one walk of the file."""
+    found: set[str] = set()
     for node in walk(model.module):
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                if isinstance(target.target, cst.Subscript) and model.code(target.target.value) == name:
-                    return True
+                if isinstance(target.target, cst.Subscript):
+                    found.add(model.code(target.target.value))
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
-                "update", "setdefault", "pop", "__setitem__") and model.code(node.func.value) == name:
-            return True
-    return False
+                "update", "setdefault", "pop", "__setitem__"):
+            found.add(model.code(node.func.value))
+    return frozenset(found)
 
 
 def expanded_call(model: "FileModel", call: cst.Call, scope: "Scope") -> cst.Call | None:
