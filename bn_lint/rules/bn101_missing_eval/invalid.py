@@ -293,4 +293,40 @@ INVALID = (
         """,
         line=13,
     ),
+    Invalid(  # a trainer's evaluation method: its own training method calls it after training steps; a
+        # caller outside the class, on an instance whose mode it does not show, does not cancel that path
+        """
+        import torch
+        import torch.nn as nn
+
+        class Learning:
+            def __init__(self, train_loader, test_loader):
+                self.model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten())
+                self.optimizer = torch.optim.Adam(self.model.parameters())
+                self.train_loader, self.test_loader = train_loader, test_loader
+
+            def evaluation(self):
+                correct = 0
+                for x, y in self.test_loader:
+                    with torch.no_grad():
+                        correct += (self.model(x).argmax(-1) == y).sum().item()
+                return correct
+
+            def train(self, epochs=10):
+                accuracies = []
+                for epoch in range(epochs):
+                    for x, y in self.train_loader:
+                        self.optimizer.zero_grad()
+                        nn.functional.cross_entropy(self.model(x), y).backward()
+                        self.optimizer.step()
+                    accuracies.append(self.evaluation())
+                return accuracies
+
+        def run(loaders):
+            learner = Learning(*loaders)
+            history = learner.train(10)
+            return learner.evaluation(), history
+        """,
+        line=14,
+    ),
 )

@@ -117,6 +117,7 @@ class EntryResolution:
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
+        training = False
         for arg_key, caller_state, caller_node in passed:
             passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
             caller = _lookup(caller_state, passed_key)
@@ -125,10 +126,10 @@ class EntryResolution:
                 return facts
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
                 caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact)
-            if not any(f.mode == TRAIN for f in caller):
-                return facts  # some caller does not show training mode: stay with "entry"
-            out |= caller
-        return frozenset(out)
+            if any(f.mode == TRAIN for f in caller):
+                training = True  # a caller that shows training mode: a bad path others do not cancel
+                out |= caller
+        return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
     def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
         """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
