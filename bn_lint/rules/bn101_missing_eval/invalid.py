@@ -329,4 +329,23 @@ INVALID = (
         """,
         line=14,
     ),
+    Invalid(  # a pretrained generator's samples, converted to numpy and back on their way to a picture
+        """
+        import matplotlib.pyplot as plt
+        import torch
+        import torch.nn as nn
+        import torchvision.utils as vutils
+
+        G = nn.Sequential(nn.ConvTranspose2d(100, 64, 4, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                          nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+        G.load_state_dict(torch.load("netG.pth", map_location="cpu"))
+        noise = torch.randn(25, 100, 1, 1)
+        fake = G(noise)
+        fake_np = fake.detach().cpu().numpy()
+        grid = vutils.make_grid(torch.from_numpy(fake_np), nrow=5, normalize=True)
+        plt.imshow(grid.permute(1, 2, 0))
+        plt.savefig("samples.png")
+        """,
+        line=10,
+    ),
 )

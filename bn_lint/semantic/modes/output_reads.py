@@ -6,9 +6,12 @@ import libcst as cst
 
 _DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
-_VIEW_METHODS = ("detach", "cpu", "float", "clamp", "mul", "add")  # (`.mul(0.5).add(0.5)`: denormalised for display)
 _IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.make_grid", "matplotlib.pyplot.imshow",
                           "matplotlib.pyplot.imsave"})
+# calls that give the array or tensor they are given in another type (the picture stays the same)
+_CONVERSIONS = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.asarray", "numpy.array",
+                          "numpy.uint8", "numpy.clip", "numpy.transpose", "numpy.squeeze"})
+_DERIVED_NAMES = 8  # names assigned from the output on its way to a picture, followed at most
 
 
 class OutputReads:
@@ -29,41 +32,52 @@ class OutputReads:
 
     def visualised(self, call: cst.CSTNode) -> bool:
         """``save_image(G(z), ...)``, or ``fake = G(z).detach().cpu()`` then ``make_grid(fake)`` (or a
-        writer's ``add_image``) later in the function: the output is made to be looked at."""
+        writer's ``add_image``) later in the function, also through names assigned from it on the way
+        (``arr = fake.numpy()``, ``make_grid(torch.from_numpy(arr))``): the output is made to be looked at."""
         model = self.model
-        node, parent = call, model.parent(call)
-        while True:  # through `.detach()`, `.cpu()`, `.data`, `[:64]`
-            if isinstance(parent, cst.Attribute) and parent.attr.value == "data":
+        sink, assigned = self._read_as(call)
+        if sink:
+            return True
+        names, at = [assigned] if assigned else [], self.order(call)
+        scope_node = self.enclosing_function(call) or model.module
+        seen = set(names)
+        while names and len(seen) <= _DERIVED_NAMES:
+            name = names.pop()
+            for use in model.nodes_of(scope_node, cst.Name):
+                if use.value != name or self.order(use) <= at or isinstance(model.parent(use), cst.AssignTarget):
+                    continue
+                sink, derived = self._read_as(use)
+                if sink:
+                    return True
+                if derived and derived not in seen:
+                    seen.add(derived)
+                    names.append(derived)
+        return False
+
+    def _read_as(self, node: cst.CSTNode) -> tuple[bool, str | None]:
+        """Where the value of ``node`` goes, through ``.detach()``, ``.cpu()``, ``.data``, ``[:64]``,
+        ``.view(...)`` and conversions (``torch.from_numpy``): (given to an image sink, the one name it
+        is assigned to)."""
+        model = self.model
+        parent = model.parent(node)
+        while True:
+            if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data" \
+                    or isinstance(parent, cst.Subscript) and parent.value is node:
                 node, parent = parent, model.parent(parent)
-            elif isinstance(parent, cst.Attribute) and parent.attr.value in _VIEW_METHODS \
-                    and isinstance(model.parent(parent), cst.Call):
+            elif isinstance(parent, cst.Attribute) and parent.value is node and isinstance(model.parent(parent), cst.Call):
                 node = model.parent(parent)
                 parent = model.parent(node)
-            elif isinstance(parent, cst.Subscript):
-                node, parent = parent, model.parent(parent)
+            elif isinstance(parent, cst.Arg) and self._image_sink(model.parent(parent)):
+                return True, None
+            elif isinstance(parent, cst.Arg) and isinstance(model.parent(parent), cst.Call) \
+                    and model.qualname(model.parent(parent).func) in _CONVERSIONS:
+                node = model.parent(parent)
+                parent = model.parent(node)
             else:
                 break
-        if isinstance(parent, cst.Arg):
-            return self._image_sink(model.parent(parent))
-        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
-            return False
-        name, at = parent.targets[0].target.value, self.order(call)
-        scope_node = self.enclosing_function(call) or model.module
-        for use in model.nodes_of(scope_node, cst.Name):
-            if use.value == name and self.order(use) > at:
-                inner, up = use, model.parent(use)
-                while True:  # `fake[:64]`, `fake.view(-1, 1, 28, 28)`, `make_grid(fake)` given to `save_image`
-                    if isinstance(up, cst.Subscript) and up.value is inner \
-                            or isinstance(up, cst.Attribute) and up.value is inner and up.attr.value == "data":
-                        inner, up = up, model.parent(up)
-                    elif isinstance(up, cst.Attribute) and up.value is inner and isinstance(model.parent(up), cst.Call):
-                        inner = model.parent(up)
-                        up = model.parent(inner)
-                    else:
-                        if isinstance(up, cst.Arg) and self._image_sink(model.parent(up)):
-                            return True
-                        break
-        return False
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            return False, parent.targets[0].target.value
+        return False, None
 
     def _image_sink(self, call: cst.CSTNode | None) -> bool:
         if not isinstance(call, cst.Call):
