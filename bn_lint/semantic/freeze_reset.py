@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from .library_models import fitted_by_trainer
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -366,9 +367,9 @@ class _Walker:
                 for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
                     self._freeze(key, call)  # `model.backbone.eval()` after `model.train()`: frozen again
                 return
-            if method == "fit" and receiver is not None and "trainer" in receiver.lower() and call.args \
-                    and key_of(call.args[0].value) is not None:
-                fitted = _rebind(key_of(call.args[0].value), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
+            model = fitted_by_trainer(call)
+            if model is not None and key_of(model) is not None:
+                fitted = _rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
                 if fitted is not None:
                     self._train(call, fitted, via)
                     self._run(call, fitted)

@@ -81,3 +81,19 @@ def timm_without_bn(model: "FileModel", qn: str, call: cst.Call, scope: "Scope |
     else:
         return False
     return isinstance(name, str) and _NO_BN_TIMM.match(name) is not None
+
+
+def fitted_by_trainer(call: cst.Call) -> cst.BaseExpression | None:
+    """The model a library trainer trains, in training mode: Lightning's ``trainer.fit(model, ...)`` (it
+    calls ``model.train()`` before its training steps)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "fit" and call.args and call.args[0].keyword is None
+            and not call.args[0].star):
+        return None
+    receiver = func.value
+    while isinstance(receiver, cst.Attribute):
+        if "trainer" in receiver.attr.value.lower():
+            return call.args[0].value
+        receiver = receiver.value
+    return call.args[0].value if isinstance(receiver, cst.Name) and "trainer" in receiver.value.lower() else None
+

@@ -74,7 +74,9 @@ class FrozenBnStillUpdating(Rule):
 
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.analysis(ModeAnalysis).run()
+        lightning = set()  # (the function that freezes, the part): said once, by the Lightning finding
         for frozen in lightning_freezes(model, analysis):
+            lightning.add((analysis.enclosing_function(frozen.node), frozen.key.partition(".")[2]))
             yield Report(
                 frozen.node,
                 f"`{frozen.key}`'s parameters are frozen here, but Lightning puts the whole module in training mode "
@@ -82,8 +84,13 @@ class FrozenBnStillUpdating(Rule):
                 f"BatchNorm running statistics keep updating; call `{frozen.key}.eval()` in `on_train_epoch_start`",
             )
         reported: set[int] = set()
+        resets = list(FreezeResets(model).resets())
+        reset_at = {(reset.key, analysis.line(reset.train)) for reset in resets}
         for found in frozen_in_training(model, analysis):
             reported.add(id(found.node))
+            if (analysis.enclosing_function(found.node), found.key.partition(".")[2]) in lightning \
+                    or (found.key, found.step) in reset_at:
+                continue  # (said once: by the Lightning freeze, or at the call whose `.train()` undoes the freeze)
             if isinstance(found, FreezeEvalUndone):
                 yield Report(
                     found.node,
@@ -107,7 +114,7 @@ class FrozenBnStillUpdating(Rule):
                     f"at the training step on line {found.step} ({found.why}): their running statistics keep "
                     f"updating; put them in eval after each `.train()`",
                 )
-        for reset in FreezeResets(model).resets():
+        for reset in resets:
             if id(reset.train) in reported:
                 continue
             reported.add(id(reset.train))

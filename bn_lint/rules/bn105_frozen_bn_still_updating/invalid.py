@@ -320,4 +320,47 @@ INVALID = (
         """,
         line=21,
     ),
+    Invalid(  # frozen by applying a function that turns off each submodule's gradients
+        """
+        import torch
+        import torchvision
+
+        def run(loader):
+            model = torchvision.models.resnet18()
+            model.layer1.apply(lambda m: m.requires_grad_(False))
+            opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+            for x, y in loader:
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        """,
+        line=6,
+    ),
+    Invalid(  # trained by Lightning's `trainer.fit`, which puts the model in training mode first
+        """
+        import torch
+        import torchvision
+        from lightning import pytorch as pl
+
+        class Classifier(pl.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.net = torchvision.models.resnet18(weights="DEFAULT")
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return torch.nn.functional.cross_entropy(self.net(x), y)
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        def main(loader):
+            model = Classifier()
+            model.net.layer1.requires_grad_(False)
+            trainer = pl.Trainer(max_epochs=10)
+            trainer.fit(model, loader)
+        """,
+        line=19,
+    ),
 )

@@ -233,4 +233,24 @@ VALID = (
                 opt.step()
         """
     ),
+    Valid(  # the applied function freezes only the modules it selects (not every part of `model.layer1`)
+        """
+        import torch
+        import torchvision
+
+        def freeze_convs(m):
+            if isinstance(m, torch.nn.Conv2d):
+                m.requires_grad_(False)
+
+        def run(loader):
+            model = torchvision.models.resnet18()
+            model.layer1.apply(freeze_convs)
+            opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+            for x, y in loader:
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        """
+    ),
 )

@@ -111,6 +111,10 @@ class CallHandling:
                         self.watch[call] = (owner, "eval")
                         self.bn_evals.add(owner)
                 return
+            if method == "apply" and len(call.args) == 1 and receiver is not None and _tracked(state, receiver) \
+                    and self._freezes_each(call.args[0].value):
+                self._freeze(call, receiver, state)  # `model.bn.apply(lambda m: m.requires_grad_(False))`
+                return
             if method == "apply" and len(call.args) == 1 and self._keeps_modes(call.args[0].value):
                 return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
             if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):

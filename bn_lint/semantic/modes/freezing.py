@@ -226,6 +226,35 @@ class FreezeTracking:
                     and all(a in self.model.ancestors(watched_node) for a in own):
                 del self.watch[watched_node]
 
+    def _freezes_each(self, fn: cst.BaseExpression) -> bool:
+        """``fn`` turns off the gradients of whatever module it is given, so ``x.apply(fn)`` freezes ``x``:
+        ``lambda m: m.requires_grad_(False)``, or a function of this file that does it unconditionally
+        (``m.requires_grad_(False)``, ``for p in m.parameters(): p.requires_grad = False``)."""
+        if isinstance(fn, cst.Lambda):
+            params, body = fn.params.params, [fn.body]
+        else:
+            func = self.model.functions.get(fn.value) if isinstance(fn, cst.Name) else None
+            params, body = (func.params.params, func.body.body) if func is not None else ((), [])
+        if not params:
+            return False
+        name = params[0].name.value
+        for statement in body:
+            small = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+            for node in small:
+                node = node.value if isinstance(node, cst.Expr) else node
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                        and node.func.attr.value == "requires_grad_" and isinstance(node.func.value, cst.Name) \
+                        and node.func.value.value == name and node.args and isinstance(node.args[0].value, cst.Name) \
+                        and node.args[0].value.value == "False":
+                    return True
+                if isinstance(node, cst.For) and self.model.code(node.iter) == f"{name}.parameters()" \
+                        and isinstance(node.target, cst.Name) and any(
+                            isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.Assign)
+                            and self.model.code(s.body[0].targets[0].target) == f"{node.target.value}.requires_grad"
+                            and self.model.code(s.body[0].value) == "False" for s in node.body.body):
+                    return True
+        return False
+
     def _evals_batchnorm(self, fn: cst.BaseExpression) -> bool:
         """``fn`` is a function of this file that puts the module it is given in eval when it is a
         BatchNorm (``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d): m.eval()``)."""

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ..library_models import fitted_by_trainer
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS
 from .records import Watch, _merge
-from .state import ENTRY, State, _ENTRY, _child_of, _lookup, _set, _tracked
+from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
 from .trained import after_training_step, is_loss_value, loss_named
 
 
@@ -175,8 +176,17 @@ class ModelUses:
         return False
 
     def _training_helper(self, call: cst.Call, state: State) -> None:
-        """A call of a project function that trains some of its parameters in their entry mode."""
+        """A call of a project function that trains some of its parameters in their entry mode, or a library
+        trainer's (``trainer.fit(model)``: ``.train()``, then training steps)."""
         summary = self.a._callee_summary(call)
+        fitted = key_of(fitted_by_trainer(call)) if summary is None and fitted_by_trainer(call) is not None else None
+        if fitted is not None and _tracked(state, fitted):
+            kinds = {f.kind for f in _lookup(state, fitted) if f.kind is not None}
+            facts = frozenset({Fact(TRAIN, call, "train()", "`.fit()` at line {line} calls `.train()`",
+                                    next(iter(kinds)) if len(kinds) == 1 else None)})
+            self._set_mode(state, fitted, facts)
+            self._watch_training(call, fitted, state)
+            return
         if summary is None or not summary.trains:
             return
         for param, arg in self._bind_args(call, summary):
