@@ -72,6 +72,32 @@ class BiasBeforeBatchNorm(Rule):
             """,
             line=4,
         ),
+        Invalid(  # a layer per letter of the helper's `mode`: Conv, BatchNorm, ReLU at every call (KAIR's `conv`)
+            """
+            import torch.nn as nn
+
+            def conv(in_channels, out_channels, bias=True, mode="CBR"):
+                layers = []
+                for t in mode:
+                    if t == "C":
+                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
+                    elif t == "B":
+                        layers.append(nn.BatchNorm2d(out_channels))
+                    elif t == "R":
+                        layers.append(nn.ReLU(inplace=True))
+                return nn.Sequential(*layers)
+
+            class DnCNN(nn.Module):
+                def __init__(self, nc=64):
+                    super().__init__()
+                    self.head = conv(1, nc, bias=True, mode="CBR")
+                    self.body = conv(nc, nc, mode="CBR")
+
+                def forward(self, x):
+                    return self.body(self.head(x))
+            """,
+            line=7,
+        ),
         Invalid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n", line=2),
         Invalid(
             """
@@ -106,6 +132,31 @@ class BiasBeforeBatchNorm(Rule):
 
                 def forward(self, x):
                     return self.head(self.bn(self.conv(x)))
+            """
+        ),
+        Valid(  # the same helper, one of whose calls builds no BatchNorm after the conv (`mode="CR"`)
+            """
+            import torch.nn as nn
+
+            def conv(in_channels, out_channels, bias=True, mode="CBR"):
+                layers = []
+                for t in mode:
+                    if t == "C":
+                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
+                    elif t == "B":
+                        layers.append(nn.BatchNorm2d(out_channels))
+                    elif t == "R":
+                        layers.append(nn.ReLU(inplace=True))
+                return nn.Sequential(*layers)
+
+            class DnCNN(nn.Module):
+                def __init__(self, nc=64):
+                    super().__init__()
+                    self.head = conv(1, nc, bias=True, mode="CBR")
+                    self.body = conv(nc, nc, mode="CR")
+
+                def forward(self, x):
+                    return self.body(self.head(x))
             """
         ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n"),

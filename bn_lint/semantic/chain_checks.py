@@ -60,7 +60,10 @@ def verdicts(model: "FileModel") -> list[Verdict]:
                 bias = _bias_verdict(model, obs, NodeFix)
                 if bias is not None:
                     add(bias)
-                elif obs.bn.site is None and obs.tensor.producer is not None and obs.tensor.producer.site is not None:
+                elif obs.tensor.producer is not None and obs.tensor.producer.site is not None \
+                        and obs.bn.site in (None, obs.tensor.producer.site):
+                    # a helper's layer fed to a BatchNorm its caller builds, or that the same call of it builds
+                    # (`def conv(i, o, bias=True)` building Conv then BatchNorm, run for one call's arguments)
                     helper_fed.setdefault(obs.tensor.producer.node, []).append(obs)
     direct = {feed.obs.bn.node for feed in analysis.sequence_feeds if feed.obs.via is None}
     for feed in analysis.sequence_feeds:  # (one per layer: seen in its own forward, else through a caller)
@@ -92,8 +95,8 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
     when every call of the helper, in this file and no other, feeds a BatchNorm directly."""
     producer = fed[0].tensor.producer
     assert producer is not None
-    if producer.spec.kind not in ("conv", "linear") or "bias" in producer.args:
-        return None  # (a bias the caller chooses may differ between call sites)
+    if producer.spec.kind not in ("conv", "linear"):
+        return None
     helper = next((a for a in model.ancestors(producer.node) if isinstance(a, cst.FunctionDef)), None)
     if helper is None or model.functions.get(helper.name.value) is not helper:
         return None
@@ -114,7 +117,9 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
         return None  # another file of the package may call it without a BatchNorm after
     bn = fed[0].bn
     return Verdict("BN204", producer.node,
-                   f"{producer.spec.name}(...) has a bias (bias=True is the default) and, at each call of {name}(), "
+                   f"{producer.spec.name}(...) "
+                   f"{'has bias=True at each call' if 'bias' in producer.args else 'has a bias (bias=True is the default)'}"
+                   f" and, at each call of {name}(), "
                    f"feeds {describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
                    f"cancels it; use bias=False")
 

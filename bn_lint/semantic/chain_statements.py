@@ -120,7 +120,9 @@ class StatementsMixin:
         self._join(frame, other)
 
     def _for(self, frame: Frame, stmt: cst.For) -> None:
-        items = _concrete_items(self._eval(stmt.iter, frame))
+        iterable = self._eval(stmt.iter, frame)
+        # (a string is its characters: `for t in mode` over a helper's `mode="CBR"`, a layer per letter)
+        items = tuple(iterable) if isinstance(iterable, str) else _concrete_items(iterable)
         if items is not None and len(items) <= _MAX_UNROLL and not _jumps(stmt.body):
             for item in items:
                 if frame.dead:
