@@ -9,43 +9,15 @@ each import is resolved the way the project resolves it (``Project.resolve_modul
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from pathlib import Path
 
+from .import_lines import imported_modules
+
 if TYPE_CHECKING:  # pragma: no cover
     from .project import Project
     from .resolve import Resolver
-
-_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(?P<module>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
-    rb"|import[ \t]+(?P<plain>[^\n#;]+))",
-    re.MULTILINE,
-)
-
-
-def imported_modules(data: bytes) -> set[str]:
-    """Every dotted name an import statement of ``data`` may load: ``a.b`` and ``a.b.c`` for
-    ``from a.b import c``, ``.m`` for ``from . import m``."""
-    found: set[str] = set()
-    for match in _IMPORT.finditer(data):
-        if match.group("plain") is not None:
-            for part in match.group("plain").decode("utf-8", "replace").split(","):
-                name = part.split(" as ")[0].strip().rstrip("\\").strip()
-                if name:
-                    found.add(name)
-            continue
-        module = match.group("module").decode("utf-8", "replace")
-        if module.strip("."):
-            found.add(module)
-        names = match.group("names").decode("utf-8", "replace").strip("()\\ \t\r\n")
-        for part in names.replace("\\", " ").split(","):
-            name = part.split(" as ")[0].strip()
-            if name and name != "*" and name.isidentifier():
-                found.add(module + name if module.endswith(".") else f"{module}.{name}")
-    return found
-
 
 class ReverseIndex:
     """Importers of the files of one run: built once from the project files' text."""

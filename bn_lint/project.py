@@ -161,12 +161,12 @@ class Project:
 
     def mentioned_beside(self, path: str, word: str) -> bool:
         """Whether another ``.py`` file of ``path``'s folder, or of the folder above when it is a package,
-        holds ``word`` (a helper of this file that they may import)."""
+        holds ``word`` and imports ``path``'s module (a helper of this file that it may call; a folder of
+        unrelated scripts that each define their own ``conv`` does not count)."""
         here = os.path.dirname(os.path.abspath(path))
-        folders = [here]
-        if os.path.isfile(os.path.join(here, "__init__.py")):
-            folders.append(os.path.dirname(here))
-        return any(self.files_mentioning(path, folder, word, recursive=False) for folder in folders)
+        folders = [here, os.path.dirname(here)] if os.path.isfile(os.path.join(here, "__init__.py")) else [here]
+        return any(_imports_module(other, path) for folder in folders
+                   for other in self.files_mentioning(path, folder, word, recursive=False))
 
     def files_mentioning(self, path: str, folder: str, word: str, recursive: bool = True, limit: int = 400) -> list[str]:
         """The ``.py`` files under ``folder`` (other than ``path``) whose text holds ``word``, sorted; the
@@ -375,6 +375,15 @@ def _function_bodies(text: str, name: str) -> list[str]:
             body.append(following)
         bodies.append("\n".join(body))
     return bodies
+
+
+def _imports_module(path: str, module_path: str) -> bool:
+    """Whether the import statements of the file at ``path`` name the module of ``module_path``."""
+    from .import_lines import imported_modules
+
+    stem = os.path.splitext(os.path.basename(module_path))[0]
+    module = os.path.basename(os.path.dirname(os.path.abspath(module_path))) if stem == "__init__" else stem
+    return any(part == module for name in imported_modules(_read(path) or b"") for part in name.split("."))
 
 
 def _text_matches(path: str, pattern: bytes) -> bool:

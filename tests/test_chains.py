@@ -602,3 +602,19 @@ def test_the_analysis_and_its_verdicts_are_made_once_per_file():
     assert sorted(v.code for v in verdicts_of(model)) == ["BN201", "BN204"]  # 32 against 16; the conv's bias
     assert verdicts_of(model) is verdicts_of(model)
 
+
+
+def test_a_helper_judged_per_call_unless_a_file_beside_imports_it(tmp_path):
+    """BN204 for a helper whose every call feeds a BatchNorm holds back only when another file of the
+    folder may call it too: one that imports this module, not a script that has a `conv` of its own."""
+    from conftest import run_cli
+
+    (tmp_path / "net.py").write_text(
+        "import torch.nn as nn\n\n\ndef conv(i, o):\n    return nn.Conv2d(i, o, 3, padding=1)\n\n\n"
+        "net = nn.Sequential(conv(3, 64), nn.BatchNorm2d(64), nn.ReLU())\n")
+    (tmp_path / "other_script.py").write_text("def conv(x):\n    return x\n\n\nprint(conv(1))\n")
+    found = run_cli("check", "--no-cache", "--format", "concise", "net.py", cwd=tmp_path)
+    assert "net.py:5:12: BN204" in found.stdout.decode()
+    (tmp_path / "train.py").write_text("from net import conv\n\nhead = conv(64, 10)\n")
+    found = run_cli("check", "--no-cache", "--format", "concise", "net.py", cwd=tmp_path)
+    assert "BN204" not in found.stdout.decode() and found.returncode == 0

@@ -98,6 +98,70 @@ class BiasBeforeBatchNorm(Rule):
             """,
             line=7,
         ),
+        Invalid(  # the helper's bias is its caller's choice: reported for the call that feeds a BatchNorm
+            # (`mode="CBR"`, line 17), not for the one that builds none after the conv (`mode="CR"`)
+            """
+            import torch.nn as nn
+
+            def conv(in_channels, out_channels, bias=True, mode="CBR"):
+                layers = []
+                for t in mode:
+                    if t == "C":
+                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
+                    elif t == "B":
+                        layers.append(nn.BatchNorm2d(out_channels))
+                    elif t == "R":
+                        layers.append(nn.ReLU(inplace=True))
+                return nn.Sequential(*layers)
+
+            class DnCNN(nn.Module):
+                def __init__(self, nc=64):
+                    super().__init__()
+                    self.head = conv(1, nc, bias=True, mode="CBR")
+                    self.body = conv(nc, nc, mode="CR")
+
+                def forward(self, x):
+                    return self.body(self.head(x))
+            """,
+            line=7,
+        ),
+        Invalid(  # KAIR's helpers: `sequential(*args)` flattens what `conv` builds, one layer per letter of `mode`
+            """
+            import torch.nn as nn
+
+            def sequential(*args):
+                modules = []
+                for module in args:
+                    if isinstance(module, nn.Sequential):
+                        modules.extend(module.children())
+                    elif isinstance(module, nn.Module):
+                        modules.append(module)
+                return nn.Sequential(*modules)
+
+            def conv(in_channels=64, out_channels=64, bias=True, mode="CBR"):
+                layers = []
+                for t in mode:
+                    if t == "C":
+                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
+                    elif t == "B":
+                        layers.append(nn.BatchNorm2d(out_channels, momentum=0.1))
+                    elif t == "R":
+                        layers.append(nn.ReLU(inplace=True))
+                return sequential(*layers)
+
+            class DnCNN(nn.Module):
+                def __init__(self, in_nc=1, nc=64, nb=17, act_mode="BR"):
+                    super().__init__()
+                    head = conv(in_nc, nc, mode="C" + act_mode[-1], bias=True)
+                    body = [conv(nc, nc, mode="C" + act_mode, bias=True) for _ in range(nb - 2)]
+                    tail = conv(nc, in_nc, mode="C", bias=True)
+                    self.model = sequential(head, *body, tail)
+
+                def forward(self, x):
+                    return x - self.model(x)
+            """,
+            line=16,
+        ),
         Invalid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n", line=2),
         Invalid(
             """
@@ -134,15 +198,15 @@ class BiasBeforeBatchNorm(Rule):
                     return self.head(self.bn(self.conv(x)))
             """
         ),
-        Valid(  # the same helper, one of whose calls builds no BatchNorm after the conv (`mode="CR"`)
+        Valid(  # the helper fixes the bias itself and one call builds no BatchNorm after it: the bias matters there
             """
             import torch.nn as nn
 
-            def conv(in_channels, out_channels, bias=True, mode="CBR"):
+            def conv(in_channels, out_channels, mode="CBR"):
                 layers = []
                 for t in mode:
                     if t == "C":
-                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
+                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1))
                     elif t == "B":
                         layers.append(nn.BatchNorm2d(out_channels))
                     elif t == "R":
@@ -152,11 +216,11 @@ class BiasBeforeBatchNorm(Rule):
             class DnCNN(nn.Module):
                 def __init__(self, nc=64):
                     super().__init__()
-                    self.head = conv(1, nc, bias=True, mode="CBR")
-                    self.body = conv(nc, nc, mode="CR")
+                    self.head = conv(1, nc, mode="CBR")
+                    self.tail = conv(nc, 1, mode="C")
 
                 def forward(self, x):
-                    return self.body(self.head(x))
+                    return self.tail(self.head(x))
             """
         ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n"),

@@ -11,7 +11,7 @@ from . import shape_sources
 from .chain_frame import _MAX_DEPTH, Frame, _is_name, _is_self, _is_static
 from .chain_tensors import _NOT_HANDLED, _TENSOR_METHODS
 from .chain_values import (
-    _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, ProjModule, SelfState, Tensor,
+    _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor,
     _concrete_items, _is_module, _open, _self_chain,
 )
 from .layers import LayerSpec
@@ -63,9 +63,10 @@ class CallsMixin:
                 local[name] = self._static_value(param.default, scope.parent)
             else:
                 local[name] = UNKNOWN
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                local[star.name.value] = UNKNOWN
+        if isinstance(params.star_arg, cst.Param):  # `def sequential(*args)`: the rest of this call's arguments
+            local[params.star_arg.name.value] = tuple(args) if not (standalone or unknown_rest) else UNKNOWN
+        if isinstance(params.star_kwarg, cst.Param):
+            local[params.star_kwarg.name.value] = UNKNOWN
         frame = Frame(scope, local, self_state, True, depth=(caller.depth + 1) if caller else 0,
                       site=(caller.site or site) if caller else None)
         self._active.add(node)
@@ -84,11 +85,23 @@ class CallsMixin:
             out = self._merge(out, other)
         return out
 
+    def _called_here(self, function: cst.FunctionDef, scope: "Scope") -> bool:
+        """Whether this file calls ``function`` (or builds the class whose ``__init__`` it is) by its name:
+        then its calls show its configurations, not its defaults."""
+        name = function.name.value
+        if scope.parent is not None and scope.parent.kind == "class":
+            if name != "__init__":
+                return True
+            name = scope.parent.node.name.value if isinstance(scope.parent.node, cst.ClassDef) else ""
+        return any(isinstance(site.node.func, cst.Name) and site.node.func.value == name for site in self.model.calls) \
+            or name not in self.model.functions and name not in self.model.classes
+
     def _param_value(self, param: cst.Param, function: cst.FunctionDef, scope: "Scope") -> Any:
         name = param.name.value
         default = self._static_value(param.default, scope.parent) if param.default is not None else UNKNOWN
-        if isinstance(default, (LayerClass, FuncRef, ClassRef)):
-            return default
+        if isinstance(default, (LayerClass, FuncRef, ClassRef)) or (
+                isinstance(default, str) and not self._called_here(function, scope)):
+            return default  # (a string default, `act_mode="BR"`, of a class nothing here builds: its default build)
         atom = f"{name}@{id(function)}"
         if param.default is None or (is_width(default) and not isinstance(default, Sym) and default >= 1):
             self.positive.add(atom)
@@ -180,12 +193,18 @@ class CallsMixin:
             return self._build(LayerClass(pretrained, ()), call, [], False, frame)
         if found is not None:
             target: Any = LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        elif isinstance(func, cst.Name) and func.value == "isinstance" and len(call.args) == 2 \
+                and self._lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals:
+            return _instance_of(self._eval(call.args[0].value, frame), model.qualname(call.args[1].value))
         elif isinstance(func, cst.Name) and func.value in _BUILTINS and self._lookup(func.value, frame) is UNKNOWN \
                 and func.value not in frame.locals:
             args, kwargs, lost = self._args(call, frame)
             return UNKNOWN if lost else _BUILTINS[func.value](args, kwargs)
         elif isinstance(func, cst.Attribute) and not (_is_self(func.value) and frame.self_state is not None):
             base = self._eval(func.value, frame)
+            if isinstance(base, Chain) and base.sequential and func.attr.value == "children" and not call.args \
+                    and GAP not in base.items:
+                return tuple(base.items)  # `modules.extend(seq.children())`: a Sequential's layers, in order
             if shape_sources.module_method(base, func.attr.value) is not shape_sources.NOT_HANDLED:
                 self._args(call, frame)
                 return base  # `Net().to(device)`
@@ -286,3 +305,26 @@ def _pretrained_embedding(model: "FileModel", func: cst.BaseExpression, scope: "
         return None
     found = model.layer_class(func.value, scope)
     return found[0] if found is not None and found[0].name in ("Embedding", "EmbeddingBag") else None
+
+
+_MODULE_CLASSES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+_SEQUENTIAL_CLASSES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
+
+
+def _instance_of(value: Any, class_name: str | None) -> Any:
+    """``isinstance(value, cls)`` for a value the interpreter knows (a layer, a Sequential, a list) and a
+    torch.nn class: True / False, or UNKNOWN (``KAIR``'s ``sequential(*args)`` sorting its arguments)."""
+    from .layers import lookup
+
+    if isinstance(value, Chain):
+        if class_name in _MODULE_CLASSES or class_name in _SEQUENTIAL_CLASSES:
+            return value.sequential  # (a list of modules is no module)
+        return False if lookup(class_name) is not None else UNKNOWN
+    if isinstance(value, LayerValue):
+        if class_name in _MODULE_CLASSES:
+            return True
+        if class_name in _SEQUENTIAL_CLASSES:
+            return value.spec.kind == "container" and UNKNOWN
+        spec = lookup(class_name)
+        return UNKNOWN if spec is None else spec.name == value.spec.name
+    return UNKNOWN

@@ -92,7 +92,9 @@ def _sequence_feed_verdict(model: "FileModel", feed: "SequenceFeed") -> Verdict:
 
 def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict | None:
     """BN204 for a biased layer a helper function builds (``def conv(i, o): return nn.Conv1d(i, o, 3)``)
-    when every call of the helper, in this file and no other, feeds a BatchNorm directly."""
+    when every call of the helper, in this file and no other, feeds a BatchNorm directly; or, when the
+    helper's parameter sets the bias (``bias=bias``), at the calls that feed one (KAIR's ``conv(...,
+    bias=True, mode="CBR")`` beside ``conv(..., mode="C")``)."""
     producer = fed[0].tensor.producer
     assert producer is not None
     if producer.spec.kind not in ("conv", "linear"):
@@ -111,14 +113,23 @@ def _helper_bias_verdict(model: "FileModel", fed: list[Observation]) -> Verdict 
         if (bn.value("affine") is not True or bn.optional or instance is None or instance in chains_of(model).escaped
                 or instance.value("bias") is not True or (bn.spec.in_ranks and obs.tensor.rank is not None and obs.tensor.feat != 1)):
             return None
-    if {id(obs.tensor.producer.site) for obs in fed} != {id(call) for call in calls}:
+    fed_calls = [call for call in calls if id(call) in {id(obs.tensor.producer.site) for obs in fed}]
+    bias = producer.args.get("bias")
+    chosen = isinstance(bias, cst.Name) and bias.value in {p.name.value for p in helper.params.params}
+    if len(fed_calls) != len(calls) and not chosen:
         return None
     if model.project is not None and model.project.mentioned_beside(model.path, name):
         return None  # another file of the package may call it without a BatchNorm after
     bn = fed[0].bn
+    if len(fed_calls) != len(calls):
+        lines = ", ".join(str(model.line_of(call)) for call in fed_calls)
+        return Verdict("BN204", producer.node,
+                       f"{producer.spec.name}(...) gets bias=True from the calls of {name}() on line{'s' * (len(fed_calls) > 1)} "
+                       f"{lines}, which feed {describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's "
+                       f"mean subtraction cancels it; pass bias=False there")
     return Verdict("BN204", producer.node,
                    f"{producer.spec.name}(...) "
-                   f"{'has bias=True at each call' if 'bias' in producer.args else 'has a bias (bias=True is the default)'}"
+                   f"{'has a bias (bias=True at each call)' if chosen else 'has a bias (bias=True is the default)'}"
                    f" and, at each call of {name}(), "
                    f"feeds {describe_bn(model, bn)}{_where(model, bn.node)} directly: the BatchNorm's mean subtraction "
                    f"cancels it; use bias=False")
