@@ -243,6 +243,34 @@ INVALID = (
         """,
         line=40,
     ),
+    Invalid(  # modes set through a helper that sets one mode on each module of the list it is given
+        """
+        import torch
+        import torch.nn as nn
+
+        def set_mode(mode, models):
+            for m in models:
+                if mode == "train":
+                    m.train()
+                if mode == "eval":
+                    m.eval()
+
+        def check_accuracy(encoder, head, loader):
+            set_mode("eval", [encoder, head])
+            with torch.no_grad():
+                return sum((head(encoder(x)).argmax(1) == y).sum().item() for x, y in loader)
+
+        def train_loop(encoder, head, optimizer, train_loader, val_loader, iterations):
+            set_mode("train", [encoder, head])
+            for t, (x, y) in enumerate(train_loader):
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(head(encoder(x)), y).backward()
+                optimizer.step()
+                if t % 1000 == 0:
+                    print(check_accuracy(encoder, head, val_loader))
+        """,
+        line=23,
+    ),
 )
 
 # code BN103 must not flag
@@ -348,6 +376,34 @@ VALID = (
 
         model = to_device(Net(), "cuda")
         fit(10, model, train_dl, valid_dl)
+        """
+    ),
+    Valid(  # the same helper puts them back in training mode after each validation
+        """
+        import torch
+        import torch.nn as nn
+
+        def set_mode(mode, models):
+            for m in models:
+                if mode == "train":
+                    m.train()
+                if mode == "eval":
+                    m.eval()
+
+        def check_accuracy(encoder, head, loader):
+            set_mode("eval", [encoder, head])
+            with torch.no_grad():
+                return sum((head(encoder(x)).argmax(1) == y).sum().item() for x, y in loader)
+
+        def train_loop(encoder, head, optimizer, train_loader, val_loader, iterations):
+            set_mode("train", [encoder, head])
+            for t, (x, y) in enumerate(train_loader):
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(head(encoder(x)), y).backward()
+                optimizer.step()
+                if t % 1000 == 0:
+                    print(check_accuracy(encoder, head, val_loader))
+                    set_mode("train", [encoder, head])
         """
     ),
 )

@@ -58,6 +58,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
         self.element_vars: dict[str, str] = {}  # `m` in `for m in frozen:` over a parameter -> the parameter
         self.element_modes: set[str] = set()
+        self.element_sets: list[tuple[cst.CSTNode, str, str]] = []  # (`m.eval()`, the param `m` is an item of, "eval")
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
@@ -124,7 +125,8 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         summary.steps = self.stepped
         summary.freezes = [(node, key) for node, key in self.frozen if key.split(".")[0] in self.params]
         summary.returned_freezes = self.returned_freezes
-        for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs)]:
+        for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs),
+                           *((node, param) for node, param, _mode in self.element_sets)]:
             inside = any(a is self.node for a in self.model.ancestors(node))
             tests = self._param_tests(node) if inside else self.carried_tests.get(node, [])
             if tests != []:
@@ -141,5 +143,6 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
                 summary.at_yield[key] = facts
         summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
         summary.element_modes = self.element_modes
+        summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
         return summary

@@ -186,6 +186,13 @@ class FreezeTracking:
                     test, wanted = test.expression, not wanted
                 if isinstance(test, cst.Name) and test.value in self.params[:self.declared]:
                     tests.append((test.value, wanted))
+                elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name) \
+                        and test.left.value in self.params[:self.declared] \
+                        and isinstance(test.comparisons[0].comparator, cst.SimpleString) \
+                        and isinstance(test.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+                    literal = test.comparisons[0].comparator.evaluated_value  # `if mode == "eval":`
+                    equal = isinstance(test.comparisons[0].operator, cst.Equal)
+                    tests.append((test.left.value, ("==", literal, wanted if equal else not wanted)))
             child = ancestor
         return tests
 
@@ -208,7 +215,8 @@ class FreezeTracking:
                 continue
             scope = self.scope if flag in given else (self.model.scopes.get(func) if func is not None else None)
             known = self.model.value(value, scope) if value is not None else UNKNOWN_VALUE
-            if known is UNKNOWN_VALUE or bool(known) != wanted:
+            if known is UNKNOWN_VALUE or (bool(known) != wanted if isinstance(wanted, bool)
+                                          else (known == wanted[1]) != wanted[2]):
                 return False
         if carried:
             self.carried_tests[node] = carried

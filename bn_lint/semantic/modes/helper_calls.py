@@ -119,7 +119,7 @@ class HelperCalls:
             effects = summary.at_yield
             self.leaving.append((call, target, dict(state)))
         self._apply_effects(call, bound, effects, summary, analysis, state)
-        self._items_set(bound, summary, state)
+        self._items_set(bound, summary, state, call, target)
 
     def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
         """The arguments ``summary``'s parameters take; the followed modules passed otherwise (to ``*nets`` /
@@ -145,21 +145,28 @@ class HelperCalls:
                 _set(during, key, self._translate(facts, _lookup(state, key), call, summary, analysis))
             elif modes != {ENTRY}:
                 continue
-            self._items_set(bound, summary, during)
+            self._items_set(bound, summary, during, call, None)
             self._watch_training(call, key, during)
 
-    def _items_set(self, bound, summary: Summary, state: State) -> None:
+    def _items_set(self, bound, summary: Summary, state: State, call: cst.Call, target) -> None:
         """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of
-        ``frozen``: those modules' modes are not followed (unknown) from there on. Their parent keeps its
-        own facts, which its other parts (``model.encoder``) still follow."""
+        ``frozen``: those modules' modes are not followed (unknown) from there on, unless the helper sets
+        one mode on every item at this call (``set_mode("eval", [encoder, decoder])`` with ``for m in
+        models: if mode == "eval": m.eval()``). Their parent keeps its own facts, which its other parts
+        (``model.encoder``) still follow."""
         for param, arg in bound:
             if param in summary.element_modes and isinstance(arg, (cst.Tuple, cst.List)):
+                modes = {mode for node, p, mode in summary.element_sets
+                         if p == param and self._tests_hold(node, summary, bound, target)}
+                verb = f"`.{'eval' if modes == {EVAL} else 'train'}()`"
+                facts = frozenset({Fact(modes.pop(), call, "helper", f"`{summary.name}()` at line {{line}} calls {verb}")}) \
+                    if len(modes) == 1 and target is not None else _UNKNOWN
                 for element in arg.elements:
                     key = key_of(element.value)
                     if key is not None and _tracked(state, key):
                         for other in [k for k in state if _child_of(k, key)]:
-                            state[other] = _UNKNOWN
-                        state[key] = _UNKNOWN
+                            state[other] = facts
+                        state[key] = facts
 
     def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
                        analysis: ModeAnalysis, state: State, before: State | None = None) -> None:

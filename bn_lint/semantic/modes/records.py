@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import libcst as cst
 
@@ -67,14 +67,18 @@ class Summary:
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     element_modes: set[str] = field(default_factory=set)  # params whose items it sets a mode on (`for m in frozen: m.eval()`)
+    # (node, param, "eval" / "train"): the mode it sets on each item of a param there (tests in ``freeze_tests``)
+    element_sets: list[tuple[cst.CSTNode, str, str]] = field(default_factory=list)
     generator: bool = False
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
     # (node, key under the returned model: "" for all of it) of BatchNorm-bearing modules it freezes and gives
     # back (`backbone.requires_grad_(False); return nn.Sequential(backbone, head)`)
     returned_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
-    # freezing node -> the flags among the parameters it runs under (`if feature_extract:` -> [("feature_extract", True)])
-    freeze_tests: dict[cst.CSTNode, list[tuple[str, bool]]] = field(default_factory=dict)
+    # freezing (or item mode-setting) node -> the tests on parameters it runs under: a flag and the truth it needs
+    # (`if feature_extract:` -> ("feature_extract", True)), or a string compared (`if mode == "eval":` ->
+    # ("mode", ("==", "eval", True)))
+    freeze_tests: dict[cst.CSTNode, list[tuple[str, Any]]] = field(default_factory=dict)
     returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
     # index -> the mode of the model at that place of the tuple every `return` gives (`return model, tf`)
     element_returns: dict[int, frozenset] = field(default_factory=dict)
