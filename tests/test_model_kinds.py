@@ -659,3 +659,29 @@ def test_a_class_built_with_its_batchnorm_flag_off_holds_no_batchnorm(tmp_path):
     main = Project().model(str(tmp_path / "main.py"))
     kinds = {name: model_kind(main, *main.binding(name, None)) for name in "abcde"}
     assert kinds == {"a": ModelKind.NO, "b": ModelKind.BN, "c": ModelKind.BN, "d": ModelKind.BN, "e": ModelKind.BN}
+
+
+def test_a_class_built_around_a_model_zoo_architecture_picked_by_name_may_hold_batchnorm(tmp_path):
+    """`getattr(torchvision.models, cnn_type)(pretrained=True)` inside the class (the module written as
+    an attribute, not imported by name) is one of the zoo's models, some with BatchNorm: MAYBE, where it
+    was NO (the class's other part, a Linear, decided)."""
+    (tmp_path / "vse.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        import torchvision
+        from torchvision import models
+        class Encoder(nn.Module):
+            def __init__(self, embed_size, cnn_type="resnet152"):
+                super().__init__()
+                self.cnn = getattr(torchvision.models, cnn_type)(pretrained=True)
+                self.fc = nn.Linear(2048, embed_size)
+        class Named(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.cnn = getattr(models, "vgg16")()
+        a = Encoder(256, "resnet18")
+        b = Named()
+    """))
+    project = Project(__import__("bn_lint.config", fromlist=["Settings"]).Settings(root=tmp_path))
+    model = project.model(str(tmp_path / "vse.py"))
+    kinds = {name: model_kind(model, cst.Name(name), model.module_scope) for name in "ab"}
+    assert kinds == {"a": ModelKind.MAYBE, "b": ModelKind.NO}

@@ -271,6 +271,48 @@ INVALID = (
         """,
         line=23,
     ),
+    Invalid(  # a wrapper object (not a module) passed to the training function: its methods set its encoder's mode
+        """
+        import torch
+        import torch.nn as nn
+        import torchvision
+
+        class VSE:
+            def __init__(self, dim):
+                self.img_enc = torchvision.models.resnet18(num_classes=dim)
+                self.optimizer = torch.optim.Adam(self.img_enc.parameters())
+
+            def train_start(self):
+                self.img_enc.train()
+
+            def val_start(self):
+                self.img_enc.eval()
+
+            def train_emb(self, images, targets):
+                loss = nn.functional.mse_loss(self.img_enc(images), targets)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+        def validate(model, loader):
+            model.val_start()
+            with torch.no_grad():
+                return [model.img_enc(x) for x, _ in loader]
+
+        def train(model, loader, val_loader, val_step):
+            model.train_start()
+            for i, (images, targets) in enumerate(loader):
+                model.train_emb(images, targets)
+                if i % val_step == 0:
+                    validate(model, val_loader)
+
+        def main(loader, val_loader):
+            model = VSE(256)
+            for epoch in range(10):
+                train(model, loader, val_loader, 500)
+        """,
+        line=32,
+    ),
 )
 
 # code BN103 must not flag

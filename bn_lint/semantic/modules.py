@@ -191,15 +191,21 @@ def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth
 
 
 def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
-    """``getattr(models, args.arch)(...)``, ``models`` an imported module: the kind every name it may pick
-    builds, the name a literal or an argparse option with literal ``choices``."""
+    """``getattr(models, args.arch)(...)``, ``models`` an imported module (or ``torchvision.models``): the
+    kind every name it may pick builds, the name a literal or an argparse option with literal ``choices``."""
     args = [a.value for a in getter.args]
-    if len(args) != 2 or any(a.keyword or a.star for a in getter.args) or not isinstance(args[0], cst.Name) \
-            or model.imports.get(args[0].value) is None or model.binding(args[0].value, scope) is not None:
+    if len(args) != 2 or any(a.keyword or a.star for a in getter.args) or not isinstance(args[0], (cst.Name, cst.Attribute)):
+        return None
+    root = args[0]
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    zoo = model.qualname(args[0]) if isinstance(root, cst.Name) and model.imports.get(root.value) is not None \
+        and model.binding(root.value, scope) is None else None
+    if zoo is None:
         return None
     name = evaluate(args[1], model, scope)
     names = [name] if isinstance(name, str) else _argparse_choices(model, args[1])
-    if not names and model.imports[args[0].value].startswith(MODEL_ZOOS):
+    if not names and zoo.startswith(MODEL_ZOOS):
         return ModelKind.MAYBE  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
     kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
              for n in names if n.isidentifier()}
@@ -371,6 +377,12 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
                 # `nn.Sequential(*list(resnet.children())[:-2])`: layers of that model
                 kinds.append(model_kind(model, node.func.value, model.scope_of(node), depth + 1))
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
+            if isinstance(node.func, cst.Call) and isinstance(node.func.func, cst.Name) and node.func.func.value == "getattr" \
+                    and model.binding("getattr", model.scope_of(node)) is None:
+                kinds.append(_getattr_factory_kind(model, node.func, model.scope_of(node), depth + 1))  # a zoo's model
                 if kinds[-1] is ModelKind.BN:
                     return ModelKind.BN
                 continue

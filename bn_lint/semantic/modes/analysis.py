@@ -57,7 +57,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         # (`phase == 'val'` in a `for phase in ('train', 'val')` loop) -> (their site, why)
         self.path_evals: dict[cst.CSTNode, tuple[Site, str]] = {}
         self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
-        self.train_uses: dict[cst.CSTNode, Site] = {}  # training forward passes / training helper calls
+        # training forward passes / training helper calls (and, keyed (call, key), the parts a helper trains)
+        self.train_uses: dict[Any, Site] = {}
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
         # mode changes that do not happen (`model.eval` uncalled, `model.training = False`), with the module
         # and the scope: BN102 reports them; BN101 reports the first evaluation they leave in training mode

@@ -146,6 +146,8 @@ class Callees:
         model = self.model
         bound = model.binding(receiver.value, model.scope_of(call))
         value = _unwrap_passthrough(bound[0]) if bound is not None else self._built_then_copied(receiver.value, call)
+        if value is None:  # `def train(model, ...)`: what this file's callers pass in, when all build one class
+            value = self._passed_instance(receiver.value, self.enclosing_function(call), 0)
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return None
         name = value.func.value
@@ -158,6 +160,36 @@ class Callees:
             return None
         info = found[0].classes[found[1]]
         return (found[0].analysis(type(self)), info.methods[method]) if method in info.methods else None
+
+    def _passed_instance(self, param: str, func: cst.FunctionDef | None, depth: int) -> cst.Call | None:
+        """The construction of a class of this file (``VSE(opt)``) that every call of this file's function
+        ``func`` passes as ``param`` (directly, or as its own caller's parameter, a few levels up); None when
+        a caller passes something else, or there is no caller."""
+        if func is None or depth > 3 or self.model.functions.get(func.name.value) is not func:
+            return None
+        from ..batch_facts import bind_args
+
+        names = tuple(p.name.value for p in (*func.params.posonly_params, *func.params.params))
+        if param not in names and param not in {p.name.value for p in func.params.kwonly_params}:
+            return None
+        built: list[cst.Call] = []
+        for site in self.model.calls:
+            call = site.node
+            if not (isinstance(call.func, cst.Name) and call.func.value == func.name.value):
+                continue
+            given = bind_args(call, names)
+            arg = given.get(param) if given is not None else None
+            if arg is None or not isinstance(arg.value, cst.Name):
+                return None
+            value = self._built_then_copied(arg.value.value, call) if self.model.binding(
+                arg.value.value, self.model.scope_of(call)) is not None else None
+            if value is None:
+                value = self._passed_instance(arg.value.value, self.enclosing_function(call), depth + 1)
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+                    and value.func.value in self.model.classes):
+                return None
+            built.append(value)
+        return built[0] if built and len({b.func.value for b in built}) == 1 else None
 
     def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
         """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a

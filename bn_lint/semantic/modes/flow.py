@@ -54,6 +54,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         self.params: list[str] = []
         self.declared = 0  # how many of ``params`` the def declares (the rest: module variables it reads)
         self.trained: set[str] = set()
+        self.trained_keys: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
         self.element_vars: dict[str, str] = {}  # `m` in `for m in frozen:` over a parameter -> the parameter
@@ -121,6 +122,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             if root in self.params and facts != _ENTRY:
                 summary.effects[key] = facts
         summary.trains = self.trained
+        summary.trained_keys = {key for key in self.trained_keys if key.split(".")[0] in self.params}
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
         summary.freezes = [(node, key) for node, key in self.frozen if key.split(".")[0] in self.params]

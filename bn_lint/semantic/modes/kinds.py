@@ -43,6 +43,8 @@ class ModelKinds:
             built = origins[0] if len(origins) == 1 else None
             if built is not None and library_part_without_bn(self.model, built, rest):
                 return ModelKind.NO
+            if built is None and not origins and isinstance(scope.node if scope is not None else None, cst.FunctionDef):
+                built = self._passed_instance(root, scope.node, 0)  # a parameter: the class its callers build
             func = built.func if isinstance(built, cst.Call) else None
             info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
                 and self.model.binding(func.value, scope) is None else None

@@ -61,6 +61,7 @@ class Summary:
 
     effects: dict[str, frozenset] = field(default_factory=dict)  # key rooted in a param -> exit facts
     trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
+    trained_keys: set[str] = field(default_factory=set)  # the keys under them so run (`self.img_enc`)
     entry_uses: list[tuple[cst.Call, str]] = field(default_factory=list)  # params called in their entry mode
     # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation);
     # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)

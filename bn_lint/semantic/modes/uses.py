@@ -37,6 +37,7 @@ class ModelUses:
                 root = key.split(".")[0]
                 if root in self.params:
                     self.trained.add(root)
+                    self.trained_keys.add(key)
                 if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
                     _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
 
@@ -194,6 +195,11 @@ class ModelUses:
             if param in summary.trains and key is not None and _tracked(state, key):
                 facts = _lookup(state, key)
                 self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
+                for trained in sorted(summary.trained_keys):  # `model.train_emb(x)` runs `self.img_enc`: `model.img_enc`
+                    target = key + trained[len(param):]
+                    if trained.startswith(param + ".") and target in state:
+                        self.a.train_uses[(call, target)] = _merge(self.a.train_uses.get((call, target)), target,
+                                                                   _lookup(state, target), call, self)
                 self._watch_training(call, key, state)
                 if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
                     self.trained.add(key.split(".")[0])
