@@ -313,6 +313,37 @@ INVALID = (
         """,
         line=32,
     ),
+    Invalid(  # trained, evaluated by a method that leaves the model in eval, then trained again (no loop)
+        """
+        import torch
+        import torch.nn as nn
+
+        class Model:
+            def __init__(self, net, optimizer):
+                self.net = net
+                self.optimizer = optimizer
+
+            def fit(self, loader):
+                for x, y in loader:
+                    self.optimizer.zero_grad()
+                    nn.functional.mse_loss(self.net(x), y).backward()
+                    self.optimizer.step()
+
+            def predict(self, loader):
+                self.net.eval()
+                with torch.no_grad():
+                    preds = [self.net(x) for x in loader]
+                self.net.eval()
+                return preds
+
+        net = nn.Sequential(nn.Linear(9, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+        model = Model(net, torch.optim.Adam(net.parameters()))
+        model.fit(torch.load("train.pt"))
+        preds = model.predict(torch.load("val.pt"))
+        model.fit(torch.load("train.pt"))
+        """,
+        line=25,
+    ),
 )
 
 # code BN103 must not flag
@@ -448,6 +479,36 @@ VALID = (
                     set_mode("train", [encoder, head])
         """
     ),
+    Valid(  # the same, with a prediction method that puts the model back in training mode
+        """
+        import torch
+        import torch.nn as nn
+
+        class Model:
+            def __init__(self, net, optimizer):
+                self.net = net
+                self.optimizer = optimizer
+
+            def fit(self, loader):
+                for x, y in loader:
+                    self.optimizer.zero_grad()
+                    nn.functional.mse_loss(self.net(x), y).backward()
+                    self.optimizer.step()
+
+            def predict(self, loader):
+                self.net.eval()
+                with torch.no_grad():
+                    preds = [self.net(x) for x in loader]
+                self.net.train()
+                return preds
+
+        net = nn.Sequential(nn.Linear(9, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+        model = Model(net, torch.optim.Adam(net.parameters()))
+        model.fit(torch.load("train.pt"))
+        preds = model.predict(torch.load("val.pt"))
+        model.fit(torch.load("train.pt"))
+        """
+    ),
 )
 
 
@@ -491,6 +552,14 @@ class EvalNeverReset(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.analysis(ModeAnalysis).run()
         for found in evals_in_training_loops(model, analysis):
+            if found.loop is found.step:  # (no loop: trained, evaluated, then trained again)
+                yield Report(
+                    found.node,
+                    f"`{found.key}` is put in eval mode here ({found.how}) after its training and nothing calls "
+                    f"`.train()` before the next training step at line {analysis.line(found.step)}: it trains with "
+                    f"frozen BatchNorm statistics",
+                )
+                continue
             yield Report(
                 found.node,
                 f"`{found.key}` is put in eval mode here ({found.how}) inside the training loop at line "

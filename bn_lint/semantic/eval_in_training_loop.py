@@ -10,12 +10,13 @@ leaves the loop).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import libcst as cst
 
 from .batches import BatchAnalysis
 from .modes import EVAL
+from .modes.eval_names import eval_named
 from .modules import ModelKind
 from .walk import walk
 
@@ -37,13 +38,19 @@ class EvalInTrainingLoop:
 
 def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[EvalInTrainingLoop]:
     """Each ``.eval()`` of a BatchNorm model inside its training loop that leaves the next iteration's
-    training step in eval mode."""
+    training step in eval mode; then each evaluation between two training runs (no loop around both)
+    whose second run is not in a loop already reported (the eval there says it)."""
     seen: set[cst.CSTNode] = set()
+    later: list[tuple[cst.CSTNode, Any, Any]] = []
+    loops: list[tuple[str, cst.CSTNode]] = []
     for site in analysis.train_uses.values():
         for fact in site.facts:
             if fact.mode != EVAL or fact.node is None or fact.node in seen:
                 continue
             loop = _loop_around_both(model, site.node, fact.node)
+            if loop is None and _evaluated_between_trainings(model, analysis, fact.node, site):
+                later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
+                continue
             if loop is None or analysis.order(fact.node) < analysis.order(site.node):
                 continue  # eval before the training step in the same iteration: deliberate
             if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
@@ -51,8 +58,31 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             if _last_iteration_only(model, fact.node, loop):
                 continue
             seen.add(fact.node)
-            how = fact.where.format(line=analysis.line(fact.node))
-            yield EvalInTrainingLoop(fact.node, site.key, how, loop, site.node)
+            loops.append((site.key, loop))
+            yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), loop, site.node)
+    for node, fact, site in later:
+        if node in seen or analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE) \
+                or any(key == site.key and loop in model.ancestors(site.node) for key, loop in loops):
+            continue
+        seen.add(node)
+        yield EvalInTrainingLoop(node, site.key, fact.where.format(line=analysis.line(node)), site.node, site.node)
+
+
+def _evaluated_between_trainings(model: "FileModel", analysis: "ModeAnalysis", evaluated: cst.CSTNode, site) -> bool:
+    """``fit(model); predict(model); fit(model)`` in one function: ``evaluated`` is a call of a function
+    named for evaluation (``predict_dataloader()``) or an ``.eval()`` in one, after a training step of the
+    same model and before this one (``site``); a model put in eval before its first step is a choice."""
+    if not (analysis.order(evaluated) < analysis.order(site.node)
+            and analysis.enclosing_function(evaluated) is analysis.enclosing_function(site.node)):
+        return False
+    func = evaluated.func if isinstance(evaluated, cst.Call) else None
+    called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    called = "" if called in ("eval", "train") else called  # (`.eval()` itself: the function around it must say so)
+    around = analysis.enclosing_function(evaluated)
+    if not (eval_named(called) or (around is not None and eval_named(around.name.value))):
+        return False
+    return any(other.key == site.key and analysis.order(other.node) < analysis.order(evaluated)
+               and analysis.enclosing_function(other.node) is around for other in analysis.train_uses.values())
 
 
 def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst.CSTNode | None:

@@ -192,14 +192,16 @@ class ModelUses:
             return
         for param, arg in self._bind_args(call, summary):
             key = key_of(arg)
-            if param in summary.trains and key is not None and _tracked(state, key):
+            if param not in summary.trains or key is None:
+                continue
+            for trained in sorted(summary.trained_keys):  # `model.train_emb(x)` runs `self.img_enc`: `model.img_enc`
+                target = key + trained[len(param):]
+                if trained.startswith(param + ".") and target in state:
+                    self.a.train_uses[(call, target)] = _merge(self.a.train_uses.get((call, target)), target,
+                                                               _lookup(state, target), call, self)
+            if _tracked(state, key):
                 facts = _lookup(state, key)
                 self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
-                for trained in sorted(summary.trained_keys):  # `model.train_emb(x)` runs `self.img_enc`: `model.img_enc`
-                    target = key + trained[len(param):]
-                    if trained.startswith(param + ".") and target in state:
-                        self.a.train_uses[(call, target)] = _merge(self.a.train_uses.get((call, target)), target,
-                                                                   _lookup(state, target), call, self)
                 self._watch_training(call, key, state)
                 if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
                     self.trained.add(key.split(".")[0])
