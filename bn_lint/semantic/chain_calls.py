@@ -93,8 +93,7 @@ class CallsMixin:
             if name != "__init__":
                 return True
             name = scope.parent.node.name.value if isinstance(scope.parent.node, cst.ClassDef) else ""
-        return any(isinstance(site.node.func, cst.Name) and site.node.func.value == name for site in self.model.calls) \
-            or name not in self.model.functions and name not in self.model.classes
+        return name in self.model.calls_named or name not in self.model.functions and name not in self.model.classes
 
     def _param_value(self, param: cst.Param, function: cst.FunctionDef, scope: "Scope") -> Any:
         name = param.name.value

@@ -111,6 +111,15 @@ class FileModel:
         return text
 
     @cached_property
+    def calls_named(self) -> dict[str, list[cst.Call]]:
+        """The calls of each bare name (``train(...)``, ``VSE(...)``), in order: a function's callers."""
+        found: dict[str, list[cst.Call]] = {}
+        for site in self.calls:
+            if isinstance(site.node.func, cst.Name):
+                found.setdefault(site.node.func.value, []).append(site.node)
+        return found
+
+    @cached_property
     def positions(self) -> "Positions":
         """Where each node is (code generation of the module-level statements asked about)."""
         from .positions import Positions

@@ -167,16 +167,20 @@ class Callees:
         a caller passes something else, or there is no caller."""
         if func is None or depth > 3 or self.model.functions.get(func.name.value) is not func:
             return None
+        memo = self.__dict__.setdefault("_passed_instances", {})
+        if (param, func) not in memo:
+            memo[(param, func)] = None  # (a recursive caller chain: no answer)
+            memo[(param, func)] = self._passed_instance_of(param, func, depth)
+        return memo[(param, func)]
+
+    def _passed_instance_of(self, param: str, func: cst.FunctionDef, depth: int) -> cst.Call | None:
         from ..batch_facts import bind_args
 
         names = tuple(p.name.value for p in (*func.params.posonly_params, *func.params.params))
         if param not in names and param not in {p.name.value for p in func.params.kwonly_params}:
             return None
         built: list[cst.Call] = []
-        for site in self.model.calls:
-            call = site.node
-            if not (isinstance(call.func, cst.Name) and call.func.value == func.name.value):
-                continue
+        for call in self.model.calls_named.get(func.name.value, ()):
             given = bind_args(call, names)
             arg = given.get(param) if given is not None else None
             if arg is None or not isinstance(arg.value, cst.Name):
