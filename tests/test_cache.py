@@ -508,3 +508,21 @@ def test_a_helper_file_that_names_no_layer_class_is_not_parsed_to_learn_what_lay
     (tmp_path / "blocks.py").write_text("import torch.nn as nn\n\ndef conv(i, o):\n    return nn.Conv2d(i, o, 3, bias=False)\n")
     assert codes(_run([train], Settings(root=tmp_path), tmp_path / "cache")) == ["BN201"]
     assert parsed == ["blocks.py"]
+
+
+def test_a_called_function_whose_code_returns_no_call_that_may_build_a_layer_is_not_parsed(tmp_path, parsed):
+    """timm's `feature_take_indices` (returns a tuple; its docstring says "Return specified (...)") and
+    `checkpoint_seq` (returns a call of a function defined inside it), in files that do name layer
+    classes: what their text shows is enough, their files are not parsed for the width analysis."""
+    (tmp_path / "pyproject.toml").write_text("")
+    train = tmp_path / "train.py"
+    train.write_text("import torch.nn as nn\nfrom helpers import take, run, conv\n\n"
+                     "net = nn.Sequential(conv(3, 64), nn.BatchNorm2d(32), take(4), run(3))\n")
+    (tmp_path / "helpers.py").write_text(
+        'import torch.nn as nn\n\n\ndef take(n):\n    """Return specified (n) indices."""\n    return set(range(n))\n\n\n'
+        "def run(n):\n    def inner(x):\n        return x\n    return inner(n)\n\n\n"
+        "def other():\n    return nn.Identity()\n")
+    (tmp_path / "blocks.py").write_text("import torch.nn as nn\n\ndef conv(i, o):\n    return nn.Conv2d(i, o, 3, bias=False)\n")
+    train.write_text(train.read_text().replace("from helpers import take, run, conv", "from helpers import take, run\nfrom blocks import conv"))
+    assert codes(_run([train], Settings(root=tmp_path), tmp_path / "cache")) == ["BN201"]
+    assert parsed == ["blocks.py"]

@@ -4,6 +4,7 @@ and what it reads from other files of the project: plain constants bound at thei
 and helpers that return one torch.nn layer, run there with this file's arguments."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -19,6 +20,20 @@ from .walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, Scope
+
+_RETURNS_CALL = re.compile(r"\breturn[ \t]*\(?\s*([\w.]+)\s*\(")  # `return nn.Conv2d(`, `return (conv(`
+_NOT_LAYERS = frozenset({"set", "list", "dict", "tuple", "int", "float", "str", "bool", "len", "range", "min", "max",
+                         "sorted", "zip", "enumerate", "isinstance", "getattr", "super", "type", "print", "format"})
+
+
+def _may_return_layer(body: str) -> bool:
+    """Whether a function's text (comments and strings left out) has a ``return`` of a call that may build
+    a layer: not a builtin's, nor a function defined inside it (``return run_function(...)``)."""
+    from ..prefilter import code_only
+
+    code = code_only(body)
+    local = set(re.findall(r"\bdef[ \t]+(\w+)", code)[1:])
+    return any(name.rpartition(".")[2] not in _NOT_LAYERS | local for name in _RETURNS_CALL.findall(code))
 
 
 _IMPORTING: set[tuple[str, str]] = set()  # imported constants being evaluated (import cycles)
@@ -91,6 +106,9 @@ class NamesMixin:
         if where is None or project.indexed(where[0], "helper", where[1]) is False \
                 or not project.matches(where[0], layer_table.names_pattern()):
             return UNKNOWN  # (a file that names no layer class builds none: known without parsing it)
+        bodies = project.function_bodies(where[0], where[1])
+        if bodies is not None and not any(_may_return_layer(body) for body in bodies):
+            return UNKNOWN  # (no `return f(...)` of a class or alias in its code: it returns no layer it builds)
         other = project.model(where[0])
         if other is None or other is self.model or where[1] not in other.functions:
             return UNKNOWN
