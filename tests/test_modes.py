@@ -1740,3 +1740,28 @@ def test_a_method_of_a_class_in_another_file_that_keeps_modes(tmp_path, loader_b
     )
     result = run_cli("check", "--select", "BN101", "--format", "json", "--no-cache", "infer.py", cwd=tmp_path)
     assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == ([("BN101", 7)] if flagged else [])
+
+
+def test_a_function_given_only_numbers_strings_and_flags_asks_nothing_of_the_functions_it_calls(monkeypatch):
+    """`_create(variant="resnet18", pretrained: bool = False)` calls `build(variant, pretrained)`: its
+    parameters hold no module (their defaults and annotations say so), so what `build` does to the modes
+    of what it is given is never asked (for timm's `build_model_with_cfg`, a parse of `_builder.py`)."""
+    import libcst as cst
+
+    from bn_lint.semantic.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis
+    from bn_lint.semantic.modes.training_steps import TrainingSteps
+
+    code = ("import torch\nfrom builder import build\n\n\n"
+            "def _create(variant=\"resnet18\", pretrained: bool = False, size=224):\n"
+            "    return build(variant, pretrained, size)\n\n\n"
+            "def _wrap(model, scale: float = 1.0):\n    return build(model, scale)\n")
+    asked = []
+    real = TrainingSteps.is_training_call
+    monkeypatch.setattr(TrainingSteps, "is_training_call",
+                        lambda self, call: asked.append(self.model.code(call)) or real(self, call))
+    model = FileModel("models.py", code, cst.parse_module(code))
+    analysis = model.analysis(ModeAnalysis)
+    for name in ("_create", "_wrap"):
+        analysis.summary(model.functions[name])
+    assert asked == ["build(model, scale)"]  # (`model` may be a module: that call is still looked into)

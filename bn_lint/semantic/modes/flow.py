@@ -95,7 +95,8 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             params = self.node.params
             for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
                 self.params.append(param.name.value)
-                state[param.name.value] = _ENTRY
+                if not _scalar(param):
+                    state[param.name.value] = _ENTRY  # (a module the caller may give, in the mode it has there)
             real = self.declared = len(self.params)
             for name in self.a.implicit_globals(self.node):
                 self.params.append(name)
@@ -148,3 +149,18 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
         return summary
+
+
+_SCALARS = frozenset({"bool", "int", "float", "str", "bytes"})
+
+
+def _scalar(param: cst.Param) -> bool:
+    """A parameter that holds no module: a number, string or boolean by its default or its annotation
+    (``pretrained: bool = False``, ``variant="resnet18"``); its calls are not followed as a model's."""
+    default = param.default
+    if isinstance(default, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)) or (
+            isinstance(default, cst.Name) and default.value in ("True", "False")):
+        return True
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    return isinstance(annotation, cst.Name) and annotation.value in _SCALARS
+
