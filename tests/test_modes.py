@@ -1765,3 +1765,31 @@ def test_a_function_given_only_numbers_strings_and_flags_asks_nothing_of_the_fun
     for name in ("_create", "_wrap"):
         analysis.summary(model.functions[name])
     assert asked == ["build(model, scale)"]  # (`model` may be a module: that call is still looked into)
+
+
+def test_a_private_function_given_literals_by_every_call_follows_no_module_there(monkeypatch):
+    """timm's `_create_resnet(variant, pretrained: bool = False, **kwargs)`, called only as
+    `_create_resnet('resnet18', pretrained, **kwargs)`: `variant` is a name at every call, so its call
+    of `build(variant, pretrained)` asks nothing; a public function, or one a call gives a variable, is
+    still followed."""
+    import libcst as cst
+
+    from bn_lint.semantic.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis
+    from bn_lint.semantic.modes.training_steps import TrainingSteps
+
+    code = ("from builder import build\n\n\n"
+            "def _create(variant, pretrained: bool = False, **kwargs):\n    return build(variant, pretrained, **kwargs)\n\n\n"
+            "def create(variant):\n    return build(variant)\n\n\n"
+            "def _wrap(net, scale: float = 1.0):\n    return build(net, scale)\n\n\n"
+            "a = _create('resnet18', True, depth=2)\nb = _create(variant='resnet34')\nc = create('x')\n"
+            "d = _wrap('x')\ne = _wrap(a)\n")
+    asked = []
+    real = TrainingSteps.is_training_call
+    monkeypatch.setattr(TrainingSteps, "is_training_call",
+                        lambda self, call: asked.append(self.model.code(call)) or real(self, call))
+    model = FileModel("models.py", code, cst.parse_module(code))
+    analysis = model.analysis(ModeAnalysis)
+    for name in ("_create", "create", "_wrap"):
+        analysis.summary(model.functions[name])
+    assert sorted(asked) == ["build(net, scale)", "build(variant)"]

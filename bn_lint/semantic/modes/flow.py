@@ -95,7 +95,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             params = self.node.params
             for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
                 self.params.append(param.name.value)
-                if not _scalar(param):
+                if not (_scalar(param) or _given_literals(self.model, self.node, param)):
                     state[param.name.value] = _ENTRY  # (a module the caller may give, in the mode it has there)
             real = self.declared = len(self.params)
             for name in self.a.implicit_globals(self.node):
@@ -163,4 +163,38 @@ def _scalar(param: cst.Param) -> bool:
         return True
     annotation = param.annotation.annotation if param.annotation is not None else None
     return isinstance(annotation, cst.Name) and annotation.value in _SCALARS
+
+
+_LITERALS = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
+    """A module-private function of this file (``_create_resnet``) that every call here gives a literal
+    for ``param`` (``_create_resnet('resnet18', ...)``): a name or number, never a module."""
+    name = func.name.value
+    if not name.startswith("_") or name.startswith("__") or model.functions.get(name) is not func:
+        return False
+    names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    calls = model.calls_named.get(name, ())
+    for call in calls:
+        arg = _argument_for(call, names, param.name.value)
+        if arg is None or not isinstance(arg.value, _LITERALS):
+            return False
+    return bool(calls)
+
+
+def _argument_for(call: cst.Call, names: list[str], param: str) -> cst.Arg | None:
+    """The argument ``call`` gives ``param``: by position (before any ``*args``) or keyword; None if
+    it may be in a ``*`` / ``**`` expansion, or is not given."""
+    position = 0
+    for arg in call.args:
+        if arg.star == "*":
+            return None
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg
+        if not arg.star and arg.keyword is None:
+            if position < len(names) and names[position] == param:
+                return arg
+            position += 1
+    return None
 
