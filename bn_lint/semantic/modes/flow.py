@@ -165,9 +165,6 @@ def _scalar(param: cst.Param) -> bool:
     return isinstance(annotation, cst.Name) and annotation.value in _SCALARS
 
 
-_LITERALS = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
-
-
 def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     """A module-private function of this file (``_create_resnet``) that every call here gives a literal
     for ``param`` (``_create_resnet('resnet18', ...)``): a name or number, never a module."""
@@ -178,7 +175,8 @@ def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     calls = model.calls_named.get(name, ())
     for call in calls:
         arg = _argument_for(call, names, param.name.value)
-        if arg is None or not isinstance(arg.value, _LITERALS):
+        if arg is None or not isinstance(arg.value, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
+                                                     cst.FormattedString)):
             return False
     return bool(calls)
 
