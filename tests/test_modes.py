@@ -1742,29 +1742,35 @@ def test_a_method_of_a_class_in_another_file_that_keeps_modes(tmp_path, loader_b
     assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == ([("BN101", 7)] if flagged else [])
 
 
-def test_a_function_given_only_numbers_strings_and_flags_asks_nothing_of_the_functions_it_calls(monkeypatch):
-    """`_create(variant="resnet18", pretrained: bool = False)` calls `build(variant, pretrained)`: its
-    parameters hold no module (their defaults and annotations say so), so what `build` does to the modes
-    of what it is given is never asked (for timm's `build_model_with_cfg`, a parse of `_builder.py`)."""
+def _training_questions(monkeypatch, code: str, functions: tuple[str, ...]) -> list[str]:
+    """The calls whose training steps the mode flow asks about while it summarises ``functions``."""
     import libcst as cst
 
     from bn_lint.semantic.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis
     from bn_lint.semantic.modes.training_steps import TrainingSteps
 
-    code = ("import torch\nfrom builder import build\n\n\n"
-            "def _create(variant=\"resnet18\", pretrained: bool = False, size=224):\n"
-            "    return build(variant, pretrained, size)\n\n\n"
-            "def _wrap(model, scale: float = 1.0):\n    return build(model, scale)\n")
-    asked = []
+    asked: list[str] = []
     real = TrainingSteps.is_training_call
     monkeypatch.setattr(TrainingSteps, "is_training_call",
                         lambda self, call: asked.append(self.model.code(call)) or real(self, call))
     model = FileModel("models.py", code, cst.parse_module(code))
     analysis = model.analysis(ModeAnalysis)
-    for name in ("_create", "_wrap"):
+    for name in functions:
         analysis.summary(model.functions[name])
-    assert asked == ["build(model, scale)"]  # (`model` may be a module: that call is still looked into)
+    return asked
+
+
+def test_a_function_given_only_numbers_strings_and_flags_asks_nothing_of_the_functions_it_calls(monkeypatch):
+    """`_create(variant="resnet18", pretrained: bool = False)` calls `build(variant, pretrained)`: its
+    parameters hold no module (their defaults and annotations say so), so what `build` does to the modes
+    of what it is given is never asked (for timm's `build_model_with_cfg`, a parse of `_builder.py`)."""
+    code = ("import torch\nfrom builder import build\n\n\n"
+            "def _create(variant=\"resnet18\", pretrained: bool = False, size=224):\n"
+            "    return build(variant, pretrained, size)\n\n\n"
+            "def _wrap(model, scale: float = 1.0):\n    return build(model, scale)\n")
+    # (`model` may be a module: that call is still looked into)
+    assert _training_questions(monkeypatch, code, ("_create", "_wrap")) == ["build(model, scale)"]
 
 
 def test_a_private_function_given_literals_by_every_call_follows_no_module_there(monkeypatch):
@@ -1772,24 +1778,11 @@ def test_a_private_function_given_literals_by_every_call_follows_no_module_there
     `_create_resnet('resnet18', pretrained, **kwargs)`: `variant` is a name at every call, so its call
     of `build(variant, pretrained)` asks nothing; a public function, or one a call gives a variable, is
     still followed."""
-    import libcst as cst
-
-    from bn_lint.semantic.model import FileModel
-    from bn_lint.semantic.modes import ModeAnalysis
-    from bn_lint.semantic.modes.training_steps import TrainingSteps
-
     code = ("from builder import build\n\n\n"
             "def _create(variant, pretrained: bool = False, **kwargs):\n    return build(variant, pretrained, **kwargs)\n\n\n"
             "def create(variant):\n    return build(variant)\n\n\n"
             "def _wrap(net, scale: float = 1.0):\n    return build(net, scale)\n\n\n"
             "a = _create('resnet18', True, depth=2)\nb = _create(variant='resnet34')\nc = create('x')\n"
             "d = _wrap('x')\ne = _wrap(a)\n")
-    asked = []
-    real = TrainingSteps.is_training_call
-    monkeypatch.setattr(TrainingSteps, "is_training_call",
-                        lambda self, call: asked.append(self.model.code(call)) or real(self, call))
-    model = FileModel("models.py", code, cst.parse_module(code))
-    analysis = model.analysis(ModeAnalysis)
-    for name in ("_create", "create", "_wrap"):
-        analysis.summary(model.functions[name])
+    asked = _training_questions(monkeypatch, code, ("_create", "create", "_wrap"))
     assert sorted(asked) == ["build(net, scale)", "build(variant)"]

@@ -10,6 +10,62 @@ from ..semantic.model import FileModel, Report
 from ..semantic.modes import ModeAnalysis
 
 
+# a helper that sets one mode on each module of a list it is given, around a training loop
+_SET_MODE = """
+import torch
+import torch.nn as nn
+
+def set_mode(mode, models):
+    for m in models:
+        if mode == "train":
+            m.train()
+        if mode == "eval":
+            m.eval()
+
+def check_accuracy(encoder, head, loader):
+    set_mode("eval", [encoder, head])
+    with torch.no_grad():
+        return sum((head(encoder(x)).argmax(1) == y).sum().item() for x, y in loader)
+
+def train_loop(encoder, head, optimizer, train_loader, val_loader, iterations):
+    set_mode("train", [encoder, head])
+    for t, (x, y) in enumerate(train_loader):
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(head(encoder(x)), y).backward()
+        optimizer.step()
+        if t % 1000 == 0:
+            print(check_accuracy(encoder, head, val_loader)){after}
+"""
+# a wrapper of a model: trained (`fit`), asked for predictions, trained again
+_FIT_PREDICT_FIT = """
+import torch
+import torch.nn as nn
+
+class Model:
+    def __init__(self, net, optimizer):
+        self.net = net
+        self.optimizer = optimizer
+
+    def fit(self, loader):
+        for x, y in loader:
+            self.optimizer.zero_grad()
+            nn.functional.mse_loss(self.net(x), y).backward()
+            self.optimizer.step()
+
+    def predict(self, loader):
+        self.net.eval()
+        with torch.no_grad():
+            preds = [self.net(x) for x in loader]
+        self.net.{restore}()
+        return preds
+
+net = nn.Sequential(nn.Linear(9, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+model = Model(net, torch.optim.Adam(net.parameters()))
+model.fit(torch.load("train.pt"))
+preds = model.predict(torch.load("val.pt"))
+model.fit(torch.load("train.pt"))
+"""
+
 # code BN103 must flag, with the line of each finding
 INVALID = (
     Invalid(  # validation every few epochs, and at the last one: the epochs after the first one run in eval
@@ -244,31 +300,7 @@ INVALID = (
         line=40,
     ),
     Invalid(  # modes set through a helper that sets one mode on each module of the list it is given
-        """
-        import torch
-        import torch.nn as nn
-
-        def set_mode(mode, models):
-            for m in models:
-                if mode == "train":
-                    m.train()
-                if mode == "eval":
-                    m.eval()
-
-        def check_accuracy(encoder, head, loader):
-            set_mode("eval", [encoder, head])
-            with torch.no_grad():
-                return sum((head(encoder(x)).argmax(1) == y).sum().item() for x, y in loader)
-
-        def train_loop(encoder, head, optimizer, train_loader, val_loader, iterations):
-            set_mode("train", [encoder, head])
-            for t, (x, y) in enumerate(train_loader):
-                optimizer.zero_grad()
-                nn.functional.cross_entropy(head(encoder(x)), y).backward()
-                optimizer.step()
-                if t % 1000 == 0:
-                    print(check_accuracy(encoder, head, val_loader))
-        """,
+        _SET_MODE.format(after=""),
         line=23,
     ),
     Invalid(  # a wrapper object (not a module) passed to the training function: its methods set its encoder's mode
@@ -314,34 +346,7 @@ INVALID = (
         line=32,
     ),
     Invalid(  # trained, evaluated by a method that leaves the model in eval, then trained again (no loop)
-        """
-        import torch
-        import torch.nn as nn
-
-        class Model:
-            def __init__(self, net, optimizer):
-                self.net = net
-                self.optimizer = optimizer
-
-            def fit(self, loader):
-                for x, y in loader:
-                    self.optimizer.zero_grad()
-                    nn.functional.mse_loss(self.net(x), y).backward()
-                    self.optimizer.step()
-
-            def predict(self, loader):
-                self.net.eval()
-                with torch.no_grad():
-                    preds = [self.net(x) for x in loader]
-                self.net.eval()
-                return preds
-
-        net = nn.Sequential(nn.Linear(9, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
-        model = Model(net, torch.optim.Adam(net.parameters()))
-        model.fit(torch.load("train.pt"))
-        preds = model.predict(torch.load("val.pt"))
-        model.fit(torch.load("train.pt"))
-        """,
+        _FIT_PREDICT_FIT.format(restore="eval"),
         line=25,
     ),
 )
@@ -452,62 +457,10 @@ VALID = (
         """
     ),
     Valid(  # the same helper puts them back in training mode after each validation
-        """
-        import torch
-        import torch.nn as nn
-
-        def set_mode(mode, models):
-            for m in models:
-                if mode == "train":
-                    m.train()
-                if mode == "eval":
-                    m.eval()
-
-        def check_accuracy(encoder, head, loader):
-            set_mode("eval", [encoder, head])
-            with torch.no_grad():
-                return sum((head(encoder(x)).argmax(1) == y).sum().item() for x, y in loader)
-
-        def train_loop(encoder, head, optimizer, train_loader, val_loader, iterations):
-            set_mode("train", [encoder, head])
-            for t, (x, y) in enumerate(train_loader):
-                optimizer.zero_grad()
-                nn.functional.cross_entropy(head(encoder(x)), y).backward()
-                optimizer.step()
-                if t % 1000 == 0:
-                    print(check_accuracy(encoder, head, val_loader))
-                    set_mode("train", [encoder, head])
-        """
+        _SET_MODE.format(after='\n            set_mode("train", [encoder, head])'),
     ),
     Valid(  # the same, with a prediction method that puts the model back in training mode
-        """
-        import torch
-        import torch.nn as nn
-
-        class Model:
-            def __init__(self, net, optimizer):
-                self.net = net
-                self.optimizer = optimizer
-
-            def fit(self, loader):
-                for x, y in loader:
-                    self.optimizer.zero_grad()
-                    nn.functional.mse_loss(self.net(x), y).backward()
-                    self.optimizer.step()
-
-            def predict(self, loader):
-                self.net.eval()
-                with torch.no_grad():
-                    preds = [self.net(x) for x in loader]
-                self.net.train()
-                return preds
-
-        net = nn.Sequential(nn.Linear(9, 32, bias=False), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
-        model = Model(net, torch.optim.Adam(net.parameters()))
-        model.fit(torch.load("train.pt"))
-        preds = model.predict(torch.load("val.pt"))
-        model.fit(torch.load("train.pt"))
-        """
+        _FIT_PREDICT_FIT.format(restore="train"),
     ),
 )
 

@@ -9,6 +9,32 @@ from ..semantic.model import FileModel, Report
 from ..semantic.chain_checks import verdicts
 
 
+# KAIR's `conv` helper: one layer per letter of `mode` ("CBR": Conv, BatchNorm, ReLU)
+_MODE_LETTERS = """
+import torch.nn as nn
+
+def conv(in_channels, out_channels{param}, mode="CBR"):
+    layers = []
+    for t in mode:
+        if t == "C":
+            layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1{arg}))
+        elif t == "B":
+            layers.append(nn.BatchNorm2d(out_channels))
+        elif t == "R":
+            layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+class DnCNN(nn.Module):
+    def __init__(self, nc=64):
+        super().__init__()
+        self.head = conv(1, nc{head_bias}, mode="CBR")
+        self.{second} = conv({second_args})
+
+    def forward(self, x):
+        return self.{second}(self.head(x))
+"""
+_CALLERS_BIAS = dict(param=", bias=True", arg=", bias=bias", head_bias=", bias=True")  # the bias: the caller's choice
+
 class BiasBeforeBatchNorm(Rule):
     code = "BN204"
     name = "bias-before-batchnorm"
@@ -73,56 +99,12 @@ class BiasBeforeBatchNorm(Rule):
             line=4,
         ),
         Invalid(  # a layer per letter of the helper's `mode`: Conv, BatchNorm, ReLU at every call (KAIR's `conv`)
-            """
-            import torch.nn as nn
-
-            def conv(in_channels, out_channels, bias=True, mode="CBR"):
-                layers = []
-                for t in mode:
-                    if t == "C":
-                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
-                    elif t == "B":
-                        layers.append(nn.BatchNorm2d(out_channels))
-                    elif t == "R":
-                        layers.append(nn.ReLU(inplace=True))
-                return nn.Sequential(*layers)
-
-            class DnCNN(nn.Module):
-                def __init__(self, nc=64):
-                    super().__init__()
-                    self.head = conv(1, nc, bias=True, mode="CBR")
-                    self.body = conv(nc, nc, mode="CBR")
-
-                def forward(self, x):
-                    return self.body(self.head(x))
-            """,
+            _MODE_LETTERS.format(**_CALLERS_BIAS, second="body", second_args='nc, nc, mode="CBR"'),
             line=7,
         ),
         Invalid(  # the helper's bias is its caller's choice: reported for the call that feeds a BatchNorm
             # (`mode="CBR"`, line 17), not for the one that builds none after the conv (`mode="CR"`)
-            """
-            import torch.nn as nn
-
-            def conv(in_channels, out_channels, bias=True, mode="CBR"):
-                layers = []
-                for t in mode:
-                    if t == "C":
-                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=bias))
-                    elif t == "B":
-                        layers.append(nn.BatchNorm2d(out_channels))
-                    elif t == "R":
-                        layers.append(nn.ReLU(inplace=True))
-                return nn.Sequential(*layers)
-
-            class DnCNN(nn.Module):
-                def __init__(self, nc=64):
-                    super().__init__()
-                    self.head = conv(1, nc, bias=True, mode="CBR")
-                    self.body = conv(nc, nc, mode="CR")
-
-                def forward(self, x):
-                    return self.body(self.head(x))
-            """,
+            _MODE_LETTERS.format(**_CALLERS_BIAS, second="body", second_args='nc, nc, mode="CR"'),
             line=7,
         ),
         Invalid(  # KAIR's helpers: `sequential(*args)` flattens what `conv` builds, one layer per letter of `mode`
@@ -199,29 +181,7 @@ class BiasBeforeBatchNorm(Rule):
             """
         ),
         Valid(  # the helper fixes the bias itself and one call builds no BatchNorm after it: the bias matters there
-            """
-            import torch.nn as nn
-
-            def conv(in_channels, out_channels, mode="CBR"):
-                layers = []
-                for t in mode:
-                    if t == "C":
-                        layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1))
-                    elif t == "B":
-                        layers.append(nn.BatchNorm2d(out_channels))
-                    elif t == "R":
-                        layers.append(nn.ReLU(inplace=True))
-                return nn.Sequential(*layers)
-
-            class DnCNN(nn.Module):
-                def __init__(self, nc=64):
-                    super().__init__()
-                    self.head = conv(1, nc, mode="CBR")
-                    self.tail = conv(nc, 1, mode="C")
-
-                def forward(self, x):
-                    return self.tail(self.head(x))
-            """
+            _MODE_LETTERS.format(param="", arg="", head_bias="", second="tail", second_args='nc, 1, mode="C"'),
         ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n"),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),

@@ -171,28 +171,15 @@ def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     name = func.name.value
     if not name.startswith("_") or name.startswith("__") or model.functions.get(name) is not func:
         return False
-    names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    from ..batch_facts import bind_args
+
+    names = tuple(p.name.value for p in (*func.params.posonly_params, *func.params.params))
     calls = model.calls_named.get(name, ())
-    for call in calls:
-        arg = _argument_for(call, names, param.name.value)
+    for call in calls:  # (a `**kwargs` expansion gives keywords only: what the call writes out is bound)
+        given = bind_args(call.with_changes(args=[a for a in call.args if a.star != "**"]), names)
+        arg = given.get(param.name.value) if given is not None else None
         if arg is None or not isinstance(arg.value, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
                                                      cst.FormattedString)):
             return False
     return bool(calls)
-
-
-def _argument_for(call: cst.Call, names: list[str], param: str) -> cst.Arg | None:
-    """The argument ``call`` gives ``param``: by position (before any ``*args``) or keyword; None if
-    it may be in a ``*`` / ``**`` expansion, or is not given."""
-    position = 0
-    for arg in call.args:
-        if arg.star == "*":
-            return None
-        if arg.keyword is not None and arg.keyword.value == param:
-            return arg
-        if not arg.star and arg.keyword is None:
-            if position < len(names) and names[position] == param:
-                return arg
-            position += 1
-    return None
 

@@ -72,18 +72,10 @@ class HelperCalls:
         bound = self._forget_unbound(call, summary, state)
         if summary is None:
             return
-        for param, arg in bound:
+        for param, arg in bound:  # (its runs under this call's no_grad: ``_apply_effects``)
             key = key_of(arg)
             if key is None:
                 continue
-            if self.a.under_no_grad(call):
-                # `features(net, x)`, `self.features(x)` under no_grad: the helper runs `net`, `self.inception`
-                # in the mode this call gives it
-                for used in {p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
-                             and analysis.eval_reason(use) is None}:  # (else reported in the helper)
-                    target_key = key + used[len(param):]
-                    if _tracked(state, target_key):
-                        self._use(call, target_key, state)
             if analysis is not self.a and any(p == param for _, p in summary.entry_uses) and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
