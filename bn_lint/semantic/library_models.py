@@ -21,6 +21,15 @@ BN_FACTORY_PREFIXES = (
     *(f"segmentation_models_pytorch.{arch}" for arch in (
         "Unet", "FPN", "PSPNet", "DeepLabV3", "Linknet", "PAN", "MAnet", "UPerNet", "create_model")),
 )
+# well-known architectures with BatchNorm, by the name of a class or builder imported from a module the
+# project does not have (`from metric.inception import InceptionV3`: a copy of pytorch-fid's; `from
+# pytorch_i3d import InceptionI3d`); a class the project defines is read instead
+BN_ARCHITECTURE_NAMES = re.compile(
+    r"^(?:Inception(?:V3|I3d|3d|_v3)?|inception_v3|InceptionI3d|I3D|I3d|(?:PreAct|Wide|SE)?Res[Nn]e[Xx]?t\d*|"
+    r"(?:preact_|wide_|se_)?res(?:net|next)\d+\w*|DenseNet\d*|densenet\d+|MobileNet_?[Vv]?[123]?|mobilenet_v[123]\w*|"
+    r"EfficientNet(?:_?[Bb]\d)?|efficientnet_b\d|VGG\d*_?[Bb][Nn]|vgg\d+_bn|Xception|xception\d*|"
+    r"(?:CSP)?Dark[Nn]et\d*|HRNet\w*|hrnet_w\d+)$"
+)
 NO_BN_TORCHVISION = re.compile(
     r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
 )
@@ -47,6 +56,9 @@ TORCHVISION_WRAPPING = frozenset({
 DETECTORS = frozenset(f"torchvision.models.detection.{name}" for name in (
     "FasterRCNN", "MaskRCNN", "KeypointRCNN", "RetinaNet", "FCOS", "faster_rcnn.FasterRCNN", "mask_rcnn.MaskRCNN",
     "keypoint_rcnn.KeypointRCNN", "retinanet.RetinaNet", "fcos.FCOS"))
+# methods of library models that run (most of) their forward, BatchNorm included: timm's
+# forward_features / forward_intermediates, efficientnet_pytorch's and pytorch-i3d's extract_features
+LIBRARY_FORWARDS = frozenset({"forward_features", "forward_intermediates", "extract_features", "extract_endpoints"})
 # parts of torchvision / timm classification models that hold their BatchNorm layers
 LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
 MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm

@@ -25,7 +25,7 @@ from . import layers as layer_table
 from .call_branches import dead_suites, flag_params, in_dead_suite
 from .container_members import list_contents
 from .library_models import (  # noqa: F401  (library_part_without_bn: re-exported)
-    BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS, NO_BN_TORCHVISION,
+    BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS, NO_BN_TORCHVISION,
     TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn, timm_without_bn,
 )
 from .norm_choice import default_layer, other_norm, preset_replaces_norm, replaces_default_norm
@@ -478,7 +478,8 @@ def _indexed_class_kind(model: "FileModel", func: cst.BaseExpression) -> Any:
 
 
 def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int) -> tuple[bool, ModelKind | None]:
-    """(whether ``func`` names a project class, its kind): read from the project index when it holds it."""
+    """(whether ``func`` names a project class, its kind): read from the project index when it holds it.
+    A well-known architecture imported from a module the project lacks counts as a class with BatchNorm."""
     indexed = _indexed_class_kind(model, func)
     if indexed is not NOT_INDEXED:
         return True, indexed
@@ -486,8 +487,18 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
         return True, None  # what class_kind says of a class without bases, without parsing its file
     found = project_class(model, func)
     if found is None:
-        return False, None
+        return (True, ModelKind.BN) if _absent_bn_architecture(model, func) else (False, None)
     return True, class_kind(found[0], found[1], depth)
+
+
+def _absent_bn_architecture(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """``InceptionV3`` / ``models.ResNet50`` imported from a module the project does not have, the name
+    that of a well-known architecture with BatchNorm (``BN_ARCHITECTURE_NAMES``)."""
+    dotted = imported_name(model, func)
+    module, _, name = (dotted or "").rpartition(".")
+    if not module or not BN_ARCHITECTURE_NAMES.match(name) or module.split(".")[0] in ("torch", "torchvision", "timm"):
+        return False
+    return model.project is None or model.project.resolve_module(module, model.path) is None
 
 
 def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:

@@ -348,4 +348,48 @@ INVALID = (
         """,
         line=10,
     ),
+    Invalid(  # FID's InceptionV3 copied into the project's metric package, absent from the checked tree:
+        # a well-known architecture with BatchNorm by its name (FreezeD's compute_acts)
+        """
+        import torch
+        import torch.nn as nn
+        from metric.inception import InceptionV3
+
+        @torch.no_grad()
+        def compute_acts(images, inception):
+            return inception(images)[0]
+
+        def main(images):
+            inception = nn.DataParallel(InceptionV3()).cuda()
+            return compute_acts(images, inception)
+        """,
+        line=7,
+    ),
+    Invalid(  # gradients off through a flag parameter whose default is False, which the call leaves
+        """
+        import torch
+        import torchvision
+
+        def get_activations(net, x, grad_enabled=False):
+            with torch.set_grad_enabled(grad_enabled):
+                return net(x)
+
+        def main(x):
+            net = torchvision.models.resnet50()
+            return get_activations(net, x)
+        """,
+        line=6,
+    ),
+    Invalid(  # a library model's method that runs its forward (timm's forward_features)
+        """
+        import timm
+        import torch
+
+        def embed(images):
+            backbone = timm.create_model("resnet50", pretrained=True, num_classes=0)
+            with torch.no_grad():
+                return backbone.forward_features(images)
+        """,
+        line=7,
+    ),
 )

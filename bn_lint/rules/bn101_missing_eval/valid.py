@@ -383,4 +383,37 @@ VALID = (
         print(stats.shape)
         """
     ),
+    Valid(  # the flag parameter's default is False, but the only call turns gradients on to train
+        """
+        import torch
+        import torchvision
+
+        def get_activations(net, x, grad_enabled=False):
+            with torch.set_grad_enabled(grad_enabled):
+                return net(x)
+
+        def main(x):
+            net = torchvision.models.resnet50()
+            get_activations(net, x, grad_enabled=True).sum().backward()
+        """,
+    ),
+    Valid(  # a class the project defines is read, whatever its name: this ResNet has no BatchNorm
+        """
+        import torch
+        import torch.nn as nn
+
+        class ResNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        def main(x):
+            net = ResNet()
+            with torch.no_grad():
+                return net(x)
+        """,
+    ),
 )

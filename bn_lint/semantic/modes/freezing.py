@@ -166,6 +166,7 @@ class FreezeTracking:
             root, _, rest = frozen.partition(".")
             if root == "self":
                 self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
+                self.helper_frozen.append((node, f"{key}.{rest}" if rest else key))  # (returned: given frozen)
 
     def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)

@@ -6,7 +6,10 @@ from functools import cached_property
 
 import libcst as cst
 
+from ..batch_facts import Size
 from ..evaluation import eval_input, reaches_backward_in_order
+from ..given_numbers import given_numbers
+from ..values import evaluate
 from ..walk import children, walk
 from .keys import _names_read
 from .known_calls import _NO_GRAD
@@ -95,8 +98,10 @@ class TrainingSteps:
         if qn in _NO_GRAD:
             return True
         if qn == "torch.set_grad_enabled" and isinstance(expr, cst.Call) and expr.args:
-            value = expr.args[0].value
-            return isinstance(value, cst.Name) and value.value == "False"
+            # `False`, a constant, or a parameter that a call of this file leaves at (or gives) False
+            value, scope = expr.args[0].value, self.model.scope_of(expr)
+            return _false(value, scope, self.model) is not None or any(
+                True for _ in given_numbers(self.model, value, scope, lambda e, s: _false(e, s, self.model)))
         return False
 
     def _in_training_step(self, node: cst.CSTNode) -> bool:
@@ -193,3 +198,10 @@ class TrainingSteps:
                        for inner in walk(given)):
                     return True
         return False
+
+
+def _false(expr: cst.BaseExpression, scope, model) -> Size | None:
+    """``Size(0)`` (a flag as a number, for ``given_numbers``) when ``expr`` is ``False`` or a constant of it."""
+    if isinstance(expr, cst.Name) and expr.value == "False":
+        return Size(0)
+    return Size(0) if isinstance(expr, cst.Name) and evaluate(expr, model, scope) is False else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..library_models import fitted_by_trainer
+from ..library_models import LIBRARY_FORWARDS, fitted_by_trainer
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS
@@ -65,7 +65,8 @@ class ModelUses:
                     and c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
                     for c in self.model.nodes_of(function, cst.Call)):
                 return True
-        return False
+        # a model of a class this file does not define: a library model's method that runs its forward
+        return not classes and method in LIBRARY_FORWARDS
 
     def _frozen_forward(self, key: str, call: cst.Call) -> bool:
         """``feats = encoder(x)`` under ``no_grad`` in a loop that trains another module, with ``encoder``
