@@ -53,6 +53,7 @@ class ExportInTrainMode(Rule):
         _called_or_imported(r"trace(?:_module)?"),
         _called_or_imported(r"fuse(?:_modules|_conv_bn_eval)?"),
         ("quantization", *_called_or_imported("convert")),
+        r"\.to_(?:onnx|torchscript)\s*\(",  # a LightningModule's export methods
     )
     invalid = (
         Invalid(  # the fine-tuning loop runs (10 epochs by default) and leaves the model in training mode
@@ -156,6 +157,40 @@ class ExportInTrainMode(Rule):
             traced = torch.jit.trace(model, torch.rand(1, 3, 32, 32))
             """,
             line=24,
+        ),
+        Invalid(  # a LightningModule exports itself with its own method
+            """
+            import pytorch_lightning as pl
+            import torch
+            import torch.nn as nn
+
+            class Net(pl.LightningModule):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+                def forward(self, x):
+                    return self.body(x)
+
+            def export(path):
+                net = Net()
+                net.to_onnx(path, torch.randn(1, 3, 32, 32))
+            """,
+            line=15,
+        ),
+        Invalid(  # an exporter class holds the model its __init__ builds; its method exports it
+            """
+            import torch
+            import torchvision
+
+            class Exporter:
+                def __init__(self):
+                    self.model = torchvision.models.resnet18()
+
+                def export(self, path):
+                    torch.onnx.export(self.model, torch.randn(1, 3, 224, 224), path)
+            """,
+            line=9,
         ),
     )
     valid = (

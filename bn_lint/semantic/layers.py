@@ -159,7 +159,8 @@ SAME_SHAPE_FUNCTIONS = frozenset(
         "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
         "adaptive_max_pool2d", "adaptive_max_pool3d", "interpolate", "upsample", "softmax", "log_softmax",
     )
-) | frozenset(f"torch.{name}" for name in ("relu", "relu_", "sigmoid", "tanh", "dropout", "max_pool1d", "max_pool2d"))
+) | frozenset(f"torch.{name}" for name in ("relu", "relu_", "sigmoid", "tanh", "dropout", "max_pool1d", "max_pool2d",
+                                         "clone", "autograd.Variable", "autograd.variable.Variable"))
 SAME_SHAPE_METHODS = frozenset({
     "relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "clamp", "clamp_", "abs", "exp", "neg",
 })

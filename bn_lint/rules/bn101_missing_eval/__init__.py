@@ -75,7 +75,8 @@ class MissingEval(Rule):
     # the regex module tries a branch led by a look-behind at every position of the file.
     triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"load_state_dict\(",  # (an inference script)
                 # outputs read as predictions, in a script that loads data or weights or trains
-                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)", r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\("),
+                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)",
+                 r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*\w"),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("

@@ -416,4 +416,27 @@ VALID = (
                 return net(x)
         """,
     ),
+    Valid(  # one epoch function for both phases: the mode and the gradients follow the same flag
+        """
+        import torch
+        import torchvision
+
+        def run_epoch(model, loader, optimizer, is_train=True):
+            model.train(is_train)
+            for x, y in loader:
+                with torch.set_grad_enabled(is_train):
+                    loss = torch.nn.functional.cross_entropy(model(x), y)
+                if is_train:
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+        def main(train_loader, val_loader):
+            model = torchvision.models.resnet50()
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(10):
+                run_epoch(model, train_loader, opt)
+                run_epoch(model, val_loader, opt, is_train=False)
+        """,
+    ),
 )

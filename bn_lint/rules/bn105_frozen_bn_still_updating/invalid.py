@@ -363,4 +363,38 @@ INVALID = (
         """,
         line=19,
     ),
+    Invalid(  # a module-level helper freezes the stem inside __init__; a builder returns the model, then trained
+        """
+        import torch
+        import torch.nn as nn
+
+        def _freeze_module(module):
+            for param in module.parameters():
+                param.requires_grad = False
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(3, 64, 3, bias=False)
+                self.bn1 = nn.BatchNorm2d(64)
+                _freeze_module(self.bn1)
+
+            def forward(self, x):
+                return self.bn1(self.conv1(x))
+
+        def setup():
+            model = Net()
+            model.train()
+            return model
+
+        def fit(loader):
+            net = setup()
+            opt = torch.optim.Adam(net.parameters())
+            for x, y in loader:
+                opt.zero_grad()
+                net(x).sum().backward()
+                opt.step()
+        """,
+        line=6,
+    ),
 )

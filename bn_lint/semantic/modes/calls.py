@@ -9,7 +9,7 @@ from ..walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
-    _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_CALLEES, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _helper_keeps_modes,
+    EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_CALLEES, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _helper_keeps_modes,
     _in_place_tensor_op, _is_module_call, _keeps_modes,
 )
 from .records import Site, _merge
@@ -76,6 +76,10 @@ class CallHandling:
                 key = _submodule_key(args[index].value, state)
                 if key is not None and (key in state or any(_child_of(key, k) for k in state)):
                     a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
+        elif isinstance(func, cst.Attribute) and func.attr.value in EXPORT_METHODS:
+            key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`
+            if key is not None and key in state:
+                a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             target = a.callee(call)
             if target is not None:

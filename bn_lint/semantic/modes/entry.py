@@ -7,7 +7,7 @@ import libcst as cst
 
 from ..modules import ModelKind, model_kind
 from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
-from .known_calls import _MODE_SETTERS, _SAFE_CALLEES
+from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES
 from .records import Site
 from .state import ENTRY, TRAIN, _ENTRY, _lookup
 
@@ -171,7 +171,9 @@ class EntryResolution:
 
     def _keeps_modes(self, call: cst.Call) -> bool:
         """Whether ``call`` runs a function of this file that changes no mode of what it is given (runs it,
-        at most: ``features(self.inception, x)``)."""
+        at most: ``features(self.inception, x)``), or exports it (``torch.onnx.export(self.model, ...)``)."""
+        if self.model.qualname(call.func) in _EXPORTS:
+            return True
         target = self.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
         return summary is not None and not (summary.effects or summary.trains or summary.steps or summary.bn_evals

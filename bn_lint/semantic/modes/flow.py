@@ -126,8 +126,11 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         summary.trained_keys = {key for key in self.trained_keys if key.split(".")[0] in self.params}
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
-        # (its own freezes and its helpers': `freeze(self.bn1)` in `__init__` freezes `self.bn1`)
-        summary.freezes = [(node, key) for node, key in [*self.frozen, *self.helper_frozen] if key.split(".")[0] in self.params]
+        # (a constructor's helpers' too: `freeze(self.bn1)` in `__init__` builds the instance frozen; a function's
+        # caller sees its helpers' freezes through the flow of the function itself, reported there)
+        constructor = isinstance(self.node, cst.FunctionDef) and self.node.name.value == "__init__"
+        summary.freezes = [(node, key) for node, key in [*self.frozen, *(self.helper_frozen if constructor else ())]
+                           if key.split(".")[0] in self.params]
         summary.returned_freezes = self.returned_freezes
         for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs),
                            *((node, param) for node, param, _mode in self.element_sets)]:

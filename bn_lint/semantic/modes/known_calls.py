@@ -111,6 +111,8 @@ _EXPORTS = {
     "torch.fx.experimental.optimization.fuse": 0,
 }
 EXPORTS = _EXPORTS
+# export methods of a module (Lightning's LightningModule.to_onnx / to_torchscript): they export their receiver
+EXPORT_METHODS = frozenset({"to_onnx", "to_torchscript"})
 _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase")
 
 

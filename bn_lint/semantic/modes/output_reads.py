@@ -13,6 +13,9 @@ _CONVERSIONS = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor",
                           "numpy.uint8", "numpy.clip", "numpy.transpose", "numpy.squeeze"})
 _DERIVED_NAMES = 8  # names assigned from the output on its way to a picture, followed at most
 
+# tensor methods that keep the scores' classes in place on the way to an argmax (`out.squeeze(0).argmax()`)
+_SAME_CLASSES = frozenset({"detach", "cpu", "cuda", "to", "float", "squeeze", "softmax", "log_softmax", "sigmoid", "exp"})
+
 
 class OutputReads:
     """Mixin of :class:`ModeAnalysis`: how a model call's output is read."""
@@ -87,7 +90,8 @@ class OutputReads:
         return self.model.qualname(call.func) in _IMAGE_SINKS
 
     def _argmax_of(self, node: cst.CSTNode) -> bool:
-        """Whether ``node`` (through ``.data`` / ``.detach()``) is what an argmax / top-k / max over a dim reads."""
+        """Whether ``node`` (through ``.data`` / ``.detach()`` / ``.squeeze(0)`` / ``.softmax(1)``) is what an
+        argmax / top-k / max over a dim reads."""
         model = self.model
         parent = model.parent(node)
         while True:
@@ -95,7 +99,7 @@ class OutputReads:
                 node, parent = parent, model.parent(parent)
                 continue
             up = model.parent(parent) if isinstance(parent, cst.Attribute) else None
-            if (isinstance(parent, cst.Attribute) and parent.attr.value in ("detach", "cpu") and isinstance(up, cst.Call)
+            if (isinstance(parent, cst.Attribute) and parent.attr.value in _SAME_CLASSES and isinstance(up, cst.Call)
                     and up.func is parent):
                 node, parent = up, model.parent(up)
                 continue
