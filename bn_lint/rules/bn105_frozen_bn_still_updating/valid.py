@@ -253,4 +253,32 @@ VALID = (
                 opt.step()
         """
     ),
+    Valid(  # the parameters picked by name are the head's, a Linear without BatchNorm
+        """
+        import torch
+        import torch.nn as nn
+        import torchvision
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = torchvision.models.resnet50()
+                self.head = nn.Linear(1000, 10)
+
+            def forward(self, x):
+                return self.head(self.backbone(x))
+
+        def train(loader):
+            net = Net()
+            for name, p in net.named_parameters():
+                if "head" in name:
+                    p.requires_grad = False
+            opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1)
+            net.train()
+            for x, y in loader:
+                opt.zero_grad()
+                nn.functional.cross_entropy(net(x), y).backward()
+                opt.step()
+        """,
+    ),
 )

@@ -1,6 +1,8 @@
 """The flow's freezes (``requires_grad_(False)``), BatchNorm put in eval, and freezes a builder returns."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from ..modules import ModelKind, tuple_element
@@ -33,12 +35,17 @@ class FreezeTracking:
             return
         owner, loop = self.param_vars[target.value.value]
         child: cst.CSTNode = target
+        part = None
         for ancestor in self.model.ancestors(target):
             if ancestor is loop:
                 break
             if self._selects_some(ancestor, child):
-                return  # only some parameters: not a frozen module
+                part = _named_part(ancestor, child, loop) if part is None else None
+                if part is None:
+                    return  # only some parameters: not a frozen module
             child = ancestor
+        if part is not None:  # `if name.startswith("backbone."):` in a loop over `named_parameters()`
+            owner = f"{owner}.{part}"
         # `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): for p in m.parameters(): ...`
         owner = self.module_vars.get(owner, owner)
         if _tracked(state, owner):
@@ -293,3 +300,26 @@ class FreezeTracking:
             if isinstance(ancestor, cst.If) and _BATCHNORM_TEST.search(self.model.code(ancestor.test)):
                 return True
         return False
+
+
+_MODULE_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _named_part(test_node: cst.CSTNode, child: cst.CSTNode, loop: cst.CSTNode) -> str | None:
+    """``backbone`` for an ``if "backbone." in name:`` / ``if name.startswith("backbone")`` (the freeze in its
+    body) in a loop over ``named_parameters()``: the submodule whose parameters it freezes, by its path."""
+    if not (isinstance(test_node, cst.If) and child is test_node.body and isinstance(loop, cst.For)
+            and isinstance(loop.target, cst.Tuple) and isinstance(loop.target.elements[0].value, cst.Name)):
+        return None
+    name, test = loop.target.elements[0].value.value, test_node.test
+    literal = None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.In) \
+            and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == name:
+        literal = test.left
+    elif isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "startswith" \
+            and isinstance(test.func.value, cst.Name) and test.func.value.value == name and len(test.args) == 1:
+        literal = test.args[0].value
+    if not isinstance(literal, cst.SimpleString):
+        return None
+    path = str(literal.evaluated_value).strip(".")
+    return path if _MODULE_PATH.fullmatch(path) else None
