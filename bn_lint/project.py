@@ -361,10 +361,13 @@ class _TextNames(NamedTuple):
 
 def _function_bodies(text: str, name: str) -> list[str]:
     """The text of every ``def name(`` in ``text``, with its indented block."""
+    header = re.compile(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(")
+    if name not in text or header.search(text) is None:  # (one search of the text: most files define none)
+        return []
     lines = text.splitlines()
     bodies = []
     for number, line in enumerate(lines):
-        found = re.match(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(", line)
+        found = header.match(line) if name in line else None
         if found is None:
             continue
         indent, body = len(found.group(1).expandtabs()), [line]

@@ -86,9 +86,9 @@ def _assigned(model: "FileModel", root: str, path: list[str]) -> tuple["FileMode
     if len(found) != 1:
         return None
     # (a write to the path inside a function makes it unknown)
-    for function in walk(model.module):
+    for function in model.nodes_of(model.module, cst.FunctionDef):
         if isinstance(function, cst.FunctionDef):
-            for node in walk(function.body):
+            for node in model.nodes_of(function.body, cst.Assign):
                 if isinstance(node, cst.Assign) and any(_path(t.target) is not None and _path(t.target)[1] == path
                                                         for t in node.targets):
                     return None

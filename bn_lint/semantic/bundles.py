@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -52,7 +51,7 @@ def changed(model: "FileModel", name: str) -> bool:
 def _changed_names(model: "FileModel") -> frozenset[str]:
     """The code of every receiver ``changed`` looks for, found in one walk of the file."""
     found: set[str] = set()
-    for node in walk(model.module):
+    for node in model.nodes_of(model.module, cst.Assign, cst.Call):
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 if isinstance(target.target, cst.Subscript):

@@ -84,8 +84,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         region = analysis.region(node)
         if region in evaluated and kind is ModelKind.MAYBE:
             continue  # (one more module of unknown content in the same evaluation: the finding is made)
-        if unowned is not None and (region, site.key) in evaluated:
-            continue  # (the given model run again in the same evaluation, on another branch: one `.eval()` fixes both)
+        if (region, site.key) in evaluated:
+            continue  # (the same model run again in the same evaluation: one `.eval()` fixes both)
         evaluated.update((region, (region, site.key)))
         loop = _evaluation_loop(model, node) if unowned is not None else None
         yield TrainModeEvaluation(node, site.key, reason, why, unowned is not None, loop)

@@ -294,7 +294,7 @@ def _bare_batchnorm(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
             continue
         label = node.func.value
         if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and model.code(n.func.value) == label
-                   and n.func.attr.value in ("eval", "train") for n in walk(model.module)):
+                   and n.func.attr.value in ("eval", "train") for n in model.nodes_of(model.module, cst.Call)):
             return label
     return None
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel
@@ -38,7 +37,7 @@ def config_batches(model: "FileModel") -> Iterator[ConfigBatch]:
         return
     if not _plain_batchnorm(model):
         return
-    for node in walk(model.module):
+    for node in model.nodes_of(model.module, cst.Call):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
             owner = _assigned_name(model, node)
             for arg in node.args:
@@ -90,7 +89,7 @@ def _plain_batchnorm(model: "FileModel") -> bool:
     if "SyncBN" in source or "SyncBatchNorm" in source:
         return False
     plain = False
-    for node in walk(model.module):
+    for node in model.nodes_of(model.module, cst.Call):
         if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict"):
             continue
         for arg in node.args:
