@@ -392,4 +392,25 @@ INVALID = (
         """,
         line=7,
     ),
+    Invalid(  # a feature network built lazily into a module-level variable (None until the helper builds it)
+        """
+        import torch
+        from pytorch_i3d import InceptionI3d
+
+        i3d_model = None
+
+        def init_i3d_model():
+            global i3d_model
+            if i3d_model is not None:
+                return
+            i3d_model = InceptionI3d(400, in_channels=3)
+            i3d_model.load_state_dict(torch.load("i3d_rgb_imagenet.pt"))
+
+        def get_i3d_activations(videos):
+            init_i3d_model()
+            with torch.no_grad():
+                return i3d_model.extract_features(videos)
+        """,
+        line=16,
+    ),
 )

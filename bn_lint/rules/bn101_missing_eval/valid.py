@@ -439,4 +439,25 @@ VALID = (
                 run_epoch(model, val_loader, opt, is_train=False)
         """,
     ),
+    Valid(  # the lazily built feature network is put in eval by the helper that builds it
+        """
+        import torch
+        from pytorch_i3d import InceptionI3d
+
+        i3d_model = None
+
+        def init_i3d_model():
+            global i3d_model
+            if i3d_model is not None:
+                return
+            i3d_model = InceptionI3d(400, in_channels=3)
+            i3d_model.load_state_dict(torch.load("i3d_rgb_imagenet.pt"))
+            i3d_model.eval()
+
+        def get_i3d_activations(videos):
+            init_i3d_model()
+            with torch.no_grad():
+                return i3d_model.extract_features(videos)
+        """,
+    ),
 )

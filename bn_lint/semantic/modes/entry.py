@@ -114,13 +114,19 @@ class EntryResolution:
             passed = self.call_args.get(f"{func.name.value}.{root}")
             if not passed and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]
+            elif not passed and not rest and self._none_at_module(root) and not self._mode_set_anywhere(root):
+                passed = [(root, {}, self.model.module)]  # a lazily built global: None until a helper builds it
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
         training = False
+        no_module = 0  # callers on whose path it holds no module at all
         for arg_key, caller_state, caller_node in passed:
             passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
             caller = _lookup(caller_state, passed_key)
+            if isinstance(caller_node, cst.Module) and passed_key not in caller_state and self._none_at_module(passed_key):
+                no_module += 1  # `i3d_model = None` at module level, built lazily by a helper: no module yet
+                continue
             if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
                                                                  and isinstance(caller_node, cst.FunctionDef)):
                 return facts
@@ -129,7 +135,21 @@ class EntryResolution:
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller
+        if no_module == len(passed) and out:
+            return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
+
+    def _mode_set_anywhere(self, name: str) -> bool:
+        """Whether code of the file calls ``name.eval()`` / ``name.train(...)`` (or another mode setter)."""
+        return any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value in _MODE_SETTERS
+                   and isinstance(site.node.func.value, cst.Name) and site.node.func.value.value == name
+                   for site in self.model.calls)
+
+    def _none_at_module(self, key: str) -> bool:
+        """Whether module-level ``key`` (a plain name) is bound only to ``None`` by module-level code."""
+        scope = self.model.module_scope
+        bound = scope.bindings.get(key) if "." not in key else None
+        return bool(bound) and all(isinstance(value, cst.Name) and value.value == "None" for value in bound)
 
     def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
         """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the

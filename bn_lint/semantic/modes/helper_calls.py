@@ -201,8 +201,9 @@ class HelperCalls:
             elif fact.mode == EVAL:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} calls `.eval()`{where_file}"))
             elif fact.mode == TRAIN:
-                out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} calls `.train()`{where_file}",
-                             fact.kind))
+                built = fact.why == "built" or fact.why == "helper" and "builds it" in fact.where  # (a helper's helper)
+                does = "builds it (modules start in training mode)" if built else "calls `.train()`"
+                out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} {does}{where_file}", fact.kind))
             else:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)
