@@ -169,7 +169,38 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
               if isinstance(call.func, cst.Attribute) and call.func.attr.value == "load_state_dict"
               and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
     if not loaded:
+        loaded = _pretrained(model, key, model.scope_of(node))
+    if not loaded:
         return None
     if analysis.dummy_input(node) and not analysis.visualised(node):
         return None
     return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"
+
+
+def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
+    """``[call]`` when ``name`` is bound to a model built with pretrained weights (``resnet50(pretrained=True)``,
+    ``weights="DEFAULT"``, ``weights=ResNet50_Weights.DEFAULT``), or to a ``Sequential`` of such a model's children (``nn.Sequential(*list(
+    net.children())[:-2])``); empty otherwise."""
+    found = model.binding(name, scope)
+    value = found[0] if found is not None else None
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value  # `googlenet(pretrained=True).float().cuda()`
+    if not isinstance(value, cst.Call) or depth > 2:
+        return []
+    if pretrained_build(model, value):
+        return [value]
+    for arg in value.args:
+        if arg.star == "*":  # `nn.Sequential(*list(net.children())[:-2])`: parts of `net`
+            for call in model.nodes_of(arg.value, cst.Call):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("children", "modules") \
+                        and isinstance(call.func.value, cst.Name):
+                    return _pretrained(model, call.func.value.value, found[1], depth + 1)
+    return []
+
+
+def pretrained_build(model: "FileModel", call: cst.Call) -> bool:
+    """``resnet50(pretrained=True)``, ``resnet50(weights="DEFAULT")`` / ``weights=ResNet50_Weights.DEFAULT``."""
+    return any(arg.keyword is not None and (
+        arg.keyword.value == "pretrained" and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+        or arg.keyword.value == "weights" and (isinstance(arg.value, cst.SimpleString) or "Weights" in model.code(arg.value)))
+        for arg in call.args)

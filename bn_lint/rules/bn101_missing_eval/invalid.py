@@ -413,4 +413,17 @@ INVALID = (
         """,
         line=16,
     ),
+    Invalid(  # a feature-extraction script: a pretrained model's children run on video frames, nothing trains
+        """
+        import torch.nn as nn
+        from torchvision import models
+
+        net = models.googlenet(pretrained=True).float().cuda()
+        fea_net = nn.Sequential(*list(net.children())[:-2])
+
+        def video2fea(frames):
+            return [fea_net(frame.cuda().unsqueeze(0)).squeeze().detach().cpu() for frame in frames]
+        """,
+        line=8,
+    ),
 )

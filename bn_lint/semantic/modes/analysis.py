@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ..evaluation import pretrained_build
 from .callees import Callees
 from .conditions import _condition
 from .entry import EntryResolution
@@ -128,6 +129,13 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"):
                 any_candidate = True
                 mark(site.scope)
+            elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
+                any_candidate = True
+                mark(site.scope)
+                if not _in_function(site.scope):
+                    for func in model.functions.values():
+                        if self.implicit_globals(func):
+                            mark(model.scopes.get(func))
         for attribute, _value, scope in model.attribute_assignments:
             if attribute.attr.value in ("requires_grad", "training"):
                 any_candidate = True
