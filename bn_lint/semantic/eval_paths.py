@@ -51,7 +51,7 @@ class HelperEvaluation:
 
 def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[TrainModeEvaluation]:
     """Each evaluation of a BatchNorm model of this file in training mode, in source order."""
-    evaluated: set = set()  # regions, and (region, key) of a given model evaluated there
+    evaluated: set = set()  # regions; (region, key) and (function, key, facts) of a model evaluated there
     reported_slips: set[cst.CSTNode] = set()
     for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
         # (a copy, in source order: resolving may run other analyses)
@@ -84,9 +84,10 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         region = analysis.region(node)
         if region in evaluated and kind is ModelKind.MAYBE:
             continue  # (one more module of unknown content in the same evaluation: the finding is made)
-        if (region, site.key) in evaluated:
-            continue  # (the same model run again in the same evaluation: one `.eval()` fixes both)
-        evaluated.update((region, (region, site.key)))
+        again = (analysis.enclosing_function(node) or region, site.key, facts)
+        if (region, site.key) in evaluated or again in evaluated:
+            continue  # (the same model run again in the same evaluation, in the same mode: one `.eval()` fixes both)
+        evaluated.update((region, (region, site.key), again))
         loop = _evaluation_loop(model, node) if unowned is not None else None
         yield TrainModeEvaluation(node, site.key, reason, why, unowned is not None, loop)
 

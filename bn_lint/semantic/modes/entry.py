@@ -108,8 +108,10 @@ class EntryResolution:
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
             passed = [("self", self.summary(init).effects, init)]
-        elif func is None or self.model.functions.get(func.name.value) is not func:
+        elif func is None or self.args_key(func) is None:
             return facts
+        elif self.model.functions.get(func.name.value) is not func:
+            passed = self.call_args.get(f"{self.args_key(func)}.{root}")  # a method's parameter: its callers'
         else:
             passed = self.call_args.get(f"{func.name.value}.{root}")
             if not passed and self._at_rest(func, root):
@@ -139,6 +141,15 @@ class EntryResolution:
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
+    def args_key(self, func: cst.FunctionDef) -> str | None:
+        """What ``call_args`` files the calls of ``func`` under: its name for a module-level function of this
+        file, ``Class.method`` for a method of one of its classes; None for others (nested functions)."""
+        if self.model.functions.get(func.name.value) is func:
+            return func.name.value
+        scope = self.model.scopes.get(func)
+        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        return f"{info.name}.{func.name.value}" if info is not None and info.methods.get(func.name.value) is func else None
+
     def _mode_set_anywhere(self, name: str) -> bool:
         """Whether code of the file calls ``name.eval()`` / ``name.train(...)`` (or another mode setter)."""
         return any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value in _MODE_SETTERS
@@ -154,8 +165,8 @@ class EntryResolution:
     def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
         """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
         class (not an nn.Module, whose parts follow its own mode) builds it in ``__init__``, assigns it
-        nowhere else, and no code of the file changes its mode, passes it on or calls ``func`` on ``self``
-        (a request handler of a server class, a ``predict`` of a predictor class)."""
+        nowhere else, and no code of the file changes its mode, passes it on or calls ``func`` on ``self`` where
+        the flow follows that call (a request handler of a server class, a ``predict`` of a predictor class)."""
         key = (func, attr)
         if key not in self._at_rest_held:
             self._at_rest_held[key] = self._held_in_init_only(func, attr)
@@ -180,24 +191,33 @@ class EntryResolution:
             call = site.node
             if isinstance(call.func, cst.Attribute):
                 receiver = model.code(call.func.value)
-                if (receiver == "self" and call.func.attr.value == func.name.value) or (
+                if (receiver == "self" and call.func.attr.value == func.name.value and func in self.method_calls) or (
                         receiver.endswith(f".{attr}") and call.func.attr.value in _MODE_SETTERS
                         and self.enclosing_function(call) is not init):
                     return False
-            if any(model.code(arg.value).endswith(f".{attr}") and self.enclosing_function(call) is not init
-                   for arg in call.args) and not self._keeps_modes(call):
+            given = [index for index, arg in enumerate(call.args) if model.code(arg.value).endswith(f".{attr}")]
+            if given and self.enclosing_function(call) is not init and not self._keeps_modes(call, given):
                 return False  # (given to code that may set its mode)
         return True
 
-    def _keeps_modes(self, call: cst.Call) -> bool:
-        """Whether ``call`` runs a function of this file that changes no mode of what it is given (runs it,
-        at most: ``features(self.inception, x)``), or exports it (``torch.onnx.export(self.model, ...)``)."""
+    def _keeps_modes(self, call: cst.Call, given: list[int]) -> bool:
+        """Whether ``call`` runs a function of this file that changes no mode of what its arguments at
+        ``given`` are (runs them, at most: ``features(self.inception, x)``), or exports it
+        (``torch.onnx.export(self.model, ...)``)."""
         if self.model.qualname(call.func) in _EXPORTS:
             return True
         target = self.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
-        return summary is not None and not (summary.effects or summary.trains or summary.steps or summary.bn_evals
-                                            or summary.freezes or summary.element_modes or summary.generator)
+        if summary is None or summary.generator or any(call.args[i].keyword or call.args[i].star for i in given):
+            return False
+        params = summary.params[1:] if summary.params[:1] == ["self"] and isinstance(call.func, cst.Attribute) \
+            else summary.params
+        if any(i >= len(params) for i in given):
+            return False
+        roots = {params[i] for i in given}
+        touched = [*summary.effects, *summary.trains, *summary.steps, *summary.bn_evals,
+                   *(key for _, key in summary.freezes), *summary.element_modes]
+        return not any(key.split(".")[0] in roots for key in touched)
 
     def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``

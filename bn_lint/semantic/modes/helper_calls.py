@@ -83,8 +83,8 @@ class HelperCalls:
                     old = self.a.helper_evals.get((call, param))
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
-            if analysis is self.a and param != "self" and self.model.functions.get(summary.name) is func:
-                self.a.call_args.setdefault(f"{summary.name}.{param}", []).append((key, dict(state), self.node))
+            if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
+                self.a.call_args.setdefault(f"{self.a.args_key(func)}.{param}", []).append((key, dict(state), self.node))
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append((dict(state), self.node))
             elif analysis is self.a and param == "self" and "." not in key:
