@@ -119,6 +119,33 @@ class WrongVariant(Rule):
             """,
             line=3,
         ),
+        Invalid(  # a 3-D DenseNet: a Sequential subclass's forward runs its own layers (super().forward(x)) and
+            # concatenates; the final norm added to the features is the 2-D variant
+            """
+            import torch
+            import torch.nn as nn
+
+            class _DenseLayer(nn.Sequential):
+                def __init__(self, c, growth):
+                    super().__init__()
+                    self.add_module("norm1", nn.BatchNorm3d(c))
+                    self.add_module("conv1", nn.Conv3d(c, growth, 3, padding=1, bias=False))
+
+                def forward(self, x):
+                    return torch.cat([x, super().forward(x)], 1)
+
+            class DenseNet(nn.Module):
+                def __init__(self, c=64, growth=32):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv3d(3, c, 7, bias=False), nn.BatchNorm3d(c))
+                    self.features.add_module("block", _DenseLayer(c, growth))
+                    self.features.add_module("norm5", nn.BatchNorm2d(c + growth))
+
+                def forward(self, x):
+                    return self.features(x)
+            """,
+            line=18,
+        ),
     )
     valid = (
         Valid(  # the 3-D network closed by a 3-D norm; add_module after a Conv1d into BatchNorm1d

@@ -180,6 +180,13 @@ class CallsMixin:
                 return self._mutate(call, method, receiver, frame)
             if method == "__init__" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
                 return self._super_init(call, frame)
+            if method == "forward" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
+                # `super().forward(x)` in a Sequential subclass: its layers, in order
+                args, _, _ = self._args(call, frame)
+                state = frame.self_state
+                if state is not None and state.seq is not None and args and isinstance(args[0], Tensor):
+                    return self._apply(state.seq, args[0])
+                return UNKNOWN
         qn = model.qualname(func)
         if qn is not None:
             handled = self._torch_function(qn, call, frame)
