@@ -37,7 +37,7 @@ def config_batches(model: "FileModel") -> Iterator[ConfigBatch]:
         return
     if not _plain_batchnorm(model):
         return
-    for node in model.nodes_of(model.module, cst.Call):
+    for node in model.nodes_of(model.module, cst.Call, cst.Assign):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
             owner = _assigned_name(model, node)
             for arg in node.args:
