@@ -329,8 +329,8 @@ class Project:
             if model is None:
                 continue
             facts: dict[str, dict[str, Any]] = {}
-            for (table, name), fact in model.index_facts.items():
-                facts.setdefault(table, {})[name] = fact
+            for (table, name), fact in list(model.index_facts.items()):
+                facts.setdefault(table, {})[name] = fact() if callable(fact) else fact  # (some are worked out here)
             count = sum(len(names) for names in facts.values())
             if count <= self._saved.get(key, 0):
                 continue

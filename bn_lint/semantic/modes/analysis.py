@@ -181,7 +181,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             self.cut_short.add(func)
         elif self.model.functions.get(func.name.value) is func:  # for the project index (``Project.indexed``)
             self.model.index_facts[("trains", func.name.value)] = bool(summary.trains)
-            self.model.index_facts[("inert", func.name.value)] = _inert(summary)
+            self.model.index_facts[("inert", func.name.value)] = lambda: _inert(summary)  # (when saved: it asks `returns`)
         self.summaries[func] = summary
         return summary
 

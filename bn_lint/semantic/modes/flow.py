@@ -62,7 +62,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         self.element_sets: list[tuple[cst.CSTNode, str, str]] = []  # (`m.eval()`, the param `m` is an item of, "eval")
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
-        self.returned: list[frozenset | None] = []  # the mode of the model each `return` gives back
+        self.returned: list[tuple | None] = []  # (value, state) each `return` gives back (None: nothing)
         self.returned_elements: list[list[frozenset | None] | None] = []  # the same per element of a tuple
         self.element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = {}
         self.returned_freezes: list[tuple[cst.CSTNode, str]] = []
@@ -138,8 +138,8 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             tests = self._param_tests(node) if inside else self.carried_tests.get(node, [])
             if tests != []:
                 summary.freeze_tests[node] = tests
-        if self.returned and all(facts is not None for facts in self.returned):
-            summary.returns = frozenset().union(*self.returned)  # type: ignore[arg-type]
+        if self.returned and all(value is not None for value in self.returned):
+            summary.returns_when_asked = lambda returned=tuple(self.returned): self._returned_facts(returned)
         summary.element_returns = _element_returns(self.returned_elements)
         summary.element_freezes = self.element_freezes
         at_yield: State | None = None
@@ -153,6 +153,12 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
         return summary
+
+    def _returned_facts(self, returned: tuple) -> frozenset | None:
+        """The modes of the models the ``return``s give back, each with the state it had there; None
+        when one of them gives back something not known to be a model."""
+        facts = [self.value_facts(value, state) for value, state in returned]
+        return frozenset().union(*facts) if all(f is not None for f in facts) else None
 
 
 _SCALARS = frozenset({"bool", "int", "float", "str", "bytes"})

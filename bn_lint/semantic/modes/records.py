@@ -80,7 +80,9 @@ class Summary:
     # (`if feature_extract:` -> ("feature_extract", True)), or a string compared (`if mode == "eval":` ->
     # ("mode", ("==", "eval", True)))
     freeze_tests: dict[cst.CSTNode, list[tuple[str, Any]]] = field(default_factory=dict)
-    returns: frozenset | None = None  # the mode of the model it returns, when every `return` gives one back
+    # the mode of the model it returns, when every `return` gives one back (``returns``; worked out on first use:
+    # a function that gives back another file's builder call parses that file only if a caller asks)
+    returns_when_asked: Any = None
     # index -> the mode of the model at that place of the tuple every `return` gives (`return model, tf`)
     element_returns: dict[int, frozenset] = field(default_factory=dict)
     element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = field(default_factory=dict)  # as returned_freezes
@@ -94,6 +96,16 @@ class Summary:
     # for a function nested in another: the enclosing function's scope, whose variables ``globals`` are
     # (closure variables: `def run_eval(): model.eval() ...` inside `main`, which calls it)
     closure: "Scope | None" = None
+
+    @property
+    def returns(self) -> frozenset | None:
+        if callable(self.returns_when_asked):
+            self.returns_when_asked = self.returns_when_asked()
+        return self.returns_when_asked
+
+    @returns.setter
+    def returns(self, facts: frozenset | None) -> None:
+        self.returns_when_asked = facts
 
 
 def _merge(old: Site | None, key: str, facts: frozenset, node: cst.CSTNode, flow: _Flow) -> Site:

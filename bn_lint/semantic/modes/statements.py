@@ -136,7 +136,7 @@ class StatementWalker:
         if isinstance(node, cst.Return):
             if node.value is not None:
                 self.expression(node.value, state)
-            self.returned.append(self.value_facts(node.value, state) if node.value is not None else None)
+            self.returned.append((node.value, dict(state)) if node.value is not None else None)
             if node.value is not None and (self.frozen or self.helper_frozen):
                 self._note_returned_freezes(node.value, state, self.returned_freezes)
             self._note_returned_elements(node.value, state)
