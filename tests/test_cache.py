@@ -526,3 +526,24 @@ def test_a_called_function_whose_code_returns_no_call_that_may_build_a_layer_is_
     train.write_text(train.read_text().replace("from helpers import take, run, conv", "from helpers import take, run\nfrom blocks import conv"))
     assert codes(_run([train], Settings(root=tmp_path), tmp_path / "cache")) == ["BN201"]
     assert parsed == ["blocks.py"]
+
+
+@pytest.mark.parametrize("annotation, parsed_files", [
+    ("-> Tuple[List[int], int]", []),  # plain data: its file is not parsed to learn whether it gives back a model
+    ("-> nn.Module", ["helpers.py"]),  # it may: read
+    ("", ["helpers.py"]),
+])
+def test_a_function_annotated_to_return_plain_data_is_not_parsed_for_a_model(tmp_path, parsed, annotation, parsed_files):
+    """``take_indices, max_index = feature_take_indices(n, indices)`` (timm's ``forward_intermediates``):
+    the mode analysis asks whether the tuple holds a model; a return annotation of numbers and
+    containers of them says it does not, without parsing the function's file."""
+    (tmp_path / "pyproject.toml").write_text("")
+    prep = tmp_path / "prep.py"
+    prep.write_text("import torchvision\nfrom helpers import take_indices\n\n"
+                    "def prepare(n: int):\n    net = torchvision.models.resnet18()\n    net.eval()\n"
+                    "    indices, last = take_indices(4, n)\n    return net, indices\n")
+    (tmp_path / "helpers.py").write_text(
+        f"import torch.nn as nn\nfrom typing import List, Tuple\n\n\ndef take_indices(num: int, n: int) {annotation}:\n"
+        "    return list(range(num - n, num)), num - 1\n")
+    assert codes(_run([prep], Settings(root=tmp_path), tmp_path / "cache")) == []
+    assert parsed == parsed_files

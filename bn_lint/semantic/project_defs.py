@@ -2,6 +2,7 @@
 project file (read from its text first, parsed only when needed)."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -44,10 +45,35 @@ def project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["File
     dotted = imported_name(model, func)
     if dotted is None or isinstance(func, cst.Attribute) and model.binding(func.value.value, None) is not None:
         return None
+    if _annotated_without_module(model, dotted):
+        return None  # (read from its text: its file is not parsed for it)
     found = model.imported(dotted, "def")
     if found is None or found[1] not in found[0].functions:
         return None
     return found[0], found[0].functions[found[1]]
+
+
+# names a return annotation may hold for a function that gives back no module (`-> Tuple[List[int], int]`)
+_PLAIN_TYPES = frozenset({
+    "int", "float", "str", "bool", "bytes", "complex", "None", "tuple", "list", "dict", "set", "frozenset",
+    "Tuple", "List", "Dict", "Set", "FrozenSet", "Optional", "Union", "Sequence", "Iterable", "Mapping", "typing",
+})
+_RETURN_ANNOTATION = re.compile(r"\)\s*->\s*([^:]+?)\s*:")
+
+
+def _annotated_without_module(model: "FileModel", dotted: str) -> bool:
+    """Whether every ``def`` of the imported function has a return annotation of plain data only (numbers,
+    strings, flags and containers of them), read from its file's text."""
+    where = model.imported_path(dotted, "def")
+    bodies = model.project.function_bodies(*where) if where is not None and model.project is not None else None
+    if not bodies:
+        return False
+    for body in bodies:
+        header = _RETURN_ANNOTATION.search(body[:body.find(":\n") + 2] if ":\n" in body else body)
+        names = re.findall(r"[A-Za-z_]\w*", header.group(1)) if header is not None else []
+        if not names or not set(names) <= _PLAIN_TYPES:
+            return False
+    return True
 
 
 def element_builder(model: "FileModel", func: cst.BaseExpression,
