@@ -1786,3 +1786,29 @@ def test_a_private_function_given_literals_by_every_call_follows_no_module_there
             "d = _wrap('x')\ne = _wrap(a)\n")
     asked = _training_questions(monkeypatch, code, ("_create", "create", "_wrap"))
     assert sorted(asked) == ["build(net, scale)", "build(variant)"]
+
+
+def test_a_function_that_returns_its_own_call_is_followed_without_end():
+    """What a function gives back is worked out when a caller asks; one that returns a call of itself
+    (timm's ``_torch_load`` retries itself) asks again while that is worked out: not known, and no
+    BN900 "nesting too deep" (a checkpoint from ``torch.load`` holds no mode to judge)."""
+    code = """
+        import torch
+
+        def _torch_load(checkpoint_path, map_location="cpu", weights_only=True, mmap=False):
+            load_kwargs = dict(map_location=map_location, weights_only=weights_only)
+            try:
+                return torch.load(checkpoint_path, **load_kwargs)
+            except TypeError:
+                if mmap:
+                    return _torch_load(checkpoint_path, map_location=map_location, weights_only=weights_only)
+                raise
+
+        def load_state_dict(checkpoint_path, device="cpu"):
+            checkpoint = _torch_load(checkpoint_path, map_location=device)
+            return checkpoint
+
+        def load_checkpoint(model, checkpoint_path):
+            model.load_state_dict(load_state_dict(checkpoint_path))
+    """
+    assert codes_and_lines(check_code(code)) == []

@@ -100,7 +100,8 @@ class Summary:
     @property
     def returns(self) -> frozenset | None:
         if callable(self.returns_when_asked):
-            self.returns_when_asked = self.returns_when_asked()
+            work_out, self.returns_when_asked = self.returns_when_asked, None  # (a recursive ask: not known yet)
+            self.returns_when_asked = work_out()
         return self.returns_when_asked
 
     @returns.setter
