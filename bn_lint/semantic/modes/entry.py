@@ -208,8 +208,8 @@ class EntryResolution:
             return True
         target = self.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
-        if summary is None or summary.generator or any(call.args[i].keyword or call.args[i].star for i in given):
-            return False
+        if summary is None or summary.generator or any(a.keyword or a.star for a in call.args[:max(given) + 1]):
+            return False  # (positions known only up to a keyword or a star)
         params = summary.params[1:] if summary.params[:1] == ["self"] and isinstance(call.func, cst.Attribute) \
             else summary.params
         if any(i >= len(params) for i in given):
