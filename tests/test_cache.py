@@ -531,6 +531,7 @@ def test_a_called_function_whose_code_returns_no_call_that_may_build_a_layer_is_
 @pytest.mark.parametrize("annotation, parsed_files", [
     ("-> Tuple[List[int], int]", []),  # plain data: its file is not parsed to learn whether it gives back a model
     ("-> nn.Module", ["helpers.py"]),  # it may: read
+    ("-> list", ["helpers.py"]),  # a bare container may hold modules
     ("", ["helpers.py"]),
 ])
 def test_a_function_annotated_to_return_plain_data_is_not_parsed_for_a_model(tmp_path, parsed, annotation, parsed_files):

@@ -178,9 +178,8 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
 
 
 def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
-    """``[call]`` when ``name`` is bound to a model built with pretrained weights (``resnet50(pretrained=True)``,
-    ``weights="DEFAULT"``, ``weights=ResNet50_Weights.DEFAULT``), or to a ``Sequential`` of such a model's children (``nn.Sequential(*list(
-    net.children())[:-2])``); empty otherwise."""
+    """``[call]`` when ``name`` is bound to a model built with pretrained weights (``pretrained_build``), or
+    to a ``Sequential`` of such a model's children (``nn.Sequential(*list(net.children())[:-2])``)."""
     found = model.binding(name, scope)
     value = found[0] if found is not None else None
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:

@@ -53,11 +53,11 @@ def project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["File
     return found[0], found[0].functions[found[1]]
 
 
-# names a return annotation may hold for a function that gives back no module (`-> Tuple[List[int], int]`)
-_PLAIN_TYPES = frozenset({
-    "int", "float", "str", "bool", "bytes", "complex", "None", "tuple", "list", "dict", "set", "frozenset",
-    "Tuple", "List", "Dict", "Set", "FrozenSet", "Optional", "Union", "Sequence", "Iterable", "Mapping", "typing",
-})
+# a return annotation of a function that gives back no module: containers (`Tuple[List[int], int]`) of
+# these leaves only (a bare `list` may hold modules)
+_PLAIN_LEAVES = frozenset({"int", "float", "str", "bool", "bytes", "complex", "None"})
+_CONTAINERS = frozenset({"tuple", "list", "dict", "set", "frozenset", "Tuple", "List", "Dict", "Set", "FrozenSet",
+                         "Optional", "Union", "Sequence", "Iterable", "Mapping", "typing"})
 _RETURN_ANNOTATION = re.compile(r"\)\s*->\s*([^:]+?)\s*:")
 
 
@@ -70,8 +70,8 @@ def _annotated_without_module(model: "FileModel", dotted: str) -> bool:
         return False
     for body in bodies:
         header = _RETURN_ANNOTATION.search(body[:body.find(":\n") + 2] if ":\n" in body else body)
-        names = re.findall(r"[A-Za-z_]\w*", header.group(1)) if header is not None else []
-        if not names or not set(names) <= _PLAIN_TYPES:
+        names = set(re.findall(r"[A-Za-z_]\w*", header.group(1))) if header is not None else set()
+        if not names - _CONTAINERS or not names <= _PLAIN_LEAVES | _CONTAINERS:
             return False
     return True
 
