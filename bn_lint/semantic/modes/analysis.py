@@ -1,7 +1,7 @@
 """ModeAnalysis: mode flow for every function of one file; built lazily, shared by BN1xx rules."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -111,7 +111,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         (otherwise the module's own flow is skipped)."""
         model = self.model
         found: set[cst.CSTNode] = set()
-        any_candidate = False
+        any_candidate = pretrained_global = False
 
         def mark(scope: "Scope | None") -> None:
             if not _in_function(scope):
@@ -132,10 +132,10 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
                 any_candidate = True
                 mark(site.scope)
-                if not _in_function(site.scope):
-                    for func in model.functions.values():
-                        if self.implicit_globals(func):
-                            mark(model.scopes.get(func))
+                pretrained_global = pretrained_global or not _in_function(site.scope)
+        for func in model.functions.values() if pretrained_global else ():
+            if self.implicit_globals(func):  # (the functions that read a module-level pretrained model)
+                mark(model.scopes.get(func))
         for attribute, _value, scope in model.attribute_assignments:
             if attribute.attr.value in ("requires_grad", "training"):
                 any_candidate = True

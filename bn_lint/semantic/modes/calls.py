@@ -123,11 +123,10 @@ class CallHandling:
                 return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
             if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
-                facts = self._train_arg(call, receiver, state) if method == "train" else None
-                mode = "eval" if method == "eval" and not call.args else \
-                    next(iter({f.mode for f in facts}), None) if facts is not None and len({f.mode for f in facts}) == 1 else None
-                if mode in (EVAL, TRAIN):
-                    self.element_sets.append((call, self.element_vars[receiver], mode))
+                modes = {f.mode for f in self._train_arg(call, receiver, state)} if method == "train" else \
+                    {EVAL} if not call.args else set()
+                if len(modes) == 1 and modes <= {EVAL, TRAIN}:
+                    self.element_sets.append((call, self.element_vars[receiver], modes.pop()))
                 return
             if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) \
                     and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False":

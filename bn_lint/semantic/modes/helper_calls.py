@@ -16,10 +16,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _short(path: str) -> str:
-    import os
-
     return os.path.basename(path)
 
+
+_BUILDS = "builds it (modules start in training mode)"  # what a helper that builds the model does
 
 class HelperCalls:
     """Mixin of :class:`_Flow`: calls of project functions, through their summaries."""
@@ -201,8 +201,8 @@ class HelperCalls:
             elif fact.mode == EVAL:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} calls `.eval()`{where_file}"))
             elif fact.mode == TRAIN:
-                built = fact.why == "built" or fact.why == "helper" and "builds it" in fact.where  # (a helper's helper)
-                does = "builds it (modules start in training mode)" if built else "calls `.train()`"
+                built = fact.why == "built" or fact.why == "helper" and _BUILDS in fact.where  # (a helper's helper)
+                does = _BUILDS if built else "calls `.train()`"
                 out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} {does}{where_file}", fact.kind))
             else:
                 out.add(Fact(UNKNOWN_MODE))

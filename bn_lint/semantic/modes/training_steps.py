@@ -202,6 +202,5 @@ class TrainingSteps:
 
 def _false(expr: cst.BaseExpression, scope, model) -> Size | None:
     """``Size(0)`` (a flag as a number, for ``given_numbers``) when ``expr`` is ``False`` or a constant of it."""
-    if isinstance(expr, cst.Name) and expr.value == "False":
-        return Size(0)
-    return Size(0) if isinstance(expr, cst.Name) and evaluate(expr, model, scope) is False else None
+    false = isinstance(expr, cst.Name) and (expr.value == "False" or evaluate(expr, model, scope) is False)
+    return Size(0) if false else None
