@@ -31,6 +31,31 @@ def main(ctx: click.Context) -> None:
     ctx.with_resource(cached_dataclass_code())
 
 
+_QUICK_EXIT = []  # set by a command whose process holds nothing that must run at exit
+
+
+def entry() -> None:
+    """The ``bn-lint`` console script: ``main``, then, after ``check``, ``os._exit`` with its exit code.
+
+    A check keeps the tree of every file the project read; freeing them one by one at interpreter exit
+    took 2 s of a 14 s run over timm's 304 files. mypy leaves the same way (``util.hard_exit``). Other
+    commands end as usual (``trace`` runs the user's program, whose exit handlers must run).
+    """
+    import os
+
+    try:
+        main()
+    except SystemExit as done:
+        if not _QUICK_EXIT or not isinstance(done.code, (int, type(None))):
+            raise
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a reader that went away (`| head`), a closed stream
+                pass
+        os._exit(done.code or 0)
+
+
 def _guarded(command):
     """A crash is one line and exit 2 (not 1, "findings"); Ctrl-C exits 130, as shells expect."""
 
@@ -131,6 +156,7 @@ def check(
 ) -> None:
     """Check PATHS (default: the current directory) for BatchNorm misuse."""
     started = time.monotonic()
+    _QUICK_EXIT.append(True)
     if stdin_filename is not None and "-" not in paths:
         paths = (*paths, "-")  # as ruff: --stdin-filename reads the source from standard input
     paths = paths or (".",)

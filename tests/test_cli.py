@@ -242,9 +242,10 @@ def test_python_dash_m_and_version():
 def _modules_after_check(path) -> str:
     """(its output, the modules it loaded) of ``bn-lint check path`` run in a fresh interpreter."""
     code = (
-        "import sys, runpy\n"
+        "import sys\n"
         f"sys.argv = ['bn-lint', 'check', '--no-cache', {str(path)!r}]\n"
-        "try:\n    runpy.run_module('bn_lint', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "from bn_lint.cli import main  # (not the console script's entry: it leaves through os._exit)\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -112,3 +112,49 @@ def test_d14_rule_by_name_and_all():
     every = run_cli("rule", "--all")
     assert every.returncode == 0 and every.stdout.count(b"\n# BN") + every.stdout.startswith(b"# BN") >= 19
     assert run_cli("rule").returncode == 2
+
+
+def test_a_check_ends_without_freeing_its_trees_and_loses_no_output(tmp_path):
+    """`check` leaves through os._exit (cli.entry): every line, the output file and the exit code still
+    arrive; an atexit handler of the process (which only a normal exit runs) shows that the quick exit was
+    taken, and that `--help` (not a check) still ends normally."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    for i in range(40):
+        (tmp_path / f"m{i}.py").write_bytes(KERAS)
+    probe = ("import atexit, sys; atexit.register(lambda: sys.stderr.write('normal exit\\n'));"
+             "from bn_lint.cli import entry; sys.argv[0] = 'bn-lint'; entry()")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-c", probe, "check", "--no-cache", "--jobs", "1", "--format",
+                           "concise", "--output-file", str(out), str(tmp_path)], capture_output=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert b"normal exit" not in proc.stderr
+    assert len(out.read_text().splitlines()) >= 80  # two findings in each of 40 files
+    proc = subprocess.run([sys.executable, "-c", probe, "check", "--no-cache", "--jobs", "1", "--format",
+                           "concise", str(tmp_path)], capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 1 and b"normal exit" not in proc.stderr
+    assert sum(line.endswith("[*]") or " BN20" in line for line in proc.stdout.decode().splitlines()) == 80
+    proc = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 0 and b"normal exit" in proc.stderr
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    for i in range(200):
+        (tmp_path / f"m{i}.py").write_bytes(KERAS)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    proc = subprocess.run(f"{sys.executable} -m bn_lint check --no-cache --format concise {tmp_path} | head -1",
+                          shell=True, capture_output=True, env=env, timeout=300)
+    assert proc.stdout.count(b"\n") == 1
+    assert b"Traceback" not in proc.stderr, proc.stderr
