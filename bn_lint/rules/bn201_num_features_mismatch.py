@@ -230,6 +230,26 @@ INVALID = (
         """,
         line=10,
     ),
+    Invalid(  # two ModuleLists filled in one loop and zipped: every conv doubles the width its BatchNorm expects
+        """
+        import torch.nn as nn
+
+        class Blocks(nn.Module):
+            def __init__(self, n, c):
+                super().__init__()
+                self.convs = nn.ModuleList()
+                self.bns = nn.ModuleList()
+                for _ in range(n):
+                    self.convs.append(nn.Conv2d(c, 2 * c, 3, padding=1, bias=False))
+                    self.bns.append(nn.BatchNorm2d(c))
+
+            def forward(self, x):
+                for conv, bn in zip(self.convs, self.bns):
+                    x = bn(conv(x))
+                return x
+        """,
+        line=10,
+    ),
 )
 
 # code BN201 must not flag
@@ -243,6 +263,34 @@ VALID = (
             for i in range(1, len(dims) - 1):
                 layers += [nn.Linear(dims[i], dims[i + 1], bias=False), nn.BatchNorm1d(dims[i + 1]), nn.ReLU()]
             return nn.Sequential(*layers)
+        """
+    ),
+    Valid(  # two ModuleLists filled in one loop over known widths: each conv feeds the BatchNorm of its own width
+        """
+        import torch.nn as nn
+
+        class PointMLP(nn.Module):
+            def __init__(self, in_channel, mlp):
+                super().__init__()
+                self.convs = nn.ModuleList()
+                self.bns = nn.ModuleList()
+                for out_channel in mlp:
+                    self.convs.append(nn.Conv2d(in_channel, out_channel, 1, bias=False))
+                    self.bns.append(nn.BatchNorm2d(out_channel))
+                    in_channel = out_channel
+
+            def forward(self, x):
+                for i, conv in enumerate(self.convs):
+                    x = self.bns[i](conv(x)).relu()
+                return x
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.mlp = PointMLP(3, [32, 64, 128])
+
+            def forward(self, x):
+                return self.mlp(x)
         """
     ),
     Valid(  # the norm sized by the layer's output width, whatever the defaults

@@ -145,6 +145,45 @@ class BiasBeforeBatchNorm(Rule):
             line=16,
         ),
         Invalid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n", line=2),
+        Invalid(  # two ModuleLists filled in one loop, indexed together (GACNet, speechbrain's SEGAN discriminator)
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class PointMLP(nn.Module):
+                def __init__(self, in_channel, mlp):
+                    super().__init__()
+                    self.convs = nn.ModuleList()
+                    self.bns = nn.ModuleList()
+                    for out_channel in mlp:
+                        self.convs.append(nn.Conv2d(in_channel, out_channel, 1))
+                        self.bns.append(nn.BatchNorm2d(out_channel))
+                        in_channel = out_channel
+
+                def forward(self, x):
+                    for i, conv in enumerate(self.convs):
+                        x = F.relu(self.bns[i](conv(x)))
+                    return x
+            """,
+            line=10,
+        ),
+        Invalid(  # ModuleLists of comprehensions, zipped
+            """
+            import torch.nn as nn
+
+            class Stack(nn.Module):
+                def __init__(self, dims):
+                    super().__init__()
+                    self.convs = nn.ModuleList([nn.Conv1d(a, b, 3, padding=1) for a, b in zip(dims[:-1], dims[1:])])
+                    self.norms = nn.ModuleList([nn.BatchNorm1d(b) for b in dims[1:]])
+
+                def forward(self, x):
+                    for conv, norm in zip(self.convs, self.norms):
+                        x = norm(conv(x)).relu()
+                    return x
+            """,
+            line=6,
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -184,6 +223,30 @@ class BiasBeforeBatchNorm(Rule):
             _MODE_LETTERS.format(param="", arg="", head_bias="", second="tail", second_args='nc, 1, mode="C"'),
         ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n"),
+        Valid(  # DGL's GIN MLP: the linears come from three calls, and the last one never feeds a BatchNorm: which
+                # of them does is not known from an index alone
+            """
+            import torch.nn as nn
+
+            class MLP(nn.Module):
+                def __init__(self, num_layers, input_dim, hidden_dim, output_dim):
+                    super().__init__()
+                    self.num_layers = num_layers
+                    self.linears = nn.ModuleList()
+                    self.batch_norms = nn.ModuleList()
+                    self.linears.append(nn.Linear(input_dim, hidden_dim))
+                    for layer in range(num_layers - 2):
+                        self.linears.append(nn.Linear(hidden_dim, hidden_dim))
+                    self.linears.append(nn.Linear(hidden_dim, output_dim))
+                    for layer in range(num_layers - 1):
+                        self.batch_norms.append(nn.BatchNorm1d(hidden_dim))
+
+                def forward(self, h):
+                    for i in range(self.num_layers - 1):
+                        h = self.batch_norms[i](self.linears[i](h)).relu()
+                    return self.linears[-1](h)
+            """
+        ),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.ReLU(), nn.BatchNorm2d(64))\n"),
         Valid("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64, affine=False))\n"),
     )

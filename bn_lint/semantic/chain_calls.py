@@ -135,7 +135,7 @@ class CallsMixin:
             self._call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
         forward = self._method(info, "forward")
         if state.seq is not None and forward is None:
-            return Chain(state.seq.items, state.seq.tail, True)
+            return Chain(state.seq.items, state.seq.tail, True, state.seq.fills)
         if forward is not None and init is not None and given and forward not in self._active:
             # this instance's layers, built with the call site's arguments, wired by its forward
             entry = SelfState(info, self._stable_attrs(info, state), state.seq)
@@ -280,7 +280,7 @@ class CallsMixin:
         elif method in ("add_module", "register_module") and len(args) == 2:
             holder[name] = self._extend(current, [args[1]])
         else:
-            holder[name] = Chain((GAP,), Tensor(), current.sequential)
+            holder[name] = Chain((GAP,), Tensor(), current.sequential, None, current.module_list)
         return None
 
     def _super_init(self, call: cst.Call, frame: Frame) -> Any:

@@ -11,6 +11,7 @@ from . import shape_sources
 from .chain_frame import Frame, _is_self
 from .chain_values import (
     GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain, _truth,
+    element, item_at,
 )
 from .values import (
     UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque,
@@ -153,17 +154,20 @@ class ExpressionsMixin:
         return out
 
     def _eval_comprehension(self, expr: cst.ListComp | cst.GeneratorExp | cst.DictComp | cst.SetComp, frame: Frame) -> Any:
-        """An unknown value; its element is evaluated once, with the loop variables unknown, for the layers
-        it builds (``nn.ModuleDict({name: nn.Sequential(...) for name in tasks})``)."""
+        """A list of unknown length (a dict comprehension: an unknown value); its element is evaluated once,
+        with the loop variables unknown, for the layers it builds (``nn.ModuleDict({name: nn.Sequential(...)
+        for name in tasks})``) and as what every item of the list is."""
         inner = frame.fork()
         for_in: cst.CompFor | None = expr.for_in
         while for_in is not None:
             self._eval(for_in.iter, inner)
             self._assign(inner, for_in.target, UNKNOWN)
             for_in = for_in.inner_for_in
-        for part in (expr.key, expr.value) if isinstance(expr, cst.DictComp) else (expr.elt,):
-            self._eval(part, inner)
-        return Chain((GAP,), Tensor()) if not isinstance(expr, cst.DictComp) else UNKNOWN
+        values = [self._eval(part, inner) for part in ((expr.key, expr.value) if isinstance(expr, cst.DictComp) else (expr.elt,))]
+        if isinstance(expr, cst.DictComp):
+            return UNKNOWN
+        # (every item is what the element gives, its loop variables unknown: `[nn.BatchNorm1d(h) for _ in range(n)]`)
+        return Chain((GAP,), Tensor(), False, (values[0],) if values[0] is not UNKNOWN else None)
 
     def _eval_lambda(self, expr: cst.Lambda, frame: Frame) -> Any:
         """An unknown value; its body is evaluated once, with the parameters unknown, for the layers it
@@ -219,6 +223,10 @@ class ExpressionsMixin:
             return items[key]
         if isinstance(base, Tensor):
             return Tensor()
+        if isinstance(base, Chain) and not base.sequential:  # a list with a loop's appends in it
+            found = item_at(base, key) if isinstance(key, int) and not isinstance(key, bool) else element(base)
+            if found is not UNKNOWN:
+                return found
         if isinstance(key, (int, str)) and not isinstance(key, bool):
             if isinstance(base, Sym):
                 return sym_opaque("getitem", base, key) if isinstance(key, int) else Sym.atom(f"{base!r}[{key!r}]@{id(base)}")

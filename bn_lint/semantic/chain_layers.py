@@ -42,6 +42,13 @@ class LayersMixin:
             if lost:
                 items.insert(0, GAP)
             return self._extend(Chain((), Tensor(), True), items)
+        if spec.name == "ModuleList" and len(pairs) <= 1 and not any(a.keyword or a.star for a, _ in pairs):
+            given = args[0] if args else ()
+            if isinstance(given, Chain) and not given.sequential:
+                return Chain(given.items, Tensor(), False, given.fills, True)
+            items = _concrete_items(given)
+            return Chain(tuple(items), Tensor(), False, (), True) if items is not None else \
+                Chain((GAP,), Tensor(), False, None, True)
         if spec.kind == "container":
             return UNKNOWN
         values: dict[str, Any] = {k: v for k, v in cls.preset if v is not UNKNOWN}
@@ -69,11 +76,12 @@ class LayersMixin:
 
     def _extend(self, chain: Chain, items: list[Any]) -> Chain:
         tail = chain.tail
-        for item in items:
+        for item in items if not chain.module_list else ():
             tail = self._apply(item, tail) if item is not GAP else Tensor()
             if not isinstance(tail, Tensor):
                 tail = Tensor()
-        return Chain(chain.items + tuple(items), tail, chain.sequential)
+        return Chain(chain.items + tuple(items), tail, chain.sequential, None if GAP in items else chain.fills,
+                     chain.module_list)
 
     def _apply(self, module: Any, tensor: Tensor, at: cst.Call | None = None) -> Any:
         self._tick()

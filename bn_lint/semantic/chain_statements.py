@@ -9,7 +9,7 @@ import libcst as cst
 
 from .chain_frame import _MAX_UNROLL, Frame, _is_self
 from .chain_values import (
-    GAP, Chain, ClassRef, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, _concrete_items,
+    GAP, Chain, ClassRef, Each, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, _concrete_items, element,
     _is_module, _jumps, _merge_tensor, _open, _open_loop, _truth,
 )
 from .values import UNKNOWN, Sym
@@ -132,16 +132,22 @@ class StatementsMixin:
             if stmt.orelse is not None:
                 self._block(frame, stmt.orelse.body.body)
             return
-        self._loop(frame, stmt, stmt.target)
+        each = iterable.item if isinstance(iterable, Each) else \
+            element(iterable) if isinstance(iterable, Chain) and not iterable.sequential else UNKNOWN
+        self._loop(frame, stmt, stmt.target, each)
 
-    def _loop(self, frame: Frame, stmt: cst.For | cst.While, target: cst.BaseExpression | None) -> None:
-        """One pass over the body from a state where everything the body changes is unknown."""
+    def _loop(self, frame: Frame, stmt: cst.For | cst.While, target: cst.BaseExpression | None,
+              each: Any = UNKNOWN) -> None:
+        """One pass over the body from a state where everything the body changes is unknown (the loop
+        variable too, unless every item is ``each``)."""
         if isinstance(stmt, cst.While):
             self._eval(stmt.test, frame)
         self._havoc(frame, stmt.body, loop=True)
         body = frame.fork()
         body.dead = False
-        if target is not None:
+        if target is not None and each is not UNKNOWN:
+            self._assign(body, target, each)
+        elif target is not None:
             if isinstance(target, cst.Name):
                 body.locals[target.value] = Sym.atom(f"{target.value}@{id(stmt)}")
             else:
@@ -231,7 +237,7 @@ class StatementsMixin:
             if common < len(a.items) or common < len(b.items):
                 items += (GAP,)
             tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
-            return Chain(items, tail, a.sequential and b.sequential)
+            return Chain(items, tail, a.sequential and b.sequential, _fills(a, b, common), a.module_list and b.module_list)
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             return _merge_tensor(a, b)
         return UNKNOWN
@@ -298,3 +304,15 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
         if type(target) is cst.Attribute and _is_self(target.value):
             plan.append(("self_attr", target.attr.value))
     return plan
+
+
+def _fills(a: Chain, b: Chain, common: int) -> tuple[Any, ...] | None:
+    """What the gap of two chains joined after their ``common`` first items may hold: each one's own
+    fills and the items after the common ones (a loop body's appends), if all known."""
+    fills: list[Any] = []
+    for chain in (a, b):
+        rest = chain.items[common:]
+        if GAP in rest and chain.fills is None:
+            return None
+        fills += [item for item in rest if item is not GAP] + list(chain.fills or ())
+    return tuple({id(f): f for f in fills}.values())

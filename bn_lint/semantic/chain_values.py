@@ -175,11 +175,17 @@ def make_tensor(rank: int | None, sizes: dict[int, Any], feat: int | None = None
 
 @dataclass
 class Chain:
-    """A list of modules (``layers``), or an ``nn.Sequential``: items and the result of applying them."""
+    """A list of modules (``layers``), or an ``nn.Sequential``: items and the result of applying them.
+
+    ``fills``: every module a ``GAP`` of ``items`` may stand for (what a loop appends), or None when
+    something unknown may be there. ``module_list``: an ``nn.ModuleList``, whose items are never applied
+    one after the other (a Python list's may be: ``nn.Sequential(*layers)``)."""
 
     items: tuple[Any, ...]
     tail: Tensor
     sequential: bool = False
+    fills: tuple[Any, ...] | None = None
+    module_list: bool = False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Chain) and self.items == other.items and self.sequential == other.sequential
@@ -279,8 +285,8 @@ def _open(chain: Chain | None) -> Chain | None:
     if chain is None:
         return None
     if chain.items and chain.items[-1] is GAP:
-        return chain
-    return Chain(chain.items + (GAP,), Tensor(), chain.sequential)
+        return chain if chain.fills is None else replace(chain, fills=None)
+    return Chain(chain.items + (GAP,), Tensor(), chain.sequential, None, chain.module_list)
 
 
 def _open_loop(chain: Chain | None) -> Chain | None:
@@ -289,7 +295,52 @@ def _open_loop(chain: Chain | None) -> Chain | None:
     every iteration count agrees on)."""
     if chain is None or (chain.items and chain.items[-1] is GAP):
         return chain
-    return Chain(chain.items + (GAP,), chain.tail, chain.sequential)
+    # (the gap holds what the body appends: the join after the body adds those to ``fills``)
+    return Chain(chain.items + (GAP,), chain.tail, chain.sequential, () if GAP not in chain.items else chain.fills,
+                 chain.module_list)
+
+
+@dataclass(frozen=True)
+class Each:
+    """An iterable of unknown length whose every item is ``item`` (``zip(self.convs, self.bns)`` over
+    lists filled in one loop)."""
+
+    item: Any
+
+
+def element(value: Any) -> Any:
+    """The module at any position of a list of modules, when every module it may hold was built by one
+    call (``self.bns.append(nn.BatchNorm2d(c))`` in a loop): that layer, its arguments kept where all
+    its builds agree; UNKNOWN otherwise."""
+    if not isinstance(value, Chain):
+        return UNKNOWN
+    if GAP in value.items and value.fills is None:
+        return UNKNOWN
+    candidates = [item for item in value.items if item is not GAP] + list(value.fills or ())
+    if not candidates or not all(isinstance(c, LayerValue) for c in candidates):
+        return UNKNOWN
+    first = candidates[0]
+    if any(c.node is not first.node for c in candidates):
+        return UNKNOWN
+    if all(c is first for c in candidates):
+        return first
+    values = {k: v for k, v in first.values.items() if all(_agree(c.values.get(k, UNKNOWN), v) for c in candidates)}
+    return replace(first, values=values, site=None if any(c.site is not first.site for c in candidates) else first.site)
+
+
+def _agree(a: Any, b: Any) -> bool:
+    return a is b or (type(a) is type(b) and (_plain(a) or isinstance(a, Sym)) and a == b)
+
+
+def item_at(chain: Chain, index: int) -> Any:
+    """``chain[index]`` when no gap comes before it (``layers[0]``, or ``layers[-1]`` with none after)."""
+    items = chain.items
+    if not -len(items) <= index < len(items):
+        return UNKNOWN
+    before = items[:index] if index >= 0 else items[index + 1:]
+    if GAP in before or items[index] is GAP:
+        return UNKNOWN
+    return items[index]
 
 
 def _self_chain(receiver: cst.BaseExpression, frame: Any) -> Chain | None:
@@ -384,14 +435,24 @@ def _b_list(args: list[Any], kwargs: dict[str, Any]) -> Any:
 
 def _b_zip(args: list[Any], kwargs: dict[str, Any]) -> Any:
     columns = [_concrete_items(a) for a in args]
-    if kwargs or not columns or any(c is None for c in columns):
+    if kwargs or not columns:
         return UNKNOWN
+    if any(c is None for c in columns):
+        items = [_each(a) for a in args]
+        return UNKNOWN if any(i is UNKNOWN for i in items) else Each(tuple(items))
     return tuple(zip(*columns))  # type: ignore[arg-type]
 
 
 def _b_enumerate(args: list[Any], kwargs: dict[str, Any]) -> Any:
     items = _concrete_items(args[0]) if len(args) == 1 and not kwargs else None
+    if items is None and len(args) == 1 and not kwargs and _each(args[0]) is not UNKNOWN:
+        return Each((UNKNOWN, _each(args[0])))
     return tuple(enumerate(items)) if items is not None else UNKNOWN
+
+
+def _each(value: Any) -> Any:
+    """What every item of ``value`` is, if one thing (an ``Each``, or a list of one layer's builds)."""
+    return value.item if isinstance(value, Each) else element(value)
 
 
 def _b_minmax(name: str):
