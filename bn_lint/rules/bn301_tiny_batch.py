@@ -9,6 +9,7 @@ from ..rule import Invalid, Rule, Valid
 from ..semantic.mm_configs import config_batches
 from ..semantic.model import FileModel, Report
 from ..semantic.batches import BatchAnalysis
+from ..semantic.one_sample import LIBRARY_FRAGILE_NAMES
 from ..semantic.single_sample import single_sample_calls
 from ..semantic.tiny_loaders import tiny_training_loaders
 
@@ -218,6 +219,11 @@ INVALID = (
     # a model run on one sample in training mode: a probe that infers an output size
     Invalid(_PROBE.format(before="", call="embedding_net(batch[:1])"), line=8),
     Invalid("import torch\nbn = torch.nn.BatchNorm1d(100)\nout = bn(torch.randn(1, 100))\n", line=3),
+    Invalid(  # torchvision's DeepLabV3 trained on one image: its ASPP pooling branch (vision issue 2151)
+        "import torch\nimport torchvision\n\nmodel = torchvision.models.segmentation.deeplabv3_resnet50(num_classes=21)\n"
+        "model.train()\nimage = torch.rand(1, 3, 240, 320)\noutput = model(image)['out']\n",
+        line=7,
+    ),
 )
 
 # code BN301 must not flag
@@ -315,6 +321,8 @@ VALID = (
     Valid(_PROBE.format(before="embedding_net.eval()\n    ", call="embedding_net(batch[:1])")),
     Valid(_PROBE.format(before="", call="embedding_net(batch[:2])")),
     Valid("import torch\nbn = torch.nn.BatchNorm2d(8)\nout = bn(torch.randn(1, 8, 32, 32))\n"),  # H x W values
+    Valid("import torch\nimport torchvision\n\nmodel = torchvision.models.segmentation.deeplabv3_resnet50(num_classes=21)\n"
+          "model.eval()\nimage = torch.rand(1, 3, 240, 320)\noutput = model(image)['out']\n"),
 )
 
 
@@ -358,7 +366,7 @@ class TinyBatch(Rule):
         LayerNorm when memory forbids larger batches. Set `min-batch-size` under `[tool.bn-lint]`.
     """
     # (a model run on one sample: a BatchNorm of this file; an OpenMMLab config's per-GPU batch)
-    triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader")
+    triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader", LIBRARY_FRAGILE_NAMES)
     invalid = INVALID
     valid = VALID
 

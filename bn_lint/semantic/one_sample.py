@@ -39,7 +39,8 @@ _CONV_BN_BLOCKS = frozenset({
     "torchvision.ops.misc.ConvNormActivation", "torchvision.ops.Conv3dNormActivation",
 })
 # library models with a BatchNorm after pooling to 1x1 (torchvision's DeepLabV3: the ASPP pooling branch)
-_LIBRARY_FRAGILE = re.compile(r"^torchvision\.models\.segmentation\.(deeplabv3\.)?(deeplabv3_\w+|DeepLabHead|ASPP)$")
+LIBRARY_FRAGILE_NAMES = r"deeplabv3_\w+|DeepLabHead|ASPP"  # (also the pre-filter's trigger for them)
+_LIBRARY_FRAGILE = re.compile(rf"^torchvision\.models\.segmentation\.(deeplabv3\.)?({LIBRARY_FRAGILE_NAMES})$")
 _MAX_DEPTH = 6
 _CACHE: "weakref.WeakKeyDictionary[FileModel, list]" = weakref.WeakKeyDictionary()
 
@@ -71,6 +72,14 @@ def fragile_layers(model: "FileModel") -> list[Fragile]:
     return found
 
 
+def library_fragile(model: "FileModel", built: cst.Call) -> Fragile | None:
+    """The fragile BatchNorm of the library model ``built`` builds, if it holds one."""
+    qn = model.qualname(built.func) or ""
+    if _LIBRARY_FRAGILE.match(qn):
+        return Fragile(built, f"BatchNorm after the ASPP image pooling to 1×1 of {qn.rpartition('.')[2]}")
+    return None
+
+
 def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
     """A fragile BatchNorm of this file or of a project file it imports, or a library model built here
     that holds one (the first found)."""
@@ -78,9 +87,9 @@ def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
     if found:
         return model, found[0]
     for site in model.calls:
-        qn = model.qualname(site.node.func) or ""
-        if _LIBRARY_FRAGILE.match(qn):
-            return model, Fragile(site.node, f"{qn.rpartition('.')[2]}'s BatchNorm after ASPP image pooling to 1×1")
+        library = library_fragile(model, site.node)
+        if library is not None:
+            return model, library
     project = model.project
     if project is None:
         return None

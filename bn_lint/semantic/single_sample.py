@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from .one_sample import Fragile, fragile_layers
+from .one_sample import Fragile, fragile_layers, library_fragile
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -36,7 +36,7 @@ class SingleSample:
 def single_sample_calls(model: "FileModel") -> Iterator[SingleSample]:
     fragile = fragile_layers(model)
     bare = [layer for layer in model.layer_calls if layer.spec.name in ("BatchNorm1d", "LazyBatchNorm1d")]
-    if not fragile and not bare:
+    if not fragile and not bare and not any(library_fragile(model, site.node) for site in model.calls):
         return
     for site in model.calls:
         call = site.node
@@ -110,6 +110,9 @@ def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: 
     layer = model.layer_call(built, bound[1])
     if layer is not None and layer.spec.name in ("BatchNorm1d", "LazyBatchNorm1d"):
         return Fragile(built, f"{layer.spec.name} on (N, C) features") if rank == 2 else None
+    library = library_fragile(model, built)
+    if library is not None:
+        return library
     within = _definition(model, built, bound[1])
     if within is None:
         return None
