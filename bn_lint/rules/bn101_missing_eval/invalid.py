@@ -426,4 +426,37 @@ INVALID = (
         """,
         line=8,
     ),
+    Invalid(  # an RL agent given its actor: `learn` trains it, and `act` runs it without eval (cares TD3)
+        """
+        import torch
+        import torch.nn as nn
+
+        class Actor(nn.Module):
+            def __init__(self, n, a):
+                super().__init__()
+                self.fc = nn.Linear(n, 256, bias=False)
+                self.bn = nn.BatchNorm1d(256)
+                self.out = nn.Linear(256, a)
+
+            def forward(self, s):
+                return self.out(self.bn(self.fc(s)).relu())
+
+        class Agent:
+            def __init__(self, actor):
+                self.actor = actor
+                self.opt = torch.optim.Adam(self.actor.parameters())
+
+            def act(self, state):
+                with torch.no_grad():
+                    return self.actor(torch.as_tensor(state).unsqueeze(0)).numpy()
+
+            def learn(self, states):
+                self.actor.train()
+                loss = -self.actor(states).mean()
+                self.opt.zero_grad()
+                loss.backward()
+                self.opt.step()
+        """,
+        line=21,
+    ),
 )

@@ -460,4 +460,37 @@ VALID = (
                 return i3d_model.extract_features(videos)
         """,
     ),
+    Valid(  # the same agent, whose `act` puts the actor in eval (and `learn` back in training mode)
+        """
+        import torch
+        import torch.nn as nn
+
+        class Actor(nn.Module):
+            def __init__(self, n, a):
+                super().__init__()
+                self.fc = nn.Linear(n, 256, bias=False)
+                self.bn = nn.BatchNorm1d(256)
+                self.out = nn.Linear(256, a)
+
+            def forward(self, s):
+                return self.out(self.bn(self.fc(s)).relu())
+
+        class Agent:
+            def __init__(self, actor):
+                self.actor = actor
+                self.opt = torch.optim.Adam(self.actor.parameters())
+
+            def act(self, state):
+                self.actor.eval()
+                with torch.no_grad():
+                    return self.actor(torch.as_tensor(state).unsqueeze(0)).numpy()
+
+            def learn(self, states):
+                self.actor.train()
+                loss = -self.actor(states).mean()
+                self.opt.zero_grad()
+                loss.backward()
+                self.opt.step()
+        """,
+    ),
 )

@@ -1,6 +1,7 @@
 """What a function's ``entry`` mode stands for: the modes its callers (or ``__init__``) pass in."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -12,7 +13,7 @@ from .records import Site
 from .state import ENTRY, TRAIN, _ENTRY, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Scope
+    from ..model import ClassInfo, Scope
 
 
 class EntryResolution:
@@ -108,6 +109,9 @@ class EntryResolution:
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
             passed = [("self", self.summary(init).effects, init)]
+        elif func is not None and root == "self" and rest and self._trained_in_class(func, rest.split(".")[0]):
+            # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
+            passed = [("self", self._trained_in_class(func, rest.split(".")[0]), None)]
         elif func is None or self.args_key(func) is None:
             return facts
         elif self.model.functions.get(func.name.value) is not func:
@@ -173,27 +177,70 @@ class EntryResolution:
         return self._at_rest_held[key]
 
     def _held_in_init_only(self, func: cst.FunctionDef, attr: str) -> bool:
+        info = self._holder_class(func, attr)
+        if info is None:
+            return False
+        summary = self.summary(info.methods["__init__"])
+        if summary is None or f"self.{attr}" not in summary.effects:
+            return False
+        return self._mode_kept(func, attr, info.methods["__init__"], train_too=False)
+
+    def _trained_in_class(self, func: cst.FunctionDef, attr: str) -> dict | None:
+        """``{"self.attr": facts}`` when another method of ``func``'s class trains ``self.attr`` (given in
+        ``__init__``: `self.actor = actor`) or leaves it in training mode, and no code of the file puts it in
+        eval: whenever ``func`` runs after that method, the module is in training mode (an agent's ``act``
+        beside its ``learn``)."""
+        info = self._holder_class(func, attr)
+        if info is None or not self._mode_kept(func, attr, info.methods["__init__"], train_too=True):
+            return None
+        value, where = info.attributes[attr][0]
+        kind = model_kind(self.model, value, where)
+        built = value.func.value if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) else ""
+        if kind == ModelKind.NO or (built in self.model.classes
+                                    and not self.model.is_nn_module_class(self.model.classes[built])):
+            return None  # (a helper object of the class, `self._redirect = _ForwardRedirection()`)
+        key = f"self.{attr}"
+        facts: frozenset = frozenset()
+        for name, method in info.methods.items():
+            summary = self.summary(method) if method is not func and name != "__init__" else None
+            if summary is None:
+                continue
+            for fact in summary.effects.get(key, ()):
+                if fact.mode == TRAIN and fact.why in ("trained", "train()"):  # (its step, or its `.train()`)
+                    verb = "trained" if fact.why == "trained" else "put in training mode"
+                    facts |= {replace(fact, where=f"{verb} by `{name}()` at line {{line}}", kind=fact.kind or kind)}
+        return {key: facts} if facts else None
+
+    def _holder_class(self, func: cst.FunctionDef, attr: str) -> "ClassInfo | None":
+        """``func``'s class when it is a plain class (not a model, whose parts follow its own mode) that
+        assigns ``self.attr`` once, in ``__init__``."""
         model = self.model
         scope = model.scopes.get(func)
         info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
         if info is None or info.methods.get(func.name.value) is not func or "__init__" not in info.methods \
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
                 or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
-            return False  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
+            return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
         values = info.attributes.get(attr, [])
-        init = info.methods["__init__"]
-        if len(values) != 1 or values[0][1].node is not init:
-            return False
-        summary = self.summary(init)
-        if summary is None or f"self.{attr}" not in summary.effects:
-            return False
+        if len(values) != 1 or values[0][1].node is not info.methods["__init__"]:
+            return None
+        return info
+
+    def _mode_kept(self, func: cst.FunctionDef, attr: str, init: cst.FunctionDef, train_too: bool) -> bool:
+        """Whether no code of the file outside ``init`` sets ``.attr``'s mode (but to training, if
+        ``train_too``) or gives it to code that may, and ``func`` runs only from outside the class."""
+        model = self.model
         for site in model.calls:
             call = site.node
             if isinstance(call.func, cst.Attribute):
                 receiver = model.code(call.func.value)
-                if (receiver == "self" and call.func.attr.value == func.name.value and func in self.method_calls) or (
-                        receiver.endswith(f".{attr}") and call.func.attr.value in _MODE_SETTERS
-                        and self.enclosing_function(call) is not init):
+                sets = receiver.endswith(f".{attr}") and call.func.attr.value in _MODE_SETTERS \
+                    and self.enclosing_function(call) is not init
+                if sets and train_too and call.func.attr.value == "train" and (
+                        not call.args or model.code(call.args[0].value) == "True"):
+                    sets = False  # (`self.actor.train()` before its step)
+                if (receiver == "self" and call.func.attr.value == func.name.value and func in self.method_calls) \
+                        or sets:
                     return False
             given = [index for index, arg in enumerate(call.args) if model.code(arg.value).endswith(f".{attr}")]
             if given and self.enclosing_function(call) is not init and not self._keeps_modes(call, given):
