@@ -250,10 +250,36 @@ INVALID = (
         """,
         line=10,
     ),
+    Invalid(  # the classes picked by name for the dimensionality (`getattr(nn, f"BatchNorm{dims}d")`, as in
+              # dimension-generic blocks): the norm is sized by the block's input, not the conv's output
+        """
+        import torch.nn as nn
+
+        def conv_block(cin, cout, dims=2):
+            conv = getattr(nn, f"Conv{dims}d")(cin, cout, 3, padding=1, bias=False)
+            norm = getattr(nn, f"BatchNorm{dims}d")(cin)
+            return nn.Sequential(conv, norm, nn.ReLU())
+
+        encoder = nn.Sequential(conv_block(1, 32, dims=3), conv_block(32, 64, dims=3))
+        """,
+        line=5,
+    ),
 )
 
 # code BN201 must not flag
 VALID = (
+    Valid(  # the same dimension-generic block, its norm sized by the conv's output
+        """
+        import torch.nn as nn
+
+        def conv_block(cin, cout, dims=2):
+            conv = getattr(nn, f"Conv{dims}d")(cin, cout, 3, padding=1, bias=False)
+            norm = getattr(nn, f"BatchNorm{dims}d")(cout)
+            return nn.Sequential(conv, norm, nn.ReLU())
+
+        encoder = nn.Sequential(conv_block(1, 32, dims=3), conv_block(32, 64, dims=3))
+        """
+    ),
     Valid(  # the same entry of the widths list, in a loop and by literal index
         """
         import torch.nn as nn

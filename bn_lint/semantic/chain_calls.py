@@ -14,7 +14,7 @@ from .chain_values import (
     _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor,
     _concrete_items, _is_module, _open, _self_chain,
 )
-from .layers import LayerSpec
+from .layers import LAYERS, LayerSpec
 from .values import UNKNOWN, Sym, is_width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -199,6 +199,11 @@ class CallsMixin:
             return self._build(LayerClass(pretrained, ()), call, [], False, frame)
         if found is not None:
             target: Any = LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        elif isinstance(func, cst.Name) and func.value == "getattr" and len(call.args) == 2 \
+                and self._lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals \
+                and model.qualname(call.args[0].value) == "torch.nn":
+            name = self._eval(call.args[1].value, frame)  # `getattr(nn, f"BatchNorm{dims}d")`
+            return LayerClass(LAYERS[name], ()) if isinstance(name, str) and name in LAYERS else UNKNOWN
         elif isinstance(func, cst.Name) and func.value == "isinstance" and len(call.args) == 2 \
                 and self._lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals:
             return _instance_of(self._eval(call.args[0].value, frame), model.qualname(call.args[1].value))

@@ -24,6 +24,7 @@ _EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is i
     "Name": "_eval_name",
     "SimpleString": "_eval_string",
     "ConcatenatedString": "_eval_string",
+    "FormattedString": "_eval_fstring",
     "Attribute": "_attribute",
     "Call": "_call",
     "BinaryOperation": "_eval_binary",
@@ -152,6 +153,21 @@ class ExpressionsMixin:
                 return UNKNOWN
             out[key] = self._eval(element.value, frame)
         return out
+
+    def _eval_fstring(self, expr: cst.FormattedString, frame: Frame) -> Any:
+        """``f"BatchNorm{dims}d"`` when every part is known (a string or an integer), else UNKNOWN."""
+        text = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text.append(part.value)
+                continue
+            if part.format_spec is not None or part.conversion is not None:
+                return UNKNOWN
+            value = self._eval(part.expression, frame)
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                return UNKNOWN
+            text.append(str(value))
+        return "".join(text)
 
     def _eval_comprehension(self, expr: cst.ListComp | cst.GeneratorExp | cst.DictComp | cst.SetComp, frame: Frame) -> Any:
         """A list of unknown length (a dict comprehension: an unknown value); its element is evaluated once,
