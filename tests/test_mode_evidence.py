@@ -149,7 +149,7 @@ def validate(model, val_loader):
     ("", True),  # no caller: reported at its evaluation loop
     ("\ndef main(loader):\n    print(validate(Net.from_disk(), loader))\n", True),  # a caller that never sets it
     ("\nnet = Net()\nnet.eval()\nprint(validate(net, loader))\n", False),
-    ("\ndef main(loader):\n    net = Net()\n    load(net)\n    print(validate(net, loader))\n", False),  # (unknown)
+    ("\ndef main(loader):\n    net = Net()\n    prepare(net)\n    print(validate(net, loader))\n", False),  # (unknown)
 ])
 def test_an_evaluation_function_owns_the_mode_of_its_model(rest, expected):
     code = _NET + _VALIDATE.format(rest=rest)
@@ -168,6 +168,16 @@ def test_an_evaluation_function_of_a_file_that_manages_modes_elsewhere_is_not_re
     """A file that puts models in eval somewhere (a loader that calls ``.eval()``) hands them on so."""
     rest = "\n\ndef load(path):\n    net = Net()\n    net.load_state_dict(torch.load(path))\n    return net.eval()\n"
     assert _bn1(_VALIDATE.format(rest=rest)) == []
+
+
+def test_a_loading_function_out_of_sight_gives_the_model_back_in_its_mode():
+    """``load_weights(net, path)`` (code not in the project): the fresh model stays in training mode, as after
+    ``load_state_dict``; an unknown function with another name may set it (silent, above)."""
+    rest = "\ndef main(loader):\n    net = Net()\n    load_weights(net, 'ckpt.pt')\n    print(validate(net, loader))\n"
+    code = _NET + _VALIDATE.format(rest=rest)
+    findings = check_code(code, select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", at(code, "correct += int("))]
+    assert "built at line" in findings[0].message
 
 
 def test_a_plain_class_evaluates_the_model_it_was_given():

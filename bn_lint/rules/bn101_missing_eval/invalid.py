@@ -459,4 +459,17 @@ INVALID = (
         """,
         line=21,
     ),
+    Invalid(  # a loader out of sight gives back the model it was given (AdaBins' `model_io.load_checkpoint`)
+        """
+        import torch
+        import model_io
+        from torchvision import models
+
+        model = models.resnet18()
+        model, _, _ = model_io.load_checkpoint("resnet18.pt", model)
+        with torch.no_grad():
+            out = model(torch.rand(2, 3, 224, 224))
+        """,
+        line=8,
+    ),
 )

@@ -493,4 +493,29 @@ VALID = (
                 self.opt.step()
         """,
     ),
+    Valid(  # the same, put in eval after loading
+        """
+        import torch
+        import model_io
+        from torchvision import models
+
+        model = models.resnet18()
+        model, _, _ = model_io.load_checkpoint("resnet18.pt", model)
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.rand(2, 3, 224, 224))
+        """,
+    ),
+    Valid(  # a helper out of sight whose name says it prepares the model for inference (it may call eval)
+        """
+        import torch
+        import model_io
+        from torchvision import models
+
+        model = models.resnet18()
+        model = model_io.load_for_inference("resnet18.pt", model)
+        with torch.no_grad():
+            out = model(torch.rand(2, 3, 224, 224))
+        """,
+    ),
 )

@@ -7,7 +7,8 @@ from ..modules import ModelKind, element_kind
 from .conditions import _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of
-from .known_calls import _CONTAINERS
+from .known_calls import _CONTAINERS, loads_weights
+from ..project_defs import project_builder
 from .records import Summary
 from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
 
@@ -27,10 +28,13 @@ class Assignments:
                     self.assign(element.value, given.value, state)
                 return
         if isinstance(target, (cst.Tuple, cst.List)):
+            given = self._loaded_back(value, target.elements[0].value, state) if target.elements else None
             for index, element in enumerate(target.elements):
                 self.assign(element.value, None, state)
                 if isinstance(value, cst.Call) and isinstance(element.value, cst.Name):
                     self._unpacked(element.value.value, value, index, state)
+            if given is not None and key_of(target.elements[0].value) not in state:
+                state[key_of(target.elements[0].value)] = given  # `model, optimizer, epoch = load_checkpoint(path, model)`
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, None, state)
@@ -49,6 +53,8 @@ class Assignments:
         self.flags.pop(key, None)
         self._record_parts(key, value, state)
         facts = self.value_facts(value, state) if value is not None else None
+        if facts is None:
+            facts = self._loaded_back(value, target, state)
         if facts is None and isinstance(target, cst.Name) and self._optimized(target.value, value):
             facts = self._built_by(_unwrap_passthrough(value), ModelKind.MAYBE, state) \
                 or frozenset({Fact(UNKNOWN_MODE, value, "built", "", ModelKind.MAYBE)})
@@ -141,6 +147,20 @@ class Assignments:
         if facts is not None:
             state[name] = facts
             self._frozen_in_builder(call, name, index)
+
+    def _loaded_back(self, value: cst.BaseExpression | None, target: cst.BaseExpression, state: State) -> frozenset | None:
+        """``model = load_checkpoint(path, model)``, ``model, _, _ = model_io.load_checkpoint(path, model)``: a
+        loading function whose code is out of sight (not this project's), given the module that its result
+        is bound back to, gives that module back in the mode it had (``load_state_dict`` keeps it)."""
+        name = target.value if isinstance(target, cst.Name) else None
+        if name is None or not isinstance(value, cst.Call) or not _tracked(state, name):
+            return None
+        func = value.func
+        if not loads_weights(func) or not any(key_of(arg.value) == name for arg in value.args):
+            return None
+        if (isinstance(func, cst.Name) and func.value in self.model.functions) or project_builder(self.model, func):
+            return None  # (the project's own: its returns are followed)
+        return _lookup(state, name)
 
     def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
         """Set ``key``'s mode, and that of the modules a container built here holds."""

@@ -72,6 +72,18 @@ def _helper_keeps_modes(func: cst.BaseExpression) -> bool:
     return isinstance(owner, str) and func.attr.value in _HELPER_METHODS.get(owner.lower().lstrip("_"), ())
 
 
+# what a function that reloads the weights of a module it is given is called (`load_checkpoint(path, model)`)
+_LOADING = re.compile(r"(?i)load|restore|resume|checkpoint|ckpt|weights")
+_FOR_EVALUATION = re.compile(r"(?i)eval|infer|predict|deploy|export|test")  # (`load_for_inference` may set eval)
+
+
+def loads_weights(func: cst.BaseExpression) -> bool:
+    """``load_checkpoint(path, model)``, ``model_io.restore(model, path)``: by its name, a function that
+    loads weights into a module it is given and leaves its mode alone (as ``load_state_dict`` does)."""
+    called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return _LOADING.search(called) is not None and _FOR_EVALUATION.search(called) is None
+
+
 def _keeps_modes(qn: str | None) -> bool:
     """torch.nn constructors (``nn.Linear(model.fc.in_features, 3)``), ``nn.init`` and ``nn.functional``:
     they never switch a module given to them to train or eval."""
