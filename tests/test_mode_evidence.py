@@ -454,3 +454,52 @@ if __name__ == "__main__":
     findings = check_code(code, select=("BN105",))
     assert codes_and_lines(findings) == [("BN105", at(code, "trainer.fit(model)"))]
     assert "`trainer.fit()` here (it calls `.train()`)" in findings[0].message
+
+
+def test_a_helper_method_that_runs_the_model_then_the_loss_is_a_use_of_the_model():
+    """pytorch-3dunet's trainer: ``validate()`` runs ``self._forward_pass(...)``, which calls ``self.model``
+    and then ``self.loss_criterion``; the call is the model's evaluation (it was the loss's, and silent)."""
+    code = '''
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, bias=False)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x)).mean((2, 3))
+
+class Trainer:
+    def __init__(self, model, optimizer, loss_criterion, loaders):
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_criterion = loss_criterion
+        self.loaders = loaders
+
+    def train(self, loader):
+        self.model.train()
+        for x, y in loader:
+            out, loss = self._forward_pass(x, y)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            score = self.validate(self.loaders["val"])
+
+    def validate(self, loader):
+        total = 0.0
+        with torch.no_grad():
+            for x, y in loader:
+                out, loss = self._forward_pass(x, y)  # (evaluated)
+                total += loss.item()
+        return total
+
+    def _forward_pass(self, x, y):
+        out = self.model(x)
+        return out, self.loss_criterion(out, y)
+'''
+    findings = check_code(code, select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", at(code, "(evaluated)"))]
+    assert "`self.model`" in findings[0].message
