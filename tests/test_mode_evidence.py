@@ -476,7 +476,7 @@ class Trainer:
     def __init__(self, model, optimizer, loss_criterion, loaders):
         self.model = model
         self.optimizer = optimizer
-        self.loss_criterion = loss_criterion
+        self.seg_loss = loss_criterion
         self.loaders = loaders
 
     def train(self, loader):
@@ -498,8 +498,20 @@ class Trainer:
 
     def _forward_pass(self, x, y):
         out = self.model(x)
-        return out, self.loss_criterion(out, y)
+        return out, self.seg_loss(out, y)
 '''
     findings = check_code(code, select=("BN1",))
     assert codes_and_lines(findings) == [("BN101", at(code, "(evaluated)"))]
     assert "`self.model`" in findings[0].message
+    # the uses recorded at the helper's calls are the model's (the last key seen won: the loss's)
+    import libcst as cst
+
+    from bn_lint.config import Settings
+    from bn_lint.semantic.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis
+
+    text = code.lstrip("\n")
+    model = FileModel("t.py", text, cst.parse_module(text), Settings(), None)
+    analysis = model.analysis(ModeAnalysis).run()
+    keys = {site.key for node, site in analysis.uses.items() if "_forward_pass" in model.code(node)}
+    assert keys == {"self.model"}
