@@ -4,11 +4,11 @@ from __future__ import annotations
 import libcst as cst
 
 from ..modules import ModelKind, element_kind
+from ..project_defs import project_builder
 from .conditions import _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of
 from .known_calls import _CONTAINERS, loads_weights
-from ..project_defs import project_builder
 from .records import Summary
 from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
 

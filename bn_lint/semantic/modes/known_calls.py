@@ -73,7 +73,7 @@ def _helper_keeps_modes(func: cst.BaseExpression) -> bool:
 
 
 # what a function that reloads the weights of a module it is given is called (`load_checkpoint(path, model)`)
-_LOADING = re.compile(r"(?i)load|restore|resume|checkpoint|ckpt|weights")
+_LOADING = re.compile(r"(?i)load|restore|checkpoint|ckpt|weights")  # (not `resume`: `resume_training(model)`)
 _FOR_EVALUATION = re.compile(r"(?i)eval|infer|predict|deploy|export|test")  # (`load_for_inference` may set eval)
 
 
