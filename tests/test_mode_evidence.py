@@ -515,3 +515,52 @@ class Trainer:
     analysis = model.analysis(ModeAnalysis).run()
     keys = {site.key for node, site in analysis.uses.items() if "_forward_pass" in model.code(node)}
     assert keys == {"self.model"}
+
+
+def test_the_first_iteration_of_an_evaluation_loop_is_a_visible_path():
+    """pytorch-3dunet's ``validate``: an unknown method of the model (``self.model.final_activation``) runs
+    after the evaluation, so later iterations (and later calls of ``validate`` from the training loop) see
+    an unknown mode; the first one runs the model in training mode: reported. An eval on some path would
+    still be a deliberate choice (not reported)."""
+    code = '''
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, bias=False)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x)).mean((2, 3))
+
+class Trainer:
+    def __init__(self, model, optimizer, loaders):
+        self.model = model
+        self.optimizer = optimizer
+        self.loaders = loaders
+
+    def train(self, loader):
+        self.model.train()
+        for x, y in loader:
+            loss = ((self.model(x) - y) ** 2).mean()
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            score = self.validate(self.loaders["val"])
+
+    def validate(self, loader):
+        total = 0.0
+        with torch.no_grad():
+            for x, y in loader:
+                out = self.model(x)  # (evaluated)
+                out = self.model.final_activation(out)
+                total += ((out - y) ** 2).mean().item()
+        return total
+'''
+    findings = check_code(code, select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", at(code, "(evaluated)"))]
+    # an eval on a later iteration's path: BN101 stays silent (BN103 reports the eval in the training loop)
+    other = check_code(code.replace("out = self.model.final_activation(out)", "self.model.eval()"), select=("BN1",))
+    assert [f.code for f in other] == ["BN103"]

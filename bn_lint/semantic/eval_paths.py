@@ -20,6 +20,7 @@ import libcst as cst
 from .modes import TRAIN, HelperEval, describe, eval_named
 from .modules import ModelKind
 from .owned import project_builds_batchnorm, unowned_evaluation
+from .modes.state import UNKNOWN_MODE
 from .modes.trained import TRAINED
 from .walk import walk
 
@@ -61,7 +62,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             site, reason = analysis.path_eval(node) or (site, None)
         if reason is None:
             continue
-        facts = analysis.resolved(site)
+        facts = _first_iteration(analysis, node, site, analysis.resolved(site))
         unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
         if not analysis.shown_train(facts) and unowned is None:
             continue
@@ -146,3 +147,16 @@ def _recalibration(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> b
     """``model.train()`` and then ``model(x)`` with the output thrown away: re-estimating the BatchNorm
     statistics on purpose (``update_bn``-style), not an evaluation."""
     return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts)
+
+
+def _first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", facts: frozenset) -> frozenset:
+    """The facts of the first time the flow reached ``node`` (the first iteration of the loops around it)
+    when they show training mode and the later iterations add only unknown modes (an unknown method of the
+    model ran in between: ``self.model.final_activation(out)``): that first run is a bug on a visible path."""
+    first = analysis.first_uses.get(node)
+    if analysis.shown_train(facts) or first is None or first.key != site.key or first is site:
+        return facts
+    first_facts = analysis.resolved(first, first=True)
+    if analysis.shown_train(first_facts) and all(f.mode in (TRAIN, UNKNOWN_MODE) for f in facts):
+        return first_facts
+    return facts

@@ -86,19 +86,24 @@ class EntryResolution:
             kinds.add(kind)
         return kinds
 
-    def resolved(self, site: Site) -> frozenset:
+    def resolved(self, site: Site, first: bool = False) -> frozenset:
         """The site's facts, with ``entry`` replaced by what every call site in this file passes in
-        (through callers that pass on their own parameter, a few levels up)."""
-        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact)
+        (through callers that pass on their own parameter, a few levels up); with ``first``, what the
+        first pass of each ``self.method()`` call passes (the first iteration of the loops around it)."""
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first)
 
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
-                 exact: bool = False) -> frozenset:
+                 exact: bool = False, first: bool = False) -> frozenset:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
         root, _, rest = key.partition(".")
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            passed = [("self", state, caller) for state, caller in self.method_calls[func]]
+            calls = self.method_calls[func]
+            if first:
+                callers: list = []
+                calls = [(state, caller) for state, caller in calls if caller not in callers and not callers.append(caller)]
+            passed = [("self", state, caller) for state, caller in calls]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
@@ -137,7 +142,7 @@ class EntryResolution:
                                                                  and isinstance(caller_node, cst.FunctionDef)):
                 return facts
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
-                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact)
+                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact, first)
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller

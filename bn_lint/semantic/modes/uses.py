@@ -19,6 +19,8 @@ class ModelUses:
         a = self.a
         facts = _lookup(state, key)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
+        if call not in a.first_uses:
+            a.first_uses[call] = a.uses[call]
         if facts == _ENTRY and key.split(".")[0] in self.params:
             self.entry_uses.append((call, key))  # (`net(x)`, `self.inception(x)`: as the caller gives it)
         if self.assume and not self._trains_here(a.region(call)):
