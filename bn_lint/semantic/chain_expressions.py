@@ -11,7 +11,7 @@ from . import shape_sources
 from .chain_frame import Frame, _is_self
 from .chain_values import (
     GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain, _truth,
-    element, item_at,
+    any_item, item_at,
 )
 from .values import (
     UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque,
@@ -240,7 +240,7 @@ class ExpressionsMixin:
         if isinstance(base, Tensor):
             return Tensor()
         if isinstance(base, Chain) and not base.sequential:  # a list with a loop's appends in it
-            found = item_at(base, key) if isinstance(key, int) and not isinstance(key, bool) else element(base)
+            found = item_at(base, key) if isinstance(key, int) and not isinstance(key, bool) else any_item(base)
             if found is not UNKNOWN:
                 return found
         if isinstance(key, (int, str)) and not isinstance(key, bool):

@@ -9,7 +9,7 @@ import libcst as cst
 
 from .chain_frame import _MAX_UNROLL, Frame, _is_self
 from .chain_values import (
-    GAP, Chain, ClassRef, Each, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, _concrete_items, element,
+    GAP, Chain, ClassRef, Each, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, _concrete_items, any_item,
     _is_module, _jumps, _merge_tensor, _open, _open_loop, _truth,
 )
 from .values import UNKNOWN, Sym
@@ -133,7 +133,7 @@ class StatementsMixin:
                 self._block(frame, stmt.orelse.body.body)
             return
         each = iterable.item if isinstance(iterable, Each) else \
-            element(iterable) if isinstance(iterable, Chain) and not iterable.sequential else UNKNOWN
+            any_item(iterable) if isinstance(iterable, Chain) and not iterable.sequential else UNKNOWN
         self._loop(frame, stmt, stmt.target, each)
 
     def _loop(self, frame: Frame, stmt: cst.For | cst.While, target: cst.BaseExpression | None,

@@ -308,7 +308,7 @@ class Each:
     item: Any
 
 
-def element(value: Any) -> Any:
+def any_item(value: Any) -> Any:
     """The module at any position of a list of modules, when every module it may hold was built by one
     call (``self.bns.append(nn.BatchNorm2d(c))`` in a loop): that layer, its arguments kept where all
     its builds agree; UNKNOWN otherwise."""
@@ -452,7 +452,7 @@ def _b_enumerate(args: list[Any], kwargs: dict[str, Any]) -> Any:
 
 def _each(value: Any) -> Any:
     """What every item of ``value`` is, if one thing (an ``Each``, or a list of one layer's builds)."""
-    return value.item if isinstance(value, Each) else element(value)
+    return value.item if isinstance(value, Each) else any_item(value)
 
 
 def _b_minmax(name: str):

@@ -27,6 +27,7 @@ from .walk import walk
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel
     from .modes import ModeAnalysis
+    from .modes.records import Site
 
 
 @dataclass(frozen=True)
