@@ -172,6 +172,9 @@ def test_function_names_and_test_files():
     assert check_code(code.replace("predict", "features"), select=("BN1",)) == []
     test_code = code.replace("def predict", "def test_predict")
     assert check_code(test_code, path="tests/test_model.py", select=("BN1",)) == []
+    # a `test*` function the file's own code calls is not a pytest test: an evaluation function, in any folder
+    called = test_code + "\n        preds = test_predict(batch)\n"
+    assert codes_and_lines(check_code(called, path="tests/test_model.py", select=("BN1",))) == [("BN101", 4)]
 
 
 def test_bn102_training_false_on_a_model():

@@ -64,7 +64,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     func = analysis.enclosing_function(node)
     if func is None or not _evaluation_function(analysis, func, node):
         return None
-    if func.name.value.startswith("test") and analysis.is_test_file():
+    if analysis.pytest_test(func):
         return None  # (a pytest test: its model comes from a fixture, in the mode the test wants)
     if _SETS_EVAL.search(model.source):
         return None  # (this file puts models in eval somewhere: it manages modes, the path analysis has spoken)

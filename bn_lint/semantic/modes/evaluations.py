@@ -34,6 +34,19 @@ class EvaluationDetection:
             path = path if relative.startswith("..") else relative
         return bool(_TEST_FILE.search(path.replace("\\", "/")))
 
+    def pytest_test(self, func: cst.FunctionDef) -> bool:
+        """A pytest test: ``test*`` in a test file, and not called by the file's own code (a ``test_on_cloud(model,
+        loader)`` that the training script calls is an evaluation function, whatever folder it sits in)."""
+        name = func.name.value
+        if not name.lower().startswith("test") or not self.is_test_file():
+            return False
+        called = self.__dict__.get("_called_names")
+        if called is None:
+            called = self.__dict__["_called_names"] = {
+                f.value if isinstance(f, cst.Name) else f.attr.value
+                for f in (site.node.func for site in self.model.calls) if isinstance(f, (cst.Name, cst.Attribute))}
+        return name not in called
+
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
         reason = self._evaluation(node)  # (first: the training-step test may parse other files)
@@ -52,14 +65,13 @@ class EvaluationDetection:
         data = eval_data_loop(self.model, node) or (
             f"on a batch of `{eval_input(self.model, node, region)}`" if isinstance(region, (cst.For, cst.While))
             and eval_input(self.model, node, region) else None)
-        if data is not None and not self.dummy_input(node) and not (func is not None and self.is_test_file()
-                                                                    and func.name.value.lower().startswith("test")):
+        if data is not None and not self.dummy_input(node) and not (func is not None and self.pytest_test(func)):
             return data
         inference = inference_run(self, node)
         if inference is not None:
             return inference
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
-                and not (func.name.value.lower().startswith("test") and self.is_test_file()) and not self.trains(func):
+                and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"
         return None
 
