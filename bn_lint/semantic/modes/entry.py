@@ -100,9 +100,11 @@ class EntryResolution:
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
             calls = self.method_calls[func]
-            if first:
-                callers: list = []
-                calls = [(state, caller) for state, caller in calls if caller not in callers and not callers.append(caller)]
+            if first:  # (each caller's first pass)
+                firsts: dict = {}
+                for state, caller in calls:
+                    firsts.setdefault(caller, (state, caller))
+                calls = list(firsts.values())
             passed = [("self", state, caller) for state, caller in calls]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
@@ -114,9 +116,10 @@ class EntryResolution:
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
             passed = [("self", self.summary(init).effects, init)]
-        elif func is not None and root == "self" and rest and self._trained_in_class(func, rest.split(".")[0]):
+        elif func is not None and root == "self" and rest \
+                and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
-            passed = [("self", self._trained_in_class(func, rest.split(".")[0]), None)]
+            passed = [("self", trained, None)]
         elif func is None or self.args_key(func) is None:
             return facts
         elif self.model.functions.get(func.name.value) is not func:
@@ -195,6 +198,11 @@ class EntryResolution:
         ``__init__``: `self.actor = actor`) or leaves it in training mode, and no code of the file puts it in
         eval: whenever ``func`` runs after that method, the module is in training mode (an agent's ``act``
         beside its ``learn``)."""
+        if (func, attr) not in self._trained_held:
+            self._trained_held[(func, attr)] = self._trained_by_sibling(func, attr)
+        return self._trained_held[(func, attr)]
+
+    def _trained_by_sibling(self, func: cst.FunctionDef, attr: str) -> dict | None:
         info = self._holder_class(func, attr)
         if info is None or not self._mode_kept(func, attr, info.methods["__init__"], train_too=True):
             return None

@@ -10,7 +10,7 @@ import libcst as cst
 from ..evaluation import eval_data_loop, eval_input, inference_run
 from ..walk import walk
 from .eval_names import eval_named
-from .keys import _unwrap_passthrough
+from .keys import _called_name, _unwrap_passthrough
 from .records import Site
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,12 +40,9 @@ class EvaluationDetection:
         name = func.name.value
         if not name.lower().startswith("test") or not self.is_test_file():
             return False
-        called = self.__dict__.get("_called_names")
-        if called is None:
-            called = self.__dict__["_called_names"] = {
-                f.value if isinstance(f, cst.Name) else f.attr.value
-                for f in (site.node.func for site in self.model.calls) if isinstance(f, (cst.Name, cst.Attribute))}
-        return name not in called
+        if self._called_names is None:
+            self._called_names = {_called_name(site.node.func) for site in self.model.calls}
+        return name not in self._called_names
 
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""

@@ -6,7 +6,8 @@ import re
 import libcst as cst
 
 from ..modules import DETECTORS
-from .keys import _PASSTHROUGH
+from .eval_names import eval_named
+from .keys import _PASSTHROUGH, _called_name
 from .state import State
 
 
@@ -74,14 +75,14 @@ def _helper_keeps_modes(func: cst.BaseExpression) -> bool:
 
 # what a function that reloads the weights of a module it is given is called (`load_checkpoint(path, model)`)
 _LOADING = re.compile(r"(?i)load|restore|checkpoint|ckpt|weights")  # (not `resume`: `resume_training(model)`)
-_FOR_EVALUATION = re.compile(r"(?i)eval|infer|predict|deploy|export|test")  # (`load_for_inference` may set eval)
+_DEPLOYING = re.compile(r"(?i)deploy|export")  # (with evaluation words, `load_for_inference`: it may set eval)
 
 
 def loads_weights(func: cst.BaseExpression) -> bool:
     """``load_checkpoint(path, model)``, ``model_io.restore(model, path)``: by its name, a function that
     loads weights into a module it is given and leaves its mode alone (as ``load_state_dict`` does)."""
-    called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    return _LOADING.search(called) is not None and _FOR_EVALUATION.search(called) is None
+    called = _called_name(func)
+    return _LOADING.search(called) is not None and not eval_named(called) and _DEPLOYING.search(called) is None
 
 
 def _keeps_modes(qn: str | None) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import libcst as cst
 
 from .state import Fact, TRAIN, _child_of
+from .trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Scope
@@ -113,8 +114,6 @@ def _merge(old: Site | None, key: str, facts: frozenset, node: cst.CSTNode, flow
     """The use at ``node`` with one more path's ``facts`` for ``key``. A call that runs two modules (a helper
     method running ``self.model`` and then ``self.loss_criterion``) stays the use of the first, unless that
     one is a loss function or a part of the other (``model.validation_step``, then ``model``)."""
-    from .trained import loss_named
-
     if old is None:
         return Site(node, key, facts, flow.scope)
     if old.key == key:
