@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...rule import Invalid
-from .templates import BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, TRAINER, UNPACKED
+from .templates import AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, TRAINER, UNPACKED
 
 INVALID = (
     Invalid(  # a GAN's fixed-noise samples, saved from inside its training loop
@@ -426,50 +426,8 @@ INVALID = (
         """,
         line=8,
     ),
-    Invalid(  # an RL agent given its actor: `learn` trains it, and `act` runs it without eval (cares TD3)
-        """
-        import torch
-        import torch.nn as nn
-
-        class Actor(nn.Module):
-            def __init__(self, n, a):
-                super().__init__()
-                self.fc = nn.Linear(n, 256, bias=False)
-                self.bn = nn.BatchNorm1d(256)
-                self.out = nn.Linear(256, a)
-
-            def forward(self, s):
-                return self.out(self.bn(self.fc(s)).relu())
-
-        class Agent:
-            def __init__(self, actor):
-                self.actor = actor
-                self.opt = torch.optim.Adam(self.actor.parameters())
-
-            def act(self, state):
-                with torch.no_grad():
-                    return self.actor(torch.as_tensor(state).unsqueeze(0)).numpy()
-
-            def learn(self, states):
-                self.actor.train()
-                loss = -self.actor(states).mean()
-                self.opt.zero_grad()
-                loss.backward()
-                self.opt.step()
-        """,
-        line=21,
-    ),
-    Invalid(  # a loader out of sight gives back the model it was given (AdaBins' `model_io.load_checkpoint`)
-        """
-        import torch
-        import model_io
-        from torchvision import models
-
-        model = models.resnet18()
-        model, _, _ = model_io.load_checkpoint("resnet18.pt", model)
-        with torch.no_grad():
-            out = model(torch.rand(2, 3, 224, 224))
-        """,
-        line=8,
-    ),
+    # an RL agent given its actor: `learn` trains it, and `act` runs it without eval (cares TD3)
+    Invalid(AGENT.format(act_first=""), line=21),
+    # a loader out of sight gives back the model it was given (AdaBins' `model_io.load_checkpoint`)
+    Invalid(LOADED.format(load='model, _, _ = model_io.load_checkpoint("resnet18.pt", model)', after=""), line=8),
 )

@@ -1,5 +1,5 @@
 """Code that BN101's examples fill in: a loader returning a model, trainers, an EMA copy, a model built
-around a part it is given."""
+around a part it is given, an RL agent, a model given to a loading function out of sight."""
 UNPACKED = """
 import torch
 import torchvision
@@ -114,4 +114,48 @@ def predict(loader):
     model.load_state_dict(torch.load("net.pt"))
     with torch.no_grad():
         return [model(x).argmax(1) for x in loader]
+"""
+
+# an RL agent given its actor: `learn` trains it, `act` runs it ({act_first}: what `act` does first)
+AGENT = """
+import torch
+import torch.nn as nn
+
+class Actor(nn.Module):
+    def __init__(self, n, a):
+        super().__init__()
+        self.fc = nn.Linear(n, 256, bias=False)
+        self.bn = nn.BatchNorm1d(256)
+        self.out = nn.Linear(256, a)
+
+    def forward(self, s):
+        return self.out(self.bn(self.fc(s)).relu())
+
+class Agent:
+    def __init__(self, actor):
+        self.actor = actor
+        self.opt = torch.optim.Adam(self.actor.parameters())
+
+    def act(self, state):{act_first}
+        with torch.no_grad():
+            return self.actor(torch.as_tensor(state).unsqueeze(0)).numpy()
+
+    def learn(self, states):
+        self.actor.train()
+        loss = -self.actor(states).mean()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+"""
+
+# a built model given to a function of code out of sight ({load}), then run under no_grad ({after}: before it)
+LOADED = """
+import torch
+import model_io
+from torchvision import models
+
+model = models.resnet18()
+{load}{after}
+with torch.no_grad():
+    out = model(torch.rand(2, 3, 224, 224))
 """

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...rule import Valid
-from .templates import BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, TRAINER, UNPACKED
+from .templates import AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, TRAINER, UNPACKED
 
 VALID = (
     Valid(  # test-time adaptation: the wrapper's forward takes a training step on every batch (Tent)
@@ -460,62 +460,10 @@ VALID = (
                 return i3d_model.extract_features(videos)
         """,
     ),
-    Valid(  # the same agent, whose `act` puts the actor in eval (and `learn` back in training mode)
-        """
-        import torch
-        import torch.nn as nn
-
-        class Actor(nn.Module):
-            def __init__(self, n, a):
-                super().__init__()
-                self.fc = nn.Linear(n, 256, bias=False)
-                self.bn = nn.BatchNorm1d(256)
-                self.out = nn.Linear(256, a)
-
-            def forward(self, s):
-                return self.out(self.bn(self.fc(s)).relu())
-
-        class Agent:
-            def __init__(self, actor):
-                self.actor = actor
-                self.opt = torch.optim.Adam(self.actor.parameters())
-
-            def act(self, state):
-                self.actor.eval()
-                with torch.no_grad():
-                    return self.actor(torch.as_tensor(state).unsqueeze(0)).numpy()
-
-            def learn(self, states):
-                self.actor.train()
-                loss = -self.actor(states).mean()
-                self.opt.zero_grad()
-                loss.backward()
-                self.opt.step()
-        """,
-    ),
-    Valid(  # the same, put in eval after loading
-        """
-        import torch
-        import model_io
-        from torchvision import models
-
-        model = models.resnet18()
-        model, _, _ = model_io.load_checkpoint("resnet18.pt", model)
-        model.eval()
-        with torch.no_grad():
-            out = model(torch.rand(2, 3, 224, 224))
-        """,
-    ),
-    Valid(  # a helper out of sight whose name says it prepares the model for inference (it may call eval)
-        """
-        import torch
-        import model_io
-        from torchvision import models
-
-        model = models.resnet18()
-        model = model_io.load_for_inference("resnet18.pt", model)
-        with torch.no_grad():
-            out = model(torch.rand(2, 3, 224, 224))
-        """,
-    ),
+    # the same agent, whose `act` puts the actor in eval (and `learn` back in training mode)
+    Valid(AGENT.format(act_first="\n        self.actor.eval()")),
+    # the same, put in eval after loading
+    Valid(LOADED.format(load='model, _, _ = model_io.load_checkpoint("resnet18.pt", model)', after="\nmodel.eval()")),
+    # a helper out of sight whose name says it prepares the model for inference (it may call eval)
+    Valid(LOADED.format(load='model = model_io.load_for_inference("resnet18.pt", model)', after="")),
 )
