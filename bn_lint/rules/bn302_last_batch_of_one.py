@@ -340,8 +340,8 @@ def _fix(loader) -> NodeFix | None:
     call = loader.call
     if "batch_sampler" in {a.keyword.value for a in call.args if a.keyword}:
         return None
-    if loader.drop_last_arg is not None:
-        return NodeFix("pass drop_last=True", [(loader.drop_last_arg.value, cst.Name("True"))])
+    if loader.drop_last_value is not None:
+        return NodeFix("pass drop_last=True", [(loader.drop_last_value, cst.Name("True"))])
     new_arg = cst.Arg(keyword=cst.Name("drop_last"), value=cst.Name("True"),
                       equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
     return NodeFix("pass drop_last=True", [(call, call.with_changes(args=[*call.args, new_arg]))])

@@ -100,7 +100,7 @@ class Loader:
     drop_last: bool | None  # None: unknown
     length: Size | None  # the dataset's (or sampler's) length, when certain
     distributed: bool  # DistributedSampler
-    drop_last_arg: cst.Arg | None = None
+    drop_last_value: cst.BaseExpression | None = None  # the `drop_last=` argument given, if any
     trains: list[Training] = field(default_factory=list)
 
     @property
@@ -144,22 +144,6 @@ def _is_convert_sync(call: cst.Call, qn: str | None) -> bool:
     return isinstance(call.func, cst.Attribute) and call.func.attr.value == "convert_sync_batchnorm"
 
 
-def bind_args(call: cst.Call, params: tuple[str, ...]) -> dict[str, cst.Arg] | None:
-    """Arguments by parameter name; None when ``*args`` / ``**kwargs`` make them uncertain."""
-    found: dict[str, cst.Arg] = {}
-    index = 0
-    for arg in call.args:
-        if arg.star:
-            return None
-        if arg.keyword is not None:
-            found[arg.keyword.value] = arg
-        else:
-            if index < len(params):
-                found[params[index]] = arg
-            index += 1
-    return found
-
-
 def _call_of(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> cst.Call | None:
     """The call ``expr`` is, or that a name bound to it once (through other names) is."""
     for _ in range(_MAX_DEPTH):
@@ -179,30 +163,6 @@ def _attribute_key(target: cst.BaseExpression) -> tuple[str, str] | None:
     if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
         return target.value.value, target.attr.value
     return None
-
-
-def _params_bound(params: list[cst.Param], call: cst.Call, scope: "Scope | None") -> dict:
-    """param -> (the argument ``call`` gives it, ``scope``), positional then by keyword."""
-    bound = {param: (value, scope) for param, value in zip(params, [a.value for a in call.args if a.keyword is None])}
-    for arg in call.args:
-        param = next((p for p in params if arg.keyword is not None and p.name.value == arg.keyword.value), None)
-        if param is not None:
-            bound[param] = (arg.value, scope)
-    return bound
-
-
-def _bind_call(call: cst.Call, params: list[str], scope: "Scope") -> dict[str, tuple[cst.BaseExpression, "Scope"]] | None:
-    env: dict[str, tuple[cst.BaseExpression, Scope]] = {}
-    index = 0
-    for arg in call.args:
-        if arg.star:
-            return None
-        if arg.keyword is not None:
-            env[arg.keyword.value] = (arg.value, scope)
-        elif index < len(params):
-            env[params[index]] = (arg.value, scope)
-            index += 1
-    return env
 
 
 _REDUCTIONS = frozenset({"mean", "std", "var", "sum", "amax", "amin", "max", "min", "median", "norm"})

@@ -12,7 +12,6 @@ import libcst as cst
 from .batch_facts import (
     Training,
     _NO_GRAD,
-    _bind_call,
     _calls_a_parameter,
     _has_backward,
     _init_params,
@@ -23,6 +22,7 @@ from .batch_facts import (
     _params,
     _reached,
 )
+from .call_binding import bind_in
 from .loader_loops import LoaderLoops
 from .model_resolution import ModelResolution
 from .modules import ModelKind, project_class
@@ -155,7 +155,7 @@ class TrainingDetection:
                 found = self._project_class(func.value, scope)
                 if found is not None:  # Trainer(model, loader): the loops of its methods over self.<loader>
                     owner, info = found
-                    ctor = _bind_call(call, _init_params(info), scope)
+                    ctor = bind_in(call, _init_params(info), scope, model)
                     stored = _init_stores(info)
                     held = next((attr for attr, param in stored.items() if ctor and param in ctor
                                  and ctor[param][0] is arg.value), None)
@@ -170,7 +170,7 @@ class TrainingDetection:
                     found_fn = model.imported(model.imports[func.value], "def")
                     function = found_fn[0].functions.get(found_fn[1]) if found_fn is not None else None
                     if function is not None and found_fn[0] is not model:  # train(model, loader) of another file
-                        env = _bind_call(call, _params(function), scope)
+                        env = bind_in(call, _params(function), scope, model)
                         yield from self._given(found_fn[0], function, env, arg, {}, {})
             elif isinstance(func, cst.Attribute):
                 instance = self._instance(func.value, scope)  # trainer.fit(loader), Trainer(model).fit(loader)
@@ -180,8 +180,8 @@ class TrainingDetection:
                 method = info.methods.get(func.attr.value)
                 if method is None:
                     continue
-                env = _bind_call(call, _params(method)[1:], scope)
-                ctor = _bind_call(ctor_call, _init_params(info), ctor_scope) or {}
+                env = bind_in(call, _params(method)[1:], scope, model)
+                ctor = bind_in(ctor_call, _init_params(info), ctor_scope, model) or {}
                 yield from self._given(owner, method, env, arg, ctor, _init_stores(info))
 
     def _given(self, owner: "FileModel", function: cst.FunctionDef, env: dict | None, arg: cst.Arg,
@@ -229,7 +229,7 @@ class TrainingDetection:
                         found.append((source, trained))
             elif isinstance(node, cst.Call) and depth < 2:  # fit(loader) -> self._train_epoch(loader)
                 helper, params = self.loops.callee(node, model.scope_of(node))
-                env = _bind_call(node, params, model.scope_of(node)) if helper is not None else None
+                env = bind_in(node, params, model.scope_of(node), model) if helper is not None else None
                 for source, trained in self.loops_training(helper, depth + 1) if env is not None else ():
                     mapped = [_map_ref(ref, env, model.scope_of(node), function, self) for ref in (source, trained)]
                     if None not in mapped:

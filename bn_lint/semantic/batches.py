@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .bundles import expanded_call
+from .call_binding import bind
 from .batch_facts import (  # noqa: F401  (re-exported: other modules import them from here)
     BATCH_SAMPLERS,
     DATALOADERS,
@@ -35,7 +35,6 @@ from .batch_facts import (  # noqa: F401  (re-exported: other modules import the
     _is_convert_sync,
     _param_of,
     _without_comments,
-    bind_args,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,36 +86,33 @@ class BatchAnalysis:
     def _loader(self, call: cst.Call, scope: "Scope") -> Loader:
         names = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers", "collate_fn",
                  "pin_memory", "drop_last")
-        args = bind_args(call, names)
-        if args is None:  # `DataLoader(ds, **loader_args)` with `loader_args = dict(batch_size=8, ...)`
-            expanded = expanded_call(self.model, call, scope)
-            args = bind_args(expanded, names) if expanded is not None else None
-        opaque = args is None
-        args = args or {}
+        # (`DataLoader(ds, **loader_args)` with `loader_args = dict(batch_size=8, ...)`: the bundle's entries)
+        args = bind(call, names, self.model, scope)
+        opaque = not args.complete
         batch: Size | None = None
         batch_node: cst.CSTNode = call
         given = "batch_size" in args or "batch_sampler" in args
         drop_last: bool | None = False
-        drop_arg = None
-        if "drop_last" in args:
-            drop_arg = args["drop_last"]
-            value = self.model.value(drop_arg.value, scope)
+        drop_arg = args.get("drop_last")
+        if drop_arg is not None:
+            value = self.model.value(drop_arg, args.scope_of("drop_last", scope))
             drop_last = value if isinstance(value, bool) else None
         if opaque:
             drop_last = None
         elif "batch_sampler" in args:
-            batch, drop_last = self._batch_sampler(args["batch_sampler"].value, scope)
-            batch_node = args["batch_sampler"].value
+            batch_node = args.values["batch_sampler"]
+            batch, drop_last = self._batch_sampler(batch_node, args.scope_of("batch_sampler", scope))
         elif "batch_size" in args:
-            batch_node = args["batch_size"].value
-            batch = self.sizes.size(batch_node, scope)
+            batch_node = args.values["batch_size"]
+            batch = self.sizes.size(batch_node, args.scope_of("batch_size", scope))
         else:
             batch = Size(1, "DataLoader's default batch_size")
         sampler = args.get("sampler")
         distributed = False
-        length = None if opaque else self.sizes.length(args["dataset"].value, scope) if "dataset" in args else None
+        length = None if opaque or "dataset" not in args else self.sizes.length(
+            args.values["dataset"], args.scope_of("dataset", scope))
         if sampler is not None:
-            sampler_call = _call_of(self.model, sampler.value, scope)
+            sampler_call = _call_of(self.model, sampler, args.scope_of("sampler", scope))
             qn = self.model.qualname(sampler_call.func) if sampler_call is not None else None
             distributed = qn in DISTRIBUTED_SAMPLERS
             if qn not in LENGTH_KEEPING_SAMPLERS or any(a.keyword and a.keyword.value == "num_samples" for a in sampler_call.args):
@@ -133,11 +129,11 @@ class BatchAnalysis:
         call = _call_of(self.model, expr, scope)
         if call is None or self.model.qualname(call.func) not in BATCH_SAMPLERS:
             return None, None
-        args = bind_args(call, ("sampler", "batch_size", "drop_last"))
+        args = bind(call, ("sampler", "batch_size", "drop_last")).known()
         if not args or "batch_size" not in args:
             return None, None
-        drop = self.model.value(args["drop_last"].value, scope) if "drop_last" in args else False
-        return self.sizes.size(args["batch_size"].value, scope), drop if isinstance(drop, bool) else None
+        drop = self.model.value(args.values["drop_last"], scope) if "drop_last" in args else False
+        return self.sizes.size(args.values["batch_size"], scope), drop if isinstance(drop, bool) else None
 
     # -------------------------------------------------------------- distribution
     @property

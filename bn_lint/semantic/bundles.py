@@ -3,8 +3,8 @@
 A ``**name`` argument whose name is bound once, in the call's scope or an enclosing one,
 to a dict display with string keys or a ``dict(key=value, ...)`` call, and never changed
 (``name[...] = ...``, ``name.update(...)``), stands for those keyword arguments.
-``expanded_call`` rewrites the call with them (the values stay the original nodes, so
-findings and fixes point where each value is written).
+``call_binding.bind`` binds them like the keywords they stand for (the values stay the
+original nodes, so findings and fixes point where each value is written).
 """
 from __future__ import annotations
 
@@ -62,29 +62,7 @@ def _changed_names(model: "FileModel") -> frozenset[str]:
     return frozenset(found)
 
 
-def expanded_call(model: "FileModel", call: cst.Call, scope: "Scope") -> cst.Call | None:
-    """``call`` with each ``**bundle`` replaced by its keyword arguments, when every bundle is known and
-    written where the call's scope sees the same names (its own scope or an enclosing one)."""
-    args: list[cst.Arg] = []
-    expanded = False
-    for arg in call.args:
-        if arg.star != "**":
-            args.append(arg)
-            continue
-        found = bundle_entries(model, arg.value, scope)
-        if found is None or not _encloses(found[1], scope):
-            return None
-        expanded = True
-        args.extend(cst.Arg(keyword=cst.Name(key), value=value) for key, value in found[0].items())
-    if not expanded:
-        return None
-    keywords = [a.keyword.value for a in args if a.keyword is not None]
-    if len(keywords) != len(set(keywords)):
-        return None  # the same keyword twice: a TypeError at run time
-    return call.with_changes(args=args)
-
-
-def _encloses(outer: "Scope", inner: "Scope | None") -> bool:
+def encloses(outer: "Scope", inner: "Scope | None") -> bool:
     while inner is not None:
         if inner is outer:
             return True

@@ -243,11 +243,10 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
 def _may_give(call: cst.Call, function: cst.FunctionDef, skipped: int, param: str) -> bool:
     """Whether ``call`` may pass an argument for ``param`` of ``function`` (``skipped``: the leading
     parameters a call does not give, ``self``); ``HARConvNet()`` does not."""
-    from .batch_facts import bind_args
+    from .call_binding import bind, positional_names
 
-    params = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))[skipped:]
-    bound = bind_args(call, params)
-    return bound is None or param in bound
+    bound = bind(call, positional_names(function, skipped))
+    return not bound.complete or param in bound
 
 
 def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:

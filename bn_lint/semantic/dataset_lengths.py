@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from .call_binding import bind_in
 from .walk import returned_values
 from .values import literal_number
 from .batch_facts import (
@@ -23,11 +24,17 @@ from .batch_facts import (
     _broadcasts,
     _call_of,
     _keeps_length,
-    _params_bound,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Scope
+
+
+def _params_bound(params: list[cst.Param], call: cst.Call, scope: "Scope | None") -> dict:
+    """param -> (the argument ``call`` gives it, the scope it is written in)."""
+    by_name = {p.name.value: p for p in params}
+    found = bind_in(call, list(by_name), scope) or {}
+    return {by_name[name]: value for name, value in found.items() if name in by_name}
 
 
 class LengthResolution:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from .call_binding import bind
 from .library_models import fitted_by_trainer
 from .walk import walk
 
@@ -499,15 +500,7 @@ def _bind(call: cst.Call, func: cst.FunctionDef, receiver: str | None) -> dict:
     if receiver is not None and names and names[0] == "self":
         out["self"] = receiver
         names = names[1:]
-    position = 0
-    for arg in call.args:
-        if arg.star:
-            break  # (``*args``: the parameters after it are not known)
-        if arg.keyword is not None:
-            out[arg.keyword.value] = arg.value
-        elif position < len(names):
-            out[names[position]] = arg.value
-            position += 1
+    out.update(bind(call, names).values)
     bound: dict = {}
     for k, v in out.items():
         if isinstance(v, str):

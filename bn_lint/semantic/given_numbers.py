@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import libcst as cst
 
-from .batch_facts import Size, bind_args
-from .bundles import expanded_call
+from .batch_facts import Size
+from .call_binding import Bound, bind, positional_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -59,19 +59,17 @@ def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool, n
         return
     callee, skip = called
     param = scope.params[expr.value]
-    names = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))[skip:]
+    names = positional_names(function, skip)
     calls = [site for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
     for site in calls or [None]:
-        bound = bind_args(site.node, names) if site is not None else {}
-        if bound is None:  # `Module(data, **config)`: the keyword bundle's entries
-            expanded = expanded_call(model, site.node, site.scope)
-            bound = bind_args(expanded, names) if expanded is not None else None
+        # (`Module(data, **config)`: the keyword bundle's entries)
+        bound = bind(site.node, names, model, site.scope).known() if site is not None else Bound()
         if bound is None:
             yield None
             continue
         given = expr.value in bound
         if given:
-            found = number(bound[expr.value].value, site.scope)
+            found = number(bound.values[expr.value], bound.scope_of(expr.value, site.scope))
         elif param.default is not None:
             found = number(param.default, model.scope_of(function))
         else:

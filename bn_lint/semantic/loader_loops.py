@@ -11,12 +11,12 @@ import libcst as cst
 from .batch_facts import (
     _ITER_WRAPPERS,
     _YIELDS_ITEMS,
-    _bind_call,
     _is_train_split,
     _literal_strings,
     _param_of,
     _unpacked_from,
 )
+from .call_binding import bind_in
 from .values import literal_string
 from .walk import returned_values
 
@@ -170,7 +170,7 @@ class LoaderLoops:
                 function, params = self.callee(site.node, site.scope)
                 if function is None:
                     continue
-                env = _bind_call(site.node, params, site.scope)
+                env = bind_in(site.node, params, site.scope, model)
                 if env is None:
                     continue
                 param = next((p for p, (v, _s) in env.items() if v is arg.value), None)

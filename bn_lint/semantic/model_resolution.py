@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .batch_facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _bind_call, _param_of, _refers_to
+from .batch_facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _param_of, _refers_to
+from .call_binding import bind_in
 from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
 from .walk import returned_values
 
@@ -102,7 +103,7 @@ class ModelResolution:
         for site in self.model.calls:
             if not (isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value):
                 continue
-            env = _bind_call(site.node, params, site.scope)
+            env = bind_in(site.node, params, site.scope, self.model)
             if env is None or name not in env:
                 return None
             kind = self.kind(env[name][0], env[name][1], None, depth + 1)

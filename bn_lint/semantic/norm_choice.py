@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .call_binding import bind
+
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
 
@@ -28,8 +30,7 @@ def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | No
     if init is None:
         return False
     params = [*init.params.posonly_params, *init.params.params][1:]
-    given = {p.name.value: a.value for p, a in zip(params, [a for a in call.args if a.keyword is None and not a.star])}
-    given |= {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    given = bind(call, [p.name.value for p in params]).values
     for param in [*params, *init.params.kwonly_params]:
         if param.name.value in given and param.default is not None:
             found = model.layer_class(param.default, model.scopes.get(init))

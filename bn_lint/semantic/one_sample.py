@@ -355,7 +355,7 @@ class _Pooled:
 
     def _given(self, name: str, scope: "Scope | None") -> list[tuple[cst.BaseExpression, Any]]:
         """What a parameter may hold: its default, and what each call of its function here passes."""
-        from .batch_facts import bind_args
+        from .call_binding import bind, positional_names
 
         model = self.model
         current = scope
@@ -368,19 +368,19 @@ class _Pooled:
         found: list[tuple[cst.BaseExpression, Any]] = []
         if param.default is not None:
             found.append((param.default, model.scope_of(function)))
-        names = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))
+        names = positional_names(function)
         method = isinstance(model.parent(model.parent(function)), cst.ClassDef) if model.parent(function) else False
         for site in model.calls:
             func = site.node.func
             if method and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                     and func.value.value == "self" and func.attr.value == function.name.value:
-                bound = bind_args(site.node, names[1:])
+                bound = bind(site.node, names[1:], model, site.scope)
             elif not method and isinstance(func, cst.Name) and func.value == function.name.value:
-                bound = bind_args(site.node, names)
+                bound = bind(site.node, names, model, site.scope)
             else:
                 continue
-            if bound and name in bound:
-                found.append((bound[name].value, site.scope))
+            if name in bound:
+                found.append((bound.values[name], bound.scope_of(name, site.scope)))
         return found
 
 

@@ -85,7 +85,8 @@ def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", 
 def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: cst.Call, rank: int,
             fragile: list[Fragile], depth: int) -> Fragile | None:
     """The fragile BatchNorm inside the model ``expr`` (in training mode at ``call``), or None."""
-    from .batch_facts import _param_of, bind_args
+    from .batch_facts import _param_of
+    from .call_binding import bind, positional_names
 
     if depth > _MAX_DEPTH or not isinstance(expr, cst.Name) or _put_in_eval(model, expr.value, call):
         return None
@@ -95,12 +96,12 @@ def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: 
         function = found[1] if found is not None else None
         if function is None or model.functions.get(function.name.value) is not function:
             return None
-        names = tuple(p.name.value for p in (*function.params.posonly_params, *function.params.params))
+        names = positional_names(function)
         for site in model.calls:
             if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value:
-                args = bind_args(site.node, names)
+                args = bind(site.node, names).known()
                 if args and expr.value in args:
-                    held = _holder(model, args[expr.value].value, site.scope, site.node, rank, fragile, depth + 1)
+                    held = _holder(model, args.values[expr.value], site.scope, site.node, rank, fragile, depth + 1)
                     if held is not None:
                         return held
         return None

@@ -174,21 +174,21 @@ class Callees:
         return memo[(param, func)]
 
     def _passed_instance_of(self, param: str, func: cst.FunctionDef, depth: int) -> cst.Call | None:
-        from ..batch_facts import bind_args
+        from ..call_binding import bind, positional_names
 
-        names = tuple(p.name.value for p in (*func.params.posonly_params, *func.params.params))
+        names = positional_names(func)
         if param not in names and param not in {p.name.value for p in func.params.kwonly_params}:
             return None
         built: list[cst.Call] = []
         for call in self.model.calls_named.get(func.name.value, ()):
-            given = bind_args(call, names)
+            given = bind(call, names).known()
             arg = given.get(param) if given is not None else None
-            if arg is None or not isinstance(arg.value, cst.Name):
+            if not isinstance(arg, cst.Name):
                 return None
-            value = self._built_then_copied(arg.value.value, call) if self.model.binding(
-                arg.value.value, self.model.scope_of(call)) is not None else None
+            value = self._built_then_copied(arg.value, call) if self.model.binding(
+                arg.value, self.model.scope_of(call)) is not None else None
             if value is None:
-                value = self._passed_instance(arg.value.value, self.enclosing_function(call), depth + 1)
+                value = self._passed_instance(arg.value, self.enclosing_function(call), depth + 1)
             if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
                     and value.func.value in self.model.classes):
                 return None

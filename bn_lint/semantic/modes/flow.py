@@ -181,15 +181,14 @@ def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     name = func.name.value
     if not name.startswith("_") or name.startswith("__") or model.functions.get(name) is not func:
         return False
-    from ..batch_facts import bind_args
+    from ..call_binding import bind, positional_names
 
-    names = tuple(p.name.value for p in (*func.params.posonly_params, *func.params.params))
+    names = positional_names(func)
     calls = model.calls_named.get(name, ())
     for call in calls:  # (a `**kwargs` expansion gives keywords only: what the call writes out is bound)
-        given = bind_args(call.with_changes(args=[a for a in call.args if a.star != "**"]), names)
-        arg = given.get(param.name.value) if given is not None else None
-        if arg is None or not isinstance(arg.value, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
-                                                     cst.FormattedString)):
+        arg = bind(call, names).get(param.name.value)
+        if arg is None or not isinstance(arg, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
+                                               cst.FormattedString)):
             return False
     return bool(calls)
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ..call_binding import bind
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
@@ -44,17 +45,8 @@ class HelperCalls:
         if isinstance(func, cst.Attribute) and key_of(func.value) is not None and params and params[0] == "self":
             bound.append(("self", func.value))  # `self.method()`, `model.method()`, `self.ema.update()`
             params = params[1:]
-        index = 0
-        for arg in call.args:
-            if arg.star:
-                break
-            if arg.keyword is not None:
-                if arg.keyword.value in params:
-                    bound.append((arg.keyword.value, arg.value))
-                continue
-            if index < len(params):
-                bound.append((params[index], arg.value))
-            index += 1
+        given = bind(call, params, self.model, self.scope).values
+        bound += [(param, given[param]) for param in params if param in given]
         if summary.closure is not None:
             if self.scope is summary.closure:  # called from the function that holds its variables
                 bound += [(name, cst.Name(name)) for name in summary.globals]

@@ -1,0 +1,84 @@
+"""The one argument binder (``semantic.call_binding``) that the mode, batch and chain analyses share."""
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from bn_lint.parsing import parse_module
+from bn_lint.semantic.call_binding import bind, bind_in, positional_names
+from bn_lint.semantic.model import FileModel
+
+
+def _model(code: str) -> FileModel:
+    text = textwrap.dedent(code)
+    return FileModel("x.py", text, parse_module(text))
+
+
+def _call(model: FileModel, name: str) -> tuple[cst.Call, object]:
+    site = next(s for s in model.calls if isinstance(s.node.func, cst.Name) and s.node.func.value == name)
+    return site.node, site.scope
+
+
+def _given(model: FileModel, bound) -> dict[str, str]:
+    return {param: model.code(value) for param, value in bound.values.items()}
+
+
+PARAMS = ("model", "loader", "device")
+
+
+@pytest.mark.parametrize("call, expected, complete", [
+    ("run(net, val)", {"model": "net", "loader": "val"}, True),
+    ("run(net, device='cpu', loader=val)", {"model": "net", "loader": "val", "device": "'cpu'"}, True),
+    ("run(*[net, val])", {"model": "net", "loader": "val"}, True),  # a list display spreads its items
+    ("run(net, *rest, device=dev)", {"model": "net", "device": "dev"}, False),  # after *rest: keywords only
+    ("run(*rest, net)", {}, False),  # a positional after an unknown *: its place is not known
+    ("run(net, **options)", {"model": "net"}, False),  # an unknown bundle
+])
+def test_positional_keyword_and_starred_arguments(call, expected, complete):
+    model = _model(f"{call}\n")
+    bound = bind(_call(model, "run")[0], PARAMS)
+    assert _given(model, bound) == expected
+    assert bound.complete is complete
+    assert (bound.known() is None) is not complete
+
+
+def test_a_keyword_bundle_bound_once_is_opened_with_the_scope_it_is_written_in():
+    model = _model("""
+        LOADER_ARGS = dict(batch_size=1, drop_last=False)
+
+        def build(dataset):
+            return DataLoader(dataset, **LOADER_ARGS)
+    """)
+    call, scope = _call(model, "DataLoader")
+    bound = bind(call, ("dataset", "batch_size", "shuffle"), model, scope)
+    assert bound.complete
+    assert _given(model, bound) == {"dataset": "dataset", "batch_size": "1", "drop_last": "False"}
+    assert bound.scope_of("batch_size", scope) is model.scopes[model.module]  # the module, where it is written
+    assert bound.scope_of("dataset", scope) is scope
+    assert bind_in(call, ("dataset",), scope, model)["drop_last"][1] is model.scopes[model.module]
+    # without the file's model the bundle cannot be read: the binding says so
+    assert not bind(call, ("dataset", "batch_size"), None, scope).complete
+
+
+def test_a_bundle_that_is_changed_stays_unknown():
+    model = _model("""
+        args = {"batch_size": 1}
+        args["batch_size"] = 64
+        loader = DataLoader(ds, **args)
+    """)
+    call, scope = _call(model, "DataLoader")
+    bound = bind(call, ("dataset", "batch_size"), model, scope)
+    assert not bound.complete and "batch_size" not in bound
+
+
+def test_positional_names_skip_self_and_leave_out_keyword_only_parameters():
+    model = _model("""
+        class Trainer:
+            def fit(self, model, /, loader, *, epochs=1):
+                pass
+    """)
+    fit = model.classes["Trainer"].methods["fit"]
+    assert positional_names(fit) == ("self", "model", "loader")
+    assert positional_names(fit, 1) == ("model", "loader")
