@@ -64,6 +64,21 @@ class BiasBeforeBatchNorm(Rule):
     """
     triggers = ("BatchNorm",)
     invalid = (
+        Invalid(  # layer classes picked from a table by a dimension not known here (MONAI's factories)
+            """
+            import torch.nn as nn
+
+            CONV = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
+            NORM = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d, 3: nn.BatchNorm3d}
+
+            def downsample(in_planes, planes, stride, spatial_dims):
+                return nn.Sequential(
+                    CONV[spatial_dims](in_planes, planes, kernel_size=1, stride=stride),
+                    NORM[spatial_dims](planes),
+                )
+            """,
+            line=8,
+        ),
         Invalid(  # the norm is the wrong variant (an attribute name reused), but any BatchNorm over these channels cancels the bias
             """
             import torch.nn as nn
@@ -201,6 +216,17 @@ class BiasBeforeBatchNorm(Rule):
         ),
     )
     valid = (
+        Valid(  # a table whose entries are not all BatchNorms: which one is read is not known here
+            """
+            import torch.nn as nn
+
+            CONV = {2: nn.Conv2d, 3: nn.Conv3d}
+            NORM = {"batch": nn.BatchNorm2d, "instance": nn.InstanceNorm2d}
+
+            def block(cin, cout, norm):
+                return nn.Sequential(CONV[2](cin, cout, 3), NORM[norm](cout))
+            """
+        ),
         Valid(  # the helper's conv also ends the network, with no BatchNorm after it: its bias matters there
             """
             import torch.nn as nn

@@ -10,6 +10,7 @@ from ..rule import Invalid, Rule, Valid
 from ..semantic.arguments import parameter_numbers
 from ..semantic.model import FileModel, Report
 from ..semantic.batches import BatchAnalysis
+from ..semantic.int_typed import int_typed
 
 EPS_LIMIT = 0.01
 
@@ -51,6 +52,22 @@ class PositionalEps(Rule):
             """,
             line=7,
         ),
+        Invalid(  # a feature length computed with int(...) (SincNet's CNN layers): an int, whatever its value
+            """
+            import torch.nn as nn
+
+            def conv_layers(n_filters, input_dim, filter_lengths, pool_lengths):
+                layers = nn.ModuleList([])
+                current = input_dim
+                for i, n_filt in enumerate(n_filters):
+                    layers.append(nn.BatchNorm1d(n_filt, int((current - filter_lengths[i] + 1) / pool_lengths[i]),
+                                                 momentum=0.05))
+                    current = int((current - filter_lengths[i] + 1) / pool_lengths[i])
+                return layers
+            """,
+            line=7,
+        ),
+        Invalid("import torch.nn as nn\ndef head(x):\n    return nn.BatchNorm1d(64, x.size(1))\n", line=3),
         Invalid("import torch.nn as nn\nbn = nn.BatchNorm1d(128, 128)\n", line=2),
         Invalid("from torch import nn\nbn = nn.BatchNorm2d(64, 0.1)\n", line=2),
         Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
@@ -74,6 +91,8 @@ class PositionalEps(Rule):
         Valid("import torch.nn as nn\nbn = nn.BatchNorm2d(64)\n"),
         Valid("import torch.nn as nn\nbn = nn.GroupNorm(32, 64)\n"),
         Valid("import torch.nn as nn\ndef f(eps):\n    return nn.BatchNorm2d(64, eps)\n"),
+        Valid("import torch.nn as nn\ndef f(scale):\n    return nn.BatchNorm2d(64, 1e-5 * scale)\n"),  # not certainly an int
+        Valid("import torch.nn as nn\ndef f(x):\n    return nn.BatchNorm2d(64, float(len(x)))\n"),
         Valid("import torch.nn as nn\ndef f(c: int, eps: float = 1e-3):\n    return nn.BatchNorm2d(c, eps)\n"),
         Valid("import torch.nn as nn\ndef f(c, eps=1e-3):\n    return nn.BatchNorm2d(c, eps)\nbn = f(8, 1e-5)\n"),
     )
@@ -92,8 +111,8 @@ class PositionalEps(Rule):
                     given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
                 if given is not None:
                     value, source = given.value, f" ({given.source})"
-                elif _int_parameter(eps, layer.scope):
-                    value, source = model.code(eps), " (a parameter annotated int)"
+                elif int_typed(model, eps, layer.scope):
+                    value, source = model.code(eps), " (an int)"
                 elif features is None or model.code(features) != model.code(eps):
                     continue
                 else:
@@ -101,23 +120,13 @@ class PositionalEps(Rule):
             elif not _not_an_eps(value):
                 continue
             meaning = "a momentum" if isinstance(value, float) else "a width"
-            shown = value if isinstance(value, str) else f"{value:g}"
+            sets = f"`{value}`{source} sets eps" if isinstance(value, str) else \
+                f"{model.code(eps)} sets eps={value:g}{source}"
             yield Report(
                 layer.node,
-                f"{layer.spec.name}: the positional argument {model.code(eps)} sets eps={shown}{source} "
-                f"(looks like {meaning}); eps should be tiny (default 1e-5) — pass the intended argument by keyword",
+                f"{layer.spec.name}: the positional argument {sets} (looks like {meaning}); eps should be tiny "
+                f"(default 1e-5) — pass the intended argument by keyword",
             )
-
-
-def _int_parameter(eps: object, scope: object) -> bool:
-    """``eps`` names a parameter annotated ``int`` (``output_dim: int``) that its function never rebinds."""
-    while scope is not None and getattr(scope, "kind", None) not in ("function", "lambda"):
-        scope = getattr(scope, "parent", None)
-    if not isinstance(eps, cst.Name) or scope is None or eps.value in scope.bindings or eps.value in scope.opaque:
-        return False
-    param = scope.params.get(eps.value)
-    annotation = param.annotation.annotation if param is not None and param.annotation is not None else None
-    return isinstance(annotation, cst.Name) and annotation.value == "int"
 
 
 def _not_an_eps(value: object) -> bool:

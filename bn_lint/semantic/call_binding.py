@@ -16,6 +16,7 @@ from .bundles import bundle_entries, encloses
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
+    from .records import CallSite
 
 
 @dataclass
@@ -92,3 +93,71 @@ def bind_in(call: cst.Call, params: Sequence[str], scope: "Scope | None",
     if not bound.complete:
         return None
     return {name: (value, bound.scope_of(name, scope)) for name, value in bound.values.items()}
+
+
+def callers(model: "FileModel", function: cst.FunctionDef,
+            methods: bool = False) -> list[tuple["CallSite", Bound]] | None:
+    """Each call of ``function`` in this file, with its arguments bound (bundles opened): ``f(...)`` for a
+    module-level function, ``Class(...)`` for a class's ``__init__``, and with ``methods`` the class's own
+    ``self.f(...)`` for another method (calls on instances elsewhere are not seen); None for a function
+    this file cannot call by name."""
+    called = model.called_as(function)
+    outer = model.scope_of(function)
+    if called is None and outer.kind == "function" and outer.functions.get(function.name.value) is function:
+        params = positional_names(function)  # a helper defined in a function: its calls there, by name
+        return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+                if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value
+                and encloses(outer, site.scope)]
+    if called is None and methods:
+        info = model.enclosing_class(outer)
+        if info is not None and info.methods.get(function.name.value) is function:
+            params = positional_names(function, 1)
+            return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+                    if _self_call(site.node.func, function.name.value)
+                    and model.enclosing_class(site.scope) is info]
+    if called is None:
+        return None
+    name, skip = called
+    params = positional_names(function, skip)
+    return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+            if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
+
+
+def _self_call(func: cst.BaseExpression, name: str) -> bool:
+    return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
+            and func.attr.value == name)
+
+
+@dataclass(frozen=True)
+class Given:
+    """What one call of a function gives one of its parameters."""
+
+    value: cst.BaseExpression | None  # None: not known (an unknown ``*args`` / ``**kwargs`` may hold it)
+    scope: "Scope | None"  # where ``value`` is written
+    site: "CallSite | None"  # the call; None: no call in this file, the parameter keeps its default
+    default: bool = False  # the call leaves the parameter at its default
+
+
+def given_values(model: "FileModel", function: cst.FunctionDef, param: str,
+                 methods: bool = False) -> list[Given] | None:
+    """What each call of ``function`` in this file gives ``param`` (its default where a call leaves it out,
+    or where nothing here calls the function); None for a function this file cannot call by name
+    (``methods``: as ``callers``)."""
+    sites = callers(model, function, methods)
+    if sites is None:
+        return None
+    declared = next((p for p in (*function.params.posonly_params, *function.params.params,
+                                 *function.params.kwonly_params) if p.name.value == param), None)
+    default = declared.default if declared is not None else None
+    where = model.scope_of(function)  # (a default is evaluated where the function is defined)
+    if not sites:
+        return [Given(default, where, None, True)]
+    found = []
+    for site, bound in sites:
+        if param in bound:
+            found.append(Given(bound.values[param], bound.scope_of(param, site.scope), site))
+        elif not bound.complete:
+            found.append(Given(None, None, site))
+        else:
+            found.append(Given(default, where, site, True))
+    return found

@@ -12,7 +12,7 @@ from .chain_frame import _MAX_DEPTH, Frame, _is_name, _is_self, _is_static
 from .chain_tensors import _NOT_HANDLED, _TENSOR_METHODS
 from .chain_values import (
     _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor,
-    _concrete_items, _is_module, _open, _self_chain,
+    TorchFunction, _concrete_items, _is_module, _open, _self_chain,
 )
 from .layers import LAYERS, LayerSpec
 from .values import UNKNOWN, Sym, is_width
@@ -65,8 +65,8 @@ class CallsMixin:
                 local[name] = UNKNOWN
         if isinstance(params.star_arg, cst.Param):  # `def sequential(*args)`: the rest of this call's arguments
             local[params.star_arg.name.value] = tuple(args) if not (standalone or unknown_rest) else UNKNOWN
-        if isinstance(params.star_kwarg, cst.Param):
-            local[params.star_kwarg.name.value] = UNKNOWN
+        if isinstance(params.star_kwarg, cst.Param):  # `def resnet18(**kwargs)`: the keywords no parameter took
+            local[params.star_kwarg.name.value] = dict(kwargs) if not (standalone or unknown_rest) else UNKNOWN
         frame = Frame(scope, local, self_state, True, depth=(caller.depth + 1) if caller else 0,
                       site=(caller.site or site) if caller else None)
         self._active.add(node)
@@ -157,8 +157,11 @@ class CallsMixin:
                     lost = True
                 else:
                     args.extend(items)
-            elif arg.star == "**":
-                lost = True
+            elif arg.star == "**":  # `ResNet(block, layers, **kwargs)`: a dict of known keywords is spread
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                    kwargs.update(value)
+                else:
+                    lost = True
             elif arg.keyword is not None:
                 kwargs[arg.keyword.value] = value
             else:
@@ -233,6 +236,8 @@ class CallsMixin:
             args, kwargs, lost = self._args(call, frame)
             self_state = frame.self_state if _is_self(getattr(func, "value", None)) else None
             return self._call_function(target[1], self_state, args, kwargs, frame, site=call, unknown_rest=lost)
+        if isinstance(target, TorchFunction):
+            return self._torch_function(target.qualname, call, frame)
         if _is_module(target):
             self._module_calls.add(call)
         args, kwargs, lost = self._args(call, frame)

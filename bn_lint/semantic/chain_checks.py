@@ -16,6 +16,7 @@ from .chain_values import LayerValue, Observation, Tensor
 from .chain_words import (
     Verdict, _applied, _rank_source, _ranks, _short, _via, _where, describe_bn, describe_producer,
 )
+from .call_binding import given_values
 from .chains import chains_of
 from .layers import BATCHNORM_NAMES
 from .width_slips import width_slip
@@ -215,13 +216,11 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
     if not atoms or not atoms <= defaults.keys():
         return None
     for atom in atoms:
-        function = defaults[atom][1]
-        called = model.called_as(function)
-        if called is None:
+        passed = given_values(model, defaults[atom][1], atom.partition("@")[0])
+        if passed is None:
             return None  # a method: called on instances, with arguments this file may not show
-        if any(isinstance(site.node.func, cst.Name) and site.node.func.value == called[0]
-               and _may_give(site.node, function, called[1], atom.partition("@")[0]) for site in model.calls):
-            return None
+        if any(not given.default for given in passed):
+            return None  # a call gives it (or may: an unknown `**kwargs`)
     values = []
     for width in widths:
         if not isinstance(width, Sym):
@@ -238,15 +237,6 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
         values.append(int(total))
     names = ", ".join(sorted(f"{atom.partition('@')[0]}={defaults[atom][0]}" for atom in atoms))
     return values, names
-
-
-def _may_give(call: cst.Call, function: cst.FunctionDef, skipped: int, param: str) -> bool:
-    """Whether ``call`` may pass an argument for ``param`` of ``function`` (``skipped``: the leading
-    parameters a call does not give, ``self``); ``HARConvNet()`` does not."""
-    from .call_binding import bind, positional_names
-
-    bound = bind(call, positional_names(function, skipped))
-    return not bound.complete or param in bound
 
 
 def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:

@@ -11,7 +11,7 @@ from . import shape_sources
 from .chain_frame import Frame, _is_self
 from .chain_values import (
     GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain, _truth,
-    any_item, item_at,
+    any_item, item_at, one_of,
 )
 from .values import (
     UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque,
@@ -232,8 +232,8 @@ class ExpressionsMixin:
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return Tensor() if isinstance(base, Tensor) else UNKNOWN
         key = self._eval(expr.slice[0].slice.value, frame)
-        if isinstance(base, dict):
-            return base.get(key, UNKNOWN) if isinstance(key, (str, int)) else UNKNOWN
+        if isinstance(base, dict):  # (a key not known here: whichever value it reads, when they agree)
+            return base.get(key, UNKNOWN) if isinstance(key, (str, int)) else one_of(list(base.values()))
         items = _concrete_items(base)
         if items is not None and isinstance(key, int) and not isinstance(key, bool) and -len(items) <= key < len(items):
             return items[key]

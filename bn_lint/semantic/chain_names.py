@@ -12,7 +12,7 @@ import libcst as cst
 from . import layers as layer_table
 from .chain_frame import Frame, _OutOfBudget
 from .chain_values import (
-    ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, _from_json, _plain_constant, _to_json,
+    ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, TorchFunction, _from_json, _plain_constant, _to_json,
 )
 from .not_indexed import NOT_INDEXED
 from .values import UNKNOWN, is_width
@@ -152,6 +152,8 @@ class NamesMixin:
         file behind ``dotted`` (``from config import WIDTH``, ``config.WIDTH``); else UNKNOWN."""
         if dotted in self._imported:
             return self._imported[dotted]
+        if dotted in layer_table.SAME_SHAPE_FUNCTIONS:
+            return TorchFunction(dotted)  # `self.act = F.relu`: applied where it is called
         self._imported[dotted] = value = self._imported_value(dotted)
         return value
 

@@ -99,6 +99,13 @@ class FuncRef:
 
 
 @dataclass(frozen=True)
+class TorchFunction:
+    """A torch function kept as a value (``self.act = F.relu``), applied where it is called."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
 class ClassRef:
     name: str
 
@@ -332,13 +339,36 @@ def _agree(a: Any, b: Any) -> bool:
     return a is b or (type(a) is type(b) and (_plain(a) or isinstance(a, Sym)) and a == b)
 
 
+def one_of(values: list[Any]) -> Any:
+    """Any one of ``values`` (a dict read with a key not known here): the value when they all agree; for
+    layer classes of one kind built alike (``{2: nn.Conv2d, 3: nn.Conv3d}[dims]``), that kind with the
+    ranks left unknown (its bias, widths and BatchNorm-ness hold whichever it is); else UNKNOWN."""
+    if not values:
+        return UNKNOWN
+    first = values[0]
+    if all(value == first for value in values[1:]):
+        return first
+    if not all(isinstance(value, LayerClass) and value.preset == first.preset for value in values):
+        return UNKNOWN
+    specs = [value.spec for value in values]
+    alike = ("kind", "params", "in_width", "out_width", "defaults", "features", "layout_param", "doubles_with",
+             "transparent")
+    if any(getattr(spec, column) != getattr(specs[0], column) for spec in specs for column in alike):
+        return UNKNOWN
+    ranks = {spec.out_rank for spec in specs}
+    merged = replace(specs[0], name="/".join(dict.fromkeys(spec.name for spec in specs)), in_ranks=None,
+                     out_rank=ranks.pop() if len(ranks) == 1 else None, batched_rank=None)
+    return LayerClass(merged, first.preset)
+
+
 def item_at(chain: Chain, index: int) -> Any:
     """``chain[index]`` when no gap comes before it (``layers[0]``, or ``layers[-1]`` with none after)."""
     items = chain.items
     if not -len(items) <= index < len(items):
         return UNKNOWN
-    before = items[:index] if index >= 0 else items[index + 1:]
-    if GAP in before or items[index] is GAP:
+    position = index % len(items)
+    between = items[:position] if index >= 0 else items[position + 1:]  # (the items counted to reach it)
+    if GAP in between or items[position] is GAP:
         return UNKNOWN
     return items[index]
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .batch_facts import Size, _MAX_DEPTH, _copied_config, _param_of, _with_root
+from .call_binding import given_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Scope
@@ -100,25 +101,18 @@ class ConfigEntries:
             return None
         param, function = found
         model = self.model
-        called = model.called_as(function)  # (a class's calls give its `def __init__(self, cfg=CFG)`)
-        if called is None:
+        # (a class's calls give its `def __init__(self, cfg=CFG)`)
+        passed = given_values(model, function, name)
+        if passed is None:
             return None
-        callee, skip = called
-        params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
-        sites = [site for site in model.calls
-                 if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
-        given: set[str] = set()
-        if not sites and isinstance(param.default, cst.Name) and model.binding(param.default.value, model.module_scope):
+        if passed[0].site is None and isinstance(param.default, cst.Name) \
+                and model.binding(param.default.value, model.module_scope):
             return param.default.value  # `def get_loaders(ds, cfg=CONFIG)` that nothing here calls: the default
-        for site in sites:
-            call = site.node
-            if any(a.star for a in call.args):
+        given: set[str] = set()
+        for one in passed:
+            if one.site is None:
                 return None
-            passed = [a.value for a in call.args if a.keyword is not None and a.keyword.value == name]
-            positional = [a.value for a in call.args if a.keyword is None]
-            if name in params and len(positional) > params.index(name):
-                passed.append(positional[params.index(name)])
-            value, where = (passed[0], site.scope) if passed else (param.default, model.module_scope)
+            value, where = one.value, one.scope if not one.default else model.module_scope
             if not isinstance(value, cst.Name):
                 return None
             bound = model.binding(value.value, where)

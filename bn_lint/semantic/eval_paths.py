@@ -154,8 +154,8 @@ def _first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", 
     """The facts of the first time the flow reached ``node`` (the first iteration of the loops around it)
     when they show training mode and the later iterations add only unknown modes (an unknown method of the
     model ran in between: ``self.model.final_activation(out)``): that first run is a bug on a visible path."""
-    first = analysis.first_uses.get(node)
-    if analysis.shown_train(facts) or first is None or first.key != site.key or first is site:
+    first = analysis.first_uses.get((node, site.key))
+    if analysis.shown_train(facts) or first is None or first.facts == site.facts:
         return facts
     first_facts = analysis.resolved(first, first=True)
     if analysis.shown_train(first_facts) and all(f.mode in (TRAIN, UNKNOWN_MODE) for f in facts):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import libcst as cst
 
 from .batch_facts import Size
-from .call_binding import Bound, bind, positional_names
+from .call_binding import given_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -53,31 +53,17 @@ def _given(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
 
 def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool, number: "Number") -> Iterator[Size | None]:
     function = scope.node
-    called = model.called_as(function) if isinstance(function, cst.FunctionDef) else None
-    if called is None:
+    # (`Module(data, **config)`: the keyword bundle's entries)
+    passed = given_values(model, function, expr.value) if isinstance(function, cst.FunctionDef) else None
+    if passed is None:
         yield None
         return
-    callee, skip = called
-    param = scope.params[expr.value]
-    names = positional_names(function, skip)
-    calls = [site for site in model.calls if isinstance(site.node.func, cst.Name) and site.node.func.value == callee]
-    for site in calls or [None]:
-        # (`Module(data, **config)`: the keyword bundle's entries)
-        bound = bind(site.node, names, model, site.scope).known() if site is not None else Bound()
-        if bound is None:
-            yield None
-            continue
-        given = expr.value in bound
-        if given:
-            found = number(bound.values[expr.value], bound.scope_of(expr.value, site.scope))
-        elif param.default is not None:
-            found = number(param.default, model.scope_of(function))
-        else:
-            found = None
+    for given in passed:
+        found = number(given.value, given.scope) if given.value is not None else None
         if found is None:
             yield None
-        elif not given:
+        elif given.default:
             yield Size(found.value, f"the default of `{expr.value}`")
         else:
-            yield Size(found.value, f"given at line {model.line_of(site.node)}" if lines else f"given by the calls of `{callee}`")
-
+            yield Size(found.value, f"given at line {model.line_of(given.site.node)}" if lines
+                       else f"given by the calls of `{model.called_as(function)[0]}`")

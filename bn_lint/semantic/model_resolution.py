@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .batch_facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _param_of, _refers_to
-from .call_binding import bind_in
+from .call_binding import given_values
 from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
 from .walk import returned_values
 
@@ -98,15 +98,11 @@ class ModelResolution:
         function = found[1] if found is not None else None
         if function is None or self.model.functions.get(function.name.value) is not function:
             return None
-        params = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
         results = set()
-        for site in self.model.calls:
-            if not (isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value):
-                continue
-            env = bind_in(site.node, params, site.scope, self.model)
-            if env is None or name not in env:
+        for given in given_values(self.model, function, name) or ():
+            if given.site is None or given.value is None or given.default:
                 return None
-            kind = self.kind(env[name][0], env[name][1], None, depth + 1)
+            kind = self.kind(given.value, given.scope, None, depth + 1)
             if kind is None:
                 return None
             results.add(kind[:2])

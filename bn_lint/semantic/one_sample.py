@@ -355,32 +355,20 @@ class _Pooled:
 
     def _given(self, name: str, scope: "Scope | None") -> list[tuple[cst.BaseExpression, Any]]:
         """What a parameter may hold: its default, and what each call of its function here passes."""
-        from .call_binding import bind, positional_names
+        from .call_binding import given_values
 
-        model = self.model
         current = scope
         while current is not None and name not in current.params:
             current = current.parent
         if current is None or not isinstance(current.node, cst.FunctionDef):
             return []
-        function = current.node
         param = current.params[name]
         found: list[tuple[cst.BaseExpression, Any]] = []
         if param.default is not None:
-            found.append((param.default, model.scope_of(function)))
-        names = positional_names(function)
-        method = isinstance(model.parent(model.parent(function)), cst.ClassDef) if model.parent(function) else False
-        for site in model.calls:
-            func = site.node.func
-            if method and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                    and func.value.value == "self" and func.attr.value == function.name.value:
-                bound = bind(site.node, names[1:], model, site.scope)
-            elif not method and isinstance(func, cst.Name) and func.value == function.name.value:
-                bound = bind(site.node, names, model, site.scope)
-            else:
-                continue
-            if name in bound:
-                found.append((bound.values[name], bound.scope_of(name, site.scope)))
+            found.append((param.default, self.model.scope_of(current.node)))
+        for given in given_values(self.model, current.node, name, methods=True) or ():
+            if given.value is not None and not given.default:
+                found.append((given.value, given.scope))
         return found
 
 

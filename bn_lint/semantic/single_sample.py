@@ -86,7 +86,7 @@ def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: 
             fragile: list[Fragile], depth: int) -> Fragile | None:
     """The fragile BatchNorm inside the model ``expr`` (in training mode at ``call``), or None."""
     from .batch_facts import _param_of
-    from .call_binding import bind, positional_names
+    from .call_binding import callers
 
     if depth > _MAX_DEPTH or not isinstance(expr, cst.Name) or _put_in_eval(model, expr.value, call):
         return None
@@ -96,14 +96,12 @@ def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: 
         function = found[1] if found is not None else None
         if function is None or model.functions.get(function.name.value) is not function:
             return None
-        names = positional_names(function)
-        for site in model.calls:
-            if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value:
-                args = bind(site.node, names).known()
-                if args and expr.value in args:
-                    held = _holder(model, args.values[expr.value], site.scope, site.node, rank, fragile, depth + 1)
-                    if held is not None:
-                        return held
+        for site, args in callers(model, function) or ():
+            if expr.value in args:
+                held = _holder(model, args.values[expr.value], args.scope_of(expr.value, site.scope), site.node,
+                               rank, fragile, depth + 1)
+                if held is not None:
+                    return held
         return None
     if len(bound[0]) != 1 or not isinstance(bound[0][0], cst.Call):
         return None

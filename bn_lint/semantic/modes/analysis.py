@@ -54,8 +54,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
     def __init__(self, model: "FileModel") -> None:
         self.model = model
         self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
-        # the first time the flow reaches each use: in the first iteration of every loop around it
-        self.first_uses: dict[cst.CSTNode, Site] = {}
+        # the first time the flow reaches each use of each module: in the first iteration of every loop around it
+        self.first_uses: dict[tuple[cst.CSTNode, str], Site] = {}
         # uses on the paths where `torch.set_grad_enabled(cond)` turns gradients off and nothing trains
         # (`phase == 'val'` in a `for phase in ('train', 'val')` loop) -> (their site, why)
         self.path_evals: dict[cst.CSTNode, tuple[Site, str]] = {}

@@ -174,15 +174,14 @@ class Callees:
         return memo[(param, func)]
 
     def _passed_instance_of(self, param: str, func: cst.FunctionDef, depth: int) -> cst.Call | None:
-        from ..call_binding import bind, positional_names
+        from ..call_binding import callers, positional_names
 
-        names = positional_names(func)
-        if param not in names and param not in {p.name.value for p in func.params.kwonly_params}:
+        if param not in positional_names(func) and param not in {p.name.value for p in func.params.kwonly_params}:
             return None
         built: list[cst.Call] = []
-        for call in self.model.calls_named.get(func.name.value, ()):
-            given = bind(call, names).known()
-            arg = given.get(param) if given is not None else None
+        for site, given in callers(self.model, func) or ():
+            call = site.node
+            arg = given.get(param)
             if not isinstance(arg, cst.Name):
                 return None
             value = self._built_then_copied(arg.value, call) if self.model.binding(

@@ -181,12 +181,11 @@ def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     name = func.name.value
     if not name.startswith("_") or name.startswith("__") or model.functions.get(name) is not func:
         return False
-    from ..call_binding import bind, positional_names
+    from ..call_binding import callers
 
-    names = positional_names(func)
-    calls = model.calls_named.get(name, ())
-    for call in calls:  # (a `**kwargs` expansion gives keywords only: what the call writes out is bound)
-        arg = bind(call, names).get(param.name.value)
+    calls = callers(model, func) or ()
+    for _site, bound in calls:  # (a `**kwargs` expansion gives keywords only: what the call writes out is bound)
+        arg = bound.get(param.name.value)
         if arg is None or not isinstance(arg, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
                                                cst.FormattedString)):
             return False

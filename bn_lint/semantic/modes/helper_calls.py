@@ -163,8 +163,10 @@ class HelperCalls:
             if self.a.under_no_grad(call):
                 # `features(net, x)`, `self.features(x)` under no_grad: the helper runs `net`, `self.inception`
                 # in the mode this call gives it
-                for used in {p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
-                             and analysis.eval_reason(use) is None}:  # (else reported in the helper)
+                for used in dict.fromkeys(p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
+                                          and analysis.eval_reason(use) is None):  # (else reported in the helper)
+                    # (in the helper's source order: which module a call's use stands for never depends on
+                    # the order of a set)
                     target_key = key + used[len(param):]
                     if _tracked(state, target_key):
                         self._use(call, target_key, state)

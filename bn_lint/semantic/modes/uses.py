@@ -7,7 +7,7 @@ from ..library_models import LIBRARY_FORWARDS, fitted_by_trainer
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS
-from .records import Watch, _merge
+from .records import Site, Watch, _merge
 from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
 from .trained import after_training_step, is_loss_value, loss_named
 
@@ -19,8 +19,8 @@ class ModelUses:
         a = self.a
         facts = _lookup(state, key)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
-        if call not in a.first_uses:
-            a.first_uses[call] = a.uses[call]
+        if (call, key) not in a.first_uses:
+            a.first_uses[(call, key)] = Site(call, key, facts, self.scope)
         if facts == _ENTRY and key.split(".")[0] in self.params:
             self.entry_uses.append((call, key))  # (`net(x)`, `self.inception(x)`: as the caller gives it)
         if self.assume and not self._trains_here(a.region(call)):
