@@ -47,6 +47,7 @@ def lightning_freezes(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[
         if _REFREEZE.search(model.code(info.node)):
             continue
         summaries = [analysis.summary(method) for method in info.methods.values()]
-        for node, key in [freeze for summary in summaries if summary is not None for freeze in summary.freezes]:
+        for node, key in dict.fromkeys(freeze for summary in summaries if summary is not None
+                                       for freeze in (*summary.freezes, *summary.helper_freezes)):
             if key.startswith("self.") and analysis.kind(key, frozenset(), info.scope) == ModelKind.BN:
                 yield LightningFreeze(node, key, info.name)

@@ -131,6 +131,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         constructor = isinstance(self.node, cst.FunctionDef) and self.node.name.value == "__init__"
         summary.freezes = [(node, key) for node, key in [*self.frozen, *(self.helper_frozen if constructor else ())]
                            if key.split(".")[0] in self.params]
+        summary.helper_freezes = [(node, key) for node, key in self.helper_frozen if key.split(".")[0] in self.params]
         summary.returned_freezes = self.returned_freezes
         for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs),
                            *((node, param) for node, param, _mode in self.element_sets)]:

@@ -163,17 +163,21 @@ class FreezeTracking:
 
     def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
         """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
+        for node, rest in self._init_freezes(value):
+            self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
+            self.helper_frozen.append((node, f"{key}.{rest}" if rest else key))  # (returned: given frozen)
+
+    def _init_freezes(self, value: cst.BaseExpression | None) -> list[tuple[cst.CSTNode, str]]:
+        """What ``Net(...)`` (a class of this file) freezes of itself in ``__init__``: (the freeze, the part
+        frozen; "" for the whole module)."""
         value = _unwrap_passthrough(value)  # Net().to(device)
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
-            return
+            return []
         info = self.model.classes.get(value.func.value)
         init = info.methods.get("__init__") if info is not None else None
         summary = self.a.summary(init) if init is not None else None
-        for node, frozen in summary.freezes if summary is not None else ():
-            root, _, rest = frozen.partition(".")
-            if root == "self":
-                self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
-                self.helper_frozen.append((node, f"{key}.{rest}" if rest else key))  # (returned: given frozen)
+        return [(node, frozen.partition(".")[2]) for node, frozen in (summary.freezes if summary is not None else ())
+                if frozen.partition(".")[0] == "self"]
 
     def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)

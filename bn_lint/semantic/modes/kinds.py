@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ..call_binding import given_values
 from ..modules import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
 from .keys import _unwrap_passthrough
 from .state import ENTRY, TRAIN
@@ -66,12 +67,32 @@ class ModelKinds:
                 return ModelKind.MAYBE if ModelKind.MAYBE in passed else ModelKind.NO
         return ModelKind.MAYBE
 
+    def _value_kind(self, value: cst.BaseExpression, where: "Scope", depth: int) -> ModelKind | None:
+        """What ``value`` holds; for a parameter (``self.model = model`` in ``__init__``), what the calls of
+        its function in this file give it (``LinearClassifier(model)`` in ``linear_eval(model, ...)``,
+        called with ``SimCLR()``), a few calls up."""
+        found = model_kind(self.model, value, where)
+        function = where.node if where is not None else None
+        if found is not None or depth > 2 or not isinstance(value, cst.Name) or not isinstance(function, cst.FunctionDef) \
+                or value.value not in where.params or value.value in where.bindings or value.value in where.opaque:
+            return found
+        passed = self.passed_kinds(function, value.value)  # (a module-level function: what the flow saw passed)
+        if passed:
+            return ModelKind.BN if ModelKind.BN in passed else ModelKind.MAYBE if ModelKind.MAYBE in passed \
+                else ModelKind.NO
+        given = given_values(self.model, function, value.value)
+        if not given or any(one.value is None or one.site is None for one in given):
+            return None
+        kinds = {self._value_kind(one.value, one.scope, depth + 1) for one in given}
+        return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
+            ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+
     def _attribute_kind(self, info: "ClassInfo | None", attribute: str) -> ModelKind:
         """What the attribute of a class of this file holds: NO only when every assignment shows no
         BatchNorm, BN when one shows it, MAYBE otherwise."""
         values = info.attributes.get(attribute) if info is not None else None
         if values:
-            found = {model_kind(self.model, value, where) for value, where in values}
+            found = {self._value_kind(value, where, 0) for value, where in values}
             if ModelKind.BN in found:
                 return ModelKind.BN
             if found == {ModelKind.NO}:

@@ -74,6 +74,8 @@ class Summary:
     generator: bool = False
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
+    # the same, frozen by the helpers it calls (a method's `freeze(self.backbone)`; in `freezes` for `__init__`)
+    helper_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
     # (node, key under the returned model: "" for all of it) of BatchNorm-bearing modules it freezes and gives
     # back (`backbone.requires_grad_(False); return nn.Sequential(backbone, head)`)
     returned_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)

@@ -139,6 +139,9 @@ class StatementWalker:
             self.returned.append((node.value, dict(state)) if node.value is not None else None)
             if node.value is not None and (self.frozen or self.helper_frozen):
                 self._note_returned_freezes(node.value, state, self.returned_freezes)
+            for frozen in self._init_freezes(node.value):  # `return ResNet(...)`, whose `__init__` freezes parts
+                if frozen not in self.returned_freezes:
+                    self.returned_freezes.append(frozen)
             self._note_returned_elements(node.value, state)
             leaving: State | None = dict(state)
             for final in reversed(self.finally_bodies):  # `try: return f(model) finally: model.train(was)`
