@@ -6,6 +6,66 @@ from .templates import (BN_TEST, BUILT, FREEZE_BN_PARAMS, FREEZE_HELPER, FROZEN_
                         HEAD, LIGHTNING_PROBE, TRAIN_HELPER, UNPACKED, WRAPPED)
 
 INVALID = (
+    Invalid(  # the class freezes its own BatchNorm in __init__; a builder returns it; the script trains it (DeepLab)
+        """
+        import torch
+        import torch.nn as nn
+
+        class ResNet(nn.Module):
+            def __init__(self, num_classes):
+                super().__init__()
+                self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+                self.bn1 = nn.BatchNorm2d(64)
+                for p in self.bn1.parameters():
+                    p.requires_grad = False
+                self.head = nn.Conv2d(64, num_classes, 1)
+
+            def forward(self, x):
+                return self.head(torch.relu(self.bn1(self.conv1(x))))
+
+        def res_deeplab(num_classes=21):
+            return ResNet(num_classes)
+
+        model = res_deeplab()
+        model.train()
+        opt = torch.optim.SGD(model.head.parameters(), lr=0.01)
+        for images, labels in loader:
+            torch.nn.functional.cross_entropy(model(images), labels).backward()
+            opt.step()
+        """,
+        line=10,
+    ),
+    Invalid(  # a LightningModule's hook freezes the backbone it was given through a helper (lightly's benchmark)
+        """
+        import torchvision
+        from pytorch_lightning import LightningModule, Trainer
+        from torch import nn
+
+        def deactivate_requires_grad(model):
+            for param in model.parameters():
+                param.requires_grad = False
+
+        class LinearClassifier(LightningModule):
+            def __init__(self, model, feature_dim, num_classes):
+                super().__init__()
+                self.model = model
+                self.head = nn.Linear(feature_dim, num_classes)
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return nn.functional.cross_entropy(self.head(self.model(x).flatten(1)), y)
+
+            def on_fit_start(self):
+                deactivate_requires_grad(model=self.model)
+
+        def linear_eval(backbone, train_loader):
+            classifier = LinearClassifier(backbone, 512, 10)
+            Trainer(max_epochs=90).fit(classifier, train_loader)
+
+        linear_eval(torchvision.models.resnet18(), None)
+        """,
+        line=7,
+    ),
     Invalid(  # the builder freezes the backbone and gives it back inside a probe class of this file
         """
         import torch
