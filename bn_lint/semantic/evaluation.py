@@ -203,3 +203,40 @@ def pretrained_build(model: "FileModel", call: cst.Call) -> bool:
         arg.keyword.value == "pretrained" and isinstance(arg.value, cst.Name) and arg.value.value == "True"
         or arg.keyword.value == "weights" and (isinstance(arg.value, cst.SimpleString) or "Weights" in model.code(arg.value)))
         for arg in call.args)
+
+
+def run_after_training(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` puts a trained model to use: ``code = encoder(images)`` in the same function (or at
+    module level) after the loop that trained ``encoder`` ended, in no loop itself, with no backward pass
+    after it (latent codes to plot, features to save). None otherwise."""
+    model = analysis.model
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
+        return None
+    key = node.func.value
+    function = analysis.enclosing_function(node)
+    if function is not None and (function.name.value in ("forward", "__init__", "__call__")
+                                 or model.enclosing_class(model.scopes.get(function)) is not None):
+        return None
+    body = function or model.module
+    for ancestor in model.ancestors(node):
+        if ancestor is body:
+            break
+        if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
+            return None  # (in a loop: a later epoch's, or a loop of its own; in a nested function: its callers)
+    at = model.order(node)
+    calls = list(model.nodes_of(body, cst.Call))
+    if any(_is_step(call) and model.order(call) > at for call in calls):
+        return None  # (a training step after it: its output may feed one)
+    for loop in model.nodes_of(body, cst.For, cst.While):
+        if model.order(loop) > at:
+            continue
+        inside = list(model.nodes_of(loop, cst.Call))
+        if any(_is_step(call) for call in inside) and any(
+                isinstance(call.func, cst.Name) and call.func.value == key for call in inside):
+            return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
+    return None
+
+
+def _is_step(call: cst.Call) -> bool:
+    """``loss.backward()``, ``optimizer.step()``."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in ("backward", "manual_backward", "step")

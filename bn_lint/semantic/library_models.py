@@ -20,6 +20,9 @@ BN_FACTORY_PREFIXES = (
     "efficientnet_pytorch.EfficientNet", "facenet_pytorch.InceptionResnetV1",
     *(f"segmentation_models_pytorch.{arch}" for arch in (
         "Unet", "FPN", "PSPNet", "DeepLabV3", "Linknet", "PAN", "MAnet", "UPerNet", "create_model")),
+    # OpenMMLab's builders: ResNet-style backbones with BatchNorm (SyncBN in segmentors)
+    "mmdet.models.build_detector", "mmseg.models.build_segmentor", "mmcls.models.build_classifier",
+    "mmaction.models.build_recognizer", "mmaction.models.build_model", "mmpose.models.build_posenet",
 )
 # well-known architectures with BatchNorm, by the name of a class or builder imported from a module the
 # project does not have (`from metric.inception import InceptionV3`: a copy of pytorch-fid's; `from
@@ -68,6 +71,8 @@ WRAPPING = frozenset({
     "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
     "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
     "torch.compile", "torch.optim.swa_utils.AveragedModel",
+    "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
+    "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",
 })
 
 

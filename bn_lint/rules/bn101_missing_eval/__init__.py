@@ -79,6 +79,7 @@ class MissingEval(Rule):
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)",
                  r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*\w"),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
+                r"\.backward\s*\(",  # (a model trained here may be put to use after its training loop)
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("
                  r"|load_state_dict\("))

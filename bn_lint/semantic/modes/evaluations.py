@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..evaluation import eval_data_loop, eval_input, inference_run
+from ..evaluation import eval_data_loop, eval_input, inference_run, run_after_training
 from ..walk import walk
 from .eval_names import eval_named
 from .keys import _called_name, _unwrap_passthrough
@@ -67,6 +67,9 @@ class EvaluationDetection:
         inference = inference_run(self, node)
         if inference is not None:
             return inference
+        after = run_after_training(self, node) if not self.dummy_input(node) else None
+        if after is not None:
+            return after
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"

@@ -23,6 +23,9 @@ _SAFE_METHODS = _PASSTHROUGH | frozenset({
 _WRAPPERS = frozenset({
     "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
     "torch.nn.DistributedDataParallel", "torch.compile", "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
+    # OpenMMLab's wrappers: the module they are given, in its mode
+    "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
+    "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",
 })
 _LOADED = frozenset({"torch.load", "torch.jit.load"})
 # Methods that may change a module's mode.
@@ -76,6 +79,17 @@ def _helper_keeps_modes(func: cst.BaseExpression) -> bool:
 # what a function that reloads the weights of a module it is given is called (`load_checkpoint(path, model)`)
 _LOADING = re.compile(r"(?i)load|restore|checkpoint|ckpt|weights")  # (not `resume`: `resume_training(model)`)
 _DEPLOYING = re.compile(r"(?i)deploy|export")  # (with evaluation words, `load_for_inference`: it may set eval)
+
+
+# what a function that only attaches something to a module it is given, or reads it, is called
+# (`set_inference_progress_callback(model, cfg)`, `register_hooks(model)`, `count_parameters(model)`)
+_ATTACHING = re.compile(r"(?i)callback|hook|count_?param|num_?param|param(?:eter)?s?_?count|logger|^log_|^watch$")
+
+
+def only_attaches(func: cst.BaseExpression) -> bool:
+    """By its name, a function that attaches a callback, a hook or a logger to a module it is given, or
+    counts its parameters: it leaves the module's mode alone."""
+    return _ATTACHING.search(_called_name(func)) is not None  # (`set_inference_progress_callback`: still only that)
 
 
 def loads_weights(func: cst.BaseExpression) -> bool:
