@@ -690,8 +690,25 @@ def test_predictions_read_by_argmax_are_evaluation():
             loss = nn.functional.cross_entropy(out, y)
             opt.zero_grad(); loss.backward(); opt.step()
         print(model(torch.randn(4, 8)).argmax(1))
+    """, select=("BN1",)) == []
+    assert check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
         peak = model(torch.load("x.pt")).max()
     """, select=("BN1",)) == []
+    # but the trained model run on data after its training loop is put to use: an evaluation
+    found = check_code("""
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in loader:
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad(); loss.backward(); opt.step()
+        peak = model(torch.load("x.pt")).max()
+    """, select=("BN1",))
+    assert codes_and_lines(found) == [("BN101", 8)] and "after the training loop at line 5" in found[0].message
 
 
 def test_helper_chains_registries_and_ema_copies():

@@ -9,12 +9,25 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.model import FileModel, NodeFix, Report, Scope
 from ..semantic.module_holders import holds_module, module_attribute
+from ..semantic.modes import TRAIN, ModeAnalysis
 
 _MODE_METHODS = ("eval", "train")
 
 
 # code BN102 must flag, with the line of each finding
 INVALID = (
+    Invalid(  # evaluated, then "put back" in training with the flag alone: the BatchNorm layers stay in eval
+        """
+        import torchvision
+
+        net = torchvision.models.resnet18()
+        net.eval()
+        validate(net)
+        net.training = True
+        train_one_epoch(net)
+        """,
+        line=6,
+    ),
     Invalid(  # a trainer's teacher, given as a parameter and called like a module
         """
         import torch
@@ -162,6 +175,18 @@ INVALID = (
 
 # code BN102 must not flag
 VALID = (
+    Valid(  # the flag set on a model that is in training mode on every path: nothing is lost (pytorch-retinanet)
+        """
+        import torchvision
+
+        retinanet = torchvision.models.resnet50()
+        retinanet = retinanet.cuda()
+        retinanet.training = True
+        for epoch in range(10):
+            retinanet.train()
+            train_one_epoch(retinanet)
+        """
+    ),
     Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
     Valid("fn = model.eval\nfn()\n"),
     Valid(
@@ -297,6 +322,9 @@ class EvalNotCalled(Rule):
         flag = model.value(value, scope)
         if flag is not True and flag is not False:
             return None
+        facts = model.analysis(ModeAnalysis).run().slip_modes.get(target) if flag else None
+        if facts and {f.mode for f in facts} == {TRAIN}:
+            return None  # (`net.training = True` on a model in training mode on every path: nothing is lost)
         owner = model.code(target.value)
         method = "eval()" if flag is False else "train()"
         call = cst.Call(func=cst.Attribute(value=target.value, attr=cst.Name(method[:-2])))

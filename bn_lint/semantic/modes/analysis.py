@@ -66,6 +66,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         # mode changes that do not happen (`model.eval` uncalled, `model.training = False`), with the module
         # and the scope: BN102 reports them; BN101 reports the first evaluation they leave in training mode
         self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []
+        self.slip_modes: dict[cst.CSTNode, frozenset] = {}  # slip -> the module's facts there (every path)
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
         # local function param -> (argument key, the caller's state, the calling function or module) at each call
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}

@@ -193,6 +193,8 @@ class StatementWalker:
         key = key_of(receiver)
         if key is not None and _tracked(state, key):
             self.a.slips.append((node, key, self.scope))
+            seen = self.a.slip_modes.get(node)
+            self.a.slip_modes[node] = _lookup(state, key) | (seen or frozenset())
 
     def _restored_by_flag(self, test: cst.BaseExpression, then: State | None, other: State | None):
         """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
