@@ -2,53 +2,16 @@
 from __future__ import annotations
 
 from ...rule import Invalid
-from .templates import AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, TRAINER, UNPACKED
+from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, TRAINED_THEN_USED,
+                        TRAINER, UNPACKED)
 
 INVALID = (
     Invalid(  # a trained encoder put to use after its training loop: the latent codes to plot
-        """
-        import torch
-        import torch.nn as nn
-
-        encoder = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(3))
-        decoder = nn.Sequential(nn.Linear(3, 784), nn.Sigmoid())
-        optimizer = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()))
-        for epoch in range(10):
-            for images, _ in data_loader:
-                optimizer.zero_grad()
-                loss = torch.dist(images.flatten(1), decoder(encoder(images)))
-                loss.backward()
-                optimizer.step()
-        images, labels = next(iter(data_loader))
-        code = encoder(images)
-        plot_codes(code.detach().numpy(), labels)
-        """,
+        TRAINED_THEN_USED.format(after="images, labels = next(iter(data_loader))\ncode = encoder(images)\n"
+                                       "plot_codes(code.detach().numpy(), labels)"),
         line=14,
     ),
-    Invalid(  # an OpenMMLab detector built, loaded and run on the test set (a callback setter does not set modes)
-        """
-        import torch
-        from mmcv.parallel import MMDataParallel
-        from mmcv.runner import load_checkpoint
-        from mmdet.models import build_detector
-
-        from .stage import Stage
-
-
-        class Inferrer(Stage):
-            def infer(self, cfg, data_loader):
-                model = build_detector(cfg.model)
-                load_checkpoint(model, cfg.load_from, map_location="cpu")
-                eval_model = MMDataParallel(model.cuda(0), device_ids=[0])
-                Stage.set_inference_progress_callback(model, cfg)
-                results = []
-                for data in data_loader:
-                    with torch.no_grad():
-                        results.extend(eval_model(return_loss=False, rescale=True, **data))
-                return results
-        """,
-        line=18,
-    ),
+    Invalid(MM_INFERRER.format(eval=""), line=18),  # (a callback setter does not set modes)
     Invalid(  # a GAN's fixed-noise samples, saved from inside its training loop
         """
         import torch

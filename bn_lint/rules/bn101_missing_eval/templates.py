@@ -159,3 +159,43 @@ model = models.resnet18()
 with torch.no_grad():
     out = model(torch.rand(2, 3, 224, 224))
 """
+
+# a trained encoder put to use after its training loop (an adversarial autoencoder's latent codes)
+TRAINED_THEN_USED = """
+import torch
+import torch.nn as nn
+
+encoder = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(3))
+decoder = nn.Sequential(nn.Linear(3, 784), nn.Sigmoid())
+optimizer = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()))
+for epoch in range(10):
+    for images, _ in data_loader:
+        optimizer.zero_grad()
+        loss = torch.dist(images.flatten(1), decoder(encoder(images)))
+        loss.backward()
+        optimizer.step()
+{after}
+"""
+
+# an OpenMMLab detector built, loaded and run on a test set
+MM_INFERRER = """
+import torch
+from mmcv.parallel import MMDataParallel
+from mmcv.runner import load_checkpoint
+from mmdet.models import build_detector
+
+from .stage import Stage
+
+
+class Inferrer(Stage):
+    def infer(self, cfg, data_loader):
+        model = build_detector(cfg.model)
+        load_checkpoint(model, cfg.load_from, map_location="cpu"){eval}
+        eval_model = MMDataParallel(model.cuda(0), device_ids=[0])
+        Stage.set_inference_progress_callback(model, cfg)
+        results = []
+        for data in data_loader:
+            with torch.no_grad():
+                results.extend(eval_model(return_loss=False, rescale=True, **data))
+        return results
+"""

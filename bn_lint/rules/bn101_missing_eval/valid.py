@@ -2,72 +2,17 @@
 from __future__ import annotations
 
 from ...rule import Valid
-from .templates import AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, TRAINER, UNPACKED
+from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, TRAINED_THEN_USED,
+                        TRAINER, UNPACKED)
 
 VALID = (
     Valid(  # the same, put in eval first; and a second stage that trains on the encoder's output
-        """
-        import torch
-        import torch.nn as nn
-
-        encoder = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(3))
-        decoder = nn.Sequential(nn.Linear(3, 784), nn.Sigmoid())
-        optimizer = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()))
-        for epoch in range(10):
-            for images, _ in data_loader:
-                optimizer.zero_grad()
-                loss = torch.dist(images.flatten(1), decoder(encoder(images)))
-                loss.backward()
-                optimizer.step()
-        images, labels = next(iter(data_loader))
-        encoder.eval()
-        code = encoder(images)
-        plot_codes(code.detach().numpy(), labels)
-        """
+        TRAINED_THEN_USED.format(after="images, labels = next(iter(data_loader))\nencoder.eval()\ncode = encoder(images)\n"
+                                       "plot_codes(code.detach().numpy(), labels)")
     ),
-    Valid(
-        """
-        import torch
-        import torch.nn as nn
-
-        encoder = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(3))
-        decoder = nn.Sequential(nn.Linear(3, 784), nn.Sigmoid())
-        optimizer = torch.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()))
-        for epoch in range(10):
-            for images, _ in data_loader:
-                optimizer.zero_grad()
-                loss = torch.dist(images.flatten(1), decoder(encoder(images)))
-                loss.backward()
-                optimizer.step()
-        head = nn.Linear(3, 10)
-        logits = head(encoder(images))
-        torch.nn.functional.cross_entropy(logits, labels).backward()
-        """
-    ),
-    Valid(  # the same, put in eval after loading
-        """
-        import torch
-        from mmcv.parallel import MMDataParallel
-        from mmcv.runner import load_checkpoint
-        from mmdet.models import build_detector
-
-        from .stage import Stage
-
-
-        class Inferrer(Stage):
-            def infer(self, cfg, data_loader):
-                model = build_detector(cfg.model)
-                load_checkpoint(model, cfg.load_from, map_location="cpu")
-                model.eval()
-                eval_model = MMDataParallel(model.cuda(0), device_ids=[0])
-                Stage.set_inference_progress_callback(model, cfg)
-                results = []
-                for data in data_loader:
-                    with torch.no_grad():
-                        results.extend(eval_model(return_loss=False, rescale=True, **data))
-                return results
-        """
-    ),
+    Valid(TRAINED_THEN_USED.format(after="head = nn.Linear(3, 10)\nlogits = head(encoder(images))\n"
+                                         "torch.nn.functional.cross_entropy(logits, labels).backward()")),
+    Valid(MM_INFERRER.format(eval="\n        model.eval()")),  # (put in eval after loading)
     Valid(  # test-time adaptation: the wrapper's forward takes a training step on every batch (Tent)
         """
         import torch
