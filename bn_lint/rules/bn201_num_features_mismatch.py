@@ -9,30 +9,34 @@ from ..semantic.model import FileModel, Report
 from ..semantic.chain_checks import verdicts
 
 
+# deepchem's GraphConv port: the last of a ModuleList filled by a comprehension then appended to, an activation
+# kept as a function, the width given two calls up through a wrapper's **kwargs ({built}: the calls)
+GRAPH_CONV = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+class GraphConvNet(nn.Module):
+    def __init__(self, conv_layers=(64, 64), dense_layer_size=128):
+        super().__init__()
+        self.batch_norms = nn.ModuleList([nn.BatchNorm1d(64) for _ in conv_layers])
+        self.batch_norms.append(nn.BatchNorm1d(128))
+        self.dense = nn.Linear(64, dense_layer_size)
+        self.dense_act = F.relu
+
+    def forward(self, x):
+        return self.batch_norms[-1](self.dense_act(self.dense(x)))
+
+def build(n_tasks, **kwargs):
+    return GraphConvNet(**kwargs)
+
+{built}
+"""
+
 # code BN201 must flag, with the line of each finding
 INVALID = (
     Invalid(  # the last of a ModuleList filled by a comprehension, then appended to; an activation kept as a
         # function; the width given two calls up, through a wrapper's **kwargs (deepchem's GraphConv port)
-        """
-        import torch.nn as nn
-        import torch.nn.functional as F
-
-        class GraphConvNet(nn.Module):
-            def __init__(self, conv_layers=(64, 64), dense_layer_size=128):
-                super().__init__()
-                self.batch_norms = nn.ModuleList([nn.BatchNorm1d(64) for _ in conv_layers])
-                self.batch_norms.append(nn.BatchNorm1d(128))
-                self.dense = nn.Linear(64, dense_layer_size)
-                self.dense_act = F.relu
-
-            def forward(self, x):
-                return self.batch_norms[-1](self.dense_act(self.dense(x)))
-
-        def build(n_tasks, **kwargs):
-            return GraphConvNet(**kwargs)
-
-        model = build(3, dense_layer_size=3)
-        """,
+        GRAPH_CONV.format(built="model = build(3, dense_layer_size=3)"),
         line=8,
     ),
     Invalid(  # another entry of the widths list than the one the Linear gives
@@ -293,27 +297,7 @@ INVALID = (
 # code BN201 must not flag
 VALID = (
     Valid(  # the same network, built with the width its last BatchNorm expects, and with keywords not known here
-        """
-        import torch.nn as nn
-        import torch.nn.functional as F
-
-        class GraphConvNet(nn.Module):
-            def __init__(self, conv_layers=(64, 64), dense_layer_size=128):
-                super().__init__()
-                self.batch_norms = nn.ModuleList([nn.BatchNorm1d(64) for _ in conv_layers])
-                self.batch_norms.append(nn.BatchNorm1d(128))
-                self.dense = nn.Linear(64, dense_layer_size)
-                self.dense_act = F.relu
-
-            def forward(self, x):
-                return self.batch_norms[-1](self.dense_act(self.dense(x)))
-
-        def build(n_tasks, **kwargs):
-            return GraphConvNet(**kwargs)
-
-        model = build(3, dense_layer_size=128)
-        other = build(3, **load_config())
-        """
+        GRAPH_CONV.format(built="model = build(3, dense_layer_size=128)\nother = build(3, **load_config())")
     ),
     Valid(  # the same dimension-generic block, its norm sized by the conv's output
         """
