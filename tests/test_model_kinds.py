@@ -685,3 +685,37 @@ def test_a_class_built_around_a_model_zoo_architecture_picked_by_name_may_hold_b
     model = project.model(str(tmp_path / "vse.py"))
     kinds = {name: model_kind(model, cst.Name(name), model.module_scope) for name in "ab"}
     assert kinds == {"a": ModelKind.MAYBE, "b": ModelKind.NO}
+
+
+def test_a_static_or_class_method_builder_gives_what_it_returns(tmp_path):
+    source = """
+        import torch.nn as nn
+
+        class Generator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(nn.ConvTranspose2d(100, 64, 4, bias=False), nn.BatchNorm2d(64))
+
+        class Plain(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+        class gan_factory(object):
+            @staticmethod
+            def generator_factory(kind):
+                if kind == "gan":
+                    return Generator()
+
+            @classmethod
+            def plain_factory(cls):
+                return Plain()
+
+            def not_static(self):
+                return Generator()
+
+        g = gan_factory.generator_factory("gan")
+        p = gan_factory.plain_factory()
+        n = gan_factory.not_static()
+    """
+    assert _kinds(tmp_path, source, ["g", "p", "n"]) == [ModelKind.BN, ModelKind.NO, None]

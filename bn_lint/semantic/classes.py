@@ -34,6 +34,20 @@ def called_as(model: "FileModel", function: cst.FunctionDef) -> tuple[str, int] 
     return None
 
 
+def static_method(model: "FileModel", func: cst.BaseExpression) -> cst.FunctionDef | None:
+    """The ``@staticmethod`` / ``@classmethod`` that ``Class.method`` names, for a class of this file
+    (``gan_factory.generator_factory``: a builder called on the class itself)."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
+            or model.binding(func.value.value, None) is not None:
+        return None
+    info = model.classes.get(func.value.value)
+    method = info.methods.get(func.attr.value) if info is not None else None
+    if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
+                                 for d in method.decorators):
+        return None
+    return method
+
+
 def enclosing_class(model: "FileModel", scope: Scope | None) -> ClassInfo | None:
     while scope is not None:
         if scope.kind == "class":

@@ -118,6 +118,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return model_kind(model, given, scope, depth + 1)
             function = model.functions[func.value]
             return _builder_kind(model, function, depth, dead_suites(model, function, expr, model, scope))
+        method = model.static_method(func)
+        if method is not None and not builds_own_class(model, func):  # `gan_factory.generator_factory(kind)`
+            return _builder_kind(model, method, depth, frozenset())
         builder = project_builder(model, func)
         if builder is not None:
             given = passed_through(builder[0], builder[1], expr)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from ...rule import Invalid
-from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, TRAINED_THEN_USED,
-                        TRAINER, UNPACKED)
+from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, SAMPLER,
+                        TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 INVALID = (
+    Invalid(SAMPLER.format(eval=""), line=32),  # (its output read out as data, in a method that trains nothing)
     Invalid(  # a trained encoder put to use after its training loop: the latent codes to plot
         TRAINED_THEN_USED.format(after="images, labels = next(iter(data_loader))\ncode = encoder(images)\n"
                                        "plot_codes(code.detach().numpy(), labels)"),

@@ -199,3 +199,46 @@ class Inferrer(Stage):
                 results.extend(eval_model(return_loss=False, rescale=True, **data))
         return results
 """
+
+# a GAN synthesizer: `fit()` trains the generator a static factory builds; `sample()` reads its output out
+# as data (CTGAN, text-to-image's gan_factory)
+SAMPLER = """
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+class Generator(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.seq = nn.Sequential(nn.Linear(dim, 256, bias=False), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, dim))
+
+    def forward(self, z):
+        return self.seq(z)
+
+
+class GanFactory:
+    @staticmethod
+    def generator_factory(dim):
+        return Generator(dim)
+
+
+class Synthesizer:
+    def fit(self, data, dim, epochs=300):
+        self._generator = GanFactory.generator_factory(dim)
+        optimizer = torch.optim.Adam(self._generator.parameters(), lr=2e-4)
+        for _ in range(epochs):
+            loss = self._generator(torch.randn(len(data), dim)).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    def sample(self, n, dim):{eval}
+        fake = self._generator(torch.randn(n, dim))
+        return np.concatenate([torch.tanh(fake).detach().cpu().numpy()])
+
+
+synthesizer = Synthesizer()
+synthesizer.fit(load_table(), 16)
+rows = synthesizer.sample(1000, 16)
+"""

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from ...rule import Valid
-from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, TRAINED_THEN_USED,
-                        TRAINER, UNPACKED)
+from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, SAMPLER,
+                        TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 VALID = (
+    Valid(SAMPLER.format(eval="\n        self._generator.eval()")),
     Valid(  # the same, put in eval first; and a second stage that trains on the encoder's output
         TRAINED_THEN_USED.format(after="images, labels = next(iter(data_loader))\nencoder.eval()\ncode = encoder(images)\n"
                                        "plot_codes(code.detach().numpy(), labels)")

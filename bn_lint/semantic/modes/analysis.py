@@ -40,6 +40,7 @@ def _inert(summary: Summary) -> dict | bool:
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
+_READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
 
@@ -131,7 +132,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             name = _called_name(func)
             qn = model.qualname(func)
             if (name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
-                    or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"):
+                    or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
+                    or name in _READ_OUT):
                 any_candidate = True
                 mark(site.scope)
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)

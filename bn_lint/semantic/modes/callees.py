@@ -56,6 +56,9 @@ class Callees:
                 if info is not None and func.attr.value in info.methods:
                     return self, info.methods[func.attr.value]
                 return None
+            method = model.static_method(func)
+            if method is not None:  # `gan_factory.generator_factory(kind)`: a builder on the class itself
+                return self, method
             if model.imports.get(func.value.value) is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
@@ -210,3 +213,4 @@ class Callees:
                 continue
             built.append(value)
         return built[0] if len(built) == 1 else None
+

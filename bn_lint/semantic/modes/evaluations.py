@@ -70,6 +70,9 @@ class EvaluationDetection:
         after = run_after_training(self, node) if not self.dummy_input(node) else None
         if after is not None:
             return after
+        if func is not None and not self.trains(func) and not self.pytest_test(func) and self.read_out(node):
+            # (random input included: a generator's noise, its samples collected as data)
+            return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"

@@ -12,6 +12,7 @@ _IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.mak
 _CONVERSIONS = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.asarray", "numpy.array",
                           "numpy.uint8", "numpy.clip", "numpy.transpose", "numpy.squeeze"})
 _DERIVED_NAMES = 8  # names assigned from the output on its way to a picture, followed at most
+_DATA_SINKS = frozenset({"numpy", "tolist"})  # tensor methods whose result is no tensor: the output read out
 
 # tensor methods that keep the scores' classes in place on the way to an argmax (`out.squeeze(0).argmax()`)
 _SAME_CLASSES = frozenset({"detach", "cpu", "cuda", "to", "float", "squeeze", "softmax", "log_softmax", "sigmoid", "exp"})
@@ -37,8 +38,16 @@ class OutputReads:
         """``save_image(G(z), ...)``, or ``fake = G(z).detach().cpu()`` then ``make_grid(fake)`` (or a
         writer's ``add_image``) later in the function, also through names assigned from it on the way
         (``arr = fake.numpy()``, ``make_grid(torch.from_numpy(arr))``): the output is made to be looked at."""
+        return self._reaches(call, "image")
+
+    def read_out(self, call: cst.CSTNode) -> bool:
+        """``fake = G(z)`` then ``data.append(act(fake).detach().cpu().numpy())``: the output leaves torch as
+        data (``.numpy()``, ``.tolist()``), also through names assigned from it or from a call given it."""
+        return self._reaches(call, "data")
+
+    def _reaches(self, call: cst.CSTNode, sink_kind: str) -> bool:
         model = self.model
-        sink, assigned = self._read_as(call)
+        sink, assigned = self._read_as(call, sink_kind)
         if sink:
             return True
         names, at = [assigned] if assigned else [], self.order(call)
@@ -49,7 +58,7 @@ class OutputReads:
             for use in model.nodes_of(scope_node, cst.Name):
                 if use.value != name or self.order(use) <= at or isinstance(model.parent(use), cst.AssignTarget):
                     continue
-                sink, derived = self._read_as(use)
+                sink, derived = self._read_as(use, sink_kind)
                 if sink:
                     return True
                 if derived and derived not in seen:
@@ -57,7 +66,7 @@ class OutputReads:
                     names.append(derived)
         return False
 
-    def _read_as(self, node: cst.CSTNode) -> tuple[bool, str | None]:
+    def _read_as(self, node: cst.CSTNode, sink_kind: str = "image") -> tuple[bool, str | None]:
         """Where the value of ``node`` goes, through ``.detach()``, ``.cpu()``, ``.data``, ``[:64]``,
         ``.view(...)`` and conversions (``torch.from_numpy``): (given to an image sink, the one name it
         is assigned to)."""
@@ -68,10 +77,15 @@ class OutputReads:
                     or isinstance(parent, cst.Subscript) and parent.value is node:
                 node, parent = parent, model.parent(parent)
             elif isinstance(parent, cst.Attribute) and parent.value is node and isinstance(model.parent(parent), cst.Call):
+                if sink_kind == "data" and parent.attr.value in _DATA_SINKS:
+                    return True, None
                 node = model.parent(parent)
                 parent = model.parent(node)
-            elif isinstance(parent, cst.Arg) and self._image_sink(model.parent(parent)):
+            elif isinstance(parent, cst.Arg) and sink_kind == "image" and self._image_sink(model.parent(parent)):
                 return True, None
+            elif isinstance(parent, cst.Arg) and sink_kind == "data" and isinstance(model.parent(parent), cst.Call):
+                node = model.parent(parent)  # `torch.tanh(fake)`, `self._apply_activate(fake)`: a function of it
+                parent = model.parent(node)
             elif isinstance(parent, cst.Arg) and isinstance(model.parent(parent), cst.Call) \
                     and model.qualname(model.parent(parent).func) in _CONVERSIONS:
                 node = model.parent(parent)
