@@ -456,10 +456,8 @@ if __name__ == "__main__":
     assert "`trainer.fit()` here (it calls `.train()`)" in findings[0].message
 
 
-def test_a_helper_method_that_runs_the_model_then_the_loss_is_a_use_of_the_model():
-    """pytorch-3dunet's trainer: ``validate()`` runs ``self._forward_pass(...)``, which calls ``self.model``
-    and then ``self.loss_criterion``; the call is the model's evaluation (it was the loss's, and silent)."""
-    code = '''
+# a BatchNorm model of this file, the start of the pytorch-3dunet trainer cases below
+_BN_NET = '''
 import torch
 import torch.nn as nn
 
@@ -471,7 +469,13 @@ class Net(nn.Module):
 
     def forward(self, x):
         return self.bn(self.conv(x)).mean((2, 3))
+'''
 
+
+def test_a_helper_method_that_runs_the_model_then_the_loss_is_a_use_of_the_model():
+    """pytorch-3dunet's trainer: ``validate()`` runs ``self._forward_pass(...)``, which calls ``self.model``
+    and then ``self.loss_criterion``; the call is the model's evaluation (it was the loss's, and silent)."""
+    code = _BN_NET + '''
 class Trainer:
     def __init__(self, model, optimizer, loss_criterion, loaders):
         self.model = model
@@ -522,19 +526,7 @@ def test_the_first_iteration_of_an_evaluation_loop_is_a_visible_path():
     after the evaluation, so later iterations (and later calls of ``validate`` from the training loop) see
     an unknown mode; the first one runs the model in training mode: reported. An eval on some path would
     still be a deliberate choice (not reported)."""
-    code = '''
-import torch
-import torch.nn as nn
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3, bias=False)
-        self.bn = nn.BatchNorm2d(8)
-
-    def forward(self, x):
-        return self.bn(self.conv(x)).mean((2, 3))
-
+    code = _BN_NET + '''
 class Trainer:
     def __init__(self, model, optimizer, loaders):
         self.model = model

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import libcst as cst
-
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from ..semantic.arguments import parameter_numbers

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .chain_values import SelfState
+from .classes import decorated_as
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Scope
@@ -48,4 +49,4 @@ def _is_name(node: cst.CSTNode, name: str) -> bool:
 
 
 def _is_static(node: cst.FunctionDef) -> bool:
-    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+    return decorated_as(node, "staticmethod")

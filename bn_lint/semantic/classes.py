@@ -34,6 +34,11 @@ def called_as(model: "FileModel", function: cst.FunctionDef) -> tuple[str, int] 
     return None
 
 
+def decorated_as(function: cst.FunctionDef, *names: str) -> bool:
+    """Whether ``function`` carries one of the plain decorators ``names`` (``@staticmethod``)."""
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value in names for d in function.decorators)
+
+
 def static_method(model: "FileModel", func: cst.BaseExpression) -> cst.FunctionDef | None:
     """The ``@staticmethod`` / ``@classmethod`` that ``Class.method`` names, for a class of this file
     (``gan_factory.generator_factory``: a builder called on the class itself)."""
@@ -42,8 +47,7 @@ def static_method(model: "FileModel", func: cst.BaseExpression) -> cst.FunctionD
         return None
     info = model.classes.get(func.value.value)
     method = info.methods.get(func.attr.value) if info is not None else None
-    if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
-                                 for d in method.decorators):
+    if method is None or not decorated_as(method, "staticmethod", "classmethod"):
         return None
     return method
 

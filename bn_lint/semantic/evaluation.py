@@ -224,19 +224,10 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
         if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
             return None  # (in a loop: a later epoch's, or a loop of its own; in a nested function: its callers)
     at = model.order(node)
-    calls = list(model.nodes_of(body, cst.Call))
-    if any(_is_step(call) and model.order(call) > at for call in calls):
+    if any(model.order(step) > at for step in analysis.training_calls(body)):
         return None  # (a training step after it: its output may feed one)
     for loop in model.nodes_of(body, cst.For, cst.While):
-        if model.order(loop) > at:
-            continue
-        inside = list(model.nodes_of(loop, cst.Call))
-        if any(_is_step(call) for call in inside) and any(
-                isinstance(call.func, cst.Name) and call.func.value == key for call in inside):
+        if model.order(loop) < at and analysis.trains(loop) and any(
+                isinstance(call.func, cst.Name) and call.func.value == key for call in model.nodes_of(loop, cst.Call)):
             return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
     return None
-
-
-def _is_step(call: cst.Call) -> bool:
-    """``loss.backward()``, ``optimizer.step()``."""
-    return isinstance(call.func, cst.Attribute) and call.func.attr.value in ("backward", "manual_backward", "step")

@@ -257,7 +257,6 @@ class _Pooled:
         if key in self._forward_done:
             return self._forward_done[key]
         self._forward_done[key] = False
-        model = self.model
         params = [p.name.value for p in forward.params.params][1:2]
         env: dict[str, bool] = {name: pooled for name in params}
         out = False

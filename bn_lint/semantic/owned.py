@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .modes.trained import loss_named
-from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .classes import decorated_as
 from .walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,8 +100,7 @@ def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
         return False  # (checked on the other file's text first: `AutoModel.from_config` parses nothing)
     found = project_class(model, func.value)
     method = found[1].methods.get(func.attr.value) if found is not None else None
-    if method is None or not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "classmethod"
-                                 for d in method.decorators):
+    if method is None or not decorated_as(method, "classmethod"):
         return False
     first = method.params.params[0].name.value if method.params.params else None
     returns = returned_values(method)
