@@ -13,7 +13,7 @@ from . import deep
 from .config import Settings
 from .finding import Edit, Finding, Fix, Related, Severity
 from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
-from .parsing import MAX_CHARS, parse_module, syntax_error
+from .parsing import MAX_CHARS, syntax_error
 from .prefilter import Prefilter
 from .project import Project
 from .registry import rule_by_code, static_rules
@@ -117,6 +117,28 @@ class Checker:
             if not isinstance(model, FileModel):
                 return model
         self.project.add(model)  # (the other files' lookups use this model, not a second parse)
+        reports = self._reports(active, model, path, source, result)
+        if reports and model.spans is not None:
+            # something found on the quick tree: found again on libcst's, so that what is reported (places,
+            # messages, fixes) is libcst's, byte for byte (quick_tree.py)
+            model = self._model(path, text, source, result, exact=True)
+            if not isinstance(model, FileModel):
+                return model
+            self.project.add(model)
+            result.errors.clear()
+            reports = self._reports(active, model, path, source, result)
+        if isinstance(reports, FileResult):
+            return reports
+        if reports:
+            try:
+                result.findings = self._to_findings(path, text, model, reports)
+            except RecursionError:
+                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+        return result
+
+    def _reports(self, active: list[Rule], model: FileModel, path: str, source: SourceText,
+                 result: FileResult) -> "list[tuple[Rule, Report]] | FileResult":
+        """What the active rules report on ``model`` (their errors go to ``result``)."""
         reports: list[tuple[Rule, Report]] = []
         for rule in active:
             try:
@@ -126,17 +148,16 @@ class Checker:
                 return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
             except Exception as error:
                 result.errors.append(_internal(path, rule.code, error))
-        if reports:
-            try:
-                result.findings = self._to_findings(path, text, model, reports)
-            except RecursionError:
-                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
-        return result
+        return reports
 
-    def _model(self, path: str, text: str, source: SourceText, result: FileResult) -> "FileModel | FileResult":
-        """The file's semantic model, or the result that says why there is none."""
+    def _model(self, path: str, text: str, source: SourceText, result: FileResult,
+               exact: bool = False) -> "FileModel | FileResult":
+        """The file's semantic model (on the quick tree unless ``exact``), or the result that says why there
+        is none."""
+        from .semantic.quick_tree import file_tree  # (libcst is imported only for a file that needs a parse)
+
         try:
-            module = parse_module(text)
+            module, spans = file_tree(text, exact)
         except cst.ParserSyntaxError as error:
             # the stdlib parser accepted the file: a limit of libcst's parser, not the user's syntax
             message = " ".join(error.message.split())
@@ -146,7 +167,7 @@ class Checker:
         except RecursionError:
             return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
         try:
-            model = FileModel(path, text, module, self.settings, self.project)
+            model = FileModel(path, text, module, self.settings, self.project, spans)
         except RecursionError:
             return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
         except Exception as error:  # pragma: no cover - defensive

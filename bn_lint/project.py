@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 
-from .parsing import MAX_CHARS, parse_module, syntax_error
+from .parsing import MAX_CHARS, syntax_error
 from .semantic.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
 
@@ -120,15 +120,16 @@ class Project:
             return found
         self._models[key] = None  # guards import cycles
         from .semantic.model import FileModel
+        from .semantic.quick_tree import file_tree
 
         try:
             source = read_source(key)
             if len(source.text) > MAX_CHARS or "\x00" in source.text or syntax_error(source.text) is not None:
                 return None
-            module = parse_module(source.text)
+            module, spans = file_tree(source.text)
         except (UnreadableSource, cst.ParserSyntaxError, RecursionError, ValueError):
             return None
-        model = FileModel(key, source.text, module, self.settings, self)
+        model = FileModel(key, source.text, module, self.settings, self, spans)
         self._models[key] = model
         return model
 

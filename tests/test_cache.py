@@ -476,8 +476,9 @@ def test_a_dependency_whose_size_and_time_match_is_not_read_again(tmp_path, monk
 def test_a_file_looked_up_for_another_checked_file_is_not_parsed_again_when_checked(tmp_path, monkeypatch):
     """One run over evaluate.py and the layers.py it reaches: layers.py's model, parsed for evaluate.py's
     lookups, is the one its own check uses (a timm 1.0.31 run parsed 21 of its 178 files twice), with
-    the findings of a run over layers.py alone."""
-    from bn_lint import engine, project
+    the findings of a run over layers.py alone. (A file with findings is parsed once more, by libcst
+    itself, to report them: quick_tree.py.)"""
+    from bn_lint.semantic import quick_tree
 
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "evaluate.py").write_text(_EVALUATE)
@@ -487,12 +488,15 @@ def test_a_file_looked_up_for_another_checked_file_is_not_parsed_again_when_chec
     (tmp_path / "layers.py").write_text(layers)
     settings = Settings(root=tmp_path)
     alone = _summary(runner.check_files([str(tmp_path / "layers.py")], settings, 1, None))
-    parses: list[int] = []
-    for module in (engine, project):
-        real = module.parse_module
-        monkeypatch.setattr(module, "parse_module", lambda text, real=real: parses.append(len(text)) or real(text))
+    parses: list[tuple[int, bool]] = []
+    real = quick_tree.file_tree
+    monkeypatch.setattr(quick_tree, "file_tree",
+                        lambda text, exact=False: parses.append((len(text), exact)) or real(text, exact))
     results = runner.check_files([str(tmp_path / n) for n in ("evaluate.py", "layers.py", "models.py")], settings, 1, None)
-    assert sorted(parses) == sorted(len(p.read_text()) for p in tmp_path.glob("*.py"))  # each file once
+    quick = sorted(size for size, exact in parses if not exact)
+    assert quick == sorted(len(p.read_text()) for p in tmp_path.glob("*.py"))  # each file once
+    assert sorted(size for size, exact in parses if exact) == sorted(len((tmp_path / n).read_text())
+                                                                     for n in ("evaluate.py", "layers.py"))
     assert _summary(results)[1] == alone[0] and alone[0][1][0][0] == "BN201"
     assert [f.code for f in results[0].findings] == ["BN101"]
 

@@ -29,6 +29,7 @@ from .values import UNKNOWN
 from .walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .quick_tree import Spans
     from ..config import Settings
     from ..project import Project
     from .positions import Positions
@@ -46,10 +47,12 @@ class FileModel:
         module: cst.Module,
         settings: "Settings | None" = None,
         project: "Project | None" = None,
+        spans: "Spans | None" = None,
     ) -> None:
         self.path = path
         self.source = source
         self.module = module
+        self.spans = spans  # where the nodes are, for a tree built from the stdlib parser's (quick_tree.py)
         self.settings = settings
         self.project = project
         self.imports: dict[str, str] = {}
@@ -108,7 +111,8 @@ class FileModel:
         """The source text of ``node`` (generated once per node; a plain ``a.b.c`` without generating)."""
         text = self._code.get(node)
         if text is None:
-            text = self._code[node] = _dotted_text(node) or self.module.code_for_node(node)
+            text = _dotted_text(node) or (self.spans.text(node) if self.spans is not None else None)
+            text = self._code[node] = text or self.module.code_for_node(node)
         return text
 
     @cached_property
@@ -122,8 +126,12 @@ class FileModel:
 
     @cached_property
     def positions(self) -> "Positions":
-        """Where each node is (code generation of the module-level statements asked about)."""
+        """Where each node is (code generation of the module-level statements asked about; the stdlib
+        parser's places for a quick tree)."""
         from .positions import Positions
+
+        if self.spans is not None:
+            return self.spans  # type: ignore[return-value]
 
         def top_of(node: cst.CSTNode) -> cst.CSTNode | None:
             top = None

@@ -51,7 +51,7 @@ def binding(model: "FileModel", name: str, scope: Scope | None) -> tuple[cst.Bas
     if found is None:
         return None
     values, where = found
-    if len(values) == 1 or all(_same_code(model.module, values[0], v) for v in values[1:]):
+    if len(values) == 1 or all(_same_code(model, values[0], v) for v in values[1:]):
         return values[0], where
     return None
 
@@ -129,5 +129,5 @@ def canonical(qualified: str) -> str:
     return qualified
 
 
-def _same_code(module: cst.Module, a: cst.CSTNode, b: cst.CSTNode) -> bool:
-    return a is b or module.code_for_node(a) == module.code_for_node(b)
+def _same_code(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    return a is b or model.code(a) == model.code(b)
