@@ -34,7 +34,9 @@ DictElement Raise Assert Del Import ImportFrom Yield
 """.split())
 # where the stdlib parser has no place for a node, or places it around its parentheses (no analysis asks)
 _UNPLACED_IN = ("NameItem.name", "AsName.name")
-_IGNORED_FIELDS = ("FormattedStringText.value",)  # (libcst keeps the escapes; no analysis reads the text)
+# libcst keeps a string part's escapes, and a module's formatting (read by code generation only)
+_IGNORED_FIELDS = ("FormattedStringText.value", "Module.has_trailing_newline", "Module.default_indent",
+                   "Module.default_newline")
 
 
 def differences(text: str) -> Iterator[tuple[str, Any]]:

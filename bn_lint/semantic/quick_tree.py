@@ -22,11 +22,10 @@ from typing import Any, Callable
 import libcst as cst
 
 from .quick_expressions import _AUGMENTED, ExpressionBuilder, Unsupported, make, make_class
-from .quick_spans import _NEWLINE, Spans
+from .quick_spans import Spans
 
 __all__ = ["Spans", "Unsupported", "file_tree", "quick_module"]
 
-_INDENT = re.compile(r"^[^\S\r\n]*\S[^\r\n]*:[^\S\r\n]*(?:#[^\r\n]*)?\r?\n(?:[^\S\r\n]*(?:#[^\r\n]*)?\r?\n)*([ \t]+)\S", re.M)
 _SMALL = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Raise, ast.Assert, ast.Delete,
           ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)
 
@@ -35,11 +34,7 @@ def quick_module(text: str) -> tuple[cst.Module, "Spans"]:
     """The libcst tree of ``text`` (which the stdlib compiler accepts) and where its nodes are."""
     tree = ast.parse(text)
     builder = _Builder(text)
-    newline = _NEWLINE.search(text)
-    indent = _INDENT.search(text)
-    module = make.Module(body=builder.statements(tree.body), default_newline=newline.group() if newline else "\n",
-                  default_indent=indent.group(1) if indent else "    ",
-                  has_trailing_newline=bool(text) and text[-1] in "\r\n")
+    module = make.Module(body=builder.statements(tree.body))  # (its formatting fields at their defaults)
     return module, Spans(text, builder.spans, builder.lines)
 
 
