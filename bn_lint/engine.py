@@ -13,7 +13,7 @@ from . import deep
 from .config import Settings
 from .finding import Edit, Finding, Fix, Related, Severity
 from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
-from .parsing import MAX_CHARS, syntax_error
+from .parsing import MAX_CHARS, described, syntax_error
 from .prefilter import Prefilter
 from .project import Project
 from .registry import rule_by_code, static_rules
@@ -105,11 +105,12 @@ class Checker:
                 return result
             return self._tool_finding(path, "BN900", _over_limit(len(text)), source=source)
         model = self.project.loaded(path, text)  # parsed (and compiled) already, for another file's lookups
-        error = syntax_error(text) if model is None else None  # (before libcst: see its docstring)
+        active = self.active_rules(text)
+        # (before any tree: see its docstring; a file to be parsed gets the parser's errors with its tree)
+        error = syntax_error(text, tree_later=bool(active)) if model is None else None
         if error is not None:
             message, line, column = error
             return self._tool_finding(path, "BN900", message, line, column, source)
-        active = self.active_rules(text)  # (after the syntax check: the pre-filter reads compilable code)
         if not active:
             return result
         if model is None:
@@ -164,6 +165,9 @@ class Checker:
             return self._tool_finding(
                 path, "BN900", f"{_NOT_PARSED}: libcst: {message}", error.raw_line, error.raw_column + 1, source
             )
+        except SyntaxError as error:  # (the stdlib parser's, building the quick tree)
+            message, line, column = described(error)
+            return self._tool_finding(path, "BN900", message, line, column, source)
         except RecursionError:
             return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
         try:

@@ -124,10 +124,10 @@ class Project:
 
         try:
             source = read_source(key)
-            if len(source.text) > MAX_CHARS or "\x00" in source.text or syntax_error(source.text) is not None:
+            if len(source.text) > MAX_CHARS or "\x00" in source.text or syntax_error(source.text, tree_later=True) is not None:
                 return None
             module, spans = file_tree(source.text)
-        except (UnreadableSource, cst.ParserSyntaxError, RecursionError, ValueError):
+        except (UnreadableSource, cst.ParserSyntaxError, SyntaxError, RecursionError, ValueError):
             return None
         model = FileModel(key, source.text, module, self.settings, self, spans)
         self._models[key] = model

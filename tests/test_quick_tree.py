@@ -142,3 +142,21 @@ def test_nodes_are_libcst_classes_with_every_field_set() -> None:
     assert isinstance(call, cst.Call) and call.whitespace_after_func.value == ""
     assert [a.keyword.value if a.keyword else None for a in call.args] == [None, "k"]
     assert module.code_for_node(call) == "f(a, k = 1)"  # (libcst's default spacing: whitespace is not kept)
+
+
+@pytest.mark.parametrize("code", [
+    "import torch.nn as nn\nbn = nn.BatchNorm2d(3\n",  # the parser's own error
+    "import torch.nn as nn\ndef f(a, b, a):\n    return nn.BatchNorm2d(a)\n",  # duplicate parameter
+    "import torch.nn as nn\nf = lambda x, x: nn.BatchNorm1d(x)\n",
+    "import torch.nn as nn\ndef f():\n    nonlocal bn\n    bn = nn.BatchNorm2d(3)\n",  # the symbol table's check
+    "import torch.nn as nn\nbn = nn.BatchNorm2d(3)\n[(y := x) for x in range(3) for y in x]\n",
+])
+def test_a_file_parsed_for_its_tree_gets_the_syntax_error_the_compiler_gives(code: str, tmp_path: Path) -> None:
+    """The parser's errors come with the quick tree and the symbol table runs only where its words are:
+    each error is the one `syntax_error` (the compiler's symbol table) reports, at the same place."""
+    from bn_lint.parsing import syntax_error
+
+    path = tmp_path / "m.py"
+    path.write_text(code)
+    [finding] = Checker(Settings(root=tmp_path)).check_path(str(path)).findings
+    assert (finding.code, finding.message, finding.line, finding.column) == ("BN900", *syntax_error(code))

@@ -25,10 +25,11 @@ _CANONICAL_PREFIXES = (
 def qualname(model: "FileModel", expr: cst.BaseExpression | None) -> str | None:
     """The import-resolved dotted name of ``torch.nn.X``-like expressions."""
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
+    attribute, name = cst.Attribute, cst.Name  # (classes without subclasses: `type(x) is`, not the ABC's isinstance)
+    while type(expr) is attribute:
+        parts.append(expr.attr.value)  # type: ignore[union-attr]
+        expr = expr.value  # type: ignore[union-attr]
+    if type(expr) is not name:
         return None
     head = model.imports.get(expr.value)
     if head is None:

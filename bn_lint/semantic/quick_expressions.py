@@ -109,6 +109,7 @@ class ExpressionBuilder:
         return self.spanned(make.Annotation(annotation=self.expr(node)), node)
 
     def parameters(self, args: ast.arguments) -> cst.Parameters:
+        _no_duplicates(args)
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         params = [self.param(a, d) for a, d in zip(positional, defaults)]
@@ -367,6 +368,19 @@ class ExpressionBuilder:
             inner = self.spanned(make.Index(value=self.expr(e)), e)
         return self.spanned(make.SubscriptElement(slice=inner), e)
 
+
+
+def _no_duplicates(args: ast.arguments) -> None:
+    """The symbol table's check that no parameter is named twice (``parsing.syntax_error`` leaves it here)."""
+    every = [*args.posonlyargs, *args.args, *([args.vararg] if args.vararg else []), *args.kwonlyargs,
+             *([args.kwarg] if args.kwarg else [])]
+    if len(every) > 1 and len({a.arg for a in every}) < len(every):
+        seen: set[str] = set()
+        for a in every:
+            if a.arg in seen:
+                raise SyntaxError(f"duplicate argument '{a.arg}' in function definition",
+                                  ("<bn-lint>", a.lineno, a.col_offset + 1, None))
+            seen.add(a.arg)
 
 
 def _moved(tree: ast.AST, place: tuple[int, int]) -> ast.AST:

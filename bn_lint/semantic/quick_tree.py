@@ -32,7 +32,9 @@ _SMALL = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Ra
 
 def quick_module(text: str) -> tuple[cst.Module, "Spans"]:
     """The libcst tree of ``text`` (which the stdlib compiler accepts) and where its nodes are."""
-    tree = ast.parse(text)
+    from ..parsing import stdlib_tree
+
+    tree = stdlib_tree(text)
     builder = _Builder(text)
     module = make.Module(body=builder.statements(tree.body))  # (its formatting fields at their defaults)
     return module, Spans(text, builder.spans, builder.lines)
@@ -255,11 +257,12 @@ _STATEMENTS: dict[type, Callable[[_Builder, Any], Any]] = {
 
 def file_tree(text: str, exact: bool = False) -> tuple[cst.Module, Spans | None]:
     """The tree the analyses read: the quick one, or libcst's own (``exact``, or code the quick one
-    does not cover) with no spans. Raises what ``parsing.parse_module`` raises."""
+    does not cover) with no spans. Raises ``SyntaxError`` (the stdlib parser's) or what
+    ``parsing.parse_module`` raises."""
     if not exact:
         try:
             return quick_module(text)
-        except (Unsupported, SyntaxError, ValueError):  # (libcst says why, if it cannot parse it either)
+        except Unsupported:
             pass
     from ..parsing import parse_module
 
