@@ -98,3 +98,26 @@ def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
                     and attribute.value.value == "self" and isinstance(given, cst.Name)):
                 stored.append((attribute.attr.value, given.value))
     return stored
+
+
+def super_call(expr: cst.BaseExpression) -> bool:
+    """``super()`` (the receiver of ``super().__init__(...)``)."""
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super" \
+        and not expr.args
+
+
+def inherited_method(model: "FileModel", info: ClassInfo | None, name: str, depth: int = 0) -> cst.FunctionDef | None:
+    """The method ``super().name`` runs in a method of class ``info``: the first base of this file, in order
+    and a few levels up, that defines it (None past a base defined elsewhere)."""
+    if info is None or depth > 4:
+        return None
+    for base in info.bases:
+        found = model.classes.get(base.value) if isinstance(base, cst.Name) else None
+        if found is None or found is info:
+            return None
+        if name in found.methods:
+            return found.methods[name]
+        deeper = inherited_method(model, found, name, depth + 1)
+        if deeper is not None:
+            return deeper
+    return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...rule import Invalid
 from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, SAMPLER,
-                        TRAINED_THEN_USED, TRAINER, UNPACKED)
+                        SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 INVALID = (
     Invalid(SAMPLER.format(eval=""), line=32),  # (its output read out as data, in a method that trains nothing)
@@ -438,4 +438,8 @@ INVALID = (
     Invalid(AGENT.format(act_first=""), line=21),
     # a loader out of sight gives back the model it was given (AdaBins' `model_io.load_checkpoint`)
     Invalid(LOADED.format(load='model, _, _ = model_io.load_checkpoint("resnet18.pt", model)', after=""), line=8),
+    # a predictor whose base class (the project's own `BaseTrainer`, not a framework's) builds the model:
+    # no caller in sight, and one that builds it (realtime-semantic-segmentation-pytorch's `SegTrainer`)
+    Invalid(SUBCLASSED_TRAINER.format(eval="", main=""), line=27),
+    Invalid(SUBCLASSED_TRAINER.format(eval="", main="\nPredictor(load_config()).predict()\n"), line=27),
 )

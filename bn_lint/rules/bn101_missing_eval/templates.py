@@ -242,3 +242,34 @@ synthesizer = Synthesizer()
 synthesizer.fit(load_table(), 16)
 rows = synthesizer.sample(1000, 16)
 """
+
+# a predictor subclassing the project's own trainer base, whose `__init__` builds and loads the model
+SUBCLASSED_TRAINER = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class BaseTrainer:
+    def __init__(self, cfg):
+        self.model = Net().to(cfg.device)
+        self.model.load_state_dict(torch.load(cfg.ckpt))
+
+
+class Predictor(BaseTrainer):
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        self.loader = cfg.loader
+
+    @torch.no_grad()
+    def predict(self):{eval}
+        return [self.model(x).argmax(1) for x in self.loader]
+{main}"""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...rule import Valid
 from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, SAMPLER,
-                        TRAINED_THEN_USED, TRAINER, UNPACKED)
+                        SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 VALID = (
     Valid(SAMPLER.format(eval="\n        self._generator.eval()")),
@@ -475,4 +475,7 @@ VALID = (
     Valid(LOADED.format(load='model, _, _ = model_io.load_checkpoint("resnet18.pt", model)', after="\nmodel.eval()")),
     # a helper out of sight whose name says it prepares the model for inference (it may call eval)
     Valid(LOADED.format(load='model = model_io.load_for_inference("resnet18.pt", model)', after="")),
+    # the same predictor, putting the model in eval first
+    Valid(SUBCLASSED_TRAINER.format(eval="\n        self.model.eval()", main="")),
+    Valid(SUBCLASSED_TRAINER.format(eval="\n        self.model.eval()", main="\nPredictor(load_config()).predict()\n")),
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ..modules import _imported_name
+from ..classes import inherited_method, super_call
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS
 from .records import Summary
@@ -63,6 +64,10 @@ class Callees:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
             return self._attribute_method(func.value, func.attr.value, call)
+        elif isinstance(func, cst.Attribute) and super_call(func.value):
+            # `super().__init__(config)`: the base class's method of this file, on the same `self`
+            method = inherited_method(model, model.enclosing_class(model.scope_of(call)), func.attr.value)
+            return (self, method) if method is not None else None
         else:
             return None
         dotted = _imported_name(self.model, func)

@@ -110,11 +110,11 @@ class EntryResolution:
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
-                init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
+                init = self._holder_class(func, rest.split(".")[0])[1]  # type: ignore[index]
                 passed = [("self", self.summary(init).effects, init)]
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
-            init = self.model.enclosing_class(self.model.scopes[func].parent).methods["__init__"]
+            init = self._holder_class(func, rest.split(".")[0])[1]  # type: ignore[index]
             passed = [("self", self.summary(init).effects, init)]
         elif func is not None and root == "self" and rest \
                 and (trained := self._trained_in_class(func, rest.split(".")[0])):
@@ -185,13 +185,13 @@ class EntryResolution:
         return self._at_rest_held[key]
 
     def _held_in_init_only(self, func: cst.FunctionDef, attr: str) -> bool:
-        info = self._holder_class(func, attr)
-        if info is None:
+        holder = self._holder_class(func, attr)
+        if holder is None:
             return False
-        summary = self.summary(info.methods["__init__"])
+        summary = self.summary(holder[1])
         if summary is None or f"self.{attr}" not in summary.effects:
             return False
-        return self._mode_kept(func, attr, info.methods["__init__"], train_too=False)
+        return self._mode_kept(func, attr, holder[1], train_too=False)
 
     def _trained_in_class(self, func: cst.FunctionDef, attr: str) -> dict | None:
         """``{"self.attr": facts}`` when another method of ``func``'s class trains ``self.attr`` (given in
@@ -203,10 +203,11 @@ class EntryResolution:
         return self._trained_held[(func, attr)]
 
     def _trained_by_sibling(self, func: cst.FunctionDef, attr: str) -> dict | None:
-        info = self._holder_class(func, attr)
-        if info is None or not self._mode_kept(func, attr, info.methods["__init__"], train_too=True):
+        holder = self._holder_class(func, attr)
+        if holder is None or not self._mode_kept(func, attr, holder[1], train_too=True):
             return None
-        value, where = info.attributes[attr][0]
+        info, init = holder
+        value, where = self.model.enclosing_class(self.model.scopes[init].parent).attributes[attr][0]
         kind = model_kind(self.model, value, where)
         built = value.func.value if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) else ""
         if kind == ModelKind.NO or (built in self.model.classes
@@ -224,9 +225,10 @@ class EntryResolution:
                     facts |= {replace(fact, where=f"{verb} by `{name}()` at line {{line}}", kind=fact.kind or kind)}
         return {key: facts} if facts else None
 
-    def _holder_class(self, func: cst.FunctionDef, attr: str) -> "ClassInfo | None":
+    def _holder_class(self, func: cst.FunctionDef, attr: str) -> "tuple[ClassInfo, cst.FunctionDef] | None":
         """``func``'s class when it is a plain class (not a model, whose parts follow its own mode) that
-        assigns ``self.attr`` once, in ``__init__``."""
+        assigns ``self.attr`` once, in ``__init__`` (its own, or a base's of this file that its own runs
+        through ``super().__init__``), with that ``__init__``."""
         model = self.model
         scope = model.scopes.get(func)
         info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
@@ -234,10 +236,8 @@ class EntryResolution:
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
                 or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
-        values = info.attributes.get(attr, [])
-        if len(values) != 1 or values[0][1].node is not info.methods["__init__"]:
-            return None
-        return info
+        init = _assigning_init(model, info, attr)
+        return (info, init) if init is not None else None
 
     def _mode_kept(self, func: cst.FunctionDef, attr: str, init: cst.FunctionDef, train_too: bool) -> bool:
         """Whether no code of the file outside ``init`` sets ``.attr``'s mode (but to training, if
@@ -309,3 +309,19 @@ class EntryResolution:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
+
+
+def _assigning_init(model, info: "ClassInfo", attr: str, depth: int = 0) -> cst.FunctionDef | None:
+    """The ``__init__`` that assigns ``self.attr`` once, as the only assignment of it in the class: the
+    class's own, or (when the class assigns it nowhere and its ``__init__`` calls ``super().__init__``)
+    its base's of this file, a few levels up (a ``SegTrainer`` whose ``BaseTrainer`` builds ``self.model``)."""
+    values = info.attributes.get(attr, [])
+    init = info.methods.get("__init__")
+    if values:
+        return init if len(values) == 1 and init is not None and values[0][1].node is init else None
+    if depth > 3 or init is None or "super().__init__(" not in model.code(init).replace(" ", ""):
+        return None
+    bases = [model.classes[b.value] for b in info.bases if isinstance(b, cst.Name) and b.value in model.classes]
+    if len(bases) != 1 or "__init__" not in bases[0].methods:
+        return None
+    return _assigning_init(model, bases[0], attr, depth + 1)

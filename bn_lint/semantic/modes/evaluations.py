@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -177,15 +177,32 @@ class EvaluationDetection:
             )
         return found
 
-    def _framework_class(self, info, depth: int = 0) -> bool:
+    def _framework_class(self, info, depth: int = 0, model: "FileModel | None" = None) -> bool:
+        """A class of a framework that sets its model's mode (a Lightning module, a library ``Trainer`` or
+        ``Callback``), or one derived from such a class. A project's own ``BaseTrainer`` is judged by
+        its bases, not by its name."""
+        model = model or self.model
         if depth > 5:
             return False
         for base in info.bases:
-            qn = self.model.qualname(base) or ""
-            text = self.model.code(base)
+            own = _project_class(model, base)
+            if own is not None:
+                if own[1] is not info and self._framework_class(own[1], depth + 1, own[0]):
+                    return True
+                continue
+            qn = model.qualname(base) or ""
+            text = model.code(base)
             if qn.startswith(_FRAMEWORK_PREFIXES) or "Lightning" in text or text.endswith(("Callback", "Trainer")):
                 return True
-            if isinstance(base, cst.Name) and base.value in self.model.classes and base.value != info.name:
-                if self._framework_class(self.model.classes[base.value], depth + 1):
-                    return True
         return False
+
+
+def _project_class(model: "FileModel", base: cst.BaseExpression) -> "tuple[FileModel, Any] | None":
+    """The project class a base names (this file's, or one imported from a project file), with its file."""
+    if isinstance(base, cst.Name) and base.value in model.classes:
+        return model, model.classes[base.value]
+    dotted = model.imports.get(base.value) if isinstance(base, cst.Name) else None
+    found = model.imported(dotted, "class") if dotted is not None else None
+    if found is not None and found[1] in found[0].classes:
+        return found[0], found[0].classes[found[1]]
+    return None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ..call_binding import bind
+from ..classes import super_call
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
@@ -44,6 +45,9 @@ class HelperCalls:
         func = call.func
         if isinstance(func, cst.Attribute) and key_of(func.value) is not None and params and params[0] == "self":
             bound.append(("self", func.value))  # `self.method()`, `model.method()`, `self.ema.update()`
+            params = params[1:]
+        elif isinstance(func, cst.Attribute) and super_call(func.value) and params and params[0] == "self":
+            bound.append(("self", cst.Name("self")))  # `super().__init__(config)`: the base's method on `self`
             params = params[1:]
         given = bind(call, params, self.model, self.scope).values
         bound += [(param, given[param]) for param in params if param in given]
