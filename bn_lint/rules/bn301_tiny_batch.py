@@ -87,6 +87,24 @@ _LOOP = textwrap.dedent("""
         nn.functional.cross_entropy(model(x), y).backward()
         optimizer.step()
 """)
+_CONFIG_TWO_CALLS = textwrap.dedent("""
+    CONFIG = {{'batch_size': {batch}, 'epochs': 3}}
+
+
+    def make_loader(cfg):
+        return DataLoader(dataset, batch_size=int(cfg['batch_size']), shuffle=True)
+
+
+    def main(cfg):
+        loader = make_loader(cfg)
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+
+
+    main(CONFIG)
+""")
 _UNPACKED = textwrap.dedent("""
     import torch
     import torch.nn as nn
@@ -111,6 +129,8 @@ INVALID = (
     # through an alias of a config dict
     Invalid(_PRELUDE + "CONFIG = {'batch_size': 2}\ncfg = CONFIG\nloader = DataLoader(dataset, batch_size=cfg['batch_size'])\n"
             + _LOOP, line=10),
+    # a module-level config given to `main`, which gives it to the helper that builds the loader (NNCF's samples)
+    Invalid(_PRELUDE + _CONFIG_TWO_CALLS.format(batch=2), line=13),
     Invalid(
         """
         import argparse
@@ -230,6 +250,7 @@ INVALID = (
 VALID = (
     Valid(_PRELUDE + "loader = DataLoader(dataset, batch_size=32, shuffle=True)\n" + _LOOP),
     Valid(_UNPACKED.format(batch=32)),
+    Valid(_PRELUDE + _CONFIG_TWO_CALLS.format(batch=32)),
     # every BatchNorm swapped for Identity before training with batches of two
     Valid(_PRELUDE + textwrap.dedent("""
         def strip_batchnorm(module):

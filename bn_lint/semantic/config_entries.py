@@ -15,6 +15,8 @@ from .call_binding import given_values
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Scope
 
+_CALLER_LEVELS = 3  # how many calls up a config parameter is followed to the module-level dict it is
+
 
 class ConfigEntries:
     """Config-dict entries a file's code certainly holds: a mixin of ``SizeResolution``."""
@@ -93,9 +95,10 @@ class ConfigEntries:
         given = self._name_in_use(name, scope)
         return self.model.binding(given, self.model.module_scope) if given is not None else None
 
-    def _name_in_use(self, name: str, scope: "Scope | None") -> str | None:
+    def _name_in_use(self, name: str, scope: "Scope | None", depth: int = 0) -> str | None:
         """The module-level name (bound here, or imported) that every call of this file gives the
-        parameter ``name`` (by argument, or by leaving its default)."""
+        parameter ``name`` (by argument, or by leaving its default; through a parameter of the caller
+        that its own callers give it, a few calls up: `main(CONFIG)` → `make_loaders(config)`)."""
         found = _param_of(name, scope)
         if found is None or found[1] is None:
             return None
@@ -115,6 +118,13 @@ class ConfigEntries:
             value, where = one.value, one.scope if not one.default else model.module_scope
             if not isinstance(value, cst.Name):
                 return None
+            if not one.default and depth < _CALLER_LEVELS and _param_of(value.value, where) is not None \
+                    and model.binding(value.value, where) is None:
+                upper = self._name_in_use(value.value, where, depth + 1)  # the caller's own parameter
+                if upper is None:
+                    return None
+                given.add(upper)
+                continue
             bound = model.binding(value.value, where)
             if bound != model.binding(value.value, model.module_scope):
                 return None  # (a local of the caller that shadows the module's name)
