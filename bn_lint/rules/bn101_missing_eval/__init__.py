@@ -74,10 +74,11 @@ class MissingEval(Rule):
     # trains, or loads, a model. Each branch starts with a literal and checks a word boundary after it:
     # the regex module tries a branch led by a look-behind at every position of the file.
     triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"load_state_dict\(",  # (an inference script)
-                r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"']|\w+_Weights\b)",  # (one of a pretrained model)
+                # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
+                r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
                 # outputs read as predictions, in a script that loads data or weights or trains
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)",
-                 r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*\w"),
+                 r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*[\w\"',)]"),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 r"\.backward\s*\(",  # (a model trained here may be put to use after its training loop)
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,

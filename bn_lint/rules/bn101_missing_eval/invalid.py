@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ...rule import Invalid
-from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, SAMPLER,
-                        SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
+from .templates import (AGENT, ATTRIBUTION, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER,
+                        SAMPLER, SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 INVALID = (
     Invalid(SAMPLER.format(eval=""), line=32),  # (its output read out as data, in a method that trains nothing)
@@ -442,4 +442,7 @@ INVALID = (
     # no caller in sight, and one that builds it (realtime-semantic-segmentation-pytorch's `SegTrainer`)
     Invalid(SUBCLASSED_TRAINER.format(eval="", main=""), line=27),
     Invalid(SUBCLASSED_TRAINER.format(eval="", main="\nPredictor(load_config()).predict()\n"), line=27),
+    # a saliency method only hooks the model it is given (torchcam's CAM example; `weights="..."` a pretrained one)
+    Invalid(ATTRIBUTION.format(library="torchcam.methods", method="GradCAM", layer=', "layer4"', eval=""), line=10),
+    Invalid(ATTRIBUTION.format(library="captum.attr", method="IntegratedGradients", layer="", eval=""), line=10),
 )

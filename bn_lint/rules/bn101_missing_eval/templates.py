@@ -273,3 +273,17 @@ class Predictor(BaseTrainer):
     def predict(self):{eval}
         return [self.model(x).argmax(1) for x in self.loader]
 {main}"""
+
+# a saliency method given a pretrained model: captum and torchcam only hook it, the model stays in training mode
+ATTRIBUTION = """
+import sys
+from PIL import Image
+from torchvision import models
+from torchvision.transforms.functional import normalize, to_tensor
+from {library} import {method}
+
+model = models.resnet18(weights="IMAGENET1K_V1"){eval}
+explainer = {method}(model{layer})
+image = normalize(to_tensor(Image.open(sys.argv[1])), [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+target = model(image.unsqueeze(0)).argmax(1)
+"""

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ...rule import Valid
-from .templates import (AGENT, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER, SAMPLER,
-                        SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
+from .templates import (AGENT, ATTRIBUTION, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER,
+                        SAMPLER, SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 VALID = (
     Valid(SAMPLER.format(eval="\n        self._generator.eval()")),
@@ -478,4 +478,8 @@ VALID = (
     # the same predictor, putting the model in eval first
     Valid(SUBCLASSED_TRAINER.format(eval="\n        self.model.eval()", main="")),
     Valid(SUBCLASSED_TRAINER.format(eval="\n        self.model.eval()", main="\nPredictor(load_config()).predict()\n")),
+    Valid(ATTRIBUTION.format(library="captum.attr", method="IntegratedGradients", layer="", eval=".eval()")),
+    # pytorch_grad_cam's CAM classes put the model in eval themselves
+    Valid(ATTRIBUTION.format(library="pytorch_grad_cam", method="GradCAM", layer=", target_layers=[model.layer4[-1]]",
+                             eval="")),
 )

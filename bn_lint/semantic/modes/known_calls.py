@@ -99,9 +99,17 @@ def loads_weights(func: cst.BaseExpression) -> bool:
     return _LOADING.search(called) is not None and not eval_named(called) and _DEPLOYING.search(called) is None
 
 
+#: libraries whose callables only observe a model they are given (saliency and attribution methods
+#: hooking its layers: ``GradCAM(model, "layer4")``, ``IntegratedGradients(model)``); not
+#: pytorch_grad_cam, whose ``BaseCAM`` calls ``model.eval()`` itself
+_OBSERVING_LIBRARIES = ("torchcam.", "captum.attr.")
+
+
 def _keeps_modes(qn: str | None) -> bool:
-    """torch.nn constructors (``nn.Linear(model.fc.in_features, 3)``), ``nn.init`` and ``nn.functional``:
-    they never switch a module given to them to train or eval."""
+    """torch.nn constructors (``nn.Linear(model.fc.in_features, 3)``), ``nn.init`` and ``nn.functional``,
+    and the observing libraries' callables: they never switch a module given to them to train or eval."""
+    if qn and qn.startswith(_OBSERVING_LIBRARIES):
+        return True
     if not qn or not qn.startswith("torch.nn."):
         return False
     rest = qn[len("torch.nn."):]
