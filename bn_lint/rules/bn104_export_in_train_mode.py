@@ -54,8 +54,18 @@ class ExportInTrainMode(Rule):
         _called_or_imported(r"fuse(?:_modules|_conv_bn_eval)?"),
         ("quantization", *_called_or_imported("convert")),
         r"\.to_(?:onnx|torchscript)\s*\(",  # a LightningModule's export methods
+        r"\.fuse_model\s*\(",  # a quantizable model's conv-BatchNorm fusion
     )
     invalid = (
+        Invalid(  # a quantizable torchvision model fused for post-training quantization without `.eval()`
+            """
+            import torchvision
+
+            model = torchvision.models.quantization.mobilenet_v2(weights="DEFAULT", quantize=False)
+            model.fuse_model()
+            """,
+            line=4,
+        ),
         Invalid(  # the fine-tuning loop runs (10 epochs by default) and leaves the model in training mode
             """
             import argparse
@@ -194,6 +204,17 @@ class ExportInTrainMode(Rule):
         ),
     )
     valid = (
+        Valid(  # fused after `.eval()`, and the fusion for quantization-aware training (in training mode)
+            """
+            import torchvision
+
+            model = torchvision.models.quantization.mobilenet_v2(weights="DEFAULT", quantize=False)
+            model.eval()
+            model.fuse_model()
+            qat = torchvision.models.quantization.mobilenet_v2(weights="DEFAULT", quantize=False)
+            qat.fuse_model(is_qat=True)
+            """
+        ),
         Valid(  # quantization-aware training: the QAT conv-BN modules fold their running statistics at convert
             """
             import torch.ao.quantization as tq
@@ -235,11 +256,20 @@ class ExportInTrainMode(Rule):
                 continue
             if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
+            verb = "fused" if _fusion(model, node) else "exported/traced"
             yield Report(
                 node,
-                f"`{site.key}` is exported/traced in training mode: {describe(analysis, facts)}, and no `.eval()` "
+                f"`{site.key}` is {verb} in training mode: {describe(analysis, facts)}, and no `.eval()` "
                 f"before this call; BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
             )
+
+
+def _fusion(model: FileModel, node: cst.CSTNode) -> bool:
+    """A conv-BatchNorm fusion (``fuse_modules``, ``fuse_conv_bn_eval``, ``model.fuse_model()``)."""
+    if not isinstance(node, cst.Call):
+        return False
+    name = node.func.attr.value if isinstance(node.func, cst.Attribute) else model.qualname(node.func) or ""
+    return "fuse" in name
 
 
 def _qat_convert(model: FileModel, call: cst.Call) -> bool:

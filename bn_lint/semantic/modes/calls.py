@@ -76,8 +76,8 @@ class CallHandling:
                 key = _submodule_key(args[index].value, state)
                 if key is not None and (key in state or any(_child_of(key, k) for k in state)):
                     a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
-        elif isinstance(func, cst.Attribute) and func.attr.value in EXPORT_METHODS:
-            key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`
+        elif isinstance(func, cst.Attribute) and func.attr.value in EXPORT_METHODS and not _for_qat(call):
+            key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`, `model.fuse_model()`
             if key is not None and key in state:
                 a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
@@ -303,3 +303,9 @@ class CallHandling:
                     or self.model.local_function(node.func.value, self.model.scope_of(node)) is not None):
                 return False
         return True
+
+
+def _for_qat(call: cst.Call) -> bool:
+    """``fuse_model(is_qat=True)``: the fusion meant for quantization-aware training, in training mode."""
+    return any(arg.keyword is not None and arg.keyword.value == "is_qat" and not (
+        isinstance(arg.value, cst.Name) and arg.value.value == "False") for arg in call.args)

@@ -147,7 +147,9 @@ _EXPORTS = {
 }
 EXPORTS = _EXPORTS
 # export methods of a module (Lightning's LightningModule.to_onnx / to_torchscript): they export their receiver
-EXPORT_METHODS = frozenset({"to_onnx", "to_torchscript"})
+#: a model's own methods that export it, or fold its BatchNorm into its convolutions (torchvision's quantizable
+#: models and the quantization tutorials' ``fuse_model()``: fusion for eval, unless ``is_qat=True``)
+EXPORT_METHODS = frozenset({"to_onnx", "to_torchscript", "fuse_model"})
 _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase")
 
 
