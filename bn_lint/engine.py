@@ -119,7 +119,7 @@ class Checker:
                 return model
         self.project.add(model)  # (the other files' lookups use this model, not a second parse)
         reports = self._reports(active, model, path, source, result)
-        if reports and model.spans is not None:
+        if not isinstance(reports, FileResult) and reports and model.spans is not None:
             # something found on the quick tree: found again on libcst's, so that what is reported (places,
             # messages, fixes) is libcst's, byte for byte (quick_tree.py)
             model = self._model(path, text, source, result, exact=True)
