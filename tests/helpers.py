@@ -19,3 +19,14 @@ def check_code(code: str, path: str = "example.py", select: tuple[str, ...] = ("
 
 def codes_and_lines(findings: list[Finding]) -> list[tuple[str, int]]:
     return [(f.code, f.line) for f in findings]
+
+
+def program(lines: list[str], newline: str, final_newline: bool) -> str | None:
+    """The lines joined with ``newline`` (also inside each line), as a file; None when it does not compile
+    (for property tests over generated programs)."""
+    text = newline.join(line.replace("\n", newline) for line in lines) + (newline if final_newline else "")
+    try:
+        compile(text, "<test>", "exec")
+    except SyntaxError:
+        return None
+    return text

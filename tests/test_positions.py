@@ -11,6 +11,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from bn_lint.parsing import parse_module
 from bn_lint.semantic.positions import Positions
 
+from tests.helpers import program
+
 ROOT = Path(__file__).resolve().parent.parent
 
 EDGE_CASES = {
@@ -91,9 +93,6 @@ _LINE = st.sampled_from([
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(_LINE, max_size=8), st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_generated_programs(lines: list[str], newline: str, final_newline: bool) -> None:
-    text = newline.join(line.replace("\n", newline) for line in lines) + (newline if final_newline else "")
-    try:
-        compile(text, "<test>", "exec")
-    except SyntaxError:
-        return
-    _assert_same(text)
+    text = program(lines, newline, final_newline)
+    if text is not None:
+        _assert_same(text)

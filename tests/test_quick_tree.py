@@ -19,6 +19,8 @@ from bn_lint.semantic import quick_tree
 from bn_lint.semantic.model import FileModel
 from bn_lint.semantic.quick_tree import Unsupported, file_tree, quick_module
 
+from tests.helpers import program
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from quick_tree_compare import differences  # noqa: E402
@@ -91,12 +93,9 @@ _LINE = st.sampled_from([
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(_LINE, max_size=8), st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_generated_programs_give_libcst_tree(lines: list[str], newline: str, final_newline: bool) -> None:
-    text = newline.join(line.replace("\n", newline) for line in lines) + (newline if final_newline else "")
-    try:
-        compile(text, "<test>", "exec")
-    except SyntaxError:
-        return
-    assert list(differences(text)) == []
+    text = program(lines, newline, final_newline)
+    if text is not None:
+        assert list(differences(text)) == []
 
 
 def test_a_match_statement_is_parsed_by_libcst() -> None:
