@@ -300,7 +300,7 @@ class ExpressionBuilder:
         if not parts:
             self.spans[id(node)] = (e.lineno, e.col_offset + 1, e.end_lineno, e.end_col_offset - 1)
             self.inside.add(id(node))
-        elif (e.lineno, e.col_offset) != (parts[0].lineno, parts[0].col_offset):  # (from its first part, as libcst)
+        elif self._parenthesized(e, parts):  # (from its first part, as libcst)
             self.spans[id(node)] = (parts[0].lineno, parts[0].col_offset, e.end_lineno, e.end_col_offset - 1)
             self.inside.add(id(node))
         return node
@@ -346,15 +346,27 @@ class ExpressionBuilder:
 
     def e_Subscript(self, e: ast.Subscript) -> cst.Subscript:
         index = e.slice
-        if isinstance(index, ast.Tuple) and index.elts and not self._parenthesized(index):
+        if isinstance(index, ast.Tuple) and index.elts and not self._parenthesized(index, index.elts):
             elements = [self.subscript_element(x) for x in index.elts]
         else:
             elements = [self.subscript_element(index)]
         return make.Subscript(value=self.expr(e.value), slice=elements)
 
-    def _parenthesized(self, e: ast.Tuple) -> bool:
-        first = e.elts[0]
-        return (e.lineno, e.col_offset) != (first.lineno, first.col_offset) and self.source_of(e).startswith("(")
+    def _parenthesized(self, e: Any, parts: list[ast.expr]) -> bool:
+        """Whether the tuple (or generator) ``e`` has parentheses of its own: its text is one pair of them
+        around the rest (``(a, b)``), not parts in their own (``(a), (b)``, ``(x - 1), 0``)."""
+        first = parts[0]
+        if (e.lineno, e.col_offset) == (first.lineno, first.col_offset):
+            return False
+        text = _STRING.sub('""', self.source_of(e))
+        if not (text.startswith("(") and text.endswith(")")):
+            return False
+        depth = 0
+        for char in text[1:-1]:
+            depth += (char == "(") - (char == ")")
+            if depth < 0:
+                return False  # (the first `(` closes before the end: it was a part's own)
+        return True
 
     def subscript_element(self, e: ast.expr) -> cst.SubscriptElement:
         if isinstance(e, ast.Slice):
