@@ -33,11 +33,11 @@ SubscriptElement Index Slice WithItem NamedExpr Await GeneratorExp ListComp SetC
 DictElement Raise Assert Del Import ImportFrom Yield
 """.split())
 # where the stdlib parser has no place for a node, or places it around its parentheses (no analysis asks)
-_UNPLACED_IN = ("NameItem.name", "AsName.name")
+_UNPLACED_IN = ("NameItem.name", "AsName.name", "FormattedStringExpression.expression")
 # libcst keeps a string part's escapes and `{x=}` as one part (the stdlib parser: a text part, then `x` with
-# `!r`), and a module's formatting (read by code generation only)
+# `!r`), and a module's and a block's indentation (read by code generation only)
 _IGNORED_FIELDS = ("FormattedStringText.value", "FormattedStringExpression.conversion", "Module.has_trailing_newline",
-                   "Module.default_indent", "Module.default_newline")
+                   "Module.default_indent", "Module.default_newline", "IndentedBlock.indent")
 
 
 def differences(text: str) -> Iterator[tuple[str, Any]]:
