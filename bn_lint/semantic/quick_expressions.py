@@ -353,20 +353,10 @@ class ExpressionBuilder:
         return make.Subscript(value=self.expr(e.value), slice=elements)
 
     def _parenthesized(self, e: Any, parts: list[ast.expr]) -> bool:
-        """Whether the tuple (or generator) ``e`` has parentheses of its own: its text is one pair of them
-        around the rest (``(a, b)``), not parts in their own (``(a), (b)``, ``(x - 1), 0``)."""
+        """Whether the tuple (or generator) ``e`` has parentheses of its own (``(a, b)``), not only its
+        parts (``(a), (b)``, ``(x - 1), 0``)."""
         first = parts[0]
-        if (e.lineno, e.col_offset) == (first.lineno, first.col_offset):
-            return False
-        text = _STRING.sub('""', self.source_of(e))
-        if not (text.startswith("(") and text.endswith(")")):
-            return False
-        depth = 0
-        for char in text[1:-1]:
-            depth += (char == "(") - (char == ")")
-            if depth < 0:
-                return False  # (the first `(` closes before the end: it was a part's own)
-        return True
+        return (e.lineno, e.col_offset) != (first.lineno, first.col_offset) and _one_pair_around(self.source_of(e))
 
     def subscript_element(self, e: ast.expr) -> cst.SubscriptElement:
         if isinstance(e, ast.Slice):
@@ -380,6 +370,19 @@ class ExpressionBuilder:
             inner = self.spanned(make.Index(value=self.expr(e)), e)
         return self.spanned(make.SubscriptElement(slice=inner), e)
 
+
+
+def _one_pair_around(text: str) -> bool:
+    """Whether one pair of parentheses wraps all of ``text`` (strings aside)."""
+    text = _STRING.sub('""', text)
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for char in text[1:-1]:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False  # (the first `(` closes before the end: it was a part's own)
+    return True
 
 
 def _no_duplicates(args: ast.arguments) -> None:
