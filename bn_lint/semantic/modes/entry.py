@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ..classes import inherited_method, super_call
 from ..modules import ModelKind, model_kind
 from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES
@@ -319,9 +320,10 @@ def _assigning_init(model, info: "ClassInfo", attr: str, depth: int = 0) -> cst.
     init = info.methods.get("__init__")
     if values:
         return init if len(values) == 1 and init is not None and values[0][1].node is init else None
-    if depth > 3 or init is None or "super().__init__(" not in model.code(init).replace(" ", ""):
+    if depth > 3 or init is None or not any(
+            isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" and super_call(call.func.value)
+            for call in model.nodes_of(init, cst.Call)):
         return None
-    bases = [model.classes[b.value] for b in info.bases if isinstance(b, cst.Name) and b.value in model.classes]
-    if len(bases) != 1 or "__init__" not in bases[0].methods:
-        return None
-    return _assigning_init(model, bases[0], attr, depth + 1)
+    base_init = inherited_method(model, info, "__init__")  # (what `super().__init__` runs)
+    base = model.enclosing_class(model.scopes[base_init].parent) if base_init is not None else None
+    return _assigning_init(model, base, attr, depth + 1) if base is not None else None
