@@ -82,3 +82,31 @@ def test_positional_names_skip_self_and_leave_out_keyword_only_parameters():
     fit = model.classes["Trainer"].methods["fit"]
     assert positional_names(fit) == ("self", "model", "loader")
     assert positional_names(fit, 1) == ("model", "loader")
+
+
+@pytest.mark.parametrize("code", [
+    # a nested helper called by name in its function (torch_geometric's ibmb_loader: `ppr_power_method`)
+    """
+    def outer(adj):
+        def power(adj, num_iter):
+            for i in range(num_iter):
+                adj = adj @ adj
+            return adj
+        return power(adj, 50)
+    """,
+])
+def test_a_number_given_to_a_helper_without_a_module_level_name(code):
+    """The calls of a nested helper give their number (no internal error naming them: issue R4)."""
+    from bn_lint.semantic.batch_facts import Size
+    from bn_lint.semantic.given_numbers import given_number
+
+    model = _model(code)
+    site = next(s for s in model.calls if isinstance(s.node.func, cst.Name) and s.node.func.value == "range")
+    param = site.node.args[0].value
+
+    def number(expr, scope):
+        return Size(int(expr.value), "a literal") if isinstance(expr, cst.Integer) else None
+
+    found = given_number(model, param, site.scope, number)
+    assert found is not None and found.value == 50
+    assert "power" in found.source

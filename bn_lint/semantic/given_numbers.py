@@ -66,4 +66,4 @@ def _per_call(model: "FileModel", expr: cst.Name, scope: "Scope", lines: bool, n
             yield Size(found.value, f"the default of `{expr.value}`")
         else:
             yield Size(found.value, f"given at line {model.line_of(given.site.node)}" if lines
-                       else f"given by the calls of `{model.called_as(function)[0]}`")
+                       else f"given by the calls of `{function.name.value}`")
