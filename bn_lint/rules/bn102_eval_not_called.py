@@ -7,6 +7,7 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
+from ..semantic.deliberate import batch_statistics_by_design
 from ..semantic.model import FileModel, NodeFix, Report, Scope
 from ..semantic.module_holders import holds_module, module_attribute
 from ..semantic.modes import TRAIN, ModeAnalysis
@@ -187,6 +188,14 @@ VALID = (
             train_one_epoch(retinanet)
         """
     ),
+    Valid(  # every BatchNorm normalises with the batch in both modes: the flag changes nothing for them
+        """
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8, track_running_stats=False))
+        model.training = False
+        """
+    ),
     Valid("model.eval()\nmodel.train()\nmodel.train(False)\n"),
     Valid("fn = model.eval\nfn()\n"),
     Valid(
@@ -275,6 +284,8 @@ class EvalNotCalled(Rule):
     valid = VALID
 
     def check(self, model: FileModel) -> Iterable[Report]:
+        if batch_statistics_by_design(model):
+            return  # (every BatchNorm here normalises with the batch in both modes: the mode changes nothing)
         for statement, _scope in model.attribute_statements:
             attribute = statement.value
             if isinstance(attribute, cst.Attribute) and attribute.attr.value in _MODE_METHODS:

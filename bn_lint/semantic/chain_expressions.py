@@ -7,6 +7,7 @@ from typing import Any
 
 import libcst as cst
 
+from .module_uses import iterated_not_called
 from . import shape_sources
 from .chain_frame import Frame, _is_self
 from .chain_values import (
@@ -141,6 +142,8 @@ class ExpressionsMixin:
                 items.append(self._eval(element.value, frame))
         if isinstance(expr, cst.Tuple):
             return tuple(items)
+        if iterated_not_called(self.model, expr):  # (a list that becomes such a container: `nn.Sequential(*layer)`)
+            return Chain(tuple(items), Tensor(), False, None if GAP in items else (), True)
         return self._extend(Chain((), Tensor()), items)
 
     def _eval_dict(self, expr: cst.Dict, frame: Frame) -> Any:

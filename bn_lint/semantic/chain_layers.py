@@ -13,6 +13,7 @@ from .chain_values import (
     Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor,
 )
 from .layers import SAME
+from .module_uses import iterated_not_called
 from .sequence_feeds import note_consumer
 from .values import UNKNOWN, is_width
 
@@ -41,6 +42,8 @@ class LayersMixin:
                 items = list(args[0].values())
             if lost:
                 items.insert(0, GAP)
+            if iterated_not_called(self.model, call):  # `for blk in self.net: X = cat((X, blk(X)), 1)` (DenseNet)
+                return Chain(tuple(items), Tensor(), False, None if GAP in items else (), True)
             return self._extend(Chain((), Tensor(), True), items)
         if spec.name == "ModuleList" and len(pairs) <= 1 and not any(a.keyword or a.star for a, _ in pairs):
             given = args[0] if args else ()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..modules import ModelKind, element_kind
+from ..modules import ModelKind, element_kind, model_kind
 from ..project_defs import project_builder
 from .conditions import _condition_name
 from .constructors import _deep_copies
@@ -107,6 +107,8 @@ class Assignments:
         value = _unwrap_passthrough(value)
         if not isinstance(value, cst.Call) or isinstance(value.func, cst.Name) and value.func.value in self.model.classes:
             return False
+        if model_kind(self.model, value, self.model.scope_of(value)) is ModelKind.NO:
+            return False  # `nn.Linear(1, 1)`, `get_net()` returning one: known to hold no BatchNorm
         if self._optimized_names is None:
             self._optimized_names = set()
             for node in self.model.nodes_of(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module, cst.Call):

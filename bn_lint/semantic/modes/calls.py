@@ -37,6 +37,11 @@ class CallHandling:
             elif isinstance(node, cst.Yield):
                 yields = True
             stack.extend(children(node))
+        for call in calls:  # `stack.enter_context(cm(model))`: entered like a `with` item (left at the `with`'s end)
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "enter_context" and call.args \
+                    and isinstance(call.args[0].value, cst.Call):
+                self.entering.add(call.args[0].value)
         for call in reversed(calls):  # pre-order reversed: arguments and receivers before the call
             self.call(call, state)
         if yields:

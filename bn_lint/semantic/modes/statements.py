@@ -90,9 +90,10 @@ class StatementWalker:
                 self.expression(item.item, state)
                 if item.asname is not None:
                     self.assign(item.asname.name, None, state)
-            entered, self.leaving = self.leaving, leaving
+            entered, self.leaving = self.leaving, []
             end = self.block(node.body.body, state)
-            for call, (analysis, func), before in reversed(entered):  # the context managers' code after `yield`
+            stacked, self.leaving = self.leaving, leaving  # (what the body entered on an `ExitStack`)
+            for call, (analysis, func), before in reversed(entered + stacked):  # the context managers' code after `yield`
                 summary = analysis.summary(func)
                 if end is not None and summary is not None:
                     effects = {key: _ENTRY for key in summary.at_yield} | summary.effects
