@@ -178,6 +178,8 @@ def check(
             click.echo(describe(paths, config, settings))
             sys.exit(EXIT_CLEAN)
         found = session.find_files(file_paths, resolver)
+        for path in found.files:  # (a bad configuration in a sub-folder is the run's error, named, before any check)
+            _check_selection(resolver.for_path(path), ())
     except ConfigError as error:
         _fail(str(error))
     _warn_runtime_only(select + extend_select)

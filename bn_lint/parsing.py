@@ -30,6 +30,15 @@ def syntax_error(text: str, tree_later: bool = False) -> tuple[str, int, int] | 
     """
     from . import deep
 
+    if not tree_later and _OUTSIDE_WORDS.search(text):
+        try:  # (`return` at the margin: only code generation finds it; confirm it there)
+            with warnings.catch_warnings(), deep.shallow():
+                warnings.simplefilter("ignore")
+                compile(text, "<bn-lint>", "exec", dont_inherit=True)
+        except SyntaxError as error:
+            return described(error)
+        except (RecursionError, MemoryError, ValueError):
+            pass
     if tree_later and not _SCOPE_WORDS.search(text):
         return None
     try:
@@ -53,11 +62,46 @@ def stdlib_tree(text: str) -> ast.Module:
     try:
         with warnings.catch_warnings(), deep.shallow():
             warnings.simplefilter("ignore")
-            return ast.parse(text)
+            tree = ast.parse(text)
+            misplaced = _misplaced(tree.body, in_function=False, in_loop=False)
     except (RecursionError, MemoryError):
         raise SyntaxError("nesting too deep for Python's compiler") from None
     except ValueError as error:
         raise SyntaxError(str(error)) from None
+    if misplaced is not None:
+        error = SyntaxError(misplaced[0])
+        error.lineno, error.offset = misplaced[1], misplaced[2]
+        raise error
+    return tree
+
+
+_OUTSIDE_WORDS = re.compile(r"^(?:return|break|continue)\b", re.MULTILINE)
+_MISPLACED = {ast.Return: "'return' outside function", ast.Break: "'break' outside loop",
+              ast.Continue: "'continue' not properly in loop"}
+
+
+def _misplaced(body: list, in_function: bool, in_loop: bool) -> tuple[str, int, int] | None:
+    """The first ``return`` outside a function, or ``break``/``continue`` outside a loop, in ``body``
+    (statements only: errors the compiler's code generation reports, which the parser lets pass)."""
+    for node in body:
+        kind = type(node)
+        if kind in _MISPLACED and not (in_function if kind is ast.Return else in_loop):
+            return _MISPLACED[kind], node.lineno, node.col_offset + 1
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            found = _misplaced(node.body, True, False)
+        elif kind is ast.ClassDef:
+            found = _misplaced(node.body, False, False)
+        elif kind in (ast.For, ast.AsyncFor, ast.While):
+            found = _misplaced(node.body, in_function, True) or _misplaced(node.orelse, in_function, in_loop)
+        else:
+            found = None
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], (ast.stmt, ast.excepthandler, ast.match_case)):
+                    found = found or _misplaced(inner, in_function, in_loop)
+        if found:
+            return found
+    return None
 
 
 def described(error: SyntaxError) -> tuple[str, int, int]:
