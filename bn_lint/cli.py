@@ -12,7 +12,8 @@ import click
 from . import __version__
 from .codes import KNOWN_CODES
 from .config import FORMATS, ConfigError, Settings
-from .codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED  # noqa: F401  (kept importable)
+from .codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_TERMINATED  # noqa: F401
+from .runner import Terminated
 from .resolve import Overrides, Resolver, build_settings  # noqa: F401
 
 
@@ -66,6 +67,9 @@ def _guarded(command):
         except KeyboardInterrupt:
             click.echo("\nbn-lint: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            click.echo("bn-lint: terminated (SIGTERM): the check was stopped, its workers ended", err=True)
+            sys.exit(EXIT_TERMINATED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:
@@ -103,7 +107,7 @@ def _check_selection(settings: Settings, select: tuple[str, ...]) -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per code.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
               help="Also apply (and mark [*]) the fixes that change behaviour (BN204, BN205, BN302).")

@@ -13,3 +13,4 @@ KNOWN_CODES = frozenset(
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130  # (130: interrupted, as shells say)
+EXIT_TERMINATED = 143  # (128 + SIGTERM, as shells say)

@@ -176,7 +176,43 @@ _WORKER: "Checker | None" = None
 
 def _init_worker(settings: Settings, index: str | None) -> None:
     global _WORKER
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (the parent's handler is for the parent: a worker just ends)
     _WORKER = _checker(settings, index)
+
+
+class Terminated(Exception):
+    """The run got SIGTERM: its workers were ended and reaped; the command line exits 143."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def _end_workers(pool) -> None:
+    """End the pool's workers (they would wait forever on a parent that has gone) and reap them."""
+    import threading
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    hook = threading.excepthook
+    # (the pool's manager thread then fails futures that map has cancelled: CPython's InvalidStateError noise)
+    threading.excepthook = lambda args: None
+    try:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(2)
+            if process.is_alive():
+                process.kill()
+                process.join(1)
+        pool.shutdown(wait=False)
+        if manager is not None:
+            manager.join(2)
+    finally:
+        threading.excepthook = hook
 
 
 def _work(chunk: list[tuple[int, str, str | None]]) -> list[tuple[int, "FileResult", list[str], str | None]]:
@@ -200,17 +236,33 @@ def _in_pool(
     chunks.sort(key=lambda chunk: -sum(_size(path) for _, path, _ in chunk))
     done: set[int] = set()
     method = "fork" if sys.platform == "linux" else None  # fork: workers start with the modules already imported
+    import signal
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
-                                 initargs=(settings, index)) as pool:
+        pool = ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context, initializer=_init_worker,
+                                   initargs=(settings, index))
+        try:
             for batch in pool.map(_work, chunks):
                 for position, result, deps, checked in batch:
                     finish(position, result, deps, checked)
                     done.add(position)
                 advance(len(batch))
-    except (BrokenProcessPool, OSError, PermissionError):
-        pass  # no pool on this system (or a worker died): check what is left here
+        except BaseException:  # SIGTERM, Ctrl-C, a dead worker: no worker outlives the run
+            _end_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+    except BrokenProcessPool:
+        sys.stderr.write(f"bn-lint: a worker process died (killed for memory?); its {len(tasks) - len(done)} "
+                         "unfinished files are checked again in this process\n")
+    except (OSError, PermissionError):
+        pass  # no pool on this system: check what is left here
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     _in_process([(i, tasks[i]) for i in range(len(tasks)) if i not in done], settings, index, advance, finish)
 
 

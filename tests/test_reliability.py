@@ -49,7 +49,7 @@ def _kill_one_worker(monkeypatch, victim: str) -> None:
 
 
 @pytest.mark.parametrize("with_cache", [False, True])
-def test_d1_pool_worker_killed_the_rest_is_checked_here(tmp_path, monkeypatch, with_cache):
+def test_d1_pool_worker_killed_the_rest_is_checked_here(tmp_path, monkeypatch, capfd, with_cache):
     from bn_lint.cache import Cache
     from bn_lint.config import Settings
     from bn_lint.runner import POOL_MIN_FILES, check_files
@@ -65,6 +65,7 @@ def test_d1_pool_worker_killed_the_rest_is_checked_here(tmp_path, monkeypatch, w
     results = check_files(paths, settings, jobs=2, cache=cache)
     assert [r.path for r in results] == paths
     assert all([f.code for f in r.findings] == ["BN205"] and not r.errors for r in results)
+    assert "a worker process died" in capfd.readouterr().err  # (R7: said on stderr, not silent)
 
 
 # ------------------------------------------------------------------ D2 deep nesting

@@ -48,3 +48,71 @@ def test_statements_in_their_block_pass(tmp_path, code):
     (tmp_path / "r.py").write_text(code)
     proc = run_cli("check", "--no-cache", "--format", "concise", "--select", "BN9", str(tmp_path / "r.py"))
     assert proc.returncode == 0, proc.stdout
+
+
+# ------------------------------------------------------------------ R9 a read-only --output-file
+def test_an_unwritable_output_file_is_not_refused_before_the_check():
+    """The option parser does not check that the file is writable (it refused a read-only file before the
+    check, with no report); the write itself fails, and the report comes on standard output instead."""
+    from bn_lint.cli import check
+
+    option = next(p for p in check.params if p.name == "output_file")
+    assert not option.type.writable
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/version"), reason="needs a file no one can write")
+def test_an_unwritable_output_file_gives_the_report_on_standard_output(tmp_path):
+    (tmp_path / "g.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(3, momentum=0.99)\n")
+    proc = run_cli("check", "--no-cache", "--format", "json", "-o", "/proc/version", str(tmp_path / "g.py"))
+    assert proc.returncode == 2
+    assert b'"code": "BN205"' in proc.stdout
+    assert b"cannot write the report to /proc/version" in proc.stderr and b"standard output instead" in proc.stderr
+
+
+# ------------------------------------------------------------------ R1 SIGTERM to a pool run
+def _children(pid: int) -> set[int]:
+    import os
+
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.add(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="reads the process table in /proc")
+def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    body = sorted((ROOT / "fixtures").rglob("*.py"))[:12]
+    text = "\n".join(p.read_text() for p in body)
+    for i in range(400):
+        (tmp_path / f"m{i:03}.py").write_text(text)
+    proc = subprocess.Popen([sys.executable, "-m", "bn_lint", "check", "--no-cache", "-j2", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        workers = _children(proc.pid)
+    assert len(workers) >= 2, "the pool never started"
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)  # (a worker holding the pipe open would hang here)
+    assert proc.returncode == 143, err
+    assert err.decode().strip().splitlines()[-1].startswith("bn-lint: terminated (SIGTERM)")
+    assert "Traceback" not in err.decode()
+    time.sleep(0.5)
+    assert all(not os.path.exists(f"/proc/{pid}") for pid in workers), "a worker outlived the run"
