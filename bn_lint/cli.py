@@ -187,6 +187,9 @@ def check(
     except ConfigError as error:
         _fail(str(error))
     _warn_runtime_only(select + extend_select)
+    if file_paths and not found.files and not found.missing and not found.unreadable:
+        click.echo("bn-lint: warning: no Python files or notebooks found under the given paths "
+                   "(ignored by .gitignore or excluded?)", err=True)  # (as ruff: not an error)
     for missing in found.missing:
         click.echo(f"bn-lint: error: {missing}: no such file or directory", err=True)
     for folder in found.unreadable:

@@ -13,6 +13,7 @@ import re
 import sys
 
 STRICT_FORMATS = ("json", "sarif", "junit")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -22,9 +23,12 @@ class OutputError(Exception):
 
 def printable_path(path: str, fmt: str) -> str:
     """``path`` as a format that must be valid Unicode can hold it: undecodable bytes as ``\\xe9``
-    (SARIF: unchanged, its URIs are percent-encoded bytes), and, for XML, control characters as ``\\x01``."""
-    if fmt not in STRICT_FORMATS or (path.isprintable() and not _has_surrogates(path)):
+    (SARIF: unchanged, its URIs are percent-encoded bytes), and, for XML, control characters as ``\\x01``;
+    in the text formats, control characters (a newline) escaped, so a finding stays one line."""
+    if path.isprintable() and not _has_surrogates(path):
         return path
+    if fmt not in STRICT_FORMATS:  # one finding a line: a newline or a control character in a name is escaped
+        return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), path)
     if fmt == "sarif":
         return path  # (its URIs percent-encode the name's bytes: report/sarif.py)
     text = os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -116,3 +116,26 @@ def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
     assert "Traceback" not in err.decode()
     time.sleep(0.5)
     assert all(not os.path.exists(f"/proc/{pid}") for pid in workers), "a worker outlived the run"
+
+
+# ------------------------------------------------------------------ D17, and a folder git ignores
+def test_a_newline_in_a_file_name_is_escaped_in_the_text_formats(tmp_path):
+    (tmp_path / "a\nb.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(3, momentum=0.99)\n")
+    for fmt in ("concise", "full", "github"):
+        proc = run_cli("check", "--no-cache", "--format", fmt, str(tmp_path))
+        lines = proc.stdout.decode().splitlines()
+        assert any(line.startswith(("a\\nb.py:2:6", f"{tmp_path}/a\\nb.py:2:6", "::warning file=")) and "a\\nb.py" in line
+                   for line in lines), lines
+        assert not any(line.startswith("b.py") for line in lines)
+
+
+def test_a_folder_git_ignores_is_a_warning_not_a_silent_pass(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("ign/\n")
+    (tmp_path / "ign").mkdir()
+    (tmp_path / "ign" / "a.py").write_text("import torch\n")
+    proc = run_cli("check", "ign", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert b"warning: no Python files or notebooks found" in proc.stderr
