@@ -1,9 +1,12 @@
 """Jupyter notebooks: the code cells as one Python program, and the way back to cells.
 
 The code cells are joined in order, each after a marker line, so a model's mode
-flows from cell to cell. IPython-only lines (``%magic``, ``!shell``, ``?help``,
-``x = !cmd``) become ``pass`` so the program parses; a cell magic other than
-the timing ones (``%%bash``, ``%%writefile``...) hides its whole cell.
+flows from cell to cell. Each cell is read as IPython reads it (``notebook_cells``):
+IPython-only syntax (``%magic``, ``!shell``, ``obj?``, ``x = !cmd``) becomes
+``pass`` (``None``) line for line, ``%time stmt`` keeps its statement, and a
+cell magic other than the timing ones (``%%bash``, ``%%writefile``...) hides
+its whole cell. A cell is BN900 exactly where IPython cannot run it either.
+A file that is not a notebook (JSON of another shape) is NotNotebook.
 Findings are reported at (cell, line in cell), cells counted from 1 over every
 cell of the notebook, as the notebook shows them. Fixes are applied to the
 program, which is then split back at the markers and written in the JSON
@@ -17,14 +20,13 @@ import re
 from dataclasses import dataclass, replace
 
 from .finding import Finding
+from .notebook_cells import CellCode, read_cell
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MARKER = "# %% [bn-lint cell {}]"
 _MARKER = re.compile(r"^# %% \[bn-lint cell (\d+)\]$")
-_LINE_MAGIC = re.compile(r"^(\s*)(?:[%!?]|.*\?\s*$)")
-_ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.\[\], ]+=\s*)[!%].*$")
 _LINE_WORD = re.compile(r"\b(at |on |from |in )?line (\d+)\b")
-_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+_PYTHON_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class NotNotebook(Exception):
@@ -38,6 +40,7 @@ class Cell:
     raw: str  # the cell's source as stored
     code: str  # what the program holds for it
     as_list: bool  # the notebook stores the source as a list of lines
+    read: CellCode  # how the code's lines map to the cell's
 
 
 @dataclass
@@ -55,27 +58,20 @@ class Notebook:
             data = json.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as error:
             raise NotNotebook(f"not a notebook: invalid JSON ({error})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-            raise NotNotebook("not a notebook: no list of cells")
-        language = (data.get("metadata") or {}).get("language_info", {}) or {}
-        if isinstance(language, dict) and language.get("name", "python") != "python":
-            raise NotNotebook(f"not a Python notebook (language {language.get('name')!r})")
+        except RecursionError:
+            raise NotNotebook("not a notebook: invalid JSON (nested too deep)") from None
         cells, parts, errors, line = [], [], [], 1
-        for index, cell in enumerate(data["cells"], 1):
-            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-                continue
-            source = cell.get("source", "")
+        for index, source in _code_cells(data):
             as_list = isinstance(source, list)
-            raw_text = "".join(source) if as_list else str(source)
-            code = python_of(raw_text)
-            if code and not code.endswith(("\n", "\r")):
-                code += "\n"
-            error = _syntax_error(code)
+            raw_text = "".join(source) if as_list else source
+            read = read_cell(raw_text)
+            code = read.code
+            error = _syntax_error(code, read)
             if error is not None:  # checked apart: the other cells are still checked
                 errors.append((index, *error))
-                code = "".join("#" + _ending(text) for text in code.splitlines(keepends=True))
+                code = "".join("#" + _ending(text) for text in _lines(code))
             parts.append(MARKER.format(index) + "\n" + code)
-            cells.append(Cell(index, line + 1, raw_text, code, as_list))
+            cells.append(Cell(index, line + 1, raw_text, code, as_list, read))
             line += 1 + _line_count(code)
         return cls(data, cells, "".join(parts), raw, errors)
 
@@ -90,36 +86,42 @@ class Notebook:
         return None
 
     def to_cells(self, finding: Finding) -> Finding:
-        """``finding`` (program coordinates) at its cell and line in that cell."""
+        """``finding`` (program coordinates) at its cell, line and column in that cell."""
         where = self.locate(finding.line)
         if where is None:
             return finding
         cell, line = where
         shift = finding.line - line
+        place = next(c for c in self.cells if c.index == cell).read.place
         fix = None
         if finding.fix is not None:
             edits = tuple(replace(e, line=e.line - shift, end_line=e.end_line - shift) for e in finding.fix.edits)
             if all(e.line >= 1 for e in edits):
-                fix = replace(finding.fix, edits=edits)
+                fix = replace(finding.fix, edits=tuple(_placed(e, place) for e in edits))
         message = _LINE_WORD.sub(self._cell_words, finding.message)
-        return replace(finding, line=line, end_line=max(line, finding.end_line - shift), cell=cell, fix=fix,
-                       message=message)
+        line, column = place(line, finding.column)
+        end_line, end_column = place(max(where[1], finding.end_line - shift), finding.end_column)
+        return replace(finding, line=line, end_line=max(line, end_line), cell=cell, fix=fix, message=message,
+                       column=column, end_column=end_column)
 
     def _cell_words(self, match: "re.Match[str]") -> str:
         where = self.locate(int(match.group(2)))
-        return match.group(0) if where is None else f"{match.group(1) or ''}cell {where[0]}, line {where[1]}"
+        if where is None:
+            return match.group(0)
+        line = next(c for c in self.cells if c.index == where[0]).read.place(where[1], 1)[0]
+        return f"{match.group(1) or ''}cell {where[0]}, line {line}"
 
     def cell_lines(self, index: int) -> list[str]:
         """The lines of cell ``index`` as stored (magics included)."""
         cell = next((c for c in self.cells if c.index == index), None)
-        return cell.raw.splitlines() if cell else []
+        return [line.rstrip("\r\n") for line in _lines(cell.raw)] if cell else []
 
     # ------------------------------------------------------------- writing
     def with_program(self, program: str) -> bytes | None:
         """The notebook's bytes with the cells of the fixed ``program``; None when it cannot be mapped back."""
         chunks: dict[int, list[str]] = {}
         current: list[str] | None = None
-        for text in program.splitlines(keepends=True):
+        for text in _lines(program):
             match = _MARKER.match(text.rstrip("\r\n"))
             if match:
                 current = chunks.setdefault(int(match.group(1)), [])
@@ -143,41 +145,66 @@ class Notebook:
 
 
 def python_of(source: str) -> str:
-    """A cell's source with IPython-only lines turned into ``pass`` (line for line)."""
-    lines = source.splitlines(keepends=True)
-    if not lines:
-        return ""
-    first = lines[0].strip()
-    if first.startswith("%%"):
-        name = first[2:].split(maxsplit=1)[0] if first[2:] else ""
-        head = "pass" + _ending(lines[0])
-        if name in _PYTHON_CELL_MAGICS:
-            return head + "".join(_line_of(text) for text in lines[1:])
-        return head + "".join("#" + _ending(text) for text in lines[1:])
-    return "".join(_line_of(text) for text in lines)
+    """A cell's source as the program holds it: IPython-only syntax turned into Python, line for line."""
+    return read_cell(source).code
 
 
-def _line_of(text: str) -> str:
-    body = text.rstrip("\r\n")
-    assigned = _ASSIGNED_MAGIC.match(body)
-    if assigned:
-        return assigned.group(1) + "None" + _ending(text)
-    magic = _LINE_MAGIC.match(body)
-    if magic and not body.lstrip().startswith("#"):
-        return magic.group(1) + "pass" + _ending(text)
-    return text
+def _code_cells(data) -> list[tuple[int, str | list[str]]]:
+    """(1-based index among all cells, source) of each code cell; NotNotebook where the JSON is not a notebook's."""
+    if isinstance(data, dict) and "worksheets" in data and "cells" not in data:
+        raise NotNotebook("an nbformat 3 notebook (cells in worksheets): not read; "
+                          "`jupyter nbconvert --to notebook --inplace` makes it nbformat 4")
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotNotebook("not a notebook: no list of cells")
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise NotNotebook(f"not a notebook: the metadata is {_json_type(metadata)}, not an object")
+    language = metadata.get("language_info") or {}
+    if isinstance(language, dict) and language.get("name", "python") != "python":
+        raise NotNotebook(f"not a Python notebook (language {language.get('name')!r})")
+    found = []
+    for index, cell in enumerate(data["cells"], 1):
+        if not isinstance(cell, dict):
+            raise NotNotebook(f"not a notebook: cell {index} is {_json_type(cell)}, not an object")
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            raise NotNotebook(f"not a notebook: the source of cell {index} is neither text nor a list of lines")
+        found.append((index, source))
+    return found
+
+
+def _placed(edit, place):
+    line, column = place(edit.line, edit.column)
+    end_line, end_column = place(edit.end_line, edit.end_column)
+    return replace(edit, line=line, column=column, end_line=end_line, end_column=end_column)
+
+
+def _json_type(value) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _restore(cell: Cell, code: str) -> str | None:
-    """The raw cell source for a fixed program chunk: magic lines put back; None if the lines moved."""
-    old_code = cell.code.splitlines(keepends=True)
-    old_raw = cell.raw.splitlines(keepends=True)
-    new = code.splitlines(keepends=True)
+    """The raw cell source for a fixed program chunk: magics and dropped heads put back; None if not possible."""
+    old_code = _lines(cell.code)
+    old_raw = _lines(cell.raw)
+    new = _lines(code)
     if [line.rstrip("\r\n") for line in old_code] == [line.rstrip("\r\n") for line in old_raw]:
-        return _trailing_like(code, cell.raw)  # no magics in this cell
-    if len(new) != len(old_code):
-        return None  # a fix added or removed lines in a cell with magics: not mapped back
-    out = [raw if kept == was else kept for raw, kept, was in zip(old_raw, new, old_code)]
+        return _trailing_like(code, cell.raw)  # the cell is its code
+    if len(new) != len(old_code) or len(old_raw) != len(old_code):
+        return None  # a fix added or removed lines in a cell IPython rewrites: not mapped back
+    out = []
+    for number, (raw, kept, was) in enumerate(zip(old_raw, new, old_code), 1):
+        if kept == was:
+            out.append(raw)
+            continue
+        body = cell.read.cell_line(number, was, kept.rstrip("\r\n"))
+        if body is None:
+            return None
+        out.append(body + _ending(kept))
     return _trailing_like("".join(out), cell.raw)
 
 
@@ -188,13 +215,16 @@ def _trailing_like(code: str, raw: str) -> str:
     return code
 
 
-def _syntax_error(code: str) -> tuple[int, int, str] | None:
+def _syntax_error(code: str, read: CellCode) -> tuple[int, int, str] | None:
+    """(line, column in the cell, message) where the cell is not Python as IPython reads it; None if it is."""
     try:
         compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as error:
-        return error.lineno or 1, error.offset or 1, f"syntax error: {error.msg} (cell not checked)"
+        return (*read.place(error.lineno or 1, error.offset or 1), f"syntax error: {error.msg} (cell not checked)")
     except (ValueError, RecursionError, MemoryError) as error:
         return 1, 1, f"cell not checked: {error}"
+    if read.error is not None:
+        return 1, 1, f"{read.error} (cell not checked)"
     return None
 
 
@@ -202,8 +232,15 @@ def _ending(text: str) -> str:
     return text[len(text.rstrip("\r\n")):]
 
 
+def _lines(text: str) -> list[str]:
+    """``text``'s lines as Python counts them (only \\n, \\r\\n and \\r end a line), each with its ending."""
+    ends = [m.end() for m in _PYTHON_BREAK.finditer(text)]
+    starts = [0] + ends
+    return [text[a:b] for a, b in zip(starts, ends + [len(text)]) if a < b]
+
+
 def _line_count(code: str) -> int:
-    return len(code.splitlines())
+    return len(_lines(code))
 
 
 def dump_like(data: dict, original: bytes) -> bytes | None:
