@@ -22,6 +22,8 @@ from .semantic.model import FileModel, Report
 from .source import SourceText, TooLarge, UnreadableSource, decode, read_source, split_lines
 from .suppression import Suppressions
 
+EXACT_MAX_CHARS = 256 * 1024  # above this, findings keep the quick tree's places and come without fixes
+
 
 @dataclass
 class FileResult:
@@ -119,7 +121,11 @@ class Checker:
                 return model
         self.project.add(model)  # (the other files' lookups use this model, not a second parse)
         reports = self._reports(active, model, path, source, result)
-        if not isinstance(reports, FileResult) and reports and model.spans is not None:
+        if not isinstance(reports, FileResult) and reports and model.spans is not None and len(text) > EXACT_MAX_CHARS:
+            # (libcst's parse of a file this big costs seconds and gigabytes, generated data most likely: the quick
+            # tree's places are the same (quick_tree.py), but a fix needs libcst's own tree: none is offered)
+            reports = [(rule, dataclasses.replace(report, fix=None)) for rule, report in reports]
+        elif not isinstance(reports, FileResult) and reports and model.spans is not None:
             # something found on the quick tree: found again on libcst's, so that what is reported (places,
             # messages, fixes) is libcst's, byte for byte (quick_tree.py)
             model = self._model(path, text, source, result, exact=True)
