@@ -1,5 +1,5 @@
-"""Reductions of false findings seen on real code (the precision issue), each beside its twin that must
-still be found. Each file in ``tests/data/reductions/`` says by its name what it holds; ``EXPECTED`` gives
+"""Reductions of false findings and lost files seen on real code (the precision issue), each beside its twin
+that must still be found. Each file in ``tests/data/reductions/`` says by its name what it holds; ``EXPECTED`` gives
 the (code, line) findings it must get, none for the reduced false alarms."""
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ EXPECTED = {
     "densenet_applied_in_order.py": [("BN201", 7), ("BN201", 25), ("BN201", 39)],
     # a linear regression evaluated in its training loop: no BatchNorm, no finding
     "linear_layer_evaluated_in_loop.py": [],
+    # tacto (mined case 110): the name rebuilt from its own children was an endless recursion, a BN900 for the file
+    "children_rebound_to_the_same_name.py": [("BN101", 9)],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
 }

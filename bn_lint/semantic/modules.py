@@ -53,6 +53,7 @@ class ModelKind(str, Enum):
 
 
 _MAX_DEPTH = 8
+_NAMES_ACTIVE: dict[tuple[int, str, int], set[int]] = {}  # (file, name, scope) -> its values being worked out
 
 
 def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
@@ -73,9 +74,24 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         values, where = assigned
         if any(swaps_batchnorm(model, value) for value in values):
             return None  # `net = strip_batchnorm(net)`: what it holds now, the code does not show
+        # (`modules = list(net.children()); net = nn.Sequential(*modules)`: read while one of its values is being
+        # worked out, the name holds what its other assignments give it)
+        key = (id(model), expr.value, id(where))
+        reading = _NAMES_ACTIVE.setdefault(key, set())
         # (`model_ft = None` first, a placeholder for the branches that build it, holds no module)
-        kinds = {model_kind(model, value, where, depth + 1) for value in values
-                 if not _mentions(value, expr.value) and not (isinstance(value, cst.Name) and value.value == "None")}
+        values = [value for value in values if id(value) not in reading and not _mentions(value, expr.value)
+                  and not (isinstance(value, cst.Name) and value.value == "None")]
+        kinds = set()
+        try:
+            for value in values:
+                reading.add(id(value))
+                try:
+                    kinds.add(model_kind(model, value, where, depth + 1))
+                finally:
+                    reading.discard(id(value))
+        finally:
+            if not reading:
+                _NAMES_ACTIVE.pop(key, None)
         return kinds.pop() if len(kinds) == 1 else None
     if isinstance(expr, cst.Attribute) and expr.attr.value == "module":  # `ddp_model.module`: what DDP wraps
         return model_kind(model, expr.value, scope, depth + 1)
