@@ -106,6 +106,22 @@ def test_a_misuse_fails_the_commit_and_shows_the_finding(tmp_path, env, hook_rep
     assert _run(["git", "rev-parse", "HEAD"], project, env).returncode != 0  # nothing was committed
 
 
+def test_a_staged_notebook_with_a_finding_fails_the_commit(tmp_path, env, hook_repo):
+    """pre-commit tags notebooks `jupyter`: the hook takes them (types_or, as ruff's hook does)."""
+    import json
+
+    project = _project(tmp_path, env, hook_repo)
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": BAD}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "explore.ipynb").write_text(json.dumps(notebook))
+    _git(project, env, "add", "explore.ipynb")
+    proc = _run(["git", "commit", "-m", "add a notebook"], project, env, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "explore.ipynb" in output and "BN102" in output
+    assert "no files to check" not in output
+
+
 def test_a_clean_file_passes(tmp_path, env, hook_repo):
     project = _project(tmp_path, env, hook_repo)
     (project / "train.py").write_text(GOOD)
