@@ -179,7 +179,7 @@ def check(
         if show_settings:
             from .settings_view import describe
 
-            click.echo(describe(paths, config, settings))
+            click.echo(describe(paths, config, settings, overrides))
             sys.exit(EXIT_CLEAN)
         found = session.find_files(file_paths, resolver)
         for path in found.files:  # (a bad configuration in a sub-folder is the run's error, named, before any check)
