@@ -64,7 +64,10 @@ class Notebook:
         for index, source in _code_cells(data):
             as_list = isinstance(source, list)
             raw_text = "".join(source) if as_list else source
-            read = read_cell(raw_text)
+            try:
+                read = read_cell(raw_text)
+            except Exception as error:  # a bug of the reader: this cell's alone, not the run's
+                read = CellCode("", error=f"bn-lint cannot read the cell ({type(error).__name__}: {error})")
             code = read.code
             error = _syntax_error(code, read)
             if error is not None:  # checked apart: the other cells are still checked

@@ -163,6 +163,9 @@ class _Reader:
             call = f"get_ipython().run_line_magic({name!r}, {args!r})"
         else:
             call = f"get_ipython().getoutput({rhs[1:]!r})"
+        if any(mark in lhs for mark in "\"'#\\"):  # (a string or comment IPython's quotes may close: its text)
+            self._replace(line, end, lhs + call + "\n", lhs + call)
+            return
         timed = self._timed(line, column, end, "eval") if escape == "%" else None
         self._replace(line, end, lhs + call + "\n", *(timed or (lhs + "None", None)))
 
@@ -174,7 +177,7 @@ class _Reader:
         content = text[len(escape):]
         name, _, args = content.partition(" ")
         if escape == "/" and not name:
-            raise SyntaxError('"!" must be followed by a callable name')  # (IPython's words)
+            raise SyntaxError("no callable name after /")  # (IPython leaves the line as it is)
         if escape in ",;/":  # autocall: a call of Python code, which the program keeps
             quoted = {",": lambda: '", "'.join(args.split()), ";": lambda: args}
             call = f'{name}("{quoted[escape]()}")' if escape in quoted else f"{name}({', '.join(args.split())})"
@@ -218,6 +221,9 @@ class _Reader:
         (with ``head``: a line of the cell still, else a rewritten one), the others blank."""
         end = min(end, len(self.lines) - 1)
         origins = [i for k in range(start, end + 1) for i in self.origins[k]]
+        before = origins[0] - 1
+        if before >= 0 and self.out[before] is None and not _PYTHON_BREAK.fullmatch(_ending(self.raw[before])):
+            code, head = ipython_line.rstrip("\n"), None  # (after a form feed, on the same line for Python: as IPython)
         for i in origins[1:]:
             self._set(i, "")
         if head is not None:

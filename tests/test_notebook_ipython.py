@@ -109,6 +109,16 @@ def test_fix_in_rewritten_cells_puts_heads_back(tmp_path):
     ]
 
 
+def test_a_cell_the_reader_fails_on_is_that_cells_bn900(tmp_path, monkeypatch):
+    import bn_lint.notebook as notebook
+
+    real = notebook.read_cell
+    monkeypatch.setattr(notebook, "read_cell", lambda source: 1 / 0 if "boom" in source else real(source))
+    found = _findings(tmp_path, "import torch.nn as nn\n", "boom\n", "bn = nn.BatchNorm1d(4, 4)\n")
+    assert [(f.code, f.cell) for f in found] == [("BN900", 2), ("BN206", 3)]
+    assert "bn-lint cannot read the cell (ZeroDivisionError" in found[0].message
+
+
 # --------------------------------------------------------- malformed notebooks
 @pytest.mark.parametrize("data", [
     b'{"cells":[{"cell_type":"code","source":[1]}]}',
@@ -161,6 +171,9 @@ EDGE_CELLS = [
     "%timeit -n", "%timeit -- x", "x = %time -n 3", "async def f():\n    await g()", "await f()", "yield x",
     "x = f'{a!r}?'", "x = '''\n%ls\n'''", "x = (\n'''\n%ls\n''')", "%%!\nls", "%%\nx", "!!ls", "%%time x = 1\ny",
     "x = 1;\n%ls;", "print('a'); %ls", "  %%time\n  x = 1\n  y = (", "\\\n%ls", "x = 1 \\", "%ls \\",
+    # line breaks of str.splitlines (IPython's lines) that are not Python's, quotes around a rewrite
+    "x = \x0c%", "\u2028%", "%\x0c%", "%time x\x0c%time ", "if x:\n    %timeit -n 2 #", '"x = !#\'',
+    "x = 1\x0c\ny = 2", "%%time\na\x0cb", "!ls " * 600, "!ls\n" * 501,
 ]
 
 
