@@ -268,5 +268,9 @@ def default_directory(settings: Settings, paths: "list[str] | tuple[str, ...]" =
         from .project import find_root
 
         named = [p for p in paths if p != "-"]
-        return find_root(named[0] if named else ".") / DEFAULT_DIR
+        first = named[0] if named else "."
+        try:
+            return find_root(first) / DEFAULT_DIR
+        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13): the link's folder
+            return find_root(os.path.dirname(os.path.abspath(first))) / DEFAULT_DIR
     return Path(settings.root) / DEFAULT_DIR

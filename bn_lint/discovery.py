@@ -113,8 +113,8 @@ def _walk(top: str, excludes: pathspec.PathSpec, root: Path, unreadable: list[st
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = entry.is_file()  # follows a link to a file
-            except OSError:
-                continue
+            except OSError:  # a symlink loop: listed, as git lists it, and reported as BN901 (cannot read)
+                is_dir, is_file = False, False
             if _excluded(path, is_dir, excludes, root) or _ignored(path, is_dir, ignores):
                 continue
             if is_dir:
