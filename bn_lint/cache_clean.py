@@ -37,6 +37,46 @@ def clean(directory: Path) -> str:
     return f"removed {directory} ({count} file{'s' if count != 1 else ''})"
 
 
+_NOT_SEARCHED = frozenset({".git", ".hg", ".svn", "node_modules", "site-packages", "__pycache__"})
+
+
+def caches_under(folder: str | os.PathLike) -> list[Path]:
+    """The bn-lint caches in ``folder`` and below (tagged ``CACHEDIR.TAG``s, whatever their name: a check of
+    ``folder/sub/file.py`` keeps its cache in the root of *that* file, which may be ``folder/sub``).
+    Symbolic links are not followed; ``.git`` and the caches themselves are not searched."""
+    found: list[Path] = []
+    for top, folders, _ in os.walk(folder):
+        kept = []
+        for name in sorted(folders):
+            path = Path(top) / name
+            if name in _NOT_SEARCHED or os.path.islink(path):
+                continue
+            if is_cache(path):
+                found.append(path)
+            else:
+                kept.append(name)
+        folders[:] = kept
+    return found
+
+
+def clean_all(default: Path, paths: "tuple[str, ...] | list[str]") -> list[str]:
+    """``bn-lint clean PATHS``: the cache of the project of PATHS (``default``), and every bn-lint cache
+    inside the folders named (as ``ruff clean`` removes the caches below it). One line per cache.
+    OSError if the default one is not a bn-lint cache."""
+    seen = {os.path.abspath(default)}
+    messages = [clean(default)]
+    for folder in paths:
+        if not os.path.isdir(folder):
+            continue
+        for cache in caches_under(folder):
+            if os.path.abspath(cache) not in seen:
+                seen.add(os.path.abspath(cache))
+                messages.append(clean(cache))
+    if len(messages) > 1 and messages[0].startswith("no cache at "):
+        messages.pop(0)
+    return messages
+
+
 def prune(directory: Path, max_age_days: float = MAX_AGE_DAYS, now: float | None = None, force: bool = False) -> int:
     """Remove the entries of ``directory`` unused for ``max_age_days``; at most once a day unless
     ``force``. The number removed; errors (a read-only cache) are ignored."""

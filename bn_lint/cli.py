@@ -451,18 +451,20 @@ def _emit(settings, findings, sources, notebooks, files_checked, statistics, out
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="The cache directory to remove.")
 @_guarded
 def clean_command(paths: tuple[str, ...], cache_dir: str | None) -> None:
-    """Remove the result cache of the project of PATHS (default: the current directory)."""
+    """Remove the result cache of the project of PATHS (default: the current directory), and every
+    bn-lint cache inside the folders named."""
     from pathlib import Path
 
     from .cache import default_directory
-    from .cache_clean import clean
+    from .cache_clean import clean, clean_all
 
     try:
         if cache_dir:
-            directory = Path(cache_dir)
-        else:
-            directory = default_directory(build_settings(paths or (".",), None, (), (), (), (), (), None, None), paths)
-        click.echo(f"bn-lint: {clean(directory)}", err=True)
+            click.echo(f"bn-lint: {clean(Path(cache_dir))}", err=True)
+            return
+        directory = default_directory(build_settings(paths or (".",), None, (), (), (), (), (), None, None), paths)
+        for line in clean_all(directory, paths or (".",)):
+            click.echo(f"bn-lint: {line}", err=True)
     except (ConfigError, OSError) as error:
         _fail(str(error))
 

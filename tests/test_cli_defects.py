@@ -42,3 +42,22 @@ def test_a_symlink_loop_is_bn901_never_an_internal_error(tmp_path, in_git):
         assert done.returncode == 1, (args, out, err)
         lines = out.splitlines()
         assert len(lines) == count and all("BN901 cannot read file: " in line for line in lines), lines
+
+
+# N11: `clean DIR` removes the caches that checks of files below DIR made (in those files' own roots)
+@pytest.mark.parametrize("marker", [None, "pyproject.toml"])
+def test_clean_dir_removes_the_cache_of_a_check_of_a_file_below_it(tmp_path, marker):
+    sub = tmp_path / "d" / "sub"
+    sub.mkdir(parents=True)
+    if marker:
+        (sub / marker).write_text("")
+    (sub / "file.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0.9)\n")
+    run_cli("check", "d/sub/file.py", cwd=tmp_path)
+    assert (sub / ".bn_lint_cache" / "CACHEDIR.TAG").is_file()
+    done = run_cli("clean", "d", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (sub / ".bn_lint_cache").exists(), done.stderr
+    assert "removed d/sub/.bn_lint_cache" in done.stderr.decode()
+    foreign = tmp_path / "d" / "other" / ".bn_lint_cache"  # a folder of that name bn-lint did not tag: kept
+    foreign.mkdir(parents=True)
+    assert run_cli("clean", "d", cwd=tmp_path).returncode == 0 and foreign.is_dir()
