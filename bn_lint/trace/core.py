@@ -279,6 +279,8 @@ class Tracer(Findings, Naming):
             elif 0 < per_channel < self.min_batch_size and not (distributed and shape[0] == per_channel):
                 self._hit("BN301", layer, f"{per_channel} values per channel in training {tuple(shape)}, below "
                                           f"min-batch-size {self.min_batch_size}: noisy batch statistics", st=st)
+            if shape[0] == 1 and training and per_channel > 1:
+                self._one_sample(layer, shape, st)
             if distributed and shape[0] < self.min_batch_size:
                 self._hit("BN304", layer, f"per-device batch {shape[0]} < min-batch-size {self.min_batch_size} across "
                                           f"{st.world} ranks with plain {layer.kind}: statistics are per device; use "
@@ -297,6 +299,13 @@ class Tracer(Findings, Naming):
                     self._hit("BN101", layer, f"evaluated in training mode under torch.{how}(): its BatchNorm layers "
                                               "use batch statistics and overwrite their running statistics; call "
                                               ".eval() on it first", st=st)
+
+    def _one_sample(self, layer, shape, st) -> None:
+        """BN302: a batch of one sample in training mode (the values per channel come from H, W or L)."""
+        self._hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "
+                                  "statistics come from that one sample (and BatchNorm1d on (1, C) raises); a "
+                                  "DataLoader whose len(dataset) % batch_size == 1 ends each epoch so: use "
+                                  "drop_last=True", st=st)
 
     def _width(self, m, layer, x, st) -> None:
         """BN201, with the (N, L, E) hint when dim 2 holds num_features."""

@@ -11,7 +11,7 @@ from .report import RULES, Record, Site, drop_suppressed
 from .sites import frame_site, user_frame
 
 #: codes reported once per top-level model call site (the user's line), listing the layers concerned
-GROUPED = frozenset({"BN101", "BN301", "BN304"})
+GROUPED = frozenset({"BN101", "BN301", "BN302", "BN304"})
 _UNSET = object()
 
 

@@ -11,10 +11,13 @@ from ..finding import Finding, Severity
 #: code -> (name, default severity), as the rule pages give them (`bn-lint rules`, rules/).
 RULES = {
     "BN101": ("missing-eval", Severity.ERROR),
+    "BN103": ("eval-never-reset", Severity.ERROR),
+    "BN105": ("frozen-bn-still-updating", Severity.WARNING),
     "BN201": ("num-features-mismatch", Severity.ERROR),
     "BN202": ("wrong-variant", Severity.ERROR),
     "BN203": ("sequence-layout", Severity.ERROR),
     "BN301": ("tiny-batch", Severity.WARNING),
+    "BN302": ("last-batch-of-one", Severity.ERROR),
     "BN304": ("small-per-device-batch", Severity.WARNING),
     "BN401": ("non-finite-running-stats", Severity.ERROR),
     "BN402": ("degenerate-running-var", Severity.WARNING),
