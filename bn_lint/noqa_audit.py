@@ -1,5 +1,6 @@
-"""Warnings for ``# noqa`` comments that do nothing: malformed ones, and ones naming a bn-lint code that
-suppresses no finding (as ruff's RUF100). Printed on stderr; they do not change the exit status.
+"""Warnings for ``# noqa`` comments that do nothing: malformed ones, ones naming a bn-lint code that
+suppresses no finding, and ones naming a ``BN`` code bn-lint does not have (as ruff's RUF100, "unknown").
+Printed on stderr; they do not change the exit status.
 
 Only files whose text holds such a comment are looked at again, without the result cache (which
 keeps findings, not what was suppressed), together with their importers: a ``# noqa: BN101`` in a
@@ -37,8 +38,8 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
     from .importers import find_importers
 
     checkers: dict = {}
-    messages: list[str] = []
-    for path in files:
+    messages: list[tuple[int, int, int, str]] = []  # (file, line, column, message): in order of place
+    for number, path in enumerate(files):
         from .source import UnreadableSource, read_bytes
 
         try:
@@ -54,8 +55,13 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
         except UnreadableSource:
             continue
         found = directives(text)
-        named = [d for d in found if d.codes is not ALL and any(_BN_CODE.match(c) for c in d.codes)]
-        messages += [f"{path}:{d.line}:{d.column}: {d.problem}" for d in found if d.problem]
+        messages += [(number, d.line, d.column, f"{path}:{d.line}:{d.column}: {d.problem}") for d in found if d.problem]
+        for d in found:  # (as ruff: "unknown" codes; a code of another tool, E501, is not bn-lint's to judge)
+            unknown = [c for c in sorted(d.codes) if d.codes is not ALL and _BN_CODE.match(c) and not _known(c)]
+            if unknown:
+                messages.append((number, d.line, d.column, f"{path}:{d.line}:{d.column}: noqa directive names an unknown bn-lint code "
+                                f"(suppresses nothing; see `bn-lint rules`): {', '.join(unknown)}"))
+        named = [d for d in found if d.codes is not ALL and any(_BN_CODE.match(c) and _known(c) for c in d.codes)]
         if not named:
             continue
         settings = resolver.for_path(path)
@@ -71,9 +77,16 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
             unused = [c for c in sorted(d.codes) if _BN_CODE.match(c) and _selected(settings, c)
                       and not any(line == at and code.startswith(c) for line, code in used)]
             if unused:
-                messages.append(f"{path}:{d.line}:{d.column}: unused noqa directive (nothing to suppress: "
-                                f"{', '.join(unused)})")
-    return messages
+                messages.append((number, d.line, d.column, f"{path}:{d.line}:{d.column}: unused noqa directive "
+                                 f"(nothing to suppress: {', '.join(unused)})"))
+    return [message for *_, message in sorted(messages)]
+
+
+def _known(prefix: str) -> bool:
+    """Whether ``prefix`` (``BN2``, ``BN205``) names at least one of bn-lint's codes."""
+    from .codes import KNOWN_CODES
+
+    return any(code.startswith(prefix) for code in KNOWN_CODES)
 
 
 def _selected(settings, prefix: str) -> bool:

@@ -61,3 +61,20 @@ def test_clean_dir_removes_the_cache_of_a_check_of_a_file_below_it(tmp_path, mar
     foreign = tmp_path / "d" / "other" / ".bn_lint_cache"  # a folder of that name bn-lint did not tag: kept
     foreign.mkdir(parents=True)
     assert run_cli("clean", "d", cwd=tmp_path).returncode == 0 and foreign.is_dir()
+
+
+# N13: a noqa naming a BN code bn-lint does not have is warned about (as ruff's RUF100 "unknown"); exit unchanged
+def test_noqa_with_an_unknown_bn_code_is_warned_about(tmp_path):
+    (tmp_path / "a.py").write_text(
+        "import torch.nn as nn\n"
+        "bn = nn.BatchNorm2d(8, momentum=0.9)  # noqa: BN999, BN205, E501\n"
+        "x = 1  # noqa: bn99\n"
+        "# bn-lint: noqa: BN777\n"
+    )
+    done = run_cli("check", "--no-cache", "a.py", cwd=tmp_path)
+    err = done.stderr.decode()
+    assert done.returncode == 0, err  # (BN205 suppressed; warnings never fail the run)
+    warnings = [line for line in err.splitlines() if "unknown bn-lint code" in line]
+    assert [w.split(": warning: ")[1].split(":")[:2] for w in warnings] == [["a.py", "2"], ["a.py", "3"], ["a.py", "4"]]
+    assert warnings[0].endswith(": BN999") and warnings[1].endswith(": BN99") and warnings[2].endswith(": BN777")
+    assert "E501" not in err  # (another tool's code: not bn-lint's to judge)
