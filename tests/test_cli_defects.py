@@ -78,3 +78,27 @@ def test_noqa_with_an_unknown_bn_code_is_warned_about(tmp_path):
     assert [w.split(": warning: ")[1].split(":")[:2] for w in warnings] == [["a.py", "2"], ["a.py", "3"], ["a.py", "4"]]
     assert warnings[0].endswith(": BN999") and warnings[1].endswith(": BN99") and warnings[2].endswith(": BN777")
     assert "E501" not in err  # (another tool's code: not bn-lint's to judge)
+
+
+# N10, R12: a file over the size limit is one bn-lint cannot check: BN901 unreadable-file, said the same way
+# for a .py file and a notebook (the code comes from engine.py: /tmp/n10/engine_n10.patch, which removes the
+# xfail marker below)
+_ENGINE_PATCH = pytest.mark.xfail(strict=True, reason="needs the engine.py change (N10): BN901 for over-size files")
+
+
+@_ENGINE_PATCH
+def test_an_over_size_file_is_unreadable_file_bn901_for_python_and_notebooks(tmp_path):
+    trigger = b"import torch.nn as nn\nbn = nn.BatchNorm2d(8)\n"
+    (tmp_path / "big.py").write_bytes(trigger + b"#" * (3 * 2**20) + b"\n")  # over 2 MiB: read, not checked
+    with open(tmp_path / "huge.py", "wb") as handle:
+        handle.truncate(9 * 2**20)  # over 8 MiB: not even read
+    with open(tmp_path / "huge.ipynb", "wb") as handle:
+        handle.truncate(9 * 2**20)
+    done = run_cli("check", "--no-cache", "--format", "json", "big.py", "huge.py", "huge.ipynb", cwd=tmp_path)
+    found = {f["path"]: f for f in json.loads(done.stdout)}
+    assert sorted(found) == ["big.py", "huge.ipynb", "huge.py"]
+    for path, finding in found.items():
+        assert (finding["code"], finding["name"]) == ("BN901", "unreadable-file"), finding
+        assert "MiB is over the 2 MiB limit" in finding["message"], finding
+    assert found["huge.py"]["message"] == found["huge.ipynb"]["message"] == \
+        "file not checked: 9.0 MiB is over the 2 MiB limit"
