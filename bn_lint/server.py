@@ -1,50 +1,45 @@
 """``bn-lint server``: a language server (LSP over stdio, with pygls) for editors.
 
-Diagnostics for the open buffer (saved or not) on open and on every change,
-with the project's other files read through the same project index as
-``bn-lint check``; quick fixes and ``# noqa`` as code actions; settings from
-the ``[tool.bn-lint]`` nearest to each document. One checker per config file
-stays warm between edits, so a re-check parses only the edited buffer.
+Diagnostics for the open documents (saved or not): each is checked as ``bn-lint check`` checks it,
+its importers included, so a helper gets the findings its callers cause (the call as related
+information), and a caller's findings in an open helper reach that helper. Quick fixes and
+``# noqa`` as code actions; notebooks (notebook documents, or an ``.ipynb`` opened as text) with
+their diagnostics at their cells; settings from the ``[tool.bn-lint]`` nearest to each document.
+
+Edits arrive incrementally; a check starts ``DEBOUNCE_MS`` after the last change, on one checking
+thread (the event loop goes on reading), with the checkers and projects kept warm between checks
+(``server_state``). A check whose documents changed while it ran is dropped, and what is left of
+it skipped: only the newest text's diagnostics are published. Bad input on the wire is logged and
+skipped (``server_io``).
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
-from pathlib import Path
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from . import __version__
 from .adoption import with_noqa
-from .config import ConfigError, find_config, load_config
-from .engine import Checker
+from .config import ConfigError
 from .finding import Finding, Severity
-from .source import SourceText
+from .server_io import RecoveringStdin, ServerProtocol
+from .server_notebooks import JsonPlaces, notebook_text
+from .server_state import Workspace
+
+__all__ = ["Workspace", "build_server", "code_actions", "diagnostic", "serve"]
+
+log = logging.getLogger("bn_lint.server")
+DEBOUNCE_MS = float(os.environ.get("BN_LINT_SERVER_DEBOUNCE_MS", "75"))
+CHECKED = (".py", ".pyi", ".ipynb")
 
 SOURCE = "bn-lint"
-
-
-class Workspace:
-    """Checks buffers: a warm checker per settings file, and the last findings of each document."""
-
-    def __init__(self) -> None:
-        self._checkers: dict[str, Checker] = {}
-        self.findings: dict[str, list[Finding]] = {}
-
-    def checker_for(self, path: str) -> Checker:
-        config = find_config(Path(path).parent)
-        key = str(config) if config else ""
-        if key not in self._checkers:
-            self._checkers[key] = Checker(load_config(config))
-        return self._checkers[key]
-
-    def check(self, uri: str, text: str) -> list[Finding]:
-        path = to_fs_path(uri) or uri
-        findings = [f for f in self.checker_for(path).check_source(path, SourceText(text, "utf-8")).findings
-                    if os.path.abspath(f.path) == os.path.abspath(path)]
-        self.findings[uri] = findings
-        return findings
 
 
 def _utf16(text: str, column: int) -> int:
@@ -62,13 +57,20 @@ def _range(lines: list[str], finding_or_edit) -> lsp.Range:
     return lsp.Range(start=_position(lines, f.line, f.column), end=_position(lines, f.end_line, f.end_column))
 
 
-def diagnostic(finding: Finding, lines: list[str]) -> lsp.Diagnostic:
+def diagnostic(finding: Finding, lines: list[str], lines_of: Callable[[str], list[str]] | None = None,
+               where: lsp.Range | None = None) -> lsp.Diagnostic:
+    """``finding`` as a diagnostic; the places that cause it (a caller in another file) as related information,
+    ``lines_of(path)`` giving their files' lines; ``where``: its range when not ``lines``' (a notebook)."""
+    related = [lsp.DiagnosticRelatedInformation(
+        location=lsp.Location(uri=from_fs_path(r.path) or r.path, range=_range(lines_of(r.path), r)), message=r.message)
+        for r in finding.related] if lines_of is not None else []
     return lsp.Diagnostic(
-        range=_range(lines, finding),
+        range=where or _range(lines, finding),
         message=finding.message,
         severity=lsp.DiagnosticSeverity.Error if finding.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
         code=finding.code,
         source=SOURCE,
+        related_information=related or None,
     )
 
 
@@ -98,50 +100,221 @@ def code_actions(uri: str, text: str, findings: list[Finding], wanted: lsp.Range
     return actions
 
 
-def build_server() -> LanguageServer:
-    server = LanguageServer(SOURCE, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
-    workspace = Workspace()
+class _Documents:
+    """The open documents by absolute path: a text document's uri, or a notebook document's."""
 
-    def publish(uri: str) -> None:
-        document = server.workspace.get_text_document(uri)
-        if not document.path.endswith((".py", ".pyi")):
-            return
+    def __init__(self, server: LanguageServer) -> None:
+        self.server = server
+        self.texts: dict[str, str] = {}  # path -> uri of an open text document
+        self.notebooks: dict[str, str] = {}  # path -> uri of an open notebook document
+
+    def text_of(self, path: str) -> str | None:
+        """The document's text now (a notebook document: as an .ipynb file); None when not open."""
+        workspace = self.server.workspace
+        if path in self.notebooks:
+            notebook = workspace.get_notebook_document(notebook_uri=self.notebooks[path])
+            if notebook is None:
+                return None
+            return notebook_text((cell.kind == lsp.NotebookCellKind.Code,
+                                  workspace.get_text_document(cell.document).source) for cell in notebook.cells)
+        if path in self.texts:
+            return workspace.get_text_document(self.texts[path]).source
+        return None
+
+    def lines_of(self, path: str) -> list[str]:
+        path = os.path.abspath(path)
+        text = self.text_of(path) if path in self.texts else None
+        if text is None:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as stream:
+                    text = stream.read()
+            except OSError:
+                text = ""
+        return text.splitlines()
+
+
+class Scheduler:
+    """Checks changed documents ``DEBOUNCE_MS`` after their last change, one check at a time on a thread,
+    and publishes what a check found unless its documents changed meanwhile."""
+
+    def __init__(self, server: LanguageServer, workspace: Workspace, documents: _Documents) -> None:
+        self.server, self.workspace, self.documents = server, workspace, documents
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="bn-lint-check")
+        self.edits: dict[str, int] = {}  # path -> changes seen (a check is stale when this moved on)
+        self.pending: dict[str, bool] = {}  # path -> open (False: closed) waiting for a check
+        self.unpublished: set[str] = set()  # files whose findings changed in a dropped check
+        self.timer: asyncio.TimerHandle | None = None
+        self.running = False
+
+    def changed(self, path: str, delay_ms: float = DEBOUNCE_MS, still_open: bool = True) -> None:
+        self.edits[path] = self.edits.get(path, 0) + 1
+        self.pending[path] = still_open
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(delay_ms / 1000, self._start)
+
+    def on_disk(self, paths: list[str], created_or_deleted: bool = False) -> None:
+        """Files saved or changed outside the editor: the open documents that depend on them checked again."""
+        self._submit(lambda: self.workspace.files_changed_on_disk(paths, created_or_deleted), {})
+
+    def _start(self) -> None:
+        self.timer = None
+        if self.running or not self.pending:
+            return  # (a running check starts the next when it ends)
+        pending, self.pending = self.pending, {}
+        texts = {path: (self.documents.text_of(path) if still_open else None) for path, still_open in pending.items()}
+        seen = {path: self.edits.get(path, 0) for path in texts}
+
+        def stale() -> bool:
+            return any(self.edits.get(path, 0) != count for path, count in seen.items())
+
+        self._submit(lambda: self.workspace.run(texts, stale), seen)
+
+    def _submit(self, work: Callable[[], set[str]], seen: dict[str, int]) -> None:
+        self.running = True
+        future = asyncio.get_running_loop().run_in_executor(self.executor, work)
+        future.add_done_callback(lambda done: self._done(done, seen))
+
+    def _done(self, future: "asyncio.Future[set[str]]", seen: dict[str, int]) -> None:
+        self.running = False
         try:
-            findings = workspace.check(uri, document.source)
+            affected = future.result()
         except ConfigError as error:
-            server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"bn-lint: {error}"))
+            self.server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"bn-lint: {error}"))
+            affected = set()
+        except Exception:  # a bug of the server's own: logged, the editor goes on
+            log.exception("check failed")
+            affected = set()
+        if any(self.edits.get(path, 0) != count for path, count in seen.items()):
+            self.unpublished |= affected  # (stale: the newer check publishes them)
+        else:
+            for path in sorted(affected | self.unpublished):
+                self.publish(path)
+            self.unpublished.clear()
+        if self.pending and self.timer is None:
+            self._start()
+
+    def publish(self, path: str) -> None:
+        findings = self.workspace.findings_in(path)
+        server, documents = self.server, self.documents
+        if path in documents.notebooks:
+            notebook = server.workspace.get_notebook_document(notebook_uri=documents.notebooks[path])
+            if notebook is None:
+                return
+            by_cell: dict[int, list[lsp.Diagnostic]] = {index: [] for index in range(1, len(notebook.cells) + 1)}
+            for finding in findings:
+                if finding.cell in by_cell:
+                    cell = notebook.cells[finding.cell - 1]
+                    lines = server.workspace.get_text_document(cell.document).source.splitlines()
+                    by_cell[finding.cell].append(diagnostic(finding, lines, documents.lines_of))
+            for index, diagnostics in by_cell.items():
+                server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+                    uri=notebook.cells[index - 1].document, diagnostics=diagnostics))
             return
+        uri = documents.texts.get(path)
+        if uri is None:
+            return
+        document = server.workspace.get_text_document(uri)
         lines = document.source.splitlines()
+        if path.endswith(".ipynb"):
+            places = JsonPlaces(document.source)
+            diagnostics = []
+            for finding in findings:
+                start = places.place(finding.cell or 1, finding.line, finding.column)
+                end = places.place(finding.cell or 1, finding.end_line, finding.end_column)
+                where = lsp.Range(start=lsp.Position(*start), end=lsp.Position(*max(start, end)))
+                diagnostics.append(diagnostic(finding, lines, documents.lines_of, where))
+        else:
+            diagnostics = [diagnostic(f, lines, documents.lines_of) for f in findings]
         server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-            uri=uri, version=document.version, diagnostics=[diagnostic(f, lines) for f in findings]))
+            uri=uri, version=document.version, diagnostics=diagnostics))
+
+
+def _path(uri: str) -> str:
+    return os.path.abspath(to_fs_path(uri) or uri)
+
+
+def build_server() -> LanguageServer:
+    server = LanguageServer(
+        SOURCE, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+        notebook_document_sync=lsp.NotebookDocumentSyncOptions(notebook_selector=[
+            lsp.NotebookDocumentFilterWithCells(cells=[lsp.NotebookCellLanguage(language="python")], notebook="*")]),
+        protocol_cls=ServerProtocol,
+    )
+    workspace = Workspace()
+    documents = _Documents(server)
+    scheduler = Scheduler(server, workspace, documents)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: lsp.DidOpenTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        uri = params.text_document.uri
+        path = _path(uri)
+        if uri.startswith("file:") and path.endswith(CHECKED):
+            documents.texts[path] = uri
+            scheduler.changed(path, delay_ms=0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: lsp.DidChangeTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        path = _path(params.text_document.uri)
+        if documents.texts.get(path) == params.text_document.uri:
+            scheduler.changed(path)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
-        publish(params.text_document.uri)
+        path = _path(params.text_document.uri)
+        if path not in documents.texts and path not in documents.notebooks:
+            scheduler.on_disk([path])
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
-        workspace.findings.pop(params.text_document.uri, None)
-        server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+        uri = params.text_document.uri
+        path = _path(uri)
+        if documents.texts.get(path) == uri:
+            del documents.texts[path]
+            scheduler.changed(path, delay_ms=0, still_open=False)
+            server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(params: lsp.DidChangeWatchedFilesParams) -> None:
+        paths = [_path(change.uri) for change in params.changes]
+        created = any(change.type != lsp.FileChangeType.Changed for change in params.changes)
+        scheduler.on_disk(paths, created)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(params: lsp.DidOpenNotebookDocumentParams) -> None:
+        path = _path(params.notebook_document.uri)
+        documents.notebooks[path] = params.notebook_document.uri
+        scheduler.changed(path, delay_ms=0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(params: lsp.DidChangeNotebookDocumentParams) -> None:
+        path = _path(params.notebook_document.uri)
+        if path in documents.notebooks:
+            scheduler.changed(path)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(params: lsp.DidCloseNotebookDocumentParams) -> None:
+        path = _path(params.notebook_document.uri)
+        if documents.notebooks.pop(path, None) is not None:
+            scheduler.changed(path, delay_ms=0, still_open=False)
+            for cell in params.cell_text_documents:
+                server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
     def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
+        path = _path(uri)
+        if documents.texts.get(path) != uri or path.endswith(".ipynb"):
+            return []
         text = server.workspace.get_text_document(uri).source
-        return code_actions(uri, text, workspace.findings.get(uri, []), params.range)
+        return code_actions(uri, text, workspace.findings_in(path), params.range)
 
     return server
 
 
 def serve() -> None:
-    """Run the server on stdin/stdout until the client exits."""
-    build_server().start_io()
+    """Run the server on stdin/stdout until the client exits (its log on stderr)."""
+    logging.basicConfig(stream=sys.stderr, level=os.environ.get("BN_LINT_SERVER_LOG", "WARNING").upper(),
+                        format="bn-lint server: %(levelname)s: %(message)s")
+    build_server().start_io(stdin=RecoveringStdin(sys.stdin.buffer))
