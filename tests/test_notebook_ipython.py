@@ -141,6 +141,14 @@ def test_a_malformed_notebook_is_its_own_bn901_and_the_run_goes_on(tmp_path, dat
         assert [f["code"] for f in bad] == ["BN901"] and "cannot read notebook: not a notebook" in bad[0]["message"]
 
 
+def test_bn_lint_reads_notebooks_without_ipython():
+    import subprocess
+    import sys
+
+    code = "import sys, bn_lint.engine, bn_lint.notebook; print('IPython' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
 # ------------------------------------------------- IPython as the oracle
 def _ipython_accepts(cell: str) -> bool:
     transformer = pytest.importorskip("IPython.core.inputtransformer2").TransformerManager()

@@ -7,8 +7,8 @@ For every code cell of every ``*.ipynb`` under the folders: IPython's verdict
 make Python of it?) against bn-lint's (the cell is not BN900 in
 ``Notebook.parse``). Prints cells, notebooks, agreements and disagreements with
 examples. IPython is needed here (the test extra), never by bn-lint itself.
-Notebooks are not part of the project: fetch them apart (see the README of
-this folder's parent, or any public notebook collection).
+Notebooks are not part of the project: gather them apart (README.md here
+says how, and gives the figures of the last run).
 """
 from __future__ import annotations
 
