@@ -2,8 +2,8 @@
 
 File names come from the file system as ``str`` with lone surrogates standing for bytes that are not
 UTF-8 (PEP 383). Text formats write those bytes back as they are (as ``ls`` shows the name); the
-formats that must be valid Unicode (JSON, SARIF, JUnit XML) get a printable name instead
-(``printable_path``).
+formats that must be valid Unicode get a printable name instead (``printable_path``), JUnit XML
+its only one; JSON and SARIF give the exact bytes too (``report/json_format.py``, ``report/sarif.py``).
 """
 from __future__ import annotations
 
@@ -29,23 +29,34 @@ def printable_path(path: str, fmt: str) -> str:
         return path
     if fmt not in STRICT_FORMATS:  # one finding a line: a newline or a control character in a name is escaped
         return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), path)
-    if fmt == "sarif":
-        return path  # (its URIs percent-encode the name's bytes: report/sarif.py)
+    if fmt in ("sarif", "json"):
+        return path  # (SARIF's URIs percent-encode the name's bytes; JSON adds them: report/json_format.py)
     text = os.fsencode(path).decode("utf-8", "backslashreplace")
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if fmt == "junit" else text
 
 
 def printable_findings(findings: list, fmt: str) -> tuple[list, dict[str, str]]:
-    """The findings with printable paths, and a map from each printable path back to the real one."""
+    """The findings with printable paths (their related places' too), and a map from each printable path
+    back to the real one."""
     back: dict[str, str] = {}
     out = []
     for finding in findings:
         shown = printable_path(finding.path, fmt)
-        if shown != finding.path:
-            back[shown] = finding.path
-            finding = dataclasses.replace(finding, path=shown)
+        related = tuple(_printable_related(r, fmt, back) for r in finding.related)
+        if shown != finding.path or related != finding.related:
+            if shown != finding.path:
+                back[shown] = finding.path
+            finding = dataclasses.replace(finding, path=shown, related=related)
         out.append(finding)
     return out, back
+
+
+def _printable_related(related, fmt: str, back: dict[str, str]):
+    shown = printable_path(related.path, fmt)
+    if shown == related.path:
+        return related
+    back[shown] = related.path
+    return dataclasses.replace(related, path=shown)
 
 
 def _has_surrogates(text: str) -> bool:

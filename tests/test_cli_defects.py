@@ -102,3 +102,28 @@ def test_an_over_size_file_is_unreadable_file_bn901_for_python_and_notebooks(tmp
         assert "MiB is over the 2 MiB limit" in finding["message"], finding
     assert found["huge.py"]["message"] == found["huge.ipynb"]["message"] == \
         "file not checked: 9.0 MiB is over the 2 MiB limit"
+
+
+# R11: JSON gives a name that is not UTF-8 exactly: `path` escaped for people, `path_bytes` its bytes percent-encoded
+@pytest.mark.skipif(os.name == "nt" or os.uname().sysname == "Darwin", reason="file names are bytes")
+def test_json_gives_a_non_utf8_file_name_losslessly(tmp_path):
+    from urllib.parse import unquote_to_bytes
+
+    keras = b"import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0.9)\n"
+    os.makedirs(os.fsencode(tmp_path / "n"))
+    for name in (b"caf\xe9.py", b"caf\\xe9.py", b"a%E9.py"):  # (the second: a real backslash, the same display)
+        with open(os.path.join(os.fsencode(tmp_path / "n"), name), "wb") as handle:
+            handle.write(keras)
+    done = run_cli("check", "--no-cache", "--format", "json", "n", cwd=tmp_path)
+    document = json.loads(done.stdout.decode("utf-8"))
+    names = set()
+    for finding in document:
+        if "path_bytes" in finding:
+            name = unquote_to_bytes(finding["path_bytes"])
+        else:
+            name = os.fsencode(finding["path"])
+        names.add(name)
+        assert os.path.isfile(os.path.join(os.fsencode(tmp_path), name)), finding
+    assert names == {b"n/caf\xe9.py", b"n/caf\\xe9.py", b"n/a%E9.py"}
+    (escaped,) = [f for f in document if "path_bytes" in f]
+    assert (escaped["path"], escaped["path_bytes"]) == ("n/caf\\xe9.py", "n/caf%E9.py")
