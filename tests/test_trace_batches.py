@@ -16,6 +16,7 @@ from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 import bn_lint  # noqa: E402
+from bn_lint.trace.core import Tracer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
@@ -87,3 +88,61 @@ def test_batchnorm1d_on_one_sequence_is_bn302_and_one_vector_stays_bn301():
         with pytest.raises(ValueError):
             nn.BatchNorm1d(4)(torch.randn(1, 4))
     assert [(f.code, f.severity.value) for f in report.findings] == [("BN301", "error")]
+
+
+def test_the_loader_is_reported_at_its_construction_line_when_the_first_epoch_starts(conv_script):
+    """BN302 at the DataLoader line, announced (--live) before the first epoch's last batch, counting the
+    one-sample batches of both epochs on the same finding."""
+    script = conv_script / "live.py"
+    source = CONV_33.replace("optimizer.step()", "optimizer.step()\n        print('step', file=sys.stderr)")
+    source = source.replace("import torch\n", "import sys\nimport torch\n", 1)
+    script.write_text(source)
+    traced = subprocess.run([sys.executable, "-u", "-m", "bn_lint", "trace", "--live", "--format", "json", "live.py"],
+                            capture_output=True, text=True, timeout=300, env=ENV, cwd=conv_script)
+    assert traced.returncode == 0, traced.stderr
+    (found,) = json.loads(traced.stdout[traced.stdout.index("["):])
+    assert (found["code"], found["line"]) == ("BN302", line_of("loader = DataLoader(", source))
+    assert "a DataLoader of 33 samples in batches of 8 without drop_last" in found["message"]
+    assert "[2 calls" in found["message"]  # the last batch of each of the 2 epochs
+    # announced when the first epoch started, before its first step (its last batch is step 5)
+    lines = traced.stderr.splitlines()
+    live = [n for n, line in enumerate(lines) if "BN302" in line]
+    steps = [n for n, line in enumerate(lines) if line == "step"]
+    assert len(live) == 1 and len(steps) == 10 and live[0] < steps[0]
+
+
+def test_prediction_in_process_before_the_last_batch_and_only_for_training():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
+    data = TensorDataset(torch.randn(17, 3, 8, 8))
+    seen = []
+    with Tracer(on_finding=seen.append) as report:
+        train_loader = DataLoader(data, batch_size=4)  # 17 = 4 * 4 + 1
+        for step, (x,) in enumerate(train_loader):
+            model(x)
+            if step == 0:
+                assert [f.code for f in seen] == ["BN302"]  # at the first batch, not the last
+    (finding,) = report.findings
+    assert finding.line == line_of("train_loader = DataLoader(data, batch_size=4)", Path(__file__).read_text())
+    assert "[1 call;" in finding.message  # the one-sample batch, counted on the prediction
+
+    # evaluation only (eval mode, or no grad), drop_last, a length that leaves 2, a sampler's length: no finding
+    with bn_lint.trace() as report:
+        model.eval()
+        for (x,) in DataLoader(data, batch_size=4):
+            model(x)
+        model.train()
+        with torch.no_grad():
+            for (x,) in DataLoader(data, batch_size=4):
+                model(x).sum()
+        for (x,) in DataLoader(data, batch_size=4, drop_last=True):
+            model(x)
+        for (x,) in DataLoader(data, batch_size=5):  # 17 = 3 * 5 + 2
+            model(x)
+        sampler = torch.utils.data.RandomSampler(data, num_samples=16)
+        for (x,) in DataLoader(data, batch_size=5, sampler=sampler):  # 16 = 3 * 5 + 1
+            model(x)
+    assert [f.code for f in report.findings if f.code == "BN302"] == ["BN302", "BN302"]
+    no_grad_bn101 = [f for f in report.findings if f.code == "BN101"]
+    assert len(no_grad_bn101) == 1
+    sampled = [f for f in report.findings if f.code == "BN302" and "16 samples in batches of 5" in f.message]
+    assert len(sampled) == 1  # the sampler's length, not the dataset's

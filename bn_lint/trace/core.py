@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.nn.modules import batchnorm as _bn
 from torch.nn.modules import module as _module
 
-from . import layout, stats
+from . import layout, loaders, stats
 from .report import Record, Site, TraceReport, drop_suppressed
 from .findings import _UNSET, GROUPED, Findings  # noqa: F401  (GROUPED re-exported)
 from .layer_facts import _VARIANT, _Layer, _State, _deliberate_no_grad, _facts  # noqa: F401  (kept importable)
@@ -79,6 +79,9 @@ class Tracer(Findings, Naming):
         self._errors: list[str] = []
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        self._loaders_seen: "weakref.WeakSet" = weakref.WeakSet()
+        self._pending_loaders: dict[int, loaders.LoaderInfo] = {}  # last batch of one, no training call yet
+        self._predicted: dict[int, loaders.LoaderInfo] = {}  # the same, once reported (one-sample batches count)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -99,6 +102,7 @@ class Tracer(Findings, Naming):
             raise RuntimeError("this tracer is already active")
         patch_init()
         try:
+            loaders.install(self)
             self._handles.append(_module.register_module_forward_pre_hook(self._pre_hook))
             try:
                 self._handles.append(_module.register_module_forward_hook(self._post_hook, always_call=True))
@@ -126,6 +130,7 @@ class Tracer(Findings, Naming):
             self._guard = None
         while self._handles:
             self._handles.pop().remove()
+        loaders.remove(self)
         if self._mode is not None:
             mode, self._mode = self._mode, None
             mode.__exit__(None, None, None)
@@ -281,6 +286,8 @@ class Tracer(Findings, Naming):
                                           f"min-batch-size {self.min_batch_size}: noisy batch statistics", st=st)
             if shape[0] == 1 and training and per_channel > 1:
                 self._one_sample(layer, shape, st)
+            if self._pending_loaders and training and torch.is_grad_enabled():
+                self._loader_trains(layer, st)
             if distributed and shape[0] < self.min_batch_size:
                 self._hit("BN304", layer, f"per-device batch {shape[0]} < min-batch-size {self.min_batch_size} across "
                                           f"{st.world} ranks with plain {layer.kind}: statistics are per device; use "
@@ -301,11 +308,44 @@ class Tracer(Findings, Naming):
                                               ".eval() on it first", st=st)
 
     def _one_sample(self, layer, shape, st) -> None:
-        """BN302: a batch of one sample in training mode (the values per channel come from H, W or L)."""
+        """BN302: a batch of one sample in training mode (the values per channel come from H, W or L);
+        counted on the loader's record when it is the last batch of a loader already reported."""
+        iterator = st.batch_from
+        if iterator is not None and self._predicted and st.root is not None and loaders.is_last(iterator):
+            info = loaders.INFO_OF.get(iterator)
+            if info is not None and self._predicted.get(id(info)) is info:
+                self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site)
+                return
         self._hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "
                                   "statistics come from that one sample (and BatchNorm1d on (1, C) raises); a "
                                   "DataLoader whose len(dataset) % batch_size == 1 ends each epoch so: use "
                                   "drop_last=True", st=st)
+
+    # -- DataLoaders (BN302 predicted) --------------------------------------------------------
+
+    def _loader_started(self, info) -> None:
+        """``iter(loader)``: note a loader whose last batch will hold one sample, until a training call."""
+        if info.last is not None and info.site is not None and info not in self._loaders_seen:
+            self._loaders_seen.add(info)
+            self._pending_loaders[id(info)] = info
+
+    def _loader_trains(self, layer, st) -> None:
+        """A training-mode BatchNorm call (with grad) on a batch of a loader noted by ``_loader_started``:
+        BN302 at the loader's construction line, at the start of its first epoch."""
+        iterator = st.batch_from
+        info = loaders.INFO_OF.get(iterator) if iterator is not None else None
+        if info is None or st.root is None or self._pending_loaders.pop(id(info), None) is not info:
+            return
+        self._predicted[id(info)] = info
+        # a prediction (count 0): the one-sample batches, when they come, are counted on it
+        self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site, count=0)
+
+    @staticmethod
+    def _loader_detail(info) -> str:
+        samples, size = info.last
+        return (f"trained on a DataLoader of {samples} samples in batches of {size} without drop_last: the last batch "
+                "of every epoch holds one sample, so BatchNorm's statistics come from one sample (BatchNorm1d on "
+                "(1, C) raises 'Expected more than 1 value per channel when training'); use drop_last=True")
 
     def _width(self, m, layer, x, st) -> None:
         """BN201, with the (N, L, E) hint when dim 2 holds num_features."""

@@ -50,7 +50,7 @@ class Findings:
             self._record_layers[key] = layer
         self._announce(record)
 
-    def _group_hit(self, code, layer, detail, error, st, site) -> None:
+    def _group_hit(self, code, layer, detail, error, st, site, count: int = 1) -> None:
         root = st.root
         label = self.name if self.model is not None else type(root).__name__
         key = (code, site.path, site.line, label)
@@ -62,7 +62,8 @@ class Findings:
             if new:
                 severity = "error" if error else RULES[code][1].value
                 kind = type(self.model if self.model is not None else root).__name__
-                record = self._records[key] = Record(code, severity, label, kind, site, detail, grouped=True)
+                record = self._records[key] = Record(code, severity, label, kind, site, detail, count=count,
+                                                     grouped=True)
                 self._group_layers[key] = {}
                 self._group_calls[key] = st.call_id
             elif self._group_calls.get(key) != st.call_id:

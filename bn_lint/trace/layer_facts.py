@@ -93,6 +93,7 @@ class _State(threading.local):
         self.sample_mode = "train"
         self.batch = 0  # of the BatchNorm call in progress
         self.produced: list = []  # layout.Produced of this top-level call
+        self.batch_from = None  # the DataLoader iterator that yielded the latest batch (``loaders``)
 
 
 _DELIBERATE_NO_GRAD = ("update_bn", "precise_bn", "recalib", "bn_stats", "bn_calib", "calibrate_bn")

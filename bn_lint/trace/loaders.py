@@ -1,0 +1,119 @@
+"""DataLoaders seen by the tracer (BN302): where each was built, which one yielded the batch now
+being trained on, and, at its first iteration, whether its last batch will hold exactly one sample.
+
+While a tracer is active, ``DataLoader.__init__`` records the user's line that built the loader,
+``DataLoader.__iter__`` tells the tracers that a loader starts an epoch, and
+``_BaseDataLoaderIter.__next__`` notes (per thread) which loader's iterator yielded the latest
+batch: one Python call per batch, no tensor is touched. The patches are shared by nested
+tracers and removed with the last one.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+
+from torch.utils.data import dataloader as _dl
+
+from .sites import frame_site, user_frame
+
+DataLoader = _dl.DataLoader
+_Iter = _dl._BaseDataLoaderIter
+
+SITES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # loader -> Site of its construction
+INFO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # loader -> LoaderInfo, at its first iteration
+INFO_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # iterator -> its loader's LoaderInfo
+_TRACERS: list = []
+_lock = threading.Lock()
+_saved: dict = {}
+
+
+def _init(self, *args, **kwargs):
+    _saved["init"](self, *args, **kwargs)
+    try:
+        if self not in SITES:
+            frame = user_frame(sys._getframe(1), skip_self=self)
+            if frame is not None:
+                SITES[self] = frame_site(frame)
+    except Exception:  # never break a constructor
+        pass
+
+
+class LoaderInfo:
+    """What the tracer needs of a loader (the iterator of ``for x in DataLoader(...)`` outlives it)."""
+
+    __slots__ = ("site", "last", "__weakref__")
+
+    def __init__(self, site, last) -> None:
+        self.site = site  # Site of its construction (or of its first iteration), or None
+        self.last = last  # (samples, batch_size) when its last batch holds one sample, else None
+
+
+def _iter(self):
+    iterator = _saved["iter"](self)
+    try:
+        info = INFO.get(self)
+        if info is None:
+            site = SITES.get(self)
+            if site is None:  # built before tracing started: the line that iterates it
+                frame = user_frame(sys._getframe(1))
+                site = frame_site(frame) if frame is not None else None
+            info = INFO[self] = LoaderInfo(site, last_batch(self))
+        INFO_OF[iterator] = info
+        for tracer in list(_TRACERS):
+            tracer._loader_started(info)
+    except Exception:
+        pass
+    return iterator
+
+
+def _next(self):
+    data = _saved["next"](self)
+    for tracer in _TRACERS:
+        tracer._tls.batch_from = self
+    return data
+
+
+def install(tracer) -> None:
+    with _lock:
+        if not _TRACERS:
+            _saved["init"] = DataLoader.__dict__["__init__"]
+            _saved["iter"] = DataLoader.__dict__["__iter__"]
+            _saved["next"] = _Iter.__dict__["__next__"]
+            DataLoader.__init__ = _init
+            DataLoader.__iter__ = _iter
+            _Iter.__next__ = _next
+        _TRACERS.append(tracer)
+
+
+def remove(tracer) -> None:
+    with _lock:
+        if tracer in _TRACERS:
+            _TRACERS.remove(tracer)
+            if not _TRACERS:
+                DataLoader.__init__ = _saved["init"]
+                DataLoader.__iter__ = _saved["iter"]
+                _Iter.__next__ = _saved["next"]
+
+
+def last_batch(loader):
+    """(samples, batch_size) when the loader's last batch of an epoch holds exactly one sample, else None:
+    from the sampler's length (the dataset's for the default sampler), ``batch_size`` and ``drop_last``."""
+    size = loader.batch_size
+    if size is None or size < 2 or loader.drop_last:
+        return None  # no automatic batching, a custom batch_sampler, or batches of one anyway (BN301)
+    try:
+        n = len(loader.sampler)
+    except TypeError:  # an IterableDataset, or a sampler without a length
+        return None
+    if n % size != 1:
+        return None
+    return n, size
+
+
+def is_last(iterator) -> bool:
+    """Whether ``iterator`` has just yielded its epoch's last batch."""
+    try:
+        return iterator._num_yielded == len(iterator)
+    except Exception:
+        return False
