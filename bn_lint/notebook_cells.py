@@ -35,6 +35,7 @@ _IPYTHON_PROMPT = re.compile(r"^((((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}: 
 _HELP_END = re.compile(r"(%{0,2}(?!\d)[\w*]+(\.(?!\d)[\w*]+|\[-?[0-9]+\])*)(\?\??)$")
 _CAUGHT_TOKEN_ERRORS = ("unterminated string literal", "invalid non-printable character",
                         "after line continuation character", "expected EOF")
+_OPTION, _OPTION_VALUE = re.compile(r"[ \t]*(-(\S*))"), re.compile(r"[ \t]+\S+")
 _TRANSFORM_LIMIT = 500  # IPython gives up (an error) after as many rewrites
 _PYTHON_BREAK = re.compile(r"\r\n|\r|\n")
 _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -195,13 +196,13 @@ class _Reader:
 
     def _timed(self, line: int, column: int, end: int, mode: str) -> tuple[str, tuple[str, str]] | None:
         """The code line keeping the statement of ``%time stmt`` (at ``column`` of ``line``) and its head,
-        if that statement is Python on one line (``mode`` "eval": after ``x =``)."""
+        if that statement is Python on one line (``mode`` "eval": the expression of ``x = %time expr``)."""
         if end != line or len(self.origins[line]) != 1 or self.origins[line][0] in self.rewritten:
             return None
         text = self.lines[line].rstrip("\r\n")
         match = re.match(r"%(\w+) ", text[column:])
-        if match is None or match.group(1) not in _TIMING:
-            return None
+        if match is None or match.group(1) not in _TIMING or mode == "eval" and match.group(1) != "time":
+            return None  # (x = %timeit -o f() is not f()'s value, as x = %time f() is)
         start = _after_options(text, column + match.end(), _TIMING[match.group(1)])
         if start is None or not text[start:].strip():
             return None
@@ -293,7 +294,7 @@ def _after_options(text: str, start: int, options: str) -> int | None:
         return len(text) - len(text[start:].lstrip(" \t"))
     position = start
     while True:
-        match = re.compile(r"[ \t]*(-(\S*))").match(text, position)
+        match = _OPTION.match(text, position)
         if match is None or match.group(2) == "":
             return len(text) - len(text[position:].lstrip(" \t"))
         if match.group(2) == "-":
@@ -304,7 +305,7 @@ def _after_options(text: str, start: int, options: str) -> int | None:
                 return None
             if options[options.index(letter) + 1:options.index(letter) + 2] == ":":
                 if k + 1 == len(letters):  # the value is the next word
-                    value = re.compile(r"[ \t]+\S+").match(text, position)
+                    value = _OPTION_VALUE.match(text, position)
                     if value is None:
                         return None
                     position = value.end()

@@ -45,7 +45,8 @@ def _codes(result) -> list[tuple[str, int | None, int]]:
 
 
 def test_magics_and_shell_lines_become_pass_line_for_line():
-    source = "%matplotlib inline\n!pip install timm\nfiles = !ls\nmodel?\nfor x in xs:\n    %time y = f(x)\nx = 1  # 50%\n"
+    source = ("%matplotlib inline\n!pip install timm\nfiles = !ls\nmodel?\n"
+              "for x in xs:\n    %time y = f(x)\nx = 1  # 50%\n")
     # (``%time`` keeps the statement it times: a bug in it is still found)
     assert python_of(source) == "pass\npass\nfiles = None\npass\nfor x in xs:\n    y = f(x)\nx = 1  # 50%\n"
     assert python_of("%%bash\necho hi\n") == "pass\n#\n"

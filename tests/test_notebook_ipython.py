@@ -72,9 +72,10 @@ def test_a_timing_magic_keeps_the_statement_it_times(tmp_path):
         found = _findings(tmp_path, IMPORTS, MODEL, magic + eval_loop)
         assert _at(found, "BN900") == []
         assert _at(found, "BN101") == [(3, 1, column + len(magic))], magic
-    found = _findings(tmp_path, IMPORTS, MODEL, "acc = %time evaluate(model)\nbn = %timeit nn.BatchNorm1d(4, 4)\n")
+    found = _findings(tmp_path, IMPORTS, MODEL, "r = %timeit -o evaluate(model)\nbn = %time nn.BatchNorm1d(4, 4)\n")
     assert _at(found, "BN900") == []
-    assert _at(found, "BN206") == [(3, 2, 1 + len("bn = %timeit "))]
+    assert _at(found, "BN206") == [(3, 2, 1 + len("bn = %time "))]
+    assert python_of("r = %timeit -o f()\nbn = %time g()\n") == "r = None\nbn = g()\n"  # (-o: not f()'s value)
 
 
 def test_a_time_cell_magic_keeps_its_body_and_other_cell_magics_hide_theirs(tmp_path):
