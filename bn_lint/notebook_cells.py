@@ -11,8 +11,16 @@ The same rules are followed here (the tokenizer is the standard library's, as
 IPython's is), with two differences that keep the program useful and its lines
 where the cell's are: each rewritten piece becomes ``pass`` (``None`` after
 ``=``) on its first line and blank lines after it, and a ``%time``,
-``%timeit`` or ``%prun`` line keeps the statement it times (when that
-statement is Python), so a bug in it is still found. IPython is not imported.
+``%timeit`` or ``%prun`` line keeps the statement it times (``x = %time
+expr`` its expression) when that is Python, so a bug in it is still found.
+Where ``pass`` would not mean what IPython's call means (autocall ``/f x``,
+quotes before ``x = !cmd``, a rewrite after a form feed), IPython's text is
+kept. The body of a Python cell magic (``%%time``...) is a cell of its own;
+another cell magic's body is hidden. IPython is not imported.
+
+``benchmarks/notebooks/differential.py`` and ``tests/test_notebook_ipython.py``
+hold this reader to IPython's verdict: a cell parses here exactly where
+IPython makes Python of it.
 
 Where a line's code and its text in the cell differ only by a head (the
 indentation or prompt IPython drops, a ``%time`` before the statement),
