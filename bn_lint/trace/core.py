@@ -18,11 +18,12 @@ from torch import Tensor
 from torch.nn.modules import batchnorm as _bn
 from torch.nn.modules import module as _module
 
-from . import layout, loaders, stats
+from . import layout, loaders, stats, steps
 from .report import Record, Site, TraceReport, drop_suppressed
 from .findings import _UNSET, GROUPED, Findings  # noqa: F401  (GROUPED re-exported)
 from .layer_facts import _VARIANT, _Layer, _State, _deliberate_no_grad, _facts  # noqa: F401  (kept importable)
 from .naming import Naming
+from .steps import Steps
 from .sites import patch_init, unpatch_init
 
 _BatchNorm = _bn._BatchNorm
@@ -35,7 +36,7 @@ except ImportError:  # pragma: no cover
         return False
 
 
-class Tracer(Findings, Naming):
+class Tracer(Findings, Naming, Steps):
     """Traces BatchNorm calls while active. Use as a context manager; ``report`` is filled on exit.
 
     ``model``: trace only this model's BatchNorm layers and name them ``<name>.<path>``.
@@ -82,6 +83,7 @@ class Tracer(Findings, Naming):
         self._loaders_seen: "weakref.WeakSet" = weakref.WeakSet()
         self._pending_loaders: dict[int, loaders.LoaderInfo] = {}  # last batch of one, no training call yet
         self._predicted: dict[int, loaders.LoaderInfo] = {}  # the same, once reported (one-sample batches count)
+        self._steps_init()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -103,6 +105,7 @@ class Tracer(Findings, Naming):
         patch_init()
         try:
             loaders.install(self)
+            self._steps_start()
             self._handles.append(_module.register_module_forward_pre_hook(self._pre_hook))
             try:
                 self._handles.append(_module.register_module_forward_hook(self._post_hook, always_call=True))
@@ -131,6 +134,7 @@ class Tracer(Findings, Naming):
         while self._handles:
             self._handles.pop().remove()
         loaders.remove(self)
+        steps.remove(self)
         if self._mode is not None:
             mode, self._mode = self._mode, None
             mode.__exit__(None, None, None)
@@ -240,6 +244,11 @@ class Tracer(Findings, Naming):
         layer.calls += 1
         training = m.training
         (st.train if training else st.eval)[id(m)] = layer
+        if not training and layer.train_calls and st.root is not None and not st.root.training \
+                and torch.is_grad_enabled():  # a model trained before, now in eval mode as a whole (BN103)
+            layer.left_eval += 1
+            if layer.left_site is None:
+                layer.left_site = self._root_site(st)
         facts = layer.facts
         if not facts.standard or not args:
             return  # a subclass with its own forward: the tensor we see may not be the one normalised

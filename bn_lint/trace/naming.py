@@ -44,6 +44,8 @@ class Naming:
             site = Site(site.path, site.line, site.column, site.end_line, site.end_column, exact=False,
                         how="its first call")
         layer = self._layers[id(module)] = self._new_layer(module, path, site)
+        if module is not None:
+            self._note_root(layer, base)
         return layer
 
     def _module_path(self, module, root) -> str:

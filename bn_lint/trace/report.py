@@ -73,7 +73,8 @@ class Record:
         name = RULES[self.code][0]
         notes = []
         if self.count:
-            notes.append(f"{self.count} call{'s' if self.count != 1 else ''}")
+            unit = "optimizer step" if self.code in _PER_STEP else "call"
+            notes.append(f"{self.count} {unit}{'s' if self.count != 1 else ''}")
         if self.grouped and self.layers:
             notes.append(self.layer_note())
         if self.first_call and not self.grouped:
@@ -114,6 +115,7 @@ class Record:
 
 
 _SHOWN = 6  # layers named in a grouped finding's message
+_PER_STEP = frozenset({"BN103", "BN105"})  # counted per optimizer step (``steps``)
 
 
 @dataclass
