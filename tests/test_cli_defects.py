@@ -127,3 +127,49 @@ def test_json_gives_a_non_utf8_file_name_losslessly(tmp_path):
     assert names == {b"n/caf\xe9.py", b"n/caf\\xe9.py", b"n/a%E9.py"}
     (escaped,) = [f for f in document if "path_bytes" in f]
     assert (escaped["path"], escaped["path_bytes"]) == ("n/caf\\xe9.py", "n/caf%E9.py")
+
+
+# R8: the cache records the import candidates that do not exist by folder, as the highest missing path
+# (``pkg/hparams`` for ``pkg/hparams/__init__.py``, ``pkg/hparams/x.py``, ...), not one [null, -1, -1] each;
+# a candidate that appears is still seen (through the folder's stamp, or name by name)
+def _entries(folder: Path) -> list[dict]:
+    from bn_lint.cache import _read_entry
+
+    return [_read_entry(p) for p in folder.glob("??/*.json")]
+
+
+@pytest.mark.parametrize("stamped", [False, True])
+def test_cache_keeps_missing_import_candidates_compact_and_still_sees_them_appear(tmp_path, monkeypatch, stamped):
+    import time
+
+    from bn_lint import cache as cache_module
+    from bn_lint import runner
+    from bn_lint.cache import Cache
+    from bn_lint.config import Settings
+
+    if stamped:  # (a folder changed in the last two seconds is looked at name by name: here, not)
+        monkeypatch.setattr(cache_module, "_RACY_NS", 0)
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    modules = [f"lib{i}.part.leaf" for i in range(40)]
+    source = "".join(f"import {m}\n" for m in modules) + \
+        "import torch.nn as nn\nfrom hparams import MOMENTUM\n\nbn = nn.BatchNorm2d(8, momentum=MOMENTUM)\n"
+    (tmp_path / "pkg" / "a.py").write_text(source)
+    settings = Settings(root=tmp_path)
+
+    def run():
+        results = runner.check_files([str(tmp_path / "pkg" / "a.py")], settings, 1, Cache(tmp_path / "c", settings))
+        return [f.code for f in results[0].findings]
+
+    assert run() == []
+    (entry,) = _entries(tmp_path / "c")
+    assert all(Path(dep).exists() for dep in entry["deps"]), [d for d in entry["deps"] if not Path(d).exists()]
+    names = [name for _, folder_names in entry["absent"].values() for name in folder_names]
+    assert len(names) <= 2 * (len(modules) + 1) * len(entry["absent"]), entry["absent"]
+    assert not any("/" in name or "leaf" in name for name in names)  # (lib0/part/leaf.py: under lib0, missing)
+    assert len(json.dumps(entry)) < 8000, entry
+    assert all((stamp != -1) == stamped for stamp, _ in entry["absent"].values()), entry["absent"]
+    time.sleep(0.05)  # (past the file system's timestamp tick)
+    (tmp_path / "pkg" / "hparams").mkdir()
+    (tmp_path / "pkg" / "hparams" / "__init__.py").write_text("MOMENTUM = 0.9\n")
+    assert run() == ["BN205"]
