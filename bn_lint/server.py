@@ -143,6 +143,8 @@ class Scheduler:
         self.edits: dict[str, int] = {}  # path -> changes seen (a check is stale when this moved on)
         self.pending: dict[str, bool] = {}  # path -> open (False: closed) waiting for a check
         self.unpublished: set[str] = set()  # files whose findings changed in a dropped check
+        self.disk: set[str] = set()  # files changed on disk, not open, waiting for the next check
+        self.disk_created = False
         self.timer: asyncio.TimerHandle | None = None
         self.running = False
 
@@ -155,22 +157,27 @@ class Scheduler:
 
     def on_disk(self, paths: list[str], created_or_deleted: bool = False) -> None:
         """Files saved or changed outside the editor: the open documents that depend on them checked again."""
-        self._submit(lambda: self.workspace.files_changed_on_disk(paths, created_or_deleted), {})
+        self.disk.update(paths)
+        self.disk_created = self.disk_created or created_or_deleted
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(DEBOUNCE_MS / 1000, self._start)
 
     def _start(self) -> None:
         self.timer = None
-        if self.running or not self.pending:
+        if self.running or not (self.pending or self.disk):
             return  # (a running check starts the next when it ends)
         pending, self.pending = self.pending, {}
+        disk, created, self.disk, self.disk_created = sorted(self.disk), self.disk_created, set(), False
         texts = {path: (self.documents.text_of(path) if still_open else None) for path, still_open in pending.items()}
         seen = {path: self.edits.get(path, 0) for path in texts}
 
         def stale() -> bool:
             return any(self.edits.get(path, 0) != count for path, count in seen.items())
 
-        self._submit(lambda: self.workspace.run(texts, stale), seen)
+        def work() -> set[str]:
+            affected = self.workspace.files_changed_on_disk(disk, created) if disk else set()
+            return affected | (self.workspace.run(texts, stale) if texts else set())
 
-    def _submit(self, work: Callable[[], set[str]], seen: dict[str, int]) -> None:
         self.running = True
         future = asyncio.get_running_loop().run_in_executor(self.executor, work)
         future.add_done_callback(lambda done: self._done(done, seen))
@@ -191,7 +198,7 @@ class Scheduler:
             for path in sorted(affected | self.unpublished):
                 self.publish(path)
             self.unpublished.clear()
-        if self.pending and self.timer is None:
+        if (self.pending or self.disk) and self.timer is None:
             self._start()
 
     def publish(self, path: str) -> None:
@@ -259,11 +266,22 @@ def build_server() -> LanguageServer:
         if documents.texts.get(path) == params.text_document.uri:
             scheduler.changed(path)
 
-    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
-        path = _path(params.text_document.uri)
-        if path not in documents.texts and path not in documents.notebooks:
-            scheduler.on_disk([path])
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(params: lsp.InitializedParams) -> None:
+        """Ask the client to tell of changes to Python files and settings on disk (its caller saved by
+        another program, a new importer, a ``pyproject.toml`` edited), where it can be asked."""
+        workspace_caps = server.client_capabilities.workspace
+        watched = workspace_caps.did_change_watched_files if workspace_caps else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        try:
+            await server.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
+                id="bn-lint-watched-files", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                    lsp.FileSystemWatcher(glob_pattern="**/*.py"),
+                    lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")]))]))
+        except Exception as error:  # (a client that refuses: no watching, logged)
+            log.warning("file watching not registered: %s", error)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: lsp.DidCloseTextDocumentParams) -> None:

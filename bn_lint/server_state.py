@@ -91,7 +91,8 @@ class Workspace:
             stale |= checkers.project.forget(changed)
         todo = [p for p in changed if p in self.buffers]
         for path in changed:
-            todo += [i for i in self.importers_of(path) if i not in todo]
+            if not path.endswith(NOTEBOOK_SUFFIX):  # (no file imports a notebook)
+                todo += [i for i in self.importers_of(path) if i not in todo]
         todo += sorted(p for p in stale if p in self.buffers and p not in todo)
         affected: set[str] = set()
         for path, text in changed.items():
@@ -107,17 +108,33 @@ class Workspace:
         return affected
 
     def files_changed_on_disk(self, paths: Iterable[str], created_or_deleted: bool = False) -> set[str]:
-        """Saved or changed files (not open): forget them, and check the open documents they reach."""
+        """Saved or changed files (not open): forget them, and check the open documents they reach (every
+        open document when a ``pyproject.toml`` changed: the settings are read again)."""
         paths = {os.path.abspath(p) for p in paths}
-        if created_or_deleted:
+        if any(os.path.basename(p) == "pyproject.toml" for p in paths):
+            self._checkers.clear()
+            self._config_of.clear()
             self._importers.clear()
+            self._resolver = None
+            affected = {target for found in self.results.values() for target in found}
+            self.results.clear()
+            return affected | self.run(dict(self.buffers))
+        paths -= set(self.buffers)  # (an open document's text is the editor's)
+        self._importers.clear()  # (a file's imports may have changed)
         stale: set[str] = set()
         for checkers in self._checkers.values():
             if created_or_deleted:
                 checkers.project.forget_resolutions()
-            stale |= checkers.project.forget(p for p in paths if p not in self.buffers)
+            stale |= checkers.project.forget(paths)
+        # the changed files that reported in open documents, the files importing an open document now,
+        # and the open documents whose lookups reached a changed file
+        todo = sorted(p for p in paths if p in self.results)
+        for document in sorted(self.buffers):
+            if not document.endswith(NOTEBOOK_SUFFIX):
+                todo += [i for i in self.importers_of(document) if i in paths and i not in todo]
+        todo += sorted(p for p in stale if p in self.buffers and p not in todo)
         affected: set[str] = set()
-        for path in sorted(p for p in stale if p in self.buffers):
+        for path in todo:
             affected |= self._check_file(path)
         return affected
 
@@ -151,7 +168,7 @@ class Workspace:
         path = os.path.abspath(path)
         seen: set[tuple] = set()
         out = []
-        sources = [path] + sorted(s for s in self.results if s != path)
+        sources = [path] + sorted(s for s in list(self.results) if s != path)  # (list: one step under the GIL)
         for source in sources:
             for finding in self.results.get(source, {}).get(path, ()):
                 key = (finding.code, finding.cell, finding.line, finding.column, finding.message)

@@ -31,7 +31,7 @@ def uri_of(path: Path | str) -> str:
 class LspClient:
     """A language client over the server's stdin/stdout: every message received is kept with its arrival time."""
 
-    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, env: dict[str, str] | None = None, capabilities: dict | None = None) -> None:
         environ = {**os.environ, **(env or {})}
         environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), environ.get("PYTHONPATH")) if p)
         self.process = subprocess.Popen([sys.executable, "-m", "bn_lint", "server"], cwd=str(root), env=environ,
@@ -42,7 +42,8 @@ class LspClient:
         self._next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
-        self.request("initialize", {"processId": os.getpid(), "rootUri": uri_of(root), "capabilities": {}})
+        self.request("initialize", {"processId": os.getpid(), "rootUri": uri_of(root),
+                                    "capabilities": capabilities or {}})
         self.notify("initialized", {})
 
     # ----------------------------------------------------------------- wire
@@ -79,6 +80,8 @@ class LspClient:
                 elif line in (b"\r\n", b"\n"):
                     break
             message = json.loads(stream.read(length))
+            if "method" in message and "id" in message:  # a request of the server's (registerCapability): accepted
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
             with self._new:
                 self.received.append((time.perf_counter(), message))
                 self._new.notify_all()
@@ -339,3 +342,43 @@ def test_bad_content_length_skips_that_message_only(cifar):
     assert client.request("shutdown", None) is None  # still answering
     assert any("bad header" in line for line in client.stderr)
     assert not client.published(uri_of(train))
+
+
+def test_a_caller_changed_on_disk_updates_the_open_helper(cifar):
+    client, engine, train = cifar
+    uri = client.open(engine)
+    assert _codes(client.diagnostics(uri)) == ["BN101"]
+    train.write_text(TRAIN.replace("    accuracy = evaluate", "    model.eval()\n    accuracy = evaluate"))
+    mark = len(client.received)
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(train), "type": 2}]})
+    assert client.diagnostics(uri, after=mark)["diagnostics"] == []
+    # a new caller, created: the finding is back, related to it
+    (train.parent / "finetune.py").write_text(TRAIN.replace("lr=0.1", "lr=0.01"))
+    mark = len(client.received)
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(train.parent / "finetune.py"),
+                                                                   "type": 1}]})
+    (bn101,) = client.diagnostics(uri, after=mark)["diagnostics"]
+    assert bn101["relatedInformation"][0]["location"]["uri"] == uri_of(train.parent / "finetune.py")
+
+
+def test_the_server_asks_to_watch_python_files_and_settings(tmp_path):
+    cifar_project(tmp_path)
+    client = LspClient(tmp_path, capabilities={"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}})
+    try:
+        _, request = client.wait_for(lambda m: m.get("method") == "client/registerCapability")
+        (registration,) = request["params"]["registrations"]
+        assert registration["method"] == "workspace/didChangeWatchedFiles"
+        assert [w["globPattern"] for w in registration["registerOptions"]["watchers"]] == ["**/*.py", "**/pyproject.toml"]
+    finally:
+        client.close()
+
+
+def test_settings_changed_on_disk_are_read_again(cifar):
+    client, engine, _ = cifar
+    uri = client.open(engine)
+    assert _codes(client.diagnostics(uri)) == ["BN101"]
+    settings = engine.parents[2] / "pyproject.toml"
+    settings.write_text("[tool.bn-lint]\nselect = ['BN']\nignore = ['BN101']\n")
+    mark = len(client.received)
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(settings), "type": 2}]})
+    assert client.diagnostics(uri, after=mark)["diagnostics"] == []
