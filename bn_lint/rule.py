@@ -35,6 +35,18 @@ class Valid:
         return textwrap.dedent(self.code).lstrip("\n")
 
 
+# what each setting a rule's page lists under "Options" does (``Rule.options``; the fix settings are listed
+# for every fixable rule)
+OPTION_DOCS = {
+    "min-batch-size": "the smallest batch size that is not reported (default 8); `--min-batch-size N` on the "
+                      "command line.",
+    "fixable": "codes whose fixes `--fix` may apply (default `[\"ALL\"]`); `unfixable`: codes whose fixes it never "
+               "applies.",
+    "unsafe-fixes": "let `--fix` apply the fixes that change what the program does (default false); "
+                    "`--unsafe-fixes` on the command line.",
+}
+
+
 class Rule:
     """Base class. Subclasses set the metadata and implement :meth:`check`.
 
@@ -58,7 +70,10 @@ class Rule:
     what: ClassVar[str]
     why: ClassVar[str]
     example: ClassVar[str] = ""
+    use_instead: ClassVar[str] = ""  # the example, corrected (the page's "Use instead")
     fix_docs: ClassVar[str] = ""
+    options: ClassVar[tuple[str, ...]] = ()  # `[tool.bn-lint]` settings that change what it reports (OPTION_DOCS)
+    references: ClassVar[tuple[tuple[str, str], ...]] = ()  # (title, URL): documentation, papers
     triggers: ClassVar[tuple[str | tuple[str, ...], ...]] = ()
     invalid: ClassVar[tuple[Invalid, ...]] = ()
     valid: ClassVar[tuple[Valid, ...]] = ()
@@ -76,6 +91,20 @@ class Rule:
             return "The fix is safe: it keeps what the program does, and `--fix` applies it."
         return (textwrap.dedent(cls.fix_safety_docs).strip() + " The fix is therefore unsafe: `--fix` applies it "
                 "only with `--unsafe-fixes` (or `unsafe-fixes = true` under `[tool.bn-lint]`).").strip()
+
+    @classmethod
+    def _options_markdown(cls) -> list[str]:
+        """The page's "Options": the settings that change what the rule reports, and, for a fixable rule, the
+        ones that choose which fixes `--fix` applies."""
+        names = list(cls.options)
+        if cls.fixable:
+            names += ["fixable"] + (["unsafe-fixes"] if cls.fix_safety != "safe" else [])
+        lines = [f"- `{name}`: {OPTION_DOCS[name]}" for name in names]
+        where = ("`select`, `ignore`, `extend-select` and `per-file-ignores` under `[tool.bn-lint]` choose "
+                 "where it is reported.")
+        if not lines:
+            return [f"None of its own: {where}"]
+        return [f"Under `[tool.bn-lint]` in `pyproject.toml`:", "", *lines, "", f"As for every rule, {where}"]
 
     @classmethod
     def docs_markdown(cls) -> str:
@@ -99,10 +128,15 @@ class Rule:
         ]
         if cls.example.strip():
             parts += ["", "## Example", "", "```python", textwrap.dedent(cls.example).strip(), "```"]
+        if cls.use_instead.strip():
+            parts += ["", "Use instead:", "", "```python", textwrap.dedent(cls.use_instead).strip(), "```"]
         if cls.fix_docs.strip():
             parts += ["", "## How to fix", "", textwrap.dedent(cls.fix_docs).strip()]
         if cls.fixable:
             parts += ["", "## Fix safety", "", cls.fix_safety_text()]
+        parts += ["", "## Options", "", *cls._options_markdown()]
+        if cls.references:
+            parts += ["", "## References", "", *(f"- [{title}]({url})" for title, url in cls.references)]
         if cls.tool:
             how = (f"There is no line to put a `# noqa` on: fix the file, leave it out with `extend-exclude`, or set "
                    f'`ignore = ["{cls.code}"]` under `[tool.bn-lint]` in `pyproject.toml`.')

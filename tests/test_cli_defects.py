@@ -173,3 +173,50 @@ def test_cache_keeps_missing_import_candidates_compact_and_still_sees_them_appea
     (tmp_path / "pkg" / "hparams").mkdir()
     (tmp_path / "pkg" / "hparams" / "__init__.py").write_text("MOMENTUM = 0.9\n")
     assert run() == ["BN205"]
+
+
+# N14: every static rule's page has "Use instead", "Options" and "References", from fields of the rule
+_HEADER = """import torch
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torchvision.models import resnet18
+"""
+
+
+def _static_rules():
+    from bn_lint.registry import all_rules
+
+    return [rule for rule in all_rules() if rule.is_static()]
+
+
+@pytest.mark.parametrize("rule", _static_rules(), ids=lambda rule: rule.code)
+def test_rule_page_has_use_instead_options_and_references(rule):
+    import ast
+    import textwrap
+
+    from helpers import check_code
+
+    from bn_lint.rule import OPTION_DOCS
+
+    page = rule.docs_markdown()
+    for heading in ("Use instead:", "## Options", "## References"):
+        assert heading in page, (rule.code, heading)
+    assert rule.references and all(url.startswith("https://") and title for title, url in rule.references)
+    assert all(f"- [{title}]({url})" in page for title, url in rule.references)
+    assert set(rule.options) <= set(OPTION_DOCS)
+    corrected = textwrap.dedent(rule.use_instead).strip()
+    assert corrected and corrected != textwrap.dedent(rule.example).strip()
+    ast.parse(_HEADER + corrected)
+    assert [f.code for f in check_code(_HEADER + corrected + "\n", select=(rule.code,))] == []  # (corrected: silent)
+    with open(Path(__file__).parent.parent / "rules" / f"{rule.code}.md", encoding="utf-8") as handle:
+        assert handle.read() == page  # (the generated page: `python -m bn_lint.docs`)
+
+
+def test_rule_pages_list_the_fix_settings_of_fixable_rules_and_min_batch_size_where_it_counts():
+    from bn_lint.registry import rule_by_code
+
+    assert "- `min-batch-size`:" in rule_by_code("BN301").docs_markdown()
+    assert "- `unsafe-fixes`:" in rule_by_code("BN205").docs_markdown()  # (an unsafe fix)
+    assert "- `fixable`:" in rule_by_code("BN102").docs_markdown() and "unsafe-fixes" not in rule_by_code("BN102").docs_markdown()
+    assert "None of its own" in rule_by_code("BN101").docs_markdown()

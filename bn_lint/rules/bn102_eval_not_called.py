@@ -277,6 +277,17 @@ class EvalNotCalled(Rule):
         Call the method: `model.eval()` (or `model.train()`); replace `model.training = False` with
         `model.eval()` and `model.training = True` with `model.train()`. `--fix` adds the parentheses.
     """
+    use_instead = """
+        model.eval()
+        with torch.no_grad():
+            accuracy = evaluate(model, loader)
+    """
+    references = (
+        ('`torch.nn.Module.eval` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval'),
+        ('`torch.nn.Module.train` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train'),
+    )
     # `.eval` / `.train` not followed by a call, or an assignment to `.training`
     # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
     triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")

@@ -493,6 +493,23 @@ class EvalNeverReset(Rule):
         Call `model.train()` at the top of each epoch (or right after validation), or make the
         evaluation helper restore the previous mode (`was = model.training; ...; model.train(was)`).
     """
+    use_instead = """
+        for epoch in range(epochs):
+            model.train()           # training mode again at the top of every epoch
+            for x, y in train_loader:
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            model.eval()
+            validate(model, val_loader)
+    """
+    references = (
+        ('`torch.nn.Module.train` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train'),
+        ('`torch.nn.Module.eval` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval'),
+        ('PyTorch ImageNet example: `train()` calls `model.train()`, `validate()` `model.eval()`',
+         'https://github.com/pytorch/examples/blob/main/imagenet/main.py'),
+    )
     # a training step in this file (the eval may sit in a helper of another file)
     # a training step in this file (the eval may sit in a helper of another file): backward(), an
     # optimizer step, or a call named like one: train(...), train_one_epoch(...), do_train(...), fit(...)

@@ -46,6 +46,19 @@ class ExportInTrainMode(Rule):
         torch.onnx.export(model, dummy, "model.onnx")   # BN104
     """
     fix_docs = "Call `model.eval()` before tracing, exporting or fusing."
+    use_instead = """
+        model = resnet18(weights="DEFAULT")
+        model.eval()
+        torch.onnx.export(model, dummy, "model.onnx")
+    """
+    references = (
+        ('`torch.onnx` (PyTorch docs)', 'https://pytorch.org/docs/stable/onnx.html'),
+        ('`torch.jit.trace` (PyTorch docs)', 'https://pytorch.org/docs/stable/generated/torch.jit.trace.html'),
+        ('`torch.ao.quantization.fuse_modules` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.ao.quantization.fuse_modules.html'),
+        ('`torch.nn.Module.eval` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval'),
+    )
     # the analysis flags a call whose name resolves to an export (modes._EXPORTS), so the file calls
     # the function by its name or imports it under another
     triggers = (

@@ -440,6 +440,15 @@ class NumFeaturesMismatch(Rule):
         Use the producer's width. `--fix` rewrites `num_features` when the producer's width is a
         literal or a name in scope at the BatchNorm.
     """
+    use_instead = """
+        self.conv = nn.Conv2d(3, 64, 3)
+        self.bn = nn.BatchNorm2d(64)  # num_features = the conv's out_channels
+    """
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('`torch.nn.Conv2d` (PyTorch docs)', 'https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html'),
+    )
     triggers = ("BatchNorm",)
     invalid = INVALID
     valid = VALID

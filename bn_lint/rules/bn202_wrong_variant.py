@@ -35,6 +35,17 @@ class WrongVariant(Rule):
     fix_docs = """
         Use the variant for the rank. `--fix` renames `nn.BatchNormXd` when the rank is certain.
     """
+    use_instead = """
+        nn.Sequential(nn.Linear(128, 64), nn.BatchNorm1d(64))  # (N, 64): BatchNorm1d
+    """
+    references = (
+        ('`torch.nn.BatchNorm1d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html'),
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('`torch.nn.BatchNorm3d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm3d.html'),
+    )
     triggers = ("BatchNorm",)
     invalid = (
         Invalid(  # an nn.Sequential() attribute assembled with add_module: BatchNorm2d after a Linear

@@ -373,6 +373,15 @@ class SequenceLayout(Rule):
     fix_docs = """
         `x.transpose(1, 2)` before and after the BatchNorm, reshape to (N*L, E), or use `LayerNorm(E)`.
     """
+    use_instead = """
+        x = self.embed(tokens)                            # (N, L, E)
+        x = self.bn(x.transpose(1, 2)).transpose(1, 2)    # BatchNorm1d(E) over (N, E, L)
+    """
+    references = (
+        ('`torch.nn.BatchNorm1d`: input (N, C) or (N, C, L) (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html'),
+        ('`torch.nn.LayerNorm` (PyTorch docs)', 'https://pytorch.org/docs/stable/generated/torch.nn.LayerNorm.html'),
+    )
     triggers = ("BatchNorm",)
     invalid = INVALID
     valid = VALID

@@ -57,6 +57,15 @@ class BiasBeforeBatchNorm(Rule):
     fix_docs = """
         Pass `bias=False` to the Conv/Linear. `--fix` adds it (or turns a literal `True` into `False`).
     """
+    use_instead = """
+        nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))
+    """
+    references = (
+        ('PyTorch performance tuning guide: disable bias for convolutions directly followed by a batch norm',
+         'https://pytorch.org/tutorials/recipes/recipes/tuning_guide.html#disable-bias-for-convolutions-directly-followed-by-a-batch-norm'),
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+    )
     fix_safety = "unsafe"
     fix_safety_docs = """
         Removing the bias removes a parameter: `load_state_dict` of a checkpoint saved before the fix

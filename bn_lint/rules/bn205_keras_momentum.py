@@ -44,6 +44,15 @@ class KerasMomentum(Rule):
     fix_docs = """
         Use `1 - momentum`: `nn.BatchNorm2d(64, momentum=0.01)`. `--fix` rewrites a literal value.
     """
+    use_instead = """
+        bn = nn.BatchNorm2d(64, momentum=0.01)  # PyTorch's momentum: the weight of the new batch
+    """
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('Keras `BatchNormalization`: momentum is the weight of the old value',
+         'https://keras.io/api/layers/normalization_layers/batch_normalization/'),
+    )
     fix_safety = "unsafe"
     fix_safety_docs = """
         A new momentum changes how the running statistics follow training: a model trained again gives

@@ -36,6 +36,13 @@ class PositionalEps(Rule):
     fix_docs = """
         Pass the intended argument by keyword: `nn.BatchNorm2d(64, momentum=0.1)`.
     """
+    use_instead = """
+        bn = nn.BatchNorm2d(64, momentum=0.1)  # by keyword: the second positional argument is eps
+    """
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+    )
     triggers = ("BatchNorm",)
     invalid = (
         Invalid(  # an int-annotated width passed where eps goes (a projection MLP's output_dim)

@@ -386,6 +386,21 @@ class TinyBatch(Rule):
         Use a larger batch (at least `min-batch-size`), or replace BatchNorm with GroupNorm /
         LayerNorm when memory forbids larger batches. Set `min-batch-size` under `[tool.bn-lint]`.
     """
+    use_instead = """
+        loader = DataLoader(dataset, batch_size=32, shuffle=True)
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """
+    options = ('min-batch-size',)
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('`torch.nn.GroupNorm` (PyTorch docs)', 'https://pytorch.org/docs/stable/generated/torch.nn.GroupNorm.html'),
+        ('Wu & He, Group Normalization (2018)', 'https://arxiv.org/abs/1803.08494'),
+        ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
+    )
     # (a model run on one sample: a BatchNorm of this file; an OpenMMLab config's per-GPU batch)
     triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader", LIBRARY_FRAGILE_NAMES)
     invalid = INVALID

@@ -85,6 +85,16 @@ class LastBatchOfOne(Rule):
     fix_docs = """
         Pass `drop_last=True` (`--fix` adds it), or change the batch size.
     """
+    use_instead = """
+        dataset = TensorDataset(torch.randn(1001, 10), torch.randint(0, 2, (1001,)))
+        loader = DataLoader(dataset, batch_size=100, shuffle=True, drop_last=True)
+    """
+    references = (
+        ('`torch.utils.data.DataLoader`: `drop_last` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/data.html#torch.utils.data.DataLoader'),
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+    )
     fix_safety = "unsafe"
     fix_safety_docs = """
         `drop_last=True` leaves the last samples of every epoch out of training: the data the model

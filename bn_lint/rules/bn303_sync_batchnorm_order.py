@@ -54,6 +54,16 @@ class SyncBatchNormOrder(Rule):
         Convert first, then wrap: `model = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(model), ...)`.
         Without distributed training, use plain BatchNorm.
     """
+    use_instead = """
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # first convert,
+        model = DDP(model, device_ids=[rank])                   # then wrap
+    """
+    references = (
+        ('`torch.nn.SyncBatchNorm` and `convert_sync_batchnorm` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.SyncBatchNorm.html'),
+        ('`DistributedDataParallel` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.parallel.DistributedDataParallel.html'),
+    )
     triggers = ("convert_sync_batchnorm", "SyncBatchNorm")
     invalid = (
         Invalid(

@@ -79,6 +79,19 @@ class SmallPerDeviceBatch(Rule):
         Convert before wrapping: `model = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(model), ...)`,
         or raise the per-device batch size.
     """
+    use_instead = """
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # statistics over every device's batch
+        model = DDP(model, device_ids=[rank])
+        loader = DataLoader(dataset, batch_size=4, sampler=DistributedSampler(dataset))
+    """
+    options = ('min-batch-size',)
+    references = (
+        ('`torch.nn.SyncBatchNorm` and `convert_sync_batchnorm` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.SyncBatchNorm.html'),
+        ('`DistributedDataParallel` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.parallel.DistributedDataParallel.html'),
+        ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
+    )
     triggers = ("DistributedDataParallel", "DistributedSampler")
     invalid = (
         Invalid(  # one model converted (a GAN's generator), the one this loader trains not

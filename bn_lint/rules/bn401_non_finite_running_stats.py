@@ -29,3 +29,9 @@ class NonFiniteRunningStats(Rule):
         Find where the non-finite values come from (`torch.autograd.set_detect_anomaly`, checks on the
         inputs); skip or clean such batches; reset the statistics with `reset_running_stats()`.
     """
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('Anomaly detection, `torch.autograd.set_detect_anomaly` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/autograd.html#anomaly-detection'),
+    )

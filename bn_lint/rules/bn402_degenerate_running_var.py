@@ -25,3 +25,7 @@ class DegenerateRunningVar(Rule):
         model(torch.randn(64, 3) * 1e5)  # raw, unscaled features
     """
     fix_docs = "Normalise the inputs before the network; look for dead or constant channels."
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+    )

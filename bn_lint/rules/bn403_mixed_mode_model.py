@@ -32,3 +32,9 @@ class MixedModeModel(Rule):
         Call `model.train()` at the start of each training epoch and `model.eval()` before evaluation.
         To freeze BatchNorm on purpose, also freeze its parameters or override `train()`.
     """
+    references = (
+        ('`torch.nn.Module.train` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train'),
+        ('`torch.nn.Module.eval` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval'),
+    )

@@ -14,6 +14,10 @@ class SyntaxErrorRule(Rule):
     what = "Reported when a file is not valid Python (including NUL bytes and nesting too deep to parse)."
     why = "bn-lint cannot check what it cannot parse, and silence would look like a clean file."
     fix_docs = "Fix the syntax error; the message gives its line and column."
+    references = (
+        ('`ast.parse`: the parser bn-lint checks the syntax with (Python docs)',
+         'https://docs.python.org/3/library/ast.html#ast.parse'),
+    )
 
 
 class UnreadableFile(Rule):
@@ -28,3 +32,6 @@ class UnreadableFile(Rule):
     )
     why = "bn-lint cannot check what it cannot read, and silence would look like a clean file."
     fix_docs = "Fix the file's permissions, or its encoding (or declare the right one with a coding cookie)."
+    references = (
+        ('PEP 263: defining Python source code encodings', 'https://peps.python.org/pep-0263/'),
+    )

@@ -68,6 +68,23 @@ class MissingEval(Rule):
     fix_docs = """
         Call `model.eval()` before evaluating (and `model.train()` before training again).
     """
+    use_instead = """
+        model = ResNet()
+        train(model, loader)
+        model.eval()                # BatchNorm uses its running statistics
+        with torch.no_grad():
+            preds = model(images)
+        model.train()               # before training again
+    """
+    references = (
+        ('`torch.nn.Module.eval` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval'),
+        ('Autograd mechanics: evaluation mode (`nn.Module.eval()`) is not `no_grad`',
+         'https://pytorch.org/docs/stable/notes/autograd.html#evaluation-mode-nn-module-eval'),
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
+    )
     # a no-grad region, an output read as predictions (argmax, top-k, max over a dim), or a function
     # whose name says evaluation (see ModeAnalysis.eval_reason)
     # an evaluation function defined here; or imported by name from another module into a file that

@@ -64,6 +64,22 @@ class FrozenBnStillUpdating(Rule):
         (`model.backbone.eval()` or `m.eval()` for each BatchNorm module), or override `train()`
         in the model to do so.
     """
+    use_instead = """
+        backbone.requires_grad_(False)
+        for epoch in range(epochs):
+            model.train()
+            backbone.eval()          # its BatchNorm statistics stay frozen too
+            train_one_epoch(model)
+    """
+    references = (
+        ('`torch.nn.BatchNorm2d` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html'),
+        ('`torch.nn.Module.train` (PyTorch docs)',
+         'https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train'),
+        ('`torchvision.ops.FrozenBatchNorm2d` (torchvision docs)',
+         'https://pytorch.org/vision/stable/generated/torchvision.ops.FrozenBatchNorm2d.html'),
+        ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
+    )
     # a freeze of an attribute with a literal False (not the keyword `Parameter(..., requires_grad=False)`),
     # or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
     triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
