@@ -46,12 +46,18 @@ def _line(text: str) -> int:
 
 
 def test_running_statistics_are_sampled_every_n_training_calls():
-    report = run_small(stats_every=2)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+    with bn_lint.trace(model, stats_every=2) as report:
+        for step in range(6):
+            model(torch.randn(16 + step % 2, 4))
     rows = report.series["model.1"]
-    assert [r[0] for r in rows] == [1, 2, 4, 6] and [r[1] for r in rows] == [16, 17, 19, 21]
-    for _, _, mean, low, high, var, vlow, vhigh, mode in rows:
-        assert mode == "train"
+    # every 2nd call, and the first call with the largest batch (17, call 2) whatever N
+    assert [r[0] for r in rows] == [1, 2, 4, 6] and [r[1] for r in rows] == [16, 17, 17, 17]
+    for _, _, mean, low, high, var, vlow, vhigh, mode, finding in rows:
+        assert mode == "train" and finding == ""
         assert low <= mean <= high and vlow <= var <= vhigh
+    grown = run_small(stats_every=2).series["model.1"]  # a larger batch at every call: each one recorded
+    assert [r[0] for r in grown] == [1, 2, 3, 4, 5, 6]
     assert run_small(stats_every=0).series == {}
 
 
@@ -62,7 +68,7 @@ def test_sampled_values_are_the_running_statistics_after_the_call():
     (row,) = report.series["BatchNorm1d"]
     mean, var = bn.running_mean, bn.running_var
     expected = [mean.mean(), mean.min(), mean.max(), var.mean(), var.min(), var.max()]
-    assert row[2:8] == pytest.approx([float(v) for v in expected]) and row[8] == "train"
+    assert row[2:8] == pytest.approx([float(v) for v in expected]) and row[8:] == ["train", ""]
 
 
 def test_jsonl_writes_non_finite_values_as_strings():

@@ -71,7 +71,8 @@ def test_stats_jsonl_has_every_layer_every_step(resnet_run):
     stem = [r for r in rows if r["layer"] == "SmallResNet.stem.1"]
     assert [r["step"] for r in stem] == list(range(1, 13))  # 2 x 3 training steps + 2 x 3 evaluation calls
     assert set(stem[0]) == {"layer", "step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min",
-                            "var_max", "mode"}
+                            "var_max", "mode", "finding"}
+    assert [r["finding"] for r in stem] == ([""] * 3 + ["BN101"] * 3) * 2
     # the evaluation calls of the script (3 after each epoch's 3 training steps) ran in training mode under no_grad
     assert [r["mode"] for r in stem] == (["train"] * 3 + ["train (no_grad)"] * 3) * 2
     first, last = stem[0], stem[-1]
@@ -116,8 +117,10 @@ def test_html_report_renders_in_headless_chromium(resnet_run, tmp_path):
         assert "<svg" in body and len(re.findall(r'<polyline class="series"', body)) == 7  # one line per layer
     batch = figures[2][1]
     assert len(re.findall(r'<polyline class="series" fill="none" stroke="#333"', batch)) == 1
-    # the evaluation calls made in training mode under no_grad, after each epoch: two red stretches
-    assert len(re.findall(r'<polyline class="series" fill="none" stroke="#d62728"', batch)) == 2
+    # the evaluation calls made in training mode under no_grad, after each epoch: red dots, 3 per epoch; red
+    # is a finding on every plot, and no layer's line is red
+    assert len(re.findall(r'<circle class="finding"[^>]*fill="#d62728"', batch)) == 6
+    assert 'stroke="#d62728"' not in dom.replace('class="marker"', "")
     assert len(re.findall(r"<tr>", dom)) >= 7 + 2  # a row per layer, a row per finding
     shot = tmp_path / "run.png"
     subprocess.run([*flags, "--window-size=1200,1700", f"--screenshot={shot}", url], capture_output=True,

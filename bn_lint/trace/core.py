@@ -203,7 +203,7 @@ class Tracer(Findings, Naming, Steps):
             elif module is st.root:
                 st.depth += 1
             if isinstance(module, _BatchNorm):
-                st.current_bn, st.current_layer, st.sample_due = module, None, False
+                st.current_bn, st.current_layer, st.sample_due, st.codes = module, None, False, ""
                 self._on_batchnorm(module, args, st)
         except Exception as error:  # never raise into the user's program
             self._internal(error)
@@ -221,7 +221,7 @@ class Tracer(Findings, Naming, Steps):
                     layer = st.current_layer
                     buffers = module._buffers
                     self._recorder.sample(layer, buffers["running_mean"], buffers["running_var"], layer.train_calls,
-                                          st.batch, st.sample_mode)
+                                          st.batch, st.sample_mode, st.codes)
             elif st.root is not None and layout.IS_PRODUCER.get(type(module)) is not False:
                 layout.note_output(module, output, st.produced)
             if module is st.root:
@@ -305,16 +305,24 @@ class Tracer(Findings, Naming, Steps):
             layer.train_calls += 1
         if training and running:
             layer.stats = (mean, var)
-            if mean is not None and var is not None and self._recorder.due(layer.train_calls):
-                st.current_layer, st.sample_due = layer, True
-                st.sample_mode = "train" if torch.is_grad_enabled() and not torch.is_inference_mode_enabled() else (
-                    "train (inference_mode)" if torch.is_inference_mode_enabled() else "train (no_grad)")
             if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()) and not st.grad:
                 if m.momentum is not None and not _deliberate_no_grad(sys._getframe(1)):
                     how = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
                     self._hit("BN101", layer, f"evaluated in training mode under torch.{how}(): its BatchNorm layers "
                                               "use batch statistics and overwrite their running statistics; call "
                                               ".eval() on it first", st=st)
+            if mean is not None and var is not None and self._recorder.every:
+                # sampled every N training calls, and also, whatever N: a call that is a finding, and a call with
+                # the smallest or largest batch so far (the batch plot shows the last short batch)
+                batch = st.batch
+                extreme = layer.sampled_min is None or batch < layer.sampled_min or batch > layer.sampled_max
+                if extreme:
+                    layer.sampled_min = batch if layer.sampled_min is None else min(batch, layer.sampled_min)
+                    layer.sampled_max = batch if layer.sampled_max is None else max(batch, layer.sampled_max)
+                if extreme or st.codes or self._recorder.due(layer.train_calls):
+                    st.current_layer, st.sample_due = layer, True
+                    st.sample_mode = "train" if torch.is_grad_enabled() and not torch.is_inference_mode_enabled() \
+                        else ("train (inference_mode)" if torch.is_inference_mode_enabled() else "train (no_grad)")
 
     def _one_sample(self, layer, shape, st) -> None:
         """BN302: a batch of one sample in training mode (the values per channel come from H, W or L);
@@ -323,6 +331,7 @@ class Tracer(Findings, Naming, Steps):
         if iterator is not None and self._predicted and st.root is not None and loaders.is_last(iterator):
             info = loaders.INFO_OF.get(iterator)
             if info is not None and self._predicted.get(id(info)) is info:
+                st.codes = f"{st.codes} BN302" if st.codes else "BN302"
                 self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site)
                 return
         self._hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "

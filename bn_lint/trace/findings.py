@@ -28,6 +28,8 @@ class Findings:
         return st.root_site
 
     def _hit(self, code: str, layer, detail: str, error: bool = False, st=None, counted: bool = True) -> None:
+        if st is not None:  # this call is a finding: its statistics sample says so (``stats``)
+            st.codes = f"{st.codes} {code}" if st.codes else code
         if st is not None and code in GROUPED and st.root is not None:
             site = self._root_site(st)
             if site is not None:

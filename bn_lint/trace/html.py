@@ -1,14 +1,16 @@
 """``bn-lint trace --report run.html``: one self-contained page (inline CSS and SVG, no script,
 no network): the findings, a per-layer table, and plots of the sampled running statistics and
-batch sizes with the BN401/BN402 moments marked. No torch here."""
+batch sizes. One colour, one meaning: red marks a finding on every plot (a call that is a finding:
+a red dot at its step; the BN401/BN402 moments: red dashed lines); layers get the other colours.
+No torch here."""
 from __future__ import annotations
 
 import math
 from html import escape
 
-_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf")
-_MARK = {"BN401": "#d62728", "BN402": "#ff7f0e"}
+FINDING = "#d62728"  # red: a finding, on every plot and nowhere else
+_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+_MARK = {"BN401": FINDING, "BN402": FINDING}
 _W, _H, _LEFT, _RIGHT, _TOP, _BOTTOM = 760, 250, 70, 20, 28, 36
 
 _CSS = """
@@ -40,7 +42,8 @@ def _sampling(every: int) -> str:
     if not every:
         return "Running statistics were not sampled."
     return "Running statistics sampled at " + ("every training call" if every == 1 else
-                                               f"the first and every {every}th training call") + " of each layer."
+                                               f"the first and every {every}th training call") + \
+        " of each layer, and at every call that is a finding and every new smallest or largest batch."
 
 
 def report_tables(report) -> str:
@@ -89,32 +92,39 @@ def plots(report) -> str:
     var = {n: [(r[0], r[5]) for r in series[n]] for n in names}
     longest = max(names, key=lambda n: len(series[n]))
     batch = {longest: [(r[0], r[1]) for r in series[longest]]}
-    evaluation = "training mode without grad (BN101)"
-    if any(len(r) > 8 and r[8] != "train" for r in series[longest]):
-        batch[evaluation] = [(r[0], r[1] if len(r) > 8 and r[8] != "train" else None) for r in series[longest]]
-        colors = {**colors, evaluation: "#d62728"}
+    found = {n: [r for r in series[n] if len(r) > 9 and r[9]] for n in names}
+    codes = sorted({c for rows in found.values() for r in rows for c in r[9].split()} |
+                   {m[1].split()[0] for m in marks})
+    mean_points = [(r[0], r[2], f"{r[9]} {n}") for n in names for r in found[n]]
+    var_points = [(r[0], r[5], f"{r[9]} {n}") for n in names for r in found[n]]
+    batch_points = [(r[0], r[1], f"{r[9]} {longest}") for r in found[longest]]
+    red = (f"<span><i style=\"background:{FINDING}\"></i>red: a finding ({escape(', '.join(codes))})</span>"
+           if codes else "")
     legend = "<div class=\"legend\">" + "".join(
-        f"<span><i style=\"background:{colors[n]}\"></i>{escape(n)}</span>" for n in names) + "</div>"
+        f"<span><i style=\"background:{colors[n]}\"></i>{escape(n)}</span>" for n in names) + red + "</div>"
     return "".join([
         "<h2>Running statistics</h2>",
-        _figure("plot-mean", "running_mean: mean over channels, per layer", mean, colors, marks, False, legend),
+        _figure("plot-mean", "running_mean: mean over channels, per layer", mean, colors, marks, False, legend,
+                mean_points),
         _figure("plot-var", "running_var: mean over channels, per layer (log scale)", var, colors, marks, True,
-                legend),
-        _figure("plot-batch", f"batch size at the sampled training steps ({escape(longest)})", batch,
-                {longest: "#333", evaluation: "#d62728"}, marks, False,
-                f"<div class=\"legend\"><span><i style=\"background:#d62728\"></i>{evaluation}</span></div>"
-                if evaluation in batch else ""),
+                legend, var_points),
+        _figure("plot-batch", f"batch size at the recorded training steps ({escape(longest)})", batch,
+                {longest: "#333"}, marks, False,
+                f"<div class=\"legend\"><span><i style=\"background:#333\"></i>batch size</span>{red}</div>",
+                batch_points),
     ])
 
 
-def _figure(ident: str, caption: str, series: dict, colors: dict, marks: list, log: bool, legend: str) -> str:
+def _figure(ident: str, caption: str, series: dict, colors: dict, marks: list, log: bool, legend: str,
+            points: list = ()) -> str:
     return (f"<figure class=\"plot\" id=\"{ident}\"><figcaption>{caption}</figcaption>"
-            f"{line_plot(series, colors, marks, log)}{legend}</figure>")
+            f"{line_plot(series, colors, marks, log, points)}{legend}</figure>")
 
 
-def line_plot(series: dict, colors: dict, marks: list, log: bool = False) -> str:
+def line_plot(series: dict, colors: dict, marks: list, log: bool = False, points: list = ()) -> str:
     """An SVG line chart of ``{name: [(x, y), ...]}``; non-finite (or, on a log scale, non-positive)
-    values break the line; ``marks`` are vertical lines ``(x, label, colour)``."""
+    values break the line; ``marks`` are vertical lines ``(x, label, colour)``; ``points`` are the
+    calls that are findings ``(x, y, label)``, red dots over the lines."""
     def usable(y) -> bool:
         return isinstance(y, (int, float)) and math.isfinite(y) and (y > 0 or not log)
 
@@ -170,6 +180,10 @@ def line_plot(series: dict, colors: dict, marks: list, log: bool = False) -> str
             else:
                 out.append(f"<polyline class=\"series\" fill=\"none\" stroke=\"{colors[name]}\" stroke-width=\"1.6\" "
                            f"points=\"{' '.join(run)}\"><title>{escape(name)}</title></polyline>")
+    for x, y, label in points:
+        if usable(y):
+            out.append(f"<circle class=\"finding\" cx=\"{px(x):.1f}\" cy=\"{py(math.log10(y) if log else y):.1f}\" "
+                       f"r=\"3.5\" fill=\"{FINDING}\"><title>{escape(label)} (step {x})</title></circle>")
     for i, (x, label, color) in enumerate(marks[:8]):
         X = px(x)
         out.append(f"<line class=\"marker\" x1=\"{X:.1f}\" x2=\"{X:.1f}\" y1=\"{_TOP}\" y2=\"{_TOP + height}\" "

@@ -56,7 +56,7 @@ class _Layer:
 
     __slots__ = ("ref", "name", "kind", "site", "facts", "calls", "train_calls", "stats", "modes", "batch_min",
                  "batch_max", "momentum", "samples", "first_bad", "first_degenerate", "layout_checks", "stepped",
-                 "left_eval", "left_checked", "left_site", "__weakref__")
+                 "left_eval", "left_checked", "left_site", "sampled_min", "sampled_max", "__weakref__")
 
     def __init__(self, module, name: str, site: Site) -> None:
         self.ref = weakref.ref(module) if module is not None else _dead
@@ -76,6 +76,7 @@ class _Layer:
         self.stepped = 0  # train_calls at the last optimizer step (``steps``)
         self.left_eval = self.left_checked = 0  # eval-mode calls with grad after training, and at the last step
         self.left_site = None  # the model call of the first of them
+        self.sampled_min = self.sampled_max = None  # training batches with running statistics (``stats``)
 
 
 class _State(threading.local):
@@ -95,6 +96,7 @@ class _State(threading.local):
         self.current_layer = None
         self.sample_due = False
         self.sample_mode = "train"
+        self.codes = ""  # the codes found in the BatchNorm call in progress (space-separated)
         self.batch = 0  # of the BatchNorm call in progress
         self.produced: list = []  # layout.Produced of this top-level call
         self.batch_from = None  # the DataLoader iterator that yielded the latest batch (``loaders``)

@@ -11,8 +11,9 @@ import torch
 VAR_LOW = 1e-12
 VAR_HIGH = 1e8
 #: one sample row: training call, batch size, mean/min/max of running_mean and of running_var, and the
-#: mode ("train", or "train (no_grad)" / "train (inference_mode)": batch statistics outside training)
-COLUMNS = ("step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min", "var_max", "mode")
+#: mode ("train", or "train (no_grad)" / "train (inference_mode)": batch statistics outside training), and the
+#: codes of the findings of that call ("" for none: a call that is a finding is always sampled)
+COLUMNS = ("step", "batch", "mean_mean", "mean_min", "mean_max", "var_mean", "var_min", "var_max", "mode", "finding")
 _FLUSH_ROWS = 256  # device rows gathered before one copy to the host
 MAX_ROWS = 4096  # per layer: beyond this, every other row is dropped (the first bad moments are kept apart)
 
@@ -32,7 +33,7 @@ class Recorder:
     def due(self, step: int) -> bool:
         return bool(self.every) and (step == 1 or step % self.every == 0)
 
-    def sample(self, layer, mean, var, step: int, batch: int, mode: str = "train") -> None:
+    def sample(self, layer, mean, var, step: int, batch: int, mode: str = "train", codes: str = "") -> None:
         """Queue one row for ``layer``: kernels on the statistics' device, no host transfer here
         (nothing while a CUDA graph is being captured)."""
         if mean.is_cuda and torch.cuda.is_current_stream_capturing():
@@ -40,7 +41,7 @@ class Recorder:
         with torch.no_grad():
             both = torch.stack((mean.detach(), var.detach())).float()
             row = torch.stack((both.mean(1), both.amin(1), both.amax(1)), 1).flatten()  # mean's 3, then var's
-        self._pending.append((layer, step, batch, mode, row))
+        self._pending.append((layer, step, batch, mode, codes, row))
         if len(self._pending) >= _FLUSH_ROWS:
             self.flush()
 
@@ -75,8 +76,8 @@ class Recorder:
                     still.append((entries, host, event))
                     continue
                 event.synchronize()
-            for (layer, step, batch, mode, _), values in zip(entries, host.tolist()):
-                _file(layer, [step, batch, *values, mode])
+            for (layer, step, batch, mode, codes, _), values in zip(entries, host.tolist()):
+                _file(layer, [step, batch, *values, mode, codes])
         self._inflight = still
 
 
@@ -89,8 +90,11 @@ def _file(layer, row: list) -> None:
     if layer.first_degenerate is None and degenerate(row):
         layer.first_degenerate = (row[0], samples[-1][0] if samples else None)
     samples.append(row)
-    if len(samples) >= MAX_ROWS:
-        del samples[1:-1:2]  # every other row, the first and the latest kept
+    if len(samples) >= MAX_ROWS:  # every other row, the first and the latest kept, and every finding
+        last = len(samples) - 1
+        samples[:] = [r for i, r in enumerate(samples) if i % 2 == 0 or i == last or (len(r) > 9 and r[9])]
+        if len(samples) >= MAX_ROWS:  # findings at most calls: thinned like the rest
+            del samples[1:-1:2]
 
 
 def end_rows(layers) -> list:
