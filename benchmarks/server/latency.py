@@ -6,7 +6,8 @@ For buffers of 250, 1,000 and 2,000 lines (with one BN101 at the end, the model 
   diagnostics for that version (median and spread of ``--edits`` edits, 0.4 s apart);
 - typing: ``--chars`` characters typed one ``didChange`` each, ``--gap-ms`` apart; the time from the last
   keystroke to the diagnostics of the last version, and how many publishes the typing caused;
-- in-process: ``Workspace.check`` of the edited buffer alone (no transport, no debounce), the floor.
+- in-process: ``Workspace.check`` of the edited buffer alone (no transport, no debounce; automatic garbage
+  collection off, as in the server), the floor.
 
     python benchmarks/server/latency.py [--sizes 250 1000 2000] [--edits 12] [--chars 20] [--gap-ms 40]
 
@@ -118,15 +119,22 @@ def measure(lines: int, edits: int, chars: int, gap: float) -> dict:
 def _in_process(path: Path, text: str, edits: int) -> list[float]:
     from bn_lint.server_state import Workspace
 
+    import gc
+
     workspace = Workspace()
     uri = uri_of(path)
     workspace.check(uri, text)
     out = []
-    for number in range(edits):
-        edited = text.replace("    y = x * 7\n", f"    y = x * {200 + number}\n")
-        start = time.perf_counter()
-        workspace.check(uri, edited)
-        out.append((time.perf_counter() - start) * 1000)
+    gc.disable()  # (as the server runs)
+    try:
+        for number in range(edits):
+            edited = text.replace("    y = x * 7\n", f"    y = x * {200 + number}\n")
+            start = time.perf_counter()
+            workspace.check(uri, edited)
+            out.append((time.perf_counter() - start) * 1000)
+            gc.collect()  # (the server's idle collection)
+    finally:
+        gc.enable()
     return out
 
 
