@@ -382,3 +382,17 @@ def test_settings_changed_on_disk_are_read_again(cifar):
     mark = len(client.received)
     client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(settings), "type": 2}]})
     assert client.diagnostics(uri, after=mark)["diagnostics"] == []
+
+
+@pytest.mark.parametrize("indent", [1, None])
+@pytest.mark.parametrize("as_list", [True, False])
+def test_json_places_of_cell_lines(indent, as_list):
+    from bn_lint.server_notebooks import JsonPlaces
+
+    source = "import torch\nmodel = make()\nmodel(x)\n"
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "model(x) in prose"},
+             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": source.splitlines(keepends=True) if as_list else source}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=indent)
+    row, character = JsonPlaces(text).place(2, 3, 1)  # cell 2, line 3: `model(x)`
+    assert text.splitlines()[row][character:].startswith("model(x)\\n")
