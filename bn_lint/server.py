@@ -210,9 +210,10 @@ class Scheduler:
         if any(self.edits.get(path, 0) != count for path, count in seen.items()):
             self.unpublished |= affected  # (stale: the newer check publishes them)
         else:
-            for path in sorted(affected | self.unpublished):
+            waiting = affected | self.unpublished
+            self.unpublished = {path for path in waiting if path in self.pending}  # (edited since: checked next)
+            for path in sorted(waiting - self.unpublished):
                 self.publish(path)
-            self.unpublished.clear()
         if (self.pending or self.disk) and self.timer is None:
             self._start()
         elif not (self.pending or self.disk) and not gc.isenabled():

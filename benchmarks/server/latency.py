@@ -138,6 +138,36 @@ def _in_process(path: Path, text: str, edits: int) -> list[float]:
     return out
 
 
+def measure_cross_file(edits: int) -> list[float]:
+    """Edit-to-diagnostics of a helper whose finding comes from its caller (issue 44's cifar project, both
+    open): each edit re-checks the helper and its importer."""
+    from tests.test_server_lsp import cifar_project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, train = cifar_project(Path(tmp))
+        client = LspClient(Path(tmp))
+        try:
+            uri = client.open(engine)
+            client.open(train)
+            client.diagnostics(uri, accept=lambda p: p["diagnostics"] != [])
+            rows = engine.read_text().splitlines()
+            latencies, current = [], rows[4]
+            for number in range(edits):
+                time.sleep(0.4)
+                new = f"    correct = {number}"
+                mark = len(client.received)
+                sent = time.perf_counter()
+                client.change(uri, 2 + number, [_line_edit(4, current, new)])
+                current, wanted = new, 2 + number
+                at, message = client.wait_for(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                                              and m["params"].get("version") == wanted, 60, mark)
+                assert [d["code"] for d in message["params"]["diagnostics"]] == ["BN101"], message
+                latencies.append((at - sent) * 1000)
+        finally:
+            client.close()
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 1000, 2000])
@@ -156,6 +186,9 @@ def main() -> None:
         spread = f"{min(r['edit_ms']):.0f}-{max(r['edit_ms']):.0f}"
         print(f"{r['lines']:>6} {median:>9.0f} ms {spread:>11} ms {median - debounce:>12.0f} ms "
               f"{statistics.median(r['in_process_ms']):>8.0f} ms {r['typing_lag_ms']:>8.0f} ms {r['typing_publishes']:>10}")
+    cross = measure_cross_file(args.edits)
+    print(f"cross-file (helper edited, its caller open): median {statistics.median(cross):.0f} ms "
+          f"({min(cross):.0f}-{max(cross):.0f})")
 
 
 if __name__ == "__main__":
