@@ -353,10 +353,15 @@ def build_server() -> LanguageServer:
     def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
         path = _path(uri)
-        if documents.texts.get(path) != uri or path.endswith(".ipynb"):
-            return []
         text = server.workspace.get_text_document(uri).source
-        return code_actions(uri, text, workspace.findings_in(path), params.range)
+        if documents.texts.get(path) == uri and not path.endswith(".ipynb"):
+            return code_actions(uri, text, workspace.findings_in(path), params.range)
+        notebook = server.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:  # a cell: its findings are in the cell's lines, their fixes too
+            index = next(i for i, cell in enumerate(notebook.cells, 1) if cell.document == uri)
+            found = [f for f in workspace.findings_in(_path(notebook.uri)) if f.cell == index]
+            return code_actions(uri, text, found, params.range)
+        return []
 
     return server
 

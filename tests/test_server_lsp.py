@@ -287,6 +287,12 @@ def test_notebook_document_gets_diagnostics_in_its_cells(tmp_path):
         (bn101,) = [d for d in params["diagnostics"] if d["code"] == "BN101"]
         assert bn101["range"]["start"] == {"line": 4, "character": 22}
         assert client.diagnostics(cells[0])["diagnostics"] == []
+        actions = client.request("textDocument/codeAction", {
+            "textDocument": {"uri": cells[2]}, "context": {"diagnostics": []},
+            "range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}}})
+        (noqa,) = [a for a in actions if a["title"] == "BN101: disable for this line (# noqa)"]
+        (edit,) = noqa["edit"]["changes"][cells[2]]
+        assert edit["newText"].endswith("model(images).argmax(1)  # noqa: BN101")
         # an edit of the cell: the model is put in eval mode
         mark = len(client.received)
         client.notify("notebookDocument/didChange", {
