@@ -41,7 +41,9 @@ from .config import Settings
 from .finding import Finding
 
 DEFAULT_DIR = ".bn_lint_cache"
-_FORMAT = 5  # (4: entries carry a checksum; 5: files that do not exist recorded by folder, "absent")
+_FORMAT = 6  # (4: entries carry a checksum; 5: files that do not exist recorded by folder, "absent";
+#              6: dependency records shared by the entries that have the same, in ``deps/``)
+_INLINE = 1024  # bytes: a dependency record smaller than this is kept in its entry (it fits its disk block)
 _RACY_NS = 2_000_000_000  # (``Cache.fingerprint``)
 
 
@@ -90,6 +92,9 @@ class Cache:
         self._stats: dict[str, os.stat_result | None] = {}  # dependency path -> its stat, once per run
         self._lstats: dict[str, os.stat_result | None] = {}  # path -> its lstat (None: missing), once per run
         self._started = time.time_ns()  # (``_folder_stamp``: a folder changed during the run is not trusted)
+        self._records: dict[str, dict] = {}  # shared dependency records read or written in this run
+        self._verified: dict[str, bool] = {}  # shared record -> its files unchanged, once per run
+        self._stored: set[str] = set()  # shared records known to be on disk
         self._ready = False
 
     # ------------------------------------------------------------------ keys
@@ -156,7 +161,7 @@ class Cache:
             entry = _read_entry(self._entry(key), touch=True)
             if entry.get("format") != _FORMAT:
                 return None
-            if not self._all_unchanged(entry):
+            if not self._unchanged_record(entry):
                 return None
             findings = [Finding.from_dict(item) for item in entry["findings"]]
             errors = [str(item) for item in entry["errors"]]
@@ -170,7 +175,7 @@ class Cache:
             "format": _FORMAT,
             "findings": [f.to_dict() for f in findings],
             "errors": list(errors),
-            **self._dependencies(deps),
+            **self._recorded(deps),
         }
         target = self._entry(key)
         try:
@@ -200,6 +205,53 @@ class Cache:
             absent.setdefault(folder, set()).add(os.path.basename(path))
         return {"deps": present,
                 "absent": {folder: [self._folder_stamp(folder), sorted(names)] for folder, names in sorted(absent.items())}}
+
+    def _recorded(self, deps: "list[str] | set[str]") -> dict:
+        """The dependency record of an entry (``_dependencies``): in the entry when small, else as a reference,
+        ``{"deps_ref": digest}``, to ``deps/<digest>.json``, written once for every entry with the same record
+        (the many files whose lookups reach the same project files: transformers' models share their
+        closures; 290 MB of entries were 59 MB inline, most of it the same records over and over)."""
+        record = self._dependencies(deps)
+        payload = json.dumps(record, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        if len(payload) < _INLINE:
+            return record
+        ref = digest(payload)
+        if ref not in self._stored:
+            target = self._record_path(ref)
+            try:
+                if _read_entry(target, touch=True) != record:  # (present and intact: kept, marked used)
+                    raise ValueError("cache record: not the same")
+            except (OSError, ValueError):
+                try:
+                    self._prepare(target.parent)
+                    _write_entry(target, record)
+                except OSError:
+                    return record  # (unwritable: the entry keeps its record)
+            self._stored.add(ref)
+            self._records[ref] = record
+        return {"deps_ref": ref}
+
+    def _record_path(self, ref: str) -> Path:
+        return self.directory / "deps" / ref[:2] / f"{ref}.json"
+
+    def _record_of(self, entry: dict) -> dict:
+        """The dependency record of ``entry``, read once per run when shared (KeyError, OSError, ValueError
+        when it is missing or damaged: a miss)."""
+        ref = entry.get("deps_ref")
+        if ref is None:
+            return entry
+        if ref not in self._records:
+            self._records[ref] = _read_entry(self._record_path(str(ref)), touch=True)  # (checksummed)
+        return self._records[ref]
+
+    def _unchanged_record(self, entry: dict) -> bool:
+        """Whether every dependency ``entry`` records is as recorded; a shared record checked once per run."""
+        ref = entry.get("deps_ref")
+        if ref is None:
+            return self._all_unchanged(entry)
+        if ref not in self._verified:
+            self._verified[ref] = self._all_unchanged(self._record_of(entry))
+        return self._verified[ref]
 
     def _all_unchanged(self, entry: dict) -> bool:
         """Whether every dependency ``entry`` records is as recorded (``_dependencies``)."""
@@ -242,12 +294,13 @@ class Cache:
             entry = _read_entry(self._index_entry(path))
             if entry.get("format") != _FORMAT or not self.unchanged(path, entry["content"]) or entry["content"][0] is None:
                 return None
-            if not self._all_unchanged(entry):
+            if not self._unchanged_record(entry):
                 return None
             facts = {str(table): {str(name): fact for name, fact in names.items()}
                      for table, names in entry["facts"].items()}
-            absent = [os.path.join(folder, name) for folder, (_, names) in entry["absent"].items() for name in names]
-            return facts, [*entry["deps"], *absent]
+            record = self._record_of(entry)
+            absent = [os.path.join(folder, name) for folder, (_, names) in record["absent"].items() for name in names]
+            return facts, [*record["deps"], *absent]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -257,7 +310,7 @@ class Cache:
             "format": _FORMAT,
             "content": self.fingerprint(path),
             "facts": facts,
-            **self._dependencies(deps),
+            **self._recorded(deps),
         }
         target = self._index_entry(path)
         try:
@@ -280,7 +333,7 @@ class Cache:
                     "# This file is a cache directory tag created by bn-lint.\n",
                 )
             self._ready = True
-        subdirectory.mkdir(exist_ok=True)
+        subdirectory.mkdir(parents=True, exist_ok=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:

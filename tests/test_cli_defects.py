@@ -163,6 +163,11 @@ def test_cache_keeps_missing_import_candidates_compact_and_still_sees_them_appea
 
     assert run() == []
     (entry,) = _entries(tmp_path / "c")
+    if "deps_ref" in entry:  # (a record shared by the entries that have the same one)
+        from bn_lint.cache import _read_entry
+
+        ref = entry["deps_ref"]
+        entry = _read_entry(tmp_path / "c" / "deps" / ref[:2] / f"{ref}.json")
     assert all(Path(dep).exists() for dep in entry["deps"]), [d for d in entry["deps"] if not Path(d).exists()]
     names = [name for _, folder_names in entry["absent"].values() for name in folder_names]
     assert len(names) <= 2 * (len(modules) + 1) * len(entry["absent"]), entry["absent"]
@@ -220,3 +225,36 @@ def test_rule_pages_list_the_fix_settings_of_fixable_rules_and_min_batch_size_wh
     assert "- `unsafe-fixes`:" in rule_by_code("BN205").docs_markdown()  # (an unsafe fix)
     assert "- `fixable`:" in rule_by_code("BN102").docs_markdown() and "unsafe-fixes" not in rule_by_code("BN102").docs_markdown()
     assert "None of its own" in rule_by_code("BN101").docs_markdown()
+
+
+def test_cache_entries_with_the_same_dependencies_share_one_record_and_a_damaged_one_is_a_miss(tmp_path, monkeypatch):
+    from bn_lint import runner
+    from bn_lint.cache import Cache
+    from bn_lint.config import Settings
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg").mkdir()
+    imports = "".join(f"from lib{i}.part import m{i}\n" for i in range(60)) + "import torch.nn as nn\n"
+    imports += "".join(f"bn{i} = nn.BatchNorm2d(8, momentum=m{i})\n" for i in range(60))  # (60 lookups, none found)
+    (tmp_path / "pkg" / "a.py").write_text(imports + "bn = nn.BatchNorm2d(8, momentum=0.9)\n")
+    (tmp_path / "pkg" / "b.py").write_text(imports + "bn = nn.BatchNorm1d(4, momentum=0.99)\n")
+    settings = Settings(root=tmp_path)
+    checked: list[str] = []
+    real = runner.check_one
+    monkeypatch.setattr(runner, "check_one", lambda c, p, d: (checked.append(Path(p).name), real(c, p, d))[1])
+
+    def run():
+        results = runner.check_files([str(tmp_path / "pkg" / n) for n in ("a.py", "b.py")], settings, 1,
+                                     Cache(tmp_path / "c", settings))
+        return [[f.code for f in r.findings] for r in results]
+
+    assert run() == [["BN205"], ["BN205"]]
+    entries = _entries(tmp_path / "c")
+    assert len(entries) == 2 and entries[0]["deps_ref"] == entries[1]["deps_ref"]
+    (record,) = (tmp_path / "c" / "deps").glob("??/*.json")
+    checked.clear()
+    assert run() == [["BN205"], ["BN205"]] and checked == []  # (hits)
+    record.write_bytes(record.read_bytes()[:-20])  # damaged: both entries are misses, checked and stored again
+    assert run() == [["BN205"], ["BN205"]] and checked == ["a.py", "b.py"]
+    checked.clear()
+    assert run() == [["BN205"], ["BN205"]] and checked == []
