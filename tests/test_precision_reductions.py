@@ -23,16 +23,72 @@ EXPECTED = {
     "linear_layer_evaluated_in_loop.py": [],
     # tacto (mined case 110): the name rebuilt from its own children was an endless recursion, a BN900 for the file
     "children_rebound_to_the_same_name.py": [("BN101", 9)],
+    # pvnet (mined case 702): a parameter its callers give a class is called to build the model, not run
+    "class_given_to_a_builder_parameter.py": [("BN101", 18)],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
+
+
+    # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
+    # loads weights into it first, and evaluates that
+    "tests/test_fresh_model_shapes.py": [("BN101", 26)],
 }
 
 
 def test_every_reduction_has_its_expectation():
-    assert {p.name for p in DATA.glob("*.py")} == set(EXPECTED)
+    assert {p.relative_to(DATA).as_posix() for p in DATA.rglob("*.py")} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_reduction(name):
     found = codes_and_lines(check_code((DATA / name).read_text(), path=name, select=CORRECTNESS))
     assert sorted(found) == sorted(EXPECTED[name])
+
+
+def test_a_fragile_layer_of_a_model_the_file_never_names_is_not_its_models(tmp_path, write):
+    """MultiBench (mined case 700): common_models.py holds many models, one with a BatchNorm1d head; the
+    training script trains a ResNet and an MLP from it: a last batch of one cannot crash that model."""
+    from tests.conftest import run_cli
+
+    write("common_models.py", """
+        import torch.nn as nn
+
+        class MLP(nn.Module):
+            def __init__(self, indim, hidden, outdim):
+                super().__init__()
+                self.fc = nn.Linear(indim, hidden)
+                self.fc2 = nn.Linear(hidden, outdim)
+
+            def forward(self, x):
+                return self.fc2(self.fc(x).relu())
+
+        class VGGClassifier(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.fc = nn.Linear(512, 512, bias=False)
+                self.bn = nn.BatchNorm1d(512)
+                self.out = nn.Linear(512, n)
+
+            def forward(self, x):
+                return self.out(self.bn(self.fc(x)))
+        """)
+    train = """
+        import torch
+        import torchvision
+        from torch.utils.data import DataLoader
+        from common_models import {name}
+
+        model = torch.nn.Sequential(torchvision.models.resnet18(), {name}({args}))
+        optim = torch.optim.Adam(model.parameters())
+        train_dataloader = DataLoader(torch.load("train.pt"), batch_size=16, shuffle=True)
+        for x, y in train_dataloader:
+            optim.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            optim.step()
+        """
+    write("train.py", train.format(name="MLP", args="1000, 200, 10"))
+    proc = run_cli("check", "--no-cache", "--select", "BN302", "--format", "concise", "train.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    write("train.py", train.format(name="VGGClassifier", args="10"))  # the twin: the head it trains has one
+    proc = run_cli("check", "--no-cache", "--select", "BN302", "--format", "concise", "train.py", cwd=tmp_path)
+    assert b"train.py:8:20: BN302" in proc.stdout, proc.stdout

@@ -32,8 +32,8 @@ from .norm_choice import default_layer, other_norm, preset_replaces_norm, replac
 from .not_indexed import NOT_INDEXED
 from .pass_through import moved, passed_through, swaps_batchnorm, tuple_element
 from .project_defs import (
-    builds_own_class, element_builder, imported_name, may_build_batchnorm, plain_imported_class, project_builder,
-    project_class,
+    builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class,
+    project_builder, project_class,
 )
 from .registries import registered
 from .train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
@@ -134,6 +134,11 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return model_kind(model, given, scope, depth + 1)
             function = model.functions[func.value]
             return _builder_kind(model, function, depth, dead_suites(model, function, expr, model, scope))
+        if isinstance(func, cst.Name) and scope is not None and scope.kind == "function" and func.value in scope.params:
+            # `model = model_class(**kwargs)`: what the classes its callers give it build
+            kinds = [model_kind(model, cst.Call(func=value, args=expr.args), scope, depth + 1)
+                     for value in given_classes(model, scope.node, func.value)]
+            return _combine(kinds) if kinds else None
         method = model.static_method(func)
         if method is not None and not builds_own_class(model, func):  # `gan_factory.generator_factory(kind)`
             return _builder_kind(model, method, depth, frozenset())

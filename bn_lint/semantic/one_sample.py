@@ -93,14 +93,46 @@ def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
     project = model.project
     if project is None:
         return None
+    used = _names_used(model)
     for path in model.imported_project_paths[:20]:
         if not project.mentions(path, "BatchNorm"):
             continue
         other = project.model(path)
-        found = fragile_layers(other) if other is not None else []
+        # (in a module of many models, a layer of one this file never names is not in what it trains)
+        reached = _reached(other, used) if other is not None else set()
+        found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached] if other is not None else []
         if found:
             return other, found[0]
     return None
+
+
+def _owner_name(model: "FileModel", node: cst.CSTNode) -> str | None:
+    """The module-level class or function of ``model`` that holds ``node`` (None at module level)."""
+    owner = None
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.ClassDef, cst.FunctionDef)):
+            owner = ancestor.name.value
+    return owner
+
+
+def _reached(model: "FileModel", used: set[str]) -> set[str]:
+    """The module-level classes and functions of ``model`` that ``used`` names, and those they name, in turn."""
+    defs = {node.name.value: node for node in model.module.body if isinstance(node, (cst.ClassDef, cst.FunctionDef))}
+    reached: set[str] = set()
+    todo = [name for name in used if name in defs]
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        todo.extend(n.value for n in walk(defs[name]) if isinstance(n, cst.Name) and n.value in defs)
+    return reached
+
+
+def _names_used(model: "FileModel") -> set[str]:
+    """The names this file reads (``MLP`` of ``from common_models import MLP``, ``Net`` of ``models.Net``)."""
+    return {node.value for node in walk(model.module) if isinstance(node, cst.Name)} \
+        | {node.attr.value for node in walk(model.module) if isinstance(node, cst.Attribute)}
 
 
 def _flat_inputs(model: "FileModel") -> list[Fragile]:

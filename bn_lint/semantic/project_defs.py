@@ -131,3 +131,20 @@ def plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
     dotted = imported_name(model, func)
     where = model.imported_path(dotted, "class") if dotted else None
     return where is not None and model.project.plain_class(where[0], where[1])
+
+
+def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> list[cst.Name]:
+    """The classes every call of ``function`` in this file gives ``param`` (``check(batch, Net, {})``:
+    ``Net``, defined here or imported from the project); empty when one call gives something else."""
+    from .call_binding import given_values
+
+    given = given_values(model, function, param)
+    if not given or any(g.site is None for g in given):
+        return []
+    found = []
+    for one in given:
+        value = one.value
+        if not isinstance(value, cst.Name) or (value.value not in model.classes and project_class(model, value) is None):
+            return []
+        found.append(value)
+    return found

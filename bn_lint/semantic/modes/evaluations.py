@@ -11,6 +11,7 @@ from ..evaluation import eval_data_loop, eval_input, inference_run, run_after_tr
 from ..walk import walk
 from .eval_names import eval_named
 from .keys import _called_name, _unwrap_passthrough
+from .known_calls import loads_weights
 from .records import Site
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test)\.py$|(^|/)tests?/")
 _SETS_MODE = re.compile(r"\.eval\(\s*\)|\.train\(\s*(?:mode\s*=\s*)?False\s*\)")
+_LOADED_BY = re.compile(r"(^|\.)(load|from_pretrained|load_from_checkpoint|create_model)$|hub\.load")
+_WEIGHT_LOADERS = ("load_state_dict", "load_weights", "load_pretrained", "from_pretrained")
 
 
 class EvaluationDetection:
@@ -88,9 +91,36 @@ class EvaluationDetection:
         func = self.enclosing_function(node)
         if func is not None and func.name.value == "__init__":
             return False  # a model called while it is built: a shape probe
-        if self._forward_trains(node) or self._running_stats_off(node):
+        if self._forward_trains(node) or self._running_stats_off(node) or self.fresh_in_test(node):
             return False
         return not self.shape_probe(node)
+
+    def _test_code(self, func: cst.FunctionDef) -> bool:
+        """A pytest test, or a helper only pytest tests of its file call (``_test_model_forward``)."""
+        if self.pytest_test(func):
+            return True
+        callers = [site for site in self.model.calls
+                   if isinstance(site.node.func, cst.Name) and site.node.func.value == func.name.value]
+        return bool(callers) and all((caller := self.enclosing_function(site.node)) is not None
+                                     and caller is not func and self.pytest_test(caller) for site in callers)
+
+    def fresh_in_test(self, node: cst.CSTNode) -> bool:
+        """In a test file, a model built by the function that runs it and given no weights there
+        (``model = HPFNet(4).cuda(); model(torch.randn(...))``): a test of the model's code, whose
+        statistics nothing keeps, not an evaluation (RULES.md, Evidence: deliberate choices)."""
+        func = self.enclosing_function(node)
+        if func is None or not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) \
+                or not self.is_test_file() or not self._test_code(func):
+            return False
+        name = node.func.value
+        bound = self.model.binding(name, self.model.scope_of(node))
+        built = _unwrap_passthrough(bound[0]) if bound is not None else None
+        if not isinstance(built, cst.Call) or self.enclosing_function(built) is not func \
+                or loads_weights(built.func) or _LOADED_BY.search(self.model.code(built.func)):
+            return False
+        return not any(isinstance(call.func, cst.Attribute) and call.func.attr.value in _WEIGHT_LOADERS
+                       and isinstance(call.func.value, cst.Name) and call.func.value.value == name
+                       for call in self.model.nodes_of(func, cst.Call))
 
     def _forward_trains(self, node: cst.CSTNode) -> bool:
         """``tented(x)`` with ``tented = Tent(model, optimizer)``, a class of this file whose ``forward``

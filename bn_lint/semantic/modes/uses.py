@@ -4,6 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..library_models import LIBRARY_FORWARDS, fitted_by_trainer
+from ..project_defs import given_classes
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS
@@ -17,6 +18,8 @@ class ModelUses:
 
     def _use(self, call: cst.Call, key: str, state: State) -> None:
         a = self.a
+        if key in self.params and call.func is not None and key_of(call.func) == key and self._given_classes(key):
+            return  # `model = model_class(**kwargs)`: its callers give it a class; calling it builds a model
         facts = _lookup(state, key)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
         if (call, key) not in a.first_uses:
@@ -225,3 +228,7 @@ class ModelUses:
             if old is not None:
                 facts = facts | old.facts
             self.a.watched[node] = Watch(node, key, reason, facts, site, trained, self.scope)
+
+    def _given_classes(self, param: str) -> bool:
+        """Whether every call of this function in its file gives ``param`` a class: calling it builds one."""
+        return isinstance(self.node, cst.FunctionDef) and bool(given_classes(self.model, self.node, param))
