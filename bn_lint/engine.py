@@ -19,7 +19,7 @@ from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
 from .semantic.model import FileModel, Report
-from .source import SourceText, TooLarge, UnreadableSource, decode, read_source, split_lines
+from .source import READ_LIMIT, SourceText, TooLarge, UnreadableSource, decode, read_source, split_lines
 from .suppression import Suppressions
 
 EXACT_MAX_CHARS = 256 * 1024  # above this, findings keep the quick tree's places and come without fixes
@@ -51,6 +51,8 @@ class Checker:
 
             try:
                 return self.check_notebook(path, read_bytes(path))
+            except TooLarge as error:  # (said as a .py file's is, with the notebook's own limit)
+                return self._tool_finding(path, "BN900", _over_limit(error.size, READ_LIMIT))
             except UnreadableSource as error:  # (stat first: never a FIFO or a device)
                 return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         try:
@@ -281,9 +283,9 @@ _NOT_PARSED = "valid Python that bn-lint cannot parse, not checked"
 _TOO_DEEP = f"{_NOT_PARSED}: nesting too deep"
 
 
-def _over_limit(size: int) -> str:
-    """(``size`` in characters, or bytes read from ``stat``)"""
-    return f"file not checked: {size / 2**20:.1f} MiB is over the {MAX_CHARS // 2**20} MiB limit"
+def _over_limit(size: int, limit: int = MAX_CHARS) -> str:
+    """(``size`` in characters, or bytes read from ``stat``; ``limit``: a notebook's is its file's size)"""
+    return f"file not checked: {size / 2**20:.1f} MiB is over the {limit // 2**20} MiB limit"
 
 
 def _shown_like(other: str, checked: str) -> str:

@@ -167,3 +167,19 @@ def test_a_generated_file_under_the_limit_is_checked_in_bounded_memory(tmp_path)
     assert b"big.py:2:40: BN205" in proc.stdout, proc.stdout  # (the place libcst gives it in a small file)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert peak_mb <= 500, f"peak {peak_mb:.0f} MB"
+
+
+# ------------------------------------------------------------------ R12 an over-size notebook
+def test_an_over_size_notebook_is_said_as_an_over_size_python_file(tmp_path):
+    import json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": "x = 1\n" + "# " + "a" * (9 * 2**20) + "\n"}
+    (tmp_path / "big.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (tmp_path / "big.py").write_text("import torch\nmodel.eval()\n# " + "a" * (3 * 2**20) + "\n")
+    proc = run_cli("check", "--no-cache", "--format", "concise", str(tmp_path))
+    lines = sorted(proc.stdout.decode().splitlines())
+    assert any("big.ipynb" in line and "MiB is over the 8 MiB limit" in line for line in lines), lines
+    assert any("big.py" in line and "MiB is over the 2 MiB limit" in line for line in lines), lines
+    codes = {line.split(": ")[1].split()[0] for line in lines if "over the" in line}
+    assert len(codes) == 1, lines  # (the same code for both)
