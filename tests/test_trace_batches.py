@@ -141,8 +141,29 @@ def test_prediction_in_process_before_the_last_batch_and_only_for_training():
         sampler = torch.utils.data.RandomSampler(data, num_samples=16)
         for (x,) in DataLoader(data, batch_size=5, sampler=sampler):  # 16 = 3 * 5 + 1
             model(x)
-    assert [f.code for f in report.findings if f.code == "BN302"] == ["BN302", "BN302"]
+    # one BN302: the sampler's loader; the no-grad loop's one-sample batch is BN101's (training mode under no_grad)
+    assert [f.code for f in report.findings if f.code == "BN302"] == ["BN302"], [f.message for f in report.findings]
     no_grad_bn101 = [f for f in report.findings if f.code == "BN101"]
     assert len(no_grad_bn101) == 1
     sampled = [f for f in report.findings if f.code == "BN302" and "16 samples in batches of 5" in f.message]
     assert len(sampled) == 1  # the sampler's length, not the dataset's
+
+
+def test_a_shape_probe_in_init_and_a_no_grad_call_are_not_bn302():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten())
+            self.fc = nn.Linear(self.features(torch.zeros(1, 3, 8, 8)).shape[1], 2)  # the size of the features
+
+        def forward(self, x):
+            return self.fc(self.features(x))
+
+    with bn_lint.trace() as report:
+        net = Net()
+        net(torch.randn(8, 3, 8, 8)).sum().backward()
+    assert report.findings == []
+    with bn_lint.trace() as report:
+        with torch.no_grad():
+            net(torch.randn(1, 3, 8, 8))
+    assert [f.code for f in report.findings] == ["BN101"]  # training mode without grad: BN101, not BN302

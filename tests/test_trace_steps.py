@@ -141,3 +141,31 @@ def test_hooks_and_patches_are_gone_after_the_trace():
         assert len(_optim._global_optimizer_pre_hooks) == before[0] + 1
     assert (len(_optim._global_optimizer_pre_hooks), torch.optim.Optimizer.__init__, nn.Module.train,
             torch.utils.data.DataLoader.__iter__) == before
+
+
+def test_a_frozen_momentum_encoder_run_under_no_grad_is_not_bn105():
+    class MoCo(nn.Module):  # the key encoder: no optimizer, BatchNorm in training mode on purpose
+        def __init__(self):
+            super().__init__()
+            self.encoder_q, self.encoder_k = Net(), Net()
+            for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
+                param_k.data.copy_(param_q.data)
+                param_k.requires_grad = False
+
+        def forward(self, im_q, im_k):
+            q = self.encoder_q(im_q)
+            with torch.no_grad():
+                for param_q, param_k in zip(self.encoder_q.parameters(), self.encoder_k.parameters()):
+                    param_k.data = param_k.data * 0.999 + param_q.data * 0.001
+                k = self.encoder_k(im_k)
+            return (q * k).sum()
+
+    with bn_lint.trace() as report:
+        model = MoCo()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.03)
+        for _ in range(3):
+            loss = model(torch.randn(8, 3, 8, 8), torch.randn(8, 3, 8, 8))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert [f.code for f in report.findings] == []

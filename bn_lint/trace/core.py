@@ -24,7 +24,7 @@ from .findings import _UNSET, GROUPED, Findings  # noqa: F401  (GROUPED re-expor
 from .layer_facts import _VARIANT, _Layer, _State, _deliberate_no_grad, _facts  # noqa: F401  (kept importable)
 from .naming import Naming
 from .steps import Steps
-from .sites import patch_init, unpatch_init
+from .sites import patch_init, unpatch_init, user_frame
 
 _BatchNorm = _bn._BatchNorm
 VAR_LOW, VAR_HIGH = stats.VAR_LOW, stats.VAR_HIGH  # kept importable from here
@@ -293,7 +293,7 @@ class Tracer(Findings, Naming, Steps):
             elif 0 < per_channel < self.min_batch_size and not (distributed and shape[0] == per_channel):
                 self._hit("BN301", layer, f"{per_channel} values per channel in training {tuple(shape)}, below "
                                           f"min-batch-size {self.min_batch_size}: noisy batch statistics", st=st)
-            if shape[0] == 1 and training and per_channel > 1:
+            if shape[0] == 1 and training and per_channel > 1 and not (facts.sync and st.world > 1):
                 self._one_sample(layer, shape, st)
             if self._pending_loaders and training and torch.is_grad_enabled():
                 self._loader_trains(layer, st)
@@ -303,6 +303,8 @@ class Tracer(Findings, Naming, Steps):
                                           "nn.SyncBatchNorm.convert_sync_batchnorm(model)", st=st)
         if training:
             layer.train_calls += 1
+            if torch.is_grad_enabled():
+                layer.grad_calls += 1
         if training and running:
             layer.stats = (mean, var)
             if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()) and not st.grad:
@@ -327,6 +329,8 @@ class Tracer(Findings, Naming, Steps):
     def _one_sample(self, layer, shape, st) -> None:
         """BN302: a batch of one sample in training mode (the values per channel come from H, W or L);
         counted on the loader's record when it is the last batch of a loader already reported."""
+        if not torch.is_grad_enabled() or self._probing(st):
+            return  # not a training step: a shape probe, or a no-grad call (BN101's business)
         iterator = st.batch_from
         if iterator is not None and self._predicted and st.root is not None and loaders.is_last(iterator):
             info = loaders.INFO_OF.get(iterator)
@@ -338,6 +342,15 @@ class Tracer(Findings, Naming, Steps):
                                   "statistics come from that one sample (and BatchNorm1d on (1, C) raises); a "
                                   "DataLoader whose len(dataset) % batch_size == 1 ends each epoch so: use "
                                   "drop_last=True", st=st)
+
+    def _probing(self, st) -> bool:
+        """The model call runs inside a module's ``__init__``: one dummy sample that works out a shape."""
+        frame = user_frame(st.root_frame) if st.root_frame is not None else None
+        if frame is None:
+            return False
+        code = frame.f_code
+        return code.co_name == "__init__" and code.co_varnames[:1] == ("self",) and \
+            isinstance(frame.f_locals.get("self"), torch.nn.Module)
 
     # -- DataLoaders (BN302 predicted) --------------------------------------------------------
 

@@ -56,7 +56,8 @@ class _Layer:
 
     __slots__ = ("ref", "name", "kind", "site", "facts", "calls", "train_calls", "stats", "modes", "batch_min",
                  "batch_max", "momentum", "samples", "first_bad", "first_degenerate", "layout_checks", "stepped",
-                 "left_eval", "left_checked", "left_site", "sampled_min", "sampled_max", "__weakref__")
+                 "left_eval", "left_checked", "left_site", "sampled_min", "sampled_max", "grad_calls",
+                 "__weakref__")
 
     def __init__(self, module, name: str, site: Site) -> None:
         self.ref = weakref.ref(module) if module is not None else _dead
@@ -73,7 +74,8 @@ class _Layer:
         self.samples: list[list] = []  # stats.COLUMNS rows
         self.first_bad = self.first_degenerate = None  # (sampled step, the sampled step before it)
         self.layout_checks = 0
-        self.stepped = 0  # train_calls at the last optimizer step (``steps``)
+        self.grad_calls = 0  # training calls with grad enabled
+        self.stepped = 0  # grad_calls at the last optimizer step (``steps``)
         self.left_eval = self.left_checked = 0  # eval-mode calls with grad after training, and at the last step
         self.left_site = None  # the model call of the first of them
         self.sampled_min = self.sampled_max = None  # training batches with running statistics (``stats``)

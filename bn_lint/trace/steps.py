@@ -3,7 +3,8 @@ parameters that optimizer trains:
 
 - BN105: BatchNorm layers in training mode whose affine parameters are frozen (``requires_grad``
   False) or in no optimizer's param groups, and whose running statistics moved (training-mode
-  calls) since the last step: reported at the line that built the optimizer.
+  calls with grad enabled) since the last step: reported at the line that built the optimizer. A
+  frozen encoder run under ``no_grad`` inside the training step (a momentum/target encoder) is not.
 - BN103: BatchNorm layers in eval mode, in a model that is in eval mode as a whole (``model.eval()``,
   not a freeze of BatchNorm submodules), that were trained in training mode earlier in the run
   and were called with grad since the last step: an evaluation left the model in eval mode.
@@ -147,8 +148,8 @@ class Steps:
             frozen, left = [], []
             for layer in layers:
                 m = layer.ref()
-                moved = layer.train_calls != layer.stepped
-                layer.stepped = layer.train_calls
+                moved = layer.grad_calls != layer.stepped  # with grad: a no-grad target/momentum encoder is not
+                layer.stepped = layer.grad_calls  # frozen by mistake (MoCo, DINO, BYOL keep BatchNorm training)
                 left_eval = layer.left_eval != layer.left_checked
                 layer.left_checked = layer.left_eval
                 if m is None or not trains:
