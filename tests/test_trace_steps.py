@@ -169,3 +169,13 @@ def test_a_frozen_momentum_encoder_run_under_no_grad_is_not_bn105():
             loss.backward()
             optimizer.step()
     assert [f.code for f in report.findings] == []
+
+
+def test_patched_methods_keep_torchs_signatures_while_tracing():
+    import inspect
+
+    expected = [inspect.signature(f) for f in (torch.utils.data.DataLoader.__init__, torch.optim.Optimizer.__init__,
+                                               nn.Module.train)]
+    with bn_lint.trace():
+        assert [inspect.signature(f) for f in (torch.utils.data.DataLoader.__init__, torch.optim.Optimizer.__init__,
+                                               nn.Module.train)] == expected

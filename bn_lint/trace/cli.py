@@ -30,7 +30,8 @@ FORMATS = ("full", "concise", "json", "sarif", "github", "junit")
 @click.option("--stats-out", "stats_path", type=click.Path(dir_okay=False), metavar="FILE.jsonl",
               help="Also write the sampled running statistics, one JSON object per line.")
 @click.option("--stats-every", type=click.IntRange(min=0), default=10, show_default=True,
-              help="Sample each layer's running statistics every N training calls (0: off).")
+              help="Sample each layer's running statistics every N training calls (0: off); calls that are "
+                   "findings and new smallest/largest batches are recorded whatever N.")
 @click.option("--live/--no-live", default=None,
               help="Print each finding when first seen, on stderr (default: when stderr is a terminal).")
 @click.option("--min-batch-size", type=click.IntRange(min=1),

@@ -4,7 +4,10 @@ A global forward pre-hook sees every BatchNorm call, whenever the layer was crea
 ``always_call`` forward hook closes each top-level model call (grouping, BN403), notes the
 outputs of features-last modules (BN203, ``layout``) and samples running statistics
 (``stats``). While tracing, ``_BatchNorm.__init__`` is wrapped to record the user's line that
-built each layer (``sites``). Hooks return None and swallow their own errors.
+built each layer (``sites``); DataLoaders are followed for BN302 (``loaders``: the loader of the
+batch in training, and whether its last batch holds one sample) and a global optimizer step
+pre-hook checks frozen and eval-mode BatchNorm of the models it trains (``steps``: BN105, BN103).
+Hooks return None and swallow their own errors.
 """
 from __future__ import annotations
 

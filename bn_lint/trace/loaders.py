@@ -9,6 +9,7 @@ tracers and removed with the last one.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import weakref
@@ -80,9 +81,10 @@ def install(tracer) -> None:
             _saved["init"] = DataLoader.__dict__["__init__"]
             _saved["iter"] = DataLoader.__dict__["__iter__"]
             _saved["next"] = _Iter.__dict__["__next__"]
-            DataLoader.__init__ = _init
-            DataLoader.__iter__ = _iter
-            _Iter.__next__ = _next
+            # wrapped: inspect.signature(DataLoader.__init__) still gives torch's (Lightning re-creates loaders so)
+            DataLoader.__init__ = functools.wraps(_saved["init"])(_init)
+            DataLoader.__iter__ = functools.wraps(_saved["iter"])(_iter)
+            _Iter.__next__ = functools.wraps(_saved["next"])(_next)
         _TRACERS.append(tracer)
 
 

@@ -16,6 +16,7 @@ Nothing here reads a tensor: flags, counters and parameter identities only.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import weakref
@@ -69,8 +70,8 @@ def install(tracer) -> None:
         if not _USERS:
             _saved["init"] = Optimizer.__dict__["__init__"]
             _saved["train"] = Module.__dict__["train"]
-            Optimizer.__init__ = _init
-            Module.train = _train
+            Optimizer.__init__ = functools.wraps(_saved["init"])(_init)  # signatures stay torch's
+            Module.train = functools.wraps(_saved["train"])(_train)
         _USERS.append(tracer)
 
 
