@@ -37,8 +37,11 @@ class FileResult:
 class Checker:
     """Runs the selected static rules over files. One instance per process."""
 
-    def __init__(self, settings: Settings, project: Project | None = None) -> None:
+    def __init__(self, settings: Settings, project: Project | None = None, exact: bool = True) -> None:
+        """``exact=False``: findings keep the quick tree's places (the same as libcst's) and come without fixes,
+        with no second parse by libcst (an editor's diagnostics while typing; its fixes asked for apart)."""
         self.settings = settings
+        self.exact = exact
         self.rules: list[Rule] = [cls() for cls in static_rules() if settings.is_selected(cls.code)]
         self.prefilter = Prefilter(self.rules)  # a rule runs only on files its triggers match
         self.project = project or Project(settings)
@@ -123,7 +126,8 @@ class Checker:
                 return model
         self.project.add(model)  # (the other files' lookups use this model, not a second parse)
         reports = self._reports(active, model, path, source, result)
-        if not isinstance(reports, FileResult) and reports and model.spans is not None and len(text) > EXACT_MAX_CHARS:
+        if not isinstance(reports, FileResult) and reports and model.spans is not None \
+                and (not self.exact or len(text) > EXACT_MAX_CHARS):
             # (libcst's parse of a file this big costs seconds and gigabytes, generated data most likely: the quick
             # tree's places are the same (quick_tree.py), but a fix needs libcst's own tree: none is offered)
             reports = [(rule, dataclasses.replace(report, fix=None)) for rule, report in reports]

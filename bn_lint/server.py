@@ -15,6 +15,7 @@ skipped (``server_io``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import os
@@ -350,20 +351,33 @@ def build_server() -> LanguageServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
-    def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    async def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         uri = params.text_document.uri
         path = _path(uri)
         text = server.workspace.get_text_document(uri).source
+        loop = asyncio.get_running_loop()
         if documents.texts.get(path) == uri and not path.endswith(".ipynb"):
-            return code_actions(uri, text, workspace.findings_in(path), params.range)
+            # (diagnostics come from the quick check, without fixes: the fixes from libcst's check, asked for now)
+            fixed = await loop.run_in_executor(scheduler.executor, workspace.fixes_in, path, text)
+            return code_actions(uri, text, _with_fixes(workspace.findings_in(path), fixed), params.range)
         notebook = server.workspace.get_notebook_document(cell_uri=uri)
         if notebook is not None:  # a cell: its findings are in the cell's lines, their fixes too
             index = next(i for i, cell in enumerate(notebook.cells, 1) if cell.document == uri)
-            found = [f for f in workspace.findings_in(_path(notebook.uri)) if f.cell == index]
+            notebook_path = _path(notebook.uri)
+            whole = documents.text_of(notebook_path)
+            fixed = await loop.run_in_executor(scheduler.executor, workspace.fixes_in, notebook_path, whole) \
+                if whole is not None else []
+            found = [f for f in _with_fixes(workspace.findings_in(notebook_path), fixed) if f.cell == index]
             return code_actions(uri, text, found, params.range)
         return []
 
     return server
+
+
+def _with_fixes(findings: list[Finding], fixed: list[Finding]) -> list[Finding]:
+    """``findings`` with the fix that libcst's check of the same file gives the same finding."""
+    fixes = {(f.code, f.cell, f.line, f.column): f.fix for f in fixed}
+    return [dataclasses.replace(f, fix=fixes.get((f.code, f.cell, f.line, f.column), f.fix)) for f in findings]
 
 
 def serve() -> None:

@@ -33,9 +33,10 @@ class _Checkers:
 
         settings = load_config(config)
         self.project = BufferProject(settings, buffers)
-        self.full = Checker(settings, self.project)
+        self.full = Checker(settings, self.project, exact=False)  # (diagnostics: no libcst parse, no fixes)
+        self.exact = Checker(settings, self.project)  # (fixes, when a code action asks for them)
         narrowed = cross_file_only(settings)
-        self.cross = Checker(narrowed, self.project) if narrowed is not None else None
+        self.cross = Checker(narrowed, self.project, exact=False) if narrowed is not None else None
 
 
 class Workspace:
@@ -161,6 +162,17 @@ class Workspace:
         before = self.results.get(path, {})
         self.results[path] = found
         return set(before) | set(found)
+
+    def fixes_in(self, path: str, text: str) -> list[Finding]:
+        """The findings of an open buffer with their fixes: its check on libcst's own tree (asked for by a code
+        action; run on the checking thread, as every check is)."""
+        path = os.path.abspath(path)
+        checker = self.checkers_for(path).exact
+        if path.endswith(NOTEBOOK_SUFFIX):
+            result = checker.check_bytes(path, text.encode("utf-8"))
+        else:
+            result = checker.check_source(path, SourceText(text, "utf-8"))
+        return [f for f in result.findings if os.path.abspath(f.path) == path and f.fix is not None]
 
     def findings_in(self, path: str) -> list[Finding]:
         """Every finding in ``path``: its own check's first (they carry the fixes), then what other
