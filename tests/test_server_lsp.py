@@ -402,3 +402,23 @@ def test_json_places_of_cell_lines(indent, as_list):
     text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=indent)
     row, character = JsonPlaces(text).place(2, 3, 1)  # cell 2, line 3: `model(x)`
     assert text.splitlines()[row][character:].startswith("model(x)\\n")
+
+
+def test_a_quick_fix_is_offered_for_a_diagnostic_of_the_quick_check(tmp_path):
+    """Diagnostics come from the quick check (no fixes in it); a code action asks libcst's check for the fix."""
+    (tmp_path / "pyproject.toml").write_text("[tool.bn-lint]\nselect = ['BN']\n")
+    path = tmp_path / "val.py"
+    path.write_text("def validate(model, loader):\n    model.eval\n    return [model(x) for x in loader]\n")
+    client = LspClient(tmp_path)
+    try:
+        uri = client.open(path)
+        params = client.diagnostics(uri)
+        assert "BN102" in _codes(params)
+        actions = client.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "context": {"diagnostics": params["diagnostics"]},
+            "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}})
+        (fix,) = [a for a in actions if a["title"].startswith("BN102") and "noqa" not in a["title"]]
+        (edit,) = fix["edit"]["changes"][uri]
+        assert edit["newText"] == "model.eval()"
+    finally:
+        client.close()
