@@ -141,8 +141,13 @@ def test_prediction_in_process_before_the_last_batch_and_only_for_training():
         sampler = torch.utils.data.RandomSampler(data, num_samples=16)
         for (x,) in DataLoader(data, batch_size=5, sampler=sampler):  # 16 = 3 * 5 + 1
             model(x)
-    # one BN302: the sampler's loader; the no-grad loop's one-sample batch is BN101's (training mode under no_grad)
-    assert [f.code for f in report.findings if f.code == "BN302"] == ["BN302"], [f.message for f in report.findings]
+        batches = torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(data), 8, drop_last=False)
+        for (x,) in DataLoader(data, batch_sampler=batches):  # 17 = 2 * 8 + 1
+            model(x)
+    # the sampler's loader and the batch sampler's; the no-grad loop's one-sample batch is BN101's (training mode
+    # under no_grad)
+    assert [f.code for f in report.findings if f.code == "BN302"] == ["BN302"] * 2, [f.message for f in report.findings]
+    assert any("17 samples in batches of 8" in f.message for f in report.findings)
     no_grad_bn101 = [f for f in report.findings if f.code == "BN101"]
     assert len(no_grad_bn101) == 1
     sampled = [f for f in report.findings if f.code == "BN302" and "16 samples in batches of 5" in f.message]

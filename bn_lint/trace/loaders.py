@@ -19,6 +19,7 @@ from torch.utils.data import dataloader as _dl
 from .sites import frame_site, user_frame
 
 DataLoader = _dl.DataLoader
+_BatchSampler = _dl.BatchSampler
 _Iter = _dl._BaseDataLoaderIter
 
 SITES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # loader -> Site of its construction
@@ -101,11 +102,14 @@ def remove(tracer) -> None:
 def last_batch(loader):
     """(samples, batch_size) when the loader's last batch of an epoch holds exactly one sample, else None:
     from the sampler's length (the dataset's for the default sampler), ``batch_size`` and ``drop_last``."""
-    size = loader.batch_size
-    if size is None or size < 2 or loader.drop_last:
+    size, drop, sampler = loader.batch_size, loader.drop_last, loader.sampler
+    batches = loader.batch_sampler
+    if size is None and type(batches) is _BatchSampler:  # batch_sampler=BatchSampler(sampler, size, drop_last)
+        size, drop, sampler = batches.batch_size, batches.drop_last, batches.sampler
+    if size is None or size < 2 or drop:
         return None  # no automatic batching, a custom batch_sampler, or batches of one anyway (BN301)
     try:
-        n = len(loader.sampler)
+        n = len(sampler)
     except TypeError:  # an IterableDataset, or a sampler without a length
         return None
     if n % size != 1:
