@@ -179,3 +179,22 @@ def test_patched_methods_keep_torchs_signatures_while_tracing():
     with bn_lint.trace():
         assert [inspect.signature(f) for f in (torch.utils.data.DataLoader.__init__, torch.optim.Optimizer.__init__,
                                                nn.Module.train)] == expected
+
+
+def test_another_optimizers_step_does_not_hide_a_frozen_layer():
+    """Two models, two optimizers (a GAN's loop): the generator's step between the discriminator's forward
+    and its step must not reset what the discriminator's step checks."""
+    gen, disc = Net(), Net()
+    with bn_lint.trace() as report:
+        opt_g = torch.optim.Adam(gen.parameters())
+        for p in disc.backbone.parameters():
+            p.requires_grad = False
+        opt_d = torch.optim.Adam(disc.head.parameters())  # the discriminator's backbone: frozen
+        for _ in range(2):
+            d_loss = disc(torch.randn(8, 3, 8, 8)).sum()
+            g_loss = gen(torch.randn(8, 3, 8, 8)).sum()
+            g_loss.backward()
+            opt_g.step()
+            d_loss.backward()
+            opt_d.step()
+    assert [(f.code, f.line) for f in report.findings] == [("BN105", line_of("# the discriminator's backbone"))]

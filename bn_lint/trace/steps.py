@@ -147,13 +147,15 @@ class Steps:
             if trains is None:
                 trains = self._trains[(key, id(optimizer))] = any(id(p) in params for p in root.parameters())
             frozen, left = [], []
+            if not trains:
+                continue  # its counters wait for the optimizer that trains it (a GAN's other optimizer)
             for layer in layers:
                 m = layer.ref()
                 moved = layer.grad_calls != layer.stepped  # with grad: a no-grad target/momentum encoder is not
                 layer.stepped = layer.grad_calls  # frozen by mistake (MoCo, DINO, BYOL keep BatchNorm training)
                 left_eval = layer.left_eval != layer.left_checked
                 layer.left_checked = layer.left_eval
-                if m is None or not trains:
+                if m is None:
                     continue
                 if m.training:
                     if moved and m.momentum != 0 and m.track_running_stats:
