@@ -41,8 +41,8 @@ from .config import Settings
 from .finding import Finding
 
 DEFAULT_DIR = ".bn_lint_cache"
-_FORMAT = 6  # (4: entries carry a checksum; 5: files that do not exist recorded by folder, "absent";
-#              6: dependency records shared by the entries that have the same, in ``deps/``)
+_FORMAT = 7  # (4: entries carry a checksum; 5: files that do not exist recorded by folder, "absent";
+#              6: dependency records shared by the entries that have the same, in ``deps/``; 7: "deps" by folder)
 _INLINE = 1024  # bytes: a dependency record smaller than this is kept in its entry (it fits its disk block)
 _RACY_NS = 2_000_000_000  # (``Cache.fingerprint``)
 
@@ -191,20 +191,28 @@ class Cache:
         lookups: ``collections.py``, ``collections/__init__.py``, ... beside every importing file), by the
         folder they would be in, each as the highest missing path above it (``pkg/collections`` stands for
         everything under it), with the folder's ``_folder_stamp``:
-        ``{folder: [stamp, [names]]}``. 5,545 candidates of one entry took 330 KB as paths with
-        ``[null, -1, -1]``."""
-        present: dict[str, list] = {}
+        ``{folder: [stamp, [names]]}``, where ``name/`` stands for both ``name`` and ``name.py`` (a module's
+        two candidates). 5,545 candidates of one entry took 330 KB as paths with ``[null, -1, -1]``.
+        The existing files are by folder too: ``{folder: {name: fingerprint}}``."""
+        present: dict[str, dict[str, list]] = {}
         absent: dict[str, set[str]] = {}
         for dep in sorted(set(deps)):
             if self._lstat(dep) is not None:
-                present[dep] = self.fingerprint(dep)
+                present.setdefault(os.path.dirname(dep), {})[os.path.basename(dep)] = self.fingerprint(dep)
                 continue
             path, folder = dep, os.path.dirname(dep)
             while folder != path and self._lstat(folder) is None:  # (a missing folder holds nothing)
                 path, folder = folder, os.path.dirname(folder)
             absent.setdefault(folder, set()).add(os.path.basename(path))
         return {"deps": present,
-                "absent": {folder: [self._folder_stamp(folder), sorted(names)] for folder, names in sorted(absent.items())}}
+                "absent": {folder: [self._folder_stamp(folder), _packed(names)] for folder, names in sorted(absent.items())}}
+
+    @staticmethod
+    def _paths(record: dict) -> list[str]:
+        """Every dependency path ``record`` names (``_dependencies``), existing or not."""
+        present = [os.path.join(folder, name) for folder, names in record["deps"].items() for name in names]
+        return present + [os.path.join(folder, name) for folder, (_, names) in record["absent"].items()
+                          for name in _unpacked(names)]
 
     def _recorded(self, deps: "list[str] | set[str]") -> dict:
         """The dependency record of an entry (``_dependencies``): in the entry when small, else as a reference,
@@ -255,13 +263,14 @@ class Cache:
 
     def _all_unchanged(self, entry: dict) -> bool:
         """Whether every dependency ``entry`` records is as recorded (``_dependencies``)."""
-        for dep, recorded in entry["deps"].items():
-            if not self.unchanged(dep, recorded):
-                return False
+        for folder, names in entry["deps"].items():
+            for name, recorded in names.items():
+                if not self.unchanged(os.path.join(folder, name), recorded):
+                    return False
         for folder, (stamp, names) in entry["absent"].items():
             if stamp != -1 and self._folder_stamp(folder) == stamp:
                 continue  # (no entry added to the folder since: its names are still missing)
-            if any(self._lstat(os.path.join(folder, name)) is not None for name in names):
+            if any(self._lstat(os.path.join(folder, name)) is not None for name in _unpacked(names)):
                 return False
         return True
 
@@ -298,9 +307,7 @@ class Cache:
                 return None
             facts = {str(table): {str(name): fact for name, fact in names.items()}
                      for table, names in entry["facts"].items()}
-            record = self._record_of(entry)
-            absent = [os.path.join(folder, name) for folder, (_, names) in record["absent"].items() for name in names]
-            return facts, [*record["deps"], *absent]
+            return facts, self._paths(self._record_of(entry))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -334,6 +341,24 @@ class Cache:
                 )
             self._ready = True
         subdirectory.mkdir(parents=True, exist_ok=True)
+
+
+def _packed(names: "set[str]") -> list[str]:
+    """Missing names, sorted, ``name`` and ``name.py`` as one ``name/`` (no file name holds a ``/``)."""
+    out, paired = [], set()
+    for name in sorted(names, key=len):  # (``x`` before ``x.py`` before ``x.py.py``)
+        if name in paired:
+            continue
+        if name + ".py" in names:
+            paired.add(name + ".py")
+            out.append(name + "/")
+        else:
+            out.append(name)
+    return sorted(out)
+
+
+def _unpacked(names: "list[str]") -> list[str]:
+    return [part for name in names for part in ((name[:-1], name[:-1] + ".py") if name.endswith("/") else (name,))]
 
 
 def _write_atomic(path: Path, text: str) -> None:
