@@ -246,7 +246,7 @@ def check(
     findings = [f for r in results for f in r.findings]
     findings += session.from_importers(found.files, resolver, jobs, cache_for, importer_search)
     unique = {(f.sort_key, f.message): f for f in findings}
-    findings = sorted(unique.values(), key=lambda f: f.sort_key)
+    findings = session.one_per_defect(sorted(unique.values(), key=lambda f: f.sort_key))
     errors = [e for r in results for e in r.errors]
     sources = {r.path: r.source for r in results if r.source is not None}
     notebooks = {r.path: r.notebook for r in results if r.notebook is not None}

@@ -19,6 +19,7 @@ from .engine import Checker
 from .finding import Finding
 from .notebook import NOTEBOOK_SUFFIX
 from .server_project import BufferProject
+from .session import one_per_defect
 from .source import SourceText
 
 log = logging.getLogger("bn_lint.server")
@@ -187,7 +188,7 @@ class Workspace:
                 if key not in seen:
                     seen.add(key)
                     out.append(finding)
-        return sorted(out, key=lambda f: f.sort_key)
+        return one_per_defect(sorted(out, key=lambda f: f.sort_key))
 
     # --------------------------------------------------------------- importers
     def importers_of(self, path: str) -> list[str]:

@@ -8,6 +8,7 @@ judged by that caller.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable
 
@@ -108,3 +109,19 @@ def from_importers(
                 found.append(replace(finding, path=shown))
     return found
 
+
+_UNOWNED_USE = re.compile(r"^`[^`]*\(\.\.\.\)` at line (\d+) may be in training mode")
+
+
+def one_per_defect(findings: list["Finding"]) -> list["Finding"]:
+    """One finding per defect: a helper's evaluation reported by its own file's check as owned by nobody
+    ("`model(...)` at line 18 may be in training mode ... has no caller here") is left out where a caller's
+    check reports that use itself, naming the caller (N4)."""
+    at = {(f.path, f.cell, f.line) for f in findings if f.code == "BN101"}
+    out = []
+    for finding in findings:
+        match = _UNOWNED_USE.match(finding.message) if finding.code == "BN101" else None
+        if match is not None and (finding.path, finding.cell, int(match.group(1))) in at:
+            continue
+        out.append(finding)
+    return out
