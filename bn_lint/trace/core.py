@@ -27,7 +27,7 @@ from .findings import _UNSET, GROUPED, Findings  # noqa: F401  (GROUPED re-expor
 from .layer_facts import _VARIANT, _Layer, _State, _deliberate_no_grad, _facts  # noqa: F401  (kept importable)
 from .naming import Naming
 from .steps import Steps
-from .sites import patch_init, unpatch_init, user_frame
+from .sites import patch_init, unpatch_init
 
 _BatchNorm = _bn._BatchNorm
 VAR_LOW, VAR_HIGH = stats.VAR_LOW, stats.VAR_HIGH  # kept importable from here
@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover
         return False
 
 
-class Tracer(Findings, Naming, Steps):
+class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
     """Traces BatchNorm calls while active. Use as a context manager; ``report`` is filled on exit.
 
     ``model``: trace only this model's BatchNorm layers and name them ``<name>.<path>``.
@@ -328,86 +328,6 @@ class Tracer(Findings, Naming, Steps):
                     st.current_layer, st.sample_due = layer, True
                     st.sample_mode = "train" if torch.is_grad_enabled() and not torch.is_inference_mode_enabled() \
                         else ("train (inference_mode)" if torch.is_inference_mode_enabled() else "train (no_grad)")
-
-    def _one_sample(self, layer, shape, st) -> None:
-        """BN302: a batch of one sample in training mode (the values per channel come from H, W or L);
-        counted on the loader's record when it is the last batch of a loader already reported."""
-        if not torch.is_grad_enabled() or self._probing(st):
-            return  # not a training step: a shape probe, or a no-grad call (BN101's business)
-        iterator = st.batch_from
-        if iterator is not None and self._predicted and st.root is not None and loaders.is_last(iterator):
-            info = loaders.INFO_OF.get(iterator)
-            if info is not None and self._predicted.get(id(info)) is info:
-                st.codes = f"{st.codes} BN302" if st.codes else "BN302"
-                self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site)
-                return
-        self._hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "
-                                  "statistics come from that one sample (and BatchNorm1d on (1, C) raises); a "
-                                  "DataLoader whose len(dataset) % batch_size == 1 ends each epoch so: use "
-                                  "drop_last=True", st=st)
-
-    def _probing(self, st) -> bool:
-        """The model call runs inside a module's ``__init__``: one dummy sample that works out a shape."""
-        frame = user_frame(st.root_frame) if st.root_frame is not None else None
-        if frame is None:
-            return False
-        code = frame.f_code
-        return code.co_name == "__init__" and code.co_varnames[:1] == ("self",) and \
-            isinstance(frame.f_locals.get("self"), torch.nn.Module)
-
-    # -- DataLoaders (BN302 predicted) --------------------------------------------------------
-
-    def _loader_started(self, info) -> None:
-        """``iter(loader)``: note a loader whose last batch will hold one sample, until a training call."""
-        if info.last is not None and info.site is not None and info not in self._loaders_seen:
-            self._loaders_seen.add(info)
-            self._pending_loaders[id(info)] = info
-
-    def _loader_trains(self, layer, st) -> None:
-        """A training-mode BatchNorm call (with grad) on a batch of a loader noted by ``_loader_started``:
-        BN302 at the loader's construction line, at the start of its first epoch."""
-        iterator = st.batch_from
-        info = loaders.INFO_OF.get(iterator) if iterator is not None else None
-        if info is None or st.root is None or self._pending_loaders.pop(id(info), None) is not info:
-            return
-        self._predicted[id(info)] = info
-        # a prediction (count 0): the one-sample batches, when they come, are counted on it
-        self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site, count=0)
-
-    @staticmethod
-    def _loader_detail(info) -> str:
-        samples, size = info.last
-        return (f"trained on a DataLoader of {samples} samples in batches of {size} without drop_last: the last batch "
-                "of every epoch holds one sample, so BatchNorm's statistics come from one sample (BatchNorm1d on "
-                "(1, C) raises 'Expected more than 1 value per channel when training'); use drop_last=True")
-
-    def _width(self, m, layer, x, st) -> None:
-        """BN201, with the (N, L, E) hint when dim 2 holds num_features."""
-        shape, features = tuple(x.shape), m.num_features
-        quiet = "" if (m.affine or m.track_running_stats) else " (PyTorch raises nothing here: affine=False, " \
-                                                               "track_running_stats=False)"
-        hint = ""
-        if len(shape) == 3 and shape[2] == features:
-            source = layout.source_of(x, st.produced)
-            made = f" (from {source.kind} {self._module_path(source.module(), st.root)})" if source else ""
-            hint = f"; dim 2 equals num_features: this looks like (N, L, E){made}: transpose(1, 2) first"
-        self._hit("BN201", layer, f"input has {shape[1]} channels at dim 1 {shape} but num_features={features}"
-                                  f"{hint}{quiet}")
-
-    def _sequence_layout(self, layer, x, st) -> None:
-        """BN203 when a (N, L, E) input with L == E comes, unmoved, from a features-last module."""
-        layer.layout_checks += 1
-        source = layout.source_of(x, st.produced)
-        if source is None:
-            return
-        layer.layout_checks = 3
-        shape = tuple(x.shape)
-        producer = self._module_path(source.module(), st.root)
-        self._hit("BN203", layer, f"input {shape} comes from {source.kind} {producer}"
-                                  f", whose last dim holds the features: a (N, L, E) tensor with L == E == {shape[2]}, "
-                                  "so PyTorch raises nothing, but BatchNorm1d normalises over dim 1 (L), not over the "
-                                  "features; transpose(1, 2) to (N, E, L) first, reshape to (N*L, E), or use LayerNorm",
-                  counted=False)  # checked until seen once, so no call count
 
     def _warn(self, message: str) -> None:
         if message not in self._warned:

@@ -14,6 +14,7 @@ import sys
 import threading
 import weakref
 
+import torch
 from torch.utils.data import dataloader as _dl
 
 from .sites import frame_site, user_frame
@@ -123,3 +124,58 @@ def is_last(iterator) -> bool:
         return iterator._num_yielded == len(iterator)
     except Exception:
         return False
+
+
+class Batches:
+    """Mixed into ``Tracer``: BN302 from one-sample training batches and from loaders (state in the tracer)."""
+
+    def _one_sample(self, layer, shape, st) -> None:
+        """BN302: a batch of one sample in training mode (the values per channel come from H, W or L);
+        counted on the loader's record when it is the last batch of a loader already reported."""
+        if not torch.is_grad_enabled() or self._probing(st):
+            return  # not a training step: a shape probe, or a no-grad call (BN101's business)
+        iterator = st.batch_from
+        if iterator is not None and self._predicted and st.root is not None and is_last(iterator):
+            info = INFO_OF.get(iterator)
+            if info is not None and self._predicted.get(id(info)) is info:
+                st.codes = f"{st.codes} BN302" if st.codes else "BN302"
+                self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site)
+                return
+        self._hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "
+                                  "statistics come from that one sample (and BatchNorm1d on (1, C) raises); a "
+                                  "DataLoader whose len(dataset) % batch_size == 1 ends each epoch so: use "
+                                  "drop_last=True", st=st)
+
+    def _probing(self, st) -> bool:
+        """The model call runs inside a module's ``__init__``: one dummy sample that works out a shape."""
+        frame = user_frame(st.root_frame) if st.root_frame is not None else None
+        if frame is None:
+            return False
+        code = frame.f_code
+        return code.co_name == "__init__" and code.co_varnames[:1] == ("self",) and \
+            isinstance(frame.f_locals.get("self"), torch.nn.Module)
+
+    def _loader_started(self, info) -> None:
+        """``iter(loader)``: note a loader whose last batch will hold one sample, until a training call."""
+        if info.last is not None and info.site is not None and info not in self._loaders_seen:
+            self._loaders_seen.add(info)
+            self._pending_loaders[id(info)] = info
+
+    def _loader_trains(self, layer, st) -> None:
+        """A training-mode BatchNorm call (with grad) on a batch of a loader noted by ``_loader_started``:
+        BN302 at the loader's construction line, at the start of its first epoch."""
+        iterator = st.batch_from
+        info = INFO_OF.get(iterator) if iterator is not None else None
+        if info is None or st.root is None or self._pending_loaders.pop(id(info), None) is not info:
+            return
+        self._predicted[id(info)] = info
+        # a prediction (count 0): the one-sample batches, when they come, are counted on it
+        self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site, count=0)
+
+    @staticmethod
+    def _loader_detail(info) -> str:
+        samples, size = info.last
+        return (f"trained on a DataLoader of {samples} samples in batches of {size} without drop_last: the last batch "
+                "of every epoch holds one sample, so BatchNorm's statistics come from one sample (BatchNorm1d on "
+                "(1, C) raises 'Expected more than 1 value per channel when training'); use drop_last=True")
+
