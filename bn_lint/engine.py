@@ -55,13 +55,13 @@ class Checker:
             try:
                 return self.check_notebook(path, read_bytes(path))
             except TooLarge as error:  # (said as a .py file's is, with the notebook's own limit)
-                return self._tool_finding(path, "BN900", _over_limit(error.size, READ_LIMIT))
+                return self._tool_finding(path, "BN901", _over_limit(error.size, READ_LIMIT))
             except UnreadableSource as error:  # (stat first: never a FIFO or a device)
                 return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         try:
             source = read_source(path)
         except TooLarge as error:  # (from stat: never read, never compiled)
-            return self._tool_finding(path, "BN900", _over_limit(error.size))
+            return self._tool_finding(path, "BN901", _over_limit(error.size))
         except UnreadableSource as error:
             return self._tool_finding(path, "BN901", f"cannot read file: {error}")
         return self.check_source(path, source)
@@ -110,7 +110,7 @@ class Checker:
             # and the compiler gigabytes too: decided before either, from the triggers alone
             if not self.active_rules(text):
                 return result
-            return self._tool_finding(path, "BN900", _over_limit(len(text)), source=source)
+            return self._tool_finding(path, "BN901", _over_limit(len(text)), source=source)
         model = self.project.loaded(path, text)  # parsed (and compiled) already, for another file's lookups
         active = self.active_rules(text)
         # (before any tree: see its docstring; a file to be parsed gets the parser's errors with its tree)
@@ -272,7 +272,7 @@ class Checker:
         result = FileResult(path, source=source)
         if not self.settings.is_selected(code):
             return result
-        if source is not None and code == "BN900":
+        if source is not None and code in ("BN900", "BN901"):  # (a file-wide noqa: BN901 of an over-size file)
             suppressions = Suppressions.scan([], source.text)
             if suppressions.suppressed(code, 0):
                 return result

@@ -77,7 +77,7 @@ def test_ten_megabyte_file(tmp_path):
     code, found, _ = _check(tmp_path, "big.py")
     assert code == 1
     ((rule, line, message),) = found["big.py"]
-    assert rule == "BN900" and "over the 2 MiB limit" in message
+    assert rule == "BN901" and "over the 2 MiB limit" in message
 
 
 def test_big_file_without_triggers_is_fine(tmp_path):

@@ -81,12 +81,7 @@ def test_noqa_with_an_unknown_bn_code_is_warned_about(tmp_path):
 
 
 # N10, R12: a file over the size limit is one bn-lint cannot check: BN901 unreadable-file, said the same way
-# for a .py file and a notebook (the code comes from engine.py: /tmp/n10_engine_bn901.patch, which removes the
-# xfail marker below)
-_ENGINE_PATCH = pytest.mark.xfail(strict=True, reason="needs the engine.py change (N10): BN901 for over-size files")
-
-
-@_ENGINE_PATCH
+# for a .py file and a notebook
 def test_an_over_size_file_is_unreadable_file_bn901_for_python_and_notebooks(tmp_path):
     trigger = b"import torch.nn as nn\nbn = nn.BatchNorm2d(8)\n"
     (tmp_path / "big.py").write_bytes(trigger + b"#" * (3 * 2**20) + b"\n")  # over 2 MiB: read, not checked

@@ -363,7 +363,7 @@ def test_d6_huge_file_is_refused_from_stat_without_reading(tmp_path, monkeypatch
     monkeypatch.setattr("builtins.open", no_read)
     monkeypatch.setattr(os, "open", lambda file, *a, **k: pytest.fail("opened") if os.fspath(file) == str(path) else os.open(file, *a, **k))
     result = Checker(Settings(root=tmp_path)).check_path(str(path))
-    assert [(f.code, f.line) for f in result.findings] == [("BN900", 1)]
+    assert [(f.code, f.line) for f in result.findings] == [("BN901", 1)]
     assert "50.0 MiB is over the 2 MiB limit" in result.findings[0].message
 
 
@@ -380,7 +380,7 @@ def test_d6_over_the_limit_is_decided_before_the_compiler_check(tmp_path, monkey
     data = b"WEIGHTS = [\n" + row * (3 * 2**20 // len(row)) + b"]\n"
     assert not checker.check_bytes("data.py", data).findings  # no trigger: nothing to check, not compiled
     result = checker.check_bytes("big.py", GOOD + data)
-    assert [f.code for f in result.findings] == ["BN900"] and "over the 2 MiB limit" in result.findings[0].message
+    assert [f.code for f in result.findings] == ["BN901"] and "over the 2 MiB limit" in result.findings[0].message
 
 
 def test_d6_project_models_are_dropped_between_files(tmp_path):

@@ -68,8 +68,21 @@ class ExportInTrainMode(Rule):
         ("quantization", *_called_or_imported("convert")),
         r"\.to_(?:onnx|torchscript)\s*\(",  # a LightningModule's export methods
         r"\.fuse_model\s*\(",  # a quantizable model's conv-BatchNorm fusion
+        _called_or_imported(r"compile|torch2trt|convert"),  # torch_tensorrt.compile, torch2trt, coremltools.convert
     )
     invalid = (
+        Invalid(  # a compiler to an inference engine traces the module as it is (TensorRT)
+            """
+            import torch
+            import torch_tensorrt
+            import torchvision
+
+            model = torchvision.models.resnet18()
+            model.load_state_dict(torch.load("r18.pt"))
+            trt_model = torch_tensorrt.compile(model, inputs=[torch_tensorrt.Input((1, 3, 224, 224))])
+            """,
+            line=7,
+        ),
         Invalid(  # a quantizable torchvision model fused for post-training quantization without `.eval()`
             """
             import torchvision

@@ -25,10 +25,13 @@ class UnreadableFile(Rule):
     name = "unreadable-file"
     severity = Severity.ERROR
     tool = True
-    summary = "The file could not be read: permissions, undecodable bytes, or not a regular file."
+    summary = "The file could not be read or checked: permissions, undecodable bytes, not a regular file, too big."
     what = (
         "Reported when a file cannot be opened or read, or its bytes cannot be decoded with the encoding "
-        "Python would use (a PEP 263 coding cookie, a UTF-8 BOM, or UTF-8)."
+        "Python would use (a PEP 263 coding cookie, a UTF-8 BOM, or UTF-8), or it is too big to check: "
+        "\"file not checked: N MiB is over the 2 MiB limit\" (a .py file: over 8 MiB it is not even read; "
+        "between 2 and 8 MiB only when a rule's triggers match its text), \"... over the 8 MiB limit\" (a "
+        "notebook file)."
     )
     why = "bn-lint cannot check what it cannot read, and silence would look like a clean file."
     fix_docs = "Fix the file's permissions, or its encoding (or declare the right one with a coding cookie)."

@@ -144,6 +144,10 @@ _EXPORTS = {
     "torch.nn.utils.fusion.fuse_conv_bn_eval": 1,
     "torch.nn.utils.fuse_conv_bn_eval": 1,
     "torch.fx.experimental.optimization.fuse": 0,
+    # compilers to an inference engine: they trace the module as it is (TensorRT, coremltools)
+    "torch_tensorrt.compile": 0,
+    "torch2trt.torch2trt": 0,
+    "coremltools.convert": 0,
 }
 EXPORTS = _EXPORTS
 # export methods of a module (Lightning's LightningModule.to_onnx / to_torchscript): they export their receiver
