@@ -1,0 +1,22 @@
+import torch
+from torch import nn
+from pytorch_lightning import LightningModule
+
+
+class LinearClassifier(LightningModule):
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+        self.head = nn.Linear(8, 2)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        out = self.head(self.model(x))
+        return nn.functional.cross_entropy(out, y)
+
+    def on_fit_start(self):
+        for p in self.model.parameters():
+            p.requires_grad = False
+
+
+backbone = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))

@@ -1,0 +1,5 @@
+from layers import PoolHead
+
+
+def build(cin, cout):
+    return PoolHead(cin, cout)

@@ -1,0 +1,8 @@
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, in_channels=3, width=32):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv3d(3, width, 3, bias=False), nn.BatchNorm3d(width), nn.ReLU())
+        self.stem[0] = nn.Conv3d(in_channels, 64, 3, bias=False)

@@ -1,0 +1,25 @@
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(3)
+
+    def forward(self, x):
+        return self.bn(x)
+
+
+class BaseTrainer:
+    def __init__(self, test_loader):
+        self.model = Net()
+        self.test_loader = test_loader
+
+
+class SegTrainer(BaseTrainer):
+    @torch.no_grad()
+    def predict(self):
+        for images, names in self.test_loader:
+            preds = self.model(images)
+            torch.save(preds.max(dim=1)[1], names[0])

@@ -1,0 +1,159 @@
+"""The miss map (issue 41): the fix-commit corpus's misses grouped by the capability they need, one small
+reduction for each (tests/data/realcommits/MISSES.md says which miss each stands for).
+
+Each folder in ``tests/data/realcommits/reductions/`` holds ``bug/`` (the miss, reduced) and ``fired/`` (one change
+away, which bn-lint reports). ``fired/`` must report its code at its line. ``bug/`` must stay silent for that code
+while its reduction is in GAPS; when a capability lands, its ``bug/`` reports and the test says so: take it off
+GAPS (and mark the group "found now" in MISSES.md). A reduction not in GAPS is a closed gap: ``bug/`` must report.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DATA = Path(__file__).parent / "data" / "realcommits" / "reductions"
+
+# reduction -> (code, path, line) that fired/ reports; bug/ is the same finding's miss
+EXPECTED = {
+    "100_pointnet2_cls_drop_last": ("BN302", "train.py", 25),
+    "107_virtex_linear_frozen_bn": ("BN105", "train.py", 12),
+    "108_d2_syncbn_single_process": ("BN303", "train.py", 9),
+    "110_tacto_grasp_eval": ("BN101", "eval.py", 20),
+    "112_simplecv_freeze_params_bn": ("BN105", "train.py", 8),
+    "200_classy_torchscript_tutorial": ("BN104", "a.py", 4),
+    "201_monai_gradcam_train_mode": ("BN101", "gradcam.py", 7),
+    "203_effnet_tf_bn_momentum": ("BN205", "model.py", 9),
+    "207_ppe_validation_leaves_eval": ("BN103", "trainer.py", 30),
+    "208_hidden_validate_train_mode": ("BN101", "hidden.py", 19),
+    "210_torchsummary_forward_train_mode": ("BN101", "summary.py", 8),
+    "301_lightly_linear_clf_freeze_requires_grad": ("BN105", "a.py", 7),
+    "302_lightly_smog_head_bn_width": ("BN201", "a.py", 9),
+    "303_pyg_randlanet_tf_momentum": ("BN205", "a.py", 10),
+    "304_deepchem_validation_callback_eval_never_reset": ("BN103", "a.py", 17),
+    "305_nemo_exportable_trace_train_mode": ("BN104", "a.py", 14),
+    "306_tts_vits_speaker_encoder_frozen_train": ("BN105", "a.py", 18),
+    "307_nni_pruner_speedup_dummy_forward_train_mode": ("BN101", "a.py", 17),
+    "309_nemo_spkr_decoder_bn2d_on_3d": ("BN202", "a.py", 11),
+    "310_lightly_linear_clf_eval_reset_by_lightning": ("BN105", "a.py", 9),
+    "312_tts_tacotron_evaluate_train_mode": ("BN101", "train.py", 7),
+    "400_deeplabv3plus_drop_last": ("BN302", "train.py", 9),
+    "403_flip_trigger_eval_never_reset": ("BN103", "train.py", 28),
+    "405_yolov3_detect_missing_eval": ("BN101", "detect.py", 8),
+    "500_d2l_evaluate_accuracy_gpu": ("BN101", "train.py", 9),
+    "501_serve_resnet152_handler": ("BN101", "handler.py", 8),
+    "502_pykeen_drop_last_bn": ("BN302", "loop.py", 11),
+    "506_fuse_resnet3d_stem_width": ("BN201", "backbone.py", 7),
+    "603_deeplab_bn_momentum": ("BN205", "model.py", 11),
+    "604_hourglass_valid_bn_train": ("BN101", "train.py", 22),
+    "608_chemprop_freeze_bn_stats": ("BN105", "train.py", 25),
+    "609_chemprop_last_batch_of_one": ("BN301", "train.py", 23),
+    "611_openstereo_fix_bn_reset_by_train": ("BN105", "base_trainer.py", 20),
+    "700_multibench_valid_train": ("BN101", "train.py", 31),
+    "705_glcic_train_test_eval": ("BN101", "train.py", 18),
+    "706_microsam_unetr_eval": ("BN101", "trainer.py", 13),
+    "708_alaska2_bn1d_width": ("BN201", "model.py", 10),
+    "709_synml_demo_eval_dotted_import": ("BN101", "demo.py", 9),
+    "711_rtseg_predict_eval": ("BN101", "t.py", 22),
+    "712_hairseg_trt_export_eval": ("BN104", "export.py", 7),
+}
+
+# reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
+GAPS = {
+    # model identity lost through a wrapper, factory, registry or an attribute of another object
+    "107_virtex_linear_frozen_bn": "a call that returns the model it is given (apex amp.initialize) keeps it",
+    "200_classy_torchscript_tutorial": "a factory that looks the class up in a decorator-filled registry",
+    "207_ppe_validation_leaves_eval": "the class of an object held in another object's attribute (self.handler)",
+    "608_chemprop_freeze_bn_stats": "the return of a classmethod alternative constructor (cls(...))",
+    "700_multibench_valid_train": "a wrapper class whose children are constructor arguments may hold BatchNorm",
+    # a helper, caller or base class elsewhere not followed
+    "112_simplecv_freeze_params_bn": "a freezing helper imported from another module",
+    "400_deeplabv3plus_drop_last": "a factory in another module returning a class from a third module",
+    "611_openstereo_fix_bn_reset_by_train": "a BatchNorm-freezing helper imported from another module",
+    "711_rtseg_predict_eval": "self.model set in a parent class's __init__",
+    # rule gap: a train-mode forward counts only when its output is used as a prediction
+    "307_nni_pruner_speedup_dummy_forward_train_mode": "a timing loop of train-mode forwards on a loaded model",
+    "705_glcic_train_test_eval": "a no_grad forward on test data whose output is only saved",
+    # a value through a record field, a **kwargs dict or a try/except alias
+    "203_effnet_tf_bn_momentum": "a momentum held in a namedtuple field built in another module",
+    "303_pyg_randlanet_tf_momentum": "momentum in a dict parameter splatted into the constructor (**norm_kwargs)",
+    "603_deeplab_bn_momentum": "a BatchNorm class alias set in try/except (third-party SyncBatchNorm)",
+    # rule gap: BN201 widths that are not two known numbers
+    "302_lightly_smog_head_bn_width": "a literal BatchNorm width standing in for a parameter (its default)",
+    "506_fuse_resnet3d_stem_width": "a Sequential layer replaced by index assignment (seq[0] = Conv3d(...))",
+    "708_alaska2_bn1d_width": "a BatchNorm width written as the producer's input width (an expression)",
+    # framework trainer runs the step or changes the mode
+    "301_lightly_linear_clf_freeze_requires_grad": "Lightning trains after on_fit_start froze the parameters",
+    "310_lightly_linear_clf_eval_reset_by_lightning": "Lightning's implicit .train() undoes on_train_start's eval()",
+    "609_chemprop_last_batch_of_one": "Lightning Trainer.fit is the loop a DataLoader feeds",
+    # a value from a config file or the run (out of reach by contract; the reduction: a class from a dict by key)
+    "108_d2_syncbn_single_process": "a norm class looked up in a dict of classes by a key",
+    # rule gap: BN302 when the dataset length is unknown
+    "100_pointnet2_cls_drop_last": "BN302's unknown-length warning for a batch size outside 8..16",
+    "502_pykeen_drop_last_bn": "BN302's unknown-length warning for a dataset given as a parameter",
+    # rule gap: BN104 export APIs
+    "305_nemo_exportable_trace_train_mode": "a method that traces self with no caller in view owns the mode",
+    "712_hairseg_trt_export_eval": "torch.jit.script / torch_tensorrt.compile as exports",
+    # shared train/eval step decided by the call site's mode argument
+    "604_hourglass_valid_bn_train": "a step helper called with phase 'valid' skips its backward branch",
+    # the mode's flow through loops and harmless uses
+    "500_d2l_evaluate_accuracy_gpu": "a .train() inside the batch loop keeps the mode known after the loop",
+    "403_flip_trigger_eval_never_reset": "an eval() before the step in the same iteration (the loop's back edge)",
+    "208_hidden_validate_train_mode": "str(model) is not an escape that makes the mode unknown",
+    # library and project knowledge
+    "309_nemo_spkr_decoder_bn2d_on_3d": "an input's rank from NeMo neural types ('B', 'D', 'T')",
+    "405_yolov3_detect_missing_eval": "a project load_weights method that copies a file into the tensors",
+    "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
+    # rule gap: gradients that do not train the model
+    "201_monai_gradcam_train_mode": "a backward with no optimizer step (saliency) is not a training step",
+    # import resolution
+    "312_tts_tacotron_evaluate_train_mode": "a self-import rooted at the repository folder (from TTS.layers ...)",
+    "709_synml_demo_eval_dotted_import": "import pkg.mod, then pkg.mod.Class(...)",
+    # forward-call shapes
+    "210_torchsummary_forward_train_mode": "model.to(device)(x) is a forward of model",
+    "501_serve_resnet152_handler": "model.forward(x) is a forward of model",
+    # a call through a callback value or a model method not entered
+    "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
+    "306_tts_vits_speaker_encoder_frozen_train": "a training step through model.train_step(batch) -> self.forward",
+}
+
+
+def _findings(tmp_path: Path, folder: Path) -> list[tuple[str, str, int]]:
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bn_lint", "check", "--no-cache", "--format", "json", "--exit-zero", "."],
+        capture_output=True, text=True, cwd=copy, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [(f["code"], f["path"], f["line"]) for f in json.loads(proc.stdout)]
+
+
+def test_every_reduction_has_its_expectation():
+    assert {p.name for p in DATA.iterdir() if p.is_dir()} == set(EXPECTED)
+    assert set(GAPS) <= set(EXPECTED)
+    for name in EXPECTED:
+        assert (DATA / name / "bug").is_dir() and (DATA / name / "fired").is_dir(), name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fired_reports_at_its_line(tmp_path, name):
+    assert EXPECTED[name] in _findings(tmp_path, DATA / name / "fired")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bug_is_a_known_gap(tmp_path, name):
+    code = EXPECTED[name][0]
+    reported = [f for f in _findings(tmp_path, DATA / name / "bug") if f[0] == code]
+    if name in GAPS:
+        assert not reported, f"found now: take it off GAPS ({name}: {GAPS[name]}): {reported}"
+    else:
+        assert reported, f"{name} is off GAPS (found) but its bug/ no longer reports {code}"
