@@ -25,6 +25,8 @@ EXPECTED = {
     "children_rebound_to_the_same_name.py": [("BN101", 9)],
     # pvnet (mined case 702): a parameter its callers give a class is called to build the model, not run
     "class_given_to_a_builder_parameter.py": [("BN101", 18)],
+    # MixMatch (mined case 410): an inner loop collects the model's outputs for the outer loop's loss
+    "inner_loop_feeds_the_outer_step.py": [],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
 

@@ -110,6 +110,8 @@ class TrainingSteps:
         call after the last step of a function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
         region = self.region(node)
         if not self.trains(region, direct=True):
+            if isinstance(region, (cst.For, cst.While)) and self._outer_step_after(node, region):
+                return True  # `for x in chunks: logits.append(model(x))`, then the outer loop's backward
             return isinstance(region, cst.FunctionDef) and self._feeds_backward_at_callers(region)
         if isinstance(region, (cst.For, cst.While)):
             # (but an action picked under `no_grad` from the model's argmax, which no loss reads: DQN's
@@ -123,6 +125,17 @@ class TrainingSteps:
             return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
         at = self.order(node)
         return any(self.order(step) > at for step in self.training_calls(region, direct=True))
+
+    def _outer_step_after(self, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+        """Whether a loop around ``loop`` (in the same function) takes a training step after ``node``: an
+        inner loop that collects the model's outputs for the outer loop's loss (MixMatch's interleaving)."""
+        at = self.order(node)
+        for ancestor in self.model.ancestors(loop):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, (cst.For, cst.While)) and self.trains(ancestor, direct=True):
+                return any(self.order(step) > at for step in self.training_calls(ancestor, direct=True))
+        return False
 
     def _loop_invariant(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
         """Whether every name ``call``'s arguments read is bound outside ``loop`` only (``G(fixed_noise)``)."""
