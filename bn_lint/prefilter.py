@@ -41,6 +41,12 @@ def code_only(text: str) -> str:
     return _STRING_OR_COMMENT.sub(_blank, text)
 
 
+# a file that imports another deep-learning framework and nothing of PyTorch's (d2l's mxnet.py beside its torch.py)
+_OTHER_FRAMEWORK = re.compile(
+    r"^[ \t]*(?:import|from)[ \t]+(?:mxnet|tensorflow|keras|jax|flax|paddle|mindspore|oneflow|chainer)\b", re.M)
+_TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:torch|torchvision|timm|lightning|pytorch_lightning)\b|\btorch\b", re.M)
+
+
 class Prefilter:
     """The rules whose triggers match a file's code; rules without triggers always run."""
 
@@ -56,5 +62,7 @@ class Prefilter:
         code = code_only(text)
         if "\r" in code:  # lone \r line breaks as \n (same length), so triggers' ``$`` and ``^`` see them
             code = _LONE_CR.sub("\n", code)
+        if _OTHER_FRAMEWORK.search(code) and not _TORCH.search(code):
+            return []  # (MXNet, TensorFlow, JAX... code: its BatchNorm has no PyTorch train/eval state)
         return [rule for rule in self.rules if rule.code not in self._triggers
                 or any(all(p.search(code) for p in patterns) for patterns in self._triggers[rule.code])]

@@ -27,6 +27,9 @@ EXPECTED = {
     "class_given_to_a_builder_parameter.py": [("BN101", 18)],
     # MixMatch (mined case 410): an inner loop collects the model's outputs for the outer loop's loss
     "inner_loop_feeds_the_outer_step.py": [],
+    # d2l (mined case 500): its mxnet.py beside its torch.py; Gluon's BatchNorm has no train/eval state
+    "mxnet_evaluation.py": [],
+    "mxnet_evaluation_torch_twin.py": [("BN101", 9)],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
 
