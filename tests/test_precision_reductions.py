@@ -30,6 +30,9 @@ EXPECTED = {
     # d2l (mined case 500): its mxnet.py beside its torch.py; Gluon's BatchNorm has no train/eval state
     "mxnet_evaluation.py": [],
     "mxnet_evaluation_torch_twin.py": [("BN101", 9)],
+    # torchcam (mined case 503): the branch where `model.training` is False runs only in eval mode; the test
+    # narrows the mode, it does not change it (predict() after it still runs the built model in training mode)
+    "training_flag_branch.py": [("BN101", 16)],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
 

@@ -5,7 +5,7 @@ import libcst as cst
 
 from .conditions import _condition
 from .keys import key_of
-from .state import EVAL, State, TRAIN, _ENTRY, _join, _lookup, _set, _tracked
+from .state import EVAL, Fact, State, TRAIN, _ENTRY, _join, _lookup, _set, _tracked
 
 
 class StatementWalker:
@@ -68,13 +68,31 @@ class StatementWalker:
                 if isinstance(node.orelse, cst.If):
                     return self.statement(node.orelse, state)
                 return self.block(node.orelse.body.body, state)
-            then = self.block(node.body.body, dict(state))
-            if node.orelse is None:
+            then_in, else_in = dict(state), dict(state)
+            flag = _training_flag(node.test)  # `if model.training:` / `if not model.training:`
+            if flag is not None and _tracked(state, flag[0]):
+                key, training = flag
+                kinds = {f.kind for f in _lookup(state, key) if f.kind is not None}
+                kind = next(iter(kinds)) if len(kinds) == 1 else None
+                # (the branch where the flag is False runs only in eval mode; the other keeps what the path shows)
+                _set(else_in if training else then_in, key,
+                     frozenset({Fact(EVAL, node.test, "flag", "its `training` flag tested at line {line}", kind)}))
+            then = self.block(node.body.body, then_in)
+            if node.orelse is None and flag is not None:
+                other = else_in
+            elif node.orelse is None:
                 other = state
             elif isinstance(node.orelse, cst.If):
-                other = self.statement(node.orelse, dict(state))
+                other = self.statement(node.orelse, else_in)
             else:
-                other = self.block(node.orelse.body.body, dict(state))
+                other = self.block(node.orelse.body.body, else_in)
+            if flag is not None and _tracked(state, flag[0]):
+                # (a test narrows, it changes nothing: a branch that left the flag's mode as it found it ends
+                # with the mode the path brought)
+                narrowed = (else_in if flag[1] else then_in).get(flag[0])
+                for end in (then, other):
+                    if end is not None and end.get(flag[0]) is narrowed and flag[0] in state:
+                        _set(end, flag[0], state[flag[0]])
             joined = _join(then, other)
             restored = self._restored_by_flag(node.test, then, other)
             if restored is not None and joined is not None:
@@ -208,3 +226,14 @@ class StatementWalker:
         if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
             return key, saved
         return None
+
+
+def _training_flag(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """``model.training`` -> ("model", True); ``not model.training`` -> ("model", False); else None."""
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    inner = test.expression if negated else test
+    if isinstance(inner, cst.Attribute) and inner.attr.value == "training":
+        key = key_of(inner.value)
+        if key is not None:
+            return key, not negated
+    return None
