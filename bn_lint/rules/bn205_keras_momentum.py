@@ -21,10 +21,11 @@ class KerasMomentum(Rule):
     name = "keras-momentum"
     severity = Severity.WARNING
     fixable = True
-    summary = "BatchNorm `momentum` of 0.5 or more: the Keras/TF convention in PyTorch."
+    summary = "BatchNorm `momentum` above 0.5: the Keras/TF convention in PyTorch."
     what = """
-        Flags a PyTorch BatchNorm layer built with `momentum` ≥ 0.5 (and below 1, which keeps
-        the last batch's statistics on purpose), directly, through `functools.partial`, a
+        Flags a PyTorch BatchNorm layer built with `momentum` above 0.5 (at 0.5 the two
+        conventions agree: `1 - momentum` is the same value) and below 1 (which keeps the last
+        batch's statistics on purpose), directly, through `functools.partial`, a
         `**kwargs` bundle, or a name bound to a BatchNorm class, or set later (`m.momentum = 0.99`
         on a BatchNorm, or under an `isinstance(m, nn.BatchNorm2d)` check). The value may be a
         literal, a constant or config entry (of this file or another project file), the default of
@@ -181,6 +182,13 @@ class KerasMomentum(Rule):
         ),
     )
     valid = (
+        Valid(  # 0.5: the weight of the new batch and of the old value are the same (a teaching notebook's choice)
+            """
+            import torch.nn as nn
+
+            bn = nn.BatchNorm1d(16, momentum=0.5)
+            """
+        ),
         Valid(  # the constant a subclass overrides is not the one every instance reads
             """
             import torch.nn as nn
@@ -278,13 +286,14 @@ def _report(model: FileModel, node: cst.CSTNode, name: str, expr: cst.BaseExpres
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         found = model.analysis(BatchAnalysis).number(expr, scope) or next(
             (given for given in parameter_numbers(model, expr, scope)
-             if isinstance(given.value, float) and THRESHOLD <= given.value < 1), None)
+             if isinstance(given.value, float) and THRESHOLD < given.value < 1), None)
         if found is None:
             return
         value = found.value
         if found.source:
             where += f" ({found.source})"
-    if not THRESHOLD <= value < 1:  # (momentum=1: running stats = the last batch, a deliberate PyTorch choice)
+    # (momentum=1: running stats = the last batch, a deliberate PyTorch choice; 0.5: the two conventions agree)
+    if not THRESHOLD < value < 1:
         return
     fix = None
     replacement = round(1 - value, 10)

@@ -135,11 +135,12 @@ def plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
 
 def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> list[cst.Name]:
     """The classes every call of ``function`` in this file gives ``param`` (``check(batch, Net, {})``:
-    ``Net``, defined here or imported from the project); empty when one call gives something else."""
+    ``Net``, defined here or imported from the project), or its default gives it where a call leaves it out
+    or nothing calls it; empty when one gives something else."""
     from .call_binding import given_values
 
-    given = given_values(model, function, param)
-    if not given or any(g.site is None for g in given):
+    given = given_values(model, function, param)  # (where nothing here calls it: the default, `model_class=Model`)
+    if not given:
         return []
     found = []
     for one in given:
