@@ -92,6 +92,7 @@ class Steps:
         self._optimizers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # -> (groups, n, ids)
         self._trains: dict[tuple, bool] = {}  # (id(model), id(optimizer)) -> the optimizer trains the model
         self._steps = 0
+        self._union = None  # (optimizers counted, the ids of all their parameters)
 
     def _steps_start(self) -> None:
         install(self)
@@ -115,15 +116,22 @@ class Steps:
         if known is None or known[0] != len(groups) or known[1] != n:
             known = (len(groups), n, {id(p) for g in groups for p in g["params"]})
             self._optimizers[optimizer] = known
+            self._union = None
             for key in [k for k in self._trains if k[1] == id(optimizer)]:
                 del self._trains[key]
         return known[2]
 
     def _all_params(self) -> set:
-        ids: set = set()
-        for optimizer in list(OPTIMIZER_SITES.keys()) + list(self._optimizers.keys()):
-            ids |= self._params_of(optimizer)
-        return ids
+        """Every parameter of every optimizer built while tracing or stepped (rebuilt when one changes)."""
+        optimizers = list(OPTIMIZER_SITES.keys()) + list(self._optimizers.keys())
+        for optimizer in optimizers:
+            self._params_of(optimizer)  # notes a change of its param groups (drops the union)
+        if self._union is None or self._union[0] != len(optimizers):
+            ids: set = set()
+            for optimizer in optimizers:
+                ids |= self._params_of(optimizer)
+            self._union = (len(optimizers), ids)
+        return self._union[1]
 
     def _step_hook(self, optimizer, args, kwargs):
         if not self._active or not self._roots:
@@ -161,7 +169,10 @@ class Steps:
                     if moved and m.momentum != 0 and m.track_running_stats:
                         own = [p for p in m._parameters.values() if p is not None]
                         if own and not any(p.requires_grad and id(p) in params for p in own):
-                            if everything is None:
+                            if not any(p.requires_grad for p in own):  # frozen: no optimizer updates them
+                                frozen.append(layer)
+                                continue
+                            if everything is None:  # trainable, not in this optimizer: in another one?
                                 everything = self._all_params()
                             if not any(p.requires_grad and id(p) in everything for p in own):
                                 frozen.append(layer)
