@@ -116,9 +116,6 @@ GAPS = {
     # import resolution
     "312_tts_tacotron_evaluate_train_mode": "a self-import rooted at the repository folder (from TTS.layers ...)",
     "709_synml_demo_eval_dotted_import": "import pkg.mod, then pkg.mod.Class(...)",
-    # forward-call shapes
-    "210_torchsummary_forward_train_mode": "model.to(device)(x) is a forward of model",
-    "501_serve_resnet152_handler": "model.forward(x) is a forward of model",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
     "306_tts_vits_speaker_encoder_frozen_train": "a training step through model.train_step(batch) -> self.forward",

@@ -157,6 +157,8 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
     if not isinstance(node, cst.Call) or _trains(model):
         return None
     func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+        func = func.value  # `model.forward(img)` (TorchServe's handlers)
     key = func.value if isinstance(func, cst.Name) else None
     if key is None:
         return None
