@@ -17,7 +17,7 @@ import weakref
 import torch
 from torch.utils.data import dataloader as _dl
 
-from .sites import frame_site, user_frame
+from .sites import frame_site, note_construction, user_frame
 
 DataLoader = _dl.DataLoader
 _BatchSampler = _dl.BatchSampler
@@ -33,13 +33,7 @@ _saved: dict = {}
 
 def _init(self, *args, **kwargs):
     _saved["init"](self, *args, **kwargs)
-    try:
-        if self not in SITES:
-            frame = user_frame(sys._getframe(1), skip_self=self)
-            if frame is not None:
-                SITES[self] = frame_site(frame)
-    except Exception:  # never break a constructor
-        pass
+    note_construction(SITES, self, sys._getframe(1))
 
 
 class LoaderInfo:

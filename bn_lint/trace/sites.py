@@ -67,15 +67,21 @@ def user_frame(frame, skip_self=None):
     return None
 
 
-def _recording_init(self, *args, **kwargs):
-    _saved_init(self, *args, **kwargs)
+def note_construction(table, obj, caller) -> None:
+    """Record in ``table`` the user's line that built ``obj`` (``caller``: the constructor's caller's
+    frame); never breaks a constructor."""
     try:
-        if self not in SITES:
-            frame = user_frame(sys._getframe(1), skip_self=self)
+        if obj not in table:
+            frame = user_frame(caller, skip_self=obj)
             if frame is not None:
-                SITES[self] = frame_site(frame)
+                table[obj] = frame_site(frame)
     except Exception:  # never break a constructor
         pass
+
+
+def _recording_init(self, *args, **kwargs):
+    _saved_init(self, *args, **kwargs)
+    note_construction(SITES, self, sys._getframe(1))
 
 
 def patch_init() -> None:

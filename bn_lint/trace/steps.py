@@ -25,7 +25,7 @@ import torch
 from torch.optim import optimizer as _optim
 
 from .report import Record, Site
-from .sites import frame_site, user_frame
+from .sites import frame_site, note_construction, user_frame
 
 Optimizer = _optim.Optimizer
 Module = torch.nn.Module
@@ -40,13 +40,7 @@ _depth = threading.local()
 
 def _init(self, *args, **kwargs):
     _saved["init"](self, *args, **kwargs)
-    try:
-        if self not in OPTIMIZER_SITES:
-            frame = user_frame(sys._getframe(1), skip_self=self)
-            if frame is not None:
-                OPTIMIZER_SITES[self] = frame_site(frame)
-    except Exception:  # never break a constructor
-        pass
+    note_construction(OPTIMIZER_SITES, self, sys._getframe(1))
 
 
 def _train(self, mode: bool = True):
