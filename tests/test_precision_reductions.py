@@ -33,6 +33,13 @@ EXPECTED = {
     # torchcam (mined case 503): the branch where `model.training` is False runs only in eval mode; the test
     # narrows the mode, it does not change it (predict() after it still runs the built model in training mode)
     "training_flag_branch.py": [("BN101", 16)],
+    # the precision issue's reductions (d2l, detectron2, a pytest shape test): a path that ends at `assert False` or
+    # `sys.exit` sets no mode; an `isinstance(net, nn.Module)` guard around `.eval()`; `model.train()` in a test
+    # under `@torch.no_grad()  # to save memory`
+    "mode_branches_end_at_assert_false.py": [],
+    "exit_ends_the_path.py": [],
+    "eval_under_an_isinstance_guard.py": [],
+    "tests/test_norm_state_under_no_grad.py": [],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
 
