@@ -183,3 +183,13 @@ def test_an_over_size_notebook_is_said_as_an_over_size_python_file(tmp_path):
     assert any("big.py" in line and "MiB is over the 2 MiB limit" in line for line in lines), lines
     codes = {line.split(": ")[1].split()[0] for line in lines if "over the" in line}
     assert len(codes) == 1, lines  # (the same code for both)
+
+
+# ------------------------------------------------------------------ D15 a backslash continuation before `class`
+def test_a_backslash_continuation_before_class_is_python_not_bn900(tmp_path):
+    code = "import torch.nn as nn\n\\\nclass A:\n    pass\nbn = nn.BatchNorm2d(3, momentum=0.99)\n"
+    compile(code, "d15.py", "exec")  # (CPython accepts it)
+    (tmp_path / "d15.py").write_text(code)
+    proc = run_cli("check", "--no-cache", "--format", "concise", str(tmp_path / "d15.py"))
+    assert b"BN900" not in proc.stdout
+    assert b"d15.py:5:6: BN205" in proc.stdout, proc.stdout
