@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -34,9 +33,11 @@ CATEGORIES = {"missing-eval", "eval-not-called", "eval-never-reset", "export-in-
               "freeze-bn-requires-grad-only", "freeze-bn-reset-by-train", "num-features-mismatch", "wrong-variant",
               "sequence-layout", "keras-momentum", "eps-positional-arg", "tiny-batch", "sync-batchnorm-order"}
 
-FLOOR_RECALL = 0.0  # set from the measured score (see MISSES.md)
-CEILING_POST_FIX_ALARMS = 99
-FLOOR_PRECISION = 0.0
+# measured 2026-11-25 (session 47): recall 0.42 (42 of 101; 0.41 and 2 internal errors before it), post-fix
+# false alarms 1; whole-repository precision 0.91 (174 true, 18 false, 19 debatable; 0.78 before it)
+FLOOR_RECALL = 0.42
+CEILING_POST_FIX_ALARMS = 1
+FLOOR_PRECISION = 0.90
 
 
 def test_the_corpus_has_its_size_and_mix():
