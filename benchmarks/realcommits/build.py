@@ -40,11 +40,18 @@ def mirror(mirrors: Path, repo: str, clone: bool) -> Path | None:
 
 
 def build_case(case: dict, git_dir: Path, out: Path, max_files: int) -> str:
+    """One case's snapshots; a label's ``snapshot`` says where its miner chose otherwise: ``max_files`` (a
+    whole repository kept), ``closure_of`` (the import closure of another file: the script that runs the
+    bug's module), ``also_keep`` (folders a script imports through ``sys.path``, which the closure misses)."""
+    hint = case.get("snapshot", {})
     pre = files_at(str(git_dir), case["parent"])
     post = files_at(str(git_dir), case["fix"])
     keep = None
-    if sum(p.endswith(".py") for p in pre) > max_files:
-        keep = closure(pre, case["file"]) | closure(post, case["file"])
+    if sum(p.endswith(".py") for p in pre) > hint.get("max_files", max_files):
+        root = hint.get("closure_of", case["file"])
+        keep = closure(pre, root) | closure(post, root)
+        for folder in hint.get("also_keep", ()):
+            keep |= {p for p in (*pre, *post) if p.startswith(folder)}
     target = out / "cases" / case["case"]
     if target.exists():
         shutil.rmtree(target)

@@ -57,7 +57,7 @@ def _files_one_by_one(git_dir: str, commit: str) -> dict[str, bytes]:
         meta, _, name_bytes = entry.partition(b"\t")
         _mode, kind, sha, size = meta.split()
         name = name_bytes.decode("utf-8", "surrogateescape")
-        if kind != b"blob" or not _kept(name) or (size != b"-" and int(size) > MAX_BYTES):
+        if kind != b"blob" or not _kept(name) or (size.isdigit() and int(size) > MAX_BYTES):  # ("BAD": missing)
             continue
         blob = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "blob", sha.decode()], capture_output=True)
         if blob.returncode == 0:
