@@ -105,7 +105,8 @@ def test_literal_string_matches_libcst(body, quote, prefix):
         node = cst.parse_expression(code)
     except Exception:
         return  # not a valid literal
-    assert isinstance(node, cst.SimpleString)
+    if not isinstance(node, cst.SimpleString):
+        return  # (a body with the quote in it: `'' ''` is two literals, implicitly concatenated)
     assert literal_string(node) == node.evaluated_value
 
 
