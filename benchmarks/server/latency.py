@@ -11,7 +11,7 @@ For buffers of 250, 1,000 and 2,000 lines (with one BN101 at the end, the model 
 
     python benchmarks/server/latency.py [--sizes 250 1000 2000] [--edits 12] [--chars 20] [--gap-ms 40]
 
-The debounce is the server's (``BN_LINT_SERVER_DEBOUNCE_MS``, 75 ms unless set).
+The debounce is the server's (``BN_LINT_SERVER_DEBOUNCE_MS``, 50 ms unless set).
 """
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=20)
     parser.add_argument("--gap-ms", type=float, default=40)
     args = parser.parse_args()
-    debounce = float(os.environ.get("BN_LINT_SERVER_DEBOUNCE_MS", "75"))
+    debounce = float(os.environ.get("BN_LINT_SERVER_DEBOUNCE_MS", "50"))
     print(f"debounce {debounce:.0f} ms; {args.edits} one-line edits; {args.chars} characters typed "
           f"{args.gap_ms:.0f} ms apart; {os.cpu_count()} CPUs")
     print(f"{'lines':>6} {'edit median':>12} {'(min-max)':>14} {'minus debounce':>15} {'in-process':>11} "
