@@ -64,3 +64,18 @@ def test_a_cross_file_evaluation_helper_is_found_whatever_its_name(tmp_path, nam
     _project(tmp_path, name, guard="if True:")  # (no no_grad either: its outputs go to argmax)
     proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", "src/train.py", cwd=tmp_path)
     assert b"src/cifar/engine.py:18:25: BN101" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("code, line", [
+    ("import torch\nimport torch.nn as nn\n\nemb = nn.Embedding(100, 32)\nbn = nn.BatchNorm1d(32)\n"
+     "tokens = torch.randint(0, 100, (8, 20))\ny = bn(emb(tokens))\n", 7),
+    ("import torch.nn as nn\n\n\nclass Encoder(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+     "        self.rnn = nn.LSTM(16, 32, batch_first=True)\n        self.bn = nn.BatchNorm1d(32)\n\n"
+     "    def forward(self, x):\n        out, _ = self.rnn(x)\n        return self.bn(out)\n\n\nmodel = Encoder()\n", 12),
+])
+def test_a_sequence_layout_slip_is_one_finding_at_the_application(tmp_path, code, line):
+    """N7: BN203 once, where the BatchNorm meets the (N, L, E) tensor, not also at its construction."""
+    (tmp_path / "m.py").write_text(code)
+    proc = run_cli("check", "--no-cache", "--select", "BN203", "--format", "concise", "m.py", cwd=tmp_path)
+    lines = proc.stdout.decode().splitlines()
+    assert sum("BN203" in entry for entry in lines) == 1 and lines[0].startswith(f"m.py:{line}:"), lines
