@@ -40,6 +40,11 @@ EXPECTED = {
     "exit_ends_the_path.py": [],
     "eval_under_an_isinstance_guard.py": [],
     "tests/test_norm_state_under_no_grad.py": [],
+    # library parts without BatchNorm: PyG's GCN (norm=None by default; its twin asks for batch norm), torchvision's
+    # AnchorGenerator
+    "pyg_gcn_without_norm.py": [],
+    "pyg_gcn_with_batch_norm.py": [("BN101", 12)],
+    "anchor_generator_without_batchnorm.py": [],
     # `model.training = False` where every BatchNorm normalises with the batch in both modes
     "batch_statistics_only_flag.py": [],
 

@@ -35,6 +35,12 @@ BN_ARCHITECTURE_NAMES = re.compile(
 )
 NO_BN_TORCHVISION = re.compile(
     r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
+    # parts of a detector that hold no layer with statistics (anchors, box coding, transforms, poolers)
+    r"|^torchvision\.models\.detection\.(anchor_utils\.)?(AnchorGenerator|DefaultBoxGenerator)$"
+    r"|^torchvision\.models\.detection\.(transform\.)?GeneralizedRCNNTransform$"
+    r"|^torchvision\.ops\.(MultiScaleRoIAlign|RoIAlign|RoIPool|FeaturePyramidNetwork)$"
+    # PyG's basic GNNs: `norm=None` by default (a finding only where a `norm=` is given: library_part... below)
+    r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN|MLP)$"
 )
 # timm architectures without BatchNorm (LayerNorm, GroupNorm or normalizer-free), by model name; the
 # name may carry a pretrained tag (`vit_small_patch16_224.augreg_in21k`) or a hub prefix (`hf_hub:timm/`)

@@ -157,6 +157,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                     return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
                 return ModelKind.MAYBE
             if NO_BN_TORCHVISION.match(qn):
+                if qn.startswith("torch_geometric.") and any(a.keyword is not None and a.keyword.value == "norm"
+                                                             for a in expr.args):
+                    return ModelKind.MAYBE  # `GCN(..., norm="batch_norm")`
                 return ModelKind.NO
             if FROZEN_BN_DETECTION.match(qn):
                 return ModelKind.MAYBE
