@@ -6,7 +6,8 @@
 set -u
 corpus=$1; out=$2; shift 2
 mkdir -p "$out"
-for step in "${@:-j1 cold warm2 warm1}"; do
+[ $# -gt 0 ] || set -- j1 cold warm2 warm1  # (the default steps, one word each)
+for step in "$@"; do
   case $step in
     j1) args="--no-cache --jobs 1";;
     cold) rm -rf "$out/cache"; args="--cache-dir $out/cache --jobs 2";;
