@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .module_uses import forwarded
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,9 +157,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
     model = analysis.model
     if not isinstance(node, cst.Call) or _trains(model):
         return None
-    func = node.func
-    if isinstance(func, cst.Attribute) and func.attr.value == "forward":
-        func = func.value  # `model.forward(img)` (TorchServe's handlers)
+    func = forwarded(node.func) or node.func  # (`model.forward(img)`: TorchServe's handlers)
     key = func.value if isinstance(func, cst.Name) else None
     if key is None:
         return None

@@ -1,4 +1,5 @@
-"""How a class's ``forward`` uses a container it holds: called as one module, or iterated."""
+"""How code runs a module: a container iterated by its class's ``forward`` rather than called, and a
+module run without being called by its name (``model.forward(x)``, ``model.to(device)(x)``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -53,3 +54,16 @@ def _containers_of(model: "FileModel", name: str, built: cst.List) -> list[cst.C
                 and call.args[0].star in ("*", ""):
             found.append(call)
     return found
+
+
+_MOVES = frozenset({"to", "cuda", "cpu", "half", "float", "double", "bfloat16"})
+
+
+def forwarded(func: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The module a call runs when it is not called by its name: ``model.forward(x)`` (its ``forward``
+    called directly) or ``model.to(device)(x)`` (called on what a move returns, the module itself)."""
+    if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+        return func.value
+    if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and func.func.attr.value in _MOVES:
+        return func.func.value
+    return None

@@ -131,8 +131,8 @@ def _reached(model: "FileModel", used: set[str]) -> set[str]:
 
 def _names_used(model: "FileModel") -> set[str]:
     """The names this file reads (``MLP`` of ``from common_models import MLP``, ``Net`` of ``models.Net``)."""
-    return {node.value for node in walk(model.module) if isinstance(node, cst.Name)} \
-        | {node.attr.value for node in walk(model.module) if isinstance(node, cst.Attribute)}
+    return {node.value if isinstance(node, cst.Name) else node.attr.value
+            for node in model.nodes_of(model.module, cst.Name, cst.Attribute)}
 
 
 def _flat_inputs(model: "FileModel") -> list[Fragile]:

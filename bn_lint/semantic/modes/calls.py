@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from ..module_uses import forwarded
 from ..walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
 from .keys import _names_read, key_of, receiver_key
@@ -94,9 +95,9 @@ class CallHandling:
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)
             return
-        forwarded = _forwarded(func)  # `model.forward(x)`, `model.to(device)(x)`: a run of `model`
-        if forwarded is not None and key_of(forwarded) is not None and key_of(forwarded) in state:
-            self._use(call, key_of(forwarded), state)
+        run = forwarded(func)  # `model.forward(x)`, `model.to(device)(x)`: a run of `model`
+        if run is not None and key_of(run) is not None and key_of(run) in state:
+            self._use(call, key_of(run), state)
             return
         if isinstance(func, cst.Attribute) and key is not None and key_of(func.value) in state \
                 and self._forward_method(key_of(func.value), func.attr.value, state, call):
@@ -318,16 +319,3 @@ def _for_qat(call: cst.Call) -> bool:
     """``fuse_model(is_qat=True)``: the fusion meant for quantization-aware training, in training mode."""
     return any(arg.keyword is not None and arg.keyword.value == "is_qat" and not (
         isinstance(arg.value, cst.Name) and arg.value.value == "False") for arg in call.args)
-
-
-_MOVES = frozenset({"to", "cuda", "cpu", "half", "float", "double", "bfloat16"})
-
-
-def _forwarded(func: cst.BaseExpression) -> cst.BaseExpression | None:
-    """The module a call runs when it is not called by its name: ``model.forward(x)`` (its ``forward``
-    called directly) or ``model.to(device)(x)`` (called on what a move returns, the module itself)."""
-    if isinstance(func, cst.Attribute) and func.attr.value == "forward":
-        return func.value
-    if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and func.func.attr.value in _MOVES:
-        return func.func.value
-    return None
