@@ -31,14 +31,16 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import textwrap
 import tokenize
 from dataclasses import dataclass, field
 
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})  # their body is a cell
 _TIMING = {"time": "", "timeit": "n:r:tcp:qo", "prun": "D:l:rs:T:q"}  # line magics running a statement: options
 _ESCAPES = frozenset("!?%,;/")
-_INDENT = re.compile(r"^[ \t]+")
-_CLASSIC_PROMPT, _CLASSIC_FIRST = re.compile(r"^(>>>|\.\.\.)( |$)"), re.compile(r"^>>>( |$)")
+_DOCTEST_FIRST, _DOCTEST_PS1, _DOCTEST_PS2 = re.compile(r"^\s*>>>"), re.compile(r"^\s*>>>[ \t]?"), re.compile(
+    r"^\s*\.\.\.[ \t]?")
+_TRIPLE_QUOTE, _STRING_PREFIX = re.compile(r"(?<!\\)(\"\"\"|\'\'\')"), re.compile(r"(?i)^[rubf]*$")
 _IPYTHON_PROMPT = re.compile(r"^((((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}: ?))")
 _HELP_END = re.compile(r"(%{0,2}(?!\d)[\w*]+(\.(?!\d)[\w*]+|\[-?[0-9]+\])*)(\?\??)$")
 _CAUGHT_TOKEN_ERRORS = ("unterminated string literal", "invalid non-printable character",
@@ -110,9 +112,10 @@ class _Reader:
             if self.raw[i].strip(" \t\x0c\r\n") or not _PYTHON_BREAK.fullmatch(_ending(self.raw[i])):
                 self._set(i, "")
         self._strip(_leading_indent(self.lines))
-        for prompt, first in ((_CLASSIC_PROMPT, _CLASSIC_FIRST), (_IPYTHON_PROMPT, _IPYTHON_PROMPT)):
-            if self.lines and (first.match(self.lines[0]) or len(self.lines) > 1 and prompt.match(self.lines[1])):
-                self._strip([len(line) - len(prompt.sub("", line, count=1)) for line in self.lines])
+        self._strip(_doctest_prompt_widths(self.lines))
+        if self.lines and (_IPYTHON_PROMPT.match(self.lines[0]) or len(self.lines) > 1
+                           and _IPYTHON_PROMPT.match(self.lines[1])):
+            self._strip([len(line) - len(_IPYTHON_PROMPT.sub("", line, count=1)) for line in self.lines])
         if self.lines and self.lines[0].startswith("%%") and not re.match(r"%%\w+\?", self.lines[0]):
             self._cell_magic()
             return
@@ -269,12 +272,60 @@ class _Reader:
 
 
 # ------------------------------------------------------------------ helpers
-def _leading_indent(lines: list[str]) -> list[int]:
-    match = _INDENT.match(lines[0]) if lines else None
-    if match is None:
+def _in_triple_quotes(lines: list[str]) -> list[bool]:
+    """IPython's guess (9.x) of the lines inside a triple-quoted string, where a prompt is text."""
+    mask: list[bool] = []
+    quote, preserve, seen_prompt = None, False, False
+    for line in lines:
+        mask.append(quote is not None and preserve)
+        for match in _TRIPLE_QUOTE.finditer(line):
+            if quote is None:
+                quote = match.group(1)
+                before = line[:match.start()]
+                stripped = _DOCTEST_PS2.sub("", _DOCTEST_PS1.sub("", before, count=1), count=1)
+                preserve = bool(not (stripped != before and seen_prompt) and _STRING_PREFIX.match(stripped.strip()))
+                mask[-1] = preserve
+            elif quote == match.group(1):
+                quote, preserve = None, False
+        seen_prompt = seen_prompt or bool(_DOCTEST_FIRST.match(line))
+    return mask
+
+
+def _doctest_prompt_widths(lines: list[str]) -> list[int]:
+    """The ``>>>`` / ``...`` prompt (and the indentation it leaves) IPython 9 drops from each line.
+
+    A block is a pasted doctest only where a ``>>>`` line stands outside triple quotes; then each
+    such line loses its prompt, and each run of lines that lost one is dedented together.
+    """
+    inside = _in_triple_quotes(lines)
+    if not any(not masked and _DOCTEST_FIRST.match(line) for line, masked in zip(lines, inside)):
         return [0] * len(lines)
-    space = match.group(0)
-    return [len(space) if line.startswith(space) else 0 for line in lines]
+    stripped = [line if masked else _DOCTEST_PS1.sub("", line, count=1) if _DOCTEST_PS1.match(line)
+                else _DOCTEST_PS2.sub("", line, count=1) for line, masked in zip(lines, inside)]
+    widths = [len(line) - len(new) for line, new in zip(lines, stripped)]
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and inside[end] == inside[start]:
+            end += 1
+        if not inside[start] and any(widths[start:end]):
+            for k, width in enumerate(_dedent_widths(stripped[start:end])):
+                widths[start + k] += width
+        start = end
+    return widths
+
+
+def _leading_indent(lines: list[str]) -> list[int]:
+    """The indentation IPython (9.x) drops: the cell's common leading whitespace (``textwrap.dedent``)."""
+    return _dedent_widths(lines)
+
+
+def _dedent_widths(lines: list[str]) -> list[int]:
+    """How many leading characters ``textwrap.dedent`` takes from each line of a block."""
+    dedented = textwrap.dedent("".join(lines)).splitlines(keepends=True)
+    if len(dedented) != len(lines) or not all(old.endswith(new) for old, new in zip(lines, dedented)):
+        return [0] * len(lines)  # (line breaks dedent reads otherwise: nothing taken)
+    return [len(old) - len(new) for old, new in zip(lines, dedented)]
 
 
 def _ending(text: str) -> str:
