@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .batch_facts import Size, _param_of
+from .batch_facts import Size
+from .records import param_of
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +25,7 @@ def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "
                       depth: int) -> Size | None:
     """The class default of ``<name>.<attr>`` for a parameter ``name`` annotated with a class of this file."""
     model = analysis.model
-    found = _param_of(name, scope)
+    found = param_of(name, scope)
     if found is None or found[0].annotation is None:
         return None
     annotation = found[0].annotation.annotation

@@ -10,7 +10,8 @@ import libcst as cst
 
 from .annotated import annotated_default, hyperparameter
 from .attr_configs import attribute_entry
-from .batch_facts import Size, _NAMESPACES, _param_of
+from .batch_facts import Size, _NAMESPACES
+from .records import param_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Scope
@@ -70,7 +71,7 @@ class AttributeSizes:
                     return None
                 return self._class_default(model.classes[call.func.value], attr, depth)
             return self._tree_entry(expr, scope, depth)
-        given = self._name_in_use(base.value, scope) if _param_of(base.value, scope) is not None else None
+        given = self._name_in_use(base.value, scope) if param_of(base.value, scope) is not None else None
         if given is not None:
             # `def make_loaders(cfg): ... cfg.batch_size`, every call given the module's `cfg = Config()`
             found = self._attribute_size(cst.Attribute(value=cst.Name(given), attr=expr.attr), model.module_scope, depth + 1)
@@ -79,7 +80,7 @@ class AttributeSizes:
         annotated = annotated_default(self, base.value, attr, scope, depth)  # `cfg: Config` with a class default
         if annotated is not None:
             return annotated
-        if _param_of(base.value, scope) is not None and self.argparse.get(attr):
+        if param_of(base.value, scope) is not None and self.argparse.get(attr):
             # `def main(args): ... args.batch_size` in a file that defines --batch-size
             if base.value in ("args", "opt", "opts") or any(  # (the parse may be in a file that imports this one)
                     isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value in ("parse_args", "parse_known_args")

@@ -311,22 +311,6 @@ def _map_ref(ref: str, env: dict, scope: "Scope", function: cst.FunctionDef, ana
     return analysis._given_ref(bound[0], bound[1], function) if bound is not None else None
 
 
-def _param_of(name: str, scope: "Scope | None") -> tuple[cst.Param, cst.FunctionDef | None] | None:
-    """The parameter ``name`` refers to from ``scope`` (nearest enclosing function), if it is one."""
-    current = scope
-    while current is not None:
-        if current.kind == "class":
-            current = current.parent
-            continue
-        if name in current.bindings or name in current.opaque:
-            return None
-        if name in current.params:
-            node = current.node
-            return current.params[name], node if isinstance(node, cst.FunctionDef) else None
-        current = current.parent
-    return None
-
-
 def _all_bindings(name: str, scope: "Scope | None", model: "FileModel | None" = None,
                   use: cst.CSTNode | None = None) -> tuple[list[cst.BaseExpression], "Scope | None"]:
     """Every value ``name`` is assigned in the scope that binds it; none when something else binds it

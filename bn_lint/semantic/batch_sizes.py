@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .attribute_sizes import AttributeSizes
-from .batch_facts import Size, _INTEGER_OPS, _MAX_DEPTH, _SIZED_FACTORIES, _attribute_key, _param_of
+from .batch_facts import Size, _INTEGER_OPS, _MAX_DEPTH, _SIZED_FACTORIES, _attribute_key
+from .records import param_of
 from .config_entries import ConfigEntries
 from .dataset_lengths import LengthResolution
 from .given_numbers import given_number
@@ -95,7 +96,7 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         bound = model.binding(name, scope)
         if bound is not None:
             return self.size(bound[0], bound[1], depth + 1)
-        param = _param_of(name, scope)
+        param = param_of(name, scope)
         if param is not None and param[0] in self._env:  # inside ``_returned``: the call's argument
             value, value_scope = self._env[param[0]]
             return self.size(value, value_scope, depth + 1)

@@ -18,10 +18,10 @@ from .batch_facts import (
     _init_stores,
     _looks_like_optimizer,
     _map_ref,
-    _param_of,
     _params,
     _reached,
 )
+from .records import param_of
 from .call_binding import bind_in
 from .loader_loops import LoaderLoops
 from .model_resolution import ModelResolution
@@ -240,7 +240,7 @@ class TrainingDetection:
     def _given_ref(self, expr: cst.BaseExpression, scope: "Scope", function: cst.FunctionDef) -> str | None:
         """``param:<name>`` for a parameter of ``function``, ``self:<attr>`` for ``self.<attr>``."""
         if isinstance(expr, cst.Name):
-            found = _param_of(expr.value, scope)
+            found = param_of(expr.value, scope)
             return f"param:{expr.value}" if found is not None and found[1] is function else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
             return f"self:{expr.attr.value}"

@@ -33,7 +33,6 @@ from .batch_facts import (  # noqa: F401  (re-exported: other modules import the
     _DISTRIBUTED_MARKERS,
     _call_of,
     _is_convert_sync,
-    _param_of,
     _without_comments,
 )
 

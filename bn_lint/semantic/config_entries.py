@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .batch_facts import Size, _MAX_DEPTH, _copied_config, _param_of, _with_root
+from .batch_facts import Size, _MAX_DEPTH, _copied_config, _with_root
+from .records import param_of
 from .call_binding import given_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,7 +100,7 @@ class ConfigEntries:
         """The module-level name (bound here, or imported) that every call of this file gives the
         parameter ``name`` (by argument, or by leaving its default; through a parameter of the caller
         that its own callers give it, a few calls up: `main(CONFIG)` → `make_loaders(config)`)."""
-        found = _param_of(name, scope)
+        found = param_of(name, scope)
         if found is None or found[1] is None:
             return None
         param, function = found
@@ -118,7 +119,7 @@ class ConfigEntries:
             value, where = one.value, one.scope if not one.default else model.module_scope
             if not isinstance(value, cst.Name):
                 return None
-            if not one.default and depth < _CALLER_LEVELS and _param_of(value.value, where) is not None \
+            if not one.default and depth < _CALLER_LEVELS and param_of(value.value, where) is not None \
                     and model.binding(value.value, where) is None:
                 upper = self._name_in_use(value.value, where, depth + 1)  # the caller's own parameter
                 if upper is None:

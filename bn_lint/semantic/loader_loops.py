@@ -13,10 +13,10 @@ from .batch_facts import (
     _YIELDS_ITEMS,
     _is_train_split,
     _literal_strings,
-    _param_of,
     _unpacked_from,
 )
 from .call_binding import bind_in
+from .records import param_of
 from .values import literal_string
 from .walk import returned_values
 
@@ -182,8 +182,8 @@ class LoaderLoops:
                     entry_key = getattr(refers, "entry_key", None)
                     if isinstance(e, cst.Subscript) and entry_key is not None and entry_key(e):
                         e = e.value  # (`dataloaders[phase]` of the dict of loaders by split it is given)
-                    return isinstance(e, cst.Name) and e.value == p and _param_of(p, s) is not None \
-                        and _param_of(p, s)[1] is f.node
+                    return isinstance(e, cst.Name) and e.value == p and param_of(p, s) is not None \
+                        and param_of(p, s)[1] is f.node
 
                 for loop in self._loops_with_iter(is_param, within=function):
                     yield loop, env

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .batch_facts import _is_train_split, _literal_strings, _param_of
+from .batch_facts import _is_train_split, _literal_strings
+from .records import param_of
 from .batch_trainings import TrainingDetection
 from .loader_loops import LoaderLoops
 from .model_resolution import ModelResolution
@@ -303,7 +304,7 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
     """``model`` a parameter of the function, or ``self.net`` stored once from an ``__init__`` parameter:
     a model the code receives (not one it builds, swaps or changes, which ``ModelResolution.kind`` judges)."""
     if isinstance(expr, cst.Name):
-        found = _param_of(expr.value, scope) if model.binding(expr.value, scope) is None else None
+        found = param_of(expr.value, scope) if model.binding(expr.value, scope) is None else None
         return found is not None and not _called_here(model, found[1])
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         info = model.enclosing_class(scope)
@@ -311,7 +312,7 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
         if len(values) != 1 or not isinstance(values[0][0], cst.Name):
             return False
         value, at = values[0]
-        found = _param_of(value.value, at) if model.binding(value.value, at) is None else None
+        found = param_of(value.value, at) if model.binding(value.value, at) is None else None
         return found is not None and not any(isinstance(site.node.func, cst.Name) and site.node.func.value == info.name
                                              for site in model.calls)
     return False

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .batch_facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _param_of, _refers_to
+from .batch_facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _refers_to
+from .records import param_of
 from .call_binding import given_values
 from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
 from .walk import returned_values
@@ -31,7 +32,7 @@ class ModelResolution:
             return None
         label = model.code(expr)
         if isinstance(expr, cst.Name):
-            if env and expr.value in env and _param_of(expr.value, scope) is not None:
+            if env and expr.value in env and param_of(expr.value, scope) is not None:
                 value, value_scope = env[expr.value]
                 found = self.kind(value, value_scope, None, depth + 1)
                 return (found[0], found[1], found[2] or label) if found else None
@@ -94,7 +95,7 @@ class ModelResolution:
     def _passed_kind(self, name: str, scope: "Scope | None", depth: int) -> tuple[ModelKind, bool, str] | None:
         """A parameter (``def pretrain(model, ...)``): the kind every call of the function in this file
         passes, when they agree."""
-        found = _param_of(name, scope)
+        found = param_of(name, scope)
         function = found[1] if found is not None else None
         if function is None or self.model.functions.get(function.name.value) is not function:
             return None

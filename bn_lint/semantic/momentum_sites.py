@@ -87,12 +87,12 @@ def _tests_batchnorm(model: "FileModel", test: cst.BaseExpression, text: str) ->
 
 def lookup_default(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> cst.BaseExpression | None:
     """``kwargs.get("bn_momentum", 0.99)`` / ``cfg.get(...)`` on a parameter: the default it falls back to."""
-    from .batch_facts import _param_of
+    from .records import param_of
 
     if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get"
             and isinstance(expr.func.value, cst.Name) and len(expr.args) == 2 and not any(a.keyword for a in expr.args)):
         return None
     owner = expr.func.value.value
-    if model.binding(owner, scope) is not None or _param_of(owner, scope) is None:
+    if model.binding(owner, scope) is not None or param_of(owner, scope) is None:
         return None
     return expr.args[1].value

@@ -60,3 +60,19 @@ class LayerCall:
     positional: frozenset[str]  # parameters passed positionally
     preset: dict[str, cst.BaseExpression]  # bound through functools.partial
     scope: Scope
+
+
+def param_of(name: str, scope: "Scope | None") -> tuple[cst.Param, cst.FunctionDef | None] | None:
+    """The parameter ``name`` refers to from ``scope`` (nearest enclosing function), if it is one."""
+    current = scope
+    while current is not None:
+        if current.kind == "class":
+            current = current.parent
+            continue
+        if name in current.bindings or name in current.opaque:
+            return None
+        if name in current.params:
+            node = current.node
+            return current.params[name], node if isinstance(node, cst.FunctionDef) else None
+        current = current.parent
+    return None

@@ -85,14 +85,14 @@ def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", 
 def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: cst.Call, rank: int,
             fragile: list[Fragile], depth: int) -> Fragile | None:
     """The fragile BatchNorm inside the model ``expr`` (in training mode at ``call``), or None."""
-    from .batch_facts import _param_of
+    from .records import param_of
     from .call_binding import callers
 
     if depth > _MAX_DEPTH or not isinstance(expr, cst.Name) or _put_in_eval(model, expr.value, call):
         return None
     bound = model.bindings(expr.value, scope)
     if bound is None:
-        found = _param_of(expr.value, scope)
+        found = param_of(expr.value, scope)
         function = found[1] if found is not None else None
         if function is None or model.functions.get(function.name.value) is not function:
             return None
