@@ -1,0 +1,4 @@
+class Widths:
+    stem = 32
+    stage1 = 64
+    stage2 = 128

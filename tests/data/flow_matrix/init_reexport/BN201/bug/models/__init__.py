@@ -1,0 +1,4 @@
+from .resnet import BasicBlock, ResNet8
+from .layers import conv3x3
+
+__all__ = ["BasicBlock", "ResNet8", "conv3x3"]

@@ -1,0 +1,6 @@
+class ModelUtils:
+    @staticmethod
+    def freeze(module):
+        for p in module.parameters():
+            p.requires_grad = False
+        return module

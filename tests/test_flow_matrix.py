@@ -1,0 +1,144 @@
+"""The flow matrix (issue 42, "Must show"): idioms of real projects x the fact families they carry.
+
+Each cell ``tests/data/flow_matrix/<idiom>/<code>/`` is a small multi-file project: ``bug/`` holds the defect,
+``fixed/`` its fixed twin, ``expect.json`` the finding ``bug/`` should give (code, path inside ``bug/``, line).
+tests/flow_matrix/README.md draws the matrix and names, for each failing cell, the capability it lacks.
+
+- A fixed twin gives no correctness finding (BN1xx, BN2xx but BN204, BN3xx), unless its cell is in KNOWN_FALSE
+  (a false positive of bn-lint, listed with its reason; when it goes away the test says so).
+- A bug cell not in FAILING is found at its line; one in FAILING is not (when it is: "found now: take it off
+  FAILING"); and the share found is at least FLOOR, today's share, so it can only go up.
+
+One bn-lint run covers every cell (each cell's files resolve their imports within their own folder).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+DATA = Path(__file__).parent / "data" / "flow_matrix"
+FAMILIES = {"BN101", "BN103", "BN104", "BN105", "BN201", "BN202", "BN203", "BN301", "BN302"}
+
+# cell -> the capability its bug/ lacks (README.md has the same list); bug/ is silent for its code until it lands
+FAILING = {
+    # names and objects across files: fires when the cell's files are merged into one
+    "argparse_defaults/BN301": "an argparse default read through a parser built by a function of another module",
+    "base_class_model/BN101": "self.model set by a base class's __init__ in another module",
+    "cat_towers/BN201": "widths of towers built by a helper of another module, through torch.cat",
+    "class_attributes/BN201": "a width held in a class attribute of another module (Widths.stem)",
+    "class_attributes/BN301": "a batch size held in a class attribute of another module (TrainConfig.batch_size)",
+    "dataclass_config/BN301": "a batch size from a dataclass default in another module (cfg: Config parameter)",
+    "factory_other_file/BN105": "a builder in another module that freezes what it returns, trained by the caller",
+    "import_pkg_mod_as/BN201": "a producer's width through `import pkg.mod as L`; L.conv1x1(...)",
+    "loader_args_via_self/BN301": "a loader built by a method of a class from another module (dm.train_dataloader())",
+    "param_through_calls/BN101": "a model passed from a script through two calls of another module's functions",
+    "partial_norm/BN201": "a functools.partial norm layer imported from another module",
+    "partial_norm/BN202": "a functools.partial norm layer imported from another module",
+    "star_import/BN101": "names brought by `from pkg.mod import *`",
+    "star_import/BN201": "names brought by `from .parts import *` (nn, DoubleConv, Down)",
+    "star_import/BN202": "names brought by `from .parts import *` (nn)",
+    "staticmethod_helper/BN101": "an evaluation @staticmethod of another module's class given the model",
+    "super_chain/BN101": "self.net set two super().__init__ levels up, in another module",
+    "sys_path_append/BN101": "a module found through sys.path.append(<folder>) before a plain import",
+    # silent in one file too: the flow itself is not followed
+    "argparse_defaults/BN302": "drop_last from an argparse store_true flag (default False) in another module",
+    "base_class_model/BN104": "an export method of a subclass on self.model built by the base class",
+    "dataclass_config/BN201": "a width read from a dataclass field through an annotated parameter (cfg: Config)",
+    "dict_of_models/BN101": "a model held in a dict entry (nets['student']): mode by subscript key",
+    "dict_of_models/BN104": "a model held in a dict entry, exported by key",
+    "empty_sequential/BN101": "an nn.Sequential() filled by add_module holds BatchNorm (what a builder returns)",
+    "empty_sequential/BN201": "an nn.Sequential() filled by attribute assignment (features.norm0 = ...)",
+    "freeze_method_other_module/BN105": "requires_grad set to a parameter bound at the call (fine_tune(False))",
+    "if_elif_no_else/BN101": "a model assigned in if/elif with no else (possibly unbound) is still the built model",
+    "lambda_callback/BN101": "a functools.partial callback stored in a hook list and fired in the training loop",
+    "lambda_callback/BN103": "a callback parameter called in the training loop (on_epoch_end(epoch)) that evals",
+    "lightning_hook/BN101": "Lightning's mode in a Callback hook (on_train_epoch_end: train mode)",
+    "loader_args_via_self/BN302": "drop_last=False default flowing through self.drop_last into a DataLoader",
+    "nested_functions/BN101": "an evaluation closure over a model that a sibling closure trains",
+    "param_through_calls/BN105": "freezing through a helper given model.bn, then training in another module",
+    "staticmethod_helper/BN105": "a freezing helper's return value taken as the frozen model (b = freeze(Net()))",
+    "super_chain/BN201": "a producer (self.conv) set by the base class's __init__, read via super().forward",
+    "try_torch_load/BN101": "`try: model = torch.load(p) except: pass`: the built model on the except path",
+    "try_torch_load/BN104": "`try: model = torch.load(p) except: pass`: the built model on the except path",
+}
+
+# cell -> why bn-lint's finding on its fixed/ twin is wrong (a false positive); none today
+KNOWN_FALSE: dict[str, str] = {}
+
+FLOOR = 0.47  # share of bug cells found at their line, measured 33 / 70 (raise it as cells get found)
+
+CORRECTNESS = ("BN1", "BN2", "BN3")
+
+
+def _cells() -> dict[str, dict]:
+    return {f"{e.parent.parent.name}/{e.parent.name}": json.loads(e.read_text())
+            for e in sorted(DATA.glob("*/*/expect.json"))}
+
+
+CELLS = _cells()
+
+
+@pytest.fixture(scope="module")
+def findings() -> dict[tuple[str, str], list[tuple[str, str, int]]]:
+    """(cell, side) -> (code, path inside the side, line) of every finding, from one bn-lint run."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bn_lint", "check", "--no-cache", "--format", "json", "--exit-zero", "."],
+        capture_output=True, text=True, cwd=DATA, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    out: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+    for f in json.loads(proc.stdout):
+        idiom, code, side, *rest = Path(f["path"]).parts
+        out.setdefault((f"{idiom}/{code}", side), []).append((f["code"], "/".join(rest), f["line"]))
+    return out
+
+
+def _found(findings, cell: str) -> bool:
+    expect = CELLS[cell]
+    return (expect["code"], expect["path"], expect["line"]) in findings.get((cell, "bug"), [])
+
+
+def test_the_matrix_is_complete():
+    assert len(CELLS) >= 60
+    assert len({cell.split("/")[0] for cell in CELLS}) >= 28
+    assert set(FAILING) <= set(CELLS) and set(KNOWN_FALSE) <= set(CELLS)
+    for cell, expect in CELLS.items():
+        assert cell.split("/")[1] == expect["code"] in FAMILIES, cell
+        bug, fixed = DATA / cell / "bug", DATA / cell / "fixed"
+        assert (bug / expect["path"]).is_file(), cell
+        names = sorted(str(p.relative_to(bug)) for p in bug.rglob("*.py"))
+        assert names == sorted(str(p.relative_to(fixed)) for p in fixed.rglob("*.py")), cell
+        assert 2 <= len(names) <= 4, (cell, names)
+        for name in names:
+            assert len((bug / name).read_text().splitlines()) <= 40, (cell, name)
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_fixed_twin_is_clean(findings, cell):
+    wrong = [f for f in findings.get((cell, "fixed"), []) if f[0].startswith(CORRECTNESS) and f[0] != "BN204"]
+    if cell in KNOWN_FALSE:
+        assert wrong, f"clean now: take it off KNOWN_FALSE ({cell}: {KNOWN_FALSE[cell]})"
+    else:
+        assert not wrong, f"{cell}: finding on the fixed twin: {wrong}"
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_bug_is_found_or_a_known_failure(findings, cell):
+    if cell in FAILING:
+        assert not _found(findings, cell), f"found now: take it off FAILING ({cell}: {FAILING[cell]})"
+    else:
+        assert _found(findings, cell), (
+            f"{cell} is off FAILING but bug/ no longer reports {CELLS[cell]}: {findings.get((cell, 'bug'), [])}")
+
+
+def test_found_share_at_least_floor(findings):
+    share = sum(_found(findings, cell) for cell in CELLS) / len(CELLS)
+    assert share >= FLOOR, f"found {share:.3f} < FLOOR {FLOOR}"
