@@ -95,7 +95,10 @@ def directives(text: str) -> list[Directive]:
             rest = word.group("rest")
             problem = None
             if rest.lstrip().startswith(":") and (match is None or not match.group("codes")):
-                problem = f"malformed noqa directive `{written}`: write `# noqa: BN101, BN205` (codes after the colon)"
+                after = rest.lstrip()[1:].strip().split()
+                found_text = f"`{after[0]}` is not a code" if after else "no code follows the colon"
+                problem = (f"malformed noqa directive `{written}`: {found_text}; write codes after the colon "
+                           f"(`# noqa: BN101, BN205`)")
             elif match is not None and not match.group("codes") and re.match(r"\s+[A-Z]+[0-9]+\b", rest, re.IGNORECASE):
                 problem = (f"noqa directive without a colon: `{written}` suppresses every code; "
                            f"write `# noqa: {rest.split()[0].rstrip(',')}`")

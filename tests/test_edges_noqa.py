@@ -46,11 +46,19 @@ def test_d15_warns_for_malformed_and_unused_noqa(tmp_path):
         "bn-lint: warning: k.py:4:25: unused noqa directive (nothing to suppress: BN205)",
         "bn-lint: warning: k.py:5:25: noqa directive without a colon: `# noqa BN205` suppresses every code; write `# noqa: BN205`",
         "bn-lint: warning: k.py:6:39: unused noqa directive (nothing to suppress: BN101)",
-        "bn-lint: warning: k.py:7:39: malformed noqa directive `# noqa:`: write `# noqa: BN101, BN205` (codes after the colon)",
+        "bn-lint: warning: k.py:7:39: malformed noqa directive `# noqa:`: no code follows the colon; write codes after "
+        "the colon (`# noqa: BN101, BN205`)",
     ]
     assert proc.returncode == 1  # warnings do not change the exit status
     quiet = run_cli("check", "--no-cache", "--select", "BN1", "k.py", cwd=tmp_path)
     assert b"nothing to suppress: BN205" not in quiet.stderr  # BN205 is not selected: its noqa is not judged
+
+
+def test_malformed_noqa_names_what_follows_the_colon(tmp_path):
+    (tmp_path / "m.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(8, momentum=0.9)  # noqa: 501\n")
+    proc = run_cli("check", "--no-cache", "--format", "concise", "m.py", cwd=tmp_path)
+    assert "malformed noqa directive `# noqa: 501`: `501` is not a code" in proc.stderr.decode()
+    assert proc.returncode == 0  # as flake8 reads it: a directive whose codes do not parse suppresses every code
 
 
 def test_d16_noqa_at_the_call_site_suppresses_the_helpers_finding(tmp_path):
