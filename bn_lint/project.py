@@ -238,11 +238,6 @@ class Project:
             return None
         return _function_bodies(data.decode("utf-8", "replace"), name)
 
-    def defined_names(self, path: str) -> frozenset[str]:
-        """The names after ``class`` / ``def`` in the file's text (read once per file, without parsing it)."""
-        found = self._text_names(os.path.abspath(path))
-        return found.classes | found.functions
-
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
         if not method.isascii():

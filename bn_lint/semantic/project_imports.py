@@ -82,7 +82,8 @@ def reached_files(model: "FileModel", used: set[str], limit: int = 20,
             for path in current.imported_project_paths[:limit]:
                 if path in seen or len(found) >= limit:
                     continue
-                if names.isdisjoint(project.defined_names(path)):  # (read, not parsed)
+                if not any(project.may_define(path, keyword, name) for name in names if name.isascii()
+                           for keyword in ("class", "def")):  # (read, not parsed)
                     continue
                 seen.add(path)
                 other = project.model(path)
