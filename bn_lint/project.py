@@ -103,14 +103,14 @@ class Project:
             root = self.root_for(from_path)
             candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src"]))
         parts = name.split(".") if name else []
-        for base in candidates:
-            target = base.joinpath(*parts) if parts else base
-            for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-                if candidate is not None:
-                    looked.add(os.path.abspath(candidate))
-                    if candidate.is_file():
-                        return str(candidate)
-        return None
+        found = _first_module(candidates, parts, looked)
+        if found is None and not level and len(parts) > 1:
+            # `from TTS.layers.net import X` in a repository that is itself the package `TTS` (its folder,
+            # named otherwise when cloned, holds `__init__.py` and is installed by no file beside it)
+            package = _repository_package(here, looked)
+            if package is not None and package.name != parts[0]:
+                found = _first_module([package], parts[1:], looked)
+        return found
 
     def model(self, path: str) -> "FileModel | None":
         """The semantic model of another project file, or None if it cannot be parsed."""
@@ -379,6 +379,33 @@ def _function_bodies(text: str, name: str) -> list[str]:
             body.append(following)
         bodies.append("\n".join(body))
     return bodies
+
+
+def _first_module(bases: list[Path], parts: list[str], looked: set[str]) -> str | None:
+    """The file of the module ``parts`` under the first of ``bases`` that has it (``a/b.py`` or
+    ``a/b/__init__.py``); every path tried is added to ``looked``."""
+    for base in bases:
+        target = base.joinpath(*parts) if parts else base
+        for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
+            if candidate is not None:
+                looked.add(os.path.abspath(candidate))
+                if candidate.is_file():
+                    return str(candidate)
+    return None
+
+
+def _repository_package(here: Path, looked: set[str]) -> Path | None:
+    """The top-level package around the folder ``here`` when it is a repository of its own: the highest
+    folder of the chain of ``__init__.py`` folders, with no setup file beside it (a package installed from
+    its parent folder is imported by its folder's name); None when ``here`` is no package."""
+    if not (here / "__init__.py").is_file():
+        return None
+    top = here
+    while (top.parent / "__init__.py").is_file() and top.parent.parent != top.parent:
+        top = top.parent
+    markers = [top.parent / marker for marker in _ROOT_MARKERS]
+    looked.update(os.path.abspath(marker) for marker in markers)
+    return None if any(marker.exists() for marker in markers) else top
 
 
 def _imports_module(path: str, module_path: str) -> bool:

@@ -73,11 +73,6 @@ GAPS = {
     "207_ppe_validation_leaves_eval": "the class of an object held in another object's attribute (self.handler)",
     "608_chemprop_freeze_bn_stats": "the return of a classmethod alternative constructor (cls(...))",
     "700_multibench_valid_train": "a wrapper class whose children are constructor arguments may hold BatchNorm",
-    # a helper, caller or base class elsewhere not followed
-    "112_simplecv_freeze_params_bn": "a freezing helper imported from another module",
-    "400_deeplabv3plus_drop_last": "a factory in another module returning a class from a third module",
-    "611_openstereo_fix_bn_reset_by_train": "a BatchNorm-freezing helper imported from another module",
-    "711_rtseg_predict_eval": "self.model set in a parent class's __init__",
     # rule gap: a train-mode forward counts only when its output is used as a prediction
     "307_nni_pruner_speedup_dummy_forward_train_mode": "a timing loop of train-mode forwards on a loaded model",
     "705_glcic_train_test_eval": "a no_grad forward on test data whose output is only saved",
@@ -113,9 +108,6 @@ GAPS = {
     "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
     # rule gap: gradients that do not train the model
     "201_monai_gradcam_train_mode": "a backward with no optimizer step (saliency) is not a training step",
-    # import resolution
-    "312_tts_tacotron_evaluate_train_mode": "a self-import rooted at the repository folder (from TTS.layers ...)",
-    "709_synml_demo_eval_dotted_import": "import pkg.mod, then pkg.mod.Class(...)",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
     "306_tts_vits_speaker_encoder_frozen_train": "a training step through model.train_step(batch) -> self.forward",

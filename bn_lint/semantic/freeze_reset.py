@@ -21,6 +21,7 @@ import libcst as cst
 
 from .call_binding import bind
 from .library_models import fitted_by_trainer
+from .project_defs import project_builder
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,6 +77,15 @@ class FreezeResets:
         self.model = model
         self._freezes: dict[cst.FunctionDef, list[Freeze]] = {}
         self._computing: set[cst.FunctionDef] = set()
+        self._foreign: dict[cst.FunctionDef, "FreezeResets"] = {}  # a helper of another file -> its file's freezes
+
+    def freezes_at(self, call: cst.Call, callee: cst.FunctionDef) -> list[Freeze]:
+        """The freezes ``callee`` makes, run by ``call``: a helper of another file's, at ``call`` (its
+        freezes are worked out in its own file; the call is where this file freezes)."""
+        other = self._foreign.get(callee)
+        if other is None:
+            return self.freezes(callee)
+        return [Freeze(f.owner, call, f.conditions) for f in other.freezes(callee)]
 
     # ------------------------------------------------------------------ freezes
     def freezes(self, func: cst.FunctionDef) -> list[Freeze]:
@@ -94,7 +104,7 @@ class FreezeResets:
             if bind.get("self") == "<new>":
                 continue  # (a constructor: the walk sees what it freezes, under the name it is given)
             conditions = self._conditions(call, func)
-            for freeze in self.freezes(callee):
+            for freeze in self.freezes_at(call, callee):
                 held = _resolve_conditions(freeze.conditions, bind, callee)
                 if held is None:
                     continue
@@ -202,6 +212,8 @@ class FreezeResets:
             elif func.value in model.classes:
                 target = model.classes[func.value].methods.get("__init__")
                 receiver = "<new>"
+            else:
+                target = self._imported_helper(func)
         elif isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             if receiver is None:
@@ -216,6 +228,20 @@ class FreezeResets:
             return None
         bind = _bind(call, target, receiver)
         return target, bind
+
+    def _imported_helper(self, func: cst.Name) -> cst.FunctionDef | None:
+        """The function of another project file an imported name runs (``from helpers import fix_bn``), its
+        file's freezes kept in ``_foreign``; only a file whose text puts something in eval is parsed."""
+        model = self.model
+        where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
+        if where is None or model.project is None or not model.project.mentions(where[0], ".eval"):
+            return None
+        found = project_builder(model, func)
+        if found is None:
+            return None
+        if found[1] not in self._foreign:
+            self._foreign[found[1]] = FreezeResets(found[0])
+        return found[1]
 
     def _classes_of(self, name: str, caller: cst.FunctionDef | None) -> list:
         """Classes of this file ``name`` is built from in ``caller`` (or at module level), or whose method
@@ -387,7 +413,7 @@ class _Walker:
         target = self.o._callee(call, func)
         if target is not None:
             callee, callee_bind = target
-            freezes = [fr for fr in self.o.freezes(callee)]
+            freezes = self.o.freezes_at(call, callee)
             local = {param: ([k for k in map(lambda c: _rebind(c, bind), code) if k] if isinstance(code, list)
                              else code if code in ("<new>", "True", "False", "None") else _rebind(code, bind))
                      for param, code in callee_bind.items()}
@@ -401,7 +427,7 @@ class _Walker:
                 for owner in _owners(freeze.owner, local):
                     self._freeze(owner, freeze.node)
                     applied = True
-            if depth < _MAX_DEPTH and not applied:
+            if depth < _MAX_DEPTH and not applied and callee not in self.o._foreign:  # (this file's code only)
                 self.block(_suite(callee.body), local, depth + 1, via + [call], callee)
             return
         key = key_of(f)

@@ -106,6 +106,7 @@ class FileModel:
     imported_path = _imports.imported_path
     imported_project_paths = cached_property(_imports.imported_project_paths)
     method_texts = _imports.method_texts
+    reached_files = _imports.reached_files
 
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (generated once per node; a plain ``a.b.c`` without generating)."""

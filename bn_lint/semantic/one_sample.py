@@ -93,14 +93,12 @@ def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
     project = model.project
     if project is None:
         return None
-    used = _names_used(model)
-    for path in model.imported_project_paths[:20]:
-        if not project.mentions(path, "BatchNorm"):
+    # (in a module of many models, a layer of one this file never names is not in what it trains; a file
+    # reached through another, `build()` of modeling.py returning `PoolHead` of layers.py, is)
+    for other, reached in model.reached_files(_names_used(model)):
+        if not project.mentions(other.path, "BatchNorm"):
             continue
-        other = project.model(path)
-        # (in a module of many models, a layer of one this file never names is not in what it trains)
-        reached = _reached(other, used) if other is not None else set()
-        found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached] if other is not None else []
+        found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached]
         if found:
             return other, found[0]
     return None
@@ -113,20 +111,6 @@ def _owner_name(model: "FileModel", node: cst.CSTNode) -> str | None:
         if isinstance(ancestor, (cst.ClassDef, cst.FunctionDef)):
             owner = ancestor.name.value
     return owner
-
-
-def _reached(model: "FileModel", used: set[str]) -> set[str]:
-    """The module-level classes and functions of ``model`` that ``used`` names, and those they name, in turn."""
-    defs = {node.name.value: node for node in model.module.body if isinstance(node, (cst.ClassDef, cst.FunctionDef))}
-    reached: set[str] = set()
-    todo = [name for name in used if name in defs]
-    while todo:
-        name = todo.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        todo.extend(n.value for n in walk(defs[name]) if isinstance(n, cst.Name) and n.value in defs)
-    return reached
 
 
 def _names_used(model: "FileModel") -> set[str]:

@@ -15,13 +15,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
-    """The dotted name an imported ``Name`` / ``module.Name`` stands for."""
-    if isinstance(func, cst.Name):
-        return model.imports.get(func.value)
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        base = model.imports.get(func.value.value)
-        return f"{base}.{func.attr.value}" if base else None
-    return None
+    """The dotted name an imported ``Name`` / ``module.Name`` / ``pkg.module.Name`` stands for (``import
+    models.backbone`` binds ``models``: ``models.backbone.Backbone`` is ``models.backbone.Backbone``)."""
+    attrs: list[str] = []
+    while isinstance(func, cst.Attribute):
+        attrs.append(func.attr.value)
+        func = func.value
+    if not isinstance(func, cst.Name):
+        return None
+    base = model.imports.get(func.value)
+    return ".".join([base, *reversed(attrs)]) if base else None
+
+
+def _root_name(func: cst.BaseExpression) -> str | None:
+    """The name a dotted expression starts from (``models`` of ``models.backbone.Backbone``)."""
+    while isinstance(func, cst.Attribute):
+        func = func.value
+    return func.value if isinstance(func, cst.Name) else None
 
 
 def project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
@@ -44,7 +54,7 @@ def project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["File
     if model.project is None:
         return None
     dotted = imported_name(model, func)
-    if dotted is None or isinstance(func, cst.Attribute) and model.binding(func.value.value, None) is not None:
+    if dotted is None or isinstance(func, cst.Attribute) and model.binding(_root_name(func) or "", None) is not None:
         return None
     if _annotated_without_module(model, dotted):
         return None  # (read from its text: its file is not parsed for it)

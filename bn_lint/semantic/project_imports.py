@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel
 
@@ -56,6 +58,58 @@ def imported_project_paths(model: "FileModel") -> list[str]:
                     paths.append(path)
                 break
     return paths
+
+
+def reached_files(model: "FileModel", used: set[str], limit: int = 20,
+                  depth: int = 3) -> list[tuple["FileModel", set[str]]]:
+    """The project files this file's code reaches through its imports, each with its module-level classes
+    and functions reached: in a file this one imports, those ``used`` names (and those they name, in
+    turn); in a file imported from there, those the reached definitions name; ``depth`` imports deep, at
+    most ``limit`` files, nearest first (a factory of ``modeling.py`` returning ``PoolHead`` of
+    ``layers.py``: ``layers.py`` with ``PoolHead``). A file that defines none of the names asked of it is
+    not parsed."""
+    from .walk import walk
+
+    project = model.project
+    if project is None:
+        return []
+    found: list[tuple["FileModel", set[str]]] = []
+    seen = {model.path}
+    frontier: list[tuple["FileModel", set[str]]] = [(model, used)]
+    for _ in range(depth):
+        following: list[tuple["FileModel", set[str]]] = []
+        for current, names in frontier:
+            for path in current.imported_project_paths[:limit]:
+                if path in seen or len(found) >= limit:
+                    continue
+                if not any(project.may_define(path, keyword, name) for name in names if name.isascii()
+                           for keyword in ("class", "def")):  # (read, not parsed)
+                    continue
+                seen.add(path)
+                other = project.model(path)
+                if other is None:
+                    continue
+                defs = {node.name.value: node for node in other.module.body
+                        if isinstance(node, (cst.ClassDef, cst.FunctionDef))}
+                reached: set[str] = set()
+                todo = sorted(name for name in names if name in defs)
+                named: set[str] = set()
+                while todo:
+                    name = todo.pop()
+                    if name in reached:
+                        continue
+                    reached.add(name)
+                    for node in walk(defs[name]):
+                        word = node.value if isinstance(node, cst.Name) else \
+                            node.attr.value if isinstance(node, cst.Attribute) else None
+                        if word is not None:
+                            named.add(word)
+                            if word in defs:
+                                todo.append(word)
+                found.append((other, reached))
+                following.append((other, named))
+        frontier = following
+    return found
 
 
 def imported_path(model: "FileModel", dotted: str, keyword: str | None = None) -> tuple[str, str] | None:

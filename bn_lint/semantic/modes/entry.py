@@ -233,7 +233,8 @@ class EntryResolution:
         model = self.model
         scope = model.scopes.get(func)
         info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
-        if info is None or info.methods.get(func.name.value) is not func or "__init__" not in info.methods \
+        if info is None or info.methods.get(func.name.value) is not func \
+                or (info.methods.get("__init__") or inherited_method(model, info, "__init__")) is None \
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
                 or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
@@ -320,10 +321,10 @@ def _assigning_init(model, info: "ClassInfo", attr: str, depth: int = 0) -> cst.
     init = info.methods.get("__init__")
     if values:
         return init if len(values) == 1 and init is not None and values[0][1].node is init else None
-    if depth > 3 or init is None or not any(
+    if depth > 3 or init is not None and not any(
             isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" and super_call(call.func.value)
             for call in model.nodes_of(init, cst.Call)):
-        return None
+        return None  # (a class with no `__init__` of its own runs its base's)
     base_init = inherited_method(model, info, "__init__")  # (what `super().__init__` runs)
     base = model.enclosing_class(model.scopes[base_init].parent) if base_init is not None else None
     return _assigning_init(model, base, attr, depth + 1) if base is not None else None

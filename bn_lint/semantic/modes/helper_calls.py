@@ -87,14 +87,15 @@ class HelperCalls:
                 # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
                 self.a.method_calls.setdefault(func, []).append(
                     ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None))
-            for node, frozen in summary.freezes if analysis is self.a else ():  # a helper of this file freezes it
+            for node, frozen in summary.freezes:  # a helper freezes it (one of another file: at this call)
                 root, _, rest = frozen.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
                 if not self._tests_hold(node, summary, bound, target):
                     continue  # `if feature_extract: freeze(model)`, called with False (or a value not known)
                 if root == param and _tracked(state, target_key):
-                    self.watch[node] = (target_key, "frozen")
-                    self.helper_frozen.append((node, target_key))  # (a builder that returns it gives it frozen)
+                    site = node if analysis is self.a else call
+                    self.watch[site] = (target_key, "frozen")
+                    self.helper_frozen.append((site, target_key))  # (a builder that returns it gives it frozen)
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key

@@ -33,10 +33,16 @@ class ModelKinds:
             return ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
         root, _, rest = key.partition(".")
         if rest:
-            if "." in rest:
-                return ModelKind.MAYBE
             if root == "self":
-                return self._attribute_kind(self.model.enclosing_class(scope), rest)
+                return self._path_kind(self.model.enclosing_class(scope), rest)
+            if "." in rest:
+                assigned = self.model.bindings(root, scope)
+                origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ())]
+                built = origins[0] if len(origins) == 1 else None
+                func = built.func if isinstance(built, cst.Call) else None
+                info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
+                    and self.model.binding(func.value, scope) is None else None
+                return self._path_kind(info, rest)
             # what `model` was built as, also when rebound (`model = DDP(model)`): `resnet50(...)`, whose `model.fc`
             # holds no BatchNorm, or `Probe(...)`, a class of this file whose `__init__` puts `model.<rest>`
             assigned = self.model.bindings(root, scope)
@@ -86,6 +92,24 @@ class ModelKinds:
         kinds = {self._value_kind(one.value, one.scope, depth + 1) for one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+
+    def _path_kind(self, info: "ClassInfo | None", path: str) -> ModelKind:
+        """What ``self.<path>`` of a class of this file holds, an attribute at a time (``resnet.conv1`` of a
+        class whose ``self.resnet = resnet50()``: the torchvision model's stem convolution, NO); MAYBE
+        where an attribute is assigned more than once or by a value not followed."""
+        head, _, tail = path.partition(".")
+        if not tail:
+            return self._attribute_kind(info, head)
+        values = info.attributes.get(head) if info is not None else None
+        value = _unwrap_passthrough(values[0][0]) if values and len(values) == 1 else None
+        if value is None:
+            return ModelKind.MAYBE
+        if "." not in tail and library_part_without_bn(self.model, value, tail):
+            return ModelKind.NO
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(func, cst.Name) and func.value in self.model.classes and self.model.binding(func.value, None) is None:
+            return self._path_kind(self.model.classes[func.value], tail)
+        return ModelKind.MAYBE
 
     def _attribute_kind(self, info: "ClassInfo | None", attribute: str) -> ModelKind:
         """What the attribute of a class of this file holds: NO only when every assignment shows no

@@ -1,0 +1,251 @@
+"""Whole-project resolution (issue 42): helpers, factories, classes and base classes of other modules followed by
+the analyses, and imports resolved by the project model (``import pkg.mod``; a repository that is itself a
+package). Each project is checked as a whole from its folder; its clean twin differs by the one fix."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+_MODEL = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, bias=False)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+"""
+
+_DOTTED_DEMO = """\
+import torch
+import factory
+
+model = factory.make(8)
+{fix}for batch in torch.load("batches.pt"):
+    with torch.no_grad():
+        labels = model(batch).argmax(1)
+"""
+
+_REPOSITORY_TRAIN = """\
+from nets.tower import Tower
+
+
+def evaluate(model, loader):
+    model = model.{mode}()
+    for batch in loader:
+        out = model.forward(batch)
+    return out
+
+
+def main(loader):
+    model = Tower(4)
+    for epoch in range(3):
+        evaluate(model, loader)
+"""
+
+_FREEZE_TRAIN = """\
+import torch
+import torchvision
+from torch import nn
+
+from tools import no_grad_params
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = torchvision.models.resnet18()
+        no_grad_params(self.backbone.bn1)
+
+    def forward(self, x):
+        return self.backbone(x)
+
+
+def fit(loader):
+    model = Encoder()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(5):
+        model.train()
+{fix}        for x, y in loader:
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+"""
+
+_FREEZE_TOOLS = """\
+def no_grad_params(module):
+    for p in module.parameters():
+        p.requires_grad = False
+"""
+
+_BN_EVAL_TOOLS = """\
+import torch.nn as nn
+
+
+def keep_bn_stats(net):
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+    return net
+"""
+
+_RESET_TRAINER = """\
+import torch
+import torch.nn as nn
+from tools import keep_bn_stats
+
+
+class Runner:
+    def __init__(self, loader):
+        self.net = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+        self.loader = loader
+        self.optimizer = torch.optim.Adam(self.net.parameters())
+        self.net = keep_bn_stats(self.net)
+
+    def epoch(self):
+        self.net.train()
+{fix}        for x, y in self.loader:
+            loss = (self.net(x) - y).abs().mean()
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+"""
+
+_HEAD = """\
+import torch.nn as nn
+
+
+class GlobalHead(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+"""
+
+_FACTORY = """\
+from heads import GlobalHead
+
+
+def create(cin, cout):
+    return GlobalHead(cin, cout)
+"""
+
+_LOADER_TRAIN = """\
+import torch
+from torch.utils.data import DataLoader
+from builders import create
+
+net = create(3, 16)
+loader = DataLoader(torch.load("train_set.pt"), batch_size=12, shuffle=True{fix})
+optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+for x, y in loader:
+    optimizer.zero_grad()
+    net(x).mean().backward()
+    optimizer.step()
+"""
+
+_BASE = """\
+from net import Net
+
+
+class Engine:
+    def __init__(self, loader):
+        self.model = Net(3)
+        self.loader = loader
+"""
+
+_SUBCLASS = """\
+import torch
+from engine import Engine
+
+
+class Predictor(Engine):
+    @torch.no_grad()
+    def predict(self):
+{fix}        for images, names in self.loader:
+            masks = self.model(images).argmax(1)
+            torch.save(masks, names[0])
+"""
+
+# name -> (files of the bug, files of its clean twin, the finding of the bug)
+PROJECTS = {
+    "dotted_import": (
+        {"demo.py": _DOTTED_DEMO.format(fix=""), "factory.py": "import zoo.nets\n\n\ndef make(c):\n    return zoo.nets.Net(c)\n",
+         "zoo/__init__.py": "", "zoo/nets.py": _MODEL},
+        {"demo.py": _DOTTED_DEMO.format(fix="model.eval()\n")},
+        ("BN101", "demo.py", 7),
+    ),
+    "repository_package": (  # the repository `ttsrepo` is the package `speech` (`from speech.layers import ...`)
+        {"ttsrepo/__init__.py": "", "ttsrepo/train.py": _REPOSITORY_TRAIN.format(mode="train"),
+         "ttsrepo/layers/__init__.py": "", "ttsrepo/layers/blocks.py": _MODEL,
+         "ttsrepo/nets/__init__.py": "",
+         "ttsrepo/nets/tower.py": "from torch import nn\nfrom speech.layers.blocks import Net\n\n\nclass Tower(nn.Module):\n"
+                                  "    def __init__(self, c):\n        super().__init__()\n        self.post = Net(c)\n\n"
+                                  "    def forward(self, x):\n        return self.post(x)\n"},
+        {"ttsrepo/train.py": _REPOSITORY_TRAIN.format(mode="eval")},
+        ("BN101", "ttsrepo/train.py", 7),
+    ),
+    "imported_freezing_helper": (
+        {"train.py": _FREEZE_TRAIN.format(fix=""), "tools.py": _FREEZE_TOOLS},
+        {"train.py": _FREEZE_TRAIN.format(fix="        model.backbone.bn1.eval()\n")},
+        ("BN105", "train.py", 12),
+    ),
+    "imported_bn_eval_helper_reset": (
+        {"trainer.py": _RESET_TRAINER.format(fix=""), "tools.py": _BN_EVAL_TOOLS},
+        {"trainer.py": _RESET_TRAINER.format(fix="        self.net = keep_bn_stats(self.net)\n")},
+        ("BN105", "trainer.py", 14),
+    ),
+    "factory_of_a_class_of_a_third_module": (
+        {"train.py": _LOADER_TRAIN.format(fix=""), "builders.py": _FACTORY, "heads.py": _HEAD},
+        {"train.py": _LOADER_TRAIN.format(fix=", drop_last=True")},
+        ("BN302", "train.py", 6),
+    ),
+    "attribute_set_by_the_base_class": (  # (a base of this file; a base of another file is not followed yet)
+        {"net.py": _MODEL, "predictor.py": _BASE.replace("class Engine", "import torch\n\n\nclass Engine")
+         + "\n\n" + _SUBCLASS.replace("import torch\nfrom engine import Engine\n\n\n", "").format(fix="")},
+        {"predictor.py": _BASE.replace("class Engine", "import torch\n\n\nclass Engine")
+         + "\n\n" + _SUBCLASS.replace("import torch\nfrom engine import Engine\n\n\n", "").format(
+             fix="        self.model.eval()\n")},
+        ("BN101", "predictor.py", 17),
+    ),
+}
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def _findings(folder: Path) -> list[tuple[str, str, int]]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bn_lint", "check", "--no-cache", "--format", "json", "--exit-zero", "."],
+        capture_output=True, text=True, cwd=folder, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [(f["code"], f["path"].replace(os.sep, "/"), f["line"]) for f in json.loads(proc.stdout)]
+
+
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+def test_bug_found_across_modules(tmp_path, name):
+    files, _fix, expected = PROJECTS[name]
+    _write(tmp_path, files)
+    assert expected in _findings(tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+def test_clean_twin_silent(tmp_path, name):
+    files, fix, expected = PROJECTS[name]
+    _write(tmp_path, {**files, **fix})
+    assert not [f for f in _findings(tmp_path) if f[0] == expected[0]]
