@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .attribution import attribution_only
 from .module_uses import forwarded
 from .walk import walk
 
@@ -157,7 +158,7 @@ def _trains(model: "FileModel") -> bool:
     """Whether the file's text shows a training step (searched once per file)."""
     found = _TRAINING_FILES.get(model)
     if found is None:
-        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None
+        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None and not attribution_only(model)
     return found
 
 

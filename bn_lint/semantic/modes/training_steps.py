@@ -6,6 +6,7 @@ from functools import cached_property
 
 import libcst as cst
 
+from ..attribution import attribution_backward
 from ..batch_facts import Size
 from ..evaluation import eval_input, reaches_backward_in_order
 from ..given_numbers import given_numbers
@@ -67,7 +68,7 @@ class TrainingSteps:
         if isinstance(func, cst.Attribute):
             name = func.attr.value
             if name in ("backward", "manual_backward"):
-                return True
+                return not attribution_backward(self.model, call)  # (a saliency backward trains nothing)
             if _TRAIN_NAME.search(name) and name != "train":
                 return True  # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
