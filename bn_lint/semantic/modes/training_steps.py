@@ -136,7 +136,7 @@ class TrainingSteps:
                 return not (eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region))
             if self.visualised(node) and self._loop_invariant(node, region):
                 return False
-            if eval_input(self.model, node, region) and not self._reaches_backward(node, region):
+            if eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region):
                 return False  # (the trained model run on evaluation data under `no_grad` now and then: no step reads it)
             return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
         at = self.order(node)
