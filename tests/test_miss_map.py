@@ -75,7 +75,6 @@ GAPS = {
     "700_multibench_valid_train": "a wrapper class whose children are constructor arguments may hold BatchNorm",
     # rule gap: a train-mode forward counts only when its output is used as a prediction
     "307_nni_pruner_speedup_dummy_forward_train_mode": "a timing loop of train-mode forwards on a loaded model",
-    "705_glcic_train_test_eval": "a no_grad forward on test data whose output is only saved",
     # a value through a record field, a **kwargs dict or a try/except alias
     "203_effnet_tf_bn_momentum": "a momentum held in a namedtuple field built in another module",
     "303_pyg_randlanet_tf_momentum": "momentum in a dict parameter splatted into the constructor (**norm_kwargs)",
@@ -96,18 +95,10 @@ GAPS = {
     # rule gap: BN104 export APIs
     "305_nemo_exportable_trace_train_mode": "a method that traces self with no caller in view owns the mode",
     "712_hairseg_trt_export_eval": "torch.jit.script / torch_tensorrt.compile as exports",
-    # shared train/eval step decided by the call site's mode argument
-    "604_hourglass_valid_bn_train": "a step helper called with phase 'valid' skips its backward branch",
-    # the mode's flow through loops and harmless uses
-    "500_d2l_evaluate_accuracy_gpu": "a .train() inside the batch loop keeps the mode known after the loop",
-    "403_flip_trigger_eval_never_reset": "an eval() before the step in the same iteration (the loop's back edge)",
-    "208_hidden_validate_train_mode": "str(model) is not an escape that makes the mode unknown",
     # library and project knowledge
     "309_nemo_spkr_decoder_bn2d_on_3d": "an input's rank from NeMo neural types ('B', 'D', 'T')",
     "405_yolov3_detect_missing_eval": "a project load_weights method that copies a file into the tensors",
     "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
-    # rule gap: gradients that do not train the model
-    "201_monai_gradcam_train_mode": "a backward with no optimizer step (saliency) is not a training step",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
     "306_tts_vits_speaker_encoder_frozen_train": "a training step through model.train_step(batch) -> self.forward",

@@ -530,9 +530,11 @@ class EvalNeverReset(Rule):
                     f"frozen BatchNorm statistics",
                 )
                 continue
+            step = "training step" if analysis.order(found.node) < analysis.order(found.step) \
+                else "next iteration's training step"  # (a helper's evaluation left in eval before the step)
             yield Report(
                 found.node,
                 f"`{found.key}` is put in eval mode here ({found.how}) inside the training loop at line "
-                f"{analysis.line(found.loop)}, and nothing calls `.train()` before the next iteration's training "
-                f"step at line {analysis.line(found.step)}: later epochs train with frozen BatchNorm statistics",
+                f"{analysis.line(found.loop)}, and nothing calls `.train()` before the {step} "
+                f"at line {analysis.line(found.step)}: later epochs train with frozen BatchNorm statistics",
             )

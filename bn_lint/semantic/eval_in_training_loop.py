@@ -2,8 +2,9 @@
 
 Reads the mode flow (:mod:`.modes`): a training step whose model is in eval mode
 because of an ``.eval()`` later in the same loop (an evaluation at the end of each
-epoch), with no ``.train()`` before the next iteration's step. Left out: an eval
-before the step in the same iteration (deliberate), models without BatchNorm, and an
+epoch), with no ``.train()`` before the next iteration's step, or because a helper that evaluates it
+(puts it in eval and runs it) earlier in the iteration leaves it so. Left out: an ``.eval()`` (or a helper
+that only sets the mode) before the step in the same iteration (deliberate), models without BatchNorm, and an
 eval that runs only on the last iteration (``if epoch == epochs - 1``, or a branch that
 leaves the loop).
 """
@@ -51,8 +52,9 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             if loop is None and _evaluated_between_trainings(model, analysis, fact.node, site):
                 later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
                 continue
-            if loop is None or analysis.order(fact.node) < analysis.order(site.node):
-                continue  # eval before the training step in the same iteration: deliberate
+            if loop is None or (analysis.order(fact.node) < analysis.order(site.node)
+                                and not _evaluation_left_in_eval(analysis, fact)):
+                continue  # `.eval()` before the training step in the same iteration: deliberate
             if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
             if _last_iteration_only(model, fact.node, loop):
@@ -66,6 +68,20 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             continue
         seen.add(node)
         yield EvalInTrainingLoop(node, site.key, fact.where.format(line=analysis.line(node)), site.node, site.node)
+
+
+def _evaluation_left_in_eval(analysis: "ModeAnalysis", fact) -> bool:
+    """Whether the eval ``fact`` records is left by a helper that evaluates (``generate(model, x)``: puts the
+    model in eval and runs it, and does not put it back): its mode reaches the training step after it by
+    accident, not by a choice of the training loop (a bare ``model.eval()``, a ``freeze_bn(model)``)."""
+    call = fact.node
+    if fact.why != "helper" or not isinstance(call, cst.Call):
+        return False
+    target = analysis.callee(call)
+    if target is None:
+        return False
+    callee, func = target
+    return any(callee.enclosing_function(node) is func for node in list(callee.uses))
 
 
 def _evaluated_between_trainings(model: "FileModel", analysis: "ModeAnalysis", evaluated: cst.CSTNode, site) -> bool:

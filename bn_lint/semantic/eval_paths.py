@@ -53,7 +53,7 @@ class HelperEvaluation:
 
 def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[TrainModeEvaluation]:
     """Each evaluation of a BatchNorm model of this file in training mode, in source order."""
-    evaluated: set = set()  # regions; (region, key) and (function, key, facts) of a model evaluated there
+    evaluated: dict = {}  # regions; (region, key) and (function, key, facts) of a model evaluated there -> the call
     reported_slips: set[cst.CSTNode] = set()
     for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
         # (a copy, in source order: resolving may run other analyses)
@@ -87,11 +87,20 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         if region in evaluated and kind is ModelKind.MAYBE:
             continue  # (one more module of unknown content in the same evaluation: the finding is made)
         again = (analysis.enclosing_function(node) or region, site.key, facts)
-        if (region, site.key) in evaluated or again in evaluated:
+        if (region, site.key) in evaluated or (again in evaluated and not _trained_between(analysis, site.key, evaluated[again], node)):
             continue  # (the same model run again in the same evaluation, in the same mode: one `.eval()` fixes both)
-        evaluated.update((region, (region, site.key), again))
+        evaluated.update({region: node, (region, site.key): node, again: node})
         loop = _evaluation_loop(model, node) if unowned is not None else None
         yield TrainModeEvaluation(node, site.key, reason, why, unowned is not None, loop)
+
+
+def _trained_between(analysis: "ModeAnalysis", key: str, first: cst.CSTNode, then: cst.CSTNode) -> bool:
+    """Whether ``key`` runs a training step between two evaluations of it in one function (two phases of a
+    script, each trained and evaluated: two findings, each fixed by its own ``.eval()``)."""
+    start, end = analysis.order(first), analysis.order(then)
+    func = analysis.enclosing_function(then)
+    return any(site.key == key and start < analysis.order(node) < end and analysis.enclosing_function(node) is func
+               for node, site in list(analysis.train_uses.items()))
 
 
 def helper_evaluations(analysis: "ModeAnalysis") -> Iterator[HelperEvaluation]:

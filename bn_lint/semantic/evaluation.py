@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .attribution import attribution_only
 from .module_uses import forwarded
 from .walk import walk
 
@@ -94,7 +95,19 @@ def eval_input(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> str | N
         for name in walk(arg.value):
             if isinstance(name, cst.Name) and name.value in derived:
                 return derived[name.value]
+    for arg in call.args:  # (or an argument that names evaluation data itself: `model(test_x)`, `model(self.x_val)`)
+        value = _unwrapped(arg.value)
+        if isinstance(value, (cst.Name, cst.Attribute)) and not _assigned_in(model, value, loop):
+            named = eval_data_words(value.attr if isinstance(value, cst.Attribute) else value)
+            if named is not None:
+                return named
     return None
+
+
+def _assigned_in(model: "FileModel", value: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+    """Whether the name ``value`` reads is assigned in ``loop`` (then its origin, not its name, says what it holds)."""
+    name = value.value if isinstance(value, cst.Name) else None
+    return name is not None and any(_assigns(node, name) for node in model.nodes_of(loop, cst.Assign, cst.AugAssign))
 
 
 def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> bool:
@@ -145,7 +158,7 @@ def _trains(model: "FileModel") -> bool:
     """Whether the file's text shows a training step (searched once per file)."""
     found = _TRAINING_FILES.get(model)
     if found is None:
-        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None
+        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None and not attribution_only(model)
     return found
 
 

@@ -12,6 +12,7 @@ from .entry import EntryResolution
 from .eval_names import eval_named
 from .evaluations import EvaluationDetection
 from .flow import _Flow
+from .given import GivenArguments
 from .keys import _called_name, _in_function, key_of
 from .kinds import ModelKinds
 from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD
@@ -44,7 +45,8 @@ _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``Outp
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
 
-class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees):
+class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees,
+                   GivenArguments):
     """Mode flow for every function of one file; built lazily, shared by BN1xx rules.
 
     The rules' queries are mixins, one concern per module (they share this analysis's caches and

@@ -39,7 +39,7 @@ class Callees:
         if target is None:
             return None
         analysis, func = target
-        return analysis.summary(func)
+        return analysis.given_summary(func, call)  # (`make_train('valid', x)`: its step only `if phase == 'train'`)
 
     def callee(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """The project function a call runs: local function, ``self.method``, or (``other_files``) imported."""

@@ -10,8 +10,8 @@ from ..walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
-    EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_CALLEES, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _helper_keeps_modes,
-    _in_place_tensor_op, _is_module_call, _keeps_modes, loads_weights, only_attaches,
+    EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _in_place_tensor_op,
+    _is_module_call, keeps_given_modes,
 )
 from .records import Site, _merge
 from .state import EVAL, TRAIN, Fact, State, _ENTRY, _UNKNOWN, _child_of, _forget, _lookup, _set, _submodule_key, _tracked
@@ -207,10 +207,8 @@ class CallHandling:
                     and a.method_runs_self(func.attr.value):
                 self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
 
-        if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
-            return
-        if _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func):
-            return  # (a loading function out of sight: `model_io.load_checkpoint(path, model)`)
+        if keeps_given_modes(qn, func):
+            return  # (a loading function out of sight too: `model_io.load_checkpoint(path, model)`)
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):

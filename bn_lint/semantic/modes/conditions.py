@@ -55,3 +55,9 @@ def _literal(node: cst.BaseExpression | None) -> object:
 
 def _condition_name(key: str) -> str:
     return key.split("==", 1)[0]
+
+
+def holds(key: str, literal: object) -> bool:
+    """Whether the test ``key`` (see ``_condition``; its outcome True) holds when its name is ``literal``."""
+    name = _condition_name(key)
+    return bool(literal) if name == key else f"{name}=={literal!r}" == key

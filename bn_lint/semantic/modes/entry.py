@@ -9,7 +9,7 @@ import libcst as cst
 from ..classes import inherited_method, super_call
 from ..modules import ModelKind, model_kind
 from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
-from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES
+from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, keeps_given_modes
 from .records import Site
 from .state import ENTRY, TRAIN, _ENTRY, _lookup
 
@@ -266,8 +266,9 @@ class EntryResolution:
         """Whether ``call`` runs a function of this file that changes no mode of what its arguments at
         ``given`` are (runs them, at most: ``features(self.inception, x)``), or exports it
         (``torch.onnx.export(self.model, ...)``)."""
-        if self.model.qualname(call.func) in _EXPORTS:
-            return True
+        qn = self.model.qualname(call.func)
+        if qn in _EXPORTS or keeps_given_modes(qn, call.func):
+            return True  # (`str(self.model)`, `torch.save(self.model, path)`)
         target = self.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
         if summary is None or summary.generator or any(a.keyword or a.star for a in call.args[:max(given) + 1]):

@@ -64,10 +64,11 @@ class HelperCalls:
 
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target
-        summary = analysis.summary(func)
+        summary = analysis.given_summary(func, call)  # (as this call runs it: its literal arguments decide tests)
         bound = self._forget_unbound(call, summary, state)
         if summary is None:
             return
+        self._shared_step_run(call, bound, summary, analysis.summary(func), state)
         for param, arg in bound:  # (its runs under this call's no_grad: ``_apply_effects``)
             key = key_of(arg)
             if key is None:
@@ -109,6 +110,18 @@ class HelperCalls:
             self.leaving.append((call, target, dict(state)))
         self._apply_effects(call, bound, effects, summary, analysis, state)
         self._items_set(bound, summary, state, call, target)
+
+    def _shared_step_run(self, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
+        """A shared train/eval step called so that it does not train (``make_train('valid', x, y)``, whose
+        step runs only ``if phase == 'train'``): the modules it runs as given are run by this call, in the
+        mode they have here (an evaluation when the call sits in one, e.g. a loop over ``val_loader``)."""
+        if summary is general or general is None or not general.trains or summary.trains:
+            return
+        run = {param for _, param in summary.entry_uses}
+        for param, arg in bound:
+            key = key_of(arg)
+            if param in run and key is not None and _tracked(state, key):
+                self._use(call, key, state)
 
     def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
         """The arguments ``summary``'s parameters take; the followed modules passed otherwise (to ``*nets`` /

@@ -116,6 +116,14 @@ def _keeps_modes(qn: str | None) -> bool:
     return rest.startswith(("init.", "functional.")) or ("." not in rest and rest[:1].isupper())
 
 
+def keeps_given_modes(qn: str | None, func: cst.BaseExpression) -> bool:
+    """Whether a call of ``func`` (qualified name ``qn``) is known to leave the modes of the modules given to it
+    as they are: builtins and torch functions that read or save them (``str(model)``, ``torch.save``), torch.nn
+    constructors, helpers named for what they do (loading weights, counting parameters, attaching hooks)."""
+    return qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn) \
+        or _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func)
+
+
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 #: a module's tensors: a method called on one (``bn.running_mean.copy_(...)``, ``conv.weight.data.normal_()``)

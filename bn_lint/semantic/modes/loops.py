@@ -41,8 +41,11 @@ class LoopWalker:
             if new_head == head:
                 break
             head = new_head
-        # `for epoch in range(args.epochs)` with a default of 10: the body runs, there is no path around it
-        exit_state = backs if backs is not None and self._runs_once(node) else head
+        # `for epoch in range(args.epochs)` with a default of 10, or a loop that trains (`for x, y in loader:
+        # ... optimizer.step()`): the body runs, there is no path around it (a training loop run zero times is
+        # no path the code means)
+        exit_state = backs if backs is not None and (self._runs_once(node) or self.a.trains(node, direct=True)) \
+            else head
         if node.orelse is not None:
             exit_state = self.block(node.orelse.body.body, dict(head))
         for b in breaks:

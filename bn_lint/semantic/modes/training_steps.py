@@ -6,6 +6,7 @@ from functools import cached_property
 
 import libcst as cst
 
+from ..attribution import attribution_backward
 from ..batch_facts import Size
 from ..evaluation import eval_input, reaches_backward_in_order
 from ..given_numbers import given_numbers
@@ -67,20 +68,33 @@ class TrainingSteps:
         if isinstance(func, cst.Attribute):
             name = func.attr.value
             if name in ("backward", "manual_backward"):
-                return True
+                return not attribution_backward(self.model, call)  # (a saliency backward trains nothing)
             if _TRAIN_NAME.search(name) and name != "train":
-                return True  # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
+                # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
+                return not self._run_without_step(call)
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
                 return True
             if name == "step" and "scaler" in self.model.code(func.value).lower():
                 return True
         elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
-            return True
+            return not self._run_without_step(call)
         qn = self.model.qualname(func)
         if qn in ("torch.autograd.backward",):
             return True
         summary = self._callee_summary(call)
         return bool(summary and summary.trains)
+
+    def _run_without_step(self, call: cst.Call) -> bool:
+        """Whether ``call`` runs a project function that trains, with literal arguments under which it does
+        not (``make_train('valid', x, y)``, stepping only ``if phase == 'train'``): its name does not make
+        this call a training step."""
+        target = self.callee(call)
+        if target is None or not target[0].decided_tests(target[1], call):
+            return False
+        general = target[0].summary(target[1])
+        given = target[0].given_summary(target[1], call)
+        return general is not None and given is not None and given is not general and bool(general.trains) \
+            and not given.trains
 
     def under_no_grad(self, node: cst.CSTNode) -> bool:
         for ancestor in self.model.ancestors(node):
@@ -122,6 +136,8 @@ class TrainingSteps:
                 return not (eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region))
             if self.visualised(node) and self._loop_invariant(node, region):
                 return False
+            if eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region):
+                return False  # (the trained model run on evaluation data under `no_grad` now and then: no step reads it)
             return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
         at = self.order(node)
         return any(self.order(step) > at for step in self.training_calls(region, direct=True))

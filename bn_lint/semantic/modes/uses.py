@@ -5,7 +5,7 @@ import libcst as cst
 
 from ..library_models import LIBRARY_FORWARDS, fitted_by_trainer
 from ..project_defs import given_classes
-from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal
+from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS
 from .records import Site, Watch, _merge
@@ -130,8 +130,7 @@ class ModelUses:
             literal = _literal(value)
             if literal is _NOT_LITERAL:
                 return False
-            holds = bool(literal) if name == key else f"{name}=={literal!r}" == key
-            return holds != outcome
+            return holds(key, literal) != outcome
 
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \

@@ -1,0 +1,72 @@
+"""A function's summary as one call runs it: its tests on parameters decided by the call's constants.
+
+``make_train('valid', x, y)`` with ``def make_train(phase, x, y)`` that steps only ``if phase == 'train':``:
+for that call the step never runs, so the call trains nothing (a shared train/eval step used for
+validation). The callee's body is walked again with the outcome of each test that the call's literal
+arguments decide assumed (the flow's ``assume``, the same branch evaluator a block uses for a condition
+it tests twice); tests on anything else stay open.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from ..call_binding import bind
+from .conditions import _NOT_LITERAL, _condition_name, _literal, holds
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
+    from .records import Summary
+
+
+class GivenArguments:
+    """Mixin of :class:`ModeAnalysis`: summaries of a function under the constants a call gives it."""
+
+    def given_summary(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> "Summary | None":
+        """``func``'s summary (``func`` is this analysis's) as ``call`` runs it: the general one when the
+        call decides none of its tests."""
+        assumed = self.decided_tests(func, call)
+        if not assumed:
+            return self.summary(func)
+        key = (func, tuple(sorted(assumed.items())))
+        cache = self.__dict__.setdefault("_given_summaries", {})
+        if key in cache:
+            return cache[key]
+        scope = self.model.scopes.get(func)
+        if scope is None or func in self._in_progress:
+            return self.summary(func)
+        from .flow import _Flow
+
+        self._in_progress.add(func)
+        try:
+            flow = _Flow(self, func, scope)
+            flow.assume = dict(assumed)
+            cache[key] = flow.run()
+        finally:
+            self._in_progress.discard(func)
+        return cache[key]
+
+    def decided_tests(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> dict[str, bool]:
+        """The tests of ``func`` (``phase == 'train'``, ``if train:``) on a parameter it never assigns that
+        ``call`` gives a literal, with their outcome for that call."""
+        tests = self.condition_tests(func)
+        if not tests:
+            return {}
+        params = func.params
+        names = [p.name.value for p in [*params.posonly_params, *params.params]]
+        if names[:1] == ["self"] and isinstance(call.func, cst.Attribute):
+            names = names[1:]
+        names += [p.name.value for p in params.kwonly_params]
+        given = bind(call, names).values  # (`call` may be another file's: what it writes out)
+        assigned = {node.target.value for node in self.model.nodes_of(func, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
+                    if isinstance(node.target, cst.Name)}
+        decided = {}
+        for key in tests:
+            name = _condition_name(key)
+            if name in assigned or name not in given:
+                continue
+            literal = _literal(given[name])
+            if literal is not _NOT_LITERAL:
+                decided[key] = holds(key, literal)
+        return decided
