@@ -39,17 +39,15 @@ def audit(files: list[str], resolver: Resolver) -> list[str]:
 
     checkers: dict = {}
     messages: list[tuple[int, int, int, str]] = []  # (file, line, column, message): in order of place
-    for number, path in enumerate(files):
-        from .source import UnreadableSource, read_bytes
+    from .source import UnreadableSource, decode, read_bytes
 
+    for number, path in enumerate(files):
         try:
             data = read_bytes(path)  # (stat first: never a FIFO or a device)
         except UnreadableSource:
             continue
         if path.endswith(".ipynb") or not _worth_reading(data):  # (a notebook's cells: not audited yet)
             continue
-        from .source import UnreadableSource, decode
-
         try:
             text = decode(data).text
         except UnreadableSource:

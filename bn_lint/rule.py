@@ -104,7 +104,7 @@ class Rule:
                  "where it is reported.")
         if not lines:
             return [f"None of its own: {where}"]
-        return [f"Under `[tool.bn-lint]` in `pyproject.toml`:", "", *lines, "", f"As for every rule, {where}"]
+        return ["Under `[tool.bn-lint]` in `pyproject.toml`:", "", *lines, "", f"As for every rule, {where}"]
 
     @classmethod
     def docs_markdown(cls) -> str:
