@@ -209,7 +209,7 @@ class CallHandling:
 
         if qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn):
             return
-        if _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func):
+        if _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func) or self.hands_back(call):
             return  # (a loading function out of sight: `model_io.load_checkpoint(path, model)`)
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
