@@ -37,7 +37,7 @@ from .project_defs import (
 )
 from .registries import registered
 from .returns import class_of_cls_call, returns_own_instance
-from .wrapped_parts import opaque_module_argument, wrapped_arguments
+from .wrapped_parts import wraps_unknown
 from .train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
 from .values import evaluate
 from .walk import returned_values, walk
@@ -192,7 +192,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
             if kind is ModelKind.NO and any(arg.star == "*" for arg in expr.args):
                 return ModelKind.MAYBE  # `Ensemble(*load_models())`: built around parts the code does not show
-            if kind is ModelKind.NO and _wraps_unknown(model, expr, scope, depth):
+            if kind is ModelKind.NO and wraps_unknown(model, expr, scope, lambda a: model_kind(model, a, scope, depth + 1)):
                 return ModelKind.MAYBE  # `Wrapper(encoder)`, `self.encoder(x)` in it: holds what it is given
             if kind is ModelKind.BN and replaces_default_norm(model, expr, scope):
                 return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
@@ -293,19 +293,6 @@ def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope |
 def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> bool:
     """Whether an argument of ``call`` is a module the code shows to carry BatchNorm."""
     return any(not arg.star and model_kind(model, arg.value, scope, depth + 1) is ModelKind.BN for arg in call.args)
-
-
-def _wraps_unknown(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> bool:
-    """Whether a project class of no BatchNorm of its own wraps a module given to it that may hold some
-    (``wrapped_parts``): one of unknown content, or one of unknown class in a project that builds BatchNorm."""
-    from .owned import project_builds_batchnorm
-
-    for arg in wrapped_arguments(model, call, scope):
-        kind = model_kind(model, arg, scope, depth + 1)
-        if kind is ModelKind.MAYBE or kind is None and opaque_module_argument(model, arg, scope) \
-                and project_builds_batchnorm(model):
-            return True
-    return False
 
 
 def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,

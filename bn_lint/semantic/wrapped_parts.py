@@ -3,7 +3,7 @@ stores on ``self`` (``self.encoder = encoder``) and its methods run as submodule
 A wrapper holds what they hold, whatever its own body builds."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
@@ -50,3 +50,18 @@ def opaque_module_argument(model: "FileModel", value: cst.BaseExpression, scope:
         current = current.parent
     return current is not None and current.kind == "function" and value.value in current.params \
         and not current.bindings.get(value.value) and value.value not in current.opaque
+
+
+def wraps_unknown(model: "FileModel", call: cst.Call, scope: "Scope | None",
+                  kind_of: Callable[[cst.BaseExpression], Any]) -> bool:
+    """Whether ``call`` builds a wrapper around a module that may hold BatchNorm (``kind_of`` an argument:
+    ``modules.model_kind``): one of unknown content (MAYBE), or one of unknown class in a project that builds
+    BatchNorm (RULES.md, Evidence). A BatchNorm argument is the caller's to see (``_bn_argument``)."""
+    from .owned import project_builds_batchnorm
+
+    for arg in wrapped_arguments(model, call, scope):
+        kind = kind_of(arg)
+        if getattr(kind, "value", None) == "maybe" or kind is None and opaque_module_argument(model, arg, scope) \
+                and project_builds_batchnorm(model):
+            return True
+    return False
