@@ -36,6 +36,8 @@ from .project_defs import (
     project_builder, project_class,
 )
 from .registries import registered
+from .returns import class_of_cls_call, returns_own_instance
+from .wrapped_parts import wraps_unknown
 from .train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
 from .values import evaluate
 from .walk import returned_values, walk
@@ -119,6 +121,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
             return _registry_kind(model, func.value, scope, depth)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Name):
+            # `MODELS[name].from_config(cfg)`: the classes the registry holds, built by their alternative constructor
+            return _registry_kind(model, func.value.value, scope, depth, func.attr.value)
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__" \
                 and (model.qualname(func.value.value) or "").startswith(MODEL_ZOOS):
             return ModelKind.MAYBE  # `models.__dict__[args.arch]()` (the ImageNet example): some have BatchNorm
@@ -134,6 +139,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return model_kind(model, given, scope, depth + 1)
             function = model.functions[func.value]
             return _builder_kind(model, function, depth, dead_suites(model, function, expr, model, scope))
+        own = class_of_cls_call(model, expr, scope)
+        if own is not None:  # `cls(**hparams)` in a classmethod: an instance of its class
+            return model_kind(model, cst.Call(func=cst.Name(own.name), args=expr.args), model.module_scope, depth + 1)
         if isinstance(func, cst.Name) and scope is not None and scope.kind == "function" and func.value in scope.params:
             # `model = model_class(**kwargs)`: what the classes its callers give it build
             kinds = [model_kind(model, cst.Call(func=value, args=expr.args), scope, depth + 1)
@@ -184,6 +192,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
             if kind is ModelKind.NO and any(arg.star == "*" for arg in expr.args):
                 return ModelKind.MAYBE  # `Ensemble(*load_models())`: built around parts the code does not show
+            if kind is ModelKind.NO and wraps_unknown(model, expr, scope, lambda a: model_kind(model, a, scope, depth + 1)):
+                return ModelKind.MAYBE  # `Wrapper(encoder)`, `self.encoder(x)` in it: holds what it is given
             if kind is ModelKind.BN and replaces_default_norm(model, expr, scope):
                 return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
             return kind
@@ -285,9 +295,11 @@ def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", dept
     return any(not arg.star and model_kind(model, arg.value, scope, depth + 1) is ModelKind.BN for arg in call.args)
 
 
-def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int) -> ModelKind | None:
+def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
+                   constructor: str | None = None) -> ModelKind | None:
     """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
-    BatchNorm model, MAYBE when every entry builds some module."""
+    BatchNorm model, MAYBE when every entry builds some module. With ``constructor``
+    (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
     bound = model.binding(name.value, scope)
     if bound is None:
         return None
@@ -296,16 +308,28 @@ def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", de
         for element in bound[0].elements:
             if not isinstance(element, cst.DictElement):
                 return None
-            kinds.add(model_kind(model, cst.Call(func=element.value), bound[1], depth + 1))
+            kinds.add(_entry_kind(model, element.value, bound[1], depth, constructor))
     else:
         entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
         if not entries:
             return None
         for other, entry in entries:
-            kinds.add(model_kind(other, cst.Call(func=cst.Name(entry)), other.module_scope, depth + 1))
+            kinds.add(_entry_kind(other, cst.Name(entry), other.module_scope, depth, constructor))
     if kinds == {ModelKind.BN}:
         return ModelKind.BN
     return ModelKind.MAYBE if kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
+
+
+def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
+                constructor: str | None) -> ModelKind | None:
+    """What a registry entry builds: called, or (``constructor``) through its alternative constructor."""
+    if constructor is None:
+        return model_kind(model, cst.Call(func=entry), scope, depth + 1)
+    found = project_class(model, entry)
+    method = found[1].methods.get(constructor) if found is not None else None
+    if method is None or not returns_own_instance(found[0], method):
+        return None
+    return model_kind(model, cst.Call(func=entry), scope, depth + 1)
 
 
 def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:

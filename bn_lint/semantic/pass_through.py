@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .project_defs import project_builder
+from .returns import moved  # noqa: F401  (re-exported)
 from .walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,15 +44,7 @@ def swaps_batchnorm(model: "FileModel", value: cst.BaseExpression) -> bool:
     return cache[function]
 
 
-_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
 _CONTAINER_TYPES = frozenset({"list", "tuple", "dict", "set"})
-
-
-def moved(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
-    """``data.to(device, non_blocking=True)`` -> ``data``: the object a device or dtype move gives back."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
-        value = value.func.value
-    return value
 
 
 def _for_containers_only(model: "FileModel", value: cst.BaseExpression | None, function: cst.FunctionDef) -> bool:

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .classes import decorated_as
-from .walk import returned_values
+from .returns import returns_own_instance
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ClassInfo, FileModel, Scope
@@ -103,19 +102,15 @@ def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
 
 
 def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
-    """``UNet3D.from_config(cfg)``: a ``@classmethod`` of a project class that returns ``cls(...)``."""
+    """``UNet3D.from_config(cfg)``: a ``@classmethod`` of a project class that returns ``cls(...)``
+    (:func:`.returns.returns_own_instance`)."""
     if model.binding(func.value.value, None) is not None:
         return False
     if func.value.value not in model.classes and not _defines_classmethod(model, func.value, func.attr.value):
         return False  # (checked on the other file's text first: `AutoModel.from_config` parses nothing)
     found = project_class(model, func.value)
     method = found[1].methods.get(func.attr.value) if found is not None else None
-    if method is None or not decorated_as(method, "classmethod"):
-        return False
-    first = method.params.params[0].name.value if method.params.params else None
-    returns = returned_values(method)
-    return bool(returns) and all(isinstance(r, cst.Call) and isinstance(r.func, cst.Name) and r.func.value == first
-                                 for r in returns)
+    return method is not None and returns_own_instance(found[0], method)
 
 
 def _defines_classmethod(model: "FileModel", name: cst.Name, method: str) -> bool:

@@ -29,12 +29,16 @@ class Assignments:
                 return
         if isinstance(target, (cst.Tuple, cst.List)):
             given = self._loaded_back(value, target.elements[0].value, state) if target.elements else None
+            handed_back = self._handed_back(target, value, state)
             for index, element in enumerate(target.elements):
                 self.assign(element.value, None, state)
                 if isinstance(value, cst.Call) and isinstance(element.value, cst.Name):
                     self._unpacked(element.value.value, value, index, state)
             if given is not None and key_of(target.elements[0].value) not in state:
                 state[key_of(target.elements[0].value)] = given  # `model, optimizer, epoch = load_checkpoint(path, model)`
+            for key, facts in handed_back.items():
+                if key not in state:
+                    state[key] = facts
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, None, state)
@@ -163,6 +167,36 @@ class Assignments:
         if (isinstance(func, cst.Name) and func.value in self.model.functions) or project_builder(self.model, func):
             return None  # (the project's own: its returns are followed)
         return _lookup(state, name)
+
+    def _handed_back(self, target: cst.BaseExpression, value: cst.BaseExpression | None, state: State) -> dict:
+        """``model, optimizer = amp.initialize(model, optimizer, ...)``: the objects a call out of sight hands
+        back to the names of its arguments (``hands_back``), in the mode each had."""
+        if not isinstance(value, cst.Call) or not self.hands_back(value, target):
+            return {}
+        keys = [key_of(e.value) for e in target.elements]
+        return {k: _lookup(state, k) for k in keys if k is not None and _tracked(state, k)}
+
+    def hands_back(self, call: cst.Call, target: cst.BaseExpression | None = None) -> bool:
+        """``model, optimizer = amp.initialize(model, optimizer, ...)``, ``model, opt, loader =
+        accelerator.prepare(model, opt, loader)``: a call out of sight (not the project's) whose results are
+        bound back, in order, to the names of the arguments it was given hands back those objects, their
+        modes unchanged (as ``DDP(model)`` does)."""
+        if target is None:
+            parent = self.model.parent(call)
+            if not (isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1):
+                return False
+            target = parent.targets[0].target
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) < 2:
+            return False
+        args = [a for a in call.args if a.keyword is None]
+        if len(args) != len(target.elements) or any(a.star for a in args):
+            return False
+        keys = [key_of(e.value) for e in target.elements]
+        if any(k is None or k != key_of(a.value) for k, a in zip(keys, args)):
+            return False
+        func = call.func
+        return not ((isinstance(func, cst.Name) and func.value in self.model.functions)
+                    or project_builder(self.model, func) or self.a.callee(call) is not None)
 
     def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
         """Set ``key``'s mode, and that of the modules a container built here holds."""

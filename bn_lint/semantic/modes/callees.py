@@ -140,12 +140,35 @@ class Callees:
             return None
         info = model.enclosing_class(model.scope_of(node))
         values = info.attributes.get(receiver.attr.value, []) if info is not None else []
-        value = _unwrap_passthrough(values[0][0]) if len(values) == 1 else None
+        if len(values) != 1:
+            return None
+        value, where = _unwrap_passthrough(values[0][0]), values[0][1]
+        if isinstance(value, cst.Name) and value.value in where.params and not where.bindings.get(value.value) \
+                and isinstance(where.node, cst.FunctionDef) and where.node.name.value == "__init__":
+            return self._given_instance_class(where.node, value.value)  # `self.handler = handler`
+        return self._built_class(value, where)
+
+    def _built_class(self, value: cst.BaseExpression | None, scope) -> "ClassInfo | None":
+        """The class of this file that ``value`` builds: ``Logic()``, or a name bound once to that."""
+        model = self.model
+        if isinstance(value, cst.Name):
+            bound = model.binding(value.value, scope)
+            value = _unwrap_passthrough(bound[0]) if bound is not None else None
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return None
         if model.binding(value.func.value, None) is not None:
             return None
         return model.classes.get(value.func.value)
+
+    def _given_instance_class(self, init: cst.FunctionDef, param: str) -> "ClassInfo | None":
+        """The class of this file whose instance every construction in this file gives ``__init__``'s
+        ``param`` (``Trainer(Logic(), model)``): the object the attribute stored from it holds."""
+        from ..call_binding import given_values
+
+        given = given_values(self.model, init, param) or []
+        found = {id(c): c for c in (self._built_class(g.value, g.scope) if g.site is not None else None
+                                    for g in given)}
+        return next(iter(found.values())) if len(found) == 1 and None not in found.values() else None
 
     def _instance_method(self, receiver: cst.Name, method: str, call: cst.Call,
                          other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:

@@ -207,7 +207,7 @@ class CallHandling:
                     and a.method_runs_self(func.attr.value):
                 self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
 
-        if keeps_given_modes(qn, func):
+        if keeps_given_modes(qn, func) or self.hands_back(call):
             return  # (a loading function out of sight too: `model_io.load_checkpoint(path, model)`)
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only

@@ -199,8 +199,18 @@ class HelperCalls:
                 caller_facts = _lookup(before, target_key)
                 translated = self._translate(facts, caller_facts, call, summary, analysis)
                 self._set_mode(state, target_key, translated)
-                if "." in target_key and translated and {f.mode for f in translated} == {EVAL}:
+                if "." in target_key and translated and {f.mode for f in translated} == {EVAL} \
+                        and not self._held_whole(target_key):
                     self.watch[call] = (target_key, "eval")  # `freeze_bn(model)` puts `model.backbone` in eval
+
+    def _held_whole(self, key: str) -> bool:
+        """``self.model`` in a method of a class that is not a module (a trainer): a whole model it holds, not a
+        part of one (putting it in eval is no freeze of its BatchNorm)."""
+        root, _, rest = key.partition(".")
+        if root != "self" or "." in rest:
+            return False
+        info = self.model.enclosing_class(self.scope)
+        return info is not None and not self.model.is_nn_module_class(info)
 
     def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
         out: set[Fact] = set()

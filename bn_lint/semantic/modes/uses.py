@@ -49,7 +49,7 @@ class ModelUses:
     def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:
         """Whether ``method`` is one the class of this file that built ``receiver`` (or ``self.attr`` it is an
         alias of) defines, and its body runs one of the submodules ``__init__`` stores (``def encode(self, x):
-        return self.enc(x)``)."""
+        return self.enc(x)``) or the model itself (``self.forward(batch)``, ``self(batch)``)."""
         if method in _SAFE_METHODS or method in ("eval", "train", "forward", "apply", "__init__"):
             return False
         classes = []
@@ -67,7 +67,9 @@ class ModelUses:
             function = info.methods.get(method)
             if function is not None and any(
                     isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
-                    and c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
+                    and (c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
+                         or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
+                    or isinstance(c.func, cst.Name) and c.func.value == "self"
                     for c in self.model.nodes_of(function, cst.Call)):
                 return True
         # a model of a class this file does not define: a library model's method that runs its forward
