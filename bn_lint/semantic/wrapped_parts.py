@@ -57,7 +57,7 @@ def wraps_unknown(model: "FileModel", call: cst.Call, scope: "Scope | None",
     """Whether ``call`` builds a wrapper around a module that may hold BatchNorm (``kind_of`` an argument:
     ``modules.model_kind``): one of unknown content (MAYBE), or one of unknown class in a project that builds
     BatchNorm (RULES.md, Evidence). A BatchNorm argument is the caller's to see (``_bn_argument``)."""
-    from .owned import project_builds_batchnorm
+    from .project_batchnorm import project_builds_batchnorm
 
     for arg in wrapped_arguments(model, call, scope):
         kind = kind_of(arg)
