@@ -34,7 +34,7 @@ def layer_class(
         bound = model.binding(expr.value, scope)
         if bound is not None:
             return model.layer_class(bound[0], bound[1], depth + 1)
-        return None
+        return _one_known_alternative(model, expr.value, scope, depth)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         info = model.enclosing_class(scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
         values = info.attributes.get(expr.attr.value) if info is not None else None
@@ -94,3 +94,20 @@ def layer_calls(model: "FileModel") -> list[LayerCall]:
         if layer is not None:
             found.append(layer)
     return found
+
+
+def _one_known_alternative(model: "FileModel", name: str, scope: Scope | None,
+                           depth: int) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+    """The class a name bound several times stands for when every alternative the tables know is the
+    same class (``try: from encoding.nn import SyncBatchNorm as Norm`` / ``except ImportError: Norm =
+    nn.BatchNorm2d``): that class is what the name is on at least one path the code shows."""
+    found = model.bindings(name, scope)
+    if found is None or len(found[0]) < 2:
+        return None
+    values, where = found
+    known = [k for k in (model.layer_class(v, where, depth + 1) for v in values) if k is not None]
+    if not known or any(k[0].name != known[0][0].name or
+                        {p: model.code(e) for p, e in k[1].items()} != {p: model.code(e) for p, e in known[0][1].items()}
+                        for k in known[1:]):
+        return None
+    return known[0]
