@@ -275,7 +275,8 @@ class StatementsMixin:
                 frame.self_state.attrs[base.attr.value] = replaced
 
     def _replace_item(self, frame: Frame, target: cst.Subscript, value: Any) -> Any:
-        """``seq[i] = layer`` on an ``nn.Sequential`` of known items: the sequence with item ``i``
+        """``seq[i] = layer`` on an ``nn.Sequential`` of known items (or an instance of a subclass that
+        keeps its forward): the sequence with item ``i``
         replaced, applied again (``stem[0] = nn.Conv3d(c, 64, 3)`` feeds ``stem[1]``); else UNKNOWN."""
         base = target.value
         if isinstance(base, cst.Name):
@@ -284,6 +285,10 @@ class StatementsMixin:
             current = frame.self_state.attrs.get(base.attr.value)
         else:
             return UNKNOWN
+        holder = current if isinstance(current, ProjModule) and current.state.seq is not None \
+            and self._method(current.state.info, "forward") is None else None
+        if holder is not None:  # an instance of an `nn.Sequential` subclass (a `BasicStem(...)`)
+            current = holder.state.seq
         index = self.model.value(target.slice[0].slice.value, None) \
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
         if not isinstance(current, Chain) or not current.sequential or current.module_list or GAP in current.items \
@@ -292,7 +297,12 @@ class StatementsMixin:
             return UNKNOWN
         items = list(current.items)
         items[index] = value
-        return self._extend(Chain((), Tensor(), True), items)
+        chain = self._extend(Chain((), Tensor(), True), items)
+        if holder is None:
+            return chain
+        state = holder.state.copy()
+        state.seq = chain
+        return ProjModule(state)
 
 
 # libcst class names (libcst is imported on first use: lazy.py)
