@@ -1,6 +1,7 @@
 """Keyword bundles: ``DataLoader(ds, **loader_args)`` with ``loader_args = dict(batch_size=8, ...)``.
 
-A ``**name`` argument whose name is bound once, in the call's scope or an enclosing one,
+A ``**name`` argument whose name is bound once, in the call's scope or an enclosing one (or a
+``**self.name`` whose class assigns the attribute once),
 to a dict display with string keys or a ``dict(key=value, ...)`` call, and never changed
 (``name[...] = ...``, ``name.update(...)``), stands for those keyword arguments.
 ``call_binding.bind`` binds them like the keywords they stand for (the values stay the
@@ -77,8 +78,15 @@ _OPENING: set[tuple[int, str]] = set()  # (function, parameter) whose calls are 
 
 def _entries(model: "FileModel", expr: cst.BaseExpression,
              scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
-    """The entries of a dict display or ``dict(...)`` call, or of the one such value a name is bound to."""
-    if isinstance(expr, cst.Name):
+    """The entries of a dict display or ``dict(...)`` call, or of the one such value a name (or a
+    ``self`` attribute its class assigns once: ``self.loader_kw = dict(...)``) is bound to."""
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        info = model.enclosing_class(scope)
+        values = info.attributes.get(expr.attr.value) if info is not None else None
+        if not values or len(values) != 1 or changed(model, model.code(expr)):
+            return None
+        expr, scope = values[0]
+    elif isinstance(expr, cst.Name):
         bound = model.bindings(expr.value, scope)
         if bound is None or len(bound[0]) != 1 or changed(model, expr.value):
             return None

@@ -72,7 +72,7 @@ def bind(call: cst.Call, params: Sequence[str], model: "FileModel | None" = None
                 position += 1
         elif arg.star == "**":
             found = bundle_entries(model, arg.value, scope) if model is not None and scope is not None else None
-            if found is None or not encloses(found[1], scope):
+            if found is None:
                 bound.complete = False
                 continue
             for name, value in found[0].items():
