@@ -250,3 +250,35 @@ _LOADER_BUNDLE = """
 def test_loader_arguments_in_a_self_attribute_bundle():
     assert codes_and_lines(check_code(_LOADER_BUNDLE.format(drop_last=False), select=("BN302",))) == [("BN302", 15)]
     assert codes_and_lines(check_code(_LOADER_BUNDLE.format(drop_last=True), select=("BN302",))) == []
+
+
+_DROP_LAST_ATTRIBUTE = """
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+
+    class Trainer:
+        def __init__(self, batch_size=16, drop_last=False):
+            self.model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
+            self.train_set = TensorDataset(torch.randn(1009, 8), torch.randn(1009, 1))
+            self.batch_size = batch_size
+            self.drop_last = drop_last
+
+        def fit(self):
+            opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+            self.model.train()
+            for x, y in DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=self.drop_last):
+                loss = nn.functional.mse_loss(self.model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
+
+    Trainer({given}).fit()
+"""
+
+
+def test_drop_last_default_through_a_self_attribute():
+    assert codes_and_lines(check_code(_DROP_LAST_ATTRIBUTE.format(given=""), select=("BN302",))) == [("BN302", 16)]
+    assert codes_and_lines(check_code(_DROP_LAST_ATTRIBUTE.format(given="drop_last=True"), select=("BN302",))) == []

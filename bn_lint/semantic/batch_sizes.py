@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
 
 _REALS = False  # while ``number`` runs: the ``size`` walk (here and in other files) accepts floats
+_FLAGS = False  # while ``flag`` runs: it accepts True / False
 
 
 class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolution):
@@ -47,13 +48,26 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         finally:
             _REALS = before
 
+    def flag(self, expr: cst.BaseExpression, scope: "Scope | None") -> bool | None:
+        """The True / False ``expr`` certainly holds (by default), through the same flow as ``size``:
+        ``drop_last=self.drop_last`` with ``self.drop_last = drop_last`` and ``def __init__(self,
+        drop_last=False)`` that no call here overrides."""
+        global _FLAGS
+        _FLAGS, before = True, _FLAGS
+        try:
+            found = self.size(expr, scope)
+        finally:
+            _FLAGS = before
+        return found.value if found is not None and isinstance(found.value, bool) else None
+
     def size(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
         """The integer ``expr`` certainly holds (by default), or None."""
         model = self.model
         if depth > _MAX_DEPTH:
             return None
         value = model.value(expr, scope)
-        if isinstance(value, int) and not isinstance(value, bool) or _REALS and isinstance(value, float):
+        if isinstance(value, int) and not isinstance(value, bool) or _REALS and isinstance(value, float) \
+                or _FLAGS and isinstance(value, bool):
             return Size(value)
         if isinstance(expr, cst.Name):
             return self._name_size(expr.value, scope, depth)
