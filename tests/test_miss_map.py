@@ -81,9 +81,6 @@ GAPS = {
     # rule gap: a train-mode forward counts only when its output is used as a prediction
     "307_nni_pruner_speedup_dummy_forward_train_mode": "a timing loop of train-mode forwards on a loaded model",
     "705_glcic_train_test_eval": "a no_grad forward on test data whose output is only saved",
-    # rule gap: BN201 widths that are not two known numbers
-    "302_lightly_smog_head_bn_width": "a literal BatchNorm width standing in for a parameter (its default)",
-    "708_alaska2_bn1d_width": "a BatchNorm width written as the producer's input width (an expression)",
     # framework trainer runs the step or changes the mode
     "301_lightly_linear_clf_freeze_requires_grad": "Lightning trains after on_fit_start froze the parameters",
     "310_lightly_linear_clf_eval_reset_by_lightning": "Lightning's implicit .train() undoes on_train_start's eval()",
