@@ -62,18 +62,11 @@ class AttributeSizes:
                 if len(given) == 1 and not any(arg.star for arg in call.args):
                     return self.size(given[0].value, value_scope, depth + 1)
                 return None
-            record = self._field_size(value, value_scope, attr, depth)  # `s = Settings(momentum=0.99)`
-            if record is not None:
+            # `s = Settings(momentum=0.99)`, `cfg = Config(batch_size=8)`, `s = defaults()` returning a record
+            record = self._field_size(value, value_scope, attr, depth)
+            if record is not None or call is not None and isinstance(call.func, cst.Name) \
+                    and call.func.value in model.classes:
                 return record
-            if call is not None and isinstance(call.func, cst.Name) and call.func.value in model.classes:
-                for arg in call.args:
-                    if arg.star:
-                        return None
-                    if arg.keyword is not None and arg.keyword.value == attr:
-                        return self.size(arg.value, value_scope, depth + 1)
-                if any(arg.keyword is None for arg in call.args):
-                    return None
-                return self._class_default(model.classes[call.func.value], attr, depth)
             return self._tree_entry(expr, scope, depth)
         given = self._name_in_use(base.value, scope) if _param_of(base.value, scope) is not None else None
         if given is not None:

@@ -3,7 +3,8 @@
 
 A record class is a ``collections.namedtuple`` / ``typing.NamedTuple`` (the assignment form, or a
 class deriving from ``NamedTuple``) or a ``@dataclass`` of the project, in this file or imported
-from another project file. Its construction gives each field by keyword or in the order the fields
+from another project file; a plain settings class (``Config(batch_size=8)``) counts with its keyword
+arguments and its class-level defaults. Its construction gives each field by keyword or in the order the fields
 are declared, or leaves it at its declared default (``namedtuple(..., defaults=[...])``, ``eps:
 float = 1e-3``). The construction can be the record call itself, a name bound once to it, or a
 call of a project function (here or imported) whose every ``return`` builds the record.
@@ -67,9 +68,21 @@ def _own(model: "FileModel", node: cst.CSTNode, function: cst.FunctionDef) -> bo
 
 
 def _construction_field(model: "FileModel", call: cst.Call, scope: "Scope", attr: str,
-                        owner: "FileModel", fields: list[tuple[str, cst.BaseExpression | None]],
+                        owner: "FileModel", fields: "list[tuple[str, cst.BaseExpression | None]] | ClassInfo",
                         where: "Scope") -> Field | None:
-    """The field ``attr`` of one construction: by keyword, by position, or its declared default."""
+    """The field ``attr`` of one construction: by keyword, by position, or its declared default. For a
+    plain settings class (``fields`` its ClassInfo): by keyword, else its class-level default, and only
+    when every argument is a keyword and no method assigns the attribute."""
+    if not isinstance(fields, list):
+        if any(arg.star or arg.keyword is None for arg in call.args):
+            return None
+        given = next((arg.value for arg in call.args if arg.keyword.value == attr), None)
+        if given is not None:
+            return model, given, scope
+        defaults = fields.scope.bindings.get(attr)
+        if attr in fields.attributes or not defaults or len(defaults) != 1:
+            return None
+        return owner, defaults[0], fields.scope
     names = [name for name, _default in fields]
     if attr not in names:
         return None
@@ -88,16 +101,16 @@ def _construction_field(model: "FileModel", call: cst.Call, scope: "Scope", attr
     return (owner, default, where) if default is not None else None
 
 
-def _record_class(model: "FileModel", func: cst.BaseExpression, scope: "Scope",
-                  depth: int) -> tuple["FileModel", list[tuple[str, cst.BaseExpression | None]], "Scope"] | None:
+def _record_class(model: "FileModel", func: cst.BaseExpression, scope: "Scope", depth: int
+                  ) -> tuple["FileModel", "list[tuple[str, cst.BaseExpression | None]] | ClassInfo", "Scope"] | None:
     """The file that declares the record class ``func`` names, its fields in order with their
-    defaults, and the scope the defaults are written in."""
+    defaults (the ClassInfo of a plain class of the project), and the scope the defaults are written in."""
     if not isinstance(func, cst.Name):
         return None
     if model.binding(func.value, scope) is None and func.value in model.classes:
         info = model.classes[func.value]
         fields = _class_fields(model, info)
-        return (model, fields, info.scope) if fields is not None else None
+        return model, fields if fields is not None else info, info.scope
     bound = model.binding(func.value, scope)
     if bound is not None:
         if isinstance(bound[0], cst.Call) and model.qualname(bound[0].func) in _NAMEDTUPLES:
