@@ -282,3 +282,26 @@ _DROP_LAST_ATTRIBUTE = """
 def test_drop_last_default_through_a_self_attribute():
     assert codes_and_lines(check_code(_DROP_LAST_ATTRIBUTE.format(given=""), select=("BN302",))) == [("BN302", 16)]
     assert codes_and_lines(check_code(_DROP_LAST_ATTRIBUTE.format(given="drop_last=True"), select=("BN302",))) == []
+
+
+def test_a_replaced_stem_item_against_a_width_given_down_from_a_default():
+    """fuse-med-ml (mined case 506): the stem is a Sequential subclass built with the backbone's width
+    parameter; a conv replacing its first item hard-codes 64 while the width defaults to 32."""
+    code = """
+        from torch import nn
+
+
+        class BasicStem(nn.Sequential):
+            def __init__(self, in_channels=3, out_channels=64):
+                super().__init__(nn.Conv3d(in_channels, out_channels, 3, bias=False), nn.BatchNorm3d(out_channels))
+
+
+        class Net(nn.Module):
+            def __init__(self, in_channels=3, first_channel_dim={width}):
+                super().__init__()
+                self.stem = BasicStem(3, first_channel_dim)
+                if in_channels != 3:
+                    self.stem[0] = nn.Conv3d(in_channels, 64, 3, bias=False)
+    """
+    assert codes_and_lines(check_code(code.format(width=32), select=("BN201",))) == [("BN201", 6)]
+    assert codes_and_lines(check_code(code.format(width=64), select=("BN201",))) == []
