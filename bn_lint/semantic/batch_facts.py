@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .model import stored_on_self
+from .names import param_of as _param_of  # noqa: F401  (re-exported: the batch modules import it from here)
 from .modules import ModelKind
 from .walk import returned_values, walk
 from .values import ARITHMETIC, UNKNOWN, literal_string
@@ -309,22 +310,6 @@ def _map_ref(ref: str, env: dict, scope: "Scope", function: cst.FunctionDef, ana
         return ref
     bound = env.get(name)
     return analysis._given_ref(bound[0], bound[1], function) if bound is not None else None
-
-
-def _param_of(name: str, scope: "Scope | None") -> tuple[cst.Param, cst.FunctionDef | None] | None:
-    """The parameter ``name`` refers to from ``scope`` (nearest enclosing function), if it is one."""
-    current = scope
-    while current is not None:
-        if current.kind == "class":
-            current = current.parent
-            continue
-        if name in current.bindings or name in current.opaque:
-            return None
-        if name in current.params:
-            node = current.node
-            return current.params[name], node if isinstance(node, cst.FunctionDef) else None
-        current = current.parent
-    return None
 
 
 def _all_bindings(name: str, scope: "Scope | None", model: "FileModel | None" = None,

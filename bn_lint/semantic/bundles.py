@@ -8,8 +8,8 @@ to a dict display with string keys or a ``dict(key=value, ...)`` call, and never
 original nodes, so findings and fixes point where each value is written).
 
 A ``**norm_kwargs`` that is a parameter stands for what the calls of its function give it
-(``MLP(dims, norm_kwargs=BN_KWARGS)``): ``bundle_choices`` lists each call's bundle (a path the
-code shows), ``bundle_entries`` gives the one every call agrees on.
+(``MLP(dims, norm_kwargs=BN_KWARGS)``): ``call_binding.bundle_choices`` lists each call's bundle (a
+path the code shows), ``call_binding.given_bundle`` gives the one every call agrees on.
 """
 from __future__ import annotations
 
@@ -24,60 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
                    scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
-    """The entries of the dict a ``**`` argument names, with the scope they are written in; None if unsure
-    (for a parameter: the one dict every call of its function gives it)."""
-    choices = _given_bundles(model, expr, scope)
-    if choices is not None:
-        return choices[0] if len(choices) == 1 and choices[0] is not None else None
-    return _entries(model, expr, scope)
-
-
-def bundle_choices(model: "FileModel", expr: cst.BaseExpression,
-                   scope: "Scope") -> list[tuple[dict[str, cst.BaseExpression], "Scope"]]:
-    """Each dict a ``**`` argument may hold on a path the code shows: the one it names, or for a
-    parameter, the one each call of its function gives it (calls that hide it are left out)."""
-    choices = _given_bundles(model, expr, scope)
-    if choices is None:
-        found = _entries(model, expr, scope)
-        return [found] if found is not None else []
-    return [c for c in choices if c is not None]
-
-
-def _given_bundles(model: "FileModel", expr: cst.BaseExpression,
-                   scope: "Scope") -> list[tuple[dict[str, cst.BaseExpression], "Scope"] | None] | None:
-    """For ``expr`` naming a parameter: the bundle each call of its function gives it (None where a
-    call gives no dict the code shows), one per distinct argument; None when ``expr`` is no parameter
-    or nothing in the file calls its function."""
-    from .batch_facts import _param_of
-    from .call_binding import given_values
-
-    found = _param_of(expr.value, scope) if isinstance(expr, cst.Name) else None
-    if found is None or found[1] is None:
-        return None
-    key = (id(found[1]), expr.value)
-    if key in _OPENING:  # a call of the function inside itself: gives nothing more
-        return None
-    _OPENING.add(key)
-    try:
-        passed = given_values(model, found[1], expr.value)
-    finally:
-        _OPENING.discard(key)
-    if not passed or passed[0].site is None:
-        return None
-    seen: dict[int, tuple[dict[str, cst.BaseExpression], "Scope"] | None] = {}
-    for given in passed:
-        if given.value is None or given.scope is None:
-            seen[id(given)] = None
-        elif id(given.value) not in seen:
-            seen[id(given.value)] = _entries(model, given.value, given.scope)
-    return list(seen.values())
-
-
-_OPENING: set[tuple[int, str]] = set()  # (function, parameter) whose calls are being read
-
-
-def _entries(model: "FileModel", expr: cst.BaseExpression,
-             scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
     """The entries of a dict display or ``dict(...)`` call, or of the one such value a name (or a
     ``self`` attribute its class assigns once: ``self.loader_kw = dict(...)``) is bound to."""
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":

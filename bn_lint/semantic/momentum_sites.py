@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from .bundles import bundle_choices
+from .call_binding import bundle_choices
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -132,3 +132,19 @@ def canonical(qualified: str) -> str:
 
 def _same_code(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return a is b or model.code(a) == model.code(b)
+
+
+def param_of(name: str, scope: Scope | None) -> tuple[cst.Param, cst.FunctionDef | None] | None:
+    """The parameter ``name`` refers to from ``scope`` (nearest enclosing function), if it is one."""
+    current = scope
+    while current is not None:
+        if current.kind == "class":
+            current = current.parent
+            continue
+        if name in current.bindings or name in current.opaque:
+            return None
+        if name in current.params:
+            node = current.node
+            return current.params[name], node if isinstance(node, cst.FunctionDef) else None
+        current = current.parent
+    return None
