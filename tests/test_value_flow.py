@@ -144,8 +144,9 @@ def test_a_kwargs_parameter_given_dict_call_at_one_call_of_several():
 
         a = block(8, dict(momentum=0.1))
         b = block(8, dict(momentum=0.99))
+        c = block(8, {"momentum": 0.9})
     """
-    assert codes_and_lines(check_code(code, select=("BN205",))) == [("BN205", 9)]
+    assert codes_and_lines(check_code(code, select=("BN205",))) == [("BN205", 9)]  # once for the layer
 
 
 _TRY_ALIAS = """
