@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .attribute_sizes import AttributeSizes
-from .batch_facts import Size, _INTEGER_OPS, _MAX_DEPTH, _SIZED_FACTORIES, _attribute_key, _param_of
+from .batch_facts import Size, _INTEGER_OPS, _MAX_DEPTH, _SIZED_FACTORIES, _param_of
 from .config_entries import ConfigEntries
 from .dataset_lengths import LengthResolution
 from .given_numbers import given_number
+from .names import stored_once
 from .option_defaults import OptionDefaults
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,17 +155,8 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         return self._rows(call, scope, depth)
 
     def _stored(self, expr: cst.BaseExpression, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
-        """What ``self.attr`` holds when its class (of this file) assigns it exactly once and never
-        augments it (``self.n = n``, ``self.x = torch.randn(n, 3)``): the value and its scope."""
-        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self"):
-            return None
-        attr = expr.attr.value
-        info = self.model.enclosing_class(scope)
-        values = info.attributes.get(attr) if info else None
-        if not values or len(values) != 1 or any(
-                _attribute_key(node.target) == ("self", attr) for node in self.model.nodes_of(info.node, cst.AugAssign)):
-            return None
-        return values[0]
+        """What ``self.attr`` holds when its class assigns it once (``names.stored_once``)."""
+        return stored_once(self.model, expr, scope)
 
     def _rows(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
         """The first dimension a call measures: ``len(x)``, ``x.size(0)``, or ``x.numel()`` of a 1-D ``x``."""

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .names import stored_once
+
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -26,12 +28,11 @@ def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
                    scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
     """The entries of a dict display or ``dict(...)`` call, or of the one such value a name (or a
     ``self`` attribute its class assigns once: ``self.loader_kw = dict(...)``) is bound to."""
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
-        info = model.enclosing_class(scope)
-        values = info.attributes.get(expr.attr.value) if info is not None else None
-        if not values or len(values) != 1 or changed(model, model.code(expr)):
+    if isinstance(expr, cst.Attribute):
+        stored = stored_once(model, expr, scope)
+        if stored is None or changed(model, model.code(expr)):
             return None
-        expr, scope = values[0]
+        expr, scope = stored
     elif isinstance(expr, cst.Name):
         bound = model.bindings(expr.value, scope)
         if bound is None or len(bound[0]) != 1 or changed(model, expr.value):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import layers as layer_table
-from .names import none_by_default
+from .names import none_by_default, stored_once
 from .records import LayerCall
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,9 +36,8 @@ def layer_class(
             return model.layer_class(bound[0], bound[1], depth + 1)
         return _one_known_alternative(model, expr.value, scope, depth)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
-        info = model.enclosing_class(scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
-        values = info.attributes.get(expr.attr.value) if info is not None else None
-        return model.layer_class(values[0][0], values[0][1], depth + 1) if values and len(values) == 1 else None
+        stored = stored_once(model, expr, scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
+        return model.layer_class(stored[0], stored[1], depth + 1) if stored is not None else None
     if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and none_by_default(model, expr.left, scope):
         return model.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in _PARTIAL and expr.args:

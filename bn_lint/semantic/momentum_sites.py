@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from .call_binding import bundle_choices
+from .names import stored_once
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,10 +56,9 @@ def _batchnorm_holder(model: "FileModel", holder: cst.BaseExpression, scope: "Sc
         if layer is not None:
             return layer.spec.name if layer.spec.is_batchnorm else None
     elif isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name) and holder.value.value == "self":
-        info = model.enclosing_class(scope)
-        values = info.attributes.get(holder.attr.value, []) if info is not None else []
-        if len(values) == 1 and isinstance(values[0][0], cst.Call):
-            layer = model.layer_call(values[0][0], values[0][1])
+        stored = stored_once(model, holder, scope)
+        if stored is not None and isinstance(stored[0], cst.Call):
+            layer = model.layer_call(stored[0], stored[1])
             return layer.spec.name if layer is not None and layer.spec.is_batchnorm else None
         return None
     else:

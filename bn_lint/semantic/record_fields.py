@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .names import stored_once
+
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel
     from .records import ClassInfo, Scope
@@ -32,8 +34,8 @@ def record_fields(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | 
     if depth > _MAX_DEPTH:
         return None
     scope = scope or model.module_scope
-    if isinstance(expr, cst.Name):
-        bound = model.binding(expr.value, scope)
+    if isinstance(expr, (cst.Name, cst.Attribute)):  # a name bound once, a `self.settings` assigned once
+        bound = model.binding(expr.value, scope) if isinstance(expr, cst.Name) else stored_once(model, expr, scope)
         return record_fields(model, bound[0], bound[1], attr, depth + 1) if bound is not None else None
     if not isinstance(expr, cst.Call):
         return None
