@@ -72,13 +72,7 @@ GAPS = {
     # rule gap: a train-mode forward counts only when its output is used as a prediction
     "307_nni_pruner_speedup_dummy_forward_train_mode": "a timing loop of train-mode forwards on a loaded model",
     # a value through a record field, a **kwargs dict or a try/except alias
-    "203_effnet_tf_bn_momentum": "a momentum held in a namedtuple field built in another module",
-    "303_pyg_randlanet_tf_momentum": "momentum in a dict parameter splatted into the constructor (**norm_kwargs)",
-    "603_deeplab_bn_momentum": "a BatchNorm class alias set in try/except (third-party SyncBatchNorm)",
     # rule gap: BN201 widths that are not two known numbers
-    "302_lightly_smog_head_bn_width": "a literal BatchNorm width standing in for a parameter (its default)",
-    "506_fuse_resnet3d_stem_width": "a Sequential layer replaced by index assignment (seq[0] = Conv3d(...))",
-    "708_alaska2_bn1d_width": "a BatchNorm width written as the producer's input width (an expression)",
     # framework trainer runs the step or changes the mode
     "301_lightly_linear_clf_freeze_requires_grad": "Lightning trains after on_fit_start froze the parameters",
     "310_lightly_linear_clf_eval_reset_by_lightning": "Lightning's implicit .train() undoes on_train_start's eval()",

@@ -237,6 +237,30 @@ INVALID = (
         """,
         line=7,
     ),
+    Invalid(  # sized by the input width where the Linear's output is a number (alaska2: timm encoders' features)
+        """
+        import torch.nn as nn
+
+        class Head(nn.Module):
+            def __init__(self, encoder):
+                super().__init__()
+                self.decoder = nn.Sequential(nn.Linear(encoder.num_features, 512, bias=False), nn.BatchNorm1d(encoder.num_features))
+        """,
+        line=6,
+    ),
+    Invalid(  # a parameter's default written out as the width (lightly's SMoG head): right only with that default
+        """
+        import torch.nn as nn
+
+        class Head(nn.Module):
+            def __init__(self, in_dim=2048, hidden_dim=2048):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(2048), nn.ReLU())
+
+        head = Head(512, 2048)
+        """,
+        line=6,
+    ),
     Invalid(  # a widths list indexed: the graph layer gives layer_config[2], the norm takes layer_config[1]
         """
         import torch.nn as nn
@@ -296,8 +320,29 @@ INVALID = (
 
 # code BN201 must not flag
 VALID = (
-    Valid(  # the same network, built with the width its last BatchNorm expects, and with keywords not known here
-        GRAPH_CONV.format(built="model = build(3, dense_layer_size=128)\nother = build(3, **load_config())")
+    Valid(  # the same network fixed (its last BatchNorm sized by the parameter), with keywords not known here
+        GRAPH_CONV.replace("nn.BatchNorm1d(128)", "nn.BatchNorm1d(dense_layer_size)").format(
+            built="model = build(3, dense_layer_size=128)\nother = build(3, **load_config())")
+    ),
+    Valid(  # the fixed SMoG head: the width is the parameter; a number written out where the Linear's is one too
+        """
+        import torch.nn as nn
+
+        class Head(nn.Module):
+            def __init__(self, in_dim=2048, hidden_dim=2048):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(hidden_dim), nn.ReLU())
+                self.tail = nn.Sequential(nn.Linear(hidden_dim, 128, bias=False), nn.BatchNorm1d(128))
+                self.side = nn.Sequential(nn.Linear(in_dim, 256, bias=False), nn.BatchNorm1d(256))
+        """
+    ),
+    Valid(  # a number written out that is not the default of the parameter the Linear reads
+        """
+        import torch.nn as nn
+
+        def head(in_dim, hidden_dim=1024):
+            return nn.Sequential(nn.Linear(in_dim, 2048, bias=False), nn.BatchNorm1d(2048), nn.Linear(2048, hidden_dim))
+        """
     ),
     Valid(  # the same dimension-generic block, its norm sized by the conv's output
         """
@@ -424,7 +469,9 @@ class NumFeaturesMismatch(Rule):
         are provably different, or differ with the integer defaults of a builder or constructor
         that nothing in its file calls, or when the BatchNorm is sized by its producer's *input*
         width while the output width is another value (`Linear(hidden_dim, out_dim)` then
-        `BatchNorm1d(hidden_dim)`: right only while the two happen to be equal). Graph layers
+        `BatchNorm1d(hidden_dim)`: right only while the two happen to be equal), or by a number
+        written out that is the default of the parameter giving the producer's width (`Linear(in_dim,
+        hidden_dim)` then `BatchNorm1d(2048)` with `hidden_dim=2048`: right only with that default). Graph layers
         (`torch_geometric` / `dgl` `GCNConv(in, out)`) count as producers of width `out`.
     """
     why = """

@@ -262,8 +262,12 @@ class KerasMomentum(Rule):
         for layer in model.layer_calls:
             if layer.spec.is_batchnorm and "momentum" in layer.args and "momentum" not in layer.preset:
                 yield from _report(model, layer.node, layer.spec.name, layer.args["momentum"], layer.scope, "")
+        bundled: set[int] = set()  # (a `**norm_kwargs` parameter: the first call whose bundle shows it, once)
         for node, name, value, scope in bundled_momenta(model):  # `nn.BatchNorm2d(c, **BN_KWARGS)`
-            yield from _report(model, node, name, value, scope, " (through a keyword bundle)")
+            if id(node) not in bundled:
+                found = list(_report(model, node, name, value, scope, " (through a keyword bundle)"))
+                bundled.update(id(node) for _ in found)
+                yield from found
         for node, name, value, scope in assigned_momenta(model):  # `m.momentum = 0.99` on a BatchNorm
             yield from _report(model, node, name, value, scope, " (set after construction)")
         # `functools.partial(nn.BatchNorm2d, momentum=0.99)`: reported where the momentum is written, once

@@ -11,6 +11,8 @@ import libcst as cst
 from .annotated import annotated_default, hyperparameter
 from .attr_configs import attribute_entry
 from .batch_facts import Size, _NAMESPACES
+from .call_binding import given_values
+from .record_fields import record_fields
 from .records import param_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,15 +63,11 @@ class AttributeSizes:
                 if len(given) == 1 and not any(arg.star for arg in call.args):
                     return self.size(given[0].value, value_scope, depth + 1)
                 return None
-            if call is not None and isinstance(call.func, cst.Name) and call.func.value in model.classes:
-                for arg in call.args:
-                    if arg.star:
-                        return None
-                    if arg.keyword is not None and arg.keyword.value == attr:
-                        return self.size(arg.value, value_scope, depth + 1)
-                if any(arg.keyword is None for arg in call.args):
-                    return None
-                return self._class_default(model.classes[call.func.value], attr, depth)
+            # `s = Settings(momentum=0.99)`, `cfg = Config(batch_size=8)`, `s = defaults()` returning a record
+            record = self._field_size(value, value_scope, attr, depth)
+            if record is not None or call is not None and isinstance(call.func, cst.Name) \
+                    and call.func.value in model.classes:
+                return record
             return self._tree_entry(expr, scope, depth)
         given = self._name_in_use(base.value, scope) if param_of(base.value, scope) is not None else None
         if given is not None:
@@ -77,6 +75,9 @@ class AttributeSizes:
             found = self._attribute_size(cst.Attribute(value=cst.Name(given), attr=expr.attr), model.module_scope, depth + 1)
             if found is not None:
                 return found
+        passed = self._given_field(base.value, attr, scope, depth)  # `Block(defaults())`, a record built elsewhere
+        if passed is not None:
+            return passed
         annotated = annotated_default(self, base.value, attr, scope, depth)  # `cfg: Config` with a class default
         if annotated is not None:
             return annotated
@@ -104,3 +105,25 @@ class AttributeSizes:
             return None
         found = self.size(values[0], info.scope, depth + 1)
         return Size(found.value, found.source or f"the default of {info.name}.{attr}") if found else None
+
+    def _field_size(self, value: cst.BaseExpression, scope: "Scope | None", attr: str, depth: int) -> Size | None:
+        """The number field ``attr`` holds in the record ``value`` builds (every way it is built agreeing)."""
+        fields = record_fields(self.model, value, scope, attr)
+        if not fields:
+            return None
+        sizes = [self.in_file(owner).size(expr, where, depth + 1) for owner, expr, where in fields]
+        if any(size is None for size in sizes) or len({size.value for size in sizes}) != 1:
+            return None
+        return Size(sizes[0].value, sizes[0].source or f"the record field `{attr}`")
+
+    def _given_field(self, name: str, attr: str, scope: "Scope | None", depth: int) -> Size | None:
+        """``name.attr`` for a parameter ``name`` that every call of its function gives a record built
+        where the code shows it, with the same number in field ``attr``."""
+        found = param_of(name, scope)
+        passed = given_values(self.model, found[1], name) if found is not None and found[1] is not None else None
+        if not passed or any(one.value is None or one.default for one in passed):
+            return None
+        sizes = [self._field_size(one.value, one.scope, attr, depth) for one in passed]
+        if any(size is None for size in sizes) or len({size.value for size in sizes}) != 1:
+            return None
+        return sizes[0]

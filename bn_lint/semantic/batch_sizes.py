@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from .attribute_sizes import AttributeSizes
-from .batch_facts import Size, _INTEGER_OPS, _MAX_DEPTH, _SIZED_FACTORIES, _attribute_key
+from .batch_facts import Size, _INTEGER_OPS, _MAX_DEPTH, _SIZED_FACTORIES
 from .records import param_of
 from .config_entries import ConfigEntries
 from .dataset_lengths import LengthResolution
 from .given_numbers import given_number
+from .names import stored_once
 from .option_defaults import OptionDefaults
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
 
 _REALS = False  # while ``number`` runs: the ``size`` walk (here and in other files) accepts floats
+_FLAGS = False  # while ``flag`` runs: it accepts True / False
 
 
 class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolution):
@@ -48,13 +50,26 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         finally:
             _REALS = before
 
+    def flag(self, expr: cst.BaseExpression, scope: "Scope | None") -> bool | None:
+        """The True / False ``expr`` certainly holds (by default), through the same flow as ``size``:
+        ``drop_last=self.drop_last`` with ``self.drop_last = drop_last`` and ``def __init__(self,
+        drop_last=False)`` that no call here overrides."""
+        global _FLAGS
+        _FLAGS, before = True, _FLAGS
+        try:
+            found = self.size(expr, scope)
+        finally:
+            _FLAGS = before
+        return found.value if found is not None and isinstance(found.value, bool) else None
+
     def size(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
         """The integer ``expr`` certainly holds (by default), or None."""
         model = self.model
         if depth > _MAX_DEPTH:
             return None
         value = model.value(expr, scope)
-        if isinstance(value, int) and not isinstance(value, bool) or _REALS and isinstance(value, float):
+        if isinstance(value, int) and not isinstance(value, bool) or _REALS and isinstance(value, float) \
+                or _FLAGS and isinstance(value, bool):
             return Size(value)
         if isinstance(expr, cst.Name):
             return self._name_size(expr.value, scope, depth)
@@ -141,17 +156,8 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         return self._rows(call, scope, depth)
 
     def _stored(self, expr: cst.BaseExpression, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
-        """What ``self.attr`` holds when its class (of this file) assigns it exactly once and never
-        augments it (``self.n = n``, ``self.x = torch.randn(n, 3)``): the value and its scope."""
-        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self"):
-            return None
-        attr = expr.attr.value
-        info = self.model.enclosing_class(scope)
-        values = info.attributes.get(attr) if info else None
-        if not values or len(values) != 1 or any(
-                _attribute_key(node.target) == ("self", attr) for node in self.model.nodes_of(info.node, cst.AugAssign)):
-            return None
-        return values[0]
+        """What ``self.attr`` holds when its class assigns it once (``names.stored_once``)."""
+        return stored_once(self.model, expr, scope)
 
     def _rows(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
         """The first dimension a call measures: ``len(x)``, ``x.size(0)``, or ``x.numel()`` of a 1-D ``x``."""

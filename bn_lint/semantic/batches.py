@@ -95,7 +95,7 @@ class BatchAnalysis:
         drop_arg = args.get("drop_last")
         if drop_arg is not None:
             value = self.model.value(drop_arg, args.scope_of("drop_last", scope))
-            drop_last = value if isinstance(value, bool) else None
+            drop_last = value if isinstance(value, bool) else self.sizes.flag(drop_arg, args.scope_of("drop_last", scope))
         if opaque:
             drop_last = None
         elif "batch_sampler" in args:

@@ -1,16 +1,23 @@
 """Keyword bundles: ``DataLoader(ds, **loader_args)`` with ``loader_args = dict(batch_size=8, ...)``.
 
-A ``**name`` argument whose name is bound once, in the call's scope or an enclosing one,
+A ``**name`` argument whose name is bound once, in the call's scope or an enclosing one (or a
+``**self.name`` whose class assigns the attribute once),
 to a dict display with string keys or a ``dict(key=value, ...)`` call, and never changed
 (``name[...] = ...``, ``name.update(...)``), stands for those keyword arguments.
 ``call_binding.bind`` binds them like the keywords they stand for (the values stay the
 original nodes, so findings and fixes point where each value is written).
+
+A ``**norm_kwargs`` that is a parameter stands for what the calls of its function give it
+(``MLP(dims, norm_kwargs=BN_KWARGS)``): ``call_binding.bundle_choices`` lists each call's bundle (a
+path the code shows), ``call_binding.given_bundle`` gives the one every call agrees on.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import libcst as cst
+
+from .names import stored_once
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,8 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
                    scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
-    """The entries of the dict a ``**`` argument names, with the scope they are written in; None if unsure."""
-    if isinstance(expr, cst.Name):
+    """The entries of a dict display or ``dict(...)`` call, or of the one such value a name (or a
+    ``self`` attribute its class assigns once: ``self.loader_kw = dict(...)``) is bound to."""
+    if isinstance(expr, cst.Attribute):
+        stored = stored_once(model, expr, scope)
+        if stored is None or changed(model, model.code(expr)):
+            return None
+        expr, scope = stored
+    elif isinstance(expr, cst.Name):
         bound = model.bindings(expr.value, scope)
         if bound is None or len(bound[0]) != 1 or changed(model, expr.value):
             return None

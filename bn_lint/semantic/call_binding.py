@@ -2,7 +2,8 @@
 
 Positional arguments fill the parameters in order, keywords bind by name. ``*[a, b]`` (a list or
 tuple display) spreads its items; ``**bundle`` its entries when ``bundles`` knows them (a dict
-display or ``dict(...)`` bound once where the call sees it). Any other ``*args`` / ``**kwargs``
+display or ``dict(...)`` bound once where the call sees it, ``self.kw`` assigned one), or, for a
+``**norm_kwargs`` parameter, the dict every call of its function gives it. Any other ``*args`` / ``**kwargs``
 makes the binding incomplete: what it gives is not known, but what the call writes out still binds.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 import libcst as cst
 
 from .bundles import bundle_entries, encloses
+from .records import param_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel, Scope
@@ -71,8 +73,8 @@ def bind(call: cst.Call, params: Sequence[str], model: "FileModel | None" = None
                     bound.values[params[position]] = item.value
                 position += 1
         elif arg.star == "**":
-            found = bundle_entries(model, arg.value, scope) if model is not None and scope is not None else None
-            if found is None or not encloses(found[1], scope):
+            found = given_bundle(model, arg.value, scope) if model is not None and scope is not None else None
+            if found is None:
                 bound.complete = False
                 continue
             for name, value in found[0].items():
@@ -161,3 +163,54 @@ def given_values(model: "FileModel", function: cst.FunctionDef, param: str,
         else:
             found.append(Given(default, where, site, True))
     return found
+
+
+def given_bundle(model: "FileModel", expr: cst.BaseExpression,
+                 scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
+    """The entries of the dict a ``**`` argument holds, with the scope they are written in; None if unsure
+    (for a parameter: the one dict every call of its function gives it)."""
+    choices = _given_bundles(model, expr, scope)
+    if choices is not None:
+        return choices[0] if len(choices) == 1 and choices[0] is not None else None
+    return bundle_entries(model, expr, scope)
+
+
+def bundle_choices(model: "FileModel", expr: cst.BaseExpression,
+                   scope: "Scope") -> list[tuple[dict[str, cst.BaseExpression], "Scope"]]:
+    """Each dict a ``**`` argument may hold on a path the code shows: the one it names, or for a
+    parameter, the one each call of its function gives it (calls that hide it are left out)."""
+    choices = _given_bundles(model, expr, scope)
+    if choices is None:
+        found = bundle_entries(model, expr, scope)
+        return [found] if found is not None else []
+    return [c for c in choices if c is not None]
+
+
+_OPENING: set[tuple[int, str]] = set()  # (function, parameter) whose calls are being read
+
+
+def _given_bundles(model: "FileModel", expr: cst.BaseExpression,
+                   scope: "Scope") -> list[tuple[dict[str, cst.BaseExpression], "Scope"] | None] | None:
+    """For ``expr`` naming a parameter: the bundle each call of its function gives it (None where a
+    call gives no dict the code shows), one per distinct argument; None when ``expr`` is no parameter
+    or nothing in the file calls its function."""
+    found = param_of(expr.value, scope) if isinstance(expr, cst.Name) else None
+    if found is None or found[1] is None:
+        return None
+    key = (id(found[1]), expr.value)
+    if key in _OPENING:  # a call of the function inside itself: gives nothing more
+        return None
+    _OPENING.add(key)
+    try:
+        passed = given_values(model, found[1], expr.value)
+    finally:
+        _OPENING.discard(key)
+    if not passed or passed[0].site is None:
+        return None
+    seen: dict[int, tuple[dict[str, cst.BaseExpression], "Scope"] | None] = {}
+    for given in passed:
+        if given.value is None or given.scope is None:
+            seen[id(given)] = None
+        elif id(given.value) not in seen:
+            seen[id(given.value)] = bundle_entries(model, given.value, given.scope)
+    return list(seen.values())

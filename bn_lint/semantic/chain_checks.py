@@ -187,7 +187,7 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
             what = f"gets {show_width(ref)} channels {_rank_source(model, t)}".rstrip()
         fix = _width_fix(model, bn, t, ref, NodeFix)
         return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}{_via(model, bn)}", fix)
-    if bn.site is None and is_width(width) and is_width(ref) and (isinstance(width, Sym) or isinstance(ref, Sym)):
+    if is_width(width) and is_width(ref) and (isinstance(width, Sym) or isinstance(ref, Sym)):
         last = t.size(2) if ranks == (2, 3) and t.rank == 3 and is_width(t.size(2)) else None
         given = _defaults_in_use(model, width, ref, *([] if last is None else [last]))
         if given is not None:

@@ -268,8 +268,41 @@ class StatementsMixin:
             self._assign(frame, target.value, UNKNOWN)
         elif isinstance(target, cst.Subscript):
             base = target.value
+            replaced = self._replace_item(frame, target, value)
             if isinstance(base, cst.Name) and base.value in frame.locals:
-                frame.locals[base.value] = UNKNOWN
+                frame.locals[base.value] = replaced
+            elif replaced is not UNKNOWN and isinstance(base, cst.Attribute) and frame.self_state is not None:
+                frame.self_state.attrs[base.attr.value] = replaced
+
+    def _replace_item(self, frame: Frame, target: cst.Subscript, value: Any) -> Any:
+        """``seq[i] = layer`` on an ``nn.Sequential`` of known items (or an instance of a subclass that
+        keeps its forward): the sequence with item ``i``
+        replaced, applied again (``stem[0] = nn.Conv3d(c, 64, 3)`` feeds ``stem[1]``); else UNKNOWN."""
+        base = target.value
+        if isinstance(base, cst.Name):
+            current = frame.locals.get(base.value)
+        elif isinstance(base, cst.Attribute) and _is_self(base.value) and frame.self_state is not None:
+            current = frame.self_state.attrs.get(base.attr.value)
+        else:
+            return UNKNOWN
+        holder = current if isinstance(current, ProjModule) and current.state.seq is not None \
+            and self._method(current.state.info, "forward") is None else None
+        if holder is not None:  # an instance of an `nn.Sequential` subclass (a `BasicStem(...)`)
+            current = holder.state.seq
+        index = self.model.value(target.slice[0].slice.value, None) \
+            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
+        if not isinstance(current, Chain) or not current.sequential or current.module_list or GAP in current.items \
+                or not _is_module(value) or not isinstance(index, int) or isinstance(index, bool) \
+                or not -len(current.items) <= index < len(current.items):
+            return UNKNOWN
+        items = list(current.items)
+        items[index] = value
+        chain = self._extend(Chain((), Tensor(), True), items)
+        if holder is None:
+            return chain
+        state = holder.state.copy()
+        state.seq = chain
+        return ProjModule(state)
 
 
 # libcst class names (libcst is imported on first use: lazy.py)

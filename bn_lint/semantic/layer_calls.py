@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from . import layers as layer_table
-from .names import none_by_default
+from .names import none_by_default, stored_once
 from .records import LayerCall
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,11 +34,10 @@ def layer_class(
         bound = model.binding(expr.value, scope)
         if bound is not None:
             return model.layer_class(bound[0], bound[1], depth + 1)
-        return None
+        return _one_known_alternative(model, expr.value, scope, depth)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
-        info = model.enclosing_class(scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
-        values = info.attributes.get(expr.attr.value) if info is not None else None
-        return model.layer_class(values[0][0], values[0][1], depth + 1) if values and len(values) == 1 else None
+        stored = stored_once(model, expr, scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
+        return model.layer_class(stored[0], stored[1], depth + 1) if stored is not None else None
     if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and none_by_default(model, expr.left, scope):
         return model.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in _PARTIAL and expr.args:
@@ -94,3 +93,20 @@ def layer_calls(model: "FileModel") -> list[LayerCall]:
         if layer is not None:
             found.append(layer)
     return found
+
+
+def _one_known_alternative(model: "FileModel", name: str, scope: Scope | None,
+                           depth: int) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+    """The class a name bound several times stands for when every alternative the tables know is the
+    same class (``try: from encoding.nn import SyncBatchNorm as Norm`` / ``except ImportError: Norm =
+    nn.BatchNorm2d``): that class is what the name is on at least one path the code shows."""
+    found = model.bindings(name, scope)
+    if found is None or len(found[0]) < 2:
+        return None
+    values, where = found
+    known = [k for k in (model.layer_class(v, where, depth + 1) for v in values) if k is not None]
+    if not known or any(k[0].name != known[0][0].name or
+                        {p: model.code(e) for p, e in k[1].items()} != {p: model.code(e) for p, e in known[0][1].items()}
+                        for k in known[1:]):
+        return None
+    return known[0]

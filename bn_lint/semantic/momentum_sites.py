@@ -1,7 +1,8 @@
 """Where a BatchNorm's momentum is set other than by a plain keyword of its constructor.
 
 - ``nn.BatchNorm2d(c, **BN_KWARGS)`` with ``BN_KWARGS = dict(momentum=0.99, eps=1e-3)`` (or a dict
-  display): the bundle's ``momentum`` entry;
+  display): the bundle's ``momentum`` entry; for a ``**norm_kwargs`` parameter, the entry of each
+  bundle a call of its function gives it;
 - ``m.momentum = value`` on a BatchNorm after construction: ``m`` a BatchNorm layer, or a module
   the assignment is guarded for (``if isinstance(m, nn.BatchNorm2d):``, ``'BatchNorm' in classname``);
 - ``momentum=kwargs.get("bn_momentum", 0.99)``: the default of a settings lookup on a parameter.
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from .bundles import bundle_entries
+from .call_binding import bundle_choices
+from .names import stored_once
 from .walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,9 +29,9 @@ def bundled_momenta(model: "FileModel") -> Iterator[tuple[cst.Call, str, cst.Bas
         for arg in layer.node.args:
             if arg.star != "**":
                 continue
-            found = bundle_entries(model, arg.value, layer.scope)
-            if found is not None and "momentum" in found[0]:
-                yield layer.node, layer.spec.name, found[0]["momentum"], found[1]
+            for entries, where in bundle_choices(model, arg.value, layer.scope):  # each call's, for a parameter
+                if "momentum" in entries:
+                    yield layer.node, layer.spec.name, entries["momentum"], where
 
 
 def assigned_momenta(model: "FileModel") -> Iterator[tuple[cst.CSTNode, str, cst.BaseExpression, "Scope"]]:
@@ -54,10 +56,9 @@ def _batchnorm_holder(model: "FileModel", holder: cst.BaseExpression, scope: "Sc
         if layer is not None:
             return layer.spec.name if layer.spec.is_batchnorm else None
     elif isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name) and holder.value.value == "self":
-        info = model.enclosing_class(scope)
-        values = info.attributes.get(holder.attr.value, []) if info is not None else []
-        if len(values) == 1 and isinstance(values[0][0], cst.Call):
-            layer = model.layer_call(values[0][0], values[0][1])
+        stored = stored_once(model, holder, scope)
+        if stored is not None and isinstance(stored[0], cst.Call):
+            layer = model.layer_call(stored[0], stored[1])
             return layer.spec.name if layer is not None and layer.spec.is_batchnorm else None
         return None
     else:

@@ -132,3 +132,21 @@ def canonical(qualified: str) -> str:
 
 def _same_code(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return a is b or model.code(a) == model.code(b)
+
+
+def stored_once(model: "FileModel", expr: cst.BaseExpression,
+                scope: Scope | None) -> tuple[cst.BaseExpression, Scope] | None:
+    """What ``self.attr`` holds when its class (of this file) assigns it exactly once and never augments
+    it (``self.n = n``, ``self.kw = dict(...)``, ``self.norm = norm_layer``): the value and the scope it is
+    written in. The one reader of that access path the evaluators share."""
+    if not (type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == "self"):
+        return None
+    attr = expr.attr.value
+    info = model.enclosing_class(scope)
+    values = info.attributes.get(attr) if info is not None else None
+    if not values or len(values) != 1 or any(
+            type(node.target) is cst.Attribute and type(node.target.value) is cst.Name
+            and node.target.value.value == "self" and node.target.attr.value == attr
+            for node in model.nodes_of(info.node, cst.AugAssign)):
+        return None
+    return values[0]
