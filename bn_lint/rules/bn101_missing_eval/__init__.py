@@ -90,7 +90,8 @@ class MissingEval(Rule):
     # an evaluation function defined here; or imported by name from another module into a file that
     # trains, or loads, a model. Each branch starts with a literal and checks a word boundary after it:
     # the regex module tries a branch led by a look-behind at every position of the file.
-    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"load_state_dict\(",  # (an inference script)
+    triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"volatile\s*=\s*True",  # (PyTorch < 0.4's no_grad)
+                r"load_state_dict\(",  # (an inference script)
                 # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
                 r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
                 # outputs read as predictions, in a script that loads data or weights or trains

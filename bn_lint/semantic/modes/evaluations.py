@@ -57,6 +57,8 @@ class EvaluationDetection:
     def _evaluation(self, node: cst.CSTNode) -> str | None:
         """What makes the call at ``node`` look like an evaluation, before training steps and frameworks."""
         func = self.enclosing_function(node)
+        if self.volatile_input(node):
+            return "given `Variable(..., volatile=True)` (gradients off, as under `torch.no_grad()`)"
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
         if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):

@@ -16,6 +16,8 @@ from .keys import _names_read
 from .known_calls import _NO_GRAD
 
 
+#: the legacy autograd wrapper whose ``volatile=True`` turned gradients off (PyTorch < 0.4)
+_VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable", "torch.autograd.variable"})
 _TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
 
 
@@ -97,6 +99,8 @@ class TrainingSteps:
             and not given.trains
 
     def under_no_grad(self, node: cst.CSTNode) -> bool:
+        if self.volatile_input(node):
+            return True  # `net(Variable(x, volatile=True))`: PyTorch < 0.4's inference mode
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.With):
                 if any(self._no_grad_expr(item.item) for item in ancestor.items):
@@ -105,6 +109,19 @@ class TrainingSteps:
                 return any(self._no_grad_expr(d.decorator) for d in ancestor.decorators)
             if isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
                 return False
+        return False
+
+    def volatile_input(self, node: cst.CSTNode) -> bool:
+        """Whether the call at ``node`` is given ``Variable(x, volatile=True)``: before PyTorch 0.4 that was how
+        code ran a model with gradients off (what ``torch.no_grad()`` does now)."""
+        if not isinstance(node, cst.Call):
+            return False
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, cst.Call) and self.model.qualname(value.func) in _VARIABLE and any(
+                    a.keyword is not None and a.keyword.value == "volatile"
+                    and isinstance(a.value, cst.Name) and a.value.value == "True" for a in value.args):
+                return True
         return False
 
     def _no_grad_expr(self, expr: cst.BaseExpression) -> bool:
