@@ -130,9 +130,11 @@ def imported_path(model: "FileModel", dotted: str, keyword: str | None = None) -
 
 
 def _reexported(model: "FileModel", path: str, name: str, keyword: str, depth: int = 0) -> tuple[str, str] | None:
-    """``name`` imported into a package ``__init__`` from one of its modules (``from .validation
-    import run_validation``): where it is defined, a few re-exports deep."""
-    if depth > 3 or not path.endswith("__init__.py") or model.project is None:
+    """``name`` imported into a module from another (``from .validation import run_validation`` in a
+    package's ``__init__``, or a name a star import brings): where it is defined, a few re-exports deep.
+    A module's text that does not mention ``name`` is not parsed."""
+    if depth > 3 or model.project is None or not model.project.mentions(path, name) \
+            and not model.project.mentions(path, "*"):
         return None
     table = f"reexport-{keyword}"
     if depth == 0:
