@@ -110,6 +110,7 @@ class FileModel:
     imported_project_paths = cached_property(_imports.imported_project_paths)
     method_texts = _imports.method_texts
     reached_files = _imports.reached_files
+    definition = _imports.definition
 
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (generated once per node; a plain ``a.b.c`` without generating)."""

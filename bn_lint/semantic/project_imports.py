@@ -12,6 +12,7 @@ import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel
+    from .records import Scope
 
 # top-level packages that are never a file of the checked project
 _NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
@@ -159,3 +160,41 @@ def _reexported_from(model: "FileModel", package: "FileModel", path: str, name: 
     if model.project.may_define(target, keyword, inner):
         return target, inner
     return _reexported(model, target, inner, keyword, depth + 1)
+
+
+def definition(model: "FileModel", dotted: str) -> tuple["FileModel", cst.BaseExpression, "Scope"] | None:
+    """The one expression an imported dotted name is bound to in the project file that defines it, with
+    that file's model and the scope to evaluate it in: a module-level name (``from config import WIDTH``,
+    ``layers.norm_layer``) or an attribute of a class there (``Widths.stem``, a dataclass field's default
+    ``Config.batch_size``: the class body's one binding, looked for through the class's bases in that
+    file). None when it is no single binding or outside the project."""
+    where = imported_path(model, dotted)
+    if where is None and dotted.count(".") >= 2:  # `config.TrainConfig.batch_size`: a class member
+        head, _, attr = dotted.rpartition(".")
+        where = imported_path(model, head, "class")
+        if where is not None:
+            where = (where[0], f"{where[1]}.{attr}")
+    if where is None or model.project is None:
+        return None
+    path, name = where
+    owner, _, attr = name.rpartition(".")
+    if not model.project.may_assign(path, owner or name) and not (owner and model.project.may_define(path, "class", owner)):
+        return None  # (no `name =` line and no such class there: not parsed)
+    other = model.project.model(path)
+    if other is None or other is model:
+        return None
+    if not owner:
+        bound = other.binding(name, other.module_scope)
+        return (other, *bound) if bound is not None else None
+    info = other.classes.get(owner)
+    seen = 0
+    while info is not None and seen < 8:
+        values = info.scope.bindings.get(attr)
+        if values:
+            return (other, values[0], info.scope) if len(values) == 1 else None
+        if attr in info.methods or attr in info.attributes:
+            return None
+        bases = [base.value for base in info.node.bases if isinstance(base.value, cst.Name)]
+        info = other.classes.get(bases[0]) if len(bases) == 1 else None
+        seen += 1
+    return None
