@@ -159,3 +159,24 @@ def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> 
             return []
         found.append(value)
     return found
+
+
+def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str,
+                         depth: int = 0) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
+    """The method ``super().name`` runs in a method of class ``info`` (of ``model``'s file): the first base,
+    in order and a few levels up, that defines it, in this file or in the project file a base is imported
+    from (``class Predictor(BaseRunner)`` with ``BaseRunner`` of ``base.py``), with that file's model and
+    the base's class; None past a base that is no project class."""
+    if info is None or depth > 4:
+        return None
+    for base in info.bases:
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is None or found[1] is info:
+            return None
+        owner, base_info = found
+        if name in base_info.methods:
+            return owner, base_info, base_info.methods[name]
+        deeper = inherited_definition(owner, base_info, name, depth + 1)
+        if deeper is not None:
+            return deeper
+    return None
