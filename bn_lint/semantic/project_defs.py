@@ -180,3 +180,16 @@ def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str
         if deeper is not None:
             return deeper
     return None
+
+
+def imported_static_method(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The ``@staticmethod`` that ``Class.method`` names for a class imported from another project file
+    (``Metrics.accuracy(net, loader)`` with ``from tools import Metrics``), with that file's model."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
+            or func.value.value not in model.imports or model.binding(func.value.value, None) is not None:
+        return None
+    found = project_class(model, func.value)
+    method = found[1].methods.get(func.attr.value) if found is not None else None
+    if found is None or found[0] is model or method is None or not decorated_as(method, "staticmethod"):
+        return None
+    return found[0], method

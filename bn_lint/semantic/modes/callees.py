@@ -8,7 +8,7 @@ import libcst as cst
 
 from ..modules import _imported_name
 from ..classes import super_call
-from ..project_defs import inherited_definition
+from ..project_defs import imported_static_method, inherited_definition
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS
 from .records import Summary
@@ -63,6 +63,9 @@ class Callees:
                 return self, method
             if model.imports.get(func.value.value) is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
+            static = imported_static_method(model, func) if other_files else None
+            if static is not None:  # `Metrics.accuracy(net, loader)`, the class imported from another file
+                return static[0].analysis(type(self)), static[1]
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
             return self._attribute_method(func.value, func.attr.value, call)
         elif isinstance(func, cst.Attribute) and super_call(func.value):

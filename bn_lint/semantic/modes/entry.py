@@ -114,11 +114,11 @@ class EntryResolution:
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
                 holder = self._holder_class(func, rest.split(".")[0])
-                passed = [("self", self._init_effects(*holder), holder[1])]  # type: ignore[misc]
+                passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             holder = self._holder_class(func, rest.split(".")[0])
-            passed = [("self", self._init_effects(*holder), holder[1])]  # type: ignore[misc]
+            passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest \
                 and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
@@ -228,24 +228,6 @@ class EntryResolution:
                     facts |= {replace(fact, where=f"{verb} by `{name}()` at line {{line}}", kind=fact.kind or kind)}
         return {key: facts} if facts else None
 
-    def _init_effects(self, info: "ClassInfo", init: cst.FunctionDef, owner: Any) -> dict:
-        """What ``init`` (the ``__init__`` ``_holder_class`` found) leaves ``self``'s parts in. One of a base
-        class of another file speaks of this file's class instead: its first base, built or put in a mode by
-        that ``__init__`` (in its file)."""
-        effects = owner.summary(init).effects
-        if owner is self:
-            return effects
-        base = info.node.bases[0].value if info.node.bases else info.node.name
-        where = f"`{self.model.code(base)}.__init__()` (the base class at line {{line}}, in {os.path.basename(owner.model.path)})"
-        out: dict = {}
-        for key, facts in effects.items():
-            out[key] = frozenset(
-                Fact(TRAIN, base, "helper", f"{where} builds it (modules start in training mode)", fact.kind)
-                if fact.mode == TRAIN and fact.why == "built" else
-                Fact(fact.mode, base, "helper", f"{where} {'calls `.eval()`' if fact.mode == EVAL else 'calls `.train()`'}",
-                     fact.kind) if fact.mode in (TRAIN, EVAL) else Fact(UNKNOWN_MODE) for fact in facts)
-        return out
-
     def _holder_class(self, func: cst.FunctionDef, attr: str) -> "tuple[ClassInfo, cst.FunctionDef, Any] | None":
         """``func``'s class when it is a plain class (not a model, whose parts follow its own mode) that
         assigns ``self.attr`` once, in ``__init__`` (its own, or a base's of this file that its own runs
@@ -333,6 +315,25 @@ class EntryResolution:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
+
+
+def _init_effects(analysis, info: "ClassInfo", init: cst.FunctionDef, owner: Any) -> dict:
+    """What ``init`` (the ``__init__`` ``_holder_class`` found) leaves ``self``'s parts in. One of a base class
+    of another file speaks of ``analysis``'s class instead: its first base, built or put in a mode by that
+    ``__init__`` (in its file)."""
+    effects = owner.summary(init).effects
+    if owner is analysis:
+        return effects
+    base = info.node.bases[0].value if info.node.bases else info.node.name
+    where = f"`{analysis.model.code(base)}.__init__()` (the base class at line {{line}}, in {os.path.basename(owner.model.path)})"
+    out: dict = {}
+    for key, facts in effects.items():
+        out[key] = frozenset(
+            Fact(TRAIN, base, "helper", f"{where} builds it (modules start in training mode)", fact.kind)
+            if fact.mode == TRAIN and fact.why == "built" else
+            Fact(fact.mode, base, "helper", f"{where} {'calls `.eval()`' if fact.mode == EVAL else 'calls `.train()`'}",
+                 fact.kind) if fact.mode in (TRAIN, EVAL) else Fact(UNKNOWN_MODE) for fact in facts)
+    return out
 
 
 def _assigning_init(model, info: "ClassInfo", attr: str,
