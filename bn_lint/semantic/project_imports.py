@@ -194,7 +194,7 @@ def definition(model: "FileModel", dotted: str) -> tuple["FileModel", cst.BaseEx
             return (other, values[0], info.scope) if len(values) == 1 else None
         if attr in info.methods or attr in info.attributes:
             return None
-        bases = [base.value for base in info.node.bases if isinstance(base.value, cst.Name)]
-        info = other.classes.get(bases[0]) if len(bases) == 1 else None
+        bases = [base.value for base in info.bases if isinstance(base, cst.Name)]
+        info = other.classes.get(bases[0]) if len(info.bases) == 1 and bases else None
         seen += 1
     return None
