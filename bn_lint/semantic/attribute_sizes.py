@@ -46,8 +46,7 @@ class AttributeSizes:
         if owner is not None:  # TrainConfig.batch_size, the class imported from another project file
             return self.in_file(owner[0])._class_default(owner[1], attr, depth)
         if base.value in model.imports and base.value not in model.module_scope.bindings:
-            return self._imported(f"{model.imports[base.value]}.{attr}",
-                                  lambda other, e: self.in_file(other).size(e, other.module_scope, depth + 1))
+            return self._imported(f"{model.imports[base.value]}.{attr}", depth)
         bound = model.binding(base.value, scope)
         if bound is not None:
             value, value_scope = bound
