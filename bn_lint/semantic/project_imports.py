@@ -178,8 +178,10 @@ def definition(model: "FileModel", dotted: str) -> tuple["FileModel", cst.BaseEx
         return None
     path, name = where
     owner, _, attr = name.rpartition(".")
-    if not model.project.may_assign(path, owner or name) and not (owner and model.project.may_define(path, "class", owner)):
-        return None  # (no `name =` line and no such class there: not parsed)
+    project = model.project
+    if owner and not project.may_define(path, "class", owner) or not owner and not project.may_assign(path, name) and (
+            not project.mentions(path, name) or project.may_define(path, "def", name) or project.may_define(path, "class", name)):
+        return None  # (no such class, or no `name =` line and no other binding of it there: not parsed)
     other = model.project.model(path)
     if other is None or other is model:
         return None
