@@ -53,7 +53,7 @@ class Project:
         # answers read from files' text without a parse (``_text_names``, ``_matches``)
         self._names_of: dict[str, _TextNames] = {}
         self._matched: dict[tuple[str, bytes], bool] = {}
-        self._resolved: dict[tuple[str, str], tuple[str | None, set[str]]] = {}  # (module, folder) -> file
+        self._resolved: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, set[str]]] = {}  # (module, folder, sys.path) -> file
         self._roots: dict[str, Path] = {}
         # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
         # not, come only from files reached this way, so the transitive closure from a checked file is
@@ -62,6 +62,7 @@ class Project:
         self._indexed: dict[str, dict[str, dict[str, Any]] | None] = {}  # file -> its answers from the index
         self._saved: dict[str, int] = {}  # file -> how many answers about it this run has saved
         self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
+        self.search_folders: dict[str, tuple[str, ...]] = {}  # file -> the folders it adds to sys.path
 
     def root_for(self, path: str) -> Path:
         directory = os.path.dirname(os.path.abspath(path))
@@ -73,7 +74,7 @@ class Project:
     def resolve_module(self, dotted: str, from_path: str) -> str | None:
         """The file of module ``dotted`` (absolute or relative, e.g. ``..models``) seen from ``from_path``."""
         looked = self.edges.setdefault(os.path.abspath(from_path), set())
-        memo = (dotted, os.path.dirname(os.path.abspath(from_path)))
+        memo = (dotted, os.path.dirname(os.path.abspath(from_path)), self.search_folders.get(os.path.abspath(from_path), ()))
         if memo in self._resolved:
             found, paths = self._resolved[memo]
             looked.update(paths)
@@ -101,7 +102,8 @@ class Project:
             while (top / "__init__.py").is_file() and top.parent != top:
                 top = top.parent
             root = self.root_for(from_path)
-            candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src"]))
+            added = [Path(folder) for folder in self.search_folders.get(os.path.abspath(from_path), ())]
+            candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src", *added]))
         parts = name.split(".") if name else []
         found = _first_module(candidates, parts, looked)
         if found is None and not level and len(parts) > 1:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .batch_facts import Size
+from .project_defs import project_class
 from .records import param_of
 from .walk import walk
 
@@ -23,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "Scope | None",
                       depth: int) -> Size | None:
-    """The class default of ``<name>.<attr>`` for a parameter ``name`` annotated with a class of this file."""
+    """The class default of ``<name>.<attr>`` for a parameter ``name`` annotated with a class of this file or
+    of another project file (read there)."""
     model = analysis.model
     found = param_of(name, scope)
     if found is None or found[0].annotation is None:
@@ -31,14 +33,12 @@ def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "
     annotation = found[0].annotation.annotation
     if isinstance(annotation, cst.SimpleString):  # `cfg: "Config"`
         text = annotation.evaluated_value if isinstance(annotation.evaluated_value, str) else ""
-        info = model.classes.get(text)
-    elif isinstance(annotation, cst.Name):
-        info = model.classes.get(annotation.value)
-    else:
-        info = None
-    if info is None or _overridden(analysis, info, attr):
+        annotation = cst.Name(text) if text.isidentifier() else annotation
+    owner = project_class(model, annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+    info = owner[1] if owner is not None else None  # (a class of this file, or imported from another)
+    if owner is None or info is None or _overridden(analysis, info, attr):
         return None
-    size = analysis._class_default(info, attr, depth)
+    size = analysis.in_file(owner[0])._class_default(info, attr, depth)
     if size is None:
         return None
     return Size(size.value, size.source or f"the default of {info.name}.{attr}")
@@ -52,7 +52,7 @@ def _overridden(analysis: "SizeResolution", info: "ClassInfo", attr: str) -> boo
     for site in model.calls:
         func = site.node.func
         if isinstance(func, cst.Name) and func.value == info.name:
-            if any(arg.star or (arg.keyword is not None and arg.keyword.value == attr) for arg in site.node.args):
+            if any(arg.star or arg.keyword is None or arg.keyword.value == attr for arg in site.node.args):
                 return True
     return False
 

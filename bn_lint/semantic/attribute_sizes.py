@@ -13,6 +13,7 @@ from .attr_configs import attribute_entry
 from .batch_facts import Size, _NAMESPACES
 from .call_binding import given_values
 from .record_fields import record_fields
+from .project_defs import project_class
 from .records import param_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,17 +44,20 @@ class AttributeSizes:
             return None
         if base.value in model.classes:  # Config.batch_size
             return self._class_default(model.classes[base.value], attr, depth)
+        owner = project_class(model, base) if base.value in model.imports else None
+        if owner is not None:  # TrainConfig.batch_size, the class imported from another project file
+            return self.in_file(owner[0])._class_default(owner[1], attr, depth)
         if base.value in model.imports and base.value not in model.module_scope.bindings:
-            return self._imported(f"{model.imports[base.value]}.{attr}",
-                                  lambda other, e: self.in_file(other).size(e, other.module_scope, depth + 1))
+            return self._imported(f"{model.imports[base.value]}.{attr}", depth)
         bound = model.binding(base.value, scope)
         if bound is not None:
             value, value_scope = bound
             call = value if isinstance(value, cst.Call) else None
             if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "parse_args":
                 return self._argparse_default(attr, depth)
-            if call is not None and self._returns_parsed_args(call, value_scope):  # args = get_args()
-                return self._argparse_default(attr, depth)
+            parsing = self._returns_parsed_args(call, value_scope) if call is not None else None
+            if parsing is not None:  # args = get_args(), defined here or in another project file
+                return parsing._argparse_default(attr, depth)
             if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Call) and isinstance(
                 value.value.func, cst.Attribute
             ) and value.value.func.attr.value == "parse_known_args":

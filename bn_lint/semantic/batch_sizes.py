@@ -7,7 +7,7 @@ mixins, one module each, sharing its state and recursion: ``config_entries`` (co
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -122,17 +122,17 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
                 found = given if given is not None and (isinstance(given.value, int) or _REALS) else None
             return found
         if name not in model.module_scope.bindings and name in model.imports:
-            return self._imported(model.imports[name], lambda other, expr: self.in_file(other).size(expr, other.module_scope, depth + 1))
+            return self._imported(model.imports[name], depth)
         return None
 
-    def _imported(self, dotted: str, resolve) -> Any:
-        """``resolve(other_model, expr)`` for a module-level name imported from another project file."""
-        found = self.model.imported(dotted)
+    def _imported(self, dotted: str, depth: int) -> Size | None:
+        """The size a name imported from another project file holds (a module-level name there, or a class
+        attribute: ``model.definition``), worked out by that file's resolution."""
+        found = self.model.definition(dotted)
         if found is None or found[0] is self.model:
             return None
-        other, name = found
-        bound = other.binding(name, other.module_scope)
-        return resolve(other, bound[0]) if bound else None
+        other, expr, scope = found
+        return self.in_file(other).size(expr, scope, depth + 1)
 
     def _call_size(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
         model = self.model

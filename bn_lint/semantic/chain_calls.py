@@ -214,6 +214,8 @@ class CallsMixin:
                 and func.value not in frame.locals:
             args, kwargs, lost = self._args(call, frame)
             return UNKNOWN if lost else _BUILTINS[func.value](args, kwargs)
+        elif isinstance(func, cst.Attribute) and isinstance(self._module_function(func, frame), ForeignFunc):
+            target = self._module_function(func, frame)  # `L.conv1x1(c, c // 4)` of `import lib.layers as L`
         elif isinstance(func, cst.Attribute) and not (_is_self(func.value) and frame.self_state is not None):
             base = self._eval(func.value, frame)
             if isinstance(base, Chain) and base.sequential and func.attr.value == "children" and not call.args \

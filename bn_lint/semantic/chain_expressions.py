@@ -214,7 +214,7 @@ class ExpressionsMixin:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         qualname = model.qualname(expr)
         if qualname is not None:
-            return self._imported_constant(qualname)
+            return self._imported_thing(qualname)
         base = self._eval(expr.value, frame)
         if isinstance(base, ClassRef) and base.name in model.classes:
             return self._class_constant(model.classes[base.name], name)

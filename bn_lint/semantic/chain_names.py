@@ -77,14 +77,30 @@ class NamesMixin:
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         if name in model.imports:
-            dotted = model.imports[name]
-            value = self._imported_constant(dotted)
-            if value is UNKNOWN:
-                if dotted not in self._helpers:
-                    self._helpers[dotted] = self._imported_function(dotted)
-                value = self._helpers[dotted]
-            return value
+            return self._imported_thing(model.imports[name])
         return UNKNOWN
+
+    def _module_function(self, func: cst.Attribute, frame: Frame) -> Any:
+        """What ``module.name`` is when ``module`` is an imported project module (``L.conv1x1`` of
+        ``import lib.layers as L``), else UNKNOWN."""
+        root = func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name) or root.value not in self.model.imports or root.value in frame.locals \
+                or self.model.binding(root.value, frame.scope) is not None:
+            return UNKNOWN
+        dotted = self.model.qualname(func)
+        return self._imported_thing(dotted) if dotted is not None else UNKNOWN
+
+    def _imported_thing(self, dotted: str) -> Any:
+        """What an imported name (``conv1x1``, ``L.conv1x1``, ``Widths.stem``) is in its project file: a
+        constant there, else a helper that returns a layer it builds, else UNKNOWN."""
+        value = self._imported_constant(dotted)
+        if value is UNKNOWN:
+            if dotted not in self._helpers:
+                self._helpers[dotted] = self._imported_function(dotted)
+            value = self._helpers[dotted]
+        return value
 
     def _class_constant(self, info: "ClassInfo", name: str) -> Any:
         for cls in self._mro(info):
@@ -160,18 +176,17 @@ class NamesMixin:
     def _imported_value(self, dotted: str) -> Any:
         model = self.model
         where = model.imported_path(dotted)
-        if where is None or model.project is None or not model.project.may_assign(*where):
-            return UNKNOWN  # (not a module-level assignment there: no parse)
-        indexed = model.project.indexed(where[0], "const", where[1])
-        if indexed is not NOT_INDEXED:
-            return _from_json(indexed)
-        other = model.project.model(where[0])
-        if other is None or other is model:
+        if where is not None and model.project is not None and model.project.may_assign(*where):
+            indexed = model.project.indexed(where[0], "const", where[1])
+            if indexed is not NOT_INDEXED:
+                return _from_json(indexed)
+        found = model.definition(dotted)  # (a module-level name there, or a class attribute: `Widths.stem`)
+        if found is None:
             return UNKNOWN
-        name = where[1]
-        bound = other.binding(name, other.module_scope)
-        key = (other.path, name)
-        if bound is None or key in _IMPORTING:
+        other, bound = found[0], found[1:]
+        name = where[1] if where is not None else None  # (a class attribute's answer is not kept in the index)
+        key = (other.path, dotted if name is None else name)
+        if key in _IMPORTING:
             return UNKNOWN
         outermost = not _IMPORTING  # (inside a cycle, an answer may be cut short: not one to keep)
         _IMPORTING.add(key)
@@ -180,6 +195,6 @@ class NamesMixin:
         finally:
             _IMPORTING.discard(key)
         value = value if _plain_constant(value) else UNKNOWN
-        if outermost:
+        if outermost and name is not None:
             other.index_facts[("const", name)] = _to_json(value)
         return value

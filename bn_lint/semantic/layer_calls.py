@@ -34,12 +34,16 @@ def layer_class(
         bound = model.binding(expr.value, scope)
         if bound is not None:
             return model.layer_class(bound[0], bound[1], depth + 1)
+        if expr.value in model.imports:
+            return _imported_layer_class(model, expr, depth)
         return _one_known_alternative(model, expr.value, scope, depth)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         stored = stored_once(model, expr, scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
         return model.layer_class(stored[0], stored[1], depth + 1) if stored is not None else None
     if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and none_by_default(model, expr.left, scope):
         return model.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in model.imports:
+        return _imported_layer_class(model, expr, depth)  # `layers.norm_layer`
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in _PARTIAL and expr.args:
         first = expr.args[0]
         if first.keyword is not None or first.star:
@@ -58,6 +62,17 @@ def layer_class(
                 return None  # positional presets: rare, do not guess
         return spec, preset
     return None
+
+
+def _imported_layer_class(model: "FileModel", expr: cst.BaseExpression,
+                          depth: int) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+    """The torch.nn class a name imported from another project file is bound to there (``norm_layer =
+    partial(nn.BatchNorm2d, eps=1e-3)`` of ``layers.py``); its presets are that file's expressions."""
+    dotted = model.qualname(expr)
+    if dotted is None or dotted.split(".")[0] in ("torch", "torchvision", "timm", "numpy") or model.project is None:
+        return None
+    found = model.definition(dotted)
+    return found[0].layer_class(found[1], found[2], depth + 1) if found is not None else None
 
 
 def layer_call(model: "FileModel", call: cst.Call, scope: Scope | None) -> LayerCall | None:

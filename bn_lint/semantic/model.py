@@ -21,6 +21,7 @@ from . import layer_calls as _layer_calls
 from . import names as _names
 from . import project_imports as _imports
 from .builder import build
+from .project_names import settle
 from .classes import MODULE_BASES, stored_on_self  # noqa: F401  (re-exported: rules and analyses import them from here)
 from .names import canonical  # noqa: F401  (re-exported)
 from .records import CallSite, ClassInfo, LayerCall, Scope
@@ -72,6 +73,8 @@ class FileModel:
         self.index_facts: dict[tuple[str, str], Any] = {}
         self._analyses: dict[Callable[[FileModel], Any], Any] = {}
         build(self)
+        if project is not None:
+            settle(self)
 
     def analysis(self, kind: "Callable[[FileModel], A]") -> "A":
         """``kind(self)``, made once for this file: how analyses built on the model (modes, batches,
@@ -107,6 +110,7 @@ class FileModel:
     imported_project_paths = cached_property(_imports.imported_project_paths)
     method_texts = _imports.method_texts
     reached_files = _imports.reached_files
+    definition = _imports.definition
 
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (generated once per node; a plain ``a.b.c`` without generating)."""

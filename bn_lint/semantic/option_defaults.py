@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from .batch_facts import Size, _dest
+from .project_defs import element_builder
 from .walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,23 +61,25 @@ class OptionDefaults:
             if isinstance(func, cst.Attribute) and func.attr.value == "set_defaults":
                 yield any(a.keyword is None or a.keyword.value == dest for a in site.node.args)
 
-    def _returns_parsed_args(self, call: cst.Call, scope: "Scope | None") -> bool:
-        """``parse()`` where this file's ``def parse(): ...; return parser.parse_args()``."""
+    def _returns_parsed_args(self, call: cst.Call, scope: "Scope | None") -> "OptionDefaults | None":
+        """The resolution of the file whose ``def parse(): ...; return parser.parse_args()`` ``parse()``
+        calls: this file's, or another project file's (``from options import get_args``), else None."""
         model, func = self.model, call.func
-        if not isinstance(func, cst.Name) or func.value not in model.functions or model.binding(func.value, scope):
-            return False
-        function = model.functions[func.value]
+        found = element_builder(model, func, scope) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if found is None or isinstance(func, cst.Name) and model.binding(func.value, scope):
+            return None
+        owner, function = found
         returns = returned_values(function)
         if not returns:
-            return False
+            return None
         for value in returns:
             if isinstance(value, cst.Name):
-                bound = model.binding(value.value, model.scopes.get(function))
+                bound = owner.binding(value.value, owner.scopes.get(function))
                 value = bound[0] if bound else None
             if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
                     and value.func.attr.value == "parse_args"):
-                return False
-        return True
+                return None
+        return self if owner is model else self.in_file(owner)
 
     def _option_default(self, param: cst.Param, function: cst.FunctionDef | None, depth: int) -> Size | None:
         """A parameter's default, when the function is a click / typer command."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .classes import decorated_as
 from .returns import returns_own_instance
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,3 +155,37 @@ def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> 
             return []
         found.append(value)
     return found
+
+
+def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str,
+                         depth: int = 0) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
+    """The method ``super().name`` runs in a method of class ``info`` (of ``model``'s file): the first base,
+    in order and a few levels up, that defines it, in this file or in the project file a base is imported
+    from (``class Predictor(BaseRunner)`` with ``BaseRunner`` of ``base.py``), with that file's model and
+    the base's class; None past a base that is no project class."""
+    if info is None or depth > 4:
+        return None
+    for base in info.bases:
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is None or found[1] is info:
+            return None
+        owner, base_info = found
+        if name in base_info.methods:
+            return owner, base_info, base_info.methods[name]
+        deeper = inherited_definition(owner, base_info, name, depth + 1)
+        if deeper is not None:
+            return deeper
+    return None
+
+
+def imported_static_method(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The ``@staticmethod`` that ``Class.method`` names for a class imported from another project file
+    (``Metrics.accuracy(net, loader)`` with ``from tools import Metrics``), with that file's model."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
+            or func.value.value not in model.imports or model.binding(func.value.value, None) is not None:
+        return None
+    found = project_class(model, func.value)
+    method = found[1].methods.get(func.attr.value) if found is not None else None
+    if found is None or found[0] is model or method is None or not decorated_as(method, "staticmethod"):
+        return None
+    return found[0], method

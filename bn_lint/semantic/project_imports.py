@@ -12,6 +12,7 @@ import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FileModel
+    from .records import Scope
 
 # top-level packages that are never a file of the checked project
 _NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
@@ -130,9 +131,11 @@ def imported_path(model: "FileModel", dotted: str, keyword: str | None = None) -
 
 
 def _reexported(model: "FileModel", path: str, name: str, keyword: str, depth: int = 0) -> tuple[str, str] | None:
-    """``name`` imported into a package ``__init__`` from one of its modules (``from .validation
-    import run_validation``): where it is defined, a few re-exports deep."""
-    if depth > 3 or not path.endswith("__init__.py") or model.project is None:
+    """``name`` imported into a module from another (``from .validation import run_validation`` in a
+    package's ``__init__``, or a name a star import brings): where it is defined, a few re-exports deep.
+    A module's text that does not mention ``name`` is not parsed."""
+    if depth > 3 or model.project is None or not model.project.mentions(path, name) \
+            and not model.project.mentions(path, "*"):
         return None
     table = f"reexport-{keyword}"
     if depth == 0:
@@ -157,3 +160,43 @@ def _reexported_from(model: "FileModel", package: "FileModel", path: str, name: 
     if model.project.may_define(target, keyword, inner):
         return target, inner
     return _reexported(model, target, inner, keyword, depth + 1)
+
+
+def definition(model: "FileModel", dotted: str) -> tuple["FileModel", cst.BaseExpression, "Scope"] | None:
+    """The one expression an imported dotted name is bound to in the project file that defines it, with
+    that file's model and the scope to evaluate it in: a module-level name (``from config import WIDTH``,
+    ``layers.norm_layer``) or an attribute of a class there (``Widths.stem``, a dataclass field's default
+    ``Config.batch_size``: the class body's one binding, looked for through the class's bases in that
+    file). None when it is no single binding or outside the project."""
+    where = imported_path(model, dotted)
+    if where is None and dotted.count(".") >= 2:  # `config.TrainConfig.batch_size`: a class member
+        head, _, attr = dotted.rpartition(".")
+        where = imported_path(model, head, "class")
+        if where is not None:
+            where = (where[0], f"{where[1]}.{attr}")
+    if where is None or model.project is None:
+        return None
+    path, name = where
+    owner, _, attr = name.rpartition(".")
+    project = model.project
+    if owner and not project.may_define(path, "class", owner) or not owner and not project.may_assign(path, name) and (
+            not project.mentions(path, name) or project.may_define(path, "def", name) or project.may_define(path, "class", name)):
+        return None  # (no such class, or no `name =` line and no other binding of it there: not parsed)
+    other = model.project.model(path)
+    if other is None or other is model:
+        return None
+    if not owner:
+        bound = other.binding(name, other.module_scope)
+        return (other, *bound) if bound is not None else None
+    info = other.classes.get(owner)
+    seen = 0
+    while info is not None and seen < 8:
+        values = info.scope.bindings.get(attr)
+        if values:
+            return (other, values[0], info.scope) if len(values) == 1 else None
+        if attr in info.methods or attr in info.attributes:
+            return None
+        bases = [base.value for base in info.bases if isinstance(base, cst.Name)]
+        info = other.classes.get(bases[0]) if len(info.bases) == 1 and bases else None
+        seen += 1
+    return None

@@ -18,7 +18,7 @@ from .kinds import ModelKinds
 from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
-from .state import State
+from .state import _ENTRY, State, _lookup
 from .training_steps import TrainingSteps, _TRAIN_NAME
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -226,7 +226,36 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                     reason = self.eval_reason(call)
                     if reason is not None:
                         summary.evaluates[key] = (call, reason)
+            self._evaluated_in_helpers(summary)
         return summary.evaluates
+
+    def _evaluated_in_helpers(self, summary: Summary) -> None:
+        """Add the parameters ``summary``'s function gives, in the mode it is given them in, to a function of
+        this file that runs them for evaluation (``report(model)`` calling ``score(model, loader)``, which
+        runs ``predict_batch(model, x)`` under no_grad): how a caller in another file, which sees only
+        ``report``'s summary, finds the evaluation calls down (read from ``call_args``)."""
+        func = next((f for f, found in self.summaries.items() if found is summary), None)
+        if func is None:
+            return
+        for where, passed in list(self.call_args.items()):
+            owner, _, param = where.rpartition(".")
+            for key, state, caller in passed:
+                if caller is not func or key not in summary.params or key in summary.evaluates \
+                        or _lookup(state, key) != _ENTRY:
+                    continue
+                callee = self._function_of(owner)
+                found = self.summary(callee) if callee is not None else None
+                used = self.evaluations(found).get(param) if found is not None else None
+                if used is not None:
+                    summary.evaluates[key] = used
+
+    def _function_of(self, args_key: str) -> cst.FunctionDef | None:
+        """The function ``call_args`` files under ``args_key`` (``name``, or ``Class.method``)."""
+        owner, _, name = args_key.rpartition(".")
+        if not owner:
+            return self.model.functions.get(name)
+        info = self.model.classes.get(owner)
+        return info.methods.get(name) if info is not None else None
 
     def function_summary(self, name: str) -> Summary | None:
         """The summary of a module-level function of this file."""

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from ..modules import _imported_name
-from ..classes import inherited_method, super_call
+from ..classes import super_call
+from ..project_defs import imported_static_method, inherited_definition
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS
 from .records import Summary
@@ -62,12 +63,17 @@ class Callees:
                 return self, method
             if model.imports.get(func.value.value) is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
+            static = imported_static_method(model, func) if other_files else None
+            if static is not None:  # `Metrics.accuracy(net, loader)`, the class imported from another file
+                return static[0].analysis(type(self)), static[1]
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
             return self._attribute_method(func.value, func.attr.value, call)
         elif isinstance(func, cst.Attribute) and super_call(func.value):
             # `super().__init__(config)`: the base class's method of this file, on the same `self`
-            method = inherited_method(model, model.enclosing_class(model.scope_of(call)), func.attr.value)
-            return (self, method) if method is not None else None
+            found = inherited_definition(model, model.enclosing_class(model.scope_of(call)), func.attr.value)
+            if found is None or found[0] is not model and not other_files:
+                return None
+            return (self if found[0] is model else found[0].analysis(type(self)), found[2])
         else:
             return None
         dotted = _imported_name(self.model, func)

@@ -1,20 +1,22 @@
 """What a function's ``entry`` mode stands for: the modes its callers (or ``__init__``) pass in."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from ..classes import inherited_method, super_call
+from ..classes import super_call
+from ..project_defs import inherited_definition
 from ..modules import ModelKind, model_kind
 from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, keeps_given_modes
 from .records import Site
-from .state import ENTRY, TRAIN, _ENTRY, _lookup
+from .state import ENTRY, EVAL, TRAIN, UNKNOWN_MODE, _ENTRY, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ClassInfo, Scope
+    from ..model import ClassInfo, FileModel, Scope
 
 
 class EntryResolution:
@@ -111,12 +113,12 @@ class EntryResolution:
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
-                init = self._holder_class(func, rest.split(".")[0])[1]  # type: ignore[index]
-                passed = [("self", self.summary(init).effects, init)]
+                holder = self._holder_class(func, rest.split(".")[0])
+                passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
-            init = self._holder_class(func, rest.split(".")[0])[1]  # type: ignore[index]
-            passed = [("self", self.summary(init).effects, init)]
+            holder = self._holder_class(func, rest.split(".")[0])
+            passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest \
                 and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
@@ -189,7 +191,7 @@ class EntryResolution:
         holder = self._holder_class(func, attr)
         if holder is None:
             return False
-        summary = self.summary(holder[1])
+        summary = holder[2].summary(holder[1])
         if summary is None or f"self.{attr}" not in summary.effects:
             return False
         return self._mode_kept(func, attr, holder[1], train_too=False)
@@ -207,12 +209,12 @@ class EntryResolution:
         holder = self._holder_class(func, attr)
         if holder is None or not self._mode_kept(func, attr, holder[1], train_too=True):
             return None
-        info, init = holder
-        value, where = self.model.enclosing_class(self.model.scopes[init].parent).attributes[attr][0]
-        kind = model_kind(self.model, value, where)
+        info, init, owner = holder
+        home = owner.model  # (the file of the `__init__` that assigns it: this one, or a base's)
+        value, where = home.enclosing_class(home.scopes[init].parent).attributes[attr][0]
+        kind = model_kind(home, value, where)
         built = value.func.value if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) else ""
-        if kind == ModelKind.NO or (built in self.model.classes
-                                    and not self.model.is_nn_module_class(self.model.classes[built])):
+        if kind == ModelKind.NO or (built in home.classes and not home.is_nn_module_class(home.classes[built])):
             return None  # (a helper object of the class, `self._redirect = _ForwardRedirection()`)
         key = f"self.{attr}"
         facts: frozenset = frozenset()
@@ -226,7 +228,7 @@ class EntryResolution:
                     facts |= {replace(fact, where=f"{verb} by `{name}()` at line {{line}}", kind=fact.kind or kind)}
         return {key: facts} if facts else None
 
-    def _holder_class(self, func: cst.FunctionDef, attr: str) -> "tuple[ClassInfo, cst.FunctionDef] | None":
+    def _holder_class(self, func: cst.FunctionDef, attr: str) -> "tuple[ClassInfo, cst.FunctionDef, Any] | None":
         """``func``'s class when it is a plain class (not a model, whose parts follow its own mode) that
         assigns ``self.attr`` once, in ``__init__`` (its own, or a base's of this file that its own runs
         through ``super().__init__``), with that ``__init__``."""
@@ -234,12 +236,14 @@ class EntryResolution:
         scope = model.scopes.get(func)
         info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
         if info is None or info.methods.get(func.name.value) is not func \
-                or (info.methods.get("__init__") or inherited_method(model, info, "__init__")) is None \
+                or (info.methods.get("__init__") or inherited_definition(model, info, "__init__")) is None \
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
                 or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
-        init = _assigning_init(model, info, attr)
-        return (info, init) if init is not None else None
+        found = _assigning_init(model, info, attr)
+        if found is None:
+            return None
+        return info, found[1], self if found[0] is model else found[0].analysis(type(self))
 
     def _mode_kept(self, func: cst.FunctionDef, attr: str, init: cst.FunctionDef, train_too: bool) -> bool:
         """Whether no code of the file outside ``init`` sets ``.attr``'s mode (but to training, if
@@ -314,18 +318,38 @@ class EntryResolution:
                        if isinstance(node, cst.FunctionDef))
 
 
-def _assigning_init(model, info: "ClassInfo", attr: str, depth: int = 0) -> cst.FunctionDef | None:
-    """The ``__init__`` that assigns ``self.attr`` once, as the only assignment of it in the class: the
-    class's own, or (when the class assigns it nowhere and its ``__init__`` calls ``super().__init__``)
-    its base's of this file, a few levels up (a ``SegTrainer`` whose ``BaseTrainer`` builds ``self.model``)."""
+def _init_effects(analysis, info: "ClassInfo", init: cst.FunctionDef, owner: Any) -> dict:
+    """What ``init`` (the ``__init__`` ``_holder_class`` found) leaves ``self``'s parts in. One of a base class
+    of another file speaks of ``analysis``'s class instead: its first base, built or put in a mode by that
+    ``__init__`` (in its file)."""
+    effects = owner.summary(init).effects
+    if owner is analysis:
+        return effects
+    base = info.node.bases[0].value if info.node.bases else info.node.name
+    where = f"`{analysis.model.code(base)}.__init__()` (the base class at line {{line}}, in {os.path.basename(owner.model.path)})"
+    out: dict = {}
+    for key, facts in effects.items():
+        out[key] = frozenset(
+            Fact(TRAIN, base, "helper", f"{where} builds it (modules start in training mode)", fact.kind)
+            if fact.mode == TRAIN and fact.why == "built" else
+            Fact(fact.mode, base, "helper", f"{where} {'calls `.eval()`' if fact.mode == EVAL else 'calls `.train()`'}",
+                 fact.kind) if fact.mode in (TRAIN, EVAL) else Fact(UNKNOWN_MODE) for fact in facts)
+    return out
+
+
+def _assigning_init(model, info: "ClassInfo", attr: str,
+                    depth: int = 0) -> "tuple[FileModel, cst.FunctionDef] | None":
+    """The ``__init__`` that assigns ``self.attr`` once, as the only assignment of it in the class, with the
+    model of its file: the class's own, or (when the class assigns it nowhere and its ``__init__`` calls
+    ``super().__init__``) its base's, a few levels up, in this file or another project file (a
+    ``SegTrainer`` whose ``BaseTrainer`` builds ``self.model``)."""
     values = info.attributes.get(attr, [])
     init = info.methods.get("__init__")
     if values:
-        return init if len(values) == 1 and init is not None and values[0][1].node is init else None
+        return (model, init) if len(values) == 1 and init is not None and values[0][1].node is init else None
     if depth > 3 or init is not None and not any(
             isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" and super_call(call.func.value)
             for call in model.nodes_of(init, cst.Call)):
         return None  # (a class with no `__init__` of its own runs its base's)
-    base_init = inherited_method(model, info, "__init__")  # (what `super().__init__` runs)
-    base = model.enclosing_class(model.scopes[base_init].parent) if base_init is not None else None
-    return _assigning_init(model, base, attr, depth + 1) if base is not None else None
+    found = inherited_definition(model, info, "__init__")  # (what `super().__init__` runs)
+    return _assigning_init(found[0], found[1], attr, depth + 1) if found is not None else None

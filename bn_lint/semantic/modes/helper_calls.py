@@ -73,7 +73,7 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
-            if analysis is not self.a and any(p == param for _, p in summary.entry_uses) and _tracked(state, key):
+            if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
                 if used is not None:
