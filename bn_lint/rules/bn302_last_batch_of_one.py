@@ -113,7 +113,29 @@ class LastBatchOfOne(Rule):
                 return torch.randn(10), i % 2
 
     """)
+    _SELF_TRAINED = textwrap.dedent("""
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+
+
+        class VAE(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = nn.Sequential(nn.Linear(136, 64), nn.BatchNorm1d(64), nn.LeakyReLU())
+
+            def forward(self, x):
+                return self.encoder(x)
+
+            def trainepoch(self, dataset, optimizer):
+                self.train()
+                for x in DataLoader(dataset, batch_size=32, shuffle=True{drop}):
+                    optimizer.zero_grad()
+                    self(x).pow(2).mean().backward()
+                    optimizer.step()
+    """)
     invalid = (
+        # a method of the model's own class trains `self`: an instance of a class with BatchNorm1d
+        Invalid(_SELF_TRAINED.format(drop=""), line=15),
         # an unknown length and a large batch (a VAE port): any length with `len % 64 == 1` crashes
         Invalid(_PRELUDE + "loader = DataLoader(train_set, batch_size=64, shuffle=True)\n" + _LOOP, line=7),
         # a Dataset class of the file: its __len__ gives what __init__ stores from the argument
@@ -255,6 +277,8 @@ class LastBatchOfOne(Rule):
         ),
     )
     valid = (
+        Valid(_SELF_TRAINED.format(drop=", drop_last=True")),
+        Valid(_SELF_TRAINED.format(drop="").replace("nn.BatchNorm1d(64)", "nn.LayerNorm(64)")),
         Valid(_PRELUDE + _CIRCLES + "loader = DataLoader(Circles(1000), batch_size=100, shuffle=True)\n" + _LOOP),
         Valid(  # the helper's dataset splits evenly
             _PRELUDE
