@@ -80,8 +80,6 @@ GAPS = {
     # a value from a config file or the run (out of reach by contract; the reduction: a class from a dict by key)
     "108_d2_syncbn_single_process": "a norm class looked up in a dict of classes by a key",
     # rule gap: BN302 when the dataset length is unknown
-    "100_pointnet2_cls_drop_last": "BN302's unknown-length warning for a batch size outside 8..16",
-    "502_pykeen_drop_last_bn": "BN302's unknown-length warning for a dataset given as a parameter",
     # rule gap: BN104 export APIs
     "305_nemo_exportable_trace_train_mode": "a method that traces self with no caller in view owns the mode",
     "712_hairseg_trt_export_eval": "torch.jit.script / torch_tensorrt.compile as exports",

@@ -11,7 +11,7 @@ import libcst as cst
 from .batch_facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _refers_to
 from .records import param_of
 from .call_binding import given_values
-from .modules import ModelKind, element_kind, model_kind, overrides_train, swaps_batchnorm
+from .modules import ModelKind, class_kind, element_kind, model_kind, overrides_train, swaps_batchnorm
 from .walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +36,10 @@ class ModelResolution:
                 value, value_scope = env[expr.value]
                 found = self.kind(value, value_scope, None, depth + 1)
                 return (found[0], found[1], found[2] or label) if found else None
+            if expr.value == "self":
+                own = self._own_instance(scope)
+                if own is not None:
+                    return own
             values, value_scope = _all_bindings(expr.value, scope, model, expr)
             if not values:
                 unpacked = model.unpacked(expr.value, scope)  # `model, tf = build_model()`
@@ -91,6 +95,24 @@ class ModelResolution:
             kind = model_kind(model, expr, scope)
             return (kind, False, label) if kind is not None else None
         return None
+
+    def _own_instance(self, scope: "Scope | None") -> tuple[ModelKind, bool, str] | None:
+        """``self`` in a method of a module class of the file (``VAE.trainepoch`` running ``self(x)``): an
+        instance of that class, of the class's kind; None when the class sets its layers' modes in ``train()``."""
+        found = param_of("self", scope)
+        function = found[1] if found is not None else None
+        if function is None or not function.params.params or function.params.params[0] is not found[0]:
+            return None
+        if any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod", "classmethod")
+               for d in function.decorators):
+            return None
+        info = self.model.enclosing_class(self.model.scopes.get(function))
+        if info is None or info.node.body is None or function not in info.node.body.body:
+            return None
+        if overrides_train(self.model, cst.Name(info.name)):
+            return None
+        kind = class_kind(self.model, info)
+        return (kind, False, "self") if kind is not None else None
 
     def _passed_kind(self, name: str, scope: "Scope | None", depth: int) -> tuple[ModelKind, bool, str] | None:
         """A parameter (``def pretrain(model, ...)``): the kind every call of the function in this file
