@@ -56,7 +56,6 @@ FAILING = {
     "empty_sequential/BN101": "an nn.Sequential() filled by add_module holds BatchNorm (what a builder returns)",
     "empty_sequential/BN201": "an nn.Sequential() filled by attribute assignment (features.norm0 = ...)",
     "freeze_method_other_module/BN105": "requires_grad set to a parameter bound at the call (fine_tune(False))",
-    "if_elif_no_else/BN101": "a model assigned in if/elif with no else (possibly unbound) is still the built model",
     "lambda_callback/BN101": "a functools.partial callback stored in a hook list and fired in the training loop",
     "lambda_callback/BN103": "a callback parameter called in the training loop (on_epoch_end(epoch)) that evals",
     "lightning_hook/BN101": "Lightning's mode in a Callback hook (on_train_epoch_end: train mode)",
@@ -65,8 +64,6 @@ FAILING = {
     "param_through_calls/BN105": "freezing through a helper given model.bn, then training in another module",
     "staticmethod_helper/BN105": "a freezing helper's return value taken as the frozen model (b = freeze(Net()))",
     "super_chain/BN201": "a producer (self.conv) set by the base class's __init__, read via super().forward",
-    "try_torch_load/BN101": "`try: model = torch.load(p) except: pass`: the built model on the except path",
-    "try_torch_load/BN104": "`try: model = torch.load(p) except: pass`: the built model on the except path",
 }
 
 # cell -> why bn-lint's finding on its fixed/ twin is wrong (a false positive); none today

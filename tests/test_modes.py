@@ -1832,3 +1832,66 @@ def test_a_function_that_returns_its_own_call_is_followed_without_end():
             model.load_state_dict(load_state_dict(checkpoint_path))
     """
     assert codes_and_lines(check_code(code)) == []
+
+
+_ARCH_PICKED = """
+    import torch
+    import torchvision
+    from torch import nn
+
+    def build_model(arch):
+        if arch == "resnet18":
+            model = torchvision.models.resnet18()
+        elif arch == "resnet50":
+            model = torchvision.models.resnet50(){other}
+        return model
+
+    def main(x, path):
+        model = build_model("resnet18")
+        model.load_state_dict(torch.load(path)){eval}
+        with torch.no_grad():
+            return model(x).argmax(1)
+"""
+
+
+def test_a_model_bound_in_if_elif_without_else_is_the_built_model_on_the_paths_that_bind_it():
+    """The path through no branch leaves `model` unbound (a NameError), not a model of unknown mode."""
+    code = _ARCH_PICKED.format(other="", eval="")
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 16)]
+    assert check_code(_ARCH_PICKED.format(other="", eval="\n    model.eval()"), select=("BN1",)) == []
+    # a path that binds it to something the flow does not follow is not unbound
+    unknown = "\n    else:\n        model = torch.hub.load_state_dict_from_url(arch)"
+    assert check_code(_ARCH_PICKED.format(other=unknown, eval=""), select=("BN1",)) == []
+
+
+_LOADED_OR_BUILT = """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(4)
+
+        def forward(self, x):
+            return self.bn(x)
+
+    model = Net()
+    try:
+        model = torch.load("last.pth")
+    except FileNotFoundError:
+        pass{eval}
+    with torch.no_grad():
+        print(model(torch.randn(2, 4)).argmax(1))
+"""
+
+
+def test_the_path_where_a_load_fails_keeps_the_built_model_in_training_mode():
+    """`try: model = torch.load(p) except: pass`: the loaded model's mode is unknown, the built one's is not."""
+    findings = check_code(_LOADED_OR_BUILT.format(eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 18)]
+    assert "skips the load at line 14" in findings[0].message
+    assert check_code(_LOADED_OR_BUILT.format(eval="\n    model.eval()"), select=("BN1",)) == []
+    # loaded on every path: the mode it was saved in
+    assert check_code(_LOADED_OR_BUILT.format(eval="").replace("    pass", "    model = torch.load('best.pth')"),
+                      select=("BN1",)) == []

@@ -8,7 +8,7 @@ import libcst as cst
 from ..call_binding import given_values
 from ..modules import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
 from .keys import _unwrap_passthrough
-from .state import ENTRY, TRAIN
+from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,7 +20,9 @@ class ModelKinds:
 
     def shown_train(self, facts: frozenset) -> bool:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
-        modes = {f.mode for f in facts}
+        # (a path where another object was loaded in its place, `try: model = torch.load(p)`, is a path of its
+        # own: its unknown mode does not clear the path that keeps the module built here)
+        modes = {f.mode for f in facts if not (f.mode == UNKNOWN_MODE and f.why == "loaded")}
         # (or trained on the paths through its training loop: the other path is the loop run zero times)
         return bool(facts) and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
 
