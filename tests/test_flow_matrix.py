@@ -51,8 +51,6 @@ FAILING = {
     "argparse_defaults/BN302": "drop_last from an argparse store_true flag (default False) in another module",
     "base_class_model/BN104": "an export method of a subclass on self.model built by the base class",
     "dataclass_config/BN201": "a width read from a dataclass field through an annotated parameter (cfg: Config)",
-    "dict_of_models/BN101": "a model held in a dict entry (nets['student']): mode by subscript key",
-    "dict_of_models/BN104": "a model held in a dict entry, exported by key",
     "empty_sequential/BN101": "an nn.Sequential() filled by add_module holds BatchNorm (what a builder returns)",
     "empty_sequential/BN201": "an nn.Sequential() filled by attribute assignment (features.norm0 = ...)",
     "freeze_method_other_module/BN105": "requires_grad set to a parameter bound at the call (fine_tune(False))",

@@ -1895,3 +1895,34 @@ def test_the_path_where_a_load_fails_keeps_the_built_model_in_training_mode():
     # loaded on every path: the mode it was saved in
     assert check_code(_LOADED_OR_BUILT.format(eval="").replace("    pass", "    model = torch.load('best.pth')"),
                       select=("BN1",)) == []
+
+
+_HELD_BY_KEY = """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(4)
+
+        def forward(self, x):
+            return self.bn(x)
+
+    nets = {{"teacher": Net(), "student": Net()}}
+    for name, net in nets.items():
+        net.load_state_dict(torch.load(name + ".pt")){each}
+    nets["teacher"].eval()
+    with torch.no_grad():
+        print(nets["teacher"](torch.randn(2, 4)).argmax(1))
+        print(nets["student"](torch.randn(2, 4)).argmax(1))
+"""
+
+
+def test_a_model_held_in_a_dict_entry_has_the_mode_of_that_entry():
+    """`nets['student']` is a place a model is held, as `self.student` is: the teacher's `.eval()` is not
+    the student's; a loop over `nets.items()` reaches every entry."""
+    findings = check_code(_HELD_BY_KEY.format(each=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 18)]
+    assert "nets['student']" in findings[0].message
+    assert check_code(_HELD_BY_KEY.format(each="\n        net.eval()"), select=("BN1",)) == []

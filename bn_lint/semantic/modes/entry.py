@@ -80,7 +80,7 @@ class EntryResolution:
                 continue
             # a mode set since it was built (`model.train()`): the kind of what the name is bound to
             scope = self.model.scopes.get(caller) or (self.model.module_scope if isinstance(caller, cst.Module) else None)
-            scope = scope if "." not in arg_key else None
+            scope = scope if "." not in arg_key and "[" not in arg_key else None
             kind = model_kind(self.model, cst.Name(arg_key), scope) if scope is not None else None
             if kind is None:
                 return None
