@@ -51,8 +51,6 @@ FAILING = {
     "argparse_defaults/BN302": "drop_last from an argparse store_true flag (default False) in another module",
     "base_class_model/BN104": "an export method of a subclass on self.model built by the base class",
     "dataclass_config/BN201": "a width read from a dataclass field through an annotated parameter (cfg: Config)",
-    "empty_sequential/BN101": "an nn.Sequential() filled by add_module holds BatchNorm (what a builder returns)",
-    "empty_sequential/BN201": "an nn.Sequential() filled by attribute assignment (features.norm0 = ...)",
     "freeze_method_other_module/BN105": "requires_grad set to a parameter bound at the call (fine_tune(False))",
     "lambda_callback/BN101": "a functools.partial callback stored in a hook list and fired in the training loop",
     "lambda_callback/BN103": "a callback parameter called in the training loop (on_epoch_end(epoch)) that evals",
