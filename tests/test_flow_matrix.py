@@ -56,7 +56,6 @@ FAILING = {
     "lambda_callback/BN103": "a callback parameter called in the training loop (on_epoch_end(epoch)) that evals",
     "lightning_hook/BN101": "Lightning's mode in a Callback hook (on_train_epoch_end: train mode)",
     "loader_args_via_self/BN302": "drop_last=False default flowing through self.drop_last into a DataLoader",
-    "nested_functions/BN101": "an evaluation closure over a model that a sibling closure trains",
     "param_through_calls/BN105": "freezing through a helper given model.bn, then training in another module",
     "staticmethod_helper/BN105": "a freezing helper's return value taken as the frozen model (b = freeze(Net()))",
     "super_chain/BN201": "a producer (self.conv) set by the base class's __init__, read via super().forward",

@@ -1926,3 +1926,36 @@ def test_a_model_held_in_a_dict_entry_has_the_mode_of_that_entry():
     assert codes_and_lines(findings) == [("BN101", 18)]
     assert "nets['student']" in findings[0].message
     assert check_code(_HELD_BY_KEY.format(each="\n        net.eval()"), select=("BN1",)) == []
+
+
+_CLOSURES = """
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    def main(train_loader, val_loader):
+        model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def train_epoch():
+            model.train()
+            for x, y in train_loader:
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+
+        def validate():{eval}
+            with torch.no_grad():
+                return [model(x).argmax(1) for x, _ in val_loader]
+
+        for epoch in range(3):
+            train_epoch()
+            print(validate())
+"""
+
+
+def test_an_evaluation_closure_runs_the_model_as_its_sibling_closure_left_it():
+    """`validate()` nested in `main` reads `main`'s model: in the mode `train_epoch()` left it before the call."""
+    findings = check_code(_CLOSURES.format(eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 17)]
+    assert "train_epoch()" in findings[0].message
+    assert check_code(_CLOSURES.format(eval="\n            model.eval()"), select=("BN1",)) == []
