@@ -54,7 +54,6 @@ FAILING = {
     "freeze_method_other_module/BN105": "requires_grad set to a parameter bound at the call (fine_tune(False))",
     "lambda_callback/BN101": "a functools.partial callback stored in a hook list and fired in the training loop",
     "lambda_callback/BN103": "a callback parameter called in the training loop (on_epoch_end(epoch)) that evals",
-    "lightning_hook/BN101": "Lightning's mode in a Callback hook (on_train_epoch_end: train mode)",
     "loader_args_via_self/BN302": "drop_last=False default flowing through self.drop_last into a DataLoader",
     "param_through_calls/BN105": "freezing through a helper given model.bn, then training in another module",
     "staticmethod_helper/BN105": "a freezing helper's return value taken as the frozen model (b = freeze(Net()))",

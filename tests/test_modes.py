@@ -1959,3 +1959,32 @@ def test_an_evaluation_closure_runs_the_model_as_its_sibling_closure_left_it():
     assert codes_and_lines(findings) == [("BN101", 17)]
     assert "train_epoch()" in findings[0].message
     assert check_code(_CLOSURES.format(eval="\n            model.eval()"), select=("BN1",)) == []
+
+
+_LIGHTNING_CALLBACK = """
+    import pytorch_lightning as pl
+    import torch
+    from torch import nn
+
+    class Net(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+
+    class Probe(pl.Callback):
+        def {hook}(self, trainer, pl_module):{eval}
+            with torch.no_grad():
+                print(pl_module(torch.randn(8, 4)).argmax(1))
+"""
+
+
+@pytest.mark.parametrize("hook, expected", [("on_train_epoch_end", [("BN101", 13)]),
+                                            ("on_validation_epoch_end", []), ("on_fit_start", [])])
+def test_a_framework_hook_runs_its_module_in_the_mode_the_framework_gives(hook, expected):
+    """Lightning runs `on_train_epoch_end` in training mode, `on_validation_epoch_end` in eval mode; a hook
+    the table does not hold stays the framework's business."""
+    findings = check_code(_LIGHTNING_CALLBACK.format(hook=hook, eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == expected
+    if expected:
+        assert "Lightning runs `on_train_epoch_end()`" in findings[0].message
+    assert check_code(_LIGHTNING_CALLBACK.format(hook=hook, eval="\n            pl_module.eval()"), select=("BN1",)) == []

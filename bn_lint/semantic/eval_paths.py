@@ -19,7 +19,8 @@ import libcst as cst
 
 from .modes import TRAIN, HelperEval, describe, eval_named
 from .modules import ModelKind
-from .owned import project_builds_batchnorm, unowned_evaluation
+from .batchnorm_text import project_builds_batchnorm
+from .owned import unowned_evaluation
 from .modes.state import UNKNOWN_MODE
 from .modes.trained import TRAINED
 from .walk import walk
