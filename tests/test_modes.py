@@ -1988,3 +1988,38 @@ def test_a_framework_hook_runs_its_module_in_the_mode_the_framework_gives(hook, 
     if expected:
         assert "Lightning runs `on_train_epoch_end()`" in findings[0].message
     assert check_code(_LIGHTNING_CALLBACK.format(hook=hook, eval="\n            pl_module.eval()"), select=("BN1",)) == []
+
+
+_CALLBACK_LOOP = """
+    import functools
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    def validate(model, loader, epoch):
+        model.eval()
+        with torch.no_grad():
+            print(epoch, [model(x).argmax(1) for x, _ in loader]){reset}
+
+    def train(model, loader, optimizer, epochs, on_epoch_end=None):
+        for epoch in range(epochs):
+            for x, y in loader:
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            if on_epoch_end is not None:
+                on_epoch_end(epoch)
+
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+    val_loader = torch.load("val.pt")
+    train(model, torch.load("train.pt"), torch.optim.SGD(model.parameters(), lr=0.1), 5, on_epoch_end={callback})
+"""
+
+
+@pytest.mark.parametrize("callback", ["lambda e: validate(model, val_loader, e)",
+                                      "functools.partial(validate, model, val_loader)"])
+def test_a_callback_parameter_runs_what_the_callers_give_it(callback):
+    """`on_epoch_end(epoch)` in the training loop runs the lambda / partial the caller gives `train`, on the
+    caller's `model`, which is `train`'s own `model`: its `.eval()` is never undone before the next step."""
+    findings = check_code(_CALLBACK_LOOP.format(callback=callback, reset=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN103", 17)]
+    assert check_code(_CALLBACK_LOOP.format(callback=callback, reset="\n        model.train()"), select=("BN1",)) == []

@@ -8,6 +8,7 @@ import libcst as cst
 from ..framework_hooks import given_may_hold_batchnorm, hook_of
 from ..modules import ModelKind
 from .assignments import Assignments
+from .callbacks import CallbackCalls
 from .calls import CallHandling
 from .freezing import FreezeTracking
 from .helper_calls import HelperCalls
@@ -36,7 +37,7 @@ def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int,
 
 
 class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts, CallHandling, ModelUses,
-            HelperCalls):
+            HelperCalls, CallbackCalls):
     """One walk of one function body.
 
     Its visitors are mixins, one concern per module (they share the walk's state and recurse through
