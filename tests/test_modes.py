@@ -2023,3 +2023,30 @@ def test_a_callback_parameter_runs_what_the_callers_give_it(callback):
     findings = check_code(_CALLBACK_LOOP.format(callback=callback, reset=""), select=("BN1",))
     assert codes_and_lines(findings) == [("BN103", 17)]
     assert check_code(_CALLBACK_LOOP.format(callback=callback, reset="\n        model.train()"), select=("BN1",)) == []
+
+
+_LIGHTNING_FEATURES = """
+    import pytorch_lightning as pl
+    import torch
+    from torch import nn
+
+    class KNN(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+            self.bank = []
+
+        @torch.no_grad()
+        def training_step(self, batch, batch_idx):
+            self.bank.append(self.model(batch[0]).argmax(1))
+{start}
+"""
+
+
+def test_a_hook_the_framework_runs_first_sets_the_mode_a_later_hook_sees():
+    """Lightning runs `on_train_epoch_start` after putting the module in training mode and before each
+    `training_step`: its `self.model.eval()` holds there."""
+    findings = check_code(_LIGHTNING_FEATURES.format(start=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 13)]
+    start = "    def on_train_epoch_start(self):\n            self.model.eval()"
+    assert check_code(_LIGHTNING_FEATURES.format(start="    " + start), select=("BN1",)) == []

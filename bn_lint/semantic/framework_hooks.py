@@ -99,3 +99,20 @@ def given_may_hold_batchnorm(model: "FileModel", hook: Hook) -> bool:
             if other is not None and project_builds_batchnorm(other):
                 return True
     return False
+
+
+def earlier_hooks(model: "FileModel", func: cst.FunctionDef, hook: Hook) -> list[cst.FunctionDef]:
+    """The same class's hooks the framework runs in the same mode before ``func`` (``on_train_epoch_start``
+    before ``training_step``): what they do to the module (``self.backbone.eval()``) holds in ``func``."""
+    if hook.base != "module" or hook.method.endswith("_start"):
+        return []
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    if info is None:
+        return []
+    found = []
+    for name, method in info.methods.items():
+        other = hook_of(model, method) if name.endswith("_start") and method is not func else None
+        if other is not None and other[0].mode == hook.mode and other[0].base == hook.base:
+            found.append(method)
+    return found

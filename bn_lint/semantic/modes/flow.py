@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
-from ..framework_hooks import given_may_hold_batchnorm, hook_of
+from ..framework_hooks import earlier_hooks, given_may_hold_batchnorm, hook_of
 from ..modules import ModelKind
 from .assignments import Assignments
 from .callbacks import CallbackCalls
@@ -14,7 +14,7 @@ from .freezing import FreezeTracking
 from .helper_calls import HelperCalls
 from .loops import LoopWalker
 from .records import Summary
-from .state import Fact, State, TRAIN, _ENTRY, _join
+from .state import ENTRY, Fact, State, TRAIN, _ENTRY, _join, _set
 from .statements import StatementWalker
 from .uses import ModelUses
 from .values import ValueFacts
@@ -171,7 +171,14 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             (ModelKind.MAYBE if given_may_hold_batchnorm(self.model, hook) else ModelKind.NO)
         mode = "training" if hook.mode == TRAIN else "eval"
         where = f"{hook.framework} runs `{hook.method}()` (line {{line}}) in {mode} mode"
-        state[param] = self.framework_entry[param] = frozenset({Fact(hook.mode, self.node, "framework", where, kind)})
+        given = frozenset({Fact(hook.mode, self.node, "framework", where, kind)})
+        state[param] = self.framework_entry[param] = given
+        for method in earlier_hooks(self.model, self.node, hook):  # (`on_train_epoch_start`: `self.model.eval()`)
+            summary = self.a.summary(method)
+            for key, facts in sorted((summary.effects if summary is not None else {}).items()):
+                if key.split(".")[0] == param:
+                    _set(state, key, frozenset(f for f in facts if f.mode != ENTRY) | (given if _ENTRY <= facts else set()))
+                    self.framework_entry[key] = state[key]
 
     def _returned_facts(self, returned: tuple) -> frozenset | None:
         """The modes of the models the ``return``s give back, each with the state it had there; None
