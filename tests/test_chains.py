@@ -618,3 +618,22 @@ def test_a_helper_judged_per_call_unless_a_file_beside_imports_it(tmp_path):
     (tmp_path / "train.py").write_text("from net import conv\n\nhead = conv(64, 10)\n")
     found = run_cli("check", "--no-cache", "--format", "concise", "net.py", cwd=tmp_path)
     assert "BN204" not in found.stdout.decode() and found.returncode == 0
+
+
+@pytest.mark.parametrize("width, expected", [("32", [("BN201", 8)]), ("64", [])])
+def test_a_module_set_on_an_empty_sequential_is_its_next_item(width, expected):
+    """torchvision's DenseNet: `self.features = nn.Sequential()`, then `self.features.norm0 = ...`."""
+    assert found(f"""
+        import torch.nn as nn
+
+        class Stem(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential()
+                self.features.conv0 = nn.Conv2d(3, 64, 7, bias=False)
+                self.features.norm0 = nn.BatchNorm2d({width})
+                self.features.relu0 = nn.ReLU(inplace=True)
+
+            def forward(self, x):
+                return self.features(x)
+    """) == expected

@@ -719,3 +719,27 @@ def test_a_static_or_class_method_builder_gives_what_it_returns(tmp_path):
         n = gan_factory.not_static()
     """
     assert _kinds(tmp_path, source, ["g", "p", "n"]) == [ModelKind.BN, ModelKind.NO, None]
+
+
+@pytest.mark.parametrize("norm, expected", [("nn.BatchNorm2d(16)", [("BN101", 14)]), ("nn.GroupNorm(4, 16)", [])])
+def test_an_empty_sequential_holds_what_is_added_to_it(norm, expected):
+    """`net = nn.Sequential()` then `net.add_module(...)` / `net.norm = ...`: what was added is what it holds."""
+    from tests.helpers import check_code
+
+    code = f"""
+        import torch
+        import torch.nn as nn
+
+        def build():
+            net = nn.Sequential()
+            net.add_module("conv", nn.Conv2d(3, 16, 3))
+            net.norm = {norm}
+            return net
+
+        def test(x, path):
+            net = build()
+            net.load_state_dict(torch.load(path))
+            with torch.no_grad():
+                return net(x).argmax(1)
+    """
+    assert [(f.code, f.line) for f in check_code(code, select=("BN101",))] == expected

@@ -1832,3 +1832,221 @@ def test_a_function_that_returns_its_own_call_is_followed_without_end():
             model.load_state_dict(load_state_dict(checkpoint_path))
     """
     assert codes_and_lines(check_code(code)) == []
+
+
+_ARCH_PICKED = """
+    import torch
+    import torchvision
+    from torch import nn
+
+    def build_model(arch):
+        if arch == "resnet18":
+            model = torchvision.models.resnet18()
+        elif arch == "resnet50":
+            model = torchvision.models.resnet50(){other}
+        return model
+
+    def main(x, path):
+        model = build_model("resnet18")
+        model.load_state_dict(torch.load(path)){eval}
+        with torch.no_grad():
+            return model(x).argmax(1)
+"""
+
+
+def test_a_model_bound_in_if_elif_without_else_is_the_built_model_on_the_paths_that_bind_it():
+    """The path through no branch leaves `model` unbound (a NameError), not a model of unknown mode."""
+    code = _ARCH_PICKED.format(other="", eval="")
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 16)]
+    assert check_code(_ARCH_PICKED.format(other="", eval="\n    model.eval()"), select=("BN1",)) == []
+    # a path that binds it to something the flow does not follow is not unbound
+    unknown = "\n    else:\n        model = torch.hub.load_state_dict_from_url(arch)"
+    assert check_code(_ARCH_PICKED.format(other=unknown, eval=""), select=("BN1",)) == []
+
+
+_LOADED_OR_BUILT = """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(4)
+
+        def forward(self, x):
+            return self.bn(x)
+
+    model = Net()
+    try:
+        model = torch.load("last.pth")
+    except FileNotFoundError:
+        pass{eval}
+    with torch.no_grad():
+        print(model(torch.randn(2, 4)).argmax(1))
+"""
+
+
+def test_the_path_where_a_load_fails_keeps_the_built_model_in_training_mode():
+    """`try: model = torch.load(p) except: pass`: the loaded model's mode is unknown, the built one's is not."""
+    findings = check_code(_LOADED_OR_BUILT.format(eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 18)]
+    assert "skips the load at line 14" in findings[0].message
+    assert check_code(_LOADED_OR_BUILT.format(eval="\n    model.eval()"), select=("BN1",)) == []
+    # loaded on every path: the mode it was saved in
+    assert check_code(_LOADED_OR_BUILT.format(eval="").replace("    pass", "    model = torch.load('best.pth')"),
+                      select=("BN1",)) == []
+
+
+_HELD_BY_KEY = """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(4)
+
+        def forward(self, x):
+            return self.bn(x)
+
+    nets = {{"teacher": Net(), "student": Net()}}
+    for name, net in nets.items():
+        net.load_state_dict(torch.load(name + ".pt")){each}
+    nets["teacher"].eval()
+    with torch.no_grad():
+        print(nets["teacher"](torch.randn(2, 4)).argmax(1))
+        print(nets["student"](torch.randn(2, 4)).argmax(1))
+"""
+
+
+def test_a_model_held_in_a_dict_entry_has_the_mode_of_that_entry():
+    """`nets['student']` is a place a model is held, as `self.student` is: the teacher's `.eval()` is not
+    the student's; a loop over `nets.items()` reaches every entry."""
+    findings = check_code(_HELD_BY_KEY.format(each=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 18)]
+    assert "nets['student']" in findings[0].message
+    assert check_code(_HELD_BY_KEY.format(each="\n        net.eval()"), select=("BN1",)) == []
+
+
+_CLOSURES = """
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    def main(train_loader, val_loader):
+        model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def train_epoch():
+            model.train()
+            for x, y in train_loader:
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+
+        def validate():{eval}
+            with torch.no_grad():
+                return [model(x).argmax(1) for x, _ in val_loader]
+
+        for epoch in range(3):
+            train_epoch()
+            print(validate())
+"""
+
+
+def test_an_evaluation_closure_runs_the_model_as_its_sibling_closure_left_it():
+    """`validate()` nested in `main` reads `main`'s model: in the mode `train_epoch()` left it before the call."""
+    findings = check_code(_CLOSURES.format(eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 17)]
+    assert "train_epoch()" in findings[0].message
+    assert check_code(_CLOSURES.format(eval="\n            model.eval()"), select=("BN1",)) == []
+
+
+_LIGHTNING_CALLBACK = """
+    import pytorch_lightning as pl
+    import torch
+    from torch import nn
+
+    class Net(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+
+    class Probe(pl.Callback):
+        def {hook}(self, trainer, pl_module):{eval}
+            with torch.no_grad():
+                print(pl_module(torch.randn(8, 4)).argmax(1))
+"""
+
+
+@pytest.mark.parametrize("hook, expected", [("on_train_epoch_end", [("BN101", 13)]),
+                                            ("on_validation_epoch_end", []), ("on_fit_start", [])])
+def test_a_framework_hook_runs_its_module_in_the_mode_the_framework_gives(hook, expected):
+    """Lightning runs `on_train_epoch_end` in training mode, `on_validation_epoch_end` in eval mode; a hook
+    the table does not hold stays the framework's business."""
+    findings = check_code(_LIGHTNING_CALLBACK.format(hook=hook, eval=""), select=("BN1",))
+    assert codes_and_lines(findings) == expected
+    if expected:
+        assert "Lightning runs `on_train_epoch_end()`" in findings[0].message
+    assert check_code(_LIGHTNING_CALLBACK.format(hook=hook, eval="\n            pl_module.eval()"), select=("BN1",)) == []
+
+
+_CALLBACK_LOOP = """
+    import functools
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    def validate(model, loader, epoch):
+        model.eval()
+        with torch.no_grad():
+            print(epoch, [model(x).argmax(1) for x, _ in loader]){reset}
+
+    def train(model, loader, optimizer, epochs, on_epoch_end=None):
+        for epoch in range(epochs):
+            for x, y in loader:
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            if on_epoch_end is not None:
+                on_epoch_end(epoch)
+
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+    val_loader = torch.load("val.pt")
+    train(model, torch.load("train.pt"), torch.optim.SGD(model.parameters(), lr=0.1), 5, on_epoch_end={callback})
+"""
+
+
+@pytest.mark.parametrize("callback", ["lambda e: validate(model, val_loader, e)",
+                                      "functools.partial(validate, model, val_loader)"])
+def test_a_callback_parameter_runs_what_the_callers_give_it(callback):
+    """`on_epoch_end(epoch)` in the training loop runs the lambda / partial the caller gives `train`, on the
+    caller's `model`, which is `train`'s own `model`: its `.eval()` is never undone before the next step."""
+    findings = check_code(_CALLBACK_LOOP.format(callback=callback, reset=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN103", 17)]
+    assert check_code(_CALLBACK_LOOP.format(callback=callback, reset="\n        model.train()"), select=("BN1",)) == []
+
+
+_LIGHTNING_FEATURES = """
+    import pytorch_lightning as pl
+    import torch
+    from torch import nn
+
+    class KNN(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
+            self.bank = []
+
+        @torch.no_grad()
+        def training_step(self, batch, batch_idx):
+            self.bank.append(self.model(batch[0]).argmax(1))
+{start}
+"""
+
+
+def test_a_hook_the_framework_runs_first_sets_the_mode_a_later_hook_sees():
+    """Lightning runs `on_train_epoch_start` after putting the module in training mode and before each
+    `training_step`: its `self.model.eval()` holds there."""
+    findings = check_code(_LIGHTNING_FEATURES.format(start=""), select=("BN1",))
+    assert codes_and_lines(findings) == [("BN101", 13)]
+    start = "    def on_train_epoch_start(self):\n            self.model.eval()"
+    assert check_code(_LIGHTNING_FEATURES.format(start="    " + start), select=("BN1",)) == []

@@ -255,6 +255,8 @@ class StatementsMixin:
                 state.attrs[target.attr.value] = value
                 if state.seq is not None and _is_module(value):
                     state.seq = self._extend(state.seq, [value])
+            else:  # `self.features.norm0 = nn.BatchNorm2d(64)`: a module set on an `nn.Sequential` is its next item
+                self._set_on_sequential(frame, target, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             items = _concrete_items(value)
@@ -303,6 +305,19 @@ class StatementsMixin:
         state = holder.state.copy()
         state.seq = chain
         return ProjModule(state)
+
+
+    def _set_on_sequential(self, frame: Frame, target: cst.Attribute, value: Any) -> None:
+        owner = target.value
+        if isinstance(owner, cst.Attribute) and _is_self(owner.value) and frame.self_state is not None:
+            holder, name = frame.self_state.attrs, owner.attr.value
+        elif isinstance(owner, cst.Name):
+            holder, name = frame.locals, owner.value
+        else:
+            return
+        current = holder.get(name)
+        if isinstance(current, Chain) and current.sequential and not current.module_list:
+            holder[name] = self._extend(current, [value]) if _is_module(value) else _open(current)
 
 
 # libcst class names (libcst is imported on first use: lazy.py)

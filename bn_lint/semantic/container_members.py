@@ -13,12 +13,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 _LIST_MUTATORS = frozenset({"append", "extend", "insert", "add_module"})
+_MODULE_ADDERS = frozenset({"append", "extend", "insert", "add_module", "register_module"})
 
 
 def list_contents(model: "FileModel", call: cst.Call, scope: "Scope | None") -> list[cst.CSTNode]:
     """What local lists given to a container (``nn.Sequential(*layers)``) are built from: their
     assigned values, and what ``layers.append(...)`` / ``+=`` / ``extend`` add in that scope."""
-    out: list[cst.CSTNode] = []
+    out: list[cst.CSTNode] = added_later(model, call)
     for name_node in _named_members(model, call):
         name = name_node.value
         where = scope or model.module_scope
@@ -54,3 +55,25 @@ def _named_members(model: "FileModel", call: cst.Call) -> list[cst.Name]:
                 if isinstance(pair, cst.Tuple) and len(pair.elements) == 2 and isinstance(pair.elements[1].value, cst.Name):
                     found.append(pair.elements[1].value)
     return found
+
+
+def added_later(model: "FileModel", call: cst.Call) -> list[cst.CSTNode]:
+    """What is put into the container ``call`` builds after it is bound (``net = nn.Sequential()``):
+    ``net.add_module("bn", layer)`` / ``net.append(layer)`` calls and ``net.norm0 = layer`` values, in the
+    function (or module) that binds it, under the same name (``net``, ``self.features``)."""
+    statement = model.parent(call)
+    if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0].target, (cst.Name, cst.Attribute))):
+        return []
+    held = model.code(statement.targets[0].target)
+    where = model.scope_of(call).node
+    out: list[cst.CSTNode] = []
+    for node in walk(where):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in _MODULE_ADDERS and model.code(node.func.value) == held:
+            out.append(node)
+        elif isinstance(node, cst.Assign) and node is not statement:
+            for target in node.targets:
+                if isinstance(target.target, cst.Attribute) and model.code(target.target.value) == held:
+                    out.append(node.value)
+    return out

@@ -7,7 +7,7 @@ from ..modules import ModelKind, element_kind, model_kind
 from ..project_defs import project_builder
 from .conditions import _condition_name
 from .constructors import _deep_copies
-from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of
+from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, subscript_key
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
 from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
@@ -67,7 +67,7 @@ class Assignments:
             if owner is not None:
                 self.flags[key] = (owner, _lookup(state, owner))
         _forget(state, key)
-        source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute)) else self._wrapped(value)
+        source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) else self._wrapped(value)
         if source != key:  # (`model = convert_sync_batchnorm(model)`: still the module it named)
             self.aliases = [(one, other) for one, other in self.aliases
                             if not any(k == key or _child_of(k, key) for k in (one, other))]
@@ -82,6 +82,19 @@ class Assignments:
         built = _unwrap_passthrough(value)
         if isinstance(built, cst.Call) and isinstance(target, cst.Name):
             self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
+        if isinstance(value, cst.Dict):
+            self._entries(key, value, state)
+
+    def _entries(self, key: str, value: cst.Dict, state: State) -> None:
+        """``nets = {"teacher": Net(), "student": Net()}``: each entry under a constant key is followed as
+        ``nets['teacher']``, as an attribute would be."""
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                continue
+            index = subscript_key(cst.Subscript(cst.Name("_"), [cst.SubscriptElement(cst.Index(element.key))]))
+            facts = self.value_facts(element.value, state) if index is not None else None
+            if facts is not None:
+                state[key + index] = facts
 
     def _init_state(self, call: cst.Call) -> State | None:
         """What ``__init__`` of the class of this file that ``call`` builds leaves on ``self`` (``self.model =

@@ -91,6 +91,8 @@ class CallHandling:
             if target is not None:
                 self._apply_summary(call, target, state)
                 return
+        if self._callback_call(call, state):
+            return  # (`on_epoch_end(epoch)`: what the callers give it runs here)
         key = key_of(func)
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)

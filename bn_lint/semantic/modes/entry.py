@@ -82,7 +82,7 @@ class EntryResolution:
                 continue
             # a mode set since it was built (`model.train()`): the kind of what the name is bound to
             scope = self.model.scopes.get(caller) or (self.model.module_scope if isinstance(caller, cst.Module) else None)
-            scope = scope if "." not in arg_key else None
+            scope = scope if "." not in arg_key and "[" not in arg_key else None
             kind = model_kind(self.model, cst.Name(arg_key), scope) if scope is not None else None
             if kind is None:
                 return None
@@ -158,10 +158,14 @@ class EntryResolution:
 
     def args_key(self, func: cst.FunctionDef) -> str | None:
         """What ``call_args`` files the calls of ``func`` under: its name for a module-level function of this
-        file, ``Class.method`` for a method of one of its classes; None for others (nested functions)."""
+        file, ``Class.method`` for a method of one of its classes, ``name@place`` for a function nested in
+        another (its calls there give it the enclosing function's variables it reads); None for others."""
         if self.model.functions.get(func.name.value) is func:
             return func.name.value
         scope = self.model.scopes.get(func)
+        if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
+                and scope.parent.functions.get(func.name.value) is func:
+            return f"{func.name.value}@{self.model.order(func)}"
         info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
         return f"{info.name}.{func.name.value}" if info is not None and info.methods.get(func.name.value) is func else None
 

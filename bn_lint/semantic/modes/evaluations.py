@@ -10,7 +10,8 @@ import libcst as cst
 from ..evaluation import eval_data_loop, eval_input, inference_run, run_after_training
 from ..walk import walk
 from .eval_names import eval_named
-from .keys import _called_name, _unwrap_passthrough
+from ..framework_hooks import hook_of
+from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
 from .records import Site
 
@@ -161,6 +162,8 @@ class EvaluationDetection:
     def framework_managed(self, node: cst.CSTNode) -> bool:
         """Whether something outside the code at ``node`` sets the mode there: a framework's class or
         trainer, or a decorator that switches the mode around the call."""
+        if self._hook_module_use(node):
+            return False  # (the framework's mode there is known: `framework_hooks`)
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.ClassDef):
                 info = self.model.classes.get(ancestor.name.value)
@@ -170,6 +173,15 @@ class EvaluationDetection:
                                                            or self._mode_decorated(ancestor)):
                 return True
         return False
+
+    def _hook_module_use(self, node: cst.CSTNode) -> bool:
+        """A call, in a framework's hook (``framework_hooks``), of the module the framework gives the hook."""
+        func = self.enclosing_function(node)
+        found = hook_of(self.model, func) if func is not None and isinstance(node, cst.Call) else None
+        if found is None:
+            return False
+        key = key_of(node.func)  # (`pl_module(x)`, `self.net(x)`)
+        return key is not None and key.split(".")[0] == found[1] and not self._mode_decorated(func)
 
     def _mode_decorated(self, func: cst.FunctionDef) -> bool:
         """``@eval_mode``-style decorators: one named for evaluation or inference, or a project function

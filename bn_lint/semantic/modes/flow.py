@@ -5,13 +5,16 @@ from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
+from ..framework_hooks import earlier_hooks, given_may_hold_batchnorm, hook_of
+from ..modules import ModelKind
 from .assignments import Assignments
+from .callbacks import CallbackCalls
 from .calls import CallHandling
 from .freezing import FreezeTracking
 from .helper_calls import HelperCalls
 from .loops import LoopWalker
 from .records import Summary
-from .state import State, _ENTRY, _join
+from .state import ENTRY, Fact, State, TRAIN, _ENTRY, _join, _set
 from .statements import StatementWalker
 from .uses import ModelUses
 from .values import ValueFacts
@@ -34,7 +37,7 @@ def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int,
 
 
 class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts, CallHandling, ModelUses,
-            HelperCalls):
+            HelperCalls, CallbackCalls):
     """One walk of one function body.
 
     Its visitors are mixins, one concern per module (they share the walk's state and recurse through
@@ -87,7 +90,8 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         # `trainer = Trainer(net)` whose class stores `net` as `self.model`: ("trainer.model", "net"), one
         # module under two names; a mode change seen under one is seen under the other
         self.aliases: list[tuple[str, str]] = []
-        self._optimized_names: set[str] | None = None  # names whose parameters go to a torch.optim optimizer
+        self._optimized_names: set[str] | None = None
+        self.framework_entry: State = {}  # a framework hook's module parameter -> the mode it is run in  # names whose parameters go to a torch.optim optimizer
 
     def run(self) -> Summary:
         state: State = {}
@@ -101,6 +105,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             for name in self.a.implicit_globals(self.node):
                 self.params.append(name)
                 state[name] = _ENTRY
+            self._framework_entry(state)
             body = self.node.body
         else:
             real = 0
@@ -120,7 +125,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
             self.a.module_end = exit_state
         for key, facts in (exit_state or {}).items():
             root = key.split(".")[0]
-            if root in self.params and facts != _ENTRY:
+            if root in self.params and facts != _ENTRY and facts != self.framework_entry.get(key):
                 summary.effects[key] = facts
         summary.trains = self.trained
         summary.trained_keys = {key for key in self.trained_keys if key.split(".")[0] in self.params}
@@ -154,6 +159,26 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
         return summary
+
+    def _framework_entry(self, state: State) -> None:
+        """A framework's hook (Lightning's ``on_train_epoch_end(self, trainer, pl_module)``): the module it is
+        given starts in the mode the framework runs the hook in (``framework_hooks``), not the callers'."""
+        found = hook_of(self.model, self.node)
+        if found is None:
+            return
+        hook, param = found
+        kind = None if hook.param == "self" else \
+            (ModelKind.MAYBE if given_may_hold_batchnorm(self.model, hook) else ModelKind.NO)
+        mode = "training" if hook.mode == TRAIN else "eval"
+        where = f"{hook.framework} runs `{hook.method}()` (line {{line}}) in {mode} mode"
+        given = frozenset({Fact(hook.mode, self.node, "framework", where, kind)})
+        state[param] = self.framework_entry[param] = given
+        for method in earlier_hooks(self.model, self.node, hook):  # (`on_train_epoch_start`: `self.model.eval()`)
+            summary = self.a.summary(method)
+            for key, facts in sorted((summary.effects if summary is not None else {}).items()):
+                if key.split(".")[0] == param:
+                    _set(state, key, frozenset(f for f in facts if f.mode != ENTRY) | (given if _ENTRY <= facts else set()))
+                    self.framework_entry[key] = state[key]
 
     def _returned_facts(self, returned: tuple) -> frozenset | None:
         """The modes of the models the ``return``s give back, each with the state it had there; None

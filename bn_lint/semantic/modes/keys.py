@@ -1,6 +1,7 @@
 """Model expressions as keys (``self.model.backbone``) and the bits of syntax the mode flow reads."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Iterable
 
 import libcst as cst
@@ -17,15 +18,43 @@ _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloa
 
 
 def key_of(expr: cst.BaseExpression) -> str | None:
-    """``model`` / ``self.model.backbone`` for plain names and attribute chains."""
-    parts = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
+    """``model`` / ``self.model.backbone`` for plain names and attribute chains, with constant subscripts
+    as parts of their own: ``nets['student']``, ``self.models[0].fc`` (a dict entry or a list item is a
+    place a model is held, as an attribute is)."""
+    text = ""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, cst.Attribute):
+            text = "." + expr.attr.value + text
+        else:
+            index = subscript_key(expr)
+            if index is None:
+                return None
+            text = index + text
         expr = expr.value
     if not isinstance(expr, cst.Name):
         return None
-    parts.append(expr.value)
-    return ".".join(reversed(parts))
+    return expr.value + text
+
+
+def subscript_key(expr: cst.Subscript) -> str | None:
+    """``['student']`` / ``[0]`` for a subscript by one constant (a plain word or a small int), else None."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    index = expr.slice[0].slice.value
+    if isinstance(index, cst.Integer) and index.value.isdigit():
+        return f"[{int(index.value)}]"
+    if isinstance(index, cst.SimpleString) and _PLAIN_WORD.fullmatch(str(index.evaluated_value)):
+        return f"[{index.evaluated_value!r}]"
+    return None
+
+
+_PLAIN_WORD = re.compile(r"[\w\-]{1,64}")
+
+
+def key_parent(key: str) -> str | None:
+    """The key that holds ``key``: ``nets`` for ``nets['student']``, ``self.model`` for ``self.model.fc``."""
+    cut = max(key.rfind("."), key.rfind("["))
+    return key[:cut] if cut > 0 else None
 
 
 def _getattr_of(call: cst.Call, *variables: str) -> str | None:
@@ -92,6 +121,8 @@ def _unwrap_passthrough(value: cst.BaseExpression | None) -> cst.BaseExpression 
 
 def _key_expression(key: str) -> cst.BaseExpression:
     """``self.ema`` as an expression (the inverse of ``key_of``)."""
+    if "[" in key:
+        return cst.parse_expression(key)
     names = key.split(".")
     expr: cst.BaseExpression = cst.Name(names[0])
     for name in names[1:]:

@@ -7,8 +7,8 @@ import libcst as cst
 
 from ..call_binding import given_values
 from ..modules import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
-from .keys import _unwrap_passthrough
-from .state import ENTRY, TRAIN
+from .keys import _unwrap_passthrough, key_of
+from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,9 +20,24 @@ class ModelKinds:
 
     def shown_train(self, facts: frozenset) -> bool:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
-        modes = {f.mode for f in facts}
+        # (a path where another object was loaded in its place, `try: model = torch.load(p)`, is a path of its
+        # own: its unknown mode does not clear the path that keeps the module built here)
+        modes = {f.mode for f in facts if not (f.mode == UNKNOWN_MODE and f.why == "loaded")}
         # (or trained on the paths through its training loop: the other path is the loop run zero times)
         return bool(facts) and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
+
+    def _entry_value(self, key: str, scope: "Scope") -> cst.BaseExpression | None:
+        """What the one dict literal bound to the name holds under the constant key: ``Net()`` for
+        ``nets['student']`` after ``nets = {"student": Net()}``."""
+        name, _, index = key.partition("[")
+        bound = self.model.binding(name, scope)
+        if bound is None or not isinstance(bound[0], cst.Dict) or "[" in index:
+            return None
+        for element in bound[0].elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, (cst.SimpleString, cst.Integer)) \
+                    and key_of(cst.Subscript(cst.Name(name), [cst.SubscriptElement(cst.Index(element.key))])) == key:
+                return element.value
+        return None
 
     def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
         """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
@@ -32,6 +47,9 @@ class ModelKinds:
                 return ModelKind.BN
             return ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
         root, _, rest = key.partition(".")
+        if "[" in root:  # a dict entry: the kind of what the dict literal holds under its key
+            value = None if rest else self._entry_value(root, scope)
+            return model_kind(self.model, value, scope) if value is not None else None
         if rest:
             if root == "self":
                 return self._path_kind(self.model.enclosing_class(scope), rest)

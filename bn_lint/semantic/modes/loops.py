@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..batch_sizes import SizeResolution
-from .keys import _getattr_of, key_of
+from .keys import _getattr_of, _key_expression, key_of, key_parent
 from .state import State, _join, _tracked
 
 
@@ -16,6 +16,9 @@ class LoopWalker:
             return self._unrolled(node, state)
         if self._over_part_names(node, state):
             return self._unrolled_names(node, state)
+        entries = self._entries_iterated(node, state)
+        if entries:
+            return self._unrolled_entries(node, entries, state)
         if isinstance(node, cst.For):
             self.expression(node.iter, state)
         else:
@@ -71,6 +74,35 @@ class LoopWalker:
             if current is None:
                 return None
             self.assign(node.target, element.value, current)
+            current = self.block(node.body.body, current)
+        return current
+
+    def _entries_iterated(self, node: cst.For | cst.While, state: State) -> list[str]:
+        """``for name, net in nets.items():`` / ``for net in nets.values():`` over a dict whose entries under
+        constant keys are followed (``nets['student']``), with no jump out of its body: those entries."""
+        if not (isinstance(node, cst.For) and node.orelse is None and isinstance(node.iter, cst.Call)
+                and not node.iter.args and isinstance(node.iter.func, cst.Attribute)
+                and node.iter.func.attr.value in ("values", "items")):
+            return []
+        pair = node.iter.func.attr.value == "items"
+        if not (isinstance(node.target, cst.Tuple) and len(node.target.elements) == 2 if pair
+                else isinstance(node.target, cst.Name)):
+            return []
+        owner = key_of(node.iter.func.value)
+        if owner is None or self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield):
+            return []
+        return [key for key in state if key.startswith(owner + "[") and key_parent(key) == owner][:16]
+
+    def _unrolled_entries(self, node: cst.For, entries: list[str], state: State) -> State | None:
+        """The loop run once per entry, its variable naming each in turn (as ``net = nets['student']`` would)."""
+        current: State | None = state
+        target = node.target.elements[1].value if isinstance(node.target, cst.Tuple) else node.target
+        for entry in entries:
+            if current is None:
+                return None
+            if isinstance(node.target, cst.Tuple):
+                self.assign(node.target.elements[0].value, None, current)
+            self.assign(target, _key_expression(entry), current)
             current = self.block(node.body.body, current)
         return current
 

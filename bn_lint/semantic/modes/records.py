@@ -17,8 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def describe(analysis: "ModeAnalysis", facts: Iterable[Fact], mode: str = TRAIN) -> str:
     """``built at line 12 (...)``; ``.train()`` at line 40`` for the facts of one mode."""
+    facts = tuple(facts)
     found = sorted({(analysis.line(f.node), f.where) for f in facts if f.mode == mode and f.where and f.node})
-    return "; ".join(where.format(line=line) for line, where in found)
+    text = "; ".join(where.format(line=line) for line, where in found)
+    loads = sorted({analysis.line(f.node) for f in facts if f.why == "loaded" and f.mode != mode and f.node})
+    if text and loads:  # (the other path loads a model in its place: the finding is on the path that does not)
+        text += f" (on the path that skips the load at line{'s' if len(loads) > 1 else ''} {', '.join(map(str, loads))})"
+    return text
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from ..modules import ModelKind
-from .keys import key_of
+from .keys import key_of, key_parent
 
 
 TRAIN, EVAL, ENTRY, UNKNOWN_MODE = "train", "eval", "entry", "unknown"
@@ -50,7 +50,7 @@ def _submodule_key(expr: cst.BaseExpression, state: State) -> str | None:
 
 
 def _child_of(key: str, parent: str) -> bool:
-    return key.startswith(parent + ".")
+    return key.startswith((parent + ".", parent + "["))
 
 
 def _join(a: State | None, b: State | None) -> State | None:
@@ -73,11 +73,11 @@ def _lookup(state: State, key: str) -> frozenset:
     """The facts of ``key``: its own, else its nearest tracked parent's, else unknown."""
     if key in state:
         return state[key]
-    parts = key.split(".")
-    for end in range(len(parts) - 1, 0, -1):
-        parent = ".".join(parts[:end])
+    parent = key_parent(key)
+    while parent is not None:
         if parent in state:
             return (state[parent] - {_MIXED}) or _UNKNOWN  # (other parts' changes are not this one's)
+        parent = key_parent(parent)
     return _UNKNOWN
 
 
@@ -86,11 +86,11 @@ def _set(state: State, key: str, facts: frozenset) -> None:
         state[other] = facts
     state[key] = facts
     # a submodule's mode change makes its parents mixed
-    parts = key.split(".")
-    for end in range(1, len(parts)):
-        parent = ".".join(parts[:end])
+    parent = key_parent(key)
+    while parent is not None:
         if parent in state and state[parent] != facts:
             state[parent] = state[parent] | {_MIXED}
+        parent = key_parent(parent)
 
 
 def _forget(state: State, key: str) -> None:

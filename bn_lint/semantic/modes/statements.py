@@ -93,7 +93,7 @@ class StatementWalker:
                 for end in (then, other):
                     if end is not None and end.get(flag[0]) is narrowed and flag[0] in state:
                         _set(end, flag[0], state[flag[0]])
-            joined = _join(then, other)
+            joined = self._bound_join(node, state, (then, (node.body,)), (other, (node.orelse,)))
             restored = self._restored_by_flag(node.test, then, other)
             if restored is not None and joined is not None:
                 _set(joined, *restored)
@@ -126,16 +126,15 @@ class StatementWalker:
                 handler_in = _join(start, body)
                 ends = []
                 for handler in node.handlers:
-                    ends.append(self.block(handler.body.body, dict(handler_in) if handler_in is not None else None))
+                    ends.append((self.block(handler.body.body, dict(handler_in) if handler_in is not None else None),
+                                 (node.body, handler)))
                 if node.orelse is not None:
                     body = self.block(node.orelse.body.body, body)
-                ends.append(body)
+                ends.append((body, (node.body, node.orelse)))
             finally:
                 if node.finalbody is not None:
                     self.finally_bodies.pop()
-            joined = None
-            for end in ends:
-                joined = end if joined is None else _join(joined, end)
+            joined = self._bound_join(node, start, *ends)
             if node.finalbody is not None:
                 base = joined if joined is not None else handler_in
                 after = self.block(node.finalbody.body.body, dict(base) if base is not None else None)
@@ -150,6 +149,52 @@ class StatementWalker:
         # anything else: look at the calls inside
         self.expression(node, state)
         return state
+
+    def _bound_join(self, node: cst.CSTNode, before: State, *paths) -> State | None:
+        """The join of the paths through ``node`` (an ``if`` or a ``try``), each an end state and the code it
+        ran: a plain name that no statement before ``node`` binds is unbound on a path whose code does not
+        bind it, not a model of unknown mode (`if arch == 'a': model = A() elif arch == 'b': model = B()`,
+        no else: the model is A's or B's)."""
+        ends = [end for end, _code in paths if end is not None]
+        joined = None
+        for end in ends:
+            joined = end if joined is None else _join(joined, end)
+        if joined is None:
+            return None
+        for key in list(joined):
+            root = key.split(".")[0]
+            if root in before or not self._unbound_before(root, node):
+                continue
+            bound = [_lookup(end, key) for end in ends if root in end]
+            unbound = [code for end, code in paths if end is not None and root not in end]
+            if bound and unbound and not any(self._binds(root, part) for code in unbound for part in code):
+                joined[key] = frozenset().union(*bound)
+        return joined
+
+    def _binds(self, name: str, code: cst.CSTNode | None) -> bool:
+        return code is not None and any(any(a is code for a in self.model.ancestors(value))
+                                        for value in self.scope.bindings.get(name, ()))
+
+    def _unbound_before(self, name: str, node: cst.CSTNode) -> bool:
+        """Whether the flow's own scope binds ``name`` only by plain assignments, none before ``node`` on
+        the way to it."""
+        scope = self.scope
+        values = scope.bindings.get(name)
+        if not values or name in scope.params or name in scope.opaque:
+            return False
+        start = self.model.order(node)
+        return start >= 0 and not any(0 <= self.model.order(value) < start and not self._other_branch(value, node)
+                                      for value in values)
+
+    def _other_branch(self, value: cst.CSTNode, node: cst.CSTNode) -> bool:
+        """Whether ``value`` is in the body of an ``if`` whose ``elif`` / ``else`` holds ``node``."""
+        around = {id(a) for a in self.model.ancestors(node)}
+        child = value
+        for ancestor in self.model.ancestors(value):
+            if id(ancestor) in around:
+                return isinstance(ancestor, cst.If) and child is ancestor.body
+            child = ancestor
+        return False
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
         if isinstance(node, cst.Return):

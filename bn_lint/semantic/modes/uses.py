@@ -59,7 +59,7 @@ class ModelUses:
                 classes.append(self.model.classes[built.func.value])
         for key in {receiver, *(other for one, other in self.aliases if one == receiver)}:
             parts = key.split(".")
-            if len(parts) == 2 and parts[0] == "self":
+            if len(parts) == 2 and parts[0] == "self" and parts[1].isidentifier():
                 held = self.a.attribute_class(cst.Attribute(value=cst.Name("self"), attr=cst.Name(parts[1])), call)
                 if held is not None:
                     classes.append(held)

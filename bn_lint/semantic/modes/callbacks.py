@@ -1,0 +1,113 @@
+"""The flow's calls of a callback parameter: ``on_epoch_end(epoch)`` in ``train(model, ..., on_epoch_end)``
+runs what this file's callers give it (a function, ``lambda e: validate(model, loader, e)``,
+``functools.partial(log, model)``), on the modules they name, translated into this function's own
+parameters through the caller's call."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..call_binding import bind, given_values, positional_names
+from .keys import key_of
+from .state import State, _join
+
+_MAX_GIVEN = 4
+
+
+class CallbackCalls:
+    """Mixin of :class:`_Flow`: a call of a parameter resolved to the functions its callers give it."""
+
+    def _callback_call(self, call: cst.Call, state: State) -> bool:
+        """Apply, at ``call`` of a callable parameter, what each function the callers give it does to the
+        modules it reaches (joined over the callers); False when no caller gives a function known here."""
+        func = call.func
+        if not (isinstance(func, cst.Name) and isinstance(self.node, cst.FunctionDef)
+                and func.value in self.params[:self.declared]):
+            return False
+        givens = given_values(self.model, self.node, func.value)
+        runs = []
+        for given in (givens or ())[:_MAX_GIVEN]:
+            if given.site is None or given.value is None:
+                continue
+            found = self._given_callable(given.value, given.site, call)
+            if found is not None:
+                runs.append(found)
+        if not runs:
+            return False
+        ends = []
+        for target, bound in runs:
+            end = dict(state)
+            summary = target[0].summary(target[1])
+            if summary is not None:
+                self._apply_effects(call, bound, summary.effects, summary, target[0], end)
+            ends.append(end)
+        joined = ends[0]
+        for end in ends[1:]:
+            joined = _join(joined, end)
+        state.clear()
+        state.update(joined)
+        return True
+
+    def _given_callable(self, value: cst.BaseExpression, site, call: cst.Call):
+        """``((analysis, function), [(param, argument here)])`` for a function given as a callback: a name,
+        a lambda whose body calls one, or ``functools.partial(f, ...)``; None for anything else."""
+        outer = bind(site.node, positional_names(self.node), self.model, site.scope).values  # caller's view
+        here = [arg.value for arg in call.args if not arg.keyword and not arg.star]
+        if isinstance(value, cst.Lambda):
+            body = value.body
+            if not isinstance(body, cst.Call):
+                return None
+            inner = [p.name.value for p in value.params.params]
+            return self._callback_target(body, lambda expr: self._from_caller(expr, outer, dict(zip(inner, here))))
+        if isinstance(value, cst.Call) and self.model.qualname(value.func) == "functools.partial" and value.args \
+                and value.args[0].keyword is None and not any(a.star for a in value.args):
+            fixed = list(value.args[1:])
+            given = cst.Call(func=value.args[0].value, args=[*fixed, *(cst.Arg(v) for v in here)])
+            return self._callback_target(given, lambda expr: self._from_caller(expr, outer, {}, here))
+        if isinstance(value, cst.Name):
+            function = self.model.functions.get(value.value)
+            if function is None or self.model.binding(value.value, None) is not None:
+                return None
+            summary = self.a.summary(function)
+            if summary is None:
+                return None
+            params = positional_names(function)
+            return (self.a, function), [(p, a) for p, a in zip(params, here) if p in summary.params]
+        return None
+
+    def _callback_target(self, body: cst.Call, translate):
+        target = self.a.callee(body) if self.model.parent(body) is not None else self._named_callee(body)
+        if target is None:
+            return None
+        analysis, function = target
+        summary = analysis.summary(function)
+        if summary is None:
+            return None
+        bound = []
+        for param, arg in bind(body, list(summary.params), self.model, self.scope).values.items():
+            mapped = translate(arg)
+            if mapped is not None:
+                bound.append((param, mapped))
+        return target, bound
+
+    def _named_callee(self, body: cst.Call):
+        func = body.func
+        if isinstance(func, cst.Name) and func.value in self.model.functions:
+            return self.a, self.model.functions[func.value]
+        return None
+
+    def _from_caller(self, expr: cst.BaseExpression, outer: dict, inner: dict, passed=()) -> cst.BaseExpression | None:
+        """An argument written in the caller (or the lambda), as this function sees it: a lambda parameter is
+        what this call passes; a caller's variable is this function's parameter the caller gives it."""
+        if any(expr is v for v in passed):
+            return expr
+        key = key_of(expr)
+        if key is None:
+            return None
+        root, dot, rest = key.partition(".")
+        if root in inner:
+            return inner[root] if not rest else None
+        for param, given in outer.items():
+            if key_of(given) == root:
+                return cst.parse_expression(param + dot + rest)
+        return None
+
