@@ -53,6 +53,40 @@ def train(model, train_set, optimizer):
 """
 
 
+_CIRCLES = textwrap.dedent("""
+    class Circles(torch.utils.data.Dataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __len__(self):
+            return self.n
+
+        def __getitem__(self, i):
+            return torch.randn(10), i % 2
+
+""")
+_SELF_TRAINED = textwrap.dedent("""
+    import torch.nn as nn
+    from torch.utils.data import DataLoader
+
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Linear(136, 64), nn.BatchNorm1d(64), nn.LeakyReLU())
+
+        def forward(self, x):
+            return self.encoder(x)
+
+        def trainepoch(self, dataset, optimizer):
+            self.train()
+            for x in DataLoader(dataset, batch_size=32, shuffle=True{drop}):
+                optimizer.zero_grad()
+                self(x).pow(2).mean().backward()
+                optimizer.step()
+""")
+
+
 class LastBatchOfOne(Rule):
     code = "BN302"
     name = "last-batch-of-one"
@@ -101,38 +135,6 @@ class LastBatchOfOne(Rule):
         sees changes.
     """
     triggers = ("DataLoader",)
-    _CIRCLES = textwrap.dedent("""
-        class Circles(torch.utils.data.Dataset):
-            def __init__(self, n):
-                self.n = n
-
-            def __len__(self):
-                return self.n
-
-            def __getitem__(self, i):
-                return torch.randn(10), i % 2
-
-    """)
-    _SELF_TRAINED = textwrap.dedent("""
-        import torch.nn as nn
-        from torch.utils.data import DataLoader
-
-
-        class VAE(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.encoder = nn.Sequential(nn.Linear(136, 64), nn.BatchNorm1d(64), nn.LeakyReLU())
-
-            def forward(self, x):
-                return self.encoder(x)
-
-            def trainepoch(self, dataset, optimizer):
-                self.train()
-                for x in DataLoader(dataset, batch_size=32, shuffle=True{drop}):
-                    optimizer.zero_grad()
-                    self(x).pow(2).mean().backward()
-                    optimizer.step()
-    """)
     invalid = (
         # a method of the model's own class trains `self`: an instance of a class with BatchNorm1d
         Invalid(_SELF_TRAINED.format(drop=""), line=15),

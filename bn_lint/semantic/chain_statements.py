@@ -230,14 +230,7 @@ class StatementsMixin:
                 x.optional = True
                 return x
         if isinstance(a, Chain) and isinstance(b, Chain):
-            common = 0
-            while common < min(len(a.items), len(b.items)) and a.items[common] is b.items[common]:
-                common += 1
-            items = a.items[:common]
-            if common < len(a.items) or common < len(b.items):
-                items += (GAP,)
-            tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
-            return Chain(items, tail, a.sequential and b.sequential, _fills(a, b, common), a.module_list and b.module_list)
+            return _merge_chains(a, b)
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             return _merge_tensor(a, b)
         return UNKNOWN
@@ -352,6 +345,18 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
         if type(target) is cst.Attribute and _is_self(target.value):
             plan.append(("self_attr", target.attr.value))
     return plan
+
+
+def _merge_chains(a: Chain, b: Chain) -> Chain:
+    """Two paths' chains: their common head, then a gap where they part."""
+    common = 0
+    while common < min(len(a.items), len(b.items)) and a.items[common] is b.items[common]:
+        common += 1
+    items = a.items[:common]
+    if common < len(a.items) or common < len(b.items):
+        items += (GAP,)
+    tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
+    return Chain(items, tail, a.sequential and b.sequential, _fills(a, b, common), a.module_list and b.module_list)
 
 
 def _fills(a: Chain, b: Chain, common: int) -> tuple[Any, ...] | None:

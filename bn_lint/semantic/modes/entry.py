@@ -279,16 +279,7 @@ class EntryResolution:
             return True  # (`str(self.model)`, `torch.save(self.model, path)`)
         target = self.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
-        if summary is None or summary.generator or any(a.keyword or a.star for a in call.args[:max(given) + 1]):
-            return False  # (positions known only up to a keyword or a star)
-        params = summary.params[1:] if summary.params[:1] == ["self"] and isinstance(call.func, cst.Attribute) \
-            else summary.params
-        if any(i >= len(params) for i in given):
-            return False
-        roots = {params[i] for i in given}
-        touched = [*summary.effects, *summary.trains, *summary.steps, *summary.bn_evals,
-                   *(key for _, key in summary.freezes), *summary.element_modes]
-        return not any(key.split(".")[0] in roots for key in touched)
+        return summary is not None and _leaves_modes_of(summary, call, given)
 
     def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
@@ -320,6 +311,20 @@ class EntryResolution:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
+
+
+def _leaves_modes_of(summary, call: cst.Call, given: list[int]) -> bool:
+    """Whether a callee with this summary leaves the modes of its arguments at ``given`` as they are."""
+    if summary.generator or any(a.keyword or a.star for a in call.args[:max(given) + 1]):
+        return False  # (positions known only up to a keyword or a star)
+    params = summary.params[1:] if summary.params[:1] == ["self"] and isinstance(call.func, cst.Attribute) \
+        else summary.params
+    if any(i >= len(params) for i in given):
+        return False
+    roots = {params[i] for i in given}
+    touched = [*summary.effects, *summary.trains, *summary.steps, *summary.bn_evals,
+               *(key for _, key in summary.freezes), *summary.element_modes]
+    return not any(key.split(".")[0] in roots for key in touched)
 
 
 def _init_effects(analysis, info: "ClassInfo", init: cst.FunctionDef, owner: Any) -> dict:
