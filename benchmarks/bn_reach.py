@@ -16,9 +16,9 @@ import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bn_lint.semantic.chains import chains_of  # noqa: E402
-from bn_lint.semantic.model import FileModel  # noqa: E402
-from bn_lint.semantic.values import is_width  # noqa: E402
+from bn_lint.semantic.shapes.producers import chains_of  # noqa: E402
+from bn_lint.semantic.file.model import FileModel  # noqa: E402
+from bn_lint.semantic.syntax.constants import is_width  # noqa: E402
 
 
 def resolved(obs) -> bool:

@@ -1,4 +1,4 @@
-"""The quick tree (``bn_lint/semantic/quick_tree.py``) against libcst's own parse, file by file.
+"""The quick tree (``bn_lint/semantic/syntax/quick_tree.py``) against libcst's own parse, file by file.
 
 For each file both trees are walked together over the fields the analyses read (``walk.children``'s):
 the node classes, names, operators, literals and their text must be the same, and every node of the
@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bn_lint.parsing import parse_module, syntax_error  # noqa: E402
-from bn_lint.semantic.positions import Positions  # noqa: E402
-from bn_lint.semantic.quick_tree import Unsupported, quick_module  # noqa: E402
-from bn_lint.semantic.walk import _fields, _keep, children  # noqa: E402
+from bn_lint.semantic.syntax.positions import Positions  # noqa: E402
+from bn_lint.semantic.syntax.quick_tree import Unsupported, quick_module  # noqa: E402
+from bn_lint.semantic.syntax.walk import _fields, _keep, children  # noqa: E402
 from bn_lint.source import read_source  # noqa: E402
 
 PLACED = frozenset("""

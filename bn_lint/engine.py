@@ -18,7 +18,7 @@ from .prefilter import Prefilter
 from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
-from .semantic.model import FileModel, Report
+from bn_lint.semantic.file.model import FileModel, Report
 from .source import READ_LIMIT, SourceText, TooLarge, UnreadableSource, decode, read_source, split_lines
 from .suppression import Suppressions
 
@@ -167,7 +167,7 @@ class Checker:
                exact: bool = False) -> "FileModel | FileResult":
         """The file's semantic model (on the quick tree unless ``exact``), or the result that says why there
         is none."""
-        from .semantic.quick_tree import file_tree  # (libcst is imported only for a file that needs a parse)
+        from bn_lint.semantic.syntax.quick_tree import file_tree  # (libcst is imported only for a file that needs a parse)
 
         try:
             module, spans = file_tree(text, exact)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import libcst as cst
 
 from .parsing import MAX_CHARS, syntax_error
-from .semantic.not_indexed import NOT_INDEXED
+from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import Cache
     from .config import Settings
-    from .semantic.model import FileModel
+    from bn_lint.semantic.file.model import FileModel
 
 # models of project files kept in memory between checked files, the least recently used dropped first
 # (``Project.trim``): at most this many, holding at most MODEL_CHARS characters of source (a model with
@@ -121,8 +121,8 @@ class Project:
             found = self._models[key] = self._models.pop(key)  # (now the most recently used)
             return found
         self._models[key] = None  # guards import cycles
-        from .semantic.model import FileModel
-        from .semantic.quick_tree import file_tree
+        from bn_lint.semantic.file.model import FileModel
+        from bn_lint.semantic.syntax.quick_tree import file_tree
 
         try:
             source = read_source(key)

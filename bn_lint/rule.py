@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 from .finding import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .semantic.model import FileModel, Report
+    from bn_lint.semantic.file.model import FileModel, Report
 
 
 @dataclass(frozen=True)

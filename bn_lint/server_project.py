@@ -22,7 +22,7 @@ from .project import Project
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Settings
-    from .semantic.model import FileModel
+    from bn_lint.semantic.file.model import FileModel
 
 
 class BufferProject(Project):
@@ -39,8 +39,8 @@ class BufferProject(Project):
             return super().model(path)
         import libcst as cst
 
-        from .semantic.model import FileModel
-        from .semantic.quick_tree import file_tree
+        from bn_lint.semantic.file.model import FileModel
+        from bn_lint.semantic.syntax.quick_tree import file_tree
 
         self._models[key] = None  # guards import cycles, as Project.model
         try:

@@ -1,4 +1,4 @@
-"""semantic.batches: batch-size resolution and training-loader detection stay silent when unsure."""
+"""semantic.batching.analysis: batch-size resolution and training-loader detection stay silent when unsure."""
 from __future__ import annotations
 
 import pytest

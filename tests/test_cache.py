@@ -156,7 +156,7 @@ def test_dependencies_are_the_lookup_closure(tmp_path):
     (tmp_path / "c.py").write_text("import torch.nn as nn\nclass C(nn.Module): pass\n")
     (tmp_path / "other.py").write_text("from c import C\nC()\n")
     checker = Checker(Settings(root=tmp_path), Project(Settings(root=tmp_path)))
-    from bn_lint.semantic.modules import model_kind
+    from bn_lint.semantic.nn_modules.bearing import model_kind
 
     for name in ("other.py", "a.py"):
         model = checker.project.model(str(tmp_path / name))
@@ -248,7 +248,7 @@ def test_class_kind_is_independent_of_check_order(tmp_path):
         "import torch.nn as nn\nfrom a import A\n\nclass B(nn.Module):\n"
         "    def __init__(self):\n        super().__init__()\n        self.a = A()\n"
     )
-    from bn_lint.semantic.modules import class_kind
+    from bn_lint.semantic.nn_modules.bearing import class_kind
 
     answers = []
     for order in (("a", "b"), ("b", "a")):
@@ -430,8 +430,8 @@ def test_project_index_answers_helper_constant_and_training_questions(tmp_path, 
 
 
 def test_indexed_constants_keep_their_types():
-    from bn_lint.semantic.chains import _from_json, _to_json
-    from bn_lint.semantic.values import UNKNOWN
+    from bn_lint.semantic.shapes.producers import _from_json, _to_json
+    from bn_lint.semantic.syntax.constants import UNKNOWN
 
     for value in (3, 2.5, "relu", None, True, (64, (1, 2), "x"), [1, [2, 3]], UNKNOWN):
         encoded = json.loads(json.dumps(_to_json(value)))
@@ -478,7 +478,7 @@ def test_a_file_looked_up_for_another_checked_file_is_not_parsed_again_when_chec
     lookups, is the one its own check uses (a timm 1.0.31 run parsed 21 of its 178 files twice), with
     the findings of a run over layers.py alone. (A file with findings is parsed once more, by libcst
     itself, to report them: quick_tree.py.)"""
-    from bn_lint.semantic import quick_tree
+    from bn_lint.semantic.syntax import quick_tree
 
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "evaluate.py").write_text(_EVALUATE)

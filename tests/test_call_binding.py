@@ -1,4 +1,4 @@
-"""The one argument binder (``semantic.call_binding``) that the mode, batch and chain analyses share."""
+"""The one argument binder (``semantic.evaluators.call_binding``) that the mode, batch and chain analyses share."""
 from __future__ import annotations
 
 import textwrap
@@ -7,8 +7,8 @@ import libcst as cst
 import pytest
 
 from bn_lint.parsing import parse_module
-from bn_lint.semantic.call_binding import bind, bind_in, positional_names
-from bn_lint.semantic.model import FileModel
+from bn_lint.semantic.evaluators.call_binding import bind, bind_in, positional_names
+from bn_lint.semantic.file.model import FileModel
 
 
 def _model(code: str) -> FileModel:
@@ -97,8 +97,8 @@ def test_positional_names_skip_self_and_leave_out_keyword_only_parameters():
 ])
 def test_a_number_given_to_a_helper_without_a_module_level_name(code):
     """The calls of a nested helper give their number (no internal error naming them: issue R4)."""
-    from bn_lint.semantic.batch_facts import Size
-    from bn_lint.semantic.given_numbers import given_number
+    from bn_lint.semantic.batching.facts import Size
+    from bn_lint.semantic.batching.given_numbers import given_number
 
     model = _model(code)
     site = next(s for s in model.calls if isinstance(s.node.func, cst.Name) and s.node.func.value == "range")

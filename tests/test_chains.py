@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from bn_lint.semantic.values import Sym, show_width, sym_add, sym_floordiv, sym_int, sym_mul, widths_differ, widths_equal
+from bn_lint.semantic.syntax.constants import Sym, show_width, sym_add, sym_floordiv, sym_int, sym_mul, widths_differ, widths_equal
 
 from tests.helpers import check_code, codes_and_lines
 
@@ -591,9 +591,9 @@ def test_embedding_of_entity_ids_is_one_row_per_sample(ids, expected):
 def test_the_analysis_and_its_verdicts_are_made_once_per_file():
     import libcst as cst
 
-    from bn_lint.semantic.chain_checks import verdicts_of
-    from bn_lint.semantic.chains import chains_of
-    from bn_lint.semantic.model import FileModel
+    from bn_lint.semantic.shapes.checks import verdicts_of
+    from bn_lint.semantic.shapes.producers import chains_of
+    from bn_lint.semantic.file.model import FileModel
 
     code = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(32))\n"
     model = FileModel("net.py", code, cst.parse_module(code))

@@ -511,7 +511,7 @@ class Trainer:
     import libcst as cst
 
     from bn_lint.config import Settings
-    from bn_lint.semantic.model import FileModel
+    from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis
 
     text = code.lstrip("\n")

@@ -1,4 +1,4 @@
-"""semantic.modules: which expressions hold a BatchNorm-bearing model, across files."""
+"""semantic.nn_modules.bearing: which expressions hold a BatchNorm-bearing model, across files."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +9,7 @@ from pathlib import Path
 import libcst as cst
 
 from bn_lint.project import Project
-from bn_lint.semantic.modules import ModelKind, model_kind
+from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 
 
 def test_model_kinds_across_files(tmp_path):
@@ -82,7 +82,7 @@ def test_local_builder_functions_return_what_every_return_builds():
 def test_mutually_recursive_builders_are_worked_out_once_per_question(monkeypatch):
     """A clique of functions returning each other's results (an AST interpreter's dispatch) once made
     model_kind follow every path through the call graph: exponential, a hang on real code."""
-    from bn_lint.semantic import modules
+    from bn_lint.semantic.nn_modules import bearing as modules
     from tests.helpers import check_code
 
     names = [f"visit_{i}" for i in range(5)]
@@ -128,7 +128,7 @@ def test_a_project_file_is_parsed_only_if_it_may_define_the_imported_class_or_fu
 
 def test_returned_values_are_the_functions_own():
     """A nested function's or lambda's return is not the builder's (a builder of unknown result stays unknown)."""
-    from bn_lint.semantic.walk import returned_values
+    from bn_lint.semantic.syntax.walk import returned_values
 
     function = cst.parse_module(
         "def build(flag):\n    def helper():\n        return 1\n    key = lambda: 2\n"
@@ -145,7 +145,7 @@ def test_the_builder_walk_visits_every_node_type_it_handles():
     import inspect
     import textwrap
 
-    from bn_lint.semantic import builder
+    from bn_lint.semantic.file import builder
 
     source = textwrap.dedent(inspect.getsource(builder._Builder._visit))
     tested = set()
@@ -575,7 +575,7 @@ def test_a_class_on_a_module_base_of_the_project_or_of_another_library_is_still_
 
 
 def test_an_answer_cut_short_by_the_depth_limit_is_worked_out_once_per_outermost_question(tmp_path, monkeypatch):
-    import bn_lint.semantic.modules as modules
+    import bn_lint.semantic.nn_modules.bearing as modules
 
     chain = "".join(f"class M{k}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                     f"        self.m = M{k + 1}()\n" for k in range(12))

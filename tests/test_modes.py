@@ -1766,7 +1766,7 @@ def _training_questions(monkeypatch, code: str, functions: tuple[str, ...]) -> l
     """The calls whose training steps the mode flow asks about while it summarises ``functions``."""
     import libcst as cst
 
-    from bn_lint.semantic.model import FileModel
+    from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis
     from bn_lint.semantic.modes.training_steps import TrainingSteps
 

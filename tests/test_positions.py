@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from bn_lint.parsing import parse_module
-from bn_lint.semantic.positions import Positions
+from bn_lint.semantic.syntax.positions import Positions
 
 from tests.helpers import program
 

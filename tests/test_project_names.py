@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 
 from bn_lint.project import Project
-from bn_lint.semantic.project_defs import imported_static_method, inherited_definition
+from bn_lint.semantic.project.definitions import imported_static_method, inherited_definition
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -97,7 +97,7 @@ def test_literal_string_matches_libcst(body, quote, prefix):
     """The fast path for plain string literals gives what libcst's ``evaluated_value`` gives."""
     import libcst as cst
 
-    from bn_lint.semantic.values import literal_string
+    from bn_lint.semantic.syntax.constants import literal_string
 
     code = f"{prefix}{quote}{body}{quote}"
     try:

@@ -1,4 +1,4 @@
-"""The quick tree (semantic/quick_tree.py): libcst's node classes built from the stdlib parser's tree.
+"""The quick tree (semantic/syntax/quick_tree.py): libcst's node classes built from the stdlib parser's tree.
 
 It must be libcst's tree wherever the analyses look (benchmarks/quick_tree_compare.py walks both), and
 a check on it must report what a check on libcst's own tree reports.
@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from bn_lint.config import Settings
 from bn_lint.engine import Checker
-from bn_lint.semantic import quick_tree
-from bn_lint.semantic.model import FileModel
-from bn_lint.semantic.quick_tree import Unsupported, file_tree, quick_module
+from bn_lint.semantic.syntax import quick_tree
+from bn_lint.semantic.file.model import FileModel
+from bn_lint.semantic.syntax.quick_tree import Unsupported, file_tree, quick_module
 
 from tests.helpers import program
 

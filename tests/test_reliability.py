@@ -98,7 +98,7 @@ def test_d2_deep_file_in_the_pool_does_not_lose_the_others(tmp_path):
 
 
 def test_d2_positions_exit_is_a_no_op_while_an_exception_propagates():
-    from bn_lint.semantic.positions import _OffsetState
+    from bn_lint.semantic.syntax.positions import _OffsetState
     import libcst as cst
 
     module = cst.parse_module("x = 1\n")
@@ -128,7 +128,7 @@ def test_d2_too_deep_for_the_analyses_is_one_clear_finding(tmp_path, monkeypatch
 def test_d2_any_exception_in_one_file_is_an_internal_error_for_that_file(tmp_path, monkeypatch):
     from bn_lint.config import Settings
     from bn_lint.engine import Checker
-    from bn_lint.semantic import positions
+    from bn_lint.semantic.syntax import positions
 
     def broken(*args, **kwargs):
         raise KeyError(12345)
@@ -656,7 +656,7 @@ def test_a_call_with_star_args_binds_argument_code_as_keys_not_syntax_nodes():
     (AttributeError: 'Name' object has no attribute 'partition') on the 23,529-file corpus run."""
     import libcst as cst
 
-    from bn_lint.semantic.freeze_reset import _bind
+    from bn_lint.semantic.freezing.reset_by_train import _bind
 
     func = cst.parse_module("def predict(self, x, profile=False, *rest): ...\n").body[0]
     call = cst.parse_expression("self.predict(x, *args, **kwargs)")

@@ -7,8 +7,8 @@ import libcst as cst
 import pytest
 
 from bn_lint.parsing import parse_module
-from bn_lint.semantic.model import FileModel
-from bn_lint.semantic.walk import walk
+from bn_lint.semantic.file.model import FileModel
+from bn_lint.semantic.syntax.walk import walk
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = (cst.Call, cst.Name, cst.If, cst.For, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Attribute)

@@ -7,9 +7,9 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.deliberate import batch_statistics_by_design
-from ..semantic.model import FileModel, NodeFix, Report, Scope
-from ..semantic.module_holders import holds_module, module_attribute
+from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
+from bn_lint.semantic.file.model import FileModel, NodeFix, Report, Scope
+from bn_lint.semantic.evaluations.module_holders import holds_module, module_attribute
 from ..semantic.modes import TRAIN, ModeAnalysis
 
 _MODE_METHODS = ("eval", "train")

@@ -5,8 +5,8 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.eval_in_training_loop import evals_in_training_loops
-from ..semantic.model import FileModel, Report
+from bn_lint.semantic.evaluations.in_training_loop import evals_in_training_loops
+from bn_lint.semantic.file.model import FileModel, Report
 from ..semantic.modes import ModeAnalysis
 
 

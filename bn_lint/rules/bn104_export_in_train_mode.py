@@ -8,9 +8,9 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, Report
+from bn_lint.semantic.file.model import FileModel, Report
 from ..semantic.modes import ModeAnalysis, describe
-from ..semantic.modules import ModelKind
+from bn_lint.semantic.nn_modules.bearing import ModelKind
 
 
 def _called_or_imported(name: str) -> tuple[str, str]:

@@ -5,8 +5,8 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, Report
-from ..semantic.chain_checks import verdicts
+from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.shapes.checks import verdicts
 
 
 # deepchem's GraphConv port: the last of a ModuleList filled by a comprehension then appended to, an activation

@@ -7,11 +7,11 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.arguments import parameter_numbers
-from ..semantic.model import FileModel, NodeFix, Report
-from ..semantic.batches import BatchAnalysis
-from ..semantic.momentum_sites import assigned_momenta, bundled_momenta, lookup_default
-from ..semantic.values import literal_number
+from bn_lint.semantic.batching.arguments import parameter_numbers
+from bn_lint.semantic.file.model import FileModel, NodeFix, Report
+from bn_lint.semantic.batching.analysis import BatchAnalysis
+from bn_lint.semantic.nn_modules.momentum_sites import assigned_momenta, bundled_momenta, lookup_default
+from bn_lint.semantic.syntax.constants import literal_number
 
 THRESHOLD = 0.5
 

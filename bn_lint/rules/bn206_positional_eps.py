@@ -5,10 +5,10 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.arguments import parameter_numbers
-from ..semantic.model import FileModel, Report
-from ..semantic.batches import BatchAnalysis
-from ..semantic.int_typed import int_typed
+from bn_lint.semantic.batching.arguments import parameter_numbers
+from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.batching.analysis import BatchAnalysis
+from bn_lint.semantic.evaluators.int_typed import int_typed
 
 EPS_LIMIT = 0.01
 

@@ -6,12 +6,12 @@ from typing import Iterable
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.mm_configs import config_batches
-from ..semantic.model import FileModel, Report
-from ..semantic.batches import BatchAnalysis
-from ..semantic.one_sample import LIBRARY_FRAGILE_NAMES
-from ..semantic.single_sample import single_sample_calls
-from ..semantic.tiny_loaders import tiny_training_loaders
+from bn_lint.semantic.batching.mm_configs import config_batches
+from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.batching.analysis import BatchAnalysis
+from bn_lint.semantic.batching.one_sample import LIBRARY_FRAGILE_NAMES
+from bn_lint.semantic.evaluations.single_sample import single_sample_calls
+from bn_lint.semantic.batching.tiny_loaders import tiny_training_loaders
 
 DEFAULT_MIN_BATCH = 8
 

@@ -9,10 +9,10 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, NodeFix, Report
-from ..semantic.batches import BatchAnalysis
-from ..semantic.loader_use import guess_training, named_for_evaluation
-from ..semantic.one_sample import project_fragile
+from bn_lint.semantic.file.model import FileModel, NodeFix, Report
+from bn_lint.semantic.batching.analysis import BatchAnalysis
+from bn_lint.semantic.batching.loader_use import guess_training, named_for_evaluation
+from bn_lint.semantic.batching.one_sample import project_fragile
 from .bn301_tiny_batch import loader_label, min_batch_size
 
 _PRELUDE = textwrap.dedent("""

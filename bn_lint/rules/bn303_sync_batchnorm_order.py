@@ -7,8 +7,8 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, Report
-from ..semantic.batches import BatchAnalysis
+from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.batching.analysis import BatchAnalysis
 
 _SCRIPT = """
 import torch

@@ -7,11 +7,11 @@ import libcst as cst
 
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
-from ..semantic.model import FileModel, Report
-from ..semantic.batches import BatchAnalysis, Training
-from ..semantic.modules import ModelKind
-from ..semantic.loader_use import guess_training
-from ..semantic.per_device import per_device_bound
+from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.batching.analysis import BatchAnalysis, Training
+from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.batching.loader_use import guess_training
+from bn_lint.semantic.batching.per_device import per_device_bound
 from .bn301_tiny_batch import loader_label, min_batch_size
 
 _SCRIPT = """

@@ -1,5 +1,5 @@
 """BN101 missing-eval: the docs, the examples (:mod:`.invalid`, :mod:`.valid`) and a check that reads
-:mod:`bn_lint.semantic.eval_paths`."""
+:mod:`bn_lint.semantic.evaluations.eval_paths`."""
 from __future__ import annotations
 
 import os
@@ -7,9 +7,9 @@ from typing import Iterable
 
 from ...finding import Severity
 from ...rule import Rule
-from ...semantic.deliberate import batch_statistics_by_design
-from ...semantic.eval_paths import helper_evaluations, train_mode_evaluations
-from ...semantic.model import FileModel, Report
+from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
+from bn_lint.semantic.evaluations.eval_paths import helper_evaluations, train_mode_evaluations
+from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import EVAL_NAME, ModeAnalysis
 from .invalid import INVALID
 from .valid import VALID

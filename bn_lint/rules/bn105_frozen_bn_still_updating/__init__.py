@@ -1,17 +1,17 @@
 """BN105 frozen-bn-still-updating: the docs, the examples (:mod:`.invalid`, :mod:`.valid`) and a check that
-reads :mod:`bn_lint.semantic.freeze_watch`, :mod:`~bn_lint.semantic.freeze_lightning`,
-:mod:`~bn_lint.semantic.freeze_reset` and :mod:`~bn_lint.semantic.builder_freeze`."""
+reads :mod:`bn_lint.semantic.freezing.watch`, :mod:`~bn_lint.semantic.freezing.lightning`,
+:mod:`~bn_lint.semantic.freezing.reset_by_train` and :mod:`~bn_lint.semantic.freezing.builder_freeze`."""
 from __future__ import annotations
 
 from typing import Iterable
 
 from ...finding import Severity
 from ...rule import Rule
-from ...semantic.builder_freeze import builder_freezes
-from ...semantic.freeze_lightning import lightning_freezes
-from ...semantic.freeze_reset import FreezeResets
-from ...semantic.freeze_watch import EvalUndone, FreezeEvalUndone, frozen_in_training
-from ...semantic.model import FileModel, Report
+from bn_lint.semantic.freezing.builder_freeze import builder_freezes
+from bn_lint.semantic.freezing.lightning import lightning_freezes
+from bn_lint.semantic.freezing.reset_by_train import FreezeResets
+from bn_lint.semantic.freezing.watch import EvalUndone, FreezeEvalUndone, frozen_in_training
+from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import ModeAnalysis
 from .invalid import INVALID
 from .valid import VALID

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from ..evaluation import pretrained_build
+from bn_lint.semantic.modes.eval_data import pretrained_build
 from .callees import Callees
 from .conditions import _condition
 from .entry import EntryResolution
@@ -22,7 +22,7 @@ from .state import _ENTRY, State, _lookup
 from .training_steps import TrainingSteps, _TRAIN_NAME
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import FileModel, Scope
+    from bn_lint.semantic.file.model import FileModel, Scope
 
 
 _CUTS = [0]  # how many times a summary was asked for while it was being worked out (``ModeAnalysis.summary``)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..modules import ModelKind, element_kind, model_kind
-from ..project_defs import project_builder
+from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
+from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, subscript_key

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..call_binding import bind, given_values, positional_names
+from bn_lint.semantic.evaluators.call_binding import bind, given_values, positional_names
 from .keys import key_of
 from .state import State, _join
 

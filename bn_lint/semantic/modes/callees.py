@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..modules import _imported_name
-from ..classes import super_call
-from ..project_defs import imported_static_method, inherited_definition
+from bn_lint.semantic.nn_modules.bearing import _imported_name
+from bn_lint.semantic.file.classes import super_call
+from bn_lint.semantic.project.definitions import imported_static_method, inherited_definition
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS
 from .records import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ClassInfo
+    from bn_lint.semantic.file.model import ClassInfo
     from .analysis import ModeAnalysis
 
 
@@ -169,7 +169,7 @@ class Callees:
     def _given_instance_class(self, init: cst.FunctionDef, param: str) -> "ClassInfo | None":
         """The class of this file whose instance every construction in this file gives ``__init__``'s
         ``param`` (``Trainer(Logic(), model)``): the object the attribute stored from it holds."""
-        from ..call_binding import given_values
+        from bn_lint.semantic.evaluators.call_binding import given_values
 
         given = given_values(self.model, init, param) or []
         found = {id(c): c for c in (self._built_class(g.value, g.scope) if g.site is not None else None
@@ -211,7 +211,7 @@ class Callees:
         return memo[(param, func)]
 
     def _passed_instance_of(self, param: str, func: cst.FunctionDef, depth: int) -> cst.Call | None:
-        from ..call_binding import callers, positional_names
+        from bn_lint.semantic.evaluators.call_binding import callers, positional_names
 
         if param not in positional_names(func) and param not in {p.name.value for p in func.params.kwonly_params}:
             return None

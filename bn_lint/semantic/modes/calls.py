@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..module_uses import forwarded
-from ..walk import children, walk
+from bn_lint.semantic.nn_modules.uses import forwarded
+from bn_lint.semantic.syntax.walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (

@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..model import stored_on_self
-from ..walk import walk
+from bn_lint.semantic.file.model import stored_on_self
+from bn_lint.semantic.syntax.walk import walk
 from .keys import _names_read
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import FileModel
+    from bn_lint.semantic.file.model import FileModel
 
 
 def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call, str]:

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from ..classes import super_call
-from ..project_defs import inherited_definition
-from ..modules import ModelKind, model_kind
+from bn_lint.semantic.file.classes import super_call
+from bn_lint.semantic.project.definitions import inherited_definition
+from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, keeps_given_modes
 from .records import Site
 from .state import ENTRY, EVAL, TRAIN, UNKNOWN_MODE, _ENTRY, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ClassInfo, FileModel, Scope
+    from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 
 class EntryResolution:

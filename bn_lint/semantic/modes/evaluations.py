@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from ..evaluation import eval_data_loop, eval_input, inference_run, run_after_training
-from ..walk import walk
+from bn_lint.semantic.modes.eval_data import eval_data_loop, eval_input, inference_run, run_after_training
+from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named
-from ..framework_hooks import hook_of
+from bn_lint.semantic.modes.framework_hooks import hook_of
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
 from .records import Site
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import FileModel
+    from bn_lint.semantic.file.model import FileModel
 
 
 _FRAMEWORK_PREFIXES = ("lightning", "pytorch_lightning", "transformers", "accelerate", "ignite")

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
-from ..framework_hooks import earlier_hooks, given_may_hold_batchnorm, hook_of
-from ..modules import ModelKind
+from bn_lint.semantic.modes.framework_hooks import earlier_hooks, given_may_hold_batchnorm, hook_of
+from bn_lint.semantic.nn_modules.bearing import ModelKind
 from .assignments import Assignments
 from .callbacks import CallbackCalls
 from .calls import CallHandling
@@ -20,7 +20,7 @@ from .uses import ModelUses
 from .values import ValueFacts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Scope
+    from bn_lint.semantic.file.model import Scope
     from .analysis import ModeAnalysis
 
 
@@ -207,7 +207,7 @@ def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
     name = func.name.value
     if not name.startswith("_") or name.startswith("__") or model.functions.get(name) is not func:
         return False
-    from ..call_binding import callers
+    from bn_lint.semantic.evaluators.call_binding import callers
 
     calls = callers(model, func) or ()
     for _site, bound in calls:  # (a `**kwargs` expansion gives keywords only: what the call writes out is bound)

@@ -5,9 +5,9 @@ import re
 
 import libcst as cst
 
-from ..modules import ModelKind, tuple_element
-from ..values import UNKNOWN as UNKNOWN_VALUE
-from ..walk import walk
+from bn_lint.semantic.nn_modules.bearing import ModelKind, tuple_element
+from bn_lint.semantic.syntax.constants import UNKNOWN as UNKNOWN_VALUE
+from bn_lint.semantic.syntax.walk import walk
 from .conditions import _negated
 from .keys import _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _BATCHNORM_TEST, _CONTAINERS, _INDEXED_MODE_CHANGE

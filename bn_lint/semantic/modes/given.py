@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..call_binding import bind
+from bn_lint.semantic.evaluators.call_binding import bind
 from .conditions import _NOT_LITERAL, _condition_name, _literal, holds
 
 if TYPE_CHECKING:  # pragma: no cover

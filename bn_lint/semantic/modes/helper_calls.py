@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..call_binding import bind
-from ..classes import super_call
+from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.file.classes import super_call
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked

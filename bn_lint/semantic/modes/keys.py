@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Iterable
 
 import libcst as cst
 
-from ..walk import children
+from bn_lint.semantic.syntax.walk import children
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Scope
+    from bn_lint.semantic.file.model import Scope
 
 
 # Calls that return the model itself.

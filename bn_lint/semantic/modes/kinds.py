@@ -5,14 +5,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..call_binding import given_values
-from ..modules import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
+from bn_lint.semantic.evaluators.call_binding import given_values
+from bn_lint.semantic.nn_modules.bearing import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
 from .keys import _unwrap_passthrough, key_of
 from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ClassInfo, Scope
+    from bn_lint.semantic.file.model import ClassInfo, Scope
 
 
 class ModelKinds:

@@ -5,7 +5,7 @@ import re
 
 import libcst as cst
 
-from ..modules import DETECTORS
+from bn_lint.semantic.nn_modules.bearing import DETECTORS
 from .eval_names import eval_named
 from .keys import _PASSTHROUGH, _called_name
 from .state import State

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..batch_sizes import SizeResolution
+from bn_lint.semantic.batching.sizes import SizeResolution
 from .keys import _getattr_of, _key_expression, key_of, key_parent
 from .state import State, _join, _tracked
 

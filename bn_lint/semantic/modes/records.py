@@ -10,7 +10,7 @@ from .state import Fact, TRAIN, _child_of
 from .trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import Scope
+    from bn_lint.semantic.file.model import Scope
     from .analysis import ModeAnalysis
     from .flow import _Flow
 

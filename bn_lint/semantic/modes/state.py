@@ -6,7 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..modules import ModelKind
+from bn_lint.semantic.nn_modules.bearing import ModelKind
 from .keys import key_of, key_parent
 
 

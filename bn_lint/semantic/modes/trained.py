@@ -38,7 +38,7 @@ def after_training_step(facts: frozenset, call: cst.CSTNode, helper: str = "") -
 def is_loss_value(model, call: cst.Call) -> bool:
     """Whether ``call``'s value is itself what ``.backward()`` is called on: ``crit(out, y).backward()``, or
     ``loss = crit(out, y)`` then ``loss.backward()`` (a loss, not a model run in the training step)."""
-    from ..walk import walk
+    from bn_lint.semantic.syntax.walk import walk
 
     parent = model.parent(call)
     if isinstance(parent, cst.Attribute) and parent.value is call and parent.attr.value == "backward":

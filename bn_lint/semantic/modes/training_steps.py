@@ -6,12 +6,12 @@ from functools import cached_property
 
 import libcst as cst
 
-from ..attribution import attribution_backward
-from ..batch_facts import Size
-from ..evaluation import eval_input, reaches_backward_in_order
-from ..given_numbers import given_numbers
-from ..values import evaluate
-from ..walk import children, walk
+from bn_lint.semantic.modes.attribution import attribution_backward
+from bn_lint.semantic.batching.facts import Size
+from bn_lint.semantic.modes.eval_data import eval_input, reaches_backward_in_order
+from bn_lint.semantic.batching.given_numbers import given_numbers
+from bn_lint.semantic.syntax.constants import evaluate
+from bn_lint.semantic.syntax.walk import children, walk
 from .keys import _names_read
 from .known_calls import _NO_GRAD
 

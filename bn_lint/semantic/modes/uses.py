@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..library_models import LIBRARY_FORWARDS, fitted_by_trainer
-from ..project_defs import given_classes
+from bn_lint.semantic.knowledge.library_models import LIBRARY_FORWARDS, fitted_by_trainer
+from bn_lint.semantic.project.definitions import given_classes
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..modules import ModelKind, model_kind, passed_through
+from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
 from .keys import _PASSTHROUGH, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked

@@ -1,0 +1,173 @@
+"""Where a model with BatchNorm ends up evaluated in training mode (RULES.md, BN101).
+
+Reads the mode flow (:mod:`.modes`): each call of a model in an evaluation context
+(no-grad, predictions read, a function named for evaluation, the evaluation branch of
+``set_grad_enabled(phase == 'train')``) where the model is in training mode on every
+path the code shows, or is an evaluation function's model that nothing puts in eval
+(:mod:`.owned`); and each call of another file's evaluation function given a model in
+training mode. Left out: models whose mode the code does not show or that hold no
+BatchNorm, classes that keep their own modes, BatchNorm re-estimation and samples drawn
+with batch statistics on purpose, and a second module of unknown content in an
+evaluation already reported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
+from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.evaluations.owned import unowned_evaluation
+from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+from bn_lint.semantic.modes.state import UNKNOWN_MODE
+from bn_lint.semantic.modes.trained import TRAINED
+from bn_lint.semantic.syntax.walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis
+    from bn_lint.semantic.modes.records import Site
+
+
+@dataclass(frozen=True)
+class TrainModeEvaluation:
+    """A call of a model for evaluation (``reason``) while it is in training mode (``why``)."""
+
+    node: cst.CSTNode  # the call of the model
+    key: str  # the model, as the code names it
+    reason: str  # what makes the call an evaluation
+    why: str  # how it came to be in training mode (and the slip that leaves it there)
+    unowned: bool  # an evaluation function's model that nothing puts in eval (RULES.md, Evidence)
+    loop: cst.For | None  # for an unowned one: the evaluation loop around the call, if any
+
+
+@dataclass(frozen=True)
+class HelperEvaluation:
+    """Another file's function that runs a model for evaluation, given one in training mode from here."""
+
+    use: cst.CSTNode  # where the callee runs the model
+    helpers: tuple[HelperEval, ...]  # the calls of this file that pass it
+    why: str  # how the models passed came to be in training mode
+
+
+def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[TrainModeEvaluation]:
+    """Each evaluation of a BatchNorm model of this file in training mode, in source order."""
+    evaluated: dict = {}  # regions; (region, key) and (function, key, facts) of a model evaluated there -> the call
+    reported_slips: set[cst.CSTNode] = set()
+    for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
+        # (a copy, in source order: resolving may run other analyses)
+        reason = analysis.eval_reason(node)
+        if reason is None:
+            # evaluation on some paths only: `phase == 'val'` under `torch.set_grad_enabled(phase == 'train')`
+            site, reason = analysis.path_eval(node) or (site, None)
+        if reason is None:
+            continue
+        facts = _first_iteration(analysis, node, site, analysis.resolved(site))
+        unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
+        if not analysis.shown_train(facts) and unowned is None:
+            continue
+        kind = analysis.kind(site.key, facts, site.scope)
+        if kind not in (ModelKind.BN, ModelKind.MAYBE):
+            continue
+        if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):
+            continue
+        if analysis.keeps_own_modes(facts):
+            continue
+        if _recalibration(model, node, facts) or _samples_on_purpose(model, analysis, node, facts):
+            continue
+        why = unowned or describe(analysis, facts)
+        slip = analysis.after_slip(site)
+        if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
+            if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):
+                continue  # (a mode known only from a training step: BN102's finding at the slip is the one)
+            reported_slips.add(slip)
+            why += f"; `{model.code(slip)}` at line {analysis.line(slip)} does not change the mode"
+        region = analysis.region(node)
+        if region in evaluated and kind is ModelKind.MAYBE:
+            continue  # (one more module of unknown content in the same evaluation: the finding is made)
+        again = (analysis.enclosing_function(node) or region, site.key, facts)
+        if (region, site.key) in evaluated or (again in evaluated and not _trained_between(analysis, site.key, evaluated[again], node)):
+            continue  # (the same model run again in the same evaluation, in the same mode: one `.eval()` fixes both)
+        evaluated.update({region: node, (region, site.key): node, again: node})
+        loop = _evaluation_loop(model, node) if unowned is not None else None
+        yield TrainModeEvaluation(node, site.key, reason, why, unowned is not None, loop)
+
+
+def _trained_between(analysis: "ModeAnalysis", key: str, first: cst.CSTNode, then: cst.CSTNode) -> bool:
+    """Whether ``key`` runs a training step between two evaluations of it in one function (two phases of a
+    script, each trained and evaluated: two findings, each fixed by its own ``.eval()``)."""
+    start, end = analysis.order(first), analysis.order(then)
+    func = analysis.enclosing_function(then)
+    return any(site.key == key and start < analysis.order(node) < end and analysis.enclosing_function(node) is func
+               for node, site in list(analysis.train_uses.items()))
+
+
+def helper_evaluations(analysis: "ModeAnalysis") -> Iterator[HelperEvaluation]:
+    """Each use of a model in another file's evaluation function that this file's calls give a BatchNorm
+    model in training mode, not under a framework that sets the mode itself."""
+    callers: dict[cst.CSTNode, list[tuple[HelperEval, frozenset]]] = {}
+    for helper in list(analysis.helper_evals.values()):
+        site = helper.site
+        facts = analysis.resolved(site)
+        if not analysis.shown_train(facts) or analysis.framework_managed(site.node):
+            continue
+        if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+            continue
+        callers.setdefault(helper.use, []).append((helper, facts))
+    for use, found in callers.items():
+        why = describe(analysis, frozenset().union(*(facts for _, facts in found)))
+        yield HelperEvaluation(use, tuple(helper for helper, _ in found), why)
+
+
+def _evaluation_loop(model: "FileModel", node: cst.CSTNode) -> cst.For | None:
+    """The innermost ``for`` loop around ``node`` in its function whose items ``node`` runs the model on
+    (``for x, y in loader: model(x)``; not ``for s in scales:``), or None."""
+    if not isinstance(node, cst.Call):
+        return None
+    read = {n.value for arg in node.args for n in walk(arg.value) if isinstance(n, cst.Name)}
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if isinstance(ancestor, cst.For) and read & {n.value for n in walk(ancestor.target) if isinstance(n, cst.Name)}:
+            return ancestor
+    return None
+
+
+def _samples_on_purpose(model: "FileModel", analysis, node: cst.CSTNode, facts: frozenset) -> bool:
+    """``G.train()`` and, with no training step between, samples drawn to be looked at (``make_grid``,
+    ``save_image``) in the same function, not one named for evaluation: a generator sampled with batch
+    statistics by choice, as DCGAN-style code does."""
+    func = analysis.enclosing_function(node)
+    if (func is not None and eval_named(func.name.value)) or not facts or not analysis.visualised(node):
+        return False
+    end = model.order(node)
+    for fact in facts:
+        if fact.why != "train()" or fact.node is None or analysis.enclosing_function(fact.node) is not func:
+            return False
+        start = model.order(fact.node)
+        if not 0 <= start < end or any(
+                start < model.order(call) < end and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value in ("backward", "step") for call in model.nodes_of(func or model.module, cst.Call)):
+            return False
+    return True
+
+
+def _recalibration(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> bool:
+    """``model.train()`` and then ``model(x)`` with the output thrown away: re-estimating the BatchNorm
+    statistics on purpose (``update_bn``-style), not an evaluation."""
+    return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts)
+
+
+def _first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", facts: frozenset) -> frozenset:
+    """The facts of the first time the flow reached ``node`` (the first iteration of the loops around it)
+    when they show training mode and the later iterations add only unknown modes (an unknown method of the
+    model ran in between: ``self.model.final_activation(out)``): that first run is a bug on a visible path."""
+    first = analysis.first_uses.get((node, site.key))
+    if analysis.shown_train(facts) or first is None or first.facts == site.facts:
+        return facts
+    first_facts = analysis.resolved(first, first=True)
+    if analysis.shown_train(first_facts) and all(f.mode in (TRAIN, UNKNOWN_MODE) for f in facts):
+        return first_facts
+    return facts

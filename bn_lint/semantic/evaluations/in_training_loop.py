@@ -1,0 +1,179 @@
+"""A model put in eval inside a training loop and not put back in training mode (RULES.md, BN103).
+
+Reads the mode flow (:mod:`.modes`): a training step whose model is in eval mode
+because of an ``.eval()`` later in the same loop (an evaluation at the end of each
+epoch), with no ``.train()`` before the next iteration's step, or because a helper that evaluates it
+(puts it in eval and runs it) earlier in the iteration leaves it so. Left out: an ``.eval()`` (or a helper
+that only sets the mode) before the step in the same iteration (deliberate), models without BatchNorm, and an
+eval that runs only on the last iteration (``if epoch == epochs - 1``, or a branch that
+leaves the loop).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+import libcst as cst
+
+from bn_lint.semantic.batching.analysis import BatchAnalysis
+from bn_lint.semantic.modes import EVAL
+from bn_lint.semantic.modes.eval_names import eval_named
+from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.syntax.walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis
+
+
+@dataclass(frozen=True)
+class EvalInTrainingLoop:
+    """``key`` put in eval at ``node`` (``how``) inside ``loop``, in eval at the training step ``step``."""
+
+    node: cst.CSTNode
+    key: str
+    how: str
+    loop: cst.CSTNode
+    step: cst.CSTNode
+
+
+def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[EvalInTrainingLoop]:
+    """Each ``.eval()`` of a BatchNorm model inside its training loop that leaves the next iteration's
+    training step in eval mode; then each evaluation between two training runs (no loop around both)
+    whose second run is not in a loop already reported (the eval there says it)."""
+    seen: set[cst.CSTNode] = set()
+    later: list[tuple[cst.CSTNode, Any, Any]] = []
+    loops: list[tuple[str, cst.CSTNode]] = []
+    for site in analysis.train_uses.values():
+        for fact in site.facts:
+            if fact.mode != EVAL or fact.node is None or fact.node in seen:
+                continue
+            loop = _loop_around_both(model, site.node, fact.node)
+            if loop is None and _evaluated_between_trainings(model, analysis, fact.node, site):
+                later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
+                continue
+            if loop is None or (analysis.order(fact.node) < analysis.order(site.node)
+                                and not _evaluation_left_in_eval(analysis, fact)):
+                continue  # `.eval()` before the training step in the same iteration: deliberate
+            if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            if _last_iteration_only(model, fact.node, loop):
+                continue
+            seen.add(fact.node)
+            loops.append((site.key, loop))
+            yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), loop, site.node)
+    for node, fact, site in later:
+        if node in seen or analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE) \
+                or any(key == site.key and loop in model.ancestors(site.node) for key, loop in loops):
+            continue
+        seen.add(node)
+        yield EvalInTrainingLoop(node, site.key, fact.where.format(line=analysis.line(node)), site.node, site.node)
+
+
+def _evaluation_left_in_eval(analysis: "ModeAnalysis", fact) -> bool:
+    """Whether the eval ``fact`` records is left by a helper that evaluates (``generate(model, x)``: puts the
+    model in eval and runs it, and does not put it back): its mode reaches the training step after it by
+    accident, not by a choice of the training loop (a bare ``model.eval()``, a ``freeze_bn(model)``)."""
+    call = fact.node
+    if fact.why != "helper" or not isinstance(call, cst.Call):
+        return False
+    target = analysis.callee(call)
+    if target is None:
+        return False
+    callee, func = target
+    return any(callee.enclosing_function(node) is func for node in list(callee.uses))
+
+
+def _evaluated_between_trainings(model: "FileModel", analysis: "ModeAnalysis", evaluated: cst.CSTNode, site) -> bool:
+    """``fit(model); predict(model); fit(model)`` in one function: ``evaluated`` is a call of a function
+    named for evaluation (``predict_dataloader()``) or an ``.eval()`` in one, after a training step of the
+    same model and before this one (``site``); a model put in eval before its first step is a choice."""
+    if not (analysis.order(evaluated) < analysis.order(site.node)
+            and analysis.enclosing_function(evaluated) is analysis.enclosing_function(site.node)):
+        return False
+    func = evaluated.func if isinstance(evaluated, cst.Call) else None
+    called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    called = "" if called in ("eval", "train") else called  # (`.eval()` itself: the function around it must say so)
+    around = analysis.enclosing_function(evaluated)
+    if not (eval_named(called) or (around is not None and eval_named(around.name.value))):
+        return False
+    return any(other.key == site.key and analysis.order(other.node) < analysis.order(evaluated)
+               and analysis.enclosing_function(other.node) is around for other in analysis.train_uses.values())
+
+
+def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst.CSTNode | None:
+    around_b = set()
+    for ancestor in model.ancestors(b):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
+            break
+        around_b.add(ancestor)
+    for ancestor in model.ancestors(a):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Module)):
+            return None
+        if isinstance(ancestor, (cst.For, cst.While)) and ancestor in around_b:
+            return ancestor
+    return None
+
+
+def _last_iteration_only(model: "FileModel", node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    """The eval sits in an ``if`` that holds only on the last iteration (``epoch == epochs - 1``) or leaves the loop."""
+    target_names = set()
+    if isinstance(loop, cst.For):
+        target_names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+    for ancestor in model.ancestors(node):
+        if ancestor is loop:
+            return False
+        if not isinstance(ancestor, cst.If):
+            continue
+        body = ancestor.body.body
+        last = body[-1] if body else None
+        if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return)) for s in last.body):
+            return True
+        if _only_last(model, ancestor.test, loop, target_names):
+            return True
+    return False
+
+
+def _only_last(model: "FileModel", test: cst.BaseExpression, loop: cst.CSTNode, targets: set[str]) -> bool:
+    """Whether ``test`` holds on the last iteration only: ``epoch == epochs - 1``; for ``a or b`` both
+    sides must (``(epoch + 1) % freq == 0 or epoch == last`` holds every ``freq`` epochs), for ``a and b``
+    one side."""
+    if isinstance(test, cst.BooleanOperation):
+        sides = (_only_last(model, test.left, loop, targets), _only_last(model, test.right, loop, targets))
+        return all(sides) if isinstance(test.operator, cst.Or) else any(sides)
+    if not isinstance(test, cst.Comparison):
+        return False
+    if any(isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Modulo) for n in walk(test)):
+        return False  # `it % interval == 0`: every interval-th iteration, not the last one
+    names = {n.value for n in walk(test) if isinstance(n, cst.Name)}
+    if names & targets and any(isinstance(t.operator, cst.Equal) for t in test.comparisons):
+        return _may_be_last(model, test, loop, targets)
+    return False
+
+
+def _may_be_last(model: "FileModel", comparison: cst.Comparison, loop: cst.CSTNode, targets: set[str]) -> bool:
+    """Whether ``epoch == ...`` may hold on the last iteration only: False when both sides are known
+    numbers and the test picks another iteration (``epoch + 1 == PSEUDO_EPOCH`` in ``range(EPOCHS)``)."""
+    if len(comparison.comparisons) != 1 or not isinstance(loop, cst.For):
+        return True
+    it = loop.iter
+    if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+            and 1 <= len(it.args) <= 2 and not any(a.keyword or a.star for a in it.args)):
+        return True
+    scope = model.scope_of(comparison)
+    stop = model.analysis(BatchAnalysis).size(it.args[-1].value, scope)
+    sides = [comparison.left, comparison.comparisons[0].comparator]
+    with_target = [side for side in sides if any(isinstance(n, cst.Name) and n.value in targets for n in walk(side))]
+    if len(with_target) != 1 or stop is None:
+        return True
+    this, other = with_target[0], next(side for side in sides if side is not with_target[0])
+    offset = 0
+    if isinstance(this, cst.BinaryOperation) and isinstance(this.left, cst.Name) and this.left.value in targets:
+        step = model.value(this.right, scope)
+        if not isinstance(step, int) or not isinstance(this.operator, (cst.Add, cst.Subtract)):
+            return True
+        offset = step if isinstance(this.operator, cst.Add) else -step
+    elif not (isinstance(this, cst.Name) and this.value in targets):
+        return True
+    value = model.analysis(BatchAnalysis).size(other, scope)
+    return value is None or value.value - offset == stop.value - 1

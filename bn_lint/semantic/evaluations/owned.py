@@ -1,0 +1,139 @@
+"""An evaluation function owns the mode of the model it evaluates (RULES.md, Evidence).
+
+``def validate(model, loader): with torch.no_grad(): ... model(x)`` that never puts
+``model`` in eval mode is a finding when no code the project shows does it either:
+nothing in this file puts a model in eval (no ``.eval()`` / ``.train(False)`` at all),
+its callers here pass a model whose mode they do not set (or there is none), and no
+other file beside it that imports it and calls the function calls ``.eval()``. The same for ``self.model`` in an evaluation
+method of a plain class (a trainer, an algorithm object) built around a model it was
+given, when nothing in the file puts that attribute in eval. The model must be one
+that may hold BatchNorm: a known BatchNorm model, or one of unknown class in a
+project that builds BatchNorm models.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.modes.trained import loss_named
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis, Site
+
+_SETS_EVAL = re.compile(r"\.eval\(\s*\)|\.train\(\s*(?:mode\s*=\s*)?False\s*\)")
+
+
+def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode, facts: frozenset) -> str | None:
+    """Why the evaluation at ``node`` runs a model no visible code puts in eval mode (its own function
+    evaluates a model it is given and never calls ``.eval()``), or None."""
+    from bn_lint.semantic.modes import ENTRY
+
+    model = analysis.model
+    if not facts or {f.mode for f in facts} != {ENTRY}:
+        return None
+    func = analysis.enclosing_function(node)
+    if func is None or not _evaluation_function(analysis, func, node):
+        return None
+    if analysis.pytest_test(func):
+        return None  # (a pytest test: its model comes from a fixture, in the mode the test wants)
+    if _SETS_EVAL.search(model.source):
+        return None  # (this file puts models in eval somewhere: it manages modes, the path analysis has spoken)
+    root, _, rest = site.key.partition(".")
+    if loss_named(site.key) or rest and root != "self":
+        return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
+    name = func.name.value
+    if root == "self":
+        if not rest or "." in rest or not _plain_holder(analysis, func, rest):
+            return None
+        if any(_may_set_eval(site.key, state) for state, _caller in analysis.method_calls.get(func, [])):
+            return None  # (a caller's instance holds a model in eval, or one whose mode it does not know)
+        callers = "no code of this file puts it in eval mode"
+    else:
+        scope = model.scopes.get(func)
+        if scope is None or root not in scope.params or model.functions.get(name) is not func:
+            return None
+        passed = analysis.call_args.get(f"{name}.{root}", [])
+        if any(_may_set_eval(arg_key, state) for arg_key, state, _caller in passed):
+            return None
+        callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
+    if _called_after_eval_elsewhere(model, name):
+        return None
+    return f"`{name}()` evaluates `{site.key}` and never calls `{site.key}.eval()`; {callers}"
+
+
+def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: cst.CSTNode) -> bool:
+    """A function whose job is evaluation: named for it, or running the model in a loop over data with
+    gradients off."""
+    from bn_lint.semantic.modes import eval_named
+
+    if analysis.trains(func):
+        return False  # (a training function: what it trains and then evaluates, the path analysis follows)
+    if eval_named(func.name.value):
+        return True
+    return analysis.under_no_grad(node) and any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func))
+
+
+def _ancestors_within(analysis: "ModeAnalysis", node: cst.CSTNode, func: cst.FunctionDef):
+    for ancestor in analysis.model.ancestors(node):
+        if ancestor is func:
+            return
+        yield ancestor
+
+
+def _may_set_eval(arg_key: str, state: dict) -> bool:
+    """Whether the caller's model may be in eval mode, or in a mode it does not know (given to code that
+    may set it), at the call: only a model the caller never set or followed is left to the callee."""
+    from bn_lint.semantic.modes import ENTRY, TRAIN, _lookup, _tracked
+
+    if not _tracked(state, arg_key):
+        return False
+    return not {f.mode for f in _lookup(state, arg_key)} <= {ENTRY, TRAIN}
+
+
+def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: str) -> bool:
+    """``self.<attribute>`` in a method of a class that is not a module (whose parts follow its own mode),
+    stored from a parameter of its ``__init__``, and put in eval nowhere in the file."""
+    model = analysis.model
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    if info is None or model.is_nn_module_class(info) or analysis._framework_class(info):
+        return False
+    if any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net", "Lightning")):
+        return False
+    pattern = re.compile(r"\." + re.escape(attribute) + r"\s*\.\s*(?:eval\s*\(|train\s*\(\s*(?:mode\s*=\s*)?False)")
+    if pattern.search(model.source):
+        return False
+    values = info.attributes.get(attribute, [])
+    return bool(values) and all(_given(value, where) for value, where in values)
+
+
+def _given(value: cst.BaseExpression, scope) -> bool:
+    """``model`` / ``model.to(device)`` where ``model`` is a parameter of the function assigning it."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+            and value.func.attr.value in ("to", "cuda", "cpu", "float", "double", "half"):
+        value = value.func.value
+    return isinstance(value, cst.Name) and scope is not None and value.value in scope.params
+
+
+def _called_after_eval_elsewhere(model: "FileModel", name: str) -> bool:
+    """Whether another file beside this one (its folder, and the folder above when it is a package)
+    names this module, calls ``name`` and puts a model in eval mode: a caller there may do it."""
+    project = model.project
+    if project is None:
+        return False
+    here = os.path.dirname(os.path.abspath(model.path))
+    folders = [here]
+    if os.path.isfile(os.path.join(here, "__init__.py")):
+        folders.append(os.path.dirname(here))
+    stem = os.path.splitext(os.path.basename(model.path))[0]
+    if stem == "__init__":
+        stem = os.path.basename(here)
+    for folder in folders:
+        for other in project.files_mentioning(model.path, folder, name + "(", recursive=False):
+            if project.mentions(other, stem) and (project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
+                return True  # (it imports this module, calls the function and sets a model in eval)
+    return False

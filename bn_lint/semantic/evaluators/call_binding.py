@@ -1,0 +1,216 @@
+"""Which argument a call gives each parameter: the one binder every analysis uses.
+
+Positional arguments fill the parameters in order, keywords bind by name. ``*[a, b]`` (a list or
+tuple display) spreads its items; ``**bundle`` its entries when ``bundles`` knows them (a dict
+display or ``dict(...)`` bound once where the call sees it, ``self.kw`` assigned one), or, for a
+``**norm_kwargs`` parameter, the dict every call of its function gives it. Any other ``*args`` / ``**kwargs``
+makes the binding incomplete: what it gives is not known, but what the call writes out still binds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+import libcst as cst
+
+from bn_lint.semantic.evaluators.bundles import bundle_entries, encloses
+from bn_lint.semantic.file.records import param_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel, Scope
+    from bn_lint.semantic.file.records import CallSite
+
+
+@dataclass
+class Bound:
+    """The arguments of one call by parameter name; ``complete`` when no unknown ``*``/``**`` remains."""
+
+    values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    complete: bool = True
+    scopes: dict[str, "Scope"] = field(default_factory=dict)  # parameters given by a bundle: where it is written
+
+    def get(self, param: str) -> cst.BaseExpression | None:
+        return self.values.get(param)
+
+    def __contains__(self, param: str) -> bool:
+        return param in self.values
+
+    def scope_of(self, param: str, default: "Scope | None") -> "Scope | None":
+        return self.scopes.get(param, default)
+
+    def known(self) -> "Bound | None":
+        """This binding when complete, else None (for an analysis that needs every argument)."""
+        return self if self.complete else None
+
+
+def positional_names(function: cst.FunctionDef, skip: int = 0) -> tuple[str, ...]:
+    """The parameters a positional argument can fill, in order, after the first ``skip`` (``self``)."""
+    params = function.params
+    return tuple(p.name.value for p in (*params.posonly_params, *params.params))[skip:]
+
+
+def bind(call: cst.Call, params: Sequence[str], model: "FileModel | None" = None,
+         scope: "Scope | None" = None) -> Bound:
+    """``call``'s arguments by name: positional ones fill ``params`` in order, keywords bind by their
+    own name. Bundles (``**config``) are opened only when ``model`` and ``scope`` are given."""
+    bound = Bound()
+    position = 0
+    positional_known = True
+
+    def keyword(name: str, value: cst.BaseExpression, where: "Scope | None" = None) -> None:
+        bound.values[name] = value
+        if where is not None:
+            bound.scopes[name] = where
+
+    for arg in call.args:
+        if arg.star == "*":
+            items = arg.value.elements if isinstance(arg.value, (cst.List, cst.Tuple)) else None
+            if items is None or any(isinstance(i, cst.StarredElement) for i in items) or not positional_known:
+                positional_known = bound.complete = False
+                continue
+            for item in items:
+                if position < len(params):
+                    bound.values[params[position]] = item.value
+                position += 1
+        elif arg.star == "**":
+            found = given_bundle(model, arg.value, scope) if model is not None and scope is not None else None
+            if found is None:
+                bound.complete = False
+                continue
+            for name, value in found[0].items():
+                keyword(name, value, found[1] if found[1] is not scope else None)
+        elif arg.keyword is not None:
+            keyword(arg.keyword.value, arg.value)
+        elif positional_known:
+            if position < len(params):
+                bound.values[params[position]] = arg.value
+            position += 1
+    return bound
+
+
+def bind_in(call: cst.Call, params: Sequence[str], scope: "Scope | None",
+            model: "FileModel | None" = None) -> dict[str, tuple[cst.BaseExpression, "Scope | None"]] | None:
+    """``bind`` as parameter -> (argument, the scope it is written in); None when it is incomplete."""
+    bound = bind(call, params, model, scope)
+    if not bound.complete:
+        return None
+    return {name: (value, bound.scope_of(name, scope)) for name, value in bound.values.items()}
+
+
+def callers(model: "FileModel", function: cst.FunctionDef,
+            methods: bool = False) -> list[tuple["CallSite", Bound]] | None:
+    """Each call of ``function`` in this file, with its arguments bound (bundles opened): ``f(...)`` for a
+    module-level function, ``Class(...)`` for a class's ``__init__``, and with ``methods`` the class's own
+    ``self.f(...)`` for another method (calls on instances elsewhere are not seen); None for a function
+    this file cannot call by name."""
+    called = model.called_as(function)
+    outer = model.scope_of(function)
+    if called is None and outer.kind == "function" and outer.functions.get(function.name.value) is function:
+        params = positional_names(function)  # a helper defined in a function: its calls there, by name
+        return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+                if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value
+                and encloses(outer, site.scope)]
+    if called is None and methods:
+        info = model.enclosing_class(outer)
+        if info is not None and info.methods.get(function.name.value) is function:
+            params = positional_names(function, 1)
+            return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+                    if _self_call(site.node.func, function.name.value)
+                    and model.enclosing_class(site.scope) is info]
+    if called is None:
+        return None
+    name, skip = called
+    params = positional_names(function, skip)
+    return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+            if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
+
+
+def _self_call(func: cst.BaseExpression, name: str) -> bool:
+    return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
+            and func.attr.value == name)
+
+
+@dataclass(frozen=True)
+class Given:
+    """What one call of a function gives one of its parameters."""
+
+    value: cst.BaseExpression | None  # None: not known (an unknown ``*args`` / ``**kwargs`` may hold it)
+    scope: "Scope | None"  # where ``value`` is written
+    site: "CallSite | None"  # the call; None: no call in this file, the parameter keeps its default
+    default: bool = False  # the call leaves the parameter at its default
+
+
+def given_values(model: "FileModel", function: cst.FunctionDef, param: str,
+                 methods: bool = False) -> list[Given] | None:
+    """What each call of ``function`` in this file gives ``param`` (its default where a call leaves it out,
+    or where nothing here calls the function); None for a function this file cannot call by name
+    (``methods``: as ``callers``)."""
+    sites = callers(model, function, methods)
+    if sites is None:
+        return None
+    declared = next((p for p in (*function.params.posonly_params, *function.params.params,
+                                 *function.params.kwonly_params) if p.name.value == param), None)
+    default = declared.default if declared is not None else None
+    where = model.scope_of(function)  # (a default is evaluated where the function is defined)
+    if not sites:
+        return [Given(default, where, None, True)]
+    found = []
+    for site, bound in sites:
+        if param in bound:
+            found.append(Given(bound.values[param], bound.scope_of(param, site.scope), site))
+        elif not bound.complete:
+            found.append(Given(None, None, site))
+        else:
+            found.append(Given(default, where, site, True))
+    return found
+
+
+def given_bundle(model: "FileModel", expr: cst.BaseExpression,
+                 scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
+    """The entries of the dict a ``**`` argument holds, with the scope they are written in; None if unsure
+    (for a parameter: the one dict every call of its function gives it)."""
+    choices = _given_bundles(model, expr, scope)
+    if choices is not None:
+        return choices[0] if len(choices) == 1 and choices[0] is not None else None
+    return bundle_entries(model, expr, scope)
+
+
+def bundle_choices(model: "FileModel", expr: cst.BaseExpression,
+                   scope: "Scope") -> list[tuple[dict[str, cst.BaseExpression], "Scope"]]:
+    """Each dict a ``**`` argument may hold on a path the code shows: the one it names, or for a
+    parameter, the one each call of its function gives it (calls that hide it are left out)."""
+    choices = _given_bundles(model, expr, scope)
+    if choices is None:
+        found = bundle_entries(model, expr, scope)
+        return [found] if found is not None else []
+    return [c for c in choices if c is not None]
+
+
+_OPENING: set[tuple[int, str]] = set()  # (function, parameter) whose calls are being read
+
+
+def _given_bundles(model: "FileModel", expr: cst.BaseExpression,
+                   scope: "Scope") -> list[tuple[dict[str, cst.BaseExpression], "Scope"] | None] | None:
+    """For ``expr`` naming a parameter: the bundle each call of its function gives it (None where a
+    call gives no dict the code shows), one per distinct argument; None when ``expr`` is no parameter
+    or nothing in the file calls its function."""
+    found = param_of(expr.value, scope) if isinstance(expr, cst.Name) else None
+    if found is None or found[1] is None:
+        return None
+    key = (id(found[1]), expr.value)
+    if key in _OPENING:  # a call of the function inside itself: gives nothing more
+        return None
+    _OPENING.add(key)
+    try:
+        passed = given_values(model, found[1], expr.value)
+    finally:
+        _OPENING.discard(key)
+    if not passed or passed[0].site is None:
+        return None
+    seen: dict[int, tuple[dict[str, cst.BaseExpression], "Scope"] | None] = {}
+    for given in passed:
+        if given.value is None or given.scope is None:
+            seen[id(given)] = None
+        elif id(given.value) not in seen:
+            seen[id(given.value)] = bundle_entries(model, given.value, given.scope)
+    return list(seen.values())

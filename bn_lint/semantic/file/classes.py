@@ -1,0 +1,123 @@
+"""The classes of a file: which derive from ``torch.nn.Module``, the class around a scope, how a
+function is called, what ``__init__`` stores on ``self``.
+
+The first three are functions of the :class:`~.model.FileModel`, which has them as methods.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.knowledge import layers as layer_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.file.records import ClassInfo, Scope
+
+#: base classes that are torch.nn.Module subclasses (a LightningModule is one, whoever calls it)
+MODULE_BASES = frozenset({"torch.nn.Module", "pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
+                          "lightning.LightningModule", "lightning.pytorch.LightningModule",
+                          "lightning.pytorch.core.LightningModule"})
+_SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
+
+
+def called_as(model: "FileModel", function: cst.FunctionDef) -> tuple[str, int] | None:
+    """How this file calls ``function``: (the name, the leading parameters a call does not give):
+    ``(name, 0)`` for a module-level function, ``(Class, 1)`` for a class's ``__init__``; None else."""
+    scope = model.scopes.get(function)
+    info = model.enclosing_class(scope.parent) if scope is not None else None
+    if info is not None and info.methods.get("__init__") is function:
+        return info.name, 1
+    if model.functions.get(function.name.value) is function:
+        return function.name.value, 0
+    return None
+
+
+def decorated_as(function: cst.FunctionDef, *names: str) -> bool:
+    """Whether ``function`` carries one of the plain decorators ``names`` (``@staticmethod``)."""
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value in names for d in function.decorators)
+
+
+def static_method(model: "FileModel", func: cst.BaseExpression) -> cst.FunctionDef | None:
+    """The ``@staticmethod`` / ``@classmethod`` that ``Class.method`` names, for a class of this file
+    (``gan_factory.generator_factory``: a builder called on the class itself)."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
+            or model.binding(func.value.value, None) is not None:
+        return None
+    info = model.classes.get(func.value.value)
+    method = info.methods.get(func.attr.value) if info is not None else None
+    if method is None or not decorated_as(method, "staticmethod", "classmethod"):
+        return None
+    return method
+
+
+def enclosing_class(model: "FileModel", scope: Scope | None) -> ClassInfo | None:
+    while scope is not None:
+        if scope.kind == "class":
+            return model.classes.get(scope.name or "")
+        scope = scope.parent
+    return None
+
+
+def is_nn_module_class(model: "FileModel", info: ClassInfo, depth: int = 0) -> bool:
+    """Whether the class derives (as far as this file shows) from torch.nn.Module."""
+    if depth > 10:
+        return False
+    for base in info.bases:
+        qn = model.qualname(base)
+        if qn and (qn in MODULE_BASES or layer_table.lookup(qn) is not None):
+            return True
+        if isinstance(base, cst.Name) and base.value in model.classes and base.value != info.name:
+            if model.is_nn_module_class(model.classes[base.value], depth + 1):
+                return True
+    return False
+
+
+def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
+    """(attribute, parameter) for each ``self.attr = param`` statement of ``__init__`` (``param.to(device)``
+    allowed), including the tuples that ``accelerator.prepare(...)`` / ``fabric.setup(...)`` hand back."""
+    stored: list[tuple[str, str]] = []
+    for line in init.body.body:
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+            continue
+        target, value = small.targets[0].target, small.value
+        if isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("prepare", "setup") and len(target.elements) == len(value.args):
+            pairs = list(zip([e.value for e in target.elements], [a.value for a in value.args]))
+        elif isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
+            pairs = list(zip([e.value for e in target.elements], [e.value for e in value.elements]))
+        else:
+            pairs = [(target, value)]
+        for attribute, given in pairs:
+            while isinstance(given, cst.Call) and isinstance(given.func, cst.Attribute) \
+                    and given.func.attr.value in _SAME_OBJECT_METHODS:
+                given = given.func.value
+            if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
+                    and attribute.value.value == "self" and isinstance(given, cst.Name)):
+                stored.append((attribute.attr.value, given.value))
+    return stored
+
+
+def super_call(expr: cst.BaseExpression) -> bool:
+    """``super()`` (the receiver of ``super().__init__(...)``)."""
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super" \
+        and not expr.args
+
+
+def inherited_method(model: "FileModel", info: ClassInfo | None, name: str, depth: int = 0) -> cst.FunctionDef | None:
+    """The method ``super().name`` runs in a method of class ``info``: the first base of this file, in order
+    and a few levels up, that defines it (None past a base defined elsewhere)."""
+    if info is None or depth > 4:
+        return None
+    for base in info.bases:
+        found = model.classes.get(base.value) if isinstance(base, cst.Name) else None
+        if found is None or found is info:
+            return None
+        if name in found.methods:
+            return found.methods[name]
+        deeper = inherited_method(model, found, name, depth + 1)
+        if deeper is not None:
+            return deeper
+    return None

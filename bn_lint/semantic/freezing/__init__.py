@@ -1,0 +1,1 @@
+"""Frozen BatchNorm that still updates: the BN105 queries."""

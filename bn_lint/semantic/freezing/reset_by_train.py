@@ -1,0 +1,586 @@
+"""BatchNorm layers put in eval to freeze them, then back in training mode by ``.train()``.
+
+``freeze_bn()`` (a loop over ``modules()`` that calls ``m.eval()`` on each BatchNorm,
+or ``model.apply(set_bn_eval)``) holds only until the next ``model.train()``, which
+sets every submodule's mode. This module finds, along the order the code runs
+(loops walked twice, so a ``.train()`` at the top of the next epoch is seen; calls of
+this file's functions, methods and constructors followed a few levels deep, the
+arguments standing for the parameters), a ``.train()`` of a module whose BatchNorm
+layers were put in eval, followed by a forward pass or a training step before any
+new freeze. Freezing helpers are found from their code: a BatchNorm test around the
+``.eval()``, and the flag parameter it may run under (``if requires_grad: m.train()
+else: m.eval()``), judged with the value each call passes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
+from bn_lint.semantic.project.definitions import project_builder
+from bn_lint.semantic.syntax.walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+_BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase|\bbn\b|_bn\b|\bBN\b")
+_MODULE_LOOPS = frozenset({"modules", "named_modules", "children", "named_children"})
+_STEPS = frozenset({"backward", "step", "manual_backward"})
+_MAX_DEPTH = 4
+# methods of a module that do not run it
+_MODULE_METHODS = frozenset({
+    "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules", "children",
+    "named_children", "state_dict", "load_state_dict", "to", "cuda", "cpu", "float", "half", "double", "type",
+    "zero_grad", "eval", "apply", "requires_grad_", "register_buffer", "register_parameter", "add_module",
+    "register_forward_hook", "register_forward_pre_hook", "get_submodule", "extra_repr", "share_memory",
+})
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """A function's BatchNorm freeze: the module (code relative to its parameters / ``self``) and the
+    flag conditions it runs under (parameter, value needed)."""
+
+    owner: str
+    node: cst.CSTNode
+    conditions: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass
+class Reset:
+    """``.train()`` at ``train`` undoes the BatchNorm freeze at ``freeze`` of ``key`` before ``run``."""
+
+    train: cst.Call
+    freeze: cst.CSTNode
+    key: str
+    run: cst.CSTNode
+    via: list[cst.Call] = field(default_factory=list)  # the calls of this file that lead to ``train``
+
+
+def key_of(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        inner = key_of(expr.value)
+        return f"{inner}.{expr.attr.value}" if inner is not None else None
+    return None
+
+
+class FreezeResets:
+    """The BatchNorm freezes this file's functions make, and the ``.train()`` calls that undo them."""
+
+    def __init__(self, model: "FileModel") -> None:
+        self.model = model
+        self._freezes: dict[cst.FunctionDef, list[Freeze]] = {}
+        self._computing: set[cst.FunctionDef] = set()
+        self._foreign: dict[cst.FunctionDef, "FreezeResets"] = {}  # a helper of another file -> its file's freezes
+
+    def freezes_at(self, call: cst.Call, callee: cst.FunctionDef) -> list[Freeze]:
+        """The freezes ``callee`` makes, run by ``call``: a helper of another file's, at ``call`` (its
+        freezes are worked out in its own file; the call is where this file freezes)."""
+        other = self._foreign.get(callee)
+        if other is None:
+            return self.freezes(callee)
+        return [Freeze(f.owner, call, f.conditions) for f in other.freezes(callee)]
+
+    # ------------------------------------------------------------------ freezes
+    def freezes(self, func: cst.FunctionDef) -> list[Freeze]:
+        """The BatchNorm freezes ``func`` makes, itself or through the functions of this file it calls."""
+        if func in self._freezes:
+            return self._freezes[func]
+        if func in self._computing:
+            return []
+        self._computing.add(func)
+        found = list(self._direct(func))
+        for call in self.model.nodes_of(func, cst.Call):
+            target = self._callee(call, func)
+            if target is None or target[0] is func:
+                continue
+            callee, bind = target
+            if bind.get("self") == "<new>":
+                continue  # (a constructor: the walk sees what it freezes, under the name it is given)
+            conditions = self._conditions(call, func)
+            for freeze in self.freezes_at(call, callee):
+                held = _resolve_conditions(freeze.conditions, bind, callee)
+                if held is None:
+                    continue
+                for owner in _owners(freeze.owner, bind):
+                    found.append(Freeze(owner, freeze.node, held + conditions))
+                target = _assigned_key(self.model, call)
+                if target is not None and _returns(callee, freeze.owner):
+                    found.append(Freeze(target, freeze.node, held + conditions))  # `self.model = fix_bn(model)`
+        self._computing.discard(func)
+        self._freezes[func] = found
+        return found
+
+    def _direct(self, func: cst.FunctionDef) -> Iterator[Freeze]:
+        model = self.model
+        params = _param_names(func)
+        for loop in model.nodes_of(func, cst.For):
+            owner = _module_loop_owner(loop)
+            if owner is None:
+                continue
+            element = self._element_of(loop, owner, params)
+            owner = element or owner
+            names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+            for call in model.nodes_of(loop.body, cst.Call):
+                if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
+                    yield Freeze(owner, call, self._conditions(call, func))
+        if func.name.value in ("__init__", "train"):  # `self.backbone.eval()` while built (or in a `train()`
+            # override): a frozen part, BatchNorm included
+            for call in model.nodes_of(func, cst.Call):
+                owner = key_of(call.func.value) if isinstance(call.func, cst.Attribute) else None
+                if _to_eval(call) and owner is not None and owner.startswith("self.") \
+                        and not any(isinstance(a, cst.For) for a in _within(model, call, func)):
+                    yield Freeze(owner, call, self._conditions(call, func))
+        for call in model.nodes_of(func, cst.Call):
+            func_ = call.func
+            if isinstance(func_, cst.Attribute) and func_.attr.value == "apply" and len(call.args) == 1 \
+                    and self._bn_eval_function(call.args[0].value):
+                owner = key_of(func_.value)
+                if owner is not None:
+                    yield Freeze(owner, call, self._conditions(call, func))
+
+    def _element_of(self, loop: cst.For, owner: str, params: list[str]) -> str | None:
+        """``modules[]`` for ``module`` in ``for module in modules: for m in module.modules():`` over a
+        parameter ``modules``: each module the caller lists."""
+        root = owner.split(".")[0]
+        for ancestor in self.model.ancestors(loop):
+            if isinstance(ancestor, cst.FunctionDef):
+                return None
+            if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \
+                    and ancestor.target.value == root and isinstance(ancestor.iter, cst.Name) \
+                    and ancestor.iter.value in params:
+                return ancestor.iter.value + "[]" + owner[len(root):]
+        return None
+
+    def _under_bn_test(self, call: cst.Call, loop: cst.For) -> bool:
+        for ancestor in self.model.ancestors(call):
+            if ancestor is loop:
+                return False
+            if isinstance(ancestor, cst.If) and _BATCHNORM_TEST.search(self.model.code(ancestor.test)):
+                return True
+        return False
+
+    def _bn_eval_function(self, expr: cst.BaseExpression) -> bool:
+        """``set_bn_eval`` of this file: ``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d): m.eval()``."""
+        func = self.model.functions.get(expr.value) if isinstance(expr, cst.Name) else None
+        if func is None or not func.params.params:
+            return False
+        name = func.params.params[0].name.value
+        for call in self.model.nodes_of(func, cst.Call):
+            if _to_eval(call) and key_of(call.func.value) == name and any(
+                    isinstance(a, cst.If) and _BATCHNORM_TEST.search(self.model.code(a.test))
+                    for a in self.model.ancestors(call)):
+                return True
+        return False
+
+    def _conditions(self, node: cst.CSTNode, func: cst.FunctionDef) -> tuple[tuple[str, bool], ...]:
+        """The tests on ``func``'s plain parameters (``if freeze_bn:``, ``else`` of ``if requires_grad:``)
+        that ``node`` runs under."""
+        params = _param_names(func)
+        found = []
+        child = node
+        for ancestor in self.model.ancestors(node):
+            if ancestor is func:
+                break
+            if isinstance(ancestor, cst.If):
+                test, negated = ancestor.test, False
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                    test, negated = test.expression, True
+                if isinstance(test, cst.Name) and test.value in params:
+                    in_body = ancestor.body is child
+                    found.append((test.value, in_body != negated))
+            child = ancestor
+        return tuple(found)
+
+    # ------------------------------------------------------------------- calls
+    def _callee(self, call: cst.Call, caller: cst.FunctionDef | None) -> tuple[cst.FunctionDef, dict] | None:
+        """The function of this file ``call`` runs (a function, a method of ``self`` or of an instance
+        of a class of this file, a constructor's ``__init__``), and its parameters bound to argument code."""
+        model = self.model
+        func = call.func
+        target = None
+        receiver = None
+        if isinstance(func, cst.Name):
+            if func.value in model.functions:
+                target = model.functions[func.value]
+            elif func.value in model.classes:
+                target = model.classes[func.value].methods.get("__init__")
+                receiver = "<new>"
+            else:
+                target = self._imported_helper(func)
+        elif isinstance(func, cst.Attribute):
+            receiver = key_of(func.value)
+            if receiver is None:
+                return None
+            if receiver == "self" and caller is not None:
+                info = model.enclosing_class(model.scopes.get(caller).parent) if model.scopes.get(caller) else None
+                target = info.methods.get(func.attr.value) if info is not None else None
+            else:
+                classes = self._classes_of(receiver, caller)
+                target = next((c.methods[func.attr.value] for c in classes if func.attr.value in c.methods), None)
+        if target is None:
+            return None
+        bind = _bind(call, target, receiver)
+        return target, bind
+
+    def _imported_helper(self, func: cst.Name) -> cst.FunctionDef | None:
+        """The function of another project file an imported name runs (``from helpers import fix_bn``), its
+        file's freezes kept in ``_foreign``; only a file whose text puts something in eval is parsed."""
+        model = self.model
+        where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
+        if where is None or model.project is None or not model.project.mentions(where[0], ".eval"):
+            return None
+        found = project_builder(model, func)
+        if found is None:
+            return None
+        if found[1] not in self._foreign:
+            self._foreign[found[1]] = FreezeResets(found[0])
+        return found[1]
+
+    def _classes_of(self, name: str, caller: cst.FunctionDef | None) -> list:
+        """Classes of this file ``name`` is built from in ``caller`` (or at module level), or whose method
+        names match: an instance of a class of this file."""
+        model = self.model
+        scope = model.scopes.get(caller) if caller is not None else model.module_scope
+        if "." in name:
+            return []
+        assigned = model.bindings(name, scope) if scope is not None else None
+        out = []
+        if assigned is None and scope is not None and name in scope.params:
+            return list(model.classes.values())  # (a parameter: any class of this file with that method)
+        for value in (assigned[0] if assigned is not None else ()):
+            while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                    and value.func.attr.value in ("to", "cuda", "cpu"):
+                value = value.func.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in model.classes:
+                out.append(model.classes[value.func.value])
+        return out
+
+    def refreezes_on_train(self, receiver: str, func: cst.FunctionDef | None) -> bool:
+        """Whether the class of ``receiver`` (any class of this file defining ``train`` when it is not
+        known) overrides ``train()`` to put its BatchNorm layers in eval again."""
+        classes = self._classes_of(receiver, func) if receiver != "self" else []
+        if receiver == "self" and func is not None and self.model.scopes.get(func) is not None:
+            info = self.model.enclosing_class(self.model.scopes[func].parent)
+            classes = [info] if info is not None else []
+        if not classes:
+            classes = list(self.model.classes.values())
+        return any("train" in info.methods and self.freezes(info.methods["train"]) for info in classes)
+
+    # ------------------------------------------------------------------ resets
+    def resets(self) -> list[Reset]:
+        """Every ``.train()`` that undoes a BatchNorm freeze before the module runs again."""
+        found: dict[int, Reset] = {}
+        if not any(self.freezes(f) for f in self._all_functions()):
+            return []
+        roots: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = [(self.model.module, None)]
+        roots += [(f, f) for f in self._all_functions()]
+        for node, func in roots:
+            walker = _Walker(self, func)
+            for freeze in self._held_from_init(func):  # (a method runs after `__init__` froze `self.<part>`)
+                walker.frozen[freeze.owner] = freeze.node
+            body = node.body if isinstance(node, cst.Module) else _suite(node.body)
+            walker.block(body, {}, 0, [])
+            for reset in walker.found:
+                found.setdefault(id(reset.train), reset)
+        return list(found.values())
+
+    def _held_from_init(self, func: cst.FunctionDef | None) -> list[Freeze]:
+        """The freezes of ``self``'s parts that the class's ``__init__`` makes on every path (no open flag),
+        for a method ``func`` other than ``__init__``."""
+        scope = self.model.scopes.get(func) if func is not None else None
+        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or init is func or info.methods.get(func.name.value) is not func:
+            return []
+        return [f for f in self.freezes(init) if f.owner.split(".")[0] == "self" and not f.conditions]
+
+    def _all_functions(self) -> list[cst.FunctionDef]:
+        return [node for node in self.model.scopes if isinstance(node, cst.FunctionDef)]
+
+
+class _Walker:
+    """The calls of one function in the order they run, following this file's functions."""
+
+    def __init__(self, owner: FreezeResets, func: cst.FunctionDef | None) -> None:
+        self.o = owner
+        self.model = owner.model
+        self.func = func
+        self.frozen: dict[str, cst.CSTNode] = {}  # key -> the freeze in force
+        self.pending: dict[str, tuple[cst.Call, cst.CSTNode, list]] = {}  # key -> (train(), freeze, via)
+        self.found: list[Reset] = []
+
+    def block(self, statements, bind: dict, depth: int, via: list, func: cst.FunctionDef | None = None) -> None:
+        func = func or self.func
+        for statement in statements:
+            self.statement(statement, bind, depth, via, func)
+
+    def statement(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(node, cst.For) and _module_loop_owner(node) is not None and func is not None \
+                and any(f.node is not None and any(a is node for a in self.model.ancestors(f.node))
+                        for f in self.o._direct(func)):
+            owner = _rebind(_module_loop_owner(node), bind)
+            if owner is not None:
+                self._freeze(owner, node)  # `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()`
+                return
+        if isinstance(node, (cst.For, cst.While)):
+            head = node.iter if isinstance(node, cst.For) else node.test
+            self.calls(head, bind, depth, via, func)
+            for _ in range(2):  # (twice: what the end of one pass leaves, the next pass meets)
+                self.block(_suite(node.body), bind, depth, via, func)
+            return
+        if isinstance(node, cst.If):
+            self.calls(node.test, bind, depth, via, func)
+            known = bind.get(node.test.value) if isinstance(node.test, cst.Name) else None
+            if known in ("True", "False", "None"):  # (a flag the call passes: `Frozen(freeze_bn=False)`)
+                branch = node.body if known == "True" else node.orelse
+                if isinstance(branch, cst.If):
+                    self.statement(branch, bind, depth, via, func)
+                elif branch is not None:
+                    self.block(_suite(branch.body), bind, depth, via, func)
+                return
+            self.block(_suite(node.body), bind, depth, via, func)
+            if node.orelse is not None:
+                other = node.orelse
+                if isinstance(other, cst.If):
+                    self.statement(other, bind, depth, via, func)
+                else:
+                    self.block(_suite(other.body), bind, depth, via, func)
+            return
+        if isinstance(node, (cst.With, cst.Try)):
+            for item in getattr(node, "items", ()):
+                self.calls(item.item, bind, depth, via, func)
+            self.block(_suite(node.body), bind, depth, via, func)
+            for handler in getattr(node, "handlers", ()):
+                self.block(_suite(handler.body), bind, depth, via, func)
+            return
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.calls(small, bind, depth, via, func)
+            return
+        if isinstance(node, cst.BaseSmallStatement):
+            self.calls(node, bind, depth, via, func)
+            return
+        for child in _suite(getattr(node, "body", None)):
+            self.statement(child, bind, depth, via, func)
+
+    def calls(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
+        """The calls in ``node``, innermost (arguments) first."""
+        calls = [n for n in walk(node) if isinstance(n, cst.Call)]
+        for call in reversed(calls):
+            self.call(call, bind, depth, via, func)
+
+    def call(self, call: cst.Call, bind: dict, depth: int, via: list, func) -> None:
+        f = call.func
+        if isinstance(f, cst.Attribute):
+            receiver = _rebind(key_of(f.value), bind) if key_of(f.value) is not None else None
+            method = f.attr.value
+            if receiver is not None and method == "train" and _trains(call):
+                if not self.o.refreezes_on_train(receiver, func):
+                    self._train(call, receiver, via)
+                return
+            if method in _STEPS:
+                self._run(call, None)
+                return
+            if receiver is not None and _to_eval(call):
+                for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
+                    self._freeze(key, call)  # `model.backbone.eval()` after `model.train()`: frozen again
+                return
+            model = fitted_by_trainer(call)
+            if model is not None and key_of(model) is not None:
+                fitted = _rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
+                if fitted is not None:
+                    self._train(call, fitted, via)
+                    self._run(call, fitted)
+                return
+            if receiver is not None and method == "forward":
+                self._run(call, receiver)
+                return
+            if receiver is not None and method == "apply" and len(call.args) == 1 \
+                    and self.o._bn_eval_function(call.args[0].value):
+                self._freeze(receiver, call)  # `model.backbone.apply(set_bn_eval)`
+                return
+            if method in _MODULE_METHODS:
+                return  # (a method of the module, not a forward pass)
+        target = self.o._callee(call, func)
+        if target is not None:
+            callee, callee_bind = target
+            freezes = self.o.freezes_at(call, callee)
+            local = {param: ([k for k in map(lambda c: _rebind(c, bind), code) if k] if isinstance(code, list)
+                             else code if code in ("<new>", "True", "False", "None") else _rebind(code, bind))
+                     for param, code in callee_bind.items()}
+            if "self" in local and local["self"] == "<new>":
+                local["self"] = self._assigned_to(call, bind) or "<new>"
+            applied = False
+            for freeze in freezes:
+                held = _resolve_conditions(freeze.conditions, callee_bind, callee)
+                if held is None:
+                    continue
+                for owner in _owners(freeze.owner, local):
+                    self._freeze(owner, freeze.node)
+                    applied = True
+            if depth < _MAX_DEPTH and not applied and callee not in self.o._foreign:  # (this file's code only)
+                self.block(_suite(callee.body), local, depth + 1, via + [call], callee)
+            return
+        key = key_of(f)
+        if key is not None:
+            self._run(call, _rebind(key, bind))
+
+    def _assigned_to(self, call: cst.Call, bind: dict) -> str | None:
+        parent = self.model.parent(call)
+        while isinstance(parent, cst.Call) or (isinstance(parent, cst.Attribute) and parent.attr.value in ("to", "cuda")):
+            parent = self.model.parent(parent)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = key_of(parent.targets[0].target)
+            return _rebind(target, bind) if target is not None else None
+        return None
+
+    def _freeze(self, key: str, node: cst.CSTNode) -> None:
+        self.frozen[key] = node
+        for other in [k for k in self.pending if k == key or k.startswith(key + ".")]:
+            del self.pending[other]
+
+    def _train(self, call: cst.Call, key: str, via: list) -> None:
+        for frozen, node in list(self.frozen.items()):
+            if frozen == key or frozen.startswith(key + "."):
+                self.pending[frozen] = (call, node, via)
+                del self.frozen[frozen]
+
+    def _run(self, call: cst.Call, key: str | None) -> None:
+        for frozen, (train, node, via) in list(self.pending.items()):
+            if key is None or key == frozen or frozen.startswith(key + ".") or key.startswith(frozen + "."):
+                self.found.append(Reset(train, node, frozen, call, list(via)))
+                del self.pending[frozen]
+
+
+def _assigned_key(model: "FileModel", call: cst.Call) -> str | None:
+    parent = model.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return key_of(parent.targets[0].target)
+    return None
+
+
+def _returns(func: cst.FunctionDef, key: str) -> bool:
+    """Whether ``func`` gives back the module it froze (``return module``)."""
+    return any(isinstance(node, cst.Return) and node.value is not None and key_of(node.value) == key
+               for node in walk(func.body))
+
+
+def _suite(body) -> list:
+    """The statements of a block (an indented block, or the one-line suite after ``:``)."""
+    if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return list(body.body)
+    return []
+
+
+def _within(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef):
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            return
+        yield ancestor
+
+
+def _module_loop_owner(loop: cst.For) -> str | None:
+    """``model`` in ``for m in model.modules():`` (or ``named_modules()``, ``children()``)."""
+    it = loop.iter
+    if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in _MODULE_LOOPS:
+        return key_of(it.func.value)
+    return None
+
+
+def _to_eval(call: cst.Call) -> bool:
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    if func.attr.value == "eval":
+        return not call.args
+    return func.attr.value == "train" and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) \
+        and call.args[0].value.value == "False"
+
+
+def _trains(call: cst.Call) -> bool:
+    """``m.train()`` / ``m.train(True)`` / ``m.train(mode=True)``."""
+    if not call.args:
+        return True
+    value = call.args[0].value
+    return len(call.args) == 1 and isinstance(value, cst.Name) and value.value == "True"
+
+
+def _param_names(func: cst.FunctionDef) -> list[str]:
+    params = func.params
+    return [p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]]
+
+
+def _bind(call: cst.Call, func: cst.FunctionDef, receiver: str | None) -> dict:
+    """Parameter -> the code the call gives it (``self`` -> the receiver)."""
+    names = _param_names(func)
+    out: dict = {}
+    if receiver is not None and names and names[0] == "self":
+        out["self"] = receiver
+        names = names[1:]
+    out.update(bind(call, names).values)
+    bound: dict = {}
+    for k, v in out.items():
+        if isinstance(v, str):
+            bound[k] = v
+        elif _literal(v):
+            bound[k] = _literal(v)
+        elif isinstance(v, (cst.List, cst.Tuple)):
+            bound[k + "[]"] = [key_of(e.value) for e in v.elements if key_of(e.value) is not None]
+        else:
+            bound[k] = key_of(v)
+    return bound
+
+
+def _owners(owner: str, bind: dict) -> list[str]:
+    """``owner`` in the caller's terms: one key, or one per listed module for ``modules[]``."""
+    root, dot, rest = owner.partition(".")
+    if root.endswith("[]"):
+        values = bind.get(root)
+        return [v + dot + rest for v in values] if isinstance(values, list) else []
+    found = _rebind(owner, bind)
+    return [found] if found is not None else []
+
+
+def _literal(value) -> str | None:
+    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+        return value.value
+    return None
+
+
+def _rebind(key: str | None, bind: dict) -> str | None:
+    """``key`` (rooted in a parameter) in the caller's terms; unbound roots stay as they are."""
+    if key is None:
+        return None
+    root, dot, rest = key.partition(".")
+    if root in bind:
+        value = bind[root]
+        if not isinstance(value, str) or value in ("True", "False", "None"):
+            return None
+        return value + dot + rest
+    return key
+
+
+def _resolve_conditions(conditions, bind: dict, func: cst.FunctionDef):
+    """The conditions still open after the call's arguments (and the defaults) are put in; None when one
+    is known false."""
+    open_ = []
+    defaults = {p.name.value: p.default for p in [*func.params.params, *func.params.kwonly_params]}
+    for name, needed in conditions:
+        value = bind.get(name)
+        if value is None and isinstance(defaults.get(name), cst.Name):
+            value = defaults[name].value
+        if value in ("True", "False"):
+            if (value == "True") != needed:
+                return None
+            continue
+        open_.append((name, needed))
+    return tuple(open_)

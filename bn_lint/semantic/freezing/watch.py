@@ -1,0 +1,187 @@
+"""Modules frozen or put in eval on their own, back in training mode at a later training step (RULES.md, BN105).
+
+Reads the mode flow's watched modules (:attr:`.modes.ModeAnalysis.watched`): a module
+whose parameters are frozen (``requires_grad_(False)``) but whose BatchNorm layers are
+in training mode at a later training step; a frozen module a helper also put in eval,
+and a module put in eval on its own to freeze its BatchNorm, each undone by a later
+``.train()`` (in this file or in a training helper of another). Left out: a BNNeck's
+fixed bias, momentum copies of a trained module (MoCo, BYOL), models without BatchNorm,
+classes that override ``train()``, and an eval toggled around an evaluation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from bn_lint.semantic.modes import EVAL, TRAIN, key_of
+from bn_lint.semantic.nn_modules.bearing import ModelKind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.modes import ModeAnalysis
+
+
+@dataclass(frozen=True)
+class FrozenInTraining:
+    """Frozen parameters (at ``node``) of ``key``, whose BatchNorm layers are in training mode at the
+    training step on line ``step`` (``why``: where they were put in it)."""
+
+    node: cst.CSTNode
+    key: str
+    step: int
+    why: str
+
+
+@dataclass(frozen=True)
+class FreezeEvalUndone:
+    """The ``.train()`` at ``node`` undoing a helper's freeze of ``key`` that also put it in eval (at
+    ``evaluated``), before the training step on line ``step``."""
+
+    node: cst.CSTNode
+    key: str
+    evaluated: cst.CSTNode
+    step: int
+
+
+@dataclass(frozen=True)
+class EvalUndone:
+    """The ``.train()`` at ``node`` (in ``model``, None for this file) undoing ``key``'s eval at ``evaluated``
+    (a BatchNorm freeze) before the training step on line ``step``; ``through``: the call of the training
+    helper that holds it, when it is not in this file's code at that point."""
+
+    node: cst.CSTNode
+    key: str
+    evaluated: cst.CSTNode
+    step: int
+    through: cst.Call | None
+    model: "FileModel | None"
+
+
+def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
+        -> Iterator[FrozenInTraining | FreezeEvalUndone | EvalUndone]:
+    """Each watched module of this file in training mode at a later training step, in the analysis's order."""
+    evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
+    for node, watch in list(analysis.watched.items()):
+        modes = {f.mode for f in watch.facts}
+        if TRAIN not in modes:
+            continue
+        if modes - {TRAIN, EVAL} and (watch.reason == "frozen" or _refrozen(model, analysis, node, watch)):
+            continue  # (an eval-freeze before a loop leaves the mode unknown on the first pass: allowed)
+        if analysis.order(watch.train_site) < analysis.order(node):
+            continue
+        if analysis.has_train_override(watch.key, watch.scope):
+            continue
+        step = analysis.line(watch.train_site)
+        trains = sorted(
+            (analysis.line(f.node), f.where) for f in watch.facts if f.mode == TRAIN and f.node is not None
+        )
+        if watch.reason == "frozen":
+            if watch.key.endswith(".bias"):
+                continue  # a BNNeck's fixed shift (`bnneck.bias.requires_grad_(False)`): the layer still learns
+            if _momentum_updated(model, watch.key):
+                continue  # a MoCo key encoder, a BYOL target: an average of the trained weights, by design
+            kind = analysis.kind(watch.key, watch.facts, watch.scope)
+            put_in_eval = any(f.mode == EVAL and f.why != "helper" for f in watch.facts)
+            if kind not in (ModelKind.BN, ModelKind.MAYBE) or put_in_eval or (id(watch.scope), watch.key) in evaled:
+                continue  # (a frozen module put in eval and then reset is reported at the reset; an eval
+                # left by a validation helper on later epochs does not change the first epoch's training)
+            freeze_eval = _eval_beside_freeze(model, node, watch.scope.node)
+            if freeze_eval is not None:  # `def freeze(m): m.eval(); m.requires_grad_(False)`: undone by `.train()`
+                for fact in watch.facts:
+                    if fact.mode == TRAIN and fact.why == "train()" and fact.node is not None:
+                        yield FreezeEvalUndone(fact.node, watch.key, freeze_eval, step)
+                continue
+            why = "; ".join(where.format(line=line) for line, where in trains)
+            yield FrozenInTraining(node, watch.key, step, why)
+        else:
+            undo = [f for f in watch.facts if f.mode == TRAIN and f.why in ("train()", "helper") and f.node is not None
+                    and analysis.order(f.node) > analysis.order(node) and not _toggled(node, f.node, watch.key)]
+            if not undo or not isinstance(node, cst.Call):
+                continue
+            sites: set[int] = set()
+            for fact in sorted(undo, key=lambda f: analysis.order(f.node)):
+                site, where = fact.node, None
+                if fact.why == "helper":  # `train_one_epoch(model, ...)`, which starts with `model.train()`
+                    found = _train_call_in(analysis, fact.node)
+                    if found is None:
+                        continue
+                    site, where = found
+                if id(site) in sites:
+                    continue  # (a helper called twice: one finding at its `.train()`)
+                sites.add(id(site))
+                yield EvalUndone(site, watch.key, node, step, fact.node if site is not fact.node else None, where)
+
+
+def _eval_beside_freeze(model: "FileModel", freeze: cst.CSTNode, caller: cst.CSTNode) -> cst.Call | None:
+    """The ``param.eval()`` in the helper function (not ``caller``) that freezes a parameter's weights at
+    ``freeze``: a freeze of the whole module, BatchNorm statistics included."""
+    helper = next((a for a in model.ancestors(freeze) if isinstance(a, cst.FunctionDef)), None)
+    if helper is None or helper is caller:
+        return None
+    params = {p.name.value for p in [*helper.params.posonly_params, *helper.params.params]}
+    for call in model.nodes_of(helper, cst.Call):
+        func = call.func
+        if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in params
+                and (func.attr.value == "eval" and not call.args
+                     or func.attr.value == "train" and len(call.args) == 1 and model.value(call.args[0].value, None) is False)):
+            return call
+    return None
+
+
+def _momentum_updated(model: "FileModel", key: str) -> bool:
+    """Whether the file writes the frozen module's weights in place from another's, in a loop over
+    ``zip(...)`` of its ``parameters()`` (``pk.data.mul_(m).add_(pq.data, alpha=1 - m)``): a momentum or
+    EMA copy of a trained module, which the published recipes (MoCo, BYOL) run in training mode."""
+    attr = key.rpartition(".")[2]
+    for loop in model.nodes_of(model.module, cst.For):
+        iterated = loop.iter
+        if not (isinstance(iterated, cst.Call) and isinstance(iterated.func, cst.Name) and iterated.func.value == "zip"):
+            continue
+        if not any(isinstance(arg.value, cst.Call) and isinstance(arg.value.func, cst.Attribute)
+                   and arg.value.func.attr.value == "parameters" and model.code(arg.value.func.value).rpartition(".")[2] == attr
+                   for arg in iterated.args):
+            continue
+        if any(isinstance(call.func, cst.Attribute) and call.func.attr.value in ("mul_", "add_", "copy_", "lerp_", "set_")
+               for call in model.nodes_of(loop.body, cst.Call)) or any(
+                isinstance(target.target, cst.Attribute) and target.target.attr.value == "data"
+                for assign in model.nodes_of(loop.body, cst.Assign) for target in assign.targets):
+            return True
+    return False
+
+
+def _train_call_in(analysis, call: cst.CSTNode) -> tuple[cst.Call, "FileModel | None"] | None:
+    """The one ``param.train()`` in the helper ``call`` runs (of this file or another), and the file that
+    holds it (None for this one)."""
+    target = analysis.callee(call) if isinstance(call, cst.Call) else None
+    if target is None:
+        return None
+    helper_analysis, function = target
+    other = helper_analysis.model
+    params = {p.name.value for p in [*function.params.posonly_params, *function.params.params]}
+    found = [c for c in other.nodes_of(function, cst.Call)
+             if isinstance(c.func, cst.Attribute) and c.func.attr.value == "train" and isinstance(c.func.value, cst.Name)
+             and c.func.value.value in params and (not c.args or other.value(c.args[0].value, None) is True)]
+    if len(found) != 1:
+        return None
+    return found[0], (other if other is not analysis.model else None)
+
+
+def _toggled(evaluated: cst.CSTNode, trained: cst.CSTNode, key: str) -> bool:
+    """``self.online.eval()`` ... ``self.online.train()``: the whole module put in eval (for an evaluation) and
+    back in training mode, not BatchNorm layers frozen inside it, nor a part of it undone by its parent."""
+    return (isinstance(evaluated, cst.Call) and isinstance(evaluated.func, cst.Attribute)
+            and evaluated.func.attr.value in ("eval", "train")  # (not `model.apply(set_bn_eval)`: BatchNorm only)
+            and all(isinstance(call.func, cst.Attribute) and key_of(call.func.value) == key
+                    for call in (evaluated, trained) if isinstance(call, cst.Call)))
+
+
+def _refrozen(model: "FileModel", analysis, node: cst.CSTNode, watch) -> bool:
+    """Whether the module's BatchNorm is put in eval again inside a loop around a `.train()` that reaches
+    the training step (`model.train(); freeze_bn(model)` each epoch), by a freeze other than ``node``."""
+    loops = {id(ancestor) for f in watch.facts if f.mode == TRAIN and f.node is not None
+             for ancestor in model.ancestors(f.node) if isinstance(ancestor, (cst.For, cst.While))}
+    return any(other is not node and w.reason == "eval" and w.key == watch.key
+               and any(id(ancestor) in loops for ancestor in model.ancestors(other))
+               for other, w in analysis.watched.items())

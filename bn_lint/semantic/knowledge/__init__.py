@@ -1,0 +1,1 @@
+"""What bn-lint knows about torch and other libraries: one table per concept."""

@@ -1,0 +1,122 @@
+"""What bn-lint knows about library model builders (torchvision, timm): which build models with
+BatchNorm, which without, which wrap the model they are given, which parts of a model hold it."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.syntax.constants import evaluate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel, Scope
+
+
+# Factories whose models carry BatchNorm unless the name says otherwise (data, not ifs).
+BN_FACTORY_PREFIXES = (
+    "torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.",
+    "pytorch_fid.inception.InceptionV3", "pytorch_fid.inception.fid_inception_v3",  # FID's feature extractor
+    "efficientnet_pytorch.EfficientNet", "facenet_pytorch.InceptionResnetV1",
+    *(f"segmentation_models_pytorch.{arch}" for arch in (
+        "Unet", "FPN", "PSPNet", "DeepLabV3", "Linknet", "PAN", "MAnet", "UPerNet", "create_model")),
+    # OpenMMLab's builders: ResNet-style backbones with BatchNorm (SyncBN in segmentors)
+    "mmdet.models.build_detector", "mmseg.models.build_segmentor", "mmcls.models.build_classifier",
+    "mmaction.models.build_recognizer", "mmaction.models.build_model", "mmpose.models.build_posenet",
+)
+# well-known architectures with BatchNorm, by the name of a class or builder imported from a module the
+# project does not have (`from metric.inception import InceptionV3`: a copy of pytorch-fid's; `from
+# pytorch_i3d import InceptionI3d`); a class the project defines is read instead
+BN_ARCHITECTURE_NAMES = re.compile(
+    r"^(?:Inception(?:V3|I3d|3d|_v3)?|inception_v3|InceptionI3d|I3D|I3d|(?:PreAct|Wide|SE)?Res[Nn]e[Xx]?t\d*|"
+    r"(?:preact_|wide_|se_)?res(?:net|next)\d+\w*|DenseNet\d*|densenet\d+|MobileNet_?[Vv]?[123]?|mobilenet_v[123]\w*|"
+    r"EfficientNet(?:_?[Bb]\d)?|efficientnet_b\d|VGG\d*_?[Bb][Nn]|vgg\d+_bn|Xception|xception\d*|"
+    r"(?:CSP)?Dark[Nn]et\d*|HRNet\w*|hrnet_w\d+)$"
+)
+NO_BN_TORCHVISION = re.compile(
+    r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
+    # parts of a detector that hold no layer with statistics (anchors, box coding, transforms, poolers)
+    r"|^torchvision\.models\.detection\.(anchor_utils\.)?(AnchorGenerator|DefaultBoxGenerator)$"
+    r"|^torchvision\.models\.detection\.(transform\.)?GeneralizedRCNNTransform$"
+    r"|^torchvision\.ops\.(MultiScaleRoIAlign|RoIAlign|RoIPool|FeaturePyramidNetwork)$"
+    # PyG's basic GNNs: `norm=None` by default (a finding only where a `norm=` is given: library_part... below)
+    r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN|MLP)$"
+)
+# timm architectures without BatchNorm (LayerNorm, GroupNorm or normalizer-free), by model name; the
+# name may carry a pretrained tag (`vit_small_patch16_224.augreg_in21k`) or a hub prefix (`hf_hub:timm/`)
+_NO_BN_TIMM = re.compile(
+    r"^(?:hf[_-]hub:timm/)?(vit|deit3?|swinv?2?|beit(v2)?|eva(02)?|convnext(v2)?|cait|mixer|resmlp|gmlp|"
+    r"poolformer(v2)?|nf|dm_nfnet|nfnet|eca_nfnet|twins_(pcpvt|svt)|crossvit)_\w"
+)
+# parts of torchvision classification models that hold no BatchNorm (the stem conv of a ResNet, the head)
+_TORCHVISION_PARTS_WITHOUT_BN = (
+    (re.compile(r"^(resnet\d+|resnext\w+|wide_resnet\w+)$"), frozenset({"conv1", "fc"})),
+    (re.compile(r"^(regnet_\w+|shufflenet_\w+|googlenet|inception_v3)$"), frozenset({"fc"})),
+    (re.compile(r"^(densenet\d+|mobilenet_v[23]\w*|efficientnet_\w+|mnasnet\w+|vgg\d+_bn)$"), frozenset({"classifier"})),
+)
+# torchvision's detection models (but the v2 ones and SSDlite) use FrozenBatchNorm2d in a pretrained
+# backbone, which they have by default (`weights_backbone=ResNet50_Weights.IMAGENET1K_V1`)
+FROZEN_BN_DETECTION = re.compile(r"^torchvision\.models\.detection\.(?!ssdlite)(?!.*_v2$)[\w.]+$")
+# torchvision helpers that return (part of) the model they are given
+TORCHVISION_WRAPPING = frozenset({
+    "torchvision.models._utils.IntermediateLayerGetter", "torchvision.models.feature_extraction.create_feature_extractor",
+})
+# torchvision's detection models built around the backbone they are given first (`FasterRCNN(backbone, ...)`)
+DETECTORS = frozenset(f"torchvision.models.detection.{name}" for name in (
+    "FasterRCNN", "MaskRCNN", "KeypointRCNN", "RetinaNet", "FCOS", "faster_rcnn.FasterRCNN", "mask_rcnn.MaskRCNN",
+    "keypoint_rcnn.KeypointRCNN", "retinanet.RetinaNet", "fcos.FCOS"))
+# methods of library models that run (most of) their forward, BatchNorm included: timm's
+# forward_features / forward_intermediates, efficientnet_pytorch's and pytorch-i3d's extract_features
+LIBRARY_FORWARDS = frozenset({"forward_features", "forward_intermediates", "extract_features", "extract_endpoints"})
+# parts of torchvision / timm classification models that hold their BatchNorm layers
+LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
+MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm
+UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
+# wrappers whose result holds the module they are given (and its BatchNorm)
+WRAPPING = frozenset({
+    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
+    "torch.compile", "torch.optim.swa_utils.AveragedModel",
+    "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
+    "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",
+})
+
+
+def library_part_without_bn(model: "FileModel", built: cst.BaseExpression, attribute: str) -> bool:
+    """Whether ``attribute`` of the torchvision model ``built`` (``resnet50(...)``) holds no BatchNorm
+    (``model.conv1``, ``model.fc``)."""
+    qn = model.qualname(built.func) if isinstance(built, cst.Call) else None
+    if not qn or not qn.startswith("torchvision.models.") or qn.count(".") != 2:
+        return False
+    arch = qn.rpartition(".")[2]
+    return any(pattern.match(arch) and attribute in parts for pattern, parts in _TORCHVISION_PARTS_WITHOUT_BN)
+
+
+def timm_without_bn(model: "FileModel", qn: str, call: cst.Call, scope: "Scope | None") -> bool:
+    """``timm.create_model("vit_small_patch16_224")`` (the name a literal or a constant) or
+    ``timm.models.vit_small_patch16_224()``: an architecture with no BatchNorm."""
+    if qn == "timm.create_model":
+        arg = next((a.value for a in call.args if (a.keyword is None and not a.star)
+                    or (a.keyword is not None and a.keyword.value == "model_name")), None)
+        name = evaluate(arg, model, scope) if arg is not None else None
+    elif qn.startswith("timm.models."):
+        name = qn.rpartition(".")[2]
+    else:
+        return False
+    return isinstance(name, str) and _NO_BN_TIMM.match(name) is not None
+
+
+def fitted_by_trainer(call: cst.Call) -> cst.BaseExpression | None:
+    """The model a library trainer trains, in training mode: Lightning's ``trainer.fit(model, ...)`` (it
+    calls ``model.train()`` before its training steps)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "fit" and call.args and call.args[0].keyword is None
+            and not call.args[0].star):
+        return None
+    receiver = func.value
+    while isinstance(receiver, cst.Attribute):
+        if "trainer" in receiver.attr.value.lower():
+            return call.args[0].value
+        receiver = receiver.value
+    return call.args[0].value if isinstance(receiver, cst.Name) and "trainer" in receiver.value.lower() else None
+

@@ -1,0 +1,247 @@
+"""Evaluation recognised from the data a model is run on (RULES.md, BN101).
+
+A loop over evaluation data (``test_loader``, ``val_dl``, ``valid_iterator``,
+``testdataloader``, ``self.dev_set``) that takes no training step runs the model
+for evaluation, whatever the function around it is called and whether or not
+gradients are off.
+"""
+from __future__ import annotations
+
+import re
+import weakref
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.modes.attribution import attribution_only
+from bn_lint.semantic.nn_modules.uses import forwarded
+from bn_lint.semantic.syntax.walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+# one word of an identifier (split at `_` and `.`) naming evaluation data: `val`, `test_loader`'s `test`,
+# `testloader`, `validdataloader`; not `value(s)`, `testing_utils`, `evaluate` (a function)
+_DATA = r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batches|ds)"
+_EVAL_DATA_WORD = re.compile(r"(?:test|val|valid|validation|eval|evaluation|holdout|heldout)" + _DATA + r"?s?|dev" + _DATA + "s?")
+_DATA_WORD = re.compile(_DATA + "s?")
+_PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "detach", "contiguous"})
+
+
+def eval_data_words(expr: cst.BaseExpression) -> str | None:
+    """The identifier in ``expr`` that names evaluation data (``test_loader`` in
+    ``enumerate(self.test_loader)``, ``dev_loader``; not ``dev``, a device), or None."""
+    for node in walk(expr):
+        name = node.value if isinstance(node, cst.Name) else None
+        if name is None:
+            continue
+        words = [word for word in name.lower().split("_") if word]
+        if any(_EVAL_DATA_WORD.fullmatch(word) for word in words) or (
+                "dev" in words and any(_DATA_WORD.fullmatch(word) for word in words)):
+            return name
+    return None
+
+
+def _unwrapped(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.to(device).float()`` -> ``x``: the same data."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value
+    return value
+
+
+def eval_data_loop(model: "FileModel", node: cst.CSTNode) -> str | None:
+    """Why ``node`` (a model call) runs on evaluation data: a ``for`` around it, in the same function,
+    iterates over data named for evaluation. None otherwise."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if isinstance(ancestor, cst.For) and not _inside(node, ancestor.iter):
+            name = eval_data_words(ancestor.iter)
+            if name is not None:
+                return f"in a loop over `{name}`"
+    return None
+
+
+def _inside(node: cst.CSTNode, within: cst.CSTNode) -> bool:
+    return any(inner is node for inner in walk(within))
+
+
+def eval_input(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> str | None:
+    """The evaluation data ``call``'s arguments come from inside ``loop`` (a training loop that takes one
+    batch from the test loader now and then: ``_, (x, y) = next(enumerate(test_loader))`` ... ``model(x)``):
+    names assigned, before ``call`` in source order, from an expression naming evaluation data or from
+    names so assigned. None when they do not."""
+    if not isinstance(call, cst.Call) or not call.args:
+        return None
+    at = model.order(call)
+    derived: dict[str, str] = {}
+    assigns = [n for n in model.nodes_of(loop, cst.Assign) if model.order(n) < at]
+    for node in sorted(assigns, key=model.order):
+        value = _unwrapped(node.value)
+        if isinstance(value, cst.Name) and any(isinstance(n, cst.Name) and n.value == value.value
+                                               for t in node.targets for n in walk(t.target)):
+            continue  # `x = x.to(device)`: the same data
+        source = eval_data_words(value)
+        read = [n.value for n in walk(value) if isinstance(n, cst.Name) and n.value in derived]
+        origin = source or (derived[read[0]] if read else None)
+        for target in node.targets:
+            for name in walk(target.target):
+                if isinstance(name, cst.Name):
+                    if origin is not None:
+                        derived[name.value] = origin
+                    else:
+                        derived.pop(name.value, None)
+    for arg in call.args:
+        for name in walk(arg.value):
+            if isinstance(name, cst.Name) and name.value in derived:
+                return derived[name.value]
+    for arg in call.args:  # (or an argument that names evaluation data itself: `model(test_x)`, `model(self.x_val)`)
+        value = _unwrapped(arg.value)
+        if isinstance(value, (cst.Name, cst.Attribute)) and not _assigned_in(model, value, loop):
+            named = eval_data_words(value.attr if isinstance(value, cst.Attribute) else value)
+            if named is not None:
+                return named
+    return None
+
+
+def _assigned_in(model: "FileModel", value: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+    """Whether the name ``value`` reads is assigned in ``loop`` (then its origin, not its name, says what it holds)."""
+    name = value.value if isinstance(value, cst.Name) else None
+    return name is not None and any(_assigns(node, name) for node in model.nodes_of(loop, cst.Assign, cst.AugAssign))
+
+
+def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTNode) -> bool:
+    """Whether ``call``'s value may reach a ``.backward()`` of ``loop``, taking the order of assignments
+    into account: ``loss = crit(model(x_test), y)`` after the step does not reach the step's
+    ``loss.backward()``, which reads the ``loss`` assigned before it."""
+    parent = model.parent(call)
+    while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index,
+                              cst.BinaryOperation, cst.UnaryOperation)):
+        parent = model.parent(parent)
+    if not isinstance(parent, cst.Assign):
+        return True
+    assigns = sorted(model.nodes_of(loop, cst.Assign, cst.AugAssign), key=model.order)
+    derived = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    start = model.order(parent)
+    for node in assigns:  # (forward from the call: what its value flows into, in this pass of the loop)
+        if model.order(node) <= start or node.value is None:
+            continue
+        if any(isinstance(n, cst.Name) and n.value in derived for n in walk(node.value)):
+            targets = node.targets if isinstance(node, cst.Assign) else [node]
+            derived |= {n.value for t in targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    for node in model.nodes_of(loop, cst.Call):
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
+            continue
+        given = [node.func.value, *(a.value for a in node.args[:1])]
+        names = {n.value for g in given for n in walk(g) if isinstance(n, cst.Name)} & derived
+        for name in names:
+            # the value the backward reads: the last assignment of `name` before it in the loop body (else
+            # the one carried from the previous pass, the last in the body)
+            before = [a for a in assigns if model.order(a) < model.order(node) and _assigns(a, name)]
+            last = before[-1] if before else next((a for a in reversed(assigns) if _assigns(a, name)), None)
+            if last is None or model.order(last) > start and any(
+                    isinstance(n, cst.Name) and n.value in derived for n in walk(last.value)):
+                return True
+    return False
+
+
+def _assigns(node: cst.CSTNode, name: str) -> bool:
+    targets = node.targets if isinstance(node, cst.Assign) else [node]
+    return any(isinstance(n, cst.Name) and n.value == name for t in targets for n in walk(t.target))
+
+
+_TRAINS = re.compile(r"\.backward\s*\(|\.step\s*\(|\bfit\s*\(|\btrain(?:er)?\s*\.\s*train\s*\(|train_(?:one_)?epoch\s*\(")
+_TRAINING_FILES: "weakref.WeakKeyDictionary[FileModel, bool]" = weakref.WeakKeyDictionary()
+
+
+def _trains(model: "FileModel") -> bool:
+    """Whether the file's text shows a training step (searched once per file)."""
+    found = _TRAINING_FILES.get(model)
+    if found is None:
+        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None and not attribution_only(model)
+    return found
+
+
+def inference_run(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` is an inference run: the model it calls had weights loaded into it
+    (``net.load_state_dict(...)`` before it, in the same function or at module level), the file trains
+    nothing, and the call is not inside a module's own code; its input is data, or random input whose
+    output is saved as images (a generator's samples). None otherwise."""
+    model = analysis.model
+    if not isinstance(node, cst.Call) or _trains(model):
+        return None
+    func = forwarded(node.func) or node.func  # (`model.forward(img)`: TorchServe's handlers)
+    key = func.value if isinstance(func, cst.Name) else None
+    if key is None:
+        return None
+    scope_node = analysis.enclosing_function(node)
+    if scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
+                                   or model.enclosing_class(model.scopes.get(scope_node)) is not None):
+        return None
+    at = model.order(node)
+    loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
+              if isinstance(call.func, cst.Attribute) and call.func.attr.value == "load_state_dict"
+              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
+    if not loaded:
+        loaded = _pretrained(model, key, model.scope_of(node))
+    if not loaded:
+        return None
+    if analysis.dummy_input(node) and not analysis.visualised(node):
+        return None
+    return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"
+
+
+def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
+    """``[call]`` when ``name`` is bound to a model built with pretrained weights (``pretrained_build``), or
+    to a ``Sequential`` of such a model's children (``nn.Sequential(*list(net.children())[:-2])``)."""
+    found = model.binding(name, scope)
+    value = found[0] if found is not None else None
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value  # `googlenet(pretrained=True).float().cuda()`
+    if not isinstance(value, cst.Call) or depth > 2:
+        return []
+    if pretrained_build(model, value):
+        return [value]
+    for arg in value.args:
+        if arg.star == "*":  # `nn.Sequential(*list(net.children())[:-2])`: parts of `net`
+            for call in model.nodes_of(arg.value, cst.Call):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("children", "modules") \
+                        and isinstance(call.func.value, cst.Name):
+                    return _pretrained(model, call.func.value.value, found[1], depth + 1)
+    return []
+
+
+def pretrained_build(model: "FileModel", call: cst.Call) -> bool:
+    """``resnet50(pretrained=True)``, ``resnet50(weights="DEFAULT")`` / ``weights=ResNet50_Weights.DEFAULT``."""
+    return any(arg.keyword is not None and (
+        arg.keyword.value == "pretrained" and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+        or arg.keyword.value == "weights" and (isinstance(arg.value, cst.SimpleString) or "Weights" in model.code(arg.value)))
+        for arg in call.args)
+
+
+def run_after_training(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` puts a trained model to use: ``code = encoder(images)`` in the same function (or at
+    module level) after the loop that trained ``encoder`` ended, in no loop itself, with no backward pass
+    after it (latent codes to plot, features to save). None otherwise."""
+    model = analysis.model
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
+        return None
+    key = node.func.value
+    function = analysis.enclosing_function(node)
+    if function is not None and (function.name.value in ("forward", "__init__", "__call__")
+                                 or model.enclosing_class(model.scopes.get(function)) is not None):
+        return None
+    body = function or model.module
+    for ancestor in model.ancestors(node):
+        if ancestor is body:
+            break
+        if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
+            return None  # (in a loop: a later epoch's, or a loop of its own; in a nested function: its callers)
+    at = model.order(node)
+    if any(model.order(step) > at for step in analysis.training_calls(body)):
+        return None  # (a training step after it: its output may feed one)
+    for loop in model.nodes_of(body, cst.For, cst.While):
+        if model.order(loop) < at and analysis.trains(loop) and any(
+                isinstance(call.func, cst.Name) and call.func.value == key for call in model.nodes_of(loop, cst.Call)):
+            return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
+    return None

@@ -1,0 +1,118 @@
+"""Framework entry points as knowledge: which methods a training framework calls, on which of their
+parameters' modules, in which mode (RULES.md, Modes: what the code around a model shows).
+
+Lightning puts the whole LightningModule in training mode before each training epoch and in eval
+mode around validation, test and prediction (restoring training mode afterwards), and calls its
+own hooks and its ``Callback``s' hooks inside those phases. One row per hook: the framework's base
+(the class a hook's class derives from), the method, the parameter that holds the module, the mode.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+TRAIN, EVAL = "train", "eval"
+
+
+@dataclass(frozen=True)
+class Hook:
+    """``framework`` calls ``method`` of a subclass of ``base`` with the module as ``param`` in ``mode``."""
+
+    framework: str  # the name a message gives it
+    base: str  # "module": a LightningModule's own method (the module is ``self``); "callback": a Callback's
+    method: str
+    param: str  # the parameter holding the module, as the framework's signature names it
+    mode: str
+
+
+_LIGHTNING_TRAIN = ("on_train_batch_start", "on_train_batch_end", "on_train_epoch_start", "on_train_epoch_end")
+_LIGHTNING_EVAL = ("on_validation_batch_start", "on_validation_batch_end", "on_validation_epoch_start",
+                   "on_validation_epoch_end", "on_test_batch_start", "on_test_batch_end", "on_test_epoch_start",
+                   "on_test_epoch_end", "on_predict_batch_start", "on_predict_batch_end", "on_predict_epoch_start",
+                   "on_predict_epoch_end")
+
+HOOKS: tuple[Hook, ...] = (
+    Hook("Lightning", "module", "training_step", "self", TRAIN),
+    *(Hook("Lightning", "module", name, "self", EVAL) for name in ("validation_step", "test_step", "predict_step")),
+    *(Hook("Lightning", "module", name, "self", TRAIN) for name in _LIGHTNING_TRAIN),
+    *(Hook("Lightning", "module", name, "self", EVAL) for name in _LIGHTNING_EVAL),
+    # Callback hooks: `def on_train_epoch_end(self, trainer, pl_module)`
+    *(Hook("Lightning", "callback", name, "pl_module", TRAIN) for name in _LIGHTNING_TRAIN),
+    *(Hook("Lightning", "callback", name, "pl_module", EVAL) for name in _LIGHTNING_EVAL),
+)
+
+# the framework bases a class may derive from: qualified-name prefix and how the base's name ends
+_BASES = {
+    "module": (("pytorch_lightning.", "lightning."), "LightningModule"),
+    "callback": (("pytorch_lightning.", "lightning."), "Callback"),
+}
+_BY_METHOD: dict[str, list[Hook]] = {}
+for _hook in HOOKS:
+    _BY_METHOD.setdefault(_hook.method, []).append(_hook)
+
+
+def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | None:
+    """The row for ``func`` when it is a method of a class of this file that derives directly from a
+    framework base the row names, with the parameter that holds the module (by the framework's name, or
+    by its place after ``self`` and ``trainer`` for a callback); else None."""
+    rows = _BY_METHOD.get(func.name.value)
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if rows and scope is not None and scope.parent is not None else None
+    if info is None or info.methods.get(func.name.value) is not func:
+        return None
+    for hook in rows:
+        prefixes, suffix = _BASES[hook.base]
+        if not any((model.qualname(base) or "").startswith(prefixes) and (model.qualname(base) or "").endswith(suffix)
+                   for base in info.bases):
+            continue
+        params = [p.name.value for p in func.params.params]
+        if hook.param in params:
+            return hook, hook.param
+        if hook.base == "callback" and len(params) >= 3:
+            return hook, params[2]  # (`def on_train_epoch_end(self, trainer, module)`)
+        return None
+    return None
+
+
+def given_may_hold_batchnorm(model: "FileModel", hook: Hook) -> bool:
+    """Whether the module a callback hook is given (the project's LightningModule, which this file may not
+    import) may hold BatchNorm: a file of this folder or the one above that derives from the module base
+    builds or loads BatchNorm models (RULES.md, Evidence: a model of unknown class)."""
+
+    if hook.base == "module" or project_builds_batchnorm(model):
+        return True
+    project = model.project
+    if project is None:
+        return False
+    here = os.path.dirname(os.path.abspath(model.path))
+    for folder in dict.fromkeys((here, os.path.dirname(here))):
+        for path in project.files_mentioning(model.path, folder, _BASES["module"][1], recursive=False)[:8]:
+            other = project.model(path)
+            if other is not None and project_builds_batchnorm(other):
+                return True
+    return False
+
+
+def earlier_hooks(model: "FileModel", func: cst.FunctionDef, hook: Hook) -> list[cst.FunctionDef]:
+    """The same class's hooks the framework runs in the same mode before ``func`` (``on_train_epoch_start``
+    before ``training_step``): what they do to the module (``self.backbone.eval()``) holds in ``func``."""
+    if hook.base != "module" or hook.method.endswith("_start"):
+        return []
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    if info is None:
+        return []
+    found = []
+    for name, method in info.methods.items():
+        other = hook_of(model, method) if name.endswith("_start") and method is not func else None
+        if other is not None and other[0].mode == hook.mode and other[0].base == hook.base:
+            found.append(method)
+    return found

@@ -1,0 +1,582 @@
+"""Which expressions hold a BatchNorm-bearing ``nn.Module``.
+
+``ModelKind.BN``: the code shows a BatchNorm inside (a project class that
+builds one, transitively; a torchvision/timm factory known to use BatchNorm).
+``ModelKind.MAYBE``: a model of unknown content (``torch.load``, a hub model, a
+project class built from parts bn-lint cannot see). ``ModelKind.NO``: the code
+shows no BatchNorm. ``None``: not a model as far as the code shows.
+
+Here the answer is worked out (``model_kind``, ``class_kind``: one recursion, memoized
+per question); what it draws on lives beside it: :mod:`.library_models` (knowledge of
+library builders), :mod:`.project_defs` (the project function or class a name refers
+to), :mod:`.registries`, :mod:`.pass_through`, :mod:`.norm_choice`,
+:mod:`.container_members`; :mod:`.train_overrides` answers a question of its own.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable
+
+import libcst as cst
+
+from bn_lint.semantic.knowledge import layers as layer_table
+from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, in_dead_suite
+from bn_lint.semantic.nn_modules.container_members import list_contents
+from bn_lint.semantic.knowledge.library_models import BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS, NO_BN_TORCHVISION, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn, timm_without_bn
+from bn_lint.semantic.nn_modules.norm_choice import default_layer, other_norm, preset_replaces_norm, replaces_default_norm
+from bn_lint.semantic.file.not_indexed import NOT_INDEXED
+from bn_lint.semantic.project.pass_through import moved, passed_through, swaps_batchnorm, tuple_element
+from bn_lint.semantic.project.definitions import builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class, project_builder, project_class
+from bn_lint.semantic.project.registries import registered
+from bn_lint.semantic.project.returns import class_of_cls_call, returns_own_instance
+from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
+from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
+from bn_lint.semantic.syntax.constants import evaluate
+from bn_lint.semantic.syntax.walk import returned_values, walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
+
+_imported_name = imported_name  # (the name modes/callees.py imports it by)
+
+
+class ModelKind(str, Enum):
+    BN = "bn"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+_MAX_DEPTH = 8
+_NAMES_ACTIVE: dict[tuple[int, str, int], set[int]] = {}  # (file, name, scope) -> its values being worked out
+
+
+def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
+    """What ``expr`` holds, as far as the code shows."""
+    if depth > _MAX_DEPTH:
+        _CUT.add(_DEPTH)
+        return None
+    if isinstance(expr, cst.Name):
+        bound = model.binding(expr.value, scope)
+        if bound is not None:
+            return model_kind(model, bound[0], bound[1], depth + 1)
+        assigned = model.bindings(expr.value, scope)
+        if assigned is None:
+            unpacked = model.unpacked(expr.value, scope)
+            return element_kind(model, *unpacked, depth + 1) if unpacked is not None else None
+        # assigned more than once (`if arch == "r18": net = resnet18() else: net = resnet50()`): the kind
+        # every assignment agrees on; one that reuses the name (`net = net.to(device)`) passes it through
+        values, where = assigned
+        if any(swaps_batchnorm(model, value) for value in values):
+            return None  # `net = strip_batchnorm(net)`: what it holds now, the code does not show
+        # (`modules = list(net.children()); net = nn.Sequential(*modules)`: read while one of its values is being
+        # worked out, the name holds what its other assignments give it)
+        key = (id(model), expr.value, id(where))
+        reading = _NAMES_ACTIVE.setdefault(key, set())
+        # (`model_ft = None` first, a placeholder for the branches that build it, holds no module)
+        values = [value for value in values if id(value) not in reading and not _mentions(value, expr.value)
+                  and not (isinstance(value, cst.Name) and value.value == "None")]
+        kinds = set()
+        try:
+            for value in values:
+                reading.add(id(value))
+                try:
+                    kinds.add(model_kind(model, value, where, depth + 1))
+                finally:
+                    reading.discard(id(value))
+        finally:
+            if not reading:
+                _NAMES_ACTIVE.pop(key, None)
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "module":  # `ddp_model.module`: what DDP wraps
+        return model_kind(model, expr.value, scope, depth + 1)
+    if isinstance(expr, cst.Attribute) and expr.attr.value in LIBRARY_BN_PARTS:
+        # `mobilenet_v2(weights=...).features`, `resnet.layer4`: the BatchNorm-bearing body of a library model
+        base = expr.value
+        if isinstance(base, cst.Name):
+            bound = model.binding(base.value, scope)
+            base = bound[0] if bound is not None else base
+        base = moved(base)
+        qn = model.qualname(base.func) if isinstance(base, cst.Call) else None
+        if qn and qn.startswith(("torchvision.models.", "timm.")) and not NO_BN_TORCHVISION.match(qn) \
+                and not DETECTORS & {qn} and model_kind(model, base, scope, depth + 1) is ModelKind.BN:
+            return ModelKind.BN
+        return None
+    if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: the kind both branches agree on
+        kinds = {model_kind(model, branch, scope, depth + 1) for branch in (expr.body, expr.orelse)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(expr, cst.Call):
+        # `model.to(device)`, `model.cuda()`, `model.eval()` return the model itself
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double"):
+            inner = model_kind(model, expr.func.value, scope, depth + 1)
+            if inner is not None:
+                return inner
+        func = expr.func
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
+            return _registry_kind(model, func.value, scope, depth)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Name):
+            # `MODELS[name].from_config(cfg)`: the classes the registry holds, built by their alternative constructor
+            return _registry_kind(model, func.value.value, scope, depth, func.attr.value)
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__" \
+                and (model.qualname(func.value.value) or "").startswith(MODEL_ZOOS):
+            return ModelKind.MAYBE  # `models.__dict__[args.arch]()` (the ImageNet example): some have BatchNorm
+        if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
+                and model.binding("getattr", scope) is None:
+            return _getattr_factory_kind(model, func, scope, depth)
+        if isinstance(func, cst.Call) and func.args and model.qualname(func.func) == "functools.partial":
+            # `partial(EfficientNet, 1.0, 1.1)(...)`: what the wrapped class or builder gives
+            return model_kind(model, cst.Call(func=func.args[0].value), scope, depth + 1)
+        if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+            given = passed_through(model, model.functions[func.value], expr)
+            if given is not None:  # `model = load_checkpoint(model, path)` gives back what it was given
+                return model_kind(model, given, scope, depth + 1)
+            function = model.functions[func.value]
+            return _builder_kind(model, function, depth, dead_suites(model, function, expr, model, scope))
+        own = class_of_cls_call(model, expr, scope)
+        if own is not None:  # `cls(**hparams)` in a classmethod: an instance of its class
+            return model_kind(model, cst.Call(func=cst.Name(own.name), args=expr.args), model.module_scope, depth + 1)
+        if isinstance(func, cst.Name) and scope is not None and scope.kind == "function" and func.value in scope.params:
+            # `model = model_class(**kwargs)`: what the classes its callers give it build
+            kinds = [model_kind(model, cst.Call(func=value, args=expr.args), scope, depth + 1)
+                     for value in given_classes(model, scope.node, func.value)]
+            return _combine(kinds) if kinds else None
+        method = model.static_method(func)
+        if method is not None and not builds_own_class(model, func):  # `gan_factory.generator_factory(kind)`
+            return _builder_kind(model, method, depth, frozenset())
+        builder = project_builder(model, func)
+        if builder is not None:
+            given = passed_through(builder[0], builder[1], expr)
+            if given is not None:
+                return model_kind(model, given, scope, depth + 1)
+            return _builder_kind(builder[0], builder[1], depth + 1, dead_suites(*builder, expr, model, scope))
+        qn = model.qualname(expr.func)
+        if qn:
+            if qn in WRAPPING | TORCHVISION_WRAPPING | DETECTORS and expr.args and not expr.args[0].keyword:
+                return model_kind(model, expr.args[0].value, scope, depth + 1)  # `DDP(net)`: what it wraps
+            if qn in UNKNOWN_MODEL_SOURCES:
+                if qn == "copy.deepcopy" and expr.args:
+                    return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
+                return ModelKind.MAYBE
+            if NO_BN_TORCHVISION.match(qn):
+                if qn.startswith("torch_geometric.") and any(a.keyword is not None and a.keyword.value == "norm"
+                                                             for a in expr.args):
+                    return ModelKind.MAYBE  # `GCN(..., norm="batch_norm")`
+                return ModelKind.NO
+            if FROZEN_BN_DETECTION.match(qn):
+                return ModelKind.MAYBE
+            if timm_without_bn(model, qn, expr, scope):
+                return ModelKind.NO
+            if qn.startswith(BN_FACTORY_PREFIXES):
+                return None if other_norm(model, expr, scope) else ModelKind.BN
+            spec = layer_table.lookup(qn)
+            if spec is not None:
+                if spec.is_batchnorm:
+                    return ModelKind.BN
+                if spec.kind == "container":
+                    return _calls_kind(model, [expr, *list_contents(model, expr, scope)], scope)
+                return ModelKind.NO
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and builds_own_class(model, func):
+            return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net
+        is_class, kind = _project_class_kind(model, expr.func, 0)
+        if kind is ModelKind.BN:
+            kind = _built_kind(model, expr, scope, depth)
+        if is_class:
+            if kind is not None and kind is not ModelKind.BN and _bn_argument(model, expr, scope, depth):
+                return ModelKind.BN  # `VGG(make_layers(cfg, batch_norm=True))`: built around a BatchNorm part
+            if kind is ModelKind.NO and any(arg.star == "*" for arg in expr.args):
+                return ModelKind.MAYBE  # `Ensemble(*load_models())`: built around parts the code does not show
+            if kind is ModelKind.NO and wraps_unknown(model, expr, scope, lambda a: model_kind(model, a, scope, depth + 1)):
+                return ModelKind.MAYBE  # `Wrapper(encoder)`, `self.encoder(x)` in it: holds what it is given
+            if kind is ModelKind.BN and replaces_default_norm(model, expr, scope):
+                return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
+            return kind
+    return None
+
+
+def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
+    """What ``call`` builds, a project class with BatchNorm: without the suites of its ``__init__`` the call
+    cannot run (``Net(use_bn=False)`` with ``if use_bn: self.bn = nn.BatchNorm2d(c)``)."""
+    if _indexed_fact(model, call.func, "flags") == []:
+        return ModelKind.BN  # (no `if flag:` in its `__init__`: known without parsing its file)
+    found = project_class(model, call.func)
+    init = found[1].methods.get("__init__") if found is not None else None
+    if found is not None:
+        found[0].index_facts["flags", found[1].name] = flag_params(found[0], init) if init is not None else []
+    dead = dead_suites(found[0], init, call, model, scope, method=True) if init is not None else frozenset()
+    if not dead:
+        return ModelKind.BN
+    other, info = found
+
+    def compute() -> ModelKind | None:
+        _DEAD.append(dead)
+        try:
+            kinds = [_calls_kind(other, [info.node], info.scope, depth + 1)]
+        finally:
+            _DEAD.pop()
+        for base in info.bases:
+            _add_class_kind(other, base, depth + 1, kinds)
+        return _combine(kinds)
+
+    return _memoized(other, "built", (info.name, dead), compute, depth)
+
+
+def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
+    """``getattr(models, args.arch)(...)``, ``models`` an imported module (or ``torchvision.models``): the
+    kind every name it may pick builds, the name a literal or an argparse option with literal ``choices``."""
+    args = [a.value for a in getter.args]
+    if len(args) != 2 or any(a.keyword or a.star for a in getter.args) or not isinstance(args[0], (cst.Name, cst.Attribute)):
+        return None
+    root = args[0]
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    zoo = model.qualname(args[0]) if isinstance(root, cst.Name) and model.imports.get(root.value) is not None \
+        and model.binding(root.value, scope) is None else None
+    if zoo is None:
+        return None
+    name = evaluate(args[1], model, scope)
+    names = [name] if isinstance(name, str) else _argparse_choices(model, args[1])
+    if not names and zoo.startswith(MODEL_ZOOS):
+        return ModelKind.MAYBE  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
+    kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
+             for n in names if n.isidentifier()}
+    return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
+
+
+def _argparse_choices(model: "FileModel", expr: cst.BaseExpression) -> list[str]:
+    """The literal ``choices`` of the argparse option ``args.<dest>`` reads; [] when not one."""
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return []
+    dest, found = expr.attr.value, []
+    for site in model.calls:
+        call = site.node
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
+            continue
+        flags = [evaluate(a.value, model, site.scope) for a in call.args if a.keyword is None]
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        named = evaluate(keywords["dest"], model, site.scope) if "dest" in keywords else next(
+            (f.lstrip("-").replace("-", "_") for f in flags if isinstance(f, str) and f.startswith("--")),
+            flags[0] if flags and isinstance(flags[0], str) else None)
+        if named != dest:
+            continue
+        choices = keywords.get("choices")
+        values = [evaluate(e.value, model, site.scope) for e in choices.elements] \
+            if isinstance(choices, (cst.List, cst.Tuple)) else [None]
+        if not values or not all(isinstance(v, str) for v in values):
+            return []
+        found.append(values)
+    return found[0] if len(found) == 1 else []
+
+
+def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
+    """What element ``index`` of the tuple a project function returns holds (``model, tf = build()``),
+    when every ``return`` gives a tuple and they agree on that element's kind."""
+    found = element_builder(model, call.func, scope)
+    if found is None or depth > _MAX_DEPTH:
+        return None
+    other, function = found
+    kinds = set()
+    for value in returned_values(function):
+        element = tuple_element(value, index)
+        if element is None:
+            return None
+        kinds.add(model_kind(other, element, other.scope_of(element), depth + 1))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> bool:
+    """Whether an argument of ``call`` is a module the code shows to carry BatchNorm."""
+    return any(not arg.star and model_kind(model, arg.value, scope, depth + 1) is ModelKind.BN for arg in call.args)
+
+
+def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
+                   constructor: str | None = None) -> ModelKind | None:
+    """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
+    BatchNorm model, MAYBE when every entry builds some module. With ``constructor``
+    (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
+    bound = model.binding(name.value, scope)
+    if bound is None:
+        return None
+    kinds = set()
+    if isinstance(bound[0], cst.Dict) and bound[0].elements:
+        for element in bound[0].elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            kinds.add(_entry_kind(model, element.value, bound[1], depth, constructor))
+    else:
+        entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
+        if not entries:
+            return None
+        for other, entry in entries:
+            kinds.add(_entry_kind(other, cst.Name(entry), other.module_scope, depth, constructor))
+    if kinds == {ModelKind.BN}:
+        return ModelKind.BN
+    return ModelKind.MAYBE if kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
+
+
+def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
+                constructor: str | None) -> ModelKind | None:
+    """What a registry entry builds: called, or (``constructor``) through its alternative constructor."""
+    if constructor is None:
+        return model_kind(model, cst.Call(func=entry), scope, depth + 1)
+    found = project_class(model, entry)
+    method = found[1].methods.get(constructor) if found is not None else None
+    if method is None or not returns_own_instance(found[0], method):
+        return None
+    return model_kind(model, cst.Call(func=entry), scope, depth + 1)
+
+
+def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
+    """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
+
+    def compute() -> ModelKind | None:
+        module = model.is_nn_module_class(info)
+        if not module and not any(_names_project_class(model, b) for b in info.bases):
+            return None
+        kinds: list[ModelKind | None] = []
+        foreign = False  # a base from another library, which may be an nn.Module
+        for base in info.bases:
+            if ModelKind.BN in kinds:
+                break  # BN outranks every other answer: the other bases need not be read (or parsed)
+            if not _add_class_kind(model, base, depth, kinds):
+                foreign = foreign or _foreign(model, base)
+        if not module and not foreign and all(kind is None for kind in kinds):
+            return None  # no base is (or may be) an nn.Module: neither is this class (its body is not read)
+        if ModelKind.BN not in kinds:
+            kinds.append(_calls_kind(model, [info.node], info.scope, depth))
+        return _combine(kinds)
+
+    return _memoized(model, "class", info.name, compute, depth)
+
+
+def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], ModelKind | None],
+              depth: int) -> ModelKind | None:
+    """``compute()``, worked out once per (model, table, name), asked at ``depth``.
+
+    An answer cut short by a cycle (a question still being worked out) or by a depth
+    limit depends on where the question came from: it is kept only until the outermost
+    question is answered, so a file's findings never depend on which files were
+    checked before it in the same process, and a cycle of helpers is still worked out
+    once per question, not once per path through it. Asked again as an outermost question
+    (nothing else in progress) at the same depth, a cut-short answer is the same answer:
+    it is kept for that, so a file that builds a thousand ``Add(x, y)`` walks Add's class
+    graph once.
+    """
+    cache = model.__dict__.setdefault("_kind_cache", {})
+    key = (table, name)
+    if key in cache:
+        return cache[key]
+    marker = (id(model), table, name)
+    outermost = not _IN_PROGRESS
+    if outermost:  # a new outermost question: nothing from an earlier one is provisional
+        _CUT.clear()
+        _PROVISIONAL.clear()
+        if (table, name, depth) in cache:  # asked before as an outermost question, and cut short then
+            return cache[table, name, depth]
+    if marker in _PROVISIONAL:
+        return _PROVISIONAL[marker]
+    if marker in _IN_PROGRESS:
+        _CUT.add(marker)  # a cycle: the caller's answer is provisional until ``marker`` is finished
+        return None
+    _IN_PROGRESS.add(marker)
+    try:
+        result = compute()
+        _CUT.discard(marker)
+        if _CUT:
+            _PROVISIONAL[marker] = result
+            if outermost:  # what a cycle or the depth limit cut short starts from nothing provisional
+                cache[table, name, depth] = result  # each time: the same answer, not the same work again
+        else:
+            cache[key] = result
+            if table == "class":  # for the project index (``Project.save_index``)
+                model.index_facts[key] = result.value if result is not None else None
+        return result
+    finally:
+        _IN_PROGRESS.discard(marker)
+        if not _IN_PROGRESS:  # the outermost question is answered: nothing provisional is left
+            _CUT.clear()
+            _PROVISIONAL.clear()
+
+
+_IN_PROGRESS: set = set()  # questions being worked out, for cycle detection
+_CUT: set = set()  # in-progress questions (or _DEPTH) that cut short an answer now being computed
+_PROVISIONAL: dict = {}  # answers cut short, valid until the outermost question is answered
+_DEPTH = ("depth", "limit")
+_DEAD: list[frozenset] = []  # the suites of the builders being asked about that their calls cannot run
+
+
+def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | None", depth: int = 0) -> ModelKind:
+    """BN if any call under ``roots`` builds a BatchNorm (directly, via a local helper, project class or
+    registry of them)."""
+    kinds: list[ModelKind | None] = []
+    for root in roots:
+        for node in model.nodes_of(root, cst.Call):
+            if _DEAD and any(in_dead_suite(model, node, dead) for dead in _DEAD):
+                continue  # (in a branch the call being asked about cannot run)
+            found = model.layer_class(node.func, model.scope_of(node)) or default_layer(model, node.func, node)
+            if found is not None:
+                if found[0].is_batchnorm:
+                    return ModelKind.BN
+                continue
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("children", "modules") \
+                    and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
+                # `nn.Sequential(*list(resnet.children())[:-2])`: layers of that model
+                kinds.append(model_kind(model, node.func.value, model.scope_of(node), depth + 1))
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
+            if isinstance(node.func, cst.Call) and isinstance(node.func.func, cst.Name) and node.func.func.value == "getattr" \
+                    and model.binding("getattr", model.scope_of(node)) is None:
+                kinds.append(_getattr_factory_kind(model, node.func, model.scope_of(node), depth + 1))  # a zoo's model
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
+            qn = model.qualname(node.func)
+            if qn and qn.startswith(BN_FACTORY_PREFIXES) and not NO_BN_TORCHVISION.match(qn):
+                if qn in TORCHVISION_WRAPPING or other_norm(model, node, model.scope_of(node)):
+                    continue  # (a wrapped model is built by a call of its own)
+                if FROZEN_BN_DETECTION.match(qn):
+                    kinds.append(ModelKind.MAYBE)
+                    continue
+                return ModelKind.BN
+            if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
+                kinds.append(_registry_kind(model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
+            if qn == "functools.partial" and node.args and isinstance(node.args[0].value, cst.Name) and depth < _MAX_DEPTH:
+                # `block = partial(conv_bn_relu, norm=norm)`, then `block(3, 32)`: what the helper builds
+                target = model.local_function(node.args[0].value.value, model.scope_of(node))
+                if target is not None and target not in roots and not preset_replaces_norm(model, node, target):
+                    kinds.append(_memoized(model, "helper", target, lambda h=target: _calls_kind(model, [h], None, depth + 1), depth + 1))
+            helper = model.local_function(node.func.value, model.scope_of(node)) if isinstance(node.func, cst.Name) else None
+            if helper is not None:
+                if helper in roots:
+                    pass
+                elif depth < _MAX_DEPTH:
+                    kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1), depth + 1))
+                else:
+                    _CUT.add(_DEPTH)
+            elif depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and may_build_batchnorm(model, node.func):
+                builder = project_builder(model, node.func)  # `tower(dims)` imported from the project's blocks.py
+                if builder is not None:
+                    kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
+            if replaces_default_norm(model, node, model.scope_of(node)):
+                kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
+            else:
+                _add_class_kind(model, node.func, depth, kinds)
+            if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
+                return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
+    return _combine(kinds) or ModelKind.NO
+
+
+def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
+    if ModelKind.BN in kinds:
+        return ModelKind.BN
+    if ModelKind.MAYBE in kinds:
+        return ModelKind.MAYBE
+    if ModelKind.NO in kinds:
+        return ModelKind.NO
+    return None
+
+
+def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int,
+                  dead: frozenset[cst.CSTNode] = frozenset()) -> ModelKind | None:
+    """What a local builder (``def build(): return nn.Sequential(...)``) returns, when every return agrees;
+    for a call that cannot run the ``dead`` suites (``if batch_norm:`` with ``batch_norm=False``), without them."""
+
+    def compute() -> ModelKind | None:
+        inner = model.scopes.get(function)
+        returns = [r for r in returned_values(function) if r is None or not in_dead_suite(model, r, dead)]
+        if not returns or any(r is None for r in returns):
+            return None
+        if dead:
+            _DEAD.append(dead)
+        try:
+            kinds = {model_kind(model, r, model.scope_of(r) or inner, depth + 1) for r in returns}
+        finally:
+            if dead:
+                _DEAD.pop()
+        return kinds.pop() if len(kinds) == 1 else None
+
+    return _memoized(model, "builder", (function, dead) if dead else function, compute, depth)
+
+
+# ---------------------------------------------------------------- class kinds, through the project index
+
+
+def _indexed_fact(model: "FileModel", func: cst.BaseExpression, table: str) -> Any:
+    """What the project index holds in ``table`` about the imported project class ``func`` names; else NOT_INDEXED."""
+    if model.project is None or model.project.index is None or (isinstance(func, cst.Name) and func.value in model.classes):
+        return NOT_INDEXED
+    dotted = imported_name(model, func)
+    where = model.imported_path(dotted, "class") if dotted else None
+    return model.project.indexed(where[0], table, where[1]) if where is not None else NOT_INDEXED
+
+
+def _indexed_class_kind(model: "FileModel", func: cst.BaseExpression) -> Any:
+    """The kind of the imported project class ``func`` names, as the project index holds it; else NOT_INDEXED."""
+    kind = _indexed_fact(model, func, "class")
+    if kind is NOT_INDEXED:
+        return NOT_INDEXED
+    try:
+        return ModelKind(kind) if kind is not None else None
+    except ValueError:  # (a kind this version does not know: not an answer)
+        return NOT_INDEXED
+
+
+def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int) -> tuple[bool, ModelKind | None]:
+    """(whether ``func`` names a project class, its kind): read from the project index when it holds it.
+    A well-known architecture imported from a module the project lacks counts as a class with BatchNorm."""
+    indexed = _indexed_class_kind(model, func)
+    if indexed is not NOT_INDEXED:
+        return True, indexed
+    if plain_imported_class(model, func):
+        return True, None  # what class_kind says of a class without bases, without parsing its file
+    found = project_class(model, func)
+    if found is None:
+        return (True, ModelKind.BN) if _absent_bn_architecture(model, func) else (False, None)
+    return True, class_kind(found[0], found[1], depth)
+
+
+def _absent_bn_architecture(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """``InceptionV3`` / ``models.ResNet50`` imported from a module the project does not have, the name
+    that of a well-known architecture with BatchNorm (``BN_ARCHITECTURE_NAMES``)."""
+    dotted = imported_name(model, func)
+    module, _, name = (dotted or "").rpartition(".")
+    if not module or not BN_ARCHITECTURE_NAMES.match(name) or module.split(".")[0] in ("torch", "torchvision", "timm"):
+        return False
+    return model.project is None or model.project.resolve_module(module, model.path) is None
+
+
+def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
+    return (_indexed_class_kind(model, func) is not NOT_INDEXED or plain_imported_class(model, func)
+            or project_class(model, func) is not None)
+
+
+def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, kinds: list) -> bool:
+    """Add the kind of the project class ``func`` names, if it names one, to ``kinds`` (asked at ``depth``);
+    whether it names one."""
+    if depth >= _MAX_DEPTH:
+        if _names_project_class(model, func):
+            _CUT.add(_DEPTH)
+            return True
+        return False
+    is_class, kind = _project_class_kind(model, func, depth + 1)
+    if is_class:
+        kinds.append(kind)
+    return is_class
+
+
+def _foreign(model: "FileModel", base: cst.BaseExpression) -> bool:
+    """Whether a base that names no project class comes from another library (``pl.LightningModule``,
+    ``BaseModel`` imported from a package): not a builtin (``object``, ``dict``), not the standard library."""
+    qn = model.qualname(base)
+    if not qn:
+        return not isinstance(base, cst.Name) or base.value not in _BUILTINS
+    root = qn.split(".", 1)[0]
+    return root not in sys.stdlib_module_names and not (root == qn and root in _BUILTINS)
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _mentions(expr: cst.BaseExpression, name: str) -> bool:
+    return any(isinstance(node, cst.Name) and node.value == name for node in walk(expr))

@@ -1,0 +1,72 @@
+"""Whether a call chooses a norm layer other than the BatchNorm a builder would use: a factory given
+``norm_layer=``, a constructor or ``partial`` given a non-BatchNorm for a parameter that defaults to one,
+and the class a ``norm_layer(width)`` call gets from its parameter's default."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.evaluators.call_binding import bind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel, Scope
+
+
+def other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """``resnet50(norm_layer=gn)``: a factory given a norm layer that is not certainly a BatchNorm."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("norm_layer", "norm"):
+            found = model.layer_class(arg.value, scope)
+            return found is None or not found[0].is_batchnorm
+    return False
+
+
+def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """Whether ``call`` passes an argument for a constructor parameter of its class (of this file) that
+    defaults to a BatchNorm class (``norm_layer=nn.BatchNorm1d``)."""
+    info = model.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+    init = info.methods.get("__init__") if info is not None else None
+    if init is None:
+        return False
+    params = [*init.params.posonly_params, *init.params.params][1:]
+    given = bind(call, [p.name.value for p in params]).values
+    for param in [*params, *init.params.kwonly_params]:
+        if param.name.value in given and param.default is not None:
+            found = model.layer_class(param.default, model.scopes.get(init))
+            if found is not None and found[0].is_batchnorm:
+                passed = model.layer_class(given[param.name.value], scope)
+                if passed is None or not passed[0].is_batchnorm:  # (another BatchNorm class is still one)
+                    return True
+    return False
+
+
+def preset_replaces_norm(model: "FileModel", call: cst.Call, function: cst.FunctionDef) -> bool:
+    """Whether ``partial(function, norm=X)`` presets a parameter that defaults to a BatchNorm class with
+    an ``X`` that is not certainly one."""
+    defaults = {p.name.value: p.default for p in [*function.params.params, *function.params.kwonly_params]
+                if p.default is not None}
+    for arg in call.args[1:]:
+        default = defaults.get(arg.keyword.value) if arg.keyword is not None else None
+        found = model.layer_class(default, model.scopes.get(function)) if default is not None else None
+        if found is not None and found[0].is_batchnorm:
+            given = model.layer_class(arg.value, model.scope_of(call)) or default_layer(model, arg.value, call)
+            if given is None or not given[0].is_batchnorm:
+                return True
+    return False
+
+
+def default_layer(model: "FileModel", func: cst.BaseExpression, node: cst.CSTNode):
+    """``norm_layer(width)`` where ``norm_layer`` is a parameter defaulting to a torch.nn class
+    (``def __init__(self, norm_layer=nn.BatchNorm1d)``): that class, as ``layer_class`` gives it."""
+    if not isinstance(func, cst.Name):
+        return None
+    scope = model.scope_of(node)
+    while scope is not None and func.value not in scope.params:
+        if func.value in scope.bindings or func.value in scope.opaque:
+            return None
+        scope = scope.parent
+    param = scope.params[func.value] if scope is not None else None
+    if param is None or param.default is None:
+        return None
+    return model.layer_class(param.default, scope.parent)

@@ -1,0 +1,1 @@
+"""The project model: definitions across files, registries, project functions that pass a module on."""

@@ -1,0 +1,191 @@
+"""The project function or class a called name refers to: in this file, or imported from another
+project file (read from its text first, parsed only when needed)."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.file.classes import decorated_as
+from bn_lint.semantic.project.returns import returns_own_instance
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
+
+
+def imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
+    """The dotted name an imported ``Name`` / ``module.Name`` / ``pkg.module.Name`` stands for (``import
+    models.backbone`` binds ``models``: ``models.backbone.Backbone`` is ``models.backbone.Backbone``)."""
+    attrs: list[str] = []
+    while isinstance(func, cst.Attribute):
+        attrs.append(func.attr.value)
+        func = func.value
+    if not isinstance(func, cst.Name):
+        return None
+    base = model.imports.get(func.value)
+    return ".".join([base, *reversed(attrs)]) if base else None
+
+
+def _root_name(func: cst.BaseExpression) -> str | None:
+    """The name a dotted expression starts from (``models`` of ``models.backbone.Backbone``)."""
+    while isinstance(func, cst.Attribute):
+        func = func.value
+    return func.value if isinstance(func, cst.Name) else None
+
+
+def project_class(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
+    """The class a name refers to: in this file, or imported from another project file."""
+    if isinstance(func, cst.Name) and func.value in model.classes:
+        return model, model.classes[func.value]
+    if model.project is None:
+        return None
+    dotted = imported_name(model, func)
+    found = model.imported(dotted, "class") if dotted else None
+    if found is None or found[1] not in found[0].classes:
+        return None
+    other, class_name = found
+    return other, other.classes[class_name]
+
+
+def project_builder(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The function an imported name refers to, in another project file (``from models import build_model``,
+    or ``import models`` and ``models.build_model``)."""
+    if model.project is None:
+        return None
+    dotted = imported_name(model, func)
+    if dotted is None or isinstance(func, cst.Attribute) and model.binding(_root_name(func) or "", None) is not None:
+        return None
+    if _annotated_without_module(model, dotted):
+        return None  # (read from its text: its file is not parsed for it)
+    found = model.imported(dotted, "def")
+    if found is None or found[1] not in found[0].functions:
+        return None
+    return found[0], found[0].functions[found[1]]
+
+
+# a return annotation of a function that gives back no module: containers (`Tuple[List[int], int]`) of
+# these leaves only (a bare `list` may hold modules)
+_PLAIN_LEAVES = frozenset({"int", "float", "str", "bool", "bytes", "complex", "None"})
+_CONTAINERS = frozenset({"tuple", "list", "dict", "set", "frozenset", "Tuple", "List", "Dict", "Set", "FrozenSet",
+                         "Optional", "Union", "Sequence", "Iterable", "Mapping", "typing"})
+_RETURN_ANNOTATION = re.compile(r"\)\s*->\s*([^:]+?)\s*:")
+
+
+def _annotated_without_module(model: "FileModel", dotted: str) -> bool:
+    """Whether every ``def`` of the imported function has a return annotation of plain data only (numbers,
+    strings, flags and containers of them), read from its file's text."""
+    where = model.imported_path(dotted, "def")
+    bodies = model.project.function_bodies(*where) if where is not None and model.project is not None else None
+    if not bodies:
+        return False
+    for body in bodies:
+        header = _RETURN_ANNOTATION.search(body[:body.find(":\n") + 2] if ":\n" in body else body)
+        names = set(re.findall(r"[A-Za-z_]\w*", header.group(1))) if header is not None else set()
+        if not names - _CONTAINERS or not names <= _PLAIN_LEAVES | _CONTAINERS:
+            return False
+    return True
+
+
+def element_builder(model: "FileModel", func: cst.BaseExpression,
+                    scope: "Scope | None") -> tuple["FileModel", cst.FunctionDef] | None:
+    """The project function a called name refers to: in this file, or imported from another file."""
+    if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
+        return model, model.functions[func.value]
+    return project_builder(model, func)
+
+
+def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
+    """Whether an imported function comes from a project file whose text mentions BatchNorm (read
+    without parsing: most imported helpers have nothing to do with a model's layers)."""
+    where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
+    return where is not None and model.project is not None and model.project.mentions(where[0], "BatchNorm")
+
+
+def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
+    """``UNet3D.from_config(cfg)``: a ``@classmethod`` of a project class that returns ``cls(...)``
+    (:func:`.returns.returns_own_instance`)."""
+    if model.binding(func.value.value, None) is not None:
+        return False
+    if func.value.value not in model.classes and not _defines_classmethod(model, func.value, func.attr.value):
+        return False  # (checked on the other file's text first: `AutoModel.from_config` parses nothing)
+    found = project_class(model, func.value)
+    method = found[1].methods.get(func.attr.value) if found is not None else None
+    return method is not None and returns_own_instance(found[0], method)
+
+
+def _defines_classmethod(model: "FileModel", name: cst.Name, method: str) -> bool:
+    """Whether the file an imported class name comes from (directly, not re-exported) defines that class
+    and a ``def method(cls`` — read from its text, without parsing it."""
+    if not name.value[:1].isupper() or name.value.isupper():
+        return False  # a class's name (`UNet3D`), not a module alias (`F`, `nn`, `np`)
+    dotted = imported_name(model, name)
+    if model.project is None or not dotted or "." not in dotted.strip(".") \
+            or dotted.split(".")[0] in ("torch", "torchvision", "torchaudio", "timm", "numpy", "transformers"):
+        return False
+    module_name, _, class_name = dotted.rpartition(".")
+    path = model.project.resolve_module(module_name, model.path)
+    return bool(path) and model.project.may_define(path, "class", class_name) \
+        and model.project.may_define_method(path, method)
+
+
+def plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """``func`` names a class of another project file defined once there, at the top, without bases
+    (``class GenerationMixin:``): not a module, whatever it calls. Read from the file's text alone."""
+    if model.project is None or (isinstance(func, cst.Name) and func.value in model.classes):
+        return False
+    dotted = imported_name(model, func)
+    where = model.imported_path(dotted, "class") if dotted else None
+    return where is not None and model.project.plain_class(where[0], where[1])
+
+
+def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> list[cst.Name]:
+    """The classes every call of ``function`` in this file gives ``param`` (``check(batch, Net, {})``:
+    ``Net``, defined here or imported from the project), or its default gives it where a call leaves it out
+    or nothing calls it; empty when one gives something else."""
+    from bn_lint.semantic.evaluators.call_binding import given_values
+
+    given = given_values(model, function, param)  # (where nothing here calls it: the default, `model_class=Model`)
+    if not given:
+        return []
+    found = []
+    for one in given:
+        value = one.value
+        if not isinstance(value, cst.Name) or (value.value not in model.classes and project_class(model, value) is None):
+            return []
+        found.append(value)
+    return found
+
+
+def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str,
+                         depth: int = 0) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
+    """The method ``super().name`` runs in a method of class ``info`` (of ``model``'s file): the first base,
+    in order and a few levels up, that defines it, in this file or in the project file a base is imported
+    from (``class Predictor(BaseRunner)`` with ``BaseRunner`` of ``base.py``), with that file's model and
+    the base's class; None past a base that is no project class."""
+    if info is None or depth > 4:
+        return None
+    for base in info.bases:
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is None or found[1] is info:
+            return None
+        owner, base_info = found
+        if name in base_info.methods:
+            return owner, base_info, base_info.methods[name]
+        deeper = inherited_definition(owner, base_info, name, depth + 1)
+        if deeper is not None:
+            return deeper
+    return None
+
+
+def imported_static_method(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The ``@staticmethod`` that ``Class.method`` names for a class imported from another project file
+    (``Metrics.accuracy(net, loader)`` with ``from tools import Metrics``), with that file's model."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
+            or func.value.value not in model.imports or model.binding(func.value.value, None) is not None:
+        return None
+    found = project_class(model, func.value)
+    method = found[1].methods.get(func.attr.value) if found is not None else None
+    if found is None or found[0] is model or method is None or not decorated_as(method, "staticmethod"):
+        return None
+    return found[0], method

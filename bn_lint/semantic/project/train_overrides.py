@@ -1,0 +1,57 @@
+"""Project classes that override ``train()`` to set their layers' modes themselves (mmdet's
+``norm_eval``)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.syntax.walk import walk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import ClassInfo, FileModel
+
+_MAX_DEPTH = 8  # project classes followed, through bases and the modules they build
+
+
+def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """Whether the project class that ``func`` builds, a project base of it, or a project module it
+    builds overrides ``train()``: that class decides its layers' modes itself (mmdet's ``norm_eval``
+    keeps BatchNorm in eval while the model trains)."""
+    found = project_class(model, func)
+    return found is not None and _manages_modes(found[0], found[1], set(), 0)
+
+
+def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int) -> bool:
+    if (id(model), info.name) in seen or depth > _MAX_DEPTH:
+        return False
+    seen.add((id(model), info.name))
+    if "train" in info.methods and train_sets_modes(info.methods["train"]):
+        return True
+    for node in [*info.bases, *walk(info.node)]:
+        func = node.func if isinstance(node, cst.Call) else node if node in info.bases else None
+        found = project_class(model, func) if func is not None else None
+        if found is not None and _manages_modes(found[0], found[1], seen, depth + 1):
+            return True
+    return False
+
+
+def train_sets_modes(train: cst.FunctionDef) -> bool:
+    """Whether an override of ``train()`` may set its layers' modes: it makes a call besides
+    ``super().train(mode)`` (``m.eval()``, ``super().train(False)``, a helper); assigning ``.training``
+    reaches no layer."""
+    params = [p.name.value for p in train.params.params[1:2]]
+    for node in walk(train.body):
+        if not isinstance(node, cst.Call):
+            continue
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "super":
+            continue
+        passed = [arg.value for arg in node.args]
+        if (isinstance(func, cst.Attribute) and func.attr.value == "train" and isinstance(func.value, cst.Call)
+                and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
+                and len(passed) == 1 and isinstance(passed[0], cst.Name) and [passed[0].value] == params):
+            continue
+        return True
+    return False

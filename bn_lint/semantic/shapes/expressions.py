@@ -1,0 +1,328 @@
+"""Expressions for the chain interpreter (see :mod:`.chains`): numbers and widths computed
+symbolically; attributes, subscripts, comparisons, containers, comprehensions and lambdas; and
+which producers' outputs escape to other uses than a BatchNorm (their bias matters there)."""
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from bn_lint.semantic.nn_modules.uses import iterated_not_called
+from bn_lint.semantic.shapes import sources as shape_sources
+from bn_lint.semantic.shapes.frame import Frame, _is_self
+from bn_lint.semantic.shapes.values import GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain, _truth, any_item, item_at, one_of
+from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque
+
+
+_EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is imported on first use: lazy.py)
+    "Integer": "_eval_number",
+    "Float": "_eval_number",
+    "Name": "_eval_name",
+    "SimpleString": "_eval_string",
+    "ConcatenatedString": "_eval_string",
+    "FormattedString": "_eval_fstring",
+    "Attribute": "_attribute",
+    "Call": "_call",
+    "BinaryOperation": "_eval_binary",
+    "UnaryOperation": "_eval_unary",
+    "BooleanOperation": "_eval_boolean",
+    "Comparison": "_compare",
+    "IfExp": "_eval_ifexp",
+    "List": "_eval_sequence",
+    "Tuple": "_eval_sequence",
+    "Dict": "_eval_dict",
+    "Subscript": "_subscript",
+    "ListComp": "_eval_comprehension",
+    "GeneratorExp": "_eval_comprehension",
+    "SetComp": "_eval_comprehension",
+    "DictComp": "_eval_comprehension",
+    "Lambda": "_eval_lambda",
+}
+
+
+class ExpressionsMixin:
+    """Evaluates expressions in a :class:`~.chain_frame.Frame`; part of :class:`~.chains.ChainAnalysis`."""
+
+    _evaluators: dict[str, Any] = {}  # libcst class name -> the function evaluating it, set for the analysis class
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._evaluators = {node: getattr(cls, method) for node, method in _EVALUATED.items()}
+
+    def _eval(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
+        value = self._eval_inner(expr, frame)
+        if isinstance(value, Tensor) and value.direct and value.producer is not None and not self._feeds_module(expr):
+            self.escaped.add(value.producer)
+        return value
+
+    def _feeds_module(self, expr: cst.BaseExpression | None) -> bool:
+        """``expr``'s value goes only to a module call, a plain name, or nowhere."""
+        parent = self.model.parent(expr) if expr is not None else None
+        if isinstance(parent, cst.Arg) and not parent.star and not parent.keyword:
+            return self.model.parent(parent) in self._module_calls
+        if isinstance(parent, cst.Assign):
+            return len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
+        if isinstance(parent, cst.AnnAssign):
+            return isinstance(parent.target, cst.Name)
+        return isinstance(parent, cst.Expr)
+
+    def _escape(self, value: Any) -> None:
+        if isinstance(value, Tensor) and value.direct and value.producer is not None:
+            self.escaped.add(value.producer)
+
+    def _eval_inner(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
+        if expr is None:
+            return None
+        self._tick()
+        evaluator = self._evaluators.get(type(expr).__name__)  # a table by node class: isinstance on libcst's ABCs is slow
+        return evaluator(self, expr, frame) if evaluator is not None else UNKNOWN
+
+    def _eval_number(self, expr: cst.BaseExpression, frame: Frame) -> Any:
+        number = literal_number(expr)
+        return UNKNOWN if number is None else number
+
+    def _eval_name(self, expr: cst.Name, frame: Frame) -> Any:
+        return self._lookup(expr.value, frame)
+
+    def _eval_string(self, expr: cst.SimpleString | cst.ConcatenatedString, frame: Frame) -> Any:
+        return literal_string(expr)
+
+    def _eval_binary(self, expr: cst.BinaryOperation, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        right = self._eval(expr.right, frame)
+        return self._binop(expr.operator, left, right, frame, expr)
+
+    def _eval_unary(self, expr: cst.UnaryOperation, frame: Frame) -> Any:
+        number = literal_number(expr)
+        if number is not None:
+            return number
+        inner = self._eval(expr.expression, frame)
+        if isinstance(expr.operator, cst.Not):
+            truth = _truth(inner)
+            return UNKNOWN if truth is None else not truth
+        if isinstance(expr.operator, cst.Minus):
+            return sym_mul(inner, -1) if _numeric(inner) else UNKNOWN
+        return inner if _numeric(inner) else UNKNOWN
+
+    def _eval_boolean(self, expr: cst.BooleanOperation, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        truth = _truth(left)
+        is_or = isinstance(expr.operator, cst.Or)
+        if truth is (not is_or):
+            return self._eval(expr.right, frame)
+        if truth is is_or:
+            return left
+        return self._merge(left, self._eval(expr.right, frame))
+
+    def _eval_ifexp(self, expr: cst.IfExp, frame: Frame) -> Any:
+        truth = _truth(self._eval(expr.test, frame))
+        if truth is True:
+            return self._eval(expr.body, frame)
+        if truth is False:
+            return self._eval(expr.orelse, frame)
+        return self._merge(self._eval(expr.body, frame), self._eval(expr.orelse, frame))
+
+    def _eval_sequence(self, expr: cst.List | cst.Tuple, frame: Frame) -> Any:
+        items: list[Any] = []
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                inner = _concrete_items(self._eval(element.value, frame))
+                if inner is None:
+                    if isinstance(expr, cst.Tuple):
+                        return UNKNOWN
+                    items.append(GAP)
+                else:
+                    items.extend(inner)
+            else:
+                items.append(self._eval(element.value, frame))
+        if isinstance(expr, cst.Tuple):
+            return tuple(items)
+        if iterated_not_called(self.model, expr):  # (a list that becomes such a container: `nn.Sequential(*layer)`)
+            return Chain(tuple(items), Tensor(), False, None if GAP in items else (), True)
+        return self._extend(Chain((), Tensor()), items)
+
+    def _eval_dict(self, expr: cst.Dict, frame: Frame) -> Any:
+        out = {}
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return UNKNOWN
+            key = self._eval(element.key, frame)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                return UNKNOWN
+            out[key] = self._eval(element.value, frame)
+        return out
+
+    def _eval_fstring(self, expr: cst.FormattedString, frame: Frame) -> Any:
+        """``f"BatchNorm{dims}d"`` when every part is known (a string or an integer), else UNKNOWN."""
+        text = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text.append(part.value)
+                continue
+            if part.format_spec is not None or part.conversion is not None:
+                return UNKNOWN
+            value = self._eval(part.expression, frame)
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                return UNKNOWN
+            text.append(str(value))
+        return "".join(text)
+
+    def _eval_comprehension(self, expr: cst.ListComp | cst.GeneratorExp | cst.DictComp | cst.SetComp, frame: Frame) -> Any:
+        """A list of unknown length (a dict comprehension: an unknown value); its element is evaluated once,
+        with the loop variables unknown, for the layers it builds (``nn.ModuleDict({name: nn.Sequential(...)
+        for name in tasks})``) and as what every item of the list is."""
+        inner = frame.fork()
+        for_in: cst.CompFor | None = expr.for_in
+        while for_in is not None:
+            self._eval(for_in.iter, inner)
+            self._assign(inner, for_in.target, UNKNOWN)
+            for_in = for_in.inner_for_in
+        values = [self._eval(part, inner) for part in ((expr.key, expr.value) if isinstance(expr, cst.DictComp) else (expr.elt,))]
+        if isinstance(expr, cst.DictComp):
+            return UNKNOWN
+        # (every item is what the element gives, its loop variables unknown: `[nn.BatchNorm1d(h) for _ in range(n)]`)
+        return Chain((GAP,), Tensor(), False, (values[0],) if values[0] is not UNKNOWN else None)
+
+    def _eval_lambda(self, expr: cst.Lambda, frame: Frame) -> Any:
+        """An unknown value; its body is evaluated once, with the parameters unknown, for the layers it
+        builds (``head = lambda n: nn.Sequential(nn.Flatten(), nn.Linear(4096, 512), nn.BatchNorm2d(512))``)."""
+        inner = frame.fork()
+        params = expr.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self._assign(inner, param.name, UNKNOWN)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self._assign(inner, star.name, UNKNOWN)
+        self._eval(expr.body, inner)
+        return UNKNOWN
+
+    def _attribute(self, expr: cst.Attribute, frame: Frame) -> Any:
+        model = self.model
+        name = expr.attr.value
+        if _is_self(expr.value) and frame.self_state is not None:
+            state = frame.self_state
+            if name in state.attrs:
+                return state.attrs[name]
+            return self._class_constant(state.info, name)
+        found = model.layer_class(expr, frame.scope)
+        if found is not None:
+            return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
+        qualname = model.qualname(expr)
+        if qualname is not None:
+            return self._imported_thing(qualname)
+        base = self._eval(expr.value, frame)
+        if isinstance(base, ClassRef) and base.name in model.classes:
+            return self._class_constant(model.classes[base.name], name)
+        if isinstance(base, Sym) and len(base.terms) == 1:
+            (mono, coeff), = base.terms.items()
+            if len(mono) == 1 and coeff == 1:
+                atom = f"{mono[0]}.{name}"
+                self.positive.add(atom)
+                return Sym.atom(atom)
+        if isinstance(base, Tensor) and name == "shape":
+            return self._shape_of(base)
+        return UNKNOWN
+
+    def _subscript(self, expr: cst.Subscript, frame: Frame) -> Any:
+        base = self._eval(expr.value, frame)
+        if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice) and not isinstance(base, Tensor):
+            return self._slice(base, expr.slice[0].slice, frame)  # `dims[:-1]`
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return Tensor() if isinstance(base, Tensor) else UNKNOWN
+        key = self._eval(expr.slice[0].slice.value, frame)
+        if isinstance(base, dict):  # (a key not known here: whichever value it reads, when they agree)
+            return base.get(key, UNKNOWN) if isinstance(key, (str, int)) else one_of(list(base.values()))
+        items = _concrete_items(base)
+        if items is not None and isinstance(key, int) and not isinstance(key, bool) and -len(items) <= key < len(items):
+            return items[key]
+        if isinstance(base, Tensor):
+            return Tensor()
+        if isinstance(base, Chain) and not base.sequential:  # a list with a loop's appends in it
+            found = item_at(base, key) if isinstance(key, int) and not isinstance(key, bool) else any_item(base)
+            if found is not UNKNOWN:
+                return found
+        if isinstance(key, (int, str)) and not isinstance(key, bool):
+            if isinstance(base, Sym):
+                return sym_opaque("getitem", base, key) if isinstance(key, int) else Sym.atom(f"{base!r}[{key!r}]@{id(base)}")
+            if isinstance(base, Chain) and not base.sequential:
+                self._held.append(base)
+                return Sym.atom(f"item[{key!r}]@{id(base)}")
+        return UNKNOWN
+
+    def _slice(self, base: Any, part: cst.Slice, frame: Frame) -> Any:
+        """``widths[1:]`` of a sequence whose items are known: a tuple of them."""
+        items = _concrete_items(base)
+        bounds = [self._eval(b, frame) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        if items is None or not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+            return UNKNOWN
+        if bounds[2] == 0:
+            return UNKNOWN
+        return tuple(items[slice(*bounds)])
+
+    def _compare(self, expr: cst.Comparison, frame: Frame) -> Any:
+        left = self._eval(expr.left, frame)
+        result: Any = True
+        for target in expr.comparisons:
+            right = self._eval(target.comparator, frame)
+            op = target.operator
+            if isinstance(op, (cst.Is, cst.IsNot)):
+                verdict = _is_same(left, right)
+                if verdict is not None and isinstance(op, cst.IsNot):
+                    verdict = not verdict
+            elif isinstance(op, (cst.Equal, cst.NotEqual)):
+                verdict = None
+                if _plain(left) and _plain(right):
+                    verdict = left == right
+                elif (isinstance(left, Sym) and isinstance(right, str)) or (isinstance(left, str) and isinstance(right, Sym)):
+                    verdict = None
+                if verdict is not None and isinstance(op, cst.NotEqual):
+                    verdict = not verdict
+            elif isinstance(op, (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)) and _numeric_const(left) and _numeric_const(right):
+                verdict = {cst.LessThan: left < right, cst.GreaterThan: left > right,
+                           cst.LessThanEqual: left <= right, cst.GreaterThanEqual: left >= right}[type(op)]
+            elif isinstance(op, (cst.In, cst.NotIn)) and _plain(left) and isinstance(right, (tuple, Chain)):
+                items = _concrete_items(right)
+                verdict = None if items is None or not all(_plain(i) for i in items) else left in items
+                if verdict is not None and isinstance(op, cst.NotIn):
+                    verdict = not verdict
+            else:
+                verdict = None
+            if verdict is None:
+                result = UNKNOWN
+            elif verdict is False and result is not UNKNOWN:
+                return False
+            left = right
+        return result
+
+    def _binop(self, op: cst.BaseBinaryOp | cst.BaseAugOp, left: Any, right: Any, frame: Frame, node: cst.CSTNode) -> Any:
+        kind = type(op).__name__.replace("Assign", "")
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            return shape_sources.tensor_binop(self, kind, left, right, node)
+        if kind == "Add":
+            if isinstance(left, Chain) and isinstance(right, Chain):
+                return self._extend(left, list(right.items))
+            if isinstance(left, tuple) and isinstance(right, tuple):
+                return left + right
+            if isinstance(left, str) and isinstance(right, str):
+                return left + right
+            return sym_add(left, right) if _numeric(left) and _numeric(right) else UNKNOWN
+        if not (_numeric(left) and _numeric(right)):
+            return UNKNOWN
+        if kind == "Subtract":
+            return sym_add(left, right, -1)
+        if kind == "Multiply":
+            return sym_mul(left, right)
+        if kind == "Divide":
+            return sym_div(left, right)
+        if kind == "FloorDivide":
+            return sym_floordiv(left, right)
+        if _numeric_const(left) and _numeric_const(right):
+            try:
+                if kind == "Modulo":
+                    return left % right
+                if kind == "Power" and abs(right) < 64:
+                    return left ** right
+            except ArithmeticError:
+                return UNKNOWN
+            return UNKNOWN
+        return sym_opaque(kind.lower(), left, right)

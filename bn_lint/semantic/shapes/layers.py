@@ -1,0 +1,183 @@
+"""Layers for the chain interpreter (see :mod:`.chains`): a torch.nn layer built from its call's
+arguments, chains of modules extended, and a module applied to a tensor: the shape each layer
+gives, and, for a BatchNorm, the :class:`~.chain_values.Observation` of what fed it."""
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from bn_lint.semantic.shapes.frame import Frame
+from bn_lint.semantic.shapes.values import _CLASS_TABLE, _ENTITY_TABLE, GAP, _LABEL_IDS, _SEQUENCE_IDS, _TOKEN_TABLE, Chain, LayerClass, LayerValue, Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor
+from bn_lint.semantic.knowledge.layers import SAME
+from bn_lint.semantic.nn_modules.uses import iterated_not_called
+from bn_lint.semantic.shapes.sequence_feeds import note_consumer
+from bn_lint.semantic.syntax.constants import UNKNOWN, is_width
+
+
+class LayersMixin:
+    """Builds and applies modules; part of :class:`~.chains.ChainAnalysis`."""
+
+    def _build(self, cls: LayerClass, call: cst.Call, pairs: list[tuple[cst.Arg, Any]], lost: bool,
+               frame: Frame) -> Any:
+        spec = cls.spec
+        args = [v for a, v in pairs if not a.keyword and not a.star]
+        if any(a.star == "*" for a, _ in pairs):
+            args = []
+            for a, v in pairs:
+                if a.star == "*":
+                    items = _concrete_items(v)
+                    if items is None or GAP in items:
+                        lost = True
+                    else:
+                        args.extend(items)
+                elif not a.keyword and not a.star:
+                    args.append(v)
+        if spec.name == "Sequential":
+            items = list(args)
+            if len(args) == 1 and isinstance(args[0], dict):
+                items = list(args[0].values())
+            if lost:
+                items.insert(0, GAP)
+            if iterated_not_called(self.model, call):  # `for blk in self.net: X = cat((X, blk(X)), 1)` (DenseNet)
+                return Chain(tuple(items), Tensor(), False, None if GAP in items else (), True)
+            return self._extend(Chain((), Tensor(), True), items)
+        if spec.name == "ModuleList" and len(pairs) <= 1 and not any(a.keyword or a.star for a, _ in pairs):
+            given = args[0] if args else ()
+            if isinstance(given, Chain) and not given.sequential:
+                return Chain(given.items, Tensor(), False, given.fills, True)
+            items = _concrete_items(given)
+            return Chain(tuple(items), Tensor(), False, (), True) if items is not None else \
+                Chain((GAP,), Tensor(), False, None, True)
+        if spec.kind == "container":
+            return UNKNOWN
+        values: dict[str, Any] = {k: v for k, v in cls.preset if v is not UNKNOWN}
+        exprs: dict[str, cst.BaseExpression] = {}
+        index = 0
+        for arg, value in pairs:
+            if arg.star:
+                lost = True
+                if arg.star == "*":
+                    index = len(spec.params)
+                continue
+            if arg.keyword is not None:
+                values[arg.keyword.value] = value
+                exprs[arg.keyword.value] = arg.value
+            elif index < len(spec.params):
+                values[spec.params[index]] = value
+                exprs[spec.params[index]] = arg.value
+                index += 1
+        plain = not lost and not cls.preset
+        layer = LayerValue(call, spec, exprs, values, frozenset(k for k, _ in cls.preset), plain,
+                           dict(frame.locals) if spec.is_batchnorm else {}, frame.site)
+        if spec.is_batchnorm:
+            self.batchnorms.setdefault(call, layer)
+        return layer
+
+    def _extend(self, chain: Chain, items: list[Any]) -> Chain:
+        tail = chain.tail
+        for item in items if not chain.module_list else ():
+            tail = self._apply(item, tail) if item is not GAP else Tensor()
+            if not isinstance(tail, Tensor):
+                tail = Tensor()
+        return Chain(chain.items + tuple(items), tail, chain.sequential, None if GAP in items else chain.fills,
+                     chain.module_list)
+
+    def _apply(self, module: Any, tensor: Tensor, at: cst.Call | None = None) -> Any:
+        self._tick()
+        if isinstance(module, LayerValue):
+            return self._apply_layer(module, tensor, at)
+        if isinstance(module, Chain):
+            for item in module.items:
+                tensor = self._apply(item, tensor) if item is not GAP else Tensor()
+                if not isinstance(tensor, Tensor):
+                    tensor = Tensor()
+            return tensor
+        if isinstance(module, ProjModule):
+            forward = self._method(module.state.info, "forward")
+            if forward is None or forward in self._active or len(self._active) >= 12:
+                self._escape(tensor)
+            if forward is None:
+                return self._apply(module.state.seq, tensor) if module.state.seq is not None else Tensor()
+            if at is not None and tensor.rank is not None:
+                self._applied.append(at)
+            try:
+                out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+            finally:
+                if at is not None and tensor.rank is not None:
+                    self._applied.pop()
+            return out if isinstance(out, (Tensor, tuple)) else Tensor()
+        return Tensor()
+
+    def _label_embedding(self, layer: LayerValue, at: cst.Call | None) -> bool:
+        """An embedding of class labels (``nn.Embedding(num_classes, dim)``, applied to ``y`` / ``labels``):
+        a conditional GAN's or recommender's (N,) ids give (N, E), not the (N, L, E) of a token batch."""
+        table = layer.args.get("num_embeddings")
+        if table is not None and _CLASS_TABLE.search(self.model.code(table)):
+            return True
+        given = at.args[0].value if at is not None and at.args else None
+        if isinstance(given, cst.Name) and _LABEL_IDS.fullmatch(given.value) is not None:
+            return True
+        # a table of counted things (`n_stations`, `num_speakers`), not of tokens, looked up with ids
+        # not named as a sequence (`station`, not `item_seq` / `tokens`): one row per sample
+        return table is not None and _ENTITY_TABLE.search(self.model.code(table)) is not None \
+            and not _TOKEN_TABLE.search(self.model.code(table)) \
+            and isinstance(given, cst.Name) and not _SEQUENCE_IDS.search(given.value)
+
+    def _apply_layer(self, layer: LayerValue, t: Tensor, at: cst.Call | None = None) -> Any:
+        spec = layer.spec
+        node = layer.node
+        if not spec.is_batchnorm and not (spec.out_width == SAME and spec.transparent):
+            self._escape(t)
+        if spec.is_batchnorm:
+            seen = self.observations.setdefault(node, [])
+            obs = Observation(layer, t, at, self._applied[0] if self._applied else None)
+            # (at most 16 per BatchNorm from call sites; the standalone ones, which BN204 reads, always)
+            if (len(seen) < 16 or (layer.site is None and t.producer is not None and t.producer.site is None)) \
+                    and obs not in seen:
+                seen.append(obs)
+            # (an unknown rank stays unknown: assuming the variant's rank would make one wrong
+            # BatchNorm, itself a finding, report the layers after it too)
+            width = layer.value(spec.in_width)
+            return make_tensor(t.rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
+        kind = spec.kind
+        if kind == "conv":
+            takes = spec.batched_rank if spec.out_rank == SAME or not spec.in_ranks else spec.in_ranks[0]
+            if t.rank is not None and t.rank != takes:
+                return Tensor()  # unbatched input, or a wrong rank this conv would reject: the conv is the problem
+            return make_tensor(spec.batched_rank, {1: layer.out_width}, 1, layer, True, node)
+        if kind in ("linear", "graph"):
+            if t.rank is not None:
+                sizes = {a: w for a, w in t.sizes if a < t.rank - 1}
+                sizes[t.rank - 1] = layer.out_width
+                return make_tensor(t.rank, sizes, t.rank - 1, layer, True, node)
+            return make_tensor(None, {-1: layer.out_width}, -1, layer, True, node)
+        if kind == "embedding":
+            rank = t.rank + 1 if t.rank is not None else None if self._label_embedding(layer, at) else spec.batched_rank
+            return make_tensor(rank, {-1: layer.out_width}, -1, layer, False, node)
+        if kind in ("rnn", "transformer") and spec.layout_param:
+            if layer.value(spec.layout_param) is True:
+                note_consumer(self, layer, t, at)
+                out = make_tensor(3, {2: layer.out_width}, 2, layer, False, node)
+            else:
+                out = Tensor()
+            return (out, UNKNOWN) if kind == "rnn" else out
+        if kind == "transformer" and spec.name in ("TransformerEncoder", "TransformerDecoder"):
+            inner = layer.value(spec.params[0])  # a stack of its layer: the layer's layout
+            if isinstance(inner, LayerValue) and inner.spec.layout_param and inner.value(inner.spec.layout_param) is True:
+                note_consumer(self, inner, t, at)
+                return make_tensor(3, {2: inner.out_width}, 2, inner, False, node)
+            return make_tensor(t.rank, {}, None, None, False, node)
+        if kind == "attention":
+            return (Tensor(), UNKNOWN)
+        if spec.name == "Flatten":
+            start, end = layer.value("start_dim"), layer.value("end_dim")
+            return _flatten(t, start, end, node)
+        if spec.out_width == SAME:
+            rank = t.rank if t.rank is not None else spec.batched_rank
+            width = layer.value(spec.in_width) if spec.in_width not in (None, SAME) else UNKNOWN
+            if is_width(width) and spec.features:
+                axis = 1 if spec.features == "first" else -1
+                return make_tensor(rank, {axis: width}, axis, layer, False, node)
+            return make_tensor(rank, dict(t.sizes), t.feat, t.producer, t.direct and spec.transparent, t.origin)
+        return make_tensor(t.rank if spec.out_rank == SAME else None, {}, None, None, False, node)
