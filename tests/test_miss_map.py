@@ -89,6 +89,9 @@ GAPS = {
     "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
+    # rule gap: BN302 when the dataset length is unknown
+    "100_pointnet2_cls_drop_last": "BN302's unknown-length warning for a batch size outside 8..16",
+    "502_pykeen_drop_last_bn": "BN302's unknown-length warning for a dataset given as a parameter",
 }
 
 

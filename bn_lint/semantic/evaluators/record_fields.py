@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.file.records import ClassInfo, Scope
 
-Field = tuple["FileModel", cst.BaseExpression, "Scope"]  # the file, the expression, its scope
+Field = tuple["FileModel", "cst.BaseExpression", "Scope"]  # the file, the expression, its scope
 _NAMEDTUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 _DATACLASS = frozenset({"dataclasses.dataclass"})
 _MAX_DEPTH = 6

@@ -5,6 +5,8 @@ Functions of the :class:`~.model.FileModel`, which has them as methods (``model.
 """
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -71,6 +73,10 @@ def _imported_layer_class(model: "FileModel", expr: cst.BaseExpression,
     dotted = model.qualname(expr)
     if dotted is None or dotted.split(".")[0] in ("torch", "torchvision", "timm", "numpy") or model.project is None:
         return None
+    where = model.imported_path(dotted)
+    if where is not None and "." not in where[1] and where[1].isascii() and not model.project.matches(
+            where[0], rb"(?m)^" + re.escape(where[1]).encode() + rb"\s*=[^\n]*(?:partial|nn\.|Norm|Conv|Linear)"):
+        return None  # (its line there binds no layer class nor a partial of one: known without parsing it)
     found = model.definition(dotted)
     return found[0].layer_class(found[1], found[2], depth + 1) if found is not None else None
 

@@ -60,8 +60,10 @@ class CallbackCalls:
             return self._callback_target(body, lambda expr: self._from_caller(expr, outer, dict(zip(inner, here))))
         if isinstance(value, cst.Call) and self.model.qualname(value.func) == "functools.partial" and value.args \
                 and value.args[0].keyword is None and not any(a.star for a in value.args):
-            fixed = list(value.args[1:])
-            given = cst.Call(func=value.args[0].value, args=[*fixed, *(cst.Arg(v) for v in here)])
+            fixed = list(value.args[1:])  # (its keywords after the arguments the call adds, as Python binds them)
+            given = cst.Call(func=value.args[0].value, args=[*(a for a in fixed if a.keyword is None),
+                                                             *(cst.Arg(v) for v in here),
+                                                             *(a for a in fixed if a.keyword is not None)])
             return self._callback_target(given, lambda expr: self._from_caller(expr, outer, {}, here))
         if isinstance(value, cst.Name):
             function = self.model.functions.get(value.value)

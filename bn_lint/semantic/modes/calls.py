@@ -66,6 +66,12 @@ class CallHandling:
                         else:
                             _forget(state, mirrored)
                     break
+            else:  # a module holding one of the names changed mode (`bn = model[1]`; `model.eval()`)
+                for name, twin in ((one, other), (other, one)):
+                    if name not in state and any(_child_of(name, k) and state.get(k) is not before.get(k)
+                                                 for k in {*state, *before}):
+                        state[twin] = _lookup(state, name)
+                        break
 
     def _call(self, call: cst.Call, state: State) -> None:
         a = self.a

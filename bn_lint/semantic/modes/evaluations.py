@@ -178,8 +178,9 @@ class EvaluationDetection:
         """A call, in a framework's hook (``framework_hooks``), of the module the framework gives the hook."""
         func = self.enclosing_function(node)
         found = hook_of(self.model, func) if func is not None and isinstance(node, cst.Call) else None
-        if found is None:
-            return False
+        if found is None or found[0].method.endswith("_step") and not any(
+                self._no_grad_expr(d.decorator) for d in func.decorators):
+            return False  # (a step runs the module as the framework's loop does: training, unless no_grad throughout)
         key = key_of(node.func)  # (`pl_module(x)`, `self.net(x)`)
         return key is not None and key.split(".")[0] == found[1] and not self._mode_decorated(func)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.shapes.values import LayerValue, Tensor
 from bn_lint.semantic.shapes.words import Verdict, _arg_text, _where, describe_bn, describe_producer
 from bn_lint.semantic.shapes.producers import chains_of
@@ -77,6 +78,8 @@ def _default_written_out(model: "FileModel", bn: LayerValue, follows: str, width
     if default is None or default[0] != width:
         return None
     name = monomial[0].partition("@")[0]
+    if any(given.site is not None and not given.default for given in given_values(model, default[1], name) or ()):
+        return None  # (a call here gives the parameter its value: that construction's widths are the ones checked)
     return Verdict("BN201", bn.node,
                    f"{follows} but is sized by {width}, the default of `{name}` written out: right only while "
                    f"`{name}` keeps its default")
