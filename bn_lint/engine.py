@@ -167,7 +167,9 @@ class Checker:
                exact: bool = False) -> "FileModel | FileResult":
         """The file's semantic model (on the quick tree unless ``exact``), or the result that says why there
         is none."""
-        from bn_lint.semantic.syntax.quick_tree import file_tree  # (libcst is imported only for a file that needs a parse)
+        from bn_lint.semantic.syntax.quick_tree import (  # (libcst is imported only for a file that needs a parse)
+            file_tree,
+        )
 
         try:
             module, spans = file_tree(text, exact)

@@ -21,13 +21,18 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
-from bn_lint.semantic.batching.facts import BATCH_SAMPLERS, DATALOADERS, DDP, DISTRIBUTED_SAMPLERS, LENGTH_KEEPING_SAMPLERS, Loader, Size, Training, _DISTRIBUTED_MARKERS, _call_of, _is_convert_sync, _without_comments
+from bn_lint.semantic.batching.facts import (  # noqa: F401  (re-exported: other modules import them from here)
+    BATCH_SAMPLERS, DATALOADERS, DDP, DISTRIBUTED_SAMPLERS, LENGTH_KEEPING_SAMPLERS, Loader, Size, Training,
+    _DISTRIBUTED_MARKERS, _call_of, _is_convert_sync, _without_comments,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
 
 from bn_lint.semantic.batching.sizes import SizeResolution
-from bn_lint.semantic.batching.trainings import TrainingDetection
+from bn_lint.semantic.batching.trainings import (  # noqa: F401  (re-exported: other modules import them from here)
+    TrainingDetection,
+)
 
 
 class BatchAnalysis:

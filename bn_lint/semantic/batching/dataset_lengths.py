@@ -9,7 +9,10 @@ import libcst as cst
 from bn_lint.semantic.evaluators.call_binding import bind_in
 from bn_lint.semantic.syntax.walk import returned_values
 from bn_lint.semantic.syntax.constants import literal_number
-from bn_lint.semantic.batching.facts import _integer, _range_length, RANDOM_SPLITS, SUBSETS, Size, TENSOR_DATASETS, _GENERATOR_SAMPLERS, _MAX_DEPTH, _NOT_LOCAL, _SAME_LENGTH_METHODS, _SIZED_FACTORIES, _broadcasts, _call_of, _keeps_length
+from bn_lint.semantic.batching.facts import (
+    _integer, _range_length, RANDOM_SPLITS, SUBSETS, Size, TENSOR_DATASETS, _GENERATOR_SAMPLERS, _MAX_DEPTH,
+    _NOT_LOCAL, _SAME_LENGTH_METHODS, _SIZED_FACTORIES, _broadcasts, _call_of, _keeps_length,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import Scope

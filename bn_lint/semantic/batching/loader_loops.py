@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.batching.facts import _ITER_WRAPPERS, _YIELDS_ITEMS, _is_train_split, _literal_strings, _unpacked_from
+from bn_lint.semantic.batching.facts import (
+    _ITER_WRAPPERS, _YIELDS_ITEMS, _is_train_split, _literal_strings, _unpacked_from,
+)
 from bn_lint.semantic.evaluators.call_binding import bind_in
 from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.syntax.constants import literal_string

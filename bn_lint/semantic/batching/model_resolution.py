@@ -11,7 +11,9 @@ import libcst as cst
 from bn_lint.semantic.batching.facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _refers_to
 from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.evaluators.call_binding import given_values
-from bn_lint.semantic.nn_modules.bearing import ModelKind, class_kind, element_kind, model_kind, overrides_train, swaps_batchnorm
+from bn_lint.semantic.nn_modules.bearing import (
+    ModelKind, class_kind, element_kind, model_kind, overrides_train, swaps_batchnorm,
+)
 from bn_lint.semantic.syntax.walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.batching.facts import Training, _NO_GRAD, _calls_a_parameter, _has_backward, _init_params, _init_stores, _looks_like_optimizer, _map_ref, _params, _reached
+from bn_lint.semantic.batching.facts import (
+    Training, _NO_GRAD, _calls_a_parameter, _has_backward, _init_params, _init_stores, _looks_like_optimizer,
+    _map_ref, _params, _reached,
+)
 from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.evaluators.call_binding import bind_in
 from bn_lint.semantic.batching.loader_loops import LoaderLoops

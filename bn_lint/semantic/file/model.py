@@ -22,7 +22,9 @@ from bn_lint.semantic.file import names as _names
 from bn_lint.semantic.file import project_imports as _imports
 from bn_lint.semantic.file.builder import build
 from bn_lint.semantic.file.project_names import settle
-from bn_lint.semantic.file.classes import MODULE_BASES, stored_on_self  # noqa: F401  (re-exported: rules and analyses import them from here)
+from bn_lint.semantic.file.classes import (  # noqa: F401  (re-exported: rules and analyses import them from here)
+    MODULE_BASES, stored_on_self,
+)
 from bn_lint.semantic.file.names import canonical  # noqa: F401  (re-exported)
 from bn_lint.semantic.file.records import CallSite, ClassInfo, LayerCall, Scope
 from bn_lint.semantic.file.reports import NodeFix, Report

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import given_values
-from bn_lint.semantic.nn_modules.bearing import ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes
+from bn_lint.semantic.nn_modules.bearing import (
+    ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
+)
 from .keys import _unwrap_passthrough, key_of
 from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED

@@ -24,11 +24,20 @@ import libcst as cst
 from bn_lint.semantic.knowledge import layers as layer_table
 from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, in_dead_suite
 from bn_lint.semantic.nn_modules.container_members import list_contents
-from bn_lint.semantic.knowledge.library_models import BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS, NO_BN_TORCHVISION, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn, timm_without_bn
-from bn_lint.semantic.nn_modules.norm_choice import default_layer, other_norm, preset_replaces_norm, replaces_default_norm
+from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
+    BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS,
+    NO_BN_TORCHVISION, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn,
+    timm_without_bn,
+)
+from bn_lint.semantic.nn_modules.norm_choice import (
+    default_layer, other_norm, preset_replaces_norm, replaces_default_norm,
+)
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import moved, passed_through, swaps_batchnorm, tuple_element
-from bn_lint.semantic.project.definitions import builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class, project_builder, project_class
+from bn_lint.semantic.project.definitions import (
+    builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class,
+    project_builder, project_class,
+)
 from bn_lint.semantic.project.registries import registered
 from bn_lint.semantic.project.returns import class_of_cls_call, returns_own_instance
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown

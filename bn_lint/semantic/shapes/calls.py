@@ -10,7 +10,10 @@ import libcst as cst
 from bn_lint.semantic.shapes import sources as shape_sources
 from bn_lint.semantic.shapes.frame import _MAX_DEPTH, Frame, _is_name, _is_self, _is_static
 from bn_lint.semantic.shapes.tensors import _NOT_HANDLED, _TENSOR_METHODS
-from bn_lint.semantic.shapes.values import _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, TorchFunction, _concrete_items, _is_module, _open, _self_chain
+from bn_lint.semantic.shapes.values import (
+    _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState,
+    Tensor, TorchFunction, _concrete_items, _is_module, _open, _self_chain,
+)
 from bn_lint.semantic.knowledge.layers import LAYERS, LayerSpec
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width
 

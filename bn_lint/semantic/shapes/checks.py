@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from bn_lint.semantic.shapes.values import LayerValue, Observation, Tensor
-from bn_lint.semantic.shapes.words import Verdict, _applied, _rank_source, _ranks, _short, _via, _where, describe_bn, describe_producer
+from bn_lint.semantic.shapes.words import (
+    Verdict, _applied, _rank_source, _ranks, _short, _via, _where, describe_bn, describe_producer,
+)
 from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.shapes.producers import chains_of
 from bn_lint.semantic.knowledge.layers import BATCHNORM_NAMES

@@ -10,8 +10,13 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
 from bn_lint.semantic.shapes import sources as shape_sources
 from bn_lint.semantic.shapes.frame import Frame, _is_self
-from bn_lint.semantic.shapes.values import GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain, _truth, any_item, item_at, one_of
-from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque
+from bn_lint.semantic.shapes.values import (
+    GAP, Chain, ClassRef, LayerClass, Tensor, _concrete_items, _is_same, _numeric, _numeric_const, _plain,
+    _truth, any_item, item_at, one_of,
+)
+from bn_lint.semantic.syntax.constants import (
+    UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque,
+)
 
 
 _EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is imported on first use: lazy.py)

@@ -8,7 +8,10 @@ from typing import Any
 import libcst as cst
 
 from bn_lint.semantic.shapes.frame import Frame
-from bn_lint.semantic.shapes.values import _CLASS_TABLE, _ENTITY_TABLE, GAP, _LABEL_IDS, _SEQUENCE_IDS, _TOKEN_TABLE, Chain, LayerClass, LayerValue, Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor
+from bn_lint.semantic.shapes.values import (
+    _CLASS_TABLE, _ENTITY_TABLE, GAP, _LABEL_IDS, _SEQUENCE_IDS, _TOKEN_TABLE, Chain, LayerClass, LayerValue,
+    Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor,
+)
 from bn_lint.semantic.knowledge.layers import SAME
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
 from bn_lint.semantic.shapes.sequence_feeds import note_consumer

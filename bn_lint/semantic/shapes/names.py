@@ -11,7 +11,10 @@ import libcst as cst
 
 from bn_lint.semantic.knowledge import layers as layer_table
 from bn_lint.semantic.shapes.frame import Frame, _OutOfBudget
-from bn_lint.semantic.shapes.values import ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, TorchFunction, _from_json, _plain_constant, _to_json
+from bn_lint.semantic.shapes.values import (
+    ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, TorchFunction, _from_json, _plain_constant,
+    _to_json,
+)
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.syntax.constants import UNKNOWN, is_width
 from bn_lint.semantic.syntax.walk import returned_values

@@ -32,7 +32,9 @@ from bn_lint.semantic.shapes.layers import LayersMixin
 from bn_lint.semantic.shapes.names import NamesMixin
 from bn_lint.semantic.shapes.statements import StatementsMixin
 from bn_lint.semantic.shapes.tensors import TensorsMixin
-from bn_lint.semantic.shapes.values import Chain, LayerValue, Observation, ProjModule, SelfState, Tensor, _from_json, _to_json
+from bn_lint.semantic.shapes.values import (  # noqa: F401  (re-exported: other modules import them from here)
+    Chain, LayerValue, Observation, ProjModule, SelfState, Tensor, _from_json, _to_json,
+)
 from bn_lint.semantic.shapes.sequence_feeds import SequenceFeed
 from bn_lint.semantic.syntax.constants import UNKNOWN
 

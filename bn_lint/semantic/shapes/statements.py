@@ -8,7 +8,10 @@ from typing import Any, Iterable
 import libcst as cst
 
 from bn_lint.semantic.shapes.frame import _MAX_UNROLL, Frame, _is_self
-from bn_lint.semantic.shapes.values import GAP, Chain, ClassRef, Each, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor, _concrete_items, any_item, _is_module, _jumps, _merge_tensor, _open, _open_loop, _truth
+from bn_lint.semantic.shapes.values import (
+    GAP, Chain, ClassRef, Each, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor,
+    _concrete_items, any_item, _is_module, _jumps, _merge_tensor, _open, _open_loop, _truth,
+)
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym
 from bn_lint.semantic.syntax.walk import walk
 

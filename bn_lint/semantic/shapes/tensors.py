@@ -9,7 +9,9 @@ import libcst as cst
 
 from bn_lint.semantic.shapes import sources as shape_sources
 from bn_lint.semantic.shapes.frame import Frame
-from bn_lint.semantic.shapes.values import FuncRef, LayerClass, Tensor, _concat, _concrete_items, _flatten, make_tensor, _numeric, _with_rank
+from bn_lint.semantic.shapes.values import (
+    FuncRef, LayerClass, Tensor, _concat, _concrete_items, _flatten, make_tensor, _numeric, _with_rank,
+)
 from bn_lint.semantic.knowledge.layers import SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width, sym_add, sym_mul
 
