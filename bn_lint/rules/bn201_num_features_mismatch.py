@@ -257,7 +257,7 @@ INVALID = (
                 super().__init__()
                 self.body = nn.Sequential(nn.Linear(in_dim, hidden_dim, bias=False), nn.BatchNorm1d(2048), nn.ReLU())
 
-        head = Head(512, 2048)
+        head = Head(512)
         """,
         line=6,
     ),
