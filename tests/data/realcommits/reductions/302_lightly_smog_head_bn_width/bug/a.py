@@ -12,4 +12,4 @@ class Head(nn.Module):
         )
 
 
-head = Head(512, 2048, 128)
+head = Head(512)  # (hidden_dim at its default)
