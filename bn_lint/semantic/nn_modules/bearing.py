@@ -33,7 +33,8 @@ from bn_lint.semantic.nn_modules.norm_choice import (
     default_layer, other_norm, preset_replaces_norm, replaces_default_norm,
 )
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
-from bn_lint.semantic.project.pass_through import moved, passed_through, swaps_batchnorm, tuple_element
+from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
+from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.project.definitions import (
     builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class,
     project_builder, project_class,

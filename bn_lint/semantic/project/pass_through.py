@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.project.definitions import project_builder
-from bn_lint.semantic.project.returns import moved  # noqa: F401  (re-exported)
+from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.syntax.walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
