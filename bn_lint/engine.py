@@ -112,7 +112,7 @@ class Checker:
                 return result
             return self._tool_finding(path, "BN901", _over_limit(len(text)), source=source)
         model = self.project.loaded(path, text)  # parsed (and compiled) already, for another file's lookups
-        active = self.active_rules(text)
+        active = self.active_rules(text, path)
         # (before any tree: see its docstring; a file to be parsed gets the parser's errors with its tree)
         error = syntax_error(text, tree_later=bool(active)) if model is None else None
         if error is not None:
@@ -193,9 +193,12 @@ class Checker:
             return result
         return model
 
-    def active_rules(self, text: str) -> list[Rule]:
-        """The rules whose trigger patterns match ``text`` (the pre-filter)."""
-        return self.prefilter.active(text)
+    def active_rules(self, text: str, path: str | None = None) -> list[Rule]:
+        """The rules whose trigger patterns match ``text`` (the pre-filter); a file at ``path`` that imports a
+        project name standing for a BatchNorm layer says BatchNorm."""
+        if path is None:
+            return self.prefilter.active(text)
+        return self.prefilter.active(text, lambda: self.project.imports_batchnorm_alias(path, text))
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:

@@ -30,3 +30,19 @@ def imported_modules(data: bytes) -> set[str]:
             if name and name != "*" and name.isidentifier():
                 found.add(module + name if module.endswith(".") else f"{module}.{name}")
     return found
+
+
+def imported_names(data: bytes) -> list[tuple[str, str]]:
+    """``(module, name)`` for each name a ``from module import name`` statement of ``data`` binds
+    (``as`` aliases read as the imported name; ``*`` and ``from . import m`` left out)."""
+    found: list[tuple[str, str]] = []
+    for match in _IMPORT.finditer(data):
+        if match.group("plain") is not None or not match.group("module").strip(b"."):
+            continue
+        module = match.group("module").decode("utf-8", "replace")
+        names = match.group("names").decode("utf-8", "replace").strip("()\\ \t\r\n")
+        for part in names.replace("\\", " ").split(","):
+            name = part.split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                found.append((module, name))
+    return found

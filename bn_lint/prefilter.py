@@ -9,7 +9,7 @@ f-strings are kept whole: the expressions inside them are code.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rule import Rule
@@ -58,11 +58,21 @@ class Prefilter:
             for rule in self.rules if rule.triggers
         }
 
-    def active(self, text: str) -> list["Rule"]:
+    def active(self, text: str, batchnorm_alias: "Callable[[], bool] | None" = None) -> list["Rule"]:
+        """The rules that can flag ``text``; ``batchnorm_alias`` answers whether the file imports a project name
+        that stands for a BatchNorm layer (then the file says BatchNorm by that name: asked only when it
+        decides a rule)."""
         code = code_only(text)
         if "\r" in code:  # lone \r line breaks as \n (same length), so triggers' ``$`` and ``^`` see them
             code = _LONE_CR.sub("\n", code)
         if _OTHER_FRAMEWORK.search(code) and not _TORCH.search(code):
             return []  # (MXNet, TensorFlow, JAX... code: its BatchNorm has no PyTorch train/eval state)
-        return [rule for rule in self.rules if rule.code not in self._triggers
-                or any(all(p.search(code) for p in patterns) for patterns in self._triggers[rule.code])]
+        active = [rule for rule in self.rules if rule.code not in self._triggers
+                  or any(all(p.search(code) for p in patterns) for patterns in self._triggers[rule.code])]
+        if batchnorm_alias is not None and len(active) < len(self.rules) and "BatchNorm" not in code:
+            aliased = code + "\nBatchNorm"
+            more = [rule for rule in self.rules if rule not in active
+                    and any(all(p.search(aliased) for p in patterns) for patterns in self._triggers[rule.code])]
+            if more and batchnorm_alias():
+                return [rule for rule in self.rules if rule in active or rule in more]
+        return active

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 
+from .import_lines import imported_names
 from .parsing import MAX_CHARS, syntax_error
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
@@ -213,7 +214,8 @@ class Project:
             if len(self._names_of) >= TEXT_MEMO_LIMIT:
                 self._names_of.clear()
             found = self._names_of[key] = _TextNames(frozenset(named[b"class"]), frozenset(named[b"def"]),
-                                                     names(_LINE_ASSIGNED), names(_DEF_NAME), names(_SELF_ASSIGNED))
+                                                     names(_LINE_ASSIGNED), names(_DEF_NAME), names(_SELF_ASSIGNED),
+                                                     names(_BATCHNORM_ALIAS))
         return found
 
     def _matches(self, key: str, pattern: bytes) -> bool:
@@ -231,6 +233,17 @@ class Project:
         (``self.name =``), read once per file without parsing it."""
         found = self._text_names(os.path.abspath(path))
         return found.defined, found.self_assigned
+
+    def imports_batchnorm_alias(self, path: str, text: str) -> bool:
+        """Whether ``text`` (the file at ``path``) imports from a project module a name that module's text
+        binds, on one line, to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``)."""
+        if "import" not in text:
+            return False
+        for module, name in imported_names(text.encode("utf-8", "replace")):
+            found = self.resolve_module(module, path)
+            if found is not None and name in self._text_names(os.path.abspath(found)).batchnorm_aliases:
+                return True
+        return False
 
     def function_bodies(self, path: str, name: str) -> list[str] | None:
         """The text of every ``def name(`` in the file (its indented block), read without parsing it;
@@ -350,6 +363,8 @@ _KEYWORD_NAME = re.compile(rb"(?<!\w)(?=(class|def)\s+([\w\x80-\xff]+))")
 _LINE_ASSIGNED = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)")
 _DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
 _SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
+# a line that starts ``name =`` and whose value names a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, ...)``)
+_BATCHNORM_ALIAS = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)[^\n#]*BatchNorm")
 
 
 class _TextNames(NamedTuple):
@@ -360,6 +375,7 @@ class _TextNames(NamedTuple):
     line_assigned: frozenset[str]  # a line starts ``name =`` / ``name: T =``
     defined: frozenset[str]  # after ``def``, not ``obj.def`` (``names_in_text``)
     self_assigned: frozenset[str]  # ``self.name =``
+    batchnorm_aliases: frozenset[str]  # a line starts ``name =`` and names BatchNorm after it
 
 
 def _function_bodies(text: str, name: str) -> list[str]:

@@ -19,7 +19,7 @@ EXAMPLES = [(rule.code, example.source) for rule in static_rules() for example i
 class Unfiltered(Checker):
     """Every selected rule on every file."""
 
-    def active_rules(self, text: str):
+    def active_rules(self, text: str, path: str | None = None):
         return list(self.rules)
 
 
@@ -45,6 +45,26 @@ def test_rule_example_findings_do_not_depend_on_the_prefilter(code, source):
 def test_the_prefilter_skips_files_no_rule_can_flag():
     text = "import torch\n\ndef forward(self, x):\n    if self.training:\n        x = x * 2\n    return x.eval_fn()\n"
     assert Checker(Settings()).active_rules(text) == []
+
+
+@pytest.mark.parametrize("binding", ["Norm = partial(nn.BatchNorm2d, eps=1e-5)", "Norm = nn.BatchNorm2d"])
+def test_a_project_name_standing_for_batchnorm_says_batchnorm(tmp_path, binding):
+    """A file that never says BatchNorm but imports ``Norm`` bound to it in a project module is checked."""
+    (tmp_path / "layers.py").write_text(f"from functools import partial\nimport torch.nn as nn\n{binding}\n")
+    head = tmp_path / "head.py"
+    head.write_text("import torch.nn as nn\nfrom layers import Norm\n\nclass Head(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 16)\n"
+                    "        self.bn = Norm(16)\n\n    def forward(self, x):\n        return self.bn(self.fc(x))\n")
+    filtered, unfiltered = _both(str(head), read_source(str(head)))
+    assert filtered == unfiltered
+    assert [(f["code"], f["line"]) for f in filtered] == [("BN202", 8)]
+
+
+def test_a_project_name_bound_to_something_else_does_not_open_the_file(tmp_path):
+    (tmp_path / "layers.py").write_text("import torch.nn as nn\nNorm = nn.LayerNorm  # not BatchNorm\n")
+    text = "from layers import Norm\nimport torch\nx = Norm(4)\n"
+    (tmp_path / "head.py").write_text(text)
+    assert Checker(Settings()).active_rules(text, str(tmp_path / "head.py")) == []
 
 
 _TRAINED = "import torch\nimport torchvision\nmodel = torchvision.models.resnet18()\n"
