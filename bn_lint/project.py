@@ -56,6 +56,7 @@ class Project:
         self._matched: dict[tuple[str, bytes], bool] = {}
         self._resolved: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, set[str]]] = {}  # (module, folder, sys.path) -> file
         self._roots: dict[str, Path] = {}
+        self._first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}
         # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
         # not, come only from files reached this way, so the transitive closure from a checked file is
         # a safe set of what its result depends on (see ``dependencies``; the result cache uses it).
@@ -197,6 +198,48 @@ class Project:
                 elif recursive and not name.startswith((".", "__")) and name not in _NOT_SEARCHED and os.path.isdir(other):
                     todo.append(other)
         return sorted(found)
+
+    def first_file_matching(self, path: str, patterns: tuple[bytes, ...], limit: int = 1000) -> str | None:
+        """The first ``.py`` file of the project holding ``path`` (its root walked in sorted order, ``path``
+        first) whose text matches every one of ``patterns``; None if no file does among the first ``limit``,
+        or when ``path`` is not a file on disk.
+        The files read are recorded as looked at from ``path`` (up to the one found)."""
+        start = os.path.abspath(path)
+        if not os.path.isfile(start):
+            return None  # (a text not on disk, such as a rule's example: no repository around it)
+        root = str(self.root_for(path))
+        memo = (root, patterns)
+        if memo in self._first_matching:
+            found, read = self._first_matching[memo]
+            self.edges.setdefault(start, set()).update(read)
+            return found
+        read: list[str] = []
+        found = None
+        for other in [start, *self._project_files(root, limit)]:
+            read.append(other)
+            if all(self._matches(other, pattern) for pattern in patterns):
+                found = other
+                break
+        self._first_matching[memo] = (found, read)
+        self.edges.setdefault(start, set()).update(read)
+        return found
+
+    def _project_files(self, root: str, limit: int):
+        """The ``.py`` files under ``root``, folder by folder in sorted order, at most ``limit``."""
+        todo, seen = [root], 0
+        while todo and seen < limit:
+            current = todo.pop(0)
+            try:
+                names = sorted(os.listdir(current))
+            except OSError:
+                continue
+            for name in names:
+                other = os.path.join(current, name)
+                if name.endswith(".py") and os.path.isfile(other):
+                    seen += 1
+                    yield other
+                elif not name.startswith((".", "__")) and name not in _NOT_SEARCHED and os.path.isdir(other):
+                    todo.append(other)
 
     def _text_names(self, key: str) -> "_TextNames":
         """What the file's text names, read once per file without parsing it (a deep class lookup asks

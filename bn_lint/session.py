@@ -110,18 +110,21 @@ def from_importers(
     return found
 
 
-_UNOWNED_USE = re.compile(r"^`[^`]*\(\.\.\.\)` at line (\d+) may be in training mode")
+_UNOWNED_USE = re.compile(r"^`[^`]*(?:\(\.\.\.\)` at line (\d+)|`) may be in training mode")
 
 
 def one_per_defect(findings: list["Finding"]) -> list["Finding"]:
     """One finding per defect: a helper's evaluation reported by its own file's check as owned by nobody
     ("`model(...)` at line 18 may be in training mode ... has no caller here") is left out where a caller's
     check reports that use itself, naming the caller (N4)."""
-    at = {(f.path, f.cell, f.line) for f in findings if f.code == "BN101"}
+    unowned = {id(f): _UNOWNED_USE.match(f.message) for f in findings if f.code == "BN101"}
+    at = {(f.path, f.cell, f.line) for f in findings if f.code == "BN101" and unowned[id(f)] is None}
     out = []
     for finding in findings:
-        match = _UNOWNED_USE.match(finding.message) if finding.code == "BN101" else None
-        if match is not None and (finding.path, finding.cell, int(match.group(1))) in at:
+        match = unowned.get(id(finding))
+        if match is not None and match.group(1) is not None and (finding.path, finding.cell, int(match.group(1))) in at:
             continue
+        if match is not None and match.group(1) is None and (finding.path, finding.cell, finding.line) in at:
+            continue  # (reported at the use itself: the caller's finding there is the one)
         out.append(finding)
     return out

@@ -2,7 +2,7 @@
 
 ``def validate(model, loader): with torch.no_grad(): ... model(x)`` that never puts
 ``model`` in eval mode is a finding when no code the project shows does it either:
-nothing in this file puts a model in eval (no ``.eval()`` / ``.train(False)`` at all),
+the function puts no model in eval itself (no ``.eval()`` / ``.train(False)``),
 its callers here pass a model whose mode they do not set (or there is none), and no
 other file beside it that imports it and calls the function calls ``.eval()``. The same for ``self.model`` in an evaluation
 method of a plain class (a trainer, an algorithm object) built around a model it was
@@ -40,8 +40,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         return None
     if analysis.pytest_test(func):
         return None  # (a pytest test: its model comes from a fixture, in the mode the test wants)
-    if _SETS_EVAL.search(model.source):
-        return None  # (this file puts models in eval somewhere: it manages modes, the path analysis has spoken)
+    if _SETS_EVAL.search(model.code(func)):
+        return None  # (the function puts a model in eval itself: what else it runs is not a model it owns)
     root, _, rest = site.key.partition(".")
     if loss_named(site.key) or rest and root != "self":
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
@@ -60,7 +60,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         if any(_may_set_eval(arg_key, state) for arg_key, state, _caller in passed):
             return None
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
-    if _called_after_eval_elsewhere(model, name):
+    if any(_called_after_eval_elsewhere(model, caller) for caller in _callers_in_file(model, name)):
         return None
     return f"`{name}()` evaluates `{site.key}` and never calls `{site.key}.eval()`; {callers}"
 
@@ -117,6 +117,26 @@ def _given(value: cst.BaseExpression, scope) -> bool:
             and value.func.attr.value in ("to", "cuda", "cpu", "float", "double", "half"):
         value = value.func.value
     return isinstance(value, cst.Name) and scope is not None and value.value in scope.params
+
+
+def _callers_in_file(model: "FileModel", name: str) -> list[str]:
+    """``name`` and the top-level functions of this file that call it, directly or through each other
+    (``report()`` -> ``score()`` -> ``predict_batch()``): a caller of any of them elsewhere reaches it."""
+    found = [name]
+    index = 0
+    while index < len(found) and len(found) < 20:
+        callee = found[index]
+        index += 1
+        for site in model.calls:
+            if not (isinstance(site.node.func, cst.Name) and site.node.func.value == callee):
+                continue
+            scope = site.scope
+            while scope is not None and scope.parent is not None and scope.parent.kind != "module":
+                scope = scope.parent
+            if scope is not None and scope.kind == "function" and scope.name and scope.name not in found \
+                    and model.functions.get(scope.name) is scope.node:
+                found.append(scope.name)
+    return found
 
 
 def _called_after_eval_elsewhere(model: "FileModel", name: str) -> bool:

@@ -16,11 +16,11 @@ from .state import ENTRY, TRAIN, Fact
 
 TRAINED = "trained"
 # a loss, not a model: `criterion(out, y)`, `self.loss_fn(...)` run in a training step
-_LOSS_NAME = re.compile(r"(?:^|[._])(?:criterion|criterions|crit|loss|losses|loss_fn|lossfn|loss_func|objective)$", re.I)
+_LOSS_NAME = re.compile(r"(?:^|[._])(?:criterion\w*|crit|loss\w*|objective|metrics?)$", re.I)
 
 
 def loss_named(key: str) -> bool:
-    """Whether ``key`` names a loss function (``criterion``, ``self.loss_fn``)."""
+    """Whether ``key`` names a loss or metric function (``criterion``, ``self.loss_fn``, ``loss_function``)."""
     return bool(_LOSS_NAME.search(key))
 
 

@@ -14,10 +14,12 @@ _BUILDS_BN = re.compile(
     r"|inception|regnet|resnext|shufflenet|mnasnet|googlenet)|timm\.create_model|torch\.hub\.load|\bresnet\d+\(")
 # ... in PyTorch code: `bn` is also sympy's Bernoulli number, `ResNet` a word in any documentation
 _TORCH_CODE = re.compile(r"\b(?:torch|timm|torchvision|segmentation_models_pytorch|pretrainedmodels)\b")
+_BUILDS_BN_BYTES = (_BUILDS_BN.pattern.encode(), _TORCH_CODE.pattern.encode())
 
 
 def project_builds_batchnorm(model: "FileModel") -> bool:
-    """Whether this file, or a project file it imports, builds or loads BatchNorm models."""
+    """Whether the project builds or loads BatchNorm models: this file, a project file it imports, or any
+    file of the repository it belongs to (a library function given a model is called from elsewhere)."""
     cache = model.index_facts
     if ("builds_bn", "") not in cache:
         found = _builds_bn(model.source)
@@ -27,6 +29,8 @@ def project_builds_batchnorm(model: "FileModel") -> bool:
                 if other is not None and _builds_bn(other.source):
                     found = True
                     break
+            else:
+                found = model.project.first_file_matching(model.path, _BUILDS_BN_BYTES) is not None
         cache[("builds_bn", "")] = found
     return bool(cache[("builds_bn", "")])
 

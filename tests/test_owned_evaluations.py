@@ -1,0 +1,60 @@
+"""An evaluation function owns the mode of the model it is given (RULES.md, Evidence), judged on the whole
+repository: a model of unknown class may hold BatchNorm when any file of the repository builds BatchNorm
+models (a library's `test(model, loader)` imports none of them); the function's own `.eval()` calls, not
+another function's, decide; a caller in another file of the function or of a function of its file that
+calls it (``report()`` -> ``score()`` -> ``predict_batch()``) that puts the model in eval counts."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+NET = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+       "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n\n"
+       "    def forward(self, x):\n        return self.bn(self.conv(x))\n")
+TEST = ("import torch\n\n\ndef test(model, loader):\n    predictions = []\n    for x in loader:\n"
+        "        predictions.append(torch.argmax(model(x), -1))\n    return predictions\n")
+VALIDATE = ("\n\ndef validate(model, loader, loss_function):\n    model.eval()\n    with torch.no_grad():\n"
+            "        for x, y in loader:\n            loss_function(model(x), y)\n")
+
+
+def _bn101(root: Path, files: dict[str, str]) -> list[tuple[str, int]]:
+    (root / ".git").mkdir(parents=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    out = subprocess.run([sys.executable, "-m", "bn_lint", "check", "--no-cache", "--format", "json", "--exit-zero",
+                          "--select", "BN101", str(root)], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    return sorted((Path(f["path"]).name, f["line"]) for f in json.loads(out))
+
+
+def test_a_library_test_function_in_a_repository_that_builds_batchnorm(tmp_path):
+    assert _bn101(tmp_path, {"lib/training.py": TEST, "lib/models.py": NET}) == [("training.py", 6)]
+
+
+def test_silent_where_the_repository_builds_no_batchnorm(tmp_path):
+    mlp = NET.replace("nn.BatchNorm2d(8)", "nn.ReLU()").replace("self.bn", "self.act")
+    assert _bn101(tmp_path, {"lib/training.py": TEST, "lib/models.py": mlp}) == []
+
+
+def test_another_function_of_the_file_setting_eval_does_not_excuse_it(tmp_path):
+    # `validate()` puts its model in eval (and runs a loss function it is given: not a model);
+    # `test()` does not
+    assert _bn101(tmp_path, {"lib/training.py": TEST + VALIDATE, "lib/models.py": NET}) == [("training.py", 6)]
+
+
+def test_silent_when_the_function_puts_the_model_in_eval(tmp_path):
+    fixed = TEST.replace("    predictions = []\n", "    model.eval()\n    predictions = []\n")
+    assert _bn101(tmp_path, {"lib/training.py": fixed + VALIDATE, "lib/models.py": NET}) == []
+
+
+def test_a_caller_elsewhere_of_a_function_that_calls_it_puts_it_in_eval(tmp_path):
+    report = TEST + "\n\ndef report(model, loader):\n    print(test(model, loader))\n"
+    main = ("import torch\nfrom training import report\nfrom models import Net\n\nmodel = Net()\n"
+            "model.load_state_dict(torch.load('net.pt'))\nmodel.eval()\nreport(model, torch.load('loader.pt'))\n")
+    assert _bn101(tmp_path / "fixed", {"training.py": report, "models.py": NET, "main.py": main}) == []
+    assert _bn101(tmp_path / "bug", {"training.py": report, "models.py": NET,
+                                     "main.py": main.replace("model.eval()\n", "")}) == [("training.py", 7)]
