@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bn_lint.semantic.knowledge.module_names import named_as_module
 from tests.conftest import ROOT
 
 NET = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
@@ -58,3 +61,20 @@ def test_a_caller_elsewhere_of_a_function_that_calls_it_puts_it_in_eval(tmp_path
     assert _bn101(tmp_path / "fixed", {"training.py": report, "models.py": NET, "main.py": main}) == []
     assert _bn101(tmp_path / "bug", {"training.py": report, "models.py": NET,
                                      "main.py": main.replace("model.eval()\n", "")}) == [("training.py", 7)]
+
+
+def test_a_callable_given_to_an_evaluation_function_is_not_a_network(tmp_path):
+    # `inference(func, loader)` runs whatever it is given: nothing says it is a module
+    callable_given = TEST.replace("model", "func")
+    assert _bn101(tmp_path, {"lib/training.py": callable_given, "lib/models.py": NET}) == []
+    used = callable_given.replace("    predictions = []\n", "    func.to('cuda')\n    predictions = []\n")
+    assert _bn101(tmp_path / "used", {"lib/training.py": used, "lib/models.py": NET}) == [("training.py", 7)]
+
+
+@pytest.mark.parametrize(("key", "module"), [
+    ("model", True), ("self.netG", True), ("feature_extractor", True), ("encoder_q", True), ("pointnet", True),
+    ("func", False), ("trigger", False), ("self.eval_hook", False), ("self._entry_point", False),
+    ("data_generator", False), ("prompt_generator", False), ("model_fn", True),
+])
+def test_names_that_say_a_network(key, module):
+    assert named_as_module(key) is module

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
 from bn_lint.semantic.modes.trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +46,9 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     root, _, rest = site.key.partition(".")
     if loss_named(site.key) or rest and root != "self":
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
+    if not used_as_module(site.key, model.code(func)) and (
+            named_as_other(site.key) or root != "self" and not named_as_module(site.key)):
+        return None  # (`func(x)`, `trigger(trainer)`, `self.eval_hook(batch)`: a callable, not a network)
     name = func.name.value
     if root == "self":
         if not rest or "." in rest or not _plain_holder(analysis, func, rest):
