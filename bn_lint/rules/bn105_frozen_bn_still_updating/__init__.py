@@ -3,6 +3,7 @@ reads :mod:`bn_lint.semantic.freezing.watch`, :mod:`~bn_lint.semantic.freezing.l
 :mod:`~bn_lint.semantic.freezing.reset_by_train` and :mod:`~bn_lint.semantic.freezing.builder_freeze`."""
 from __future__ import annotations
 
+import os
 from typing import Iterable
 
 from ...finding import Severity
@@ -15,6 +16,10 @@ from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import ModeAnalysis
 from .invalid import INVALID
 from .valid import VALID
+
+
+def _name(model: FileModel) -> str:
+    return os.path.basename(model.path)
 
 
 class FrozenBnStillUpdating(Rule):
@@ -124,11 +129,16 @@ class FrozenBnStillUpdating(Rule):
                     model=found.model,
                 )
             else:
+                by, of = ("", "") if found.through is None else (
+                    f" by `{model.code(found.through.func)}()` (called at line {analysis.line(found.through)} of "
+                    f"{_name(model)})", f" of {_name(model)}")
                 yield Report(
                     found.node,
-                    f"`{found.key}`'s parameters are frozen here, but its BatchNorm layers are in training mode "
-                    f"at the training step on line {found.step} ({found.why}): their running statistics keep "
+                    f"`{found.key}`'s parameters are frozen here{by}, but its BatchNorm layers are in training "
+                    f"mode at the training step on line {found.step}{of} ({found.why}): their running statistics keep "
                     f"updating; put them in eval after each `.train()`",
+                    model=found.model,
+                    related=(found.through,) if found.model is not None else (),
                 )
         for reset in resets:
             if id(reset.train) in reported:
