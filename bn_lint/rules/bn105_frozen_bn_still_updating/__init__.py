@@ -40,7 +40,10 @@ class FrozenBnStillUpdating(Rule):
         training helper starts with (`train_one_epoch(model)`: reported at its `.train()`). A module
         put in a container (`model = nn.Sequential(encoder, head)`) or wrapped (`DDP(net)`) follows
         the container's `.train()`; so does one frozen by a builder function that returns it, alone
-        or in a container, to a caller that trains the result. A LightningModule that freezes a
+        or in a container, to a caller that trains the result. A freeze made by a function, method,
+        static method, builder or constructor of another file (`encoder.fine_tune(False)` whose
+        method sets `p.requires_grad = enabled`, `backbone = ModelUtils.freeze(Net())`) is followed
+        from the call and reported at the freezing statement in that file. A LightningModule that freezes a
         BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
         Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
         code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
