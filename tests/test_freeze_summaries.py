@@ -103,3 +103,19 @@ def test_a_helper_freezing_a_part_then_training_in_another_module(tmp_path, part
             "    for p in module.parameters():\n        p.requires_grad = False\n\n\n"
             f"def main(loader, opt):\n    model = Net()\n    freeze(model.{part})\n    train(model, loader, opt, 10)\n")
     assert _findings(tmp_path, {"nets.py": NET, "loops.py": LOOPS, "main.py": main}) == found
+
+
+# a LightningModule's method sets requires_grad to its parameter: a freeze where `__init__` calls it with False
+LIGHTNING = (
+    "import torch.nn as nn\nimport torchvision\nimport pytorch_lightning as pl\n\n\nclass Classifier(pl.LightningModule):\n"
+    "    def __init__(self):\n        super().__init__()\n        self.backbone = torchvision.models.resnet18()\n"
+    "        self.head = nn.Linear(1000, 10)\n        self.set_trainable({given})\n\n"
+    "    def set_trainable(self, trainable):\n        for p in self.backbone.parameters():\n"
+    "            p.requires_grad = trainable\n\n    def training_step(self, batch, idx):\n        x, y = batch\n"
+    "        return nn.functional.cross_entropy(self.head(self.backbone(x)), y)\n"
+)
+
+
+@pytest.mark.parametrize("given, found", [("False", [("BN105", "model.py", 15)]), ("True", [])])
+def test_a_lightning_method_freezing_by_a_parameter_value(tmp_path, given, found):
+    assert _findings(tmp_path, {"model.py": LIGHTNING.format(given=given)}) == found

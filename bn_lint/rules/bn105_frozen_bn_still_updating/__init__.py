@@ -88,9 +88,9 @@ class FrozenBnStillUpdating(Rule):
          'https://pytorch.org/vision/stable/generated/torchvision.ops.FrozenBatchNorm2d.html'),
         ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
     )
-    # a freeze of an attribute with a literal False (not the keyword `Parameter(..., requires_grad=False)`),
-    # or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
-    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
+    # a freeze of an attribute with a literal False or a parameter's value (not the keyword
+    # `Parameter(..., requires_grad=False)`), or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
+    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)(?!True\b)[A-Za-z_]", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = INVALID
