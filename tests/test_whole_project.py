@@ -197,7 +197,7 @@ PROJECTS = {
     "imported_freezing_helper": (
         {"train.py": _FREEZE_TRAIN.format(fix=""), "tools.py": _FREEZE_TOOLS},
         {"train.py": _FREEZE_TRAIN.format(fix="        model.backbone.bn1.eval()\n")},
-        ("BN105", "train.py", 12),
+        ("BN105", "tools.py", 3),  # (at the freezing statement, the call in train.py as related information)
     ),
     "imported_bn_eval_helper_reset": (
         {"trainer.py": _RESET_TRAINER.format(fix=""), "tools.py": _BN_EVAL_TOOLS},

@@ -3,6 +3,7 @@ reads :mod:`bn_lint.semantic.freezing.watch`, :mod:`~bn_lint.semantic.freezing.l
 :mod:`~bn_lint.semantic.freezing.reset_by_train` and :mod:`~bn_lint.semantic.freezing.builder_freeze`."""
 from __future__ import annotations
 
+import os
 from typing import Iterable
 
 from ...finding import Severity
@@ -15,6 +16,10 @@ from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import ModeAnalysis
 from .invalid import INVALID
 from .valid import VALID
+
+
+def _name(model: FileModel) -> str:
+    return os.path.basename(model.path)
 
 
 class FrozenBnStillUpdating(Rule):
@@ -35,7 +40,10 @@ class FrozenBnStillUpdating(Rule):
         training helper starts with (`train_one_epoch(model)`: reported at its `.train()`). A module
         put in a container (`model = nn.Sequential(encoder, head)`) or wrapped (`DDP(net)`) follows
         the container's `.train()`; so does one frozen by a builder function that returns it, alone
-        or in a container, to a caller that trains the result. A LightningModule that freezes a
+        or in a container, to a caller that trains the result. A freeze made by a function, method,
+        static method, builder or constructor of another file (`encoder.fine_tune(False)` whose
+        method sets `p.requires_grad = enabled`, `backbone = ModelUtils.freeze(Net())`) is followed
+        from the call and reported at the freezing statement in that file. A LightningModule that freezes a
         BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
         Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
         code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
@@ -80,9 +88,9 @@ class FrozenBnStillUpdating(Rule):
          'https://pytorch.org/vision/stable/generated/torchvision.ops.FrozenBatchNorm2d.html'),
         ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
     )
-    # a freeze of an attribute with a literal False (not the keyword `Parameter(..., requires_grad=False)`),
-    # or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
-    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)False", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
+    # a freeze of an attribute with a literal False or a parameter's value (not the keyword
+    # `Parameter(..., requires_grad=False)`), or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
+    triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)(?!True\b)[A-Za-z_]", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
                 # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
                 (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
     invalid = INVALID
@@ -124,11 +132,16 @@ class FrozenBnStillUpdating(Rule):
                     model=found.model,
                 )
             else:
+                by, of = ("", "") if found.through is None else (
+                    f" by `{model.code(found.through.func)}()` (called at line {analysis.line(found.through)} of "
+                    f"{_name(model)})", f" of {_name(model)}")
                 yield Report(
                     found.node,
-                    f"`{found.key}`'s parameters are frozen here, but its BatchNorm layers are in training mode "
-                    f"at the training step on line {found.step} ({found.why}): their running statistics keep "
+                    f"`{found.key}`'s parameters are frozen here{by}, but its BatchNorm layers are in training "
+                    f"mode at the training step on line {found.step}{of} ({found.why}): their running statistics keep "
                     f"updating; put them in eval after each `.train()`",
+                    model=found.model,
+                    related=(found.through,) if found.model is not None else (),
                 )
         for reset in resets:
             if id(reset.train) in reported:

@@ -46,8 +46,21 @@ def lightning_freezes(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[
             continue
         if _REFREEZE.search(model.code(info.node)):
             continue
-        summaries = [analysis.summary(method) for method in info.methods.values()]
-        for node, key in dict.fromkeys(freeze for summary in summaries if summary is not None
-                                       for freeze in (*summary.freezes, *summary.helper_freezes)):
+        summaries = [(method, analysis.summary(method)) for method in info.methods.values()]
+        # (a method's own freeze set to a parameter's value happens only where a call gives False: there, its
+        # caller's summary has it)
+        for node, key in dict.fromkeys(freeze for method, summary in summaries if summary is not None
+                                       for freeze in (*summary.freezes, *summary.helper_freezes)
+                                       if not (_set_to_a_value(model, freeze[0]) and method in model.ancestors(freeze[0]))):
             if key.startswith("self.") and analysis.kind(key, frozenset(), info.scope) == ModelKind.BN:
                 yield LightningFreeze(node, key, info.name)
+
+
+def _set_to_a_value(model: "FileModel", node: cst.CSTNode) -> bool:
+    """``p.requires_grad = trainable`` / ``m.requires_grad_(trainable)``: a freeze set to a value."""
+    if isinstance(node, cst.Call):
+        value = node.args[0].value if node.args else None
+    else:
+        assign = next((a for a in model.ancestors(node) if isinstance(a, cst.Assign)), None)
+        value = assign.value if assign is not None else None
+    return isinstance(value, cst.Name) and value.value not in ("False", "True")

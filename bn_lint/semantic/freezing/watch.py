@@ -26,12 +26,15 @@ if TYPE_CHECKING:  # pragma: no cover
 @dataclass(frozen=True)
 class FrozenInTraining:
     """Frozen parameters (at ``node``) of ``key``, whose BatchNorm layers are in training mode at the
-    training step on line ``step`` (``why``: where they were put in it)."""
+    training step on line ``step`` (``why``: where they were put in it). A freeze in another file (``model``)
+    is frozen by the call ``through`` of this one."""
 
     node: cst.CSTNode
     key: str
     step: int
     why: str
+    model: "FileModel | None" = None
+    through: cst.CSTNode | None = None
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,18 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             if kind not in (ModelKind.BN, ModelKind.MAYBE) or put_in_eval or (id(watch.scope), watch.key) in evaled:
                 continue  # (a frozen module put in eval and then reset is reported at the reset; an eval
                 # left by a validation helper on later epochs does not change the first epoch's training)
-            freeze_eval = _eval_beside_freeze(model, node, watch.scope.node)
+            frozen_at, holder = watch.origin if watch.origin is not None else (node, model)
+            freeze_eval = _eval_beside_freeze(holder, frozen_at, watch.scope.node)
             if freeze_eval is not None:  # `def freeze(m): m.eval(); m.requires_grad_(False)`: undone by `.train()`
                 for fact in watch.facts:
                     if fact.mode == TRAIN and fact.why == "train()" and fact.node is not None:
                         yield FreezeEvalUndone(fact.node, watch.key, freeze_eval, step)
                 continue
             why = "; ".join(where.format(line=line) for line, where in trains)
-            yield FrozenInTraining(node, watch.key, step, why)
+            if watch.origin is None:
+                yield FrozenInTraining(node, watch.key, step, why)
+            else:  # (a freeze of another file, made at the call `node`: reported where it freezes)
+                yield FrozenInTraining(frozen_at, watch.key, step, why, None if holder is model else holder, node)
         else:
             undo = [f for f in watch.facts if f.mode == TRAIN and f.why in ("train()", "helper") and f.node is not None
                     and analysis.order(f.node) > analysis.order(node) and not _toggled(node, f.node, watch.key)]

@@ -13,7 +13,7 @@ model calls (``uses``), export calls, freezing and training steps.
 Where things are: ``analysis`` (:class:`ModeAnalysis`, with its mixins ``entry``, ``kinds``,
 ``training_steps``, ``evaluations``, ``output_reads``, ``callees``); ``flow`` (one walk, with its
 mixins ``statements``, ``loops``, ``assignments``, ``values``, ``calls``, ``uses``, ``freezing``,
-``helper_calls``); ``state`` (facts and their join), ``keys``, ``conditions``, ``records`` (sites,
+``applied_freezes``, ``helper_calls``); ``state`` (facts and their join), ``keys``, ``conditions``, ``records`` (sites,
 summaries), ``known_calls`` and ``eval_names`` (tables), ``constructors``, ``trained``.
 """
 from .analysis import ModeAnalysis

@@ -71,6 +71,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []
         self.slip_modes: dict[cst.CSTNode, frozenset] = {}  # slip -> the module's facts there (every path)
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
+        # a call of this file that stands for a freeze in another file (its callee's, or deeper) -> that freeze
+        # and the file holding it (``applied_freezes``)
+        self.freeze_origins: dict[cst.CSTNode, tuple[cst.CSTNode, "FileModel"]] = {}
         # local function param -> (argument key, the caller's state, the calling function or module) at each call
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
         # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)

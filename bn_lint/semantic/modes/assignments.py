@@ -73,8 +73,7 @@ class Assignments:
                             if not any(k == key or _child_of(k, key) for k in (one, other))]
         if facts is not None:
             state[key] = facts
-            self._frozen_in_init(value, key)
-            self._frozen_in_builder(value, key)
+            self._frozen_in_result(value, key)
             if source is not None and source != key and isinstance(target, cst.Name) and not _child_of(source, key):
                 self.aliases.append((key, source))  # `m = self.model`: one module under two names
         elif isinstance(value, cst.Call):
@@ -165,7 +164,7 @@ class Assignments:
         facts = self._built_by(call, kind, state, index)
         if facts is not None:
             state[name] = facts
-            self._frozen_in_builder(call, name, index)
+            self._frozen_in_result(call, name, index)
 
     def _loaded_back(self, value: cst.BaseExpression | None, target: cst.BaseExpression, state: State) -> frozenset | None:
         """``model = load_checkpoint(path, model)``, ``model, _, _ = model_io.load_checkpoint(path, model)``: a

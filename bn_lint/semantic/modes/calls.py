@@ -187,8 +187,9 @@ class CallHandling:
                     return
                 if method == "requires_grad_":
                     flag = call.args[0].value if call.args else None
-                    if isinstance(flag, cst.Name) and flag.value == "False":
-                        self._freeze(call, receiver, state)
+                    when = self._freezing_value(flag) if flag is not None else None
+                    if when is not None:
+                        self._freeze(call, receiver, state, when)  # (`requires_grad_(flag)`: where a call gives False)
                     elif flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
                         self._unfreeze(call, receiver)
                     return

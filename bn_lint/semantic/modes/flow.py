@@ -10,6 +10,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind
 from .assignments import Assignments
 from .callbacks import CallbackCalls
 from .calls import CallHandling
+from .applied_freezes import AppliedFreezes
 from .freezing import FreezeTracking
 from .helper_calls import HelperCalls
 from .loops import LoopWalker
@@ -36,7 +37,7 @@ def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int,
     return out
 
 
-class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts, CallHandling, ModelUses,
+class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignments, ValueFacts, CallHandling, ModelUses,
             HelperCalls, CallbackCalls):
     """One walk of one function body.
 
@@ -141,7 +142,8 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, Assignments, ValueFacts
         for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs),
                            *((node, param) for node, param, _mode in self.element_sets)]:
             inside = any(a is self.node for a in self.model.ancestors(node))
-            tests = self._param_tests(node) if inside else self.carried_tests.get(node, [])
+            # (its own tests, and those a callee's freeze or a parameter's value carries: `requires_grad = flag`)
+            tests = (self._param_tests(node) if inside else []) + self.carried_tests.get(node, [])
             if tests != []:
                 summary.freeze_tests[node] = tests
         if self.returned and all(value is not None for value in self.returned):

@@ -6,12 +6,11 @@ import re
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, tuple_element
-from bn_lint.semantic.syntax.constants import UNKNOWN as UNKNOWN_VALUE
 from bn_lint.semantic.syntax.walk import walk
 from .conditions import _negated
 from .keys import _container_elements, _unwrap_passthrough, key_of
-from .known_calls import _BATCHNORM_TEST, _CONTAINERS, _INDEXED_MODE_CHANGE
-from .records import Site, Summary
+from .known_calls import _BATCHNORM_TEST, _CONTAINERS
+from .records import Site
 from .state import State, _child_of, _lookup, _tracked
 
 
@@ -20,18 +19,19 @@ class FreezeTracking:
 
     def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
         """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones); ``= True``
-        unfreezes it."""
+        unfreezes it; ``= enabled``, a parameter of this function, freezes it where a call gives False."""
         if isinstance(value, cst.Name) and value.value == "True" and isinstance(target.value, cst.Name) \
                 and target.value.value in self.param_vars:
             owner, loop = self.param_vars[target.value.value]
             self._unfreeze(loop, owner)  # (from the loop over its parameters, which runs once)
             return
-        if not (isinstance(value, cst.Name) and value.value == "False"):
+        when = self._freezing_value(value)
+        if when is None:
             return
         if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
             owner = self._frozen_module_var(target, target.value)  # `m.weight.requires_grad = False`
             if owner is not None and _tracked(state, owner):
-                self._freeze(target, owner, state)
+                self._freeze(target, owner, state, when)
             return
         owner, loop = self.param_vars[target.value.value]
         child: cst.CSTNode = target
@@ -49,7 +49,7 @@ class FreezeTracking:
         # `for m in model.modules(): if isinstance(m, nn.BatchNorm2d): for p in m.parameters(): ...`
         owner = self.module_vars.get(owner, owner)
         if _tracked(state, owner):
-            self._freeze(target, owner, state)
+            self._freeze(target, owner, state, when)
 
     def _frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
         """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
@@ -144,45 +144,26 @@ class FreezeTracking:
                     held[key] = attr
         return held
 
-    def _frozen_in_builder(self, value: cst.BaseExpression | None, key: str, index: int | None = None) -> None:
-        """``model = build_model()`` where the builder freezes (part of) the model it returns: watch it here;
-        with ``index``, element ``index`` of the tuple it returns (``model, tf = build_model()``).
-        Not when the file changes the mode of a part by index (``model[0].eval()``), which is not followed."""
-        value = _unwrap_passthrough(value)
-        if not isinstance(value, cst.Call):
+    def _freeze(self, node: cst.CSTNode, key: str, state: State, when: list[tuple[str, bool]] | None = None) -> None:
+        """``key`` frozen at ``node``; ``when``: the values of this function's parameters it needs (a
+        ``requires_grad`` set to a parameter's value), known only at a call: there the freeze is applied
+        (``freeze_tests``), here it is not watched."""
+        self.frozen.append((node, key))
+        if when:
+            self.carried_tests[node] = when
             return
-        target = self.a.callee(value)
-        summary = target[0].summary(target[1]) if target is not None else None
-        if summary is None or _INDEXED_MODE_CHANGE.search(self.model.source):
-            return
-        freezes = summary.returned_freezes if index is None else summary.element_freezes.get(index, [])
-        for node, rest in freezes:
-            if not self._tests_hold(node, summary, self._bind_args(value, summary), target):
-                continue
-            self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
-
-    def _frozen_in_init(self, value: cst.BaseExpression | None, key: str) -> None:
-        """``model = Net()`` where ``Net.__init__`` freezes ``self.backbone``: watch ``model.backbone``."""
-        for node, rest in self._init_freezes(value):
-            self.watch[node] = (f"{key}.{rest}" if rest else key, "frozen")
-            self.helper_frozen.append((node, f"{key}.{rest}" if rest else key))  # (returned: given frozen)
-
-    def _init_freezes(self, value: cst.BaseExpression | None) -> list[tuple[cst.CSTNode, str]]:
-        """What ``Net(...)`` (a class of this file) freezes of itself in ``__init__``: (the freeze, the part
-        frozen; "" for the whole module)."""
-        value = _unwrap_passthrough(value)  # Net().to(device)
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
-            return []
-        info = self.model.classes.get(value.func.value)
-        init = info.methods.get("__init__") if info is not None else None
-        summary = self.a.summary(init) if init is not None else None
-        return [(node, frozen.partition(".")[2]) for node, frozen in (summary.freezes if summary is not None else ())
-                if frozen.partition(".")[0] == "self"]
-
-    def _freeze(self, node: cst.CSTNode, key: str, state: State) -> None:
         self.a.freezes[node] = Site(node, key, _lookup(state, key), self.scope)
         self.watch[node] = (key, "frozen")
-        self.frozen.append((node, key))
+
+    def _freezing_value(self, value: cst.BaseExpression | None) -> list[tuple[str, bool]] | None:
+        """What a ``requires_grad`` value freezes under: always for ``False`` (``[]``); where the parameter
+        is false for a parameter of this function it never rebinds (``[(enabled, False)]``); None otherwise."""
+        if isinstance(value, cst.Name) and value.value == "False":
+            return []
+        if isinstance(value, cst.Name) and value.value in self.params[:self.declared] \
+                and isinstance(self.node, cst.FunctionDef) and not self.scope.bindings.get(value.value):
+            return [(value.value, False)]
+        return None
 
     def _param_tests(self, node: cst.CSTNode) -> list[tuple[str, bool]]:
         """The flags among this function's parameters that ``node`` runs under (`if feature_extract:`),
@@ -207,32 +188,6 @@ class FreezeTracking:
                     tests.append((test.left.value, ("==", literal, wanted if equal else not wanted)))
             child = ancestor
         return tests
-
-    def _tests_hold(self, node: cst.CSTNode, summary: Summary, bound, target) -> bool:
-        """Whether the freeze at ``node`` in the callee happens at this call: its tests on the callee's
-        flags hold with this call's arguments (or the defaults). A flag passed on from this function's own
-        parameter (`freeze(model, feature_extract)`) becomes a test of this function, for its callers."""
-        if node not in summary.freeze_tests:
-            return True
-        tests = summary.freeze_tests[node]
-        given = dict(bound)
-        func = target[1] if target is not None else None
-        defaults = {p.name.value: p.default for p in (*func.params.params, *func.params.kwonly_params)
-                    if p.default is not None} if isinstance(func, cst.FunctionDef) else {}
-        carried = []
-        for flag, wanted in tests:
-            value = given.get(flag, defaults.get(flag))
-            if flag in given and isinstance(value, cst.Name) and value.value in self.params[:self.declared]:
-                carried.append((value.value, wanted))
-                continue
-            scope = self.scope if flag in given else (self.model.scopes.get(func) if func is not None else None)
-            known = self.model.value(value, scope) if value is not None else UNKNOWN_VALUE
-            if known is UNKNOWN_VALUE or (bool(known) != wanted if isinstance(wanted, bool)
-                                          else (known == wanted[1]) != wanted[2]):
-                return False
-        if carried:
-            self.carried_tests[node] = carried
-        return True
 
     def _unfreeze(self, node: cst.CSTNode, key: str) -> None:
         """``key.requires_grad_(True)``: the modules in it train from here on, so their BatchNorm layers

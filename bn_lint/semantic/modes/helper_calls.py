@@ -11,7 +11,7 @@ from bn_lint.semantic.file.classes import super_call
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
-from .trained import after_training_step
+from .trained import TRAINED, after_training_step
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import ModeAnalysis
@@ -88,20 +88,12 @@ class HelperCalls:
                 # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
                 self.a.method_calls.setdefault(func, []).append(
                     ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None))
-            for node, frozen in summary.freezes:  # a helper freezes it (one of another file: at this call)
-                root, _, rest = frozen.partition(".")
-                target_key = f"{key}.{rest}" if rest else key
-                if not self._tests_hold(node, summary, bound, target):
-                    continue  # `if feature_extract: freeze(model)`, called with False (or a value not known)
-                if root == param and _tracked(state, target_key):
-                    site = node if analysis is self.a else call
-                    self.watch[site] = (target_key, "frozen")
-                    self.helper_frozen.append((site, target_key))  # (a builder that returns it gives it frozen)
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
                 if root == param and _tracked(state, target_key):
                     self.watch[call] = (target_key, "eval")
+        self._apply_freezes(call, target, summary, bound, state)  # (`if feature_extract:` decided by the call)
         self._watch_helper_steps(call, bound, summary, analysis, state)
         effects = summary.effects
         if call in self.entering and summary.generator:
@@ -141,7 +133,7 @@ class HelperCalls:
             facts, key = summary.steps.get(param), key_of(arg)
             if facts is None or key is None or not _tracked(state, key):
                 continue
-            modes = {f.mode for f in facts}
+            modes = {ENTRY if f.why == TRAINED else f.mode for f in facts}  # (trained on an earlier pass: as given)
             during = dict(state)
             if modes in ({TRAIN}, {EVAL}):
                 _set(during, key, self._translate(facts, _lookup(state, key), call, summary, analysis))
@@ -149,6 +141,8 @@ class HelperCalls:
                 continue
             self._items_set(bound, summary, during, call, None)
             self._watch_training(call, key, during)
+            if key in self.params:  # (a step two calls deep: `run_epoch(model)` runs `step(model)`, which steps)
+                self.stepped[key] = self.stepped.get(key, frozenset()) | _lookup(during, key)
 
     def _items_set(self, bound, summary: Summary, state: State, call: cst.Call, target) -> None:
         """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of

@@ -9,6 +9,7 @@ from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.nn_modules.bearing import (
     ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
 )
+from bn_lint.semantic.project.definitions import project_class
 from .keys import _unwrap_passthrough, key_of
 from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
@@ -59,10 +60,8 @@ class ModelKinds:
                 assigned = self.model.bindings(root, scope)
                 origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ())]
                 built = origins[0] if len(origins) == 1 else None
-                func = built.func if isinstance(built, cst.Call) else None
-                info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
-                    and self.model.binding(func.value, scope) is None else None
-                return self._path_kind(info, rest)
+                owner, info = self._built_class_of(built, scope)
+                return owner._path_kind(info, rest)
             # what `model` was built as, also when rebound (`model = DDP(model)`): `resnet50(...)`, whose `model.fc`
             # holds no BatchNorm, or `Probe(...)`, a class of this file whose `__init__` puts `model.<rest>`
             assigned = self.model.bindings(root, scope)
@@ -72,10 +71,8 @@ class ModelKinds:
                 return ModelKind.NO
             if built is None and not origins and isinstance(scope.node if scope is not None else None, cst.FunctionDef):
                 built = self._passed_instance(root, scope.node, 0)  # a parameter: the class its callers build
-            func = built.func if isinstance(built, cst.Call) else None
-            info = self.model.classes.get(func.value) if isinstance(func, cst.Name) \
-                and self.model.binding(func.value, scope) is None else None
-            return self._attribute_kind(info, rest)
+            owner, info = self._built_class_of(built, scope)
+            return owner._attribute_kind(info, rest)
         found = model_kind(self.model, cst.Name(root), scope)
         if found is not None:
             return found
@@ -112,6 +109,19 @@ class ModelKinds:
         kinds = {self._value_kind(one.value, one.scope, depth + 1) for one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+
+    def _built_class_of(self, built: cst.BaseExpression | None, scope: "Scope") -> tuple["ModelKinds", "ClassInfo | None"]:
+        """The project class ``built`` (``Net(num_classes=5)``) makes an instance of, with the analysis of the
+        file that defines it (this one, or the file it is imported from); (this analysis, None) for no class."""
+        func = built.func if isinstance(built, cst.Call) else None
+        if not isinstance(func, cst.Name) or self.model.binding(func.value, scope) is not None:
+            return self, None
+        if func.value in self.model.classes:
+            return self, self.model.classes[func.value]
+        found = project_class(self.model, func) if func.value in self.model.imports else None
+        if found is None:
+            return self, None
+        return found[0].analysis(type(self)), found[1]
 
     def _path_kind(self, info: "ClassInfo | None", path: str) -> ModelKind:
         """What ``self.<path>`` of a class of this file holds, an attribute at a time (``resnet.conv1`` of a

@@ -10,7 +10,7 @@ from .state import Fact, TRAIN, _child_of
 from .trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import Scope
+    from bn_lint.semantic.file.model import FileModel, Scope
     from .analysis import ModeAnalysis
     from .flow import _Flow
 
@@ -59,6 +59,8 @@ class Watch:
     train_site: cst.CSTNode
     trained_key: str
     scope: "Scope"
+    # for a freeze of another file watched at the call here (``node``): the freezing statement and its file
+    origin: "tuple[cst.CSTNode, FileModel] | None" = None
 
 
 @dataclass

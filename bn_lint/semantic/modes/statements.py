@@ -203,7 +203,7 @@ class StatementWalker:
             self.returned.append((node.value, dict(state)) if node.value is not None else None)
             if node.value is not None and (self.frozen or self.helper_frozen):
                 self._note_returned_freezes(node.value, state, self.returned_freezes)
-            for frozen in self._init_freezes(node.value):  # `return ResNet(...)`, whose `__init__` freezes parts
+            for frozen in self._result_freezes(node.value):  # `return ResNet(...)`, whose `__init__` freezes parts
                 if frozen not in self.returned_freezes:
                     self.returned_freezes.append(frozen)
             self._note_returned_elements(node.value, state)

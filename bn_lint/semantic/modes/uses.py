@@ -228,7 +228,7 @@ class ModelUses:
             old = self.a.watched.get(node)
             if old is not None:
                 facts = facts | old.facts
-            self.a.watched[node] = Watch(node, key, reason, facts, site, trained, self.scope)
+            self.a.watched[node] = Watch(node, key, reason, facts, site, trained, self.scope, self.a.freeze_origins.get(node))
 
     def _given_classes(self, param: str) -> bool:
         """Whether every call of this function in its file gives ``param`` a class: calling it builds one."""

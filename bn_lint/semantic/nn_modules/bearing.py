@@ -37,7 +37,7 @@ from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnor
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.project.definitions import (
     builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class,
-    project_builder, project_class,
+    imported_static_method, project_builder, project_class,
 )
 from bn_lint.semantic.project.registries import registered
 from bn_lint.semantic.project.returns import class_of_cls_call, returns_own_instance
@@ -152,6 +152,10 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                      for value in given_classes(model, scope.node, func.value)]
             return _combine(kinds) if kinds else None
         method = model.static_method(func)
+        static = (model, method) if method is not None else imported_static_method(model, func)
+        given = passed_through(*static, expr) if static is not None and not builds_own_class(model, func) else None
+        if given is not None:  # `ModelUtils.freeze(Net())` gives back what it was given
+            return model_kind(model, given, scope, depth + 1)
         if method is not None and not builds_own_class(model, func):  # `gan_factory.generator_factory(kind)`
             return _builder_kind(model, method, depth, frozenset())
         builder = project_builder(model, func)
