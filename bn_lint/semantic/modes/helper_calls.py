@@ -105,6 +105,7 @@ class HelperCalls:
                 if root == param and _tracked(state, target_key):
                     self.watch[call] = (target_key, "eval")
         self._watch_helper_steps(call, bound, summary, analysis, state)
+        self._run_given_callables(call, bound, summary, target, state)  # (`on_epoch_end=lambda e: ...`)
         effects = summary.effects
         if call in self.entering and summary.generator:
             # `with helper(model):` of a generator context manager: the body runs at its `yield`
