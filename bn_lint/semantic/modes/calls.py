@@ -76,9 +76,7 @@ class CallHandling:
     def _call(self, call: cst.Call, state: State) -> None:
         a = self.a
         func = call.func
-        self._stored_callable(call)  # (`self.after_epoch.append(fn)` of a parameter)
-        self._register_callables(call, state)  # (`hooks.add(partial(log, model))`: run where it is fired)
-        self._fire_hooks(call, state)
+        self._callables_at(call, state)  # (`hooks.add(partial(log, model))`, `hooks.fire(epoch)`)
         passes_model = self._passes_tracked(call, state)
         if passes_model and a.is_training_call(call) and not a.under_no_grad(call):
             self._training_helper(call, state)

@@ -57,6 +57,12 @@ def callable_value(model, value: cst.BaseExpression) -> bool:
 class GivenCallables:
     """Mixin of :class:`_Flow`: callables this flow gives away, run where the code given them calls them."""
 
+    def _callables_at(self, call: cst.Call, state: State) -> None:
+        """A list of callables filled (``self.after_epoch.append(fn)`` here, or ``hooks.add(fn)``) or fired."""
+        self._stored_callable(call)
+        self._register_callables(call, state)
+        self._fire_hooks(call, state)
+
     def _register_callables(self, call: cst.Call, state: State) -> None:
         """``hooks.after_epoch.append(fn)``, or ``hooks.add(fn)`` of a method that does that: ``fn`` is kept
         in ``hooks.after_epoch`` (``hook_lists``)."""
