@@ -15,6 +15,7 @@ from .finding import Edit, Finding, Fix, Related, Severity
 from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
 from .parsing import MAX_CHARS, described, syntax_error
 from .prefilter import Prefilter
+from .repository_search import imports_batchnorm_alias
 from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
@@ -198,7 +199,7 @@ class Checker:
         project name standing for a BatchNorm layer says BatchNorm."""
         if path is None:
             return self.prefilter.active(text)
-        return self.prefilter.active(text, lambda: self.project.imports_batchnorm_alias(path, text))
+        return self.prefilter.active(text, lambda: imports_batchnorm_alias(self.project, path, text))
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:

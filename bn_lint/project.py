@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 
-from .import_lines import imported_names
 from .parsing import MAX_CHARS, syntax_error
+from .repository_search import files_mentioning
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
 
@@ -56,7 +56,8 @@ class Project:
         self._matched: dict[tuple[str, bytes], bool] = {}
         self._resolved: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, set[str]]] = {}  # (module, folder, sys.path) -> file
         self._roots: dict[str, Path] = {}
-        self._first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}
+        # (root, patterns) -> the first file of the repository matching them, and the files read to find it
+        self.first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}
         # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
         # not, come only from files reached this way, so the transitive closure from a checked file is
         # a safe set of what its result depends on (see ``dependencies``; the result cache uses it).
@@ -171,75 +172,7 @@ class Project:
         here = os.path.dirname(os.path.abspath(path))
         folders = [here, os.path.dirname(here)] if os.path.isfile(os.path.join(here, "__init__.py")) else [here]
         return any(_imports_module(other, path) for folder in folders
-                   for other in self.files_mentioning(path, folder, word, recursive=False))
-
-    def files_mentioning(self, path: str, folder: str, word: str, recursive: bool = True, limit: int = 400) -> list[str]:
-        """The ``.py`` files under ``folder`` (other than ``path``) whose text holds ``word``, sorted; the
-        folders and files read are recorded as looked at from ``path`` (a folder's listing is part of the
-        result cache's key, so a file added there is seen). Past ``limit`` files, the rest are not read."""
-        start = os.path.abspath(path)
-        looked = self.edges.setdefault(start, set())
-        found: list[str] = []
-        todo, seen = [os.path.abspath(folder)], 0
-        while todo and seen < limit:
-            current = todo.pop()
-            looked.add(current)
-            try:
-                names = sorted(os.listdir(current))
-            except OSError:
-                continue
-            for name in names:
-                other = os.path.join(current, name)
-                if name.endswith(".py") and other != start and os.path.isfile(other):
-                    seen += 1
-                    looked.add(other)
-                    if self.mentions(other, word):
-                        found.append(other)
-                elif recursive and not name.startswith((".", "__")) and name not in _NOT_SEARCHED and os.path.isdir(other):
-                    todo.append(other)
-        return sorted(found)
-
-    def first_file_matching(self, path: str, patterns: tuple[bytes, ...], limit: int = 1000) -> str | None:
-        """The first ``.py`` file of the project holding ``path`` (its root walked in sorted order, ``path``
-        first) whose text matches every one of ``patterns``; None if no file does among the first ``limit``,
-        or when ``path`` is not a file on disk.
-        The files read are recorded as looked at from ``path`` (up to the one found)."""
-        start = os.path.abspath(path)
-        if not os.path.isfile(start):
-            return None  # (a text not on disk, such as a rule's example: no repository around it)
-        root = str(self.root_for(path))
-        memo = (root, patterns)
-        if memo in self._first_matching:
-            found, read = self._first_matching[memo]
-            self.edges.setdefault(start, set()).update(read)
-            return found
-        read: list[str] = []
-        found = None
-        for other in [start, *self._project_files(root, limit)]:
-            read.append(other)
-            if all(self._matches(other, pattern) for pattern in patterns):
-                found = other
-                break
-        self._first_matching[memo] = (found, read)
-        self.edges.setdefault(start, set()).update(read)
-        return found
-
-    def _project_files(self, root: str, limit: int):
-        """The ``.py`` files under ``root``, folder by folder in sorted order, at most ``limit``."""
-        todo, seen = [root], 0
-        while todo and seen < limit:
-            current = todo.pop(0)
-            try:
-                names = sorted(os.listdir(current))
-            except OSError:
-                continue
-            for name in names:
-                other = os.path.join(current, name)
-                if name.endswith(".py") and os.path.isfile(other):
-                    seen += 1
-                    yield other
-                elif not name.startswith((".", "__")) and name not in _NOT_SEARCHED and os.path.isdir(other):
-                    todo.append(other)
+                   for other in files_mentioning(self, path, folder, word, recursive=False))
 
     def _text_names(self, key: str) -> "_TextNames":
         """What the file's text names, read once per file without parsing it (a deep class lookup asks
@@ -277,16 +210,9 @@ class Project:
         found = self._text_names(os.path.abspath(path))
         return found.defined, found.self_assigned
 
-    def imports_batchnorm_alias(self, path: str, text: str) -> bool:
-        """Whether ``text`` (the file at ``path``) imports from a project module a name that module's text
-        binds, on one line, to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``)."""
-        if "import" not in text:
-            return False
-        for module, name in imported_names(text.encode("utf-8", "replace")):
-            found = self.resolve_module(module, path)
-            if found is not None and name in self._text_names(os.path.abspath(found)).batchnorm_aliases:
-                return True
-        return False
+    def batchnorm_aliases(self, path: str) -> frozenset[str]:
+        """The names a line of the file's text binds to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d)``)."""
+        return self._text_names(os.path.abspath(path)).batchnorm_aliases
 
     def function_bodies(self, path: str, name: str) -> list[str] | None:
         """The text of every ``def name(`` in the file (its indented block), read without parsing it;
@@ -400,7 +326,6 @@ class Project:
             self._saved[key] = count
 
 
-_NOT_SEARCHED = frozenset({"node_modules", "venv", "env", "build", "dist", "site-packages"})
 # every ``class X`` / ``def X`` (overlapping: a look-ahead), and every line that starts ``X =`` / ``X: T =``
 _KEYWORD_NAME = re.compile(rb"(?<!\w)(?=(class|def)\s+([\w\x80-\xff]+))")
 _LINE_ASSIGNED = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)")

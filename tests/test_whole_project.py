@@ -176,6 +176,44 @@ class Predictor(Engine):
             torch.save(masks, names[0])
 """
 
+_CALLBACK_LOOP = """\
+import torch.nn.functional as F
+
+
+def train(model, loader, optimizer, epochs, on_epoch_end=None):
+    for epoch in range(epochs):
+{fix}        for images, labels in loader:
+            loss = F.cross_entropy(model(images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+{around}        on_epoch_end(epoch)
+{after}"""
+
+_CALLBACK_MAIN = """\
+import functools
+
+import torch
+from loop import train
+from net import Net
+
+
+def validate(model, loader, epoch):
+    model.eval()
+    with torch.no_grad():
+        print(epoch, sum(model(x).argmax(1).sum().item() for x in loader))
+
+
+def log_predictions(model, images, epoch):
+    with torch.no_grad():
+        print(epoch, model(images).argmax(1).tolist())
+
+
+model = Net(3)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+train(model, torch.load("train.pt"), optimizer, 20, on_epoch_end={callback})
+"""
+
 # name -> (files of the bug, files of its clean twin, the finding of the bug)
 PROJECTS = {
     "dotted_import": (
@@ -208,6 +246,18 @@ PROJECTS = {
         {"train.py": _LOADER_TRAIN.format(fix=""), "builders.py": _FACTORY, "heads.py": _HEAD},
         {"train.py": _LOADER_TRAIN.format(fix=", drop_last=True")},
         ("BN302", "train.py", 6),
+    ),
+    "evaluation_callback_of_another_modules_loop": (  # its loop puts the model back in training mode itself
+        {"net.py": _MODEL, "loop.py": _CALLBACK_LOOP.format(fix="", around="", after=""),
+         "main.py": _CALLBACK_MAIN.format(callback="lambda e: validate(model, torch.load('val.pt'), e)")},
+        {"loop.py": _CALLBACK_LOOP.format(fix="        model.train()\n", around="", after="")},
+        ("BN103", "main.py", 9),
+    ),
+    "partial_callback_run_in_another_modules_loop": (  # the loop puts the model in eval around the callback
+        {"net.py": _MODEL, "loop.py": _CALLBACK_LOOP.format(fix="", around="", after=""),
+         "main.py": _CALLBACK_MAIN.format(callback="functools.partial(log_predictions, model, torch.load('x.pt'))")},
+        {"loop.py": _CALLBACK_LOOP.format(fix="", around="        model.eval()\n", after="        model.train()\n")},
+        ("BN101", "main.py", 16),
     ),
     "attribute_set_by_the_base_class": (  # (a base of this file; a base of another file is not followed yet)
         {"net.py": _MODEL, "predictor.py": _BASE.replace("class Engine", "import torch\n\n\nclass Engine")

@@ -522,6 +522,13 @@ class EvalNeverReset(Rule):
     def check(self, model: FileModel) -> Iterable[Report]:
         analysis = model.analysis(ModeAnalysis).run()
         for found in evals_in_training_loops(model, analysis):
+            if found.via:
+                yield Report(
+                    found.node,
+                    f"`{found.key}` is put in eval mode here ({found.how}) {found.via}: later epochs train with "
+                    f"frozen BatchNorm statistics",
+                )
+                continue
             if found.loop is found.step:  # (no loop: trained, evaluated, then trained again)
                 yield Report(
                     found.node,

@@ -19,16 +19,15 @@ import libcst as cst
 
 from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
 from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.evaluations.first_iteration import first_iteration
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
-from bn_lint.semantic.modes.state import UNKNOWN_MODE
 from bn_lint.semantic.modes.trained import TRAINED
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis
-    from bn_lint.semantic.modes.records import Site
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             site, reason = analysis.path_eval(node) or (site, None)
         if reason is None:
             continue
-        facts = _first_iteration(analysis, node, site, analysis.resolved(site))
+        facts, first_loop = first_iteration(analysis, node, site, analysis.resolved(site))
         unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
         if not analysis.shown_train(facts) and unowned is None:
             continue
@@ -78,6 +77,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         if _recalibration(model, node, facts) or _samples_on_purpose(model, analysis, node, facts):
             continue
         why = unowned or describe(analysis, facts)
+        if first_loop is not None:
+            why += f" (on the first iteration of the loop at line {analysis.line(first_loop)})"
         slip = analysis.after_slip(site)
         if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
             if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):
@@ -158,16 +159,3 @@ def _recalibration(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> b
     """``model.train()`` and then ``model(x)`` with the output thrown away: re-estimating the BatchNorm
     statistics on purpose (``update_bn``-style), not an evaluation."""
     return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts)
-
-
-def _first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", facts: frozenset) -> frozenset:
-    """The facts of the first time the flow reached ``node`` (the first iteration of the loops around it)
-    when they show training mode and the later iterations add only unknown modes (an unknown method of the
-    model ran in between: ``self.model.final_activation(out)``): that first run is a bug on a visible path."""
-    first = analysis.first_uses.get((node, site.key))
-    if analysis.shown_train(facts) or first is None or first.facts == site.facts:
-        return facts
-    first_facts = analysis.resolved(first, first=True)
-    if analysis.shown_train(first_facts) and all(f.mode in (TRAIN, UNKNOWN_MODE) for f in facts):
-        return first_facts
-    return facts

@@ -6,7 +6,8 @@ epoch), with no ``.train()`` before the next iteration's step, or because a help
 (puts it in eval and runs it) earlier in the iteration leaves it so. Left out: an ``.eval()`` (or a helper
 that only sets the mode) before the step in the same iteration (deliberate), models without BatchNorm, and an
 eval that runs only on the last iteration (``if epoch == epochs - 1``, or a branch that
-leaves the loop).
+leaves the loop). Also an evaluation callback of this file left in eval inside another file's training
+loop (:mod:`.callback_loops`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import libcst as cst
 
 from bn_lint.semantic.batching.analysis import BatchAnalysis
+from bn_lint.semantic.evaluations.callback_loops import callback_evals
 from bn_lint.semantic.modes import EVAL
 from bn_lint.semantic.modes.eval_names import eval_named
 from bn_lint.semantic.nn_modules.bearing import ModelKind
@@ -35,6 +37,7 @@ class EvalInTrainingLoop:
     how: str
     loop: cst.CSTNode
     step: cst.CSTNode
+    via: str = ""  # a callback that another file's training loop runs: how (the loop and step are there)
 
 
 def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[EvalInTrainingLoop]:
@@ -68,6 +71,10 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             continue
         seen.add(node)
         yield EvalInTrainingLoop(node, site.key, fact.where.format(line=analysis.line(node)), site.node, site.node)
+    for found in callback_evals(model, analysis, _last_iteration_only):
+        if found.node not in seen:
+            seen.add(found.node)
+            yield EvalInTrainingLoop(found.node, found.key, found.how, found.node, found.node, found.where)
 
 
 def _evaluation_left_in_eval(analysis: "ModeAnalysis", fact) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
 from bn_lint.semantic.modes.trained import loss_named
 
@@ -157,7 +158,7 @@ def _called_after_eval_elsewhere(model: "FileModel", name: str) -> bool:
     if stem == "__init__":
         stem = os.path.basename(here)
     for folder in folders:
-        for other in project.files_mentioning(model.path, folder, name + "(", recursive=False):
+        for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
             if project.mentions(other, stem) and (project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
                 return True  # (it imports this module, calls the function and sets a model in eval)
     return False

@@ -76,6 +76,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.freeze_origins: dict[cst.CSTNode, tuple[cst.CSTNode, "FileModel"]] = {}
         # local function param -> (argument key, the caller's state, the calling function or module) at each call
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
+        # the same, the first time the flow reaches each call (the first iteration of the loops around it)
+        self.first_call_args: dict[str, dict[cst.CSTNode, tuple[str, State, cst.CSTNode]]] = {}
+        self.callback_runs: list = []  # functions of this file run as callbacks (``given_callables.CallbackRun``)
         # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)
         self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None]]] = {}
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps

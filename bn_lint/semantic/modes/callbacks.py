@@ -18,11 +18,16 @@ class CallbackCalls:
 
     def _callback_call(self, call: cst.Call, state: State) -> bool:
         """Apply, at ``call`` of a callable parameter, what each function the callers give it does to the
-        modules it reaches (joined over the callers); False when no caller gives a function known here."""
+        modules it reaches (joined over the callers); False when no caller gives a function known here.
+        Records the state there (``callback_states``) for callers of other files that give it one."""
         func = call.func
+        if isinstance(func, cst.Name) and func.value in self.callable_items:  # `for fn in self.hooks: fn(epoch)`
+            self._callback_state(self.callable_items[func.value], call, state)
+            return False
         if not (isinstance(func, cst.Name) and isinstance(self.node, cst.FunctionDef)
                 and func.value in self.params[:self.declared]):
             return False
+        self._callback_state(func.value, call, state)
         givens = given_values(self.model, self.node, func.value)
         runs = []
         for given in (givens or ())[:_MAX_GIVEN]:
@@ -46,6 +51,31 @@ class CallbackCalls:
         state.clear()
         state.update(joined)
         return True
+
+    def _callback_state(self, name: str, call: cst.Call, state: State) -> None:
+        """The modes at a call of what ``name`` (a parameter, or ``self.hooks`` for its items) holds."""
+        old = self.callback_states.get(name)
+        self.callback_states[name] = dict(state) if old is None else _join(old, state)
+        self.callback_calls.setdefault(name, []).append(call)
+
+    def _callable_items(self, node: cst.For) -> None:
+        """``for fn in self.after_epoch:``: ``fn`` is an item of a list of callables a parameter holds."""
+        key = key_of(node.iter) if isinstance(node.iter, cst.Attribute) else None
+        if key is not None and key.split(".")[0] in self.params[:self.declared] and isinstance(node.target, cst.Name):
+            self.callable_items[node.target.value] = key
+
+    def _stored_callable(self, call: cst.Call) -> None:
+        """``self.after_epoch.append(fn)`` of a parameter ``fn``: the function keeps what it is given in a list
+        (``stored_callables``: its callers register callbacks there)."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and len(call.args) == 1
+                and isinstance(call.args[0].value, cst.Name) and isinstance(self.node, cst.FunctionDef)):
+            return
+        key = key_of(func.value)
+        param = call.args[0].value.value
+        if key is not None and "." in key and key.split(".")[0] in self.params[:self.declared] \
+                and param in self.params[:self.declared]:
+            self.stored_callables[param] = key
 
     def _given_callable(self, value: cst.BaseExpression, site, call: cst.Call):
         """``((analysis, function), [(param, argument here)])`` for a function given as a callback: a name,

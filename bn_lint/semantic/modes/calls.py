@@ -76,6 +76,7 @@ class CallHandling:
     def _call(self, call: cst.Call, state: State) -> None:
         a = self.a
         func = call.func
+        self._callables_at(call, state)  # (`hooks.add(partial(log, model))`, `hooks.fire(epoch)`)
         passes_model = self._passes_tracked(call, state)
         if passes_model and a.is_training_call(call) and not a.under_no_grad(call):
             self._training_helper(call, state)
@@ -305,8 +306,7 @@ class CallHandling:
         return any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys)
 
     def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
-        """``fn`` is a function of this file (top-level, or defined in the function around the call: an
-        ``init_weights`` helper's ``def fn(m)``) whose body sets no mode and calls no function of this file."""
+        """``fn`` is a function of this file (or nested: ``def fn(m)``) that sets no mode and calls none of this file."""
         if self.model.qualname(fn) in _MODE_KEEPING_APPLIED:
             return True
         func = self.model.local_function(fn.value, self.model.scope_of(fn)) if isinstance(fn, cst.Name) else None

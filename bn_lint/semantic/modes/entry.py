@@ -126,9 +126,9 @@ class EntryResolution:
         elif func is None or self.args_key(func) is None:
             return facts
         elif self.model.functions.get(func.name.value) is not func:
-            passed = self.call_args.get(f"{self.args_key(func)}.{root}")  # a method's parameter: its callers'
+            passed = self._passed(f"{self.args_key(func)}.{root}", first)  # a method's parameter: its callers'
         else:
-            passed = self.call_args.get(f"{func.name.value}.{root}")
+            passed = self._passed(f"{func.name.value}.{root}", first)
             if not passed and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]
             elif not passed and not rest and self._none_at_module(root) and not self._mode_set_anywhere(root):
@@ -155,6 +155,13 @@ class EntryResolution:
         if no_module == len(passed) and out:
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
+
+    def _passed(self, where: str, first: bool) -> list | None:
+        """What the calls filed under ``where`` pass: at every pass of the flow, or (``first``) at the first
+        pass of each call (the first iteration of the loops around it)."""
+        if first:
+            return list(self.first_call_args.get(where, {}).values()) or None
+        return self.call_args.get(where)
 
     def args_key(self, func: cst.FunctionDef) -> str | None:
         """What ``call_args`` files the calls of ``func`` under: its name for a module-level function of this

@@ -12,6 +12,7 @@ from .callbacks import CallbackCalls
 from .calls import CallHandling
 from .applied_freezes import AppliedFreezes
 from .freezing import FreezeTracking
+from .given_callables import GivenCallables
 from .helper_calls import HelperCalls
 from .loops import LoopWalker
 from .records import Summary
@@ -38,7 +39,7 @@ def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int,
 
 
 class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignments, ValueFacts, CallHandling, ModelUses,
-            HelperCalls, CallbackCalls):
+            HelperCalls, CallbackCalls, GivenCallables):
     """One walk of one function body.
 
     Its visitors are mixins, one concern per module (they share the walk's state and recurse through
@@ -92,6 +93,13 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         # module under two names; a mode change seen under one is seen under the other
         self.aliases: list[tuple[str, str]] = []
         self._optimized_names: set[str] | None = None
+        # a callable parameter (or `self.hooks`, for the items of a list of them) -> the modes where it is called
+        self.callback_states: dict[str, State] = {}
+        self.callback_calls: dict[str, list[cst.Call]] = {}
+        self.callable_items: dict[str, str] = {}  # `fn` in `for fn in self.hooks:` -> "self.hooks"
+        self.stored_callables: dict[str, str] = {}  # `fn` in `self.hooks.append(fn)` -> "self.hooks"
+        # (in the caller) `hooks.after_epoch` -> the callables registered there: `hooks.add(partial(f, model))`
+        self.hook_lists: dict[str, list[cst.BaseExpression]] = {}
         self.framework_entry: State = {}  # a framework hook's module parameter -> the mode it is run in  # names whose parameters go to a torch.optim optimizer
 
     def run(self) -> Summary:
@@ -160,6 +168,10 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         summary.element_modes = self.element_modes
         summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
+        summary.callback_states = {name: {k: v for k, v in st.items() if k.split(".")[0] in self.params}
+                                   for name, st in self.callback_states.items()}
+        summary.callback_calls = self.callback_calls
+        summary.stored_callables = self.stored_callables
         return summary
 
     def _framework_entry(self, state: State) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,7 @@ def given_may_hold_batchnorm(model: "FileModel", hook: Hook) -> bool:
         return False
     here = os.path.dirname(os.path.abspath(model.path))
     for folder in dict.fromkeys((here, os.path.dirname(here))):
-        for path in project.files_mentioning(model.path, folder, _BASES["module"][1], recursive=False)[:8]:
+        for path in files_mentioning(project, model.path, folder, _BASES["module"][1], recursive=False)[:8]:
             other = project.model(path)
             if other is not None and project_builds_batchnorm(other):
                 return True

@@ -81,7 +81,9 @@ class HelperCalls:
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
             if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
-                self.a.call_args.setdefault(f"{self.a.args_key(func)}.{param}", []).append((key, dict(state), self.node))
+                passed = (key, dict(state), self.node)
+                self.a.call_args.setdefault(f"{self.a.args_key(func)}.{param}", []).append(passed)
+                self.a.first_call_args.setdefault(f"{self.a.args_key(func)}.{param}", {}).setdefault(call, passed)
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append((dict(state), self.node))
             elif analysis is self.a and param == "self" and "." not in key:
@@ -95,6 +97,7 @@ class HelperCalls:
                     self.watch[call] = (target_key, "eval")
         self._apply_freezes(call, target, summary, bound, state)  # (`if feature_extract:` decided by the call)
         self._watch_helper_steps(call, bound, summary, analysis, state)
+        self._run_given_callables(call, bound, summary, target, state)  # (`on_epoch_end=lambda e: ...`)
         effects = summary.effects
         if call in self.entering and summary.generator:
             # `with helper(model):` of a generator context manager: the body runs at its `yield`

@@ -54,6 +54,7 @@ _SAFE_CALLEES = frozenset({
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
     "torch.jit.trace_module", "torch.onnx.dynamo_export", "torch.fx.symbolic_trace",
     "logging.info",
+    "functools.partial",  # (binds its arguments; what it runs later is followed where it runs: given_callables)
     "torch.optim.swa_utils.update_bn",  # (puts the model in train mode and back in the mode it found)
 }) | _WRAPPERS | _COPIES
 # Methods of training helpers that take a model and never switch its mode, by the name of the helper

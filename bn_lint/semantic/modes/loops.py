@@ -33,6 +33,7 @@ class LoopWalker:
             if isinstance(node, cst.For):
                 self.assign(node.target, None, body_state)
                 self._parameter_loop(node)
+                self._callable_items(node)
             end = self.block(node.body.body, body_state)
             breaks = self.breaks.pop()
             continues = self.continues.pop()

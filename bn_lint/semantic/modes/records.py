@@ -100,6 +100,11 @@ class Summary:
     # parameters, passed by every caller that sees the same variable
     globals: list[str] = field(default_factory=list)
     at_yield: dict[str, frozenset] = field(default_factory=dict)  # like ``effects``, at its `yield`
+    # a callable parameter (or `self.hooks`, whose items it calls) -> the modes of its parameters' modules where
+    # it is called, and those calls; a parameter it keeps in a list of callables (`self.hooks.append(fn)`) -> the list
+    callback_states: dict[str, dict[str, frozenset]] = field(default_factory=dict)
+    callback_calls: dict[str, list[cst.Call]] = field(default_factory=dict)
+    stored_callables: dict[str, str] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)
     name: str = ""
     path: str = ""

@@ -14,6 +14,7 @@ from bn_lint.semantic.syntax.constants import evaluate
 from bn_lint.semantic.syntax.walk import children, walk
 from .keys import _names_read
 from .known_calls import _NO_GRAD
+from .phases import feeds_a_later_step
 
 
 #: the legacy autograd wrapper whose ``volatile=True`` turned gradients off (PyTorch < 0.4)
@@ -137,8 +138,9 @@ class TrainingSteps:
 
     def _in_training_step(self, node: cst.CSTNode) -> bool:
         """Whether the call may feed a training step of its region: one in the same loop body, or one
-        after it in the same function (a teacher run under ``no_grad`` before ``loss.backward()``). A
-        call after the last step of a function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
+        after it in the same function (a teacher run under ``no_grad`` before ``loss.backward()``); at the top
+        level of a script, one after it that its output reaches (``phases``). A call after the last step of a
+        function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
         region = self.region(node)
         if not self.trains(region, direct=True):
             if isinstance(region, (cst.For, cst.While)) and self._outer_step_after(node, region):
@@ -157,7 +159,10 @@ class TrainingSteps:
                 return False  # (the trained model run on evaluation data under `no_grad` now and then: no step reads it)
             return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
         at = self.order(node)
-        return any(self.order(step) > at for step in self.training_calls(region, direct=True))
+        later = [step for step in self.training_calls(region, direct=True) if self.order(step) > at]
+        if later and isinstance(region, cst.Module):  # (the top level: phases; see ``phases``)
+            return feeds_a_later_step(self.model, node, later)
+        return bool(later)
 
     def _outer_step_after(self, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
         """Whether a loop around ``loop`` (in the same function) takes a training step after ``node``: an

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bn_lint.repository_search import first_file_matching
+
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
 
@@ -30,7 +32,7 @@ def project_builds_batchnorm(model: "FileModel") -> bool:
                     found = True
                     break
             else:
-                found = model.project.first_file_matching(model.path, _BUILDS_BN_BYTES) is not None
+                found = first_file_matching(model.project, model.path, _BUILDS_BN_BYTES) is not None
         cache[("builds_bn", "")] = found
     return bool(cache[("builds_bn", "")])
 

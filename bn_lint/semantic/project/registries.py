@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +56,7 @@ def _find_registered(model: "FileModel", registry: str, value: cst.BaseExpressio
         folder = os.path.dirname(folder)  # the top package: entries may sit in any of its modules
     files = {os.path.abspath(model.path)}
     for mark in sorted(marks):  # (a script's registry: the scripts beside it)
-        files.update(model.project.files_mentioning(model.path, folder, mark if registrars else f"{registry}.{mark}",
+        files.update(files_mentioning(model.project, model.path, folder, mark if registrars else f"{registry}.{mark}",
                                                     recursive=package))
     if len(files) > _MAX_REGISTRY_FILES:
         return None

@@ -1,0 +1,95 @@
+"""Questions about a whole repository answered from its files' text, without parsing them: the files of a folder
+that mention a word, the first file that shows something (a repository that builds BatchNorm models), the project
+names a file imports that stand for a BatchNorm layer."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Iterator
+
+from .import_lines import imported_names
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .project import Project
+
+NOT_SEARCHED = frozenset({"node_modules", "venv", "env", "build", "dist", "site-packages"})  # folders never walked
+
+
+def first_file_matching(project: "Project", path: str, patterns: tuple[bytes, ...], limit: int = 1000) -> str | None:
+    """The first ``.py`` file of the repository holding ``path`` (its root walked folder by folder in sorted order,
+    ``path`` first) whose text matches every one of ``patterns``; None if none of the first ``limit`` does, or when
+    ``path`` is not a file on disk (a rule's example). The files read are recorded as looked at from ``path``."""
+    start = os.path.abspath(path)
+    if not os.path.isfile(start):
+        return None
+    root = str(project.root_for(path))
+    memo = (root, patterns)
+    if memo not in project.first_matching:
+        read: list[str] = []
+        found = None
+        for other in [start, *_repository_files(root, limit)]:
+            read.append(other)
+            if all(project.matches(other, pattern) for pattern in patterns):
+                found = other
+                break
+        project.first_matching[memo] = (found, read)
+    found, read = project.first_matching[memo]
+    project.edges.setdefault(start, set()).update(read)
+    return found
+
+
+def files_mentioning(project: "Project", path: str, folder: str, word: str, recursive: bool = True,
+                     limit: int = 400) -> list[str]:
+    """The ``.py`` files under ``folder`` (other than ``path``) whose text holds ``word``, sorted; the folders and
+    files read are recorded as looked at from ``path`` (a folder's listing is part of the result cache's key, so a
+    file added there is seen). Past ``limit`` files, the rest are not read."""
+    start = os.path.abspath(path)
+    looked = project.edges.setdefault(start, set())
+    found: list[str] = []
+    todo, seen = [os.path.abspath(folder)], 0
+    while todo and seen < limit:
+        current = todo.pop()
+        looked.add(current)
+        try:
+            names = sorted(os.listdir(current))
+        except OSError:
+            continue
+        for name in names:
+            other = os.path.join(current, name)
+            if name.endswith(".py") and other != start and os.path.isfile(other):
+                seen += 1
+                looked.add(other)
+                if project.mentions(other, word):
+                    found.append(other)
+            elif recursive and not name.startswith((".", "__")) and name not in NOT_SEARCHED and os.path.isdir(other):
+                todo.append(other)
+    return sorted(found)
+
+
+def imports_batchnorm_alias(project: "Project", path: str, text: str) -> bool:
+    """Whether ``text`` (the file at ``path``) imports from a project module a name that module's text binds, on
+    one line, to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``)."""
+    if "import" not in text:
+        return False
+    for module, name in imported_names(text.encode("utf-8", "replace")):
+        found = project.resolve_module(module, path)
+        if found is not None and name in project.batchnorm_aliases(found):
+            return True
+    return False
+
+
+def _repository_files(root: str, limit: int) -> Iterator[str]:
+    """The ``.py`` files under ``root``, folder by folder in sorted order, at most ``limit``."""
+    todo, seen = [root], 0
+    while todo and seen < limit:
+        current = todo.pop(0)
+        try:
+            names = sorted(os.listdir(current))
+        except OSError:
+            continue
+        for name in names:
+            other = os.path.join(current, name)
+            if name.endswith(".py") and os.path.isfile(other):
+                seen += 1
+                yield other
+            elif not name.startswith((".", "__")) and name not in NOT_SEARCHED and os.path.isdir(other):
+                todo.append(other)
