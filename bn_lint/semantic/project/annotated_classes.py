@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.evaluators.record_fields import field_default
 from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
-
-_FIELD = frozenset({"dataclasses.field"})
 
 
 def annotated_class(model: "FileModel", param: cst.Param) -> tuple["FileModel", "ClassInfo"] | None:
@@ -42,9 +41,5 @@ def declared_default(owner: "FileModel", info: "ClassInfo",
     values = info.scope.bindings.get(attr)
     if not values or len(values) != 1:
         return None
-    value = values[0]
-    if isinstance(value, cst.Call) and owner.qualname(value.func) in _FIELD:  # `hidden: int = field(default=256)`
-        value = next((a.value for a in value.args if a.keyword is not None and a.keyword.value == "default"), None)
-        if value is None:
-            return None
-    return value, info.scope
+    value = field_default(owner, values[0])  # (`hidden: int = field(default=256)`)
+    return (value, info.scope) if value is not None else None
