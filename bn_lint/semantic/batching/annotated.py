@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.batching.facts import Size
-from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.project.annotated_classes import annotated_class
 from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.syntax.walk import walk
 
@@ -26,18 +26,11 @@ def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "
                       depth: int) -> Size | None:
     """The class default of ``<name>.<attr>`` for a parameter ``name`` annotated with a class of this file or
     of another project file (read there)."""
-    model = analysis.model
     found = param_of(name, scope)
-    if found is None or found[0].annotation is None:
+    owner = annotated_class(analysis.model, found[0]) if found is not None else None
+    if owner is None or _overridden(analysis, owner[1], attr):  # (a class of this file, or imported from another)
         return None
-    annotation = found[0].annotation.annotation
-    if isinstance(annotation, cst.SimpleString):  # `cfg: "Config"`
-        text = annotation.evaluated_value if isinstance(annotation.evaluated_value, str) else ""
-        annotation = cst.Name(text) if text.isidentifier() else annotation
-    owner = project_class(model, annotation) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
-    info = owner[1] if owner is not None else None  # (a class of this file, or imported from another)
-    if owner is None or info is None or _overridden(analysis, info, attr):
-        return None
+    info = owner[1]
     size = analysis.in_file(owner[0])._class_default(info, attr, depth)
     if size is None:
         return None

@@ -13,6 +13,7 @@ from bn_lint.semantic.evaluators.attr_configs import attribute_entry
 from bn_lint.semantic.batching.facts import Size, _NAMESPACES
 from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.evaluators.record_fields import record_fields
+from bn_lint.semantic.project.annotated_classes import declared_default
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.file.records import param_of
 
@@ -102,12 +103,10 @@ class AttributeSizes:
         return Size(size.value, size.source or f"`{self.model.code(expr)}`") if size is not None else None
 
     def _class_default(self, info, attr: str, depth: int) -> Size | None:
-        if attr in info.attributes:  # set in __init__ or elsewhere: not a class default
+        declared = declared_default(self.model, info, attr)  # (`info` a class of this file)
+        if declared is None:
             return None
-        values = info.scope.bindings.get(attr)
-        if not values or len(values) != 1:
-            return None
-        found = self.size(values[0], info.scope, depth + 1)
+        found = self.size(declared[0], declared[1], depth + 1)
         return Size(found.value, found.source or f"the default of {info.name}.{attr}") if found else None
 
     def _field_size(self, value: cst.BaseExpression, scope: "Scope | None", attr: str, depth: int) -> Size | None:

@@ -1,6 +1,7 @@
 """Batch sizes that are defaults of command-line options and environment variables (the
 ``OptionDefaults`` mixin of ``SizeResolution``): argparse ``add_argument(..., default=...)`` (unless
-``set_defaults`` may change it), click and typer options, ``os.environ.get("BS", 4)``."""
+``set_defaults`` may change it; a ``store_true`` flag is False unless its ``default=`` says otherwise,
+a ``store_false`` one True), click and typer options, ``os.environ.get("BS", 4)``."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
@@ -13,6 +14,8 @@ from bn_lint.semantic.syntax.walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import Scope
+
+_SWITCHES = {"store_true": "False", "store_false": "True"}  # a switch's action -> its default when none is written
 
 
 class OptionDefaults:
@@ -36,7 +39,11 @@ class OptionDefaults:
                     continue
                 default = keywords.get("default")
                 required = self.model.value(keywords["required"], site.scope) if "required" in keywords else False
-                if required is not False or not flags[0].startswith("-") or keywords.get("action") is not None:
+                action = keywords.get("action")
+                switch = _SWITCHES.get(self.model.value(action, site.scope)) if action is not None else None
+                if switch is not None and default is None:  # `action="store_true"`: False when not given
+                    default = cst.Name(switch)
+                if required is not False or not flags[0].startswith("-") or action is not None and switch is None:
                     default = None
                 found.setdefault(dest, []).append((default, site.scope))
                 self._flags.setdefault(dest, next((f for f in flags if f.startswith("--")), flags[0]))

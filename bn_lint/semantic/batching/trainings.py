@@ -16,6 +16,7 @@ from bn_lint.semantic.batching.facts import (
 from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.evaluators.call_binding import bind_in
 from bn_lint.semantic.batching.loader_loops import LoaderLoops
+from bn_lint.semantic.batching.method_loaders import files_beside, method_calls, returning_method
 from bn_lint.semantic.batching.model_resolution import ModelResolution
 from bn_lint.semantic.nn_modules.bearing import ModelKind, project_class
 from bn_lint.semantic.syntax.walk import walk
@@ -53,6 +54,25 @@ class TrainingDetection:
                 seen.add(id(loop))
                 yield from self._loop_trainings(loop, env)
             yield from self._handed_over(test)
+        yield from self._method_trainings(call, scope)
+
+    def _method_trainings(self, call: cst.Call, scope: "Scope") -> Iterator[Training]:
+        """The trainings on the loader a method of a class of this file returns, through the calls of that
+        method on its instances, here and in the files beside this one (:mod:`method_loaders`); a loop of
+        another file is not named (``Training.loop`` None)."""
+        found = returning_method(self.model, call, scope)
+        if found is None:
+            return
+        info, method = found
+        callers = [self.model, *files_beside(self.model, method.name.value + "(", info.name)]
+        for caller in callers:
+            other = caller.analysis(TrainingDetection)
+            for site, at in method_calls(caller, self.model, info, method, call):
+                test = other.loops.reference(site, at)
+                for loop, env in other.loops.loops_over(test) if test is not None else ():
+                    for training in other._loop_trainings(loop, env):
+                        yield training if caller is self.model else Training(None, training.label, training.kind,  # type: ignore[arg-type]
+                                                                             training.ddp)
 
     def _loop_trainings(self, loop: cst.For, env: dict) -> Iterator[Training]:
         model = self.model

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Field = tuple["FileModel", "cst.BaseExpression", "Scope"]  # the file, the expression, its scope
 _NAMEDTUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 _DATACLASS = frozenset({"dataclasses.dataclass"})
+_FIELD = frozenset({"dataclasses.field"})
 _MAX_DEPTH = 6
 
 
@@ -138,8 +139,16 @@ def _class_fields(model: "FileModel", info: "ClassInfo") -> list[tuple[str, cst.
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    fields.append((small.target.value, small.value))
+                    fields.append((small.target.value, field_default(model, small.value)))
     return fields
+
+
+def field_default(model: "FileModel", value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """The default a dataclass field declares: its value, or ``field(default=...)``'s (None for a
+    ``field`` without one: ``default_factory``, or no default)."""
+    if isinstance(value, cst.Call) and model.qualname(value.func) in _FIELD:
+        return next((a.value for a in value.args if a.keyword is not None and a.keyword.value == "default"), None)
+    return value
 
 
 def _namedtuple_fields(model: "FileModel", call: cst.Call,

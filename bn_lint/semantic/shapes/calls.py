@@ -108,6 +108,8 @@ class CallsMixin:
                 self.defaults[atom] = (default, function)
         elif default is None:
             self.none_atoms.add(atom)
+        if param.default is None and param.annotation is not None:
+            self.annotated[atom] = (param, function)  # `cfg: Config`: its entries' declared defaults (`_attribute`)
         return Sym.atom(atom)
 
     def _instantiate(self, info: "ClassInfo", args: list[Any], kwargs: dict[str, Any], frame: Frame,

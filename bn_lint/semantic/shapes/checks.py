@@ -17,6 +17,7 @@ from bn_lint.semantic.shapes.words import (
     Verdict, _applied, _rank_source, _ranks, _short, _via, _where, describe_bn, describe_producer,
 )
 from bn_lint.semantic.evaluators.call_binding import given_values
+from bn_lint.semantic.evaluators.record_fields import record_fields
 from bn_lint.semantic.shapes.producers import chains_of
 from bn_lint.semantic.knowledge.layers import BATCHNORM_NAMES
 from bn_lint.semantic.shapes.width_slips import width_slip
@@ -216,10 +217,17 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
     if not atoms or not atoms <= defaults.keys():
         return None
     for atom in atoms:
-        passed = given_values(model, defaults[atom][1], atom.partition("@")[0])
+        param, _, entry = atom.partition("@")
+        entry = entry.partition(".")[2]  # `cfg@<id>.out_dim`: the entry of an annotated settings class
+        passed = given_values(model, defaults[atom][1], param)
+        if entry and any(target.attr.value == entry and not (isinstance(target.value, cst.Name)
+                                                             and target.value.value == "self")
+                         for target, _value, _scope in model.attribute_assignments):
+            return None  # `cfg.out_dim = 256` somewhere in this file: the declared default may not hold
         if passed is None:
             return None  # a method: called on instances, with arguments this file may not show
-        if any(not given.default for given in passed):
+        if any(not given.default and not (entry and _keeps_entry(model, given, entry, defaults[atom][0]))
+               for given in passed):
             return None  # a call gives it (or may: an unknown `**kwargs`)
     values = []
     for width in widths:
@@ -235,8 +243,24 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
         if total.denominator != 1:
             return None
         values.append(int(total))
-    names = ", ".join(sorted(f"{atom.partition('@')[0]}={defaults[atom][0]}" for atom in atoms))
+    names = ", ".join(sorted(f"{_shown(atom)}={defaults[atom][0]}" for atom in atoms))
     return values, names
+
+
+def _shown(atom: str) -> str:
+    """``hidden`` for ``hidden@<id>``, ``cfg.out_dim`` for ``cfg@<id>.out_dim``."""
+    param, _, rest = atom.partition("@")
+    entry = rest.partition(".")[2]
+    return f"{param}.{entry}" if entry else param
+
+
+def _keeps_entry(model: "FileModel", given: Any, entry: str, default: int) -> bool:
+    """Whether a call gives the settings parameter a record built where the code shows it (``Config()``)
+    that leaves ``entry`` at its declared default (or gives that same number)."""
+    if given.value is None:
+        return False
+    fields = record_fields(model, given.value, given.scope, entry)
+    return bool(fields) and all(owner.value(expr, where) == default for owner, expr, where in fields)
 
 
 def _bias_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:

@@ -53,6 +53,8 @@ class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, 
         # a standalone run's parameter atom -> (its default, a positive int; the function it belongs to)
         self.defaults: dict[str, tuple[int, cst.FunctionDef]] = {}
         self.none_atoms: set[str] = set()
+        # a standalone run's parameter atom annotated with a project class (`cfg: Config`) -> (param, function)
+        self.annotated: dict[str, tuple[cst.Param, cst.FunctionDef]] = {}
         self._static: dict[cst.CSTNode, Any] = {}
         self._active: set[cst.CSTNode] = set()
         self._budget = _BUDGET
