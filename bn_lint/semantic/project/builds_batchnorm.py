@@ -2,6 +2,7 @@
 assume it may hold BatchNorm only when the project itself builds such models."""
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -17,19 +18,35 @@ _TORCH_CODE = re.compile(r"\b(?:torch|timm|torchvision|segmentation_models_pytor
 
 
 def project_builds_batchnorm(model: "FileModel") -> bool:
-    """Whether this file, or a project file it imports, builds or loads BatchNorm models."""
+    """Whether this file, or a project file it imports, builds or loads BatchNorm models (a package's
+    ``__init__.py`` that re-exports its modules, ``from .resnet import ResNet``, stands for them)."""
     cache = model.index_facts
     if ("builds_bn", "") not in cache:
         found = _builds_bn(model.source)
         if not found and model.project is not None:
-            for path in model.imported_project_paths[:20]:
-                other = model.project.model(path)
-                if other is not None and _builds_bn(other.source):
-                    found = True
-                    break
+            found = any(_imported_builds_bn(model, path) for path in model.imported_project_paths[:20])
         cache[("builds_bn", "")] = found
     return bool(cache[("builds_bn", "")])
 
 
 def _builds_bn(text: str) -> bool:
     return bool(_BUILDS_BN.search(text)) and bool(_TORCH_CODE.search(text))
+
+
+def _imported_builds_bn(model: "FileModel", path: str) -> bool:
+    """Whether the imported project file builds BatchNorm models, or, a package's ``__init__.py``, one of the
+    modules of its package it imports does."""
+    other = model.project.model(path) if model.project is not None else None
+    if other is None:
+        return False
+    if _builds_bn(other.source):
+        return True
+    if os.path.basename(path) != "__init__.py":
+        return False
+    package = os.path.dirname(os.path.abspath(path))
+    for inner in other.imported_project_paths[:20]:
+        if os.path.dirname(os.path.abspath(inner)).startswith(package) and inner != path:
+            found = model.project.model(inner)
+            if found is not None and _builds_bn(found.source):
+                return True
+    return False
