@@ -30,7 +30,7 @@ from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-expor
     timm_without_bn,
 )
 from bn_lint.semantic.nn_modules.norm_choice import (
-    default_layer, other_norm, preset_replaces_norm, replaces_default_norm,
+    default_layer, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
 )
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
@@ -470,8 +470,11 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
             if replaces_default_norm(model, node, model.scope_of(node)):
                 kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
-            else:
-                _add_class_kind(model, node.func, depth, kinds)
+            elif not _add_class_kind(model, node.func, depth, kinds):
+                # `block(64, 128)` / `self.block(64, 128)` with `block=BasicBlock` a parameter's default
+                default = parameter_default(model, node.func, node)
+                if default is not None and isinstance(default[0], (cst.Name, cst.Attribute)):
+                    _add_class_kind(model, default[0], depth, kinds)
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
