@@ -230,8 +230,107 @@ class ExportInTrainMode(Rule):
             """,
             line=9,
         ),
+        Invalid(  # a method exporting `self` owns its mode: no caller in view puts the model in eval
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(4)
+
+                def forward(self, x):
+                    return self.bn(x)
+
+                def export(self, output, example):
+                    torch.jit.trace(self, example).save(output)
+            """,
+            line=13,
+        ),
+        Invalid(  # the scripted module keeps the mode of the one its caller builds; blocks from a class default
+            """
+            import torch
+            import torch_tensorrt
+            from torch import nn
+
+            class Block(nn.Module):
+                def __init__(self, i, o):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(i, o, 3, bias=False), nn.BatchNorm2d(o))
+
+                def forward(self, x):
+                    return self.body(x)
+
+            class Net(nn.Module):
+                def __init__(self, block=Block):
+                    super().__init__()
+                    self.block = block
+                    self.layer = nn.Sequential(nn.Conv2d(3, 8, 3), self.block(8, 8))
+
+                def forward(self, x):
+                    return self.layer(x)
+
+            def convert(net):
+                scripted = torch.jit.script(net)
+                return torch_tensorrt.compile(scripted, inputs=[torch_tensorrt.Input([1, 3, 32, 32])])
+
+            net = Net()
+            convert(net)
+            """,
+            line=24,
+        ),
     )
     valid = (
+        Valid(  # the method's caller puts the model in eval before it exports itself
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(4)
+
+                def forward(self, x):
+                    return self.bn(x)
+
+                def export(self, output, example):
+                    torch.jit.trace(self, example).save(output)
+
+            encoder = Encoder()
+            encoder.eval()
+            encoder.export("enc.pt", torch.zeros(2, 4))
+            """
+        ),
+        Valid(  # the class default builds blocks without BatchNorm
+            """
+            import torch
+            from torch import nn
+
+            class Block(nn.Module):
+                def __init__(self, i, o):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Conv2d(i, o, 3), nn.ReLU())
+
+                def forward(self, x):
+                    return self.body(x)
+
+            class Net(nn.Module):
+                def __init__(self, block=Block):
+                    super().__init__()
+                    self.layer = nn.Sequential(nn.Conv2d(3, 8, 3), block(8, 8))
+
+                def forward(self, x):
+                    return self.layer(x)
+
+            def convert(net):
+                return torch.jit.trace(torch.jit.script(net), torch.zeros(1, 3, 32, 32))
+
+            net = Net()
+            convert(net)
+            """
+        ),
         Valid(  # fused after `.eval()`, and the fusion for quantization-aware training (in training mode)
             """
             import torchvision
