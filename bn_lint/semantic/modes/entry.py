@@ -100,7 +100,7 @@ class EntryResolution:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
         root, _, rest = key.partition(".")
-        origin = self._parameter_alias(func, root) if func is not None and root != "self" else None
+        origin = parameter_alias(self.model, func, root) if func is not None and root != "self" else None
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
             root, key = origin, origin + (f".{rest}" if rest else "")
         if func is not None and root == "self" and func in self.method_calls:
@@ -158,22 +158,6 @@ class EntryResolution:
         if no_module == len(passed) and out:
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
-
-    def _parameter_alias(self, func: cst.FunctionDef, name: str) -> str | None:
-        """The parameter of ``func`` a local name stands for, when the function binds it once, to that
-        parameter (``s = net``), moved (``net.to(device)``) or wrapped in its mode (``torch.jit.script(net)``,
-        ``DDP(net)``), and never rebinds the parameter; None otherwise."""
-        scope = self.model.scopes.get(func)
-        if scope is None or name in scope.params or name not in scope.bindings:
-            return None
-        bound = scope.bindings[name]
-        value = _unwrap_passthrough(bound[0]) if len(bound) == 1 else None
-        if isinstance(value, cst.Call) and self.model.qualname(value.func) in _WRAPPERS and value.args \
-                and value.args[0].keyword is None and not value.args[0].star:
-            value = _unwrap_passthrough(value.args[0].value)
-        if not isinstance(value, cst.Name) or value.value not in scope.params or scope.bindings.get(value.value):
-            return None
-        return value.value
 
     def args_key(self, func: cst.FunctionDef) -> str | None:
         """What ``call_args`` files the calls of ``func`` under: its name for a module-level function of this
@@ -381,3 +365,20 @@ def _assigning_init(model, info: "ClassInfo", attr: str,
         return None  # (a class with no `__init__` of its own runs its base's)
     found = inherited_definition(model, info, "__init__")  # (what `super().__init__` runs)
     return _assigning_init(found[0], found[1], attr, depth + 1) if found is not None else None
+
+
+def parameter_alias(model: "FileModel", func: cst.FunctionDef, name: str) -> str | None:
+    """The parameter of ``func`` a local name stands for, when the function binds it once, to that
+    parameter (``s = net``), moved (``net.to(device)``) or wrapped in its mode (``torch.jit.script(net)``,
+    ``DDP(net)``), and never rebinds the parameter; None otherwise."""
+    scope = model.scopes.get(func)
+    if scope is None or name in scope.params or name not in scope.bindings:
+        return None
+    bound = scope.bindings[name]
+    value = _unwrap_passthrough(bound[0]) if len(bound) == 1 else None
+    if isinstance(value, cst.Call) and model.qualname(value.func) in _WRAPPERS and value.args \
+            and value.args[0].keyword is None and not value.args[0].star:
+        value = _unwrap_passthrough(value.args[0].value)
+    if not isinstance(value, cst.Name) or value.value not in scope.params or scope.bindings.get(value.value):
+        return None
+    return value.value
