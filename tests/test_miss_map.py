@@ -29,6 +29,7 @@ EXPECTED = {
     "110_tacto_grasp_eval": ("BN101", "eval.py", 20),
     "112_simplecv_freeze_params_bn": ("BN105", "train.py", 8),
     "200_classy_torchscript_tutorial": ("BN104", "a.py", 4),
+    "200_classy_registry_inherited_constructor": ("BN104", "a.py", 6),
     "201_monai_gradcam_train_mode": ("BN101", "gradcam.py", 7),
     "203_effnet_tf_bn_momentum": ("BN205", "model.py", 9),
     "207_ppe_validation_leaves_eval": ("BN103", "trainer.py", 30),

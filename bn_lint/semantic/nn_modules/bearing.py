@@ -36,7 +36,7 @@ from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.project.definitions import (
-    builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class,
+    builds_own_class, element_builder, given_classes, imported_name, inherited_definition, may_build_batchnorm, plain_imported_class,
     project_builder, project_class,
 )
 from bn_lint.semantic.project.registries import registered
@@ -302,7 +302,7 @@ def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", dept
 def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
                    constructor: str | None = None) -> ModelKind | None:
     """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
-    BatchNorm model, MAYBE when every entry builds some module. With ``constructor``
+    BatchNorm model, MAYBE when every entry builds some module and one at least builds BatchNorm. With ``constructor``
     (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
     bound = model.binding(name.value, scope)
     if bound is None:
@@ -321,7 +321,9 @@ def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", de
             kinds.add(_entry_kind(other, cst.Name(entry), other.module_scope, depth, constructor))
     if kinds == {ModelKind.BN}:
         return ModelKind.BN
-    return ModelKind.MAYBE if kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
+    # (an entry by a key not known here is a module of unknown class among them: BatchNorm may be its)
+    return ModelKind.MAYBE if ModelKind.BN in kinds and kinds <= {ModelKind.BN, ModelKind.MAYBE, ModelKind.NO} \
+        or kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
 
 
 def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
@@ -331,7 +333,11 @@ def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | N
         return model_kind(model, cst.Call(func=entry), scope, depth + 1)
     found = project_class(model, entry)
     method = found[1].methods.get(constructor) if found is not None else None
-    if method is None or not returns_own_instance(found[0], method):
+    owner = found[0] if found is not None else None
+    if found is not None and method is None:  # (`class ResNet18(_ResNeXt)`: the base's `from_config`)
+        inherited = inherited_definition(found[0], found[1], constructor)
+        owner, method = (inherited[0], inherited[2]) if inherited is not None else (None, None)
+    if method is None or not returns_own_instance(owner, method):
         return None
     return model_kind(model, cst.Call(func=entry), scope, depth + 1)
 
