@@ -10,6 +10,8 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from bn_lint.semantic.file.model import FileModel, Report
 from ..semantic.modes import ModeAnalysis, describe
+from bn_lint.semantic.evaluations.owned_exports import unowned_export
+from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 
 
@@ -278,11 +280,20 @@ class ExportInTrainMode(Rule):
             if isinstance(node, cst.Call) and (_legacy_onnx(node) or _qat_convert(model, node)):
                 continue
             facts = analysis.resolved(site)
-            if not analysis.shown_train(facts):
+            # (an export function owns the mode of what it exports: with no caller in view that sets it)
+            unowned = None if analysis.shown_train(facts) else unowned_export(analysis, site, node, facts)
+            if not analysis.shown_train(facts) and unowned is None:
                 continue
-            if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+            kind = analysis.kind(site.key, facts, site.scope)
+            if kind not in (ModelKind.BN, ModelKind.MAYBE):
+                continue
+            if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):
                 continue
             verb = "fused" if _fusion(model, node) else "exported/traced"
+            if unowned is not None:
+                yield Report(node, f"`{site.key}` may be {verb} in training mode: {unowned}; BatchNorm's batch "
+                                   f"statistics get baked in; call `{site.key}.eval()` first")
+                continue
             yield Report(
                 node,
                 f"`{site.key}` is {verb} in training mode: {describe(analysis, facts)}, and no `.eval()` "

@@ -76,7 +76,7 @@ UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.lo
 WRAPPING = frozenset({
     "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
     "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
-    "torch.compile", "torch.optim.swa_utils.AveragedModel",
+    "torch.compile", "torch.jit.script", "torch.optim.swa_utils.AveragedModel",
     "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
     "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",
 })

@@ -10,8 +10,8 @@ import libcst as cst
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
-from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
-from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, keeps_given_modes
+from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
+from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
 from .records import Site
 from .state import ENTRY, EVAL, TRAIN, UNKNOWN_MODE, _ENTRY, Fact, _lookup
 
@@ -23,8 +23,7 @@ class EntryResolution:
     """Mixin of :class:`ModeAnalysis`: resolving ``entry`` facts through callers."""
 
     def implicit_globals(self, func: cst.FunctionDef) -> tuple[str, ...]:
-        """The module-level variables a module-level function of this file reads, itself or through
-        the functions of this file it calls (``def test(): ... model(x)`` with a global ``model``)."""
+        """The module-level variables a top-level function reads, itself or through this file's functions it calls."""
         cache = self._globals
         if func in cache:
             return cache[func]
@@ -100,6 +99,9 @@ class EntryResolution:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
         root, _, rest = key.partition(".")
+        origin = parameter_alias(self.model, func, root) if func is not None and root != "self" else None
+        if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
+            root, key = origin, origin + (f".{rest}" if rest else "")
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
             calls = self.method_calls[func]
@@ -157,8 +159,7 @@ class EntryResolution:
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
     def _passed(self, where: str, first: bool) -> list | None:
-        """What the calls filed under ``where`` pass: at every pass of the flow, or (``first``) at the first
-        pass of each call (the first iteration of the loops around it)."""
+        """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration."""
         if first:
             return list(self.first_call_args.get(where, {}).values()) or None
         return self.call_args.get(where)
@@ -369,3 +370,20 @@ def _assigning_init(model, info: "ClassInfo", attr: str,
         return None  # (a class with no `__init__` of its own runs its base's)
     found = inherited_definition(model, info, "__init__")  # (what `super().__init__` runs)
     return _assigning_init(found[0], found[1], attr, depth + 1) if found is not None else None
+
+
+def parameter_alias(model: "FileModel", func: cst.FunctionDef, name: str) -> str | None:
+    """The parameter of ``func`` a local name stands for, when the function binds it once, to that
+    parameter (``s = net``), moved (``net.to(device)``) or wrapped in its mode (``torch.jit.script(net)``,
+    ``DDP(net)``), and never rebinds the parameter; None otherwise."""
+    scope = model.scopes.get(func)
+    if scope is None or name in scope.params or name not in scope.bindings:
+        return None
+    bound = scope.bindings[name]
+    value = _unwrap_passthrough(bound[0]) if len(bound) == 1 else None
+    if isinstance(value, cst.Call) and model.qualname(value.func) in _WRAPPERS and value.args \
+            and value.args[0].keyword is None and not value.args[0].star:
+        value = _unwrap_passthrough(value.args[0].value)
+    if not isinstance(value, cst.Name) or value.value not in scope.params or scope.bindings.get(value.value):
+        return None
+    return value.value

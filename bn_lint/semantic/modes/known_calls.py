@@ -23,6 +23,7 @@ _SAFE_METHODS = _PASSTHROUGH | frozenset({
 _WRAPPERS = frozenset({
     "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
     "torch.nn.DistributedDataParallel", "torch.compile", "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
+    "torch.jit.script",  # a ScriptModule of the module, in its mode (its `training` flag is kept)
     # OpenMMLab's wrappers: the module they are given, in its mode
     "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
     "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from bn_lint.semantic.knowledge import layers as layer_table
+from bn_lint.semantic.evaluators.argparse_choices import argparse_choices
 from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, in_dead_suite
 from bn_lint.semantic.nn_modules.container_members import list_contents
 from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
@@ -30,14 +31,14 @@ from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-expor
     timm_without_bn,
 )
 from bn_lint.semantic.nn_modules.norm_choice import (
-    default_layer, other_norm, preset_replaces_norm, replaces_default_norm,
+    default_layer, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
 )
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.project.definitions import (
-    builds_own_class, element_builder, given_classes, imported_name, may_build_batchnorm, plain_imported_class,
-    imported_static_method, project_builder, project_class,
+    builds_own_class, element_builder, given_classes, imported_name, imported_static_method, inherited_definition,
+    may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
 from bn_lint.semantic.project.registries import registered
 from bn_lint.semantic.project.returns import class_of_cls_call, returns_own_instance
@@ -249,37 +250,12 @@ def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | 
     if zoo is None:
         return None
     name = evaluate(args[1], model, scope)
-    names = [name] if isinstance(name, str) else _argparse_choices(model, args[1])
+    names = [name] if isinstance(name, str) else argparse_choices(model, args[1])
     if not names and zoo.startswith(MODEL_ZOOS):
         return ModelKind.MAYBE  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
     kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
              for n in names if n.isidentifier()}
     return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
-
-
-def _argparse_choices(model: "FileModel", expr: cst.BaseExpression) -> list[str]:
-    """The literal ``choices`` of the argparse option ``args.<dest>`` reads; [] when not one."""
-    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
-        return []
-    dest, found = expr.attr.value, []
-    for site in model.calls:
-        call = site.node
-        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_argument"):
-            continue
-        flags = [evaluate(a.value, model, site.scope) for a in call.args if a.keyword is None]
-        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-        named = evaluate(keywords["dest"], model, site.scope) if "dest" in keywords else next(
-            (f.lstrip("-").replace("-", "_") for f in flags if isinstance(f, str) and f.startswith("--")),
-            flags[0] if flags and isinstance(flags[0], str) else None)
-        if named != dest:
-            continue
-        choices = keywords.get("choices")
-        values = [evaluate(e.value, model, site.scope) for e in choices.elements] \
-            if isinstance(choices, (cst.List, cst.Tuple)) else [None]
-        if not values or not all(isinstance(v, str) for v in values):
-            return []
-        found.append(values)
-    return found[0] if len(found) == 1 else []
 
 
 def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
@@ -306,7 +282,7 @@ def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", dept
 def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
                    constructor: str | None = None) -> ModelKind | None:
     """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
-    BatchNorm model, MAYBE when every entry builds some module. With ``constructor``
+    BatchNorm model, MAYBE when every entry builds some module and one at least builds BatchNorm. With ``constructor``
     (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
     bound = model.binding(name.value, scope)
     if bound is None:
@@ -325,7 +301,9 @@ def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", de
             kinds.add(_entry_kind(other, cst.Name(entry), other.module_scope, depth, constructor))
     if kinds == {ModelKind.BN}:
         return ModelKind.BN
-    return ModelKind.MAYBE if kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
+    # (an entry by a key not known here is a module of unknown class among them: BatchNorm may be its)
+    return ModelKind.MAYBE if ModelKind.BN in kinds and kinds <= {ModelKind.BN, ModelKind.MAYBE, ModelKind.NO} \
+        or kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
 
 
 def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
@@ -335,7 +313,11 @@ def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | N
         return model_kind(model, cst.Call(func=entry), scope, depth + 1)
     found = project_class(model, entry)
     method = found[1].methods.get(constructor) if found is not None else None
-    if method is None or not returns_own_instance(found[0], method):
+    owner = found[0] if found is not None else None
+    if found is not None and method is None:  # (`class ResNet18(_ResNeXt)`: the base's `from_config`)
+        inherited = inherited_definition(found[0], found[1], constructor)
+        owner, method = (inherited[0], inherited[2]) if inherited is not None else (None, None)
+    if method is None or not returns_own_instance(owner, method):
         return None
     return model_kind(model, cst.Call(func=entry), scope, depth + 1)
 
@@ -474,8 +456,11 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
             if replaces_default_norm(model, node, model.scope_of(node)):
                 kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
-            else:
-                _add_class_kind(model, node.func, depth, kinds)
+            elif not _add_class_kind(model, node.func, depth, kinds):
+                # `block(64, 128)` / `self.block(64, 128)` with `block=BasicBlock` a parameter's default
+                default = parameter_default(model, node.func, node)
+                if default is not None and isinstance(default[0], (cst.Name, cst.Attribute)):
+                    _add_class_kind(model, default[0], depth, kinds)
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.file.names import stored_once
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
@@ -59,9 +60,22 @@ def preset_replaces_norm(model: "FileModel", call: cst.Call, function: cst.Funct
 def default_layer(model: "FileModel", func: cst.BaseExpression, node: cst.CSTNode):
     """``norm_layer(width)`` where ``norm_layer`` is a parameter defaulting to a torch.nn class
     (``def __init__(self, norm_layer=nn.BatchNorm1d)``): that class, as ``layer_class`` gives it."""
+    found = parameter_default(model, func, node)
+    return model.layer_class(found[0], found[1]) if found is not None else None
+
+
+def parameter_default(model: "FileModel", func: cst.BaseExpression, node: cst.CSTNode):
+    """The default of the parameter a called name stands for, and the scope it is written in:
+    ``block(64, 128)`` in ``def __init__(self, block=BasicBlock)``, or ``self.block(64, 128)`` in any
+    method when ``__init__`` stores that parameter once (``self.block = block``); or None."""
+    scope = model.scope_of(node)
+    if type(func) is cst.Attribute:
+        stored = stored_once(model, func, scope)
+        if stored is None or type(stored[0]) is not cst.Name or stored[1] is None:
+            return None
+        func, scope = stored[0], stored[1]
     if not isinstance(func, cst.Name):
         return None
-    scope = model.scope_of(node)
     while scope is not None and func.value not in scope.params:
         if func.value in scope.bindings or func.value in scope.opaque:
             return None
@@ -69,4 +83,4 @@ def default_layer(model: "FileModel", func: cst.BaseExpression, node: cst.CSTNod
     param = scope.params[func.value] if scope is not None else None
     if param is None or param.default is None:
         return None
-    return model.layer_class(param.default, scope.parent)
+    return param.default, scope.parent

@@ -2,6 +2,7 @@
 assume it may hold BatchNorm only when the project itself builds such models."""
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -20,22 +21,37 @@ _BUILDS_BN_BYTES = (_BUILDS_BN.pattern.encode(), _TORCH_CODE.pattern.encode())
 
 
 def project_builds_batchnorm(model: "FileModel") -> bool:
-    """Whether the project builds or loads BatchNorm models: this file, a project file it imports, or any
-    file of the repository it belongs to (a library function given a model is called from elsewhere)."""
+    """Whether the project builds or loads BatchNorm models: this file, a project file it imports (a package's
+    ``__init__.py`` that re-exports its modules, ``from .resnet import ResNet``, stands for them), or any file of
+    the repository it belongs to (a library function given a model is called from elsewhere)."""
     cache = model.index_facts
     if ("builds_bn", "") not in cache:
         found = _builds_bn(model.source)
         if not found and model.project is not None:
-            for path in model.imported_project_paths[:20]:
-                other = model.project.model(path)
-                if other is not None and _builds_bn(other.source):
-                    found = True
-                    break
-            else:
-                found = first_file_matching(model.project, model.path, _BUILDS_BN_BYTES) is not None
+            found = any(_imported_builds_bn(model, path) for path in model.imported_project_paths[:20]) \
+                or first_file_matching(model.project, model.path, _BUILDS_BN_BYTES) is not None
         cache[("builds_bn", "")] = found
     return bool(cache[("builds_bn", "")])
 
 
 def _builds_bn(text: str) -> bool:
     return bool(_BUILDS_BN.search(text)) and bool(_TORCH_CODE.search(text))
+
+
+def _imported_builds_bn(model: "FileModel", path: str) -> bool:
+    """Whether the imported project file builds BatchNorm models, or, a package's ``__init__.py``, one of the
+    modules of its package it imports does."""
+    other = model.project.model(path) if model.project is not None else None
+    if other is None:
+        return False
+    if _builds_bn(other.source):
+        return True
+    if os.path.basename(path) != "__init__.py":
+        return False
+    package = os.path.dirname(os.path.abspath(path))
+    for inner in other.imported_project_paths[:20]:
+        if os.path.dirname(os.path.abspath(inner)).startswith(package) and inner != path:
+            found = model.project.model(inner)
+            if found is not None and _builds_bn(found.source):
+                return True
+    return False

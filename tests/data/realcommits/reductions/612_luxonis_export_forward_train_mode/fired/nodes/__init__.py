@@ -1,0 +1,2 @@
+from .base import BaseNode
+from .resnet import ResNet
