@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.modes.attribution import attribution_only
+from bn_lint.semantic.modes.known_calls import loads_own_weights
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import walk
 
@@ -180,7 +181,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
         return None
     at = model.order(node)
     loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
-              if isinstance(call.func, cst.Attribute) and call.func.attr.value == "load_state_dict"
+              if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
               and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
     if not loaded:
         loaded = _pretrained(model, key, model.scope_of(node))
