@@ -48,6 +48,7 @@ EXPECTED = {
     "403_flip_trigger_eval_never_reset": ("BN103", "train.py", 28),
     "405_yolov3_detect_missing_eval": ("BN101", "detect.py", 8),
     "500_d2l_evaluate_accuracy_gpu": ("BN101", "train.py", 9),
+    "501_serve_handler_initialize": ("BN101", "handler.py", 16),
     "501_serve_resnet152_handler": ("BN101", "handler.py", 8),
     "502_pykeen_drop_last_bn": ("BN302", "loop.py", 11),
     "506_fuse_resnet3d_stem_width": ("BN201", "backbone.py", 7),
@@ -62,6 +63,8 @@ EXPECTED = {
     "708_alaska2_bn1d_width": ("BN201", "model.py", 10),
     "709_synml_demo_eval_dotted_import": ("BN101", "demo.py", 9),
     "711_rtseg_predict_eval": ("BN101", "t.py", 22),
+    "711_rtseg_ema_built_from_model": ("BN101", "t.py", 36),
+    "711_rtseg_predict_after_epochs": ("BN101", "core/seg.py", 14),
     "712_hairseg_trt_export_eval": ("BN104", "export.py", 7),
 }
 
@@ -85,7 +88,6 @@ GAPS = {
     "712_hairseg_trt_export_eval": "torch.jit.script / torch_tensorrt.compile as exports",
     # library and project knowledge
     "309_nemo_spkr_decoder_bn2d_on_3d": "an input's rank from NeMo neural types ('B', 'D', 'T')",
-    "405_yolov3_detect_missing_eval": "a project load_weights method that copies a file into the tensors",
     "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",

@@ -49,6 +49,15 @@ EXPECTED = {
     "batch_statistics_only_flag.py": [],
 
 
+    # yolov3 (mined case 405): a model's own weight loader by name (`model.load_weights(path)`) makes the script an
+    # inference run; saving its weights does not
+    "model_loads_its_weights.py": [("BN101", 25)],
+    "model_saves_its_weights.py": [],
+    # TorchServe and rtseg (mined cases 501, 711): what a class's methods leave `self.model` in is the entry of the
+    # method run from outside; a class that puts it in eval does not get there. A project class built from the model
+    # leaves it as its `__init__` does: in eval here
+    "handler_initialize_puts_model_in_eval.py": [],
+    "wrapper_built_from_the_model_evaluates_it.py": [],
     # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
     # loads weights into it first, and evaluates that
     "tests/test_fresh_model_shapes.py": [("BN101", 26)],

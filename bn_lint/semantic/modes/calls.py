@@ -221,6 +221,9 @@ class CallHandling:
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
             return  # (nothing followed is given: no need to look into the callee's class)
+        found = self._project_init(call)
+        if found is not None and self._construct(call, found, state):
+            return
         copied = self._copied_params(call)
         stored = self._stored_arguments(call)
         for arg in call.args:

@@ -111,6 +111,30 @@ class HelperCalls:
         self._apply_effects(call, bound, effects, summary, analysis, state)
         self._items_set(bound, summary, state, call, target)
 
+    def _construct(self, call: cst.Call, found: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> bool:
+        """``ModelEma(model)``, ``Wrapper(self.model, cfg)``: a project class built from followed modules is its
+        ``__init__`` run on a new ``self``; what that summary leaves its parameters at is what the call leaves
+        the arguments at (``self.ema = deepcopy(unwrap(model)); self.ema.eval()`` leaves ``model`` as it is).
+        False where the summary is not worked out, or where ``__init__`` trains or freezes what it is given."""
+        analysis, init = found
+        summary = analysis.summary(init)
+        if summary is None or any(a.star for a in call.args):
+            return False
+        params = [p for p in summary.params if p != "self"]
+        given = bind(call, params, self.model, self.scope).values
+        bound = [(param, given[param]) for param in params if param in given]
+        names = {param for param, _ in bound}
+        if any(p.partition(".")[0] in names for p in summary.trains) \
+                or any(frozen.partition(".")[0] in names for _, frozen in summary.freezes):
+            return False
+        kept = {id(arg) for _, arg in bound}
+        for arg in call.args:  # (an argument no parameter takes: passed on out of sight)
+            key = key_of(arg.value)
+            if id(arg.value) not in kept and key is not None and _tracked(state, key):
+                _set(state, key, _UNKNOWN)
+        self._apply_effects(call, bound, summary.effects, summary, analysis, state)
+        return True
+
     def _shared_step_run(self, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
         """A shared train/eval step called so that it does not train (``make_train('valid', x, y)``, whose
         step runs only ``if phase == 'train'``): the modules it runs as given are run by this call, in the
@@ -226,6 +250,8 @@ class HelperCalls:
                 built = fact.why == "built" or fact.why == "helper" and _BUILDS in fact.where  # (a helper's helper)
                 does = _BUILDS if built else "calls `.train()`"
                 out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} {does}{where_file}", fact.kind))
+            elif fact.why == "loaded":  # (another object loaded in its place, `torch.jit.load`: a path of its own)
+                out.add(Fact(UNKNOWN_MODE, call, "loaded", "", fact.kind))
             else:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)

@@ -1,0 +1,86 @@
+"""A model a plain class holds (``self.model`` of a trainer, a handler, a predictor): the modes its methods
+leave it in, as the entry of one of its methods that runs only from outside the class.
+
+A ``predict`` of a trainer, or a serving handler's ``inference``, runs after whichever of the class's methods
+its caller ran: the one that builds the model (``__init__``, a base's ``__init__`` of another file, an
+``initialize(ctx)``) or one that trains it. When every method that touches the model leaves it in training
+mode or as it was (``self.model = de_parallel(self.model)``, a training epoch that ends in ``train()``), and
+no code of the file puts it in eval, each of those is a path into the method on which the model is in
+training mode (RULES.md, Evidence: a bug on one visible path is a bug). A method that leaves it in eval
+mode anywhere makes the entry unknown, as before.
+"""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from bn_lint.semantic.project.definitions import project_class
+from .state import EVAL, TRAIN, Fact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.classes import ClassInfo
+    from bn_lint.semantic.file.model import FileModel
+    from .analysis import ModeAnalysis
+
+_LEFT_TRAINING = ("built", "trained", "train()", "helper")  # why a fact says training mode: built, stepped, set
+
+
+def class_methods(model: "FileModel", info: "ClassInfo", depth: int = 0) -> Iterator[tuple["FileModel", str, cst.FunctionDef]]:
+    """The methods an instance of class ``info`` has: its own, then its project bases' (in this file or the
+    project file a base is imported from) that it does not override, a few levels up."""
+    seen: set[str] = set()
+    for name, method in info.methods.items():
+        seen.add(name)
+        yield model, name, method
+    if depth > 3:
+        return
+    for base in info.bases:
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is None or found[1] is info:
+            continue
+        for owner, name, method in class_methods(found[0], found[1], depth + 1):
+            if name not in seen:
+                seen.add(name)
+                yield owner, name, method
+
+
+def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.FunctionDef, attr: str) -> dict | None:
+    """``{"self.attr": facts}``: the training-mode facts that the other methods of ``func``'s class (own and
+    inherited) leave ``self.attr`` in, when none leaves it (or a part of it) in eval mode and no code of this
+    file calls ``.eval()`` / ``.train(False)`` on an ``.attr`` of anything; None otherwise."""
+    from .analysis import ModeAnalysis
+
+    model = analysis.model
+    key = f"self.{attr}"
+    for site in model.calls:
+        call = site.node
+        if isinstance(call.func, cst.Attribute) and model.code(call.func.value).endswith(f".{attr}") \
+                and (call.func.attr.value == "eval" or call.func.attr.value == "train" and call.args):
+            return None  # (a `trainer.model.eval()` in the file: the entry depends on the order of calls)
+    facts: set = set()
+    base = info.node.bases[0].value if info.node.bases else info.node.name
+    for owner, name, method in class_methods(model, info):
+        if method is func:
+            continue
+        summary = owner.analysis(ModeAnalysis).summary(method)
+        if summary is None:
+            continue
+        for effect, found in summary.effects.items():
+            if effect != key and not effect.startswith(key + "."):
+                continue
+            if any(f.mode == EVAL for f in found):
+                return None
+            if effect != key:
+                continue
+            for fact in found:
+                if fact.mode != TRAIN or fact.why not in _LEFT_TRAINING:
+                    continue
+                if owner is model:
+                    facts.add(fact)
+                else:  # (a base class's method in its own file: named at the base here)
+                    where = f"`{model.code(base)}.{name}()` (the base class at line {{line}}, in " \
+                            f"{os.path.basename(owner.path)}) leaves it in training mode"
+                    facts.add(Fact(TRAIN, base, "helper", where, fact.kind))
+    return {key: frozenset(facts)} if facts else None
