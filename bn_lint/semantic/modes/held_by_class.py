@@ -27,20 +27,23 @@ if TYPE_CHECKING:  # pragma: no cover
 _LEFT_TRAINING = ("built", "trained", "train()", "helper")  # why a fact says training mode: built, stepped, set
 
 
-def class_methods(model: "FileModel", info: "ClassInfo", depth: int = 0) -> Iterator[tuple["FileModel", str, cst.FunctionDef]]:
-    """The methods an instance of class ``info`` has: its own, then its project bases' (in this file or the
-    project file a base is imported from) that it does not override, a few levels up."""
-    seen: set[str] = set()
-    for name, method in info.methods.items():
-        seen.add(name)
-        yield model, name, method
+def class_chain(model: "FileModel", info: "ClassInfo", depth: int = 0) -> Iterator[tuple["FileModel", "ClassInfo"]]:
+    """Class ``info`` and its project bases (in this file or the project file a base is imported from), a few
+    levels up, each with the model of its file."""
+    yield model, info
     if depth > 3:
         return
     for base in info.bases:
         found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
-        if found is None or found[1] is info:
-            continue
-        for owner, name, method in class_methods(found[0], found[1], depth + 1):
+        if found is not None and found[1] is not info:
+            yield from class_chain(found[0], found[1], depth + 1)
+
+
+def class_methods(model: "FileModel", info: "ClassInfo") -> Iterator[tuple["FileModel", str, cst.FunctionDef]]:
+    """The methods an instance of class ``info`` has: its own, then its bases' that it does not override."""
+    seen: set[str] = set()
+    for owner, cls in class_chain(model, info):
+        for name, method in cls.methods.items():
             if name not in seen:
                 seen.add(name)
                 yield owner, name, method
@@ -54,6 +57,8 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
 
     model = analysis.model
     key = f"self.{attr}"
+    if not any(attr in cls.attributes for _, cls in class_chain(model, info)):
+        return None  # (not a part the class keeps: `self.assertEqual`, a method)
     for site in model.calls:
         call = site.node
         if isinstance(call.func, cst.Attribute) and model.code(call.func.value).endswith(f".{attr}") \
