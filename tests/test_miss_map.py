@@ -33,6 +33,7 @@ EXPECTED = {
     "203_effnet_tf_bn_momentum": ("BN205", "model.py", 9),
     "207_ppe_validation_leaves_eval": ("BN103", "trainer.py", 30),
     "208_hidden_validate_train_mode": ("BN101", "hidden.py", 19),
+    "210_torchsummary_recursive_hooks": ("BN101", "summary.py", 16),
     "210_torchsummary_forward_train_mode": ("BN101", "summary.py", 8),
     "301_lightly_linear_clf_freeze_requires_grad": ("BN105", "a.py", 7),
     "302_lightly_smog_head_bn_width": ("BN201", "a.py", 9),
@@ -88,7 +89,6 @@ GAPS = {
     "712_hairseg_trt_export_eval": "torch.jit.script / torch_tensorrt.compile as exports",
     # library and project knowledge
     "309_nemo_spkr_decoder_bn2d_on_3d": "an input's rank from NeMo neural types ('B', 'D', 'T')",
-    "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
     # rule gap: BN302 when the dataset length is unknown

@@ -58,6 +58,10 @@ EXPECTED = {
     # leaves it as its `__init__` does: in eval here
     "handler_initialize_puts_model_in_eval.py": [],
     "wrapper_built_from_the_model_evaluates_it.py": [],
+    # torchsummary (mined case 210): a helper that calls itself on the module's children does what the rest of
+    # its body does; one that puts each in eval leaves the model in eval
+    "recursive_helper_puts_model_in_eval.py": [],
+    "recursive_helper_keeps_the_mode.py": [("BN101", 14)],
     # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
     # loads weights into it first, and evaluates that
     "tests/test_fresh_model_shapes.py": [("BN101", 26)],

@@ -65,6 +65,11 @@ class HelperCalls:
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target
         summary = analysis.given_summary(func, call)  # (as this call runs it: its literal arguments decide tests)
+        if summary is None and func in analysis._in_progress:
+            # a function calling itself (on a module's children, `apply_hooks(child, model, ...)`): the recursive
+            # call does what the rest of its body does, which that body's own flow already says; taken as
+            # leaving its arguments as they are (the start of the fixpoint), not as code out of sight
+            return
         bound = self._forget_unbound(call, summary, state)
         if summary is None:
             return
