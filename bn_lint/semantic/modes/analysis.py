@@ -84,7 +84,6 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self._decorated: dict[cst.CSTNode, bool] = {}  # function -> under a mode-setting decorator
         self._at_rest_held: dict[tuple[cst.CSTNode, str], bool] = {}  # (method, attribute) -> as __init__ left it
         self._trained_held: dict[tuple[cst.CSTNode, str], dict | None] = {}  # (method, attribute) -> as a sibling trains it
-        self._class_held: dict[tuple[cst.CSTNode, str], dict | None] = {}  # (method, attribute) -> as its class leaves it
         self._called_names: set[str] | None = None  # names the file's calls call (``pytest_test``)
         self._training_steps: dict[tuple[cst.CSTNode, bool], list[cst.Call]] = {}
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}

@@ -12,7 +12,7 @@ from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .keys import _called_name, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, keeps_given_modes
-from .held_by_class import left_in_training
+from .held_by_class import entered_from_outside, held_by_class
 from .records import Site
 from .state import ENTRY, EVAL, TRAIN, UNKNOWN_MODE, _ENTRY, Fact, _lookup
 
@@ -116,13 +116,8 @@ class EntryResolution:
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
                 holder = self._holder_class(func, rest.split(".")[0])
                 passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
-            elif rest and all(caller is None for _, _, caller in passed) \
-                    and any(f.mode == ENTRY for _, state, _ in passed for f in _lookup(state, key)) \
-                    and (held := self._held_by_class(func, rest.split(".")[0])):
-                # (what the class's methods leave it in, `held_by_class`, for the instance's mode where the
-                # caller outside the class does not show it: `if not handler.initialized: handler.initialize()`)
-                passed = [("self", {key: frozenset(f for f in _lookup(state, key) if f.mode != ENTRY) | held[key]}, None)
-                          for _, state, _ in passed]
+            elif rest and (outside := entered_from_outside(self, func, key, passed)) is not None:
+                passed = outside  # (`if not handler.initialized: handler.initialize()`: as the class leaves it)
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             holder = self._holder_class(func, rest.split(".")[0])
@@ -131,7 +126,7 @@ class EntryResolution:
                 and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
             passed = [("self", trained, None)]
-        elif func is not None and root == "self" and rest and (held := self._held_by_class(func, rest.split(".")[0])):
+        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, rest.split(".")[0])):
             # a trainer's `predict`, a handler's `inference`: the modes its class's other methods leave it in
             passed = [("self", held, None)]
         elif func is None or self.args_key(func) is None:
@@ -242,28 +237,6 @@ class EntryResolution:
                     verb = "trained" if fact.why == "trained" else "put in training mode"
                     facts |= {replace(fact, where=f"{verb} by `{name}()` at line {{line}}", kind=fact.kind or kind)}
         return {key: facts} if facts else None
-
-    def _held_by_class(self, func: cst.FunctionDef, attr: str) -> dict | None:
-        """``{"self.attr": facts}`` for a method of a plain class that runs only from outside it: the training
-        modes the class's other methods leave ``self.attr`` in (``held_by_class.left_in_training``)."""
-        if (func, attr) not in self._class_held:
-            info = self._plain_class(func)
-            self._class_held[(func, attr)] = None if info is None or any(
-                caller is not None for _, caller in self.method_calls.get(func, ())) \
-                else left_in_training(self, info, func, attr)
-        return self._class_held[(func, attr)]
-
-    def _plain_class(self, func: cst.FunctionDef) -> "ClassInfo | None":
-        """``func``'s class when it is a plain class, not a model (whose parts follow its own mode) nor a
-        framework's class (which sets the modes itself)."""
-        model = self.model
-        scope = model.scopes.get(func)
-        info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
-        if info is None or info.methods.get(func.name.value) is not func \
-                or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
-                or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
-            return None
-        return info
 
     def _holder_class(self, func: cst.FunctionDef, attr: str) -> "tuple[ClassInfo, cst.FunctionDef, Any] | None":
         """``func``'s class when it is a plain class (not a model, whose parts follow its own mode) that

@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.project.definitions import project_class
-from .state import EVAL, TRAIN, Fact
+from .state import ENTRY, EVAL, TRAIN, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.classes import ClassInfo
     from bn_lint.semantic.file.model import FileModel
-    from .analysis import ModeAnalysis
-
 _LEFT_TRAINING = ("built", "trained", "train()", "helper")  # why a fact says training mode: built, stepped, set
 
 
@@ -49,12 +47,50 @@ def class_methods(model: "FileModel", info: "ClassInfo") -> Iterator[tuple["File
                 yield owner, name, method
 
 
+def held_by_class(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) -> dict | None:
+    """``{"self.attr": facts}`` for a method of a plain class that runs only from outside it (no
+    ``self.method()`` call of the class runs it): the training modes the class's other methods leave
+    ``self.attr`` in (``left_in_training``); None otherwise."""
+    cache = analysis.__dict__.setdefault("_class_held", {})
+    if (func, attr) not in cache:
+        info = _plain_class(analysis, func)
+        cache[(func, attr)] = None if info is None or any(
+            caller is not None for _, caller in analysis.method_calls.get(func, ())) \
+            else left_in_training(analysis, info, func, attr)
+    return cache[(func, attr)]
+
+
+def entered_from_outside(analysis: "ModeAnalysis", func: cst.FunctionDef, key: str, passed: list) -> list | None:
+    """The callers' states of method ``func`` (all calls from outside its class: ``handler.inference(x)``),
+    with ``self.attr`` at ``key`` as the class's methods leave it where a caller does not show its mode
+    (``if not handler.initialized: handler.initialize()``: built on one path, as before on the other)."""
+    if not all(caller is None for _, _, caller in passed) \
+            or not any(f.mode == ENTRY for _, state, _ in passed for f in _lookup(state, key)):
+        return None
+    held = held_by_class(analysis, func, key.split(".")[1])
+    if held is None:
+        return None
+    return [("self", {key: frozenset(f for f in _lookup(state, key) if f.mode != ENTRY) | held[key]}, None)
+            for _, state, _ in passed]
+
+
+def _plain_class(analysis: "ModeAnalysis", func: cst.FunctionDef) -> "ClassInfo | None":
+    """``func``'s class when it is a plain class, not a model (whose parts follow its own mode) nor a
+    framework's class (which sets the modes itself)."""
+    model = analysis.model
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    if info is None or info.methods.get(func.name.value) is not func \
+            or model.is_nn_module_class(info) or analysis._framework_class(info) or "forward" in info.methods \
+            or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
+        return None
+    return info
+
+
 def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.FunctionDef, attr: str) -> dict | None:
     """``{"self.attr": facts}``: the training-mode facts that the other methods of ``func``'s class (own and
     inherited) leave ``self.attr`` in, when none leaves it (or a part of it) in eval mode and no code of this
     file calls ``.eval()`` / ``.train(False)`` on an ``.attr`` of anything; None otherwise."""
-    from .analysis import ModeAnalysis
-
     model = analysis.model
     key = f"self.{attr}"
     if not any(attr in cls.attributes for _, cls in class_chain(model, info)):
@@ -69,7 +105,7 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
     for owner, name, method in class_methods(model, info):
         if method is func:
             continue
-        summary = owner.analysis(ModeAnalysis).summary(method)
+        summary = owner.analysis(type(analysis)).summary(method)
         if summary is None:
             continue
         for effect, found in summary.effects.items():

@@ -116,6 +116,14 @@ class HelperCalls:
         self._apply_effects(call, bound, effects, summary, analysis, state)
         self._items_set(bound, summary, state, call, target)
 
+    def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The ``__init__`` of the class of this file that ``call`` builds (``ModelEma(model)``)."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.model.binding(func.value, self.scope) is not None:
+            return None
+        return info.methods.get("__init__")
+
     def _construct(self, call: cst.Call, found: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> bool:
         """``ModelEma(model)``, ``Wrapper(self.model, cfg)``: a project class built from followed modules is its
         ``__init__`` run on a new ``self``; what that summary leaves its parameters at is what the call leaves
