@@ -53,6 +53,7 @@ EXPECTED = {
     "501_serve_resnet152_handler": ("BN101", "handler.py", 8),
     "502_pykeen_drop_last_bn": ("BN302", "loop.py", 11),
     "506_fuse_resnet3d_stem_width": ("BN201", "backbone.py", 7),
+    "507_dataflowr_smoke_test_before_eval": ("BN101", "cam.py", 7),
     "603_deeplab_bn_momentum": ("BN205", "model.py", 11),
     "604_hourglass_valid_bn_train": ("BN101", "train.py", 22),
     "608_chemprop_freeze_bn_stats": ("BN105", "train.py", 25),

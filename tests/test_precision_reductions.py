@@ -62,6 +62,11 @@ EXPECTED = {
     # its body does; one that puts each in eval leaves the model in eval
     "recursive_helper_puts_model_in_eval.py": [],
     "recursive_helper_keeps_the_mode.py": [("BN101", 14)],
+    # dataflowr (mined case 507): a pretrained model's smoke test on random input spoils the evaluation after
+    # `.eval()` (the running statistics moved); fine-tuning in between is what the evaluation sees. A name bound
+    # to random input and then to data is data at the later call
+    "smoke_test_then_fine_tuning.py": [],
+    "random_input_rebound_to_data.py": [("BN101", 8)],
     # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
     # loads weights into it first, and evaluates that
     "tests/test_fresh_model_shapes.py": [("BN101", 26)],
