@@ -122,6 +122,10 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
                     facts.add(fact)
                 else:  # (a base class's method in its own file: named at the base here)
                     where = f"`{model.code(base)}.{name}()` (the base class at line {{line}}, in " \
-                            f"{os.path.basename(owner.path)}) leaves it in training mode"
+                            f"{os.path.basename(owner.path)}) " + ("builds it (modules start in training mode)"
+                                                                   if fact.why == "built" or "builds it" in fact.where
+                                                                   else "leaves it in training mode")
                     facts.add(Fact(TRAIN, base, "helper", where, fact.kind))
-    return {key: frozenset(facts)} if facts else None
+    if not any(f.why in ("built", "train()") or f.why == "helper" and "builds it" in f.where for f in facts):
+        return None  # (only run in a training step: a loss or metric function kept on `self`, not shown a module)
+    return {key: frozenset(facts)}
