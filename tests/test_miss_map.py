@@ -34,6 +34,7 @@ EXPECTED = {
     "203_effnet_tf_bn_momentum": ("BN205", "model.py", 9),
     "207_ppe_validation_leaves_eval": ("BN103", "trainer.py", 30),
     "208_hidden_validate_train_mode": ("BN101", "hidden.py", 19),
+    "210_torchsummary_recursive_hooks": ("BN101", "summary.py", 16),
     "210_torchsummary_forward_train_mode": ("BN101", "summary.py", 8),
     "301_lightly_linear_clf_freeze_requires_grad": ("BN105", "a.py", 7),
     "302_lightly_smog_head_bn_width": ("BN201", "a.py", 9),
@@ -49,9 +50,11 @@ EXPECTED = {
     "403_flip_trigger_eval_never_reset": ("BN103", "train.py", 28),
     "405_yolov3_detect_missing_eval": ("BN101", "detect.py", 8),
     "500_d2l_evaluate_accuracy_gpu": ("BN101", "train.py", 9),
+    "501_serve_handler_initialize": ("BN101", "handler.py", 16),
     "501_serve_resnet152_handler": ("BN101", "handler.py", 8),
     "502_pykeen_drop_last_bn": ("BN302", "loop.py", 11),
     "506_fuse_resnet3d_stem_width": ("BN201", "backbone.py", 7),
+    "507_dataflowr_smoke_test_before_eval": ("BN101", "cam.py", 7),
     "603_deeplab_bn_momentum": ("BN205", "model.py", 11),
     "604_hourglass_valid_bn_train": ("BN101", "train.py", 22),
     "608_chemprop_freeze_bn_stats": ("BN105", "train.py", 25),
@@ -64,6 +67,8 @@ EXPECTED = {
     "708_alaska2_bn1d_width": ("BN201", "model.py", 10),
     "709_synml_demo_eval_dotted_import": ("BN101", "demo.py", 9),
     "711_rtseg_predict_eval": ("BN101", "t.py", 22),
+    "711_rtseg_ema_built_from_model": ("BN101", "t.py", 36),
+    "711_rtseg_predict_after_epochs": ("BN101", "core/seg.py", 14),
     "712_hairseg_trt_export_eval": ("BN104", "export.py", 7),
     "712_hairseg_block_default": ("BN104", "convert.py", 30),
 }
@@ -86,8 +91,6 @@ GAPS = {
     # rule gap: BN104 export APIs
     # library and project knowledge
     "309_nemo_spkr_decoder_bn2d_on_3d": "an input's rank from NeMo neural types ('B', 'D', 'T')",
-    "405_yolov3_detect_missing_eval": "a project load_weights method that copies a file into the tensors",
-    "706_microsam_unetr_eval": "torch_em's UNETR holds BatchNorm",
     # a call through a callback value or a model method not entered
     "304_deepchem_validation_callback_eval_never_reset": "callbacks called in the training loop (c(self, step))",
     # rule gap: BN302 when the dataset length is unknown

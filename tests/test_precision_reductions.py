@@ -56,6 +56,24 @@ EXPECTED = {
     "batch_statistics_only_flag.py": [],
 
 
+    # yolov3 (mined case 405): a model's own weight loader by name (`model.load_weights(path)`) makes the script an
+    # inference run; saving its weights does not
+    "model_loads_its_weights.py": [("BN101", 25)],
+    "model_saves_its_weights.py": [],
+    # TorchServe and rtseg (mined cases 501, 711): what a class's methods leave `self.model` in is the entry of the
+    # method run from outside; a class that puts it in eval does not get there. A project class built from the model
+    # leaves it as its `__init__` does: in eval here
+    "handler_initialize_puts_model_in_eval.py": [],
+    "wrapper_built_from_the_model_evaluates_it.py": [],
+    # torchsummary (mined case 210): a helper that calls itself on the module's children does what the rest of
+    # its body does; one that puts each in eval leaves the model in eval
+    "recursive_helper_puts_model_in_eval.py": [],
+    "recursive_helper_keeps_the_mode.py": [("BN101", 14)],
+    # dataflowr (mined case 507): a pretrained model's smoke test on random input spoils the evaluation after
+    # `.eval()` (the running statistics moved); fine-tuning in between is what the evaluation sees. A name bound
+    # to random input and then to data is data at the later call
+    "smoke_test_then_fine_tuning.py": [],
+    "random_input_rebound_to_data.py": [("BN101", 8)],
     # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
     # loads weights into it first, and evaluates that
     "tests/test_fresh_model_shapes.py": [("BN101", 26)],

@@ -92,6 +92,8 @@ class MissingEval(Rule):
     # the regex module tries a branch led by a look-behind at every position of the file.
     triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"volatile\s*=\s*True",  # (PyTorch < 0.4's no_grad)
                 r"load_state_dict\(",  # (an inference script)
+                # (a model's own weight loader: Darknet's `model.load_weights(path)`)
+                r"(?:load|restore)_?\w*?(?:weights?|pretrained|checkpoint|ckpt|params|parameters)\(",
                 # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
                 r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
                 # outputs read as predictions, in a script that loads data or weights or trains

@@ -150,3 +150,41 @@ def stored_once(model: "FileModel", expr: cst.BaseExpression,
             for node in model.nodes_of(info.node, cst.AugAssign)):
         return None
     return values[0]
+
+
+def value_at(model: "FileModel", name: str, node: cst.CSTNode) -> cst.BaseExpression | None:
+    """What ``name`` holds at ``node`` when the name is bound more than once: the value of the last plain
+    ``name = value`` statement before ``node`` in a block around it (straight-line code, a notebook's cells
+    one after another), with no statement between them that may bind it otherwise; None when not certain."""
+    from bn_lint.semantic.syntax.walk import walk
+
+    child: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        body = ancestor.body if isinstance(ancestor, (cst.Module, cst.IndentedBlock)) else None
+        if not isinstance(body, (list, tuple)):
+            child = ancestor
+            continue
+        index = next((i for i, statement in enumerate(body) if statement is child), None)
+        for statement in reversed(body[:index] if index is not None else ()):
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in reversed(statement.body):
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name:
+                        return small.value
+            if any(isinstance(n, cst.Name) and n.value == name and _bound_here(model, n) for n in walk(statement)):
+                return None  # (bound otherwise: a loop target, a tuple, a branch)
+        child = ancestor
+    return None
+
+
+def _bound_here(model: "FileModel", name: cst.Name) -> bool:
+    """Whether the name node is a target that binds (an assignment, a loop, ``with ... as``, an import)."""
+    parent = model.parent(name)
+    if isinstance(parent, (cst.Element, cst.StarredElement, cst.ImportAlias)):
+        return True  # (a tuple's item, in a target or not: taken as binding)
+    if isinstance(parent, cst.AsName):
+        return parent.name is name
+    return isinstance(parent, (cst.AssignTarget, cst.For, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)) \
+        and parent.target is name

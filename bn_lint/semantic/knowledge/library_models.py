@@ -23,6 +23,8 @@ BN_FACTORY_PREFIXES = (
     # OpenMMLab's builders: ResNet-style backbones with BatchNorm (SyncBN in segmentors)
     "mmdet.models.build_detector", "mmseg.models.build_segmentor", "mmcls.models.build_classifier",
     "mmaction.models.build_recognizer", "mmaction.models.build_model", "mmpose.models.build_posenet",
+    # torch_em's UNETR: a ViT encoder, and a decoder of Conv2d + BatchNorm2d blocks (micro-sam trains it)
+    "torch_em.model.UNETR", "torch_em.model.unetr.UNETR",
 )
 # well-known architectures with BatchNorm, by the name of a class or builder imported from a module the
 # project does not have (`from metric.inception import InceptionV3`: a copy of pytorch-fid's; `from

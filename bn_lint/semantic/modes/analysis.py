@@ -15,7 +15,7 @@ from .flow import _Flow
 from .given import GivenArguments
 from .keys import _called_name, _in_function, key_of
 from .kinds import ModelKinds
-from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD
+from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD, loads_own_weights
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
 from .state import _ENTRY, State, _lookup
@@ -139,7 +139,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             func = site.node.func
             name = _called_name(func)
             qn = model.qualname(func)
-            if (name in _CANDIDATE_METHODS or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
+            if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                     or name in _READ_OUT or self.volatile_input(site.node)):
                 any_candidate = True

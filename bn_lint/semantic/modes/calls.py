@@ -223,6 +223,8 @@ class CallHandling:
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
             return  # (nothing followed is given: no need to look into the callee's class)
+        if (found := self._project_init(call)) is not None and self._construct(call, found, state):
+            return
         copied = self._copied_params(call)
         stored = self._stored_arguments(call)
         for arg in call.args:
@@ -274,14 +276,6 @@ class CallHandling:
         copied = list(_deep_copies(init, analysis.model).values())
         return {index for index, param in enumerate(init.params.params[1:])
                 if param.name.value in read and read.count(param.name.value) == copied.count(param.name.value)}
-
-    def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
-        """The ``__init__`` of the class of this file that ``call`` builds (``ModelEma(model)``)."""
-        func = call.func
-        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
-        if info is None or self.model.binding(func.value, self.scope) is not None:
-            return None
-        return info.methods.get("__init__")
 
     def _project_init(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """The ``__init__`` of the project class ``call`` builds: of this file, or imported from another."""

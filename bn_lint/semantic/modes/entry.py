@@ -10,6 +10,7 @@ import libcst as cst
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
+from .held_by_class import entered_from_outside, held_by_class
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
 from .records import Site
@@ -117,6 +118,8 @@ class EntryResolution:
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
                 holder = self._holder_class(func, rest.split(".")[0])
                 passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
+            elif rest and (outside := entered_from_outside(self, func, key, passed)) is not None:
+                passed = outside  # (`if not handler.initialized: handler.initialize()`: as the class leaves it)
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             holder = self._holder_class(func, rest.split(".")[0])
@@ -125,6 +128,9 @@ class EntryResolution:
                 and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
             passed = [("self", trained, None)]
+        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, rest.split(".")[0])):
+            # a trainer's `predict`, a handler's `inference`: the modes its class's other methods leave it in
+            passed = [("self", held, None)]
         elif func is None or self.args_key(func) is None:
             return facts
         elif self.model.functions.get(func.name.value) is not func:
@@ -133,7 +139,7 @@ class EntryResolution:
             passed = self._passed(f"{func.name.value}.{root}", first)
             if not passed and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]
-            elif not passed and not rest and self._none_at_module(root) and not self._mode_set_anywhere(root):
+            elif not passed and not rest and _none_at_module(self.model, root) and not _mode_set_anywhere(self.model, root):
                 passed = [(root, {}, self.model.module)]  # a lazily built global: None until a helper builds it
         if not passed:
             return facts
@@ -143,7 +149,7 @@ class EntryResolution:
         for arg_key, caller_state, caller_node in passed:
             passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
             caller = _lookup(caller_state, passed_key)
-            if isinstance(caller_node, cst.Module) and passed_key not in caller_state and self._none_at_module(passed_key):
+            if isinstance(caller_node, cst.Module) and passed_key not in caller_state and _none_at_module(self.model, passed_key):
                 no_module += 1  # `i3d_model = None` at module level, built lazily by a helper: no module yet
                 continue
             if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
@@ -176,18 +182,6 @@ class EntryResolution:
             return f"{func.name.value}@{self.model.order(func)}"
         info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
         return f"{info.name}.{func.name.value}" if info is not None and info.methods.get(func.name.value) is func else None
-
-    def _mode_set_anywhere(self, name: str) -> bool:
-        """Whether code of the file calls ``name.eval()`` / ``name.train(...)`` (or another mode setter)."""
-        return any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value in _MODE_SETTERS
-                   and isinstance(site.node.func.value, cst.Name) and site.node.func.value.value == name
-                   for site in self.model.calls)
-
-    def _none_at_module(self, key: str) -> bool:
-        """Whether module-level ``key`` (a plain name) is bound only to ``None`` by module-level code."""
-        scope = self.model.module_scope
-        bound = scope.bindings.get(key) if "." not in key else None
-        return bool(bound) and all(isinstance(value, cst.Name) and value.value == "None" for value in bound)
 
     def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
         """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
@@ -319,6 +313,19 @@ class EntryResolution:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
+
+
+def _mode_set_anywhere(model: "FileModel", name: str) -> bool:
+    """Whether code of the file calls ``name.eval()`` / ``name.train(...)`` (or another mode setter)."""
+    return any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value in _MODE_SETTERS
+               and isinstance(site.node.func.value, cst.Name) and site.node.func.value.value == name
+               for site in model.calls)
+
+
+def _none_at_module(model: "FileModel", key: str) -> bool:
+    """Whether module-level ``key`` (a plain name) is bound only to ``None`` by module-level code."""
+    bound = model.module_scope.bindings.get(key) if "." not in key else None
+    return bool(bound) and all(isinstance(value, cst.Name) and value.value == "None" for value in bound)
 
 
 def _leaves_modes_of(summary, call: cst.Call, given: list[int]) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.modes.attribution import attribution_only
+from bn_lint.semantic.modes.known_calls import loads_own_weights
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import walk
 
@@ -180,7 +181,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
         return None
     at = model.order(node)
     loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
-              if isinstance(call.func, cst.Attribute) and call.func.attr.value == "load_state_dict"
+              if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
               and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
     if not loaded:
         loaded = _pretrained(model, key, model.scope_of(node))
@@ -189,6 +190,49 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
     if analysis.dummy_input(node) and not analysis.visualised(node):
         return None
     return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"
+
+
+def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` spoils an evaluation: a model given trained weights (loaded, or built pretrained) is run in
+    training mode on random input (a smoke test, ``y = net(torch.randn(5, 3, 224, 224))``) before the code
+    puts it in eval and runs it, with no training step in between: that forward has already moved the running
+    statistics the evaluation normalises with. None otherwise."""
+    model = analysis.model
+    if not isinstance(node, cst.Call) or not analysis.dummy_input(node):
+        return None
+    func = forwarded(node.func) or node.func
+    key = func.value if isinstance(func, cst.Name) else None
+    scope_node = analysis.enclosing_function(node)
+    if key is None or scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
+                                                  or model.enclosing_class(model.scopes.get(scope_node)) is not None):
+        return None
+    at, body = model.order(node), scope_node or model.module
+    calls = model.nodes_of(body, cst.Call)
+    loaded = [call for call in calls if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
+              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at] \
+        or _pretrained(model, key, model.scope_of(node)) or _built_pretrained_before(model, body, key, at)
+    evals = [call for call in calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval"
+             and not call.args and isinstance(call.func.value, cst.Name) and call.func.value.value == key
+             and model.order(call) > at]
+    if not loaded or not evals:
+        return None
+    if any(at < model.order(step) < model.order(evals[0]) for step in analysis.training_calls(body)):
+        return None  # (trained in between: the evaluation sees the statistics of that training)
+    return (f"random input run on the weights given at line {analysis.line(loaded[-1])}, before its evaluation after "
+            f"`.eval()` at line {analysis.line(evals[0])}, with no training in between")
+
+
+def _built_pretrained_before(model: "FileModel", body: cst.CSTNode, name: str, at: int) -> list[cst.Call]:
+    """``[call]`` for the last ``name = resnet18(pretrained=True)`` before ``at`` in ``body``, when ``name`` is
+    bound again elsewhere (``net = net.eval()``: one binding per name is what ``_pretrained`` reads)."""
+    last = None
+    for assign in model.nodes_of(body, cst.Assign):
+        if model.order(assign) < at and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                and assign.targets[0].target.value == name:
+            last = assign.value
+    while isinstance(last, cst.Call) and isinstance(last.func, cst.Attribute) and last.func.attr.value in _PASSTHROUGH:
+        last = last.func.value
+    return [last] if isinstance(last, cst.Call) and pretrained_build(model, last) else []
 
 
 def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from bn_lint.semantic.modes.eval_data import eval_data_loop, eval_input, inference_run, run_after_training
+from bn_lint.semantic.modes.eval_data import (eval_data_loop, eval_input, inference_run, run_after_training,
+                                               spoiled_before_evaluation)
 from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named
 from bn_lint.semantic.modes.framework_hooks import hook_of
@@ -70,7 +71,7 @@ class EvaluationDetection:
             and eval_input(self.model, node, region) else None)
         if data is not None and not self.dummy_input(node) and not (func is not None and self.pytest_test(func)):
             return data
-        inference = inference_run(self, node)
+        inference = inference_run(self, node) or spoiled_before_evaluation(self, node)
         if inference is not None:
             return inference
         after = run_after_training(self, node) if not self.dummy_input(node) else None
@@ -96,7 +97,8 @@ class EvaluationDetection:
             return False  # a model called while it is built: a shape probe
         if self._forward_trains(node) or self._running_stats_off(node) or self.fresh_in_test(node):
             return False
-        return not self.shape_probe(node)
+        # (a shape probe of a model with trained weights that is evaluated next spoils that evaluation)
+        return not self.shape_probe(node) or spoiled_before_evaluation(self, node) is not None
 
     def _test_code(self, func: cst.FunctionDef) -> bool:
         """A pytest test, or a helper only pytest tests of its file call (``_test_model_forward``)."""

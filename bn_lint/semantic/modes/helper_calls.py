@@ -65,6 +65,11 @@ class HelperCalls:
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target
         summary = analysis.given_summary(func, call)  # (as this call runs it: its literal arguments decide tests)
+        if summary is None and func in analysis._in_progress:
+            # a function calling itself (on a module's children, `apply_hooks(child, model, ...)`): the recursive
+            # call does what the rest of its body does, which that body's own flow already says; taken as
+            # leaving its arguments as they are (the start of the fixpoint), not as code out of sight
+            return
         bound = self._forget_unbound(call, summary, state)
         if summary is None:
             return
@@ -105,6 +110,38 @@ class HelperCalls:
             self.leaving.append((call, target, dict(state)))
         self._apply_effects(call, bound, effects, summary, analysis, state)
         self._items_set(bound, summary, state, call, target)
+
+    def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The ``__init__`` of the class of this file that ``call`` builds (``ModelEma(model)``)."""
+        func = call.func
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.model.binding(func.value, self.scope) is not None:
+            return None
+        return info.methods.get("__init__")
+
+    def _construct(self, call: cst.Call, found: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> bool:
+        """``ModelEma(model)``, ``Wrapper(self.model, cfg)``: a project class built from followed modules is its
+        ``__init__`` run on a new ``self``; what that summary leaves its parameters at is what the call leaves
+        the arguments at (``self.ema = deepcopy(unwrap(model)); self.ema.eval()`` leaves ``model`` as it is).
+        False where the summary is not worked out, or where ``__init__`` trains or freezes what it is given."""
+        analysis, init = found
+        summary = analysis.summary(init)
+        if summary is None or any(a.star for a in call.args):
+            return False
+        params = [p for p in summary.params if p != "self"]
+        given = bind(call, params, self.model, self.scope).values
+        bound = [(param, given[param]) for param in params if param in given]
+        names = {param for param, _ in bound}
+        if any(p.partition(".")[0] in names for p in summary.trains) \
+                or any(frozen.partition(".")[0] in names for _, frozen in summary.freezes):
+            return False
+        kept = {id(arg) for _, arg in bound}
+        for arg in call.args:  # (an argument no parameter takes: passed on out of sight)
+            key = key_of(arg.value)
+            if id(arg.value) not in kept and key is not None and _tracked(state, key):
+                _set(state, key, _UNKNOWN)
+        self._apply_effects(call, bound, summary.effects, summary, analysis, state)
+        return True
 
     def _shared_step_run(self, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
         """A shared train/eval step called so that it does not train (``make_train('valid', x, y)``, whose
@@ -223,6 +260,8 @@ class HelperCalls:
                 built = fact.why == "built" or fact.why == "helper" and _BUILDS in fact.where  # (a helper's helper)
                 does = _BUILDS if built else "calls `.train()`"
                 out.add(Fact(TRAIN, call, "helper", f"`{summary.name}()` at line {{line}} {does}{where_file}", fact.kind))
+            elif fact.why == "loaded":  # (another object loaded in its place, `torch.jit.load`: a path of its own)
+                out.add(Fact(UNKNOWN_MODE, call, "loaded", "", fact.kind))
             else:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)

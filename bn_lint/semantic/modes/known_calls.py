@@ -94,6 +94,19 @@ def only_attaches(func: cst.BaseExpression) -> bool:
     return _ATTACHING.search(_called_name(func)) is not None  # (`set_inference_progress_callback`: still only that)
 
 
+# a model's method that loads trained weights into it, by its name: ``load_state_dict``, a project's
+# ``load_weights(path)`` (Darknet's reader of a weights file), ``load_pretrained``, ``restore_checkpoint``;
+# not ``save_checkpoint``, ``load_data``
+_OWN_WEIGHTS_LOADER = re.compile(
+    r"(?i)(?:load_state_dict|(?:load|restore)_?\w*?(?:weights?|pretrained|checkpoint|ckpt|params|parameters))")
+
+
+def loads_own_weights(method: str) -> bool:
+    """``model.load_state_dict(sd)``, ``model.load_weights(path)``: by its name, a method that loads trained
+    weights into the model it is called on (evidence of an inference run, RULES.md)."""
+    return _OWN_WEIGHTS_LOADER.fullmatch(method) is not None
+
+
 def loads_weights(func: cst.BaseExpression) -> bool:
     """``load_checkpoint(path, model)``, ``model_io.restore(model, path)``: by its name, a function that
     loads weights into a module it is given and leaves its mode alone (as ``load_state_dict`` does)."""

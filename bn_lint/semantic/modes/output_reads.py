@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bn_lint.semantic.file.names import value_at
+
 
 _DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
@@ -171,7 +173,7 @@ class OutputReads:
             value = arg.value
             if isinstance(value, cst.Name):
                 bound = self.model.binding(value.value, scope)
-                value = bound[0] if bound is not None else value
+                value = bound[0] if bound is not None else value_at(self.model, value.value, call) or value
             if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _DUMMY_TENSORS):
                 return False
         return True
