@@ -26,7 +26,7 @@ def first_file_matching(project: "Project", path: str, patterns: tuple[bytes, ..
     if memo not in project.first_matching:
         read: list[str] = []
         found = None
-        for other in [start, *_repository_files(root, limit)]:
+        for other in [start, *_python_files(root, limit, skip=start)]:
             read.append(other)
             if all(project.matches(other, pattern) for pattern in patterns):
                 found = other
@@ -44,25 +44,8 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
     file added there is seen). Past ``limit`` files, the rest are not read."""
     start = os.path.abspath(path)
     looked = project.edges.setdefault(start, set())
-    found: list[str] = []
-    todo, seen = [os.path.abspath(folder)], 0
-    while todo and seen < limit:
-        current = todo.pop()
-        looked.add(current)
-        try:
-            names = sorted(os.listdir(current))
-        except OSError:
-            continue
-        for name in names:
-            other = os.path.join(current, name)
-            if name.endswith(".py") and other != start and os.path.isfile(other):
-                seen += 1
-                looked.add(other)
-                if project.mentions(other, word):
-                    found.append(other)
-            elif recursive and not name.startswith((".", "__")) and name not in NOT_SEARCHED and os.path.isdir(other):
-                todo.append(other)
-    return sorted(found)
+    return sorted(other for other in _python_files(os.path.abspath(folder), limit, recursive, looked, skip=start)
+                  if project.mentions(other, word))
 
 
 def imports_batchnorm_alias(project: "Project", path: str, text: str) -> bool:
@@ -77,19 +60,25 @@ def imports_batchnorm_alias(project: "Project", path: str, text: str) -> bool:
     return False
 
 
-def _repository_files(root: str, limit: int) -> Iterator[str]:
-    """The ``.py`` files under ``root``, folder by folder in sorted order, at most ``limit``."""
+def _python_files(root: str, limit: int, recursive: bool = True, looked: "set[str] | None" = None,
+                  skip: str = "") -> Iterator[str]:
+    """The ``.py`` files under ``root`` (but ``skip``), folder by folder in sorted order, at most ``limit``; the
+    folders and files listed are added to ``looked``."""
     todo, seen = [root], 0
     while todo and seen < limit:
         current = todo.pop(0)
+        if looked is not None:
+            looked.add(current)
         try:
             names = sorted(os.listdir(current))
         except OSError:
             continue
         for name in names:
             other = os.path.join(current, name)
-            if name.endswith(".py") and os.path.isfile(other):
+            if name.endswith(".py") and other != skip and os.path.isfile(other):
                 seen += 1
+                if looked is not None:
+                    looked.add(other)
                 yield other
-            elif not name.startswith((".", "__")) and name not in NOT_SEARCHED and os.path.isdir(other):
+            elif recursive and not name.startswith((".", "__")) and name not in NOT_SEARCHED and os.path.isdir(other):
                 todo.append(other)
