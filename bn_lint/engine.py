@@ -15,6 +15,7 @@ from .finding import Edit, Finding, Fix, Related, Severity
 from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
 from .parsing import MAX_CHARS, described, syntax_error
 from .prefilter import Prefilter
+from .import_lines import imported_names
 from .repository_search import imports_batchnorm_alias
 from .project import Project
 from .registry import rule_by_code, static_rules
@@ -199,7 +200,9 @@ class Checker:
         project name standing for a BatchNorm layer says BatchNorm."""
         if path is None:
             return self.prefilter.active(text)
-        return self.prefilter.active(text, lambda: imports_batchnorm_alias(self.project, path, text))
+        names = imported_names(text.encode("utf-8", "replace")) if "import" in text else []
+        # (the project, and libcst with it, is loaded only for a file that imports names from a module)
+        return self.prefilter.active(text, lambda: bool(names) and imports_batchnorm_alias(self.project, path, names))
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:

@@ -68,10 +68,16 @@ class Project:
         self.search_folders: dict[str, tuple[str, ...]] = {}  # file -> the folders it adds to sys.path
 
     def root_for(self, path: str) -> Path:
+        """The repository of ``path``: the nearest folder above it with a root marker, else the folder bn-lint
+        runs from (its settings' root) when ``path`` is under it, else ``path``'s own folder."""
         directory = os.path.dirname(os.path.abspath(path))
         root = self._roots.get(directory)
         if root is None:
-            root = self._roots[directory] = find_root(directory)
+            root = find_root(directory)
+            top = self.settings.root.resolve() if self.settings is not None else None
+            if root == Path(directory).resolve() and top is not None and top in root.parents:
+                root = top
+            self._roots[directory] = root
         return root
 
     def resolve_module(self, dotted: str, from_path: str) -> str | None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Iterator
 
-from .import_lines import imported_names
-
 if TYPE_CHECKING:  # pragma: no cover
     from .project import Project
 
@@ -48,12 +46,10 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
                   if project.mentions(other, word))
 
 
-def imports_batchnorm_alias(project: "Project", path: str, text: str) -> bool:
-    """Whether ``text`` (the file at ``path``) imports from a project module a name that module's text binds, on
-    one line, to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``)."""
-    if "import" not in text:
-        return False
-    for module, name in imported_names(text.encode("utf-8", "replace")):
+def imports_batchnorm_alias(project: "Project", path: str, names: list[tuple[str, str]]) -> bool:
+    """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) is a name its project module's
+    text binds, on one line, to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``)."""
+    for module, name in names:
         found = project.resolve_module(module, path)
         if found is not None and name in project.batchnorm_aliases(found):
             return True

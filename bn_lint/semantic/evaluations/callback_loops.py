@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis
 
-_LOOPS = (cst.For, cst.While)
+_LOOPS = frozenset({"For", "While"})  # (by name: libcst is not loaded at import)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _loop_left_in_eval(callee: "ModeAnalysis", function: cst.FunctionDef, calls,
     ``given`` (its parameters) and never puts it back in training mode; None if there is none."""
     model = callee.model
     for call in calls:
-        loop = next((a for a in model.ancestors(call) if isinstance(a, _LOOPS) and callee.trains(a)), None)
+        loop = next((a for a in model.ancestors(call) if type(a).__name__ in _LOOPS and callee.trains(a)), None)
         if loop is None or callee.enclosing_function(call) is not function or last_only(model, call, loop):
             continue
         steps = [site.node for site in list(callee.train_uses.values())

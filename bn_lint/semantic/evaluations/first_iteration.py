@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.modes import ModeAnalysis
     from bn_lint.semantic.modes.records import Site
 
-_LOOPS = (cst.For, cst.While)
+_LOOPS = frozenset({"For", "While"})  # (by name: libcst is not loaded at import)
 _DEPTH = 3  # how many levels of this file's callers lead to the evaluation
 
 
@@ -70,11 +70,11 @@ def _loop_after(analysis: "ModeAnalysis", set_at: cst.CSTNode, anchors: list[cst
     """A loop around both ``set_at`` and one of ``anchors`` in which ``set_at`` comes later: what it sets
     reaches the anchor only on the next iteration."""
     model = analysis.model
-    around = [a for a in model.ancestors(set_at) if isinstance(a, _LOOPS)]
+    around = [a for a in model.ancestors(set_at) if type(a).__name__ in _LOOPS]
     for anchor in anchors:
         if model.order(anchor) >= model.order(set_at):
             continue
-        mine = {id(a) for a in model.ancestors(anchor) if isinstance(a, _LOOPS)}
+        mine = {id(a) for a in model.ancestors(anchor) if type(a).__name__ in _LOOPS}
         for loop in around:
             if id(loop) in mine:
                 return loop
@@ -82,4 +82,4 @@ def _loop_after(analysis: "ModeAnalysis", set_at: cst.CSTNode, anchors: list[cst
 
 
 def _loop_around(analysis: "ModeAnalysis", node: cst.CSTNode) -> cst.CSTNode | None:
-    return next((a for a in analysis.model.ancestors(node) if isinstance(a, _LOOPS)), None)
+    return next((a for a in analysis.model.ancestors(node) if type(a).__name__ in _LOOPS), None)

@@ -4,7 +4,8 @@
 ``model`` in eval mode is a finding when no code the project shows does it either:
 the function puts no model in eval itself (no ``.eval()`` / ``.train(False)``),
 its callers here pass a model whose mode they do not set (or there is none), and no
-other file beside it that imports it and calls the function calls ``.eval()``. The same for ``self.model`` in an evaluation
+other file beside it imports it and calls the function (or a function of this file that calls it): that
+caller's own check follows the model it passes. The same for ``self.model`` in an evaluation
 method of a plain class (a trainer, an algorithm object) built around a model it was
 given, when nothing in the file puts that attribute in eval. The model must be one
 that may hold BatchNorm: a known BatchNorm model, or one of unknown class in a
@@ -44,6 +45,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         return None  # (a pytest test: its model comes from a fixture, in the mode the test wants)
     if _SETS_EVAL.search(model.code(func)):
         return None  # (the function puts a model in eval itself: what else it runs is not a model it owns)
+    if _hands_out_eval(model):
+        return None  # (a loader of this file gives models back in eval: the ones evaluated here may come from it)
     root, _, rest = site.key.partition(".")
     if loss_named(site.key) or rest and root != "self":
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
@@ -65,9 +68,24 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         if any(_may_set_eval(arg_key, state) for arg_key, state, _caller in passed):
             return None
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
-    if any(_called_after_eval_elsewhere(model, caller) for caller in _callers_in_file(model, name)):
+    if any(_called_elsewhere(model, caller) for caller in _callers_in_file(model, name)):
         return None
     return f"`{name}()` evaluates `{site.key}` and never calls `{site.key}.eval()`; {callers}"
+
+
+def _hands_out_eval(model: "FileModel") -> bool:
+    """Whether a function of the file gives back a model it puts in eval (``return net.eval()``, or
+    ``net.eval()`` then ``return net``)."""
+    for func in model.functions.values():
+        code = model.code(func)
+        if ".eval()" not in code:
+            continue
+        if re.search(r"\breturn\s+[\w.]+\.eval\(\s*\)", code):
+            return True
+        for name in set(re.findall(r"(?<![\w.])(\w+)(?:\s*\.\s*\w+\s*\([^()]*\))*\s*\.\s*eval\(\s*\)", code)):
+            if re.search(r"\breturn\s+(?:\w+\s*,\s*)*" + re.escape(name) + r"\b", code):
+                return True
+    return False
 
 
 def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: cst.CSTNode) -> bool:
@@ -144,9 +162,10 @@ def _callers_in_file(model: "FileModel", name: str) -> list[str]:
     return found
 
 
-def _called_after_eval_elsewhere(model: "FileModel", name: str) -> bool:
-    """Whether another file beside this one (its folder, and the folder above when it is a package)
-    names this module, calls ``name`` and puts a model in eval mode: a caller there may do it."""
+def _called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False) -> bool:
+    """Whether another file beside this one (its folder, and the folder above when it is a package) names this
+    module and calls ``name`` (and, ``setting_eval``, puts a model in eval): that caller's check follows the model
+    it passes (and reports a training-mode one there, naming the call), or it puts the model in eval."""
     project = model.project
     if project is None:
         return False
@@ -159,6 +178,7 @@ def _called_after_eval_elsewhere(model: "FileModel", name: str) -> bool:
         stem = os.path.basename(here)
     for folder in folders:
         for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
-            if project.mentions(other, stem) and (project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
+            if project.mentions(other, stem) and (not setting_eval or project.mentions(other, ".eval()")
+                                                  or project.mentions(other, "train(False)")):
                 return True  # (it imports this module, calls the function and sets a model in eval)
     return False

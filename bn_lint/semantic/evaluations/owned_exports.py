@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _called_after_eval_elsewhere, _may_set_eval
+from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _called_elsewhere, _may_set_eval
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.modes import ModeAnalysis, Site
@@ -53,6 +53,6 @@ def unowned_export(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode, fa
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
     else:
         return None
-    if _called_after_eval_elsewhere(model, name):
+    if _called_elsewhere(model, name):
         return None
     return f"`{name}()` exports `{site.key}` in the mode it is given and never calls `{site.key}.eval()`; {callers}"

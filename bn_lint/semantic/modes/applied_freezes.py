@@ -30,7 +30,7 @@ from .state import State, _tracked
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import ModeAnalysis
 
-Target = tuple["ModeAnalysis", cst.FunctionDef]
+Target = tuple["ModeAnalysis", "cst.FunctionDef"]
 
 
 class AppliedFreezes:
@@ -85,7 +85,9 @@ class AppliedFreezes:
     def _constructor(self, call: cst.Call) -> Target | None:
         """The ``__init__`` that ``Net(...)`` runs: of a project class (this file's or another's), its own or
         a base's."""
-        found = project_class(self.model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+        if not isinstance(call.func, (cst.Name, cst.Attribute)) or not self._may_freeze(call.func):
+            return None
+        found = project_class(self.model, call.func)
         if found is None or isinstance(call.func, cst.Name) and self.model.binding(call.func.value, None) is not None:
             return None
         owner, info = found
@@ -96,6 +98,13 @@ class AppliedFreezes:
                 return None
             owner, init = inherited[0], inherited[2]
         return (self.a if owner is self.model else owner.analysis(type(self.a))), init
+
+    def _may_freeze(self, func: cst.BaseExpression) -> bool:
+        """Whether the class ``func`` names may freeze in ``__init__``: defined here, or in a file whose text says
+        ``requires_grad`` (another file is not parsed, nor looked up in the index, for a class that cannot)."""
+        dotted = self.model.qualname(func)
+        where = self.model.imported_path(dotted, "class") if dotted and dotted != self.model.code(func) else None
+        return where is None or self.model.project is None or self.model.project.mentions(where[0], "requires_grad")
 
     def _watch_frozen(self, call: cst.Call, node: cst.CSTNode, analysis: "ModeAnalysis", key: str) -> None:
         """The callee's freeze at ``node`` freezes ``key`` here: watched at later training steps."""

@@ -218,6 +218,9 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
         return None
     if any(at < model.order(step) < model.order(evals[0]) for step in analysis.training_calls(body)):
         return None  # (trained in between: the evaluation sees the statistics of that training)
+    if any(at < model.order(call) < model.order(evals[0]) for call in calls
+           if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward"):
+        return None  # (a backward pass in between: the forward was a training-mode run on purpose, a gradient test)
     return (f"random input run on the weights given at line {analysis.line(loaded[-1])}, before its evaluation after "
             f"`.eval()` at line {analysis.line(evals[0])}, with no training in between")
 

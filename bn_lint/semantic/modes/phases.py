@@ -13,10 +13,11 @@ from .keys import _names_read
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
 
-_CARRIERS = (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index, cst.BinaryOperation,
-             cst.UnaryOperation, cst.Tuple, cst.Element)
-_ASSIGNS = (cst.Assign, cst.AugAssign, cst.AnnAssign)
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# node classes by name (libcst is loaded only for a file that needs a parse: not at import)
+_CARRIERS = frozenset({"Attribute", "Call", "Arg", "Subscript", "SubscriptElement", "Index", "BinaryOperation",
+                       "UnaryOperation", "Tuple", "Element"})
+_ASSIGNS = frozenset({"Assign", "AugAssign", "AnnAssign"})
+_SCOPES = frozenset({"FunctionDef", "ClassDef", "Lambda"})
 
 
 def feeds_a_later_step(model: "FileModel", call: cst.CSTNode, steps: Iterable[cst.Call]) -> bool:
@@ -25,15 +26,15 @@ def feeds_a_later_step(model: "FileModel", call: cst.CSTNode, steps: Iterable[cs
     ``loss.backward()``, or its arguments, ``train_step(x, y)``); True when the value is not kept in a name
     (not followed)."""
     parent = model.parent(call)
-    while isinstance(parent, _CARRIERS):
+    while type(parent).__name__ in _CARRIERS:
         parent = model.parent(parent)
-    if not isinstance(parent, _ASSIGNS):
+    if type(parent).__name__ not in _ASSIGNS:
         return True
     derived = _targets(parent)
     start = model.order(parent)
-    later = sorted((node for node in model.nodes_of(model.module, *_ASSIGNS)
+    later = sorted((node for node in model.nodes_of(model.module, cst.Assign, cst.AugAssign, cst.AnnAssign)
                     if model.order(node) > start and node.value is not None
-                    and not any(isinstance(a, _SCOPES) for a in model.ancestors(node))), key=model.order)
+                    and not any(type(a).__name__ in _SCOPES for a in model.ancestors(node))), key=model.order)
     for node in later:  # (forward from the evaluation: what its value flows into)
         if set(_names_read(node.value)) & derived:
             derived |= _targets(node)
