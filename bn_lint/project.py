@@ -74,7 +74,7 @@ class Project:
         root = self._roots.get(directory)
         if root is None:
             root = find_root(directory)
-            top = self.settings.root.resolve() if self.settings is not None else None
+            top = Path(self.settings.root).resolve() if self.settings is not None else None
             if root == Path(directory).resolve() and top is not None and top in root.parents:
                 root = top
             self._roots[directory] = root
