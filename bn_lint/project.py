@@ -74,8 +74,9 @@ class Project:
         root = self._roots.get(directory)
         if root is None:
             root = find_root(directory)
-            top = Path(self.settings.root).resolve() if self.settings is not None else None
-            if root == Path(directory).resolve() and top is not None and top in root.parents:
+            top = getattr(self.settings, "root", None)
+            top = Path(top).resolve() if top else None
+            if top is not None and top in root.parents and not any((root / m).exists() for m in _ROOT_MARKERS):
                 root = top
             self._roots[directory] = root
         return root
