@@ -71,6 +71,9 @@ EXPECTED = {
     "711_rtseg_predict_after_epochs": ("BN101", "core/seg.py", 14),
     "712_hairseg_trt_export_eval": ("BN104", "export.py", 7),
     "712_hairseg_block_default": ("BN104", "convert.py", 30),
+    "1204_gears_load_then_predict_after_validating_fit": ("BN101", "pkg/runner.py", 31),
+    "1205_cpa_train_in_validation_start_hook": ("BN101", "plan.py", 30),
+    "1205_cpa_library_lightning_base": ("BN101", "plan.py", 24),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

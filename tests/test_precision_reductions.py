@@ -77,6 +77,16 @@ EXPECTED = {
     # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
     # loads weights into it first, and evaluates that
     "tests/test_fresh_model_shapes.py": [("BN101", 26)],
+    # GEARS (transfer case 1204): a holder class whose fit validates (eval) and whose predict runs the model: only
+    # built, its entry is unknown; loaded with trained weights by another method and left in training mode, it is not
+    "holder_fit_validates_predict_built_only.py": [],
+    "holder_fit_validates_predict_after_restore.py": [("BN101", 34)],
+    # cpa (transfer case 1205): Lightning runs validation_step in eval mode, unless an earlier hook of the phase
+    # calls train(); scvi-tools' TrainingPlan is a LightningModule
+    "lightning_validation_step_in_eval.py": [],
+    "lightning_validation_start_hook_trains.py": [("BN101", 25)],
+    "scvi_plan_validation_step_in_eval.py": [],
+    "scvi_plan_validation_start_hook_trains.py": [("BN101", 24)],
 }
 
 

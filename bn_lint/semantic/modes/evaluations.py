@@ -11,7 +11,7 @@ from bn_lint.semantic.modes.eval_data import (eval_data_loop, eval_input, infere
                                                spoiled_before_evaluation)
 from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named
-from bn_lint.semantic.modes.framework_hooks import hook_of
+from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
 from .records import Site
@@ -180,9 +180,9 @@ class EvaluationDetection:
         """A call, in a framework's hook (``framework_hooks``), of the module the framework gives the hook."""
         func = self.enclosing_function(node)
         found = hook_of(self.model, func) if func is not None and isinstance(node, cst.Call) else None
-        if found is None or found[0].method.endswith("_step") and not any(
+        if found is None or found[0].method.endswith("_step") and found[0].mode == TRAIN and not any(
                 self._no_grad_expr(d.decorator) for d in func.decorators):
-            return False  # (a step runs the module as the framework's loop does: training, unless no_grad throughout)
+            return False  # (a training step runs the module as the framework's loop does, unless no_grad throughout)
         key = key_of(node.func)  # (`pl_module(x)`, `self.net(x)`)
         return key is not None and key.split(".")[0] == found[1] and not self._mode_decorated(func)
 

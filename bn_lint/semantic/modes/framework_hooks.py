@@ -50,10 +50,12 @@ HOOKS: tuple[Hook, ...] = (
     *(Hook("Lightning", "callback", name, "pl_module", EVAL) for name in _LIGHTNING_EVAL),
 )
 
-# the framework bases a class may derive from: qualified-name prefix and how the base's name ends
+# the framework bases a class may derive from: qualified-name prefixes and how the base's name ends; a
+# library's own subclass of a framework base counts as that base (scvi-tools' training plans are
+# LightningModules: Lightning runs their hooks)
 _BASES = {
-    "module": (("pytorch_lightning.", "lightning."), "LightningModule"),
-    "callback": (("pytorch_lightning.", "lightning."), "Callback"),
+    "module": ((("pytorch_lightning.", "lightning."), "LightningModule"), (("scvi.train.",), "TrainingPlan")),
+    "callback": ((("pytorch_lightning.", "lightning."), "Callback"),),
 }
 _BY_METHOD: dict[str, list[Hook]] = {}
 for _hook in HOOKS:
@@ -70,9 +72,7 @@ def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | Non
     if info is None or info.methods.get(func.name.value) is not func:
         return None
     for hook in rows:
-        prefixes, suffix = _BASES[hook.base]
-        if not any((model.qualname(base) or "").startswith(prefixes) and (model.qualname(base) or "").endswith(suffix)
-                   for base in info.bases):
+        if not any(_derives_from(model.qualname(base) or "", hook.base) for base in info.bases):
             continue
         params = [p.name.value for p in func.params.params]
         if hook.param in params:
@@ -81,6 +81,11 @@ def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | Non
             return hook, params[2]  # (`def on_train_epoch_end(self, trainer, module)`)
         return None
     return None
+
+
+def _derives_from(qualname: str, base: str) -> bool:
+    """Whether a class's base of this qualified name is one of the framework's ``base`` classes."""
+    return any(qualname.startswith(prefixes) and qualname.endswith(suffix) for prefixes, suffix in _BASES[base])
 
 
 def given_may_hold_batchnorm(model: "FileModel", hook: Hook) -> bool:
@@ -95,7 +100,7 @@ def given_may_hold_batchnorm(model: "FileModel", hook: Hook) -> bool:
         return False
     here = os.path.dirname(os.path.abspath(model.path))
     for folder in dict.fromkeys((here, os.path.dirname(here))):
-        for path in files_mentioning(project, model.path, folder, _BASES["module"][1], recursive=False)[:8]:
+        for path in files_mentioning(project, model.path, folder, _BASES["module"][0][1], recursive=False)[:8]:
             other = project.model(path)
             if other is not None and project_builds_batchnorm(other):
                 return True

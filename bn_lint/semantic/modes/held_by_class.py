@@ -6,17 +6,22 @@ its caller ran: the one that builds the model (``__init__``, a base's ``__init__
 ``initialize(ctx)``) or one that trains it. When every method that touches the model leaves it in training
 mode or as it was (``self.model = de_parallel(self.model)``, a training epoch that ends in ``train()``), and
 no code of the file puts it in eval, each of those is a path into the method on which the model is in
-training mode (RULES.md, Evidence: a bug on one visible path is a bug). A method that leaves it in eval
-mode anywhere makes the entry unknown, as before.
+training mode (RULES.md, Evidence: a bug on one visible path is a bug). When a method leaves it in eval
+mode (a training loop that validates), the paths left are those of the methods that load trained weights
+into it and leave it in training mode (``load_pretrained(path)`` then ``predict(x)``: a model loaded to
+be used as it is); without such a method the entry is unknown, as before.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
 from bn_lint.semantic.project.definitions import project_class
+from .keys import _unwrap_passthrough, key_of
+from .known_calls import loads_own_weights, loads_weights
 from .state import ENTRY, EVAL, TRAIN, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,8 +94,9 @@ def _plain_class(analysis: "ModeAnalysis", func: cst.FunctionDef) -> "ClassInfo 
 
 def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.FunctionDef, attr: str) -> dict | None:
     """``{"self.attr": facts}``: the training-mode facts that the other methods of ``func``'s class (own and
-    inherited) leave ``self.attr`` in, when none leaves it (or a part of it) in eval mode and no code of this
-    file calls ``.eval()`` / ``.train(False)`` on an ``.attr`` of anything; None otherwise."""
+    inherited) leave ``self.attr`` in, when no code of this file calls ``.eval()`` / ``.train(False)`` on an
+    ``.attr`` of anything; only those of methods that load weights into it when another method leaves it (or
+    a part of it) in eval mode; None otherwise."""
     model = analysis.model
     key = f"self.{attr}"
     if not any(attr in cls.attributes for _, cls in class_chain(model, info)):
@@ -101,6 +107,8 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
                 and (call.func.attr.value == "eval" or call.func.attr.value == "train" and call.args):
             return None  # (a `trainer.model.eval()` in the file: the entry depends on the order of calls)
     facts: set = set()
+    loaded: set = set()  # the facts of methods that load trained weights into it
+    evaluated = False  # some method leaves it (or a part of it) in eval mode
     base = info.node.bases[0].value if info.node.bases else info.node.name
     for owner, name, method in class_methods(model, info):
         if method is func:
@@ -108,11 +116,13 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
         summary = owner.analysis(type(analysis)).summary(method)
         if summary is None:
             continue
-        for effect, found in summary.effects.items():
-            if effect != key and not effect.startswith(key + "."):
-                continue
-            if any(f.mode == EVAL for f in found):
-                return None
+        effects = [(effect, found) for effect, found in summary.effects.items()
+                   if effect == key or effect.startswith(key + ".")]
+        if any(f.mode == EVAL for _, found in effects for f in found):
+            evaluated = True
+            continue
+        loads = loads_weights_into(owner, method, attr)
+        for effect, found in effects:
             if effect != key:
                 continue
             for fact in found:
@@ -125,7 +135,31 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
                             f"{os.path.basename(owner.path)}) " + ("builds it (modules start in training mode)"
                                                                    if fact.why == "built" or "builds it" in fact.where
                                                                    else "leaves it in training mode")
-                    facts.add(Fact(TRAIN, base, "helper", where, fact.kind))
+                    fact = Fact(TRAIN, base, "helper", where, fact.kind)
+                    facts.add(fact)
+                if loads:
+                    loaded.add(replace(fact, where=f"`{name}()` loads trained weights into it; {fact.where}"))
+    if evaluated:  # (another method's eval: a path that loads trained weights and runs the model as it is stays)
+        facts = loaded
     if not any(f.why in ("built", "train()") or f.why == "helper" and "builds it" in f.where for f in facts):
         return None  # (only run in a training step: a loss or metric function kept on `self`, not shown a module)
     return {key: frozenset(facts)}
+
+
+def loads_weights_into(model: "FileModel", method: cst.FunctionDef, attr: str) -> bool:
+    """Whether ``method`` loads trained weights into ``self.attr``: ``self.attr.load_state_dict(sd)``,
+    ``load_checkpoint(path, self.attr)``, or into a ``self.other`` it then assigns to ``self.attr``
+    (``self.model.load_state_dict(sd); self.best_model = self.model``)."""
+    targets = {f"self.{attr}"}
+    for assign in model.nodes_of(method, cst.Assign):
+        source = key_of(_unwrap_passthrough(assign.value))
+        if source is not None and source.startswith("self.") and any(
+                key_of(target.target) == f"self.{attr}" for target in assign.targets):
+            targets.add(source)
+    for call in model.nodes_of(method, cst.Call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and loads_own_weights(func.attr.value) and key_of(func.value) in targets:
+            return True
+        if loads_weights(func) and any(key_of(arg.value) in targets for arg in call.args):
+            return True
+    return False

@@ -1,0 +1,27 @@
+import torch
+import torch.nn as nn
+from pytorch_lightning import LightningModule
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.bn = nn.BatchNorm1d(4)
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+
+
+class Plan(LightningModule):
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def training_step(self, batch, batch_idx):
+        return self.module(batch).sum()
+
+    def validation_step(self, batch, batch_idx):
+        out = self.module(batch)
+        return out.mean()
+
