@@ -58,6 +58,7 @@ EXPECTED = {
     "603_deeplab_bn_momentum": ("BN205", "model.py", 11),
     "604_hourglass_valid_bn_train": ("BN101", "train.py", 22),
     "608_chemprop_freeze_bn_stats": ("BN105", "train.py", 25),
+    "1200_lumin_interactionnet_optional_bn": ("BN203", "net.py", 13),
     "609_chemprop_last_batch_of_one": ("BN301", "train.py", 23),
     "611_openstereo_fix_bn_reset_by_train": ("BN105", "base_trainer.py", 20),
     "612_luxonis_export_forward_train_mode": ("BN104", "model.py", 23),

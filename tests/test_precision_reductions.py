@@ -13,6 +13,9 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # lumin (transfer case 1200): a one-line `if self.bn:` BatchNorm1d, an activation from a lookup helper and a
+    # Sequential of a comprehension, run on (N, C) features: BatchNorm1d is right (the bug/ twin feeds (N, L, E))
+    "optional_batchnorm_on_flat_features.py": [],
     # NeMo (mined case 305): a method exporting `self` with no caller in view owns its mode; its twin's caller sets eval
     "export_method_of_self_no_caller.py": [("BN104", 13)],
     "export_method_of_self_after_eval.py": [],

@@ -98,7 +98,7 @@ class CallsMixin:
     def _param_value(self, param: cst.Param, function: cst.FunctionDef, scope: "Scope") -> Any:
         name = param.name.value
         default = self._static_value(param.default, scope.parent) if param.default is not None else UNKNOWN
-        if isinstance(default, (LayerClass, FuncRef, ClassRef)) or (
+        if isinstance(default, (LayerClass, FuncRef, ClassRef, ForeignFunc)) or (
                 isinstance(default, str) and not self._called_here(function, scope)):
             return default  # (a string default, `act_mode="BR"`, of a class nothing here builds: its default build)
         atom = f"{name}@{id(function)}"

@@ -10,7 +10,7 @@ import libcst as cst
 from bn_lint.semantic.shapes.frame import Frame
 from bn_lint.semantic.shapes.values import (
     _CLASS_TABLE, _ENTITY_TABLE, GAP, _LABEL_IDS, _SEQUENCE_IDS, _TOKEN_TABLE, Chain, LayerClass, LayerValue,
-    Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor,
+    Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor, splat_items,
 )
 from bn_lint.semantic.knowledge.layers import SAME
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
@@ -27,9 +27,11 @@ class LayersMixin:
         args = [v for a, v in pairs if not a.keyword and not a.star]
         if any(a.star == "*" for a, _ in pairs):
             args = []
+            if spec.name == "Sequential":  # (`nn.Sequential(*layers)` runs a layer some paths leave out, if there)
+                lost = any(a.star == "**" or a.keyword for a, _ in pairs)
             for a, v in pairs:
                 if a.star == "*":
-                    items = _concrete_items(v)
+                    items = splat_items(v) if spec.name == "Sequential" else _concrete_items(v)
                     if items is None or GAP in items:
                         lost = True
                     else:
@@ -44,6 +46,11 @@ class LayersMixin:
                 items.insert(0, GAP)
             if iterated_not_called(self.model, call):  # `for blk in self.net: X = cat((X, blk(X)), 1)` (DenseNet)
                 return Chain(tuple(items), Tensor(), False, None if GAP in items else (), True)
+            spread = pairs[0][1] if len(pairs) == 1 and pairs[0][0].star == "*" else None
+            if isinstance(spread, Chain) and not spread.sequential and spread.fills is not None and GAP in spread.items:
+                # `nn.Sequential(*[block(w) for _ in range(n)])`: its unknown stretch holds what the list's may
+                built = self._extend(Chain((), Tensor(), True), list(spread.items))
+                return Chain(built.items, built.tail, True, spread.fills)
             return self._extend(Chain((), Tensor(), True), items)
         if spec.name == "ModuleList" and len(pairs) <= 1 and not any(a.keyword or a.star for a, _ in pairs):
             given = args[0] if args else ()
@@ -92,6 +99,10 @@ class LayersMixin:
             return self._apply_layer(module, tensor, at)
         if isinstance(module, Chain):
             for item in module.items:
+                if item is GAP and module.fills is not None and len(module.fills) == 1:
+                    # every module of the stretch is this one (`nn.Sequential(*[block(w) for _ in range(n)])`):
+                    # the first sees the tensor; after an unknown number of them, the shape is not known
+                    self._apply(module.fills[0], tensor)
                 tensor = self._apply(item, tensor) if item is not GAP else Tensor()
                 if not isinstance(tensor, Tensor):
                     tensor = Tensor()

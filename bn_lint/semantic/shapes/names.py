@@ -115,9 +115,10 @@ class NamesMixin:
         return UNKNOWN
 
     def _imported_function(self, dotted: str) -> Any:
-        """``ForeignFunc`` for a function of the project file behind ``dotted`` that returns one torch.nn
-        layer it builds (``def conv3x3(i, o): return nn.Conv2d(i, o, 3, padding=1, bias=False)``): run
-        there for each call; a factory of other shapes stays UNKNOWN (and is not interpreted)."""
+        """``ForeignFunc`` for a function of the project file behind ``dotted`` that returns a torch.nn layer
+        it builds (``def conv3x3(i, o): return nn.Conv2d(i, o, 3, padding=1, bias=False)``), on some path
+        (``if act == "relu": return nn.ReLU()``): run there for each call; a factory of other shapes stays
+        UNKNOWN (and is not interpreted)."""
         project = self.model.project
         where = self.model.imported_path(dotted, "def") if project is not None else None
         if where is None or project.indexed(where[0], "helper", where[1]) is False \
@@ -132,8 +133,8 @@ class NamesMixin:
         function = other.functions[where[1]]
         returns = returned_values(function)
         scope = other.scopes.get(function)
-        helper = bool(returns) and all(isinstance(value, cst.Call) and other.layer_class(value.func, scope) is not None
-                                       for value in returns)
+        # (one layer it builds on some path is enough: each call runs it with its arguments, a layer or UNKNOWN)
+        helper = any(isinstance(value, cst.Call) and other.layer_class(value.func, scope) is not None for value in returns)
         other.index_facts[("helper", where[1])] = helper
         return ForeignFunc(other, function) if helper else UNKNOWN
 

@@ -12,6 +12,7 @@ from bn_lint.semantic.shapes.values import (
     GAP, Chain, ClassRef, Each, FuncRef, LayerClass, LayerValue, ProjModule, SelfState, Tensor,
     _concrete_items, any_item, _is_module, _jumps, _merge_tensor, _open, _open_loop, _truth,
 )
+from bn_lint.semantic.knowledge.layer_spec import SAME
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym
 from bn_lint.semantic.syntax.walk import walk
 
@@ -32,6 +33,8 @@ class StatementsMixin:
                 if frame.dead:
                     return
                 self._small(frame, small)
+        elif isinstance(stmt, cst.BaseSmallStatement):  # the body of `if bn: layers.append(bn_layer)`
+            self._small(frame, stmt)
         elif isinstance(stmt, cst.If):
             self._if(frame, stmt)
         elif isinstance(stmt, cst.For):
@@ -348,15 +351,38 @@ def _havoc_plan(node: cst.CSTNode) -> list[tuple[str, str]]:
 
 
 def _merge_chains(a: Chain, b: Chain) -> Chain:
-    """Two paths' chains: their common head, then a gap where they part."""
+    """Two paths' chains: their common head, then a gap where they part; where one path only adds
+    layers that keep their input's shape (``if bn: layers.append(nn.BatchNorm1d(c))``), its chain, those
+    layers marked as absent on the other path."""
     common = 0
     while common < min(len(a.items), len(b.items)) and a.items[common] is b.items[common]:
         common += 1
+    longer = a if len(a.items) > len(b.items) else b
+    extra = longer.items[common:]
+    # (not after a gap: there the other path's gap may hold them, a loop's body joined after it)
+    if common == min(len(a.items), len(b.items)) and extra and (common == 0 or longer.items[common - 1] is not GAP) \
+            and a.sequential == b.sequential and a.module_list == b.module_list \
+            and all(_keeps_shape(item) for item in extra):
+        for item in extra:
+            item.optional = item.absent_elsewhere = True
+        fills = None if GAP in longer.items and (a.fills is None or b.fills is None) else \
+            tuple({id(f): f for f in (*(a.fills or ()), *(b.fills or ()))}.values())
+        tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
+        return Chain(longer.items, tail, longer.sequential, fills, longer.module_list)
     items = a.items[:common]
     if common < len(a.items) or common < len(b.items):
         items += (GAP,)
     tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
     return Chain(items, tail, a.sequential and b.sequential, _fills(a, b, common), a.module_list and b.module_list)
+
+
+# layers whose output has their input's shape (an absent one changes no shape after it)
+_SHAPE_KEEPING_KINDS = frozenset({"batchnorm", "norm", "activation", "dropout", "identity"})
+
+
+def _keeps_shape(item: Any) -> bool:
+    return isinstance(item, LayerValue) and item.spec.kind in _SHAPE_KEEPING_KINDS \
+        and item.spec.out_width == SAME and item.spec.out_rank == SAME
 
 
 def _fills(a: Chain, b: Chain, common: int) -> tuple[Any, ...] | None:

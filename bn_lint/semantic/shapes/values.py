@@ -63,6 +63,8 @@ class LayerValue:
     env: dict[str, Any]  # the building frame's local names, for fixes
     site: cst.Call | None  # outermost call site when built inside an inlined helper
     optional: bool = False  # an nn.Identity() in its place on other paths (`BN(c) if use_bn else Identity()`)
+    # not there at all on other paths (`if bn: layers.append(BN(c))`): a list holding it has no known length
+    absent_elsewhere: bool = False
 
     def value(self, param: str | None) -> Any:
         if param is None:
@@ -275,16 +277,29 @@ def _truth(value: Any) -> bool | None:
     if isinstance(value, tuple):
         return bool(value)
     if isinstance(value, Chain):
-        return None if GAP in value.items else bool(value.items)
+        return None if GAP in value.items or (value.items and all(_absent_elsewhere(i) for i in value.items)) \
+            else bool(value.items)
     return None
 
 
 def _concrete_items(value: Any) -> tuple[Any, ...] | None:
+    """The items of a tuple or of a list of modules known item by item (its length, each index)."""
+    items = splat_items(value)
+    return None if items is None or any(_absent_elsewhere(item) for item in items) else items
+
+
+def splat_items(value: Any) -> tuple[Any, ...] | None:
+    """What ``nn.Sequential(*value)`` runs: ``_concrete_items``, and also a list holding layers that other
+    paths leave out (each keeps the shape of its input: running it or not, what follows sees the same)."""
     if isinstance(value, tuple):
         return value
     if isinstance(value, Chain) and GAP not in value.items and not value.sequential:
         return value.items
     return None
+
+
+def _absent_elsewhere(item: Any) -> bool:
+    return isinstance(item, LayerValue) and item.absent_elsewhere
 
 
 def _open(chain: Chain | None) -> Chain | None:
