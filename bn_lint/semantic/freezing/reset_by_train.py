@@ -290,7 +290,7 @@ class FreezeResets:
             classes = [info] if info is not None else []
         if not classes:
             classes = list(self.model.classes.values())
-        return any(f.owner.split(".")[0] == "self" for info in classes if "train" in info.methods
+        return any(f.owner.split(".")[0] == "self" for info in classes if _overrides_train(info.methods.get("train"))
                    for f in self._foreign.get(info.methods["train"], self).freezes(info.methods["train"]))
 
     # ------------------------------------------------------------------ resets
@@ -509,6 +509,15 @@ class _Walker:
             if key is None or key == frozen or frozen.startswith(key + ".") or key.startswith(frozen + "."):
                 self.found.append(Reset(train, node, frozen, call, list(via)))
                 del self.pending[frozen]
+
+
+def _overrides_train(method: cst.FunctionDef | None) -> bool:
+    """Whether ``method`` may be ``nn.Module.train`` overridden: ``train(self)``, ``train(self, mode=True)``
+    (a flag of another name defaulting to True), not a trainer's ``train(self, loader)``."""
+    params = method.params.params[1:] if method is not None else []
+    flag = params[0] if len(params) == 1 else None
+    return method is not None and (not params or flag is not None and (flag.name.value == "mode" or (
+        isinstance(flag.default, cst.Name) and flag.default.value == "True")))
 
 
 def _assigned_key(model: "FileModel", call: cst.Call) -> str | None:
