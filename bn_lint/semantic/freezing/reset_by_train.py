@@ -126,8 +126,8 @@ class FreezeResets:
             for call in model.nodes_of(loop.body, cst.Call):
                 if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
                     yield Freeze(owner, call, self._conditions(call, func))
-        if func.name.value in ("__init__", "train"):  # `self.backbone.eval()` while built (or in a `train()`
-            # override): a frozen part, BatchNorm included
+        if func.name.value in ("__init__", "train") and self._of_module_class(func):  # `self.backbone.eval()`
+            # while built (or in a `train()` override): a frozen part, BatchNorm included
             for call in model.nodes_of(func, cst.Call):
                 owner = key_of(call.func.value) if isinstance(call.func, cst.Attribute) else None
                 if _to_eval(call) and owner is not None and owner.startswith("self.") \
@@ -140,6 +140,13 @@ class FreezeResets:
                 owner = key_of(func_.value)
                 if owner is not None:
                     yield Freeze(owner, call, self._conditions(call, func))
+
+    def _of_module_class(self, func: cst.FunctionDef) -> bool:
+        """Whether ``func`` is a method of a class with bases (a module's; not a plain class's, whose
+        ``self.model.eval()`` sets the mode of a model it is given, and whose own ``train()`` is no override)."""
+        scope = self.model.scopes.get(func)
+        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        return info is not None and any(self.model.code(base) != "object" for base in info.bases)
 
     def _element_of(self, loop: cst.For, owner: str, params: list[str]) -> str | None:
         """``modules[]`` for ``module`` in ``for module in modules: for m in module.modules():`` over a
