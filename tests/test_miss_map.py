@@ -75,6 +75,9 @@ EXPECTED = {
     "1204_gears_load_then_predict_after_validating_fit": ("BN101", "pkg/runner.py", 31),
     "1205_cpa_train_in_validation_start_hook": ("BN101", "plan.py", 30),
     "1205_cpa_library_lightning_base": ("BN101", "plan.py", 24),
+    "1202_yolact_imported_constructor_freezes": ("BN105", "fit.py", 23),
+    "1202_yolact_alias_of_a_frozen_model": ("BN105", "fit.py", 23),
+    "1306_towhee_trainer_train_method": ("BN105", "trainer.py", 28),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

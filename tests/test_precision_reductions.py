@@ -90,6 +90,14 @@ EXPECTED = {
     "lightning_validation_start_hook_trains.py": [("BN101", 25)],
     "scvi_plan_validation_step_in_eval.py": [],
     "scvi_plan_validation_start_hook_trains.py": [("BN101", 24)],
+    # yolact and towhee (transfer cases 1202, 1306): a name assigned the frozen model is that model, frozen again
+    # under its other name; a module's `train(self, mode=True)` that freezes again keeps it frozen (a trainer's
+    # `train(self, loader)` beside it is no such override)
+    "alias_of_a_frozen_model_frozen_again.py": [],
+    "trainer_train_beside_a_refreezing_module.py": [],
+    # neural-compressor's TEQ (transfer case 1309): a plain class's `self.model.eval()` in `__init__` sets the mode of
+    # the model it is given, no BatchNorm freeze; its own `train(loader)` trains it
+    "plain_class_evals_the_model_it_is_given.py": [],
 }
 
 
@@ -150,3 +158,53 @@ def test_a_fragile_layer_of_a_model_the_file_never_names_is_not_its_models(tmp_p
     write("train.py", train.format(name="VGGClassifier", args="10"))  # the twin: the head it trains has one
     proc = run_cli("check", "--no-cache", "--select", "BN302", "--format", "concise", "train.py", cwd=tmp_path)
     assert b"train.py:8:20: BN302" in proc.stdout, proc.stdout
+
+
+def test_a_class_of_another_file_that_freezes_again_in_train_stays_frozen(tmp_path, write):
+    """yolact (transfer case 1202): `Yolact()` of another file freezes its BatchNorm in `__init__`; the fix
+    overrides `train()` to freeze them again, so `net.train()` in the training script undoes nothing. The
+    twin without the override is found (the miss map's 1202_yolact_imported_constructor_freezes)."""
+    from tests.conftest import run_cli
+
+    detector = """
+        from torch import nn
+
+        class Detector(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+                self.freeze_bn()
+        {override}
+            def freeze_bn(self):
+                for layer in self.modules():
+                    if isinstance(layer, nn.BatchNorm2d):
+                        layer.eval()
+
+            def forward(self, x):
+                return self.body(x)
+        """
+    override = """
+            def train(self, mode=True):
+                super().train(mode)
+                self.freeze_bn()
+                return self
+        """
+    write("fit.py", """
+        import torch
+        from detector import Detector
+
+        def fit(loader):
+            det = Detector()
+            det.train()
+            opt = torch.optim.SGD(det.parameters(), lr=0.1)
+            for x in loader:
+                opt.zero_grad()
+                det(x).sum().backward()
+                opt.step()
+        """)
+    write("detector.py", detector.format(override=override))
+    proc = run_cli("check", "--no-cache", "--select", "BN105", "--format", "concise", "fit.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    write("detector.py", detector.format(override=""))
+    proc = run_cli("check", "--no-cache", "--select", "BN105", "--format", "concise", "fit.py", cwd=tmp_path)
+    assert b"fit.py:6:5: BN105" in proc.stdout, proc.stdout

@@ -656,7 +656,7 @@ def test_a_call_with_star_args_binds_argument_code_as_keys_not_syntax_nodes():
     (AttributeError: 'Name' object has no attribute 'partition') on the 23,529-file corpus run."""
     import libcst as cst
 
-    from bn_lint.semantic.freezing.reset_by_train import _bind
+    from bn_lint.semantic.freezing.call_keys import bind_keys as _bind
 
     func = cst.parse_module("def predict(self, x, profile=False, *rest): ...\n").body[0]
     call = cst.parse_expression("self.predict(x, *args, **kwargs)")

@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.freezing.call_keys import (
+    bind_keys, key_of, owners_in_caller, param_names, rebind, resolve_conditions,
+)
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
-from bn_lint.semantic.project.definitions import project_builder
+from bn_lint.semantic.project.definitions import project_builder, project_class
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase|\bbn\b|_bn\b|\bBN\b")
 _MODULE_LOOPS = frozenset({"modules", "named_modules", "children", "named_children"})
@@ -61,15 +63,6 @@ class Reset:
     via: list[cst.Call] = field(default_factory=list)  # the calls of this file that lead to ``train``
 
 
-def key_of(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        inner = key_of(expr.value)
-        return f"{inner}.{expr.attr.value}" if inner is not None else None
-    return None
-
-
 class FreezeResets:
     """The BatchNorm freezes this file's functions make, and the ``.train()`` calls that undo them."""
 
@@ -78,6 +71,7 @@ class FreezeResets:
         self._freezes: dict[cst.FunctionDef, list[Freeze]] = {}
         self._computing: set[cst.FunctionDef] = set()
         self._foreign: dict[cst.FunctionDef, "FreezeResets"] = {}  # a helper of another file -> its file's freezes
+        self._files: dict[str, "FreezeResets"] = {}  # another file's path -> its freezes
 
     def freezes_at(self, call: cst.Call, callee: cst.FunctionDef) -> list[Freeze]:
         """The freezes ``callee`` makes, run by ``call``: a helper of another file's, at ``call`` (its
@@ -85,6 +79,8 @@ class FreezeResets:
         other = self._foreign.get(callee)
         if other is None:
             return self.freezes(callee)
+        if callee.name.value == "__init__" and other.refreezes_on_train("self", callee):
+            return []  # (a class whose `train()` freezes again: its instances stay frozen)
         return [Freeze(f.owner, call, f.conditions) for f in other.freezes(callee)]
 
     # ------------------------------------------------------------------ freezes
@@ -105,10 +101,10 @@ class FreezeResets:
                 continue  # (a constructor: the walk sees what it freezes, under the name it is given)
             conditions = self._conditions(call, func)
             for freeze in self.freezes_at(call, callee):
-                held = _resolve_conditions(freeze.conditions, bind, callee)
+                held = resolve_conditions(freeze.conditions, bind, callee)
                 if held is None:
                     continue
-                for owner in _owners(freeze.owner, bind):
+                for owner in owners_in_caller(freeze.owner, bind):
                     found.append(Freeze(owner, freeze.node, held + conditions))
                 target = _assigned_key(self.model, call)
                 if target is not None and _returns(callee, freeze.owner):
@@ -119,7 +115,7 @@ class FreezeResets:
 
     def _direct(self, func: cst.FunctionDef) -> Iterator[Freeze]:
         model = self.model
-        params = _param_names(func)
+        params = param_names(func)
         for loop in model.nodes_of(func, cst.For):
             owner = _module_loop_owner(loop)
             if owner is None:
@@ -130,8 +126,8 @@ class FreezeResets:
             for call in model.nodes_of(loop.body, cst.Call):
                 if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
                     yield Freeze(owner, call, self._conditions(call, func))
-        if func.name.value in ("__init__", "train"):  # `self.backbone.eval()` while built (or in a `train()`
-            # override): a frozen part, BatchNorm included
+        if func.name.value in ("__init__", "train") and self._of_module_class(func):  # `self.backbone.eval()`
+            # while built (or in a `train()` override): a frozen part, BatchNorm included
             for call in model.nodes_of(func, cst.Call):
                 owner = key_of(call.func.value) if isinstance(call.func, cst.Attribute) else None
                 if _to_eval(call) and owner is not None and owner.startswith("self.") \
@@ -144,6 +140,13 @@ class FreezeResets:
                 owner = key_of(func_.value)
                 if owner is not None:
                     yield Freeze(owner, call, self._conditions(call, func))
+
+    def _of_module_class(self, func: cst.FunctionDef) -> bool:
+        """Whether ``func`` is a method of a class with bases (a module's; not a plain class's, whose
+        ``self.model.eval()`` sets the mode of a model it is given, and whose own ``train()`` is no override)."""
+        scope = self.model.scopes.get(func)
+        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        return info is not None and any(self.model.code(base) != "object" for base in info.bases)
 
     def _element_of(self, loop: cst.For, owner: str, params: list[str]) -> str | None:
         """``modules[]`` for ``module`` in ``for module in modules: for m in module.modules():`` over a
@@ -182,7 +185,7 @@ class FreezeResets:
     def _conditions(self, node: cst.CSTNode, func: cst.FunctionDef) -> tuple[tuple[str, bool], ...]:
         """The tests on ``func``'s plain parameters (``if freeze_bn:``, ``else`` of ``if requires_grad:``)
         that ``node`` runs under."""
-        params = _param_names(func)
+        params = param_names(func)
         found = []
         child = node
         for ancestor in self.model.ancestors(node):
@@ -214,6 +217,9 @@ class FreezeResets:
                 receiver = "<new>"
             else:
                 target = self._imported_helper(func)
+                info = self._imported_class(func) if target is None else None
+                if info is not None:  # (a class of another file: its `__init__` runs)
+                    target, receiver = info.methods.get("__init__"), "<new>"
         elif isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             if receiver is None:
@@ -226,7 +232,7 @@ class FreezeResets:
                 target = next((c.methods[func.attr.value] for c in classes if func.attr.value in c.methods), None)
         if target is None:
             return None
-        bind = _bind(call, target, receiver)
+        bind = bind_keys(call, target, receiver)
         return target, bind
 
     def _imported_helper(self, func: cst.Name) -> cst.FunctionDef | None:
@@ -239,9 +245,27 @@ class FreezeResets:
         found = project_builder(model, func)
         if found is None:
             return None
-        if found[1] not in self._foreign:
-            self._foreign[found[1]] = FreezeResets(found[0])
+        self._foreign.setdefault(found[1], self._of_file(found[0]))
         return found[1]
+
+    def _imported_class(self, func: cst.Name) -> "ClassInfo | None":
+        """The class of another project file an imported name builds (``from nets import Detector``), its
+        methods' freezes worked out in its file; only a file whose text puts something in eval is parsed."""
+        model = self.model
+        where = model.imported_path(model.imports[func.value], "class") if func.value in model.imports else None
+        if where is None or model.project is None or not model.project.mentions(where[0], ".eval"):
+            return None
+        found = project_class(model, func)
+        if found is None:
+            return None
+        for method in found[1].methods.values():
+            self._foreign.setdefault(method, self._of_file(found[0]))
+        return found[1]
+
+    def _of_file(self, other: "FileModel") -> "FreezeResets":
+        if other.path not in self._files:
+            self._files[other.path] = FreezeResets(other)
+        return self._files[other.path]
 
     def _classes_of(self, name: str, caller: cst.FunctionDef | None) -> list:
         """Classes of this file ``name`` is built from in ``caller`` (or at module level), or whose method
@@ -258,26 +282,29 @@ class FreezeResets:
             while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
                     and value.func.attr.value in ("to", "cuda", "cpu"):
                 value = value.func.value
-            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in model.classes:
-                out.append(model.classes[value.func.value])
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                info = model.classes.get(value.func.value) or self._imported_class(value.func)
+                out.extend([info] if info is not None else [])
         return out
 
     def refreezes_on_train(self, receiver: str, func: cst.FunctionDef | None) -> bool:
         """Whether the class of ``receiver`` (any class of this file defining ``train`` when it is not
-        known) overrides ``train()`` to put its BatchNorm layers in eval again."""
+        known) overrides ``train()`` to put its own BatchNorm layers in eval again (a trainer's ``train()``
+        that freezes the model it trains is no such override)."""
         classes = self._classes_of(receiver, func) if receiver != "self" else []
         if receiver == "self" and func is not None and self.model.scopes.get(func) is not None:
             info = self.model.enclosing_class(self.model.scopes[func].parent)
             classes = [info] if info is not None else []
         if not classes:
             classes = list(self.model.classes.values())
-        return any("train" in info.methods and self.freezes(info.methods["train"]) for info in classes)
+        return any(f.owner.split(".")[0] == "self" for info in classes if _overrides_train(info.methods.get("train"))
+                   for f in self._foreign.get(info.methods["train"], self).freezes(info.methods["train"]))
 
     # ------------------------------------------------------------------ resets
     def resets(self) -> list[Reset]:
         """Every ``.train()`` that undoes a BatchNorm freeze before the module runs again."""
         found: dict[int, Reset] = {}
-        if not any(self.freezes(f) for f in self._all_functions()):
+        if not any(self.freezes(f) for f in self._all_functions()) and not self._builds_frozen():
             return []
         roots: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = [(self.model.module, None)]
         roots += [(f, f) for f in self._all_functions()]
@@ -290,6 +317,17 @@ class FreezeResets:
             for reset in walker.found:
                 found.setdefault(id(reset.train), reset)
         return list(found.values())
+
+    def _builds_frozen(self) -> bool:
+        """Whether this file builds a class of another file whose ``__init__`` freezes BatchNorm."""
+        for site in self.model.calls:
+            func = site.node.func
+            info = self._imported_class(func) if isinstance(func, cst.Name) and func.value in self.model.imports \
+                and func.value not in self.model.functions and func.value not in self.model.classes else None
+            init = info.methods.get("__init__") if info is not None else None
+            if init is not None and self.freezes_at(site.node, init):
+                return True
+        return False
 
     def _held_from_init(self, func: cst.FunctionDef | None) -> list[Freeze]:
         """The freezes of ``self``'s parts that the class's ``__init__`` makes on every path (no open flag),
@@ -315,6 +353,7 @@ class _Walker:
         self.frozen: dict[str, cst.CSTNode] = {}  # key -> the freeze in force
         self.pending: dict[str, tuple[cst.Call, cst.CSTNode, list]] = {}  # key -> (train(), freeze, via)
         self.found: list[Reset] = []
+        self.aliases: dict[str, str] = {}  # a name -> the key of the module assigned to it (`net = model`)
 
     def block(self, statements, bind: dict, depth: int, via: list, func: cst.FunctionDef | None = None) -> None:
         func = func or self.func
@@ -327,7 +366,7 @@ class _Walker:
         if isinstance(node, cst.For) and _module_loop_owner(node) is not None and func is not None \
                 and any(f.node is not None and any(a is node for a in self.model.ancestors(f.node))
                         for f in self.o._direct(func)):
-            owner = _rebind(_module_loop_owner(node), bind)
+            owner = rebind(_module_loop_owner(node), bind)
             if owner is not None:
                 self._freeze(owner, node)  # `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()`
                 return
@@ -365,6 +404,9 @@ class _Walker:
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self.calls(small, bind, depth, via, func)
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and depth == 0 \
+                        and isinstance(small.targets[0].target, cst.Name):  # (the walked function's own names)
+                    self._alias(small.targets[0].target.value, key_of(small.value))
             return
         if isinstance(node, cst.BaseSmallStatement):
             self.calls(node, bind, depth, via, func)
@@ -381,7 +423,7 @@ class _Walker:
     def call(self, call: cst.Call, bind: dict, depth: int, via: list, func) -> None:
         f = call.func
         if isinstance(f, cst.Attribute):
-            receiver = _rebind(key_of(f.value), bind) if key_of(f.value) is not None else None
+            receiver = rebind(key_of(f.value), bind) if key_of(f.value) is not None else None
             method = f.attr.value
             if receiver is not None and method == "train" and _trains(call):
                 if not self.o.refreezes_on_train(receiver, func):
@@ -391,12 +433,13 @@ class _Walker:
                 self._run(call, None)
                 return
             if receiver is not None and _to_eval(call):
+                receiver = self._same(receiver)
                 for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
                     self._freeze(key, call)  # `model.backbone.eval()` after `model.train()`: frozen again
                 return
             model = fitted_by_trainer(call)
             if model is not None and key_of(model) is not None:
-                fitted = _rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
+                fitted = rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
                 if fitted is not None:
                     self._train(call, fitted, via)
                     self._run(call, fitted)
@@ -414,17 +457,17 @@ class _Walker:
         if target is not None:
             callee, callee_bind = target
             freezes = self.o.freezes_at(call, callee)
-            local = {param: ([k for k in map(lambda c: _rebind(c, bind), code) if k] if isinstance(code, list)
-                             else code if code in ("<new>", "True", "False", "None") else _rebind(code, bind))
+            local = {param: ([k for k in map(lambda c: rebind(c, bind), code) if k] if isinstance(code, list)
+                             else code if code in ("<new>", "True", "False", "None") else rebind(code, bind))
                      for param, code in callee_bind.items()}
             if "self" in local and local["self"] == "<new>":
                 local["self"] = self._assigned_to(call, bind) or "<new>"
             applied = False
             for freeze in freezes:
-                held = _resolve_conditions(freeze.conditions, callee_bind, callee)
+                held = resolve_conditions(freeze.conditions, callee_bind, callee)
                 if held is None:
                     continue
-                for owner in _owners(freeze.owner, local):
+                for owner in owners_in_caller(freeze.owner, local):
                     self._freeze(owner, freeze.node)
                     applied = True
             if depth < _MAX_DEPTH and not applied and callee not in self.o._foreign:  # (this file's code only)
@@ -432,7 +475,7 @@ class _Walker:
             return
         key = key_of(f)
         if key is not None:
-            self._run(call, _rebind(key, bind))
+            self._run(call, rebind(key, bind))
 
     def _assigned_to(self, call: cst.Call, bind: dict) -> str | None:
         parent = self.model.parent(call)
@@ -440,25 +483,48 @@ class _Walker:
             parent = self.model.parent(parent)
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = key_of(parent.targets[0].target)
-            return _rebind(target, bind) if target is not None else None
+            return rebind(target, bind) if target is not None else None
         return None
 
+    def _alias(self, name: str, value: str | None) -> None:
+        """``net = model``: ``name`` is the module ``value`` holds from here on; assigned anything else, its own."""
+        self.aliases.pop(name, None)
+        if value is not None and self._same(value) != name:
+            self.aliases[name] = self._same(value)
+
+    def _same(self, key: str) -> str:
+        """``key`` through the names that alias its root (``net.head`` for ``model.head`` after ``net = model``)."""
+        root, dot, rest = key.partition(".")
+        return self.aliases[root] + dot + rest if root in self.aliases else key
+
     def _freeze(self, key: str, node: cst.CSTNode) -> None:
+        key = self._same(key)
         self.frozen[key] = node
         for other in [k for k in self.pending if k == key or k.startswith(key + ".")]:
             del self.pending[other]
 
     def _train(self, call: cst.Call, key: str, via: list) -> None:
+        key = self._same(key)
         for frozen, node in list(self.frozen.items()):
             if frozen == key or frozen.startswith(key + "."):
                 self.pending[frozen] = (call, node, via)
                 del self.frozen[frozen]
 
     def _run(self, call: cst.Call, key: str | None) -> None:
+        key = self._same(key) if key is not None else None
         for frozen, (train, node, via) in list(self.pending.items()):
             if key is None or key == frozen or frozen.startswith(key + ".") or key.startswith(frozen + "."):
                 self.found.append(Reset(train, node, frozen, call, list(via)))
                 del self.pending[frozen]
+
+
+def _overrides_train(method: cst.FunctionDef | None) -> bool:
+    """Whether ``method`` may be ``nn.Module.train`` overridden: ``train(self)``, ``train(self, mode=True)``
+    (a flag of another name defaulting to True), not a trainer's ``train(self, loader)``."""
+    params = method.params.params[1:] if method is not None else []
+    flag = params[0] if len(params) == 1 else None
+    return method is not None and (not params or flag is not None and (flag.name.value == "mode" or (
+        isinstance(flag.default, cst.Name) and flag.default.value == "True")))
 
 
 def _assigned_key(model: "FileModel", call: cst.Call) -> str | None:
@@ -512,75 +578,3 @@ def _trains(call: cst.Call) -> bool:
         return True
     value = call.args[0].value
     return len(call.args) == 1 and isinstance(value, cst.Name) and value.value == "True"
-
-
-def _param_names(func: cst.FunctionDef) -> list[str]:
-    params = func.params
-    return [p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]]
-
-
-def _bind(call: cst.Call, func: cst.FunctionDef, receiver: str | None) -> dict:
-    """Parameter -> the code the call gives it (``self`` -> the receiver)."""
-    names = _param_names(func)
-    out: dict = {}
-    if receiver is not None and names and names[0] == "self":
-        out["self"] = receiver
-        names = names[1:]
-    out.update(bind(call, names).values)
-    bound: dict = {}
-    for k, v in out.items():
-        if isinstance(v, str):
-            bound[k] = v
-        elif _literal(v):
-            bound[k] = _literal(v)
-        elif isinstance(v, (cst.List, cst.Tuple)):
-            bound[k + "[]"] = [key_of(e.value) for e in v.elements if key_of(e.value) is not None]
-        else:
-            bound[k] = key_of(v)
-    return bound
-
-
-def _owners(owner: str, bind: dict) -> list[str]:
-    """``owner`` in the caller's terms: one key, or one per listed module for ``modules[]``."""
-    root, dot, rest = owner.partition(".")
-    if root.endswith("[]"):
-        values = bind.get(root)
-        return [v + dot + rest for v in values] if isinstance(values, list) else []
-    found = _rebind(owner, bind)
-    return [found] if found is not None else []
-
-
-def _literal(value) -> str | None:
-    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
-        return value.value
-    return None
-
-
-def _rebind(key: str | None, bind: dict) -> str | None:
-    """``key`` (rooted in a parameter) in the caller's terms; unbound roots stay as they are."""
-    if key is None:
-        return None
-    root, dot, rest = key.partition(".")
-    if root in bind:
-        value = bind[root]
-        if not isinstance(value, str) or value in ("True", "False", "None"):
-            return None
-        return value + dot + rest
-    return key
-
-
-def _resolve_conditions(conditions, bind: dict, func: cst.FunctionDef):
-    """The conditions still open after the call's arguments (and the defaults) are put in; None when one
-    is known false."""
-    open_ = []
-    defaults = {p.name.value: p.default for p in [*func.params.params, *func.params.kwonly_params]}
-    for name, needed in conditions:
-        value = bind.get(name)
-        if value is None and isinstance(defaults.get(name), cst.Name):
-            value = defaults[name].value
-        if value in ("True", "False"):
-            if (value == "True") != needed:
-                return None
-            continue
-        open_.append((name, needed))
-    return tuple(open_)
