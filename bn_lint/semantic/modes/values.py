@@ -96,7 +96,8 @@ class ValueFacts:
             if not returns or {f.mode for f in returns} - {TRAIN, EVAL} or all(f.kind is not ModelKind.BN for f in returns):
                 return None
             return frozenset(Fact(f.mode, call, "built" if f.mode == TRAIN else "helper",
-                                  "built at line {line} (modules start in training mode)" if f.mode == TRAIN else
+                                  f"`{summary.name}()` at line {{line}} builds it on one of its paths (modules start in "
+                                  f"training mode)" if f.mode == TRAIN else
                                   f"`{summary.name}()` at line {{line}} returns it in eval mode", f.kind) for f in returns)
         given = passed_through(target[0].model, target[1], call) if returns in (_ENTRY, None) and index is None else None
         if given is not None:
