@@ -17,6 +17,9 @@ EXPECTED = {
     # of them, traced in training mode; its twins: no branch builds BatchNorm, or the model is put in eval first
     "builder_branches_without_batchnorm.py": [],
     "builder_branch_with_batchnorm.py": [("BN104", 27)],
+    # dlcv18 (transfer case 1410): a model loaded, or else built without BatchNorm: the built path holds none
+    "loaded_or_built_without_batchnorm.py": [],
+    "loaded_or_built_with_batchnorm.py": [("BN101", 15)],
     # NeMo (mined case 305): a method exporting `self` with no caller in view owns its mode; its twin's caller sets eval
     "export_method_of_self_no_caller.py": [("BN104", 13)],
     "export_method_of_self_after_eval.py": [],
