@@ -16,6 +16,13 @@ EXPECTED = {
     # lumin (transfer case 1200): a one-line `if self.bn:` BatchNorm1d, an activation from a lookup helper and a
     # Sequential of a comprehension, run on (N, C) features: BatchNorm1d is right (the bug/ twin feeds (N, L, E))
     "optional_batchnorm_on_flat_features.py": [],
+    # cryoet (transfer case 1417): a builder whose branches build different models returns a BatchNorm model on one
+    # of them, traced in training mode; its twins: no branch builds BatchNorm, or the model is put in eval first
+    "builder_branches_without_batchnorm.py": [],
+    "builder_branch_with_batchnorm.py": [("BN104", 27)],
+    # dlcv18 (transfer case 1410): a model loaded, or else built without BatchNorm: the built path holds none
+    "loaded_or_built_without_batchnorm.py": [],
+    "loaded_or_built_with_batchnorm.py": [("BN101", 15)],
     # NeMo (mined case 305): a method exporting `self` with no caller in view owns its mode; its twin's caller sets eval
     "export_method_of_self_no_caller.py": [("BN104", 13)],
     "export_method_of_self_after_eval.py": [],
@@ -208,3 +215,40 @@ def test_a_class_of_another_file_that_freezes_again_in_train_stays_frozen(tmp_pa
     write("detector.py", detector.format(override=""))
     proc = run_cli("check", "--no-cache", "--select", "BN105", "--format", "concise", "fit.py", cwd=tmp_path)
     assert b"fit.py:6:5: BN105" in proc.stdout, proc.stdout
+def test_an_export_helper_of_another_file_given_a_model_in_eval_mode(tmp_path, write):
+    """kws (transfer case 1405): an export helper of another file exports what its caller gives it; a caller that
+    puts the model in eval first (or trains none with BatchNorm) gives it nothing to report."""
+    from tests.conftest import run_cli
+
+    write("nets.py", """
+        import torch
+        import torch.nn as nn
+
+        class Normed(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(8)
+
+        class Plain(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+        def to_onnx(net, name):
+            torch.onnx.export(net, torch.randn(4, 8), name + ".onnx")
+        """)
+    write("run.py", """
+        from nets import Normed, Plain, to_onnx
+
+        def export_best():
+            net = Normed()
+            net.eval()
+            to_onnx(net, "best")
+
+        def export_plain():
+            to_onnx(Plain(), "plain")
+            head = Plain()
+            to_onnx(head, "head")
+        """)
+    proc = run_cli("check", "--no-cache", "--select", "BN104", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout

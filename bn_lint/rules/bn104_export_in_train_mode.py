@@ -296,9 +296,14 @@ class ExportInTrainMode(Rule):
                 continue
             yield Report(
                 node,
-                f"`{site.key}` is {verb} in training mode: {describe(analysis, facts)}, and no `.eval()` "
+                f"`{site.key}` is {verb} in training mode: {describe(analysis, _bn_paths(facts))}, and no `.eval()` "
                 f"before this call; BatchNorm's batch statistics get baked in; call `{site.key}.eval()` first",
             )
+
+
+def _bn_paths(facts: frozenset) -> frozenset:
+    """The paths on which the model holds BatchNorm, when others build a model without it."""
+    return frozenset(f for f in facts if f.kind is ModelKind.BN) or facts
 
 
 def _fusion(model: FileModel, node: cst.CSTNode) -> bool:

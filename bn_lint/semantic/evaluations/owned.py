@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
@@ -166,9 +166,14 @@ def _called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False)
     """Whether another file beside this one (its folder, and the folder above when it is a package) names this
     module and calls ``name`` (and, ``setting_eval``, puts a model in eval): that caller's check follows the model
     it passes (and reports a training-mode one there, naming the call), or it puts the model in eval."""
+    return next(calling_files(model, name, setting_eval), None) is not None
+
+
+def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> Iterator[str]:
+    """The files beside this one that name this module and call ``name`` (see ``_called_elsewhere``)."""
     project = model.project
     if project is None:
-        return False
+        return
     here = os.path.dirname(os.path.abspath(model.path))
     folders = [here]
     if os.path.isfile(os.path.join(here, "__init__.py")):
@@ -180,5 +185,4 @@ def _called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False)
         for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
             if project.mentions(other, stem) and (not setting_eval or project.mentions(other, ".eval()")
                                                   or project.mentions(other, "train(False)")):
-                return True  # (it imports this module, calls the function and sets a model in eval)
-    return False
+                yield other  # (it imports this module, calls the function and sets a model in eval)

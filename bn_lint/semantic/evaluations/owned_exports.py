@@ -10,13 +10,15 @@ its kind: a known BatchNorm model, or one of unknown class in a project that bui
 """
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _called_elsewhere, _may_set_eval
+from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _called_elsewhere, _may_set_eval, calling_files
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis, Site
 
 
@@ -54,5 +56,32 @@ def unowned_export(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode, fa
     else:
         return None
     if _called_elsewhere(model, name):
-        return None
+        # (that caller's check follows the model it passes; the export it reaches is reported here)
+        passed = _passed_in_training_mode(model, name, root) if root != "self" else None
+        if passed is None:
+            return None
+        callers = passed
     return f"`{name}()` exports `{site.key}` in the mode it is given and never calls `{site.key}.eval()`; {callers}"
+
+
+def _passed_in_training_mode(model: "FileModel", name: str, param: str) -> str | None:
+    """How a caller of ``name`` in a file beside this one gives its parameter ``param`` a BatchNorm model the
+    code shows in training mode (built, or trained, and not put in eval before the call), or None."""
+    from bn_lint.semantic.modes import ModeAnalysis, describe
+    from bn_lint.semantic.nn_modules.bearing import ModelKind
+
+    here = os.path.abspath(model.path)
+    for other in dict.fromkeys(calling_files(model, name)):
+        caller = model.project.model(other) if model.project is not None else None
+        if caller is None or caller is model:
+            continue
+        analysis = caller.analysis(ModeAnalysis).run()
+        for (call, given), helper in list(analysis.helper_exports.items()):
+            if given != param or helper.summary.name != name or os.path.abspath(helper.summary.path or "") != here:
+                continue
+            facts = analysis.resolved(helper.site)
+            if analysis.shown_train(facts) and analysis.kind(helper.site.key, facts, helper.site.scope) is ModelKind.BN:
+                shown = frozenset(f for f in facts if f.kind is ModelKind.BN) or facts  # (its BatchNorm paths)
+                return (f"{os.path.basename(other)} passes `{helper.site.key}` at line {analysis.line(call)} in training "
+                        f"mode: {describe(analysis, shown)}")
+    return None

@@ -34,7 +34,8 @@ def _inert(summary: Summary) -> dict | bool:
     if summary.generator or summary.returns is not None or summary.returned_freezes or summary.element_returns \
             or summary.element_freezes or summary.at_yield:
         return False
-    keys = [*summary.effects, *summary.trains, *(param for _, param in summary.entry_uses), *summary.bn_evals,
+    keys = [*summary.effects, *summary.trains, *(param for _, param in summary.entry_uses + summary.entry_exports),
+            *summary.bn_evals,
             *summary.element_modes, *summary.steps, *(key for _, key in summary.freezes)]
     return {"params": list(summary.params), "touched": sorted({key.split(".")[0] for key in keys})}
 
@@ -66,6 +67,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         # training forward passes / training helper calls (and, keyed (call, key), the parts a helper trains)
         self.train_uses: dict[Any, Site] = {}
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
+        self.helper_exports: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file exports
         # mode changes that do not happen (`model.eval` uncalled, `model.training = False`), with the module
         # and the scope: BN102 reports them; BN101 reports the first evaluation they leave in training mode
         self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []

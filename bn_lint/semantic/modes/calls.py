@@ -83,12 +83,16 @@ class CallHandling:
         # exports
         qn = self.model.qualname(func)
         if qn in _EXPORTS and call.args:
-            index = _EXPORTS[qn]
+            index, keyword = _EXPORTS[qn]
             args = [arg for arg in call.args if not arg.keyword and not arg.star]
-            if len(args) > index:
-                key = _submodule_key(args[index].value, state)
+            given = args[index].value if len(args) > index else next(  # (`torch.onnx.export(model=net, ...)`)
+                (arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == keyword), None)
+            if given is not None:
+                key = _submodule_key(given, state)
                 if key is not None and (key in state or any(_child_of(key, k) for k in state)):
                     a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
+                    if _lookup(state, key) == _ENTRY and key in self.params:
+                        self.entry_exports.append((call, key))  # (`torch.onnx.export(model, ...)`: as given)
         elif isinstance(func, cst.Attribute) and func.attr.value in EXPORT_METHODS and not _for_qat(call):
             key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`, `model.fuse_model()`
             if key is not None and key in state:

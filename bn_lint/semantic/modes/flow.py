@@ -61,6 +61,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         self.trained: set[str] = set()
         self.trained_keys: set[str] = set()
         self.entry_uses: list[tuple[cst.Call, str]] = []  # params called while still in their entry mode
+        self.entry_exports: list[tuple[cst.Call, str]] = []  # params exported while still in their entry mode
         self.bn_evals: set[str] = set()  # modules whose BatchNorm layers a modules() loop puts in eval
         self.element_vars: dict[str, str] = {}  # `m` in `for m in frozen:` over a parameter -> the parameter
         self.element_modes: set[str] = set()
@@ -168,6 +169,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         summary.element_modes = self.element_modes
         summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
+        summary.entry_exports = self.entry_exports
         summary.callback_states = {name: {k: v for k, v in st.items() if k.split(".")[0] in self.params}
                                    for name, st in self.callback_states.items()}
         summary.callback_calls = self.callback_calls

@@ -85,6 +85,11 @@ class HelperCalls:
                     old = self.a.helper_evals.get((call, param))
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
+                exported = next((export for export, name in summary.entry_exports if name == param), None)
+                if exported is not None:
+                    old = self.a.helper_exports.get((call, param))
+                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
+                    self.a.helper_exports[(call, param)] = HelperEval(site, analysis, summary, exported, "exports it")
             if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
                 passed = (key, dict(state), self.node)
                 self.a.call_args.setdefault(f"{self.a.args_key(func)}.{param}", []).append(passed)

@@ -27,7 +27,9 @@ class ModelKinds:
         # own: its unknown mode does not clear the path that keeps the module built here)
         modes = {f.mode for f in facts if not (f.mode == UNKNOWN_MODE and f.why == "loaded")}
         # (or trained on the paths through its training loop: the other path is the loop run zero times)
-        return bool(facts) and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
+        # (a path in training mode that holds a module known to have no BatchNorm is no bug: one must not be)
+        harmful = any(f.mode == TRAIN and f.kind is not ModelKind.NO for f in facts)
+        return harmful and (modes == {TRAIN} or modes == {TRAIN, ENTRY} and any(f.why == TRAINED for f in facts))
 
     def _entry_value(self, key: str, scope: "Scope") -> cst.BaseExpression | None:
         """What the one dict literal bound to the name holds under the constant key: ``Net()`` for

@@ -154,23 +154,23 @@ def _in_place_tensor_op(method: str) -> bool:
 
 _CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"}) | DETECTORS  # (those hold their backbone)
 _INDEXED_MODE_CHANGE = re.compile(r"\]\s*(?:\.\w+\s*)*\.(?:eval|train|apply|requires_grad_?)\b")  # `model[0].eval()`
-# export function -> index of the positional argument holding the model
+# export function -> (index of the positional argument holding the model, the name of that parameter)
 _EXPORTS = {
-    "torch.onnx.export": 0,
-    "torch.jit.trace": 0,
-    "torch.jit.trace_module": 0,
-    "torch.export.export": 0,
-    "torch.ao.quantization.fuse_modules": 0,
-    "torch.quantization.fuse_modules": 0,
-    "torch.ao.quantization.convert": 0,
-    "torch.quantization.convert": 0,
-    "torch.nn.utils.fusion.fuse_conv_bn_eval": 1,
-    "torch.nn.utils.fuse_conv_bn_eval": 1,
-    "torch.fx.experimental.optimization.fuse": 0,
+    "torch.onnx.export": (0, "model"),
+    "torch.jit.trace": (0, "func"),
+    "torch.jit.trace_module": (0, "mod"),
+    "torch.export.export": (0, "mod"),
+    "torch.ao.quantization.fuse_modules": (0, "model"),
+    "torch.quantization.fuse_modules": (0, "model"),
+    "torch.ao.quantization.convert": (0, "module"),
+    "torch.quantization.convert": (0, "module"),
+    "torch.nn.utils.fusion.fuse_conv_bn_eval": (1, "bn"),
+    "torch.nn.utils.fuse_conv_bn_eval": (1, "bn"),
+    "torch.fx.experimental.optimization.fuse": (0, "model"),
     # compilers to an inference engine: they trace the module as it is (TensorRT, coremltools)
-    "torch_tensorrt.compile": 0,
-    "torch2trt.torch2trt": 0,
-    "coremltools.convert": 0,
+    "torch_tensorrt.compile": (0, "module"),
+    "torch2trt.torch2trt": (0, "module"),
+    "coremltools.convert": (0, "model"),
 }
 EXPORTS = _EXPORTS
 # export methods of a module (Lightning's LightningModule.to_onnx / to_torchscript): they export their receiver

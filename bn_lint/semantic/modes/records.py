@@ -39,7 +39,8 @@ class Site:
 
 @dataclass
 class HelperEval:
-    """A call of another file's function that runs a module given to it for evaluation, in the mode it has."""
+    """A call of another file's function that runs a module given to it for evaluation (or exports it), in the
+    mode it has."""
 
     site: Site  # the call in this file, the module passed and its facts there
     callee: "ModeAnalysis"  # the other file's analysis
@@ -71,6 +72,7 @@ class Summary:
     trains: set[str] = field(default_factory=set)  # params run in a training step in their entry mode
     trained_keys: set[str] = field(default_factory=set)  # the keys under them so run (`self.img_enc`)
     entry_uses: list[tuple[cst.Call, str]] = field(default_factory=list)  # params called in their entry mode
+    entry_exports: list[tuple[cst.Call, str]] = field(default_factory=list)  # params exported in their entry mode
     # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation);
     # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None

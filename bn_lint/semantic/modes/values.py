@@ -4,6 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
+from bn_lint.semantic.project.definitions import project_class
 from .keys import _PASSTHROUGH, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
@@ -52,6 +53,13 @@ class ValueFacts:
                 return self.value_facts(expr.args[0].value, state, depth + 1)
             return None
         kind = model_kind(self.model, expr, self.model.scope_of(expr))
+        if kind is None:
+            # `build(name)`, whose branches build different models: a BatchNorm model on some of its paths
+            return self._built_by(expr, None, state)
+        if kind is ModelKind.NO:
+            # a module without BatchNorm, built here: a path of its own beside one that builds BatchNorm
+            return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (modules start in training mode)",
+                                   kind)}) if self._builds_module(expr) else None
         if kind in (ModelKind.BN, ModelKind.MAYBE):
             built_by = self._built_by(expr, kind, state)
             if built_by is not None:
@@ -66,10 +74,12 @@ class ValueFacts:
             return frozenset({Fact(TRAIN, expr, "built", where, kind)})
         return None
 
-    def _built_by(self, call: cst.Call, kind: ModelKind, state: State, index: int | None = None) -> frozenset | None:
+    def _built_by(self, call: cst.Call, kind: ModelKind | None, state: State,
+                  index: int | None = None) -> frozenset | None:
         """The mode of the model a project function (``build_model()``) returns, from its ``return``s; for
         one that gives back the model it was given, unchanged (``load_checkpoint(model, path)``), its mode here.
-        With ``index``: of the model at that place of the tuple it returns."""
+        With ``index``: of the model at that place of the tuple it returns. With no ``kind`` (its paths build
+        different models): each path's model and kind, when one of them builds a BatchNorm model, else None."""
         func = call.func
         if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                                                    and func.value.value != "self"):
@@ -82,6 +92,13 @@ class ValueFacts:
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
         # (returns None: some `return` gives no model, e.g. one for lists only in `to_device(data, device)`)
+        if kind is None:
+            if not returns or {f.mode for f in returns} - {TRAIN, EVAL} or all(f.kind is not ModelKind.BN for f in returns):
+                return None
+            return frozenset(Fact(f.mode, call, "built" if f.mode == TRAIN else "helper",
+                                  f"`{summary.name}()` at line {{line}} builds it on one of its paths (modules start in "
+                                  f"training mode)" if f.mode == TRAIN else
+                                  f"`{summary.name}()` at line {{line}} returns it in eval mode", f.kind) for f in returns)
         given = passed_through(target[0].model, target[1], call) if returns in (_ENTRY, None) and index is None else None
         if given is not None:
             return self.value_facts(given, state)
@@ -94,6 +111,11 @@ class ValueFacts:
             else:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} returns it in eval mode", kind))
         return frozenset(out)
+
+    def _builds_module(self, call: cst.Call) -> bool:
+        """``call`` builds an instance of a project class derived from ``nn.Module``."""
+        found = project_class(self.model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+        return found is not None and found[0].is_nn_module_class(found[1])
 
     def _wrapped(self, value: cst.BaseExpression | None) -> str | None:
         """The module a wrapper holds: ``DDP(net, ...)``, ``torch.compile(net.to(device))`` -> ``net``
