@@ -215,6 +215,8 @@ def test_a_class_of_another_file_that_freezes_again_in_train_stays_frozen(tmp_pa
     write("detector.py", detector.format(override=""))
     proc = run_cli("check", "--no-cache", "--select", "BN105", "--format", "concise", "fit.py", cwd=tmp_path)
     assert b"fit.py:6:5: BN105" in proc.stdout, proc.stdout
+
+
 def test_an_export_helper_of_another_file_given_a_model_in_eval_mode(tmp_path, write):
     """kws (transfer case 1405): an export helper of another file exports what its caller gives it; a caller that
     puts the model in eval first (or trains none with BatchNorm) gives it nothing to report."""
