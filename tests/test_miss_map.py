@@ -71,6 +71,9 @@ EXPECTED = {
     "711_rtseg_predict_after_epochs": ("BN101", "core/seg.py", 14),
     "712_hairseg_trt_export_eval": ("BN104", "export.py", 7),
     "712_hairseg_block_default": ("BN104", "convert.py", 30),
+    "1309_inc_loaded_on_other_branch": ("BN101", "main.py", 18),
+    "1406_mswc_accuracy_named_evaluation": ("BN101", "lib/scoring.py", 8),
+    "1416_siamesenet_lambda_run": ("BN101", "runner.py", 20),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

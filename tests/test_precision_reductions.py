@@ -77,6 +77,18 @@ EXPECTED = {
     # alaska2 and pvnet (mined cases 708, 702): a test builds a model and runs it on random input; the twin
     # loads weights into it first, and evaluates that
     "tests/test_fresh_model_shapes.py": [("BN101", 26)],
+    # hsi (mined case 1100): a method only `__init__` calls runs while the module is built, a shape probe
+    "shape_probe_in_a_helper_of_init.py": [],
+    # fcsn (mined case 1101): a Sequential of a model's children keeps their modes (eval here)
+    "sequential_of_children_after_eval.py": [],
+    # dlcv22 (mined case 1409): `for net in [enc, head]: net.eval()` puts each in eval
+    "eval_in_a_loop_over_a_module_list.py": [],
+    # siamesenet (mined case 1416): a lambda's model runs where it is called, in eval there
+    "lambda_run_after_eval.py": [],
+    # neural-compressor (mined case 1309): the other branch's object is a path of its own; this one is in eval
+    "loaded_on_other_branch_then_eval.py": [],
+    # mswc (mined case 1406): an accuracy function owns its model's mode; one that sets it, or reads outputs only
+    "accuracy_of_outputs_not_a_model.py": [],
 }
 
 
