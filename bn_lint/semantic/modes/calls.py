@@ -1,7 +1,6 @@
 """The flow's calls: exports, mode switches, safe methods and callees, arguments stored or copied."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -74,21 +73,6 @@ class CallHandling:
                         state[twin] = _lookup(state, name)
                         break
 
-    def _lambda_run(self, call: cst.Call, state: State) -> bool:
-        """``fun(x)`` where ``fun`` is bound once to a lambda whose body calls a tracked module
-        (``fun = lambda d: self.model(d, mode=m)``): that module runs at this call, in the modes here."""
-        func = call.func
-        bound = self.model.binding(func.value, self.model.scope_of(call)) if isinstance(func, cst.Name) else None
-        lam = bound[0] if bound is not None else None
-        if not (isinstance(lam, cst.Lambda) and isinstance(lam.body, cst.Call)):
-            return False
-        key = key_of(lam.body.func)
-        params = {param.name.value for param in lam.params.params}
-        if key is None or re.split(r"[.\[]", key)[0] in params or not _is_module_call(lam.body.func, key, state):
-            return False
-        self._use(call, key, state)
-        return True
-
     def _call(self, call: cst.Call, state: State) -> None:
         a = self.a
         func = call.func
@@ -159,11 +143,7 @@ class CallHandling:
             if method == "apply" and len(call.args) == 1 and self._keeps_modes(call.args[0].value):
                 return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
             if receiver in self.loop_modules and method in ("eval", "train") and not _tracked(state, receiver):
-                facts = self._train_arg(call, receiver, state) if method == "train" else \
-                    frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}) if not call.args else _UNKNOWN
-                for owner in self.loop_modules[receiver]:  # `for net in [F, L, D]: net.eval()`: each of them
-                    if _tracked(state, owner):
-                        self._set_mode(state, owner, facts)
+                self._set_each(call, receiver, method, state)  # `for net in [F, L, D]: net.eval()`
                 return
             if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
