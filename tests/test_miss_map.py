@@ -81,6 +81,9 @@ EXPECTED = {
     "1202_yolact_imported_constructor_freezes": ("BN105", "fit.py", 23),
     "1202_yolact_alias_of_a_frozen_model": ("BN105", "fit.py", 23),
     "1306_towhee_trainer_train_method": ("BN105", "trainer.py", 28),
+    "1309_inc_loaded_on_other_branch": ("BN101", "main.py", 18),
+    "1406_mswc_accuracy_named_evaluation": ("BN101", "lib/scoring.py", 8),
+    "1416_siamesenet_lambda_run": ("BN101", "runner.py", 20),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

@@ -63,6 +63,17 @@ def test_a_caller_elsewhere_of_a_function_that_calls_it_puts_it_in_eval(tmp_path
                                      "main.py": main.replace("model.eval()\n", "")}) == [("training.py", 7)]
 
 
+def test_a_caller_importing_it_from_the_package_that_re_exports_it(tmp_path):
+    accuracy = ("import torch\n\n\ndef estimate_accuracy(model, batches):\n    hits = 0\n    for x, y in batches:\n"
+                "        hits += (torch.argmax(model(x), -1) == y).sum().item()\n    return hits\n")
+    main = ("import torch\nfrom tools import estimate_accuracy\nfrom models import Net\n\nmodel = Net()\n"
+            "model.load_state_dict(torch.load('net.pt'))\nmodel.eval()\nestimate_accuracy(model, torch.load('b.pt'))\n")
+    files = {"tools/__init__.py": "from .scoring import estimate_accuracy\n", "tools/scoring.py": accuracy,
+             "models.py": NET}
+    assert _bn101(tmp_path / "fixed", {**files, "main.py": main}) == []
+    assert _bn101(tmp_path / "bug", files) == [("scoring.py", 6)]
+
+
 def test_a_callable_given_to_an_evaluation_function_is_not_a_network(tmp_path):
     # `inference(func, loader)` runs whatever it is given: nothing says it is a module
     callable_given = TEST.replace("model", "func")

@@ -105,6 +105,18 @@ EXPECTED = {
     # neural-compressor's TEQ (transfer case 1309): a plain class's `self.model.eval()` in `__init__` sets the mode of
     # the model it is given, no BatchNorm freeze; its own `train(loader)` trains it
     "plain_class_evals_the_model_it_is_given.py": [],
+    # hsi (mined case 1100): a method only `__init__` calls runs while the module is built, a shape probe
+    "shape_probe_in_a_helper_of_init.py": [],
+    # fcsn (mined case 1101): a Sequential of a model's children keeps their modes (eval here)
+    "sequential_of_children_after_eval.py": [],
+    # dlcv22 (mined case 1409): `for net in [enc, head]: net.eval()` puts each in eval
+    "eval_in_a_loop_over_a_module_list.py": [],
+    # siamesenet (mined case 1416): a lambda's model runs where it is called, in eval there
+    "lambda_run_after_eval.py": [],
+    # neural-compressor (mined case 1309): the other branch's object is a path of its own; this one is in eval
+    "loaded_on_other_branch_then_eval.py": [],
+    # mswc (mined case 1406): an accuracy function owns its model's mode; one that sets it, or reads outputs only
+    "accuracy_of_outputs_not_a_model.py": [],
 }
 
 

@@ -181,8 +181,13 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
     stem = os.path.splitext(os.path.basename(model.path))[0]
     if stem == "__init__":
         stem = os.path.basename(here)
+    names = [stem]
+    package = os.path.join(here, "__init__.py")
+    if stem != os.path.basename(here) and os.path.isfile(package) and project.mentions(package, stem) \
+            and project.mentions(package, name):
+        names.append(os.path.basename(here))  # (`from utils import accuracy`: the package re-exports it)
     for folder in folders:
         for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
-            if project.mentions(other, stem) and (not setting_eval or project.mentions(other, ".eval()")
-                                                  or project.mentions(other, "train(False)")):
+            if any(project.mentions(other, word) for word in names) and (
+                    not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
                 yield other  # (it imports this module, calls the function and sets a model in eval)

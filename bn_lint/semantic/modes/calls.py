@@ -104,6 +104,8 @@ class CallHandling:
                 return
         if self._callback_call(call, state):
             return  # (`on_epoch_end(epoch)`: what the callers give it runs here)
+        if self._lambda_run(call, state):
+            return  # (`fun(x)` with `fun = lambda d: self.model(d)`: a run of `self.model` here)
         key = key_of(func)
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)
@@ -144,6 +146,9 @@ class CallHandling:
                 return
             if method == "apply" and len(call.args) == 1 and self._keeps_modes(call.args[0].value):
                 return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
+            if receiver in self.loop_modules and method in ("eval", "train") and not _tracked(state, receiver):
+                self._set_each(call, receiver, method, state)  # `for net in [F, L, D]: net.eval()`
+                return
             if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
                 modes = {f.mode for f in self._train_arg(call, receiver, state)} if method == "train" else \

@@ -7,7 +7,7 @@ from typing import Iterable
 # Function names that say "evaluation": a strong word anywhere (`run_eval`, `test_epoch`); a weak word
 # (also used for input checks: `validate_kwargs`, `infer_dtype`) only alone or with a loop-ish suffix.
 _EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "val", "test", "testing", "predict",
-                         "prediction", "inference", "benchmark"})
+                         "prediction", "inference", "benchmark", "accuracy"})
 _WEAK_EVAL_WORDS = frozenset({"valid", "validate", "validation", "infer"})
 _LOOP_SUFFIXES = frozenset({"", "epoch", "one_epoch", "step", "loop", "model", "net", "fn"})
 

@@ -93,12 +93,28 @@ class EvaluationDetection:
         if self.framework_managed(node):
             return False
         func = self.enclosing_function(node)
-        if func is not None and func.name.value == "__init__":
+        if func is not None and self._while_built(func):
             return False  # a model called while it is built: a shape probe
         if self._forward_trains(node) or self._running_stats_off(node) or self.fresh_in_test(node):
             return False
         # (a shape probe of a model with trained weights that is evaluated next spoils that evaluation)
         return not self.shape_probe(node) or spoiled_before_evaluation(self, node) is not None
+
+    def _while_built(self, func: cst.FunctionDef) -> bool:
+        """``__init__``, or a method of its class that only ``__init__`` calls (``self._flat_size()``, a
+        shape probe run while the module is built)."""
+        if func.name.value == "__init__":
+            return True
+        scope = self.model.scopes.get(func)
+        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or info.methods.get(func.name.value) is not func:
+            return False
+        callers = [site for site in self.model.calls if isinstance(site.node.func, cst.Attribute)
+                   and site.node.func.attr.value == func.name.value  # (not `self.x()` of another class of the file)
+                   and not (_on_self(site.node) and self.model.enclosing_class(site.scope) is not info)]
+        return bool(callers) and all(_on_self(site.node) and self.enclosing_function(site.node) is init
+                                     for site in callers)
 
     def _test_code(self, func: cst.FunctionDef) -> bool:
         """A pytest test, or a helper only pytest tests of its file call (``_test_model_forward``)."""
@@ -253,3 +269,8 @@ def _project_class(model: "FileModel", base: cst.BaseExpression) -> "tuple[FileM
     if found is not None and found[1] in found[0].classes:
         return found[0], found[0].classes[found[1]]
     return None
+
+
+def _on_self(call: cst.Call) -> bool:
+    """``self.method(...)``."""
+    return isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"

@@ -5,7 +5,7 @@ import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
 from .keys import _getattr_of, _key_expression, key_of, key_parent
-from .state import State, _join, _tracked
+from .state import EVAL, Fact, State, _UNKNOWN, _join, _tracked
 
 
 class LoopWalker:
@@ -152,6 +152,14 @@ class LoopWalker:
             return False
         start, stop = (0, sizes[0].value) if len(sizes) == 1 else (sizes[0].value, sizes[1].value)
         return stop - start >= 1
+
+    def _set_each(self, call: cst.Call, receiver: str, method: str, state: State) -> None:
+        """``net.eval()`` / ``net.train()`` in ``for net in [F, L, D]:``: each module of the list changes mode."""
+        facts = self._train_arg(call, receiver, state) if method == "train" else \
+            frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}) if not call.args else _UNKNOWN
+        for owner in self.loop_modules[receiver]:
+            if _tracked(state, owner):
+                self._set_mode(state, owner, facts)
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter

@@ -4,8 +4,8 @@ from __future__ import annotations
 import libcst as cst
 
 from .conditions import _condition
-from .keys import key_of
-from .state import EVAL, Fact, State, TRAIN, _ENTRY, _join, _lookup, _set, _tracked
+from .keys import _unwrap_passthrough, key_of
+from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _join, _lookup, _set, _tracked
 
 
 class StatementWalker:
@@ -167,13 +167,19 @@ class StatementWalker:
                 continue
             bound = [_lookup(end, key) for end in ends if root in end]
             unbound = [code for end, code in paths if end is not None and root not in end]
-            if bound and unbound and not any(self._binds(root, part) for code in unbound for part in code):
-                joined[key] = frozenset().union(*bound)
+            if not bound or not unbound:
+                continue
+            others = [value for code in unbound for part in code for value in self._bound_values(root, part)]
+            if not others or key == root and all(isinstance(_unwrap_passthrough(value), cst.Call) for value in others):
+                # (bound there to an object this flow does not follow, `new = load(ckpt)`: another object, a
+                # path of its own, as a `torch.load` in its place is)
+                joined[key] = frozenset().union(*bound, (Fact(UNKNOWN_MODE, value, "loaded") for value in others))
         return joined
 
-    def _binds(self, name: str, code: cst.CSTNode | None) -> bool:
-        return code is not None and any(any(a is code for a in self.model.ancestors(value))
-                                        for value in self.scope.bindings.get(name, ()))
+    def _bound_values(self, name: str, code: cst.CSTNode | None) -> list[cst.BaseExpression]:
+        """The values ``name`` is assigned inside ``code``."""
+        return [] if code is None else [value for value in self.scope.bindings.get(name, ())
+                                        if any(a is code for a in self.model.ancestors(value))]
 
     def _unbound_before(self, name: str, node: cst.CSTNode) -> bool:
         """Whether the flow's own scope binds ``name`` only by plain assignments, none before ``node`` on

@@ -1,13 +1,15 @@
 """The flow's model calls: uses, training steps on this path, gradients off under an assumed condition."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import LIBRARY_FORWARDS, fitted_by_trainer
 from bn_lint.semantic.project.definitions import given_classes
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .keys import _called_name, _unwrap_passthrough, key_of
-from .known_calls import _SAFE_METHODS
+from .known_calls import _SAFE_METHODS, _is_module_call
 from .records import Site, Watch, _merge
 from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
 from .trained import after_training_step, is_loss_value, loss_named
@@ -45,6 +47,21 @@ class ModelUses:
                     self.trained_keys.add(key)
                 if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
                     _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
+
+    def _lambda_run(self, call: cst.Call, state: State) -> bool:
+        """``fun(x)`` where ``fun`` is bound once to a lambda whose body calls a tracked module
+        (``fun = lambda d: self.model(d, mode=m)``): that module runs at this call, in the modes here."""
+        func = call.func
+        bound = self.model.binding(func.value, self.model.scope_of(call)) if isinstance(func, cst.Name) else None
+        lam = bound[0] if bound is not None else None
+        if not (isinstance(lam, cst.Lambda) and isinstance(lam.body, cst.Call)):
+            return False
+        key = key_of(lam.body.func)
+        params = {param.name.value for param in lam.params.params}
+        if key is None or re.split(r"[.\[]", key)[0] in params or not _is_module_call(lam.body.func, key, state):
+            return False
+        self._use(call, key, state)
+        return True
 
     def _forward_method(self, receiver: str, method: str, state: State, call: cst.Call) -> bool:
         """Whether ``method`` is one the class of this file that built ``receiver`` (or ``self.attr`` it is an

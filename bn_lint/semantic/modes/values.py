@@ -5,7 +5,7 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
 from bn_lint.semantic.project.definitions import project_class
-from .keys import _PASSTHROUGH, _unwrap_passthrough, key_of
+from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
 
@@ -52,6 +52,10 @@ class ValueFacts:
             if expr.args:
                 return self.value_facts(expr.args[0].value, state, depth + 1)
             return None
+        if qn in _PLAIN_CONTAINERS:
+            parts = self._container_parts(expr, state)
+            if parts is not None:
+                return parts
         kind = model_kind(self.model, expr, self.model.scope_of(expr))
         if kind is None:
             # `build(name)`, whose branches build different models: a BatchNorm model on some of its paths
@@ -73,6 +77,31 @@ class ValueFacts:
                 where = "built at line {line} (modules start in training mode)"
             return frozenset({Fact(TRAIN, expr, "built", where, kind)})
         return None
+
+    def _container_parts(self, call: cst.Call, state: State) -> frozenset | None:
+        """The modes of ``nn.Sequential(*list(net.children())[:-2])`` / ``nn.Sequential(encoder, head)`` when
+        it holds parts of a followed model: the parts keep their modes (a new container's own flag moves no
+        BatchNorm); a new BatchNorm part is in training mode. None when no part is followed or one is unknown."""
+        out: set = set()
+        followed = False
+        for arg in call.args:
+            if arg.keyword is not None:
+                return None
+            elements = [arg.value] if arg.star else _container_elements(call.with_changes(args=[arg]))
+            for element in elements:
+                key = key_of(element) if not arg.star else _parts_of(element)
+                if key is not None and _tracked(state, key):
+                    out |= _lookup(state, key)
+                    followed = True
+                    continue
+                if arg.star:
+                    return None
+                facts = self.value_facts(element, state)
+                kind = model_kind(self.model, element, self.model.scope_of(element))
+                if facts is None and kind is not ModelKind.NO and not isinstance(element, cst.Call):
+                    return None  # (a module of unknown mode)
+                out |= facts or frozenset()
+        return frozenset(out) if followed and out else None
 
     def _built_by(self, call: cst.Call, kind: ModelKind | None, state: State,
                   index: int | None = None) -> frozenset | None:
@@ -144,3 +173,22 @@ class ValueFacts:
         if isinstance(value, cst.Attribute) and value.attr.value == "training":
             return _UNKNOWN
         return _UNKNOWN
+
+
+_PLAIN_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList"})
+
+
+def _parts_of(expr: cst.BaseExpression) -> str | None:
+    """The model whose parts a starred argument spreads: ``list(net.children())[:-2]``, ``net.features``,
+    ``list(net.features)[:5]`` -> ``net`` / ``net.features``."""
+    while True:
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("list", "tuple") \
+                and len(expr.args) == 1:
+            expr = expr.args[0].value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args \
+                and expr.func.attr.value in ("children", "modules"):
+            expr = expr.func.value
+        else:
+            return key_of(expr)
