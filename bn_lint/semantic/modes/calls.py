@@ -83,10 +83,7 @@ class CallHandling:
         # exports
         qn = self.model.qualname(func)
         if qn in _EXPORTS and call.args:
-            index, keyword = _EXPORTS[qn]
-            args = [arg for arg in call.args if not arg.keyword and not arg.star]
-            given = args[index].value if len(args) > index else next(  # (`torch.onnx.export(model=net, ...)`)
-                (arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == keyword), None)
+            given = _exported_argument(call, qn)
             if given is not None:
                 key = _submodule_key(given, state)
                 if key is not None and (key in state or any(_child_of(key, k) for k in state)):
@@ -156,8 +153,7 @@ class CallHandling:
                 if len(modes) == 1 and modes <= {EVAL, TRAIN}:
                     self.element_sets.append((call, self.element_vars[receiver], modes.pop()))
                 return
-            if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) \
-                    and call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False":
+            if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) and _gives_false(call):
                 owner = self._frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
                 if owner is not None and _tracked(state, owner):
                     self._freeze(call, owner, state)
@@ -168,8 +164,7 @@ class CallHandling:
                     self._set_mode(state, owner, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
                     self.watch[call] = (owner, "eval")
                     return
-                if method == "requires_grad_" and call.args and isinstance(call.args[0].value, cst.Name) \
-                        and call.args[0].value.value == "False":
+                if method == "requires_grad_" and _gives_false(call):
                     self._freeze(call, owner, state)
                     return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
@@ -329,3 +324,18 @@ def _for_qat(call: cst.Call) -> bool:
     """``fuse_model(is_qat=True)``: the fusion meant for quantization-aware training, in training mode."""
     return any(arg.keyword is not None and arg.keyword.value == "is_qat" and not (
         isinstance(arg.value, cst.Name) and arg.value.value == "False") for arg in call.args)
+
+
+def _exported_argument(call: cst.Call, qn: str) -> cst.BaseExpression | None:
+    """The module an exporter is given: its positional argument at the table's index, or that parameter by keyword
+    (`torch.onnx.export(model=net, ...)`)."""
+    index, keyword = _EXPORTS[qn]
+    args = [arg for arg in call.args if not arg.keyword and not arg.star]
+    if len(args) > index:
+        return args[index].value
+    return next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == keyword), None)
+
+
+def _gives_false(call: cst.Call) -> bool:
+    """`x.requires_grad_(False)`: the call's first argument is the literal False."""
+    return bool(call.args) and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
