@@ -32,6 +32,8 @@ EXPECTED = {
     "1405_kws_export_helper_in_other_file": ("BN104", "run.py", 7),
     "1405_kws_export_model_by_keyword": ("BN104", "export.py", 5),
     "1417_cryoet_builder_branch_builds_bn": ("BN104", "trace.py", 8),
+    "1412_hnd_builder_returns_none_for_unknown_kind": ("BN101", "check.py", 10),
+    "1412_hnd_helper_runs_model_on_synthetic_input": ("BN101", "study.py", 25),
     "200_classy_registry_inherited_constructor": ("BN104", "a.py", 6),
     "201_monai_gradcam_train_mode": ("BN101", "gradcam.py", 7),
     "203_effnet_tf_bn_momentum": ("BN205", "model.py", 9),

@@ -266,3 +266,101 @@ def test_an_export_helper_of_another_file_given_a_model_in_eval_mode(tmp_path, w
         """)
     proc = run_cli("check", "--no-cache", "--select", "BN104", ".", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_a_helper_of_another_file_running_a_model_on_synthetic_input_that_spoils_nothing(tmp_path, write):
+    """head-network-distillation (transfer case 1412): another file's wrapper runs the model it is given on the
+    synthetic input its caller passes. Silent when the model is in eval first, when a training step follows before
+    the evaluation, when the input is data, and when the model holds no BatchNorm; the spoiled evaluation is found."""
+    from tests.conftest import run_cli
+
+    write("probes.py", """
+        def wrap_layers(net, wrapper, z):
+            expected = net(z)
+            for name, child in net.named_children():
+                setattr(net, name, wrapper(child))
+            return expected
+        """)
+    write("nets.py", """
+        import torch.nn as nn
+
+        class Normed(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+        class Plain(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+        """)
+    study = """
+        import torch
+        import torch.nn as nn
+        from nets import {net}
+        from probes import wrap_layers
+
+        def score(model, loader):
+            model.eval()
+            with torch.no_grad():
+                return [model(x).argmax(1) for x, _ in loader]
+
+        def study(model, loader, opt, batch):
+            {before}
+            wrap_layers(model, nn.Identity, {probe})
+            {between}
+            return score(model, loader)
+
+        def main(loader, path, opt, batch):
+            model = {net}()
+            model.load_state_dict(torch.load(path))
+            study(model, loader, opt, batch)
+        """
+    plain = {"net": "Normed", "before": "pass", "probe": "torch.ones(2, 3, 32, 32)", "between": "pass"}
+    for change in ({"before": "model.eval()"}, {"between": "model(batch).sum().backward(); opt.step()"},
+                   {"probe": "batch"}, {"net": "Plain"}):
+        write("study.py", study.format(**{**plain, **change}))
+        proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+        assert proc.returncode == 0, (change, proc.stdout)
+    write("study.py", study.format(**plain))
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert b"study.py:13:5: BN101" in proc.stdout, proc.stdout
+
+
+def test_a_builder_of_another_file_returning_none_for_an_unknown_kind(tmp_path, write):
+    """head-network-distillation (transfer case 1412): ``return None`` for a kind a builder does not know gives no
+    model; its other returns say what the caller gets. Silent when those give a model in eval mode, found when
+    they give one in training mode."""
+    from tests.conftest import run_cli
+
+    zoo = """
+        import torch.nn as nn
+
+        class Small(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(8)
+
+        def pick(kind):
+            if kind == 'small':
+                net = Small()
+                {mode}
+                return net
+            return None
+        """
+    write("check.py", """
+        import torch
+        from zoo import pick
+
+        def main(loader, kind):
+            net = pick(kind)
+            with torch.no_grad():
+                for x, _ in loader:
+                    print(net(x).argmax(1))
+        """)
+    write("zoo.py", zoo.format(mode="net.eval()"))
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    write("zoo.py", zoo.format(mode="pass"))
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert b"check.py:8:19: BN101" in proc.stdout, proc.stdout

@@ -68,6 +68,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.train_uses: dict[Any, Site] = {}
         self.helper_evals: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file evaluates
         self.helper_exports: dict[tuple[cst.CSTNode, str], HelperEval] = {}  # (call, param) -> another file exports
+        # a call of another file's function that runs a module of this file on synthetic input -> the module
+        self.synthetic_runs: dict[cst.CSTNode, str] = {}
         # mode changes that do not happen (`model.eval` uncalled, `model.training = False`), with the module
         # and the scope: BN102 reports them; BN101 reports the first evaluation they leave in training mode
         self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []

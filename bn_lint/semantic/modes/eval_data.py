@@ -16,6 +16,7 @@ import libcst as cst
 from bn_lint.semantic.modes.attribution import attribution_only
 from bn_lint.semantic.modes.known_calls import loads_own_weights
 from bn_lint.semantic.nn_modules.uses import forwarded
+from bn_lint.semantic.modes.synthetic_runs import evaluation_after
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -201,7 +202,9 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
     if not isinstance(node, cst.Call) or not analysis.dummy_input(node):
         return None
     func = forwarded(node.func) or node.func
-    key = func.value if isinstance(func, cst.Name) else None
+    helper_run = analysis.synthetic_runs.get(node)  # (another file's helper runs it: `trace(net, torch.ones(...))`)
+    key = helper_run if helper_run is not None and "." not in helper_run else (
+        func.value if isinstance(func, cst.Name) and helper_run is None else None)
     scope_node = analysis.enclosing_function(node)
     if key is None or scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
                                                   or model.enclosing_class(model.scopes.get(scope_node)) is not None):
@@ -211,9 +214,11 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
     loaded = [call for call in calls if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
               and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at] \
         or _pretrained(model, key, model.scope_of(node)) or _built_pretrained_before(model, body, key, at)
+    if not loaded and helper_run is not None and scope_node is not None and key in model.scopes[scope_node].params:
+        loaded = [scope_node]  # (a model given to the function: its callers' weights, in the mode they give it)
     evals = [call for call in calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval"
              and not call.args and isinstance(call.func.value, cst.Name) and call.func.value.value == key
-             and model.order(call) > at]
+             and model.order(call) > at] if helper_run is None else evaluation_after(analysis, key, body, at)
     if not loaded or not evals:
         return None
     if any(at < model.order(step) < model.order(evals[0]) for step in analysis.training_calls(body)):
@@ -221,8 +226,9 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
     if any(at < model.order(call) < model.order(evals[0]) for call in calls
            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward"):
         return None  # (a backward pass in between: the forward was a training-mode run on purpose, a gradient test)
-    return (f"random input run on the weights given at line {analysis.line(loaded[-1])}, before its evaluation after "
-            f"`.eval()` at line {analysis.line(evals[0])}, with no training in between")
+    run = ("synthetic input run by the called function" if helper_run
+           else f"random input run on the weights given at line {analysis.line(loaded[-1])}")
+    return f"{run}, before its evaluation after `.eval()` at line {analysis.line(evals[0])}, with no training in between"
 
 
 def _built_pretrained_before(model: "FileModel", body: cst.CSTNode, name: str, at: int) -> list[cst.Call]:

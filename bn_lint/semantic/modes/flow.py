@@ -198,7 +198,9 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
 
     def _returned_facts(self, returned: tuple) -> frozenset | None:
         """The modes of the models the ``return``s give back, each with the state it had there; None
-        when one of them gives back something not known to be a model."""
+        when one of them gives back something not known to be a model. A ``return None`` (a builder's answer
+        to a kind it does not know) gives back no model: the others say what its callers get."""
+        returned = tuple(r for r in returned if not (isinstance(r[0], cst.Name) and r[0].value == "None")) or returned
         facts = [self.value_facts(value, state) for value, state in returned]
         return frozenset().union(*facts) if all(f is not None for f in facts) else None
 

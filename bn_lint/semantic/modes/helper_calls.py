@@ -10,6 +10,7 @@ from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.file.classes import super_call
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
+from .synthetic_runs import synthetic_run
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step
 
@@ -85,6 +86,10 @@ class HelperCalls:
                     old = self.a.helper_evals.get((call, param))
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
+                if synthetic_run(analysis, summary, param, dict(bound), call, self.model) is not None \
+                        and not self._trains_here(self.a.region(call)):
+                    self.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see eval_data)
+                    self._use(call, key, state)
                 exported = next((export for export, name in summary.entry_exports if name == param), None)
                 if exported is not None:
                     old = self.a.helper_exports.get((call, param))

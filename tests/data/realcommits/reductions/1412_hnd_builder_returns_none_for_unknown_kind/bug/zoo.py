@@ -1,0 +1,16 @@
+import torch.nn as nn
+
+
+class Small(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def pick(kind):
+    if kind == 'small':
+        return Small()
+    return None
