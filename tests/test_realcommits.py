@@ -39,9 +39,11 @@ CATEGORIES = {"missing-eval", "eval-not-called", "eval-never-reset", "export-in-
 # file ("post-fix alarms"): 4 in 3 cases. 109's is false. 407's is true: the fix's `.eval()` comes after a
 # random-input forward of the loaded generator. 500's two are debatable: other functions of d2l/torch.py,
 # predict_ch3 and evaluate_loss, which the fix leaves without `.eval()`.
-FLOOR_RECALL = 0.60
+# session 50 recall 0.61 (62 of 101: 709 found now), post-fix alarms the same 4, precision 0.94 (221 true,
+# 14 false, 21 debatable; 709's two new findings true).
+FLOOR_RECALL = 0.61
 CEILING_POST_FIX_ALARMS = 4
-FLOOR_PRECISION = 0.90
+FLOOR_PRECISION = 0.93
 
 
 def test_the_corpus_has_its_size_and_mix():
