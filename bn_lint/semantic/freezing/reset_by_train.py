@@ -239,8 +239,7 @@ class FreezeResets:
         """The function of another project file an imported name runs (``from helpers import fix_bn``), its
         file's freezes kept in ``_foreign``; only a file whose text puts something in eval is parsed."""
         model = self.model
-        where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
-        if where is None or model.project is None or not model.project.mentions(where[0], ".eval"):
+        if not _imported_from_a_file_setting_eval(model, func, "def"):
             return None
         found = project_builder(model, func)
         if found is None:
@@ -252,8 +251,7 @@ class FreezeResets:
         """The class of another project file an imported name builds (``from nets import Detector``), its
         methods' freezes worked out in its file; only a file whose text puts something in eval is parsed."""
         model = self.model
-        where = model.imported_path(model.imports[func.value], "class") if func.value in model.imports else None
-        if where is None or model.project is None or not model.project.mentions(where[0], ".eval"):
+        if not _imported_from_a_file_setting_eval(model, func, "class"):
             return None
         found = project_class(model, func)
         if found is None:
@@ -578,3 +576,9 @@ def _trains(call: cst.Call) -> bool:
         return True
     value = call.args[0].value
     return len(call.args) == 1 and isinstance(value, cst.Name) and value.value == "True"
+
+
+def _imported_from_a_file_setting_eval(model, func: cst.Name, kind: str) -> bool:
+    """Whether an imported name is a ``kind`` ("def" or "class") of a project file whose text puts something in eval."""
+    where = model.imported_path(model.imports[func.value], kind) if func.value in model.imports else None
+    return where is not None and model.project is not None and model.project.mentions(where[0], ".eval")
