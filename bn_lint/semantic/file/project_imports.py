@@ -137,6 +137,9 @@ def _reexported(model: "FileModel", path: str, name: str, keyword: str, depth: i
     if depth > 3 or model.project is None or not model.project.mentions(path, name) \
             and not model.project.mentions(path, "*"):
         return None
+    other_kind = {"class": "def", "def": "class"}.get(keyword)
+    if other_kind is not None and model.project.may_define(path, other_kind, name):
+        return None  # (`def name` there: the name is that function, no re-exported class; and the converse)
     table = f"reexport-{keyword}"
     if depth == 0:
         indexed = model.project.indexed(path, table, name)

@@ -82,26 +82,25 @@ class ValueFacts:
         """The modes of ``nn.Sequential(*list(net.children())[:-2])`` / ``nn.Sequential(encoder, head)`` when
         it holds parts of a followed model: the parts keep their modes (a new container's own flag moves no
         BatchNorm); a new BatchNorm part is in training mode. None when no part is followed or one is unknown."""
+        if any(arg.keyword is not None for arg in call.args):
+            return None
+        parts = [(element, key_of(element) if not arg.star else _parts_of(element), arg.star) for arg in call.args
+                 for element in ([arg.value] if arg.star else _container_elements(call.with_changes(args=[arg])))]
+        if not any(key is not None and _tracked(state, key) for _element, key, _star in parts):
+            return None  # (no part is followed: the other parts' kinds are not asked, nor their files parsed)
         out: set = set()
-        followed = False
-        for arg in call.args:
-            if arg.keyword is not None:
+        for element, key, star in parts:
+            if key is not None and _tracked(state, key):
+                out |= _lookup(state, key)
+                continue
+            if star:
                 return None
-            elements = [arg.value] if arg.star else _container_elements(call.with_changes(args=[arg]))
-            for element in elements:
-                key = key_of(element) if not arg.star else _parts_of(element)
-                if key is not None and _tracked(state, key):
-                    out |= _lookup(state, key)
-                    followed = True
-                    continue
-                if arg.star:
-                    return None
-                facts = self.value_facts(element, state)
-                kind = model_kind(self.model, element, self.model.scope_of(element))
-                if facts is None and kind is not ModelKind.NO and not isinstance(element, cst.Call):
-                    return None  # (a module of unknown mode)
-                out |= facts or frozenset()
-        return frozenset(out) if followed and out else None
+            facts = self.value_facts(element, state)
+            kind = model_kind(self.model, element, self.model.scope_of(element))
+            if facts is None and kind is not ModelKind.NO and not isinstance(element, cst.Call):
+                return None  # (a module of unknown mode)
+            out |= facts or frozenset()
+        return frozenset(out) if out else None
 
     def _built_by(self, call: cst.Call, kind: ModelKind | None, state: State,
                   index: int | None = None) -> frozenset | None:
