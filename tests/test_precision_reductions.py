@@ -117,6 +117,10 @@ EXPECTED = {
     "loaded_on_other_branch_then_eval.py": [],
     # mswc (mined case 1406): an accuracy function owns its model's mode; one that sets it, or reads outputs only
     "accuracy_of_outputs_not_a_model.py": [],
+    # held-out set78/bug_12 (an MLP-Mixer): a BatchNorm1d misapplied to (N, L, E) tokens keeps their layout, so the
+    # next block's `norm(x.transpose(1, 2))` is the right (N, E, L); its twin's block normalises the tokens as they are
+    "misplaced_batchnorm_then_transposed_block.py": [("BN203", 9), ("BN203", 13)],
+    "misplaced_batchnorm_then_untransposed_block.py": [("BN203", 9), ("BN203", 13), ("BN203", 19)],
 }
 
 

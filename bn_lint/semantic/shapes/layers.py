@@ -15,7 +15,7 @@ from bn_lint.semantic.shapes.values import (
 from bn_lint.semantic.knowledge.layers import SAME
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
 from bn_lint.semantic.shapes.sequence_feeds import note_consumer
-from bn_lint.semantic.syntax.constants import UNKNOWN, is_width
+from bn_lint.semantic.syntax.constants import UNKNOWN, is_width, widths_equal
 
 
 class LayersMixin:
@@ -153,6 +153,11 @@ class LayersMixin:
             # (an unknown rank stays unknown: assuming the variant's rank would make one wrong
             # BatchNorm, itself a finding, report the layers after it too)
             width = layer.value(spec.in_width)
+            if t.rank is not None and not widths_equal(width, t.size(1)) \
+                    and (t.feat not in (None, 1) or widths_equal(width, t.size(-1))):
+                # (its features elsewhere than on dim 1, (N, L, E): the misplaced BatchNorm is the finding; its
+                # output keeps the input's layout, so a later `transpose(1, 2)` is read as the fix it is)
+                return make_tensor(t.rank, dict(t.sizes), t.feat, layer, True, t.origin)
             return make_tensor(t.rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
         kind = spec.kind
         if kind == "conv":
