@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from bn_lint.semantic.file.names import value_at
+from .synthetic_runs import synthetic
 
 
-_DUMMY_TENSORS = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
 _IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.make_grid", "matplotlib.pyplot.imshow",
                           "matplotlib.pyplot.imsave"})
@@ -170,12 +169,4 @@ class OutputReads:
             return True  # (another file's helper runs the model on synthetic input: ``synthetic_runs``)
         if not isinstance(call, cst.Call) or not call.args:
             return False
-        scope = self.model.scope_of(call)
-        for arg in call.args:
-            value = arg.value
-            if isinstance(value, cst.Name):
-                bound = self.model.binding(value.value, scope)
-                value = bound[0] if bound is not None else value_at(self.model, value.value, call) or value
-            if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _DUMMY_TENSORS):
-                return False
-        return True
+        return all(synthetic(self.model, arg.value, call) for arg in call.args)

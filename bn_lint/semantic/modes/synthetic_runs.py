@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .records import Summary
 
 
+# tensors of random or constant values: what a smoke test or a tracer feeds a model (one table for the mode flow)
 _SYNTHETIC = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.randint"})
 # methods that give the same data in another shape, type or device (`torch.rand(s).unsqueeze(0).to(device)`)
 _SAME_DATA = frozenset({"to", "cuda", "cpu", "float", "double", "half", "detach", "contiguous", "unsqueeze", "view",
