@@ -47,7 +47,7 @@ def cached_dataclass_code() -> Iterator[None]:
         yield
         return
     path = cache_file()
-    known, added = _load(path), {}
+    known, added, used = _load(path), {}, {}
 
     def cached_exec(source, globals=None, locals=None, /):
         if not isinstance(source, str):
@@ -56,6 +56,8 @@ def cached_dataclass_code() -> Iterator[None]:
         code = known.get(key)
         if code is None or not hasattr(code, "co_code"):
             code = added[key] = compile(source, "<string>", "exec", dont_inherit=True)
+        else:
+            used[key] = code
         return exec(code, globals, locals)
 
     dataclasses.exec = cached_exec
@@ -63,11 +65,15 @@ def cached_dataclass_code() -> Iterator[None]:
         yield
     finally:
         del dataclasses.exec
-        if added:
+        if added:  # (new code: a first run, or an upgraded libcst or bn-lint)
             from .atomic import replace  # (tempfile's import, only on the run that writes)
 
             try:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                replace(path, marshal.dumps({**known, **added}))
+                # loading the file is part of every run's start: where most of it went unused (code of classes
+                # an upgrade removed), it keeps only what this run used and added
+                kept = {**used, **added} if len(known) > 2 * (len(used) + len(added)) else {**known, **added}
+                replace(path, marshal.dumps(kept))
             except (OSError, ValueError):  # a read-only home: every run compiles, as without the cache
                 pass
+

@@ -62,6 +62,27 @@ def test_second_use_compiles_nothing(user_cache, monkeypatch):
     assert compiled == [] and open(import_cache.cache_file(), "rb").read() == stored
 
 
+def test_code_no_run_uses_is_dropped_when_new_code_is_written(user_cache):
+    path = import_cache.cache_file()
+    os.makedirs(os.path.dirname(path))
+    stale = {bytes([n]) * 16: compile(f"x = {n}", "<string>", "exec") for n in range(50)}  # an old version's code
+    with open(path, "wb") as stream:
+        stream.write(marshal.dumps(stale))
+    with import_cache.cached_dataclass_code():
+        define_point()
+    kept = marshal.loads(open(path, "rb").read())
+    assert kept and not set(kept) & set(stale)  # only what the run used and added
+    with open(path, "wb") as stream:
+        stream.write(marshal.dumps({**kept, **dict(list(stale.items())[:2])}))  # a little unused code stays
+    with import_cache.cached_dataclass_code():
+        define_point()
+
+        @dataclasses.dataclass
+        class Other:
+            z: str
+    assert set(stale) & set(marshal.loads(open(path, "rb").read())) == set(list(stale)[:2])
+
+
 @pytest.mark.parametrize("content", [b"", b"garbage\x00\xff", marshal.dumps([1, 2]), marshal.dumps({b"k": 3})],
                          ids=["empty", "garbage", "not-a-dict", "not-code"])
 def test_a_broken_cache_file_is_rebuilt(user_cache, content):
