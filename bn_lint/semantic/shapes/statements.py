@@ -364,7 +364,7 @@ def _merge_chains(a: Chain, b: Chain) -> Chain:
             and a.sequential == b.sequential and a.module_list == b.module_list \
             and all(_keeps_shape(item) for item in extra):
         for item in extra:
-            item.optional = item.absent_elsewhere = True
+            item.absent_elsewhere = True  # (a bias before it is still wasted where it is added: BN204 holds)
         fills = None if GAP in longer.items and (a.fills is None or b.fills is None) else \
             tuple({id(f): f for f in (*(a.fills or ()), *(b.fills or ()))}.values())
         tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
