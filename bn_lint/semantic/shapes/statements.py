@@ -234,6 +234,8 @@ class StatementsMixin:
                 return x
         if isinstance(a, Chain) and isinstance(b, Chain):
             return _merge_chains(a, b)
+        if isinstance(a, dict) and isinstance(b, dict):
+            return _merge_dicts(a, b)
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             return _merge_tensor(a, b)
         return UNKNOWN
@@ -283,6 +285,10 @@ class StatementsMixin:
             current = frame.self_state.attrs.get(base.attr.value)
         else:
             return UNKNOWN
+        if isinstance(current, dict):  # `kernel["bn"] = nn.BatchNorm3d(c)`: an (ordered) dict of layers, in order
+            key = self.model.value(target.slice[0].slice.value, None) \
+                if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
+            return {**current, key: value} if isinstance(key, str) else UNKNOWN
         holder = current if isinstance(current, ProjModule) and current.state.seq is not None \
             and self._method(current.state.info, "forward") is None else None
         if holder is not None:  # an instance of an `nn.Sequential` subclass (a `BasicStem(...)`)
@@ -374,6 +380,20 @@ def _merge_chains(a: Chain, b: Chain) -> Chain:
         items += (GAP,)
     tail = a.tail if a.tail == b.tail else _merge_tensor(a.tail, b.tail)
     return Chain(items, tail, a.sequential and b.sequential, _fills(a, b, common), a.module_list and b.module_list)
+
+
+def _merge_dicts(a: dict, b: dict) -> Any:
+    """Two paths' dicts of layers: where one path only adds layers that keep their input's shape
+    (``if use_bn: kernel["bn"] = nn.BatchNorm3d(c)``), its dict, those layers marked as absent on the other."""
+    longer, shorter = (a, b) if len(a) >= len(b) else (b, a)
+    if [k for k in longer if k in shorter] != list(shorter) or any(longer[k] is not shorter[k] for k in shorter):
+        return UNKNOWN
+    extra = [longer[k] for k in longer if k not in shorter]
+    if not all(_keeps_shape(item) for item in extra):
+        return UNKNOWN
+    for item in extra:
+        item.absent_elsewhere = True
+    return longer
 
 
 # layers whose output has their input's shape (an absent one changes no shape after it)
