@@ -370,7 +370,7 @@ def test_inherited_forward_runs_on_the_subclass_layers():
                 self.relu = nn.ReLU(inplace=True)
         """
     assert found(code) == []
-    assert found(code.replace("nn.BatchNorm2d(planes * 2)", "nn.BatchNorm2d(planes * 4)")) == [("BN201", 10)]
+    assert found(code.replace("nn.BatchNorm2d(planes * 2)", "nn.BatchNorm2d(planes * 4)")) == [("BN201", 11)]
 
 
 def test_bias_verdict_survives_many_call_sites():

@@ -556,3 +556,28 @@ class Trainer:
     # an eval on a later iteration's path: BN101 stays silent (BN103 reports the eval in the training loop)
     other = check_code(code.replace("out = self.model.final_activation(out)", "self.model.eval()"), select=("BN1",))
     assert [f.code for f in other] == ["BN103"]
+
+
+@pytest.mark.parametrize("load, expected", [
+    # (transfer batch 5, 1603: SfSNet's test script; the model's own loader, named for what it loads and from where)
+    ("net.load_weights_from_pkl('weights.pkl')", [("BN101", 22)]),
+    ("net.load_weights_from_pkl('weights.pkl')\n    net.eval()", []),
+    ("net.load_data_from_pkl('weights.pkl')", []),  # (not a loader of weights: no inference run shown)
+])
+def test_a_model_given_weights_by_its_own_loader_then_run_is_an_inference_run(load, expected):
+    code = _NET + f"""
+
+class Loadable(Net):
+    def load_weights_from_pkl(self, path):
+        self.load_state_dict(torch.load(path))
+
+    def load_data_from_pkl(self, path):
+        self.data = torch.load(path)
+
+
+if __name__ == "__main__":
+    net = Loadable()
+    {load}
+    out = net(torch.load("image.pt"))
+"""
+    assert codes_and_lines(check_code(code, select=("BN1",))) == [(c, at(code, "out = net") if c else 0) for c, _ in expected]

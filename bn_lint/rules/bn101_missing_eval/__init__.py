@@ -11,6 +11,7 @@ from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
 from bn_lint.semantic.evaluations.eval_paths import helper_evaluations, train_mode_evaluations
 from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import EVAL_NAME, ModeAnalysis
+from ...semantic.modes.known_calls import OWN_WEIGHTS_LOADER_NAME
 from .invalid import INVALID
 from .valid import VALID
 
@@ -93,7 +94,7 @@ class MissingEval(Rule):
     triggers = ("no_grad", "inference_mode", "set_grad_enabled", r"volatile\s*=\s*True",  # (PyTorch < 0.4's no_grad)
                 r"load_state_dict\(",  # (an inference script)
                 # (a model's own weight loader: Darknet's `model.load_weights(path)`)
-                r"(?:load|restore)_?\w*?(?:weights?|pretrained|checkpoint|ckpt|params|parameters)\(",
+                OWN_WEIGHTS_LOADER_NAME + r"\(",
                 # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
                 r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
                 # outputs read as predictions, in a script that loads data or weights or trains

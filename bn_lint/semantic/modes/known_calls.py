@@ -95,10 +95,10 @@ def only_attaches(func: cst.BaseExpression) -> bool:
 
 
 # a model's method that loads trained weights into it, by its name: ``load_state_dict``, a project's
-# ``load_weights(path)`` (Darknet's reader of a weights file), ``load_pretrained``, ``restore_checkpoint``;
-# not ``save_checkpoint``, ``load_data``
-_OWN_WEIGHTS_LOADER = re.compile(
-    r"(?i)(?:load_state_dict|(?:load|restore)_?\w*?(?:weights?|pretrained|checkpoint|ckpt|params|parameters))")
+# ``load_weights(path)`` (Darknet's reader of a weights file), ``load_pretrained``, ``restore_checkpoint``,
+# ``load_weights_from_pkl`` (what it loads, then where from); not ``save_checkpoint``, ``load_data``
+OWN_WEIGHTS_LOADER_NAME = r"(?:load|restore)_?\w*?(?:weights?|pretrained|checkpoint|ckpt|params|parameters)(?:_from_\w+)?"
+_OWN_WEIGHTS_LOADER = re.compile(r"(?i)(?:load_state_dict|" + OWN_WEIGHTS_LOADER_NAME + ")")
 
 
 def loads_own_weights(method: str) -> bool:

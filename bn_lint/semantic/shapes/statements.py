@@ -285,16 +285,14 @@ class StatementsMixin:
             current = frame.self_state.attrs.get(base.attr.value)
         else:
             return UNKNOWN
+        index = self.model.value(target.slice[0].slice.value, None) \
+            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
         if isinstance(current, dict):  # `kernel["bn"] = nn.BatchNorm3d(c)`: an (ordered) dict of layers, in order
-            key = self.model.value(target.slice[0].slice.value, None) \
-                if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
-            return {**current, key: value} if isinstance(key, str) else UNKNOWN
+            return {**current, index: value} if isinstance(index, str) else UNKNOWN
         holder = current if isinstance(current, ProjModule) and current.state.seq is not None \
             and self._method(current.state.info, "forward") is None else None
         if holder is not None:  # an instance of an `nn.Sequential` subclass (a `BasicStem(...)`)
             current = holder.state.seq
-        index = self.model.value(target.slice[0].slice.value, None) \
-            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
         if not isinstance(current, Chain) or not current.sequential or current.module_list or GAP in current.items \
                 or not _is_module(value) or not isinstance(index, int) or isinstance(index, bool) \
                 or not -len(current.items) <= index < len(current.items):
@@ -307,7 +305,6 @@ class StatementsMixin:
         state = holder.state.copy()
         state.seq = chain
         return ProjModule(state)
-
 
     def _set_on_sequential(self, frame: Frame, target: cst.Attribute, value: Any) -> None:
         owner = target.value
