@@ -581,3 +581,28 @@ if __name__ == "__main__":
     out = net(torch.load("image.pt"))
 """
     assert codes_and_lines(check_code(code, select=("BN1",))) == [(c, at(code, "out = net") if c else 0) for c, _ in expected]
+
+
+@pytest.mark.parametrize("before, expected", [
+    # (transfer batch 5, 1659: a probe script; the run two helper calls below where the weights are loaded)
+    ("net.load_state_dict(torch.load('best.pth'))", True),
+    ("net.load_state_dict(torch.load('best.pth'))\n    net.eval()", False),
+    ("pass", False),  # (no weights given: a model built and run proves nothing about an inference)
+])
+def test_a_helper_runs_the_model_its_callers_loaded_weights_into(before, expected):
+    code = _NET + f"""
+
+def process_image(model, image):
+    return model(image)
+
+
+def probe(model, images):
+    return [process_image(model, image) for image in images]
+
+
+if __name__ == "__main__":
+    net = Net()
+    {before}
+    gains = probe(net, torch.load("stimuli.pt"))
+"""
+    assert codes_and_lines(check_code(code, select=("BN1",))) == ([("BN101", at(code, "return model(image)"))] if expected else [])

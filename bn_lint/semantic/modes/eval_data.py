@@ -180,12 +180,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
     if scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
                                    or model.enclosing_class(model.scopes.get(scope_node)) is not None):
         return None
-    at = model.order(node)
-    loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
-              if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
-              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
-    if not loaded:
-        loaded = _pretrained(model, key, model.scope_of(node))
+    loaded = _loaded(model, key, scope_node, model.order(node), set())
     if not loaded:
         return None
     if analysis.dummy_input(node) and not analysis.visualised(node):
@@ -242,6 +237,34 @@ def _built_pretrained_before(model: "FileModel", body: cst.CSTNode, name: str, a
     while isinstance(last, cst.Call) and isinstance(last.func, cst.Attribute) and last.func.attr.value in _PASSTHROUGH:
         last = last.func.value
     return [last] if isinstance(last, cst.Call) and pretrained_build(model, last) else []
+
+
+def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at: int, seen: set) -> list[cst.Call]:
+    """The calls that gave ``key`` trained weights before ``at`` in ``scope_node`` (the module when None): its
+    own loader (``net.load_state_dict(...)``), a pretrained build; for a parameter, what gave them to the model
+    a caller of this file passes (``main`` loads ``net`` and calls ``probe(net)``, whose loop calls
+    ``process_image(model, img)``)."""
+    loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
+              if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
+              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
+    if not loaded:
+        loaded = _pretrained(model, key, model.scopes.get(scope_node) if scope_node is not None else model.module_scope)
+    params = () if scope_node is None else \
+        {p.name.value for p in (*scope_node.params.posonly_params, *scope_node.params.params, *scope_node.params.kwonly_params)}
+    if loaded or key not in params or (key, scope_node) in seen:
+        return loaded
+    seen.add((key, scope_node))
+    from bn_lint.semantic.evaluators.call_binding import callers
+    for site, bound in callers(model, scope_node) or ():
+        given = bound.get(key)
+        if isinstance(given, cst.Name) and bound.scope_of(key, site.scope) is site.scope:
+            outer = site.scope
+            while outer is not None and not isinstance(outer.node, cst.FunctionDef):
+                outer = outer.parent
+            found = _loaded(model, given.value, outer.node if outer is not None else None, model.order(site.node), seen)
+            if found:
+                return found
+    return []
 
 
 def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
