@@ -30,6 +30,7 @@ EXPECTED = {
     "112_simplecv_freeze_params_bn": ("BN105", "train.py", 8),
     "200_classy_torchscript_tutorial": ("BN104", "a.py", 4),
     "1405_kws_export_helper_in_other_file": ("BN104", "run.py", 7),
+    "1500_enet_test_class_runs_given_model": ("BN101", "test.py", 9),
     "1405_kws_export_model_by_keyword": ("BN104", "export.py", 5),
     "1417_cryoet_builder_branch_builds_bn": ("BN104", "trace.py", 8),
     "1412_hnd_builder_returns_none_for_unknown_kind": ("BN101", "check.py", 10),

@@ -14,6 +14,7 @@ import pytest
 
 from bn_lint.semantic.knowledge.module_names import named_as_module
 from tests.conftest import ROOT
+from tests.helpers import check_code
 
 NET = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n\n"
@@ -89,3 +90,46 @@ def test_a_callable_given_to_an_evaluation_function_is_not_a_network(tmp_path):
 ])
 def test_names_that_say_a_network(key, module):
     assert named_as_module(key) is module
+
+
+_TEST_CLASS = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class NAME(BASES):
+    def __init__(self, model, data_loader):
+        self.model = model
+        self.data_loader = data_loader
+
+    def run_epoch(self):
+        total = 0.0
+        for inputs, labels in self.data_loader:
+            EVAL
+            outputs = self.model(inputs)
+            total += (outputs.argmax(1) == labels).sum().item()
+        return total
+"""
+
+
+@pytest.mark.parametrize("name, bases, evals, expected", [
+    # (transfer batch 5, 1500: ENet's `Test.run_epoch`, beside `Train.run_epoch`)
+    ("Test", "", "pass", True),
+    ("SegEvaluator", "object", "pass", True),
+    ("Test", "", "self.model.eval()", False),
+    ("TestNet", "", "pass", False),  # (pytest's test class: not an evaluator's name)
+    ("NetTester", "unittest.TestCase", "pass", False),  # (a unittest case)
+    ("Runner", "", "pass", False),  # (a name that says nothing: silent, as before)
+])
+def test_a_method_of_an_evaluator_class_owns_the_mode_of_its_model(name, bases, evals, expected):
+    code = _TEST_CLASS.replace("NAME", name).replace("BASES", bases).replace("EVAL", evals)
+    found = [(f.code, f.line) for f in check_code(code, select=("BN101",))]
+    assert found == ([("BN101", 20)] if expected else [])  # (at the loop over the data)

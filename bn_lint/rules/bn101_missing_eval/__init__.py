@@ -12,6 +12,7 @@ from bn_lint.semantic.evaluations.eval_paths import helper_evaluations, train_mo
 from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import EVAL_NAME, ModeAnalysis
 from ...semantic.modes.known_calls import OWN_WEIGHTS_LOADER_NAME
+from ...semantic.modes.eval_names import EVAL_CLASS_NAME
 from .invalid import INVALID
 from .valid import VALID
 
@@ -101,6 +102,7 @@ class MissingEval(Rule):
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)",
                  r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*[\w\"',)]"),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
+                r"class\s+" + EVAL_CLASS_NAME + r"\s*[(:]",  # (`class Test:` running its model per batch)
                 r"\.backward\s*\(",  # (a model trained here may be put to use after its training loop)
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("

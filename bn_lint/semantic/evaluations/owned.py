@@ -68,7 +68,9 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         if any(_may_set_eval(arg_key, state) for arg_key, state, _caller in passed):
             return None
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
-    if any(_called_elsewhere(model, caller) for caller in _callers_in_file(model, name)):
+    # (a method's callers elsewhere pass no model: they reach it through the instance, and count only where they
+    # put a model in eval)
+    if any(_called_elsewhere(model, caller, setting_eval=root == "self") for caller in _callers_in_file(model, name)):
         return None
     return f"`{name}()` evaluates `{site.key}` and never calls `{site.key}.eval()`; {callers}"
 
@@ -92,11 +94,15 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     """A function whose job is evaluation: named for it, or running the model in a loop over data with
     gradients off."""
     from bn_lint.semantic.modes import eval_named
+    from bn_lint.semantic.modes.eval_names import eval_class_named
 
     if analysis.trains(func):
         return False  # (a training function: what it trains and then evaluates, the path analysis follows)
     if eval_named(func.name.value):
         return True
+    owner = analysis.model.enclosing_class(analysis.model.scope_of(func))
+    if owner is not None and eval_class_named(owner.name) and not any("TestCase" in analysis.model.code(b) for b in owner.bases):
+        return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func))
     return analysis.under_no_grad(node) and any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func))
 
 

@@ -1,6 +1,7 @@
 """Function names that say evaluation (``validate``, ``run_eval``, ``test_epoch``)."""
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 
@@ -33,3 +34,13 @@ EVAL_NAME = (
     rf"(?:_*(?!(?i:is|has)_)(?:\w*_)?{_alternatives(_EVAL_WORDS)}(?:_\w*)?"
     rf"|_*(?:(?i:run|do)_)?{_alternatives(_WEAK_EVAL_WORDS)}(?:_{_alternatives(_LOOP_SUFFIXES - {''})})?_*)(?!\w)"
 )
+
+
+# Class names that say their methods evaluate a model: ``Test`` (a test-epoch runner beside ``Train``), ``Tester``,
+# ``SegEvaluator``, ``Validator``, ``Predictor``; not pytest's ``TestModel`` nor a ``unittest.TestCase``'s name
+EVAL_CLASS_NAME = r"(?:Test|\w*(?:Tester|Evaluator|Validator|Predictor|Inferencer))(?!\w)"
+
+
+def eval_class_named(name: str) -> bool:
+    """``Test``, ``Tester``, ``ModelEvaluator``: a class whose methods run a model for evaluation."""
+    return re.fullmatch(EVAL_CLASS_NAME, name) is not None
