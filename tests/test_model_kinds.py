@@ -743,3 +743,32 @@ def test_an_empty_sequential_holds_what_is_added_to_it(norm, expected):
                 return net(x).argmax(1)
     """
     assert [(f.code, f.line) for f in check_code(code, select=("BN101",))] == expected
+
+
+def test_a_class_chosen_into_a_local_name_builds_what_the_classes_build(tmp_path):
+    # (transfer batch 5, 1600: `modelfn = e2cmodel.DeterministicModel` / `else: modelfn = e2cmodel.E2CModel`)
+    source = """
+        import torch.nn as nn
+
+        class WithBN(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(4)
+
+        class Plain(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+        if flag:
+            modelfn = WithBN
+        else:
+            modelfn = Plain
+        net = modelfn()
+        plainfn = Plain
+        plain = plainfn()
+        called = Plain()
+        builder = called
+        other = builder()
+    """
+    assert _kinds(tmp_path, source, ["net", "plain", "other"]) == [ModelKind.BN, ModelKind.NO, None]

@@ -152,6 +152,10 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             kinds = [model_kind(model, cst.Call(func=value, args=expr.args), scope, depth + 1)
                      for value in given_classes(model, scope.node, func.value)]
             return _combine(kinds) if kinds else None
+        aliased = _aliased_callables(model, func, scope)
+        if aliased:  # `modelfn = models.A` / `else: modelfn = models.B`, then `modelfn(...)`: what each builds
+            values, where = aliased
+            return _combine([model_kind(model, cst.Call(func=value, args=expr.args), where, depth + 1) for value in values])
         method = model.static_method(func)
         static = (model, method) if method is not None else imported_static_method(model, func)
         given = passed_through(*static, expr) if static is not None and not builds_own_class(model, func) else None
@@ -464,6 +468,19 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
+
+
+def _aliased_callables(model: "FileModel", func: cst.BaseExpression, scope: "Scope | None"):
+    """(values, scope) when ``func`` is a local name every assignment binds to a class or function by reference
+    (``modelfn = e2cmodel.E2CModel``; not a call, not a parameter); None otherwise."""
+    if not isinstance(func, cst.Name) or model.imports.get(func.value) is not None or func.value in model.functions \
+            or func.value in model.classes:
+        return None
+    found = model.bindings(func.value, scope)
+    if found is None or not all(isinstance(value, (cst.Name, cst.Attribute)) and not _mentions(value, func.value)
+                                for value in found[0]):
+        return None
+    return found
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
