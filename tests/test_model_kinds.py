@@ -772,3 +772,49 @@ def test_a_class_chosen_into_a_local_name_builds_what_the_classes_build(tmp_path
         other = builder()
     """
     assert _kinds(tmp_path, source, ["net", "plain", "other"]) == [ModelKind.BN, ModelKind.NO, None]
+
+
+def test_an_alternative_constructor_of_a_class_a_package_re_exports_or_a_conditional_alias_chose(tmp_path):
+    # (main corpus 608: `mpnn_cls = Multi if multi else MPNN; model = mpnn_cls.load_from_file(path)`, the classes
+    # imported from the package that re-exports them)
+    pkg = tmp_path / "pkg"
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models" / "__init__.py").write_text("from .model import MPNN, Plain\n")
+    (pkg / "models" / "model.py").write_text(textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+
+        class MPNN(nn.Module):
+            def __init__(self, width=4):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(width)
+
+            @classmethod
+            def load_from_file(cls, path):
+                hparams = torch.load(path)
+                model = cls(**hparams)
+                return model
+
+        class Plain(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            @classmethod
+            def load_from_file(cls, path):
+                return cls()
+    """))
+    (tmp_path / "train.py").write_text(textwrap.dedent("""
+        from pkg.models import MPNN, Plain
+
+        def run(multi, path):
+            chosen = Plain if multi else MPNN
+            a = chosen.load_from_file(path)
+            b = Plain.load_from_file(path)
+            return a, b
+    """))
+    model = Project().model(str(tmp_path / "train.py"))
+    scope = model.scopes[model.functions["run"]]
+    kinds = [model_kind(model, model.binding(name, scope)[0], scope) for name in ("a", "b")]
+    assert kinds == [ModelKind.BN, ModelKind.NO]

@@ -156,6 +156,11 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if aliased:  # `modelfn = models.A` / `else: modelfn = models.B`, then `modelfn(...)`: what each builds
             values, where = aliased
             return _combine([model_kind(model, cst.Call(func=value, args=expr.args), where, depth + 1) for value in values])
+        aliased = _aliased_callables(model, func.value, scope) if isinstance(func, cst.Attribute) else None
+        if aliased:  # `cls = A if multi else B; cls.load_from_file(path)`: an alternative constructor of each
+            values, where = aliased
+            return _combine([model_kind(model, cst.Call(func=cst.Attribute(value, func.attr), args=expr.args), where,
+                                        depth + 1) for value in values])
         method = model.static_method(func)
         static = (model, method) if method is not None else imported_static_method(model, func)
         given = passed_through(*static, expr) if static is not None and not builds_own_class(model, func) else None
@@ -163,6 +168,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return model_kind(model, given, scope, depth + 1)
         if method is not None and not builds_own_class(model, func):  # `gan_factory.generator_factory(kind)`
             return _builder_kind(model, method, depth, frozenset())
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and builds_own_class(model, func):
+            return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net
         builder = project_builder(model, func)
         if builder is not None:
             given = passed_through(builder[0], builder[1], expr)
@@ -195,8 +202,6 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 if spec.kind == "container":
                     return _calls_kind(model, [expr, *list_contents(model, expr, scope)], scope)
                 return ModelKind.NO
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and builds_own_class(model, func):
-            return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net
         is_class, kind = _project_class_kind(model, expr.func, 0)
         if kind is ModelKind.BN:
             kind = _built_kind(model, expr, scope, depth)
@@ -472,15 +477,19 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
 
 def _aliased_callables(model: "FileModel", func: cst.BaseExpression, scope: "Scope | None"):
     """(values, scope) when ``func`` is a local name every assignment binds to a class or function by reference
-    (``modelfn = e2cmodel.E2CModel``; not a call, not a parameter); None otherwise."""
+    (``modelfn = e2cmodel.E2CModel``, ``A if multi else B``; not a call, not a parameter); None otherwise."""
     if not isinstance(func, cst.Name) or model.imports.get(func.value) is not None or func.value in model.functions \
             or func.value in model.classes:
         return None
     found = model.bindings(func.value, scope)
-    if found is None or not all(isinstance(value, (cst.Name, cst.Attribute)) and not _mentions(value, func.value)
-                                for value in found[0]):
+    if found is None:
         return None
-    return found
+    values = []
+    for value in found[0]:  # (`A if multi else B`: either class)
+        values += [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+    if not all(isinstance(value, (cst.Name, cst.Attribute)) and not _mentions(value, func.value) for value in values):
+        return None
+    return values, found[1]
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:

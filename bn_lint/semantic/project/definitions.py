@@ -116,17 +116,16 @@ def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
 
 def _defines_classmethod(model: "FileModel", name: cst.Name, method: str) -> bool:
     """Whether the file an imported class name comes from (directly, not re-exported) defines that class
-    and a ``def method(cls`` — read from its text, without parsing it."""
-    if not name.value[:1].isupper() or name.value.isupper():
-        return False  # a class's name (`UNet3D`), not a module alias (`F`, `nn`, `np`)
+    and a ``def method(cls`` — read from its text, without parsing it (also where an ``__init__`` re-exports it)."""
+    if not name.value[:1].isupper() or len(name.value) == 1:
+        return False  # a class's name (`UNet3D`, `MPNN`), not a module alias (`F`, `nn`, `np`)
     dotted = imported_name(model, name)
     if model.project is None or not dotted or "." not in dotted.strip(".") \
             or dotted.split(".")[0] in ("torch", "torchvision", "torchaudio", "timm", "numpy", "transformers"):
         return False
-    module_name, _, class_name = dotted.rpartition(".")
-    path = model.project.resolve_module(module_name, model.path)
-    return bool(path) and model.project.may_define(path, "class", class_name) \
-        and model.project.may_define_method(path, method)
+    found = model.imported_path(dotted, "class")  # (also a class an `__init__` re-exports)
+    return found is not None and model.project.may_define(found[0], "class", found[1]) \
+        and model.project.may_define_method(found[0], method)
 
 
 def plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
