@@ -54,6 +54,18 @@ def declared_default(owner: "FileModel", info: "ClassInfo",
     return (value, info.scope) if value is not None else None
 
 
+def entry_default(model: "FileModel", param: cst.Param,
+                  name: str) -> tuple["FileModel", cst.BaseExpression, "Scope"] | None:
+    """(file, value, scope) of the default the annotation of ``param`` gives its entry ``name``: a settings
+    class's declared default (``out_dim``), or a configuration tree's (``MODEL.DIM``, :func:`config_tree_default`)."""
+    if "." in name:
+        found = config_tree_default(model, param, name.split("."))
+        return (found[0], found[1], found[0].module_scope) if found is not None else None
+    owner = annotated_class(model, param)
+    declared = declared_default(*owner, name) if owner is not None else None
+    return (owner[0], *declared) if declared is not None else None
+
+
 def config_tree_default(model: "FileModel", param: cst.Param,
                         path: list[str]) -> tuple["FileModel", cst.BaseExpression] | None:
     """(file, value) of the default the project's tree of settings gives ``path`` (``["MODEL", "DIM"]``), for a

@@ -8,7 +8,7 @@ from typing import Any
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
-from bn_lint.semantic.project.annotated_classes import annotated_class, config_tree_default, declared_default
+from bn_lint.semantic.project.annotated_classes import entry_default
 from bn_lint.semantic.shapes import sources as shape_sources
 from bn_lint.semantic.shapes.frame import Frame, _is_self
 from bn_lint.semantic.shapes.values import (
@@ -236,13 +236,8 @@ class ExpressionsMixin:
         """For ``cfg.out_dim`` of a parameter ``cfg: Config``: the positive int ``Config`` declares for
         ``out_dim`` (``out_dim: int = 128``, in this file or another), as the atom's default (see
         ``checks._defaults_in_use``: used only where no call of the function gives another)."""
-        if "." in name:  # `cfg.MODEL.DIM` of `cfg: CfgNode`: the project's tree of defaults
-            found = config_tree_default(self.model, param, name.split("."))
-            value = found[0].value(found[1], found[0].module_scope) if found is not None else None
-        else:
-            owner = annotated_class(self.model, param)
-            declared = declared_default(*owner, name) if owner is not None else None
-            value = owner[0].value(*declared) if declared is not None else None
+        found = entry_default(self.model, param, name)  # (`cfg.MODEL.DIM` of `cfg: CfgNode`: the tree of defaults)
+        value = found[0].value(found[1], found[2]) if found is not None else None
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
             self.defaults[atom] = (value, function)
 
