@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import os
 import re
 
 import libcst as cst
@@ -79,9 +80,17 @@ def config_tree_default(model: "FileModel", param: cst.Param,
     root = str(model.project.root_for(model.path))
     writers = [other for other in files_mentioning(model.project, model.path, root, "." + dotted)
                if model.project.matches(other, written.pattern)]
-    if len(writers) != 1 or re.search(written, model.source.encode()):
+    in_function = rb"(?m)^[ \t]+[\w.]*" + written.pattern  # (an indented write: a function extending the defaults)
+    if not writers or re.search(written, model.source.encode()) \
+            or any(model.project.matches(other, in_function) for other in writers):
         return None
-    owner = model.project.model(writers[0])
+    # the nearest tree (a repository holding copies of the project, or several projects, has one per copy)
+    here = os.path.abspath(model.path)
+    depth = {other: len(os.path.commonpath([here, os.path.abspath(other)])) for other in writers}
+    nearest = [other for other in writers if depth[other] == max(depth.values())]
+    if len(nearest) != 1:
+        return None
+    owner = model.project.model(nearest[0])
     return written_entry(owner, path) if owner is not None else None
 
 
