@@ -663,3 +663,48 @@ def test_an_ordered_dict_filled_item_by_item_feeds_sequential():
     # a key a path may set to another layer is not known: silent
     assert found(code.replace("BN_WIDTH", "in_channels").replace('kernel["act"] = nn.ReLU()',
                                                                   'kernel["bn"] = make(out_channels)')) == []
+
+
+_PART_NET = """\
+import torch.nn as nn
+from yacs.config import CfgNode
+
+
+class PartNet(nn.Module):
+    def __init__(self, part_num, dim, part_dim):
+        super().__init__()
+        self.reduction = nn.Sequential(nn.Conv2d(dim, part_dim, 1, bias=False), nn.BatchNorm2d({bn_width}))
+
+    def forward(self, x):
+        return self.reduction(x)
+
+
+def build(cfg{annotation}):
+    return PartNet(cfg.MODEL.PCB.PART_NUM, cfg.MODEL.PCB.DIM, cfg.MODEL.PCB.PART_DIM)
+"""
+_DEFAULTS = ("from yacs.config import CfgNode as CN\n_C = CN()\n_C.MODEL = CN()\n_C.MODEL.PCB = CN()\n"
+             "_C.MODEL.PCB.PART_NUM = 3\n_C.MODEL.PCB.PART_DIM = 512\n_C.MODEL.PCB.DIM = 2048\n")
+
+
+@pytest.mark.parametrize("bn_width, annotation, extension, found", [
+    ("part_num", ": CfgNode", "", [("net.py", 8)]),  # the tree's defaults: 3 against 512
+    ("part_dim", ": CfgNode", "", []),  # the clean twin
+    ("part_num", "", "", []),  # a parameter not said to be a configuration node
+    # another file extends the defaults, writing the path in a function: the default may not hold
+    ("part_num", ": CfgNode", "def add_pcb(cfg):\n    cfg.MODEL.PCB.PART_NUM = 512\n", []),
+])
+def test_widths_of_a_configuration_node_parameter_from_the_tree_of_defaults(tmp_path, bn_width, annotation,
+                                                                           extension, found):
+    """``def build(cfg: CfgNode)`` reading ``cfg.MODEL.PCB.PART_NUM``: the default the project's one module-level
+    tree writes for that path (``_C.MODEL.PCB.PART_NUM = 3`` in its defaults module), which no call overrides."""
+    import json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "defaults.py").write_text(_DEFAULTS)
+    (tmp_path / "net.py").write_text(_PART_NET.format(bn_width=bn_width, annotation=annotation))
+    if extension:
+        (tmp_path / "extension.py").write_text(extension)
+    result = run_cli("check", "--select", "BN201", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    assert sorted((f["path"].split("/")[-1], f["line"]) for f in json.loads(result.stdout)) == found, result.stderr

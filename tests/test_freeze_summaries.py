@@ -119,3 +119,30 @@ LIGHTNING = (
 @pytest.mark.parametrize("given, found", [("False", [("BN105", "model.py", 15)]), ("True", [])])
 def test_a_lightning_method_freezing_by_a_parameter_value(tmp_path, given, found):
     assert _findings(tmp_path, {"model.py": LIGHTNING.format(given=given)}) == found
+
+
+# a constructor of another module freezing a part by a helper; the script trains the model as its builder returns
+# it, with no `.train()` of its own (the training step alone: the freeze is all in the other file)
+BUILT_FROZEN = (
+    "import torch.nn as nn\n\n\ndef _freeze_module(module):\n    for param in module.parameters():\n"
+    "        param.requires_grad = False\n{also}\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n        self.fc = nn.Linear(8, 2)\n"
+    "        _freeze_module(self.{part})\n\n    def forward(self, x):\n        return self.fc(self.bn(self.conv(x)).mean((2, 3)))\n\n\n"
+    "def setup_net():\n    model = Net()\n{setup}    return model\n"
+)
+TRAINED_AS_BUILT = (
+    "import torch\nfrom nets import setup_net\n\n\ndef main(loader):\n    net = setup_net()\n"
+    "    opt = torch.optim.SGD(net.parameters(), lr=0.1)\n    for x, y in loader:\n        loss = net(x).sum()\n"
+    "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+)
+
+
+@pytest.mark.parametrize("part, also, setup, found", [
+    ("bn", "", "    model.train()\n", [("BN105", "nets.py", 6)]),
+    ("bn", "", "", [("BN105", "nets.py", 6)]),  # in training mode as built
+    ("conv", "", "    model.train()\n", []),  # the frozen part holds no BatchNorm
+    ("bn", "    module.eval()\n", "", []),  # the helper puts it in eval too, and nothing puts it back
+])
+def test_a_constructor_of_another_file_freezing_a_part_trained_as_built(tmp_path, part, also, setup, found):
+    nets = BUILT_FROZEN.format(part=part, also=also, setup=setup)
+    assert _findings(tmp_path, {"nets.py": nets, "main.py": TRAINED_AS_BUILT}) == found

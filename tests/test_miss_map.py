@@ -87,6 +87,11 @@ EXPECTED = {
     "1309_inc_loaded_on_other_branch": ("BN101", "main.py", 18),
     "1406_mswc_accuracy_named_evaluation": ("BN101", "lib/scoring.py", 8),
     "1416_siamesenet_lambda_run": ("BN101", "runner.py", 20),
+    "1552_fastreid_yacs_typed_parameter_defaults": ("BN201", "net.py", 12),
+    "1553_sdflabel_constructor_freeze_trained_as_built": ("BN105", "nets.py", 6),
+    "1657_tdnn_class_built_in_another_file": ("BN201", "tdnn.py", 12),
+    "1550_autoencodix_loader_of_a_user_dataset": ("BN302", "trainer.py", 10),
+    "1650_scvi_frozen_then_base_class_train": ("BN105", "model.py", 29),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
@@ -112,6 +117,11 @@ GAPS = {
     # rule gap: BN302 when the dataset length is unknown
     "100_pointnet2_cls_drop_last": "BN302's unknown-length warning for a batch size outside 8..16",
     "502_pykeen_drop_last_bn": "BN302's unknown-length warning for a dataset given as a parameter",
+    "1550_autoencodix_loader_of_a_user_dataset": "BN302 for a library trainer's loader of a user's dataset (no length)",
+    # a construction in another file: a class's widths under the arguments a script of another folder builds it with
+    "1657_tdnn_class_built_in_another_file": "a project class's widths under another file's construction arguments",
+    # framework trainer runs the step or changes the mode
+    "1650_scvi_frozen_then_base_class_train": "a base class's train() runs Lightning's fit, whose .train() undoes eval",
 }
 
 

@@ -91,8 +91,9 @@ class FrozenBnStillUpdating(Rule):
     # a freeze of an attribute with a literal False or a parameter's value (not the keyword
     # `Parameter(..., requires_grad=False)`), or BatchNorm put in eval: `.eval`, `.train(False)` / `.train(flag)`
     triggers = (r"\.requires_grad(?:_\s*\(\s*|\s*=\s*)(?!True\b)[A-Za-z_]", r"\.eval\b", r"\.train\s*\(\s*(?:mode\s*=\s*)?[A-Za-z_]",
-                # a training loop whose freeze (BatchNorm put in eval) is done by a helper of another file
-                (r"\.train\s*\(", r"\.backward\s*\(|\.step\s*\("))
+                # a training loop whose freeze is done by a helper or a constructor of another file (a model
+                # built frozen, in training mode as built or as its builder returns it: no `.train()` here)
+                r"\.backward\s*\(|\.step\s*\(")
     invalid = INVALID
     valid = VALID
 

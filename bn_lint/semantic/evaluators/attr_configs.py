@@ -52,6 +52,24 @@ def attribute_entry(model: "FileModel", expr: cst.Attribute,
     return _assigned(owner, root, path)
 
 
+def written_entry(model: "FileModel", path: list[str]) -> tuple["FileModel", cst.BaseExpression] | None:
+    """(file, value) of the one module-level write of ``ROOT.<path>`` in ``model``'s file, ``ROOT`` a module-level
+    tree of this file (``_C.MODEL.DIM = 512`` after ``_C = CN()``) that the file does not merge settings into;
+    None when no tree here, or more than one, writes that path."""
+    roots: set[str] = set()
+    for statement in model.module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        written = _path(target.target)
+                        if written is not None and written[1] == path and written[0] in model.module_scope.bindings:
+                            roots.add(written[0])
+    found = {root: _assigned(model, root, path) for root in sorted(roots) if not _merged(model, root)}
+    values = [value for value in found.values() if value is not None]
+    return values[0] if len(roots) == 1 and len(values) == 1 else None
+
+
 def _aliases(model: "FileModel", root: str) -> set[str]:
     """``root`` and the module-level names plainly bound to it, either way (``cfg = _C``, ``__C = cfg``)."""
     names = {root}

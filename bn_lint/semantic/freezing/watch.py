@@ -86,6 +86,9 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             if _momentum_updated(model, watch.key):
                 continue  # a MoCo key encoder, a BYOL target: an average of the trained weights, by design
             kind = analysis.kind(watch.key, watch.facts, watch.scope)
+            if "." in watch.key and analysis.kind(watch.key, frozenset(), watch.scope) is ModelKind.NO:
+                continue  # (a part the model's class builds without BatchNorm, `self.conv1 = nn.Conv2d(...)`: its
+                # facts are the whole model's)
             put_in_eval = any(f.mode == EVAL and f.why != "helper" for f in watch.facts)
             if kind not in (ModelKind.BN, ModelKind.MAYBE) or put_in_eval or (id(watch.scope), watch.key) in evaled:
                 continue  # (a frozen module put in eval and then reset is reported at the reset; an eval

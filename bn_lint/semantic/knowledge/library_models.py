@@ -122,3 +122,10 @@ def fitted_by_trainer(call: cst.Call) -> cst.BaseExpression | None:
         receiver = receiver.value
     return call.args[0].value if isinstance(receiver, cst.Name) and "trainer" in receiver.value.lower() else None
 
+
+# configuration node classes of attribute-tree configs (`def build(cfg: CfgNode)`: `cfg.MODEL.DIM` reads the tree the
+# project's defaults module fills, `_C = CN(); _C.MODEL = CN(); _C.MODEL.DIM = 512`)
+CONFIG_NODE_CLASSES = frozenset({
+    "yacs.config.CfgNode", "fvcore.common.config.CfgNode", "detectron2.config.CfgNode",
+    "detectron2.config.config.CfgNode",
+})

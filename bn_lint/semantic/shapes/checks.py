@@ -220,7 +220,7 @@ def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] 
         param, _, entry = atom.partition("@")
         entry = entry.partition(".")[2]  # `cfg@<id>.out_dim`: the entry of an annotated settings class
         passed = given_values(model, defaults[atom][1], param)
-        if entry and any(target.attr.value == entry and not (isinstance(target.value, cst.Name)
+        if entry and any(target.attr.value == entry.rpartition(".")[2] and not (isinstance(target.value, cst.Name)
                                                              and target.value.value == "self")
                          for target, _value, _scope in model.attribute_assignments):
             return None  # `cfg.out_dim = 256` somewhere in this file: the declared default may not hold

@@ -8,7 +8,7 @@ from typing import Any
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
-from bn_lint.semantic.project.annotated_classes import annotated_class, declared_default
+from bn_lint.semantic.project.annotated_classes import entry_default
 from bn_lint.semantic.shapes import sources as shape_sources
 from bn_lint.semantic.shapes.frame import Frame, _is_self
 from bn_lint.semantic.shapes.values import (
@@ -224,8 +224,9 @@ class ExpressionsMixin:
             if len(mono) == 1 and coeff == 1:
                 atom = f"{mono[0]}.{name}"
                 self.positive.add(atom)
-                if mono[0] in self.annotated and atom not in self.defaults:
-                    self._declared_default(atom, *self.annotated[mono[0]], name)
+                root = mono[0].partition(".")[0]  # (`cfg@<id>` of `cfg@<id>.MODEL.DIM`: a tree's entry)
+                if root in self.annotated and atom not in self.defaults:
+                    self._declared_default(atom, *self.annotated[root], atom.partition(".")[2])
                 return Sym.atom(atom)
         if isinstance(base, Tensor) and name == "shape":
             return self._shape_of(base)
@@ -235,9 +236,8 @@ class ExpressionsMixin:
         """For ``cfg.out_dim`` of a parameter ``cfg: Config``: the positive int ``Config`` declares for
         ``out_dim`` (``out_dim: int = 128``, in this file or another), as the atom's default (see
         ``checks._defaults_in_use``: used only where no call of the function gives another)."""
-        owner = annotated_class(self.model, param)
-        declared = declared_default(*owner, name) if owner is not None else None
-        value = owner[0].value(*declared) if declared is not None else None
+        found = entry_default(self.model, param, name)  # (`cfg.MODEL.DIM` of `cfg: CfgNode`: the tree of defaults)
+        value = found[0].value(found[1], found[2]) if found is not None else None
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
             self.defaults[atom] = (value, function)
 

@@ -1,0 +1,8 @@
+from yacs.config import CfgNode as CN
+
+_C = CN()
+_C.MODEL = CN()
+_C.MODEL.PCB = CN()
+_C.MODEL.PCB.PART_NUM = 3
+_C.MODEL.PCB.PART_DIM = 512
+_C.MODEL.PCB.EMBEDDING_DIM = 2048
