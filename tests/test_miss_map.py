@@ -86,6 +86,7 @@ EXPECTED = {
     "1309_inc_loaded_on_other_branch": ("BN101", "main.py", 18),
     "1406_mswc_accuracy_named_evaluation": ("BN101", "lib/scoring.py", 8),
     "1416_siamesenet_lambda_run": ("BN101", "runner.py", 20),
+    "1655_captcha_imported_class_method_in_loop": ("BN103", "train.py", 29),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

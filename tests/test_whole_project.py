@@ -214,6 +214,61 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 train(model, torch.load("train.pt"), optimizer, 20, on_epoch_end={callback})
 """
 
+_PREDICTING_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+    def predict(self, x):
+{keep}        self.eval()
+        with torch.no_grad():
+            out = self.forward(x).argmax(1)
+{restore}        return out
+
+
+class SmallNet(Net):
+    def predict(self, x):
+{keep}        self.eval()
+        with torch.no_grad():
+            out = self.forward(x)[:, :4].argmax(1)
+{restore}        return out
+"""
+
+_PREDICTING_TRAIN = """\
+import torch
+from models import Net, SmallNet
+
+SMALL = False
+
+
+def train_epoch(model, loader, optimizer):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        print(model.predict(x))
+
+
+def main():
+    if SMALL:
+        model = SmallNet()
+    else:
+        model = Net()
+    model = model.to("cuda")
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(10):
+        train_epoch(model, torch.load("l.pt"), optimizer)
+"""
+
 # name -> (files of the bug, files of its clean twin, the finding of the bug)
 PROJECTS = {
     "dotted_import": (
@@ -258,6 +313,14 @@ PROJECTS = {
          "main.py": _CALLBACK_MAIN.format(callback="functools.partial(log_predictions, model, torch.load('x.pt'))")},
         {"loop.py": _CALLBACK_LOOP.format(fix="", around="        model.eval()\n", after="        model.train()\n")},
         ("BN101", "main.py", 16),
+    ),
+    # captcha (transfer case 1655): a method of the model's class (another file's, one of the classes the caller
+    # may build) puts it in eval after each step; the twin's methods give the mode back
+    "eval_method_of_the_callers_imported_class": (
+        {"models.py": _PREDICTING_MODELS.format(keep="", restore=""), "train.py": _PREDICTING_TRAIN},
+        {"models.py": _PREDICTING_MODELS.format(keep="        was_training = self.training\n",
+                                                restore="        self.train(was_training)\n")},
+        ("BN103", "train.py", 13),
     ),
     "attribute_set_by_the_base_class": (  # (a base of this file; a base of another file is not followed yet)
         {"net.py": _MODEL, "predictor.py": _BASE.replace("class Engine", "import torch\n\n\nclass Engine")
