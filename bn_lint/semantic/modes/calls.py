@@ -54,6 +54,14 @@ class CallHandling:
             return
         before = dict(state)
         self._call(call, state)
+        for _ in self.aliases:  # (transitively: `trainer.model` and `val.model` both name `model`)
+            passed = dict(state)
+            self._mirror_aliases(before, state)
+            if state.keys() == passed.keys() and all(state[k] is passed[k] for k in state):
+                break
+
+    def _mirror_aliases(self, before: State, state: State) -> None:
+        """One module under two names: what the call did under one happened under the other."""
         for one, other in self.aliases:
             for changed, twin in ((one, other), (other, one)):
                 moved = [k for k in {*state, *before} if (k == changed or _child_of(k, changed))
