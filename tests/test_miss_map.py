@@ -88,6 +88,8 @@ EXPECTED = {
     "1416_siamesenet_lambda_run": ("BN101", "runner.py", 20),
     "1655_captcha_imported_class_method_in_loop": ("BN103", "train.py", 29),
     "1501_enet_holders_of_one_model": ("BN103", "main.py", 17),
+    "1602_insightface_method_alias_in_class_body": ("BN103", "learner.py", 30),
+    "1602_insightface_future_fstrings_codec": ("BN103", "learner.py", 30),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
