@@ -90,6 +90,8 @@ EXPECTED = {
     "1501_enet_holders_of_one_model": ("BN103", "main.py", 17),
     "1602_insightface_method_alias_in_class_body": ("BN103", "learner.py", 30),
     "1602_insightface_future_fstrings_codec": ("BN103", "learner.py", 30),
+    "1601_se3pose_eval_in_one_branch_trained_in_other": ("BN103", "coord.py", 45),
+    "1601_se3pose_python2_print_statement": ("BN103", "coord.py", 13),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
@@ -115,6 +117,11 @@ GAPS = {
     # rule gap: BN302 when the dataset length is unknown
     "100_pointnet2_cls_drop_last": "BN302's unknown-length warning for a batch size outside 8..16",
     "502_pykeen_drop_last_bn": "BN302's unknown-length warning for a dataset given as a parameter",
+    # coordinate descent: the part frozen and put in eval on one branch is trained, still in eval, on the other
+    "1601_se3pose_eval_in_one_branch_trained_in_other": "an eval before the step on one branch, carried by the loop "
+                                                        "to the other branch, which unfreezes and trains that part",
+    # Python 2 source (`print x`, `except E, e`): BN900, the file is not analysed
+    "1601_se3pose_python2_print_statement": "Python 2 statements (print) read as their Python 3 equivalents",
 }
 
 
