@@ -24,9 +24,12 @@ def decode(data: bytes) -> SourceText:
     try:
         encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     except SyntaxError as error:
-        if _COOKIE.search(b"\n".join(data.splitlines()[:2])):
+        if _utf8_rewriting_codec(data):
+            encoding = "utf-8"  # (what the codec decodes: UTF-8 text in today's syntax)
+        elif _COOKIE.search(b"\n".join(data.splitlines()[:2])):
             raise UnreadableSource(f"bad encoding declaration: {error.msg}") from None
-        raise UnreadableSource(_not_utf8(data) + " and there is no coding declaration") from None
+        else:
+            raise UnreadableSource(_not_utf8(data) + " and there is no coding declaration") from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -52,6 +55,24 @@ def _first_lines(data: bytes):
 
 _BYTES_BREAK = re.compile(rb"\r\n|\r|\n")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_COOKIE_NAME = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+# Source codecs that a package registers to run newer syntax on an older interpreter (``# -*- coding:
+# future_fstrings -*-``): they decode UTF-8 and rewrite f-strings, annotations or type syntax for Python 2 / 3.5;
+# the file's text is UTF-8 in today's syntax, which is what bn-lint reads (the codec is not installed here).
+_UTF8_REWRITING_CODECS = frozenset({"future_fstrings", "future_annotations", "future_typing"})
+
+
+def _utf8_rewriting_codec(data: bytes) -> bool:
+    """Whether the coding declaration of ``data`` (on its first or second line, as PEP 263 says) names one of
+    :data:`_UTF8_REWRITING_CODECS`."""
+    for number, line in enumerate(_first_lines(data)):
+        match = _COOKIE_NAME.match(line)
+        if match is not None:
+            return match.group(1).decode("ascii", "replace").lower().replace("-", "_") in _UTF8_REWRITING_CODECS
+        if number == 0 and line.strip() and not line.lstrip().startswith(b"#"):
+            return False  # (a cookie counts on the second line only after a comment or blank first line)
+    return False
 
 
 def _not_utf8(data: bytes) -> str:

@@ -33,6 +33,11 @@ CASES = {
     "undecodable.py": (b'x = "\xff\xfe"\n', ("BN901", 1, "and there is no coding declaration")),
     "bad_cookie.py": (b'# -*- coding: utf-8 -*-\nx = "\xff"\n', ("BN901", 1, "not valid UTF-8 (byte 0xff on line 2)")),
     "unknown_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", ("BN901", 1, "bad encoding declaration")),
+    # a codec a package registers to run today's syntax on old interpreters (`pip install future-fstrings`): UTF-8 text
+    "future_fstrings_cookie.py": (b'# -*- coding: future_fstrings -*-\nimport torch.nn as nn\nx = f"{1}"\n'
+                                  b'bn = nn.BatchNorm1d(3, momentum=0.9)\n', ("BN205", 4, "momentum")),
+    "future_fstrings_cookie_second_line.py": (b'#!/usr/bin/env python\n# coding: future-fstrings\nimport torch.nn as nn\n'
+                                              b'bn = nn.BatchNorm1d(3, momentum=0.9)\n', ("BN205", 4, "momentum")),
     "latin1_cookie.py": (b'# -*- coding: latin-1 -*-\nimport torch.nn as nn\nx = "\xff"\nbn = nn.BatchNorm1d(3, momentum=0.9)\n',
                          ("BN205", 4, "momentum")),
     "bom.py": (b"\xef\xbb\xbf" + GOOD_BAD, ("BN205", 2, "momentum")),

@@ -92,6 +92,12 @@ EXPECTED = {
     "1657_tdnn_class_built_in_another_file": ("BN201", "tdnn.py", 12),
     "1550_autoencodix_loader_of_a_user_dataset": ("BN302", "trainer.py", 10),
     "1650_scvi_frozen_then_base_class_train": ("BN105", "model.py", 29),
+    "1655_captcha_imported_class_method_in_loop": ("BN103", "train.py", 29),
+    "1501_enet_holders_of_one_model": ("BN103", "main.py", 17),
+    "1602_insightface_method_alias_in_class_body": ("BN103", "learner.py", 30),
+    "1602_insightface_future_fstrings_codec": ("BN103", "learner.py", 30),
+    "1601_se3pose_eval_in_one_branch_trained_in_other": ("BN103", "coord.py", 45),
+    "1601_se3pose_python2_print_statement": ("BN103", "coord.py", 13),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
@@ -122,6 +128,11 @@ GAPS = {
     "1657_tdnn_class_built_in_another_file": "a project class's widths under another file's construction arguments",
     # framework trainer runs the step or changes the mode
     "1650_scvi_frozen_then_base_class_train": "a base class's train() runs Lightning's fit, whose .train() undoes eval",
+    # coordinate descent: the part frozen and put in eval on one branch is trained, still in eval, on the other
+    "1601_se3pose_eval_in_one_branch_trained_in_other": "an eval before the step on one branch, carried by the loop "
+                                                        "to the other branch, which unfreezes and trains that part",
+    # Python 2 source (`print x`, `except E, e`): BN900, the file is not analysed
+    "1601_se3pose_python2_print_statement": "Python 2 statements (print) read as their Python 3 equivalents",
 }
 
 

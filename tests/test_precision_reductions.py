@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # insightface (transfer case 1602): a method aliased in the class body (`evaluate_accelerate = evaluate`) is that
+    # method, not a module attribute; this one puts the model back in training; a head moved by `self.head =
+    # self.head.cuda()` holds what it held (no BatchNorm; its twin has one)
+    "method_alias_in_class_body_restores_train.py": [],
+    "head_moved_to_gpu_without_batchnorm.py": [],
+    "head_moved_to_gpu_with_batchnorm.py": [("BN101", 39)],
     # lumin (transfer case 1200): a one-line `if self.bn:` BatchNorm1d, an activation from a lookup helper and a
     # Sequential of a comprehension, run on (N, C) features: BatchNorm1d is right (the bug/ twin feeds (N, L, E))
     "optional_batchnorm_on_flat_features.py": [],

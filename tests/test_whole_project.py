@@ -214,6 +214,110 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 train(model, torch.load("train.pt"), optimizer, 20, on_epoch_end={callback})
 """
 
+_PREDICTING_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+    def predict(self, x):
+{keep}        self.eval()
+        with torch.no_grad():
+            out = self.forward(x).argmax(1)
+{restore}        return out
+
+
+class SmallNet(Net):
+    def predict(self, x):
+{keep}        self.eval()
+        with torch.no_grad():
+            out = self.forward(x)[:, :4].argmax(1)
+{restore}        return out
+"""
+
+_PREDICTING_TRAIN = """\
+import torch
+from models import Net, SmallNet
+
+SMALL = False
+
+
+def train_epoch(model, loader, optimizer):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        print(model.predict(x))
+
+
+def main():
+    if SMALL:
+        model = SmallNet()
+    else:
+        model = Net()
+    model = model.to("cuda")
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(10):
+        train_epoch(model, torch.load("l.pt"), optimizer)
+"""
+
+_HOLDER_TRAIN = """\
+class Train:
+    def __init__(self, model, data_loader, optim, criterion):
+        self.model = model
+        self.data_loader = data_loader
+        self.optim = optim
+        self.criterion = criterion
+
+    def run_epoch(self):
+{fix}        for inputs, labels in self.data_loader:
+            loss = self.criterion(self.model(inputs), labels)
+            self.optim.zero_grad()
+            loss.backward()
+            self.optim.step()
+"""
+
+_HOLDER_TEST = """\
+class Test:
+    def __init__(self, model, data_loader, criterion):
+        self.model = model
+        self.data_loader = data_loader
+        self.criterion = criterion
+
+    def run_epoch(self):
+        self.model.eval()
+        return sum(self.criterion(self.model(x), y).item() for x, y in self.data_loader)
+"""
+
+_HOLDER_MAIN = """\
+import torch
+import torch.nn as nn
+from net import Net
+from train import Train
+from test import Test
+
+
+def train(train_loader, val_loader, epochs):
+    model = Net(3)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters())
+    train = Train(model, train_loader, optimizer, criterion)
+    val = Test({validated}, val_loader, criterion)
+    for epoch in range(epochs):
+        train.run_epoch()
+        if (epoch + 1) % 10 == 0:
+            print(val.run_epoch())
+    return model
+"""
+
 # name -> (files of the bug, files of its clean twin, the finding of the bug)
 PROJECTS = {
     "dotted_import": (
@@ -258,6 +362,29 @@ PROJECTS = {
          "main.py": _CALLBACK_MAIN.format(callback="functools.partial(log_predictions, model, torch.load('x.pt'))")},
         {"loop.py": _CALLBACK_LOOP.format(fix="", around="        model.eval()\n", after="        model.train()\n")},
         ("BN101", "main.py", 16),
+    ),
+    # captcha (transfer case 1655): a method of the model's class (another file's, one of the classes the caller
+    # may build) puts it in eval after each step; the twin's methods give the mode back
+    "eval_method_of_the_callers_imported_class": (
+        {"models.py": _PREDICTING_MODELS.format(keep="", restore=""), "train.py": _PREDICTING_TRAIN},
+        {"models.py": _PREDICTING_MODELS.format(keep="        was_training = self.training\n",
+                                                restore="        self.train(was_training)\n")},
+        ("BN103", "train.py", 13),
+    ),
+    # ENet (transfer case 1501): a trainer object and a validator object hold the one model (`train.model`,
+    # `val.model` are both `model`); the validator's eval is never undone by the trainer (its fix: `train()` first)
+    "evaluation_by_another_holder_of_the_model": (
+        {"net.py": _MODEL, "train.py": _HOLDER_TRAIN.format(fix=""), "test.py": _HOLDER_TEST,
+         "main.py": _HOLDER_MAIN.format(validated="model")},
+        {"train.py": _HOLDER_TRAIN.format(fix="        self.model.train()\n")},
+        ("BN103", "main.py", 17),
+    ),
+    # its twin of another shape: the validator holds another model (an averaged copy), the trained one stays in training
+    "evaluation_by_a_holder_of_another_model": (
+        {"net.py": _MODEL, "train.py": _HOLDER_TRAIN.format(fix=""), "test.py": _HOLDER_TEST,
+         "main.py": _HOLDER_MAIN.format(validated="model")},
+        {"main.py": _HOLDER_MAIN.format(validated="Net(3)")},
+        ("BN103", "main.py", 17),
     ),
     "attribute_set_by_the_base_class": (  # (a base of this file; a base of another file is not followed yet)
         {"net.py": _MODEL, "predictor.py": _BASE.replace("class Engine", "import torch\n\n\nclass Engine")

@@ -127,6 +127,10 @@ class _Builder:
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression, scope: Scope) -> None:
         if isinstance(target, cst.Name):
             scope.bindings.setdefault(target.value, []).append(value)
+            if scope.kind == "class" and isinstance(value, cst.Name):
+                info = self.model.classes.get(scope.name or "")
+                if info is not None and value.value in info.methods:  # `evaluate_accelerate = evaluate`: that method
+                    info.methods[target.value] = info.methods[value.value]
         elif isinstance(target, cst.Attribute):
             self.model.attribute_assignments.append((target, value, scope))
             if isinstance(target.value, cst.Name) and target.value.value == "self":

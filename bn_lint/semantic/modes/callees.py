@@ -178,39 +178,59 @@ class Callees:
 
     def _instance_method(self, receiver: cst.Name, method: str, call: cst.Call,
                          other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
-        """``model.freeze_bn()`` where ``model = SegNet(...)`` (once, ``.to(device)`` allowed) and the
-        project class defines ``freeze_bn`` itself."""
+        """``model.freeze_bn()`` where ``model = SegNet(...)`` (``.to(device)`` allowed) and the project class
+        (of this file, or with ``other_files`` imported) defines ``freeze_bn`` itself. A name built as one of
+        several classes (``model = A() if lstm else B()``), or a parameter its callers give such instances, runs
+        the method of the first of them (in the order of the code) that defines it: one visible path."""
         model = self.model
         bound = model.binding(receiver.value, model.scope_of(call))
-        value = _unwrap_passthrough(bound[0]) if bound is not None else self._built_then_copied(receiver.value, call)
-        if value is None:  # `def train(model, ...)`: what this file's callers pass in, when all build one class
-            value = self._passed_instance(receiver.value, self.enclosing_function(call), 0)
+        values = [_unwrap_passthrough(bound[0])] if bound is not None else self._built_alternatives(receiver.value, call)
+        if not values:  # `def train(model, ...)`: what this file's callers pass in, when each builds a project class
+            values = self._passed_instances(receiver.value, self.enclosing_function(call), 0) or []
+        for value in values:
+            found = self._class_of_construction(value, other_files)
+            if found is not None and method in found[1].methods:
+                return found[0], found[1].methods[method]
+        return None
+
+    def _class_of_construction(self, value: cst.BaseExpression | None,
+                               other_files: bool = True) -> "tuple[ModeAnalysis, ClassInfo] | None":
+        """The project class ``value`` (``Net(...)``) builds an instance of, with the analysis of its file."""
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return None
+        model = self.model
         name = value.func.value
-        if name in model.classes and model.binding(name, None) is None:
-            info = model.classes[name]
-            return (self, info.methods[method]) if method in info.methods else None
+        if model.binding(name, None) is not None:
+            return None
+        if name in model.classes:
+            return self, model.classes[name]
         dotted = model.imports.get(name)
         found = model.imported(dotted, "class") if dotted and other_files else None
         if found is None or found[1] not in found[0].classes:
             return None
-        info = found[0].classes[found[1]]
-        return (found[0].analysis(type(self)), info.methods[method]) if method in info.methods else None
+        return found[0].analysis(type(self)), found[0].classes[found[1]]
 
     def _passed_instance(self, param: str, func: cst.FunctionDef | None, depth: int) -> cst.Call | None:
-        """The construction of a class of this file (``VSE(opt)``) that every call of this file's function
-        ``func`` passes as ``param`` (directly, or as its own caller's parameter, a few levels up); None when
+        """The construction of a project class (``VSE(opt)``, the class of this file or imported) that every
+        call of this file's function ``func`` passes as ``param`` (directly, or as its own caller's parameter, a
+        few levels up); None when a caller passes something else, or there is no caller, or they build several
+        classes."""
+        built = self._passed_instances(param, func, depth)
+        return built[0] if built and len({b.func.value for b in built}) == 1 else None
+
+    def _passed_instances(self, param: str, func: cst.FunctionDef | None, depth: int) -> list[cst.Call] | None:
+        """Each construction of a project class that a call of this file's function ``func`` passes as ``param``
+        (also through the name its caller builds as one of several classes), in the order of the code; None when
         a caller passes something else, or there is no caller."""
         if func is None or depth > 3 or self.model.functions.get(func.name.value) is not func:
             return None
-        memo = self.__dict__.setdefault("_passed_instances", {})
+        memo = self.__dict__.setdefault("_passed_instances_memo", {})
         if (param, func) not in memo:
             memo[(param, func)] = None  # (a recursive caller chain: no answer)
-            memo[(param, func)] = self._passed_instance_of(param, func, depth)
+            memo[(param, func)] = self._passed_instances_of(param, func, depth)
         return memo[(param, func)]
 
-    def _passed_instance_of(self, param: str, func: cst.FunctionDef, depth: int) -> cst.Call | None:
+    def _passed_instances_of(self, param: str, func: cst.FunctionDef, depth: int) -> list[cst.Call] | None:
         from bn_lint.semantic.evaluators.call_binding import callers, positional_names
 
         if param not in positional_names(func) and param not in {p.name.value for p in func.params.kwonly_params}:
@@ -221,22 +241,20 @@ class Callees:
             arg = given.get(param)
             if not isinstance(arg, cst.Name):
                 return None
-            value = self._built_then_copied(arg.value, call) if self.model.binding(
-                arg.value, self.model.scope_of(call)) is not None else None
-            if value is None:
-                value = self._passed_instance(arg.value, self.enclosing_function(call), depth + 1)
-            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
-                    and value.func.value in self.model.classes):
+            values = self._built_alternatives(arg.value, call)
+            if not values:
+                values = self._passed_instances(arg.value, self.enclosing_function(call), depth + 1) or []
+            if not values or any(self._class_of_construction(value) is None for value in values):
                 return None
-            built.append(value)
-        return built[0] if built and len({b.func.value for b in built}) == 1 else None
+            built.extend(values)
+        return built or None
 
-    def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
-        """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a
-        copy of the same model, or ``model.to(device)``): the one value that builds it."""
+    def _built_alternatives(self, name: str, call: cst.Call) -> list[cst.BaseExpression]:
+        """The values that build the module ``name`` holds at ``call``, in the order of the code: each binding
+        but the copies of the same model (``model = tq.fuse_modules_qat(model, ...)``, ``model = model.to(d)``)."""
         found = self.model.bindings(name, self.model.scope_of(call))
         if found is None:
-            return None
+            return []
         built = []
         for value in found[0]:
             value = _unwrap_passthrough(value)
@@ -246,5 +264,10 @@ class Callees:
             if isinstance(value, cst.Name) and value.value == name:
                 continue
             built.append(value)
-        return built[0] if len(built) == 1 else None
+        return built
 
+    def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
+        """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a
+        copy of the same model, or ``model.to(device)``): the one value that builds it."""
+        built = self._built_alternatives(name, call)
+        return built[0] if len(built) == 1 else None

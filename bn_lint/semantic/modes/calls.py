@@ -54,24 +54,11 @@ class CallHandling:
             return
         before = dict(state)
         self._call(call, state)
-        for one, other in self.aliases:
-            for changed, twin in ((one, other), (other, one)):
-                moved = [k for k in {*state, *before} if (k == changed or _child_of(k, changed))
-                         and state.get(k) is not before.get(k)]
-                if moved:  # one module under two names: what happened under one happened under the other
-                    for key in moved:
-                        mirrored = twin + key[len(changed):]
-                        if key in state:
-                            state[mirrored] = state[key]
-                        else:
-                            _forget(state, mirrored)
-                    break
-            else:  # a module holding one of the names changed mode (`bn = model[1]`; `model.eval()`)
-                for name, twin in ((one, other), (other, one)):
-                    if name not in state and any(_child_of(name, k) and state.get(k) is not before.get(k)
-                                                 for k in {*state, *before}):
-                        state[twin] = _lookup(state, name)
-                        break
+        for _ in self.aliases:  # (transitively: `trainer.model` and `val.model` both name `model`)
+            passed = dict(state)
+            _mirror_aliases(self.aliases, before, state)
+            if state.keys() == passed.keys() and all(state[k] is passed[k] for k in state):
+                break
 
     def _call(self, call: cst.Call, state: State) -> None:
         a = self.a
@@ -339,3 +326,25 @@ def _exported_argument(call: cst.Call, qn: str) -> cst.BaseExpression | None:
 def _gives_false(call: cst.Call) -> bool:
     """`x.requires_grad_(False)`: the call's first argument is the literal False."""
     return bool(call.args) and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "False"
+
+
+def _mirror_aliases(aliases: list[tuple[str, str]], before: State, state: State) -> None:
+    """One module under two names: what the call did under one happened under the other."""
+    for one, other in aliases:
+        for changed, twin in ((one, other), (other, one)):
+            moved = [k for k in {*state, *before} if (k == changed or _child_of(k, changed))
+                     and state.get(k) is not before.get(k)]
+            if moved:  # one module under two names: what happened under one happened under the other
+                for key in moved:
+                    mirrored = twin + key[len(changed):]
+                    if key in state:
+                        state[mirrored] = state[key]
+                    else:
+                        _forget(state, mirrored)
+                break
+        else:  # a module holding one of the names changed mode (`bn = model[1]`; `model.eval()`)
+            for name, twin in ((one, other), (other, one)):
+                if name not in state and any(_child_of(name, k) and state.get(k) is not before.get(k)
+                                             for k in {*state, *before}):
+                    state[twin] = _lookup(state, name)
+                    break

@@ -147,6 +147,8 @@ class ModelKinds:
         """What the attribute of a class of this file holds: NO only when every assignment shows no
         BatchNorm, BN when one shows it, MAYBE otherwise."""
         values = info.attributes.get(attribute) if info is not None else None
+        # (`self.head = self.head.cuda()`: the module it held, moved; not a value of its own)
+        values = [(value, where) for value, where in values or () if key_of(_unwrap_passthrough(value)) != f"self.{attribute}"]
         if values:
             found = {self._value_kind(value, where, 0) for value, where in values}
             if ModelKind.BN in found:
