@@ -188,3 +188,20 @@ def _bound_here(model: "FileModel", name: cst.Name) -> bool:
         return parent.name is name
     return isinstance(parent, (cst.AssignTarget, cst.For, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)) \
         and parent.target is name
+
+
+def referenced_aliases(model: "FileModel", func: cst.BaseExpression, scope: "Scope | None"):
+    """(values, scope) when ``func`` is a local name every assignment binds to a class or function by reference
+    (``modelfn = e2cmodel.E2CModel``, ``A if multi else B``; not a call, not a parameter); None otherwise."""
+    if not isinstance(func, cst.Name) or model.imports.get(func.value) is not None or func.value in model.functions \
+            or func.value in model.classes:
+        return None
+    found = model.bindings(func.value, scope)
+    if found is None:
+        return None
+    values = []
+    for value in found[0]:  # (`A if multi else B`: either class)
+        values += [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
+    if not all(isinstance(value, (cst.Name, cst.Attribute)) and func.value not in model.code(value).split(".") for value in values):
+        return None
+    return values, found[1]

@@ -33,6 +33,7 @@ from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-expor
 from bn_lint.semantic.nn_modules.norm_choice import (
     default_layer, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
 )
+from bn_lint.semantic.file.names import referenced_aliases
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
 from bn_lint.semantic.project.returns import moved
@@ -152,11 +153,11 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             kinds = [model_kind(model, cst.Call(func=value, args=expr.args), scope, depth + 1)
                      for value in given_classes(model, scope.node, func.value)]
             return _combine(kinds) if kinds else None
-        aliased = _aliased_callables(model, func, scope)
+        aliased = referenced_aliases(model, func, scope)
         if aliased:  # `modelfn = models.A` / `else: modelfn = models.B`, then `modelfn(...)`: what each builds
             values, where = aliased
             return _combine([model_kind(model, cst.Call(func=value, args=expr.args), where, depth + 1) for value in values])
-        aliased = _aliased_callables(model, func.value, scope) if isinstance(func, cst.Attribute) else None
+        aliased = referenced_aliases(model, func.value, scope) if isinstance(func, cst.Attribute) else None
         if aliased:  # `cls = A if multi else B; cls.load_from_file(path)`: an alternative constructor of each
             values, where = aliased
             return _combine([model_kind(model, cst.Call(func=cst.Attribute(value, func.attr), args=expr.args), where,
@@ -473,23 +474,6 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
-
-
-def _aliased_callables(model: "FileModel", func: cst.BaseExpression, scope: "Scope | None"):
-    """(values, scope) when ``func`` is a local name every assignment binds to a class or function by reference
-    (``modelfn = e2cmodel.E2CModel``, ``A if multi else B``; not a call, not a parameter); None otherwise."""
-    if not isinstance(func, cst.Name) or model.imports.get(func.value) is not None or func.value in model.functions \
-            or func.value in model.classes:
-        return None
-    found = model.bindings(func.value, scope)
-    if found is None:
-        return None
-    values = []
-    for value in found[0]:  # (`A if multi else B`: either class)
-        values += [value.body, value.orelse] if isinstance(value, cst.IfExp) else [value]
-    if not all(isinstance(value, (cst.Name, cst.Attribute)) and not _mentions(value, func.value) for value in values):
-        return None
-    return values, found[1]
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
