@@ -23,6 +23,7 @@ from bn_lint.semantic.freezing.call_keys import (
     bind_keys, key_of, owners_in_caller, param_names, rebind, resolve_conditions,
 )
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
+from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import project_builder, project_class
 from bn_lint.semantic.syntax.walk import walk
 
@@ -439,7 +440,8 @@ class _Walker:
             if model is not None and key_of(model) is not None:
                 fitted = rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
                 if fitted is not None:
-                    self._train(call, fitted, via)
+                    if lightning_fit_keeps_modes(self.model) is False:  # (Lightning < 2.2; later ones keep modes)
+                        self._train(call, fitted, via)
                     self._run(call, fitted)
                 return
             if receiver is not None and method == "forward":
