@@ -98,6 +98,8 @@ EXPECTED = {
     "1602_insightface_future_fstrings_codec": ("BN103", "learner.py", 30),
     "1601_se3pose_eval_in_one_branch_trained_in_other": ("BN103", "coord.py", 45),
     "1601_se3pose_python2_print_statement": ("BN103", "coord.py", 13),
+    "1904_torch_xla_nested_evaluation_function": ("BN101", "train.py", 15),
+    "1904_torch_xla_nested_test_function_in_test_file": ("BN101", "train.py", 19),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

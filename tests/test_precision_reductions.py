@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # torch_xla (transfer case 1904): an evaluation function nested in the training function, handed to a runner that
+    # calls it with each replica, owns its model's mode like a module-level one; its twins set eval themselves, are
+    # called here with a model put in eval, or evaluate a model without BatchNorm
+    "nested_evaluation_function_handed_to_runner.py": [("BN101", 16)],
+    "nested_evaluation_function_sets_eval.py": [],
+    "nested_evaluation_function_given_eval_model.py": [],
+    "nested_function_without_batchnorm_model.py": [],
     # insightface (transfer case 1602): a method aliased in the class body (`evaluate_accelerate = evaluate`) is that
     # method, not a module attribute; this one puts the model back in training; a head moved by `self.head =
     # self.head.cuda()` holds what it held (no BatchNorm; its twin has one)
