@@ -20,6 +20,17 @@ EXPECTED = {
     "nested_evaluation_function_sets_eval.py": [],
     "nested_evaluation_function_given_eval_model.py": [],
     "nested_function_without_batchnorm_model.py": [],
+    # GP-VTON (transfer case 1903): a `norm_layer` parameter passed on keeps its BatchNorm default (its twin's caller
+    # replaces it); weights loaded by a project helper given the model, and a DDP wrapper of the loaded model, make
+    # an inference run (the twins: the helper sets eval, the loaded model is trained, the model is put in eval
+    # before it is wrapped)
+    "norm_layer_parameter_passed_on.py": [("BN101", 30)],
+    "norm_layer_parameter_passed_on_replaced_by_caller.py": [],
+    "weights_loaded_by_helper.py": [("BN101", 24)],
+    "weights_loaded_by_helper_that_sets_eval.py": [],
+    "weights_loaded_by_helper_then_trained.py": [],
+    "wrapper_of_loaded_model.py": [("BN101", 20)],
+    "wrapper_of_loaded_model_after_eval.py": [],
     # insightface (transfer case 1602): a method aliased in the class body (`evaluate_accelerate = evaluate`) is that
     # method, not a module attribute; this one puts the model back in training; a head moved by `self.head =
     # self.head.cuda()` holds what it held (no BatchNorm; its twin has one)
