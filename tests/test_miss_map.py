@@ -103,6 +103,9 @@ EXPECTED = {
     "1903_gpvton_norm_layer_parameter_passed_on": ("BN101", "test.py", 8),
     "1903_gpvton_weights_loaded_by_helper": ("BN101", "tryon.py", 10),
     "1903_gpvton_wrapper_of_loaded_model": ("BN101", "tryon.py", 10),
+    "1907_torchbench_plain_class_train_method": ("BN101", "bench.py", 20),
+    "1907_torchbench_getter_of_self_model": ("BN101", "bench.py", 15),
+    "1907_torchbench_local_alias_of_self_model": ("BN101", "bench.py", 15),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

@@ -31,6 +31,14 @@ EXPECTED = {
     "weights_loaded_by_helper_then_trained.py": [],
     "wrapper_of_loaded_model.py": [("BN101", 20)],
     "wrapper_of_loaded_model_after_eval.py": [],
+    # TorchBench (transfer case 1907): `train()` / `eval()` of a class with no bases (a benchmark's holder of a model)
+    # are its own methods, not mode switches; `model, inputs = self.get_module()` (a getter) and `model = self.model`
+    # are `self.model` as the method enters (the twins put it in eval: in the method, or in `__init__`)
+    "plain_class_train_method_then_eval_method.py": [("BN101", 20)],
+    "plain_class_eval_method_sets_eval.py": [],
+    "getter_of_self_model.py": [("BN101", 15)],
+    "getter_of_self_model_put_in_eval.py": [],
+    "local_alias_of_self_model_in_eval_elsewhere.py": [],
     # insightface (transfer case 1602): a method aliased in the class body (`evaluate_accelerate = evaluate`) is that
     # method, not a module attribute; this one puts the model back in training; a head moved by `self.head =
     # self.head.cuda()` holds what it held (no BatchNorm; its twin has one)
