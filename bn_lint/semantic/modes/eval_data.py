@@ -246,7 +246,8 @@ def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at
     a caller of this file passes (``main`` loads ``net`` and calls ``probe(net)``, whose loop calls
     ``process_image(model, img)``)."""
     loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
-              if model.order(call) < at and (_loads_own(call, key) or _given_to_loader(call, key))]
+              if model.order(call) < at and (_loads_own(call, key) or _given_to_loader(call, key)
+                                             and _function_of(model, call) is scope_node)]
     scope = model.scopes.get(scope_node) if scope_node is not None else model.module_scope
     if not loaded:
         loaded = _pretrained(model, key, scope)
@@ -291,6 +292,14 @@ def _loads_own(call: cst.Call, key: str) -> bool:
     """``key.load_state_dict(sd)``, ``key.load_weights(path)``: the model loads trained weights itself."""
     return isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value) \
         and isinstance(call.func.value, cst.Name) and call.func.value.value == key
+
+
+def _function_of(model: "FileModel", node: cst.CSTNode) -> cst.FunctionDef | None:
+    """The function whose body holds ``node`` (None at module level or in a class body)."""
+    scope = model.scope_of(node)
+    while scope is not None and scope.kind not in ("function", "module"):
+        scope = scope.parent
+    return scope.node if scope is not None and scope.kind == "function" else None
 
 
 def _given_to_loader(call: cst.Call, key: str) -> bool:
