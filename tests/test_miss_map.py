@@ -98,6 +98,14 @@ EXPECTED = {
     "1602_insightface_future_fstrings_codec": ("BN103", "learner.py", 30),
     "1601_se3pose_eval_in_one_branch_trained_in_other": ("BN103", "coord.py", 45),
     "1601_se3pose_python2_print_statement": ("BN103", "coord.py", 13),
+    "1904_torch_xla_nested_evaluation_function": ("BN101", "train.py", 15),
+    "1904_torch_xla_nested_test_function_in_test_file": ("BN101", "train.py", 19),
+    "1903_gpvton_norm_layer_parameter_passed_on": ("BN101", "test.py", 8),
+    "1903_gpvton_weights_loaded_by_helper": ("BN101", "tryon.py", 10),
+    "1903_gpvton_wrapper_of_loaded_model": ("BN101", "tryon.py", 10),
+    "1907_torchbench_plain_class_train_method": ("BN101", "bench.py", 20),
+    "1907_torchbench_getter_of_self_model": ("BN101", "bench.py", 15),
+    "1907_torchbench_local_alias_of_self_model": ("BN101", "bench.py", 15),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands

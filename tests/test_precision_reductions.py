@@ -13,6 +13,32 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # torch_xla (transfer case 1904): an evaluation function nested in the training function, handed to a runner that
+    # calls it with each replica, owns its model's mode like a module-level one; its twins set eval themselves, are
+    # called here with a model put in eval, or evaluate a model without BatchNorm
+    "nested_evaluation_function_handed_to_runner.py": [("BN101", 16)],
+    "nested_evaluation_function_sets_eval.py": [],
+    "nested_evaluation_function_given_eval_model.py": [],
+    "nested_function_without_batchnorm_model.py": [],
+    # GP-VTON (transfer case 1903): a `norm_layer` parameter passed on keeps its BatchNorm default (its twin's caller
+    # replaces it); weights loaded by a project helper given the model, and a DDP wrapper of the loaded model, make
+    # an inference run (the twins: the helper sets eval, the loaded model is trained, the model is put in eval
+    # before it is wrapped)
+    "norm_layer_parameter_passed_on.py": [("BN101", 30)],
+    "norm_layer_parameter_passed_on_replaced_by_caller.py": [],
+    "weights_loaded_by_helper.py": [("BN101", 24)],
+    "weights_loaded_by_helper_that_sets_eval.py": [],
+    "weights_loaded_by_helper_then_trained.py": [],
+    "wrapper_of_loaded_model.py": [("BN101", 20)],
+    "wrapper_of_loaded_model_after_eval.py": [],
+    # TorchBench (transfer case 1907): `train()` / `eval()` of a class with no bases (a benchmark's holder of a model)
+    # are its own methods, not mode switches; `model, inputs = self.get_module()` (a getter) and `model = self.model`
+    # are `self.model` as the method enters (the twins put it in eval: in the method, or in `__init__`)
+    "plain_class_train_method_then_eval_method.py": [("BN101", 20)],
+    "plain_class_eval_method_sets_eval.py": [],
+    "getter_of_self_model.py": [("BN101", 15)],
+    "getter_of_self_model_put_in_eval.py": [],
+    "local_alias_of_self_model_in_eval_elsewhere.py": [],
     # insightface (transfer case 1602): a method aliased in the class body (`evaluate_accelerate = evaluate`) is that
     # method, not a module attribute; this one puts the model back in training; a head moved by `self.head =
     # self.head.cuda()` holds what it held (no BatchNorm; its twin has one)

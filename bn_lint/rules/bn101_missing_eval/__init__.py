@@ -11,7 +11,7 @@ from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
 from bn_lint.semantic.evaluations.eval_paths import helper_evaluations, train_mode_evaluations
 from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import EVAL_NAME, ModeAnalysis
-from ...semantic.modes.known_calls import OWN_WEIGHTS_LOADER_NAME
+from ...semantic.modes.known_calls import OWN_WEIGHTS_LOADER_NAME, WEIGHTS_LOADER_NAME
 from ...semantic.modes.eval_names import EVAL_CLASS_NAME
 from .invalid import INVALID
 from .valid import VALID
@@ -96,6 +96,8 @@ class MissingEval(Rule):
                 r"load_state_dict\(",  # (an inference script)
                 # (a model's own weight loader: Darknet's `model.load_weights(path)`)
                 OWN_WEIGHTS_LOADER_NAME + r"\(",
+                # (a project's loader given the model: `load_checkpoint_parallel(net, path)`)
+                WEIGHTS_LOADER_NAME + r"\(\s*\w+\s*,",
                 # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
                 r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
                 # outputs read as predictions, in a script that loads data or weights or trains

@@ -53,7 +53,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     if not used_as_module(site.key, model.code(func)) and (
             named_as_other(site.key) or root != "self" and not named_as_module(site.key)):
         return None  # (`func(x)`, `trigger(trainer)`, `self.eval_hook(batch)`: a callable, not a network)
-    name = func.name.value
+    name = reached = func.name.value
     if root == "self":
         if not rest or "." in rest or not _plain_holder(analysis, func, rest):
             return None
@@ -62,17 +62,28 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         callers = "no code of this file puts it in eval mode"
     else:
         scope = model.scopes.get(func)
-        if scope is None or root not in scope.params or model.functions.get(name) is not func:
-            return None
-        passed = analysis.call_args.get(f"{name}.{root}", [])
+        where = analysis.args_key(func)
+        if scope is None or root not in scope.params or where is None or "." in where:
+            return None  # (a module-level function of this file, or one nested in a function: not a method)
+        passed = analysis.call_args.get(f"{where}.{root}", [])
         if any(_may_set_eval(arg_key, state) for arg_key, state, _caller in passed):
             return None
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
+        # (a nested function is reached from elsewhere only through the module-level function it is defined in)
+        reached = _outermost_function(model, scope)
     # (a method's callers elsewhere pass no model: they reach it through the instance, and count only where they
     # put a model in eval)
-    if any(_called_elsewhere(model, caller, setting_eval=root == "self") for caller in _callers_in_file(model, name)):
+    if any(_called_elsewhere(model, caller, setting_eval=root == "self") for caller in _callers_in_file(model, reached)):
         return None
     return f"`{name}()` evaluates `{site.key}` and never calls `{site.key}.eval()`; {callers}"
+
+
+def _outermost_function(model: "FileModel", scope) -> str:
+    """The name of the module-level function whose body holds the function of ``scope`` (its own name when it is
+    one): what the files beside this one can call."""
+    while scope.parent is not None and scope.parent.kind == "function":
+        scope = scope.parent
+    return scope.name or ""
 
 
 def _hands_out_eval(model: "FileModel") -> bool:

@@ -15,7 +15,7 @@ from .flow import _Flow
 from .given import GivenArguments
 from .keys import _called_name, _in_function, key_of
 from .kinds import ModelKinds
-from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD, loads_own_weights
+from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD, gives_weights, loads_own_weights
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
 from .state import _ENTRY, State, _lookup
@@ -145,7 +145,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             qn = model.qualname(func)
             if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
-                    or name in _READ_OUT or self.volatile_input(site.node)):
+                    or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)):
                 any_candidate = True
                 mark(site.scope)
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)

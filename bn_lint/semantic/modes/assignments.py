@@ -8,6 +8,7 @@ from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, subscript_key
+from .getters import got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
 from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
@@ -18,6 +19,17 @@ class Assignments:
 
     # ------------------------------------------------------------ assignments
     def assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None, state: State) -> None:
+        if isinstance(value, cst.Call) and isinstance(self.scope.node, cst.FunctionDef):
+            # `model = self.get_model()`, `model, inputs = self.get_module()`: a getter's `self.model` itself
+            if isinstance(target, cst.Name):
+                value = got_from_self(self.model, self.scope.node, value, None) or value
+            elif isinstance(target, (cst.Tuple, cst.List)) \
+                    and not any(isinstance(e, cst.StarredElement) for e in target.elements):
+                got = [got_from_self(self.model, self.scope.node, value, i) for i in range(len(target.elements))]
+                if any(g is not None for g in got):
+                    for element, given in zip(target.elements, got):
+                        self.assign(element.value, given, state)
+                    return
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)) \
                 and len(target.elements) == len(value.elements) \
                 and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):

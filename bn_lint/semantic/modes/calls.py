@@ -8,6 +8,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
+from .getters import plain_class_method
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
     EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _in_place_tensor_op,
@@ -112,6 +113,11 @@ class CallHandling:
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             method = func.attr.value
+            if method in ("eval", "train") and isinstance(func.value, cst.Name):
+                own = plain_class_method(self.a, call)
+                if own is not None:  # (`bench.train(niter=1)`: a method of a class that is no module, not a mode)
+                    self._apply_summary(call, own, state)
+                    return
             if receiver is None and method in ("eval", "train", "requires_grad_"):
                 receiver = receiver_key(func.value)
                 if receiver is not None and not _tracked(state, receiver):

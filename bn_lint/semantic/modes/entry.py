@@ -11,6 +11,7 @@ from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .held_by_class import entered_from_outside, held_by_class
+from .getters import got_from_self
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
 from .records import Site
@@ -102,7 +103,8 @@ class EntryResolution:
         root, _, rest = key.partition(".")
         origin = parameter_alias(self.model, func, root) if func is not None and root != "self" else None
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
-            root, key = origin, origin + (f".{rest}" if rest else "")
+            key = origin + (f".{rest}" if rest else "")
+            root, _, rest = key.partition(".")
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
             calls = self.method_calls[func]
@@ -382,15 +384,30 @@ def _assigning_init(model, info: "ClassInfo", attr: str,
 def parameter_alias(model: "FileModel", func: cst.FunctionDef, name: str) -> str | None:
     """The parameter of ``func`` a local name stands for, when the function binds it once, to that
     parameter (``s = net``), moved (``net.to(device)``) or wrapped in its mode (``torch.jit.script(net)``,
-    ``DDP(net)``), and never rebinds the parameter; None otherwise."""
+    ``DDP(net)``), and never rebinds the parameter; or the attribute of ``self`` it stands for in a method
+    (``model = self.model``, as ``self.model`` enters: ``self.model`` is the key returned); None otherwise."""
     scope = model.scopes.get(func)
-    if scope is None or name in scope.params or name not in scope.bindings:
+    if scope is None or name in scope.params:
         return None
-    bound = scope.bindings[name]
-    value = _unwrap_passthrough(bound[0]) if len(bound) == 1 else None
+    if name in scope.bindings:
+        bound = scope.bindings[name]
+        value = _unwrap_passthrough(bound[0]) if len(bound) == 1 else None
+        value = got_from_self(model, func, value, None) or value
+    else:  # `model, inputs = self.get_module()`: the element of what the method returns
+        unpacked = model.unpacked(name, scope)
+        value = got_from_self(model, func, unpacked[0], unpacked[1]) if unpacked is not None \
+            and unpacked[2] is scope else None
     if isinstance(value, cst.Call) and model.qualname(value.func) in _WRAPPERS and value.args \
             and value.args[0].keyword is None and not value.args[0].star:
         value = _unwrap_passthrough(value.args[0].value)
+    if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self" \
+            and "self" in scope.params and not scope.bindings.get("self"):
+        # `model = self.model` in a method: `self.model` as the method enters, when the method never assigns it
+        attribute = key_of(value)
+        if attribute is not None and not any(key_of(target.target) == attribute
+                                             for target in model.nodes_of(func, cst.AssignTarget)):
+            return attribute
+        return None
     if not isinstance(value, cst.Name) or value.value not in scope.params or scope.bindings.get(value.value):
         return None
     return value.value

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.knowledge.library_models import WRAPPING
 from bn_lint.semantic.modes.attribution import attribution_only
-from bn_lint.semantic.modes.known_calls import loads_own_weights
+from bn_lint.semantic.modes.known_calls import loads_own_weights, loads_weights
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.modes.synthetic_runs import evaluation_after
 from bn_lint.semantic.syntax.walk import walk
@@ -245,10 +246,15 @@ def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at
     a caller of this file passes (``main`` loads ``net`` and calls ``probe(net)``, whose loop calls
     ``process_image(model, img)``)."""
     loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
-              if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
-              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at]
+              if model.order(call) < at and (_loads_own(call, key) or _given_to_loader(call, key)
+                                             and _function_of(model, call) is scope_node)]
+    scope = model.scopes.get(scope_node) if scope_node is not None else model.module_scope
     if not loaded:
-        loaded = _pretrained(model, key, model.scopes.get(scope_node) if scope_node is not None else model.module_scope)
+        loaded = _pretrained(model, key, scope)
+    wrapped = _wrapped_name(model, key, scope) if not loaded and (key, "wrapped", scope_node) not in seen else None
+    if wrapped is not None:  # (`ddp = DDP(net)` after `load_checkpoint(net, path)`: the weights of what it wraps)
+        seen.add((key, "wrapped", scope_node))
+        loaded = _loaded(model, wrapped[0], scope_node, min(at, model.order(wrapped[1])), seen)
     params = () if scope_node is None else \
         {p.name.value for p in (*scope_node.params.posonly_params, *scope_node.params.params, *scope_node.params.kwonly_params)}
     if loaded or key not in params or (key, scope_node) in seen:
@@ -265,6 +271,42 @@ def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at
             if found:
                 return found
     return []
+
+
+def _wrapped_name(model: "FileModel", key: str, scope) -> tuple[str, cst.Call] | None:
+    """``(net, call)`` when ``key`` is bound once, in ``scope``, to a wrapper that holds the module it is given
+    (``DistributedDataParallel(net, ...)``, ``nn.DataParallel(net).cuda()``): the wrapped name, and that call."""
+    found = model.binding(key, scope)
+    value = found[0] if found is not None and found[1] is scope else None
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _PASSTHROUGH:
+        value = value.func.value
+    if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword is not None or value.args[0].star:
+        return None
+    inner = value.args[0].value
+    if model.qualname(value.func) not in WRAPPING or not isinstance(inner, cst.Name) or inner.value == key:
+        return None
+    return inner.value, value
+
+
+def _loads_own(call: cst.Call, key: str) -> bool:
+    """``key.load_state_dict(sd)``, ``key.load_weights(path)``: the model loads trained weights itself."""
+    return isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value) \
+        and isinstance(call.func.value, cst.Name) and call.func.value.value == key
+
+
+def _function_of(model: "FileModel", node: cst.CSTNode) -> cst.FunctionDef | None:
+    """The function whose body holds ``node`` (None at module level or in a class body)."""
+    scope = model.scope_of(node)
+    while scope is not None and scope.kind not in ("function", "module"):
+        scope = scope.parent
+    return scope.node if scope is not None and scope.kind == "function" else None
+
+
+def _given_to_loader(call: cst.Call, key: str) -> bool:
+    """``load_checkpoint(key, path)``, ``restore(model=key, ...)``: a function named for loading weights is given
+    the model (``loads_weights``: it loads them into the module it is given, as ``load_state_dict`` does)."""
+    return loads_weights(call.func) and any(isinstance(arg.value, cst.Name) and arg.value.value == key
+                                            for arg in call.args if not arg.star)
 
 
 def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:

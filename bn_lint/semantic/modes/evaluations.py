@@ -40,11 +40,15 @@ class EvaluationDetection:
         return bool(_TEST_FILE.search(path.replace("\\", "/")))
 
     def pytest_test(self, func: cst.FunctionDef) -> bool:
-        """A pytest test: ``test*`` in a test file, and not called by the file's own code (a ``test_on_cloud(model,
-        loader)`` that the training script calls is an evaluation function, whatever folder it sits in)."""
+        """A pytest test: ``test*`` in a test file, at module level or in a class, and not called by the file's own
+        code (a ``test_on_cloud(model, loader)`` that the training script calls is an evaluation function, whatever
+        folder it sits in)."""
         name = func.name.value
         if not name.lower().startswith("test") or not self.is_test_file():
             return False
+        scope = self.model.scopes.get(func)
+        if scope is not None and scope.parent is not None and scope.parent.kind in ("function", "lambda"):
+            return False  # (a function nested in another is never collected: the code around it runs it)
         if self._called_names is None:
             self._called_names = {_called_name(site.node.func) for site in self.model.calls}
         return name not in self._called_names

@@ -101,6 +101,19 @@ OWN_WEIGHTS_LOADER_NAME = r"(?:load|restore)_?\w*?(?:weights?|pretrained|checkpo
 _OWN_WEIGHTS_LOADER = re.compile(r"(?i)(?:load_state_dict|" + OWN_WEIGHTS_LOADER_NAME + ")")
 
 
+# a function named for loading weights into the module it is given: ``load_checkpoint_parallel(net, path)``,
+# ``restore_weights(model, ckpt)`` (the pre-filter's pattern of BN101 and the flow's candidates: ``gives_weights``)
+WEIGHTS_LOADER_NAME = r"(?:load|restore)\w*(?:weights?|pretrained|checkpoint|ckpt)\w*"
+_WEIGHTS_LOADER = re.compile(r"(?i)" + WEIGHTS_LOADER_NAME)
+
+
+def gives_weights(call: cst.Call, qn: str | None) -> bool:
+    """``load_checkpoint(net, path)``: a function (not torch's own ``torch.load``) named for loading weights, given
+    a name (a model whose weights it loads: evidence of an inference run)."""
+    return not (qn or "").startswith("torch.") and _WEIGHTS_LOADER.fullmatch(_called_name(call.func)) is not None \
+        and any(isinstance(arg.value, cst.Name) for arg in call.args if not arg.star)
+
+
 def loads_own_weights(method: str) -> bool:
     """``model.load_state_dict(sd)``, ``model.load_weights(path)``: by its name, a method that loads trained
     weights into the model it is called on (evidence of an inference run, RULES.md)."""

@@ -25,7 +25,8 @@ def other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> boo
 
 def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
     """Whether ``call`` passes an argument for a constructor parameter of its class (of this file) that
-    defaults to a BatchNorm class (``norm_layer=nn.BatchNorm1d``)."""
+    defaults to a BatchNorm class (``norm_layer=nn.BatchNorm1d``), and the argument is not certainly one (a BatchNorm
+    class, or the caller's own parameter left at a BatchNorm default)."""
     info = model.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
     init = info.methods.get("__init__") if info is not None else None
     if init is None:
@@ -36,8 +37,11 @@ def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | No
         if param.name.value in given and param.default is not None:
             found = model.layer_class(param.default, model.scopes.get(init))
             if found is not None and found[0].is_batchnorm:
-                passed = model.layer_class(given[param.name.value], scope)
-                if passed is None or not passed[0].is_batchnorm:  # (another BatchNorm class is still one)
+                # (another BatchNorm class is still one; so is a parameter passed on that defaults to one:
+                # `ResidualBlock(c, norm_layer)` in `def __init__(self, norm_layer=nn.BatchNorm2d)`)
+                passed = model.layer_class(given[param.name.value], scope) \
+                    or default_layer(model, given[param.name.value], call)
+                if passed is None or not passed[0].is_batchnorm:
                     return True
     return False
 

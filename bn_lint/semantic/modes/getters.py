@@ -1,0 +1,64 @@
+"""Getters: a method of a class whose body only gives back one of its attributes (``def get_module(self): return
+self.model, self.example_inputs``); a name bound to what it returns holds that attribute."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .keys import key_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+
+def _docstring(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) \
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def got_from_self(model: "FileModel", func: cst.FunctionDef, value: cst.BaseExpression | None,
+                   index: int | None) -> cst.Attribute | None:
+    """``self.get_model()`` (``index`` None) or element ``index`` of ``self.get_module()``, a method of the class
+    of ``func`` (of this file) whose body is one ``return`` of that ``self.attr`` (in a tuple, at ``index``): that
+    attribute, which the name holds (the same module, in the same mode); None otherwise."""
+    if not (isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute)
+            and isinstance(value.func.value, cst.Name) and value.func.value.value == "self"):
+        return None
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    getter = info.methods.get(value.func.attr.value) if info is not None else None
+    statements = [stmt for stmt in getter.body.body if not _docstring(stmt)] if getter is not None \
+        and isinstance(getter.body, cst.IndentedBlock) else []
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine) \
+            or len(statements[0].body) != 1 or not isinstance(statements[0].body[0], cst.Return):
+        return None  # (a getter that does nothing but give back the attribute)
+    found: dict[str, cst.Attribute] = {}
+    for returned in model.nodes_of(getter, cst.Return):
+        element = returned.value
+        if index is not None:
+            items = element.elements if isinstance(element, cst.Tuple) else ()
+            element = items[index].value if index < len(items) and not any(
+                isinstance(item, cst.StarredElement) for item in items) else None
+        attribute = key_of(element) if isinstance(element, cst.Attribute) else None
+        if attribute is None or not attribute.startswith("self.") or attribute.count(".") != 1:
+            return None
+        found.setdefault(attribute, element)
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def plain_class_method(analysis, call: cst.Call) -> tuple | None:
+    """``m.train(niter=1)`` / ``m.eval()`` where ``m`` is an instance of a project class with no bases (not an
+    ``nn.Module``: a trainer, a benchmark's holder of a model) that defines that method itself: ``(analysis,
+    method)``, its own method, which the flow follows like any other, not a mode switch; None otherwise."""
+    target = analysis.callee(call)
+    if target is None or not isinstance(call.func, cst.Attribute):
+        return None
+    other, method = target
+    scope = other.model.scopes.get(method)
+    info = other.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    if info is None or info.methods.get(call.func.attr.value) is not method:
+        return None
+    if any(not (isinstance(base, cst.Name) and base.value == "object") for base in info.bases):
+        return None
+    return target

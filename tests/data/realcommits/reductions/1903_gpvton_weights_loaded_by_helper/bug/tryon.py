@@ -1,0 +1,10 @@
+import cv2
+from networks import Generator, load_checkpoint_parallel
+
+gen_model = Generator(36)
+gen_model.cuda()
+load_checkpoint_parallel(gen_model, "gen.pth")
+
+for data in loader:
+    outputs = gen_model(data["image"].cuda())
+    cv2.imwrite("out.png", outputs[0].permute(1, 2, 0).cpu().numpy())
