@@ -2050,3 +2050,109 @@ def test_a_hook_the_framework_runs_first_sets_the_mode_a_later_hook_sees():
     assert codes_and_lines(findings) == [("BN101", 13)]
     start = "    def on_train_epoch_start(self):\n            self.model.eval()"
     assert check_code(_LIGHTNING_FEATURES.format(start="    " + start), select=("BN1",)) == []
+
+
+_GENERATOR = """
+    import torch.nn as nn
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+
+        def forward(self, x):
+            return self.body(x)
+
+    class Pair(nn.Module):
+        def __init__(self, G, D):
+            super().__init__()
+            self.G = G
+            self.D = D
+
+        def forward(self, z):
+            return self.D(self.G(z))
+    """
+
+_EVAL_IN_LOOP = """
+    import torch
+    import torch.nn as nn
+    {imports}
+
+    def run(config, loader):
+        {module}
+        G = nets.Generator()
+        pair = nets.Pair(G, nn.Conv2d(8, 1, 3))
+        opt = torch.optim.Adam(pair.parameters())
+        {step}
+        for epoch in range(config["epochs"]):
+            G.train()
+            for z in loader:
+                {train}
+                if config["G_eval_mode"]:
+                    G.eval()
+    """
+
+
+def _eval_line(folder) -> int:
+    lines = (folder / "train.py").read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.strip() == "G.eval()")
+
+
+def test_a_closure_trains_the_modules_it_reads_and_a_factorys_closure_what_the_factory_is_given(tmp_path, write):
+    """BigGAN (transfer case 1702): `train = make_step(...)` returns a closure that trains what it closes over;
+    a closure defined in the training function itself reads that function's modules. Either trains the pair
+    that holds `G` (a wrapper of another file, reached through its module: `nets.Pair(G, D)`): `G.eval()` later
+    in the loop leaves the next step's `G` in eval."""
+    from tests.conftest import run_cli
+
+    write("nets.py", _GENERATOR)
+    nested = "def step(z):\n            opt.zero_grad()\n            pair(z).mean().backward()\n            opt.step()"
+    for step, train in ((nested, "step(z)"), ("step = steps.make_step(pair, opt)", "metrics = step(z)")):
+        write("steps.py", """
+            def make_step(model, opt):
+                def step(z):
+                    opt.zero_grad()
+                    model(z).mean().backward()
+                    opt.step()
+                return step
+            """)
+        write("train.py", _EVAL_IN_LOOP.format(imports="import nets\n    import steps", module="", step=step, train=train))
+        proc = run_cli("check", "--no-cache", "--select", "BN103", "--format", "concise", "train.py", cwd=tmp_path)
+        assert f"train.py:{_eval_line(tmp_path)}:17: BN103".encode() in proc.stdout, (step, proc.stdout)
+    # the factory's closure puts the model back in training mode itself: nothing to report
+    write("steps.py", """
+        def make_step(model, opt):
+            def step(z):
+                model.train()
+                opt.zero_grad()
+                model(z).mean().backward()
+                opt.step()
+            return step
+        """)
+    proc = run_cli("check", "--no-cache", "--select", "BN103", "--format", "concise", "train.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_a_dynamic_import_of_the_module_an_option_names_by_default(tmp_path, write):
+    """BigGAN (transfer case 1702): `nets = __import__(config['model'])` with `--model` defaulting to a project
+    module is that module (its `Pair` holds `G`); an option with no default names no module: silent."""
+    from tests.conftest import run_cli
+
+    write("nets.py", _GENERATOR)
+    options = """
+        import argparse
+
+        def prepare_parser():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--model", type=str{default})
+            return parser
+        """
+    train = "opt.zero_grad()\n                pair(z).mean().backward()\n                opt.step()"
+    write("train.py", _EVAL_IN_LOOP.format(imports="import options", module='nets = __import__(config["model"])',
+                                           step="", train=train))
+    write("options.py", options.format(default=', default="nets"'))
+    proc = run_cli("check", "--no-cache", "--select", "BN103", "--format", "concise", "train.py", cwd=tmp_path)
+    assert f"train.py:{_eval_line(tmp_path)}:17: BN103".encode() in proc.stdout, proc.stdout
+    write("options.py", options.format(default=""))
+    proc = run_cli("check", "--no-cache", "--select", "BN103", "--format", "concise", "train.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout

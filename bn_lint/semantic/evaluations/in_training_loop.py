@@ -67,7 +67,8 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), loop, site.node)
     for node, fact, site in later:
         if node in seen or analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE) \
-                or any(key == site.key and loop in model.ancestors(site.node) for key, loop in loops):
+                or any((key == site.key or site.key.startswith(key + ".")) and loop in model.ancestors(site.node)
+                       for key, loop in loops):  # (a part of a model reported in that loop: the same defect)
             continue
         seen.add(node)
         yield EvalInTrainingLoop(node, site.key, fact.where.format(line=analysis.line(node)), site.node, site.node)

@@ -7,7 +7,8 @@ imports), and the folders it adds to ``sys.path`` before a plain import (:mod:`.
 entry of ``model.imports``, so every analysis that follows an import follows it: ``DoubleConv`` of
 ``from .parts import *`` is ``.parts.DoubleConv``; ``nn``, which ``parts`` imports from torch, is
 ``torch.nn``; a name ``parts`` imports from another project file is reached through ``parts`` (a
-re-export: :func:`.project_imports.imported_path`).
+re-export: :func:`.project_imports.imported_path`). A dynamic import of a module the code names is an import
+too (:mod:`.dynamic_imports`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.file.dynamic_imports import bind_dynamic_imports
 from bn_lint.semantic.file.search_paths import search_folders
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +51,7 @@ def settle(model: "FileModel") -> None:
                 model.imports[name] = dotted  # (`nn` of `import torch.nn as nn` there)
             else:
                 model.imports[name] = f"{base}{sep}{name}"
+    bind_dynamic_imports(model)  # (`model = __import__(config['model'])`: the module the option names)
 
 
 def exported_names(model: "FileModel") -> list[str]:

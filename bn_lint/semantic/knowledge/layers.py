@@ -167,6 +167,11 @@ SAME_SHAPE_METHODS = frozenset({
 # methods that change neither shape nor values (a bias before them still reaches what follows)
 TRANSPARENT_METHODS = frozenset({"contiguous", "float", "half", "double", "bfloat16", "to", "type_as", "clone", "detach", "cuda", "cpu"})
 
+# Functional batch normalization -> the position of its ``training`` argument. A module whose own code calls one
+# with the mode it is in (``F.batch_norm(x, self.stored_mean, self.stored_var, w, b, self.training)``) is a
+# BatchNorm layer: batch statistics (and running buffers updated) in training mode, the buffers in eval mode.
+FUNCTIONAL_BATCH_NORM = {"torch.nn.functional.batch_norm": 5, "torch.batch_norm": 5}
+
 LAYERS: dict[str, LayerSpec] = {spec.name: spec for spec in _ROWS}
 BATCHNORM_NAMES = frozenset(name for name, spec in LAYERS.items() if spec.is_batchnorm)
 

@@ -9,6 +9,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import imported_static_method, inherited_definition
+from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS
 from .records import Summary
@@ -52,6 +53,9 @@ class Callees:
             nested = model.local_function(func.value, model.scope_of(call))
             if nested is not None and nested is not model.functions.get(func.value):
                 return self, nested  # a function defined inside the caller (or one around it)
+            made = self.made_closure(call, other_files)
+            if made is not None:
+                return made  # `step = make_step(model, opt); step(x)`: the closure the factory returns
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if func.value.value == "self":
                 info = model.enclosing_class(model.scope_of(call))
@@ -82,6 +86,38 @@ class Callees:
             return None
         other, name = found
         return other.analysis(type(self)), other.functions[name]
+
+    def made_closure(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``step = make_step(model, opt)`` then ``step(x)``: the function nested in the project function
+        ``make_step`` (of this file or, with ``other_files``, imported) that it returns, which ``call`` runs."""
+        made = self.closure_factory_call(call)
+        if made is None:
+            return None
+        busy = self.__dict__.setdefault("_made_closures_busy", set())
+        if made in busy:
+            return None  # (`f = f(x)`: no factory to follow)
+        busy.add(made)
+        try:
+            target = self.callee(made, other_files)
+        finally:
+            busy.discard(made)
+        if target is None:
+            return None
+        analysis, factory = target
+        returned = returned_function(analysis.model, factory)
+        return (analysis, returned) if returned is not None else None
+
+    def closure_factory_call(self, call: cst.Call) -> cst.Call | None:
+        """The call that the name ``call`` runs is bound to, once, in the function ``call`` sits in
+        (``step = make_step(model, opt)``)."""
+        func = call.func
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.model.scope_of(call)
+        bound = self.model.binding(func.value, scope)
+        if bound is None or bound[1] is not scope or not isinstance(bound[0], cst.Call):
+            return None
+        return bound[0]
 
     def _imported_callee(self, call: cst.Call) -> tuple[str, str] | None:
         """(file, name) of the other project file's function ``call`` runs, found without parsing that file;

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.nn_modules.bearing import imported_name
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
@@ -235,10 +236,10 @@ class CallHandling:
         ``other_files`` one imported) only stores on ``self`` (``self.model = model`` in ``__init__``, or a
         ``@dataclass`` field of this file): building the instance leaves their modes as they are."""
         func = call.func
-        if not isinstance(func, cst.Name) or any(a.star for a in call.args):
+        if not isinstance(func, (cst.Name, cst.Attribute)) or any(a.star for a in call.args):
             return {}
-        info = self.model.classes.get(func.value)
-        if info is None or self.model.binding(func.value, self.scope) is not None:
+        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.model.binding(func.value, self.scope) is not None:  # (`models.Wrapper(net)`: imported)
             found = self._project_init(call) if other_files else None
             init = found[1] if found is not None else None
             if init is None:
@@ -280,7 +281,9 @@ class CallHandling:
         if init is not None:
             return self.a, init
         func = call.func
-        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) else None
+        # (`Wrapper(net)` imported by name, or `models.Wrapper(net)` through the module imported)
+        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) \
+            else imported_name(self.model, func) if isinstance(func, cst.Attribute) else None
         found = self.model.imported(dotted, "class") if dotted else None
         if found is None or found[1] not in found[0].classes or found[0] is self.model:
             return None
@@ -294,7 +297,9 @@ class CallHandling:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             keys.append(func.value.value)  # `self.f()`, `model.freeze_bn()`
         # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)
-        return any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys)
+        if any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys):
+            return True
+        return self._closure_passes(call, state)
 
     def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
         """``fn`` is a function of this file (or nested: ``def fn(m)``) that sets no mode and calls none of this file."""

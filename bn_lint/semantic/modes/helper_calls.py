@@ -55,6 +55,8 @@ class HelperCalls:
         if summary.closure is not None:
             if self.scope is summary.closure:  # called from the function that holds its variables
                 bound += [(name, cst.Name(name)) for name in summary.globals]
+            else:  # `step = make_step(model, opt); step(x)`: its variables are what the factory was given
+                bound += self._factory_given(call, summary)
         elif summary.globals and summary.path == self.model.path:
             scope = self.scope
             for name in summary.globals:
@@ -62,6 +64,38 @@ class HelperCalls:
                         name in scope.params or name in scope.bindings or name in scope.opaque):
                     bound.append((name, cst.Name(name)))  # the caller's variable is the callee's global
         return bound
+
+    def _closure_passes(self, call: cst.Call, state: State) -> bool:
+        """Whether ``call`` runs a closure whose variables hold a followed module: a function nested in this
+        one (``def step(x): model(x)...``), or one a factory returned here (``step = make_step(model, opt)``)."""
+        func = call.func
+        if not isinstance(func, cst.Name) or _tracked(state, func.value):
+            return False
+        nested = self.model.local_function(func.value, self.scope)
+        if nested is None and self.a.closure_factory_call(call) is None:
+            return False
+        target = self.a.callee(call)
+        summary = target[0].summary(target[1]) if target is not None else None
+        if summary is None or summary.closure is None:
+            return False
+        given = {id(arg.value) for arg in call.args}
+        return any(id(arg) not in given and (key := key_of(arg)) is not None and _tracked(state, key)
+                   for _, arg in self._bind_args(call, summary))
+
+    def _factory_given(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
+        """(variable, argument) for the variables of the closure ``call`` runs that are parameters of the
+        factory that made it, in this function (``step = make_step(model, opt)``): the arguments given there."""
+        made = self.a.closure_factory_call(call)
+        factory = summary.closure.node if summary.closure is not None else None
+        if made is None or not isinstance(factory, cst.FunctionDef):
+            return []
+        target = self.a.callee(made)
+        if target is None or target[1] is not factory:
+            return []
+        params = factory.params
+        names = [p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]]
+        given = bind(made, names, self.model, self.scope).values
+        return [(name, given[name]) for name in summary.globals if name in given]
 
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target

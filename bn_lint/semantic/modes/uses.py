@@ -13,7 +13,7 @@ from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
 from .records import Site, Watch, _merge
 from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _UNKNOWN, _child_of, _lookup, _set, _tracked
-from .trained import after_training_step, is_loss_value, loss_named
+from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 
 
 class ModelUses:
@@ -38,6 +38,7 @@ class ModelUses:
             self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
         if not a.under_no_grad(call) and self._trains_here(a.region(call)):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
+            self._parts_trained(call, key, state)
             self._watch_training(call, key, state)
             if key in self.params:
                 self.stepped[key] = self.stepped.get(key, frozenset()) | facts
@@ -48,6 +49,21 @@ class ModelUses:
                     self.trained_keys.add(key)
                 if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
                     _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
+
+    def _parts_trained(self, call: cst.Call, key: str, state: State, touched: list[str] = ()) -> None:
+        """A training step of ``key`` trains the followed modules inside it, each in the mode it has: the ones
+        held under its attributes (``GD.G``, the generator a wrapper's constructor stores) and the members of a
+        container built here (``nn.Sequential(encoder, head)``). A part left in eval trains in eval. ``touched``:
+        the modules a helper that runs the step sets the mode of before it (their modes here are not theirs there)."""
+        parts = sorted({k for k in state if _child_of(k, key)} | set(self.parts.get(key, ())))
+        for part in parts:
+            if any(part == t or _child_of(part, t) or _child_of(t, part) for t in touched):
+                continue
+            if _tracked(state, part):
+                # (under the name the code set its mode by, where it holds one: `G` for `GD.G`)
+                part = next((other for one, other in self.aliases if one == part and _tracked(state, other)), part)
+                site = (call, part)
+                self.a.train_uses[site] = _merge(self.a.train_uses.get(site), part, _lookup(state, part), call, self)
 
     def _lambda_run(self, call: cst.Call, state: State) -> bool:
         """``fun(x)`` where ``fun`` is bound once to a lambda whose body calls a tracked module
@@ -232,6 +248,12 @@ class ModelUses:
             if _tracked(state, key):
                 facts = _lookup(state, key)
                 self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
+                # (not the parts whose modes the helper sets itself: `run_epoch(phase='train')` calling
+                # `self.model.train()` before its step)
+                touched = [key + effect[len(param):] for effect, facts in summary.effects.items()
+                           if (effect == param or _child_of(effect, param))
+                           and any(f.mode != ENTRY and f.why != TRAINED for f in facts)]  # (not: trained as given)
+                self._parts_trained(call, key, state, touched)
                 self._watch_training(call, key, state)
                 if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
                     self.trained.add(key.split(".")[0])

@@ -31,7 +31,7 @@ from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-expor
     timm_without_bn,
 )
 from bn_lint.semantic.nn_modules.norm_choice import (
-    default_layer, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
+    default_layer, functional_batchnorm, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
 )
 from bn_lint.semantic.file.names import referenced_aliases
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
@@ -424,6 +424,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 if found[0].is_batchnorm:
                     return ModelKind.BN
                 continue
+            if functional_batchnorm(model, node):
+                return ModelKind.BN  # `F.batch_norm(x, ..., self.training)` in the module's own code
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("children", "modules") \
                     and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
                 # `nn.Sequential(*list(resnet.children())[:-2])`: layers of that model

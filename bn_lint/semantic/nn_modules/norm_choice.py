@@ -9,6 +9,8 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.file.names import stored_once
+from bn_lint.semantic.knowledge.layers import FUNCTIONAL_BATCH_NORM
+from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
@@ -88,3 +90,18 @@ def parameter_default(model: "FileModel", func: cst.BaseExpression, node: cst.CS
     if param is None or param.default is None:
         return None
     return param.default, scope.parent
+
+
+def functional_batchnorm(model: "FileModel", call: cst.Call) -> bool:
+    """``F.batch_norm(x, self.stored_mean, self.stored_var, w, b, self.training, 0.1, eps)``: functional batch
+    normalization run in the mode of the module whose code calls it (its ``training`` argument reads a
+    ``.training`` flag), which makes that module a BatchNorm layer (``knowledge.layers.FUNCTIONAL_BATCH_NORM``)."""
+    position = FUNCTIONAL_BATCH_NORM.get(model.qualname(call.func) or "")
+    if position is None:
+        return False
+    given = next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "training"), None)
+    positional = [arg for arg in call.args if arg.keyword is None]
+    if given is None and len(positional) > position and not any(arg.star for arg in positional[:position + 1]):
+        given = positional[position].value
+    return given is not None and any(isinstance(node, cst.Attribute) and node.attr.value == "training"
+                                     for node in walk(given))

@@ -74,3 +74,20 @@ def class_of_cls_call(model: "FileModel", call: cst.Call, scope: "Scope | None")
     if not isinstance(method, cst.FunctionDef) or _class_param(method) != call.func.value:
         return None
     return enclosing_class(model, current.parent)
+
+
+def returned_function(model: "FileModel", func: cst.FunctionDef) -> cst.FunctionDef | None:
+    """The function nested in ``func`` that every ``return`` of ``func`` gives back by name (a factory of a
+    closure: ``def make_step(model, opt): def step(x): ...; return step``); None when a ``return`` gives back
+    anything else, or the name is rebound in ``func``."""
+    scope = model.scopes.get(func)
+    returns = returned_values(func)
+    if scope is None or not returns:
+        return None
+    names = {value.value if isinstance(value, cst.Name) else None for value in returns}
+    if len(names) != 1 or None in names:
+        return None
+    name = names.pop()
+    if name in scope.bindings or name in scope.params or name in scope.opaque:
+        return None
+    return scope.functions.get(name)
