@@ -98,6 +98,14 @@ EXPECTED = {
     "1602_insightface_future_fstrings_codec": ("BN103", "learner.py", 30),
     "1601_se3pose_eval_in_one_branch_trained_in_other": ("BN103", "coord.py", 45),
     "1601_se3pose_python2_print_statement": ("BN103", "coord.py", 13),
+    "1905_imgclsmob_variable_wrapped_synthetic_input": ("BN101", "train.py", 25),
+    "1905_imgclsmob_weights_loaded_by_builder": ("BN101", "train.py", 25),
+    "1905_imgclsmob_training_on_another_branch_after_the_probe": ("BN101", "train.py", 25),
+    "1905_imgclsmob_evaluation_then_train_on_a_path": ("BN101", "train.py", 25),
+    "1905_imgclsmob_own_function_named_trainer": ("BN101", "train.py", 25),
+    "1701_hrnet_summary_by_forward_hooks": ("BN101", "summary.py", 26),
+    "1700_trades_attack_forwards_in_train_mode": ("BN101", "trades.py", 20),
+    "1901_convnets_holder_eval_method_of_one_part": ("BN101", "training.py", 45),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
@@ -133,6 +141,12 @@ GAPS = {
                                                         "to the other branch, which unfreezes and trains that part",
     # Python 2 source (`print x`, `except E, e`): BN900, the file is not analysed
     "1601_se3pose_python2_print_statement": "Python 2 statements (print) read as their Python 3 equivalents",
+    # rule gap: an adversarial attack's forwards inside a training step (gradients taken for the input only)
+    "1700_trades_attack_forwards_in_train_mode": "forwards whose output feeds only torch.autograd.grad(loss, [x_adv]) "
+                                                 "inside a training step: attack generation in train mode",
+    # a plain class's own `eval()` method taken for nn.Module.eval(): every part it holds is put in eval
+    "1901_convnets_holder_eval_method_of_one_part": "`trainer.eval()` of a project class (not a module) that puts "
+                                                    "one part in eval, leaving another (its EMA copy) in training",
 }
 
 
