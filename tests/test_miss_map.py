@@ -112,6 +112,14 @@ EXPECTED = {
     "1702_biggan_functional_batch_norm_layer": ("BN103", "train.py", 38),
     "1702_biggan_dynamic_import_of_option_default": ("BN103", "train.py", 20),
     "1800_caladrius_loader_of_a_method_on_a_given_instance": ("BN302", "pkg/trainer.py", 27),
+    "1905_imgclsmob_variable_wrapped_synthetic_input": ("BN101", "train.py", 25),
+    "1905_imgclsmob_weights_loaded_by_builder": ("BN101", "train.py", 25),
+    "1905_imgclsmob_training_on_another_branch_after_the_probe": ("BN101", "train.py", 25),
+    "1905_imgclsmob_evaluation_then_train_on_a_path": ("BN101", "train.py", 25),
+    "1905_imgclsmob_own_function_named_trainer": ("BN101", "train.py", 25),
+    "1701_hrnet_summary_by_forward_hooks": ("BN101", "summary.py", 26),
+    "1700_trades_attack_forwards_in_train_mode": ("BN101", "trades.py", 20),
+    "1901_convnets_holder_eval_method_of_one_part": ("BN101", "training.py", 45),
 }
 
 # reduction -> the capability its bug/ needs (MISSES.md's group); bug/ is silent for its code until it lands
@@ -152,6 +160,12 @@ GAPS = {
     # (transfer batch 6's 1800 also has a batch size of 32: 100_pointnet2_cls_drop_last's gap)
     "1800_caladrius_loader_of_a_method_on_a_given_instance": "a loader returned with its dataset by a method of an "
                                                              "instance given as a parameter",
+    # rule gap: an adversarial attack's forwards inside a training step (gradients taken for the input only)
+    "1700_trades_attack_forwards_in_train_mode": "forwards whose output feeds only torch.autograd.grad(loss, [x_adv]) "
+                                                 "inside a training step: attack generation in train mode",
+    # a plain class's own `eval()` method taken for nn.Module.eval(): every part it holds is put in eval
+    "1901_convnets_holder_eval_method_of_one_part": "`trainer.eval()` of a project class (not a module) that puts "
+                                                    "one part in eval, leaving another (its EMA copy) in training",
 }
 
 

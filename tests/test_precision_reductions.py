@@ -428,3 +428,105 @@ def test_a_bias_before_a_batchnorm_only_some_paths_append_is_wasted_on_those():
     assert codes_and_lines(check_code(code, select=("BN204",))) == [("BN204", 5)]
     assert check_code(code.replace("layers.append(nn.BatchNorm1d(out_feat))", "layers.append(nn.Dropout(0.1))"),
                       select=("BN204",)) == []
+
+
+def test_probe_forwards_that_spoil_nothing(tmp_path, write):
+    """imgclsmob and HRNet (transfer cases 1905, 1701): a FLOP count on a zero image (`Variable(torch.zeros(...))`)
+    of a model a builder loaded weights into, evaluated next on one branch, and a model summary that runs the model
+    for what its forward hooks record. Silent when the builder loads no weights, when the model is in eval first,
+    when training comes between, when the hooked run feeds a backward or takes gradients, when the caller puts
+    the model in eval, and when the hooks are registered by another function than the one that runs it."""
+    from tests.conftest import run_cli
+
+    write("stats.py", """
+        import torch
+        from torch.autograd import Variable
+
+        def measure_model(model, h, w):
+            data = Variable(torch.zeros(1, 3, h, w))
+            model.forward(data)
+            return 0
+        """)
+    probe = """
+        import torch
+        import torch.nn as nn
+        from stats import measure_model
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def forward(self, x):
+                return self.body(x)
+
+        def prepare_model(path):
+            net = Net()
+            {load}
+            return nn.DataParallel(net)
+
+        def validate(net, data):
+            net.eval()
+            with torch.no_grad():
+                return [net(x).argmax(1) for x, _ in data]
+
+        def main(args, data, opt):
+            net = prepare_model(args.resume)
+            {before}
+            n = measure_model(net, 224, 224)
+            {between}
+            if args.evaluate:
+                validate(net, data)
+        """
+    plain = {"load": "net.load_state_dict(torch.load(path))", "before": "pass", "between": "pass"}
+    for change in ({"load": "pass"}, {"before": "net.eval()"},
+                   {"between": "net(data[0]).sum().backward(); opt.step()"}):
+        write("train.py", probe.format(**{**plain, **change}))
+        proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+        assert proc.returncode == 0, (change, proc.stdout)
+    write("train.py", probe.format(**plain))
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert b"train.py:26:9: BN101" in proc.stdout, proc.stdout
+
+    for path in ("stats.py", "train.py"):
+        (tmp_path / path).unlink()
+    summary = """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.Flatten())
+
+            def forward(self, x):
+                return self.body(x)
+
+        def register(model, shapes):
+            for m in model.modules():
+                m.register_forward_hook(lambda mod, i, o: shapes.append(o.shape))
+
+        def get_model_summary(model, x, opt):
+            shapes = []
+            {hooks}
+            {before}
+            out = model(x)
+            {after}
+            return shapes
+
+        def main(x, opt):
+            model = Net()
+            {outside}
+            print(get_model_summary(model, x, opt))
+        """
+    hooked = {"hooks": "handle = model.register_forward_hook(lambda m, i, o: shapes.append(o.shape))",
+              "before": "pass", "after": "pass", "outside": "pass"}
+    for change in ({"before": "model.eval()"}, {"after": "out.sum().backward(); opt.step()"},
+                   {"after": "torch.autograd.grad(out.sum(), [x])"}, {"outside": "model.eval()"},
+                   {"hooks": "pass", "outside": "register(model, [])"}):
+        write("summary.py", summary.format(**{**hooked, **change}))
+        proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+        assert proc.returncode == 0, (change, proc.stdout)
+    write("summary.py", summary.format(**hooked))
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert b"summary.py:20:11: BN101" in proc.stdout, proc.stdout

@@ -106,6 +106,7 @@ class MissingEval(Rule):
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 r"class\s+" + EVAL_CLASS_NAME + r"\s*[(:]",  # (`class Test:` running its model per batch)
                 r"\.backward\s*\(",  # (a model trained here may be put to use after its training loop)
+                r"register_forward(?:_pre)?_hook\s*\(",  # (a model run for what its hooks record: a summary)
                 (r"from\s+[\w.]+\s+import\s+(?:\([\w\s,]*?|[\w \t,]*?)\b" + EVAL_NAME,
                  r"\.backward\(|\.step\(|train(?<![\w.]train)\w*\(|fit(?<![\w.]fit)\w*\(|\.train\(|optim(?<!\woptim)\.\w+\("
                  r"|load_state_dict\("))

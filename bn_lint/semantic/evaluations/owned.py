@@ -21,6 +21,7 @@ import libcst as cst
 
 from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
+from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,8 +103,8 @@ def _hands_out_eval(model: "FileModel") -> bool:
 
 
 def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: cst.CSTNode) -> bool:
-    """A function whose job is evaluation: named for it, or running the model in a loop over data with
-    gradients off."""
+    """A function whose job is evaluation: named for it, running the model in a loop over data with gradients
+    off, or running it for what forward hooks it registers record (``modes/instrumented``)."""
     from bn_lint.semantic.modes import eval_named
     from bn_lint.semantic.modes.eval_names import eval_class_named
 
@@ -111,6 +112,8 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
         return False  # (a training function: what it trains and then evaluates, the path analysis follows)
     if eval_named(func.name.value):
         return True
+    if hooks_before(analysis.model, node, func) is not None:
+        return True  # (a model summary: it runs the model for what the forward hooks it registers record)
     owner = analysis.model.enclosing_class(analysis.model.scope_of(func))
     if owner is not None and eval_class_named(owner.name) and not any("TestCase" in analysis.model.code(b) for b in owner.bases):
         return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func))

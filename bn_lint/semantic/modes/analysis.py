@@ -42,6 +42,8 @@ def _inert(summary: Summary) -> dict | bool:
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
+# forward hooks: a function registering them may run the model for what they record (``instrumented``)
+_HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
@@ -145,7 +147,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             qn = model.qualname(func)
             if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
-                    or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)):
+                    or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)
+                    or name in _HOOKS):
                 any_candidate = True
                 mark(site.scope)
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)

@@ -209,7 +209,8 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
     calls = model.nodes_of(body, cst.Call)
     loaded = [call for call in calls if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
               and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at] \
-        or _pretrained(model, key, model.scope_of(node)) or _built_pretrained_before(model, body, key, at)
+        or _pretrained(model, key, model.scope_of(node)) or _built_pretrained_before(model, body, key, at) \
+        or _built_loaded(model, key, scope_node, at, set())
     if not loaded and helper_run is not None and scope_node is not None and key in model.scopes[scope_node].params:
         loaded = [scope_node]  # (a model given to the function: its callers' weights, in the mode they give it)
     evals = [call for call in calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval"
@@ -251,6 +252,8 @@ def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at
     scope = model.scopes.get(scope_node) if scope_node is not None else model.module_scope
     if not loaded:
         loaded = _pretrained(model, key, scope)
+    if not loaded:
+        loaded = _built_loaded(model, key, scope_node, at, seen)
     wrapped = _wrapped_name(model, key, scope) if not loaded and (key, "wrapped", scope_node) not in seen else None
     if wrapped is not None:  # (`ddp = DDP(net)` after `load_checkpoint(net, path)`: the weights of what it wraps)
         seen.add((key, "wrapped", scope_node))
@@ -307,6 +310,44 @@ def _given_to_loader(call: cst.Call, key: str) -> bool:
     the model (``loads_weights``: it loads them into the module it is given, as ``load_state_dict`` does)."""
     return loads_weights(call.func) and any(isinstance(arg.value, cst.Name) and arg.value.value == key
                                             for arg in call.args if not arg.star)
+
+
+def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at: int,
+                  seen: set) -> list[cst.Call]:
+    """``[call]`` when the last ``key = build(...)`` before ``at`` in ``scope_node`` (the module when None) calls a
+    project function, of this file or another, that gives the model it returns trained weights on one of its paths
+    (``net = Net(); if path: net.load_state_dict(torch.load(path)); return nn.DataParallel(net)``)."""
+    from bn_lint.semantic.project.definitions import element_builder
+    from bn_lint.semantic.syntax.walk import returned_values
+
+    last = None
+    for assign in model.nodes_of(scope_node or model.module, cst.Assign):
+        if model.order(assign) < at and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                and assign.targets[0].target.value == key:
+            last = assign
+    value = _unwrapped(last.value) if last is not None else None
+    if not isinstance(value, cst.Call) or next((a for a in model.ancestors(last) if isinstance(a, cst.FunctionDef)),
+                                               None) is not scope_node:
+        return []
+    found = element_builder(model, value.func, model.scope_of(last))
+    if found is None or (found[1], "built") in seen:
+        return []
+    seen.add((found[1], "built"))
+    other, builder = found
+    for returned in returned_values(builder):
+        returned = _unwrapped(returned) if returned is not None else None
+        while isinstance(returned, cst.Call) and len(returned.args) == 1 and other.qualname(returned.func) in _WRAPPERS:
+            returned = _unwrapped(returned.args[0].value)  # `return nn.DataParallel(net)`: `net`, wrapped
+        if isinstance(returned, cst.Name):
+            end = max((other.order(node) for node in other.nodes_of(builder, cst.Return)), default=0) + 1
+            if _loaded(other, returned.value, builder, end, seen):
+                return [value]
+    return []
+
+
+# what wraps a model it is given and runs it (the weights are the wrapped model's)
+_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                       "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.data_parallel.DataParallel"})
 
 
 def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:

@@ -11,6 +11,8 @@ from bn_lint.semantic.modes.eval_data import (eval_data_loop, eval_input, infere
                                                spoiled_before_evaluation)
 from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_class_named, eval_named
+from .instrumented import hooks_before
+from bn_lint.semantic.project.definitions import element_builder
 from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
@@ -81,6 +83,11 @@ class EvaluationDetection:
         after = run_after_training(self, node) if not self.dummy_input(node) else None
         if after is not None:
             return after
+        hooked = hooks_before(self.model, node, func) if func is not None and func.name.value not in (
+            "forward", "__init__", "__call__") and not self.trains(func) and not self.pytest_test(func) else None
+        if hooked is not None:  # (what the hooks record is read: an inspection, ``instrumented``)
+            return f"with the forward hooks registered at line {self.line(hooked)}, in `{func.name.value}()`, " \
+                   "which trains nothing"
         if func is not None and not self.trains(func) and not self.pytest_test(func) and self.read_out(node):
             # (random input included: a generator's noise, its samples collected as data)
             return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
@@ -241,13 +248,23 @@ class EvaluationDetection:
         return False
 
     def _mentions_trainer(self, func: cst.FunctionDef) -> bool:
-        """A ``trainer`` name in the function: a framework drives the model's mode there."""
+        """A ``trainer`` name in the function: a framework drives the model's mode there. Not the name of a
+        project function called there (``optimizer, scheduler = prepare_trainer(net, ...)``): what it gives
+        back, when a framework's trainer, is named where it is kept."""
         found = self._trainer_functions.get(func)
         if found is None:
             found = self._trainer_functions[func] = any(
-                isinstance(n, cst.Name) and "trainer" in n.value.lower() for n in walk(func.body)
+                isinstance(n, cst.Name) and "trainer" in n.value.lower() and not self._own_function_called(n)
+                for n in walk(func.body)
             )
         return found
+
+    def _own_function_called(self, name: cst.Name) -> bool:
+        """Whether ``name`` is called there and names a function of the project (this file's, or one it imports
+        from a project file)."""
+        parent = self.model.parent(name)
+        return isinstance(parent, cst.Call) and parent.func is name \
+            and element_builder(self.model, name, self.model.scope_of(name)) is not None
 
     def _framework_class(self, info, depth: int = 0, model: "FileModel | None" = None) -> bool:
         """A class of a framework that sets its model's mode (a Lightning module, a library ``Trainer`` or

@@ -10,7 +10,7 @@ from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.file.classes import super_call
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
-from .synthetic_runs import synthetic_run
+from .synthetic_runs import feeds_later_step, synthetic_run
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step
 
@@ -96,6 +96,17 @@ class HelperCalls:
         names = [p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]]
         given = bind(made, names, self.model, self.scope).values
         return [(name, given[name]) for name in summary.globals if name in given]
+    def _synthetic_run_trains(self, call: cst.Call) -> bool:
+        """Whether a helper's run of a model on synthetic input at ``call`` is part of training: in a loop that
+        trains (a later pass's step follows it), or its result read by a training step after it in the function
+        (``reg = penalty(model, torch.randn(...))`` ... ``(loss + reg).backward()``). A FLOP count or a trace
+        before the training that its function may start later is not."""
+        region = self.a.region(call)
+        if not self._trains_here(region):
+            return False
+        if isinstance(region, (cst.For, cst.While)):
+            return True
+        return feeds_later_step(self.model, call, region, self.a.training_calls(region, direct=True))
 
     def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target
@@ -121,7 +132,7 @@ class HelperCalls:
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
                 if synthetic_run(analysis, summary, param, dict(bound), call, self.model) is not None \
-                        and not self._trains_here(self.a.region(call)):
+                        and not self._synthetic_run_trains(call):
                     self.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see eval_data)
                     self._use(call, key, state)
                 exported = next((export for export, name in summary.entry_exports if name == param), None)

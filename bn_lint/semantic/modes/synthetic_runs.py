@@ -21,15 +21,26 @@ _SYNTHETIC = frozenset({"torch.randn", "torch.rand", "torch.zeros", "torch.ones"
 # methods that give the same data in another shape, type or device (`torch.rand(s).unsqueeze(0).to(device)`)
 _SAME_DATA = frozenset({"to", "cuda", "cpu", "float", "double", "half", "detach", "contiguous", "unsqueeze", "view",
                         "reshape", "expand", "repeat", "requires_grad_", "clone"})
+# functions that give their first argument's data back wrapped (`Variable(torch.zeros(1, 3, h, w))`, PyTorch < 0.4)
+_WRAPS_DATA = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
 
 
 def synthetic(model: "FileModel", expr: cst.BaseExpression, at: cst.CSTNode) -> bool:
     """Whether ``expr`` (read at ``at``) certainly holds a tensor of random or constant values."""
-    if isinstance(expr, cst.Name):
-        bound = model.binding(expr.value, model.scope_of(at))
-        expr = bound[0] if bound is not None else value_at(model, expr.value, at)
-    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _SAME_DATA:
-        expr = expr.func.value
+    for _ in range(3):  # (`x = torch.zeros(s)`, then `data = Variable(x)`: a name, wrapped, bound to a name)
+        if isinstance(expr, cst.Name):
+            bound = model.binding(expr.value, model.scope_of(at))
+            expr = bound[0] if bound is not None else value_at(model, expr.value, at)
+        while isinstance(expr, cst.Call):
+            if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _SAME_DATA:
+                expr = expr.func.value
+            elif expr.args and expr.args[0].keyword is None and not expr.args[0].star \
+                    and model.qualname(expr.func) in _WRAPS_DATA:
+                expr = expr.args[0].value
+            else:
+                break
+        if not isinstance(expr, cst.Name):
+            break
     return isinstance(expr, cst.Call) and model.qualname(expr.func) in _SYNTHETIC
 
 
@@ -65,7 +76,9 @@ def _synthetic_input(callee: "ModeAnalysis", value: cst.BaseExpression, use: cst
 
 def evaluation_after(analysis: "ModeAnalysis", key: str, body: cst.CSTNode, at: int) -> list[cst.CSTNode]:
     """``[call]``: the first call after ``at`` in ``body`` that puts the module named ``key`` in eval: ``key.eval()``,
-    or a function (of any file) given it that leaves it in eval (``score(model, loader)`` calling ``model.eval()``)."""
+    or a function (of any file) given it that leaves it in eval on one of its paths and trains it on none
+    (``score(model, loader)`` calling ``model.eval()``; ``test(net)``, whose weight count calls ``net.train()``
+    after its evaluation when asked to)."""
     model = analysis.model
     for call in sorted(model.nodes_of(body, cst.Call), key=model.order):
         if model.order(call) <= at:
@@ -81,6 +94,27 @@ def evaluation_after(analysis: "ModeAnalysis", key: str, body: cst.CSTNode, at: 
         given = bind(call, [p for p in summary.params if p != "self"], model).values
         for param, arg in given.items():
             facts = summary.effects.get(param)
-            if isinstance(arg, cst.Name) and arg.value == key and facts and {f.mode for f in facts} == {"eval"}:
-                return [call]
+            if isinstance(arg, cst.Name) and arg.value == key and facts and "eval" in {f.mode for f in facts} \
+                    and param not in summary.steps and param not in summary.trains:
+                return [call]  # (it puts the module in eval, on a path it takes, and trains it on none)
     return []
+
+
+def feeds_later_step(model: "FileModel", call: cst.Call, region: cst.CSTNode, steps: list[cst.Call]) -> bool:
+    """Whether what ``call`` gives back reaches one of ``steps`` after it in ``region``: names assigned from it, and
+    from those in later assignments of ``region``, read by the step or by what it is called on."""
+    at = model.order(call)
+    parent = model.parent(call)
+    while parent is not None and not isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.BaseStatement)):
+        parent = model.parent(parent)
+    if not isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+        return False  # (its result dropped, or given straight to a call: read at the statement, not by a step)
+    targets = parent.targets if isinstance(parent, cst.Assign) else [parent]
+    derived = {n.value for t in targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    for node in sorted(model.nodes_of(region, cst.Assign, cst.AugAssign), key=model.order):
+        if model.order(node) > at and node.value is not None \
+                and any(isinstance(n, cst.Name) and n.value in derived for n in walk(node.value)):
+            targets = node.targets if isinstance(node, cst.Assign) else [node]
+            derived |= {n.value for t in targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    return any(model.order(step) > at and any(isinstance(n, cst.Name) and n.value in derived for n in walk(step))
+               for step in steps)

@@ -15,6 +15,7 @@ from bn_lint.semantic.syntax.walk import children, walk
 from .keys import _names_read
 from .known_calls import _NO_GRAD
 from .phases import feeds_a_later_step
+from .synthetic_runs import feeds_later_step
 
 
 #: the legacy autograd wrapper whose ``volatile=True`` turned gradients off (PyTorch < 0.4)
@@ -162,6 +163,8 @@ class TrainingSteps:
         later = [step for step in self.training_calls(region, direct=True) if self.order(step) > at]
         if later and isinstance(region, cst.Module):  # (the top level: phases; see ``phases``)
             return feeds_a_later_step(self.model, node, later)
+        if later and node in self.synthetic_runs:  # (a helper's FLOP count or trace before training starts)
+            return feeds_later_step(self.model, node, region, later)
         return bool(later)
 
     def _outer_step_after(self, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
