@@ -45,8 +45,8 @@ def test_a_version_specifier_says_whether_fit_keeps_the_modes(spec, keeps):
 @pytest.mark.parametrize("requirement, expected", [
     ("pytorch-lightning==1.5.10", [("BN105", 20)]),  # (at `fit`, which calls `.train()`: the eval is undone)
     ("lightning>=2.2", []),  # (Lightning 2.2 and later keep each submodule's mode)
-    ("lightning>=2.0", []),  # (either: the outcome is open, the rule stays silent)
-    (None, []),
+    ("lightning>=2.0", [("BN105", 20)]),  # (either: as Lightning did before 2.2)
+    (None, [("BN105", 20)]),
 ])
 def test_fit_undoes_an_eval_before_it_only_on_a_lightning_that_calls_train(tmp_path, requirement, expected):
     if requirement is not None:

@@ -41,8 +41,11 @@ CATEGORIES = {"missing-eval", "eval-not-called", "eval-never-reset", "export-in-
 # predict_ch3 and evaluate_loss, which the fix leaves without `.eval()`.
 # session 50 recall 0.61 (62 of 101: 709 found now), post-fix alarms the same 4, precision 0.94 (221 true,
 # 14 false, 21 debatable; 709's two new findings true).
-FLOOR_RECALL = 0.61
-CEILING_POST_FIX_ALARMS = 4
+# session 52 recall 0.63 (64 of 101: 608's frozen encoder trained by `trainer.fit`), post-fix
+# alarms 6 in 4 cases: 608's two are debatable (the fix puts the frozen parts in eval before `trainer.fit`; Lightning
+# before 2.2 puts them back in training, 2.2 and later keep them, and the project declares `lightning >= 2.0`)
+FLOOR_RECALL = 0.63
+CEILING_POST_FIX_ALARMS = 6
 FLOOR_PRECISION = 0.93
 
 

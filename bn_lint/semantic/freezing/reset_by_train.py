@@ -440,7 +440,7 @@ class _Walker:
             if model is not None and key_of(model) is not None:
                 fitted = rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
                 if fitted is not None:
-                    if lightning_fit_keeps_modes(self.model) is False:  # (Lightning < 2.2; later ones keep modes)
+                    if not lightning_fit_keeps_modes(self.model):  # (Lightning >= 2.2, declared, keeps the modes)
                         self._train(call, fitted, via)
                     self._run(call, fitted)
                 return

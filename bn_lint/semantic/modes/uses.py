@@ -12,7 +12,7 @@ from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, hol
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
 from .records import Site, Watch, _merge
-from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _UNKNOWN, _child_of, _lookup, _set, _tracked
+from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 
 
@@ -223,11 +223,7 @@ class ModelUses:
         summary = self.a._callee_summary(call)
         fitted = key_of(fitted_by_trainer(call)) if summary is None and fitted_by_trainer(call) is not None else None
         if fitted is not None and _tracked(state, fitted):
-            keeps = lightning_fit_keeps_modes(self.model)  # (Lightning >= 2.2 leaves the modes as they are)
-            if keeps is None and any(reason == "eval" and (key == fitted or _child_of(key, fitted))
-                                     for key, reason in self.watch.values()):
-                self._set_mode(state, fitted, _UNKNOWN)  # (a part put in eval before `fit`: kept or undone, by version)
-            elif not keeps:
+            if not lightning_fit_keeps_modes(self.model):  # (Lightning >= 2.2, declared, leaves the modes as they are)
                 kinds = {f.kind for f in _lookup(state, fitted) if f.kind is not None}
                 facts = frozenset({Fact(TRAIN, call, "train()", "`.fit()` at line {line} calls `.train()`",
                                         next(iter(kinds)) if len(kinds) == 1 else None)})
