@@ -163,9 +163,6 @@ GAPS = {
     # rule gap: an adversarial attack's forwards inside a training step (gradients taken for the input only)
     "1700_trades_attack_forwards_in_train_mode": "forwards whose output feeds only torch.autograd.grad(loss, [x_adv]) "
                                                  "inside a training step: attack generation in train mode",
-    # a plain class's own `eval()` method taken for nn.Module.eval(): every part it holds is put in eval
-    "1901_convnets_holder_eval_method_of_one_part": "`trainer.eval()` of a project class (not a module) that puts "
-                                                    "one part in eval, leaving another (its EMA copy) in training",
 }
 
 
