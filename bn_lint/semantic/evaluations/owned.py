@@ -106,7 +106,7 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     """A function whose job is evaluation: named for it, running the model in a loop over data with gradients
     off, or running it for what forward hooks it registers record (``modes/instrumented``)."""
     from bn_lint.semantic.modes import eval_named
-    from bn_lint.semantic.modes.eval_names import eval_class_named
+    from bn_lint.semantic.modes.eval_names import evaluator_class
 
     if analysis.trains(func):
         return False  # (a training function: what it trains and then evaluates, the path analysis follows)
@@ -115,7 +115,7 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     if hooks_before(analysis.model, node, func) is not None:
         return True  # (a model summary: it runs the model for what the forward hooks it registers record)
     owner = analysis.model.enclosing_class(analysis.model.scope_of(func))
-    if owner is not None and eval_class_named(owner.name) and not any("TestCase" in analysis.model.code(b) for b in owner.bases):
+    if evaluator_class(owner, analysis.model.code):
         return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func))
     return analysis.under_no_grad(node) and any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func))
 

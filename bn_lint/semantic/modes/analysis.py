@@ -9,7 +9,7 @@ from bn_lint.semantic.modes.eval_data import pretrained_build
 from .callees import Callees
 from .conditions import _condition
 from .entry import EntryResolution
-from .eval_names import eval_class_named, eval_named
+from .eval_names import eval_named, evaluator_class
 from .evaluations import EvaluationDetection
 from .flow import _Flow
 from .given import GivenArguments
@@ -166,8 +166,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             if isinstance(node, cst.FunctionDef) and (
                 eval_named(node.name.value)
                 or any(self._no_grad_expr(d.decorator) for d in node.decorators)
-                or scope.parent is not None and (owner := model.enclosing_class(scope.parent)) is not None
-                and eval_class_named(owner.name)
+                or scope.parent is not None and evaluator_class(model.enclosing_class(scope.parent), model.code)
             ):
                 any_candidate = True
                 mark(scope)

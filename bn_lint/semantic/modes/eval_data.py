@@ -267,10 +267,7 @@ def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at
     for site, bound in callers(model, scope_node) or ():
         given = bound.get(key)
         if isinstance(given, cst.Name) and bound.scope_of(key, site.scope) is site.scope:
-            outer = site.scope
-            while outer is not None and not isinstance(outer.node, cst.FunctionDef):
-                outer = outer.parent
-            found = _loaded(model, given.value, outer.node if outer is not None else None, model.order(site.node), seen)
+            found = _loaded(model, given.value, _function_of(model, site.node), model.order(site.node), seen)
             if found:
                 return found
     return []

@@ -44,3 +44,9 @@ EVAL_CLASS_NAME = r"(?:Test|\w*(?:Tester|Evaluator|Validator|Predictor|Inference
 def eval_class_named(name: str) -> bool:
     """``Test``, ``Tester``, ``ModelEvaluator``: a class whose methods run a model for evaluation."""
     return re.fullmatch(EVAL_CLASS_NAME, name) is not None
+
+
+def evaluator_class(info, code) -> bool:
+    """Whether class ``info`` (``code`` gives an expression's text) is named for evaluation and is not a
+    ``unittest.TestCase``: its methods that run a model evaluate it."""
+    return info is not None and eval_class_named(info.name) and not any("TestCase" in code(base) for base in info.bases)

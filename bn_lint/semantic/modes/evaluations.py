@@ -10,7 +10,7 @@ import libcst as cst
 from bn_lint.semantic.modes.eval_data import (eval_data_loop, eval_input, inference_run, run_after_training,
                                                spoiled_before_evaluation)
 from bn_lint.semantic.syntax.walk import walk
-from .eval_names import eval_class_named, eval_named
+from .eval_names import eval_named, evaluator_class
 from .instrumented import hooks_before
 from bn_lint.semantic.project.definitions import element_builder
 from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of
@@ -95,8 +95,7 @@ class EvaluationDetection:
                 and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"
         owner = self.model.enclosing_class(self.model.scope_of(node)) if func is not None else None
-        if owner is not None and eval_class_named(owner.name) and func.name.value not in ("__init__", "forward") \
-                and not any("TestCase" in self.model.code(base) for base in owner.bases) \
+        if evaluator_class(owner, self.model.code) and func.name.value not in ("__init__", "forward") \
                 and not self.dummy_input(node) and not self.trains(func):
             return f"in `{owner.name}.{func.name.value}()`"
         return None
