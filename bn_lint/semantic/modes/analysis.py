@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from bn_lint.semantic.modes.eval_data import pretrained_build
+from bn_lint.semantic.modes.inference_runs import pretrained_build
 from .callees import Callees
 from .conditions import _condition
 from .entry import EntryResolution

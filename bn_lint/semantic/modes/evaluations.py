@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from bn_lint.semantic.modes.eval_data import (eval_data_loop, eval_input, inference_run, run_after_training,
-                                               spoiled_before_evaluation)
+from bn_lint.semantic.modes.eval_data import eval_data_loop, eval_input
+from bn_lint.semantic.modes.inference_runs import inference_run, run_after_training, spoiled_before_evaluation
 from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named, evaluator_class
 from .instrumented import hooks_before

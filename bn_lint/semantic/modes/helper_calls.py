@@ -133,7 +133,7 @@ class HelperCalls:
                     self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
                 if synthetic_run(analysis, summary, param, dict(bound), call, self.model) is not None \
                         and not self._synthetic_run_trains(call):
-                    self.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see eval_data)
+                    self.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see inference_runs)
                     self._use(call, key, state)
                 exported = next((export for export, name in summary.entry_exports if name == param), None)
                 if exported is not None:

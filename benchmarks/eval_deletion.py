@@ -1,0 +1,132 @@
+"""Delete each `m.eval()` of real projects, one at a time, and see whether bn-lint notices.
+
+python benchmarks/eval_deletion.py --bn-lint "python -m bn_lint" --out FILE.jsonl SNAPSHOT_DIR...
+
+A real project's fixed code puts its models in eval mode where they are evaluated. Deleting
+one such statement (`X.eval()`, `X.train(False)`) recreates the most common BatchNorm bug of
+the fix-commit corpora in code nobody here wrote, hundreds of times over: a mode-rule finding
+(BN101, BN103, BN104) that appears after the deletion is a detection; silence is a miss to
+judge (a deletion before no evaluation, or on a model without BatchNorm, is no bug). Each
+snapshot is copied to a temporary folder; the statement becomes `pass` so no line moves. One
+JSON line per site: file, line, enclosing function, the new findings.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+
+MODE_CODES = {"BN101", "BN103", "BN104"}
+
+
+def eval_sites(root: str) -> list[tuple[str, int, int, str]]:
+    """(relative path, first line, last line, enclosing function) of every eval statement."""
+    sites = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb") as handle:
+                    tree = ast.parse(handle.read())
+            except (SyntaxError, ValueError):
+                continue
+            rel = os.path.relpath(path, root)
+            sites.extend((rel, *site) for site in _sites_in(tree))
+    return sites
+
+
+def _sites_in(tree: ast.AST):
+    def visit(node: ast.AST, function: str):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield from visit(child, child.name)
+            elif isinstance(child, ast.Expr) and _is_eval_call(child.value):
+                yield child.lineno, child.end_lineno or child.lineno, function
+            else:
+                yield from visit(child, function)
+
+    yield from visit(tree, "<module>")
+
+
+def _is_eval_call(value: ast.expr) -> bool:
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return False
+    if value.func.attr == "eval":
+        return not value.args and not value.keywords
+    if value.func.attr == "train":
+        given = value.args[:1] or [k.value for k in value.keywords if k.arg == "mode"]
+        return bool(given) and isinstance(given[0], ast.Constant) and given[0].value is False
+    return False
+
+
+def findings(cmd: str, root: str, cache: str) -> set[tuple[str, str, int]]:
+    argv = shlex.split(cmd) + ["check", "--format", "json", "--exit-zero", "-j", "1",
+                               "--cache-dir", cache, "."]
+    run = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=600)
+    try:
+        reported = json.loads(run.stdout or "[]")
+    except json.JSONDecodeError:
+        return {("ERROR", run.stderr[-200:], 0)}
+    return {(f["code"], os.path.normpath(f["path"]), f["line"]) for f in reported if f["code"] in MODE_CODES}
+
+
+def snapshot_sites(job: tuple[str, str]) -> list[dict]:
+    cmd, snapshot = job
+    results = []
+    with tempfile.TemporaryDirectory(prefix="evaldel-") as tmp:
+        root = os.path.join(tmp, "project")
+        shutil.copytree(snapshot, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        cache = os.path.join(tmp, "cache")
+        before = findings(cmd, root, cache)
+        for rel, first, last, function in eval_sites(root):
+            path = os.path.join(root, rel)
+            with open(path, "rb") as handle:
+                original = handle.read()
+            lines = original.split(b"\n")
+            indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+            lines[first - 1 : last] = [indent + b"pass"] + [b""] * (last - first)
+            with open(path, "wb") as handle:
+                handle.write(b"\n".join(lines))
+            try:
+                after = findings(cmd, root, cache)
+            finally:
+                with open(path, "wb") as handle:
+                    handle.write(original)
+            new = sorted(after - before)
+            results.append({"snapshot": snapshot, "file": rel, "line": first, "function": function,
+                            "new": [list(f) for f in new], "detected": bool(new)})
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bn-lint", required=True, help="bn-lint command (may include arguments)")
+    parser.add_argument("--out", required=True, help="JSON-lines file of the sites")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("snapshots", nargs="+")
+    args = parser.parse_args()
+    jobs = [(args.bn_lint, os.path.abspath(s)) for s in args.snapshots]
+    total = found = 0
+    with open(args.out, "w") as out, ProcessPoolExecutor(args.jobs) as pool:
+        for results in pool.map(snapshot_sites, jobs):
+            for row in results:
+                out.write(json.dumps(row) + "\n")
+                total += 1
+                found += row["detected"]
+            out.flush()
+    print(f"{found} of {total} deleted evals noticed ({found / max(total, 1):.2f})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""Inference runs recognised from trained weights (RULES.md, BN101).
+
+A model given trained weights (its own loader, a pretrained build, a project helper that loads them, a
+wrapper of such a model) and run on data in a file that trains nothing is an inference run; a smoke test on
+random input before its evaluation spoils the running statistics; a model used after the loop that trained it
+puts the trained model to use.
+"""
+from __future__ import annotations
+
+import re
+import weakref
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.knowledge.library_models import WRAPPING
+from bn_lint.semantic.modes.attribution import attribution_only
+from bn_lint.semantic.modes.eval_data import PASSTHROUGH, unwrapped
+from bn_lint.semantic.modes.known_calls import loads_own_weights, loads_weights
+from bn_lint.semantic.nn_modules.uses import forwarded
+from bn_lint.semantic.modes.synthetic_runs import evaluation_after
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+
+_TRAINS = re.compile(r"\.backward\s*\(|\.step\s*\(|\bfit\s*\(|\btrain(?:er)?\s*\.\s*train\s*\(|train_(?:one_)?epoch\s*\(")
+_TRAINING_FILES: "weakref.WeakKeyDictionary[FileModel, bool]" = weakref.WeakKeyDictionary()
+
+
+def _trains(model: "FileModel") -> bool:
+    """Whether the file's text shows a training step (searched once per file)."""
+    found = _TRAINING_FILES.get(model)
+    if found is None:
+        found = _TRAINING_FILES[model] = _TRAINS.search(model.source) is not None and not attribution_only(model)
+    return found
+
+
+def inference_run(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` is an inference run: the model it calls had weights loaded into it
+    (``net.load_state_dict(...)`` before it, in the same function or at module level), the file trains
+    nothing, and the call is not inside a module's own code; its input is data, or random input whose
+    output is saved as images (a generator's samples). None otherwise."""
+    model = analysis.model
+    if not isinstance(node, cst.Call) or _trains(model):
+        return None
+    func = forwarded(node.func) or node.func  # (`model.forward(img)`: TorchServe's handlers)
+    key = func.value if isinstance(func, cst.Name) else None
+    if key is None:
+        return None
+    scope_node = analysis.enclosing_function(node)
+    if scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
+                                   or model.enclosing_class(model.scopes.get(scope_node)) is not None):
+        return None
+    loaded = _loaded(model, key, scope_node, model.order(node), set())
+    if not loaded:
+        return None
+    if analysis.dummy_input(node) and not analysis.visualised(node):
+        return None
+    return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"
+
+
+def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` spoils an evaluation: a model given trained weights (loaded, or built pretrained) is run in
+    training mode on random input (a smoke test, ``y = net(torch.randn(5, 3, 224, 224))``) before the code
+    puts it in eval and runs it, with no training step in between: that forward has already moved the running
+    statistics the evaluation normalises with. None otherwise."""
+    model = analysis.model
+    if not isinstance(node, cst.Call) or not analysis.dummy_input(node):
+        return None
+    func = forwarded(node.func) or node.func
+    helper_run = analysis.synthetic_runs.get(node)  # (another file's helper runs it: `trace(net, torch.ones(...))`)
+    key = helper_run if helper_run is not None and "." not in helper_run else (
+        func.value if isinstance(func, cst.Name) and helper_run is None else None)
+    scope_node = analysis.enclosing_function(node)
+    if key is None or scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
+                                                  or model.enclosing_class(model.scopes.get(scope_node)) is not None):
+        return None
+    at, body = model.order(node), scope_node or model.module
+    calls = model.nodes_of(body, cst.Call)
+    loaded = [call for call in calls if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
+              and isinstance(call.func.value, cst.Name) and call.func.value.value == key and model.order(call) < at] \
+        or _pretrained(model, key, model.scope_of(node)) or _built_pretrained_before(model, body, key, at) \
+        or _built_loaded(model, key, scope_node, at, set())
+    if not loaded and helper_run is not None and scope_node is not None and key in model.scopes[scope_node].params:
+        loaded = [scope_node]  # (a model given to the function: its callers' weights, in the mode they give it)
+    evals = [call for call in calls if isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval"
+             and not call.args and isinstance(call.func.value, cst.Name) and call.func.value.value == key
+             and model.order(call) > at] if helper_run is None else evaluation_after(analysis, key, body, at)
+    if not loaded or not evals:
+        return None
+    if any(at < model.order(step) < model.order(evals[0]) for step in analysis.training_calls(body)):
+        return None  # (trained in between: the evaluation sees the statistics of that training)
+    if any(at < model.order(call) < model.order(evals[0]) for call in calls
+           if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward"):
+        return None  # (a backward pass in between: the forward was a training-mode run on purpose, a gradient test)
+    run = ("synthetic input run by the called function" if helper_run
+           else f"random input run on the weights given at line {analysis.line(loaded[-1])}")
+    return f"{run}, before its evaluation after `.eval()` at line {analysis.line(evals[0])}, with no training in between"
+
+
+def _built_pretrained_before(model: "FileModel", body: cst.CSTNode, name: str, at: int) -> list[cst.Call]:
+    """``[call]`` for the last ``name = resnet18(pretrained=True)`` before ``at`` in ``body``, when ``name`` is
+    bound again elsewhere (``net = net.eval()``: one binding per name is what ``_pretrained`` reads)."""
+    last = None
+    for assign in model.nodes_of(body, cst.Assign):
+        if model.order(assign) < at and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                and assign.targets[0].target.value == name:
+            last = assign.value
+    while isinstance(last, cst.Call) and isinstance(last.func, cst.Attribute) and last.func.attr.value in PASSTHROUGH:
+        last = last.func.value
+    return [last] if isinstance(last, cst.Call) and pretrained_build(model, last) else []
+
+
+def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at: int, seen: set) -> list[cst.Call]:
+    """The calls that gave ``key`` trained weights before ``at`` in ``scope_node`` (the module when None): its
+    own loader (``net.load_state_dict(...)``), a pretrained build; for a parameter, what gave them to the model
+    a caller of this file passes (``main`` loads ``net`` and calls ``probe(net)``, whose loop calls
+    ``process_image(model, img)``)."""
+    loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
+              if model.order(call) < at and (_loads_own(call, key) or _given_to_loader(call, key)
+                                             and _function_of(model, call) is scope_node)]
+    scope = model.scopes.get(scope_node) if scope_node is not None else model.module_scope
+    if not loaded:
+        loaded = _pretrained(model, key, scope)
+    if not loaded:
+        loaded = _built_loaded(model, key, scope_node, at, seen)
+    wrapped = _wrapped_name(model, key, scope) if not loaded and (key, "wrapped", scope_node) not in seen else None
+    if wrapped is not None:  # (`ddp = DDP(net)` after `load_checkpoint(net, path)`: the weights of what it wraps)
+        seen.add((key, "wrapped", scope_node))
+        loaded = _loaded(model, wrapped[0], scope_node, min(at, model.order(wrapped[1])), seen)
+    params = () if scope_node is None else \
+        {p.name.value for p in (*scope_node.params.posonly_params, *scope_node.params.params, *scope_node.params.kwonly_params)}
+    if loaded or key not in params or (key, scope_node) in seen:
+        return loaded
+    seen.add((key, scope_node))
+    from bn_lint.semantic.evaluators.call_binding import callers
+    for site, bound in callers(model, scope_node) or ():
+        given = bound.get(key)
+        if isinstance(given, cst.Name) and bound.scope_of(key, site.scope) is site.scope:
+            found = _loaded(model, given.value, _function_of(model, site.node), model.order(site.node), seen)
+            if found:
+                return found
+    return []
+
+
+def _wrapped_name(model: "FileModel", key: str, scope) -> tuple[str, cst.Call] | None:
+    """``(net, call)`` when ``key`` is bound once, in ``scope``, to a wrapper that holds the module it is given
+    (``DistributedDataParallel(net, ...)``, ``nn.DataParallel(net).cuda()``): the wrapped name, and that call."""
+    found = model.binding(key, scope)
+    value = found[0] if found is not None and found[1] is scope else None
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
+        value = value.func.value
+    if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword is not None or value.args[0].star:
+        return None
+    inner = value.args[0].value
+    if model.qualname(value.func) not in WRAPPING or not isinstance(inner, cst.Name) or inner.value == key:
+        return None
+    return inner.value, value
+
+
+def _loads_own(call: cst.Call, key: str) -> bool:
+    """``key.load_state_dict(sd)``, ``key.load_weights(path)``: the model loads trained weights itself."""
+    return isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value) \
+        and isinstance(call.func.value, cst.Name) and call.func.value.value == key
+
+
+def _function_of(model: "FileModel", node: cst.CSTNode) -> cst.FunctionDef | None:
+    """The function whose body holds ``node`` (None at module level or in a class body)."""
+    scope = model.scope_of(node)
+    while scope is not None and scope.kind not in ("function", "module"):
+        scope = scope.parent
+    return scope.node if scope is not None and scope.kind == "function" else None
+
+
+def _given_to_loader(call: cst.Call, key: str) -> bool:
+    """``load_checkpoint(key, path)``, ``restore(model=key, ...)``: a function named for loading weights is given
+    the model (``loads_weights``: it loads them into the module it is given, as ``load_state_dict`` does)."""
+    return loads_weights(call.func) and any(isinstance(arg.value, cst.Name) and arg.value.value == key
+                                            for arg in call.args if not arg.star)
+
+
+def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at: int,
+                  seen: set) -> list[cst.Call]:
+    """``[call]`` when the last ``key = build(...)`` before ``at`` in ``scope_node`` (the module when None) calls a
+    project function, of this file or another, that gives the model it returns trained weights on one of its paths
+    (``net = Net(); if path: net.load_state_dict(torch.load(path)); return nn.DataParallel(net)``)."""
+    from bn_lint.semantic.project.definitions import element_builder
+    from bn_lint.semantic.syntax.walk import returned_values
+
+    last = None
+    for assign in model.nodes_of(scope_node or model.module, cst.Assign):
+        if model.order(assign) < at and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+                and assign.targets[0].target.value == key:
+            last = assign
+    value = unwrapped(last.value) if last is not None else None
+    if not isinstance(value, cst.Call) or next((a for a in model.ancestors(last) if isinstance(a, cst.FunctionDef)),
+                                               None) is not scope_node:
+        return []
+    found = element_builder(model, value.func, model.scope_of(last))
+    if found is None or (found[1], "built") in seen:
+        return []
+    seen.add((found[1], "built"))
+    other, builder = found
+    for returned in returned_values(builder):
+        returned = unwrapped(returned) if returned is not None else None
+        while isinstance(returned, cst.Call) and len(returned.args) == 1 and other.qualname(returned.func) in _WRAPPERS:
+            returned = unwrapped(returned.args[0].value)  # `return nn.DataParallel(net)`: `net`, wrapped
+        if isinstance(returned, cst.Name):
+            end = max((other.order(node) for node in other.nodes_of(builder, cst.Return)), default=0) + 1
+            if _loaded(other, returned.value, builder, end, seen):
+                return [value]
+    return []
+
+
+# what wraps a model it is given and runs it (the weights are the wrapped model's)
+_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                       "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.data_parallel.DataParallel"})
+
+
+def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
+    """``[call]`` when ``name`` is bound to a model built with pretrained weights (``pretrained_build``), or
+    to a ``Sequential`` of such a model's children (``nn.Sequential(*list(net.children())[:-2])``)."""
+    found = model.binding(name, scope)
+    value = found[0] if found is not None else None
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
+        value = value.func.value  # `googlenet(pretrained=True).float().cuda()`
+    if not isinstance(value, cst.Call) or depth > 2:
+        return []
+    if pretrained_build(model, value):
+        return [value]
+    for arg in value.args:
+        if arg.star == "*":  # `nn.Sequential(*list(net.children())[:-2])`: parts of `net`
+            for call in model.nodes_of(arg.value, cst.Call):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("children", "modules") \
+                        and isinstance(call.func.value, cst.Name):
+                    return _pretrained(model, call.func.value.value, found[1], depth + 1)
+    return []
+
+
+def pretrained_build(model: "FileModel", call: cst.Call) -> bool:
+    """``resnet50(pretrained=True)``, ``resnet50(weights="DEFAULT")`` / ``weights=ResNet50_Weights.DEFAULT``."""
+    return any(arg.keyword is not None and (
+        arg.keyword.value == "pretrained" and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+        or arg.keyword.value == "weights" and (isinstance(arg.value, cst.SimpleString) or "Weights" in model.code(arg.value)))
+        for arg in call.args)
+
+
+def run_after_training(analysis, node: cst.CSTNode) -> str | None:
+    """Why ``node`` puts a trained model to use: ``code = encoder(images)`` in the same function (or at
+    module level) after the loop that trained ``encoder`` ended, in no loop itself, with no backward pass
+    after it (latent codes to plot, features to save). None otherwise."""
+    model = analysis.model
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
+        return None
+    key = node.func.value
+    function = analysis.enclosing_function(node)
+    if function is not None and (function.name.value in ("forward", "__init__", "__call__")
+                                 or model.enclosing_class(model.scopes.get(function)) is not None):
+        return None
+    body = function or model.module
+    for ancestor in model.ancestors(node):
+        if ancestor is body:
+            break
+        if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
+            return None  # (in a loop: a later epoch's, or a loop of its own; in a nested function: its callers)
+    at = model.order(node)
+    if any(model.order(step) > at for step in analysis.training_calls(body)):
+        return None  # (a training step after it: its output may feed one)
+    for loop in model.nodes_of(body, cst.For, cst.While):
+        if model.order(loop) < at and analysis.trains(loop) and any(
+                isinstance(call.func, cst.Name) and call.func.value == key for call in model.nodes_of(loop, cst.Call)):
+            return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
+    return None
