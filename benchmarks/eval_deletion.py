@@ -69,9 +69,9 @@ def _is_eval_call(value: ast.expr) -> bool:
     return False
 
 
-def findings(cmd: str, root: str, cache: str) -> set[tuple[str, str, int]]:
-    argv = shlex.split(cmd) + ["check", "--format", "json", "--exit-zero", "-j", "1",
-                               "--cache-dir", cache, "."]
+def findings(cmd: str, root: str, cache: str | None) -> set[tuple[str, str, int]]:
+    argv = shlex.split(cmd) + ["check", "--format", "json", "--exit-zero", "-j", "1", "."]
+    argv[-1:-1] = ["--cache-dir", cache] if cache else ["--no-cache"]
     run = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=600)
     try:
         reported = json.loads(run.stdout or "[]")
@@ -81,12 +81,12 @@ def findings(cmd: str, root: str, cache: str) -> set[tuple[str, str, int]]:
 
 
 def snapshot_sites(job: tuple[str, str]) -> list[dict]:
-    cmd, snapshot = job
+    cmd, snapshot, cached = job
     results = []
     with tempfile.TemporaryDirectory(prefix="evaldel-") as tmp:
         root = os.path.join(tmp, "project")
         shutil.copytree(snapshot, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        cache = os.path.join(tmp, "cache")
+        cache = os.path.join(tmp, "cache") if cached else None
         before = findings(cmd, root, cache)
         for rel, first, last, function in eval_sites(root):
             path = os.path.join(root, rel)
@@ -113,9 +113,10 @@ def main() -> int:
     parser.add_argument("--bn-lint", required=True, help="bn-lint command (may include arguments)")
     parser.add_argument("--out", required=True, help="JSON-lines file of the sites")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-cache", action="store_true", help="check every run afresh (slower)")
     parser.add_argument("snapshots", nargs="+")
     args = parser.parse_args()
-    jobs = [(args.bn_lint, os.path.abspath(s)) for s in args.snapshots]
+    jobs = [(args.bn_lint, os.path.abspath(s), not args.no_cache) for s in args.snapshots]
     total = found = 0
     with open(args.out, "w") as out, ProcessPoolExecutor(args.jobs) as pool:
         for results in pool.map(snapshot_sites, jobs):
