@@ -39,19 +39,6 @@ def decorated_as(function: cst.FunctionDef, *names: str) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value in names for d in function.decorators)
 
 
-def static_method(model: "FileModel", func: cst.BaseExpression) -> cst.FunctionDef | None:
-    """The ``@staticmethod`` / ``@classmethod`` that ``Class.method`` names, for a class of this file
-    (``gan_factory.generator_factory``: a builder called on the class itself)."""
-    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
-            or model.binding(func.value.value, None) is not None:
-        return None
-    info = model.classes.get(func.value.value)
-    method = info.methods.get(func.attr.value) if info is not None else None
-    if method is None or not decorated_as(method, "staticmethod", "classmethod"):
-        return None
-    return method
-
-
 def enclosing_class(model: "FileModel", scope: Scope | None) -> ClassInfo | None:
     while scope is not None:
         if scope.kind == "class":

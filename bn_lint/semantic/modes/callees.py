@@ -8,7 +8,7 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
-from bn_lint.semantic.project.definitions import imported_static_method, inherited_definition
+from bn_lint.semantic.project.definitions import class_level_method, inherited_definition
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS
@@ -62,14 +62,12 @@ class Callees:
                 if info is not None and func.attr.value in info.methods:
                     return self, info.methods[func.attr.value]
                 return None
-            method = model.static_method(func)
-            if method is not None:  # `gan_factory.generator_factory(kind)`: a builder on the class itself
-                return self, method
+            static = class_level_method(model, func)
+            if static is not None and (static[0] is model or other_files):
+                # `gan_factory.generator_factory(kind)`, `Metrics.accuracy(net, loader)`: a method of the class itself
+                return (self if static[0] is model else static[0].analysis(type(self))), static[1]
             if model.imports.get(func.value.value) is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
-            static = imported_static_method(model, func) if other_files else None
-            if static is not None:  # `Metrics.accuracy(net, loader)`, the class imported from another file
-                return static[0].analysis(type(self)), static[1]
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
             return self._attribute_method(func.value, func.attr.value, call)
         elif isinstance(func, cst.Attribute) and super_call(func.value):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
+from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
 from bn_lint.semantic.project.definitions import project_class
 from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
@@ -65,6 +66,9 @@ class ValueFacts:
             return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (modules start in training mode)",
                                    kind)}) if self._builds_module(expr) else None
         if kind in (ModelKind.BN, ModelKind.MAYBE):
+            if builds_through_factory(self.model, expr):  # `ModelFactory.from_config(cfg)`: `cls.PRODUCTS[name](...)`
+                return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (modules start in training mode)",
+                                       kind)})
             built_by = self._built_by(expr, kind, state)
             if built_by is not None:
                 return built_by

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import builtins
 import sys
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
@@ -38,11 +37,12 @@ from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.project.definitions import (
-    builds_own_class, element_builder, given_classes, imported_name, imported_static_method, inherited_definition,
-    may_build_batchnorm, plain_imported_class, project_builder, project_class,
+    builds_own_class, class_level_method, element_builder, given_classes,
+    imported_name, inherited_definition, may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
-from bn_lint.semantic.project.registries import registered
-from bn_lint.semantic.project.returns import class_of_cls_call, returns_own_instance
+from bn_lint.semantic.nn_modules.factory_kinds import class_method_kind, registry_kind
+from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
+from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
 from bn_lint.semantic.syntax.constants import evaluate
@@ -52,12 +52,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 _imported_name = imported_name  # (the name modes/callees.py imports it by)
-
-
-class ModelKind(str, Enum):
-    BN = "bn"
-    MAYBE = "maybe"
-    NO = "no"
 
 
 _MAX_DEPTH = 8
@@ -126,10 +120,10 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return inner
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
-            return _registry_kind(model, func.value, scope, depth)
+            return registry_kind(_QUERIES, model, func.value, scope, depth)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Name):
             # `MODELS[name].from_config(cfg)`: the classes the registry holds, built by their alternative constructor
-            return _registry_kind(model, func.value.value, scope, depth, func.attr.value)
+            return registry_kind(_QUERIES, model, func.value.value, scope, depth, func.attr.value)
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__" \
                 and (model.qualname(func.value.value) or "").startswith(MODEL_ZOOS):
             return ModelKind.MAYBE  # `models.__dict__[args.arch]()` (the ImageNet example): some have BatchNorm
@@ -162,15 +156,14 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             values, where = aliased
             return _combine([model_kind(model, cst.Call(func=cst.Attribute(value, func.attr), args=expr.args), where,
                                         depth + 1) for value in values])
-        method = model.static_method(func)
-        static = (model, method) if method is not None else imported_static_method(model, func)
-        given = passed_through(*static, expr) if static is not None and not builds_own_class(model, func) else None
-        if given is not None:  # `ModelUtils.freeze(Net())` gives back what it was given
-            return model_kind(model, given, scope, depth + 1)
-        if method is not None and not builds_own_class(model, func):  # `gan_factory.generator_factory(kind)`
-            return _builder_kind(model, method, depth, frozenset())
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and builds_own_class(model, func):
+        static = class_level_method(model, func)
+        if static is not None and builds_own_class(model, func):
             return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net
+        if static is not None:  # `gan_factory.generator_factory(kind)`, `ModelFactory.from_config(cfg)`
+            given = passed_through(*static, expr)
+            if given is not None:  # `ModelUtils.freeze(Net())` gives back what it was given
+                return model_kind(model, given, scope, depth + 1)
+            return class_method_kind(_QUERIES, model, func.value, *static, depth + 1)
         builder = project_builder(model, func)
         if builder is not None:
             given = passed_through(builder[0], builder[1], expr)
@@ -289,49 +282,6 @@ def _bn_argument(model: "FileModel", call: cst.Call, scope: "Scope | None", dept
     return any(not arg.star and model_kind(model, arg.value, scope, depth + 1) is ModelKind.BN for arg in call.args)
 
 
-def _registry_kind(model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
-                   constructor: str | None = None) -> ModelKind | None:
-    """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
-    BatchNorm model, MAYBE when every entry builds some module and one at least builds BatchNorm. With ``constructor``
-    (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
-    bound = model.binding(name.value, scope)
-    if bound is None:
-        return None
-    kinds = set()
-    if isinstance(bound[0], cst.Dict) and bound[0].elements:
-        for element in bound[0].elements:
-            if not isinstance(element, cst.DictElement):
-                return None
-            kinds.add(_entry_kind(model, element.value, bound[1], depth, constructor))
-    else:
-        entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
-        if not entries:
-            return None
-        for other, entry in entries:
-            kinds.add(_entry_kind(other, cst.Name(entry), other.module_scope, depth, constructor))
-    if kinds == {ModelKind.BN}:
-        return ModelKind.BN
-    # (an entry by a key not known here is a module of unknown class among them: BatchNorm may be its)
-    return ModelKind.MAYBE if ModelKind.BN in kinds and kinds <= {ModelKind.BN, ModelKind.MAYBE, ModelKind.NO} \
-        or kinds <= {ModelKind.BN, ModelKind.MAYBE} else None
-
-
-def _entry_kind(model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
-                constructor: str | None) -> ModelKind | None:
-    """What a registry entry builds: called, or (``constructor``) through its alternative constructor."""
-    if constructor is None:
-        return model_kind(model, cst.Call(func=entry), scope, depth + 1)
-    found = project_class(model, entry)
-    method = found[1].methods.get(constructor) if found is not None else None
-    owner = found[0] if found is not None else None
-    if found is not None and method is None:  # (`class ResNet18(_ResNeXt)`: the base's `from_config`)
-        inherited = inherited_definition(found[0], found[1], constructor)
-        owner, method = (inherited[0], inherited[2]) if inherited is not None else (None, None)
-    if method is None or not returns_own_instance(owner, method):
-        return None
-    return model_kind(model, cst.Call(func=entry), scope, depth + 1)
-
-
 def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
     """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
 
@@ -448,7 +398,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     continue
                 return ModelKind.BN
             if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
-                kinds.append(_registry_kind(model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
+                kinds.append(registry_kind(_QUERIES, model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
             if qn == "functools.partial" and node.args and isinstance(node.args[0].value, cst.Name) and depth < _MAX_DEPTH:
                 # `block = partial(conv_bn_relu, norm=norm)`, then `block(3, 32)`: what the helper builds
                 target = model.local_function(node.args[0].value.value, model.scope_of(node))
@@ -591,3 +541,6 @@ _BUILTINS = frozenset(dir(builtins))
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:
     return any(isinstance(node, cst.Name) and node.value == name for node in walk(expr))
+
+
+_QUERIES = KindQueries(model_kind, class_kind, _builder_kind, _MAX_DEPTH)

@@ -26,7 +26,13 @@ def wrapped_arguments(model: "FileModel", call: cst.Call, scope: "Scope | None")
     if not stored:
         return []
     bound = bind(call, positional_names(init, skip=1), model, scope)
-    return [bound.values[param] for param in stored if param in bound.values]
+    unpacked = any(arg.star for arg in call.args)  # (`Model(*args, **kwargs)`: what they pass is not shown)
+    return [bound.values[param] if param in bound.values else _UNSHOWN for param in stored
+            if param in bound.values or unpacked]
+
+
+# an argument passed through ``*args`` / ``**kwargs``: a module of unknown class
+_UNSHOWN = cst.Name("__unshown_argument__")
 
 
 def _run_submodules(model: "FileModel", node: cst.ClassDef) -> frozenset[str]:
@@ -60,6 +66,10 @@ def wraps_unknown(model: "FileModel", call: cst.Call, scope: "Scope | None",
     from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 
     for arg in wrapped_arguments(model, call, scope):
+        if arg is _UNSHOWN:
+            if project_builds_batchnorm(model):
+                return True
+            continue
         kind = kind_of(arg)
         if getattr(kind, "value", None) == "maybe" or kind is None and opaque_module_argument(model, arg, scope) \
                 and project_builds_batchnorm(model):

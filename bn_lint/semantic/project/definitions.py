@@ -177,14 +177,41 @@ def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str
     return None
 
 
-def imported_static_method(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
-    """The ``@staticmethod`` that ``Class.method`` names for a class imported from another project file
-    (``Metrics.accuracy(net, loader)`` with ``from tools import Metrics``), with that file's model."""
-    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)) \
-            or func.value.value not in model.imports or model.binding(func.value.value, None) is not None:
+def class_level_method(model: "FileModel", func: cst.BaseExpression) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The ``@staticmethod`` / ``@classmethod`` that ``Class.method`` calls on a project class (of this file or
+    imported; its own or inherited from a project base, across files), with the defining file's model:
+    ``ModelFactory.from_config(cfg)``, ``Builder.build(cfg)``. Inside a classmethod, ``cls.method`` is the
+    method of the class it is defined in (a subclass calling it inherits it)."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
         return None
-    found = project_class(model, func.value)
-    method = found[1].methods.get(func.attr.value) if found is not None else None
-    if found is None or found[0] is model or method is None or not decorated_as(method, "staticmethod"):
+    found = cls_class(model, func.value)
+    if found is None:
+        name = func.value.value
+        if model.binding(name, None) is not None or name not in model.classes and (
+                name not in model.imports or not name[:1].isupper()):
+            return None  # (an imported class's name: `ModelFactory`, not a module alias: `F`, `np`)
+        found = project_class(model, func.value)
+    if found is None:
         return None
-    return found[0], method
+    owner, info = found
+    method = info.methods.get(func.attr.value)
+    if method is None:
+        inherited = inherited_definition(owner, info, func.attr.value)
+        owner, method = (inherited[0], inherited[2]) if inherited is not None else (owner, None)
+    if method is None or not decorated_as(method, "staticmethod", "classmethod"):
+        return None
+    return owner, method
+
+
+def cls_class(model: "FileModel", name: cst.Name) -> tuple["FileModel", "ClassInfo"] | None:
+    """The class whose ``@classmethod`` binds ``name`` as its first parameter (``cls``), where ``name`` is read."""
+    scope = model.scope_of(name)
+    while scope is not None and scope.kind != "function":
+        scope = scope.parent
+    node = scope.node if scope is not None else None
+    if not isinstance(node, cst.FunctionDef) or not node.params.params or node.params.params[0].name.value != name.value \
+            or not decorated_as(node, "classmethod"):
+        return None
+    info = model.enclosing_class(scope.parent)
+    return (model, info) if info is not None else None
+

@@ -1,0 +1,209 @@
+"""What registries of builders and factory classes build (RULES.md "Evidence": a model's class).
+
+``MODELS[arch](...)`` over a dict literal or a decorator-filled registry, ``MODELS[arch].from_config(cfg)``,
+and a factory class's classmethod (``ModelFactory.from_config(cfg)``) whose returns go through ``cls``: its
+other classmethods, its own instances, the registry it keeps in a class attribute
+(``cls.PRODUCTS[name](*args)``), with ``cls`` the class the call names, not the base that defines the method.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import libcst as cst
+
+from bn_lint.semantic.file.classes import decorated_as
+from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
+from bn_lint.semantic.project.definitions import class_level_method, cls_class, inherited_definition, project_class
+from bn_lint.semantic.project.registries import registered
+from bn_lint.semantic.project.returns import moved, returns_own_instance
+from bn_lint.semantic.syntax.walk import returned_values
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
+
+
+def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
+                  constructor: str | None = None) -> "ModelKind | None":
+    """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
+    BatchNorm model, MAYBE when every entry builds some module and one at least builds BatchNorm. With ``constructor``
+    (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
+    bound = model.binding(name.value, scope)
+    if bound is None:
+        return None
+    if isinstance(bound[0], cst.Dict) and bound[0].elements:
+        return _dict_kind(ask, model, [bound[0]], bound[1], depth, constructor)
+    entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
+    if not entries:
+        return None
+    return _kinds_of_entries({_entry_kind(ask, other, cst.Name(entry), other.module_scope, depth, constructor)
+                              for other, entry in entries})
+
+
+def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpression], scope: "Scope | None", depth: int,
+               constructor: str | None = None, args: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
+    """What the entries of dict literals ``dicts`` build (``registry_kind``), given the call's unpacked ``args``
+    (``*args, **kwargs``: what they pass is not shown); None for anything but dicts."""
+    kinds = set()
+    for value in dicts:
+        if not isinstance(value, cst.Dict):
+            return None
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            kinds.add(_entry_kind(ask, model, element.value, scope, depth, constructor, args))
+    return _kinds_of_entries(kinds) if kinds else None
+
+
+def _kinds_of_entries(kinds: set) -> "ModelKind | None":
+    if kinds == {ModelKind.BN}:
+        return ModelKind.BN
+    # (an entry by a key not known here is a module of unknown class among them: BatchNorm may be its)
+    known = {ModelKind.BN, ModelKind.MAYBE}
+    return ModelKind.MAYBE if ModelKind.BN in kinds and kinds <= known | {ModelKind.NO} or kinds <= known else None
+
+
+def _entry_kind(ask: KindQueries, model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
+                constructor: str | None, args: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
+    """What a registry entry builds: called (with the call's unpacked ``args``), or (``constructor``) through
+    its alternative constructor."""
+    if constructor is None:
+        unpacked = [arg for arg in args if arg.star]
+        return ask.model_kind(model, cst.Call(func=entry, args=unpacked), scope, depth + 1)
+    found = project_class(model, entry)
+    method = found[1].methods.get(constructor) if found is not None else None
+    owner = found[0] if found is not None else None
+    if found is not None and method is None:  # (`class ResNet18(_ResNeXt)`: the base's `from_config`)
+        inherited = inherited_definition(found[0], found[1], constructor)
+        owner, method = (inherited[0], inherited[2]) if inherited is not None else (None, None)
+    if method is None or not returns_own_instance(owner, method):
+        return None
+    return ask.model_kind(model, cst.Call(func=entry), scope, depth + 1)
+
+
+def class_method_kind(ask: KindQueries, model: "FileModel", receiver: cst.BaseExpression, owner: "FileModel", method: cst.FunctionDef,
+                      depth: int) -> "ModelKind | None":
+    """What ``Receiver.method(...)`` builds, ``method`` a static or class method (of ``owner``'s file) that the
+    project class ``receiver`` names in ``model`` has or inherits: each return, with ``cls`` that class."""
+    found = _receiving_class(model, receiver) if _class_param(method) is not None else None
+    if found is None:
+        return ask.builder_kind(owner, method, depth)
+    return _returns_kind(ask, found, owner, method, depth, set())
+
+
+def builds_through_factory(model: "FileModel", call: cst.Call) -> bool:
+    """Whether ``call`` is a factory class's classmethod each of whose returns builds a new instance: ``cls(...)``,
+    another such classmethod through ``cls``, or an entry of the class's registry (``cls.PRODUCTS[name](...)``
+    of project classes). What it returns is then freshly built, in training mode."""
+    static = class_level_method(model, call.func)
+    receiver = _receiving_class(model, call.func.value) if static is not None else None
+    return receiver is not None and _class_param(static[1]) is not None and _constructs(receiver, *static, set())
+
+
+def _constructs(receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
+                seen: set) -> bool:
+    first = _class_param(method)
+    scope = owner.scopes.get(method)
+    returns = returned_values(method)
+    if method in seen or first is None or scope is None or not returns:
+        return False
+    seen.add(method)
+    for value in returns:
+        value = moved(value) if value is not None else None
+        if isinstance(value, cst.Name) and len(scope.bindings.get(value.value) or []) == 1:
+            value = moved(scope.bindings[value.value][0])
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(func, cst.Name) and func.value == first:
+            continue
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == first:
+            found = _method_of(receiver, func.attr.value)
+            if found is not None and _constructs(receiver, *found, seen):
+                continue
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) \
+                and isinstance(func.value.value, cst.Name) and func.value.value.value == first:
+            found = _class_attribute(receiver, func.value.attr.value)
+            if found is not None and isinstance(found[1], cst.Dict) and found[1].elements and all(
+                    isinstance(e, cst.DictElement) and project_class(found[0], e.value) is not None
+                    for e in found[1].elements):
+                continue
+        return False
+    return True
+
+
+def _receiving_class(model: "FileModel", receiver: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
+    """The project class ``receiver`` names: a class, or ``cls`` in a classmethod (the class defining it)."""
+    if isinstance(receiver, cst.Name):
+        own = cls_class(model, receiver)
+        if own is not None:
+            return own
+    return project_class(model, receiver) if isinstance(receiver, (cst.Name, cst.Attribute)) else None
+
+
+def _returns_kind(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef, depth: int,
+                  seen: set) -> "ModelKind | None":
+    if method in seen or depth > ask.max_depth:
+        return None
+    seen.add(method)
+    first = _class_param(method)
+    scope = owner.scopes.get(method)
+    returns = returned_values(method)
+    if not returns or any(value is None for value in returns):
+        return None
+    kinds = set()
+    for value in returns:
+        value = moved(value)
+        if isinstance(value, cst.Name) and scope is not None and len(scope.bindings.get(value.value) or []) == 1:
+            value = moved(scope.bindings[value.value][0])  # `model = cls.create(...); return model`
+        kinds.add(_through_cls(ask, receiver, owner, method, value, first, depth, seen))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _through_cls(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
+                 value: cst.BaseExpression, first: str | None, depth: int, seen: set) -> "ModelKind | None":
+    """What one returned ``value`` builds, ``first`` (``cls``) standing for the receiving class."""
+    func = value.func if isinstance(value, cst.Call) else None
+    if first is not None and isinstance(func, cst.Name) and func.value == first:  # `cls(...)`: an instance
+        return ask.class_kind(*receiver, depth + 1)
+    if first is not None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and func.value.value == first:  # `cls.create(name, *args)`: the receiver's (inherited) method
+        found = _method_of(receiver, func.attr.value)
+        return _returns_kind(ask, receiver, found[0], found[1], depth + 1, seen) if found is not None else None
+    if first is not None and isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) \
+            and isinstance(func.value.value, cst.Name) and func.value.value.value == first:
+        found = _class_attribute(receiver, func.value.attr.value)  # `cls.PRODUCTS[name](*args)`
+        return _dict_kind(ask, found[0], [found[1]], found[0].module_scope, depth + 1, args=value.args) \
+            if found is not None else None
+    return ask.model_kind(owner, value, owner.scope_of(value) or owner.scopes.get(method), depth + 1)
+
+
+def _class_param(method: cst.FunctionDef) -> str | None:
+    if not decorated_as(method, "classmethod") or not method.params.params:
+        return None
+    return method.params.params[0].name.value
+
+
+def _method_of(receiver: tuple["FileModel", "ClassInfo"], name: str) -> tuple["FileModel", cst.FunctionDef] | None:
+    model, info = receiver
+    if name in info.methods:
+        return model, info.methods[name]
+    inherited = inherited_definition(model, info, name)
+    return (inherited[0], inherited[2]) if inherited is not None else None
+
+
+def _class_attribute(receiver: tuple["FileModel", "ClassInfo"], attr: str,
+                     depth: int = 0) -> tuple["FileModel", cst.BaseExpression] | None:
+    """The value the receiving class's body, or the nearest project base's, gives class attribute ``attr``."""
+    model, info = receiver
+    for statement in info.node.body.body:
+        line = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
+        if isinstance(line, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr
+                                                for t in line.targets):
+            return model, line.value
+        if isinstance(line, cst.AnnAssign) and isinstance(line.target, cst.Name) and line.target.value == attr \
+                and line.value is not None:
+            return model, line.value
+    for base in info.bases if depth < 4 else ():
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        value = _class_attribute(found, attr, depth + 1) if found is not None and found[1] is not info else None
+        if value is not None:
+            return value
+    return None

@@ -1,0 +1,9 @@
+import torch
+
+from pkg.factories import ModelFactory
+
+
+def export(config, checkpoint, path):
+    model = ModelFactory.from_config(config)
+    model.load_state_dict(torch.load(checkpoint))
+    torch.onnx.export(model, torch.randn(1, 3, 224, 224), path)
