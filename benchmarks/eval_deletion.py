@@ -6,7 +6,9 @@ A real project's fixed code puts its models in eval mode where they are evaluate
 one such statement (`X.eval()`, `X.train(False)`) recreates the most common BatchNorm bug of
 the fix-commit corpora in code nobody here wrote, hundreds of times over: a mode-rule finding
 (BN101, BN103, BN104) that appears after the deletion is a detection; silence is a miss to
-judge (a deletion before no evaluation, or on a model without BatchNorm, is no bug). Each
+judge (a deletion before no evaluation, or on a model without BatchNorm, is no bug). Evals that freeze
+BatchNorm on purpose (in `train()` overrides, `freeze_bn`-like helpers, loops over a model's layers) are
+left alone, and at most --per-project sites of each snapshot are tried (a fixed sample). Each
 snapshot is copied to a temporary folder; the statement becomes `pass` so no line moves. One
 JSON line per site: file, line, enclosing function, the new findings.
 """
@@ -16,6 +18,8 @@ import argparse
 import ast
 import json
 import os
+import random
+import re
 import shlex
 import shutil
 import subprocess
@@ -45,17 +49,27 @@ def eval_sites(root: str) -> list[tuple[str, int, int, str]]:
     return sites
 
 
+# functions whose eval() freezes BatchNorm layers on purpose (`def train(self, mode)` overrides, `freeze_bn`):
+# deleting it makes another bug (BN105's), not a missing evaluation mode
+_FREEZING = re.compile(r"^(train|__init__|_?(freeze|fix|set)_?\w*|\w*_bn\w*|\w*batchnorm\w*|\w*norm\w*)$", re.I)
+
+
 def _sites_in(tree: ast.AST):
-    def visit(node: ast.AST, function: str):
+    def visit(node: ast.AST, function: str, loop_var: set):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                yield from visit(child, child.name)
+                yield from visit(child, child.name, set())
             elif isinstance(child, ast.Expr) and _is_eval_call(child.value):
-                yield child.lineno, child.end_lineno or child.lineno, function
+                receiver = child.value.func.value
+                if not _FREEZING.match(function) and not (isinstance(receiver, ast.Name) and receiver.id in loop_var):
+                    yield child.lineno, child.end_lineno or child.lineno, function
+            elif isinstance(child, ast.For) and isinstance(child.target, ast.Name):
+                # (`for m in net.modules(): ... m.eval()`: layers put in eval one by one, a freeze)
+                yield from visit(child, function, loop_var | {child.target.id})
             else:
-                yield from visit(child, function)
+                yield from visit(child, function, loop_var)
 
-    yield from visit(tree, "<module>")
+    yield from visit(tree, "<module>", set())
 
 
 def _is_eval_call(value: ast.expr) -> bool:
@@ -81,14 +95,17 @@ def findings(cmd: str, root: str, cache: str | None) -> set[tuple[str, str, int]
 
 
 def snapshot_sites(job: tuple[str, str]) -> list[dict]:
-    cmd, snapshot, cached = job
+    cmd, snapshot, cached, limit = job
     results = []
     with tempfile.TemporaryDirectory(prefix="evaldel-") as tmp:
         root = os.path.join(tmp, "project")
         shutil.copytree(snapshot, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         cache = os.path.join(tmp, "cache") if cached else None
         before = findings(cmd, root, cache)
-        for rel, first, last, function in eval_sites(root):
+        sites = eval_sites(root)
+        if len(sites) > limit:  # (a few per project: a big one does not outweigh the rest)
+            sites = sorted(random.Random(snapshot).sample(sites, limit))
+        for rel, first, last, function in sites:
             path = os.path.join(root, rel)
             with open(path, "rb") as handle:
                 original = handle.read()
@@ -114,9 +131,10 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="JSON-lines file of the sites")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-cache", action="store_true", help="check every run afresh (slower)")
+    parser.add_argument("--per-project", type=int, default=5, help="at most this many sites per snapshot")
     parser.add_argument("snapshots", nargs="+")
     args = parser.parse_args()
-    jobs = [(args.bn_lint, os.path.abspath(s), not args.no_cache) for s in args.snapshots]
+    jobs = [(args.bn_lint, os.path.abspath(s), not args.no_cache, args.per_project) for s in args.snapshots]
     total = found = 0
     with open(args.out, "w") as out, ProcessPoolExecutor(args.jobs) as pool:
         for results in pool.map(snapshot_sites, jobs):
