@@ -818,3 +818,33 @@ def test_an_alternative_constructor_of_a_class_a_package_re_exports_or_a_conditi
     scope = model.scopes[model.functions["run"]]
     kinds = [model_kind(model, model.binding(name, scope)[0], scope) for name in ("a", "b")]
     assert kinds == [ModelKind.BN, ModelKind.NO]
+
+
+def test_pyg_mlp_holds_batchnorm_unless_its_norm_is_turned_off(tmp_path):
+    # PyG's MLP normalises with BatchNorm by default (`norm="batch_norm"`); its GNNs (GCN, GIN, ...) do not
+    source = """
+        import torch
+        from torch_geometric.nn import GCN, MLP
+
+        class SharedMLP(MLP):
+            def __init__(self, *args, **kwargs):
+                kwargs["plain_last"] = False
+                super().__init__(*args, **kwargs)
+
+        class Head(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.mlp = MLP([128, 64, 10], dropout=0.5)
+
+        default = MLP([3, 64, 128])
+        named = MLP([3, 64], norm="batch_norm")
+        off = MLP([3, 64], norm=None)
+        layer = MLP([3, 64], norm="layer_norm")
+        legacy_off = MLP([3, 64], batch_norm=False)
+        shared = SharedMLP([3, 64])
+        head = Head()
+        gcn = GCN(3, 64, 2)
+    """
+    names = ["default", "named", "off", "layer", "legacy_off", "shared", "head", "gcn"]
+    assert _kinds(tmp_path, source, names) == [
+        ModelKind.BN, ModelKind.BN, ModelKind.NO, ModelKind.NO, ModelKind.NO, ModelKind.BN, ModelKind.BN, ModelKind.NO]

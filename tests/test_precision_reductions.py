@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # PyG (eval deletion in pytorch_geometric's RandLA-Net example): PyG's MLP normalises with BatchNorm by default, so
+    # a test function run after training evaluates in training mode; its twins put it in eval, or turn the norm off
+    "pyg_mlp_evaluated_after_training.py": [("BN101", 34)],
+    "pyg_mlp_evaluated_after_training_in_eval.py": [],
+    "pyg_mlp_without_norm_evaluated_after_training.py": [],
     # torch_xla (transfer case 1904): an evaluation function nested in the training function, handed to a runner that
     # calls it with each replica, owns its model's mode like a module-level one; its twins set eval themselves, are
     # called here with a model put in eval, or evaluate a model without BatchNorm

@@ -42,8 +42,28 @@ NO_BN_TORCHVISION = re.compile(
     r"|^torchvision\.models\.detection\.(transform\.)?GeneralizedRCNNTransform$"
     r"|^torchvision\.ops\.(MultiScaleRoIAlign|RoIAlign|RoIPool|FeaturePyramidNetwork)$"
     # PyG's basic GNNs: `norm=None` by default (a finding only where a `norm=` is given: library_part... below)
-    r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN|MLP)$"
+    r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN)$"
 )
+# PyG's MLP normalises with BatchNorm by default (`norm="batch_norm"`, PyG >= 2.1)
+PYG_MLP = re.compile(r"^torch_geometric\.nn\.(models\.)?MLP$")
+
+
+def pyg_mlp_batchnorm(call: cst.Call) -> bool | None:
+    """Whether ``MLP(...)`` of PyG holds BatchNorm: True by default or with ``norm="batch_norm"``, False with
+    ``norm=None``, another norm's name or ``batch_norm=False``; None when the norm is a value not shown here."""
+    for arg in call.args:
+        name = arg.keyword.value if arg.keyword is not None else None
+        if name == "norm":
+            if isinstance(arg.value, cst.Name) and arg.value.value == "None":
+                return False
+            if isinstance(arg.value, cst.SimpleString):
+                return arg.value.evaluated_value in ("batch_norm", "batchnorm", "BatchNorm")
+            return None
+        if name == "batch_norm" and isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False"):
+            return arg.value.value == "True"
+        if arg.star == "**":
+            return None
+    return True
 # timm architectures without BatchNorm (LayerNorm, GroupNorm or normalizer-free), by model name; the
 # name may carry a pretrained tag (`vit_small_patch16_224.augreg_in21k`) or a hub prefix (`hf_hub:timm/`)
 _NO_BN_TIMM = re.compile(

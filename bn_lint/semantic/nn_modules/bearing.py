@@ -26,8 +26,8 @@ from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, 
 from bn_lint.semantic.nn_modules.container_members import list_contents
 from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
     BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS,
-    NO_BN_TORCHVISION, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn,
-    timm_without_bn,
+    NO_BN_TORCHVISION, PYG_MLP, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn,
+    pyg_mlp_batchnorm, timm_without_bn,
 )
 from bn_lint.semantic.nn_modules.norm_choice import (
     default_layer, functional_batchnorm, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
@@ -178,6 +178,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 if qn == "copy.deepcopy" and expr.args:
                     return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
                 return ModelKind.MAYBE
+            if PYG_MLP.match(qn):
+                return _pyg_mlp_kind(expr)
             if NO_BN_TORCHVISION.match(qn):
                 if qn.startswith("torch_geometric.") and any(a.keyword is not None and a.keyword.value == "norm"
                                                              for a in expr.args):
@@ -215,6 +217,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
 def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
     """What ``call`` builds, a project class with BatchNorm: without the suites of its ``__init__`` the call
     cannot run (``Net(use_bn=False)`` with ``if use_bn: self.bn = nn.BatchNorm2d(c)``)."""
+    if _pyg_mlp_without_norm(model, call):
+        return ModelKind.NO
     if _indexed_fact(model, call.func, "flags") == []:
         return ModelKind.BN  # (no `if flag:` in its `__init__`: known without parsing its file)
     found = project_class(model, call.func)
@@ -286,6 +290,8 @@ def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKi
     """BN if the class (or a base, or a part it builds) constructs a BatchNorm; None if not an nn.Module."""
 
     def compute() -> ModelKind | None:
+        if any(PYG_MLP.match(model.qualname(base) or "") for base in info.bases):
+            return ModelKind.BN  # `class SharedMLP(MLP)` of PyG: its layers, BatchNorm by default
         module = model.is_nn_module_class(info)
         if not module and not any(_names_project_class(model, b) for b in info.bases):
             return None
@@ -390,6 +396,11 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     return ModelKind.BN
                 continue
             qn = model.qualname(node.func)
+            if qn and PYG_MLP.match(qn):
+                kinds.append(_pyg_mlp_kind(node))
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
             if qn and qn.startswith(BN_FACTORY_PREFIXES) and not NO_BN_TORCHVISION.match(qn):
                 if qn in TORCHVISION_WRAPPING or other_norm(model, node, model.scope_of(node)):
                     continue  # (a wrapped model is built by a call of its own)
@@ -418,6 +429,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
             if replaces_default_norm(model, node, model.scope_of(node)):
                 kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
+            elif _pyg_mlp_without_norm(model, node):
+                kinds.append(ModelKind.NO)
             elif not _add_class_kind(model, node.func, depth, kinds):
                 # `block(64, 128)` / `self.block(64, 128)` with `block=BasicBlock` a parameter's default
                 default = parameter_default(model, node.func, node)
@@ -426,6 +439,19 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
+
+
+def _pyg_mlp_without_norm(model: "FileModel", call: cst.Call) -> bool:
+    """``SharedMLP(dims, norm=None)``: a project subclass of PyG's MLP built with its norm turned off."""
+    if pyg_mlp_batchnorm(call) is not False:
+        return False
+    found = project_class(model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+    return found is not None and any(PYG_MLP.match(found[0].qualname(base) or "") for base in found[1].bases)
+
+
+def _pyg_mlp_kind(call: cst.Call) -> ModelKind:
+    has_bn = pyg_mlp_batchnorm(call)
+    return ModelKind.MAYBE if has_bn is None else ModelKind.BN if has_bn else ModelKind.NO
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
