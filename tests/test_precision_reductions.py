@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # simplecv (eval deletion in its Deeplabv3plus example): an evaluation function owns the mode of a model held by
+    # the object it is given (`self.model` of a function bound as a method, `solver.model`); its twins: the caller
+    # puts that model in eval, or the function calls a method of the object (`agent.act(s)`), not a model
+    "model_held_by_given_object_evaluated.py": [("BN101", 18)],
+    "model_held_by_given_object_put_in_eval_by_caller.py": [],
+    "method_of_given_object_not_a_model.py": [],
     # PyG (eval deletion in pytorch_geometric's RandLA-Net example): PyG's MLP normalises with BatchNorm by default, so
     # a test function run after training evaluates in training mode; its twins put it in eval, or turn the norm off
     "pyg_mlp_evaluated_after_training.py": [("BN101", 34)],

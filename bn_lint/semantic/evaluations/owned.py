@@ -5,7 +5,8 @@
 the function puts no model in eval itself (no ``.eval()`` / ``.train(False)``),
 its callers here pass a model whose mode they do not set (or there is none), and no
 other file beside it imports it and calls the function (or a function of this file that calls it): that
-caller's own check follows the model it passes. The same for ``self.model`` in an evaluation
+caller's own check follows the model it passes; also for a model the object it is given holds
+(``solver.model``, ``self.model`` of a function written to be bound as a method). The same for ``self.model`` in an evaluation
 method of a plain class (a trainer, an algorithm object) built around a model it was
 given, when nothing in the file puts that attribute in eval. The model must be one
 that may hold BatchNorm: a known BatchNorm model, or one of unknown class in a
@@ -49,13 +50,14 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     if _hands_out_eval(model):
         return None  # (a loader of this file gives models back in eval: the ones evaluated here may come from it)
     root, _, rest = site.key.partition(".")
-    if loss_named(site.key) or rest and root != "self":
+    method = root == "self" and model.enclosing_class(model.scope_of(func)) is not None
+    if loss_named(site.key) or rest and not method and ("." in rest or not named_as_module(rest)):
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
     if not used_as_module(site.key, model.code(func)) and (
             named_as_other(site.key) or root != "self" and not named_as_module(site.key)):
         return None  # (`func(x)`, `trigger(trainer)`, `self.eval_hook(batch)`: a callable, not a network)
     name = reached = func.name.value
-    if root == "self":
+    if method:
         if not rest or "." in rest or not _plain_holder(analysis, func, rest):
             return None
         if any(_may_set_eval(site.key, state) for state, _caller in analysis.method_calls.get(func, [])):
@@ -66,8 +68,9 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         where = analysis.args_key(func)
         if scope is None or root not in scope.params or where is None or "." in where:
             return None  # (a module-level function of this file, or one nested in a function: not a method)
+        # (`def evaluate(solver, loader)` running `solver.model`: the model the object given holds)
         passed = analysis.call_args.get(f"{where}.{root}", [])
-        if any(_may_set_eval(arg_key, state) for arg_key, state, _caller in passed):
+        if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
             return None
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
         # (a nested function is reached from elsewhere only through the module-level function it is defined in)
