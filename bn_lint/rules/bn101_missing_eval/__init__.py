@@ -103,6 +103,8 @@ class MissingEval(Rule):
                 # outputs read as predictions, in a script that loads data or weights or trains
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)",
                  r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*[\w\"',)]"),
+                # (a script whose model a project builder loads: `model = DeepSpeech.load_model(args.path)`)
+                (r"\bload\w*\(", r"__name__\s*==|\bargparse\b|\bsys\.argv\b"),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 r"class\s+" + EVAL_CLASS_NAME + r"\s*[(:]",  # (`class Test:` running its model per batch)
                 r"\.backward\s*\(",  # (a model trained here may be put to use after its training loop)

@@ -1,6 +1,8 @@
 """ModeAnalysis: mode flow for every function of one file; built lazily, shared by BN1xx rules."""
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -46,6 +48,11 @@ _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
+
+
+# a builder named for loading a model (`DeepSpeech.load_model(path)`, `load_network(opt)`): what it returns may
+# carry trained weights (an inference run, `inference_runs._built_loaded`)
+_LOADS_MODEL = re.compile(r"(?i)(?:load|restore)_?\w*(?:model|net|network)s?")
 
 
 class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees,
@@ -148,7 +155,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                     or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)
-                    or name in _HOOKS):
+                    or name in _HOOKS or _LOADS_MODEL.fullmatch(name)):
                 any_candidate = True
                 mark(site.scope)
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)

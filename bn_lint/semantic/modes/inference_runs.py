@@ -185,19 +185,20 @@ def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | No
     """``[call]`` when the last ``key = build(...)`` before ``at`` in ``scope_node`` (the module when None) calls a
     project function, of this file or another, that gives the model it returns trained weights on one of its paths
     (``net = Net(); if path: net.load_state_dict(torch.load(path)); return nn.DataParallel(net)``)."""
-    from bn_lint.semantic.project.definitions import element_builder
+    from bn_lint.semantic.project.definitions import class_level_method, element_builder
     from bn_lint.semantic.syntax.walk import returned_values
 
     last = None
     for assign in model.nodes_of(scope_node or model.module, cst.Assign):
         if model.order(assign) < at and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
-                and assign.targets[0].target.value == key:
-            last = assign
+                and assign.targets[0].target.value == key and not _rewraps(model, assign.value, key):
+            last = assign  # (`model = DataParallel(model).cuda()` wraps the model built before it)
     value = unwrapped(last.value) if last is not None else None
     if not isinstance(value, cst.Call) or next((a for a in model.ancestors(last) if isinstance(a, cst.FunctionDef)),
                                                None) is not scope_node:
         return []
-    found = element_builder(model, value.func, model.scope_of(last))
+    # (a project function, or a static / class method: `model = DeepSpeech.load_model(path)`)
+    found = element_builder(model, value.func, model.scope_of(last)) or class_level_method(model, value.func)
     if found is None or (found[1], "built") in seen:
         return []
     seen.add((found[1], "built"))
@@ -211,6 +212,13 @@ def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | No
             if _loaded(other, returned.value, builder, end, seen):
                 return [value]
     return []
+
+
+def _rewraps(model: "FileModel", value: cst.BaseExpression, key: str) -> bool:
+    """``DataParallel(key)`` (device moves allowed): the model bound to ``key`` before, wrapped."""
+    value = unwrapped(value)
+    return isinstance(value, cst.Call) and len(value.args) >= 1 and model.qualname(value.func) in _WRAPPERS \
+        and isinstance(unwrapped(value.args[0].value), cst.Name) and unwrapped(value.args[0].value).value == key
 
 
 # what wraps a model it is given and runs it (the weights are the wrapped model's)
