@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bn_lint.semantic.project.pass_through import passed_through
 from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
 from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition_name
@@ -42,10 +43,16 @@ class Assignments:
         if isinstance(target, (cst.Tuple, cst.List)):
             given = self._loaded_back(value, target.elements[0].value, state) if target.elements else None
             handed_back = self._handed_back(target, value, state)
+            # (each element's mode as the call gives it, read before any name is rebound: `epoch, model, opt =
+            # resume(path, epoch, model, opt)` gives back the `model` it was given)
+            unpacked = {index: self._unpacked(element.value.value, value, index, state)
+                        for index, element in enumerate(target.elements)
+                        if isinstance(value, cst.Call) and isinstance(element.value, cst.Name)}
             for index, element in enumerate(target.elements):
                 self.assign(element.value, None, state)
-                if isinstance(value, cst.Call) and isinstance(element.value, cst.Name):
-                    self._unpacked(element.value.value, value, index, state)
+                if unpacked.get(index) is not None:
+                    state[element.value.value] = unpacked[index]
+                    self._frozen_in_result(value, element.value.value, index)
             if given is not None and key_of(target.elements[0].value) not in state:
                 state[key_of(target.elements[0].value)] = given  # `model, optimizer, epoch = load_checkpoint(path, model)`
             for key, facts in handed_back.items():
@@ -166,17 +173,19 @@ class Assignments:
                 if facts is not None:
                     state[f"{key}.{attribute}"] = facts
 
-    def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> None:
-        """``model, preprocess = build_model()``: ``model`` is element 0 of the tuple the builder returns."""
+    def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> frozenset | None:
+        """``model, preprocess = build_model()``: the modes of ``model``, element 0 of the tuple the builder
+        returns; of the model it was given, for a function that gives back one of its arguments there."""
         if self.scope is not None and name not in self.scope.opaque:
-            return  # (not a name of this function: `global model`)
+            return None  # (not a name of this function: `global model`)
+        target = self.a.callee(call)
+        given = passed_through(target[0].model, target[1], call, index) if target is not None else None
+        if given is not None:  # `epoch, model, opt = resume(path, epoch, model, opt)`: the model it was given
+            return self.value_facts(given, state)
         kind = element_kind(self.model, call, index, self.scope)
         if kind not in (ModelKind.BN, ModelKind.MAYBE):
-            return
-        facts = self._built_by(call, kind, state, index)
-        if facts is not None:
-            state[name] = facts
-            self._frozen_in_result(call, name, index)
+            return None
+        return self._built_by(call, kind, state, index)
 
     def _loaded_back(self, value: cst.BaseExpression | None, target: cst.BaseExpression, state: State) -> frozenset | None:
         """``model = load_checkpoint(path, model)``, ``model, _, _ = model_io.load_checkpoint(path, model)``: a

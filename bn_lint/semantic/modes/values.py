@@ -131,7 +131,7 @@ class ValueFacts:
                                   f"`{summary.name}()` at line {{line}} builds it on one of its paths (modules start in "
                                   f"training mode)" if f.mode == TRAIN else
                                   f"`{summary.name}()` at line {{line}} returns it in eval mode", f.kind) for f in returns)
-        given = passed_through(target[0].model, target[1], call) if returns in (_ENTRY, None) and index is None else None
+        given = passed_through(target[0].model, target[1], call, index) if returns in (_ENTRY, None) else None
         if given is not None:
             return self.value_facts(given, state)
         if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:

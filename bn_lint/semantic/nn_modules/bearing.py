@@ -272,6 +272,9 @@ def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope |
     if found is None or depth > _MAX_DEPTH:
         return None
     other, function = found
+    given = passed_through(other, function, call, index)
+    if given is not None:  # `epoch, model, opt = resume(path, epoch, model, opt)`: what it was given
+        return model_kind(model, given, scope, depth + 1)
     kinds = set()
     for value in returned_values(function):
         element = tuple_element(value, index)

@@ -67,14 +67,21 @@ def _for_containers_only(model: "FileModel", value: cst.BaseExpression | None, f
     return False
 
 
-def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call) -> cst.BaseExpression | None:
+def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call,
+                   index: int | None = None) -> cst.BaseExpression | None:
     """The argument of ``call`` that ``function`` gives back: every ``return`` of it returns the same
-    parameter, which it never rebinds (``def load_checkpoint(model, path): ...; return model``)."""
+    parameter, which it never rebinds (``def load_checkpoint(model, path): ...; return model``); with ``index``,
+    at that place of the tuple every ``return`` gives (``return epoch, model, optimizer``)."""
     if swaps_batchnorm(model, call):
         return None
     # (`return data.to(device)` gives back `data`; a return under `if isinstance(data, (list, tuple)):` is for
     # containers only: the course helper `to_device(ResNet9(), device)` gives back the module)
-    returns = [moved(r) for r in returned_values(function) if not _for_containers_only(model, r, function)]
+    returns = [r for r in returned_values(function) if not _for_containers_only(model, r, function)]
+    if index is not None:
+        returns = [tuple_element(r, index) for r in returns]
+        if any(r is None for r in returns):
+            return None
+    returns = [moved(r) for r in returns]
     names = {r.value for r in returns if isinstance(r, cst.Name)}
     if not returns or len(names) != 1 or not all(isinstance(r, cst.Name) for r in returns):
         return None
