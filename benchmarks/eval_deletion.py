@@ -95,14 +95,14 @@ def findings(cmd: str, root: str, cache: str | None) -> set[tuple[str, str, int]
 
 
 def snapshot_sites(job: tuple[str, str]) -> list[dict]:
-    cmd, snapshot, cached, limit = job
+    cmd, snapshot, cached, limit, excluded = job
     results = []
     with tempfile.TemporaryDirectory(prefix="evaldel-") as tmp:
         root = os.path.join(tmp, "project")
         shutil.copytree(snapshot, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         cache = os.path.join(tmp, "cache") if cached else None
         before = findings(cmd, root, cache)
-        sites = eval_sites(root)
+        sites = [site for site in eval_sites(root) if (snapshot, site[0], site[1]) not in excluded]
         if len(sites) > limit:  # (a few per project: a big one does not outweigh the rest)
             sites = sorted(random.Random(snapshot).sample(sites, limit))
         for rel, first, last, function in sites:
@@ -132,9 +132,15 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-cache", action="store_true", help="check every run afresh (slower)")
     parser.add_argument("--per-project", type=int, default=5, help="at most this many sites per snapshot")
+    parser.add_argument("--exclude", help="a JSON-lines file of sites already tried (a held-out sample: the others)")
     parser.add_argument("snapshots", nargs="+")
     args = parser.parse_args()
-    jobs = [(args.bn_lint, os.path.abspath(s), not args.no_cache, args.per_project) for s in args.snapshots]
+    excluded = set()
+    if args.exclude:
+        with open(args.exclude) as handle:
+            excluded = {(row["snapshot"], row["file"], row["line"]) for row in map(json.loads, handle)}
+    jobs = [(args.bn_lint, os.path.abspath(s), not args.no_cache, args.per_project,
+             {site for site in excluded if site[0] == os.path.abspath(s)}) for s in args.snapshots]
     total = found = 0
     with open(args.out, "w") as out, ProcessPoolExecutor(args.jobs) as pool:
         for results in pool.map(snapshot_sites, jobs):
