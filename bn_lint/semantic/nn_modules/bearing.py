@@ -130,6 +130,12 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
                 and model.binding("getattr", scope) is None:
             return _getattr_factory_kind(model, func, scope, depth)
+        if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "eval" \
+                and model.binding("eval", scope) is None and func.args and not isinstance(func.args[0].value, cst.SimpleString):
+            # `eval(CONFIG.MODEL.NAME)(n_classes=21)`: a class named at run time (RULES.md: of unknown class)
+            from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+
+            return ModelKind.MAYBE if project_builds_batchnorm(model) else None
         if isinstance(func, cst.Call) and func.args and model.qualname(func.func) == "functools.partial":
             # `partial(EfficientNet, 1.0, 1.1)(...)`: what the wrapped class or builder gives
             return model_kind(model, cst.Call(func=func.args[0].value), scope, depth + 1)

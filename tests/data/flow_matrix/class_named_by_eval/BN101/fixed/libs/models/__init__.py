@@ -1,0 +1,1 @@
+from .deeplabv2 import *
