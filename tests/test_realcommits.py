@@ -46,8 +46,11 @@ CATEGORIES = {"missing-eval", "eval-not-called", "eval-never-reset", "export-in-
 # before 2.2 puts them back in training, 2.2 and later keep them, and the project declares `lightning >= 2.0`)
 # precision 0.95 (229 true, 12 false, 27 debatable; the new findings judged: 403's Trigger.generate() calls true,
 # 608's freezes true, simplecv's uncalled FLOPs counter debatable)
-FLOOR_RECALL = 0.63
-CEILING_POST_FIX_ALARMS = 6
+# session 53 recall 0.64 (65 of 101), post-fix alarms 8 in the same 4 cases: 500's two more are debatable
+# (predict_s2s_ch9 runs `model.encoder`/`model.decoder` of a model it is given, with no eval and no caller: the
+# unknown-model default, as predict_ch3)
+FLOOR_RECALL = 0.64
+CEILING_POST_FIX_ALARMS = 8
 FLOOR_PRECISION = 0.93
 
 
