@@ -95,14 +95,15 @@ def findings(cmd: str, root: str, cache: str | None) -> set[tuple[str, str, int]
 
 
 def snapshot_sites(job: tuple[str, str]) -> list[dict]:
-    cmd, snapshot, cached, limit, excluded = job
+    cmd, snapshot, cached, limit, excluded, only = job
     results = []
     with tempfile.TemporaryDirectory(prefix="evaldel-") as tmp:
         root = os.path.join(tmp, "project")
         shutil.copytree(snapshot, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         cache = os.path.join(tmp, "cache") if cached else None
         before = findings(cmd, root, cache)
-        sites = [site for site in eval_sites(root) if (snapshot, site[0], site[1]) not in excluded]
+        sites = [site for site in eval_sites(root) if (snapshot, site[0], site[1]) not in excluded
+                 and (only is None or (snapshot, site[0], site[1]) in only)]
         if len(sites) > limit:  # (a few per project: a big one does not outweigh the rest)
             sites = sorted(random.Random(snapshot).sample(sites, limit))
         for rel, first, last, function in sites:
@@ -133,14 +134,21 @@ def main() -> int:
     parser.add_argument("--no-cache", action="store_true", help="check every run afresh (slower)")
     parser.add_argument("--per-project", type=int, default=5, help="at most this many sites per snapshot")
     parser.add_argument("--exclude", help="a JSON-lines file of sites already tried (a held-out sample: the others)")
+    parser.add_argument("--only", help="a JSON-lines file of the sites to try (another version on the same sites)")
     parser.add_argument("snapshots", nargs="+")
     args = parser.parse_args()
     excluded = set()
     if args.exclude:
         with open(args.exclude) as handle:
             excluded = {(row["snapshot"], row["file"], row["line"]) for row in map(json.loads, handle)}
+    only = None
+    if args.only:
+        with open(args.only) as handle:
+            only = {(row["snapshot"], row["file"], row["line"]) for row in map(json.loads, handle)}
     jobs = [(args.bn_lint, os.path.abspath(s), not args.no_cache, args.per_project,
-             {site for site in excluded if site[0] == os.path.abspath(s)}) for s in args.snapshots]
+             {site for site in excluded if site[0] == os.path.abspath(s)},
+             None if only is None else {site for site in only if site[0] == os.path.abspath(s)})
+            for s in args.snapshots if only is None or any(site[0] == os.path.abspath(s) for site in only)]
     total = found = 0
     with open(args.out, "w") as out, ProcessPoolExecutor(args.jobs) as pool:
         for results in pool.map(snapshot_sites, jobs):
