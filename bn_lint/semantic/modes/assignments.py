@@ -90,6 +90,9 @@ class Assignments:
         if source != key:  # (`model = convert_sync_batchnorm(model)`: still the module it named)
             self.aliases = [(one, other) for one, other in self.aliases
                             if not any(k == key or _child_of(k, key) for k in (one, other))]
+        if facts is not None and isinstance(target, cst.Attribute) and isinstance(value, cst.Name) \
+                and self._read_from(value.value, key):
+            facts = None  # (`n = model.cfg.n; ...; model.cfg.n = n`: a value put back where it was read, no mode of its own)
         if facts is not None:
             state[key] = facts
             self._frozen_in_result(value, key)
@@ -102,6 +105,10 @@ class Assignments:
             self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
         if isinstance(value, cst.Dict):
             self._entries(key, value, state)
+
+    def _read_from(self, name: str, key: str) -> bool:
+        """Whether this function binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""
+        return any(key_of(value) == key for value in self.scope.bindings.get(name) or () if value is not None)
 
     def _entries(self, key: str, value: cst.Dict, state: State) -> None:
         """``nets = {"teacher": Net(), "student": Net()}``: each entry under a constant key is followed as

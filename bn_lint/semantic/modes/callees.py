@@ -61,7 +61,11 @@ class Callees:
                 info = model.enclosing_class(model.scope_of(call))
                 if info is not None and func.attr.value in info.methods:
                     return self, info.methods[func.attr.value]
-                return None
+                # (a method a project base defines, of this file or another: `self._save_log(...)`)
+                found = inherited_definition(model, info, func.attr.value) if info is not None else None
+                if found is None or found[0] is not model and not other_files:
+                    return None
+                return (self if found[0] is model else found[0].analysis(type(self))), found[2]
             static = class_level_method(model, func)
             if static is not None and (static[0] is model or other_files):
                 # `gan_factory.generator_factory(kind)`, `Metrics.accuracy(net, loader)`: a method of the class itself
