@@ -526,7 +526,9 @@ def test_getattr_factories_timm_names_and_placeholders(tmp_path):
         value, scope = model.binding(name, None)
         kinds[name] = model_kind(model, value, scope)
     assert kinds == {
-        "a": ModelKind.BN, "b": None, "c": ModelKind.NO, "d": None, "e": ModelKind.NO, "f": ModelKind.BN,
+        # d: a name known only at run time picks one of the module's builders: of unknown class, in a project that
+        # builds BatchNorm (RULES.md Evidence)
+        "a": ModelKind.BN, "b": None, "c": ModelKind.NO, "d": ModelKind.MAYBE, "e": ModelKind.NO, "f": ModelKind.BN,
         "g": ModelKind.BN,
     }
 
@@ -848,3 +850,24 @@ def test_pyg_mlp_holds_batchnorm_unless_its_norm_is_turned_off(tmp_path):
     names = ["default", "named", "off", "layer", "legacy_off", "shared", "head", "gcn"]
     assert _kinds(tmp_path, source, names) == [
         ModelKind.BN, ModelKind.BN, ModelKind.NO, ModelKind.NO, ModelKind.NO, ModelKind.BN, ModelKind.BN, ModelKind.NO]
+
+
+def test_a_class_picked_from_a_module_namespace_by_a_run_time_name(tmp_path):
+    (tmp_path / "zoo").mkdir()
+    (tmp_path / "zoo" / "__init__.py").write_text("from .nets import *\n")
+    (tmp_path / "zoo" / "nets.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        def bninception(num_classes=1000, pretrained="imagenet"):
+            return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+    """))
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import sys
+        import zoo
+        import pretrainedmodels
+        a = zoo.__dict__[sys.argv[1]](num_classes=1000, pretrained="imagenet")
+        b = pretrainedmodels.__dict__[sys.argv[1]](num_classes=1000)
+        c = sys.__dict__[sys.argv[1]]()
+    """))
+    model = Project().model(str(tmp_path / "main.py"))
+    kinds = [model_kind(model, *model.binding(name, None)) for name in "abc"]
+    assert kinds == [ModelKind.MAYBE, ModelKind.MAYBE, None]

@@ -124,9 +124,10 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Name):
             # `MODELS[name].from_config(cfg)`: the classes the registry holds, built by their alternative constructor
             return registry_kind(_QUERIES, model, func.value.value, scope, depth, func.attr.value)
-        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__" \
-                and (model.qualname(func.value.value) or "").startswith(MODEL_ZOOS):
-            return ModelKind.MAYBE  # `models.__dict__[args.arch]()` (the ImageNet example): some have BatchNorm
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__":
+            # `models.__dict__[args.arch]()` (the ImageNet example), `pretrainedmodels.__dict__[arch](...)`: a model
+            # zoo's builders, some with BatchNorm; a project module's classes picked by a run-time name: of unknown class
+            return _picked_by_name(model, model.qualname(func.value.value) or "")
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
                 and model.binding("getattr", scope) is None:
             return _getattr_factory_kind(model, func, scope, depth)
@@ -264,11 +265,23 @@ def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | 
         return None
     name = evaluate(args[1], model, scope)
     names = [name] if isinstance(name, str) else argparse_choices(model, args[1])
-    if not names and zoo.startswith(MODEL_ZOOS):
-        return ModelKind.MAYBE  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
+    if not names:  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
+        return _picked_by_name(model, zoo)
     kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
              for n in names if n.isidentifier()}
     return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
+
+
+def _picked_by_name(model: "FileModel", module: str) -> ModelKind | None:
+    """A callable of ``module`` picked by a name known only at run time: MAYBE for a model zoo (some of its
+    builders have BatchNorm), and for a project module in a project that builds BatchNorm (RULES.md Evidence:
+    a model of unknown class); None otherwise."""
+    if module.startswith(MODEL_ZOOS) or (module + ".").startswith(BN_FACTORY_PREFIXES):
+        return ModelKind.MAYBE
+    from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+
+    found = model.project.resolve_module(module, model.path) if module and model.project is not None else None
+    return ModelKind.MAYBE if found and project_builds_batchnorm(model) else None
 
 
 def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
