@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # icefall (transfer batch 7's 2001, reduced after its blind score): a TorchScript file saved from a model in training
+    # mode keeps its `training` flag (a deployment that loads it runs BatchNorm on batch statistics); its twins put
+    # the model in eval first, or script it in a training function (a check that it scripts, not its deployment)
+    "script_saved_in_train_mode.py": [("BN104", 20)],
+    "script_saved_in_eval_mode.py": [],
+    "script_saved_by_a_training_function.py": [],
     # simplecv (eval deletion in its Deeplabv3plus example): an evaluation function owns the mode of a model held by
     # the object it is given (`self.model` of a function bound as a method, `solver.model`); its twins: the caller
     # puts that model in eval, or the function calls a method of the object (`agent.act(s)`), not a model

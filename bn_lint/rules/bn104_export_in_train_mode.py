@@ -71,6 +71,7 @@ class ExportInTrainMode(Rule):
         r"\.to_(?:onnx|torchscript)\s*\(",  # a LightningModule's export methods
         r"\.fuse_model\s*\(",  # a quantizable model's conv-BatchNorm fusion
         _called_or_imported(r"compile|torch2trt|convert"),  # torch_tensorrt.compile, torch2trt, coremltools.convert
+        (*_called_or_imported("script"), r"\.save\s*\("),  # a TorchScript file saved: `torch.jit.script(model).save(p)`
     )
     invalid = (
         Invalid(  # a compiler to an inference engine traces the module as it is (TensorRT)

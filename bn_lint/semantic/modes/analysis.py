@@ -152,7 +152,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             func = site.node.func
             name = _called_name(func)
             qn = model.qualname(func)
-            if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or name in EXPORT_METHODS
+            if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.jit.script" or name in EXPORT_METHODS
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                     or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)
                     or name in _HOOKS or _LOADS_MODEL.fullmatch(name)):

@@ -71,7 +71,7 @@ class CallHandling:
             self._training_helper(call, state)
         # exports
         qn = self.model.qualname(func)
-        if qn in _EXPORTS and call.args:
+        if (qn in _EXPORTS or qn == "torch.jit.script" and _saved_script(self.model, call)) and call.args:
             given = _exported_argument(call, qn)
             if given is not None:
                 key = _submodule_key(given, state)
@@ -327,7 +327,7 @@ def _for_qat(call: cst.Call) -> bool:
 def _exported_argument(call: cst.Call, qn: str) -> cst.BaseExpression | None:
     """The module an exporter is given: its positional argument at the table's index, or that parameter by keyword
     (`torch.onnx.export(model=net, ...)`)."""
-    index, keyword = _EXPORTS[qn]
+    index, keyword = _EXPORTS.get(qn, (0, "obj"))  # (`torch.jit.script(obj)`)
     args = [arg for arg in call.args if not arg.keyword and not arg.star]
     if len(args) > index:
         return args[index].value
@@ -359,3 +359,29 @@ def _mirror_aliases(aliases: list[tuple[str, str]], before: State, state: State)
                                              for k in {*state, *before}):
                     state[twin] = _lookup(state, name)
                     break
+
+
+def _saved_script(model: "FileModel", call: cst.Call) -> bool:
+    """``m = torch.jit.script(model)`` then ``m.save(path)`` / ``torch.jit.save(m, path)`` in the same function (or
+    ``torch.jit.script(model).save(path)``): a TorchScript file saved with the mode the module has (its `training`
+    flag is kept: a deployment that loads it runs BatchNorm with batch statistics), an export."""
+    from bn_lint.semantic.modes.inference_runs import trains_in_file
+    from bn_lint.semantic.modes.training_steps import _TRAIN_NAME
+
+    function = next((a for a in model.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+    if trains_in_file(model) or function is not None and _TRAIN_NAME.search(function.name.value):
+        return False  # (a training script scripting its model: a check that it scripts, `init.zip`, not its deployment)
+    parent = model.parent(call)
+    if isinstance(parent, cst.Attribute) and parent.attr.value == "save":
+        return True
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+        return False
+    name = parent.targets[0].target.value
+    body = function or model.module
+    for other in model.nodes_of(body, cst.Call):
+        func = other.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "save" and isinstance(func.value, cst.Name) \
+                and func.value.value == name or model.qualname(func) == "torch.jit.save" and other.args \
+                and isinstance(other.args[0].value, cst.Name) and other.args[0].value.value == name:
+            return True
+    return False

@@ -28,7 +28,7 @@ _TRAINS = re.compile(r"\.backward\s*\(|\.step\s*\(|\bfit\s*\(|\btrain(?:er)?\s*\
 _TRAINING_FILES: "weakref.WeakKeyDictionary[FileModel, bool]" = weakref.WeakKeyDictionary()
 
 
-def _trains(model: "FileModel") -> bool:
+def trains_in_file(model: "FileModel") -> bool:
     """Whether the file's text shows a training step (searched once per file)."""
     found = _TRAINING_FILES.get(model)
     if found is None:
@@ -42,7 +42,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
     nothing, and the call is not inside a module's own code; its input is data, or random input whose
     output is saved as images (a generator's samples). None otherwise."""
     model = analysis.model
-    if not isinstance(node, cst.Call) or _trains(model):
+    if not isinstance(node, cst.Call) or trains_in_file(model):
         return None
     func = forwarded(node.func) or node.func  # (`model.forward(img)`: TorchServe's handlers)
     key = func.value if isinstance(func, cst.Name) else None

@@ -42,6 +42,7 @@ from bn_lint.semantic.project.definitions import (
 )
 from bn_lint.semantic.nn_modules.factory_kinds import class_method_kind, registry_kind
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
+from bn_lint.semantic.nn_modules.library_kinds import picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
 from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
@@ -127,10 +128,17 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__":
             # `models.__dict__[args.arch]()` (the ImageNet example), `pretrainedmodels.__dict__[arch](...)`: a model
             # zoo's builders, some with BatchNorm; a project module's classes picked by a run-time name: of unknown class
-            return _picked_by_name(model, model.qualname(func.value.value) or "")
+            return picked_by_name(model, model.qualname(func.value.value) or "")
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
                 and model.binding("getattr", scope) is None:
             return _getattr_factory_kind(model, func, scope, depth)
+        if isinstance(func, cst.Call) and depth < _MAX_DEPTH:
+            # `get_speaker_model(name)(**args)`: a project function that returns a class (or `getattr(module, name)`)
+            found = element_builder(model, func.func, scope) if isinstance(func.func, (cst.Name, cst.Attribute)) else None
+            returns = returned_values(found[1]) if found is not None else []
+            if returns and all(isinstance(r, (cst.Name, cst.Attribute, cst.Call)) for r in returns):
+                return _combine_all([model_kind(found[0], cst.Call(func=r, args=expr.args), found[0].scope_of(r),
+                                                depth + 1) for r in returns])
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "eval" \
                 and model.binding("eval", scope) is None and func.args and not isinstance(func.args[0].value, cst.SimpleString):
             # `eval(CONFIG.MODEL.NAME)(n_classes=21)`: a class named at run time (RULES.md: of unknown class)
@@ -186,7 +194,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                     return model_kind(model, expr.args[0].value, scope, depth + 1) or ModelKind.MAYBE
                 return ModelKind.MAYBE
             if PYG_MLP.match(qn):
-                return _pyg_mlp_kind(expr)
+                return pyg_mlp_kind(expr)
             if NO_BN_TORCHVISION.match(qn):
                 if qn.startswith("torch_geometric.") and any(a.keyword is not None and a.keyword.value == "norm"
                                                              for a in expr.args):
@@ -224,7 +232,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
 def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
     """What ``call`` builds, a project class with BatchNorm: without the suites of its ``__init__`` the call
     cannot run (``Net(use_bn=False)`` with ``if use_bn: self.bn = nn.BatchNorm2d(c)``)."""
-    if _pyg_mlp_without_norm(model, call):
+    if pyg_mlp_without_norm(model, call):
         return ModelKind.NO
     if _indexed_fact(model, call.func, "flags") == []:
         return ModelKind.BN  # (no `if flag:` in its `__init__`: known without parsing its file)
@@ -266,22 +274,10 @@ def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | 
     name = evaluate(args[1], model, scope)
     names = [name] if isinstance(name, str) else argparse_choices(model, args[1])
     if not names:  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
-        return _picked_by_name(model, zoo)
+        return picked_by_name(model, zoo)
     kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
              for n in names if n.isidentifier()}
     return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
-
-
-def _picked_by_name(model: "FileModel", module: str) -> ModelKind | None:
-    """A callable of ``module`` picked by a name known only at run time: MAYBE for a model zoo (some of its
-    builders have BatchNorm), and for a project module in a project that builds BatchNorm (RULES.md Evidence:
-    a model of unknown class); None otherwise."""
-    if module.startswith(MODEL_ZOOS) or (module + ".").startswith(BN_FACTORY_PREFIXES):
-        return ModelKind.MAYBE
-    from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
-
-    found = model.project.resolve_module(module, model.path) if module and model.project is not None else None
-    return ModelKind.MAYBE if found and project_builds_batchnorm(model) else None
 
 
 def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
@@ -419,7 +415,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 continue
             qn = model.qualname(node.func)
             if qn and PYG_MLP.match(qn):
-                kinds.append(_pyg_mlp_kind(node))
+                kinds.append(pyg_mlp_kind(node))
                 if kinds[-1] is ModelKind.BN:
                     return ModelKind.BN
                 continue
@@ -451,7 +447,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
             if replaces_default_norm(model, node, model.scope_of(node)):
                 kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
-            elif _pyg_mlp_without_norm(model, node):
+            elif pyg_mlp_without_norm(model, node):
                 kinds.append(ModelKind.NO)
             elif not _add_class_kind(model, node.func, depth, kinds):
                 # `block(64, 128)` / `self.block(64, 128)` with `block=BasicBlock` a parameter's default
@@ -463,17 +459,11 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
     return _combine(kinds) or ModelKind.NO
 
 
-def _pyg_mlp_without_norm(model: "FileModel", call: cst.Call) -> bool:
-    """``SharedMLP(dims, norm=None)``: a project subclass of PyG's MLP built with its norm turned off."""
-    if pyg_mlp_batchnorm(call) is not False:
-        return False
-    found = project_class(model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
-    return found is not None and any(PYG_MLP.match(found[0].qualname(base) or "") for base in found[1].bases)
-
-
-def _pyg_mlp_kind(call: cst.Call) -> ModelKind:
-    has_bn = pyg_mlp_batchnorm(call)
-    return ModelKind.MAYBE if has_bn is None else ModelKind.BN if has_bn else ModelKind.NO
+def _combine_all(kinds: list[ModelKind | None]) -> ModelKind | None:
+    """The kind every one of ``kinds`` agrees on; MAYBE when they are modules and one at least may hold BatchNorm."""
+    if None in kinds or not kinds:
+        return None
+    return kinds[0] if len(set(kinds)) == 1 else ModelKind.MAYBE
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:

@@ -1,0 +1,39 @@
+"""What library models and classes picked at run time hold (RULES.md "Evidence"): PyG's MLP (BatchNorm by default,
+also in a project subclass), a callable picked from a module's namespace by a name known only at run time."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.knowledge.library_models import BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, pyg_mlp_batchnorm
+from bn_lint.semantic.nn_modules.kind import ModelKind
+from bn_lint.semantic.project.definitions import project_class
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+
+def picked_by_name(model: "FileModel", module: str) -> ModelKind | None:
+    """A callable of ``module`` picked by a name known only at run time: MAYBE for a model zoo (some of its
+    builders have BatchNorm), and for a project module in a project that builds BatchNorm (RULES.md Evidence:
+    a model of unknown class); None otherwise."""
+    if module.startswith(MODEL_ZOOS) or (module + ".").startswith(BN_FACTORY_PREFIXES):
+        return ModelKind.MAYBE
+    from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+
+    found = model.project.resolve_module(module, model.path) if module and model.project is not None else None
+    return ModelKind.MAYBE if found and project_builds_batchnorm(model) else None
+
+
+def pyg_mlp_without_norm(model: "FileModel", call: cst.Call) -> bool:
+    """``SharedMLP(dims, norm=None)``: a project subclass of PyG's MLP built with its norm turned off."""
+    if pyg_mlp_batchnorm(call) is not False:
+        return False
+    found = project_class(model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+    return found is not None and any(PYG_MLP.match(found[0].qualname(base) or "") for base in found[1].bases)
+
+
+def pyg_mlp_kind(call: cst.Call) -> ModelKind:
+    has_bn = pyg_mlp_batchnorm(call)
+    return ModelKind.MAYBE if has_bn is None else ModelKind.BN if has_bn else ModelKind.NO
