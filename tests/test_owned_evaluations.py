@@ -133,3 +133,17 @@ def test_a_method_of_an_evaluator_class_owns_the_mode_of_its_model(name, bases, 
     code = _TEST_CLASS.replace("NAME", name).replace("BASES", bases).replace("EVAL", evals)
     found = [(f.code, f.line) for f in check_code(code, select=("BN101",))]
     assert found == ([("BN101", 20)] if expected else [])  # (at the loop over the data)
+
+
+HOLDER = ("import torch\n\n\ndef get_image_prediction(model_wrapper, image):\n    model = model_wrapper.model\n"
+          "    out_score = model(image)\n    return torch.nn.functional.softmax(out_score, 1)\n")
+
+
+def test_a_local_alias_of_the_model_a_given_object_holds(tmp_path):
+    # Robustar (transfer batch 7's 2300): `model = model_wrapper.model` is the model of the object it is given
+    assert _bn101(tmp_path, {"lib/predict.py": HOLDER, "lib/models.py": NET}) == [("predict.py", 6)]
+
+
+def test_a_local_alias_of_the_given_objects_model_put_in_eval(tmp_path):
+    fixed = HOLDER.replace("    out_score", "    model.eval()\n    out_score")
+    assert _bn101(tmp_path, {"lib/predict.py": fixed, "lib/models.py": NET}) == []

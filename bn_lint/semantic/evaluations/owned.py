@@ -49,18 +49,19 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         return None  # (the function puts a model in eval itself: what else it runs is not a model it owns)
     if _hands_out_eval(model):
         return None  # (a loader of this file gives models back in eval: the ones evaluated here may come from it)
-    root, _, rest = site.key.partition(".")
+    key = _through_alias(model, func, site.key)  # (`model = wrapper.model; model(x)`: the wrapper's model)
+    root, _, rest = key.partition(".")
     method = root == "self" and model.enclosing_class(model.scope_of(func)) is not None
-    if loss_named(site.key) or rest and not method and ("." in rest or not named_as_module(rest)):
+    if loss_named(key) or rest and not method and ("." in rest or not named_as_module(rest)):
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
-    if not used_as_module(site.key, model.code(func)) and (
-            named_as_other(site.key) or root != "self" and not named_as_module(site.key)):
+    if not used_as_module(key, model.code(func)) and (
+            named_as_other(key) or root != "self" and not named_as_module(key)):
         return None  # (`func(x)`, `trigger(trainer)`, `self.eval_hook(batch)`: a callable, not a network)
     name = reached = func.name.value
     if method:
         if not rest or "." in rest or not _plain_holder(analysis, func, rest):
             return None
-        if any(_may_set_eval(site.key, state) for state, _caller in analysis.method_calls.get(func, [])):
+        if any(_may_set_eval(key, state) for state, _caller in analysis.method_calls.get(func, [])):
             return None  # (a caller's instance holds a model in eval, or one whose mode it does not know)
         callers = "no code of this file puts it in eval mode"
     else:
@@ -79,7 +80,21 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     # put a model in eval)
     if any(_called_elsewhere(model, caller, setting_eval=root == "self") for caller in _callers_in_file(model, reached)):
         return None
-    return f"`{name}()` evaluates `{site.key}` and never calls `{site.key}.eval()`; {callers}"
+    return f"`{name}()` evaluates `{key}` and never calls `{key}.eval()`; {callers}"
+
+
+def _through_alias(model: "FileModel", func: cst.FunctionDef, key: str) -> str:
+    """``key`` with a local name bound once, in ``func``, to an attribute of a parameter replaced by that attribute
+    (``model = model_wrapper.model``: ``model_wrapper.model``); ``key`` itself otherwise."""
+    from bn_lint.semantic.modes import key_of
+
+    root, dot, rest = key.partition(".")
+    scope = model.scopes.get(func)
+    bound = scope.bindings.get(root) if scope is not None and root not in scope.params else None
+    source = key_of(bound[0]) if bound and len(bound) == 1 and bound[0] is not None else None
+    if source is None or "." not in source or source.split(".")[0] not in scope.params:
+        return key
+    return source + dot + rest
 
 
 def _outermost_function(model: "FileModel", scope) -> str:
