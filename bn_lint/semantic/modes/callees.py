@@ -11,7 +11,7 @@ from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import class_level_method, inherited_definition
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
-from .known_calls import _COPIES, _SAFE_METHODS
+from .known_calls import _COPIES, _SAFE_METHODS, RUN_METHOD
 from .records import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -165,6 +165,9 @@ class Callees:
         Read from the text, without parsing the other files."""
         if name not in self._keeping_methods:
             texts = self.model.method_texts(name)
+            if not texts and RUN_METHOD.fullmatch(name):  # (`model.features(x)` of a class out of sight: it runs it)
+                self._keeping_methods[name] = True
+                return True
             self._keeping_methods[name] = bool(texts) and not any(
                 text == "?" or _SETS_MODES.search(text)
                 or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(text)) for text in texts)

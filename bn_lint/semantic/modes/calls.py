@@ -12,6 +12,7 @@ from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
 from .getters import plain_class_method
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
+    RUN_METHOD,
     EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _in_place_tensor_op,
     _is_module_call, keeps_given_modes,
 )
@@ -108,6 +109,8 @@ class CallHandling:
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
             a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
+            if RUN_METHOD.fullmatch(func.attr.value):  # `model.features(x)`: a run of the model its caller gives
+                self.entry_uses.append((call, key_of(func.value)))
             held = a.attribute_class(func.value, call)
             if held is not None and func.attr.value in held.attributes and func.attr.value not in held.methods:
                 return  # `self.ema.module(x)`: a forward of the module `ModelEMA.__init__` stores, not a method

@@ -11,6 +11,10 @@ from .keys import _PASSTHROUGH, _called_name
 from .state import State
 
 
+# a module's own methods, by name, that run it on data (its layers, BatchNorm among them): `model.features(x)`,
+# `model.get_audio_embedding(x)`, `net.extract_feat(img)`, `model.encode(x)`, `model.inference(x)`
+RUN_METHOD = re.compile(r"(?i)(?:get_|extract_|compute_)?(?:\w+_)?(?:features?|feats?|embeddings?|embed|encode|"
+                        r"inference|infer|predict)(?:_\w+)?")
 _SAFE_METHODS = _PASSTHROUGH | frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",
     "update_parameters",  # (torch.optim.swa_utils.AveragedModel: averages the weights it is given)
