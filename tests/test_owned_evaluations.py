@@ -147,3 +147,20 @@ def test_a_local_alias_of_the_model_a_given_object_holds(tmp_path):
 def test_a_local_alias_of_the_given_objects_model_put_in_eval(tmp_path):
     fixed = HOLDER.replace("    out_score", "    model.eval()\n    out_score")
     assert _bn101(tmp_path, {"lib/predict.py": fixed, "lib/models.py": NET}) == []
+
+
+ISOLATED = Path(__file__).parent / "data" / "isolated"
+
+
+@pytest.mark.parametrize("fixed, expected", [(False, [("BL_demo.py", 42)]), (True, [])])
+def test_a_predictor_class_that_loads_its_model(tmp_path, fixed, expected):
+    # SPAQ's BL_demo.py (transfer batch 7's 2400, reduced after its blind score; the license header left out): a plain
+    # class whose helper method loads trained weights into `self.model`, and whose `predit_quality()` runs it, in a
+    # file that trains nothing, is an inference run; the fix puts the model in eval when it loads it
+    demo = (ISOLATED / "spaq_demo" / "BL_demo.py").read_text()
+    if fixed:
+        demo = demo.replace("\t\t\tself.model.load_state_dict(checkpoint['state_dict'])",
+                            "\t\t\tself.model.load_state_dict(checkpoint['state_dict'])\n\t\t\tself.model.eval()")
+        assert "self.model.eval()" in demo
+    files = {"BL_demo.py": demo, "Prepare_image.py": (ISOLATED / "spaq_demo" / "Prepare_image.py").read_text()}
+    assert _bn101(tmp_path, files) == expected

@@ -46,18 +46,36 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
         return None
     func = forwarded(node.func) or node.func  # (`model.forward(img)`: TorchServe's handlers)
     key = func.value if isinstance(func, cst.Name) else None
-    if key is None:
-        return None
     scope_node = analysis.enclosing_function(node)
-    if scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
-                                   or model.enclosing_class(model.scopes.get(scope_node)) is not None):
+    if key is None:
+        loaded = _held_loaded(model, func, scope_node)  # (`self.model(img)` of a predictor that loaded it)
+    elif scope_node is not None and (scope_node.name.value in ("forward", "__init__", "__call__")
+                                     or model.enclosing_class(model.scopes.get(scope_node)) is not None):
         return None
-    loaded = _loaded(model, key, scope_node, model.order(node), set())
+    else:
+        loaded = _loaded(model, key, scope_node, model.order(node), set())
     if not loaded:
         return None
     if analysis.dummy_input(node) and not analysis.visualised(node):
         return None
     return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"
+
+
+def _held_loaded(model: "FileModel", func: cst.BaseExpression, method: cst.FunctionDef | None) -> list[cst.Call]:
+    """``[call]`` for ``self.model(x)`` in a method (not ``__init__``) of a class that is no module, when one of its
+    methods loads trained weights into ``self.model`` (``self.model.load_state_dict(...)`` in ``__init__``): a
+    predictor built around a trained model."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self") \
+            or method is None or method.name.value == "__init__":
+        return []
+    info = model.enclosing_class(model.scopes.get(method))
+    if info is None or model.is_nn_module_class(info):
+        return []
+    attribute = func.attr.value
+    return [call for other in info.methods.values() for call in model.nodes_of(other, cst.Call)
+            if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
+            and isinstance(call.func.value, cst.Attribute) and isinstance(call.func.value.value, cst.Name)
+            and call.func.value.value.value == "self" and call.func.value.attr.value == attribute]
 
 
 def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
