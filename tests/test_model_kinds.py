@@ -871,3 +871,33 @@ def test_a_class_picked_from_a_module_namespace_by_a_run_time_name(tmp_path):
     model = Project().model(str(tmp_path / "main.py"))
     kinds = [model_kind(model, *model.binding(name, None)) for name in "abc"]
     assert kinds == [ModelKind.MAYBE, ModelKind.MAYBE, None]
+
+
+def test_eval_of_a_run_time_name_picks_one_of_the_classes_the_module_sees(tmp_path):
+    # PytorchOCR's `eval(post_process_type)(**config)` over post-processors (no module), deeplab's
+    # `eval(CONFIG.MODEL.NAME)(n_classes=21)` over its models
+    (tmp_path / "post.py").write_text(textwrap.dedent("""
+        class DBPostProcess:
+            def __init__(self, thresh=0.3):
+                self.thresh = thresh
+        def build_post_process(name, **config):
+            return eval(name)(**config)
+        p = build_post_process("DBPostProcess")
+        q = eval(name)(thresh=0.5)
+    """))
+    (tmp_path / "nets.py").write_text(textwrap.dedent("""
+        import torch.nn as nn
+        class DeepLabV2(nn.Module):
+            def __init__(self, n_classes):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(n_classes)
+        class Head(nn.Module):
+            def __init__(self, n_classes):
+                super().__init__()
+                self.fc = nn.Linear(8, n_classes)
+        m = eval(name)(n_classes=21)
+    """))
+    post = Project().model(str(tmp_path / "post.py"))
+    nets = Project().model(str(tmp_path / "nets.py"))
+    assert model_kind(post, *post.binding("q", None)) is None
+    assert model_kind(nets, *nets.binding("m", None)) is ModelKind.MAYBE

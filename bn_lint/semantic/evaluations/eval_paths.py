@@ -22,7 +22,8 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.evaluations.first_iteration import first_iteration
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
-from bn_lint.semantic.modes.trained import TRAINED
+from bn_lint.semantic.knowledge.module_names import named_as_other, used_as_module
+from bn_lint.semantic.modes.trained import TRAINED, loss_named
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,6 +71,9 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         kind = analysis.kind(site.key, facts, site.scope)
         if kind not in (ModelKind.BN, ModelKind.MAYBE):
             continue
+        if kind is ModelKind.MAYBE and (loss_named(site.key) or named_as_other(site.key)) and not used_as_module(
+                site.key, model.code(analysis.enclosing_function(node) or model.module)):
+            continue  # (`loss_func = build_loss(cfg)`, `self.post_process`: of unknown class, named for no network)
         if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):
             continue
         if analysis.keeps_own_modes(facts):

@@ -42,7 +42,7 @@ from bn_lint.semantic.project.definitions import (
 )
 from bn_lint.semantic.nn_modules.factory_kinds import class_method_kind, registry_kind
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
-from bn_lint.semantic.nn_modules.library_kinds import picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
+from bn_lint.semantic.nn_modules.library_kinds import evaluated_name_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
 from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
@@ -141,10 +141,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                                                 depth + 1) for r in returns])
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "eval" \
                 and model.binding("eval", scope) is None and func.args and not isinstance(func.args[0].value, cst.SimpleString):
-            # `eval(CONFIG.MODEL.NAME)(n_classes=21)`: a class named at run time (RULES.md: of unknown class)
-            from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
-
-            return ModelKind.MAYBE if project_builds_batchnorm(model) else None
+            # `eval(CONFIG.MODEL.NAME)(n_classes=21)`: one of the classes the module's namespace holds
+            return evaluated_name_kind(_QUERIES, model)
         if isinstance(func, cst.Call) and func.args and model.qualname(func.func) == "functools.partial":
             # `partial(EfficientNet, 1.0, 1.1)(...)`: what the wrapped class or builder gives
             return model_kind(model, cst.Call(func=func.args[0].value), scope, depth + 1)
