@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
-from bn_lint.semantic.file.classes import decorated_as
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
 from bn_lint.semantic.project.definitions import class_level_method, cls_class, inherited_definition, project_class
 from bn_lint.semantic.project.registries import registered
-from bn_lint.semantic.project.returns import moved, returns_own_instance
+from bn_lint.semantic.project.returns import class_param, moved, returns_own_instance
 from bn_lint.semantic.syntax.walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,7 +83,7 @@ def class_method_kind(ask: KindQueries, model: "FileModel", receiver: cst.BaseEx
                       depth: int) -> "ModelKind | None":
     """What ``Receiver.method(...)`` builds, ``method`` a static or class method (of ``owner``'s file) that the
     project class ``receiver`` names in ``model`` has or inherits: each return, with ``cls`` that class."""
-    found = _receiving_class(model, receiver) if _class_param(method) is not None else None
+    found = _receiving_class(model, receiver) if class_param(method) is not None else None
     if found is None:
         return ask.builder_kind(owner, method, depth)
     return _returns_kind(ask, found, owner, method, depth, set())
@@ -96,12 +95,12 @@ def builds_through_factory(model: "FileModel", call: cst.Call) -> bool:
     of project classes). What it returns is then freshly built, in training mode."""
     static = class_level_method(model, call.func)
     receiver = _receiving_class(model, call.func.value) if static is not None else None
-    return receiver is not None and _class_param(static[1]) is not None and _constructs(receiver, *static, set())
+    return receiver is not None and class_param(static[1]) is not None and _constructs(receiver, *static, set())
 
 
 def _constructs(receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
                 seen: set) -> bool:
-    first = _class_param(method)
+    first = class_param(method)
     scope = owner.scopes.get(method)
     returns = returned_values(method)
     if method in seen or first is None or scope is None or not returns:
@@ -143,7 +142,7 @@ def _returns_kind(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], o
     if method in seen or depth > ask.max_depth:
         return None
     seen.add(method)
-    first = _class_param(method)
+    first = class_param(method)
     scope = owner.scopes.get(method)
     returns = returned_values(method)
     if not returns or any(value is None for value in returns):
@@ -173,12 +172,6 @@ def _through_cls(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], ow
         return _dict_kind(ask, found[0], [found[1]], found[0].module_scope, depth + 1, args=value.args) \
             if found is not None else None
     return ask.model_kind(owner, value, owner.scope_of(value) or owner.scopes.get(method), depth + 1)
-
-
-def _class_param(method: cst.FunctionDef) -> str | None:
-    if not decorated_as(method, "classmethod") or not method.params.params:
-        return None
-    return method.params.params[0].name.value
 
 
 def _method_of(receiver: tuple["FileModel", "ClassInfo"], name: str) -> tuple["FileModel", cst.FunctionDef] | None:

@@ -24,7 +24,7 @@ def moved(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
     return value
 
 
-def _class_param(method: cst.FunctionDef) -> str | None:
+def class_param(method: cst.FunctionDef) -> str | None:
     """``cls`` of a ``@classmethod``; None for any other function."""
     if not decorated_as(method, "classmethod") or not method.params.params:
         return None
@@ -41,7 +41,7 @@ def returns_own_instance(model: "FileModel", method: cst.FunctionDef) -> bool:
 
 
 def _own_instance(model: "FileModel", method: cst.FunctionDef) -> bool:
-    first = _class_param(method)
+    first = class_param(method)
     scope = model.scopes.get(method)
     returns = returned_values(method)
     if first is None or scope is None or not returns:
@@ -71,7 +71,7 @@ def class_of_cls_call(model: "FileModel", call: cst.Call, scope: "Scope | None")
     while current is not None and current.kind != "function":
         current = current.parent
     method = current.node if current is not None else None
-    if not isinstance(method, cst.FunctionDef) or _class_param(method) != call.func.value:
+    if not isinstance(method, cst.FunctionDef) or class_param(method) != call.func.value:
         return None
     return enclosing_class(model, current.parent)
 
