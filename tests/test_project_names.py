@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 
 from bn_lint.project import Project
-from bn_lint.semantic.project.definitions import imported_static_method, inherited_definition
+from bn_lint.semantic.project.definitions import class_level_method, inherited_definition
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -81,17 +81,21 @@ def test_definition_of_module_names_and_class_attributes(tmp_path):
     assert model.definition("config.Missing") is None
 
 
-def test_base_class_methods_and_static_methods_across_files(tmp_path):
+def test_base_class_methods_and_class_level_methods_across_files(tmp_path):
     _write(tmp_path, {
         "base.py": "class Runner:\n    def __init__(self):\n        self.model = None\n\n"
-                   "class Tools:\n    @staticmethod\n    def score(m):\n        return m\n\n    def plain(self):\n        pass\n",
-        "mid.py": "from base import Runner\n\nclass Mid(Runner):\n    pass\n",
-        "top.py": "from mid import Mid\nfrom base import Tools\n\nclass Top(Mid):\n    def __init__(self):\n"
+                   "class Tools:\n    @staticmethod\n    def score(m):\n        return m\n\n    def plain(self):\n        pass\n\n"
+                   "    @classmethod\n    def create(cls, name):\n        return cls.PRODUCTS[name]()\n",
+        "mid.py": "from base import Runner, Tools\n\nclass Mid(Runner):\n    pass\n\nclass MoreTools(Tools):\n    pass\n",
+        "top.py": "from mid import Mid, MoreTools\nfrom base import Tools\n\nclass Top(Mid):\n    def __init__(self):\n"
                   "        super().__init__()\n",
     })
     model = Project().model(str(tmp_path / "top.py"))
     owner, info, method = inherited_definition(model, model.classes["Top"], "__init__")
     assert owner.path.endswith("base.py") and info.name == "Runner" and method.name.value == "__init__"
-    found = imported_static_method(model, cst.parse_expression("Tools.score"))
+    found = class_level_method(model, cst.parse_expression("Tools.score"))
     assert found is not None and found[1].name.value == "score"
-    assert imported_static_method(model, cst.parse_expression("Tools.plain")) is None
+    assert class_level_method(model, cst.parse_expression("Tools.plain")) is None  # (an instance method)
+    found = class_level_method(model, cst.parse_expression("MoreTools.create"))  # (a classmethod of a base, across files)
+    assert found is not None and found[0].path.endswith("base.py") and found[1].name.value == "create"
+    assert class_level_method(model, cst.parse_expression("tools.score")) is None  # (not a class's name)
