@@ -27,6 +27,9 @@ CONTRACT_CHANGES = {
     "set75": (0, 1),  # clean_09.py:66 train_dl, batch 8, Flatten -> Linear -> BatchNorm1d(HIDDEN)
     "set83": (1, 0),  # bug_09.py:108 train_dl, batch 16, Linear -> BatchNorm1d(128)
     "set108": (1, 0),  # bug_06.py:196 the tutorial's loaders by split, batch 16, make_head's BatchNorm1d
+    # a TorchScript file saved from a model in training mode is an export (session 53): the model the BN102 slip
+    # leaves in training mode is scripted and saved for the app
+    "set107": (1, 0),  # bug_06.py:46 `torch.jit.script(model)` then `scripted.save(...)`, BN104
 }
 
 

@@ -185,7 +185,9 @@ class Assignments:
         returns; of the model it was given, for a function that gives back one of its arguments there."""
         if self.scope is not None and name not in self.scope.opaque:
             return None  # (not a name of this function: `global model`)
-        target = self.a.callee(call)
+        # (a function given a followed model may give it back: `resume(path, epoch, model, opt)`; others are not looked up)
+        passes = any(key_of(arg.value) is not None and _tracked(state, key_of(arg.value)) for arg in call.args)
+        target = self.a.callee(call) if passes else None
         given = passed_through(target[0].model, target[1], call, index) if target is not None else None
         if given is not None:  # `epoch, model, opt = resume(path, epoch, model, opt)`: the model it was given
             return self.value_facts(given, state)

@@ -31,8 +31,9 @@ def wrapped_arguments(model: "FileModel", call: cst.Call, scope: "Scope | None")
             if param in bound.values or unpacked]
 
 
-# an argument passed through ``*args`` / ``**kwargs``: a module of unknown class
-_UNSHOWN = cst.Name("__unshown_argument__")
+# an argument passed through ``*args`` / ``**kwargs``: a module of unknown class (a sentinel, not a node: libcst is
+# imported only when a file needs a parse)
+_UNSHOWN: Any = object()
 
 
 def _run_submodules(model: "FileModel", node: cst.ClassDef) -> frozenset[str]:
