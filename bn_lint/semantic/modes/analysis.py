@@ -158,18 +158,16 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                     or name in _HOOKS or _LOADS_MODEL.fullmatch(name)):
                 any_candidate = True
                 mark(site.scope)
+                if loads_own_weights(name) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \
+                        and isinstance(func.value.value, cst.Name) and func.value.value.value == "self":
+                    # (`self.model.load_state_dict(...)` in a predictor: its methods that run the model)
+                    info = model.enclosing_class(site.scope)
+                    for method in info.methods.values() if info is not None else ():
+                        mark(model.scopes.get(method))
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
                 any_candidate = True
                 mark(site.scope)
                 pretrained_global = pretrained_global or not _in_function(site.scope)
-        for site in model.calls:  # (`self.model.load_state_dict(...)` in a predictor: its methods that run it)
-            func = site.node.func
-            if isinstance(func, cst.Attribute) and loads_own_weights(func.attr.value) \
-                    and isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name) \
-                    and func.value.value.value == "self":
-                info = model.enclosing_class(site.scope)
-                for method in info.methods.values() if info is not None else ():
-                    mark(model.scopes.get(method))
         for func in model.functions.values() if pretrained_global else ():
             if self.implicit_globals(func):  # (the functions that read a module-level pretrained model)
                 mark(model.scopes.get(func))

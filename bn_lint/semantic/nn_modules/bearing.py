@@ -41,7 +41,7 @@ from bn_lint.semantic.project.definitions import (
     imported_name, inherited_definition, may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
 from bn_lint.semantic.nn_modules.factory_kinds import class_method_kind, registry_kind
-from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
+from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.nn_modules.library_kinds import evaluated_name_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
 from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
@@ -137,7 +137,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             found = element_builder(model, func.func, scope) if isinstance(func.func, (cst.Name, cst.Attribute)) else None
             returns = returned_values(found[1]) if found is not None else []
             if returns and all(isinstance(r, (cst.Name, cst.Attribute, cst.Call)) for r in returns):
-                return _combine_all([model_kind(found[0], cst.Call(func=r, args=expr.args), found[0].scope_of(r),
+                return one_of([model_kind(found[0], cst.Call(func=r, args=expr.args), found[0].scope_of(r),
                                                 depth + 1) for r in returns])
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "eval" \
                 and model.binding("eval", scope) is None and func.args and not isinstance(func.args[0].value, cst.SimpleString):
@@ -455,13 +455,6 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
             if ModelKind.BN in kinds[-2:]:  # (a helper's kind, then a class's)
                 return ModelKind.BN  # as a BatchNorm layer would: nothing after it can change the answer
     return _combine(kinds) or ModelKind.NO
-
-
-def _combine_all(kinds: list[ModelKind | None]) -> ModelKind | None:
-    """The kind every one of ``kinds`` agrees on; MAYBE when they are modules and one at least may hold BatchNorm."""
-    if None in kinds or not kinds:
-        return None
-    return kinds[0] if len(set(kinds)) == 1 else ModelKind.MAYBE
 
 
 def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:

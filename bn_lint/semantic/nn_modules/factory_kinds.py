@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
-from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
+from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.project.definitions import class_level_method, cls_class, inherited_definition, project_class
 from bn_lint.semantic.project.registries import registered
 from bn_lint.semantic.project.returns import class_param, moved, returns_own_instance
@@ -34,7 +34,7 @@ def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "
     entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
     if not entries:
         return None
-    return _kinds_of_entries({_entry_kind(ask, other, cst.Name(entry), other.module_scope, depth, constructor)
+    return _registry_entries({_entry_kind(ask, other, cst.Name(entry), other.module_scope, depth, constructor)
                               for other, entry in entries})
 
 
@@ -50,15 +50,14 @@ def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpress
             if not isinstance(element, cst.DictElement):
                 return None
             kinds.add(_entry_kind(ask, model, element.value, scope, depth, constructor, args))
-    return _kinds_of_entries(kinds) if kinds else None
+    return _registry_entries(kinds)
 
 
-def _kinds_of_entries(kinds: set) -> "ModelKind | None":
-    if kinds == {ModelKind.BN}:
-        return ModelKind.BN
-    # (an entry by a key not known here is a module of unknown class among them: BatchNorm may be its)
-    known = {ModelKind.BN, ModelKind.MAYBE}
-    return ModelKind.MAYBE if ModelKind.BN in kinds and kinds <= known | {ModelKind.NO} or kinds <= known else None
+def _registry_entries(kinds: set) -> "ModelKind | None":
+    """What a registry's entries build (``kind.one_of``), but never NO: an entry by a key not known here may be a
+    module of any class."""
+    kind = one_of(kinds)
+    return None if kind is ModelKind.NO else kind
 
 
 def _entry_kind(ask: KindQueries, model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
@@ -101,31 +100,55 @@ def builds_through_factory(model: "FileModel", call: cst.Call) -> bool:
 def _constructs(receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
                 seen: set) -> bool:
     first = class_param(method)
-    scope = owner.scopes.get(method)
-    returns = returned_values(method)
-    if method in seen or first is None or scope is None or not returns:
+    if method in seen or first is None:
         return False
     seen.add(method)
-    for value in returns:
-        value = moved(value) if value is not None else None
-        if isinstance(value, cst.Name) and len(scope.bindings.get(value.value) or []) == 1:
-            value = moved(scope.bindings[value.value][0])
-        func = value.func if isinstance(value, cst.Call) else None
-        if isinstance(func, cst.Name) and func.value == first:
+    returned = _returned(owner, method)
+    for value in returned or ():
+        form, name = _through(value, first)
+        if form == "instance":
             continue
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == first:
-            found = _method_of(receiver, func.attr.value)
-            if found is not None and _constructs(receiver, *found, seen):
-                continue
-        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) \
-                and isinstance(func.value.value, cst.Name) and func.value.value.value == first:
-            found = _class_attribute(receiver, func.value.attr.value)
-            if found is not None and isinstance(found[1], cst.Dict) and found[1].elements and all(
-                    isinstance(e, cst.DictElement) and project_class(found[0], e.value) is not None
-                    for e in found[1].elements):
-                continue
+        found = _method_of(receiver, name) if form == "method" else None
+        if found is not None and _constructs(receiver, *found, seen):
+            continue
+        found = _class_attribute(receiver, name) if form == "registry" else None
+        if found is not None and isinstance(found[1], cst.Dict) and found[1].elements and all(
+                isinstance(e, cst.DictElement) and project_class(found[0], e.value) is not None for e in found[1].elements):
+            continue
         return False
-    return True
+    return bool(returned)
+
+
+def _returned(owner: "FileModel", method: cst.FunctionDef) -> list[cst.BaseExpression] | None:
+    """What each ``return`` of ``method`` gives, through a local name bound once (``model = cls(...); return
+    model``) and device moves; None when one returns nothing."""
+    scope = owner.scopes.get(method)
+    values = []
+    for value in returned_values(method):
+        if value is None:
+            return None
+        value = moved(value)
+        if isinstance(value, cst.Name) and scope is not None and len(scope.bindings.get(value.value) or []) == 1:
+            value = moved(scope.bindings[value.value][0])
+        values.append(value)
+    return values or None
+
+
+def _through(value: cst.BaseExpression, first: str | None) -> tuple[str | None, str]:
+    """How a returned ``value`` goes through ``cls`` (the parameter ``first``): ``("instance", "")`` for
+    ``cls(...)``, ``("method", name)`` for ``cls.name(...)``, ``("registry", attr)`` for ``cls.attr[key](...)``;
+    ``(None, "")`` otherwise."""
+    func = value.func if isinstance(value, cst.Call) else None
+    if first is None:
+        return None, ""
+    if isinstance(func, cst.Name) and func.value == first:
+        return "instance", ""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == first:
+        return "method", func.attr.value
+    if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) \
+            and isinstance(func.value.value, cst.Name) and func.value.value.value == first:
+        return "registry", func.value.attr.value
+    return None, ""
 
 
 def _receiving_class(model: "FileModel", receiver: cst.BaseExpression) -> tuple["FileModel", "ClassInfo"] | None:
@@ -137,38 +160,29 @@ def _receiving_class(model: "FileModel", receiver: cst.BaseExpression) -> tuple[
     return project_class(model, receiver) if isinstance(receiver, (cst.Name, cst.Attribute)) else None
 
 
-def _returns_kind(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef, depth: int,
-                  seen: set) -> "ModelKind | None":
+def _returns_kind(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
+                  depth: int, seen: set) -> "ModelKind | None":
     if method in seen or depth > ask.max_depth:
         return None
     seen.add(method)
-    first = class_param(method)
-    scope = owner.scopes.get(method)
-    returns = returned_values(method)
-    if not returns or any(value is None for value in returns):
+    returned = _returned(owner, method)
+    if returned is None:
         return None
-    kinds = set()
-    for value in returns:
-        value = moved(value)
-        if isinstance(value, cst.Name) and scope is not None and len(scope.bindings.get(value.value) or []) == 1:
-            value = moved(scope.bindings[value.value][0])  # `model = cls.create(...); return model`
-        kinds.add(_through_cls(ask, receiver, owner, method, value, first, depth, seen))
+    kinds = {_through_cls(ask, receiver, owner, method, value, depth, seen) for value in returned}
     return kinds.pop() if len(kinds) == 1 else None
 
 
 def _through_cls(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
-                 value: cst.BaseExpression, first: str | None, depth: int, seen: set) -> "ModelKind | None":
-    """What one returned ``value`` builds, ``first`` (``cls``) standing for the receiving class."""
-    func = value.func if isinstance(value, cst.Call) else None
-    if first is not None and isinstance(func, cst.Name) and func.value == first:  # `cls(...)`: an instance
+                 value: cst.BaseExpression, depth: int, seen: set) -> "ModelKind | None":
+    """What one returned ``value`` builds, ``cls`` standing for the receiving class."""
+    form, name = _through(value, class_param(method))
+    if form == "instance":  # `cls(...)`: an instance
         return ask.class_kind(*receiver, depth + 1)
-    if first is not None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-            and func.value.value == first:  # `cls.create(name, *args)`: the receiver's (inherited) method
-        found = _method_of(receiver, func.attr.value)
+    if form == "method":  # `cls.create(name, *args)`: the receiver's (inherited) method
+        found = _method_of(receiver, name)
         return _returns_kind(ask, receiver, found[0], found[1], depth + 1, seen) if found is not None else None
-    if first is not None and isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) \
-            and isinstance(func.value.value, cst.Name) and func.value.value.value == first:
-        found = _class_attribute(receiver, func.value.attr.value)  # `cls.PRODUCTS[name](*args)`
+    if form == "registry":  # `cls.PRODUCTS[name](*args)`
+        found = _class_attribute(receiver, name)
         return _dict_kind(ask, found[0], [found[1]], found[0].module_scope, depth + 1, args=value.args) \
             if found is not None else None
     return ask.model_kind(owner, value, owner.scope_of(value) or owner.scopes.get(method), depth + 1)
@@ -184,16 +198,12 @@ def _method_of(receiver: tuple["FileModel", "ClassInfo"], name: str) -> tuple["F
 
 def _class_attribute(receiver: tuple["FileModel", "ClassInfo"], attr: str,
                      depth: int = 0) -> tuple["FileModel", cst.BaseExpression] | None:
-    """The value the receiving class's body, or the nearest project base's, gives class attribute ``attr``."""
+    """The value the receiving class's body, or the nearest project base's, binds class attribute ``attr`` to (its
+    one binding in the class scope)."""
     model, info = receiver
-    for statement in info.node.body.body:
-        line = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
-        if isinstance(line, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == attr
-                                                for t in line.targets):
-            return model, line.value
-        if isinstance(line, cst.AnnAssign) and isinstance(line.target, cst.Name) and line.target.value == attr \
-                and line.value is not None:
-            return model, line.value
+    values = info.scope.bindings.get(attr)
+    if values:
+        return (model, values[0]) if len(values) == 1 and values[0] is not None else None
     for base in info.bases if depth < 4 else ():
         found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
         value = _class_attribute(found, attr, depth + 1) if found is not None and found[1] is not info else None

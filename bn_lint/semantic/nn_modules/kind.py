@@ -16,6 +16,18 @@ class ModelKind(str, Enum):
     NO = "no"
 
 
+def one_of(kinds: "set[ModelKind | None] | list[ModelKind | None]") -> "ModelKind | None":
+    """What a value holds that is one of several builds (a registry's entries, a builder's returned classes, the
+    classes a run-time name may pick): the kind they agree on; MAYBE when one at least holds BatchNorm and every
+    one is a module; None when one is unknown (or there are none)."""
+    kinds = set(kinds)
+    if not kinds or None in kinds:
+        return None
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return ModelKind.MAYBE if ModelKind.BN in kinds else None
+
+
 class KindQueries(NamedTuple):
     """The evaluator's questions, for the modules that answer parts of them (registries, factory classes)."""
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, pyg_mlp_batchnorm
-from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind
+from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,10 +44,8 @@ def evaluated_name_kind(ask: KindQueries, model: "FileModel") -> ModelKind | Non
     run time picks it). BN when all of those that are modules hold BatchNorm, MAYBE when some do, NO when none does;
     None when the module sees no module class (``eval(post_process_type)(...)`` over post-processors)."""
     kinds = set()
-    for name in {*model.classes, *model.imports}:
-        found = project_class(model, cst.Name(name)) if name.isidentifier() else None
+    for name in {*model.classes, *model.imports}:  # (a class's name: `DeepLabV2`, not `F`, `np`, `build_model`)
+        found = project_class(model, cst.Name(name)) if name.isidentifier() and name[:1].isupper() else None
         if found is not None and found[0].is_nn_module_class(found[1]):
             kinds.add(ask.class_kind(found[0], found[1], 1))
-    if not kinds:
-        return None
-    return next(iter(kinds)) if len(kinds) == 1 else ModelKind.MAYBE if ModelKind.BN in kinds else None
+    return one_of(kinds)
