@@ -100,8 +100,8 @@ class MissingEval(Rule):
                 WEIGHTS_LOADER_NAME + r"\(\s*\w+\s*,",
                 # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
                 r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
-                # outputs read as predictions, in a script that loads data or weights or trains
-                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)",
+                # outputs read as predictions or read out as data, in a script that loads data or weights or trains
+                (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)|\.numpy\(|\.tolist\(",
                  r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*[\w\"',)]"),
                 # (a script whose model a project builder loads: `model = DeepSpeech.load_model(args.path)`)
                 (r"\bload\w*\(", r"__name__\s*==|\bargparse\b|\bsys\.argv\b"),

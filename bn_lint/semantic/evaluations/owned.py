@@ -41,7 +41,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     if not facts or {f.mode for f in facts} != {ENTRY}:
         return None
     func = analysis.enclosing_function(node)
-    if func is None or not _evaluation_function(analysis, func, node):
+    if func is None or not _evaluation_function(analysis, func, node, site.key):
         return None
     if analysis.pytest_test(func):
         return None  # (a pytest test: its model comes from a fixture, in the mode the test wants)
@@ -73,6 +73,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         passed = analysis.call_args.get(f"{where}.{root}", [])
         if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
             return None
+        if _given_in_eval(model, _callers_in_file(model, _outermost_function(model, scope))):
+            return None  # (`test(model.eval(), image)` -> `scale_process(model)` -> `net_process(model)`)
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
         # (a nested function is reached from elsewhere only through the module-level function it is defined in)
         reached = _outermost_function(model, scope)
@@ -120,9 +122,10 @@ def _hands_out_eval(model: "FileModel") -> bool:
     return False
 
 
-def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: cst.CSTNode) -> bool:
+def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: cst.CSTNode, key: str) -> bool:
     """A function whose job is evaluation: named for it, running the model in a loop over data with gradients
-    off, or running it for what forward hooks it registers record (``modes/instrumented``)."""
+    off, running a model it is given with gradients off for outputs it hands out (returns, reads out as data or
+    as predictions), or running it for what forward hooks it registers record (``modes/instrumented``)."""
     from bn_lint.semantic.modes import eval_named
     from bn_lint.semantic.modes.eval_names import evaluator_class
 
@@ -135,7 +138,14 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     owner = analysis.model.enclosing_class(analysis.model.scope_of(func))
     if evaluator_class(owner, analysis.model.code):
         return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func))
-    return analysis.under_no_grad(node) and any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func))
+    if not analysis.under_no_grad(node) or analysis.dummy_input(node):
+        return False
+    # (a loop over data with gradients off, or an inference helper: the outputs it computes with gradients off
+    # leave the function, returned or read out as data: ``detect_image(model, image)``)
+    if any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func)):
+        return True
+    # (not `self._decoder` of a method: a holder given a model whose maker, out of sight, may have put it in eval)
+    return not key.startswith("self.") and (analysis.handed_out(node) or analysis.read_out(node) or analysis.predicts(node))
 
 
 def _ancestors_within(analysis: "ModeAnalysis", node: cst.CSTNode, func: cst.FunctionDef):
@@ -178,6 +188,14 @@ def _given(value: cst.BaseExpression, scope) -> bool:
             and value.func.attr.value in ("to", "cuda", "cpu", "float", "double", "half"):
         value = value.func.value
     return isinstance(value, cst.Name) and scope is not None and value.value in scope.params
+
+
+def _given_in_eval(model: "FileModel", names: list[str]) -> bool:
+    """Whether a call of this file to one of the functions ``names`` passes a model it puts in eval in the
+    argument itself (``test(model.eval(), image)``)."""
+    wanted = set(names)
+    return any(isinstance(site.node.func, cst.Name) and site.node.func.value in wanted
+               and any(_SETS_EVAL.search(model.code(arg.value)) for arg in site.node.args) for site in model.calls)
 
 
 def _callers_in_file(model: "FileModel", name: str) -> list[str]:

@@ -46,6 +46,11 @@ class OutputReads:
         data (``.numpy()``, ``.tolist()``), also through names assigned from it or from a call given it."""
         return self._reaches(call, "data")
 
+    def handed_out(self, call: cst.CSTNode) -> bool:
+        """``out = model(x)`` then ``return postprocess(out).numpy()``: the output (or what is computed from it)
+        is what its function gives back."""
+        return self._reaches(call, "return")
+
     def _reaches(self, call: cst.CSTNode, sink_kind: str) -> bool:
         model = self.model
         sink, assigned = self._read_as(call, sink_kind)
@@ -84,15 +89,23 @@ class OutputReads:
                 parent = model.parent(node)
             elif isinstance(parent, cst.Arg) and sink_kind == "image" and self._image_sink(model.parent(parent)):
                 return True, None
-            elif isinstance(parent, cst.Arg) and sink_kind == "data" and isinstance(model.parent(parent), cst.Call):
+            elif isinstance(parent, cst.Arg) and sink_kind in ("data", "return") \
+                    and isinstance(model.parent(parent), cst.Call):
                 node = model.parent(parent)  # `torch.tanh(fake)`, `self._apply_activate(fake)`: a function of it
                 parent = model.parent(node)
             elif isinstance(parent, cst.Arg) and isinstance(model.parent(parent), cst.Call) \
                     and model.qualname(model.parent(parent).func) in _CONVERSIONS:
                 node = model.parent(parent)
                 parent = model.parent(node)
+            elif sink_kind == "return" and isinstance(parent, (cst.Tuple, cst.List)) and isinstance(node, cst.Element):
+                node, parent = parent, model.parent(parent)
+            elif sink_kind == "return" and isinstance(parent, cst.Element):
+                node = parent
+                parent = model.parent(parent)
             else:
                 break
+        if sink_kind == "return" and isinstance(parent, cst.Return):
+            return True, None
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             return False, parent.targets[0].target.value
         return False, None

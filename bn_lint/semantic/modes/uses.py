@@ -7,7 +7,7 @@ import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import LIBRARY_FORWARDS, fitted_by_trainer
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
-from bn_lint.semantic.project.definitions import given_classes
+from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
@@ -86,25 +86,25 @@ class ModelUses:
         return self.enc(x)``) or the model itself (``self.forward(batch)``, ``self(batch)``)."""
         if method in _SAFE_METHODS or method in ("eval", "train", "forward", "apply", "__init__"):
             return False
-        classes = []
+        classes = []  # (file model, class): the classes it was built as, in this file or imported from another
         for fact in _lookup(state, receiver):
             built = _unwrap_passthrough(fact.node) if isinstance(fact.node, cst.Call) else None
-            if isinstance(built, cst.Call) and isinstance(built.func, cst.Name) and built.func.value in self.model.classes:
-                classes.append(self.model.classes[built.func.value])
+            found = project_class(self.model, built.func) if isinstance(built, cst.Call) \
+                and isinstance(built.func, (cst.Name, cst.Attribute)) else None
+            if found is not None:
+                classes.append(found)
         for key in {receiver, *(other for one, other in self.aliases if one == receiver)}:
             parts = key.split(".")
             if len(parts) == 2 and parts[0] == "self" and parts[1].isidentifier():
                 held = self.a.attribute_class(cst.Attribute(value=cst.Name("self"), attr=cst.Name(parts[1])), call)
                 if held is not None:
-                    classes.append(held)
-        for info in classes:
-            function = info.methods.get(method)
-            if function is not None and any(
-                    isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
-                    and (c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
-                         or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
-                    or isinstance(c.func, cst.Name) and c.func.value == "self"
-                    for c in self.model.nodes_of(function, cst.Call)):
+                    classes.append((self.model, held))
+        for owner, info in classes:
+            function, defined_in = info.methods.get(method), (owner, info)
+            if function is None:  # (a method its project base class defines, in this file or another)
+                inherited = inherited_definition(owner, info, method)
+                function, defined_in = (inherited[2], inherited[:2]) if inherited is not None else (None, None)
+            if function is not None and _runs_own_layers(*defined_in, function):
                 return True
         # a model of a class this file does not define: a library model's method that runs its forward
         return not classes and method in LIBRARY_FORWARDS
@@ -274,3 +274,15 @@ class ModelUses:
     def _given_classes(self, param: str) -> bool:
         """Whether every call of this function in its file gives ``param`` a class: calling it builds one."""
         return isinstance(self.node, cst.FunctionDef) and bool(given_classes(self.model, self.node, param))
+
+
+def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
+    """Whether the method ``function`` of class ``info`` (of ``model``'s file) runs one of the submodules its
+    ``__init__`` stores (``def encode(self, x): return self.enc(x)``) or the model itself (``self.forward(batch)``,
+    ``self(batch)``)."""
+    return any(
+        isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
+        and (c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
+             or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
+        or isinstance(c.func, cst.Name) and c.func.value == "self"
+        for c in model.nodes_of(function, cst.Call))
