@@ -19,6 +19,7 @@ from bn_lint.semantic.batching.loader_loops import LoaderLoops
 from bn_lint.semantic.batching.method_loaders import files_beside, method_calls, returning_method
 from bn_lint.semantic.batching.model_resolution import ModelResolution
 from bn_lint.semantic.nn_modules.bearing import ModelKind, project_class
+from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,7 +113,7 @@ class TrainingDetection:
                     # `loss = swav_loss(model, x)` ... `loss.backward()`: the helper runs the model it is given
                     candidates += [(a.value, scope) for a in node.args if not a.star]
             if isinstance(func, (cst.Name, cst.Attribute)) and not self.under_no_grad(node, stop=loop):
-                candidates.append((func, scope))
+                candidates.append((forwarded(func) or func, scope))  # (`model.forward(x)`: a run of `model`)
         return candidates if trains else []
 
     def under_no_grad(self, node: cst.CSTNode, stop: cst.CSTNode | None = None) -> bool:

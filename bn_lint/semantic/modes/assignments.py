@@ -8,7 +8,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_k
 from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition_name
 from .constructors import _deep_copies
-from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, subscript_key
+from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module, subscript_key
 from .getters import got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
@@ -86,7 +86,8 @@ class Assignments:
             if owner is not None:
                 self.flags[key] = (owner, _lookup(state, owner))
         _forget(state, key)
-        source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) else self._wrapped(value)
+        source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) \
+            or one_module(value) is not value else self._wrapped(value)
         if source != key:  # (`model = convert_sync_batchnorm(model)`: still the module it named)
             self.aliases = [(one, other) for one, other in self.aliases
                             if not any(k == key or _child_of(k, key) for k in (one, other))]

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
-from bn_lint.semantic.project.definitions import class_level_method, inherited_definition
+from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, project_class
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _SAFE_METHODS, RUN_METHOD
@@ -232,24 +232,32 @@ class Callees:
             found = self._class_of_construction(value, other_files)
             if found is not None and method in found[1].methods:
                 return found[0], found[1].methods[method]
+            inherited = inherited_definition(found[0].model, found[1], method) if found is not None and other_files \
+                else None
+            if inherited is not None:  # (`model.load_pretrained(path)` of a project base class, in its own file)
+                owner = inherited[0]
+                return (self if owner is model else owner.analysis(type(self))), inherited[2]
         return None
 
     def _class_of_construction(self, value: cst.BaseExpression | None,
                                other_files: bool = True) -> "tuple[ModeAnalysis, ClassInfo] | None":
         """The project class ``value`` (``Net(...)``) builds an instance of, with the analysis of its file."""
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+        if not (isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))):
             return None
         model = self.model
-        name = value.func.value
-        if model.binding(name, None) is not None:
+        if isinstance(value.func, cst.Name):
+            name = value.func.value
+            if model.binding(name, None) is not None:
+                return None
+            if name in model.classes:
+                return self, model.classes[name]
+        if not other_files:
             return None
-        if name in model.classes:
-            return self, model.classes[name]
-        dotted = model.imports.get(name)
-        found = model.imported(dotted, "class") if dotted and other_files else None
-        if found is None or found[1] not in found[0].classes:
+        # (imported by name, or an attribute of an imported module: `import pkg.trainer as t; t.Trainer(...)`)
+        found = project_class(model, value.func)
+        if found is None:
             return None
-        return found[0].analysis(type(self)), found[0].classes[found[1]]
+        return (self if found[0] is model else found[0].analysis(type(self))), found[1]
 
     def _passed_instance(self, param: str, func: cst.FunctionDef | None, depth: int) -> cst.Call | None:
         """The construction of a project class (``VSE(opt)``, the class of this file or imported) that every
@@ -257,7 +265,7 @@ class Callees:
         few levels up); None when a caller passes something else, or there is no caller, or they build several
         classes."""
         built = self._passed_instances(param, func, depth)
-        return built[0] if built and len({b.func.value for b in built}) == 1 else None
+        return built[0] if built and len({self.model.code(b.func) for b in built}) == 1 else None
 
     def _passed_instances(self, param: str, func: cst.FunctionDef | None, depth: int) -> list[cst.Call] | None:
         """Each construction of a project class that a call of this file's function ``func`` passes as ``param``

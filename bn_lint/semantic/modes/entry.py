@@ -34,7 +34,7 @@ class EntryResolution:
         scope = model.scopes.get(func)
         if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
                 and scope.parent.functions.get(func.name.value) is func:
-            cache[func] = self._closure_variables(func, scope)
+            cache[func] = closure_variables(model, func, scope)
             return cache[func]
         if scope is None or model.functions.get(func.name.value) is not func:
             return ()
@@ -54,27 +54,6 @@ class EntryResolution:
                       if name not in local and name not in found]
         cache[func] = tuple(found)
         return cache[func]
-
-    def _closure_variables(self, func: cst.FunctionDef, scope: "Scope") -> tuple[str, ...]:
-        """The enclosing functions' variables a nested function reads (and does not bind itself), and the
-        module-level ones no enclosing function shadows (a route defined in an app factory reading the global
-        model)."""
-        model = self.model
-        local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
-        found = []
-        for name in dict.fromkeys(_names_read(func.body)):
-            if name in local:
-                continue
-            outer = scope.parent
-            while outer is not None and outer.kind == "function" \
-                    and not (name in outer.params or name in outer.bindings or name in outer.opaque):
-                outer = outer.parent
-            if outer is not None and outer.kind == "function":
-                found.append(name)
-            elif outer is not None and outer.kind == "module" and name not in model.classes \
-                    and name not in model.functions and (name in outer.bindings or name in outer.opaque):
-                found.append(name)
-        return tuple(found)
 
     # ---------------------------------------------------------- for the rules
     def passed_kinds(self, func: cst.FunctionDef, param: str) -> set[ModelKind] | None:
@@ -150,7 +129,7 @@ class EntryResolution:
             return facts
         elif self.model.functions.get(func.name.value) is not func:
             passed = self._passed(f"{self.args_key(func)}.{root}", first)  # a method's parameter: its callers'
-            if not passed and self._module_global_of_nested(func, root) and self._at_rest(func, root):
+            if not passed and module_global_of_nested(self.model, func, root) and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]  # (a route nested in an app factory)
         else:
             passed = self._passed(f"{func.name.value}.{root}", first)
@@ -300,19 +279,6 @@ class EntryResolution:
         summary = target[0].summary(target[1]) if target is not None else None
         return summary is not None and _leaves_modes_of(summary, call, given)
 
-    def _module_global_of_nested(self, func: cst.FunctionDef, name: str) -> bool:
-        """Whether ``name``, read by the nested function ``func``, is a module-level variable (no enclosing
-        function binds it)."""
-        scope = self.model.scopes.get(func)
-        if scope is None or scope.parent is None or scope.parent.kind != "function":
-            return False
-        outer = scope.parent
-        while outer is not None and outer.kind == "function":
-            if name in outer.params or name in outer.bindings or name in outer.opaque:
-                return False
-            outer = outer.parent
-        return outer is not None and name in outer.bindings
-
     def _at_rest(self, func: cst.FunctionDef, name: str) -> bool:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
         runs: ``func`` is called nowhere in this file (a web handler, a callback: it runs after the
@@ -439,3 +405,38 @@ def parameter_alias(model: "FileModel", func: cst.FunctionDef, name: str) -> str
     if not isinstance(value, cst.Name) or value.value not in scope.params or scope.bindings.get(value.value):
         return None
     return value.value
+
+
+def closure_variables(model: "FileModel", func: cst.FunctionDef, scope: "Scope") -> tuple[str, ...]:
+    """The enclosing functions' variables a nested function reads (and does not bind itself), and the
+    module-level ones no enclosing function shadows (a route defined in an app factory reading the global
+    model)."""
+    local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
+    found = []
+    for name in dict.fromkeys(_names_read(func.body)):
+        if name in local:
+            continue
+        outer = scope.parent
+        while outer is not None and outer.kind == "function" \
+                and not (name in outer.params or name in outer.bindings or name in outer.opaque):
+            outer = outer.parent
+        if outer is not None and outer.kind == "function":
+            found.append(name)
+        elif outer is not None and outer.kind == "module" and name not in model.classes \
+                and name not in model.functions and (name in outer.bindings or name in outer.opaque):
+            found.append(name)
+    return tuple(found)
+
+
+def module_global_of_nested(model: "FileModel", func: cst.FunctionDef, name: str) -> bool:
+    """Whether ``name``, read by the nested function ``func``, is a module-level variable (no enclosing
+    function binds it)."""
+    scope = model.scopes.get(func)
+    if scope is None or scope.parent is None or scope.parent.kind != "function":
+        return False
+    outer = scope.parent
+    while outer is not None and outer.kind == "function":
+        if name in outer.params or name in outer.bindings or name in outer.opaque:
+            return False
+        outer = outer.parent
+    return outer is not None and name in outer.bindings

@@ -20,7 +20,9 @@ _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloa
 def key_of(expr: cst.BaseExpression) -> str | None:
     """``model`` / ``self.model.backbone`` for plain names and attribute chains, with constant subscripts
     as parts of their own: ``nets['student']``, ``self.models[0].fc`` (a dict entry or a list item is a
-    place a model is held, as an attribute is)."""
+    place a model is held, as an attribute is); the DDP unwrap ``model.module if distributed else model``
+    (and ``getattr(model, "module", model)``) is ``model``."""
+    expr = one_module(expr)
     text = ""
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
         if isinstance(expr, cst.Attribute):
@@ -34,6 +36,29 @@ def key_of(expr: cst.BaseExpression) -> str | None:
     if not isinstance(expr, cst.Name):
         return None
     return expr.value + text
+
+
+def one_module(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """The module an expression that names one module either way names: ``model.module if c else model``,
+    ``model if c else model``, ``getattr(model, "module", model)`` -> ``model`` (a wrapper's ``.module`` is the
+    module it wraps, in the wrapper's mode); ``expr`` itself otherwise."""
+    if isinstance(expr, cst.IfExp):
+        body, orelse = _unwrapped_module(expr.body), _unwrapped_module(expr.orelse)
+        if body is not None and body == orelse:
+            return expr.orelse if key_of(expr.orelse) == body else expr.body
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "getattr" \
+            and len(expr.args) == 3 and isinstance(expr.args[1].value, cst.SimpleString) \
+            and expr.args[1].value.evaluated_value == "module":
+        inner, default = key_of(expr.args[0].value), key_of(expr.args[2].value)
+        if inner is not None and inner == default:
+            return expr.args[2].value
+    return expr
+
+
+def _unwrapped_module(expr: cst.BaseExpression) -> str | None:
+    """The key ``expr`` names, without a last ``.module`` (``model.module`` -> ``model``)."""
+    key = key_of(expr)
+    return key[: -len(".module")] if key is not None and key.endswith(".module") else key
 
 
 def subscript_key(expr: cst.Subscript) -> str | None:

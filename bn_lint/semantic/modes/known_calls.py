@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import libcst as cst
 
@@ -142,18 +143,39 @@ def _keeps_modes(qn: str | None) -> bool:
     and the observing libraries' callables: they never switch a module given to them to train or eval."""
     if qn and qn.startswith(_OBSERVING_LIBRARIES):
         return True
+    if qn and qn.count(".") == 1 and qn.startswith("torch.") and qn not in ("torch.compile", "torch.load") \
+            and qn[len("torch."):].islower():
+        return True  # `torch.zeros(2, n, model.hidden_size)`, `torch.cat(...)`: a tensor function
     if not qn or not qn.startswith("torch.nn."):
         return False
     rest = qn[len("torch.nn."):]
     return rest.startswith(("init.", "functional.")) or ("." not in rest and rest[:1].isupper())
 
 
+# standard-library modules that run code they are given (a thread's target, a partial's function): not known
+# to leave a module's mode alone
+_STDLIB_RUNNERS = frozenset({"threading", "multiprocessing", "concurrent", "asyncio", "functools", "itertools",
+                             "operator", "contextlib", "unittest", "types", "inspect", "importlib", "runpy", "code",
+                             "pdb", "copy", "builtins", "sched", "atexit", "signal", "weakref"})
+
+
+def _standard_library(qn: str | None, func: cst.BaseExpression) -> bool:
+    """``glob.glob(pattern)``, ``os.path.join(root, model.name)``, ``"{}".format(model.name)``: a function of the
+    standard library that runs no code it is given, or a method of a string literal."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString,
+                                                                   cst.FormattedString)):
+        return True
+    root = qn.split(".")[0] if qn else None
+    return root is not None and "." in qn and root in sys.stdlib_module_names and root not in _STDLIB_RUNNERS
+
+
 def keeps_given_modes(qn: str | None, func: cst.BaseExpression) -> bool:
     """Whether a call of ``func`` (qualified name ``qn``) is known to leave the modes of the modules given to it
     as they are: builtins and torch functions that read or save them (``str(model)``, ``torch.save``), torch.nn
-    constructors, helpers named for what they do (loading weights, counting parameters, attaching hooks)."""
+    constructors, the standard library's functions that run no code given to them (``glob.glob``), helpers named
+    for what they do (loading weights, counting parameters, attaching hooks)."""
     return qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn) \
-        or _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func)
+        or _standard_library(qn, func) or _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func)
 
 
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",

@@ -58,6 +58,10 @@ class ValueFacts:
             if parts is not None:
                 return parts
         kind = model_kind(self.model, expr, self.model.scope_of(expr))
+        if kind is None and qn in _LOADED:
+            # a whole model loaded (`torch.load(path)`), of a class and mode the code does not show: another object,
+            # a path of its own beside one that builds a model here
+            return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", None)})
         if kind is None:
             # `build(name)`, whose branches build different models: a BatchNorm model on some of its paths
             return self._built_by(expr, None, state)
@@ -124,21 +128,26 @@ class ValueFacts:
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
         # (returns None: some `return` gives no model, e.g. one for lists only in `to_device(data, device)`)
+        # (a whole model loaded on one of its paths, `torch.load(path)`: another object, a path of its own)
+        shown = frozenset(f for f in returns or () if not (f.mode == UNKNOWN_MODE and f.why == "loaded"))
         if kind is None:
-            if not returns or {f.mode for f in returns} - {TRAIN, EVAL} or all(f.kind is not ModelKind.BN for f in returns):
+            if not shown or {f.mode for f in shown} - {TRAIN, EVAL} or all(f.kind is not ModelKind.BN for f in shown):
                 return None
-            return frozenset(Fact(f.mode, call, "built" if f.mode == TRAIN else "helper",
+            return frozenset(Fact(UNKNOWN_MODE, call, "loaded", "", f.kind) if f not in shown else
+                             Fact(f.mode, call, "built" if f.mode == TRAIN else "helper",
                                   f"`{summary.name}()` at line {{line}} builds it on one of its paths (modules start in "
                                   f"training mode)" if f.mode == TRAIN else
                                   f"`{summary.name}()` at line {{line}} returns it in eval mode", f.kind) for f in returns)
         given = passed_through(target[0].model, target[1], call, index) if returns in (_ENTRY, None) else None
         if given is not None:
             return self.value_facts(given, state)
-        if not returns or {f.mode for f in returns} - {TRAIN, EVAL}:
+        if not shown or {f.mode for f in shown} - {TRAIN, EVAL}:
             return frozenset({Fact(UNKNOWN_MODE, call, "helper", "", kind)})  # as its caller left it, or unknown
         out = set()
         for fact in returns:
-            if fact.mode == TRAIN:
+            if fact not in shown:
+                out.add(Fact(UNKNOWN_MODE, call, "loaded", "", kind))
+            elif fact.mode == TRAIN:
                 out.add(Fact(TRAIN, call, "built", "built at line {line} (modules start in training mode)", kind))
             else:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} returns it in eval mode", kind))

@@ -30,7 +30,8 @@ from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-expor
     pyg_mlp_batchnorm, timm_without_bn,
 )
 from bn_lint.semantic.nn_modules.norm_choice import (
-    default_layer, functional_batchnorm, other_norm, parameter_default, preset_replaces_norm, replaces_default_norm,
+    default_layer, functional_batchnorm, known_other_norm, other_norm, parameter_default, preset_replaces_norm,
+    replaces_default_norm,
 )
 from bn_lint.semantic.file.names import referenced_aliases
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
@@ -73,7 +74,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             unpacked = model.unpacked(expr.value, scope)
             return element_kind(model, *unpacked, depth + 1) if unpacked is not None else None
         # assigned more than once (`if arch == "r18": net = resnet18() else: net = resnet50()`): the kind
-        # every assignment agrees on; one that reuses the name (`net = net.to(device)`) passes it through
+        # every assignment agrees on, MAYBE where one holds BatchNorm and the others are modules (a BatchNorm
+        # model on one visible path); one that reuses the name (`net = net.to(device)`) passes it through
         values, where = assigned
         if any(swaps_batchnorm(model, value) for value in values):
             return None  # `net = strip_batchnorm(net)`: what it holds now, the code does not show
@@ -95,7 +97,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         finally:
             if not reading:
                 _NAMES_ACTIVE.pop(key, None)
-        return kinds.pop() if len(kinds) == 1 else None
+        return one_of(kinds)
     if isinstance(expr, cst.Attribute) and expr.attr.value == "module":  # `ddp_model.module`: what DDP wraps
         return model_kind(model, expr.value, scope, depth + 1)
     if isinstance(expr, cst.Attribute) and expr.attr.value in LIBRARY_BN_PARTS:
@@ -122,6 +124,12 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         func = expr.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name):
             return registry_kind(_QUERIES, model, func.value, scope, depth)
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Subscript) \
+                and isinstance(func.value.value, cst.Name) and len(func.slice) == 1 \
+                and isinstance(func.slice[0].slice, cst.Index) and isinstance(func.slice[0].slice.value, cst.Integer):
+            # `model_map[name][0](...)`: the builder at that place of each entry of a dict of tuples
+            item = int(func.slice[0].slice.value.value)
+            return registry_kind(_QUERIES, model, func.value.value, scope, depth, item=item, given=expr.args)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Name):
             # `MODELS[name].from_config(cfg)`: the classes the registry holds, built by their alternative constructor
             return registry_kind(_QUERIES, model, func.value.value, scope, depth, func.attr.value)
@@ -203,6 +211,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             if timm_without_bn(model, qn, expr, scope):
                 return ModelKind.NO
             if qn.startswith(BN_FACTORY_PREFIXES):
+                if known_other_norm(model, expr, scope):
+                    return ModelKind.NO  # `resnet18(norm_layer=nn.InstanceNorm2d)`
                 return None if other_norm(model, expr, scope) else ModelKind.BN
             spec = layer_table.lookup(qn)
             if spec is not None:

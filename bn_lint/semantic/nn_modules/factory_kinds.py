@@ -22,15 +22,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
-                  constructor: str | None = None) -> "ModelKind | None":
+                  constructor: str | None = None, item: int | None = None,
+                  given: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
     """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
     BatchNorm model, MAYBE when every entry builds some module and one at least builds BatchNorm. With ``constructor``
-    (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``."""
+    (``MODELS[arch].from_config(cfg)``): every entry a class whose classmethod of that name returns ``cls(...)``.
+    With ``item`` (``MODELS[arch][0](...)``): the builder at that place of each entry's tuple, called with the
+    arguments ``given``."""
     bound = model.binding(name.value, scope)
     if bound is None:
         return None
     if isinstance(bound[0], cst.Dict) and bound[0].elements:
-        return _dict_kind(ask, model, [bound[0]], bound[1], depth, constructor)
+        return _dict_kind(ask, model, [bound[0]], bound[1], depth, constructor, item=item, given=given)
+    if item is not None:
+        return None
     entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
     if not entries:
         return None
@@ -39,7 +44,8 @@ def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "
 
 
 def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpression], scope: "Scope | None", depth: int,
-               constructor: str | None = None, args: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
+               constructor: str | None = None, args: "Sequence[cst.Arg]" = (), item: int | None = None,
+               given: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
     """What the entries of dict literals ``dicts`` build (``registry_kind``), given the call's unpacked ``args``
     (``*args, **kwargs``: what they pass is not shown); None for anything but dicts."""
     kinds = set()
@@ -49,7 +55,14 @@ def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpress
         for element in value.elements:
             if not isinstance(element, cst.DictElement):
                 return None
-            kinds.add(_entry_kind(ask, model, element.value, scope, depth, constructor, args))
+            entry = element.value
+            if item is not None:  # (`{'deeplab': (Head, SegModel)}`: the builder at that place of the tuple)
+                if not isinstance(entry, (cst.Tuple, cst.List)) or item >= len(entry.elements):
+                    return None
+                entry = entry.elements[item].value
+                kinds.add(ask.model_kind(model, cst.Call(func=entry, args=given), scope, depth + 1))
+                continue
+            kinds.add(_entry_kind(ask, model, entry, scope, depth, constructor, args))
     return _registry_entries(kinds)
 
 

@@ -25,6 +25,15 @@ def other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> boo
     return False
 
 
+def known_other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """``resnet18(norm_layer=nn.InstanceNorm2d)``: a factory given a known norm layer class that is no BatchNorm."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("norm_layer", "norm"):
+            found = model.layer_class(arg.value, scope)
+            return found is not None and not found[0].is_batchnorm
+    return False
+
+
 def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
     """Whether ``call`` passes an argument for a constructor parameter of its class (of this file) that
     defaults to a BatchNorm class (``norm_layer=nn.BatchNorm1d``), and the argument is not certainly one (a BatchNorm

@@ -1,0 +1,20 @@
+import torch
+import torch.nn as nn
+
+
+class LaneNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, bias=False)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+def build_model(name):
+    if name == "lanenet":
+        net = LaneNet()
+    else:
+        net = torch.load(name)
+    return net
