@@ -212,8 +212,10 @@ class CallHandling:
             receiver = key_of(func.value)
             if receiver is not None and _tracked(state, receiver) and receiver != "self" \
                     and not a.submodule_name(func.attr.value) and not _in_place_tensor_op(func.attr.value) \
-                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not a.method_keeps_modes(func.attr.value):
-                _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode
+                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and func.attr.value != "module" \
+                    and not a.method_keeps_modes(func.attr.value):
+                _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode (not a wrapper's
+                # `model.module(...)`, its module run)
             elif receiver is not None and _tracked(state, receiver) and receiver != "self" \
                     and a.method_runs_self(func.attr.value):
                 self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model

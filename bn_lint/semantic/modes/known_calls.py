@@ -22,7 +22,6 @@ _SAFE_METHODS = _PASSTHROUGH | frozenset({
     "modules", "named_modules", "children", "named_children", "register_forward_hook", "register_forward_pre_hook",
     "register_full_backward_hook", "register_buffer", "register_parameter", "add_module", "get_submodule",
     "get_parameter", "extra_repr", "__repr__", "numel", "size", "keys", "items", "values", "get", "update",
-    "module",  # (`model.module(x)`: a DDP wrapper's module, run)
     # list / dict / set methods (`self.history.append(metrics)`): they hold data, not modes
     "append", "extend", "insert", "pop", "remove", "clear", "add", "discard", "setdefault", "sort", "count", "index",
 })
