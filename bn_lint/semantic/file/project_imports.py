@@ -44,25 +44,6 @@ def method_texts(model: "FileModel", name: str) -> list[str]:
     return cache[name]
 
 
-def project_method_texts(model: "FileModel", name: str) -> list[str]:
-    """The text of every ``def name`` of the project's files (those read, not parsed, at most 400): the methods of
-    a class the file gets from a caller (``model.get_stride()`` in a training helper); ``"?"`` for a file that
-    cannot be read. Cached per name."""
-    from bn_lint.repository_search import files_mentioning
-
-    cache = model.__dict__.setdefault("_project_method_texts", {})
-    if name not in cache:
-        texts: list[str] = []
-        if model.project is not None:
-            root = str(model.project.root_for(model.path))
-            for path in files_mentioning(model.project, model.path, root, f"def {name}(", limit=400):
-                if name in model.project.names_in_text(path)[0]:
-                    found = model.project.function_bodies(path, name)
-                    texts.extend(found if found is not None else ["?"])
-        cache[name] = texts
-    return cache[name]
-
-
 def imported_project_paths(model: "FileModel") -> list[str]:
     """The project files this file imports from (resolved, not parsed)."""
     if model.project is None:

@@ -8,7 +8,6 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
-from bn_lint.semantic.file.project_imports import project_method_texts
 from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, project_class
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
@@ -161,16 +160,14 @@ class Callees:
 
     def method_keeps_modes(self, name: str) -> bool:
         """Whether every ``def name`` of this file's classes and of the project files it imports (at
-        least one; where there is none, of the project's other files) leaves modes alone: no ``.eval()``,
-        ``.train()``, ``.training``, ``.apply()``, no ``requires_grad``, and no call of another method of ``self``
-        (``backbone.load_pretrained(path)``). Read from the text, without parsing the other files."""
+        least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
+        ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``).
+        Read from the text, without parsing the other files."""
         if name not in self._keeping_methods:
             texts = self.model.method_texts(name)
             if not texts and RUN_METHOD.fullmatch(name):  # (`model.features(x)` of a class out of sight: it runs it)
                 self._keeping_methods[name] = True
                 return True
-            if not texts:  # (a method of a class the file gets from a caller, defined elsewhere in the project)
-                texts = project_method_texts(self.model, name)
             self._keeping_methods[name] = bool(texts) and not any(
                 text == "?" or _SETS_MODES.search(text)
                 or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(text)) for text in texts)
