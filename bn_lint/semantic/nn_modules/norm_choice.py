@@ -16,22 +16,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
 
 
-def other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
-    """``resnet50(norm_layer=gn)``: a factory given a norm layer that is not certainly a BatchNorm."""
+def _given_norm(model: "FileModel", call: cst.Call, scope: "Scope | None"):
+    """For a ``norm_layer=`` / ``norm=`` argument of ``call``: (True, the layer class it names or None); (False,
+    None) without one."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in ("norm_layer", "norm"):
-            found = model.layer_class(arg.value, scope)
-            return found is None or not found[0].is_batchnorm
-    return False
+            return True, model.layer_class(arg.value, scope)
+    return False, None
+
+
+def other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """``resnet50(norm_layer=gn)``: a factory given a norm layer that is not certainly a BatchNorm."""
+    given, found = _given_norm(model, call, scope)
+    return given and (found is None or not found[0].is_batchnorm)
 
 
 def known_other_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
     """``resnet18(norm_layer=nn.InstanceNorm2d)``: a factory given a known norm layer class that is no BatchNorm."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in ("norm_layer", "norm"):
-            found = model.layer_class(arg.value, scope)
-            return found is not None and not found[0].is_batchnorm
-    return False
+    _, found = _given_norm(model, call, scope)
+    return found is not None and not found[0].is_batchnorm
 
 
 def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
