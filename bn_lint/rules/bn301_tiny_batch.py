@@ -1,6 +1,7 @@
 """BN301 tiny-batch."""
 from __future__ import annotations
 
+import os
 import textwrap
 from typing import Iterable
 
@@ -19,6 +20,14 @@ DEFAULT_MIN_BATCH = 8
 def min_batch_size(model: FileModel) -> int:
     settings = model.settings
     return settings.min_batch_size if settings is not None else DEFAULT_MIN_BATCH
+
+
+def _place(model: FileModel, found) -> str:
+    """Where a single-sample finding's BatchNorm is: its line, and its file when another."""
+    line = f"line {found.layer_model.line_of(found.layer.node)}"
+    if found.layer_model is model:
+        return line
+    return f"{line} of {os.path.relpath(found.layer_model.path, os.path.dirname(model.path))}"
 
 
 def loader_label(loader) -> str:
@@ -453,7 +462,7 @@ class TinyBatch(Rule):
             yield Report(
                 found.call,
                 f"`{found.label}` runs in training mode on a batch of one sample, and its "
-                f"{found.layer.why} (line {model.line_of(found.layer.node)}) sees one value per channel: it raises "
+                f"{found.layer.why} ({_place(model, found)}) sees one value per channel: it raises "
                 "\"Expected more than 1 value per channel when training\"; use at least 2 samples or call "
                 f"`{found.label}.eval()` first",
                 severity=Severity.ERROR,

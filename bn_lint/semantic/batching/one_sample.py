@@ -101,7 +101,21 @@ def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
         found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached]
         if found:
             return other, found[0]
+    for dotted in _side_effect_imports(model):  # (`import pyramid_vig`: its models registered for a factory)
+        path = project.resolve_module(dotted, model.path)
+        other = project.model(path) if path is not None and project.mentions(path, "BatchNorm") else None
+        found = fragile_layers(other) if other is not None else []
+        if found:
+            return other, found[0]
     return None
+
+
+def _side_effect_imports(model: "FileModel") -> list[str]:
+    """The project modules imported whole and never read (``import pyramid_vig``): imported for what they do
+    when they run, such as registering their models with a factory (``timm.create_model(args.model)``)."""
+    read = [node.value for node in model.nodes_of(model.module, cst.Name)]
+    return [dotted for name, dotted in model.imports.items()
+            if name == dotted and "." not in name and read.count(name) <= 1]
 
 
 def _owner_name(model: "FileModel", node: cst.CSTNode) -> str | None:

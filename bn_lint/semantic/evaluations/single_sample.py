@@ -1,12 +1,14 @@
 """A model in training mode run on a batch of one sample, outside any data loader.
 
-Shape probes and repros do it: ``bn(torch.randn(1, 100))``, ``hl.build_graph(model,
-torch.zeros([1, 300]))``, ``embedding_net(batch_y[:1])`` to infer an output size. When the
-model holds a BatchNorm that sees one value per channel on one sample (``one_sample``), the
-call raises "Expected more than 1 value per channel when training". ``single_sample_calls``
-finds them: the model is built here (a BatchNorm1d, an ``nn.Sequential`` or a project class
-holding such a layer, or what every caller passes for a parameter), nothing puts it in eval
-mode before the call, and the call is not under ``no_grad`` (inference code: BN101's).
+Shape probes, FLOPs counts and repros do it: ``bn(torch.randn(1, 100))``,
+``thop.profile(model, inputs=(torch.zeros(1, 3, 32, 32),))``, ``embedding_net(batch_y[:1])`` to infer
+an output size. When the model holds a BatchNorm that sees one value per channel on one sample
+(``one_sample``), the call raises "Expected more than 1 value per channel when training".
+``single_sample_calls`` reads the runs of the mode flow (``ModeAnalysis.uses``: a model called, or
+given to a library runner, ``knowledge/model_runners``), so a model built by a factory, held by an
+object or given by the callers of any file is followed as every mode rule follows it: the model is in
+training mode on a path the code shows, the input's first dimension is 1, and the call is not under
+``no_grad`` (inference code: BN101's).
 """
 from __future__ import annotations
 
@@ -15,15 +17,16 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.batching.one_sample import Fragile, fragile_layers, library_fragile
+from bn_lint.semantic.batching.one_sample import Fragile, fragile_layers, library_fragile, project_fragile
+from bn_lint.semantic.knowledge.model_runners import TENSOR_FACTORIES, runner_arguments
+from bn_lint.semantic.modes import TRAIN, ModeAnalysis
+from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
 
-_FACTORIES = frozenset(f"torch.{name}" for name in ("randn", "rand", "zeros", "ones", "empty", "Tensor", "FloatTensor"))
-# library calls that run the model they are given on the input they are given
-_PROBES = frozenset({"hiddenlayer.build_graph", "thop.profile", "torchviz.make_dot"})
-_MAX_DEPTH = 4
+_BARE = ("BatchNorm1d", "LazyBatchNorm1d")
 
 
 @dataclass(frozen=True)
@@ -31,48 +34,52 @@ class SingleSample:
     call: cst.Call  # where the model runs on one sample
     label: str  # the model
     layer: Fragile  # the BatchNorm that raises
+    layer_model: "FileModel"  # the file of that BatchNorm
 
 
 def single_sample_calls(model: "FileModel") -> Iterator[SingleSample]:
-    fragile = fragile_layers(model)
-    bare = [layer for layer in model.layer_calls if layer.spec.name in ("BatchNorm1d", "LazyBatchNorm1d")]
-    if not fragile and not bare and not any(library_fragile(model, site.node) for site in model.calls):
-        return
-    for site in model.calls:
-        call = site.node
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
-        qn = model.qualname(call.func) or ""
-        if qn in _PROBES or (isinstance(call.func, cst.Attribute) and call.func.attr.value == "add_graph"):
-            if len(positional) < 2:
-                continue
-            runs, given = positional[0], positional[1]
-        elif isinstance(call.func, (cst.Name, cst.Attribute)) and positional and qn not in _FACTORIES:
-            runs, given = call.func, positional[0]
-        else:
+    analysis = model.analysis(ModeAnalysis).run()
+    for node, site in sorted(list(analysis.uses.items()), key=lambda item: analysis.order(item[0])):
+        if not isinstance(node, cst.Call) or analysis.under_no_grad(node):
             continue
-        rank = _batch_of_one(model, given, site.scope, 0)
-        if rank is None or _under_no_grad(model, call):
+        given = _input_of(model, node)
+        rank = _batch_of_one(model, given, site.scope, set()) if given is not None else None
+        if rank is None:
             continue
-        found = _holder(model, runs, site.scope, call, rank, fragile, 0)
+        facts = analysis.resolved(site)
+        if not analysis.shown_train(facts) or analysis.keeps_own_modes(facts) \
+                or analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+            continue
+        found = _fragile_of(model, facts, rank)
         if found is not None:
-            yield SingleSample(call, model.code(runs), found)
+            yield SingleSample(node, site.key, found[1], found[0])
 
 
-def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", depth: int) -> int | None:
+def _input_of(model: "FileModel", call: cst.Call) -> cst.BaseExpression | None:
+    """The tensor a run gives the model: a runner's input (the first of a tuple), else the first argument."""
+    runner = runner_arguments(model.qualname(call.func), call)
+    if runner is not None:
+        given = runner[1]
+        if isinstance(given, (cst.Tuple, cst.List)) and given.elements:
+            given = given.elements[0].value
+        return given
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    return positional[0] if positional else None
+
+
+def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", seen: set) -> int | None:
     """The rank of a tensor whose first dimension is 1 (0 when the rank is unknown), or None."""
-    if depth > _MAX_DEPTH:
-        return None
     if isinstance(expr, cst.Name):
         bound = model.bindings(expr.value, scope)
-        if bound is None or len(bound[0]) != 1:
+        if bound is None or len(bound[0]) != 1 or id(bound[0][0]) in seen:
             return None
-        return _batch_of_one(model, bound[0][0], bound[1], depth + 1)
-    if isinstance(expr, cst.Call) and model.qualname(expr.func) in _FACTORIES and expr.args:
-        sizes = [a.value for a in expr.args if a.keyword is None]
-        if len(sizes) == 1 and isinstance(sizes[0], (cst.List, cst.Tuple)):
-            sizes = [e.value for e in sizes[0].elements]
-        if sizes and model.value(sizes[0], scope) == 1 and all(model.value(s, scope) is not None for s in sizes):
-            return len(sizes)
+        return _batch_of_one(model, bound[0][0], bound[1], seen | {id(bound[0][0])})
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in TENSOR_FACTORIES and expr.args:
+        sizes = [a for a in expr.args if a.keyword is None]
+        if len(sizes) == 1 and not sizes[0].star:
+            return _leading_one(model, sizes[0].value, scope, seen)
+        if sizes and not sizes[0].star and model.value(sizes[0].value, scope) == 1:
+            return len(sizes) if not any(a.star for a in sizes) else 0
         return None
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice):
         part = expr.slice[0].slice  # `x[:1]`, `x[0:1]`
@@ -82,70 +89,62 @@ def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", 
     return None
 
 
-def _holder(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", call: cst.Call, rank: int,
-            fragile: list[Fragile], depth: int) -> Fragile | None:
-    """The fragile BatchNorm inside the model ``expr`` (in training mode at ``call``), or None."""
-    from bn_lint.semantic.file.records import param_of
-    from bn_lint.semantic.evaluators.call_binding import callers
-
-    if depth > _MAX_DEPTH or not isinstance(expr, cst.Name) or _put_in_eval(model, expr.value, call):
-        return None
-    bound = model.bindings(expr.value, scope)
-    if bound is None:
-        found = param_of(expr.value, scope)
-        function = found[1] if found is not None else None
-        if function is None or model.functions.get(function.name.value) is not function:
+def _leading_one(model: "FileModel", sizes: cst.BaseExpression, scope: "Scope", seen: set) -> int | None:
+    """The rank of a size whose first entry is 1: ``(1, 300)``, ``[1, *shape]``, ``[1] + list(cfg['size'])``
+    (0 when the rank is unknown), or None."""
+    if isinstance(sizes, cst.Name):  # (every value it is bound to: `[1] + list(cfg["input_size"])` or `[1, 3, 224, 224]`)
+        bound = model.bindings(sizes.value, scope)
+        if bound is None or not bound[0] or any(id(value) in seen for value in bound[0]):
             return None
-        for site, args in callers(model, function) or ():
-            if expr.value in args:
-                held = _holder(model, args.values[expr.value], args.scope_of(expr.value, site.scope), site.node,
-                               rank, fragile, depth + 1)
-                if held is not None:
-                    return held
-        return None
-    if len(bound[0]) != 1 or not isinstance(bound[0][0], cst.Call):
-        return None
-    built = bound[0][0]
-    layer = model.layer_call(built, bound[1])
-    if layer is not None and layer.spec.name in ("BatchNorm1d", "LazyBatchNorm1d"):
-        return Fragile(built, f"{layer.spec.name} on (N, C) features") if rank == 2 else None
-    library = library_fragile(model, built)
-    if library is not None:
-        return library
-    within = _definition(model, built, bound[1])
-    if within is None:
-        return None
-    return next((f for f in fragile if f.node is within or any(a is within for a in model.ancestors(f.node))), None)
-
-
-def _definition(model: "FileModel", built: cst.Call, scope: "Scope") -> cst.CSTNode | None:
-    """The code that builds the model: the ``nn.Sequential(...)`` call, or the project class it instantiates."""
-    qn = model.qualname(built.func)
-    if qn in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
-        return built
-    func = built.func
-    if isinstance(func, cst.Name) and func.value in model.classes and model.binding(func.value, scope) is None:
-        return model.classes[func.value].node
+        ranks = {_leading_one(model, value, bound[1], seen | {id(value)}) for value in bound[0]}
+        return None if None in ranks else ranks.pop() if len(ranks) == 1 else 0
+    if isinstance(sizes, cst.BinaryOperation) and isinstance(sizes.operator, cst.Add):
+        return 0 if _leading_one(model, sizes.left, scope, seen) is not None else None
+    if isinstance(sizes, (cst.List, cst.Tuple)) and sizes.elements:
+        first = sizes.elements[0]
+        if isinstance(first, cst.StarredElement) or model.value(first.value, scope) != 1:
+            return None
+        starred = any(isinstance(e, cst.StarredElement) for e in sizes.elements)
+        return 0 if starred else len(sizes.elements)
     return None
 
 
-def _put_in_eval(model: "FileModel", name: str, call: cst.Call) -> bool:
-    """``name.eval()`` / ``name.train(False)`` anywhere before the call."""
-    at = model.order(call)
-    for site in model.calls:
-        func = site.node.func
-        if isinstance(func, cst.Attribute) and model.code(func.value) == name and model.order(site.node) < at:
-            if func.attr.value == "eval" or func.attr.value == "train" and site.node.args \
-                    and model.value(site.node.args[0].value, site.scope) is False:
-                return True
-    return False
+def _fragile_of(model: "FileModel", facts: frozenset, rank: int) -> tuple["FileModel", Fragile] | None:
+    """The BatchNorm that sees one value per channel in the model the training-mode facts built: a bare
+    BatchNorm1d on (N, C), a library model holding one, or a layer of the class or ``nn.Sequential`` built;
+    for a model of unknown class (a factory, a registry, the callers' argument), one of the project files
+    this file reaches."""
+    unknown = False
+    for fact in facts:
+        if fact.mode != TRAIN:
+            continue
+        built = fact.node if isinstance(fact.node, cst.Call) and fact.why == "built" else None
+        if built is None or model.parent(built) is None:  # (built in another file: of unknown class here)
+            unknown = True
+            continue
+        layer = model.layer_call(built, None)
+        if layer is not None and layer.spec.name in _BARE:
+            if rank == 2:
+                return model, Fragile(built, f"{layer.spec.name} on (N, C) features")
+            continue
+        library = library_fragile(model, built)
+        if library is not None:
+            return model, library
+        within = _within(model, built)
+        if within is None:
+            unknown = True
+            continue
+        other, node = within
+        found = next((f for f in fragile_layers(other) if f.node is node or node in other.ancestors(f.node)), None)
+        if found is not None:
+            return other, found
+    return project_fragile(model) if unknown else None
 
 
-def _under_no_grad(model: "FileModel", node: cst.CSTNode) -> bool:
-    for ancestor in model.ancestors(node):
-        if isinstance(ancestor, cst.With):
-            for item in ancestor.items:
-                expr = item.item.func if isinstance(item.item, cst.Call) else item.item
-                if model.qualname(expr) in ("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"):
-                    return True
-    return False
+def _within(model: "FileModel", built: cst.Call) -> tuple["FileModel", cst.CSTNode] | None:
+    """The code that builds the model: the ``nn.Sequential(...)`` call, or the project class it instantiates
+    (of this file or another)."""
+    if model.qualname(built.func) in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+        return model, built
+    found = project_class(model, built.func)
+    return (found[0], found[1].node) if found is not None else None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from bn_lint.semantic.knowledge.model_runners import probe_site
 from bn_lint.semantic.modes.inference_runs import pretrained_build
 from .callees import Callees
 from .conditions import _condition
@@ -155,7 +156,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.jit.script" or name in EXPORT_METHODS
                     or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                     or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)
-                    or name in _HOOKS or _LOADS_MODEL.fullmatch(name)):
+                    or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or probe_site(qn, site.node)):
                 any_candidate = True
                 mark(site.scope)
                 if loads_own_weights(name) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \

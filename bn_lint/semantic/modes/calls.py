@@ -84,6 +84,8 @@ class CallHandling:
             key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`, `model.fuse_model()`
             if key is not None and key in state:
                 a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
+        if self._library_run(call, qn, state):
+            return  # (`thop.profile(model, inputs=(x,))`)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             target = a.callee(call)
             if target is not None:

@@ -6,6 +6,7 @@ import re
 import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import LIBRARY_FORWARDS, fitted_by_trainer
+from bn_lint.semantic.knowledge.model_runners import runner_arguments
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
@@ -18,6 +19,16 @@ from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 
 class ModelUses:
     """Mixin of :class:`_Flow`: model calls (forward passes) and training steps."""
+
+    def _library_run(self, call: cst.Call, qn: str | None, state: State) -> bool:
+        """``thop.profile(model, inputs=(x,))``: a library runner's call runs the module it is given, in the mode
+        it has, and keeps that mode (``knowledge/model_runners``)."""
+        runner = runner_arguments(qn, call)
+        key = key_of(runner[0]) if runner is not None else None
+        if key is None or not _tracked(state, key):
+            return False
+        self._use(call, key, state)
+        return True
 
     def _use(self, call: cst.Call, key: str, state: State) -> None:
         a = self.a

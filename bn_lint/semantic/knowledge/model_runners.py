@@ -1,0 +1,73 @@
+"""Library functions that run the module they are given on the input they are given, and leave its mode.
+
+FLOPs counters, profilers and graph drawers trace or hook one forward pass (``thop.profile(model,
+inputs=(x,))``, ``torchprofile.profile_macs(model, x)``): a run of the module in the mode it has.
+One row per callable: where its module and its input are passed (position, keyword). Counters that
+put the module in eval themselves (ptflops, torchinfo's default mode) are not rows.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Runner(NamedTuple):
+    module_at: int
+    module_keyword: str
+    input_at: int
+    input_keyword: str
+
+
+RUNNERS = {
+    "thop.profile": Runner(0, "model", 1, "inputs"),
+    "torchprofile.profile_macs": Runner(0, "model", 1, "args"),
+    "fvcore.nn.FlopCountAnalysis": Runner(0, "model", 1, "inputs"),
+    "fvcore.nn.flop_count": Runner(0, "model", 1, "inputs"),
+    "fvcore.nn.ActivationCountAnalysis": Runner(0, "model", 1, "inputs"),
+    "hiddenlayer.build_graph": Runner(0, "model", 1, "args"),
+}
+#: a method that runs the module it is given (``SummaryWriter.add_graph(model, x)``), by its name
+RUNNER_METHODS = {"add_graph": Runner(0, "model", 1, "input_to_model")}
+
+
+def runner_arguments(qn: str | None, call) -> tuple | None:
+    """(the module, the input) a runner's call passes, or None when ``call`` is no runner's or lacks one."""
+    func = call.func
+    runner = RUNNERS.get(qn or "")
+    if runner is None and type(func).__name__ == "Attribute":
+        runner = RUNNER_METHODS.get(func.attr.value)
+    if runner is None:
+        return None
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+
+    def argument(at: int, keyword: str):
+        return positional[at] if at < len(positional) else keywords.get(keyword)
+
+    module, given = argument(runner.module_at, runner.module_keyword), argument(runner.input_at, runner.input_keyword)
+    return None if module is None or given is None else (module, given)
+
+
+TENSOR_FACTORIES = frozenset(f"torch.{name}" for name in ("randn", "rand", "zeros", "ones", "empty", "Tensor",
+                                                           "FloatTensor"))
+
+
+def probe_site(qn: str | None, call) -> bool:
+    """By its text alone, a call that may run a module on one sample: a runner's, a tensor factory whose first
+    size is a literal 1 (``torch.zeros(1, 3, 32, 32)``, ``torch.randn([1] + shape)``), or a call given a first
+    slice of one (``net(x[:1])``)."""
+    if runner_arguments(qn, call) is not None:
+        return True
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if not positional:
+        return False
+    first = positional[0]
+    if qn in TENSOR_FACTORIES:
+        while type(first).__name__ == "BinaryOperation":
+            first = first.left
+        if type(first).__name__ in ("List", "Tuple") and first.elements:
+            first = first.elements[0].value
+        return type(first).__name__ == "Integer" and first.value == "1"
+    if type(first).__name__ == "Subscript" and len(first.slice) == 1 and type(first.slice[0].slice).__name__ == "Slice":
+        upper = first.slice[0].slice.upper
+        return type(upper).__name__ == "Integer" and upper.value == "1"
+    return False
