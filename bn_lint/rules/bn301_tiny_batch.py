@@ -12,6 +12,7 @@ from bn_lint.semantic.file.model import FileModel, Report
 from bn_lint.semantic.batching.analysis import BatchAnalysis
 from bn_lint.semantic.batching.one_sample import LIBRARY_FRAGILE_NAMES
 from bn_lint.semantic.evaluations.single_sample import single_sample_calls
+from bn_lint.semantic.knowledge.model_runners import PROBE_TRIGGERS
 from bn_lint.semantic.batching.tiny_loaders import tiny_training_loaders
 
 DEFAULT_MIN_BATCH = 8
@@ -411,7 +412,7 @@ class TinyBatch(Rule):
         ('Wu & Johnson, Rethinking "Batch" in BatchNorm (2021)', 'https://arxiv.org/abs/2105.07576'),
     )
     # (a model run on one sample: a BatchNorm of this file; an OpenMMLab config's per-GPU batch)
-    triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader", LIBRARY_FRAGILE_NAMES)
+    triggers = ("DataLoader", "BatchNorm", "_per_gpu", "train_dataloader", LIBRARY_FRAGILE_NAMES, *PROBE_TRIGGERS)
     invalid = INVALID
     valid = VALID
 

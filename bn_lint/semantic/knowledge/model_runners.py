@@ -25,6 +25,10 @@ RUNNERS = {
     "fvcore.nn.ActivationCountAnalysis": Runner(0, "model", 1, "inputs"),
     "hiddenlayer.build_graph": Runner(0, "model", 1, "args"),
 }
+#: what the code of a file that may run a module on one sample holds (the pre-filter's patterns): a runner's
+#: name, a tensor made with a first size of 1, a first slice of one
+PROBE_TRIGGERS = (r"\b(?:profile|profile_macs|FlopCountAnalysis|flop_count|ActivationCountAnalysis|build_graph|add_graph)\(",
+                  r"\b(?:zeros|ones|randn|rand|empty|Tensor|FloatTensor)\(\s*[\[(]?\s*1\s*[,\])]", r"\[\s*0?\s*:\s*1\s*\]")
 #: a method that runs the module it is given (``SummaryWriter.add_graph(model, x)``), by its name
 RUNNER_METHODS = {"add_graph": Runner(0, "model", 1, "input_to_model")}
 
