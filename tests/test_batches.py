@@ -1124,9 +1124,16 @@ def test_pyramid_pooling_bins_from_a_parameter_default():
     ("model(torch.randn(4, 300))", []),
     ("model.eval()\nmodel(torch.randn(1, 300))", []),
     ("with torch.no_grad():\n    model(torch.randn(1, 300))", []),  # inference code (BN101's)
+    # a library runner's forward: `thop.profile(model, inputs=(x,))`, its size on every branch `[1] + ...`
+    ("import thop\nflops, params = thop.profile(model, inputs=(torch.randn(1, 300),))", [("BN301", 7)]),
+    ("import thop\nsize = [1] + [300] if len(sys.argv) > 1 else [1, 300]\nthop.profile(model, inputs=(torch.zeros(size),))",
+     [("BN301", 8)]),
+    ("import thop\nsize = [4, 300] if len(sys.argv) > 1 else [1, 300]\nthop.profile(model, inputs=(torch.zeros(size),))", []),
+    # a failure the code expects: the graph is not written, nothing else breaks
+    ("try:\n    hl.build_graph(model, torch.zeros([1, 300]))\nexcept RuntimeError:\n    pass", []),
 ])
 def test_a_model_run_on_one_sample_in_training_mode(call, expected):
-    code = ("import hiddenlayer as hl\nimport torch\nimport torch.nn as nn\n\n"
+    code = ("import hiddenlayer as hl\nimport sys\nimport torch\nimport torch.nn as nn\n"
             "model = nn.Sequential(nn.Linear(300, 100), nn.BatchNorm1d(100), nn.Tanh(), nn.Linear(100, 3))\n" + call + "\n")
     assert codes_and_lines(check_code(code, select=("BN301",))) == expected
 
