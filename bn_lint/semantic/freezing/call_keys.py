@@ -2,9 +2,12 @@
 caller's code, and the flag conditions a call's arguments decide (read by :mod:`.reset_by_train`)."""
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.modes.conditions import _condition, _condition_name, holds
 
 
 def key_of(expr: cst.BaseExpression) -> str | None:
@@ -53,9 +56,18 @@ def owners_in_caller(owner: str, bind: dict) -> list[str]:
 
 
 def _literal(value) -> str | None:
+    """The code of a literal argument (``True``, ``"train"``, ``0``): a flag the call decides."""
     if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
         return value.value
+    if isinstance(value, cst.SimpleString) or isinstance(value, cst.Integer):
+        return value.value
     return None
+
+
+def literal_code(value: str) -> bool:
+    """Whether bound code is a literal the call gives (not a module's key)."""
+    return isinstance(value, str) and (value in ("True", "False", "None") or value[:1] in "\"'0123456789"
+                                       or value[:2] in ('b"', "b'"))
 
 
 def rebind(key: str | None, bind: dict) -> str | None:
@@ -65,7 +77,7 @@ def rebind(key: str | None, bind: dict) -> str | None:
     root, dot, rest = key.partition(".")
     if root in bind:
         value = bind[root]
-        if not isinstance(value, str) or value in ("True", "False", "None"):
+        if not isinstance(value, str) or literal_code(value):
             return None
         return value + dot + rest
     return key
@@ -86,3 +98,42 @@ def resolve_conditions(conditions, bind: dict, func: cst.FunctionDef):
             continue
         open_.append((name, needed))
     return tuple(open_)
+
+
+def decided_flag(value: cst.BaseExpression, bind: dict, flags: dict) -> bool | None:
+    """What a flag is for the call walked: ``True`` / ``False``, a local flag decided before, a parameter the
+    call gives a literal (``train``, ``not is_val``, ``phase == "train"``); None when open."""
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    test = _condition(value)
+    if test is None:
+        return None
+    name = _condition_name(test[0])
+    if name == test[0] and name in flags:
+        return flags[name] == test[1]
+    code = bind.get(name)
+    if not isinstance(code, str):
+        return None
+    try:
+        literal = ast.literal_eval(code)
+    except (ValueError, SyntaxError):
+        return None
+    return holds(test[0], literal) == test[1]
+
+
+def to_eval(call: cst.Call) -> bool:
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    if func.attr.value == "eval":
+        return not call.args
+    return func.attr.value == "train" and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) \
+        and call.args[0].value.value == "False"
+
+
+def trains(call: cst.Call) -> bool:
+    """``m.train()`` / ``m.train(True)`` / ``m.train(mode=True)``."""
+    if not call.args:
+        return True
+    value = call.args[0].value
+    return len(call.args) == 1 and isinstance(value, cst.Name) and value.value == "True"

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.freezing.call_keys import (
-    bind_keys, key_of, owners_in_caller, param_names, rebind, resolve_conditions,
+    bind_keys, decided_flag, key_of, literal_code, owners_in_caller, param_names, rebind, resolve_conditions, to_eval as
+    _to_eval, trains as _trains,
 )
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
@@ -353,6 +354,7 @@ class _Walker:
         self.pending: dict[str, tuple[cst.Call, cst.CSTNode, list]] = {}  # key -> (train(), freeze, via)
         self.found: list[Reset] = []
         self.aliases: dict[str, str] = {}  # a name -> the key of the module assigned to it (`net = model`)
+        self.flags: dict = {}  # function -> {a local flag -> its value for the call walked (`is_train`)}
 
     def block(self, statements, bind: dict, depth: int, via: list, func: cst.FunctionDef | None = None) -> None:
         func = func or self.func
@@ -403,6 +405,9 @@ class _Walker:
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self.calls(small, bind, depth, via, func)
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                        and isinstance(small.targets[0].target, cst.Name):  # (`is_train = phase == "train"`)
+                    self._flag(small.targets[0].target.value, small.value, bind, func)
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and depth == 0 \
                         and isinstance(small.targets[0].target, cst.Name):  # (the walked function's own names)
                     self._alias(small.targets[0].target.value, key_of(small.value))
@@ -412,6 +417,21 @@ class _Walker:
             return
         for child in _suite(getattr(node, "body", None)):
             self.statement(child, bind, depth, via, func)
+
+    def _flag(self, name: str, value: cst.BaseExpression, bind: dict, func) -> None:
+        """A local assigned a test the call decides (``is_train = phase == "train"``, ``phase`` given "train")."""
+        decided = decided_flag(value, bind, self.flags.get(func, {}))
+        if decided is None:
+            self.flags.get(func, {}).pop(name, None)
+        else:
+            self.flags.setdefault(func, {})[name] = decided
+
+    def _mode_flag(self, call: cst.Call, bind: dict, func) -> bool | None:
+        """The mode ``m.train(flag)`` sets where the call of the walked function decides ``flag``
+        (``net.train(train)`` given ``True``), or None."""
+        if len(call.args) != 1 or call.args[0].keyword is not None and call.args[0].keyword.value != "mode":
+            return None
+        return decided_flag(call.args[0].value, bind, self.flags.get(func, {}))
 
     def calls(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
         """The calls in ``node``, innermost (arguments) first."""
@@ -424,14 +444,14 @@ class _Walker:
         if isinstance(f, cst.Attribute):
             receiver = rebind(key_of(f.value), bind) if key_of(f.value) is not None else None
             method = f.attr.value
-            if receiver is not None and method == "train" and _trains(call):
+            if receiver is not None and method == "train" and (_trains(call) or self._mode_flag(call, bind, func)):
                 if not self.o.refreezes_on_train(receiver, func):
                     self._train(call, receiver, via)
                 return
             if method in _STEPS:
                 self._run(call, None)
                 return
-            if receiver is not None and _to_eval(call):
+            if receiver is not None and (_to_eval(call) or self._mode_flag(call, bind, func) is False):
                 receiver = self._same(receiver)
                 for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
                     self._freeze(key, call)  # `model.backbone.eval()` after `model.train()`: frozen again
@@ -458,7 +478,7 @@ class _Walker:
             callee, callee_bind = target
             freezes = self.o.freezes_at(call, callee)
             local = {param: ([k for k in map(lambda c: rebind(c, bind), code) if k] if isinstance(code, list)
-                             else code if code in ("<new>", "True", "False", "None") else rebind(code, bind))
+                             else code if code == "<new>" or literal_code(code) else rebind(code, bind))
                      for param, code in callee_bind.items()}
             if "self" in local and local["self"] == "<new>":
                 local["self"] = self._assigned_to(call, bind) or "<new>"
@@ -560,24 +580,6 @@ def _module_loop_owner(loop: cst.For) -> str | None:
     if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in _MODULE_LOOPS:
         return key_of(it.func.value)
     return None
-
-
-def _to_eval(call: cst.Call) -> bool:
-    func = call.func
-    if not isinstance(func, cst.Attribute):
-        return False
-    if func.attr.value == "eval":
-        return not call.args
-    return func.attr.value == "train" and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name) \
-        and call.args[0].value.value == "False"
-
-
-def _trains(call: cst.Call) -> bool:
-    """``m.train()`` / ``m.train(True)`` / ``m.train(mode=True)``."""
-    if not call.args:
-        return True
-    value = call.args[0].value
-    return len(call.args) == 1 and isinstance(value, cst.Name) and value.value == "True"
 
 
 def _imported_from_a_file_setting_eval(model, func: cst.Name, kind: str) -> bool:

@@ -6,7 +6,7 @@ import libcst as cst
 from bn_lint.semantic.project.pass_through import passed_through
 from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
 from bn_lint.semantic.project.definitions import project_builder
-from .conditions import _condition_name
+from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module, subscript_key
 from .getters import got_from_self
@@ -70,6 +70,9 @@ class Assignments:
             return
         if isinstance(target, cst.Name) and self.assume:
             self.assume = {k: v for k, v in self.assume.items() if _condition_name(k) != target.value}
+            test = _condition(value) if value is not None else None
+            if test is not None and test[0] in self.assume:  # `is_train = phase == "train"`, the test decided
+                self.assume[target.value] = self.assume[test[0]] == test[1]
         key = key_of(target)
         if key is None:
             return
@@ -249,11 +252,14 @@ class Assignments:
                 _set(state, part, facts)
 
     def _record_parts(self, key: str, value: cst.BaseExpression | None, state: State) -> None:
-        """``key = nn.Sequential(encoder, head)`` (``.to(device)`` allowed): the followed modules in it."""
+        """``key = nn.Sequential(encoder, head)`` (``.to(device)`` allowed): the followed modules in it
+        (``model = model.to(device)`` is the same module: its parts stay)."""
+        value = _unwrap_passthrough(value)
+        if value is not None and key_of(value) == key:
+            return
         self.parts.pop(key, None)
         for parts in self.parts.values():
             parts.discard(key)
-        value = _unwrap_passthrough(value)
         if not (isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS):
             return
         members = {k for k in map(key_of, _container_elements(value)) if k is not None and _tracked(state, k)}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
-from .conditions import _NOT_LITERAL, _condition_name, _literal, holds
+from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import ModeAnalysis
@@ -50,7 +50,7 @@ class GivenArguments:
     def decided_tests(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> dict[str, bool]:
         """The tests of ``func`` (``phase == 'train'``, ``if train:``) on a parameter it never assigns that
         ``call`` gives a literal, with their outcome for that call."""
-        tests = self.condition_tests(func)
+        tests = {**self.condition_tests(func), **self.argument_tests(func)}
         if not tests:
             return {}
         params = func.params
@@ -70,3 +70,20 @@ class GivenArguments:
             if literal is not _NOT_LITERAL:
                 decided[key] = holds(key, literal)
         return decided
+
+    def argument_tests(self: "ModeAnalysis", func: cst.FunctionDef) -> dict[str, list[cst.CSTNode]]:
+        """The tests of ``func`` outside ``if`` statements, by condition key: a ``.train(flag)`` mode
+        (``net.train(train)``, ``model.train(phase == "train")``) and a flag assigned a test
+        (``is_train = phase == "train"``). A call that gives the parameter a literal decides them."""
+        found: dict[str, list[cst.CSTNode]] = {}
+        for call in self.model.nodes_of(func, cst.Call):
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and len(call.args) == 1 \
+                    and (call.args[0].keyword is None or call.args[0].keyword.value == "mode"):
+                condition = _condition(call.args[0].value)
+                if condition is not None:
+                    found.setdefault(condition[0], []).append(call)
+        for assign in self.model.nodes_of(func, cst.Assign):
+            condition = _condition(assign.value) if len(assign.targets) == 1 else None
+            if condition is not None and isinstance(assign.targets[0].target, cst.Name):
+                found.setdefault(condition[0], []).append(assign)
+        return found

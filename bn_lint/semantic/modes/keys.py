@@ -21,7 +21,7 @@ def key_of(expr: cst.BaseExpression) -> str | None:
     """``model`` / ``self.model.backbone`` for plain names and attribute chains, with constant subscripts
     as parts of their own: ``nets['student']``, ``self.models[0].fc`` (a dict entry or a list item is a
     place a model is held, as an attribute is); the DDP unwrap ``model.module if distributed else model``
-    (and ``getattr(model, "module", model)``) is ``model``."""
+    (and ``getattr(model, "module", model)``) and ``model.to(device)`` are ``model``."""
     expr = one_module(expr)
     text = ""
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
@@ -52,6 +52,8 @@ def one_module(expr: cst.BaseExpression) -> cst.BaseExpression:
         inner, default = key_of(expr.args[0].value), key_of(expr.args[2].value)
         if inner is not None and inner == default:
             return expr.args[2].value
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _PASSTHROUGH:
+        return _unwrap_passthrough(expr)  # (`model.cuda()` given to a helper is `model`)
     return expr
 
 

@@ -6,6 +6,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
 from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
 from bn_lint.semantic.project.definitions import project_class
+from .conditions import _condition
 from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
@@ -178,6 +179,11 @@ class ValueFacts:
         if isinstance(value, cst.Name) and value.value in ("True", "False"):
             if value.value == "True":
                 return frozenset({Fact(TRAIN, call, "train()", "`.train(True)` at line {line}")})
+            return frozenset({Fact(EVAL, call, "eval()", "`.train(False)` at line {line}")})
+        condition = _condition(value)
+        if condition is not None and condition[0] in self.assume:  # (`net.train(train)`, the call gives `True`)
+            if self.assume[condition[0]] == condition[1]:
+                return frozenset({Fact(TRAIN, call, "train()", "`.train()` at line {line}")})
             return frozenset({Fact(EVAL, call, "eval()", "`.train(False)` at line {line}")})
         flag_key = key_of(value)
         if flag_key in self.flags and self.flags[flag_key][0] == key:
