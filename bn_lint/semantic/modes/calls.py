@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import imported_name
+from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
-from .constructors import _deep_copies, _is_dataclass_decorator, _stored_params
+from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .getters import plain_class_method
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
@@ -246,16 +247,14 @@ class CallHandling:
         if not isinstance(func, (cst.Name, cst.Attribute)) or any(a.star for a in call.args):
             return {}
         info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
-        if info is None or self.model.binding(func.value, self.scope) is not None:  # (`models.Wrapper(net)`: imported)
-            found = self._project_init(call) if other_files else None
-            init = found[1] if found is not None else None
-            if init is None:
-                return {}
-        else:
-            init = info.methods.get("__init__")
-        if init is not None:
+        local = info is not None and self.model.binding(func.value, self.scope) is None
+        found = project_class(self.model, func) if local or other_files else None  # (`models.Wrapper(net)`)
+        chain = stored_by_init(*found) if found is not None else None
+        if chain is not None:
+            init, stored = chain
             params = [p.name.value for p in init.params.params[1:]]
-            stored = _stored_params(init)
+        elif not local:
+            return {}
         elif any(_is_dataclass_decorator(d.decorator, self.model) for d in info.node.decorators):
             params = [line.body[0].target.value for line in info.node.body.body
                       if isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.AnnAssign)

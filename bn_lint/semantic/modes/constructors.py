@@ -5,12 +5,15 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.file.model import stored_on_self
+from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.syntax.walk import walk
 from .keys import _names_read
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 
 def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call, str]:
@@ -20,11 +23,51 @@ def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call
             and model.qualname(node.func) == "copy.deepcopy"}
 
 
-def _stored_params(init: cst.FunctionDef) -> dict[str, str]:
-    """param -> attribute, for the parameters ``__init__`` uses only in ``self.attr = param`` statements."""
+def stored_by_init(model: "FileModel", info: "ClassInfo", depth: int = 0) -> tuple[cst.FunctionDef, dict[str, str]] | None:
+    """The ``__init__`` a project class runs (its own, or inherited from a project base of any file) and
+    param -> attribute for the parameters it only stores on ``self``, also through ``super().__init__(net,
+    opt)`` into a base's ``__init__`` that stores them."""
+    init = info.methods.get("__init__")
+    owner, owner_info = model, info
+    if init is None:
+        inherited = inherited_definition(model, info, "__init__")
+        if inherited is None or depth > 4:
+            return None
+        owner, owner_info, init = inherited
+    passed: dict[str, str] = {}
+    for call in _super_inits(init):
+        base = inherited_definition(owner, owner_info, "__init__")
+        found = stored_by_init(base[0], base[1], depth + 1) if base is not None and depth < 4 else None
+        if found is None:
+            continue
+        names = [p.name.value for p in found[0].params.params[1:]] + [p.name.value for p in found[0].params.kwonly_params]
+        for param, arg in bind(call, names).values.items():
+            if isinstance(arg, cst.Name) and param in found[1]:
+                passed.setdefault(arg.value, found[1][param])
+    return init, _stored_params(init, passed)
+
+
+def _super_inits(init: cst.FunctionDef) -> list[cst.Call]:
+    """The ``super().__init__(...)`` statements of ``__init__``'s body."""
+    found = []
+    for line in init.body.body:
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+        call = small.value if isinstance(small, cst.Expr) else None
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" \
+                and super_call(call.func.value) and not any(a.star for a in call.args):
+            found.append(call)
+    return found
+
+
+def _stored_params(init: cst.FunctionDef, passed: dict[str, str] | None = None) -> dict[str, str]:
+    """param -> attribute, for the parameters ``__init__`` uses only in ``self.attr = param`` statements (or
+    passes to a base's ``__init__`` that stores them: ``passed``)."""
     stored: dict[str, str] = {}
     assigned: list[str] = []
     for attribute, param in stored_on_self(init):  # `self.model = model.to(device)`: the same module
+        stored.setdefault(param, attribute)
+        assigned.append(param)
+    for param, attribute in (passed or {}).items():
         stored.setdefault(param, attribute)
         assigned.append(param)
     read = list(_names_read(init.body))

@@ -30,6 +30,11 @@ def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "
     With ``item`` (``MODELS[arch][0](...)``): the builder at that place of each entry's tuple, called with the
     arguments ``given``."""
     bound = model.binding(name.value, scope)
+    if bound is None and name.value in model.imports:  # (`from nets import MODELS`: the dict of its own file)
+        found = model.definition(model.imports[name.value])
+        if found is not None and isinstance(found[1], cst.Dict) and found[1].elements and not given:
+            return _dict_kind(ask, found[0], [found[1]], found[2], depth, constructor, item=item)
+        return None
     if bound is None:
         return None
     if isinstance(bound[0], cst.Dict) and bound[0].elements:
