@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from bn_lint.semantic.file.classes import super_call
-from bn_lint.semantic.project.definitions import inherited_definition
+from bn_lint.semantic.project.definitions import inherited_definition, project_class
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .held_by_class import entered_from_outside, held_by_class
 from .getters import got_from_self
@@ -240,7 +240,7 @@ class EntryResolution:
         if info is None or info.methods.get(func.name.value) is not func \
                 or (info.methods.get("__init__") or inherited_definition(model, info, "__init__")) is None \
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
-                or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
+                or any(_model_base(model, base) for base in info.bases):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
         found = _assigning_init(model, info, attr)
         if found is None:
@@ -440,3 +440,15 @@ def module_global_of_nested(model: "FileModel", func: cst.FunctionDef, name: str
             return False
         outer = outer.parent
     return outer is not None and name in outer.bindings
+
+
+def _model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> bool:
+    """Whether a base class may be a model's: a project class (of any file) that is an ``nn.Module``, has a
+    ``forward`` or such a base (``class BaseModel:`` of a GAN trainer is none), or, out of sight, one named
+    like a model (``PreTrainedModel``)."""
+    found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+    if found is None:
+        return any(word in model.code(base) for word in ("Module", "Model", "Net"))
+    owner, info = found
+    return owner.is_nn_module_class(info) or "forward" in info.methods \
+        or depth < 3 and any(_model_base(owner, other, depth + 1) for other in info.bases)
