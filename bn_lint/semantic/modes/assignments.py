@@ -62,17 +62,18 @@ class Assignments:
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, None, state)
             return
+        flag = _condition(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        if flag is not None and self.assume:
+            self.assume = {k: v for k, v in self.assume.items() if _condition_name(k) != flag[0]}
+            test = _condition(value) if value is not None else None
+            if test is not None and test[0] in self.assume:  # `is_train = phase == "train"`, the test decided
+                self.assume[flag[0]] = self.assume[test[0]] == test[1]
         if isinstance(target, cst.Attribute) and target.attr.value == "requires_grad" and value is not None:
             self._frozen_parameter(target, value, state)
             return
         if isinstance(target, cst.Attribute) and target.attr.value == "training":
             self._mode_meant(target, target.value, state)  # `model.training = False`: BN102's finding
             return
-        if isinstance(target, cst.Name) and self.assume:
-            self.assume = {k: v for k, v in self.assume.items() if _condition_name(k) != target.value}
-            test = _condition(value) if value is not None else None
-            if test is not None and test[0] in self.assume:  # `is_train = phase == "train"`, the test decided
-                self.assume[target.value] = self.assume[test[0]] == test[1]
         key = key_of(target)
         if key is None:
             return

@@ -10,7 +10,7 @@ from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
-from .getters import plain_class_method
+from .getters import plain_class_method, plain_self_call
 from .keys import _names_read, key_of, receiver_key
 from .known_calls import (
     RUN_METHOD,
@@ -96,6 +96,8 @@ class CallHandling:
             return  # (`on_epoch_end(epoch)`: what the callers give it runs here)
         if self._lambda_run(call, state):
             return  # (`fun(x)` with `fun = lambda d: self.model(d)`: a run of `self.model` here)
+        if (own := plain_self_call(a, call, self.scope)) is not None:  # `self(event)` of a learner: `__call__`
+            return self._apply_summary(call, own, state) if own is not True else None
         key = key_of(func)
         if key is not None and _is_module_call(func, key, state):
             self._use(call, key, state)

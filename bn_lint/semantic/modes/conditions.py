@@ -20,12 +20,14 @@ _COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
 
 def _condition(test: cst.BaseExpression) -> tuple[str, bool] | None:
     """A test as (key, outcome that makes the key true) when it is a plain flag (``train``,
-    ``not is_val``) or a name compared to a literal (``phase == 'train'``, ``mode != "val"``)."""
+    ``not is_val``, ``self.training``) or a name compared to a literal (``phase == 'train'``, ``mode != "val"``)."""
     outcome = True
     while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test, outcome = test.expression, not outcome
     if isinstance(test, cst.Name):
         return (None if test.value in ("True", "False", "None") else (test.value, outcome))
+    if isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name) and test.value.value == "self":
+        return f"self.{test.attr.value}", outcome  # (`self.training = train`, then `if self.training:`)
     if not (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and len(test.comparisons) == 1):
         return None
     target = test.comparisons[0]

@@ -62,3 +62,22 @@ def plain_class_method(analysis, call: cst.Call) -> tuple | None:
     if any(not (isinstance(base, cst.Name) and base.value == "object") for base in info.bases):
         return None
     return target
+
+
+def plain_self_call(analysis, call: cst.Call, scope) -> tuple | bool | None:
+    """``self(event)`` in a method of a plain class (not an ``nn.Module``, no ``forward``): its ``__call__``
+    runs, not a forward of a module (a learner dispatching its callbacks). ``(analysis, __call__)`` when the
+    class defines one, True when it defines none (the call runs no model of the flow), None for a module's
+    ``self(x)`` or anything else."""
+    if not (isinstance(call.func, cst.Name) and call.func.value == "self") or scope is None:
+        return None
+    model = analysis.model
+    method = scope
+    while method is not None and not isinstance(method.node, cst.FunctionDef):
+        method = method.parent
+    info = model.enclosing_class(method.parent) if method is not None and method.parent is not None else None
+    if info is None or model.is_nn_module_class(info) or "forward" in info.methods \
+            or any(not (isinstance(base, cst.Name) and base.value == "object") for base in info.bases):
+        return None
+    own = info.methods.get("__call__")
+    return (analysis, own) if own is not None else True
