@@ -80,9 +80,10 @@ def library_fragile(model: "FileModel", built: cst.Call) -> Fragile | None:
     return None
 
 
-def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
+def project_fragile(model: "FileModel", names: set[str] | None = None) -> tuple["FileModel", Fragile] | None:
     """A fragile BatchNorm of this file or of a project file it imports, or a library model built here
-    that holds one (the first found)."""
+    that holds one (the first found); with ``names``, only in what those names of this file reach (the
+    builder a model comes from: ``generate_model(50)``), else in what any name the file reads reaches."""
     found = fragile_layers(model)
     if found:
         return model, found[0]
@@ -95,13 +96,20 @@ def project_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
         return None
     # (in a module of many models, a layer of one this file never names is not in what it trains; a file
     # reached through another, `build()` of modeling.py returning `PoolHead` of layers.py, is)
-    for other, reached in model.reached_files(_names_used(model)):
+    for other, reached in model.reached_files(_names_used(model) if names is None else names):
         if not project.mentions(other.path, "BatchNorm"):
             continue
         found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached]
         if found:
             return other, found[0]
-    for dotted in _side_effect_imports(model):  # (`import pyramid_vig`: its models registered for a factory)
+    return side_effect_fragile(model)
+
+
+def side_effect_fragile(model: "FileModel") -> tuple["FileModel", Fragile] | None:
+    """A fragile BatchNorm of a project module this file imports for its side effects (``import pyramid_vig``:
+    its models registered for a factory, ``timm.create_model(args.model)``)."""
+    project = model.project
+    for dotted in _side_effect_imports(model) if project is not None else ():
         path = project.resolve_module(dotted, model.path)
         other = project.model(path) if path is not None and project.mentions(path, "BatchNorm") else None
         found = fragile_layers(other) if other is not None else []

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.batching.one_sample import Fragile, fragile_layers, library_fragile, project_fragile
+from bn_lint.semantic.batching.one_sample import (
+    Fragile, fragile_layers, library_fragile, project_fragile, side_effect_fragile,
+)
 from bn_lint.semantic.knowledge.model_runners import TENSOR_FACTORIES, runner_arguments
 from bn_lint.semantic.modes import TRAIN, ModeAnalysis
 from bn_lint.semantic.nn_modules.bearing import ModelKind
@@ -140,13 +142,13 @@ def _fragile_of(model: "FileModel", facts: frozenset, rank: int) -> tuple["FileM
     BatchNorm1d on (N, C), a library model holding one, or a layer of the class or ``nn.Sequential`` built;
     for a model of unknown class (a factory, a registry, the callers' argument), one of the project files
     this file reaches."""
-    unknown = False
+    unknown, builders = False, set()
     for fact in facts:
         if fact.mode != TRAIN:
             continue
         built = fact.node if isinstance(fact.node, cst.Call) and fact.why == "built" else None
         if built is None or model.parent(built) is None:  # (built in another file: of unknown class here)
-            unknown = True
+            unknown, builders = True, None
             continue
         layer = model.layer_call(built, None)
         if layer is not None and layer.spec.name in _BARE:
@@ -157,14 +159,24 @@ def _fragile_of(model: "FileModel", facts: frozenset, rank: int) -> tuple["FileM
         if library is not None:
             return model, library
         within = _within(model, built)
-        if within is None:
+        if within is None:  # (`generate_model(50)`: what that builder reaches)
             unknown = True
+            name = built.func.attr.value if isinstance(built.func, cst.Attribute) else getattr(built.func, "value", None)
+            if builders is not None and isinstance(name, str):
+                builders.add(name)
+            elif builders is not None:
+                builders = None
             continue
         other, node = within
         found = next((f for f in fragile_layers(other) if f.node is node or node in other.ancestors(f.node)), None)
         if found is not None:
             return other, found
-    return project_fragile(model) if unknown else None
+    if not unknown:
+        return None
+    found = project_fragile(model, builders)
+    if found is None and builders:  # (`create_model(args.model)` of a module imported for its registrations)
+        found = side_effect_fragile(model)
+    return found
 
 
 def _within(model: "FileModel", built: cst.Call) -> tuple["FileModel", cst.CSTNode] | None:
