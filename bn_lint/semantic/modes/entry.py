@@ -443,11 +443,12 @@ def module_global_of_nested(model: "FileModel", func: cst.FunctionDef, name: str
 
 
 def _model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> bool:
-    """Whether a base class may be a model's: a project class (of any file) that is an ``nn.Module``, has a
-    ``forward`` or such a base (``class BaseModel:`` of a GAN trainer is none), or, out of sight, one named
-    like a model (``PreTrainedModel``)."""
+    """Whether a base class may be a model's: a class of this file that is an ``nn.Module``, has a ``forward``
+    or such a base (``class BaseModel:`` of a GAN trainer is none), or, in another file or out of sight, one
+    named like a model (``PreTrainedModel``; scvi-tools' ``BaseModelClass``, whose ``train()`` runs a runner of a
+    third file that leaves the module in eval)."""
     found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
-    if found is None:
+    if found is None or found[0] is not model:
         return any(word in model.code(base) for word in ("Module", "Model", "Net"))
     owner, info = found
     return owner.is_nn_module_class(info) or "forward" in info.methods \
