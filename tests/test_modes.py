@@ -2156,3 +2156,49 @@ def test_a_dynamic_import_of_the_module_an_option_names_by_default(tmp_path, wri
     write("options.py", options.format(default=""))
     proc = run_cli("check", "--no-cache", "--select", "BN103", "--format", "concise", "train.py", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
+
+
+# `model.train(flag)` with a flag the call decides: an epoch helper shared by training and validation
+EPOCH_HELPER = """
+import torch
+import torch.nn as nn
+
+backbone = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+model = nn.Sequential(backbone, nn.Linear(8, 2))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+{freeze}
+
+def run_epoch(net, loader, {param}):
+    {flag}net.train({argument})
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(net(x), y)
+        if {test}:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+def main(train_loader, val_loader):
+    for epoch in range(10):
+        run_epoch(model, train_loader, {first})
+        run_epoch(model, val_loader, {second})
+
+
+main([], [])
+"""
+
+
+@pytest.mark.parametrize("param, flag, argument, test, first, second, freeze, expected", [
+    # train then validate each epoch: the mode each call sets is right
+    ("train", "", "train", "train", "True", "False", "", []),
+    ("phase", "is_train = phase == 'train'\n    ", "is_train", "is_train", "'train'", "'val'", "", []),
+    # a frozen BatchNorm that the training call's `net.train(train)` (given True) puts back in training mode
+    ("train", "", "train", "train", "True", "False", "for p in backbone.parameters():\n    p.requires_grad = False\n",
+     [("BN105", 8)]),
+    ("train", "", "train", "train", "False", "False", "for p in backbone.parameters():\n    p.requires_grad = False\n",
+     []),
+])
+def test_a_mode_flag_the_call_decides(param, flag, argument, test, first, second, freeze, expected):
+    code = EPOCH_HELPER.format(param=param, flag=flag, argument=argument, test=test, first=first, second=second,
+                               freeze=freeze)
+    assert codes_and_lines(check_code(code, select=("BN101", "BN103", "BN105"))) == expected
