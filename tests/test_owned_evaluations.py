@@ -169,7 +169,7 @@ def test_a_predictor_class_that_loads_its_model(tmp_path, fixed, expected):
 # A holder class's models keep the modes its own code gives them. A plain base class of the same file (no module,
 # no forward) is no model's base; a base of another file is judged by its name, since a library's base class
 # (scvi-tools' `BaseModelClass`) may drive its module's mode from a file the holder does not show.
-HOLDER = ("import torch\nfrom net import Net\n{imports}\n\n{base_code}class Skip({base}):\n    def __init__(self, data):\n"
+BASED_HOLDER = ("import torch\nfrom net import Net\n{imports}\n\n{base_code}class Skip({base}):\n    def __init__(self, data):\n"
           "        self.data = data\n        self.netd = Net()\n\n    def test(self):\n        with torch.no_grad():\n"
           "            for x in self.data:\n                self.netd(x)\n")
 
@@ -181,7 +181,7 @@ HOLDER = ("import torch\nfrom net import Net\n{imports}\n\n{base_code}class Skip
     ("from base import Runner", "", "Runner", "class Runner:\n    pass\n", True),
 ])
 def test_a_holder_class_with_a_project_base(tmp_path, imports, base_code, base, other, reported):
-    holder = HOLDER.format(imports=imports, base_code=base_code, base=base)
+    holder = BASED_HOLDER.format(imports=imports, base_code=base_code, base=base)
     files = {"net.py": NET, "sg.py": holder}
     if other is not None:
         files["base.py"] = other
