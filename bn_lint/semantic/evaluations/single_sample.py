@@ -22,6 +22,7 @@ from bn_lint.semantic.batching.one_sample import (
 )
 from bn_lint.semantic.knowledge.model_runners import TENSOR_FACTORIES, runner_arguments
 from bn_lint.semantic.modes import TRAIN, ModeAnalysis
+from bn_lint.semantic.modes.keys import _called_name
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.project.definitions import project_class
 
@@ -64,12 +65,14 @@ def _failure_handled(model: "FileModel", node: cst.CSTNode) -> bool:
     """The call sits in a ``try`` whose handler catches the error it would raise (``except RuntimeError``,
     ``except Exception``, a bare ``except``): a probe whose failure the code expects (``writer.add_graph``
     wrapped for "could not write graph")."""
+    child = node
     for ancestor in model.ancestors(node):
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
             return False
-        if isinstance(ancestor, cst.Try) and any(_catches(handler.type) for handler in ancestor.handlers) \
-                and any(node is n or ancestor.body is n for n in model.ancestors(node)):
+        if isinstance(ancestor, cst.Try) and child is ancestor.body \
+                and any(_catches(handler.type) for handler in ancestor.handlers):
             return True
+        child = ancestor
     return False
 
 
@@ -121,11 +124,9 @@ def _leading_one(model: "FileModel", sizes: cst.BaseExpression, scope: "Scope", 
         bound = model.bindings(sizes.value, scope)
         if bound is None or not bound[0] or any(id(value) in seen for value in bound[0]):
             return None
-        ranks = {_leading_one(model, value, bound[1], seen | {id(value)}) for value in bound[0]}
-        return None if None in ranks else ranks.pop() if len(ranks) == 1 else 0
+        return _one_rank({_leading_one(model, value, bound[1], seen | {id(value)}) for value in bound[0]})
     if isinstance(sizes, cst.IfExp):  # (both branches)
-        ranks = {_leading_one(model, part, scope, seen) for part in (sizes.body, sizes.orelse)}
-        return None if None in ranks else ranks.pop() if len(ranks) == 1 else 0
+        return _one_rank({_leading_one(model, part, scope, seen) for part in (sizes.body, sizes.orelse)})
     if isinstance(sizes, cst.BinaryOperation) and isinstance(sizes.operator, cst.Add):
         return 0 if _leading_one(model, sizes.left, scope, seen) is not None else None
     if isinstance(sizes, (cst.List, cst.Tuple)) and sizes.elements:
@@ -135,6 +136,11 @@ def _leading_one(model: "FileModel", sizes: cst.BaseExpression, scope: "Scope", 
         starred = any(isinstance(e, cst.StarredElement) for e in sizes.elements)
         return 0 if starred else len(sizes.elements)
     return None
+
+
+def _one_rank(ranks: set) -> int | None:
+    """The rank every one of several sizes has (0 when they differ); None when one has no leading 1."""
+    return None if None in ranks else ranks.pop() if len(ranks) == 1 else 0
 
 
 def _fragile_of(model: "FileModel", facts: frozenset, rank: int) -> tuple["FileModel", Fragile] | None:
@@ -161,11 +167,8 @@ def _fragile_of(model: "FileModel", facts: frozenset, rank: int) -> tuple["FileM
         within = _within(model, built)
         if within is None:  # (`generate_model(50)`: what that builder reaches)
             unknown = True
-            name = built.func.attr.value if isinstance(built.func, cst.Attribute) else getattr(built.func, "value", None)
-            if builders is not None and isinstance(name, str):
-                builders.add(name)
-            elif builders is not None:
-                builders = None
+            name = _called_name(built.func)
+            builders = builders | {name} if builders is not None and name else None
             continue
         other, node = within
         found = next((f for f in fragile_layers(other) if f.node is node or node in other.ancestors(f.node)), None)

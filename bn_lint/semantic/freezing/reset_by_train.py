@@ -429,8 +429,9 @@ class _Walker:
     def _mode_flag(self, call: cst.Call, bind: dict, func) -> bool | None:
         """The mode ``m.train(flag)`` sets where the call of the walked function decides ``flag``
         (``net.train(train)`` given ``True``), or None."""
-        if len(call.args) != 1 or call.args[0].keyword is not None and call.args[0].keyword.value != "mode":
-            return None
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "train") or len(call.args) != 1 \
+                or call.args[0].keyword is not None and call.args[0].keyword.value != "mode":
+            return None  # (`model.requires_grad_(False)` is no mode)
         return decided_flag(call.args[0].value, bind, self.flags.get(func, {}))
 
     def calls(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:

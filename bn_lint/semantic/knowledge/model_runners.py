@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import libcst as cst
+
 
 class Runner(NamedTuple):
     module_at: int
@@ -33,11 +35,11 @@ PROBE_TRIGGERS = (r"\b(?:profile|profile_macs|FlopCountAnalysis|flop_count|Activ
 RUNNER_METHODS = {"add_graph": Runner(0, "model", 1, "input_to_model")}
 
 
-def runner_arguments(qn: str | None, call) -> tuple | None:
+def runner_arguments(qn: str | None, call: cst.Call) -> tuple | None:
     """(the module, the input) a runner's call passes, or None when ``call`` is no runner's or lacks one."""
     func = call.func
     runner = RUNNERS.get(qn or "")
-    if runner is None and type(func).__name__ == "Attribute":
+    if runner is None and isinstance(func, cst.Attribute):
         runner = RUNNER_METHODS.get(func.attr.value)
     if runner is None:
         return None
@@ -55,7 +57,7 @@ TENSOR_FACTORIES = frozenset(f"torch.{name}" for name in ("randn", "rand", "zero
                                                            "FloatTensor"))
 
 
-def probe_site(qn: str | None, call) -> bool:
+def probe_site(qn: str | None, call: cst.Call) -> bool:
     """By its text alone, a call that may run a module on one sample: a runner's, a tensor factory whose first
     size is a literal 1 (``torch.zeros(1, 3, 32, 32)``, ``torch.randn([1] + shape)``), or a call given a first
     slice of one (``net(x[:1])``)."""
@@ -66,12 +68,12 @@ def probe_site(qn: str | None, call) -> bool:
         return False
     first = positional[0]
     if qn in TENSOR_FACTORIES:
-        while type(first).__name__ == "BinaryOperation":
+        while isinstance(first, cst.BinaryOperation):
             first = first.left
-        if type(first).__name__ in ("List", "Tuple") and first.elements:
+        if isinstance(first, (cst.List, cst.Tuple)) and first.elements:
             first = first.elements[0].value
-        return type(first).__name__ == "Integer" and first.value == "1"
-    if type(first).__name__ == "Subscript" and len(first.slice) == 1 and type(first.slice[0].slice).__name__ == "Slice":
+        return isinstance(first, cst.Integer) and first.value == "1"
+    if isinstance(first, cst.Subscript) and len(first.slice) == 1 and isinstance(first.slice[0].slice, cst.Slice):
         upper = first.slice[0].slice.upper
-        return type(upper).__name__ == "Integer" and upper.value == "1"
+        return isinstance(upper, cst.Integer) and upper.value == "1"
     return False
