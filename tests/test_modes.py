@@ -526,10 +526,16 @@ def test_builders_that_branch_or_replace_the_head_still_build_in_training_mode()
     assert check_code(mixed, select=("BN1",)) == []
 
 
-def test_a_helper_that_gives_back_the_model_it_was_given(tmp_path):
+@pytest.mark.parametrize("rebinding", [
+    "",
+    # (it rebinds its parameter only to the same module, moved or wrapped: still the module it was given)
+    "    model = model.to('cuda')\n    if torch.cuda.device_count() > 1:\n        model = torch.nn.DataParallel(model)\n",
+])
+def test_a_helper_that_gives_back_the_model_it_was_given(tmp_path, rebinding):
     """`model = load_checkpoint(model, path)` keeps the mode the model had: in this file or another."""
     (tmp_path / "pyproject.toml").write_text("")
-    helper = "def load_checkpoint(model, path):\n    model.load_state_dict(torch.load(path))\n    return model\n"
+    helper = "def load_checkpoint(model, path):\n    model.load_state_dict(torch.load(path))\n" + rebinding + \
+        "    return model\n"
     (tmp_path / "utils.py").write_text("import torch\n\n" + helper)
     body = (
         "def main():\n    model = torchvision.models.resnet18()\n    model = load_checkpoint(model, 'w.pt')\n"
@@ -539,7 +545,7 @@ def test_a_helper_that_gives_back_the_model_it_was_given(tmp_path):
     )
     (tmp_path / "here.py").write_text("import torch\nimport torchvision\n\n" + helper + "\n" + body)
     (tmp_path / "there.py").write_text("import torch\nimport torchvision\nfrom utils import load_checkpoint\n\n" + body)
-    for name, line in (("here.py", 11), ("there.py", 8)):
+    for name, line in (("here.py", 11 + rebinding.count("\n")), ("there.py", 8)):
         result = run_cli("check", "--no-cache", "--format", "json", name, cwd=tmp_path)
         assert [(f["code"], f["line"]) for f in json.loads(result.stdout)] == [("BN104", line)], (name, result.stdout)
 

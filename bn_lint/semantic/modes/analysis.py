@@ -217,7 +217,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         if _CUTS[0] != cuts:
             self.cut_short.add(func)
         elif self.model.functions.get(func.name.value) is func:  # for the project index (``Project.indexed``)
-            self.model.index_facts[("trains", func.name.value)] = bool(summary.trains)
+            # (whether a call of it may take a training step: it runs a module in one, or takes one itself)
+            self.model.index_facts[("trains", func.name.value)] = bool(summary.trains) or any(
+                self.takes_step(call) for call in self.model.nodes_of(func, cst.Call))
             self.model.index_facts[("inert", func.name.value)] = lambda: _inert(summary)  # (when saved: it asks `returns`)
         self.summaries[func] = summary
         return summary

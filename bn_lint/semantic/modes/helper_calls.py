@@ -8,6 +8,7 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.file.classes import super_call
+from .eval_names import eval_named
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
 from .synthetic_runs import feeds_later_step, synthetic_run
@@ -267,11 +268,13 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
-            if self.a.under_no_grad(call):
+            no_grad = self.a.under_no_grad(call)
+            if no_grad or not summary.steps and not summary.trains and self._trains_here(self.a.region(call)):
                 # `features(net, x)`, `self.features(x)` under no_grad: the helper runs `net`, `self.inception`
-                # in the mode this call gives it
+                # in the mode this call gives it; so does a forward-only `self.batch_forward(x)` in a training step
                 for used in dict.fromkeys(p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
-                                          and analysis.eval_reason(use) is None):  # (else reported in the helper)
+                                          and analysis.eval_reason(use) is None  # (else reported in the helper)
+                                          and (no_grad or _forward_for_step(analysis, use, p))):
                     # (in the helper's source order: which module a call's use stands for never depends on
                     # the order of a set)
                     target_key = key + used[len(param):]
@@ -320,3 +323,12 @@ class HelperCalls:
             else:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)
+
+
+def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
+    """``self.loss = self.net(x)`` in a helper the training step calls: a forward of the module itself (not a
+    method of it that may set its own mode, ``model.predict(x)``), with gradients on, in a helper not named for
+    evaluation."""
+    around = analysis.enclosing_function(use)
+    return key_of(use.func) == key and not analysis.under_no_grad(use) \
+        and not (around is not None and eval_named(around.name.value))

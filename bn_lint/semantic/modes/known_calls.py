@@ -220,9 +220,12 @@ _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase")
 
 
 def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
-    """``model(x)`` / ``self.model(x)`` / a tracked ``model.backbone(x)``; not ``model.method()``."""
+    """``model(x)`` / ``self.model(x)`` / ``self.nets['feat'](x)`` / a tracked ``model.backbone(x)``; not
+    ``model.method()``."""
     if key in state:
         return True
+    if isinstance(func, cst.Subscript):  # (an entry of a dict or list that `self` holds)
+        return key.startswith(("self.", "self[")) and "self" in state
     if isinstance(func, cst.Attribute):
         if func.attr.value in _SAFE_METHODS or func.attr.value in ("eval", "train", "forward", "apply"):
             return False

@@ -4,7 +4,8 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
-from .keys import _getattr_of, _key_expression, key_of, key_parent
+from bn_lint.semantic.file.classes import enclosing_class
+from .keys import _getattr_of, _key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _join, _tracked
 
 
@@ -92,7 +93,26 @@ class LoopWalker:
         owner = key_of(node.iter.func.value)
         if owner is None or self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield):
             return []
-        return [key for key in state if key.startswith(owner + "[") and key_parent(key) == owner][:16]
+        followed = [key for key in state if key.startswith(owner + "[") and key_parent(key) == owner][:16]
+        return followed or [owner + entry for entry in self._literal_entries(node.iter.func.value, node)]
+
+    def _literal_entries(self, owner: cst.BaseExpression, node: cst.For) -> list[str]:
+        """``['feat', 'classifier']`` for a dict that every binding of ``owner`` (a local name, or ``self.x``
+        of this class) writes as a literal with constant keys: its entries before any is followed (a method
+        run for its summary)."""
+        scope = self.model.scope_of(node)
+        if isinstance(owner, cst.Name):
+            values = [] if scope is None or owner.value in scope.opaque else scope.bindings.get(owner.value, [])
+        elif isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name) and owner.value.value == "self":
+            info = enclosing_class(self.model, scope)
+            values = [value for value, _ in info.attributes.get(owner.attr.value, [])] if info is not None else []
+        else:
+            return []
+        if not values or not all(isinstance(value, cst.Dict) for value in values):
+            return []
+        keys = [subscript_key(cst.Subscript(owner, [cst.SubscriptElement(cst.Index(element.key))]))
+                if isinstance(element, cst.DictElement) else None for value in values for element in value.elements]
+        return list(dict.fromkeys(keys))[:16] if keys and all(keys) else []
 
     def _unrolled_entries(self, node: cst.For, entries: list[str], state: State) -> State | None:
         """The loop run once per entry, its variable naming each in turn (as ``net = nets['student']`` would)."""

@@ -69,24 +69,35 @@ class TrainingSteps:
 
     def is_training_call(self, call: cst.Call) -> bool:
         func = call.func
+        if isinstance(func, cst.Attribute) and _TRAIN_NAME.search(func.attr.value) and func.attr.value != "train" \
+                or isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
+            # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
+            return not self._run_without_step(call)
+        if self.takes_step(call):
+            return True
+        summary = self._callee_summary(call)
+        return bool(summary and (summary.trains or self._steps_in_callee(call, summary)))
+
+    def takes_step(self, call: cst.Call) -> bool:
+        """``loss.backward()``, ``optimizer.step()``, ``scaler.step(opt)``: a training step by its own form."""
+        func = call.func
         if isinstance(func, cst.Attribute):
             name = func.attr.value
             if name in ("backward", "manual_backward"):
                 return not attribution_backward(self.model, call)  # (a saliency backward trains nothing)
-            if _TRAIN_NAME.search(name) and name != "train":
-                # train_step(), trainer.train_one_epoch(): a training step bn-lint cannot see
-                return not self._run_without_step(call)
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
                 return True
             if name == "step" and "scaler" in self.model.code(func.value).lower():
                 return True
-        elif isinstance(func, cst.Name) and _TRAIN_NAME.search(func.value):
-            return not self._run_without_step(call)
-        qn = self.model.qualname(func)
-        if qn in ("torch.autograd.backward",):
-            return True
-        summary = self._callee_summary(call)
-        return bool(summary and summary.trains)
+        return self.model.qualname(func) == "torch.autograd.backward"
+
+    def _steps_in_callee(self, call: cst.Call, summary) -> bool:
+        """``self.batch_backward()``: a project function that takes a training step (``loss.backward()``,
+        ``optimizer.step()``) on no module it runs itself; the loop that calls it trains (the forward is in a
+        sibling helper, or inline). Not a call whose literal arguments rule its step out (a given summary)."""
+        target = self.callee(call)
+        return target is not None and summary is target[0].summary(target[1]) and not summary.steps \
+            and not summary.entry_uses and target[0].trains(target[1])
 
     def _run_without_step(self, call: cst.Call) -> bool:
         """Whether ``call`` runs a project function that trains, with literal arguments under which it does

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.knowledge.library_models import WRAPPING
 from bn_lint.semantic.project.definitions import project_builder
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.syntax.walk import returned_values
@@ -67,10 +68,20 @@ def _for_containers_only(model: "FileModel", value: cst.BaseExpression | None, f
     return False
 
 
+def _same_module(model: "FileModel", value: cst.BaseExpression, name: str) -> bool:
+    """Whether a rebinding of parameter ``name`` keeps the module it holds: ``model = model.to(device)``,
+    ``model = nn.DataParallel(model).cuda()`` (a wrapper holds the module, in its mode)."""
+    value = moved(value)
+    if isinstance(value, cst.Call) and value.args and model.qualname(value.func) in WRAPPING:
+        value = moved(value.args[0].value)
+    return isinstance(value, cst.Name) and value.value == name
+
+
 def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call,
                    index: int | None = None) -> cst.BaseExpression | None:
     """The argument of ``call`` that ``function`` gives back: every ``return`` of it returns the same
-    parameter, which it never rebinds (``def load_checkpoint(model, path): ...; return model``); with ``index``,
+    parameter, which it rebinds only to itself moved or wrapped (``def load_checkpoint(model, path): ...;
+    model = model.to(device); return model``); with ``index``,
     at that place of the tuple every ``return`` gives (``return epoch, model, optimizer``)."""
     if swaps_batchnorm(model, call):
         return None
@@ -87,7 +98,8 @@ def passed_through(model: "FileModel", function: cst.FunctionDef, call: cst.Call
         return None
     name = names.pop()
     scope = model.scopes.get(function)
-    if scope is None or scope.bindings.get(name) or name not in scope.params:
+    if scope is None or name in scope.opaque or name not in scope.params \
+            or not all(_same_module(model, value, name) for value in scope.bindings.get(name, ())):
         return None
     positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
     for index, arg in enumerate(call.args):
