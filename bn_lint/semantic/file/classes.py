@@ -61,11 +61,28 @@ def is_nn_module_class(model: "FileModel", info: ClassInfo, depth: int = 0) -> b
     return False
 
 
+def _branch_statements(body) -> list[cst.BaseStatement]:
+    """The statements of ``body`` and of the ``if`` / ``elif`` / ``else`` blocks in it, in order."""
+    out: list[cst.BaseStatement] = []
+    for line in body:
+        out.append(line)
+        branch = line if isinstance(line, cst.If) else None
+        while branch is not None:
+            out.extend(_branch_statements(branch.body.body))
+            orelse = branch.orelse
+            branch = orelse if isinstance(orelse, cst.If) else None
+            if isinstance(orelse, cst.Else):
+                out.extend(_branch_statements(orelse.body.body))
+    return out
+
+
 def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
     """(attribute, parameter) for each ``self.attr = param`` statement of ``__init__`` (``param.to(device)``
-    allowed), including the tuples that ``accelerator.prepare(...)`` / ``fabric.setup(...)`` hand back."""
+    allowed), including the tuples that ``accelerator.prepare(...)`` / ``fabric.setup(...)`` hand back; also on
+    a branch (``if model is None: self.model = resnet18() else: self.model = model``: the path a caller that
+    gives a module takes)."""
     stored: list[tuple[str, str]] = []
-    for line in init.body.body:
+    for line in _branch_statements(init.body.body):
         small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
         if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
             continue

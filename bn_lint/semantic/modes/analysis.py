@@ -92,6 +92,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
         # the same, the first time the flow reaches each call (the first iteration of the loops around it)
         self.first_call_args: dict[str, dict[cst.CSTNode, tuple[str, State, cst.CSTNode]]] = {}
+        # local function param -> the calls that leave it at its default `None` (`extract(files)` with `model=None`)
+        self.none_args: dict[str, set[cst.CSTNode]] = {}
         self.callback_runs: list = []  # functions of this file run as callbacks (``given_callables.CallbackRun``)
         # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)
         self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None]]] = {}

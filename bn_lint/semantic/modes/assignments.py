@@ -175,15 +175,34 @@ class Assignments:
         for self_key, facts in (self._init_state(call) or {}).items():  # `self.model = Net()` in `__init__`
             state[key + self_key[len("self"):]] = facts
         passes = any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None)
-        for attribute, arg in self._stored_arguments(call, other_files=passes).items():
+        stored = self._stored_arguments(call, other_files=passes)
+        settled = self._settled_by_init(call, stored, state) if stored else {}
+        for attribute, arg in stored.items():
             held = key_of(arg)
             if held is not None and _tracked(state, held):
+                if attribute in settled:  # (`self.model = model; self.model.eval()`: the caller's module too)
+                    _set(state, held, settled[attribute])
                 state[f"{key}.{attribute}"] = _lookup(state, held)
                 self.aliases.append((f"{key}.{attribute}", held))
             elif held is None:  # `Trainer(Net())`: a module only the trainer holds
                 facts = self.value_facts(arg, state)
                 if facts is not None:
                     state[f"{key}.{attribute}"] = facts
+
+    def _settled_by_init(self, call: cst.Call, stored: dict[str, cst.BaseExpression], state: State) -> dict[str, frozenset]:
+        """attribute -> the mode ``__init__`` (of this file or another) leaves a stored argument in on every path
+        (``self.model = model; self.model.eval()``); an attribute it leaves as given on some path is not here."""
+        found = self._project_init(call)
+        summary = found[0].summary(found[1]) if found is not None else None
+        if summary is None:
+            return {}
+        out = {}
+        for attribute, arg in stored.items():
+            facts = summary.effects.get(f"self.{attribute}")
+            held = key_of(arg)
+            if facts and held is not None and not ({f.mode for f in facts} & {ENTRY, UNKNOWN_MODE}):
+                out[attribute] = self._translate(facts, _lookup(state, held), call, summary, found[0])
+        return out
 
     def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> frozenset | None:
         """``model, preprocess = build_model()``: the modes of ``model``, element 0 of the tuple the builder

@@ -75,8 +75,36 @@ def _stored_params(init: cst.FunctionDef, passed: dict[str, str] | None = None) 
     called = {id(node.func) for node in walk(init.body) if isinstance(node, cst.Call)}
     peeked = [node.value.value for node in walk(init.body) if isinstance(node, cst.Attribute)
               and isinstance(node.value, cst.Name) and id(node) not in called]
+    # `if model is None:`, `if type(model) == str:` test the argument and leave it as it is (`else: self.model =
+    # model`); a test that calls a method of it does not
+    tested = [name for node in walk(init.body) if isinstance(node, cst.If) and not any(
+              isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) for inner in walk(node.test))
+              for name in _names_read(node.test)]
+    # (and its reads on the branch where that test says it is no module: `getattr(models, model)` under
+    # `if type(model) == str:`, `build(model)` under `if isinstance(model, str):`)
+    tested += [name for node in walk(init.body) if isinstance(node, cst.If)
+               for name in _names_read(node.body) if name == _no_module_test(node.test)]
     return {param: attribute for param, attribute in stored.items()
-            if read.count(param) == assigned.count(param) + peeked.count(param)}
+            if read.count(param) == assigned.count(param) + peeked.count(param) + tested.count(param)}
+
+
+def _no_module_test(test: cst.BaseExpression) -> str | None:
+    """The name a test holds true only when it names no module: ``x is None``, ``type(x) == str``,
+    ``isinstance(x, str)``."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+            and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal)):
+        left, right = test.left, test.comparisons[0].comparator
+        if isinstance(left, cst.Name) and isinstance(right, cst.Name) and right.value == "None":
+            return left.value
+        if isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and left.func.value == "type" \
+                and len(left.args) == 1 and isinstance(left.args[0].value, cst.Name) \
+                and isinstance(right, cst.Name) and right.value in ("str", "int", "dict"):
+            return left.args[0].value.value
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+            and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) \
+            and isinstance(test.args[1].value, cst.Name) and test.args[1].value.value in ("str", "int", "dict"):
+        return test.args[0].value.value
+    return None
 
 
 def _is_dataclass_decorator(decorator: cst.BaseExpression, model: "FileModel") -> bool:

@@ -137,6 +137,12 @@ class EntryResolution:
                 passed = [(root, self.module_state(), self.model.module)]
             elif not passed and not rest and _none_at_module(self.model, root) and not _mode_set_anywhere(self.model, root):
                 passed = [(root, {}, self.model.module)]  # a lazily built global: None until a helper builds it
+        # calls that leave the parameter at its default `None`: no module enters there (`if model is None:
+        # model = resnet18()` builds the one the function runs)
+        left_none = len(self.none_args.get(f"{self.args_key(func)}.{root}", ())) if func is not None \
+            and self.args_key(func) is not None and root != "self" else 0
+        if not passed and left_none and any(f.mode != ENTRY for f in facts):
+            return frozenset(f for f in facts if f.mode != ENTRY)
         if not passed:
             return facts
         out = {f for f in facts if f.mode != ENTRY}
@@ -156,7 +162,7 @@ class EntryResolution:
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller
-        if no_module == len(passed) and out:
+        if no_module == len(passed) and out:  # (with any calls that leave it at `None`)
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 

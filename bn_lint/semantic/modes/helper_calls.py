@@ -125,6 +125,8 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
+            if analysis is not self.a and param == "self" and any(_child_of(k, key) for k in state):
+                self._parts_evaluated(call, key, analysis, summary, state)
             if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
@@ -156,6 +158,9 @@ class HelperCalls:
                 target_key = f"{key}.{rest}" if rest else key
                 if root == param and _tracked(state, target_key):
                     self.watch[call] = (target_key, "eval")
+        if analysis is self.a and self.a.args_key(func) is not None:  # (`model=None` left so: no module there)
+            for param in _none_defaults(func) - {param for param, _ in bound}:
+                self.a.none_args.setdefault(f"{self.a.args_key(func)}.{param}", set()).add(call)
         self._apply_freezes(call, target, summary, bound, state)  # (`if feature_extract:` decided by the call)
         self._watch_helper_steps(call, bound, summary, analysis, state)
         self._run_given_callables(call, bound, summary, target, state)  # (`on_epoch_end=lambda e: ...`)
@@ -198,6 +203,18 @@ class HelperCalls:
                 _set(state, key, _UNKNOWN)
         self._apply_effects(call, bound, summary.effects, summary, analysis, state)
         return True
+
+    def _parts_evaluated(self, call: cst.Call, key: str, analysis: ModeAnalysis, summary: Summary, state: State) -> None:
+        """``extractor.extract(x)`` of another file's class whose method evaluates ``self.model`` as it finds it:
+        ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here."""
+        for evaluated, used in analysis.evaluations(summary).items():
+            if not _child_of(evaluated, "self"):
+                continue
+            target_key = key + evaluated[len("self"):]
+            if target_key in state:
+                old = self.a.helper_evals.get((call, evaluated))
+                site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, self)
+                self.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
 
     def _shared_step_run(self, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
         """A shared train/eval step called so that it does not train (``make_train('valid', x, y)``, whose
@@ -332,3 +349,10 @@ def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
     around = analysis.enclosing_function(use)
     return key_of(use.func) == key and not analysis.under_no_grad(use) \
         and not (around is not None and eval_named(around.name.value))
+
+
+def _none_defaults(func: cst.FunctionDef) -> set[str]:
+    """The parameters of ``func`` whose default is ``None``."""
+    params = func.params
+    return {p.name.value for p in [*params.params, *params.kwonly_params]
+            if isinstance(p.default, cst.Name) and p.default.value == "None"}
