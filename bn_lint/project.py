@@ -113,7 +113,10 @@ class Project:
                 top = top.parent
             root = self.root_for(from_path)
             added = [Path(folder) for folder in self.search_folders.get(os.path.abspath(from_path), ())]
-            candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src", *added]))
+            # (then each folder between the file and the project root: a script two folders down run from the
+            # root, `sys.path.append(os.getcwd())` then `from utils.model_gen import ...`)
+            between = [folder for folder in here.parents if root in folder.parents] if root in here.parents else []
+            candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src", *added, *between]))
         parts = name.split(".") if name else []
         found = _first_module(candidates, parts, looked)
         if found is None and not level and len(parts) > 1:
@@ -171,6 +174,15 @@ class Project:
         if self._models.get(key) is not None:
             return word in self._models[key].source
         return self._matches(key, re.escape(word.encode()))
+
+    def calls_name(self, path: str, name: str) -> bool:
+        """Whether the file's text calls ``name`` (``test(``, ``utils.test(``; not ``range_test(``), checked before
+        any parse."""
+        key = os.path.abspath(path)
+        pattern = r"(?<!\w)" + re.escape(name) + r"\s*\("
+        if self._models.get(key) is not None:
+            return re.search(pattern, self._models[key].source) is not None
+        return self._matches(key, pattern.encode())
 
     def mentioned_beside(self, path: str, word: str) -> bool:
         """Whether another ``.py`` file of ``path``'s folder, or of the folder above when it is a package,

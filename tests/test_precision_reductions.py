@@ -547,3 +547,102 @@ def test_probe_forwards_that_spoil_nothing(tmp_path, write):
     write("summary.py", summary.format(**hooked))
     proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
     assert b"summary.py:20:11: BN101" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("init_body, call, found", [
+    # nbdt (transfer batch 10's 5302, after its fix): the class loads its weights and calls `self.eval()` in a
+    # method its `__init__` runs when asked for the pretrained model
+    ("if pretrained:\n                    self.init('w.pth')", "Net(pretrained=True)", False),
+    ("if pretrained:\n                    self.init('w.pth')", "Net()", True),  # (the default: no weights, no eval)
+    ("self.eval()", "Net()", False),
+    ("pass", "Net(pretrained=True)", True),
+])
+def test_a_class_whose_init_puts_it_in_eval_builds_it_in_eval(write, tmp_path, init_body, call, found):
+    """A module of a project class whose ``__init__`` (as the call's arguments run it, defaults included) puts it in
+    eval mode is built in eval mode there; on a path that does not, it is built in training mode."""
+    from tests.conftest import run_cli
+
+    write("nets.py", f"""
+        import torch
+        from torch import nn
+
+
+        class Net(nn.Module):
+            def __init__(self, pretrained=False):
+                super().__init__()
+                self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+                {init_body}
+
+            def init(self, path):
+                self.load_state_dict(torch.load(path))
+                self.eval()
+
+            def forward(self, x):
+                return self.body(x)
+        """)
+    write("app.py", f"""
+        import torch
+        from nets import Net
+
+
+        def inference(x):
+            model = {call}
+            with torch.no_grad():
+                return model(x).argmax(1)
+        """)
+    compile((tmp_path / "nets.py").read_text(), "nets.py", "exec")
+    proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", "app.py", cwd=tmp_path)
+    assert (b"app.py:8:16: BN101" in proc.stdout) is found, proc.stdout
+
+
+def test_a_logger_of_a_plain_class_called_in_a_training_loop_is_no_model(write, tmp_path):
+    """backdoorbox (transfer batch 10's 5303, before and after its fix): `log = self.log`, an instance of a plain
+    class of another module (`Log(path)`, with `__call__`), called in the training loop and after an evaluation
+    helper, is no module: no BN101 at `log(msg)`; the model the loop trains, run under `no_grad` after it, is."""
+    from tests.conftest import run_cli
+
+    write("pkg/__init__.py", "")
+    write("pkg/log.py", """
+        class Log:
+            def __init__(self, path):
+                self.path = path
+
+            def __call__(self, msg):
+                print(msg)
+        """)
+    write("pkg/train.py", """
+        import torch
+        import torchvision
+        from .log import Log
+
+
+        class Runner:
+            def __init__(self, work_dir):
+                self.log = Log(work_dir)
+
+            def test(self, model, loader):
+                {mode}
+                with torch.no_grad():
+                    return sum(model(x).argmax(1).sum() for x in loader)
+
+            def train(self, loader, test_loader):
+                log = self.log
+                model = torchvision.models.resnet18()
+                opt = torch.optim.SGD(model.parameters(), lr=0.1)
+                for epoch in range(3):
+                    model.train()
+                    for x, y in loader:
+                        loss = torch.nn.functional.cross_entropy(model(x), y)
+                        opt.zero_grad()
+                        loss.backward()
+                        opt.step()
+                        log(f"loss {loss.item()}")
+                    acc = self.test(model, test_loader)
+                    log(f"acc {acc}")
+        """.replace("{mode}", "model.eval()"))
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    train = (tmp_path / "pkg" / "train.py").read_text().replace("        model.eval()\n", "        pass\n")
+    (tmp_path / "pkg" / "train.py").write_text(train)
+    proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
+    assert b"BN101" in proc.stdout and b"`log`" not in proc.stdout, proc.stdout

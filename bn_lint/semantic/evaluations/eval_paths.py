@@ -59,12 +59,16 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
     for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
         # (a copy, in source order: resolving may run other analyses)
         reason = analysis.eval_reason(node)
+        assumed = reason is None
         if reason is None:
             # evaluation on some paths only: `phase == 'val'` under `torch.set_grad_enabled(phase == 'train')`
             site, reason = analysis.path_eval(node) or (site, None)
         if reason is None:
             continue
-        facts, first_loop = first_iteration(analysis, node, site, analysis.resolved(site))
+        # (a path under an assumed condition is not the loop's first iteration: `for phase in ["train", "val"]`
+        # starts with the phase that trains)
+        facts, first_loop = (analysis.resolved(site), None) if assumed \
+            else first_iteration(analysis, node, site, analysis.resolved(site))
         unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
         if not analysis.shown_train(facts) and unowned is None:
             continue

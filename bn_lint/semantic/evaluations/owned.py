@@ -176,10 +176,28 @@ def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: st
     if any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net", "Lightning")):
         return False
     pattern = re.compile(r"\." + re.escape(attribute) + r"\s*\.\s*(?:eval\s*\(|train\s*\(\s*(?:mode\s*=\s*)?False)")
-    if pattern.search(model.source):
+    if pattern.search(model.source) and _eval_of_attribute_outside_others(model, info.node, attribute):
         return False
     values = info.attributes.get(attribute, [])
     return bool(values) and all(_given(value, where) for value, where in values)
+
+
+def _eval_of_attribute_outside_others(model: "FileModel", owner: cst.ClassDef, attribute: str) -> bool:
+    """Whether code of this file puts ``<x>.<attribute>`` in eval other than another class's own ``self.<attribute>``
+    (a validator class beside a tester, each with its own ``self.model``)."""
+    for call in model.nodes_of(model.module, cst.Call):
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in ("eval", "train")
+                and isinstance(func.value, cst.Attribute) and func.value.attr.value == attribute):
+            continue
+        if not _SETS_EVAL.search(model.code(call)):
+            continue
+        around = next((a for a in model.ancestors(call) if isinstance(a, cst.ClassDef)), None)
+        receiver = func.value.value
+        if around is not None and around is not owner and isinstance(receiver, cst.Name) and receiver.value == "self":
+            continue  # (another class's own attribute: another object)
+        return True
+    return False
 
 
 def _given(value: cst.BaseExpression, scope) -> bool:
@@ -244,6 +262,6 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
         names.append(os.path.basename(here))  # (`from utils import accuracy`: the package re-exports it)
     for folder in folders:
         for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
-            if any(project.mentions(other, word) for word in names) and (
+            if project.calls_name(other, name) and any(project.mentions(other, word) for word in names) and (
                     not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
                 yield other  # (it imports this module, calls the function and sets a model in eval)

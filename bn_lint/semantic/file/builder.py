@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.file.classes import same_object
 from bn_lint.semantic.file.records import CallSite, ClassInfo, Scope
 from bn_lint.semantic.syntax.walk import children, walk
 
@@ -135,7 +136,7 @@ class _Builder:
             self.model.attribute_assignments.append((target, value, scope))
             if isinstance(target.value, cst.Name) and target.value.value == "self":
                 info = self.model.enclosing_class(scope)
-                if info is not None:
+                if info is not None and not _same_attribute(value, target.attr.value):
                     info.attributes.setdefault(target.attr.value, []).append((value, scope))
         elif (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))
               and len(target.elements) == len(value.elements)
@@ -201,3 +202,10 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     if params.star_kwarg is not None:
         found.append(params.star_kwarg)
     return found
+
+
+def _same_attribute(value: cst.BaseExpression, attribute: str) -> bool:
+    """``self.model.to(device)``, ``nn.DataParallel(self.model)``: the module ``self.<attribute>`` already holds,
+    moved or wrapped (no value of its own for the attribute)."""
+    return isinstance(value, cst.BaseExpression) and isinstance(held := same_object(value), cst.Attribute) \
+        and held.attr.value == attribute and isinstance(held.value, cst.Name) and held.value.value == "self"

@@ -76,6 +76,30 @@ def _branch_statements(body) -> list[cst.BaseStatement]:
     return out
 
 
+_WRAPPER_NAMES = frozenset({"DataParallel", "DistributedDataParallel", "DDP", "MMDataParallel", "MMDistributedDataParallel"})
+
+
+def _wrapper_call(call: cst.Call) -> bool:
+    """``nn.DataParallel(model)``, ``DDP(model, ...)``: a wrapper that holds the module, in its mode (by its name:
+    the file model of the caller is not at hand here)."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name in _WRAPPER_NAMES and bool(call.args) and call.args[0].keyword is None
+
+
+def same_object(value: cst.BaseExpression) -> cst.BaseExpression:
+    """The module a value holds, seen through device / dtype moves and parallel wrappers: ``model`` for
+    ``nn.DataParallel(model).cuda()``."""
+    while isinstance(value, cst.Call):
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in _SAME_OBJECT_METHODS:
+            value = value.func.value
+        elif _wrapper_call(value):
+            value = value.args[0].value
+        else:
+            break
+    return value
+
+
 def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
     """(attribute, parameter) for each ``self.attr = param`` statement of ``__init__`` (``param.to(device)``
     allowed), including the tuples that ``accelerator.prepare(...)`` / ``fabric.setup(...)`` hand back; also on
@@ -95,9 +119,7 @@ def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
         else:
             pairs = [(target, value)]
         for attribute, given in pairs:
-            while isinstance(given, cst.Call) and isinstance(given.func, cst.Attribute) \
-                    and given.func.attr.value in _SAME_OBJECT_METHODS:
-                given = given.func.value
+            given = same_object(given)
             if (isinstance(attribute, cst.Attribute) and isinstance(attribute.value, cst.Name)
                     and attribute.value.value == "self" and isinstance(given, cst.Name)):
                 stored.append((attribute.attr.value, given.value))
@@ -105,9 +127,11 @@ def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
 
 
 def super_call(expr: cst.BaseExpression) -> bool:
-    """``super()`` (the receiver of ``super().__init__(...)``)."""
+    """``super()`` (the receiver of ``super().__init__(...)``), also written ``super(Cls, self)`` (Python 2's form:
+    the class it names is taken to be the one the method is in)."""
     return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super" \
-        and not expr.args
+        and (not expr.args or len(expr.args) == 2 and isinstance(expr.args[0].value, cst.Name)
+             and isinstance(expr.args[1].value, cst.Name) and expr.args[1].value.value == "self")
 
 
 def inherited_method(model: "FileModel", info: ClassInfo | None, name: str, depth: int = 0) -> cst.FunctionDef | None:

@@ -113,7 +113,14 @@ class CallHandling:
         if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
-            a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
+            if RUN_METHOD.fullmatch(func.attr.value) and self.model.method_texts(func.attr.value) \
+                    and a.method_keeps_modes(func.attr.value):
+                # (`model.get_prediction_and_logits(x)`, a method the project defines where this file sees it and
+                # never sets a mode in: a run of the model its caller gives, in the mode given; a `predict` that
+                # calls `self.eval()`, or one out of sight, is not)
+                a.uses.setdefault(call, Site(call, key_of(func.value), _ENTRY, self.scope))
+            else:
+                a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
             if RUN_METHOD.fullmatch(func.attr.value):  # `model.features(x)`: a run of the model its caller gives
                 self.entry_uses.append((call, key_of(func.value)))
             held = a.attribute_class(func.value, call)

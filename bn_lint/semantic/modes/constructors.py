@@ -16,6 +16,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 
+# a module's methods that read it and leave its mode alone (`optim.SGD(model.parameters())`)
+_READING_METHODS = frozenset({"parameters", "named_parameters", "state_dict", "modules", "named_modules", "children",
+                              "named_children", "buffers", "named_buffers"})
+
+
 def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call, str]:
     """``copy.deepcopy(param)`` calls in ``function`` (of ``model``'s file), with the parameter each copies."""
     return {node: node.args[0].value.value for node in model.nodes_of(function.body, cst.Call)
@@ -74,7 +79,7 @@ def _stored_params(init: cst.FunctionDef, passed: dict[str, str] | None = None) 
     # `encoder.out_dim`: reading an attribute of the module (not calling a method of it) leaves it as it is
     called = {id(node.func) for node in walk(init.body) if isinstance(node, cst.Call)}
     peeked = [node.value.value for node in walk(init.body) if isinstance(node, cst.Attribute)
-              and isinstance(node.value, cst.Name) and id(node) not in called]
+              and isinstance(node.value, cst.Name) and (id(node) not in called or node.attr.value in _READING_METHODS)]
     # `if model is None:`, `if type(model) == str:` test the argument and leave it as it is (`else: self.model =
     # model`); a test that calls a method of it does not
     tested = [name for node in walk(init.body) if isinstance(node, cst.If) and not any(

@@ -23,10 +23,12 @@ if TYPE_CHECKING:  # pragma: no cover
 class GivenArguments:
     """Mixin of :class:`ModeAnalysis`: summaries of a function under the constants a call gives it."""
 
-    def given_summary(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> "Summary | None":
+    def given_summary(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call,
+                      defaults: bool = False) -> "Summary | None":
         """``func``'s summary (``func`` is this analysis's) as ``call`` runs it: the general one when the
-        call decides none of its tests."""
-        assumed = self.decided_tests(func, call)
+        call decides none of its tests; with ``defaults``, a parameter the call leaves out decides them too
+        (``Net()`` with ``pretrained=False``: a constructor's own flags)."""
+        assumed = self.decided_tests(func, call, defaults)
         if not assumed:
             return self.summary(func)
         key = (func, tuple(sorted(assumed.items())))
@@ -47,7 +49,8 @@ class GivenArguments:
             self._in_progress.discard(func)
         return cache[key]
 
-    def decided_tests(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> dict[str, bool]:
+    def decided_tests(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call,
+                      defaults: bool = False) -> dict[str, bool]:
         """The tests of ``func`` (``phase == 'train'``, ``if train:``) on a parameter it never assigns that
         ``call`` gives a literal, with their outcome for that call."""
         tests = {**self.condition_tests(func), **self.argument_tests(func)}
@@ -55,10 +58,14 @@ class GivenArguments:
             return {}
         params = func.params
         names = [p.name.value for p in [*params.posonly_params, *params.params]]
-        if names[:1] == ["self"] and isinstance(call.func, cst.Attribute):
-            names = names[1:]
+        if names[:1] == ["self"] and (isinstance(call.func, cst.Attribute) or func.name.value == "__init__"):
+            names = names[1:]  # (`obj.method(x)`, `Net(x)`: `self` is not among the arguments)
         names += [p.name.value for p in params.kwonly_params]
         given = bind(call, names).values  # (`call` may be another file's: what it writes out)
+        if defaults and not any(arg.star for arg in call.args):  # (a parameter the call leaves out: its default)
+            for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+                if param.default is not None and param.name.value in names and param.name.value not in given:
+                    given[param.name.value] = param.default
         assigned = {node.target.value for node in self.model.nodes_of(func, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
                     if isinstance(node.target, cst.Name)}
         decided = {}

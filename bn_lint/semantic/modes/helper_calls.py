@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -343,12 +344,16 @@ class HelperCalls:
 
 
 def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
-    """``self.loss = self.net(x)`` in a helper the training step calls: a forward of the module itself (not a
-    method of it that may set its own mode, ``model.predict(x)``), with gradients on, in a helper not named for
-    evaluation."""
+    """``self.loss = self.net(x)`` in a method the training step calls on ``self``: a forward of the module itself
+    (not a method of it that may set its own mode, ``model.predict(x)``), with gradients on, in a method not named
+    for evaluation and that names no mode switch (``set_mode = model.train if training else model.eval``)."""
     around = analysis.enclosing_function(use)
-    return key_of(use.func) == key and not analysis.under_no_grad(use) \
-        and not (around is not None and eval_named(around.name.value))
+    return key.startswith("self.") and key_of(use.func) == key and not analysis.under_no_grad(use) \
+        and around is not None and not eval_named(around.name.value) \
+        and not _NAMES_MODE.search(analysis.model.code(around))
+
+
+_NAMES_MODE = re.compile(r"\.(?:eval|train)\b|set_grad_enabled")
 
 
 def _none_defaults(func: cst.FunctionDef) -> set[str]:

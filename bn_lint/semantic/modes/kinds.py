@@ -75,6 +75,10 @@ class ModelKinds:
                 built = self._passed_instance(root, scope.node, 0)  # a parameter: the class its callers build
             owner, info = self._built_class_of(built, scope)
             return owner._attribute_kind(info, rest)
+        if root == "self":
+            info = self.model.enclosing_class(scope)
+            if info is not None and all(isinstance(b, cst.Name) and b.value == "object" for b in info.bases):
+                return ModelKind.NO  # (`self` of a plain class, a learner or a trainer: no module)
         found = model_kind(self.model, cst.Name(root), scope)
         if found is not None:
             return found
@@ -83,6 +87,10 @@ class ModelKinds:
             func = bound[0].func
             if isinstance(func, cst.Name) and func.value in self.model.classes:
                 return None  # a project class that is not an nn.Module
+            if self._plain_instance(bound[0], scope):
+                return ModelKind.NO
+        if bound is not None and isinstance(bound[0], cst.Attribute) and key_of(bound[0].value) == "self":
+            return self._path_kind(self.model.enclosing_class(scope), bound[0].attr.value)  # (`log = self.log`)
         function = scope.node if scope is not None else None
         if isinstance(function, cst.FunctionDef) and root in scope.params:
             passed = self.passed_kinds(function, root)  # a parameter: what every caller of this file gives
@@ -97,6 +105,11 @@ class ModelKinds:
         its function in this file give it (``LinearClassifier(model)`` in ``linear_eval(model, ...)``,
         called with ``SimCLR()``), a few calls up."""
         found = model_kind(self.model, value, where)
+        if found is None and self._plain_instance(value, where):
+            return ModelKind.NO  # (`self.log = Log(path)`: a logger of a plain class of the project)
+        if found is None and isinstance(value, cst.Name) and where is not None and value.value in where.params \
+                and value.value not in where.bindings and self._plain_annotation(where.params[value.value], where):
+            return ModelKind.NO  # (`vec2box: Vec2Box`, a parameter annotated with a plain class of the project)
         function = where.node if where is not None else None
         if found is not None or depth > 2 or not isinstance(value, cst.Name) or not isinstance(function, cst.FunctionDef) \
                 or value.value not in where.params or value.value in where.bindings or value.value in where.opaque:
@@ -111,6 +124,18 @@ class ModelKinds:
         kinds = {self._value_kind(one.value, one.scope, depth + 1) for one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+
+    def _plain_instance(self, value: cst.BaseExpression, scope: "Scope") -> bool:
+        """``Log(path)``: an instance of a project class (of this file or another) with no base class: no module."""
+        if not isinstance(value, cst.Call):
+            return False
+        owner, info = self._built_class_of(value, scope)
+        return info is not None and all(isinstance(base, cst.Name) and base.value == "object" for base in info.bases)
+
+    def _plain_annotation(self, param: cst.Param, scope: "Scope") -> bool:
+        """``vec2box: Vec2Box`` where ``Vec2Box`` is a project class with no base class."""
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        return isinstance(annotation, cst.Name) and self._plain_instance(cst.Call(annotation), scope)
 
     def _built_class_of(self, built: cst.BaseExpression | None, scope: "Scope") -> tuple["ModelKinds", "ClassInfo | None"]:
         """The project class ``built`` (``Net(num_classes=5)``) makes an instance of, with the analysis of the

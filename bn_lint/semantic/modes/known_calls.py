@@ -15,7 +15,7 @@ from .state import State
 # a module's own methods, by name, that run it on data (its layers, BatchNorm among them): `model.features(x)`,
 # `model.get_audio_embedding(x)`, `net.extract_feat(img)`, `model.encode(x)`, `model.inference(x)`
 RUN_METHOD = re.compile(r"(?i)(?:get_|extract_|compute_)?(?:\w+_)?(?:features?|feats?|embeddings?|embed|encode|"
-                        r"inference|infer|predict)(?:_\w+)?")
+                        r"inference|infer|predict|predictions?|logits)(?:_\w+)?")
 _SAFE_METHODS = _PASSTHROUGH | frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",
     "update_parameters",  # (torch.optim.swa_utils.AveragedModel: averages the weights it is given)
@@ -65,6 +65,7 @@ _SAFE_CALLEES = frozenset({
 }) | _WRAPPERS | _COPIES
 # Methods of training helpers that take a model and never switch its mode, by the name of the helper
 # object (`accelerator.accumulate(model)`, `fabric.backward(loss)`): HF Accelerate, Lightning Fabric.
+_LOG_METHODS = frozenset({"info", "debug", "warning", "warn", "error", "critical", "exception", "log"})
 _HELPER_METHODS = {
     "accelerator": frozenset({"accumulate", "autocast", "backward", "clip_grad_norm_", "clip_grad_value_",
                               "unwrap_model", "prepare", "prepare_model", "no_sync", "gather", "gather_for_metrics",
@@ -72,6 +73,9 @@ _HELPER_METHODS = {
                               "save", "wait_for_everyone"}),
     "fabric": frozenset({"setup", "setup_module", "backward", "clip_gradients", "no_backward_sync", "autocast",
                          "all_gather", "all_reduce", "save", "print", "log", "log_dict", "barrier", "to_device"}),
+    # a logger printing the model (`self.logger.info(self.model)`): its repr, not a run
+    "logger": _LOG_METHODS,
+    "log": _LOG_METHODS,
 }
 
 

@@ -157,7 +157,11 @@ class TrainingSteps:
         if not self.trains(region, direct=True):
             if isinstance(region, (cst.For, cst.While)) and self._outer_step_after(node, region):
                 return True  # `for x in chunks: logits.append(model(x))`, then the outer loop's backward
-            return isinstance(region, cst.FunctionDef) and self._feeds_backward_at_callers(region)
+            # (or a teacher run under `no_grad` in a function one of whose calls gives its result to a backward pass:
+            # `outputs, losses = self.process_batch(inputs)` then `losses["loss"].backward()`)
+            return isinstance(region, cst.FunctionDef) and (
+                self._feeds_backward_at_callers(region) or self.under_no_grad(node)
+                and self._feeds_backward_at_callers(region, every=False))
         if isinstance(region, (cst.For, cst.While)):
             # (but an action picked under `no_grad` from the model's argmax, which no loss reads: DQN's
             # epsilon-greedy step runs the model for a prediction in the middle of training)
@@ -235,32 +239,35 @@ class TrainingSteps:
                     return True
         return False
 
-    def _feeds_backward_at_callers(self, func: cst.FunctionDef) -> bool:
-        """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file gives what it
-        returns to a backward pass, so ``func`` is part of a training step (a BYOL target run inside it)."""
+    def _feeds_backward_at_callers(self, func: cst.FunctionDef, every: bool = True) -> bool:
+        """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file (or, not ``every``,
+        one) gives what it returns to a backward pass, so ``func`` is part of a training step (a BYOL target run
+        inside it)."""
         name = func.name.value
         sites = [site for site in self.model.calls
                  if (isinstance(site.node.func, cst.Name) and site.node.func.value == name
                      and self.model.functions.get(name) is func)
                  or (isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
                      and any(info.methods.get(name) is func for info in self.model.classes.values()))]
-        return bool(sites) and all(self._backward_of(site.node) for site in sites)
+        fed = [self._backward_of(site.node) for site in sites]
+        return bool(sites) and (all(fed) if every else any(fed))
 
     def _backward_of(self, call: cst.Call) -> bool:
         """Whether ``call``'s value has ``.backward()`` called on it: inside that call's receiver, or
         through the name it is assigned to (``loss = f(x)`` ... ``loss.backward()`` in the same function)."""
         parent = self.model.parent(call)
-        name = None
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
-            name = parent.targets[0].target.value
+        names: set[str] = set()
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target  # (`loss = f(x)`, `outputs, losses = f(x)`)
+            elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else [target]
+            names = {e.value for e in (getattr(t, "value", t) for t in elements) if isinstance(e, cst.Name)}
         scope = self.enclosing_function(call) or self.model.module
         for node in self.model.nodes_of(scope, cst.Call):
             if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
                 continue
             # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
             for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
-                if any(inner is call or (name is not None and isinstance(inner, cst.Name) and inner.value == name)
-                       for inner in walk(given)):
+                if any(inner is call or (isinstance(inner, cst.Name) and inner.value in names) for inner in walk(given)):
                     return True
         return False
 

@@ -9,7 +9,7 @@ from bn_lint.semantic.project.definitions import project_class
 from .conditions import _condition
 from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
-from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
+from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
 
 
 class ValueFacts:
@@ -84,8 +84,28 @@ class ValueFacts:
                 where = "built at line {line} (models start in training mode)"
             else:
                 where = "built at line {line} (modules start in training mode)"
-            return frozenset({Fact(TRAIN, expr, "built", where, kind)})
+            return self._constructed(expr, kind, where) or frozenset({Fact(TRAIN, expr, "built", where, kind)})
         return None
+
+    def _constructed(self, call: cst.Call, kind: ModelKind, where: str) -> frozenset | None:
+        """``Net(pretrained=True)`` of a project class whose ``__init__`` (of this file or another, as this call's
+        literal arguments run it) puts the instance in eval mode on some path (``self.eval()``, or a method of it
+        that loads weights and calls it): the modes of its paths. None when no path ends in eval."""
+        found = self._project_init(call)
+        summary = found[0].given_summary(found[1], call, defaults=True) if found is not None else None
+        facts = summary.effects.get("self") if summary is not None else None
+        if not facts or not any(f.mode == EVAL for f in facts):
+            return None
+        name = self.model.code(call.func)
+        out = set()
+        for fact in facts:
+            if fact.mode == EVAL:
+                out.add(Fact(EVAL, call, "helper", f"`{name}()` at line {{line}} puts it in eval mode (in `__init__`)", kind))
+            elif fact.mode in (ENTRY, TRAIN):
+                out.add(Fact(TRAIN, call, "built", where, kind))
+            elif fact.why != "mixed":
+                out.add(Fact(UNKNOWN_MODE))
+        return frozenset(out)
 
     def _container_parts(self, call: cst.Call, state: State) -> frozenset | None:
         """The modes of ``nn.Sequential(*list(net.children())[:-2])`` / ``nn.Sequential(encoder, head)`` when

@@ -143,10 +143,15 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if isinstance(func, cst.Call) and depth < _MAX_DEPTH:
             # `get_speaker_model(name)(**args)`: a project function that returns a class (or `getattr(module, name)`)
             found = element_builder(model, func.func, scope) if isinstance(func.func, (cst.Name, cst.Attribute)) else None
-            returns = returned_values(found[1]) if found is not None else []
+            returns = [one for r in (returned_values(found[1]) if found is not None else []) for one in _picked(r)]
             if returns and all(isinstance(r, (cst.Name, cst.Attribute, cst.Call)) for r in returns):
                 return one_of([model_kind(found[0], cst.Call(func=r, args=expr.args), found[0].scope_of(r),
                                                 depth + 1) for r in returns])
+        if isinstance(func, cst.Name) and depth < _MAX_DEPTH:
+            bound = model.binding(func.value, scope)
+            if bound is not None and isinstance(bound[0], cst.Call):
+                # `model_func = load_model(name); model_func()`: what calling the class the factory gives builds
+                return model_kind(model, cst.Call(func=bound[0], args=expr.args), bound[1], depth + 1)
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "eval" \
                 and model.binding("eval", scope) is None and func.args and not isinstance(func.args[0].value, cst.SimpleString):
             # `eval(CONFIG.MODEL.NAME)(n_classes=21)`: one of the classes the module's namespace holds
@@ -583,3 +588,11 @@ def _mentions(expr: cst.BaseExpression, name: str) -> bool:
 
 
 _QUERIES = KindQueries(model_kind, class_kind, _builder_kind, _MAX_DEPTH)
+
+
+def _picked(value: cst.BaseExpression | None) -> list[cst.BaseExpression | None]:
+    """The values ``{"net": Net, "res": ResNet}[name]`` may give (a dict literal's values); ``[value]`` otherwise."""
+    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Dict) and value.value.elements \
+            and all(isinstance(e, cst.DictElement) for e in value.value.elements):
+        return [e.value for e in value.value.elements]
+    return [value]
