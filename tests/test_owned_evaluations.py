@@ -14,7 +14,7 @@ import pytest
 
 from bn_lint.semantic.knowledge.module_names import named_as_module
 from tests.conftest import ROOT
-from tests.helpers import check_code
+from tests.helpers import check_code, codes_and_lines
 
 NET = ("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n\n"
@@ -187,3 +187,49 @@ def test_a_holder_class_with_a_project_base(tmp_path, imports, base_code, base, 
         files["base.py"] = other
     line = holder.splitlines().index("                self.netd(x)") + 1
     assert _bn101(tmp_path, files) == ([("sg.py", line)] if reported else [])
+
+
+def test_an_evaluation_method_owns_its_model_when_only_another_class_puts_its_own_in_eval():
+    """YOLO's solver (transfer batch 10's 5001): `ModelValidator.solve()` puts its own `self.model` in eval;
+    `ModelTester.solve()` never does, and its `self.model` is another object: the tester's evaluation is found
+    (the validator's `.eval()` used to count for every `self.model` of the file)."""
+    code = """
+        import torch
+        from torch import nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+
+            def forward(self, x):
+                return self.bn(x)
+
+
+        class ModelValidator:
+            def __init__(self, model):
+                self.model = model
+
+            def solve(self, loader):
+                self.model.eval()
+                with torch.no_grad():
+                    return [self.model(x) for x in loader]
+
+
+        class ModelTester:
+            def __init__(self, model):
+                self.model = model
+
+            def solve(self, loader):
+                for images in loader:
+                    with torch.no_grad():
+                        outputs = self.model(images)
+                    print(outputs.argmax(1))
+    """
+    assert codes_and_lines(check_code(code)) == [("BN101", 29)]
+    # (the tester putting its model in eval itself: nothing to report)
+    fixed = code.replace("def solve(self, loader):\n                for images",
+                         "def solve(self, loader):\n                self.model.eval()\n                for images")
+    assert fixed.count("self.model.eval()") == 2
+    assert codes_and_lines(check_code(fixed)) == []

@@ -646,3 +646,48 @@ def test_a_logger_of_a_plain_class_called_in_a_training_loop_is_no_model(write, 
     (tmp_path / "pkg" / "train.py").write_text(train)
     proc = run_cli("check", "--no-cache", "--select", "BN1", "--format", "concise", ".", cwd=tmp_path)
     assert b"BN101" in proc.stdout and b"`log`" not in proc.stdout, proc.stdout
+
+
+def test_a_teacher_run_under_no_grad_in_a_batch_helper_one_caller_trains_with():
+    """manydepth (transfer batch 7's 2503, once `self.models[...]` entries were followed): `process_batch` runs the
+    frozen teacher under `no_grad`, and `run_epoch` gives what it returns to `losses["loss"].backward()`: a teacher
+    in a training step (RULES.md: not an evaluation), also when `val()` calls the same helper."""
+    code = """
+        import torch
+        import torchvision
+
+
+        class Trainer:
+            def __init__(self, loader):
+                self.loader = loader
+                self.models = {"student": torchvision.models.resnet18(), "teacher": torchvision.models.resnet18()}
+                self.opt = torch.optim.Adam(self.models["student"].parameters())
+
+            def set_train(self):
+                for m in self.models.values():
+                    m.train()
+
+            def set_eval(self):
+                for m in self.models.values():
+                    m.eval()
+
+            def process_batch(self, x):
+                with torch.no_grad():
+                    target = self.models["teacher"](x)
+                out = self.models["student"](x)
+                return out, {"loss": (out - target).pow(2).mean()}
+
+            def run_epoch(self):
+                self.set_train()
+                for x in self.loader:
+                    outputs, losses = self.process_batch(x)
+                    self.opt.zero_grad()
+                    losses["loss"].backward()
+                    self.opt.step()
+
+            def val(self):
+                self.set_eval()
+                with torch.no_grad():
+                    return self.process_batch(next(iter(self.loader)))
+    """
+    assert [f for f in codes_and_lines(check_code(code)) if f[0].startswith("BN10")] == []

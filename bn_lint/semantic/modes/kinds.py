@@ -126,7 +126,11 @@ class ModelKinds:
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
 
     def _plain_instance(self, value: cst.BaseExpression, scope: "Scope") -> bool:
-        """``Log(path)``: an instance of a project class (of this file or another) with no base class: no module."""
+        """``Log(path)``: an instance of a project class (of this file or another) with no base class: no module
+        (also through a name bound once to one: ``log = Log(path); self.log = log``)."""
+        if isinstance(value, cst.Name) and scope is not None:
+            bound = self.model.binding(value.value, scope)
+            value, scope = bound if bound is not None else (value, scope)
         if not isinstance(value, cst.Call):
             return False
         owner, info = self._built_class_of(value, scope)
