@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.knowledge.module_names import named_as_module
+
 from bn_lint.semantic.nn_modules.bearing import imported_name
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.nn_modules.uses import forwarded
@@ -113,11 +115,12 @@ class CallHandling:
         if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
-            if RUN_METHOD.fullmatch(func.attr.value) and self.model.method_texts(func.attr.value) \
-                    and a.method_keeps_modes(func.attr.value):
+            if RUN_METHOD.fullmatch(func.attr.value) and named_as_module(key_of(func.value)) \
+                    and self.model.method_texts(func.attr.value) and a.method_keeps_modes(func.attr.value):
                 # (`model.get_prediction_and_logits(x)`, a method the project defines where this file sees it and
                 # never sets a mode in: a run of the model its caller gives, in the mode given; a `predict` that
-                # calls `self.eval()`, or one out of sight, is not)
+                # calls `self.eval()`, or one out of sight, is not; nor a receiver named for something else:
+                # `self._base_algo.predict(x)`)
                 a.uses.setdefault(call, Site(call, key_of(func.value), _ENTRY, self.scope))
             else:
                 a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))

@@ -10,7 +10,7 @@ import libcst as cst
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition, project_class
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
-from .held_by_class import entered_from_outside, held_by_class
+from .held_by_class import entered_from_outside, held_by_class, model_base
 from .getters import got_from_self
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
@@ -246,7 +246,7 @@ class EntryResolution:
         if info is None or info.methods.get(func.name.value) is not func \
                 or (info.methods.get("__init__") or inherited_definition(model, info, "__init__")) is None \
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
-                or any(_model_base(model, base) for base in info.bases):
+                or any(model_base(model, base) for base in info.bases):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
         found = _assigning_init(model, info, attr)
         if found is None:
@@ -446,16 +446,3 @@ def module_global_of_nested(model: "FileModel", func: cst.FunctionDef, name: str
             return False
         outer = outer.parent
     return outer is not None and name in outer.bindings
-
-
-def _model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> bool:
-    """Whether a base class may be a model's: a class of this file that is an ``nn.Module``, has a ``forward``
-    or such a base (``class BaseModel:`` of a GAN trainer is none), or, in another file or out of sight, one
-    named like a model (``PreTrainedModel``; scvi-tools' ``BaseModelClass``, whose ``train()`` runs a runner of a
-    third file that leaves the module in eval)."""
-    found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
-    if found is None or found[0] is not model:
-        return any(word in model.code(base) for word in ("Module", "Model", "Net"))
-    owner, info = found
-    return owner.is_nn_module_class(info) or "forward" in info.methods \
-        or depth < 3 and any(_model_base(owner, other, depth + 1) for other in info.bases)

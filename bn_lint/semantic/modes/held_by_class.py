@@ -87,7 +87,7 @@ def _plain_class(analysis: "ModeAnalysis", func: cst.FunctionDef) -> "ClassInfo 
     info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
     if info is None or info.methods.get(func.name.value) is not func \
             or model.is_nn_module_class(info) or analysis._framework_class(info) or "forward" in info.methods \
-            or any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net")):
+            or any(model_base(model, base) for base in info.bases):
         return None
     return info
 
@@ -163,3 +163,19 @@ def loads_weights_into(model: "FileModel", method: cst.FunctionDef, attr: str) -
         if loads_weights(func) and any(key_of(arg.value) in targets for arg in call.args):
             return True
     return False
+
+
+def model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> bool:
+    """Whether a base class may be a model's: a class of this file that is an ``nn.Module``, has a ``forward``
+    or such a base (``class BaseModel:`` of a GAN trainer is none), one of another file that is an ``nn.Module`` or
+    has a ``forward``, or, in another file or out of sight, one named like a model (``PreTrainedModel``; scvi-tools'
+    ``BaseModelClass``, whose ``train()`` runs a runner of a third file that leaves the module in eval)."""
+    found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+    named = any(word in model.code(base) for word in ("Module", "Model", "Net"))
+    if found is None:
+        return named
+    owner, info = found
+    if owner is not model:  # (another file's: a module there, `class LayerDepwiseEncode(nn.Module)`, or by its name)
+        return named or owner.is_nn_module_class(info) or "forward" in info.methods
+    return owner.is_nn_module_class(info) or "forward" in info.methods \
+        or depth < 3 and any(model_base(owner, other, depth + 1) for other in info.bases)

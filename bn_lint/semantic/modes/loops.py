@@ -200,14 +200,7 @@ class LoopWalker:
         if owner is None:
             return
         target = node.target
-        if it.func.attr.value in ("values", "items") and not it.args:
-            # `for m in self.networks.values(): m.eval()` over a dict whose entries are not followed: a mode set on
-            # each is one set on the dict's modules, the container's
-            var = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 \
-                and it.func.attr.value == "items" else target
-            if isinstance(var, cst.Name):
-                self.loop_modules[var.value] = [owner]
-        elif it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
+        if it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
             self.module_vars[target.value] = owner
         elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
                 and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
