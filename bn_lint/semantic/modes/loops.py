@@ -177,6 +177,8 @@ class LoopWalker:
         """``net.eval()`` / ``net.train()`` in ``for net in [F, L, D]:``: each module of the list changes mode."""
         facts = self._train_arg(call, receiver, state) if method == "train" else \
             frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}) if not call.args else _UNKNOWN
+        if receiver in self.unknown_items:
+            facts = _UNKNOWN
         for owner in self.loop_modules[receiver]:
             if _tracked(state, owner):
                 self._set_mode(state, owner, facts)
@@ -200,7 +202,15 @@ class LoopWalker:
         if owner is None:
             return
         target = node.target
-        if it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
+        if it.func.attr.value in ("values", "items") and not it.args:
+            # `for m in self.networks.values(): m.eval()` over a dict whose entries are not followed: its modules'
+            # modes are not known from there on (a mode set on some entries, not which)
+            var = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 \
+                and it.func.attr.value == "items" else target
+            if isinstance(var, cst.Name):
+                self.loop_modules[var.value] = [owner]
+                self.unknown_items.add(var.value)
+        elif it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
             self.module_vars[target.value] = owner
         elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
                 and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
