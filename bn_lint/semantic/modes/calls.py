@@ -115,15 +115,7 @@ class CallHandling:
         if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
-            if RUN_METHOD.fullmatch(func.attr.value) and named_as_module(key_of(func.value)) \
-                    and self.model.method_texts(func.attr.value) and a.method_keeps_modes(func.attr.value):
-                # (`model.get_prediction_and_logits(x)`, a method the project defines where this file sees it and
-                # never sets a mode in: a run of the model its caller gives, in the mode given; a `predict` that
-                # calls `self.eval()`, or one out of sight, is not; nor a receiver named for something else:
-                # `self._base_algo.predict(x)`)
-                a.uses.setdefault(call, Site(call, key_of(func.value), _ENTRY, self.scope))
-            else:
-                a.uses.setdefault(call, Site(call, key, _ENTRY, self.scope, exact=True))
+            a.uses.setdefault(call, _method_use_site(self, call, key))
             if RUN_METHOD.fullmatch(func.attr.value):  # `model.features(x)`: a run of the model its caller gives
                 self.entry_uses.append((call, key_of(func.value)))
             held = a.attribute_class(func.value, call)
@@ -403,3 +395,16 @@ def _saved_script(model: "FileModel", call: cst.Call) -> bool:
                 and isinstance(other.args[0].value, cst.Name) and other.args[0].value.value == name:
             return True
     return False
+
+
+def _method_use_site(flow, call: cst.Call, key: str) -> Site:
+    """The use ``model.<method>(x)`` makes of a model its caller gives: a run of ``model`` itself for a run method
+    (``model.get_prediction_and_logits(x)``) the project defines where this file sees it and never sets a mode in,
+    on a receiver named as a module; otherwise a use of ``model.<method>``, followed only where a caller passes
+    exactly that (a ``predict`` that calls ``self.eval()``, one out of sight, ``self._base_algo.predict(x)``)."""
+    func = call.func
+    method, receiver = func.attr.value, key_of(func.value)
+    if RUN_METHOD.fullmatch(method) and named_as_module(receiver) and flow.model.method_texts(method) \
+            and flow.a.method_keeps_modes(method):
+        return Site(call, receiver, _ENTRY, flow.scope)
+    return Site(call, key, _ENTRY, flow.scope, exact=True)

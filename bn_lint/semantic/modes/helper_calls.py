@@ -121,13 +121,13 @@ class HelperCalls:
         bound = self._forget_unbound(call, summary, state)
         if summary is None:
             return
-        self._shared_step_run(call, bound, summary, analysis.summary(func), state)
+        _shared_step_run(self, call, bound, summary, analysis.summary(func), state)
         for param, arg in bound:  # (its runs under this call's no_grad: ``_apply_effects``)
             key = key_of(arg)
             if key is None:
                 continue
             if analysis is not self.a and param == "self" and any(_child_of(k, key) for k in state):
-                self._parts_evaluated(call, key, analysis, summary, state)
+                _parts_evaluated(self, call, key, analysis, summary, state)
             if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
@@ -204,30 +204,6 @@ class HelperCalls:
                 _set(state, key, _UNKNOWN)
         self._apply_effects(call, bound, summary.effects, summary, analysis, state)
         return True
-
-    def _parts_evaluated(self, call: cst.Call, key: str, analysis: ModeAnalysis, summary: Summary, state: State) -> None:
-        """``extractor.extract(x)`` of another file's class whose method evaluates ``self.model`` as it finds it:
-        ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here."""
-        for evaluated, used in analysis.evaluations(summary).items():
-            if not _child_of(evaluated, "self"):
-                continue
-            target_key = key + evaluated[len("self"):]
-            if target_key in state:
-                old = self.a.helper_evals.get((call, evaluated))
-                site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, self)
-                self.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
-
-    def _shared_step_run(self, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
-        """A shared train/eval step called so that it does not train (``make_train('valid', x, y)``, whose
-        step runs only ``if phase == 'train'``): the modules it runs as given are run by this call, in the
-        mode they have here (an evaluation when the call sits in one, e.g. a loop over ``val_loader``)."""
-        if summary is general or general is None or not general.trains or summary.trains:
-            return
-        run = {param for _, param in summary.entry_uses}
-        for param, arg in bound:
-            key = key_of(arg)
-            if param in run and key is not None and _tracked(state, key):
-                self._use(call, key, state)
 
     def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
         """The arguments ``summary``'s parameters take; the followed modules passed otherwise (to ``*nets`` /
@@ -361,3 +337,29 @@ def _none_defaults(func: cst.FunctionDef) -> set[str]:
     params = func.params
     return {p.name.value for p in [*params.params, *params.kwonly_params]
             if isinstance(p.default, cst.Name) and p.default.value == "None"}
+
+
+def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, summary: Summary, state: State) -> None:
+    """``extractor.extract(x)`` of another file's class whose method evaluates ``self.model`` as it finds it:
+    ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here."""
+    for evaluated, used in analysis.evaluations(summary).items():
+        if not _child_of(evaluated, "self"):
+            continue
+        target_key = key + evaluated[len("self"):]
+        if target_key in state:
+            old = flow.a.helper_evals.get((call, evaluated))
+            site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
+            flow.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
+
+
+def _shared_step_run(flow, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
+    """A shared train/eval step called so that it does not train (``make_train('valid', x, y)``, whose
+    step runs only ``if phase == 'train'``): the modules it runs as given are run by this call, in the
+    mode they have here (an evaluation when the call sits in one, e.g. a loop over ``val_loader``)."""
+    if summary is general or general is None or not general.trains or summary.trains:
+        return
+    run = {param for _, param in summary.entry_uses}
+    for param, arg in bound:
+        key = key_of(arg)
+        if param in run and key is not None and _tracked(state, key):
+            flow._use(call, key, state)

@@ -259,8 +259,8 @@ class TrainingSteps:
         names: set[str] = set()
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target  # (`loss = f(x)`, `outputs, losses = f(x)`)
-            elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else [target]
-            names = {e.value for e in (getattr(t, "value", t) for t in elements) if isinstance(e, cst.Name)}
+            targets = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
+            names = {t.value for t in targets if isinstance(t, cst.Name)}
         scope = self.enclosing_function(call) or self.model.module
         for node in self.model.nodes_of(scope, cst.Call):
             if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):

@@ -91,6 +91,8 @@ class ValueFacts:
         """``Net(pretrained=True)`` of a project class whose ``__init__`` (of this file or another, as this call's
         literal arguments run it) puts the instance in eval mode on some path (``self.eval()``, or a method of it
         that loads weights and calls it): the modes of its paths. None when no path ends in eval."""
+        if self._local_init(call) is None and not self._file_mentions_eval(call):
+            return None  # (another file's class whose text calls no `.eval(`: not parsed for this)
         found = self._project_init(call)
         summary = found[0].given_summary(found[1], call, defaults=True) if found is not None else None
         facts = summary.effects.get("self") if summary is not None else None
@@ -106,6 +108,19 @@ class ValueFacts:
             elif fact.why != "mixed":
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)
+
+    def _file_mentions_eval(self, call: cst.Call) -> bool:
+        """Whether the file of the class ``call`` builds (imported by name or through its module) mentions
+        ``.eval(`` in its text (read, not parsed)."""
+        project, func = self.model.project, call.func
+        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) \
+            else self.model.imports.get(func.value.value) if isinstance(func, cst.Attribute) \
+            and isinstance(func.value, cst.Name) else None
+        if project is None or not dotted:
+            return False
+        module = dotted.rpartition(".")[0] if isinstance(func, cst.Name) else dotted
+        path = project.resolve_module(module, self.model.path) if module else None
+        return path is not None and project.mentions(path, ".eval(")
 
     def _container_parts(self, call: cst.Call, state: State) -> frozenset | None:
         """The modes of ``nn.Sequential(*list(net.children())[:-2])`` / ``nn.Sequential(encoder, head)`` when

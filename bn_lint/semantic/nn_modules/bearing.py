@@ -48,7 +48,7 @@ from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
 from bn_lint.semantic.syntax.constants import evaluate
-from bn_lint.semantic.syntax.walk import returned_values, walk
+from bn_lint.semantic.syntax.walk import picked_values, returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
@@ -143,15 +143,19 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if isinstance(func, cst.Call) and depth < _MAX_DEPTH:
             # `get_speaker_model(name)(**args)`: a project function that returns a class (or `getattr(module, name)`)
             found = element_builder(model, func.func, scope) if isinstance(func.func, (cst.Name, cst.Attribute)) else None
-            returns = [one for r in (returned_values(found[1]) if found is not None else []) for one in _picked(r)]
+            returns = [one for r in (returned_values(found[1]) if found is not None else []) for one in picked_values(r)]
             if returns and all(isinstance(r, (cst.Name, cst.Attribute, cst.Call)) for r in returns):
                 return one_of([model_kind(found[0], cst.Call(func=r, args=expr.args), found[0].scope_of(r),
                                                 depth + 1) for r in returns])
-        if isinstance(func, cst.Name) and depth < _MAX_DEPTH:
+        if isinstance(func, cst.Name) and depth < _MAX_DEPTH and func.value not in model.functions:
             bound = model.binding(func.value, scope)
-            if bound is not None and isinstance(bound[0], cst.Call):
-                # `model_func = load_model(name); model_func()`: what calling the class the factory gives builds
-                return model_kind(model, cst.Call(func=bound[0], args=expr.args), bound[1], depth + 1)
+            if bound is not None and isinstance(bound[0], cst.Call) and isinstance(bound[0].func, (cst.Name, cst.Attribute)):
+                found = element_builder(model, bound[0].func, bound[1])
+                returns = [one for r in (returned_values(found[1]) if found is not None else []) for one in picked_values(r)]
+                if returns and all(isinstance(r, (cst.Name, cst.Attribute)) for r in returns):
+                    # `model_func = load_model(name); model_func()`: what calling a class the factory gives builds
+                    return one_of([model_kind(found[0], cst.Call(func=r, args=expr.args), found[0].scope_of(r),
+                                              depth + 1) for r in returns])
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "eval" \
                 and model.binding("eval", scope) is None and func.args and not isinstance(func.args[0].value, cst.SimpleString):
             # `eval(CONFIG.MODEL.NAME)(n_classes=21)`: one of the classes the module's namespace holds
@@ -588,11 +592,3 @@ def _mentions(expr: cst.BaseExpression, name: str) -> bool:
 
 
 _QUERIES = KindQueries(model_kind, class_kind, _builder_kind, _MAX_DEPTH)
-
-
-def _picked(value: cst.BaseExpression | None) -> list[cst.BaseExpression | None]:
-    """The values ``{"net": Net, "res": ResNet}[name]`` may give (a dict literal's values); ``[value]`` otherwise."""
-    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Dict) and value.value.elements \
-            and all(isinstance(e, cst.DictElement) for e in value.value.elements):
-        return [e.value for e in value.value.elements]
-    return [value]

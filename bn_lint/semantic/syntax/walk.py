@@ -97,3 +97,11 @@ def returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression | None
             out.append(node.value)
         stack.extend(children(node))
     return out
+
+
+def picked_values(value: cst.BaseExpression | None) -> list[cst.BaseExpression | None]:
+    """The values ``{"net": Net, "res": ResNet}[name]`` may give (a dict literal's values); ``[value]`` otherwise."""
+    if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Dict) and value.value.elements \
+            and all(isinstance(e, cst.DictElement) for e in value.value.elements):
+        return [e.value for e in value.value.elements]
+    return [value]
