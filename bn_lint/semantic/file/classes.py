@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 MODULE_BASES = frozenset({"torch.nn.Module", "pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
                           "lightning.LightningModule", "lightning.pytorch.LightningModule",
                           "lightning.pytorch.core.LightningModule"})
-_SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
+SAME_OBJECT_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
 
 
 def called_as(model: "FileModel", function: cst.FunctionDef) -> tuple[str, int] | None:
@@ -91,7 +91,7 @@ def same_object(value: cst.BaseExpression) -> cst.BaseExpression:
     """The module a value holds, seen through device / dtype moves and parallel wrappers: ``model`` for
     ``nn.DataParallel(model).cuda()``."""
     while isinstance(value, cst.Call):
-        if isinstance(value.func, cst.Attribute) and value.func.attr.value in _SAME_OBJECT_METHODS:
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in SAME_OBJECT_METHODS:
             value = value.func.value
         elif _wrapper_call(value):
             value = value.args[0].value

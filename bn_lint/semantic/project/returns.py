@@ -7,19 +7,18 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.file.classes import decorated_as, enclosing_class
+from bn_lint.semantic.file.classes import SAME_OBJECT_METHODS, decorated_as, enclosing_class
 from bn_lint.semantic.syntax.walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 
-_MOVES = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
 
 
 def moved(value: cst.BaseExpression | None) -> cst.BaseExpression | None:
     """``model.to(device)`` -> ``model``: the object a device or dtype move gives back."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _MOVES:
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in SAME_OBJECT_METHODS:
         value = value.func.value
     return value
 
