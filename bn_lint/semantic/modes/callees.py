@@ -8,6 +8,7 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
+from bn_lint.semantic.project.overrides import abstract, override
 from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, project_class
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
@@ -60,9 +61,12 @@ class Callees:
             if func.value.value == "self":
                 info = model.enclosing_class(model.scope_of(call))
                 if info is not None and func.attr.value in info.methods:
-                    return self, info.methods[func.attr.value]
-                # (a method a project base defines, of this file or another: `self._save_log(...)`)
-                found = inherited_definition(model, info, func.attr.value) if info is not None else None
+                    found = (model, info, info.methods[func.attr.value])
+                else:  # (a method a project base defines, of this file or another: `self._save_log(...)`)
+                    found = inherited_definition(model, info, func.attr.value) if info is not None else None
+                if found is not None and other_files and abstract(found[2]):
+                    # (left to subclasses: `self.predict_proba(x)` runs the override a subclass defines)
+                    found = override(model, info, func.attr.value) or found
                 if found is None or found[0] is not model and not other_files:
                     return None
                 return (self if found[0] is model else found[0].analysis(type(self))), found[2]
@@ -136,7 +140,32 @@ class Callees:
         """``self.ema.update(model)`` where ``self.ema`` holds an instance of a class of this file that
         defines ``update``."""
         held = self.attribute_class(receiver, call)
-        return (self, held.methods[method]) if held is not None and method in held.methods else None
+        if held is not None:
+            return (self, held.methods[method]) if method in held.methods else None
+        return self._other_file_attribute_method(receiver, method, call)
+
+    def _other_file_attribute_method(self, receiver: cst.BaseExpression, method: str,
+                                     call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``self.G.encode(x)`` where the enclosing class assigns ``self.G`` once, an instance of a project class
+        of another file (``self.G = Generator()``): that class's method, its own or inherited."""
+        model = self.model
+        if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and receiver.value.value == "self"):
+            return None
+        info = model.enclosing_class(model.scope_of(call))
+        values = info.attributes.get(receiver.attr.value, []) if info is not None else []
+        if len(values) != 1:
+            return None
+        found = self._class_of_construction(_unwrap_passthrough(values[0][0]))
+        if found is None or found[0] is self:
+            return None
+        other, held = found
+        if method in held.methods:
+            return other, held.methods[method]
+        inherited = inherited_definition(other.model, held, method)
+        if inherited is None:
+            return None
+        return (self if inherited[0] is model else inherited[0].analysis(type(self))), inherited[2]
 
     def submodule_name(self, name: str) -> bool:
         """Whether ``x.name(...)`` runs a submodule (whose forward leaves modes alone), not a method: the

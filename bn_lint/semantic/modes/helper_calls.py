@@ -126,7 +126,8 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
-            if analysis is not self.a and param == "self" and any(_child_of(k, key) for k in state):
+            if analysis is not self.a and param == "self" and (
+                    _tracked(state, key) or any(_child_of(k, key) for k in state)):
                 _parts_evaluated(self, call, key, analysis, summary, state)
             if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
@@ -263,16 +264,22 @@ class HelperCalls:
             if key is None:
                 continue
             no_grad = self.a.under_no_grad(call)
-            if no_grad or not summary.steps and not summary.trains and self._trains_here(self.a.region(call)):
+            steps = summary.steps or summary.trains
+            in_step = not steps and self._trains_here(self.a.region(call))
+            # (a helper that takes no step, called outside a training step: the modules it runs as given are run
+            # by this call, an evaluation where the call is one: `loss = self.get_loss(batch)` over `val_loader`)
+            evaluated = not no_grad and not steps and not self._trains_here(self.a.region(call))
+            if no_grad or in_step or evaluated:
                 # `features(net, x)`, `self.features(x)` under no_grad: the helper runs `net`, `self.inception`
                 # in the mode this call gives it; so does a forward-only `self.batch_forward(x)` in a training step
                 for used in dict.fromkeys(p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
                                           and analysis.eval_reason(use) is None  # (else reported in the helper)
-                                          and (no_grad or _forward_for_step(analysis, use, p))):
+                                          and (no_grad or evaluated and _run_as_given(analysis, use)
+                                               or _forward_for_step(analysis, use, p))):
                     # (in the helper's source order: which module a call's use stands for never depends on
                     # the order of a set)
                     target_key = key + used[len(param):]
-                    if _tracked(state, target_key):
+                    if target_key in state or _tracked(state, target_key):
                         self._use(call, target_key, state)
             for effect_key, facts in sorted(effects.items(), key=lambda kv: kv[0].count(".")):
                 root, _, rest = effect_key.partition(".")
@@ -332,6 +339,13 @@ def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
 _NAMES_MODE = re.compile(r"\.(?:eval|train)\b|set_grad_enabled")
 
 
+def _run_as_given(analysis: ModeAnalysis, use: cst.Call) -> bool:
+    """``self.G(batch)`` in a helper (``get_loss``) that names no mode switch and no gradient switch: it runs the
+    module in the mode its caller gives it (a helper that decides either reports its own evaluations)."""
+    around = analysis.enclosing_function(use)
+    return around is not None and not analysis.under_no_grad(use) and not _NAMES_MODE.search(analysis.model.code(around))
+
+
 def _none_defaults(func: cst.FunctionDef) -> set[str]:
     """The parameters of ``func`` whose default is ``None``."""
     params = func.params
@@ -346,7 +360,7 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
         if not _child_of(evaluated, "self"):
             continue
         target_key = key + evaluated[len("self"):]
-        if target_key in state:
+        if target_key in state or _tracked(state, target_key):
             old = flow.a.helper_evals.get((call, evaluated))
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
