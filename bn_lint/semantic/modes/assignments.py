@@ -9,7 +9,7 @@ from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module, subscript_key
-from .getters import got_from_self
+from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
 from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
@@ -23,7 +23,8 @@ class Assignments:
         if isinstance(value, cst.Call) and isinstance(self.scope.node, cst.FunctionDef):
             # `model = self.get_model()`, `model, inputs = self.get_module()`: a getter's `self.model` itself
             if isinstance(target, cst.Name):
-                value = got_from_self(self.model, self.scope.node, value, None) or value
+                value = got_from_self(self.model, self.scope.node, value, None) or got_from_receiver(self.a, value) \
+                    or value
             elif isinstance(target, (cst.Tuple, cst.List)) \
                     and not any(isinstance(e, cst.StarredElement) for e in target.elements):
                 got = [got_from_self(self.model, self.scope.node, value, i) for i in range(len(target.elements))]

@@ -28,6 +28,12 @@ def got_from_self(model: "FileModel", func: cst.FunctionDef, value: cst.BaseExpr
     scope = model.scopes.get(func)
     info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
     getter = info.methods.get(value.func.attr.value) if info is not None else None
+    return _getter_attribute(model, getter, index)
+
+
+def _getter_attribute(model: "FileModel", getter: cst.FunctionDef | None, index: int | None) -> cst.Attribute | None:
+    """The ``self.attr`` that ``getter``'s one statement, ``return self.attr`` (or a tuple holding it at
+    ``index``), gives back; None for any other body."""
     statements = [stmt for stmt in getter.body.body if not _docstring(stmt)] if getter is not None \
         and isinstance(getter.body, cst.IndentedBlock) else []
     if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine) \
@@ -45,6 +51,20 @@ def got_from_self(model: "FileModel", func: cst.FunctionDef, value: cst.BaseExpr
             return None
         found.setdefault(attribute, element)
     return next(iter(found.values())) if len(found) == 1 else None
+
+
+def got_from_receiver(analysis, value: cst.BaseExpression | None) -> cst.Attribute | None:
+    """``ssl_model.get_encoder()`` where the project method it runs (of any file, resolved as the flow resolves
+    calls) is a getter of one ``self.attr``: ``ssl_model.attr`` (the same module, in the same mode); None
+    otherwise (``self.get_x()`` of the enclosing class is ``got_from_self``'s)."""
+    if not (isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute)
+            and key_of(value.func.value) is not None and key_of(value.func.value) != "self"):
+        return None
+    target = analysis.callee(value)
+    attribute = _getter_attribute(target[0].model, target[1], None) if target is not None else None
+    if attribute is None:
+        return None
+    return cst.Attribute(value=value.func.value, attr=cst.Name(attribute.attr.value))
 
 
 def plain_class_method(analysis, call: cst.Call) -> tuple | None:

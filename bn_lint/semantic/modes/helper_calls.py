@@ -10,6 +10,7 @@ import libcst as cst
 from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.file.classes import super_call
 from .eval_names import eval_named
+from .getters import got_from_receiver
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge
 from .synthetic_runs import feeds_later_step, synthetic_run
@@ -53,7 +54,8 @@ class HelperCalls:
             bound.append(("self", cst.Name("self")))  # `super().__init__(config)`: the base's method on `self`
             params = params[1:]
         given = bind(call, params, self.model, self.scope).values
-        bound += [(param, given[param]) for param in params if param in given]
+        # (`probe(ssl_model.get_encoder())`: a getter's attribute of its receiver, `ssl_model.encoder`)
+        bound += [(param, got_from_receiver(self.a, given[param]) or given[param]) for param in params if param in given]
         if summary.closure is not None:
             if self.scope is summary.closure:  # called from the function that holds its variables
                 bound += [(name, cst.Name(name)) for name in summary.globals]

@@ -14,6 +14,9 @@ _CONVERSIONS = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor",
                           "numpy.uint8", "numpy.clip", "numpy.transpose", "numpy.squeeze"})
 _DERIVED_NAMES = 8  # names assigned from the output on its way to a picture, followed at most
 _DATA_SINKS = frozenset({"numpy", "tolist"})  # tensor methods whose result is no tensor: the output read out
+# functions that write what they are given to a file: an output saved is read out as data
+_FILE_WRITERS = frozenset({"torch.save", "numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt",
+                           "pickle.dump", "joblib.dump", "h5py.File.create_dataset"})
 
 # tensor methods that keep the scores' classes in place on the way to an argmax (`out.squeeze(0).argmax()`)
 _SAME_CLASSES = frozenset({"detach", "cpu", "cuda", "to", "float", "squeeze", "softmax", "log_softmax", "sigmoid", "exp"})
@@ -43,7 +46,8 @@ class OutputReads:
 
     def read_out(self, call: cst.CSTNode) -> bool:
         """``fake = G(z)`` then ``data.append(act(fake).detach().cpu().numpy())``: the output leaves torch as
-        data (``.numpy()``, ``.tolist()``), also through names assigned from it or from a call given it."""
+        data (``.numpy()``, ``.tolist()``, written to a file: ``torch.save(out, path)``), also through names
+        assigned from it or from a call given it."""
         return self._reaches(call, "data")
 
     def handed_out(self, call: cst.CSTNode) -> bool:
@@ -89,6 +93,9 @@ class OutputReads:
                 parent = model.parent(node)
             elif isinstance(parent, cst.Arg) and sink_kind == "image" and self._image_sink(model.parent(parent)):
                 return True, None
+            elif isinstance(parent, cst.Arg) and sink_kind == "data" and isinstance(model.parent(parent), cst.Call) \
+                    and model.qualname(model.parent(parent).func) in _FILE_WRITERS:
+                return True, None  # `torch.save(output, path)`: written to a file
             elif isinstance(parent, cst.Arg) and sink_kind in ("data", "return") \
                     and isinstance(model.parent(parent), cst.Call):
                 node = model.parent(parent)  # `torch.tanh(fake)`, `self._apply_activate(fake)`: a function of it

@@ -153,8 +153,7 @@ class ValueFacts:
         With ``index``: of the model at that place of the tuple it returns. With no ``kind`` (its paths build
         different models): each path's model and kind, when one of them builds a BatchNorm model, else None."""
         func = call.func
-        if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                                                   and func.value.value != "self"):
+        if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return None
         target = self.a.callee(call)
         if target is None:
@@ -163,6 +162,11 @@ class ValueFacts:
         returns = summary.returns if summary is not None else None
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
+        if func.value.value == "self" if isinstance(func, cst.Attribute) else False:
+            # `model = self._init_model()`: a method building the model it returns (one that gives back what
+            # `self` holds, `self.get_model()`, is not a build)
+            if not returns or {f.mode for f in returns} - {TRAIN, EVAL} or any(f.why == "loaded" for f in returns):
+                return None
         # (returns None: some `return` gives no model, e.g. one for lists only in `to_device(data, device)`)
         # (a whole model loaded on one of its paths, `torch.load(path)`: another object, a path of its own)
         shown = frozenset(f for f in returns or () if not (f.mode == UNKNOWN_MODE and f.why == "loaded"))
