@@ -111,6 +111,16 @@ class Assignments:
             self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
         if isinstance(value, cst.Dict):
             self._entries(key, value, state)
+        elif isinstance(value, cst.Call) and isinstance(target, cst.Name) and facts is None:
+            self._keyed_entries(key, value, state)
+
+    def _keyed_entries(self, key: str, call: cst.Call, state: State) -> None:
+        """``result = ft(model)`` where ``ft`` gives back a dict holding a model under a constant key
+        (``result['model'] = model; return result``): that entry is followed as ``result['model']``."""
+        target = self.a.callee(call)
+        summary = target[0].summary(target[1]) if target is not None else None
+        for index, facts in sorted((summary.keyed_returns if summary is not None else {}).items()):
+            state[key + index] = self._translate(facts, frozenset(), call, summary, target[0])
 
     def _read_from(self, name: str, key: str) -> bool:
         """Whether this function binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""

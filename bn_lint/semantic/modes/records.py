@@ -97,6 +97,9 @@ class Summary:
     returns_when_asked: Any = None
     # index -> the mode of the model at that place of the tuple every `return` gives (`return model, tf`)
     element_returns: dict[int, frozenset] = field(default_factory=dict)
+    # `['model']` -> the modes of the model every `return` gives back under that key of a dict (``result['model'] =
+    # model; return result``, ``return {'model': model}``), where each return names one
+    keyed_returns: dict[str, frozenset] = field(default_factory=dict)
     element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = field(default_factory=dict)  # as returned_freezes
     # module-level variables it reads (itself or through this file's functions it calls): implicit
     # parameters, passed by every caller that sees the same variable
