@@ -130,6 +130,10 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             # `model_map[name][0](...)`: the builder at that place of each entry of a dict of tuples
             item = int(func.slice[0].slice.value.value)
             return registry_kind(_QUERIES, model, func.value.value, scope, depth, item=item, given=expr.args)
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Subscript) \
+                and isinstance(func.value.value, cst.Name):
+            # `model_dict[stage][name](**kwargs)`: the builders of a dict of dicts, every inner entry
+            return registry_kind(_QUERIES, model, func.value.value, scope, depth)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript) and isinstance(func.value.value, cst.Name):
             # `MODELS[name].from_config(cfg)`: the classes the registry holds, built by their alternative constructor
             return registry_kind(_QUERIES, model, func.value.value, scope, depth, func.attr.value)
@@ -443,8 +447,12 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     kinds.append(ModelKind.MAYBE)
                     continue
                 return ModelKind.BN
-            if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
-                kinds.append(registry_kind(_QUERIES, model, node.func.value, model.scope_of(node), depth + 1))  # BACKBONES[name]()
+            registry = node.func.value if isinstance(node.func, cst.Subscript) else None
+            if isinstance(registry, cst.Subscript) and not isinstance(registry.slice[0].slice, cst.Index) \
+                    or isinstance(registry, cst.Subscript) and not isinstance(registry.slice[0].slice.value, cst.Integer):
+                registry = registry.value  # (`model_dict[stage][name](**kwargs)`: a dict of dicts of builders)
+            if isinstance(registry, cst.Name) and depth < _MAX_DEPTH:
+                kinds.append(registry_kind(_QUERIES, model, registry, model.scope_of(node), depth + 1))  # BACKBONES[name]()
             if qn == "functools.partial" and node.args and isinstance(node.args[0].value, cst.Name) and depth < _MAX_DEPTH:
                 # `block = partial(conv_bn_relu, norm=norm)`, then `block(3, 32)`: what the helper builds
                 target = model.local_function(node.args[0].value.value, model.scope_of(node))

@@ -37,6 +37,10 @@ def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "
         return None
     if bound is None:
         return None
+    if isinstance(bound[0], cst.Subscript) and isinstance(bound[0].value, cst.Name) and item is None \
+            and bound[0].value.value != name.value:
+        # (`stage_dict = model_dict[stage]; stage_dict[name](**args)`: one of the inner dicts of a dict of dicts)
+        return registry_kind(ask, model, bound[0].value, bound[1], depth + 1, constructor, given=given)
     if isinstance(bound[0], cst.Dict) and bound[0].elements:
         return _dict_kind(ask, model, [bound[0]], bound[1], depth, constructor, item=item, given=given)
     if item is not None:
@@ -50,9 +54,10 @@ def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "
 
 def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpression], scope: "Scope | None", depth: int,
                constructor: str | None = None, args: "Sequence[cst.Arg]" = (), item: int | None = None,
-               given: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
+               given: "Sequence[cst.Arg]" = (), inner: bool = False) -> "ModelKind | None":
     """What the entries of dict literals ``dicts`` build (``registry_kind``), given the call's unpacked ``args``
-    (``*args, **kwargs``: what they pass is not shown); None for anything but dicts."""
+    (``*args, **kwargs``: what they pass is not shown); None for anything but dicts. ``inner``: one dict of a
+    dict of dicts, whose kind (NO included) joins its siblings'."""
     kinds = set()
     for value in dicts:
         if not isinstance(value, cst.Dict):
@@ -61,6 +66,10 @@ def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpress
             if not isinstance(element, cst.DictElement):
                 return None
             entry = element.value
+            if isinstance(entry, cst.Dict) and item is None and constructor is None:
+                # (`{'feature_extraction': {'VGG': VGG, 'ResNet': ResNet}}`: a registry per stage, every builder)
+                kinds.add(_dict_kind(ask, model, [entry], scope, depth + 1, args=args, given=given, inner=True))
+                continue
             if item is not None:  # (`{'deeplab': (Head, SegModel)}`: the builder at that place of the tuple)
                 if not isinstance(entry, (cst.Tuple, cst.List)) or item >= len(entry.elements):
                     return None
@@ -68,7 +77,7 @@ def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpress
                 kinds.add(ask.model_kind(model, cst.Call(func=entry, args=given), scope, depth + 1))
                 continue
             kinds.add(_entry_kind(ask, model, entry, scope, depth, constructor, args))
-    return _registry_entries(kinds)
+    return one_of(kinds) if inner else _registry_entries(kinds)
 
 
 def _registry_entries(kinds: set) -> "ModelKind | None":
