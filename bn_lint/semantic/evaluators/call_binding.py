@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 import libcst as cst
 
 from bn_lint.semantic.evaluators.bundles import bundle_entries, encloses
+from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.file.records import param_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,8 +122,22 @@ def callers(model: "FileModel", function: cst.FunctionDef,
         return None
     name, skip = called
     params = positional_names(function, skip)
-    return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
-            if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
+    found = [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+             if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
+    if skip == 1:  # (a class's `__init__`: also what a subclass of this file gives it, `super().__init__(resnet18)`)
+        found += [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+                  if _base_init_call(model, site, name)]
+    return found
+
+
+def _base_init_call(model: "FileModel", site: "CallSite", name: str) -> bool:
+    """``super().__init__(...)`` (or ``super(Sub, self).__init__(...)``) in a class of this file whose first base
+    is the class ``name``."""
+    func = site.node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and super_call(func.value)):
+        return False
+    info = model.enclosing_class(site.scope)
+    return info is not None and bool(info.bases) and isinstance(info.bases[0], cst.Name) and info.bases[0].value == name
 
 
 def _self_call(func: cst.BaseExpression, name: str) -> bool:

@@ -27,6 +27,9 @@ _SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
 _RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
 
 
+_DEEPER_FILES = 8  # (imported files whose own imports are read for a submodule's name)
+
+
 class Callees:
     """Mixin of :class:`ModeAnalysis`: the project function a call runs (cached method facts)."""
 
@@ -178,12 +181,22 @@ class Callees:
                 assigned |= name in info.attributes
                 defined |= name in info.methods
             if model.project is not None and not defined:
-                for path in model.imported_project_paths:
+                paths = list(model.imported_project_paths)
+                for path in paths:
                     defines, assigns = model.project.names_in_text(path)
                     if name in defines:
                         defined = True
                         break
                     assigned = assigned or name in assigns
+                if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper)
+                    deeper = [p for path in paths[:_DEEPER_FILES] if (other := model.project.model(path)) is not None
+                              for p in other.imported_project_paths if p not in paths and p != model.path]
+                    for path in dict.fromkeys(deeper):
+                        defines, assigns = model.project.names_in_text(path)
+                        if name in defines:
+                            defined = True
+                            break
+                        assigned = assigned or name in assigns
             self._submodule_names[name] = assigned and not defined
         return self._submodule_names[name]
 

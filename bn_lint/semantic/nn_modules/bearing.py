@@ -41,7 +41,7 @@ from bn_lint.semantic.project.definitions import (
     builds_own_class, class_level_method, element_builder, given_classes,
     imported_name, inherited_definition, may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
-from bn_lint.semantic.nn_modules.factory_kinds import class_method_kind, registry_kind
+from bn_lint.semantic.nn_modules.factory_kinds import builders_given_to_base, class_method_kind, registry_kind
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.nn_modules.library_kinds import evaluated_name_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
 from bn_lint.semantic.project.returns import class_of_cls_call
@@ -434,6 +434,22 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 if kinds[-1] is ModelKind.BN:
                     return ModelKind.BN
                 continue
+            where = model.scope_of(node)
+            if depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and where is not None \
+                    and where.kind == "function" and node.func.value in where.params:
+                # `self.resnet = resnet_builder(pretrained=True)`: what the builders its callers give it build (a
+                # parameter they give no builder, `act(x)`, says nothing)
+                built = model_kind(model, node, where, depth + 1)
+                if built is ModelKind.BN:
+                    return ModelKind.BN
+                if built is not None:
+                    kinds.append(built)
+                continue
+            given = builders_given_to_base(_QUERIES, model, node, depth) if depth < _MAX_DEPTH else None
+            if given is not None:  # `super().__init__(resnet18)` into a base that calls the builder it is given
+                kinds.append(given)
+                if given is ModelKind.BN:
+                    return ModelKind.BN
             qn = model.qualname(node.func)
             if qn and PYG_MLP.match(qn):
                 kinds.append(pyg_mlp_kind(node))

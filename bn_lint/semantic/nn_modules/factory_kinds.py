@@ -237,3 +237,26 @@ def _class_attribute(receiver: tuple["FileModel", "ClassInfo"], attr: str,
         if value is not None:
             return value
     return None
+
+
+def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call, depth: int) -> "ModelKind | None":
+    """``super(ResNet18, self).__init__(resnet18)`` into a base ``__init__`` (of any project file) that calls the
+    parameter it gives (``self.resnet = resnet_builder(pretrained=True)``): what that builder builds; None for
+    any other call, or when no argument is such a builder."""
+    from bn_lint.semantic.evaluators.call_binding import bind, positional_names
+    from bn_lint.semantic.file.classes import super_call
+
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and super_call(func.value)):
+        return None
+    where = model.scope_of(call)
+    found = inherited_definition(model, model.enclosing_class(where), "__init__")
+    if found is None:
+        return None
+    init = found[2]
+    given = bind(call, positional_names(init, 1), model, where).values
+    called = {node.func.value for node in found[0].nodes_of(init, cst.Call) if isinstance(node.func, cst.Name)}
+    kinds = [ask.model_kind(model, cst.Call(func=arg), where, depth + 1)
+             for param, arg in given.items() if param in called and isinstance(arg, (cst.Name, cst.Attribute))]
+    return one_of(set(kinds)) if kinds else None
+

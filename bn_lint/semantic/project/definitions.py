@@ -140,7 +140,7 @@ def plain_imported_class(model: "FileModel", func: cst.BaseExpression) -> bool:
 
 def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> list[cst.Name]:
     """The classes every call of ``function`` in this file gives ``param`` (``check(batch, Net, {})``:
-    ``Net``, defined here or imported from the project), or its default gives it where a call leaves it out
+    ``Net``, defined here or imported from the project; a library's builder, ``resnet18``), or its default gives it where a call leaves it out
     or nothing calls it; empty when one gives something else."""
     from bn_lint.semantic.evaluators.call_binding import given_values
 
@@ -150,10 +150,18 @@ def given_classes(model: "FileModel", function: cst.FunctionDef, param: str) -> 
     found = []
     for one in given:
         value = one.value
-        if not isinstance(value, cst.Name) or (value.value not in model.classes and project_class(model, value) is None):
+        if not isinstance(value, cst.Name) or (value.value not in model.classes and project_class(model, value) is None
+                                               and not _imported_builder(model, value)):
             return []
         found.append(value)
     return found
+
+
+def _imported_builder(model: "FileModel", name: cst.Name) -> bool:
+    """``resnet18`` imported from a library (``from torchvision.models import resnet18``) and given as a builder
+    (``super().__init__(resnet18)``): a callable whose call the model kinds know."""
+    dotted = model.imports.get(name.value)
+    return dotted is not None and model.binding(name.value, None) is None and "." in dotted
 
 
 def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str,
