@@ -28,6 +28,7 @@ _RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
 
 
 _DEEPER_FILES = 8  # (imported files whose own imports are read for a submodule's name)
+_KEEPING_DEPTH = 3  # (methods of `self` a method calls, followed to see that it keeps modes)
 
 
 class Callees:
@@ -200,19 +201,25 @@ class Callees:
             self._submodule_names[name] = assigned and not defined
         return self._submodule_names[name]
 
-    def method_keeps_modes(self, name: str) -> bool:
+    def method_keeps_modes(self, name: str, depth: int = 0) -> bool:
         """Whether every ``def name`` of this file's classes and of the project files it imports (at
         least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
-        ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``).
+        ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``; a
+        submodule's, ``self.encoder(x)``, is a run; a method of ``self`` that itself keeps modes is followed,
+        a few calls deep).
         Read from the text, without parsing the other files."""
         if name not in self._keeping_methods:
             texts = self.model.method_texts(name)
             if not texts and RUN_METHOD.fullmatch(name):  # (`model.features(x)` of a class out of sight: it runs it)
                 self._keeping_methods[name] = True
                 return True
+            self._keeping_methods[name] = True  # (a method calling itself, or one calling it back: as the rest says)
             self._keeping_methods[name] = bool(texts) and not any(
-                text == "?" or _SETS_MODES.search(text)
-                or any(m not in _SAFE_METHODS | {"forward"} for m in _SELF_CALLS.findall(text)) for text in texts)
+                text == "?" or _SETS_MODES.search(text) or any(
+                    m not in _SAFE_METHODS | {"forward"} and not self.submodule_name(m)  # (`self.encoder(x)`: a run)
+                    and (depth >= _KEEPING_DEPTH or not self.method_keeps_modes(m, depth + 1))
+                    for m in _SELF_CALLS.findall(text))
+                for text in texts)
         return self._keeping_methods[name]
 
     def method_runs_self(self, name: str) -> bool:

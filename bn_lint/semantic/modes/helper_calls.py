@@ -128,8 +128,9 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
-            if analysis is not self.a and param == "self" and (
+            if analysis is not self.a and param == "self" and call not in self.a.uses and (
                     _tracked(state, key) or any(_child_of(k, key) for k in state)):
+                # (not a call that is itself a run of the module, `model.get_predictions(x)`: reported here)
                 _parts_evaluated(self, call, key, analysis, summary, state)
             if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
