@@ -24,7 +24,8 @@ class Fact:
     kind: Optional[ModelKind] = None
 
 
-_UNKNOWN = frozenset({Fact(UNKNOWN_MODE)})
+_OPAQUE = Fact(UNKNOWN_MODE)  # a mode code out of sight may have set (given to a call not followed)
+_UNKNOWN = frozenset({_OPAQUE})
 # added to a module's facts when a part of it changes mode (`self.model.eval()` marks `self`): the whole
 # holds mixed modes, while its other parts keep the facts it had (``_lookup``)
 _MIXED = Fact(UNKNOWN_MODE, why="mixed")

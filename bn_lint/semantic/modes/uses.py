@@ -13,7 +13,7 @@ from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, hol
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
 from .records import Site, Watch, _merge
-from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
+from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 
 
@@ -60,6 +60,10 @@ class ModelUses:
                     self.trained_keys.add(key)
                 if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
                     _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
+            elif _OPAQUE in facts and not is_loss_value(self.model, call) and not loss_named(key):
+                # (given to code out of sight, `self.logger.info(self.model)`, then trained here: in training mode,
+                # RULES.md's "a model after a training step", unless a shown path put it in eval)
+                _set(state, key, after_training_step(facts, call))
 
     def _parts_trained(self, call: cst.Call, key: str, state: State, touched: list[str] = ()) -> None:
         """A training step of ``key`` trains the followed modules inside it, each in the mode it has: the ones
