@@ -8,7 +8,8 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_k
 from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
-from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module, subscript_key
+from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module
+from .dict_entries import literal_entries, returned_entries
 from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
@@ -110,32 +111,13 @@ class Assignments:
         if isinstance(built, cst.Call) and isinstance(target, cst.Name):
             self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
         if isinstance(value, cst.Dict):
-            self._entries(key, value, state)
+            literal_entries(self, key, value, state)
         elif isinstance(value, cst.Call) and isinstance(target, cst.Name) and facts is None:
-            self._keyed_entries(key, value, state)
-
-    def _keyed_entries(self, key: str, call: cst.Call, state: State) -> None:
-        """``result = ft(model)`` where ``ft`` gives back a dict holding a model under a constant key
-        (``result['model'] = model; return result``): that entry is followed as ``result['model']``."""
-        target = self.a.callee(call)
-        summary = target[0].summary(target[1]) if target is not None else None
-        for index, facts in sorted((summary.keyed_returns if summary is not None else {}).items()):
-            state[key + index] = self._translate(facts, frozenset(), call, summary, target[0])
+            returned_entries(self, key, value, state)
 
     def _read_from(self, name: str, key: str) -> bool:
         """Whether this function binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""
         return any(key_of(value) == key for value in self.scope.bindings.get(name) or () if value is not None)
-
-    def _entries(self, key: str, value: cst.Dict, state: State) -> None:
-        """``nets = {"teacher": Net(), "student": Net()}``: each entry under a constant key is followed as
-        ``nets['teacher']``, as an attribute would be."""
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement):
-                continue
-            index = subscript_key(cst.Subscript(cst.Name("_"), [cst.SubscriptElement(cst.Index(element.key))]))
-            facts = self.value_facts(element.value, state) if index is not None else None
-            if facts is not None:
-                state[key + index] = facts
 
     def _init_state(self, call: cst.Call) -> State | None:
         """What ``__init__`` of the class of this file that ``call`` builds leaves on ``self`` (``self.model =

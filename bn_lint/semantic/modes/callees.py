@@ -1,7 +1,6 @@
-"""The project function or method a call runs, and what methods of a name do to modes."""
+"""The project function or method a call runs."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -12,7 +11,7 @@ from bn_lint.semantic.project.overrides import abstract, override
 from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, project_class
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
-from .known_calls import _COPIES, _SAFE_METHODS, RUN_METHOD
+from .known_calls import _COPIES
 from .records import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,15 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .analysis import ModeAnalysis
 
 
-# Methods that do not change a model's mode.
-# in a method's text: what may change a mode (see ModeAnalysis.method_keeps_modes), and the calls of `self`'s methods
-_SETS_MODES = re.compile(r"\.\s*(?:eval|train|apply|requires_grad_?|training)\b|\bsetattr\b|\bexec\b")
-_SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
-_RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
 
 
-_DEEPER_FILES = 8  # (imported files whose own imports are read for a submodule's name)
-_KEEPING_DEPTH = 3  # (methods of `self` a method calls, followed to see that it keeps modes)
 
 
 class Callees:
@@ -170,62 +162,6 @@ class Callees:
         if inherited is None:
             return None
         return (self if inherited[0] is model else inherited[0].analysis(type(self))), inherited[2]
-
-    def submodule_name(self, name: str) -> bool:
-        """Whether ``x.name(...)`` runs a submodule (whose forward leaves modes alone), not a method: the
-        classes of this file and of the project files it imports assign ``self.name = ...`` and none
-        defines ``def name``."""
-        if name not in self._submodule_names:
-            model = self.model
-            assigned = defined = False
-            for info in model.classes.values():
-                assigned |= name in info.attributes
-                defined |= name in info.methods
-            if model.project is not None and not defined:
-                paths = list(model.imported_project_paths)
-                for path in paths:
-                    defines, assigns = model.project.names_in_text(path)
-                    if name in defines:
-                        defined = True
-                        break
-                    assigned = assigned or name in assigns
-                if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper)
-                    deeper = [p for path in paths[:_DEEPER_FILES] if (other := model.project.model(path)) is not None
-                              for p in other.imported_project_paths if p not in paths and p != model.path]
-                    for path in dict.fromkeys(deeper):
-                        defines, assigns = model.project.names_in_text(path)
-                        if name in defines:
-                            defined = True
-                            break
-                        assigned = assigned or name in assigns
-            self._submodule_names[name] = assigned and not defined
-        return self._submodule_names[name]
-
-    def method_keeps_modes(self, name: str, depth: int = 0) -> bool:
-        """Whether every ``def name`` of this file's classes and of the project files it imports (at
-        least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
-        ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``; a
-        submodule's, ``self.encoder(x)``, is a run; a method of ``self`` that itself keeps modes is followed,
-        a few calls deep).
-        Read from the text, without parsing the other files."""
-        if name not in self._keeping_methods:
-            texts = self.model.method_texts(name)
-            if not texts and RUN_METHOD.fullmatch(name):  # (`model.features(x)` of a class out of sight: it runs it)
-                self._keeping_methods[name] = True
-                return True
-            self._keeping_methods[name] = True  # (a method calling itself, or one calling it back: as the rest says)
-            self._keeping_methods[name] = bool(texts) and not any(
-                text == "?" or _SETS_MODES.search(text) or any(
-                    m not in _SAFE_METHODS | {"forward"} and not self.submodule_name(m)  # (`self.encoder(x)`: a run)
-                    and (depth >= _KEEPING_DEPTH or not self.method_keeps_modes(m, depth + 1))
-                    for m in _SELF_CALLS.findall(text))
-                for text in texts)
-        return self._keeping_methods[name]
-
-    def method_runs_self(self, name: str) -> bool:
-        """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
-        ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
-        return self.method_keeps_modes(name) and all(_RUNS_SELF.search(t) for t in self.model.method_texts(name))
 
     def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
         """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it

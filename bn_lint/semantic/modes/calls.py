@@ -14,6 +14,7 @@ from bn_lint.semantic.syntax.walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .getters import plain_class_method, plain_self_call
 from .keys import _names_read, key_of, receiver_key
+from .method_names import method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
     RUN_METHOD,
     EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _in_place_tensor_op,
@@ -218,13 +219,13 @@ class CallHandling:
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             if receiver is not None and _tracked(state, receiver) and receiver != "self" \
-                    and not a.submodule_name(func.attr.value) and not _in_place_tensor_op(func.attr.value) \
+                    and not submodule_name(a, func.attr.value) and not _in_place_tensor_op(func.attr.value) \
                     and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and func.attr.value != "module" \
-                    and not a.method_keeps_modes(func.attr.value):
+                    and not method_keeps_modes(a, func.attr.value):
                 _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode (not a wrapper's
                 # `model.module(...)`, its module run)
             elif receiver is not None and _tracked(state, receiver) and receiver != "self" \
-                    and a.method_runs_self(func.attr.value):
+                    and method_runs_self(a, func.attr.value):
                 self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
 
         if keeps_given_modes(qn, func) or self.hands_back(call):
@@ -405,6 +406,6 @@ def _method_use_site(flow, call: cst.Call, key: str) -> Site:
     func = call.func
     method, receiver = func.attr.value, key_of(func.value)
     if RUN_METHOD.fullmatch(method) and named_as_module(receiver) and flow.model.method_texts(method) \
-            and flow.a.method_keeps_modes(method):
+            and method_keeps_modes(flow.a, method):
         return Site(call, receiver, _ENTRY, flow.scope)
     return Site(call, key, _ENTRY, flow.scope, exact=True)

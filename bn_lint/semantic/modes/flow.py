@@ -16,8 +16,8 @@ from .given_callables import GivenCallables
 from .helper_calls import HelperCalls
 from .loops import LoopWalker
 from .records import Summary
-from .keys import _PLAIN_WORD
-from .state import ENTRY, EVAL, Fact, State, TRAIN, _ENTRY, _join, _set
+from .dict_entries import keyed_returns
+from .state import ENTRY, Fact, State, TRAIN, _ENTRY, _join, _set
 from .statements import StatementWalker
 from .uses import ModelUses
 from .values import ValueFacts
@@ -160,7 +160,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         if self.returned and all(value is not None for value in self.returned):
             summary.returns_when_asked = lambda returned=tuple(self.returned): self._returned_facts(returned)
         summary.element_returns = _element_returns(self.returned_elements)
-        summary.keyed_returns = self._keyed_returns()
+        summary.keyed_returns = keyed_returns(self)
         summary.element_freezes = self.element_freezes
         at_yield: State | None = None
         for one in self.yields:
@@ -198,35 +198,6 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
                 if key.split(".")[0] == param:
                     _set(state, key, frozenset(f for f in facts if f.mode != ENTRY) | (given if _ENTRY <= facts else set()))
                     self.framework_entry[key] = state[key]
-
-    def _keyed_returns(self) -> dict[str, frozenset]:
-        """``['model']`` -> the modes of the model each ``return`` gives back under that key of a dict: a name
-        whose entries the flow follows (``result['model'] = model; return result``) or a dict literal
-        (``return {'model': model}``). Only keys every ``return`` names, with a mode each shows."""
-        found: list[dict[str, frozenset]] = []
-        for returned in self.returned:
-            if returned is None:
-                return {}
-            value, state = returned
-            entries: dict[str, frozenset] = {}
-            if isinstance(value, cst.Name):
-                prefix = value.value
-                for key in state:
-                    if key.startswith(prefix + "[") and "." not in key[len(prefix):] and key.count("[") == 1:
-                        entries[key[len(prefix):]] = state[key]
-            elif isinstance(value, cst.Dict):
-                for element in value.elements:
-                    name = element.key if isinstance(element, cst.DictElement) else None
-                    if isinstance(name, cst.SimpleString) and _PLAIN_WORD.fullmatch(str(name.evaluated_value)):
-                        facts = self.value_facts(element.value, state)
-                        if facts is not None:
-                            entries[f"[{name.evaluated_value!r}]"] = facts
-            found.append(entries)
-        if not found:
-            return {}
-        shared = set(found[0]).intersection(*found[1:])
-        out = {key: frozenset().union(*(entries[key] for entries in found)) for key in shared}
-        return {key: facts for key, facts in out.items() if facts and {f.mode for f in facts} <= {TRAIN, EVAL}}
 
     def _returned_facts(self, returned: tuple) -> frozenset | None:
         """The modes of the models the ``return``s give back, each with the state it had there; None

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from bn_lint.semantic.knowledge import layers as layer_table
-from bn_lint.semantic.evaluators.argparse_choices import argparse_choices
 from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, in_dead_suite
 from bn_lint.semantic.nn_modules.container_members import list_contents
 from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
@@ -41,13 +40,13 @@ from bn_lint.semantic.project.definitions import (
     builds_own_class, class_level_method, element_builder, given_classes,
     imported_name, inherited_definition, may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
-from bn_lint.semantic.nn_modules.factory_kinds import builders_given_to_base, class_method_kind, registry_kind
+from bn_lint.semantic.nn_modules.factory_kinds import (
+    builders_given_to_base, class_method_kind, getattr_factory_kind, registry_kind)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.nn_modules.library_kinds import evaluated_name_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
 from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
-from bn_lint.semantic.syntax.constants import evaluate
 from bn_lint.semantic.syntax.walk import picked_values, returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -143,7 +142,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             return picked_by_name(model, model.qualname(func.value.value) or "")
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
                 and model.binding("getattr", scope) is None:
-            return _getattr_factory_kind(model, func, scope, depth)
+            return getattr_factory_kind(_QUERIES, model, func, scope, depth)
         if isinstance(func, cst.Call) and depth < _MAX_DEPTH:
             # `get_speaker_model(name)(**args)`: a project function that returns a class (or `getattr(module, name)`)
             found = element_builder(model, func.func, scope) if isinstance(func.func, (cst.Name, cst.Attribute)) else None
@@ -279,28 +278,6 @@ def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth
     return _memoized(other, "built", (info.name, dead), compute, depth)
 
 
-def _getattr_factory_kind(model: "FileModel", getter: cst.Call, scope: "Scope | None", depth: int) -> ModelKind | None:
-    """``getattr(models, args.arch)(...)``, ``models`` an imported module (or ``torchvision.models``): the
-    kind every name it may pick builds, the name a literal or an argparse option with literal ``choices``."""
-    args = [a.value for a in getter.args]
-    if len(args) != 2 or any(a.keyword or a.star for a in getter.args) or not isinstance(args[0], (cst.Name, cst.Attribute)):
-        return None
-    root = args[0]
-    while isinstance(root, cst.Attribute):
-        root = root.value
-    zoo = model.qualname(args[0]) if isinstance(root, cst.Name) and model.imports.get(root.value) is not None \
-        and model.binding(root.value, scope) is None else None
-    if zoo is None:
-        return None
-    name = evaluate(args[1], model, scope)
-    names = [name] if isinstance(name, str) else argparse_choices(model, args[1])
-    if not names:  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
-        return picked_by_name(model, zoo)
-    kinds = {model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
-             for n in names if n.isidentifier()}
-    return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
-
-
 def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
     """What element ``index`` of the tuple a project function returns holds (``model, tf = build()``),
     when every ``return`` gives a tuple and they agree on that element's kind."""
@@ -430,7 +407,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 continue
             if isinstance(node.func, cst.Call) and isinstance(node.func.func, cst.Name) and node.func.func.value == "getattr" \
                     and model.binding("getattr", model.scope_of(node)) is None:
-                kinds.append(_getattr_factory_kind(model, node.func, model.scope_of(node), depth + 1))  # a zoo's model
+                kinds.append(getattr_factory_kind(_QUERIES, model, node.func, model.scope_of(node), depth + 1))  # a zoo's model
                 if kinds[-1] is ModelKind.BN:
                     return ModelKind.BN
                 continue

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
+from bn_lint.semantic.evaluators.argparse_choices import argparse_choices
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
+from bn_lint.semantic.nn_modules.library_kinds import picked_by_name
+from bn_lint.semantic.syntax.constants import evaluate
 from bn_lint.semantic.project.definitions import class_level_method, cls_class, inherited_definition, project_class
 from bn_lint.semantic.project.registries import registered
 from bn_lint.semantic.project.returns import class_param, moved, returns_own_instance
@@ -260,3 +263,25 @@ def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call,
              for param, arg in given.items() if param in called and isinstance(arg, (cst.Name, cst.Attribute))]
     return one_of(set(kinds)) if kinds else None
 
+
+def getattr_factory_kind(ask: KindQueries, model: "FileModel", getter: cst.Call, scope: "Scope | None",
+                         depth: int) -> "ModelKind | None":
+    """``getattr(models, args.arch)(...)``, ``models`` an imported module (or ``torchvision.models``): the
+    kind every name it may pick builds, the name a literal or an argparse option with literal ``choices``."""
+    args = [a.value for a in getter.args]
+    if len(args) != 2 or any(a.keyword or a.star for a in getter.args) or not isinstance(args[0], (cst.Name, cst.Attribute)):
+        return None
+    root = args[0]
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    zoo = model.qualname(args[0]) if isinstance(root, cst.Name) and model.imports.get(root.value) is not None \
+        and model.binding(root.value, scope) is None else None
+    if zoo is None:
+        return None
+    name = evaluate(args[1], model, scope)
+    names = [name] if isinstance(name, str) else argparse_choices(model, args[1])
+    if not names:  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
+        return picked_by_name(model, zoo)
+    kinds = {ask.model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
+             for n in names if n.isidentifier()}
+    return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
