@@ -9,6 +9,8 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.file.classes import super_call
+from bn_lint.semantic.knowledge.module_names import named_as_module
+from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .getters import got_from_receiver
 from .keys import _getattr_of, key_of
@@ -282,7 +284,7 @@ class HelperCalls:
                     # (in the helper's source order: which module a call's use stands for never depends on
                     # the order of a set)
                     target_key = key + used[len(param):]
-                    if target_key in state or _tracked(state, target_key):
+                    if _tracked(state, target_key) and (not evaluated or no_grad or _module_like(self, target_key, state)):
                         self._use(call, target_key, state)
             for effect_key, facts in sorted(effects.items(), key=lambda kv: kv[0].count(".")):
                 root, _, rest = effect_key.partition(".")
@@ -340,13 +342,27 @@ def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
 
 
 _NAMES_MODE = re.compile(r"\.(?:eval|train)\b|set_grad_enabled")
+_SETS_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(|set_grad_enabled")  # (not `self.opts.train.lambdas`)
+
+
+def _module_like(flow, key: str, state: State) -> bool:
+    """``self.G`` built as a module (here, or by what its class assigns it: ``self.G = get_gen(opts)``), or named
+    as one (``self.model``): not a callable attribute the helper calls (``self._get_target_cb(batch)``,
+    ``self.update_info(...)``), which its caller's call does not run as a network."""
+    if named_as_module(key) or any(f.kind in (ModelKind.BN, ModelKind.MAYBE) or f.why == "built"
+                                   for f in _lookup(state, key)):
+        return True
+    root, _, rest = key.partition(".")
+    info = flow.model.enclosing_class(flow.scope) if root == "self" and rest else None
+    values = info.attributes.get(re.split(r"[.\[]", rest)[0], []) if info is not None else []
+    return any(model_kind(flow.model, value, where) in (ModelKind.BN, ModelKind.MAYBE) for value, where in values)
 
 
 def _run_as_given(analysis: ModeAnalysis, use: cst.Call) -> bool:
     """``self.G(batch)`` in a helper (``get_loss``) that names no mode switch and no gradient switch: it runs the
     module in the mode its caller gives it (a helper that decides either reports its own evaluations)."""
     around = analysis.enclosing_function(use)
-    return around is not None and not analysis.under_no_grad(use) and not _NAMES_MODE.search(analysis.model.code(around))
+    return around is not None and not analysis.under_no_grad(use) and not _SETS_MODE.search(analysis.model.code(around))
 
 
 def _none_defaults(func: cst.FunctionDef) -> set[str]:
@@ -363,7 +379,7 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
         if not _child_of(evaluated, "self"):
             continue
         target_key = key + evaluated[len("self"):]
-        if target_key in state or _tracked(state, target_key):
+        if _tracked(state, target_key):
             old = flow.a.helper_evals.get((call, evaluated))
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
