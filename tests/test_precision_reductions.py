@@ -691,3 +691,75 @@ def test_a_teacher_run_under_no_grad_in_a_batch_helper_one_caller_trains_with():
                     return self.process_batch(next(iter(self.loader)))
     """
     assert [f for f in codes_and_lines(check_code(code)) if f[0].startswith("BN10")] == []
+
+
+@pytest.mark.parametrize("patched, found", [(True, []), (False, [("BN105", 9)])])
+def test_a_train_method_the_code_replaces_on_the_instance_keeps_frozen_batchnorm_in_eval(patched, found):
+    """volleyball baseline (transfer batch 11's 6800, after its fix): `model.train = train_with_frozen_bn`, a function
+    that calls the original `train()` and puts the BatchNorm layers of frozen weights back in eval, replaces what
+    `model.train()` does in the epoch loop: the backbone frozen by `requires_grad` is no BN105; without it, it is."""
+    code = """
+        import torch
+        import torch.nn as nn
+        import torchvision
+
+
+        def main(loader):
+            model = torchvision.models.resnet50()
+            for param in model.parameters():
+                param.requires_grad = False
+            for param in model.fc.parameters():
+                param.requires_grad = True
+            _orig_train = model.train
+
+            def train_with_frozen_bn(mode=True):
+                _orig_train(mode)
+                for m in model.modules():
+                    if isinstance(m, nn.BatchNorm2d) and not m.weight.requires_grad:
+                        m.eval()
+                return model
+
+            {patch}
+            opt = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+            for epoch in range(3):
+                model.train()
+                for x, y in loader:
+                    loss = nn.functional.cross_entropy(model(x), y)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+        """.replace("{patch}", "model.train = train_with_frozen_bn" if patched else "pass")
+    assert codes_and_lines(check_code(code, select=("BN105",))) == found
+
+
+@pytest.mark.parametrize("callee, found", [("self.G(batch)", [("BN101", 23)]), ("self._get_target_cb(batch)", [])])
+def test_a_helper_run_in_a_validation_loop_runs_networks_not_callable_attributes(callee, found):
+    """climategan / pytorch-pfn-extras (session 57): a loss helper called in a loop over `val_loader` runs the module
+    it calls there, in the mode the loop gives it (BN101 at the helper's call when that is training mode); a callable
+    attribute the helper calls (`self._get_target_cb`, given to the constructor) is no network."""
+    code = """
+        import torch
+        import torch.nn as nn
+
+
+        class Trainer:
+            def __init__(self, get_target_cb, train_loader, val_loader):
+                self.G = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+                self._get_target_cb = get_target_cb
+                self.opt = torch.optim.SGD(self.G.parameters(), lr=0.1)
+                self.train_loader, self.val_loader = train_loader, val_loader
+
+            def get_loss(self, batch):
+                return {callee}.mean()
+
+            def train(self, epochs):
+                for epoch in range(epochs):
+                    self.G.train()
+                    for batch in self.train_loader:
+                        self.opt.zero_grad()
+                        (self.G(batch).mean() + self.get_loss(batch)).backward()
+                        self.opt.step()
+                    for batch in self.val_loader:
+                        print(self.get_loss(batch).item())
+        """.replace("{callee}", callee)
+    assert codes_and_lines(check_code(code, select=("BN101",))) == found

@@ -198,8 +198,12 @@ class ModelKinds:
         return False
 
     def has_train_override(self, key: str, scope: "Scope", depth: int = 0) -> bool:
-        """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval)."""
+        """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval), or the code
+        replaces the instance's own (``model.train = train_with_frozen_bn``)."""
         root = key.split(".")[0]
+        if any(attribute.attr.value == "train" and key_of(attribute.value) in (root, key)
+               for attribute, _value, _where in self.model.attribute_assignments):
+            return True
         if root == "self":
             info = self.model.enclosing_class(scope)
             return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"])
