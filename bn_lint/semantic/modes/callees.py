@@ -145,14 +145,8 @@ class Callees:
         """``self.G.encode(x)`` where the enclosing class assigns ``self.G`` once, an instance of a project class
         of another file (``self.G = Generator()``): that class's method, its own or inherited."""
         model = self.model
-        if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
-                and receiver.value.value == "self"):
-            return None
-        info = model.enclosing_class(model.scope_of(call))
-        values = info.attributes.get(receiver.attr.value, []) if info is not None else []
-        if len(values) != 1:
-            return None
-        found = self._class_of_construction(_unwrap_passthrough(values[0][0]))
+        assigned = self._one_self_value(receiver, call)
+        found = self._class_of_construction(_unwrap_passthrough(assigned[0])) if assigned is not None else None
         if found is None or found[0] is self:
             return None
         other, held = found
@@ -163,18 +157,24 @@ class Callees:
             return None
         return (self if inherited[0] is model else inherited[0].analysis(type(self))), inherited[2]
 
-    def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
-        """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
-        once (``self.ema = ModelEMA(self.model)``)."""
+    def _one_self_value(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> tuple | None:
+        """(value, scope) of the one assignment the class around ``node`` makes to ``self.<attr>`` (the receiver
+        ``self.<attr>``); None when it assigns it more than once, or not at all."""
         model = self.model
         if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
                 and receiver.value.value == "self"):
             return None
         info = model.enclosing_class(model.scope_of(node))
         values = info.attributes.get(receiver.attr.value, []) if info is not None else []
-        if len(values) != 1:
+        return values[0] if len(values) == 1 else None
+
+    def attribute_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
+        """The class of this file whose instance ``self.ema`` holds, when the enclosing class assigns it
+        once (``self.ema = ModelEMA(self.model)``)."""
+        assigned = self._one_self_value(receiver, node)
+        if assigned is None:
             return None
-        value, where = _unwrap_passthrough(values[0][0]), values[0][1]
+        value, where = _unwrap_passthrough(assigned[0]), assigned[1]
         if isinstance(value, cst.Name) and value.value in where.params and not where.bindings.get(value.value) \
                 and isinstance(where.node, cst.FunctionDef) and where.node.name.value == "__init__":
             return self._given_instance_class(where.node, value.value)  # `self.handler = handler`
