@@ -86,7 +86,8 @@ def test_a_callable_given_to_an_evaluation_function_is_not_a_network(tmp_path):
 @pytest.mark.parametrize(("key", "module"), [
     ("model", True), ("self.netG", True), ("feature_extractor", True), ("encoder_q", True), ("pointnet", True),
     ("func", False), ("trigger", False), ("self.eval_hook", False), ("self._entry_point", False),
-    ("data_generator", False), ("prompt_generator", False), ("model_fn", True),
+    ("data_generator", False), ("prompt_generator", False), ("model_fn", True), ("self.model_class", False),
+    ("net_builder", False),
 ])
 def test_names_that_say_a_network(key, module):
     assert named_as_module(key) is module

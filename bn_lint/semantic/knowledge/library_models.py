@@ -93,6 +93,10 @@ LIBRARY_FORWARDS = frozenset({"forward_features", "forward_intermediates", "extr
 # parts of torchvision / timm classification models that hold their BatchNorm layers
 LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
 MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm
+# a framework's alternative constructors, called on a module class (or an instance of it), that build that class and
+# load weights into it without a mode switch: the module starts in training mode (Lightning's docs call `.eval()`
+# after `MyModel.load_from_checkpoint(path)`)
+TRAIN_MODE_CONSTRUCTORS = frozenset({"load_from_checkpoint"})
 UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
 # wrappers whose result holds the module they are given (and its BatchNorm)
 WRAPPING = frozenset({

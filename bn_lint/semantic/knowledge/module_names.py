@@ -21,6 +21,9 @@ NOT_MODULE_WORDS = frozenset({
     "token", "tokens", "text", "loader", "image", "img", "fn", "func", "function", "hook", "callback", "metric",
     "score", "entry", "point", "handler", "process", "processor", "postprocessor", "trigger", "transform", "step",
 })
+# words that make a name a maker of modules, whatever else it says (``model_class``, ``net_builder``): calling it
+# builds one, it is no network itself
+MAKER_WORDS = frozenset({"class", "cls", "builder", "factory", "constructor", "ctor"})
 # the uses of ``x`` that only a module answers (its parameters, its device, its state)
 _MODULE_USE = r"\s*\.\s*(?:parameters|named_parameters|modules|named_modules|children|state_dict|load_state_dict|to|cuda|cpu|eval|train|zero_grad|half|float|apply)\s*\("
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -34,8 +37,10 @@ def named_as_module(key: str) -> bool:
 
 def named_as_other(key: str) -> bool:
     """Whether the last part of ``key`` names a data or helper object (``data_generator``, ``self.eval_hook``,
-    ``self._entry_point``), not a network."""
+    ``self._entry_point``) or a maker of modules (``model_class``, ``net_builder``), not a network."""
     words = _words(key)
+    if words and words[-1] in MAKER_WORDS:
+        return True
     return any(w in NOT_MODULE_WORDS for w in words) and not {"model", "net", "network"} & set(words)
 
 

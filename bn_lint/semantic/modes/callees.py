@@ -143,10 +143,15 @@ class Callees:
     def _other_file_attribute_method(self, receiver: cst.BaseExpression, method: str,
                                      call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """``self.G.encode(x)`` where the enclosing class assigns ``self.G`` once, an instance of a project class
-        of another file (``self.G = Generator()``): that class's method, its own or inherited."""
+        of another file (``self.G = Generator()``, also through a local name bound once): that class's method, its
+        own or inherited."""
         model = self.model
         assigned = self._one_self_value(receiver, call)
-        found = self._class_of_construction(_unwrap_passthrough(assigned[0])) if assigned is not None else None
+        value = _unwrap_passthrough(assigned[0]) if assigned is not None else None
+        if isinstance(value, cst.Name):  # (`network = Net(...); self.network = network`)
+            bound = model.binding(value.value, assigned[1])
+            value = _unwrap_passthrough(bound[0]) if bound is not None else None
+        found = self._class_of_construction(value)
         if found is None or found[0] is self:
             return None
         other, held = found

@@ -241,7 +241,7 @@ class CallHandling:
         for arg in call.args:
             key = key_of(arg.value)
             if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied) \
-                    and not any(value is arg.value for value in stored.values()):
+                    and not any(value is arg.value for value in stored.values()) and not _no_module_read(key):
                 _set(state, key, _UNKNOWN)
 
     def _stored_arguments(self, call: cst.Call, other_files: bool = True) -> dict[str, cst.BaseExpression]:
@@ -409,3 +409,11 @@ def _method_use_site(flow, call: cst.Call, key: str) -> Site:
             and method_keeps_modes(flow.a, method):
         return Site(call, receiver, _ENTRY, flow.scope)
     return Site(call, key, _ENTRY, flow.scope, exact=True)
+
+
+def _no_module_read(key: str) -> bool:
+    """``model.SCOPE``, ``model.weight``: a constant (a name in capitals) or a tensor a module holds, read from it
+    and given to a call, which cannot change a mode through it (a submodule, ``model.backbone``, can)."""
+    _, dot, last = key.rpartition(".")
+    return bool(dot) and (last.isupper() or last in _TENSOR_ATTRIBUTES)
+

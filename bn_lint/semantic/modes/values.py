@@ -4,6 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
+from bn_lint.semantic.knowledge.library_models import MODEL_ZOOS
 from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
 from bn_lint.semantic.project.definitions import project_class
 from .conditions import _condition
@@ -194,7 +195,10 @@ class ValueFacts:
         return frozenset(out)
 
     def _builds_module(self, call: cst.Call) -> bool:
-        """``call`` builds an instance of a project class derived from ``nn.Module``."""
+        """``call`` builds an instance of a project class derived from ``nn.Module``, or a model zoo's model
+        (``torchvision.models.vit_b_16()``)."""
+        if (self.model.qualname(call.func) or "").startswith(tuple(zoo + "." for zoo in MODEL_ZOOS)):
+            return True
         found = project_class(self.model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
         return found is not None and found[0].is_nn_module_class(found[1])
 

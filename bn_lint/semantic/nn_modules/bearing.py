@@ -38,12 +38,13 @@ from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnor
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.project.definitions import (
     builds_own_class, class_level_method, element_builder, given_classes,
-    imported_name, inherited_definition, may_build_batchnorm, plain_imported_class, project_builder, project_class,
+    imported_name, may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
 from bn_lint.semantic.nn_modules.factory_kinds import (
     builders_given_to_base, class_method_kind, getattr_factory_kind, registry_kind)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
-from bn_lint.semantic.nn_modules.library_kinds import evaluated_name_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm
+from bn_lint.semantic.nn_modules.library_kinds import (
+    evaluated_name_kind, framework_constructor_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm)
 from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
@@ -189,6 +190,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             values, where = aliased
             return _combine([model_kind(model, cst.Call(func=cst.Attribute(value, func.attr), args=expr.args), where,
                                         depth + 1) for value in values])
+        built = framework_constructor_kind(_QUERIES, model, func, scope, depth)
+        if built is not None:  # `FGN.load_from_checkpoint(path)`: an FGN
+            return built
         static = class_level_method(model, func)
         if static is not None and builds_own_class(model, func):
             return model_kind(model, cst.Call(func=func.value), scope, depth + 1)  # Net.from_config(cfg): a Net

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.knowledge.library_models import BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, pyg_mlp_batchnorm
+from bn_lint.semantic.knowledge.library_models import (
+    BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, TRAIN_MODE_CONSTRUCTORS, pyg_mlp_batchnorm)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.project.definitions import project_class
 
@@ -49,3 +50,17 @@ def evaluated_name_kind(ask: KindQueries, model: "FileModel") -> ModelKind | Non
         if found is not None and found[0].is_nn_module_class(found[1]):
             kinds.add(ask.class_kind(found[0], found[1], 1))
     return one_of(kinds)
+
+
+def framework_constructor_kind(ask: KindQueries, model: "FileModel", func: cst.BaseExpression, scope,
+                               depth: int) -> "ModelKind | None":
+    """``FGN.load_from_checkpoint(path)`` (or on an instance, ``FGN().load_from_checkpoint(path)``): an instance of
+    that class, as ``FGN()`` holds; None for any other call."""
+    if not (isinstance(func, cst.Attribute) and func.attr.value in TRAIN_MODE_CONSTRUCTORS):
+        return None
+    receiver = func.value
+    built = receiver if isinstance(receiver, cst.Call) else cst.Call(func=receiver)
+    if not isinstance(built.func, (cst.Name, cst.Attribute)) or project_class(model, built.func) is None:
+        return None
+    return ask.model_kind(model, cst.Call(func=built.func), scope, depth + 1)
+

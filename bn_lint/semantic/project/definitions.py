@@ -89,9 +89,16 @@ def _annotated_without_module(model: "FileModel", dotted: str) -> bool:
 
 def element_builder(model: "FileModel", func: cst.BaseExpression,
                     scope: "Scope | None") -> tuple["FileModel", cst.FunctionDef] | None:
-    """The project function a called name refers to: in this file, or imported from another file."""
+    """The project function a called name refers to: in this file, or imported from another file; for
+    ``self._create_model``, the method of the enclosing class (its own, or a base's of any project file)."""
     if isinstance(func, cst.Name) and func.value in model.functions and model.binding(func.value, scope) is None:
         return model, model.functions[func.value]
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        info = model.enclosing_class(scope)
+        if info is not None and func.attr.value in info.methods:
+            return model, info.methods[func.attr.value]
+        found = inherited_definition(model, info, func.attr.value) if info is not None else None
+        return (found[0], found[2]) if found is not None else None
     return project_builder(model, func)
 
 
