@@ -214,9 +214,11 @@ def test_fixes_carry_the_right_text():
         select=BN2,
     )
     by_code = {f.code: f for f in findings}
-    # a wrong variant is reported before widths; the conv's bias is wasted under any BatchNorm over its channels
-    assert set(by_code) == {"BN202", "BN204"}
+    # a wrong variant and, beside it, a wrong width (the right variant alone would still fail on 64 channels: transfer
+    # 11's 6902); the conv's bias is wasted under any BatchNorm over its channels
+    assert set(by_code) == {"BN201", "BN202", "BN204"}
     assert [e.replacement for e in by_code["BN202"].fix.edits] == ["BatchNorm2d"]
+    assert [e.replacement for e in by_code["BN201"].fix.edits] == ["64"]
     findings = check_code(
         """
         import torch.nn as nn

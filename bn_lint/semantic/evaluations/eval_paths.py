@@ -23,6 +23,7 @@ from bn_lint.semantic.evaluations.first_iteration import first_iteration
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.knowledge.module_names import named_as_other, used_as_module
+from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.trained import TRAINED, loss_named
 from bn_lint.semantic.syntax.walk import walk
 
@@ -82,7 +83,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue
         if analysis.keeps_own_modes(facts):
             continue
-        if _recalibration(model, node, facts) or _samples_on_purpose(model, analysis, node, facts):
+        if _recalibration(model, analysis, node, facts) or _samples_on_purpose(model, analysis, node, facts):
             continue
         why = unowned or describe(analysis, facts)
         if first_loop is not None:
@@ -163,7 +164,10 @@ def _samples_on_purpose(model: "FileModel", analysis, node: cst.CSTNode, facts: 
     return True
 
 
-def _recalibration(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> bool:
+def _recalibration(model: "FileModel", analysis, node: cst.CSTNode, facts: frozenset) -> bool:
     """``model.train()`` and then ``model(x)`` with the output thrown away: re-estimating the BatchNorm
-    statistics on purpose (``update_bn``-style), not an evaluation."""
-    return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts)
+    statistics on purpose (``update_bn``-style), not an evaluation; unless forward hooks the function registers
+    record what the run computes (features collected through a hook)."""
+    func = analysis.enclosing_function(node)
+    return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts) \
+        and (func is None or hooks_before(model, node, func) is None)

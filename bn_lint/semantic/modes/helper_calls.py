@@ -279,7 +279,7 @@ class HelperCalls:
                 # in the mode this call gives it; so does a forward-only `self.batch_forward(x)` in a training step
                 for used in dict.fromkeys(p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
                                           and analysis.eval_reason(use) is None  # (else reported in the helper)
-                                          and (no_grad or evaluated and _run_as_given(analysis, use)
+                                          and (no_grad and _runs_itself(use, p) or evaluated and _run_as_given(analysis, use)
                                                or _forward_for_step(analysis, use, p))):
                     # (in the helper's source order: which module a call's use stands for never depends on
                     # the order of a set)
@@ -343,6 +343,13 @@ def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
 
 _NAMES_MODE = re.compile(r"\.(?:eval|train)\b|set_grad_enabled")
 _SETS_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(|set_grad_enabled")  # (not `self.opts.train.lambdas`)
+
+
+def _runs_itself(use: cst.Call, key: str) -> bool:
+    """``self.inception(x)``, ``net.features(x)``: the helper runs the module itself at ``use``, not through a helper
+    of its own (under ``no_grad`` that one's call, nearer the module, is where the evaluation is reported)."""
+    called = key_of(use.func)
+    return called is not None and (called == key or _child_of(called, key) or _child_of(key, called))
 
 
 def _module_like(flow, key: str, state: State) -> bool:

@@ -54,6 +54,9 @@ def verdicts(model: "FileModel") -> list[Verdict]:
             verdict = _shape_verdict(model, obs, NodeFix)
             if verdict is not None:
                 add(verdict)
+            width = _width_verdict(model, obs, NodeFix) if verdict is not None and verdict.code == "BN202" else None
+            if width is not None:  # (`BatchNorm2d(512)` on the (N, 256) of a Linear: the variant and the width)
+                add(width)
             # a wrong width does not make the bias useful, nor does a wrong variant over the producer's channels
             # (BatchNorm1d after a Conv2d: the right BatchNorm2d cancels the bias all the same); a wrong layout does
             wrong_variant_on_channels = verdict is not None and verdict.code == "BN202" and obs.tensor.feat == 1 \
@@ -142,7 +145,6 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
     spec = bn.spec
     ranks = spec.in_ranks
     width = bn.value(spec.in_width)
-    positive = chains_of(model).positive
     # BN202: the rank is known and the variant does not take it
     if ranks and t.rank is not None and t.rank not in ranks:
         source = _rank_source(model, t)
@@ -172,22 +174,10 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
                        f"{describe_bn(model, bn)} is applied to a (N, L, {last}) tensor {source}{_applied(model, obs)}: it "
                        f"normalises over dim 1 (L), not over the features; transpose to (N, E, L) "
                        f"first, reshape to (N*L, E), or use LayerNorm{_via(model, bn)}")
-    # BN201: widths provably differ
-    if t.rank is not None or any(axis == 1 for axis, _ in t.sizes):
-        ref = t.size(1)
-    elif t.feat == -1:
-        ref = t.size(-1)
-    else:
-        ref = UNKNOWN
-    if is_width(width) and is_width(ref) and widths_differ(width, ref, positive):
-        if t.producer is not None and t.feat is not None and (t.producer.out_width is not UNKNOWN or t.producer.spec.is_batchnorm or t.producer.spec.kind == "norm"):
-            what = f"follows {describe_producer(model, t.producer, ref)}{_where(model, t.producer)}"
-            if t.producer.site is not None and t.producer.site is not bn.site:
-                what += f" (built by {_short(model, t.producer.site)}{_where(model, t.producer.site)})"
-        else:
-            what = f"gets {show_width(ref)} channels {_rank_source(model, t)}".rstrip()
-        fix = _width_fix(model, bn, t, ref, NodeFix)
-        return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}{_via(model, bn)}", fix)
+    found = _width_verdict(model, obs, NodeFix)
+    if found is not None:
+        return found
+    ref = _reference_width(t)
     if is_width(width) and is_width(ref) and (isinstance(width, Sym) or isinstance(ref, Sym)):
         last = t.size(2) if ranks == (2, 3) and t.rank == 3 and is_width(t.size(2)) else None
         given = _defaults_in_use(model, width, ref, *([] if last is None else [last]))
@@ -207,6 +197,32 @@ def _shape_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdic
                                                  f"defaults {names}, which no call in this file overrides")
     return width_slip(model, bn, t, width, ref)
 
+
+
+def _reference_width(t) -> Any:
+    """The channel width a BatchNorm fed ``t`` is compared with: dim 1 where the rank or that axis is known, the
+    last axis of a features-last producer, else unknown."""
+    if t.rank is not None or any(axis == 1 for axis, _ in t.sizes):
+        return t.size(1)
+    return t.size(-1) if t.feat == -1 else UNKNOWN
+
+
+def _width_verdict(model: "FileModel", obs: Observation, NodeFix: Any) -> Verdict | None:
+    """BN201 when the BatchNorm's width and the channels it gets provably differ (also beside a BN202 on the same
+    layer: fixing the variant alone still fails on the width)."""
+    bn, t = obs.bn, obs.tensor
+    width = bn.value(bn.spec.in_width)
+    ref = _reference_width(t)
+    if is_width(width) and is_width(ref) and widths_differ(width, ref, chains_of(model).positive):
+        if t.producer is not None and t.feat is not None and (t.producer.out_width is not UNKNOWN or t.producer.spec.is_batchnorm or t.producer.spec.kind == "norm"):
+            what = f"follows {describe_producer(model, t.producer, ref)}{_where(model, t.producer)}"
+            if t.producer.site is not None and t.producer.site is not bn.site:
+                what += f" (built by {_short(model, t.producer.site)}{_where(model, t.producer.site)})"
+        else:
+            what = f"gets {show_width(ref)} channels {_rank_source(model, t)}".rstrip()
+        fix = _width_fix(model, bn, t, ref, NodeFix)
+        return Verdict("BN201", bn.node, f"{describe_bn(model, bn)} {what}{_via(model, bn)}", fix)
+    return None
 
 def _defaults_in_use(model: "FileModel", *widths: Any) -> tuple[list[int], str] | None:
     """The widths with every parameter at its default (and the defaults used, for the message), when each
