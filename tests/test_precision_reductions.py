@@ -763,3 +763,4 @@ def test_a_helper_run_in_a_validation_loop_runs_networks_not_callable_attributes
                         print(self.get_loss(batch).item())
         """.replace("{callee}", callee)
     assert codes_and_lines(check_code(code, select=("BN101",))) == found
+

@@ -68,7 +68,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue
         # (a path under an assumed condition is not the loop's first iteration: `for phase in ["train", "val"]`
         # starts with the phase that trains)
-        facts, first_loop = (analysis.resolved(site), None) if assumed \
+        facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node)), None) if assumed \
             else first_iteration(analysis, node, site, analysis.resolved(site))
         unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
         if not analysis.shown_train(facts) and unowned is None:

@@ -73,6 +73,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         # uses on the paths where `torch.set_grad_enabled(cond)` turns gradients off and nothing trains
         # (`phase == 'val'` in a `for phase in ('train', 'val')` loop) -> (their site, why)
         self.path_evals: dict[cst.CSTNode, tuple[Site, str]] = {}
+        self.path_assumed: dict[cst.CSTNode, dict] = {}  # a path eval's call -> the tests its path assumes
         self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
         # training forward passes / training helper calls (and, keyed (call, key), the parts a helper trains)
         self.train_uses: dict[Any, Site] = {}
@@ -92,6 +93,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.call_args: dict[str, list[tuple[str, State, cst.CSTNode]]] = {}
         # the same, the first time the flow reaches each call (the first iteration of the loops around it)
         self.first_call_args: dict[str, dict[cst.CSTNode, tuple[str, State, cst.CSTNode]]] = {}
+        # the same, each pass with its call: which calls a path under an assumed test comes from (``resolved``)
+        self.call_sites: dict[str, list[tuple[cst.Call, tuple[str, State, cst.CSTNode]]]] = {}
         # local function param -> the calls that leave it at its default `None` (`extract(files)` with `model=None`)
         self.none_args: dict[str, set[cst.CSTNode]] = {}
         self.callback_runs: list = []  # functions of this file run as callbacks (``given_callables.CallbackRun``)

@@ -82,14 +82,16 @@ class EntryResolution:
             kinds.add(kind)
         return kinds
 
-    def resolved(self, site: Site, first: bool = False) -> frozenset:
+    def resolved(self, site: Site, first: bool = False, assumed: dict | None = None) -> frozenset:
         """The site's facts, with ``entry`` replaced by what every call site in this file passes in
         (through callers that pass on their own parameter, a few levels up); with ``first``, what the
-        first pass of each ``self.method()`` call passes (the first iteration of the loops around it)."""
-        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first)
+        first pass of each ``self.method()`` call passes (the first iteration of the loops around it); with
+        ``assumed`` (the tests a path assumes: ``is_training`` false), only what the calls that do not decide
+        them otherwise pass."""
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first, assumed)
 
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
-                 exact: bool = False, first: bool = False) -> frozenset:
+                 exact: bool = False, first: bool = False, assumed: dict | None = None) -> frozenset:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
         root, _, rest = key.partition(".")
@@ -127,6 +129,10 @@ class EntryResolution:
             passed = [("self", held, None)]
         elif func is None or self.args_key(func) is None:
             return facts
+        elif assumed and self.call_sites.get(f"{self.args_key(func)}.{root}"):
+            # (`compute_loss(..., is_training=False)` on the path under `is_training` false: not the training calls)
+            passed = [one for call, one in self.call_sites[f"{self.args_key(func)}.{root}"]
+                      if all(self.decided_tests(func, call).get(test, held) == held for test, held in assumed.items())]
         elif self.model.functions.get(func.name.value) is not func:
             passed = self._passed(f"{self.args_key(func)}.{root}", first)  # a method's parameter: its callers'
             if not passed and module_global_of_nested(self.model, func, root) and self._at_rest(func, root):

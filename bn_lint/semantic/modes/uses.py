@@ -45,6 +45,7 @@ class ModelUses:
             if reason is not None:
                 old = a.path_evals.get(call)
                 a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
+                a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
         if a.under_no_grad(call) and self._frozen_forward(key, call):
             self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
         if not a.under_no_grad(call) and self._trains_here(a.region(call)):
