@@ -12,6 +12,7 @@ import json
 import pytest
 
 from tests.conftest import run_cli
+from tests.helpers import check_code, codes_and_lines
 
 NET = (
     "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
@@ -146,3 +147,44 @@ TRAINED_AS_BUILT = (
 def test_a_constructor_of_another_file_freezing_a_part_trained_as_built(tmp_path, part, also, setup, found):
     nets = BUILT_FROZEN.format(part=part, also=also, setup=setup)
     assert _findings(tmp_path, {"nets.py": nets, "main.py": TRAINED_AS_BUILT}) == found
+
+
+@pytest.mark.parametrize("given, found", [("models.resnet50()", [("BN105", 12)]), ("None", [])])
+def test_a_truth_test_on_a_module_given_to_the_constructor_holds(given, found):
+    """volleyball B5 (transfer batch 11's 6802): `if backbone:` in `__init__`, given `resnet50()`, holds (a module is
+    true), so the `requires_grad = False` under it freezes the backbone that `model.train()` then trains with
+    BatchNorm updating; given `None`, nothing is frozen."""
+    code = """
+        import torch
+        import torch.nn as nn
+        import torchvision.models as models
+
+
+        class B5(nn.Module):
+            def __init__(self, backbone=None):
+                super().__init__()
+                self.cnn = backbone if backbone is not None else nn.Identity()
+                if backbone:
+                    for param in self.cnn.parameters():
+                        param.requires_grad = False
+                self.fc = nn.Linear(1000, 9)
+
+            def forward(self, x):
+                return self.fc(self.cnn(x))
+
+
+        def train(model, optimizer, loader):
+            for epoch in range(3):
+                model.train()
+                for x, y in loader:
+                    loss = nn.functional.cross_entropy(model(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+
+        model = B5(backbone={given})
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        train(model, optimizer, [])
+        """.replace("{given}", given)
+    assert codes_and_lines(check_code(code, select=("BN105",))) == found

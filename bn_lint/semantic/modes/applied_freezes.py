@@ -141,6 +141,8 @@ class AppliedFreezes:
             scope = self.scope if flag in given else (target[0].model.scopes.get(func) if func is not None else None)
             model = self.model if flag in given else target[0].model
             known = model.value(value, scope) if value is not None else UNKNOWN_VALUE
+            if known is UNKNOWN_VALUE and isinstance(wanted, bool) and _built_module(model, value, scope):
+                known = True  # (`if backbone:` given `resnet50()`: a module, which is true)
             if known is UNKNOWN_VALUE or (bool(known) != wanted if isinstance(wanted, bool)
                                           else (known == wanted[1]) != wanted[2]):
                 return False
@@ -148,3 +150,16 @@ class AppliedFreezes:
             where = site if site is not None and target is not None and target[0] is not self.a else node
             self.carried_tests[where] = carried
         return True
+
+
+def _built_module(model, value: cst.BaseExpression | None, scope) -> bool:
+    """``resnet50()``, ``Net(cfg)``: a call that builds a module (not a container, whose length makes its truth)."""
+    from bn_lint.semantic.nn_modules.bearing import model_kind
+
+    if not isinstance(value, cst.Call) or (model.qualname(value.func) or "").rpartition(".")[2] in _CONTAINERS:
+        return False
+    return model_kind(model, value, scope) is not None
+
+
+_CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
+
