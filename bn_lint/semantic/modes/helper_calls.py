@@ -174,7 +174,8 @@ class HelperCalls:
             # `with helper(model):` of a generator context manager: the body runs at its `yield`
             effects = summary.at_yield
             self.leaving.append((call, target, dict(state)))
-        self._apply_effects(call, bound, effects, summary, analysis, state)
+        # (a helper wrapped by a decorator that sets the mode around it, `@eval_mode`: its runs are not as given)
+        self._apply_effects(call, bound, effects, summary, analysis, state, runs_given=not analysis._mode_decorated(func))
         self._items_set(bound, summary, state, call, target)
 
     def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
@@ -259,7 +260,7 @@ class HelperCalls:
                         state[key] = facts
 
     def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
-                       analysis: ModeAnalysis, state: State, before: State | None = None) -> None:
+                       analysis: ModeAnalysis, state: State, before: State | None = None, runs_given: bool = True) -> None:
         """Set what ``call`` leaves its arguments at; ``before``: the state its ``entry`` stands for."""
         before = dict(state) if before is None else before
         for param, arg in bound:
@@ -271,7 +272,7 @@ class HelperCalls:
             in_step = not steps and self._trains_here(self.a.region(call))
             # (a helper that takes no step, called outside a training step: the modules it runs as given are run
             # by this call, an evaluation where the call is one: `loss = self.get_loss(batch)` over `val_loader`)
-            evaluated = not no_grad and not steps and not self._trains_here(self.a.region(call))
+            evaluated = runs_given and not no_grad and not steps and not self._trains_here(self.a.region(call))
             if no_grad or in_step or evaluated:
                 # `features(net, x)`, `self.features(x)` under no_grad: the helper runs `net`, `self.inception`
                 # in the mode this call gives it; so does a forward-only `self.batch_forward(x)` in a training step
