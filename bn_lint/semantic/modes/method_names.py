@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from bn_lint.import_lines import imported_modules
+from bn_lint.source import UnreadableSource, read_bytes
 from .known_calls import _SAFE_METHODS, RUN_METHOD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,9 +39,11 @@ def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
                     defined = True
                     break
                 assigned = assigned or name in assigns
-            if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper)
-                deeper = [p for path in paths[:_DEEPER_FILES] if (other := model.project.model(path)) is not None
-                          for p in other.imported_project_paths if p not in paths and p != model.path]
+            if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper,
+                # read from the imported files' import lines, without parsing them)
+                deeper = [found for path in paths[:_DEEPER_FILES] for dotted in sorted(_imported_by(path))
+                          if (found := model.project.resolve_module(dotted, path)) is not None
+                          and found not in paths and found != model.path]
                 for path in dict.fromkeys(deeper):
                     defines, assigns = model.project.names_in_text(path)
                     if name in defines:
@@ -76,3 +80,12 @@ def method_runs_self(analysis: "ModeAnalysis", name: str) -> bool:
     """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
     ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
     return method_keeps_modes(analysis, name) and all(_RUNS_SELF.search(t) for t in analysis.model.method_texts(name))
+
+
+def _imported_by(path: str) -> set[str]:
+    """The modules the import lines of the file at ``path`` name (none when it cannot be read)."""
+    try:
+        return imported_modules(read_bytes(path))
+    except UnreadableSource:
+        return set()
+
