@@ -252,6 +252,8 @@ def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call,
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and super_call(func.value)):
         return None
+    if not any(isinstance(arg.value, (cst.Name, cst.Attribute)) and not arg.star for arg in call.args):
+        return None  # (`super().__init__()`, `super().__init__(cfg, 3)`: no builder given; no base looked up)
     where = model.scope_of(call)
     found = inherited_definition(model, model.enclosing_class(where), "__init__")
     if found is None:
