@@ -18,6 +18,7 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
 from .keys import key_of
+from .records import record_passed
 from .state import _ENTRY, State, _lookup, _set, _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -137,9 +138,7 @@ class GivenCallables:
         for param, arg in bound:
             key = key_of(arg)
             if key is not None and args_key is not None and _tracked(during, key):
-                passed = (key, during, self.node)
-                self.a.call_args.setdefault(f"{args_key}.{param}", []).append(passed)
-                self.a.first_call_args.setdefault(f"{args_key}.{param}", {}).setdefault(call, passed)
+                record_passed(self, f"{args_key}.{param}", call, key, during)
         modes = {key: _lookup(state, key) for key in map(key_of, (arg for _, arg in bound))
                  if key is not None and _tracked(state, key)}
         self.a.callback_runs.append(CallbackRun(call, callee, tuple(summary.callback_calls.get(name, ())), function,

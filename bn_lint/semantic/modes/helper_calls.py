@@ -14,7 +14,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .getters import got_from_receiver
 from .keys import _getattr_of, key_of
-from .records import HelperEval, Summary, _merge
+from .records import HelperEval, Summary, _merge, record_passed
 from .synthetic_runs import feeds_later_step, synthetic_run
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step
@@ -151,7 +151,7 @@ class HelperCalls:
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
                     self.a.helper_exports[(call, param)] = HelperEval(site, analysis, summary, exported, "exports it")
             if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
-                _record_passed(self, f"{self.a.args_key(func)}.{param}", call, key, state)
+                record_passed(self, f"{self.a.args_key(func)}.{param}", call, key, state)
             if analysis is self.a and param == "self" and key == "self":
                 self.a.method_calls.setdefault(func, []).append((dict(state), self.node))
             elif analysis is self.a and param == "self" and "." not in key:
@@ -342,15 +342,6 @@ def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
 
 _NAMES_MODE = re.compile(r"\.(?:eval|train)\b|set_grad_enabled")
 _SETS_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(|set_grad_enabled")  # (not `self.opts.train.lambdas`)
-
-
-def _record_passed(flow, where: str, call: cst.Call, key: str, state: State) -> None:
-    """What ``call`` passes the parameter filed under ``where`` (``train.model``): at every pass, on the first,
-    and with the call itself (the callers the entry facts resolve through, ``entry``)."""
-    passed = (key, dict(state), flow.node)
-    flow.a.call_args.setdefault(where, []).append(passed)
-    flow.a.first_call_args.setdefault(where, {}).setdefault(call, passed)
-    flow.a.call_sites.setdefault(where, []).append((call, passed))
 
 
 def _runs_itself(use: cst.Call, key: str) -> bool:

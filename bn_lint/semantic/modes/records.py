@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import libcst as cst
 
-from .state import Fact, TRAIN, _child_of
+from .state import Fact, State, TRAIN, _child_of
 from .trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,3 +140,12 @@ def _merge(old: Site | None, key: str, facts: frozenset, node: cst.CSTNode, flow
     if _child_of(old.key, key) or (loss_named(old.key) and not _child_of(key, old.key)):
         return Site(node, key, facts, flow.scope)
     return old
+
+
+def record_passed(flow, where: str, call: cst.Call, key: str, state: State) -> None:
+    """What ``call`` passes the parameter filed under ``where`` (``train.model``): at every pass, on the first,
+    and with the call itself (the callers the entry facts resolve through, ``entry``)."""
+    passed = (key, dict(state), flow.node)
+    flow.a.call_args.setdefault(where, []).append(passed)
+    flow.a.first_call_args.setdefault(where, {}).setdefault(call, passed)
+    flow.a.call_sites.setdefault(where, []).append((call, passed))

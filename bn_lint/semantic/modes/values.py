@@ -163,7 +163,7 @@ class ValueFacts:
         returns = summary.returns if summary is not None else None
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
-        if func.value.value == "self" if isinstance(func, cst.Attribute) else False:
+        if isinstance(func, cst.Attribute) and func.value.value == "self":
             # `model = self._init_model()`: a method building the model it returns (one that gives back what
             # `self` holds, `self.get_model()`, is not a build)
             if not returns or {f.mode for f in returns} - {TRAIN, EVAL} or any(f.why == "loaded" for f in returns):

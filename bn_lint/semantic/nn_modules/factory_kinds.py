@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 import libcst as cst
 
 from bn_lint.semantic.evaluators.argparse_choices import argparse_choices
+from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.nn_modules.library_kinds import picked_by_name
 from bn_lint.semantic.syntax.constants import evaluate
@@ -247,7 +248,6 @@ def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call,
     parameter it gives (``self.resnet = resnet_builder(pretrained=True)``): what that builder builds; None for
     any other call, or when no argument is such a builder."""
     from bn_lint.semantic.evaluators.call_binding import bind, positional_names
-    from bn_lint.semantic.file.classes import super_call
 
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and super_call(func.value)):
