@@ -16,7 +16,7 @@ from .notebook import NOTEBOOK_SUFFIX, Notebook, NotNotebook
 from .parsing import MAX_CHARS, described, syntax_error
 from .prefilter import Prefilter
 from .import_lines import imported_names
-from .repository_search import imports_batchnorm_alias
+from .repository_search import imports_standing_for
 from .project import Project
 from .registry import rule_by_code, static_rules
 from .rule import Rule
@@ -197,12 +197,12 @@ class Checker:
 
     def active_rules(self, text: str, path: str | None = None) -> list[Rule]:
         """The rules whose trigger patterns match ``text`` (the pre-filter); a file at ``path`` that imports a
-        project name standing for a BatchNorm layer says BatchNorm."""
+        project name standing for a BatchNorm layer says BatchNorm, one standing for a training step says so."""
         if path is None:
             return self.prefilter.active(text)
         names = imported_names(text.encode("utf-8", "replace")) if "import" in text else []
         # (the project, and libcst with it, is loaded only for a file that imports names from a module)
-        return self.prefilter.active(text, lambda: bool(names) and imports_batchnorm_alias(self.project, path, names))
+        return self.prefilter.active(text, lambda word: bool(names) and imports_standing_for(self.project, path, names, word))
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:

@@ -47,6 +47,12 @@ _OTHER_FRAMEWORK = re.compile(
 _TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:torch|torchvision|timm|lightning|pytorch_lightning)\b|\btorch\b", re.M)
 
 
+# what a project name a file imports may stand for in its text (the word added to it, and how the text says it
+# itself): a BatchNorm layer (`Norm = partial(nn.BatchNorm2d)` in another file), or a function of another file
+# that takes a training step (`adversarial_epoch(gen, disc, ...)`: a training loop around it trains)
+STAND_INS = {"BatchNorm": re.compile("BatchNorm"), "backward()": re.compile(r"backward\s*\(")}
+
+
 class Prefilter:
     """The rules whose triggers match a file's code; rules without triggers always run."""
 
@@ -58,21 +64,24 @@ class Prefilter:
             for rule in self.rules if rule.triggers
         }
 
-    def active(self, text: str, batchnorm_alias: "Callable[[], bool] | None" = None) -> list["Rule"]:
-        """The rules that can flag ``text``; ``batchnorm_alias`` answers whether the file imports a project name
-        that stands for a BatchNorm layer (then the file says BatchNorm by that name: asked only when it
-        decides a rule)."""
+    def active(self, text: str, imported_means: "Callable[[str], bool] | None" = None) -> list["Rule"]:
+        """The rules that can flag ``text``; ``imported_means(word)`` answers whether a project name the file
+        imports stands for one of ``STAND_INS`` (then the file's text says it by that name: asked only when
+        it decides a rule)."""
         code = code_only(text)
         if "\r" in code:  # lone \r line breaks as \n (same length), so triggers' ``$`` and ``^`` see them
             code = _LONE_CR.sub("\n", code)
         if _OTHER_FRAMEWORK.search(code) and not _TORCH.search(code):
             return []  # (MXNet, TensorFlow, JAX... code: its BatchNorm has no PyTorch train/eval state)
-        active = [rule for rule in self.rules if rule.code not in self._triggers
-                  or any(all(p.search(code) for p in patterns) for patterns in self._triggers[rule.code])]
-        if batchnorm_alias is not None and len(active) < len(self.rules) and "BatchNorm" not in code:
-            aliased = code + "\nBatchNorm"
-            more = [rule for rule in self.rules if rule not in active
-                    and any(all(p.search(aliased) for p in patterns) for patterns in self._triggers[rule.code])]
-            if more and batchnorm_alias():
-                return [rule for rule in self.rules if rule in active or rule in more]
+        active = [rule for rule in self.rules if self._matched(rule, code)]
+        for word, said in STAND_INS.items() if imported_means is not None else ():
+            if len(active) == len(self.rules) or said.search(code):
+                continue
+            more = [rule for rule in self.rules if rule not in active and self._matched(rule, f"{code}\n{word}")]
+            if more and imported_means(word):
+                active = [rule for rule in self.rules if rule in active or rule in more]
         return active
+
+    def _matched(self, rule: "Rule", code: str) -> bool:
+        return rule.code not in self._triggers or any(all(p.search(code) for p in patterns)
+                                                      for patterns in self._triggers[rule.code])

@@ -4,6 +4,7 @@ names a file imports that stand for a BatchNorm layer."""
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,14 +47,24 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
                   if project.mentions(other, word))
 
 
-def imports_batchnorm_alias(project: "Project", path: str, names: list[tuple[str, str]]) -> bool:
-    """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) is a name its project module's
-    text binds, on one line, to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``)."""
+def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str) -> bool:
+    """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) stands for ``word`` of
+    ``prefilter.STAND_INS`` in its project module's text: "BatchNorm", a name a line binds to a BatchNorm layer
+    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "backward()", a function whose body takes a training step."""
     for module, name in names:
+        if word == "backward()" and not name[:1].islower():
+            continue  # (a class or a constant)
         found = project.resolve_module(module, path)
-        if found is not None and name in project.batchnorm_aliases(found):
+        if found is None:
+            continue
+        if word == "BatchNorm" and name in project.batchnorm_aliases(found):
+            return True
+        if word == "backward()" and any(_TAKES_STEP.search(body) for body in project.function_bodies(found, name) or ()):
             return True
     return False
+
+
+_TAKES_STEP = re.compile(r"\.backward\s*\(|\.step\s*\(")
 
 
 def _python_files(root: str, limit: int, recursive: bool = True, looked: "set[str] | None" = None,

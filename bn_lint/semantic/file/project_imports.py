@@ -6,6 +6,7 @@ the project (:class:`~bn_lint.project.Project`) is the one the model was given.
 """
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -16,6 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # top-level packages that are never a file of the checked project
 _NOT_PROJECT = frozenset({"torch", "torchvision", "torchaudio", "timm", "numpy", "os", "sys"})
+
+
+def outside_project(dotted: str) -> bool:
+    """Whether an absolute import names a module of the standard library or of torch's family, never a
+    project file (not looked for where a guess is enough)."""
+    root = dotted.split(".")[0]
+    return root in _NOT_PROJECT or root in sys.stdlib_module_names
 
 
 def imported(model: "FileModel", dotted: str, keyword: str | None = None) -> tuple["FileModel", str] | None:

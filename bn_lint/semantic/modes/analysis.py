@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from bn_lint.semantic.file.project_imports import outside_project
 from bn_lint.semantic.knowledge.model_runners import probe_site
 from bn_lint.semantic.modes.inference_runs import pretrained_build
 from .callees import Callees
@@ -45,6 +46,8 @@ def _inert(summary: Summary) -> dict | bool:
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
+# in the text of another file's function: a training step or a mode switch (``_imported_helper_candidate``)
+_HELPER_CANDIDATE = re.compile(r"\.\s*(?:backward|step|eval|train)\s*\(")
 # forward hooks: a function registering them may run the model for what they record (``instrumented``)
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
@@ -114,6 +117,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._submodule_names: dict[str, bool] = {}
+        self._deeper_paths: list[str] | None = None  # (method_names: imported files' own imports)
         self._keeping_methods: dict[str, bool] = {}  # method name -> every project definition leaves modes alone
         self._module_level_candidate = False
         self.module_end: State | None = None  # the modes module-level code leaves its variables in
@@ -170,6 +174,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                     info = model.enclosing_class(site.scope)
                     for method in info.methods.values() if info is not None else ():
                         mark(model.scopes.get(method))
+            elif self._imported_helper_candidate(site.node):  # (`adversarial_epoch(gen, disc, ...)` of steps.py)
+                any_candidate = True
+                mark(site.scope)
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
                 any_candidate = True
                 mark(site.scope)
@@ -200,6 +207,18 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             if _called_name(site.node.func) in names and not _in_function(site.scope):
                 self._module_level_candidate = True
         return found
+
+    def _imported_helper_candidate(self, call: cst.Call) -> bool:
+        """Whether ``call`` runs another project file's function whose text takes a training step or switches a
+        mode (read from its text, without parsing that file): the flow around the call may need it."""
+        project, root = self.model.project, call.func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if project is None or not isinstance(root, cst.Name) or root.value not in self.model.imports \
+                or outside_project(self.model.imports[root.value]):
+            return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
+        where = self._imported_callee(call)
+        return where is not None and any(_HELPER_CANDIDATE.search(body) for body in project.function_bodies(*where) or ())
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
         if func in self.summaries:

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bn_lint.import_lines import imported_modules
+from bn_lint.semantic.file.project_imports import outside_project
 from bn_lint.source import UnreadableSource, read_bytes
 from .known_calls import _SAFE_METHODS, RUN_METHOD
 
@@ -39,12 +40,8 @@ def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
                     defined = True
                     break
                 assigned = assigned or name in assigns
-            if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper,
-                # read from the imported files' import lines, without parsing them)
-                deeper = [found for path in paths[:_DEEPER_FILES] for dotted in sorted(_imported_by(path))
-                          if (found := model.project.resolve_module(dotted, path)) is not None
-                          and found not in paths and found != model.path]
-                for path in dict.fromkeys(deeper):
+            if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper)
+                for path in _deeper_paths(analysis, paths):
                     defines, assigns = model.project.names_in_text(path)
                     if name in defines:
                         defined = True
@@ -52,6 +49,18 @@ def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
                     assigned = assigned or name in assigns
         analysis._submodule_names[name] = assigned and not defined
     return analysis._submodule_names[name]
+
+
+def _deeper_paths(analysis: "ModeAnalysis", paths: list[str]) -> list[str]:
+    """The project files that the first files this one imports import in turn, read from their import lines
+    without parsing them (not the standard library's or torch's); once per file."""
+    if analysis._deeper_paths is None:
+        model = analysis.model
+        deeper = [found for path in paths[:_DEEPER_FILES] for dotted in sorted(_imported_by(path))
+                  if not outside_project(dotted) and (found := model.project.resolve_module(dotted, path)) is not None
+                  and found not in paths and found != model.path]
+        analysis._deeper_paths = list(dict.fromkeys(deeper))
+    return analysis._deeper_paths
 
 
 def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0) -> bool:

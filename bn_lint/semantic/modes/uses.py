@@ -259,7 +259,9 @@ class ModelUses:
                                                                _lookup(state, target), call, self)
             if _tracked(state, key):
                 facts = _lookup(state, key)
-                self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
+                site = self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
+                if site.key != key:  # (a step of two models, `train_fn(disc, gen, ...)`: each one's use)
+                    self.a.train_uses[(call, key)] = _merge(self.a.train_uses.get((call, key)), key, facts, call, self)
                 # (not the parts whose modes the helper sets itself: `run_epoch(phase='train')` calling
                 # `self.model.train()` before its step)
                 touched = [key + effect[len(param):] for effect, facts in summary.effects.items()
