@@ -50,10 +50,11 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
 def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str) -> bool:
     """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) stands for ``word`` of
     ``prefilter.STAND_INS`` in its project module's text: "BatchNorm", a name a line binds to a BatchNorm layer
-    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "backward()", a function whose body takes a training step."""
+    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "backward()", a function whose body takes a training step;
+    "no_grad", a class of a file with a method decorated ``@torch.no_grad()``."""
     for module, name in names:
-        if word == "backward()" and not name[:1].islower():
-            continue  # (a class or a constant)
+        if word == "backward()" and not name[:1].islower() or word == "no_grad" and not name[:1].isupper():
+            continue  # (a class or a constant; a function)
         found = project.resolve_module(module, path)
         if found is None:
             continue
@@ -61,10 +62,13 @@ def imports_standing_for(project: "Project", path: str, names: list[tuple[str, s
             return True
         if word == "backward()" and any(_TAKES_STEP.search(body) for body in project.function_bodies(found, name) or ()):
             return True
+        if word == "no_grad" and project.matches(found, _NO_GRAD_METHOD):
+            return True
     return False
 
 
 _TAKES_STEP = re.compile(r"\.backward\s*\(|\.step\s*\(")
+_NO_GRAD_METHOD = rb"@torch\.(?:no_grad|inference_mode)\(\)[ \t]*\r?\n[ \t]+def\s+\w+\s*\(\s*self\b"
 
 
 def _python_files(root: str, limit: int, recursive: bool = True, looked: "set[str] | None" = None,

@@ -19,7 +19,7 @@ from .flow import _Flow
 from .given import GivenArguments
 from .keys import _called_name, _in_function, key_of
 from .kinds import ModelKinds
-from .known_calls import EXPORT_METHODS, _EXPORTS, _NO_GRAD, gives_weights, loads_own_weights
+from .known_calls import EXPORT_METHODS, RUN_METHOD, _EXPORTS, _NO_GRAD, gives_weights, loads_own_weights
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
 from .state import _ENTRY, State, _lookup
@@ -71,6 +71,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
     def __init__(self, model: "FileModel") -> None:
         self.model = model
         self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
+        self.no_grad_runs: set[cst.CSTNode] = set()  # `net.predict(s)` of a method decorated `@torch.no_grad()`
         # the first time the flow reaches each use of each module: in the first iteration of every loop around it
         self.first_uses: dict[tuple[cst.CSTNode, str], Site] = {}
         # uses on the paths where `torch.set_grad_enabled(cond)` turns gradients off and nothing trains
@@ -174,7 +175,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                     info = model.enclosing_class(site.scope)
                     for method in info.methods.values() if info is not None else ():
                         mark(model.scopes.get(method))
-            elif self._imported_helper_candidate(site.node):  # (`adversarial_epoch(gen, disc, ...)` of steps.py)
+            elif self._imported_helper_candidate(site.node) or self._no_grad_method_run(site.node):
+                # (`adversarial_epoch(gen, disc, ...)` of steps.py; `net.predict(s)` of a `@torch.no_grad()` method)
                 any_candidate = True
                 mark(site.scope)
             elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
@@ -219,6 +221,18 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
         where = self._imported_callee(call)
         return where is not None and any(_HELPER_CANDIDATE.search(body) for body in project.function_bodies(*where) or ())
+
+    def _no_grad_method_run(self, call: cst.Call) -> bool:
+        """``net.predict(s)``: a call of a run-like method on a name, with a method of that name decorated
+        ``@torch.no_grad()`` in this file or a project file it imports (read from the text)."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value != "self"
+                and RUN_METHOD.fullmatch(func.attr.value)):
+            return False
+        pattern = re.compile(r"@torch\.(?:no_grad|inference_mode)\(\)\s*\n\s*def\s+" + re.escape(func.attr.value) + r"\s*\(")
+        project = self.model.project
+        return bool(pattern.search(self.model.source)) or project is not None and any(
+            project.matches(path, pattern.pattern.encode()) for path in self.model.imported_project_paths)
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
         if func in self.summaries:

@@ -67,6 +67,8 @@ class EvaluationDetection:
         func = self.enclosing_function(node)
         if self.volatile_input(node):
             return "given `Variable(..., volatile=True)` (gradients off, as under `torch.no_grad()`)"
+        if node in self.no_grad_runs:
+            return f"`{self.model.code(node.func)}()` runs it under its `@torch.no_grad()`"
         if self.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
         if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):

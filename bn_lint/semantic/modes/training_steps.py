@@ -114,6 +114,8 @@ class TrainingSteps:
     def under_no_grad(self, node: cst.CSTNode) -> bool:
         if self.volatile_input(node):
             return True  # `net(Variable(x, volatile=True))`: PyTorch < 0.4's inference mode
+        if node in self.no_grad_runs:
+            return True  # `net.predict(s)`: a method of the model's class that runs it under its `@torch.no_grad()`
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.With):
                 if any(self._no_grad_expr(item.item) for item in ancestor.items):

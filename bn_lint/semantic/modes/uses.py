@@ -121,6 +121,9 @@ class ModelUses:
                 inherited = inherited_definition(owner, info, method)
                 function, defined_in = (inherited[2], inherited[:2]) if inherited is not None else (None, None)
             if function is not None and _runs_own_layers(*defined_in, function):
+                analysis = self.a if defined_in[0] is self.model else defined_in[0].analysis(type(self.a))
+                if any(analysis._no_grad_expr(d.decorator) for d in function.decorators):
+                    self.a.no_grad_runs.add(call)  # (`@torch.no_grad() def predict(self, s): return self(s)`)
                 return True
         # a model of a class this file does not define: a library model's method that runs its forward
         return not classes and method in LIBRARY_FORWARDS
