@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
+from bn_lint.semantic.modes.keys import shown_key
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.evaluations.first_iteration import first_iteration
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
@@ -102,7 +103,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue  # (the same model run again in the same evaluation, in the same mode: one `.eval()` fixes both)
         evaluated.update({region: node, (region, site.key): node, again: node})
         loop = _evaluation_loop(model, node) if unowned is not None else None
-        yield TrainModeEvaluation(node, site.key, reason, why, unowned is not None, loop)
+        yield TrainModeEvaluation(node, shown_key(model, site.key, node), reason, why, unowned is not None, loop)
 
 
 def _trained_between(analysis: "ModeAnalysis", key: str, first: cst.CSTNode, then: cst.CSTNode) -> bool:

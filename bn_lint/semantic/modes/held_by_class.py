@@ -99,8 +99,8 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
     a part of it) in eval mode; None otherwise."""
     model = analysis.model
     key = f"self.{attr}"
-    if not any(attr in cls.attributes for _, cls in class_chain(model, info)):
-        return None  # (not a part the class keeps: `self.assertEqual`, a method)
+    if not any(attr.partition("[")[0] in cls.attributes for _, cls in class_chain(model, info)):
+        return None  # (not a part the class keeps: `self.assertEqual`, a method; `self.nets['a']`: an entry of one)
     for site in model.calls:
         call = site.node
         if isinstance(call.func, cst.Attribute) and model.code(call.func.value).endswith(f".{attr}") \

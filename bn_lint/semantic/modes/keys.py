@@ -28,7 +28,7 @@ def key_of(expr: cst.BaseExpression) -> str | None:
         if isinstance(expr, cst.Attribute):
             text = "." + expr.attr.value + text
         else:
-            index = subscript_key(expr)
+            index = subscript_key(expr) or _any_entry(expr)
             if index is None:
                 return None
             text = index + text
@@ -76,6 +76,23 @@ def subscript_key(expr: cst.Subscript) -> str | None:
 
 
 _PLAIN_WORD = re.compile(r"[\w\-]{1,64}")
+ANY_ENTRY = "[*]"
+
+
+def shown_key(model, key: str, node: cst.CSTNode) -> str:
+    """``key`` as the code at ``node`` names it: ``self.nets[name]`` for ``self.nets[*]`` run there."""
+    func = node.func if isinstance(node, cst.Call) else None
+    return model.code(func) if ANY_ENTRY in key and func is not None and key_of(func) == key else key
+
+
+def _any_entry(expr: cst.Subscript) -> str | None:
+    """``[*]``, any entry, for a dict or list ``self`` holds subscripted by a variable (``self.nets[name]``, set
+    in a loop over names): the entries stand together, each may be the one meant."""
+    value = expr.value
+    if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) and isinstance(expr.slice[0].slice.value, cst.Name) \
+            and isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self":
+        return ANY_ENTRY
+    return None
 
 
 def key_parent(key: str) -> str | None:

@@ -1,6 +1,7 @@
 """The mode lattice: a path's :class:`Fact`, a flow's ``State`` (key -> facts), and join / lookup / set on it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -31,6 +32,7 @@ _UNKNOWN = frozenset({_OPAQUE})
 _MIXED = Fact(UNKNOWN_MODE, why="mixed")
 _ENTRY = frozenset({Fact(ENTRY)})
 State = dict  # key -> frozenset[Fact]
+_ANY_ENTRY_OF = re.compile(r"\[(?:'[^']*'|\d+)\](?=[^\[]*$)")  # the last constant subscript of a key
 
 
 def _submodule_key(expr: cst.BaseExpression, state: State) -> str | None:
@@ -74,6 +76,9 @@ def _lookup(state: State, key: str) -> frozenset:
     """The facts of ``key``: its own, else its nearest tracked parent's, else unknown."""
     if key in state:
         return state[key]
+    entry = _ANY_ENTRY_OF.sub("[*]", key, count=1) if "[" in key else key  # (`self.nets['a']`: one of `self.nets[*]`)
+    if entry != key and entry in state:
+        return state[entry]
     parent = key_parent(key)
     while parent is not None:
         if parent in state:
