@@ -51,7 +51,7 @@ _TORCH = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:torch|torchvision|timm|ligh
 # itself): a BatchNorm layer (`Norm = partial(nn.BatchNorm2d)` in another file), a function of another file
 # that takes a training step (`adversarial_epoch(gen, disc, ...)`: a training loop around it trains), or a class with
 # a method run under `@torch.no_grad()` (`net.predict(s)`: an inference)
-STAND_INS = {"BatchNorm": re.compile("BatchNorm"), "backward()": re.compile(r"backward\s*\("),
+STAND_INS = {"BatchNorm": re.compile("BatchNorm"), "loss.backward()": re.compile(r"\.backward\s*\("),
              "no_grad": re.compile("no_grad")}
 
 

@@ -50,24 +50,24 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
 def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str) -> bool:
     """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) stands for ``word`` of
     ``prefilter.STAND_INS`` in its project module's text: "BatchNorm", a name a line binds to a BatchNorm layer
-    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "backward()", a function whose body takes a training step;
+    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "loss.backward()", a function of a file that takes a training step (itself or through a helper there);
     "no_grad", a class of a file with a method decorated ``@torch.no_grad()``."""
     for module, name in names:
-        if word == "backward()" and not name[:1].islower() or word == "no_grad" and not name[:1].isupper():
+        if word == "loss.backward()" and not name[:1].islower() or word == "no_grad" and not name[:1].isupper():
             continue  # (a class or a constant; a function)
         found = project.resolve_module(module, path)
         if found is None:
             continue
         if word == "BatchNorm" and name in project.batchnorm_aliases(found):
             return True
-        if word == "backward()" and any(_TAKES_STEP.search(body) for body in project.function_bodies(found, name) or ()):
+        if word == "loss.backward()" and project.may_define(found, "def", name) and project.matches(found, _TAKES_STEP):
             return True
         if word == "no_grad" and project.matches(found, _NO_GRAD_METHOD):
             return True
     return False
 
 
-_TAKES_STEP = re.compile(r"\.backward\s*\(|\.step\s*\(")
+_TAKES_STEP = rb"\.backward\s*\(|\.step\s*\("
 _NO_GRAD_METHOD = rb"@torch\.(?:no_grad|inference_mode)\(\)[ \t]*\r?\n[ \t]+def\s+\w+\s*\(\s*self\b"
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import EVAL, TRAIN, key_of
-from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -62,6 +62,18 @@ class EvalUndone:
     model: "FileModel | None"
 
 
+def _frozen_by_mode_keeping_class(node: cst.CSTNode, holder: "FileModel") -> bool:
+    """Whether the freeze at ``node`` (of ``holder``'s file) was made by a method of a class that overrides
+    ``train()`` to set its modes itself (``FrozenBNTrunk.__init__`` freezing its BatchNorm, whose ``train()`` puts
+    them back in eval)."""
+    for ancestor in holder.ancestors(node):
+        if isinstance(ancestor, cst.ClassDef):
+            info = holder.classes.get(ancestor.name.value)
+            train = info.methods.get("train") if info is not None and info.node is ancestor else None
+            return train is not None and train_sets_modes(train)
+    return False
+
+
 def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
         -> Iterator[FrozenInTraining | FreezeEvalUndone | EvalUndone]:
     """Each watched module of this file in training mode at a later training step, in the analysis's order."""
@@ -74,7 +86,7 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             continue  # (an eval-freeze before a loop leaves the mode unknown on the first pass: allowed)
         if analysis.order(watch.train_site) < analysis.order(node):
             continue
-        if analysis.has_train_override(watch.key, watch.scope):
+        if analysis.has_train_override(watch.key, watch.scope) or _frozen_by_mode_keeping_class(*(watch.origin or (node, model))):
             continue
         step = analysis.line(watch.train_site)
         trains = sorted(

@@ -46,8 +46,8 @@ def _inert(summary: Summary) -> dict | bool:
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
-# in the text of another file's function: a training step or a mode switch (``_imported_helper_candidate``)
-_HELPER_CANDIDATE = re.compile(r"\.\s*(?:backward|step|eval|train)\s*\(")
+# in the text of another file a function is imported from: a training step or a mode switch (``_imported_helper_candidate``)
+_HELPER_CANDIDATE = rb"\.\s*(?:backward|step|eval|train)\s*\("
 # forward hooks: a function registering them may run the model for what they record (``instrumented``)
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
@@ -211,8 +211,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         return found
 
     def _imported_helper_candidate(self, call: cst.Call) -> bool:
-        """Whether ``call`` runs another project file's function whose text takes a training step or switches a
-        mode (read from its text, without parsing that file): the flow around the call may need it."""
+        """Whether ``call`` runs a function of another project file whose text takes a training step or switches a
+        mode (read from the text, without parsing that file; the function itself or a helper of that file): the flow
+        around the call may need it."""
         project, root = self.model.project, call.func
         while isinstance(root, cst.Attribute):
             root = root.value
@@ -220,7 +221,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                 or outside_project(self.model.imports[root.value]):
             return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
         where = self._imported_callee(call)
-        return where is not None and any(_HELPER_CANDIDATE.search(body) for body in project.function_bodies(*where) or ())
+        return where is not None and project.matches(where[0], _HELPER_CANDIDATE)
 
     def _no_grad_method_run(self, call: cst.Call) -> bool:
         """``net.predict(s)``: a call of a run-like method on a name, with a method of that name decorated

@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .records import Summary
 
 
+# the literals an outer call passes on through the function whose flow is being worked out for it: inner call ->
+# {its argument (keyword or position): the literal} (``GivenArguments._literals_passed_on``)
+_PASSED_ON: dict[cst.Call, dict] = {}
+
+
 class GivenArguments:
     """Mixin of :class:`ModeAnalysis`: summaries of a function under the constants a call gives it."""
 
@@ -29,9 +34,12 @@ class GivenArguments:
         call decides none of its tests; with ``defaults``, a parameter the call leaves out decides them too
         (``Net()`` with ``pretrained=False``: a constructor's own flags)."""
         assumed = self.decided_tests(func, call, defaults)
-        if not assumed:
+        passed = self._literals_passed_on(func, call)
+        if not assumed and not passed:
             return self.summary(func)
-        key = (func, tuple(sorted(assumed.items())))
+        key = (func, tuple(sorted(assumed.items())),
+               tuple(sorted((id(inner), str(name), self.model.code(value)) for inner, given in passed.items()
+                            for name, value in given.items())))
         cache = self.__dict__.setdefault("_given_summaries", {})
         if key in cache:
             return cache[key]
@@ -41,13 +49,56 @@ class GivenArguments:
         from .flow import _Flow
 
         self._in_progress.add(func)
+        _PASSED_ON.update(passed)
         try:
             flow = _Flow(self, func, scope)
             flow.assume = dict(assumed)
             cache[key] = flow.run()
         finally:
             self._in_progress.discard(func)
+            for inner in passed:
+                _PASSED_ON.pop(inner, None)
         return cache[key]
+
+    def _literals_passed_on(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> dict:
+        """``{inner call: {parameter of its callee: literal}}``: the calls of ``func`` that pass on, unchanged, a
+        parameter ``call`` gives a literal (``network_pass(net, x, train=False)`` returning
+        ``forward_pass(net, x, train=train)``), so the callee's tests are decided there too."""
+        given = self._given_arguments(func, call)
+        literals = {name: value for name, value in given.items() if _literal(value) is not _NOT_LITERAL}
+        if not literals:
+            return {}
+        assigned = self._assigned_names(func)
+        passed: dict = {}
+        for inner in self.model.nodes_of(func, cst.Call):
+            for index, arg in enumerate(inner.args):
+                if isinstance(arg.value, cst.Name) and arg.value.value in literals and arg.value.value not in assigned \
+                        and not arg.star:
+                    passed.setdefault(inner, {})[arg.keyword.value if arg.keyword else index] = literals[arg.value.value]
+        return passed
+
+    def _given_arguments(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> dict:
+        """What ``call`` gives each parameter of ``func`` (by name), with the literals an outer call passed on
+        through it (``_PASSED_ON``) in place of the names that carried them."""
+        params = func.params
+        names = [p.name.value for p in [*params.posonly_params, *params.params]]
+        if names[:1] == ["self"] and (isinstance(call.func, cst.Attribute) or func.name.value == "__init__"):
+            names = names[1:]  # (`obj.method(x)`, `Net(x)`: `self` is not among the arguments)
+        names += [p.name.value for p in params.kwonly_params]
+        given = dict(bind(call, names).values)  # (`call` may be another file's: what it writes out)
+        outer = _PASSED_ON.get(call)
+        if outer:
+            for index, arg in enumerate(call.args):
+                literal = outer.get(arg.keyword.value if arg.keyword else index)
+                if literal is not None:
+                    for name, value in given.items():
+                        if value is arg.value:
+                            given[name] = literal
+        return given
+
+    def _assigned_names(self: "ModeAnalysis", func: cst.FunctionDef) -> set[str]:
+        return {node.target.value for node in self.model.nodes_of(func, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
+                if isinstance(node.target, cst.Name)}
 
     def decided_tests(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call,
                       defaults: bool = False) -> dict[str, bool]:
@@ -57,17 +108,12 @@ class GivenArguments:
         if not tests:
             return {}
         params = func.params
-        names = [p.name.value for p in [*params.posonly_params, *params.params]]
-        if names[:1] == ["self"] and (isinstance(call.func, cst.Attribute) or func.name.value == "__init__"):
-            names = names[1:]  # (`obj.method(x)`, `Net(x)`: `self` is not among the arguments)
-        names += [p.name.value for p in params.kwonly_params]
-        given = bind(call, names).values  # (`call` may be another file's: what it writes out)
+        given = self._given_arguments(func, call)
         if defaults and not any(arg.star for arg in call.args):  # (a parameter the call leaves out: its default)
             for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
-                if param.default is not None and param.name.value in names and param.name.value not in given:
+                if param.default is not None and param.name.value not in given:
                     given[param.name.value] = param.default
-        assigned = {node.target.value for node in self.model.nodes_of(func, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
-                    if isinstance(node.target, cst.Name)}
+        assigned = self._assigned_names(func)
         decided = {}
         for key in tests:
             name = _condition_name(key)
