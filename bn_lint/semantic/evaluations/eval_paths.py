@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
+from bn_lint.semantic.modes.conditions import optional_branch
 from bn_lint.semantic.modes.keys import shown_key
+from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.evaluations.first_iteration import first_iteration
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
@@ -54,6 +56,18 @@ class HelperEvaluation:
     why: str  # how the models passed came to be in training mode
 
 
+def _same_test_as_optional_eval(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> bool:
+    """Whether the evaluation at ``node`` sits under a test on a name that the ``if`` of an optional ``.eval()``
+    among ``facts`` tests too (``if resume: model.eval()`` ... ``if resume: evaluate(model)``: the same path)."""
+    tested = {name for f in facts if f.optional and (branch := optional_branch(model, f.node)) is not None
+              for name in _names_in(branch.test)}
+    return bool(tested) and any(isinstance(a, cst.If) and tested & _names_in(a.test) for a in model.ancestors(node))
+
+
+def _names_in(test: cst.BaseExpression) -> set[str]:
+    return {n.value for n in walk(test) if isinstance(n, cst.Name)} | {n.attr.value for n in walk(test) if isinstance(n, cst.Attribute)}
+
+
 def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[TrainModeEvaluation]:
     """Each evaluation of a BatchNorm model of this file in training mode, in source order."""
     evaluated: dict = {}  # regions; (region, key) and (function, key, facts) of a model evaluated there -> the call
@@ -72,7 +86,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node)), None) if assumed \
             else first_iteration(analysis, node, site, analysis.resolved(site))
         unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
-        if not analysis.shown_train(facts) and unowned is None:
+        if not analysis.shown_train(facts) and unowned is None or _same_test_as_optional_eval(model, node, facts):
             continue
         kind = analysis.kind(site.key, facts, site.scope)
         if kind not in (ModelKind.BN, ModelKind.MAYBE):
@@ -89,6 +103,9 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         why = unowned or describe(analysis, facts)
         if first_loop is not None:
             why += f" (on the first iteration of the loop at line {analysis.line(first_loop)})"
+        for fact in sorted((f for f in facts if f.optional), key=lambda f: analysis.order(f.node))[:1]:
+            branch = optional_branch(model, fact.node)
+            why += f"; the `.eval()` at line {analysis.line(fact.node)} runs only when `{model.code(branch.test)}`"
         slip = analysis.after_slip(site)
         if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
             if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):

@@ -1,19 +1,21 @@
 """The flow's assignments: what a name or attribute holds, containers, aliases, instances built."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from bn_lint.semantic.project.pass_through import passed_through
 from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
 from bn_lint.semantic.project.definitions import project_builder
-from .conditions import _condition, _condition_name
+from .conditions import _condition, _condition_name, optional_branch
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module
 from .dict_entries import literal_entries, returned_entries
 from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
-from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
+from .state import ENTRY, EVAL, REBOUND, Fact, State, UNKNOWN_MODE, _REBOUND_HERE, _child_of, _forget, _lookup, _set, _tracked
 
 
 class Assignments:
@@ -100,6 +102,8 @@ class Assignments:
         if facts is not None and isinstance(target, cst.Attribute) and isinstance(value, cst.Name) \
                 and self._read_from(value.value, key):
             facts = None  # (`n = model.cfg.n; ...; model.cfg.n = n`: a value put back where it was read, no mode of its own)
+        if isinstance(target, cst.Name) and key in self.params[:self.declared] and source != key:  # (a global: the same)
+            state[REBOUND + key] = _REBOUND_HERE  # (`if model is None: model = Net()`: another object on this path)
         if facts is not None:
             state[key] = facts
             self._frozen_in_result(value, key)
@@ -258,7 +262,12 @@ class Assignments:
                     or project_builder(self.model, func) or self.a.callee(call) is not None)
 
     def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
-        """Set ``key``'s mode, and that of the modules a container built here holds."""
+        """Set ``key``'s mode, and that of the modules a container built here holds; on a path where ``key``
+        is a parameter the function rebound to another object, the mode of that object (``Fact.local``)."""
+        if state.get(REBOUND + key) == _REBOUND_HERE:
+            facts = frozenset(replace(f, local=True) for f in facts)
+        if any(f.mode == EVAL and f.why == "eval()" for f in facts) and optional_branch(self.model, next(iter(facts)).node):
+            facts = frozenset(replace(f, optional=True) for f in facts)
         _set(state, key, facts)
         for part in self.parts.get(key, ()):
             if _tracked(state, part):

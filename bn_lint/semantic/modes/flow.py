@@ -137,6 +137,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
             self.a.module_end = exit_state
         for key, facts in (exit_state or {}).items():
             root = key.split(".")[0]
+            facts = frozenset(f for f in facts if not f.local) or _ENTRY  # (another object the name was rebound to)
             if root in self.params and facts != _ENTRY and facts != self.framework_entry.get(key):
                 summary.effects[key] = facts
         summary.trains = self.trained

@@ -25,6 +25,12 @@ class ModelKinds:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
         # (a path where another object was loaded in its place, `try: model = torch.load(p)`, is a path of its
         # own: its unknown mode does not clear the path that keeps the module built here)
+        # (and a path where the name holds another object the function built in place of the one given: the
+        # given one's paths decide, `if model is None: model = Net(); model.eval()`)
+        facts = frozenset(f for f in facts if not f.local) or facts
+        # (and an `.eval()` on a branch the code may skip, `if resume: model.eval()`, beside a path in training mode)
+        if any(f.mode == TRAIN for f in facts):
+            facts = frozenset(f for f in facts if not f.optional) or facts
         modes = {f.mode for f in facts if not (f.mode == UNKNOWN_MODE and f.why == "loaded")}
         # (or trained on the paths through its training loop: the other path is the loop run zero times)
         # (a path in training mode that holds a module known to have no BatchNorm is no bug: one must not be)

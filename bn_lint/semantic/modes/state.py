@@ -23,6 +23,12 @@ class Fact:
     why: str = ""  # "built", "train()", "loaded", "helper"
     where: str = ""  # human text: "`.train()` at line 40"
     kind: Optional[ModelKind] = None
+    # set on a module the function built in place of a parameter it rebinds (`if model is None: model = Net();
+    # model.eval()`): on that path the name holds another object than the one the caller gave
+    local: bool = False
+    # an `.eval()` on a branch the code may skip, its test no mode flag (`if resume: model.eval()`): on the path
+    # that skips it the module keeps the mode it had
+    optional: bool = False
 
 
 _OPAQUE = Fact(UNKNOWN_MODE)  # a mode code out of sight may have set (given to a call not followed)
@@ -31,6 +37,9 @@ _UNKNOWN = frozenset({_OPAQUE})
 # holds mixed modes, while its other parts keep the facts it had (``_lookup``)
 _MIXED = Fact(UNKNOWN_MODE, why="mixed")
 _ENTRY = frozenset({Fact(ENTRY)})
+# a path on which a parameter's name was rebound to another object: ``state[REBOUND + name]``
+REBOUND = "\0rebound:"
+_REBOUND_HERE = frozenset({Fact(UNKNOWN_MODE, why="rebound")})
 State = dict  # key -> frozenset[Fact]
 _ANY_ENTRY_OF = re.compile(r"\[(?:'[^']*'|\d+)\](?=[^\[]*$)")  # the last constant subscript of a key
 

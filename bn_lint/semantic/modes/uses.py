@@ -38,8 +38,10 @@ class ModelUses:
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
         if (call, key) not in a.first_uses:
             a.first_uses[(call, key)] = Site(call, key, facts, self.scope)
-        if facts == _ENTRY and key.split(".")[0] in self.params:
-            self.entry_uses.append((call, key))  # (`net(x)`, `self.inception(x)`: as the caller gives it)
+        if (frozenset(f for f in facts if not f.local) or facts) == _ENTRY and key.split(".")[0] in self.params:
+            # (`net(x)`, `self.inception(x)`: as the caller gives it; where the name may hold another object the
+            # function built in place of the one given, the given one as it is given)
+            self.entry_uses.append((call, key))
         if self.assume and not self._trains_here(a.region(call)):
             reason = self._gradients_off_here(call)
             if reason is not None:
