@@ -50,17 +50,18 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
 def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str) -> bool:
     """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) stands for ``word`` of
     ``prefilter.STAND_INS`` in its project module's text: "BatchNorm", a name a line binds to a BatchNorm layer
-    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "loss.backward()", a function of a file that takes a training step (itself or through a helper there);
+    (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "loss.backward()", a function or class of a file that takes a training step (``Trainer(model).run()``);
     "no_grad", a class of a file with a method decorated ``@torch.no_grad()``."""
     for module, name in names:
-        if word == "loss.backward()" and not name[:1].islower() or word == "no_grad" and not name[:1].isupper():
-            continue  # (a class or a constant; a function)
+        if word == "no_grad" and not name[:1].isupper():
+            continue  # (a function or a constant)
         found = project.resolve_module(module, path)
         if found is None:
             continue
         if word == "BatchNorm" and name in project.batchnorm_aliases(found):
             return True
-        if word == "loss.backward()" and project.may_define(found, "def", name) and project.matches(found, _TAKES_STEP):
+        if word == "loss.backward()" and (project.may_define(found, "def", name) or project.may_define(found, "class", name)) \
+                and project.matches(found, _TAKES_STEP):
             return True
         if word == "no_grad" and project.matches(found, _NO_GRAD_METHOD):
             return True

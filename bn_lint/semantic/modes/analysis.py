@@ -221,6 +221,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                 or outside_project(self.model.imports[root.value]):
             return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
         where = self._imported_callee(call)
+        if where is None and isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)
+            where = self.model.imported_path(self.model.imports[root.value], "class")
         return where is not None and project.matches(where[0], _HELPER_CANDIDATE)
 
     def _no_grad_method_run(self, call: cst.Call) -> bool:

@@ -69,6 +69,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         self.element_sets: list[tuple[cst.CSTNode, str, str]] = []  # (`m.eval()`, the param `m` is an item of, "eval")
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
+        self.part_stepped: dict[str, frozenset] = {}  # parts of params so run (`self.model`) -> their modes there
         self.returned: list[tuple | None] = []  # (value, state) each `return` gives back (None: nothing)
         self.returned_elements: list[list[frozenset | None] | None] = []  # the same per element of a tuple
         self.element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = {}
@@ -144,6 +145,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         summary.trained_keys = {key for key in self.trained_keys if key.split(".")[0] in self.params}
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
+        summary.part_steps = self.part_stepped
         # (a constructor's helpers' too: `freeze(self.bn1)` in `__init__` builds the instance frozen; a function's
         # caller sees its helpers' freezes through the flow of the function itself, reported there)
         constructor = isinstance(self.node, cst.FunctionDef) and self.node.name.value == "__init__"

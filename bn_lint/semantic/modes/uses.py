@@ -56,6 +56,8 @@ class ModelUses:
             self._watch_training(call, key, state)
             if key in self.params:
                 self.stepped[key] = self.stepped.get(key, frozenset()) | facts
+            elif key.split(".")[0] in self.params:
+                self.part_stepped[key] = self.part_stepped.get(key, frozenset()) | facts
             if ENTRY in {f.mode for f in facts}:
                 root = key.split(".")[0]
                 if root in self.params:
@@ -262,6 +264,7 @@ class ModelUses:
                 if trained.startswith(param + ".") and target in state:
                     self.a.train_uses[(call, target)] = _merge(self.a.train_uses.get((call, target)), target,
                                                                _lookup(state, target), call, self)
+
             if _tracked(state, key):
                 facts = _lookup(state, key)
                 site = self.a.train_uses[call] = _merge(self.a.train_uses.get(call), key, facts, call, self)
