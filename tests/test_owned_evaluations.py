@@ -234,3 +234,16 @@ def test_an_evaluation_method_owns_its_model_when_only_another_class_puts_its_ow
                          "def solve(self, loader):\n                self.model.eval()\n                for images")
     assert fixed.count("self.model.eval()") == 2
     assert codes_and_lines(check_code(fixed)) == []
+
+
+def test_a_caller_at_the_root_of_a_namespace_package_two_levels_up(tmp_path):
+    # (clmr, transfer batch 12's 7702 post: `from clmr.utils import extract` in a root script, `clmr/` with no
+    # `__init__.py`: the script puts the encoder in eval, so the helper's own finding is not reported)
+    extract = ("import torch\n\n\ndef extract(loader, encoder):\n    out = []\n    for x in loader:\n"
+               "        with torch.no_grad():\n            out.append(encoder(x))\n    return out\n")
+    main = ("import torch\nfrom clmr.utils import extract\nfrom models import Net\n\nencoder = Net()\n"
+            "encoder.load_state_dict(torch.load('net.pt'))\nencoder.eval()\nextract(torch.load('b.pt'), encoder)\n")
+    files = {"clmr/utils/__init__.py": "from .representations import extract\n",
+             "clmr/utils/representations.py": extract, "models.py": NET}
+    assert _bn101(tmp_path / "fixed", {**files, "main.py": main}) == []
+    assert _bn101(tmp_path / "bug", files) == [("representations.py", 6)]  # (the evaluation loop)

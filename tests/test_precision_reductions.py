@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # salarim's continual-learning prototypes (transfer batch 12's 7204 post): a linear probe trained on features
+    # detached at once (`encoder(x)[0].detach()`) trains the head, not the encoder, so the encoder keeps the mode its
+    # caller gave it (eval) for the test loop after it; its twin fine-tunes a fresh encoder, which stays in training mode
+    "probe_on_detached_features.py": [],
+    "probe_fine_tunes_the_encoder.py": [("BN101", 16)],
     # icefall (transfer batch 7's 2001, reduced after its blind score): a TorchScript file saved from a model in training
     # mode keeps its `training` flag (a deployment that loads it runs BatchNorm on batch statistics); its twins put
     # the model in eval first, or script it in a training function (a check that it scripts, not its deployment)

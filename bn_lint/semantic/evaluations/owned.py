@@ -237,7 +237,7 @@ def _callers_in_file(model: "FileModel", name: str) -> list[str]:
 
 
 def _called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False) -> bool:
-    """Whether another file beside this one (its folder, and the folder above when it is a package) names this
+    """Whether another file beside this one (its folder, and each folder above it while it is a package) names this
     module and calls ``name`` (and, ``setting_eval``, puts a model in eval): that caller's check follows the model
     it passes (and reports a training-mode one there, naming the call), or it puts the model in eval."""
     return next(calling_files(model, name, setting_eval), None) is not None
@@ -250,8 +250,11 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
         return
     here = os.path.dirname(os.path.abspath(model.path))
     folders = [here]
-    if os.path.isfile(os.path.join(here, "__init__.py")):
-        folders.append(os.path.dirname(here))
+    root = str(project.root_for(model.path))
+    while os.path.isfile(os.path.join(folders[-1], "__init__.py")) and len(folders) < 5:
+        folders.append(os.path.dirname(folders[-1]))  # (up the package: `from clmr.utils import f` in a root script)
+    if len(folders) > 1 and folders[-1] != root and os.path.dirname(folders[-1]) == root:
+        folders.append(root)  # (a top package without `__init__.py`, a namespace package, imported from the root)
     stem = os.path.splitext(os.path.basename(model.path))[0]
     if stem == "__init__":
         stem = os.path.basename(here)

@@ -50,7 +50,7 @@ class ModelUses:
                 a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
         if a.under_no_grad(call) and self._frozen_forward(key, call):
             self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
-        if not a.under_no_grad(call) and self._trains_here(a.region(call)):
+        if not a.under_no_grad(call) and self._trains_here(a.region(call)) and not _detached(self.model, call):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._parts_trained(call, key, state)
             self._watch_training(call, key, state)
@@ -312,3 +312,17 @@ def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
              or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
         or isinstance(c.func, cst.Name) and c.func.value == "self"
         for c in model.nodes_of(function, cst.Call))
+
+
+def _detached(model, call: cst.Call) -> bool:
+    """Whether the output of ``call`` is detached at once (``model(x)[0].detach()``, ``model(x).detach()``): no
+    gradient reaches the module, so the loop around it trains something else (a linear probe on frozen features)."""
+    node = call
+    for _ in range(3):
+        parent = model.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "detach":
+            return isinstance(model.parent(parent), cst.Call)
+        if not isinstance(parent, (cst.Subscript, cst.SubscriptElement, cst.Index)) or parent is None:
+            return False
+        node = parent
+    return False
