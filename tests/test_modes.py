@@ -521,9 +521,12 @@ def test_builders_that_branch_or_replace_the_head_still_build_in_training_mode()
                 return model(x).argmax(1)
     """
     assert codes_and_lines(check_code(code, select=("BN1",))) == [("BN101", 16)]
-    # the kind is the one every assignment agrees on: not a model on one branch, no finding
+    # the kind is the one every assignment agrees on: not a model on one branch, no finding (where the call does
+    # not decide the branch: a literal name picks its branch, `build_model("resnet18", 10)` builds a ResNet-18)
     mixed = code.replace("model = torchvision.models.resnet50()", "model = None")
-    assert check_code(mixed, select=("BN1",)) == []
+    assert codes_and_lines(check_code(mixed, select=("BN1",))) == [("BN101", 16)]
+    undecided = mixed.replace('build_model("resnet18", 10)', "build_model(x.arch, 10)")
+    assert check_code(undecided, select=("BN1",)) == []
 
 
 @pytest.mark.parametrize("rebinding", [
