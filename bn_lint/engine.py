@@ -136,12 +136,15 @@ class Checker:
         elif not isinstance(reports, FileResult) and reports and model.spans is not None:
             # something found on the quick tree: found again on libcst's, so that what is reported (places,
             # messages, fixes) is libcst's, byte for byte (quick_tree.py)
-            model = self._model(path, text, source, result, exact=True)
-            if not isinstance(model, FileModel):
-                return model
-            self.project.add(model)
-            result.errors.clear()
-            reports = self._reports(active, model, path, source, result)
+            exact_model = self._model(path, text, source, result, exact=True)
+            if isinstance(exact_model, FileModel):
+                model = exact_model
+                self.project.add(model)
+                result.errors.clear()
+                reports = self._reports(active, model, path, source, result)
+            else:  # (Python runs it, libcst's tokenizer refuses it: a tab then spaces in one indent; the quick
+                # tree's findings stand, at its places, without fixes)
+                reports = [(rule, dataclasses.replace(report, fix=None)) for rule, report in reports]
         if isinstance(reports, FileResult):
             return reports
         if reports:

@@ -1,6 +1,7 @@
 """Issue 27 D1: bn-lint runs where ``tomllib`` does not exist (Python 3.10 has only ``tomli``)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -72,3 +73,19 @@ def test_d1_sources_parse_as_python_310():
     code = "import ast,sys\nfor f in sys.argv[1:]:\n    ast.parse(open(f, encoding='utf-8').read(), f)\n"
     proc = subprocess.run([python, "-c", code, *files], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_file_python_runs_but_libcst_refuses_keeps_its_findings(tmp_path):
+    # (transfer batch 12's 7704: a tab then spaces in one indent; CPython expands the tab to column 8, libcst's
+    # tokenizer sees no matching block. The quick tree's findings stand, at their lines, without fixes.)
+    source = ("import torch\nimport torch.nn as nn\n\n\ndef main(loader, flag):\n"
+              "    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))\n"
+              "    if flag:\n\t    model.load_state_dict(torch.load('w.pt'))\n"
+              "    with torch.no_grad():\n        for x in loader:\n            print(model(x).argmax(1))\n")
+    path = tmp_path / "tabbed.py"
+    path.write_bytes(source.encode())
+    compile(source, "tabbed.py", "exec")  # (Python accepts it)
+    done = subprocess.run([sys.executable, "-m", "bn_lint", "check", "--no-cache", "--format", "json", "--exit-zero",
+                           str(path)], capture_output=True, text=True, check=True)
+    found = sorted((f["code"], f["line"]) for f in json.loads(done.stdout))
+    assert found == [("BN101", 11), ("BN204", 6)]  # (no BN900)
