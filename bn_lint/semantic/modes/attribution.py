@@ -51,6 +51,30 @@ def attribution_backward(model: "FileModel", call: cst.Call) -> bool:
     return not any(_LOSS_WORDS.search(text) for text in texts)
 
 
+def input_gradient_backward(model: "FileModel", call: cst.Call) -> bool:
+    """Whether ``call`` (``loss.backward()``) takes the gradient of an input, not a training step: its function
+    steps nothing (no ``.step(``, no optimizer) and reads ``.grad`` of a tensor it asks gradients of
+    (``x = x.clone().requires_grad_(True)`` ... ``x.grad.sign()``: an adversarial attack, a saliency map)."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "backward"):
+        return False
+    function = next((a for a in model.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+    if function is None:
+        return False
+    text = model.code(function)
+    if _STEPS.search(text):
+        return False
+    asked = set(_ASKS_GRADIENT.findall(text)) | set(_ASKS_GRADIENT_ARG.findall(text))
+    return any(name in asked for name in _READS_GRAD.findall(text))
+
+
+_STEPS = re.compile(r"\.step\s*\(|optim|minimize|zero_grad|\.parameters\s*\(")
+# `x = ....requires_grad_()`, `x.requires_grad = True`, `x = torch.zeros_like(y, requires_grad=True)`
+_ASKS_GRADIENT = re.compile(r"\b(\w+)\s*(?:=[^\n]*\.requires_grad_\s*\(\s*(?:True)?\s*\)|\.requires_grad\s*=\s*True|\.requires_grad_\s*\(\s*(?:True)?\s*\))")
+_ASKS_GRADIENT_ARG = re.compile(r"\b(\w+)\s*=[^\n]*requires_grad\s*=\s*True")
+_READS_GRAD = re.compile(r"\b(\w+)\.grad\b")
+
+
 def attribution_only(model: "FileModel") -> bool:
     """Whether every ``backward()`` of the file is an attribution backward (and it has one)."""
     calls = [call for call in model.nodes_of(model.module, cst.Call)

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from bn_lint.semantic.modes.attribution import attribution_backward
+from bn_lint.semantic.modes.attribution import attribution_backward, input_gradient_backward
 from bn_lint.semantic.batching.facts import Size
 from bn_lint.semantic.modes.eval_data import eval_input, reaches_backward_in_order
 from bn_lint.semantic.batching.given_numbers import given_numbers
@@ -84,7 +84,8 @@ class TrainingSteps:
         if isinstance(func, cst.Attribute):
             name = func.attr.value
             if name in ("backward", "manual_backward"):
-                return not attribution_backward(self.model, call)  # (a saliency backward trains nothing)
+                # (a saliency backward, an attack's input gradient: trains nothing)
+                return not attribution_backward(self.model, call) and not input_gradient_backward(self.model, call)
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
                 return True
             if name == "step" and "scaler" in self.model.code(func.value).lower():
