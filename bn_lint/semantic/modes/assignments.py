@@ -89,6 +89,8 @@ class Assignments:
         if facts is None and isinstance(target, cst.Name) and self._optimized(target.value, value):
             facts = self._built_by(_unwrap_passthrough(value), ModelKind.MAYBE, state) \
                 or frozenset({Fact(UNKNOWN_MODE, value, "built", "", ModelKind.MAYBE)})
+        if facts is None and isinstance(target, cst.Name) and self._alternative_out_of_sight(target.value, value):
+            facts = frozenset({Fact(UNKNOWN_MODE, value, "loaded", "", None)})  # (another object, on its own path)
         if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
             owner = key_of(value.value)
             if owner is not None:
@@ -118,6 +120,20 @@ class Assignments:
             literal_entries(self, key, value, state)
         elif isinstance(value, cst.Call) and isinstance(target, cst.Name) and facts is None:
             returned_entries(self, key, value, state)
+
+    def _alternative_out_of_sight(self, name: str, value: cst.BaseExpression | None) -> bool:
+        """Whether ``name = value`` binds, on one branch of an ``if``, a call bn-lint cannot follow (``minkunet(m)``,
+        an undefined name; ``m.determinize()``) where another branch builds the model: on its own path the name
+        holds an object of unknown mode, which does not make the other path's mode unknown."""
+        if not isinstance(value, cst.Call) or self.a.callee(value) is not None \
+                or self.model.qualname(value.func) not in (None, self.model.code(value.func)):
+            return False
+        branch = next((a for a in self.model.ancestors(value) if isinstance(a, (cst.If, cst.FunctionDef, cst.Module))), None)
+        if not isinstance(branch, cst.If):
+            return False
+        others = [v for v in self.model.bindings(name, self.scope)[0] if v is not value] \
+            if self.model.bindings(name, self.scope) is not None else []
+        return any(isinstance(v, cst.Call) and (self.a.callee(v) is not None or self._builds_module(v)) for v in others)
 
     def _read_from(self, name: str, key: str) -> bool:
         """Whether this function binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""
