@@ -128,11 +128,13 @@ def _last_iteration_only(model: "FileModel", node: cst.CSTNode, loop: cst.CSTNod
     target_names = set()
     if isinstance(loop, cst.For):
         target_names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
+    child = node
     for ancestor in model.ancestors(node):
         if ancestor is loop:
             return False
-        if not isinstance(ancestor, cst.If):
-            continue
+        inside_test, child = child is ancestor.test if isinstance(ancestor, cst.If) else False, ancestor
+        if not isinstance(ancestor, cst.If) or inside_test:
+            continue  # (`if coco_eval(model): return`: the test runs on every iteration, only its body leaves)
         body = ancestor.body.body
         last = body[-1] if body else None
         if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Break, cst.Return)) for s in last.body):
