@@ -196,6 +196,7 @@ class LoopWalker:
         part = self._part_loop(it, node.target)
         if part is not None:
             self.part_vars[part[0]] = part[1]
+        it = self._parameters_named(it)  # (`backbone_params = list(model.features.parameters())`, then a loop over it)
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
             return
         owner = key_of(it.func.value)
@@ -221,6 +222,21 @@ class LoopWalker:
             second = target.elements[1].value
             if isinstance(second, cst.Name):
                 self.param_vars[second.value] = (owner, node)
+
+    def _parameters_named(self, it: cst.BaseExpression) -> cst.BaseExpression:
+        """What a loop's iterable stands for: for a local name bound once in this function to ``m.parameters()``
+        (or ``list(...)`` / ``tuple(...)`` of it, also ``named_parameters()``), that call; else ``it`` itself."""
+        if not isinstance(it, cst.Name) or it.value in self.params:
+            return it
+        bound = self.model.bindings(it.value, self.scope)
+        value = bound[0][0] if bound is not None and len(bound[0]) == 1 else None
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("list", "tuple") \
+                and len(value.args) == 1:
+            value = value.args[0].value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("parameters", "named_parameters"):
+            return value
+        return it
 
     @staticmethod
     def _part_loop(it: cst.BaseExpression, target: cst.BaseElement) -> tuple[str, str] | None:
