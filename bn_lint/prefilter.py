@@ -79,10 +79,16 @@ class Prefilter:
         for word, said in STAND_INS.items() if imported_means is not None else ():
             if len(active) == len(self.rules) or said.search(code):
                 continue
-            more = [rule for rule in self.rules if rule not in active and self._matched(rule, f"{code}\n{word}")]
+            more = [rule for rule in self.rules if rule not in active and self._activated_by(rule, code, word)]
             if more and imported_means(word):
                 active = [rule for rule in self.rules if rule in active or rule in more]
         return active
+
+    def _activated_by(self, rule: "Rule", code: str, word: str) -> bool:
+        """Whether ``word`` added to ``code`` (which does not activate ``rule``) would: a trigger one of whose
+        patterns the word matches, its others matched by the code (the short word is searched first)."""
+        return any(any(p.search(word) for p in patterns) and all(p.search(word) or p.search(code) for p in patterns)
+                   for patterns in self._triggers.get(rule.code, ()))
 
     def _matched(self, rule: "Rule", code: str) -> bool:
         return rule.code not in self._triggers or any(all(p.search(code) for p in patterns)

@@ -46,8 +46,10 @@ def _inert(summary: Summary) -> dict | bool:
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
-# in the text of another file a function is imported from: a training step or a mode switch (``_imported_helper_candidate``)
-_HELPER_CANDIDATE = rb"\.\s*(?:backward|step|eval|train)\s*\("
+# in the text of another file a function or class is imported from: a training step; in the function's own text: a
+# mode switch (``_imported_helper_candidate``)
+_TAKES_STEP = rb"\.\s*(?:backward|step)\s*\("
+_SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(")
 # forward hooks: a function registering them may run the model for what they record (``instrumented``)
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
@@ -211,9 +213,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         return found
 
     def _imported_helper_candidate(self, call: cst.Call) -> bool:
-        """Whether ``call`` runs a function of another project file whose text takes a training step or switches a
-        mode (read from the text, without parsing that file; the function itself or a helper of that file): the flow
-        around the call may need it."""
+        """Whether ``call`` runs a function or class of another project file whose file takes a training step, or a
+        function whose own text switches a mode (read from the text, without parsing that file): the flow around the
+        call may need it."""
         project, root = self.model.project, call.func
         while isinstance(root, cst.Attribute):
             root = root.value
@@ -221,9 +223,12 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                 or outside_project(self.model.imports[root.value]):
             return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
         where = self._imported_callee(call)
-        if where is None and isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)
+        if where is not None:  # (its file takes a step, itself or through a helper there; or it switches a mode)
+            return project.matches(where[0], _TAKES_STEP) or any(
+                _SWITCHES_MODE.search(body) for body in project.function_bodies(*where) or ())
+        if isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)
             where = self.model.imported_path(self.model.imports[root.value], "class")
-        return where is not None and project.matches(where[0], _HELPER_CANDIDATE)
+        return where is not None and project.matches(where[0], _TAKES_STEP)
 
     def _no_grad_method_run(self, call: cst.Call) -> bool:
         """``net.predict(s)``: a call of a run-like method on a name, with a method of that name decorated

@@ -159,8 +159,11 @@ class ValueFacts:
         target = self.a.callee(call)
         if target is None:
             return None
-        # (as this call runs it: `load_classifier(eval=False)` skips its `if eval: model.eval()`)
-        summary = target[0].given_summary(target[1], call, defaults=True)
+        summary = target[0].summary(target[1])
+        if summary is not None and len({f.mode for f in summary.returns or ()}) > 1:
+            # (as this call runs it, where its paths return other modes: `load_classifier(eval=False)` skips its
+            # `if eval: model.eval()`)
+            summary = target[0].given_summary(target[1], call, defaults=True)
         returns = summary.returns if summary is not None else None
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
