@@ -54,7 +54,6 @@ class Project:
         # answers read from files' text without a parse (``_text_names``, ``_matches``)
         self._names_of: dict[str, _TextNames] = {}
         self._matched: dict[tuple[str, bytes], bool] = {}
-        self._bodies: dict[tuple[str, str], "list[str] | None"] = {}  # (path, name) -> ``function_bodies``
         self._resolved: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, set[str]]] = {}  # (module, folder, sys.path) -> file
         self._roots: dict[str, Path] = {}
         # (root, patterns) -> the first file of the repository matching them, and the files read to find it
@@ -237,13 +236,10 @@ class Project:
     def function_bodies(self, path: str, name: str) -> list[str] | None:
         """The text of every ``def name(`` in the file (its indented block), read without parsing it;
         None when the file cannot be read or ``name`` is not ASCII."""
-        memo = (os.path.abspath(path), name)
-        if memo not in self._bodies:
-            data = _read(memo[0]) if name.isascii() else None
-            if len(self._bodies) >= TEXT_MEMO_LIMIT:
-                self._bodies.clear()
-            self._bodies[memo] = None if data is None else _function_bodies(data.decode("utf-8", "replace"), name)
-        return self._bodies[memo]
+        data = _read(os.path.abspath(path)) if name.isascii() else None
+        if data is None:
+            return None
+        return _function_bodies(data.decode("utf-8", "replace"), name)
 
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""

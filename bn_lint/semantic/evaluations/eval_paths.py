@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
-from bn_lint.semantic.modes.conditions import optional_branch
 from bn_lint.semantic.modes.keys import shown_key
+from bn_lint.semantic.modes.path_objects import optional_branch
 from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.evaluations.first_iteration import first_iteration

@@ -1,29 +1,23 @@
 """ModeAnalysis: mode flow for every function of one file; built lazily, shared by BN1xx rules."""
 from __future__ import annotations
 
-import re
-
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from bn_lint.semantic.file.project_imports import outside_project
-from bn_lint.semantic.knowledge.model_runners import probe_site
-from bn_lint.semantic.modes.inference_runs import pretrained_build
 from .callees import Callees
+from .candidates import candidate_functions
 from .conditions import _condition
 from .entry import EntryResolution
-from .eval_names import eval_named, evaluator_class
 from .evaluations import EvaluationDetection
 from .flow import _Flow
 from .given import GivenArguments
-from .keys import _called_name, _in_function, key_of
+from .keys import key_of
 from .kinds import ModelKinds
-from .known_calls import EXPORT_METHODS, RUN_METHOD, _EXPORTS, _NO_GRAD, gives_weights, loads_own_weights
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
 from .state import _ENTRY, State, _lookup
-from .training_steps import TrainingSteps, _TRAIN_NAME
+from .training_steps import TrainingSteps
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
@@ -44,21 +38,8 @@ def _inert(summary: Summary) -> dict | bool:
     return {"params": list(summary.params), "touched": sorted({key.split(".")[0] for key in keys})}
 
 
-# method calls that make a file worth the flow analysis
-_CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
-# in the text of another file a function or class is imported from: a training step; in the function's own text: a
-# mode switch (``_imported_helper_candidate``)
-_TAKES_STEP = rb"\.\s*(?:backward|step)\s*\("
-_SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(")
-# forward hooks: a function registering them may run the model for what they record (``instrumented``)
-_HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
-_READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
-_PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 
 
-# a builder named for loading a model (`DeepSpeech.load_model(path)`, `load_network(opt)`): what it returns may
-# carry trained weights (an inference run, `inference_runs._built_loaded`)
-_LOADS_MODEL = re.compile(r"(?i)(?:load|restore)_?\w*(?:model|net|network)s?")
 
 
 class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees,
@@ -133,7 +114,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             return self
         self._ran = True
         model = self.model
-        wanted = self._candidate_functions()
+        wanted = candidate_functions(self)
         if wanted is None:
             return self
         if self._module_level_candidate:
@@ -142,105 +123,6 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             if node in wanted:
                 self.summary(node)
         return self
-
-    def _candidate_functions(self) -> set[cst.CSTNode] | None:
-        """The functions whose flow a BN1xx rule may need: those holding a no-grad region, a mode switch,
-        an export, a freeze or a training step, eval-like ones, and their direct callers (which pass the
-        model's mode in). None when the file holds no such thing (the flow analysis is skipped).
-        Sets ``_module_level_candidate`` when module-level code holds such a site or calls such a function
-        (otherwise the module's own flow is skipped)."""
-        model = self.model
-        found: set[cst.CSTNode] = set()
-        any_candidate = pretrained_global = False
-
-        def mark(scope: "Scope | None") -> None:
-            if not _in_function(scope):
-                self._module_level_candidate = True
-            while scope is not None:
-                if isinstance(scope.node, cst.FunctionDef):
-                    found.add(scope.node)
-                scope = scope.parent
-
-        for site in model.calls:
-            func = site.node.func
-            name = _called_name(func)
-            qn = model.qualname(func)
-            if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.jit.script" or name in EXPORT_METHODS
-                    or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
-                    or name in _READ_OUT or self.volatile_input(site.node) or gives_weights(site.node, qn)
-                    or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or probe_site(qn, site.node)):
-                any_candidate = True
-                mark(site.scope)
-                if loads_own_weights(name) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \
-                        and isinstance(func.value.value, cst.Name) and func.value.value.value == "self":
-                    # (`self.model.load_state_dict(...)` in a predictor: its methods that run the model)
-                    info = model.enclosing_class(site.scope)
-                    for method in info.methods.values() if info is not None else ():
-                        mark(model.scopes.get(method))
-            elif self._imported_helper_candidate(site.node) or self._no_grad_method_run(site.node):
-                # (`adversarial_epoch(gen, disc, ...)` of steps.py; `net.predict(s)` of a `@torch.no_grad()` method)
-                any_candidate = True
-                mark(site.scope)
-            elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
-                any_candidate = True
-                mark(site.scope)
-                pretrained_global = pretrained_global or not _in_function(site.scope)
-        for func in model.functions.values() if pretrained_global else ():
-            if self.implicit_globals(func):  # (the functions that read a module-level pretrained model)
-                mark(model.scopes.get(func))
-        for attribute, _value, scope in model.attribute_assignments:
-            if attribute.attr.value in ("requires_grad", "training"):
-                any_candidate = True
-                mark(scope)
-        for node, scope in model.scopes.items():
-            if isinstance(node, cst.FunctionDef) and (
-                eval_named(node.name.value)
-                or any(self._no_grad_expr(d.decorator) for d in node.decorators)
-                or scope.parent is not None and evaluator_class(model.enclosing_class(scope.parent), model.code)
-            ):
-                any_candidate = True
-                mark(scope)
-        if not any_candidate:
-            return None
-        names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
-        for site in model.calls:
-            if _called_name(site.node.func) in names:
-                mark(site.scope)
-        names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
-        for site in model.calls:
-            if _called_name(site.node.func) in names and not _in_function(site.scope):
-                self._module_level_candidate = True
-        return found
-
-    def _imported_helper_candidate(self, call: cst.Call) -> bool:
-        """Whether ``call`` runs a function or class of another project file whose file takes a training step, or a
-        function whose own text switches a mode (read from the text, without parsing that file): the flow around the
-        call may need it."""
-        project, root = self.model.project, call.func
-        while isinstance(root, cst.Attribute):
-            root = root.value
-        if project is None or not isinstance(root, cst.Name) or root.value not in self.model.imports \
-                or outside_project(self.model.imports[root.value]):
-            return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
-        where = self._imported_callee(call)
-        if where is not None:  # (its file takes a step, itself or through a helper there; or it switches a mode)
-            return project.matches(where[0], _TAKES_STEP) or any(
-                _SWITCHES_MODE.search(body) for body in project.function_bodies(*where) or ())
-        if isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)
-            where = self.model.imported_path(self.model.imports[root.value], "class")
-        return where is not None and project.matches(where[0], _TAKES_STEP)
-
-    def _no_grad_method_run(self, call: cst.Call) -> bool:
-        """``net.predict(s)``: a call of a run-like method on a name, with a method of that name decorated
-        ``@torch.no_grad()`` in this file or a project file it imports (read from the text)."""
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value != "self"
-                and RUN_METHOD.fullmatch(func.attr.value)):
-            return False
-        pattern = re.compile(r"@torch\.(?:no_grad|inference_mode)\(\)\s*\n\s*def\s+" + re.escape(func.attr.value) + r"\s*\(")
-        project = self.model.project
-        return bool(pattern.search(self.model.source)) or project is not None and any(
-            project.matches(path, pattern.pattern.encode()) for path in self.model.imported_project_paths)
 
     def summary(self, func: cst.FunctionDef) -> Summary | None:
         if func in self.summaries:

@@ -1,21 +1,20 @@
 """The flow's assignments: what a name or attribute holds, containers, aliases, instances built."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import libcst as cst
 
 from bn_lint.semantic.project.pass_through import passed_through
 from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
 from bn_lint.semantic.project.definitions import project_builder
-from .conditions import _condition, _condition_name, optional_branch
+from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module
 from .dict_entries import literal_entries, returned_entries
 from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
-from .state import ENTRY, EVAL, REBOUND, Fact, State, UNKNOWN_MODE, _REBOUND_HERE, _child_of, _forget, _lookup, _set, _tracked
+from .path_objects import REBOUND, REBOUND_HERE, alternative_out_of_sight, path_facts
+from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
 
 
 class Assignments:
@@ -89,7 +88,7 @@ class Assignments:
         if facts is None and isinstance(target, cst.Name) and self._optimized(target.value, value):
             facts = self._built_by(_unwrap_passthrough(value), ModelKind.MAYBE, state) \
                 or frozenset({Fact(UNKNOWN_MODE, value, "built", "", ModelKind.MAYBE)})
-        if facts is None and isinstance(target, cst.Name) and self._alternative_out_of_sight(target.value, value):
+        if facts is None and isinstance(target, cst.Name) and alternative_out_of_sight(self, target.value, value):
             facts = frozenset({Fact(UNKNOWN_MODE, value, "loaded", "", None)})  # (another object, on its own path)
         if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
             owner = key_of(value.value)
@@ -105,7 +104,7 @@ class Assignments:
                 and self._read_from(value.value, key):
             facts = None  # (`n = model.cfg.n; ...; model.cfg.n = n`: a value put back where it was read, no mode of its own)
         if isinstance(target, cst.Name) and key in self.params[:self.declared] and source != key:  # (a global: the same)
-            state[REBOUND + key] = _REBOUND_HERE  # (`if model is None: model = Net()`: another object on this path)
+            state[REBOUND + key] = REBOUND_HERE  # (`if model is None: model = Net()`: another object on this path)
         if facts is not None:
             state[key] = facts
             self._frozen_in_result(value, key)
@@ -120,20 +119,6 @@ class Assignments:
             literal_entries(self, key, value, state)
         elif isinstance(value, cst.Call) and isinstance(target, cst.Name) and facts is None:
             returned_entries(self, key, value, state)
-
-    def _alternative_out_of_sight(self, name: str, value: cst.BaseExpression | None) -> bool:
-        """Whether ``name = value`` binds, on one branch of an ``if``, a call bn-lint cannot follow (``minkunet(m)``,
-        an undefined name; ``m.determinize()``) where another branch builds the model: on its own path the name
-        holds an object of unknown mode, which does not make the other path's mode unknown."""
-        if not isinstance(value, cst.Call) or self.a.callee(value) is not None \
-                or self.model.qualname(value.func) not in (None, self.model.code(value.func)):
-            return False
-        branch = next((a for a in self.model.ancestors(value) if isinstance(a, (cst.If, cst.FunctionDef, cst.Module))), None)
-        if not isinstance(branch, cst.If):
-            return False
-        others = [v for v in self.model.bindings(name, self.scope)[0] if v is not value] \
-            if self.model.bindings(name, self.scope) is not None else []
-        return any(isinstance(v, cst.Call) and (self.a.callee(v) is not None or self._builds_module(v)) for v in others)
 
     def _read_from(self, name: str, key: str) -> bool:
         """Whether this function binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""
@@ -280,11 +265,7 @@ class Assignments:
     def _set_mode(self, state: State, key: str, facts: frozenset) -> None:
         """Set ``key``'s mode, and that of the modules a container built here holds; on a path where ``key``
         is a parameter the function rebound to another object, the mode of that object (``Fact.local``)."""
-        if state.get(REBOUND + key) == _REBOUND_HERE:
-            facts = frozenset(replace(f, local=True) for f in facts)
-        if any(f.mode == EVAL and f.why == "eval()" for f in facts) and optional_branch(self.model, next(iter(facts)).node):
-            facts = frozenset(replace(f, optional=True) for f in facts)
-        _set(state, key, facts)
+        _set(state, key, path_facts(self, state, key, facts))
         for part in self.parts.get(key, ()):
             if _tracked(state, part):
                 _set(state, part, facts)

@@ -226,8 +226,6 @@ class CallHandling:
                 # `model.module(...)`, its module run)
             elif receiver is not None and _tracked(state, receiver) and receiver != "self" \
                     and method_runs_self(a, func.attr.value):
-                if a._no_grad_method_run(call):
-                    a.no_grad_runs.add(call)  # (`model.predict(s)`, its method decorated `@torch.no_grad()`)
                 self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
 
         if keeps_given_modes(qn, func) or self.hands_back(call):

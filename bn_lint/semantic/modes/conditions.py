@@ -1,8 +1,6 @@
 """Tests the mode flow follows: plain flags and ``name == literal`` (``phase == 'train'``)."""
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 
@@ -66,31 +64,3 @@ def holds(key: str, literal: object) -> bool:
     name = _condition_name(key)
     return bool(literal) if name == key else f"{name}=={literal!r}" == key
 
-
-# a test on a flag that chooses a mode, a phase or a BatchNorm treatment: an `.eval()` under it is the code's choice
-_MODE_WORDS = re.compile(r"(?i)train|eval|test|valid|val_|infer|predict|mode|phase|bn|batch_?norm|freez|frozen|"
-                         r"fine_?tun|finetun|stage|dropout|determin|deploy|export|demo|inference")
-
-
-def optional_branch(model, node) -> "cst.If | None":
-    """The ``if`` whose body holds ``node`` (the nearest, in the same function) when the code may skip it: no
-    ``else``, and a test on no flag of a mode or phase (``if resume:``, ``if args.checkpoint:``)."""
-    for ancestor in model.ancestors(node) if node is not None else ():
-        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Try)):
-            return None
-        if isinstance(ancestor, cst.If):
-            if ancestor.orelse is not None or _MODE_WORDS.search(model.code(ancestor.test)) \
-                    or _tests_receiver(model, ancestor.test, node):
-                return None
-            return ancestor
-    return None
-
-
-def _tests_receiver(model, test: cst.BaseExpression, call) -> bool:
-    """Whether ``test`` reads the module ``call`` puts in eval (``if isinstance(net, nn.Module): net.eval()``,
-    ``if model is not None``): a guard on that very object, which holds whenever it is a module."""
-    func = call.func if isinstance(call, cst.Call) else None
-    receiver = func.value if isinstance(func, cst.Attribute) else None
-    while isinstance(receiver, (cst.Attribute, cst.Subscript, cst.Call)):
-        receiver = receiver.func if isinstance(receiver, cst.Call) else receiver.value
-    return isinstance(receiver, cst.Name) and re.search(rf"\b{re.escape(receiver.value)}\b", model.code(test)) is not None

@@ -222,19 +222,10 @@ class HelperCalls:
         return bound
 
     def _watch_helper_steps(self, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis, state: State) -> None:
-        """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call
-        ``model.train()`` first), or one its object holds (``trainer.fit()`` training ``self.model``, the model the
-        trainer was built with): the watched modules inside it, in the modes they have at its step."""
+        """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call ``model.train()``
+        first), or one its object holds (``_watch_part_steps``): the watched modules inside it, in their modes there."""
         for param, arg in bound:
-            for part, facts in summary.part_steps.items():
-                root, _, rest = part.partition(".")
-                key = key_of(arg)
-                target = f"{key}.{rest}" if key is not None and root == param and rest else None
-                if target is not None and target in state and not _tracked(state, key) \
-                        and {f.mode for f in facts} == {TRAIN}:
-                    during = dict(state)
-                    _set(during, target, self._translate(facts, _lookup(state, target), call, summary, analysis))
-                    self._watch_training(call, target, during)
+            self._watch_part_steps(call, param, arg, summary, analysis, state)
             facts, key = summary.steps.get(param), key_of(arg)
             if facts is None or key is None or not _tracked(state, key):
                 continue

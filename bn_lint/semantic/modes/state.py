@@ -37,9 +37,6 @@ _UNKNOWN = frozenset({_OPAQUE})
 # holds mixed modes, while its other parts keep the facts it had (``_lookup``)
 _MIXED = Fact(UNKNOWN_MODE, why="mixed")
 _ENTRY = frozenset({Fact(ENTRY)})
-# a path on which a parameter's name was rebound to another object: ``state[REBOUND + name]``
-REBOUND = "\0rebound:"
-_REBOUND_HERE = frozenset({Fact(UNKNOWN_MODE, why="rebound")})
 State = dict  # key -> frozenset[Fact]
 _ANY_ENTRY_OF = re.compile(r"\[(?:'[^']*'|\d+)\](?=[^\[]*$)")  # the last constant subscript of a key
 

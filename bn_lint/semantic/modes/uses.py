@@ -9,6 +9,7 @@ from bn_lint.semantic.knowledge.library_models import LIBRARY_FORWARDS, fitted_b
 from bn_lint.semantic.knowledge.model_runners import runner_arguments
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
+from .candidates import no_grad_method_run
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
@@ -35,6 +36,8 @@ class ModelUses:
         if key in self.params and call.func is not None and key_of(call.func) == key and self._given_classes(key):
             return  # `model = model_class(**kwargs)`: its callers give it a class; calling it builds a model
         facts = _lookup(state, key)
+        if isinstance(call.func, cst.Attribute) and no_grad_method_run(a, call):
+            a.no_grad_runs.add(call)  # (`model.predict(s)`, its method decorated `@torch.no_grad()`)
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
         if (call, key) not in a.first_uses:
             a.first_uses[(call, key)] = Site(call, key, facts, self.scope)
@@ -125,9 +128,6 @@ class ModelUses:
                 inherited = inherited_definition(owner, info, method)
                 function, defined_in = (inherited[2], inherited[:2]) if inherited is not None else (None, None)
             if function is not None and _runs_own_layers(*defined_in, function):
-                analysis = self.a if defined_in[0] is self.model else defined_in[0].analysis(type(self.a))
-                if any(analysis._no_grad_expr(d.decorator) for d in function.decorators):
-                    self.a.no_grad_runs.add(call)  # (`@torch.no_grad() def predict(self, s): return self(s)`)
                 return True
         # a model of a class this file does not define: a library model's method that runs its forward
         return not classes and method in LIBRARY_FORWARDS
@@ -279,6 +279,19 @@ class ModelUses:
                 self._watch_training(call, key, state)
                 if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
                     self.trained.add(key.split(".")[0])
+
+    def _watch_part_steps(self, call: cst.Call, param: str, arg: cst.BaseExpression, summary, analysis,
+                          state: State) -> None:
+        """``trainer.fit()`` whose method sets ``self.model`` to train and steps it, ``trainer`` built with the model
+        (``trainer.model`` here): the watched modules inside that step, in the mode it gives the model."""
+        key = key_of(arg)
+        for part, facts in summary.part_steps.items():
+            root, _, rest = part.partition(".")
+            target = f"{key}.{rest}" if key is not None and root == param and rest else None
+            if target is not None and target in state and not _tracked(state, key) and {f.mode for f in facts} == {TRAIN}:
+                during = dict(state)
+                _set(during, target, self._translate(facts, _lookup(state, target), call, summary, analysis))
+                self._watch_training(call, target, during)
 
     def _watch_training(self, site: cst.CSTNode, trained: str, state: State) -> None:
         """At a training step of ``trained``: record the modes of the watched modules inside it."""
