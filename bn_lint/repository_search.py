@@ -61,15 +61,23 @@ def imports_standing_for(project: "Project", path: str, names: list[tuple[str, s
         if word == "BatchNorm" and name in project.batchnorm_aliases(found):
             return True
         if word == "loss.backward()" and (project.may_define(found, "def", name) or project.may_define(found, "class", name)) \
-                and project.matches(found, _TAKES_STEP):
+                and project.matches(found, TAKES_STEP):
             return True
         if word == "no_grad" and project.matches(found, _NO_GRAD_METHOD):
             return True
     return False
 
 
-_TAKES_STEP = rb"\.backward\s*\(|\.step\s*\("
-_NO_GRAD_METHOD = rb"@torch\.(?:no_grad|inference_mode)\(\)[ \t]*\r?\n[ \t]+def\s+\w+\s*\(\s*self\b"
+# in a file's text: a training step; a method decorated `@torch.no_grad()` (of a name: `no_grad_method(name)`)
+TAKES_STEP = rb"\.\s*(?:backward|step)\s*\("
+
+
+def no_grad_method(name: str = r"\w+") -> str:
+    """The pattern of ``def name(self`` decorated ``@torch.no_grad()`` / ``@torch.inference_mode()``."""
+    return r"@torch\.(?:no_grad|inference_mode)\(\)[ \t]*\r?\n[ \t]+def\s+" + name + r"\s*\(\s*self\b"
+
+
+_NO_GRAD_METHOD = no_grad_method().encode()
 
 
 def _python_files(root: str, limit: int, recursive: bool = True, looked: "set[str] | None" = None,

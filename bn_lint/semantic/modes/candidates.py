@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.repository_search import TAKES_STEP, no_grad_method
 from bn_lint.semantic.file.project_imports import outside_project
 from bn_lint.semantic.knowledge.model_runners import probe_site
 from bn_lint.semantic.modes.inference_runs import pretrained_build
@@ -20,9 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
-# in the text of another file a function or class is imported from: a training step; in the function's own text: a
-# mode switch (``_imported_helper_candidate``)
-_TAKES_STEP = rb"\.\s*(?:backward|step)\s*\("
+# in the own text of another file's function: a mode switch (``_imported_helper_candidate``; a step is read in its file)
 _SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(")
 # forward hooks: a function registering them may run the model for what they record (``instrumented``)
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
@@ -114,11 +113,11 @@ def _imported_helper_candidate(analysis: "ModeAnalysis", call: cst.Call) -> bool
         return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
     where = analysis._imported_callee(call)
     if where is not None:  # (its file takes a step, itself or through a helper there; or it switches a mode)
-        return project.matches(where[0], _TAKES_STEP) or any(
+        return project.matches(where[0], TAKES_STEP) or any(
             _SWITCHES_MODE.search(body) for body in project.function_bodies(*where) or ())
     if isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)
         where = analysis.model.imported_path(analysis.model.imports[root.value], "class")
-    return where is not None and project.matches(where[0], _TAKES_STEP)
+    return where is not None and project.matches(where[0], TAKES_STEP)
 
 def no_grad_method_run(analysis: "ModeAnalysis", call: cst.Call) -> bool:
     """``net.predict(s)``: a call of a run-like method on a name, with a method of that name decorated
@@ -127,7 +126,7 @@ def no_grad_method_run(analysis: "ModeAnalysis", call: cst.Call) -> bool:
     if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value != "self"
             and RUN_METHOD.fullmatch(func.attr.value)):
         return False
-    pattern = re.compile(r"@torch\.(?:no_grad|inference_mode)\(\)\s*\n\s*def\s+" + re.escape(func.attr.value) + r"\s*\(")
+    pattern = re.compile(no_grad_method(re.escape(func.attr.value)))
     project = analysis.model.project
     return bool(pattern.search(analysis.model.source)) or project is not None and any(
         project.matches(path, pattern.pattern.encode()) for path in analysis.model.imported_project_paths)

@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind
-from .keys import key_of, key_parent
+from .keys import ANY_ENTRY, key_of, key_parent
 
 
 TRAIN, EVAL, ENTRY, UNKNOWN_MODE = "train", "eval", "entry", "unknown"
@@ -82,7 +82,7 @@ def _lookup(state: State, key: str) -> frozenset:
     """The facts of ``key``: its own, else its nearest tracked parent's, else unknown."""
     if key in state:
         return state[key]
-    entry = _ANY_ENTRY_OF.sub("[*]", key, count=1) if "[" in key else key  # (`self.nets['a']`: one of `self.nets[*]`)
+    entry = _ANY_ENTRY_OF.sub(lambda _: ANY_ENTRY, key, count=1) if "[" in key else key  # (`self.nets['a']`: one of `self.nets[*]`)
     if entry != key and entry in state:
         return state[entry]
     parent = key_parent(key)
