@@ -103,6 +103,8 @@ class MissingEval(Rule):
                 # outputs read as predictions or read out as data, in a script that loads data or weights or trains
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)|\.numpy\(|\.tolist\(",
                  r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*[\w\"',)]"),
+                # (a helper given a model whose outputs it reads out as data: an evaluation it owns)
+                (r"\.numpy\(|\.tolist\(", r"def\s+\w+\(\s*(?:self\s*,\s*)?(?:model|net|network)\b"),
                 # (a script whose model a project builder loads: `model = DeepSpeech.load_model(args.path)`)
                 (r"\bload\w*\(", r"__name__\s*==|\bargparse\b|\bsys\.argv\b"),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",

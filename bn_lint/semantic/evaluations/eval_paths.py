@@ -22,7 +22,7 @@ from bn_lint.semantic.modes.keys import shown_key
 from bn_lint.semantic.modes.path_objects import optional_branch
 from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
-from bn_lint.semantic.evaluations.first_iteration import first_iteration
+from bn_lint.semantic.evaluations.first_iteration import first_iteration, later_iterations
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.knowledge.module_names import named_as_other, used_as_module
@@ -85,6 +85,9 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         # starts with the phase that trains)
         facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node)), None) if assumed \
             else first_iteration(analysis, node, site, analysis.resolved(site))
+        later_loop = None
+        if first_loop is None and not assumed:
+            facts, later_loop = later_iterations(analysis, node, facts)
         unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
         if not analysis.shown_train(facts) and unowned is None or _same_test_as_optional_eval(model, node, facts):
             continue
@@ -103,6 +106,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         why = unowned or describe(analysis, facts)
         if first_loop is not None:
             why += f" (on the first iteration of the loop at line {analysis.line(first_loop)})"
+        if later_loop is not None:
+            why += f" (on the later iterations of the loop at line {analysis.line(later_loop)})"
         for fact in sorted((f for f in facts if f.optional), key=lambda f: analysis.order(f.node))[:1]:
             branch = optional_branch(model, fact.node)
             why += f"; the `.eval()` at line {analysis.line(fact.node)} runs only when `{model.code(branch.test)}`"
@@ -136,16 +141,21 @@ def helper_evaluations(analysis: "ModeAnalysis") -> Iterator[HelperEvaluation]:
     """Each use of a model in another file's evaluation function that this file's calls give a BatchNorm
     model in training mode, not under a framework that sets the mode itself."""
     callers: dict[cst.CSTNode, list[tuple[HelperEval, frozenset]]] = {}
+    later: dict[cst.CSTNode, cst.CSTNode] = {}  # use -> the loop whose later iterations bring training mode
     for helper in list(analysis.helper_evals.values()):
         site = helper.site
-        facts = analysis.resolved(site)
+        facts, loop = later_iterations(analysis, site.node, analysis.resolved(site))
         if not analysis.shown_train(facts) or analysis.framework_managed(site.node):
             continue
         if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
             continue
         callers.setdefault(helper.use, []).append((helper, facts))
+        if loop is not None:
+            later[helper.use] = loop
     for use, found in callers.items():
         why = describe(analysis, frozenset().union(*(facts for _, facts in found)))
+        if use in later:
+            why += f" (on the later iterations of the loop at line {analysis.line(later[use])})"
         yield HelperEvaluation(use, tuple(helper for helper, _ in found), why)
 
 

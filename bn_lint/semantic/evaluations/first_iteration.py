@@ -1,4 +1,5 @@
-"""The first iteration of a loop is a path of its own (RULES.md: a bug on one visible path is a bug).
+"""The first iteration of a loop, and its later ones, are paths of their own (RULES.md: a bug on one visible path
+is a bug).
 
 An evaluation at the top of a training loop (``labels = obtain_label(loader, net)`` under ``while step <
 max_step:``) runs, on the loop's first iteration, the model as the code before the loop leaves it (built,
@@ -6,6 +7,11 @@ max_step:``) runs, on the loop's first iteration, the model as the code before t
 never undone) reaches it only on later iterations, through the loop's back edge. The first iteration's
 facts are reported when they show training mode and every other mode the later iterations bring is set
 after the evaluation in a loop around both (or is unknown), not on another branch before it.
+
+The other way round (``policy.eval()`` before a rollout loop whose steps run ``policy(obs)`` under
+``torch.no_grad()`` and then, every few steps, ``policy.train()`` for an update): the eval reaches the first
+iteration, and the ``.train()`` later in the loop reaches every later one, through the back edge; those
+iterations are reported with the facts that show training mode.
 """
 from __future__ import annotations
 
@@ -47,6 +53,28 @@ def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", f
             return facts, None  # (set on another branch before it, or by a caller: a path of its own)
         loops.add(loop)
     return first_facts, min(loops, key=analysis.order)
+
+
+def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozenset
+                     ) -> tuple[frozenset, cst.CSTNode | None]:
+    """The facts of the later iterations of a loop around ``node`` when training mode is set after it in that
+    loop (``.train()`` or a training step further down the body, reaching it through the back edge), with that
+    loop (None: ``facts`` as given)."""
+    if analysis.shown_train(facts):
+        return facts, None
+    anchors = None
+    later, loops = set(), set()
+    for fact in facts:
+        if fact.mode != TRAIN or fact.node is None:
+            continue
+        anchors = anchors if anchors is not None else _anchors(analysis, node)
+        loop = _loop_after(analysis, fact.node, anchors)
+        if loop is not None:
+            later.add(fact)
+            loops.add(loop)
+    if not later or not analysis.shown_train(frozenset(later)):
+        return facts, None
+    return frozenset(later), min(loops, key=analysis.order)
 
 
 def _anchors(analysis: "ModeAnalysis", node: cst.CSTNode) -> list[cst.CSTNode]:

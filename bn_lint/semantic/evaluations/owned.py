@@ -22,10 +22,12 @@ import libcst as cst
 
 from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
+from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_evaluation
 from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.classes import ClassInfo
     from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.modes import ModeAnalysis, Site
 
@@ -125,7 +127,8 @@ def _hands_out_eval(model: "FileModel") -> bool:
 def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: cst.CSTNode, key: str) -> bool:
     """A function whose job is evaluation: named for it, running the model in a loop over data with gradients
     off, running a model it is given with gradients off for outputs it hands out (returns, reads out as data or
-    as predictions), or running it for what forward hooks it registers record (``modes/instrumented``)."""
+    as predictions) or with gradients on for outputs it reads out as data, or running it for what forward hooks
+    it registers record (``modes/instrumented``)."""
     from bn_lint.semantic.modes import eval_named
     from bn_lint.semantic.modes.eval_names import evaluator_class
 
@@ -138,8 +141,11 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     owner = analysis.model.enclosing_class(analysis.model.scope_of(func))
     if evaluator_class(owner, analysis.model.code):
         return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func))
-    if not analysis.under_no_grad(node) or analysis.dummy_input(node):
+    if analysis.dummy_input(node):
         return False
+    if not analysis.under_no_grad(node):
+        # (gradients on, but the outputs leave torch as data, `.detach().cpu().numpy()`: none is taken of them)
+        return not key.startswith("self.") and analysis.read_out(node)
     # (a loop over data with gradients off, or an inference helper: the outputs it computes with gradients off
     # leave the function, returned or read out as data: ``detect_image(model, image)``)
     if any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func)):
@@ -173,18 +179,21 @@ def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: st
     info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
     if info is None or model.is_nn_module_class(info) or analysis._framework_class(info):
         return False
-    if any(word in model.code(base) for base in info.bases for word in ("Module", "Model", "Net", "Lightning")):
+    if any(model_base(model, base) or "Lightning" in model.code(base) for base in info.bases):
         return False
     pattern = re.compile(r"\." + re.escape(attribute) + r"\s*\.\s*(?:eval\s*\(|train\s*\(\s*(?:mode\s*=\s*)?False)")
-    if pattern.search(model.source) and _eval_of_attribute_outside_others(model, info.node, attribute):
+    if pattern.search(model.source) and _eval_of_attribute_outside_others(model, info, attribute):
         return False
     values = info.attributes.get(attribute, [])
     return bool(values) and all(_given(value, where) for value, where in values)
 
 
-def _eval_of_attribute_outside_others(model: "FileModel", owner: cst.ClassDef, attribute: str) -> bool:
+def _eval_of_attribute_outside_others(model: "FileModel", info: "ClassInfo", attribute: str) -> bool:
     """Whether code of this file puts ``<x>.<attribute>`` in eval other than another class's own ``self.<attribute>``
-    (a validator class beside a tester, each with its own ``self.model``)."""
+    (a validator class beside a tester, each with its own ``self.model``) or a method of this class that does
+    so for a run of its own (``predict`` beside the ``get_grad_embedding`` that forgot it)."""
+    owner = info.node
+    own = {id(method) for _, _, method in class_methods(model, info) if own_evaluation(model, method, attribute)}
     for call in model.nodes_of(model.module, cst.Call):
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in ("eval", "train")
@@ -193,6 +202,8 @@ def _eval_of_attribute_outside_others(model: "FileModel", owner: cst.ClassDef, a
         if not _SETS_EVAL.search(model.code(call)):
             continue
         around = next((a for a in model.ancestors(call) if isinstance(a, cst.ClassDef)), None)
+        if any(id(a) in own for a in model.ancestors(call) if isinstance(a, cst.FunctionDef)):
+            continue  # (a sibling's own evaluation)
         receiver = func.value.value
         if around is not None and around is not owner and isinstance(receiver, cst.Name) and receiver.value == "self":
             continue  # (another class's own attribute: another object)

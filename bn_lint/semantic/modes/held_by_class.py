@@ -14,6 +14,7 @@ be used as it is); without such a method the entry is unknown, as before.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
@@ -101,10 +102,12 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
     key = f"self.{attr}"
     if not any(attr.partition("[")[0] in cls.attributes for _, cls in class_chain(model, info)):
         return None  # (not a part the class keeps: `self.assertEqual`, a method; `self.nets['a']`: an entry of one)
+    own = {id(method) for _, _, method in class_methods(model, info) if own_evaluation(model, method, attr)}
     for site in model.calls:
         call = site.node
         if isinstance(call.func, cst.Attribute) and model.code(call.func.value).endswith(f".{attr}") \
-                and (call.func.attr.value == "eval" or call.func.attr.value == "train" and call.args):
+                and (call.func.attr.value == "eval" or call.func.attr.value == "train" and call.args) \
+                and id(analysis.enclosing_function(call)) not in own:
             return None  # (a `trainer.model.eval()` in the file: the entry depends on the order of calls)
     facts: set = set()
     loaded: set = set()  # the facts of methods that load trained weights into it
@@ -119,7 +122,9 @@ def left_in_training(analysis: "ModeAnalysis", info: "ClassInfo", func: cst.Func
         effects = [(effect, found) for effect, found in summary.effects.items()
                    if effect == key or effect.startswith(key + ".")]
         if any(f.mode == EVAL for _, found in effects for f in found):
-            evaluated = True
+            # (a sibling that puts it in eval for its own run, `network(x)`, is one path in; the one that
+            # brings it here in training mode is another)
+            evaluated = evaluated or id(method) not in own
             continue
         loads = loads_weights_into(owner, method, attr)
         for effect, found in effects:
@@ -176,6 +181,21 @@ def model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> 
         return named
     owner, info = found
     if owner is not model:  # (another file's: a module there, `class LayerDepwiseEncode(nn.Module)`, or by its name)
+        if "forward" not in info.methods and all(owner.code(b) == "object" for b in info.bases):
+            return False  # (`class UnetModel():`, a plain class whatever its name: no base to be a module by)
         return named or owner.is_nn_module_class(info) or "forward" in info.methods
     return owner.is_nn_module_class(info) or "forward" in info.methods \
         or depth < 3 and any(model_base(owner, other, depth + 1) for other in info.bases)
+
+
+_STEPS = re.compile(r"\.\s*(?:backward|step)\s*\(")
+
+
+def own_evaluation(model: "FileModel", method: cst.FunctionDef, attr: str) -> bool:
+    """Whether ``method`` puts ``self.attr`` in eval mode for a run of its own and trains nothing
+    (``self.net.eval()`` then ``self.net(x)``): an evaluation that owns its mode, not a setter other methods
+    rely on."""
+    code = model.code(method)
+    at = re.search(r"\bself\s*\.\s*" + re.escape(attr) + r"\s*\.\s*eval\s*\(\s*\)", code)
+    return at is not None and not _STEPS.search(code) and re.search(
+        r"\bself\s*\.\s*" + re.escape(attr) + r"\s*\(", code[at.end():]) is not None

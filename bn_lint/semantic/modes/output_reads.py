@@ -83,9 +83,14 @@ class OutputReads:
         model = self.model
         parent = model.parent(node)
         while True:
+            held = _collection_holding(model, node, parent)
+            if held is not None:  # (`outs.append(out)`, `[net(o) for o in obs]`, `for ac in actions`)
+                return False, held
             if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data" \
                     or isinstance(parent, cst.Subscript) and parent.value is node:
                 node, parent = parent, model.parent(parent)
+            elif isinstance(parent, (cst.ListComp, cst.GeneratorExp, cst.SetComp)) and parent.elt is node:
+                node, parent = parent, model.parent(parent)  # (the collection of the outputs: its elements)
             elif isinstance(parent, cst.Attribute) and parent.value is node and isinstance(model.parent(parent), cst.Call):
                 if sink_kind == "data" and parent.attr.value in _DATA_SINKS:
                     return True, None
@@ -190,3 +195,22 @@ class OutputReads:
         if not isinstance(call, cst.Call) or not call.args:
             return False
         return all(synthetic(self.model, arg.value, call) for arg in call.args)
+
+
+_COLLECTING = frozenset({"append", "extend", "add"})
+
+
+def _collection_holding(model, node: cst.CSTNode, parent: cst.CSTNode | None) -> str | None:
+    """The name of what holds ``node``'s value from here on: the list it is appended to (``outs.append(out)``),
+    or the loop target over it (``for ac in actions``, ``[ac.numpy() for ac in actions]``): a collection of
+    outputs holds outputs."""
+    if isinstance(parent, cst.Arg) and not parent.keyword:
+        call = model.parent(parent)
+        func = call.func if isinstance(call, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value in _COLLECTING and isinstance(func.value, cst.Name):
+            return func.value.value
+        return None
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node and isinstance(parent.target, cst.Name):
+        return parent.target.value
+    return None
+
