@@ -7,9 +7,12 @@
   (``nn.Linear(dims[0], dims[1])`` then ``BatchNorm1d(dims[2])``);
 - the BatchNorm sized by a number written out where the producer's output width is a parameter
   whose default is that number (``nn.Linear(in_dim, hidden_dim)`` then ``BatchNorm1d(2048)`` in a
-  ``def __init__(self, ..., hidden_dim=2048)``): right only while the parameter keeps its default.
+  ``def __init__(self, ..., hidden_dim=2048)``): right only while the parameter keeps its default;
+- the BatchNorm sized by another parameter of the builder than the producer's output width
+  (``nn.Conv2d(in_channels, bottleneck_channels)`` then ``BatchNorm2d(out_channels)``): right only while the
+  two are equal.
 
-Both are judged on a layer's own code (not one call site's arguments), where the widths are
+All are judged on a layer's own code (not one call site's arguments), where the widths are
 symbols: values that differ provably are BN201's ordinary case (:mod:`.chain_checks`).
 """
 from __future__ import annotations
@@ -53,7 +56,23 @@ def width_slip(model: "FileModel", bn: LayerValue, t: Tensor, width: Any, ref: A
         return Verdict("BN201", bn.node,
                        f"{follows} but takes entry {mine[1]} of the widths list where the layer gives entry "
                        f"{theirs[1]}: right only while the two entries are equal")
+    mine, theirs = _parameter(width), _parameter(ref)
+    if mine is not None and theirs is not None and mine != theirs and mine.partition("@")[2] == theirs.partition("@")[2]:
+        return Verdict("BN201", bn.node,
+                       f"{follows} but is sized by `{mine.partition('@')[0]}`, another parameter than the layer's "
+                       f"output width (`{theirs.partition('@')[0]}`): right only while the two are equal")
     return None
+
+
+def _parameter(width: Sym) -> str | None:
+    """The atom of a width that is one parameter as it is given (``out_channels@<id>``), not arithmetic on one
+    nor an entry of one."""
+    if len(width.terms) != 1:
+        return None
+    (monomial, coefficient), = width.terms.items()
+    if coefficient != 1 or len(monomial) != 1 or "@" not in monomial[0] or "(" in monomial[0] or "." in monomial[0]:
+        return None
+    return monomial[0]
 
 
 def _item(width: Sym) -> tuple[str, int] | None:
