@@ -18,6 +18,7 @@ import libcst as cst
 
 from bn_lint.semantic.batching.analysis import BatchAnalysis
 from bn_lint.semantic.evaluations.callback_loops import callback_evals
+from bn_lint.semantic.evaluations.first_iteration import _anchors
 from bn_lint.semantic.modes import EVAL
 from bn_lint.semantic.modes.eval_names import eval_named
 from bn_lint.semantic.nn_modules.bearing import ModelKind
@@ -51,7 +52,7 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
         for fact in site.facts:
             if fact.mode != EVAL or fact.node is None or fact.node in seen:
                 continue
-            loop = _loop_around_both(model, site.node, fact.node)
+            loop = _loop_around_both(model, site.node, fact.node) or _loop_around_caller(model, analysis, site.node, fact)
             if loop is None and _evaluated_between_trainings(model, analysis, fact.node, site):
                 later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
                 continue
@@ -107,6 +108,20 @@ def _evaluated_between_trainings(model: "FileModel", analysis: "ModeAnalysis", e
         return False
     return any(other.key == site.key and analysis.order(other.node) < analysis.order(evaluated)
                and analysis.enclosing_function(other.node) is around for other in analysis.train_uses.values())
+
+
+def _loop_around_caller(model: "FileModel", analysis: "ModeAnalysis", step: cst.CSTNode, fact) -> cst.CSTNode | None:
+    """The training loop around a call of this file that runs the function holding both the training step's forward
+    and, before it, a helper's evaluation that leaves the model in eval (``loss = train_fixmatch(model, x, u)`` in the
+    loop, whose ``pseudo_labeling(model, u)`` puts it in eval before ``model(x)``): every iteration trains in eval."""
+    func = analysis.enclosing_function(step)
+    if func is None or analysis.enclosing_function(fact.node) is not func or not _evaluation_left_in_eval(analysis, fact):
+        return None
+    for anchor in _anchors(analysis, step)[1:]:
+        loop = next((a for a in model.ancestors(anchor) if isinstance(a, (cst.For, cst.While))), None)
+        if loop is not None and analysis.trains(loop):
+            return loop
+    return None
 
 
 def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst.CSTNode | None:

@@ -181,8 +181,9 @@ def model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> 
         return named
     owner, info = found
     if owner is not model:  # (another file's: a module there, `class LayerDepwiseEncode(nn.Module)`, or by its name)
-        if "forward" not in info.methods and all(owner.code(b) == "object" for b in info.bases):
-            return False  # (`class UnetModel():`, a plain class whatever its name: no base to be a module by)
+        if not {"forward", "train", "fit"} & info.methods.keys() and all(owner.code(b) == "object" for b in info.bases):
+            return False  # (`class UnetModel():`, a plain class whatever its name: no base to be a module by, no
+            # `train()` of its own that may drive its models' modes from code out of sight, as scvi-tools' does)
         return named or owner.is_nn_module_class(info) or "forward" in info.methods
     return owner.is_nn_module_class(info) or "forward" in info.methods \
         or depth < 3 and any(model_base(owner, other, depth + 1) for other in info.bases)

@@ -246,14 +246,31 @@ class TrainingSteps:
         """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file (or, not ``every``,
         one) gives what it returns to a backward pass, so ``func`` is part of a training step (a BYOL target run
         inside it)."""
+        return self._fed_back(func, every, set())
+
+    def _fed_back(self, func: cst.FunctionDef, every: bool, seen: set) -> bool:
+        """``_feeds_backward_at_callers``, through callers that return what ``func`` returns (inside an
+        expression: ``return ce(model(x), y) + unlabeled_loss(model, u)``) to callers that backpropagate it."""
+        seen.add(func)
         name = func.name.value
         sites = [site for site in self.model.calls
                  if (isinstance(site.node.func, cst.Name) and site.node.func.value == name
                      and self.model.functions.get(name) is func)
                  or (isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
                      and any(info.methods.get(name) is func for info in self.model.classes.values()))]
-        fed = [self._backward_of(site.node) for site in sites]
+        fed = [self._backward_of(site.node) or self._returned_to_backward(site.node, every, seen) for site in sites]
         return bool(sites) and (all(fed) if every else any(fed))
+
+    def _returned_to_backward(self, call: cst.Call, every: bool, seen: set) -> bool:
+        """Whether ``call``'s value is part of what its function returns, and that function's callers
+        backpropagate it."""
+        around = self.enclosing_function(call)
+        if around is None or around in seen:
+            return False
+        node = self.model.parent(call)
+        while isinstance(node, (cst.BinaryOperation, cst.UnaryOperation, cst.Arg, cst.Call, cst.Tuple, cst.Element)):
+            node = self.model.parent(node)
+        return isinstance(node, cst.Return) and self._fed_back(around, every, seen)
 
     def _backward_of(self, call: cst.Call) -> bool:
         """Whether ``call``'s value has ``.backward()`` called on it: inside that call's receiver, or

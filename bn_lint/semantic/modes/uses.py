@@ -14,7 +14,7 @@ from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, hol
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
 from .records import Site, Watch, _merge
-from .state import ENTRY, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
+from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 
 
@@ -72,6 +72,11 @@ class ModelUses:
                 # (given to code out of sight, `self.logger.info(self.model)`, then trained here: in training mode,
                 # RULES.md's "a model after a training step", unless a shown path put it in eval)
                 _set(state, key, after_training_step(facts, call))
+        elif EVAL in {f.mode for f in facts} and not a.under_no_grad(call) and isinstance(a.region(call), cst.FunctionDef) \
+                and not _detached(self.model, call) and a._feeds_backward_at_callers(a.region(call)):
+            # (a loss helper whose forward runs after its own evaluation helper left the model in eval: `pl =
+            # pseudo_labeling(model, u); return ce(model(x), pl)`, its loss backpropagated by every caller)
+            a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
 
     def _parts_trained(self, call: cst.Call, key: str, state: State, touched: list[str] = ()) -> None:
         """A training step of ``key`` trains the followed modules inside it, each in the mode it has: the ones
