@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
-# in the own text of another file's function: a mode switch (``_imported_helper_candidate``; a step is read in its file)
-_SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(")
+# in the own text of another file's function: a mode switch, or gradients turned off (a helper evaluation of what it
+# is given: ``get_mask(model, img)``) (``_imported_helper_candidate``; a step is read in its file)
+_SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(|\b(?:no_grad|inference_mode)\b")
 # forward hooks: a function registering them may run the model for what they record (``instrumented``)
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
@@ -103,8 +104,8 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
 
 def _imported_helper_candidate(analysis: "ModeAnalysis", call: cst.Call) -> bool:
     """Whether ``call`` runs a function or class of another project file whose file takes a training step, or a
-    function whose own text switches a mode (read from the text, without parsing that file): the flow around the
-    call may need it."""
+    function whose own text switches a mode or turns gradients off (read from the text, without parsing that
+    file): the flow around the call may need it."""
     project, root = analysis.model.project, call.func
     while isinstance(root, cst.Attribute):
         root = root.value

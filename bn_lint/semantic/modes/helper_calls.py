@@ -292,8 +292,8 @@ class HelperCalls:
                     continue  # (mixed because some parts changed: their own effects say how)
                 target_key = f"{key}.{rest}" if rest else key
                 if not _tracked(state, target_key) and not _tracked(state, key):
-                    if param != "self":
-                        continue
+                    if param != "self" and param not in summary.globals:
+                        continue  # (but a global the helper sets, `global model; model = Seg()`, is what it set)
                 caller_facts = _lookup(before, target_key)
                 translated = self._translate(facts, caller_facts, call, summary, analysis)
                 self._set_mode(state, target_key, translated)
