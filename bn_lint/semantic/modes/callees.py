@@ -8,7 +8,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.overrides import abstract, override
-from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, project_class
+from bn_lint.semantic.project.definitions import only_definition, class_level_method, inherited_definition, project_class
 from bn_lint.semantic.project.returns import returned_function
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES
@@ -218,6 +218,11 @@ class Callees:
         values = [_unwrap_passthrough(bound[0])] if bound is not None else self._built_alternatives(receiver.value, call)
         if not values:  # `def train(model, ...)`: what this file's callers pass in, when each builds a project class
             values = self._passed_instances(receiver.value, self.enclosing_function(call), 0) or []
+            scope = model.scopes.get(self.enclosing_function(call))
+            if not values and other_files and scope is not None and receiver.value in scope.params:
+                # (or, given from another file, the one class of the project that defines the method)
+                only = only_definition(model, method)
+                return (only[0].analysis(type(self)), only[1]) if only is not None else None
         for value in values:
             found = self._class_of_construction(value, other_files)
             if found is not None and method in found[1].methods:

@@ -356,8 +356,8 @@ def _module_like(flow, key: str, state: State) -> bool:
     """``self.G`` built as a module (here, or by what its class assigns it: ``self.G = get_gen(opts)``), or named
     as one (``self.model``): not a callable attribute the helper calls (``self._get_target_cb(batch)``,
     ``self.update_info(...)``), which its caller's call does not run as a network."""
-    if named_as_module(key) or any(f.kind in (ModelKind.BN, ModelKind.MAYBE) or f.why == "built"
-                                   for f in _lookup(state, key)):
+    if named_as_module(key) or any(f.kind in (ModelKind.BN, ModelKind.MAYBE) or f.why in ("built", "train()", "eval()")
+                                   for f in _lookup(state, key)):  # (or one the code sets the mode of: a module)
         return True
     root, _, rest = key.partition(".")
     info = flow.model.enclosing_class(flow.scope) if root == "self" and rest else None

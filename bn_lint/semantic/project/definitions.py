@@ -2,6 +2,7 @@
 project file (read from its text first, parsed only when needed)."""
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -230,3 +231,35 @@ def cls_class(model: "FileModel", name: cst.Name) -> tuple["FileModel", "ClassIn
     info = model.enclosing_class(scope.parent)
     return (model, info) if info is not None else None
 
+
+
+# method names too common to say which class a receiver of unknown class is (`model.forward(x)`, `opt.step()`)
+_COMMON_METHODS = frozenset({"forward", "step", "update", "train", "eval", "run", "predict", "fit", "get", "set",
+                             "reset", "load", "save", "build", "test", "evaluate", "validate", "inference", "call",
+                             "apply", "compute", "process", "init", "setup", "close", "start", "stop", "add", "append"})
+
+
+def only_definition(model: "FileModel", method: str) -> tuple["FileModel", cst.FunctionDef] | None:
+    """The one method named ``method`` that the project defines (one class of one file under its root, read from
+    the files' text before any parse): what ``solver.loss_soft_all_domain(x)`` runs where ``solver`` is a
+    parameter no caller of its file shows. None for a common name, or none or several definitions."""
+    from bn_lint.repository_search import files_mentioning
+
+    project = model.project
+    if project is None or method.startswith("_") or method in _COMMON_METHODS or len(method) < 6 \
+            or any(method in info.methods for info in model.classes.values()):
+        return None
+    memo = project.__dict__.setdefault("_only_definition", {})
+    here = os.path.dirname(os.path.abspath(model.path))
+    while os.path.isfile(os.path.join(here, "__init__.py")) and os.path.dirname(here) != here:
+        here = os.path.dirname(here)  # (the folder its top-level package sits in: a script's own folder)
+    if (here, method) not in memo:
+        memo[(here, method)] = None
+        # (in the folder the file's code runs from, then in the whole repository: the nearest definitions)
+        found = files_mentioning(project, model.path, here, f"def {method}(") \
+            or files_mentioning(project, model.path, str(project.root_for(model.path)), f"def {method}(")
+        other = project.model(found[0]) if len(found) == 1 else None
+        owners = [info for info in other.classes.values() if method in info.methods] if other is not None else []
+        if len(owners) == 1 and sum(method in info.methods for info in other.classes.values()) == 1:
+            memo[(here, method)] = (other, owners[0].methods[method])
+    return memo[(here, method)]
