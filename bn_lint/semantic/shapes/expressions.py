@@ -20,6 +20,7 @@ from bn_lint.semantic.syntax.constants import (
 )
 
 
+_PER_ITEM = 32  # a comprehension over more items than this is evaluated once, its loop variable unknown
 _EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is imported on first use: lazy.py)
     "Integer": "_eval_number",
     "Float": "_eval_number",
@@ -177,10 +178,15 @@ class ExpressionsMixin:
         """A list of unknown length (a dict comprehension: an unknown value); its element is evaluated once,
         with the loop variables unknown, for the layers it builds (``nn.ModuleDict({name: nn.Sequential(...)
         for name in tasks})``) and as what every item of the list is."""
+        first = self._eval(expr.for_in.iter, frame)
+        each = self._eval_per_item(expr, first, frame)
+        if each is not None:
+            return each
         inner = frame.fork()
         for_in: cst.CompFor | None = expr.for_in
         while for_in is not None:
-            self._eval(for_in.iter, inner)
+            if for_in is not expr.for_in:
+                self._eval(for_in.iter, inner)
             self._assign(inner, for_in.target, UNKNOWN)
             for_in = for_in.inner_for_in
         values = [self._eval(part, inner) for part in ((expr.key, expr.value) if isinstance(expr, cst.DictComp) else (expr.elt,))]
@@ -188,6 +194,24 @@ class ExpressionsMixin:
             return UNKNOWN
         # (every item is what the element gives, its loop variables unknown: `[nn.BatchNorm1d(h) for _ in range(n)]`)
         return Chain((GAP,), Tensor(), False, (values[0],) if values[0] is not UNKNOWN else None)
+
+    def _eval_per_item(self, expr: cst.ListComp | cst.GeneratorExp | cst.DictComp | cst.SetComp, iterated: Any,
+                       frame: Frame) -> tuple | None:
+        """``[block(x) for block in self.blocks]`` over a list known item by item (``iterated``, an
+        ``nn.ModuleList`` of layers): the element for each item, as a tuple (what ``torch.cat`` of it adds up); None otherwise."""
+        for_in = expr.for_in
+        if not isinstance(expr, (cst.ListComp, cst.GeneratorExp)) or for_in.inner_for_in is not None or for_in.ifs \
+                or not isinstance(for_in.target, cst.Name):
+            return None
+        items = _concrete_items(iterated)
+        if not items or len(items) > _PER_ITEM:
+            return None
+        values = []
+        for item in items:
+            inner = frame.fork()
+            self._assign(inner, for_in.target, item)
+            values.append(self._eval(expr.elt, inner))
+        return tuple(values)
 
     def _eval_lambda(self, expr: cst.Lambda, frame: Frame) -> Any:
         """An unknown value; its body is evaluated once, with the parameters unknown, for the layers it

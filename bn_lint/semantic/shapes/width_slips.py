@@ -8,9 +8,9 @@
 - the BatchNorm sized by a number written out where the producer's output width is a parameter
   whose default is that number (``nn.Linear(in_dim, hidden_dim)`` then ``BatchNorm1d(2048)`` in a
   ``def __init__(self, ..., hidden_dim=2048)``): right only while the parameter keeps its default;
-- the BatchNorm sized by another parameter of the builder than the producer's output width
-  (``nn.Conv2d(in_channels, bottleneck_channels)`` then ``BatchNorm2d(out_channels)``): right only while the
-  two are equal.
+- the BatchNorm sized by another parameter of the builder than the producer's output width, one another
+  layer is given too (``nn.Conv2d(in_channels, bottleneck_channels)`` then ``BatchNorm2d(out_channels)``, and
+  ``nn.Conv2d(bottleneck_channels, out_channels)``): right only while the two are equal.
 
 All are judged on a layer's own code (not one call site's arguments), where the widths are
 symbols: values that differ provably are BN201's ordinary case (:mod:`.chain_checks`).
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+
+import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.shapes.values import LayerValue, Tensor
@@ -57,11 +59,22 @@ def width_slip(model: "FileModel", bn: LayerValue, t: Tensor, width: Any, ref: A
                        f"{follows} but takes entry {mine[1]} of the widths list where the layer gives entry "
                        f"{theirs[1]}: right only while the two entries are equal")
     mine, theirs = _parameter(width), _parameter(ref)
-    if mine is not None and theirs is not None and mine != theirs and mine.partition("@")[2] == theirs.partition("@")[2]:
+    if mine is not None and theirs is not None and mine != theirs and mine.partition("@")[2] == theirs.partition("@")[2] \
+            and _sizes_another_layer(model, bn, mine.partition("@")[0]):
         return Verdict("BN201", bn.node,
                        f"{follows} but is sized by `{mine.partition('@')[0]}`, another parameter than the layer's "
                        f"output width (`{theirs.partition('@')[0]}`): right only while the two are equal")
     return None
+
+
+def _sizes_another_layer(model: "FileModel", bn: LayerValue, name: str) -> bool:
+    """Whether the parameter ``name`` the BatchNorm is sized by is given to another layer of the same builder too
+    (``nn.Conv2d(bottleneck_channels, out_channels)``): the width of another tensor, not one meant for the norm."""
+    func = next((a for a in model.ancestors(bn.node) if isinstance(a, cst.FunctionDef)), None) if bn.node is not None \
+        else None
+    return func is not None and any(
+        call is not bn.node and any(isinstance(arg.value, cst.Name) and arg.value.value == name for arg in call.args)
+        for call in model.nodes_of(func, cst.Call))
 
 
 def _parameter(width: Sym) -> str | None:
