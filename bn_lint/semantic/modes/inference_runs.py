@@ -274,8 +274,9 @@ def pretrained_build(model: "FileModel", call: cst.Call) -> bool:
 
 def run_after_training(analysis, node: cst.CSTNode) -> str | None:
     """Why ``node`` puts a trained model to use: ``code = encoder(images)`` in the same function (or at
-    module level) after the loop that trained ``encoder`` ended, in no loop itself, with no backward pass
-    after it (latent codes to plot, features to save). None otherwise."""
+    module level) after the loop that trained ``encoder`` ended, in no loop itself (or in a loop of its own that
+    trains nothing, its output detached: features collected per task), with no backward pass after it (latent codes
+    to plot, features to save). None otherwise."""
     model = analysis.model
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
         return None
@@ -285,16 +286,29 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
                                  or model.enclosing_class(model.scopes.get(function)) is not None):
         return None
     body = function or model.module
+    detached = _detached_output(model, node)
+    innermost = True
     for ancestor in model.ancestors(node):
         if ancestor is body:
             break
+        if isinstance(ancestor, (cst.For, cst.While)) and detached and not (innermost and analysis.trains(ancestor)):
+            innermost = False  # (a loop of its own, training nothing, its outputs detached: features to collect)
+            continue
         if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
             return None  # (in a loop: a later epoch's, or a loop of its own; in a nested function: its callers)
     at = model.order(node)
     if any(model.order(step) > at for step in analysis.training_calls(body)):
         return None  # (a training step after it: its output may feed one)
+    around = {id(a) for a in model.ancestors(node)}
     for loop in model.nodes_of(body, cst.For, cst.While):
-        if model.order(loop) < at and analysis.trains(loop) and any(
+        if model.order(loop) < at and id(loop) not in around and analysis.trains(loop) and any(
                 isinstance(call.func, cst.Name) and call.func.value == key for call in model.nodes_of(loop, cst.Call)):
             return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
     return None
+
+
+def _detached_output(model, node: cst.CSTNode) -> bool:
+    """``model(data).detach()``: the output taken off the graph where it is computed (no gradient is wanted)."""
+    parent = model.parent(node)
+    return isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "detach" \
+        and isinstance(model.parent(parent), cst.Call)
