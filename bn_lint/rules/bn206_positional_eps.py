@@ -1,6 +1,7 @@
 """BN206 positional-eps."""
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ..finding import Severity
@@ -21,8 +22,9 @@ class PositionalEps(Rule):
     what = """
         Flags a BatchNorm constructor whose `eps` is given positionally (the second argument;
         the first for the Lazy variants) with an integer or a value ≥ 0.01 (written there, in a
-        constant or config entry, or given to the parameter it names), or with the same
-        expression as `num_features` (`nn.BatchNorm1d(width, width)`).
+        constant or config entry, or given to the parameter it names), with the same
+        expression as `num_features` (`nn.BatchNorm1d(width, width)`), or with a name that says
+        a width or a momentum (`out_features`, `bn_momentum`), whatever its value.
     """
     why = """
         The signature is `BatchNorm2d(num_features, eps=1e-05, momentum=0.1, ...)`.
@@ -78,6 +80,15 @@ class PositionalEps(Rule):
         Invalid("import torch\nbn = torch.nn.LazyBatchNorm2d(0.9)\n", line=2),
         Invalid("import torch.nn as nn\ndef block(width):\n    return nn.BatchNorm1d(width, width)\n", line=3),
         Invalid("import torch.nn as nn\nBN_MOMENTUM = 0.1\nbn = nn.BatchNorm2d(64, BN_MOMENTUM)\n", line=3),
+        Invalid(  # a width by its name, its value read from a config (`self.num_hidden = cfg.get('num_hidden', 64)`)
+            """
+            import torch.nn as nn
+            def mlp(cfg, in_features):
+                out_features = cfg.hidden
+                return nn.Sequential(nn.Linear(in_features, out_features), nn.BatchNorm1d(in_features, out_features))
+            """,
+            line=4,
+        ),
         Invalid(  # a parameter whose default no call overrides
             """
             import torch.nn as nn
@@ -118,13 +129,17 @@ class PositionalEps(Rule):
                     value, source = given.value, f" ({given.source})"
                 elif int_typed(model, eps, layer.scope):
                     value, source = model.code(eps), " (an int)"
+                elif _named_as(eps, _WIDTH_NAME):
+                    value, source = model.code(eps), " (named as a width)"
+                elif _named_as(eps, _MOMENTUM_NAME):
+                    value, source = model.code(eps), " (named as a momentum)"
                 elif features is None or model.code(features) != model.code(eps):
                     continue
                 else:
                     value = model.code(eps)  # `BatchNorm1d(width, width)`: a width, whatever its value
             elif not _not_an_eps(value):
                 continue
-            meaning = "a momentum" if isinstance(value, float) else "a width"
+            meaning = "a momentum" if isinstance(value, float) or "momentum" in source else "a width"
             sets = f"`{value}`{source} sets eps" if isinstance(value, str) else \
                 f"{model.code(eps)} sets eps={value:g}{source}"
             yield Report(
@@ -132,6 +147,21 @@ class PositionalEps(Rule):
                 f"{layer.spec.name}: the positional argument {sets} (looks like {meaning}); eps should be tiny "
                 f"(default 1e-5) — pass the intended argument by keyword",
             )
+
+
+# the name of what is given where eps goes says it is a width or a momentum, whatever its value (`out_features`,
+# `self.num_hidden`, `bn_momentum`): no one names an epsilon so
+_WIDTH_NAME = re.compile(r"(?i)(?:^|_)(?:features|channels|planes|dims?|width|units|hidden|filters|neurons|size|"
+                         r"ch|chs|cout|cin|nf|nc)$")
+_MOMENTUM_NAME = re.compile(r"(?i)(?:^|_)(?:momentum|mom)$")
+
+
+def _named_as(expr, pattern: "re.Pattern") -> bool:
+    """Whether ``expr`` is a name or an attribute (``out_features``, ``self.num_hidden``) whose last name matches."""
+    import libcst as cst
+
+    name = expr.value if isinstance(expr, cst.Name) else expr.attr.value if isinstance(expr, cst.Attribute) else None
+    return name is not None and bool(pattern.search(name))
 
 
 def _not_an_eps(value: object) -> bool:
