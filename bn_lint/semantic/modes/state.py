@@ -97,10 +97,12 @@ def _set(state: State, key: str, facts: frozenset) -> None:
     for other in [k for k in state if _child_of(k, key)]:
         state[other] = facts
     state[key] = facts
-    # a submodule's mode change makes its parents mixed
+    # a submodule's mode change makes its parents mixed (not a part set to the one mode they are in: a submodule
+    # built into a model in training mode, `self.logits = Unit3D(...)`)
+    modes = {f.mode for f in facts}
     parent = key_parent(key)
     while parent is not None:
-        if parent in state and state[parent] != facts:
+        if parent in state and state[parent] != facts and not ({f.mode for f in state[parent]} == modes == {TRAIN}):
             state[parent] = state[parent] | {_MIXED}
         parent = key_parent(parent)
 
