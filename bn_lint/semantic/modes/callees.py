@@ -8,8 +8,9 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.overrides import abstract, override
-from bn_lint.semantic.project.definitions import only_definition, class_level_method, inherited_definition, project_class
+from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, only_definition
 from bn_lint.semantic.project.returns import returned_function
+from .built_classes import built_class, class_of_construction, switching as _switching
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import _COPIES
 from .records import Summary
@@ -151,7 +152,7 @@ class Callees:
         if isinstance(value, cst.Name):  # (`network = Net(...); self.network = network`)
             bound = model.binding(value.value, assigned[1])
             value = _unwrap_passthrough(bound[0]) if bound is not None else None
-        found = self._class_of_construction(value)
+        found = class_of_construction(self, value)
         if found is None or found[0] is self:
             return None
         other, held = found
@@ -224,7 +225,8 @@ class Callees:
                 only = only_definition(model, method)
                 return (only[0].analysis(type(self)), only[1]) if only is not None else None
         for value in values:
-            found = self._class_of_construction(value, other_files)
+            found = class_of_construction(self, value, other_files) or _switching(built_class(self, value, other_files),
+                                                                                   method)
             if found is not None and method in found[1].methods:
                 return found[0], found[1].methods[method]
             inherited = inherited_definition(found[0].model, found[1], method) if found is not None and other_files \
@@ -233,26 +235,6 @@ class Callees:
                 owner = inherited[0]
                 return (self if owner is model else owner.analysis(type(self))), inherited[2]
         return None
-
-    def _class_of_construction(self, value: cst.BaseExpression | None,
-                               other_files: bool = True) -> "tuple[ModeAnalysis, ClassInfo] | None":
-        """The project class ``value`` (``Net(...)``) builds an instance of, with the analysis of its file."""
-        if not (isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))):
-            return None
-        model = self.model
-        if isinstance(value.func, cst.Name):
-            name = value.func.value
-            if model.binding(name, None) is not None:
-                return None
-            if name in model.classes:
-                return self, model.classes[name]
-        if not other_files:
-            return None
-        # (imported by name, or an attribute of an imported module: `import pkg.trainer as t; t.Trainer(...)`)
-        found = project_class(model, value.func)
-        if found is None:
-            return None
-        return (self if found[0] is model else found[0].analysis(type(self))), found[1]
 
     def _passed_instance(self, param: str, func: cst.FunctionDef | None, depth: int) -> cst.Call | None:
         """The construction of a project class (``VSE(opt)``, the class of this file or imported) that every
@@ -288,7 +270,7 @@ class Callees:
             values = self._built_alternatives(arg.value, call)
             if not values:
                 values = self._passed_instances(arg.value, self.enclosing_function(call), depth + 1) or []
-            if not values or any(self._class_of_construction(value) is None for value in values):
+            if not values or any(class_of_construction(self, value) is None for value in values):
                 return None
             built.extend(values)
         return built or None

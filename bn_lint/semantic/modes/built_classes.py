@@ -1,0 +1,75 @@
+"""Which project class a value builds an instance of: a constructor call (``Net(...)``, imported or not), or a call
+of a builder function whose returns all build the same class (``M.resnet18(pretrained=True)``)."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.project.definitions import project_builder, project_class
+from bn_lint.semantic.syntax.walk import returned_values
+from .keys import _unwrap_passthrough
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import ClassInfo
+    from .analysis import ModeAnalysis
+
+
+def class_of_construction(analysis: "ModeAnalysis", value: cst.BaseExpression | None,
+                          other_files: bool = True) -> "tuple[ModeAnalysis, ClassInfo] | None":
+    """The project class ``value`` (``Net(...)``) builds an instance of, with the analysis of its file."""
+    if not (isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))):
+        return None
+    model = analysis.model
+    if isinstance(value.func, cst.Name):
+        name = value.func.value
+        if model.binding(name, None) is not None:
+            return None
+        if name in model.classes:
+            return analysis, model.classes[name]
+    if not other_files:
+        return None
+    # (imported by name, or an attribute of an imported module: `import pkg.trainer as t; t.Trainer(...)`)
+    found = project_class(model, value.func)
+    if found is None:
+        return None
+    return (analysis if found[0] is model else found[0].analysis(type(analysis))), found[1]
+
+
+def built_class(analysis: "ModeAnalysis", value: cst.BaseExpression | None,
+                other_files: bool = True) -> "tuple[ModeAnalysis, ClassInfo] | None":
+    """``class_of_construction``, or the project class a builder function (of this file, or imported) returns an
+    instance of, when its returns all build the same one (``M.resnet18(pretrained=True)`` whose ``return
+    ResNet(...)``, or a name bound so)."""
+    found = class_of_construction(analysis, value, other_files)
+    if found is not None or not (isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))):
+        return found
+    model = analysis.model
+    if isinstance(value.func, cst.Name) and value.func.value in model.functions:
+        owner, function = analysis, model.functions[value.func.value]
+    else:
+        builder = project_builder(model, value.func) if other_files else None
+        if builder is None:
+            return None
+        owner, function = builder[0].analysis(type(analysis)), builder[1]
+    classes = set()
+    for returned in returned_values(function):
+        if isinstance(returned, cst.Name):
+            bound = owner.model.binding(returned.value, owner.model.scopes.get(function))
+            returned = _unwrap_passthrough(bound[0]) if bound is not None else None
+        found = class_of_construction(owner, returned, other_files) if returned is not None else None
+        if found is None:
+            return None
+        classes.add((id(found[0]), id(found[1])))
+    return found if len(classes) == 1 else None
+
+
+_SWITCHES = re.compile(r"\.\s*(?:eval|train|requires_grad_?)\b")
+
+
+def switching(found: "tuple[ModeAnalysis, ClassInfo] | None", method: str) -> "tuple[ModeAnalysis, ClassInfo] | None":
+    """``found`` when its class's ``method`` switches a mode or a gradient (``freeze_bn()``): a builder's class is
+    followed for the effects of such a method (its runs are an inference at the call, ``no_grad_method_run``)."""
+    defined = found[1].methods.get(method) if found is not None else None
+    return found if defined is not None and _SWITCHES.search(found[0].model.code(defined)) else None
