@@ -16,16 +16,18 @@ from pathlib import Path
 from .import_lines import imported_modules
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .config import Settings
     from .project import Project
     from .resolve import Resolver
 
 class ReverseIndex:
     """Importers of the files of one run: built once from the project files' text."""
 
-    def __init__(self, project: "Project", files: Iterable[str]) -> None:
+    def __init__(self, project: "Project", files: Iterable[str], known: "ImportLines | None" = None) -> None:
         self.project = project
         self._files = [os.path.realpath(f) for f in files]  # the project files that may import others
         self._modules: dict[str, set[str]] = {}
+        self._known = known  # what earlier runs read of the files' import lines, by size and time
         self._by_word: dict[str, set[str]] | None = None  # a word of an imported name -> the files importing it
         self._targets: dict[tuple[str, str], str | None] = {}  # (file, imported name) -> the real path it loads
 
@@ -65,6 +67,8 @@ class ReverseIndex:
 
     def _imports(self, path: str) -> set[str]:
         modules = self._modules.get(path)
+        if modules is None and self._known is not None:
+            modules = self._known.get(path)
         if modules is None:
             from .source import UnreadableSource, read_bytes
 
@@ -72,8 +76,66 @@ class ReverseIndex:
                 data = read_bytes(path)  # (stat first: never a FIFO or a device)
             except UnreadableSource:
                 data = b""
-            modules = self._modules[path] = imported_modules(data)
+            modules = imported_modules(data)
+            if self._known is not None:
+                self._known.put(path, modules)
+        self._modules[path] = modules
         return modules
+
+
+class ImportLines:
+    """The modules each project file's import lines name, kept in the cache folder between runs (``imports.json``)
+    with each file's size and modification time: a later run reads only the files changed since (a file changed in
+    the last two seconds is never kept: another change within the clock's granularity could keep both)."""
+
+    _RACY_NS = 2_000_000_000
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        import json
+        import time
+
+        self._path = Path(directory) / "imports.json"
+        self._now = time.time_ns()
+        try:
+            loaded = json.loads(self._path.read_text(encoding="utf-8"))
+            self._entries: dict[str, list] = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            self._entries = {}
+        self._changed = False
+
+    def get(self, path: str) -> set[str] | None:
+        entry = self._entries.get(path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if isinstance(entry, list) and len(entry) == 3 and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns \
+                and isinstance(entry[2], list):
+            return set(entry[2])
+        return None
+
+    def put(self, path: str, modules: set[str]) -> None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return
+        if self._now - stat.st_mtime_ns < self._RACY_NS:
+            return
+        self._entries[path] = [stat.st_size, stat.st_mtime_ns, sorted(modules)]
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the entries back atomically when this run read any file anew (failures are ignored)."""
+        if not self._changed or not self._path.parent.is_dir():
+            return
+        import json
+
+        from .atomic import replace
+
+        try:
+            replace(str(self._path), json.dumps(self._entries, separators=(",", ":")).encode("utf-8"))
+        except OSError:
+            pass
 
 
 def _module_word(path: str) -> str:
@@ -96,8 +158,8 @@ def find_importers(files: list[str], resolver: "Resolver", skip: frozenset[str] 
     return start_finding_importers(files, resolver)(skip)
 
 
-def start_finding_importers(files: list[str],
-                            resolver: "Resolver") -> "Callable[[frozenset[str]], dict[str, list[str]]]":
+def start_finding_importers(files: list[str], resolver: "Resolver"
+                            ) -> "Callable[..., dict[str, list[str]]]":
     """``find_importers``, begun: its ``git grep`` runs while the caller goes on (checks the files);
     calling the result with ``skip`` finishes it."""
     from . import gitfiles
@@ -114,7 +176,9 @@ def start_finding_importers(files: list[str],
         words = sorted({_module_word(os.path.realpath(p)) for p in members})
         greps[root] = gitfiles.start_files_importing(root, words) if len(words) <= GREP_WORDS else lambda: None
 
-    def finish(skip: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    def finish(skip: frozenset[str] = frozenset(), cache_folder: "Callable[[Settings], str | None]" = lambda s: None
+               ) -> dict[str, list[str]]:
+        """``cache_folder(settings)``: the cache folder whose ``imports.json`` keeps the files' import lines."""
         from .discovery import discover, kept
         from .project import Project
 
@@ -126,9 +190,13 @@ def start_finding_importers(files: list[str],
             candidates = [c for c in candidates if os.path.realpath(c) not in skip]
             if not candidates:
                 continue
-            index = ReverseIndex(Project(settings), candidates)
+            folder = cache_folder(settings)
+            known = ImportLines(folder) if folder is not None else None
+            index = ReverseIndex(Project(settings), candidates, known)
             for path in members:
                 found[path] = index.importers(path)
+            if known is not None:
+                known.save()
         return found
 
     return finish

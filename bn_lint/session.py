@@ -79,7 +79,7 @@ def cross_file_only(settings: Settings) -> Settings | None:
     return replace(settings, select=codes, extend_select=(), ignore=()) if codes else None
 
 
-def start_importer_search(files: list[str], resolver: Resolver) -> Callable[[frozenset[str]], dict[str, list[str]]]:
+def start_importer_search(files: list[str], resolver: Resolver) -> Callable[..., dict[str, list[str]]]:
     """The search for ``files``' importers, begun (its ``git grep`` runs while the files are checked)."""
     from .importers import start_finding_importers
 
@@ -88,7 +88,7 @@ def start_importer_search(files: list[str], resolver: Resolver) -> Callable[[fro
 
 def from_importers(
     files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"],
-    search: Callable[[frozenset[str]], dict[str, list[str]]] | None = None,
+    search: Callable[..., dict[str, list[str]]] | None = None,
 ) -> list["Finding"]:
     """The findings in ``files`` that come from checking their importers (the project files, not among
     ``files``, that import them), with the paths written as in ``files``; ``search``: the search for
@@ -96,7 +96,11 @@ def from_importers(
     checked = {os.path.realpath(path): path for path in files}
     importers: set[str] = set()
     search = search or start_importer_search(files, resolver)
-    for of_one in search(frozenset(checked)).values():
+    def cache_folder(settings: Settings) -> str | None:
+        cache = cache_for(settings)
+        return str(cache.directory) if cache is not None and cache.directory.is_dir() else None
+
+    for of_one in search(frozenset(checked), cache_folder).values():
         importers.update(of_one)
     if not importers:
         return []

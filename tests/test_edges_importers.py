@@ -177,3 +177,30 @@ def test_d2_the_importers_git_grep_runs_while_the_files_are_checked(tmp_path, mo
     done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--format", "concise", "cifarnet/model.py"])
     assert "cifarnet/model.py:19" in done.output and done.exit_code == 1
     assert events[:3] == ["grep started", "check", "grep waited for"]
+
+
+def test_d2_import_lines_kept_between_runs_are_read_again_once_a_file_changes(tmp_path):
+    # a one-file check reads the import lines of every project file to find the file's importers; what it read is
+    # kept in the cache folder (imports.json) by each file's size and time, so a later run reads only changed files
+    import os
+
+    from bn_lint.importers import ImportLines, ReverseIndex
+    from bn_lint.project import Project
+
+    project(tmp_path)
+    train, model = str((tmp_path / "train.py").resolve()), str(tmp_path / "cifarnet" / "model.py")
+    os.utime(train, ns=(10**18, 10**18))  # (older than the two seconds a change may still be racing)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    first = ImportLines(cache)
+    assert ReverseIndex(Project(), [train], first).importers(model) == [train]
+    first.save()
+    kept = json.loads((cache / "imports.json").read_text())
+    assert "cifarnet.model" in kept[train][2]
+    # a kept entry whose size and time still match is used without reading the file (here: one that says nothing)
+    kept[train][2] = []
+    (cache / "imports.json").write_text(json.dumps(kept))
+    assert ReverseIndex(Project(), [train], ImportLines(cache)).importers(model) == []
+    # once the file changes (its size), it is read again
+    (tmp_path / "train.py").write_text(TRAIN + "\n")
+    assert ReverseIndex(Project(), [train], ImportLines(cache)).importers(model) == [train]
