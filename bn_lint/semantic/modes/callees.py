@@ -1,6 +1,7 @@
 """The project function or method a call runs."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -12,6 +13,7 @@ from bn_lint.semantic.project.definitions import class_level_method, inherited_d
 from bn_lint.semantic.project.returns import returned_function
 from .built_classes import built_class, class_of_construction, switching as _switching
 from .keys import _unwrap_passthrough, key_of
+from .method_names import method_keeps_modes
 from .known_calls import _COPIES
 from .records import Summary
 
@@ -220,13 +222,15 @@ class Callees:
         if not values:  # `def train(model, ...)`: what this file's callers pass in, when each builds a project class
             values = self._passed_instances(receiver.value, self.enclosing_function(call), 0) or []
             scope = model.scopes.get(self.enclosing_function(call))
-            if not values and other_files and scope is not None and receiver.value in scope.params:
-                # (or, given from another file, the one class of the project that defines the method)
+            if not values and other_files and scope is not None and receiver.value in scope.params \
+                    and _sets_mode_of_part(model.code(scope.node), receiver.value):
+                # (or, given from another file with a module whose mode the function sets, `solver.G.train()`: the
+                # one class near the file that defines the method)
                 only = only_definition(model, method)
                 return (only[0].analysis(type(self)), only[1]) if only is not None else None
         for value in values:
-            found = class_of_construction(self, value, other_files) or _switching(built_class(self, value, other_files),
-                                                                                   method)
+            found = class_of_construction(self, value, other_files) or (
+                None if method_keeps_modes(self, method) else _switching(built_class(self, value, other_files), method))
             if found is not None and method in found[1].methods:
                 return found[0], found[1].methods[method]
             inherited = inherited_definition(found[0].model, found[1], method) if found is not None and other_files \
@@ -297,3 +301,8 @@ class Callees:
         copy of the same model, or ``model.to(device)``): the one value that builds it."""
         built = self._built_alternatives(name, call)
         return built[0] if len(built) == 1 else None
+
+
+def _sets_mode_of_part(code: str, name: str) -> bool:
+    """Whether ``code`` sets the mode of a module ``name`` holds (``solver.G.train()``)."""
+    return re.search(r"(?<![\w.])" + re.escape(name) + r"(?:\.\w+)+\.(?:train|eval)\(", code) is not None

@@ -21,9 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
-# in the own text of another file's function: a mode switch, or gradients turned off (a helper evaluation of what it
-# is given: ``get_mask(model, img)``) (``_imported_helper_candidate``; a step is read in its file)
-_SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(|\b(?:no_grad|inference_mode)\b")
+# in the own text of another file's function: a mode switch, or gradients turned off around a run of what it is given
+# (a helper evaluation: ``get_mask(model, img)``) (``_imported_helper_candidate``; a step is read in its file)
+_SWITCHES_MODE = re.compile(r"\.\s*(?:eval|train)\s*\(")
+_GRADIENTS_OFF = re.compile(r"\b(?:no_grad|inference_mode)\b")
+_PARAMS = re.compile(r"def\s+\w+\s*\(([^)]*)\)")
 # forward hooks: a function registering them may run the model for what they record (``instrumented``)
 _HOOKS = frozenset({"register_forward_hook", "register_forward_pre_hook"})
 _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``OutputReads.read_out``)
@@ -115,10 +117,21 @@ def _imported_helper_candidate(analysis: "ModeAnalysis", call: cst.Call) -> bool
     where = analysis._imported_callee(call)
     if where is not None:  # (its file takes a step, itself or through a helper there; or it switches a mode)
         return project.matches(where[0], TAKES_STEP) or any(
-            _SWITCHES_MODE.search(body) for body in project.function_bodies(*where) or ())
+            _SWITCHES_MODE.search(body) or _runs_given_without_gradients(body)
+            for body in project.function_bodies(*where) or ())
     if isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)
         where = analysis.model.imported_path(analysis.model.imports[root.value], "class")
     return where is not None and project.matches(where[0], TAKES_STEP)
+
+def _runs_given_without_gradients(body: str) -> bool:
+    """Whether a function's text turns gradients off and calls one of its parameters (``def get_mask(model, img):
+    with torch.no_grad(): return model(img)``: it evaluates what it is given), read without parsing it."""
+    params = _PARAMS.match(body.lstrip())
+    names = [p.split("=")[0].split(":")[0].strip(" *") for p in params.group(1).split(",")] if params else []
+    names = [n for n in names if n and n not in ("self", "cls")]
+    return bool(names) and _GRADIENTS_OFF.search(body) is not None and re.search(
+        r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\s*\(", body[params.end():]) is not None
+
 
 def no_grad_method_run(analysis: "ModeAnalysis", call: cst.Call) -> bool:
     """``net.predict(s)``: a call of a run-like method on a name, with a method of that name decorated

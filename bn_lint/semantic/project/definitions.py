@@ -240,26 +240,30 @@ _COMMON_METHODS = frozenset({"forward", "step", "update", "train", "eval", "run"
 
 
 def only_definition(model: "FileModel", method: str) -> tuple["FileModel", cst.FunctionDef] | None:
-    """The one method named ``method`` that the project defines (one class of one file under its root, read from
-    the files' text before any parse): what ``solver.loss_soft_all_domain(x)`` runs where ``solver`` is a
-    parameter no caller of its file shows. None for a common name, or none or several definitions."""
-    from bn_lint.repository_search import files_mentioning
+    """The one method named ``method`` that the project defines near the file (one class of one file in the folder
+    the file's code runs from, its own folder or the folders of the project files it imports; read from the files'
+    text before any parse): what ``solver.loss_soft_all_domain(x)`` runs where ``solver`` is a parameter no caller
+    of its file shows. None for a common name, or none or several definitions."""
+    from bn_lint.repository_search import _python_files
 
     project = model.project
     if project is None or method.startswith("_") or method in _COMMON_METHODS or len(method) < 6 \
             or any(method in info.methods for info in model.classes.values()):
         return None
     memo = project.__dict__.setdefault("_only_definition", {})
-    here = os.path.dirname(os.path.abspath(model.path))
+    start = os.path.abspath(model.path)
+    here = os.path.dirname(start)
     while os.path.isfile(os.path.join(here, "__init__.py")) and os.path.dirname(here) != here:
         here = os.path.dirname(here)  # (the folder its top-level package sits in: a script's own folder)
-    if (here, method) not in memo:
-        memo[(here, method)] = None
-        # (in the folder the file's code runs from, then in the whole repository: the nearest definitions)
-        found = files_mentioning(project, model.path, here, f"def {method}(") \
-            or files_mentioning(project, model.path, str(project.root_for(model.path)), f"def {method}(")
+    folders = tuple(dict.fromkeys([here, os.path.dirname(start),
+                                   *(os.path.dirname(os.path.abspath(p)) for p in model.imported_project_paths)]))
+    if (folders, method) not in memo:
+        memo[(folders, method)] = None
+        looked = project.edges.setdefault(start, set())
+        found = [other for folder in folders for other in _python_files(folder, 200, False, looked, skip=start)
+                 if method in project.names_in_text(other)[0]]
         other = project.model(found[0]) if len(found) == 1 else None
         owners = [info for info in other.classes.values() if method in info.methods] if other is not None else []
-        if len(owners) == 1 and sum(method in info.methods for info in other.classes.values()) == 1:
-            memo[(here, method)] = (other, owners[0].methods[method])
-    return memo[(here, method)]
+        if len(owners) == 1:
+            memo[(folders, method)] = (other, owners[0].methods[method])
+    return memo[(folders, method)]
