@@ -21,6 +21,7 @@ from bn_lint.semantic.evaluations.callback_loops import callback_evals
 from bn_lint.semantic.evaluations.first_iteration import _anchors
 from bn_lint.semantic.modes import EVAL
 from bn_lint.semantic.modes.eval_names import eval_named
+from bn_lint.semantic.modes.method_names import method_evaluates_self
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.syntax.walk import walk
 
@@ -87,8 +88,8 @@ def _evaluation_left_in_eval(analysis: "ModeAnalysis", fact) -> bool:
     if fact.why != "helper" or not isinstance(call, cst.Call):
         return False
     target = analysis.callee(call)
-    if target is None:
-        return False
+    if target is None:  # (`model.predict(x)` of the model's class out of sight: its definitions' text says so)
+        return isinstance(call.func, cst.Attribute) and method_evaluates_self(analysis, call.func.attr.value)
     callee, func = target
     return any(callee.enclosing_function(node) is func for node in list(callee.uses))
 

@@ -14,7 +14,7 @@ from bn_lint.semantic.syntax.walk import children, walk
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .getters import plain_class_method, plain_self_call
 from .keys import _names_read, key_of, receiver_key
-from .method_names import method_keeps_modes, method_runs_self, submodule_name
+from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
     RUN_METHOD,
     EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _in_place_tensor_op,
@@ -217,16 +217,7 @@ class CallHandling:
             self._apply_summary(call, target, state)
             return
         if isinstance(func, cst.Attribute):
-            receiver = key_of(func.value)
-            if receiver is not None and _tracked(state, receiver) and receiver != "self" \
-                    and not submodule_name(a, func.attr.value) and not _in_place_tensor_op(func.attr.value) \
-                    and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and func.attr.value != "module" \
-                    and not method_keeps_modes(a, func.attr.value):
-                _set(state, receiver, _UNKNOWN)  # an unknown method of the model may set its mode (not a wrapper's
-                # `model.module(...)`, its module run)
-            elif receiver is not None and _tracked(state, receiver) and receiver != "self" \
-                    and method_runs_self(a, func.attr.value):
-                self._use(call, receiver, state)  # `model.training_step(batch)`: a method that runs the model
+            _unresolved_method(self, call, state)
 
         if keeps_given_modes(qn, func) or self.hands_back(call):
             return  # (a loading function out of sight too: `model_io.load_checkpoint(path, model)`)
@@ -417,3 +408,21 @@ def _no_module_read(key: str) -> bool:
     _, dot, last = key.rpartition(".")
     return bool(dot) and (last.isupper() or last in _TENSOR_ATTRIBUTES)
 
+
+
+def _unresolved_method(flow, call: cst.Call, state: State) -> None:
+    """What ``model.<method>(x)`` of a method no definition was found for does to a followed ``model``, read from the
+    text of the definitions of that name: leaves it in eval (``predict()`` that runs the model after ``self.eval()``),
+    runs it (``model.training_step(batch)``), or may set its mode (an unknown method; not a wrapper's
+    ``model.module(...)``, its module run)."""
+    a, func = flow.a, call.func
+    receiver, method = key_of(func.value), func.attr.value
+    if receiver is None or not _tracked(state, receiver) or receiver == "self":
+        return
+    if method_evaluates_self(a, method):
+        flow._set_mode(state, receiver, frozenset({Fact(EVAL, call, "helper", f"`{method}()` at line {{line}} calls `self.eval()`")}))
+    elif not submodule_name(a, method) and not _in_place_tensor_op(method) and method != "module" \
+            and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not method_keeps_modes(a, method):
+        _set(state, receiver, _UNKNOWN)
+    elif method_runs_self(a, method):
+        flow._use(call, receiver, state)

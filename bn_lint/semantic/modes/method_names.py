@@ -98,3 +98,17 @@ def _imported_by(path: str) -> set[str]:
     except UnreadableSource:
         return set()
 
+
+
+_EVALS_SELF = re.compile(r"\bself\s*\.\s*eval\s*\(\s*\)")
+_TRAINS_SELF = re.compile(r"\bself\s*\.\s*train\s*\(")
+
+
+def method_evaluates_self(analysis: "ModeAnalysis", name: str) -> bool:
+    """Whether every ``def name`` seen (as in ``method_keeps_modes``, at least one) puts its own instance in eval and
+    runs it, never putting it back (``def predict(self, x): self.eval(); with torch.inference_mode(): return
+    self(x)``): ``model.predict(x)`` leaves ``model`` in eval, an evaluation that does not restore the mode."""
+    texts = analysis.model.method_texts(name)
+    return bool(texts) and all(
+        text != "?" and _EVALS_SELF.search(text) is not None and _TRAINS_SELF.search(text) is None
+        and _RUNS_SELF.search(text[_EVALS_SELF.search(text).end():]) is not None for text in texts)

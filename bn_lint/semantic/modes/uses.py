@@ -18,6 +18,9 @@ from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, 
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
 
 
+_SWITCHES_OWN_MODE = re.compile(r"\bself\s*\.\s*(?:eval|train)\s*\(")
+
+
 class ModelUses:
     """Mixin of :class:`_Flow`: model calls (forward passes) and training steps."""
 
@@ -323,8 +326,9 @@ class ModelUses:
 def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
     """Whether the method ``function`` of class ``info`` (of ``model``'s file) runs one of the submodules its
     ``__init__`` stores (``def encode(self, x): return self.enc(x)``) or the model itself (``self.forward(batch)``,
-    ``self(batch)``)."""
-    return any(
+    ``self(batch)``), and sets no mode of its own (one that puts its instance in eval first, ``predict()``, is
+    followed for what it does)."""
+    return not _SWITCHES_OWN_MODE.search(model.code(function)) and any(
         isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
         and (c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
              or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
