@@ -120,6 +120,10 @@ class OutputReads:
             return True, None
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             return False, parent.targets[0].target.value
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and parent.value is node \
+                and isinstance(parent.targets[0].target, (cst.Tuple, cst.List)) and parent.targets[0].target.elements \
+                and isinstance(parent.targets[0].target.elements[0].value, cst.Name):
+            return False, parent.targets[0].target.elements[0].value.value  # (`fake, attn1, attn2 = G(z)`: the first)
         return False, None
 
     def _image_sink(self, call: cst.CSTNode | None) -> bool:
