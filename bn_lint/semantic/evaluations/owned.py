@@ -14,13 +14,12 @@ project that builds BatchNorm models.
 """
 from __future__ import annotations
 
-import os
 import re
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.repository_search import files_mentioning
+from bn_lint.semantic.project.callers import called_elsewhere, callers_in_file
 from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
 from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_evaluation
 from bn_lint.semantic.modes.instrumented import hooks_before
@@ -75,14 +74,14 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         passed = analysis.call_args.get(f"{where}.{root}", [])
         if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
             return None
-        if _given_in_eval(model, _callers_in_file(model, _outermost_function(model, scope))):
+        if _given_in_eval(model, callers_in_file(model, _outermost_function(model, scope))):
             return None  # (`test(model.eval(), image)` -> `scale_process(model)` -> `net_process(model)`)
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
         # (a nested function is reached from elsewhere only through the module-level function it is defined in)
         reached = _outermost_function(model, scope)
     # (a method's callers elsewhere pass no model: they reach it through the instance, and count only where they
     # put a model in eval)
-    if any(_called_elsewhere(model, caller, setting_eval=root == "self") for caller in _callers_in_file(model, reached)):
+    if any(called_elsewhere(model, caller, setting_eval=root == "self") for caller in callers_in_file(model, reached)):
         return None
     return f"`{name}()` evaluates `{key}` and never calls `{key}.eval()`; {callers}"
 
@@ -227,55 +226,3 @@ def _given_in_eval(model: "FileModel", names: list[str]) -> bool:
                and any(_SETS_EVAL.search(model.code(arg.value)) for arg in site.node.args) for site in model.calls)
 
 
-def _callers_in_file(model: "FileModel", name: str) -> list[str]:
-    """``name`` and the top-level functions of this file that call it, directly or through each other
-    (``report()`` -> ``score()`` -> ``predict_batch()``): a caller of any of them elsewhere reaches it."""
-    found = [name]
-    index = 0
-    while index < len(found) and len(found) < 20:
-        callee = found[index]
-        index += 1
-        for site in model.calls:
-            if not (isinstance(site.node.func, cst.Name) and site.node.func.value == callee):
-                continue
-            scope = site.scope
-            while scope is not None and scope.parent is not None and scope.parent.kind != "module":
-                scope = scope.parent
-            if scope is not None and scope.kind == "function" and scope.name and scope.name not in found \
-                    and model.functions.get(scope.name) is scope.node:
-                found.append(scope.name)
-    return found
-
-
-def _called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False) -> bool:
-    """Whether another file beside this one (its folder, and each folder above it while it is a package) names this
-    module and calls ``name`` (and, ``setting_eval``, puts a model in eval): that caller's check follows the model
-    it passes (and reports a training-mode one there, naming the call), or it puts the model in eval."""
-    return next(calling_files(model, name, setting_eval), None) is not None
-
-
-def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> Iterator[str]:
-    """The files beside this one that name this module and call ``name`` (see ``_called_elsewhere``)."""
-    project = model.project
-    if project is None:
-        return
-    here = os.path.dirname(os.path.abspath(model.path))
-    folders = [here]
-    root = str(project.root_for(model.path))
-    while os.path.isfile(os.path.join(folders[-1], "__init__.py")) and len(folders) < 5:
-        folders.append(os.path.dirname(folders[-1]))  # (up the package: `from clmr.utils import f` in a root script)
-    if len(folders) > 1 and folders[-1] != root and os.path.dirname(folders[-1]) == root:
-        folders.append(root)  # (a top package without `__init__.py`, a namespace package, imported from the root)
-    stem = os.path.splitext(os.path.basename(model.path))[0]
-    if stem == "__init__":
-        stem = os.path.basename(here)
-    names = [stem]
-    package = os.path.join(here, "__init__.py")
-    if stem != os.path.basename(here) and os.path.isfile(package) and project.mentions(package, stem) \
-            and project.mentions(package, name):
-        names.append(os.path.basename(here))  # (`from utils import accuracy`: the package re-exports it)
-    for folder in folders:
-        for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
-            if project.calls_name(other, name) and any(project.mentions(other, word) for word in names) and (
-                    not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
-                yield other  # (it imports this module, calls the function and sets a model in eval)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _called_elsewhere, _may_set_eval, calling_files
+from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _may_set_eval
+from bn_lint.semantic.project.callers import called_elsewhere, calling_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -55,7 +56,7 @@ def unowned_export(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode, fa
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
     else:
         return None
-    if _called_elsewhere(model, name):
+    if called_elsewhere(model, name):
         # (that caller's check follows the model it passes; the export it reaches is reported here)
         passed = _passed_in_training_mode(model, name, root) if root != "self" else None
         if passed is None:

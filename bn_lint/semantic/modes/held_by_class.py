@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from bn_lint.semantic.project.callers import called_elsewhere, callers_in_file
 from bn_lint.semantic.project.definitions import project_class
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import loads_own_weights, loads_weights
@@ -61,7 +62,11 @@ def held_by_class(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) ->
     if (func, attr) not in cache:
         info = _plain_class(analysis, func)
         cache[(func, attr)] = None if info is None or any(
-            caller is not None for _, caller in analysis.method_calls.get(func, ())) \
+            caller is not None for _, caller in analysis.method_calls.get(func, ())) or any(
+            # (called, itself or through the methods that call it on `self`, by files beside it that put a model in
+            # eval: a subclass's `select()` doing `self.model.eval()` before `self.get_embedding(...)`)
+            called_elsewhere(analysis.model, name, setting_eval=True)
+            for name in callers_in_file(analysis.model, func.name.value)) \
             else left_in_training(analysis, info, func, attr)
     return cache[(func, attr)]
 

@@ -1,0 +1,71 @@
+"""Who calls a function of a file: the functions of the file that call it (and, for a method, the methods that call
+it on ``self``), and the files beside it that call it, read from their text before any parse."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+
+from bn_lint.repository_search import files_mentioning
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+
+def callers_in_file(model: "FileModel", name: str) -> list[str]:
+    """``name`` and the top-level functions of this file that call it, directly or through each other
+    (``report()`` -> ``score()`` -> ``predict_batch()``), and for a method the methods that call it on ``self``
+    (``get_feature_embedding()`` -> ``feature_extraction()``): a caller of any of them elsewhere reaches it."""
+    found = [name]
+    index = 0
+    while index < len(found) and len(found) < 20:
+        callee = found[index]
+        index += 1
+        for site in model.calls:
+            func = site.node.func
+            on_self = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
+                and func.attr.value == callee  # (a method's callers: the methods of its class that call it on `self`)
+            if not (isinstance(func, cst.Name) and func.value == callee or on_self):
+                continue
+            scope = site.scope
+            while scope is not None and scope.parent is not None and scope.parent.kind not in ("module", "class"):
+                scope = scope.parent
+            if scope is not None and scope.kind == "function" and scope.name and scope.name not in found \
+                    and (model.functions.get(scope.name) is scope.node or on_self and scope.parent.kind == "class"):
+                found.append(scope.name)
+    return found
+
+
+def called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False) -> bool:
+    """Whether another file beside this one (its folder, and each folder above it while it is a package) names this
+    module and calls ``name`` (and, ``setting_eval``, puts a model in eval): that caller's check follows the model
+    it passes (and reports a training-mode one there, naming the call), or it puts the model in eval."""
+    return next(calling_files(model, name, setting_eval), None) is not None
+
+
+def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> Iterator[str]:
+    """The files beside this one that name this module and call ``name`` (see ``called_elsewhere``)."""
+    project = model.project
+    if project is None:
+        return
+    here = os.path.dirname(os.path.abspath(model.path))
+    folders = [here]
+    root = str(project.root_for(model.path))
+    while os.path.isfile(os.path.join(folders[-1], "__init__.py")) and len(folders) < 5:
+        folders.append(os.path.dirname(folders[-1]))  # (up the package: `from clmr.utils import f` in a root script)
+    if len(folders) > 1 and folders[-1] != root and os.path.dirname(folders[-1]) == root:
+        folders.append(root)  # (a top package without `__init__.py`, a namespace package, imported from the root)
+    stem = os.path.splitext(os.path.basename(model.path))[0]
+    if stem == "__init__":
+        stem = os.path.basename(here)
+    names = [stem]
+    package = os.path.join(here, "__init__.py")
+    if stem != os.path.basename(here) and os.path.isfile(package) and project.mentions(package, stem) \
+            and project.mentions(package, name):
+        names.append(os.path.basename(here))  # (`from utils import accuracy`: the package re-exports it)
+    for folder in folders:
+        for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
+            if project.calls_name(other, name) and any(project.mentions(other, word) for word in names) and (
+                    not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
+                yield other  # (it imports this module, calls the function and sets a model in eval)
