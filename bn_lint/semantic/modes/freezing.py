@@ -20,20 +20,20 @@ class FreezeTracking:
     def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
         """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones); ``= True``
         unfreezes it; ``= enabled``, a parameter of this function, freezes it where a call gives False."""
-        if isinstance(value, cst.Name) and value.value == "True" and isinstance(target.value, cst.Name) \
-                and target.value.value in self.param_vars:
-            owner, loop = self.param_vars[target.value.value]
+        var = _parameter_var(target.value)
+        if isinstance(value, cst.Name) and value.value == "True" and var in self.param_vars:
+            owner, loop = self.param_vars[var]
             self._unfreeze(loop, owner)  # (from the loop over its parameters, which runs once)
             return
         when = self._freezing_value(value)
         if when is None:
             return
-        if not (isinstance(target.value, cst.Name) and target.value.value in self.param_vars):
+        if var not in self.param_vars:
             owner = self._frozen_module_var(target, target.value)  # `m.weight.requires_grad = False`
             if owner is not None and _tracked(state, owner):
                 self._freeze(target, owner, state, when)
             return
-        owner, loop = self.param_vars[target.value.value]
+        owner, loop = self.param_vars[var]
         child: cst.CSTNode = target
         part = None
         for ancestor in self.model.ancestors(target):
@@ -259,6 +259,18 @@ class FreezeTracking:
             if isinstance(ancestor, cst.If) and _BATCHNORM_TEST.search(self.model.code(ancestor.test)):
                 return True
         return False
+
+
+def _parameter_var(holder: cst.BaseExpression) -> str | None:
+    """The loop variable a parameter is read from: ``p`` for ``p.requires_grad``, ``p[1]`` for a ``(name, param)``
+    pair of ``named_parameters()`` left whole."""
+    if isinstance(holder, cst.Name):
+        return holder.value
+    if isinstance(holder, cst.Subscript) and isinstance(holder.value, cst.Name) and len(holder.slice) == 1 \
+            and isinstance(holder.slice[0].slice, cst.Index) and isinstance(holder.slice[0].slice.value, cst.Integer) \
+            and holder.slice[0].slice.value.value == "1":
+        return f"{holder.value.value}[1]"
+    return None
 
 
 _MODULE_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")

@@ -222,6 +222,8 @@ class LoopWalker:
             second = target.elements[1].value
             if isinstance(second, cst.Name):
                 self.param_vars[second.value] = (owner, node)
+        elif it.func.attr.value == "named_parameters" and isinstance(target, cst.Name):
+            self.param_vars[f"{target.value}[1]"] = (owner, node)  # (`for p in ...named_parameters()`: `p[1]`)
 
     def _parameters_named(self, it: cst.BaseExpression) -> cst.BaseExpression:
         """What a loop's iterable stands for: for a local name bound once in this function to ``m.parameters()``
