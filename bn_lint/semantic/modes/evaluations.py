@@ -90,11 +90,9 @@ class EvaluationDetection:
         if hooked is not None:  # (what the hooks record is read: an inspection, ``instrumented``)
             return f"with the forward hooks registered at line {self.line(hooked)}, in `{func.name.value}()`, " \
                    "which trains nothing"
-        if (func is None or not self.trains(func) and not self.pytest_test(func)) and self.read_out(node):
-            # (random input included: a generator's noise, its samples collected as data; at a script's top level, where
-            # no later training step reads it)
-            return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing" \
-                if func is not None else "its output is read out as data (`.numpy()`), which no training step reads"
+        if func is not None and not self.trains(func) and not self.pytest_test(func) and self.read_out(node):
+            # (random input included: a generator's noise, its samples collected as data)
+            return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.project.callers import called_elsewhere, callers_in_file
+from bn_lint.semantic.project.callers import callers_in_file, calling_files
 from bn_lint.semantic.project.definitions import project_class
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import loads_own_weights, loads_weights
@@ -62,13 +62,20 @@ def held_by_class(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) ->
     if (func, attr) not in cache:
         info = _plain_class(analysis, func)
         cache[(func, attr)] = None if info is None or any(
-            caller is not None for _, caller in analysis.method_calls.get(func, ())) or any(
-            # (called, itself or through the methods that call it on `self`, by files beside it that put a model in
-            # eval: a subclass's `select()` doing `self.model.eval()` before `self.get_embedding(...)`)
-            called_elsewhere(analysis.model, name, setting_eval=True)
-            for name in callers_in_file(analysis.model, func.name.value)) \
-            else left_in_training(analysis, info, func, attr)
+            caller is not None for _, caller in analysis.method_calls.get(func, ())) \
+            or _subclass_sets_eval(analysis, func, attr) else left_in_training(analysis, info, func, attr)
     return cache[(func, attr)]
+
+
+def _subclass_sets_eval(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) -> bool:
+    """Whether a file beside this one calls the method on ``self`` (itself, or a method of its class that calls it
+    on ``self``) and puts ``self.attr`` in eval: a subclass's ``select()`` doing ``self.model.eval()`` before
+    ``self.get_feature_embedding(...)`` (distil's strategies)."""
+    model = analysis.model
+    project = model.project
+    return project is not None and any(
+        project.mentions(other, f"self.{name}(") and project.mentions(other, f"self.{attr}.eval()")
+        for name in callers_in_file(model, func.name.value) for other in calling_files(model, name))
 
 
 def entered_from_outside(analysis: "ModeAnalysis", func: cst.FunctionDef, key: str, passed: list) -> list | None:
