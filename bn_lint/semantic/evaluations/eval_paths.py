@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
-from bn_lint.semantic.modes.keys import shown_key
+from bn_lint.semantic.modes.keys import key_of, shown_key
 from bn_lint.semantic.modes.path_objects import optional_branch
 from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
@@ -123,9 +123,23 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         again = (analysis.enclosing_function(node) or region, site.key, facts)
         if (region, site.key) in evaluated or (again in evaluated and not _trained_between(analysis, site.key, evaluated[again], node)):
             continue  # (the same model run again in the same evaluation, in the same mode: one `.eval()` fixes both)
+        through = _helper_run(analysis, node, site.key)
+        if through is not None and (through, site.key, facts) in evaluated:
+            continue  # (the same helper run again for the same model in the same mode: its run is one defect)
         evaluated.update({region: node, (region, site.key): node, again: node})
+        if through is not None:
+            evaluated[(through, site.key, facts)] = node
         loop = _evaluation_loop(model, node) if unowned is not None else None
         yield TrainModeEvaluation(node, shown_key(model, site.key, node), reason, why, unowned is not None, loop)
+
+
+def _helper_run(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.FunctionDef | None:
+    """The helper of this file a call runs ``key`` through (``self.calculate_features(x)`` running
+    ``self.inception``), not the model called itself."""
+    if not isinstance(node, cst.Call) or key_of(node.func) == key:
+        return None
+    target = analysis.callee(node, other_files=False)
+    return target[1] if target is not None else None
 
 
 def _trained_between(analysis: "ModeAnalysis", key: str, first: cst.CSTNode, then: cst.CSTNode) -> bool:
