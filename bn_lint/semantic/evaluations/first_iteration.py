@@ -64,8 +64,11 @@ def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozens
         return facts, None
     anchors = None
     later, loops = set(), set()
+    # (a helper that leaves the model in training mode only on some of its paths, `if was_training: model.train()
+    # else: model.eval()` restoring the mode it found, brings no later iteration of its own)
+    mixed = {id(f.node) for f in facts if f.mode != TRAIN and f.node is not None}
     for fact in facts:
-        if fact.mode != TRAIN or fact.node is None:
+        if fact.mode != TRAIN or fact.node is None or id(fact.node) in mixed:
             continue
         anchors = anchors if anchors is not None else _anchors(analysis, node)
         loop = _loop_after(analysis, fact.node, anchors)
