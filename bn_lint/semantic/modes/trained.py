@@ -16,7 +16,7 @@ from .state import ENTRY, TRAIN, Fact, _OPAQUE
 
 TRAINED = "trained"
 # a loss, not a model: `criterion(out, y)`, `self.loss_fn(...)` run in a training step
-_LOSS_NAME = re.compile(r"(?:^|[._])(?:criterion\w*|crit|loss\w*|objective|metrics?)$", re.I)
+_LOSS_NAME = re.compile(r"(?:^|[._])(?:criterion\w*|crit|loss\w*|objective|metrics?|(?:\w+_)?cost)$", re.I)
 
 
 def loss_named(key: str) -> bool:
