@@ -88,8 +88,6 @@ class ImportLines:
     with each file's size and modification time: a later run reads only the files changed since (a file changed in
     the last two seconds is never kept: another change within the clock's granularity could keep both)."""
 
-    _RACY_NS = 2_000_000_000
-
     def __init__(self, directory: str | os.PathLike) -> None:
         import json
         import time
@@ -115,11 +113,13 @@ class ImportLines:
         return None
 
     def put(self, path: str, modules: set[str]) -> None:
+        from .cache import _RACY_NS  # (the result cache's window for a file changed too recently to trust its time)
+
         try:
             stat = os.stat(path)
         except OSError:
             return
-        if self._now - stat.st_mtime_ns < self._RACY_NS:
+        if self._now - stat.st_mtime_ns < _RACY_NS:
             return
         self._entries[path] = [stat.st_size, stat.st_mtime_ns, sorted(modules)]
         self._changed = True

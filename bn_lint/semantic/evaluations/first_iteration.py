@@ -45,7 +45,7 @@ def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", f
     later = [f for f in facts - first_facts if f.mode not in (TRAIN, UNKNOWN_MODE)]
     if not later:
         return first_facts, _loop_around(analysis, node)
-    anchors = _anchors(analysis, node)
+    anchors = calls_leading_to(analysis, node)
     loops = set()
     for fact in later:
         loop = _loop_after(analysis, fact.node, anchors) if fact.node is not None else None
@@ -70,7 +70,7 @@ def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozens
     for fact in facts:
         if fact.mode != TRAIN or fact.node is None or id(fact.node) in mixed:
             continue
-        anchors = anchors if anchors is not None else _anchors(analysis, node)
+        anchors = anchors if anchors is not None else calls_leading_to(analysis, node)
         loop = _loop_after(analysis, fact.node, anchors)
         if loop is not None:
             later.add(fact)
@@ -80,7 +80,7 @@ def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozens
     return frozenset(later), min(loops, key=analysis.order)
 
 
-def _anchors(analysis: "ModeAnalysis", node: cst.CSTNode) -> list[cst.CSTNode]:
+def calls_leading_to(analysis: "ModeAnalysis", node: cst.CSTNode) -> list[cst.CSTNode]:
     """``node`` and the calls of this file that lead to it, a few levels up (``obtain_label(loader, net)``
     for the model's run inside ``obtain_label``)."""
     found = [node]

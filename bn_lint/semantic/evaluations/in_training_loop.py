@@ -18,7 +18,7 @@ import libcst as cst
 
 from bn_lint.semantic.batching.analysis import BatchAnalysis
 from bn_lint.semantic.evaluations.callback_loops import callback_evals
-from bn_lint.semantic.evaluations.first_iteration import _anchors
+from bn_lint.semantic.evaluations.first_iteration import calls_leading_to
 from bn_lint.semantic.modes import EVAL
 from bn_lint.semantic.modes.eval_names import eval_named
 from bn_lint.semantic.modes.method_names import method_evaluates_self
@@ -118,7 +118,7 @@ def _loop_around_caller(model: "FileModel", analysis: "ModeAnalysis", step: cst.
     func = analysis.enclosing_function(step)
     if func is None or analysis.enclosing_function(fact.node) is not func or not _evaluation_left_in_eval(analysis, fact):
         return None
-    for anchor in _anchors(analysis, step)[1:]:
+    for anchor in calls_leading_to(analysis, step)[1:]:
         loop = next((a for a in model.ancestors(anchor) if isinstance(a, (cst.For, cst.While))), None)
         if loop is not None and analysis.trains(loop):
             return loop

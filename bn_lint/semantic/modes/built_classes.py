@@ -2,7 +2,6 @@
 of a builder function whose returns all build the same class (``M.resnet18(pretrained=True)``)."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -10,6 +9,7 @@ import libcst as cst
 from bn_lint.semantic.project.definitions import project_builder, project_class
 from bn_lint.semantic.syntax.walk import returned_values
 from .keys import _unwrap_passthrough
+from .method_names import _SETS_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo
@@ -65,11 +65,9 @@ def built_class(analysis: "ModeAnalysis", value: cst.BaseExpression | None,
     return found if len(classes) == 1 else None
 
 
-_SWITCHES = re.compile(r"\.\s*(?:eval|train|requires_grad_?)\b")
-
 
 def switching(found: "tuple[ModeAnalysis, ClassInfo] | None", method: str) -> "tuple[ModeAnalysis, ClassInfo] | None":
     """``found`` when its class's ``method`` switches a mode or a gradient (``freeze_bn()``): a builder's class is
     followed for the effects of such a method (its runs are an inference at the call, ``no_grad_method_run``)."""
     defined = found[1].methods.get(method) if found is not None else None
-    return found if defined is not None and _SWITCHES.search(found[0].model.code(defined)) else None
+    return found if defined is not None and _SETS_MODES.search(found[0].model.code(defined)) else None

@@ -18,6 +18,7 @@ from bn_lint.semantic.modes.attribution import attribution_only
 from bn_lint.semantic.modes.eval_data import PASSTHROUGH, unwrapped
 from bn_lint.semantic.modes.known_calls import loads_own_weights, loads_weights
 from bn_lint.semantic.nn_modules.uses import forwarded
+from bn_lint.semantic.modes.output_reads import detached
 from bn_lint.semantic.modes.synthetic_runs import evaluation_after
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -286,12 +287,12 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
                                  or model.enclosing_class(model.scopes.get(function)) is not None):
         return None
     body = function or model.module
-    detached = _detached_output(model, node)
+    taken_off = detached(model, node)
     innermost = True
     for ancestor in model.ancestors(node):
         if ancestor is body:
             break
-        if isinstance(ancestor, (cst.For, cst.While)) and detached and not (innermost and analysis.trains(ancestor)):
+        if isinstance(ancestor, (cst.For, cst.While)) and taken_off and not (innermost and analysis.trains(ancestor)):
             innermost = False  # (a loop of its own, training nothing, its outputs detached: features to collect)
             continue
         if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
@@ -305,10 +306,3 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
                 isinstance(call.func, cst.Name) and call.func.value == key for call in model.nodes_of(loop, cst.Call)):
             return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
     return None
-
-
-def _detached_output(model, node: cst.CSTNode) -> bool:
-    """``model(data).detach()``: the output taken off the graph where it is computed (no gradient is wanted)."""
-    parent = model.parent(node)
-    return isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "detach" \
-        and isinstance(model.parent(parent), cst.Call)

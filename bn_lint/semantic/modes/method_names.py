@@ -100,6 +100,7 @@ def _imported_by(path: str) -> set[str]:
 
 
 
+SWITCHES_OWN_MODE = re.compile(r"\bself\s*\.\s*(?:eval|train)\s*\(")  # (a method setting its own instance's mode)
 _EVALS_SELF = re.compile(r"\bself\s*\.\s*eval\s*\(\s*\)")
 _TRAINS_SELF = re.compile(r"\bself\s*\.\s*train\s*\(")
 

@@ -218,3 +218,16 @@ def _collection_holding(model, node: cst.CSTNode, parent: cst.CSTNode | None) ->
         return parent.target.value
     return None
 
+
+def detached(model, call: cst.CSTNode) -> bool:
+    """Whether the output of ``call`` is detached at once (``model(x)[0].detach()``, ``model(x).detach()``): no
+    gradient reaches the module, so the loop around it trains something else (a linear probe on frozen features)."""
+    node = call
+    for _ in range(3):
+        parent = model.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr.value == "detach":
+            return isinstance(model.parent(parent), cst.Call)
+        if not isinstance(parent, (cst.Subscript, cst.SubscriptElement, cst.Index)) or parent is None:
+            return False
+        node = parent
+    return False

@@ -11,14 +11,13 @@ from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .candidates import no_grad_method_run
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
+from .method_names import SWITCHES_OWN_MODE
+from .output_reads import detached
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call
 from .records import Site, Watch, _merge
 from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
-
-
-_SWITCHES_OWN_MODE = re.compile(r"\bself\s*\.\s*(?:eval|train)\s*\(")
 
 
 class ModelUses:
@@ -56,7 +55,7 @@ class ModelUses:
                 a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
         if a.under_no_grad(call) and self._frozen_forward(key, call):
             self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
-        if not a.under_no_grad(call) and self._trains_here(a.region(call)) and not _detached(self.model, call):
+        if not a.under_no_grad(call) and self._trains_here(a.region(call)) and not detached(self.model, call):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._parts_trained(call, key, state)
             self._watch_training(call, key, state)
@@ -76,7 +75,7 @@ class ModelUses:
                 # RULES.md's "a model after a training step", unless a shown path put it in eval)
                 _set(state, key, after_training_step(facts, call))
         elif EVAL in {f.mode for f in facts} and not a.under_no_grad(call) and isinstance(a.region(call), cst.FunctionDef) \
-                and not _detached(self.model, call) and a._feeds_backward_at_callers(a.region(call)):
+                and not detached(self.model, call) and a._feeds_backward_at_callers(a.region(call)):
             # (a loss helper whose forward runs after its own evaluation helper left the model in eval: `pl =
             # pseudo_labeling(model, u); return ce(model(x), pl)`, its loss backpropagated by every caller)
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
@@ -328,23 +327,9 @@ def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
     ``__init__`` stores (``def encode(self, x): return self.enc(x)``) or the model itself (``self.forward(batch)``,
     ``self(batch)``), and sets no mode of its own (one that puts its instance in eval first, ``predict()``, is
     followed for what it does)."""
-    return not _SWITCHES_OWN_MODE.search(model.code(function)) and any(
+    return not SWITCHES_OWN_MODE.search(model.code(function)) and any(
         isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
         and (c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
              or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
         or isinstance(c.func, cst.Name) and c.func.value == "self"
         for c in model.nodes_of(function, cst.Call))
-
-
-def _detached(model, call: cst.Call) -> bool:
-    """Whether the output of ``call`` is detached at once (``model(x)[0].detach()``, ``model(x).detach()``): no
-    gradient reaches the module, so the loop around it trains something else (a linear probe on frozen features)."""
-    node = call
-    for _ in range(3):
-        parent = model.parent(node)
-        if isinstance(parent, cst.Attribute) and parent.attr.value == "detach":
-            return isinstance(model.parent(parent), cst.Call)
-        if not isinstance(parent, (cst.Subscript, cst.SubscriptElement, cst.Index)) or parent is None:
-            return False
-        node = parent
-    return False
