@@ -301,10 +301,15 @@ def _bare_batchnorm(analysis: "BatchAnalysis", loop: cst.For) -> str | None:
 
 
 def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> bool:
-    """``model`` a parameter of the function, or ``self.net`` stored once from an ``__init__`` parameter:
-    a model the code receives (not one it builds, swaps or changes, which ``ModelResolution.kind`` judges)."""
+    """``model`` a parameter of the function, ``self.net`` stored once from an ``__init__`` parameter, or a
+    model a builder chosen at run time builds: a model of unknown class (not one the code builds, swaps or
+    changes, which ``ModelResolution.kind`` judges)."""
     if isinstance(expr, cst.Name):
-        found = param_of(expr.value, scope) if model.binding(expr.value, scope) is None else None
+        assigned = model.bindings(expr.value, scope)
+        if assigned is not None:  # (`model = nn.DataParallel(model)` passes on what it wraps)
+            built = [v for v in assigned[0] if not _reads(v, expr.value)]
+            return bool(built) and all(_chosen_builder(v) for v in built)
+        found = param_of(expr.value, scope)
         return found is not None and not _called_here(model, found[1])
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         info = model.enclosing_class(scope)
@@ -316,6 +321,21 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
         return found is not None and not any(isinstance(site.node.func, cst.Name) and site.node.func.value == info.name
                                              for site in model.calls)
     return False
+
+
+def _reads(value: cst.CSTNode, name: str) -> bool:
+    """Whether ``value`` reads the variable ``name`` (not an attribute of that name: ``opts.model``)."""
+    attrs = {id(n.attr) for n in walk(value) if isinstance(n, cst.Attribute)}
+    return any(isinstance(n, cst.Name) and n.value == name and id(n) not in attrs for n in walk(value))
+
+
+def _chosen_builder(value: cst.CSTNode) -> bool:
+    """A model built by a builder chosen at run time: ``model_map[opts.model](...)``, ``getattr(models, name)(...)``."""
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    return isinstance(func, cst.Subscript) or (isinstance(func, cst.Call) and isinstance(func.func, cst.Name)
+                                               and func.func.value == "getattr")
 
 
 def _called_here(model: "FileModel", function: cst.FunctionDef | None) -> bool:
@@ -395,7 +415,7 @@ def _eval_in_class(analysis: "BatchAnalysis", expr: cst.BaseExpression, loop: cs
 
 
 def builds_batchnorm(model: "FileModel") -> bool:
-    """Whether the project (this file, or a project file it imports) builds a BatchNorm layer."""
+    """Whether the project builds a BatchNorm layer: this file, or a project file its code reaches."""
     cache = _CACHE.setdefault(model, {})
     if "bn" not in cache:
         cache["bn"] = _builds_batchnorm(model)
@@ -412,10 +432,10 @@ def _builds_batchnorm(model: "FileModel") -> bool:
     project = model.project
     if project is None:
         return False
-    for path in model.imported_project_paths[:20]:
-        if not (project.mentions(path, "BatchNorm") or project.mentions(path, "batch_norm")):
-            continue
-        other = project.model(path)
-        if other is not None and any(layer.spec.is_batchnorm for layer in other.layer_calls):
+    used = {node.value if isinstance(node, cst.Name) else node.attr.value
+            for node in model.nodes_of(model.module, cst.Name, cst.Attribute)}
+    for other, _ in model.reached_files(used):  # what this file's code reaches, imports deep
+        if (project.mentions(other.path, "BatchNorm") or project.mentions(other.path, "batch_norm")) \
+                and any(layer.spec.is_batchnorm for layer in other.layer_calls):
             return True
     return False

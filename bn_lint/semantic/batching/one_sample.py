@@ -97,9 +97,10 @@ def project_fragile(model: "FileModel", names: set[str] | None = None) -> tuple[
     # (in a module of many models, a layer of one this file never names is not in what it trains; a file
     # reached through another, `build()` of modeling.py returning `PoolHead` of layers.py, is)
     for other, reached in model.reached_files(_names_used(model) if names is None else names):
-        if not project.mentions(other.path, "BatchNorm"):
-            continue
-        found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached]
+        found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached] \
+            if project.mentions(other.path, "BatchNorm") else []
+        found += [f for site in other.calls if _owner_name(other, site.node) in reached
+                  for f in [library_fragile(other, site.node)] if f is not None]  # `net()` building a torchvision DeepLabV3
         if found:
             return other, found[0]
     return side_effect_fragile(model)

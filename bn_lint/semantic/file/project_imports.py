@@ -6,6 +6,8 @@ the project (:class:`~bn_lint.project.Project`) is the one the model was given.
 """
 from __future__ import annotations
 
+import os
+
 import sys
 from typing import TYPE_CHECKING
 
@@ -82,43 +84,53 @@ def reached_files(model: "FileModel", used: set[str], limit: int = 20,
     project = model.project
     if project is None:
         return []
-    found: list[tuple["FileModel", set[str]]] = []
-    seen = {model.path}
+    found: dict[str, tuple["FileModel", set[str]]] = {}  # (a file reached again for more names grows)
+    passed = {model.path}  # the file itself, and packages whose re-exports were passed on
     frontier: list[tuple["FileModel", set[str]]] = [(model, used)]
     for _ in range(depth):
         following: list[tuple["FileModel", set[str]]] = []
         for current, names in frontier:
             for path in current.imported_project_paths[:limit]:
-                if path in seen or len(found) >= limit:
+                if path in passed or (path not in found and len(found) >= limit):
                     continue
                 if not any(project.may_define(path, keyword, name) for name in names if name.isascii()
                            for keyword in ("class", "def")):  # (read, not parsed)
+                    if os.path.basename(path) == "__init__.py" and names:  # a package's re-exports: passed on
+                        passed.add(path)
+                        package = project.model(path)
+                        if package is not None:
+                            following.append((package, names))
                     continue
-                seen.add(path)
-                other = project.model(path)
+                other = project.model(path) if path not in found else found[path][0]
                 if other is None:
                     continue
-                defs = {node.name.value: node for node in other.module.body
-                        if isinstance(node, (cst.ClassDef, cst.FunctionDef))}
-                reached: set[str] = set()
-                todo = sorted(name for name in names if name in defs)
-                named: set[str] = set()
-                while todo:
-                    name = todo.pop()
-                    if name in reached:
-                        continue
-                    reached.add(name)
-                    for node in walk(defs[name]):
-                        word = node.value if isinstance(node, cst.Name) else \
-                            node.attr.value if isinstance(node, cst.Attribute) else None
-                        if word is not None:
-                            named.add(word)
-                            if word in defs:
-                                todo.append(word)
-                found.append((other, reached))
-                following.append((other, named))
+                reached = found.setdefault(path, (other, set()))[1]
+                named = _reach(other, names, reached, walk)
+                if named:
+                    following.append((other, named))
         frontier = following
-    return found
+    return list(found.values())
+
+
+def _reach(other: "FileModel", names: set[str], reached: set[str], walk) -> set[str]:
+    """Add to ``reached`` the module-level definitions of ``other`` that ``names`` reach (and those they
+    name, in turn); the words the newly reached definitions name."""
+    defs = {node.name.value: node for node in other.module.body if isinstance(node, (cst.ClassDef, cst.FunctionDef))}
+    todo = sorted(name for name in names if name in defs and name not in reached)
+    named: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        for node in walk(defs[name]):
+            word = node.value if isinstance(node, cst.Name) else \
+                node.attr.value if isinstance(node, cst.Attribute) else None
+            if word is not None:
+                named.add(word)
+                if word in defs:
+                    todo.append(word)
+    return named
 
 
 def imported_path(model: "FileModel", dotted: str, keyword: str | None = None) -> tuple[str, str] | None:

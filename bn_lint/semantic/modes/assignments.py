@@ -115,6 +115,8 @@ class Assignments:
         built = _unwrap_passthrough(value)
         if isinstance(built, cst.Call) and isinstance(target, cst.Name):
             self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder
+            if facts is None:  # (`trainer = Trainer(opts)`, a plain object whose `__init__` freezes a part it builds)
+                self._frozen_in_result(value, key)
         if isinstance(value, cst.Dict):
             literal_entries(self, key, value, state)
         elif isinstance(value, cst.Call) and isinstance(target, cst.Name) and facts is None:

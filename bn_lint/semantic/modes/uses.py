@@ -53,8 +53,14 @@ class ModelUses:
                 old = a.path_evals.get(call)
                 a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
                 a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
-        if a.under_no_grad(call) and self._frozen_forward(key, call):
+        gradient_free = a.under_no_grad(call) or detached(self.model, call)  # (`teacher(x).detach()` too)
+        if gradient_free and self._frozen_forward(key, call):
             self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
+        elif gradient_free and key.split(".")[0] in self.params and "." in key \
+                and {f.mode for f in facts} == {TRAIN} and self._fixed_run_in_training(key, call):
+            # (`self.teacher(x)` under no_grad in the loop of a method that put it in training mode: a part its
+            # callers may have frozen, run in training mode at this step)
+            self.part_stepped[key] = self.part_stepped.get(key, frozenset()) | facts
         if not a.under_no_grad(call) and self._trains_here(a.region(call)) and not detached(self.model, call):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._parts_trained(call, key, state)
@@ -143,10 +149,15 @@ class ModelUses:
         """``feats = encoder(x)`` under ``no_grad`` in a loop that trains another module, with ``encoder``
         frozen in this function: in training mode its BatchNorm statistics still move. Not a teacher whose
         weights the loop updates (``ema_p.mul_(...)`` over its ``parameters()``, or handed to a helper)."""
+        if not any(reason == "frozen" and watched == key for watched, reason in self.watch.values()):
+            return False
+        return self._fixed_run_in_training(key, call)
+
+    def _fixed_run_in_training(self, key: str, call: cst.Call) -> bool:
+        """``key`` run at ``call`` in a loop that trains another module, and not updated there (a teacher
+        whose weights the loop updates is not fixed)."""
         region = self.a.region(call)
         if not isinstance(region, (cst.For, cst.While)) or not self._trains_here(region):
-            return False
-        if not any(reason == "frozen" and watched == key for watched, reason in self.watch.values()):
             return False
         for node in self.model.nodes_of(region, cst.Call):
             if node is call:
@@ -295,6 +306,9 @@ class ModelUses:
         for part, facts in summary.part_steps.items():
             root, _, rest = part.partition(".")
             target = f"{key}.{rest}" if key is not None and root == param and rest else None
+            if target is not None and key.split(".")[0] in self.params and {f.mode for f in facts} == {TRAIN}:
+                # (a step two calls deep: `run()` calls `self.fit()`, which sets `self.backbone` to train and steps it)
+                self.part_stepped[target] = self.part_stepped.get(target, frozenset()) | facts
             if target is not None and target in state and not _tracked(state, key) and {f.mode for f in facts} == {TRAIN}:
                 during = dict(state)
                 _set(during, target, self._translate(facts, _lookup(state, target), call, summary, analysis))

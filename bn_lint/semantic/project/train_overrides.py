@@ -40,7 +40,10 @@ def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int)
 def train_sets_modes(train: cst.FunctionDef) -> bool:
     """Whether an override of ``train()`` may set its layers' modes: it makes a call besides
     ``super().train(mode)`` (``m.eval()``, ``super().train(False)``, a helper); assigning ``.training``
-    reaches no layer."""
+    reaches no layer. A ``train(self)`` taking no mode overrides nothing: ``nn.Module.eval()`` calls
+    ``self.train(False)``, so it is a trainer's training loop, not a module's mode switch."""
+    if len(train.params.params) < 2 and not isinstance(train.params.star_arg, cst.Param):
+        return False
     params = [p.name.value for p in train.params.params[1:2]]
     for node in walk(train.body):
         if not isinstance(node, cst.Call):
