@@ -301,6 +301,10 @@ class CallHandling:
         # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)
         if any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys):
             return True
+        # (or one inside it that is watched: `distiller.teacher`, frozen by the constructor of another file)
+        watched = [key for key, _reason in self.watch.values()]
+        if any(key is not None and any(_child_of(w, key) for w in watched) for key in keys):
+            return True
         return self._closure_passes(call, state)
 
     def _keeps_modes(self, fn: cst.BaseExpression) -> bool:

@@ -10,6 +10,7 @@ from bn_lint.semantic.knowledge.model_runners import runner_arguments
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .candidates import no_grad_method_run
+from .fixed_runs import gradient_free_run
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .method_names import SWITCHES_OWN_MODE
 from .output_reads import detached
@@ -53,14 +54,7 @@ class ModelUses:
                 old = a.path_evals.get(call)
                 a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
                 a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
-        gradient_free = a.under_no_grad(call) or detached(self.model, call)  # (`teacher(x).detach()` too)
-        if gradient_free and self._frozen_forward(key, call):
-            self._watch_training(call, key, state)  # a frozen encoder's forward in a probe's training loop
-        elif gradient_free and key.split(".")[0] in self.params and "." in key \
-                and {f.mode for f in facts} == {TRAIN} and self._fixed_run_in_training(key, call):
-            # (`self.teacher(x)` under no_grad in the loop of a method that put it in training mode: a part its
-            # callers may have frozen, run in training mode at this step)
-            self.part_stepped[key] = self.part_stepped.get(key, frozenset()) | facts
+        gradient_free_run(self, call, key, facts, state)  # (a frozen encoder's forward in a probe's loop)
         if not a.under_no_grad(call) and self._trains_here(a.region(call)) and not detached(self.model, call):
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._parts_trained(call, key, state)
@@ -144,30 +138,6 @@ class ModelUses:
                 return True
         # a model of a class this file does not define: a library model's method that runs its forward
         return not classes and method in LIBRARY_FORWARDS
-
-    def _frozen_forward(self, key: str, call: cst.Call) -> bool:
-        """``feats = encoder(x)`` under ``no_grad`` in a loop that trains another module, with ``encoder``
-        frozen in this function: in training mode its BatchNorm statistics still move. Not a teacher whose
-        weights the loop updates (``ema_p.mul_(...)`` over its ``parameters()``, or handed to a helper)."""
-        if not any(reason == "frozen" and watched == key for watched, reason in self.watch.values()):
-            return False
-        return self._fixed_run_in_training(key, call)
-
-    def _fixed_run_in_training(self, key: str, call: cst.Call) -> bool:
-        """``key`` run at ``call`` in a loop that trains another module, and not updated there (a teacher
-        whose weights the loop updates is not fixed)."""
-        region = self.a.region(call)
-        if not isinstance(region, (cst.For, cst.While)) or not self._trains_here(region):
-            return False
-        for node in self.model.nodes_of(region, cst.Call):
-            if node is call:
-                continue
-            func = node.func
-            if isinstance(func, cst.Attribute) and key_of(func.value) == key and func.attr.value not in ("eval", "train", "forward"):
-                return False  # `teacher.parameters()`, `teacher.load_state_dict(...)`: updated here
-            if any(key_of(arg.value) == key for arg in node.args):
-                return False  # `update_ema(teacher, student)`
-        return True
 
     def _trains_here(self, region: cst.CSTNode) -> bool:
         """Whether ``region`` runs a training step on this path: one not in a branch the assumed
@@ -309,7 +279,9 @@ class ModelUses:
             if target is not None and key.split(".")[0] in self.params and {f.mode for f in facts} == {TRAIN}:
                 # (a step two calls deep: `run()` calls `self.fit()`, which sets `self.backbone` to train and steps it)
                 self.part_stepped[target] = self.part_stepped.get(target, frozenset()) | facts
-            if target is not None and target in state and not _tracked(state, key) and {f.mode for f in facts} == {TRAIN}:
+            watched = target is not None and any(w == target for w, _reason in self.watch.values())
+            if target is not None and (target in state or watched) and not _tracked(state, key) \
+                    and {f.mode for f in facts} == {TRAIN}:  # (a part a constructor of another file froze: watched)
                 during = dict(state)
                 _set(during, target, self._translate(facts, _lookup(state, target), call, summary, analysis))
                 self._watch_training(call, target, during)

@@ -1,0 +1,46 @@
+"""Runs of a module without gradients (under ``no_grad``, or its output detached) in a loop that trains
+another: a frozen encoder's forward in a linear probe, a fixed teacher's in distillation. In training mode
+its BatchNorm statistics still move."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .keys import key_of
+from .output_reads import detached
+from .state import State, TRAIN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
+
+
+def gradient_free_run(flow: "_Flow", call: cst.Call, key: str, facts: frozenset, state: State) -> None:
+    """``key`` run at ``call`` without gradients: watched at this step when this function froze it; a part of
+    a parameter (``self.teacher``) run in the training mode this function set is one of its part steps,
+    for callers that froze it."""
+    if not (flow.a.under_no_grad(call) or detached(flow.model, call)):
+        return
+    if any(reason == "frozen" and watched == key for watched, reason in flow.watch.values()):
+        if fixed_run_in_training(flow, key, call):
+            flow._watch_training(call, key, state)
+    elif key.split(".")[0] in flow.params and "." in key and {f.mode for f in facts} == {TRAIN} \
+            and fixed_run_in_training(flow, key, call):
+        flow.part_stepped[key] = flow.part_stepped.get(key, frozenset()) | facts
+
+
+def fixed_run_in_training(flow: "_Flow", key: str, call: cst.Call) -> bool:
+    """``key`` run at ``call`` in a loop that trains another module, and not updated there (not a teacher
+    whose weights the loop updates: ``ema_p.mul_(...)`` over its ``parameters()``, or handed to a helper)."""
+    region = flow.a.region(call)
+    if not isinstance(region, (cst.For, cst.While)) or not flow._trains_here(region):
+        return False
+    for node in flow.model.nodes_of(region, cst.Call):
+        if node is call:
+            continue
+        func = node.func
+        if isinstance(func, cst.Attribute) and key_of(func.value) == key and func.attr.value not in ("eval", "train", "forward"):
+            return False  # `teacher.parameters()`, `teacher.load_state_dict(...)`: updated here
+        if any(key_of(arg.value) == key for arg in node.args):
+            return False  # `update_ema(teacher, student)`
+    return True
