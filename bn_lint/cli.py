@@ -424,6 +424,9 @@ def _emit(settings, findings, sources, notebooks, files_checked, statistics, out
         extra = {**extra, "checked": [output.printable_path(path, fmt) for path in extra["checked"]]}
     context = ReportContext(files_checked=files_checked, line_of=lambda path, line: line_of(real.get(path, path), line),
                             cell_line_of=lambda path, cell, line: cell_line_of(real.get(path, path), cell, line),
+                            file_place_of=lambda path, cell, line, column: (
+                                notebooks[real.get(path, path)].file_place(cell, line, column)
+                                if real.get(path, path) in notebooks else None),
                             color=color, applicable=settings.can_fix, **(extra or {}))
     stream = io.StringIO()
     render(fmt, shown, stream, context)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from .finding import Finding
 from .notebook_cells import CellCode, read_cell
+from .notebook_places import source_places
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MARKER = "# %% [bn-lint cell {}]"
@@ -113,6 +114,15 @@ class Notebook:
             return match.group(0)
         line = next(c for c in self.cells if c.index == where[0]).read.place(where[1], 1)[0]
         return f"{match.group(1) or ''}cell {where[0]}, line {line}"
+
+    def file_place(self, cell: int, line: int, column: int) -> tuple[int, int] | None:
+        """(line, column) in the ``.ipynb`` text of ``column`` on ``line`` of cell ``cell``; None when not found."""
+        places = self.__dict__.get("_places")
+        if places is None:
+            places = self.__dict__["_places"] = source_places(self.raw.decode("utf-8-sig", "replace"),
+                                                              self.data.get("cells") or [])
+        found = places.get((cell, line))
+        return (found[0], found[1] + column - 1) if found is not None else None
 
     def cell_lines(self, index: int) -> list[str]:
         """The lines of cell ``index`` as stored (magics included)."""

@@ -262,3 +262,11 @@ for batch in []:
 def test_a_training_step_through_a_method_that_runs_self_forward(override, expected):
     findings = check_code(TRAIN_STEP.format(override=override), select=("BN105",))
     assert codes_and_lines(findings) == expected, [f.message for f in findings]
+
+
+@pytest.mark.parametrize("key", ["self.model", "self._modules[*]", "nets['student'].backbone", "heads[0]"])
+def test_an_access_path_turns_back_into_an_expression_of_the_same_path(key):
+    # (a callback given `self._modules[name]` made `key_expression` parse "self._modules[*]": an internal error)
+    from bn_lint.semantic.modes.keys import key_expression, key_of
+
+    assert key_of(key_expression(key)) == key

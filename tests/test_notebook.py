@@ -107,13 +107,21 @@ def test_another_language_is_not_checked_as_python(tmp_path):
 def test_tutorial_notebooks_findings_at_the_right_cells():
     proc = run_cli("check", "--no-cache", "--format", "json", str(TRANSFER), str(MNIST))
     assert proc.returncode == 1, proc.stderr
-    found = {(Path(f["path"]).name, f["code"], f.get("cell"), f["line"]) for f in json.loads(proc.stdout)}
+    findings = json.loads(proc.stdout)
+    found = {(Path(f["path"]).name, f["code"], f.get("cell"), f["cell_line"]) for f in findings if "cell" in f}
     # the frozen backbone (cell 6, `param.requires_grad = False`) trained by train_model's model.train()
     assert ("transfer_learning_frozen_backbone.ipynb", "BN105", 6, 3) in found
     # the test loop of cell 6 runs the BatchNorm CNN of cell 4 in training mode
     assert any(name == "mnist_cnn_batchnorm_test_loop.ipynb" and code == "BN101" and cell == 6
                for name, code, cell, _ in found)
     assert ("mnist_cnn_batchnorm_test_loop.ipynb", "BN204", 4, 5) in found
+    # `line` / `column` place each finding in the .ipynb file's text, where it holds that cell's line
+    for f in findings:
+        raw = Path(f["path"]).read_text(encoding="utf-8").splitlines()[f["line"] - 1]
+        cell = json.loads(Path(f["path"]).read_text(encoding="utf-8"))["cells"][f["cell"] - 1]["source"]
+        written = cell[f["cell_line"] - 1] if isinstance(cell, list) else cell.splitlines(True)[f["cell_line"] - 1]
+        assert json.dumps(written, ensure_ascii=False) in raw or json.dumps(written) in raw
+        assert raw[f["column"] - 1:].startswith(written[f["cell_column"] - 1:][:3])
 
 
 def test_concise_format_shows_the_cell():

@@ -33,6 +33,20 @@ class ReportContext:
     extra: dict = field(default_factory=dict)
     color: str = "auto"  # auto | always | never (the full format)
     cell_line_of: Callable[[str, int, int], str | None] = lambda path, cell, line: None  # notebooks
+    # (path, cell, line, column) -> (line, column) in the .ipynb text: where machine formats place a cell's finding
+    file_place_of: Callable[[str, int, int, int], "tuple[int, int] | None"] = lambda path, cell, line, column: None
+
+    def file_position(self, finding: Finding) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column) of ``finding`` in the file its path names: for a notebook
+        cell's finding, in the ``.ipynb`` text (where the file holds that cell's source), else its own."""
+        own = (finding.line, finding.column, finding.end_line, finding.end_column)
+        if not finding.cell:
+            return own
+        start = self.file_place_of(finding.path, finding.cell, finding.line, finding.column)
+        end = self.file_place_of(finding.path, finding.cell, finding.end_line, finding.end_column)
+        if start is None or end is None:
+            return own
+        return (*start, *end)
 
     def text_of(self, finding: Finding) -> str | None:
         """The source line a finding points at (in its notebook cell, for a notebook)."""

@@ -29,8 +29,9 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
     root = os.path.abspath(getattr(context, "root", None) or os.getcwd())
     for f in findings:
         level = "error" if f.severity is Severity.ERROR else "warning"
+        line, column, end_line, end_column = context.file_position(f)  # (a notebook's: in the .ipynb text)
         props = (
-            f"file={_escape_property(_relative(f.path, root))},line={f.line},col={f.column},"
-            f"endLine={f.end_line},endColumn={f.end_column},title={_escape_property(f'{f.code} {f.name}' + (f' (cell {f.cell})' if f.cell else ''))}"
+            f"file={_escape_property(_relative(f.path, root))},line={line},col={column},"
+            f"endLine={end_line},endColumn={end_column},title={_escape_property(f'{f.code} {f.name}' + (f' (cell {f.cell})' if f.cell else ''))}"
         )
         stream.write(f"::{level} {props}::{_escape_data(f'{f.code} {f.message}')}\n")

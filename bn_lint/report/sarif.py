@@ -87,7 +87,7 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
             "message": {"text": f.message},
             "locations": [{"physicalLocation": {
                 "artifactLocation": artifact(f.path, root),
-                "region": _region(f.line, f.column, f.end_line, f.end_column),
+                "region": _region(*context.file_position(f)),  # (a notebook's: in the .ipynb text)
             }}],
             "partialFingerprints": {"bnLint/v1": fingerprint},
         }
@@ -103,8 +103,8 @@ def render(findings: list[Finding], stream: TextIO, context) -> None:
             ]
         if f.fix is not None and f.fix.edits and not f.cell:  # (a cell's edits do not count in the .ipynb file)
             result["fixes"] = [_fix(f, root)]
-        if f.cell:  # a notebook: the region counts lines in this cell
-            result["properties"] = {"cell": f.cell}
+        if f.cell:  # a notebook: the region is in the .ipynb text; the place in the cell beside it
+            result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
         results.append(result)
     errors = list(getattr(context, "errors", ()) or ())
     document = {

@@ -100,9 +100,8 @@ class LastBatchOfOne(Rule):
         whose `__len__` returns a constant) and `len(dataset) % batch_size == 1` (an error). When
         the length is unknown, a warning if the model holds a BatchNorm that sees one value per
         channel on one sample (a `BatchNorm1d` on (N, C), a BatchNorm after pooling to 1×1: SE /
-        attention gates, PSP / ASPP image pooling), whatever the batch size (known or not) from
-        `min-batch-size` up (smaller batches are BN301's): one dataset length in every batch size
-        leaves a last batch of one.
+        attention gates, PSP / ASPP image pooling) and the batch size is between `min-batch-size`
+        and twice it (smaller batches are BN301's; with larger ones a remainder of 1 is rare).
         The training loader may be one whose loop is out of sight (built and returned by a helper,
         packed for a trainer) when its name or its shuffling says so, and its model one of unknown
         class when the project builds such layers. Loaders named for evaluation are not findings.
@@ -228,7 +227,6 @@ class LastBatchOfOne(Rule):
             line=7,
         ),
         # an unknown length: a warning when the model holds a BatchNorm that sees one value per channel
-        Invalid(_PRELUDE + "loader = DataLoader(train_set, batch_size=64, shuffle=True)\n" + _LOOP, line=7),
         Invalid(_ASPP.format(pool=1, drop=""), line=13),  # the image-pooling branch of an ASPP head
         Invalid(  # loaders a helper builds and returns, for a model with BatchNorm1d heads (a DANN port)
             """
@@ -313,6 +311,9 @@ class LastBatchOfOne(Rule):
                              "nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU()")
             + "loader = DataLoader(train_set, batch_size=8, shuffle=True)\n" + _LOOP
         ),
+        Valid(  # a large batch: a remainder of one is rare (1 length in 64)
+            _PRELUDE + "loader = DataLoader(train_set, batch_size=64, shuffle=True)\n" + _LOOP
+        ),
         Valid(  # loaders for evaluation (the model in eval mode there)
             _PRELUDE + "val_loader = DataLoader(val_set, batch_size=8)\nmodel.eval()\n"
             + "with torch.no_grad():\n    preds = [model(x).argmax(1) for x, _ in val_loader]\n"
@@ -342,8 +343,8 @@ class LastBatchOfOne(Rule):
                     fix=fix,
                 )
                 continue
-            if size is not None and size.value < minimum:
-                continue  # BN301's
+            if size is None or not minimum <= size.value <= 2 * minimum:
+                continue  # unknown, BN301's (below min-batch-size), or large (a remainder of 1 is rare)
             if named_for_evaluation(batches, loader):
                 continue
             guess = guess_training(batches, loader)
@@ -355,7 +356,7 @@ class LastBatchOfOne(Rule):
             fix = _fix(loader)
             yield Report(
                 loader.call,
-                f"{_trains(loader, guess)} in batches of {size.describe() if size is not None else 'an unknown size'} without `drop_last=True`, and the model has "
+                f"{_trains(loader, guess)} in batches of {size.describe()} without `drop_last=True`, and the model has "
                 f"{layer.why} ({where}): whenever the dataset's length leaves a last batch of 1 sample, training "
                 "stops with \"Expected more than 1 value per channel when training\""
                 + ("" if fix is not None else "; pass `drop_last=True`"),

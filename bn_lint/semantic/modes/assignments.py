@@ -8,7 +8,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_k
 from bn_lint.semantic.project.definitions import project_builder
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
-from .keys import _container_elements, _key_expression, _names_read, _unwrap_passthrough, key_of, one_module
+from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, one_module
 from .dict_entries import literal_entries, returned_entries
 from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
@@ -314,4 +314,4 @@ class Assignments:
         summary = analysis.summary(init) if copied else None
         if summary is not None:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
-            self._apply_effects(call, [("self", _key_expression(key))], effects, summary, analysis, state)
+            self._apply_effects(call, [("self", key_expression(key))], effects, summary, analysis, state)

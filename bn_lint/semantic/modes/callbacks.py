@@ -7,7 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind, given_values, positional_names
-from .keys import key_of
+from .keys import key_expression, key_of
 from .state import State, _join
 
 _MAX_GIVEN = 4
@@ -140,6 +140,6 @@ class CallbackCalls:
             return inner[root] if not rest else None
         for param, given in outer.items():
             if key_of(given) == root:
-                return cst.parse_expression(param + dot + rest)
+                return key_expression(param + dot + rest)
         return None
 

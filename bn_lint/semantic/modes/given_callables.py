@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
-from .keys import key_of
+from .keys import key_expression, key_of
 from .records import record_passed
 from .state import _ENTRY, State, _lookup, _set, _tracked
 
@@ -158,7 +158,7 @@ class GivenCallables:
             key = key_of(arg.value)
             root, dot, rest = (key or "").partition(".")
             passed = next((g for param, g in given if param == root), None) if key else None
-            out.append(cst.parse_expression(key_of(passed) + dot + rest) if passed is not None and key_of(passed)
+            out.append(key_expression(key_of(passed) + dot + rest) if passed is not None and key_of(passed)
                        else None)
         return out
 

@@ -163,10 +163,10 @@ def _unwrap_passthrough(value: cst.BaseExpression | None) -> cst.BaseExpression 
     return value
 
 
-def _key_expression(key: str) -> cst.BaseExpression:
+def key_expression(key: str) -> cst.BaseExpression:
     """``self.ema`` as an expression (the inverse of ``key_of``)."""
-    if "[" in key:
-        return cst.parse_expression(key)
+    if "[" in key:  # (an entry by a variable, `nets[*]`, as `nets[_]`: `key_of` names it so again)
+        return cst.parse_expression(key.replace(ANY_ENTRY, "[_]"))
     names = key.split(".")
     expr: cst.BaseExpression = cst.Name(names[0])
     for name in names[1:]:

@@ -5,7 +5,7 @@ import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
 from bn_lint.semantic.file.classes import enclosing_class
-from .keys import _getattr_of, _key_expression, key_of, key_parent, subscript_key
+from .keys import _getattr_of, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _join, _tracked
 
 
@@ -123,7 +123,7 @@ class LoopWalker:
                 return None
             if isinstance(node.target, cst.Tuple):
                 self.assign(node.target.elements[0].value, None, current)
-            self.assign(target, _key_expression(entry), current)
+            self.assign(target, key_expression(entry), current)
             current = self.block(node.body.body, current)
         return current
 

@@ -22,6 +22,6 @@ def train(loader, model, optimizer):
 def main(params, trn_dataset, val_dataset):
     model = net(params["model_name"], params["num_classes"])
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    trn_dataloader, val_dataloader = create_dataloaders(trn_dataset, val_dataset, params["batch_size"])
+    trn_dataloader, val_dataloader = create_dataloaders(trn_dataset, val_dataset, 12)
     for _ in range(params["epochs"]):
         train(trn_dataloader, model, optimizer)
