@@ -4,6 +4,8 @@ back the objects it is given (``amp.initialize``), an object held in another obj
 method that runs ``self.forward``. Each bug beside its fixed twin."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.helpers import check_code, codes_and_lines
@@ -270,3 +272,55 @@ def test_an_access_path_turns_back_into_an_expression_of_the_same_path(key):
     from bn_lint.semantic.modes.keys import key_expression, key_of
 
     assert key_of(key_expression(key)) == key
+
+
+PROBE = '''
+import torch
+import torch.nn as nn
+from torchvision import models
+
+
+class Probe(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = models.resnet50()
+        self.classifier = nn.Linear(2048, 10)
+        self.{loss} = nn.CrossEntropyLoss()
+
+    def forward(self, x):
+        with torch.no_grad():
+            features = self.encoder(x)
+        return self.classifier(features)
+
+    def train(self):
+        optimizer = torch.optim.Adam(self.classifier.parameters())
+        for images, targets in []:
+            self.classifier.train()
+            loss = self.{loss}(self.forward(images), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    def test(self, loader):
+        self.classifier.eval()
+        self.encoder.eval()
+        with torch.no_grad():
+            for images, targets in loader:
+                print(self.{loss}(self.forward(images), targets).item())
+'''
+
+
+@pytest.mark.parametrize("loss", ["criterion", "loss_fn"])
+def test_a_loss_a_class_holds_is_not_the_model_its_evaluation_runs(tmp_path, loss):
+    # (transfer 14's 9301: `self.criterion(logits, y)` in test() was taken for a run of a model in training mode)
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "model.py").write_text(PROBE.format(loss=loss).lstrip("\n"))
+    (tmp_path / "run.py").write_text("from model import Probe\n\nmodel = Probe()\nmodel.train()\nmodel.test([])\n")
+    found = []
+    for name in ("model.py", "run.py"):
+        result = Checker(Settings(root=str(tmp_path), select=CORRECTNESS)).check_path(str(tmp_path / name))
+        found += [(f.code, Path(f.path).name) for f in result.findings]
+    assert found == [], found

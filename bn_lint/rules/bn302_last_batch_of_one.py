@@ -11,7 +11,7 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from bn_lint.semantic.file.model import FileModel, NodeFix, Report
 from bn_lint.semantic.batching.analysis import BatchAnalysis
-from bn_lint.semantic.batching.loader_use import guess_training, named_for_evaluation
+from bn_lint.semantic.batching.loader_use import guess_training, named_for_evaluation, skips_batch_of_one
 from bn_lint.semantic.batching.one_sample import project_fragile
 from .bn301_tiny_batch import loader_label, min_batch_size
 
@@ -104,7 +104,8 @@ class LastBatchOfOne(Rule):
         and twice it (smaller batches are BN301's; with larger ones a remainder of 1 is rare).
         The training loader may be one whose loop is out of sight (built and returned by a helper,
         packed for a trainer) when its name or its shuffling says so, and its model one of unknown
-        class when the project builds such layers. Loaders named for evaluation are not findings.
+        class when the project builds such layers. Loaders named for evaluation are not findings, nor
+        those whose loop keeps a batch of one sample from the model (`if x.size(0) == 1: continue`).
     """
     why = """
         The last batch of every epoch then holds one sample. In training mode `BatchNorm1d`
@@ -305,6 +306,9 @@ class LastBatchOfOne(Rule):
             + "model.eval()\nwith torch.no_grad():\n    preds = [model(x) for x, _ in loader]\n"
         ),
         Valid(_ASPP.format(pool=1, drop=", drop_last=True")),
+        Valid(  # the loop keeps a batch of one sample from the model
+            _ASPP.format(pool=1, drop="").replace(
+                "        loss = nn.functional", "        if images.size(0) == 1:\n            continue\n        loss = nn.functional")),
         Valid(_ASPP.format(pool=2, drop="")),  # pooled to 2x2: more than one value per channel
         Valid(  # spatial BatchNorm only: a last batch of one image still has H x W values per channel
             _PRELUDE.replace("nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2)",
@@ -325,8 +329,8 @@ class LastBatchOfOne(Rule):
         minimum = min_batch_size(model)
         for loader in batches.loaders:
             size, length = loader.batch, loader.length
-            if loader.drop_last is not False or loader.distributed:
-                continue
+            if loader.drop_last is not False or loader.distributed or skips_batch_of_one(batches, loader):
+                continue  # (dropped, split over devices, or a batch of one kept from the model by its loop)
             if length is not None:  # known length: an error when it leaves one sample
                 if size is None or size.value < 2 or length.value <= size.value or length.value % size.value != 1:
                     continue

@@ -242,6 +242,37 @@ def _names(analysis: "BatchAnalysis", loader: "Loader") -> list[str]:
     return found
 
 
+def skips_batch_of_one(analysis: "BatchAnalysis", loader: "Loader") -> bool:
+    """Whether a loop of the file over the loader tests its batch's size against one (``if len(points) != 1:``,
+    ``if x.size(0) == 1: continue``): it keeps a batch of one sample away from the model itself."""
+    return any(_tests_one_sample(node) for loop in _loops(analysis, loader)
+               for node in walk(loop.body) if isinstance(node, cst.Comparison))
+
+
+def _tests_one_sample(test: cst.Comparison) -> bool:
+    if len(test.comparisons) != 1:
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    if isinstance(left, cst.Integer):
+        left, right = right, left
+    return isinstance(right, cst.Integer) and right.value in ("1", "2") and _batch_size_of(left)
+
+
+def _batch_size_of(expr: cst.BaseExpression) -> bool:
+    """``len(x)``, ``x.size(0)``, ``x.shape[0]``, ``x.size()[0]``."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "len":
+        return len(expr.args) == 1
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "size":
+        return len(expr.args) == 1 and isinstance(expr.args[0].value, cst.Integer) and expr.args[0].value.value == "0"
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+        index = expr.slice[0].slice.value
+        base = expr.value
+        return isinstance(index, cst.Integer) and index.value == "0" and (
+            isinstance(base, cst.Attribute) and base.attr.value == "shape"
+            or isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute) and base.func.attr.value == "size")
+    return False
+
+
 def _loops(analysis: "BatchAnalysis", loader: "Loader"):
     """The loops of the file over the loader (directly, or in a function of the file it is handed to)."""
     loops = analysis.model.analysis(LoaderLoops)

@@ -17,6 +17,7 @@ from .kinds import ModelKinds
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
 from .state import _ENTRY, State, _lookup
+from .trained import loss_named
 from .training_steps import TrainingSteps
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,7 +181,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         if summary.evaluates is None:
             summary.evaluates = {}
             for call, key in summary.entry_uses:
-                if key not in summary.evaluates:
+                if key not in summary.evaluates and not loss_named(key):  # (`self.criterion(out, y)`: a loss)
                     reason = self.eval_reason(call)
                     if reason is not None:
                         summary.evaluates[key] = (call, reason)
