@@ -48,8 +48,11 @@ class FrozenBnStillUpdating(Rule):
         Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
         code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
         `requires_grad=False` given to a helper, methods of a class whose `__init__` froze a part,
-        `trainer.fit(model)`), each loop walked twice so a `.train()` at the top of the next epoch is
-        seen. A builder that freezes a BatchNorm model with `requires_grad = False` and returns it is
+        `trainer.fit(model)`, the methods of an object holding the frozen part, any number of
+        `self.method()` calls deep), each loop walked twice so a `.train()` at the top of the next epoch is
+        seen. A frozen part run without gradients (under `no_grad`, or its output `.detach()`ed) in
+        training mode in such a loop counts too; a trainer's `train(self)`, which takes no mode, is its
+        training loop, not `nn.Module.train`. A builder that freezes a BatchNorm model with `requires_grad = False` and returns it is
         flagged when a trainer of the same file puts the model it trains in training mode and the
         file puts no BatchNorm layer in eval anywhere. Not flagged: a momentum copy of a trained
         module (MoCo's key encoder, a BYOL target: frozen, and its weights updated in place from the
