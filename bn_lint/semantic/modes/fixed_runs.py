@@ -19,13 +19,14 @@ def gradient_free_run(flow: "_Flow", call: cst.Call, key: str, facts: frozenset,
     """``key`` run at ``call`` without gradients: watched at this step when this function froze it; a part of
     a parameter (``self.teacher``) run in the training mode this function set is one of its part steps,
     for callers that froze it."""
-    if not (flow.a.under_no_grad(call) or detached(flow.model, call)):
+    frozen = any(reason == "frozen" and watched == key for watched, reason in flow.watch.values())
+    part = not frozen and "." in key and key.split(".")[0] in flow.params and {f.mode for f in facts} == {TRAIN}
+    if not (frozen or part) or not (flow.a.under_no_grad(call) or detached(flow.model, call)) \
+            or not fixed_run_in_training(flow, key, call):
         return
-    if any(reason == "frozen" and watched == key for watched, reason in flow.watch.values()):
-        if fixed_run_in_training(flow, key, call):
-            flow._watch_training(call, key, state)
-    elif key.split(".")[0] in flow.params and "." in key and {f.mode for f in facts} == {TRAIN} \
-            and fixed_run_in_training(flow, key, call):
+    if frozen:
+        flow._watch_training(call, key, state)
+    else:
         flow.part_stepped[key] = flow.part_stepped.get(key, frozenset()) | facts
 
 
