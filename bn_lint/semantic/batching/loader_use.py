@@ -28,6 +28,7 @@ from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.batching.trainings import TrainingDetection
 from bn_lint.semantic.batching.loader_loops import LoaderLoops
 from bn_lint.semantic.batching.model_resolution import ModelResolution
+from bn_lint.semantic.batching.one_sample import names_read
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from bn_lint.semantic.syntax.walk import walk
 
@@ -337,9 +338,10 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
     changes, which ``ModelResolution.kind`` judges)."""
     if isinstance(expr, cst.Name):
         assigned = model.bindings(expr.value, scope)
-        if assigned is not None:  # (`model = nn.DataParallel(model)` passes on what it wraps)
-            built = [v for v in assigned[0] if not _reads(v, expr.value)]
-            return bool(built) and all(_chosen_builder(v) for v in built)
+        # (`model = nn.DataParallel(model)`, `model = model.to(device)` pass on what the name held)
+        built = [v for v in assigned[0] if not _reads(v, expr.value)] if assigned is not None else []
+        if built:
+            return all(_chosen_builder(v) for v in built)
         found = param_of(expr.value, scope)
         return found is not None and not _called_here(model, found[1])
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
@@ -463,9 +465,7 @@ def _builds_batchnorm(model: "FileModel") -> bool:
     project = model.project
     if project is None:
         return False
-    used = {node.value if isinstance(node, cst.Name) else node.attr.value
-            for node in model.nodes_of(model.module, cst.Name, cst.Attribute)}
-    for other, _ in model.reached_files(used):  # what this file's code reaches, imports deep
+    for other, _ in model.reached_files(names_read(model)):  # what this file's code reaches, imports deep
         if (project.mentions(other.path, "BatchNorm") or project.mentions(other.path, "batch_norm")) \
                 and any(layer.spec.is_batchnorm for layer in other.layer_calls):
             return True

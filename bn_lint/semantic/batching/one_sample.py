@@ -96,7 +96,7 @@ def project_fragile(model: "FileModel", names: set[str] | None = None) -> tuple[
         return None
     # (in a module of many models, a layer of one this file never names is not in what it trains; a file
     # reached through another, `build()` of modeling.py returning `PoolHead` of layers.py, is)
-    for other, reached in model.reached_files(_names_used(model) if names is None else names):
+    for other, reached in model.reached_files(names_read(model) if names is None else names):
         found = [f for f in fragile_layers(other) if _owner_name(other, f.node) in reached] \
             if project.mentions(other.path, "BatchNorm") else []
         found += [f for site in other.calls if _owner_name(other, site.node) in reached
@@ -136,7 +136,7 @@ def _owner_name(model: "FileModel", node: cst.CSTNode) -> str | None:
     return owner
 
 
-def _names_used(model: "FileModel") -> set[str]:
+def names_read(model: "FileModel") -> set[str]:
     """The names this file reads (``MLP`` of ``from common_models import MLP``, ``Net`` of ``models.Net``)."""
     return {node.value if isinstance(node, cst.Name) else node.attr.value
             for node in model.nodes_of(model.module, cst.Name, cst.Attribute)}
