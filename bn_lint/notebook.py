@@ -18,6 +18,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from .finding import Finding
 from .notebook_cells import CellCode, read_cell
@@ -115,13 +116,13 @@ class Notebook:
         line = next(c for c in self.cells if c.index == where[0]).read.place(where[1], 1)[0]
         return f"{match.group(1) or ''}cell {where[0]}, line {line}"
 
+    @cached_property
+    def _places(self) -> dict[tuple[int, int], tuple[int, int]]:
+        return source_places(self.raw.decode("utf-8-sig", "replace"), self.data.get("cells") or [])
+
     def file_place(self, cell: int, line: int, column: int) -> tuple[int, int] | None:
         """(line, column) in the ``.ipynb`` text of ``column`` on ``line`` of cell ``cell``; None when not found."""
-        places = self.__dict__.get("_places")
-        if places is None:
-            places = self.__dict__["_places"] = source_places(self.raw.decode("utf-8-sig", "replace"),
-                                                              self.data.get("cells") or [])
-        found = places.get((cell, line))
+        found = self._places.get((cell, line))
         return (found[0], found[1] + column - 1) if found is not None else None
 
     def cell_lines(self, index: int) -> list[str]:
