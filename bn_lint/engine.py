@@ -48,6 +48,7 @@ class Checker:
         self.prefilter = Prefilter(self.rules)  # a rule runs only on files its triggers match
         self.project = project or Project(settings)
         self.noqa_used: dict[str, set[tuple[int, str]]] = {}  # real path -> (line, code) its noqa comments suppressed
+        self._reports_syntax = settings.is_selected("BN900")
 
     # ------------------------------------------------------------------ files
     def check_path(self, path: str) -> FileResult:
@@ -115,6 +116,8 @@ class Checker:
             return self._tool_finding(path, "BN901", _over_limit(len(text)), source=source)
         model = self.project.loaded(path, text)  # parsed (and compiled) already, for another file's lookups
         active = self.active_rules(text, path)
+        if not active and not self._reports_syntax:
+            return result  # (an importer checked for what it finds in other files: its syntax is not reported)
         # (before any tree: see its docstring; a file to be parsed gets the parser's errors with its tree)
         error = syntax_error(text, tree_later=bool(active)) if model is None else None
         if error is not None:

@@ -121,8 +121,7 @@ def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileR
     """The result for one file and the project files it may depend on."""
     result = checker.check_path(path) if data is None else checker.check_bytes(path, data)
     deps = checker.project.dependencies(path)
-    checker.project.save_index()
-    checker.project.trim()  # (memory bounded however many files a process checks)
+    checker.project.trim()  # (memory bounded however many files a process checks; what it drops is saved first)
     if not result.findings:
         result.source = None  # only reporters use it, for the lines of findings
     return result, deps
@@ -166,9 +165,12 @@ def _in_process(
     if not tasks:
         return
     checker = _checker(settings, index)
-    for position, (path, content) in tasks:
-        finish(position, *_check_read(checker, path, content))
-        advance(1)
+    try:
+        for position, (path, content) in tasks:
+            finish(position, *_check_read(checker, path, content))
+            advance(1)
+    finally:
+        checker.project.save_index()
 
 
 _WORKER: "Checker | None" = None
@@ -217,7 +219,10 @@ def _end_workers(pool) -> None:
 
 def _work(chunk: list[tuple[int, str, str | None]]) -> list[tuple[int, "FileResult", list[str], str | None]]:
     assert _WORKER is not None
-    return [(position, *_check_read(_WORKER, path, content)) for position, path, content in chunk]
+    try:
+        return [(position, *_check_read(_WORKER, path, content)) for position, path, content in chunk]
+    finally:
+        _WORKER.project.save_index()
 
 
 def _in_pool(
