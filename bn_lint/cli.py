@@ -218,6 +218,9 @@ def check(
     from .progress import bar, wanted
 
     importer_search = session.start_importer_search(found.files, resolver)  # (git grep beside the check)
+    # (the importers are checked beside the files, unless fixes may change the files they read first)
+    importer_findings = session.start_from_importers(found.files, resolver, jobs, cache_for, importer_search,
+                                                     beside=not (fix or diff or show_fixes or add_noqa))
     with bar(len(found.files), wanted(settings.format, quiet or bool(output_file), len(found.files))) as advance:
         results.extend(session.check(found.files, resolver, jobs, cache_for, advance))
     failed = bool(found.missing or found.unreadable)
@@ -244,7 +247,7 @@ def check(
 
     # (a finding in a helper's file can come from two checked files that call it: listed once)
     findings = [f for r in results for f in r.findings]
-    findings += session.from_importers(found.files, resolver, jobs, cache_for, importer_search)
+    findings += importer_findings()
     unique = {(f.sort_key, f.message): f for f in findings}
     findings = session.one_per_defect(sorted(unique.values(), key=lambda f: f.sort_key))
     errors = [e for r in results for e in r.errors]

@@ -86,6 +86,21 @@ def start_importer_search(files: list[str], resolver: Resolver) -> Callable[...,
     return start_finding_importers(files, resolver)
 
 
+def start_from_importers(
+    files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"],
+    search: Callable[..., dict[str, list[str]]], beside: bool,
+) -> Callable[[], list["Finding"]]:
+    """``from_importers``, begun: with ``beside`` and another core free, in a forked child while ``files`` are
+    checked here (``beside.start``); otherwise when the result is called."""
+    from .runner import default_jobs
+
+    if beside and (default_jobs() if jobs is None else jobs) > 1:
+        from .beside import start
+
+        return start(from_importers, files, resolver, jobs, cache_for, search)
+    return lambda: from_importers(files, resolver, jobs, cache_for, search)
+
+
 def from_importers(
     files: list[str], resolver: Resolver, jobs: int | None, cache_for: Callable[[Settings], "Cache | None"],
     search: Callable[..., dict[str, list[str]]] | None = None,

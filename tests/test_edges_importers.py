@@ -174,9 +174,44 @@ def test_d2_the_importers_git_grep_runs_while_the_files_are_checked(tmp_path, mo
     monkeypatch.setattr(gitfiles, "_start_grep", started)
     monkeypatch.setattr(runner, "check_files", lambda *a, **k: events.append("check") or check_files(*a, **k))
     monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--format", "concise", "cifarnet/model.py"])
+    # (``--jobs 1``: one process; with more cores the importers are checked in a child, test below)
+    done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--jobs", "1", "--format", "concise", "cifarnet/model.py"])
     assert "cifarnet/model.py:19" in done.output and done.exit_code == 1
     assert events[:3] == ["grep started", "check", "grep waited for"]
+
+
+def test_d2_the_importers_are_checked_in_a_child_beside_the_files(tmp_path, monkeypatch):
+    """With another core, the importers' check runs in a forked child while the files are checked, and its
+    findings are the ones the one-process run gives; a child that fails is run again in the parent."""
+    import os
+
+    from click.testing import CliRunner
+
+    from bn_lint import cli, session
+
+    project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    parent, ran_in, from_importers = os.getpid(), [], session.from_importers
+
+    def recorded(*args):
+        ran_in.append("child" if os.getpid() != parent else "parent")
+        if ran_in[-1] == "parent":  # (a child's list is its own: only the parent's entries are seen here)
+            return from_importers(*args)
+        if fail_in_child:
+            os.kill(os.getpid(), 9)
+        return from_importers(*args)
+
+    monkeypatch.setattr(session, "from_importers", recorded)
+    outputs = {}
+    for jobs, fail_in_child in (("1", False), ("2", False), ("2", True)):
+        ran_in.clear()
+        done = CliRunner().invoke(cli.main, ["check", "--no-cache", "--jobs", jobs, "--format", "concise",
+                                             "cifarnet/model.py"])
+        assert done.exit_code == 1, done.output
+        outputs[jobs, fail_in_child] = done.output
+        assert ran_in == (["parent"] if jobs == "1" or fail_in_child else []), (jobs, fail_in_child, ran_in)
+    assert "cifarnet/model.py:19" in outputs["1", False]  # (reported through train.py, its importer)
+    assert outputs["1", False] == outputs["2", False] == outputs["2", True]
 
 
 def test_d2_import_lines_kept_between_runs_are_read_again_once_a_file_changes(tmp_path):

@@ -1,0 +1,48 @@
+"""A function run in a forked child beside the parent's own work: the importers' check of a one-file run
+goes on another core while the file itself is checked.
+
+``start(function, *args)`` forks; the child runs the function and sends its pickled result through a pipe;
+calling what ``start`` returned waits for it. Where there is no ``fork`` or the child fails (an exception,
+a signal), the parent runs the function itself: nothing is lost, it only takes longer.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def start(function: Callable[..., T], *args: object) -> Callable[[], T]:
+    """``function(*args)``, begun in a forked child; the result waits for it."""
+    if not hasattr(os, "fork"):  # pragma: no cover - not POSIX
+        return lambda: function(*args)
+    try:
+        read, write = os.pipe()
+        pid = os.fork()
+    except OSError:  # (no process left to fork: the parent does it, after its own work)
+        return lambda: function(*args)
+    if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
+        os.close(read)
+        code = 0
+        try:
+            data = pickle.dumps(function(*args))
+        except BaseException:  # (the parent runs it again and says what fails)
+            data, code = b"", 1
+        try:
+            with os.fdopen(write, "wb") as stream:
+                stream.write(data)
+        finally:
+            os._exit(code)  # (never the parent's exit handlers, nor its buffered output)
+    os.close(write)
+
+    def result() -> T:
+        with os.fdopen(read, "rb") as stream:
+            data = stream.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return function(*args)
+        return pickle.loads(data)
+
+    return result
