@@ -290,14 +290,12 @@ class Project:
         self._models[key] = model  # (the most recently used)
 
     def trim(self) -> None:
-        """Between two checked files: drop the least recently used models (each keeps its syntax tree), their
-        answers saved to the index first, until at most ``MODEL_LIMIT`` of ``MODEL_CHARS`` characters are
-        left, so memory does not grow with the number or size of the files checked; a later lookup parses the
-        file again (or reads the project index). Registry answers that hold a dropped model go with it."""
+        """Between two checked files: drop the least recently used models (their answers saved to the index
+        first) until at most ``MODEL_LIMIT`` of ``MODEL_CHARS`` characters are left, so memory does not grow
+        with the files checked; a later lookup parses the file again (or reads the index)."""
         held = sum(len(model.source) for model in self._models.values() if model is not None)
-        if not self._models or len(self._models) <= MODEL_LIMIT and held <= MODEL_CHARS:
-            return
-        self.save_index()  # (the answers the models to be dropped worked out)
+        if len(self._models) > MODEL_LIMIT or held > MODEL_CHARS:
+            self.save_index()  # (the answers the models to be dropped worked out)
         dropped: set[str] = set()
         while self._models and (len(self._models) > MODEL_LIMIT or held > MODEL_CHARS):
             key = next(iter(self._models))
@@ -305,7 +303,7 @@ class Project:
             if model is not None:
                 held -= len(model.source)
                 dropped.add(model.path)
-        if dropped:
+        if dropped:  # (registry answers that hold a dropped model go with it)
             self.registries = {key: entries for key, entries in self.registries.items() if key[0] not in dropped
                                and not any(other.path in dropped for other, _ in entries or ())}
 

@@ -1,6 +1,6 @@
 """Calls for the chain interpreter (see :mod:`.chains`): the dispatch of a call to a layer class,
 a function or project class of this file (interpreted again with the call's arguments), a torch
-function, a module applied to a tensor; list and ``Sequential`` mutations; ``super().__init__``."""
+function, a module applied to a tensor; list and ``Sequential`` mutations; ``super()`` calls (``super_calls``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -9,6 +9,7 @@ import libcst as cst
 
 from bn_lint.semantic.shapes import sources as shape_sources
 from bn_lint.semantic.shapes.frame import _MAX_DEPTH, Frame, _is_name, _is_self, _is_static
+from bn_lint.semantic.shapes.super_calls import super_call, super_init
 from bn_lint.semantic.shapes.tensors import _NOT_HANDLED, _TENSOR_METHODS
 from bn_lint.semantic.shapes.values import (
     _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState,
@@ -184,14 +185,13 @@ class CallsMixin:
             ):
                 return self._mutate(call, method, receiver, frame)
             if method == "__init__" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
-                return self._super_init(call, frame)
+                return super_init(self, call, frame)
             if method == "forward" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
-                # `super().forward(x)` in a Sequential subclass: its layers, in order
-                args, _, _ = self._args(call, frame)
                 state = frame.self_state
-                if state is not None and state.seq is not None and args and isinstance(args[0], Tensor):
-                    return self._apply(state.seq, args[0])
-                return UNKNOWN
+                if state is not None and state.seq is not None:  # a Sequential subclass: its layers, in order
+                    args, _, _ = self._args(call, frame)
+                    return self._apply(state.seq, args[0]) if args and isinstance(args[0], Tensor) else UNKNOWN
+                return super_call(self, call, method, frame)
         qn = model.qualname(func)
         if qn is not None:
             handled = self._torch_function(qn, call, frame)
@@ -296,28 +296,6 @@ class CallsMixin:
         else:
             holder[name] = Chain((GAP,), Tensor(), current.sequential, None, current.module_list)
         return None
-
-    def _super_init(self, call: cst.Call, frame: Frame) -> Any:
-        state = frame.self_state
-        args, kwargs, lost = self._args(call, frame)
-        if state is None:
-            return None
-        if state.seq is not None:
-            items: list[Any] = list(args)
-            if len(args) == 1 and isinstance(args[0], dict):
-                items = list(args[0].values())
-            if lost:
-                items.append(GAP)
-            state.seq = self._extend(state.seq, items)
-            return None
-        for base in state.info.bases:
-            if isinstance(base, cst.Name) and base.value in self.model.classes:
-                init = self.model.classes[base.value].methods.get("__init__")
-                if init is not None:
-                    self._call_function(init, state, args, kwargs, frame, site=call, unknown_rest=lost)
-                break
-        return None
-
 
 def _pretrained_embedding(model: "FileModel", func: cst.BaseExpression, scope: "Scope | None") -> LayerSpec | None:
     """The Embedding class of ``nn.Embedding.from_pretrained`` (a classmethod that builds one)."""
