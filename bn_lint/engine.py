@@ -144,6 +144,7 @@ class Checker:
                 model = exact_model
                 self.project.add(model)
                 result.errors.clear()
+                result.findings.clear()
                 reports = self._reports(active, model, path, source, result)
             else:  # (Python runs it, libcst's tokenizer refuses it: a tab then spaces in one indent; the quick
                 # tree's findings stand, at its places, without fixes)
@@ -152,7 +153,8 @@ class Checker:
             return reports
         if reports:
             try:
-                result.findings = self._to_findings(path, text, model, reports)
+                result.findings = sorted([*result.findings, *self._to_findings(path, text, model, reports)],
+                                         key=lambda f: f.sort_key)
             except RecursionError:
                 return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
         return result
@@ -161,14 +163,20 @@ class Checker:
                  result: FileResult) -> "list[tuple[Rule, Report]] | FileResult":
         """What the active rules report on ``model`` (their errors go to ``result``)."""
         reports: list[tuple[Rule, Report]] = []
+        overflowed = []
         for rule in active:
             try:
                 for report in rule.check(model):
                     reports.append((rule, report))
-            except RecursionError:
-                return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+            except RecursionError:  # (that rule's analysis only: the other rules' findings stand)
+                overflowed.append(rule.code)
             except Exception as error:
                 result.errors.append(_internal(path, rule.code, error))
+        if overflowed and not reports:
+            return self._tool_finding(path, "BN900", _TOO_DEEP, source=source)
+        if overflowed:
+            result.findings.extend(self._tool_finding(path, "BN900", f"{_TOO_DEEP} (the analysis of "
+                                                      f"{', '.join(overflowed)})", source=source).findings)
         return reports
 
     def _model(self, path: str, text: str, source: SourceText, result: FileResult,

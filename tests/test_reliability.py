@@ -125,6 +125,38 @@ def test_d2_too_deep_for_the_analyses_is_one_clear_finding(tmp_path, monkeypatch
     assert "nesting too deep" in result.findings[0].message
 
 
+def test_d2_one_rule_too_deep_keeps_the_other_rules_findings(tmp_path, monkeypatch):
+    """A rule whose analysis overflows is one BN900 naming it; what the other rules found in the file stands
+    (a name rebound from itself, ``x = x * mask``, once made one analysis recurse and hid every finding)."""
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+    from bn_lint.rules.bn201_num_features_mismatch import NumFeaturesMismatch
+
+    def deep(self, model):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(NumFeaturesMismatch, "check", deep)
+    result = Checker(Settings(root=tmp_path)).check_bytes("x.py", GOOD)
+    assert [(f.code, f.line) for f in result.findings] == [("BN900", 1), ("BN205", 2)] and not result.errors
+    assert "nesting too deep" in result.findings[0].message and "BN201" in result.findings[0].message
+
+
+def test_a_name_rebound_from_itself_is_followed_once(tmp_path):
+    """``grids = grids * (grids > 0.5)`` before a loop over ``grids.shape[0]``: whether it broadcasts is asked of
+    the value the name is bound to, which reads the name again; followed once, not without end (transfer batch
+    14's 9003 lost its BN101 to a file-wide BN900)."""
+    from bn_lint.config import Settings
+    from bn_lint.engine import Checker
+
+    code = (b"import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+            b"        super().__init__()\n        self.bn = nn.BatchNorm2d(3)\n\n    def forward(self, x):\n"
+            b"        return self.bn(x)\n\n\n@torch.no_grad()\ndef to_masks(grids):\n"
+            b"    grids = grids * (grids > 0.5)\n    for i in range(grids.shape[0]):\n        pass\n\n\n"
+            b"@torch.no_grad()\ndef infer(model: Net, images):\n    return model(images)\n")
+    result = Checker(Settings(root=tmp_path)).check_bytes("solo.py", code)
+    assert [(f.code, f.line) for f in result.findings] == [("BN101", 23)] and not result.errors
+
+
 def test_d2_any_exception_in_one_file_is_an_internal_error_for_that_file(tmp_path, monkeypatch):
     from bn_lint.config import Settings
     from bn_lint.engine import Checker

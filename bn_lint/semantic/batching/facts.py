@@ -185,18 +185,20 @@ def _keeps_length(model: "FileModel", expr: cst.BaseExpression, name: str, scope
     return False
 
 
-def _broadcasts(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> bool:
-    """A number, or a reduction of a tensor (``mean``, ``std(0)``): it adds no rows when broadcast."""
+def _broadcasts(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
+                seen: frozenset[int] = frozenset()) -> bool:
+    """A number, or a reduction of a tensor (``mean``, ``std(0)``): it adds no rows when broadcast. ``seen``: the
+    bound values followed on the way (``grids = grids * mask`` reads the value it is bound to: not a number)."""
     if isinstance(expr, cst.Name):
         bound = model.binding(expr.value, scope)
-        if bound is None:
+        if bound is None or id(bound[0]) in seen:
             return False
-        expr = bound[0]
+        expr, seen = bound[0], seen | {id(bound[0])}
     value = model.value(expr, scope)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return True
     if isinstance(expr, cst.BinaryOperation):  # `x.std(0) + 1e-6`
-        return _broadcasts(model, expr.left, scope) and _broadcasts(model, expr.right, scope)
+        return _broadcasts(model, expr.left, scope, seen) and _broadcasts(model, expr.right, scope, seen)
     if not isinstance(expr, cst.Call):
         return False
     if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _REDUCTIONS:
