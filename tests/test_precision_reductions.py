@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # neural_sp (transfer batch 14's 9000, reduced by a helper after its score): a dev batch drawn inline in the
+    # training loop (`model(next(dev_iter), is_eval=True)`) is evaluation data, whose forward reaches no step; its
+    # twins put the model in eval around it, or draw a second training batch (a forward the loop's data feeds)
+    "dev_batch_drawn_in_the_training_loop.py": [("BN101", 25)],
+    "dev_batch_drawn_in_the_training_loop_in_eval.py": [],
+    "train_batch_drawn_in_the_training_loop.py": [],
     # salarim's continual-learning prototypes (transfer batch 12's 7204 post): a linear probe trained on features
     # detached at once (`encoder(x)[0].detach()`) trains the head, not the encoder, so the encoder keeps the mode its
     # caller gave it (eval) for the test loop after it; its twin fine-tunes a fresh encoder, which stays in training mode

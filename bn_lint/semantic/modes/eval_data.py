@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # one word of an identifier (split at `_` and `.`) naming evaluation data: `val`, `test_loader`'s `test`,
 # `testloader`, `validdataloader`; not `value(s)`, `testing_utils`, `evaluate` (a function)
-_DATA = r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batches|ds)"
+_DATA = r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batch|batche|ds)"
 _EVAL_DATA_WORD = re.compile(r"(?:test|val|valid|validation|eval|evaluation|holdout|heldout)" + _DATA + r"?s?|dev" + _DATA + "s?")
 _DATA_WORD = re.compile(_DATA + "s?")
 PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "detach", "contiguous"})
@@ -40,9 +40,15 @@ def eval_data_words(expr: cst.BaseExpression) -> str | None:
 
 
 def unwrapped(value: cst.BaseExpression) -> cst.BaseExpression:
-    """``x.to(device).float()`` -> ``x``: the same data."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
-        value = value.func.value
+    """``x.to(device).float()`` -> ``x``: the same data; ``next(dev_iter)``, ``next(iter(val_loader))`` -> the
+    loader a batch is drawn from."""
+    while isinstance(value, cst.Call):
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
+            value = value.func.value
+        elif isinstance(value.func, cst.Name) and value.func.value in ("next", "iter") and len(value.args) == 1:
+            value = value.args[0].value
+        else:
+            break
     return value
 
 
