@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # the embedding evaluation of transfer batch 14's 9302 (reduced by a helper after its score): a function that
+    # calls a module's own freezing method (`setup(enc)`: `enc.freeze()`) gives it back frozen, and the training loop
+    # that puts it in training mode updates its BatchNorm statistics; its twins keep it in eval, or pass the helper a
+    # flag under which it does not freeze
+    "frozen_by_a_helper_then_trained.py": [("BN105", 15)],
+    "frozen_by_a_helper_kept_in_eval.py": [],
+    "helper_told_not_to_freeze.py": [],
     # neural_sp (transfer batch 14's 9000, reduced by a helper after its score): a dev batch drawn inline in the
     # training loop (`model(next(dev_iter), is_eval=True)`) is evaluation data, whose forward reaches no step; its
     # twins put the model in eval around it, or draw a second training batch (a forward the loop's data feeds)

@@ -146,11 +146,12 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
         summary.part_steps = self.part_stepped
-        # (a constructor's helpers' too: `freeze(self.bn1)` in `__init__` builds the instance frozen; a function's
-        # caller sees its helpers' freezes through the flow of the function itself, reported there)
+        # (its helpers' too: `freeze(self.bn1)` in `__init__` builds the instance frozen, `setup(enc)` calling
+        # `enc.freeze()` gives `enc` back frozen, any number of calls deep; but a function that trains after its
+        # helper froze is judged in its own flow, reported there, not again at each caller)
         constructor = isinstance(self.node, cst.FunctionDef) and self.node.name.value == "__init__"
-        summary.freezes = [(node, key) for node, key in [*self.frozen, *(self.helper_frozen if constructor else ())]
-                           if key.split(".")[0] in self.params]
+        passed_on = self.helper_frozen if constructor or not (self.trained or self.stepped) else []
+        summary.freezes = [(node, key) for node, key in [*self.frozen, *passed_on] if key.split(".")[0] in self.params]
         summary.helper_freezes = [(node, key) for node, key in self.helper_frozen if key.split(".")[0] in self.params]
         summary.returned_freezes = self.returned_freezes
         for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs),
