@@ -7,6 +7,7 @@ runs (``indexed``, ``save_index``).
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -239,7 +240,7 @@ class Project:
         data = _read(os.path.abspath(path)) if name.isascii() else None
         if data is None:
             return None
-        return _function_bodies(data.decode("utf-8", "replace"), name)
+        return list(_function_bodies(data.decode("utf-8", "replace"), name))
 
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
@@ -366,11 +367,13 @@ class _TextNames(NamedTuple):
     batchnorm_aliases: frozenset[str]  # a line starts ``name =`` and names BatchNorm after it
 
 
-def _function_bodies(text: str, name: str) -> list[str]:
-    """The text of every ``def name(`` in ``text``, with its indented block."""
+@functools.lru_cache(maxsize=64)
+def _function_bodies(text: str, name: str) -> tuple[str, ...]:
+    """The text of every ``def name(`` in ``text``, with its indented block (a file's text is asked again and
+    again for the functions it may define: answered once)."""
     header = re.compile(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(")
     if name not in text or header.search(text) is None:  # (one search of the text: most files define none)
-        return []
+        return ()
     lines = text.splitlines()
     bodies = []
     for number, line in enumerate(lines):
@@ -384,7 +387,7 @@ def _function_bodies(text: str, name: str) -> list[str]:
                 break
             body.append(following)
         bodies.append("\n".join(body))
-    return bodies
+    return tuple(bodies)
 
 
 def _first_module(bases: list[Path], parts: list[str], looked: set[str]) -> str | None:
