@@ -8,6 +8,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
+from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.file.model import FileModel, NodeFix, Report, Scope
 from bn_lint.semantic.evaluations.module_holders import holds_module, module_attribute
 from ..semantic.modes import TRAIN, ModeAnalysis
@@ -17,6 +18,23 @@ _MODE_METHODS = ("eval", "train")
 
 # code BN102 must flag, with the line of each finding
 INVALID = (
+    Invalid(  # an override that drops its mode: `model.eval()` is `self.train(False)`, which trains again
+        """
+        import torch.nn as nn
+
+        class Detector(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def train(self, mode=True, freeze_bn=False):
+                super().train()
+                if freeze_bn:
+                    self.backbone.eval()
+                return self
+        """,
+        line=9,
+    ),
     Invalid(  # evaluated, then "put back" in training with the flag alone: the BatchNorm layers stay in eval
         """
         import torchvision
@@ -176,6 +194,22 @@ INVALID = (
 
 # code BN102 must not flag
 VALID = (
+    Valid(  # the override passes its mode on
+        """
+        import torch.nn as nn
+
+        class Detector(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+
+            def train(self, mode=True, freeze_bn=False):
+                super().train(mode)
+                if freeze_bn:
+                    self.backbone.eval()
+                return self
+        """
+    ),
     Valid(  # the flag set on a model that is in training mode on every path: nothing is lost (pytorch-retinanet)
         """
         import torchvision
@@ -256,11 +290,14 @@ class EvalNotCalled(Rule):
     name = "eval-not-called"
     severity = Severity.ERROR
     fixable = True
-    summary = "`model.eval` / `model.train` without parentheses, or `model.training = False`."
+    summary = ("`model.eval` / `model.train` without parentheses, `model.training = False`, or a `train()` override "
+               "that drops its `mode`.")
     what = """
         Flags a statement that only names the method (`model.eval`, `model.train`) without
-        calling it, and an assignment to `.training` on an `nn.Module`, which changes the flag
-        of that one module but not of its submodules.
+        calling it, an assignment to `.training` on an `nn.Module`, which changes the flag
+        of that one module but not of its submodules, and a module's `train(self, mode=True, ...)`
+        override that calls `super().train()` without its `mode`: `eval()` is `train(False)`, so
+        `model.eval()` on that class puts it back in training mode.
     """
     why = """
         `model.eval` evaluates to a bound method and is thrown away: the model stays in training
@@ -290,7 +327,8 @@ class EvalNotCalled(Rule):
     )
     # `.eval` / `.train` not followed by a call, or an assignment to `.training`
     # a statement that ends right after `.eval` / `.train` (comments are blanked before the search)
-    triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)")
+    # (or a module's `train(self, mode, ...)` override, which may drop its mode: `mode_ignored`)
+    triggers = (r"(?m)\.(?:eval|train)[ \t\r)\\]*(?:;|$)", r"\.training\s*=(?!=)", r"def\s+train\s*\(\s*self\s*,")
     invalid = INVALID
     valid = VALID
 
@@ -308,6 +346,7 @@ class EvalNotCalled(Rule):
                     f"write `{target}.{attribute.attr.value}()`",
                     fix=NodeFix(f"call `{target}.{attribute.attr.value}()`", [(attribute, call)]),
                 )
+        yield from _mode_ignored(model)
         for target, value, scope in model.attribute_assignments:
             if target.attr.value != "training":
                 continue
@@ -362,3 +401,30 @@ class EvalNotCalled(Rule):
             fix=fix,
         )
 
+
+def _mode_ignored(model: FileModel) -> Iterable[Report]:
+    """A module's ``train(self, mode=True, ...)`` override that never reads ``mode`` and calls ``super().train()``
+    without it: ``nn.Module.eval()`` is ``self.train(False)``, so ``eval()`` leaves the module in training mode."""
+    for info in model.classes.values():
+        train = info.methods.get("train")
+        if train is None or len(train.params.params) < 2 or not model.is_nn_module_class(info):
+            continue
+        mode = train.params.params[1].name.value
+        if any(isinstance(node, cst.Name) and node.value == mode for node in walk(train.body)):
+            continue  # (the override passes its mode on, or decides by it)
+        for node in walk(train.body):
+            if isinstance(node, cst.Call) and not node.args and _super_train(node.func):
+                fix = NodeFix(f"pass `{mode}` on", [(node, node.with_changes(args=[cst.Arg(cst.Name(mode))]))])
+                yield Report(
+                    node,
+                    f"`{info.name}.train()` ignores its `{mode}` and calls `{model.code(node)}`, which puts the module "
+                    f"in training mode: `eval()` is `train(False)`, so `eval()` on this class leaves every "
+                    f"BatchNorm in training mode; pass `{mode}` on",
+                    fix=fix,
+                )
+
+
+def _super_train(func: cst.BaseExpression) -> bool:
+    """``super().train`` (``super(Net, self).train`` too)."""
+    return isinstance(func, cst.Attribute) and func.attr.value == "train" and isinstance(func.value, cst.Call) \
+        and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
