@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # CoSADUV (transfer batch 15's 9970, reduced after its blind score, its second cause): an evaluation helper one of
+    # whose callers passes a model shown in training mode on every path (a fresh model with loaded weights) is a bad
+    # path that another caller's mode choice (`if mode == "eval": model.eval()`) does not cancel (RULES.md: a bug on
+    # one visible path is a bug); its twin puts the loaded model in eval too
+    "one_caller_evaluates_in_training_mode.py": [("BN101", 17)],
+    "every_caller_chooses_the_mode.py": [],
     # the embedding evaluation of transfer batch 14's 9302 (reduced by a helper after its score): a function that
     # calls a module's own freezing method (`setup(enc)`: `enc.freeze()`) gives it back frozen, and the training loop
     # that puts it in training mode updates its BatchNorm statistics; its twins keep it in eval, or pass the helper a

@@ -151,7 +151,8 @@ class EntryResolution:
             return frozenset(f for f in facts if f.mode != ENTRY)
         if not passed:
             return facts
-        out = {f for f in facts if f.mode != ENTRY}
+        own = {f for f in facts if f.mode != ENTRY}
+        out, shown = set(own), None
         training = False
         no_module = 0  # callers on whose path it holds no module at all
         for arg_key, caller_state, caller_node in passed:
@@ -168,8 +169,12 @@ class EntryResolution:
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller
+                if shown is None and self.shown_train(frozenset(own | caller)):
+                    shown = frozenset(own | caller)  # (this caller's paths alone: training mode on every one)
         if no_module == len(passed) and out:  # (with any calls that leave it at `None`)
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
+        if shown is not None and not self.shown_train(frozenset(out)):
+            return shown  # (one caller shows it in training mode; another's eval does not cancel that path)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
     def _passed(self, where: str, first: bool) -> list | None:
