@@ -312,7 +312,14 @@ def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
     """Whether the method ``function`` of class ``info`` (of ``model``'s file) runs one of the submodules its
     ``__init__`` stores (``def encode(self, x): return self.enc(x)``) or the model itself (``self.forward(batch)``,
     ``self(batch)``), and sets no mode of its own (one that puts its instance in eval first, ``predict()``, is
-    followed for what it does)."""
+    followed for what it does), nor loops over data or turns gradients off (``collect(valid_loader)``: a routine
+    whose own body says what its runs are, followed too)."""
+    gradients_off = ("no_grad", "inference_mode")
+    if any(True for _ in model.nodes_of(function, cst.For, cst.While)) or any(
+            word in model.code(d.decorator) for d in function.decorators for word in gradients_off) or any(
+            word in model.code(item.item) for node in model.nodes_of(function, cst.With) for item in node.items
+            for word in gradients_off):
+        return False
     return not SWITCHES_OWN_MODE.search(model.code(function)) and any(
         isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"
         and (c.func.attr.value in info.attributes and c.func.attr.value not in info.methods
