@@ -184,17 +184,7 @@ class EntryResolution:
         return self.call_args.get(where)
 
     def args_key(self, func: cst.FunctionDef) -> str | None:
-        """What ``call_args`` files the calls of ``func`` under: its name for a module-level function of this
-        file, ``Class.method`` for a method of one of its classes, ``name@place`` for a function nested in
-        another (its calls there give it the enclosing function's variables it reads); None for others."""
-        if self.model.functions.get(func.name.value) is func:
-            return func.name.value
-        scope = self.model.scopes.get(func)
-        if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
-                and scope.parent.functions.get(func.name.value) is func:
-            return f"{func.name.value}@{self.model.order(func)}"
-        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
-        return f"{info.name}.{func.name.value}" if info is not None and info.methods.get(func.name.value) is func else None
+        return calls_key(self.model, func)
 
     def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
         """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
@@ -326,6 +316,20 @@ class EntryResolution:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
+
+
+def calls_key(model: "FileModel", func: cst.FunctionDef) -> str | None:
+    """What ``call_args`` files the calls of ``func`` under: its name for a module-level function of this
+    file, ``Class.method`` for a method of one of its classes, ``name@place`` for a function nested in
+    another (its calls there give it the enclosing function's variables it reads); None for others."""
+    if model.functions.get(func.name.value) is func:
+        return func.name.value
+    scope = model.scopes.get(func)
+    if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
+            and scope.parent.functions.get(func.name.value) is func:
+        return f"{func.name.value}@{model.order(func)}"
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    return f"{info.name}.{func.name.value}" if info is not None and info.methods.get(func.name.value) is func else None
 
 
 def _mode_set_anywhere(model: "FileModel", name: str) -> bool:
