@@ -228,11 +228,9 @@ class Callees:
                 # one class near the file that defines the method)
                 only = only_definition(model, method)
                 return (only[0].analysis(type(self)), only[1]) if only is not None else None
-        known = False
         for value in values:
             found = class_of_construction(self, value, other_files) or (
                 None if method_keeps_modes(self, method) else _switching(built_class(self, value, other_files), method))
-            known = known or found is not None or built_class(self, value, other_files) is not None
             if found is not None and method in found[1].methods:
                 return found[0], found[1].methods[method]
             inherited = inherited_definition(found[0].model, found[1], method) if found is not None and other_files \
@@ -240,14 +238,6 @@ class Callees:
             if inherited is not None:  # (`model.load_pretrained(path)` of a project base class, in its own file)
                 owner = inherited[0]
                 return (self if owner is model else owner.analysis(type(self))), inherited[2]
-        if values and not known and other_files:
-            # (built by a call bn-lint cannot follow, `model = get_pose_model()` of an import it cannot resolve: the one
-            # module class near the file that defines the method, `model.freeze_backbone()`)
-            only = only_definition(model, method)
-            scope = only[0].scopes.get(only[1]) if only is not None else None
-            owner = only[0].enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
-            if owner is not None and only[0].is_nn_module_class(owner):
-                return only[0].analysis(type(self)), only[1]
         return None
 
     def _passed_instance(self, param: str, func: cst.FunctionDef | None, depth: int) -> cst.Call | None:
