@@ -136,6 +136,7 @@ def one_per_defect(findings: list["Finding"]) -> list["Finding"]:
     """One finding per defect: a helper's evaluation reported by its own file's check as owned by nobody
     ("`model(...)` at line 18 may be in training mode ... has no caller here") is left out where a caller's
     check reports that use itself, naming the caller (N4)."""
+    findings = _one_per_place(findings)
     unowned = {id(f): _UNOWNED_USE.match(f.message) for f in findings if f.code == "BN101"}
     at = {(f.path, f.cell, f.line) for f in findings if f.code == "BN101" and unowned[id(f)] is None}
     out = []
@@ -147,3 +148,18 @@ def one_per_defect(findings: list["Finding"]) -> list["Finding"]:
             continue  # (reported at the use itself: the caller's finding there is the one)
         out.append(finding)
     return out
+
+
+def _one_per_place(findings: list["Finding"]) -> list["Finding"]:
+    """One finding per code at one place: a helper's line that several callers' checks report (each copy of a
+    script passing its model to ``evaluate()``) is the first one, saying how many more paths lead there."""
+    first: dict[tuple, "Finding"] = {}
+    more: dict[tuple, int] = {}
+    for finding in findings:
+        place = (finding.path, finding.cell, finding.line, finding.column, finding.code)
+        if place in first:
+            more[place] = more.get(place, 0) + 1
+        else:
+            first[place] = finding
+    return [replace(f, message=f"{f.message} (and {more[p]} more path{'s' if more[p] > 1 else ''} to this line)")
+            if p in more else f for p, f in first.items()]

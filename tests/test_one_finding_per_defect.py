@@ -79,3 +79,19 @@ def test_a_sequence_layout_slip_is_one_finding_at_the_application(tmp_path, code
     proc = run_cli("check", "--no-cache", "--select", "BN203", "--format", "concise", "m.py", cwd=tmp_path)
     lines = proc.stdout.decode().splitlines()
     assert sum("BN203" in entry for entry in lines) == 1 and lines[0].startswith(f"m.py:{line}:"), lines
+
+
+def test_a_helper_line_reached_by_several_callers_is_one_finding(tmp_path):
+    """Copies of a training script (``train.py``, ``train_v2.py``) each pass a model in training mode to the same
+    evaluation helper: one BN101 at the helper's line, saying how many more paths lead there, not one per copy."""
+    (tmp_path / "engine.py").write_text(ENGINE.format(name="evaluate", guard="with torch.no_grad():"))
+    script = ("import torch\nfrom engine import Net, evaluate\n\n\ndef main(loader):\n    model = Net()\n"
+              "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n"
+              "        torch.nn.functional.cross_entropy(model(x), y).backward()\n        opt.step()\n"
+              "    return evaluate(model, loader)\n")
+    (tmp_path / "train.py").write_text(script)
+    (tmp_path / "train_v2.py").write_text(script)
+    proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", ".", cwd=tmp_path)
+    lines = [line for line in proc.stdout.decode().splitlines() if line.startswith("engine.py:")]
+    assert len(lines) == 1 and lines[0].startswith("engine.py:19:") and "(and 1 more path to this line)" in lines[0], \
+        proc.stdout
