@@ -93,5 +93,5 @@ def test_a_helper_line_reached_by_several_callers_is_one_finding(tmp_path):
     (tmp_path / "train_v2.py").write_text(script)
     proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", ".", cwd=tmp_path)
     lines = [line for line in proc.stdout.decode().splitlines() if line.startswith("engine.py:")]
-    assert len(lines) == 1 and lines[0].startswith("engine.py:19:") and "(and 1 more path to this line)" in lines[0], \
+    assert len(lines) == 1 and lines[0].startswith("engine.py:18:") and "(and 1 more path to this line)" in lines[0], \
         proc.stdout
