@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
+_LIVE: set[int] = set()  # children not waited for yet (ended with the run: ``end_children``)
 
 
 def start(function: Callable[..., T], *args: object) -> Callable[[], T]:
@@ -36,13 +38,26 @@ def start(function: Callable[..., T], *args: object) -> Callable[[], T]:
         finally:
             os._exit(code)  # (never the parent's exit handlers, nor its buffered output)
     os.close(write)
+    _LIVE.add(pid)
 
     def result() -> T:
         with os.fdopen(read, "rb") as stream:
             data = stream.read()
         _, status = os.waitpid(pid, 0)
+        _LIVE.discard(pid)
         if status != 0 or not data:
             return function(*args)
         return pickle.loads(data)
 
     return result
+
+
+def end_children() -> None:
+    """End and reap the children whose results were never asked for (the run stopped: Ctrl-C, SIGTERM, an error)."""
+    for pid in list(_LIVE):
+        try:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+        _LIVE.discard(pid)

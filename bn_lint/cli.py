@@ -63,7 +63,12 @@ def _guarded(command):
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            finally:  # (a child checking the importers of a one-file run, not waited for: the run stopped early)
+                beside = sys.modules.get("bn_lint.beside")
+                if beside is not None:
+                    beside.end_children()
         except KeyboardInterrupt:
             click.echo("\nbn-lint: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)

@@ -152,7 +152,7 @@ class EntryResolution:
         if not passed:
             return facts
         own = {f for f in facts if f.mode != ENTRY}
-        out, shown = set(own), None
+        out, by_caller = set(own), {}  # (each calling function's passes, joined: a loop's iterations are one caller)
         training = False
         no_module = 0  # callers on whose path it holds no module at all
         for arg_key, caller_state, caller_node in passed:
@@ -169,12 +169,12 @@ class EntryResolution:
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller
-                if shown is None and self.shown_train(frozenset(own | caller)):
-                    shown = frozenset(own | caller)  # (this caller's paths alone: training mode on every one)
+                by_caller[id(caller_node)] = by_caller.get(id(caller_node), frozenset(own)) | caller
         if no_module == len(passed) and out:  # (with any calls that leave it at `None`)
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
+        shown = next((one for one in by_caller.values() if self.shown_train(one)), None)
         if shown is not None and not self.shown_train(frozenset(out)):
-            return shown  # (one caller shows it in training mode; another's eval does not cancel that path)
+            return shown  # (one caller shows it in training mode on all its paths; another's eval does not cancel it)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
     def _passed(self, where: str, first: bool) -> list | None:
