@@ -8,7 +8,7 @@ import libcst as cst
 from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
-from bn_lint.semantic.syntax.walk import walk
+from bn_lint.semantic.project.train_overrides import mode_ignored
 from bn_lint.semantic.file.model import FileModel, NodeFix, Report, Scope
 from bn_lint.semantic.evaluations.module_holders import holds_module, module_attribute
 from ..semantic.modes import TRAIN, ModeAnalysis
@@ -403,28 +403,17 @@ class EvalNotCalled(Rule):
 
 
 def _mode_ignored(model: FileModel) -> Iterable[Report]:
-    """A module's ``train(self, mode=True, ...)`` override that never reads ``mode`` and calls ``super().train()``
-    without it: ``nn.Module.eval()`` is ``self.train(False)``, so ``eval()`` leaves the module in training mode."""
+    """The module classes whose ``train()`` override drops its mode (``train_overrides.mode_ignored``)."""
     for info in model.classes.values():
-        train = info.methods.get("train")
-        if train is None or len(train.params.params) < 2 or not model.is_nn_module_class(info):
+        found = mode_ignored(info) if "train" in info.methods and model.is_nn_module_class(info) else None
+        if found is None:
             continue
-        mode = train.params.params[1].name.value
-        if any(isinstance(node, cst.Name) and node.value == mode for node in walk(train.body)):
-            continue  # (the override passes its mode on, or decides by it)
-        for node in walk(train.body):
-            if isinstance(node, cst.Call) and not node.args and _super_train(node.func):
-                fix = NodeFix(f"pass `{mode}` on", [(node, node.with_changes(args=[cst.Arg(cst.Name(mode))]))])
-                yield Report(
-                    node,
-                    f"`{info.name}.train()` ignores its `{mode}` and calls `{model.code(node)}`, which puts the module "
-                    f"in training mode: `eval()` is `train(False)`, so `eval()` on this class leaves every "
-                    f"BatchNorm in training mode; pass `{mode}` on",
-                    fix=fix,
-                )
-
-
-def _super_train(func: cst.BaseExpression) -> bool:
-    """``super().train`` (``super(Net, self).train`` too)."""
-    return isinstance(func, cst.Attribute) and func.attr.value == "train" and isinstance(func.value, cst.Call) \
-        and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
+        mode, node = found
+        fix = NodeFix(f"pass `{mode}` on", [(node, node.with_changes(args=[cst.Arg(cst.Name(mode))]))])
+        yield Report(
+            node,
+            f"`{info.name}.train()` ignores its `{mode}` and calls `{model.code(node)}`, which puts the module "
+            f"in training mode: `eval()` is `train(False)`, so `eval()` on this class leaves every "
+            f"BatchNorm in training mode; pass `{mode}` on",
+            fix=fix,
+        )

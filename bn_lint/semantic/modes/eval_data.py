@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # one word of an identifier (split at `_` and `.`) naming evaluation data: `val`, `test_loader`'s `test`,
 # `testloader`, `validdataloader`; not `value(s)`, `testing_utils`, `evaluate` (a function)
-_DATA = r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batch|batche|ds)"
+_DATA = r"(?:loader|dataloader|dl|iter|iterator|set|dataset|data|batch|batches|ds)"
 _EVAL_DATA_WORD = re.compile(r"(?:test|val|valid|validation|eval|evaluation|holdout|heldout)" + _DATA + r"?s?|dev" + _DATA + "s?")
 _DATA_WORD = re.compile(_DATA + "s?")
 PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "double", "half", "long", "detach", "contiguous"})

@@ -15,7 +15,7 @@ from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, hol
 from .method_names import SWITCHES_OWN_MODE
 from .output_reads import detached
 from .keys import _called_name, _unwrap_passthrough, key_of
-from .known_calls import _SAFE_METHODS, _is_module_call
+from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD
 from .records import Site, Watch, _merge
 from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named
@@ -314,11 +314,12 @@ def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
     ``self(batch)``), and sets no mode of its own (one that puts its instance in eval first, ``predict()``, is
     followed for what it does), nor loops over data or turns gradients off (``collect(valid_loader)``: a routine
     whose own body says what its runs are, followed too)."""
-    gradients_off = ("no_grad", "inference_mode")
-    if any(True for _ in model.nodes_of(function, cst.For, cst.While)) or any(
-            word in model.code(d.decorator) for d in function.decorators for word in gradients_off) or any(
-            word in model.code(item.item) for node in model.nodes_of(function, cst.With) for item in node.items
-            for word in gradients_off):
+    def gradients_off(expr: cst.BaseExpression) -> bool:  # (`torch.no_grad()`, `@torch.inference_mode()`)
+        return model.qualname(expr.func if isinstance(expr, cst.Call) else expr) in _NO_GRAD
+
+    if any(True for _ in model.nodes_of(function, cst.For, cst.While)) \
+            or any(gradients_off(d.decorator) for d in function.decorators) \
+            or any(gradients_off(item.item) for node in model.nodes_of(function, cst.With) for item in node.items):
         return False
     return not SWITCHES_OWN_MODE.search(model.code(function)) and any(
         isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name) and c.func.value.value == "self"

@@ -52,9 +52,27 @@ def train_sets_modes(train: cst.FunctionDef) -> bool:
         if isinstance(func, cst.Name) and func.value == "super":
             continue
         passed = [arg.value for arg in node.args]
-        if (isinstance(func, cst.Attribute) and func.attr.value == "train" and isinstance(func.value, cst.Call)
-                and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
-                and len(passed) == 1 and isinstance(passed[0], cst.Name) and [passed[0].value] == params):
+        if super_train(func) and len(passed) == 1 and isinstance(passed[0], cst.Name) and [passed[0].value] == params:
             continue
         return True
     return False
+
+
+def super_train(func: cst.BaseExpression) -> bool:
+    """``super().train`` (``super(Net, self).train`` too)."""
+    return isinstance(func, cst.Attribute) and func.attr.value == "train" and isinstance(func.value, cst.Call) \
+        and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"
+
+
+def mode_ignored(info: "ClassInfo") -> "tuple[str, cst.Call] | None":
+    """The mode parameter and the ``super().train()`` call of a ``train(self, mode=True, ...)`` override that never
+    reads its mode and calls ``super().train()`` without it: ``nn.Module.eval()`` is ``self.train(False)``, so
+    ``eval()`` leaves such a module in training mode. None for any other class."""
+    train = info.methods.get("train")
+    if train is None or len(train.params.params) < 2:
+        return None
+    mode = train.params.params[1].name.value
+    if any(isinstance(node, cst.Name) and node.value == mode for node in walk(train.body)):
+        return None  # (the override passes its mode on, or decides by it)
+    return next(((mode, node) for node in walk(train.body)
+                 if isinstance(node, cst.Call) and not node.args and super_train(node.func)), None)
