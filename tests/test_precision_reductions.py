@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # huggingface_hub's mixin (transfer batches 14's 9203/9204 and 15's 10031, reduced after their scores): a project
+    # module class deriving from `PyTorchModelHubMixin` that `from_pretrained` loads is in training mode (the mixin's
+    # safetensors path calls no `.eval()`); its twins call `.eval()`, or derive from transformers' `PreTrainedModel`,
+    # whose `from_pretrained` returns eval mode (RULES.md, Modes)
+    "hub_mixin_from_pretrained_runs_in_training_mode.py": [("BN101", 19)],
+    "hub_mixin_from_pretrained_then_eval.py": [],
+    "transformers_subclass_from_pretrained_is_in_eval.py": [],
     # temperature_scaling (transfer batch 15's 9615, reduced after its blind score): a project module's own method that
     # loops over data under `no_grad` (`collect(valid_loader)`) is a routine followed with the caller's instance, not a
     # forward variant run at the call; its twins put the wrapper in eval first, or call a method that only runs a

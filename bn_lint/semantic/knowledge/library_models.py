@@ -94,9 +94,15 @@ LIBRARY_FORWARDS = frozenset({"forward_features", "forward_intermediates", "extr
 LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
 MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm
 # a framework's alternative constructors, called on a module class (or an instance of it), that build that class and
-# load weights into it without a mode switch: the module starts in training mode (Lightning's docs call `.eval()`
-# after `MyModel.load_from_checkpoint(path)`)
-TRAIN_MODE_CONSTRUCTORS = frozenset({"load_from_checkpoint"})
+# load weights into it without a mode switch: the module starts in training mode. Per method, the bases a class must
+# derive from for it (none: any module class). Lightning's docs call `.eval()` after `MyModel.load_from_checkpoint(path)`;
+# huggingface_hub's `PyTorchModelHubMixin.from_pretrained` loads safetensors, the format its `save_pretrained` writes,
+# without `.eval()` (its pickle path calls it; transformers' `from_pretrained`, of other bases, does too)
+TRAIN_MODE_CONSTRUCTORS: dict[str, tuple[str, ...]] = {
+    "load_from_checkpoint": (),
+    "from_pretrained": ("huggingface_hub.PyTorchModelHubMixin", "huggingface_hub.ModelHubMixin",
+                        "huggingface_hub.hub_mixin.PyTorchModelHubMixin", "huggingface_hub.hub_mixin.ModelHubMixin"),
+}
 UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
 # wrappers whose result holds the module they are given (and its BatchNorm)
 WRAPPING = frozenset({

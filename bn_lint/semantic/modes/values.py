@@ -4,7 +4,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
-from bn_lint.semantic.knowledge.library_models import MODEL_ZOOS
+from bn_lint.semantic.knowledge.library_models import MODEL_ZOOS, TRAIN_MODE_CONSTRUCTORS
 from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
 from bn_lint.semantic.project.definitions import project_class
 from .conditions import _condition
@@ -83,6 +83,8 @@ class ValueFacts:
                 return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", kind)})
             if qn == "torch.hub.load" or (qn or "").startswith(("torchvision.", "timm.")):
                 where = "built at line {line} (models start in training mode)"
+            elif isinstance(func, cst.Attribute) and func.attr.value in TRAIN_MODE_CONSTRUCTORS:
+                where = f"loaded at line {{line}} by `{func.attr.value}()`, which leaves it in training mode"
             else:
                 where = "built at line {line} (modules start in training mode)"
             return self._constructed(expr, kind, where) or frozenset({Fact(TRAIN, expr, "built", where, kind)})

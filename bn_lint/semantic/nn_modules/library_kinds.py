@@ -12,7 +12,7 @@ from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 
 def picked_by_name(model: "FileModel", module: str) -> ModelKind | None:
@@ -54,13 +54,27 @@ def evaluated_name_kind(ask: KindQueries, model: "FileModel") -> ModelKind | Non
 
 def framework_constructor_kind(ask: KindQueries, model: "FileModel", func: cst.BaseExpression, scope,
                                depth: int) -> "ModelKind | None":
-    """``FGN.load_from_checkpoint(path)`` (or on an instance, ``FGN().load_from_checkpoint(path)``): an instance of
-    that class, as ``FGN()`` holds; None for any other call."""
+    """``FGN.load_from_checkpoint(path)`` (or on an instance, ``FGN().load_from_checkpoint(path)``), or a hub mixin's
+    ``Net.from_pretrained(repo)``: an instance of that class, as ``FGN()`` holds; None for any other call."""
     if not (isinstance(func, cst.Attribute) and func.attr.value in TRAIN_MODE_CONSTRUCTORS):
         return None
     receiver = func.value
     built = receiver if isinstance(receiver, cst.Call) else cst.Call(func=receiver)
-    if not isinstance(built.func, (cst.Name, cst.Attribute)) or project_class(model, built.func) is None:
+    found = project_class(model, built.func) if isinstance(built.func, (cst.Name, cst.Attribute)) else None
+    bases = TRAIN_MODE_CONSTRUCTORS[func.attr.value]
+    if found is None or bases and not derives_from(found[0], found[1], bases):
         return None
     return ask.model_kind(model, cst.Call(func=built.func), scope, depth + 1)
+
+
+def derives_from(model: "FileModel", info: "ClassInfo", qualnames: tuple[str, ...], depth: int = 0) -> bool:
+    """Whether the project class ``info`` of ``model``'s file derives from a class of one of these qualified names,
+    directly or through project bases (in any file)."""
+    for base in info.bases:
+        if model.qualname(base) in qualnames:
+            return True
+        found = project_class(model, base) if depth < 8 and isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is not None and found[1] is not info and derives_from(found[0], found[1], qualnames, depth + 1):
+            return True
+    return False
 
