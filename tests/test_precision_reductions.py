@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # mutual-knowledge-distillation (transfer batch 15's 9804, reduced after its score): `for net in self.nets:
+    # net.train()` before a validation loop that runs `for net in self.nets: net(images)`. The loop variable names any
+    # element of the collection (`self.nets[*]`), one module under two names; the twin puts them in eval
+    "networks_of_a_trainer_validated_in_training_mode.py": [("BN101", 44)],
+    "networks_of_a_trainer_validated_in_eval.py": [],
+    "local_list_of_networks_validated_in_training_mode.py": [("BN101", 23)],
     # huggingface_hub's mixin (transfer batches 14's 9203/9204 and 15's 10031, reduced after their scores): a project
     # module class deriving from `PyTorchModelHubMixin` that `from_pretrained` loads is in training mode (the mixin's
     # safetensors path calls no `.eval()`); its twins call `.eval()`, or derive from transformers' `PreTrainedModel`,

@@ -5,8 +5,8 @@ import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
 from bn_lint.semantic.file.classes import enclosing_class
-from .keys import _getattr_of, key_expression, key_of, key_parent, subscript_key
-from .state import EVAL, Fact, State, _UNKNOWN, _join, _tracked
+from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
+from .state import EVAL, Fact, State, _UNKNOWN, _join, _lookup, _tracked
 
 
 class LoopWalker:
@@ -34,6 +34,7 @@ class LoopWalker:
             if isinstance(node, cst.For):
                 self.assign(node.target, None, body_state)
                 self._parameter_loop(node)
+                self._element_bound(node, body_state)
                 self._callable_items(node)
             end = self.block(node.body.body, body_state)
             breaks = self.breaks.pop()
@@ -56,6 +57,46 @@ class LoopWalker:
         for b in breaks:
             exit_state = b if exit_state is None else _join(exit_state, b)
         return exit_state
+
+    def _element_bound(self, node: cst.For, state: State) -> None:
+        """``for net in self.nets:`` (or ``enumerate(self.nets)``): the variable names any element of the collection,
+        ``self.nets[*]``, one module under two names for the body (``net.train()`` puts every element in training
+        mode; ``net(x)`` runs one in the mode the elements are in)."""
+        target, iterable = node.target, node.iter
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "enumerate" \
+                and len(iterable.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            target, iterable = target.elements[1].value, iterable.args[0].value
+        owner = key_of(iterable) if isinstance(target, cst.Name) and isinstance(iterable, (cst.Name, cst.Attribute)) \
+            else None
+        if owner is None or ANY_ENTRY in owner or owner in self.params \
+                or target.value in self.part_vars and _tracked(state, owner) and not self._held_by_plain_object(owner):
+            return  # (a parameter's elements: the caller knows which modules, `element_vars`; a followed module's
+            # blocks, `part_vars`)
+        entry = owner + ANY_ENTRY
+        if _tracked(state, entry):
+            state[target.value] = _lookup(state, entry)
+        if (target.value, entry) not in self.aliases:
+            self.aliases.append((target.value, entry))
+
+    def _held_by_plain_object(self, key: str) -> bool:
+        """``self.nets`` in a method of a class that is no module (a trainer's list of networks, not a block)."""
+        info = enclosing_class(self.model, self.scope) if key.startswith("self.") else None
+        return info is not None and not self.model.is_nn_module_class(info)
+
+    def _sets_element_modes(self, node: cst.For) -> bool:
+        """Whether the body of a loop over a collection calls ``.eval()`` / ``.train()`` on its variable at its top
+        level (``for net in self.nets: net.train()``)."""
+        target = node.target.elements[1].value if isinstance(node.target, cst.Tuple) and len(node.target.elements) == 2 \
+            else node.target
+        if not isinstance(target, cst.Name):
+            return False
+        for line in node.body.body:
+            small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+            call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
+            if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") \
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value == target.value:
+                return True
+        return False
 
     def _over_named_modules(self, node: cst.For | cst.While, state: State) -> bool:
         """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules,
@@ -163,6 +204,8 @@ class LoopWalker:
         it = node.iter
         if isinstance(it, (cst.List, cst.Tuple)):
             return bool(it.elements) and not any(isinstance(e, cst.StarredElement) for e in it.elements)
+        if self._sets_element_modes(node):
+            return True  # (`for net in self.nets: net.eval()`: a collection of modules, not an empty one)
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
                 and self.model.binding("range", None) is None and 1 <= len(it.args) <= 2
                 and not any(a.star or a.keyword for a in it.args)):
