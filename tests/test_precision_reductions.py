@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # mymi (transfer batch 16's 10124, reduced after its blind score): a model a framework builds with trained
+    # weights in training mode (`Localiser.load_from_checkpoint(path)`, returned by the class's own static `load`)
+    # and run on data in a file that trains nothing is an inference run; the twin puts it in eval
+    "class_loader_of_a_lightning_checkpoint_runs_in_training_mode.py": [("BN101", 24)],
+    "class_loader_of_a_lightning_checkpoint_then_eval.py": [],
     # mutual-knowledge-distillation (transfer batch 15's 9804, reduced after its score): `for net in self.nets:
     # net.train()` before a validation loop that runs `for net in self.nets: net(images)`. The loop variable names any
     # element of the collection (`self.nets[*]`), one module under two names; the twin puts them in eval

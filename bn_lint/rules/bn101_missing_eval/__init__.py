@@ -107,6 +107,10 @@ class MissingEval(Rule):
                 (r"\.numpy\(|\.tolist\(", r"def\s+\w+\(\s*(?:self\s*,\s*)?(?:model|net|network)\b"),
                 # (a script whose model a project builder loads: `model = DeepSpeech.load_model(args.path)`)
                 (r"\bload\w*\(", r"__name__\s*==|\bargparse\b|\bsys\.argv\b"),
+                # (a model a framework builds with trained weights, in training mode: `Net.load_from_checkpoint(p)`,
+                # or a class's own loader that may return one: `Localiser.load(run, checkpoint)`)
+                r"load_from_checkpoint\(|from_pretrained\(",
+                (r"\.(?:load|restore)\(", r"\b[A-Z]\w*\.(?:load|restore)\("),
                 r"def\s+" + EVAL_NAME + r"\s*[(\[]",
                 r"class\s+" + EVAL_CLASS_NAME + r"\s*[(:]",  # (`class Test:` running its model per batch)
                 r"\.backward\s*\(",  # (a model trained here may be put to use after its training loop)

@@ -32,7 +32,15 @@ _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``Outp
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 # a builder named for loading a model (`DeepSpeech.load_model(path)`, `load_network(opt)`): what it returns may
 # carry trained weights (an inference run, `inference_runs._built_loaded`)
+_CLASS_LOADERS = frozenset({"load", "restore", "from_checkpoint", "load_from_checkpoint", "from_pretrained"})
 _LOADS_MODEL = re.compile(r"(?i)(?:load|restore)_?\w*(?:model|net|network)s?")
+
+
+def _class_loader(func: cst.BaseExpression) -> bool:
+    """``Localiser.load(run, checkpoint)``: a loader called on a class (a capitalised name), which may build the model
+    with trained weights (``inference_runs._built_loaded`` reads it)."""
+    return isinstance(func, cst.Attribute) and func.attr.value in _CLASS_LOADERS and isinstance(func.value, cst.Name) \
+        and func.value.value[:1].isupper()
 
 
 def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
@@ -60,7 +68,7 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
         if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.jit.script" or name in EXPORT_METHODS
                 or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                 or name in _READ_OUT or analysis.volatile_input(site.node) or gives_weights(site.node, qn)
-                or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or probe_site(qn, site.node)):
+                or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or _class_loader(func) or probe_site(qn, site.node)):
             any_candidate = True
             mark(site.scope)
             if loads_own_weights(name) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \

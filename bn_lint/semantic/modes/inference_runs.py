@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.knowledge.library_models import WRAPPING
+from bn_lint.semantic.knowledge.library_models import TRAIN_MODE_CONSTRUCTORS, WRAPPING
+from bn_lint.semantic.nn_modules.library_kinds import framework_constructed
 from bn_lint.semantic.modes.attribution import attribution_only
 from bn_lint.semantic.modes.eval_data import PASSTHROUGH, unwrapped
 from bn_lint.semantic.modes.known_calls import loads_own_weights, loads_weights
@@ -226,6 +227,8 @@ def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | No
         returned = unwrapped(returned) if returned is not None else None
         while isinstance(returned, cst.Call) and len(returned.args) == 1 and other.qualname(returned.func) in _WRAPPERS:
             returned = unwrapped(returned.args[0].value)  # `return nn.DataParallel(net)`: `net`, wrapped
+        if isinstance(returned, cst.Call) and pretrained_build(other, returned):
+            return [value]  # (`return Localiser.load_from_checkpoint(path)`)
         if isinstance(returned, cst.Name):
             end = max((other.order(node) for node in other.nodes_of(builder, cst.Return)), default=0) + 1
             if _loaded(other, returned.value, builder, end, seen):
@@ -266,7 +269,10 @@ def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cs
 
 
 def pretrained_build(model: "FileModel", call: cst.Call) -> bool:
-    """``resnet50(pretrained=True)``, ``resnet50(weights="DEFAULT")`` / ``weights=ResNet50_Weights.DEFAULT``."""
+    """``resnet50(pretrained=True)``, ``resnet50(weights="DEFAULT")`` / ``weights=ResNet50_Weights.DEFAULT``; a
+    project class a framework builds with loaded weights (``Net.load_from_checkpoint(path)``)."""
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in TRAIN_MODE_CONSTRUCTORS:
+        return framework_constructed(model, call.func) is not None
     return any(arg.keyword is not None and (
         arg.keyword.value == "pretrained" and isinstance(arg.value, cst.Name) and arg.value.value == "True"
         or arg.keyword.value == "weights" and (isinstance(arg.value, cst.SimpleString) or "Weights" in model.code(arg.value)))

@@ -56,15 +56,22 @@ def framework_constructor_kind(ask: KindQueries, model: "FileModel", func: cst.B
                                depth: int) -> "ModelKind | None":
     """``FGN.load_from_checkpoint(path)`` (or on an instance, ``FGN().load_from_checkpoint(path)``), or a hub mixin's
     ``Net.from_pretrained(repo)``: an instance of that class, as ``FGN()`` holds; None for any other call."""
+    built = framework_constructed(model, func)
+    return ask.model_kind(model, cst.Call(func=built), scope, depth + 1) if built is not None else None
+
+
+def framework_constructed(model: "FileModel", func: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The project class that ``FGN.load_from_checkpoint`` (or ``FGN().load_from_checkpoint``, a hub mixin's
+    ``Net.from_pretrained``) builds with loaded weights, in training mode, as its name; None for any other callee."""
     if not (isinstance(func, cst.Attribute) and func.attr.value in TRAIN_MODE_CONSTRUCTORS):
         return None
     receiver = func.value
-    built = receiver if isinstance(receiver, cst.Call) else cst.Call(func=receiver)
-    found = project_class(model, built.func) if isinstance(built.func, (cst.Name, cst.Attribute)) else None
+    built = receiver.func if isinstance(receiver, cst.Call) else receiver
+    found = project_class(model, built) if isinstance(built, (cst.Name, cst.Attribute)) else None
     bases = TRAIN_MODE_CONSTRUCTORS[func.attr.value]
     if found is None or bases and not derives_from(found[0], found[1], bases):
         return None
-    return ask.model_kind(model, cst.Call(func=built.func), scope, depth + 1)
+    return built
 
 
 def derives_from(model: "FileModel", info: "ClassInfo", qualnames: tuple[str, ...], depth: int = 0) -> bool:
