@@ -813,3 +813,82 @@ def test_a_helper_run_in_a_validation_loop_runs_networks_not_callable_attributes
         """.replace("{callee}", callee)
     assert codes_and_lines(check_code(code, select=("BN101",))) == found
 
+
+
+def test_a_model_module_imported_by_a_name_chosen_on_branches(tmp_path, write):
+    """ct-denoising (transfer batch 16's 10140, reduced after its blind score): `set_model(opt)` imports
+    `models.networks_base` or `models.networks_rev` by a name its branches choose (`import_module(module_name)`) and
+    calls `make_model(opt)`; the wrapper holds a denoiser another builder of that file imports the same way. The
+    first branch's module is one visible path; the twin puts the tested model in eval. A name bound in two
+    functions to two modules binds neither."""
+    from tests.conftest import run_cli
+
+    write("models/__init__.py", """
+        from importlib import import_module
+
+
+        def set_model(opt):
+            if opt.way == 'base':
+                module_name = 'models.networks_base'
+            elif opt.way == 'rev':
+                module_name = 'models.networks_rev'
+            module = import_module(module_name)
+            return module.make_model(opt)
+
+
+        def get_base_model(opt):
+            from models.dncnn import DnCNN
+            return DnCNN()
+        """)
+    networks = """
+        import torch.nn as nn
+        from models import get_base_model
+
+
+        def make_model(opt):
+            return Networks(opt)
+
+
+        class Networks(nn.Module):
+            def __init__(self, opt):
+                super().__init__()
+                self.denoiser = get_base_model(opt)
+
+            def forward(self, x):
+                return self.denoiser(x)
+        """
+    write("models/networks_base.py", networks)
+    write("models/networks_rev.py", networks)
+    write("models/dncnn.py", """
+        import torch.nn as nn
+
+
+        class DnCNN(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(1, 8, 3, bias=False)
+                self.bn = nn.BatchNorm2d(8)
+
+            def forward(self, x):
+                return self.bn(self.conv(x))
+        """)
+    tester = """
+        import torch
+        from models import set_model
+
+
+        def run_test(opt, images):
+            net = set_model(opt)
+            net.load_state_dict(torch.load(opt.checkpoint)){eval}
+            outs = []
+            for image in images:
+                with torch.no_grad():
+                    outs.append(net(image))
+            return outs
+        """
+    write("tester.py", tester.format(eval=""))
+    proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", "tester.py", cwd=tmp_path)
+    assert b"tester.py:11:25: BN101" in proc.stdout, proc.stdout
+    write("tester.py", tester.format(eval="\n    net.eval()"))
+    proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", "tester.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout

@@ -23,6 +23,7 @@ def bind_dynamic_imports(model: "FileModel") -> None:
     project = model.project
     if project is None or ("__import__" not in model.source and "import_module" not in model.source):
         return
+    found: dict[str, set[str | None]] = {}
     for site in model.calls:
         call = site.node
         if not _dynamic_import(model, call) or not call.args or call.args[0].keyword is not None:
@@ -34,9 +35,13 @@ def bind_dynamic_imports(model: "FileModel") -> None:
         name = parent.targets[0].target.value
         if name in model.imports or len(site.scope.bindings.get(name, ())) != 1 or name in site.scope.opaque:
             continue
-        module = _module_name(model, call.args[0].value, site.scope)
-        if module is not None and project.resolve_module(module, model.path) is not None:
-            model.imports[name] = module
+        module = _module_name(model, call.args[0].value, site.scope) \
+            or _branch_module_name(model, call.args[0].value, site.scope)
+        found.setdefault(name, set()).add(module if module is not None and project.resolve_module(module, model.path)
+                                          is not None else None)
+    for name, modules in found.items():
+        if len(modules) == 1 and None not in modules:  # (one name of two functions bound to two modules: neither)
+            model.imports[name] = modules.pop()
 
 
 def _dynamic_import(model: "FileModel", call: cst.Call) -> bool:
@@ -61,6 +66,21 @@ def _module_name(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -
         return None
     defaults = {default for default in _option_defaults(model, key)}
     return defaults.pop() if len(defaults) == 1 and None not in defaults else None
+
+
+def _branch_module_name(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> str | None:
+    """The first of the module names a local variable is bound to on its branches (``if way == 'base':
+    module_name = 'models.networks_base' elif ...``), when every binding is a string constant naming a project
+    module: one visible path (RULES.md, Evidence), the one the code lists first."""
+    if not isinstance(expr, cst.Name) or expr.value in scope.opaque or model.project is None:
+        return None
+    values = scope.bindings.get(expr.value) or []
+    names = [evaluate(value, model, scope) if value is not None else None for value in values]
+    if not 1 < len(names) <= 16 or not all(isinstance(name, str) for name in names):
+        return None
+    if any(model.project.resolve_module(name, model.path) is None for name in names):
+        return None
+    return names[0]
 
 
 def _option_defaults(model: "FileModel", dest: str) -> Iterator[str | None]:

@@ -104,10 +104,12 @@ def element_builder(model: "FileModel", func: cst.BaseExpression,
 
 
 def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
-    """Whether an imported function comes from a project file whose text mentions BatchNorm (read
-    without parsing: most imported helpers have nothing to do with a model's layers)."""
+    """Whether an imported function comes from a project file whose text mentions BatchNorm, or imports a module by a
+    name (``import_module(module_name)``: a builder of another file's model) (read without parsing: most imported
+    helpers have nothing to do with a model's layers)."""
     where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
-    return where is not None and model.project is not None and model.project.mentions(where[0], "BatchNorm")
+    return where is not None and model.project is not None and (
+        model.project.mentions(where[0], "BatchNorm") or model.project.mentions(where[0], "import_module("))
 
 
 def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
