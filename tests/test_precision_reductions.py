@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # int2-project (transfer batch 16's 10186, reduced after its blind score): a module that trains itself with the
+    # optimizer it holds (`self.optimizer.step()`), then evaluates itself under `no_grad`. An attribute named for
+    # an optimizer, scheduler or gradient scaler holds no submodule, so its methods change no mode; the twin puts
+    # itself in eval first
+    "module_trained_by_its_held_optimizer_evaluates_itself.py": [("BN101", 17)],
+    "module_trained_by_its_held_optimizer_evaluates_itself_in_eval.py": [],
     # mymi (transfer batch 16's 10124, reduced after its blind score): a model a framework builds with trained
     # weights in training mode (`Localiser.load_from_checkpoint(path)`, returned by the class's own static `load`)
     # and run on data in a file that trains nothing is an inference run; the twin puts it in eval

@@ -16,6 +16,7 @@ from .getters import plain_class_method, plain_self_call
 from .keys import _names_read, key_of, receiver_key
 from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
+    TRAINING_TOOLS,
     RUN_METHOD,
     EXPORT_METHODS, _EXPORTS, _MODE_KEEPING_APPLIED, _SAFE_METHODS, _TENSOR_ATTRIBUTES, _in_place_tensor_op,
     _is_module_call, keeps_given_modes,
@@ -426,7 +427,8 @@ def _unresolved_method(flow, call: cst.Call, state: State) -> None:
     if method_evaluates_self(a, method):
         flow._set_mode(state, receiver, frozenset({Fact(EVAL, call, "helper", f"`{method}()` at line {{line}} calls `self.eval()`")}))
     elif not submodule_name(a, method) and not _in_place_tensor_op(method) and method != "module" \
-            and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not method_keeps_modes(a, method):
+            and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not TRAINING_TOOLS.fullmatch(receiver.rpartition(".")[2]) \
+            and not method_keeps_modes(a, method):
         _set(state, receiver, _UNKNOWN)
     elif method_runs_self(a, method):
         flow._use(call, receiver, state)
