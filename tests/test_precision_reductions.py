@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # ML-Final-Project's BYOL linear evaluation (transfer batch 16's 10180, reduced after its blind score by a helper):
+    # `linear_eval(encoder, loader)` freezes the encoder it is given and trains a head; its caller passes an encoder
+    # it has just built, in training mode. The freeze's watch takes the parameter's mode from its callers, as BN101
+    # does; the twin's caller puts the encoder in eval
+    "helper_freezes_a_parameter_its_caller_builds.py": [("BN105", 12)],
+    "helper_freezes_a_parameter_its_caller_puts_in_eval.py": [],
     # int2-project (transfer batch 16's 10186, reduced after its blind score): a module that trains itself with the
     # optimizer it holds (`self.optimizer.step()`), then evaluates itself under `no_grad`. An attribute named for
     # an optimizer, scheduler or gradient scaler holds no submodule, so its methods change no mode; the twin puts

@@ -10,12 +10,12 @@ classes that override ``train()``, and an eval toggled around an evaluation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.modes import EVAL, TRAIN, key_of
+from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,6 +80,9 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
     evaled = {(id(w.scope), w.key) for w in analysis.watched.values() if w.reason == "eval"}
     for node, watch in list(analysis.watched.items()):
         modes = {f.mode for f in watch.facts}
+        if ENTRY in modes and watch.reason == "frozen":  # (a parameter frozen here: in the mode its callers give it)
+            watch = replace(watch, facts=analysis.resolved_in(watch.scope.node, watch.key, watch.facts))
+            modes = {f.mode for f in watch.facts}
         if TRAIN not in modes:
             continue
         if modes - {TRAIN, EVAL} and (watch.reason == "frozen" or _refrozen(model, analysis, node, watch)):
