@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # EE-559 Proj1 (transfer batch 16's 10184, reduced after its blind score): `model = model_maker()`, a factory the
+    # callers give, builds a module of unknown content and mode; trained, it is in training mode (RULES.md, Modes: a
+    # model after a training step), on every path but the training loop run zero times. The twin puts it in eval
+    "model_from_a_given_factory_trained_then_evaluated.py": [("BN101", 26)],
+    "model_from_a_given_factory_trained_then_put_in_eval.py": [],
     # ML-Final-Project's BYOL linear evaluation (transfer batch 16's 10180, reduced after its blind score by a helper):
     # `linear_eval(encoder, loader)` freezes the encoder it is given and trains a head; its caller passes an encoder
     # it has just built, in training mode. The freeze's watch takes the parameter's mode from its callers, as BN101

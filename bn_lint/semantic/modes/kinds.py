@@ -31,7 +31,9 @@ class ModelKinds:
         # (and an `.eval()` on a branch the code may skip, `if resume: model.eval()`, beside a path in training mode)
         if any(f.mode == TRAIN for f in facts):
             facts = frozenset(f for f in facts if not f.optional) or facts
-        modes = {f.mode for f in facts if not (f.mode == UNKNOWN_MODE and f.why == "loaded")}
+        # (a model a factory of unknown content built, `model = model_maker()`, then trained: as one given)
+        modes = {ENTRY if f.mode == UNKNOWN_MODE and f.why == "built" else f.mode
+                 for f in facts if not (f.mode == UNKNOWN_MODE and f.why == "loaded")}
         # (or trained on the paths through its training loop: the other path is the loop run zero times)
         # (a path in training mode that holds a module known to have no BatchNorm is no bug: one must not be)
         harmful = any(f.mode == TRAIN and f.kind is not ModelKind.NO for f in facts)

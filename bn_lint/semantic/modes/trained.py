@@ -12,7 +12,7 @@ import re
 
 import libcst as cst
 
-from .state import ENTRY, TRAIN, Fact, _OPAQUE
+from .state import ENTRY, TRAIN, UNKNOWN_MODE, Fact, _OPAQUE
 
 TRAINED = "trained"
 # a loss, not a model: `criterion(out, y)`, `self.loss_fn(...)` run in a training step
@@ -27,12 +27,19 @@ def loss_named(key: str) -> bool:
 def after_training_step(facts: frozenset, call: cst.CSTNode, helper: str = "") -> frozenset:
     """``facts`` after a training step at ``call``: the ``entry`` path becomes ``train`` (why ``trained``);
     other paths keep their facts (a model put in eval on purpose and trained so stays in eval)."""
-    if not any(f.mode == ENTRY or f == _OPAQUE for f in facts):
+    if not any(trained_into(f) for f in facts):
         return facts
     where = f"trained by `{helper}()` at line {{line}}" if helper else "trained at line {line}"
     kinds = {f.kind for f in facts if f.kind is not None}
     kind = next(iter(kinds)) if len(kinds) == 1 else None
-    return frozenset({f for f in facts if f.mode != ENTRY and f != _OPAQUE} | {Fact(TRAIN, call, TRAINED, where, kind)})
+    return frozenset({f for f in facts if not trained_into(f)} | {Fact(TRAIN, call, TRAINED, where, kind)})
+
+
+def trained_into(fact: Fact) -> bool:
+    """Whether a training step makes this path's mode training mode (RULES.md, Modes: a model after a training step
+    is in training mode until something puts it in eval): as its caller gives it, set out of sight, or built by a
+    factory of unknown content (`model = model_maker()`)."""
+    return fact.mode == ENTRY or fact == _OPAQUE or fact.mode == UNKNOWN_MODE and fact.why == "built"
 
 
 def is_loss_value(model, call: cst.Call) -> bool:

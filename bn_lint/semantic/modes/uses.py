@@ -18,7 +18,7 @@ from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD
 from .records import Site, Watch, _merge
 from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
-from .trained import TRAINED, after_training_step, is_loss_value, loss_named
+from .trained import TRAINED, after_training_step, is_loss_value, loss_named, trained_into
 
 
 class ModelUses:
@@ -70,7 +70,7 @@ class ModelUses:
                     self.trained_keys.add(key)
                 if not is_loss_value(self.model, call) and not loss_named(key):  # (a model, not the loss it feeds)
                     _set(state, key, after_training_step(facts, call))  # (a model it trains is in training mode)
-            elif _OPAQUE in facts and not is_loss_value(self.model, call) and not loss_named(key):
+            elif any(trained_into(f) for f in facts) and not is_loss_value(self.model, call) and not loss_named(key):
                 # (given to code out of sight, `self.logger.info(self.model)`, then trained here: in training mode,
                 # RULES.md's "a model after a training step", unless a shown path put it in eval)
                 _set(state, key, after_training_step(facts, call))
