@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
+from bn_lint.semantic.modes.entry import resolved_in
 from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,7 +82,7 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
     for node, watch in list(analysis.watched.items()):
         modes = {f.mode for f in watch.facts}
         if ENTRY in modes and watch.reason == "frozen":  # (a parameter frozen here: in the mode its callers give it)
-            watch = replace(watch, facts=analysis.resolved_in(watch.scope.node, watch.key, watch.facts))
+            watch = replace(watch, facts=resolved_in(analysis, watch.scope.node, watch.key, watch.facts))
             modes = {f.mode for f in watch.facts}
         if TRAIN not in modes:
             continue

@@ -90,12 +90,6 @@ class EntryResolution:
         them otherwise pass."""
         return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first, assumed)
 
-    def resolved_in(self, scope_node: cst.CSTNode, key: str, facts: frozenset) -> frozenset:
-        """``facts`` of ``key`` in the function ``scope_node`` (the module otherwise), with ``entry`` replaced by
-        what its callers pass in (``resolved``, for a place that is no call site: a freeze's watch)."""
-        func = scope_node if isinstance(scope_node, cst.FunctionDef) else None
-        return self._resolve(func, key, facts, 0)
-
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
                  exact: bool = False, first: bool = False, assumed: dict | None = None) -> frozenset:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
@@ -322,6 +316,13 @@ class EntryResolution:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
+
+
+def resolved_in(analysis, scope_node: cst.CSTNode, key: str, facts: frozenset) -> frozenset:
+    """``facts`` of ``key`` in the function ``scope_node`` (the module otherwise), with ``entry`` replaced by what its
+    callers pass in (``EntryResolution.resolved``, for a place that is no call site: a freeze's watch)."""
+    func = scope_node if isinstance(scope_node, cst.FunctionDef) else None
+    return analysis._resolve(func, key, facts, 0)
 
 
 def calls_key(model: "FileModel", func: cst.FunctionDef) -> str | None:
