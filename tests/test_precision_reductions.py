@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # few-shot-framework (transfer batch 16's 10241, reduced after its blind score): `self.mod.eval()` of a plain
+    # wrapper held on `self` whose own `eval()` calls `self.base_model.train()` (a copy-paste of its `train()`). A
+    # plain class's `eval()` / `train()` is its own method, followed also on a held attribute, not a mode switch;
+    # the twin's `eval()` evaluates
+    "wrapper_eval_method_that_trains_its_model.py": [("BN101", 38)],
+    "wrapper_eval_method_that_evaluates_its_model.py": [],
     # EE-559 Proj1 (transfer batch 16's 10184, reduced after its blind score): `model = model_maker()`, a factory the
     # callers give, builds a module of unknown content and mode; trained, it is in training mode (RULES.md, Modes: a
     # model after a training step), on every path but the training loop run zero times. The twin puts it in eval

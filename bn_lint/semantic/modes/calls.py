@@ -126,7 +126,7 @@ class CallHandling:
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             method = func.attr.value
-            if method in ("eval", "train") and isinstance(func.value, cst.Name):
+            if method in ("eval", "train") and isinstance(func.value, (cst.Name, cst.Attribute)):
                 own = plain_class_method(self.a, call)
                 if own is not None:  # (`bench.train(niter=1)`: a method of a class that is no module, not a mode)
                     self._apply_summary(call, own, state)
