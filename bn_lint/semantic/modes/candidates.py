@@ -32,8 +32,9 @@ _READ_OUT = frozenset({"numpy", "tolist"})  # an output read out as data (``Outp
 _PREDICTIONS = frozenset({"argmax", "topk"})  # (and ``torch.max(out, 1)``): an output read as predictions
 # a builder named for loading a model (`DeepSpeech.load_model(path)`, `load_network(opt)`): what it returns may
 # carry trained weights (an inference run, `inference_runs._built_loaded`)
-_CLASS_LOADERS = frozenset({"load", "restore", "from_checkpoint", "load_from_checkpoint", "from_pretrained"})
 _LOADS_MODEL = re.compile(r"(?i)(?:load|restore)_?\w*(?:model|net|network)s?")
+# a class's own loaders (`Localiser.load(run, ckpt)`); a framework's train-mode constructors are `pretrained_build`'s
+_CLASS_LOADERS = frozenset({"load", "restore", "from_checkpoint"})
 
 
 def _class_loader(func: cst.BaseExpression) -> bool:

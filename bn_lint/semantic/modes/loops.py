@@ -62,10 +62,7 @@ class LoopWalker:
         """``for net in self.nets:`` (or ``enumerate(self.nets)``): the variable names any element of the collection,
         ``self.nets[*]``, one module under two names for the body (``net.train()`` puts every element in training
         mode; ``net(x)`` runs one in the mode the elements are in)."""
-        target, iterable = node.target, node.iter
-        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "enumerate" \
-                and len(iterable.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
-            target, iterable = target.elements[1].value, iterable.args[0].value
+        iterable, target = _enumerated(node.iter, node.target)
         owner = key_of(iterable) if isinstance(target, cst.Name) and isinstance(iterable, (cst.Name, cst.Attribute)) \
             else None
         if owner is None or ANY_ENTRY in owner or owner in self.params \
@@ -86,8 +83,7 @@ class LoopWalker:
     def _sets_element_modes(self, node: cst.For) -> bool:
         """Whether the body of a loop over a collection calls ``.eval()`` / ``.train()`` on its variable at its top
         level (``for net in self.nets: net.train()``)."""
-        target = node.target.elements[1].value if isinstance(node.target, cst.Tuple) and len(node.target.elements) == 2 \
-            else node.target
+        _, target = _enumerated(node.iter, node.target)
         if not isinstance(target, cst.Name):
             return False
         for line in node.body.body:
@@ -287,10 +283,16 @@ class LoopWalker:
     def _part_loop(it: cst.BaseExpression, target: cst.BaseElement) -> tuple[str, str] | None:
         """(variable, container) for ``for block in model.features`` (sliced, or ``enumerate``d with
         ``for i, block in ...``): the variable is one of the container's parts (``model.features[i]``)."""
-        if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate" \
-                and len(it.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
-            it, target = it.args[0].value, target.elements[1].value
+        it, target = _enumerated(it, target)
         if isinstance(it, cst.Subscript):
             it = it.value
         owner = key_of(it) if isinstance(it, cst.Attribute) else None
         return (target.value, owner) if owner is not None and isinstance(target, cst.Name) else None
+
+
+def _enumerated(it: cst.BaseExpression, target: cst.BaseElement) -> tuple:
+    """(the iterable, the variable) of ``for i, block in enumerate(blocks)``: (``blocks``, ``block``); else as given."""
+    if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate" \
+            and len(it.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+        return it.args[0].value, target.elements[1].value
+    return it, target
