@@ -13,6 +13,20 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # cifar100LTreproceduce (transfer batch 16's 10104, reduced after its blind score): a training loop runs a
+    # submodule of a project model (`model.gating_net(x)`): what the class stores on that attribute is what trains.
+    # The twin's submodule has no BatchNorm
+    "submodule_of_a_model_trained_on_a_batch_of_two.py": [("BN301", 23)],
+    "submodule_without_batchnorm_of_a_model_trained_on_a_batch_of_two.py": [],
+    # the same case: a config section bound to a name and changed (`sel = CONFIG["selective"]; sel["t"] = ...`)
+    # changes that section only, not the batch size in another; the twin changes the batch size's own section
+    "config_section_changed_through_another_section.py": [("BN301", 21)],
+    "config_section_changed_through_itself.py": [],
+    # deeplab (transfer batch 16's 10122, reduced after its blind score): `DataLoader(..., drop_last=False,
+    # **kwargs)`: an unknown `**kwargs` cannot repeat a keyword the call writes, so `drop_last` and the batch size
+    # are known; the twin leaves `drop_last` to the bundle
+    "loader_with_keyword_bundle_and_explicit_drop_last.py": [("BN302", 17)],
+    "loader_with_keyword_bundle_only.py": [],
     # few-shot-framework (transfer batch 16's 10241, reduced after its blind score): `self.mod.eval()` of a plain
     # wrapper held on `self` whose own `eval()` calls `self.base_model.train()` (a copy-paste of its `train()`). A
     # plain class's `eval()` / `train()` is its own method, followed also on a held attribute, not a mode switch;

@@ -77,26 +77,25 @@ class BatchAnalysis:
     def _loader(self, call: cst.Call, scope: "Scope") -> Loader:
         names = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers", "collate_fn",
                  "pin_memory", "drop_last")
-        # (`DataLoader(ds, **loader_args)` with `loader_args = dict(batch_size=8, ...)`: the bundle's entries)
+        # (`DataLoader(ds, **loader_args)` with `loader_args = dict(batch_size=8, ...)`: the bundle's entries; an
+        # unknown `**kwargs` leaves what the call does not write unknown, and cannot repeat what it writes)
         args = bind(call, names, self.model, scope)
         opaque = not args.complete
         batch: Size | None = None
         batch_node: cst.CSTNode = call
         given = "batch_size" in args or "batch_sampler" in args
-        drop_last: bool | None = False
+        drop_last: bool | None = None if opaque else False
         drop_arg = args.get("drop_last")
         if drop_arg is not None:
             value = self.model.value(drop_arg, args.scope_of("drop_last", scope))
             drop_last = value if isinstance(value, bool) else self.sizes.flag(drop_arg, args.scope_of("drop_last", scope))
-        if opaque:
-            drop_last = None
-        elif "batch_sampler" in args:
+        if "batch_sampler" in args:
             batch_node = args.values["batch_sampler"]
             batch, drop_last = self._batch_sampler(batch_node, args.scope_of("batch_sampler", scope))
         elif "batch_size" in args:
             batch_node = args.values["batch_size"]
             batch = self.sizes.size(batch_node, args.scope_of("batch_size", scope))
-        else:
+        elif not opaque:
             batch = Size(1, "DataLoader's default batch_size")
         sampler = args.get("sampler")
         distributed = False

@@ -229,16 +229,20 @@ class ConfigEntries:
                         found.add((node.args[0].value.value, "*"))
             # a section changed through a name bound to it (`train = CONFIG["train"]; train["bs"] = 4`)
             # changes the config it came from
-            sections: dict[str, set[str]] = {}
+            # (only that section when its key is a literal: `sel = CONFIG["selective"]` leaves CONFIG["train"])
+            sections: dict[str, set[tuple[str, str]]] = {}
             for node in model.nodes_of(model.module, cst.Assign):
-                value = node.value
+                value, key = node.value, "*"
                 while isinstance(value, cst.Subscript):
+                    inner = value.slice[0].slice if len(value.slice) == 1 else None
+                    named = model.value(inner.value, None) if isinstance(inner, cst.Index) else None
+                    key = named if isinstance(named, str) else "*"
                     value = value.value
                 if isinstance(value, cst.Name) and value is not node.value:
                     for target in node.targets:
                         if isinstance(target.target, cst.Name):
-                            sections.setdefault(target.target.value, set()).add(value.value)
+                            sections.setdefault(target.target.value, set()).add((value.value, key))
             for name, _key in list(found):
-                found |= {(root, "*") for root in sections.get(name, ())}
+                found |= sections.get(name, set())
             self._mutated = found
         return self._mutated

@@ -10,6 +10,7 @@ import libcst as cst
 
 from bn_lint.semantic.batching.facts import DDP, WRAPPERS, _MAX_DEPTH, _SAME_MODEL_METHODS, _all_bindings, _refers_to
 from bn_lint.semantic.file.records import param_of
+from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.nn_modules.bearing import (
     ModelKind, class_kind, element_kind, model_kind, overrides_train, swaps_batchnorm,
@@ -74,7 +75,7 @@ class ModelResolution:
                     return None
                 found = self.kind(values[0][0], values[0][1], None, depth + 1)
                 return (found[0], found[1], label) if found else None
-            return None
+            return self._part_kind(expr, scope, depth)
         if isinstance(expr, cst.Call):
             qn = model.qualname(expr.func)
             func = expr.func
@@ -96,6 +97,42 @@ class ModelResolution:
                 return None  # the class sets its own layers' modes in train(): its BatchNorm may never train
             kind = model_kind(model, expr, scope)
             return (kind, False, label) if kind is not None else None
+        return None
+
+    def _part_kind(self, expr: cst.Attribute, scope: "Scope | None", depth: int) -> tuple[ModelKind, bool, str] | None:
+        """``model.gating_net`` with ``model`` an instance of a project class: the kind of what the class's
+        ``__init__`` stores on that attribute, when it stores one module there."""
+        found = self._held_class(expr.value, scope, depth + 1)
+        values = found[1].attributes.get(expr.attr.value, []) if found is not None else []
+        if len(values) != 1:
+            return None
+        owner = found[0].analysis(ModelResolution)  # type: ignore[index]
+        part = owner.kind(values[0][0], values[0][1], None, depth + 1)
+        return (part[0], part[1], self.model.code(expr)) if part is not None else None
+
+    def _held_class(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int):
+        """(file, class) of the project class instance ``expr`` holds: ``Net(...)``, a name bound once to it
+        (through ``.to(device)`` and wrappers), ``self.<attr>`` stored once so."""
+        model = self.model
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _SAME_MODEL_METHODS:
+                return self._held_class(func.value, scope, depth + 1)
+            if model.qualname(func) in WRAPPERS and expr.args and not expr.args[0].keyword:
+                return self._held_class(expr.args[0].value, scope, depth + 1)
+            return project_class(model, func)
+        if isinstance(expr, cst.Name) and expr.value != "self":
+            values, value_scope = _all_bindings(expr.value, scope, model, expr)
+            built = [v for v in values if not _refers_to(v, expr.value)]
+            return self._held_class(built[0], value_scope, depth + 1) if len(built) == 1 else None
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "module":
+            return self._held_class(expr.value, scope, depth + 1)
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+            info = model.enclosing_class(scope)
+            values = info.attributes.get(expr.attr.value, []) if info else []
+            return self._held_class(values[0][0], values[0][1], depth + 1) if len(values) == 1 else None
         return None
 
     def _own_instance(self, scope: "Scope | None") -> tuple[ModelKind, bool, str] | None:
