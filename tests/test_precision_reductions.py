@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Image-Classification's knowledge-distillation hook (transfer batch 16's 10100, reduced after its blind score):
+    # `self.trainer` of a plain hook class that the project's own trainer hands itself to is no framework's trainer
+    # that sets the modes, so the teacher the hook builds runs in training mode under `no_grad`; the twins put the
+    # teacher in eval, or hold a library's trainer, which does set the mode
+    "hook_of_a_project_trainer_runs_its_teacher_in_training_mode.py": [("BN101", 19)],
+    "hook_of_a_project_trainer_puts_its_teacher_in_eval.py": [],
+    "helper_holding_a_library_trainer_evaluates_through_it.py": [],
     # cifar100LTreproceduce (transfer batch 16's 10104, reduced after its blind score): a training loop runs a
     # submodule of a project model (`model.gating_net(x)`): what the class stores on that attribute is what trains.
     # The twin's submodule has no BatchNorm

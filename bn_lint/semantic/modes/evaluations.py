@@ -256,9 +256,24 @@ class EvaluationDetection:
         if found is None:
             found = self._trainer_functions[func] = any(
                 isinstance(n, cst.Name) and "trainer" in n.value.lower() and not self._own_function_called(n)
-                for n in walk(func.body)
+                and not self._project_back_reference(n) for n in walk(func.body)
             )
         return found
+
+    def _project_back_reference(self, name: cst.Name) -> bool:
+        """``self.trainer`` of a plain class that never builds it (a hook or plugin the project's own trainer
+        hands itself to: ``hook.trainer = self``) or builds it from project code: the project's trainer, whose
+        modes its code shows, not a framework's."""
+        model = self.model
+        parent = model.parent(name)
+        if not (isinstance(parent, cst.Attribute) and parent.attr is name and isinstance(parent.value, cst.Name)
+                and parent.value.value == "self"):
+            return False
+        info = model.enclosing_class(model.scope_of(name))
+        if info is None or self._framework_class(info):
+            return False
+        return all(isinstance(value, cst.Call) and _project_class(model, value.func) is not None
+                   for value, _ in info.attributes.get(name.value, []))
 
     def _own_function_called(self, name: cst.Name) -> bool:
         """Whether ``name`` is called there and names a function of the project (this file's, or one it imports
