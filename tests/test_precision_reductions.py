@@ -20,6 +20,10 @@ EXPECTED = {
     "hook_of_a_project_trainer_runs_its_teacher_in_training_mode.py": [("BN101", 19)],
     "hook_of_a_project_trainer_puts_its_teacher_in_eval.py": [],
     "helper_holding_a_library_trainer_evaluates_through_it.py": [],
+    # the same capability in a script: a `trainer` variable that builds the project's own `Trainer` class is no
+    # framework's (the name alone used to silence the function); the twin puts the model in eval
+    "model_trained_by_a_project_trainer_then_tested_in_training_mode.py": [("BN101", 23)],
+    "model_trained_by_a_project_trainer_then_put_in_eval.py": [],
     # cifar100LTreproceduce (transfer batch 16's 10104, reduced after its blind score): a training loop runs a
     # submodule of a project model (`model.gating_net(x)`): what the class stores on that attribute is what trains.
     # The twin's submodule has no BatchNorm

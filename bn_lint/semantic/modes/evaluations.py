@@ -256,24 +256,34 @@ class EvaluationDetection:
         if found is None:
             found = self._trainer_functions[func] = any(
                 isinstance(n, cst.Name) and "trainer" in n.value.lower() and not self._own_function_called(n)
-                and not self._project_back_reference(n) for n in walk(func.body)
+                and not self._project_trainer(n) for n in walk(func.body)
             )
         return found
 
-    def _project_back_reference(self, name: cst.Name) -> bool:
-        """``self.trainer`` of a plain class that never builds it (a hook or plugin the project's own trainer
-        hands itself to: ``hook.trainer = self``) or builds it from project code: the project's trainer, whose
-        modes its code shows, not a framework's."""
+    def _project_trainer(self, name: cst.Name) -> bool:
+        """A ``trainer`` the project's own code shows: a project class named (``Trainer(model, ...)``), a variable
+        every binding of which builds a project class, or ``self.trainer`` of a plain class that never builds it (a
+        hook the project's trainer hands itself to: ``hook.trainer = self``) or builds it from project code. Its
+        modes are the code's to show, not a framework's."""
         model = self.model
         parent = model.parent(name)
-        if not (isinstance(parent, cst.Attribute) and parent.attr is name and isinstance(parent.value, cst.Name)
-                and parent.value.value == "self"):
-            return False
-        info = model.enclosing_class(model.scope_of(name))
-        if info is None or self._framework_class(info):
-            return False
-        return all(isinstance(value, cst.Call) and _project_class(model, value.func) is not None
-                   for value, _ in info.attributes.get(name.value, []))
+        scope = model.scope_of(name)
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            if not (isinstance(parent.value, cst.Name) and parent.value.value == "self"):
+                return False
+            info = model.enclosing_class(scope)
+            if info is None or self._framework_class(info):
+                return False
+            values = [value for value, _ in info.attributes.get(name.value, [])]
+        elif model.binding(name.value, scope) is None and _project_class(model, name) is not None:
+            return True  # (`Trainer(model, loader)`: the class itself)
+        else:
+            bound = model.bindings(name.value, scope)
+            values = list(bound[0]) if bound is not None else []
+            if not values:
+                return False  # (a parameter, `def on_validation_end(self, trainer, pl_module)`: a framework's)
+        return all(isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+                   and _project_class(model, value.func) is not None for value in values)
 
     def _own_function_called(self, name: cst.Name) -> bool:
         """Whether ``name`` is called there and names a function of the project (this file's, or one it imports
