@@ -13,6 +13,15 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # SRGAN-PyTorch (transfer batch 17's 10330, reduced after its blind score): a helper that runs a model and makes
+    # its output an image to look at (`plt.imshow`, `save_image`, a writer's `add_image`) in a function that trains
+    # nothing evaluates it; the twin puts the model in eval before the helper
+    "model_output_shown_as_images_by_a_helper.py": [("BN101", 6)],
+    "model_output_shown_as_images_by_a_helper_in_eval.py": [],
+    # the same case: a `trainer` parameter in a file that imports no training framework is the project's object
+    # (here a holder of the generator), not a framework that sets the modes; the twin's generator is in eval
+    "trainer_parameter_holding_a_generator_shows_samples.py": [("BN101", 23)],
+    "trainer_parameter_holding_a_generator_in_eval_shows_samples.py": [],
     # Image-Classification's knowledge-distillation hook (transfer batch 16's 10100, reduced after its blind score):
     # `self.trainer` of a plain hook class that the project's own trainer hands itself to is no framework's trainer
     # that sets the modes, so the teacher the hook builds runs in training mode under `no_grad`; the twins put the

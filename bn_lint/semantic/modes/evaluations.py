@@ -93,6 +93,9 @@ class EvaluationDetection:
         if func is not None and not self.trains(func) and not self.pytest_test(func) and self.read_out(node):
             # (random input included: a generator's noise, its samples collected as data)
             return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
+        if func is not None and not self.trains(func) and not self.pytest_test(func) and not self.dummy_input(node) \
+                and self.visualised(node):
+            return f"its output is made an image to look at in `{func.name.value}()`, which trains nothing"
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"
@@ -263,8 +266,8 @@ class EvaluationDetection:
     def _project_trainer(self, name: cst.Name) -> bool:
         """A ``trainer`` the project's own code shows: a project class named (``Trainer(model, ...)``), a variable
         every binding of which builds a project class, or ``self.trainer`` of a plain class that never builds it (a
-        hook the project's trainer hands itself to: ``hook.trainer = self``) or builds it from project code. Its
-        modes are the code's to show, not a framework's."""
+        hook the project's trainer hands itself to: ``hook.trainer = self``) or builds it from project code, or a
+        parameter in a file that imports no training framework. Its modes are the code's to show, not a framework's."""
         model = self.model
         parent = model.parent(name)
         scope = model.scope_of(name)
@@ -280,8 +283,8 @@ class EvaluationDetection:
         else:
             bound = model.bindings(name.value, scope)
             values = list(bound[0]) if bound is not None else []
-            if not values:
-                return False  # (a parameter, `def on_validation_end(self, trainer, pl_module)`: a framework's)
+            if not values:  # (a parameter: a framework's where the file imports one, `def on_fit_end(trainer, module)`)
+                return not any(str(dotted).startswith(_FRAMEWORK_PREFIXES) for dotted in model.imports.values())
         return all(isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
                    and _project_class(model, value.func) is not None for value in values)
 

@@ -7,8 +7,9 @@ from .synthetic_runs import synthetic
 
 
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
-_IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.make_grid", "matplotlib.pyplot.imshow",
+IMAGE_SINKS = frozenset({"torchvision.utils.save_image", "torchvision.utils.make_grid", "matplotlib.pyplot.imshow",
                           "matplotlib.pyplot.imsave"})
+IMAGE_METHODS = frozenset({"add_image", "add_images"})  # a summary writer's: `writer.add_image(tag, grid, step)`
 # calls that give the array or tensor they are given in another type (the picture stays the same)
 _CONVERSIONS = frozenset({"torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.asarray", "numpy.array",
                           "numpy.uint8", "numpy.clip", "numpy.transpose", "numpy.squeeze"})
@@ -129,9 +130,9 @@ class OutputReads:
     def _image_sink(self, call: cst.CSTNode | None) -> bool:
         if not isinstance(call, cst.Call):
             return False
-        if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("add_image", "add_images"):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in IMAGE_METHODS:
             return True
-        return self.model.qualname(call.func) in _IMAGE_SINKS
+        return self.model.qualname(call.func) in IMAGE_SINKS
 
     def _argmax_of(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` (through ``.data`` / ``.detach()`` / ``.squeeze(0)`` / ``.softmax(1)``) is what an
