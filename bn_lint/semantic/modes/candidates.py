@@ -69,7 +69,8 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
         qn = model.qualname(func)
         if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.jit.script" or name in EXPORT_METHODS
                 or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
-                or name in _READ_OUT or qn in IMAGE_SINKS or name in IMAGE_METHODS or analysis.volatile_input(site.node) or gives_weights(site.node, qn)
+                or name in _READ_OUT or qn in IMAGE_SINKS or name in IMAGE_METHODS
+                or analysis.volatile_input(site.node) or gives_weights(site.node, qn)
                 or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or _class_loader(func) or probe_site(qn, site.node)):
             any_candidate = True
             mark(site.scope)

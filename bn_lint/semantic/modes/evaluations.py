@@ -90,12 +90,11 @@ class EvaluationDetection:
         if hooked is not None:  # (what the hooks record is read: an inspection, ``instrumented``)
             return f"with the forward hooks registered at line {self.line(hooked)}, in `{func.name.value}()`, " \
                    "which trains nothing"
-        if func is not None and not self.trains(func) and not self.pytest_test(func) and self.read_out(node):
-            # (random input included: a generator's noise, its samples collected as data)
-            return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
-        if func is not None and not self.trains(func) and not self.pytest_test(func) and not self.dummy_input(node) \
-                and self.visualised(node):
-            return f"its output is made an image to look at in `{func.name.value}()`, which trains nothing"
+        if func is not None and not self.trains(func) and not self.pytest_test(func):
+            if self.read_out(node):  # (random input included: a generator's noise, its samples collected as data)
+                return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
+            if not self.dummy_input(node) and self.visualised(node):
+                return f"its output is made an image to look at in `{func.name.value}()`, which trains nothing"
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
                 and not self.pytest_test(func) and not self.trains(func):
             return f"in `{func.name.value}()`"
@@ -284,7 +283,7 @@ class EvaluationDetection:
             bound = model.bindings(name.value, scope)
             values = list(bound[0]) if bound is not None else []
             if not values:  # (a parameter: a framework's where the file imports one, `def on_fit_end(trainer, module)`)
-                return not any(str(dotted).startswith(_FRAMEWORK_PREFIXES) for dotted in model.imports.values())
+                return not any(dotted.startswith(_FRAMEWORK_PREFIXES) for dotted in model.imports.values())
         return all(isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
                    and _project_class(model, value.func) is not None for value in values)
 
