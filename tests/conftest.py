@@ -12,15 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
-def run_cli(*args: str, cwd: str | os.PathLike | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    """Run ``bn-lint`` in a subprocess, as a user would."""
+def run_cli(*args: str, cwd: str | os.PathLike | None = None, stdin: bytes | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``bn-lint`` in a subprocess, as a user would; ``timeout`` in seconds (a hang fails the test)."""
     return subprocess.run(
         [sys.executable, "-m", "bn_lint", *args],
         cwd=cwd,
         input=stdin,
         capture_output=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
-        timeout=300,
+        timeout=timeout,
     )
 
 

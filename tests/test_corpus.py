@@ -1,7 +1,8 @@
 """Every .py file of pinned timm, torchvision and transformers releases is checked with zero internal errors.
 
 transformers is here because it once hung the checker (a clique of mutually recursive
-functions); a hang fails the test through the CLI run's timeout.
+functions); a hang fails the test through the CLI run's timeout (900 s: the check takes about
+190 s on two idle cores, and a loaded machine once took it past 300 s).
 
 The wheels are downloaded once (``pip download --no-deps``) into ``.corpus-cache/``
 (git-ignored); set ``BN_LINT_CORPUS_DL`` to a folder that already holds them to
@@ -63,7 +64,8 @@ def test_corpus_has_no_internal_errors(tmp_path):
     files = sorted(str(p) for p in source.rglob("*.py"))  # named one by one: the cache folder is git-ignored
     assert len(files) > 2000  # 491 timm + torchvision and 1,799 transformers .py files
     done = run_cli("check", "--exit-zero", "--format", "concise", "--cache-dir", str(tmp_path / "cache"),
-                   "--jobs", str(max(2, os.cpu_count() or 2)), *files, cwd=tmp_path)
+                   "--jobs", str(max(2, os.cpu_count() or 2)), *files, cwd=tmp_path,
+                   timeout=900)  # (about 190 s on two idle cores; a hang never ends)
     stderr = done.stderr.decode()
     assert done.returncode == 0, stderr[-3000:]
     assert f"({len(files)} files checked)" in stderr, stderr[-500:]
