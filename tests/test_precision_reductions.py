@@ -949,3 +949,56 @@ def test_a_model_module_imported_by_a_name_chosen_on_branches(tmp_path, write):
     write("tester.py", tester.format(eval="\n    net.eval()"))
     proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", "tester.py", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("before_helper, found", [("pass", True), ("generator.eval()", False)])
+def test_a_helper_of_another_file_runs_the_module_an_object_built_here_holds(tmp_path, write, before_helper, found):
+    """SRGAN-PyTorch (transfer batch 17's 10330, reduced after its blind score): `Utils.show_images(trainer,
+    loader)` of another file runs `trainer.generator(x)` and shows it as an image; `trainer` is this file's
+    `PtTrainer(generator, loader)`, whose `__init__` stores `generator` there, so the helper runs `generator` in
+    the mode it has at the call. The twin puts it in eval after building the trainer."""
+    from tests.conftest import run_cli
+
+    write("model.py", """
+        import torch.nn as nn
+
+        class Generator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.bn = nn.BatchNorm2d(3)
+
+            def forward(self, x):
+                return self.bn(x)
+        """)
+    write("trainer.py", """
+        class PtTrainer:
+            def __init__(self, generator, loader):
+                self.generator = generator
+                self.loader = loader
+        """)
+    write("utils.py", """
+        import matplotlib.pyplot as plt
+
+        class Utils:
+            @staticmethod
+            def show_images(trainer, loader):
+                images, _ = next(iter(loader))
+                out = trainer.generator(images)
+                plt.imshow(out[0].permute(1, 2, 0).detach().numpy())
+        """)
+    write("main.py", """
+        import torch
+        from model import Generator
+        from trainer import PtTrainer
+        from utils import Utils
+
+        def evaluate(loader):
+            generator = Generator()
+            generator.load_state_dict(torch.load("g.pt"))
+            trainer = PtTrainer(generator, loader)
+            {}
+            Utils.show_images(trainer, loader)
+        """.format(before_helper))
+    proc = run_cli("check", "--no-cache", "--select", "BN101", "--format", "concise", ".", cwd=tmp_path)
+    assert (b"utils.py:7:15: BN101" in proc.stdout) is found, proc.stdout
+    assert proc.returncode == int(found) and b"BN9" not in proc.stdout, proc.stdout

@@ -120,6 +120,10 @@ class CallHandling:
             a.uses.setdefault(call, _method_use_site(self, call, key))
             if RUN_METHOD.fullmatch(func.attr.value):  # `model.features(x)`: a run of the model its caller gives
                 self.entry_uses.append((call, key_of(func.value)))
+            elif key_of(func.value) in self.params and not self.model.method_texts(func.attr.value):
+                # `trainer.generator(x)`, a name no class in sight defines as a method: a run of what the caller's
+                # object holds there, if anything (decided at each caller: `helper_calls.held_part_key`)
+                self.entry_uses.append((call, key))
             held = a.attribute_class(func.value, call)
             if held is not None and func.attr.value in held.attributes and func.attr.value not in held.methods:
                 return  # `self.ema.module(x)`: a forward of the module `ModelEMA.__init__` stores, not a method

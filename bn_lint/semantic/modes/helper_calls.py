@@ -134,6 +134,9 @@ class HelperCalls:
                     _tracked(state, key) or any(_child_of(k, key) for k in state)):
                 # (not a call that is itself a run of the module, `model.get_predictions(x)`: reported here)
                 _parts_evaluated(self, call, key, analysis, summary, state)
+            elif analysis is not self.a and param != "self" and "." not in key and not _tracked(state, key):
+                # (`show_images(trainer, loader)` running `trainer.generator(x)`: the module the object holds)
+                _parts_evaluated(self, call, key, analysis, summary, state, param)
             if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
@@ -379,14 +382,18 @@ def _none_defaults(func: cst.FunctionDef) -> set[str]:
             if isinstance(p.default, cst.Name) and p.default.value == "None"}
 
 
-def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, summary: Summary, state: State) -> None:
+def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, summary: Summary, state: State,
+                     param: str = "self") -> None:
     """``extractor.extract(x)`` of another file's class whose method evaluates ``self.model`` as it finds it:
-    ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here."""
+    ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here. So for
+    a parameter (``show(trainer)`` evaluating ``trainer.generator``) whose object this file builds."""
     for evaluated, used in analysis.evaluations(summary).items():
-        if not _child_of(evaluated, "self"):
+        if not _child_of(evaluated, param):
             continue
-        target_key = key + evaluated[len("self"):]
-        if _tracked(state, target_key):
+        target_key = key + evaluated[len(param):]
+        if not _tracked(state, target_key):
+            target_key = held_part_key(flow, key, evaluated[len(param) + 1:])
+        if target_key is not None and _tracked(state, target_key):
             old = flow.a.helper_evals.get((call, evaluated))
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
@@ -403,3 +410,14 @@ def _shared_step_run(flow, call: cst.Call, bound, summary: Summary, general: Sum
         key = key_of(arg)
         if param in run and key is not None and _tracked(state, key):
             flow._use(call, key, state)
+
+
+def held_part_key(flow, key: str, attribute: str) -> str | None:
+    """The key of the module that ``key.attribute`` holds where ``key`` is bound once in this scope to a project
+    class built here whose ``__init__`` stores an argument there (``trainer = PtTrainer(generator, loader)``:
+    ``trainer.generator`` is ``generator``); None where it holds no argument of this construction."""
+    bound = flow.model.binding(key, flow.scope)
+    if bound is None or not isinstance(bound[0], cst.Call):
+        return None
+    given = flow._stored_arguments(bound[0]).get(attribute)
+    return key_of(given) if given is not None else None
