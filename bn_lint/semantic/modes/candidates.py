@@ -87,6 +87,10 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
         elif pretrained_build(model, site.node):  # (an inference script: a pretrained model, run by its functions)
             any_candidate = True
             mark(site.scope)
+            info = model.enclosing_class(site.scope)
+            if info is not None and not model.is_nn_module_class(info):
+                for method in info.methods.values():  # (a feature extractor holding it: the methods that run it)
+                    mark(model.scopes.get(method))
             pretrained_global = pretrained_global or not _in_function(site.scope)
     for func in model.functions.values() if pretrained_global else ():
         if analysis.implicit_globals(func):  # (the functions that read a module-level pretrained model)

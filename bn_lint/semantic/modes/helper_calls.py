@@ -130,12 +130,7 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
-            if analysis is not self.a and param == "self" and call not in self.a.uses and (
-                    _tracked(state, key) or any(_child_of(k, key) for k in state)):
-                # (not a call that is itself a run of the module, `model.get_predictions(x)`: reported here)
-                _parts_evaluated(self, call, key, analysis, summary, state)
-            elif analysis is not self.a and param != "self" and "." not in key and not _tracked(state, key):
-                # (`show_images(trainer, loader)` running `trainer.generator(x)`: the module the object holds)
+            if analysis is not self.a:  # (`extractor.extract(x)`, `show_images(trainer)`: parts they run)
                 _parts_evaluated(self, call, key, analysis, summary, state, param)
             if analysis is not self.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
@@ -383,10 +378,14 @@ def _none_defaults(func: cst.FunctionDef) -> set[str]:
 
 
 def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, summary: Summary, state: State,
-                     param: str = "self") -> None:
+                     param: str) -> None:
     """``extractor.extract(x)`` of another file's class whose method evaluates ``self.model`` as it finds it:
     ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here. So for
     a parameter (``show(trainer)`` evaluating ``trainer.generator``) whose object this file builds."""
+    if param == "self" and (call in flow.a.uses or not (_tracked(state, key) or any(_child_of(k, key) for k in state))):
+        return  # (a call that is itself a run of the module, `model.get_predictions(x)`: reported here)
+    if param != "self" and ("." in key or _tracked(state, key)):
+        return
     for evaluated, used in analysis.evaluations(summary).items():
         if not _child_of(evaluated, param):
             continue

@@ -77,7 +77,24 @@ def _held_loaded(model: "FileModel", func: cst.BaseExpression, method: cst.Funct
     return [call for other in info.methods.values() for call in model.nodes_of(other, cst.Call)
             if isinstance(call.func, cst.Attribute) and loads_own_weights(call.func.attr.value)
             and isinstance(call.func.value, cst.Attribute) and isinstance(call.func.value.value, cst.Name)
-            and call.func.value.value.value == "self" and call.func.value.attr.value == attribute]
+            and call.func.value.value.value == "self" and call.func.value.attr.value == attribute] \
+        or _held_pretrained(model, info, attribute)
+
+
+def _held_pretrained(model: "FileModel", info, attribute: str) -> list[cst.Call]:
+    """``[call]`` when every assignment of ``self.<attribute>`` in the class's methods is a pretrained build
+    (``self.backbone = resnet101(pretrained=True)``): a feature extractor built around trained weights."""
+    values = [assign.value for method in info.methods.values() for assign in model.nodes_of(method, cst.Assign)
+              if any(isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name)
+                     and t.target.value.value == "self" and t.target.attr.value == attribute for t in assign.targets)]
+    built = []
+    for value in values:
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
+            value = value.func.value  # (`resnet50(pretrained=True).to(device)`)
+        if not (isinstance(value, cst.Call) and pretrained_build(model, value)):
+            return []
+        built.append(value)
+    return built[:1]
 
 
 def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
