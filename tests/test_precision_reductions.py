@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # hulk-keypoints (transfer batch 18's 10583, reduced after its blind score): a model built in `if/elif` with no
+    # `else`, appended to a local list, moved in a loop over that list, then evaluated as `models[0]`: the list's
+    # entry is the model (`list_entries`), a loop over a list the code shows whole runs once per entry, and a name
+    # bound on every branch that binds it (a loop variable only later) is the model built there. The twin (the fix)
+    # puts it in eval before; before the change it was reported "may be in training mode"
+    "model_listed_then_moved_in_a_loop_evaluated_through_its_entry_in_training_mode.py": [("BN101", 18)],
+    "model_listed_then_moved_in_a_loop_put_in_eval_before_its_entry_is_evaluated.py": [],
     # remote-sensing-image-captioning (transfer batch 17's 10450, reduced after its blind score): a plain class that
     # builds a pretrained model on `self` and runs it in a method, called over the data splits by a script that trains
     # nothing, is an inference run; the twin puts the model in eval in `__init__`. (The real case stays missed: its

@@ -11,6 +11,7 @@ from bn_lint.semantic.nn_modules.bearing import imported_name
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
+from .list_entries import appended_entry
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .getters import plain_class_method, plain_self_call
 from .keys import _names_read, key_of, receiver_key
@@ -72,6 +73,7 @@ class CallHandling:
         a = self.a
         func = call.func
         self._callables_at(call, state)  # (`hooks.add(partial(log, model))`, `hooks.fire(epoch)`)
+        appended_entry(self, call, state)  # (`models.append(net)`: `models[0]` is `net`)
         passes_model = self._passes_tracked(call, state)
         if passes_model and a.is_training_call(call) and not a.under_no_grad(call):
             self._training_helper(call, state)

@@ -5,6 +5,7 @@ import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
 from bn_lint.semantic.file.classes import enclosing_class
+from .list_entries import listed_items
 from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _join, _lookup, _tracked
 
@@ -95,24 +96,38 @@ class LoopWalker:
         return False
 
     def _over_named_modules(self, node: cst.For | cst.While, state: State) -> bool:
-        """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules,
-        with no jump out of its body."""
-        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.orelse is None
-                and isinstance(node.iter, (cst.Tuple, cst.List)) and 0 < len(node.iter.elements) <= 8):
+        """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules, or over
+        a local list of them the code shows whole (``nets = []; nets.append(net)``), with no jump out of its body."""
+        if not (isinstance(node, cst.For) and isinstance(node.target, cst.Name) and node.orelse is None):
             return False
-        for element in node.iter.elements:
-            key = key_of(element.value) if isinstance(element.value, (cst.Name, cst.Attribute)) else None
+        items = self._iterated_items(node)
+        if not 0 < len(items) <= 8:
+            return False
+        for item in items:
+            key = key_of(item) if isinstance(item, (cst.Name, cst.Attribute)) else None
             if key is None or not _tracked(state, key):
                 return False
         return not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
 
+    def _iterated_items(self, node: cst.For) -> list[cst.BaseExpression]:
+        """What ``node`` iterates over, item by item: a literal sequence's elements, or a local list's
+        (``list_entries.listed_items``: those added before the loop); none where that is not known."""
+        if isinstance(node.iter, (cst.Tuple, cst.List)):
+            return [element.value for element in node.iter.elements]
+        listed = listed_items(self.model, node.iter.value, self.model.scope_of(node)) \
+            if isinstance(node.iter, cst.Name) else None
+        order = self.model.order(node)
+        if listed is None or any(self.model.order(where) > order for _, where in listed):
+            return []
+        return [item for item, _ in listed]
+
     def _unrolled(self, node: cst.For, state: State) -> State | None:
         """The loop run once per module, its variable naming each in turn (as ``m = stem`` would)."""
         current: State | None = state
-        for element in node.iter.elements:
+        for item in self._iterated_items(node):
             if current is None:
                 return None
-            self.assign(node.target, element.value, current)
+            self.assign(node.target, item, current)
             current = self.block(node.body.body, current)
         return current
 

@@ -186,7 +186,7 @@ class StatementWalker:
         the way to it."""
         scope = self.scope
         values = scope.bindings.get(name)
-        if not values or name in scope.params or name in scope.opaque:
+        if not values or name in scope.params or name in scope.opaque and not _loop_bound_after(self.model, scope, name, node):
             return False
         start = self.model.order(node)
         return start >= 0 and not any(0 <= self.model.order(value) < start and not self._other_branch(value, node)
@@ -288,3 +288,37 @@ def _training_flag(test: cst.BaseExpression) -> tuple[str, bool] | None:
         if key is not None:
             return key, not negated
     return None
+
+
+def _loop_bound_after(model, scope, name: str, node: cst.CSTNode) -> bool:
+    """Whether ``name``, bound in ``scope`` by more than plain assignments, is so bound only as the variable of
+    ``for`` loops that start after ``node`` (``for model in models:`` later in a script: no binding before it)."""
+    body = scope.node if scope.node is not None else model.module
+    loops = [loop for loop in model.nodes_of(body, cst.For) if model.scope_of(loop) is scope
+             and isinstance(loop.target, cst.Name) and loop.target.value == name]
+    if not loops or any(model.order(loop) < model.order(node) for loop in loops):
+        return False
+    others = [target for kind in (cst.AugAssign, cst.WithItem, cst.For, cst.Assign) for found in model.nodes_of(body, kind)
+              if model.scope_of(found) is scope for target in _bound_names(found) if target == name]
+    return len(others) == len(loops)  # (the loops' own targets, and no other binding that is not plain)
+
+
+def _bound_names(node: cst.CSTNode) -> list[str]:
+    """The plain names ``node`` binds by more than a plain assignment of one name (its loop variable, ``with``
+    target, augmented or unpacking target)."""
+    if isinstance(node, cst.Assign):
+        targets = [t.target for t in node.targets if not isinstance(t.target, cst.Name)]
+    elif isinstance(node, cst.WithItem):
+        targets = [node.asname.name] if node.asname is not None else []
+    else:
+        targets = [node.target]
+    names: list[str] = []
+    while targets:
+        target = targets.pop()
+        if isinstance(target, cst.Name):
+            names.append(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            targets.extend(element.value for element in target.elements)
+        elif isinstance(target, cst.StarredElement):
+            targets.append(target.value)
+    return names

@@ -1,0 +1,55 @@
+"""Entries of a local list the code shows whole (``models = []; models.append(net)``) followed as keys of their own
+(``models[0]`` is ``net``), as a dict literal's are (``dict_entries``), and loops over such a list run once per entry."""
+from __future__ import annotations
+
+import libcst as cst
+
+from .state import State, _lookup, _tracked
+
+
+def listed_items(model, name: str, scope) -> list[tuple[cst.BaseExpression, cst.CSTNode]] | None:
+    """``(item, where)`` in order for a list ``name`` bound once in ``scope`` to a literal and grown there only by
+    ``append(item)`` calls that each run once (in no loop); ``where`` is the literal or the ``append`` call. None
+    for any other list."""
+    bound = model.bindings(name, scope)
+    if bound is None or bound[1] is not scope or len(bound[0]) != 1 or not isinstance(bound[0][0], cst.List):
+        return None
+    literal = bound[0][0]
+    items = [(element.value, literal) for element in literal.elements if not isinstance(element, cst.StarredElement)]
+    if len(items) != len(literal.elements):
+        return None
+    body = scope.node if scope is not None and scope.node is not None else model.module
+    for site in sorted((s for s in model.calls if s.scope is scope), key=lambda s: model.order(s.node)):
+        func = site.node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name):
+            continue
+        if func.attr.value != "append" or len(site.node.args) != 1 or site.node.args[0].keyword is not None \
+                or site.node.args[0].star or any(isinstance(a, (cst.For, cst.While, cst.Lambda))
+                                                 for a in _ancestors_within(model, site.node, body)):
+            return None  # (grown otherwise, or in a loop: which entry is which is not known)
+        items.append((site.node.args[0].value, site.node))
+    return items
+
+
+def appended_entry(flow, call: cst.Call, state: State) -> None:
+    """``models.append(net)`` of a list ``listed_items`` knows: ``models[i]`` is ``net``, one module under two names."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+            and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name)
+            and _tracked(state, call.args[0].value.value)):
+        return
+    items = listed_items(flow.model, func.value.value, flow.model.scope_of(call))
+    index = next((i for i, (_, where) in enumerate(items or ()) if where is call), None)
+    if index is None:
+        return
+    key, item = f"{func.value.value}[{index}]", call.args[0].value.value
+    state[key] = _lookup(state, item)
+    if (key, item) not in flow.aliases:
+        flow.aliases.append((key, item))
+
+
+def _ancestors_within(model, node: cst.CSTNode, body: cst.CSTNode):
+    for ancestor in model.ancestors(node):
+        if ancestor is body:
+            return
+        yield ancestor
