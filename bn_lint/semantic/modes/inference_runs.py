@@ -87,13 +87,9 @@ def _held_pretrained(model: "FileModel", info, attribute: str) -> list[cst.Call]
     values = [assign.value for method in info.methods.values() for assign in model.nodes_of(method, cst.Assign)
               if any(isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name)
                      and t.target.value.value == "self" and t.target.attr.value == attribute for t in assign.targets)]
-    built = []
-    for value in values:
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
-            value = value.func.value  # (`resnet50(pretrained=True).to(device)`)
-        if not (isinstance(value, cst.Call) and pretrained_build(model, value)):
-            return []
-        built.append(value)
+    built = [unwrapped(value) for value in values]  # (`resnet50(pretrained=True).to(device)`)
+    if not all(isinstance(value, cst.Call) and pretrained_build(model, value) for value in built):
+        return []
     return built[:1]
 
 

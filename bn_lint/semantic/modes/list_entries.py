@@ -19,10 +19,10 @@ def listed_items(model, name: str, scope) -> list[tuple[cst.BaseExpression, cst.
     if len(items) != len(literal.elements):
         return None
     body = scope.node if scope is not None and scope.node is not None else model.module
-    for site in sorted((s for s in model.calls if s.scope is scope), key=lambda s: model.order(s.node)):
+    calls = [site for site in model.calls if site.scope is scope and isinstance(site.node.func, cst.Attribute)
+             and isinstance(site.node.func.value, cst.Name) and site.node.func.value.value == name]
+    for site in sorted(calls, key=lambda s: model.order(s.node)):
         func = site.node.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name):
-            continue
         if func.attr.value != "append" or len(site.node.args) != 1 or site.node.args[0].keyword is not None \
                 or site.node.args[0].star or any(isinstance(a, (cst.For, cst.While, cst.Lambda))
                                                  for a in _ancestors_within(model, site.node, body)):
