@@ -349,10 +349,11 @@ class LastBatchOfOne(Rule):
                 continue
             if size is None or not minimum <= size.value <= 2 * minimum:
                 continue  # unknown, BN301's (below min-batch-size), or large (a remainder of 1 is rare)
-            if named_for_evaluation(batches, loader):
-                continue
             guess = guess_training(batches, loader)
-            fragile = project_fragile(model) if guess is not None else None
+            if guess is None or not guess.seen and named_for_evaluation(batches, loader):
+                continue  # (a name says evaluation, and no training is in view: `memory_loader` in a loop that
+                # steps an optimizer is a training loader)
+            fragile = project_fragile(model)
             if fragile is None:
                 continue
             owner, layer = fragile

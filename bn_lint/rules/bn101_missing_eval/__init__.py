@@ -104,7 +104,7 @@ class MissingEval(Rule):
                 (r"argmax|topk|torch\.max\(|\.max\((?:1|-1|dim)|\.numpy\(|\.tolist\(",
                  r"oader(?<=[lL]oader)\b|load_state_dict|torch\.load\(|\.train\(|pretrained\s*=\s*True|weights\s*=\s*[\w\"',)]"),
                 # (a helper given a model whose outputs it reads out as data: an evaluation it owns)
-                (r"\.numpy\(|\.tolist\(", r"def\s+\w+\(\s*(?:self\s*,\s*)?(?:model|net|network)\b"),
+                (r"\.numpy\(|\.tolist\(|\.item\(", r"def\s+\w+\(\s*(?:self\s*,\s*)?(?:model|net|network)\b"),
                 # (a script whose model a project builder loads: `model = DeepSpeech.load_model(args.path)`)
                 (r"\bload\w*\(", r"__name__\s*==|\bargparse\b|\bsys\.argv\b"),
                 # (a model a framework builds with trained weights, in training mode: `Net.load_from_checkpoint(p)`,

@@ -58,6 +58,8 @@ class Guess:
     label: str  # the model, as a message names it
     how: str  # why the loader is taken for a training loader (for messages)
     certain: bool = False  # a loop of the file trains a model known to hold BatchNorm
+    seen: bool = False  # a loop that trains on the loader is in the function that builds it (its names then say
+    # nothing: `memory_loader` in a loop stepping an optimizer)
 
 
 def words(text: str) -> set[str]:
@@ -71,7 +73,7 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
     if training is not None:
         if training.loop is not None and _frozen_by_helper(analysis, training.label, training.loop):
             return None  # `freeze_bn(model)` before the loop: its BatchNorm layers use running statistics
-        return Guess(training.label, "", certain=True)
+        return Guess(training.label, "", certain=True, seen=_beside(analysis, loader, training.loop))
     model = analysis.model
     if loader.trains:
         kinds = {t.kind for t in loader.trains}
@@ -84,15 +86,23 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
             label = _bare_batchnorm(analysis, loop)
             if label is not None:
                 return Guess(label, f"its loop at line {model.line_of(loop)} runs BatchNorm `{label}` in training mode",
-                             certain=True)
+                             certain=True, seen=_beside(analysis, loader, loop))
             label = _unknown_trained(analysis, loop)
             if label is not None and builds_batchnorm(model):
-                return Guess(label, f"its loop at line {model.line_of(loop)} trains `{label}`, of unknown class")
+                return Guess(label, f"its loop at line {model.line_of(loop)} trains `{label}`, of unknown class",
+                             seen=_beside(analysis, loader, loop))
         return None
     role = training_role(analysis, loader) if _escapes(analysis, loader) else None
     if role is not None and builds_batchnorm(model):
         return Guess("the model", role)
     return None
+
+
+def _beside(analysis: "BatchAnalysis", loader: "Loader", loop: cst.CSTNode | None) -> bool:
+    """Whether ``loop`` (a loop that trains on the loader) is in the function that builds the loader: training
+    in view there, not a helper shared by a training and an evaluation split (``run_epoch(model, val, None)``)."""
+    model = analysis.model
+    return loop is not None and model.scope_of(loop).node is model.scope_of(loader.call).node
 
 
 def named_for_evaluation(analysis: "BatchAnalysis", loader: "Loader") -> bool:

@@ -137,9 +137,27 @@ def _owner_name(model: "FileModel", node: cst.CSTNode) -> str | None:
 
 
 def names_read(model: "FileModel") -> set[str]:
-    """The names this file reads (``MLP`` of ``from common_models import MLP``, ``Net`` of ``models.Net``)."""
-    return {node.value if isinstance(node, cst.Name) else node.attr.value
-            for node in model.nodes_of(model.module, cst.Name, cst.Attribute)}
+    """The names this file reads (``MLP`` of ``from common_models import MLP``, ``Net`` of ``models.Net``), not
+    counting the import statements themselves (a class imported and never used is not in what the file runs)."""
+    counts: dict[str, int] = {}
+    for node in model.nodes_of(model.module, cst.Name, cst.Attribute):
+        name = node.value if isinstance(node, cst.Name) else node.attr.value
+        counts[name] = counts.get(name, 0) + 1
+    for statement in model.nodes_of(model.module, cst.Import, cst.ImportFrom):
+        for alias in statement.names if isinstance(statement.names, (list, tuple)) else ():
+            shown = alias.asname.name if alias.asname is not None else alias.name
+            while isinstance(shown, cst.Attribute):  # (`import a.b`: every part is a node of the statement)
+                counts[shown.attr.value] = counts.get(shown.attr.value, 0) - 1
+                shown = shown.value
+            if isinstance(shown, cst.Name):
+                counts[shown.value] = counts.get(shown.value, 0) - 1
+            if alias.asname is not None:  # (`import x as y`: `x` is a node of the statement too)
+                imported = alias.name
+                while isinstance(imported, cst.Attribute):
+                    counts[imported.attr.value] = counts.get(imported.attr.value, 0) - 1
+                    imported = imported.value
+                counts[imported.value] = counts.get(imported.value, 0) - 1
+    return {name for name, count in counts.items() if count > 0}
 
 
 def _flat_inputs(model: "FileModel") -> list[Fragile]:

@@ -19,6 +19,7 @@ from bn_lint.semantic.batching.loader_loops import LoaderLoops
 from bn_lint.semantic.batching.method_loaders import files_beside, method_calls, returning_method
 from bn_lint.semantic.batching.model_resolution import ModelResolution
 from bn_lint.semantic.nn_modules.bearing import ModelKind, project_class
+from bn_lint.semantic.nn_modules.losses import builds_loss
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import walk
 
@@ -112,7 +113,8 @@ class TrainingDetection:
                 elif helper is not None and _calls_a_parameter(helper, params):
                     # `loss = swav_loss(model, x)` ... `loss.backward()`: the helper runs the model it is given
                     candidates += [(a.value, scope) for a in node.args if not a.star]
-            if isinstance(func, (cst.Name, cst.Attribute)) and not self.under_no_grad(node, stop=loop):
+            if isinstance(func, (cst.Name, cst.Attribute)) and not self.under_no_grad(node, stop=loop) \
+                    and not builds_loss(model, func, scope):  # (`criterion(out, y)`: a loss module, no model)
                 candidates.append((forwarded(func) or func, scope))  # (`model.forward(x)`: a run of `model`)
         return candidates if trains else []
 

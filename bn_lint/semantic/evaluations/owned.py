@@ -23,6 +23,7 @@ from bn_lint.semantic.project.callers import called_elsewhere, callers_in_file
 from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
 from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_evaluation
 from bn_lint.semantic.modes.instrumented import hooks_before
+from bn_lint.semantic.modes.keys import ANY_ENTRY
 from bn_lint.semantic.modes.trained import loss_named
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +52,13 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     if _hands_out_eval(model):
         return None  # (a loader of this file gives models back in eval: the ones evaluated here may come from it)
     key = _through_alias(model, func, site.key)  # (`model = wrapper.model; model(x)`: the wrapper's model)
+    shown = f"`{key}` and never calls `{key}.eval()`"
+    element = _loop_element(model, node, func, key)  # (`for net in self.models: net(x)`: an element of `self.models`)
+    if element is not None:
+        shown = f"`{key}`, each model of `{element}`, and never calls `{key}.eval()`"
+        key = element + ANY_ENTRY
     root, _, rest = key.partition(".")
+    rest = rest.removesuffix(ANY_ENTRY)
     method = root == "self" and model.enclosing_class(model.scope_of(func)) is not None
     if loss_named(key) or rest and not method and ("." in rest or not named_as_module(rest)):
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
@@ -83,7 +90,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     # put a model in eval)
     if any(called_elsewhere(model, caller, setting_eval=root == "self") for caller in callers_in_file(model, reached)):
         return None
-    return f"`{name}()` evaluates `{key}` and never calls `{key}.eval()`; {callers}"
+    return f"`{name}()` evaluates {shown}; {callers}"
 
 
 def _through_alias(model: "FileModel", func: cst.FunctionDef, key: str) -> str:
@@ -98,6 +105,27 @@ def _through_alias(model: "FileModel", func: cst.FunctionDef, key: str) -> str:
     if source is None or "." not in source or source.split(".")[0] not in scope.params:
         return key
     return source + dot + rest
+
+
+def _loop_element(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef, key: str) -> str | None:
+    """The collection held by ``self`` or by a parameter whose elements the loop variable ``key`` runs through at
+    ``node`` (``for net in self.models:``, ``for i, net in enumerate(solver.nets):``), or None."""
+    from bn_lint.semantic.modes import key_of
+    from bn_lint.semantic.modes.loops import _enumerated
+
+    scope = model.scopes.get(func)
+    if scope is None or "." in key or key in scope.params:
+        return None
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            return None
+        if isinstance(ancestor, cst.For):
+            iterable, target = _enumerated(ancestor.iter, ancestor.target)
+            if isinstance(target, cst.Name) and target.value == key:
+                owner = key_of(iterable) if isinstance(iterable, cst.Attribute) else None
+                root = owner.split(".")[0] if owner else None
+                return owner if root == "self" or root in scope.params else None
+    return None
 
 
 def _outermost_function(model: "FileModel", scope) -> str:
@@ -143,8 +171,10 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     if analysis.dummy_input(node):
         return False
     if not analysis.under_no_grad(node):
-        # (gradients on, but the outputs leave torch as data, `.detach().cpu().numpy()`: none is taken of them)
-        return not key.startswith("self.") and analysis.read_out(node)
+        # (gradients on, but the outputs leave torch as data, `.detach().cpu().numpy()`, or a loss of them is read
+        # out as a number and not handed back for a backward elsewhere: none is taken of them)
+        return not key.startswith("self.") and (
+            analysis.read_out(node) or analysis.read_as_number(node) and not analysis.tensor_handed_out(node))
     # (a loop over data with gradients off, or an inference helper: the outputs it computes with gradients off
     # leave the function, returned or read out as data: ``detect_image(model, image)``)
     if any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func)):

@@ -58,7 +58,20 @@ def is_nn_module_class(model: "FileModel", info: ClassInfo, depth: int = 0) -> b
         if isinstance(base, cst.Name) and base.value in model.classes and base.value != info.name:
             if model.is_nn_module_class(model.classes[base.value], depth + 1):
                 return True
+        elif qn and model.project is not None and _imported_module_class(model, qn, depth):
+            return True  # (`class ProtoNet(MetaTemplate)`, `MetaTemplate(nn.Module)` in another file of the project)
     return False
+
+
+def _imported_module_class(model: "FileModel", dotted: str, depth: int) -> bool:
+    """Whether the project class imported as ``dotted`` derives from torch.nn.Module."""
+    from bn_lint.semantic.file.project_imports import imported, outside_project
+
+    if outside_project(dotted):
+        return False
+    found = imported(model, dotted, "class")
+    info = found[0].classes.get(found[1]) if found is not None else None
+    return info is not None and found[0].is_nn_module_class(info, depth + 1)
 
 
 def _branch_statements(body) -> list[cst.BaseStatement]:

@@ -143,11 +143,30 @@ def imported_path(model: "FileModel", dotted: str, keyword: str | None = None) -
     if not module_name.strip(".") and not name or module_name.split(".")[0] in _NOT_PROJECT:
         return None
     path = model.project.resolve_module(module_name, model.path) if module_name else None
+    if not path and module_name:
+        path = _submodule_bound_in_package(model, module_name)
     if not path:
         return None
     if keyword and not model.project.may_define(path, keyword, name):
         return _reexported(model, path, name, keyword)
     return path, name
+
+
+def _submodule_bound_in_package(model: "FileModel", module_name: str) -> str | None:
+    """The file of ``pkg.video`` where no such file exists but ``pkg/__init__.py`` binds ``video`` to a module
+    (``from .models import video``): the package's name for a module elsewhere in it."""
+    level = len(module_name) - len(module_name.lstrip("."))
+    parts = module_name[level:].split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        package = model.project.resolve_module("." * level + ".".join(parts[:cut]), model.path)
+        if package is None or not package.endswith("__init__.py") or not model.project.mentions(package, parts[cut]):
+            continue
+        init = model.project.model(package)
+        dotted = init.imports.get(parts[cut]) if init is not None else None
+        if dotted is None:
+            return None
+        return model.project.resolve_module(".".join([dotted, *parts[cut + 1:]]), package)
+    return None
 
 
 def _reexported(model: "FileModel", path: str, name: str, keyword: str, depth: int = 0) -> tuple[str, str] | None:

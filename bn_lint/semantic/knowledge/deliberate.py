@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
 
 _BN_CALL = re.compile(r"BatchNorm[123]?d?\s*\(((?:[^()]|\([^()]*\))*)\)")
-_BATCH_ONLY = re.compile(r"momentum\s*=\s*1(?:\.0*)?(?![\w.])|track_running_stats\s*=\s*False")
+# (`momentum=1` as the whole value: not `momentum=1 - bn_decay`, a Keras decay converted)
+_BATCH_ONLY = re.compile(r"momentum\s*=\s*1(?:\.0*)?\s*(?:[,)#]|$)|track_running_stats\s*=\s*False", re.M)
 
 
 def batch_statistics_by_design(model: "FileModel") -> bool:

@@ -44,6 +44,10 @@ NO_BN_TORCHVISION = re.compile(
     # PyG's basic GNNs: `norm=None` by default (a finding only where a `norm=` is given: library_part... below)
     r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN)$"
 )
+# torch.nn's loss modules (`nn.CrossEntropyLoss()`, `nn.modules.loss.MSELoss()`): callables without statistics
+TORCH_LOSS = re.compile(r"^torch\.nn\.(modules\.loss\.)?\w+Loss$")
+# a loss class by its name, torch's or a project's (`FocalLoss`, `utils.DiceLoss`)
+LOSS_CLASS = re.compile(r"(?:^|\.)[A-Z]\w*Loss$")
 # PyG's MLP normalises with BatchNorm by default (`norm="batch_norm"`, PyG >= 2.1)
 PYG_MLP = re.compile(r"^torch_geometric\.nn\.(models\.)?MLP$")
 

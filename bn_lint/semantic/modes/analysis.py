@@ -207,6 +207,17 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                 used = self.evaluations(found).get(param) if found is not None else None
                 if used is not None:
                     summary.evaluates[key] = used
+                    if param in found.evaluated_in:
+                        summary.evaluated_in[key] = found.evaluated_in[param]
+        # (a helper of another file given the parameter as it came: its summary says where it evaluates it, any
+        # number of files down: `evaluate(model)` calling `forward(model)` of forward.py under no_grad)
+        for helper in list(self.helper_evals.values()):
+            key = helper.site.key
+            if key in summary.params and key not in summary.evaluates and helper.reason != "exports it" \
+                    and self.enclosing_function(helper.site.node) is func \
+                    and helper.site.facts == _ENTRY:
+                summary.evaluates[key] = (helper.use, helper.reason)
+                summary.evaluated_in[key] = helper.callee
 
     def _function_of(self, args_key: str) -> cst.FunctionDef | None:
         """The function ``call_args`` files under ``args_key`` (``name``, or ``Class.method``)."""

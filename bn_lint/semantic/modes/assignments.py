@@ -48,14 +48,15 @@ class Assignments:
             handed_back = self._handed_back(target, value, state)
             # (each element's mode as the call gives it, read before any name is rebound: `epoch, model, opt =
             # resume(path, epoch, model, opt)` gives back the `model` it was given)
-            unpacked = {index: self._unpacked(element.value.value, value, index, state)
-                        for index, element in enumerate(target.elements)
-                        if isinstance(value, cst.Call) and isinstance(element.value, cst.Name)}
+            # (into names and access paths alike: `self.model, self.predictor = self.get_models()`)
+            keys = [key_of(element.value) for element in target.elements]
+            unpacked = {index: self._unpacked(key, value, index, state)
+                        for index, key in enumerate(keys) if isinstance(value, cst.Call) and key is not None}
             for index, element in enumerate(target.elements):
                 self.assign(element.value, None, state)
                 if unpacked.get(index) is not None:
-                    state[element.value.value] = unpacked[index]
-                    self._frozen_in_result(value, element.value.value, index)
+                    state[keys[index]] = unpacked[index]
+                    self._frozen_in_result(value, keys[index], index)
             if given is not None and key_of(target.elements[0].value) not in state:
                 state[key_of(target.elements[0].value)] = given  # `model, optimizer, epoch = load_checkpoint(path, model)`
             for key, facts in handed_back.items():
@@ -204,10 +205,11 @@ class Assignments:
                 out[attribute] = self._translate(facts, _lookup(state, held), call, summary, found[0])
         return out
 
-    def _unpacked(self, name: str, call: cst.Call, index: int, state: State) -> frozenset | None:
-        """``model, preprocess = build_model()``: the modes of ``model``, element 0 of the tuple the builder
-        returns; of the model it was given, for a function that gives back one of its arguments there."""
-        if self.scope is not None and name not in self.scope.opaque:
+    def _unpacked(self, key: str, call: cst.Call, index: int, state: State) -> frozenset | None:
+        """``model, preprocess = build_model()``: the modes of ``model`` (a name or an access path such as
+        ``self.model``), element 0 of the tuple the builder returns; of the model it was given, for a function
+        that gives back one of its arguments there."""
+        if self.scope is not None and "." not in key and key not in self.scope.opaque:
             return None  # (not a name of this function: `global model`)
         # (a function given a followed model may give it back: `resume(path, epoch, model, opt)`; others are not looked up)
         passes = any(key_of(arg.value) is not None and _tracked(state, key_of(arg.value)) for arg in call.args)

@@ -19,6 +19,7 @@ from .training_steps import _TRAIN_NAME
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis import ModeAnalysis
+    from bn_lint.semantic.file.model import FileModel, Scope
 
 # method calls that make a file worth the flow analysis
 _CANDIDATE_METHODS = frozenset({"eval", "train", "requires_grad_", "backward", "manual_backward", "step", "load_state_dict"})
@@ -43,6 +44,14 @@ def _class_loader(func: cst.BaseExpression) -> bool:
     with trained weights (``inference_runs._built_loaded`` reads it)."""
     return isinstance(func, cst.Attribute) and func.attr.value in _CLASS_LOADERS and isinstance(func.value, cst.Name) \
         and func.value.value[:1].isupper()
+
+
+def _steps(model: "FileModel", scope: "Scope | None") -> bool:
+    """Whether the function of ``scope`` (the module at the top) shows a training step in its text: a
+    ``.item()`` read there is a training loss logged, not a loss or metric read out (``read_as_number``)."""
+    node = scope.node if scope is not None and isinstance(scope.node, cst.FunctionDef) else model.module
+    code = model.code(node)
+    return "backward" in code or ".step(" in code
 
 
 def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
@@ -70,6 +79,7 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
         if (name in _CANDIDATE_METHODS or loads_own_weights(name) or _TRAIN_NAME.search(name) or qn in _NO_GRAD or qn in _EXPORTS or qn == "torch.jit.script" or name in EXPORT_METHODS
                 or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                 or name in _READ_OUT or qn in IMAGE_SINKS or name in IMAGE_METHODS
+                or name == "item" and not _steps(model, site.scope)
                 or analysis.volatile_input(site.node) or gives_weights(site.node, qn)
                 or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or _class_loader(func) or probe_site(qn, site.node)):
             any_candidate = True

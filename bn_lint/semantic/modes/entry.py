@@ -10,7 +10,7 @@ import libcst as cst
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition, project_class
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
-from .held_by_class import entered_from_outside, held_by_class, model_base
+from .held_by_class import entered_from_outside, held_by_class, model_base, run_by_inherited
 from .getters import got_from_self
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
@@ -216,8 +216,9 @@ class EntryResolution:
 
     def _trained_by_sibling(self, func: cst.FunctionDef, attr: str) -> dict | None:
         holder = self._holder_class(func, attr)
-        if holder is None or not self._mode_kept(func, attr, holder[1], train_too=True):
-            return None
+        if holder is None or not self._mode_kept(func, attr, holder[1], train_too=True) \
+                or run_by_inherited(self.model, holder[0], func):
+            return None  # (a template method's hook: the base runs it after setting the mode it wants)
         info, init, owner = holder
         home = owner.model  # (the file of the `__init__` that assigns it: this one, or a base's)
         value, where = home.enclosing_class(home.scopes[init].parent).attributes[attr][0]

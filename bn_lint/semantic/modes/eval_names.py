@@ -10,7 +10,8 @@ from typing import Iterable
 _EVAL_WORDS = frozenset({"eval", "evaluate", "evaluation", "evaluator", "val", "test", "testing", "predict",
                          "prediction", "inference", "benchmark", "accuracy"})
 _WEAK_EVAL_WORDS = frozenset({"valid", "validate", "validation", "infer"})
-_LOOP_SUFFIXES = frozenset({"", "epoch", "one_epoch", "step", "loop", "model", "net", "fn"})
+_LOOP_SUFFIXES = frozenset({"", "epoch", "one_epoch", "step", "loop", "model", "net", "fn", "batch", "one_batch",
+                            "loss"})
 
 
 def eval_named(name: str) -> bool:

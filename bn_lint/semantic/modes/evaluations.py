@@ -93,6 +93,9 @@ class EvaluationDetection:
         if func is not None and not self.trains(func) and not self.pytest_test(func):
             if self.read_out(node):  # (random input included: a generator's noise, its samples collected as data)
                 return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
+            if self.read_as_number(node) and not self.tensor_handed_out(node) and not self.dummy_input(node):
+                return f"a loss or metric of its output is read out as a number (`.item()`) in " \
+                       f"`{func.name.value}()`, which trains nothing and hands no tensor of it back"
             if not self.dummy_input(node) and self.visualised(node):
                 return f"its output is made an image to look at in `{func.name.value}()`, which trains nothing"
         if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \

@@ -63,8 +63,16 @@ def held_by_class(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) ->
         info = _plain_class(analysis, func)
         cache[(func, attr)] = None if info is None or any(
             caller is not None for _, caller in analysis.method_calls.get(func, ())) \
-            or _subclass_sets_eval(analysis, func, attr) else left_in_training(analysis, info, func, attr)
+            or _subclass_sets_eval(analysis, func, attr) or run_by_inherited(analysis.model, info, func) \
+            else left_in_training(analysis, info, func, attr)
     return cache[(func, attr)]
+
+
+def run_by_inherited(model: "FileModel", info: "ClassInfo", func: cst.FunctionDef) -> bool:
+    """Whether a method the class inherits from a base of another file calls ``func`` on ``self`` (a template
+    method: the base's ``_eval_epoch`` puts ``self.model`` in eval, then runs the subclass's ``evaluate``)."""
+    called = f"self.{func.name.value}("
+    return any(owner is not model and called in owner.code(method) for owner, _, method in class_methods(model, info))
 
 
 def _subclass_sets_eval(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) -> bool:

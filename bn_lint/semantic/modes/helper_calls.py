@@ -138,7 +138,8 @@ class HelperCalls:
                 if used is not None:
                     old = self.a.helper_evals.get((call, param))
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
-                    self.a.helper_evals[(call, param)] = HelperEval(site, analysis, summary, *used)
+                    self.a.helper_evals[(call, param)] = HelperEval(
+                        site, summary.evaluated_in.get(param, analysis), summary, *used)
                 if synthetic_run(analysis, summary, param, dict(bound), call, self.model) is not None \
                         and not self._synthetic_run_trains(call):
                     self.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see inference_runs)
@@ -395,7 +396,8 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
         if target_key is not None and _tracked(state, target_key):
             old = flow.a.helper_evals.get((call, evaluated))
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
-            flow.a.helper_evals[(call, evaluated)] = HelperEval(site, analysis, summary, *used)
+            flow.a.helper_evals[(call, evaluated)] = HelperEval(
+                site, summary.evaluated_in.get(evaluated, analysis), summary, *used)
 
 
 def _shared_step_run(flow, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:

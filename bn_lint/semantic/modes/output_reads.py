@@ -51,6 +51,15 @@ class OutputReads:
         assigned from it or from a call given it."""
         return self._reaches(call, "data")
 
+    def read_as_number(self, call: cst.CSTNode) -> bool:
+        """``losses[i] = objective(model(x), y).item()``: the output, or a loss or metric computed from it, is read
+        out as a Python number."""
+        return self._reaches(call, "number")
+
+    def tensor_handed_out(self, call: cst.CSTNode) -> bool:
+        """Whether the output, or a tensor computed from it, is given back (not as a number: ``.item()``)."""
+        return self._reaches(call, "tensor")
+
     def handed_out(self, call: cst.CSTNode) -> bool:
         """``out = model(x)`` then ``return postprocess(out).numpy()``: the output (or what is computed from it)
         is what its function gives back."""
@@ -93,8 +102,11 @@ class OutputReads:
             elif isinstance(parent, (cst.ListComp, cst.GeneratorExp, cst.SetComp)) and parent.elt is node:
                 node, parent = parent, model.parent(parent)  # (the collection of the outputs: its elements)
             elif isinstance(parent, cst.Attribute) and parent.value is node and isinstance(model.parent(parent), cst.Call):
-                if sink_kind == "data" and parent.attr.value in _DATA_SINKS:
+                if sink_kind == "data" and parent.attr.value in _DATA_SINKS \
+                        or sink_kind == "number" and parent.attr.value == "item":
                     return True, None
+                if sink_kind == "tensor" and parent.attr.value == "item":
+                    return False, None  # (a number from here on: no tensor a caller could take a backward of)
                 node = model.parent(parent)
                 parent = model.parent(node)
             elif isinstance(parent, cst.Arg) and sink_kind == "image" and self._image_sink(model.parent(parent)):
@@ -102,7 +114,7 @@ class OutputReads:
             elif isinstance(parent, cst.Arg) and sink_kind == "data" and isinstance(model.parent(parent), cst.Call) \
                     and model.qualname(model.parent(parent).func) in _FILE_WRITERS:
                 return True, None  # `torch.save(output, path)`: written to a file
-            elif isinstance(parent, cst.Arg) and sink_kind in ("data", "return") \
+            elif isinstance(parent, cst.Arg) and sink_kind in ("data", "return", "tensor", "number") \
                     and isinstance(model.parent(parent), cst.Call):
                 node = model.parent(parent)  # `torch.tanh(fake)`, `self._apply_activate(fake)`: a function of it
                 parent = model.parent(node)
@@ -110,14 +122,14 @@ class OutputReads:
                     and model.qualname(model.parent(parent).func) in _CONVERSIONS:
                 node = model.parent(parent)
                 parent = model.parent(node)
-            elif sink_kind == "return" and isinstance(parent, (cst.Tuple, cst.List)) and isinstance(node, cst.Element):
+            elif sink_kind in ("return", "tensor") and isinstance(parent, (cst.Tuple, cst.List)) and isinstance(node, cst.Element):
                 node, parent = parent, model.parent(parent)
-            elif sink_kind == "return" and isinstance(parent, cst.Element):
+            elif sink_kind in ("return", "tensor") and isinstance(parent, cst.Element):
                 node = parent
                 parent = model.parent(parent)
             else:
                 break
-        if sink_kind == "return" and isinstance(parent, cst.Return):
+        if sink_kind in ("return", "tensor") and isinstance(parent, cst.Return):
             return True, None
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             return False, parent.targets[0].target.value

@@ -76,6 +76,9 @@ class Summary:
     # params run for evaluation in their entry mode: param -> (the call that runs it, why it is an evaluation);
     # worked out from ``entry_uses`` on first need (``ModeAnalysis.evaluations``)
     evaluates: dict[str, tuple[cst.CSTNode, str]] | None = None
+    # params whose evaluation is another file's, through a helper this function passes them to: param -> the
+    # analysis of the file that holds the run in ``evaluates`` (``evaluate(model)`` -> ``forward(model)``)
+    evaluated_in: dict[str, "ModeAnalysis"] = field(default_factory=dict)
     bn_evals: set[str] = field(default_factory=set)  # keys rooted in a param whose BatchNorm layers it puts in eval
     element_modes: set[str] = field(default_factory=set)  # params whose items it sets a mode on (`for m in frozen: m.eval()`)
     # (node, param, "eval" / "train"): the mode it sets on each item of a param there (tests in ``freeze_tests``)

@@ -25,8 +25,8 @@ from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, 
 from bn_lint.semantic.nn_modules.container_members import list_contents
 from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
     BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS,
-    NO_BN_TORCHVISION, PYG_MLP, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING, library_part_without_bn,
-    pyg_mlp_batchnorm, timm_without_bn,
+    NO_BN_TORCHVISION, PYG_MLP, TORCH_LOSS, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING,
+    library_part_without_bn, pyg_mlp_batchnorm, timm_without_bn,
 )
 from bn_lint.semantic.nn_modules.norm_choice import (
     default_layer, functional_batchnorm, known_other_norm, other_norm, parameter_default, preset_replaces_norm,
@@ -217,7 +217,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
                 return ModelKind.MAYBE
             if PYG_MLP.match(qn):
                 return pyg_mlp_kind(expr)
-            if NO_BN_TORCHVISION.match(qn):
+            if NO_BN_TORCHVISION.match(qn) or TORCH_LOSS.match(qn):  # (a loss module: `nn.CrossEntropyLoss()`)
                 if qn.startswith("torch_geometric.") and any(a.keyword is not None and a.keyword.value == "norm"
                                                              for a in expr.args):
                     return ModelKind.MAYBE  # `GCN(..., norm="batch_norm")`

@@ -64,11 +64,25 @@ class LayersMixin:
         values: dict[str, Any] = {k: v for k, v in cls.preset if v is not UNKNOWN}
         exprs: dict[str, cst.BaseExpression] = {}
         index = 0
+        spread = False  # (values given through `*args` / `**kwargs` the interpreter knows: not in this call's text)
         for arg, value in pairs:
-            if arg.star:
-                lost = True
-                if arg.star == "*":
-                    index = len(spec.params)
+            if arg.star == "*":  # `nn.RNN(*args, **kwargs)` in a thin wrapper: the items its caller gave
+                items = _concrete_items(value)
+                if items is None or GAP in items:
+                    lost, index = True, len(spec.params)
+                    continue
+                for item in items:
+                    if index < len(spec.params):
+                        values[spec.params[index]] = item
+                        index += 1
+                spread = True
+                continue
+            if arg.star == "**":
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                    values.update(value)
+                    spread = True
+                else:
+                    lost = True
                 continue
             if arg.keyword is not None:
                 values[arg.keyword.value] = value
@@ -77,7 +91,7 @@ class LayersMixin:
                 values[spec.params[index]] = value
                 exprs[spec.params[index]] = arg.value
                 index += 1
-        plain = not lost and not cls.preset
+        plain = not lost and not spread and not cls.preset
         layer = LayerValue(call, spec, exprs, values, frozenset(k for k, _ in cls.preset), plain,
                            dict(frame.locals) if spec.is_batchnorm else {}, frame.site)
         if spec.is_batchnorm:

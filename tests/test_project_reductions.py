@@ -1,0 +1,60 @@
+"""Misses and false alarms of transfer batch 19 (session 65) that need more than one file, each reduced after
+the batch's blind score to one cause. ``tests/data/project_reductions/<case>/`` holds two small projects one
+change apart: ``reported/`` gets the findings in ``EXPECTED`` and ``silent/`` gets none. The engine before the
+change got them the other way round (silent on the bug, or a false alarm on the clean project)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+DATA = Path(__file__).parent / "data" / "project_reductions"
+CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
+
+EXPECTED = {
+    # 11301: `train()` passes the model it steps to `evaluate()` of evaluate.py, which hands it to `forward()` of
+    # forward.py, run under `@torch.no_grad()`: an evaluation any number of files down, through the summaries
+    # (reported where the model runs); the silent twin puts it in eval before the call
+    "evaluation_two_files_down": {"forward.py:8:BN101"},
+    # 11463: `ProtoNet(MetaTemplate)` with `MetaTemplate(nn.Module)` in another file is a module; a builder's
+    # branch builds the BatchNorm `RelationNet`; the silent twin puts the model in eval before returning it
+    "module_base_class_of_another_file": {"step.py:20:BN101"},
+    # 11541: `ar.video.LRCN` where `ar/__init__.py` binds `video` to `.models.video`; twin: eval after building
+    "package_binds_a_submodule": {"evaluate.py:10:BN101"},
+    # 11502's false alarm: a class imported and never used holds the BatchNorm1d a last batch of one would crash;
+    # the reported twin trains that class
+    "imported_class_never_used": {"train.py:21:BN302"},
+    # 11540's second false alarm: the base class of another file puts `self.model` in eval and then runs the
+    # subclass's `evaluate()` hook; the reported twin's base does not
+    "template_method_of_a_base": {"my_trainer.py:17:BN101"},
+}
+
+
+def _findings(folder: Path, tmp_path: Path) -> set[str]:
+    work = tmp_path / folder.name
+    shutil.copytree(folder, work)
+    proc = run_cli("check", "--no-cache", "--select", CORRECTNESS, "--format", "concise", ".", cwd=work)
+    assert proc.returncode in (0, 1) and b"BN9" not in proc.stdout, proc.stdout + proc.stderr
+    found = set()
+    for line in proc.stdout.decode().splitlines():
+        parts = line.split(":")
+        if len(parts) > 3 and parts[3].strip().startswith("BN"):
+            found.add(f"{parts[0]}:{parts[1]}:{parts[3].split()[0]}")
+    return found
+
+
+def test_every_case_is_listed():
+    assert {p.name for p in DATA.iterdir() if p.is_dir()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_reported_twin(case, tmp_path):
+    assert _findings(DATA / case / "reported", tmp_path) == EXPECTED[case]
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_silent_twin(case, tmp_path):
+    assert _findings(DATA / case / "silent", tmp_path) == set()
