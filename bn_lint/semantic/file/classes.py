@@ -65,13 +65,14 @@ def is_nn_module_class(model: "FileModel", info: ClassInfo, depth: int = 0) -> b
 
 def _imported_module_class(model: "FileModel", dotted: str, depth: int) -> bool:
     """Whether the project class imported as ``dotted`` derives from torch.nn.Module."""
-    from bn_lint.semantic.file.project_imports import imported, outside_project
+    from bn_lint.semantic.file.project_imports import imported_path, outside_project
 
-    if outside_project(dotted):
-        return False
-    found = imported(model, dotted, "class")
-    info = found[0].classes.get(found[1]) if found is not None else None
-    return info is not None and found[0].is_nn_module_class(info, depth + 1)
+    where = imported_path(model, dotted, "class") if not outside_project(dotted) else None
+    if where is None or model.project.plain_class(*where):
+        return False  # (`class Printable:`, read as text: no base, no module; its file is not parsed)
+    other = model.project.model(where[0])
+    info = other.classes.get(where[1]) if other is not None else None
+    return info is not None and other.is_nn_module_class(info, depth + 1)
 
 
 def _branch_statements(body) -> list[cst.BaseStatement]:
