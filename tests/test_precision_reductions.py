@@ -40,6 +40,10 @@ EXPECTED = {
     # (`momentum=1`, the twin); the converted value 0.99 is BN205's
     "keras_decay_converted_momentum_is_not_batch_statistics.py": [("BN205", 11), ("BN101", 21)],
     "momentum_one_is_batch_statistics_on_purpose.py": [],
+    # 11380: a method of a builder object (`HiddenLayersFactory(bn_decay).create(n)`, a plain project class) builds
+    # what it returns; the twin puts it in eval before sampling
+    "builder_object_method_builds_the_model.py": [("BN205", 10), ("BN101", 17)],
+    "builder_object_method_builds_the_model_then_eval.py": [("BN205", 10)],
     # hulk-keypoints (transfer batch 18's 10583, reduced after its blind score): a model built in `if/elif` with no
     # `else`, appended to a local list, moved in a loop over that list, then evaluated as `models[0]`: the list's
     # entry is the model (`list_entries`), a loop over a list the code shows whole runs once per entry, and a name

@@ -35,17 +35,16 @@ from bn_lint.semantic.nn_modules.norm_choice import (
 from bn_lint.semantic.file.names import referenced_aliases
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from bn_lint.semantic.project.pass_through import passed_through, swaps_batchnorm, tuple_element
-from bn_lint.semantic.project.returns import moved
+from bn_lint.semantic.project.returns import class_of_cls_call, moved
 from bn_lint.semantic.project.definitions import (
     builds_own_class, class_level_method, element_builder, given_classes,
     imported_name, may_build_batchnorm, plain_imported_class, project_builder, project_class,
 )
 from bn_lint.semantic.nn_modules.factory_kinds import (
-    builders_given_to_base, class_method_kind, getattr_factory_kind, registry_kind)
+    builders_given_to_base, class_method_kind, getattr_factory_kind, instance_method_kind, registry_kind)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.nn_modules.library_kinds import (
     evaluated_name_kind, framework_constructor_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm)
-from bn_lint.semantic.project.returns import class_of_cls_call
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
 from bn_lint.semantic.syntax.walk import picked_values, returned_values, walk
@@ -207,6 +206,8 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
             if given is not None:
                 return model_kind(model, given, scope, depth + 1)
             return _builder_kind(builder[0], builder[1], depth + 1, dead_suites(*builder, expr, model, scope))
+        if (built := instance_method_kind(_QUERIES, model, func, scope, depth)) is not None:  # `Factory(d).create(n)`
+            return built
         qn = model.qualname(expr.func)
         if qn:
             if qn in WRAPPING | TORCHVISION_WRAPPING | DETECTORS and expr.args and not expr.args[0].keyword:

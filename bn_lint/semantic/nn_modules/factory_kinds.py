@@ -119,6 +119,25 @@ def class_method_kind(ask: KindQueries, model: "FileModel", receiver: cst.BaseEx
     return _returns_kind(ask, found, owner, method, depth, set())
 
 
+def instance_method_kind(ask: KindQueries, model: "FileModel", func: cst.BaseExpression, scope: "Scope | None",
+                         depth: int) -> "ModelKind | None":
+    """What ``Factory(cfg).create(n)`` or ``factory.create(n)`` builds, ``factory`` bound once to an instance of a
+    plain project class (a builder object, no module): what the method returns."""
+    if not isinstance(func, cst.Attribute) or func.attr.value.startswith("__"):
+        return None
+    receiver = func.value
+    if isinstance(receiver, cst.Name):
+        bound = model.binding(receiver.value, scope)
+        receiver = bound[0] if bound is not None else None
+    if not isinstance(receiver, cst.Call) or not isinstance(receiver.func, (cst.Name, cst.Attribute)):
+        return None
+    found = project_class(model, receiver.func)
+    if found is None or found[0].is_nn_module_class(found[1]):
+        return None
+    method = _method_of(found, func.attr.value)
+    return ask.builder_kind(method[0], method[1], depth + 1) if method is not None else None
+
+
 def builds_through_factory(model: "FileModel", call: cst.Call) -> bool:
     """Whether ``call`` is a factory class's classmethod each of whose returns builds a new instance: ``cls(...)``,
     another such classmethod through ``cls``, or an entry of the class's registry (``cls.PRODUCTS[name](...)``
