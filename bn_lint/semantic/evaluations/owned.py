@@ -54,6 +54,9 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     key = _through_alias(model, func, site.key)  # (`model = wrapper.model; model(x)`: the wrapper's model)
     shown = f"`{key}` and never calls `{key}.eval()`"
     element = _loop_element(model, node, func, key)  # (`for net in self.models: net(x)`: an element of `self.models`)
+    if element is not None and not used_as_module(key, model.code(func)) \
+            and not (named_as_module(key) or named_as_module(element)):
+        return None  # (`for t in self.transforms: t(img)`: a collection named for no network)
     if element is not None:
         shown = f"`{key}`, each model of `{element}`, and never calls `{key}.eval()`"
         key = element + ANY_ENTRY

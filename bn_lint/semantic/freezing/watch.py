@@ -122,6 +122,10 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             else:  # (a freeze of another file, made at the call `node`: reported where it freezes)
                 yield FrozenInTraining(frozen_at, watch.key, step, why, None if holder is model else holder, node)
         else:
+            if any(f.mode == TRAIN and f.node is watch.train_site and _trains_key(model, f.node, watch.key)
+                   for f in watch.facts):
+                continue  # (co-training: `step(self.model1, fixed=self.model2)` then `step(self.model2, ...)`: the
+                # module put in eval is the one the next step trains, whole: no freeze)
             undo = [f for f in watch.facts if f.mode == TRAIN and f.why in ("train()", "helper") and f.node is not None
                     and analysis.order(f.node) > analysis.order(node) and not _toggled(node, f.node, watch.key)]
             if not undo or not isinstance(node, cst.Call):
@@ -138,6 +142,14 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
                     continue  # (a helper called twice: one finding at its `.train()`)
                 sites.add(id(site))
                 yield EvalUndone(site, watch.key, node, step, fact.node if site is not fact.node else None, where)
+
+
+def _trains_key(model: "FileModel", node: cst.CSTNode, key: str) -> bool:
+    """Whether the training step at ``node`` runs the module ``key`` itself: ``self.model2(x)``, or a helper
+    given it whole (``self.train_step(batch, self.model2, self.model1, opt2)``), not a model holding it."""
+    if not isinstance(node, cst.Call):
+        return False
+    return key_of(node.func) == key or any(key_of(arg.value) == key for arg in node.args)
 
 
 def _eval_beside_freeze(model: "FileModel", freeze: cst.CSTNode, caller: cst.CSTNode) -> cst.Call | None:
