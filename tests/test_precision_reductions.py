@@ -13,6 +13,23 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 20's misses, each reduced after its blind score to one cause (session 66).
+    # 11920: a registry the code fills at run time (a comprehension over `globals()`) builds a model of unknown class
+    # (RULES.md Evidence: it may hold BatchNorm in a project that builds BatchNorm); the twin evaluates after `.eval()`
+    "model_built_from_a_registry_filled_at_run_time.py": [("BN101", 27)],
+    "model_built_from_a_registry_filled_at_run_time_then_eval.py": [],
+    # 11843: `self.model_cls(**model_kwargs)` builds the class a setter gave the trainer: of unknown class
+    "trainer_builds_the_class_a_setter_gave_it.py": [("BN302", 27)],
+    "trainer_builds_the_class_a_setter_gave_it_dropping_the_last_batch.py": [],
+    # 11845: `self.files = []` grown by `append` has no known length (it was read as 0, a dataset no batch can split)
+    "dataset_list_grown_by_append_has_no_known_length.py": [("BN302", 33)],
+    "dataset_list_grown_by_append_has_no_known_length_dropping_the_last_batch.py": [],
+    # 11845: `self.backbone = backbone.to(device)` holds the model the trainer was given
+    "trainer_holds_the_model_it_was_given_moved_to_a_device.py": [("BN302", 22)],
+    "trainer_holds_the_model_it_was_given_moved_to_a_device_dropping_the_last_batch.py": [],
+    # 11760: PyG's `torch_geometric.nn.BatchNorm` is a BatchNorm (over node features); the twin evaluates after `.eval()`
+    "graph_model_with_pyg_batchnorm_run_after_loading_weights.py": [("BN101", 19)],
+    "graph_model_with_pyg_batchnorm_run_after_loading_weights_then_eval.py": [],
     # Transfer batch 19's misses and false alarms, each reduced after its blind score to one cause (session 65).
     # 11542: a builder's tuple unpacked into attributes (`self.model, self.predictor = self.get_models()`) holds the
     # model it builds; the twin puts it in eval after

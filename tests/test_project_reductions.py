@@ -1,4 +1,4 @@
-"""Misses and false alarms of transfer batch 19 (session 65) that need more than one file, each reduced after
+"""Misses and false alarms of transfer batches 19 and 20 (sessions 65 and 66) that need more than one file, each reduced after
 the batch's blind score to one cause. ``tests/data/project_reductions/<case>/`` holds two small projects one
 change apart: ``reported/`` gets the findings in ``EXPECTED`` and ``silent/`` gets none. The engine before the
 change got them the other way round (silent on the bug, or a false alarm on the clean project)."""
@@ -15,6 +15,14 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 11803 (batch 20, session 66): `hydra.utils.get_class(f"adapt.base.Runner")()` builds the project class the
+    # constant dotted path names, whose `step()` runs the backend under `no_grad` in training mode; the silent
+    # twin puts the backend in eval before validating (and back in train before training)
+    "class_named_by_a_dotted_path": {"train.py:22:BN101"},
+    # 11760: `prepare(net, path)` of checkpoints.py hands the model to `load_existing_model()`, which calls
+    # `model.load_state_dict(...)`: a project helper that loads trained weights, whatever its name (its summary);
+    # the script then runs the model on data: an inference run. The silent twin puts it in eval after loading
+    "weights_loaded_by_a_helper_of_another_file": {"predict.py:19:BN101"},
     # 11301: `train()` passes the model it steps to `evaluate()` of evaluate.py, which hands it to `forward()` of
     # forward.py, run under `@torch.no_grad()`: an evaluation any number of files down, through the summaries
     # (reported where the model runs); the silent twin puts it in eval before the call

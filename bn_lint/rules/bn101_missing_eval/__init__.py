@@ -98,6 +98,8 @@ class MissingEval(Rule):
                 OWN_WEIGHTS_LOADER_NAME + r"\(",
                 # (a project's loader given the model: `load_checkpoint_parallel(net, path)`)
                 WEIGHTS_LOADER_NAME + r"\(\s*\w+\s*,",
+                # (a project helper that may load weights into the model it is given, in a script reading outputs)
+                (r"\b(?:load|restore)\w*\(\s*\w+\s*,", r"\.item\(|\.numpy\(|\.tolist\(|argmax|\bpredict"),
                 # (one of a pretrained model; the pre-filter blanks strings: `weights="DEFAULT"` reads `weights= )`)
                 r"pretrained\s*=\s*True|weights\s*=\s*(?:[\"',)]|\w+_Weights\b)",
                 # outputs read as predictions or read out as data, in a script that loads data or weights or trains

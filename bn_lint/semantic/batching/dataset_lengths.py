@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind_in
+from bn_lint.semantic.file.names import grown
 from bn_lint.semantic.syntax.walk import returned_values
 from bn_lint.semantic.syntax.constants import literal_number
 from bn_lint.semantic.batching.facts import (
@@ -39,6 +40,9 @@ class LengthResolution:
             return self.length(stored[0], stored[1], depth + 1)
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
+            if bound is not None and isinstance(bound[0], (cst.List, cst.ListComp)) \
+                    and grown(model, bound[1].node, expr.value):
+                return None  # `samples = []`, then `samples.append(...)`: not the empty list
             if bound is not None:
                 return self.length(bound[0], bound[1], depth + 1)
             split = model.unpacked(expr.value, scope)  # train, val = random_split(...)

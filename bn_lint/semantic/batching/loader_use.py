@@ -17,7 +17,6 @@ and says the model may hold BatchNorm when the project builds BatchNorm layers.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,8 +27,10 @@ from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.batching.trainings import TrainingDetection
 from bn_lint.semantic.batching.loader_loops import LoaderLoops
 from bn_lint.semantic.batching.model_resolution import ModelResolution
-from bn_lint.semantic.batching.one_sample import names_read
-from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
+from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.nn_modules.run_time_classes import builds_run_time_class
+from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,7 +49,6 @@ _EVAL_WORDS = frozenset({
 _TRAIN_WORDS = frozenset({"train", "training", "trn", "tr", "trainset", "traindata", "supervised", "sup", "labeled",
                           "labelled", "unlabeled", "unlabelled", "unsup", "unsupervised", "fit"})
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-_CACHE: "weakref.WeakKeyDictionary[FileModel, dict]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
     model = analysis.model
     if loader.trains:
         kinds = {t.kind for t in loader.trains}
-        if kinds == {ModelKind.MAYBE} and builds_batchnorm(model):
+        if kinds == {ModelKind.MAYBE} and project_builds_batchnorm(model):
             return Guess(loader.trains[0].label, "a model of unknown class")
         return None
     loops = list(_loops(analysis, loader))
@@ -88,12 +88,12 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
                 return Guess(label, f"its loop at line {model.line_of(loop)} runs BatchNorm `{label}` in training mode",
                              certain=True, seen=_beside(analysis, loader, loop))
             label = _unknown_trained(analysis, loop)
-            if label is not None and builds_batchnorm(model):
+            if label is not None and project_builds_batchnorm(model):
                 return Guess(label, f"its loop at line {model.line_of(loop)} trains `{label}`, of unknown class",
                              seen=_beside(analysis, loader, loop))
         return None
     role = training_role(analysis, loader) if _escapes(analysis, loader) else None
-    if role is not None and builds_batchnorm(model):
+    if role is not None and project_builds_batchnorm(model):
         return Guess("the model", role)
     return None
 
@@ -351,15 +351,16 @@ def _unknown_origin(model: "FileModel", expr: cst.BaseExpression, scope: "Scope"
         # (`model = nn.DataParallel(model)`, `model = model.to(device)` pass on what the name held)
         built = [v for v in assigned[0] if not _reads(v, expr.value)] if assigned is not None else []
         if built:
-            return all(_chosen_builder(v) for v in built)
+            return all(isinstance(v, cst.Call) and builds_run_time_class(model, v, assigned[1]) for v in built)
         found = param_of(expr.value, scope)
         return found is not None and not _called_here(model, found[1])
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         info = model.enclosing_class(scope)
         values = info.attributes.get(expr.attr.value, []) if info is not None else []
-        if len(values) != 1 or not isinstance(values[0][0], cst.Name):
+        value = moved(values[0][0]) if len(values) == 1 else None  # (`self.net = net.to(device)`: the net given)
+        if not isinstance(value, cst.Name):
             return False
-        value, at = values[0]
+        at = values[0][1]
         found = param_of(value.value, at) if model.binding(value.value, at) is None else None
         return found is not None and not any(isinstance(site.node.func, cst.Name) and site.node.func.value == info.name
                                              for site in model.calls)
@@ -370,15 +371,6 @@ def _reads(value: cst.CSTNode, name: str) -> bool:
     """Whether ``value`` reads the variable ``name`` (not an attribute of that name: ``opts.model``)."""
     attrs = {id(n.attr) for n in walk(value) if isinstance(n, cst.Attribute)}
     return any(isinstance(n, cst.Name) and n.value == name and id(n) not in attrs for n in walk(value))
-
-
-def _chosen_builder(value: cst.CSTNode) -> bool:
-    """A model built by a builder chosen at run time: ``model_map[opts.model](...)``, ``getattr(models, name)(...)``."""
-    if not isinstance(value, cst.Call):
-        return False
-    func = value.func
-    return isinstance(func, cst.Subscript) or (isinstance(func, cst.Call) and isinstance(func.func, cst.Name)
-                                               and func.func.value == "getattr")
 
 
 def _called_here(model: "FileModel", function: cst.FunctionDef | None) -> bool:
@@ -455,28 +447,3 @@ def _eval_in_class(analysis: "BatchAnalysis", expr: cst.BaseExpression, loop: cs
                 elif node.func.attr.value == "train":
                     trains = True
     return evals and not trains
-
-
-def builds_batchnorm(model: "FileModel") -> bool:
-    """Whether the project builds a BatchNorm layer: this file, or a project file its code reaches."""
-    cache = _CACHE.setdefault(model, {})
-    if "bn" not in cache:
-        cache["bn"] = _builds_batchnorm(model)
-    return cache["bn"]
-
-
-def _builds_batchnorm(model: "FileModel") -> bool:
-    if any(layer.spec.is_batchnorm for layer in model.layer_calls):
-        return True
-    for site in model.calls:  # `torchvision.models.segmentation.deeplabv3_resnet101(...)`, `timm.create_model(...)`
-        qn = model.qualname(site.node.func) or ""
-        if qn.startswith(("torchvision.models.", "timm.")) and model_kind(model, site.node, site.scope) is ModelKind.BN:
-            return True
-    project = model.project
-    if project is None:
-        return False
-    for other, _ in model.reached_files(names_read(model)):  # what this file's code reaches, imports deep
-        if (project.mentions(other.path, "BatchNorm") or project.mentions(other.path, "batch_norm")) \
-                and any(layer.spec.is_batchnorm for layer in other.layer_calls):
-            return True
-    return False

@@ -149,7 +149,28 @@ def stored_once(model: "FileModel", expr: cst.BaseExpression,
             and node.target.value.value == "self" and node.target.attr.value == attr
             for node in model.nodes_of(info.node, cst.AugAssign)):
         return None
+    if isinstance(values[0][0], _GROWABLE) and grown(model, info.node, f"self.{attr}"):
+        return None  # (`self.samples = []`, then `self.samples.append(...)`: not the empty list)
     return values[0]
+
+
+_GROWABLE = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+_GROWERS = frozenset({"append", "extend", "insert", "update", "add", "setdefault"})
+
+
+def grown(model: "FileModel", root: cst.CSTNode, label: str) -> bool:
+    """Whether code under ``root`` adds to the container ``label`` names (``label.append(x)``, ``label += ...``,
+    ``label[k] = v``): its literal value is not what it holds later."""
+    for node in model.nodes_of(root, cst.Call):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _GROWERS and model.code(node.func.value) == label:
+            return True
+    for node in model.nodes_of(root, cst.AugAssign):
+        if model.code(node.target) == label:
+            return True
+    for node in model.nodes_of(root, cst.Assign):
+        if any(isinstance(t.target, cst.Subscript) and model.code(t.target.value) == label for t in node.targets):
+            return True
+    return False
 
 
 def value_at(model: "FileModel", name: str, node: cst.CSTNode) -> cst.BaseExpression | None:

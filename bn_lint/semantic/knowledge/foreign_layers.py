@@ -34,6 +34,11 @@ FOREIGN: dict[str, dict[str, LayerSpec]] = {
                      "TAGConv", "ARMAConv", "GENConv", "FiLMConv", "ResGatedGraphConv", "GeneralConv")
     },
     "dgl.nn": {name: _graph(name, _DGL) for name in ("GraphConv", "SAGEConv", "TAGConv", "SGConv", "ChebConv")},
+    # PyG's BatchNorm: a BatchNorm1d over the node features (num_nodes, C), with its running statistics and modes
+    "torch_geometric.nn.norm": {"BatchNorm": LayerSpec(
+        "BatchNorm", "batchnorm", ("in_channels", "eps", "momentum", "affine", "track_running_stats"), "in_channels",
+        "same", (2,), "same", (("eps", 1e-5), ("momentum", 0.1), ("affine", True), ("track_running_stats", True)),
+        features="last")},
     # GrouPy (group-equivariant CNNs): P4 / P4M feature maps carry a group axis, (N, C, G, H, W)
     "groupy.gconv.pytorch_gconv": {
         "P4ConvZ2": _gconv("P4ConvZ2", 4), "P4ConvP4": _gconv("P4ConvP4", 5),
@@ -60,6 +65,8 @@ def foreign_lookup(qualified_name: str) -> LayerSpec | None:
     """The row for ``torch_geometric.nn.conv.GCNConv``-like names (any submodule of a listed prefix), or
     for a vendored package's class (``models.sync_batchnorm.batchnorm.SynchronizedBatchNorm2d``)."""
     module, _, name = qualified_name.rpartition(".")
+    if module == "torch_geometric.nn":  # (re-exported: `from torch_geometric.nn import BatchNorm`)
+        module = "torch_geometric.nn.norm" if name == "BatchNorm" else module
     for prefix, rows in FOREIGN.items():
         if (module == prefix or module.startswith(prefix + ".")) and name in rows:
             return rows[name]

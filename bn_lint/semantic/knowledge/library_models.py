@@ -108,6 +108,13 @@ TRAIN_MODE_CONSTRUCTORS: dict[str, tuple[str, ...]] = {
                         "huggingface_hub.hub_mixin.PyTorchModelHubMixin", "huggingface_hub.hub_mixin.ModelHubMixin"),
 }
 UNKNOWN_MODEL_SOURCES = frozenset({"torch.load", "torch.jit.load", "torch.hub.load", "copy.deepcopy"})
+# functions that give the class (or function) a dotted path names: `get_class("pkg.models.Net")`
+CLASS_LOCATORS = frozenset({
+    "hydra.utils.get_class", "hydra.utils.get_method", "hydra.utils.get_object", "pydoc.locate",
+    "mmengine.utils.get_object_from_string",
+})
+# functions that build the object a configuration names (`_target_`): a class the code does not show
+CLASS_INSTANTIATORS = frozenset({"hydra.utils.instantiate", "hydra.utils.call"})
 # wrappers whose result holds the module they are given (and its BatchNorm)
 WRAPPING = frozenset({
     "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",

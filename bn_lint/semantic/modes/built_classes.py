@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.nn_modules.run_time_classes import located_class
 from bn_lint.semantic.project.definitions import project_builder, project_class
 from bn_lint.semantic.syntax.walk import returned_values
 from .keys import _unwrap_passthrough
@@ -18,7 +19,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def class_of_construction(analysis: "ModeAnalysis", value: cst.BaseExpression | None,
                           other_files: bool = True) -> "tuple[ModeAnalysis, ClassInfo] | None":
-    """The project class ``value`` (``Net(...)``) builds an instance of, with the analysis of its file."""
+    """The project class ``value`` (``Net(...)``, ``get_class("pkg.models.Net")()``) builds an instance of, with
+    the analysis of its file."""
+    located = located_class(analysis.model, value, None) if isinstance(value, cst.Call) and other_files else None
+    if located is not None and located[1] in located[0].classes:
+        return (analysis if located[0] is analysis.model else located[0].analysis(type(analysis))), \
+            located[0].classes[located[1]]
     if not (isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))):
         return None
     model = analysis.model

@@ -13,6 +13,7 @@ from bn_lint.semantic.knowledge.model_runners import probe_site
 from bn_lint.semantic.modes.inference_runs import pretrained_build
 from .eval_names import eval_named, evaluator_class
 from .keys import _called_name, _in_function
+from .weight_loaders import gives_weights_by_helper
 from .known_calls import EXPORT_METHODS, RUN_METHOD, _EXPORTS, _NO_GRAD, gives_weights, loads_own_weights
 from .output_reads import IMAGE_SINKS, IMAGE_METHODS
 from .training_steps import _TRAIN_NAME
@@ -81,7 +82,8 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
                 or name in _READ_OUT or qn in IMAGE_SINKS or name in IMAGE_METHODS
                 or name == "item" and not _steps(model, site.scope)
                 or analysis.volatile_input(site.node) or gives_weights(site.node, qn)
-                or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or _class_loader(func) or probe_site(qn, site.node)):
+                or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or _class_loader(func) or probe_site(qn, site.node)
+                or gives_weights_by_helper(model, site.node, site.scope)):
             any_candidate = True
             mark(site.scope)
             if loads_own_weights(name) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \

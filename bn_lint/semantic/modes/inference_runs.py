@@ -21,6 +21,7 @@ from bn_lint.semantic.modes.known_calls import loads_own_weights, loads_weights
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.modes.output_reads import detached
 from bn_lint.semantic.modes.synthetic_runs import evaluation_after
+from bn_lint.semantic.modes.weight_loaders import loads_weights_into
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -151,8 +152,8 @@ def _loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | None, at
     a caller of this file passes (``main`` loads ``net`` and calls ``probe(net)``, whose loop calls
     ``process_image(model, img)``)."""
     loaded = [call for call in model.nodes_of(scope_node or model.module, cst.Call)
-              if model.order(call) < at and (_loads_own(call, key) or _given_to_loader(call, key)
-                                             and _function_of(model, call) is scope_node)]
+              if model.order(call) < at and (_loads_own(call, key) or _function_of(model, call) is scope_node
+                                             and (_given_to_loader(call, key) or loads_weights_into(model, call, key)))]
     scope = model.scopes.get(scope_node) if scope_node is not None else model.module_scope
     if not loaded:
         loaded = _pretrained(model, key, scope)

@@ -14,8 +14,6 @@ to), :mod:`.registries`, :mod:`.pass_through`, :mod:`.norm_choice`,
 """
 from __future__ import annotations
 
-import builtins
-import sys
 from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
@@ -44,7 +42,10 @@ from bn_lint.semantic.nn_modules.factory_kinds import (
     builders_given_to_base, class_method_kind, getattr_factory_kind, instance_method_kind, registry_kind)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.nn_modules.library_kinds import (
-    evaluated_name_kind, framework_constructor_kind, picked_by_name, pyg_mlp_kind, pyg_mlp_without_norm)
+    absent_bn_architecture, evaluated_name_kind, foreign_base, framework_constructor_kind, picked_by_name,
+    pyg_mlp_kind, pyg_mlp_without_norm)
+from bn_lint.semantic.nn_modules.run_time_classes import builds_run_time_class, located_class
+from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
 from bn_lint.semantic.syntax.walk import picked_values, returned_values, walk
@@ -61,6 +62,18 @@ _NAMES_ACTIVE: dict[tuple[int, str, int], set[int]] = {}  # (file, name, scope) 
 
 def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
     """What ``expr`` holds, as far as the code shows."""
+    kind = _expression_kind(model, expr, scope, depth)
+    if kind is None and isinstance(expr, cst.Call) and depth <= _MAX_DEPTH:
+        located = located_class(model, expr, scope)  # `get_class("pkg.models.Net")()`: that project class
+        if located is not None:
+            return model_kind(located[0], cst.Call(func=cst.Name(located[1]), args=expr.args),
+                              located[0].module_scope, depth + 1)
+        if builds_run_time_class(model, expr, scope) and project_builds_batchnorm(model):
+            return ModelKind.MAYBE  # `MODELS[name](**cfg)` of a registry filled at run time: of unknown class
+    return kind
+
+
+def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int) -> ModelKind | None:
     if depth > _MAX_DEPTH:
         _CUT.add(_DEPTH)
         return None
@@ -322,7 +335,7 @@ def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKi
             if ModelKind.BN in kinds:
                 break  # BN outranks every other answer: the other bases need not be read (or parsed)
             if not _add_class_kind(model, base, depth, kinds):
-                foreign = foreign or _foreign(model, base)
+                foreign = foreign or foreign_base(model, base)
         if not module and not foreign and all(kind is None for kind in kinds):
             return None  # no base is (or may be) an nn.Module: neither is this class (its body is not read)
         if ModelKind.BN not in kinds:
@@ -547,18 +560,8 @@ def _project_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int
         return True, None  # what class_kind says of a class without bases, without parsing its file
     found = project_class(model, func)
     if found is None:
-        return (True, ModelKind.BN) if _absent_bn_architecture(model, func) else (False, None)
+        return (True, ModelKind.BN) if absent_bn_architecture(model, func) else (False, None)
     return True, class_kind(found[0], found[1], depth)
-
-
-def _absent_bn_architecture(model: "FileModel", func: cst.BaseExpression) -> bool:
-    """``InceptionV3`` / ``models.ResNet50`` imported from a module the project does not have, the name
-    that of a well-known architecture with BatchNorm (``BN_ARCHITECTURE_NAMES``)."""
-    dotted = imported_name(model, func)
-    module, _, name = (dotted or "").rpartition(".")
-    if not module or not BN_ARCHITECTURE_NAMES.match(name) or module.split(".")[0] in ("torch", "torchvision", "timm"):
-        return False
-    return model.project is None or model.project.resolve_module(module, model.path) is None
 
 
 def _names_project_class(model: "FileModel", func: cst.BaseExpression) -> bool:
@@ -578,19 +581,6 @@ def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, ki
     if is_class:
         kinds.append(kind)
     return is_class
-
-
-def _foreign(model: "FileModel", base: cst.BaseExpression) -> bool:
-    """Whether a base that names no project class comes from another library (``pl.LightningModule``,
-    ``BaseModel`` imported from a package): not a builtin (``object``, ``dict``), not the standard library."""
-    qn = model.qualname(base)
-    if not qn:
-        return not isinstance(base, cst.Name) or base.value not in _BUILTINS
-    root = qn.split(".", 1)[0]
-    return root not in sys.stdlib_module_names and not (root == qn and root in _BUILTINS)
-
-
-_BUILTINS = frozenset(dir(builtins))
 
 
 def _mentions(expr: cst.BaseExpression, name: str) -> bool:

@@ -1,15 +1,18 @@
 """What library models and classes picked at run time hold (RULES.md "Evidence"): PyG's MLP (BatchNorm by default,
-also in a project subclass), a callable picked from a module's namespace by a name known only at run time."""
+also in a project subclass), a callable picked from a module's namespace by a name known only at run time, a
+well-known architecture imported from a module the project lacks; and whether a base class is another library's."""
 from __future__ import annotations
 
+import builtins
+import sys
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import (
-    BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, TRAIN_MODE_CONSTRUCTORS, pyg_mlp_batchnorm)
+    BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, TRAIN_MODE_CONSTRUCTORS, pyg_mlp_batchnorm)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
-from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.project.definitions import imported_name, project_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
@@ -85,3 +88,25 @@ def derives_from(model: "FileModel", info: "ClassInfo", qualnames: tuple[str, ..
             return True
     return False
 
+
+def absent_bn_architecture(model: "FileModel", func: cst.BaseExpression) -> bool:
+    """``InceptionV3`` / ``models.ResNet50`` imported from a module the project does not have, the name
+    that of a well-known architecture with BatchNorm (``BN_ARCHITECTURE_NAMES``)."""
+    dotted = imported_name(model, func)
+    module, _, name = (dotted or "").rpartition(".")
+    if not module or not BN_ARCHITECTURE_NAMES.match(name) or module.split(".")[0] in ("torch", "torchvision", "timm"):
+        return False
+    return model.project is None or model.project.resolve_module(module, model.path) is None
+
+
+def foreign_base(model: "FileModel", base: cst.BaseExpression) -> bool:
+    """Whether a base that names no project class comes from another library (``pl.LightningModule``,
+    ``BaseModel`` imported from a package): not a builtin (``object``, ``dict``), not the standard library."""
+    qn = model.qualname(base)
+    if not qn:
+        return not isinstance(base, cst.Name) or base.value not in _BUILTINS
+    root = qn.split(".", 1)[0]
+    return root not in sys.stdlib_module_names and not (root == qn and root in _BUILTINS)
+
+
+_BUILTINS = frozenset(dir(builtins))

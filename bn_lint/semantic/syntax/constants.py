@@ -97,6 +97,8 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
         return evaluate(value_expr, model, value_scope, depth + 1)
     if isinstance(expr, cst.SimpleString):
         return literal_string(expr)
+    if isinstance(expr, cst.FormattedString):  # `f"uda.{name}.Model"` with `name` a constant
+        return _formatted(expr, model, scope, depth)
     if isinstance(expr, cst.UnaryOperation):
         inner = evaluate(expr.expression, model, scope, depth + 1)
         if isinstance(inner, (int, float)) and not isinstance(inner, bool):
@@ -351,3 +353,23 @@ def show_width(value: Any, internal: bool = False) -> str:
         else:
             parts.append(f"{c}*{names}")
     return " + ".join(parts).replace("+ -", "- ")
+
+
+def _formatted(expr: cst.FormattedString, model: "FileModel", scope: "Scope | None", depth: int) -> Any:
+    """The text of an f-string whose placeholders all hold constant strings or integers, or UNKNOWN."""
+    if "b" in expr.prefix.lower():
+        return UNKNOWN
+    text = []
+    for part in expr.parts:
+        if isinstance(part, cst.FormattedStringText):
+            if "\\" in part.value:
+                return UNKNOWN  # (an escape sequence: the text is not the value)
+            text.append(part.value.replace("{{", "{").replace("}}", "}"))
+            continue
+        if part.conversion is not None or part.format_spec is not None:
+            return UNKNOWN
+        value = evaluate(part.expression, model, scope, depth + 1)
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            return UNKNOWN
+        text.append(str(value))
+    return "".join(text)
