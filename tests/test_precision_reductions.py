@@ -30,6 +30,11 @@ EXPECTED = {
     # 11760: PyG's `torch_geometric.nn.BatchNorm` is a BatchNorm (over node features); the twin evaluates after `.eval()`
     "graph_model_with_pyg_batchnorm_run_after_loading_weights.py": [("BN101", 19)],
     "graph_model_with_pyg_batchnorm_run_after_loading_weights_then_eval.py": [],
+    # 11841: the training forward runs in a loss helper (`loss = self.loss(model, x)`, backpropagated by its caller):
+    # a training step of the model it is given, so the epoch loop's `.eval()` leaves later steps in eval; the twin
+    # calls `.train()` at the top of each epoch
+    "training_forward_in_a_loss_helper_then_eval_in_the_epoch_loop.py": [("BN103", 16)],
+    "training_forward_in_a_loss_helper_then_eval_in_the_epoch_loop_and_train_again.py": [],
     # Transfer batch 19's misses and false alarms, each reduced after its blind score to one cause (session 65).
     # 11542: a builder's tuple unpacked into attributes (`self.model, self.predictor = self.get_models()`) holds the
     # model it builds; the twin puts it in eval after

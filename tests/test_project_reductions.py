@@ -23,6 +23,9 @@ EXPECTED = {
     # `model.load_state_dict(...)`: a project helper that loads trained weights, whatever its name (its summary);
     # the script then runs the model on data: an inference run. The silent twin puts it in eval after loading
     "weights_loaded_by_a_helper_of_another_file": {"predict.py:19:BN101"},
+    # 11802: `class Detector(nn.Module, LayerBuilder)` builds its layers with `self.build_layers(...)` of a plain mixin
+    # of another file, whose blocks hold BatchNorm2d; the silent twin validates in eval mode
+    "layers_built_by_a_plain_mixin_of_another_file": {"train.py:10:BN101"},
     # 11301: `train()` passes the model it steps to `evaluate()` of evaluate.py, which hands it to `forward()` of
     # forward.py, run under `@torch.no_grad()`: an evaluation any number of files down, through the summaries
     # (reported where the model runs); the silent twin puts it in eval before the call

@@ -246,7 +246,10 @@ class TrainingSteps:
         """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file (or, not ``every``,
         one) gives what it returns to a backward pass, so ``func`` is part of a training step (a BYOL target run
         inside it)."""
-        return self._fed_back(func, every, set())
+        cache = self._training_regions
+        if (func, "fed back", every) not in cache:
+            cache[func, "fed back", every] = self._fed_back(func, every, set())
+        return cache[func, "fed back", every]
 
     def _fed_back(self, func: cst.FunctionDef, every: bool, seen: set) -> bool:
         """``_feeds_backward_at_callers``, through callers that return what ``func`` returns (inside an

@@ -55,7 +55,9 @@ class ModelUses:
                 a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
                 a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
         gradient_free_run(self, call, key, facts, state)  # (a frozen encoder's forward in a probe's loop)
-        if not a.under_no_grad(call) and self._trains_here(a.region(call)) and not detached(self.model, call):
+        if not a.under_no_grad(call) and not detached(self.model, call) and (
+                self._trains_here(a.region(call)) or isinstance(a.region(call), cst.FunctionDef)
+                and a._feeds_backward_at_callers(a.region(call))):  # (`loss = self._step(model, x); loss.backward()`)
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
             self._parts_trained(call, key, state)
             self._watch_training(call, key, state)

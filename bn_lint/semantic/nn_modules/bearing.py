@@ -7,14 +7,14 @@ project class built from parts bn-lint cannot see). ``ModelKind.NO``: the code
 shows no BatchNorm. ``None``: not a model as far as the code shows.
 
 Here the answer is worked out (``model_kind``, ``class_kind``: one recursion, memoized
-per question); what it draws on lives beside it: :mod:`.library_models` (knowledge of
+per question, :mod:`.kind_memo`); what it draws on lives beside it: :mod:`.library_models` (knowledge of
 library builders), :mod:`.project_defs` (the project function or class a name refers
 to), :mod:`.registries`, :mod:`.pass_through`, :mod:`.norm_choice`,
 :mod:`.container_members`; :mod:`.train_overrides` answers a question of its own.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -41,6 +41,7 @@ from bn_lint.semantic.project.definitions import (
 from bn_lint.semantic.nn_modules.factory_kinds import (
     builders_given_to_base, class_method_kind, getattr_factory_kind, instance_method_kind, registry_kind)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
+from bn_lint.semantic.nn_modules.kind_memo import cut_by_depth, memoized
 from bn_lint.semantic.nn_modules.library_kinds import (
     absent_bn_architecture, evaluated_name_kind, foreign_base, framework_constructor_kind, picked_by_name,
     pyg_mlp_kind, pyg_mlp_without_norm)
@@ -75,7 +76,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
 
 def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int) -> ModelKind | None:
     if depth > _MAX_DEPTH:
-        _CUT.add(_DEPTH)
+        cut_by_depth()
         return None
     if isinstance(expr, cst.Name):
         bound = model.binding(expr.value, scope)
@@ -293,7 +294,7 @@ def _built_kind(model: "FileModel", call: cst.Call, scope: "Scope | None", depth
             _add_class_kind(other, base, depth + 1, kinds)
         return _combine(kinds)
 
-    return _memoized(other, "built", (info.name, dead), compute, depth)
+    return memoized(other, "built", (info.name, dead), compute, depth)
 
 
 def element_kind(model: "FileModel", call: cst.Call, index: int, scope: "Scope | None", depth: int = 0) -> ModelKind | None:
@@ -340,64 +341,27 @@ def class_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKi
             return None  # no base is (or may be) an nn.Module: neither is this class (its body is not read)
         if ModelKind.BN not in kinds:
             kinds.append(_calls_kind(model, [info.node], info.scope, depth))
+        if ModelKind.BN not in kinds and depth < _MAX_DEPTH:
+            kinds.append(_mixin_kind(model, info, depth))
         return _combine(kinds)
 
-    return _memoized(model, "class", info.name, compute, depth)
+    return memoized(model, "class", info.name, compute, depth)
 
 
-def _memoized(model: "FileModel", table: str, name: Any, compute: Callable[[], ModelKind | None],
-              depth: int) -> ModelKind | None:
-    """``compute()``, worked out once per (model, table, name), asked at ``depth``.
-
-    An answer cut short by a cycle (a question still being worked out) or by a depth
-    limit depends on where the question came from: it is kept only until the outermost
-    question is answered, so a file's findings never depend on which files were
-    checked before it in the same process, and a cycle of helpers is still worked out
-    once per question, not once per path through it. Asked again as an outermost question
-    (nothing else in progress) at the same depth, a cut-short answer is the same answer:
-    it is kept for that, so a file that builds a thousand ``Add(x, y)`` walks Add's class
-    graph once.
-    """
-    cache = model.__dict__.setdefault("_kind_cache", {})
-    key = (table, name)
-    if key in cache:
-        return cache[key]
-    marker = (id(model), table, name)
-    outermost = not _IN_PROGRESS
-    if outermost:  # a new outermost question: nothing from an earlier one is provisional
-        _CUT.clear()
-        _PROVISIONAL.clear()
-        if (table, name, depth) in cache:  # asked before as an outermost question, and cut short then
-            return cache[table, name, depth]
-    if marker in _PROVISIONAL:
-        return _PROVISIONAL[marker]
-    if marker in _IN_PROGRESS:
-        _CUT.add(marker)  # a cycle: the caller's answer is provisional until ``marker`` is finished
-        return None
-    _IN_PROGRESS.add(marker)
-    try:
-        result = compute()
-        _CUT.discard(marker)
-        if _CUT:
-            _PROVISIONAL[marker] = result
-            if outermost:  # what a cycle or the depth limit cut short starts from nothing provisional
-                cache[table, name, depth] = result  # each time: the same answer, not the same work again
-        else:
-            cache[key] = result
-            if table == "class":  # for the project index (``Project.save_index``)
-                model.index_facts[key] = result.value if result is not None else None
-        return result
-    finally:
-        _IN_PROGRESS.discard(marker)
-        if not _IN_PROGRESS:  # the outermost question is answered: nothing provisional is left
-            _CUT.clear()
-            _PROVISIONAL.clear()
+def _mixin_kind(model: "FileModel", info: "ClassInfo", depth: int) -> ModelKind | None:
+    """What the plain (not module) project bases build whose methods the class calls on ``self`` and does not
+    define: ``class Yolo(nn.Module, CNNBuilder)`` whose ``__init__`` runs ``self._construct(cfg)`` of the mixin."""
+    inherited = {node.func.attr.value for node in model.nodes_of(info.node, cst.Call)
+                 if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
+                 and node.func.value.value == "self"} - set(info.methods)
+    kinds: list[ModelKind | None] = []
+    for base in info.bases if inherited else ():
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is not None and inherited & set(found[1].methods) and class_kind(*found, depth + 1) is None:
+            kinds.append(_calls_kind(found[0], [found[1].node], found[1].scope, depth + 1))
+    return _combine(kinds)
 
 
-_IN_PROGRESS: set = set()  # questions being worked out, for cycle detection
-_CUT: set = set()  # in-progress questions (or _DEPTH) that cut short an answer now being computed
-_PROVISIONAL: dict = {}  # answers cut short, valid until the outermost question is answered
-_DEPTH = ("depth", "limit")
 _DEAD: list[frozenset] = []  # the suites of the builders being asked about that their calls cannot run
 
 
@@ -468,15 +432,15 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 # `block = partial(conv_bn_relu, norm=norm)`, then `block(3, 32)`: what the helper builds
                 target = model.local_function(node.args[0].value.value, model.scope_of(node))
                 if target is not None and target not in roots and not preset_replaces_norm(model, node, target):
-                    kinds.append(_memoized(model, "helper", target, lambda h=target: _calls_kind(model, [h], None, depth + 1), depth + 1))
+                    kinds.append(memoized(model, "helper", target, lambda h=target: _calls_kind(model, [h], None, depth + 1), depth + 1))
             helper = model.local_function(node.func.value, model.scope_of(node)) if isinstance(node.func, cst.Name) else None
             if helper is not None:
                 if helper in roots:
                     pass
                 elif depth < _MAX_DEPTH:
-                    kinds.append(_memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1), depth + 1))
+                    kinds.append(memoized(model, "helper", helper, lambda h=helper: _calls_kind(model, [h], None, depth + 1), depth + 1))
                 else:
-                    _CUT.add(_DEPTH)
+                    cut_by_depth()
             elif depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and may_build_batchnorm(model, node.func):
                 builder = project_builder(model, node.func)  # `tower(dims)` imported from the project's blocks.py
                 if builder is not None:
@@ -524,7 +488,7 @@ def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int,
                 _DEAD.pop()
         return kinds.pop() if len(kinds) == 1 else None
 
-    return _memoized(model, "builder", (function, dead) if dead else function, compute, depth)
+    return memoized(model, "builder", (function, dead) if dead else function, compute, depth)
 
 
 # ---------------------------------------------------------------- class kinds, through the project index
@@ -574,7 +538,7 @@ def _add_class_kind(model: "FileModel", func: cst.BaseExpression, depth: int, ki
     whether it names one."""
     if depth >= _MAX_DEPTH:
         if _names_project_class(model, func):
-            _CUT.add(_DEPTH)
+            cut_by_depth()
             return True
         return False
     is_class, kind = _project_class_kind(model, func, depth + 1)
