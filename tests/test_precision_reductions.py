@@ -35,6 +35,12 @@ EXPECTED = {
     # calls `.train()` at the top of each epoch
     "training_forward_in_a_loss_helper_then_eval_in_the_epoch_loop.py": [("BN103", 16)],
     "training_forward_in_a_loss_helper_then_eval_in_the_epoch_loop_and_train_again.py": [],
+    # 11840: a plain trainer class builds a backbone, puts it in eval in `__init__` and gives its parameters to no
+    # optimizer: a frozen feature extractor, which `self.backbone.train()` each epoch undoes; the twin keeps it in
+    # eval; a model the class optimises, put in eval in `__init__`, is no freeze
+    "feature_extractor_frozen_in_a_plain_trainer_then_train_each_epoch.py": [("BN105", 24)],
+    "feature_extractor_frozen_in_a_plain_trainer_kept_in_eval.py": [],
+    "model_put_in_eval_by_a_plain_trainer_and_optimised_is_no_freeze.py": [],
     # Transfer batch 19's misses and false alarms, each reduced after its blind score to one cause (session 65).
     # 11542: a builder's tuple unpacked into attributes (`self.model, self.predictor = self.get_models()`) holds the
     # model it builds; the twin puts it in eval after

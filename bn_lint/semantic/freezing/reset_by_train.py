@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from bn_lint.semantic.freezing.class_parts import built_and_not_optimised, of_module_class
 from bn_lint.semantic.freezing.call_keys import (
     bind_keys, decided_flag, key_of, literal_code, owners_in_caller, param_names, rebind, resolve_conditions, to_eval as
     _to_eval, trains as _trains,
@@ -128,12 +129,15 @@ class FreezeResets:
             for call in model.nodes_of(loop.body, cst.Call):
                 if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
                     yield Freeze(owner, call, self._conditions(call, func))
-        if func.name.value in ("__init__", "train") and self._of_module_class(func):  # `self.backbone.eval()`
-            # while built (or in a `train()` override): a frozen part, BatchNorm included
+        module = of_module_class(self.model, func)
+        if func.name.value in ("__init__", "train") and module or func.name.value == "__init__":  # `self.backbone.eval()`
+            # while built (or in a `train()` override): a frozen part, BatchNorm included; in a plain class's
+            # `__init__`, a model it builds itself and gives no optimizer (not one it is given)
             for call in model.nodes_of(func, cst.Call):
                 owner = key_of(call.func.value) if isinstance(call.func, cst.Attribute) else None
                 if _to_eval(call) and owner is not None and owner.startswith("self.") \
-                        and not any(isinstance(a, cst.For) for a in _within(model, call, func)):
+                        and not any(isinstance(a, cst.For) for a in _within(model, call, func)) \
+                        and (module or built_and_not_optimised(self.model, func, owner)):
                     yield Freeze(owner, call, self._conditions(call, func))
         for call in model.nodes_of(func, cst.Call):
             func_ = call.func
@@ -142,13 +146,6 @@ class FreezeResets:
                 owner = key_of(func_.value)
                 if owner is not None:
                     yield Freeze(owner, call, self._conditions(call, func))
-
-    def _of_module_class(self, func: cst.FunctionDef) -> bool:
-        """Whether ``func`` is a method of a class with bases (a module's; not a plain class's, whose
-        ``self.model.eval()`` sets the mode of a model it is given, and whose own ``train()`` is no override)."""
-        scope = self.model.scopes.get(func)
-        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
-        return info is not None and any(self.model.code(base) != "object" for base in info.bases)
 
     def _element_of(self, loop: cst.For, owner: str, params: list[str]) -> str | None:
         """``modules[]`` for ``module`` in ``for module in modules: for m in module.modules():`` over a

@@ -10,7 +10,7 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind, positional_names
 from bn_lint.semantic.modes.known_calls import loads_own_weights
-from bn_lint.semantic.project.definitions import element_builder
+from bn_lint.semantic.project.definitions import element_builder, imported_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
@@ -62,7 +62,7 @@ def _names_given(model: "FileModel", call: cst.Call, scope: "Scope | None") -> s
     if not any(isinstance(arg.value, cst.Name) for arg in call.args if not arg.star) \
             or not isinstance(call.func, (cst.Name, cst.Attribute)):
         return set()
-    found = element_builder(model, call.func, scope)
+    found = _project_function(model, call.func, scope)
     if found is None:
         return set()
     owner, function = found
@@ -72,3 +72,20 @@ def _names_given(model: "FileModel", call: cst.Call, scope: "Scope | None") -> s
     skip = 1 if isinstance(call.func, cst.Attribute) and positional_names(function)[:1] in (("self",), ("cls",)) else 0
     bound = bind(call, positional_names(function, skip))
     return {value.value for name, value in bound.values.items() if name in loaded and isinstance(value, cst.Name)}
+
+
+def _project_function(model: "FileModel", func: cst.BaseExpression,
+                      scope: "Scope | None") -> tuple["FileModel", cst.FunctionDef] | None:
+    """The function ``func`` calls: of this file (a method of the enclosing class for ``self.load(...)``), or of a
+    project file whose text mentions loading (no other file is parsed for the question)."""
+    if isinstance(func, cst.Name) and func.value in model.functions:
+        return element_builder(model, func, scope)
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+        info = model.enclosing_class(scope) if scope is not None else None
+        method = info.methods.get(func.attr.value) if info is not None else None
+        return (model, method) if method is not None else None
+    dotted = imported_name(model, func)
+    where = model.imported_path(dotted, "def") if dotted else None
+    if where is None or not any(model.project.mentions(where[0], word) for word in ("load", "restore")):
+        return None
+    return element_builder(model, func, scope)
