@@ -41,6 +41,12 @@ EXPECTED = {
     "feature_extractor_frozen_in_a_plain_trainer_then_train_each_epoch.py": [("BN105", 24)],
     "feature_extractor_frozen_in_a_plain_trainer_kept_in_eval.py": [],
     "model_put_in_eval_by_a_plain_trainer_and_optimised_is_no_freeze.py": [],
+    # 11842: an optimizer given only the head (`Adam(model.head.parameters())`, in a helper) leaves the encoder's
+    # parameters out, a freeze, while its BatchNorm layers train in training mode; the twin puts the encoder in
+    # eval after `.train()`; an optimizer given the BatchNorm-bearing encoder leaves out a head without BatchNorm
+    "linear_probe_optimising_only_the_head_in_training_mode.py": [("BN105", 18)],
+    "linear_probe_optimising_only_the_head_with_the_encoder_in_eval.py": [],
+    "encoder_optimised_and_head_left_out_holds_no_batchnorm.py": [],
     # Transfer batch 19's misses and false alarms, each reduced after its blind score to one cause (session 65).
     # 11542: a builder's tuple unpacked into attributes (`self.model, self.predictor = self.get_models()`) holds the
     # model it builds; the twin puts it in eval after

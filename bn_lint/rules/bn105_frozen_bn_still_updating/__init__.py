@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
+import libcst as cst
+
 from ...finding import Severity
 from ...rule import Rule
 from bn_lint.semantic.freezing.builder_freeze import builder_freezes
@@ -139,9 +141,11 @@ class FrozenBnStillUpdating(Rule):
                 by, of = ("", "") if found.through is None else (
                     f" by `{model.code(found.through.func)}()` (called at line {analysis.line(found.through)} of "
                     f"{_name(model)})", f" of {_name(model)}")
+                frozen = "frozen here" if not _optimizer(found.model or model, found.node) else \
+                    "left out of this optimizer (but for the parts it is given)"
                 yield Report(
                     found.node,
-                    f"`{found.key}`'s parameters are frozen here{by}, but its BatchNorm layers are in training "
+                    f"`{found.key}`'s parameters are {frozen}{by}, but its BatchNorm layers are in training "
                     f"mode at the training step on line {found.step}{of} ({found.why}): their running statistics keep "
                     f"updating; put them in eval after each `.train()`",
                     model=found.model,
@@ -174,3 +178,8 @@ class FrozenBnStillUpdating(Rule):
                 f"{analysis.line(found.step)}: their running statistics keep updating; put the frozen part's "
                 f"BatchNorm layers in eval after every `.train()`",
             )
+
+
+def _optimizer(model: FileModel, node: cst.CSTNode) -> bool:
+    """Whether the freeze at ``node`` is an optimizer given only some parts (``Adam(model.fc.parameters())``)."""
+    return isinstance(node, cst.Call) and (model.qualname(node.func) or "").startswith("torch.optim.")

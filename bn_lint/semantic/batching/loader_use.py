@@ -17,6 +17,7 @@ and says the model may hold BatchNorm when the project builds BatchNorm layers.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,9 @@ from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.batching.trainings import TrainingDetection
 from bn_lint.semantic.batching.loader_loops import LoaderLoops
 from bn_lint.semantic.batching.model_resolution import ModelResolution
-from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.batching.one_sample import names_read
+from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from bn_lint.semantic.nn_modules.run_time_classes import builds_run_time_class
-from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.syntax.walk import walk
 
@@ -77,7 +78,7 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
     model = analysis.model
     if loader.trains:
         kinds = {t.kind for t in loader.trains}
-        if kinds == {ModelKind.MAYBE} and project_builds_batchnorm(model):
+        if kinds == {ModelKind.MAYBE} and builds_batchnorm(model):
             return Guess(loader.trains[0].label, "a model of unknown class")
         return None
     loops = list(_loops(analysis, loader))
@@ -88,12 +89,12 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
                 return Guess(label, f"its loop at line {model.line_of(loop)} runs BatchNorm `{label}` in training mode",
                              certain=True, seen=_beside(analysis, loader, loop))
             label = _unknown_trained(analysis, loop)
-            if label is not None and project_builds_batchnorm(model):
+            if label is not None and builds_batchnorm(model):
                 return Guess(label, f"its loop at line {model.line_of(loop)} trains `{label}`, of unknown class",
                              seen=_beside(analysis, loader, loop))
         return None
     role = training_role(analysis, loader) if _escapes(analysis, loader) else None
-    if role is not None and project_builds_batchnorm(model):
+    if role is not None and builds_batchnorm(model):
         return Guess("the model", role)
     return None
 
@@ -447,3 +448,31 @@ def _eval_in_class(analysis: "BatchAnalysis", expr: cst.BaseExpression, loop: cs
                 elif node.func.attr.value == "train":
                     trains = True
     return evals and not trains
+
+
+_CACHE: "weakref.WeakKeyDictionary[FileModel, dict]" = weakref.WeakKeyDictionary()
+
+
+def builds_batchnorm(model: "FileModel") -> bool:
+    """Whether the project builds a BatchNorm layer: this file, or a project file its code reaches."""
+    cache = _CACHE.setdefault(model, {})
+    if "bn" not in cache:
+        cache["bn"] = _builds_batchnorm(model)
+    return cache["bn"]
+
+
+def _builds_batchnorm(model: "FileModel") -> bool:
+    if any(layer.spec.is_batchnorm for layer in model.layer_calls):
+        return True
+    for site in model.calls:  # `torchvision.models.segmentation.deeplabv3_resnet101(...)`, `timm.create_model(...)`
+        qn = model.qualname(site.node.func) or ""
+        if qn.startswith(("torchvision.models.", "timm.")) and model_kind(model, site.node, site.scope) is ModelKind.BN:
+            return True
+    project = model.project
+    if project is None:
+        return False
+    for other, _ in model.reached_files(names_read(model)):  # what this file's code reaches, imports deep
+        if (project.mentions(other.path, "BatchNorm") or project.mentions(other.path, "batch_norm")) \
+                and any(layer.spec.is_batchnorm for layer in other.layer_calls):
+            return True
+    return False

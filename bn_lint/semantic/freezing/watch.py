@@ -17,6 +17,7 @@ import libcst as cst
 
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.modes.entry import resolved_in
+from bn_lint.semantic.modes.freezing import optimised_parts
 from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,6 +111,8 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
                 continue  # (a frozen module put in eval and then reset is reported at the reset; an eval
                 # left by a validation helper on later epochs does not change the first epoch's training)
             frozen_at, holder = watch.origin if watch.origin is not None else (node, model)
+            if not _optimised_parts_without_bn(analysis, holder, frozen_at, watch):
+                continue  # (an optimizer given a part that holds BatchNorm: what it leaves out may hold none)
             freeze_eval = _eval_beside_freeze(holder, frozen_at, watch.scope.node)
             if freeze_eval is not None:  # `def freeze(m): m.eval(); m.requires_grad_(False)`: undone by `.train()`
                 for fact in watch.facts:
@@ -142,6 +145,20 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
                     continue  # (a helper called twice: one finding at its `.train()`)
                 sites.add(id(site))
                 yield EvalUndone(site, watch.key, node, step, fact.node if site is not fact.node else None, where)
+
+
+def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", frozen_at: cst.CSTNode, watch) -> bool:
+    """For a freeze by an optimizer given only some parts (``Adam(model.fc.parameters())``): whether every part
+    it is given is known to hold no BatchNorm, so the BatchNorm layers of ``watch.key`` are what it leaves out.
+    True for any other freeze."""
+    if not (isinstance(frozen_at, cst.Call) and (holder.qualname(frozen_at.func) or "").startswith("torch.optim.")):
+        return True
+    given = next((a.value for a in frozen_at.args if a.keyword is None and not a.star
+                  or a.keyword is not None and a.keyword.value == "params"), None)
+    parts = optimised_parts(holder, given, holder.scope_of(frozen_at)) if given is not None else None
+    return bool(parts) and all(
+        analysis.kind(watch.key + part[len(part.split(".")[0]):], frozenset(), watch.scope) is ModelKind.NO
+        for part in parts)
 
 
 def _trains_key(model: "FileModel", node: cst.CSTNode, key: str) -> bool:

@@ -91,6 +91,9 @@ class CallHandling:
             key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`, `model.fuse_model()`
             if key is not None and key in state:
                 a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
+        if qn is not None and qn.startswith("torch.optim.") and qn.count(".") == 2 and qn[12:13].isupper():
+            self._left_out_of_optimizer(call, state)  # (`torch.optim.Adam(model.fc.parameters())`)
+            return
         if self._library_run(call, qn, state):
             return  # (`thop.profile(model, inputs=(x,))`)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":

@@ -51,6 +51,25 @@ class FreezeTracking:
         if _tracked(state, owner):
             self._freeze(target, owner, state, when)
 
+    def _left_out_of_optimizer(self, call: cst.Call, state: State) -> None:
+        """``torch.optim.Adam(model.fc.parameters())``: an optimizer given only parts without BatchNorm of a tracked
+        model leaves the rest out: where the rest holds BatchNorm, a freeze (RULES.md BN105: "by leaving
+        those parameters out of the optimizer"), unless the file optimises the whole model somewhere or freezes
+        parameters itself."""
+        given = next((a.value for a in call.args if a.keyword is None and not a.star or
+                      a.keyword is not None and a.keyword.value == "params"), None)
+        parts = optimised_parts(self.model, given, self.scope) if given is not None else None
+        roots = {part.split(".")[0] for part in parts or ()}
+        if not parts or len(roots) != 1 or any("." not in part for part in parts):
+            return
+        root = roots.pop()
+        if "requires_grad" in self.model.source:
+            return  # (the code freezes parts by their parameters: the optimizer is not how it freezes)
+        if not _tracked(state, root) or re.search(rf"\b{re.escape(root)}\s*\.\s*(?:named_)?parameters\s*\(",
+                                                  self.model.source):
+            return
+        self._freeze(call, root, state)  # (whether the parts hold no BatchNorm is asked where it is reported)
+
     def _frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
         """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
         ``m.weight`` / ``m.bias`` in ``for m in model.modules():``, unconditionally or under a test that
@@ -294,3 +313,33 @@ def _named_part(test_node: cst.CSTNode, child: cst.CSTNode, loop: cst.CSTNode) -
         return None
     path = str(literal.evaluated_value).strip(".")
     return path if _MODULE_PATH.fullmatch(path) else None
+
+
+def optimised_parts(model, expr: cst.BaseExpression, scope, depth: int = 0) -> list[str] | None:
+    """The modules whose parameters an optimizer's ``params`` gives it (``model.fc.parameters()``, a list of them,
+    param groups ``[{"params": ...}]``, a name bound to one of these); None when the code does not show them."""
+    if isinstance(expr, cst.Name) and depth < 2:
+        bound = model.binding(expr.value, scope)
+        return optimised_parts(model, bound[0], bound[1], depth + 1) if bound is not None else None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args \
+            and expr.func.attr.value in ("parameters", "named_parameters"):
+        key = key_of(expr.func.value)
+        return [key] if key is not None else None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "list" and len(expr.args) == 1:
+        return optimised_parts(model, expr.args[0].value, scope, depth)
+    if isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
+        found: list[str] = []
+        for element in expr.elements:
+            value = element.value
+            if isinstance(value, cst.Dict):  # a param group: `{"params": model.fc.parameters(), "lr": 0.1}`
+                value = next((e.value for e in value.elements if isinstance(e, cst.DictElement)
+                              and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == "params"), None)
+            inner = optimised_parts(model, value, scope, depth) if value is not None else None
+            if inner is None:
+                return None
+            found += inner
+        return found
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left, right = (optimised_parts(model, side, scope, depth) for side in (expr.left, expr.right))
+        return left + right if left is not None and right is not None else None
+    return None
