@@ -47,6 +47,30 @@ EXPECTED = {
     "linear_probe_optimising_only_the_head_in_training_mode.py": [("BN105", 18)],
     "linear_probe_optimising_only_the_head_with_the_encoder_in_eval.py": [],
     "encoder_optimised_and_head_left_out_holds_no_batchnorm.py": [],
+    # 11800: a plain method of a LightningModule (`evaluate()`) that only the `training_epoch_end` hook calls runs in
+    # the hook's mode, training (the framework's mode known through the class's own calls, not left to it); the
+    # twins put the model in eval in the method, or call it from `on_validation_epoch_end` (eval mode)
+    "evaluation_method_called_from_the_training_epoch_end_hook.py": [("BN101", 33)],
+    "evaluation_method_called_from_the_training_epoch_end_hook_in_eval.py": [],
+    "evaluation_method_called_from_the_validation_epoch_end_hook.py": [],
+    # its precision guard: a shared step the training and the validation steps both call runs the model as the
+    # framework's loop does (a training step reaches it): framework-managed, as the steps themselves are
+    "shared_step_of_a_lightning_module_called_from_training_and_validation.py": [],
+    # 11800: the Q-values read through `.squeeze(0)` before `torch.max(q, dim=0)` are predictions as they are
+    # without it; the twin puts the network in eval
+    "prediction_read_through_a_squeeze.py": [("BN101", 17)],
+    "prediction_read_through_a_squeeze_in_eval.py": [],
+    # 11882: models held in a plain list of a LightningModule (given as `models: list`) are no registered parts:
+    # Lightning's eval around `predict_step` does not reach them; the twin holds them in an `nn.ModuleList`
+    "ensemble_models_in_a_plain_list_of_a_lightning_module.py": [("BN101", 25)],
+    "ensemble_models_in_a_module_list_of_a_lightning_module.py": [],
+    # its precision guard: teachers in a plain list run under `no_grad` in a Lightning training step feed that step
+    # (RULES.md: a teacher run inside a training step is training, not evaluation), whatever list holds them
+    "teachers_in_a_plain_list_run_in_a_lightning_training_step.py": [],
+    # 11882: `config["base_model"](x)` in `for config in self.member_configs:` runs a model each element holds; the
+    # twin puts each in eval in the loop
+    "ensemble_configs_each_holding_a_model_run_in_a_loop.py": [("BN101", 24)],
+    "ensemble_configs_each_holding_a_model_run_in_a_loop_each_put_in_eval.py": [],
     # Transfer batch 19's misses and false alarms, each reduced after its blind score to one cause (session 65).
     # 11542: a builder's tuple unpacked into attributes (`self.model, self.predictor = self.get_models()`) holds the
     # model it builds; the twin puts it in eval after

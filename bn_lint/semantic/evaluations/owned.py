@@ -25,6 +25,7 @@ from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_
 from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.keys import ANY_ENTRY
 from bn_lint.semantic.modes.trained import loss_named
+from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.classes import ClassInfo
@@ -112,23 +113,23 @@ def _through_alias(model: "FileModel", func: cst.FunctionDef, key: str) -> str:
 
 def _loop_element(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef, key: str) -> str | None:
     """The collection held by ``self`` or by a parameter whose elements the loop variable ``key`` runs through at
-    ``node`` (``for net in self.models:``, ``for i, net in enumerate(solver.nets):``), or None."""
-    from bn_lint.semantic.modes import key_of
-    from bn_lint.semantic.modes.loops import _enumerated
+    ``node`` (``for net in self.models:``, ``for i, net in enumerate(solver.nets):``), also where ``key`` is an
+    entry of the variable named for a network (``cfg["base_model"]``, ``member.net``: a model each element holds),
+    or None."""
+    from bn_lint.semantic.modes.element_runs import element_collection
 
     scope = model.scopes.get(func)
-    if scope is None or "." in key or key in scope.params:
+    name = key.split(".")[0].split("[")[0]
+    if scope is None or name in scope.params or key != name and not named_as_module(_entry_words(key)):
         return None
-    for ancestor in model.ancestors(node):
-        if ancestor is func:
-            return None
-        if isinstance(ancestor, cst.For):
-            iterable, target = _enumerated(ancestor.iter, ancestor.target)
-            if isinstance(target, cst.Name) and target.value == key:
-                owner = key_of(iterable) if isinstance(iterable, cst.Attribute) else None
-                root = owner.split(".")[0] if owner else None
-                return owner if root == "self" or root in scope.params else None
-    return None
+    owner = element_collection(model, node, func, name)
+    root = owner.split(".")[0] if owner else None
+    return owner if root == "self" or root in scope.params else None
+
+
+def _entry_words(key: str) -> str:
+    """``cfg['base_model']`` as ``cfg.base_model``: the entry's name last, for the words that name a network."""
+    return key.replace("[", ".").replace("]", "").replace("'", "")
 
 
 def _outermost_function(model: "FileModel", scope) -> str:
@@ -204,14 +205,17 @@ def _may_set_eval(arg_key: str, state: dict) -> bool:
 
 
 def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: str) -> bool:
-    """``self.<attribute>`` in a method of a class that is not a module (whose parts follow its own mode),
-    stored from a parameter of its ``__init__``, and put in eval nowhere in the file."""
+    """``self.<attribute>`` in a method of a class that is not a module (whose parts follow its own mode), or a
+    plain list or dict of a module class (no registered part: its mode, or its framework's, does not reach what it
+    holds), stored from a parameter of its ``__init__``, and put in eval nowhere in the file."""
     model = analysis.model
     scope = model.scopes.get(func)
     info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
-    if info is None or model.is_nn_module_class(info) or analysis._framework_class(info):
+    if info is None:
         return False
-    if any(model_base(model, base) or "Lightning" in model.code(base) for base in info.bases):
+    if (model.is_nn_module_class(info) or analysis._framework_class(info) or any(
+            model_base(model, base) or "Lightning" in model.code(base) for base in info.bases)) \
+            and not unregistered_attribute(model, info, attribute):
         return False
     pattern = re.compile(r"\." + re.escape(attribute) + r"\s*\.\s*(?:eval\s*\(|train\s*\(\s*(?:mode\s*=\s*)?False)")
     if pattern.search(model.source) and _eval_of_attribute_outside_others(model, info, attribute):

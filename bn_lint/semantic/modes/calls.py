@@ -108,7 +108,7 @@ class CallHandling:
         if (own := plain_self_call(a, call, self.scope)) is not None:  # `self(event)` of a learner: `__call__`
             return self._apply_summary(call, own, state) if own is not True else None
         key = key_of(func)
-        if key is not None and _is_module_call(func, key, state):
+        if key is not None and (_is_module_call(func, key, state) or self._element_entry(func, key, state)):
             self._use(call, key, state)
             return
         run = forwarded(func)  # `model.forward(x)`, `model.to(device)(x)`: a run of `model`

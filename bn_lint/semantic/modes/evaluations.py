@@ -11,9 +11,10 @@ from bn_lint.semantic.modes.eval_data import eval_data_loop, eval_input
 from bn_lint.semantic.modes.inference_runs import inference_run, run_after_training, spoiled_before_evaluation
 from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named, evaluator_class
+from .element_runs import framework_missed_run
 from .instrumented import hooks_before
 from bn_lint.semantic.project.definitions import element_builder
-from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of
+from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of, known_mode_outside_steps
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
 from .records import Site
@@ -202,10 +203,11 @@ class EvaluationDetection:
     def framework_managed(self, node: cst.CSTNode) -> bool:
         """Whether something outside the code at ``node`` sets the mode there: a framework's class or
         trainer, or a decorator that switches the mode around the call."""
-        if self._hook_module_use(node):
+        if self._hook_module_use(node) or self._hook_method_use(node):
             return False  # (the framework's mode there is known: `framework_hooks`)
+        plain = framework_missed_run(self.model, node, self.enclosing_function(node))  # (no registered part)
         for ancestor in self.model.ancestors(node):
-            if isinstance(ancestor, cst.ClassDef):
+            if isinstance(ancestor, cst.ClassDef) and not plain:
                 info = self.model.classes.get(ancestor.name.value)
                 if info is not None and self._framework_class(info):
                     return True
@@ -223,6 +225,17 @@ class EvaluationDetection:
             return False  # (a training step runs the module as the framework's loop does, unless no_grad throughout)
         key = key_of(node.func)  # (`pl_module(x)`, `self.net(x)`)
         return key is not None and key.split(".")[0] == found[1] and not self._mode_decorated(func)
+
+    def _hook_method_use(self, node: cst.CSTNode) -> bool:
+        """A call of a part of ``self`` in a plain method of a framework module that only hooks of known mode
+        call, through the class's own methods (``framework_hooks.hooks_reaching``): ``evaluate()`` called from
+        ``training_epoch_end`` runs in training mode. Not one a training step reaches (it runs the module as the
+        framework's loop does: a shared step, a teacher's run), nor under a decorator that sets a mode."""
+        func = self.enclosing_function(node)
+        key = key_of(node.func) if func is not None and isinstance(node, cst.Call) else None
+        if key is None or key.split(".")[0] != "self" or "." not in key or hook_of(self.model, func) is not None:
+            return False
+        return known_mode_outside_steps(self.model, func) and not self._mode_decorated(func)
 
     def _mode_decorated(self, func: cst.FunctionDef) -> bool:
         """``@eval_mode``-style decorators: one named for evaluation or inference, or a project function

@@ -7,6 +7,7 @@ import libcst as cst
 
 from bn_lint.semantic.modes.framework_hooks import earlier_hooks, given_may_hold_batchnorm, hook_of
 from bn_lint.semantic.nn_modules.bearing import ModelKind
+from bn_lint.semantic.nn_modules.unregistered import unregistered_attributes
 from .assignments import Assignments
 from .callbacks import CallbackCalls
 from .calls import CallHandling
@@ -196,6 +197,10 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         where = f"{hook.framework} runs `{hook.method}()` (line {{line}}) in {mode} mode"
         given = frozenset({Fact(hook.mode, self.node, "framework", where, kind)})
         state[param] = self.framework_entry[param] = given
+        info = self.model.enclosing_class(self.scope.parent) if hook.param == "self" and self.scope.parent else None
+        for attribute in unregistered_attributes(self.model, info) if info is not None else ():
+            # (a plain list or dict of models is no registered part: the framework's mode does not reach it)
+            state[f"self.{attribute}"] = self.framework_entry[f"self.{attribute}"] = _ENTRY
         for method in earlier_hooks(self.model, self.node, hook):  # (`on_train_epoch_start`: `self.model.eval()`)
             summary = self.a.summary(method)
             for key, facts in sorted((summary.effects if summary is not None else {}).items()):

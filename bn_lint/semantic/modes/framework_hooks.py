@@ -40,8 +40,12 @@ _LIGHTNING_EVAL = ("on_validation_batch_start", "on_validation_batch_end", "on_v
                    "on_test_epoch_end", "on_predict_batch_start", "on_predict_batch_end", "on_predict_epoch_start",
                    "on_predict_epoch_end")
 
+# Lightning before 2.0: the epoch-end hooks with the step outputs, run inside their phase
+_LIGHTNING_1_EPOCH_ENDS = (("training_epoch_end", TRAIN), ("validation_epoch_end", EVAL), ("test_epoch_end", EVAL))
+
 HOOKS: tuple[Hook, ...] = (
     Hook("Lightning", "module", "training_step", "self", TRAIN),
+    *(Hook("Lightning", "module", name, "self", mode) for name, mode in _LIGHTNING_1_EPOCH_ENDS),
     *(Hook("Lightning", "module", name, "self", EVAL) for name in ("validation_step", "test_step", "predict_step")),
     *(Hook("Lightning", "module", name, "self", TRAIN) for name in _LIGHTNING_TRAIN),
     *(Hook("Lightning", "module", name, "self", EVAL) for name in _LIGHTNING_EVAL),
@@ -122,3 +126,75 @@ def earlier_hooks(model: "FileModel", func: cst.FunctionDef, hook: Hook) -> list
         if other is not None and other[0].mode == hook.mode and other[0].base == hook.base:
             found.append(method)
     return found
+
+
+def hooks_reaching(model: "FileModel", func: cst.FunctionDef) -> list[Hook] | None:
+    """The framework hooks of ``func``'s class (a module base's rows) that call the plain method ``func`` on
+    ``self``, directly or through other plain methods of the class: ``def training_epoch_end(self, outs):
+    self.log("iou", self.evaluate())`` runs ``evaluate()`` in the mode Lightning runs the hook in. None when
+    ``func`` is a hook itself or the framework's own entry point (``forward``), when some caller is neither such a
+    hook nor such a method (code outside the class, another object's method of that name, a method of the class
+    no hook calls), or when no caller is in sight."""
+    info = _method_class(model, func)
+    if info is None or hook_of(model, func) is not None or func.name.value in _FRAMEWORK_CALLED:
+        return None
+    found: list[Hook] = []
+    seen, todo = {func}, [func]
+    while todo:
+        method = todo.pop()
+        callers = [site for site in model.calls if isinstance(site.node.func, cst.Attribute)
+                   and site.node.func.attr.value == method.name.value]
+        if not callers:
+            return None
+        for site in callers:
+            call = site.node.func
+            caller = _method_of(model, site.scope, info)
+            if not (isinstance(call.value, cst.Name) and call.value.value == "self") or caller is None:
+                return None  # (on another object, or from code that is no method of the class)
+            hook = hook_of(model, caller)
+            if hook is not None:
+                if hook[0].base != "module":
+                    return None
+                found.append(hook[0])
+            elif caller.name.value in _FRAMEWORK_CALLED or caller.name.value in _BY_METHOD:
+                return None  # (a framework's method this table gives no mode: `forward`, `setup`)
+            elif caller not in seen and len(seen) < 8:
+                seen.add(caller)
+                todo.append(caller)
+            elif caller not in seen:
+                return None
+    return found or None
+
+
+def known_mode_outside_steps(model: "FileModel", func: cst.FunctionDef) -> bool:
+    """Whether ``func`` is a module hook, or a plain method only such hooks reach (``hooks_reaching``), none of
+    them a training step (which runs models as the framework's loop does: a teacher's run under ``no_grad`` is
+    training)."""
+    found = hook_of(model, func)
+    hooks = [found[0]] if found is not None and found[0].base == "module" else hooks_reaching(model, func)
+    return bool(hooks) and not any(hook.method.endswith("_step") and hook.mode == TRAIN for hook in hooks)
+
+
+# a module's methods a framework calls whose mode the table does not know (they may run in either phase)
+_FRAMEWORK_CALLED = frozenset({"__init__", "__call__", "forward", "setup", "teardown", "prepare_data",
+                               "configure_optimizers", "configure_callbacks", "on_fit_start", "on_fit_end",
+                               "on_train_start", "on_train_end", "on_save_checkpoint", "on_load_checkpoint"})
+
+
+def _method_class(model: "FileModel", func: cst.FunctionDef):
+    """The class of this file ``func`` is a method of, when one of its bases is a framework module base."""
+    scope = model.scopes.get(func)
+    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    if info is None or info.methods.get(func.name.value) is not func \
+            or not any(_derives_from(model.qualname(base) or "", "module") for base in info.bases):
+        return None
+    return info
+
+
+def _method_of(model: "FileModel", scope, info) -> cst.FunctionDef | None:
+    """The method of class ``info`` whose own body (not a function nested in it) is ``scope``."""
+    node = scope.node if scope is not None else None
+    if not isinstance(node, cst.FunctionDef) or scope.parent is None \
+            or model.enclosing_class(scope.parent) is not info or info.methods.get(node.name.value) is not node:
+        return None
+    return node

@@ -10,7 +10,9 @@ from bn_lint.semantic.nn_modules.bearing import (
     ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
 )
 from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.syntax.walk import walk
 from .keys import _unwrap_passthrough, key_of
+from .loops import _enumerated
 from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
 
@@ -62,6 +64,8 @@ class ModelKinds:
         root, _, rest = key.partition(".")
         if "[" in root:  # a dict entry: the kind of what the dict literal holds under its key
             value = None if rest else self._entry_value(root, scope)
+            if value is None and _loop_variable(root.partition("[")[0], scope):
+                return ModelKind.MAYBE  # (`cfg["model"]` of `for cfg in self.members:`: a model of unknown class)
             return model_kind(self.model, value, scope) if value is not None else None
         if rest:
             if root == "self":
@@ -233,3 +237,11 @@ class ModelKinds:
                 if caller_scope is not None and self.has_train_override(arg_key, caller_scope, depth + 1):
                     return True
         return False
+
+
+def _loop_variable(name: str, scope: "Scope | None") -> bool:
+    """Whether ``name`` is bound in ``scope`` only as the variable of a ``for`` loop of its body."""
+    if scope is None or name in scope.params or scope.bindings.get(name) or name not in scope.opaque:
+        return False
+    return any(isinstance(node, cst.For) and isinstance(target := _enumerated(node.iter, node.target)[1], cst.Name)
+               and target.value == name for node in walk(scope.node))

@@ -5,6 +5,8 @@ import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
 from bn_lint.semantic.file.classes import enclosing_class
+from bn_lint.semantic.knowledge.module_names import named_as_module
+from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
 from .list_entries import listed_items
 from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _join, _lookup, _tracked
@@ -77,9 +79,16 @@ class LoopWalker:
             self.aliases.append((target.value, entry))
 
     def _held_by_plain_object(self, key: str) -> bool:
-        """``self.nets`` in a method of a class that is no module (a trainer's list of networks, not a block)."""
+        """``self.nets`` in a method of a class that is no module (a trainer's list of networks, not a block), or a
+        plain list or dict of a module class, not one of its registered parts (``nn_modules/unregistered``)."""
         info = enclosing_class(self.model, self.scope) if key.startswith("self.") else None
-        return info is not None and not self.model.is_nn_module_class(info)
+        return info is not None and (not self.model.is_nn_module_class(info) or key.count(".") == 1
+                                     and unregistered_attribute(self.model, info, key.split(".")[1]))
+
+    def _element_entry(self, func: cst.BaseExpression, key: str, state: State) -> bool:
+        """``cfg["base_model"](x)`` / ``member.net(x)`` with ``cfg`` the variable of a loop over a collection
+        (``for cfg in self.members:``): a model each element holds, under a name that says it is a network."""
+        return _element_entry(self.aliases, func, key, state)
 
     def _sets_element_modes(self, node: cst.For) -> bool:
         """Whether the body of a loop over a collection calls ``.eval()`` / ``.train()`` on its variable at its top
@@ -303,6 +312,13 @@ class LoopWalker:
             it = it.value
         owner = key_of(it) if isinstance(it, cst.Attribute) else None
         return (target.value, owner) if owner is not None and isinstance(target, cst.Name) else None
+
+
+def _element_entry(aliases: list, func: cst.BaseExpression, key: str, state: State) -> bool:
+    root = key.split(".")[0].split("[")[0]
+    return isinstance(func, (cst.Subscript, cst.Attribute)) and key != root and _tracked(state, root) \
+        and any(name == root and entry.endswith(ANY_ENTRY) for name, entry in aliases) \
+        and named_as_module(key.replace("[", ".").replace("'", "").replace("]", ""))
 
 
 def _enumerated(it: cst.BaseExpression, target: cst.BaseElement) -> tuple:

@@ -27,10 +27,11 @@ class OutputReads:
     """Mixin of :class:`ModeAnalysis`: how a model call's output is read."""
 
     def predicts(self, call: cst.CSTNode) -> bool:
-        """``model(x).argmax(1)``, ``torch.max(model(x), 1)``, or ``out = model(x)`` read that way."""
+        """``model(x).argmax(1)``, ``torch.max(model(x), 1)``, or ``out = model(x)`` read that way (also
+        ``out = model(x).squeeze(0)``: through the calls ``_argmax_of`` walks up)."""
         if self._argmax_of(call):
             return True
-        parent = self.model.parent(call)
+        parent = self.model.parent(self._same_values(call))
         if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
                 and isinstance(parent.targets[0].target, cst.Name)):
             return False
@@ -150,17 +151,8 @@ class OutputReads:
         """Whether ``node`` (through ``.data`` / ``.detach()`` / ``.squeeze(0)`` / ``.softmax(1)``) is what an
         argmax / top-k / max over a dim reads."""
         model = self.model
+        node = self._same_values(node)
         parent = model.parent(node)
-        while True:
-            if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data":
-                node, parent = parent, model.parent(parent)
-                continue
-            up = model.parent(parent) if isinstance(parent, cst.Attribute) else None
-            if (isinstance(parent, cst.Attribute) and parent.attr.value in _SAME_CLASSES and isinstance(up, cst.Call)
-                    and up.func is parent):
-                node, parent = up, model.parent(up)
-                continue
-            break
         if isinstance(parent, cst.Attribute) and parent.value is node:
             call = model.parent(parent)
             if not (isinstance(call, cst.Call) and call.func is parent):
@@ -175,6 +167,22 @@ class OutputReads:
             qn = model.qualname(call.func)
             return qn in ("torch.argmax", "torch.topk") or (qn == "torch.max" and len(call.args) >= 2)
         return False
+
+    def _same_values(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The outermost of ``node``'s ``.data`` and pass-through calls that keep its values' classes
+        (``model(x).detach().squeeze(0)``, ``.cpu()``, ``.softmax(1)``: ``_SAME_CLASSES``)."""
+        model = self.model
+        parent = model.parent(node)
+        while True:
+            if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data":
+                node, parent = parent, model.parent(parent)
+                continue
+            up = model.parent(parent) if isinstance(parent, cst.Attribute) else None
+            if (isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in _SAME_CLASSES
+                    and isinstance(up, cst.Call) and up.func is parent):
+                node, parent = up, model.parent(up)
+                continue
+            return node
 
     def shape_probe(self, call: cst.CSTNode) -> bool:
         """``model(dummy).shape`` / ``out = model(dummy)`` read only for sizes: not an evaluation."""
