@@ -26,6 +26,7 @@ from .records import Site, _merge
 from .state import EVAL, TRAIN, Fact, State, _ENTRY, _UNKNOWN, _child_of, _forget, _lookup, _set, _submodule_key, _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
     from .analysis import ModeAnalysis
 
 
@@ -91,8 +92,7 @@ class CallHandling:
             key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`, `model.fuse_model()`
             if key is not None and key in state:
                 a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
-        if qn is not None and qn.startswith("torch.optim.") and qn.count(".") == 2 and qn[12:13].isupper():
-            self._left_out_of_optimizer(call, state)  # (`torch.optim.Adam(model.fc.parameters())`)
+        if self._left_out_of_optimizer(call, qn, state):  # (`torch.optim.Adam(model.fc.parameters())`)
             return
         if self._library_run(call, qn, state):
             return  # (`thop.profile(model, inputs=(x,))`)
@@ -156,7 +156,7 @@ class CallHandling:
                     and self._freezes_each(call.args[0].value):
                 self._freeze(call, receiver, state)  # `model.bn.apply(lambda m: m.requires_grad_(False))`
                 return
-            if method == "apply" and len(call.args) == 1 and self._keeps_modes(call.args[0].value):
+            if method == "apply" and len(call.args) == 1 and _applies_mode_keeping(self.model, call.args[0].value):
                 return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
             if receiver in self.loop_modules and method in ("eval", "train") and not _tracked(state, receiver):
                 self._set_each(call, receiver, method, state)  # `for net in [F, L, D]: net.eval()`
@@ -317,21 +317,23 @@ class CallHandling:
             return True
         return self._closure_passes(call, state)
 
-    def _keeps_modes(self, fn: cst.BaseExpression) -> bool:
-        """``fn`` is a function of this file (or nested: ``def fn(m)``) that sets no mode and calls none of this file."""
-        if self.model.qualname(fn) in _MODE_KEEPING_APPLIED:
-            return True
-        func = self.model.local_function(fn.value, self.model.scope_of(fn)) if isinstance(fn, cst.Name) else None
-        if func is None:
-            return False
-        for node in walk(func.body):
-            if isinstance(node, cst.Attribute) and node.attr.value in ("eval", "train", "training", "apply"):
-                return False
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and (
-                    node.func.value in self.model.functions
-                    or self.model.local_function(node.func.value, self.model.scope_of(node)) is not None):
-                return False
+
+
+def _applies_mode_keeping(model: "FileModel", fn: cst.BaseExpression) -> bool:
+    """``fn`` is a function of this file (or nested: ``def fn(m)``) that sets no mode and calls none of this file."""
+    if model.qualname(fn) in _MODE_KEEPING_APPLIED:
         return True
+    func = model.local_function(fn.value, model.scope_of(fn)) if isinstance(fn, cst.Name) else None
+    if func is None:
+        return False
+    for node in walk(func.body):
+        if isinstance(node, cst.Attribute) and node.attr.value in ("eval", "train", "training", "apply"):
+            return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and (
+                node.func.value in model.functions
+                or model.local_function(node.func.value, model.scope_of(node)) is not None):
+            return False
+    return True
 
 
 def _for_qat(call: cst.Call) -> bool:

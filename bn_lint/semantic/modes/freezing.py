@@ -51,24 +51,27 @@ class FreezeTracking:
         if _tracked(state, owner):
             self._freeze(target, owner, state, when)
 
-    def _left_out_of_optimizer(self, call: cst.Call, state: State) -> None:
+    def _left_out_of_optimizer(self, call: cst.Call, qn: str | None, state: State) -> bool:
         """``torch.optim.Adam(model.fc.parameters())``: an optimizer given only parts without BatchNorm of a tracked
         model leaves the rest out: where the rest holds BatchNorm, a freeze (RULES.md BN105: "by leaving
         those parameters out of the optimizer"), unless the file optimises the whole model somewhere or freezes
-        parameters itself."""
+        parameters itself. Whether ``call`` builds a torch optimizer."""
+        if not (qn is not None and qn.startswith("torch.optim.") and qn.count(".") == 2 and qn[12:13].isupper()):
+            return False
         given = next((a.value for a in call.args if a.keyword is None and not a.star or
                       a.keyword is not None and a.keyword.value == "params"), None)
         parts = optimised_parts(self.model, given, self.scope) if given is not None else None
         roots = {part.split(".")[0] for part in parts or ()}
         if not parts or len(roots) != 1 or any("." not in part for part in parts):
-            return
+            return True
         root = roots.pop()
         if "requires_grad" in self.model.source:
-            return  # (the code freezes parts by their parameters: the optimizer is not how it freezes)
+            return True  # (the code freezes parts by their parameters: the optimizer is not how it freezes)
         if not _tracked(state, root) or re.search(rf"\b{re.escape(root)}\s*\.\s*(?:named_)?parameters\s*\(",
                                                   self.model.source):
-            return
+            return True
         self._freeze(call, root, state)  # (whether the parts hold no BatchNorm is asked where it is reported)
+        return True
 
     def _frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
         """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
