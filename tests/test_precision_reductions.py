@@ -13,6 +13,18 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 21's misses, reduced after its blind score (session 66).
+    # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
+    # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode
+    "segmentation_model_picked_by_name_from_smp_run_for_inference.py": [("BN101", 20)],
+    "segmentation_model_picked_by_name_from_smp_run_for_inference_in_eval.py": [],
+    # 12201: `x.to(model.device)` reads where the model lives; it sets no submodule's mode
+    "input_moved_to_the_model_device_before_evaluation.py": [("BN101", 18)],
+    "input_moved_to_the_model_device_before_evaluation_in_eval.py": [],
+    # 12164: one sample sliced out of the batch (`wavs[i:i + 1, :, :n]`) and trained on: a batch of one; the twin
+    # trains on the whole batch
+    "each_sample_sliced_out_of_the_batch_in_training.py": [("BN301", 15)],
+    "whole_batch_cropped_in_training.py": [],
     # Transfer batch 20's misses, each reduced after its blind score to one cause (session 66).
     # 11920: a registry the code fills at run time (a comprehension over `globals()`) builds a model of unknown class
     # (RULES.md Evidence: it may hold BatchNorm in a project that builds BatchNorm); the twin evaluates after `.eval()`

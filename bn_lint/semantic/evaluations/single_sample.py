@@ -109,12 +109,21 @@ def _batch_of_one(model: "FileModel", expr: cst.BaseExpression, scope: "Scope", 
         if sizes and not sizes[0].star and model.value(sizes[0].value, scope) == 1:
             return len(sizes) if not any(a.star for a in sizes) else 0
         return None
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice):
-        part = expr.slice[0].slice  # `x[:1]`, `x[0:1]`
+    if isinstance(expr, cst.Subscript) and isinstance(expr.slice[0].slice, cst.Slice):
+        part = expr.slice[0].slice  # `x[:1]`, `x[0:1]`, `x[i:i + 1]`, `wavs[i:i + 1, :n]`
         lower = model.value(part.lower, scope) if part.lower is not None else 0
-        if part.step is None and lower == 0 and part.upper is not None and model.value(part.upper, scope) == 1:
+        if part.step is None and part.upper is not None and (
+                lower == 0 and model.value(part.upper, scope) == 1 or _one_past(model, part.lower, part.upper, scope)):
             return 0
     return None
+
+
+def _one_past(model: "FileModel", lower: cst.BaseExpression | None, upper: cst.BaseExpression, scope: "Scope") -> bool:
+    """Whether ``upper`` is ``lower + 1`` (or ``1 + lower``): a slice of one row, ``x[i:i + 1]``."""
+    if lower is None or not (isinstance(upper, cst.BinaryOperation) and isinstance(upper.operator, cst.Add)):
+        return False
+    return any(model.code(one) == model.code(lower) and model.value(other, scope) == 1
+               for one, other in ((upper.left, upper.right), (upper.right, upper.left)))
 
 
 def _leading_one(model: "FileModel", sizes: cst.BaseExpression, scope: "Scope", seen: set) -> int | None:

@@ -96,7 +96,7 @@ DETECTORS = frozenset(f"torchvision.models.detection.{name}" for name in (
 LIBRARY_FORWARDS = frozenset({"forward_features", "forward_intermediates", "extract_features", "extract_endpoints"})
 # parts of torchvision / timm classification models that hold their BatchNorm layers
 LIBRARY_BN_PARTS = frozenset({"features", "layer1", "layer2", "layer3", "layer4", "blocks", "stages", "trunk_output"})
-MODEL_ZOOS = ("torchvision.models", "timm.models")  # modules of model builders, most with BatchNorm
+MODEL_ZOOS = ("torchvision.models", "timm.models", "segmentation_models_pytorch")  # modules of model builders, most with BatchNorm
 # a framework's alternative constructors, called on a module class (or an instance of it), that build that class and
 # load weights into it without a mode switch: the module starts in training mode. Per method, the bases a class must
 # derive from for it (none: any module class). Lightning's docs call `.eval()` after `MyModel.load_from_checkpoint(path)`;

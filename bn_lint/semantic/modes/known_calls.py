@@ -184,9 +184,10 @@ def keeps_given_modes(qn: str | None, func: cst.BaseExpression) -> bool:
 
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
-#: a module's tensors: a method called on one (``bn.running_mean.copy_(...)``, ``conv.weight.data.normal_()``)
-#: changes no module's mode
-_TENSOR_ATTRIBUTES = frozenset({"weight", "bias", "running_mean", "running_var", "num_batches_tracked", "data", "grad"})
+#: a module's tensors and where they live: a method called on one (``bn.running_mean.copy_(...)``,
+#: ``conv.weight.data.normal_()``) or an argument read from one (``x.to(model.device)``) changes no module's mode
+_TENSOR_ATTRIBUTES = frozenset({"weight", "bias", "running_mean", "running_var", "num_batches_tracked", "data", "grad",
+                                "device", "dtype"})
 # what a module's attribute of this name holds is no submodule: the optimizer, scheduler or gradient scaler a model that
 # trains itself keeps (`self.optimizer.step()` changes no mode)
 TRAINING_TOOLS = re.compile(r"(?i)(?:\w+_)?(?:optim|optimi[sz]er|opt|scheduler|lr_scheduler|sched|scaler|grad_scaler)s?")
