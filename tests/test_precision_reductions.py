@@ -25,6 +25,10 @@ EXPECTED = {
     # trains on the whole batch
     "each_sample_sliced_out_of_the_batch_in_training.py": [("BN301", 15)],
     "whole_batch_cropped_in_training.py": [],
+    # 12161: `p.requires_grad_(False)` on each parameter freezes as `p.requires_grad = False` does; the twin keeps
+    # the frozen backbone in eval
+    "backbone_frozen_by_requires_grad_underscore_on_each_parameter.py": [("BN105", 8)],
+    "backbone_frozen_by_requires_grad_underscore_on_each_parameter_kept_in_eval.py": [],
     # Transfer batch 20's misses, each reduced after its blind score to one cause (session 66).
     # 11920: a registry the code fills at run time (a comprehension over `globals()`) builds a model of unknown class
     # (RULES.md Evidence: it may hold BatchNorm in a project that builds BatchNorm); the twin evaluates after `.eval()`

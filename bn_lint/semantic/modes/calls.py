@@ -13,6 +13,7 @@ from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
 from .list_entries import appended_entry
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
+from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
 from .keys import _names_read, key_of, receiver_key
 from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
@@ -168,6 +169,8 @@ class CallHandling:
                 if len(modes) == 1 and modes <= {EVAL, TRAIN}:
                     self.element_sets.append((call, self.element_vars[receiver], modes.pop()))
                 return
+            if method == "requires_grad_" and parameter_var(func.value) in self.param_vars:  # `p.requires_grad_(False)`
+                return self._frozen_parameter(func, call.args[0].value if call.args else cst.Name("True"), state)
             if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) and _gives_false(call):
                 owner = self._frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
                 if owner is not None and _tracked(state, owner):

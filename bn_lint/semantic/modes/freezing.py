@@ -20,7 +20,7 @@ class FreezeTracking:
     def _frozen_parameter(self, target: cst.Attribute, value: cst.BaseExpression, state: State) -> None:
         """``p.requires_grad = False`` for every ``p`` of a module (or its BatchNorm ones); ``= True``
         unfreezes it; ``= enabled``, a parameter of this function, freezes it where a call gives False."""
-        var = _parameter_var(target.value)
+        var = parameter_var(target.value)
         if isinstance(value, cst.Name) and value.value == "True" and var in self.param_vars:
             owner, loop = self.param_vars[var]
             self._unfreeze(loop, owner)  # (from the loop over its parameters, which runs once)
@@ -283,7 +283,7 @@ class FreezeTracking:
         return False
 
 
-def _parameter_var(holder: cst.BaseExpression) -> str | None:
+def parameter_var(holder: cst.BaseExpression) -> str | None:
     """The loop variable a parameter is read from: ``p`` for ``p.requires_grad``, ``p[1]`` for a ``(name, param)``
     pair of ``named_parameters()`` left whole."""
     if isinstance(holder, cst.Name):
