@@ -51,6 +51,10 @@ EXPECTED = {
     # calls `.train()` at the top of each epoch
     "training_forward_in_a_loss_helper_then_eval_in_the_epoch_loop.py": [("BN103", 16)],
     "training_forward_in_a_loss_helper_then_eval_in_the_epoch_loop_and_train_again.py": [],
+    # batch 18's 10582, lost by the first version of that capability: the evaluation loop's `loss = forward(...)`
+    # reuses the training loop's name, whose later `loss.backward()` backpropagates the training call only
+    "loss_helper_called_by_training_and_evaluation_loops_under_one_name.py": [("BN101", 18)],
+    "loss_helper_called_by_training_and_evaluation_loops_in_their_modes.py": [],
     # 11840: a plain trainer class builds a backbone, puts it in eval in `__init__` and gives its parameters to no
     # optimizer: a frozen feature extractor, which `self.backbone.train()` each epoch undoes; the twin keeps it in
     # eval; a model the class optimises, put in eval in `__init__`, is no freeze

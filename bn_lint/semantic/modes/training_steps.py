@@ -290,9 +290,22 @@ class TrainingSteps:
                 continue
             # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
             for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
-                if any(inner is call or (isinstance(inner, cst.Name) and inner.value in names) for inner in walk(given)):
+                if any(inner is call or (isinstance(inner, cst.Name) and inner.value in names
+                                         and self._last_bound_by(scope, inner.value, node) is parent)
+                       for inner in walk(given)):
                     return True
         return False
+
+    def _last_bound_by(self, scope: cst.CSTNode, name: str, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The last assignment to ``name`` before ``node`` in ``scope`` (``loss = f(x)`` of the training loop, not
+        of the evaluation loop after it that reuses the name)."""
+        at, last = self.order(node), None
+        for assign in self.model.nodes_of(scope, cst.Assign):
+            if self.order(assign) < at and any(isinstance(n, cst.Name) and n.value == name
+                                               for t in assign.targets for n in walk(t.target)):
+                if last is None or self.order(assign) > self.order(last):
+                    last = assign
+        return last
 
 
 def _false(expr: cst.BaseExpression, scope, model) -> Size | None:
