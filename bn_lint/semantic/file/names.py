@@ -149,12 +149,12 @@ def stored_once(model: "FileModel", expr: cst.BaseExpression,
             and node.target.value.value == "self" and node.target.attr.value == attr
             for node in model.nodes_of(info.node, cst.AugAssign)):
         return None
-    if isinstance(values[0][0], _GROWABLE) and grown(model, info.node, f"self.{attr}"):
+    if type(values[0][0]).__name__ in _GROWABLE and grown(model, info.node, f"self.{attr}"):
         return None  # (`self.samples = []`, then `self.samples.append(...)`: not the empty list)
     return values[0]
 
 
-_GROWABLE = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+_GROWABLE = frozenset({"List", "Dict", "Set", "ListComp", "DictComp", "SetComp"})  # (names: libcst stays unread)
 _GROWERS = frozenset({"append", "extend", "insert", "update", "add", "setdefault"})
 
 

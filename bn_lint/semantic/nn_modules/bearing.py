@@ -45,7 +45,7 @@ from bn_lint.semantic.nn_modules.kind_memo import cut_by_depth, memoized
 from bn_lint.semantic.nn_modules.library_kinds import (
     absent_bn_architecture, evaluated_name_kind, foreign_base, framework_constructor_kind, picked_by_name,
     pyg_mlp_kind, pyg_mlp_without_norm)
-from bn_lint.semantic.nn_modules.run_time_classes import builds_run_time_class, located_class
+from bn_lint.semantic.nn_modules.run_time_classes import located_class, picks_unshown_class
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
@@ -69,7 +69,7 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if located is not None:
             return model_kind(located[0], cst.Call(func=cst.Name(located[1]), args=expr.args),
                               located[0].module_scope, depth + 1)
-        if builds_run_time_class(model, expr, scope) and project_builds_batchnorm(model):
+        if picks_unshown_class(model, expr, scope) and project_builds_batchnorm(model):
             return ModelKind.MAYBE  # `MODELS[name](**cfg)` of a registry filled at run time: of unknown class
     return kind
 

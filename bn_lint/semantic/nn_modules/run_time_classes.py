@@ -58,6 +58,28 @@ def builds_run_time_class(model: "FileModel", call: cst.Call, scope: "Scope | No
     return False
 
 
+def picks_unshown_class(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
+    """``builds_run_time_class`` where the code shows no candidates to judge instead: not ``getattr`` over names an
+    option lists, not a registry that is a dict display or filled by decorators (their kinds say what they build),
+    but one filled at run time (``{n: c for n, c in globals().items() ...}``, a function's result) or a class held."""
+    if not builds_run_time_class(model, call, scope):
+        return False
+    func = call.func
+    if isinstance(func, cst.Call):
+        return model.qualname(func.func) in CLASS_LOCATORS
+    if isinstance(func, cst.Name) and model.binding(func.value, scope) is not None:
+        func, scope = model.binding(func.value, scope)
+        func = func if isinstance(func, cst.Subscript) else None
+    if not isinstance(func, cst.Subscript) or not isinstance(func.value, cst.Name):
+        return True
+    name = func.value.value
+    bound = model.binding(name, scope)
+    if bound is None and name in model.imports:
+        found = model.definition(model.imports[name])
+        bound = (found[1], found[2]) if found is not None else None
+    return bound is not None and isinstance(bound[0], (cst.Call, cst.DictComp))
+
+
 def _configures(call: cst.Call) -> bool:
     """Whether every argument configures: a keyword, a constant, a configuration object's value or its spread
     (``**params``; not ``**batch``)."""
