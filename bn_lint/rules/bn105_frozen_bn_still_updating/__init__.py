@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
-import libcst as cst
-
 from ...finding import Severity
 from ...rule import Rule
 from bn_lint.semantic.freezing.builder_freeze import builder_freezes
 from bn_lint.semantic.freezing.lightning import lightning_freezes
 from bn_lint.semantic.freezing.reset_by_train import FreezeResets
 from bn_lint.semantic.freezing.watch import EvalUndone, FreezeEvalUndone, frozen_in_training
+from bn_lint.semantic.modes.freezing import builds_optimizer
 from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import ModeAnalysis
 from .invalid import INVALID
@@ -141,8 +140,8 @@ class FrozenBnStillUpdating(Rule):
                 by, of = ("", "") if found.through is None else (
                     f" by `{model.code(found.through.func)}()` (called at line {analysis.line(found.through)} of "
                     f"{_name(model)})", f" of {_name(model)}")
-                frozen = "frozen here" if not _optimizer(found.model or model, found.node) else \
-                    "left out of this optimizer (but for the parts it is given)"
+                frozen = "frozen here" if not builds_optimizer(found.model or model, found.node) else \
+                    "left out of this optimizer (all except the parts it is given)"
                 yield Report(
                     found.node,
                     f"`{found.key}`'s parameters are {frozen}{by}, but its BatchNorm layers are in training "
@@ -178,8 +177,3 @@ class FrozenBnStillUpdating(Rule):
                 f"{analysis.line(found.step)}: their running statistics keep updating; put the frozen part's "
                 f"BatchNorm layers in eval after every `.train()`",
             )
-
-
-def _optimizer(model: FileModel, node: cst.CSTNode) -> bool:
-    """Whether the freeze at ``node`` is an optimizer given only some parts (``Adam(model.fc.parameters())``)."""
-    return isinstance(node, cst.Call) and (model.qualname(node.func) or "").startswith("torch.optim.")

@@ -209,8 +209,7 @@ def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: st
     plain list or dict of a module class (no registered part: its mode, or its framework's, does not reach what it
     holds), stored from a parameter of its ``__init__``, and put in eval nowhere in the file."""
     model = analysis.model
-    scope = model.scopes.get(func)
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     if info is None:
         return False
     if (model.is_nn_module_class(info) or analysis._framework_class(info) or any(

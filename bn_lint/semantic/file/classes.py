@@ -47,6 +47,12 @@ def enclosing_class(model: "FileModel", scope: Scope | None) -> ClassInfo | None
     return None
 
 
+def class_of_method(model: "FileModel", func: cst.FunctionDef | None) -> ClassInfo | None:
+    """The class whose body (or a function nested in it) defines ``func``; None for a module-level function."""
+    scope = model.scopes.get(func) if func is not None else None
+    return enclosing_class(model, scope.parent) if scope is not None and scope.parent is not None else None
+
+
 def is_nn_module_class(model: "FileModel", info: ClassInfo, depth: int = 0) -> bool:
     """Whether the class derives (as far as this file shows) from torch.nn.Module."""
     if depth > 10:

@@ -103,6 +103,7 @@ class FileModel:
     # --------------------------------------------------------------- classes (see classes.py)
     is_nn_module_class = _classes.is_nn_module_class
     enclosing_class = _classes.enclosing_class
+    class_of_method = _classes.class_of_method
     called_as = _classes.called_as
 
     # ------------------------------------------------------ other project files (see project_imports.py)

@@ -9,26 +9,21 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import ClassInfo, FileModel
+    from bn_lint.semantic.file.model import FileModel
 
 
 def of_module_class(model: "FileModel", func: cst.FunctionDef) -> bool:
     """Whether ``func`` is a method of a class with bases (a module's; not a plain class's, whose
     ``self.model.eval()`` sets the mode of a model it is given, and whose own ``train()`` is no override)."""
-    info = _class_of(model, func)
+    info = model.class_of_method(func)
     return info is not None and any(model.code(base) != "object" for base in info.bases)
 
 
 def built_and_not_optimised(model: "FileModel", func: cst.FunctionDef, owner: str) -> bool:
     """Whether ``owner`` (``self.backbone``) is built by the class of ``func`` (every value stored there a call)
     and its parameters are read nowhere in the class (no optimizer holds them): a frozen feature extractor."""
-    info = _class_of(model, func)
+    info = model.class_of_method(func)
     values = info.attributes.get(owner[len("self."):], []) if info is not None and owner.count(".") == 1 else []
     if not values or not all(isinstance(value, cst.Call) for value, _ in values):
         return False
     return re.search(re.escape(owner) + r"\s*\.\s*(?:named_)?parameters\b", model.code(info.node)) is None
-
-
-def _class_of(model: "FileModel", func: cst.FunctionDef) -> "ClassInfo | None":
-    scope = model.scopes.get(func)
-    return model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None

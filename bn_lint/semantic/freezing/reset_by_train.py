@@ -329,8 +329,7 @@ class FreezeResets:
     def _held_from_init(self, func: cst.FunctionDef | None) -> list[Freeze]:
         """The freezes of ``self``'s parts that the class's ``__init__`` makes on every path (no open flag),
         for a method ``func`` other than ``__init__``."""
-        scope = self.model.scopes.get(func) if func is not None else None
-        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        info = self.model.class_of_method(func)
         init = info.methods.get("__init__") if info is not None else None
         if init is None or init is func or info.methods.get(func.name.value) is not func:
             return []

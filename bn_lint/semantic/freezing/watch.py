@@ -17,7 +17,7 @@ import libcst as cst
 
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.modes.entry import resolved_in
-from bn_lint.semantic.modes.freezing import optimised_parts
+from bn_lint.semantic.modes.freezing import builds_optimizer, given_parts
 from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,11 +151,9 @@ def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", f
     """For a freeze by an optimizer given only some parts (``Adam(model.fc.parameters())``): whether every part
     it is given is known to hold no BatchNorm, so the BatchNorm layers of ``watch.key`` are what it leaves out.
     True for any other freeze."""
-    if not (isinstance(frozen_at, cst.Call) and (holder.qualname(frozen_at.func) or "").startswith("torch.optim.")):
+    if not builds_optimizer(holder, frozen_at):
         return True
-    given = next((a.value for a in frozen_at.args if a.keyword is None and not a.star
-                  or a.keyword is not None and a.keyword.value == "params"), None)
-    parts = optimised_parts(holder, given, holder.scope_of(frozen_at)) if given is not None else None
+    parts = given_parts(holder, frozen_at)
     return bool(parts) and all(
         analysis.kind(watch.key + part[len(part.split(".")[0]):], frozenset(), watch.scope) is ModelKind.NO
         for part in parts)

@@ -10,6 +10,7 @@ from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, one_module
 from .dict_entries import literal_entries, returned_entries
+from .freezing import optimised_parts
 from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
@@ -160,14 +161,9 @@ class Assignments:
         if self._optimized_names is None:
             self._optimized_names = set()
             for node in self.model.nodes_of(self.node if isinstance(self.node, cst.FunctionDef) else self.model.module, cst.Call):
-                if not (node.args
-                        and (self.model.qualname(node.func) or "").startswith("torch.optim.")):
-                    continue
-                inner = node.args[0].value
-                if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
-                        and inner.func.attr.value in ("parameters", "named_parameters")
-                        and isinstance(inner.func.value, cst.Name)):
-                    self._optimized_names.add(inner.func.value.value)
+                if node.args and (self.model.qualname(node.func) or "").startswith("torch.optim."):
+                    parts = optimised_parts(self.model, node.args[0].value, self.model.scope_of(node)) or ()
+                    self._optimized_names.update(part for part in parts if "." not in part and "[" not in part)
         return name in self._optimized_names
 
     def _stored_in_init(self, call: cst.Call, key: str, state: State) -> None:

@@ -40,8 +40,7 @@ def unregistered_run(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDe
     attribute, _, rest = key.removeprefix("self.").partition("[")
     if not key.startswith("self.") or not rest or "." in attribute:
         return None  # (`self.model(x)`, `self.nets.a(x)`: a part, or a part's part)
-    scope = model.scopes.get(func)
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     return attribute if info is not None and unregistered_attribute(model, info, attribute) else None
 
 

@@ -243,8 +243,7 @@ class EntryResolution:
         assigns ``self.attr`` once, in ``__init__`` (its own, or a base's of this file that its own runs
         through ``super().__init__``), with that ``__init__``."""
         model = self.model
-        scope = model.scopes.get(func)
-        info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        info = model.class_of_method(func)
         if info is None or info.methods.get(func.name.value) is not func \
                 or (info.methods.get("__init__") or inherited_definition(model, info, "__init__")) is None \
                 or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
@@ -336,7 +335,7 @@ def calls_key(model: "FileModel", func: cst.FunctionDef) -> str | None:
     if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
             and scope.parent.functions.get(func.name.value) is func:
         return f"{func.name.value}@{model.order(func)}"
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     return f"{info.name}.{func.name.value}" if info is not None and info.methods.get(func.name.value) is func else None
 
 

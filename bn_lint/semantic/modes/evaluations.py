@@ -128,8 +128,7 @@ class EvaluationDetection:
         shape probe run while the module is built)."""
         if func.name.value == "__init__":
             return True
-        scope = self.model.scopes.get(func)
-        info = self.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+        info = self.model.class_of_method(func)
         init = info.methods.get("__init__") if info is not None else None
         if init is None or info.methods.get(func.name.value) is not func:
             return False

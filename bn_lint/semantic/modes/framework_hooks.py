@@ -116,8 +116,7 @@ def earlier_hooks(model: "FileModel", func: cst.FunctionDef, hook: Hook) -> list
     before ``training_step``): what they do to the module (``self.backbone.eval()``) holds in ``func``."""
     if hook.base != "module" or hook.method.endswith("_start"):
         return []
-    scope = model.scopes.get(func)
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     if info is None:
         return []
     found = []
@@ -183,8 +182,7 @@ _FRAMEWORK_CALLED = frozenset({"__init__", "__call__", "forward", "setup", "tear
 
 def _method_class(model: "FileModel", func: cst.FunctionDef):
     """The class of this file ``func`` is a method of, when one of its bases is a framework module base."""
-    scope = model.scopes.get(func)
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     if info is None or info.methods.get(func.name.value) is not func \
             or not any(_derives_from(model.qualname(base) or "", "module") for base in info.bases):
         return None

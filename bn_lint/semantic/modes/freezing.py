@@ -56,11 +56,9 @@ class FreezeTracking:
         model leaves the rest out: where the rest holds BatchNorm, a freeze (RULES.md BN105: "by leaving
         those parameters out of the optimizer"), unless the file optimises the whole model somewhere or freezes
         parameters itself. Whether ``call`` builds a torch optimizer."""
-        if not (qn is not None and qn.startswith("torch.optim.") and qn.count(".") == 2 and qn[12:13].isupper()):
+        if not _optimizer_class(qn):
             return False
-        given = next((a.value for a in call.args if a.keyword is None and not a.star or
-                      a.keyword is not None and a.keyword.value == "params"), None)
-        parts = optimised_parts(self.model, given, self.scope) if given is not None else None
+        parts = given_parts(self.model, call)
         roots = {part.split(".")[0] for part in parts or ()}
         if not parts or len(roots) != 1 or any("." not in part for part in parts):
             return True
@@ -316,6 +314,22 @@ def _named_part(test_node: cst.CSTNode, child: cst.CSTNode, loop: cst.CSTNode) -
         return None
     path = str(literal.evaluated_value).strip(".")
     return path if _MODULE_PATH.fullmatch(path) else None
+
+
+def builds_optimizer(model, node: cst.CSTNode) -> bool:
+    """Whether ``node`` builds a torch optimizer (``torch.optim.Adam(...)``)."""
+    return isinstance(node, cst.Call) and _optimizer_class(model.qualname(node.func))
+
+
+def _optimizer_class(qn: str | None) -> bool:
+    return qn is not None and qn.startswith("torch.optim.") and qn.count(".") == 2 and qn[12:13].isupper()
+
+
+def given_parts(model, call: cst.Call) -> list[str] | None:
+    """The modules whose parameters the optimizer ``call`` is given (its ``params``: ``optimised_parts``)."""
+    given = next((a.value for a in call.args if a.keyword is None and not a.star
+                  or a.keyword is not None and a.keyword.value == "params"), None)
+    return optimised_parts(model, given, model.scope_of(call)) if given is not None else None
 
 
 def optimised_parts(model, expr: cst.BaseExpression, scope, depth: int = 0) -> list[str] | None:

@@ -25,8 +25,7 @@ def got_from_self(model: "FileModel", func: cst.FunctionDef, value: cst.BaseExpr
     if not (isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute)
             and isinstance(value.func.value, cst.Name) and value.func.value.value == "self"):
         return None
-    scope = model.scopes.get(func)
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     getter = info.methods.get(value.func.attr.value) if info is not None else None
     return _getter_attribute(model, getter, index)
 
@@ -75,8 +74,7 @@ def plain_class_method(analysis, call: cst.Call) -> tuple | None:
     if target is None or not isinstance(call.func, cst.Attribute):
         return None
     other, method = target
-    scope = other.model.scopes.get(method)
-    info = other.model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = other.model.class_of_method(method)
     if info is None or info.methods.get(call.func.attr.value) is not method:
         return None
     if any(not (isinstance(base, cst.Name) and base.value == "object") for base in info.bases):

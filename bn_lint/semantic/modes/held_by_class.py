@@ -104,8 +104,7 @@ def _plain_class(analysis: "ModeAnalysis", func: cst.FunctionDef) -> "ClassInfo 
     """``func``'s class when it is a plain class, not a model (whose parts follow its own mode) nor a
     framework's class (which sets the modes itself)."""
     model = analysis.model
-    scope = model.scopes.get(func)
-    info = model.enclosing_class(scope.parent) if scope is not None and scope.parent is not None else None
+    info = model.class_of_method(func)
     if info is None or info.methods.get(func.name.value) is not func \
             or model.is_nn_module_class(info) or analysis._framework_class(info) or "forward" in info.methods \
             or any(model_base(model, base) for base in info.bases):
