@@ -67,6 +67,8 @@ class Project:
         self._saved: dict[str, int] = {}  # file -> how many answers about it this run has saved
         self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
         self.search_folders: dict[str, tuple[str, ...]] = {}  # file -> the folders it adds to sys.path
+        # repository root -> (module name -> the folders holding it, the folders listed): ``module_bases``
+        self.module_folders: dict[str, tuple[dict[str, list[str]], list[str]]] = {}
 
     def root_for(self, path: str) -> Path:
         """The repository of ``path``: the nearest folder above it with a root marker, else the folder bn-lint
@@ -120,6 +122,8 @@ class Project:
             candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src", *added, *between]))
         parts = name.split(".") if name else []
         found = _first_module(candidates, parts, looked)
+        if found is None and not level and parts:
+            found = self._found_elsewhere(from_path, parts, looked)
         if found is None and not level and len(parts) > 1:
             # `from TTS.layers.net import X` in a repository that is itself the package `TTS` (its folder,
             # named otherwise when cloned, holds `__init__.py` and is installed by no file beside it)
@@ -127,6 +131,20 @@ class Project:
             if package is not None and package.name != parts[0]:
                 found = _first_module([package], parts[1:], looked)
         return found
+
+    def _found_elsewhere(self, from_path: str, parts: list[str], looked: set[str]) -> str | None:
+        """The one file of the repository that module ``parts`` names when imported from a folder of its own (a
+        local distribution ``pkg/setup.py`` + ``pkg/pkg/``, a folder a shell script puts on ``PYTHONPATH``);
+        the nearest when several hold it (most folders in common with the importer); None when none does or two
+        are as near."""
+        from .repository_search import module_bases
+
+        found = {_first_module([Path(base)], parts, looked) for base in module_bases(self, from_path, parts[0])}
+        found.discard(None)
+        here = os.path.abspath(from_path)
+        nearness = {file: len(os.path.commonpath([file, here])) for file in found}
+        nearest = [file for file in found if nearness[file] == max(nearness.values())]
+        return nearest[0] if len(nearest) == 1 else None
 
     def model(self, path: str) -> "FileModel | None":
         """The semantic model of another project file, or None if it cannot be parsed."""

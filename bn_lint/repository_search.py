@@ -102,3 +102,48 @@ def _python_files(root: str, limit: int, recursive: bool = True, looked: "set[st
                 yield other
             elif recursive and not name.startswith((".", "__")) and name not in NOT_SEARCHED and os.path.isdir(other):
                 todo.append(other)
+
+
+_FOLDER_LIMIT = 3000  # folders of a repository listed to find where its modules are
+
+
+def module_bases(project: "Project", path: str, top: str) -> list[str]:
+    """The folders of the repository holding ``path`` from which a module ``top`` (a folder, a package or
+    ``top.py``) can be imported: where an import that resolves nowhere on the path bn-lint knows may be found
+    (a local distribution ``pkg/setup.py`` + ``pkg/pkg/``, a folder put on ``PYTHONPATH`` by a shell script). The
+    folders listed are recorded as looked at from ``path``."""
+    root = str(project.root_for(path))
+    listing = project.module_folders.get(root)
+    if listing is None:
+        listing = project.module_folders[root] = _module_folders(root)
+    names, folders = listing
+    project.edges.setdefault(os.path.abspath(path), set()).update(folders)
+    return names.get(top, [])
+
+
+def _module_folders(root: str) -> tuple[dict[str, list[str]], list[str]]:
+    """For each module name under ``root`` (a sub-folder, a ``.py`` file) the folders holding it, and the folders
+    listed (at most ``_FOLDER_LIMIT``, breadth first)."""
+    names: dict[str, list[str]] = {}
+    todo, listed = [root], []
+    while todo and len(listed) < _FOLDER_LIMIT:
+        current = todo.pop(0)
+        listed.append(current)
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith((".", "__")) or name in NOT_SEARCHED:
+                continue
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                continue
+            if is_folder:
+                todo.append(entry.path)
+                names.setdefault(name, []).append(current)
+            elif name.endswith(".py"):
+                names.setdefault(name[:-3], []).append(current)
+    return names, listed

@@ -48,6 +48,7 @@ def test_star_import_keeps_to_dunder_all(tmp_path):
 def test_sys_path_folders_are_searched(tmp_path):
     _write(tmp_path, {
         "model/deeplab.py": "class DeepLab:\n    pass\n",
+        "backup/deeplab.py": "class DeepLab:\n    pass\n",  # (two folders as near hold it: only a path decides)
         "evaluation/run.py": "import os, sys\nsys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),"
                              " '..', 'model'))\nfrom deeplab import DeepLab\n",
         "evaluation/other.py": "from deeplab import DeepLab\n",
@@ -63,6 +64,26 @@ def test_sys_path_folders_are_searched(tmp_path):
     assert project.search_folders[str(tmp_path / "scripts/lit.py")] == (str(tmp_path / "model"),)
     project.model(str(tmp_path / "scripts/unknown.py"))
     assert str(tmp_path / "scripts/unknown.py") not in project.search_folders
+
+
+def test_a_module_on_no_known_path_is_found_where_the_repository_holds_it(tmp_path):
+    _write(tmp_path, {
+        ".git/HEAD": "",
+        "Code/vico/setup.py": "from setuptools import setup\nsetup(name='vico')\n",  # a local distribution
+        "Code/vico/vico/__init__.py": "",
+        "Code/vico/vico/nets.py": "class Net:\n    pass\n",
+        "Code/api/serve.py": "import vico.nets\nfrom vico.nets import Net\nfrom tools import helper\nimport numpy\n",
+        "Code/api/tools.py": "def helper():\n    pass\n",
+        "old/vico/nets.py": "class Net:\n    pass\n",  # (a farther copy: the nearer one wins)
+        "a/x/tools.py": "", "b/y/tools.py": "",  # (farther than the file's own folder)
+    })
+    project = Project()
+    serve = project.model(str(tmp_path / "Code/api/serve.py"))
+    assert serve.imported_path("vico.nets.Net", "class")[0].endswith("Code/vico/vico/nets.py")
+    assert project.resolve_module("tools", str(tmp_path / "Code/api/serve.py")).endswith("Code/api/tools.py")
+    assert project.resolve_module("numpy", str(tmp_path / "Code/api/serve.py")) is None
+    assert project.resolve_module("x.tools", str(tmp_path / "Code/api/serve.py")).endswith("a/x/tools.py")
+    assert str(tmp_path / "Code/vico") in project.edges[str(tmp_path / "Code/api/serve.py")]  # (a new file there counts)
 
 
 def test_definition_of_module_names_and_class_attributes(tmp_path):
