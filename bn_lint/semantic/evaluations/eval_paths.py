@@ -83,8 +83,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue
         # (a path under an assumed condition is not the loop's first iteration: `for phase in ["train", "val"]`
         # starts with the phase that trains)
-        facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node)), None) if assumed \
-            else first_iteration(analysis, node, site, analysis.resolved(site))
+        facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node), evaluating=True), None) \
+            if assumed else first_iteration(analysis, node, site, analysis.resolved(site, evaluating=True))
         later_loop = None
         if first_loop is None and not assumed:
             facts, later_loop = later_iterations(analysis, node, facts)

@@ -39,7 +39,7 @@ def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", f
     if analysis.shown_train(facts):
         return facts, None
     first = analysis.first_uses.get((node, site.key)) or site
-    first_facts = analysis.resolved(first, first=True)
+    first_facts = analysis.resolved(first, first=True, evaluating=True)
     if not analysis.shown_train(first_facts) or first_facts == facts:
         return facts, None
     later = [f for f in facts - first_facts if f.mode not in (TRAIN, UNKNOWN_MODE)]

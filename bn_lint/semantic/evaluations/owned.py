@@ -73,7 +73,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     if method:
         if not rest or "." in rest or not _plain_holder(analysis, func, rest):
             return None
-        if any(_may_set_eval(key, state) for state, _caller in analysis.method_calls.get(func, [])):
+        if any(_may_set_eval(key, state) for state, _caller, _call in analysis.method_calls.get(func, [])):
             return None  # (a caller's instance holds a model in eval, or one whose mode it does not know)
         callers = "no code of this file puts it in eval mode"
     else:

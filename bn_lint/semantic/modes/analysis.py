@@ -87,7 +87,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.none_args: dict[str, set[cst.CSTNode]] = {}
         self.callback_runs: list = []  # functions of this file run as callbacks (``given_callables.CallbackRun``)
         # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)
-        self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None]]] = {}
+        self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None, cst.Call | None]]] = {}
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}

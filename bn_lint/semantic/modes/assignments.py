@@ -147,7 +147,7 @@ class Assignments:
         info = self.model.classes.get(built.func.value) if isinstance(built.func, cst.Name) else None
         if info is None or func.attr.value not in info.methods or self._init_state(built) is None:
             return False
-        self.a.method_calls.setdefault(info.methods[func.attr.value], []).append((self._init_state(built) or {}, None))
+        self.a.method_calls.setdefault(info.methods[func.attr.value], []).append((self._init_state(built) or {}, None, None))
         return True
 
     def _optimized(self, name: str, value: cst.BaseExpression | None) -> bool:

@@ -82,16 +82,20 @@ class EntryResolution:
             kinds.add(kind)
         return kinds
 
-    def resolved(self, site: Site, first: bool = False, assumed: dict | None = None) -> frozenset:
+    def resolved(self, site: Site, first: bool = False, assumed: dict | None = None,
+                 evaluating: bool = False) -> frozenset:
         """The site's facts, with ``entry`` replaced by what every call site in this file passes in
         (through callers that pass on their own parameter, a few levels up); with ``first``, what the
         first pass of each ``self.method()`` call passes (the first iteration of the loops around it); with
         ``assumed`` (the tests a path assumes: ``is_training`` false), only what the calls that do not decide
-        them otherwise pass."""
-        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first, assumed)
+        them otherwise pass; ``evaluating``, only the calls whose result no backward pass trains on (a
+        ``predict()`` a training step calls runs there for training, not evaluation)."""
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first, assumed,
+                             evaluating)
 
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
-                 exact: bool = False, first: bool = False, assumed: dict | None = None) -> frozenset:
+                 exact: bool = False, first: bool = False, assumed: dict | None = None,
+                 evaluating: bool = False) -> frozenset:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
         root, _, rest = key.partition(".")
@@ -101,13 +105,14 @@ class EntryResolution:
             root, _, rest = key.partition(".")
         if func is not None and root == "self" and func in self.method_calls:
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            calls = self.method_calls[func]
+            calls = [one for one in self.method_calls[func] if not (evaluating and one[2] is not None
+                                                                    and self.result_trained(one[2]))]
             if first:  # (each caller's first pass)
                 firsts: dict = {}
-                for state, caller in calls:
-                    firsts.setdefault(caller, (state, caller))
+                for one in calls:
+                    firsts.setdefault(one[1], one)
                 calls = list(firsts.values())
-            passed = [("self", state, caller) for state, caller in calls]
+            passed = [("self", state, caller) for state, caller, _ in calls]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
@@ -134,11 +139,12 @@ class EntryResolution:
             passed = [one for call, one in self.call_sites[f"{self.args_key(func)}.{root}"]
                       if all(self.decided_tests(func, call).get(test, held) == held for test, held in assumed.items())]
         elif self.model.functions.get(func.name.value) is not func:
-            passed = self._passed(f"{self.args_key(func)}.{root}", first)  # a method's parameter: its callers'
+            # a method's parameter: its callers'
+            passed = self._passed(f"{self.args_key(func)}.{root}", first, evaluating)
             if not passed and module_global_of_nested(self.model, func, root) and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]  # (a route nested in an app factory)
         else:
-            passed = self._passed(f"{func.name.value}.{root}", first)
+            passed = self._passed(f"{func.name.value}.{root}", first, evaluating)
             if not passed and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]
             elif not passed and not rest and _none_at_module(self.model, root) and not _mode_set_anywhere(self.model, root):
@@ -165,7 +171,7 @@ class EntryResolution:
                                                                  and isinstance(caller_node, cst.FunctionDef)):
                 return facts
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
-                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact, first)
+                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact, first, evaluating=evaluating)
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller
@@ -177,8 +183,15 @@ class EntryResolution:
             return shown  # (one caller shows it in training mode on all its paths; another's eval does not cancel it)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
-    def _passed(self, where: str, first: bool) -> list | None:
-        """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration."""
+    def _passed(self, where: str, first: bool, evaluating: bool = False) -> list | None:
+        """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration;
+        ``evaluating``, only the calls whose result no backward pass trains on."""
+        if evaluating:
+            trained = {call for call, _ in self.call_sites.get(where, ()) if self.result_trained(call)}
+            if trained:
+                if first:
+                    return [one for call, one in self.first_call_args.get(where, {}).items() if call not in trained] or None
+                return [one for call, one in self.call_sites.get(where, ()) if call not in trained] or None
         if first:
             return list(self.first_call_args.get(where, {}).values()) or None
         return self.call_args.get(where)

@@ -62,7 +62,7 @@ def held_by_class(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) ->
     if (func, attr) not in cache:
         info = _plain_class(analysis, func)
         cache[(func, attr)] = None if info is None or any(
-            caller is not None for _, caller in analysis.method_calls.get(func, ())) \
+            caller is not None for _, caller, _ in analysis.method_calls.get(func, ())) \
             or _subclass_sets_eval(analysis, func, attr) or run_by_inherited(analysis.model, info, func) \
             else left_in_training(analysis, info, func, attr)
     return cache[(func, attr)]

@@ -152,11 +152,11 @@ class HelperCalls:
             if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
                 record_passed(self, f"{self.a.args_key(func)}.{param}", call, key, state)
             if analysis is self.a and param == "self" and key == "self":
-                self.a.method_calls.setdefault(func, []).append((dict(state), self.node))
+                self.a.method_calls.setdefault(func, []).append((dict(state), self.node, call))
             elif analysis is self.a and param == "self" and "." not in key:
                 # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
                 self.a.method_calls.setdefault(func, []).append(
-                    ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None))
+                    ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None, call))
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key

@@ -242,6 +242,22 @@ class TrainingSteps:
                     return True
         return False
 
+    def result_trained(self, call: cst.Call) -> bool:
+        """Whether a backward pass trains on what ``call`` returns where it is called: ``loss = f(x); loss.backward()``,
+        or through the names assigned from it in its loop (``prob, val = self.predict(x)``, ``loss = ce(prob, y) +
+        mse(val, z)``, ``loss.backward()``): a training use of ``call``, not an evaluation, whatever its name."""
+        if self._backward_of(call):
+            return True
+        parent = self.model.parent(call)
+        while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index)):
+            parent = self.model.parent(parent)
+        if not isinstance(parent, cst.Assign):
+            return False
+        function = self.enclosing_function(call)
+        region = next((a for a in self.model.ancestors(call) if isinstance(a, (cst.For, cst.While))
+                       and (function is None or self.enclosing_function(a) is function)), function or self.model.module)
+        return reaches_backward_in_order(self.model, call, region)
+
     def _feeds_backward_at_callers(self, func: cst.FunctionDef, every: bool = True) -> bool:
         """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file (or, not ``every``,
         one) gives what it returns to a backward pass, so ``func`` is part of a training step (a BYOL target run
