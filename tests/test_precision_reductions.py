@@ -19,6 +19,15 @@ EXPECTED = {
     # evaluation. The first file's evaluation has no `.eval()` and stays a finding
     "predict_method_run_by_the_training_step_and_by_an_evaluation.py": [("BN101", 11)],
     "predict_method_run_by_the_training_step_and_by_an_evaluation_in_eval.py": [],
+    # 12241: `run(agent)` calls `agent.act(x)`, which runs `self.cnn` on one image; the caller of `run` loaded the
+    # weights and left the cnn in training mode: the method call on an instance held in a parameter resolves
+    # through that function's callers; the twin puts the cnn in eval after loading
+    "method_of_an_instance_given_to_a_function_runs_its_loaded_model.py": [("BN101", 22)],
+    "method_of_an_instance_given_to_a_function_runs_its_loaded_model_in_eval.py": [],
+    # 12240: `mcts = PVMCTS(self.model)` in a method, then `mcts.search(x)` under `no_grad`: `mcts.model` is the
+    # method's own `self.model`, in the mode the method's callers leave it in; the twin evaluates after `.eval()`
+    "method_of_a_search_object_built_from_the_model.py": [("BN101", 21)],
+    "method_of_a_search_object_built_from_the_model_in_eval.py": [],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

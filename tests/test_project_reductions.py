@@ -20,6 +20,15 @@ EXPECTED = {
     # the repository holds it, so the loaded model's class is known (BatchNorm1d) and its run under
     # `inference_mode` without eval is a finding; the silent twin puts it in eval after loading
     "module_of_a_local_distribution": {"api/vision.py:17:BN101"},
+    # 12240: `self.mcts = PVMCTS(game, model)` in `__init__` beside `self.model: nn.Module = model` (annotated):
+    # `self.mcts.model` is the class's own model, which `PVMCTS.search` (another file) runs under `no_grad`; the
+    # training loop's `.train()` leaves it in training mode for the next self-play; the twin puts it in eval first
+    "search_object_built_in_init_runs_the_class_model": {"pvmcts.py:11:BN101"},
+    # 12243: `mcts = MCTS(self, board)` holds the agent itself; `mcts.search()` (another file) calls
+    # `model.predict(...)` on it, down through `self.root.expand(self.model)`: the agent's own `predict`, run after
+    # `self.brain.train()`. The training step's own `self.predict(x)`, whose loss is backpropagated, is no
+    # evaluation: the silent twin (self-play in eval, then `.train()` before training) was a false alarm before
+    "search_object_built_from_self_runs_its_predict": {"agent.py:13:BN101"},
     # 11803 (batch 20, session 66): `hydra.utils.get_class(f"adapt.base.Runner")()` builds the project class the
     # constant dotted path names, whose `step()` runs the backend under `no_grad` in training mode; the silent
     # twin puts the backend in eval before validating (and back in train before training)

@@ -121,16 +121,19 @@ def same_object(value: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def stored_on_self(init: cst.FunctionDef) -> list[tuple[str, str]]:
-    """(attribute, parameter) for each ``self.attr = param`` statement of ``__init__`` (``param.to(device)``
+    """(attribute, parameter) for each ``self.attr = param`` statement of ``__init__`` (annotated or not; ``param.to(device)``
     allowed), including the tuples that ``accelerator.prepare(...)`` / ``fabric.setup(...)`` hand back; also on
     a branch (``if model is None: self.model = resnet18() else: self.model = model``: the path a caller that
     gives a module takes)."""
     stored: list[tuple[str, str]] = []
     for line in _branch_statements(init.body.body):
         small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-        if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        if isinstance(small, cst.AnnAssign) and small.value is not None:  # `self.model: Net = model`
+            target, value = small.target, small.value
+        elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target, value = small.targets[0].target, small.value
+        else:
             continue
-        target, value = small.targets[0].target, small.value
         if isinstance(target, cst.Tuple) and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
                 and value.func.attr.value in ("prepare", "setup") and len(target.elements) == len(value.args):
             pairs = list(zip([e.value for e in target.elements], [a.value for a in value.args]))

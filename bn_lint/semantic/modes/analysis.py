@@ -88,6 +88,11 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.callback_runs: list = []  # functions of this file run as callbacks (``given_callables.CallbackRun``)
         # method -> (the state at each call, the method that makes it: `self.method()`; None from outside)
         self.method_calls: dict[cst.CSTNode, list[tuple[State, cst.FunctionDef | None, cst.Call | None]]] = {}
+        # method -> (the receiver's key, the state, the function, the call) of each call on an instance a function
+        # of this file holds (`mcts.search(x)` in `selfPlay`): its `self.*` are the caller's keys under `mcts.`
+        self.held_calls: dict[cst.CSTNode, list[tuple[str, State, cst.FunctionDef, cst.Call]]] = {}
+        # function -> {`mcts.model`: `self.model`}: what an instance it built stores of what it was given
+        self.stored_aliases: dict[cst.CSTNode, dict[str, str]] = {}
         # watched module (frozen, or a submodule put in eval) -> its facts at later training steps
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}
@@ -193,13 +198,14 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         this file that runs them for evaluation (``report(model)`` calling ``score(model, loader)``, which
         runs ``predict_batch(model, x)`` under no_grad): how a caller in another file, which sees only
         ``report``'s summary, finds the evaluation calls down (read from ``call_args``)."""
-        func = next((f for f, found in self.summaries.items() if found is summary), None)
-        if func is None:
+        func = next((f for f, found in self.summaries.items() if found is summary), None) or next(
+            (key[0] for key, found in self.__dict__.get("_given_summaries", {}).items() if found is summary), None)
+        if func is None:  # (a summary as a call runs it, `search(100)`: ``given_summary``)
             return
         for where, passed in list(self.call_args.items()):
             owner, _, param = where.rpartition(".")
             for key, state, caller in passed:
-                if caller is not func or key not in summary.params or key in summary.evaluates \
+                if caller is not func or key.split(".")[0] not in summary.params or key in summary.evaluates \
                         or _lookup(state, key) != _ENTRY:
                     continue
                 callee = self._function_of(owner)

@@ -171,11 +171,15 @@ class Assignments:
         ``net``, under a second name (an alias: a mode change under either is one under the other)."""
         for self_key, facts in (self._init_state(call) or {}).items():  # `self.model = Net()` in `__init__`
             state[key + self_key[len("self"):]] = facts
-        passes = any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None)
+        passes = any(_tracked(state, k) or k == "self" or k.startswith("self.")
+                     for k in map(key_of, (a.value for a in call.args)) if k is not None)
         stored = self._stored_arguments(call, other_files=passes)
         settled = self._settled_by_init(call, stored, state) if stored else {}
         for attribute, arg in stored.items():
             held = key_of(arg)
+            if held is not None and (held == "self" or held.startswith("self.") or _tracked(state, held)):
+                # (what it holds of this function's own, resolved through its callers: ``entry``)
+                self.a.stored_aliases.setdefault(self.node, {})[f"{key}.{attribute}"] = held
             if held is not None and _tracked(state, held):
                 if attribute in settled:  # (`self.model = model; self.model.eval()`: the caller's module too)
                     _set(state, held, settled[attribute])

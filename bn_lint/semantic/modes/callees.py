@@ -181,12 +181,28 @@ class Callees:
         once (``self.ema = ModelEMA(self.model)``)."""
         assigned = self._one_self_value(receiver, node)
         if assigned is None:
-            return None
+            return self._only_built_class(receiver, node)
         value, where = _unwrap_passthrough(assigned[0]), assigned[1]
         if isinstance(value, cst.Name) and value.value in where.params and not where.bindings.get(value.value) \
                 and isinstance(where.node, cst.FunctionDef) and where.node.name.value == "__init__":
             return self._given_instance_class(where.node, value.value)  # `self.handler = handler`
         return self._built_class(value, where)
+
+    def _only_built_class(self, receiver: cst.BaseExpression, node: cst.CSTNode) -> "ClassInfo | None":
+        """The one class of this file that the class around ``node`` builds into ``self.<attr>`` where it assigns it
+        more than once, the other assignments building nothing (``self.root = Node(s)`` in ``__init__``, ``self.root
+        = chosen.node`` later: a value read from elsewhere, of no class in sight)."""
+        if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)
+                and receiver.value.value == "self"):
+            return None
+        info = self.model.enclosing_class(self.model.scope_of(node))
+        values = info.attributes.get(receiver.attr.value, []) if info is not None else []
+        built = [self._built_class(_unwrap_passthrough(value), where) for value, where in values]
+        found = {id(one): one for one in built if one is not None}
+        if len(found) != 1 or any(one is None and isinstance(_unwrap_passthrough(value), (cst.Call, cst.Name))
+                                  for one, (value, _) in zip(built, values)):
+            return None
+        return next(iter(found.values()))
 
     def _built_class(self, value: cst.BaseExpression | None, scope) -> "ClassInfo | None":
         """The class of this file that ``value`` builds: ``Logic()``, or a name bound once to that."""

@@ -318,6 +318,11 @@ class CallHandling:
         watched = [key for key, _reason in self.watch.values()]
         if any(key is not None and any(_child_of(w, key) for w in watched) for key in keys):
             return True
+        # (or an instance that holds this function's own model: `self.mcts.search(x)`, `held_instances`)
+        if isinstance(func, cst.Attribute) and isinstance(self.node, cst.FunctionDef) \
+                and (receiver := key_of(func.value)) is not None \
+                and any(_child_of(stored, receiver) for stored in self.a.held_aliases(self.node)):
+            return True
         return self._closure_passes(call, state)
 
 

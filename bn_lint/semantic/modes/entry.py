@@ -11,6 +11,7 @@ from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition, project_class
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .held_by_class import entered_from_outside, held_by_class, model_base, run_by_inherited
+from .held_instances import instance_aliases, stored_as
 from .getters import got_from_self
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
@@ -103,16 +104,22 @@ class EntryResolution:
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
             key = origin + (f".{rest}" if rest else "")
             root, _, rest = key.partition(".")
-        if func is not None and root == "self" and func in self.method_calls:
+        elif func is not None and (stored := stored_as(self.held_aliases(func), key)) is not None:
+            key = stored  # `mcts = PVMCTS(self.model)`: `mcts.model` enters as `self.model` does
+            root, _, rest = key.partition(".")
+        if func is not None and root == "self" and (func in self.method_calls or func in self.held_calls):
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            calls = [one for one in self.method_calls[func] if not (evaluating and one[2] is not None
-                                                                    and self.result_trained(one[2]))]
+            calls = [one for one in self.method_calls.get(func, ()) if not (evaluating and one[2] is not None
+                                                                            and self.result_trained(one[2]))]
             if first:  # (each caller's first pass)
                 firsts: dict = {}
                 for one in calls:
                     firsts.setdefault(one[1], one)
                 calls = list(firsts.values())
             passed = [("self", state, caller) for state, caller, _ in calls]
+            # (calls on an instance a function holds, resolved through that function: `mcts.model` of `selfPlay`)
+            passed += [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
+                       if not (evaluating and self.result_trained(call))]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
@@ -182,6 +189,16 @@ class EntryResolution:
         if shown is not None and not self.shown_train(frozenset(out)):
             return shown  # (one caller shows it in training mode on all its paths; another's eval does not cancel it)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
+
+    def held_aliases(self, func: cst.FunctionDef) -> dict[str, str]:
+        """What the instances ``func`` holds store of what ``func`` holds: ``{"mcts.model": "self.model"}`` for ``mcts =
+        PVMCTS(self.model)`` in it, and for the instances its class's ``__init__`` builds (``held_instances``)."""
+        cache = self.__dict__.setdefault("_held_aliases", {})  # (the class's; the function's grow as its flow runs)
+        if func not in cache:
+            info = self.model.class_of_method(func)
+            cache[func] = instance_aliases(self.model, info) if info is not None else {}
+        own = self.stored_aliases.get(func)
+        return {**cache[func], **own} if own else cache[func]
 
     def _passed(self, where: str, first: bool, evaluating: bool = False) -> list | None:
         """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration;

@@ -13,6 +13,7 @@ from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .getters import got_from_receiver
+from .held_instances import stored_as
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge, record_passed
 from .synthetic_runs import feeds_later_step, synthetic_run
@@ -157,6 +158,10 @@ class HelperCalls:
                 # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
                 self.a.method_calls.setdefault(func, []).append(
                     ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None, call))
+
+            if analysis is self.a and param == "self" and key != "self" and isinstance(self.node, cst.FunctionDef):
+                # (`mcts.search(x)`, `self.mcts.search(x)`: resolved through the function that holds it, ``entry``)
+                self.a.held_calls.setdefault(func, []).append((key, dict(state), self.node, call))
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
@@ -383,7 +388,11 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
     """``extractor.extract(x)`` of another file's class whose method evaluates ``self.model`` as it finds it:
     ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here. So for
     a parameter (``show(trainer)`` evaluating ``trainer.generator``) whose object this file builds."""
-    if param == "self" and (call in flow.a.uses or not (_tracked(state, key) or any(_child_of(k, key) for k in state))):
+    # (`self.mcts.search(x)` with `self.mcts = PVMCTS(model)` beside `self.model = model`: the class's own model)
+    aliases = flow.a.held_aliases(flow.node) if param == "self" and isinstance(flow.node, cst.FunctionDef) else {}
+    held = any(k == key or _child_of(k, key) for k in aliases)
+    if param == "self" and not held and (call in flow.a.uses or not (_tracked(state, key)
+                                                                     or any(_child_of(k, key) for k in state))):
         return  # (a call that is itself a run of the module, `model.get_predictions(x)`: reported here)
     if param != "self" and ("." in key or _tracked(state, key)):
         return
@@ -391,13 +400,29 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
         if not _child_of(evaluated, param):
             continue
         target_key = key + evaluated[len(param):]
-        if not _tracked(state, target_key):
+        stored = stored_as(aliases, target_key) if held else None
+        if stored == "self":  # (`mcts = MCTS(self)`, whose search runs `model.predict(x)`: this class's `predict`)
+            _own_method_run(flow, used[0], state, call)
+            continue
+        if stored is not None:
+            target_key = stored  # (resolved as this function's own: ``entry``)
+        elif not _tracked(state, target_key):
             target_key = held_part_key(flow, key, evaluated[len(param) + 1:])
-        if target_key is not None and _tracked(state, target_key):
+        if target_key is not None and (stored is not None or _tracked(state, target_key)):
             old = flow.a.helper_evals.get((call, evaluated))
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(
                 site, summary.evaluated_in.get(evaluated, analysis), summary, *used)
+
+
+def _own_method_run(flow, run: cst.CSTNode, state: State, call: cst.Call) -> None:
+    """``run`` (``model.predict(x)`` in another file) calls a method of the instance ``flow``'s function runs in,
+    which an object built from ``self`` holds: a ``self.predict()`` call made at ``call``, in this state."""
+    info = flow.model.class_of_method(flow.node)
+    method = run.func.attr.value if isinstance(run, cst.Call) and isinstance(run.func, cst.Attribute) else None
+    func = info.methods.get(method) if info is not None and method is not None else None
+    if func is not None:
+        flow.a.method_calls.setdefault(func, []).append((dict(state), flow.node, call))
 
 
 def _shared_step_run(flow, call: cst.Call, bound, summary: Summary, general: Summary | None, state: State) -> None:
