@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import libcst as cst
 
 from .parsing import MAX_CHARS, syntax_error
-from .repository_search import files_mentioning
+from .repository_search import files_mentioning, first_module, found_elsewhere
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
 
@@ -59,16 +59,14 @@ class Project:
         self._roots: dict[str, Path] = {}
         # (root, patterns) -> the first file of the repository matching them, and the files read to find it
         self.first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}
-        # file -> every file a lookup from it looked at (found or not). Facts about a file, cached or
-        # not, come only from files reached this way, so the transitive closure from a checked file is
-        # a safe set of what its result depends on (see ``dependencies``; the result cache uses it).
+        # file -> every file a lookup from it looked at (found or not): the closure from a checked file is a safe
+        # set of what its result depends on (``dependencies``; the result cache uses it)
         self.edges: dict[str, set[str]] = {}
         self._indexed: dict[str, dict[str, dict[str, Any]] | None] = {}  # file -> its answers from the index
         self._saved: dict[str, int] = {}  # file -> how many answers about it this run has saved
         self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
         self.search_folders: dict[str, tuple[str, ...]] = {}  # file -> the folders it adds to sys.path
-        # repository root -> (module name -> the folders holding it, the folders listed): ``module_bases``
-        self.module_folders: dict[str, tuple[dict[str, list[str]], list[str]]] = {}
+        self.module_folders: dict[str, tuple[dict[str, list[str]], list[str]]] = {}  # root -> ``module_bases``'s listing
 
     def root_for(self, path: str) -> Path:
         """The repository of ``path``: the nearest folder above it with a root marker, else the folder bn-lint
@@ -104,10 +102,7 @@ class Project:
         candidates: list[Path] = []
         here = Path(os.path.abspath(from_path)).parent
         if level:
-            base = here
-            for _ in range(level - 1):
-                base = base.parent
-            candidates.append(base)
+            candidates.append(here.parents[min(level - 2, len(here.parents) - 1)] if level > 1 else here)
         else:
             # the file's folder (a script's siblings), the folder above its top-level package (where
             # `python train.py` puts `config.py` on the path), the one above it, the project root
@@ -121,30 +116,16 @@ class Project:
             between = [folder for folder in here.parents if root in folder.parents] if root in here.parents else []
             candidates.extend(dict.fromkeys([here, top, here.parent, root, root / "src", *added, *between]))
         parts = name.split(".") if name else []
-        found = _first_module(candidates, parts, looked)
+        found = first_module(candidates, parts, looked)
         if found is None and not level and parts:
-            found = self._found_elsewhere(from_path, parts, looked)
+            found = found_elsewhere(self, from_path, parts, looked)
         if found is None and not level and len(parts) > 1:
             # `from TTS.layers.net import X` in a repository that is itself the package `TTS` (its folder,
             # named otherwise when cloned, holds `__init__.py` and is installed by no file beside it)
             package = _repository_package(here, looked)
             if package is not None and package.name != parts[0]:
-                found = _first_module([package], parts[1:], looked)
+                found = first_module([package], parts[1:], looked)
         return found
-
-    def _found_elsewhere(self, from_path: str, parts: list[str], looked: set[str]) -> str | None:
-        """The one file of the repository that module ``parts`` names when imported from a folder of its own (a
-        local distribution ``pkg/setup.py`` + ``pkg/pkg/``, a folder a shell script puts on ``PYTHONPATH``);
-        the nearest when several hold it (most folders in common with the importer); None when none does or two
-        are as near."""
-        from .repository_search import module_bases
-
-        found = {_first_module([Path(base)], parts, looked) for base in module_bases(self, from_path, parts[0])}
-        found.discard(None)
-        here = os.path.abspath(from_path)
-        nearness = {file: len(os.path.commonpath([file, here])) for file in found}
-        nearest = [file for file in found if nearness[file] == max(nearness.values())]
-        return nearest[0] if len(nearest) == 1 else None
 
     def model(self, path: str) -> "FileModel | None":
         """The semantic model of another project file, or None if it cannot be parsed."""
@@ -406,19 +387,6 @@ def _function_bodies(text: str, name: str) -> tuple[str, ...]:
             body.append(following)
         bodies.append("\n".join(body))
     return tuple(bodies)
-
-
-def _first_module(bases: list[Path], parts: list[str], looked: set[str]) -> str | None:
-    """The file of the module ``parts`` under the first of ``bases`` that has it (``a/b.py`` or
-    ``a/b/__init__.py``); every path tried is added to ``looked``."""
-    for base in bases:
-        target = base.joinpath(*parts) if parts else base
-        for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-            if candidate is not None:
-                looked.add(os.path.abspath(candidate))
-                if candidate.is_file():
-                    return str(candidate)
-    return None
 
 
 def _repository_package(here: Path, looked: set[str]) -> Path | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,3 +148,28 @@ def _module_folders(root: str) -> tuple[dict[str, list[str]], list[str]]:
             elif name.endswith(".py"):
                 names.setdefault(name[:-3], []).append(current)
     return names, listed
+
+
+def found_elsewhere(project: "Project", from_path: str, parts: list[str], looked: set[str]) -> str | None:
+    """The file of the repository that module ``parts`` names when imported from a folder of its own (a local
+    distribution ``pkg/setup.py`` + ``pkg/pkg/``, a folder a shell script puts on ``PYTHONPATH``): the nearest when
+    several hold it (most folders in common with the importer); None when none does or two are as near."""
+    found = {first_module([Path(base)], parts, looked) for base in module_bases(project, from_path, parts[0])}
+    found.discard(None)
+    here = os.path.abspath(from_path)
+    nearness = {file: len(os.path.commonpath([file, here])) for file in found}
+    nearest = [file for file in found if nearness[file] == max(nearness.values())]
+    return nearest[0] if len(nearest) == 1 else None
+
+
+def first_module(bases: list[Path], parts: list[str], looked: set[str]) -> str | None:
+    """The file of the module ``parts`` under the first of ``bases`` that has it (``a/b.py`` or
+    ``a/b/__init__.py``); every path tried is added to ``looked``."""
+    for base in bases:
+        target = base.joinpath(*parts) if parts else base
+        for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
+            if candidate is not None:
+                looked.add(os.path.abspath(candidate))
+                if candidate.is_file():
+                    return str(candidate)
+    return None

@@ -28,6 +28,13 @@ EXPECTED = {
     # method's own `self.model`, in the mode the method's callers leave it in; the twin evaluates after `.eval()`
     "method_of_a_search_object_built_from_the_model.py": [("BN101", 21)],
     "method_of_a_search_object_built_from_the_model_in_eval.py": [],
+    # 12245: `Tree(board, model=m)` stores the model and scores the root with it in `__init__` (through a method
+    # only `__init__` calls) under `no_grad`: a run of the caller's model at the construction, not a shape probe of
+    # a module being built; the twin puts the model in eval first. A module's own part run in `__init__` on zeros
+    # stays a shape probe
+    "model_given_to_a_constructor_that_scores_with_it.py": [("BN101", 22)],
+    "model_given_to_a_constructor_that_scores_with_it_in_eval.py": [],
+    "shape_probe_of_the_module_built_in_init.py": [],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

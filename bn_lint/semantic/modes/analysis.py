@@ -215,6 +215,14 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                     summary.evaluates[key] = used
                     if param in found.evaluated_in:
                         summary.evaluated_in[key] = found.evaluated_in[param]
+        # (a method of its class it calls on `self`, which evaluates `self.model` as it finds it: `self.p =
+        # self.score(board)` in `__init__`)
+        for method, calls in list(self.method_calls.items()):
+            found = self.summary(method) if method is not func and any(caller is func for _, caller, _ in calls) else None
+            for key, used in (self.evaluations(found).items() if found is not None else ()):
+                if key.startswith("self.") and key not in summary.evaluates and all(
+                        _lookup(state, key) == _ENTRY for state, caller, _ in calls if caller is func):
+                    summary.evaluates[key] = used
         # (a helper of another file given the parameter as it came: its summary says where it evaluates it, any
         # number of files down: `evaluate(model)` calling `forward(model)` of forward.py under no_grad)
         for helper in list(self.helper_evals.values()):

@@ -15,6 +15,7 @@ from .list_entries import appended_entry
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
+from .held_instances import held_aliases
 from .keys import _names_read, key_of, receiver_key
 from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
@@ -321,7 +322,7 @@ class CallHandling:
         # (or an instance that holds this function's own model: `self.mcts.search(x)`, `held_instances`)
         if isinstance(func, cst.Attribute) and isinstance(self.node, cst.FunctionDef) \
                 and (receiver := key_of(func.value)) is not None \
-                and any(_child_of(stored, receiver) for stored in self.a.held_aliases(self.node)):
+                and any(_child_of(stored, receiver) for stored in held_aliases(self.a, self.node)):
             return True
         return self._closure_passes(call, state)
 

@@ -11,6 +11,7 @@ from bn_lint.repository_search import TAKES_STEP, no_grad_method
 from bn_lint.semantic.file.project_imports import outside_project
 from bn_lint.semantic.knowledge.model_runners import probe_site
 from bn_lint.semantic.modes.inference_runs import pretrained_build
+from .entry import implicit_globals
 from .eval_names import eval_named, evaluator_class
 from .keys import _called_name, _in_function
 from .weight_loaders import gives_weights_by_helper
@@ -105,7 +106,7 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
                     mark(model.scopes.get(method))
             pretrained_global = pretrained_global or not _in_function(site.scope)
     for func in model.functions.values() if pretrained_global else ():
-        if analysis.implicit_globals(func):  # (the functions that read a module-level pretrained model)
+        if implicit_globals(analysis, func):  # (the functions that read a module-level pretrained model)
             mark(model.scopes.get(func))
     for attribute, _value, scope in model.attribute_assignments:
         if attribute.attr.value in ("requires_grad", "training"):

@@ -11,7 +11,7 @@ from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.definitions import inherited_definition, project_class
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .held_by_class import entered_from_outside, held_by_class, model_base, run_by_inherited
-from .held_instances import instance_aliases, stored_as
+from .held_instances import held_aliases, stored_as
 from .getters import got_from_self
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
@@ -24,37 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class EntryResolution:
     """Mixin of :class:`ModeAnalysis`: resolving ``entry`` facts through callers."""
-
-    def implicit_globals(self, func: cst.FunctionDef) -> tuple[str, ...]:
-        """The module-level variables a top-level function reads, itself or through this file's functions it calls."""
-        cache = self._globals
-        if func in cache:
-            return cache[func]
-        cache[func] = ()  # (a recursive call sees what is known so far)
-        model = self.model
-        scope = model.scopes.get(func)
-        if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
-                and scope.parent.functions.get(func.name.value) is func:
-            cache[func] = closure_variables(model, func, scope)
-            return cache[func]
-        if scope is None or model.functions.get(func.name.value) is not func:
-            return ()
-        module = model.module_scope
-        local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
-        found: list[str] = []
-        callees: list[str] = []
-        for name in _names_read(func.body):
-            if name in local or name in found or name in callees:
-                continue
-            if name in model.functions:
-                callees.append(name)
-            elif (name in module.bindings or name in module.opaque) and name not in model.classes:
-                found.append(name)
-        for callee in callees:
-            found += [name for name in self.implicit_globals(model.functions[callee])
-                      if name not in local and name not in found]
-        cache[func] = tuple(found)
-        return cache[func]
 
     # ---------------------------------------------------------- for the rules
     def passed_kinds(self, func: cst.FunctionDef, param: str) -> set[ModelKind] | None:
@@ -104,7 +73,7 @@ class EntryResolution:
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
             key = origin + (f".{rest}" if rest else "")
             root, _, rest = key.partition(".")
-        elif func is not None and (stored := stored_as(self.held_aliases(func), key)) is not None:
+        elif func is not None and (stored := stored_as(held_aliases(self, func), key)) is not None:
             key = stored  # `mcts = PVMCTS(self.model)`: `mcts.model` enters as `self.model` does
             root, _, rest = key.partition(".")
         if func is not None and root == "self" and (func in self.method_calls or func in self.held_calls):
@@ -189,16 +158,6 @@ class EntryResolution:
         if shown is not None and not self.shown_train(frozenset(out)):
             return shown  # (one caller shows it in training mode on all its paths; another's eval does not cancel it)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
-
-    def held_aliases(self, func: cst.FunctionDef) -> dict[str, str]:
-        """What the instances ``func`` holds store of what ``func`` holds: ``{"mcts.model": "self.model"}`` for ``mcts =
-        PVMCTS(self.model)`` in it, and for the instances its class's ``__init__`` builds (``held_instances``)."""
-        cache = self.__dict__.setdefault("_held_aliases", {})  # (the class's; the function's grow as its flow runs)
-        if func not in cache:
-            info = self.model.class_of_method(func)
-            cache[func] = instance_aliases(self.model, info) if info is not None else {}
-        own = self.stored_aliases.get(func)
-        return {**cache[func], **own} if own else cache[func]
 
     def _passed(self, where: str, first: bool, evaluating: bool = False) -> list | None:
         """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration;
@@ -498,3 +457,35 @@ def module_global_of_nested(model: "FileModel", func: cst.FunctionDef, name: str
             return False
         outer = outer.parent
     return outer is not None and name in outer.bindings
+
+
+def implicit_globals(analysis, func: cst.FunctionDef) -> tuple[str, ...]:
+    """The module-level variables a top-level function reads, itself or through this file's functions it calls."""
+    cache = analysis._globals
+    if func in cache:
+        return cache[func]
+    cache[func] = ()  # (a recursive call sees what is known so far)
+    model = analysis.model
+    scope = model.scopes.get(func)
+    if scope is not None and scope.parent is not None and scope.parent.kind == "function" \
+            and scope.parent.functions.get(func.name.value) is func:
+        cache[func] = closure_variables(model, func, scope)
+        return cache[func]
+    if scope is None or model.functions.get(func.name.value) is not func:
+        return ()
+    module = model.module_scope
+    local = (scope.params.keys() | scope.bindings.keys() | scope.opaque) - _declared_global(func.body)
+    found: list[str] = []
+    callees: list[str] = []
+    for name in _names_read(func.body):
+        if name in local or name in found or name in callees:
+            continue
+        if name in model.functions:
+            callees.append(name)
+        elif (name in module.bindings or name in module.opaque) and name not in model.classes:
+            found.append(name)
+    for callee in callees:
+        found += [name for name in implicit_globals(analysis, model.functions[callee])
+                  if name not in local and name not in found]
+    cache[func] = tuple(found)
+    return cache[func]

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from bn_lint.semantic.file.classes import stored_on_self
+
 from bn_lint.semantic.modes.eval_data import eval_data_loop, eval_input
 from bn_lint.semantic.modes.inference_runs import inference_run, run_after_training, spoiled_before_evaluation
 from bn_lint.semantic.syntax.walk import walk
@@ -116,7 +118,7 @@ class EvaluationDetection:
         if self.framework_managed(node):
             return False
         func = self.enclosing_function(node)
-        if func is not None and self._while_built(func):
+        if func is not None and self._while_built(func) and not _given_to_init(self, node, func):
             return False  # a model called while it is built: a shape probe
         if self._forward_trains(node) or self._running_stats_off(node) or self.fresh_in_test(node):
             return False
@@ -343,3 +345,20 @@ def _project_class(model: "FileModel", base: cst.BaseExpression) -> "tuple[FileM
 def _on_self(call: cst.Call) -> bool:
     """``self.method(...)``."""
     return isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name) and call.func.value.value == "self"
+
+
+def _given_to_init(analysis, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
+    """Whether the module run at ``node`` (in ``__init__`` or a method only it calls) is one ``__init__`` is
+    given, not one it builds: a parameter, or ``self.model`` stored from one (``Tree(board, model=net)`` whose
+    ``__init__`` runs ``net`` to score the root: a run of the caller's model, not a shape probe of its own)."""
+    site = analysis.uses.get(node)
+    info = analysis.model.class_of_method(func)
+    init = info.methods.get("__init__") if info is not None else None
+    if site is None or init is None:
+        return False
+    root, _, rest = site.key.partition(".")
+    params = {p.name.value for p in init.params.params[1:]} | {p.name.value for p in init.params.kwonly_params}
+    if root != "self":
+        return func is init and root in params
+    return bool(rest) and any(attribute == rest.split(".")[0] and param in params
+                              for attribute, param in stored_on_self(init))

@@ -18,6 +18,7 @@ from .helper_calls import HelperCalls
 from .loops import LoopWalker
 from .records import Summary
 from .dict_entries import keyed_returns
+from .entry import implicit_globals
 from .state import ENTRY, Fact, State, TRAIN, _ENTRY, _join, _set
 from .statements import StatementWalker
 from .uses import ModelUses
@@ -116,7 +117,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
                 if not (_scalar(param) or _given_literals(self.model, self.node, param)):
                     state[param.name.value] = _ENTRY  # (a module the caller may give, in the mode it has there)
             real = self.declared = len(self.params)
-            for name in self.a.implicit_globals(self.node):
+            for name in implicit_globals(self.a, self.node):
                 self.params.append(name)
                 state[name] = _ENTRY
             self._framework_entry(state)

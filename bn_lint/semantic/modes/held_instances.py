@@ -15,6 +15,7 @@ from .keys import _unwrap_passthrough, key_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
+    from .analysis import ModeAnalysis
 
 
 def stored_arguments(model: "FileModel", call: cst.Call) -> dict[str, cst.BaseExpression]:
@@ -60,6 +61,18 @@ def instance_aliases(model: "FileModel", info: "ClassInfo") -> dict[str, str]:
             if held == "self" or held.startswith("self."):
                 aliases[f"{target}.{attribute}"] = held
     return aliases
+
+
+def held_aliases(analysis: "ModeAnalysis", func: cst.FunctionDef) -> dict[str, str]:
+    """What the instances ``func`` holds store of what ``func`` holds: ``{"mcts.model": "self.model"}`` for ``mcts =
+    PVMCTS(self.model)`` in it (``ModeAnalysis.stored_aliases``, grown as its flow runs), and for the instances its
+    class's ``__init__`` builds (``instance_aliases``)."""
+    cache = analysis.__dict__.setdefault("_held_aliases", {})
+    if func not in cache:
+        info = analysis.model.class_of_method(func)
+        cache[func] = instance_aliases(analysis.model, info) if info is not None else {}
+    own = analysis.stored_aliases.get(func)
+    return {**cache[func], **own} if own else cache[func]
 
 
 def stored_as(aliases: dict[str, str] | None, key: str) -> str | None:

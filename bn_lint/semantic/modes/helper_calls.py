@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
-from bn_lint.semantic.file.classes import super_call
+from bn_lint.semantic.file.classes import stored_on_self, super_call
 from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .getters import got_from_receiver
-from .held_instances import stored_as
+from .held_instances import held_aliases, stored_as
 from .keys import _getattr_of, key_of
 from .records import HelperEval, Summary, _merge, record_passed
 from .synthetic_runs import feeds_later_step, synthetic_run
@@ -152,16 +152,8 @@ class HelperCalls:
                     self.a.helper_exports[(call, param)] = HelperEval(site, analysis, summary, exported, "exports it")
             if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
                 record_passed(self, f"{self.a.args_key(func)}.{param}", call, key, state)
-            if analysis is self.a and param == "self" and key == "self":
-                self.a.method_calls.setdefault(func, []).append((dict(state), self.node, call))
-            elif analysis is self.a and param == "self" and "." not in key:
-                # `trainer.predict(loader)` on an instance of a class of this file: what it holds, as `self.*`
-                self.a.method_calls.setdefault(func, []).append(
-                    ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None, call))
-
-            if analysis is self.a and param == "self" and key != "self" and isinstance(self.node, cst.FunctionDef):
-                # (`mcts.search(x)`, `self.mcts.search(x)`: resolved through the function that holds it, ``entry``)
-                self.a.held_calls.setdefault(func, []).append((key, dict(state), self.node, call))
+            if analysis is self.a and param == "self":
+                _record_method_call(self, func, key, state, call)
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
@@ -212,6 +204,7 @@ class HelperCalls:
             if id(arg.value) not in kept and key is not None and _tracked(state, key):
                 _set(state, key, _UNKNOWN)
         self._apply_effects(call, bound, summary.effects, summary, analysis, state)
+        _evaluated_by_init(self, call, bound, summary, analysis, init, state)
         return True
 
     def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
@@ -389,7 +382,7 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
     ``extractor.model`` (stored from this file's argument) is run for evaluation there, in its mode here. So for
     a parameter (``show(trainer)`` evaluating ``trainer.generator``) whose object this file builds."""
     # (`self.mcts.search(x)` with `self.mcts = PVMCTS(model)` beside `self.model = model`: the class's own model)
-    aliases = flow.a.held_aliases(flow.node) if param == "self" and isinstance(flow.node, cst.FunctionDef) else {}
+    aliases = held_aliases(flow.a, flow.node) if param == "self" and isinstance(flow.node, cst.FunctionDef) else {}
     held = any(k == key or _child_of(k, key) for k in aliases)
     if param == "self" and not held and (call in flow.a.uses or not (_tracked(state, key)
                                                                      or any(_child_of(k, key) for k in state))):
@@ -413,6 +406,41 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(
                 site, summary.evaluated_in.get(evaluated, analysis), summary, *used)
+
+
+def _evaluated_by_init(flow, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis,
+                       init: cst.FunctionDef, state: State) -> None:
+    """``Tree(board, model=net)`` whose ``__init__`` runs ``net`` (or ``self.model`` stored from it) for
+    evaluation: a run of ``net`` at the construction, in its mode here."""
+    stored = {attribute: param for attribute, param in stored_on_self(init)}
+    given = dict(bound)
+    for evaluated, used in analysis.evaluations(summary).items():
+        root, _, rest = evaluated.partition(".")
+        param = stored.get(rest.split(".")[0]) if root == "self" and rest else root
+        arg = given.get(param) if param is not None else None
+        key = key_of(arg) if arg is not None else None
+        if key is None or not _tracked(state, key):
+            continue
+        if root == "self" and "." in rest:
+            key = key + rest[rest.index("."):]  # (`self.model.backbone` of `self.model = model`)
+        old = flow.a.helper_evals.get((call, evaluated))
+        site = _merge(old.site if old else None, key, _lookup(state, key), call, flow)
+        flow.a.helper_evals[(call, evaluated)] = HelperEval(
+            site, summary.evaluated_in.get(evaluated, analysis), summary, *used)
+
+
+def _record_method_call(flow, func: cst.FunctionDef, key: str, state: State, call: cst.Call) -> None:
+    """A call of ``func``, a method of this file, on ``key``: ``self.f()`` in ``method_calls`` with its caller;
+    ``trainer.predict(loader)`` there too, what the instance holds as ``self.*``; and a call on an instance a
+    function holds (``mcts.search(x)``, ``self.mcts.search(x)``) in ``held_calls``, resolved through that function."""
+    if key == "self":
+        flow.a.method_calls.setdefault(func, []).append((dict(state), flow.node, call))
+        return
+    if "." not in key:
+        flow.a.method_calls.setdefault(func, []).append(
+            ({"self" + k[len(key):]: facts for k, facts in state.items() if k == key or _child_of(k, key)}, None, call))
+    if isinstance(flow.node, cst.FunctionDef):
+        flow.a.held_calls.setdefault(func, []).append((key, dict(state), flow.node, call))
 
 
 def _own_method_run(flow, run: cst.CSTNode, state: State, call: cst.Call) -> None:
