@@ -102,7 +102,7 @@ class Project:
         candidates: list[Path] = []
         here = Path(os.path.abspath(from_path)).parent
         if level:
-            candidates.append(here.parents[min(level - 2, len(here.parents) - 1)] if level > 1 else here)
+            candidates.append(here if level == 1 else here.parents[level - 2] if level - 2 < len(here.parents) else Path(here.anchor))
         else:
             # the file's folder (a script's siblings), the folder above its top-level package (where
             # `python train.py` puts `config.py` on the path), the one above it, the project root
