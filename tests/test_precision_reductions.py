@@ -35,6 +35,13 @@ EXPECTED = {
     "model_given_to_a_constructor_that_scores_with_it.py": [("BN101", 22)],
     "model_given_to_a_constructor_that_scores_with_it_in_eval.py": [],
     "shape_probe_of_the_module_built_in_init.py": [],
+    # 12201: a module class's own evaluation method (`predict_image(self)` running `self(x)` to argmax) with no caller
+    # here owns its mode (RULES.md Evidence); not where a caller puts the model in eval first, where the method puts
+    # `self` in eval, nor where its only calls are a training step's forward
+    "module_class_own_predict_method_runs_itself.py": [("BN101", 15)],
+    "module_class_own_predict_method_called_after_eval.py": [],
+    "module_class_own_predict_method_trained_on.py": [],
+    "module_class_own_predict_method_sets_eval.py": [],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

@@ -71,10 +71,17 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         return None  # (`func(x)`, `trigger(trainer)`, `self.eval_hook(batch)`: a callable, not a network)
     name = reached = func.name.value
     if method:
-        if not rest or "." in rest or not _plain_holder(analysis, func, rest):
-            return None
+        own = not rest and model.is_nn_module_class(model.enclosing_class(model.scope_of(func)))
+        if not own and (not rest or "." in rest or not _plain_holder(analysis, func, rest)):
+            return None  # (but a module class's own evaluation method, `predict_image(self)` running `self(x)`)
         if any(_may_set_eval(key, state) for state, _caller, _call in analysis.method_calls.get(func, [])):
             return None  # (a caller's instance holds a model in eval, or one whose mode it does not know)
+        calls = [one[-1] for one in [*analysis.method_calls.get(func, []), *analysis.held_calls.get(func, [])]]
+        if calls and all(call is not None and analysis.result_trained(call) for call in calls):
+            return None  # (`loss = ce(net.predict(x), y)`: every call of it here is a training step's forward)
+        if own and any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
+                       and analysis.result_trained(site.node) for site in model.calls):
+            return None  # (the module's own method, called on some instance in a training step: its forward)
         callers = "no code of this file puts it in eval mode"
     else:
         scope = model.scopes.get(func)

@@ -256,6 +256,12 @@ class TrainingSteps:
         function = self.enclosing_function(call)
         region = next((a for a in self.model.ancestors(call) if isinstance(a, (cst.For, cst.While))
                        and (function is None or self.enclosing_function(a) is function)), function or self.model.module)
+        names = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
+        for node in self.model.nodes_of(region, cst.Call):  # (`loss = ce(net.predict(x), y)`; `loss.backward()`)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward") and any(
+                    isinstance(n, cst.Name) and n.value in names and self._last_bound_by(region, n.value, node) is parent
+                    for given in [node.func.value, *(a.value for a in node.args[:1])] for n in walk(given)):
+                return True
         return reaches_backward_in_order(self.model, call, region)
 
     def _feeds_backward_at_callers(self, func: cst.FunctionDef, every: bool = True) -> bool:
