@@ -42,6 +42,11 @@ EXPECTED = {
     "module_class_own_predict_method_called_after_eval.py": [],
     "module_class_own_predict_method_trained_on.py": [],
     "module_class_own_predict_method_sets_eval.py": [],
+    # 12242: a rollout loop nested in the training loop runs the policy under `no_grad` on one observation
+    # (`obs.unsqueeze(0)`) and takes its argmax as the action: acting, not a forward of the outer loop's training
+    # step (its logits reach the loss only as constants); the twin acts in eval mode and trains after `.train()`
+    "policy_acting_on_one_observation_in_the_rollout_loop.py": [("BN101", 24)],
+    "policy_acting_on_one_observation_in_the_rollout_loop_in_eval.py": [],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

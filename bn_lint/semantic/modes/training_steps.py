@@ -159,7 +159,10 @@ class TrainingSteps:
         region = self.region(node)
         if not self.trains(region, direct=True):
             if isinstance(region, (cst.For, cst.While)) and self._outer_step_after(node, region):
-                return True  # `for x in chunks: logits.append(model(x))`, then the outer loop's backward
+                # `for x in chunks: logits.append(model(x))`, then the outer loop's backward; but not a policy acting
+                # on one observation under `no_grad` (`policy(obs.unsqueeze(0)).argmax(1)` to step an environment)
+                return not (self.under_no_grad(node) and (self.predicts(node) or self.read_out(node))
+                            and _one_observation(node))
             # (or a teacher run under `no_grad` in a function one of whose calls gives its result to a backward pass:
             # `outputs, losses = self.process_batch(inputs)` then `losses["loss"].backward()`)
             return isinstance(region, cst.FunctionDef) and (
@@ -334,3 +337,12 @@ def _false(expr: cst.BaseExpression, scope, model) -> Size | None:
     """``Size(0)`` (a flag as a number, for ``given_numbers``) when ``expr`` is ``False`` or a constant of it."""
     false = isinstance(expr, cst.Name) and (expr.value == "False" or evaluate(expr, model, scope) is False)
     return Size(0) if false else None
+
+
+def _one_observation(call: cst.CSTNode) -> bool:
+    """Whether the call's first argument adds a batch axis of one to one sample (``obs.unsqueeze(0)``, ``obs[None]``)."""
+    arg = call.args[0].value if isinstance(call, cst.Call) and call.args else None
+    if isinstance(arg, cst.Call) and isinstance(arg.func, cst.Attribute) and arg.func.attr.value == "unsqueeze":
+        return len(arg.args) == 1 and isinstance(arg.args[0].value, cst.Integer) and arg.args[0].value.value == "0"
+    return isinstance(arg, cst.Subscript) and isinstance(arg.slice[0].slice, cst.Index) \
+        and isinstance(arg.slice[0].slice.value, cst.Name) and arg.slice[0].slice.value.value == "None"
