@@ -138,11 +138,12 @@ class Cache:
 
     def file_hash(self, path: str) -> str | None:
         """Content hash of a dependency (None when it cannot be read), memoized for this run; for a
-        folder, of the names in it but hidden ones (a cache, ``.git``: no lookup lists them)."""
+        folder, of the names in it but hidden ones (``.git``) and this cache's own folder: no lookup lists them."""
         if path not in self._hashes:
             if os.path.isdir(path):
                 try:
-                    names = sorted(name for name in os.listdir(path) if not name.startswith("."))
+                    names = sorted(name for name in os.listdir(path) if not name.startswith(".")
+                                   and os.path.join(path, name) != str(self.directory))
                     self._hashes[path] = digest("\n".join(names).encode("utf-8", "replace"))
                 except OSError:
                     self._hashes[path] = None
@@ -172,15 +173,15 @@ class Cache:
 
     def put(self, key: str, findings: list[Finding], errors: list[str], deps: list[str]) -> None:
         """Store an entry atomically; failures (read-only disk, full disk) are ignored."""
+        entry = {
+            "format": _FORMAT,
+            "findings": [f.to_dict() for f in findings],
+            "errors": list(errors),
+            **self._recorded(deps),
+        }
         target = self._entry(key)
         try:
-            self._prepare(target.parent)  # (first: a cache inside the project changes its folder's listing)
-            entry = {
-                "format": _FORMAT,
-                "findings": [f.to_dict() for f in findings],
-                "errors": list(errors),
-                **self._recorded(deps),
-            }
+            self._prepare(target.parent)
             _write_entry(target, entry)
         except OSError:
             pass

@@ -111,20 +111,24 @@ _FOLDER_LIMIT = 3000  # folders of a repository listed to find where its modules
 def module_bases(project: "Project", path: str, top: str) -> list[str]:
     """The folders of the repository holding ``path`` from which a module ``top`` (a folder, a package or
     ``top.py``) can be imported: where an import that resolves nowhere on the path bn-lint knows may be found
-    (a local distribution ``pkg/setup.py`` + ``pkg/pkg/``, a folder put on ``PYTHONPATH`` by a shell script). The
-    folders listed are recorded as looked at from ``path``."""
+    (a local distribution ``pkg/setup.py`` + ``pkg/pkg/``, a folder put on ``PYTHONPATH`` by a shell script). Those
+    folders are recorded as looked at from ``path``."""
     root = str(project.root_for(path))
     listing = project.module_folders.get(root)
     if listing is None:
-        listing = project.module_folders[root] = _module_folders(root)
-    names, folders = listing
-    project.edges.setdefault(os.path.abspath(path), set()).update(folders)
-    return names.get(top, [])
+        cache = getattr(project.index, "directory", None)  # (never this run's own cache folder)
+        listing = project.module_folders[root] = _module_folders(root, str(cache) if cache is not None else "")
+    names, _folders = listing
+    found = names.get(top, [])
+    # (the folders that hold it are looked at; a folder elsewhere that comes to hold it later is seen when the importer
+    # changes: recording every folder of the repository for each import of a library would tie each file to all)
+    project.edges.setdefault(os.path.abspath(path), set()).update(found)
+    return found
 
 
-def _module_folders(root: str) -> tuple[dict[str, list[str]], list[str]]:
+def _module_folders(root: str, skip: str) -> tuple[dict[str, list[str]], list[str]]:
     """For each module name under ``root`` (a sub-folder, a ``.py`` file) the folders holding it, and the folders
-    listed (at most ``_FOLDER_LIMIT``, breadth first)."""
+    listed (at most ``_FOLDER_LIMIT``, breadth first; not ``skip``)."""
     names: dict[str, list[str]] = {}
     todo, listed = [root], []
     while todo and len(listed) < _FOLDER_LIMIT:
@@ -136,7 +140,7 @@ def _module_folders(root: str) -> tuple[dict[str, list[str]], list[str]]:
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith((".", "__")) or name in NOT_SEARCHED:
+            if name.startswith((".", "__")) or name in NOT_SEARCHED or entry.path == skip:
                 continue
             try:
                 is_folder = entry.is_dir()

@@ -47,6 +47,11 @@ EXPECTED = {
     # step (its logits reach the loss only as constants); the twin acts in eval mode and trains after `.train()`
     "policy_acting_on_one_observation_in_the_rollout_loop.py": [("BN101", 24)],
     "policy_acting_on_one_observation_in_the_rollout_loop_in_eval.py": [],
+    # 12080: `was_training = model.training; model.eval(); ...; if was_training: model.train()` restores the flag
+    # with `model.train()`, which puts every part in training mode, the frozen backbone layer too: the restore is
+    # the branch taken, not each part's saved mode; the twin freezes no part, and the restore is no finding
+    "frozen_part_reset_by_a_restore_guard_train.py": [("BN105", 27)],
+    "restore_guard_train_with_no_frozen_part.py": [],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

@@ -83,7 +83,7 @@ def test_a_module_on_no_known_path_is_found_where_the_repository_holds_it(tmp_pa
     assert project.resolve_module("tools", str(tmp_path / "Code/api/serve.py")).endswith("Code/api/tools.py")
     assert project.resolve_module("numpy", str(tmp_path / "Code/api/serve.py")) is None
     assert project.resolve_module("x.tools", str(tmp_path / "Code/api/serve.py")).endswith("a/x/tools.py")
-    assert str(tmp_path / "Code/vico") in project.edges[str(tmp_path / "Code/api/serve.py")]  # (a new file there counts)
+    assert str(tmp_path / "Code/vico") in project.edges[str(tmp_path / "Code/api/serve.py")]  # (a change there counts)
 
 
 def test_definition_of_module_names_and_class_attributes(tmp_path):

@@ -5,7 +5,7 @@ import libcst as cst
 
 from .conditions import _condition
 from .keys import _unwrap_passthrough, key_of
-from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _join, _lookup, _set, _tracked
+from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
 
 class StatementWalker:
@@ -96,7 +96,7 @@ class StatementWalker:
             joined = self._bound_join(node, state, (then, (node.body,)), (other, (node.orelse,)))
             restored = self._restored_by_flag(node.test, then, other)
             if restored is not None and joined is not None:
-                _set(joined, *restored)
+                _restore(joined, *restored)
             return joined
         if isinstance(node, (cst.For, cst.While)):
             return self.loop(node, state)
@@ -275,8 +275,21 @@ class StatementWalker:
         key, saved = self.flags[flag]
         trained, evaluated = (other, then) if negated else (then, other)
         if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
-            return key, saved
+            return key, saved, trained, evaluated
         return None
+
+
+def _restore(joined: State, key: str, saved: frozenset, trained: State, evaluated: State) -> None:
+    """``if was_training: m.train()`` after ``was_training = m.training``: ``m`` in the mode saved. Restoring the
+    flag puts the parts in what the branch taken leaves them in (``m.train()`` resets a part frozen in eval: all of
+    ``m`` trains), not back in their own saved modes; a saved mode neither train nor eval restores it as saved."""
+    modes = {f.mode for f in saved - {_MIXED}}  # (a part's own mode set apart does not change the flag)
+    if not modes or not modes <= {TRAIN, EVAL}:
+        _set(joined, key, saved)
+        return
+    for part in {k for branch in (trained, evaluated) for k in branch if k == key or _child_of(k, key)}:
+        joined[part] = (_lookup(trained, part) if TRAIN in modes else frozenset()) \
+            | (_lookup(evaluated, part) if EVAL in modes else frozenset())
 
 
 def _training_flag(test: cst.BaseExpression) -> tuple[str, bool] | None:
