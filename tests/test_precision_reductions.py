@@ -52,6 +52,11 @@ EXPECTED = {
     # the branch taken, not each part's saved mode; the twin freezes no part, and the restore is no finding
     "frozen_part_reset_by_a_restore_guard_train.py": [("BN105", 27)],
     "restore_guard_train_with_no_frozen_part.py": [],
+    # 12162: `base_model.eval()`, then `test_model(base_model, ...)` evaluates it, then a deepcopy of it is fine-tuned:
+    # the inline `.eval()` is the evaluation's, shown by the evaluation after it, and the copy trains in eval; the
+    # twin puts the copy back in training mode first
+    "copy_of_an_evaluated_model_fine_tuned_in_eval.py": [("BN103", 35)],
+    "copy_of_an_evaluated_model_fine_tuned_after_train.py": [],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

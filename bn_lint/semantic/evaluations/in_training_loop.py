@@ -19,7 +19,7 @@ import libcst as cst
 from bn_lint.semantic.batching.analysis import BatchAnalysis
 from bn_lint.semantic.evaluations.callback_loops import callback_evals
 from bn_lint.semantic.evaluations.first_iteration import calls_leading_to
-from bn_lint.semantic.modes import EVAL
+from bn_lint.semantic.modes import EVAL, key_of
 from bn_lint.semantic.modes.eval_names import eval_named
 from bn_lint.semantic.modes.method_names import method_evaluates_self
 from bn_lint.semantic.nn_modules.bearing import ModelKind
@@ -58,7 +58,8 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
                 later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
                 continue
             if loop is None or (analysis.order(fact.node) < analysis.order(site.node)
-                                and not _evaluation_left_in_eval(analysis, fact)):
+                                and not _evaluation_left_in_eval(analysis, fact)
+                                and not _evaluated_after(analysis, fact, site)):
                 continue  # `.eval()` before the training step in the same iteration: deliberate
             if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
@@ -92,6 +93,35 @@ def _evaluation_left_in_eval(analysis: "ModeAnalysis", fact) -> bool:
         return isinstance(call.func, cst.Attribute) and method_evaluates_self(analysis, call.func.attr.value)
     callee, func = target
     return any(callee.enclosing_function(node) is func for node in list(callee.uses))
+
+
+def _evaluated_after(analysis: "ModeAnalysis", fact, site) -> bool:
+    """Whether the inline ``.eval()`` that ``fact`` records is followed, before the training step of ``site`` (or
+    the call of this file that leads to it), by an evaluation of the model it sets in the same function: a run of it
+    for evaluation, or a helper of this file given it that evaluates it (``model.eval()``, ``test(model, loader)``,
+    then ``train(deepcopy(model))``): an evaluation's mode left behind, not a choice for the training step."""
+    node = fact.node
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval"):
+        return False
+    key = key_of(node.func.value)
+    func = analysis.enclosing_function(node)
+    ends = [anchor for anchor in calls_leading_to(analysis, site.node)
+            if analysis.enclosing_function(anchor) is func and analysis.order(anchor) > analysis.order(node)]
+    if key is None or not ends:
+        return False
+    end = analysis.order(ends[0])
+    for call in analysis.model.nodes_of(func or analysis.model.module, cst.Call):
+        if not analysis.order(node) < analysis.order(call) < end:
+            continue
+        use = analysis.uses.get(call)
+        if use is not None and use.key == key and analysis.eval_reason(call) is not None:
+            return True
+        target = analysis.callee(call)
+        summary = target[0].summary(target[1]) if target is not None and target[0] is analysis else None
+        if summary is not None and any(key_of(arg.value) == key and param in analysis.evaluations(summary)
+                                       for param, arg in zip(summary.params, call.args) if arg.keyword is None):
+            return True
+    return False
 
 
 def _evaluated_between_trainings(model: "FileModel", analysis: "ModeAnalysis", evaluated: cst.CSTNode, site) -> bool:

@@ -24,6 +24,7 @@ from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_ot
 from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_evaluation
 from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.keys import ANY_ENTRY
+from bn_lint.semantic.modes.training_steps import result_trained
 from bn_lint.semantic.modes.trained import loss_named
 from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
 
@@ -77,10 +78,10 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         if any(_may_set_eval(key, state) for state, _caller, _call in analysis.method_calls.get(func, [])):
             return None  # (a caller's instance holds a model in eval, or one whose mode it does not know)
         calls = [one[-1] for one in [*analysis.method_calls.get(func, []), *analysis.held_calls.get(func, [])]]
-        if calls and all(call is not None and analysis.result_trained(call) for call in calls):
+        if calls and all(call is not None and result_trained(analysis, call) for call in calls):
             return None  # (`loss = ce(net.predict(x), y)`: every call of it here is a training step's forward)
         if own and any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
-                       and analysis.result_trained(site.node) for site in model.calls):
+                       and result_trained(analysis, site.node) for site in model.calls):
             return None  # (the module's own method, called on some instance in a training step: its forward)
         callers = "no code of this file puts it in eval mode"
     else:

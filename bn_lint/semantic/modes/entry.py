@@ -12,6 +12,7 @@ from bn_lint.semantic.project.definitions import inherited_definition, project_c
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .held_by_class import entered_from_outside, held_by_class, model_base, run_by_inherited
 from .held_instances import held_aliases, stored_as
+from .training_steps import result_trained
 from .getters import got_from_self
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
@@ -79,7 +80,7 @@ class EntryResolution:
         if func is not None and root == "self" and (func in self.method_calls or func in self.held_calls):
             # a method: what the class's own `self.method()` calls leave `self.model` in
             calls = [one for one in self.method_calls.get(func, ()) if not (evaluating and one[2] is not None
-                                                                            and self.result_trained(one[2]))]
+                                                                            and result_trained(self, one[2]))]
             if first:  # (each caller's first pass)
                 firsts: dict = {}
                 for one in calls:
@@ -88,7 +89,7 @@ class EntryResolution:
             passed = [("self", state, caller) for state, caller, _ in calls]
             # (calls on an instance a function holds, resolved through that function: `mcts.model` of `selfPlay`)
             passed += [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
-                       if not (evaluating and self.result_trained(call))]
+                       if not (evaluating and result_trained(self, call))]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
@@ -163,7 +164,7 @@ class EntryResolution:
         """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration;
         ``evaluating``, only the calls whose result no backward pass trains on."""
         if evaluating:
-            trained = {call for call, _ in self.call_sites.get(where, ()) if self.result_trained(call)}
+            trained = {call for call, _ in self.call_sites.get(where, ()) if result_trained(self, call)}
             if trained:
                 if first:
                     return [one for call, one in self.first_call_args.get(where, {}).items() if call not in trained] or None

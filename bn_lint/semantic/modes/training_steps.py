@@ -245,28 +245,6 @@ class TrainingSteps:
                     return True
         return False
 
-    def result_trained(self, call: cst.Call) -> bool:
-        """Whether a backward pass trains on what ``call`` returns where it is called: ``loss = f(x); loss.backward()``,
-        or through the names assigned from it in its loop (``prob, val = self.predict(x)``, ``loss = ce(prob, y) +
-        mse(val, z)``, ``loss.backward()``): a training use of ``call``, not an evaluation, whatever its name."""
-        if self._backward_of(call):
-            return True
-        parent = self.model.parent(call)
-        while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index)):
-            parent = self.model.parent(parent)
-        if not isinstance(parent, cst.Assign):
-            return False
-        function = self.enclosing_function(call)
-        region = next((a for a in self.model.ancestors(call) if isinstance(a, (cst.For, cst.While))
-                       and (function is None or self.enclosing_function(a) is function)), function or self.model.module)
-        names = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
-        for node in self.model.nodes_of(region, cst.Call):  # (`loss = ce(net.predict(x), y)`; `loss.backward()`)
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward") and any(
-                    isinstance(n, cst.Name) and n.value in names and self._last_bound_by(region, n.value, node) is parent
-                    for given in [node.func.value, *(a.value for a in node.args[:1])] for n in walk(given)):
-                return True
-        return reaches_backward_in_order(self.model, call, region)
-
     def _feeds_backward_at_callers(self, func: cst.FunctionDef, every: bool = True) -> bool:
         """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file (or, not ``every``,
         one) gives what it returns to a backward pass, so ``func`` is part of a training step (a BYOL target run
@@ -346,3 +324,26 @@ def _one_observation(call: cst.CSTNode) -> bool:
         return len(arg.args) == 1 and isinstance(arg.args[0].value, cst.Integer) and arg.args[0].value.value == "0"
     return isinstance(arg, cst.Subscript) and isinstance(arg.slice[0].slice, cst.Index) \
         and isinstance(arg.slice[0].slice.value, cst.Name) and arg.slice[0].slice.value.value == "None"
+
+
+def result_trained(analysis, call: cst.Call) -> bool:
+    """Whether a backward pass trains on what ``call`` returns where it is called: ``loss = f(x); loss.backward()``,
+    or through the names assigned from it in its loop (``prob, val = analysis.predict(x)``, ``loss = ce(prob, y) +
+    mse(val, z)``, ``loss.backward()``): a training use of ``call``, not an evaluation, whatever its name."""
+    if analysis._backward_of(call):
+        return True
+    parent = analysis.model.parent(call)
+    while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index)):
+        parent = analysis.model.parent(parent)
+    if not isinstance(parent, cst.Assign):
+        return False
+    function = analysis.enclosing_function(call)
+    region = next((a for a in analysis.model.ancestors(call) if isinstance(a, (cst.For, cst.While))
+                   and (function is None or analysis.enclosing_function(a) is function)), function or analysis.model.module)
+    names = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    for node in analysis.model.nodes_of(region, cst.Call):  # (`loss = ce(net.predict(x), y)`; `loss.backward()`)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward") and any(
+                isinstance(n, cst.Name) and n.value in names and analysis._last_bound_by(region, n.value, node) is parent
+                for given in [node.func.value, *(a.value for a in node.args[:1])] for n in walk(given)):
+            return True
+    return reaches_backward_in_order(analysis.model, call, region)
