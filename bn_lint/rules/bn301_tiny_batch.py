@@ -14,6 +14,8 @@ from bn_lint.semantic.batching.one_sample import LIBRARY_FRAGILE_NAMES
 from bn_lint.semantic.evaluations.single_sample import single_sample_calls
 from bn_lint.semantic.knowledge.model_runners import PROBE_TRIGGERS
 from bn_lint.semantic.batching.tiny_loaders import tiny_training_loaders
+from bn_lint.semantic.modes import ModeAnalysis
+from bn_lint.semantic.modes.training_steps import trains_in_eval
 
 DEFAULT_MIN_BATCH = 8
 
@@ -421,6 +423,8 @@ class TinyBatch(Rule):
         minimum = min_batch_size(model)
         for found in tiny_training_loaders(batches, minimum):
             loader, size, guess = found.loader, found.size, found.guess
+            if loader.trains and all(trains_in_eval(model.analysis(ModeAnalysis), t.loop) for t in loader.trains):
+                continue  # (the model trains in eval mode: BatchNorm frozen on purpose, on its running averages)
             per_device = " per device" if found.distributed else ""
             if not loader.batch_given:
                 where = "a DataLoader without `batch_size` uses batch size 1"

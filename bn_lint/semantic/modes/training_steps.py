@@ -15,6 +15,7 @@ from bn_lint.semantic.syntax.walk import children, walk
 from .keys import _names_read
 from .known_calls import _NO_GRAD
 from .phases import feeds_a_later_step
+from .state import _lookup
 from .synthetic_runs import feeds_later_step
 
 
@@ -347,3 +348,29 @@ def result_trained(analysis, call: cst.Call) -> bool:
                 for given in [node.func.value, *(a.value for a in node.args[:1])] for n in walk(given)):
             return True
     return reaches_backward_in_order(analysis.model, call, region)
+
+
+def trains_in_eval(analysis, loop: cst.CSTNode) -> bool:
+    """Whether every module the training steps of ``loop`` run is in eval mode there on every path the code shows
+    (``net.eval()`` before training with batches of one: BatchNorm frozen on purpose, running on its averages)."""
+    analysis.run()
+    sites = [site for site in analysis.train_uses.values() if loop in analysis.model.ancestors(site.node)]
+    return bool(sites) and all(_modes_given(analysis, site) == {"eval"} for site in sites)
+
+
+def _modes_given(analysis, site) -> set[str]:
+    """The modes of ``site``'s module where every visible caller of its function decides its entry mode (a module
+    global read by a function the script calls); a step's own "trained" mode (a back edge's) is not one of them."""
+    func = analysis.enclosing_function(site.node)
+    root, _, rest = site.key.partition(".")
+    where = analysis.args_key(func) if func is not None else None
+    modes: set[str] = set()
+    for fact in site.facts:
+        if fact.mode == "entry":
+            passed = analysis.call_args.get(f"{where}.{root}") if where is not None else None
+            if not passed:
+                return {"entry"}
+            modes |= {f.mode for key, state, _ in passed for f in _lookup(state, f"{key}.{rest}" if rest else key)}
+        elif not (fact.mode == "train" and fact.why == "trained"):
+            modes.add(fact.mode)
+    return modes
