@@ -329,8 +329,15 @@ def _one_observation(call: cst.CSTNode) -> bool:
 
 def result_trained(analysis, call: cst.Call) -> bool:
     """Whether a backward pass trains on what ``call`` returns where it is called: ``loss = f(x); loss.backward()``,
-    or through the names assigned from it in its loop (``prob, val = analysis.predict(x)``, ``loss = ce(prob, y) +
+    or through the names assigned from it in its loop (``prob, val = self.predict(x)``, ``loss = ce(prob, y) +
     mse(val, z)``, ``loss.backward()``): a training use of ``call``, not an evaluation, whatever its name."""
+    memo = analysis.__dict__.setdefault("_result_trained", {})
+    if call not in memo:
+        memo[call] = _result_trained(analysis, call)
+    return memo[call]
+
+
+def _result_trained(analysis, call: cst.Call) -> bool:
     if analysis._backward_of(call):
         return True
     parent = analysis.model.parent(call)
