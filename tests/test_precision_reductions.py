@@ -62,6 +62,11 @@ EXPECTED = {
     # caller of the training function leaves the module global in eval. The twin trains in training mode
     "batches_of_one_trained_with_the_model_in_eval.py": [],
     "batches_of_one_trained_with_the_model_in_training_mode.py": [("BN301", 6)],
+    # batch 22's 12301 (judged false): `super().train(); self.training = True` repeats the flag the switch just
+    # set, and `self.training = True` in `__init__` is a new module's default; the twin sets the flag with no switch,
+    # or against the one made
+    "training_flag_repeated_after_the_switch.py": [],
+    "training_flag_set_without_the_switch.py": [("BN102", 10), ("BN102", 14)],
     # Transfer batch 21's misses, reduced after its blind score (session 66).
     # 12204: a model picked by name from segmentation_models_pytorch (`getattr(smp, arch)(**kwargs)`) is one of a
     # model zoo's architectures, which hold BatchNorm; the twin evaluates in eval mode

@@ -370,6 +370,8 @@ class EvalNotCalled(Rule):
             flag = model.value(value, scope)
             if flag is not True and flag is not False:
                 continue
+            if (flag is True and scope.name == "__init__") or _switched_before(model, target, scope, flag):
+                continue  # (the default of a new module, or the flag of a switch `super().train()` just made)
             method = "eval()" if flag is False else "train()"
             yield Report(
                 target,
@@ -417,3 +419,23 @@ def _mode_ignored(model: FileModel) -> Iterable[Report]:
             f"BatchNorm in training mode; pass `{mode}` on",
             fix=fix,
         )
+
+
+def _switched_before(model: FileModel, target: cst.Attribute, scope: Scope, flag: bool) -> bool:
+    """Whether the function around ``self.training = flag`` switched the whole module to that mode before it
+    (``super().train(); self.training = True``): the assignment repeats what the switch set."""
+    if scope.node is None:
+        return False
+    last = None
+    for call in model.nodes_of(scope.node, cst.Call):
+        func = call.func
+        if model.order(call) < model.order(target) and isinstance(func, cst.Attribute) \
+                and func.attr.value in ("train", "eval") and (model.code(func.value) == "self" or (
+                    isinstance(func.value, cst.Call) and model.code(func.value.func) == "super")):
+            last = call
+    if last is None:
+        return False
+    if last.func.attr.value == "eval":
+        return flag is False
+    given = model.value(last.args[0].value, scope) if last.args else True
+    return given is flag
