@@ -83,8 +83,11 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue
         # (a path under an assumed condition is not the loop's first iteration: `for phase in ["train", "val"]`
         # starts with the phase that trains)
-        facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node), evaluating=True), None) \
-            if assumed else first_iteration(analysis, node, site, analysis.resolved(site, evaluating=True))
+        # (where only the function's name or a read-out says evaluation, a caller that trains on its result runs it
+        # for training; a run under `no_grad` to predictions evaluates whatever its result then feeds: pseudo-labels)
+        weak = not (analysis.under_no_grad(node) or analysis.predicts(node))
+        facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node), evaluating=weak), None) \
+            if assumed else first_iteration(analysis, node, site, analysis.resolved(site, evaluating=weak), weak)
         later_loop = None
         if first_loop is None and not assumed:
             facts, later_loop = later_iterations(analysis, node, facts)

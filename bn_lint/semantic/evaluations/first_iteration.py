@@ -30,16 +30,16 @@ _LOOPS = frozenset({"For", "While"})  # (by name: libcst is not loaded at import
 _DEPTH = 3  # how many levels of this file's callers lead to the evaluation
 
 
-def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", facts: frozenset
-                    ) -> tuple[frozenset, cst.CSTNode | None]:
+def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", facts: frozenset,
+                    evaluating: bool = False) -> tuple[frozenset, cst.CSTNode | None]:
     """The facts of the first time the flow reached ``node`` (the first iteration of the loops around it,
     or around the calls of this file that lead to it) when they show training mode and the later
     iterations add only unknown modes or modes set after it in the loop; with the loop whose first
-    iteration that is (None: ``facts`` as given)."""
+    iteration that is (None: ``facts`` as given); ``evaluating``: as ``resolved`` takes it."""
     if analysis.shown_train(facts):
         return facts, None
     first = analysis.first_uses.get((node, site.key)) or site
-    first_facts = analysis.resolved(first, first=True, evaluating=True)
+    first_facts = analysis.resolved(first, first=True, evaluating=evaluating)
     if not analysis.shown_train(first_facts) or first_facts == facts:
         return facts, None
     later = [f for f in facts - first_facts if f.mode not in (TRAIN, UNKNOWN_MODE)]

@@ -81,8 +81,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         if calls and all(call is not None and result_trained(analysis, call) for call in calls):
             return None  # (`loss = ce(net.predict(x), y)`: every call of it here is a training step's forward)
         if own and any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
-                       and result_trained(analysis, site.node) for site in model.calls):
-            return None  # (the module's own method, called on some instance in a training step: its forward)
+                       for site in model.calls):
+            return None  # (the module's own method with a caller here: the caller's evaluation, or its training)
         callers = "no code of this file puts it in eval mode"
     else:
         scope = model.scopes.get(func)

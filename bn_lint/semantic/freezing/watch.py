@@ -130,7 +130,8 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
                 continue  # (co-training: `step(self.model1, fixed=self.model2)` then `step(self.model2, ...)`: the
                 # module put in eval is the one the next step trains, whole: no freeze)
             undo = [f for f in watch.facts if f.mode == TRAIN and f.why in ("train()", "helper") and f.node is not None
-                    and analysis.order(f.node) > analysis.order(node) and not _toggled(node, f.node, watch.key)]
+                    and (analysis.order(f.node) > analysis.order(node) or _loop_carried(analysis, f.node, node))
+                    and not _toggled(node, f.node, watch.key)]
             if not undo or not isinstance(node, cst.Call):
                 continue
             sites: set[int] = set()
@@ -145,6 +146,27 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
                     continue  # (a helper called twice: one finding at its `.train()`)
                 sites.add(id(site))
                 yield EvalUndone(site, watch.key, node, step, fact.node if site is not fact.node else None, where)
+
+
+def _loop_carried(analysis: "ModeAnalysis", reset: cst.CSTNode, evaluated: cst.CSTNode) -> bool:
+    """Whether the ``.train()`` at ``reset``, before the eval at ``evaluated``, runs again after it in a loop around
+    both (at the top of every epoch, the freeze made once inside it): the next iteration undoes the freeze."""
+    model = analysis.model
+    for around in model.ancestors(evaluated):
+        if isinstance(around, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(around, cst.If) and _from_then_on(around.test):
+            return False  # (`if step >= freeze_step:` freezes again on every later iteration)
+        if isinstance(around, (cst.For, cst.While)) and around in model.ancestors(reset):
+            return True
+    return False
+
+
+def _from_then_on(test: cst.BaseExpression) -> bool:
+    """Whether ``test`` is a range test (``step >= n``, ``epoch > k``): true on every later iteration once true."""
+    return isinstance(test, cst.Comparison) and any(
+        isinstance(c.operator, (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual))
+        for c in test.comparisons)
 
 
 def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", frozen_at: cst.CSTNode, watch) -> bool:

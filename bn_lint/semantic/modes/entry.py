@@ -88,8 +88,8 @@ class EntryResolution:
                 calls = list(firsts.values())
             passed = [("self", state, caller) for state, caller, _ in calls]
             # (calls on an instance a function holds, resolved through that function: `mcts.model` of `selfPlay`)
-            passed += [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
-                       if not (evaluating and result_trained(self, call))]
+            held = [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
+                    if not (evaluating and result_trained(self, call))]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
@@ -98,6 +98,7 @@ class EntryResolution:
                 passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
             elif rest and (outside := entered_from_outside(self, func, key, passed)) is not None:
                 passed = outside  # (`if not handler.initialized: handler.initialize()`: as the class leaves it)
+            passed = passed + held
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             holder = self._holder_class(func, rest.split(".")[0])

@@ -30,6 +30,10 @@ class FreezeTracking:
             return
         if var not in self.param_vars:
             owner = self._frozen_module_var(target, target.value)  # `m.weight.requires_grad = False`
+            if owner is None:
+                # `self.backbone[i].requires_grad = False` on a module: meant as its freeze (an attribute the
+                # module's parameters never read: they train on, and its BatchNorm layers keep updating)
+                owner = key_of(target.value)
             if owner is not None and _tracked(state, owner):
                 self._freeze(target, owner, state, when)
             return

@@ -12,7 +12,7 @@ from bn_lint.semantic.modes.eval_data import eval_input, reaches_backward_in_ord
 from bn_lint.semantic.batching.given_numbers import given_numbers
 from bn_lint.semantic.syntax.constants import evaluate
 from bn_lint.semantic.syntax.walk import children, walk
-from .keys import _names_read
+from .keys import _names_read, key_of
 from .known_calls import _NO_GRAD
 from .phases import feeds_a_later_step
 from .state import _lookup
@@ -362,7 +362,10 @@ def trains_in_eval(analysis, loop: cst.CSTNode) -> bool:
     (``net.eval()`` before training with batches of one: BatchNorm frozen on purpose, running on its averages)."""
     analysis.run()
     sites = [site for site in analysis.train_uses.values() if loop in analysis.model.ancestors(site.node)]
-    return bool(sites) and all(_modes_given(analysis, site) == {"eval"} for site in sites)
+    around = analysis.enclosing_function(loop) or analysis.model.module
+    switched = {key_of(call.func.value) for call in analysis.model.nodes_of(around, cst.Call)
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value == "train"}
+    return bool(sites) and all(site.key not in switched and _modes_given(analysis, site) == {"eval"} for site in sites)
 
 
 def _modes_given(analysis, site) -> set[str]:
@@ -372,7 +375,8 @@ def _modes_given(analysis, site) -> set[str]:
     root, _, rest = site.key.partition(".")
     where = analysis.args_key(func) if func is not None else None
     modes: set[str] = set()
-    for fact in site.facts:
+    use = analysis.uses.get(site.node)  # (and the facts of all paths there, not only the training step's)
+    for fact in site.facts | (use.facts if use is not None and use.key == site.key else frozenset()):
         if fact.mode == "entry":
             passed = analysis.call_args.get(f"{where}.{root}") if where is not None else None
             if not passed:
