@@ -24,6 +24,12 @@ EXPECTED = {
     # nothing: its parameters and BatchNorm layers train on); the twin sets it on a part without BatchNorm
     "module_requires_grad_attribute_set_false_in_training.py": [("BN105", 11)],
     "module_without_batchnorm_requires_grad_attribute_set_false.py": [],
+    # 12620 (and batch 21's 12160, whose list comes from the callers): a module class keeps BatchNorm heads in a
+    # plain list that `nn.Module` does not register, so `R.eval()` never reaches them; twins: an `nn.ModuleList`, and
+    # a class that puts each head in eval itself
+    "batchnorm_heads_kept_in_a_plain_list.py": [("BN101", 17)],
+    "batchnorm_heads_kept_in_a_module_list.py": [],
+    "batchnorm_heads_in_a_plain_list_put_in_eval_one_by_one.py": [],
     # Transfer batch 21's false alarm and misses, reduced after its blind score (session 67).
     # 12243 (post): `predict()` is called by the training step, whose loss backpropagates what it returns: that call
     # runs the model for training, whatever the method's name; only the evaluation's call after `.eval()` is an

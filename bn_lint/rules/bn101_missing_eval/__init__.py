@@ -10,6 +10,7 @@ from ...rule import Rule
 from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
 from bn_lint.semantic.evaluations.eval_paths import helper_evaluations, train_mode_evaluations
 from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.nn_modules.unregistered_batchnorm import unregistered_batchnorm
 from ...semantic.modes import EVAL_NAME, ModeAnalysis
 from ...semantic.modes.known_calls import OWN_WEIGHTS_LOADER_NAME, WEIGHTS_LOADER_NAME
 from ...semantic.modes.eval_names import EVAL_CLASS_NAME
@@ -44,7 +45,9 @@ class MissingEval(Rule):
         inference script (weights loaded with `load_state_dict`, nothing in the file trains); an
         evaluation function that runs a model it is given and never puts in eval, in a file that
         puts no model in eval anywhere and whose callers do not either (RULES.md, Evidence), when
-        the model may hold BatchNorm. Not flagged: calls in a training step (a loop or function with
+        the model may hold BatchNorm; and a module class that keeps BatchNorm layers it builds in a plain
+        list, dict or tuple (`self.heads = [Head() for _ in range(4)]`), which `nn.Module` does not register:
+        `.eval()` never reaches them (use `nn.ModuleList`). Not flagged: calls in a training step (a loop or function with
         `backward()` / `optimizer.step()` / `train_step()`), models whose mode bn-lint cannot see
         (models loaded with `torch.load` / `torch.jit.load`, models passed to unknown code), files
         whose every BatchNorm has `momentum=1` or `track_running_stats=False`, shape probes (`model(dummy).shape`, calls
@@ -141,6 +144,11 @@ class MissingEval(Rule):
                 f"`{found.key}` is in training mode here ({found.reason}): {found.why}; no `.eval()` on the path to "
                 f"this call, so BatchNorm uses batch statistics and updates its running averages",
             )
+        for found in unregistered_batchnorm(model):  # (`self.heads = [Head() ...]`: `.eval()` never reaches them)
+            yield Report(found.node, f"`{found.owner}` keeps BatchNorm layers in `self.{found.attribute}`, a plain "
+                         f"Python container that `nn.Module` does not register: `.eval()` never reaches them, so they "
+                         f"normalise with batch statistics and update their running averages whenever the model is "
+                         f"evaluated (nor do `.to()` or `state_dict()`); use `nn.ModuleList` / `nn.ModuleDict`")
         # another file's function evaluates what it is given: reported at its call of the module, which
         # runs in training mode when called from here
         here = os.path.basename(model.path)
