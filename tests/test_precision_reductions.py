@@ -20,6 +20,7 @@ EXPECTED = {
     "frozen_decoder_undone_by_train_at_the_top_of_the_next_epoch.py": [("BN105", 21)],
     "decoder_frozen_again_after_train_every_epoch.py": [],
     "decoder_frozen_on_every_step_from_a_step_on.py": [],
+    "decoder_frozen_again_by_its_flag_after_train_every_epoch.py": [],  # (12461's fix)
     # 12301: `self.backbone[i].requires_grad = False` on a module is meant as its freeze (the attribute freezes
     # nothing: its parameters and BatchNorm layers train on); the twin sets it on a part without BatchNorm
     "module_requires_grad_attribute_set_false_in_training.py": [("BN105", 11)],

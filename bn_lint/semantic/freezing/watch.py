@@ -152,14 +152,31 @@ def _loop_carried(analysis: "ModeAnalysis", reset: cst.CSTNode, evaluated: cst.C
     """Whether the ``.train()`` at ``reset``, before the eval at ``evaluated``, runs again after it in a loop around
     both (at the top of every epoch, the freeze made once inside it): the next iteration undoes the freeze."""
     model = analysis.model
+    nested = once = False  # (a freeze in a loop inside the reset's, or under a one-time test `step == n`)
     for around in model.ancestors(evaluated):
         if isinstance(around, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return False
         if isinstance(around, cst.If) and _from_then_on(around.test):
             return False  # (`if step >= freeze_step:` freezes again on every later iteration)
+        once = once or isinstance(around, cst.If) and isinstance(around.test, cst.Comparison) and any(
+            isinstance(c.operator, cst.Equal) for c in around.test.comparisons)
         if isinstance(around, (cst.For, cst.While)) and around in model.ancestors(reset):
-            return True
+            # (an eval right after the reset in the same body, `if frozen: m.eval()`, is the freeze kept)
+            return (nested or once) and not _frozen_again(analysis, around, reset, evaluated)
+        nested = nested or isinstance(around, (cst.For, cst.While))
     return False
+
+
+def _frozen_again(analysis: "ModeAnalysis", loop: cst.CSTNode, reset: cst.CSTNode, evaluated: cst.CSTNode) -> bool:
+    """Whether the loop puts the frozen module in eval again after its ``.train()`` (``vae.train(); if frozen:
+    vae._decoder.eval()``): the code keeps the freeze across the reset, on the paths it froze."""
+    if not (isinstance(evaluated, cst.Call) and isinstance(evaluated.func, cst.Attribute)):
+        return False
+    receiver, model = analysis.model.code(evaluated.func.value), analysis.model
+    return any(call is not evaluated and isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval"
+               and model.code(call.func.value) == receiver
+               and analysis.order(reset) < analysis.order(call) < analysis.order(evaluated)
+               for call in model.nodes_of(loop, cst.Call))
 
 
 def _from_then_on(test: cst.BaseExpression) -> bool:
