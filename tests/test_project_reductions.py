@@ -20,6 +20,11 @@ EXPECTED = {
     # the repository holds it, so the loaded model's class is known (BatchNorm1d) and its run under
     # `inference_mode` without eval is a finding; the silent twin puts it in eval after loading
     "module_of_a_local_distribution": {"api/vision.py:17:BN101"},
+    # batch 23's 12701 post-fix alarm (after its blind score): `self._model1.batchnorm_state(activate=False)`, a
+    # method of the model's base class in another file, runs `self.apply(self.deactivate_batchnorm)`, a static
+    # method that puts each BatchNorm layer in eval, on the branch the literal argument takes; the reported twin
+    # acts without it
+    "batchnorm_put_in_eval_by_a_method_applied_to_the_model": {"agent.py:13:BN101"},
     # 12240: `self.mcts = PVMCTS(game, model)` in `__init__` beside `self.model: nn.Module = model` (annotated):
     # `self.mcts.model` is the class's own model, which `PVMCTS.search` (another file) runs under `no_grad`; the
     # training loop's `.train()` leaves it in training mode for the next self-play; the twin puts it in eval first

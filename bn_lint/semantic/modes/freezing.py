@@ -255,10 +255,17 @@ class FreezeTracking:
         return False
 
     def _evals_batchnorm(self, fn: cst.BaseExpression) -> bool:
-        """``fn`` is a function of this file that puts the module it is given in eval when it is a
-        BatchNorm (``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d): m.eval()``)."""
+        """``fn`` is a function of this file (or a method of the class around, ``self.set_bn_eval``) that puts the
+        module it is given in eval when it is a BatchNorm (``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d):
+        m.eval()``)."""
         func = self.model.functions.get(fn.value) if isinstance(fn, cst.Name) else None
+        if isinstance(fn, cst.Attribute) and isinstance(fn.value, cst.Name) and fn.value.value in ("self", "cls") \
+                and isinstance(self.node, cst.FunctionDef):  # `self.apply(self.deactivate_batchnorm)`: a static method
+            info = self.model.class_of_method(self.node)
+            func = info.methods.get(fn.attr.value) if info is not None else None
         params = func.params.params if func is not None else ()
+        if params and params[0].name.value in ("self", "cls"):
+            params = params[1:]
         if not params:
             return False
         name = params[0].name.value
