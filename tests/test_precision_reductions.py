@@ -31,6 +31,7 @@ EXPECTED = {
     "batchnorm_heads_kept_in_a_plain_list.py": [("BN101", 17)],
     "batchnorm_heads_kept_in_a_module_list.py": [],
     "batchnorm_heads_in_a_plain_list_put_in_eval_one_by_one.py": [],
+    "batchnorm_heads_in_a_plain_list_registered_one_by_one.py": [],  # (`setattr(self, f"head_{i}", head)`: batch 19)
     # Transfer batch 21's false alarm and misses, reduced after its blind score (session 67).
     # 12243 (post): `predict()` is called by the training step, whose loss backpropagates what it returns: that call
     # runs the model for training, whatever the method's name; only the evaluation's call after `.eval()` is an

@@ -20,12 +20,24 @@ def unregistered_attribute(model: "FileModel", info: "ClassInfo", attribute: str
     """Whether every value the class stores in ``self.<attribute>`` is certainly a plain container (a list, dict
     or tuple display or comprehension, ``list(...)``/``dict(...)``/``tuple(...)``, or a parameter of the
     assigning method annotated ``list``/``dict``/``tuple``, also subscripted: ``list[dict[str, Any]]``), and
-    the class registers nothing under that name (``self.add_module(name, ...)``)."""
+    the class registers nothing under that name (``self.add_module(name, ...)``, ``setattr(self, name, entry)`` for
+    each entry)."""
     values = info.attributes.get(attribute, [])
     if not values or not all(_plain_container(value, scope) for value, scope in values):
         return False
     return not any(isinstance(call.func, cst.Attribute) and call.func.attr.value in _REGISTERS
-                   for call in model.nodes_of(info.node, cst.Call))
+                   for call in model.nodes_of(info.node, cst.Call)) and not _set_on_self_one_by_one(model, info, attribute)
+
+
+def _set_on_self_one_by_one(model: "FileModel", info: "ClassInfo", attribute: str) -> bool:
+    """``for i, b in enumerate(self._blocks): setattr(self, f"_block_{i}", b)``: each entry registered under a name
+    of its own."""
+    for loop in model.nodes_of(info.node, cst.For):
+        if f"self.{attribute}" in model.code(loop.iter) and any(
+                isinstance(call.func, cst.Name) and call.func.value == "setattr" and call.args
+                and model.code(call.args[0].value) == "self" for call in model.nodes_of(loop, cst.Call)):
+            return True
+    return False
 
 
 def unregistered_attributes(model: "FileModel", info: "ClassInfo") -> list[str]:
