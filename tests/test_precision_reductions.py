@@ -25,6 +25,7 @@ EXPECTED = {
     # nothing: its parameters and BatchNorm layers train on); the twin sets it on a part without BatchNorm
     "module_requires_grad_attribute_set_false_in_training.py": [("BN105", 11)],
     "module_without_batchnorm_requires_grad_attribute_set_false.py": [],
+    "parameter_requires_grad_attribute_set_false_in_training.py": [],  # (a parameter: batch 21's 12162, judged false)
     # 12620 (and batch 21's 12160, whose list comes from the callers): a module class keeps BatchNorm heads in a
     # plain list that `nn.Module` does not register, so `R.eval()` never reaches them; twins: an `nn.ModuleList`, and
     # a class that puts each head in eval itself

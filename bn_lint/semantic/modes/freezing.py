@@ -31,9 +31,12 @@ class FreezeTracking:
         if var not in self.param_vars:
             owner = self._frozen_module_var(target, target.value)  # `m.weight.requires_grad = False`
             if owner is None:
-                # `self.backbone[i].requires_grad = False` on a module: meant as its freeze (an attribute the
-                # module's parameters never read: they train on, and its BatchNorm layers keep updating)
-                owner = key_of(target.value)
+                # `self.backbone[i].requires_grad = False` on a module with BatchNorm: meant as its freeze (an
+                # attribute its parameters never read: they train on, and its BatchNorm layers keep updating); not
+                # a parameter (`model.shift.xshift.requires_grad = False`: an attribute path may name one)
+                owner = key_of(target.value) if isinstance(target.value, (cst.Name, cst.Subscript)) else None
+                if owner is not None and self.a.kind(owner, _lookup(state, owner), self.scope) is not ModelKind.BN:
+                    return
             if owner is not None and _tracked(state, owner):
                 self._freeze(target, owner, state, when)
             return
