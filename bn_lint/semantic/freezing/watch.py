@@ -152,7 +152,7 @@ def _loop_carried(analysis: "ModeAnalysis", reset: cst.CSTNode, evaluated: cst.C
     """Whether the ``.train()`` at ``reset``, before the eval at ``evaluated``, runs again after it in a loop around
     both (at the top of every epoch, the freeze made once inside it): the next iteration undoes the freeze."""
     model = analysis.model
-    nested = once = False  # (a freeze in a loop inside the reset's, or under a one-time test `step == n`)
+    nested = once = False  # (a freeze in a training loop inside the reset's, or under a one-time test `step == n`)
     for around in model.ancestors(evaluated):
         if isinstance(around, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             return False
@@ -163,7 +163,7 @@ def _loop_carried(analysis: "ModeAnalysis", reset: cst.CSTNode, evaluated: cst.C
         if isinstance(around, (cst.For, cst.While)) and around in model.ancestors(reset):
             # (an eval right after the reset in the same body, `if frozen: m.eval()`, is the freeze kept)
             return (nested or once) and not _frozen_again(analysis, around, reset, evaluated)
-        nested = nested or isinstance(around, (cst.For, cst.While))
+        nested = nested or isinstance(around, (cst.For, cst.While)) and analysis.trains(around)  # (a batch loop)
     return False
 
 
