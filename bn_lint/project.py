@@ -66,7 +66,7 @@ class Project:
         self._saved: dict[str, int] = {}  # file -> how many answers about it this run has saved
         self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
         self.search_folders: dict[str, tuple[str, ...]] = {}  # file -> the folders it adds to sys.path
-        self.module_folders: dict[str, tuple[dict[str, list[str]], list[str]]] = {}  # root -> ``module_bases``'s listing
+        self.module_folders: dict[str, dict[str, list[str]]] = {}  # root -> ``module_bases``'s names -> folders
 
     def root_for(self, path: str) -> Path:
         """The repository of ``path``: the nearest folder above it with a root marker, else the folder bn-lint

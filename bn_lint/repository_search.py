@@ -118,22 +118,21 @@ def module_bases(project: "Project", path: str, top: str) -> list[str]:
     if listing is None:
         cache = getattr(project.index, "directory", None)  # (never this run's own cache folder)
         listing = project.module_folders[root] = _module_folders(root, str(cache) if cache is not None else "")
-    names, _folders = listing
-    found = names.get(top, [])
+    found = listing.get(top, [])
     # (the folders that hold it are looked at; a folder elsewhere that comes to hold it later is seen when the importer
     # changes: recording every folder of the repository for each import of a library would tie each file to all)
     project.edges.setdefault(os.path.abspath(path), set()).update(found)
     return found
 
 
-def _module_folders(root: str, skip: str) -> tuple[dict[str, list[str]], list[str]]:
-    """For each module name under ``root`` (a sub-folder, a ``.py`` file) the folders holding it, and the folders
-    listed (at most ``_FOLDER_LIMIT``, breadth first; not ``skip``)."""
+def _module_folders(root: str, skip: str) -> dict[str, list[str]]:
+    """For each module name under ``root`` (a sub-folder, a ``.py`` file) the folders holding it (at most
+    ``_FOLDER_LIMIT`` folders listed, breadth first; not ``skip``)."""
     names: dict[str, list[str]] = {}
-    todo, listed = [root], []
-    while todo and len(listed) < _FOLDER_LIMIT:
+    todo, listed = [root], 0
+    while todo and listed < _FOLDER_LIMIT:
         current = todo.pop(0)
-        listed.append(current)
+        listed += 1
         try:
             entries = sorted(os.scandir(current), key=lambda entry: entry.name)
         except OSError:
@@ -151,7 +150,7 @@ def _module_folders(root: str, skip: str) -> tuple[dict[str, list[str]], list[st
                 names.setdefault(name, []).append(current)
             elif name.endswith(".py"):
                 names.setdefault(name[:-3], []).append(current)
-    return names, listed
+    return names
 
 
 def found_elsewhere(project: "Project", from_path: str, parts: list[str], looked: set[str]) -> str | None:
