@@ -234,7 +234,10 @@ def _syntax_error(code: str, read: CellCode) -> tuple[int, int, str] | None:
     try:
         compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as error:
-        return (*read.place(error.lineno or 1, error.offset or 1), f"syntax error: {error.msg} (cell not checked)")
+        from .parsing import newer_grammar_tree
+
+        if newer_grammar_tree(code, error) is None:  # (else: a newer Python's syntax, read by libcst)
+            return (*read.place(error.lineno or 1, error.offset or 1), f"syntax error: {error.msg} (cell not checked)")
     except (ValueError, RecursionError, MemoryError) as error:
         return 1, 1, f"cell not checked: {error}"
     if read.error is not None:

@@ -46,7 +46,7 @@ def syntax_error(text: str, tree_later: bool = False) -> tuple[str, int, int] | 
             warnings.simplefilter("ignore")
             symtable.symtable(text, "<bn-lint>", "exec")
     except SyntaxError as error:
-        return described(error)
+        return None if newer_grammar_tree(text, error) is not None else described(error)
     except (RecursionError, MemoryError):
         return _TOO_DEEP, 1, 1
     except ValueError as error:
@@ -102,6 +102,33 @@ def _misplaced(body: list, in_function: bool, in_loop: bool) -> tuple[str, int, 
         if found:
             return found
     return None
+
+
+_NESTING = re.compile(r"(?i)nest|too many|too deep|recursion")
+
+
+def newer_grammar_tree(text: str, error: SyntaxError) -> "cst.Module | None":
+    """libcst's tree of ``text``, which this interpreter's parser refused with ``error``, where the refusal is
+    syntax of a newer Python (PEP 701's f-strings on 3.11, say) that libcst's grammar accepts; else None.
+
+    A project's code is written for the Python it runs on, which may be newer than bn-lint's. Scope errors
+    (the symbol table's, which the parser passes) and nesting limits stay errors.
+    """
+    if _NESTING.search(error.msg or ""):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+        return None  # (the grammar accepts it: a scope error of the symbol table)
+    except SyntaxError:
+        pass
+    except (RecursionError, MemoryError, ValueError):
+        return None
+    try:
+        return parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+        return None
 
 
 def described(error: SyntaxError) -> tuple[str, int, int]:

@@ -89,3 +89,16 @@ def test_a_file_python_runs_but_libcst_refuses_keeps_its_findings(tmp_path):
                            str(path)], capture_output=True, text=True, check=True)
     found = sorted((f["code"], f["line"]) for f in json.loads(done.stdout))
     assert found == [("BN101", 11), ("BN204", 6)]  # (no BN900)
+
+
+def test_a_file_in_a_newer_pythons_syntax_keeps_its_findings(tmp_path):
+    # (transfer batch 22's 12462: PEP 701's f-strings, Python 3.12, in a training file; bn-lint on 3.11 said BN900
+    # and checked nothing in it. libcst's grammar reads it; a real syntax error beside it stays BN900.)
+    newer = ("import torch.nn as nn\nstats = {'acc': 1.0}\nprint(f\"{stats[\"acc\"]:.2f}\")\n"
+             "model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))\nmodel.eval\n")
+    (tmp_path / "newer.py").write_text(newer)
+    (tmp_path / "broken.py").write_text(newer.replace("print(f", "print(f(("))
+    done = subprocess.run([sys.executable, "-m", "bn_lint", "check", "--no-cache", "--format", "json", "--exit-zero",
+                           str(tmp_path)], capture_output=True, text=True, check=True)
+    found = sorted((Path(f["path"]).name, f["code"], f["line"]) for f in json.loads(done.stdout))
+    assert found == [("broken.py", "BN900", 3), ("newer.py", "BN102", 5)]

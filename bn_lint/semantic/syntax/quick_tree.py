@@ -260,11 +260,17 @@ def file_tree(text: str, exact: bool = False) -> tuple[cst.Module, Spans | None]
     """The tree the analyses read: the quick one, or libcst's own (``exact``, or code the quick one
     does not cover) with no spans. Raises ``SyntaxError`` (the stdlib parser's) or what
     ``parsing.parse_module`` raises."""
+    from bn_lint.parsing import newer_grammar_tree, parse_module
+
     if not exact:
         try:
             return quick_module(text)
         except Unsupported:
             pass
-    from bn_lint.parsing import parse_module
+        except SyntaxError as error:  # (syntax of a Python newer than this one: libcst's tree, when it reads it)
+            tree = newer_grammar_tree(text, error)
+            if tree is None:
+                raise
+            return tree, None
 
     return parse_module(text), None
