@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 22's 12341, reduced (session 68): a helper runs each model of the list it is given (`for model in
+    # model_list: model(image)`), a list literal or a list the caller names; twins: every model put in eval first,
+    # and a helper that trains each model of the list
+    "ensemble_in_a_list_literal_run_by_a_helper.py": [("BN101", 9)],
+    "ensemble_in_a_named_list_one_left_in_training.py": [("BN101", 9)],
+    "ensemble_in_a_list_literal_put_in_eval_before_the_helper.py": [],
+    "ensemble_in_a_list_literal_trained_by_a_helper.py": [],
     # Transfer batch 22's misses, reduced after its blind score (session 67).
     # 12461: `vae.train()` at the top of every epoch undoes, on the next epoch, the decoder's freeze made once inside
     # the loop (`if global_step == freeze_step:`); twins: the freeze made again after `.train()` every epoch, or on

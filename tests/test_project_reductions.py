@@ -15,6 +15,10 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 12341 (batch 22, session 68): a helper of another file runs each model of the tuple it is given (`for model in
+    # model_list: model(image)` under no_grad); the caller builds both torchvision models and never puts them in eval.
+    # The silent twin puts each in eval first
+    "ensemble_in_a_tuple_run_by_a_helper_of_another_file": {"infer_utils.py:7:BN101"},
     # 12000 (batch 21, session 67): `import vicorobot.utility` from api/vision.py names the package of a local
     # distribution (vicorobot/setup.py + vicorobot/vicorobot/), on no path bn-lint tried: the module is found where
     # the repository holds it, so the loaded model's class is known (BatchNorm1d) and its run under

@@ -62,6 +62,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     if element is not None:
         shown = f"`{key}`, each model of `{element}`, and never calls `{key}.eval()`"
         key = element + ANY_ENTRY
+    elif _item_of(model, node, func, key):  # (`for net in nets: net(x)` with `nets` a parameter)
+        shown = f"each model of `{key}` and never calls `.eval()` on them"
     root, _, rest = key.partition(".")
     rest = rest.removesuffix(ANY_ENTRY)
     method = root == "self" and model.enclosing_class(model.scope_of(func)) is not None
@@ -133,6 +135,14 @@ def _loop_element(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef, 
     owner = element_collection(model, node, func, name)
     root = owner.split(".")[0] if owner else None
     return owner if root == "self" or root in scope.params else None
+
+
+def _item_of(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef, key: str) -> bool:
+    """Whether ``node`` runs a loop variable over the parameter ``key`` (``for net in nets: net(x)``)."""
+    from bn_lint.semantic.modes.element_runs import element_collection
+
+    run = node.func if isinstance(node, cst.Call) else None
+    return isinstance(run, cst.Name) and run.value != key and element_collection(model, node, func, run.value) == key
 
 
 def _entry_words(key: str) -> str:

@@ -11,7 +11,7 @@ from bn_lint.semantic.nn_modules.bearing import imported_name
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
-from .list_entries import appended_entry
+from .list_entries import appended_entry, given_items
 from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
@@ -112,6 +112,9 @@ class CallHandling:
         key = key_of(func)
         if key is not None and (_is_module_call(func, key, state) or self._element_entry(func, key, state)):
             self._use(call, key, state)
+            return
+        if isinstance(func, cst.Name) and func.value in self.element_vars and not _tracked(state, func.value):
+            self._use(call, self.element_vars[func.value], state)  # `for net in nets: net(x)`: each item a caller passes
             return
         run = forwarded(func)  # `model.forward(x)`, `model.to(device)(x)`: a run of `model`
         if run is not None and key_of(run) is not None and key_of(run) in state:
@@ -310,6 +313,7 @@ class CallHandling:
         """Whether the call is given a module whose mode this flow follows (``self`` for ``self.f()``)."""
         func = call.func
         keys = [key_of(arg.value) for arg in call.args]
+        keys += [key_of(item) for arg in call.args for item in given_items(self.model, arg.value, self.scope)]
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             keys.append(func.value.value)  # `self.f()`, `model.freeze_bn()`
         # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)

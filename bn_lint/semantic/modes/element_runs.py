@@ -18,14 +18,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def element_collection(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef, name: str) -> str | None:
     """The key of the collection the innermost loop of ``func`` around ``node`` binding ``name`` runs through
-    (``for net in self.nets:``, ``for i, net in enumerate(solver.nets):``), when it is an attribute chain; else None."""
+    (``for net in self.nets:``, ``for i, net in enumerate(solver.nets):``, ``for net in nets:``), when it is a name or an
+    attribute chain; else None."""
     for ancestor in model.ancestors(node):
         if ancestor is func:
             return None
         if isinstance(ancestor, cst.For):
             iterable, target = _enumerated(ancestor.iter, ancestor.target)
             if isinstance(target, cst.Name) and target.value == name:
-                return key_of(iterable) if isinstance(iterable, cst.Attribute) else None
+                return key_of(iterable) if isinstance(iterable, (cst.Attribute, cst.Name)) else None
     return None
 
 

@@ -15,6 +15,7 @@ from .eval_names import eval_named
 from .getters import got_from_receiver
 from .held_instances import held_aliases, stored_as
 from .keys import _getattr_of, key_of
+from .list_entries import given_items
 from .records import HelperEval, Summary, _merge, record_passed
 from .synthetic_runs import feeds_later_step, synthetic_run
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNOWN, _child_of, _lookup, _set, _tracked
@@ -127,7 +128,7 @@ class HelperCalls:
         if summary is None:
             return
         _shared_step_run(self, call, bound, summary, analysis.summary(func), state)
-        for param, arg in bound:  # (its runs under this call's no_grad: ``_apply_effects``)
+        for param, arg in [*bound, *_items_given(self, bound, call)]:  # (its runs under this call's no_grad: ``_apply_effects``)
             key = key_of(arg)
             if key is None:
                 continue
@@ -475,3 +476,10 @@ def held_part_key(flow, key: str, attribute: str) -> str | None:
         return None
     given = flow._stored_arguments(bound[0]).get(attribute)
     return key_of(given) if given is not None else None
+
+
+
+def _items_given(flow, bound, call: cst.Call) -> list[tuple[str, cst.BaseExpression]]:
+    """(parameter, item) for each item of a list or tuple given to a parameter (``predict(x, [resnet50, resnet101])``):
+    the modules a helper that runs each item of that parameter (``for model in models: model(x)``) runs."""
+    return [(param, item) for param, arg in bound for item in given_items(flow.model, arg, flow.scope)]

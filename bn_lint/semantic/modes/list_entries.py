@@ -53,3 +53,13 @@ def _ancestors_within(model, node: cst.CSTNode, body: cst.CSTNode):
         if ancestor is body:
             return
         yield ancestor
+
+
+def given_items(model, value: cst.BaseExpression, scope) -> list[cst.BaseExpression]:
+    """The items of a list or tuple literal given as an argument (``predict(x, [resnet50, resnet101])``), or of a
+    list the code shows whole (``listed_items``); none for any other argument."""
+    if isinstance(value, (cst.List, cst.Tuple)):
+        starred = any(isinstance(element, cst.StarredElement) for element in value.elements)
+        return [] if starred else [element.value for element in value.elements]
+    found = listed_items(model, value.value, scope) if isinstance(value, cst.Name) else None
+    return [item for item, _where in found] if found else []
