@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 22's 12541, reduced (session 68): a `train()` override that puts one named part back in eval
+    # (`self.enc.eval()`) keeps that part frozen, not the others: `model.pool`, frozen by the script, is reset by
+    # `model.train()`; twins: the override names every frozen part, or puts every BatchNorm of `self.modules()` in eval
+    "frozen_part_the_train_override_does_not_refreeze.py": [("BN105", 26)],
+    "frozen_parts_each_refrozen_by_the_train_override.py": [],
+    "every_batchnorm_refrozen_by_the_train_override.py": [],
     # Transfer batch 22's 12341, reduced (session 68): a helper runs each model of the list it is given (`for model in
     # model_list: model(image)`), a list literal or a list the caller names; twins: every model put in eval first,
     # and a helper that trains each model of the list

@@ -10,6 +10,7 @@ from bn_lint.semantic.nn_modules.bearing import (
     ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
 )
 from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.project.train_overrides import override_parts, refrozen_parts
 from bn_lint.semantic.syntax.walk import walk
 from .keys import _unwrap_passthrough, key_of
 from .loops import _enumerated
@@ -216,14 +217,17 @@ class ModelKinds:
         if any(attribute.attr.value == "train" and key_of(attribute.value) in (root, key)
                for attribute, _value, _where in self.model.attribute_assignments):
             return True
+        part = key.partition(".")[2]
         if root == "self":
             info = self.model.enclosing_class(scope)
-            return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"])
+            return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"]) \
+                and _covers(override_parts(info.methods["train"]), part)
         bound = self.model.binding(root, scope)
         assigned = self.model.bindings(root, scope)
         for value in (assigned[0] if assigned is not None else ()):  # `net = Net().to(device)`, also rebound
             value = _unwrap_passthrough(value)
-            if isinstance(value, cst.Call) and overrides_train(self.model, value.func):
+            if isinstance(value, cst.Call) and overrides_train(self.model, value.func) \
+                    and _covers(refrozen_parts(self.model, value.func), part):
                 return True
         function = scope.node if scope is not None else None
         if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params and depth < 4:
@@ -237,6 +241,12 @@ class ModelKinds:
                 if caller_scope is not None and self.has_train_override(arg_key, caller_scope, depth + 1):
                     return True
         return False
+
+
+def _covers(parts: frozenset[str] | None, part: str) -> bool:
+    """Whether a ``train()`` override that puts ``parts`` in eval (None: any part) keeps ``part`` of the model (the
+    whole model: "") in the mode it set: a frozen part the override does not name is put in training mode."""
+    return parts is None or not part or any(part == p or part.startswith((p + ".", p + "[")) for p in parts)
 
 
 def _loop_variable(name: str, scope: "Scope | None") -> bool:

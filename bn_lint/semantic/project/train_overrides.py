@@ -76,3 +76,73 @@ def mode_ignored(info: "ClassInfo") -> "tuple[str, cst.Call] | None":
         return None  # (the override passes its mode on, or decides by it)
     return next(((mode, node) for node in walk(train.body)
                  if isinstance(node, cst.Call) and not node.args and super_train(node.func)), None)
+
+
+_NEUTRAL_CALLS = frozenset({"range", "len", "isinstance", "enumerate", "zip", "print", "hasattr"})
+_PART_WALKS = frozenset({"modules", "children", "named_modules", "named_children", "apply"})
+
+
+def refrozen_parts(model: "FileModel", func: cst.BaseExpression) -> frozenset[str] | None:
+    """The parts of the model (``enc``, ``backbone.layer1``) that the ``train()`` override of the project class
+    ``func`` builds puts back in eval, where the override names each part it reaches and no project base of the
+    class manages modes itself; None where the override may reach any part (``self.modules()``, a helper)."""
+    found = project_class(model, func)
+    if found is None:
+        return None
+    holder, info = found
+    train = info.methods.get("train")
+    if train is None or not train_sets_modes(train):
+        return None
+    for base in info.bases:
+        base_class = project_class(holder, base.value)
+        if base_class is not None and _manages_modes(base_class[0], base_class[1], set(), 1):
+            return None
+    return override_parts(train)
+
+
+def override_parts(train: cst.FunctionDef) -> frozenset[str] | None:
+    """The parts of ``self`` a ``train()`` override puts in eval, each named (``self.enc.eval()``,
+    ``self.enc[i].eval()``, a loop over ``self.enc.modules()`` or ``self.enc``); None where it may reach others."""
+    parts: set[str] = set()
+    loop_parts: set[str] = set()
+    element_evals = False
+    for node in walk(train.body):
+        if isinstance(node, cst.For):
+            part = _self_part(node.iter.func.value if isinstance(node.iter, cst.Call)
+                              and isinstance(node.iter.func, cst.Attribute) else node.iter)
+            if part:
+                loop_parts.add(part)
+        if not isinstance(node, cst.Call):
+            continue
+        func = node.func
+        if isinstance(func, cst.Name) and (func.value in _NEUTRAL_CALLS or func.value == "super"):
+            continue
+        if super_train(func):
+            continue
+        if not isinstance(func, cst.Attribute):
+            return None
+        receiver = _self_part(func.value)
+        if func.attr.value in ("eval", "train") and isinstance(func.value, cst.Name) and func.value.value != "self":
+            element_evals = True  # (`m.eval()` in a loop over a part: the loop names the part)
+        elif func.attr.value in ("eval", "train", *_PART_WALKS) and receiver:
+            parts.add(receiver)
+        else:
+            return None
+    if element_evals and not loop_parts:
+        return None
+    parts |= loop_parts
+    return frozenset(parts) if parts else None
+
+
+def _self_part(node: cst.BaseExpression) -> str | None:
+    """``enc`` of ``self.enc``, ``self.enc[i]`` or ``self.enc.modules``' receiver; ``backbone.layer1`` of
+    ``self.backbone.layer1``; None for ``self`` itself or anything else."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    names = []
+    while isinstance(node, cst.Attribute):
+        names.append(node.attr.value)
+        node = node.value
+    if not (isinstance(node, cst.Name) and node.value == "self") or not names:
+        return None
+    return ".".join(reversed(names))
