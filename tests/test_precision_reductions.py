@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 22's 12500, reduced (session 68): `fit(model, ...)` runs `model.training_step(batch, i)`, a
+    # method only this file's one module class defines, whose `hessian(self, ...)` puts the model in eval inside the
+    # training loop; the twin's method puts it back with `self.train()`
+    "eval_left_by_the_files_one_module_method_run_on_a_parameter.py": [("BN103", 27)],
+    "eval_undone_by_the_files_one_module_method_run_on_a_parameter.py": [],
     # Transfer batch 22's 12541, reduced (session 68): a `train()` override that puts one named part back in eval
     # (`self.enc.eval()`) keeps that part frozen, not the others: `model.pool`, frozen by the script, is reset by
     # `model.train()`; twins: the override names every frozen part, or puts every BatchNorm of `self.modules()` in eval

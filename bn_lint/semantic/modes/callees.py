@@ -9,7 +9,9 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.project.overrides import abstract, override
-from bn_lint.semantic.project.definitions import class_level_method, inherited_definition, only_definition
+from bn_lint.semantic.project.definitions import (
+    class_level_method, inherited_definition, only_definition, only_module_method_here,
+)
 from bn_lint.semantic.project.returns import returned_function
 from .built_classes import built_class, class_of_construction, switching as _switching
 from .keys import _unwrap_passthrough, key_of
@@ -244,6 +246,9 @@ class Callees:
                 # one class near the file that defines the method)
                 only = only_definition(model, method)
                 return (only[0].analysis(type(self)), only[1]) if only is not None else None
+            if not values and other_files and scope is not None and receiver.value in scope.params \
+                    and (here := only_module_method_here(model, method)) is not None:
+                return self, here  # (`fit(model, ...)` running `model.training_step(batch)` of this file's one module)
         for value in values:
             found = class_of_construction(self, value, other_files) or (
                 None if method_keeps_modes(self, method) else _switching(built_class(self, value, other_files), method))

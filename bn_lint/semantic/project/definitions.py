@@ -241,6 +241,18 @@ _COMMON_METHODS = frozenset({"forward", "step", "update", "train", "eval", "run"
                              "apply", "compute", "process", "init", "setup", "close", "start", "stop", "add", "append"})
 
 
+def only_module_method_here(model: "FileModel", method: str) -> cst.FunctionDef | None:
+    """The one method named ``method`` that a module class of this file defines, where no other class of the file
+    does: what ``model.training_step(batch, i)`` runs where ``model`` is a parameter no caller of the file shows
+    (class hierarchy analysis, narrowed to this file's modules). None for a common or private name."""
+    if method.startswith("_") or method in _COMMON_METHODS or len(method) < 6:
+        return None
+    owners = [info for info in model.classes.values() if method in info.methods]
+    if len(owners) != 1 or not model.is_nn_module_class(owners[0]):
+        return None
+    return owners[0].methods[method]
+
+
 def only_definition(model: "FileModel", method: str) -> tuple["FileModel", cst.FunctionDef] | None:
     """The one method named ``method`` that the project defines near the file (one class of one file in the folder
     the file's code runs from, its own folder or the folders of the project files it imports; read from the files'
