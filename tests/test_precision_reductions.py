@@ -18,6 +18,9 @@ EXPECTED = {
     # training loop; the twin's method puts it back with `self.train()`
     "eval_left_by_the_files_one_module_method_run_on_a_parameter.py": [("BN103", 27)],
     "eval_undone_by_the_files_one_module_method_run_on_a_parameter.py": [],
+    # its library form: pyhessian's `hessian(model, ...)` puts the model in eval (`knowledge/model_runners.EVAL_SETTERS`)
+    "library_hessian_leaves_the_model_in_eval_in_the_training_loop.py": [("BN103", 18)],
+    "library_hessian_followed_by_train_in_the_training_loop.py": [],
     # Transfer batch 22's 12541, reduced (session 68): a `train()` override that puts one named part back in eval
     # (`self.enc.eval()`) keeps that part frozen, not the others: `model.pool`, frozen by the script, is reset by
     # `model.train()`; twins: the override names every frozen part, or puts every BatchNorm of `self.modules()` in eval

@@ -27,6 +27,12 @@ RUNNERS = {
     "fvcore.nn.ActivationCountAnalysis": Runner(0, "model", 1, "inputs"),
     "hiddenlayer.build_graph": Runner(0, "model", 1, "args"),
 }
+#: library calls that put the module they are given in eval mode and leave it there: the module's position and
+#: keyword (pyhessian's ``hessian(model, criterion, data=...)``: ``self.model = model.eval()`` in its constructor)
+EVAL_SETTERS = {
+    "pyhessian.hessian": (0, "model"),
+    "pyhessian.hessian.hessian": (0, "model"),
+}
 #: what the code of a file that may run a module on one sample holds (the pre-filter's patterns): a runner's
 #: name, a tensor made with a first size of 1, a first slice of one
 PROBE_TRIGGERS = (r"\b(?:profile|profile_macs|FlopCountAnalysis|flop_count|ActivationCountAnalysis|build_graph|add_graph)\(",
@@ -77,3 +83,14 @@ def probe_site(qn: str | None, call: cst.Call) -> bool:
         upper = first.slice[0].slice.upper
         return isinstance(upper, cst.Integer) and upper.value == "1"
     return False
+
+
+def module_put_in_eval(qn: str | None, call: cst.Call) -> cst.BaseExpression | None:
+    """The module a call of an ``EVAL_SETTERS`` callable puts in eval, or None."""
+    where = EVAL_SETTERS.get(qn or "")
+    if where is None:
+        return None
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if where[0] < len(positional):
+        return positional[where[0]]
+    return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == where[1]), None)

@@ -96,6 +96,8 @@ class CallHandling:
                 a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
         if self._left_out_of_optimizer(call, qn, state):  # (`torch.optim.Adam(model.fc.parameters())`)
             return
+        if self._library_eval(call, qn, state):
+            return  # (`pyhessian.hessian(model, ...)`)
         if self._library_run(call, qn, state):
             return  # (`thop.profile(model, inputs=(x,))`)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":

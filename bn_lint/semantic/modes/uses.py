@@ -6,7 +6,7 @@ import re
 import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import LIBRARY_FORWARDS, fitted_by_trainer
-from bn_lint.semantic.knowledge.model_runners import runner_arguments
+from bn_lint.semantic.knowledge.model_runners import module_put_in_eval, runner_arguments
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .candidates import no_grad_method_run
@@ -32,6 +32,17 @@ class ModelUses:
         if key is None or not _tracked(state, key):
             return False
         self._use(call, key, state)
+        return True
+
+    def _library_eval(self, call: cst.Call, qn: str | None, state: State) -> bool:
+        """``hessian(model, criterion, data=batch)``: a library call that puts the module it is given in eval mode
+        and leaves it there (``knowledge/model_runners.EVAL_SETTERS``)."""
+        given = module_put_in_eval(qn, call)
+        key = key_of(given) if given is not None else None
+        if key is None or not _tracked(state, key):
+            return False
+        name = qn.rpartition(".")[2] if qn else "call"
+        self._set_mode(state, key, frozenset({Fact(EVAL, call, "helper", f"`{name}()` at line {{line}} calls `.eval()`")}))
         return True
 
     def _use(self, call: cst.Call, key: str, state: State) -> None:
