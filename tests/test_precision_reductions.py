@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 21's 12161, reduced (session 68): the training step runs parts of a library model whose
+    # parameters are frozen (`loss = student.model(student.preprocessor(x))`, CoNeTTE): a call on the model whose result
+    # a backward pass trains on runs its layers and switches no mode; the twin keeps the frozen model in eval
+    "frozen_model_whose_parts_the_training_step_runs.py": [("BN105", 7)],
+    "frozen_model_kept_in_eval_whose_parts_the_training_step_runs.py": [],
     # Transfer batch 22's 12500, reduced (session 68): `fit(model, ...)` runs `model.training_step(batch, i)`, a
     # method only this file's one module class defines, whose `hessian(self, ...)` puts the model in eval inside the
     # training loop; the twin's method puts it back with `self.train()`

@@ -25,6 +25,7 @@ from .known_calls import (
     _is_module_call, keeps_given_modes,
 )
 from .records import Site, _merge
+from .uses import library_eval
 from .state import EVAL, TRAIN, Fact, State, _ENTRY, _UNKNOWN, _child_of, _forget, _lookup, _set, _submodule_key, _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,7 +97,7 @@ class CallHandling:
                 a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
         if self._left_out_of_optimizer(call, qn, state):  # (`torch.optim.Adam(model.fc.parameters())`)
             return
-        if self._library_eval(call, qn, state):
+        if library_eval(self, call, qn, state):
             return  # (`pyhessian.hessian(model, ...)`)
         if self._library_run(call, qn, state):
             return  # (`thop.profile(model, inputs=(x,))`)
@@ -452,9 +453,18 @@ def _unresolved_method(flow, call: cst.Call, state: State) -> None:
         return
     if method_evaluates_self(a, method):
         flow._set_mode(state, receiver, frozenset({Fact(EVAL, call, "helper", f"`{method}()` at line {{line}} calls `self.eval()`")}))
+    elif not a.model.method_texts(method) and flow._trains_here(a.region(call)) and _result_trained(a, call):
+        pass  # (`loss = student.model(batch)` with `loss.backward()`: a forward of a part or method out of sight, no switch)
     elif not submodule_name(a, method) and not _in_place_tensor_op(method) and method != "module" \
             and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not TRAINING_TOOLS.fullmatch(receiver.rpartition(".")[2]) \
             and not method_keeps_modes(a, method):
         _set(state, receiver, _UNKNOWN)
     elif method_runs_self(a, method):
         flow._use(call, receiver, state)
+
+
+
+def _result_trained(analysis, call: cst.Call) -> bool:
+    from .training_steps import result_trained
+
+    return result_trained(analysis, call)

@@ -34,17 +34,6 @@ class ModelUses:
         self._use(call, key, state)
         return True
 
-    def _library_eval(self, call: cst.Call, qn: str | None, state: State) -> bool:
-        """``hessian(model, criterion, data=batch)``: a library call that puts the module it is given in eval mode
-        and leaves it there (``knowledge/model_runners.EVAL_SETTERS``)."""
-        given = module_put_in_eval(qn, call)
-        key = key_of(given) if given is not None else None
-        if key is None or not _tracked(state, key):
-            return False
-        name = qn.rpartition(".")[2] if qn else "call"
-        self._set_mode(state, key, frozenset({Fact(EVAL, call, "helper", f"`{name}()` at line {{line}} calls `.eval()`")}))
-        return True
-
     def _use(self, call: cst.Call, key: str, state: State) -> None:
         a = self.a
         if key in self.params and call.func is not None and key_of(call.func) == key and self._given_classes(key):
@@ -149,8 +138,9 @@ class ModelUses:
                 function, defined_in = (inherited[2], inherited[:2]) if inherited is not None else (None, None)
             if function is not None and _runs_own_layers(*defined_in, function):
                 return True
-        # a model of a class this file does not define: a library model's method that runs its forward
-        return not classes and method in LIBRARY_FORWARDS
+        # a model of a class this file does not define: a library model's method that runs its forward, or any call on
+        # it (a part, a method) whose result a backward pass trains on (`student.model(student.preprocessor(x))`)
+        return not classes and (method in LIBRARY_FORWARDS or trained_part_run(self, receiver, method, call))
 
     def _trains_here(self, region: cst.CSTNode) -> bool:
         """Whether ``region`` runs a training step on this path: one not in a branch the assumed
@@ -340,3 +330,25 @@ def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
              or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
         or isinstance(c.func, cst.Name) and c.func.value == "self"
         for c in model.nodes_of(function, cst.Call))
+
+
+def library_eval(flow, call: cst.Call, qn: str | None, state: State) -> bool:
+    """``hessian(model, criterion, data=batch)``: a library call that puts the module it is given in eval mode
+    and leaves it there (``knowledge/model_runners.EVAL_SETTERS``)."""
+    given = module_put_in_eval(qn, call)
+    key = key_of(given) if given is not None else None
+    if key is None or not _tracked(state, key):
+        return False
+    name = qn.rpartition(".")[2] if qn else "call"
+    flow._set_mode(state, key, frozenset({Fact(EVAL, call, "helper", f"`{name}()` at line {{line}} calls `.eval()`")}))
+    return True
+
+
+def trained_part_run(flow, receiver: str, method: str, call: cst.Call) -> bool:
+    """``student.preprocessor(x)`` in a training step whose backward pass trains on its result: a run of layers of
+    ``student`` (a part or a method running them), not a loss (``model.loss(out, y)``, the value backpropagated)."""
+    from .training_steps import result_trained
+
+    if receiver.split(".")[0] == "self" or loss_named(method) or is_loss_value(flow.model, call):
+        return False
+    return flow._trains_here(flow.a.region(call)) and result_trained(flow.a, call)
