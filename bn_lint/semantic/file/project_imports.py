@@ -86,7 +86,7 @@ def reached_files(model: "FileModel", used: set[str], limit: int = 20,
         return []
     found: dict[str, tuple["FileModel", set[str]]] = {}  # (a file reached again for more names grows)
     passed = {model.path}  # the file itself, and packages whose re-exports were passed on
-    frontier: list[tuple["FileModel", set[str]]] = [(model, used)]
+    frontier: list[tuple["FileModel", set[str]]] = [(model, _imported_as(model, used))]
     for _ in range(depth):
         following: list[tuple["FileModel", set[str]]] = []
         for current, names in frontier:
@@ -107,9 +107,15 @@ def reached_files(model: "FileModel", used: set[str], limit: int = 20,
                 reached = found.setdefault(path, (other, set()))[1]
                 named = _reach(other, names, reached, walk)
                 if named:
-                    following.append((other, named))
+                    following.append((other, _imported_as(other, named)))
         frontier = following
     return list(found.values())
+
+
+def _imported_as(model: "FileModel", names: set[str]) -> set[str]:
+    """``names`` with the name each one imports under another (``FourStreamSTGCN`` of ``from models.two_stream import
+    Model as FourStreamSTGCN``: ``Model`` too), the name the other file defines."""
+    return names | {model.imports[name].rpartition(".")[2] for name in names if name in model.imports}
 
 
 def _reach(other: "FileModel", names: set[str], reached: set[str], walk) -> set[str]:
