@@ -15,6 +15,10 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 12920 (batch 24, session 68, after its blind score): `model.forward_branch(x)` of a model a factory builds, the
+    # method defined three imports away (validate.py -> network/__init__.py -> coil_model.py -> coil_icra.py): the
+    # definitions of a method name are read through the imports' own imports, so the call is a run of the model
+    "model_method_defined_three_imports_away": {"validate.py:15:BN101"},
     # 13040 (batch 24, session 68, after its blind score): `from models.st_gcn_twostream import Model as
     # FourStreamSTGCN` names the class `Model` of the other file; the files the code reaches are looked up by the name
     # imported, not the alias, so the model's BatchNorm1d on (N, C) is known. The silent twin drops the last batch

@@ -46,12 +46,44 @@ def method_texts(model: "FileModel", name: str) -> list[str]:
     if name not in cache:
         texts = [model.code(info.methods[name]) for info in model.classes.values() if name in info.methods]
         if model.project is not None:
-            for path in model.imported_project_paths:
+            paths = model.imported_project_paths
+            if not texts and not any(name in model.project.names_in_text(path)[0] for path in paths):
+                paths = _imported_deeper(model, paths)  # (`models/__init__.py` re-exporting `from .vqvae import *`)
+            for path in paths:
                 if name in model.project.names_in_text(path)[0]:
                     found = model.project.function_bodies(path, name)
                     texts.extend(found if found is not None else ["?"])
         cache[name] = texts
     return cache[name]
+
+
+_DEEPER_LEVELS, _DEEPER_LIMIT = 3, 100  # (a class three imports away, through packages' re-exports)
+
+
+def _imported_deeper(model: "FileModel", paths: list[str]) -> list[str]:
+    """The project files the files at ``paths`` import, and those they import in turn, a few levels deep, read
+    from their import lines without parsing them (``validate.py`` -> ``network/__init__.py`` -> ``coil_model.py``
+    -> ``models/coil_icra.py``); once per file."""
+    if model._deeper_imports is None:
+        from bn_lint.import_lines import imported_modules
+        from bn_lint.source import UnreadableSource, read_bytes
+
+        seen, frontier = dict.fromkeys(paths), list(paths)
+        for _ in range(_DEEPER_LEVELS):
+            following = []
+            for path in frontier:
+                try:
+                    dotted_names = sorted(imported_modules(read_bytes(path)))
+                except UnreadableSource:
+                    continue
+                for dotted in dotted_names:
+                    found = None if outside_project(dotted) else model.project.resolve_module(dotted, path)
+                    if found is not None and found not in seen and len(seen) < _DEEPER_LIMIT:
+                        seen[found] = None
+                        following.append(found)
+            frontier = following
+        model._deeper_imports = list(seen)
+    return model._deeper_imports
 
 
 def imported_project_paths(model: "FileModel") -> list[str]:

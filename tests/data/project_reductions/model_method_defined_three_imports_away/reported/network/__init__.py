@@ -1,0 +1,1 @@
+from .coil_model import CoILModel
