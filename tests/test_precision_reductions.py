@@ -13,6 +13,15 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 24's 12901-12904 (two repositories), reduced after its blind score (session 68): a frozen
+    # autoencoder given to a test function runs there through its own method (`ae.decode(code)`, `decode_code`) in
+    # training mode. A method whose every definition runs the module's own layers (`return self.decoder(z)`) and sets
+    # no mode is a run of the receiver, whatever the names; twins: the autoencoder put in eval, and a method that runs
+    # no layer of its module
+    "autoencoder_decode_method_run_in_training_mode.py": [("BN101", 35)],
+    "own_layers_run_by_a_method_of_any_name_in_training_mode.py": [("BN101", 35)],
+    "autoencoder_decode_method_run_after_eval.py": [],
+    "method_running_no_layer_of_its_model.py": [],
     # Transfer batch 21's 12161, reduced (session 68): the training step runs parts of a library model whose
     # parameters are frozen (`loss = student.model(student.preprocessor(x))`, CoNeTTE): a call on the model whose result
     # a backward pass trains on runs its layers and switches no mode; the twin keeps the frozen model in eval

@@ -12,7 +12,7 @@ import re
 MODULE_WORDS = frozenset({
     "model", "models", "net", "nets", "network", "networks", "module", "encoder", "decoder", "backbone",
     "classifier", "generator", "discriminator", "extractor", "detector", "segmentor", "segmenter", "cnn", "student",
-    "teacher", "critic", "autoencoder", "vae", "gan", "unet", "resnet", "densenet", "mobilenet", "efficientnet",
+    "teacher", "critic", "autoencoder", "ae", "vae", "vqvae", "gan", "unet", "resnet", "densenet", "mobilenet", "efficientnet",
     "vgg", "regressor", "head", "body", "trunk", "stem", "predictor", "embedder", "featurizer", "tower", "clf", "mdl",
 })
 # words that make a name a data or helper object (``data_generator``, ``prompt_generator``, ``mask_decoder_fn``)

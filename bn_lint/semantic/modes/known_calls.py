@@ -14,7 +14,7 @@ from .state import State
 
 # a module's own methods, by name, that run it on data (its layers, BatchNorm among them): `model.features(x)`,
 # `model.get_audio_embedding(x)`, `net.extract_feat(img)`, `model.encode(x)`, `model.inference(x)`
-RUN_METHOD = re.compile(r"(?i)(?:get_|extract_|compute_)?(?:\w+_)?(?:features?|feats?|embeddings?|embed|encode|"
+RUN_METHOD = re.compile(r"(?i)(?:get_|extract_|compute_)?(?:\w+_)?(?:features?|feats?|embeddings?|embed|encode|decode|"
                         r"inference|infer|predict|predictions?|logits)(?:_\w+)?")
 _SAFE_METHODS = _PASSTHROUGH | frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "state_dict", "load_state_dict", "zero_grad",

@@ -85,6 +85,19 @@ def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0) -> b
     return analysis._keeping_methods[name]
 
 
+def method_runs_own_layers(analysis: "ModeAnalysis", name: str, depth: int = 0) -> bool:
+    """Whether every ``def name`` seen (at least one, each keeping modes as in ``method_keeps_modes``) runs the module
+    itself or one of its submodules (``def decode(self, z): return self.decoder(z)``), directly or through another
+    such method of ``self`` (``decode_code`` calling ``self.decode``): ``ae.decode(z)`` is a run of ``ae``, whatever
+    the names say."""
+    texts = analysis.model.method_texts(name)
+    return bool(texts) and method_keeps_modes(analysis, name) and all(
+        text != "?" and (_RUNS_SELF.search(text) is not None or any(
+            submodule_name(analysis, m) or m != name and depth < _KEEPING_DEPTH
+            and method_runs_own_layers(analysis, m, depth + 1) for m in _SELF_CALLS.findall(text)))
+        for text in texts)
+
+
 def method_runs_self(analysis: "ModeAnalysis", name: str) -> bool:
     """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
     ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
