@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 24's 13000, reduced after its blind score (session 68): `model.train()` in a test function, then
+    # `if isinstance(m, nn.Dropout): m.eval()` over its modules: only layers without BatchNorm pass the test, so
+    # BatchNorm stays in training mode; the twin is Monte Carlo dropout (`model.eval()`, then dropout in training)
+    "dropout_layers_put_in_eval_after_train_in_a_test.py": [("BN101", 25)],
+    "dropout_layers_put_in_training_mode_after_eval_in_a_test.py": [],
     # Transfer batch 24's 12901-12904 (two repositories), reduced after its blind score (session 68): a frozen
     # autoencoder given to a test function runs there through its own method (`ae.decode(code)`, `decode_code`) in
     # training mode. A method whose every definition runs the module's own layers (`return self.decoder(z)`) and sets

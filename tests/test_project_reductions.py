@@ -15,6 +15,10 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 12901-12904 (batch 24, session 68, after its blind score): `ae = eval('models.{}()'.format(name))` builds the
+    # model `getattr(models, name)()` would (a BatchNorm3d autoencoder of models.py), then runs it under no_grad in
+    # training mode; the silent twin puts it in eval
+    "model_built_by_eval_of_a_formatted_string": {"main.py:13:BN101"},
     # 12920 (batch 24, session 68, after its blind score): `model.forward_branch(x)` of a model a factory builds, the
     # method defined three imports away (validate.py -> network/__init__.py -> coil_model.py -> coil_icra.py): the
     # definitions of a method name are read through the imports' own imports, so the call is a run of the model

@@ -115,11 +115,10 @@ class CallHandling:
         if (own := plain_self_call(a, call, self.scope)) is not None:  # `self(event)` of a learner: `__call__`
             return self._apply_summary(call, own, state) if own is not True else None
         key = key_of(func)
+        if isinstance(func, cst.Name) and func.value in self.element_vars and not _tracked(state, func.value):
+            key = self.element_vars[func.value]  # `for net in nets: net(x)`: a run of each item a caller passes
         if key is not None and (_is_module_call(func, key, state) or self._element_entry(func, key, state)):
             self._use(call, key, state)
-            return
-        if isinstance(func, cst.Name) and func.value in self.element_vars and not _tracked(state, func.value):
-            self._use(call, self.element_vars[func.value], state)  # `for net in nets: net(x)`: each item a caller passes
             return
         run = forwarded(func)  # `model.forward(x)`, `model.to(device)(x)`: a run of `model`
         if run is not None and key_of(run) is not None and key_of(run) in state:
@@ -196,6 +195,8 @@ class CallHandling:
                     return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
+                if self._other_layers_only(call):
+                    return  # (`if isinstance(m, nn.Dropout): m.train()`: no BatchNorm layer changes mode)
                 if _tracked(state, owner):
                     _set(state, owner, _UNKNOWN)
                     if self._batchnorm_to_eval(call):

@@ -295,6 +295,23 @@ class FreezeTracking:
         return False
 
 
+    def _other_layers_only(self, call: cst.Call) -> bool:
+        """``m.train()`` / ``m.eval()`` in a loop over a model's modules under ``if isinstance(m, nn.Dropout):``: a
+        test that only layers without BatchNorm pass (Monte Carlo dropout), so BatchNorm keeps its mode."""
+        for ancestor in self.model.ancestors(call):
+            if isinstance(ancestor, (cst.For, cst.FunctionDef)):
+                return False
+            if isinstance(ancestor, cst.If):
+                test = self.model.code(ancestor.test)
+                return _OTHER_LAYER_TEST.fullmatch(test) is not None and _BATCHNORM_TEST.search(test) is None
+        return False
+
+
+_OTHER_LAYER = r"(?:(?:torch\.)?nn\.)?(?:Dropout\w*|AlphaDropout|LayerNorm|GroupNorm|Linear|Conv\w*|ReLU|Embedding)"
+_OTHER_LAYER_TEST = re.compile(
+    rf"\s*isinstance\(\s*\w+\s*,\s*(?:{_OTHER_LAYER}|\(\s*{_OTHER_LAYER}(?:\s*,\s*{_OTHER_LAYER})*\s*,?\s*\))\s*\)\s*")
+
+
 def parameter_var(holder: cst.BaseExpression) -> str | None:
     """The loop variable a parameter is read from: ``p`` for ``p.requires_grad``, ``p[1]`` for a ``(name, param)``
     pair of ``named_parameters()`` left whole."""

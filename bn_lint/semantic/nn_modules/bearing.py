@@ -45,7 +45,7 @@ from bn_lint.semantic.nn_modules.kind_memo import cut_by_depth, memoized
 from bn_lint.semantic.nn_modules.library_kinds import (
     absent_bn_architecture, evaluated_name_kind, foreign_base, framework_constructor_kind, picked_by_name,
     pyg_mlp_kind, pyg_mlp_without_norm)
-from bn_lint.semantic.nn_modules.run_time_classes import located_class, picks_unshown_class
+from bn_lint.semantic.nn_modules.run_time_classes import evaluated_construction, located_class, picks_unshown_class
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
 from bn_lint.semantic.project.train_overrides import overrides_train, train_sets_modes  # noqa: F401  (re-exported)
@@ -128,6 +128,8 @@ def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
     if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: the kind both branches agree on
         kinds = {model_kind(model, branch, scope, depth + 1) for branch in (expr.body, expr.orelse)}
         return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(expr, cst.Call) and (written := evaluated_construction(model, expr, scope)) is not None:
+        return model_kind(model, written, scope, depth + 1)  # `eval('models.{}()'.format(name))`
     if isinstance(expr, cst.Call):
         # `model.to(device)`, `model.cuda()`, `model.eval()` return the model itself
         if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double"):

@@ -23,6 +23,35 @@ _CONFIG_ROOTS = frozenset({"args", "opt", "opts", "cfg", "config", "conf", "hpar
 _CONFIG_SUFFIXES = ("_args", "_kwargs", "_cfg", "_config", "_params", "_opts", "_hparams")
 
 
+def evaluated_construction(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> cst.Call | None:
+    """``eval('models.{}()'.format(name))`` (or ``eval(f"models.{name}()")``): the construction the string names, as
+    ``getattr(models, name)()`` writes it (an expression outside the tree, whose parts are the code's own); None for
+    any other expression."""
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "eval"
+            and len(expr.args) == 1 and model.binding("eval", scope) is None):
+        return None
+    given = expr.args[0].value
+    if isinstance(given, cst.Call) and isinstance(given.func, cst.Attribute) and given.func.attr.value == "format" \
+            and isinstance(given.func.value, cst.SimpleString) and len(given.args) == 1 and given.args[0].keyword is None:
+        template, picked = str(given.func.value.evaluated_value), given.args[0].value
+    elif isinstance(given, cst.FormattedString) and len([p for p in given.parts if isinstance(p, cst.FormattedStringExpression)]) == 1:
+        template = "".join("{}" if isinstance(p, cst.FormattedStringExpression) else p.value for p in given.parts)
+        picked = next(p.expression for p in given.parts if isinstance(p, cst.FormattedStringExpression))
+    else:
+        return None
+    owner, dot, rest = template.partition(".{}(")
+    if not dot or not owner or not all(part.isidentifier() for part in owner.split(".")) or "{" in rest:
+        return None
+    try:
+        written = cst.parse_expression(f"{owner}.__picked__({rest}")
+    except cst.ParserSyntaxError:
+        return None
+    if not (isinstance(written, cst.Call) and isinstance(written.func, cst.Attribute)):
+        return None
+    getter = cst.Call(func=cst.Name("getattr"), args=[cst.Arg(written.func.value), cst.Arg(picked)])
+    return written.with_changes(func=getter)
+
+
 def located_class(model: "FileModel", call: cst.Call, scope: "Scope | None") -> tuple["FileModel", str] | None:
     """The project class ``call`` builds when its callee is a locator given a constant dotted path:
     ``hydra.utils.get_class("uda.base.Model")()`` is ``Model`` of ``uda/base.py``."""
@@ -39,6 +68,7 @@ def located_class(model: "FileModel", call: cst.Call, scope: "Scope | None") -> 
 def builds_run_time_class(model: "FileModel", call: cst.Call, scope: "Scope | None") -> bool:
     """Whether ``call`` builds an instance of a class the code picks at run time (not a forward pass of a
     module it holds: the arguments configure, they feed no input)."""
+    call = evaluated_construction(model, call, scope) or call  # (`eval('models.{}()'.format(name))`)
     func = call.func
     if isinstance(func, cst.Call):  # `hydra.utils.get_class(name)(...)`, `getattr(models, name)(...)`
         return model.qualname(func.func) in CLASS_LOCATORS or isinstance(func.func, cst.Name) \
