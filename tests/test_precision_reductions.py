@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 24's 13001, reduced after its blind score (session 68): `self.model = load_test_model(self.model,
+    # path)`, a loader that gives back the model it is given: the attribute keeps its mode (training), so the
+    # service's feature extraction runs it in training mode; the twin puts it in eval after loading
+    "model_attribute_given_back_by_a_weight_loader.py": [("BN101", 26)],
+    "model_attribute_given_back_by_a_weight_loader_then_eval.py": [],
     # Transfer batch 24's 13000, reduced after its blind score (session 68): `model.train()` in a test function, then
     # `if isinstance(m, nn.Dropout): m.eval()` over its modules: only layers without BatchNorm pass the test, so
     # BatchNorm stays in training mode; the twin is Monte Carlo dropout (`model.eval()`, then dropout in training)

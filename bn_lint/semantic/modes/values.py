@@ -177,6 +177,11 @@ class ValueFacts:
         # (returns None: some `return` gives no model, e.g. one for lists only in `to_device(data, device)`)
         # (a whole model loaded on one of its paths, `torch.load(path)`: another object, a path of its own)
         shown = frozenset(f for f in returns or () if not (f.mode == UNKNOWN_MODE and f.why == "loaded"))
+        given = passed_through(target[0].model, target[1], call, index) if returns in (_ENTRY, None) else None
+        if given is not None and kind is None and key_of(given) is not None:
+            # (`self.model = load_test_model(self.model, cfg)`: what it gives back is what it was given, in its mode
+            # here, whatever the kind of the model says)
+            return self.value_facts(given, state)
         if kind is None:
             if not shown or {f.mode for f in shown} - {TRAIN, EVAL} or all(f.kind is not ModelKind.BN for f in shown):
                 return None
@@ -185,7 +190,6 @@ class ValueFacts:
                                   f"`{summary.name}()` at line {{line}} builds it on one of its paths (modules start in "
                                   f"training mode)" if f.mode == TRAIN else
                                   f"`{summary.name}()` at line {{line}} returns it in eval mode", f.kind) for f in returns)
-        given = passed_through(target[0].model, target[1], call, index) if returns in (_ENTRY, None) else None
         if given is not None:
             return self.value_facts(given, state)
         if not shown or {f.mode for f in shown} - {TRAIN, EVAL}:
