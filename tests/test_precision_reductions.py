@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 24's 12940, reduced after its blind score (session 68): `conv(self.batchNorm, ...)`, a builder
+    # returning a block with BatchNorm under `if batchNorm:` and one without it otherwise, the flag undecided at the
+    # call: the model may hold BatchNorm (MAYBE, not unknown), so its validation in training mode is found; the twin
+    # puts it in eval for validation and back in training mode every epoch
+    "model_of_a_builder_with_an_undecided_batchnorm_flag_validated_in_training.py": [("BN101", 45)],
+    "model_of_a_builder_with_an_undecided_batchnorm_flag_validated_in_eval.py": [],
     # Transfer batch 24's 13001, reduced after its blind score (session 68): `self.model = load_test_model(self.model,
     # path)`, a loader that gives back the model it is given: the attribute keeps its mode (training), so the
     # service's feature extraction runs it in training mode; the twin puts it in eval after loading

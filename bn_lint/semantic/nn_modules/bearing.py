@@ -473,8 +473,8 @@ def _combine(kinds: list[ModelKind | None]) -> ModelKind | None:
 
 def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int,
                   dead: frozenset[cst.CSTNode] = frozenset()) -> ModelKind | None:
-    """What a local builder (``def build(): return nn.Sequential(...)``) returns, when every return agrees;
-    for a call that cannot run the ``dead`` suites (``if batch_norm:`` with ``batch_norm=False``), without them."""
+    """What a local builder (``def build(): return nn.Sequential(...)``) returns: the kind every return agrees on,
+    MAYBE where a return holds BatchNorm and the others are modules without it (``one_of``); for a call that cannot run the ``dead`` suites (``if batch_norm:`` with ``batch_norm=False``), without them."""
 
     def compute() -> ModelKind | None:
         inner = model.scopes.get(function)
@@ -488,7 +488,7 @@ def _builder_kind(model: "FileModel", function: cst.FunctionDef, depth: int,
         finally:
             if dead:
                 _DEAD.pop()
-        return kinds.pop() if len(kinds) == 1 else None
+        return one_of(kinds)  # (`if batch_norm:` undecided here: BatchNorm on one of its paths, MAYBE)
 
     return memoized(model, "builder", (function, dead) if dead else function, compute, depth)
 
