@@ -337,7 +337,6 @@ class CallHandling:
         return self._closure_passes(call, state)
 
 
-
 def _applies_mode_keeping(model: "FileModel", fn: cst.BaseExpression) -> bool:
     """``fn`` is a function of this file (or nested: ``def fn(m)``) that sets no mode and calls none of this file."""
     if model.qualname(fn) in _MODE_KEEPING_APPLIED:
@@ -444,7 +443,6 @@ def _no_module_read(key: str) -> bool:
     return bool(dot) and (last.isupper() or last in _TENSOR_ATTRIBUTES)
 
 
-
 def _unresolved_method(flow, call: cst.Call, state: State) -> None:
     """What ``model.<method>(x)`` of a method no definition was found for does to a followed ``model``, read from the
     text of the definitions of that name: leaves it in eval (``predict()`` that runs the model after ``self.eval()``),
@@ -464,7 +462,6 @@ def _unresolved_method(flow, call: cst.Call, state: State) -> None:
         _set(state, receiver, _UNKNOWN)
     elif method_runs_self(a, method):
         flow._use(call, receiver, state)
-
 
 
 def _result_trained(analysis, call: cst.Call) -> bool:

@@ -478,7 +478,6 @@ def held_part_key(flow, key: str, attribute: str) -> str | None:
     return key_of(given) if given is not None else None
 
 
-
 def _items_given(flow, bound, call: cst.Call) -> list[tuple[str, cst.BaseExpression]]:
     """(parameter, item) for each item of a list or tuple given to a parameter (``predict(x, [resnet50, resnet101])``):
     the modules a helper that runs each item of that parameter (``for model in models: model(x)``) runs."""
