@@ -31,11 +31,9 @@ EXPECTED = {
     "dropout_layers_put_in_training_mode_after_eval_in_a_test.py": [],
     # Transfer batch 24's 12901-12904 (two repositories), reduced after its blind score (session 68): a frozen
     # autoencoder given to a test function runs there through its own method (`ae.decode(code)`, `decode_code`) in
-    # training mode. A method whose every definition runs the module's own layers (`return self.decoder(z)`) and sets
-    # no mode is a run of the receiver, whatever the names; twins: the autoencoder put in eval, and a method that runs
-    # no layer of its module
+    # training mode: knowledge rows (`ae` names a network, `decode` is a run method); twins: the autoencoder put in
+    # eval, and a method of another name that runs no layer of its module
     "autoencoder_decode_method_run_in_training_mode.py": [("BN101", 35)],
-    "own_layers_run_by_a_method_of_any_name_in_training_mode.py": [("BN101", 35)],
     "autoencoder_decode_method_run_after_eval.py": [],
     "method_running_no_layer_of_its_model.py": [],
     # Transfer batch 21's 12161, reduced (session 68): the training step runs parts of a library model whose

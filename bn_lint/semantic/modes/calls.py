@@ -17,9 +17,7 @@ from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
 from .held_instances import held_aliases
 from .keys import _names_read, key_of, receiver_key
-from .method_names import (
-    method_evaluates_self, method_keeps_modes, method_runs_own_layers, method_runs_self, submodule_name,
-)
+from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
     TRAINING_TOOLS,
     RUN_METHOD,
@@ -132,8 +130,8 @@ class CallHandling:
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
             a.uses.setdefault(call, _method_use_site(self, call, key))
-            if RUN_METHOD.fullmatch(func.attr.value) or method_runs_own_layers(a, func.attr.value):
-                self.entry_uses.append((call, key_of(func.value)))  # `model.features(x)`: a run of the model given
+            if RUN_METHOD.fullmatch(func.attr.value):  # `model.features(x)`: a run of the model its caller gives
+                self.entry_uses.append((call, key_of(func.value)))
             elif key_of(func.value) in self.params and not self.model.method_texts(func.attr.value):
                 # `trainer.generator(x)`, a name no class in sight defines as a method: a run of what the caller's
                 # object holds there, if anything (decided at each caller: `helper_calls.held_part_key`)
@@ -431,7 +429,7 @@ def _method_use_site(flow, call: cst.Call, key: str) -> Site:
     func = call.func
     method, receiver = func.attr.value, key_of(func.value)
     if RUN_METHOD.fullmatch(method) and named_as_module(receiver) and flow.model.method_texts(method) \
-            and method_keeps_modes(flow.a, method) or method_runs_own_layers(flow.a, method):
+            and method_keeps_modes(flow.a, method):
         return Site(call, receiver, _ENTRY, flow.scope)
     return Site(call, key, _ENTRY, flow.scope, exact=True)
 

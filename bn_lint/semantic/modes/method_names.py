@@ -85,17 +85,24 @@ def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0) -> b
     return analysis._keeping_methods[name]
 
 
-def method_runs_own_layers(analysis: "ModeAnalysis", name: str, depth: int = 0) -> bool:
-    """Whether every ``def name`` seen (at least one, each keeping modes as in ``method_keeps_modes``) runs the module
-    itself or one of its submodules (``def decode(self, z): return self.decoder(z)``), directly or through another
-    such method of ``self`` (``decode_code`` calling ``self.decode``): ``ae.decode(z)`` is a run of ``ae``, whatever
-    the names say."""
-    texts = analysis.model.method_texts(name)
-    return bool(texts) and method_keeps_modes(analysis, name) and all(
-        text != "?" and (_RUNS_SELF.search(text) is not None or any(
-            submodule_name(analysis, m) or m != name and depth < _KEEPING_DEPTH
-            and method_runs_own_layers(analysis, m, depth + 1) for m in _SELF_CALLS.findall(text)))
-        for text in texts)
+_HANDS_SELF = re.compile(r"[\w)]\s*\(\s*self\b(?!\s*[(.\[])|,\s*self\b(?!\s*[(.\[])")
+
+
+def method_hands_self_on(analysis: "ModeAnalysis", name: str) -> bool:
+    """Whether a ``def name`` seen gives its instance to a function (``hessian(self, criterion)``,
+    ``freeze(self)``), which may switch its modes where the method's own text shows no switch."""
+    return any(_HANDS_SELF.search(_body(text)) for text in analysis.model.method_texts(name) if text != "?")
+
+
+def _body(text: str) -> str:
+    """A ``def``'s text after its signature (``def f(self, x: int) -> T:``), found by balancing its parentheses."""
+    start = text.find("(", text.find("def "))
+    depth = 0
+    for at in range(max(start, 0), len(text)):
+        depth += {"(": 1, ")": -1}.get(text[at], 0)
+        if depth == 0:
+            return text[text.find(":", at) + 1:]
+    return ""
 
 
 def method_runs_self(analysis: "ModeAnalysis", name: str) -> bool:
