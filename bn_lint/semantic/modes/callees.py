@@ -15,7 +15,7 @@ from bn_lint.semantic.project.definitions import (
 from bn_lint.semantic.project.returns import returned_function
 from .built_classes import built_class, class_of_construction, switching as _switching
 from .keys import _unwrap_passthrough, key_of
-from .method_names import method_hands_self_on, method_keeps_modes
+from .method_names import hands_self_on, method_keeps_modes
 from .known_calls import _COPIES
 from .records import Summary
 
@@ -247,8 +247,8 @@ class Callees:
                 only = only_definition(model, method)
                 return (only[0].analysis(type(self)), only[1]) if only is not None else None
             if not values and other_files and scope is not None and receiver.value in scope.params \
-                    and (not method_keeps_modes(self, method) or method_hands_self_on(self, method)) \
-                    and (here := only_module_method_here(model, method)) is not None:
+                    and (here := only_module_method_here(model, method)) is not None \
+                    and (not method_keeps_modes(self, method) or hands_self_on(model.code(here.body))):
                 # (`fit(model, ...)` running `model.training_step(batch)` of this file's one module, which may switch
                 # modes: its summary says how; one that keeps them is a run, read from its text at the call)
                 return self, here

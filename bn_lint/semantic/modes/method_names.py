@@ -88,21 +88,10 @@ def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0) -> b
 _HANDS_SELF = re.compile(r"[\w)]\s*\(\s*self\b(?!\s*[(.\[])|,\s*self\b(?!\s*[(.\[])")
 
 
-def method_hands_self_on(analysis: "ModeAnalysis", name: str) -> bool:
-    """Whether a ``def name`` seen gives its instance to a function (``hessian(self, criterion)``,
-    ``freeze(self)``), which may switch its modes where the method's own text shows no switch."""
-    return any(_HANDS_SELF.search(_body(text)) for text in analysis.model.method_texts(name) if text != "?")
-
-
-def _body(text: str) -> str:
-    """A ``def``'s text after its signature (``def f(self, x: int) -> T:``), found by balancing its parentheses."""
-    start = text.find("(", text.find("def "))
-    depth = 0
-    for at in range(max(start, 0), len(text)):
-        depth += {"(": 1, ")": -1}.get(text[at], 0)
-        if depth == 0:
-            return text[text.find(":", at) + 1:]
-    return ""
+def hands_self_on(body: str) -> bool:
+    """Whether a method's ``body`` gives its instance to a function (``hessian(self, criterion)``, ``freeze(self)``),
+    which may switch its modes where the method's own text shows no switch."""
+    return _HANDS_SELF.search(body) is not None
 
 
 def method_runs_self(analysis: "ModeAnalysis", name: str) -> bool:
