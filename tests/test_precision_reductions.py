@@ -13,6 +13,14 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 24's 13000, real case reduced (session 69): a test function's `if cfg.X:` arm calls
+    # `model.train()` (then puts only dropout in eval) and its `else` arm `model.eval()`, the flag naming no mode: the
+    # path through the train arm evaluates in training mode (a bug on one visible path is a bug); twins: a flag that
+    # names a BatchNorm treatment (the code's choice), both arms in eval, and arms whose training path trains
+    "evaluation_after_a_train_arm_beside_an_eval_arm.py": [("BN101", 27)],
+    "evaluation_after_a_train_arm_on_a_bn_adaptation_flag.py": [],
+    "evaluation_after_eval_on_both_arms.py": [],
+    "run_after_a_train_arm_that_trains_beside_an_eval_arm.py": [],
     # Transfer batch 24's 12940, reduced after its blind score (session 68): `conv(self.batchNorm, ...)`, a builder
     # returning a block with BatchNorm under `if batchNorm:` and one without it otherwise, the flag undecided at the
     # call: the model may hold BatchNorm (MAYBE, not unknown), so its validation in training mode is found; the twin

@@ -19,7 +19,7 @@ import libcst as cst
 
 from bn_lint.semantic.modes import TRAIN, HelperEval, describe, eval_named
 from bn_lint.semantic.modes.keys import key_of, shown_key
-from bn_lint.semantic.modes.path_objects import optional_branch
+from bn_lint.semantic.modes.path_objects import in_else_arm, optional_branch
 from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.evaluations.first_iteration import first_iteration, later_iterations
@@ -113,7 +113,9 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             why += f" (on the later iterations of the loop at line {analysis.line(later_loop)})"
         for fact in sorted((f for f in facts if f.optional), key=lambda f: analysis.order(f.node))[:1]:
             branch = optional_branch(model, fact.node)
-            why += f"; the `.eval()` at line {analysis.line(fact.node)} runs only when `{model.code(branch.test)}`"
+            when = f"`{model.code(branch.test)}` is false" if in_else_arm(branch, fact.node, model) \
+                else f"`{model.code(branch.test)}`"
+            why += f"; the `.eval()` at line {analysis.line(fact.node)} runs only when {when}"
         slip = analysis.after_slip(site)
         if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
             if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):

@@ -51,17 +51,36 @@ _MODE_WORDS = re.compile(r"(?i)train|eval|test|valid|val_|infer|predict|mode|pha
 
 
 def optional_branch(model, node) -> "cst.If | None":
-    """The ``if`` whose body holds ``node`` (the nearest, in the same function) when the code may skip it: no
-    ``else``, and a test on no flag of a mode or phase (``if resume:``, ``if args.checkpoint:``)."""
+    """The ``if`` whose arm holds ``node`` (the nearest, in the same function) when the code may take another way
+    past it, its test on no flag of a mode or phase: no ``else`` (``if resume:``, ``if args.checkpoint:``), or an
+    other arm that puts the same module in training mode (``if cfg.SHOT: model.train() ... else: model.eval()``)."""
+    child = node
     for ancestor in model.ancestors(node) if node is not None else ():
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Try)):
             return None
         if isinstance(ancestor, cst.If):
-            if ancestor.orelse is not None or _MODE_WORDS.search(model.code(ancestor.test)) \
-                    or _tests_receiver(model, ancestor.test, node):
+            if _MODE_WORDS.search(model.code(ancestor.test)) or _tests_receiver(model, ancestor.test, node):
+                return None
+            if ancestor.orelse is not None and not _other_arm_trains(model, ancestor, child, node):
                 return None
             return ancestor
+        child = ancestor
     return None
+
+
+def in_else_arm(branch: cst.If, child_or_node: cst.CSTNode, model) -> bool:
+    """Whether ``child_or_node`` lies in the ``else``/``elif`` arm of ``branch``."""
+    return branch.orelse is not None and any(a is branch.orelse for a in (child_or_node, *model.ancestors(child_or_node)))
+
+
+def _other_arm_trains(model, branch: cst.If, child: cst.CSTNode, call: cst.CSTNode) -> bool:
+    """Whether the arm of ``branch`` that does not hold ``child`` calls ``.train()`` on the receiver of ``call``."""
+    other = branch.body if in_else_arm(branch, child, model) else branch.orelse
+    func = call.func if isinstance(call, cst.Call) else None
+    if other is None or not isinstance(func, cst.Attribute):
+        return False
+    receiver = model.code(func.value)
+    return re.search(rf"(?<![\w.]){re.escape(receiver)}\.train\(\s*(True)?\s*\)", model.code(other)) is not None
 
 
 def _tests_receiver(model, test: cst.BaseExpression, call) -> bool:
