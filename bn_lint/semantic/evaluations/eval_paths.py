@@ -87,7 +87,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         # for training; a run under `no_grad` to predictions evaluates whatever its result then feeds: pseudo-labels)
         weak = not (analysis.under_no_grad(node) or analysis.predicts(node))
         facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node), evaluating=weak), None) \
-            if assumed else first_iteration(analysis, node, site, analysis.resolved(site, evaluating=weak), weak)
+            if assumed else first_iteration(analysis, node, site, analysis.resolved(
+                site, assumed=analysis.use_assumed.get(node) or None, evaluating=weak), weak)
         later_loop = None
         if first_loop is None and not assumed:
             facts, later_loop = later_iterations(analysis, node, facts)

@@ -62,6 +62,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         # (`phase == 'val'` in a `for phase in ('train', 'val')` loop) -> (their site, why)
         self.path_evals: dict[cst.CSTNode, tuple[Site, str]] = {}
         self.path_assumed: dict[cst.CSTNode, dict] = {}  # a path eval's call -> the tests its path assumes
+        # a model call -> the tests every walk that reached it assumed (a loop split on an invariant test)
+        self.use_assumed: dict[cst.CSTNode, dict] = {}
         self.exports: dict[cst.CSTNode, Site] = {}  # export call -> the exported model
         # training forward passes / training helper calls (and, keyed (call, key), the parts a helper trains)
         self.train_uses: dict[Any, Site] = {}

@@ -81,6 +81,9 @@ class EntryResolution:
             # a method: what the class's own `self.method()` calls leave `self.model` in
             calls = [one for one in self.method_calls.get(func, ()) if not (evaluating and one[2] is not None
                                                                             and result_trained(self, one[2]))]
+            if assumed:  # (the calls whose arguments decide the path's tests as it assumes them)
+                calls = [one for one in calls if one[2] is None or all(
+                    self.decided_tests(func, one[2], defaults=True).get(test, held) == held for test, held in assumed.items())] or calls
             if first:  # (each caller's first pass)
                 firsts: dict = {}
                 for one in calls:
@@ -115,7 +118,8 @@ class EntryResolution:
         elif assumed and self.call_sites.get(f"{self.args_key(func)}.{root}"):
             # (`compute_loss(..., is_training=False)` on the path under `is_training` false: not the training calls)
             passed = [one for call, one in self.call_sites[f"{self.args_key(func)}.{root}"]
-                      if all(self.decided_tests(func, call).get(test, held) == held for test, held in assumed.items())]
+                      if all(self.decided_tests(func, call, defaults=True).get(test, held) == held
+                             for test, held in assumed.items())]
         elif self.model.functions.get(func.name.value) is not func:
             # a method's parameter: its callers'
             passed = self._passed(f"{self.args_key(func)}.{root}", first, evaluating)

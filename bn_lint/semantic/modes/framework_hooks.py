@@ -16,6 +16,7 @@ import libcst as cst
 
 from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -172,6 +173,46 @@ def known_mode_outside_steps(model: "FileModel", func: cst.FunctionDef) -> bool:
     found = hook_of(model, func)
     hooks = [found[0]] if found is not None and found[0].base == "module" else hooks_reaching(model, func)
     return bool(hooks) and not any(hook.method.endswith("_step") and hook.mode == TRAIN for hook in hooks)
+
+
+def driven_by_own_method(model: "FileModel", func: cst.FunctionDef) -> bool:
+    """Whether a plain method of ``func``'s framework class, one that is no hook, calls ``func`` (directly or
+    through the class's own methods) after setting a mode itself: ``def fit(self, ...): self.net.train();
+    self._process_epoch(test_loader, "test")`` drives the class as the project's own loop, not the framework's."""
+    info = _method_class(model, func)
+    if info is None or hook_of(model, func) is not None or func.name.value in _FRAMEWORK_CALLED:
+        return False
+    seen, todo = {func}, [func]
+    while todo:
+        method = todo.pop()
+        for site in model.calls:
+            call = site.node.func
+            if not (isinstance(call, cst.Attribute) and call.attr.value == method.name.value
+                    and isinstance(call.value, cst.Name) and call.value.value == "self"):
+                continue
+            caller = _method_of(model, site.scope, info)
+            if caller is None or caller in seen or hook_of(model, caller) is not None \
+                    or caller.name.value in _FRAMEWORK_CALLED or caller.name.value in _BY_METHOD:
+                continue
+            if _sets_own_mode(model, caller):
+                return True
+            if len(seen) < 8:
+                seen.add(caller)
+                todo.append(caller)
+    return False
+
+
+def _sets_own_mode(model: "FileModel", method: cst.FunctionDef) -> bool:
+    """A ``self.train()`` / ``self.part.train()`` / ``.eval()`` in ``method``'s own body."""
+    for node in walk(method.body):
+        func = node.func if isinstance(node, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value in ("train", "eval"):
+            root = func.value
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name) and root.value == "self":
+                return True
+    return False
 
 
 # a module's methods a framework calls whose mode the table does not know (they may run in either phase)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .conditions import _condition
+from bn_lint.semantic.syntax.walk import walk
+
+from .conditions import _condition, _condition_name
 from .keys import _unwrap_passthrough, key_of
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
@@ -18,6 +20,8 @@ class StatementWalker:
                 return None
             if isinstance(statement, cst.If) and self._tested_again(statement, statements[index + 1:]):
                 return self._split(_condition(statement.test)[0], statements[index:], state)
+            if isinstance(statement, (cst.For, cst.While)) and (key := self._invariant_test(statement)) is not None:
+                return self._split(key, statements[index:], state)
             state = self.statement(statement, state)
         return state
 
@@ -32,6 +36,21 @@ class StatementWalker:
             if other is not node and any(ancestor in later for ancestor in self.model.ancestors(other)):
                 return True
         return False
+
+    def _invariant_test(self, loop: cst.CSTNode) -> str | None:
+        """A condition (a plain flag or ``name == literal``, not yet assumed) that an ``if`` in ``loop`` tests on a
+        name the loop never binds (``if mode == "train":`` on a parameter): every iteration takes the same arm, so
+        the loop is walked once per outcome, not with one iteration's arm flowing into the next's other arm."""
+        if len(self.assume) >= 3:
+            return None
+        bound = None
+        for key, tests in self.a.condition_tests(self.node).items():
+            if key in self.assume or not any(any(a is loop for a in self.model.ancestors(t)) for t in tests):
+                continue
+            bound = _names_bound_in(loop) if bound is None else bound
+            if _condition_name(key) not in bound:
+                return key
+        return None
 
     def _split(self, key: str, statements, state: State) -> State | None:
         """The rest of a block, walked once per outcome of a condition it tests twice: the mode set under
@@ -335,3 +354,21 @@ def _bound_names(node: cst.CSTNode) -> list[str]:
         elif isinstance(target, cst.StarredElement):
             targets.append(target.value)
     return names
+
+
+def _names_bound_in(code: cst.CSTNode) -> set[str]:
+    """The names (and ``self.attr`` paths) that ``code`` binds: assignment, loop and ``with`` targets, walrus."""
+    bound: set[str] = set()
+    targets = []
+    for node in walk(code):
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+            targets.append(node.target)
+        elif isinstance(node, (cst.AsName, cst.NamedExpr)):
+            targets.append(node.name if isinstance(node, cst.AsName) else node.target)
+    for target in targets:
+        for part in walk(target):
+            if isinstance(part, cst.Name):
+                bound.add(part.value)
+            elif isinstance(part, cst.Attribute) and isinstance(part.value, cst.Name) and part.value.value == "self":
+                bound.add(f"self.{part.attr.value}")
+    return bound

@@ -48,6 +48,9 @@ class ModelUses:
             # (`net(x)`, `self.inception(x)`: as the caller gives it; where the name may hold another object the
             # function built in place of the one given, the given one as it is given)
             self.entry_uses.append((call, key))
+        seen = a.use_assumed.get(call)
+        a.use_assumed[call] = dict(self.assume) if seen is None else \
+            {test: held for test, held in seen.items() if self.assume.get(test) == held}
         if self.assume and not self._trains_here(a.region(call)):
             reason = self._gradients_off_here(call)
             if reason is not None:
