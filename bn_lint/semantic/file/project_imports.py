@@ -53,8 +53,25 @@ def method_texts(model: "FileModel", name: str) -> list[str]:
                 if name in model.project.names_in_text(path)[0]:
                     found = model.project.function_bodies(path, name)
                     texts.extend(found if found is not None else ["?"])
+            if not texts and not name.startswith("__"):
+                texts = _defined_in_repository(model, name)
         cache[name] = texts
     return cache[name]
+
+
+def _defined_in_repository(model: "FileModel", name: str) -> list[str]:
+    """The text of every ``def name(`` of the repository's files, where neither this file nor what it imports
+    defines the name: a helper given a model calls ``model.load(path)`` of a class only its callers import."""
+    from bn_lint.repository_search import files_mentioning
+
+    if not os.path.isfile(model.path):
+        return []
+    root = str(model.project.root_for(model.path))
+    texts: list[str] = []
+    for path in files_mentioning(model.project, model.path, root, f"def {name}("):
+        found = model.project.function_bodies(path, name)
+        texts.extend(found if found is not None else ["?"])
+    return texts
 
 
 _DEEPER_LEVELS, _DEEPER_LIMIT = 3, 100  # (a class three imports away, through packages' re-exports)

@@ -1,0 +1,2 @@
+def restore_checkpoint(model):
+    model.load('w.pyt')
