@@ -13,6 +13,34 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 25's 13081 post-fix alarm (session 69, after its blind score): `def predict(logits,
+    # decoder=viterbi)` runs `decoder(logits)`; a parameter whose default is a project function (or a lambda) is a
+    # callable, not a network. The twin without the default is an evaluation function run on a given model
+    "predict_function_given_a_decoder_whose_default_is_a_function.py": [],
+    "predict_function_given_a_decoder_without_default.py": [("BN101", 15)],
+    # 13263's reduction in one file (session 69): the freeze by a loop over a DDP-or-plain choice bound to a name is
+    # seen by the freeze summaries too, so the per-epoch `model.train()` followed by that re-freeze is clean (a false
+    # BN105 there before the shared helper) and the `model.train()` after validation is found
+    "batchnorm_eval_loop_over_a_named_ddp_choice_reset_after_validation.py": [("BN105", 33)],
+    # Transfer batch 25's 13141, reduced after its blind score (session 69): `run_epoch(..., is_training=False)`, whose
+    # loop runs the model, skips `backward()` under `if is_training:` and reads `torch.max(probs, 1)` predictions: on
+    # that path the run evaluates (not only under `torch.set_grad_enabled(is_training)`). Twins: the fix's
+    # `model.train() if is_training else model.eval()`; the function called on its training path only
+    "epoch_function_predicting_where_its_flag_skips_the_training_step.py": [("BN101", 16)],
+    "epoch_function_predicting_where_its_flag_skips_the_training_step_after_eval.py": [],
+    "epoch_function_predicting_on_its_training_path_only.py": [],
+    # Transfer batch 25's 13240 fix, reduced after its blind score (session 69): a module class whose `__init__` calls
+    # `self.eval()` (the fix) starts in eval mode, so its own `predict()` under no_grad is no unowned evaluation; the
+    # twin without that line is found
+    "module_evaluation_method_of_a_class_built_in_eval.py": [],
+    "module_evaluation_method_of_a_class_built_in_training.py": [("BN101", 16)],
+    # Transfer batch 25's 13120 and 13121, reduced after its blind score (session 69): a metric method of the model runs
+    # `for j in range(self.class_nb)`; builtins (and numpy's functions) run no code of what they are given, so the
+    # model keeps its training mode and its test under no_grad is found. Twins: the model put in eval first; a method
+    # giving a real submodule to an unknown imported function (its mode stays unknown)
+    "metric_method_reading_a_count_attribute_then_evaluation_in_training.py": [("BN101", 23)],
+    "metric_method_reading_a_count_attribute_then_evaluation_after_eval.py": [],
+    "method_giving_a_submodule_to_an_unknown_function_then_evaluation.py": [],
     # Transfer batch 25's 13280/13281 post-fix alarm (session 69, after its blind score): `preprocess =
     # DeepLabV3_ResNet50_Weights.DEFAULT.transforms()` is torchvision's resize-and-normalise preset, no model: a weights
     # enum and what its members give hold no BatchNorm. The twin keeps the finding on the model itself (one, not two)

@@ -15,6 +15,17 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 13060 (batch 25, session 69, after its blind score): `t = Trainer(); t.test(loader)` with the trainer class in
+    # another file: what its `__init__` leaves on `self` (a freshly built BatchNorm model) is the instance's state
+    # there, as for a class of the same file, so `test()` runs `self.model` in training mode. The silent twin puts
+    # `t.model` in eval first
+    "fresh_instance_of_another_files_trainer_tests_its_model": {"trainer.py:23:BN101"},
+    # 13263 (batch 25, session 69, after its blind score): the frozen tower's BatchNorm is put in eval by a loop over
+    # `visual_modules`, a name bound to `model.module.visual.modules() if isinstance(model, DDP) else
+    # model.visual.modules()`: the loop walks `model.visual`'s modules (one helper for the mode flow and the freeze
+    # summaries), so the `model.train()` after the in-loop validation undoes the freeze. The silent twin freezes
+    # again after each `model.train()`
+    "batchnorm_eval_loop_over_modules_named_by_a_ddp_choice": {"train.py:25:BN105"},
     # 13261 (batch 25, session 69, after its blind score): a helper of another file given the model calls
     # `model.load(path)`; neither the helper's file nor its imports define `load` (only the caller imports the model's
     # class): the repository's definitions of the name are read, and `Tacotron.load` keeps the modes, so the model

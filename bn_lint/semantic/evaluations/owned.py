@@ -79,6 +79,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
             return None  # (but a module class's own evaluation method, `predict_image(self)` running `self(x)`)
         if any(_may_set_eval(key, state) for state, _caller, _call in analysis.method_calls.get(func, [])):
             return None  # (a caller's instance holds a model in eval, or one whose mode it does not know)
+        if _built_in_eval(model, func, key):
+            return None  # (`self.eval()` in `__init__`: the instance starts in eval mode)
         calls = [one[-1] for one in [*analysis.method_calls.get(func, []), *analysis.held_calls.get(func, [])]]
         if calls and all(call is not None and result_trained(analysis, call) for call in calls):
             return None  # (`loss = ce(net.predict(x), y)`: every call of it here is a training step's forward)
@@ -91,6 +93,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         where = analysis.args_key(func)
         if scope is None or root not in scope.params or where is None or "." in where:
             return None  # (a module-level function of this file, or one nested in a function: not a method)
+        if _function_default(model, scope.params[root]):
+            return None  # (`decoder=decode.viterbi`: a parameter whose default is a function is a callable)
         # (`def evaluate(solver, loader)` running `solver.model`: the model the object given holds)
         passed = analysis.call_args.get(f"{where}.{root}", [])
         if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
@@ -280,3 +284,27 @@ def _given_in_eval(model: "FileModel", names: list[str]) -> bool:
                and any(_SETS_EVAL.search(model.code(arg.value)) for arg in site.node.args) for site in model.calls)
 
 
+def _built_in_eval(model: "FileModel", func: cst.FunctionDef, key: str) -> bool:
+    """Whether the ``__init__`` of ``func``'s class puts ``self`` (or the part ``key`` names) in eval mode."""
+    info = model.enclosing_class(model.scope_of(func))
+    init = info.methods.get("__init__") if info is not None else None
+    if init is None:
+        return False
+    parts = {"self", key.removesuffix(ANY_ENTRY)}
+    return any(re.search(rf"(?<![\w.]){re.escape(part)}\.(eval\(\s*\)|train\(\s*(mode\s*=\s*)?False\s*\))",
+                         model.code(init)) for part in parts)
+
+
+def _function_default(model: "FileModel", param) -> bool:
+    """Whether the parameter's default is a lambda or a function of the project (this file's, or one of an
+    imported project module: ``decoder=decode.viterbi``): what it is given is a callable, not a network."""
+    from bn_lint.semantic.project.definitions import imported_name
+
+    default = getattr(param, "default", None)
+    if default is None:
+        return False
+    if isinstance(default, cst.Lambda) or isinstance(default, cst.Name) and default.value in model.functions:
+        return True
+    dotted = imported_name(model, default) if isinstance(default, (cst.Name, cst.Attribute)) else None
+    found = model.imported(dotted, "def") if dotted else None
+    return found is not None and found[1] in found[0].functions

@@ -27,6 +27,7 @@ from bn_lint.semantic.freezing.call_keys import (
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import project_builder, project_class
+from bn_lint.semantic.syntax.module_walks import walked_call
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -120,7 +121,7 @@ class FreezeResets:
         model = self.model
         params = param_names(func)
         for loop in model.nodes_of(func, cst.For):
-            owner = _module_loop_owner(loop)
+            owner = _module_loop_owner(loop, model)
             if owner is None:
                 continue
             element = self._element_of(loop, owner, params)
@@ -360,10 +361,10 @@ class _Walker:
     def statement(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return
-        if isinstance(node, cst.For) and _module_loop_owner(node) is not None and func is not None \
+        if isinstance(node, cst.For) and _module_loop_owner(node, self.model) is not None and func is not None \
                 and any(f.node is not None and any(a is node for a in self.model.ancestors(f.node))
                         for f in self.o._direct(func)):
-            owner = rebind(_module_loop_owner(node), bind)
+            owner = rebind(_module_loop_owner(node, self.model), bind)
             if owner is not None:
                 self._freeze(owner, node)  # `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()`
                 return
@@ -571,10 +572,15 @@ def _within(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef):
         yield ancestor
 
 
-def _module_loop_owner(loop: cst.For) -> str | None:
-    """``model`` in ``for m in model.modules():`` (or ``named_modules()``, ``children()``)."""
-    it = loop.iter
-    if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in _MODULE_LOOPS:
+def _module_loop_owner(loop: cst.For, model=None) -> str | None:
+    """``model`` in ``for m in model.modules():`` (or ``named_modules()``, ``children()``; also through a local
+    name bound once to it, or a DDP-or-plain choice, where ``model``, the file, is given)."""
+    def bound_value(name: str) -> cst.BaseExpression | None:
+        bound = model.bindings(name, model.scope_of(loop)) if model is not None else None
+        return bound[0][0] if bound is not None and len(bound[0]) == 1 else None
+
+    it = walked_call(loop.iter, bound_value)
+    if it is not None and it.func.attr.value in _MODULE_LOOPS:
         return key_of(it.func.value)
     return None
 

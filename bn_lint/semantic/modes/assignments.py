@@ -1,6 +1,8 @@
 """The flow's assignments: what a name or attribute holds, containers, aliases, instances built."""
 from __future__ import annotations
 
+import os
+
 import libcst as cst
 
 from bn_lint.semantic.project.pass_through import passed_through
@@ -15,7 +17,7 @@ from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary
 from .path_objects import REBOUND, REBOUND_HERE, alternative_out_of_sight, path_facts
-from .state import ENTRY, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
+from .state import ENTRY, EVAL, TRAIN, Fact, State, UNKNOWN_MODE, _child_of, _forget, _lookup, _set, _tracked
 
 
 class Assignments:
@@ -129,14 +131,15 @@ class Assignments:
         return any(key_of(value) == key for value in self.scope.bindings.get(name) or () if value is not None)
 
     def _init_state(self, call: cst.Call) -> State | None:
-        """What ``__init__`` of the class of this file that ``call`` builds leaves on ``self`` (``self.model =
-        Net()``, ``self.ema = ModelEMA(self.model)``), as ``self.*`` keys; None for another call."""
-        init = self._local_init(call)
-        summary = self.a.summary(init) if init is not None else None
+        """What ``__init__`` of the project class that ``call`` builds (of this file or another) leaves on ``self``
+        (``self.model = Net()``, ``self.ema = ModelEMA(self.model)``), as ``self.*`` keys; None for another call."""
+        found = self._project_init(call)
+        summary = found[0].summary(found[1]) if found is not None else None
         if summary is None:
             return None
-        return {k: facts for k, facts in summary.effects.items()
+        kept = {k: facts for k, facts in summary.effects.items()
                 if k.startswith("self.") and not ({f.mode for f in facts} & {ENTRY, UNKNOWN_MODE})}
+        return kept if found[0] is self.a else _seen_from_call(self.model, call, found[0], kept)
 
     def _fresh_instance_call(self, call: cst.Call) -> bool:
         """``Trainer(args).fit()``: the method runs on what ``__init__`` left on the new instance."""
@@ -317,3 +320,13 @@ class Assignments:
         if summary is not None:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
             self._apply_effects(call, [("self", key_expression(key))], effects, summary, analysis, state)
+
+
+def _seen_from_call(model, call: cst.Call, owner, effects: dict) -> dict:
+    """The modes another file's ``__init__`` leaves, told at ``call`` of this file (a fact's node must be of it)."""
+    where = f"`{model.code(call.func)}(...)` (its `__init__` in {os.path.basename(owner.model.path)})"
+    return {key: frozenset(
+        Fact(TRAIN, call, "helper", f"{where} builds it (modules start in training mode)", f.kind)
+        if f.mode == TRAIN and f.why == "built" else
+        Fact(f.mode, call, "helper", f"{where} {'calls `.eval()`' if f.mode == EVAL else 'calls `.train()`'}", f.kind)
+        for f in facts) for key, facts in effects.items()}

@@ -57,6 +57,9 @@ _SAFE_CALLEES = frozenset({
     "print", "len", "isinstance", "type", "id", "str", "repr", "hasattr", "getattr", "setattr", "delattr", "sum",
     "enumerate", "zip", "iter", "reversed", "sorted",
     "list", "tuple",
+    # builtins that run no code of what they are given (`range(self.class_nb)`, `int(self.n)`)
+    "range", "int", "float", "bool", "complex", "abs", "round", "divmod", "pow", "hash", "format", "dict", "set",
+    "frozenset", "any", "all", "min", "max", "slice", "callable", "issubclass", "vars", "dir", "chr", "ord",
     "torch.save", "torch.jit.trace", "torch.onnx.export", "torch.export.export", "torch.jit.script",
     "torch.jit.trace_module", "torch.onnx.dynamo_export", "torch.fx.symbolic_trace",
     "logging.info",
@@ -176,9 +179,10 @@ def _standard_library(qn: str | None, func: cst.BaseExpression) -> bool:
 def keeps_given_modes(qn: str | None, func: cst.BaseExpression) -> bool:
     """Whether a call of ``func`` (qualified name ``qn``) is known to leave the modes of the modules given to it
     as they are: builtins and torch functions that read or save them (``str(model)``, ``torch.save``), torch.nn
-    constructors, the standard library's functions that run no code given to them (``glob.glob``), helpers named
-    for what they do (loading weights, counting parameters, attaching hooks)."""
+    constructors, the standard library's and numpy's functions that run no code given to them (``glob.glob``,
+    ``np.arange``), helpers named for what they do (loading weights, counting parameters, attaching hooks)."""
     return qn in _SAFE_CALLEES or (isinstance(func, cst.Name) and func.value in _SAFE_CALLEES) or _keeps_modes(qn) \
+        or qn is not None and qn.startswith("numpy.") \
         or _standard_library(qn, func) or _helper_keeps_modes(func) or loads_weights(func) or only_attaches(func)
 
 

@@ -7,6 +7,7 @@ from bn_lint.semantic.batching.sizes import SizeResolution
 from bn_lint.semantic.file.classes import enclosing_class
 from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
+from bn_lint.semantic.syntax.module_walks import walked_call
 from .list_entries import listed_items
 from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _join, _lookup, _tracked
@@ -289,19 +290,18 @@ class LoopWalker:
             self.param_vars[f"{target.value}[1]"] = (owner, node)  # (`for p in ...named_parameters()`: `p[1]`)
 
     def _parameters_named(self, it: cst.BaseExpression) -> cst.BaseExpression:
-        """What a loop's iterable stands for: for a local name bound once in this function to ``m.parameters()``
-        (or ``list(...)`` / ``tuple(...)`` of it, also ``named_parameters()``), that call; else ``it`` itself."""
-        if not isinstance(it, cst.Name) or it.value in self.params:
+        """What a loop's iterable stands for: the ``m.parameters()`` / ``m.modules()`` call it walks (also through
+        ``list(...)``, a local name bound once in this function, or a DDP-or-plain choice); else ``it`` itself."""
+        if isinstance(it, cst.Name) and it.value in self.params:
             return it
-        bound = self.model.bindings(it.value, self.scope)
-        value = bound[0][0] if bound is not None and len(bound[0]) == 1 else None
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("list", "tuple") \
-                and len(value.args) == 1:
-            value = value.args[0].value
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
-                and value.func.attr.value in ("parameters", "named_parameters"):
-            return value
-        return it
+        found = walked_call(it, self._bound_once)
+        return found if found is not None else it
+
+    def _bound_once(self, name: str) -> cst.BaseExpression | None:
+        if name in self.params:
+            return None
+        bound = self.model.bindings(name, self.scope)
+        return bound[0][0] if bound is not None and len(bound[0]) == 1 else None
 
     @staticmethod
     def _part_loop(it: cst.BaseExpression, target: cst.BaseElement) -> tuple[str, str] | None:

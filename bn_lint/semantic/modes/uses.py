@@ -153,11 +153,11 @@ class ModelUses:
         return any(not self._ruled_out(step, region) for step in self.a.training_calls(region, direct=True))
 
     def _gradients_off_here(self, call: cst.Call) -> str | None:
-        """Why gradients are off at ``call`` on this path: ``with torch.set_grad_enabled(cond):`` with
-        ``cond`` assumed false."""
+        """Why ``call`` evaluates on this path: gradients are off (``with torch.set_grad_enabled(cond):`` with
+        ``cond`` assumed false), or its output goes to predictions where the training step is skipped."""
         for ancestor in self.model.ancestors(call):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                return None
+                break
             if not isinstance(ancestor, cst.With):
                 continue
             for item in ancestor.items:
@@ -170,7 +170,7 @@ class ModelUses:
                         and self._can_fail(condition, ancestor)):
                     test = self.model.code(switch.args[0].value)
                     return f"under `torch.set_grad_enabled({test})` where `{test}` is false"
-        return None
+        return predictions_off_the_training_path(self, call)
 
     def _can_fail(self, condition: tuple[str, bool], node: cst.CSTNode) -> bool:
         """Whether the code shows a value that makes ``condition`` false at ``node``: a literal of the
@@ -355,3 +355,18 @@ def trained_part_run(flow, receiver: str, method: str, call: cst.Call) -> bool:
     if receiver.split(".")[0] == "self" or loss_named(method) or is_loss_value(flow.model, call):
         return False
     return flow._trains_here(flow.a.region(call)) and result_trained(flow.a, call)
+
+
+def predictions_off_the_training_path(flow, call: cst.Call) -> str | None:
+    """Why ``call`` evaluates on a path where the assumed tests skip every training step of its region that the
+    code can skip (``if is_training: loss.backward()`` with ``is_training`` false, a caller passing ``False``): its
+    output goes to predictions (``torch.max(probs, 1)``), which no step trains on there."""
+    region = flow.a.region(call)
+    skipped = [step for step in flow.a.training_calls(region, direct=True) if flow._ruled_out(step, region)]
+    if not skipped or not flow.a.predicts(call):
+        return None
+    for ancestor in flow.model.ancestors(skipped[0]):
+        condition = _condition(ancestor.test) if isinstance(ancestor, cst.If) else None
+        if condition is not None and condition[0] in flow.assume and flow._can_fail(condition, ancestor):
+            return f"its output goes to predictions, and `if {flow.model.code(ancestor.test)}:` skips the training step on this path"
+    return None

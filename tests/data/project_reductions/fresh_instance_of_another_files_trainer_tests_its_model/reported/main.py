@@ -1,0 +1,6 @@
+from trainer import Trainer
+
+
+def test(loader):
+    t = Trainer()
+    t.test(loader)
