@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 25's 13181, reduced after its blind score (session 69): `NNTrainer._predict(self, model, X)` runs
+    # the model it is given under no_grad and never puts it in eval: a method given the model owns its mode as a
+    # function does (in a file that imports torch). Twins: the method calls `model.eval()` first; a torch-free
+    # trainer's `model.predict_proba(X)` (a cuML estimator)
+    "trainer_method_predicting_with_a_model_it_is_given.py": [("BN101", 18)],
+    "trainer_method_predicting_with_a_model_it_puts_in_eval.py": [],
+    "trainer_method_predicting_with_an_estimator_in_a_file_without_torch.py": [],
     # Transfer batch 25's 13081 post-fix alarm (session 69, after its blind score): `def predict(logits,
     # decoder=viterbi)` runs `decoder(logits)`; a parameter whose default is a project function (or a lambda) is a
     # callable, not a network. The twin without the default is an evaluation function run on a given model

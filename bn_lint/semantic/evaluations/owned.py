@@ -91,8 +91,9 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     else:
         scope = model.scopes.get(func)
         where = analysis.args_key(func)
-        if scope is None or root not in scope.params or where is None or "." in where:
-            return None  # (a module-level function of this file, or one nested in a function: not a method)
+        if scope is None or root not in scope.params or where is None or "." in where and not (
+                where.count(".") == 1 and _imports_torch(model)):
+            return None  # (a function of this file, or a method given the model, not one nested in a function)
         if _function_default(model, scope.params[root]):
             return None  # (`decoder=decode.viterbi`: a parameter whose default is a function is a callable)
         # (`def evaluate(solver, loader)` running `solver.model`: the model the object given holds)
@@ -308,3 +309,9 @@ def _function_default(model: "FileModel", param) -> bool:
     dotted = imported_name(model, default) if isinstance(default, (cst.Name, cst.Attribute)) else None
     found = model.imported(dotted, "def") if dotted else None
     return found is not None and found[1] in found[0].functions
+
+
+def _imports_torch(model: "FileModel") -> bool:
+    """Whether the file imports torch (a method of it given a ``model`` is given a torch module, not a
+    scikit-learn or cuML estimator)."""
+    return any(dotted.split(".")[0] == "torch" for dotted in model.imports.values())
