@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 25's 13240, first cause, reduced after its blind score (session 69): a LightningModule's public
+    # `predict(images)` that no method of its class calls (no hook, nothing Lightning calls) runs where its users call
+    # it, and Lightning sets no mode there: its run of `self` under no_grad is found. Twins: the module put in eval
+    # by its `__init__` (the fix); `predict()` reached from `predict_step` / `validation_step`
+    "lightning_module_public_predict_in_training_mode.py": [("BN101", 16)],
+    "lightning_module_public_predict_of_a_module_built_in_eval.py": [],
+    "lightning_module_predict_reached_by_its_hooks.py": [],
     # Transfer batch 25's 13240, second cause, reduced after its blind score (session 69): `self.forward(images)` in a
     # module class's `predict()` under no_grad is a run of `self`, as `self(images)` is (not only the body of
     # `forward` followed). The twin trains on `self.forward(images)`

@@ -16,7 +16,9 @@ from .eval_names import eval_named, evaluator_class
 from .element_runs import framework_missed_run
 from .instrumented import hooks_before
 from bn_lint.semantic.project.definitions import element_builder
-from bn_lint.semantic.modes.framework_hooks import TRAIN, driven_by_own_method, hook_of, known_mode_outside_steps
+from bn_lint.semantic.modes.framework_hooks import (
+    TRAIN, called_from_outside_only, driven_by_own_method, hook_of, known_mode_outside_steps,
+)
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
 from .records import Site
@@ -208,7 +210,8 @@ class EvaluationDetection:
             return False  # (the framework's mode there is known: `framework_hooks`)
         func = self.enclosing_function(node)
         # (no registered part; or a class the project drives with a method of its own that sets the modes)
-        plain = framework_missed_run(self.model, node, func) or func is not None and driven_by_own_method(self.model, func)
+        plain = framework_missed_run(self.model, node, func) or func is not None and (
+            driven_by_own_method(self.model, func) or called_from_outside_only(self.model, func))
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.ClassDef) and not plain:
                 info = self.model.classes.get(ancestor.name.value)

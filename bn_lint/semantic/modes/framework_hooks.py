@@ -202,6 +202,18 @@ def driven_by_own_method(model: "FileModel", func: cst.FunctionDef) -> bool:
     return False
 
 
+def called_from_outside_only(model: "FileModel", func: cst.FunctionDef) -> bool:
+    """Whether ``func`` is a plain method of a framework module class (no hook, no method the framework calls) that
+    no method of its class calls: a public ``predict(images)`` the project's users call on the instance, where the
+    framework sets no mode."""
+    info = _method_class(model, func)
+    name = func.name.value
+    if info is None or hook_of(model, func) is not None or name in _FRAMEWORK_CALLED or name in _BY_METHOD:
+        return False
+    return not any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
+                   and _method_of(model, site.scope, info) is not None for site in model.calls)
+
+
 def _sets_own_mode(model: "FileModel", method: cst.FunctionDef) -> bool:
     """A ``self.train()`` / ``self.part.train()`` / ``.eval()`` in ``method``'s own body."""
     for node in walk(method.body):
