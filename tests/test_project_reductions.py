@@ -15,6 +15,10 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 13060's second cause (batch 25, session 69): `import trainer; t = trainer.Trainer()`: a module of the project
+    # named `trainer`, and a class of it reached through that module, are the project's code, not a framework's
+    # trainer that sets modes. The silent twin puts `t.model` in eval first
+    "trainer_class_of_a_project_module_named_trainer": {"trainer.py:23:BN101"},
     # 13060 (batch 25, session 69, after its blind score): `t = Trainer(); t.test(loader)` with the trainer class in
     # another file: what its `__init__` leaves on `self` (a freshly built BatchNorm model) is the instance's state
     # there, as for a class of the same file, so `test()` runs `self.model` in training mode. The silent twin puts

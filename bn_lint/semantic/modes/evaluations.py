@@ -15,7 +15,7 @@ from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named, evaluator_class
 from .element_runs import framework_missed_run
 from .instrumented import hooks_before
-from bn_lint.semantic.project.definitions import element_builder
+from bn_lint.semantic.project.definitions import element_builder, imported_name
 from bn_lint.semantic.modes.framework_hooks import (
     TRAIN, called_from_outside_only, driven_by_own_method, hook_of, known_mode_outside_steps,
 )
@@ -294,19 +294,21 @@ class EvaluationDetection:
         scope = model.scope_of(name)
         if isinstance(parent, cst.Attribute) and parent.attr is name:
             if not (isinstance(parent.value, cst.Name) and parent.value.value == "self"):
-                return False
+                return _project_class(model, parent) is not None  # (`trainer.Trainer`: a class of the project)
             info = model.enclosing_class(scope)
             if info is None or self._framework_class(info):
                 return False
             values = [value for value, _ in info.attributes.get(name.value, [])]
         elif model.binding(name.value, scope) is None and _project_class(model, name) is not None:
             return True  # (`Trainer(model, loader)`: the class itself)
+        elif isinstance(parent, cst.Attribute) and parent.value is name and _project_module(model, name.value):
+            return True  # (`trainer.PhysnetTrainer.PhysnetTrainer(config)`: a package of the project named trainer)
         else:
             bound = model.bindings(name.value, scope)
             values = list(bound[0]) if bound is not None else []
             if not values:  # (a parameter: a framework's where the file imports one, `def on_fit_end(trainer, module)`)
                 return not any(dotted.startswith(_FRAMEWORK_PREFIXES) for dotted in model.imports.values())
-        return all(isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+        return all(isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))
                    and _project_class(model, value.func) is not None for value in values)
 
     def _own_function_called(self, name: cst.Name) -> bool:
@@ -337,14 +339,22 @@ class EvaluationDetection:
 
 
 def _project_class(model: "FileModel", base: cst.BaseExpression) -> "tuple[FileModel, Any] | None":
-    """The project class a base names (this file's, or one imported from a project file), with its file."""
+    """The project class a base names (this file's, or one imported from a project file, also through its module:
+    ``trainer.PhysnetTrainer.PhysnetTrainer``), with its file."""
     if isinstance(base, cst.Name) and base.value in model.classes:
         return model, model.classes[base.value]
-    dotted = model.imports.get(base.value) if isinstance(base, cst.Name) else None
+    dotted = model.imports.get(base.value) if isinstance(base, cst.Name) else \
+        imported_name(model, base) if isinstance(base, cst.Attribute) else None
     found = model.imported(dotted, "class") if dotted is not None else None
     if found is not None and found[1] in found[0].classes:
         return found[0], found[0].classes[found[1]]
     return None
+
+
+def _project_module(model: "FileModel", name: str) -> bool:
+    """Whether the imported ``name`` is a module or package of the project (``import trainer``)."""
+    dotted = model.imports.get(name)
+    return dotted is not None and model.project is not None and model.project.resolve_module(dotted, model.path) is not None
 
 
 def _on_self(call: cst.Call) -> bool:

@@ -1,0 +1,6 @@
+import trainer
+
+
+def test(loader):
+    t = trainer.Trainer()
+    t.test(loader)

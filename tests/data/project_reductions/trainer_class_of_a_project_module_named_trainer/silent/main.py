@@ -1,0 +1,7 @@
+import trainer
+
+
+def test(loader):
+    t = trainer.Trainer()
+    t.model.eval()
+    t.test(loader)
