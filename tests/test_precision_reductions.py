@@ -20,11 +20,6 @@ EXPECTED = {
     "lightning_module_public_predict_in_training_mode.py": [("BN101", 16)],
     "lightning_module_public_predict_of_a_module_built_in_eval.py": [],
     "lightning_module_predict_reached_by_its_hooks.py": [],
-    # Transfer batch 25's 13240, second cause, reduced after its blind score (session 69): `self.forward(images)` in a
-    # module class's `predict()` under no_grad is a run of `self`, as `self(images)` is (not only the body of
-    # `forward` followed). The twin trains on `self.forward(images)`
-    "module_predict_method_running_self_forward_in_training.py": [("BN101", 16)],
-    "module_fit_method_training_self_forward.py": [],
     # Transfer batch 25's 13181, reduced after its blind score (session 69): `NNTrainer._predict(self, model, X)` runs
     # the model it is given under no_grad and never puts it in eval: a method given the model owns its mode as a
     # function does (in a file that imports torch). Twins: the method calls `model.eval()` first; a torch-free

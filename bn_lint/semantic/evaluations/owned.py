@@ -100,6 +100,8 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         passed = analysis.call_args.get(f"{where}.{root}", [])
         if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
             return None
+        if "." in where and not all(_follows(arg_key, state) for arg_key, state, _caller in passed):
+            return None  # (a method given a model its caller got from code out of sight: `self._load_model()`)
         if _given_in_eval(model, callers_in_file(model, _outermost_function(model, scope))):
             return None  # (`test(model.eval(), image)` -> `scale_process(model)` -> `net_process(model)`)
         callers = f"no caller of `{name}()` in this file puts it in eval mode" if passed else f"`{name}()` has no caller here"
@@ -215,6 +217,13 @@ def _ancestors_within(analysis: "ModeAnalysis", node: cst.CSTNode, func: cst.Fun
         if ancestor is func:
             return
         yield ancestor
+
+
+def _follows(arg_key: str, state: dict) -> bool:
+    """Whether the caller follows the mode of the model it passes."""
+    from bn_lint.semantic.modes import _tracked
+
+    return _tracked(state, arg_key)
 
 
 def _may_set_eval(arg_key: str, state: dict) -> bool:

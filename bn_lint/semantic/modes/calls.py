@@ -103,7 +103,7 @@ class CallHandling:
             return  # (`thop.profile(model, inputs=(x,))`)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             target = a.callee(call)
-            if target is not None and not _self_forward(self.model, self.scope, func):  # (a run of `self`: below)
+            if target is not None:
                 self._apply_summary(call, target, state)
                 return
         if self._callback_call(call, state):
@@ -466,8 +466,3 @@ def _result_trained(analysis, call: cst.Call) -> bool:
     from .training_steps import result_trained
 
     return result_trained(analysis, call)
-
-
-def _self_forward(model, scope, func: cst.Attribute) -> bool:
-    """``self.forward(x)`` in a module class: a run of ``self``, as ``self(x)`` is (not only the body followed)."""
-    return func.attr.value == "forward" and model.is_nn_module_class(model.enclosing_class(scope))

@@ -16,9 +16,7 @@ from .eval_names import eval_named, evaluator_class
 from .element_runs import framework_missed_run
 from .instrumented import hooks_before
 from bn_lint.semantic.project.definitions import element_builder, imported_name
-from bn_lint.semantic.modes.framework_hooks import (
-    TRAIN, called_from_outside_only, driven_by_own_method, hook_of, known_mode_outside_steps,
-)
+from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of, known_mode_outside_steps, project_driven
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
 from .records import Site
@@ -208,10 +206,8 @@ class EvaluationDetection:
         trainer, or a decorator that switches the mode around the call."""
         if self._hook_module_use(node) or self._hook_method_use(node):
             return False  # (the framework's mode there is known: `framework_hooks`)
-        func = self.enclosing_function(node)
-        # (no registered part; or a class the project drives with a method of its own that sets the modes)
-        plain = framework_missed_run(self.model, node, func) or func is not None and (
-            driven_by_own_method(self.model, func) or called_from_outside_only(self.model, func))
+        func = self.enclosing_function(node)  # (no registered part, or a method the project itself drives)
+        plain = framework_missed_run(self.model, node, func) or func is not None and project_driven(self.model, func)
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.ClassDef) and not plain:
                 info = self.model.classes.get(ancestor.name.value)
@@ -299,10 +295,8 @@ class EvaluationDetection:
             if info is None or self._framework_class(info):
                 return False
             values = [value for value, _ in info.attributes.get(name.value, [])]
-        elif model.binding(name.value, scope) is None and _project_class(model, name) is not None:
-            return True  # (`Trainer(model, loader)`: the class itself)
-        elif isinstance(parent, cst.Attribute) and parent.value is name and _project_module(model, name.value):
-            return True  # (`trainer.PhysnetTrainer.PhysnetTrainer(config)`: a package of the project named trainer)
+        elif model.binding(name.value, scope) is None and _project_class_or_module(model, name, parent):
+            return True  # (`Trainer(model, loader)`: the class itself; `trainer.Physnet(cfg)`: a project module)
         else:
             bound = model.bindings(name.value, scope)
             values = list(bound[0]) if bound is not None else []
@@ -351,9 +345,12 @@ def _project_class(model: "FileModel", base: cst.BaseExpression) -> "tuple[FileM
     return None
 
 
-def _project_module(model: "FileModel", name: str) -> bool:
-    """Whether the imported ``name`` is a module or package of the project (``import trainer``)."""
-    dotted = model.imports.get(name)
+def _project_class_or_module(model: "FileModel", name: cst.Name, parent: cst.CSTNode | None) -> bool:
+    """Whether ``name`` is a project class, or an imported module of the project whose attribute is read
+    (``import trainer``; ``trainer.PhysnetTrainer``)."""
+    if _project_class(model, name) is not None:
+        return True
+    dotted = model.imports.get(name.value) if isinstance(parent, cst.Attribute) and parent.value is name else None
     return dotted is not None and model.project is not None and model.project.resolve_module(dotted, model.path) is not None
 
 

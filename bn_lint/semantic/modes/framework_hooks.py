@@ -175,6 +175,13 @@ def known_mode_outside_steps(model: "FileModel", func: cst.FunctionDef) -> bool:
     return bool(hooks) and not any(hook.method.endswith("_step") and hook.mode == TRAIN for hook in hooks)
 
 
+def project_driven(model: "FileModel", func: cst.FunctionDef) -> bool:
+    """Whether the project, not the framework, runs ``func``, a method of a framework module class: a method of
+    the class that sets modes itself calls it (``driven_by_own_method``), or only code outside the class does
+    (``called_from_outside_only``)."""
+    return driven_by_own_method(model, func) or called_from_outside_only(model, func)
+
+
 def driven_by_own_method(model: "FileModel", func: cst.FunctionDef) -> bool:
     """Whether a plain method of ``func``'s framework class, one that is no hook, calls ``func`` (directly or
     through the class's own methods) after setting a mode itself: ``def fit(self, ...): self.net.train();
