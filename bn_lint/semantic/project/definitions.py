@@ -10,6 +10,7 @@ import libcst as cst
 
 from bn_lint.semantic.file.classes import decorated_as
 from bn_lint.semantic.project.returns import returns_own_instance
+from bn_lint.semantic.syntax.walk import dotted_parts
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
@@ -18,14 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 def imported_name(model: "FileModel", func: cst.BaseExpression) -> str | None:
     """The dotted name an imported ``Name`` / ``module.Name`` / ``pkg.module.Name`` stands for (``import
     models.backbone`` binds ``models``: ``models.backbone.Backbone`` is ``models.backbone.Backbone``)."""
-    attrs: list[str] = []
-    while isinstance(func, cst.Attribute):
-        attrs.append(func.attr.value)
-        func = func.value
-    if not isinstance(func, cst.Name):
-        return None
-    base = model.imports.get(func.value)
-    return ".".join([base, *reversed(attrs)]) if base else None
+    parts = dotted_parts(func)
+    base = model.imports.get(parts[0]) if parts is not None else None
+    return ".".join([base, *parts[1:]]) if base else None
 
 
 def _root_name(func: cst.BaseExpression) -> str | None:

@@ -6,6 +6,8 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from .walk import dotted_parts
+
 WALKS = frozenset({"modules", "named_modules", "children", "named_children", "parameters", "named_parameters"})
 
 
@@ -34,18 +36,7 @@ def _unwrapped_choice(choice: cst.IfExp) -> cst.BaseExpression | None:
     arms = [walked_call(choice.body), walked_call(choice.orelse)]
     if any(arm is None for arm in arms) or arms[0].func.attr.value != arms[1].func.attr.value:
         return None
-    paths = [_path(arm.func.value) for arm in arms]
+    paths = [dotted_parts(arm.func.value) for arm in arms]
     if None in paths or [p for p in paths[0] if p != "module"] != [p for p in paths[1] if p != "module"]:
         return None
     return arms[1] if paths[1].count("module") <= paths[0].count("module") else arms[0]
-
-
-def _path(expr: cst.BaseExpression) -> list[str] | None:
-    """``self.model.module.visual`` as ``["self", "model", "module", "visual"]``; None for anything but names."""
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
-        return None
-    return [expr.value, *reversed(parts)]

@@ -105,3 +105,14 @@ def picked_values(value: cst.BaseExpression | None) -> list[cst.BaseExpression |
             and all(isinstance(e, cst.DictElement) for e in value.value.elements):
         return [e.value for e in value.value.elements]
     return [value]
+
+
+def dotted_parts(expr: cst.BaseExpression) -> list[str] | None:
+    """``self.model.module.visual`` as ``["self", "model", "module", "visual"]``; None for anything but a dotted name."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    return [expr.value, *reversed(parts)]
