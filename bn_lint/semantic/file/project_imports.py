@@ -53,18 +53,17 @@ def method_texts(model: "FileModel", name: str) -> list[str]:
                 if name in model.project.names_in_text(path)[0]:
                     found = model.project.function_bodies(path, name)
                     texts.extend(found if found is not None else ["?"])
-            if not texts and not name.startswith("__"):
-                texts = _defined_in_repository(model, name)
         cache[name] = texts
     return cache[name]
 
 
-def _defined_in_repository(model: "FileModel", name: str) -> list[str]:
-    """The text of every ``def name(`` of the repository's files, where neither this file nor what it imports
-    defines the name: a helper given a model calls ``model.load(path)`` of a class only its callers import."""
+def defined_in_repository(model: "FileModel", name: str) -> list[str]:
+    """The text of every ``def name(`` of the repository's files (for a name neither the file nor what it imports
+    defines: a helper given a model calls ``model.load(path)`` of a class only its callers import). The result
+    depends on every file of the repository: asked only where a followed model's method is found nowhere nearer."""
     from bn_lint.repository_search import files_mentioning
 
-    if not os.path.isfile(model.path):
+    if model.project is None or name.startswith("__") or not os.path.isfile(model.path):
         return []
     root = str(model.project.root_for(model.path))
     texts: list[str] = []

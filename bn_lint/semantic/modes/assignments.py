@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 import libcst as cst
 
 from bn_lint.semantic.project.pass_through import passed_through
 from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
-from bn_lint.semantic.project.definitions import project_builder
+from bn_lint.semantic.project.definitions import imported_name, project_builder
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
 from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, one_module
@@ -133,7 +134,7 @@ class Assignments:
     def _init_state(self, call: cst.Call) -> State | None:
         """What ``__init__`` of the project class that ``call`` builds (of this file or another) leaves on ``self``
         (``self.model = Net()``, ``self.ema = ModelEMA(self.model)``), as ``self.*`` keys; None for another call."""
-        found = self._project_init(call)
+        found = None if _module_class_elsewhere(self.model, call) else self._project_init(call)
         summary = found[0].summary(found[1]) if found is not None else None
         if summary is None:
             return None
@@ -196,7 +197,7 @@ class Assignments:
     def _settled_by_init(self, call: cst.Call, stored: dict[str, cst.BaseExpression], state: State) -> dict[str, frozenset]:
         """attribute -> the mode ``__init__`` (of this file or another) leaves a stored argument in on every path
         (``self.model = model; self.model.eval()``); an attribute it leaves as given on some path is not here."""
-        found = self._project_init(call)
+        found = None if _module_class_elsewhere(self.model, call) else self._project_init(call)
         summary = found[0].summary(found[1]) if found is not None else None
         if summary is None:
             return {}
@@ -330,3 +331,19 @@ def _seen_from_call(model, call: cst.Call, owner, effects: dict) -> dict:
         if f.mode == TRAIN and f.why == "built" else
         Fact(f.mode, call, "helper", f"{where} {'calls `.eval()`' if f.mode == EVAL else 'calls `.train()`'}", f.kind)
         for f in facts) for key, facts in effects.items()}
+
+
+def _module_class_elsewhere(model, call: cst.Call) -> bool:
+    """Whether ``call`` builds a class of another project file whose text derives it from a module class (read
+    without parsing it): its parts follow the instance's mode, so what its ``__init__`` leaves them in is not
+    needed (``model = Net()``); a trainer or other plain class (``Trainer(cfg)``) is read."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in model.classes or model.project is None:
+        return False
+    dotted = model.imports.get(func.value) if isinstance(func, cst.Name) else \
+        imported_name(model, func) if isinstance(func, cst.Attribute) else None
+    where = model.imported_path(dotted, "class") if dotted else None
+    if where is None:
+        return False
+    pattern = rb"class\s+" + re.escape(where[1].encode()) + rb"\s*\([^)]*(Module|Lightning|Net\b)"
+    return model.project.matches(where[0], pattern)

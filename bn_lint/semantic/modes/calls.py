@@ -456,7 +456,7 @@ def _unresolved_method(flow, call: cst.Call, state: State) -> None:
         pass  # (`loss = student.model(batch)` with `loss.backward()`: a forward of a part or method out of sight, no switch)
     elif not submodule_name(a, method) and not _in_place_tensor_op(method) and method != "module" \
             and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not TRAINING_TOOLS.fullmatch(receiver.rpartition(".")[2]) \
-            and not method_keeps_modes(a, method):
+            and not method_keeps_modes(a, method, repository=named_as_module(receiver)):
         _set(state, receiver, _UNKNOWN)
     elif method_runs_self(a, method):
         flow._use(call, receiver, state)

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bn_lint.import_lines import imported_modules
-from bn_lint.semantic.file.project_imports import outside_project
+from bn_lint.semantic.file.project_imports import defined_in_repository, outside_project
 from bn_lint.source import UnreadableSource, read_bytes
 from .known_calls import _SAFE_METHODS, RUN_METHOD
 
@@ -63,13 +63,17 @@ def _deeper_paths(analysis: "ModeAnalysis", paths: list[str]) -> list[str]:
     return analysis._deeper_paths
 
 
-def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0) -> bool:
+def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0, repository: bool = False) -> bool:
     """Whether every ``def name`` of this file's classes and of the project files it imports (at
     least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
     ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``; a
     submodule's, ``self.encoder(x)``, is a run; a method of ``self`` that itself keeps modes is followed,
     a few calls deep).
-    Read from the text, without parsing the other files."""
+    Read from the text, without parsing the other files. ``repository``: where neither this file nor its imports
+    define the name, the repository's definitions of it decide (a followed model's method, ``model.load(path)``)."""
+    if repository and not analysis.model.method_texts(name) and name not in _SAFE_METHODS:
+        texts = defined_in_repository(analysis.model, name)
+        return bool(texts) and all(text != "?" and not _SETS_MODES.search(text) for text in texts)
     if name not in analysis._keeping_methods:
         texts = analysis.model.method_texts(name)
         if not texts and RUN_METHOD.fullmatch(name):  # (`model.features(x)` of a class out of sight: it runs it)
