@@ -1,6 +1,8 @@
 """The flow's statement walker: blocks, ``if`` / ``with`` / ``try`` / ``match``, small statements."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
@@ -45,7 +47,9 @@ class StatementWalker:
             return None
         bound = None
         for key, tests in self.a.condition_tests(self.node).items():
-            if key in self.assume or not any(any(a is loop for a in self.model.ancestors(t)) for t in tests):
+            inside = [t for t in tests if any(a is loop for a in self.model.ancestors(t))]
+            # (only a test whose arms train or switch a mode: a phase of the loop, not `if output_attentions:`)
+            if key in self.assume or not any(_MODE_OR_STEP.search(self.model.code(t)) for t in inside):
                 continue
             bound = _names_bound_in(loop) if bound is None else bound
             if _condition_name(key) not in bound:
@@ -354,6 +358,9 @@ def _bound_names(node: cst.CSTNode) -> list[str]:
         elif isinstance(target, cst.StarredElement):
             targets.append(target.value)
     return names
+
+
+_MODE_OR_STEP = re.compile(r"\.(backward|step|train|eval)\(")
 
 
 def _names_bound_in(code: cst.CSTNode) -> set[str]:
