@@ -52,5 +52,7 @@ def test_the_seeded_bugs_found_stay_found(scores):
     extra = sum(result[2] for result in scores.values()) - sum(extra for extra, _clean in CONTRACT_CHANGES.values())
     # extra findings in buggy files: placements. Session 18 added 3 (BN202/BN203 reported at the BatchNorm's
     # constructor, the line real-world labels use, beside the mark at its application: set66/bug_05:60,
-    # set78/bug_09:88, set78/bug_12:41), to the 5 there were before.
-    assert extra <= 8
+    # set78/bug_09:88, set78/bug_12:41), to the 5 there were before. Session 69 added 1: set100/bug_11:82, the
+    # callback's unowned evaluation of `trainer.model` (marked at its call, :83) reported at the evaluation loop
+    # that the missing `.eval()` goes before, as every unowned BN101 is; the mark was a miss before.
+    assert extra <= 9
