@@ -15,6 +15,11 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 13140's post-fix alarm (batch 25, session 70): `Trainer(linear_classifier=torch.nn.Linear(...))` in the scripts
+    # beside the trainer's file, by keyword and by a name passed positionally: what `self.linear_classifier` holds is
+    # read from the constructions in other files too, so a head every one of them gives as a plain `Linear` holds no
+    # BatchNorm. The reported twin passes a `Sequential` with a BatchNorm1d in one script
+    "probe_head_given_by_another_files_constructions": {"trainer.py:9:BN101"},
     # 13060's second cause (batch 25, session 69): `import trainer; t = trainer.Trainer()`: a module of the project
     # named `trainer`, and a class of it reached through that module, are the project's code, not a framework's
     # trainer that sets modes. The silent twin puts `t.model` in eval first

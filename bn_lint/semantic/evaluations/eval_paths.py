@@ -28,7 +28,6 @@ from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.knowledge.module_names import named_as_other, used_as_module
 from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.trained import TRAINED, loss_named
-from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel

@@ -39,7 +39,7 @@ _SETS_EVAL = re.compile(r"\.eval\(\s*\)|\.train\(\s*(?:mode\s*=\s*)?False\s*\)")
 def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode, facts: frozenset) -> str | None:
     """Why the evaluation at ``node`` runs a model no visible code puts in eval mode (its own function
     evaluates a model it is given and never calls ``.eval()``), or None."""
-    from bn_lint.semantic.modes import ENTRY
+    from bn_lint.semantic.modes import ENTRY, _tracked
 
     model = analysis.model
     if not facts or {f.mode for f in facts} != {ENTRY}:
@@ -100,7 +100,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         passed = analysis.call_args.get(f"{where}.{root}", [])
         if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
             return None
-        if "." in where and not all(_follows(arg_key, state) for arg_key, state, _caller in passed):
+        if "." in where and not all(_tracked(state, arg_key) for arg_key, state, _caller in passed):
             return None  # (a method given a model its caller got from code out of sight: `self._load_model()`)
         if _given_in_eval(model, callers_in_file(model, _outermost_function(model, scope))):
             return None  # (`test(model.eval(), image)` -> `scale_process(model)` -> `net_process(model)`)
@@ -217,13 +217,6 @@ def _ancestors_within(analysis: "ModeAnalysis", node: cst.CSTNode, func: cst.Fun
         if ancestor is func:
             return
         yield ancestor
-
-
-def _follows(arg_key: str, state: dict) -> bool:
-    """Whether the caller follows the mode of the model it passes."""
-    from bn_lint.semantic.modes import _tracked
-
-    return _tracked(state, arg_key)
 
 
 def _may_set_eval(arg_key: str, state: dict) -> bool:

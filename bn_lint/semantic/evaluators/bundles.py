@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.evaluators.record_fields import record_entries
 from bn_lint.semantic.file.names import stored_once
 
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
                    scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
     """The entries of a dict display or ``dict(...)`` call, or of the one such value a name (or a
-    ``self`` attribute its class assigns once: ``self.loader_kw = dict(...)``) is bound to."""
+    ``self`` attribute its class assigns once: ``self.loader_kw = dict(...)``) is bound to; the fields of a
+    record handed out by ``dataclasses.asdict(args)`` or ``args._asdict()``."""
     if isinstance(expr, cst.Attribute):
         stored = stored_once(model, expr, scope)
         if stored is None or changed(model, model.code(expr)):
@@ -38,6 +40,12 @@ def bundle_entries(model: "FileModel", expr: cst.BaseExpression,
         if bound is None or len(bound[0]) != 1 or changed(model, expr.value):
             return None
         expr, scope = bound[0][0], bound[1]
+    if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star \
+            and model.qualname(expr.func) == "dataclasses.asdict":
+        return record_entries(model, expr.args[0].value, scope)  # (`**asdict(args)`: the record's fields)
+    if isinstance(expr, cst.Call) and not expr.args and isinstance(expr.func, cst.Attribute) \
+            and expr.func.attr.value == "_asdict":
+        return record_entries(model, expr.func.value, scope)  # (`**args._asdict()` of a named tuple)
     entries: dict[str, cst.BaseExpression] = {}
     if isinstance(expr, cst.Dict):
         for element in expr.elements:

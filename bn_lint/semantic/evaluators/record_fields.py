@@ -60,6 +60,35 @@ def record_fields(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | 
     return fields
 
 
+def record_entries(model: "FileModel", expr: cst.BaseExpression,
+                   scope: "Scope") -> tuple[dict[str, cst.BaseExpression], "Scope"] | None:
+    """Every field of the dataclass or named tuple ``expr`` holds, by name, as ``dataclasses.asdict(args)`` hands
+    them out (``args = LoaderArgs(batch_size=2, shuffle=True)``): what the construction gives each field, else its
+    declared default; None unless each is known and written in this file, in the construction's scope or as a
+    literal (the entries share one scope)."""
+    if isinstance(expr, (cst.Name, cst.Attribute)):  # a name bound once, a `self.args` assigned once
+        bound = model.binding(expr.value, scope) if isinstance(expr, cst.Name) else stored_once(model, expr, scope)
+        if bound is None:
+            return None
+        expr, scope = bound
+    declared = _record_class(model, expr.func, scope, 0) if isinstance(expr, cst.Call) else None
+    if declared is None or not isinstance(declared[1], list):
+        return None
+    entries: dict[str, cst.BaseExpression] = {}
+    for name, _default in declared[1]:
+        found = _construction_field(model, expr, scope, name, *declared)
+        if found is None or found[0] is not model or found[2] is not scope and not _literal(found[1]):
+            return None
+        entries[name] = found[1]
+    return entries, scope
+
+
+def _literal(value: cst.BaseExpression) -> bool:
+    """A number, a string, or ``True`` / ``False`` / ``None``: a value whatever scope reads it."""
+    return isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)) or \
+        isinstance(value, cst.Name) and value.value in ("True", "False", "None")
+
+
 def _own(model: "FileModel", node: cst.CSTNode, function: cst.FunctionDef) -> bool:
     """``node`` belongs to ``function`` itself, not to a function or class nested in it."""
     for ancestor in model.ancestors(node):

@@ -39,6 +39,18 @@ def decorated_as(function: cst.FunctionDef, *names: str) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value in names for d in function.decorators)
 
 
+def module_forward(info: ClassInfo) -> bool:
+    """Whether the class defines a ``forward`` that takes an input (``forward(self, x)``), as a module's, called as
+    ``obj(x)``; a ``forward(self)`` that runs what ``set_input()`` stored is a training wrapper's step (the
+    pix2pix / MeshCNN model-class idiom), no module's."""
+    forward = info.methods.get("forward")
+    if forward is None:
+        return False
+    params = forward.params
+    return len([*params.posonly_params, *params.params]) > 1 or bool(params.kwonly_params) \
+        or isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
+
+
 def enclosing_class(model: "FileModel", scope: Scope | None) -> ClassInfo | None:
     while scope is not None:
         if scope.kind == "class":

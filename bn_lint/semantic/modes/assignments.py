@@ -340,8 +340,7 @@ def _module_class_elsewhere(model, call: cst.Call) -> bool:
     func = call.func
     if isinstance(func, cst.Name) and func.value in model.classes or model.project is None:
         return False
-    dotted = model.imports.get(func.value) if isinstance(func, cst.Name) else \
-        imported_name(model, func) if isinstance(func, cst.Attribute) else None
+    dotted = imported_name(model, func)
     where = model.imported_path(dotted, "class") if dotted else None
     if where is None:
         return False

@@ -7,7 +7,6 @@ import libcst as cst
 
 from bn_lint.semantic.knowledge.module_names import named_as_module
 
-from bn_lint.semantic.nn_modules.bearing import imported_name
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.syntax.walk import children, walk
@@ -303,14 +302,11 @@ class CallHandling:
         init = self._local_init(call)
         if init is not None:
             return self.a, init
-        func = call.func
         # (`Wrapper(net)` imported by name, or `models.Wrapper(net)` through the module imported)
-        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) \
-            else imported_name(self.model, func) if isinstance(func, cst.Attribute) else None
-        found = self.model.imported(dotted, "class") if dotted else None
-        if found is None or found[1] not in found[0].classes or found[0] is self.model:
+        found = project_class(self.model, call.func)
+        if found is None or found[0] is self.model:
             return None
-        init = found[0].classes[found[1]].methods.get("__init__")
+        init = found[1].methods.get("__init__")
         return (found[0].analysis(type(self.a)), init) if init is not None else None
 
     def _passes_tracked(self, call: cst.Call, state: State) -> bool:

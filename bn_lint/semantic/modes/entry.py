@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from bn_lint.semantic.file.classes import super_call
-from bn_lint.semantic.project.definitions import inherited_definition, project_class
+from bn_lint.semantic.file.classes import module_forward, super_call
+from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .held_by_class import entered_from_outside, held_by_class, model_base, run_by_inherited
 from .held_instances import held_aliases, stored_as
@@ -131,6 +131,8 @@ class EntryResolution:
                 passed = [(root, self.module_state(), self.model.module)]
             elif not passed and not rest and _none_at_module(self.model, root) and not _mode_set_anywhere(self.model, root):
                 passed = [(root, {}, self.model.module)]  # a lazily built global: None until a helper builds it
+            elif not passed and "." not in rest and _function_attribute(self.model, key):
+                passed = [(root, {}, self.model.module)]  # `infer.model`: unset until the function builds it
         # calls that leave the parameter at its default `None`: no module enters there (`if model is None:
         # model = resnet18()` builds the one the function runs)
         left_none = len(self.none_args.get(f"{self.args_key(func)}.{root}", ())) if func is not None \
@@ -146,7 +148,8 @@ class EntryResolution:
         for arg_key, caller_state, caller_node in passed:
             passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
             caller = _lookup(caller_state, passed_key)
-            if isinstance(caller_node, cst.Module) and passed_key not in caller_state and _none_at_module(self.model, passed_key):
+            if isinstance(caller_node, cst.Module) and passed_key not in caller_state \
+                    and (_none_at_module(self.model, passed_key) or _function_attribute(self.model, passed_key)):
                 no_module += 1  # `i3d_model = None` at module level, built lazily by a helper: no module yet
                 continue
             if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
@@ -241,7 +244,7 @@ class EntryResolution:
         info = model.class_of_method(func)
         if info is None or info.methods.get(func.name.value) is not func \
                 or (info.methods.get("__init__") or inherited_definition(model, info, "__init__")) is None \
-                or model.is_nn_module_class(info) or self._framework_class(info) or "forward" in info.methods \
+                or model.is_nn_module_class(info) or self._framework_class(info) or module_forward(info) \
                 or any(model_base(model, base) for base in info.bases):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
         found = _assigning_init(model, info, attr)
@@ -345,6 +348,17 @@ def _none_at_module(model: "FileModel", key: str) -> bool:
     """Whether module-level ``key`` (a plain name) is bound only to ``None`` by module-level code."""
     bound = model.module_scope.bindings.get(key) if "." not in key else None
     return bool(bound) and all(isinstance(value, cst.Name) and value.value == "None" for value in bound)
+
+
+def _function_attribute(model: "FileModel", key: str) -> bool:
+    """Whether ``key`` is an attribute of a module-level function of this file (``infer.model``, a lazy cache on
+    the function object: ``if not hasattr(infer, "model"): infer.model = Crepe()``) that no module-level code sets:
+    unset until a call of the function assigns it."""
+    root, _, attr = key.partition(".")
+    if not attr or "." in attr or root not in model.functions or model.module_scope.bindings.get(root):
+        return False
+    return not any(key_of(attribute) == key and scope.kind == "module"
+                   for attribute, _value, scope in model.attribute_assignments)
 
 
 def _leaves_modes_of(summary, call: cst.Call, given: list[int]) -> bool:

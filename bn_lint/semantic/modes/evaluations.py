@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -15,7 +15,7 @@ from bn_lint.semantic.syntax.walk import walk
 from .eval_names import eval_named, evaluator_class
 from .element_runs import framework_missed_run
 from .instrumented import hooks_before
-from bn_lint.semantic.project.definitions import element_builder, imported_name
+from bn_lint.semantic.project.definitions import element_builder, project_class
 from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of, known_mode_outside_steps, project_driven
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import loads_weights
@@ -290,7 +290,7 @@ class EvaluationDetection:
         scope = model.scope_of(name)
         if isinstance(parent, cst.Attribute) and parent.attr is name:
             if not (isinstance(parent.value, cst.Name) and parent.value.value == "self"):
-                return _project_class(model, parent) is not None  # (`trainer.Trainer`: a class of the project)
+                return project_class(model, parent) is not None  # (`trainer.Trainer`: a class of the project)
             info = model.enclosing_class(scope)
             if info is None or self._framework_class(info):
                 return False
@@ -303,7 +303,7 @@ class EvaluationDetection:
             if not values:  # (a parameter: a framework's where the file imports one, `def on_fit_end(trainer, module)`)
                 return not any(dotted.startswith(_FRAMEWORK_PREFIXES) for dotted in model.imports.values())
         return all(isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))
-                   and _project_class(model, value.func) is not None for value in values)
+                   and project_class(model, value.func) is not None for value in values)
 
     def _own_function_called(self, name: cst.Name) -> bool:
         """Whether ``name`` is called there and names a function of the project (this file's, or one it imports
@@ -320,7 +320,7 @@ class EvaluationDetection:
         if depth > 5:
             return False
         for base in info.bases:
-            own = _project_class(model, base)
+            own = project_class(model, base)
             if own is not None:
                 if own[1] is not info and self._framework_class(own[1], depth + 1, own[0]):
                     return True
@@ -332,23 +332,10 @@ class EvaluationDetection:
         return False
 
 
-def _project_class(model: "FileModel", base: cst.BaseExpression) -> "tuple[FileModel, Any] | None":
-    """The project class a base names (this file's, or one imported from a project file, also through its module:
-    ``trainer.PhysnetTrainer.PhysnetTrainer``), with its file."""
-    if isinstance(base, cst.Name) and base.value in model.classes:
-        return model, model.classes[base.value]
-    dotted = model.imports.get(base.value) if isinstance(base, cst.Name) else \
-        imported_name(model, base) if isinstance(base, cst.Attribute) else None
-    found = model.imported(dotted, "class") if dotted is not None else None
-    if found is not None and found[1] in found[0].classes:
-        return found[0], found[0].classes[found[1]]
-    return None
-
-
 def _project_class_or_module(model: "FileModel", name: cst.Name, parent: cst.CSTNode | None) -> bool:
     """Whether ``name`` is a project class, or an imported module of the project whose attribute is read
     (``import trainer``; ``trainer.PhysnetTrainer``)."""
-    if _project_class(model, name) is not None:
+    if project_class(model, name) is not None:
         return True
     dotted = model.imports.get(name.value) if isinstance(parent, cst.Attribute) and parent.value is name else None
     return dotted is not None and model.project is not None and model.project.resolve_module(dotted, model.path) is not None

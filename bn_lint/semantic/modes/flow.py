@@ -120,6 +120,9 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
             for name in implicit_globals(self.a, self.node):
                 self.params.append(name)
                 state[name] = _ENTRY
+            own = self.node.name.value  # (`infer.model`: an attribute of the function object, read like a global)
+            if self.model.functions.get(own) is self.node and f"{own}." in self.model.code(self.node.body):
+                state[own] = _ENTRY
             self._framework_entry(state)
             body = self.node.body
         else:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.file.classes import module_forward
 from .keys import key_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,7 @@ def plain_self_call(analysis, call: cst.Call, scope) -> tuple | bool | None:
     while method is not None and not isinstance(method.node, cst.FunctionDef):
         method = method.parent
     info = model.enclosing_class(method.parent) if method is not None and method.parent is not None else None
-    if info is None or model.is_nn_module_class(info) or "forward" in info.methods \
+    if info is None or model.is_nn_module_class(info) or module_forward(info) \
             or any(not (isinstance(base, cst.Name) and base.value == "object") for base in info.bases):
         return None
     own = info.methods.get("__call__")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from bn_lint.semantic.file.classes import module_forward
 from bn_lint.semantic.project.callers import callers_in_file, calling_files
 from bn_lint.semantic.project.definitions import project_class
 from .keys import _unwrap_passthrough, key_of
@@ -106,7 +107,7 @@ def _plain_class(analysis: "ModeAnalysis", func: cst.FunctionDef) -> "ClassInfo 
     model = analysis.model
     info = model.class_of_method(func)
     if info is None or info.methods.get(func.name.value) is not func \
-            or model.is_nn_module_class(info) or analysis._framework_class(info) or "forward" in info.methods \
+            or model.is_nn_module_class(info) or analysis._framework_class(info) or module_forward(info) \
             or any(model_base(model, base) for base in info.bases):
         return None
     return info
@@ -200,11 +201,11 @@ def model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> 
         return named
     owner, info = found
     if owner is not model:  # (another file's: a module there, `class LayerDepwiseEncode(nn.Module)`, or by its name)
-        if not {"forward", "train", "fit"} & info.methods.keys() and all(owner.code(b) == "object" for b in info.bases):
+        if not (module_forward(info) or {"train", "fit"} & info.methods.keys()) and all(owner.code(b) == "object" for b in info.bases):
             return False  # (`class UnetModel():`, a plain class whatever its name: no base to be a module by, no
             # `train()` of its own that may drive its models' modes from code out of sight, as scvi-tools' does)
-        return named or owner.is_nn_module_class(info) or "forward" in info.methods
-    return owner.is_nn_module_class(info) or "forward" in info.methods \
+        return named or owner.is_nn_module_class(info) or module_forward(info)
+    return owner.is_nn_module_class(info) or module_forward(info) \
         or depth < 3 and any(model_base(owner, other, depth + 1) for other in info.bases)
 
 

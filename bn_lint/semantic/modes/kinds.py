@@ -9,6 +9,7 @@ from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.nn_modules.bearing import (
     ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
 )
+from bn_lint.semantic.project.callers import given_by_builders_elsewhere
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.project.train_overrides import override_parts, refrozen_parts
 from bn_lint.semantic.syntax.walk import walk
@@ -132,9 +133,22 @@ class ModelKinds:
             return ModelKind.BN if ModelKind.BN in passed else ModelKind.MAYBE if ModelKind.MAYBE in passed \
                 else ModelKind.NO
         given = given_values(self.model, function, value.value)
+        if given and all(one.site is None for one in given):  # (a class only other files build: what they give)
+            return self._kind_given_elsewhere(function, value.value, depth)
         if not given or any(one.value is None or one.site is None for one in given):
             return None
         kinds = {self._value_kind(one.value, one.scope, depth + 1) for one in given}
+        return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
+            ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
+
+    def _kind_given_elsewhere(self, init: cst.FunctionDef, param: str, depth: int) -> ModelKind | None:
+        """What the constructions of this file's class in the files beside it give ``param`` of its ``__init__``
+        (``Trainer(linear_classifier=nn.Linear(8, 2))`` in a script): NO only when each gives a module known to hold
+        no BatchNorm; None where one is unknown, or no file beside this one builds the class."""
+        given = given_by_builders_elsewhere(self.model, init, param)
+        if not given or any(one.value is None for _builder, one in given):
+            return None
+        kinds = {builder.analysis(type(self))._value_kind(one.value, one.scope, depth + 1) for builder, one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
 

@@ -17,7 +17,7 @@ from .output_reads import detached
 from .keys import _called_name, _unwrap_passthrough, key_of
 from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD
 from .records import Site, Watch, _merge
-from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _OPAQUE, _child_of, _lookup, _set, _tracked
+from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named, trained_into
 
 

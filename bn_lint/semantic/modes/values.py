@@ -6,7 +6,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
 from bn_lint.semantic.knowledge.library_models import MODEL_ZOOS, TRAIN_MODE_CONSTRUCTORS
 from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
-from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.project.definitions import imported_name, project_class
 from .conditions import _condition
 from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
@@ -116,12 +116,10 @@ class ValueFacts:
         """Whether the file of the class ``call`` builds (imported by name or through its module) mentions
         ``.eval(`` in its text (read, not parsed)."""
         project, func = self.model.project, call.func
-        dotted = self.model.imports.get(func.value) if isinstance(func, cst.Name) \
-            else self.model.imports.get(func.value.value) if isinstance(func, cst.Attribute) \
-            and isinstance(func.value, cst.Name) else None
+        dotted = imported_name(self.model, func)
         if project is None or not dotted:
             return False
-        module = dotted.rpartition(".")[0] if isinstance(func, cst.Name) else dotted
+        module = dotted.rpartition(".")[0]
         path = project.resolve_module(module, self.model.path) if module else None
         return path is not None and project.mentions(path, ".eval(")
 

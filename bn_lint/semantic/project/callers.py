@@ -3,11 +3,14 @@ it on ``self``), and the files beside it that call it, read from their text befo
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
 from bn_lint.repository_search import files_mentioning
+from bn_lint.semantic.evaluators.call_binding import Given, bind, positional_names
+from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -69,3 +72,35 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
             if project.calls_name(other, name) and any(project.mentions(other, word) for word in names) and (
                     not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
                 yield other  # (it imports this module, calls the function and sets a model in eval)
+
+
+def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,
+                                param: str) -> list[tuple["FileModel", "Given"]] | None:
+    """What each construction of this file's class in the files beside it gives ``param`` of its ``__init__``
+    (``Trainer(linear_classifier=nn.Linear(8, 2))`` in a script), with the file that builds it; None where
+    ``init`` is no class's ``__init__``, no file beside this one builds the class, or one derives from it (its
+    ``super().__init__(...)`` gives the parameter too)."""
+    called = model.called_as(init)
+    if called is None or called[1] != 1 or model.project is None:
+        return None
+    name, here = called[0], os.path.abspath(model.path)
+    derived = re.compile(r"class\s+\w+\s*\([^)]*\b" + re.escape(name) + r"\b")
+    params = positional_names(init, 1)
+    declared = next((p for p in (*init.params.params, *init.params.kwonly_params) if p.name.value == param), None)
+    default = declared.default if declared is not None else None
+    found: list[tuple["FileModel", Given]] = []
+    for other in dict.fromkeys(calling_files(model, name)):
+        builder = model.project.model(other)
+        if builder is None or os.path.abspath(builder.path) == here:
+            continue
+        if derived.search(builder.source):
+            return None
+        for site in builder.calls:
+            built = project_class(builder, site.node.func)
+            if built is None or built[1].name != name or os.path.abspath(built[0].path) != here:
+                continue
+            bound = bind(site.node, params, builder, site.scope)
+            given = Given(bound.values[param], bound.scope_of(param, site.scope), site) if param in bound \
+                else Given(None, None, site) if not bound.complete else Given(default, model.scope_of(init), site, True)
+            found.append((builder, given))
+    return found or None

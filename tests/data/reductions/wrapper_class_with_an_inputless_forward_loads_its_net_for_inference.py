@@ -1,0 +1,24 @@
+import torch
+import torch.nn as nn
+
+
+class Sampler(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.decoder = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8))
+
+    def generate_grasps(self, pc):
+        return self.decoder(pc)
+
+
+class GraspNetModel:
+    def __init__(self, path):
+        self.net = Sampler()
+        self.net.load_state_dict(torch.load(path))
+
+    def generate_grasps(self, pcs):
+        with torch.no_grad():
+            return self.net(pcs)
+
+    def forward(self):
+        return self.net(self.pcs)
