@@ -85,6 +85,8 @@ class Assignments:
         key = key_of(target)
         if key is None:
             return
+        if isinstance(target, cst.Name) and value is not None and key_of(value) == f"{key}.module":
+            return  # (`net = net.module`, the statement form of the DDP unwrap: the module it names, in its mode)
         self.flags.pop(key, None)
         self._record_parts(key, value, state)
         facts = self.value_facts(value, state) if value is not None else None
