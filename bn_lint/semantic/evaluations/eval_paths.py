@@ -22,7 +22,7 @@ from bn_lint.semantic.modes.keys import key_of, shown_key
 from bn_lint.semantic.modes.path_objects import in_else_arm, optional_branch
 from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
-from bn_lint.semantic.evaluations.first_iteration import first_iteration, later_iterations
+from bn_lint.semantic.evaluations.first_iteration import first_iteration, first_pass_of_callers, later_iterations
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.knowledge.module_names import named_as_other, used_as_module
@@ -85,7 +85,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         # (where only the function's name or a read-out says evaluation, a caller that trains on its result runs it
         # for training; a run under `no_grad` to predictions evaluates whatever its result then feeds: pseudo-labels)
         weak = not (analysis.under_no_grad(node) or analysis.predicts(node))
-        facts, first_loop = (analysis.resolved(site, assumed=analysis.path_assumed.get(node), evaluating=weak), None) \
+        facts, first_loop = first_pass_of_callers(analysis, node, site, analysis.resolved(
+            site, assumed=analysis.path_assumed.get(node), evaluating=weak), analysis.path_assumed.get(node), weak) \
             if assumed else first_iteration(analysis, node, site, analysis.resolved(
                 site, assumed=analysis.use_assumed.get(node) or None, evaluating=weak), weak)
         later_loop = None

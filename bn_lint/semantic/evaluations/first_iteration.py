@@ -55,6 +55,23 @@ def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", f
     return first_facts, min(loops, key=analysis.order)
 
 
+def first_pass_of_callers(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", facts: frozenset,
+                          assumed: dict, evaluating: bool = False) -> tuple[frozenset, cst.CSTNode | None]:
+    """For a run on a path its callers decide (``run_epoch(..., is_training=False)``): the facts of the deciding
+    calls' first pass (the first iteration of the loops around them) when they show training mode and the later
+    passes add only unknown modes (the model handed to code out of sight after its training step), with the loop
+    around the first deciding call that has one (None: ``facts`` as given). The function's own loops are walked
+    whole: a phase loop (``for phase in ["train", "val"]``) starts with the phase that trains."""
+    if analysis.shown_train(facts):
+        return facts, None
+    first_facts = analysis.resolved(site, first=True, assumed=assumed, evaluating=evaluating)
+    if not analysis.shown_train(first_facts) or first_facts == facts \
+            or any(f.mode not in (TRAIN, UNKNOWN_MODE) for f in facts - first_facts):
+        return facts, None
+    loops = [loop for call in calls_leading_to(analysis, node)[1:] if (loop := _loop_around(analysis, call)) is not None]
+    return (first_facts, loops[0]) if loops else (facts, None)
+
+
 def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozenset
                      ) -> tuple[frozenset, cst.CSTNode | None]:
     """The facts of the later iterations of a loop around ``node`` when training mode is set after it in that

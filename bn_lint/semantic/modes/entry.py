@@ -116,8 +116,11 @@ class EntryResolution:
         elif func is None or self.args_key(func) is None:
             return facts
         elif assumed and self.call_sites.get(f"{self.args_key(func)}.{root}"):
-            # (`compute_loss(..., is_training=False)` on the path under `is_training` false: not the training calls)
-            passed = [one for call, one in self.call_sites[f"{self.args_key(func)}.{root}"]
+            # (`compute_loss(..., is_training=False)` on the path under `is_training` false: not the training calls;
+            # with `first`, their loops' first pass)
+            where = f"{self.args_key(func)}.{root}"
+            sites = self.first_call_args.get(where, {}).items() if first else self.call_sites[where]
+            passed = [one for call, one in sites
                       if all(self.decided_tests(func, call, defaults=True).get(test, held) == held
                              for test, held in assumed.items())]
         elif self.model.functions.get(func.name.value) is not func:
