@@ -83,11 +83,18 @@ def test_a_callable_given_to_an_evaluation_function_is_not_a_network(tmp_path):
     assert _bn101(tmp_path / "used", {"lib/training.py": used, "lib/models.py": NET}) == [("training.py", 7)]
 
 
+def test_a_path_given_to_an_evaluation_function_is_not_a_network(tmp_path):
+    # `inference(model_path, loader)`: a name whose last word says a path (a name, a config) names no network
+    given = TEST.replace("model", "model_path")
+    assert _bn101(tmp_path, {"lib/training.py": given, "lib/models.py": NET}) == []
+
+
 @pytest.mark.parametrize(("key", "module"), [
     ("model", True), ("self.netG", True), ("feature_extractor", True), ("encoder_q", True), ("pointnet", True),
     ("func", False), ("trigger", False), ("self.eval_hook", False), ("self._entry_point", False),
     ("data_generator", False), ("prompt_generator", False), ("model_fn", True), ("self.model_class", False),
-    ("net_builder", False),
+    ("net_builder", False), ("model_path", False), ("model_name", False), ("self.net_cfg", False),
+    ("model_weights", False), ("targets_config.model_validate", False), ("config", False), ("model_dir", False),
 ])
 def test_names_that_say_a_network(key, module):
     assert named_as_module(key) is module

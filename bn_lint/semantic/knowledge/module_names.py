@@ -24,6 +24,13 @@ NOT_MODULE_WORDS = frozenset({
 # words that make a name a maker of modules, whatever else it says (``model_class``, ``net_builder``): calling it
 # builds one, it is no network itself
 MAKER_WORDS = frozenset({"class", "cls", "builder", "factory", "constructor", "ctor"})
+# words that, last in a name, make it a value about a network, whatever else it says (``model_path``, ``model_name``,
+# ``net_cfg``, ``model_weights``), or a method of a settings object (pydantic's ``config.model_validate``): no network
+DESCRIBING_WORDS = frozenset({
+    "path", "paths", "file", "filename", "dir", "folder", "name", "names", "config", "cfg", "conf", "url", "id", "type",
+    "args", "kwargs", "params", "version", "ckpt", "checkpoint", "weights", "state", "dict", "size", "dim",
+    "validate", "dump", "construct", "fields", "schema",
+})
 # the uses of ``x`` that only a module answers (its parameters, its device, its state)
 _MODULE_USE = r"\s*\.\s*(?:parameters|named_parameters|modules|named_modules|children|state_dict|load_state_dict|to|cuda|cpu|eval|train|zero_grad|half|float|apply)\s*\("
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -37,9 +44,10 @@ def named_as_module(key: str) -> bool:
 
 def named_as_other(key: str) -> bool:
     """Whether the last part of ``key`` names a data or helper object (``data_generator``, ``self.eval_hook``,
-    ``self._entry_point``) or a maker of modules (``model_class``, ``net_builder``), not a network."""
+    ``self._entry_point``), a maker of modules (``model_class``, ``net_builder``) or a value about one
+    (``model_path``, ``model_name``), not a network."""
     words = _words(key)
-    if words and words[-1] in MAKER_WORDS:
+    if words and (words[-1] in MAKER_WORDS or len(words) > 1 and words[-1] in DESCRIBING_WORDS):
         return True
     return any(w in NOT_MODULE_WORDS for w in words) and not {"model", "net", "network"} & set(words)
 
