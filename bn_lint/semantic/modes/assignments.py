@@ -83,9 +83,7 @@ class Assignments:
             self._mode_meant(target, target.value, state)  # `model.training = False`: BN102's finding
             return
         key = key_of(target)
-        if key is None:
-            return
-        if isinstance(target, cst.Name) and value is not None and key_of(value) == f"{key}.module":
+        if key is None or isinstance(target, cst.Name) and value is not None and key_of(value) == f"{key}.module":
             return  # (`net = net.module`, the statement form of the DDP unwrap: the module it names, in its mode)
         self.flags.pop(key, None)
         self._record_parts(key, value, state)
@@ -108,7 +106,7 @@ class Assignments:
             self.aliases = [(one, other) for one, other in self.aliases
                             if not any(k == key or _child_of(k, key) for k in (one, other))]
         if facts is not None and isinstance(target, cst.Attribute) and isinstance(value, cst.Name) \
-                and self._read_from(value.value, key):
+                and _read_from(self.scope, value.value, key):
             facts = None  # (`n = model.cfg.n; ...; model.cfg.n = n`: a value put back where it was read, no mode of its own)
         if isinstance(target, cst.Name) and key in self.params[:self.declared] and source != key:  # (a global: the same)
             state[REBOUND + key] = REBOUND_HERE  # (`if model is None: model = Net()`: another object on this path)
@@ -128,10 +126,6 @@ class Assignments:
             literal_entries(self, key, value, state)
         elif isinstance(value, cst.Call) and isinstance(target, cst.Name) and facts is None:
             returned_entries(self, key, value, state)
-
-    def _read_from(self, name: str, key: str) -> bool:
-        """Whether this function binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""
-        return any(key_of(value) == key for value in self.scope.bindings.get(name) or () if value is not None)
 
     def _init_state(self, call: cst.Call) -> State | None:
         """What ``__init__`` of the project class that ``call`` builds (of this file or another) leaves on ``self``
@@ -323,6 +317,11 @@ class Assignments:
         if summary is not None:
             effects = {k: f for k, f in summary.effects.items() if k.partition(".")[2].split(".")[0] in copied}
             self._apply_effects(call, [("self", key_expression(key))], effects, summary, analysis, state)
+
+
+def _read_from(scope, name: str, key: str) -> bool:
+    """Whether the scope binds ``name`` to a read of ``key`` (``audio_length = model.audio_cfg.audio_length``)."""
+    return any(key_of(value) == key for value in scope.bindings.get(name) or () if value is not None)
 
 
 def _seen_from_call(model, call: cst.Call, owner, effects: dict) -> dict:
