@@ -163,21 +163,27 @@ def given_values(model: "FileModel", function: cst.FunctionDef, param: str,
     sites = callers(model, function, methods)
     if sites is None:
         return None
-    declared = next((p for p in (*function.params.posonly_params, *function.params.params,
-                                 *function.params.kwonly_params) if p.name.value == param), None)
-    default = declared.default if declared is not None else None
+    default = param_default(function, param)
     where = model.scope_of(function)  # (a default is evaluated where the function is defined)
     if not sites:
         return [Given(default, where, None, True)]
-    found = []
-    for site, bound in sites:
-        if param in bound:
-            found.append(Given(bound.values[param], bound.scope_of(param, site.scope), site))
-        elif not bound.complete:
-            found.append(Given(None, None, site))
-        else:
-            found.append(Given(default, where, site, True))
-    return found
+    return [given_at(site, bound, param, default, where) for site, bound in sites]
+
+
+def param_default(function: cst.FunctionDef, param: str) -> cst.BaseExpression | None:
+    """The default ``function`` declares for ``param`` (None: none, or no such parameter)."""
+    declared = next((p for p in (*function.params.posonly_params, *function.params.params,
+                                 *function.params.kwonly_params) if p.name.value == param), None)
+    return declared.default if declared is not None else None
+
+
+def given_at(site: "CallSite", bound: Bound, param: str, default: cst.BaseExpression | None,
+             where: "Scope | None") -> Given:
+    """What one call (``site``, its arguments ``bound``) gives ``param``: its argument, nothing known (an unknown
+    ``*args`` / ``**kwargs`` may hold it), or the ``default`` written in ``where``."""
+    if param in bound:
+        return Given(bound.values[param], bound.scope_of(param, site.scope), site)
+    return Given(None, None, site) if not bound.complete else Given(default, where, site, True)
 
 
 def given_bundle(model: "FileModel", expr: cst.BaseExpression,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.repository_search import files_mentioning
-from bn_lint.semantic.evaluators.call_binding import Given, bind, positional_names
+from bn_lint.semantic.evaluators.call_binding import Given, bind, given_at, param_default, positional_names
 from bn_lint.semantic.project.definitions import project_class
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,8 +86,7 @@ def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,
     name, here = called[0], os.path.abspath(model.path)
     derived = re.compile(r"class\s+\w+\s*\([^)]*\b" + re.escape(name) + r"\b")
     params = positional_names(init, 1)
-    declared = next((p for p in (*init.params.params, *init.params.kwonly_params) if p.name.value == param), None)
-    default = declared.default if declared is not None else None
+    default = param_default(init, param)
     found: list[tuple["FileModel", Given]] = []
     for other in dict.fromkeys(calling_files(model, name)):
         builder = model.project.model(other)
@@ -100,7 +99,5 @@ def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,
             if built is None or built[1].name != name or os.path.abspath(built[0].path) != here:
                 continue
             bound = bind(site.node, params, builder, site.scope)
-            given = Given(bound.values[param], bound.scope_of(param, site.scope), site) if param in bound \
-                else Given(None, None, site) if not bound.complete else Given(default, model.scope_of(init), site, True)
-            found.append((builder, given))
+            found.append((builder, given_at(site, bound, param, default, model.scope_of(init))))
     return found or None
