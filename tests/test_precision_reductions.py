@@ -13,6 +13,21 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 26's 13320, reduced after its blind score (session 71), three causes, each alone enough: on the
+    # path where `if split == 'train':` skips the step, an output read out as numbers through a project helper's loss
+    # is an evaluation (as predictions are); `stats[split] = ...` binds `stats`, not the `split` its key reads; a loop
+    # over `['train', 'val'] if epochs else ['test']` takes the values of both arms. Twin: `model.train() if split ==
+    # 'train' else model.eval()` before the inner loop (the fix)
+    "split_loop_val_path_reads_a_helpers_loss_as_numbers.py": [("BN101", 25)],
+    "split_loop_val_path_keyed_metric_is_no_binding_of_the_split.py": [("BN101", 26)],
+    "split_loop_over_a_conditional_list_of_splits.py": [("BN101", 25)],
+    "split_loop_switches_modes_per_split.py": [],
+    # Transfer batch 26's 13560, reduced after its blind score (session 71): after the training loop, a loop of its own
+    # runs `seg_model.forward(x[i:i + 1])` and detaches the output on the next line: an explicit `.forward` call is a
+    # run of the module (in the training loop too), and an output bound to a name and detached by the next statement
+    # that reads it is taken off the training path. Twin: `seg_model.eval()` before the preview loop (the fix)
+    "preview_loop_after_training_runs_forward_and_detaches_later.py": [("BN101", 24)],
+    "preview_loop_after_training_put_in_eval_first.py": [],
     # Transfer batch 25's 13141, second cause, reduced after its blind score (session 70): `run_epoch(...,
     # is_training=False)` first in the epoch loop, and the training pass hands the model to an object out of sight
     # (`writer.add_activations(model)`) after its step: on a path its callers decide, the deciding calls' first pass

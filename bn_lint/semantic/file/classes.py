@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.knowledge import layers as layer_table
+from bn_lint.semantic.knowledge.wrappers import SAME_MODULE_CLASS_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -108,15 +109,12 @@ def _branch_statements(body) -> list[cst.BaseStatement]:
     return out
 
 
-_WRAPPER_NAMES = frozenset({"DataParallel", "DistributedDataParallel", "DDP", "MMDataParallel", "MMDistributedDataParallel"})
-
-
 def _wrapper_call(call: cst.Call) -> bool:
     """``nn.DataParallel(model)``, ``DDP(model, ...)``: a wrapper that holds the module, in its mode (by its name:
     the file model of the caller is not at hand here)."""
     func = call.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    return name in _WRAPPER_NAMES and bool(call.args) and call.args[0].keyword is None
+    return name in SAME_MODULE_CLASS_NAMES and bool(call.args) and call.args[0].keyword is None
 
 
 def same_object(value: cst.BaseExpression) -> cst.BaseExpression:

@@ -117,14 +117,6 @@ CLASS_LOCATORS = frozenset({
 })
 # functions that build the object a configuration names (`_target_`): a class the code does not show
 CLASS_INSTANTIATORS = frozenset({"hydra.utils.instantiate", "hydra.utils.call"})
-# wrappers whose result holds the module they are given (and its BatchNorm)
-WRAPPING = frozenset({
-    "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel",
-    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.data_parallel.DataParallel",
-    "torch.compile", "torch.jit.script", "torch.optim.swa_utils.AveragedModel",
-    "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
-    "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",
-})
 
 
 def library_part_without_bn(model: "FileModel", built: cst.BaseExpression, attribute: str) -> bool:

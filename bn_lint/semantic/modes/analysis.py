@@ -225,11 +225,12 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
                 if key.startswith("self.") and key not in summary.evaluates and all(
                         _lookup(state, key) == _ENTRY for state, caller, _ in calls if caller is func):
                     summary.evaluates[key] = used
-        # (a helper of another file given the parameter as it came: its summary says where it evaluates it, any
-        # number of files down: `evaluate(model)` calling `forward(model)` of forward.py under no_grad)
+        # (a helper of another file given the parameter, or a part of it, as it came: its summary says where it
+        # evaluates it, any number of files down: `evaluate(model)` calling `forward(model)` of forward.py under
+        # no_grad; a base's `evaluate()` calling `self._distances()`, which a subclass of another file overrides)
         for helper in list(self.helper_evals.values()):
             key = helper.site.key
-            if key in summary.params and key not in summary.evaluates and helper.reason != "exports it" \
+            if key.split(".")[0] in summary.params and key not in summary.evaluates and helper.reason != "exports it" \
                     and self.enclosing_function(helper.site.node) is func \
                     and helper.site.facts == _ENTRY:
                 summary.evaluates[key] = (helper.use, helper.reason)

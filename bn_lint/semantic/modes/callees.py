@@ -58,6 +58,9 @@ class Callees:
             made = self.made_closure(call, other_files)
             if made is not None:
                 return made  # `step = make_step(model, opt); step(x)`: the closure the factory returns
+            given = self._given_function(func.value, call, other_files)
+            if given is not None:
+                return given  # `train_fn(model, x)`: the function every caller passes as `train_fn`
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if func.value.value == "self":
                 info = model.enclosing_class(model.scope_of(call))
@@ -93,6 +96,41 @@ class Callees:
             return None
         other, name = found
         return other.analysis(type(self)), other.functions[name]
+
+    def _given_function(self, param: str, call: cst.Call,
+                        other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """``def loop(model, train_fn): train_fn(model, x)``: the project function (of this file or, with
+        ``other_files``, imported) that every call of ``loop`` in this file passes as ``train_fn``, by its name;
+        None when they pass different ones, something else, or nothing (the parameter's default)."""
+        from bn_lint.semantic.evaluators.call_binding import given_values
+
+        function = self.enclosing_function(call)
+        scope = self.model.scopes.get(function) if function is not None else None
+        if scope is None or param not in scope.params or self.model.binding(param, scope) is not None:
+            return None
+        memo = self.__dict__.setdefault("_given_functions", {})
+        if (function, param) not in memo:
+            memo[(function, param)] = None  # (a caller that passes it on to itself: no answer)
+            given = given_values(self.model, function, param) or []
+            found = {self._function_named(g.value, g.scope, other_files) if g.site is not None and not g.default
+                     else None for g in given}
+            memo[(function, param)] = found.pop() if len(found) == 1 else None
+        return memo[(function, param)]
+
+    def _function_named(self, value: cst.BaseExpression | None, scope,
+                        other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+        """The project function a name written in ``scope`` stands for: this file's module-level function, or
+        (``other_files``) one imported from another project file."""
+        model = self.model
+        if not isinstance(value, cst.Name) or model.binding(value.value, scope) is not None:
+            return None
+        if value.value in model.functions:
+            return self, model.functions[value.value]
+        dotted = _imported_name(model, value) if other_files else None
+        found = model.imported(dotted, "def") if dotted else None
+        if found is None or found[1] not in found[0].functions:
+            return None
+        return found[0].analysis(type(self)), found[0].functions[found[1]]
 
     def made_closure(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """``step = make_step(model, opt)`` then ``step(x)``: the function nested in the project function

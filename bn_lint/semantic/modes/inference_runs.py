@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.knowledge.library_models import TRAIN_MODE_CONSTRUCTORS, WRAPPING
+from bn_lint.semantic.knowledge.library_models import TRAIN_MODE_CONSTRUCTORS
+from bn_lint.semantic.knowledge.wrappers import HOLDS_MODULE, SAME_MODULE
 from bn_lint.semantic.nn_modules.library_kinds import framework_constructed
 from bn_lint.semantic.modes.attribution import attribution_only
 from bn_lint.semantic.modes.eval_data import PASSTHROUGH, unwrapped
@@ -188,7 +189,7 @@ def _wrapped_name(model: "FileModel", key: str, scope) -> tuple[str, cst.Call] |
     if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword is not None or value.args[0].star:
         return None
     inner = value.args[0].value
-    if model.qualname(value.func) not in WRAPPING or not isinstance(inner, cst.Name) or inner.value == key:
+    if model.qualname(value.func) not in HOLDS_MODULE or not isinstance(inner, cst.Name) or inner.value == key:
         return None
     return inner.value, value
 
@@ -239,7 +240,7 @@ def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | No
     other, builder = found
     for returned in returned_values(builder):
         returned = unwrapped(returned) if returned is not None else None
-        while isinstance(returned, cst.Call) and len(returned.args) == 1 and other.qualname(returned.func) in _WRAPPERS:
+        while isinstance(returned, cst.Call) and len(returned.args) == 1 and other.qualname(returned.func) in SAME_MODULE:
             returned = unwrapped(returned.args[0].value)  # `return nn.DataParallel(net)`: `net`, wrapped
         if isinstance(returned, cst.Call) and pretrained_build(other, returned):
             return [value]  # (`return Localiser.load_from_checkpoint(path)`)
@@ -253,13 +254,10 @@ def _built_loaded(model: "FileModel", key: str, scope_node: cst.FunctionDef | No
 def _rewraps(model: "FileModel", value: cst.BaseExpression, key: str) -> bool:
     """``DataParallel(key)`` (device moves allowed): the model bound to ``key`` before, wrapped."""
     value = unwrapped(value)
-    return isinstance(value, cst.Call) and len(value.args) >= 1 and model.qualname(value.func) in _WRAPPERS \
+    return isinstance(value, cst.Call) and len(value.args) >= 1 and model.qualname(value.func) in SAME_MODULE \
         and isinstance(unwrapped(value.args[0].value), cst.Name) and unwrapped(value.args[0].value).value == key
 
 
-# what wraps a model it is given and runs it (the weights are the wrapped model's)
-_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-                       "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.data_parallel.DataParallel"})
 
 
 def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
@@ -299,15 +297,15 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
     trains nothing, its output detached: features collected per task), with no backward pass after it (latent codes
     to plot, features to save). None otherwise."""
     model = analysis.model
-    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)):
+    key = _run_name(node)
+    if key is None:
         return None
-    key = node.func.value
     function = analysis.enclosing_function(node)
     if function is not None and (function.name.value in ("forward", "__init__", "__call__")
                                  or model.enclosing_class(model.scopes.get(function)) is not None):
         return None
     body = function or model.module
-    taken_off = detached(model, node)
+    taken_off = detached(model, node) or _detached_after(model, node)
     innermost = True
     for ancestor in model.ancestors(node):
         if ancestor is body:
@@ -323,6 +321,35 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
     around = {id(a) for a in model.ancestors(node)}
     for loop in model.nodes_of(body, cst.For, cst.While):
         if model.order(loop) < at and id(loop) not in around and analysis.trains(loop) and any(
-                isinstance(call.func, cst.Name) and call.func.value == key for call in model.nodes_of(loop, cst.Call)):
+                _run_name(call) == key for call in model.nodes_of(loop, cst.Call)):
             return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
     return None
+
+
+def _run_name(call: cst.CSTNode) -> str | None:
+    """The name of the module a call runs: ``encoder(x)``, ``encoder.forward(x)``."""
+    if not isinstance(call, cst.Call):
+        return None
+    func = call.func if isinstance(call.func, cst.Name) else forwarded(call.func)
+    return func.value if isinstance(func, cst.Name) else None
+
+
+def _detached_after(model: "FileModel", call: cst.Call) -> bool:
+    """``out = net(x); out = out.detach()``: the output, bound to a name, detached by a later statement of the same
+    block (before anything else reads it)."""
+    statement = model.parent(model.parent(call))
+    if not (isinstance(model.parent(call), cst.Assign) and len(model.parent(call).targets) == 1
+            and isinstance(model.parent(call).targets[0].target, cst.Name)):
+        return False
+    name = model.parent(call).targets[0].target.value
+    block = model.parent(statement)
+    lines = list(block.body) if isinstance(block, cst.IndentedBlock) else []
+    for line in lines[lines.index(statement) + 1:] if statement in lines else ():
+        reads = [n for n in model.nodes_of(line, cst.Name) if n.value == name
+                 and not isinstance(model.parent(n), cst.AssignTarget)]
+        if not reads:
+            continue
+        first = model.parent(reads[0])
+        return isinstance(first, cst.Attribute) and first.attr.value == "detach" and first.value is reads[0] \
+            and isinstance(model.parent(first), cst.Call)
+    return False

@@ -7,6 +7,7 @@ import sys
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import DETECTORS
+from bn_lint.semantic.knowledge.wrappers import SAME_MODULE
 from .eval_names import eval_named
 from .keys import _PASSTHROUGH, _called_name
 from .state import State
@@ -25,14 +26,7 @@ _SAFE_METHODS = _PASSTHROUGH | frozenset({
     # list / dict / set methods (`self.history.append(metrics)`): they hold data, not modes
     "append", "extend", "insert", "pop", "remove", "clear", "add", "discard", "setdefault", "sort", "count", "index",
 })
-_WRAPPERS = frozenset({
-    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
-    "torch.nn.DistributedDataParallel", "torch.compile", "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
-    "torch.jit.script",  # a ScriptModule of the module, in its mode (its `training` flag is kept)
-    # OpenMMLab's wrappers: the module they are given, in its mode
-    "mmcv.parallel.MMDataParallel", "mmcv.parallel.MMDistributedDataParallel", "mmcv.parallel.MMDataCPU",
-    "mmdet.parallel.MMDataCPU", "mmengine.model.MMDistributedDataParallel",
-})
+_WRAPPERS = SAME_MODULE  # (the module they are given, in its mode: knowledge/wrappers)
 _LOADED = frozenset({"torch.load", "torch.jit.load"})
 # Methods that may change a module's mode.
 _MODE_SETTERS = frozenset({"eval", "train", "apply", "requires_grad_"})

@@ -373,9 +373,26 @@ def _names_bound_in(code: cst.CSTNode) -> set[str]:
         elif isinstance(node, (cst.AsName, cst.NamedExpr)):
             targets.append(node.name if isinstance(node, cst.AsName) else node.target)
     for target in targets:
-        for part in walk(target):
+        for part in _target_parts(target):
             if isinstance(part, cst.Name):
                 bound.add(part.value)
             elif isinstance(part, cst.Attribute) and isinstance(part.value, cst.Name) and part.value.value == "self":
                 bound.add(f"self.{part.attr.value}")
     return bound
+
+
+def _target_parts(target: cst.CSTNode):
+    """The nodes of an assignment target that it binds, with their bases: ``metrics[f"{split}_cm"] += x`` binds
+    (an item of) ``metrics``, not the ``split`` its key reads; ``a.b = x`` binds ``a.b`` (read through ``a``)."""
+    if isinstance(target, cst.Subscript):
+        yield from _target_parts(target.value)
+    elif isinstance(target, cst.Attribute):
+        yield target
+        yield from _target_parts(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_parts(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_parts(target.value)
+    else:
+        yield from walk(target)

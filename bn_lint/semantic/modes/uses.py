@@ -187,8 +187,9 @@ class ModelUses:
 
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \
-                    and ancestor.target.value == name and isinstance(ancestor.iter, (cst.List, cst.Tuple)):
-                return any(fails(element.value) for element in ancestor.iter.elements)
+                    and ancestor.target.value == name:
+                values = _loop_values(self.model, ancestor.iter, self.model.scope_of(ancestor))
+                return values is not None and any(fails(value) for value in values)
             if isinstance(ancestor, cst.FunctionDef):
                 return self._passed_to_fail(ancestor, name, fails)
         return False
@@ -360,13 +361,32 @@ def trained_part_run(flow, receiver: str, method: str, call: cst.Call) -> bool:
 def predictions_off_the_training_path(flow, call: cst.Call) -> str | None:
     """Why ``call`` evaluates on a path where the assumed tests skip every training step of its region that the
     code can skip (``if is_training: loss.backward()`` with ``is_training`` false, a caller passing ``False``): its
-    output goes to predictions (``torch.max(probs, 1)``), which no step trains on there."""
+    output goes to predictions (``torch.max(probs, 1)``) or is read out as numbers (``loss.item()``), which no step
+    trains on there."""
     region = flow.a.region(call)
     skipped = [step for step in flow.a.training_calls(region, direct=True) if flow._ruled_out(step, region)]
-    if not skipped or not flow.a.predicts(call):
+    if not skipped:
+        return None
+    read = "goes to predictions" if flow.a.predicts(call) else "is read out as numbers (a loss or metric's `.item()`)" \
+        if flow.a.read_as_number(call) else None
+    if read is None:
         return None
     for ancestor in flow.model.ancestors(skipped[0]):
         condition = _condition(ancestor.test) if isinstance(ancestor, cst.If) else None
         if condition is not None and condition[0] in flow.assume and flow._can_fail(condition, ancestor):
-            return f"its output goes to predictions, and `if {flow.model.code(ancestor.test)}:` skips the training step on this path"
+            return f"its output {read}, and `if {flow.model.code(ancestor.test)}:` skips the training step on this path"
+    return None
+
+
+def _loop_values(model, iterated: cst.BaseExpression, scope, depth: int = 0) -> list[cst.BaseExpression] | None:
+    """The values a ``for`` loop over ``iterated`` takes, where the code writes them: a literal list or tuple, either
+    arm of a conditional (``['train', 'val'] if not test else ['test']``), or a name bound once to those."""
+    if isinstance(iterated, (cst.List, cst.Tuple)):
+        return [element.value for element in iterated.elements]
+    if isinstance(iterated, cst.IfExp) and depth < 4:
+        arms = [_loop_values(model, arm, scope, depth + 1) for arm in (iterated.body, iterated.orelse)]
+        return None if None in arms else [value for arm in arms for value in arm]
+    if isinstance(iterated, cst.Name) and depth < 4:
+        bound = model.binding(iterated.value, scope)
+        return _loop_values(model, bound[0], bound[1], depth + 1) if bound is not None else None
     return None

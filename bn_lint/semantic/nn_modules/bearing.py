@@ -23,9 +23,10 @@ from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, 
 from bn_lint.semantic.nn_modules.container_members import list_contents
 from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
     BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS,
-    NO_BN_TORCHVISION, PYG_MLP, TORCH_LOSS, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES, WRAPPING,
+    NO_BN_TORCHVISION, PYG_MLP, TORCH_LOSS, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES,
     library_part_without_bn, pyg_mlp_batchnorm, timm_without_bn,
 )
+from bn_lint.semantic.knowledge.wrappers import HOLDS_MODULE
 from bn_lint.semantic.nn_modules.norm_choice import (
     default_layer, functional_batchnorm, known_other_norm, other_norm, parameter_default, preset_replaces_norm,
     replaces_default_norm,
@@ -226,7 +227,7 @@ def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
             return built
         qn = model.qualname(expr.func)
         if qn:
-            if qn in WRAPPING | TORCHVISION_WRAPPING | DETECTORS and expr.args and not expr.args[0].keyword:
+            if qn in HOLDS_MODULE | TORCHVISION_WRAPPING | DETECTORS and expr.args and not expr.args[0].keyword:
                 return model_kind(model, expr.args[0].value, scope, depth + 1)  # `DDP(net)`: what it wraps
             if qn in UNKNOWN_MODEL_SOURCES:
                 if qn == "copy.deepcopy" and expr.args:

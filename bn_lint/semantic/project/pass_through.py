@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.file.classes import same_object
-from bn_lint.semantic.knowledge.library_models import WRAPPING
+from bn_lint.semantic.knowledge.wrappers import HOLDS_MODULE
 from bn_lint.semantic.project.definitions import project_builder
 from bn_lint.semantic.project.returns import moved
 from bn_lint.semantic.syntax.walk import returned_values
@@ -73,7 +73,7 @@ def _same_module(model: "FileModel", value: cst.BaseExpression, name: str) -> bo
     """Whether a rebinding of parameter ``name`` keeps the module it holds: ``model = model.to(device)``,
     ``model = nn.DataParallel(model).cuda()`` (a wrapper holds the module, in its mode)."""
     value = same_object(value)
-    if isinstance(value, cst.Call) and value.args and model.qualname(value.func) in WRAPPING:
+    if isinstance(value, cst.Call) and value.args and model.qualname(value.func) in HOLDS_MODULE:
         value = same_object(value.args[0].value)  # (a wrapper imported under another name: by what it is)
     return isinstance(value, cst.Name) and value.value == name
 
