@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 26's 13300, second cause (session 71): the pair's outputs are concatenated (`torch.cat((d[0],
+    # d[0]))`) before `torch.dist(e0, e1).item()`: a tensor built of the output by a call given a tuple of it is
+    # followed to its `.item()`, an evaluation's metric. Twin: `.eval()` after loading
+    "pair_distance_of_concatenated_outputs_read_as_a_number.py": [("BN101", 22)],
+    "pair_distance_of_concatenated_outputs_put_in_eval_first.py": [],
     # Transfer batch 26's 13320, reduced after its blind score (session 71), three causes, each alone enough: on the
     # path where `if split == 'train':` skips the step, an output read out as numbers through a project helper's loss
     # is an evaluation (as predictions are); `stats[split] = ...` binds `stats`, not the `split` its key reads; a loop

@@ -19,7 +19,9 @@ EXPECTED = {
     # class of another file, which calls `self._calculate_distances()`, left abstract there and overridden by the
     # caller's class; the override reads the model's outputs out as numbers. A part of a parameter (`self._model`)
     # that a helper of another file evaluates as it is given is evaluated by the caller too, so the model built and
-    # loaded in `main()` is found in training mode. The silent twin puts it in eval after loading
+    # loaded in `main()` is found in training mode. A class's calls on `self` in a method it inherits run what the
+    # class defines (`a_constant_evaluation.py`'s override, first in the package, is not the one run). The silent
+    # twin puts the model in eval after loading
     "template_method_of_another_files_base_runs_the_subclass_override": {"test_models.py:23:BN101"},
     # 13580 (batch 26, session 71, after its blind score): `training_loop(..., train_fn=train_step)`, where
     # `train_step` is imported from another file, takes its step through the callable parameter (`train_fn(model,

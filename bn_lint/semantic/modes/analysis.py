@@ -99,6 +99,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self.watched: dict[cst.CSTNode, Watch] = {}
         self.summaries: dict[cst.CSTNode, Summary] = {}
         self._in_progress: set[cst.CSTNode] = set()
+        # (file model, class) of the instances whose inherited methods' summaries are being worked out, innermost
+        # last: their calls on `self` run what that class defines (``Callees._dispatched``)
+        self.dispatch: list[tuple] = []
         self.cut_short: set[cst.CSTNode] = set()  # functions whose summary a cycle of calls cut short
         self._trainer_functions: dict[cst.CSTNode, bool] = {}
         self._decorated: dict[cst.CSTNode, bool] = {}  # function -> under a mode-setting decorator

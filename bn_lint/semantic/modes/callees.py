@@ -20,12 +20,17 @@ from .known_calls import _COPIES
 from .records import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import ClassInfo
+    from bn_lint.semantic.file.model import ClassInfo, FileModel
     from .analysis import ModeAnalysis
 
 
 
 
+
+
+# a call that runs a method inherited from a base class, on an instance of a subclass -> (that subclass's file
+# model, class): the calls on `self` in the method's body run what the subclass defines (``given_summary``)
+RECEIVERS: dict[cst.Call, tuple["FileModel", "ClassInfo"]] = {}
 
 
 class Callees:
@@ -64,6 +69,9 @@ class Callees:
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if func.value.value == "self":
                 info = model.enclosing_class(model.scope_of(call))
+                dispatched = self._dispatched(info, func.attr.value, call) if other_files else None
+                if dispatched is not None:  # (the receiver's class, or a class between it and this one, defines it)
+                    return (self if dispatched[0] is model else dispatched[0].analysis(type(self))), dispatched[2]
                 if info is not None and func.attr.value in info.methods:
                     found = (model, info, info.methods[func.attr.value])
                 else:  # (a method a project base defines, of this file or another: `self._save_log(...)`)
@@ -96,6 +104,23 @@ class Callees:
             return None
         other, name = found
         return other.analysis(type(self)), other.functions[name]
+
+    def _dispatched(self, info: "ClassInfo | None", name: str,
+                    call: cst.Call) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
+        """``self.name()`` in a method of ``info`` whose summary is being worked out for an instance of a subclass
+        (``dispatch``, set by ``given_summary``): the method that subclass, or a class between it and ``info``,
+        defines; None when the call runs ``info``'s own (or there is no such instance)."""
+        if info is None or not self.dispatch:
+            return None
+        owner, receiver = self.dispatch[-1]
+        if receiver is info:
+            return None
+        found = (owner, receiver, receiver.methods[name]) if name in receiver.methods \
+            else inherited_definition(owner, receiver, name)
+        if found is None or found[1] is info or abstract(found[2]):
+            return None
+        RECEIVERS[call] = (owner, receiver)  # (and the calls on `self` of that method dispatch the same way)
+        return found
 
     def _given_function(self, param: str, call: cst.Call,
                         other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
@@ -299,6 +324,7 @@ class Callees:
                 else None
             if inherited is not None:  # (`model.load_pretrained(path)` of a project base class, in its own file)
                 owner = inherited[0]
+                RECEIVERS[call] = (found[0].model, found[1])  # (its calls on `self` dispatch to this class first)
                 return (self if owner is model else owner.analysis(type(self))), inherited[2]
         return None
 

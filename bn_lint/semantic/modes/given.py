@@ -35,11 +35,12 @@ class GivenArguments:
         (``Net()`` with ``pretrained=False``: a constructor's own flags)."""
         assumed = self.decided_tests(func, call, defaults)
         passed = self._literals_passed_on(func, call)
-        if not assumed and not passed:
+        receiver = self._receiver(func, call)
+        if not assumed and not passed and receiver is None:
             return self.summary(func)
         key = (func, tuple(sorted(assumed.items())),
                tuple(sorted((id(inner), str(name), self.model.code(value)) for inner, given in passed.items()
-                            for name, value in given.items())))
+                            for name, value in given.items())), id(receiver[1]) if receiver is not None else None)
         cache = self.__dict__.setdefault("_given_summaries", {})
         if key in cache:
             return cache[key]
@@ -50,15 +51,33 @@ class GivenArguments:
 
         self._in_progress.add(func)
         _PASSED_ON.update(passed)
+        if receiver is not None:
+            self.dispatch.append(receiver)
         try:
             flow = _Flow(self, func, scope)
             flow.assume = dict(assumed)
             cache[key] = flow.run()
         finally:
             self._in_progress.discard(func)
+            if receiver is not None:
+                self.dispatch.pop()
             for inner in passed:
                 _PASSED_ON.pop(inner, None)
         return cache[key]
+
+    def _receiver(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> tuple | None:
+        """(file model, class) of the instance ``call`` runs ``func`` on, an inherited method, when that class
+        defines a method ``func`` calls on ``self`` (the template-method pattern: the base's ``evaluate()`` calls
+        ``self._distances()``, which the subclass overrides); None otherwise."""
+        from .callees import RECEIVERS
+
+        receiver = RECEIVERS.get(call)
+        if receiver is None:
+            return None
+        called = {node.func.attr.value for node in self.model.nodes_of(func, cst.Call)
+                  if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
+                  and node.func.value.value == "self"}
+        return receiver if called & set(receiver[1].methods) else None
 
     def _literals_passed_on(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call) -> dict:
         """``{inner call: {parameter of its callee: literal}}``: the calls of ``func`` that pass on, unchanged, a

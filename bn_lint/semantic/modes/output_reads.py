@@ -128,6 +128,11 @@ class OutputReads:
             elif sink_kind in ("return", "tensor") and isinstance(parent, cst.Element):
                 node = parent
                 parent = model.parent(parent)
+            elif sink_kind in ("number", "data") and isinstance(parent, cst.Element) \
+                    and isinstance(model.parent(parent), (cst.Tuple, cst.List)) \
+                    and isinstance(model.parent(model.parent(parent)), cst.Arg):
+                node = model.parent(parent)  # (`torch.cat((d[0], f[0]))`: a tensor built of it, read on)
+                parent = model.parent(node)
             else:
                 break
         if sink_kind in ("return", "tensor") and isinstance(parent, cst.Return):
