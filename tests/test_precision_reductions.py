@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 26's 13480, stacked cause (session 71): `for client in clients: client.evaluate(...)` with
+    # `clients` a list of `Client(...)` constructions (a comprehension, or `append` calls, also through
+    # `enumerate`): the loop variable holds instances of that class, so its method runs the global head it is given
+    # under no_grad in training mode. Twin: the global model put in eval first (the fix)
+    "clients_in_a_list_evaluate_the_global_head_in_training_mode.py": [("BN101", 38)],
+    "clients_appended_to_a_list_evaluate_the_global_head_in_training_mode.py": [("BN101", 38)],
+    "clients_in_a_list_evaluate_the_global_model_put_in_eval.py": [],
     # Transfer batch 26's 13300, second cause (session 71): the pair's outputs are concatenated (`torch.cat((d[0],
     # d[0]))`) before `torch.dist(e0, e1).item()`: a tensor built of the output by a call given a tuple of it is
     # followed to its `.item()`, an evaluation's metric. Twin: `.eval()` after loading

@@ -300,6 +300,8 @@ class Callees:
         model = self.model
         bound = model.binding(receiver.value, model.scope_of(call))
         values = [_unwrap_passthrough(bound[0])] if bound is not None else self._built_alternatives(receiver.value, call)
+        if not values:  # (`for client in clients: client.evaluate(...)`, `clients = [Client(m) for _ in range(n)]`)
+            values = self._loop_items(receiver.value, call)
         if not values:  # `def train(model, ...)`: what this file's callers pass in, when each builds a project class
             values = self._passed_instances(receiver.value, self.enclosing_function(call), 0) or []
             scope = model.scopes.get(self.enclosing_function(call))
@@ -367,6 +369,32 @@ class Callees:
             built.extend(values)
         return built or None
 
+    def _loop_items(self, name: str, call: cst.Call) -> list[cst.BaseExpression]:
+        """The values a loop variable ``name`` takes at ``call``, where the code writes them: the elements of the list
+        or tuple it iterates, or of the one a name is bound to (``clients = [Client(m) for _ in range(n)]``: the
+        element built each time)."""
+        model = self.model
+        for ancestor in model.ancestors(call):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return []
+            iterated = _iterated_as(ancestor, name) if isinstance(ancestor, cst.For) else None
+            if iterated is None:
+                continue
+            scope = model.scope_of(ancestor)
+            bound = model.binding(iterated.value, scope) if isinstance(iterated, cst.Name) else None
+            if isinstance(iterated, cst.Name) and bound is not None and isinstance(bound[0], cst.List) \
+                    and not bound[0].elements:  # (`clients = []`, then `clients.append(Client(...))`)
+                return [_unwrap_passthrough(c.args[0].value) for c in model.nodes_of(scope.node, cst.Call)
+                        if isinstance(c.func, cst.Attribute) and c.func.attr.value == "append" and len(c.args) == 1
+                        and isinstance(c.func.value, cst.Name) and c.func.value.value == iterated.value]
+            iterated = bound[0] if bound is not None else iterated
+            if isinstance(iterated, (cst.ListComp, cst.GeneratorExp)):
+                return [_unwrap_passthrough(iterated.elt)]
+            if isinstance(iterated, (cst.List, cst.Tuple)):
+                return [_unwrap_passthrough(element.value) for element in iterated.elements]
+            return []
+        return []
+
     def _built_alternatives(self, name: str, call: cst.Call) -> list[cst.BaseExpression]:
         """The values that build the module ``name`` holds at ``call``, in the order of the code: each binding
         but the copies of the same model (``model = tq.fuse_modules_qat(model, ...)``, ``model = model.to(d)``)."""
@@ -389,6 +417,19 @@ class Callees:
         copy of the same model, or ``model.to(device)``): the one value that builds it."""
         built = self._built_alternatives(name, call)
         return built[0] if len(built) == 1 else None
+
+
+def _iterated_as(loop: cst.For, name: str) -> cst.BaseExpression | None:
+    """What ``loop`` iterates when its variable ``name`` takes the items: ``for name in items``, ``for i, name in
+    enumerate(items)`` (``items``); None when ``name`` is not its item."""
+    target, iterated = loop.target, loop.iter
+    if isinstance(target, cst.Name) and target.value == name:
+        return iterated
+    if isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name) \
+            and target.elements[1].value.value == name and isinstance(iterated, cst.Call) \
+            and isinstance(iterated.func, cst.Name) and iterated.func.value == "enumerate" and iterated.args:
+        return iterated.args[0].value
+    return None
 
 
 def _sets_mode_of_part(code: str, name: str) -> bool:
