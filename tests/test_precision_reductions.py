@@ -13,6 +13,15 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 26's 13540, reduced after its blind score (session 71): `for model in self.models.values():
+    # model.eval()` in `validate()`, a statement of the loop body that never jumps out, puts every entry of the dict in
+    # eval, so the training loop's next step runs `self.models['bottom']` in eval (BN103). Twins: the `.values()` train
+    # loop at the top of each epoch (the fix); and with only an attribute of an entry followed
+    # (`self.models["cut"].in_nodes`, given to a messenger), a mode set through a name for the entry reaches it too
+    # (an alias's mode change reaches the parts followed under the other name)
+    "validate_evals_every_model_of_a_dict_in_the_training_loop.py": [("BN103", 32)],
+    "validate_evals_every_model_of_a_dict_and_train_resets_each_epoch.py": [],
+    "dict_entry_attribute_followed_reset_with_its_entry_each_epoch.py": [],
     # Transfer batch 26's 13480, stacked cause (session 71): `for client in clients: client.evaluate(...)` with
     # `clients` a list of `Client(...)` constructions (a comprehension, or `append` calls, also through
     # `enumerate`): the loop variable holds instances of that class, so its method runs the global head it is given

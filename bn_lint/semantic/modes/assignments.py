@@ -117,6 +117,9 @@ class Assignments:
                 self.aliases.append((key, source))  # `m = self.model`: one module under two names
         elif isinstance(value, cst.Call):
             self._copied_in_init(value, key, state)
+        elif source is not None and source != key and isinstance(target, cst.Name) and not _child_of(source, key) \
+                and any(_child_of(k, source) for k in state):
+            self.aliases.append((key, source))  # (`net = nets['cut']` with only `nets['cut'].in_nodes` followed)
         built = _unwrap_passthrough(value)
         if isinstance(built, cst.Call) and isinstance(target, cst.Name):
             self._stored_in_init(built, key, state)  # `model = Classifier(encoder)`: model.encoder is encoder

@@ -380,6 +380,9 @@ def _mirror_aliases(aliases: list[tuple[str, str]], before: State, state: State)
                     mirrored = twin + key[len(changed):]
                     if key in state:
                         state[mirrored] = state[key]
+                        if key == changed:  # (`m.eval()` for `m = self.model`: `self.model.fc` followed too)
+                            for part in [k for k in state if _child_of(k, mirrored) and changed + k[len(twin):] not in moved]:
+                                state[part] = state[key]
                     else:
                         _forget(state, mirrored)
                 break

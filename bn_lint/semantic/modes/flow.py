@@ -89,7 +89,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         self.frozen_loops: set[tuple[cst.For, str]] = set()  # modules() loops that freeze (parts of) a module
         self.part_names: dict[str, str] = {}  # `name` -> "conv1" while `for name in ["conv1", ...]` is unrolled
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
-        self.unknown_items: set[str] = set()  # `m` in `for m in nets.values()` over a dict not followed
+        self.unknown_items: dict[str, cst.For] = {}  # `m` in `for m in nets.values()` over a dict not followed
         self.part_vars: dict[str, str] = {}  # `block` in `for block in model.features[:n]` -> model.features
         # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
         self.assume: dict[str, bool] = {}

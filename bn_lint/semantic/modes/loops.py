@@ -155,7 +155,8 @@ class LoopWalker:
         owner = key_of(node.iter.func.value)
         if owner is None or self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield):
             return []
-        followed = [key for key in state if key.startswith(owner + "[") and key_parent(key) == owner][:16]
+        # (the entries followed, also where only a part of one is: `nets['cut'].in_nodes` is of the entry `nets['cut']`)
+        followed = list(dict.fromkeys(_entry_of(key, owner) for key in state if key.startswith(owner + "[")))[:16]
         return followed or [owner + entry for entry in self._literal_entries(node.iter.func.value, node)]
 
     def _literal_entries(self, owner: cst.BaseExpression, node: cst.For) -> list[str]:
@@ -241,11 +242,19 @@ class LoopWalker:
         """``net.eval()`` / ``net.train()`` in ``for net in [F, L, D]:``: each module of the list changes mode."""
         facts = self._train_arg(call, receiver, state) if method == "train" else \
             frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}) if not call.args else _UNKNOWN
-        if receiver in self.unknown_items:
+        if receiver in self.unknown_items and not self._on_every_item(call, self.unknown_items[receiver]):
             facts = _UNKNOWN
         for owner in self.loop_modules[receiver]:
             if _tracked(state, owner):
                 self._set_mode(state, owner, facts)
+
+    def _on_every_item(self, call: cst.Call, loop: cst.For) -> bool:
+        """Whether ``call`` runs on every item of ``loop``: a statement of its body itself (not under an ``if`` or a
+        ``try``), in a body that never jumps out (``for m in self.models.values(): m.eval()``: every entry)."""
+        statement = self.model.parent(self.model.parent(call))
+        return isinstance(self.model.parent(call), cst.Expr) and isinstance(loop.body, cst.IndentedBlock) \
+            and statement in loop.body.body and loop.orelse is None \
+            and not self.model.nodes_of(loop.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
@@ -274,7 +283,7 @@ class LoopWalker:
                 and it.func.attr.value == "items" else target
             if isinstance(var, cst.Name):
                 self.loop_modules[var.value] = [owner]
-                self.unknown_items.add(var.value)
+                self.unknown_items[var.value] = node
         elif it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
             self.module_vars[target.value] = owner
         elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
@@ -327,3 +336,10 @@ def _enumerated(it: cst.BaseExpression, target: cst.BaseElement) -> tuple:
             and len(it.args) == 1 and isinstance(target, cst.Tuple) and len(target.elements) == 2:
         return it.args[0].value, target.elements[1].value
     return it, target
+
+
+def _entry_of(key: str, owner: str) -> str:
+    """The entry of the dict ``owner`` that ``key`` is (or is under): ``nets['cut']`` for ``nets['cut'].in_nodes``."""
+    while key_parent(key) not in (owner, None):
+        key = key_parent(key)
+    return key
