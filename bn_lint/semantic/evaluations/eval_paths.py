@@ -132,11 +132,25 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         through = _helper_run(analysis, node, site.key)
         if through is not None and (through, site.key, facts) in evaluated:
             continue  # (the same helper run again for the same model in the same mode: its run is one defect)
+        whole = _module_holding(analysis, node, site.key)
+        if whole is not None and (region, whole, facts) in evaluated:
+            continue  # (another part of the module `self` in the same mode: one `self.eval()` fixes both)
+        if whole is not None:
+            evaluated[(region, whole, facts)] = node
         evaluated.update({region: node, (region, site.key): node, again: node})
         if through is not None:
             evaluated[(through, site.key, facts)] = node
         loop = _evaluation_loop(model, node) if unowned is not None else None
         yield TrainModeEvaluation(node, shown_key(model, site.key, node), reason, why, unowned is not None, loop)
+
+
+def _module_holding(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> str | None:
+    """``self`` for a part of it (``self.action_net``) run in a method of a module class: the module whose
+    ``.eval()`` puts every part in eval; None otherwise."""
+    if not key.startswith("self."):
+        return None
+    info = analysis.model.enclosing_class(analysis.model.scope_of(node))
+    return "self" if info is not None and analysis.model.is_nn_module_class(info) else None
 
 
 def _helper_run(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.FunctionDef | None:
