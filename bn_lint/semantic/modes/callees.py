@@ -14,23 +14,18 @@ from bn_lint.semantic.project.definitions import (
 )
 from bn_lint.semantic.project.returns import returned_function
 from .built_classes import built_class, class_of_construction, switching as _switching
+from .dispatch import RECEIVERS, built_alternatives, dispatched_method, given_function, loop_items
 from .keys import _unwrap_passthrough, key_of
 from .method_names import hands_self_on, method_keeps_modes
-from .known_calls import _COPIES
 from .records import Summary
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import ClassInfo, FileModel
+    from bn_lint.semantic.file.model import ClassInfo
     from .analysis import ModeAnalysis
 
 
 
 
-
-
-# a call that runs a method inherited from a base class, on an instance of a subclass -> (that subclass's file
-# model, class): the calls on `self` in the method's body run what the subclass defines (``given_summary``)
-RECEIVERS: dict[cst.Call, tuple["FileModel", "ClassInfo"]] = {}
 
 
 class Callees:
@@ -63,13 +58,13 @@ class Callees:
             made = self.made_closure(call, other_files)
             if made is not None:
                 return made  # `step = make_step(model, opt); step(x)`: the closure the factory returns
-            given = self._given_function(func.value, call, other_files)
+            given = given_function(self, func.value, call, other_files)
             if given is not None:
                 return given  # `train_fn(model, x)`: the function every caller passes as `train_fn`
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if func.value.value == "self":
                 info = model.enclosing_class(model.scope_of(call))
-                dispatched = self._dispatched(info, func.attr.value, call) if other_files else None
+                dispatched = dispatched_method(self, info, func.attr.value, call) if other_files else None
                 if dispatched is not None:  # (the receiver's class, or a class between it and this one, defines it)
                     return (self if dispatched[0] is model else dispatched[0].analysis(type(self))), dispatched[2]
                 if info is not None and func.attr.value in info.methods:
@@ -104,58 +99,6 @@ class Callees:
             return None
         other, name = found
         return other.analysis(type(self)), other.functions[name]
-
-    def _dispatched(self, info: "ClassInfo | None", name: str,
-                    call: cst.Call) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
-        """``self.name()`` in a method of ``info`` whose summary is being worked out for an instance of a subclass
-        (``dispatch``, set by ``given_summary``): the method that subclass, or a class between it and ``info``,
-        defines; None when the call runs ``info``'s own (or there is no such instance)."""
-        if info is None or not self.dispatch:
-            return None
-        owner, receiver = self.dispatch[-1]
-        if receiver is info:
-            return None
-        found = (owner, receiver, receiver.methods[name]) if name in receiver.methods \
-            else inherited_definition(owner, receiver, name)
-        if found is None or found[1] is info or abstract(found[2]):
-            return None
-        RECEIVERS[call] = (owner, receiver)  # (and the calls on `self` of that method dispatch the same way)
-        return found
-
-    def _given_function(self, param: str, call: cst.Call,
-                        other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
-        """``def loop(model, train_fn): train_fn(model, x)``: the project function (of this file or, with
-        ``other_files``, imported) that every call of ``loop`` in this file passes as ``train_fn``, by its name;
-        None when they pass different ones, something else, or nothing (the parameter's default)."""
-        from bn_lint.semantic.evaluators.call_binding import given_values
-
-        function = self.enclosing_function(call)
-        scope = self.model.scopes.get(function) if function is not None else None
-        if scope is None or param not in scope.params or self.model.binding(param, scope) is not None:
-            return None
-        memo = self.__dict__.setdefault("_given_functions", {})
-        if (function, param) not in memo:
-            memo[(function, param)] = None  # (a caller that passes it on to itself: no answer)
-            given = given_values(self.model, function, param) or []
-            found = {self._function_named(g.value, g.scope, other_files) if g.site is not None and not g.default
-                     else None for g in given}
-            memo[(function, param)] = found.pop() if len(found) == 1 else None
-        return memo[(function, param)]
-
-    def _function_named(self, value: cst.BaseExpression | None, scope,
-                        other_files: bool) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
-        """The project function a name written in ``scope`` stands for: this file's module-level function, or
-        (``other_files``) one imported from another project file."""
-        model = self.model
-        if not isinstance(value, cst.Name) or model.binding(value.value, scope) is not None:
-            return None
-        if value.value in model.functions:
-            return self, model.functions[value.value]
-        dotted = _imported_name(model, value) if other_files else None
-        found = model.imported(dotted, "def") if dotted else None
-        if found is None or found[1] not in found[0].functions:
-            return None
-        return found[0].analysis(type(self)), found[0].functions[found[1]]
 
     def made_closure(self, call: cst.Call, other_files: bool = True) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """``step = make_step(model, opt)`` then ``step(x)``: the function nested in the project function
@@ -299,9 +242,9 @@ class Callees:
         the method of the first of them (in the order of the code) that defines it: one visible path."""
         model = self.model
         bound = model.binding(receiver.value, model.scope_of(call))
-        values = [_unwrap_passthrough(bound[0])] if bound is not None else self._built_alternatives(receiver.value, call)
+        values = [_unwrap_passthrough(bound[0])] if bound is not None else built_alternatives(self.model, receiver.value, call)
         if not values:  # (`for client in clients: client.evaluate(...)`, `clients = [Client(m) for _ in range(n)]`)
-            values = self._loop_items(receiver.value, call)
+            values = loop_items(self.model, receiver.value, call)
         if not values:  # `def train(model, ...)`: what this file's callers pass in, when each builds a project class
             values = self._passed_instances(receiver.value, self.enclosing_function(call), 0) or []
             scope = model.scopes.get(self.enclosing_function(call))
@@ -361,7 +304,7 @@ class Callees:
             arg = given.get(param)
             if not isinstance(arg, cst.Name):
                 return None
-            values = self._built_alternatives(arg.value, call)
+            values = built_alternatives(self.model, arg.value, call)
             if not values:
                 values = self._passed_instances(arg.value, self.enclosing_function(call), depth + 1) or []
             if not values or any(class_of_construction(self, value) is None for value in values):
@@ -369,67 +312,11 @@ class Callees:
             built.extend(values)
         return built or None
 
-    def _loop_items(self, name: str, call: cst.Call) -> list[cst.BaseExpression]:
-        """The values a loop variable ``name`` takes at ``call``, where the code writes them: the elements of the list
-        or tuple it iterates, or of the one a name is bound to (``clients = [Client(m) for _ in range(n)]``: the
-        element built each time)."""
-        model = self.model
-        for ancestor in model.ancestors(call):
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                return []
-            iterated = _iterated_as(ancestor, name) if isinstance(ancestor, cst.For) else None
-            if iterated is None:
-                continue
-            scope = model.scope_of(ancestor)
-            bound = model.binding(iterated.value, scope) if isinstance(iterated, cst.Name) else None
-            if isinstance(iterated, cst.Name) and bound is not None and isinstance(bound[0], cst.List) \
-                    and not bound[0].elements:  # (`clients = []`, then `clients.append(Client(...))`)
-                return [_unwrap_passthrough(c.args[0].value) for c in model.nodes_of(scope.node, cst.Call)
-                        if isinstance(c.func, cst.Attribute) and c.func.attr.value == "append" and len(c.args) == 1
-                        and isinstance(c.func.value, cst.Name) and c.func.value.value == iterated.value]
-            iterated = bound[0] if bound is not None else iterated
-            if isinstance(iterated, (cst.ListComp, cst.GeneratorExp)):
-                return [_unwrap_passthrough(iterated.elt)]
-            if isinstance(iterated, (cst.List, cst.Tuple)):
-                return [_unwrap_passthrough(element.value) for element in iterated.elements]
-            return []
-        return []
-
-    def _built_alternatives(self, name: str, call: cst.Call) -> list[cst.BaseExpression]:
-        """The values that build the module ``name`` holds at ``call``, in the order of the code: each binding
-        but the copies of the same model (``model = tq.fuse_modules_qat(model, ...)``, ``model = model.to(d)``)."""
-        found = self.model.bindings(name, self.model.scope_of(call))
-        if found is None:
-            return []
-        built = []
-        for value in found[0]:
-            value = _unwrap_passthrough(value)
-            if isinstance(value, cst.Call) and self.model.qualname(value.func) in _COPIES and value.args \
-                    and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value == name:
-                continue
-            if isinstance(value, cst.Name) and value.value == name:
-                continue
-            built.append(value)
-        return built
-
     def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
         """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a
         copy of the same model, or ``model.to(device)``): the one value that builds it."""
-        built = self._built_alternatives(name, call)
+        built = built_alternatives(self.model, name, call)
         return built[0] if len(built) == 1 else None
-
-
-def _iterated_as(loop: cst.For, name: str) -> cst.BaseExpression | None:
-    """What ``loop`` iterates when its variable ``name`` takes the items: ``for name in items``, ``for i, name in
-    enumerate(items)`` (``items``); None when ``name`` is not its item."""
-    target, iterated = loop.target, loop.iter
-    if isinstance(target, cst.Name) and target.value == name:
-        return iterated
-    if isinstance(target, cst.Tuple) and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name) \
-            and target.elements[1].value.value == name and isinstance(iterated, cst.Call) \
-            and isinstance(iterated.func, cst.Name) and iterated.func.value == "enumerate" and iterated.args:
-        return iterated.args[0].value
-    return None
 
 
 def _sets_mode_of_part(code: str, name: str) -> bool:

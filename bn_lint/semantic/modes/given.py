@@ -69,7 +69,7 @@ class GivenArguments:
         """(file model, class) of the instance ``call`` runs ``func`` on, an inherited method, when that class
         defines a method ``func`` calls on ``self`` (the template-method pattern: the base's ``evaluate()`` calls
         ``self._distances()``, which the subclass overrides); None otherwise."""
-        from .callees import RECEIVERS
+        from .dispatch import RECEIVERS
 
         receiver = RECEIVERS.get(call)
         if receiver is None:

@@ -242,19 +242,11 @@ class LoopWalker:
         """``net.eval()`` / ``net.train()`` in ``for net in [F, L, D]:``: each module of the list changes mode."""
         facts = self._train_arg(call, receiver, state) if method == "train" else \
             frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}) if not call.args else _UNKNOWN
-        if receiver in self.unknown_items and not self._on_every_item(call, self.unknown_items[receiver]):
+        if receiver in self.unknown_items and not _on_every_item(self.model, call, self.unknown_items[receiver]):
             facts = _UNKNOWN
         for owner in self.loop_modules[receiver]:
             if _tracked(state, owner):
                 self._set_mode(state, owner, facts)
-
-    def _on_every_item(self, call: cst.Call, loop: cst.For) -> bool:
-        """Whether ``call`` runs on every item of ``loop``: a statement of its body itself (not under an ``if`` or a
-        ``try``), in a body that never jumps out (``for m in self.models.values(): m.eval()``: every entry)."""
-        statement = self.model.parent(self.model.parent(call))
-        return isinstance(self.model.parent(call), cst.Expr) and isinstance(loop.body, cst.IndentedBlock) \
-            and statement in loop.body.body and loop.orelse is None \
-            and not self.model.nodes_of(loop.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
@@ -343,3 +335,12 @@ def _entry_of(key: str, owner: str) -> str:
     while key_parent(key) not in (owner, None):
         key = key_parent(key)
     return key
+
+
+def _on_every_item(model, call: cst.Call, loop: cst.For) -> bool:
+    """Whether ``call`` runs on every item of ``loop``: a statement of its body itself (not under an ``if`` or a
+    ``try``), in a body that never jumps out (``for m in self.models.values(): m.eval()``: every entry)."""
+    statement = model.parent(model.parent(call))
+    return isinstance(model.parent(call), cst.Expr) and isinstance(loop.body, cst.IndentedBlock) \
+        and statement in loop.body.body and loop.orelse is None \
+        and not model.nodes_of(loop.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
