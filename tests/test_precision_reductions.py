@@ -13,6 +13,22 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 27's 13741, reduced after its blind score (session 71): a pytest test trains its model through a
+    # helper (`train(x, model)`, which calls `.train()` and steps) and then denoises with it: a run after a call that
+    # trained the model, its output going to no backward pass, puts the trained model to use. Twin: `.eval()` first
+    "test_runs_a_model_a_helper_trained.py": [("BN101", 30)],
+    "test_runs_a_model_a_helper_trained_put_in_eval.py": [],
+    # Transfer batch 27's 13662, first cause (session 71): `self.encoder = deepcopy(encoder)` in a plain class's
+    # `__init__`, then `knn_accuracy()` runs it on a loader: a copy of a given module is given in the mode the caller
+    # gives it, so the method that evaluates it owns its mode. Twin: `.eval()` after the copy (the fix)
+    "copy_of_a_given_encoder_evaluated_by_a_plain_class.py": [("BN101", 23)],
+    "copy_of_a_given_encoder_put_in_eval_after_copying.py": [],
+    # Transfer batch 27's 13681, reduced after its blind score (session 71): `nn.BatchNorm2d(C, AFFINE)` with `AFFINE`
+    # a module flag a `global` statement may reset, and `nn.BatchNorm2d(C, True)`: the `affine` flag given where eps
+    # goes (eps 1.0; a bool is an integer, which RULES.md's BN206 flags). Twin: `affine=AFFINE` by keyword, and a
+    # small eps positionally
+    "batchnorm_affine_flag_given_where_eps_goes.py": [("BN206", 14), ("BN206", 15)],
+    "batchnorm_affine_flag_given_by_keyword.py": [],
     # Transfer batch 26's 13540, reduced after its blind score (session 71): `for model in self.models.values():
     # model.eval()` in `validate()`, a statement of the loop body that never jumps out, puts every entry of the dict in
     # eval, so the training loop's next step runs `self.models['bottom']` in eval (BN103). Twins: the `.values()` train

@@ -23,8 +23,9 @@ class PositionalEps(Rule):
         Flags a BatchNorm constructor whose `eps` is given positionally (the second argument;
         the first for the Lazy variants) with an integer or a value ≥ 0.01 (written there, in a
         constant or config entry, or given to the parameter it names), with the same
-        expression as `num_features` (`nn.BatchNorm1d(width, width)`), or with a name that says
-        a width or a momentum (`out_features`, `bn_momentum`), whatever its value.
+        expression as `num_features` (`nn.BatchNorm1d(width, width)`), with a name that says
+        a width or a momentum (`out_features`, `bn_momentum`), whatever its value, or with a
+        boolean or a name that says the `affine` flag (`nn.BatchNorm2d(C, AFFINE)`: eps 1.0).
     """
     why = """
         The signature is `BatchNorm2d(num_features, eps=1e-05, momentum=0.1, ...)`.
@@ -121,7 +122,18 @@ class PositionalEps(Rule):
             value = model.value(eps, layer.scope)
             features = layer.args.get("num_features")
             source = ""
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or _named_as(eps, _FLAG_NAME):
+                # (`BatchNorm2d(C, True)`, `BatchNorm2d(C, AFFINE)`: the `affine` flag meant, eps becomes 1.0 or 0.0)
+                sets = f"{model.code(eps)} sets eps={float(value):g}" if isinstance(value, bool) else \
+                    f"`{model.code(eps)}` (named as a flag) sets eps"
+                yield Report(
+                    layer.node,
+                    f"{layer.spec.name}: the positional argument {sets} (looks like the `affine` or "
+                    f"`track_running_stats` flag); eps should be tiny (default 1e-5) — pass the intended argument by "
+                    f"keyword",
+                )
+                continue
+            if not isinstance(value, (int, float)):
                 given = model.analysis(BatchAnalysis).number(eps, layer.scope)  # a constant or config entry of another file
                 if given is None or not _not_an_eps(given.value):
                     given = next((g for g in parameter_numbers(model, eps, layer.scope) if _not_an_eps(g.value)), None)
@@ -154,6 +166,7 @@ class PositionalEps(Rule):
 _WIDTH_NAME = re.compile(r"(?i)(?:^|_)(?:features|channels|planes|dims?|width|units|hidden|filters|neurons|size|"
                          r"ch|chs|cout|cin|nf|nc)$")
 _MOMENTUM_NAME = re.compile(r"(?i)(?:^|_)(?:momentum|mom)$")
+_FLAG_NAME = re.compile(r"(?i)(?:^|_)(?:affine|track_running_stats|track_stats)$")
 
 
 def _named_as(expr, pattern: "re.Pattern") -> bool:

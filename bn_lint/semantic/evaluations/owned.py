@@ -245,7 +245,7 @@ def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: st
     if pattern.search(model.source) and _eval_of_attribute_outside_others(model, info, attribute):
         return False
     values = info.attributes.get(attribute, [])
-    return bool(values) and all(_given(value, where) for value, where in values)
+    return bool(values) and all(_given(value, where, model) for value, where in values)
 
 
 def _eval_of_attribute_outside_others(model: "FileModel", info: "ClassInfo", attribute: str) -> bool:
@@ -271,11 +271,17 @@ def _eval_of_attribute_outside_others(model: "FileModel", info: "ClassInfo", att
     return False
 
 
-def _given(value: cst.BaseExpression, scope) -> bool:
-    """``model`` / ``model.to(device)`` where ``model`` is a parameter of the function assigning it."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
-            and value.func.attr.value in ("to", "cuda", "cpu", "float", "double", "half"):
-        value = value.func.value
+def _given(value: cst.BaseExpression, scope, model: "FileModel | None" = None) -> bool:
+    """``model`` / ``model.to(device)`` / ``copy.deepcopy(model)`` (a copy, in the mode it is given) where ``model``
+    is a parameter of the function assigning it."""
+    while isinstance(value, cst.Call):
+        if isinstance(value.func, cst.Attribute) and value.func.attr.value in ("to", "cuda", "cpu", "float", "double",
+                                                                               "half"):
+            value = value.func.value
+        elif model is not None and model.qualname(value.func) in ("copy.deepcopy", "copy.copy") and value.args:
+            value = value.args[0].value
+        else:
+            break
     return isinstance(value, cst.Name) and scope is not None and value.value in scope.params
 
 

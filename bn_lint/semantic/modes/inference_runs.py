@@ -323,6 +323,12 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
         if model.order(loop) < at and id(loop) not in around and analysis.trains(loop) and any(
                 _run_name(call) == key for call in model.nodes_of(loop, cst.Call)):
             return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
+    for call in model.nodes_of(body, cst.Call):  # (`train(x, model)`: a helper that trained it, then its use)
+        if model.order(call) < at and id(call) not in around and analysis.enclosing_function(call) is function \
+                and any(isinstance(arg.value, cst.Name) and arg.value.value == key for arg in call.args) \
+                and analysis.is_training_call(call):
+            return f"after `{model.code(call.func)}()` at line {analysis.line(call)} trained it, its output going to no " \
+                f"backward pass"
     return None
 
 
