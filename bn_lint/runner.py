@@ -181,7 +181,25 @@ def _init_worker(settings: Settings, index: str | None) -> None:
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (the parent's handler is for the parent: a worker just ends)
+    _end_with_parent(signal.SIGTERM)
     _WORKER = _checker(settings, index)
+
+
+def _end_with_parent(signum: int) -> None:
+    """Have the kernel send this worker ``signum`` when the process that started it dies, killed too
+    (``SIGKILL`` leaves no handler to end the pool: a timeout's kill, the OOM killer), so no worker outlives the
+    run; Linux only (``prctl(PR_SET_PDEATHSIG)``), a no-op elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signum, 0, 0, 0)  # (1: PR_SET_PDEATHSIG)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # (the parent died before the request: end now)
+        os.kill(os.getpid(), signum)
 
 
 class Terminated(Exception):

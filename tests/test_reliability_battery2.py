@@ -118,6 +118,48 @@ def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
     assert all(not os.path.exists(f"/proc/{pid}") for pid in workers), "a worker outlived the run"
 
 
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_sigkill_of_the_run_ends_its_workers_too(tmp_path):
+    """A killed run (a timeout's SIGKILL, the OOM killer) has no handler to end its pool: the workers end with it
+    (the kernel signals them when their parent dies) instead of checking on, orphaned, for minutes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    body = sorted((ROOT / "fixtures").rglob("*.py"))[:12]
+    text = "\n".join(p.read_text() for p in body)
+    for i in range(400):
+        (tmp_path / f"m{i:03}.py").write_text(text)
+    proc = subprocess.Popen([sys.executable, "-m", "bn_lint", "check", "--no-cache", "-j2", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        workers = _children(proc.pid)
+    assert len(workers) >= 2, "the pool never started"
+    time.sleep(1)
+    proc.kill()
+    proc.wait(timeout=30)
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # (a zombie has ended; init reaps it)
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(running(pid) for pid in workers), "a worker outlived the killed run"
+
+
 # ------------------------------------------------------------------ D17, and a folder git ignores
 def test_a_newline_in_a_file_name_is_escaped_in_the_text_formats(tmp_path):
     (tmp_path / "a\nb.py").write_text("import torch.nn as nn\nbn = nn.BatchNorm2d(3, momentum=0.99)\n")
