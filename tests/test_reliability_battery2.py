@@ -85,10 +85,9 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="reads the process table in /proc")
-def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
+def _pool_run(tmp_path, output):
+    """A ``-j2`` run over 400 files, once its two workers are busy: (the run's process, its workers' pids)."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -100,8 +99,7 @@ def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
     for i in range(400):
         (tmp_path / f"m{i:03}.py").write_text(text)
     proc = subprocess.Popen([sys.executable, "-m", "bn_lint", "check", "--no-cache", "-j2", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+                            stdout=output, stderr=output, env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -109,6 +107,17 @@ def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
         workers = _children(proc.pid)
     assert len(workers) >= 2, "the pool never started"
     time.sleep(1)
+    return proc, workers
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="reads the process table in /proc")
+def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    proc, workers = _pool_run(tmp_path, subprocess.PIPE)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)  # (a worker holding the pipe open would hang here)
     assert proc.returncode == 143, err
@@ -122,28 +131,10 @@ def test_sigterm_ends_the_workers_and_exits_143(tmp_path):
 def test_sigkill_of_the_run_ends_its_workers_too(tmp_path):
     """A killed run (a timeout's SIGKILL, the OOM killer) has no handler to end its pool: the workers end with it
     (the kernel signals them when their parent dies) instead of checking on, orphaned, for minutes."""
-    import os
-    import signal
     import subprocess
-    import sys
     import time
 
-    from tests.conftest import ROOT
-
-    body = sorted((ROOT / "fixtures").rglob("*.py"))[:12]
-    text = "\n".join(p.read_text() for p in body)
-    for i in range(400):
-        (tmp_path / f"m{i:03}.py").write_text(text)
-    proc = subprocess.Popen([sys.executable, "-m", "bn_lint", "check", "--no-cache", "-j2", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
-    workers: set[int] = set()
-    deadline = time.monotonic() + 60
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        workers = _children(proc.pid)
-    assert len(workers) >= 2, "the pool never started"
-    time.sleep(1)
+    proc, workers = _pool_run(tmp_path, subprocess.DEVNULL)
     proc.kill()
     proc.wait(timeout=30)
 
