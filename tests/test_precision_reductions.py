@@ -38,6 +38,10 @@ EXPECTED = {
     "validate_evals_every_model_of_a_dict_in_the_training_loop.py": [("BN103", 32)],
     "validate_evals_every_model_of_a_dict_and_train_resets_each_epoch.py": [],
     "dict_entry_attribute_followed_reset_with_its_entry_each_epoch.py": [],
+    # 13540's fixed snapshot, after the every-entry change (session 71): with only `self.models["cut"].in_nodes`
+    # followed when the epoch's `.values()` train loop runs, that loop must reset every entry the dict holds, also
+    # `self.models['bottom']`, followed only later at the step (a loop over followed entries is not all of them)
+    "dict_entries_reset_each_epoch_before_a_step_under_a_flag.py": [],
     # Transfer batch 26's 13480, stacked cause (session 71): `for client in clients: client.evaluate(...)` with
     # `clients` a list of `Client(...)` constructions (a comprehension, or `append` calls, also through
     # `enumerate`): the loop variable holds instances of that class, so its method runs the global head it is given

@@ -10,7 +10,7 @@ from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
 from bn_lint.semantic.syntax.module_walks import walked_call
 from .list_entries import listed_items
 from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
-from .state import EVAL, Fact, State, _UNKNOWN, _join, _lookup, _tracked
+from .state import EVAL, Fact, State, _UNKNOWN, _child_of, _join, _lookup, _tracked
 
 
 class LoopWalker:
@@ -155,8 +155,7 @@ class LoopWalker:
         owner = key_of(node.iter.func.value)
         if owner is None or self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield):
             return []
-        # (the entries followed, also where only a part of one is: `nets['cut'].in_nodes` is of the entry `nets['cut']`)
-        followed = list(dict.fromkeys(_entry_of(key, owner) for key in state if key.startswith(owner + "[")))[:16]
+        followed = [key for key in state if key.startswith(owner + "[") and key_parent(key) == owner][:16]
         return followed or [owner + entry for entry in self._literal_entries(node.iter.func.value, node)]
 
     def _literal_entries(self, owner: cst.BaseExpression, node: cst.For) -> list[str]:
@@ -245,8 +244,8 @@ class LoopWalker:
         if receiver in self.unknown_items and not _on_every_item(self.model, call, self.unknown_items[receiver]):
             facts = _UNKNOWN
         for owner in self.loop_modules[receiver]:
-            if _tracked(state, owner):
-                self._set_mode(state, owner, facts)
+            if _tracked(state, owner) or receiver in self.unknown_items and any(_child_of(k, owner) for k in state):
+                self._set_mode(state, owner, facts)  # (a dict's items: the entries followed under it too)
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
@@ -329,12 +328,6 @@ def _enumerated(it: cst.BaseExpression, target: cst.BaseElement) -> tuple:
         return it.args[0].value, target.elements[1].value
     return it, target
 
-
-def _entry_of(key: str, owner: str) -> str:
-    """The entry of the dict ``owner`` that ``key`` is (or is under): ``nets['cut']`` for ``nets['cut'].in_nodes``."""
-    while key_parent(key) not in (owner, None):
-        key = key_parent(key)
-    return key
 
 
 def _on_every_item(model, call: cst.Call, loop: cst.For) -> bool:
