@@ -14,7 +14,7 @@ from bn_lint.semantic.project.definitions import (
 )
 from bn_lint.semantic.project.returns import returned_function
 from .built_classes import built_class, class_of_construction, switching as _switching
-from .dispatch import RECEIVERS, built_alternatives, dispatched_method, given_function, loop_items
+from .dispatch import built_alternatives, dispatched_method, given_function, loop_items, record_receiver
 from .keys import _unwrap_passthrough, key_of
 from .method_names import hands_self_on, method_keeps_modes
 from .records import Summary
@@ -269,7 +269,7 @@ class Callees:
                 else None
             if inherited is not None:  # (`model.load_pretrained(path)` of a project base class, in its own file)
                 owner = inherited[0]
-                RECEIVERS[call] = (found[0].model, found[1])  # (its calls on `self` dispatch to this class first)
+                record_receiver(call, found[0].model, found[1])  # (its calls on `self` dispatch to this class first)
                 return (self if owner is model else owner.analysis(type(self))), inherited[2]
         return None
 

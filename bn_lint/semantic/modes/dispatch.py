@@ -20,6 +20,15 @@ if TYPE_CHECKING:  # pragma: no cover
 # a call that runs a method inherited from a base class, on an instance of a subclass -> (that subclass's file
 # model, class): the calls on `self` in the method's body run what the subclass defines (``given_summary``)
 RECEIVERS: dict[cst.Call, tuple["FileModel", "ClassInfo"]] = {}
+_MAX_RECEIVERS = 4096  # (each is read right after it is written: older ones are let go, so a long run, the
+# language server's, keeps no old file models alive through them)
+
+
+def record_receiver(call: cst.Call, owner: "FileModel", receiver: "ClassInfo") -> None:
+    """``call`` runs an inherited method on an instance of ``receiver`` (of ``owner``'s file)."""
+    if len(RECEIVERS) >= _MAX_RECEIVERS:
+        RECEIVERS.clear()
+    RECEIVERS[call] = (owner, receiver)
 
 
 def dispatched_method(analysis: "ModeAnalysis", info: "ClassInfo | None", name: str,
@@ -36,7 +45,7 @@ def dispatched_method(analysis: "ModeAnalysis", info: "ClassInfo | None", name: 
         else inherited_definition(owner, receiver, name)
     if found is None or found[1] is info or abstract(found[2]):
         return None
-    RECEIVERS[call] = (owner, receiver)  # (and the calls on `self` of that method dispatch the same way)
+    record_receiver(call, owner, receiver)  # (and the calls on `self` of that method dispatch the same way)
     return found
 
 
