@@ -18,7 +18,7 @@ class PositionalEps(Rule):
     code = "BN206"
     name = "positional-eps"
     severity = Severity.ERROR
-    summary = "A positional argument of a BatchNorm constructor lands in `eps` with a width or momentum value."
+    summary = "A positional argument of a BatchNorm constructor lands in `eps` with a width, momentum or flag value."
     what = """
         Flags a BatchNorm constructor whose `eps` is given positionally (the second argument;
         the first for the Lazy variants) with an integer or a value ≥ 0.01 (written there, in a
