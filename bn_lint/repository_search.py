@@ -62,12 +62,24 @@ def imports_standing_for(project: "Project", path: str, names: list[tuple[str, s
         if word == "BatchNorm" and name in project.batchnorm_aliases(found):
             return True
         if word == "loss.backward()" and (project.may_define(found, "def", name) or project.may_define(found, "class", name)) \
-                and project.matches(found, TAKES_STEP):
+                and (project.matches(found, TAKES_STEP) or picks_stepping_module(project, found)):
             return True
         if word == "no_grad" and project.matches(found, _NO_GRAD_METHOD):
             return True
     return False
 
+
+def picks_stepping_module(project: "Project", path: str) -> bool:
+    """Whether the file at ``path`` imports a module of its folder by a run-time name (``importlib.import_module(
+    "models." + name + "_model")``, a model factory) and a file of that folder takes a training step."""
+    if not project.matches(path, rb"import_module\s*\("):
+        return False
+    folder = os.path.dirname(path)
+    return any(project.matches(other, TAKES_STEP)
+               for other in _python_files(folder, _PICKED_FILES, recursive=False, skip=path))
+
+
+_PICKED_FILES = 40  # (files of a factory's folder searched for a training step)
 
 # in a file's text: a training step; a method decorated `@torch.no_grad()` (of a name: `no_grad_method(name)`)
 TAKES_STEP = rb"\.\s*(?:backward|step)\s*\("

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.knowledge import layers as layer_table
+from bn_lint.semantic.file.layer_factories import returned_layers
 from bn_lint.semantic.file.names import none_by_default, stored_once
 from bn_lint.semantic.file.records import LayerCall
 
@@ -46,6 +47,11 @@ def layer_class(
         return model.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in model.imports:
         return _imported_layer_class(model, expr, depth)  # `layers.norm_layer`
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) not in _PARTIAL:
+        returned = returned_layers(model, expr, scope, depth)  # `get_norm_layer(norm_type='batch')`
+        if returned and all(one is not None and one[0] is returned[0][0] for one in returned):
+            return returned[0]
+        return None
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in _PARTIAL and expr.args:
         first = expr.args[0]
         if first.keyword is not None or first.star:
@@ -131,3 +137,18 @@ def _one_known_alternative(model: "FileModel", name: str, scope: Scope | None,
                         for k in known[1:]):
         return None
     return known[0]
+
+
+def may_be_batchnorm(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> bool:
+    """Whether ``expr`` (a call of a project function, or a name bound once to one) may give back a BatchNorm class:
+    ``get_norm_layer(opt.norm)`` with the norm type the call leaves open (``layer_class`` says which one where the
+    returns agree)."""
+    if isinstance(expr, cst.Name):
+        bound = model.binding(expr.value, scope)
+        if bound is None:
+            return False
+        expr, scope = bound
+    if not isinstance(expr, cst.Call) or model.qualname(expr.func) in _PARTIAL:
+        return False
+    returned = returned_layers(model, expr, scope, 1) or []
+    return any(one is not None and one[0].is_batchnorm for one in returned)

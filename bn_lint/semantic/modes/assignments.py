@@ -9,9 +9,11 @@ import libcst as cst
 from bn_lint.semantic.project.pass_through import passed_through
 from bn_lint.semantic.nn_modules.bearing import ModelKind, element_kind, model_kind
 from bn_lint.semantic.project.definitions import imported_name, project_builder
+from bn_lint.semantic.file.classes import is_nn_module_class
+from .built_classes import built_classes
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
-from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, one_module
+from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, looked_up_owner, one_module
 from .dict_entries import literal_entries, returned_entries
 from .freezing import optimised_parts
 from .getters import got_from_receiver, got_from_self
@@ -83,6 +85,9 @@ class Assignments:
             self._mode_meant(target, target.value, state)  # `model.training = False`: BN102's finding
             return
         key = key_of(target)
+        if isinstance(target, cst.Name) and (owner := looked_up_owner(value)) is not None and _tracked(state, owner):
+            self.part_vars[target.value] = owner  # `net = getattr(self, 'net' + name)`: a part of `self`
+            self.looked_up.add(target.value)
         if key is None or isinstance(target, cst.Name) and value is not None and key_of(value) == f"{key}.module":
             return  # (`net = net.module`, the statement form of the DDP unwrap: the module it names, in its mode)
         self.flags.pop(key, None)
@@ -133,13 +138,21 @@ class Assignments:
     def _init_state(self, call: cst.Call) -> State | None:
         """What ``__init__`` of the project class that ``call`` builds (of this file or another) leaves on ``self``
         (``self.model = Net()``, ``self.ema = ModelEMA(self.model)``), as ``self.*`` keys; None for another call."""
-        found = None if _module_class_elsewhere(self.model, call) else self._project_init(call)
-        summary = found[0].summary(found[1]) if found is not None else None
-        if summary is None:
+        if _module_class_elsewhere(self.model, call):
             return None
-        kept = {k: facts for k, facts in summary.effects.items()
-                if k.startswith("self.") and not ({f.mode for f in facts} & {ENTRY, UNKNOWN_MODE})}
-        return kept if found[0] is self.a else _seen_from_call(self.model, call, found[0], kept)
+        found = self._project_init(call)
+        out = None
+        for analysis, init in [found] if found is not None else _factory_inits(self.a, call):
+            summary = analysis.summary(init)
+            if summary is None:
+                continue
+            # (a part built on one of its paths, `define_G()` whose other branches are out of sight, keeps that path)
+            kept = {k: facts for k, facts in summary.effects.items()
+                    if k.startswith("self.") and ENTRY not in {f.mode for f in facts}
+                    and (UNKNOWN_MODE not in {f.mode for f in facts} or _built_on_a_path(facts))}
+            seen = kept if analysis is self.a else _seen_from_call(self.model, call, analysis, kept)
+            out = seen if out is None else {k: out.get(k, frozenset()) | seen.get(k, frozenset()) for k in {*out, *seen}}
+        return out
 
     def _fresh_instance_call(self, call: cst.Call) -> bool:
         """``Trainer(args).fit()``: the method runs on what ``__init__`` left on the new instance."""
@@ -333,8 +346,28 @@ def _seen_from_call(model, call: cst.Call, owner, effects: dict) -> dict:
     return {key: frozenset(
         Fact(TRAIN, call, "helper", f"{where} builds it (modules start in training mode)", f.kind)
         if f.mode == TRAIN and f.why == "built" else
+        Fact(UNKNOWN_MODE, call, "loaded", "", f.kind) if f.mode == UNKNOWN_MODE and f.why == "loaded" else
         Fact(f.mode, call, "helper", f"{where} {'calls `.eval()`' if f.mode == EVAL else 'calls `.train()`'}", f.kind)
         for f in facts) for key, facts in effects.items()}
+
+
+def _built_on_a_path(facts: frozenset) -> bool:
+    """Whether ``facts`` (modes ``__init__`` leaves a part in) hold a fresh build on one path beside others out of
+    sight (``self.netF = define_G(...)``, some of whose branches the code does not show)."""
+    return any(f.mode == TRAIN and f.why == "built" for f in facts) \
+        and all(f.mode == TRAIN or f.mode == UNKNOWN_MODE and f.why == "loaded" for f in facts)
+
+
+def _factory_inits(analysis, call: cst.Call) -> list:
+    """``model = create_model(opt)``: the ``__init__`` of each plain project class the call may build (a function
+    whose returns all build one: ``return Pix2PixModel(opt)``; or a class picked at run time among a base's
+    subclasses: ``find_model_using_name(opt.model)(opt)``), with its file's analysis; none for a module class (its
+    parts follow the instance's mode) or another call."""
+    if not isinstance(call.func, (cst.Name, cst.Attribute)) or isinstance(call.func, cst.Name) \
+            and call.func.value in analysis.model.classes:
+        return []
+    return [(owner, info.methods["__init__"]) for owner, info in built_classes(analysis, call)
+            if "__init__" in info.methods and not is_nn_module_class(owner.model, info)]
 
 
 def _module_class_elsewhere(model, call: cst.Call) -> bool:

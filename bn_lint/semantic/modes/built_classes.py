@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.file.classes import is_nn_module_class
 from bn_lint.semantic.nn_modules.run_time_classes import located_class
-from bn_lint.semantic.project.definitions import project_builder, project_class
+from bn_lint.semantic.project.definitions import element_builder, project_builder, project_class
+from bn_lint.semantic.project.picked_classes import picked_classes
 from bn_lint.semantic.syntax.walk import returned_values
 from .keys import _unwrap_passthrough
-from .method_names import _SETS_MODES
+from .method_names import sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo
@@ -76,4 +78,37 @@ def switching(found: "tuple[ModeAnalysis, ClassInfo] | None", method: str) -> "t
     """``found`` when its class's ``method`` switches a mode or a gradient (``freeze_bn()``): a builder's class is
     followed for the effects of such a method (its runs are an inference at the call, ``no_grad_method_run``)."""
     defined = found[1].methods.get(method) if found is not None else None
-    return found if defined is not None and _SETS_MODES.search(found[0].model.code(defined)) else None
+    return found if defined is not None and sets_modes(found[0].model.code(defined)) else None
+
+
+def plain(found: "tuple[ModeAnalysis, ClassInfo] | None") -> "tuple[ModeAnalysis, ClassInfo] | None":
+    """``found`` when its class is no module class (``model = create_model(opt)`` returning a training wrapper that
+    holds the networks): its methods run on what its ``__init__`` left, as a construction's do."""
+    return found if found is not None and not is_nn_module_class(found[0].model, found[1]) else None
+
+
+def built_classes(analysis: "ModeAnalysis", value: cst.BaseExpression | None) -> "list[tuple[ModeAnalysis, ClassInfo]]":
+    """``built_class``'s one class, or the classes a run-time pick may build (``cls(opt)`` with ``cls =
+    find_model_using_name(opt.model)``, or a factory returning such an instance: ``create_model(opt)``), each with its
+    file's analysis; [] when neither is known."""
+    found = built_class(analysis, value)
+    if found is not None:
+        return [found]
+    if not isinstance(value, cst.Call):
+        return []
+    model = analysis.model
+    picked = picked_classes(model, value, model.scope_of(value))
+    if not picked:
+        factory = element_builder(model, value.func, model.scope_of(value))
+        if factory is None:
+            return []
+        owner, function = factory
+        fscope = owner.scopes.get(function)
+        for returned in returned_values(function):
+            if isinstance(returned, cst.Name):
+                bound = owner.binding(returned.value, fscope)
+                returned = bound[0] if bound is not None else None
+            picked = picked_classes(owner, returned, fscope) if isinstance(returned, cst.Call) else []
+            if picked:
+                break
+    return [(analysis if other is model else other.analysis(type(analysis)), info) for other, info in picked]

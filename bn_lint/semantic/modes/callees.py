@@ -13,7 +13,7 @@ from bn_lint.semantic.project.definitions import (
     class_level_method, inherited_definition, only_definition, only_module_method_here,
 )
 from bn_lint.semantic.project.returns import returned_function
-from .built_classes import built_class, class_of_construction, switching as _switching
+from .built_classes import built_class, built_classes, class_of_construction, plain as _plain, switching as _switching
 from .dispatch import built_alternatives, dispatched_method, given_function, loop_items, record_receiver
 from .keys import _unwrap_passthrough, key_of
 from .method_names import hands_self_on, method_keeps_modes
@@ -261,8 +261,10 @@ class Callees:
                 # modes: its summary says how; one that keeps them is a run, read from its text at the call)
                 return self, here
         for value in values:
-            found = class_of_construction(self, value, other_files) or (
-                None if method_keeps_modes(self, method) else _switching(built_class(self, value, other_files), method))
+            built = None if class_of_construction(self, value, other_files) else built_class(self, value, other_files)
+            found = class_of_construction(self, value, other_files) or _plain(built) or (
+                None if method_keeps_modes(self, method) else _switching(built, method)) or (
+                _picked_with(self, value, method) if other_files and built is None else None)
             if found is not None and method in found[1].methods:
                 return found[0], found[1].methods[method]
             inherited = inherited_definition(found[0].model, found[1], method) if found is not None and other_files \
@@ -322,3 +324,13 @@ class Callees:
 def _sets_mode_of_part(code: str, name: str) -> bool:
     """Whether ``code`` sets the mode of a module ``name`` holds (``solver.G.train()``)."""
     return re.search(r"(?<![\w.])" + re.escape(name) + r"(?:\.\w+)+\.(?:train|eval)\(", code) is not None
+
+
+def _picked_with(analysis, value: cst.BaseExpression, method: str):
+    """The first plain class a run-time pick may build (``create_model(opt)``) that defines or inherits ``method``."""
+    for found in built_classes(analysis, value):
+        if not _plain(found):
+            continue
+        if method in found[1].methods or inherited_definition(found[0].model, found[1], method) is not None:
+            return found
+    return None

@@ -15,7 +15,7 @@ from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
 from .held_instances import held_aliases
-from .keys import _names_read, key_of, receiver_key
+from .keys import _names_read, key_of, looked_up_owner, plain_data_attribute, receiver_key
 from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
     TRAINING_TOOLS,
@@ -147,7 +147,7 @@ class CallHandling:
                     self._apply_summary(call, own, state)
                     return
             if receiver is None and method in ("eval", "train", "requires_grad_"):
-                receiver = receiver_key(func.value)
+                receiver = receiver_key(func.value) or looked_up_owner(func.value)
                 if receiver is not None and not _tracked(state, receiver):
                     receiver = None
             if method == "apply" and len(call.args) == 1 and receiver is not None and self._evals_batchnorm(call.args[0].value):
@@ -189,6 +189,9 @@ class CallHandling:
                     return
                 if method == "requires_grad_" and _gives_false(call):
                     self._freeze(call, owner, state)
+                    return
+                if method == "train" and receiver in self.looked_up:  # (`net.train()`, the part not known: all)
+                    self._set_mode(state, owner, self._train_arg(call, owner, state))
                     return
             if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
                 owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
@@ -252,7 +255,8 @@ class CallHandling:
         for arg in call.args:
             key = key_of(arg.value)
             if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied) \
-                    and not any(value is arg.value for value in stored.values()) and not _no_module_read(key):
+                    and not any(value is arg.value for value in stored.values()) and not _no_module_read(key) \
+                    and not plain_data_attribute(self.model, key, self.scope):
                 _set(state, key, _UNKNOWN)
 
     def _stored_arguments(self, call: cst.Call, other_files: bool = True) -> dict[str, cst.BaseExpression]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.repository_search import TAKES_STEP, no_grad_method
+from bn_lint.repository_search import TAKES_STEP, picks_stepping_module, no_grad_method
 from bn_lint.semantic.file.project_imports import outside_project
 from bn_lint.semantic.knowledge.model_runners import probe_site
 from bn_lint.semantic.modes.inference_runs import pretrained_build
@@ -144,7 +144,7 @@ def _imported_helper_candidate(analysis: "ModeAnalysis", call: cst.Call) -> bool
         return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
     where = analysis._imported_callee(call)
     if where is not None:  # (its file takes a step, itself or through a helper there; or it switches a mode)
-        return project.matches(where[0], TAKES_STEP) or any(
+        return project.matches(where[0], TAKES_STEP) or picks_stepping_module(project, where[0]) or any(
             _SWITCHES_MODE.search(body) or _runs_given_without_gradients(body)
             for body in project.function_bodies(*where) or ())
     if isinstance(call.func, cst.Name):  # (a class: `Trainer(model, opt)`, then its `.run()`)

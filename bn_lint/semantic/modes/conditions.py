@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bn_lint.semantic.syntax.walk import walk
+
 
 def _negated(test: cst.BaseExpression) -> bool:
     """``not x``, ``a not in b``, ``a != b``, ``a is not b``, or an ``and`` of such: a test that excludes."""
@@ -64,3 +66,17 @@ def holds(key: str, literal: object) -> bool:
     name = _condition_name(key)
     return bool(literal) if name == key else f"{name}=={literal!r}" == key
 
+
+def name_guard(node: cst.If) -> bool:
+    """``if isinstance(name, str): net = getattr(self, 'net' + name)``: a guard that an item is a name, around a body
+    that looks a part up by it (without ``else``): taken to hold, a part's name being a string."""
+    test = node.test
+    if node.orelse is not None or not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name)
+                                       and test.func.value == "isinstance" and len(test.args) == 2
+                                       and isinstance(test.args[0].value, cst.Name)
+                                       and isinstance(test.args[1].value, cst.Name) and test.args[1].value.value == "str"):
+        return False
+    name = test.args[0].value.value
+    return any(isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "getattr"
+               and len(call.args) >= 2 and any(isinstance(n, cst.Name) and n.value == name for n in walk(call.args[1].value))
+               for call in walk(node.body))

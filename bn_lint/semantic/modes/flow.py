@@ -91,6 +91,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         self.loop_modules: dict[str, list[str]] = {}  # `enc` in `for enc in (model.a, model.b)` -> those
         self.unknown_items: dict[str, cst.For] = {}  # `m` in `for m in nets.values()` over a dict not followed
         self.part_vars: dict[str, str] = {}  # `block` in `for block in model.features[:n]` -> model.features
+        self.looked_up: set[str] = set()  # part variables bound by `getattr(self, 'net' + name)`
         # conditions assumed on this path (`phase == 'train'` -> True), set where a block tests one twice
         self.assume: dict[str, bool] = {}
         # `model = nn.Sequential(encoder, head)` -> {encoder, head}: model.train() sets their modes too

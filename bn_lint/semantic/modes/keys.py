@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import libcst as cst
 
-from bn_lint.semantic.syntax.walk import children
+from bn_lint.semantic.syntax.walk import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import Scope
@@ -110,6 +110,18 @@ def _getattr_of(call: cst.Call, *variables: str) -> str | None:
     return None
 
 
+def looked_up_owner(expr: cst.BaseExpression | None) -> str | None:
+    """``self`` for ``getattr(self, 'net' + name)``: the module a part is looked up in by a name the code computes
+    (a loop over ``self.model_names``); which part is not known, so a mode set on it is taken for the owner's."""
+    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "getattr"
+            and len(expr.args) == 2 and not any(a.star or a.keyword for a in expr.args)):
+        return None
+    name = expr.args[1].value
+    if isinstance(name, cst.SimpleString) or not any(isinstance(n, cst.Name) for n in walk(name)):
+        return None
+    return key_of(expr.args[0].value)
+
+
 def receiver_key(expr: cst.BaseExpression) -> str | None:
     """``key_of`` through calls that return the model itself: ``model.to(device).cuda()`` -> ``model``."""
     while (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
@@ -187,3 +199,26 @@ def _called_name(func: cst.BaseExpression) -> str:
     if isinstance(func, cst.Attribute):
         return func.attr.value
     return func.value if isinstance(func, cst.Name) else ""
+
+
+def plain_data_attribute(model, key: str, scope) -> bool:
+    """``self.metric`` where the class around ``scope`` assigns that attribute only plain data (``self.metric = 0``,
+    a string, a flag, a list of names): given to a call, it cannot carry a module's mode."""
+    first, dot, attribute = key.partition(".")
+    if first != "self" or not dot or "." in attribute or "[" in attribute:
+        return False
+    info = model.enclosing_class(scope)
+    values = info.attributes.get(attribute, []) if info is not None else []
+    return bool(values) and all(_plain_data(value) for value, _ in values)
+
+
+def _plain_data(value: cst.BaseExpression) -> bool:
+    if isinstance(value, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(value, cst.Name):
+        return value.value in ("True", "False", "None")
+    if isinstance(value, cst.UnaryOperation):
+        return isinstance(value.expression, (cst.Integer, cst.Float))
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return all(not isinstance(e, cst.StarredElement) and _plain_data(e.value) for e in value.elements)
+    return False

@@ -8,6 +8,7 @@ from bn_lint.semantic.file.classes import enclosing_class
 from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
 from bn_lint.semantic.syntax.module_walks import walked_call
+from bn_lint.semantic.syntax.walk import walk
 from .list_entries import listed_items
 from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _child_of, _join, _lookup, _tracked
@@ -97,11 +98,16 @@ class LoopWalker:
         _, target = _enumerated(node.iter, node.target)
         if not isinstance(target, cst.Name):
             return False
-        for line in node.body.body:
+        named = {target.value}  # (and names bound to a part it names: `net = getattr(self, 'net' + name)`)
+        for line in _top_lines(node.body.body):
             small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
+                    and _names_part(small.value, named):
+                named.add(small.targets[0].target.value)
             call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
             if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") \
-                    and isinstance(call.func.value, cst.Name) and call.func.value.value == target.value:
+                    and (isinstance(call.func.value, cst.Name) and call.func.value.value in named
+                         or _names_part(call.func.value, named)):
                 return True
         return False
 
@@ -337,3 +343,25 @@ def _on_every_item(model, call: cst.Call, loop: cst.For) -> bool:
     return isinstance(model.parent(call), cst.Expr) and isinstance(loop.body, cst.IndentedBlock) \
         and statement in loop.body.body and loop.orelse is None \
         and not model.nodes_of(loop.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+
+
+def _top_lines(lines):
+    """The statements of a loop body, and those of an ``if`` at its top level that has no ``else``
+    (``if isinstance(name, str): net = getattr(self, 'net' + name)``: a guard on the item's type)."""
+    for line in lines:
+        if isinstance(line, cst.If) and line.orelse is None:
+            yield from line.body.body
+        else:
+            yield line
+
+
+def _names_part(expr: cst.BaseExpression, names: set[str]) -> bool:
+    """``getattr(self, 'net' + name)`` / ``self.nets[name]`` with ``name`` one of ``names``: a part looked up by it."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "getattr" \
+            and len(expr.args) == 2:
+        looked_up = expr.args[1].value
+    elif isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+        looked_up = expr.slice[0].slice.value
+    else:
+        return False
+    return any(isinstance(n, cst.Name) and n.value in names for n in walk(looked_up))

@@ -16,6 +16,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # in a method's text: what may change a mode, and the calls of `self`'s methods
 _SETS_MODES = re.compile(r"\.\s*(?:eval|train|apply|requires_grad_?|training)\b|\bsetattr\b|\bexec\b")
+
+
+def sets_modes(text: str) -> bool:
+    """Whether a method's code (its comments and strings blanked: a docstring saying "train.py displays these")
+    may switch a mode or a gradient."""
+    from bn_lint.prefilter import code_only
+
+    return _SETS_MODES.search(code_only(text)) is not None
+
+
 _SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
 _RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
 _DEEPER_FILES = 8  # (imported files whose own imports are read for a submodule's name)
@@ -73,7 +83,7 @@ def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0, repo
     define the name, the repository's definitions of it decide (a followed model's method, ``model.load(path)``)."""
     if repository and not analysis.model.method_texts(name) and name not in _SAFE_METHODS:
         texts = defined_in_repository(analysis.model, name)
-        return bool(texts) and all(text != "?" and not _SETS_MODES.search(text) for text in texts)
+        return bool(texts) and all(text != "?" and not sets_modes(text) for text in texts)
     if name not in analysis._keeping_methods:
         texts = analysis.model.method_texts(name)
         if not texts and RUN_METHOD.fullmatch(name):  # (`model.features(x)` of a class out of sight: it runs it)
@@ -81,7 +91,7 @@ def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0, repo
             return True
         analysis._keeping_methods[name] = True  # (a method calling itself, or one calling it back: as the rest says)
         analysis._keeping_methods[name] = bool(texts) and not any(
-            text == "?" or _SETS_MODES.search(text) or any(
+            text == "?" or sets_modes(text) or any(
                 m not in _SAFE_METHODS | {"forward"} and not submodule_name(analysis, m)  # (`self.encoder(x)`: a run)
                 and (depth >= _KEEPING_DEPTH or not method_keeps_modes(analysis, m, depth + 1))
                 for m in _SELF_CALLS.findall(text))

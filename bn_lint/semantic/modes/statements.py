@@ -7,7 +7,7 @@ import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
 
-from .conditions import _condition, _condition_name
+from .conditions import _condition, _condition_name, name_guard
 from .keys import _unwrap_passthrough, key_of
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
@@ -82,6 +82,8 @@ class StatementWalker:
             return state
         if isinstance(node, cst.If):
             self.expression(node.test, state)
+            if name_guard(node):
+                return self.block(node.body.body, state)
             condition = _condition(node.test)
             if condition is not None and condition[0] in self.assume:
                 if self.assume[condition[0]] == condition[1]:

@@ -29,7 +29,7 @@ from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-expor
 from bn_lint.semantic.knowledge.wrappers import HOLDS_MODULE
 from bn_lint.semantic.nn_modules.norm_choice import (
     default_layer, functional_batchnorm, known_other_norm, other_norm, parameter_default, preset_replaces_norm,
-    replaces_default_norm,
+    replaced_norm_kind, replaces_default_norm,
 )
 from bn_lint.semantic.file.names import referenced_aliases
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
@@ -266,7 +266,9 @@ def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
             if kind is ModelKind.NO and wraps_unknown(model, expr, scope, lambda a: model_kind(model, a, scope, depth + 1)):
                 return ModelKind.MAYBE  # `Wrapper(encoder)`, `self.encoder(x)` in it: holds what it is given
             if kind is ModelKind.BN and replaces_default_norm(model, expr, scope):
-                return None  # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds
+                # `Net(norm_layer=nn.GroupNorm)`: the BatchNorm default is not what it builds (or may not be:
+                # `norm_layer=get_norm_layer(opt.norm)`)
+                return replaced_norm_kind(model, expr, scope)
             return kind
     return None
 
@@ -449,7 +451,8 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 if builder is not None:
                     kinds.append(_builder_kind(*builder, depth + 1, dead_suites(*builder, node, model, model.scope_of(node))))
             if replaces_default_norm(model, node, model.scope_of(node)):
-                kinds.append(None)  # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to
+                # `Backbone(norm_layer=FrozenBatchNorm2d)`: not the BatchNorm it defaults to (or may not be)
+                kinds.append(replaced_norm_kind(model, node, model.scope_of(node)))
             elif pyg_mlp_without_norm(model, node):
                 kinds.append(ModelKind.NO)
             elif not _add_class_kind(model, node.func, depth, kinds):

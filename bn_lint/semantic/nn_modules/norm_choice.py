@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
+from bn_lint.semantic.file.layer_calls import may_be_batchnorm
 from bn_lint.semantic.file.names import stored_once
 from bn_lint.semantic.knowledge.layers import FUNCTIONAL_BATCH_NORM
+from bn_lint.semantic.nn_modules.kind import ModelKind
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,10 +43,22 @@ def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | No
     """Whether ``call`` passes an argument for a constructor parameter of its class (of this file) that
     defaults to a BatchNorm class (``norm_layer=nn.BatchNorm1d``), and the argument is not certainly one (a BatchNorm
     class, or the caller's own parameter left at a BatchNorm default)."""
+    return _replacing_norm(model, call, scope) is not None
+
+
+def replaced_norm_kind(model: "FileModel", call: cst.Call, scope: "Scope | None"):
+    """For a ``call`` that ``replaces_default_norm``: MAYBE where what it passes may still give back a BatchNorm
+    (``norm_layer=get_norm_layer(opt.norm)``, the norm type left open), else None (another norm, or unknown)."""
+    passed = _replacing_norm(model, call, scope)
+    return ModelKind.MAYBE if passed is not None and may_be_batchnorm(model, passed, scope) else None
+
+
+def _replacing_norm(model: "FileModel", call: cst.Call, scope: "Scope | None") -> cst.BaseExpression | None:
+    """The argument of ``call`` that replaces a BatchNorm default (see ``replaces_default_norm``), or None."""
     info = model.classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
     init = info.methods.get("__init__") if info is not None else None
     if init is None:
-        return False
+        return None
     params = [*init.params.posonly_params, *init.params.params][1:]
     given = bind(call, [p.name.value for p in params]).values
     for param in [*params, *init.params.kwonly_params]:
@@ -56,8 +70,8 @@ def replaces_default_norm(model: "FileModel", call: cst.Call, scope: "Scope | No
                 passed = model.layer_class(given[param.name.value], scope) \
                     or default_layer(model, given[param.name.value], call)
                 if passed is None or not passed[0].is_batchnorm:
-                    return True
-    return False
+                    return given[param.name.value]
+    return None
 
 
 def preset_replaces_norm(model: "FileModel", call: cst.Call, function: cst.FunctionDef) -> bool:

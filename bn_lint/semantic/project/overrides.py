@@ -48,18 +48,18 @@ def _override(model, info, name, depth, seen):
     if depth > _MAX_DEPTH or id(info.node) in seen:
         return None
     seen.add(id(info.node))
-    subclasses = list(_subclasses(model, info))
-    for owner, sub in subclasses:
+    found = list(subclasses(model, info))
+    for owner, sub in found:
         if name in sub.methods and not abstract(sub.methods[name]):
             return owner, sub, sub.methods[name]
-    for owner, sub in subclasses:
+    for owner, sub in found:
         deeper = _override(owner, sub, name, depth + 1, seen)
         if deeper is not None:
             return deeper
     return None
 
 
-def _subclasses(model: "FileModel", info: "ClassInfo"):
+def subclasses(model: "FileModel", info: "ClassInfo"):
     """The classes of this file, then of the package's files that name ``info``, whose bases include it."""
     for other in [model, *_package_files(model, info.name)]:
         for candidate in other.classes.values():
