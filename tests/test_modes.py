@@ -399,6 +399,22 @@ def test_context_manager_that_leaves_the_model_in_eval_inside_the_training_loop(
     assert codes_and_lines(findings) == [("BN103", 18)], [f.message for f in findings]
 
 
+def test_plain_data_attribute_given_to_a_call_keeps_the_instance_mode(tmp_path):
+    """`scheduler.step(self.metric)` with `self.metric = 0`: a number given to a call carries no mode, so the instance
+    is not left mixed; a part the class builds as a module (`self.backbone`) given to an unknown call is."""
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import torch\n\nclass Holder:\n    def __init__(self):\n        self.metric = 0\n"
+        "        self.backbone = torch.nn.BatchNorm1d(3)\n        self.schedulers = []\n\n"
+        "    def update(self):\n        for scheduler in self.schedulers:\n            scheduler.step(self.metric)\n\n"
+        "    def hand_on(self):\n        self.tool.run(self.backbone)\n"
+    )
+    analysis = Project().model(str(path)).analysis(ModeAnalysis)
+    info = analysis.model.classes["Holder"]
+    assert analysis.summary(info.methods["update"]).effects == {}
+    assert "self.backbone" in analysis.summary(info.methods["hand_on"]).effects
+
+
 def test_if_saved_flag_restores_the_saved_mode(tmp_path):
     """`was = m.training ... if was: m.train()` puts back the mode `was` saved, not eval-or-train."""
     path = tmp_path / "m.py"

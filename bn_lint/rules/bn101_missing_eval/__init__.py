@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Iterable
+import libcst as cst
 
 from ...finding import Severity
 from ...rule import Rule
@@ -157,6 +158,18 @@ class MissingEval(Rule):
             lines = sorted({analysis.line(h.site.node) for h in found.helpers})
             calls = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
             name = helper.summary.name
+            if found.place is not None:  # (a method of the model's holder: its caller sets the mode, here)
+                where = f"`{name}()` ({os.path.basename(helper.callee.model.path)}:{helper.callee.line(found.use)})"
+                holder = helper.site.key.rsplit(".", 1)[0]
+                in_loop = isinstance(found.place, cst.For)
+                yield Report(
+                    found.place,
+                    f"`{helper.site.key}` is in training mode {'in this evaluation loop' if in_loop else 'here'} "
+                    f"({helper.reason} in {where}{f', called at {calls}' if in_loop else ''}): {found.why}; `{name}()` "
+                    f"does not call `.eval()` and nothing here does before, so BatchNorm uses batch statistics and "
+                    f"updates its running averages; call `{holder}.eval()` {'before the loop' if in_loop else 'first'}",
+                )
+                continue
             yield Report(
                 found.use,
                 f"`{name}()` runs the model here ({helper.reason}): {here} passes `{helper.site.key}` at {calls} "

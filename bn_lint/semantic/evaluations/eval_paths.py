@@ -53,6 +53,7 @@ class HelperEvaluation:
     use: cst.CSTNode  # where the callee runs the model
     helpers: tuple[HelperEval, ...]  # the calls of this file that pass it
     why: str  # how the models passed came to be in training mode
+    place: cst.CSTNode | None = None  # for a method of the model's holder: the loop of this file feeding it, or the call
 
 
 def _same_test_as_optional_eval(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> bool:
@@ -190,7 +191,44 @@ def helper_evaluations(analysis: "ModeAnalysis") -> Iterator[HelperEvaluation]:
         why = describe(analysis, frozenset().union(*(facts for _, facts in found)))
         if use in later:
             why += f" (on the later iterations of the loop at line {analysis.line(later[use])})"
-        yield HelperEvaluation(use, tuple(helper for helper, _ in found), why)
+        helpers = tuple(helper for helper, _ in found)
+        yield HelperEvaluation(use, helpers, why, _holder_place(analysis, helpers))
+
+
+def _holder_place(analysis: "ModeAnalysis", helpers: tuple[HelperEval, ...]) -> cst.CSTNode | None:
+    """Where this file evaluates through calls of a method of the object that holds the model they run (``for
+    val_data in val_dataset: model.set_input(val_data); model.test()``, ``test()`` running ``self.netG``): the holder's
+    mode is its caller's to set, so the finding is here, at the evaluation loop that feeds it (the fix goes before
+    it) or, outside one, at the call; None when a helper is given the model as an argument (an evaluation function
+    owns the mode of what it is given)."""
+    places = set()
+    for helper in helpers:
+        func = helper.site.node.func if isinstance(helper.site.node, cst.Call) else None
+        holder = key_of(func.value) if isinstance(func, cst.Attribute) else None
+        if holder is None or holder == "self" or not helper.site.key.startswith(holder + "."):
+            return None  # (`self.evaluate(batch)`: a class's own methods share its model's mode between them)
+        places.add(_feeding_loop(analysis, helper.site.node, holder) or helper.site.node)
+    return places.pop() if len(places) == 1 else None
+
+
+def _feeding_loop(analysis: "ModeAnalysis", call: cst.Call, holder: str) -> cst.For | None:
+    """The innermost ``for`` around ``call`` in its function whose items its body gives ``holder``
+    (``model.set_input(val_data)``, ``model.test(x)``), when no training step runs in it (not the training loop
+    that draws a validation batch now and then)."""
+    model = analysis.model
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if not isinstance(ancestor, cst.For):
+            continue
+        items = {n.value for n in walk(ancestor.target) if isinstance(n, cst.Name)}
+        fed = any(isinstance(node.func, cst.Attribute) and key_of(node.func.value) == holder and any(
+            isinstance(n, cst.Name) and n.value in items for arg in node.args for n in walk(arg.value))
+            for node in model.nodes_of(ancestor.body, cst.Call))
+        if fed:
+            trains = any(ancestor in model.ancestors(site.node) for site in list(analysis.train_uses.values()))
+            return None if trains else ancestor
+    return None
 
 
 def _evaluation_loop(model: "FileModel", node: cst.CSTNode) -> cst.For | None:

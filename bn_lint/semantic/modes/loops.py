@@ -92,25 +92,6 @@ class LoopWalker:
         (``for cfg in self.members:``): a model each element holds, under a name that says it is a network."""
         return _element_entry(self.aliases, func, key, state)
 
-    def _sets_element_modes(self, node: cst.For) -> bool:
-        """Whether the body of a loop over a collection calls ``.eval()`` / ``.train()`` on its variable at its top
-        level (``for net in self.nets: net.train()``)."""
-        _, target = _enumerated(node.iter, node.target)
-        if not isinstance(target, cst.Name):
-            return False
-        named = {target.value}  # (and names bound to a part it names: `net = getattr(self, 'net' + name)`)
-        for line in _top_lines(node.body.body):
-            small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
-            if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
-                    and _names_part(small.value, named):
-                named.add(small.targets[0].target.value)
-            call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
-            if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") \
-                    and (isinstance(call.func.value, cst.Name) and call.func.value.value in named
-                         or _names_part(call.func.value, named)):
-                return True
-        return False
-
     def _over_named_modules(self, node: cst.For | cst.While, state: State) -> bool:
         """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules, or over
         a local list of them the code shows whole (``nets = []; nets.append(net)``), with no jump out of its body."""
@@ -231,7 +212,7 @@ class LoopWalker:
         it = node.iter
         if isinstance(it, (cst.List, cst.Tuple)):
             return bool(it.elements) and not any(isinstance(e, cst.StarredElement) for e in it.elements)
-        if self._sets_element_modes(node):
+        if _sets_element_modes(node):
             return True  # (`for net in self.nets: net.eval()`: a collection of modules, not an empty one)
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
                 and self.model.binding("range", None) is None and 1 <= len(it.args) <= 2
@@ -365,3 +346,23 @@ def _names_part(expr: cst.BaseExpression, names: set[str]) -> bool:
     else:
         return False
     return any(isinstance(n, cst.Name) and n.value in names for n in walk(looked_up))
+
+
+def _sets_element_modes(node: cst.For) -> bool:
+    """Whether the body of a loop over a collection calls ``.eval()`` / ``.train()`` on its variable at its top
+    level (``for net in self.nets: net.train()``)."""
+    _, target = _enumerated(node.iter, node.target)
+    if not isinstance(target, cst.Name):
+        return False
+    named = {target.value}  # (and names bound to a part it names: `net = getattr(self, 'net' + name)`)
+    for line in _top_lines(node.body.body):
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 else None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
+                and _names_part(small.value, named):
+            named.add(small.targets[0].target.value)
+        call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
+        if call is not None and isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train") \
+                and (isinstance(call.func.value, cst.Name) and call.func.value.value in named
+                     or _names_part(call.func.value, named)):
+            return True
+    return False
