@@ -13,6 +13,30 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 27's 13900 (session 72): `Evaluator.synthesize(x)` returns one run of the encoder its
+    # constructor stores: a public method of an evaluator class that hands out a run's outputs evaluates, loop or not.
+    # Twin: `self.encoder.eval()` first
+    "evaluator_method_handing_out_one_run_of_its_model.py": [("BN101", 23)],
+    "evaluator_method_handing_out_one_run_after_eval.py": [],
+    # Transfer batch 27's 13680, first cause (session 72): the training loop iterates a project generator whose body
+    # synthesizes each batch with the student after `student.eval()`: a generator's body runs before each item, so
+    # the eval it leaves reaches every training step (BN103, at the loop's iterable). Twin: the generator's helper
+    # puts the saved mode back (the fix)
+    "training_loop_over_a_generator_that_puts_the_model_in_eval.py": [("BN103", 30)],
+    "training_loop_over_a_generator_that_restores_the_mode.py": [],
+    # Transfer batch 27's 13862 (session 72, after its blind score): `output = apply_generator(image, generator)`, a
+    # function out of sight given the model and the loop's item, its result read out as data: an inference helper
+    # runs the model, so `compute_evaluation()` evaluates `generator` and owns its mode. Twins: `.eval()` first; and a
+    # function given only the model (no item to run it on) runs nothing
+    "inference_helper_out_of_sight_given_model_and_item.py": [("BN101", 21)],
+    "inference_helper_out_of_sight_after_eval.py": [],
+    "out_of_sight_call_given_only_the_model.py": [],
+    # Transfer batch 27's 13860/13861 (Wav2Lip forks), first cause (session 72): the frozen expert `syncnet` runs in
+    # a loss helper whose result reaches `backward()` through a derived name (`loss = w * sync_loss + l1`), bound in
+    # one arm of an if/else whose other arm binds a constant: the helper is part of the training step, and the
+    # expert's BatchNorm keeps updating (BN105). Twin: `syncnet.eval()` after the freeze
+    "frozen_expert_run_by_a_loss_helper_whose_loss_is_derived.py": [("BN105", 18)],
+    "frozen_expert_run_by_a_loss_helper_put_in_eval.py": [],
     # Transfer batch 27's 13741, reduced after its blind score (session 71): a pytest test trains its model through a
     # helper (`train(x, model)`, which calls `.train()` and steps) and then denoises with it: a run after a call that
     # trained the model, its output going to no backward pass, puts the trained model to use. Twin: `.eval()` first

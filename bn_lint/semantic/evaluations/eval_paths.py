@@ -207,8 +207,20 @@ def _holder_place(analysis: "ModeAnalysis", helpers: tuple[HelperEval, ...]) -> 
         holder = key_of(func.value) if isinstance(func, cst.Attribute) else None
         if holder is None or holder == "self" or not helper.site.key.startswith(holder + "."):
             return None  # (`self.evaluate(batch)`: a class's own methods share its model's mode between them)
+        if not _sets_own_modes(helper.callee, helper.use):
+            return None  # (a trainer's `test()`: an evaluation method of a class its user does not switch)
         places.add(_feeding_loop(analysis, helper.site.node, holder) or helper.site.node)
     return places.pop() if len(places) == 1 else None
+
+
+def _sets_own_modes(callee: "ModeAnalysis", use: cst.CSTNode) -> bool:
+    """Whether the class of the method running ``use`` defines (or inherits) an ``eval()`` of its own, as a model
+    wrapper does (``BaseModel.eval()`` setting each of its nets): its user switches its modes, as a module's."""
+    from bn_lint.semantic.project.definitions import inherited_definition
+
+    func = callee.enclosing_function(use)
+    info = callee.model.class_of_method(func) if func is not None else None
+    return info is not None and ("eval" in info.methods or inherited_definition(callee.model, info, "eval") is not None)
 
 
 def _feeding_loop(analysis: "ModeAnalysis", call: cst.Call, holder: str) -> cst.For | None:

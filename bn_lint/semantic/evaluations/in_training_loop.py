@@ -59,7 +59,10 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
                 continue
             if loop is None or (analysis.order(fact.node) < analysis.order(site.node)
                                 and not _evaluation_left_in_eval(analysis, fact)
-                                and not _evaluated_after(analysis, fact, site)):
+                                and not _evaluated_after(analysis, fact, site)
+                                and not (isinstance(loop, cst.For) and fact.node is loop.iter)):
+                # (but an eval the loop's own iterable sets, a generator drawing synthetic batches with the model,
+                # is no choice the training step makes)
                 continue  # `.eval()` before the training step in the same iteration: deliberate
             if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue

@@ -22,6 +22,7 @@ import libcst as cst
 from bn_lint.semantic.project.callers import called_elsewhere, callers_in_file
 from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_other, used_as_module
 from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_evaluation
+from bn_lint.semantic.modes.constructors import stored_by_init
 from bn_lint.semantic.modes.instrumented import hooks_before
 from bn_lint.semantic.modes.keys import ANY_ENTRY
 from bn_lint.semantic.modes.training_steps import result_trained
@@ -196,7 +197,9 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
         return True  # (a model summary: it runs the model for what the forward hooks it registers record)
     owner = analysis.model.enclosing_class(analysis.model.scope_of(func))
     if evaluator_class(owner, analysis.model.code):
-        return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func))
+        # (a loop over data, or one run whose outputs a public method hands out: `synthesize(self, text)`)
+        return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func)) or (
+            not func.name.value.startswith("_") and analysis.handed_out(node))
     if analysis.dummy_input(node):
         return False
     if not analysis.under_no_grad(node):
@@ -245,6 +248,9 @@ def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: st
     if pattern.search(model.source) and _eval_of_attribute_outside_others(model, info, attribute):
         return False
     values = info.attributes.get(attribute, [])
+    if not values:  # (stored by a base's `__init__` through `super().__init__(predictor, ...)`, of any file)
+        stored = stored_by_init(model, info)
+        return stored is not None and attribute in stored[1].values()
     return bool(values) and all(_given(value, where, model) for value, where in values)
 
 

@@ -141,18 +141,7 @@ class Assignments:
         if _module_class_elsewhere(self.model, call):
             return None
         found = self._project_init(call)
-        out = None
-        for analysis, init in [found] if found is not None else _factory_inits(self.a, call):
-            summary = analysis.summary(init)
-            if summary is None:
-                continue
-            # (a part built on one of its paths, `define_G()` whose other branches are out of sight, keeps that path)
-            kept = {k: facts for k, facts in summary.effects.items()
-                    if k.startswith("self.") and ENTRY not in {f.mode for f in facts}
-                    and (UNKNOWN_MODE not in {f.mode for f in facts} or _built_on_a_path(facts))}
-            seen = kept if analysis is self.a else _seen_from_call(self.model, call, analysis, kept)
-            out = seen if out is None else {k: out.get(k, frozenset()) | seen.get(k, frozenset()) for k in {*out, *seen}}
-        return out
+        return init_state(self.a, call, [found] if found is not None else _factory_inits(self.a, call))
 
     def _fresh_instance_call(self, call: cst.Call) -> bool:
         """``Trainer(args).fit()``: the method runs on what ``__init__`` left on the new instance."""
@@ -349,6 +338,23 @@ def _seen_from_call(model, call: cst.Call, owner, effects: dict) -> dict:
         Fact(UNKNOWN_MODE, call, "loaded", "", f.kind) if f.mode == UNKNOWN_MODE and f.why == "loaded" else
         Fact(f.mode, call, "helper", f"{where} {'calls `.eval()`' if f.mode == EVAL else 'calls `.train()`'}", f.kind)
         for f in facts) for key, facts in effects.items()}
+
+
+def init_state(analysis, call: cst.Call, inits: list) -> State | None:
+    """What the ``__init__`` summaries ``inits`` (one per class ``call`` may build) leave on ``self``, told at ``call``:
+    each key with the modes of every class that sets it (one path each); None where none is worked out."""
+    out = None
+    for owner, init in inits:
+        summary = owner.summary(init)
+        if summary is None:
+            continue
+        # (a part built on one of its paths, `define_G()` whose other branches are out of sight, keeps that path)
+        kept = {k: facts for k, facts in summary.effects.items()
+                if k.startswith("self.") and ENTRY not in {f.mode for f in facts}
+                and (UNKNOWN_MODE not in {f.mode for f in facts} or _built_on_a_path(facts))}
+        seen = kept if owner is analysis else _seen_from_call(analysis.model, call, owner, kept)
+        out = seen if out is None else {k: out.get(k, frozenset()) | seen.get(k, frozenset()) for k in {*out, *seen}}
+    return out
 
 
 def _built_on_a_path(facts: frozenset) -> bool:

@@ -15,6 +15,7 @@ from .constructors import _deep_copies, _is_dataclass_decorator, stored_by_init
 from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
 from .held_instances import held_aliases
+from .inference_runs import inference_helper_key
 from .keys import _names_read, key_of, looked_up_owner, plain_data_attribute, receiver_key
 from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
@@ -244,13 +245,16 @@ class CallHandling:
 
         if keeps_given_modes(qn, func) or self.hands_back(call):
             return  # (a loading function out of sight too: `model_io.load_checkpoint(path, model)`)
+        if isinstance(func, cst.Name) and (run := inference_helper_key(self, call, state)) is not None:
+            self._use(call, run, state)  # (`output = apply_generator(image, generator)`, read out as data)
+            return
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
             return  # (nothing followed is given: no need to look into the callee's class)
         if (found := self._project_init(call)) is not None and self._construct(call, found, state):
             return
-        copied = self._copied_params(call)
+        copied = _copied_params(self._project_init(call))
         stored = self._stored_arguments(call)
         for arg in call.args:
             key = key_of(arg.value)
@@ -288,18 +292,6 @@ class CallHandling:
             if param in stored:
                 out[stored[param]] = arg.value
         return out
-
-    def _copied_params(self, call: cst.Call) -> set[int]:
-        """Positions of the arguments a project class only deep-copies in ``__init__``
-        (``ModelEma(model)``): the caller's model is not kept, so its mode does not change."""
-        found = self._project_init(call)
-        if found is None:
-            return set()
-        analysis, init = found
-        read = list(_names_read(init.body))
-        copied = list(_deep_copies(init, analysis.model).values())
-        return {index for index, param in enumerate(init.params.params[1:])
-                if param.name.value in read and read.count(param.name.value) == copied.count(param.name.value)}
 
     def _project_init(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """The ``__init__`` of the project class ``call`` builds: of this file, or imported from another."""
@@ -469,3 +461,15 @@ def _result_trained(analysis, call: cst.Call) -> bool:
     from .training_steps import result_trained
 
     return result_trained(analysis, call)
+
+
+def _copied_params(found) -> set[int]:
+    """Positions of the arguments a project class (``found``: its file's analysis and ``__init__``) only deep-copies
+    in ``__init__`` (``ModelEma(model)``): the caller's model is not kept, so its mode does not change."""
+    if found is None:
+        return set()
+    analysis, init = found
+    read = list(_names_read(init.body))
+    copied = list(_deep_copies(init, analysis.model).values())
+    return {index for index, param in enumerate(init.params.params[1:])
+            if param.name.value in read and read.count(param.name.value) == copied.count(param.name.value)}

@@ -25,6 +25,7 @@ from bn_lint.semantic.project.callers import callers_in_file, calling_files
 from bn_lint.semantic.project.definitions import project_class
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import loads_own_weights, loads_weights
+from .method_names import sets_modes
 from .state import ENTRY, EVAL, TRAIN, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,7 +74,20 @@ def run_by_inherited(model: "FileModel", info: "ClassInfo", func: cst.FunctionDe
     """Whether a method the class inherits from a base of another file calls ``func`` on ``self`` (a template
     method: the base's ``_eval_epoch`` puts ``self.model`` in eval, then runs the subclass's ``evaluate``)."""
     called = f"self.{func.name.value}("
-    return any(owner is not model and called in owner.code(method) for owner, _, method in class_methods(model, info))
+    return any(owner is not model and called in owner.code(method) and _may_set_mode(owner, method)
+               for owner, _, method in class_methods(model, info))
+
+
+def _may_set_mode(model: "FileModel", method: cst.FunctionDef) -> bool:
+    """Whether an inherited template method may set a mode before its hook runs: its code, or that of a method of its
+    file it calls on ``self``, switches one (``translate()`` calling ``self._translate(x)`` and nothing else sets
+    none: the hook runs in the mode its caller leaves)."""
+    code = model.code(method)
+    if sets_modes(code):
+        return True
+    info = model.class_of_method(method)
+    others = set(re.findall(r"\bself\.(\w+)\s*\(", code)) - {method.name.value}
+    return info is not None and any(name in info.methods and sets_modes(model.code(info.methods[name])) for name in others)
 
 
 def _subclass_sets_eval(analysis: "ModeAnalysis", func: cst.FunctionDef, attr: str) -> bool:

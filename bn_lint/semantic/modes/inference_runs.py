@@ -359,3 +359,34 @@ def _detached_after(model: "FileModel", call: cst.Call) -> bool:
         return isinstance(first, cst.Attribute) and first.attr.value == "detach" and first.value is reads[0] \
             and isinstance(model.parent(first), cst.Call)
     return False
+
+
+def inference_helper_key(flow, call: cst.Call, state) -> str | None:
+    """``output = apply_generator(image, generator)`` in a loop over images, its result read out as data
+    (``torch.from_numpy(output)``): a function out of sight given one followed model and the loop's item runs the
+    model on it (an inference helper); the model's key, or None."""
+    from bn_lint.semantic.knowledge.module_names import named_as_module
+    from .keys import key_of
+    from .state import _tracked
+
+    model = flow.model
+    if not isinstance(call.func, (cst.Name, cst.Attribute)) or any(arg.star for arg in call.args):
+        return None
+    keys = [key_of(arg.value) for arg in call.args]
+    held = [k for k in keys if k is not None and _tracked(state, k) and named_as_module(k.rpartition(".")[2])]
+    if len(held) != 1:
+        return None
+    loop = next((a for a in model.ancestors(call) if isinstance(a, (cst.For, cst.FunctionDef, cst.Lambda))), None)
+    if not isinstance(loop, cst.For):
+        return None
+    items = set(walk_names(loop.target))
+    if not any(key is None or key != held[0] for key in keys) or not any(
+            n in items for arg, key in zip(call.args, keys) if key != held[0] for n in walk_names(arg.value)):
+        return None
+    return held[0] if flow.a.read_out(call) or flow.a.predicts(call) else None
+
+
+def walk_names(node: cst.CSTNode):
+    from bn_lint.semantic.syntax.walk import walk
+
+    return (n.value for n in walk(node) if isinstance(n, cst.Name))

@@ -30,12 +30,15 @@ class LoopWalker:
         else:
             self.expression(node.test, state)
         head = dict(state)
+        generated = isinstance(node, cst.For) and self._project_generator(node.iter)
         breaks: list[State] = []
         backs: State | None = None  # the states at the end of an iteration
         for _ in range(4):
             self.breaks.append([])
             self.continues.append([])
             body_state = dict(head)
+            if generated:  # (the generator's body runs again before each item: `for x, y in batches(student, d):`)
+                self.expression(node.iter, body_state)
             if isinstance(node, cst.For):
                 self.assign(node.target, None, body_state)
                 self._parameter_loop(node)
@@ -91,6 +94,13 @@ class LoopWalker:
         """``cfg["base_model"](x)`` / ``member.net(x)`` with ``cfg`` the variable of a loop over a collection
         (``for cfg in self.members:``): a model each element holds, under a name that says it is a network."""
         return _element_entry(self.aliases, func, key, state)
+
+    def _project_generator(self, iterated: cst.BaseExpression) -> bool:
+        """Whether ``iterated`` calls a project generator function (``batches(student, data)``, whose ``yield`` makes
+        each item): its body runs a step before each iteration, not once before the loop."""
+        target = self.a.callee(iterated) if isinstance(iterated, cst.Call) else None
+        summary = target[0].summary(target[1]) if target is not None else None
+        return summary is not None and summary.generator
 
     def _over_named_modules(self, node: cst.For | cst.While, state: State) -> bool:
         """``for m in (stem, block, head): m.eval()``: a loop over a literal sequence of followed modules, or over

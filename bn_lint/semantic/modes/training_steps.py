@@ -292,24 +292,32 @@ class TrainingSteps:
         for node in self.model.nodes_of(scope, cst.Call):
             if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
                 continue
-            # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
+            # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`; through names derived
+            # from it before (`loss = w * sync_loss + l1`)
+            derived = _derived_between(self, scope, names, parent, node) if names else {}
             for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
                 if any(inner is call or (isinstance(inner, cst.Name) and inner.value in names
-                                         and self._last_bound_by(scope, inner.value, node) is parent)
+                                         and self._last_bound_by(scope, inner.value, node, parent) is parent)
+                       or isinstance(inner, cst.Name) and inner.value in derived
+                       and self._last_bound_by(scope, inner.value, node, derived[inner.value]) is derived[inner.value]
                        for inner in walk(given)):
                     return True
         return False
 
-    def _last_bound_by(self, scope: cst.CSTNode, name: str, node: cst.CSTNode) -> cst.CSTNode | None:
+    def _last_bound_by(self, scope: cst.CSTNode, name: str, node: cst.CSTNode,
+                       wanted: cst.CSTNode | None = None) -> cst.CSTNode | None:
         """The last assignment to ``name`` before ``node`` in ``scope`` (``loss = f(x)`` of the training loop, not
-        of the evaluation loop after it that reuses the name)."""
+        of the evaluation loop after it that reuses the name); ``wanted`` where only the other arm of an ``if``
+        binds it later (``if c: sync_loss = f(g) else: sync_loss = 0.``: either may be the last)."""
         at, last = self.order(node), None
         for assign in self.model.nodes_of(scope, cst.Assign):
             if self.order(assign) < at and any(isinstance(n, cst.Name) and n.value == name
-                                               for t in assign.targets for n in walk(t.target)):
+                                               for t in assign.targets for n in walk(t.target)) \
+                    and not (wanted is not None and assign is not wanted and _other_arm(self, assign, wanted)):
                 if last is None or self.order(assign) > self.order(last):
                     last = assign
         return last
+
 
 
 def _false(expr: cst.BaseExpression, scope, model) -> Size | None:
@@ -385,3 +393,32 @@ def _modes_given(analysis, site) -> set[str]:
         elif not (fact.mode == "train" and fact.why == "trained"):
             modes.add(fact.mode)
     return modes
+
+
+def _derived_between(analysis, scope: cst.CSTNode, names: set[str], start: cst.CSTNode,
+                     end: cst.CSTNode) -> dict[str, cst.CSTNode]:
+    """Name -> the assignment that binds it from ``names`` (or from a name so bound), between ``start`` and
+    ``end`` in ``scope``: ``loss = 0.03 * sync_loss + l1`` after ``sync_loss = get_sync_loss(g)``."""
+    low, high, derived = analysis.order(start), analysis.order(end), {}
+    sources = set(names)
+    for assign in sorted(analysis.model.nodes_of(scope, cst.Assign), key=analysis.order):
+        if not low < analysis.order(assign) < high or not set(_names_read(assign.value)) & sources:
+            continue
+        for target in assign.targets:
+            for name in walk(target.target):
+                if isinstance(name, cst.Name) and name.value not in names:
+                    derived[name.value] = assign
+                    sources.add(name.value)
+    return derived
+
+
+def _other_arm(analysis, one: cst.CSTNode, other: cst.CSTNode) -> bool:
+    """Whether ``one`` and ``other`` sit in the two arms of one ``if``."""
+    around = set(analysis.model.ancestors(other))
+    child = one
+    for ancestor in analysis.model.ancestors(one):
+        if isinstance(ancestor, cst.If) and ancestor in around:
+            arm = ancestor.body if child is ancestor.body else ancestor.orelse if child is ancestor.orelse else None
+            return arm is not None and arm not in around and other is not arm
+        child = ancestor
+    return False

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from bn_lint.prefilter import code_only
 from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.evaluators.call_binding import Given, bind, given_at, param_default, positional_names
 from bn_lint.semantic.project.definitions import project_class
@@ -70,8 +71,50 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
     for folder in folders:
         for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
             if project.calls_name(other, name) and any(project.mentions(other, word) for word in names) and (
-                    not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")):
+                    not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")
+                    or _evals_through_import(project, other)):
                 yield other  # (it imports this module, calls the function and sets a model in eval)
+
+
+def _evals_through_import(project, path: str) -> bool:
+    """Whether the file at ``path`` imports a project function by name whose code puts a model in eval and gives
+    something back (``model = load_model_from_checkpoint(model, ckpt)``, which ends ``model = model.eval();
+    return model``): read from the texts, without parsing them."""
+    from bn_lint.import_lines import imported_names
+
+    data = _read(path).encode()
+    for module, name in imported_names(data) if b"import" in data else ():
+        as_module = project.resolve_module(f"{module}.{name}", path)  # (`from model import build_model`)
+        if as_module is not None:
+            called = set(re.findall(r"\b" + re.escape(name) + r"\.(\w+)\s*\(", code_only(data.decode())))
+            if project.mentions(as_module, ".eval()") and any(_evals(project, as_module, f, 1) for f in called):
+                return True
+            continue
+        found = project.resolve_module(module, path)
+        if found is not None and _evals(project, found, name, 1):
+            return True
+    return False
+
+
+def _evals(project, path: str, name: str, deeper: int) -> bool:
+    """Whether a function ``name`` of the file at ``path`` puts a model in eval and gives something back, itself or
+    through a function of its file it calls (``deeper`` levels)."""
+    for body in project.function_bodies(path, name) or ():
+        code = code_only(body)
+        if ".eval()" in code and "return" in code:
+            return True
+        if deeper and any(_evals(project, path, other, deeper - 1)
+                          for other in set(re.findall(r"(?<![\w.])(\w+)\s*\(", code)) - {name}):
+            return True
+    return False
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,

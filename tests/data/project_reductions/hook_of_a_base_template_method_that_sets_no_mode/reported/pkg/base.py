@@ -1,0 +1,6 @@
+class TranslatorBase:
+    def train(self, x):
+        self._train(x)
+
+    def translate(self, x):
+        return self._translate(x)
