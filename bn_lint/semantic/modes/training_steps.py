@@ -398,11 +398,12 @@ def _modes_given(analysis, site) -> set[str]:
 def _derived_between(analysis, scope: cst.CSTNode, names: set[str], start: cst.CSTNode,
                      end: cst.CSTNode) -> dict[str, cst.CSTNode]:
     """Name -> the assignment that binds it from ``names`` (or from a name so bound), between ``start`` and
-    ``end`` in ``scope``: ``loss = 0.03 * sync_loss + l1`` after ``sync_loss = get_sync_loss(g)``."""
+    ``end`` in ``scope``, by arithmetic on it: ``loss = 0.03 * sync_loss + l1`` after ``sync_loss = get_sync_loss(g)``
+    (not ``loss = ce(net(x), labels)``: a call given it as a target)."""
     low, high, derived = analysis.order(start), analysis.order(end), {}
     sources = set(names)
     for assign in sorted(analysis.model.nodes_of(scope, cst.Assign), key=analysis.order):
-        if not low < analysis.order(assign) < high or not set(_names_read(assign.value)) & sources:
+        if not low < analysis.order(assign) < high or not _summed_names(assign.value) & sources:
             continue
         for target in assign.targets:
             for name in walk(target.target):
@@ -422,3 +423,15 @@ def _other_arm(analysis, one: cst.CSTNode, other: cst.CSTNode) -> bool:
             return arm is not None and arm not in around and other is not arm
         child = ancestor
     return False
+
+
+def _summed_names(value: cst.BaseExpression) -> set[str]:
+    """The names ``value`` combines by arithmetic (``w * sync_loss + l1``: ``w``, ``sync_loss``, ``l1``), not those
+    given to a call or subscripted inside it."""
+    if isinstance(value, cst.Name):
+        return {value.value}
+    if isinstance(value, cst.BinaryOperation):
+        return _summed_names(value.left) | _summed_names(value.right)
+    if isinstance(value, cst.UnaryOperation):
+        return _summed_names(value.expression)
+    return set()
