@@ -13,6 +13,10 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 28's 14141 (session 72, an internal error in its blind score): a typer command's parameter
+    # default read as a batch size crashed BN301/BN302 (`dict_values | set`); the default of 1 reaches a BatchNorm1d
+    # model's training loader through `make_loader(..., batch_size=bs)`
+    "typer_command_batch_size_default_of_one.py": [("BN301", 10)],
     # Transfer batch 27's 13900 (session 72): `Evaluator.synthesize(x)` returns one run of the encoder its
     # constructor stores: a public method of an evaluator class that hands out a run's outputs evaluates, loop or not.
     # Twin: `self.encoder.eval()` first

@@ -117,7 +117,7 @@ class OptionDefaults:
             isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
             and d.decorator.func.attr.value == "command"
             and (self.model.qualname(d.decorator.func) or "").split(".")[0] != "click"
-            and "typer" in self.model.imports.values() | {v.split(".")[0] for v in self.model.imports.values()}
+            and "typer" in {*self.model.imports.values(), *(v.split(".")[0] for v in self.model.imports.values())}
             for d in function.decorators
         )
         if is_typer_option:
