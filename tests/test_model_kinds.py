@@ -901,3 +901,19 @@ def test_eval_of_a_run_time_name_picks_one_of_the_classes_the_module_sees(tmp_pa
     nets = Project().model(str(tmp_path / "nets.py"))
     assert model_kind(post, *post.binding("q", None)) is None
     assert model_kind(nets, *nets.binding("m", None)) is ModelKind.MAYBE
+
+
+def test_an_image_transform_module_holds_no_batchnorm():
+    """`transforms.Normalize(...)` is an `nn.Module` of torchvision without statistics (batch 28's 14061: a trainer's
+    `self.norm_trans` run in its validation loop was taken for a model of unknown content)."""
+    import libcst as cst
+
+    from bn_lint.semantic.file.model import FileModel
+    from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
+
+    code = ("import torchvision.transforms as transforms\nfrom torchvision.transforms import v2\n"
+            "norm = transforms.Normalize(mean=[0.5], std=[0.5])\nflip = v2.RandomHorizontalFlip()\n")
+    model = FileModel("t.py", code, cst.parse_module(code))
+    for name in ("norm", "flip"):
+        value, scope = model.binding(name, None)
+        assert model_kind(model, value, scope) is ModelKind.NO, name

@@ -43,6 +43,8 @@ NO_BN_TORCHVISION = re.compile(
     r"|^torchvision\.ops\.(MultiScaleRoIAlign|RoIAlign|RoIPool|FeaturePyramidNetwork)$"
     # a weights enum and what its members give (`ResNet50_Weights.DEFAULT.transforms()`: resize and normalise)
     r"|^torchvision\.models\.(\w+\.)*\w+_Weights\b"
+    # image transforms, some of them modules (`transforms.Normalize(mean, std)`): no layer with statistics
+    r"|^torchvision\.transforms\.(v2\.)?[A-Z]\w*$"
     # PyG's basic GNNs: `norm=None` by default (a finding only where a `norm=` is given: library_part... below)
     r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN)$"
 )
