@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 28's 14161 (session 72, after its blind score): `if LOAD_MODEL:` with `LOAD_MODEL = True` bound
+    # once at module level: the setting the script fixes rules the training branch (which ends in `.eval()`) out,
+    # so the loaded model is evaluated in training mode. Twin: `LOAD_MODEL = False`, the training branch's eval
+    "constant_flag_loads_weights_and_skips_the_training_branch.py": [("BN101", 23)],
+    "constant_flag_trains_and_leaves_the_model_in_eval.py": [],
     # Transfer batch 28's 14141 (session 72, an internal error in its blind score): a typer command's parameter
     # default read as a batch size crashed BN301/BN302 (`dict_values | set`); the default of 1 reaches a BatchNorm1d
     # model's training loader through `make_loader(..., batch_size=bs)`

@@ -1,6 +1,8 @@
 """Tests the mode flow follows: plain flags and ``name == literal`` (``phase == 'train'``)."""
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
@@ -80,3 +82,23 @@ def name_guard(node: cst.If) -> bool:
     return any(isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "getattr"
                and len(call.args) >= 2 and any(isinstance(n, cst.Name) and n.value == name for n in walk(call.args[1].value))
                for call in walk(node.body))
+
+
+def constant_flag(model, test: cst.BaseExpression, scope) -> bool | None:
+    """The outcome of ``if LOAD_MODEL:`` / ``if not LOAD_MODEL:`` where the name is bound once, at module level, to
+    ``True`` or ``False`` and no ``global`` statement rebinds it: a setting the script fixes, the branch it rules out
+    is no path; None for any other test."""
+    outcome = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, outcome = test.expression, not outcome
+    if not isinstance(test, cst.Name):
+        return None
+    found = model.bindings(test.value, scope)
+    if found is None or found[1].kind != "module" or len(found[0]) != 1:
+        return None
+    value = found[0][0]
+    if not (isinstance(value, cst.Name) and value.value in ("True", "False")):
+        return None
+    if re.search(r"\bglobal\b[^\n]*\b" + re.escape(test.value) + r"\b", model.source):
+        return None
+    return (value.value == "True") == outcome

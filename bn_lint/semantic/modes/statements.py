@@ -7,7 +7,7 @@ import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
 
-from .conditions import _condition, _condition_name, name_guard
+from .conditions import _condition, _condition_name, constant_flag, name_guard
 from .keys import _unwrap_passthrough, key_of
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
@@ -82,8 +82,14 @@ class StatementWalker:
             return state
         if isinstance(node, cst.If):
             self.expression(node.test, state)
-            if name_guard(node):
-                return self.block(node.body.body, state)
+            decided = True if name_guard(node) else constant_flag(self.model, node.test, self.scope)
+            if decided is not None:  # (`if LOAD_MODEL:` with `LOAD_MODEL = True`: the other branch is no path)
+                if decided:
+                    return self.block(node.body.body, state)
+                if node.orelse is None:
+                    return state
+                return self.statement(node.orelse, state) if isinstance(node.orelse, cst.If) \
+                    else self.block(node.orelse.body.body, state)
             condition = _condition(node.test)
             if condition is not None and condition[0] in self.assume:
                 if self.assume[condition[0]] == condition[1]:
