@@ -15,6 +15,10 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 14100 (batch 28, session 72, after its blind score): `bilinear, _, epoch = Model.bilinear.load_model(...)` after
+    # `import Model.bilinear`: a project function called through a dotted module path is followed like one imported
+    # by name (element 0 of the tuple it returns: the model it builds and loads, in training mode). Twin: `.eval()`
+    "builder_called_through_a_dotted_module_path": {"valid.py:9:BN101"},
     # 13742 (batch 27, session 72, after its blind score), first cause: `TranslatorBase.translate()` (another file)
     # runs the subclass's `_translate()` hook and sets no mode itself: the hook runs in the mode its caller leaves,
     # here the training mode `_train()` left. The silent twin's base puts `self.model` in eval first

@@ -14,6 +14,7 @@ from bn_lint.semantic.project.definitions import (
 )
 from bn_lint.semantic.project.returns import returned_function
 from .built_classes import built_class, built_classes, class_of_construction, plain as _plain, switching as _switching
+from bn_lint.semantic.syntax.walk import dotted_parts
 from .dispatch import built_alternatives, dispatched_method, given_function, loop_items, record_receiver
 from .keys import _unwrap_passthrough, key_of
 from .method_names import hands_self_on, method_keeps_modes
@@ -83,6 +84,8 @@ class Callees:
                 return (self if static[0] is model else static[0].analysis(type(self))), static[1]
             if model.imports.get(func.value.value) is None:
                 return self._instance_method(func.value, func.attr.value, call, other_files)
+        elif isinstance(func, cst.Attribute) and _imported_module_path(model, func):
+            pass  # (`Model.bilinear.load_model(...)` after `import Model.bilinear`: resolved below)
         elif isinstance(func, cst.Attribute) and key_of(func.value) is not None:
             return self._attribute_method(func.value, func.attr.value, call)
         elif isinstance(func, cst.Attribute) and super_call(func.value):
@@ -334,3 +337,9 @@ def _picked_with(analysis, value: cst.BaseExpression, method: str):
         if method in found[1].methods or inherited_definition(found[0].model, found[1], method) is not None:
             return found
     return None
+
+
+def _imported_module_path(model, func: cst.Attribute) -> bool:
+    """``Model.bilinear.load_model``: a dotted path whose root is an imported module the file binds nothing else to."""
+    parts = dotted_parts(func)
+    return parts is not None and len(parts) > 2 and parts[0] in model.imports and model.binding(parts[0], None) is None

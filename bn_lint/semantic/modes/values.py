@@ -7,6 +7,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_th
 from bn_lint.semantic.knowledge.library_models import MODEL_ZOOS, TRAIN_MODE_CONSTRUCTORS
 from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
 from bn_lint.semantic.project.definitions import imported_name, project_class
+from bn_lint.semantic.syntax.walk import dotted_parts
 from .conditions import _condition
 from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
@@ -154,8 +155,8 @@ class ValueFacts:
         With ``index``: of the model at that place of the tuple it returns. With no ``kind`` (its paths build
         different models): each path's model and kind, when one of them builds a BatchNorm model, else None."""
         func = call.func
-        if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return None
+        if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and dotted_parts(func) is not None):
+            return None  # (a name, `self.build()`, `models.build()`, `Model.bilinear.load_model()`)
         target = self.a.callee(call)
         if target is None:
             return None
@@ -167,7 +168,7 @@ class ValueFacts:
         returns = summary.returns if summary is not None else None
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
-        if isinstance(func, cst.Attribute) and func.value.value == "self":
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
             # `model = self._init_model()`: a method building the model it returns (one that gives back what
             # `self` holds, `self.get_model()`, is not a build)
             if not returns or {f.mode for f in returns} - {TRAIN, EVAL} or any(f.why == "loaded" for f in returns):
