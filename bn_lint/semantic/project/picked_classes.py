@@ -40,7 +40,12 @@ def picked_classes(model: "FileModel", value: cst.BaseExpression | None,
     if function not in cache:
         cache[function] = _checked_base(owner, function)
     base = cache[function]
-    return _descendants(*base) if base is not None else []
+    if base is None:
+        return []
+    known = base[0].__dict__.setdefault("_descendants_cache", {})
+    if id(base[1].node) not in known:
+        known[id(base[1].node)] = (base[1].node, _descendants(*base))  # (the node kept: its id stays its own)
+    return list(known[id(base[1].node)][1])
 
 
 def _checked_base(model: "FileModel", function: cst.FunctionDef) -> tuple["FileModel", "ClassInfo"] | None:
