@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.knowledge.library_models import TRAIN_MODE_CONSTRUCTORS
+from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.knowledge.wrappers import HOLDS_MODULE, SAME_MODULE
 from bn_lint.semantic.nn_modules.library_kinds import framework_constructed
 from bn_lint.semantic.modes.attribution import attribution_only
@@ -23,6 +24,8 @@ from bn_lint.semantic.nn_modules.uses import forwarded
 from bn_lint.semantic.modes.output_reads import detached
 from bn_lint.semantic.modes.synthetic_runs import evaluation_after
 from bn_lint.semantic.modes.weight_loaders import loads_weights_into
+from bn_lint.semantic.modes.keys import _names_read, key_of
+from bn_lint.semantic.modes.state import _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -365,10 +368,6 @@ def inference_helper_key(flow, call: cst.Call, state) -> str | None:
     """``output = apply_generator(image, generator)`` in a loop over images, its result read out as data
     (``torch.from_numpy(output)``): a function out of sight given one followed model and the loop's item runs the
     model on it (an inference helper); the model's key, or None."""
-    from bn_lint.semantic.knowledge.module_names import named_as_module
-    from .keys import key_of
-    from .state import _tracked
-
     model = flow.model
     if not isinstance(call.func, (cst.Name, cst.Attribute)) or any(arg.star for arg in call.args):
         return None
@@ -379,14 +378,9 @@ def inference_helper_key(flow, call: cst.Call, state) -> str | None:
     loop = next((a for a in model.ancestors(call) if isinstance(a, (cst.For, cst.FunctionDef, cst.Lambda))), None)
     if not isinstance(loop, cst.For):
         return None
-    items = set(walk_names(loop.target))
+    items = set(_names_read(loop.target))
     if not any(key is None or key != held[0] for key in keys) or not any(
-            n in items for arg, key in zip(call.args, keys) if key != held[0] for n in walk_names(arg.value)):
+            n in items for arg, key in zip(call.args, keys) if key != held[0] for n in _names_read(arg.value)):
         return None
     return held[0] if flow.a.read_out(call) or flow.a.predicts(call) else None
 
-
-def walk_names(node: cst.CSTNode):
-    from bn_lint.semantic.syntax.walk import walk
-
-    return (n.value for n in walk(node) if isinstance(n, cst.Name))
