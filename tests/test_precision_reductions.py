@@ -13,6 +13,11 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 28's 13940 (session 73, after its blind score): PyTorch Geometric's `DataLoader` (a subclass of
+    # torch's with the same leading parameters and `drop_last`) is a loader: 1001 graphs in batches of 100 leave
+    # one graph for the BatchNorm1d head. Twin: `drop_last=True`
+    "graph_loader_of_pytorch_geometric_last_batch_of_one.py": [("BN302", 20)],
+    "graph_loader_of_pytorch_geometric_dropping_its_last_batch.py": [],
     # Transfer batch 28's 14161 (session 72, after its blind score): `if LOAD_MODEL:` with `LOAD_MODEL = True` bound
     # once at module level: the setting the script fixes rules the training branch (which ends in `.eval()`) out,
     # so the loaded model is evaluated in training mode. Twin: `LOAD_MODEL = False`, the training branch's eval

@@ -15,6 +15,17 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 14080 (batch 28, session 73, after its blind score): `def evaluate(self, metric: Metric)` then
+    # `metric.register(self)`: a method called on a parameter annotated with a project class runs that class's method
+    # (own or inherited; an abstract one the override), whose summary says what it does to what it is given (here: it
+    # stores `self`, no mode changes), so the loaded model stays in training mode in the no_grad loop. Before, `self`
+    # handed to a call of unknown target made every part of it unknown. Twin: `self.model.eval()` after loading
+    "method_of_a_parameter_annotated_with_a_project_class": {"evaluator.py:16:BN101"},
+    # 13940 (batch 28, session 73, after its blind score): `get_loaders()` builds and returns a shuffled
+    # `train_loader` of batch 8 without `drop_last`; the script that calls it trains a model whose head has a
+    # BatchNorm1d on (N, C): the files that call the function returning a loader are its users, where the model it
+    # trains is built. Twin: `drop_last=True`
+    "training_loader_returned_to_a_script_that_trains_a_batchnorm1d_head": {"data.py:6:BN302"},
     # 14100 (batch 28, session 72, after its blind score): `bilinear, _, epoch = Model.bilinear.load_model(...)` after
     # `import Model.bilinear`: a project function called through a dotted module path is followed like one imported
     # by name (element 0 of the tuple it returns: the model it builds and loads, in training mode). Twin: `.eval()`

@@ -11,7 +11,7 @@ from ..finding import Severity
 from ..rule import Invalid, Rule, Valid
 from bn_lint.semantic.file.model import FileModel, NodeFix, Report
 from bn_lint.semantic.batching.analysis import BatchAnalysis
-from bn_lint.semantic.batching.loader_use import guess_training, named_for_evaluation, skips_batch_of_one
+from bn_lint.semantic.batching.loader_use import consumers, guess_training, named_for_evaluation, skips_batch_of_one
 from bn_lint.semantic.batching.one_sample import project_fragile
 from .bn301_tiny_batch import loader_label, min_batch_size
 
@@ -353,7 +353,8 @@ class LastBatchOfOne(Rule):
             if guess is None or not guess.seen and named_for_evaluation(batches, loader):
                 continue  # (a name says evaluation, and no training is in view: `memory_loader` in a loop that
                 # steps an optimizer is a training loader)
-            fragile = project_fragile(model)
+            fragile = project_fragile(model) or next(
+                (found for other in consumers(batches, loader) for found in [project_fragile(other)] if found), None)
             if fragile is None:
                 continue
             owner, layer = fragile

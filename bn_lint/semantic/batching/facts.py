@@ -17,7 +17,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.batching.trainings import TrainingDetection
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
-DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+# (PyTorch Geometric's loaders subclass it with the same leading parameters: dataset, batch_size, shuffle, and
+# `drop_last` among the keywords it passes on)
+DATALOADERS = frozenset({
+    "torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader",
+    "torch_geometric.loader.DataLoader", "torch_geometric.loader.DenseDataLoader",
+    "torch_geometric.data.DataLoader", "torch_geometric.data.DenseDataLoader",
+    "torch_geometric.loader.dataloader.DataLoader",
+})
 DDP = frozenset({
     "torch.nn.parallel.DistributedDataParallel",
     "torch.nn.parallel.distributed.DistributedDataParallel",

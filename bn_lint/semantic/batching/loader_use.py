@@ -94,9 +94,28 @@ def guess_training(analysis: "BatchAnalysis", loader: "Loader") -> Guess | None:
                              seen=_beside(analysis, loader, loop))
         return None
     role = training_role(analysis, loader) if _escapes(analysis, loader) else None
-    if role is not None and builds_batchnorm(model):
+    if role is not None and (builds_batchnorm(model) or any(builds_batchnorm(c) for c in consumers(analysis, loader))):
         return Guess("the model", role)
     return None
+
+
+def consumers(analysis: "BatchAnalysis", loader: "Loader") -> list["FileModel"]:
+    """The project files that call the module-level function returning ``loader`` (``train_loader, val_loader =
+    get_loaders()`` in a main script): the loader's user, where the model it trains is built or imported."""
+    model = analysis.model
+    function = loader.scope.node
+    project = model.project
+    if project is None or not isinstance(function, cst.FunctionDef) \
+            or model.functions.get(function.name.value) is not function:
+        return []
+    cache = _CACHE.setdefault(model, {})
+    key = ("consumers", function.name.value)
+    if key not in cache:
+        from bn_lint.semantic.project.callers import calling_files
+
+        found = (project.model(path) for path in calling_files(model, function.name.value))
+        cache[key] = [other for other in found if other is not None and other is not model]
+    return cache[key]
 
 
 def _beside(analysis: "BatchAnalysis", loader: "Loader", loop: cst.CSTNode | None) -> bool:

@@ -8,6 +8,7 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.file.classes import super_call
+from bn_lint.semantic.project.annotated_classes import annotated_class
 from bn_lint.semantic.project.overrides import abstract, override
 from bn_lint.semantic.project.definitions import (
     class_level_method, inherited_definition, only_definition, only_module_method_here,
@@ -263,6 +264,10 @@ class Callees:
                 # (`fit(model, ...)` running `model.training_step(batch)` of this file's one module, which may switch
                 # modes: its summary says how; one that keeps them is a run, read from its text at the call)
                 return self, here
+        if not values and other_files:
+            annotated = _annotated_method(self, receiver.value, method, call)
+            if annotated is not None:  # `def evaluate(self, fn: EvaluationFunction)`, then `fn.register(self)`
+                return annotated
         for value in values:
             built = None if class_of_construction(self, value, other_files) else built_class(self, value, other_files)
             found = class_of_construction(self, value, other_files) or _plain(built) or (
@@ -343,3 +348,30 @@ def _imported_module_path(model, func: cst.Attribute) -> bool:
     """``Model.bilinear.load_model``: a dotted path whose root is an imported module the file binds nothing else to."""
     parts = dotted_parts(func)
     return parts is not None and len(parts) > 2 and parts[0] in model.imports and model.binding(parts[0], None) is None
+
+
+def _annotated_method(analysis: "ModeAnalysis", name: str, method: str,
+                      call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+    """The method ``method`` of the project class the parameter ``name`` is annotated with (its own or inherited;
+    an abstract one left to the subclass that overrides it), for a parameter the enclosing function never rebinds."""
+    model = analysis.model
+    scope = model.scope_of(call)
+    while scope is not None and scope.kind != "function":
+        scope = scope.parent
+    function = scope.node if scope is not None else None
+    if not isinstance(function, cst.FunctionDef) or scope.bindings.get(name):
+        return None
+    param = next((p for p in (*function.params.posonly_params, *function.params.params, *function.params.kwonly_params)
+                  if p.name.value == name), None)
+    owner = annotated_class(model, param) if param is not None else None
+    if owner is None:
+        return None
+    other, info = owner
+    found = (other, info, info.methods[method]) if method in info.methods else inherited_definition(other, info, method)
+    if found is None:
+        return None
+    if abstract(found[2]):
+        found = override(other, info, method)
+        if found is None:
+            return None
+    return (analysis if found[0] is model else found[0].analysis(type(analysis))), found[2]
