@@ -13,6 +13,23 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 28's 13960 (session 73, after its blind score), two causes: `self.base =
+    # models.__dict__[model](pretrained=True)` in a base class whose subclass calls `Feature.__init__(self,
+    # model='resnet50')`: a zoo's builder picked from its `__dict__` by a name the class's callers give as a constant
+    # (an explicit base `__init__` call binds as `super().__init__` does) is that builder (ResNet-50: BatchNorm); and
+    # `self.model.module[:-1](x)`: a slice of a Sequential runs some of its layers, in its mode. Twins: `.eval()`
+    # after loading
+    "zoo_model_named_by_a_subclass_through_an_explicit_base_init.py": [("BN101", 32)],
+    "zoo_model_named_by_a_subclass_loaded_and_put_in_eval.py": [],
+    "slice_of_a_loaded_sequential_run_for_features.py": [("BN101", 22)],
+    "slice_of_a_loaded_sequential_put_in_eval_first.py": [],
+    # Transfer batch 28's 14163 (session 73, after its blind score): the validation inside the training loop of an
+    # `if not trained:` arm and the test after the `if`/`else` are two defects, each with its own `.eval()`: a path
+    # (the `else` that loads weights) reaches the test without passing the validation, and the validation's fix is
+    # undone by the `.train()` the next epoch needs. Before, the test run was folded into the validation's finding.
+    # Twin: each evaluation in eval mode
+    "test_loop_after_a_branch_that_trains_and_validates.py": [("BN101", 27), ("BN101", 35)],
+    "test_loop_after_a_branch_that_trains_and_validates_each_in_eval.py": [],
     # Transfer batch 28's 13940 (session 73, after its blind score): PyTorch Geometric's `DataLoader` (a subclass of
     # torch's with the same leading parameters and `drop_last`) is a loader: 1001 graphs in batches of 100 leave
     # one graph for the BatchNorm1d head. Twin: `drop_last=True`

@@ -15,6 +15,12 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 14102 (batch 28, session 73, after its blind score): `net = config['inference']['net']` in `do_test(inputs,
+    # config)`: a model held in an entry of a settings dict its caller passes is a part of the parameter, like
+    # `config.net` (access paths take their root through subscripts too); its caller, which fills the dict through
+    # `importlib`, follows no model it could report, so the evaluation function owns the mode unless a caller puts
+    # one in eval. Twin: the caller calls `config["inference"]["net"].eval()`
+    "model_in_an_entry_of_a_settings_dict_its_caller_passes": {"task/pose.py:20:BN101"},
     # 14080 (batch 28, session 73, after its blind score): `def evaluate(self, metric: Metric)` then
     # `metric.register(self)`: a method called on a parameter annotated with a project class runs that class's method
     # (own or inherited; an abstract one the override), whose summary says what it does to what it is given (here: it

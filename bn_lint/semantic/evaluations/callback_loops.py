@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.modes import EVAL
-from bn_lint.semantic.modes.keys import key_of, receiver_key
+from bn_lint.semantic.modes.keys import key_of, key_root, receiver_key
 from bn_lint.semantic.modes.state import TRAIN
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 
@@ -75,7 +75,7 @@ def _loop_left_in_eval(callee: "ModeAnalysis", function: cst.FunctionDef, calls,
         if loop is None or callee.enclosing_function(call) is not function or last_only(model, call, loop):
             continue
         steps = [site.node for site in list(callee.train_uses.values())
-                 if site.key.split(".")[0] in given and loop in model.ancestors(site.node)]
+                 if key_root(site.key) in given and loop in model.ancestors(site.node)]
         if steps and not _resets(callee, loop, given):
             return loop, steps[0]
     return None
@@ -88,10 +88,10 @@ def _resets(callee: "ModeAnalysis", loop: cst.CSTNode, given: list[str]) -> bool
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "train":
             receiver = receiver_key(func.value)
-            if receiver is None or receiver.split(".")[0] in given:
+            if receiver is None or key_root(receiver) in given:
                 return True
             continue
-        if not any((key_of(a.value) or "").split(".")[0] in given for a in call.args):
+        if not any(key_root(key_of(a.value) or "") in given for a in call.args):
             continue
         target = callee.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None

@@ -128,7 +128,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         if region in evaluated and kind is ModelKind.MAYBE:
             continue  # (one more module of unknown content in the same evaluation: the finding is made)
         again = (analysis.enclosing_function(node) or region, site.key, facts)
-        if (region, site.key) in evaluated or (again in evaluated and not _trained_between(analysis, site.key, evaluated[again], node)):
+        if (region, site.key) in evaluated or (again in evaluated and not _trained_between(analysis, site.key, evaluated[again], node)
+                                               and not _own_fix(analysis, site.key, evaluated[again], node)):
             continue  # (the same model run again in the same evaluation, in the same mode: one `.eval()` fixes both)
         through = _helper_run(analysis, node, site.key)
         if through is not None and (through, site.key, facts) in evaluated:
@@ -161,6 +162,26 @@ def _helper_run(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.Fu
         return None
     target = analysis.callee(node, other_files=False)
     return target[1] if target is not None else None
+
+
+def _own_fix(analysis: "ModeAnalysis", key: str, first: cst.CSTNode, then: cst.CSTNode) -> bool:
+    """Whether the evaluation at ``then`` needs an ``.eval()`` of its own after the one at ``first``: ``first`` sits in
+    an arm of an ``if`` (or a ``try``) that does not hold ``then`` (a path reaches ``then`` without passing ``first``:
+    ``if not trained: train and validate`` then ``test``), or in a loop without ``then`` that trains ``key`` (the
+    validation's fix must be undone for the next epoch's training, so the test after the loop is left in training
+    mode)."""
+    model = analysis.model
+    held = set(map(id, model.ancestors(then)))
+    for ancestor in model.ancestors(first):
+        if id(ancestor) in held:
+            return False
+        if isinstance(ancestor, (cst.If, cst.Else, cst.Try, cst.ExceptHandler)) and not isinstance(
+                model.parent(ancestor), (cst.If, cst.Try)):
+            return True
+        if isinstance(ancestor, (cst.For, cst.While)) and any(
+                site.key == key and ancestor in model.ancestors(node) for node, site in list(analysis.train_uses.items())):
+            return True
+    return False
 
 
 def _trained_between(analysis: "ModeAnalysis", key: str, first: cst.CSTNode, then: cst.CSTNode) -> bool:

@@ -24,7 +24,7 @@ from bn_lint.semantic.knowledge.module_names import named_as_module, named_as_ot
 from bn_lint.semantic.modes.held_by_class import class_methods, model_base, own_evaluation
 from bn_lint.semantic.modes.constructors import stored_by_init
 from bn_lint.semantic.modes.instrumented import hooks_before
-from bn_lint.semantic.modes.keys import ANY_ENTRY
+from bn_lint.semantic.modes.keys import ANY_ENTRY, key_root
 from bn_lint.semantic.modes.training_steps import result_trained
 from bn_lint.semantic.modes.trained import loss_named
 from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
@@ -65,8 +65,10 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         key = element + ANY_ENTRY
     elif _item_of(model, node, func, key):  # (`for net in nets: net(x)` with `nets` a parameter)
         shown = f"each model of `{key}` and never calls `.eval()` on them"
-    root, _, rest = key.partition(".")
-    rest = rest.removesuffix(ANY_ENTRY)
+    root = key_root(key)
+    rest = _entry_words(key[len(root):].removesuffix(ANY_ENTRY)).lstrip(".")
+    if key[len(root):].startswith("[") and "." not in key[len(root):]:
+        rest = rest.rpartition(".")[2]  # (`config['inference']['net']`: entries of a settings dict, the last one named)
     method = root == "self" and model.enclosing_class(model.scope_of(func)) is not None
     if loss_named(key) or rest and not method and ("." in rest or not named_as_module(rest)):
         return None  # (`agent.act(s)`, `img.unsqueeze(0)`: a method of what it is given, not a model)
@@ -110,7 +112,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         reached = _outermost_function(model, scope)
     # (a method's callers elsewhere pass no model: they reach it through the instance, and count only where they
     # put a model in eval)
-    if any(called_elsewhere(model, caller, setting_eval=root == "self") for caller in callers_in_file(model, reached)):
+    if any(called_elsewhere(model, caller, setting_eval=root == "self" or key != root) for caller in callers_in_file(model, reached)):
         return None
     return f"`{name}()` evaluates {shown}; {callers}"
 
@@ -124,7 +126,7 @@ def _through_alias(model: "FileModel", func: cst.FunctionDef, key: str) -> str:
     scope = model.scopes.get(func)
     bound = scope.bindings.get(root) if scope is not None and root not in scope.params else None
     source = key_of(bound[0]) if bound and len(bound) == 1 and bound[0] is not None else None
-    if source is None or "." not in source or source.split(".")[0] not in scope.params:
+    if source is None or key_root(source) == source or key_root(source) not in scope.params:
         return key
     return source + dot + rest
 
@@ -137,11 +139,11 @@ def _loop_element(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef, 
     from bn_lint.semantic.modes.element_runs import element_collection
 
     scope = model.scopes.get(func)
-    name = key.split(".")[0].split("[")[0]
+    name = key_root(key)
     if scope is None or name in scope.params or key != name and not named_as_module(_entry_words(key)):
         return None
     owner = element_collection(model, node, func, name)
-    root = owner.split(".")[0] if owner else None
+    root = key_root(owner) if owner else None
     return owner if root == "self" or root in scope.params else None
 
 

@@ -124,10 +124,20 @@ def callers(model: "FileModel", function: cst.FunctionDef,
     params = positional_names(function, skip)
     found = [(site, bind(site.node, params, model, site.scope)) for site in model.calls
              if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
-    if skip == 1:  # (a class's `__init__`: also what a subclass of this file gives it, `super().__init__(resnet18)`)
+    if skip == 1:  # (a class's `__init__`: also what a subclass of this file gives it, `super().__init__(resnet18)`,
+        # or `Feature.__init__(self, model='resnet50')`, `self` given first)
         found += [(site, bind(site.node, params, model, site.scope)) for site in model.calls
                   if _base_init_call(model, site, name)]
+        explicit = positional_names(function)
+        found += [(site, bind(site.node, explicit, model, site.scope)) for site in model.calls
+                  if _explicit_init_call(site.node.func, name)]
     return found
+
+
+def _explicit_init_call(func: cst.BaseExpression, name: str) -> bool:
+    """``Feature.__init__(self, ...)``: the class ``name``'s ``__init__`` called on an instance given first."""
+    return isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Name) \
+        and func.value.value == name
 
 
 def _base_init_call(model: "FileModel", site: "CallSite", name: str) -> bool:

@@ -12,7 +12,7 @@ from .entry import EntryResolution
 from .evaluations import EvaluationDetection
 from .flow import _Flow
 from .given import GivenArguments
-from .keys import key_of
+from .keys import key_of, key_root
 from .kinds import ModelKinds
 from .output_reads import OutputReads
 from .records import HelperEval, Site, Summary, Watch
@@ -36,7 +36,7 @@ def _inert(summary: Summary) -> dict | bool:
     keys = [*summary.effects, *summary.trains, *(param for _, param in summary.entry_uses + summary.entry_exports),
             *summary.bn_evals,
             *summary.element_modes, *summary.steps, *(key for _, key in summary.freezes)]
-    return {"params": list(summary.params), "touched": sorted({key.split(".")[0] for key in keys})}
+    return {"params": list(summary.params), "touched": sorted({key_root(key) for key in keys})}
 
 
 
@@ -210,7 +210,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         for where, passed in list(self.call_args.items()):
             owner, _, param = where.rpartition(".")
             for key, state, caller in passed:
-                if caller is not func or key.split(".")[0] not in summary.params or key in summary.evaluates \
+                if caller is not func or key_root(key) not in summary.params or key in summary.evaluates \
                         or _lookup(state, key) != _ENTRY:
                     continue
                 callee = self._function_of(owner)
@@ -233,7 +233,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         # no_grad; a base's `evaluate()` calling `self._distances()`, which a subclass of another file overrides)
         for helper in list(self.helper_evals.values()):
             key = helper.site.key
-            if key.split(".")[0] in summary.params and key not in summary.evaluates and helper.reason != "exports it" \
+            if key_root(key) in summary.params and key not in summary.evaluates and helper.reason != "exports it" \
                     and self.enclosing_function(helper.site.node) is func \
                     and helper.site.facts == _ENTRY:
                 summary.evaluates[key] = (helper.use, helper.reason)

@@ -13,7 +13,7 @@ from bn_lint.semantic.file.classes import is_nn_module_class
 from .built_classes import built_classes
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
-from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, looked_up_owner, one_module
+from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, looked_up_owner, one_module, key_root
 from .dict_entries import literal_entries, returned_entries
 from .freezing import optimised_parts
 from .getters import got_from_receiver, got_from_self
@@ -44,7 +44,7 @@ class Assignments:
                 and len(target.elements) == len(value.elements) \
                 and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
             written = {key_of(e.value) for e in target.elements}
-            roots = {k.split(".")[0] for k in written if k is not None}
+            roots = {key_root(k) for k in written if k is not None}
             if None not in written and not roots & set(_names_read(value)):  # (not a swap: `a, b = b, a`)
                 for element, given in zip(target.elements, value.elements):  # `G, D = Gen(), Disc()`
                     self.assign(element.value, given.value, state)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind, given_values, positional_names
-from .keys import key_expression, key_of
+from .keys import key_expression, key_of, key_root
 from .state import State, _join
 
 _MAX_GIVEN = 4
@@ -61,7 +61,7 @@ class CallbackCalls:
     def _callable_items(self, node: cst.For) -> None:
         """``for fn in self.after_epoch:``: ``fn`` is an item of a list of callables a parameter holds."""
         key = key_of(node.iter) if isinstance(node.iter, cst.Attribute) else None
-        if key is not None and key.split(".")[0] in self.params[:self.declared] and isinstance(node.target, cst.Name):
+        if key is not None and key_root(key) in self.params[:self.declared] and isinstance(node.target, cst.Name):
             self.callable_items[node.target.value] = key
 
     def _stored_callable(self, call: cst.Call) -> None:
@@ -73,7 +73,7 @@ class CallbackCalls:
             return
         key = key_of(func.value)
         param = call.args[0].value.value
-        if key is not None and "." in key and key.split(".")[0] in self.params[:self.declared] \
+        if key is not None and "." in key and key_root(key) in self.params[:self.declared] \
                 and param in self.params[:self.declared]:
             self.stored_callables[param] = key
 

@@ -16,7 +16,7 @@ from .freezing import parameter_var
 from .getters import plain_class_method, plain_self_call
 from .held_instances import held_aliases
 from .inference_runs import inference_helper_key
-from .keys import _names_read, key_of, looked_up_owner, plain_data_attribute, receiver_key
+from .keys import _names_read, key_of, looked_up_owner, plain_data_attribute, receiver_key, key_root
 from .method_names import method_evaluates_self, method_keeps_modes, method_runs_self, submodule_name
 from .known_calls import (
     TRAINING_TOOLS,
@@ -126,7 +126,7 @@ class CallHandling:
                 and self._forward_method(key_of(func.value), func.attr.value, state, call):
             self._use(call, key_of(func.value), state)  # `vae.encode(x)`: a method that runs its submodules
             return
-        if (key is not None and isinstance(func, cst.Attribute) and key.split(".")[0] in self.params
+        if (key is not None and isinstance(func, cst.Attribute) and key_root(key) in self.params
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
             a.uses.setdefault(call, _method_use_site(self, call, key))

@@ -14,7 +14,7 @@ from .held_by_class import entered_from_outside, held_by_class, model_base, run_
 from .held_instances import held_aliases, stored_as
 from .training_steps import result_trained
 from .getters import got_from_self
-from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key
+from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key, key_root
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
 from .records import Site
 from .state import ENTRY, EVAL, TRAIN, UNKNOWN_MODE, _ENTRY, Fact, _lookup
@@ -94,23 +94,23 @@ class EntryResolution:
             held = [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
                     if not (evaluating and result_trained(self, call))]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
-                    and self._held_at_rest(func, rest.split(".")[0]):
+                    and self._held_at_rest(func, key_root(rest)):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
-                holder = self._holder_class(func, rest.split(".")[0])
+                holder = self._holder_class(func, key_root(rest))
                 passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
             elif rest and (outside := entered_from_outside(self, func, key, passed)) is not None:
                 passed = outside  # (`if not handler.initialized: handler.initialize()`: as the class leaves it)
             passed = passed + held
-        elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
+        elif func is not None and root == "self" and rest and self._held_at_rest(func, key_root(rest)):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
-            holder = self._holder_class(func, rest.split(".")[0])
+            holder = self._holder_class(func, key_root(rest))
             passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest \
-                and (trained := self._trained_in_class(func, rest.split(".")[0])):
+                and (trained := self._trained_in_class(func, key_root(rest))):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
             passed = [("self", trained, None)]
-        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, rest.split(".")[0])):
+        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, key_root(rest))):
             # a trainer's `predict`, a handler's `inference`: the modes its class's other methods leave it in
             passed = [("self", held, None)]
         elif func is None or self.args_key(func) is None:
@@ -305,15 +305,15 @@ class EntryResolution:
             call = site.node
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_SETTERS:
                 receiver = receiver_key(call.func.value)
-                if receiver is not None and receiver.split(".")[0] == name:
+                if receiver is not None and key_root(receiver) == name:
                     return False
             for arg in call.args:
                 key = key_of(arg.value)
-                if key is not None and key.split(".")[0] == name and model.qualname(call.func) not in _SAFE_CALLEES:
+                if key is not None and key_root(key) == name and model.qualname(call.func) not in _SAFE_CALLEES:
                     return False
         for attribute, _value, scope in model.attribute_assignments:
             key = key_of(attribute)
-            if _in_function(scope) and key is not None and key.split(".")[0] == name:
+            if _in_function(scope) and key is not None and key_root(key) == name:
                 return False
         return not any(name in _declared_global(node.body) for node in model.scopes
                        if isinstance(node, cst.FunctionDef))
@@ -375,7 +375,7 @@ def _leaves_modes_of(summary, call: cst.Call, given: list[int]) -> bool:
     roots = {params[i] for i in given}
     touched = [*summary.effects, *summary.trains, *summary.steps, *summary.bn_evals,
                *(key for _, key in summary.freezes), *summary.element_modes]
-    return not any(key.split(".")[0] in roots for key in touched)
+    return not any(key_root(key) in roots for key in touched)
 
 
 def _init_effects(analysis, info: "ClassInfo", init: cst.FunctionDef, owner: Any) -> dict:

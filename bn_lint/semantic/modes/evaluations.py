@@ -17,7 +17,7 @@ from .element_runs import framework_missed_run
 from .instrumented import hooks_before
 from bn_lint.semantic.project.definitions import element_builder, project_class
 from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of, known_mode_outside_steps, project_driven
-from .keys import _called_name, _unwrap_passthrough, key_of
+from .keys import _called_name, _unwrap_passthrough, key_of, key_root
 from .known_calls import loads_weights
 from .records import Site
 
@@ -226,7 +226,7 @@ class EvaluationDetection:
                 self._no_grad_expr(d.decorator) for d in func.decorators):
             return False  # (a training step runs the module as the framework's loop does, unless no_grad throughout)
         key = key_of(node.func)  # (`pl_module(x)`, `self.net(x)`)
-        return key is not None and key.split(".")[0] == found[1] and not self._mode_decorated(func)
+        return key is not None and key_root(key) == found[1] and not self._mode_decorated(func)
 
     def _hook_method_use(self, node: cst.CSTNode) -> bool:
         """A call of a part of ``self`` in a plain method of a framework module that only hooks of known mode
@@ -235,7 +235,7 @@ class EvaluationDetection:
         framework's loop does: a shared step, a teacher's run), nor under a decorator that sets a mode."""
         func = self.enclosing_function(node)
         key = key_of(node.func) if func is not None and isinstance(node, cst.Call) else None
-        if key is None or key.split(".")[0] != "self" or "." not in key or hook_of(self.model, func) is not None:
+        if key is None or key_root(key) != "self" or "." not in key or hook_of(self.model, func) is not None:
             return False
         return known_mode_outside_steps(self.model, func) and not self._mode_decorated(func)
 
@@ -359,5 +359,5 @@ def _given_to_init(analysis, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
     params = {p.name.value for p in init.params.params[1:]} | {p.name.value for p in init.params.kwonly_params}
     if root != "self":
         return func is init and root in params
-    return bool(rest) and any(attribute == rest.split(".")[0] and param in params
+    return bool(rest) and any(attribute == key_root(rest) and param in params
                               for attribute, param in stored_on_self(init))

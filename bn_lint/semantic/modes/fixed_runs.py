@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .keys import key_of
+from .keys import key_of, key_root
 from .output_reads import detached
 from .state import State, TRAIN
 
@@ -20,7 +20,7 @@ def gradient_free_run(flow: "_Flow", call: cst.Call, key: str, facts: frozenset,
     a parameter (``self.teacher``) run in the training mode this function set is one of its part steps,
     for callers that froze it."""
     frozen = any(reason == "frozen" and watched == key for watched, reason in flow.watch.values())
-    part = not frozen and "." in key and key.split(".")[0] in flow.params and {f.mode for f in facts} == {TRAIN}
+    part = not frozen and "." in key and key_root(key) in flow.params and {f.mode for f in facts} == {TRAIN}
     if not (frozen or part) or not (flow.a.under_no_grad(call) or detached(flow.model, call)) \
             or not fixed_run_in_training(flow, key, call):
         return

@@ -19,6 +19,7 @@ from .loops import LoopWalker
 from .records import Summary
 from .dict_entries import keyed_returns
 from .entry import implicit_globals
+from .keys import key_root
 from .state import ENTRY, Fact, State, TRAIN, _ENTRY, _join, _set
 from .statements import StatementWalker
 from .uses import ModelUses
@@ -143,12 +144,12 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         if not isinstance(self.node, cst.FunctionDef):
             self.a.module_end = exit_state
         for key, facts in (exit_state or {}).items():
-            root = key.split(".")[0]
+            root = key_root(key)
             facts = frozenset(f for f in facts if not f.local) or _ENTRY  # (another object the name was rebound to)
             if root in self.params and facts != _ENTRY and facts != self.framework_entry.get(key):
                 summary.effects[key] = facts
         summary.trains = self.trained
-        summary.trained_keys = {key for key in self.trained_keys if key.split(".")[0] in self.params}
+        summary.trained_keys = {key for key in self.trained_keys if key_root(key) in self.params}
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
         summary.part_steps = self.part_stepped
@@ -157,8 +158,8 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         # helper froze is judged in its own flow, reported there, not again at each caller)
         constructor = isinstance(self.node, cst.FunctionDef) and self.node.name.value == "__init__"
         passed_on = self.helper_frozen if constructor or not (self.trained or self.stepped) else []
-        summary.freezes = [(node, key) for node, key in [*self.frozen, *passed_on] if key.split(".")[0] in self.params]
-        summary.helper_freezes = [(node, key) for node, key in self.helper_frozen if key.split(".")[0] in self.params]
+        summary.freezes = [(node, key) for node, key in [*self.frozen, *passed_on] if key_root(key) in self.params]
+        summary.helper_freezes = [(node, key) for node, key in self.helper_frozen if key_root(key) in self.params]
         summary.returned_freezes = self.returned_freezes
         for node, _key in [*self.frozen, *self.helper_frozen, *self.returned_freezes, *(f for fs in self.element_freezes.values() for f in fs),
                            *((node, param) for node, param, _mode in self.element_sets)]:
@@ -176,14 +177,14 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         for one in self.yields:
             at_yield = one if at_yield is None else _join(at_yield, one)
         for key, facts in (at_yield or {}).items():
-            if key.split(".")[0] in self.params and facts != _ENTRY:
+            if key_root(key) in self.params and facts != _ENTRY:
                 summary.at_yield[key] = facts
-        summary.bn_evals = {key for key in self.bn_evals if key.split(".")[0] in self.params}
+        summary.bn_evals = {key for key in self.bn_evals if key_root(key) in self.params}
         summary.element_modes = self.element_modes
         summary.element_sets = self.element_sets
         summary.entry_uses = self.entry_uses
         summary.entry_exports = self.entry_exports
-        summary.callback_states = {name: {k: v for k, v in st.items() if k.split(".")[0] in self.params}
+        summary.callback_states = {name: {k: v for k, v in st.items() if key_root(k) in self.params}
                                    for name, st in self.callback_states.items()}
         summary.callback_calls = self.callback_calls
         summary.stored_callables = self.stored_callables
@@ -209,7 +210,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         for method in earlier_hooks(self.model, self.node, hook):  # (`on_train_epoch_start`: `self.model.eval()`)
             summary = self.a.summary(method)
             for key, facts in sorted((summary.effects if summary is not None else {}).items()):
-                if key.split(".")[0] == param:
+                if key_root(key) == param:
                     _set(state, key, frozenset(f for f in facts if f.mode != ENTRY) | (given if _ENTRY <= facts else set()))
                     self.framework_entry[key] = state[key]
 

@@ -8,7 +8,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import ModelKind, tuple_element
 from bn_lint.semantic.syntax.walk import walk
 from .conditions import _negated
-from .keys import _container_elements, _unwrap_passthrough, key_of
+from .keys import _container_elements, _unwrap_passthrough, key_of, key_root
 from .known_calls import _BATCHNORM_TEST, _CONTAINERS
 from .records import Site
 from .state import State, _child_of, _lookup, _tracked
@@ -66,7 +66,7 @@ class FreezeTracking:
         if not _optimizer_class(qn):
             return False
         parts = given_parts(self.model, call)
-        roots = {part.split(".")[0] for part in parts or ()}
+        roots = {key_root(part) for part in parts or ()}
         if not parts or len(roots) != 1 or any("." not in part for part in parts):
             return True
         root = roots.pop()

@@ -14,7 +14,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .getters import got_from_receiver
 from .held_instances import held_aliases, stored_as
-from .keys import _getattr_of, key_of
+from .keys import _getattr_of, key_of, key_root
 from .list_entries import given_items
 from .records import HelperEval, Summary, _merge, record_passed
 from .synthetic_runs import feeds_later_step, synthetic_run
@@ -417,7 +417,7 @@ def _evaluated_by_init(flow, call: cst.Call, bound, summary: Summary, analysis: 
     given = dict(bound)
     for evaluated, used in analysis.evaluations(summary).items():
         root, _, rest = evaluated.partition(".")
-        param = stored.get(rest.split(".")[0]) if root == "self" and rest else root
+        param = stored.get(key_root(rest)) if root == "self" and rest else root
         arg = given.get(param) if param is not None else None
         key = key_of(arg) if arg is not None else None
         if key is None or not _tracked(state, key):

@@ -20,13 +20,15 @@ _PASSTHROUGH = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloa
 def key_of(expr: cst.BaseExpression) -> str | None:
     """``model`` / ``self.model.backbone`` for plain names and attribute chains, with constant subscripts
     as parts of their own: ``nets['student']``, ``self.models[0].fc`` (a dict entry or a list item is a
-    place a model is held, as an attribute is); the DDP unwrap ``model.module if distributed else model``
+    place a model is held, as an attribute is), a slice as what it slices (``net[:-1]``: some of its layers); the DDP unwrap ``model.module if distributed else model``
     (and ``getattr(model, "module", model)``) and ``model.to(device)`` are ``model``."""
     expr = one_module(expr)
     text = ""
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
         if isinstance(expr, cst.Attribute):
             text = "." + expr.attr.value + text
+        elif len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice):
+            pass  # `model.module[:-1]`: a slice of a Sequential runs some of its layers, in its mode
         else:
             index = subscript_key(expr) or _any_entry(expr)
             if index is None:
@@ -93,6 +95,14 @@ def _any_entry(expr: cst.Subscript) -> str | None:
             and isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self":
         return ANY_ENTRY
     return None
+
+
+def key_root(key: str) -> str:
+    """The name an access path starts from: ``config`` for ``config['net'].fc``, ``self`` for ``self.model``."""
+    return _ROOT.match(key).group(0)
+
+
+_ROOT = re.compile(r"[^.\[]*")
 
 
 def key_parent(key: str) -> str | None:

@@ -13,7 +13,7 @@ from bn_lint.semantic.project.callers import given_by_builders_elsewhere
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.project.train_overrides import override_parts, refrozen_parts
 from bn_lint.semantic.syntax.walk import walk
-from .keys import _unwrap_passthrough, key_of
+from .keys import _unwrap_passthrough, key_of, key_root
 from .loops import _enumerated
 from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
@@ -227,7 +227,7 @@ class ModelKinds:
     def has_train_override(self, key: str, scope: "Scope", depth: int = 0) -> bool:
         """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval), or the code
         replaces the instance's own (``model.train = train_with_frozen_bn``)."""
-        root = key.split(".")[0]
+        root = key_root(key)
         if any(attribute.attr.value == "train" and key_of(attribute.value) in (root, key)
                for attribute, _value, _where in self.model.attribute_assignments):
             return True

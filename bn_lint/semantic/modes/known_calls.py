@@ -9,7 +9,7 @@ import libcst as cst
 from bn_lint.semantic.nn_modules.bearing import DETECTORS
 from bn_lint.semantic.knowledge.wrappers import SAME_MODULE
 from .eval_names import eval_named
-from .keys import _PASSTHROUGH, _called_name
+from .keys import _PASSTHROUGH, _called_name, key_parent
 from .state import State
 
 
@@ -230,8 +230,8 @@ def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
     ``model.method()``."""
     if key in state:
         return True
-    if isinstance(func, cst.Subscript):  # (an entry of a dict or list that `self` holds)
-        return key.startswith(("self.", "self[")) and "self" in state
+    if isinstance(func, cst.Subscript):  # (an entry of a dict or list that `self` holds, or a parameter: `config['net']`)
+        return key.startswith(("self.", "self[")) and "self" in state or key_parent(key) in state
     if isinstance(func, cst.Attribute):
         if func.attr.value in _SAFE_METHODS or func.attr.value in ("eval", "train", "forward", "apply"):
             return False

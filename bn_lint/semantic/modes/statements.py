@@ -8,7 +8,7 @@ import libcst as cst
 from bn_lint.semantic.syntax.walk import walk
 
 from .conditions import _condition, _condition_name, constant_flag, name_guard
-from .keys import _unwrap_passthrough, key_of
+from .keys import _unwrap_passthrough, key_of, key_root
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
 
@@ -193,7 +193,7 @@ class StatementWalker:
         if joined is None:
             return None
         for key in list(joined):
-            root = key.split(".")[0]
+            root = key_root(key)
             if root in before or not self._unbound_before(root, node):
                 continue
             bound = [_lookup(end, key) for end in ends if root in end]

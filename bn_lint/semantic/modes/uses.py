@@ -14,7 +14,7 @@ from .fixed_runs import gradient_free_run
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .method_names import SWITCHES_OWN_MODE
 from .output_reads import detached
-from .keys import _called_name, _unwrap_passthrough, key_of
+from .keys import _called_name, _unwrap_passthrough, key_of, key_root
 from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD
 from .records import Site, Watch, _merge
 from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
@@ -44,7 +44,7 @@ class ModelUses:
         a.uses[call] = _merge(a.uses.get(call), key, facts, call, self)
         if (call, key) not in a.first_uses:
             a.first_uses[(call, key)] = Site(call, key, facts, self.scope)
-        if (frozenset(f for f in facts if not f.local) or facts) == _ENTRY and key.split(".")[0] in self.params:
+        if (frozenset(f for f in facts if not f.local) or facts) == _ENTRY and key_root(key) in self.params:
             # (`net(x)`, `self.inception(x)`: as the caller gives it; where the name may hold another object the
             # function built in place of the one given, the given one as it is given)
             self.entry_uses.append((call, key))
@@ -66,10 +66,10 @@ class ModelUses:
             self._watch_training(call, key, state)
             if key in self.params:
                 self.stepped[key] = self.stepped.get(key, frozenset()) | facts
-            elif key.split(".")[0] in self.params:
+            elif key_root(key) in self.params:
                 self.part_stepped[key] = self.part_stepped.get(key, frozenset()) | facts
             if ENTRY in {f.mode for f in facts}:
-                root = key.split(".")[0]
+                root = key_root(key)
                 if root in self.params:
                     self.trained.add(root)
                     self.trained_keys.add(key)
@@ -272,8 +272,8 @@ class ModelUses:
                            and any(f.mode != ENTRY and f.why != TRAINED for f in facts)]  # (not: trained as given)
                 self._parts_trained(call, key, state, touched)
                 self._watch_training(call, key, state)
-                if ENTRY in {f.mode for f in facts} and key.split(".")[0] in self.params:
-                    self.trained.add(key.split(".")[0])
+                if ENTRY in {f.mode for f in facts} and key_root(key) in self.params:
+                    self.trained.add(key_root(key))
 
     def _watch_part_steps(self, call: cst.Call, param: str, arg: cst.BaseExpression, summary, analysis,
                           state: State) -> None:
@@ -283,7 +283,7 @@ class ModelUses:
         for part, facts in summary.part_steps.items():
             root, _, rest = part.partition(".")
             target = f"{key}.{rest}" if key is not None and root == param and rest else None
-            if target is not None and key.split(".")[0] in self.params and {f.mode for f in facts} == {TRAIN}:
+            if target is not None and key_root(key) in self.params and {f.mode for f in facts} == {TRAIN}:
                 # (a step two calls deep: `run()` calls `self.fit()`, which sets `self.backbone` to train and steps it)
                 self.part_stepped[target] = self.part_stepped.get(target, frozenset()) | facts
             watched = target is not None and any(w == target for w, _reason in self.watch.values())
@@ -353,7 +353,7 @@ def trained_part_run(flow, receiver: str, method: str, call: cst.Call) -> bool:
     ``student`` (a part or a method running them), not a loss (``model.loss(out, y)``, the value backpropagated)."""
     from .training_steps import result_trained
 
-    if receiver.split(".")[0] == "self" or loss_named(method) or is_loss_value(flow.model, call):
+    if key_root(receiver) == "self" or loss_named(method) or is_loss_value(flow.model, call):
         return False
     return flow._trains_here(flow.a.region(call)) and result_trained(flow.a, call)
 

@@ -156,7 +156,11 @@ def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "__dict__":
             # `models.__dict__[args.arch]()` (the ImageNet example), `pretrainedmodels.__dict__[arch](...)`: a model
             # zoo's builders, some with BatchNorm; a project module's classes picked by a run-time name: of unknown class
-            return picked_by_name(model, model.qualname(func.value.value) or "")
+            index = func.slice[0].slice if len(func.slice) == 1 else None
+            named = getattr_factory_kind(_QUERIES, model, cst.Call(func=cst.Name("getattr"), args=[
+                cst.Arg(func.value.value), cst.Arg(index.value)]), scope, depth) \
+                if isinstance(index, cst.Index) and isinstance(func.value.value, (cst.Name, cst.Attribute)) else None
+            return named or picked_by_name(model, model.qualname(func.value.value) or "")  # (a name it evaluates: as getattr)
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value == "getattr" \
                 and model.binding("getattr", scope) is None:
             return getattr_factory_kind(_QUERIES, model, func, scope, depth)
@@ -389,6 +393,12 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     and isinstance(node.func.value, cst.Name) and depth < _MAX_DEPTH:
                 # `nn.Sequential(*list(resnet.children())[:-2])`: layers of that model
                 kinds.append(model_kind(model, node.func.value, model.scope_of(node), depth + 1))
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
+            if isinstance(node.func, cst.Subscript) and isinstance(node.func.value, cst.Attribute) \
+                    and node.func.value.attr.value == "__dict__" and depth < _MAX_DEPTH:
+                kinds.append(model_kind(model, node, model.scope_of(node), depth + 1))  # `models.__dict__[arch](...)`
                 if kinds[-1] is ModelKind.BN:
                     return ModelKind.BN
                 continue

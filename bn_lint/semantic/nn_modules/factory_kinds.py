@@ -300,9 +300,23 @@ def getattr_factory_kind(ask: KindQueries, model: "FileModel", getter: cst.Call,
     if zoo is None:
         return None
     name = evaluate(args[1], model, scope)
-    names = [name] if isinstance(name, str) else argparse_choices(model, args[1])
+    names = [name] if isinstance(name, str) else argparse_choices(model, args[1]) or _given_names(model, args[1], scope)
     if not names:  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
         return picked_by_name(model, zoo)
     kinds = {ask.model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
              for n in names if n.isidentifier()}
     return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
+
+
+def _given_names(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None") -> list[str]:
+    """For a parameter ``expr``: the strings the calls of its function in this file give it (its default where they
+    leave it out), when every one gives a constant string; [] otherwise."""
+    from bn_lint.semantic.evaluators.call_binding import given_values
+
+    function = scope.node if scope is not None and scope.kind == "function" else None
+    if not isinstance(expr, cst.Name) or not isinstance(function, cst.FunctionDef) or expr.value not in scope.params \
+            or scope.bindings.get(expr.value):
+        return []
+    given = given_values(model, function, expr.value) or []
+    values = [evaluate(g.value, model, g.scope) if g.value is not None else None for g in given]
+    return values if values and all(isinstance(v, str) for v in values) else []
