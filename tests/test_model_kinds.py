@@ -665,8 +665,8 @@ def test_a_class_built_with_its_batchnorm_flag_off_holds_no_batchnorm(tmp_path):
 
 def test_a_class_built_around_a_model_zoo_architecture_picked_by_name_may_hold_batchnorm(tmp_path):
     """`getattr(torchvision.models, cnn_type)(pretrained=True)` inside the class (the module written as
-    an attribute, not imported by name) is one of the zoo's models, some with BatchNorm: MAYBE, where it
-    was NO (the class's other part, a Linear, decided)."""
+    an attribute, not imported by name) is one of the zoo's models, where it was NO (the class's other part, a
+    Linear, decided): the one the class's only construction names, `"resnet18"` (BatchNorm)."""
     (tmp_path / "vse.py").write_text(textwrap.dedent("""
         import torch.nn as nn
         import torchvision
@@ -686,7 +686,7 @@ def test_a_class_built_around_a_model_zoo_architecture_picked_by_name_may_hold_b
     project = Project(__import__("bn_lint.config", fromlist=["Settings"]).Settings(root=tmp_path))
     model = project.model(str(tmp_path / "vse.py"))
     kinds = {name: model_kind(model, cst.Name(name), model.module_scope) for name in "ab"}
-    assert kinds == {"a": ModelKind.MAYBE, "b": ModelKind.NO}
+    assert kinds == {"a": ModelKind.BN, "b": ModelKind.NO}
 
 
 def test_a_static_or_class_method_builder_gives_what_it_returns(tmp_path):

@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 28's 14040 (session 73, after its blind score): `self.model.eval()` in a LightningModule's
+    # `training_step` before the pseudo-label forwards, never undone: Lightning runs `training_step` once per batch
+    # and sets training mode only when an epoch starts, so the next batch's training forward runs in eval mode (a hook
+    # run once per batch is a loop body: what one run leaves, the next finds). Twin: `self.model.train()` before
+    # returning
+    "lightning_training_step_leaves_its_model_in_eval.py": [("BN103", 16)],
+    "lightning_training_step_puts_its_model_back_in_training.py": [],
     # Transfer batch 28's 13960 (session 73, after its blind score), two causes: `self.base =
     # models.__dict__[model](pretrained=True)` in a base class whose subclass calls `Feature.__init__(self,
     # model='resnet50')`: a zoo's builder picked from its `__dict__` by a name the class's callers give as a constant

@@ -15,6 +15,12 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 14040 (batch 28, session 73, after its blind score): a LightningModule's `training_step` whose class derives from
+    # a project class of another file that is the `LightningModule` (`class TreeModel(baseline.TreeModel)`): the
+    # framework's hooks are found through project bases of any file. Its `self.model.eval()` before the pseudo-label
+    # forwards is never undone, and Lightning runs the step once per batch: BN103. Twin: `self.model.train()` before
+    # returning
+    "lightning_hook_of_a_module_whose_base_is_in_another_file": {"models/semi.py:12:BN103"},
     # 14102 (batch 28, session 73, after its blind score): `net = config['inference']['net']` in `do_test(inputs,
     # config)`: a model held in an entry of a settings dict its caller passes is a part of the parameter, like
     # `config.net` (access paths take their root through subscripts too); its caller, which fills the dict through

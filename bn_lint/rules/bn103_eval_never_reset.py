@@ -1,6 +1,8 @@
 """BN103 eval-never-reset."""
 from __future__ import annotations
 
+import libcst as cst
+
 from typing import Iterable
 
 from ..finding import Severity
@@ -510,10 +512,10 @@ class EvalNeverReset(Rule):
         ('PyTorch ImageNet example: `train()` calls `model.train()`, `validate()` `model.eval()`',
          'https://github.com/pytorch/examples/blob/main/imagenet/main.py'),
     )
-    # a training step in this file (the eval may sit in a helper of another file)
     # a training step in this file (the eval may sit in a helper of another file): backward(), an
-    # optimizer step, or a call named like one: train(...), train_one_epoch(...), do_train(...), fit(...)
-    triggers = (r"backward\s*\(", r"\.step\s*\(", r"\.minimize\s*\(") + tuple(
+    # optimizer step, a call named like one: train(...), train_one_epoch(...), do_train(...), fit(...), or a
+    # framework's per-batch training hook (`def training_step(`: the framework takes the step)
+    triggers = (r"backward\s*\(", r"\.step\s*\(", r"\.minimize\s*\(", r"def\s+training_step\s*\(") + tuple(
         rf"{word}(?<![A-Za-z0-9]{word})(?:_\w*)?\s*\(" for word in ("train", "Train", "TRAIN", "fit", "Fit", "FIT")
     )
     invalid = INVALID
@@ -539,6 +541,15 @@ class EvalNeverReset(Rule):
                 continue
             step = "training step" if analysis.order(found.node) < analysis.order(found.step) \
                 else "next iteration's training step"  # (a helper's evaluation left in eval before the step)
+            if isinstance(found.loop, cst.FunctionDef):  # (a framework hook run once per batch: `training_step`)
+                yield Report(
+                    found.node,
+                    f"`{found.key}` is put in eval mode here ({found.how}) in `{found.loop.name.value}()`, which the "
+                    f"framework runs for every batch without setting the mode in between, and nothing calls "
+                    f"`.train()` before the next batch's training forward at line {analysis.line(found.step)}: later "
+                    "batches train with frozen BatchNorm statistics",
+                )
+                continue
             yield Report(
                 found.node,
                 f"`{found.key}` is put in eval mode here ({found.how}) inside the training loop at line "

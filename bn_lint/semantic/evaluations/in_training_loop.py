@@ -53,7 +53,8 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
         for fact in site.facts:
             if fact.mode != EVAL or fact.node is None or fact.node in seen:
                 continue
-            loop = _loop_around_both(model, site.node, fact.node) or _loop_around_caller(model, analysis, site.node, fact)
+            loop = _loop_around_both(model, site.node, fact.node) or _loop_around_caller(model, analysis, site.node, fact) \
+                or _repeated_hook(model, site.node, fact.node)
             if loop is None and _evaluated_between_trainings(model, analysis, fact.node, site):
                 later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
                 continue
@@ -170,6 +171,18 @@ def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst
         if isinstance(ancestor, (cst.For, cst.While)) and ancestor in around_b:
             return ancestor
     return None
+
+
+def _repeated_hook(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst.FunctionDef | None:
+    """The framework hook run once per batch (``training_step``) that holds both nodes: the framework's loop
+    around it is the training loop."""
+    from bn_lint.semantic.modes.framework_hooks import hook_of
+
+    func = next((n for n in model.ancestors(a) if isinstance(n, cst.FunctionDef)), None)
+    if func is None or not any(n is func for n in model.ancestors(b)):
+        return None
+    found = hook_of(model, func)
+    return func if found is not None and found[0].repeats else None
 
 
 def _last_iteration_only(model: "FileModel", node: cst.CSTNode, loop: cst.CSTNode) -> bool:

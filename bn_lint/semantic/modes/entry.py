@@ -94,23 +94,23 @@ class EntryResolution:
             held = [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
                     if not (evaluating and result_trained(self, call))]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
-                    and self._held_at_rest(func, key_root(rest)):
+                    and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
-                holder = self._holder_class(func, key_root(rest))
+                holder = self._holder_class(func, rest.split(".")[0])
                 passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
             elif rest and (outside := entered_from_outside(self, func, key, passed)) is not None:
                 passed = outside  # (`if not handler.initialized: handler.initialize()`: as the class leaves it)
             passed = passed + held
-        elif func is not None and root == "self" and rest and self._held_at_rest(func, key_root(rest)):
+        elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
-            holder = self._holder_class(func, key_root(rest))
+            holder = self._holder_class(func, rest.split(".")[0])
             passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest \
-                and (trained := self._trained_in_class(func, key_root(rest))):
+                and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
             passed = [("self", trained, None)]
-        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, key_root(rest))):
+        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, rest.split(".")[0])):
             # a trainer's `predict`, a handler's `inference`: the modes its class's other methods leave it in
             passed = [("self", held, None)]
         elif func is None or self.args_key(func) is None:

@@ -359,5 +359,5 @@ def _given_to_init(analysis, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
     params = {p.name.value for p in init.params.params[1:]} | {p.name.value for p in init.params.kwonly_params}
     if root != "self":
         return func is init and root in params
-    return bool(rest) and any(attribute == key_root(rest) and param in params
+    return bool(rest) and any(attribute == rest.split(".")[0] and param in params
                               for attribute, param in stored_on_self(init))

@@ -130,9 +130,13 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         else:
             real = 0
             body = self.node
+        entry = dict(state)
         end = self.block(body.body, state)
         if end is not None:
             self.exits.append(end)
+        if isinstance(self.node, cst.FunctionDef) and (found := hook_of(self.model, self.node)) is not None \
+                and found[0].repeats:
+            self._repeat(body, entry, found[1])
         summary = Summary(params=self.params[:real], globals=self.params[real:], path=self.model.path)
         if isinstance(self.node, cst.FunctionDef):
             summary.name = self.node.name.value
@@ -189,6 +193,24 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         summary.callback_calls = self.callback_calls
         summary.stored_callables = self.stored_callables
         return summary
+
+    def _repeat(self, body: cst.BaseSuite, entry: State, param: str) -> None:
+        """A hook the framework runs once per batch (``training_step``): the modes one run leaves the module's
+        parts in are the modes the next run starts in, a loop's back edge (``self.model.eval()`` at its end, never
+        undone: the next batch's training forward runs in eval mode)."""
+        for _ in range(3):
+            back: State | None = None
+            for one in self.exits:
+                back = one if back is None else _join(back, one)
+            left = {key: facts for key, facts in (back or {}).items() if key_root(key) == param}
+            head = _join(entry, left)
+            if head == entry:
+                return
+            entry = head
+            self.exits = []
+            end = self.block(body.body, dict(head))
+            if end is not None:
+                self.exits.append(end)
 
     def _framework_entry(self, state: State) -> None:
         """A framework's hook (Lightning's ``on_train_epoch_end(self, trainer, pl_module)``): the module it is

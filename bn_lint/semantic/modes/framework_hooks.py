@@ -33,6 +33,7 @@ class Hook:
     method: str
     param: str  # the parameter holding the module, as the framework's signature names it
     mode: str
+    repeats: bool = False  # run once per batch with no mode set between the runs: what one run leaves, the next finds
 
 
 _LIGHTNING_TRAIN = ("on_train_batch_start", "on_train_batch_end", "on_train_epoch_start", "on_train_epoch_end")
@@ -45,7 +46,8 @@ _LIGHTNING_EVAL = ("on_validation_batch_start", "on_validation_batch_end", "on_v
 _LIGHTNING_1_EPOCH_ENDS = (("training_epoch_end", TRAIN), ("validation_epoch_end", EVAL), ("test_epoch_end", EVAL))
 
 HOOKS: tuple[Hook, ...] = (
-    Hook("Lightning", "module", "training_step", "self", TRAIN),
+    # (Lightning sets training mode when an epoch starts and after a validation run, not before each batch)
+    Hook("Lightning", "module", "training_step", "self", TRAIN, repeats=True),
     *(Hook("Lightning", "module", name, "self", mode) for name, mode in _LIGHTNING_1_EPOCH_ENDS),
     *(Hook("Lightning", "module", name, "self", EVAL) for name in ("validation_step", "test_step", "predict_step")),
     *(Hook("Lightning", "module", name, "self", TRAIN) for name in _LIGHTNING_TRAIN),
@@ -77,7 +79,7 @@ def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | Non
     if info is None or info.methods.get(func.name.value) is not func:
         return None
     for hook in rows:
-        if not any(_derives_from(model.qualname(base) or "", hook.base) for base in info.bases):
+        if not _framework_class(model, info, hook.base, 0):
             continue
         params = [p.name.value for p in func.params.params]
         if hook.param in params:
@@ -86,6 +88,20 @@ def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | Non
             return hook, params[2]  # (`def on_train_epoch_end(self, trainer, module)`)
         return None
     return None
+
+
+def _framework_class(model: "FileModel", info, base: str, depth: int) -> bool:
+    """Whether the class derives from one of the framework's ``base`` classes, directly or through project base
+    classes of any file (``class TreeModel(baseline.TreeModel)`` whose base is a ``LightningModule``)."""
+    from bn_lint.semantic.project.definitions import project_class
+
+    for written in info.bases:
+        if _derives_from(model.qualname(written) or "", base):
+            return True
+        found = project_class(model, written) if depth < 4 and isinstance(written, (cst.Name, cst.Attribute)) else None
+        if found is not None and found[1] is not info and _framework_class(found[0], found[1], base, depth + 1):
+            return True
+    return False
 
 
 def _derives_from(qualname: str, base: str) -> bool:

@@ -417,7 +417,7 @@ def _evaluated_by_init(flow, call: cst.Call, bound, summary: Summary, analysis: 
     given = dict(bound)
     for evaluated, used in analysis.evaluations(summary).items():
         root, _, rest = evaluated.partition(".")
-        param = stored.get(key_root(rest)) if root == "self" and rest else root
+        param = stored.get(rest.split(".")[0]) if root == "self" and rest else root
         arg = given.get(param) if param is not None else None
         key = key_of(arg) if arg is not None else None
         if key is None or not _tracked(state, key):

@@ -13,6 +13,7 @@ from bn_lint.semantic.batching.given_numbers import given_numbers
 from bn_lint.semantic.syntax.constants import evaluate
 from bn_lint.semantic.syntax.walk import children, walk
 from .keys import _names_read, key_of
+from .framework_hooks import TRAIN, hook_of
 from .known_calls import _NO_GRAD
 from .phases import feeds_a_later_step
 from .state import _lookup
@@ -252,7 +253,9 @@ class TrainingSteps:
         inside it)."""
         cache = self._training_regions
         if (func, "fed back", every) not in cache:
-            cache[func, "fed back", every] = self._fed_back(func, every, set())
+            hook = hook_of(self.model, func)  # (`training_step`: the framework backpropagates what it returns)
+            cache[func, "fed back", every] = hook is not None and hook[0].repeats and hook[0].mode == TRAIN \
+                or self._fed_back(func, every, set())
         return cache[func, "fed back", every]
 
     def _fed_back(self, func: cst.FunctionDef, every: bool, seen: set) -> bool:

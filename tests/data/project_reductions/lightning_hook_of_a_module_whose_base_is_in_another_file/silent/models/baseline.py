@@ -1,0 +1,13 @@
+import pytorch_lightning as pl
+import torch
+import torch.nn as nn
+
+
+class TreeModel(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                                   nn.Flatten(), nn.Linear(16, 5))
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters())
