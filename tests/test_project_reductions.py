@@ -15,6 +15,14 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # 14002 (batch 28, session 73, after its blind score): `trades_loss()` puts the model in eval for the attack, runs
+    # the loss forwards, then calls `model.train()`: the training forward runs in eval mode, the `.train()` comes too
+    # late (BN103 at the `.eval()`). Two capabilities: the function's result is backpropagated by the training script
+    # of another file that calls it (`loss = trades_loss(...); loss.backward()`), so its forwards are training ones;
+    # and an optimizer built over a list of plain tensors (`optim.SGD([delta])`) moves an input, its step trains no
+    # model (before, the attack's loop was read as training: a false BN103 on the twin). Twin: `model.train()` before
+    # the loss forwards
+    "eval_for_an_attack_reset_after_the_training_forwards": {"trades.py:6:BN103"},
     # 14040 (batch 28, session 73, after its blind score): a LightningModule's `training_step` whose class derives from
     # a project class of another file that is the `LightningModule` (`class TreeModel(baseline.TreeModel)`): the
     # framework's hooks are found through project bases of any file. Its `self.model.eval()` before the pseudo-label

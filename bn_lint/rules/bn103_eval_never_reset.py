@@ -476,7 +476,10 @@ class EvalNeverReset(Rule):
         Flags a `.eval()` (or a call of a function that calls `.eval()` on the model and does not
         restore its mode) inside a training loop — a loop whose body runs `backward()` /
         `optimizer.step()`, directly or through a project function — when the next iteration's
-        training step still sees the model in eval mode: no `.train()` runs between them.
+        training step still sees the model in eval mode: no `.train()` runs between them. A
+        framework hook run once per batch (Lightning's `training_step`) is such a loop body. Also
+        an `.eval()` before a training forward in the same function whose `.train()` comes only
+        after that forward (an attack run in eval, then the loss forwards, then `.train()`).
     """
     why = """
         From the second epoch on, the model trains with BatchNorm in eval mode: it normalises
@@ -529,6 +532,14 @@ class EvalNeverReset(Rule):
                     found.node,
                     f"`{found.key}` is put in eval mode here ({found.how}) {found.via}: later epochs train with "
                     f"frozen BatchNorm statistics",
+                )
+                continue
+            if found.late is not None:
+                yield Report(
+                    found.node,
+                    f"`{found.key}` is put in eval mode here ({found.how}) and its training forward at line "
+                    f"{analysis.line(found.step)} runs in eval mode: the `.train()` at line {analysis.line(found.late)} "
+                    "comes after it, so BatchNorm trains on frozen running statistics",
                 )
                 continue
             if found.loop is found.step:  # (no loop: trained, evaluated, then trained again)

@@ -40,6 +40,7 @@ class EvalInTrainingLoop:
     loop: cst.CSTNode
     step: cst.CSTNode
     via: str = ""  # a callback that another file's training loop runs: how (the loop and step are there)
+    late: cst.CSTNode | None = None  # the `.train()` after the training step that was meant to come before it
 
 
 def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[EvalInTrainingLoop]:
@@ -55,6 +56,12 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
                 continue
             loop = _loop_around_both(model, site.node, fact.node) or _loop_around_caller(model, analysis, site.node, fact) \
                 or _repeated_hook(model, site.node, fact.node)
+            late = _train_after(analysis, fact, site) if loop is None else None
+            if late is not None and analysis.kind(site.key, site.facts, site.scope) in (ModelKind.BN, ModelKind.MAYBE):
+                seen.add(fact.node)  # (`model.eval()` for an attack, the loss forwards, then `model.train()`: too late)
+                yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), site.node,
+                                         site.node, late=late)
+                continue
             if loop is None and _evaluated_between_trainings(model, analysis, fact.node, site):
                 later.append((fact.node, fact, site))  # train, evaluate, train again: the second run trains in eval
                 continue
@@ -170,6 +177,25 @@ def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst
             return None
         if isinstance(ancestor, (cst.For, cst.While)) and ancestor in around_b:
             return ancestor
+    return None
+
+
+def _train_after(analysis: "ModeAnalysis", fact, site) -> cst.Call | None:
+    """The ``.train()`` on the same model that the function of the training run ``site`` calls after it, when the
+    ``.eval()`` of ``fact``, in the same function, came before it: the function means its training step to run in
+    training mode and sets it too late (``model.eval()`` for an attack, the loss forwards, then ``model.train()``)."""
+    node = fact.node
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval"):
+        return None
+    func = analysis.enclosing_function(site.node)
+    if func is None or analysis.enclosing_function(node) is not func or analysis.order(node) > analysis.order(site.node):
+        return None
+    key = key_of(node.func.value)
+    for call in analysis.model.nodes_of(func, cst.Call):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and not call.args \
+                and key_of(call.func.value) == key and analysis.order(call) > analysis.order(site.node) \
+                and analysis.enclosing_function(call) is func:
+            return call
     return None
 
 

@@ -62,10 +62,39 @@ def input_gradient_backward(model: "FileModel", call: cst.Call) -> bool:
     if function is None:
         return False
     text = model.code(function)
+    if _steps_inputs_only(model, call):
+        return True  # (`optimizer_delta = optim.SGD([delta], lr)`, its step after the backward: an attack's perturbation)
     if _STEPS.search(text):
         return False
     asked = set(_ASKS_GRADIENT.findall(text)) | set(_ASKS_GRADIENT_ARG.findall(text))
     return any(name in asked for name in _READS_GRAD.findall(text))
+
+
+def _steps_inputs_only(model: "FileModel", call: cst.Call) -> bool:
+    """Whether the optimizer steps after ``call`` in its loop (or function) are all of optimizers built over a list of
+    plain tensors the code names (``optim.SGD([delta], lr=...)``), none over a module's ``parameters()``: the backward
+    moves an input (an attack's perturbation, an inverted image), it trains no model."""
+    around = next((a for a in model.ancestors(call) if isinstance(a, (cst.For, cst.While, cst.FunctionDef))), None)
+    if around is None:
+        return False
+    steps = [node for node in model.nodes_of(around, cst.Call) if isinstance(node.func, cst.Attribute)
+             and node.func.attr.value == "step" and isinstance(node.func.value, cst.Name)]
+    if not steps:
+        return False
+    return all(input_optimizer_step(model, step) for step in steps)
+
+
+def input_optimizer_step(model: "FileModel", step: cst.Call) -> bool:
+    """Whether ``step`` (``opt.step()``) steps an optimizer built over a list of plain tensors the code names
+    (``optimizer_delta = optim.SGD([delta], lr=...)``): it moves those tensors, not a model's parameters."""
+    func = step.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "step" and isinstance(func.value, cst.Name)):
+        return False
+    bound = model.binding(func.value.value, model.scope_of(step))
+    built = bound[0] if bound is not None else None
+    return isinstance(built, cst.Call) and (model.qualname(built.func) or "").startswith("torch.optim.") \
+        and bool(built.args) and isinstance(built.args[0].value, cst.List) \
+        and all(isinstance(e.value, cst.Name) for e in built.args[0].value.elements)
 
 
 _STEPS = re.compile(r"\.step\s*\(|optim|minimize|zero_grad|\.parameters\s*\(")

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from bn_lint.semantic.modes.attribution import attribution_backward, input_gradient_backward
+from bn_lint.semantic.modes.attribution import attribution_backward, input_gradient_backward, input_optimizer_step
 from bn_lint.semantic.batching.facts import Size
 from bn_lint.semantic.modes.eval_data import eval_input, reaches_backward_in_order
 from bn_lint.semantic.batching.given_numbers import given_numbers
@@ -89,7 +89,7 @@ class TrainingSteps:
                 # (a saliency backward, an attack's input gradient: trains nothing)
                 return not attribution_backward(self.model, call) and not input_gradient_backward(self.model, call)
             if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
-                return True
+                return not input_optimizer_step(self.model, call)  # (not `optim.SGD([delta])`: an attack's input)
             if name == "step" and "scaler" in self.model.code(func.value).lower():
                 return True
         return self.model.qualname(func) == "torch.autograd.backward"
@@ -269,6 +269,8 @@ class TrainingSteps:
                  or (isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
                      and any(info.methods.get(name) is func for info in self.model.classes.values()))]
         fed = [self._backward_of(site.node) or self._returned_to_backward(site.node, every, seen) for site in sites]
+        if not sites and self.model.functions.get(name) is func:
+            return _fed_back_elsewhere(self, name)
         return bool(sites) and (all(fed) if every else any(fed))
 
     def _returned_to_backward(self, call: cst.Call, every: bool, seen: set) -> bool:
@@ -438,3 +440,23 @@ def _summed_names(value: cst.BaseExpression) -> set[str]:
     if isinstance(value, cst.UnaryOperation):
         return _summed_names(value.expression)
     return set()
+
+
+def _fed_back_elsewhere(analysis, name: str) -> bool:
+    """Whether the files beside this one that call the module-level function ``name`` (and no code of this file)
+    each give what it returns to a backward pass at every call (``loss = trades_loss(model, x, y, opt)``, then
+    ``loss.backward()`` in the training script)."""
+    from bn_lint.semantic.project.callers import calling_files
+
+    project = analysis.model.project
+    others = [project.model(path) for path in calling_files(analysis.model, name)] if project is not None else []
+    others = [other for other in others if other is not None and other is not analysis.model]
+    if not others:
+        return False
+    for other in others:
+        theirs = other.analysis(type(analysis))
+        sites = [site for site in other.calls if isinstance(site.node.func, (cst.Name, cst.Attribute))
+                 and (site.node.func.value if isinstance(site.node.func, cst.Name) else site.node.func.attr.value) == name]
+        if not sites or not all(theirs._backward_of(site.node) for site in sites):
+            return False
+    return True
