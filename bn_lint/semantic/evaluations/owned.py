@@ -111,8 +111,10 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         # (a nested function is reached from elsewhere only through the module-level function it is defined in)
         reached = _outermost_function(model, scope)
     # (a method's callers elsewhere pass no model: they reach it through the instance, and count only where they
-    # put a model in eval)
-    if any(called_elsewhere(model, caller, setting_eval=root == "self" or key != root) for caller in callers_in_file(model, reached)):
+    # put a model in eval; so do callers that pass an object holding the model, `config['net']`, `solver.model`: their
+    # checks follow the object, not always what it holds)
+    part = root == "self" or key != root
+    if any(called_elsewhere(model, caller, setting_eval=part) for caller in callers_in_file(model, reached)):
         return None
     return f"`{name}()` evaluates {shown}; {callers}"
 

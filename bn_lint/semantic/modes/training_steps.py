@@ -11,7 +11,7 @@ from bn_lint.semantic.batching.facts import Size
 from bn_lint.semantic.modes.eval_data import eval_input, reaches_backward_in_order
 from bn_lint.semantic.batching.given_numbers import given_numbers
 from bn_lint.semantic.syntax.constants import evaluate
-from bn_lint.semantic.syntax.walk import children, walk
+from bn_lint.semantic.syntax.walk import children, returned_values, walk
 from .keys import _names_read, key_of
 from .framework_hooks import TRAIN, hook_of
 from .known_calls import _NO_GRAD
@@ -253,9 +253,9 @@ class TrainingSteps:
         inside it)."""
         cache = self._training_regions
         if (func, "fed back", every) not in cache:
-            hook = hook_of(self.model, func)  # (`training_step`: the framework backpropagates what it returns)
+            hook = hook_of(self.model, func)  # (`training_step`: the framework backpropagates the loss it returns)
             cache[func, "fed back", every] = hook is not None and hook[0].repeats and hook[0].mode == TRAIN \
-                or self._fed_back(func, every, set())
+                and any(value is not None for value in returned_values(func)) or self._fed_back(func, every, set())
         return cache[func, "fed back", every]
 
     def _fed_back(self, func: cst.FunctionDef, every: bool, seen: set) -> bool:
