@@ -13,6 +13,13 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Transfer batch 27's 13820 (session 73): `self.models["encoder"].eval()` in a helper method that the training
+    # step's method calls (`process_batch()` -> `generate_target_loss()`), never undone: reported at the `.eval()`
+    # itself, where the mode is left and the fix goes (the label's line; a helper named for evaluation, run after the
+    # epoch's steps, is reported where the loop calls it). Twin: `.train()` right after the target's run (an eval for
+    # the run that follows it, then undone: a choice, not BN103's too-late `.train()`)
+    "eval_inside_a_training_step_helper_reported_at_the_eval.py": [("BN103", 30)],
+    "eval_inside_a_training_step_helper_undone_after_its_run.py": [],
     # Transfer batch 28's 14040 (session 73, after its blind score): `self.model.eval()` in a LightningModule's
     # `training_step` before the pseudo-label forwards, never undone: Lightning runs `training_step` once per batch
     # and sets training mode only when an epoch starts, so the next batch's training forward runs in eval mode (a hook

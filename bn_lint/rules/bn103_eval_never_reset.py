@@ -562,7 +562,7 @@ class EvalNeverReset(Rule):
                 )
                 continue
             yield Report(
-                found.node,
+                found.at or found.node,
                 f"`{found.key}` is put in eval mode here ({found.how}) inside the training loop at line "
                 f"{analysis.line(found.loop)}, and nothing calls `.train()` before the {step} "
                 f"at line {analysis.line(found.step)}: later epochs train with frozen BatchNorm statistics",

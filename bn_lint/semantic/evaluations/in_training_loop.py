@@ -41,6 +41,7 @@ class EvalInTrainingLoop:
     step: cst.CSTNode
     via: str = ""  # a callback that another file's training loop runs: how (the loop and step are there)
     late: cst.CSTNode | None = None  # the `.train()` after the training step that was meant to come before it
+    at: cst.CSTNode | None = None  # the `.eval()` itself, in a helper method of this file that ``node`` calls
 
 
 def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[EvalInTrainingLoop]:
@@ -78,7 +79,8 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
                 continue
             seen.add(fact.node)
             loops.append((site.key, loop))
-            yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), loop, site.node)
+            yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), loop, site.node,
+                                     at=_inner_eval(analysis, fact.node, site.key))
     for node, fact, site in later:
         if node in seen or analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE) \
                 or any((key == site.key or site.key.startswith(key + ".")) and loop in model.ancestors(site.node)
@@ -180,10 +182,36 @@ def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst
     return None
 
 
+def _inner_eval(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.CSTNode | None:
+    """The ``.eval()`` on ``self``'s part ``key`` that the call ``node`` of a method of this file's class leads to,
+    through the methods it calls on ``self`` (``self.process_batch(x)`` -> ``self.generate_images_pred()`` ->
+    ``self.models['encoder'].eval()``) inside the training step: where the mode is left, and the fix goes; None when
+    not found that way, or for a helper named for evaluation."""
+    func = node.func if isinstance(node, cst.Call) else None
+    if not key.startswith("self") or isinstance(func, cst.Attribute) and eval_named(func.attr.value):
+        return None  # (`self.evaluate("val")` after the epoch: an evaluation left in eval, fixed where it is called)
+    found = None
+    for _ in range(8):
+        func = node.func if isinstance(node, cst.Call) else None
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"):
+            return found
+        if func.attr.value == "eval":
+            return node
+        target = analysis.callee(node, other_files=False)
+        summary = target[0].summary(target[1]) if target is not None and target[0] is analysis else None
+        inner = next((f.node for f in (summary.effects.get(key, ()) if summary is not None else ())
+                      if f.mode == EVAL and f.node is not None), None)
+        if inner is None:
+            return found
+        node = found = inner
+    return found
+
+
 def _train_after(analysis: "ModeAnalysis", fact, site) -> cst.Call | None:
     """The ``.train()`` on the same model that the function of the training run ``site`` calls after it, when the
     ``.eval()`` of ``fact``, in the same function, came before it: the function means its training step to run in
-    training mode and sets it too late (``model.eval()`` for an attack, the loss forwards, then ``model.train()``)."""
+    training mode and sets it too late (``model.eval()`` for an attack, the loss forwards, then ``model.train()``): the
+    eval is for runs of the model before the training one (an eval for the training forward itself is a choice)."""
     node = fact.node
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval"):
         return None
@@ -191,6 +219,10 @@ def _train_after(analysis: "ModeAnalysis", fact, site) -> cst.Call | None:
     if func is None or analysis.enclosing_function(node) is not func or analysis.order(node) > analysis.order(site.node):
         return None
     key = key_of(node.func.value)
+    start, end = analysis.order(node), analysis.order(site.node)
+    if not any(use.key == key and start < analysis.order(use_node) < end and use_node not in analysis.train_uses
+               for use_node, use in list(analysis.uses.items())):
+        return None  # (the eval is for the training forward itself, `target = encoder(x)` in eval mode: a choice)
     for call in analysis.model.nodes_of(func, cst.Call):
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and not call.args \
                 and key_of(call.func.value) == key and analysis.order(call) > analysis.order(site.node) \
