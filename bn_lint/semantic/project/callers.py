@@ -82,11 +82,11 @@ def _evals_through_import(project, path: str) -> bool:
     return model``): read from the texts, without parsing them."""
     from bn_lint.import_lines import imported_names
 
-    data = _read(path).encode()
+    data = project.read(path) or b""
     for module, name in imported_names(data) if b"import" in data else ():
         as_module = project.resolve_module(f"{module}.{name}", path)  # (`from model import build_model`)
         if as_module is not None:
-            called = set(re.findall(r"\b" + re.escape(name) + r"\.(\w+)\s*\(", code_only(data.decode())))
+            called = set(re.findall(r"\b" + re.escape(name) + r"\.(\w+)\s*\(", code_only(data.decode("utf-8", "replace"))))
             if project.mentions(as_module, ".eval()") and any(_evals(project, as_module, f, 1) for f in called):
                 return True
             continue
@@ -107,14 +107,6 @@ def _evals(project, path: str, name: str, deeper: int) -> bool:
                           for other in set(re.findall(r"(?<![\w.])(\w+)\s*\(", code)) - {name}):
             return True
     return False
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
 
 
 def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,
