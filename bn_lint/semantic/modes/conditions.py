@@ -7,6 +7,8 @@ import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
 
+from .keys import computed_lookup
+
 
 def _negated(test: cst.BaseExpression) -> bool:
     """``not x``, ``a not in b``, ``a != b``, ``a is not b``, or an ``and`` of such: a test that excludes."""
@@ -79,9 +81,8 @@ def name_guard(node: cst.If) -> bool:
                                        and isinstance(test.args[1].value, cst.Name) and test.args[1].value.value == "str"):
         return False
     name = test.args[0].value.value
-    return any(isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "getattr"
-               and len(call.args) >= 2 and any(isinstance(n, cst.Name) and n.value == name for n in walk(call.args[1].value))
-               for call in walk(node.body))
+    return any((found := computed_lookup(call)) is not None
+               and any(isinstance(n, cst.Name) and n.value == name for n in walk(found[1])) for call in walk(node.body))
 
 
 def constant_flag(model, test: cst.BaseExpression, scope) -> bool | None:

@@ -120,16 +120,23 @@ def _getattr_of(call: cst.Call, *variables: str) -> str | None:
     return None
 
 
-def looked_up_owner(expr: cst.BaseExpression | None) -> str | None:
-    """``self`` for ``getattr(self, 'net' + name)``: the module a part is looked up in by a name the code computes
-    (a loop over ``self.model_names``); which part is not known, so a mode set on it is taken for the owner's."""
+def computed_lookup(expr: cst.BaseExpression | None) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """(owner, name) of ``getattr(owner, 'net' + name)``: a part looked up by a name the code computes from a
+    variable (not a literal); None for anything else."""
     if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "getattr"
             and len(expr.args) == 2 and not any(a.star or a.keyword for a in expr.args)):
         return None
     name = expr.args[1].value
     if isinstance(name, cst.SimpleString) or not any(isinstance(n, cst.Name) for n in walk(name)):
         return None
-    return key_of(expr.args[0].value)
+    return expr.args[0].value, name
+
+
+def looked_up_owner(expr: cst.BaseExpression | None) -> str | None:
+    """``self`` for ``getattr(self, 'net' + name)``: the module a part is looked up in by a name the code computes
+    (a loop over ``self.model_names``); which part is not known, so a mode set on it is taken for the owner's."""
+    found = computed_lookup(expr)
+    return key_of(found[0]) if found is not None else None
 
 
 def receiver_key(expr: cst.BaseExpression) -> str | None:

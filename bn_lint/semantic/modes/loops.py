@@ -10,7 +10,7 @@ from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
 from bn_lint.semantic.syntax.module_walks import walked_call
 from bn_lint.semantic.syntax.walk import walk
 from .list_entries import listed_items
-from .keys import ANY_ENTRY, _getattr_of, key_expression, key_of, key_parent, subscript_key
+from .keys import ANY_ENTRY, _getattr_of, computed_lookup, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _child_of, _join, _lookup, _tracked
 
 
@@ -348,9 +348,8 @@ def _top_lines(lines):
 
 def _names_part(expr: cst.BaseExpression, names: set[str]) -> bool:
     """``getattr(self, 'net' + name)`` / ``self.nets[name]`` with ``name`` one of ``names``: a part looked up by it."""
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "getattr" \
-            and len(expr.args) == 2:
-        looked_up = expr.args[1].value
+    if (found := computed_lookup(expr)) is not None:
+        looked_up = found[1]
     elif isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
         looked_up = expr.slice[0].slice.value
     else:
