@@ -233,10 +233,6 @@ class Project:
         """The names a line of the file's text binds to a BatchNorm layer (``Norm = partial(nn.BatchNorm2d)``)."""
         return self._text_names(os.path.abspath(path)).batchnorm_aliases
 
-    def read(self, path: str) -> bytes | None:
-        """The file's bytes, read the safe way (never a FIFO, a device or a huge file); None when unreadable."""
-        return _read(os.path.abspath(path))
-
     def function_bodies(self, path: str, name: str) -> list[str] | None:
         """The text of every ``def name(`` in the file (its indented block), read without parsing it;
         None when the file cannot be read or ``name`` is not ASCII."""

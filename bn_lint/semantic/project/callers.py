@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.prefilter import code_only
+from bn_lint.source import UnreadableSource, read_bytes
 from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.evaluators.call_binding import Given, bind, given_at, param_default, positional_names
 from bn_lint.semantic.project.definitions import project_class
@@ -82,7 +83,7 @@ def _evals_through_import(project, path: str) -> bool:
     return model``): read from the texts, without parsing them."""
     from bn_lint.import_lines import imported_names
 
-    data = project.read(path) or b""
+    data = _read(path)
     for module, name in imported_names(data) if b"import" in data else ():
         as_module = project.resolve_module(f"{module}.{name}", path)  # (`from model import build_model`)
         if as_module is not None:
@@ -136,3 +137,11 @@ def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,
             bound = bind(site.node, params, builder, site.scope)
             found.append((builder, given_at(site, bound, param, default, model.scope_of(init))))
     return found or None
+
+
+def _read(path: str) -> bytes:
+    """The file's bytes, read the safe way (never a FIFO, a device or a huge file); empty when unreadable."""
+    try:
+        return read_bytes(path)
+    except UnreadableSource:
+        return b""
