@@ -11,6 +11,7 @@ from bn_lint.semantic.nn_modules.bearing import _imported_name
 from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.project.overrides import abstract
 from .keys import _unwrap_passthrough
+from .list_entries import iterated_values
 from .known_calls import _COPIES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,19 +98,8 @@ def loop_items(model: "FileModel", name: str, call: cst.Call) -> list[cst.BaseEx
         iterated = _iterated_as(ancestor, name) if isinstance(ancestor, cst.For) else None
         if iterated is None:
             continue
-        scope = model.scope_of(ancestor)
-        bound = model.binding(iterated.value, scope) if isinstance(iterated, cst.Name) else None
-        if isinstance(iterated, cst.Name) and bound is not None and isinstance(bound[0], cst.List) \
-                and not bound[0].elements:
-            return [_unwrap_passthrough(c.args[0].value) for c in model.nodes_of(scope.node, cst.Call)
-                    if isinstance(c.func, cst.Attribute) and c.func.attr.value == "append" and len(c.args) == 1
-                    and isinstance(c.func.value, cst.Name) and c.func.value.value == iterated.value]
-        iterated = bound[0] if bound is not None else iterated
-        if isinstance(iterated, (cst.ListComp, cst.GeneratorExp)):
-            return [_unwrap_passthrough(iterated.elt)]
-        if isinstance(iterated, (cst.List, cst.Tuple)):
-            return [_unwrap_passthrough(element.value) for element in iterated.elements]
-        return []
+        values = iterated_values(model, iterated, model.scope_of(ancestor))
+        return [_unwrap_passthrough(value) for value in values or ()]
     return []
 
 

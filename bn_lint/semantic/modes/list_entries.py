@@ -63,3 +63,26 @@ def given_items(model, value: cst.BaseExpression, scope) -> list[cst.BaseExpress
         return [] if starred else [element.value for element in value.elements]
     found = listed_items(model, value.value, scope) if isinstance(value, cst.Name) else None
     return [item for item, _where in found] if found else []
+
+
+def iterated_values(model, iterated: cst.BaseExpression, scope, depth: int = 0) -> list[cst.BaseExpression] | None:
+    """The values a ``for`` loop over ``iterated`` takes, where the code writes them: the elements of a literal list
+    or tuple, either arm of a conditional (``['train', 'val'] if not test else ['test']``), the element a
+    comprehension builds each time (``[Client(m) for _ in range(n)]``), what ``append`` calls put in a list bound
+    empty (``clients = []``), or those of the one value a name is bound to; None where the code does not show them."""
+    if isinstance(iterated, (cst.List, cst.Tuple)):
+        return [element.value for element in iterated.elements]
+    if isinstance(iterated, (cst.ListComp, cst.GeneratorExp)):
+        return [iterated.elt]
+    if isinstance(iterated, cst.IfExp) and depth < 4:
+        arms = [iterated_values(model, arm, scope, depth + 1) for arm in (iterated.body, iterated.orelse)]
+        return None if None in arms else [value for arm in arms for value in arm]
+    if isinstance(iterated, cst.Name) and depth < 4:
+        bound = model.binding(iterated.value, scope)
+        if bound is not None and isinstance(bound[0], cst.List) and not bound[0].elements:
+            body = bound[1].node if bound[1] is not None and bound[1].node is not None else model.module
+            return [c.args[0].value for c in model.nodes_of(body, cst.Call)
+                    if isinstance(c.func, cst.Attribute) and c.func.attr.value == "append" and len(c.args) == 1
+                    and isinstance(c.func.value, cst.Name) and c.func.value.value == iterated.value]
+        return iterated_values(model, bound[0], bound[1], depth + 1) if bound is not None else None
+    return None

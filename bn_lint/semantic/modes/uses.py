@@ -15,6 +15,7 @@ from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, hol
 from .method_names import SWITCHES_OWN_MODE
 from .output_reads import detached
 from .keys import _called_name, _unwrap_passthrough, key_of, key_root
+from .list_entries import iterated_values
 from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD
 from .records import Site, Watch, _merge
 from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
@@ -188,7 +189,7 @@ class ModelUses:
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \
                     and ancestor.target.value == name:
-                values = _loop_values(self.model, ancestor.iter, self.model.scope_of(ancestor))
+                values = iterated_values(self.model, ancestor.iter, self.model.scope_of(ancestor))
                 return values is not None and any(fails(value) for value in values)
             if isinstance(ancestor, cst.FunctionDef):
                 return self._passed_to_fail(ancestor, name, fails)
@@ -375,18 +376,4 @@ def predictions_off_the_training_path(flow, call: cst.Call) -> str | None:
         condition = _condition(ancestor.test) if isinstance(ancestor, cst.If) else None
         if condition is not None and condition[0] in flow.assume and flow._can_fail(condition, ancestor):
             return f"its output {read}, and `if {flow.model.code(ancestor.test)}:` skips the training step on this path"
-    return None
-
-
-def _loop_values(model, iterated: cst.BaseExpression, scope, depth: int = 0) -> list[cst.BaseExpression] | None:
-    """The values a ``for`` loop over ``iterated`` takes, where the code writes them: a literal list or tuple, either
-    arm of a conditional (``['train', 'val'] if not test else ['test']``), or a name bound once to those."""
-    if isinstance(iterated, (cst.List, cst.Tuple)):
-        return [element.value for element in iterated.elements]
-    if isinstance(iterated, cst.IfExp) and depth < 4:
-        arms = [_loop_values(model, arm, scope, depth + 1) for arm in (iterated.body, iterated.orelse)]
-        return None if None in arms else [value for arm in arms for value in arm]
-    if isinstance(iterated, cst.Name) and depth < 4:
-        bound = model.binding(iterated.value, scope)
-        return _loop_values(model, bound[0], bound[1], depth + 1) if bound is not None else None
     return None
