@@ -126,12 +126,8 @@ def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTN
     assigns = sorted(model.nodes_of(loop, cst.Assign, cst.AugAssign), key=model.order)
     derived = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
     start = model.order(parent)
-    for node in assigns:  # (forward from the call: what its value flows into, in this pass of the loop)
-        if model.order(node) <= start or node.value is None:
-            continue
-        if any(isinstance(n, cst.Name) and n.value in derived for n in walk(node.value)):
-            targets = node.targets if isinstance(node, cst.Assign) else [node]
-            derived |= {n.value for t in targets for n in walk(t.target) if isinstance(n, cst.Name)}
+    # (forward from the call: what its value flows into, in this pass of the loop)
+    derived |= set(derived_names(model.order, assigns, derived, start, float("inf"), names_read_by))
     for node in model.nodes_of(loop, cst.Call):
         if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
             continue
@@ -146,6 +142,28 @@ def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTN
                     isinstance(n, cst.Name) and n.value in derived for n in walk(last.value)):
                 return True
     return False
+
+
+def derived_names(order, assigns: list, names: set[str], low, high, reads) -> dict[str, cst.CSTNode]:
+    """Name -> the assignment (of ``assigns``, in source order) that binds it from ``names`` or from a name so bound,
+    strictly between the positions ``low`` and ``high``; ``reads(value)`` gives the names an assigned value carries on
+    (any name it reads: ``names_read_by``; only through arithmetic: ``training_steps._summed_names``)."""
+    derived: dict[str, cst.CSTNode] = {}
+    sources = set(names)
+    for node in assigns:
+        if not low < order(node) < high or node.value is None or not reads(node.value) & sources:
+            continue
+        for target in node.targets if isinstance(node, cst.Assign) else [node]:
+            for name in walk(target.target):
+                if isinstance(name, cst.Name) and name.value not in names:
+                    derived[name.value] = node
+                    sources.add(name.value)
+    return derived
+
+
+def names_read_by(value: cst.CSTNode) -> set[str]:
+    """Every name ``value`` reads."""
+    return {n.value for n in walk(value) if isinstance(n, cst.Name)}
 
 
 def _assigns(node: cst.CSTNode, name: str) -> bool:

@@ -8,7 +8,7 @@ import libcst as cst
 
 from bn_lint.semantic.modes.attribution import attribution_backward, input_gradient_backward, input_optimizer_step
 from bn_lint.semantic.batching.facts import Size
-from bn_lint.semantic.modes.eval_data import eval_input, reaches_backward_in_order
+from bn_lint.semantic.modes.eval_data import derived_names, eval_input, reaches_backward_in_order
 from bn_lint.semantic.batching.given_numbers import given_numbers
 from bn_lint.semantic.syntax.constants import evaluate
 from bn_lint.semantic.syntax.walk import children, returned_values, walk
@@ -405,17 +405,8 @@ def _derived_between(analysis, scope: cst.CSTNode, names: set[str], start: cst.C
     """Name -> the assignment that binds it from ``names`` (or from a name so bound), between ``start`` and
     ``end`` in ``scope``, by arithmetic on it: ``loss = 0.03 * sync_loss + l1`` after ``sync_loss = get_sync_loss(g)``
     (not ``loss = ce(net(x), labels)``: a call given it as a target)."""
-    low, high, derived = analysis.order(start), analysis.order(end), {}
-    sources = set(names)
-    for assign in sorted(analysis.model.nodes_of(scope, cst.Assign), key=analysis.order):
-        if not low < analysis.order(assign) < high or not _summed_names(assign.value) & sources:
-            continue
-        for target in assign.targets:
-            for name in walk(target.target):
-                if isinstance(name, cst.Name) and name.value not in names:
-                    derived[name.value] = assign
-                    sources.add(name.value)
-    return derived
+    assigns = sorted(analysis.model.nodes_of(scope, cst.Assign), key=analysis.order)
+    return derived_names(analysis.order, assigns, names, analysis.order(start), analysis.order(end), _summed_names)
 
 
 def _other_arm(analysis, one: cst.CSTNode, other: cst.CSTNode) -> bool:
