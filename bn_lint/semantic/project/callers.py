@@ -59,8 +59,10 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
     root = str(project.root_for(model.path))
     while os.path.isfile(os.path.join(folders[-1], "__init__.py")) and len(folders) < 5:
         folders.append(os.path.dirname(folders[-1]))  # (up the package: `from clmr.utils import f` in a root script)
-    if folders[-1] != root and os.path.dirname(folders[-1]) == root:
-        folders.append(root)  # (a top package, or a folder without `__init__.py` (a namespace package), imported from the root)
+    if folders[-1] != root and os.path.dirname(folders[-1]).startswith(root):
+        # (a top package, or a folder without `__init__.py` (a namespace package), imported from the folder above it:
+        # the root, or a checked repository below the folder bn-lint runs from)
+        folders.append(os.path.dirname(folders[-1]))
     stem = os.path.splitext(os.path.basename(model.path))[0]
     if stem == "__init__":
         stem = os.path.basename(here)
