@@ -147,6 +147,8 @@ def main() -> None:
     parser.add_argument("--pins", nargs="+", default=list(PINNED),
                         help=f"the pinned packages to lint (default: {' '.join(PINNED)})")
     options = parser.parse_args()
+    if options.one_file_sample < 1:
+        parser.error("--one-file-sample must be at least 1 (the median of the one-file runs needs a file)")
     corpus = prepare(options.wheels, tuple(options.pins))
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "bn_lint")], check=True, stdout=subprocess.DEVNULL)
     files = [f for group in corpus.values() for f in group]

@@ -113,8 +113,13 @@ def consumers(analysis: "BatchAnalysis", loader: "Loader") -> list["FileModel"]:
     if key not in cache:
         from bn_lint.semantic.project.callers import calling_files
 
-        found = (project.model(path) for path in calling_files(model, function.name.value))
-        cache[key] = [other for other in found if other is not None and other is not model]
+        paths = []
+        for path in calling_files(model, function.name.value):
+            paths.append(path)
+            if len(paths) > 4:  # (a helper many files call: not one script's loaders, and parsing them all costs)
+                paths = []
+                break
+        cache[key] = [other for other in map(project.model, paths) if other is not None and other is not model]
     return cache[key]
 
 

@@ -433,6 +433,9 @@ def _summed_names(value: cst.BaseExpression) -> set[str]:
     return set()
 
 
+_CALLING_FILES = 4  # the most calling files read for a helper's backward pass
+
+
 def _fed_back_elsewhere(analysis, name: str) -> bool:
     """Whether the files beside this one that call the module-level function ``name`` (and no code of this file)
     each give what it returns to a backward pass at every call (``loss = trades_loss(model, x, y, opt)``, then
@@ -440,8 +443,14 @@ def _fed_back_elsewhere(analysis, name: str) -> bool:
     from bn_lint.semantic.project.callers import calling_files
 
     project = analysis.model.project
-    others = [project.model(path) for path in calling_files(analysis.model, name)] if project is not None else []
-    others = [other for other in others if other is not None and other is not analysis.model]
+    paths = []
+    for path in calling_files(analysis.model, name) if project is not None else ():
+        if not project.mentions(path, "backward"):
+            return False  # (a caller that backpropagates nothing: read from its text, without parsing it)
+        paths.append(path)
+        if len(paths) > _CALLING_FILES:
+            return False  # (a function many files call is a library's, not one training script's loss helper)
+    others = [other for other in map(project.model, paths) if other is not None and other is not analysis.model]
     if not others:
         return False
     for other in others:
