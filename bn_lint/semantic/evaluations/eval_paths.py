@@ -302,5 +302,25 @@ def _recalibration(model: "FileModel", analysis, node: cst.CSTNode, facts: froze
     statistics on purpose (``update_bn``-style), not an evaluation; unless forward hooks the function registers
     record what the run computes (features collected through a hook)."""
     func = analysis.enclosing_function(node)
+    if all(f.why == "train()" for f in facts) and _resets_statistics_before(analysis, node, func):
+        return True  # (running statistics cleared, then re-estimated in training mode: "BN sanitize")
     return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts) \
         and (func is None or hooks_before(model, node, func) is None)
+
+
+_STATISTICS = frozenset({"running_mean", "running_var", "num_batches_tracked"})
+
+
+def _resets_statistics_before(analysis, node: cst.CSTNode, func: cst.FunctionDef | None) -> bool:
+    """Whether the function clears BatchNorm running statistics before ``node`` (``m.running_mean =
+    torch.zeros_like(...)``, ``m.reset_running_stats()``, ``m.running_var.fill_(1)``)."""
+    model = analysis.model
+    where = func if func is not None else model.module
+    line = analysis.line(node)
+    for target in model.nodes_of(where, cst.Attribute):
+        if target.attr.value in _STATISTICS | {"reset_running_stats"} and analysis.line(target) < line:
+            parent = model.parent(target)
+            if isinstance(parent, cst.AssignTarget) or target.attr.value == "reset_running_stats" \
+                    or isinstance(parent, cst.Attribute) and parent.attr.value in ("zero_", "fill_"):
+                return True
+    return False

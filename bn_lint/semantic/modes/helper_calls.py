@@ -464,7 +464,7 @@ def _shared_step_run(flow, call: cst.Call, bound, summary: Summary, general: Sum
     for param, arg in bound:
         key = key_of(arg)
         if param in run and key is not None and _tracked(state, key):
-            flow._use(call, key, state)
+            flow._use(call, key, state, may_train=False)
 
 
 def held_part_key(flow, key: str, attribute: str) -> str | None:

@@ -11,6 +11,7 @@ from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .candidates import no_grad_method_run
 from .fixed_runs import gradient_free_run
+from .dominating import last_mode_call
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .method_names import SWITCHES_OWN_MODE
 from .output_reads import detached
@@ -35,7 +36,9 @@ class ModelUses:
         self._use(call, key, state)
         return True
 
-    def _use(self, call: cst.Call, key: str, state: State) -> None:
+    def _use(self, call: cst.Call, key: str, state: State, may_train: bool = True) -> None:
+        """``call`` runs ``key``: a use; a training one where its region trains (unless ``may_train`` is False: a
+        shared step called so that it does not train)."""
         a = self.a
         if key in self.params and call.func is not None and key_of(call.func) == key and self._given_classes(key):
             return  # `model = model_class(**kwargs)`: its callers give it a class; calling it builds a model
@@ -59,7 +62,7 @@ class ModelUses:
                 a.path_evals[call] = (_merge(old[0] if old else None, key, facts, call, self), reason)
                 a.path_assumed.setdefault(call, dict(self.assume))  # (its callers that decide the tests otherwise: not it)
         gradient_free_run(self, call, key, facts, state)  # (a frozen encoder's forward in a probe's loop)
-        if not a.under_no_grad(call) and not detached(self.model, call) and (
+        if may_train and not a.under_no_grad(call) and not detached(self.model, call) and (
                 self._trains_here(a.region(call)) or isinstance(a.region(call), cst.FunctionDef)
                 and a._feeds_backward_at_callers(a.region(call))):  # (`loss = self._step(model, x); loss.backward()`)
             a.train_uses[call] = _merge(a.train_uses.get(call), key, facts, call, self)
@@ -80,7 +83,8 @@ class ModelUses:
                 # (given to code out of sight, `self.logger.info(self.model)`, then trained here: in training mode,
                 # RULES.md's "a model after a training step", unless a shown path put it in eval)
                 _set(state, key, after_training_step(facts, call))
-        elif EVAL in {f.mode for f in facts} and not a.under_no_grad(call) and isinstance(a.region(call), cst.FunctionDef) \
+        elif may_train and EVAL in {f.mode for f in facts} and not a.under_no_grad(call) \
+                and isinstance(a.region(call), cst.FunctionDef) \
                 and not detached(self.model, call) and a._feeds_backward_at_callers(a.region(call)):
             # (a loss helper whose forward runs after its own evaluation helper left the model in eval: `pl =
             # pseudo_labeling(model, u); return ce(model(x), pl)`, its loss backpropagated by every caller)
@@ -173,10 +177,11 @@ class ModelUses:
                     return f"under `torch.set_grad_enabled({test})` where `{test}` is false"
         return predictions_off_the_training_path(self, call)
 
-    def _can_fail(self, condition: tuple[str, bool], node: cst.CSTNode) -> bool:
+    def _can_fail(self, condition: tuple[str, bool], node: cst.CSTNode, model_root: str | None = None) -> bool:
         """Whether the code shows a value that makes ``condition`` false at ``node``: a literal of the
         enclosing ``for name in ('train', 'val')``, or one that a call of the enclosing function passes
-        for (or leaves as the default of) the parameter it tests."""
+        for (or leaves as the default of) the parameter it tests (with ``model_root``, a parameter: a call that
+        passes it a model in training mode, or one of unknown mode)."""
         key, outcome = condition
         name = _condition_name(key)
 
@@ -192,10 +197,10 @@ class ModelUses:
                 values = iterated_values(self.model, ancestor.iter, self.model.scope_of(ancestor))
                 return values is not None and any(fails(value) for value in values)
             if isinstance(ancestor, cst.FunctionDef):
-                return self._passed_to_fail(ancestor, name, fails)
+                return self._passed_to_fail(ancestor, name, fails, model_root)
         return False
 
-    def _passed_to_fail(self, func: cst.FunctionDef, name: str, fails) -> bool:
+    def _passed_to_fail(self, func: cst.FunctionDef, name: str, fails, model_root: str | None = None) -> bool:
         params = list(func.params.posonly_params) + list(func.params.params)
         positions = [p.name.value for p in params]
         declared = [p for p in params + list(func.params.kwonly_params) if p.name.value == name]
@@ -218,9 +223,24 @@ class ModelUses:
                     break
             if given is False:
                 continue
-            if fails(given if given is not None else default):
+            if fails(given if given is not None else default) and not self._passes_eval_model(func, call, model_root):
                 return True
         return False
+
+    def _passes_eval_model(self, func: cst.FunctionDef, call: cst.Call, model_root: str | None) -> bool:
+        """Whether ``call`` passes the parameter ``model_root`` a model that the last mode call dominating it puts
+        in eval (``model.eval(); run_epoch(model, loader, None)``): that call is not a path of a model in training
+        mode."""
+        if model_root is None:
+            return False
+        params = [p.name.value for p in [*func.params.posonly_params, *func.params.params]]
+        offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else 0
+        given = next((arg.value for index, arg in enumerate(call.args) if not arg.star and (
+            arg.keyword.value == model_root if arg.keyword is not None
+            else model_root in params and index + offset == params.index(model_root))), None)
+        key = key_of(given) if given is not None else None
+        return key is not None and last_mode_call(self.model, call, key) == EVAL
+
 
     def _ruled_out(self, node: cst.CSTNode, region: cst.CSTNode) -> bool:
         child = node
@@ -374,6 +394,7 @@ def predictions_off_the_training_path(flow, call: cst.Call) -> str | None:
         return None
     for ancestor in flow.model.ancestors(skipped[0]):
         condition = _condition(ancestor.test) if isinstance(ancestor, cst.If) else None
-        if condition is not None and condition[0] in flow.assume and flow._can_fail(condition, ancestor):
+        if condition is not None and condition[0] in flow.assume and flow._can_fail(
+                condition, ancestor, key_root(key_of(call.func) or "") or None):
             return f"its output {read}, and `if {flow.model.code(ancestor.test)}:` skips the training step on this path"
     return None

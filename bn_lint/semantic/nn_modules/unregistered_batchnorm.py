@@ -33,7 +33,8 @@ def unregistered_batchnorm(model: "FileModel") -> Iterator[UnregisteredBatchNorm
             if not _read_by_a_method(model, info, attribute) or _modes_set_on_entries(model, info, attribute):
                 continue
             entry = next((node for node, scope in _entries(model, info, attribute)
-                          if model_kind(model, node, scope) is ModelKind.BN), None)
+                          if model_kind(model, node, scope) is ModelKind.BN and not _registered_too(model, node, scope)),
+                         None)
             if entry is not None:
                 yield UnregisteredBatchNorm(entry, attribute, info.name)
 
@@ -75,3 +76,24 @@ def _modes_set_on_entries(model: "FileModel", info: "ClassInfo", attribute: str)
             return True
     return any(isinstance(call.func, cst.Attribute) and call.func.attr.value in ("eval", "train")
                and model.code(call.func.value).startswith(f"self.{attribute}[") for call in model.nodes_of(info.node, cst.Call))
+
+
+def _registered_too(model: "FileModel", entry: cst.BaseExpression, scope: "Scope") -> bool:
+    """Whether the module a name holds is registered as well (``setattr(self, 'bn%i' % i, bn)``,
+    ``self.add_module(name, bn)``, ``self.bn0 = bn``) in the function that appends it: ``.eval()`` reaches it."""
+    if not isinstance(entry, cst.Name) or scope is None or not isinstance(scope.node, cst.FunctionDef):
+        return False
+    for call in model.nodes_of(scope.node, cst.Call):
+        args = [arg.value for arg in call.args]
+        func = call.func
+        if isinstance(func, cst.Name) and func.value == "setattr" and len(args) == 3:
+            owner = args[0]
+        elif isinstance(func, cst.Attribute) and func.attr.value == "add_module" and len(args) == 2:
+            owner = func.value
+        else:
+            continue
+        if model.code(owner) == "self" and isinstance(args[-1], cst.Name) and args[-1].value == entry.value:
+            return True
+    return any(isinstance(assign.value, cst.Name) and assign.value.value == entry.value and any(
+        isinstance(t.target, cst.Attribute) and model.code(t.target.value) == "self" for t in assign.targets)
+        for assign in model.nodes_of(scope.node, cst.Assign))
