@@ -91,6 +91,7 @@ class Assignments:
         if key is None or isinstance(target, cst.Name) and value is not None and key_of(value) == f"{key}.module":
             return  # (`net = net.module`, the statement form of the DDP unwrap: the module it names, in its mode)
         self.flags.pop(key, None)
+        self.flag_words.pop(key, None)
         self._record_parts(key, value, state)
         facts = self.value_facts(value, state) if value is not None else None
         if facts is None:
@@ -104,6 +105,11 @@ class Assignments:
             owner = key_of(value.value)
             if owner is not None:
                 self.flags[key] = (owner, _lookup(state, owner))
+        words = mode_words(value) if value is not None else None
+        if words is not None:  # (`mode = "train" if model.training else "eval"`: the mode saved as a word)
+            owner, word = words
+            self.flags[key] = (owner, _lookup(state, owner))
+            self.flag_words[key] = word
         _forget(state, key)
         source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) \
             or one_module(value) is not value else self._wrapped(value)
@@ -389,3 +395,20 @@ def _module_class_elsewhere(model, call: cst.Call) -> bool:
         return False
     pattern = rb"class\s+" + re.escape(where[1].encode()) + rb"\s*\([^)]*(Module|Lightning|Net\b)"
     return model.project.matches(where[0], pattern)
+
+
+def mode_words(value: cst.BaseExpression) -> tuple[str, str] | None:
+    """``"train" if model.training else "eval"`` -> ("model", "train"): the module whose mode a word saves, and
+    the word that says training; None for any other value."""
+    if not isinstance(value, cst.IfExp) or not all(
+            isinstance(word, cst.SimpleString) for word in (value.body, value.orelse)):
+        return None
+    test, negated = value.test, False
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, negated = test.expression, True
+    if not (isinstance(test, cst.Attribute) and test.attr.value == "training") or key_of(test.value) is None:
+        return None
+    training, other = (value.orelse, value.body) if negated else (value.body, value.orelse)
+    if training.evaluated_value == other.evaluated_value:
+        return None
+    return key_of(test.value), training.evaluated_value

@@ -60,6 +60,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         self.breaks: list[list[State]] = []
         self.continues: list[list[State]] = []
         self.flags: dict[str, tuple[str, frozenset]] = {}  # `was = model.training` -> (key, facts then)
+        self.flag_words: dict[str, str] = {}  # `mode = "train" if model.training else "eval"` -> "train"
         self.params: list[str] = []
         self.declared = 0  # how many of ``params`` the def declares (the rest: module variables it reads)
         self.trained: set[str] = set()
