@@ -13,6 +13,7 @@ from bn_lint.semantic.file.classes import is_nn_module_class
 from .built_classes import built_classes
 from .conditions import _condition, _condition_name
 from .constructors import _deep_copies
+from .saved_modes import saved_mode
 from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, looked_up_owner, one_module, key_root
 from .dict_entries import literal_entries, returned_entries
 from .freezing import optimised_parts
@@ -101,15 +102,10 @@ class Assignments:
                 or frozenset({Fact(UNKNOWN_MODE, value, "built", "", ModelKind.MAYBE)})
         if facts is None and isinstance(target, cst.Name) and alternative_out_of_sight(self, target.value, value):
             facts = frozenset({Fact(UNKNOWN_MODE, value, "loaded", "", None)})  # (another object, on its own path)
-        if value is not None and isinstance(value, cst.Attribute) and value.attr.value == "training":
-            owner = key_of(value.value)
-            if owner is not None:
-                self.flags[key] = (owner, _lookup(state, owner))
-        words = mode_words(value) if value is not None else None
-        if words is not None:  # (`mode = "train" if model.training else "eval"`: the mode saved as a word)
-            owner, word = words
-            self.flags[key] = (owner, _lookup(state, owner))
-            self.flag_words[key] = word
+        saved = saved_mode(value) if value is not None else None
+        if saved is not None:  # (`was = model.training`, `mode = "train" if model.training else "eval"`)
+            self.flags[key] = (saved[0], _lookup(state, saved[0]))
+            self.flag_words.update({key: saved[1]} if saved[1] is not None else {})
         _forget(state, key)
         source = key_of(value) if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) \
             or one_module(value) is not value else self._wrapped(value)
@@ -396,19 +392,3 @@ def _module_class_elsewhere(model, call: cst.Call) -> bool:
     pattern = rb"class\s+" + re.escape(where[1].encode()) + rb"\s*\([^)]*(Module|Lightning|Net\b)"
     return model.project.matches(where[0], pattern)
 
-
-def mode_words(value: cst.BaseExpression) -> tuple[str, str] | None:
-    """``"train" if model.training else "eval"`` -> ("model", "train"): the module whose mode a word saves, and
-    the word that says training; None for any other value."""
-    if not isinstance(value, cst.IfExp) or not all(
-            isinstance(word, cst.SimpleString) for word in (value.body, value.orelse)):
-        return None
-    test, negated = value.test, False
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        test, negated = test.expression, True
-    if not (isinstance(test, cst.Attribute) and test.attr.value == "training") or key_of(test.value) is None:
-        return None
-    training, other = (value.orelse, value.body) if negated else (value.body, value.orelse)
-    if training.evaluated_value == other.evaluated_value:
-        return None
-    return key_of(test.value), training.evaluated_value

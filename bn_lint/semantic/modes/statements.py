@@ -8,6 +8,7 @@ import libcst as cst
 from bn_lint.semantic.syntax.walk import walk
 
 from .conditions import _condition, _condition_name, constant_flag, name_guard
+from .saved_modes import word_compared
 from .keys import _unwrap_passthrough, key_of, key_root
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
@@ -301,7 +302,7 @@ class StatementWalker:
         """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         flag = key_of(test.expression if negated else test)  # type: ignore[attr-defined]
-        compared = self._word_compared(test)
+        compared = word_compared(test, self.flag_words)
         if compared is not None:  # (`if mode == "train": m.train()`, the mode saved as a word)
             flag, negated = compared
         if flag not in self.flags or then is None or other is None:
@@ -311,22 +312,6 @@ class StatementWalker:
         if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
             return key, saved, trained, evaluated
         return None
-
-
-    def _word_compared(self, test: cst.BaseExpression) -> tuple[str, bool] | None:
-        """``mode == "train"`` of a name that saved a mode as a word: (the name, whether the test says eval)."""
-        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-            return None
-        operator = test.comparisons[0].operator
-        left, right = test.left, test.comparisons[0].comparator
-        if isinstance(left, cst.SimpleString):
-            left, right = right, left
-        flag = key_of(left)
-        if flag not in self.flag_words or not isinstance(right, cst.SimpleString) \
-                or not isinstance(operator, (cst.Equal, cst.NotEqual)):
-            return None
-        says_training = right.evaluated_value == self.flag_words[flag]
-        return flag, says_training == isinstance(operator, cst.NotEqual)
 
 
 def _restore(joined: State, key: str, saved: frozenset, trained: State, evaluated: State) -> None:

@@ -223,24 +223,9 @@ class ModelUses:
                     break
             if given is False:
                 continue
-            if fails(given if given is not None else default) and not self._passes_eval_model(func, call, model_root):
+            if fails(given if given is not None else default) and not _passes_eval_model(self.model, func, call, model_root):
                 return True
         return False
-
-    def _passes_eval_model(self, func: cst.FunctionDef, call: cst.Call, model_root: str | None) -> bool:
-        """Whether ``call`` passes the parameter ``model_root`` a model that the last mode call dominating it puts
-        in eval (``model.eval(); run_epoch(model, loader, None)``): that call is not a path of a model in training
-        mode."""
-        if model_root is None:
-            return False
-        params = [p.name.value for p in [*func.params.posonly_params, *func.params.params]]
-        offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else 0
-        given = next((arg.value for index, arg in enumerate(call.args) if not arg.star and (
-            arg.keyword.value == model_root if arg.keyword is not None
-            else model_root in params and index + offset == params.index(model_root))), None)
-        key = key_of(given) if given is not None else None
-        return key is not None and last_mode_call(self.model, call, key) == EVAL
-
 
     def _ruled_out(self, node: cst.CSTNode, region: cst.CSTNode) -> bool:
         child = node
@@ -355,6 +340,21 @@ def _runs_own_layers(model, info, function: cst.FunctionDef) -> bool:
              or c.func.attr.value == "forward")  # `def train_step(self, batch): out = self.forward(batch)`
         or isinstance(c.func, cst.Name) and c.func.value == "self"
         for c in model.nodes_of(function, cst.Call))
+
+
+def _passes_eval_model(model, func: cst.FunctionDef, call: cst.Call, model_root: str | None) -> bool:
+    """Whether ``call`` passes the parameter ``model_root`` a model that the last mode call dominating it puts
+    in eval (``model.eval(); run_epoch(model, loader, None)``): that call is not a path of a model in training
+    mode."""
+    if model_root is None:
+        return False
+    params = [p.name.value for p in [*func.params.posonly_params, *func.params.params]]
+    offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else 0
+    given = next((arg.value for index, arg in enumerate(call.args) if not arg.star and (
+        arg.keyword.value == model_root if arg.keyword is not None
+        else model_root in params and index + offset == params.index(model_root))), None)
+    key = key_of(given) if given is not None else None
+    return key is not None and last_mode_call(model, call, key) == EVAL
 
 
 def library_eval(flow, call: cst.Call, qn: str | None, state: State) -> bool:
