@@ -15,6 +15,14 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # Transfer batch 29's 14340 and 14341 (session 74, after its blind score), two causes: `SpeakerNetModel =
+    # importlib.import_module("models." + model).__getattribute__("MainModel")`: a class taken from a module of a
+    # project package picked by name (the plugin idiom) is the class of that name in each module of the package, each
+    # a visible path (a ResNet with BatchNorm2d here; before, of no known kind, so SpeakerNet was taken to hold no
+    # BatchNorm); and `ModelTrainer(s, **vars(args))`: the arguments before a `**` bundle bind as written, so building
+    # the plain trainer class that stores `s` leaves its mode as it is (before, `s` became of unknown mode). The
+    # embeddings are then extracted in training mode. Twin: `s.eval()` before the extraction loop
+    "model_class_from_a_package_module_picked_by_name": {"gen_embs.py:25:BN101"},
     # Transfer batch 29's 14501 (session 74, five false BN103 on the fixed snapshot): `curr_mode = "train" if
     # model.training else "eval"` ... `if curr_mode == "train": model.train()`: the save-and-restore idiom with the
     # mode saved as a word (a base class's accuracy helper of another file, called in the training loop). Twin: the

@@ -268,8 +268,8 @@ class CallHandling:
         ``other_files`` one imported) only stores on ``self`` (``self.model = model`` in ``__init__``, or a
         ``@dataclass`` field of this file): building the instance leaves their modes as they are."""
         func = call.func
-        if not isinstance(func, (cst.Name, cst.Attribute)) or any(a.star for a in call.args):
-            return {}
+        if not isinstance(func, (cst.Name, cst.Attribute)) or any(a.star == "*" for a in call.args):
+            return {}  # (but a `**kwargs` bundle: the arguments before it bind as written)
         info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
         local = info is not None and self.model.binding(func.value, self.scope) is None
         found = project_class(self.model, func) if local or other_files else None  # (`models.Wrapper(net)`)
@@ -288,6 +288,8 @@ class CallHandling:
             return {}
         out = {}
         for index, arg in enumerate(call.args):
+            if arg.star:
+                continue
             param = arg.keyword.value if arg.keyword is not None else params[index] if index < len(params) else None
             if param in stored:
                 out[stored[param]] = arg.value

@@ -190,8 +190,8 @@ class HelperCalls:
         False where the summary is not worked out, or where ``__init__`` trains or freezes what it is given."""
         analysis, init = found
         summary = analysis.summary(init)
-        if summary is None or any(a.star for a in call.args):
-            return False
+        if summary is None or any(a.star == "*" for a in call.args):
+            return False  # (a `**kwargs` bundle: the arguments before it bind as written)
         params = [p for p in summary.params if p != "self"]
         given = bind(call, params, self.model, self.scope).values
         bound = [(param, given[param]) for param in params if param in given]

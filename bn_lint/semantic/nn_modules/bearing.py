@@ -46,6 +46,7 @@ from bn_lint.semantic.nn_modules.kind_memo import cut_by_depth, memoized
 from bn_lint.semantic.nn_modules.library_kinds import (
     absent_bn_architecture, evaluated_name_kind, foreign_base, framework_constructor_kind, picked_by_name,
     pyg_mlp_kind, pyg_mlp_without_norm)
+from bn_lint.semantic.nn_modules.plugin_classes import plugin_classes
 from bn_lint.semantic.nn_modules.run_time_classes import evaluated_construction, located_class, picks_unshown_class
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.nn_modules.wrapped_parts import wraps_unknown
@@ -70,6 +71,9 @@ def model_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | Non
         if located is not None:
             return model_kind(located[0], cst.Call(func=cst.Name(located[1]), args=expr.args),
                               located[0].module_scope, depth + 1)
+        picked = plugin_classes(model, expr.func, scope)  # `import_module("models." + name).MainModel(**kw)`
+        if picked:
+            return _combine([class_kind(owner, info, depth + 1) for owner, info in picked])
         if picks_unshown_class(model, expr, scope) and project_builds_batchnorm(model):
             return ModelKind.MAYBE  # `MODELS[name](**cfg)` of a registry filled at run time: of unknown class
     return kind
@@ -409,6 +413,12 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                     return ModelKind.BN
                 continue
             where = model.scope_of(node)
+            picked = plugin_classes(model, node.func, where) if depth < _MAX_DEPTH else []
+            if picked:  # (`self.__S__ = import_module("models." + name).MainModel(**kwargs)`)
+                kinds.append(_combine([class_kind(owner, info, depth + 1) for owner, info in picked]))
+                if kinds[-1] is ModelKind.BN:
+                    return ModelKind.BN
+                continue
             if depth < _MAX_DEPTH and isinstance(node.func, cst.Name) and where is not None \
                     and where.kind == "function" and node.func.value in where.params:
                 # `self.resnet = resnet_builder(pretrained=True)`: what the builders its callers give it build (a
