@@ -48,7 +48,7 @@ def method_texts(model: "FileModel", name: str) -> list[str]:
         if model.project is not None:
             paths = model.imported_project_paths
             if not texts and not any(name in model.project.names_in_text(path)[0] for path in paths):
-                paths = _imported_deeper(model, paths)  # (`models/__init__.py` re-exporting `from .vqvae import *`)
+                paths = imported_deeper(model, paths)  # (`models/__init__.py` re-exporting `from .vqvae import *`)
             for path in paths:
                 if name in model.project.names_in_text(path)[0]:
                     found = model.project.function_bodies(path, name)
@@ -76,7 +76,7 @@ def defined_in_repository(model: "FileModel", name: str) -> list[str]:
 _DEEPER_LEVELS, _DEEPER_LIMIT = 3, 100  # (a class three imports away, through packages' re-exports)
 
 
-def _imported_deeper(model: "FileModel", paths: list[str]) -> list[str]:
+def imported_deeper(model: "FileModel", paths: list[str]) -> list[str]:
     """The project files the files at ``paths`` import, and those they import in turn, a few levels deep, read
     from their import lines without parsing them (``validate.py`` -> ``network/__init__.py`` -> ``coil_model.py``
     -> ``models/coil_icra.py``); once per file."""

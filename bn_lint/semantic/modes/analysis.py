@@ -112,7 +112,6 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         self._condition_tests: dict[cst.CSTNode, dict[str, list[cst.If]]] = {}
         self._globals: dict[cst.FunctionDef, tuple[str, ...]] = {}
         self._submodule_names: dict[str, bool] = {}
-        self._deeper_paths: list[str] | None = None  # (method_names: imported files' own imports)
         self._keeping_methods: dict[str, bool] = {}  # method name -> every project definition leaves modes alone
         self._module_level_candidate = False
         self.module_end: State | None = None  # the modes module-level code leaves its variables in

@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bn_lint.import_lines import imported_modules
-from bn_lint.semantic.file.project_imports import defined_in_repository, outside_project
-from bn_lint.source import UnreadableSource, read_bytes
+from bn_lint.semantic.file.project_imports import defined_in_repository, imported_deeper
 from .known_calls import _SAFE_METHODS, RUN_METHOD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,7 +26,6 @@ def sets_modes(text: str) -> bool:
 
 _SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
 _RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
-_DEEPER_FILES = 8  # (imported files whose own imports are read for a submodule's name)
 _KEEPING_DEPTH = 3  # (methods of `self` a method calls, followed to see that it keeps modes)
 
 
@@ -50,8 +47,10 @@ def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
                     defined = True
                     break
                 assigned = assigned or name in assigns
-            if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: one import deeper)
-                for path in _deeper_paths(analysis, paths):
+            if not assigned and not defined:  # (`load_model()` of utils.py builds `Net` of net.py: imports deeper)
+                for path in imported_deeper(model, paths):
+                    if path in paths:
+                        continue
                     defines, assigns = model.project.names_in_text(path)
                     if name in defines:
                         defined = True
@@ -59,18 +58,6 @@ def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
                     assigned = assigned or name in assigns
         analysis._submodule_names[name] = assigned and not defined
     return analysis._submodule_names[name]
-
-
-def _deeper_paths(analysis: "ModeAnalysis", paths: list[str]) -> list[str]:
-    """The project files that the first files this one imports import in turn, read from their import lines
-    without parsing them (not the standard library's or torch's); once per file."""
-    if analysis._deeper_paths is None:
-        model = analysis.model
-        deeper = [found for path in paths[:_DEEPER_FILES] for dotted in sorted(_imported_by(path))
-                  if not outside_project(dotted) and (found := model.project.resolve_module(dotted, path)) is not None
-                  and found not in paths and found != model.path]
-        analysis._deeper_paths = list(dict.fromkeys(deeper))
-    return analysis._deeper_paths
 
 
 def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0, repository: bool = False) -> bool:
@@ -112,15 +99,6 @@ def method_runs_self(analysis: "ModeAnalysis", name: str) -> bool:
     """Whether every ``def name`` (as in ``method_keeps_modes``, which must hold too) runs ``self(...)``:
     ``model.training_step(batch)`` of a course's ``ImageClassificationBase`` is a forward pass."""
     return method_keeps_modes(analysis, name) and all(_RUNS_SELF.search(t) for t in analysis.model.method_texts(name))
-
-
-def _imported_by(path: str) -> set[str]:
-    """The modules the import lines of the file at ``path`` name (none when it cannot be read)."""
-    try:
-        return imported_modules(read_bytes(path))
-    except UnreadableSource:
-        return set()
-
 
 
 SWITCHES_OWN_MODE = re.compile(r"\bself\s*\.\s*(?:eval|train)\s*\(")  # (a method setting its own instance's mode)
