@@ -13,6 +13,12 @@ DATA = Path(__file__).parent / "data" / "reductions"
 CORRECTNESS = ("BN1", "BN3", "BN201", "BN202", "BN203", "BN205", "BN206")
 
 EXPECTED = {
+    # Main corpus, luxonis-train (session 74, a finding lost while `self` of a module class without BatchNorm was
+    # taken to hold none): `self.nodes = self._initiate_nodes(cfgs)` builds the nodes from a registry in a method of
+    # its own, so what an instance holds is open (MAYBE), not "no BatchNorm": its `export_onnx` after a dummy forward
+    # in training mode is still BN104. Twin: `self.eval()` first
+    "self_of_a_module_class_whose_parts_a_method_builds_from_a_registry.py": [("BN104", 41)],
+    "self_of_a_module_class_whose_parts_a_method_builds_put_in_eval_for_export.py": [],
     # Main corpus, RandAugment (session 74, false BN101 and BN103 judged on the whole repository): `run_epoch(model,
     # loader, loss_fn, optimizer)` trains only `if optimizer:`; the epoch loop calls it with the optimizer after
     # `model.train()`, then `model.eval()` and twice with `None`. Those two calls run the model without training it

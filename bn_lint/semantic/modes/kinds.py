@@ -7,20 +7,20 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.nn_modules.bearing import (
-    ModelKind, _mentions, class_kind, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
+    ModelKind, _mentions, library_part_without_bn, model_kind, overrides_train, train_sets_modes,
 )
 from bn_lint.semantic.project.callers import given_by_builders_elsewhere
 from bn_lint.semantic.project.definitions import project_class
-from bn_lint.semantic.project.overrides import subclasses
 from bn_lint.semantic.project.train_overrides import override_parts, refrozen_parts
 from bn_lint.semantic.syntax.walk import walk
+from .instance_kinds import asserted_class_kind, instance_kind
 from .keys import _unwrap_passthrough, key_of, key_root
 from .loops import _enumerated
 from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
+    from bn_lint.semantic.file.model import ClassInfo, Scope
 
 
 class ModelKinds:
@@ -59,7 +59,7 @@ class ModelKinds:
 
     def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
         """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
-        asserted = _asserted_class(self.model, key, scope)
+        asserted = asserted_class_kind(self.model, key, scope)
         if asserted is not None:
             return asserted  # (`assert isinstance(net, MyModel)`: an instance of that project class)
         kinds = {f.kind for f in facts if f.kind is not None}
@@ -97,7 +97,7 @@ class ModelKinds:
             info = self.model.enclosing_class(scope)
             if info is not None and all(isinstance(b, cst.Name) and b.value == "object" for b in info.bases):
                 return ModelKind.NO  # (`self` of a plain class, a learner or a trainer: no module)
-            if info is not None and _class_and_subclasses_kind(self.model, info) is ModelKind.NO:
+            if info is not None and instance_kind(self.model, info) is ModelKind.NO:
                 return ModelKind.NO  # (`self` of a module class whose layers, and its subclasses', hold no BatchNorm)
         found = model_kind(self.model, cst.Name(root), scope)
         if found is not None:
@@ -261,40 +261,6 @@ class ModelKinds:
                 if caller_scope is not None and self.has_train_override(arg_key, caller_scope, depth + 1):
                     return True
         return False
-
-
-def _asserted_class(model: "FileModel", key: str, scope: "Scope | None") -> ModelKind | None:
-    """The kind of the project class an ``assert isinstance(key, Class)`` of the scope names after every binding
-    of the name there (a model a registry builds, checked to be the class registered); None where there is none."""
-    bound = model.bindings(key, scope) if scope is not None and key.isidentifier() else None
-    if bound is None:
-        return None
-    last = max(model.line_of(value) or 0 for value in bound[0])
-    where = scope.node if isinstance(scope.node, cst.FunctionDef) else model.module
-    for statement in model.nodes_of(where, cst.Assert):
-        test = statement.test
-        if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
-                and len(test.args) == 2 and key_of(test.args[0].value) == key and model.scope_of(statement) is scope \
-                and (model.line_of(statement) or 0) > last:
-            found = project_class(model, test.args[1].value) if isinstance(test.args[1].value, cst.Name) else None
-            if found is not None:
-                return _class_and_subclasses_kind(found[0], found[1])
-    return None
-
-
-def _class_and_subclasses_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
-    """What an instance of the class may hold: the class's own kind joined with its subclasses' (a method runs on
-    ``self`` of any of them); MAYBE past a few levels of subclasses."""
-    kinds = {class_kind(model, info)}
-    if kinds != {ModelKind.NO}:
-        return kinds.pop()
-    if depth > 2:
-        return ModelKind.MAYBE
-    for owner, sub in subclasses(model, info):
-        found = _class_and_subclasses_kind(owner, sub, depth + 1)
-        if found is not ModelKind.NO:
-            return found
-    return ModelKind.NO
 
 
 def _covers(parts: frozenset[str] | None, part: str) -> bool:
