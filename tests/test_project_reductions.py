@@ -15,6 +15,11 @@ DATA = Path(__file__).parent / "data" / "project_reductions"
 CORRECTNESS = "BN1,BN3,BN201,BN202,BN203,BN205,BN206"
 
 EXPECTED = {
+    # Transfer batch 29's 14381 and 14382 (session 74, false BN101s judged on their whole repositories): the check
+    # forward `if model_check: torch_net(x)` of an ONNX converter whose every call in the file leaves `model_check`
+    # at its default `False`, and that no other file calls: no visible path runs it (call_branches' dead suites, now
+    # asked for the evaluations of a module-level function). Twin: a call passes `model_check=True`
+    "evaluation_under_a_flag_every_call_leaves_false": {"model_conversion.py:15:BN101"},
     # Transfer batch 29's 14261 (session 74, after its blind score): `model.extract_feature(data)` on a model
     # `utils.load_model()` builds, its class two imports away (`utils/__init__.py` -> `models/__init__.py` ->
     # `models/model.py`). The method runs `self.resnet_layer(x)`; that name was looked up one import deep only, so

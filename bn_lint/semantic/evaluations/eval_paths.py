@@ -24,6 +24,7 @@ from bn_lint.semantic.syntax.walk import walk
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.evaluations.first_iteration import first_iteration, first_pass_of_callers, later_iterations
 from bn_lint.semantic.evaluations.owned import unowned_evaluation
+from bn_lint.semantic.evaluations.unreached import off_every_call
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.knowledge.module_names import named_as_other, used_as_module
 from bn_lint.semantic.modes.instrumented import hooks_before
@@ -106,7 +107,8 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue
         if analysis.keeps_own_modes(facts):
             continue
-        if _recalibration(model, analysis, node, facts) or _samples_on_purpose(model, analysis, node, facts):
+        if _recalibration(model, analysis, node, facts) or _samples_on_purpose(model, analysis, node, facts) \
+                or off_every_call(analysis, node):
             continue
         why = unowned or describe(analysis, facts)
         if first_loop is not None:
