@@ -917,3 +917,51 @@ def test_an_image_transform_module_holds_no_batchnorm():
     for name in ("norm", "flip"):
         value, scope = model.binding(name, None)
         assert model_kind(model, value, scope) is ModelKind.NO, name
+
+
+def test_gpytorch_kernels_means_and_likelihoods_hold_no_batchnorm(tmp_path):
+    """Session 74 (transfer batch 29's 14400, two false BN101s): GPyTorch's kernels are modules of hyperparameters."""
+    (tmp_path / "gp.py").write_text(textwrap.dedent("""
+        import gpytorch
+        a = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RBFKernel())
+        b = gpytorch.means.ConstantMean()
+        c = gpytorch.likelihoods.GaussianLikelihood()
+        d = gpytorch.kernels.SpectralMixtureKernel(num_mixtures=4)
+    """))
+    model = Project().model(str(tmp_path / "gp.py"))
+    kinds = {name: model_kind(model, *model.binding(name, None)) for name in "abcd"}
+    assert kinds == dict.fromkeys("abcd", ModelKind.NO)
+
+
+def test_a_model_part_read_through_a_name_bound_to_an_attribute_path(tmp_path):
+    """Session 74: `kernel = self.model.covar_module` with `self.model = model.cuda()` and `model = GPLayer(...)`: the
+    part's kind is that class's attribute's (a GPyTorch kernel here: none), not of unknown content."""
+    from bn_lint.semantic.modes import ModeAnalysis
+
+    (tmp_path / "gp.py").write_text(textwrap.dedent("""
+        import gpytorch
+        import torch
+        from torch import nn
+
+        class GPLayer(gpytorch.models.ExactGP):
+            def __init__(self, x, y, likelihood, kernel="rbf"):
+                super().__init__(x, y, likelihood)
+                if kernel == "rbf":
+                    self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RBFKernel())
+                else:
+                    self.covar_module = gpytorch.kernels.SpectralMixtureKernel(num_mixtures=4)
+
+        class Regressor(nn.Module):
+            def build(self, x, y):
+                model = GPLayer(x, y, gpytorch.likelihoods.GaussianLikelihood())
+                self.model = model.cuda()
+
+            def points(self, x):
+                kernel = self.model.covar_module
+                with torch.no_grad():
+                    return kernel(x)
+    """))
+    model = Project().model(str(tmp_path / "gp.py"))
+    analysis = model.analysis(ModeAnalysis).run()
+    points = model.classes["Regressor"].methods["points"]
+    assert analysis.kind("kernel", frozenset(), model.scopes[points]) is ModelKind.NO

@@ -35,7 +35,7 @@ BN_ARCHITECTURE_NAMES = re.compile(
     r"EfficientNet(?:_?[Bb]\d)?|efficientnet_b\d|VGG\d*_?[Bb][Nn]|vgg\d+_bn|Xception|xception\d*|"
     r"(?:CSP)?Dark[Nn]et\d*|HRNet\w*|hrnet_w\d+)$"
 )
-NO_BN_TORCHVISION = re.compile(
+LIBRARY_MODULES_WITHOUT_BN = re.compile(
     r"^torchvision\.models\.(alexnet|vgg\d+|vit_\w+|swin_\w+|squeezenet\w*|maxvit_t_no_bn)$"
     # parts of a detector that hold no layer with statistics (anchors, box coding, transforms, poolers)
     r"|^torchvision\.models\.detection\.(anchor_utils\.)?(AnchorGenerator|DefaultBoxGenerator)$"
@@ -47,6 +47,8 @@ NO_BN_TORCHVISION = re.compile(
     r"|^torchvision\.transforms\.(v2\.)?[A-Z]\w*$"
     # PyG's basic GNNs: `norm=None` by default (a finding only where a `norm=` is given: library_part... below)
     r"|^torch_geometric\.nn\.(models\.)?(GCN|GraphSAGE|GIN|GAT|PNA|EdgeCNN)$"
+    # GPyTorch's kernels, means, likelihoods and objectives: modules of hyperparameters, no layer with statistics
+    r"|^gpytorch\.(kernels|means|likelihoods|mlls|distributions|variational|constraints|priors)\.\w+$"
 )
 # torch.nn's loss modules (`nn.CrossEntropyLoss()`, `nn.modules.loss.MSELoss()`): callables without statistics
 TORCH_LOSS = re.compile(r"^torch\.nn\.(modules\.loss\.)?\w+Loss$")

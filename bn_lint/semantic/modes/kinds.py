@@ -109,8 +109,9 @@ class ModelKinds:
                 return None  # a project class that is not an nn.Module
             if self._plain_instance(bound[0], scope):
                 return ModelKind.NO
-        if bound is not None and isinstance(bound[0], cst.Attribute) and key_of(bound[0].value) == "self":
-            return self._path_kind(self.model.enclosing_class(scope), bound[0].attr.value)  # (`log = self.log`)
+        if bound is not None and isinstance(bound[0], cst.Attribute) and (key_of(bound[0]) or "").startswith("self."):
+            # (`log = self.log`, `kernel = self.model.covar_module`)
+            return self._path_kind(self.model.enclosing_class(scope), key_of(bound[0])[len("self."):])
         function = scope.node if scope is not None else None
         if isinstance(function, cst.FunctionDef) and root in scope.params:
             passed = self.passed_kinds(function, root)  # a parameter: what every caller of this file gives
@@ -196,6 +197,9 @@ class ModelKinds:
             return self._attribute_kind(info, head)
         values = info.attributes.get(head) if info is not None else None
         value = _unwrap_passthrough(values[0][0]) if values and len(values) == 1 else None
+        if isinstance(value, cst.Name) and values[0][1] is not None:  # (`self.model = model.cuda()`: what `model` is)
+            bound = self.model.binding(value.value, values[0][1])
+            value = _unwrap_passthrough(bound[0]) if bound is not None else value
         if value is None:
             return ModelKind.MAYBE
         if "." not in tail and library_part_without_bn(self.model, value, tail):

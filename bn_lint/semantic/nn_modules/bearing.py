@@ -23,7 +23,7 @@ from bn_lint.semantic.evaluators.call_branches import dead_suites, flag_params, 
 from bn_lint.semantic.nn_modules.container_members import list_contents
 from bn_lint.semantic.knowledge.library_models import (  # noqa: F401  (re-exported: other modules import them from here)
     BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, DETECTORS, FROZEN_BN_DETECTION, LIBRARY_BN_PARTS, MODEL_ZOOS,
-    NO_BN_TORCHVISION, PYG_MLP, TORCH_LOSS, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES,
+    LIBRARY_MODULES_WITHOUT_BN, PYG_MLP, TORCH_LOSS, TORCHVISION_WRAPPING, UNKNOWN_MODEL_SOURCES,
     library_part_without_bn, pyg_mlp_batchnorm, timm_without_bn,
 )
 from bn_lint.semantic.knowledge.wrappers import HOLDS_MODULE
@@ -126,7 +126,7 @@ def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
             base = bound[0] if bound is not None else base
         base = moved(base)
         qn = model.qualname(base.func) if isinstance(base, cst.Call) else None
-        if qn and qn.startswith(("torchvision.models.", "timm.")) and not NO_BN_TORCHVISION.match(qn) \
+        if qn and qn.startswith(("torchvision.models.", "timm.")) and not LIBRARY_MODULES_WITHOUT_BN.match(qn) \
                 and not DETECTORS & {qn} and model_kind(model, base, scope, depth + 1) is ModelKind.BN:
             return ModelKind.BN
         return None
@@ -243,7 +243,7 @@ def _expression_kind(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
                 return ModelKind.MAYBE
             if PYG_MLP.match(qn):
                 return pyg_mlp_kind(expr)
-            if NO_BN_TORCHVISION.match(qn) or TORCH_LOSS.match(qn):  # (a loss module: `nn.CrossEntropyLoss()`)
+            if LIBRARY_MODULES_WITHOUT_BN.match(qn) or TORCH_LOSS.match(qn):  # (a loss module: `nn.CrossEntropyLoss()`)
                 if qn.startswith("torch_geometric.") and any(a.keyword is not None and a.keyword.value == "norm"
                                                              for a in expr.args):
                     return ModelKind.MAYBE  # `GCN(..., norm="batch_norm")`
@@ -440,7 +440,7 @@ def _calls_kind(model: "FileModel", roots: list[cst.CSTNode], scope: "Scope | No
                 if kinds[-1] is ModelKind.BN:
                     return ModelKind.BN
                 continue
-            if qn and qn.startswith(BN_FACTORY_PREFIXES) and not NO_BN_TORCHVISION.match(qn):
+            if qn and qn.startswith(BN_FACTORY_PREFIXES) and not LIBRARY_MODULES_WITHOUT_BN.match(qn):
                 if qn in TORCHVISION_WRAPPING or other_norm(model, node, model.scope_of(node)):
                     continue  # (a wrapped model is built by a call of its own)
                 if FROZEN_BN_DETECTION.match(qn):
