@@ -14,6 +14,7 @@ from .held_by_class import entered_from_outside, held_by_class, model_base, run_
 from .held_instances import held_aliases, stored_as
 from .training_steps import result_trained
 from .getters import got_from_self
+from .dominating import last_mode_call
 from .keys import _called_name, _unwrap_passthrough, _declared_global, _in_function, _names_read, key_of, receiver_key, key_root
 from .known_calls import _EXPORTS, _MODE_SETTERS, _SAFE_CALLEES, _WRAPPERS, keeps_given_modes
 from .records import Site
@@ -62,11 +63,11 @@ class EntryResolution:
         them otherwise pass; ``evaluating``, only the calls whose result no backward pass trains on (a
         ``predict()`` a training step calls runs there for training, not evaluation)."""
         return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first, assumed,
-                             evaluating)
+                             evaluating, site.node)
 
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
                  exact: bool = False, first: bool = False, assumed: dict | None = None,
-                 evaluating: bool = False) -> frozenset:
+                 evaluating: bool = False, node: cst.CSTNode | None = None) -> frozenset:
         if not any(f.mode == ENTRY for f in facts) or depth > 4:
             return facts
         root, _, rest = key.partition(".")
@@ -158,6 +159,8 @@ class EntryResolution:
             if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
                                                                  and isinstance(caller_node, cst.FunctionDef)):
                 return facts
+            if node is not None and _put_in_eval_as_self_part(self.model, func, caller_node, passed_key, node):
+                continue  # (`self.validate(self.model)` whose body calls `self.model.eval()` first: the same module)
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
                 caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact, first, evaluating=evaluating)
             if any(f.mode == TRAIN for f in caller):
@@ -324,6 +327,16 @@ def resolved_in(analysis, scope_node: cst.CSTNode, key: str, facts: frozenset) -
     callers pass in (``EntryResolution.resolved``, for a place that is no call site: a freeze's watch)."""
     func = scope_node if isinstance(scope_node, cst.FunctionDef) else None
     return analysis._resolve(func, key, facts, 0)
+
+
+def _put_in_eval_as_self_part(model: "FileModel", func: cst.FunctionDef | None, caller: cst.CSTNode, passed: str,
+                              node: cst.CSTNode) -> bool:
+    """Whether a method of the class is given ``self.<part>`` by another method of it, and puts that part in eval
+    itself (``self.model.eval()``) in a statement that dominates ``node``: the parameter is that part, in eval."""
+    if func is None or not passed.startswith("self.") or not isinstance(caller, cst.FunctionDef):
+        return False
+    info = model.class_of_method(func)
+    return info is not None and model.class_of_method(caller) is info and last_mode_call(model, node, passed) == EVAL
 
 
 def calls_key(model: "FileModel", func: cst.FunctionDef) -> str | None:
