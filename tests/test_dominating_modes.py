@@ -38,3 +38,15 @@ def test_the_last_mode_call_that_dominates_a_call(tmp_path, line, expected):
     call = next(site.node for site in model.calls if isinstance(site.node.func, cst.Name)
                 and site.node.func.value == "step" and model.line_of(site.node) == line)
     assert last_mode_call(model, call, "model") == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('"time: %.4f" % t', True), ('f"epoch {e}"', True), ('"lr {}".format(lr)', True), ("'a' 'b'", True),
+    ("x", False), ("images.cuda()", False), ("fmt % t", False),
+])
+def test_text_arguments_are_messages_not_network_inputs(source, expected):
+    """Session 74 (transfer batch 29's 14402): `logprint("time compute: %.4f ms" % t)` called in a validation is a
+    message, not a run of a network; a call whose every argument is text is no use of a model."""
+    from bn_lint.semantic.modes.known_calls import text_value
+
+    assert text_value(cst.parse_expression(source)) is expected

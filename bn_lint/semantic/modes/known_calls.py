@@ -239,6 +239,16 @@ def _is_module_call(func: cst.BaseExpression, key: str, state: State) -> bool:
     return False
 
 
+def text_value(value: cst.BaseExpression) -> bool:
+    """Whether ``value`` is text: a string literal, an f-string, ``"..." % x``, ``"...".format(x)``."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+        return isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString))
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "format" \
+        and isinstance(value.func.value, (cst.SimpleString, cst.ConcatenatedString))
+
+
 def _hub_builds_train(call: cst.Call) -> bool:
     """``torch.hub.load(repo, entry)`` of a literal repo whose entry points build models as constructors
     do, in training mode (torchvision's, most research repos'); not those known to return eval-mode

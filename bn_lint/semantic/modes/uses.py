@@ -17,7 +17,7 @@ from .method_names import SWITCHES_OWN_MODE
 from .output_reads import detached
 from .keys import _called_name, _unwrap_passthrough, key_of, key_root
 from .list_entries import iterated_values
-from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD
+from .known_calls import _SAFE_METHODS, _is_module_call, _NO_GRAD, text_value
 from .records import Site, Watch, _merge
 from .state import ENTRY, EVAL, TRAIN, Fact, State, _ENTRY, _child_of, _lookup, _set, _tracked
 from .trained import TRAINED, after_training_step, is_loss_value, loss_named, trained_into
@@ -42,6 +42,8 @@ class ModelUses:
         a = self.a
         if key in self.params and call.func is not None and key_of(call.func) == key and self._given_classes(key):
             return  # `model = model_class(**kwargs)`: its callers give it a class; calling it builds a model
+        if call.args and all(text_value(arg.value) for arg in call.args):
+            return  # (`logprint("time: %.4f" % t)`: a message, no input a network runs on)
         facts = _lookup(state, key)
         if isinstance(call.func, cst.Attribute) and no_grad_method_run(a, call):
             a.no_grad_runs.add(call)  # (`model.predict(s)`, its method decorated `@torch.no_grad()`)
