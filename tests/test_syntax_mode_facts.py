@@ -1,4 +1,4 @@
-"""semantic.modes.dominating: the mode call that dominates a statement, read from the syntax (session 74)."""
+"""semantic.modes: facts read from the syntax alone (session 74): the mode call that dominates a statement, text arguments."""
 from __future__ import annotations
 
 import textwrap
