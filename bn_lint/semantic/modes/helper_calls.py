@@ -14,7 +14,7 @@ from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .getters import got_from_receiver
 from .held_instances import held_aliases, stored_as
-from .keys import _getattr_of, key_of, key_root
+from .keys import _getattr_of, key_of
 from .list_entries import given_items
 from .records import HelperEval, Summary, _merge, record_passed
 from .synthetic_runs import feeds_later_step, synthetic_run
