@@ -306,6 +306,8 @@ def _recalibration(model: "FileModel", analysis, node: cst.CSTNode, facts: froze
     func = analysis.enclosing_function(node)
     if all(f.why == "train()" for f in facts) and _resets_statistics_before(analysis, node, func):
         return True  # (running statistics cleared, then re-estimated in training mode: "BN sanitize")
+    if _cumulative_batchnorm(analysis, node):
+        return True  # (`bn = nn.BatchNorm1d(c, momentum=None)` run in training mode: it accumulates its statistics)
     return isinstance(model.parent(node), cst.Expr) and all(f.why == "train()" for f in facts) \
         and (func is None or hooks_before(model, node, func) is None)
 
@@ -325,4 +327,25 @@ def _resets_statistics_before(analysis, node: cst.CSTNode, func: cst.FunctionDef
             if isinstance(parent, cst.AssignTarget) or target.attr.value == "reset_running_stats" \
                     or isinstance(parent, cst.Attribute) and parent.attr.value in ("zero_", "fill_"):
                 return True
+        if target.attr.value == "momentum" and analysis.line(target) < line and isinstance(
+                assign := model.parent(model.parent(target)), cst.Assign) and _none(assign.value):
+            return True  # (`m.momentum = None`: a cumulative average from here, `update_bn`'s recipe)
     return False
+
+
+def _cumulative_batchnorm(analysis, node: cst.CSTNode) -> bool:
+    """Whether the model run at ``node`` is a BatchNorm layer built with ``momentum=None``, a cumulative average
+    of every batch it sees in training mode: run so to estimate its statistics (a demonstration, a re-estimation)."""
+    model = analysis.model
+    site = analysis.uses.get(node)
+    bound = model.binding(site.key, site.scope) if site is not None and site.key.isidentifier() else None
+    built = bound[0] if bound is not None else None
+    if not isinstance(built, cst.Call):
+        return False
+    layer = model.layer_class(built.func, bound[1])
+    return layer is not None and layer[0].is_batchnorm and any(
+        arg.keyword is not None and arg.keyword.value == "momentum" and _none(arg.value) for arg in built.args)
+
+
+def _none(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
