@@ -14,9 +14,6 @@ from .state import EVAL, TRAIN
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
 
-_TRANSPARENT = (cst.With,)  # (a block whose body always runs)
-
-
 def last_mode_call(model: "FileModel", node: cst.CSTNode, key: str) -> str | None:
     """EVAL or TRAIN, the mode the last call on ``key`` that dominates ``node`` sets; None when none does, or
     a statement between them may set it (a mode call in a branch or a loop, ``key`` rebound)."""
@@ -38,7 +35,7 @@ def last_mode_call(model: "FileModel", node: cst.CSTNode, key: str) -> str | Non
 def _mode_set_by(model: "FileModel", statement: cst.CSTNode, key: str) -> str | None:
     """The mode ``statement`` leaves ``key`` in: EVAL, TRAIN, None when it may change it in a way not read here,
     "" when it does not touch it."""
-    if isinstance(statement, _TRANSPARENT):
+    if isinstance(statement, cst.With):  # (a block whose body always runs)
         for inner in reversed(list(statement.body.body)):
             found = _mode_set_by(model, inner, key)
             if found != "":

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.bearing import ModelKind, class_kind, model_kind
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.project.overrides import subclasses
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 _SUBCLASS_LEVELS = 2
+_CONTAINERS = frozenset({"torch.nn.ModuleDict", "torch.nn.ModuleList", "torch.nn.Sequential"})
 
 
 def instance_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
@@ -60,6 +62,12 @@ def _builds_unknown_parts(model: "FileModel", info: "ClassInfo", depth: int = 0)
     for values in info.attributes.values():
         for value, where in values:
             value = _unwrap_passthrough(value)
+            if isinstance(value, cst.Name) and where is not None and value.value in where.params \
+                    and named_as_module(value.value):
+                return True  # (`self.backbone = backbone`: a module its callers give)
+            if isinstance(value, cst.Call) and model.qualname(value.func) in _CONTAINERS and any(
+                    arg.star or not _shown(arg.value) for arg in value.args):
+                return True  # (`nn.ModuleDict(nodes)`: modules the code does not show)
             if isinstance(value, cst.Call) and model_kind(model, value, where) is not ModelKind.NO \
                     and not _library_call(model, value, where):
                 return True
@@ -82,3 +90,8 @@ def _library_call(model: "FileModel", call: cst.Call, scope: "Scope | None") -> 
         return False
     dotted = model.qualname(func)
     return project_class(model, func) is None and (dotted is None or model.imported_path(dotted) is None)
+
+
+def _shown(value: cst.BaseExpression) -> bool:
+    """A container's argument the code shows whole: a call, a display or a comprehension (not a name given)."""
+    return isinstance(value, (cst.Call, cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp, cst.GeneratorExp))
