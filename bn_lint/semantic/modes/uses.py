@@ -11,6 +11,7 @@ from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.project.definitions import given_classes, inherited_definition, project_class
 from .candidates import no_grad_method_run
 from .fixed_runs import gradient_free_run
+from bn_lint.semantic.evaluators.call_binding import bind
 from .dominating import last_mode_call
 from .conditions import _NOT_LITERAL, _condition, _condition_name, _literal, holds
 from .method_names import SWITCHES_OWN_MODE
@@ -350,11 +351,10 @@ def _passes_eval_model(model, func: cst.FunctionDef, call: cst.Call, model_root:
     mode."""
     if model_root is None:
         return False
-    params = [p.name.value for p in [*func.params.posonly_params, *func.params.params]]
-    offset = 1 if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute) else 0
-    given = next((arg.value for index, arg in enumerate(call.args) if not arg.star and (
-        arg.keyword.value == model_root if arg.keyword is not None
-        else model_root in params and index + offset == params.index(model_root))), None)
+    params = [p.name.value for p in [*func.params.posonly_params, *func.params.params, *func.params.kwonly_params]]
+    if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        params = params[1:]
+    given = bind(call, params).values.get(model_root)
     key = key_of(given) if given is not None else None
     return key is not None and last_mode_call(model, call, key) == EVAL
 
