@@ -84,8 +84,9 @@ class Project:
 
     def resolve_module(self, dotted: str, from_path: str) -> str | None:
         """The file of module ``dotted`` (absolute or relative, e.g. ``..models``) seen from ``from_path``."""
-        looked = self.edges.setdefault(os.path.abspath(from_path), set())
-        memo = (dotted, os.path.dirname(os.path.abspath(from_path)), self.search_folders.get(os.path.abspath(from_path), ()))
+        absolute = _absolute(from_path)
+        looked = self.edges.setdefault(absolute, set())
+        memo = (dotted, os.path.dirname(absolute), self.search_folders.get(absolute, ()))
         if memo in self._resolved:
             found, paths = self._resolved[memo]
             looked.update(paths)
@@ -366,13 +367,26 @@ class _TextNames(NamedTuple):
     batchnorm_aliases: frozenset[str]  # a line starts ``name =`` and names BatchNorm after it
 
 
+def _absolute(path: str) -> str:
+    """``os.path.abspath(path)``, asked for every import of every file: worked out once per path and folder."""
+    return _absolute_from(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _absolute_from(path: str, folder: str) -> str:
+    return os.path.abspath(path)  # (``folder``, the working folder, is part of the key: a test may change it)
+
+
 @functools.lru_cache(maxsize=64)
 def _function_bodies(text: str, name: str) -> tuple[str, ...]:
     """The text of every ``def name(`` in ``text``, with its indented block (a file's text is asked again and
     again for the functions it may define: answered once)."""
-    header = re.compile(r"([ \t]*)(?:async[ \t]+)?def[ \t]+" + re.escape(name) + r"[ \t]*\(")
-    if name not in text or header.search(text) is None:  # (one search of the text: most files define none)
+    defined = r"def[ \t]+" + re.escape(name) + r"[ \t]*\("
+    # (one search of the text, for the pattern without its leading spaces, which a search tries at every
+    # place: most files define none)
+    if name not in text or re.search(defined, text) is None:
         return ()
+    header = re.compile(r"([ \t]*)(?:async[ \t]+)?" + defined)
     lines = text.splitlines()
     bodies = []
     for number, line in enumerate(lines):

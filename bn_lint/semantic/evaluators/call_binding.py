@@ -108,28 +108,30 @@ def callers(model: "FileModel", function: cst.FunctionDef,
     outer = model.scope_of(function)
     if called is None and outer.kind == "function" and outer.functions.get(function.name.value) is function:
         params = positional_names(function)  # a helper defined in a function: its calls there, by name
-        return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
-                if isinstance(site.node.func, cst.Name) and site.node.func.value == function.name.value
-                and encloses(outer, site.scope)]
+        return [(site, bind(site.node, params, model, site.scope))
+                for site in model.sites_by_called.get(function.name.value, ())
+                if isinstance(site.node.func, cst.Name) and encloses(outer, site.scope)]
     if called is None and methods:
         info = model.enclosing_class(outer)
         if info is not None and info.methods.get(function.name.value) is function:
             params = positional_names(function, 1)
-            return [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+            return [(site, bind(site.node, params, model, site.scope))
+                    for site in model.sites_by_called.get(function.name.value, ())
                     if _self_call(site.node.func, function.name.value)
                     and model.enclosing_class(site.scope) is info]
     if called is None:
         return None
     name, skip = called
     params = positional_names(function, skip)
-    found = [(site, bind(site.node, params, model, site.scope)) for site in model.calls
-             if isinstance(site.node.func, cst.Name) and site.node.func.value == name]
+    found = [(site, bind(site.node, params, model, site.scope)) for site in model.sites_by_called.get(name, ())
+             if isinstance(site.node.func, cst.Name)]
     if skip == 1:  # (a class's `__init__`: also what a subclass of this file gives it, `super().__init__(resnet18)`,
         # or `Feature.__init__(self, model='resnet50')`, `self` given first)
-        found += [(site, bind(site.node, params, model, site.scope)) for site in model.calls
+        inits = model.sites_by_called.get("__init__", ())
+        found += [(site, bind(site.node, params, model, site.scope)) for site in inits
                   if _base_init_call(model, site, name)]
         explicit = positional_names(function)
-        found += [(site, bind(site.node, explicit, model, site.scope)) for site in model.calls
+        found += [(site, bind(site.node, explicit, model, site.scope)) for site in inits
                   if _explicit_init_call(site.node.func, name)]
     return found
 

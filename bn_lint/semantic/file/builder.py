@@ -38,13 +38,22 @@ class _Builder:
         model = self.model
         module = model.module
         stack: list[tuple[cst.CSTNode, Scope, cst.CSTNode]] = [(module, model.module_scope, module)]
-        parents = model.parents
+        parents, nodes, order, by_type = model.parent_by_id, model.nodes, model.order_by_id, model.by_type
         visited = _VISITED_CACHE
         pop, push = stack.pop, stack.append
         while stack:
             node, scope, parent = pop()
             if node is not module:
-                parents[node] = parent  # (at the pop: the dict's order is the walk's pre-order)
+                key = id(node)
+                parents[key] = parent
+                cls = type(node)
+                indices = by_type.get(cls)
+                if indices is None:
+                    indices = by_type[cls] = ([], [])
+                indices[0].append(len(nodes))
+                indices[1].append(node)
+                order[key] = len(nodes)
+                nodes.append(node)  # (at the pop: the walk's pre-order)
             cls = type(node)
             wanted = visited.get(cls)
             if wanted is None:
@@ -56,27 +65,28 @@ class _Builder:
 
     def _visit(self, node: cst.CSTNode, scope: Scope) -> Scope:
         model = self.model
-        if isinstance(node, cst.Call):
+        cls = type(node)  # (exact types: libcst's classes are ABCs, slow to test with isinstance)
+        if cls is cst.Call:
             model.calls.append(CallSite(node, scope))
-        elif isinstance(node, cst.Assign):
+        elif cls is cst.Assign:
             for target in node.targets:
                 self._bind(target.target, node.value, scope)
-        elif isinstance(node, cst.AnnAssign):
+        elif cls is cst.AnnAssign:
             if node.value is not None:
                 self._bind(node.target, node.value, scope)
-        elif isinstance(node, cst.AugAssign):
+        elif cls is cst.AugAssign:
             self._opaque(node.target, scope)
-        elif isinstance(node, cst.Expr):
+        elif cls is cst.Expr:
             if isinstance(node.value, cst.Attribute):
                 model.attribute_statements.append((node, scope))
-        elif isinstance(node, (cst.For, cst.CompFor)):
+        elif cls is cst.For or cls is cst.CompFor:
             self._opaque(node.target, scope)
-        elif isinstance(node, cst.WithItem):
+        elif cls is cst.WithItem:
             if node.asname is not None:
                 self._opaque(node.asname.name, scope)
-        elif isinstance(node, cst.NamedExpr):
+        elif cls is cst.NamedExpr:
             self._bind(node.target, node.value, scope)
-        elif isinstance(node, cst.Import):
+        elif cls is cst.Import:
             for alias in node.names:
                 dotted = _dotted(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -84,7 +94,7 @@ class _Builder:
                 else:
                     head = dotted.split(".")[0]
                     model.imports[head] = head
-        elif isinstance(node, cst.ImportFrom):
+        elif cls is cst.ImportFrom:
             base = "." * len(node.relative) + (_dotted(node.module) if node.module else "")
             if isinstance(node.names, cst.ImportStar):
                 model.star_imports.append(base)
@@ -94,7 +104,7 @@ class _Builder:
                     local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
                     sep = "" if base.endswith(".") else "."
                     model.imports[local] = f"{base}{sep}{name}"
-        elif isinstance(node, cst.FunctionDef):
+        elif cls is cst.FunctionDef:
             scope.opaque.discard(node.name.value)
             scope.unpacked.pop(node.name.value, None)
             if scope.kind == "module":
@@ -110,13 +120,13 @@ class _Builder:
                 inner.params[param.name.value] = param
             model.scopes[node] = inner
             return inner
-        elif isinstance(node, cst.Lambda):
+        elif cls is cst.Lambda:
             inner = Scope(node, "lambda", scope)
             for param in _all_params(node.params):
                 inner.params[param.name.value] = param
             model.scopes[node] = inner
             return inner
-        elif isinstance(node, cst.ClassDef):
+        elif cls is cst.ClassDef:
             inner = Scope(node, "class", scope)
             model.scopes[node] = inner
             model.classes[node.name.value] = ClassInfo(

@@ -60,7 +60,13 @@ class FileModel:
         self.project = project
         self.imports: dict[str, str] = {}
         self.star_imports: list[str] = []
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}  # filled in source order (see ``order``)
+        # every node but the module, in source order (a pre-order walk), and each one's parent by ``id``
+        # (libcst nodes hash in Python: keys by id are looked up without calling it)
+        self.nodes: list[cst.CSTNode] = []
+        self.parent_by_id: dict[int, cst.CSTNode] = {}
+        self.order_by_id: dict[int, int] = {}  # id(node) -> its index in ``nodes``
+        # each class -> the indices in ``nodes`` of its nodes, and those nodes (``nodes_of``)
+        self.by_type: dict[type, tuple[list[int], list[cst.CSTNode]]] = {}
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
@@ -133,6 +139,19 @@ class FileModel:
         return found
 
     @cached_property
+    def sites_by_called(self) -> dict[str, list[CallSite]]:
+        """The call sites by the last name of what they call (``f`` of ``f(...)`` and of ``obj.f(...)``), in
+        order: what a search of ``calls`` for one function's or method's calls needs to look at."""
+        found: dict[str, list[CallSite]] = {}
+        for site in self.calls:
+            func = site.node.func
+            cls = type(func)
+            name = func.value if cls is cst.Name else func.attr.value if cls is cst.Attribute else None
+            if name is not None:
+                found.setdefault(name, []).append(site)
+        return found
+
+    @cached_property
     def positions(self) -> "Positions":
         """Where each node is (code generation of the module-level statements asked about; the stdlib
         parser's places for a quick tree)."""
@@ -158,35 +177,25 @@ class FileModel:
 
     # -------------------------------------------------------------- structure
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
+        return self.parent_by_id.get(id(node))
 
     def order(self, node: cst.CSTNode) -> int:
         """``node``'s place in a pre-order walk of the module (source order); -1 for the module itself."""
-        return self._order.get(id(node), -1)
-
-    @cached_property
-    def _order(self) -> dict[int, int]:
-        return {id(node): index for index, node in enumerate(self.parents)}  # (by id: no Python __hash__)
+        return self.order_by_id.get(id(node), -1)
 
     def nodes_of(self, within: cst.CSTNode, *types: type) -> list[cst.CSTNode]:
         """The nodes of exactly these (concrete) libcst classes in ``within``'s subtree, itself included,
         in source order: what ``walk(within)`` filtered by type gives, from an index of the module."""
         if within is self.module:
-            start, end = 0, len(self.parents)
+            start, end = 0, len(self.nodes)
         else:
-            start = self._order.get(id(within))
+            start = self.order_by_id.get(id(within))
             if start is None:  # a node of another tree
                 return [node for node in walk(within) if type(node) in types]
-            last = within
-            while True:
-                kids = children(last)
-                if not kids:
-                    break
-                last = kids[-1]
-            end = self._order[id(last)] + 1
+            end = self._subtree_end(within, start)
         found: list[tuple[int, cst.CSTNode]] = []
         for cls in types:
-            indices, nodes = self._by_type.get(cls, ((), ()))
+            indices, nodes = self.by_type.get(cls, ((), ()))
             low, high = bisect_left(indices, start), bisect_left(indices, end)
             if len(types) == 1:
                 return list(nodes[low:high])
@@ -194,29 +203,44 @@ class FileModel:
         found.sort(key=_first)
         return [node for _, node in found]
 
+    def _subtree_end(self, within: cst.CSTNode, start: int) -> int:
+        """The index in ``nodes`` just past ``within``'s subtree (``within`` at ``start``), found once per node."""
+        ends = self._ends
+        end = ends.get(start)
+        if end is None:
+            last = within
+            while True:
+                kids = children(last)
+                if not kids:
+                    break
+                last = kids[-1]
+            end = ends[start] = self.order_by_id[id(last)] + 1
+        return end
+
     @cached_property
-    def _by_type(self) -> dict[type, tuple[list[int], list[cst.CSTNode]]]:
-        out: dict[type, tuple[list[int], list[cst.CSTNode]]] = {}
-        for index, node in enumerate(self.parents):
-            entry = out.get(type(node))
-            if entry is None:
-                entry = out[type(node)] = ([], [])
-            entry[0].append(index)
-            entry[1].append(node)
-        return out
+    def _ends(self) -> dict[int, int]:
+        return {}
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        current = self.parents.get(node)
+        parent = self.parent_by_id.get
+        current = parent(id(node))
         while current is not None:
             yield current
-            current = self.parents.get(current)
+            current = parent(id(current))
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
-        for ancestor in self.ancestors(node):
-            scope = self.scopes.get(ancestor)
-            if scope is not None and ancestor is not node:
+        parent, scopes = self.parent_by_id.get, self._scope_by_id
+        current = parent(id(node))
+        while current is not None:
+            scope = scopes.get(id(current))
+            if scope is not None and current is not node:
                 return scope
+            current = parent(id(current))
         return self.module_scope
+
+    @cached_property
+    def _scope_by_id(self) -> dict[int, Scope]:
+        return {id(node): scope for node, scope in self.scopes.items()}  # (the builder made every scope)
 
 
 def _first(pair: tuple[int, Any]) -> int:

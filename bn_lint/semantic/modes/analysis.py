@@ -280,15 +280,17 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         for ancestor in self.model.ancestors(node):
-            if isinstance(ancestor, cst.FunctionDef):
+            cls = type(ancestor)
+            if cls is cst.FunctionDef:
                 return ancestor
-            if isinstance(ancestor, cst.Lambda):
+            if cls is cst.Lambda:
                 return None
         return None
 
     def region(self, node: cst.CSTNode) -> cst.CSTNode:
         """The innermost loop body or function (or module) around ``node``."""
         for ancestor in self.model.ancestors(node):
-            if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Module)):
+            cls = type(ancestor)
+            if cls is cst.For or cls is cst.While or cls is cst.FunctionDef or cls is cst.Module:
                 return ancestor
         return self.model.module

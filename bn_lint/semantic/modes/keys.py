@@ -24,8 +24,8 @@ def key_of(expr: cst.BaseExpression) -> str | None:
     (and ``getattr(model, "module", model)``) and ``model.to(device)`` are ``model``."""
     expr = one_module(expr)
     text = ""
-    while isinstance(expr, (cst.Attribute, cst.Subscript)):
-        if isinstance(expr, cst.Attribute):
+    while type(expr) is cst.Attribute or type(expr) is cst.Subscript:  # (exact types: libcst's are slow ABCs)
+        if type(expr) is cst.Attribute:
             text = "." + expr.attr.value + text
         elif len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice):
             pass  # `model.module[:-1]`: a slice of a Sequential runs some of its layers, in its mode
@@ -35,7 +35,7 @@ def key_of(expr: cst.BaseExpression) -> str | None:
                 return None
             text = index + text
         expr = expr.value
-    if not isinstance(expr, cst.Name):
+    if type(expr) is not cst.Name:
         return None
     return expr.value + text
 
@@ -44,7 +44,10 @@ def one_module(expr: cst.BaseExpression) -> cst.BaseExpression:
     """The module an expression that names one module either way names: ``model.module if c else model``,
     ``model if c else model``, ``getattr(model, "module", model)`` -> ``model`` (a wrapper's ``.module`` is the
     module it wraps, in the wrapper's mode); ``expr`` itself otherwise."""
-    if isinstance(expr, cst.IfExp):
+    cls = type(expr)
+    if cls is cst.Name or cls is cst.Attribute:
+        return expr  # (the common case, decided without the tests below)
+    if cls is cst.IfExp:
         body, orelse = _unwrapped_module(expr.body), _unwrapped_module(expr.orelse)
         if body is not None and body == orelse:
             return expr.orelse if key_of(expr.orelse) == body else expr.body

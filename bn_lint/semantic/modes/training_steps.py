@@ -58,13 +58,14 @@ class TrainingSteps:
     def _training_calls(self, region: cst.CSTNode, direct: bool, first: bool) -> list[cst.Call]:
         found: list[cst.Call] = []
         stack = list(children(region))
+        skipped = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While) if direct else \
+            (cst.FunctionDef, cst.ClassDef, cst.Lambda)
         while stack and not (first and found):
             node = stack.pop()
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            cls = type(node)  # (libcst's classes are ABCs: an exact type test is the quick one)
+            if cls in skipped:
                 continue
-            if direct and isinstance(node, (cst.For, cst.While)):
-                continue
-            if isinstance(node, cst.Call) and self.is_training_call(node):
+            if cls is cst.Call and self.is_training_call(node):
                 found.append(node)
             stack.extend(children(node))
         return found

@@ -84,18 +84,30 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         extend(kids)
 
 
+_RETURNS: dict[int, tuple[cst.CSTNode, tuple]] = {}  # id(function) -> (function, its returned values)
+_RETURNS_KEPT = 4096  # functions whose answers are kept (the cache is emptied when it is full)
+
+
 def returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression | None]:
     """What ``function``'s own ``return`` statements give back (None for a bare ``return``); the
-    returns of functions, classes and lambdas nested in it are theirs, not its."""
+    returns of functions, classes and lambdas nested in it are theirs, not its. (Asked again and
+    again of the same functions: worked out once per function.)"""
+    kept = _RETURNS.get(id(function))
+    if kept is not None and kept[0] is function:
+        return list(kept[1])
     out: list[cst.BaseExpression | None] = []
     stack = children(function.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        cls = type(node)
+        if cls is cst.FunctionDef or cls is cst.ClassDef or cls is cst.Lambda:
             continue
-        if isinstance(node, cst.Return):
+        if cls is cst.Return:
             out.append(node.value)
         stack.extend(children(node))
+    if len(_RETURNS) >= _RETURNS_KEPT:
+        _RETURNS.clear()
+    _RETURNS[id(function)] = (function, tuple(out))  # (the node is kept with its answer: its id is not reused)
     return out
 
 
