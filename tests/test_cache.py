@@ -429,6 +429,58 @@ def test_project_index_answers_helper_constant_and_training_questions(tmp_path, 
     assert parsed == ["blocks.py"]
 
 
+_TRAIN_BUILT = """
+import torch
+from builders import build
+
+model = build()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+model.train()
+for x, y in loader:
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+_BUILDERS = """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+        self.head = nn.Linear(8, 2)
+
+
+def build():
+    return Net()
+
+
+def build_frozen():
+    net = Net()
+    for p in net.body.parameters():
+        p.requires_grad = False
+    return net
+"""
+
+
+@pytest.mark.parametrize("builder, expected", [("build", []), ("build_frozen", ["BN105"])])
+def test_project_index_says_whether_a_builder_gives_its_model_back_frozen(tmp_path, builder, expected):
+    """Whether another file's function gives back a model with frozen parts is kept in the index (a warm check
+    of its caller asks it before working out the function's summary); a builder that freezes is still followed."""
+    (tmp_path / "pyproject.toml").write_text("")
+    train = tmp_path / "train.py"
+    train.write_text(_TRAIN_BUILT.replace("import build\n", f"import {builder} as build\n"))
+    (tmp_path / "builders.py").write_text(_BUILDERS)
+    settings, cache_dir = Settings(root=tmp_path), tmp_path / "cache"
+    assert codes(_run([train], settings, cache_dir)) == expected
+    index = Project(settings, Cache(cache_dir, settings))
+    assert index.indexed(str(tmp_path / "builders.py"), "returns_frozen", builder) is bool(expected)
+    train.write_text(train.read_text() + "# edited\n")
+    assert codes(_run([train], settings, cache_dir)) == expected
+
+
 def test_indexed_constants_keep_their_types():
     from bn_lint.semantic.shapes.producers import _from_json, _to_json
     from bn_lint.semantic.syntax.constants import UNKNOWN

@@ -159,6 +159,9 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             self.model.index_facts[("trains", func.name.value)] = bool(summary.trains) or any(
                 self.takes_step(call) for call in self.model.nodes_of(func, cst.Call))
             self.model.index_facts[("inert", func.name.value)] = lambda: _inert(summary)  # (when saved: it asks `returns`)
+            # (whether what it gives back comes frozen: a builder's caller watches the parts it froze)
+            self.model.index_facts[("returns_frozen", func.name.value)] = bool(summary.returned_freezes) \
+                or bool(summary.element_freezes)
         self.summaries[func] = summary
         return summary
 
