@@ -65,16 +65,14 @@ def cached_dataclass_code() -> Iterator[None]:
         yield
     finally:
         del dataclasses.exec
-        # (new code: a first run, or an upgraded libcst or bn-lint; or a file a third of which went unused, code
-        # of classes an upgrade removed: loading it is part of every run's start)
-        stale = len(known) > (3 * len(used)) // 2 + 16
-        if added or stale:
+        if added:  # (new code: a first run, or an upgraded libcst or bn-lint)
             from .atomic import replace  # (tempfile's import, only on the run that writes)
 
             try:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                # where much of it went unused, it keeps only what this run used and added
-                kept = {**used, **added} if stale or len(known) > 2 * (len(used) + len(added)) else {**known, **added}
+                # loading the file is part of every run's start: where most of it went unused (code of classes
+                # an upgrade removed), it keeps only what this run used and added
+                kept = {**used, **added} if len(known) > 2 * (len(used) + len(added)) else {**known, **added}
                 replace(path, marshal.dumps(kept))
             except (OSError, ValueError):  # a read-only home: every run compiles, as without the cache
                 pass

@@ -83,20 +83,6 @@ def test_code_no_run_uses_is_dropped_when_new_code_is_written(user_cache):
     assert set(stale) & set(marshal.loads(open(path, "rb").read())) == set(list(stale)[:2])
 
 
-def test_a_file_mostly_unused_is_cut_to_what_a_run_uses_even_with_nothing_new(user_cache):
-    """(The file is loaded at every run's start: code of classes an upgrade removed is not kept for ever.)"""
-    with import_cache.cached_dataclass_code():
-        define_point()
-    path = import_cache.cache_file()
-    used = marshal.loads(open(path, "rb").read())
-    stale = {bytes([n]) * 16: compile(f"x = {n}", "<string>", "exec") for n in range(40)}
-    with open(path, "wb") as stream:
-        stream.write(marshal.dumps({**used, **stale}))
-    with import_cache.cached_dataclass_code():
-        define_point()  # (compiles nothing new)
-    assert set(marshal.loads(open(path, "rb").read())) == set(used)
-
-
 @pytest.mark.parametrize("content", [b"", b"garbage\x00\xff", marshal.dumps([1, 2]), marshal.dumps({b"k": 3})],
                          ids=["empty", "garbage", "not-a-dict", "not-code"])
 def test_a_broken_cache_file_is_rebuilt(user_cache, content):
