@@ -67,6 +67,7 @@ class FileModel:
         self.order_by_id: dict[int, int] = {}  # id(node) -> its index in ``nodes``
         # each class -> the indices in ``nodes`` of its nodes, and those nodes (``nodes_of``)
         self.by_type: dict[type, tuple[list[int], list[cst.CSTNode]]] = {}
+        self._ends: dict[int, int] = {}  # a node's index in ``nodes`` -> the index just past its subtree
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, cst.FunctionDef] = {}
@@ -128,15 +129,6 @@ class FileModel:
             text = _dotted_text(node) or (self.spans.text(node) if self.spans is not None else None)
             text = self._code[node] = text or self.module.code_for_node(node)
         return text
-
-    @cached_property
-    def calls_named(self) -> dict[str, list[cst.Call]]:
-        """The calls of each bare name (``train(...)``, ``VSE(...)``), in order: a function's callers."""
-        found: dict[str, list[cst.Call]] = {}
-        for site in self.calls:
-            if isinstance(site.node.func, cst.Name):
-                found.setdefault(site.node.func.value, []).append(site.node)
-        return found
 
     @cached_property
     def sites_by_called(self) -> dict[str, list[CallSite]]:
@@ -216,10 +208,6 @@ class FileModel:
                 last = kids[-1]
             end = ends[start] = self.order_by_id[id(last)] + 1
         return end
-
-    @cached_property
-    def _ends(self) -> dict[int, int]:
-        return {}
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         parent = self.parent_by_id.get

@@ -94,7 +94,7 @@ class CallsMixin:
             if name != "__init__":
                 return True
             name = scope.parent.node.name.value if isinstance(scope.parent.node, cst.ClassDef) else ""
-        return name in self.model.calls_named or name not in self.model.functions and name not in self.model.classes
+        return any(isinstance(site.node.func, cst.Name) for site in self.model.sites_by_called.get(name, ())) or name not in self.model.functions and name not in self.model.classes
 
     def _param_value(self, param: cst.Param, function: cst.FunctionDef, scope: "Scope") -> Any:
         name = param.name.value
