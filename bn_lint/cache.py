@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from functools import lru_cache
@@ -38,11 +39,13 @@ except ImportError:  # pragma: no cover
 from . import __version__, atomic
 from .codes import KNOWN_CODES
 from .config import Settings
+from .dependency_log import Dependencies
 from .finding import Finding
 
 DEFAULT_DIR = ".bn_lint_cache"
-_FORMAT = 7  # (4: entries carry a checksum; 5: files that do not exist recorded by folder, "absent";
-#              6: dependency records shared by the entries that have the same, in ``deps/``; 7: "deps" by folder)
+_FORMAT = 8  # (4: entries carry a checksum; 5: files that do not exist recorded by folder, "absent";
+#              6: dependency records shared by the entries that have the same, in ``deps/``; 7: "deps" by folder;
+#              8: files only asked questions of, "searched")
 _INLINE = 1024  # bytes: a dependency record smaller than this is kept in its entry (it fits its disk block)
 _RACY_NS = 2_000_000_000  # (``Cache.fingerprint``)
 
@@ -95,6 +98,7 @@ class Cache:
         self._records: dict[str, dict] = {}  # shared dependency records read or written in this run
         self._verified: dict[str, bool] = {}  # shared record -> its files unchanged, once per run
         self._stored: set[str] = set()  # shared records known to be on disk
+        self._answers: dict[str, Any] = {}  # changed file -> what its text answers (``_same_answers``), once per run
         self._ready = False
 
     # ------------------------------------------------------------------ keys
@@ -171,7 +175,7 @@ class Cache:
             return None  # missing, partly written by a crashed run, or corrupt: recompute
         return findings, errors
 
-    def put(self, key: str, findings: list[Finding], errors: list[str], deps: list[str]) -> None:
+    def put(self, key: str, findings: list[Finding], errors: list[str], deps: "Dependencies | list[str]") -> None:
         """Store an entry atomically; failures (read-only disk, full disk) are ignored."""
         entry = {
             "format": _FORMAT,
@@ -187,18 +191,21 @@ class Cache:
             pass
 
     # ------------------------------------------------------------ dependencies
-    def _dependencies(self, deps: "list[str] | set[str]") -> dict:
-        """What an entry records of the files its answers depend on: ``deps``, each existing one with its
-        ``fingerprint``, and ``absent``: the import candidates that do not exist (most of a big project's
-        lookups: ``collections.py``, ``collections/__init__.py``, ... beside every importing file), by the
+    def _dependencies(self, deps: "Dependencies | list[str]") -> dict:
+        """What an entry records of the files its answers depend on (``deps``: paths, or a ``Dependencies``):
+        each existing one with its ``fingerprint``, by folder
+        (``{folder: {name: fingerprint}}``), and ``absent``: the import candidates that do not exist (most of a big
+        project's lookups: ``collections.py``, ``collections/__init__.py``, ... beside every importing file), by the
         folder they would be in, each as the highest missing path above it (``pkg/collections`` stands for
         everything under it), with the folder's ``_folder_stamp``:
         ``{folder: [stamp, [names]]}``, where ``name/`` stands for both ``name`` and ``name.py`` (a module's
         two candidates). 5,545 candidates of one entry took 330 KB as paths with ``[null, -1, -1]``.
-        The existing files are by folder too: ``{folder: {name: fingerprint}}``."""
+        ``searched``, when there are any: the files only asked questions of, by folder, each with its fingerprint
+        and the questions with their answers (``{folder: {name: [fingerprint, [[kind, argument, answer]]]}}``)."""
+        questioned = getattr(deps, "searched", {})
         present: dict[str, dict[str, list]] = {}
         absent: dict[str, set[str]] = {}
-        for dep in sorted(set(deps)):
+        for dep in sorted(set(getattr(deps, "files", deps))):
             if self._lstat(dep) is not None:
                 present.setdefault(os.path.dirname(dep), {})[os.path.basename(dep)] = self.fingerprint(dep)
                 continue
@@ -206,8 +213,14 @@ class Cache:
             while folder != path and self._lstat(folder) is None:  # (a missing folder holds nothing)
                 path, folder = folder, os.path.dirname(folder)
             absent.setdefault(folder, set()).add(os.path.basename(path))
-        return {"deps": present,
-                "absent": {folder: [self._folder_stamp(folder), _packed(names)] for folder, names in sorted(absent.items())}}
+        record = {"deps": present,
+                  "absent": {folder: [self._folder_stamp(folder), _packed(names)] for folder, names in sorted(absent.items())}}
+        searched: dict[str, dict[str, list]] = {}
+        for dep, questions in sorted(questioned.items()):
+            searched.setdefault(os.path.dirname(dep), {})[os.path.basename(dep)] = [self.fingerprint(dep), questions]
+        if searched:
+            record["searched"] = searched
+        return record
 
     @staticmethod
     def _paths(record: dict) -> list[str]:
@@ -237,8 +250,7 @@ class Cache:
                     _write_entry(target, record)
                 except OSError:
                     return record  # (unwritable: the entry keeps its record)
-            self._stored.add(ref)
-            self._records[ref] = record
+            self._stored.add(ref)  # (the record is not kept: a whole-project run writes thousands)
         return {"deps_ref": ref}
 
     def _record_path(self, ref: str) -> Path:
@@ -274,6 +286,11 @@ class Cache:
                 continue  # (no entry added to the folder since: its names are still missing)
             if any(self._lstat(os.path.join(folder, name)) is not None for name in _unpacked(names)):
                 return False
+        for folder, names in entry.get("searched", {}).items():
+            for name, (recorded, questions) in names.items():
+                path = os.path.join(folder, name)
+                if not self.unchanged(path, recorded) and not _same_answers(self._answers, path, questions):
+                    return False
         return True
 
     def _folder_stamp(self, folder: str) -> "str | int":
@@ -299,7 +316,7 @@ class Cache:
     def _index_entry(self, path: str) -> Path:
         return self.directory / "index" / f"{digest(self.salt.encode() + path.encode('utf-8', 'surrogateescape'))}.json"
 
-    def get_index(self, path: str) -> tuple[dict[str, dict[str, Any]], list[str]] | None:
+    def get_index(self, path: str) -> "tuple[dict[str, dict[str, Any]], Dependencies] | None":
         """(table -> name -> fact, dependencies) indexed for project file ``path``, while all are unchanged."""
         try:
             entry = _read_entry(self._index_entry(path))
@@ -309,11 +326,14 @@ class Cache:
                 return None
             facts = {str(table): {str(name): fact for name, fact in names.items()}
                      for table, names in entry["facts"].items()}
-            return facts, self._paths(self._record_of(entry))
+            record = self._record_of(entry)
+            searched = {os.path.join(folder, name): questions
+                        for folder, names in record.get("searched", {}).items() for name, (_, questions) in names.items()}
+            return facts, Dependencies(self._paths(record), searched)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put_index(self, path: str, facts: dict[str, dict[str, Any]], deps: list[str]) -> None:
+    def put_index(self, path: str, facts: dict[str, dict[str, Any]], deps: "Dependencies | list[str]") -> None:
         """Store the index entry of ``path`` atomically (replacing any older one); failures are ignored."""
         entry = {
             "format": _FORMAT,
@@ -343,6 +363,20 @@ class Cache:
                 )
             self._ready = True
         subdirectory.mkdir(parents=True, exist_ok=True)
+
+
+def _same_answers(answers: "dict[str, Any]", path: str, questions: list) -> bool:
+    """Whether the file, changed since, still gives ``questions`` their answers (``text_questions``); what it
+    answers is kept in ``answers`` for the run (several entries ask the same file)."""
+    from .source import UnreadableSource, read_bytes
+    from .text_questions import Answers, same_answers
+
+    try:
+        if path not in answers:
+            answers[path] = Answers(read_bytes(path, limit=None))
+        return same_answers(answers[path], questions)
+    except (UnreadableSource, ValueError, TypeError, re.error):
+        return False
 
 
 def _packed(names: "set[str]") -> list[str]:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import libcst as cst
 
+from .dependency_log import DependencyLog
 from .parsing import MAX_CHARS, syntax_error
 from .repository_search import files_mentioning, first_module, found_elsewhere
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
 from .source import UnreadableSource, read_bytes, read_source
+from .text_questions import TextNames, bodies_digest, function_bodies, names_digest, pattern_question, text_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import Cache
@@ -53,7 +55,7 @@ class Project:
         self.index = index  # the cache holding the project index, if the cache is on
         self._models: dict[str, "FileModel | None"] = {}
         # answers read from files' text without a parse (``_text_names``, ``_matches``)
-        self._names_of: dict[str, _TextNames] = {}
+        self._names_of: dict[str, TextNames] = {}
         self._matched: dict[tuple[str, bytes], bool] = {}
         self._resolved: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, set[str]]] = {}  # (module, folder, sys.path) -> file
         self._roots: dict[str, Path] = {}
@@ -61,7 +63,8 @@ class Project:
         self.first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}
         # file -> every file a lookup from it looked at (found or not): the closure from a checked file is a safe
         # set of what its result depends on (``dependencies``; the result cache uses it)
-        self.edges: dict[str, set[str]] = {}
+        self.log = DependencyLog()
+        self.edges = self.log.edges
         self._indexed: dict[str, dict[str, dict[str, Any]] | None] = {}  # file -> its answers from the index
         self._saved: dict[str, int] = {}  # file -> how many answers about it this run has saved
         self.registries: dict[tuple[str, str], list | None] = {}  # (file, registry name) -> its entries
@@ -173,7 +176,9 @@ class Project:
         """Whether the file's text holds ``word`` (checked before any parse)."""
         key = os.path.abspath(path)
         if self._models.get(key) is not None:
-            return word in self._models[key].source
+            found = word in self._models[key].source
+            self.log.ask(key, pattern_question(re.escape(word.encode())), found)
+            return found
         return self._matches(key, re.escape(word.encode()))
 
     def calls_name(self, path: str, name: str) -> bool:
@@ -182,7 +187,9 @@ class Project:
         key = os.path.abspath(path)
         pattern = r"(?<!\w)" + re.escape(name) + r"\s*\("
         if self._models.get(key) is not None:
-            return re.search(pattern, self._models[key].source) is not None
+            found = re.search(pattern, self._models[key].source) is not None
+            self.log.ask(key, pattern_question(pattern.encode()), found)
+            return found
         return self._matches(key, pattern.encode())
 
     def mentioned_beside(self, path: str, word: str) -> bool:
@@ -194,24 +201,15 @@ class Project:
         return any(_imports_module(other, path) for folder in folders
                    for other in files_mentioning(self, path, folder, word, recursive=False))
 
-    def _text_names(self, key: str) -> "_TextNames":
+    def _text_names(self, key: str) -> "TextNames":
         """What the file's text names, read once per file without parsing it (a deep class lookup asks
         the same big files again and again)."""
         found = self._names_of.get(key)
         if found is None:
-            data = _read(key) or b""
-            named: dict[bytes, set[str]] = {b"class": set(), b"def": set()}
-            for keyword, name in _KEYWORD_NAME.findall(data):
-                named[keyword].add(name.decode("utf-8", "replace"))
-
-            def names(pattern: re.Pattern) -> frozenset[str]:
-                return frozenset(m.decode("utf-8", "replace") for m in pattern.findall(data))
-
             if len(self._names_of) >= TEXT_MEMO_LIMIT:
                 self._names_of.clear()
-            found = self._names_of[key] = _TextNames(frozenset(named[b"class"]), frozenset(named[b"def"]),
-                                                     names(_LINE_ASSIGNED), names(_DEF_NAME), names(_SELF_ASSIGNED),
-                                                     names(_BATCHNORM_ALIAS))
+            found = self._names_of[key] = text_names(_read(key) or b"")
+            self.log.ask(key, ("names", ""), names_digest(found))
         return found
 
     def _matches(self, key: str, pattern: bytes) -> bool:
@@ -222,6 +220,7 @@ class Project:
             if len(self._matched) >= TEXT_MEMO_LIMIT:
                 self._matched.clear()
             found = self._matched[memo] = _text_matches(key, pattern)
+            self.log.ask(key, pattern_question(pattern), found)
         return found
 
     def names_in_text(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -239,8 +238,11 @@ class Project:
         None when the file cannot be read or ``name`` is not ASCII."""
         data = _read(os.path.abspath(path)) if name.isascii() else None
         if data is None:
+            self.log.ask(os.path.abspath(path), None, None)  # (no answer to ask again: depended on whole)
             return None
-        return list(_function_bodies(data.decode("utf-8", "replace"), name))
+        bodies = function_bodies(data.decode("utf-8", "replace"), name)
+        self.log.ask(os.path.abspath(path), ("bodies", name), bodies_digest(bodies))
+        return list(bodies)
 
     def may_define_method(self, path: str, method: str) -> bool:
         """Whether the file's text holds ``def method(cls`` (a classmethod, checked before any parse)."""
@@ -273,17 +275,9 @@ class Project:
             rb"class[ \t]+\w+[ \t]*(?:\([ \t]*(?:object[ \t]*)?\))?[ \t]*:", headers[0]) is not None
 
     def dependencies(self, path: str) -> list[str]:
-        """Every other file the result for ``path`` may depend on (the closure of its lookups), sorted."""
-        start = os.path.abspath(path)
-        seen = {start}
-        todo = [start]
-        while todo:
-            for other in self.edges.get(todo.pop(), ()):
-                if other not in seen:
-                    seen.add(other)
-                    todo.append(other)
-        seen.discard(start)
-        return sorted(seen)
+        """Every other file the result for ``path`` may depend on, whole or by its answers, sorted."""
+        files, searched = self.log.record(path)
+        return sorted({*files, *searched})
 
     def add(self, model: "FileModel") -> None:
         key = os.path.abspath(model.path)
@@ -323,48 +317,31 @@ class Project:
             entry = self.index.get_index(key) if self.index is not None else None
             self._indexed[key] = entry[0] if entry is not None else None
             if entry is not None:
-                self.edges.setdefault(key, set()).update(entry[1])
+                self.log.from_index(key, entry[1])
         facts = self._indexed[key]
         return facts.get(table, {}).get(name, NOT_INDEXED) if facts is not None else NOT_INDEXED
 
-    def save_index(self) -> None:
-        """Write the answers worked out about project files since the last save."""
+    def save_index(self, being_edited: "frozenset[str]" = frozenset()) -> None:
+        """Write the answers worked out about project files since the last save. Of the files in
+        ``being_edited`` (absolute paths), those left to be worked out when saved (a function's ``inert``, which
+        asks what it returns) are left out: in an editor's or a pre-commit check of a few files the next edit
+        makes them stale, and a later lookup works them out if it asks."""
         if self.index is None:
             return
         for key, model in list(self._models.items()):
             if model is None:
                 continue
-            facts: dict[str, dict[str, Any]] = {}
+            known = self._indexed.get(key) or {}  # (read from its entry this run: still true, not worked out again)
+            facts: dict[str, dict[str, Any]] = {table: dict(names) for table, names in known.items()}
+            count = 0
             for (table, name), fact in list(model.index_facts.items()):
-                facts.setdefault(table, {})[name] = fact() if callable(fact) else fact  # (some are worked out here)
-            count = sum(len(names) for names in facts.values())
+                if name not in known.get(table, ()) and not (callable(fact) and key in being_edited):
+                    facts.setdefault(table, {})[name] = fact() if callable(fact) else fact  # (some are worked out here)
+                    count += 1
             if count <= self._saved.get(key, 0):
                 continue
-            known = self._indexed.get(key) or {}
-            for table, names in known.items():
-                facts[table] = {**names, **facts.get(table, {})}
-            self.index.put_index(key, facts, self.dependencies(key))
+            self.index.put_index(key, facts, self.log.record(key))
             self._saved[key] = count
-
-
-# every ``class X`` / ``def X`` (overlapping: a look-ahead), and every line that starts ``X =`` / ``X: T =``
-_KEYWORD_NAME = re.compile(rb"(?<!\w)(?=(class|def)\s+([\w\x80-\xff]+))")
-_LINE_ASSIGNED = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)")
-_DEF_NAME = re.compile(rb"(?<![\w.])def\s+(\w+)")
-_SELF_ASSIGNED = re.compile(rb"\bself\.(\w+)\s*=(?!=)")
-# a line that starts ``name =`` and whose value names a BatchNorm layer (``Norm = partial(nn.BatchNorm2d, ...)``)
-_BATCHNORM_ALIAS = re.compile(rb"(?m)^([\w\x80-\xff]+)[ \t]*(?::[^=\n]*)?=(?!=)[^\n#]*BatchNorm")
-
-
-class _TextNames(NamedTuple):
-    """Names a file's text shows (``Project._text_names``)."""
-
-    classes: frozenset[str]  # after ``class``
-    functions: frozenset[str]  # after ``def`` (``async def`` too)
-    line_assigned: frozenset[str]  # a line starts ``name =`` / ``name: T =``
-    defined: frozenset[str]  # after ``def``, not ``obj.def`` (``names_in_text``)
-    self_assigned: frozenset[str]  # ``self.name =``
-    batchnorm_aliases: frozenset[str]  # a line starts ``name =`` and names BatchNorm after it
 
 
 def _absolute(path: str) -> str:
@@ -375,32 +352,6 @@ def _absolute(path: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _absolute_from(path: str, folder: str) -> str:
     return os.path.abspath(path)  # (``folder``, the working folder, is part of the key: a test may change it)
-
-
-@functools.lru_cache(maxsize=64)
-def _function_bodies(text: str, name: str) -> tuple[str, ...]:
-    """The text of every ``def name(`` in ``text``, with its indented block (a file's text is asked again and
-    again for the functions it may define: answered once)."""
-    defined = r"def[ \t]+" + re.escape(name) + r"[ \t]*\("
-    # (one search of the text, for the pattern without its leading spaces, which a search tries at every
-    # place: most files define none)
-    if name not in text or re.search(defined, text) is None:
-        return ()
-    header = re.compile(r"([ \t]*)(?:async[ \t]+)?" + defined)
-    lines = text.splitlines()
-    bodies = []
-    for number, line in enumerate(lines):
-        found = header.match(line) if name in line else None
-        if found is None:
-            continue
-        indent, body = len(found.group(1).expandtabs()), [line]
-        for following in lines[number + 1:]:
-            if following.strip() and len(following) - len(following.lstrip()) <= indent \
-                    and not following.lstrip().startswith(("#", ")")):
-                break
-            body.append(following)
-        bodies.append("\n".join(body))
-    return tuple(bodies)
 
 
 def _repository_package(here: Path, looked: set[str]) -> Path | None:

@@ -38,14 +38,18 @@ def first_file_matching(project: "Project", path: str, patterns: tuple[bytes, ..
 
 
 def files_mentioning(project: "Project", path: str, folder: str, word: str, recursive: bool = True,
-                     limit: int = 400) -> list[str]:
+                     limit: int = 400, whole: bool = True) -> list[str]:
     """The ``.py`` files under ``folder`` (other than ``path``) whose text holds ``word``, sorted; the folders and
-    files read are recorded as looked at from ``path`` (a folder's listing is part of the result cache's key, so a
-    file added there is seen). Past ``limit`` files, the rest are not read."""
+    files found are recorded as read whole from ``path`` (a folder's listing is part of the result cache's key, so a
+    file added there is seen); the others, by the questions asked of their text (``DependencyLog``). With
+    ``whole`` False, the files found too: the caller records what it reads whole of them. Past ``limit`` files,
+    the rest are not read."""
     start = os.path.abspath(path)
-    looked = project.edges.setdefault(start, set())
-    return sorted(other for other in _python_files(os.path.abspath(folder), limit, recursive, looked, skip=start)
-                  if project.mentions(other, word))
+    listed: set[str] = set()
+    files = list(_python_files(os.path.abspath(folder), limit, recursive, listed, skip=start))
+    found = sorted(other for other in files if project.mentions(other, word))
+    project.log.search(start, listed, files, found if whole else ())
+    return found
 
 
 def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str) -> bool:

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Callable
 
 from .config import Settings
+from .dependency_log import Dependencies
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import Cache
@@ -72,7 +73,7 @@ def check_files(
 
     advance(len(paths) - len(todo))
 
-    def finish(position: int, result: "FileResult", deps: list[str], checked: str | None) -> None:
+    def finish(position: int, result: "FileResult", deps: "Dependencies", checked: str | None) -> None:
         index, _path, key, content = todo[position]
         results[index] = result
         if cache is not None and key is not None and checked == content:
@@ -117,17 +118,18 @@ def _notebook(path: str, data: bytes):
 
 
 # ---------------------------------------------------------------- checking
-def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileResult", list[str]]:
-    """The result for one file and the project files it may depend on."""
+def check_one(checker: "Checker", path: str, data: bytes | None) -> tuple["FileResult", "Dependencies"]:
+    """The result for one file and what it depends on (worked out only for a result the cache keeps: one checked
+    from ``data`` read for its key)."""
     result = checker.check_path(path) if data is None else checker.check_bytes(path, data)
-    deps = checker.project.dependencies(path)
+    deps = checker.project.log.record(path) if data is not None else Dependencies([], {})
     checker.project.trim()  # (memory bounded however many files a process checks; what it drops is saved first)
     if not result.findings:
         result.source = None  # only reporters use it, for the lines of findings
     return result, deps
 
 
-def _check_read(checker: "Checker", path: str, content: str | None) -> tuple["FileResult", list[str], str | None]:
+def _check_read(checker: "Checker", path: str, content: str | None) -> tuple["FileResult", "Dependencies", str | None]:
     """``check_one`` of a file read here; with the digest of what was checked when the caller has one
     (``content``: what its cache key was computed from), else None."""
     if content is None:
@@ -155,7 +157,7 @@ def _checker(settings: Settings, index: str | None) -> "Checker":
 
 
 Task = tuple[str, "str | None"]  # (path, the digest its cache key holds, or None)
-Finish = Callable[[int, "FileResult", list[str], "str | None"], None]
+Finish = Callable[[int, "FileResult", "Dependencies", "str | None"], None]
 
 
 def _in_process(
@@ -170,7 +172,9 @@ def _in_process(
             finish(position, *_check_read(checker, path, content))
             advance(1)
     finally:
-        checker.project.save_index()
+        # (a check of a few files: the files an editor or a pre-commit hook checks as they are being edited)
+        checker.project.save_index(frozenset(os.path.abspath(path) for _, (path, _) in tasks)
+                                   if len(tasks) < POOL_MIN_FILES else frozenset())
 
 
 _WORKER: "Checker | None" = None
@@ -235,7 +239,7 @@ def _end_workers(pool) -> None:
         threading.excepthook = hook
 
 
-def _work(chunk: list[tuple[int, str, str | None]]) -> list[tuple[int, "FileResult", list[str], str | None]]:
+def _work(chunk: list[tuple[int, str, str | None]]) -> list[tuple[int, "FileResult", "Dependencies", str | None]]:
     assert _WORKER is not None
     try:
         return [(position, *_check_read(_WORKER, path, content)) for position, path, content in chunk]

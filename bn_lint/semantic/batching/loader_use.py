@@ -111,7 +111,7 @@ def consumers(analysis: "BatchAnalysis", loader: "Loader") -> list["FileModel"]:
     cache = _CACHE.setdefault(model, {})
     key = ("consumers", function.name.value)
     if key not in cache:
-        from bn_lint.semantic.project.callers import calling_files
+        from bn_lint.semantic.project.callers import caller_model, calling_files
 
         paths = []
         for path in calling_files(model, function.name.value):
@@ -119,7 +119,8 @@ def consumers(analysis: "BatchAnalysis", loader: "Loader") -> list["FileModel"]:
             if len(paths) > 4:  # (a helper many files call: not one script's loaders, and parsing them all costs)
                 paths = []
                 break
-        cache[key] = [other for other in map(project.model, paths) if other is not None and other is not model]
+        cache[key] = [other for other in (caller_model(model, path) for path in paths)
+                      if other is not None and other is not model]
     return cache[key]
 
 

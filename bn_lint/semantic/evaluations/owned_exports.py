@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.evaluations.owned import _SETS_EVAL, _may_set_eval
-from bn_lint.semantic.project.callers import called_elsewhere, calling_files
+from bn_lint.semantic.project.callers import called_elsewhere, caller_model, calling_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -73,7 +73,7 @@ def _passed_in_training_mode(model: "FileModel", name: str, param: str) -> str |
 
     here = os.path.abspath(model.path)
     for other in dict.fromkeys(calling_files(model, name)):
-        caller = model.project.model(other) if model.project is not None else None
+        caller = caller_model(model, other) if model.project is not None else None
         if caller is None or caller is model:
             continue
         analysis = caller.analysis(ModeAnalysis).run()

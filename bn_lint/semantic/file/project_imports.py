@@ -67,7 +67,7 @@ def defined_in_repository(model: "FileModel", name: str) -> list[str]:
         return []
     root = str(model.project.root_for(model.path))
     texts: list[str] = []
-    for path in files_mentioning(model.project, model.path, root, f"def {name}("):
+    for path in files_mentioning(model.project, model.path, root, f"def {name}(", whole=False):  # (texts only)
         found = model.project.function_bodies(path, name)
         texts.extend(found if found is not None else ["?"])
     return texts

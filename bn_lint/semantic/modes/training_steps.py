@@ -441,7 +441,7 @@ def _fed_back_elsewhere(analysis, name: str) -> bool:
     """Whether the files beside this one that call the module-level function ``name`` (and no code of this file)
     each give what it returns to a backward pass at every call (``loss = trades_loss(model, x, y, opt)``, then
     ``loss.backward()`` in the training script)."""
-    from bn_lint.semantic.project.callers import calling_files
+    from bn_lint.semantic.project.callers import caller_model, calling_files
 
     project = analysis.model.project
     paths = []
@@ -451,7 +451,8 @@ def _fed_back_elsewhere(analysis, name: str) -> bool:
         paths.append(path)
         if len(paths) > _CALLING_FILES:
             return False  # (a function many files call is a library's, not one training script's loss helper)
-    others = [other for other in map(project.model, paths) if other is not None and other is not analysis.model]
+    others = [other for other in (caller_model(analysis.model, path) for path in paths)
+              if other is not None and other is not analysis.model]
     if not others:
         return False
     for other in others:

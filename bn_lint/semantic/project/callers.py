@@ -50,7 +50,8 @@ def called_elsewhere(model: "FileModel", name: str, setting_eval: bool = False) 
 
 
 def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> Iterator[str]:
-    """The files beside this one that name this module and call ``name`` (see ``called_elsewhere``)."""
+    """The files beside this one that name this module and call ``name`` (see ``called_elsewhere``), as far as
+    their texts show: a caller that reads one further gets it from ``caller_model``."""
     project = model.project
     if project is None:
         return
@@ -72,19 +73,27 @@ def calling_files(model: "FileModel", name: str, setting_eval: bool = False) -> 
             and project.mentions(package, name):
         names.append(os.path.basename(here))  # (`from utils import accuracy`: the package re-exports it)
     for folder in folders:
-        for other in files_mentioning(project, model.path, folder, name + "(", recursive=False):
+        for other in files_mentioning(project, model.path, folder, name + "(", recursive=False, whole=False):
             if project.calls_name(other, name) and any(project.mentions(other, word) for word in names) and (
                     not setting_eval or project.mentions(other, ".eval()") or project.mentions(other, "train(False)")
-                    or _evals_through_import(project, other)):
+                    or _evals_through_import(project, other, model.path)):
                 yield other  # (it imports this module, calls the function and sets a model in eval)
 
 
-def _evals_through_import(project, path: str) -> bool:
+def caller_model(model: "FileModel", path: str) -> "FileModel | None":
+    """The model of ``path``, a file ``calling_files`` gave for ``model``, recorded as read whole from it (a
+    calling file read only for the questions asked of its text is depended on by their answers alone)."""
+    model.project.log.read_whole(model.path, path)
+    return model.project.model(path)
+
+
+def _evals_through_import(project, path: str, start: str) -> bool:
     """Whether the file at ``path`` imports a project function by name whose code puts a model in eval and gives
     something back (``model = load_model_from_checkpoint(model, ckpt)``, which ends ``model = model.eval();
-    return model``): read from the texts, without parsing them."""
+    return model``): read from the texts, without parsing them (recorded as read whole from ``start``)."""
     from bn_lint.import_lines import imported_names
 
+    project.log.read_whole(start, path)  # (its import lines, and the modules they name)
     data = _read(path)
     for module, name in imported_names(data) if b"import" in data else ():
         as_module = project.resolve_module(f"{module}.{name}", path)  # (`from model import build_model`)
@@ -127,7 +136,7 @@ def given_by_builders_elsewhere(model: "FileModel", init: cst.FunctionDef,
     default = param_default(init, param)
     found: list[tuple["FileModel", Given]] = []
     for other in dict.fromkeys(calling_files(model, name)):
-        builder = model.project.model(other)
+        builder = caller_model(model, other)
         if builder is None or os.path.abspath(builder.path) == here:
             continue
         if derived.search(builder.source):
