@@ -79,6 +79,20 @@ def test_a_builder_of_another_file_returning_a_frozen_model(tmp_path, extra, fou
     assert _findings(tmp_path, {"nets.py": NET, "factory.py": FACTORY, "main.py": main}) == found
 
 
+# a builder of another module freezes a part it holds by position (`net[1]`): named so at the caller
+INDEXED = ("import torch.nn as nn\n\n\ndef build():\n    net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())\n"
+           "    for p in net[1].parameters():\n        p.requires_grad = False\n    return net\n")
+
+
+@pytest.mark.parametrize("extra, found", [("", [("BN105", "builders.py", 7)]), ("        model[1].eval()\n", [])])
+def test_a_builder_of_another_file_freezing_a_part_by_position(tmp_path, extra, found):
+    main = _train("from builders import build", "    model = build()\n", extra=extra)
+    assert _findings(tmp_path, {"builders.py": INDEXED, "main.py": main}) == found
+    if found:  # (the part is named as the caller holds it)
+        result = run_cli("check", "--select", "BN105", "--format", "json", "--exit-zero", ".", cwd=tmp_path)
+        assert "`model[1]`'s parameters are frozen" in json.loads(result.stdout)[0]["message"]
+
+
 # a constructor of another module whose __init__ freezes a part under a flag: frozen where the call sets it
 FROZEN_INIT = NET.replace("    def __init__(self):", "    def __init__(self, freeze_bn=True):").replace(
     "        self.fc = nn.Linear(8, 2)\n",

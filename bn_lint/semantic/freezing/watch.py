@@ -18,6 +18,7 @@ import libcst as cst
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.modes.entry import resolved_in
 from bn_lint.semantic.modes.freezing import builds_optimizer, given_parts
+from bn_lint.semantic.modes.keys import key_parent, key_root
 from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +104,8 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             if _momentum_updated(model, watch.key):
                 continue  # a MoCo key encoder, a BYOL target: an average of the trained weights, by design
             kind = analysis.kind(watch.key, watch.facts, watch.scope)
+            if kind is None and watch.key.endswith("]"):  # (an indexed part, `model[1]`: as the model holding it)
+                kind = analysis.kind(key_parent(watch.key) or watch.key, watch.facts, watch.scope)
             if "." in watch.key and analysis.kind(watch.key, frozenset(), watch.scope) is ModelKind.NO:
                 continue  # (a part the model's class builds without BatchNorm, `self.conv1 = nn.Conv2d(...)`: its
                 # facts are the whole model's)
@@ -194,7 +197,7 @@ def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", f
         return True
     parts = given_parts(holder, frozen_at)
     return bool(parts) and all(
-        analysis.kind(watch.key + part[len(part.split(".")[0]):], frozenset(), watch.scope) is ModelKind.NO
+        analysis.kind(watch.key + part[len(key_root(part)):], frozenset(), watch.scope) is ModelKind.NO
         for part in parts)
 
 

@@ -22,7 +22,7 @@ import libcst as cst
 from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.project.definitions import inherited_definition, project_class
 from bn_lint.semantic.syntax.constants import UNKNOWN as UNKNOWN_VALUE
-from .keys import _unwrap_passthrough, key_of
+from .keys import _unwrap_passthrough, key_of, key_root
 from .known_calls import _INDEXED_MODE_CHANGE
 from .records import Summary
 from .state import State, _tracked
@@ -43,8 +43,8 @@ class AppliedFreezes:
             if key is None:
                 continue
             for node, frozen in summary.freezes:
-                root, _, rest = frozen.partition(".")
-                target_key = f"{key}.{rest}" if rest else key
+                root = key_root(frozen)
+                target_key = key + frozen[len(root):]  # (`module.body`, `module[1]`)
                 if root == param and _tracked(state, target_key) and self._tests_hold(node, summary, bound, target, call):
                     self._watch_frozen(call, node, target[0], target_key)
 
@@ -53,14 +53,15 @@ class AppliedFreezes:
         callee freezes (part of) the model it gives back: watch it here under ``key``; with ``index``, element
         ``index`` of the tuple it returns (``model, tf = build_model()``)."""
         for site, rest in self._result_freezes(value, index):
-            frozen = f"{key}.{rest}" if rest else key
+            frozen = key + rest
             self.watch[site] = (frozen, "frozen")
             self.helper_frozen.append((site, frozen))  # (returned from here: given back frozen)
 
     def _result_freezes(self, value: cst.BaseExpression | None, index: int | None = None) -> list[tuple[cst.CSTNode, str]]:
         """The freezes of the model ``value`` gives back, made by the callee at this call: (the site that
-        stands for the freeze here, the part frozen under the returned model; "" for all of it). Not for a
-        builder when the file changes the mode of a part by index (``model[0].eval()``), which is not followed."""
+        stands for the freeze here, the part frozen under the returned model, with its separator: ``.head``, ``[1]``;
+        "" for all of it). Not for a builder when the file changes the mode of a part by index (``model[0].eval()``),
+        which is not followed."""
         value = _unwrap_passthrough(value)  # Net().to(device)
         if not isinstance(value, cst.Call):
             return []
@@ -80,8 +81,7 @@ class AppliedFreezes:
             summary = target[0].summary(target[1]) if target is not None else None
             if summary is None:
                 return []
-            freezes = [(node, frozen.partition(".")[2]) for node, frozen in summary.freezes
-                        if frozen.partition(".")[0] == "self"]
+            freezes = [(node, frozen[len("self"):]) for node, frozen in summary.freezes if key_root(frozen) == "self"]
             bound = list(bind(value, summary.params[1:], self.model, self.scope).values.items())
         return [(self._site_of(value, node, target[0]), rest) for node, rest in freezes
                 if self._tests_hold(node, summary, bound, target, value)]

@@ -134,7 +134,7 @@ class FreezeTracking:
         a member of a container built from them (``nn.Sequential(backbone, head)``)."""
         value = _unwrap_passthrough(value)
         returned = key_of(value)
-        members: dict[str, str] = {}  # a member's key -> where the returned model holds it ("": somewhere)
+        members: dict[str, str] = {}  # a member's key -> where the returned model holds it (".head"; "": somewhere)
         if returned is None and isinstance(value, cst.Call) and self.model.qualname(value.func) in _CONTAINERS:
             members = {k: "" for k in map(key_of, _container_elements(value)) if k is not None}
         elif returned is None and isinstance(value, cst.Call):
@@ -143,7 +143,7 @@ class FreezeTracking:
             members = {k: "" for k in self.parts[returned]}
         for node, key in [*self.frozen, *self.helper_frozen]:
             if returned is not None and (key == returned or _child_of(key, returned)):
-                rest = key[len(returned) + 1:]
+                rest = key[len(returned):]  # (with its separator: `.backbone`, `[1]`)
             elif key in members:
                 rest = members[key]
             else:
@@ -154,7 +154,7 @@ class FreezeTracking:
 
     def _stored_by_constructor(self, call: cst.Call) -> dict[str, str]:
         """``Probe(backbone, n)`` of a class of this file whose ``__init__`` keeps a parameter as it is
-        (``self.backbone = backbone``): the argument's key -> the attribute that holds it."""
+        (``self.backbone = backbone``): the argument's key -> where the instance holds it (``.backbone``)."""
         func = call.func
         info = self.model.classes.get(func.value) if isinstance(func, cst.Name) and self.model.binding(func.value, None) is None else None
         init = info.methods.get("__init__") if info is not None else None
@@ -168,7 +168,7 @@ class FreezeTracking:
             if len(values) == 1 and isinstance(values[0][0], cst.Name) and values[0][1].node is init:
                 key = key_of(given[values[0][0].value]) if values[0][0].value in given else None
                 if key is not None:
-                    held[key] = attr
+                    held[key] = "." + attr
         return held
 
     def _freeze(self, node: cst.CSTNode, key: str, state: State, when: list[tuple[str, bool]] | None = None) -> None:
