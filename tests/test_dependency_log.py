@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -11,6 +10,7 @@ from bn_lint.cache import Cache
 from bn_lint.config import Settings
 from bn_lint.dependency_log import Dependencies, DependencyLog
 from bn_lint.text_questions import Answers, names_digest, same_answers, text_names
+from tests.test_cache import counted  # noqa: F401 (the fixture: the files checked, not read from the cache)
 
 _LAYERS = textwrap.dedent("""
     import torch.nn as nn
@@ -29,26 +29,12 @@ _LAYERS = textwrap.dedent("""
 """)
 
 
-@pytest.fixture
-def checked(monkeypatch):
-    """The files checked (not answered from the result cache)."""
-    names: list[str] = []
-    real = runner.check_one
-
-    def spy(checker, path, data):
-        names.append(Path(path).name)
-        return real(checker, path, data)
-
-    monkeypatch.setattr(runner, "check_one", spy)
-    return names
-
-
 def _codes(tmp_path, settings):
     results = runner.check_files([str(tmp_path / "layers.py")], settings, 1, Cache(tmp_path / "cache", settings))
     return [f.code for f in results[0].findings]
 
 
-def test_an_edit_that_keeps_a_searched_file_s_answers_keeps_the_cached_result(tmp_path, checked):
+def test_an_edit_that_keeps_a_searched_file_s_answers_keeps_the_cached_result(tmp_path, counted):
     """``notes.py`` is searched for callers of ``conv`` and holds none: editing it otherwise leaves the result
     of ``layers.py`` cached; an edit that makes it call ``conv`` is seen."""
     (tmp_path / "pyproject.toml").write_text("")
@@ -56,17 +42,17 @@ def test_an_edit_that_keeps_a_searched_file_s_answers_keeps_the_cached_result(tm
     (tmp_path / "notes.py").write_text("x = 1\n")
     settings = Settings(root=tmp_path)
     assert _codes(tmp_path, settings) == ["BN204"]  # (a bias before BatchNorm: conv's only caller is this file)
-    assert checked == ["layers.py"]
+    assert counted == ["layers.py"]
 
     (tmp_path / "notes.py").write_text("x = 2  # no call of the helper here\n")
-    checked.clear()
+    counted.clear()
     assert _codes(tmp_path, settings) == ["BN204"]
-    assert checked == []  # (its answers are the same: the result is read from the cache)
+    assert counted == []  # (its answers are the same: the result is read from the cache)
 
     (tmp_path / "notes.py").write_text("from layers import conv\nhead = conv(8, 2)\n")
-    checked.clear()
+    counted.clear()
     assert _codes(tmp_path, settings) == []  # (another caller gives conv a bias of its own: no finding)
-    assert checked == ["layers.py"]
+    assert counted == ["layers.py"]
 
 
 def test_a_file_a_search_found_and_its_caller_read_is_depended_on_whole(tmp_path):
