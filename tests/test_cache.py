@@ -352,22 +352,26 @@ def test_a_folder_dependency_changes_with_the_files_in_it(tmp_path):
     assert before is not None and after is not None and before != after
 
 
+# a helper (`conv`) that builds a layer with a bias, and the class that puts BatchNorm after it
+LAYERS_WITH_HELPER = textwrap.dedent("""
+    import torch.nn as nn
+
+    def conv(c_in, c_out):
+        return nn.Conv1d(c_in, c_out, 3)
+
+    class ConvBN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = conv(4, 8)
+            self.bn = nn.BatchNorm1d(8)
+
+        def forward(self, x):
+            return self.bn(self.conv(x))
+""")
+
+
 def test_a_new_sibling_file_that_calls_the_helper_clears_the_cached_finding(tmp_path):
-    (tmp_path / "layers.py").write_text(textwrap.dedent("""
-        import torch.nn as nn
-
-        def conv(c_in, c_out):
-            return nn.Conv1d(c_in, c_out, 3)
-
-        class ConvBN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv = conv(4, 8)
-                self.bn = nn.BatchNorm1d(8)
-
-            def forward(self, x):
-                return self.bn(self.conv(x))
-    """))
+    (tmp_path / "layers.py").write_text(LAYERS_WITH_HELPER)
     settings = Settings(root=tmp_path)
     first = _run([tmp_path / "layers.py"], settings, tmp_path / "cache")
     assert [f.code for f in first[0].findings] == ["BN204"]

@@ -1,8 +1,6 @@
 """What a cached result depends on: files read whole, and files a search only asked questions of (their answers)."""
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from bn_lint import runner
@@ -10,23 +8,7 @@ from bn_lint.cache import Cache
 from bn_lint.config import Settings
 from bn_lint.dependency_log import Dependencies, DependencyLog
 from bn_lint.text_questions import Answers, names_digest, same_answers, text_names
-from tests.test_cache import counted  # noqa: F401 (the fixture: the files checked, not read from the cache)
-
-_LAYERS = textwrap.dedent("""
-    import torch.nn as nn
-
-    def conv(c_in, c_out):
-        return nn.Conv1d(c_in, c_out, 3)
-
-    class ConvBN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv = conv(4, 8)
-            self.bn = nn.BatchNorm1d(8)
-
-        def forward(self, x):
-            return self.bn(self.conv(x))
-""")
+from tests.test_cache import LAYERS_WITH_HELPER, counted  # noqa: F401 (counted: the fixture of the files checked)
 
 
 def _codes(tmp_path, settings):
@@ -38,7 +20,7 @@ def test_an_edit_that_keeps_a_searched_file_s_answers_keeps_the_cached_result(tm
     """``notes.py`` is searched for callers of ``conv`` and holds none: editing it otherwise leaves the result
     of ``layers.py`` cached; an edit that makes it call ``conv`` is seen."""
     (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "layers.py").write_text(_LAYERS)
+    (tmp_path / "layers.py").write_text(LAYERS_WITH_HELPER)
     (tmp_path / "notes.py").write_text("x = 1\n")
     settings = Settings(root=tmp_path)
     assert _codes(tmp_path, settings) == ["BN204"]  # (a bias before BatchNorm: conv's only caller is this file)
