@@ -95,7 +95,7 @@ class Cache:
         self._stats: dict[str, os.stat_result | None] = {}  # dependency path -> its stat, once per run
         self._lstats: dict[str, os.stat_result | None] = {}  # path -> its lstat (None: missing), once per run
         self._started = time.time_ns()  # (``_folder_stamp``: a folder changed during the run is not trusted)
-        self._records: dict[str, dict] = {}  # shared dependency records read or written in this run
+        self._records: dict[str, dict] = {}  # shared dependency records read in this run
         self._verified: dict[str, bool] = {}  # shared record -> its files unchanged, once per run
         self._stored: set[str] = set()  # shared records known to be on disk
         self._answers: dict[str, Any] = {}  # changed file -> what its text answers (``_same_answers``), once per run
@@ -175,7 +175,7 @@ class Cache:
             return None  # missing, partly written by a crashed run, or corrupt: recompute
         return findings, errors
 
-    def put(self, key: str, findings: list[Finding], errors: list[str], deps: "Dependencies | list[str]") -> None:
+    def put(self, key: str, findings: list[Finding], errors: list[str], deps: Dependencies) -> None:
         """Store an entry atomically; failures (read-only disk, full disk) are ignored."""
         entry = {
             "format": _FORMAT,
@@ -191,8 +191,8 @@ class Cache:
             pass
 
     # ------------------------------------------------------------ dependencies
-    def _dependencies(self, deps: "Dependencies | list[str]") -> dict:
-        """What an entry records of the files its answers depend on (``deps``: paths, or a ``Dependencies``):
+    def _dependencies(self, deps: Dependencies) -> dict:
+        """What an entry records of the files its answers depend on (``deps``):
         each existing one with its ``fingerprint``, by folder
         (``{folder: {name: fingerprint}}``), and ``absent``: the import candidates that do not exist (most of a big
         project's lookups: ``collections.py``, ``collections/__init__.py``, ... beside every importing file), by the
@@ -202,10 +202,9 @@ class Cache:
         two candidates). 5,545 candidates of one entry took 330 KB as paths with ``[null, -1, -1]``.
         ``searched``, when there are any: the files only asked questions of, by folder, each with its fingerprint
         and the questions with their answers (``{folder: {name: [fingerprint, [[kind, argument, answer]]]}}``)."""
-        questioned = getattr(deps, "searched", {})
         present: dict[str, dict[str, list]] = {}
         absent: dict[str, set[str]] = {}
-        for dep in sorted(set(getattr(deps, "files", deps))):
+        for dep in sorted(set(deps.files)):
             if self._lstat(dep) is not None:
                 present.setdefault(os.path.dirname(dep), {})[os.path.basename(dep)] = self.fingerprint(dep)
                 continue
@@ -216,7 +215,7 @@ class Cache:
         record = {"deps": present,
                   "absent": {folder: [self._folder_stamp(folder), _packed(names)] for folder, names in sorted(absent.items())}}
         searched: dict[str, dict[str, list]] = {}
-        for dep, questions in sorted(questioned.items()):
+        for dep, questions in sorted(deps.searched.items()):
             searched.setdefault(os.path.dirname(dep), {})[os.path.basename(dep)] = [self.fingerprint(dep), questions]
         if searched:
             record["searched"] = searched
@@ -229,7 +228,7 @@ class Cache:
         return present + [os.path.join(folder, name) for folder, (_, names) in record["absent"].items()
                           for name in _unpacked(names)]
 
-    def _recorded(self, deps: "list[str] | set[str]") -> dict:
+    def _recorded(self, deps: Dependencies) -> dict:
         """The dependency record of an entry (``_dependencies``): in the entry when small, else as a reference,
         ``{"deps_ref": digest}``, to ``deps/<digest>.json``, written once for every entry with the same record
         (the many files whose lookups reach the same project files: transformers' models share their
@@ -333,7 +332,7 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put_index(self, path: str, facts: dict[str, dict[str, Any]], deps: "Dependencies | list[str]") -> None:
+    def put_index(self, path: str, facts: dict[str, dict[str, Any]], deps: Dependencies) -> None:
         """Store the index entry of ``path`` atomically (replacing any older one); failures are ignored."""
         entry = {
             "format": _FORMAT,

@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -61,8 +61,8 @@ class Project:
         self._roots: dict[str, Path] = {}
         # (root, patterns) -> the first file of the repository matching them, and the files read to find it
         self.first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}
-        # file -> every file a lookup from it looked at (found or not): the closure from a checked file is a safe
-        # set of what its result depends on (``dependencies``; the result cache uses it)
+        # what the lookups from each file read: whole (``edges``, the same dict as ``log.edges``), or only asked
+        # questions of (``log.searched``); ``log.record`` gives what a result depends on (the result cache uses it)
         self.log = DependencyLog()
         self.edges = self.log.edges
         self._indexed: dict[str, dict[str, dict[str, Any]] | None] = {}  # file -> its answers from the index

@@ -4,7 +4,6 @@ names a file imports that stand for a BatchNorm layer."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
