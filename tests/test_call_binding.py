@@ -1,13 +1,15 @@
 """The one argument binder (``semantic.evaluators.call_binding``) that the mode, batch and chain analyses share."""
 from __future__ import annotations
 
+import inspect
 import textwrap
 
 import libcst as cst
 import pytest
+from hypothesis import example, given, strategies as st
 
 from bn_lint.parsing import parse_module
-from bn_lint.semantic.evaluators.call_binding import bind, bind_in, positional_names
+from bn_lint.semantic.evaluators.call_binding import bind, bind_in, match_call, positional_names
 from bn_lint.semantic.file.model import FileModel
 
 
@@ -110,3 +112,37 @@ def test_a_number_given_to_a_helper_without_a_module_level_name(code):
     found = given_number(model, param, site.scope, number)
     assert found is not None and found.value == 50
     assert "power" in found.source
+
+
+_SIGNATURES = [
+    "def f(a, b, c=3): pass",
+    "def f(a, /, b, *, c, d=4): pass",
+    "def f(a, *args, k=1, **kwargs): pass",
+    "def f(self, x, y=None): pass",
+    "def f(*args, **kwargs): pass",
+    "def f(a, /, b, **kwargs): pass",
+]
+
+
+@pytest.mark.parametrize("signature", _SIGNATURES)
+@given(args=st.lists(st.integers(0, 9), max_size=4),
+       kwargs=st.dictionaries(st.sampled_from(["a", "b", "c", "d", "k", "x", "y", "z"]), st.integers(0, 9),
+                              max_size=4))
+@example(args=[1], kwargs={"b": 2, "a": 5})  # (positional-only `a` by keyword: `**kwargs`'s)
+@example(args=[1, 2, 3, 4], kwargs={"z": 0})
+def test_arguments_match_parameters_as_python_binds_them(signature, args, kwargs):
+    """Every call Python accepts binds each parameter the argument Python gives it, the rest going to
+    ``*args`` / ``**kwargs`` (the one matcher under ``bind`` and the chain interpreter's calls)."""
+    namespace: dict = {}
+    exec(signature, namespace)
+    try:
+        expected = inspect.signature(namespace["f"]).bind(*args, **kwargs).arguments
+    except TypeError:
+        return  # (a call Python refuses)
+    function = cst.parse_module(signature).body[0]
+    matched = match_call(function, 0, args, kwargs)
+    for param in (*function.params.posonly_params, *function.params.params, *function.params.kwonly_params):
+        name = param.name.value
+        assert matched.values.get(name, "default") == expected.get(name, "default")
+    assert tuple(matched.rest_args) == tuple(expected.get("args", ()))
+    assert matched.rest_kwargs == dict(expected.get("kwargs", {}))

@@ -9,7 +9,7 @@ makes the binding incomplete: what it gives is not known, but what the call writ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Generic, Mapping, Sequence, TypeVar
 
 import libcst as cst
 
@@ -44,6 +44,43 @@ class Bound:
         return self if self.complete else None
 
 
+T = TypeVar("T")
+
+
+@dataclass
+class Matched(Generic[T]):
+    """A call's arguments matched to a function's parameters, of any kind of value (expressions for
+    ``bind``, evaluated values for the chain interpreter): by parameter name, and what no parameter took."""
+
+    values: dict[str, T]
+    rest_args: list[T]  # positional arguments past the parameters (a ``*args`` parameter's)
+    rest_kwargs: dict[str, T]  # keywords naming no parameter (a ``**kwargs`` parameter's)
+
+
+def match_arguments(positional: Sequence[str], args: Sequence[T], kwargs: Mapping[str, T],
+                    by_keyword: Sequence[str] | None = None) -> Matched[T]:
+    """Python's matching of arguments to parameters: ``args`` fill ``positional`` in order, keywords bind
+    the parameter of their name among ``by_keyword`` (default: ``positional``); a parameter a positional
+    argument filled keeps it."""
+    accepted = positional if by_keyword is None else by_keyword
+    values = dict(zip(positional, args))
+    rest_kwargs: dict[str, T] = {}
+    for name, value in kwargs.items():
+        if name in accepted and name not in values:
+            values[name] = value
+        elif name not in accepted:
+            rest_kwargs[name] = value
+    return Matched(values, list(args[len(positional):]), rest_kwargs)
+
+
+def match_call(function: cst.FunctionDef, skip: int, args: Sequence[T], kwargs: Mapping[str, T]) -> Matched[T]:
+    """``match_arguments`` against ``function``'s own parameters, after the first ``skip`` (``self``); a
+    positional-only parameter is not bound by keyword."""
+    params = function.params
+    by_keyword = tuple(p.name.value for p in (*params.params, *params.kwonly_params))
+    return match_arguments(positional_names(function, skip), args, kwargs, by_keyword)
+
+
 def positional_names(function: cst.FunctionDef, skip: int = 0) -> tuple[str, ...]:
     """The parameters a positional argument can fill, in order, after the first ``skip`` (``self``)."""
     params = function.params
@@ -55,37 +92,31 @@ def bind(call: cst.Call, params: Sequence[str], model: "FileModel | None" = None
     """``call``'s arguments by name: positional ones fill ``params`` in order, keywords bind by their
     own name. Bundles (``**config``) are opened only when ``model`` and ``scope`` are given."""
     bound = Bound()
-    position = 0
+    args: list[cst.BaseExpression] = []
+    keywords: dict[str, cst.BaseExpression] = {}
     positional_known = True
-
-    def keyword(name: str, value: cst.BaseExpression, where: "Scope | None" = None) -> None:
-        bound.values[name] = value
-        if where is not None:
-            bound.scopes[name] = where
-
     for arg in call.args:
         if arg.star == "*":
             items = arg.value.elements if isinstance(arg.value, (cst.List, cst.Tuple)) else None
             if items is None or any(isinstance(i, cst.StarredElement) for i in items) or not positional_known:
                 positional_known = bound.complete = False
                 continue
-            for item in items:
-                if position < len(params):
-                    bound.values[params[position]] = item.value
-                position += 1
+            args.extend(item.value for item in items)
         elif arg.star == "**":
             found = given_bundle(model, arg.value, scope) if model is not None and scope is not None else None
             if found is None:
                 bound.complete = False
                 continue
-            for name, value in found[0].items():
-                keyword(name, value, found[1] if found[1] is not scope else None)
+            keywords.update(found[0])
+            if found[1] is not scope:
+                bound.scopes.update(dict.fromkeys(found[0], found[1]))
         elif arg.keyword is not None:
-            keyword(arg.keyword.value, arg.value)
+            keywords[arg.keyword.value] = arg.value
+            bound.scopes.pop(arg.keyword.value, None)
         elif positional_known:
-            if position < len(params):
-                bound.values[params[position]] = arg.value
-            position += 1
+            args.append(arg.value)
+    matched = match_arguments(params, args, {})
+    bound.values = {**matched.values, **keywords}  # (every keyword: a ``**kwargs`` parameter's are passed on by name)
     return bound
 
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.syntax.followed import Answers, through
+
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
 
@@ -20,19 +22,22 @@ INT_METHODS = {"numel": 0, "dim": 0, "ndimension": 0, "nelement": 0, "size": 1, 
 INT_ATTRIBUTES = frozenset({"ndim"})
 # (by name: libcst is imported only when a file is parsed)
 _INT_OPERATORS = frozenset({"FloorDivide", "Add", "Subtract", "Multiply", "Modulo", "LeftShift", "RightShift"})
-_MAX_DEPTH = 8
 
 
-def int_typed(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> bool:
-    """Whether ``expr`` certainly evaluates to an int (never a bool or a float)."""
-    if depth > _MAX_DEPTH:
-        return False
+class _IntTyped(Answers):
+    """Whether each binding of one file certainly holds an int."""
+
+
+def int_typed(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None",
+              following: frozenset[int] = frozenset()) -> bool:
+    """Whether ``expr`` certainly evaluates to an int (never a bool or a float); names are followed however
+    far (a name bound to itself, ``n = n + 1``, is not known to)."""
     if isinstance(expr, cst.Integer):
         return True
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus, cst.BitInvert)):
-        return int_typed(model, expr.expression, scope, depth + 1)
+        return int_typed(model, expr.expression, scope, following)
     if isinstance(expr, cst.BinaryOperation) and type(expr.operator).__name__ in _INT_OPERATORS:
-        return int_typed(model, expr.left, scope, depth + 1) and int_typed(model, expr.right, scope, depth + 1)
+        return int_typed(model, expr.left, scope, following) and int_typed(model, expr.right, scope, following)
     if isinstance(expr, cst.Call):
         return _int_call(model, expr, scope)
     if isinstance(expr, cst.Subscript):  # `x.shape[0]`, `x.size()[1]`: one dimension
@@ -43,7 +48,9 @@ def int_typed(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None
         bound = model.bindings(expr.value, scope)
         if bound is not None:
             values, where = bound
-            return bool(values) and all(int_typed(model, value, where, depth + 1) for value in values)
+            return bool(values) and all(
+                through(model, _IntTyped, value, following, lambda deeper, v=value: int_typed(model, v, where, deeper), False)
+                for value in values)
         return _int_parameter(expr, scope)
     return False
 

@@ -25,22 +25,22 @@ Field = tuple["FileModel", "cst.BaseExpression", "Scope"]  # the file, the expre
 _NAMEDTUPLES = frozenset({"collections.namedtuple", "typing.NamedTuple"})
 _DATACLASS = frozenset({"dataclasses.dataclass"})
 _FIELD = frozenset({"dataclasses.field"})
-_MAX_DEPTH = 6
 
 
 def record_fields(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", attr: str,
-                  depth: int = 0) -> list[Field] | None:
+                  following: frozenset[int] = frozenset()) -> list[Field] | None:
     """What field ``attr`` holds in the record ``expr`` builds, once per ``return`` of a function that
     builds it; None when ``expr`` is not a record construction the code shows, or hides the field."""
-    if depth > _MAX_DEPTH:
+    if id(expr) in following:  # (a name, or a function's return, whose record is its own)
         return None
+    following = following | {id(expr)}
     scope = scope or model.module_scope
     if isinstance(expr, (cst.Name, cst.Attribute)):  # a name bound once, a `self.settings` assigned once
         bound = model.binding(expr.value, scope) if isinstance(expr, cst.Name) else stored_once(model, expr, scope)
-        return record_fields(model, bound[0], bound[1], attr, depth + 1) if bound is not None else None
+        return record_fields(model, bound[0], bound[1], attr, following) if bound is not None else None
     if not isinstance(expr, cst.Call):
         return None
-    declared = _record_class(model, expr.func, scope, depth)
+    declared = _record_class(model, expr.func, scope)
     if declared is not None:
         found = _construction_field(model, expr, scope, attr, *declared)
         return [found] if found is not None else None
@@ -53,7 +53,7 @@ def record_fields(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | 
         return None
     fields: list[Field] = []
     for ret in returns:
-        found = record_fields(owner, ret.value, owner.scope_of(ret), attr, depth + 1)
+        found = record_fields(owner, ret.value, owner.scope_of(ret), attr, following)
         if found is None:
             return None
         fields.extend(found)
@@ -71,7 +71,7 @@ def record_entries(model: "FileModel", expr: cst.BaseExpression,
         if bound is None:
             return None
         expr, scope = bound
-    declared = _record_class(model, expr.func, scope, 0) if isinstance(expr, cst.Call) else None
+    declared = _record_class(model, expr.func, scope) if isinstance(expr, cst.Call) else None
     if declared is None or not isinstance(declared[1], list):
         return None
     entries: dict[str, cst.BaseExpression] = {}
@@ -133,10 +133,11 @@ def _construction_field(model: "FileModel", call: cst.Call, scope: "Scope", attr
     return (owner, default, where) if default is not None else None
 
 
-def _record_class(model: "FileModel", func: cst.BaseExpression, scope: "Scope", depth: int
-                  ) -> tuple["FileModel", "list[tuple[str, cst.BaseExpression | None]] | ClassInfo", "Scope"] | None:
+def _record_class(model: "FileModel", func: cst.BaseExpression, scope: "Scope",
+                  imported: frozenset[tuple[str, str]] = frozenset()) -> tuple["FileModel", "list[tuple[str, cst.BaseExpression | None]] | ClassInfo", "Scope"] | None:
     """The file that declares the record class ``func`` names, its fields in order with their
-    defaults (the ClassInfo of a plain class of the project), and the scope the defaults are written in."""
+    defaults (the ClassInfo of a plain class of the project), and the scope the defaults are written in;
+    imports are followed to the file that defines it (``imported``: those followed, a cycle of them ends)."""
     if not isinstance(func, cst.Name):
         return None
     if model.binding(func.value, scope) is None and func.value in model.classes:
@@ -151,10 +152,10 @@ def _record_class(model: "FileModel", func: cst.BaseExpression, scope: "Scope", 
         return None
     dotted = model.imports.get(func.value)
     found = model.imported(dotted) if dotted else None
-    if found is None or found[0] is model or depth > _MAX_DEPTH:
+    if found is None or found[0] is model or (found[0].path, found[1]) in imported:
         return None
     other, name = found
-    return _record_class(other, cst.Name(name), other.module_scope, depth + 1)
+    return _record_class(other, cst.Name(name), other.module_scope, imported | {(other.path, name)})
 
 
 def _class_fields(model: "FileModel", info: "ClassInfo") -> list[tuple[str, cst.BaseExpression | None]] | None:

@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
 _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase|\bbn\b|_bn\b|\bBN\b")
 _MODULE_LOOPS = frozenset({"modules", "named_modules", "children", "named_children"})
 _STEPS = frozenset({"backward", "step", "manual_backward"})
-_MAX_DEPTH = 4
 # methods of a module that do not run it
 _MODULE_METHODS = frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules", "children",
@@ -311,7 +310,7 @@ class FreezeResets:
             for freeze in self._held_from_init(func):  # (a method runs after `__init__` froze `self.<part>`)
                 walker.frozen[freeze.owner] = freeze.node
             body = node.body if isinstance(node, cst.Module) else _suite(node.body)
-            walker.block(body, {}, 0, [])
+            walker.block(body, {}, (), [])
             for reset in walker.found:
                 found.setdefault(id(reset.train), reset)
         return list(found.values())
@@ -353,12 +352,12 @@ class _Walker:
         self.aliases: dict[str, str] = {}  # a name -> the key of the module assigned to it (`net = model`)
         self.flags: dict = {}  # function -> {a local flag -> its value for the call walked (`is_train`)}
 
-    def block(self, statements, bind: dict, depth: int, via: list, func: cst.FunctionDef | None = None) -> None:
+    def block(self, statements, bind: dict, inlined: tuple, via: list, func: cst.FunctionDef | None = None) -> None:
         func = func or self.func
         for statement in statements:
-            self.statement(statement, bind, depth, via, func)
+            self.statement(statement, bind, inlined, via, func)
 
-    def statement(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
+    def statement(self, node: cst.CSTNode, bind: dict, inlined: tuple, via: list, func) -> None:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return
         if isinstance(node, cst.For) and _module_loop_owner(node, self.model) is not None and func is not None \
@@ -370,50 +369,50 @@ class _Walker:
                 return
         if isinstance(node, (cst.For, cst.While)):
             head = node.iter if isinstance(node, cst.For) else node.test
-            self.calls(head, bind, depth, via, func)
+            self.calls(head, bind, inlined, via, func)
             for _ in range(2):  # (twice: what the end of one pass leaves, the next pass meets)
-                self.block(_suite(node.body), bind, depth, via, func)
+                self.block(_suite(node.body), bind, inlined, via, func)
             return
         if isinstance(node, cst.If):
-            self.calls(node.test, bind, depth, via, func)
+            self.calls(node.test, bind, inlined, via, func)
             known = bind.get(node.test.value) if isinstance(node.test, cst.Name) else None
             if known in ("True", "False", "None"):  # (a flag the call passes: `Frozen(freeze_bn=False)`)
                 branch = node.body if known == "True" else node.orelse
                 if isinstance(branch, cst.If):
-                    self.statement(branch, bind, depth, via, func)
+                    self.statement(branch, bind, inlined, via, func)
                 elif branch is not None:
-                    self.block(_suite(branch.body), bind, depth, via, func)
+                    self.block(_suite(branch.body), bind, inlined, via, func)
                 return
-            self.block(_suite(node.body), bind, depth, via, func)
+            self.block(_suite(node.body), bind, inlined, via, func)
             if node.orelse is not None:
                 other = node.orelse
                 if isinstance(other, cst.If):
-                    self.statement(other, bind, depth, via, func)
+                    self.statement(other, bind, inlined, via, func)
                 else:
-                    self.block(_suite(other.body), bind, depth, via, func)
+                    self.block(_suite(other.body), bind, inlined, via, func)
             return
         if isinstance(node, (cst.With, cst.Try)):
             for item in getattr(node, "items", ()):
-                self.calls(item.item, bind, depth, via, func)
-            self.block(_suite(node.body), bind, depth, via, func)
+                self.calls(item.item, bind, inlined, via, func)
+            self.block(_suite(node.body), bind, inlined, via, func)
             for handler in getattr(node, "handlers", ()):
-                self.block(_suite(handler.body), bind, depth, via, func)
+                self.block(_suite(handler.body), bind, inlined, via, func)
             return
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
-                self.calls(small, bind, depth, via, func)
+                self.calls(small, bind, inlined, via, func)
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 \
                         and isinstance(small.targets[0].target, cst.Name):  # (`is_train = phase == "train"`)
                     self._flag(small.targets[0].target.value, small.value, bind, func)
-                if isinstance(small, cst.Assign) and len(small.targets) == 1 and depth == 0 \
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and not inlined \
                         and isinstance(small.targets[0].target, cst.Name):  # (the walked function's own names)
                     self._alias(small.targets[0].target.value, key_of(small.value))
             return
         if isinstance(node, cst.BaseSmallStatement):
-            self.calls(node, bind, depth, via, func)
+            self.calls(node, bind, inlined, via, func)
             return
         for child in _suite(getattr(node, "body", None)):
-            self.statement(child, bind, depth, via, func)
+            self.statement(child, bind, inlined, via, func)
 
     def _flag(self, name: str, value: cst.BaseExpression, bind: dict, func) -> None:
         """A local assigned a test the call decides (``is_train = phase == "train"``, ``phase`` given "train")."""
@@ -431,13 +430,13 @@ class _Walker:
             return None  # (`model.requires_grad_(False)` is no mode)
         return decided_flag(call.args[0].value, bind, self.flags.get(func, {}))
 
-    def calls(self, node: cst.CSTNode, bind: dict, depth: int, via: list, func) -> None:
+    def calls(self, node: cst.CSTNode, bind: dict, inlined: tuple, via: list, func) -> None:
         """The calls in ``node``, innermost (arguments) first."""
         calls = [n for n in walk(node) if isinstance(n, cst.Call)]
         for call in reversed(calls):
-            self.call(call, bind, depth, via, func)
+            self.call(call, bind, inlined, via, func)
 
-    def call(self, call: cst.Call, bind: dict, depth: int, via: list, func) -> None:
+    def call(self, call: cst.Call, bind: dict, inlined: tuple, via: list, func) -> None:
         f = call.func
         if isinstance(f, cst.Attribute):
             receiver = rebind(key_of(f.value), bind) if key_of(f.value) is not None else None
@@ -488,8 +487,9 @@ class _Walker:
                 for owner in owners_in_caller(freeze.owner, local):
                     self._freeze(owner, freeze.node)
                     applied = True
-            if depth < _MAX_DEPTH and not applied and callee not in self.o._foreign:  # (this file's code only)
-                self.block(_suite(callee.body), local, depth + 1, via + [call], callee)
+            if not applied and callee not in inlined and callee is not self.func and callee not in self.o._foreign:
+                # (this file's code only, each function once on the way: recursion is not walked again)
+                self.block(_suite(callee.body), local, (*inlined, callee), via + [call], callee)
             return
         key = key_of(f)
         if key is not None:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 _MAX_FILES = 24  # (files of the package naming the class that are parsed for its subclasses)
-_MAX_DEPTH = 3  # (subclasses of subclasses looked through)
 
 
 def abstract(func: cst.FunctionDef) -> bool:
@@ -41,11 +40,12 @@ def abstract(func: cst.FunctionDef) -> bool:
 def override(model: "FileModel", info: "ClassInfo", name: str) -> "tuple[FileModel, ClassInfo, cst.FunctionDef] | None":
     """The method ``name`` of the first subclass of ``info`` (of ``model``'s file) that defines it, with its file's
     model and class; None when no subclass the package shows does."""
-    return _override(model, info, name, 0, set())
+    return _override(model, info, name, set())
 
 
-def _override(model, info, name, depth, seen):
-    if depth > _MAX_DEPTH or id(info.node) in seen:
+def _override(model, info, name, seen):
+    """(subclasses of subclasses, however deep: each class is looked through once)"""
+    if id(info.node) in seen:
         return None
     seen.add(id(info.node))
     found = list(subclasses(model, info))
@@ -53,7 +53,7 @@ def _override(model, info, name, depth, seen):
         if name in sub.methods and not abstract(sub.methods[name]):
             return owner, sub, sub.methods[name]
     for owner, sub in found:
-        deeper = _override(owner, sub, name, depth + 1, seen)
+        deeper = _override(owner, sub, name, seen)
         if deeper is not None:
             return deeper
     return None

@@ -12,7 +12,6 @@ from bn_lint.semantic.syntax.walk import walk
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
 
-_MAX_DEPTH = 8  # project classes followed, through bases and the modules they build
 
 
 def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
@@ -20,11 +19,12 @@ def overrides_train(model: "FileModel", func: cst.BaseExpression) -> bool:
     builds overrides ``train()``: that class decides its layers' modes itself (mmdet's ``norm_eval``
     keeps BatchNorm in eval while the model trains)."""
     found = project_class(model, func)
-    return found is not None and _manages_modes(found[0], found[1], set(), 0)
+    return found is not None and _manages_modes(found[0], found[1], set())
 
 
-def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int) -> bool:
-    if (id(model), info.name) in seen or depth > _MAX_DEPTH:
+def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set) -> bool:
+    """(project classes followed however far, through bases and the modules they build: each once)"""
+    if (id(model), info.name) in seen:
         return False
     seen.add((id(model), info.name))
     if "train" in info.methods and train_sets_modes(info.methods["train"]):
@@ -32,7 +32,7 @@ def _manages_modes(model: "FileModel", info: "ClassInfo", seen: set, depth: int)
     for node in [*info.bases, *walk(info.node)]:
         func = node.func if isinstance(node, cst.Call) else node if node in info.bases else None
         found = project_class(model, func) if func is not None else None
-        if found is not None and _manages_modes(found[0], found[1], seen, depth + 1):
+        if found is not None and _manages_modes(found[0], found[1], seen):
             return True
     return False
 

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from bn_lint.semantic.shapes import sources as shape_sources
-from bn_lint.semantic.shapes.frame import _MAX_DEPTH, Frame, _is_name, _is_self, _is_static
+from bn_lint.semantic.shapes.frame import Frame, _is_name, _is_self, _is_static
 from bn_lint.semantic.shapes.super_calls import super_call, super_init
 from bn_lint.semantic.shapes.tensors import _NOT_HANDLED, _TENSOR_METHODS
 from bn_lint.semantic.shapes.values import (
     _BUILTINS, GAP, Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, ProjModule, SelfState,
     Tensor, TorchFunction, _concrete_items, _is_module, _open, _self_chain,
 )
+from bn_lint.semantic.evaluators.call_binding import match_call
 from bn_lint.semantic.knowledge.layers import LAYERS, LayerSpec
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width
 
@@ -38,26 +39,22 @@ class CallsMixin:
                        kwargs: dict[str, Any], caller: Frame | None, standalone: bool = False,
                        site: cst.Call | None = None, unknown_rest: bool = False,
                        closure: dict[str, Any] | None = None) -> Any:
-        if node in self._active or (caller is not None and caller.depth >= _MAX_DEPTH):
+        if node in self._active:  # (recursion; calls nest however deep, within the file's budget)
             return UNKNOWN
         scope = self.model.scopes.get(node)
         if scope is None:
             return UNKNOWN
         params = node.params
-        positional = list(params.posonly_params) + list(params.params)
-        is_method = scope.parent is not None and scope.parent.kind == "class"
-        if is_method and positional and not _is_static(node):
-            positional = positional[1:]  # self / cls
+        skip = 1 if scope.parent is not None and scope.parent.kind == "class" and not _is_static(node) \
+            and (params.posonly_params or params.params) else 0
+        matched = match_call(node, skip, args, kwargs)  # (self / cls is the frame's)
         local: dict[str, Any] = dict(closure) if closure else {}
-        args = list(args)
-        for param in positional + list(params.kwonly_params):
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params)[skip:]:
             name = param.name.value
             if standalone:
                 local[name] = self._param_value(param, node, scope)
-            elif param in positional and args:
-                local[name] = args.pop(0)
-            elif name in kwargs:
-                local[name] = kwargs.pop(name)
+            elif name in matched.values:
+                local[name] = matched.values[name]
             elif unknown_rest:
                 local[name] = UNKNOWN
             elif param.default is not None:
@@ -65,11 +62,10 @@ class CallsMixin:
             else:
                 local[name] = UNKNOWN
         if isinstance(params.star_arg, cst.Param):  # `def sequential(*args)`: the rest of this call's arguments
-            local[params.star_arg.name.value] = tuple(args) if not (standalone or unknown_rest) else UNKNOWN
+            local[params.star_arg.name.value] = tuple(matched.rest_args) if not (standalone or unknown_rest) else UNKNOWN
         if isinstance(params.star_kwarg, cst.Param):  # `def resnet18(**kwargs)`: the keywords no parameter took
-            local[params.star_kwarg.name.value] = dict(kwargs) if not (standalone or unknown_rest) else UNKNOWN
-        frame = Frame(scope, local, self_state, True, depth=(caller.depth + 1) if caller else 0,
-                      site=(caller.site or site) if caller else None)
+            local[params.star_kwarg.name.value] = dict(matched.rest_kwargs) if not (standalone or unknown_rest) else UNKNOWN
+        frame = Frame(scope, local, self_state, True, site=(caller.site or site) if caller else None)
         self._active.add(node)
         try:
             self._block(frame, node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])

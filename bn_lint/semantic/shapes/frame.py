@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import Scope
 
 
-_MAX_DEPTH = 6  # nested inline calls
 _MAX_UNROLL = 64
 _BUDGET = 60_000  # statements + expressions interpreted per file
 
@@ -31,13 +30,12 @@ class Frame:
     function: bool = True
     dead: bool = False
     returns: list[Any] = field(default_factory=list)
-    depth: int = 0
     site: cst.Call | None = None
     flow: bool = False  # the module body, run in order
 
     def fork(self) -> "Frame":
         return Frame(self.scope, dict(self.locals), self.self_state.copy() if self.self_state else None,
-                     self.function, self.dead, self.returns, self.depth, self.site, self.flow)
+                     self.function, self.dead, self.returns, self.site, self.flow)
 
 
 def _is_self(node: cst.CSTNode | None) -> bool:

@@ -123,14 +123,14 @@ class LayersMixin:
             return tensor
         if isinstance(module, ProjModule):
             forward = self._method(module.state.info, "forward")
-            if forward is None or forward in self._active or len(self._active) >= 12:
+            if forward is None or forward in self._active:
                 self._escape(tensor)
             if forward is None:
                 return self._apply(module.state.seq, tensor) if module.state.seq is not None else Tensor()
             if at is not None and tensor.rank is not None:
                 self._applied.append(at)
             try:
-                out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True) if len(self._active) < 12 else UNKNOWN
+                out = self._call_function(forward, module.state, [tensor], {}, None, unknown_rest=True)
             finally:
                 if at is not None and tensor.rank is not None:
                     self._applied.pop()

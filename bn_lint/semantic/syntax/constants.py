@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from bn_lint.semantic.syntax.followed import Answers, through
+
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel, Scope
 
@@ -42,7 +44,6 @@ ARITHMETIC = {
     "Modulo": operator.mod,
     "Power": operator.pow,
 }
-_MAX_DEPTH = 12
 
 
 def literal_number(expr: cst.BaseExpression) -> int | float | None:
@@ -80,10 +81,10 @@ def literal_string(expr: cst.SimpleString | cst.ConcatenatedString) -> Any:
         return UNKNOWN
 
 
-def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None", depth: int = 0) -> Any:
-    """The constant value of ``expr``, or UNKNOWN."""
-    if depth > _MAX_DEPTH:
-        return UNKNOWN
+def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None",
+             following: frozenset[int] = frozenset()) -> Any:
+    """The constant value of ``expr``, or UNKNOWN. Names are followed to what they are bound to however
+    far (``following``: the bindings on the way, so that one that needs its own value is UNKNOWN)."""
     number = literal_number(expr)
     if number is not None:
         return number
@@ -91,16 +92,13 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
         if expr.value in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[expr.value]
         bound = model.binding(expr.value, scope)
-        if bound is None:
-            return UNKNOWN
-        value_expr, value_scope = bound
-        return evaluate(value_expr, model, value_scope, depth + 1)
+        return UNKNOWN if bound is None else _bound_value(model, *bound, following)
     if isinstance(expr, cst.SimpleString):
         return literal_string(expr)
     if isinstance(expr, cst.FormattedString):  # `f"uda.{name}.Model"` with `name` a constant
-        return _formatted(expr, model, scope, depth)
+        return _formatted(expr, model, scope, following)
     if isinstance(expr, cst.UnaryOperation):
-        inner = evaluate(expr.expression, model, scope, depth + 1)
+        inner = evaluate(expr.expression, model, scope, following)
         if isinstance(inner, (int, float)) and not isinstance(inner, bool):
             if isinstance(expr.operator, cst.Minus):
                 return -inner
@@ -113,8 +111,8 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
         op = ARITHMETIC.get(type(expr.operator).__name__)
         if op is None:
             return UNKNOWN
-        left = evaluate(expr.left, model, scope, depth + 1)
-        right = evaluate(expr.right, model, scope, depth + 1)
+        left = evaluate(expr.left, model, scope, following)
+        right = evaluate(expr.right, model, scope, following)
         if not _is_num(left) or not _is_num(right):
             return UNKNOWN
         try:
@@ -123,11 +121,21 @@ def evaluate(expr: cst.BaseExpression, model: "FileModel", scope: "Scope | None"
             return UNKNOWN
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("int", "float"):
         if len(expr.args) == 1 and not expr.args[0].keyword and not expr.args[0].star:
-            inner = evaluate(expr.args[0].value, model, scope, depth + 1)
+            inner = evaluate(expr.args[0].value, model, scope, following)
             if _is_num(inner):
                 return int(inner) if expr.func.value == "int" else float(inner)
         return UNKNOWN
     return UNKNOWN
+
+
+class _Constants(Answers):
+    """The constant each binding of one file holds."""
+
+
+def _bound_value(model: "FileModel", value_expr: cst.BaseExpression, value_scope: "Scope",
+                 following: frozenset[int]) -> Any:
+    return through(model, _Constants, value_expr, following,
+                   lambda deeper: evaluate(value_expr, model, value_scope, deeper), UNKNOWN)
 
 
 def _is_num(value: Any) -> bool:
@@ -355,7 +363,7 @@ def show_width(value: Any, internal: bool = False) -> str:
     return " + ".join(parts).replace("+ -", "- ")
 
 
-def _formatted(expr: cst.FormattedString, model: "FileModel", scope: "Scope | None", depth: int) -> Any:
+def _formatted(expr: cst.FormattedString, model: "FileModel", scope: "Scope | None", following: frozenset[int]) -> Any:
     """The text of an f-string whose placeholders all hold constant strings or integers, or UNKNOWN."""
     if "b" in expr.prefix.lower():
         return UNKNOWN
@@ -368,7 +376,7 @@ def _formatted(expr: cst.FormattedString, model: "FileModel", scope: "Scope | No
             continue
         if part.conversion is not None or part.format_spec is not None:
             return UNKNOWN
-        value = evaluate(part.expression, model, scope, depth + 1)
+        value = evaluate(part.expression, model, scope, following)
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             return UNKNOWN
         text.append(str(value))
