@@ -55,9 +55,9 @@ class BatchAnalysis:
                 self.sync_calls.append((site.node, site.scope))
 
     # ------------------------------------------------------------------ sizes
-    def size(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+    def size(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset = frozenset()) -> Size | None:
         """The integer ``expr`` certainly holds (by default), or None (``SizeResolution.size``)."""
-        return self.sizes.size(expr, scope, depth)
+        return self.sizes.size(expr, scope, following)
 
     def number(self, expr: cst.BaseExpression, scope: "Scope | None") -> Size | None:
         """The number ``expr`` certainly holds (by default), float or integer (``SizeResolution.number``)."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "Scope | None",
-                      depth: int) -> Size | None:
+                      following: frozenset) -> Size | None:
     """The class default of ``<name>.<attr>`` for a parameter ``name`` annotated with a class of this file or
     of another project file (read there)."""
     found = param_of(name, scope)
@@ -31,7 +31,7 @@ def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "
     if owner is None or _overridden(analysis, owner[1], attr):  # (a class of this file, or imported from another)
         return None
     info = owner[1]
-    size = analysis.in_file(owner[0])._class_default(info, attr, depth)
+    size = analysis.in_file(owner[0])._class_default(info, attr, following)
     if size is None:
         return None
     return Size(size.value, size.source or f"the default of {info.name}.{attr}")
@@ -50,7 +50,7 @@ def _overridden(analysis: "SizeResolution", info: "ClassInfo", attr: str) -> boo
     return False
 
 
-def hyperparameter(analysis: "SizeResolution", expr: cst.Attribute, scope: "Scope | None", depth: int) -> Size | None:
+def hyperparameter(analysis: "SizeResolution", expr: cst.Attribute, scope: "Scope | None", following: frozenset) -> Size | None:
     """``self.hparams.batch_size`` in a Lightning module whose ``__init__`` takes ``batch_size`` and calls
     ``self.save_hyperparameters()``: what that parameter gets (its default, or what the calls here give)."""
     model = analysis.model
@@ -68,4 +68,4 @@ def hyperparameter(analysis: "SizeResolution", expr: cst.Attribute, scope: "Scop
     if name not in {p.name.value for p in init.params.params}:
         return None
     init_scope = model.scopes.get(init)
-    return analysis.size(cst.Name(name), init_scope, depth + 1) if init_scope is not None else None
+    return analysis.size(cst.Name(name), init_scope, following) if init_scope is not None else None

@@ -9,22 +9,23 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.batching.facts import Size, _MAX_DEPTH, _copied_config, _with_root
+from bn_lint.semantic.batching.facts import Size, _copied_config, _with_root
 from bn_lint.semantic.file.records import param_of
 from bn_lint.semantic.evaluators.call_binding import given_values
+from bn_lint.semantic.syntax.followed import entered, node_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import Scope
 
-_CALLER_LEVELS = 3  # how many calls up a config parameter is followed to the module-level dict it is
 
 
 class ConfigEntries:
     """Config-dict entries a file's code certainly holds: a mixin of ``SizeResolution``."""
 
-    def _entry(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> tuple[cst.BaseExpression, "Scope | None"] | None:
+    def _entry(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> tuple[cst.BaseExpression, "Scope | None"] | None:
         """``cfg["batch_size"]`` where ``cfg`` is a dict literal (or ``dict(...)``) never changed."""
-        if depth > _MAX_DEPTH or len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        following = entered(following, node_key(self.model, "entry", expr, scope))
+        if following is None or len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return None
         key = self.model.value(expr.slice[0].slice.value, scope)
         if not isinstance(key, str):
@@ -43,12 +44,12 @@ class ConfigEntries:
                     return None
                 container, container_scope = found
             elif isinstance(container, cst.Subscript):  # `ft_cfg = CONFIG["finetune"]`: a section of a config
-                found = self._entry(container, container_scope, depth + 1)
+                found = self._entry(container, container_scope, following)
                 if found is None:
                     return None
                 container, container_scope = found
         elif isinstance(container, cst.Subscript):
-            inner = self._entry(container, scope, depth + 1)
+            inner = self._entry(container, scope, following)
             if inner is None:
                 return None
             container, container_scope = inner
@@ -96,7 +97,7 @@ class ConfigEntries:
         given = self._name_in_use(name, scope)
         return self.model.binding(given, self.model.module_scope) if given is not None else None
 
-    def _name_in_use(self, name: str, scope: "Scope | None", depth: int = 0) -> str | None:
+    def _name_in_use(self, name: str, scope: "Scope | None", following: frozenset = frozenset()) -> str | None:
         """The module-level name (bound here, or imported) that every call of this file gives the
         parameter ``name`` (by argument, or by leaving its default; through a parameter of the caller
         that its own callers give it, a few calls up: `main(CONFIG)` → `make_loaders(config)`)."""
@@ -105,6 +106,9 @@ class ConfigEntries:
             return None
         param, function = found
         model = self.model
+        following = entered(following, ("name_in_use", id(function), name))  # (a caller's caller, however far up)
+        if following is None:
+            return None
         # (a class's calls give its `def __init__(self, cfg=CFG)`)
         passed = given_values(model, function, name)
         if passed is None:
@@ -119,9 +123,9 @@ class ConfigEntries:
             value, where = one.value, one.scope if not one.default else model.module_scope
             if not isinstance(value, cst.Name):
                 return None
-            if not one.default and depth < _CALLER_LEVELS and param_of(value.value, where) is not None \
+            if not one.default and param_of(value.value, where) is not None \
                     and model.binding(value.value, where) is None:
-                upper = self._name_in_use(value.value, where, depth + 1)  # the caller's own parameter
+                upper = self._name_in_use(value.value, where, following)  # the caller's own parameter
                 if upper is None:
                     return None
                 given.add(upper)
@@ -135,7 +139,7 @@ class ConfigEntries:
             given.add(value.value)
         return given.pop() if len(given) == 1 else None
 
-    def _config_from_function(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
+    def _config_from_function(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> Size | None:
         """``cfg = get_config(overrides)`` then ``cfg["batch_size"]``, where ``get_config`` (of this file or
         imported) returns a copy of a module-level config dict (``copy.deepcopy(CONFIG)``, ``dict(CONFIG)``,
         ``CONFIG.copy()``) it changes only under keys it does not spell out (overrides from the command line or
@@ -163,13 +167,13 @@ class ConfigEntries:
         config = _copied_config(other, function)
         if config is None:
             return None
-        size = self.in_file(other).size(_with_root(expr, cst.Name(config)), other.module_scope, depth + 1)
+        size = self.in_file(other).size(_with_root(expr, cst.Name(config)), other.module_scope, following)
         if size is not None and not size.source:
             size = Size(size.value, f"`{model.code(_with_root(expr, cst.Name(config)))}` in {os.path.basename(other.path)}, "
                                     f"by {name}()")
         return size
 
-    def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", depth: int) -> Size | None:
+    def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> Size | None:
         """``CFG["batch_size"]`` (or ``CFG["train"]["batch_size"]``) where ``CFG`` is a config dict imported
         from another project file."""
         model, container = self.model, expr.value
@@ -187,7 +191,7 @@ class ConfigEntries:
         if found is None or found[0] is model:
             return None
         other, name = found
-        size = self.in_file(other).size(_with_root(expr, cst.Name(name)), other.module_scope, depth + 1)
+        size = self.in_file(other).size(_with_root(expr, cst.Name(name)), other.module_scope, following)
         if size is not None and not size.source:
             size = Size(size.value, f"`{model.code(expr)}` in {os.path.basename(other.path)}")
         return size

@@ -10,8 +10,9 @@ from bn_lint.semantic.evaluators.call_binding import bind_in
 from bn_lint.semantic.file.names import grown
 from bn_lint.semantic.syntax.walk import returned_values
 from bn_lint.semantic.syntax.constants import literal_number
+from bn_lint.semantic.syntax.followed import entered, node_key
 from bn_lint.semantic.batching.facts import (
-    _integer, _range_length, RANDOM_SPLITS, SUBSETS, Size, TENSOR_DATASETS, _GENERATOR_SAMPLERS, _MAX_DEPTH,
+    _integer, _range_length, RANDOM_SPLITS, SUBSETS, Size, TENSOR_DATASETS, _GENERATOR_SAMPLERS,
     _NOT_LOCAL, _SAME_LENGTH_METHODS, _SIZED_FACTORIES, _broadcasts, _call_of, _keeps_length,
 )
 
@@ -30,25 +31,26 @@ class LengthResolution:
     """Dataset and tensor lengths a file's code makes certain: a mixin of ``SizeResolution``."""
 
     # ---------------------------------------------------------- dataset length
-    def length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+    def length(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset = frozenset()) -> Size | None:
         """The number of samples of a dataset expression, when certain."""
         model = self.model
-        if depth > _MAX_DEPTH:
+        following = entered(following, node_key(model, "length", expr, scope))
+        if following is None:
             return None
         stored = self._stored(expr, scope)
         if stored is not None:
-            return self.length(stored[0], stored[1], depth + 1)
+            return self.length(stored[0], stored[1], following)
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
             if bound is not None and isinstance(bound[0], (cst.List, cst.ListComp)) \
                     and grown(model, bound[1].node, expr.value):
                 return None  # `samples = []`, then `samples.append(...)`: not the empty list
             if bound is not None:
-                return self.length(bound[0], bound[1], depth + 1)
+                return self.length(bound[0], bound[1], following)
             split = model.unpacked(expr.value, scope)  # train, val = random_split(...)
             if split is not None:
                 call, index, split_scope = split
-                sizes = self._split_sizes(call, split_scope, depth)
+                sizes = self._split_sizes(call, split_scope, following)
                 return sizes[index] if sizes and index < len(sizes) else None
             return None
         if isinstance(expr, (cst.List, cst.Tuple)):
@@ -59,13 +61,13 @@ class LengthResolution:
             comp = expr.for_in
             if comp.ifs or comp.inner_for_in is not None or comp.asynchronous is not None:
                 return None
-            return self.length(comp.iter, scope, depth + 1)
+            return self.length(comp.iter, scope, following)
         if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
             # random_split(...)[0]
             call = _call_of(self.model, expr.value, scope)
             index = model.value(expr.slice[0].slice.value, scope) if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
             if call is not None and model.qualname(call.func) in RANDOM_SPLITS and isinstance(index, int):
-                sizes = self._split_sizes(call, scope, depth)
+                sizes = self._split_sizes(call, scope, following)
                 return sizes[index] if sizes and -len(sizes) <= index < len(sizes) else None
             return None
         if not isinstance(expr, cst.Call):
@@ -75,33 +77,33 @@ class LengthResolution:
         if qn in TENSOR_DATASETS and len(expr.args) == 1 and expr.args[0].star == "*" \
                 and isinstance(expr.args[0].value, cst.Call):
             # `TensorDataset(*make_data(n))`: the first tensor of the tuple a local helper returns
-            found = self._returned(expr.args[0].value, scope, lambda value, at: self.tensor_length(value, at, depth + 1), 0)
+            found = self._returned(expr.args[0].value, scope, lambda value, at: self.tensor_length(value, at, following), 0)
             return found if found is not _NOT_LOCAL else None
         if any(a.star for a in expr.args):
             return None
         if qn == "range":
-            values = [self.size(a, scope, depth + 1) for a in positional]
+            values = [self.size(a, scope, following) for a in positional]
             if not values or None in values or len(values) > 3:
                 return None
             length = _range_length([v.value for v in values])
             return Size(length) if length is not None else None
         if qn in ("list", "tuple") and len(positional) == 1:
-            return self.length(positional[0], scope, depth + 1)
+            return self.length(positional[0], scope, following)
         if qn in TENSOR_DATASETS and positional:
             # TensorDataset refuses tensors of different lengths: one known length is the dataset's
-            known = [n for n in (self.tensor_length(a, scope, depth + 1) for a in positional) if n is not None]
+            known = [n for n in (self.tensor_length(a, scope, following) for a in positional) if n is not None]
             return known[0] if known and len({n.value for n in known}) == 1 else None
         if qn in SUBSETS and len(positional) == 2:
-            return self.length(positional[1], scope, depth + 1)
+            return self.length(positional[1], scope, following)
         if qn and isinstance(expr.func, cst.Name) and expr.func.value in model.classes:
             return self._class_length(model.classes[expr.func.value], expr, scope)
-        foreign = self._imported_class_length(expr, scope, depth)
+        foreign = self._imported_class_length(expr, scope, following)
         if foreign is not None:
             return foreign
-        returned = self._returned(expr, scope, lambda value, at: self.length(value, at, depth + 1))
+        returned = self._returned(expr, scope, lambda value, at: self.length(value, at, following))
         if returned is not _NOT_LOCAL:
             return returned
-        return self.tensor_length(expr, scope, depth + 1)
+        return self.tensor_length(expr, scope, following)
 
     def _returned(self, call: cst.Call, scope: "Scope | None", measure, index: int | None = None) -> Any:
         """``measure`` of what a local function returns (its ``index``-th element for ``a, b = f()``), when
@@ -128,51 +130,52 @@ class LengthResolution:
             return None
         return found[0]
 
-    def tensor_length(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int = 0) -> Size | None:
+    def tensor_length(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset = frozenset()) -> Size | None:
         """The first dimension of a tensor built in the code (``torch.randn(1001, 3)``)."""
         model = self.model
-        if depth > _MAX_DEPTH:
+        following = entered(following, node_key(model, "tensor_length", expr, scope))
+        if following is None:
             return None
         stored = self._stored(expr, scope)
         if stored is not None:
-            return self.tensor_length(stored[0], stored[1], depth + 1)
+            return self.tensor_length(stored[0], stored[1], following)
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
             if bound is not None:
-                return self.tensor_length(bound[0], bound[1], depth + 1)
+                return self.tensor_length(bound[0], bound[1], following)
             assigned = model.bindings(expr.value, scope)
             if assigned is not None and len(assigned[0]) > 1 and all(
                     _keeps_length(model, value, expr.value, assigned[1]) for value in assigned[0][1:]):
                 # `x = torch.randn(4097, 8)`, then `x = (x - x.mean(0)) / x.std(0)`: the rows stay
-                return self.tensor_length(assigned[0][0], assigned[1], depth + 1)
+                return self.tensor_length(assigned[0][0], assigned[1], following)
             split = model.unpacked(expr.value, scope)  # x, y = make_data(n)
             if split is not None and split[2] is scope:
                 call, index, call_scope = split
-                found = self._returned(call, call_scope, lambda value, at: self.tensor_length(value, at, depth + 1), index)
+                found = self._returned(call, call_scope, lambda value, at: self.tensor_length(value, at, following), index)
                 return found if found is not _NOT_LOCAL else None
             return None
         if isinstance(expr, cst.UnaryOperation):  # -x
-            return self.tensor_length(expr.expression, scope, depth + 1)
+            return self.tensor_length(expr.expression, scope, following)
         if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 \
                 and _broadcasts(model, expr.comparisons[0].comparator, scope):  # `(score > 0).long()`: labels per row
-            return self.tensor_length(expr.left, scope, depth + 1)
+            return self.tensor_length(expr.left, scope, following)
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.MatrixMultiply):  # `torch.randn(n, 24) @ MIXING`: the rows of the left
-                return self.tensor_length(expr.left, scope, depth + 1)
+                return self.tensor_length(expr.left, scope, following)
             # `torch.rand(n, 8) * 2.0 - 1.0`, `x + BASELINE` (1-D): a number or a vector keeps the rows
             for other, tensor in ((expr.right, expr.left), (expr.left, expr.right)):
                 if _broadcasts(model, other, scope):
-                    return self.tensor_length(tensor, scope, depth + 1)
+                    return self.tensor_length(tensor, scope, following)
             return None
         if not isinstance(expr, cst.Call) or any(a.star for a in expr.args):
             return None
         func = expr.func
         if isinstance(func, cst.Name) and func.value in model.functions:  # `x = simulate(4097)`
-            found = self._returned(expr, scope, lambda value, at: self.tensor_length(value, at, depth + 1))
+            found = self._returned(expr, scope, lambda value, at: self.tensor_length(value, at, following))
             return found if found is not _NOT_LOCAL else None
         if isinstance(func, cst.Attribute) and func.attr.value in _SAME_LENGTH_METHODS:
             if model.qualname(func) is None:
-                return self.tensor_length(func.value, scope, depth + 1)
+                return self.tensor_length(func.value, scope, following)
         qn = model.qualname(func) or ""
         positional = [a.value for a in expr.args if a.keyword is None]
         keywords = {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
@@ -181,20 +184,20 @@ class LengthResolution:
         if qn in ("torch.from_numpy", "torch.as_tensor", "numpy.asarray", "numpy.array", "torch.tensor") and positional:
             inner = positional[0]
             if isinstance(inner, (cst.List, cst.Tuple, cst.ListComp)) or qn == "torch.from_numpy":
-                return self.length(inner, scope, depth + 1) if qn != "torch.from_numpy" else self.tensor_length(inner, scope, depth + 1)
-            return self.tensor_length(inner, scope, depth + 1)
+                return self.length(inner, scope, following) if qn != "torch.from_numpy" else self.tensor_length(inner, scope, following)
+            return self.tensor_length(inner, scope, following)
         if isinstance(func, cst.Attribute) and func.attr.value == "unsqueeze" and len(positional) == 1 \
                 and model.qualname(func) is None:
             dim = literal_number(positional[0])
             if isinstance(dim, int) and dim != 0:  # `x.unsqueeze(1)`: (N,) -> (N, 1), the rows stay
-                return self.tensor_length(func.value, scope, depth + 1)
+                return self.tensor_length(func.value, scope, following)
             return None
         if qn in ("torch.linspace", "numpy.linspace"):  # `torch.linspace(-pi, pi, 1001)`: `steps` points
             steps = keywords.get("steps" if qn.startswith("torch") else "num")
             steps = positional[2] if steps is None and len(positional) >= 3 else steps
-            return self.size(steps, scope, depth + 1) if steps is not None else None
+            return self.size(steps, scope, following) if steps is not None else None
         if qn in ("torch.arange", "numpy.arange"):
-            values = [self.size(a, scope, depth + 1) for a in positional]
+            values = [self.size(a, scope, following) for a in positional]
             if not values or None in values or len(values) > 3 or keywords:
                 return None
             length = _range_length([v.value for v in values])
@@ -215,7 +218,7 @@ class LengthResolution:
             if not shape.elements or isinstance(shape.elements[0], cst.StarredElement):
                 return None
             shape = shape.elements[0].value
-        return self.size(shape, scope, depth + 1)
+        return self.size(shape, scope, following)
 
     def _numpy_generator(self, func: cst.BaseExpression, scope: "Scope | None") -> bool:
         """``rng.normal`` / ``rng.integers`` where ``rng = np.random.default_rng(...)`` (or ``RandomState``)."""
@@ -245,11 +248,11 @@ class LengthResolution:
                                        call, scope))
         saved, self._env = self._env, bound
         try:
-            return self.size(returns[0], self.model.scopes.get(method), 1)
+            return self.size(returns[0], self.model.scopes.get(method))
         finally:
             self._env = saved
 
-    def _imported_class_length(self, call: cst.Call, scope: "Scope | None", depth: int) -> Size | None:
+    def _imported_class_length(self, call: cst.Call, scope: "Scope | None", following: frozenset) -> Size | None:
         """``_class_length`` of a Dataset class imported from another project file, its arguments worked out
         here: the integers this file shows, the others unknown."""
         model = self.model
@@ -272,12 +275,12 @@ class LengthResolution:
         if init is not None:
             params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
             for param, (value, at) in _params_bound(params, call, scope).items():
-                size = self.size(value, at, depth + 1)
+                size = self.size(value, at, following)
                 given[param] = (_integer(size.value) if size is not None and isinstance(size.value, int)
                                 else cst.Name("__unknown__"), None)
         return self.in_file(other)._class_length(info, call, None, given)
 
-    def _split_sizes(self, call: cst.Call, scope: "Scope | None", depth: int) -> list[Size] | None:
+    def _split_sizes(self, call: cst.Call, scope: "Scope | None", following: frozenset) -> list[Size] | None:
         if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
             return None
         lengths = call.args[1].value
@@ -288,7 +291,7 @@ class LengthResolution:
             return [Size(v) for v in values]
         if not all(isinstance(v, float) for v in values):
             return None
-        total = self.length(call.args[0].value, scope, depth + 1)
+        total = self.length(call.args[0].value, scope, following)
         if total is None or abs(sum(values) - 1) > 1e-6:
             return None
         sizes = [math.floor(total.value * f) for f in values]

@@ -70,7 +70,6 @@ _DISTRIBUTED_MARKERS = (
 )
 _NAMESPACES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
 _INTEGER_OPS = {name: ARITHMETIC[name] for name in ("Add", "Subtract", "Multiply", "FloorDivide")}
-_MAX_DEPTH = 14
 _NOT_LOCAL = object()  # ``_returned``: not a call of this file's function
 _SAME_MODEL_METHODS = frozenset({"to", "cuda", "cpu", "train", "float", "half", "double", "bfloat16", "requires_grad_"})
 
@@ -152,8 +151,10 @@ def _is_convert_sync(call: cst.Call, qn: str | None) -> bool:
 
 
 def _call_of(model: "FileModel", expr: cst.BaseExpression, scope: "Scope") -> cst.Call | None:
-    """The call ``expr`` is, or that a name bound to it once (through other names) is."""
-    for _ in range(_MAX_DEPTH):
+    """The call ``expr`` is, or that a name bound to it once (through other names, however many) is."""
+    followed: set[int] = set()
+    while id(expr) not in followed:
+        followed.add(id(expr))
         if isinstance(expr, cst.Call):
             return expr
         if not isinstance(expr, cst.Name):

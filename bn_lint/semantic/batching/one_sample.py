@@ -20,6 +20,7 @@ import libcst as cst
 
 from bn_lint.semantic.shapes.producers import chains_of
 from bn_lint.semantic.knowledge.layers import SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS
+from bn_lint.semantic.syntax.followed import entered, node_key
 from bn_lint.semantic.syntax.walk import returned_values, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,7 +42,6 @@ _CONV_BN_BLOCKS = frozenset({
 # library models with a BatchNorm after pooling to 1x1 (torchvision's DeepLabV3: the ASPP pooling branch)
 LIBRARY_FRAGILE_NAMES = r"deeplabv3_\w+|DeepLabHead|ASPP"  # (also the pre-filter's trigger for them)
 _LIBRARY_FRAGILE = re.compile(rf"^torchvision\.models\.segmentation\.(deeplabv3\.)?({LIBRARY_FRAGILE_NAMES})$")
-_MAX_DEPTH = 6
 _CACHE: "weakref.WeakKeyDictionary[FileModel, list]" = weakref.WeakKeyDictionary()
 
 # what a module does to a tensor pooled to 1x1: ("pool",), ("bn", node), ("keep",), ("seq", items),
@@ -187,18 +187,18 @@ class _Pooled:
         model = self.model
         for site in model.calls:
             if model.qualname(site.node.func) in _SEQUENTIAL:
-                self.apply(("seq", self._sequence(site.node.args, site.scope, None, 0)), False)
+                self.apply(("seq", self._sequence(site.node.args, site.scope, None, frozenset())), False)
         for info in model.classes.values():
             items = self._sequential_init(info)
             if items is not None:
                 self.apply(("seq", items), False)
             forward = info.methods.get("forward")
             if forward is not None:
-                self._forward(info, forward, False, 0)
+                self._forward(info, forward, False, frozenset())
         return self.found
 
     # ------------------------------------------------------------ modules
-    def apply(self, desc: tuple, pooled: bool, depth: int = 0) -> bool:
+    def apply(self, desc: tuple, pooled: bool, following: frozenset = frozenset()) -> bool:
         """Whether the output of module ``desc`` is pooled to 1×1, given its input; records fragile BNs."""
         kind = desc[0]
         if kind == "pool":
@@ -211,15 +211,18 @@ class _Pooled:
             return pooled
         if kind == "seq":
             for item in desc[1]:
-                pooled = self.apply(item, pooled, depth)
+                pooled = self.apply(item, pooled, following)
             return pooled
-        if kind == "class" and depth < _MAX_DEPTH:
+        if kind == "class":  # (a class's modules however deep; one that holds itself is not followed again)
             info = desc[1]
+            following = entered(following, ("class", id(info.node)))
+            if following is None:
+                return False
             items = self._sequential_init(info)
             if items is not None and "forward" not in info.methods:
-                return self.apply(("seq", items), pooled, depth + 1)
+                return self.apply(("seq", items), pooled, following)
             forward = info.methods.get("forward")
-            return self._forward(info, forward, pooled, depth + 1) if forward is not None else False
+            return self._forward(info, forward, pooled, following) if forward is not None else False
         return False
 
     def _record(self, node: cst.Call) -> None:
@@ -227,23 +230,25 @@ class _Pooled:
             name = self.model.code(node.func).rpartition(".")[2]
             self.found.append(Fragile(node, f"{name} after pooling to 1×1"))
 
-    def describe(self, expr: cst.BaseExpression, scope: "Scope | None", info: "ClassInfo | None", depth: int) -> tuple:
+    def describe(self, expr: cst.BaseExpression, scope: "Scope | None", info: "ClassInfo | None",
+                 following: frozenset = frozenset()) -> tuple:
         """What the module ``expr`` (a layer call, a name or ``self.attr`` bound to one, a builder's call)
         does to a 1×1 input."""
         model = self.model
-        if depth > _MAX_DEPTH:
+        following = entered(following, node_key(model, "describe", expr, scope))
+        if following is None:
             return _OTHER
         if isinstance(expr, cst.Name):
             bound = model.binding(expr.value, scope)
-            return self.describe(bound[0], bound[1], info, depth + 1) if bound is not None else _OTHER
+            return self.describe(bound[0], bound[1], info, following) if bound is not None else _OTHER
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
             values = info.attributes.get(expr.attr.value, []) if info is not None else []
-            return self.describe(values[0][0], values[0][1], info, depth + 1) if len(values) == 1 else _OTHER
+            return self.describe(values[0][0], values[0][1], info, following) if len(values) == 1 else _OTHER
         if not isinstance(expr, cst.Call):
             return _OTHER
         qn = model.qualname(expr.func)
         if qn in _SEQUENTIAL:
-            return ("seq", self._sequence(expr.args, scope, info, depth + 1))
+            return ("seq", self._sequence(expr.args, scope, info, following))
         if qn in _CONV_BN_BLOCKS:
             norm = next((a for a in expr.args if a.keyword is not None and a.keyword.value == "norm_layer"), None)
             return ("bn", expr) if norm is None else _OTHER
@@ -252,7 +257,7 @@ class _Pooled:
             spec = layer.spec
             if spec.name in _ADAPTIVE:
                 size = layer.args.get("output_size")
-                return ("pool",) if size is not None and self.may_be_one(size, layer.scope, depth) else _OTHER
+                return ("pool",) if size is not None and self.may_be_one(size, layer.scope, following) else _OTHER
             if spec.is_batchnorm:
                 return ("bn", expr) if "Sync" not in spec.name else _OTHER
             if spec.kind in _KEEPING_KINDS or spec.kind == "conv" and "Transpose" not in spec.name \
@@ -264,20 +269,20 @@ class _Pooled:
             function, inner, owner = built
             returns = [r for r in returned_values(function) if r is not None]
             if len(returns) == 1:
-                return self.describe(returns[0], inner, owner, depth + 1)
+                return self.describe(returns[0], inner, owner, following)
             return _OTHER
         if isinstance(expr.func, cst.Name) and expr.func.value in model.classes \
                 and model.binding(expr.func.value, scope) is None:
             return ("class", model.classes[expr.func.value])
         return _OTHER
 
-    def _sequence(self, args, scope, info, depth: int) -> list[tuple]:
+    def _sequence(self, args, scope, info, following: frozenset) -> list[tuple]:
         items = []
         for arg in args:
             if arg.star or arg.keyword is not None:
                 items.append(_OTHER)
             else:
-                items.append(self.describe(arg.value, scope, info, depth))
+                items.append(self.describe(arg.value, scope, info, following))
         return items
 
     def _sequential_init(self, info: "ClassInfo") -> list[tuple] | None:
@@ -291,7 +296,7 @@ class _Pooled:
         for node in walk(init.body):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "__init__" \
                     and isinstance(node.func.value, cst.Call) and model.code(node.func.value.func) == "super":
-                return self._sequence(node.args, model.scopes.get(init), info, 1)
+                return self._sequence(node.args, model.scopes.get(init), info, frozenset())
         return None
 
     def _builder(self, call: cst.Call, scope, info):
@@ -308,7 +313,7 @@ class _Pooled:
         return None
 
     # ------------------------------------------------------------ forward
-    def _forward(self, info: "ClassInfo", forward: cst.FunctionDef, pooled: bool, depth: int) -> bool:
+    def _forward(self, info: "ClassInfo", forward: cst.FunctionDef, pooled: bool, following: frozenset) -> bool:
         """Runs ``forward`` with its input pooled (or not): whether what it returns is pooled."""
         key = hash((id(forward), pooled))
         if key in self._forward_done:
@@ -319,25 +324,25 @@ class _Pooled:
         out = False
         for node in walk(forward.body):
             if isinstance(node, cst.Assign):
-                value = self._tensor(node.value, env, info, depth)
+                value = self._tensor(node.value, env, info, following)
                 for target in node.targets:
                     if isinstance(target.target, cst.Name):
                         env[target.target.value] = value
             elif isinstance(node, cst.Return) and node.value is not None:
-                out = out or self._tensor(node.value, env, info, depth)
+                out = out or self._tensor(node.value, env, info, following)
             elif isinstance(node, cst.Expr):
-                self._tensor(node.value, env, info, depth)
+                self._tensor(node.value, env, info, following)
         self._forward_done[key] = out
         return out
 
-    def _tensor(self, expr: cst.BaseExpression, env: dict[str, bool], info: "ClassInfo", depth: int) -> bool:
+    def _tensor(self, expr: cst.BaseExpression, env: dict[str, bool], info: "ClassInfo", following: frozenset) -> bool:
         """Whether ``expr`` is pooled to 1×1 per channel (evaluating the modules it applies)."""
         model = self.model
         if isinstance(expr, cst.Name):
             return env.get(expr.value, False)
         if not isinstance(expr, cst.Call):
             for part in _parts(expr):
-                self._tensor(part, env, info, depth)
+                self._tensor(part, env, info, following)
             return False
         func = expr.func
         args = [a for a in expr.args if a.keyword is None and not a.star]
@@ -347,66 +352,68 @@ class _Pooled:
             size = args[1].value if len(args) > 1 else next(
                 (a.value for a in expr.args if a.keyword is not None and a.keyword.value == "output_size"), None)
             if args:
-                self._tensor(args[0].value, env, info, depth)
-            return size is not None and self.may_be_one(size, scope, 0)
+                self._tensor(args[0].value, env, info, following)
+            return size is not None and self.may_be_one(size, scope)
         if qn in _WINDOW_FUNCTIONS and len(args) > 1 and args[0].value is not None:
-            self._tensor(args[0].value, env, info, depth)
+            self._tensor(args[0].value, env, info, following)
             return _whole_map(model, args[1].value, args[0].value)
         if qn in _REDUCING_FUNCTIONS or (isinstance(func, cst.Attribute) and func.attr.value in _REDUCING_METHODS
                                          and qn is None):
             return _keeps_dims(model, expr, qn is None)
         if qn in SAME_SHAPE_FUNCTIONS and args:
-            return self._tensor(args[0].value, env, info, depth)
+            return self._tensor(args[0].value, env, info, following)
         if isinstance(func, cst.Attribute) and qn is None and (
                 func.attr.value in SAME_SHAPE_METHODS or func.attr.value in TRANSPARENT_METHODS
                 or func.attr.value in _RESHAPING_METHODS):
-            return self._tensor(func.value, env, info, depth)
+            return self._tensor(func.value, env, info, following)
         for arg in expr.args[1:] if args else expr.args:
-            self._tensor(arg.value, env, info, depth)
+            self._tensor(arg.value, env, info, following)
         if isinstance(func, (cst.Name, cst.Attribute)) and args:
-            inner = self._tensor(args[0].value, env, info, depth)
-            desc = self.describe(func, scope, info, 0)
-            return self.apply(desc, inner, depth)
+            inner = self._tensor(args[0].value, env, info, following)
+            desc = self.describe(func, scope, info)
+            return self.apply(desc, inner, following)
         return False
 
     # ------------------------------------------------------------ values
-    def may_be_one(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int) -> bool:
+    def may_be_one(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset = frozenset()) -> bool:
         """Whether a pooling size may be 1 (or all ones): a literal, a name bound to one, a parameter whose
         default or some call's argument may be, a loop variable over a collection holding 1."""
         model = self.model
-        if depth > _MAX_DEPTH:
+        following = entered(following, node_key(model, "may_be_one", expr, scope))
+        if following is None:
             return False
         value = model.value(expr, scope)
         if value == 1 and not isinstance(value, bool) or isinstance(value, (tuple, list)) and value and all(v == 1 for v in value):
             return True
         if isinstance(expr, (cst.Tuple, cst.List)):
-            return bool(expr.elements) and all(self.may_be_one(e.value, scope, depth + 1) for e in expr.elements)
+            return bool(expr.elements) and all(self.may_be_one(e.value, scope, following) for e in expr.elements)
         if not isinstance(expr, cst.Name):
             return False
         name = expr.value
         loop = _loop_binding(model, expr)
         if loop is not None:
-            return self._holds_one(loop, scope, depth + 1)
+            return self._holds_one(loop, scope, following)
         bound = model.bindings(name, scope)
         if bound is not None:
-            return any(self.may_be_one(value, bound[1], depth + 1) for value in bound[0])
-        return any(self.may_be_one(given, at, depth + 1) for given, at in self._given(name, scope))
+            return any(self.may_be_one(value, bound[1], following) for value in bound[0])
+        return any(self.may_be_one(given, at, following) for given, at in self._given(name, scope))
 
-    def _holds_one(self, expr: cst.BaseExpression, scope: "Scope | None", depth: int) -> bool:
+    def _holds_one(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset) -> bool:
         """Whether a collection (a literal, or a name / parameter bound to one) holds a 1."""
         model = self.model
-        if depth > _MAX_DEPTH:
+        following = entered(following, node_key(model, "holds_one", expr, scope))
+        if following is None:
             return False
         value = model.value(expr, scope)
         if isinstance(value, (tuple, list)):
             return any(v == 1 or isinstance(v, (tuple, list)) and v and all(x == 1 for x in v) for v in value)
         if isinstance(expr, (cst.Tuple, cst.List)):
-            return any(self.may_be_one(e.value, scope, depth + 1) for e in expr.elements if not isinstance(e, cst.StarredElement))
+            return any(self.may_be_one(e.value, scope, following) for e in expr.elements if not isinstance(e, cst.StarredElement))
         if isinstance(expr, cst.Name):
             bound = model.bindings(expr.value, scope)
             if bound is not None:
-                return any(self._holds_one(value, bound[1], depth + 1) for value in bound[0])
-            return any(self._holds_one(given, at, depth + 1) for given, at in self._given(expr.value, scope))
+                return any(self._holds_one(value, bound[1], following) for value in bound[0])
+            return any(self._holds_one(given, at, following) for given, at in self._given(expr.value, scope))
         return False
 
     def _given(self, name: str, scope: "Scope | None") -> list[tuple[cst.BaseExpression, Any]]:

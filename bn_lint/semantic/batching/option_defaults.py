@@ -50,13 +50,13 @@ class OptionDefaults:
             self._argparse = found
         return self._argparse
 
-    def _argparse_default(self, dest: str, depth: int) -> Size | None:
+    def _argparse_default(self, dest: str, following: frozenset) -> Size | None:
         definitions = self.argparse.get(dest)
         if not definitions or any(default is None for default, _ in definitions):
             return None
         if any(self._sets_default(dest)):
             return None
-        sizes = {self.size(default, scope, depth + 1) for default, scope in definitions}
+        sizes = {self.size(default, scope, following) for default, scope in definitions}
         if len(sizes) != 1 or None in sizes:
             return None
         size = sizes.pop()
@@ -88,7 +88,7 @@ class OptionDefaults:
                 return None
         return self if owner is model else self.in_file(owner)
 
-    def _option_default(self, param: cst.Param, function: cst.FunctionDef | None, depth: int) -> Size | None:
+    def _option_default(self, param: cst.Param, function: cst.FunctionDef | None, following: frozenset) -> Size | None:
         """A parameter's default, when the function is a click / typer command."""
         if function is None:
             return None
@@ -107,7 +107,7 @@ class OptionDefaults:
                     continue
                 if "default" not in keywords:
                     return None
-                found = self.size(keywords["default"], None, depth + 1)
+                found = self.size(keywords["default"], None, following)
                 return Size(found.value, f"the default of {flags[0] if flags[0].startswith('-') else '--' + name}") if found else None
         if param.default is None:
             return None
@@ -123,9 +123,9 @@ class OptionDefaults:
         if is_typer_option:
             args = default.args
             value = next((a.value for a in args if a.keyword is None or a.keyword.value == "default"), None)
-            found = self.size(value, None, depth + 1) if value is not None else None
+            found = self.size(value, None, following) if value is not None else None
         elif is_command:
-            found = self.size(default, None, depth + 1)
+            found = self.size(default, None, following)
         else:
             return None
         return Size(found.value, f"the default of --{name.replace('_', '-')}") if found else None

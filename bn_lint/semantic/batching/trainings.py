@@ -34,7 +34,7 @@ class TrainingDetection:
         self.model = model
         self.loops = model.analysis(LoaderLoops)
         self.models = model.analysis(ModelResolution)
-        self._trainer_loops: dict[tuple[cst.FunctionDef, int], list[tuple[str, str]]] = {}
+        self._trainer_loops: dict[cst.FunctionDef, list[tuple[str, str]]] = {}  # (loops_training)
 
     def trains_batchnorm(self) -> bool:
         """Whether some loop of this file trains a BatchNorm model (whatever it iterates: a loader
@@ -223,14 +223,15 @@ class TrainingDetection:
             kind, ddp, label = found
             yield Training(None, label, kind, ddp)  # type: ignore[arg-type]  (the loop is in the trainer)
 
-    def loops_training(self, function: cst.FunctionDef, depth: int = 0) -> list[tuple[str, str]]:
+    def loops_training(self, function: cst.FunctionDef) -> list[tuple[str, str]]:
         """(loader, model) for the loops of ``function`` that train a model on batches of a loader it
-        is given, each as ``param:<name>`` or ``self:<attribute>``, through helpers of this file it calls."""
-        key = (function, depth)
-        cached = self._trainer_loops.get(key)
+        is given, each as ``param:<name>`` or ``self:<attribute>``, through the helpers of this file it calls
+        however deep: ``function``'s summary, mapped at each call through its arguments (a recursive call
+        sees none)."""
+        cached = self._trainer_loops.get(function)
         if cached is not None:
             return cached
-        self._trainer_loops[key] = []
+        self._trainer_loops[function] = []
         model = self.model
         found: list[tuple[str, str]] = []
         for node in walk(function.body):
@@ -242,14 +243,14 @@ class TrainingDetection:
                     trained = self._given_ref(expr, at, function)
                     if trained is not None and not self.set_to_eval(model.code(expr), node):
                         found.append((source, trained))
-            elif isinstance(node, cst.Call) and depth < 2:  # fit(loader) -> self._train_epoch(loader)
+            elif isinstance(node, cst.Call):  # fit(loader) -> self._train_epoch(loader) -> self._step(batch)
                 helper, params = self.loops.callee(node, model.scope_of(node))
                 env = bind_in(node, params, model.scope_of(node), model) if helper is not None else None
-                for source, trained in self.loops_training(helper, depth + 1) if env is not None else ():
+                for source, trained in self.loops_training(helper) if env is not None else ():
                     mapped = [_map_ref(ref, env, model.scope_of(node), function, self) for ref in (source, trained)]
                     if None not in mapped:
                         found.append((mapped[0], mapped[1]))  # type: ignore[arg-type]
-        self._trainer_loops[key] = found
+        self._trainer_loops[function] = found
         return found
 
     def _given_ref(self, expr: cst.BaseExpression, scope: "Scope", function: cst.FunctionDef) -> str | None:

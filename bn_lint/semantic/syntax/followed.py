@@ -3,7 +3,7 @@ per file and evaluator, and a binding met again on its own way (``x = x + 1``, t
 other) gives the evaluator's answer for a cycle."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
@@ -32,3 +32,15 @@ def through(model: "FileModel", table: type[Answers], node: "cst.CSTNode", follo
     if key not in known:
         known[key] = work(following | {key})
     return known[key]
+
+
+def entered(following: frozenset, key: Hashable) -> frozenset | None:
+    """``following`` (the questions on the way to this one) with ``key`` added; None when ``key`` is already on
+    the way: a cycle, whose answer is the asker's "not known"."""
+    return None if key in following else following | {key}
+
+
+def node_key(model: "FileModel", question: str, node: "cst.CSTNode", scope: object) -> Hashable:
+    """A key for asking ``question`` of ``node`` seen from ``scope``: the node of the file itself, or, for one the
+    analysis made up (``cst.Name(config)`` standing for a parameter's module-level value), its code."""
+    return (question, id(node)) if id(node) in model.order_by_id else (question, id(scope), model.code(node))
