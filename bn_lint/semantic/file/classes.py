@@ -11,6 +11,7 @@ import libcst as cst
 
 from bn_lint.semantic.knowledge import layers as layer_table
 from bn_lint.semantic.knowledge.wrappers import SAME_MODULE_CLASS_NAMES
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -66,23 +67,24 @@ def class_of_method(model: "FileModel", func: cst.FunctionDef | None) -> ClassIn
     return enclosing_class(model, scope.parent) if scope is not None and scope.parent is not None else None
 
 
-def is_nn_module_class(model: "FileModel", info: ClassInfo, depth: int = 0) -> bool:
+def is_nn_module_class(model: "FileModel", info: ClassInfo, following: frozenset = frozenset()) -> bool:
     """Whether the class derives (as far as this file shows) from torch.nn.Module."""
-    if depth > 10:
+    following = entered(following, id(info.node))
+    if following is None:
         return False
     for base in info.bases:
         qn = model.qualname(base)
         if qn and (qn in MODULE_BASES or layer_table.lookup(qn) is not None):
             return True
         if isinstance(base, cst.Name) and base.value in model.classes and base.value != info.name:
-            if model.is_nn_module_class(model.classes[base.value], depth + 1):
+            if model.is_nn_module_class(model.classes[base.value], following):
                 return True
-        elif qn and model.project is not None and _imported_module_class(model, qn, depth):
+        elif qn and model.project is not None and _imported_module_class(model, qn, following):
             return True  # (`class ProtoNet(MetaTemplate)`, `MetaTemplate(nn.Module)` in another file of the project)
     return False
 
 
-def _imported_module_class(model: "FileModel", dotted: str, depth: int) -> bool:
+def _imported_module_class(model: "FileModel", dotted: str, following: frozenset) -> bool:
     """Whether the project class imported as ``dotted`` derives from torch.nn.Module."""
     from bn_lint.semantic.file.project_imports import imported_path, outside_project
 
@@ -91,7 +93,7 @@ def _imported_module_class(model: "FileModel", dotted: str, depth: int) -> bool:
         return False  # (`class Printable:`, read as text: no base, no module; its file is not parsed)
     other = model.project.model(where[0])
     info = other.classes.get(where[1]) if other is not None else None
-    return info is not None and other.is_nn_module_class(info, depth + 1)
+    return info is not None and other.is_nn_module_class(info, following)
 
 
 def _branch_statements(body) -> list[cst.BaseStatement]:
@@ -167,10 +169,11 @@ def super_call(expr: cst.BaseExpression) -> bool:
              and isinstance(expr.args[1].value, cst.Name) and expr.args[1].value.value == "self")
 
 
-def inherited_method(model: "FileModel", info: ClassInfo | None, name: str, depth: int = 0) -> cst.FunctionDef | None:
+def inherited_method(model: "FileModel", info: ClassInfo | None, name: str, following: frozenset = frozenset()) -> cst.FunctionDef | None:
     """The method ``super().name`` runs in a method of class ``info``: the first base of this file, in order
-    and a few levels up, that defines it (None past a base defined elsewhere)."""
-    if info is None or depth > 4:
+    and however many levels up, that defines it (None past a base defined elsewhere)."""
+    following = entered(following, id(info.node)) if info is not None else None
+    if following is None:
         return None
     for base in info.bases:
         found = model.classes.get(base.value) if isinstance(base, cst.Name) else None
@@ -178,7 +181,7 @@ def inherited_method(model: "FileModel", info: ClassInfo | None, name: str, dept
             return None
         if name in found.methods:
             return found.methods[name]
-        deeper = inherited_method(model, found, name, depth + 1)
+        deeper = inherited_method(model, found, name, following)
         if deeper is not None:
             return deeper
     return None

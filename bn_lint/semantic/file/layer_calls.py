@@ -15,6 +15,7 @@ from bn_lint.semantic.knowledge import layers as layer_table
 from bn_lint.semantic.file.layer_factories import returned_layers
 from bn_lint.semantic.file.names import none_by_default, stored_once
 from bn_lint.semantic.file.records import LayerCall
+from bn_lint.semantic.syntax.followed import entered, node_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.knowledge.layer_spec import LayerSpec
@@ -25,10 +26,11 @@ _PARTIAL = frozenset({"functools.partial"})
 
 
 def layer_class(
-    model: "FileModel", expr: cst.BaseExpression, scope: Scope | None, depth: int = 0
+    model: "FileModel", expr: cst.BaseExpression, scope: Scope | None, following: frozenset = frozenset()
 ) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
     """The torch.nn class ``expr`` refers to, with arguments preset by ``partial``."""
-    if depth > 8:
+    following = entered(following, node_key(model, "layer_class", expr, scope))
+    if following is None:
         return None
     spec = layer_table.lookup(model.qualname(expr))
     if spec is not None:
@@ -36,19 +38,19 @@ def layer_class(
     if isinstance(expr, cst.Name):
         bound = model.binding(expr.value, scope)
         if bound is not None:
-            return model.layer_class(bound[0], bound[1], depth + 1)
+            return model.layer_class(bound[0], bound[1], following)
         if expr.value in model.imports:
-            return _imported_layer_class(model, expr, depth)
-        return _one_known_alternative(model, expr.value, scope, depth)
+            return _imported_layer_class(model, expr, following)
+        return _one_known_alternative(model, expr.value, scope, following)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         stored = stored_once(model, expr, scope)  # `self.norm_layer(c)`, assigned once: `self.norm_layer = norm_layer`
-        return model.layer_class(stored[0], stored[1], depth + 1) if stored is not None else None
+        return model.layer_class(stored[0], stored[1], following) if stored is not None else None
     if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and none_by_default(model, expr.left, scope):
-        return model.layer_class(expr.right, scope, depth + 1)  # `norm_layer or nn.BatchNorm2d`, its default None
+        return model.layer_class(expr.right, scope, following)  # `norm_layer or nn.BatchNorm2d`, its default None
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value in model.imports:
-        return _imported_layer_class(model, expr, depth)  # `layers.norm_layer`
+        return _imported_layer_class(model, expr, following)  # `layers.norm_layer`
     if isinstance(expr, cst.Call) and model.qualname(expr.func) not in _PARTIAL:
-        returned = returned_layers(model, expr, scope, depth)  # `get_norm_layer(norm_type='batch')`
+        returned = returned_layers(model, expr, scope, following)  # `get_norm_layer(norm_type='batch')`
         if returned and all(one is not None and one[0] is returned[0][0] for one in returned):
             return returned[0]
         return None
@@ -56,7 +58,7 @@ def layer_class(
         first = expr.args[0]
         if first.keyword is not None or first.star:
             return None
-        inner = model.layer_class(first.value, scope, depth + 1)
+        inner = model.layer_class(first.value, scope, following)
         if inner is None:
             return None
         spec, preset = inner
@@ -73,7 +75,7 @@ def layer_class(
 
 
 def _imported_layer_class(model: "FileModel", expr: cst.BaseExpression,
-                          depth: int) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+                          following: frozenset) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
     """The torch.nn class a name imported from another project file is bound to there (``norm_layer =
     partial(nn.BatchNorm2d, eps=1e-3)`` of ``layers.py``); its presets are that file's expressions."""
     dotted = model.qualname(expr)
@@ -84,7 +86,7 @@ def _imported_layer_class(model: "FileModel", expr: cst.BaseExpression,
             where[0], rb"(?m)^" + re.escape(where[1]).encode() + rb"\s*=[^\n]*(?:partial|nn\.|Norm|Conv|Linear)"):
         return None  # (its line there binds no layer class nor a partial of one: known without parsing it)
     found = model.definition(dotted)
-    return found[0].layer_class(found[1], found[2], depth + 1) if found is not None else None
+    return found[0].layer_class(found[1], found[2], following) if found is not None else None
 
 
 def layer_call(model: "FileModel", call: cst.Call, scope: Scope | None) -> LayerCall | None:
@@ -123,7 +125,7 @@ def layer_calls(model: "FileModel") -> list[LayerCall]:
 
 
 def _one_known_alternative(model: "FileModel", name: str, scope: Scope | None,
-                           depth: int) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
+                           following: frozenset) -> tuple[LayerSpec, dict[str, cst.BaseExpression]] | None:
     """The class a name bound several times stands for when every alternative the tables know is the
     same class (``try: from encoding.nn import SyncBatchNorm as Norm`` / ``except ImportError: Norm =
     nn.BatchNorm2d``): that class is what the name is on at least one path the code shows."""
@@ -131,7 +133,7 @@ def _one_known_alternative(model: "FileModel", name: str, scope: Scope | None,
     if found is None or len(found[0]) < 2:
         return None
     values, where = found
-    known = [k for k in (model.layer_class(v, where, depth + 1) for v in values) if k is not None]
+    known = [k for k in (model.layer_class(v, where, following) for v in values) if k is not None]
     if not known or any(k[0].name != known[0][0].name or
                         {p: model.code(e) for p, e in k[1].items()} != {p: model.code(e) for p, e in known[0][1].items()}
                         for k in known[1:]):
@@ -150,5 +152,5 @@ def may_be_batchnorm(model: "FileModel", expr: cst.BaseExpression, scope: "Scope
         expr, scope = bound
     if not isinstance(expr, cst.Call) or model.qualname(expr.func) in _PARTIAL:
         return False
-    returned = returned_layers(model, expr, scope, 1) or []
+    returned = returned_layers(model, expr, scope, frozenset()) or []
     return any(one is not None and one[0].is_batchnorm for one in returned)

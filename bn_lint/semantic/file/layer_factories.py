@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Layer = "tuple[LayerSpec, dict[str, cst.BaseExpression]] | None"
 
 
-def returned_layers(model: "FileModel", call: cst.Call, scope: "Scope | None", depth: int) -> list | None:
+def returned_layers(model: "FileModel", call: cst.Call, scope: "Scope | None", following: frozenset) -> list | None:
     """What each return of the project function ``call`` runs gives back, as ``layer_class`` answers (None for a
     return that is no known layer class); None when ``call`` calls no project function or a return is not followed."""
     found = _function(model, call, scope)
@@ -42,9 +42,9 @@ def returned_layers(model: "FileModel", call: cst.Call, scope: "Scope | None", d
                 out.append(None)  # (`def norm_layer(x): return Identity()`: a callable that builds no norm layer)
             if not values and value.value not in fscope.functions:
                 return None
-            out.extend(owner.layer_class(v, fscope, depth + 1) for v in values)
+            out.extend(owner.layer_class(v, fscope, following) for v in values)
         else:
-            out.append(owner.layer_class(value, fscope, depth + 1))
+            out.append(owner.layer_class(value, fscope, following))
     return out or None
 
 

@@ -78,7 +78,7 @@ class FileModel:
         self.scopes[module] = self.module_scope
         self._code: dict[cst.CSTNode, str] = {}
         self._method_texts: dict[str, list[str]] = {}  # method name -> the text of its definitions (method_texts)
-        self._deeper_imports: list[str] | None = None  # project files a few imports deep (project_imports)
+        self._deeper_imports: list[str] | None = None  # project files imports deep (project_imports.imported_deeper)
         # (table, name) -> an answer about this file worth keeping in the project index (``Project.indexed``)
         self.index_facts: dict[tuple[str, str], Any] = {}
         self._analyses: dict[Callable[[FileModel], Any], Any] = {}

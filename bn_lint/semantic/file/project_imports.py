@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.syntax.followed import entered
+
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.file.records import Scope
@@ -73,19 +75,19 @@ def defined_in_repository(model: "FileModel", name: str) -> list[str]:
     return texts
 
 
-_DEEPER_LEVELS, _DEEPER_LIMIT = 3, 100  # (a class three imports away, through packages' re-exports)
+_DEEPER_LIMIT = 100  # (files: a class imports away, through packages' re-exports)
 
 
 def imported_deeper(model: "FileModel", paths: list[str]) -> list[str]:
-    """The project files the files at ``paths`` import, and those they import in turn, a few levels deep, read
-    from their import lines without parsing them (``validate.py`` -> ``network/__init__.py`` -> ``coil_model.py``
+    """The project files the files at ``paths`` import, and those they import in turn, however many levels deep
+    (each file once, at most ``_DEEPER_LIMIT`` of them, nearest first), read from their import lines without parsing them (``validate.py`` -> ``network/__init__.py`` -> ``coil_model.py``
     -> ``models/coil_icra.py``); once per file."""
     if model._deeper_imports is None:
         from bn_lint.import_lines import imported_modules
         from bn_lint.source import UnreadableSource, read_bytes
 
         seen, frontier = dict.fromkeys(paths), list(paths)
-        for _ in range(_DEEPER_LEVELS):
+        while frontier:
             following = []
             for path in frontier:
                 try:
@@ -119,12 +121,11 @@ def imported_project_paths(model: "FileModel") -> list[str]:
     return paths
 
 
-def reached_files(model: "FileModel", used: set[str], limit: int = 20,
-                  depth: int = 3) -> list[tuple["FileModel", set[str]]]:
+def reached_files(model: "FileModel", used: set[str], limit: int = 20) -> list[tuple["FileModel", set[str]]]:
     """The project files this file's code reaches through its imports, each with its module-level classes
     and functions reached: in a file this one imports, those ``used`` names (and those they name, in
-    turn); in a file imported from there, those the reached definitions name; ``depth`` imports deep, at
-    most ``limit`` files, nearest first (a factory of ``modeling.py`` returning ``PoolHead`` of
+    turn); in a file imported from there, those the reached definitions name; however many imports deep (a
+    definition is reached once), at most ``limit`` files, nearest first (a factory of ``modeling.py`` returning ``PoolHead`` of
     ``layers.py``: ``layers.py`` with ``PoolHead``). A file that defines none of the names asked of it is
     not parsed."""
     from bn_lint.semantic.syntax.walk import walk
@@ -135,7 +136,7 @@ def reached_files(model: "FileModel", used: set[str], limit: int = 20,
     found: dict[str, tuple["FileModel", set[str]]] = {}  # (a file reached again for more names grows)
     passed = {model.path}  # the file itself, and packages whose re-exports were passed on
     frontier: list[tuple["FileModel", set[str]]] = [(model, _imported_as(model, used))]
-    for _ in range(depth):
+    while frontier:
         following: list[tuple["FileModel", set[str]]] = []
         for current, names in frontier:
             for path in current.imported_project_paths[:limit]:
@@ -223,29 +224,34 @@ def _submodule_bound_in_package(model: "FileModel", module_name: str) -> str | N
     return None
 
 
-def _reexported(model: "FileModel", path: str, name: str, keyword: str, depth: int = 0) -> tuple[str, str] | None:
+def _reexported(model: "FileModel", path: str, name: str, keyword: str,
+                following: frozenset = frozenset()) -> tuple[str, str] | None:
     """``name`` imported into a module from another (``from .validation import run_validation`` in a
-    package's ``__init__``, or a name a star import brings): where it is defined, a few re-exports deep.
-    A module's text that does not mention ``name`` is not parsed."""
-    if depth > 3 or model.project is None or not model.project.mentions(path, name) \
+    package's ``__init__``, or a name a star import brings): where it is defined, however many re-exports
+    deep (``following``: those on the way; a cycle of them defines nothing). A module's text that does not
+    mention ``name`` is not parsed."""
+    asked = not following
+    following = entered(following, (path, name))
+    if following is None or model.project is None or not model.project.mentions(path, name) \
             and not model.project.mentions(path, "*"):
         return None
     other_kind = {"class": "def", "def": "class"}.get(keyword)
     if other_kind is not None and model.project.may_define(path, other_kind, name):
         return None  # (`def name` there: the name is that function, no re-exported class; and the converse)
     table = f"reexport-{keyword}"
-    if depth == 0:
+    if asked:
         indexed = model.project.indexed(path, table, name)
         if indexed is None or isinstance(indexed, list) and len(indexed) == 2 and all(isinstance(x, str) for x in indexed):
             return tuple(indexed) if indexed else None  # type: ignore[return-value]
     package = model.project.model(path)
-    found = _reexported_from(model, package, path, name, keyword, depth) if package is not None else None
-    if depth == 0 and package is not None:
+    found = _reexported_from(model, package, path, name, keyword, following) if package is not None else None
+    if asked and package is not None:
         package.index_facts[(table, name)] = list(found) if found else None
     return found
 
 
-def _reexported_from(model: "FileModel", package: "FileModel", path: str, name: str, keyword: str, depth: int) -> tuple[str, str] | None:
+def _reexported_from(model: "FileModel", package: "FileModel", path: str, name: str, keyword: str,
+                     following: frozenset) -> tuple[str, str] | None:
     dotted = package.imports.get(name)
     if dotted is None:
         return None
@@ -255,7 +261,7 @@ def _reexported_from(model: "FileModel", package: "FileModel", path: str, name: 
         return None
     if model.project.may_define(target, keyword, inner):
         return target, inner
-    return _reexported(model, target, inner, keyword, depth + 1)
+    return _reexported(model, target, inner, keyword, following)
 
 
 def definition(model: "FileModel", dotted: str) -> tuple["FileModel", cst.BaseExpression, "Scope"] | None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from bn_lint.semantic.syntax.followed import entered, node_key
+
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
     from bn_lint.semantic.file.records import Scope
@@ -30,7 +32,7 @@ def search_folders(model: "FileModel") -> list[str]:
         call = site.node
         if model.qualname(call.func) not in _ADDERS or not call.args:
             continue
-        for path in _paths(model, call.args[-1].value, site.scope, 0):
+        for path in _paths(model, call.args[-1].value, site.scope, frozenset()):
             for folder in _anchored(model, path):
                 if folder not in folders and os.path.isdir(folder):
                     folders.append(folder)
@@ -47,9 +49,10 @@ def _anchored(model: "FileModel", path: str) -> list[str]:
     return [os.path.normpath(os.path.join(base, path)) for base in dict.fromkeys(bases)]
 
 
-def _paths(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", depth: int) -> list[str]:
+def _paths(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", following: frozenset) -> list[str]:
     """The paths ``expr`` may be (empty when unknown)."""
-    if depth > 8:
+    following = entered(following, node_key(model, "paths", expr, scope))
+    if following is None:
         return []
     if isinstance(expr, cst.SimpleString):
         text = expr.evaluated_value
@@ -58,29 +61,29 @@ def _paths(model: "FileModel", expr: cst.BaseExpression, scope: "Scope | None", 
         if expr.value == "__file__":
             return [os.path.abspath(model.path)]
         bound = model.binding(expr.value, scope)
-        return _paths(model, bound[0], bound[1], depth + 1) if bound is not None else []
+        return _paths(model, bound[0], bound[1], following) if bound is not None else []
     if isinstance(expr, (cst.List, cst.Tuple)):  # sys.path.extend([...])
-        return [p for element in expr.elements for p in _paths(model, element.value, scope, depth + 1)]
+        return [p for element in expr.elements for p in _paths(model, element.value, scope, following)]
     if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":  # Path(__file__).parent
-        return [os.path.dirname(p) for p in _paths(model, expr.value, scope, depth + 1)]
+        return [os.path.dirname(p) for p in _paths(model, expr.value, scope, following)]
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):  # Path(...) / "model"
-        right = _paths(model, expr.right, scope, depth + 1)
-        return [os.path.join(a, b) for a in _paths(model, expr.left, scope, depth + 1) for b in right][:4]
+        right = _paths(model, expr.right, scope, following)
+        return [os.path.join(a, b) for a in _paths(model, expr.left, scope, following) for b in right][:4]
     if not isinstance(expr, cst.Call):
         return []
     name = model.qualname(expr.func) or (expr.func.value if isinstance(expr.func, cst.Name) else None)
     if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("resolve", "absolute") and not expr.args:
-        return [os.path.abspath(p) for p in _paths(model, expr.func.value, scope, depth + 1)]
+        return [os.path.abspath(p) for p in _paths(model, expr.func.value, scope, following)]
     args = [arg.value for arg in expr.args if arg.keyword is None and not arg.star]
     if name in _SAME and len(args) == 1:
         return [os.path.abspath(p) if name.endswith(("abspath", "realpath")) else p
-                for p in _paths(model, args[0], scope, depth + 1)]
+                for p in _paths(model, args[0], scope, following)]
     if name == "os.path.dirname" and len(args) == 1:
-        return [os.path.dirname(p) for p in _paths(model, args[0], scope, depth + 1)]
+        return [os.path.dirname(p) for p in _paths(model, args[0], scope, following)]
     if name == "os.path.join" and args:
         found = [""]
         for arg in args:
-            parts = _paths(model, arg, scope, depth + 1)
+            parts = _paths(model, arg, scope, following)
             if not parts:
                 return []
             found = [os.path.join(a, b) for a in found for b in parts][:4]

@@ -250,7 +250,7 @@ class Callees:
         if not values:  # (`for client in clients: client.evaluate(...)`, `clients = [Client(m) for _ in range(n)]`)
             values = loop_items(self.model, receiver.value, call)
         if not values:  # `def train(model, ...)`: what this file's callers pass in, when each builds a project class
-            values = self._passed_instances(receiver.value, self.enclosing_function(call), 0) or []
+            values = self._passed_instances(receiver.value, self.enclosing_function(call)) or []
             scope = model.scopes.get(self.enclosing_function(call))
             if not values and other_files and scope is not None and receiver.value in scope.params \
                     and _sets_mode_of_part(model.code(scope.node), receiver.value):
@@ -283,27 +283,27 @@ class Callees:
                 return (self if owner is model else owner.analysis(type(self))), inherited[2]
         return None
 
-    def _passed_instance(self, param: str, func: cst.FunctionDef | None, depth: int) -> cst.Call | None:
+    def _passed_instance(self, param: str, func: cst.FunctionDef | None) -> cst.Call | None:
         """The construction of a project class (``VSE(opt)``, the class of this file or imported) that every
-        call of this file's function ``func`` passes as ``param`` (directly, or as its own caller's parameter, a
-        few levels up); None when a caller passes something else, or there is no caller, or they build several
+        call of this file's function ``func`` passes as ``param`` (directly, or as its own caller's parameter,
+        however many levels up); None when a caller passes something else, or there is no caller, or they build several
         classes."""
-        built = self._passed_instances(param, func, depth)
+        built = self._passed_instances(param, func)
         return built[0] if built and len({self.model.code(b.func) for b in built}) == 1 else None
 
-    def _passed_instances(self, param: str, func: cst.FunctionDef | None, depth: int) -> list[cst.Call] | None:
+    def _passed_instances(self, param: str, func: cst.FunctionDef | None) -> list[cst.Call] | None:
         """Each construction of a project class that a call of this file's function ``func`` passes as ``param``
         (also through the name its caller builds as one of several classes), in the order of the code; None when
         a caller passes something else, or there is no caller."""
-        if func is None or depth > 3 or self.model.functions.get(func.name.value) is not func:
+        if func is None or self.model.functions.get(func.name.value) is not func:
             return None
         memo = self.__dict__.setdefault("_passed_instances_memo", {})
         if (param, func) not in memo:
             memo[(param, func)] = None  # (a recursive caller chain: no answer)
-            memo[(param, func)] = self._passed_instances_of(param, func, depth)
+            memo[(param, func)] = self._passed_instances_of(param, func)
         return memo[(param, func)]
 
-    def _passed_instances_of(self, param: str, func: cst.FunctionDef, depth: int) -> list[cst.Call] | None:
+    def _passed_instances_of(self, param: str, func: cst.FunctionDef) -> list[cst.Call] | None:
         from bn_lint.semantic.evaluators.call_binding import callers, positional_names
 
         if param not in positional_names(func) and param not in {p.name.value for p in func.params.kwonly_params}:
@@ -316,7 +316,7 @@ class Callees:
                 return None
             values = built_alternatives(self.model, arg.value, call)
             if not values:
-                values = self._passed_instances(arg.value, self.enclosing_function(call), depth + 1) or []
+                values = self._passed_instances(arg.value, self.enclosing_function(call)) or []
             if not values or any(class_of_construction(self, value) is None for value in values):
                 return None
             built.extend(values)

@@ -10,6 +10,7 @@ from bn_lint.semantic.file.classes import super_call
 from bn_lint.semantic.file.model import stored_on_self
 from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.syntax.walk import walk
+from bn_lint.semantic.syntax.followed import entered
 from .keys import _names_read
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,21 +29,25 @@ def _deep_copies(function: cst.FunctionDef, model: "FileModel") -> dict[cst.Call
             and model.qualname(node.func) == "copy.deepcopy"}
 
 
-def stored_by_init(model: "FileModel", info: "ClassInfo", depth: int = 0) -> tuple[cst.FunctionDef, dict[str, str]] | None:
+def stored_by_init(model: "FileModel", info: "ClassInfo",
+                   following: frozenset = frozenset()) -> tuple[cst.FunctionDef, dict[str, str]] | None:
     """The ``__init__`` a project class runs (its own, or inherited from a project base of any file) and
     param -> attribute for the parameters it only stores on ``self``, also through ``super().__init__(net,
-    opt)`` into a base's ``__init__`` that stores them."""
+    opt)`` into a base's ``__init__`` that stores them (bases however deep, each once: ``following``)."""
+    following = entered(following, id(info.node))
+    if following is None:
+        return None
     init = info.methods.get("__init__")
     owner, owner_info = model, info
     if init is None:
         inherited = inherited_definition(model, info, "__init__")
-        if inherited is None or depth > 4:
+        if inherited is None:
             return None
         owner, owner_info, init = inherited
     passed: dict[str, str] = {}
     for call in _super_inits(init):
         base = inherited_definition(owner, owner_info, "__init__")
-        found = stored_by_init(base[0], base[1], depth + 1) if base is not None and depth < 4 else None
+        found = stored_by_init(base[0], base[1], following) if base is not None else None
         if found is None:
             continue
         names = [p.name.value for p in found[0].params.params[1:]] + [p.name.value for p in found[0].params.kwonly_params]

@@ -10,6 +10,7 @@ import libcst as cst
 from bn_lint.semantic.file.classes import module_forward, super_call
 from bn_lint.semantic.project.definitions import inherited_definition
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
+from bn_lint.semantic.syntax.followed import entered
 from .held_by_class import entered_from_outside, held_by_class, model_base, run_by_inherited
 from .held_instances import held_aliases, stored_as
 from .training_steps import result_trained
@@ -62,14 +63,18 @@ class EntryResolution:
         ``assumed`` (the tests a path assumes: ``is_training`` false), only what the calls that do not decide
         them otherwise pass; ``evaluating``, only the calls whose result no backward pass trains on (a
         ``predict()`` a training step calls runs there for training, not evaluation)."""
-        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, 0, site.exact, first, assumed,
+        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, frozenset(), site.exact, first, assumed,
                              evaluating, site.node)
 
-    def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, depth: int,
+    def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, following: frozenset,
                  exact: bool = False, first: bool = False, assumed: dict | None = None,
                  evaluating: bool = False, node: cst.CSTNode | None = None) -> frozenset:
-        if not any(f.mode == ENTRY for f in facts) or depth > 4:
+        if not any(f.mode == ENTRY for f in facts):
             return facts
+        on_the_way = entered(following, (id(func), key))  # (callers however far up, each (function, key) once)
+        if on_the_way is None:
+            return facts
+        following = on_the_way
         root, _, rest = key.partition(".")
         origin = parameter_alias(self.model, func, root) if func is not None and root != "self" else None
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
@@ -162,7 +167,7 @@ class EntryResolution:
             if node is not None and _put_in_eval_as_self_part(self.model, func, caller_node, passed_key, node):
                 continue  # (`self.validate(self.model)` whose body calls `self.model.eval()` first: the same module)
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
-                caller = self._resolve(caller_node, passed_key, caller, depth + 1, exact, first, evaluating=evaluating)
+                caller = self._resolve(caller_node, passed_key, caller, following, exact, first, evaluating=evaluating)
             if any(f.mode == TRAIN for f in caller):
                 training = True  # a caller that shows training mode: a bad path others do not cancel
                 out |= caller
@@ -326,7 +331,7 @@ def resolved_in(analysis, scope_node: cst.CSTNode, key: str, facts: frozenset) -
     """``facts`` of ``key`` in the function ``scope_node`` (the module otherwise), with ``entry`` replaced by what its
     callers pass in (``EntryResolution.resolved``, for a place that is no call site: a freeze's watch)."""
     func = scope_node if isinstance(scope_node, cst.FunctionDef) else None
-    return analysis._resolve(func, key, facts, 0)
+    return analysis._resolve(func, key, facts, frozenset())
 
 
 def _put_in_eval_as_self_part(model: "FileModel", func: cst.FunctionDef | None, caller: cst.CSTNode, passed: str,
@@ -411,21 +416,22 @@ def _init_effects(analysis, info: "ClassInfo", init: cst.FunctionDef, owner: Any
 
 
 def _assigning_init(model, info: "ClassInfo", attr: str,
-                    depth: int = 0) -> "tuple[FileModel, cst.FunctionDef] | None":
+                    following: frozenset = frozenset()) -> "tuple[FileModel, cst.FunctionDef] | None":
     """The ``__init__`` that assigns ``self.attr`` once, as the only assignment of it in the class, with the
     model of its file: the class's own, or (when the class assigns it nowhere and its ``__init__`` calls
-    ``super().__init__``) its base's, a few levels up, in this file or another project file (a
+    ``super().__init__``) its base's, however many levels up (each once), in this file or another project file (a
     ``SegTrainer`` whose ``BaseTrainer`` builds ``self.model``)."""
     values = info.attributes.get(attr, [])
     init = info.methods.get("__init__")
     if values:
         return (model, init) if len(values) == 1 and init is not None and values[0][1].node is init else None
-    if depth > 3 or init is not None and not any(
+    following = entered(following, id(info.node))
+    if following is None or init is not None and not any(
             isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__" and super_call(call.func.value)
             for call in model.nodes_of(init, cst.Call)):
         return None  # (a class with no `__init__` of its own runs its base's)
     found = inherited_definition(model, info, "__init__")  # (what `super().__init__` runs)
-    return _assigning_init(found[0], found[1], attr, depth + 1) if found is not None else None
+    return _assigning_init(found[0], found[1], attr, following) if found is not None else None
 
 
 def parameter_alias(model: "FileModel", func: cst.FunctionDef, name: str) -> str | None:

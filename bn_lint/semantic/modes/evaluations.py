@@ -17,6 +17,7 @@ from .element_runs import framework_missed_run
 from .instrumented import hooks_before
 from bn_lint.semantic.project.definitions import element_builder, project_class
 from bn_lint.semantic.modes.framework_hooks import TRAIN, hook_of, known_mode_outside_steps, project_driven
+from bn_lint.semantic.syntax.followed import entered
 from .keys import _called_name, _unwrap_passthrough, key_of, key_root
 from .known_calls import loads_weights
 from .records import Site
@@ -312,17 +313,18 @@ class EvaluationDetection:
         return isinstance(parent, cst.Call) and parent.func is name \
             and element_builder(self.model, name, self.model.scope_of(name)) is not None
 
-    def _framework_class(self, info, depth: int = 0, model: "FileModel | None" = None) -> bool:
+    def _framework_class(self, info, following: frozenset = frozenset(), model: "FileModel | None" = None) -> bool:
         """A class of a framework that sets its model's mode (a Lightning module, a library ``Trainer`` or
         ``Callback``), or one derived from such a class. A project's own ``BaseTrainer`` is judged by
-        its bases, not by its name."""
+        its bases, not by its name (however many: each class once)."""
         model = model or self.model
-        if depth > 5:
+        following = entered(following, id(info.node))
+        if following is None:
             return False
         for base in info.bases:
             own = project_class(model, base)
             if own is not None:
-                if own[1] is not info and self._framework_class(own[1], depth + 1, own[0]):
+                if self._framework_class(own[1], following, own[0]):
                     return True
                 continue
             qn = model.qualname(base) or ""

@@ -17,6 +17,7 @@ import libcst as cst
 from bn_lint.repository_search import files_mentioning
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
 from bn_lint.semantic.syntax.walk import walk
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -79,7 +80,7 @@ def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | Non
     if info is None or info.methods.get(func.name.value) is not func:
         return None
     for hook in rows:
-        if not _framework_class(model, info, hook.base, 0):
+        if not _framework_class(model, info, hook.base):
             continue
         params = [p.name.value for p in func.params.params]
         if hook.param in params:
@@ -90,16 +91,21 @@ def hook_of(model: "FileModel", func: cst.FunctionDef) -> tuple[Hook, str] | Non
     return None
 
 
-def _framework_class(model: "FileModel", info, base: str, depth: int) -> bool:
+def _framework_class(model: "FileModel", info, base: str, following: frozenset = frozenset()) -> bool:
     """Whether the class derives from one of the framework's ``base`` classes, directly or through project base
-    classes of any file (``class TreeModel(baseline.TreeModel)`` whose base is a ``LightningModule``)."""
+    classes of any file (``class TreeModel(baseline.TreeModel)`` whose base is a ``LightningModule``), however
+    many (each once)."""
     from bn_lint.semantic.project.definitions import project_class
+
+    following = entered(following, id(info.node))
+    if following is None:
+        return False
 
     for written in info.bases:
         if _derives_from(model.qualname(written) or "", base):
             return True
-        found = project_class(model, written) if depth < 4 and isinstance(written, (cst.Name, cst.Attribute)) else None
-        if found is not None and found[1] is not info and _framework_class(found[0], found[1], base, depth + 1):
+        found = project_class(model, written) if isinstance(written, (cst.Name, cst.Attribute)) else None
+        if found is not None and _framework_class(found[0], found[1], base, following):
             return True
     return False
 

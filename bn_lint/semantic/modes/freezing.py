@@ -7,6 +7,7 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, tuple_element
 from bn_lint.semantic.syntax.walk import walk
+from bn_lint.semantic.syntax.followed import entered
 from .conditions import _negated
 from .keys import _container_elements, _unwrap_passthrough, key_of, key_root
 from .known_calls import _BATCHNORM_TEST, _CONTAINERS
@@ -363,18 +364,19 @@ def given_parts(model, call: cst.Call) -> list[str] | None:
     return optimised_parts(model, given, model.scope_of(call)) if given is not None else None
 
 
-def optimised_parts(model, expr: cst.BaseExpression, scope, depth: int = 0) -> list[str] | None:
+def optimised_parts(model, expr: cst.BaseExpression, scope, following: frozenset = frozenset()) -> list[str] | None:
     """The modules whose parameters an optimizer's ``params`` gives it (``model.fc.parameters()``, a list of them,
     param groups ``[{"params": ...}]``, a name bound to one of these); None when the code does not show them."""
-    if isinstance(expr, cst.Name) and depth < 2:
+    if isinstance(expr, cst.Name):  # (names bound to names however far; one bound to itself shows nothing)
         bound = model.binding(expr.value, scope)
-        return optimised_parts(model, bound[0], bound[1], depth + 1) if bound is not None else None
+        following = entered(following, id(bound[0])) if bound is not None else None
+        return optimised_parts(model, bound[0], bound[1], following) if following is not None else None
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args \
             and expr.func.attr.value in ("parameters", "named_parameters"):
         key = key_of(expr.func.value)
         return [key] if key is not None else None
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "list" and len(expr.args) == 1:
-        return optimised_parts(model, expr.args[0].value, scope, depth)
+        return optimised_parts(model, expr.args[0].value, scope, following)
     if isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
         found: list[str] = []
         for element in expr.elements:
@@ -382,12 +384,12 @@ def optimised_parts(model, expr: cst.BaseExpression, scope, depth: int = 0) -> l
             if isinstance(value, cst.Dict):  # a param group: `{"params": model.fc.parameters(), "lr": 0.1}`
                 value = next((e.value for e in value.elements if isinstance(e, cst.DictElement)
                               and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == "params"), None)
-            inner = optimised_parts(model, value, scope, depth) if value is not None else None
+            inner = optimised_parts(model, value, scope, following) if value is not None else None
             if inner is None:
                 return None
             found += inner
         return found
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        left, right = (optimised_parts(model, side, scope, depth) for side in (expr.left, expr.right))
+        left, right = (optimised_parts(model, side, scope, following) for side in (expr.left, expr.right))
         return left + right if left is not None and right is not None else None
     return None

@@ -23,6 +23,7 @@ import libcst as cst
 from bn_lint.semantic.file.classes import module_forward
 from bn_lint.semantic.project.callers import callers_in_file, calling_files
 from bn_lint.semantic.project.definitions import project_class
+from bn_lint.semantic.syntax.followed import entered
 from .keys import _unwrap_passthrough, key_of
 from .known_calls import loads_own_weights, loads_weights
 from .method_names import sets_modes
@@ -34,16 +35,18 @@ if TYPE_CHECKING:  # pragma: no cover
 _LEFT_TRAINING = ("built", "trained", "train()", "helper")  # why a fact says training mode: built, stepped, set
 
 
-def class_chain(model: "FileModel", info: "ClassInfo", depth: int = 0) -> Iterator[tuple["FileModel", "ClassInfo"]]:
-    """Class ``info`` and its project bases (in this file or the project file a base is imported from), a few
-    levels up, each with the model of its file."""
-    yield model, info
-    if depth > 3:
+def class_chain(model: "FileModel", info: "ClassInfo",
+                following: frozenset = frozenset()) -> Iterator[tuple["FileModel", "ClassInfo"]]:
+    """Class ``info`` and its project bases (in this file or the project file a base is imported from), however
+    many levels up (each once), each with the model of its file."""
+    following = entered(following, id(info.node))
+    if following is None:
         return
+    yield model, info
     for base in info.bases:
         found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
-        if found is not None and found[1] is not info:
-            yield from class_chain(found[0], found[1], depth + 1)
+        if found is not None:
+            yield from class_chain(found[0], found[1], following)
 
 
 def class_methods(model: "FileModel", info: "ClassInfo") -> Iterator[tuple["FileModel", str, cst.FunctionDef]]:
@@ -204,7 +207,7 @@ def loads_weights_into(model: "FileModel", method: cst.FunctionDef, attr: str) -
     return False
 
 
-def model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> bool:
+def model_base(model: "FileModel", base: cst.BaseExpression, following: frozenset = frozenset()) -> bool:
     """Whether a base class may be a model's: a class of this file that is an ``nn.Module``, has a ``forward``
     or such a base (``class BaseModel:`` of a GAN trainer is none), one of another file that is an ``nn.Module`` or
     has a ``forward``, or, in another file or out of sight, one named like a model (``PreTrainedModel``; scvi-tools'
@@ -220,7 +223,8 @@ def model_base(model: "FileModel", base: cst.BaseExpression, depth: int = 0) -> 
             # `train()` of its own that may drive its models' modes from code out of sight, as scvi-tools' does)
         return named or owner.is_nn_module_class(info) or module_forward(info)
     return owner.is_nn_module_class(info) or module_forward(info) \
-        or depth < 3 and any(model_base(owner, other, depth + 1) for other in info.bases)
+        or (deeper := entered(following, id(info.node))) is not None \
+        and any(model_base(owner, other, deeper) for other in info.bases)
 
 
 _STEPS = re.compile(r"\.\s*(?:backward|step)\s*\(")

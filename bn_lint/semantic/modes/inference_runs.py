@@ -26,6 +26,7 @@ from bn_lint.semantic.modes.synthetic_runs import evaluation_after
 from bn_lint.semantic.modes.weight_loaders import loads_weights_into
 from bn_lint.semantic.modes.keys import _names_read, key_of
 from bn_lint.semantic.modes.state import _tracked
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -263,14 +264,15 @@ def _rewraps(model: "FileModel", value: cst.BaseExpression, key: str) -> bool:
 
 
 
-def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cst.Call]:
+def _pretrained(model: "FileModel", name: str, scope, following: frozenset = frozenset()) -> list[cst.Call]:
     """``[call]`` when ``name`` is bound to a model built with pretrained weights (``pretrained_build``), or
     to a ``Sequential`` of such a model's children (``nn.Sequential(*list(net.children())[:-2])``)."""
     found = model.binding(name, scope)
     value = found[0] if found is not None else None
     while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in PASSTHROUGH:
         value = value.func.value  # `googlenet(pretrained=True).float().cuda()`
-    if not isinstance(value, cst.Call) or depth > 2:
+    following = entered(following, id(value))  # (parts of parts however far: each model once)
+    if not isinstance(value, cst.Call) or following is None:
         return []
     if pretrained_build(model, value):
         return [value]
@@ -279,7 +281,7 @@ def _pretrained(model: "FileModel", name: str, scope, depth: int = 0) -> list[cs
             for call in model.nodes_of(arg.value, cst.Call):
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("children", "modules") \
                         and isinstance(call.func.value, cst.Name):
-                    return _pretrained(model, call.func.value.value, found[1], depth + 1)
+                    return _pretrained(model, call.func.value.value, found[1], following)
     return []
 
 

@@ -13,24 +13,28 @@ from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.bearing import ModelKind, class_kind, model_kind
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.project.overrides import subclasses
+from bn_lint.semantic.syntax.followed import entered
 from .keys import _unwrap_passthrough, key_of, key_root
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
-_SUBCLASS_LEVELS = 2
 _CONTAINERS = frozenset({"torch.nn.ModuleDict", "torch.nn.ModuleList", "torch.nn.Sequential"})
 
 
-def instance_kind(model: "FileModel", info: "ClassInfo", depth: int = 0) -> ModelKind | None:
-    """BN / MAYBE / NO for an instance of ``info`` (of ``model``) or of one of its subclasses."""
+def instance_kind(model: "FileModel", info: "ClassInfo", following: frozenset = frozenset()) -> ModelKind | None:
+    """BN / MAYBE / NO for an instance of ``info`` (of ``model``) or of one of its subclasses, however deep
+    (each class once: ``following``)."""
+    following = entered(following, id(info.node))
+    if following is None:
+        return ModelKind.NO  # (a class met again on its own way: its other subclasses answer)
     kind = class_kind(model, info)
     if kind is not ModelKind.NO:
         return kind
-    if _builds_unknown_parts(model, info) or depth > _SUBCLASS_LEVELS:
+    if _builds_unknown_parts(model, info):
         return ModelKind.MAYBE
     for owner, sub in subclasses(model, info):
-        found = instance_kind(owner, sub, depth + 1)
+        found = instance_kind(owner, sub, following)
         if found is not ModelKind.NO:
             return found
     return ModelKind.NO
@@ -55,7 +59,7 @@ def asserted_class_kind(model: "FileModel", key: str, scope: "Scope | None") -> 
     return None
 
 
-def _builds_unknown_parts(model: "FileModel", info: "ClassInfo", depth: int = 0) -> bool:
+def _builds_unknown_parts(model: "FileModel", info: "ClassInfo", following: frozenset = frozenset()) -> bool:
     """Whether the class (or a project base) assigns an attribute a call whose result the code does not show to be
     plain data or a module without BatchNorm: a method of its own (``self.nodes = self._initiate_nodes(cfg)``), a
     project function, a class held in a variable."""
@@ -71,9 +75,10 @@ def _builds_unknown_parts(model: "FileModel", info: "ClassInfo", depth: int = 0)
             if isinstance(value, cst.Call) and model_kind(model, value, where) is not ModelKind.NO \
                     and not _library_call(model, value, where):
                 return True
-    for base in info.bases if depth < _SUBCLASS_LEVELS else ():
+    following = entered(following, id(info.node))  # (project bases however deep, each once)
+    for base in info.bases if following is not None else ():
         found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
-        if found is not None and _builds_unknown_parts(found[0], found[1], depth + 1):
+        if found is not None and _builds_unknown_parts(found[0], found[1], following):
             return True
     return False
 

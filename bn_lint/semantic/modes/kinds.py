@@ -13,6 +13,7 @@ from bn_lint.semantic.project.callers import given_by_builders_elsewhere
 from bn_lint.semantic.project.definitions import project_class
 from bn_lint.semantic.project.train_overrides import override_parts, refrozen_parts
 from bn_lint.semantic.syntax.walk import walk
+from bn_lint.semantic.syntax.followed import entered
 from .instance_kinds import asserted_class_kind, instance_kind
 from .keys import _unwrap_passthrough, key_of, key_root
 from .loops import _enumerated
@@ -90,7 +91,7 @@ class ModelKinds:
             if built is not None and library_part_without_bn(self.model, built, rest):
                 return ModelKind.NO
             if built is None and not origins and isinstance(scope.node if scope is not None else None, cst.FunctionDef):
-                built = self._passed_instance(root, scope.node, 0)  # a parameter: the class its callers build
+                built = self._passed_instance(root, scope.node)  # a parameter: the class its callers build
             owner, info = self._built_class_of(built, scope)
             return owner._attribute_kind(info, rest)
         if root == "self":
@@ -121,10 +122,10 @@ class ModelKinds:
                 return ModelKind.MAYBE if ModelKind.MAYBE in passed else ModelKind.NO
         return ModelKind.MAYBE
 
-    def _value_kind(self, value: cst.BaseExpression, where: "Scope", depth: int) -> ModelKind | None:
+    def _value_kind(self, value: cst.BaseExpression, where: "Scope", following: frozenset) -> ModelKind | None:
         """What ``value`` holds; for a parameter (``self.model = model`` in ``__init__``), what the calls of
         its function in this file give it (``LinearClassifier(model)`` in ``linear_eval(model, ...)``,
-        called with ``SimCLR()``), a few calls up."""
+        called with ``SimCLR()``), however many calls up (each parameter once on the way: ``following``)."""
         found = model_kind(self.model, value, where)
         if found is None and self._plain_instance(value, where):
             return ModelKind.NO  # (`self.log = Log(path)`: a logger of a plain class of the project)
@@ -132,30 +133,33 @@ class ModelKinds:
                 and value.value not in where.bindings and self._plain_annotation(where.params[value.value], where):
             return ModelKind.NO  # (`vec2box: Vec2Box`, a parameter annotated with a plain class of the project)
         function = where.node if where is not None else None
-        if found is not None or depth > 2 or not isinstance(value, cst.Name) or not isinstance(function, cst.FunctionDef) \
+        if found is not None or not isinstance(value, cst.Name) or not isinstance(function, cst.FunctionDef) \
                 or value.value not in where.params or value.value in where.bindings or value.value in where.opaque:
             return found
+        following = entered(following, (id(function), value.value))
+        if following is None:
+            return None  # (a parameter its own callers pass back to it)
         passed = self.passed_kinds(function, value.value)  # (a module-level function: what the flow saw passed)
         if passed:
             return ModelKind.BN if ModelKind.BN in passed else ModelKind.MAYBE if ModelKind.MAYBE in passed \
                 else ModelKind.NO
         given = given_values(self.model, function, value.value)
         if given and all(one.site is None for one in given):  # (a class only other files build: what they give)
-            return self._kind_given_elsewhere(function, value.value, depth)
+            return self._kind_given_elsewhere(function, value.value, following)
         if not given or any(one.value is None or one.site is None for one in given):
             return None
-        kinds = {self._value_kind(one.value, one.scope, depth + 1) for one in given}
+        kinds = {self._value_kind(one.value, one.scope, following) for one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
 
-    def _kind_given_elsewhere(self, init: cst.FunctionDef, param: str, depth: int) -> ModelKind | None:
+    def _kind_given_elsewhere(self, init: cst.FunctionDef, param: str, following: frozenset) -> ModelKind | None:
         """What the constructions of this file's class in the files beside it give ``param`` of its ``__init__``
         (``Trainer(linear_classifier=nn.Linear(8, 2))`` in a script): NO only when each gives a module known to hold
         no BatchNorm; None where one is unknown, or no file beside this one builds the class."""
         given = given_by_builders_elsewhere(self.model, init, param)
         if not given or any(one.value is None for _builder, one in given):
             return None
-        kinds = {builder.analysis(type(self))._value_kind(one.value, one.scope, depth + 1) for builder, one in given}
+        kinds = {builder.analysis(type(self))._value_kind(one.value, one.scope, following) for builder, one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
 
@@ -216,7 +220,7 @@ class ModelKinds:
         # (`self.head = self.head.cuda()`: the module it held, moved; not a value of its own)
         values = [(value, where) for value, where in values or () if key_of(_unwrap_passthrough(value)) != f"self.{attribute}"]
         if values:
-            found = {self._value_kind(value, where, 0) for value, where in values}
+            found = {self._value_kind(value, where, frozenset()) for value, where in values}
             if ModelKind.BN in found:
                 return ModelKind.BN
             if found == {ModelKind.NO}:
@@ -234,7 +238,7 @@ class ModelKinds:
                 return True
         return False
 
-    def has_train_override(self, key: str, scope: "Scope", depth: int = 0) -> bool:
+    def has_train_override(self, key: str, scope: "Scope", following: frozenset = frozenset()) -> bool:
         """Whether the model's project class overrides ``train()`` (e.g. to keep BatchNorm in eval), or the code
         replaces the instance's own (``model.train = train_with_frozen_bn``)."""
         root = key_root(key)
@@ -254,15 +258,17 @@ class ModelKinds:
                     and _covers(refrozen_parts(self.model, value.func), part):
                 return True
         function = scope.node if scope is not None else None
-        if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params and depth < 4:
-            # a parameter (`def freeze(model: Net)`): its annotation, or a model a call of this file passes
+        following = entered(following, (id(function), root))
+        if bound is None and isinstance(function, cst.FunctionDef) and root in scope.params and following is not None:
+            # a parameter (`def freeze(model: Net)`): its annotation, or a model a call of this file passes (its
+            # callers' callers however far up, each parameter once)
             param = scope.params[root]
             annotation = param.annotation.annotation if getattr(param, "annotation", None) is not None else None
             if isinstance(annotation, cst.Name) and overrides_train(self.model, annotation):
                 return True
             for arg_key, _state, caller in self.call_args.get(f"{function.name.value}.{root}", ()):
                 caller_scope = self.model.scopes.get(caller) if caller is not self.model.module else self.model.module_scope
-                if caller_scope is not None and self.has_train_override(arg_key, caller_scope, depth + 1):
+                if caller_scope is not None and self.has_train_override(arg_key, caller_scope, following):
                     return True
         return False
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from bn_lint.semantic.syntax.followed import entered
+
 from .state import State, _lookup, _tracked
 
 
@@ -65,7 +67,8 @@ def given_items(model, value: cst.BaseExpression, scope) -> list[cst.BaseExpress
     return [item for item, _where in found] if found else []
 
 
-def iterated_values(model, iterated: cst.BaseExpression, scope, depth: int = 0) -> list[cst.BaseExpression] | None:
+def iterated_values(model, iterated: cst.BaseExpression, scope,
+                    following: frozenset = frozenset()) -> list[cst.BaseExpression] | None:
     """The values a ``for`` loop over ``iterated`` takes, where the code writes them: the elements of a literal list
     or tuple, either arm of a conditional (``['train', 'val'] if not test else ['test']``), the element a
     comprehension builds each time (``[Client(m) for _ in range(n)]``), what ``append`` calls put in a list bound
@@ -74,15 +77,18 @@ def iterated_values(model, iterated: cst.BaseExpression, scope, depth: int = 0) 
         return [element.value for element in iterated.elements]
     if isinstance(iterated, (cst.ListComp, cst.GeneratorExp)):
         return [iterated.elt]
-    if isinstance(iterated, cst.IfExp) and depth < 4:
-        arms = [iterated_values(model, arm, scope, depth + 1) for arm in (iterated.body, iterated.orelse)]
+    if isinstance(iterated, cst.IfExp):
+        arms = [iterated_values(model, arm, scope, following) for arm in (iterated.body, iterated.orelse)]
         return None if None in arms else [value for arm in arms for value in arm]
-    if isinstance(iterated, cst.Name) and depth < 4:
+    if isinstance(iterated, cst.Name):
         bound = model.binding(iterated.value, scope)
+        following = entered(following, id(bound[0])) if bound is not None else None  # (names however far)
+        if following is None:
+            return None
         if bound is not None and isinstance(bound[0], cst.List) and not bound[0].elements:
             body = bound[1].node if bound[1] is not None and bound[1].node is not None else model.module
             return [c.args[0].value for c in model.nodes_of(body, cst.Call)
                     if isinstance(c.func, cst.Attribute) and c.func.attr.value == "append" and len(c.args) == 1
                     and isinstance(c.func.value, cst.Name) and c.func.value.value == iterated.value]
-        return iterated_values(model, bound[0], bound[1], depth + 1) if bound is not None else None
+        return iterated_values(model, bound[0], bound[1], following)
     return None

@@ -26,7 +26,6 @@ def sets_modes(text: str) -> bool:
 
 _SELF_CALLS = re.compile(r"\bself\s*\.\s*(\w+)\s*\(")
 _RUNS_SELF = re.compile(r"\bself\s*(?:\.\s*forward\s*)?\(")
-_KEEPING_DEPTH = 3  # (methods of `self` a method calls, followed to see that it keeps modes)
 
 
 def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
@@ -60,12 +59,13 @@ def submodule_name(analysis: "ModeAnalysis", name: str) -> bool:
     return analysis._submodule_names[name]
 
 
-def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0, repository: bool = False) -> bool:
+def method_keeps_modes(analysis: "ModeAnalysis", name: str, repository: bool = False) -> bool:
     """Whether every ``def name`` of this file's classes and of the project files it imports (at
     least one) leaves modes alone: no ``.eval()``, ``.train()``, ``.training``, ``.apply()``, no
     ``requires_grad``, and no call of another method of ``self`` (``backbone.load_pretrained(path)``; a
     submodule's, ``self.encoder(x)``, is a run; a method of ``self`` that itself keeps modes is followed,
-    a few calls deep).
+    however many calls deep: each method's answer is worked out once, a method calling itself back keeps
+    modes as far as the rest of it says).
     Read from the text, without parsing the other files. ``repository``: where neither this file nor its imports
     define the name, the repository's definitions of it decide (a followed model's method, ``model.load(path)``)."""
     if repository and not analysis.model.method_texts(name) and name not in _SAFE_METHODS:
@@ -80,7 +80,7 @@ def method_keeps_modes(analysis: "ModeAnalysis", name: str, depth: int = 0, repo
         analysis._keeping_methods[name] = bool(texts) and not any(
             text == "?" or sets_modes(text) or any(
                 m not in _SAFE_METHODS | {"forward"} and not submodule_name(analysis, m)  # (`self.encoder(x)`: a run)
-                and (depth >= _KEEPING_DEPTH or not method_keeps_modes(analysis, m, depth + 1))
+                and not method_keeps_modes(analysis, m)
                 for m in _SELF_CALLS.findall(text))
             for text in texts)
     return analysis._keeping_methods[name]

@@ -17,17 +17,16 @@ from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNO
 class ValueFacts:
     """Mixin of :class:`_Flow`: the modes of values."""
 
-    def value_facts(self, expr: cst.BaseExpression, state: State, depth: int = 0) -> frozenset | None:
-        """The mode of the model ``expr`` yields (after its calls ran), or None if not a model."""
-        if depth > 6:
-            return None
+    def value_facts(self, expr: cst.BaseExpression, state: State) -> frozenset | None:
+        """The mode of the model ``expr`` yields (after its calls ran), or None if not a model (its parts
+        however nested: the walk goes down the expression only)."""
         key = key_of(expr)
         if key is not None:
             if key in state or any(_child_of(key, k) for k in state):
                 return _lookup(state, key)
             return None
         if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: either, as after an if/else
-            body, orelse = self.value_facts(expr.body, state, depth + 1), self.value_facts(expr.orelse, state, depth + 1)
+            body, orelse = self.value_facts(expr.body, state), self.value_facts(expr.orelse, state)
             return body | orelse if body is not None and orelse is not None else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Call) \
                 and model_kind(self.model, expr, self.model.scope_of(expr)) is ModelKind.BN:
@@ -41,7 +40,7 @@ class ValueFacts:
             inner = key_of(func.value)
             if inner is not None:
                 return _lookup(state, inner) if _tracked(state, inner) else None
-            facts = self.value_facts(func.value, state, depth + 1)
+            facts = self.value_facts(func.value, state)
             if facts is None:
                 return None
             kinds = {f.kind for f in facts if f.kind is not None}
@@ -54,7 +53,7 @@ class ValueFacts:
         qn = self.model.qualname(func)
         if qn in _COPIES or qn in _WRAPPERS:
             if expr.args:
-                return self.value_facts(expr.args[0].value, state, depth + 1)
+                return self.value_facts(expr.args[0].value, state)
             return None
         if qn in _PLAIN_CONTAINERS:
             parts = self._container_parts(expr, state)

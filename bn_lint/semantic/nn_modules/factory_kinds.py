@@ -20,12 +20,13 @@ from bn_lint.semantic.project.definitions import class_level_method, cls_class, 
 from bn_lint.semantic.project.registries import registered
 from bn_lint.semantic.project.returns import class_param, moved, returns_own_instance
 from bn_lint.semantic.syntax.walk import returned_values
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 
-def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "Scope | None", depth: int,
+def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "Scope | None", following: frozenset,
                   constructor: str | None = None, item: int | None = None,
                   given: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
     """``MODELS[arch](...)`` with ``MODELS`` a dict literal of builders: BN when every entry builds a
@@ -37,26 +38,26 @@ def registry_kind(ask: KindQueries, model: "FileModel", name: cst.Name, scope: "
     if bound is None and name.value in model.imports:  # (`from nets import MODELS`: the dict of its own file)
         found = model.definition(model.imports[name.value])
         if found is not None and isinstance(found[1], cst.Dict) and found[1].elements and not given:
-            return _dict_kind(ask, found[0], [found[1]], found[2], depth, constructor, item=item)
+            return _dict_kind(ask, found[0], [found[1]], found[2], following, constructor, item=item)
         return None
     if bound is None:
         return None
     if isinstance(bound[0], cst.Subscript) and isinstance(bound[0].value, cst.Name) and item is None \
             and bound[0].value.value != name.value:
         # (`stage_dict = model_dict[stage]; stage_dict[name](**args)`: one of the inner dicts of a dict of dicts)
-        return registry_kind(ask, model, bound[0].value, bound[1], depth + 1, constructor, given=given)
+        return registry_kind(ask, model, bound[0].value, bound[1], following, constructor, given=given)
     if isinstance(bound[0], cst.Dict) and bound[0].elements:
-        return _dict_kind(ask, model, [bound[0]], bound[1], depth, constructor, item=item, given=given)
+        return _dict_kind(ask, model, [bound[0]], bound[1], following, constructor, item=item, given=given)
     if item is not None:
         return None
     entries = registered(model, name.value, bound[0]) if bound[1] is model.module_scope else None
     if not entries:
         return None
-    return _registry_entries({_entry_kind(ask, other, cst.Name(entry), other.module_scope, depth, constructor)
+    return _registry_entries({_entry_kind(ask, other, cst.Name(entry), other.module_scope, following, constructor)
                               for other, entry in entries})
 
 
-def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpression], scope: "Scope | None", depth: int,
+def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpression], scope: "Scope | None", following: frozenset,
                constructor: str | None = None, args: "Sequence[cst.Arg]" = (), item: int | None = None,
                given: "Sequence[cst.Arg]" = (), inner: bool = False) -> "ModelKind | None":
     """What the entries of dict literals ``dicts`` build (``registry_kind``), given the call's unpacked ``args``
@@ -72,15 +73,15 @@ def _dict_kind(ask: KindQueries, model: "FileModel", dicts: list[cst.BaseExpress
             entry = element.value
             if isinstance(entry, cst.Dict) and item is None and constructor is None:
                 # (`{'feature_extraction': {'VGG': VGG, 'ResNet': ResNet}}`: a registry per stage, every builder)
-                kinds.add(_dict_kind(ask, model, [entry], scope, depth + 1, args=args, given=given, inner=True))
+                kinds.add(_dict_kind(ask, model, [entry], scope, following, args=args, given=given, inner=True))
                 continue
             if item is not None:  # (`{'deeplab': (Head, SegModel)}`: the builder at that place of the tuple)
                 if not isinstance(entry, (cst.Tuple, cst.List)) or item >= len(entry.elements):
                     return None
                 entry = entry.elements[item].value
-                kinds.add(ask.model_kind(model, cst.Call(func=entry, args=given), scope, depth + 1))
+                kinds.add(ask.model_kind(model, cst.Call(func=entry, args=given), scope, following))
                 continue
-            kinds.add(_entry_kind(ask, model, entry, scope, depth, constructor, args))
+            kinds.add(_entry_kind(ask, model, entry, scope, following, constructor, args))
     return one_of(kinds) if inner else _registry_entries(kinds)
 
 
@@ -91,13 +92,13 @@ def _registry_entries(kinds: set) -> "ModelKind | None":
     return None if kind is ModelKind.NO else kind
 
 
-def _entry_kind(ask: KindQueries, model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", depth: int,
+def _entry_kind(ask: KindQueries, model: "FileModel", entry: cst.BaseExpression, scope: "Scope | None", following: frozenset,
                 constructor: str | None, args: "Sequence[cst.Arg]" = ()) -> "ModelKind | None":
     """What a registry entry builds: called (with the call's unpacked ``args``), or (``constructor``) through
     its alternative constructor."""
     if constructor is None:
         unpacked = [arg for arg in args if arg.star]
-        return ask.model_kind(model, cst.Call(func=entry, args=unpacked), scope, depth + 1)
+        return ask.model_kind(model, cst.Call(func=entry, args=unpacked), scope, following)
     found = project_class(model, entry)
     method = found[1].methods.get(constructor) if found is not None else None
     owner = found[0] if found is not None else None
@@ -106,21 +107,21 @@ def _entry_kind(ask: KindQueries, model: "FileModel", entry: cst.BaseExpression,
         owner, method = (inherited[0], inherited[2]) if inherited is not None else (None, None)
     if method is None or not returns_own_instance(owner, method):
         return None
-    return ask.model_kind(model, cst.Call(func=entry), scope, depth + 1)
+    return ask.model_kind(model, cst.Call(func=entry), scope, following)
 
 
 def class_method_kind(ask: KindQueries, model: "FileModel", receiver: cst.BaseExpression, owner: "FileModel", method: cst.FunctionDef,
-                      depth: int) -> "ModelKind | None":
+                      following: frozenset) -> "ModelKind | None":
     """What ``Receiver.method(...)`` builds, ``method`` a static or class method (of ``owner``'s file) that the
     project class ``receiver`` names in ``model`` has or inherits: each return, with ``cls`` that class."""
     found = _receiving_class(model, receiver) if class_param(method) is not None else None
     if found is None:
-        return ask.builder_kind(owner, method, depth)
-    return _returns_kind(ask, found, owner, method, depth, set())
+        return ask.builder_kind(owner, method, following)
+    return _returns_kind(ask, found, owner, method, following, set())
 
 
 def instance_method_kind(ask: KindQueries, model: "FileModel", func: cst.BaseExpression, scope: "Scope | None",
-                         depth: int) -> "ModelKind | None":
+                         following: frozenset) -> "ModelKind | None":
     """What ``Factory(cfg).create(n)`` or ``factory.create(n)`` builds, ``factory`` bound once to an instance of a
     plain project class (a builder object, no module): what the method returns."""
     if not isinstance(func, cst.Attribute) or func.attr.value.startswith("__"):
@@ -135,7 +136,7 @@ def instance_method_kind(ask: KindQueries, model: "FileModel", func: cst.BaseExp
     if found is None or found[0].is_nn_module_class(found[1]):
         return None
     method = _method_of(found, func.attr.value)
-    return ask.builder_kind(method[0], method[1], depth + 1) if method is not None else None
+    return ask.builder_kind(method[0], method[1], following) if method is not None else None
 
 
 def builds_through_factory(model: "FileModel", call: cst.Call) -> bool:
@@ -211,31 +212,31 @@ def _receiving_class(model: "FileModel", receiver: cst.BaseExpression) -> tuple[
 
 
 def _returns_kind(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
-                  depth: int, seen: set) -> "ModelKind | None":
-    if method in seen or depth > ask.max_depth:
+                  following: frozenset, seen: set) -> "ModelKind | None":
+    if method in seen:
         return None
     seen.add(method)
     returned = _returned(owner, method)
     if returned is None:
         return None
-    kinds = {_through_cls(ask, receiver, owner, method, value, depth, seen) for value in returned}
+    kinds = {_through_cls(ask, receiver, owner, method, value, following, seen) for value in returned}
     return kinds.pop() if len(kinds) == 1 else None
 
 
 def _through_cls(ask: KindQueries, receiver: tuple["FileModel", "ClassInfo"], owner: "FileModel", method: cst.FunctionDef,
-                 value: cst.BaseExpression, depth: int, seen: set) -> "ModelKind | None":
+                 value: cst.BaseExpression, following: frozenset, seen: set) -> "ModelKind | None":
     """What one returned ``value`` builds, ``cls`` standing for the receiving class."""
     form, name = _through(value, class_param(method))
     if form == "instance":  # `cls(...)`: an instance
-        return ask.class_kind(*receiver, depth + 1)
+        return ask.class_kind(*receiver, following)
     if form == "method":  # `cls.create(name, *args)`: the receiver's (inherited) method
         found = _method_of(receiver, name)
-        return _returns_kind(ask, receiver, found[0], found[1], depth + 1, seen) if found is not None else None
+        return _returns_kind(ask, receiver, found[0], found[1], following, seen) if found is not None else None
     if form == "registry":  # `cls.PRODUCTS[name](*args)`
         found = _class_attribute(receiver, name)
-        return _dict_kind(ask, found[0], [found[1]], found[0].module_scope, depth + 1, args=value.args) \
+        return _dict_kind(ask, found[0], [found[1]], found[0].module_scope, following, args=value.args) \
             if found is not None else None
-    return ask.model_kind(owner, value, owner.scope_of(value) or owner.scopes.get(method), depth + 1)
+    return ask.model_kind(owner, value, owner.scope_of(value) or owner.scopes.get(method), following)
 
 
 def _method_of(receiver: tuple["FileModel", "ClassInfo"], name: str) -> tuple["FileModel", cst.FunctionDef] | None:
@@ -247,22 +248,23 @@ def _method_of(receiver: tuple["FileModel", "ClassInfo"], name: str) -> tuple["F
 
 
 def _class_attribute(receiver: tuple["FileModel", "ClassInfo"], attr: str,
-                     depth: int = 0) -> tuple["FileModel", cst.BaseExpression] | None:
+                     following: frozenset = frozenset()) -> tuple["FileModel", cst.BaseExpression] | None:
     """The value the receiving class's body, or the nearest project base's, binds class attribute ``attr`` to (its
-    one binding in the class scope)."""
+    one binding in the class scope); bases however deep, each once (``following``)."""
     model, info = receiver
     values = info.scope.bindings.get(attr)
     if values:
         return (model, values[0]) if len(values) == 1 and values[0] is not None else None
-    for base in info.bases if depth < 4 else ():
+    following = entered(following, ("bases", id(info.node)))
+    for base in info.bases if following is not None else ():
         found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
-        value = _class_attribute(found, attr, depth + 1) if found is not None and found[1] is not info else None
+        value = _class_attribute(found, attr, following) if found is not None else None
         if value is not None:
             return value
     return None
 
 
-def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call, depth: int) -> "ModelKind | None":
+def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call, following: frozenset) -> "ModelKind | None":
     """``super(ResNet18, self).__init__(resnet18)`` into a base ``__init__`` (of any project file) that calls the
     parameter it gives (``self.resnet = resnet_builder(pretrained=True)``): what that builder builds; None for
     any other call, or when no argument is such a builder."""
@@ -280,13 +282,13 @@ def builders_given_to_base(ask: KindQueries, model: "FileModel", call: cst.Call,
     init = found[2]
     given = bind(call, positional_names(init, 1), model, where).values
     called = {node.func.value for node in found[0].nodes_of(init, cst.Call) if isinstance(node.func, cst.Name)}
-    kinds = [ask.model_kind(model, cst.Call(func=arg), where, depth + 1)
+    kinds = [ask.model_kind(model, cst.Call(func=arg), where, following)
              for param, arg in given.items() if param in called and isinstance(arg, (cst.Name, cst.Attribute))]
     return one_of(set(kinds)) if kinds else None
 
 
 def getattr_factory_kind(ask: KindQueries, model: "FileModel", getter: cst.Call, scope: "Scope | None",
-                         depth: int) -> "ModelKind | None":
+                         following: frozenset) -> "ModelKind | None":
     """``getattr(models, args.arch)(...)``, ``models`` an imported module (or ``torchvision.models``): the
     kind every name it may pick builds, the name a literal or an argparse option with literal ``choices``."""
     args = [a.value for a in getter.args]
@@ -303,7 +305,7 @@ def getattr_factory_kind(ask: KindQueries, model: "FileModel", getter: cst.Call,
     names = [name] if isinstance(name, str) else argparse_choices(model, args[1]) or _given_names(model, args[1], scope)
     if not names:  # `getattr(torchvision.models, args.arch)()`: one of them, some with BatchNorm
         return picked_by_name(model, zoo)
-    kinds = {ask.model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, depth + 1)
+    kinds = {ask.model_kind(model, cst.Call(func=cst.Attribute(value=args[0], attr=cst.Name(n))), scope, following)
              for n in names if n.isidentifier()}
     return kinds.pop() if len(kinds) == 1 and len(names) > 0 else None
 

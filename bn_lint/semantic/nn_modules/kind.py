@@ -31,7 +31,7 @@ def one_of(kinds: "set[ModelKind | None] | list[ModelKind | None]") -> "ModelKin
 class KindQueries(NamedTuple):
     """The evaluator's questions, for the modules that answer parts of them (registries, factory classes)."""
 
-    model_kind: Callable[["FileModel", "cst.BaseExpression", "Scope | None", int], Optional[ModelKind]]
-    class_kind: Callable[["FileModel", "ClassInfo", int], Optional[ModelKind]]
-    builder_kind: Callable[["FileModel", "cst.FunctionDef", int], Optional[ModelKind]]
-    max_depth: int
+    # (the last argument of each: the questions on the way to this one, ``syntax.followed``)
+    model_kind: Callable[["FileModel", "cst.BaseExpression", "Scope | None", frozenset], Optional[ModelKind]]
+    class_kind: Callable[["FileModel", "ClassInfo", frozenset], Optional[ModelKind]]
+    builder_kind: Callable[["FileModel", "cst.FunctionDef", frozenset], Optional[ModelKind]]

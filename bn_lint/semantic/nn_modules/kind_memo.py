@@ -1,6 +1,6 @@
 """Answers about module kinds worked out once per question, with the cycles between questions (a class whose
-parts are built by its own helpers, a builder that calls itself) and the depth limit cut short: an answer cut
-short is provisional until the outermost question is answered (``memoized``)."""
+parts are built by its own helpers, a builder that calls itself) cut short: an answer cut short is provisional
+until the outermost question is answered (``memoized``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
@@ -11,15 +11,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def memoized(model: "FileModel", table: str, name: Any, compute: "Callable[[], ModelKind | None]",
-             depth: int) -> "ModelKind | None":
-    """``compute()``, worked out once per (model, table, name), asked at ``depth``.
+             following: frozenset) -> "ModelKind | None":
+    """``compute()``, worked out once per (model, table, name), asked with ``following`` (the questions
+    on its way that are not memoized ones: ``syntax.followed``).
 
-    An answer cut short by a cycle (a question still being worked out) or by a depth
-    limit depends on where the question came from: it is kept only until the outermost
+    An answer cut short by a cycle (a question still being worked out, or one on its
+    way: ``cut_short``) depends on where the question came from: it is kept only until the outermost
     question is answered, so a file's findings never depend on which files were
     checked before it in the same process, and a cycle of helpers is still worked out
     once per question, not once per path through it. Asked again as an outermost question
-    (nothing else in progress) at the same depth, a cut-short answer is the same answer:
+    (nothing else in progress) with the same questions on its way, a cut-short answer is the same answer:
     it is kept for that, so a file that builds a thousand ``Add(x, y)`` walks Add's class
     graph once.
     """
@@ -32,8 +33,8 @@ def memoized(model: "FileModel", table: str, name: Any, compute: "Callable[[], M
     if outermost:  # a new outermost question: nothing from an earlier one is provisional
         _CUT.clear()
         _PROVISIONAL.clear()
-        if (table, name, depth) in cache:  # asked before as an outermost question, and cut short then
-            return cache[table, name, depth]
+        if (table, name, following) in cache:  # asked before as an outermost question, and cut short then
+            return cache[table, name, following]
     if marker in _PROVISIONAL:
         return _PROVISIONAL[marker]
     if marker in _IN_PROGRESS:
@@ -45,8 +46,8 @@ def memoized(model: "FileModel", table: str, name: Any, compute: "Callable[[], M
         _CUT.discard(marker)
         if _CUT:
             _PROVISIONAL[marker] = result
-            if outermost:  # what a cycle or the depth limit cut short starts from nothing provisional
-                cache[table, name, depth] = result  # each time: the same answer, not the same work again
+            if outermost:  # what a cycle cut short starts from nothing provisional
+                cache[table, name, following] = result  # each time: the same answer, not the same work again
         else:
             cache[key] = result
             if table == "class":  # for the project index (``Project.save_index``)
@@ -60,11 +61,11 @@ def memoized(model: "FileModel", table: str, name: Any, compute: "Callable[[], M
 
 
 _IN_PROGRESS: set = set()  # questions being worked out, for cycle detection
-_CUT: set = set()  # in-progress questions (or _DEPTH) that cut short an answer now being computed
+_CUT: set = set()  # in-progress questions (or _ON_THE_WAY) that cut short an answer now being computed
 _PROVISIONAL: dict = {}  # answers cut short, valid until the outermost question is answered
-_DEPTH = ("depth", "limit")
+_ON_THE_WAY = ("cycle", "on the way")
 
 
-def cut_by_depth() -> None:
-    """Mark the answers now being worked out as cut short by the depth limit (provisional)."""
-    _CUT.add(_DEPTH)
+def cut_short() -> None:
+    """Mark the answers now being worked out as cut short by a question met again on its own way (provisional)."""
+    _CUT.add(_ON_THE_WAY)

@@ -13,6 +13,7 @@ from bn_lint.semantic.knowledge.library_models import (
     BN_ARCHITECTURE_NAMES, BN_FACTORY_PREFIXES, MODEL_ZOOS, PYG_MLP, TRAIN_MODE_CONSTRUCTORS, pyg_mlp_batchnorm)
 from bn_lint.semantic.nn_modules.kind import KindQueries, ModelKind, one_of
 from bn_lint.semantic.project.definitions import imported_name, project_class
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
@@ -51,16 +52,16 @@ def evaluated_name_kind(ask: KindQueries, model: "FileModel") -> ModelKind | Non
     for name in {*model.classes, *model.imports}:  # (a class's name: `DeepLabV2`, not `F`, `np`, `build_model`)
         found = project_class(model, cst.Name(name)) if name.isidentifier() and name[:1].isupper() else None
         if found is not None and found[0].is_nn_module_class(found[1]):
-            kinds.add(ask.class_kind(found[0], found[1], 1))
+            kinds.add(ask.class_kind(found[0], found[1], frozenset()))
     return one_of(kinds)
 
 
 def framework_constructor_kind(ask: KindQueries, model: "FileModel", func: cst.BaseExpression, scope,
-                               depth: int) -> "ModelKind | None":
+                               following: frozenset) -> "ModelKind | None":
     """``FGN.load_from_checkpoint(path)`` (or on an instance, ``FGN().load_from_checkpoint(path)``), or a hub mixin's
     ``Net.from_pretrained(repo)``: an instance of that class, as ``FGN()`` holds; None for any other call."""
     built = framework_constructed(model, func)
-    return ask.model_kind(model, cst.Call(func=built), scope, depth + 1) if built is not None else None
+    return ask.model_kind(model, cst.Call(func=built), scope, following) if built is not None else None
 
 
 def framework_constructed(model: "FileModel", func: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -77,14 +78,17 @@ def framework_constructed(model: "FileModel", func: cst.BaseExpression) -> cst.B
     return built
 
 
-def derives_from(model: "FileModel", info: "ClassInfo", qualnames: tuple[str, ...], depth: int = 0) -> bool:
+def derives_from(model: "FileModel", info: "ClassInfo", qualnames: tuple[str, ...], seen: frozenset = frozenset()) -> bool:
     """Whether the project class ``info`` of ``model``'s file derives from a class of one of these qualified names,
-    directly or through project bases (in any file)."""
+    directly or through project bases (in any file, however many: ``seen``, the classes on the way)."""
+    seen = entered(seen, id(info.node))
+    if seen is None:
+        return False
     for base in info.bases:
         if model.qualname(base) in qualnames:
             return True
-        found = project_class(model, base) if depth < 8 and isinstance(base, (cst.Name, cst.Attribute)) else None
-        if found is not None and found[1] is not info and derives_from(found[0], found[1], qualnames, depth + 1):
+        found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
+        if found is not None and derives_from(found[0], found[1], qualnames, seen):
             return True
     return False
 

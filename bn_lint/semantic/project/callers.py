@@ -99,24 +99,26 @@ def _evals_through_import(project, path: str, start: str) -> bool:
         as_module = project.resolve_module(f"{module}.{name}", path)  # (`from model import build_model`)
         if as_module is not None:
             called = set(re.findall(r"\b" + re.escape(name) + r"\.(\w+)\s*\(", code_only(data.decode("utf-8", "replace"))))
-            if project.mentions(as_module, ".eval()") and any(_evals(project, as_module, f, 1) for f in called):
+            if project.mentions(as_module, ".eval()") and any(_evals(project, as_module, f, set()) for f in called):
                 return True
             continue
         found = project.resolve_module(module, path)
-        if found is not None and _evals(project, found, name, 1):
+        if found is not None and _evals(project, found, name, set()):
             return True
     return False
 
 
-def _evals(project, path: str, name: str, deeper: int) -> bool:
+def _evals(project, path: str, name: str, looked_at: set[str]) -> bool:
     """Whether a function ``name`` of the file at ``path`` puts a model in eval and gives something back, itself or
-    through a function of its file it calls (``deeper`` levels)."""
+    through the functions of its file it calls, however deep (``looked_at``: the functions read so far, each once)."""
+    if name in looked_at:
+        return False
+    looked_at.add(name)
     for body in project.function_bodies(path, name) or ():
         code = code_only(body)
         if ".eval()" in code and "return" in code:
             return True
-        if deeper and any(_evals(project, path, other, deeper - 1)
-                          for other in set(re.findall(r"(?<![\w.])(\w+)\s*\(", code)) - {name}):
+        if any(_evals(project, path, other, looked_at) for other in sorted(set(re.findall(r"(?<![\w.])(\w+)\s*\(", code)))):
             return True
     return False
 

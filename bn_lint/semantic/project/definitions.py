@@ -11,6 +11,7 @@ import libcst as cst
 from bn_lint.semantic.file.classes import decorated_as
 from bn_lint.semantic.project.returns import returns_own_instance
 from bn_lint.semantic.syntax.walk import dotted_parts
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
@@ -171,12 +172,13 @@ def _imported_builder(model: "FileModel", name: cst.Name) -> bool:
 
 
 def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str,
-                         depth: int = 0) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
+                         following: frozenset = frozenset()) -> tuple["FileModel", "ClassInfo", cst.FunctionDef] | None:
     """The method ``super().name`` runs in a method of class ``info`` (of ``model``'s file): the first base,
-    in order and a few levels up, that defines it, in this file or in the project file a base is imported
+    in order and however many levels up, that defines it, in this file or in the project file a base is imported
     from (``class Predictor(BaseRunner)`` with ``BaseRunner`` of ``base.py``), with that file's model and
     the base's class; None past a base that is no project class."""
-    if info is None or depth > 4:
+    following = entered(following, id(info.node)) if info is not None else None
+    if following is None:
         return None
     for base in info.bases:
         found = project_class(model, base) if isinstance(base, (cst.Name, cst.Attribute)) else None
@@ -185,7 +187,7 @@ def inherited_definition(model: "FileModel", info: "ClassInfo | None", name: str
         owner, base_info = found
         if name in base_info.methods:
             return owner, base_info, base_info.methods[name]
-        deeper = inherited_definition(owner, base_info, name, depth + 1)
+        deeper = inherited_definition(owner, base_info, name, following)
         if deeper is not None:
             return deeper
     return None
