@@ -28,6 +28,7 @@ from bn_lint.semantic.modes.keys import ANY_ENTRY, key_root
 from bn_lint.semantic.modes.training_steps import result_trained
 from bn_lint.semantic.modes.trained import loss_named
 from bn_lint.semantic.nn_modules.unregistered import unregistered_attribute
+from bn_lint.semantic.syntax.followed import entered
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.classes import ClassInfo
@@ -101,7 +102,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
             return None  # (`decoder=decode.viterbi`: a parameter whose default is a function is a callable)
         # (`def evaluate(solver, loader)` running `solver.model`: the model the object given holds)
         passed = analysis.call_args.get(f"{where}.{root}", [])
-        if any(_may_set_eval(f"{arg_key}.{rest}" if rest else arg_key, state) for arg_key, state, _caller in passed):
+        if _eval_up_the_callers(analysis, passed, rest, frozenset()):
             return None
         if "." in where and not all(_tracked(state, arg_key) for arg_key, state, _caller in passed):
             return None  # (a method given a model its caller got from code out of sight: `self._load_model()`)
@@ -224,6 +225,27 @@ def _ancestors_within(analysis: "ModeAnalysis", node: cst.CSTNode, func: cst.Fun
         if ancestor is func:
             return
         yield ancestor
+
+
+def _eval_up_the_callers(analysis: "ModeAnalysis", passed: list, rest: str, following: frozenset) -> bool:
+    """Whether a caller of the function (``passed``: what each call gives the parameter) may put the model in eval
+    mode before the call, itself or, for a caller that passes on its own parameter as it came, one of its callers,
+    however far up (each caller's parameter once)."""
+    from bn_lint.semantic.modes import ENTRY, _lookup, _tracked
+
+    for arg_key, state, caller in passed:
+        key = f"{arg_key}.{rest}" if rest else arg_key
+        if _may_set_eval(key, state):
+            return True
+        where = analysis.args_key(caller) if isinstance(caller, cst.FunctionDef) else None
+        if where is None or not _tracked(state, key) or {f.mode for f in _lookup(state, key)} != {ENTRY}:
+            continue
+        root = key_root(arg_key)
+        deeper = entered(following, (where, root))
+        if deeper is not None and _eval_up_the_callers(analysis, analysis.call_args.get(f"{where}.{root}", []),
+                                                       key[len(root):].lstrip("."), deeper):
+            return True
+    return False
 
 
 def _may_set_eval(arg_key: str, state: dict) -> bool:

@@ -58,8 +58,8 @@ def _steps(model: "FileModel", scope: "Scope | None") -> bool:
 
 def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
     """The functions whose flow a BN1xx rule may need: those holding a no-grad region, a mode switch,
-    an export, a freeze or a training step, eval-like ones, and their direct callers (which pass the
-    model's mode in). None when the file holds no such thing (the flow analysis is skipped).
+    an export, a freeze or a training step, eval-like ones, and their callers however far up (which pass
+    the model's mode in). None when the file holds no such thing (the flow analysis is skipped).
     Sets ``_module_level_candidate`` when module-level code holds such a site or calls such a function
     (otherwise the module's own flow is skipped)."""
     model = analysis.model
@@ -122,15 +122,15 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
             mark(scope)
     if not any_candidate:
         return None
-    names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
-    for site in model.calls:
-        if _called_name(site.node.func) in names:
-            mark(site.scope)
-    names = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
-    for site in model.calls:
-        if _called_name(site.node.func) in names and not _in_function(site.scope):
-            analysis._module_level_candidate = True
-    return found
+    names: set[str] = set()
+    while True:  # (their callers, and theirs, however far up: each passes the model's mode in)
+        grown = {node.name.value for node in found if isinstance(node, cst.FunctionDef)}
+        if grown == names:
+            return found
+        names = grown
+        for site in model.calls:
+            if _called_name(site.node.func) in names:
+                mark(site.scope)
 
 def _imported_helper_candidate(analysis: "ModeAnalysis", call: cst.Call) -> bool:
     """Whether ``call`` runs a function or class of another project file whose file takes a training step, or a
