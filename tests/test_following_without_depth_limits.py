@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-import libcst as cst
-
 from bn_lint.parsing import parse_module
+from bn_lint.semantic.evaluators.int_typed import int_typed
+from bn_lint.semantic.file.classes import inherited_method
 from bn_lint.semantic.file.model import FileModel
 from bn_lint.semantic.syntax.constants import UNKNOWN, evaluate
 
@@ -35,3 +35,34 @@ def test_each_binding_is_worked_out_once():
     """``C{i} = C{i-1} + C{i-1}``: followed twice per level, 2**40 walks without the per-file memo."""
     code = "C0 = 1\n" + "".join(f"C{i} = C{i - 1} + C{i - 1}\n" for i in range(1, 41)) + "out = C40\n"
     assert _last_value(_model(code)) == 2 ** 40
+
+
+def test_an_int_twenty_names_away_is_known():
+    code = "n0 = len(items)\n" + "".join(f"n{i} = n{i - 1}\n" for i in range(1, 21)) + "out = n20\n"
+    model = _model(code)
+    assert int_typed(model, model.module.body[-1].body[0].value, model.module_scope)
+    assert not int_typed(*_last(_model("n = n + 1\nout = n\n")))
+
+
+def _last(model: FileModel):
+    return model, model.module.body[-1].body[0].value, model.module_scope
+
+
+def test_a_module_class_fifteen_bases_down_is_a_module():
+    code = "import torch.nn as nn\n\nclass A0(nn.Module):\n    pass\n" + "".join(
+        f"\nclass A{i}(A{i - 1}):\n    pass\n" for i in range(1, 16))
+    model = _model(code)
+    assert model.is_nn_module_class(model.classes["A15"])
+
+
+def test_classes_based_on_each_other_end_the_walk():
+    model = _model("class A(B):\n    pass\n\nclass B(A):\n    pass\n")
+    assert not model.is_nn_module_class(model.classes["A"])
+
+
+def test_super_runs_the_method_eight_bases_up():
+    code = "class A0:\n    def forward(self, x):\n        return x\n" + "".join(
+        f"\nclass A{i}(A{i - 1}):\n    pass\n" for i in range(1, 9))
+    model = _model(code)
+    found = inherited_method(model, model.classes["A8"], "forward")
+    assert found is model.classes["A0"].methods["forward"]
