@@ -17,7 +17,7 @@ from bn_lint.semantic.shapes.values import (
 )
 from bn_lint.semantic.evaluators.call_binding import match_call
 from bn_lint.semantic.knowledge.layers import LAYERS, LayerSpec
-from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width
+from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width, sym_opaque
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
@@ -99,6 +99,14 @@ class CallsMixin:
                 isinstance(default, str) and not self._called_here(function, scope)):
             return default  # (a string default, `act_mode="BR"`, of a class nothing here builds: its default build)
         atom = f"{name}@{id(function)}"
+        if _numbers(default) and not self._called_here(function, scope):
+            # (`bins=(1, 2, 3, 6)`: its default build's items, each the unknown entry `bins[i]` (as a subscript
+            # reads it), not assumed positive, whose default only a pooling size reads: a loop over them builds
+            # one module per item, with widths that prove nothing)
+            items = tuple(sym_opaque("getitem", Sym.atom(atom), index) for index in range(len(default)))
+            for item, value in zip(items, default):
+                self.item_defaults[next(iter(item.atoms()))] = value
+            return items
         if param.default is None or (is_width(default) and not isinstance(default, Sym) and default >= 1):
             self.positive.add(atom)
             if isinstance(default, int) and not isinstance(default, bool):
@@ -322,3 +330,9 @@ def _instance_of(value: Any, class_name: str | None) -> Any:
         spec = lookup(class_name)
         return UNKNOWN if spec is None else spec.name == value.spec.name
     return UNKNOWN
+
+
+def _numbers(value: Any) -> bool:
+    """A tuple of plain ints (``bins=(1, 2, 3, 6)``)."""
+    return isinstance(value, tuple) and bool(value) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value)

@@ -10,12 +10,12 @@ import libcst as cst
 from bn_lint.semantic.shapes.frame import Frame
 from bn_lint.semantic.shapes.values import (
     _CLASS_TABLE, _ENTITY_TABLE, GAP, _LABEL_IDS, _SEQUENCE_IDS, _TOKEN_TABLE, Chain, LayerClass, LayerValue,
-    Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor, splat_items,
+    Observation, ProjModule, Tensor, _concrete_items, _flatten, make_tensor, one_by_one, spatial_sizes, splat_items,
 )
 from bn_lint.semantic.knowledge.layers import SAME
 from bn_lint.semantic.nn_modules.uses import iterated_not_called
 from bn_lint.semantic.shapes.sequence_feeds import note_consumer
-from bn_lint.semantic.syntax.constants import UNKNOWN, is_width, widths_equal
+from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width, widths_equal
 
 
 class LayersMixin:
@@ -137,6 +137,18 @@ class LayersMixin:
             return out if isinstance(out, (Tensor, tuple)) else Tensor()
         return Tensor()
 
+    def _may_be_one(self, size: Any) -> bool:
+        """Whether a pooling size may be 1 (or all ones): the number, or a parameter (or an element of one)
+        whose default is 1 where the call site leaves it (a run that builds the module with its callers'
+        arguments sees theirs)."""
+        if isinstance(size, (tuple, list)):
+            return bool(size) and all(self._may_be_one(one) for one in size)
+        if isinstance(size, Sym) and len(size.atoms()) == 1 and size == Sym.atom(next(iter(size.atoms()))):
+            atom = next(iter(size.atoms()))
+            default = self.defaults[atom][0] if atom in self.defaults else self.item_defaults.get(atom)
+            return default == 1
+        return size == 1 and not isinstance(size, bool)
+
     def _label_embedding(self, layer: LayerValue, at: cst.Call | None) -> bool:
         """An embedding of class labels (``nn.Embedding(num_classes, dim)``, applied to ``y`` / ``labels``):
         a conditional GAN's or recommender's (N,) ids give (N, E), not the (N, L, E) of a token batch."""
@@ -172,13 +184,21 @@ class LayersMixin:
                 # (its features elsewhere than on dim 1, (N, L, E): the misplaced BatchNorm is the finding; its
                 # output keeps the input's layout, so a later `transpose(1, 2)` is read as the fix it is)
                 return make_tensor(t.rank, dict(t.sizes), t.feat, layer, True, t.origin)
-            return make_tensor(t.rank, {1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
+            return make_tensor(t.rank, {**spatial_sizes(t), 1: width if is_width(width) else t.size(1)}, 1, layer, True, node)
         kind = spec.kind
         if kind == "conv":
             takes = spec.batched_rank if spec.out_rank == SAME or not spec.in_ranks else spec.in_ranks[0]
             if t.rank is not None and t.rank != takes:
                 return Tensor()  # unbatched input, or a wrong rank this conv would reject: the conv is the problem
-            return make_tensor(spec.batched_rank, {1: layer.out_width}, 1, layer, True, node)
+            # (a 1×1 map stays 1×1 through a convolution that accepts it; a transposed one grows it)
+            kept = spatial_sizes(t) if one_by_one(t) and "Transpose" not in spec.name else {}
+            return make_tensor(spec.batched_rank, {**kept, 1: layer.out_width}, 1, layer, True, node)
+        if kind == "pool":  # (its map's size: 1×1 after an adaptive pool to 1, else not known)
+            rank = t.rank if t.rank is not None else spec.batched_rank
+            pooled = spec.name.startswith("Adaptive") and self._may_be_one(layer.value("output_size"))
+            sizes = {a: w for a, w in t.sizes if a in (1, -1) or rank is not None and a % rank < 2}
+            sizes.update({a: 1 for a in range(2, rank)} if pooled and rank is not None else {})
+            return make_tensor(rank, sizes, t.feat, t.producer, t.direct and spec.transparent, t.origin)
         if kind in ("linear", "graph"):
             if t.rank is not None:
                 sizes = {a: w for a, w in t.sizes if a < t.rank - 1}
@@ -211,6 +231,6 @@ class LayersMixin:
             width = layer.value(spec.in_width) if spec.in_width not in (None, SAME) else UNKNOWN
             if is_width(width) and spec.features:
                 axis = 1 if spec.features == "first" else -1
-                return make_tensor(rank, {axis: width}, axis, layer, False, node)
+                return make_tensor(rank, {**(spatial_sizes(t) if axis == 1 else {}), axis: width}, axis, layer, False, node)
             return make_tensor(rank, dict(t.sizes), t.feat, t.producer, t.direct and spec.transparent, t.origin)
         return make_tensor(t.rank if spec.out_rank == SAME else None, {}, None, None, False, node)

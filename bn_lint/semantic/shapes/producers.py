@@ -52,6 +52,7 @@ class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, 
         self.positive: set[str] = set()
         # a standalone run's parameter atom -> (its default, a positive int; the function it belongs to)
         self.defaults: dict[str, tuple[int, cst.FunctionDef]] = {}
+        self.item_defaults: dict[str, int] = {}  # an item of a tuple default -> its default (`_param_value`)
         self.none_atoms: set[str] = set()
         # a standalone run's parameter atom annotated with a project class (`cfg: Config`) -> (param, function)
         self.annotated: dict[str, tuple[cst.Param, cst.FunctionDef]] = {}

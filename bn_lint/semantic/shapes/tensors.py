@@ -34,12 +34,43 @@ _TENSOR_METHODS = frozenset({
 
 
 _TENSOR_FACTORIES = frozenset(f"torch.{n}" for n in ("randn", "rand", "zeros", "ones", "empty"))
+_ADAPTIVE_POOLS = frozenset(f"torch.nn.functional.adaptive_{k}_pool{d}d" for k in ("avg", "max") for d in (1, 2, 3))
+_WINDOW_POOLS = frozenset(f"torch.nn.functional.{k}_pool{d}d" for k in ("avg", "max") for d in (1, 2, 3))
+_POOLED_RANKS = {"1d": 3, "2d": 4, "3d": 5}
+_REDUCTIONS = frozenset({"mean", "amax", "sum"})
+
+
+def whole_map(model, kernel: cst.BaseExpression, tensor: cst.BaseExpression) -> bool:
+    """``avg_pool2d(x, x.size()[2:])`` / ``x.shape[2:]`` / ``(x.size(2), x.size(3))``: a window over the whole map."""
+    name = model.code(tensor)
+    text = model.code(kernel).replace(" ", "")
+    return text in (f"{name}.size()[2:]", f"{name}.shape[2:]", f"{name}.size()[-2:]", f"{name}.shape[-2:]",
+                    f"({name}.size(2),{name}.size(3))", f"({name}.shape[2],{name}.shape[3])")
+
+
+def _kept_channels(t: Tensor, rank: int | None, one: bool, at: cst.CSTNode | None) -> Tensor:
+    """``t`` pooled over its map: batch and channels kept, the map 1×1 when ``one``, else of sizes not known."""
+    sizes = {a: w for a, w in t.sizes if a in (1, -1) or rank is not None and a % rank < 2}
+    if one and rank is not None:
+        sizes.update({a: 1 for a in range(2, rank)})
+    return make_tensor(rank, sizes, t.feat, t.producer, False, t.origin or at)
 
 
 class TensorsMixin:
     """Torch functions and tensor methods; part of :class:`~.chains.ChainAnalysis`."""
 
     def _torch_function(self, qn: str, call: cst.Call, frame: Frame) -> Any:
+        if qn in _ADAPTIVE_POOLS or qn in _WINDOW_POOLS:  # `F.adaptive_avg_pool2d(x, 1)`, `F.avg_pool2d(x, x.size()[2:])`
+            args, kwargs, _ = self._args(call, frame)
+            t = args[0] if args and isinstance(args[0], Tensor) else Tensor()
+            if qn in _ADAPTIVE_POOLS:
+                one = self._may_be_one(args[1] if len(args) > 1 else kwargs.get("output_size"))
+            else:
+                given = [a.value for a in call.args if a.keyword is None and not a.star]
+                kernel = given[1] if len(given) > 1 else next(
+                    (a.value for a in call.args if a.keyword is not None and a.keyword.value == "kernel_size"), None)
+                one = kernel is not None and bool(given) and whole_map(self.model, kernel, given[0])
+            return _kept_channels(t, t.rank if t.rank is not None else _POOLED_RANKS[qn[-2:]], one, call)
         if qn in SAME_SHAPE_FUNCTIONS:
             args, _, _ = self._args(call, frame)
             first = args[0] if args else UNKNOWN
@@ -175,6 +206,15 @@ class TensorsMixin:
             return self._shape_of(t)
         if name == "dim" and not args:
             return t.rank if t.rank is not None else UNKNOWN
+        if name in _REDUCTIONS and kwargs.get("keepdim") is True:  # `x.mean((2, 3), keepdim=True)`: pooled to 1×1
+            dims = args[0] if args else kwargs.get("dim")
+            dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+            if all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+                rank = t.rank if t.rank is not None else 2 + len(dims) if set(dims) in (
+                    {2, 3}, {2, 3, 4}, {-1, -2}, {-1, -2, -3}) else None
+                if rank is not None and {d % rank for d in dims} == set(range(2, rank)):
+                    return _kept_channels(t, rank, True, call)
+            return Tensor()
         if name in _TENSOR_METHODS:
             return Tensor()
         return UNKNOWN

@@ -182,6 +182,17 @@ def make_tensor(rank: int | None, sizes: dict[int, Any], feat: int | None = None
     return Tensor(rank, tuple(sorted(clean.items())), feat, producer, direct, origin)
 
 
+def spatial_sizes(t: Tensor) -> dict[int, Any]:
+    """The sizes known of ``t``'s map axes (after batch and channels), for a layer that keeps its map."""
+    return {a: w for a, w in t.sizes if t.rank is not None and a >= 2}
+
+
+def one_by_one(t: Tensor) -> bool:
+    """``t`` is a batch of 1×1 maps (every axis after the channels of size 1): one value per channel per sample,
+    what a BatchNorm in training mode cannot normalise on a batch of one."""
+    return t.rank is not None and t.rank >= 3 and all(t.size(a) == 1 for a in range(2, t.rank))
+
+
 @dataclass
 class Chain:
     """A list of modules (``layers``), or an ``nn.Sequential``: items and the result of applying them.
