@@ -1,6 +1,9 @@
-"""Following a name to what it is bound to, with no depth limit: each binding's answer is worked out once
-per file and evaluator, and a binding met again on its own way (``x = x + 1``, two names bound to each
-other) gives the evaluator's answer for a cycle."""
+"""How every analysis follows names, calls, classes, callers and imports however far, with no depth limit.
+
+A walk carries the questions on its way (``following``: a binding, a class, a ``(function, parameter)``, a
+re-export); ``entered`` adds one and says when it is met again, a cycle, whose answer is the asker's "not
+known". ``through`` also keeps each binding's answer once per file and evaluator (the constant and int
+evaluators), so that a name read twice on every level is worked out once, not twice per level."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
