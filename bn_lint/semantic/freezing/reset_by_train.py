@@ -3,9 +3,9 @@
 ``freeze_bn()`` (a loop over ``modules()`` that calls ``m.eval()`` on each BatchNorm,
 or ``model.apply(set_bn_eval)``) holds only until the next ``model.train()``, which
 sets every submodule's mode. This module finds, along the order the code runs
-(loops walked twice, so a ``.train()`` at the top of the next epoch is seen; calls of
-this file's functions, methods and constructors followed a few levels deep, the
-arguments standing for the parameters), a ``.train()`` of a module whose BatchNorm
+(loops walked twice, so a ``.train()`` at the top of the next epoch is seen; a call of
+this file's functions, methods and constructors applies the callee's summary, worked out
+once, its arguments standing for the parameters: :mod:`.mode_events`), a ``.train()`` of a module whose BatchNorm
 layers were put in eval, followed by a forward pass or a training step before any
 new freeze. Freezing helpers are found from their code: a BatchNorm test around the
 ``.eval()``, and the flag parameter it may run under (``if requires_grad: m.train()
@@ -14,35 +14,23 @@ else: m.eval()``), judged with the value each call passes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
 from bn_lint.semantic.freezing.class_parts import built_and_not_optimised, of_module_class
 from bn_lint.semantic.freezing.call_keys import (
-    bind_keys, decided_flag, key_of, literal_code, owners_in_caller, param_names, rebind, resolve_conditions, to_eval as
-    _to_eval, trains as _trains,
+    bind_keys, key_of, literal_code, owners_in_caller, param_names, resolve_conditions, to_eval as _to_eval,
 )
-from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
-from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
+from bn_lint.semantic.freezing.mode_events import ModeEvents, Reset, module_loop_owner, suite, without_repeats
 from bn_lint.semantic.project.definitions import project_builder, project_class
-from bn_lint.semantic.syntax.module_walks import walked_call
 from bn_lint.semantic.syntax.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 _BATCHNORM_TEST = re.compile(r"BatchNorm|_NormBase|\bbn\b|_bn\b|\bBN\b")
-_MODULE_LOOPS = frozenset({"modules", "named_modules", "children", "named_children"})
-_STEPS = frozenset({"backward", "step", "manual_backward"})
-# methods of a module that do not run it
-_MODULE_METHODS = frozenset({
-    "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules", "children",
-    "named_children", "state_dict", "load_state_dict", "to", "cuda", "cpu", "float", "half", "double", "type",
-    "zero_grad", "eval", "apply", "requires_grad_", "register_buffer", "register_parameter", "add_module",
-    "register_forward_hook", "register_forward_pre_hook", "get_submodule", "extra_repr", "share_memory",
-})
 
 
 @dataclass(frozen=True)
@@ -55,17 +43,6 @@ class Freeze:
     conditions: tuple[tuple[str, bool], ...] = ()
 
 
-@dataclass
-class Reset:
-    """``.train()`` at ``train`` undoes the BatchNorm freeze at ``freeze`` of ``key`` before ``run``."""
-
-    train: cst.Call
-    freeze: cst.CSTNode
-    key: str
-    run: cst.CSTNode
-    via: list[cst.Call] = field(default_factory=list)  # the calls of this file that lead to ``train``
-
-
 class FreezeResets:
     """The BatchNorm freezes this file's functions make, and the ``.train()`` calls that undo them."""
 
@@ -73,13 +50,15 @@ class FreezeResets:
         self.model = model
         self._freezes: dict[cst.FunctionDef, list[Freeze]] = {}
         self._computing: set[cst.FunctionDef] = set()
-        self._foreign: dict[cst.FunctionDef, "FreezeResets"] = {}  # a helper of another file -> its file's freezes
+        self.foreign: dict[cst.FunctionDef, "FreezeResets"] = {}  # a helper of another file -> its file's freezes
         self._files: dict[str, "FreezeResets"] = {}  # another file's path -> its freezes
+        self._summaries: dict[tuple, list[tuple]] = {}  # (function, deciding arguments) -> its effects
+        self._computing_summaries: set[cst.FunctionDef] = set()
 
     def freezes_at(self, call: cst.Call, callee: cst.FunctionDef) -> list[Freeze]:
         """The freezes ``callee`` makes, run by ``call``: a helper of another file's, at ``call`` (its
         freezes are worked out in its own file; the call is where this file freezes)."""
-        other = self._foreign.get(callee)
+        other = self.foreign.get(callee)
         if other is None:
             return self.freezes(callee)
         if callee.name.value == "__init__" and other.refreezes_on_train("self", callee):
@@ -94,9 +73,9 @@ class FreezeResets:
         if func in self._computing:
             return []
         self._computing.add(func)
-        found = list(self._direct(func))
+        found = list(self.direct_freezes(func))
         for call in self.model.nodes_of(func, cst.Call):
-            target = self._callee(call, func)
+            target = self.callee_of(call, func)
             if target is None or target[0] is func:
                 continue
             callee, bind = target
@@ -116,11 +95,11 @@ class FreezeResets:
         self._freezes[func] = found
         return found
 
-    def _direct(self, func: cst.FunctionDef) -> Iterator[Freeze]:
+    def direct_freezes(self, func: cst.FunctionDef) -> Iterator[Freeze]:
         model = self.model
         params = param_names(func)
         for loop in model.nodes_of(func, cst.For):
-            owner = _module_loop_owner(loop, model)
+            owner = module_loop_owner(loop, model)
             if owner is None:
                 continue
             element = self._element_of(loop, owner, params)
@@ -142,7 +121,7 @@ class FreezeResets:
         for call in model.nodes_of(func, cst.Call):
             func_ = call.func
             if isinstance(func_, cst.Attribute) and func_.attr.value == "apply" and len(call.args) == 1 \
-                    and self._bn_eval_function(call.args[0].value):
+                    and self.bn_eval_function(call.args[0].value):
                 owner = key_of(func_.value)
                 if owner is not None:
                     yield Freeze(owner, call, self._conditions(call, func))
@@ -168,7 +147,7 @@ class FreezeResets:
                 return True
         return False
 
-    def _bn_eval_function(self, expr: cst.BaseExpression) -> bool:
+    def bn_eval_function(self, expr: cst.BaseExpression) -> bool:
         """``set_bn_eval`` of this file: ``def set_bn_eval(m): if isinstance(m, nn.BatchNorm2d): m.eval()``."""
         func = self.model.functions.get(expr.value) if isinstance(expr, cst.Name) else None
         if func is None or not func.params.params:
@@ -201,7 +180,7 @@ class FreezeResets:
         return tuple(found)
 
     # ------------------------------------------------------------------- calls
-    def _callee(self, call: cst.Call, caller: cst.FunctionDef | None) -> tuple[cst.FunctionDef, dict] | None:
+    def callee_of(self, call: cst.Call, caller: cst.FunctionDef | None) -> tuple[cst.FunctionDef, dict] | None:
         """The function of this file ``call`` runs (a function, a method of ``self`` or of an instance
         of a class of this file, a constructor's ``__init__``), and its parameters bound to argument code."""
         model = self.model
@@ -243,7 +222,7 @@ class FreezeResets:
         found = project_builder(model, func)
         if found is None:
             return None
-        self._foreign.setdefault(found[1], self._of_file(found[0]))
+        self.foreign.setdefault(found[1], self._of_file(found[0]))
         return found[1]
 
     def _imported_class(self, func: cst.Name) -> "ClassInfo | None":
@@ -256,7 +235,7 @@ class FreezeResets:
         if found is None:
             return None
         for method in found[1].methods.values():
-            self._foreign.setdefault(method, self._of_file(found[0]))
+            self.foreign.setdefault(method, self._of_file(found[0]))
         return found[1]
 
     def _of_file(self, other: "FileModel") -> "FreezeResets":
@@ -295,7 +274,7 @@ class FreezeResets:
         if not classes:
             classes = list(self.model.classes.values())
         return any(f.owner.split(".")[0] == "self" for info in classes if _overrides_train(info.methods.get("train"))
-                   for f in self._foreign.get(info.methods["train"], self).freezes(info.methods["train"]))
+                   for f in self.foreign.get(info.methods["train"], self).freezes(info.methods["train"]))
 
     # ------------------------------------------------------------------ resets
     def resets(self) -> list[Reset]:
@@ -306,14 +285,33 @@ class FreezeResets:
         roots: list[tuple[cst.CSTNode, cst.FunctionDef | None]] = [(self.model.module, None)]
         roots += [(f, f) for f in self._all_functions()]
         for node, func in roots:
-            walker = _Walker(self, func)
+            walker = ModeEvents(self, func)
             for freeze in self._held_from_init(func):  # (a method runs after `__init__` froze `self.<part>`)
                 walker.frozen[freeze.owner] = freeze.node
-            body = node.body if isinstance(node, cst.Module) else _suite(node.body)
-            walker.block(body, {}, (), [])
+            body = node.body if isinstance(node, cst.Module) else suite(node.body)
+            walker.block(body, {}, [])
             for reset in walker.found:
                 found.setdefault(id(reset.train), reset)
         return list(found.values())
+
+    def summary(self, func: cst.FunctionDef, local: dict) -> list[tuple]:
+        """What a call of ``func`` does to modes, in order: ``(kind, key, node, via)`` with ``kind`` one of
+        freeze, refreeze, train, run, keys in ``func``'s terms. Worked out once per function and per the
+        arguments that decide its branches (literals, modules given no key); a function met again on its own
+        way (recursion) does nothing more."""
+        decided = {name: code for name, code in local.items() if not isinstance(code, str) or literal_code(code)}
+        memo = (func, tuple(sorted((name, tuple(code) if isinstance(code, list) else code)
+                                   for name, code in decided.items())))
+        if memo in self._summaries:
+            return self._summaries[memo]
+        if func in self._computing_summaries:
+            return []
+        self._computing_summaries.add(func)
+        walker = ModeEvents(self, func, events=[])
+        walker.block(suite(func.body), decided, [])
+        self._computing_summaries.discard(func)
+        self._summaries[memo] = without_repeats(walker.events)
+        return self._summaries[memo]
 
     def _builds_frozen(self) -> bool:
         """Whether this file builds a class of another file whose ``__init__`` freezes BatchNorm."""
@@ -339,203 +337,6 @@ class FreezeResets:
         return [node for node in self.model.scopes if isinstance(node, cst.FunctionDef)]
 
 
-class _Walker:
-    """The calls of one function in the order they run, following this file's functions."""
-
-    def __init__(self, owner: FreezeResets, func: cst.FunctionDef | None) -> None:
-        self.o = owner
-        self.model = owner.model
-        self.func = func
-        self.frozen: dict[str, cst.CSTNode] = {}  # key -> the freeze in force
-        self.pending: dict[str, tuple[cst.Call, cst.CSTNode, list]] = {}  # key -> (train(), freeze, via)
-        self.found: list[Reset] = []
-        self.aliases: dict[str, str] = {}  # a name -> the key of the module assigned to it (`net = model`)
-        self.flags: dict = {}  # function -> {a local flag -> its value for the call walked (`is_train`)}
-
-    def block(self, statements, bind: dict, inlined: tuple, via: list, func: cst.FunctionDef | None = None) -> None:
-        func = func or self.func
-        for statement in statements:
-            self.statement(statement, bind, inlined, via, func)
-
-    def statement(self, node: cst.CSTNode, bind: dict, inlined: tuple, via: list, func) -> None:
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            return
-        if isinstance(node, cst.For) and _module_loop_owner(node, self.model) is not None and func is not None \
-                and any(f.node is not None and any(a is node for a in self.model.ancestors(f.node))
-                        for f in self.o._direct(func)):
-            owner = rebind(_module_loop_owner(node, self.model), bind)
-            if owner is not None:
-                self._freeze(owner, node)  # `for m in model.modules(): if isinstance(m, BatchNorm2d): m.eval()`
-                return
-        if isinstance(node, (cst.For, cst.While)):
-            head = node.iter if isinstance(node, cst.For) else node.test
-            self.calls(head, bind, inlined, via, func)
-            for _ in range(2):  # (twice: what the end of one pass leaves, the next pass meets)
-                self.block(_suite(node.body), bind, inlined, via, func)
-            return
-        if isinstance(node, cst.If):
-            self.calls(node.test, bind, inlined, via, func)
-            known = bind.get(node.test.value) if isinstance(node.test, cst.Name) else None
-            if known in ("True", "False", "None"):  # (a flag the call passes: `Frozen(freeze_bn=False)`)
-                branch = node.body if known == "True" else node.orelse
-                if isinstance(branch, cst.If):
-                    self.statement(branch, bind, inlined, via, func)
-                elif branch is not None:
-                    self.block(_suite(branch.body), bind, inlined, via, func)
-                return
-            self.block(_suite(node.body), bind, inlined, via, func)
-            if node.orelse is not None:
-                other = node.orelse
-                if isinstance(other, cst.If):
-                    self.statement(other, bind, inlined, via, func)
-                else:
-                    self.block(_suite(other.body), bind, inlined, via, func)
-            return
-        if isinstance(node, (cst.With, cst.Try)):
-            for item in getattr(node, "items", ()):
-                self.calls(item.item, bind, inlined, via, func)
-            self.block(_suite(node.body), bind, inlined, via, func)
-            for handler in getattr(node, "handlers", ()):
-                self.block(_suite(handler.body), bind, inlined, via, func)
-            return
-        if isinstance(node, cst.SimpleStatementLine):
-            for small in node.body:
-                self.calls(small, bind, inlined, via, func)
-                if isinstance(small, cst.Assign) and len(small.targets) == 1 \
-                        and isinstance(small.targets[0].target, cst.Name):  # (`is_train = phase == "train"`)
-                    self._flag(small.targets[0].target.value, small.value, bind, func)
-                if isinstance(small, cst.Assign) and len(small.targets) == 1 and not inlined \
-                        and isinstance(small.targets[0].target, cst.Name):  # (the walked function's own names)
-                    self._alias(small.targets[0].target.value, key_of(small.value))
-            return
-        if isinstance(node, cst.BaseSmallStatement):
-            self.calls(node, bind, inlined, via, func)
-            return
-        for child in _suite(getattr(node, "body", None)):
-            self.statement(child, bind, inlined, via, func)
-
-    def _flag(self, name: str, value: cst.BaseExpression, bind: dict, func) -> None:
-        """A local assigned a test the call decides (``is_train = phase == "train"``, ``phase`` given "train")."""
-        decided = decided_flag(value, bind, self.flags.get(func, {}))
-        if decided is None:
-            self.flags.get(func, {}).pop(name, None)
-        else:
-            self.flags.setdefault(func, {})[name] = decided
-
-    def _mode_flag(self, call: cst.Call, bind: dict, func) -> bool | None:
-        """The mode ``m.train(flag)`` sets where the call of the walked function decides ``flag``
-        (``net.train(train)`` given ``True``), or None."""
-        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "train") or len(call.args) != 1 \
-                or call.args[0].keyword is not None and call.args[0].keyword.value != "mode":
-            return None  # (`model.requires_grad_(False)` is no mode)
-        return decided_flag(call.args[0].value, bind, self.flags.get(func, {}))
-
-    def calls(self, node: cst.CSTNode, bind: dict, inlined: tuple, via: list, func) -> None:
-        """The calls in ``node``, innermost (arguments) first."""
-        calls = [n for n in walk(node) if isinstance(n, cst.Call)]
-        for call in reversed(calls):
-            self.call(call, bind, inlined, via, func)
-
-    def call(self, call: cst.Call, bind: dict, inlined: tuple, via: list, func) -> None:
-        f = call.func
-        if isinstance(f, cst.Attribute):
-            receiver = rebind(key_of(f.value), bind) if key_of(f.value) is not None else None
-            method = f.attr.value
-            if receiver is not None and method == "train" and (_trains(call) or self._mode_flag(call, bind, func)):
-                if not self.o.refreezes_on_train(receiver, func):
-                    self._train(call, receiver, via)
-                return
-            if method in _STEPS:
-                self._run(call, None)
-                return
-            if receiver is not None and (_to_eval(call) or self._mode_flag(call, bind, func) is False):
-                receiver = self._same(receiver)
-                for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
-                    self._freeze(key, call)  # `model.backbone.eval()` after `model.train()`: frozen again
-                return
-            model = fitted_by_trainer(call)
-            if model is not None and key_of(model) is not None:
-                fitted = rebind(key_of(model), bind)  # Lightning's `trainer.fit(model)`: train(), then steps
-                if fitted is not None:
-                    if not lightning_fit_keeps_modes(self.model):  # (Lightning >= 2.2, declared, keeps the modes)
-                        self._train(call, fitted, via)
-                    self._run(call, fitted)
-                return
-            if receiver is not None and method == "forward":
-                self._run(call, receiver)
-                return
-            if receiver is not None and method == "apply" and len(call.args) == 1 \
-                    and self.o._bn_eval_function(call.args[0].value):
-                self._freeze(receiver, call)  # `model.backbone.apply(set_bn_eval)`
-                return
-            if method in _MODULE_METHODS:
-                return  # (a method of the module, not a forward pass)
-        target = self.o._callee(call, func)
-        if target is not None:
-            callee, callee_bind = target
-            freezes = self.o.freezes_at(call, callee)
-            local = {param: ([k for k in map(lambda c: rebind(c, bind), code) if k] if isinstance(code, list)
-                             else code if code == "<new>" or literal_code(code) else rebind(code, bind))
-                     for param, code in callee_bind.items()}
-            if "self" in local and local["self"] == "<new>":
-                local["self"] = self._assigned_to(call, bind) or "<new>"
-            applied = False
-            for freeze in freezes:
-                held = resolve_conditions(freeze.conditions, callee_bind, callee)
-                if held is None:
-                    continue
-                for owner in owners_in_caller(freeze.owner, local):
-                    self._freeze(owner, freeze.node)
-                    applied = True
-            if not applied and callee not in inlined and callee is not self.func and callee not in self.o._foreign:
-                # (this file's code only, each function once on the way: recursion is not walked again)
-                self.block(_suite(callee.body), local, (*inlined, callee), via + [call], callee)
-            return
-        key = key_of(f)
-        if key is not None:
-            self._run(call, rebind(key, bind))
-
-    def _assigned_to(self, call: cst.Call, bind: dict) -> str | None:
-        parent = self.model.parent(call)
-        while isinstance(parent, cst.Call) or (isinstance(parent, cst.Attribute) and parent.attr.value in ("to", "cuda")):
-            parent = self.model.parent(parent)
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-            target = key_of(parent.targets[0].target)
-            return rebind(target, bind) if target is not None else None
-        return None
-
-    def _alias(self, name: str, value: str | None) -> None:
-        """``net = model``: ``name`` is the module ``value`` holds from here on; assigned anything else, its own."""
-        self.aliases.pop(name, None)
-        if value is not None and self._same(value) != name:
-            self.aliases[name] = self._same(value)
-
-    def _same(self, key: str) -> str:
-        """``key`` through the names that alias its root (``net.head`` for ``model.head`` after ``net = model``)."""
-        root, dot, rest = key.partition(".")
-        return self.aliases[root] + dot + rest if root in self.aliases else key
-
-    def _freeze(self, key: str, node: cst.CSTNode) -> None:
-        key = self._same(key)
-        self.frozen[key] = node
-        for other in [k for k in self.pending if k == key or k.startswith(key + ".")]:
-            del self.pending[other]
-
-    def _train(self, call: cst.Call, key: str, via: list) -> None:
-        key = self._same(key)
-        for frozen, node in list(self.frozen.items()):
-            if frozen == key or frozen.startswith(key + "."):
-                self.pending[frozen] = (call, node, via)
-                del self.frozen[frozen]
-
-    def _run(self, call: cst.Call, key: str | None) -> None:
-        key = self._same(key) if key is not None else None
-        for frozen, (train, node, via) in list(self.pending.items()):
-            if key is None or key == frozen or frozen.startswith(key + ".") or key.startswith(frozen + "."):
-                self.found.append(Reset(train, node, frozen, call, list(via)))
-                del self.pending[frozen]
-
-
 def _overrides_train(method: cst.FunctionDef | None) -> bool:
     """Whether ``method`` may be ``nn.Module.train`` overridden: ``train(self)``, ``train(self, mode=True)``
     (a flag of another name defaulting to True), not a trainer's ``train(self, loader)``."""
@@ -558,31 +359,11 @@ def _returns(func: cst.FunctionDef, key: str) -> bool:
                for node in walk(func.body))
 
 
-def _suite(body) -> list:
-    """The statements of a block (an indented block, or the one-line suite after ``:``)."""
-    if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-        return list(body.body)
-    return []
-
-
 def _within(model: "FileModel", node: cst.CSTNode, func: cst.FunctionDef):
     for ancestor in model.ancestors(node):
         if ancestor is func:
             return
         yield ancestor
-
-
-def _module_loop_owner(loop: cst.For, model=None) -> str | None:
-    """``model`` in ``for m in model.modules():`` (or ``named_modules()``, ``children()``; also through a local
-    name bound once to it, or a DDP-or-plain choice, where ``model``, the file, is given)."""
-    def bound_value(name: str) -> cst.BaseExpression | None:
-        bound = model.bindings(name, model.scope_of(loop)) if model is not None else None
-        return bound[0][0] if bound is not None and len(bound[0]) == 1 else None
-
-    it = walked_call(loop.iter, bound_value)
-    if it is not None and it.func.attr.value in _MODULE_LOOPS:
-        return key_of(it.func.value)
-    return None
 
 
 def _imported_from_a_file_setting_eval(model, func: cst.Name, kind: str) -> bool:

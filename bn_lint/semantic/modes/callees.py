@@ -319,8 +319,8 @@ class Callees:
                 values = self._passed_instances(arg.value, self.enclosing_function(call)) or []
             if not values or any(class_of_construction(self, value) is None for value in values):
                 return None
-            built.extend(values)
-        return built or None
+            built.extend(value for value in values if not any(value is seen for seen in built))
+        return built or None  # (each construction once: callers that pass the same one twice do not double it)
 
     def _built_then_copied(self, name: str, call: cst.Call) -> cst.BaseExpression | None:
         """``model = DSCNN()`` and then only ``model = tq.fuse_modules_qat(model, ...)``-like rebindings (a

@@ -1,0 +1,126 @@
+"""A ``.train()`` that undoes a BatchNorm freeze, found through this file's helpers by their summaries.
+
+Each function's mode effects (freeze, back to training mode, run) are worked out once and mapped to each call's
+arguments (``freezing/mode_events.py``, ``FreezeResets.summary``), not walked again at every call: a chain of
+helpers that each call the next twice costs one walk per helper, however long. Each bug has its fixed twin.
+"""
+from __future__ import annotations
+
+import pytest
+
+import json
+import subprocess
+
+from bn_lint.semantic.freezing import mode_events
+from tests.conftest import run_cli
+from tests.helpers import check_code, codes_and_lines
+
+HEAD = '''
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+def freeze_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+
+def step0(net):
+    net.{bottom}()
+'''
+LEVELS = 24
+
+
+def _program(bottom: str = "train", refreeze: bool = False) -> str:
+    chain = "".join(f"\n\ndef step{k}(net{k}):\n    step{k - 1}(net{k})\n    step{k - 1}(net{k})\n"
+                    for k in range(1, LEVELS + 1))
+    main = (f"\n\ndef main(loader, opt):\n    model = Net()\n    freeze_bn(model)\n    for x in loader:\n"
+            f"        step{LEVELS}(model)\n" + ("        freeze_bn(model)\n" if refreeze else "")
+            + "        loss = model(x).sum()\n        loss.backward()\n        opt.step()\n")
+    return HEAD.format(bottom=bottom) + chain + main
+
+
+def test_a_train_many_helpers_down_undoes_the_freeze_each_helper_walked_once(monkeypatch):
+    walks = []
+    init = mode_events.ModeEvents.__init__
+
+    def counted(self, owner, func, events=None):
+        walks.append(id(owner))
+        init(self, owner, func, events)
+
+    monkeypatch.setattr(mode_events.ModeEvents, "__init__", counted)
+    code = _program()
+    line = code.lstrip("\n").splitlines().index("    net.train()") + 1
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", line)]
+    functions = LEVELS + 5  # step0..stepN, __init__, forward, freeze_bn, main
+    # each function walked once as a root and once for its summary, and the module: per file's analysis
+    assert walks and max(walks.count(owner) for owner in walks) <= 2 * functions + 1
+
+
+def test_every_rule_takes_the_doubling_helper_chain_in_its_stride(tmp_path):
+    """All rules at once: a chain of 24 helpers, each calling the next twice with the model, is 2**24 call paths.
+    An analysis that listed what each path passes (``_passed_instances`` did, doubling per level) does not end."""
+    (tmp_path / "train.py").write_text(_program().lstrip("\n"))
+    try:
+        result = run_cli("check", "--no-cache", "--format", "json", "--exit-zero", "train.py", cwd=tmp_path, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("bn-lint did not finish in 120 s")
+    assert result.returncode == 0, result.stderr
+    assert ("BN105", 21) in [(f["code"], f["line"]) for f in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize("bottom, refreeze", [("eval", False), ("train", True)])
+def test_no_reset_when_the_helpers_keep_the_freeze(bottom, refreeze):
+    assert check_code(_program(bottom, refreeze), select=("BN105",)) == []
+
+
+def test_a_summary_depends_on_the_flag_a_call_passes():
+    code = '''
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(4)
+
+    def forward(self, x):
+        return self.bn(x)
+
+
+def set_mode(net, training):
+    if training:
+        net.train()
+    else:
+        net.eval()
+
+
+def freeze_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.eval()
+
+
+def main(loader, opt):
+    model = Net()
+    freeze_bn(model)
+    for x in loader:
+        set_mode(model, False)
+        model(x).sum().backward()
+        set_mode(model, True)
+        model(x).sum().backward()
+        opt.step()
+'''
+    line = code.lstrip("\n").splitlines().index("        net.train()") + 1
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", line)]
+    assert check_code(code.replace("set_mode(model, True)", "set_mode(model, False)"), select=("BN105",)) == []
