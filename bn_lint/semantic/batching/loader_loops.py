@@ -158,33 +158,51 @@ class LoaderLoops:
             yield loop, {}
         for loop in self._loops_with_next(refers):
             yield loop, {}
-        # train(model, train_loader, optimizer): loops over the parameter inside `train`
+        # train(model, train_loader, optimizer): loops over the parameter inside `train`, or inside the helpers
+        # `train` hands it on to, however deep
+        entry_key = getattr(refers, "entry_key", None)
         for site in model.calls:
             for arg in site.node.args:
                 if arg.star or not refers(arg.value, site.scope):
                     continue
                 function, params = self.callee(site.node, site.scope)
-                if function is None:
-                    continue
-                env = bind_in(site.node, params, site.scope, model)
-                if env is None:
-                    continue
-                param = next((p for p, (v, _s) in env.items() if v is arg.value), None)
+                env = bind_in(site.node, params, site.scope, model) if function is not None else None
+                param = next((p for p, (v, _s) in env.items() if v is arg.value), None) if env is not None else None
                 if param is None:
                     continue
-                function_scope = model.scopes.get(function)
+                for loop, inner in self.param_loops(function, param, entry_key):
+                    yield loop, _composed(model, inner, env, function)
 
-                def is_param(e, s, p=param, f=function_scope):
-                    entry_key = getattr(refers, "entry_key", None)
-                    if isinstance(e, cst.Subscript) and entry_key is not None and entry_key(e):
-                        e = e.value  # (`dataloaders[phase]` of the dict of loaders by split it is given)
-                    return isinstance(e, cst.Name) and e.value == p and param_of(p, s) is not None \
-                        and param_of(p, s)[1] is f.node
+    def param_loops(self, function: cst.FunctionDef, param: str, entry_key=None) -> list[tuple[cst.CSTNode, dict | None]]:
+        """The loops over ``function``'s parameter ``param``: in ``function`` (env None: its own parameters), and in
+        the functions of this file it hands the parameter to, however deep (env: their parameters bound to
+        ``function``'s code). ``function``'s summary, worked out once; each loop once; a recursive call sees none."""
+        memo = self.__dict__.setdefault("_param_loops", {})
+        if (function, param, entry_key) in memo:
+            return memo[(function, param, entry_key)]
+        memo[(function, param, entry_key)] = []
+        model = self.model
+        function_scope = model.scopes.get(function)
 
-                for loop in self._loops_with_iter(is_param, within=function):
-                    yield loop, env
-                for loop in self._loops_with_next(is_param):  # `it = iter(loader)` ... `next(it)` in an iteration loop
-                    yield loop, env
+        def is_param(e, s):
+            if isinstance(e, cst.Subscript) and entry_key is not None and entry_key(e):
+                e = e.value  # (`dataloaders[phase]` of the dict of loaders by split it is given)
+            return isinstance(e, cst.Name) and e.value == param and param_of(param, s) is not None \
+                and function_scope is not None and param_of(param, s)[1] is function_scope.node
+
+        found: dict[int, tuple[cst.CSTNode, dict | None]] = {}
+        for loop in [*self._loops_with_iter(is_param, within=function), *self._loops_with_next(is_param)]:
+            found.setdefault(id(loop), (loop, None))  # (`it = iter(loader)` ... `next(it)` in an iteration loop)
+        for call in model.nodes_of(function, cst.Call):
+            at = model.scope_of(call)
+            arg = next((a for a in call.args if not a.star and is_param(a.value, at)), None)
+            callee, params = self.callee(call, at) if arg is not None else (None, [])
+            env = bind_in(call, params, at, model) if callee is not None and callee is not function else None
+            handed = next((p for p, (v, _s) in env.items() if v is arg.value), None) if env is not None else None
+            for loop, inner in self.param_loops(callee, handed, entry_key) if handed is not None else ():
+                found.setdefault(id(loop), (loop, _composed(model, inner, env, callee)))
+        memo[(function, param, entry_key)] = list(found.values())
+        return memo[(function, param, entry_key)]
 
     def _loops_with_iter(self, matches, within: cst.CSTNode | None = None) -> Iterator[cst.For]:
         model = self.model
@@ -259,3 +277,16 @@ class LoaderLoops:
             if function is not None:
                 return function, [p.name.value for p in function.params.posonly_params + function.params.params][1:]
         return None, []
+
+
+def _composed(model: "FileModel", inner: dict | None, env: dict, function: cst.FunctionDef) -> dict:
+    """``inner`` (a loop's function's parameters bound to ``function``'s code; None: ``function``'s own) in the terms
+    of the caller whose call binds ``function``'s parameters as ``env``."""
+    if inner is None:
+        return env
+    out = {}
+    for name, (value, at) in inner.items():
+        own = isinstance(value, cst.Name) and value.value in env and param_of(value.value, at) is not None \
+            and model.scopes.get(function) is not None and param_of(value.value, at)[1] is model.scopes[function].node
+        out[name] = env[value.value] if own else (value, at)
+    return out

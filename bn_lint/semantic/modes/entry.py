@@ -69,12 +69,30 @@ class EntryResolution:
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, following: frozenset,
                  exact: bool = False, first: bool = False, assumed: dict | None = None,
                  evaluating: bool = False, node: cst.CSTNode | None = None) -> frozenset:
+        """``resolved``'s answer for ``key`` entering ``func``: worked out once per question (a caller reached on many
+        paths is asked once), except where the answer was cut short by a question met again on its way."""
         if not any(f.mode == ENTRY for f in facts):
             return facts
         on_the_way = entered(following, (id(func), key))  # (callers however far up, each (function, key) once)
         if on_the_way is None:
+            self.__dict__["_resolve_cut"] = True
             return facts
-        following = on_the_way
+        memo = self.__dict__.setdefault("_resolve_memo", {})
+        question = (id(func), key, facts, exact, first, evaluating, len(self.call_args), len(self.method_calls)) \
+            if assumed is None and node is None else None
+        if question is not None and question in memo:
+            return memo[question]
+        outer_cut = self.__dict__.get("_resolve_cut", False)
+        self.__dict__["_resolve_cut"] = False
+        answer = self._resolve_entered(func, key, facts, on_the_way, exact, first, assumed, evaluating, node)
+        if question is not None and not self.__dict__["_resolve_cut"]:
+            memo[question] = answer
+        self.__dict__["_resolve_cut"] = outer_cut or self.__dict__["_resolve_cut"]
+        return answer
+
+    def _resolve_entered(self, func: cst.FunctionDef | None, key: str, facts: frozenset, following: frozenset,
+                         exact: bool, first: bool, assumed: dict | None, evaluating: bool,
+                         node: cst.CSTNode | None) -> frozenset:
         root, _, rest = key.partition(".")
         origin = parameter_alias(self.model, func, root) if func is not None and root != "self" else None
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
