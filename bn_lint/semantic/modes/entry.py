@@ -77,18 +77,10 @@ class EntryResolution:
         if on_the_way is None:
             self.__dict__["_resolve_cut"] = True
             return facts
-        memo = self.__dict__.setdefault("_resolve_memo", {})
         question = (id(func), key, facts, exact, first, evaluating, len(self.call_args), len(self.method_calls)) \
             if assumed is None and node is None else None
-        if question is not None and question in memo:
-            return memo[question]
-        outer_cut = self.__dict__.get("_resolve_cut", False)
-        self.__dict__["_resolve_cut"] = False
-        answer = self._resolve_entered(func, key, facts, on_the_way, exact, first, assumed, evaluating, node)
-        if question is not None and not self.__dict__["_resolve_cut"]:
-            memo[question] = answer
-        self.__dict__["_resolve_cut"] = outer_cut or self.__dict__["_resolve_cut"]
-        return answer
+        return _answered_once(self, question, lambda: self._resolve_entered(
+            func, key, facts, on_the_way, exact, first, assumed, evaluating, node))
 
     def _resolve_entered(self, func: cst.FunctionDef | None, key: str, facts: frozenset, following: frozenset,
                          exact: bool, first: bool, assumed: dict | None, evaluating: bool,
@@ -149,11 +141,11 @@ class EntryResolution:
                              for test, held in assumed.items())]
         elif self.model.functions.get(func.name.value) is not func:
             # a method's parameter: its callers'
-            passed = self._passed(f"{self.args_key(func)}.{root}", first, evaluating)
+            passed = _passed(self, f"{self.args_key(func)}.{root}", first, evaluating)
             if not passed and module_global_of_nested(self.model, func, root) and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]  # (a route nested in an app factory)
         else:
-            passed = self._passed(f"{func.name.value}.{root}", first, evaluating)
+            passed = _passed(self, f"{func.name.value}.{root}", first, evaluating)
             if not passed and self._at_rest(func, root):
                 passed = [(root, self.module_state(), self.model.module)]
             elif not passed and not rest and _none_at_module(self.model, root) and not _mode_set_anywhere(self.model, root):
@@ -196,19 +188,6 @@ class EntryResolution:
         if shown is not None and not self.shown_train(frozenset(out)):
             return shown  # (one caller shows it in training mode on all its paths; another's eval does not cancel it)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
-
-    def _passed(self, where: str, first: bool, evaluating: bool = False) -> list | None:
-        """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration;
-        ``evaluating``, only the calls whose result no backward pass trains on."""
-        if evaluating:
-            trained = {call for call, _ in self.call_sites.get(where, ()) if result_trained(self, call)}
-            if trained:
-                if first:
-                    return [one for call, one in self.first_call_args.get(where, {}).items() if call not in trained] or None
-                return [one for call, one in self.call_sites.get(where, ()) if call not in trained] or None
-        if first:
-            return list(self.first_call_args.get(where, {}).values()) or None
-        return self.call_args.get(where)
 
     def args_key(self, func: cst.FunctionDef) -> str | None:
         return calls_key(self.model, func)
@@ -549,3 +528,31 @@ def implicit_globals(analysis, func: cst.FunctionDef) -> tuple[str, ...]:
                   if name not in local and name not in found]
     cache[func] = tuple(found)
     return cache[func]
+
+
+def _answered_once(analysis, question: tuple | None, compute):
+    """``compute()``, kept for ``question`` (None: not kept) unless a question met again on its way cut it short."""
+    memo = analysis.__dict__.setdefault("_resolve_memo", {})
+    if question is not None and question in memo:
+        return memo[question]
+    outer_cut = analysis.__dict__.get("_resolve_cut", False)
+    analysis.__dict__["_resolve_cut"] = False
+    answer = compute()
+    if question is not None and not analysis.__dict__["_resolve_cut"]:
+        memo[question] = answer
+    analysis.__dict__["_resolve_cut"] = outer_cut or analysis.__dict__["_resolve_cut"]
+    return answer
+
+
+def _passed(analysis, where: str, first: bool, evaluating: bool = False) -> list | None:
+    """What the calls filed under ``where`` pass: at every pass, or (``first``) on their loops' first iteration;
+    ``evaluating``, only the calls whose result no backward pass trains on."""
+    if evaluating:
+        trained = {call for call, _ in analysis.call_sites.get(where, ()) if result_trained(analysis, call)}
+        if trained:
+            if first:
+                return [one for call, one in analysis.first_call_args.get(where, {}).items() if call not in trained] or None
+            return [one for call, one in analysis.call_sites.get(where, ()) if call not in trained] or None
+    if first:
+        return list(analysis.first_call_args.get(where, {}).values()) or None
+    return analysis.call_args.get(where)
