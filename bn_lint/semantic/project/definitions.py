@@ -102,11 +102,34 @@ def element_builder(model: "FileModel", func: cst.BaseExpression,
 
 def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
     """Whether an imported function comes from a project file whose text mentions BatchNorm, or imports a module by a
-    name (``import_module(module_name)``: a builder of another file's model) (read without parsing: most imported
-    helpers have nothing to do with a model's layers)."""
+    name (``import_module(module_name)``: a builder of another file's model), or imports a project file that mentions
+    BatchNorm (read without parsing: most imported helpers have nothing to do with a model's layers)."""
     where = model.imported_path(model.imports[func.value], "def") if func.value in model.imports else None
-    return where is not None and model.project is not None and (
-        model.project.mentions(where[0], "BatchNorm") or model.project.mentions(where[0], "import_module("))
+    if where is None or model.project is None:
+        return False
+    project = model.project
+    if project.mentions(where[0], "BatchNorm") or project.mentions(where[0], "import_module("):
+        return True
+    # `Backbone()` builds `Resnet(resnet.Bottleneck, ...)`, a subclass of a class of a file its file imports
+    return any(project.mentions(path, "BatchNorm") for path in _imported_files(project, where[0]))
+
+
+def _imported_files(project, path: str) -> list[str]:
+    """The project files the file at ``path`` imports, one level, read from its import lines (not parsed);
+    once per file."""
+    memo = project.__dict__.setdefault("_imported_files", {})
+    if path not in memo:
+        from bn_lint.import_lines import imported_modules
+        from bn_lint.semantic.file.project_imports import outside_project
+        from bn_lint.source import UnreadableSource, read_bytes
+
+        try:
+            dotted_names = sorted(imported_modules(read_bytes(path)))
+        except UnreadableSource:
+            dotted_names = []
+        found = (None if outside_project(dotted) else project.resolve_module(dotted, path) for dotted in dotted_names)
+        memo[path] = [other for other in dict.fromkeys(found) if other is not None and other != path]
+    return memo[path]
 
 
 def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
