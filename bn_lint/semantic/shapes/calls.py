@@ -20,28 +20,34 @@ from bn_lint.semantic.knowledge.layers import LAYERS, LayerSpec
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width, sym_opaque
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.shapes.producers import ChainAnalysis
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 
-class CallsMixin:
-    """Evaluates calls; part of :class:`~.chains.ChainAnalysis`."""
+class ChainCalls:
+    """Evaluates calls; a part of :class:`~.producers.ChainAnalysis`."""
 
-    def _call_local(self, target: FuncRef, args: list[Any], kwargs: dict[str, Any], frame: Frame,
+    def __init__(self, chain: "ChainAnalysis") -> None:
+        self.chain = chain
+        self._last_pairs: list[tuple[cst.Arg, Any]] = []  # the last call's arguments with their values
+        self._instances: dict[tuple, Any] = {}  # a call's class and arguments -> the instance built
+
+    def call_local(self, target: FuncRef, args: list[Any], kwargs: dict[str, Any], frame: Frame,
                     call: cst.Call, lost: bool) -> Any:
         """A function of this file; one defined inside the running function (``def _inner_forward(x)`` in a
         ``forward``) sees that function's ``self`` and variables."""
-        scope = self.model.scopes.get(target.node)
+        scope = self.chain.model.scopes.get(target.node)
         inner = scope is not None and scope.parent is frame.scope and frame.function
-        return self._call_function(target.node, frame.self_state if inner else None, args, kwargs, frame, site=call,
+        return self.call_function(target.node, frame.self_state if inner else None, args, kwargs, frame, site=call,
                                    unknown_rest=lost, closure=frame.locals if inner else None)
 
-    def _call_function(self, node: cst.FunctionDef, self_state: SelfState | None, args: list[Any],
+    def call_function(self, node: cst.FunctionDef, self_state: SelfState | None, args: list[Any],
                        kwargs: dict[str, Any], caller: Frame | None, standalone: bool = False,
                        site: cst.Call | None = None, unknown_rest: bool = False,
                        closure: dict[str, Any] | None = None) -> Any:
-        if node in self._active:  # (recursion; calls nest however deep, within the file's budget)
+        if node in self.chain._active:  # (recursion; calls nest however deep, within the file's budget)
             return UNKNOWN
-        scope = self.model.scopes.get(node)
+        scope = self.chain.model.scopes.get(node)
         if scope is None:
             return UNKNOWN
         params = node.params
@@ -58,7 +64,7 @@ class CallsMixin:
             elif unknown_rest:
                 local[name] = UNKNOWN
             elif param.default is not None:
-                local[name] = self._static_value(param.default, scope.parent)
+                local[name] = self.chain.names.static_value(param.default, scope.parent)
             else:
                 local[name] = UNKNOWN
         if isinstance(params.star_arg, cst.Param):  # `def sequential(*args)`: the rest of this call's arguments
@@ -66,11 +72,11 @@ class CallsMixin:
         if isinstance(params.star_kwarg, cst.Param):  # `def resnet18(**kwargs)`: the keywords no parameter took
             local[params.star_kwarg.name.value] = dict(matched.rest_kwargs) if not (standalone or unknown_rest) else UNKNOWN
         frame = Frame(scope, local, self_state, True, site=(caller.site or site) if caller else None)
-        self._active.add(node)
+        self.chain._active.add(node)
         try:
-            self._block(frame, node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
+            self.chain.statements.block(frame, node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body])
         finally:
-            self._active.discard(node)
+            self.chain._active.discard(node)
         if self_state is not None and frame.self_state is not None and frame.self_state is not self_state:
             self_state.attrs = frame.self_state.attrs
             self_state.seq = frame.self_state.seq
@@ -79,7 +85,7 @@ class CallsMixin:
             results.append(None)
         out = results[0] if results else UNKNOWN
         for other in results[1:]:
-            out = self._merge(out, other)
+            out = self.chain.statements.merge(out, other)
         return out
 
     def _called_here(self, function: cst.FunctionDef, scope: "Scope") -> bool:
@@ -90,11 +96,11 @@ class CallsMixin:
             if name != "__init__":
                 return True
             name = scope.parent.node.name.value if isinstance(scope.parent.node, cst.ClassDef) else ""
-        return any(isinstance(site.node.func, cst.Name) for site in self.model.sites_by_called.get(name, ())) or name not in self.model.functions and name not in self.model.classes
+        return any(isinstance(site.node.func, cst.Name) for site in self.chain.model.sites_by_called.get(name, ())) or name not in self.chain.model.functions and name not in self.chain.model.classes
 
     def _param_value(self, param: cst.Param, function: cst.FunctionDef, scope: "Scope") -> Any:
         name = param.name.value
-        default = self._static_value(param.default, scope.parent) if param.default is not None else UNKNOWN
+        default = self.chain.names.static_value(param.default, scope.parent) if param.default is not None else UNKNOWN
         if isinstance(default, (LayerClass, FuncRef, ClassRef, ForeignFunc)) or (
                 isinstance(default, str) and not self._called_here(function, scope)):
             return default  # (a string default, `act_mode="BR"`, of a class nothing here builds: its default build)
@@ -105,16 +111,16 @@ class CallsMixin:
             # one module per item, with widths that prove nothing)
             items = tuple(sym_opaque("getitem", Sym.atom(atom), index) for index in range(len(default)))
             for item, value in zip(items, default):
-                self.item_defaults[next(iter(item.atoms()))] = value
+                self.chain.item_defaults[next(iter(item.atoms()))] = value
             return items
         if param.default is None or (is_width(default) and not isinstance(default, Sym) and default >= 1):
-            self.positive.add(atom)
+            self.chain.positive.add(atom)
             if isinstance(default, int) and not isinstance(default, bool):
-                self.defaults[atom] = (default, function)
+                self.chain.defaults[atom] = (default, function)
         elif default is None:
-            self.none_atoms.add(atom)
+            self.chain.none_atoms.add(atom)
         if param.default is None and param.annotation is not None:
-            self.annotated[atom] = (param, function)  # `cfg: Config`: its entries' declared defaults (`_attribute`)
+            self.chain.annotated[atom] = (param, function)  # `cfg: Config`: its entries' declared defaults (`_attribute`)
         return Sym.atom(atom)
 
     def _instantiate(self, info: "ClassInfo", args: list[Any], kwargs: dict[str, Any], frame: Frame,
@@ -135,28 +141,28 @@ class CallsMixin:
 
     def _build_instance(self, info: "ClassInfo", args: list[Any], kwargs: dict[str, Any], frame: Frame,
                         site: cst.Call, unknown_rest: bool) -> Any:
-        state = SelfState(info, seq=Chain((), Tensor(), True) if self._is_sequential(info) else None)
-        init = self._method(info, "__init__")
+        state = SelfState(info, seq=Chain((), Tensor(), True) if self.chain._is_sequential(info) else None)
+        init = self.chain._method(info, "__init__")
         given = bool(args or kwargs)  # (the call binds kwargs away)
         if init is not None:
-            self._call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
-        forward = self._method(info, "forward")
+            self.call_function(init, state, args, kwargs, frame, site=site, unknown_rest=unknown_rest)
+        forward = self.chain._method(info, "forward")
         if state.seq is not None and forward is None:
             return Chain(state.seq.items, state.seq.tail, True, state.seq.fills)
-        if forward is not None and init is not None and given and forward not in self._active:
+        if forward is not None and init is not None and given and forward not in self.chain._active:
             # this instance's layers, built with the call site's arguments, wired by its forward
-            entry = SelfState(info, self._stable_attrs(info, state), state.seq)
-            self._call_function(forward, entry, [Tensor()], {}, frame, site=site, unknown_rest=True)
+            entry = SelfState(info, self.chain._stable_attrs(info, state), state.seq)
+            self.call_function(forward, entry, [Tensor()], {}, frame, site=site, unknown_rest=True)
         return ProjModule(state)
 
-    def _args(self, call: cst.Call, frame: Frame) -> tuple[list[Any], dict[str, Any], bool]:
+    def args(self, call: cst.Call, frame: Frame) -> tuple[list[Any], dict[str, Any], bool]:
         """Evaluated positional and keyword arguments; the flag says some were not followed."""
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         lost = False
         pairs: list[tuple[cst.Arg, Any]] = []
         for arg in call.args:
-            value = self._eval(arg.value, frame)
+            value = self.chain.expressions.evaluate(arg.value, frame)
             pairs.append((arg, value))
             if arg.star == "*":
                 items = _concrete_items(value)
@@ -176,9 +182,9 @@ class CallsMixin:
         self._last_pairs = pairs
         return args, kwargs, lost
 
-    def _call(self, call: cst.Call, frame: Frame) -> Any:
+    def call(self, call: cst.Call, frame: Frame) -> Any:
         func = call.func
-        model = self.model
+        model = self.chain.model
         # list / Sequential / self mutations
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -189,85 +195,85 @@ class CallsMixin:
             ):
                 return self._mutate(call, method, receiver, frame)
             if method == "__init__" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
-                return super_init(self, call, frame)
+                return super_init(self.chain, call, frame)
             if method == "forward" and isinstance(receiver, cst.Call) and _is_name(receiver.func, "super"):
                 state = frame.self_state
                 if state is not None and state.seq is not None:  # a Sequential subclass: its layers, in order
-                    args, _, _ = self._args(call, frame)
-                    return self._apply(state.seq, args[0]) if args and isinstance(args[0], Tensor) else UNKNOWN
-                return super_call(self, call, method, frame)
+                    args, _, _ = self.args(call, frame)
+                    return self.chain.layers.apply(state.seq, args[0]) if args and isinstance(args[0], Tensor) else UNKNOWN
+                return super_call(self.chain, call, method, frame)
         qn = model.qualname(func)
         if qn is not None:
-            handled = self._torch_function(qn, call, frame)
+            handled = self.chain.tensors.torch_function(qn, call, frame)
             if handled is not _NOT_HANDLED:
                 return handled
         found = model.layer_class(func, frame.scope) if isinstance(func, cst.Attribute) else None
         pretrained = _pretrained_embedding(model, func, frame.scope) if found is None else None
         if pretrained is not None:  # `nn.Embedding.from_pretrained(vectors)`: an Embedding of unknown widths
-            self._args(call, frame)
-            return self._build(LayerClass(pretrained, ()), call, [], False, frame)
+            self.args(call, frame)
+            return self.chain.layers.build(LayerClass(pretrained, ()), call, [], False, frame)
         if found is not None:
             target: Any = LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         elif isinstance(func, cst.Name) and func.value == "getattr" and len(call.args) == 2 \
-                and self._lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals \
+                and self.chain.names.lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals \
                 and model.qualname(call.args[0].value) == "torch.nn":
-            name = self._eval(call.args[1].value, frame)  # `getattr(nn, f"BatchNorm{dims}d")`
+            name = self.chain.expressions.evaluate(call.args[1].value, frame)  # `getattr(nn, f"BatchNorm{dims}d")`
             return LayerClass(LAYERS[name], ()) if isinstance(name, str) and name in LAYERS else UNKNOWN
         elif isinstance(func, cst.Name) and func.value == "isinstance" and len(call.args) == 2 \
-                and self._lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals:
-            return _instance_of(self._eval(call.args[0].value, frame), model.qualname(call.args[1].value))
-        elif isinstance(func, cst.Name) and func.value in _BUILTINS and self._lookup(func.value, frame) is UNKNOWN \
+                and self.chain.names.lookup(func.value, frame) is UNKNOWN and func.value not in frame.locals:
+            return _instance_of(self.chain.expressions.evaluate(call.args[0].value, frame), model.qualname(call.args[1].value))
+        elif isinstance(func, cst.Name) and func.value in _BUILTINS and self.chain.names.lookup(func.value, frame) is UNKNOWN \
                 and func.value not in frame.locals:
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.args(call, frame)
             return UNKNOWN if lost else _BUILTINS[func.value](args, kwargs)
-        elif isinstance(func, cst.Attribute) and isinstance(self._module_function(func, frame), ForeignFunc):
-            target = self._module_function(func, frame)  # `L.conv1x1(c, c // 4)` of `import lib.layers as L`
+        elif isinstance(func, cst.Attribute) and isinstance(self.chain.names.module_function(func, frame), ForeignFunc):
+            target = self.chain.names.module_function(func, frame)  # `L.conv1x1(c, c // 4)` of `import lib.layers as L`
         elif isinstance(func, cst.Attribute) and not (_is_self(func.value) and frame.self_state is not None):
-            base = self._eval(func.value, frame)
+            base = self.chain.expressions.evaluate(func.value, frame)
             if isinstance(base, Chain) and base.sequential and func.attr.value == "children" and not call.args \
                     and GAP not in base.items:
                 return tuple(base.items)  # `modules.extend(seq.children())`: a Sequential's layers, in order
             if shape_sources.module_method(base, func.attr.value) is not shape_sources.NOT_HANDLED:
-                self._args(call, frame)
+                self.args(call, frame)
                 return base  # `Net().to(device)`
             if isinstance(base, (Tensor, Sym)) or (base is UNKNOWN and func.attr.value in _TENSOR_METHODS):
                 tensor = base if isinstance(base, Tensor) else Tensor()
-                return self._tensor_method(func.attr.value, tensor, call, frame)
+                return self.chain.tensors.tensor_method(func.attr.value, tensor, call, frame)
             if isinstance(base, ClassRef) and base.name in model.classes:
-                target = self._class_constant(model.classes[base.name], func.attr.value)
+                target = self.chain.names.class_constant(model.classes[base.name], func.attr.value)
             else:
-                args, kwargs, lost = self._args(call, frame)
+                args, kwargs, lost = self.args(call, frame)
                 return UNKNOWN
         else:
-            target = self._eval(func, frame)
+            target = self.chain.expressions.evaluate(func, frame)
         if isinstance(target, tuple) and len(target) == 2 and target[0] == "method":
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.args(call, frame)
             self_state = frame.self_state if _is_self(getattr(func, "value", None)) else None
-            return self._call_function(target[1], self_state, args, kwargs, frame, site=call, unknown_rest=lost)
+            return self.call_function(target[1], self_state, args, kwargs, frame, site=call, unknown_rest=lost)
         if isinstance(target, TorchFunction):
-            return self._torch_function(target.qualname, call, frame)
+            return self.chain.tensors.torch_function(target.qualname, call, frame)
         if _is_module(target):
-            self._module_calls.add(call)
-        args, kwargs, lost = self._args(call, frame)
+            self.chain._module_calls.add(call)
+        args, kwargs, lost = self.args(call, frame)
         pairs = self._last_pairs
         if isinstance(target, LayerClass):
-            return self._build(target, call, pairs, lost, frame)
+            return self.chain.layers.build(target, call, pairs, lost, frame)
         if isinstance(target, FuncRef):
-            return self._call_local(target, args, kwargs, frame, call, lost)
+            return self.call_local(target, args, kwargs, frame, call, lost)
         if isinstance(target, ForeignFunc):
-            return UNKNOWN if lost else self._foreign_layer(target, args, kwargs, call)
+            return UNKNOWN if lost else self.chain.names.foreign_layer(target, args, kwargs, call)
         if isinstance(target, ClassRef) and target.name in model.classes:
             return self._instantiate(model.classes[target.name], args, kwargs, frame, call, lost)
         if _is_module(target):
             tensor = args[0] if args else UNKNOWN
-            return self._apply(target, tensor if isinstance(tensor, Tensor) else Tensor(), at=call)
+            return self.chain.layers.apply(target, tensor if isinstance(tensor, Tensor) else Tensor(), at=call)
         for arg in call.args:  # an unknown callee may change the lists it is given
             if isinstance(arg.value, cst.Name) and isinstance(frame.locals.get(arg.value.value), Chain):
                 frame.locals[arg.value.value] = _open(frame.locals[arg.value.value])
         return UNKNOWN
 
     def _mutate(self, call: cst.Call, method: str, receiver: cst.BaseExpression, frame: Frame) -> Any:
-        args, kwargs, lost = self._args(call, frame)
+        args, kwargs, lost = self.args(call, frame)
         if _is_self(receiver):
             state = frame.self_state
             if state is None:
@@ -277,7 +283,7 @@ class CallsMixin:
                 if isinstance(name, str):
                     state.attrs[name] = module
                 if state.seq is not None:
-                    state.seq = self._extend(state.seq, [module])
+                    state.seq = self.chain.layers.extend(state.seq, [module])
             elif state.seq is not None:
                 state.seq = _open(state.seq)
             return None
@@ -291,12 +297,12 @@ class CallsMixin:
         if lost:
             holder[name] = _open(current)
         elif method == "append" and len(args) == 1:
-            holder[name] = self._extend(current, args)
+            holder[name] = self.chain.layers.extend(current, args)
         elif method == "extend" and len(args) == 1:
             items = _concrete_items(args[0])
-            holder[name] = self._extend(current, list(items)) if items is not None else _open(current)
+            holder[name] = self.chain.layers.extend(current, list(items)) if items is not None else _open(current)
         elif method in ("add_module", "register_module") and len(args) == 2:
-            holder[name] = self._extend(current, [args[1]])
+            holder[name] = self.chain.layers.extend(current, [args[1]])
         else:
             holder[name] = Chain((GAP,), Tensor(), current.sequential, None, current.module_list)
         return None

@@ -3,7 +3,8 @@ symbolically; attributes, subscripts, comparisons, containers, comprehensions an
 which producers' outputs escape to other uses than a BatchNorm (their bias matters there)."""
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -20,8 +21,12 @@ from bn_lint.semantic.syntax.constants import (
     UNKNOWN, Sym, literal_number, literal_string, sym_add, sym_div, sym_floordiv, sym_mul, sym_opaque,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.shapes.producers import ChainAnalysis
 
-_EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is imported on first use: lazy.py)
+
+_EVALUATED = {  # libcst class name -> the method evaluating it: of this part, of a part of the chain (`calls.call`), or
+    #             a function given the chain (libcst is imported on first use: lazy.py)
     "Integer": "_eval_number",
     "Float": "_eval_number",
     "Name": "_eval_name",
@@ -29,7 +34,7 @@ _EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is i
     "ConcatenatedString": "_eval_string",
     "FormattedString": "_eval_fstring",
     "Attribute": "_attribute",
-    "Call": "_call",
+    "Call": "calls.call",
     "BinaryOperation": "_eval_binary",
     "UnaryOperation": "_eval_unary",
     "BooleanOperation": "_eval_boolean",
@@ -47,64 +52,71 @@ _EVALUATED = {  # libcst class name -> the method that evaluates it (libcst is i
 }
 
 
-class ExpressionsMixin:
-    """Evaluates expressions in a :class:`~.chain_frame.Frame`; part of :class:`~.chains.ChainAnalysis`."""
+def _evaluator(expressions: "ChainExpressions", chain: "ChainAnalysis", how: Any) -> Any:
+    """The callable ``_EVALUATED`` names, taking ``(expr, frame)``."""
+    if not isinstance(how, str):
+        return functools.partial(how, chain)
+    part, _, name = how.rpartition(".")
+    return getattr(getattr(chain, part) if part else expressions, name)
 
-    _evaluators: dict[str, Any] = {}  # libcst class name -> the function evaluating it, set for the analysis class
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._evaluators = {node: getattr(cls, method) if isinstance(method, str) else method
-                           for node, method in _EVALUATED.items()}
+class ChainExpressions:
+    """Evaluates expressions in a :class:`~.frame.Frame`; a part of :class:`~.producers.ChainAnalysis`."""
 
-    def _eval(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
+    def __init__(self, chain: "ChainAnalysis") -> None:
+        """Made after the chain's other parts (the evaluator of calls is one of them)."""
+        self.chain = chain
+        self._held: list[Any] = []  # values whose id() names an atom
+        self._evaluators = {node: _evaluator(self, chain, how) for node, how in _EVALUATED.items()}
+
+    def evaluate(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
         value = self._eval_inner(expr, frame)
         if isinstance(value, Tensor) and value.direct and value.producer is not None and not self._feeds_module(expr):
-            self.escaped.add(value.producer)
+            self.chain.escaped.add(value.producer)
         return value
 
     def _feeds_module(self, expr: cst.BaseExpression | None) -> bool:
         """``expr``'s value goes only to a module call, a plain name, or nowhere."""
-        parent = self.model.parent(expr) if expr is not None else None
+        parent = self.chain.model.parent(expr) if expr is not None else None
         if isinstance(parent, cst.Arg) and not parent.star and not parent.keyword:
-            return self.model.parent(parent) in self._module_calls
+            return self.chain.model.parent(parent) in self.chain._module_calls
         if isinstance(parent, cst.Assign):
             return len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)
         if isinstance(parent, cst.AnnAssign):
             return isinstance(parent.target, cst.Name)
         return isinstance(parent, cst.Expr)
 
-    def _escape(self, value: Any) -> None:
+    def escape(self, value: Any) -> None:
         if isinstance(value, Tensor) and value.direct and value.producer is not None:
-            self.escaped.add(value.producer)
+            self.chain.escaped.add(value.producer)
 
     def _eval_inner(self, expr: cst.BaseExpression | None, frame: Frame) -> Any:
         if expr is None:
             return None
-        self._tick()
+        self.chain._tick()
         evaluator = self._evaluators.get(type(expr).__name__)  # a table by node class: isinstance on libcst's ABCs is slow
-        return evaluator(self, expr, frame) if evaluator is not None else UNKNOWN
+        return evaluator(expr, frame) if evaluator is not None else UNKNOWN
 
     def _eval_number(self, expr: cst.BaseExpression, frame: Frame) -> Any:
         number = literal_number(expr)
         return UNKNOWN if number is None else number
 
     def _eval_name(self, expr: cst.Name, frame: Frame) -> Any:
-        return self._lookup(expr.value, frame)
+        return self.chain.names.lookup(expr.value, frame)
 
     def _eval_string(self, expr: cst.SimpleString | cst.ConcatenatedString, frame: Frame) -> Any:
         return literal_string(expr)
 
     def _eval_binary(self, expr: cst.BinaryOperation, frame: Frame) -> Any:
-        left = self._eval(expr.left, frame)
-        right = self._eval(expr.right, frame)
-        return self._binop(expr.operator, left, right, frame, expr)
+        left = self.evaluate(expr.left, frame)
+        right = self.evaluate(expr.right, frame)
+        return self.binop(expr.operator, left, right, frame, expr)
 
     def _eval_unary(self, expr: cst.UnaryOperation, frame: Frame) -> Any:
         number = literal_number(expr)
         if number is not None:
             return number
-        inner = self._eval(expr.expression, frame)
+        inner = self.evaluate(expr.expression, frame)
         if isinstance(expr.operator, cst.Not):
             truth = _truth(inner)
             return UNKNOWN if truth is None else not truth
@@ -113,28 +125,28 @@ class ExpressionsMixin:
         return inner if _numeric(inner) else UNKNOWN
 
     def _eval_boolean(self, expr: cst.BooleanOperation, frame: Frame) -> Any:
-        left = self._eval(expr.left, frame)
+        left = self.evaluate(expr.left, frame)
         truth = _truth(left)
         is_or = isinstance(expr.operator, cst.Or)
         if truth is (not is_or):
-            return self._eval(expr.right, frame)
+            return self.evaluate(expr.right, frame)
         if truth is is_or:
             return left
-        return self._merge(left, self._eval(expr.right, frame))
+        return self.chain.statements.merge(left, self.evaluate(expr.right, frame))
 
     def _eval_ifexp(self, expr: cst.IfExp, frame: Frame) -> Any:
-        truth = _truth(self._eval(expr.test, frame))
+        truth = _truth(self.evaluate(expr.test, frame))
         if truth is True:
-            return self._eval(expr.body, frame)
+            return self.evaluate(expr.body, frame)
         if truth is False:
-            return self._eval(expr.orelse, frame)
-        return self._merge(self._eval(expr.body, frame), self._eval(expr.orelse, frame))
+            return self.evaluate(expr.orelse, frame)
+        return self.chain.statements.merge(self.evaluate(expr.body, frame), self.evaluate(expr.orelse, frame))
 
     def _eval_sequence(self, expr: cst.List | cst.Tuple, frame: Frame) -> Any:
         items: list[Any] = []
         for element in expr.elements:
             if isinstance(element, cst.StarredElement):
-                inner = _concrete_items(self._eval(element.value, frame))
+                inner = _concrete_items(self.evaluate(element.value, frame))
                 if inner is None:
                     if isinstance(expr, cst.Tuple):
                         return UNKNOWN
@@ -142,22 +154,22 @@ class ExpressionsMixin:
                 else:
                     items.extend(inner)
             else:
-                items.append(self._eval(element.value, frame))
+                items.append(self.evaluate(element.value, frame))
         if isinstance(expr, cst.Tuple):
             return tuple(items)
-        if iterated_not_called(self.model, expr):  # (a list that becomes such a container: `nn.Sequential(*layer)`)
+        if iterated_not_called(self.chain.model, expr):  # (a list that becomes such a container: `nn.Sequential(*layer)`)
             return Chain(tuple(items), Tensor(), False, None if GAP in items else (), True)
-        return self._extend(Chain((), Tensor()), items)
+        return self.chain.layers.extend(Chain((), Tensor()), items)
 
     def _eval_dict(self, expr: cst.Dict, frame: Frame) -> Any:
         out = {}
         for element in expr.elements:
             if not isinstance(element, cst.DictElement):
                 return UNKNOWN
-            key = self._eval(element.key, frame)
+            key = self.evaluate(element.key, frame)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 return UNKNOWN
-            out[key] = self._eval(element.value, frame)
+            out[key] = self.evaluate(element.value, frame)
         return out
 
     def _eval_fstring(self, expr: cst.FormattedString, frame: Frame) -> Any:
@@ -169,58 +181,58 @@ class ExpressionsMixin:
                 continue
             if part.format_spec is not None or part.conversion is not None:
                 return UNKNOWN
-            value = self._eval(part.expression, frame)
+            value = self.evaluate(part.expression, frame)
             if not isinstance(value, (str, int)) or isinstance(value, bool):
                 return UNKNOWN
             text.append(str(value))
         return "".join(text)
 
     def _attribute(self, expr: cst.Attribute, frame: Frame) -> Any:
-        model = self.model
+        model = self.chain.model
         name = expr.attr.value
         if _is_self(expr.value) and frame.self_state is not None:
             state = frame.self_state
             if name in state.attrs:
                 return state.attrs[name]
-            return self._class_constant(state.info, name)
+            return self.chain.names.class_constant(state.info, name)
         found = model.layer_class(expr, frame.scope)
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         qualname = model.qualname(expr)
         if qualname is not None:
-            return self._imported_thing(qualname)
-        base = self._eval(expr.value, frame)
+            return self.chain.names.imported_thing(qualname)
+        base = self.evaluate(expr.value, frame)
         if isinstance(base, ClassRef) and base.name in model.classes:
-            return self._class_constant(model.classes[base.name], name)
+            return self.chain.names.class_constant(model.classes[base.name], name)
         if isinstance(base, Sym) and len(base.terms) == 1:
             (mono, coeff), = base.terms.items()
             if len(mono) == 1 and coeff == 1:
                 atom = f"{mono[0]}.{name}"
-                self.positive.add(atom)
+                self.chain.positive.add(atom)
                 root = mono[0].partition(".")[0]  # (`cfg@<id>` of `cfg@<id>.MODEL.DIM`: a tree's entry)
-                if root in self.annotated and atom not in self.defaults:
-                    self._declared_default(atom, *self.annotated[root], atom.partition(".")[2])
+                if root in self.chain.annotated and atom not in self.chain.defaults:
+                    self._declared_default(atom, *self.chain.annotated[root], atom.partition(".")[2])
                 return Sym.atom(atom)
         if isinstance(base, Tensor) and name == "shape":
-            return self._shape_of(base)
+            return self.chain.tensors.shape_of(base)
         return UNKNOWN
 
     def _declared_default(self, atom: str, param: cst.Param, function: cst.FunctionDef, name: str) -> None:
         """For ``cfg.out_dim`` of a parameter ``cfg: Config``: the positive int ``Config`` declares for
         ``out_dim`` (``out_dim: int = 128``, in this file or another), as the atom's default (see
         ``checks._defaults_in_use``: used only where no call of the function gives another)."""
-        found = entry_default(self.model, param, name)  # (`cfg.MODEL.DIM` of `cfg: CfgNode`: the tree of defaults)
+        found = entry_default(self.chain.model, param, name)  # (`cfg.MODEL.DIM` of `cfg: CfgNode`: the tree of defaults)
         value = found[0].value(found[1], found[2]) if found is not None else None
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-            self.defaults[atom] = (value, function)
+            self.chain.defaults[atom] = (value, function)
 
     def _subscript(self, expr: cst.Subscript, frame: Frame) -> Any:
-        base = self._eval(expr.value, frame)
+        base = self.evaluate(expr.value, frame)
         if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Slice) and not isinstance(base, Tensor):
             return self._slice(base, expr.slice[0].slice, frame)  # `dims[:-1]`
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return Tensor() if isinstance(base, Tensor) else UNKNOWN
-        key = self._eval(expr.slice[0].slice.value, frame)
+        key = self.evaluate(expr.slice[0].slice.value, frame)
         if isinstance(base, dict):  # (a key not known here: whichever value it reads, when they agree)
             return base.get(key, UNKNOWN) if isinstance(key, (str, int)) else one_of(list(base.values()))
         items = _concrete_items(base)
@@ -243,7 +255,7 @@ class ExpressionsMixin:
     def _slice(self, base: Any, part: cst.Slice, frame: Frame) -> Any:
         """``widths[1:]`` of a sequence whose items are known: a tuple of them."""
         items = _concrete_items(base)
-        bounds = [self._eval(b, frame) if b is not None else None for b in (part.lower, part.upper, part.step)]
+        bounds = [self.evaluate(b, frame) if b is not None else None for b in (part.lower, part.upper, part.step)]
         if items is None or not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
             return UNKNOWN
         if bounds[2] == 0:
@@ -251,10 +263,10 @@ class ExpressionsMixin:
         return tuple(items[slice(*bounds)])
 
     def _compare(self, expr: cst.Comparison, frame: Frame) -> Any:
-        left = self._eval(expr.left, frame)
+        left = self.evaluate(expr.left, frame)
         result: Any = True
         for target in expr.comparisons:
-            right = self._eval(target.comparator, frame)
+            right = self.evaluate(target.comparator, frame)
             op = target.operator
             if isinstance(op, (cst.Is, cst.IsNot)):
                 verdict = _is_same(left, right)
@@ -285,13 +297,13 @@ class ExpressionsMixin:
             left = right
         return result
 
-    def _binop(self, op: cst.BaseBinaryOp | cst.BaseAugOp, left: Any, right: Any, frame: Frame, node: cst.CSTNode) -> Any:
+    def binop(self, op: cst.BaseBinaryOp | cst.BaseAugOp, left: Any, right: Any, frame: Frame, node: cst.CSTNode) -> Any:
         kind = type(op).__name__.replace("Assign", "")
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return shape_sources.tensor_binop(self, kind, left, right, node)
+            return shape_sources.tensor_binop(self.chain, kind, left, right, node)
         if kind == "Add":
             if isinstance(left, Chain) and isinstance(right, Chain):
-                return self._extend(left, list(right.items))
+                return self.chain.layers.extend(left, list(right.items))
             if isinstance(left, tuple) and isinstance(right, tuple):
                 return left + right
             if isinstance(left, str) and isinstance(right, str):

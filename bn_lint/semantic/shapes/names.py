@@ -20,6 +20,7 @@ from bn_lint.semantic.syntax.constants import UNKNOWN, is_width
 from bn_lint.semantic.syntax.walk import returned_values
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.shapes.producers import ChainAnalysis
     from bn_lint.semantic.file.model import ClassInfo, Scope
 
 _RETURNS_CALL = re.compile(r"\breturn[ \t]*\(?\s*([\w.]+)\s*\(")  # `return nn.Conv2d(`, `return (conv(`
@@ -40,28 +41,34 @@ def _may_return_layer(body: str) -> bool:
 _IMPORTING: set[tuple[str, str]] = set()  # imported constants being evaluated (import cycles)
 
 
-class NamesMixin:
-    """Looks names up, here and in other project files; part of :class:`~.chains.ChainAnalysis`."""
+class ChainNames:
+    """Looks names up, here and in other project files; a part of :class:`~.producers.ChainAnalysis`."""
 
-    def _static_value(self, expr: cst.BaseExpression, scope: "Scope | None") -> Any:
+    def __init__(self, chain: "ChainAnalysis") -> None:
+        self.chain = chain
+        self._imported: dict[str, Any] = {}  # imported dotted name -> its constant value (or UNKNOWN)
+        self._helpers: dict[str, Any] = {}  # imported dotted name -> its ForeignFunc (or UNKNOWN)
+        self._static: dict[cst.CSTNode, Any] = {}  # a name's static value, once per node
+
+    def static_value(self, expr: cst.BaseExpression, scope: "Scope | None") -> Any:
         if expr in self._static:
             return self._static[expr]
-        if expr in self._active:
+        if expr in self.chain._active:
             return UNKNOWN
-        self._active.add(expr)
+        self.chain._active.add(expr)
         try:
-            value = self._eval(expr, Frame(scope or self.model.module_scope, {}, function=False))
+            value = self.chain.expressions.evaluate(expr, Frame(scope or self.chain.model.module_scope, {}, function=False))
         finally:
-            self._active.discard(expr)
+            self.chain._active.discard(expr)
         self._static[expr] = value
         return value
 
-    def _lookup(self, name: str, frame: Frame) -> Any:
+    def lookup(self, name: str, frame: Frame) -> Any:
         if name in frame.locals:
             return frame.locals[name]
         if name in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[name]
-        model = self.model
+        model = self.chain.model
         scope = frame.scope
         if frame.function and (name in scope.bindings or name in scope.opaque or name in scope.params):
             return UNKNOWN
@@ -69,7 +76,7 @@ class NamesMixin:
             return UNKNOWN  # module level: not yet bound in this flow, or rebound
         bound = model.binding(name, scope)
         if bound is not None:
-            return self._static_value(bound[0], bound[1])
+            return self.static_value(bound[0], bound[1])
         if name in model.functions:
             return FuncRef(model.functions[name])
         if name in model.classes:
@@ -78,22 +85,22 @@ class NamesMixin:
         if found is not None:
             return LayerClass(found[0], tuple((k, UNKNOWN) for k in found[1]))
         if name in model.imports:
-            return self._imported_thing(model.imports[name])
+            return self.imported_thing(model.imports[name])
         return UNKNOWN
 
-    def _module_function(self, func: cst.Attribute, frame: Frame) -> Any:
+    def module_function(self, func: cst.Attribute, frame: Frame) -> Any:
         """What ``module.name`` is when ``module`` is an imported project module (``L.conv1x1`` of
         ``import lib.layers as L``), else UNKNOWN."""
         root = func
         while isinstance(root, cst.Attribute):
             root = root.value
-        if not isinstance(root, cst.Name) or root.value not in self.model.imports or root.value in frame.locals \
-                or self.model.binding(root.value, frame.scope) is not None:
+        if not isinstance(root, cst.Name) or root.value not in self.chain.model.imports or root.value in frame.locals \
+                or self.chain.model.binding(root.value, frame.scope) is not None:
             return UNKNOWN
-        dotted = self.model.qualname(func)
-        return self._imported_thing(dotted) if dotted is not None else UNKNOWN
+        dotted = self.chain.model.qualname(func)
+        return self.imported_thing(dotted) if dotted is not None else UNKNOWN
 
-    def _imported_thing(self, dotted: str) -> Any:
+    def imported_thing(self, dotted: str) -> Any:
         """What an imported name (``conv1x1``, ``L.conv1x1``, ``Widths.stem``) is in its project file: a
         constant there, else a helper that returns a layer it builds, else UNKNOWN."""
         value = self._imported_constant(dotted)
@@ -103,12 +110,12 @@ class NamesMixin:
             value = self._helpers[dotted]
         return value
 
-    def _class_constant(self, info: "ClassInfo", name: str) -> Any:
-        for cls in self._mro(info):
+    def class_constant(self, info: "ClassInfo", name: str) -> Any:
+        for cls in self.chain._mro(info):
             values = cls.scope.bindings.get(name)
             if values:
                 if len(values) == 1:
-                    return self._static_value(values[0], cls.scope)
+                    return self.static_value(values[0], cls.scope)
                 return UNKNOWN
             if name in cls.methods:
                 return ("method", cls.methods[name])
@@ -119,8 +126,8 @@ class NamesMixin:
         it builds (``def conv3x3(i, o): return nn.Conv2d(i, o, 3, padding=1, bias=False)``), on some path
         (``if act == "relu": return nn.ReLU()``): run there for each call; a factory of other shapes stays
         UNKNOWN (and is not interpreted)."""
-        project = self.model.project
-        where = self.model.imported_path(dotted, "def") if project is not None else None
+        project = self.chain.model.project
+        where = self.chain.model.imported_path(dotted, "def") if project is not None else None
         if where is None or project.indexed(where[0], "helper", where[1]) is False \
                 or not project.matches(where[0], layer_table.names_pattern()):
             return UNKNOWN  # (a file that names no layer class builds none: known without parsing it)
@@ -128,7 +135,7 @@ class NamesMixin:
         if bodies is not None and not any(_may_return_layer(body) for body in bodies):
             return UNKNOWN  # (no `return f(...)` of a class or alias in its code: it returns no layer it builds)
         other = project.model(where[0])
-        if other is None or other is self.model or where[1] not in other.functions:
+        if other is None or other is self.chain.model or where[1] not in other.functions:
             return UNKNOWN
         function = other.functions[where[1]]
         returns = returned_values(function)
@@ -138,7 +145,7 @@ class NamesMixin:
         other.index_facts[("helper", where[1])] = helper
         return ForeignFunc(other, function) if helper else UNKNOWN
 
-    def _foreign_layer(self, target: ForeignFunc, args: list[Any], kwargs: dict[str, Any], call: cst.Call) -> Any:
+    def foreign_layer(self, target: ForeignFunc, args: list[Any], kwargs: dict[str, Any], call: cst.Call) -> Any:
         """The layer another file's helper builds and returns (``conv3x3(in_planes, planes)``), run there
         with this call's arguments, as a layer built here whose widths alone are known: its other
         arguments (a bias) stay unknown, so only width checks use it."""
@@ -146,11 +153,11 @@ class NamesMixin:
         if key in _IMPORTING:
             return UNKNOWN
         _IMPORTING.add(key)
-        analysis = self._foreign.get(target.model.path)
+        analysis = self.chain._foreign.get(target.model.path)
         if analysis is None:
-            analysis = self._foreign[target.model.path] = type(self)(target.model)
+            analysis = self.chain._foreign[target.model.path] = type(self.chain)(target.model)
         try:
-            built = analysis._call_function(target.node, None, args, dict(kwargs), None, site=call)
+            built = analysis.calls.call_function(target.node, None, args, dict(kwargs), None, site=call)
         except (_OutOfBudget, RecursionError):
             return UNKNOWN
         finally:
@@ -176,7 +183,7 @@ class NamesMixin:
         return value
 
     def _imported_value(self, dotted: str) -> Any:
-        model = self.model
+        model = self.chain.model
         where = model.imported_path(dotted)
         if where is not None and model.project is not None and model.project.may_assign(*where):
             indexed = model.project.indexed(where[0], "const", where[1])
@@ -193,7 +200,7 @@ class NamesMixin:
         outermost = not _IMPORTING  # (inside a cycle, an answer may be cut short: not one to keep)
         _IMPORTING.add(key)
         try:
-            value = type(self)(other)._static_value(bound[0], bound[1])
+            value = type(self.chain)(other).names.static_value(bound[0], bound[1])
         finally:
             _IMPORTING.discard(key)
         value = value if _plain_constant(value) else UNKNOWN

@@ -13,11 +13,12 @@ module value is applied to a tensor, a BatchNorm records what fed it
 
 Anything the interpreter cannot follow becomes UNKNOWN, and unknown means silent.
 
-The interpreter is one class, :class:`ChainAnalysis`, made of one part per concern: statements
-(:mod:`.chain_statements`), expressions (:mod:`.chain_expressions`), names of this file and of
-other project files (:mod:`.chain_names`), calls (:mod:`.chain_calls`), layers built and applied
-(:mod:`.chain_layers`) and tensor operations (:mod:`.chain_tensors`); this module runs it over the
-file: the module body, each class (``__init__`` first) and each function.
+The interpreter is :class:`ChainAnalysis`, which holds the run's state and owns one part per kind of
+code, each an object of its own module that reaches the others through the analysis (``self.chain.calls``):
+statements (:mod:`.statements`), expressions (:mod:`.expressions`), names of this file and of other project
+files (:mod:`.names`), calls (:mod:`.calls`), layers built and applied (:mod:`.layers`) and tensor operations
+(:mod:`.tensors`); this module runs it over the file: the module body, each class (``__init__`` first) and
+each function.
 """
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from bn_lint.semantic.shapes.calls import CallsMixin
-from bn_lint.semantic.shapes.expressions import ExpressionsMixin
+from bn_lint.semantic.shapes.calls import ChainCalls
+from bn_lint.semantic.shapes.expressions import ChainExpressions
 from bn_lint.semantic.shapes.frame import _BUDGET, Frame, _OutOfBudget  # noqa: F401  (Frame: re-exported)
-from bn_lint.semantic.shapes.layers import LayersMixin
-from bn_lint.semantic.shapes.names import NamesMixin
-from bn_lint.semantic.shapes.statements import StatementsMixin
-from bn_lint.semantic.shapes.tensors import TensorsMixin
+from bn_lint.semantic.shapes.layers import ChainLayers
+from bn_lint.semantic.shapes.names import ChainNames
+from bn_lint.semantic.shapes.statements import ChainStatements
+from bn_lint.semantic.shapes.tensors import ChainTensors
 from bn_lint.semantic.shapes.values import (  # noqa: F401  (re-exported: other modules import them from here)
     Chain, LayerValue, Observation, ProjModule, SelfState, Tensor, _from_json, _to_json,
 )
@@ -42,13 +43,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 
-class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, TensorsMixin, NamesMixin):
-    """Runs the interpreter over one file; see the module docstring."""
+class ChainAnalysis:
+    """Runs the interpreter over one file; see the module docstring. It holds the run's state (what it has
+    observed, its budget, its caches); its parts evaluate, each one kind of code, and reach each other through it."""
 
     def __init__(self, model: "FileModel") -> None:
         self.model = model
+        self.statements = ChainStatements(self)
+        self.calls = ChainCalls(self)
+        self.layers = ChainLayers(self)
+        self.tensors = ChainTensors(self)
+        self.names = ChainNames(self)
+        self.expressions = ChainExpressions(self)  # (last: its table of evaluators holds the others' methods)
         self.observations: dict[cst.Call, list[Observation]] = {}
-        self.batchnorms: dict[cst.Call, LayerValue] = {}
         self.positive: set[str] = set()
         # a standalone run's parameter atom -> (its default, a positive int; the function it belongs to)
         self.defaults: dict[str, tuple[int, cst.FunctionDef]] = {}
@@ -56,31 +63,22 @@ class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, 
         self.none_atoms: set[str] = set()
         # a standalone run's parameter atom annotated with a project class (`cfg: Config`) -> (param, function)
         self.annotated: dict[str, tuple[cst.Param, cst.FunctionDef]] = {}
-        self._static: dict[cst.CSTNode, Any] = {}
         self._active: set[cst.CSTNode] = set()
         self._budget = _BUDGET
         self._class_states: dict[str, SelfState | None] = {}
         self.complete = True
-        self._last_pairs: list[tuple[cst.Arg, Any]] = []
         self._serial = 0
-        self._held: list[Any] = []  # values whose id() names an atom
-        self._imported: dict[str, Any] = {}  # imported dotted name -> its constant value (or UNKNOWN)
         self._foreign: dict[str, ChainAnalysis] = {}  # another file's path -> the analysis that runs its helpers
-        self._helpers: dict[str, Any] = {}  # imported dotted name -> its ForeignFunc (or UNKNOWN)
-        self.feature_atoms: dict[str, Any] = {}  # atom read from a tensor's shape at its feature axis -> its size
         # producers whose output is also used other than by a BatchNorm (or may be): their bias matters
         self.escaped: set[LayerValue] = set()
         self._module_calls: set[cst.Call] = set()
-        self._instances: dict[tuple, Any] = {}
-        self._havoc_plans: dict[cst.CSTNode, list[tuple[str, str]]] = {}
         self.sequence_feeds: list[SequenceFeed] = []  # BatchNorm1d outputs read as (N, L, E) by their consumer
-        self._applied: list[cst.Call] = []  # calls applying a project module to a tensor of known rank, outermost first
 
     def run(self) -> "ChainAnalysis":
         model = self.model
         try:
             frame = Frame(model.module_scope, {}, function=False, flow=True)
-            self._block(frame, model.module.body)
+            self.statements.block(frame, model.module.body)
         except _OutOfBudget:
             self.complete = False
         for info in list(model.classes.values()):
@@ -95,7 +93,7 @@ class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, 
                 continue
             try:
                 self._budget = max(self._budget, 5_000)
-                self._call_function(node, None, [], {}, None, standalone=True)
+                self.calls.call_function(node, None, [], {}, None, standalone=True)
             except _OutOfBudget:
                 self.complete = False
         return self
@@ -113,7 +111,7 @@ class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, 
                 continue
             self._budget = max(self._budget, 5_000)
             entry = SelfState(info, self._stable_attrs(info, state), state.seq)
-            self._call_function(method, entry, [], {}, None, standalone=True)
+            self.calls.call_function(method, entry, [], {}, None, standalone=True)
 
     def _class_state(self, info: "ClassInfo") -> SelfState | None:
         if info.name in self._class_states:
@@ -123,7 +121,7 @@ class ChainAnalysis(StatementsMixin, ExpressionsMixin, CallsMixin, LayersMixin, 
         init = self._method(info, "__init__")
         if init is not None:
             self._budget = max(self._budget, 5_000)
-            self._call_function(init, state, [], {}, None, standalone=True)
+            self.calls.call_function(init, state, [], {}, None, standalone=True)
         self._class_states[info.name] = state
         return state
 
@@ -185,3 +183,4 @@ def analyse(model: "FileModel") -> ChainAnalysis:
 def chains_of(model: "FileModel") -> ChainAnalysis:
     """The chain analysis of ``model``'s file, run once per file."""
     return model.analysis(analyse)
+

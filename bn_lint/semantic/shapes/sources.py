@@ -87,23 +87,23 @@ def tensor_binop(analysis: "ChainAnalysis", kind: str, left: Any, right: Any, no
 def torch_call(analysis: "ChainAnalysis", qn: str, call: cst.Call, frame: "Frame") -> Any:
     """The value of a call of ``qn`` this table knows, after applying what it applies; else NOT_HANDLED."""
     if qn in _PARAMETER:
-        args, _, _ = analysis._args(call, frame)
+        args, _, _ = analysis.calls.args(call, frame)
         data = args[0] if args else None
         return replace(data, origin=call) if isinstance(data, Tensor) and data.rank is not None else Tensor()
     if qn in _PRODUCTS:
-        args, _, lost = analysis._args(call, frame)
+        args, _, lost = analysis.calls.args(call, frame)
         if lost or len(args) != 2:
             return Tensor()
         return product(analysis, args[0], args[1], _PRODUCTS[qn], call)
     if qn in SUMMARIES:
         keyword, batched = SUMMARIES[qn]
-        args, kwargs, lost = analysis._args(call, frame)
+        args, kwargs, lost = analysis.calls.args(call, frame)
         module = args[0] if args else kwargs.get("model", UNKNOWN)
         size = args[1] if len(args) > 1 else kwargs.get(keyword, UNKNOWN)
         sizes = _concrete_items(size) if isinstance(size, tuple) else None
         if not lost and _is_module(module) and sizes and all(_numeric(s) for s in sizes):
             shape = list(sizes) if batched else [2, *sizes]  # (torchsummary runs a batch of 2)
-            analysis._apply(module, make_tensor(len(shape), dict(enumerate(shape)), None, None, False, call), at=call)
+            analysis.layers.apply(module, make_tensor(len(shape), dict(enumerate(shape)), None, None, False, call), at=call)
         return UNKNOWN
     return NOT_HANDLED
 

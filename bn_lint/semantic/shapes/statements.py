@@ -3,7 +3,7 @@ and joined, loops unrolled over known items or run once from a havocked state, a
 names, ``self`` attributes and unpacked targets, and the join of two values."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import libcst as cst
 
@@ -16,18 +16,47 @@ from bn_lint.semantic.knowledge.layer_spec import SAME
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym
 from bn_lint.semantic.syntax.walk import walk
 
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.shapes.producers import ChainAnalysis
 
-class StatementsMixin:
-    """Runs statements on a :class:`~.chain_frame.Frame`; part of :class:`~.chains.ChainAnalysis`."""
 
-    def _block(self, frame: Frame, body: Iterable[cst.CSTNode]) -> None:
+def _forget(frame: Frame, plan: list[tuple[str, str]], loop: bool) -> None:
+    """Forget in ``frame`` what a havoc plan names (:func:`_havoc_plan`)."""
+    state = frame.self_state
+    reopen = _open_loop if loop else _open  # (a loop's first pass starts from the tail before it)
+    for op, name in plan:
+        if op == "receiver":
+            value = frame.locals.get(name)
+            if isinstance(value, Chain):
+                frame.locals[name] = reopen(value)
+        elif op == "name":
+            current = frame.locals.get(name)
+            frame.locals[name] = reopen(current) if isinstance(current, Chain) and loop else UNKNOWN
+        elif op == "self_receiver":  # `self.features.add_module(...)`
+            if state is not None and isinstance(state.attrs.get(name), Chain):
+                state.attrs[name] = reopen(state.attrs[name])
+        elif state is not None:
+            if op == "self_attr":
+                state.attrs[name] = UNKNOWN
+            if state.seq is not None:  # "self_attr" and "self_call": the module's own chain may change
+                state.seq = reopen(state.seq)
+
+
+class ChainStatements:
+    """Runs statements on a :class:`~.frame.Frame`; a part of :class:`~.producers.ChainAnalysis`."""
+
+    def __init__(self, chain: "ChainAnalysis") -> None:
+        self.chain = chain
+        self._havoc_plans: dict[cst.CSTNode, list[tuple[str, str]]] = {}
+
+    def block(self, frame: Frame, body: Iterable[cst.CSTNode]) -> None:
         for stmt in body:
             if frame.dead:
                 return
             self._stmt(frame, stmt)
 
     def _stmt(self, frame: Frame, stmt: cst.CSTNode) -> None:
-        self._tick()
+        self.chain._tick()
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if frame.dead:
@@ -43,30 +72,30 @@ class StatementsMixin:
             self._loop(frame, stmt, None)
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
-                self._eval(item.item, frame)
+                self.chain.expressions.evaluate(item.item, frame)
                 if item.asname is not None:
-                    self._assign(frame, item.asname.name, UNKNOWN)
-            self._block(frame, stmt.body.body)
+                    self.assign(frame, item.asname.name, UNKNOWN)
+            self.block(frame, stmt.body.body)
         elif isinstance(stmt, cst.Try):
             before = frame.fork()
-            self._block(frame, stmt.body.body)
+            self.block(frame, stmt.body.body)
             for handler in stmt.handlers:
                 branch = before.fork()
                 if handler.name is not None:
-                    self._assign(branch, handler.name.name, UNKNOWN)
-                self._block(branch, handler.body.body)
+                    self.assign(branch, handler.name.name, UNKNOWN)
+                self.block(branch, handler.body.body)
                 self._join(frame, branch)
             if stmt.orelse is not None:
-                self._block(frame, stmt.orelse.body.body)
+                self.block(frame, stmt.orelse.body.body)
             if stmt.finalbody is not None:
-                self._block(frame, stmt.finalbody.body.body)
+                self.block(frame, stmt.finalbody.body.body)
         elif isinstance(stmt, cst.Match):  # each case from the state before it; no case may match
-            self._eval(stmt.subject, frame)
+            self.chain.expressions.evaluate(stmt.subject, frame)
             before = frame.fork()
             for case in stmt.cases:
                 branch = before.fork()
                 self._havoc(branch, case.pattern)  # (the names a pattern captures)
-                self._block(branch, case.body.body)
+                self.block(branch, case.body.body)
                 self._join(frame, branch)
         elif isinstance(stmt, cst.FunctionDef):
             if frame.function:
@@ -79,20 +108,20 @@ class StatementsMixin:
 
     def _small(self, frame: Frame, small: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
-            value = self._eval(small.value, frame)
+            value = self.chain.expressions.evaluate(small.value, frame)
             for target in small.targets:
-                self._assign(frame, target.target, value)
+                self.assign(frame, target.target, value)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
-                self._assign(frame, small.target, self._eval(small.value, frame))
+                self.assign(frame, small.target, self.chain.expressions.evaluate(small.value, frame))
         elif isinstance(small, cst.AugAssign):
-            current = self._eval(small.target, frame)
-            value = self._eval(small.value, frame)
-            self._assign(frame, small.target, self._binop(small.operator, current, value, frame, small))
+            current = self.chain.expressions.evaluate(small.target, frame)
+            value = self.chain.expressions.evaluate(small.value, frame)
+            self.assign(frame, small.target, self.chain.expressions.binop(small.operator, current, value, frame, small))
         elif isinstance(small, cst.Expr):
-            self._eval(small.value, frame)
+            self.chain.expressions.evaluate(small.value, frame)
         elif isinstance(small, cst.Return):
-            frame.returns.append(self._eval(small.value, frame) if small.value is not None else None)
+            frame.returns.append(self.chain.expressions.evaluate(small.value, frame) if small.value is not None else None)
             frame.dead = True
         elif isinstance(small, (cst.Raise, cst.Break, cst.Continue)):
             frame.dead = True
@@ -103,37 +132,37 @@ class StatementsMixin:
                     frame.locals[node.value] = UNKNOWN
 
     def _if(self, frame: Frame, stmt: cst.If) -> None:
-        truth = _truth(self._eval(stmt.test, frame))
+        truth = _truth(self.chain.expressions.evaluate(stmt.test, frame))
         if truth is True:
-            self._block(frame, stmt.body.body)
+            self.block(frame, stmt.body.body)
             return
         orelse = stmt.orelse
         if truth is False:
             if isinstance(orelse, cst.If):
                 self._if(frame, orelse)
             elif orelse is not None:
-                self._block(frame, orelse.body.body)
+                self.block(frame, orelse.body.body)
             return
         other = frame.fork()
-        self._block(frame, stmt.body.body)
+        self.block(frame, stmt.body.body)
         if isinstance(orelse, cst.If):
             self._if(other, orelse)
         elif orelse is not None:
-            self._block(other, orelse.body.body)
+            self.block(other, orelse.body.body)
         self._join(frame, other)
 
     def _for(self, frame: Frame, stmt: cst.For) -> None:
-        iterable = self._eval(stmt.iter, frame)
+        iterable = self.chain.expressions.evaluate(stmt.iter, frame)
         # (a string is its characters: `for t in mode` over a helper's `mode="CBR"`, a layer per letter)
         items = tuple(iterable) if isinstance(iterable, str) else _concrete_items(iterable)
         if items is not None and len(items) <= _MAX_UNROLL and not _jumps(stmt.body):
             for item in items:
                 if frame.dead:
                     break
-                self._assign(frame, stmt.target, item)
-                self._block(frame, stmt.body.body)
+                self.assign(frame, stmt.target, item)
+                self.block(frame, stmt.body.body)
             if stmt.orelse is not None:
-                self._block(frame, stmt.orelse.body.body)
+                self.block(frame, stmt.orelse.body.body)
             return
         each = iterable.item if isinstance(iterable, Each) else \
             any_item(iterable) if isinstance(iterable, Chain) and not iterable.sequential else UNKNOWN
@@ -144,47 +173,30 @@ class StatementsMixin:
         """One pass over the body from a state where everything the body changes is unknown (the loop
         variable too, unless every item is ``each``)."""
         if isinstance(stmt, cst.While):
-            self._eval(stmt.test, frame)
+            self.chain.expressions.evaluate(stmt.test, frame)
         self._havoc(frame, stmt.body, loop=True)
         body = frame.fork()
         body.dead = False
         if target is not None and each is not UNKNOWN:
-            self._assign(body, target, each)
+            self.assign(body, target, each)
         elif target is not None:
             if isinstance(target, cst.Name):
                 body.locals[target.value] = Sym.atom(f"{target.value}@{id(stmt)}")
             else:
-                self._assign(body, target, UNKNOWN)
-        self._block(body, stmt.body.body)
+                self.assign(body, target, UNKNOWN)
+        self.block(body, stmt.body.body)
         if not body.dead:
             self._join(frame, body)
         self._havoc(frame, stmt.body, loop=True)
         if stmt.orelse is not None:
-            self._block(frame, stmt.orelse.body.body)
+            self.block(frame, stmt.orelse.body.body)
 
     def _havoc(self, frame: Frame, node: cst.CSTNode, loop: bool = False) -> None:
         """Forget what ``node`` may change: assigned names, appended lists, self attributes."""
         plan = self._havoc_plans.get(node)
         if plan is None:
             plan = self._havoc_plans[node] = _havoc_plan(node)
-        state = frame.self_state
-        reopen = _open_loop if loop else _open  # (a loop's first pass starts from the tail before it)
-        for op, name in plan:
-            if op == "receiver":
-                value = frame.locals.get(name)
-                if isinstance(value, Chain):
-                    frame.locals[name] = reopen(value)
-            elif op == "name":
-                current = frame.locals.get(name)
-                frame.locals[name] = reopen(current) if isinstance(current, Chain) and loop else UNKNOWN
-            elif op == "self_receiver":  # `self.features.add_module(...)`
-                if state is not None and isinstance(state.attrs.get(name), Chain):
-                    state.attrs[name] = reopen(state.attrs[name])
-            elif state is not None:
-                if op == "self_attr":
-                    state.attrs[name] = UNKNOWN
-                if state.seq is not None:  # "self_attr" and "self_call": the module's own chain may change
-                    state.seq = reopen(state.seq)
+        _forget(frame, plan, loop)
 
     def _join(self, frame: Frame, other: Frame) -> None:
         if other.dead:
@@ -195,7 +207,7 @@ class StatementsMixin:
         merged = {}
         for name in set(frame.locals) | set(other.locals):
             if name in frame.locals and name in other.locals:
-                merged[name] = self._merge(frame.locals[name], other.locals[name])
+                merged[name] = self.merge(frame.locals[name], other.locals[name])
             else:
                 merged[name] = UNKNOWN
         frame.locals = merged
@@ -203,18 +215,18 @@ class StatementsMixin:
         if a is not None and b is not None:
             attrs = {}
             for name in set(a.attrs) | set(b.attrs):
-                attrs[name] = self._merge(a.attrs.get(name, UNKNOWN), b.attrs.get(name, UNKNOWN))
-            seq = self._merge(a.seq, b.seq) if a.seq is not None and b.seq is not None else a.seq
+                attrs[name] = self.merge(a.attrs.get(name, UNKNOWN), b.attrs.get(name, UNKNOWN))
+            seq = self.merge(a.seq, b.seq) if a.seq is not None and b.seq is not None else a.seq
             frame.self_state = SelfState(a.info, attrs, seq if isinstance(seq, Chain) else _open(a.seq) if a.seq else None)
 
-    def _merge(self, a: Any, b: Any) -> Any:
+    def merge(self, a: Any, b: Any) -> Any:
         if a is b:
             return a
         out = self._merge_values(a, b)
         if out is not a:
-            self._escape(a)
+            self.chain.expressions.escape(a)
         if out is not b:
-            self._escape(b)
+            self.chain.expressions.escape(b)
         return out
 
     def _merge_values(self, a: Any, b: Any) -> Any:
@@ -225,7 +237,7 @@ class StatementsMixin:
             except Exception:  # pragma: no cover - defensive
                 return UNKNOWN
         for x, y in ((a, b), (b, a)):
-            if isinstance(x, Sym) and x.atoms() <= self.none_atoms and len(x.terms) == 1 and isinstance(y, (LayerClass, FuncRef, ClassRef)):
+            if isinstance(x, Sym) and x.atoms() <= self.chain.none_atoms and len(x.terms) == 1 and isinstance(y, (LayerClass, FuncRef, ClassRef)):
                 return y  # `if norm_layer is None: norm_layer = nn.BatchNorm2d`
             if isinstance(x, LayerValue) and x.spec.is_batchnorm and isinstance(y, LayerValue) and y.spec.kind == "identity":
                 # `nn.BatchNorm2d(c) if use_bn else nn.Identity()`: where the BatchNorm exists, its input is the
@@ -240,19 +252,19 @@ class StatementsMixin:
             return _merge_tensor(a, b)
         return UNKNOWN
 
-    def _assign(self, frame: Frame, target: cst.BaseExpression, value: Any) -> None:
+    def assign(self, frame: Frame, target: cst.BaseExpression, value: Any) -> None:
         if isinstance(target, cst.Name):
             if value is UNKNOWN:
                 # an unknown value still equals itself: a fresh atom per assignment executed
-                self._serial += 1
-                value = Sym.atom(f"{target.value}@{self._serial}")
+                self.chain._serial += 1
+                value = Sym.atom(f"{target.value}@{self.chain._serial}")
             frame.locals[target.value] = value
         elif isinstance(target, cst.Attribute):
             if _is_self(target.value) and frame.self_state is not None:
                 state = frame.self_state
                 state.attrs[target.attr.value] = value
                 if state.seq is not None and _is_module(value):
-                    state.seq = self._extend(state.seq, [value])
+                    state.seq = self.chain.layers.extend(state.seq, [value])
             else:  # `self.features.norm0 = nn.BatchNorm2d(64)`: a module set on an `nn.Sequential` is its next item
                 self._set_on_sequential(frame, target, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -260,12 +272,12 @@ class StatementsMixin:
             items = _concrete_items(value)
             if items is not None and len(items) == len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements):
                 for element, item in zip(elements, items):
-                    self._assign(frame, element.value, item)
+                    self.assign(frame, element.value, item)
             else:
                 for element in elements:
-                    self._assign(frame, element.value, UNKNOWN)
+                    self.assign(frame, element.value, UNKNOWN)
         elif isinstance(target, cst.StarredElement):
-            self._assign(frame, target.value, UNKNOWN)
+            self.assign(frame, target.value, UNKNOWN)
         elif isinstance(target, cst.Subscript):
             base = target.value
             replaced = self._replace_item(frame, target, value)
@@ -285,12 +297,12 @@ class StatementsMixin:
             current = frame.self_state.attrs.get(base.attr.value)
         else:
             return UNKNOWN
-        index = self.model.value(target.slice[0].slice.value, None) \
+        index = self.chain.model.value(target.slice[0].slice.value, None) \
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else UNKNOWN
         if isinstance(current, dict):  # `kernel["bn"] = nn.BatchNorm3d(c)`: an (ordered) dict of layers, in order
             return {**current, index: value} if isinstance(index, str) else UNKNOWN
         holder = current if isinstance(current, ProjModule) and current.state.seq is not None \
-            and self._method(current.state.info, "forward") is None else None
+            and self.chain._method(current.state.info, "forward") is None else None
         if holder is not None:  # an instance of an `nn.Sequential` subclass (a `BasicStem(...)`)
             current = holder.state.seq
         if not isinstance(current, Chain) or not current.sequential or current.module_list or GAP in current.items \
@@ -299,7 +311,7 @@ class StatementsMixin:
             return UNKNOWN
         items = list(current.items)
         items[index] = value
-        chain = self._extend(Chain((), Tensor(), True), items)
+        chain = self.chain.layers.extend(Chain((), Tensor(), True), items)
         if holder is None:
             return chain
         state = holder.state.copy()
@@ -316,7 +328,7 @@ class StatementsMixin:
             return
         current = holder.get(name)
         if isinstance(current, Chain) and current.sequential and not current.module_list:
-            holder[name] = self._extend(current, [value]) if _is_module(value) else _open(current)
+            holder[name] = self.chain.layers.extend(current, [value]) if _is_module(value) else _open(current)
 
 
 # libcst class names (libcst is imported on first use: lazy.py)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def super_init(analysis: "ChainAnalysis", call: cst.Call, frame: "Frame") -> None:
     """``super().__init__(...)``: a Sequential subclass's layers, in order; else the base's ``__init__``."""
     state = frame.self_state
-    args, kwargs, lost = analysis._args(call, frame)
+    args, kwargs, lost = analysis.calls.args(call, frame)
     if state is None:
         return None
     if state.seq is not None:
@@ -29,22 +29,22 @@ def super_init(analysis: "ChainAnalysis", call: cst.Call, frame: "Frame") -> Non
             items = list(args[0].values())
         if lost:
             items.append(GAP)
-        state.seq = analysis._extend(state.seq, items)
+        state.seq = analysis.layers.extend(state.seq, items)
         return None
     found = base_method(analysis, state.info, "__init__")
     if found is not None:
-        found[0]._call_function(found[1], state, args, kwargs, frame, site=call, unknown_rest=lost)
+        found[0].calls.call_function(found[1], state, args, kwargs, frame, site=call, unknown_rest=lost)
     return None
 
 
 def super_call(analysis: "ChainAnalysis", call: cst.Call, method: str, frame: "Frame") -> Any:
     """``super().forward(x)`` (not a Sequential's): the base class's method, run on this instance's attributes."""
     state = frame.self_state
-    args, kwargs, lost = analysis._args(call, frame)
+    args, kwargs, lost = analysis.calls.args(call, frame)
     found = base_method(analysis, state.info, method) if state is not None else None
     if found is None:
         return UNKNOWN
-    return found[0]._call_function(found[1], state, args, kwargs, frame, site=call, unknown_rest=lost)
+    return found[0].calls.call_function(found[1], state, args, kwargs, frame, site=call, unknown_rest=lost)
 
 
 def base_method(analysis: "ChainAnalysis", info: "ClassInfo", name: str) -> "tuple[ChainAnalysis, cst.FunctionDef] | None":

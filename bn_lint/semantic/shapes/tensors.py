@@ -3,7 +3,7 @@ methods that keep, reorder or reshape axes (``view``, ``permute``, ``cat``, fact
 ``x.shape`` read with the feature axis remembered."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -14,6 +14,9 @@ from bn_lint.semantic.shapes.values import (
 )
 from bn_lint.semantic.knowledge.layers import SAME_SHAPE_FUNCTIONS, SAME_SHAPE_METHODS, TRANSPARENT_METHODS
 from bn_lint.semantic.syntax.constants import UNKNOWN, Sym, is_width, sym_add, sym_mul
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.shapes.producers import ChainAnalysis
 
 
 # wrappers that return the module they are given (with a re-parametrized weight)
@@ -56,42 +59,46 @@ def _kept_channels(t: Tensor, rank: int | None, one: bool, at: cst.CSTNode | Non
     return make_tensor(rank, sizes, t.feat, t.producer, False, t.origin or at)
 
 
-class TensorsMixin:
-    """Torch functions and tensor methods; part of :class:`~.chains.ChainAnalysis`."""
+class ChainTensors:
+    """Torch functions and tensor methods; a part of :class:`~.producers.ChainAnalysis`."""
 
-    def _torch_function(self, qn: str, call: cst.Call, frame: Frame) -> Any:
+    def __init__(self, chain: "ChainAnalysis") -> None:
+        self.chain = chain
+        self.feature_atoms: dict[str, Any] = {}  # atom read from a tensor's shape at its feature axis -> its size
+
+    def torch_function(self, qn: str, call: cst.Call, frame: Frame) -> Any:
         if qn in _ADAPTIVE_POOLS or qn in _WINDOW_POOLS:  # `F.adaptive_avg_pool2d(x, 1)`, `F.avg_pool2d(x, x.size()[2:])`
-            args, kwargs, _ = self._args(call, frame)
+            args, kwargs, _ = self.chain.calls.args(call, frame)
             t = args[0] if args and isinstance(args[0], Tensor) else Tensor()
             if qn in _ADAPTIVE_POOLS:
-                one = self._may_be_one(args[1] if len(args) > 1 else kwargs.get("output_size"))
+                one = self.chain.layers.may_be_one(args[1] if len(args) > 1 else kwargs.get("output_size"))
             else:
                 given = [a.value for a in call.args if a.keyword is None and not a.star]
                 kernel = given[1] if len(given) > 1 else next(
                     (a.value for a in call.args if a.keyword is not None and a.keyword.value == "kernel_size"), None)
-                one = kernel is not None and bool(given) and whole_map(self.model, kernel, given[0])
+                one = kernel is not None and bool(given) and whole_map(self.chain.model, kernel, given[0])
             return _kept_channels(t, t.rank if t.rank is not None else _POOLED_RANKS[qn[-2:]], one, call)
         if qn in SAME_SHAPE_FUNCTIONS:
-            args, _, _ = self._args(call, frame)
+            args, _, _ = self.chain.calls.args(call, frame)
             first = args[0] if args else UNKNOWN
             return (first if isinstance(first, Tensor) else Tensor()).step()
         if qn in ("torch.cat", "torch.concat", "torch.concatenate"):
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.chain.calls.args(call, frame)
             parts = _concrete_items(args[0]) if args else None
             dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))
             return _concat(parts, dim, call)
         if qn == "torch.utils.checkpoint.checkpoint":  # checkpoint(fn, *args): fn(*args), its activations recomputed
-            args, _, lost = self._args(call, frame)
+            args, _, lost = self.chain.calls.args(call, frame)
             if args and isinstance(args[0], FuncRef) and not lost:
-                return self._call_local(args[0], args[1:], {}, frame, call, False)
+                return self.chain.calls.call_local(args[0], args[1:], {}, frame, call, False)
             return UNKNOWN
         if qn == "functools.partial":
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.chain.calls.args(call, frame)
             if args and isinstance(args[0], LayerClass) and len(args) == 1 and not lost:
                 return LayerClass(args[0].spec, args[0].preset + tuple(kwargs.items()))
             return UNKNOWN
         if qn in ("collections.OrderedDict", "typing.OrderedDict"):
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.chain.calls.args(call, frame)
             items = _concrete_items(args[0]) if args else ()
             if lost or items is None or kwargs and args:
                 return UNKNOWN
@@ -103,33 +110,33 @@ class TensorsMixin:
             out.update(kwargs)
             return out
         if qn == "torch.nn.utils.rnn.pad_packed_sequence":  # (padded, lengths): the features stay last
-            args, _, _ = self._args(call, frame)
+            args, _, _ = self.chain.calls.args(call, frame)
             first = args[0] if args else UNKNOWN
             padded = first if isinstance(first, Tensor) and first.rank == 3 and first.feat == 2 else Tensor()
             return (padded, UNKNOWN)
         if qn in _REPARAMETRIZE:  # `weight_norm(nn.Linear(a, b))`: the same layer, its weight re-parametrized
-            args, _, lost = self._args(call, frame)
+            args, _, lost = self.chain.calls.args(call, frame)
             return args[0] if args and not lost else UNKNOWN
         if qn == "typing.cast":
-            args, _, _ = self._args(call, frame)
+            args, _, _ = self.chain.calls.args(call, frame)
             return args[1] if len(args) == 2 else UNKNOWN
         if qn in _TENSOR_FACTORIES:
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.chain.calls.args(call, frame)
             shape = _concrete_items(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
             shape = None if shape is None else [self._known_sizes(s) for s in shape]
             if lost or shape is None or not shape or not all(_numeric(s) for s in shape):
                 return Tensor()
             return make_tensor(len(shape), dict(enumerate(shape)), None, None, False, call)
         if qn.startswith("torch.") and qn.count(".") == 1 and qn[6:] in _TENSOR_METHODS:
-            args, kwargs, lost = self._args(call, frame)
+            args, kwargs, lost = self.chain.calls.args(call, frame)
             first = args[0] if args else UNKNOWN
             rest = cst.Call(call.func, call.args[1:])
-            return self._tensor_method(qn[6:], first if isinstance(first, Tensor) else Tensor(), rest, frame)
-        known = shape_sources.torch_call(self, qn, call, frame)
+            return self.tensor_method(qn[6:], first if isinstance(first, Tensor) else Tensor(), rest, frame)
+        known = shape_sources.torch_call(self.chain, qn, call, frame)
         return _NOT_HANDLED if known is shape_sources.NOT_HANDLED else known
 
-    def _tensor_method(self, name: str, t: Tensor, call: cst.Call, frame: Frame) -> Any:
-        args, kwargs, lost = self._args(call, frame)
+    def tensor_method(self, name: str, t: Tensor, call: cst.Call, frame: Frame) -> Any:
+        args, kwargs, lost = self.chain.calls.args(call, frame)
         if lost:
             return Tensor()
         if name in TRANSPARENT_METHODS:
@@ -203,7 +210,7 @@ class TensorsMixin:
         if name == "size" and len(args) == 1 and isinstance(args[0], int):
             return t.size(args[0])
         if name == "size" and not args and not kwargs:
-            return self._shape_of(t)
+            return self.shape_of(t)
         if name == "dim" and not args:
             return t.rank if t.rank is not None else UNKNOWN
         if name in _REDUCTIONS and kwargs.get("keepdim") is True:  # `x.mean((2, 3), keepdim=True)`: pooled to 1×1
@@ -219,15 +226,15 @@ class TensorsMixin:
             return Tensor()
         return UNKNOWN
 
-    def _shape_of(self, t: Tensor) -> Any:
+    def shape_of(self, t: Tensor) -> Any:
         """``t.shape`` of a tensor of known rank: its sizes, with the feature axis as an atom that
         remembers it (``b, c, t = x.shape``; ``x.view(b, t, c)`` then has its features last)."""
         if t.rank is None:
             return UNKNOWN
         sizes: list[Any] = [t.size(axis) for axis in range(t.rank)]
         if t.feat is not None:
-            self._serial += 1
-            atom = f"features@{self._serial}"
+            self.chain._serial += 1
+            atom = f"features@{self.chain._serial}"
             self.feature_atoms[atom] = sizes[t.feat]
             sizes[t.feat] = Sym.atom(atom)
         return tuple(sizes)
