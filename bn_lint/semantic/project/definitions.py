@@ -110,7 +110,11 @@ def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
     project = model.project
     if project.mentions(where[0], "BatchNorm") or project.mentions(where[0], "import_module("):
         return True
-    # `Backbone()` builds `Resnet(resnet.Bottleneck, ...)`, a subclass of a class of a file its file imports
+    # `Backbone()` builds `Resnet(resnet.Bottleneck, ...)`, a subclass of a class of a file its file imports; not
+    # through a package's `__init__`, which imports its package's modules to re-export or register them (that
+    # `models/__init__.py` imports `resnet.py` says nothing of what its `register_model` decorator returns)
+    if os.path.basename(where[0]) == "__init__.py":
+        return False
     return any(project.mentions(path, "BatchNorm") for path in _imported_files(project, where[0]))
 
 
