@@ -42,3 +42,25 @@ def test_every_package_has_an_init():
         if folder.is_dir() and folder.name != "__pycache__" and any(folder.glob("*.py")):
             assert (folder / "__init__.py").exists(), folder
     ast.parse((ROOT / "bn_lint" / "semantic" / "__init__.py").read_text())
+
+
+def test_analysis_classes_are_not_made_of_mixins():
+    """Issue 42: an analysis owns its parts (``analysis.kinds``, ``flow.calls``, ``chain.expressions``) instead of
+    inheriting them: no class of ``bn_lint/semantic`` has two or more bases defined in bn_lint."""
+    defined: set[str] = set()
+    trees = {}
+    for path in sorted((ROOT / "bn_lint").rglob("*.py")):
+        trees[path] = ast.parse(path.read_text())
+        defined |= {node.name for node in ast.walk(trees[path]) if isinstance(node, ast.ClassDef)}
+    mixed = {}
+    for path, tree in trees.items():
+        if "semantic" not in path.relative_to(ROOT).parts:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                own = [ast.unparse(base) for base in node.bases
+                       if (base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute)
+                           else None) in defined]
+                if len(own) >= 2:
+                    mixed[f"{path.relative_to(ROOT)}:{node.name}"] = own
+    assert mixed == {}

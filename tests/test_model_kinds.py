@@ -967,4 +967,4 @@ def test_a_model_part_read_through_a_name_bound_to_an_attribute_path(tmp_path):
     model = Project().model(str(tmp_path / "gp.py"))
     analysis = model.analysis(ModeAnalysis).run()
     points = model.classes["Regressor"].methods["points"]
-    assert analysis.kind("kernel", frozenset(), model.scopes[points]) is ModelKind.NO
+    assert analysis.kinds.kind("kernel", frozenset(), model.scopes[points]) is ModelKind.NO

@@ -1800,7 +1800,7 @@ def _training_questions(monkeypatch, code: str, functions: tuple[str, ...]) -> l
     asked: list[str] = []
     real = TrainingSteps.is_training_call
     monkeypatch.setattr(TrainingSteps, "is_training_call",
-                        lambda self, call: asked.append(self.model.code(call)) or real(self, call))
+                        lambda self, call: asked.append(self.analysis.model.code(call)) or real(self, call))
     model = FileModel("models.py", code, cst.parse_module(code))
     analysis = model.analysis(ModeAnalysis)
     for name in functions:

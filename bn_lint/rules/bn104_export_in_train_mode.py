@@ -280,12 +280,12 @@ class ExportInTrainMode(Rule):
         for node, site in analysis.exports.items():
             if isinstance(node, cst.Call) and (_legacy_onnx(node) or _qat_convert(model, node)):
                 continue
-            facts = analysis.resolved(site)
+            facts = analysis.entry.resolved(site)
             # (an export function owns the mode of what it exports: with no caller in view that sets it)
-            unowned = None if analysis.shown_train(facts) else unowned_export(analysis, site, node, facts)
-            if not analysis.shown_train(facts) and unowned is None:
+            unowned = None if analysis.kinds.shown_train(facts) else unowned_export(analysis, site, node, facts)
+            if not analysis.kinds.shown_train(facts) and unowned is None:
                 continue
-            kind = analysis.kind(site.key, facts, site.scope)
+            kind = analysis.kinds.kind(site.key, facts, site.scope)
             if kind not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
             if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):

@@ -99,7 +99,7 @@ class BatchAnalysis:
             batch = Size(1, "DataLoader's default batch_size")
         sampler = args.get("sampler")
         distributed = False
-        length = None if opaque or "dataset" not in args else self.sizes.length(
+        length = None if opaque or "dataset" not in args else self.sizes.lengths.length(
             args.values["dataset"], args.scope_of("dataset", scope))
         if sampler is not None:
             sampler_call = _call_of(self.model, sampler, args.scope_of("sampler", scope))

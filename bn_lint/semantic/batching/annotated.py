@@ -31,7 +31,7 @@ def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "
     if owner is None or _overridden(analysis, owner[1], attr):  # (a class of this file, or imported from another)
         return None
     info = owner[1]
-    size = analysis.in_file(owner[0])._class_default(info, attr, following)
+    size = analysis.in_file(owner[0]).attributes.class_default(info, attr, following)
     if size is None:
         return None
     return Size(size.value, size.source or f"the default of {info.name}.{attr}")
@@ -40,7 +40,7 @@ def annotated_default(analysis: "SizeResolution", name: str, attr: str, scope: "
 def _overridden(analysis: "SizeResolution", info: "ClassInfo", attr: str) -> bool:
     """Whether a construction of the class passes ``attr`` (or hides what it passes), or code assigns it."""
     model = analysis.model
-    if any(key == attr for _name, key in analysis.mutated):
+    if any(key == attr for _name, key in analysis.config_entries.mutated):
         return True
     for site in model.calls:
         func = site.node.func

@@ -15,46 +15,50 @@ from bn_lint.semantic.evaluators.call_binding import given_values
 from bn_lint.semantic.syntax.followed import entered, node_key
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.batching.sizes import SizeResolution
     from bn_lint.semantic.file.model import Scope
 
 
 
 class ConfigEntries:
-    """Config-dict entries a file's code certainly holds: a mixin of ``SizeResolution``."""
+    """Config-dict entries a file's code certainly holds: a part of ``SizeResolution``."""
 
-    def _entry(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> tuple[cst.BaseExpression, "Scope | None"] | None:
+    def __init__(self, sizes: "SizeResolution") -> None:
+        self.sizes = sizes
+
+    def entry(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> tuple[cst.BaseExpression, "Scope | None"] | None:
         """``cfg["batch_size"]`` where ``cfg`` is a dict literal (or ``dict(...)``) never changed."""
-        following = entered(following, node_key(self.model, "entry", expr, scope))
+        following = entered(following, node_key(self.sizes.model, "entry", expr, scope))
         if following is None or len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return None
-        key = self.model.value(expr.slice[0].slice.value, scope)
+        key = self.sizes.model.value(expr.slice[0].slice.value, scope)
         if not isinstance(key, str):
             return None
         container, container_scope = expr.value, scope
         if isinstance(container, cst.Name):
             if (container.value, key) in self.mutated or (container.value, "*") in self.mutated:
                 return None
-            bound = self.model.binding(container.value, scope) or self._default_in_use(container.value, scope)
+            bound = self.sizes.model.binding(container.value, scope) or self._default_in_use(container.value, scope)
             if bound is None:
                 return None
             container, container_scope = bound
             if isinstance(container, cst.Name):  # `cfg = DEFAULTS`: the dict it names
-                found = self._dealias(container, container_scope)
+                found = self.dealias(container, container_scope)
                 if found is None or isinstance(found[0], cst.Name):
                     return None
                 container, container_scope = found
             elif isinstance(container, cst.Subscript):  # `ft_cfg = CONFIG["finetune"]`: a section of a config
-                found = self._entry(container, container_scope, following)
+                found = self.entry(container, container_scope, following)
                 if found is None:
                     return None
                 container, container_scope = found
         elif isinstance(container, cst.Subscript):
-            inner = self._entry(container, scope, following)
+            inner = self.entry(container, scope, following)
             if inner is None:
                 return None
             container, container_scope = inner
             if isinstance(container, cst.Name):
-                bound = self.model.binding(container.value, container_scope)
+                bound = self.sizes.model.binding(container.value, container_scope)
                 if bound is None:
                     return None
                 container, container_scope = bound
@@ -65,7 +69,7 @@ class ConfigEntries:
             for element in container.elements:
                 if not isinstance(element, cst.DictElement):
                     return None  # **other: unknown keys
-                if self.model.value(element.key, container_scope) == key:
+                if self.sizes.model.value(element.key, container_scope) == key:
                     found = element.value
             return (found, container_scope) if found is not None else None
         if isinstance(container, cst.Call) and isinstance(container.func, cst.Name) and container.func.value == "dict":
@@ -76,7 +80,7 @@ class ConfigEntries:
                     return arg.value, container_scope
         return None
 
-    def _dealias(self, name: cst.Name, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope | None"] | None:
+    def dealias(self, name: cst.Name, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope | None"] | None:
         """What a chain of plain aliases ends at (``cfg = CONFIG``): a value, or a name bound nowhere in
         this file (an import); None when a name on the way has its entries changed."""
         node: cst.BaseExpression = name
@@ -85,7 +89,7 @@ class ConfigEntries:
             seen.add(node.value)
             if any(mutated == node.value for mutated, _ in self.mutated):
                 return None
-            bound = self.model.binding(node.value, scope)
+            bound = self.sizes.model.binding(node.value, scope)
             if bound is None:
                 return node, scope
             node, scope = bound
@@ -94,10 +98,10 @@ class ConfigEntries:
     def _default_in_use(self, name: str, scope: "Scope | None") -> tuple[cst.BaseExpression, "Scope"] | None:
         """The module-level value every call of this file gives a parameter: ``def main(cfg=CONFIG)``
         called only as ``main()``, or ``def run(cfg)`` called only as ``run(CONFIG)``: ``cfg`` is ``CONFIG``."""
-        given = self._name_in_use(name, scope)
-        return self.model.binding(given, self.model.module_scope) if given is not None else None
+        given = self.name_in_use(name, scope)
+        return self.sizes.model.binding(given, self.sizes.model.module_scope) if given is not None else None
 
-    def _name_in_use(self, name: str, scope: "Scope | None", following: frozenset = frozenset()) -> str | None:
+    def name_in_use(self, name: str, scope: "Scope | None", following: frozenset = frozenset()) -> str | None:
         """The module-level name (bound here, or imported) that every call of this file gives the
         parameter ``name`` (by argument, or by leaving its default; through a parameter of the caller
         that its own callers give it, a few calls up: `main(CONFIG)` → `make_loaders(config)`)."""
@@ -105,7 +109,7 @@ class ConfigEntries:
         if found is None or found[1] is None:
             return None
         param, function = found
-        model = self.model
+        model = self.sizes.model
         following = entered(following, ("name_in_use", id(function), name))  # (a caller's caller, however far up)
         if following is None:
             return None
@@ -125,7 +129,7 @@ class ConfigEntries:
                 return None
             if not one.default and param_of(value.value, where) is not None \
                     and model.binding(value.value, where) is None:
-                upper = self._name_in_use(value.value, where, following)  # the caller's own parameter
+                upper = self.name_in_use(value.value, where, following)  # the caller's own parameter
                 if upper is None:
                     return None
                 given.add(upper)
@@ -139,7 +143,7 @@ class ConfigEntries:
             given.add(value.value)
         return given.pop() if len(given) == 1 else None
 
-    def _config_from_function(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> Size | None:
+    def config_from_function(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> Size | None:
         """``cfg = get_config(overrides)`` then ``cfg["batch_size"]``, where ``get_config`` (of this file or
         imported) returns a copy of a module-level config dict (``copy.deepcopy(CONFIG)``, ``dict(CONFIG)``,
         ``CONFIG.copy()``) it changes only under keys it does not spell out (overrides from the command line or
@@ -147,7 +151,7 @@ class ConfigEntries:
         root = expr.value
         while isinstance(root, cst.Subscript):
             root = root.value
-        model = self.model
+        model = self.sizes.model
         if not isinstance(root, cst.Name) or any(name == root.value for name, _ in self.mutated):
             return None
         bound = model.binding(root.value, scope)
@@ -167,16 +171,16 @@ class ConfigEntries:
         config = _copied_config(other, function)
         if config is None:
             return None
-        size = self.in_file(other).size(_with_root(expr, cst.Name(config)), other.module_scope, following)
+        size = self.sizes.in_file(other).size(_with_root(expr, cst.Name(config)), other.module_scope, following)
         if size is not None and not size.source:
             size = Size(size.value, f"`{model.code(_with_root(expr, cst.Name(config)))}` in {os.path.basename(other.path)}, "
                                     f"by {name}()")
         return size
 
-    def _imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> Size | None:
+    def imported_entry_size(self, expr: cst.Subscript, scope: "Scope | None", following: frozenset) -> Size | None:
         """``CFG["batch_size"]`` (or ``CFG["train"]["batch_size"]``) where ``CFG`` is a config dict imported
         from another project file."""
-        model, container = self.model, expr.value
+        model, container = self.sizes.model, expr.value
         while isinstance(container, cst.Subscript):
             container = container.value
         attribute = None
@@ -191,7 +195,7 @@ class ConfigEntries:
         if found is None or found[0] is model:
             return None
         other, name = found
-        size = self.in_file(other).size(_with_root(expr, cst.Name(name)), other.module_scope, following)
+        size = self.sizes.in_file(other).size(_with_root(expr, cst.Name(name)), other.module_scope, following)
         if size is not None and not size.source:
             size = Size(size.value, f"`{model.code(expr)}` in {os.path.basename(other.path)}")
         return size
@@ -199,9 +203,9 @@ class ConfigEntries:
     @property
     def mutated(self) -> set[tuple[str, str]]:
         """(name, key-or-attribute) pairs assigned somewhere (``cfg["bs"] = ...``, ``args.bs = ...``, ``cfg.update``)."""
-        if self._mutated is None:
+        if self.sizes._mutated is None:
             found: set[tuple[str, str]] = set()
-            model = self.model
+            model = self.sizes.model
             for target, _value, _scope in model.attribute_assignments:
                 if isinstance(target.value, cst.Name) and target.value.value != "self":
                     found.add((target.value.value, target.attr.value))
@@ -248,5 +252,5 @@ class ConfigEntries:
                             sections.setdefault(target.target.value, set()).add((value.value, key))
             for name, _key in list(found):
                 found |= sections.get(name, set())
-            self._mutated = found
-        return self._mutated
+            self.sizes._mutated = found
+        return self.sizes._mutated

@@ -1,4 +1,4 @@
-"""Dataset lengths the code makes certain (the ``LengthResolution`` mixin of ``SizeResolution``)."""
+"""Dataset lengths the code makes certain (``SizeResolution.lengths``)."""
 from __future__ import annotations
 
 import math
@@ -17,6 +17,7 @@ from bn_lint.semantic.batching.facts import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.batching.sizes import SizeResolution
     from bn_lint.semantic.file.model import Scope
 
 
@@ -28,16 +29,19 @@ def _params_bound(params: list[cst.Param], call: cst.Call, scope: "Scope | None"
 
 
 class LengthResolution:
-    """Dataset and tensor lengths a file's code makes certain: a mixin of ``SizeResolution``."""
+    """Dataset and tensor lengths a file's code makes certain: a part of ``SizeResolution``."""
+
+    def __init__(self, sizes: "SizeResolution") -> None:
+        self.sizes = sizes
 
     # ---------------------------------------------------------- dataset length
     def length(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset = frozenset()) -> Size | None:
         """The number of samples of a dataset expression, when certain."""
-        model = self.model
+        model = self.sizes.model
         following = entered(following, node_key(model, "length", expr, scope))
         if following is None:
             return None
-        stored = self._stored(expr, scope)
+        stored = self.sizes._stored(expr, scope)
         if stored is not None:
             return self.length(stored[0], stored[1], following)
         if isinstance(expr, cst.Name):
@@ -64,7 +68,7 @@ class LengthResolution:
             return self.length(comp.iter, scope, following)
         if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Name):
             # random_split(...)[0]
-            call = _call_of(self.model, expr.value, scope)
+            call = _call_of(self.sizes.model, expr.value, scope)
             index = model.value(expr.slice[0].slice.value, scope) if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) else None
             if call is not None and model.qualname(call.func) in RANDOM_SPLITS and isinstance(index, int):
                 sizes = self._split_sizes(call, scope, following)
@@ -82,7 +86,7 @@ class LengthResolution:
         if any(a.star for a in expr.args):
             return None
         if qn == "range":
-            values = [self.size(a, scope, following) for a in positional]
+            values = [self.sizes.size(a, scope, following) for a in positional]
             if not values or None in values or len(values) > 3:
                 return None
             length = _range_length([v.value for v in values])
@@ -109,7 +113,7 @@ class LengthResolution:
         """``measure`` of what a local function returns (its ``index``-th element for ``a, b = f()``), when
         every ``return`` agrees; the function's parameters stand for the call's arguments meanwhile.
         ``_NOT_LOCAL`` when ``call`` does not call a function of this file."""
-        model, func = self.model, call.func
+        model, func = self.sizes.model, call.func
         if not isinstance(func, cst.Name) or func.value not in model.functions or model.binding(func.value, scope):
             return _NOT_LOCAL
         function = model.functions[func.value]
@@ -121,22 +125,22 @@ class LengthResolution:
         if not returns or any(r is None for r in returns) or any(a.star for a in call.args):
             return None
         params = [*function.params.posonly_params, *function.params.params, *function.params.kwonly_params]
-        saved, self._env = self._env, {**self._env, **_params_bound(params, call, scope)}
+        saved, self.sizes._env = self.sizes._env, {**self.sizes._env, **_params_bound(params, call, scope)}
         try:
             found = [measure(r, model.scope_of(r) or inner) for r in returns]
         finally:
-            self._env = saved
+            self.sizes._env = saved
         if any(n is None for n in found) or len({n.value for n in found}) != 1:
             return None
         return found[0]
 
     def tensor_length(self, expr: cst.BaseExpression, scope: "Scope | None", following: frozenset = frozenset()) -> Size | None:
         """The first dimension of a tensor built in the code (``torch.randn(1001, 3)``)."""
-        model = self.model
+        model = self.sizes.model
         following = entered(following, node_key(model, "tensor_length", expr, scope))
         if following is None:
             return None
-        stored = self._stored(expr, scope)
+        stored = self.sizes._stored(expr, scope)
         if stored is not None:
             return self.tensor_length(stored[0], stored[1], following)
         if isinstance(expr, cst.Name):
@@ -195,9 +199,9 @@ class LengthResolution:
         if qn in ("torch.linspace", "numpy.linspace"):  # `torch.linspace(-pi, pi, 1001)`: `steps` points
             steps = keywords.get("steps" if qn.startswith("torch") else "num")
             steps = positional[2] if steps is None and len(positional) >= 3 else steps
-            return self.size(steps, scope, following) if steps is not None else None
+            return self.sizes.size(steps, scope, following) if steps is not None else None
         if qn in ("torch.arange", "numpy.arange"):
-            values = [self.size(a, scope, following) for a in positional]
+            values = [self.sizes.size(a, scope, following) for a in positional]
             if not values or None in values or len(values) > 3 or keywords:
                 return None
             length = _range_length([v.value for v in values])
@@ -218,16 +222,16 @@ class LengthResolution:
             if not shape.elements or isinstance(shape.elements[0], cst.StarredElement):
                 return None
             shape = shape.elements[0].value
-        return self.size(shape, scope, following)
+        return self.sizes.size(shape, scope, following)
 
     def _numpy_generator(self, func: cst.BaseExpression, scope: "Scope | None") -> bool:
         """``rng.normal`` / ``rng.integers`` where ``rng = np.random.default_rng(...)`` (or ``RandomState``)."""
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                 and func.attr.value in _GENERATOR_SAMPLERS):
             return False
-        bound = self.model.binding(func.value.value, scope)
+        bound = self.sizes.model.binding(func.value.value, scope)
         return (bound is not None and isinstance(bound[0], cst.Call)
-                and self.model.qualname(bound[0].func) in ("numpy.random.default_rng", "numpy.random.RandomState"))
+                and self.sizes.model.qualname(bound[0].func) in ("numpy.random.default_rng", "numpy.random.RandomState"))
 
     def _class_length(self, info, call: cst.Call, scope: "Scope | None", given: dict | None = None) -> Size | None:
         """What ``__len__`` of a Dataset class of this file returns for the instance ``call`` builds: a
@@ -240,22 +244,22 @@ class LengthResolution:
         if len(returns) != 1 or returns[0] is None:
             return None
         init = info.methods.get("__init__")
-        bound = dict(self._env)
+        bound = dict(self.sizes._env)
         if given is not None:
             bound.update(given)
         elif init is not None and not any(a.star for a in call.args):
             bound.update(_params_bound([*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:],
                                        call, scope))
-        saved, self._env = self._env, bound
+        saved, self.sizes._env = self.sizes._env, bound
         try:
-            return self.size(returns[0], self.model.scopes.get(method))
+            return self.sizes.size(returns[0], self.sizes.model.scopes.get(method))
         finally:
-            self._env = saved
+            self.sizes._env = saved
 
     def _imported_class_length(self, call: cst.Call, scope: "Scope | None", following: frozenset) -> Size | None:
         """``_class_length`` of a Dataset class imported from another project file, its arguments worked out
         here: the integers this file shows, the others unknown."""
-        model = self.model
+        model = self.sizes.model
         func = call.func
         if isinstance(func, cst.Name) and model.binding(func.value, scope) is None:
             dotted = model.imports.get(func.value)
@@ -275,18 +279,18 @@ class LengthResolution:
         if init is not None:
             params = [*init.params.posonly_params, *init.params.params, *init.params.kwonly_params][1:]
             for param, (value, at) in _params_bound(params, call, scope).items():
-                size = self.size(value, at, following)
+                size = self.sizes.size(value, at, following)
                 given[param] = (_integer(size.value) if size is not None and isinstance(size.value, int)
                                 else cst.Name("__unknown__"), None)
-        return self.in_file(other)._class_length(info, call, None, given)
+        return self.sizes.in_file(other).lengths._class_length(info, call, None, given)
 
     def _split_sizes(self, call: cst.Call, scope: "Scope | None", following: frozenset) -> list[Size] | None:
-        if self.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
+        if self.sizes.model.qualname(call.func) not in RANDOM_SPLITS or len(call.args) < 2:
             return None
         lengths = call.args[1].value
         if not isinstance(lengths, (cst.List, cst.Tuple)):
             return None
-        values = [self.model.value(e.value, scope) for e in lengths.elements]
+        values = [self.sizes.model.value(e.value, scope) for e in lengths.elements]
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return [Size(v) for v in values]
         if not all(isinstance(v, float) for v in values):

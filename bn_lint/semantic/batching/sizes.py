@@ -28,11 +28,18 @@ _REALS = False  # while ``number`` runs: the ``size`` walk (here and in other fi
 _FLAGS = False  # while ``flag`` runs: it accepts True / False
 
 
-class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolution):
-    """Batch sizes (and, through ``number``, other numbers) a file's code certainly gives."""
+class SizeResolution:
+    """Batch sizes (and, through ``number``, other numbers) a file's code certainly gives. It holds the file's
+    caches; its parts resolve what it cannot alone, reaching it and each other through it: entries of config
+    objects (``config_entries``), option and argument defaults (``option_defaults``), attributes (``attributes``),
+    dataset lengths (``lengths``)."""
 
     def __init__(self, model: "FileModel") -> None:
         self.model = model
+        self.config_entries = ConfigEntries(self)
+        self.option_defaults = OptionDefaults(self)
+        self.attributes = AttributeSizes(self)
+        self.lengths = LengthResolution(self)
         self._argparse: dict[str, list[tuple[cst.BaseExpression | None, "Scope"]]] | None = None
         self._mutated: set[tuple[str, str]] | None = None
         self._flags: dict[str, str] = {}
@@ -85,27 +92,27 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         if isinstance(expr, cst.Call):
             return self._call_size(expr, scope, following)
         if isinstance(expr, cst.Attribute):
-            return self._attribute_size(expr, scope, following)
+            return self.attributes.attribute_size(expr, scope, following)
         if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape" \
                 and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index) \
                 and model.value(expr.slice[0].slice.value, scope) == 0:  # x.shape[0]
-            return self.tensor_length(expr.value.value, scope, following)
+            return self.lengths.tensor_length(expr.value.value, scope, following)
         if isinstance(expr, cst.Subscript):
-            entry = self._entry(expr, scope, following)
+            entry = self.config_entries.entry(expr, scope, following)
             if entry is not None:
                 return self.size(entry[0], entry[1], following)
-            alias = self._dealias(expr.value, scope) if isinstance(expr.value, cst.Name) else None
+            alias = self.config_entries.dealias(expr.value, scope) if isinstance(expr.value, cst.Name) else None
             if alias is not None and isinstance(alias[0], (cst.Name, cst.Subscript, cst.Attribute)) \
                     and alias[0] is not expr.value:
                 # `cfg = CONFIG` (or `CONFIG["train"]`, `C.CONFIG`) with CONFIG imported, then `cfg["batch_size"]`
-                return self._imported_entry_size(expr.with_changes(value=alias[0]), alias[1], following)
-            made = self._config_from_function(expr, scope, following)
+                return self.config_entries.imported_entry_size(expr.with_changes(value=alias[0]), alias[1], following)
+            made = self.config_entries.config_from_function(expr, scope, following)
             if made is not None:
                 return made
-            given = self._name_in_use(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
+            given = self.config_entries.name_in_use(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
             if given is not None and given in self.model.imports:  # `def main(cfg=CONFIG)`, CONFIG imported
-                return self._imported_entry_size(expr.with_changes(value=cst.Name(given)), self.model.module_scope, following)
-            return self._imported_entry_size(expr, scope, following)
+                return self.config_entries.imported_entry_size(expr.with_changes(value=cst.Name(given)), self.model.module_scope, following)
+            return self.config_entries.imported_entry_size(expr, scope, following)
         return None
 
     def _name_size(self, name: str, scope: "Scope | None", following: frozenset) -> Size | None:
@@ -118,7 +125,7 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
             value, value_scope = self._env[param[0]]
             return self.size(value, value_scope, following)
         if param is not None:
-            found = self._option_default(*param, following)
+            found = self.option_defaults.option_default(*param, following)
             if found is None:  # `def smoke_train(batch_size=64)`, called only with its default here
                 given = given_number(model, cst.Name(name), scope, self.number)
                 found = given if given is not None and (isinstance(given.value, int) or _REALS) else None
@@ -142,7 +149,7 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         positional = [a.value for a in call.args if not a.keyword and not a.star]
         if qn == "int" and len(positional) == 1 and len(call.args) == 1:
             inner = positional[0]
-            env = self._environ_default(inner, scope)
+            env = self.option_defaults.environ_default(inner, scope)
             if env is not None:
                 return env
             return self.size(inner, scope, following)
@@ -152,7 +159,7 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
                 return None
             pick = (max if qn == "max" else min)(sizes, key=lambda s: s.value)
             return Size(pick.value, next((s.source for s in sizes if s.source), ""))
-        env = self._environ_default(call, scope)
+        env = self.option_defaults.environ_default(call, scope)
         if env is not None and isinstance(env.value, int):
             return env
         return self._rows(call, scope, following)
@@ -166,13 +173,13 @@ class SizeResolution(ConfigEntries, OptionDefaults, AttributeSizes, LengthResolu
         func = call.func
         positional = [a.value for a in call.args if not a.keyword and not a.star]
         if isinstance(func, cst.Name) and func.value == "len" and self.model.binding("len", scope) is None:
-            return self.length(positional[0], scope, following) if len(call.args) == len(positional) == 1 else None
+            return self.lengths.length(positional[0], scope, following) if len(call.args) == len(positional) == 1 else None
         if not isinstance(func, cst.Attribute) or self.model.qualname(func) is not None:
             return None
         if func.attr.value == "size" and len(call.args) == len(positional) == 1 and self.model.value(positional[0], scope) == 0:
-            return self.tensor_length(func.value, scope, following)
+            return self.lengths.tensor_length(func.value, scope, following)
         if func.attr.value == "numel" and not call.args and self._one_dimensional(func.value, scope):
-            return self.tensor_length(func.value, scope, following)
+            return self.lengths.tensor_length(func.value, scope, following)
         return None
 
     def _one_dimensional(self, expr: cst.BaseExpression, scope: "Scope | None") -> bool:

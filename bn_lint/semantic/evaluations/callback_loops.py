@@ -55,7 +55,7 @@ def callback_evals(model: "FileModel", analysis: "ModeAnalysis", last_only) -> I
             found = _loop_left_in_eval(callee, function, run.calls, given, last_only)
             if found is None or key not in run.modes:
                 continue
-            if analysis.kind(key, run.modes[key], model.scope_of(run.call)) not in (ModelKind.BN, ModelKind.MAYBE):
+            if analysis.kinds.kind(key, run.modes[key], model.scope_of(run.call)) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
             loop, step = found
             name = os.path.basename(callee.model.path)
@@ -71,7 +71,7 @@ def _loop_left_in_eval(callee: "ModeAnalysis", function: cst.FunctionDef, calls,
     ``given`` (its parameters) and never puts it back in training mode; None if there is none."""
     model = callee.model
     for call in calls:
-        loop = next((a for a in model.ancestors(call) if type(a).__name__ in _LOOPS and callee.trains(a)), None)
+        loop = next((a for a in model.ancestors(call) if type(a).__name__ in _LOOPS and callee.steps.trains(a)), None)
         if loop is None or callee.enclosing_function(call) is not function or last_only(model, call, loop):
             continue
         steps = [site.node for site in list(callee.train_uses.values())
@@ -93,7 +93,7 @@ def _resets(callee: "ModeAnalysis", loop: cst.CSTNode, given: list[str]) -> bool
             continue
         if not any(key_root(key_of(a.value) or "") in given for a in call.args):
             continue
-        target = callee.callee(call, other_files=False)
+        target = callee.callees.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
         if summary is not None and any(f.mode == TRAIN and f.why != "trained" for facts in summary.effects.values()
                                        for f in facts):

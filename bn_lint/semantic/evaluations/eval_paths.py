@@ -75,29 +75,29 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
     reported_slips: set[cst.CSTNode] = set()
     for node, site in sorted(analysis.uses.items(), key=lambda item: analysis.order(item[0])):
         # (a copy, in source order: resolving may run other analyses)
-        reason = analysis.eval_reason(node)
+        reason = analysis.evaluation.eval_reason(node)
         assumed = reason is None
         if reason is None:
             # evaluation on some paths only: `phase == 'val'` under `torch.set_grad_enabled(phase == 'train')`
-            site, reason = analysis.path_eval(node) or (site, None)
+            site, reason = analysis.evaluation.path_eval(node) or (site, None)
         if reason is None:
             continue
         # (a path under an assumed condition is not the loop's first iteration: `for phase in ["train", "val"]`
         # starts with the phase that trains)
         # (where only the function's name or a read-out says evaluation, a caller that trains on its result runs it
         # for training; a run under `no_grad` to predictions evaluates whatever its result then feeds: pseudo-labels)
-        weak = not (analysis.under_no_grad(node) or analysis.predicts(node))
-        facts, first_loop = first_pass_of_callers(analysis, node, site, analysis.resolved(
+        weak = not (analysis.steps.under_no_grad(node) or analysis.output_reads.predicts(node))
+        facts, first_loop = first_pass_of_callers(analysis, node, site, analysis.entry.resolved(
             site, assumed=analysis.path_assumed.get(node), evaluating=weak), analysis.path_assumed.get(node), weak) \
-            if assumed else first_iteration(analysis, node, site, analysis.resolved(
+            if assumed else first_iteration(analysis, node, site, analysis.entry.resolved(
                 site, assumed=analysis.use_assumed.get(node) or None, evaluating=weak), weak)
         later_loop = None
         if first_loop is None and not assumed:
             facts, later_loop = later_iterations(analysis, node, facts)
-        unowned = None if analysis.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
-        if not analysis.shown_train(facts) and unowned is None or _same_test_as_optional_eval(model, node, facts):
+        unowned = None if analysis.kinds.shown_train(facts) else unowned_evaluation(analysis, site, node, facts)
+        if not analysis.kinds.shown_train(facts) and unowned is None or _same_test_as_optional_eval(model, node, facts):
             continue
-        kind = analysis.kind(site.key, facts, site.scope)
+        kind = analysis.kinds.kind(site.key, facts, site.scope)
         if kind not in (ModelKind.BN, ModelKind.MAYBE):
             continue
         if kind is ModelKind.MAYBE and (loss_named(site.key) or named_as_other(site.key)) and not used_as_module(
@@ -105,7 +105,7 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
             continue  # (`loss_func = build_loss(cfg)`, `self.post_process`: of unknown class, named for no network)
         if unowned is not None and kind is ModelKind.MAYBE and not project_builds_batchnorm(model):
             continue
-        if analysis.keeps_own_modes(facts):
+        if analysis.kinds.keeps_own_modes(facts):
             continue
         if _recalibration(model, analysis, node, facts) or _samples_on_purpose(model, analysis, node, facts) \
                 or off_every_call(analysis, node):
@@ -162,7 +162,7 @@ def _helper_run(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.Fu
     ``self.inception``), not the model called itself."""
     if not isinstance(node, cst.Call) or key_of(node.func) == key:
         return None
-    target = analysis.callee(node, other_files=False)
+    target = analysis.callees.callee(node, other_files=False)
     return target[1] if target is not None else None
 
 
@@ -202,10 +202,10 @@ def helper_evaluations(analysis: "ModeAnalysis") -> Iterator[HelperEvaluation]:
     later: dict[cst.CSTNode, cst.CSTNode] = {}  # use -> the loop whose later iterations bring training mode
     for helper in list(analysis.helper_evals.values()):
         site = helper.site
-        facts, loop = later_iterations(analysis, site.node, analysis.resolved(site))
-        if not analysis.shown_train(facts) or analysis.framework_managed(site.node):
+        facts, loop = later_iterations(analysis, site.node, analysis.entry.resolved(site))
+        if not analysis.kinds.shown_train(facts) or analysis.evaluation.framework_managed(site.node):
             continue
-        if analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+        if analysis.kinds.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
             continue
         callers.setdefault(helper.use, []).append((helper, facts))
         if loop is not None:
@@ -285,7 +285,7 @@ def _samples_on_purpose(model: "FileModel", analysis, node: cst.CSTNode, facts: 
     ``save_image``) in the same function, not one named for evaluation: a generator sampled with batch
     statistics by choice, as DCGAN-style code does."""
     func = analysis.enclosing_function(node)
-    if (func is not None and eval_named(func.name.value)) or not facts or not analysis.visualised(node):
+    if (func is not None and eval_named(func.name.value)) or not facts or not analysis.output_reads.visualised(node):
         return False
     end = model.order(node)
     for fact in facts:

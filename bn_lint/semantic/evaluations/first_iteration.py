@@ -36,11 +36,11 @@ def first_iteration(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Site", f
     or around the calls of this file that lead to it) when they show training mode and the later
     iterations add only unknown modes or modes set after it in the loop; with the loop whose first
     iteration that is (None: ``facts`` as given); ``evaluating``: as ``resolved`` takes it."""
-    if analysis.shown_train(facts):
+    if analysis.kinds.shown_train(facts):
         return facts, None
     first = analysis.first_uses.get((node, site.key)) or site
-    first_facts = analysis.resolved(first, first=True, evaluating=evaluating)
-    if not analysis.shown_train(first_facts) or first_facts == facts:
+    first_facts = analysis.entry.resolved(first, first=True, evaluating=evaluating)
+    if not analysis.kinds.shown_train(first_facts) or first_facts == facts:
         return facts, None
     later = [f for f in facts - first_facts if f.mode not in (TRAIN, UNKNOWN_MODE)]
     if not later:
@@ -62,10 +62,10 @@ def first_pass_of_callers(analysis: "ModeAnalysis", node: cst.CSTNode, site: "Si
     passes add only unknown modes (the model handed to code out of sight after its training step), with the loop
     around the first deciding call that has one (None: ``facts`` as given). The function's own loops are walked
     whole: a phase loop (``for phase in ["train", "val"]``) starts with the phase that trains."""
-    if analysis.shown_train(facts):
+    if analysis.kinds.shown_train(facts):
         return facts, None
-    first_facts = analysis.resolved(site, first=True, assumed=assumed, evaluating=evaluating)
-    if not analysis.shown_train(first_facts) or first_facts == facts \
+    first_facts = analysis.entry.resolved(site, first=True, assumed=assumed, evaluating=evaluating)
+    if not analysis.kinds.shown_train(first_facts) or first_facts == facts \
             or any(f.mode not in (TRAIN, UNKNOWN_MODE) for f in facts - first_facts):
         return facts, None
     loops = [loop for call in calls_leading_to(analysis, node)[1:] if (loop := _loop_around(analysis, call)) is not None]
@@ -77,7 +77,7 @@ def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozens
     """The facts of the later iterations of a loop around ``node`` when training mode is set after it in that
     loop (``.train()`` or a training step further down the body, reaching it through the back edge), with that
     loop (None: ``facts`` as given)."""
-    if analysis.shown_train(facts):
+    if analysis.kinds.shown_train(facts):
         return facts, None
     anchors = None
     later, loops = set(), set()
@@ -92,7 +92,7 @@ def later_iterations(analysis: "ModeAnalysis", node: cst.CSTNode, facts: frozens
         if loop is not None:
             later.add(fact)
             loops.add(loop)
-    if not later or not analysis.shown_train(frozenset(later)):
+    if not later or not analysis.kinds.shown_train(frozenset(later)):
         return facts, None
     return frozenset(later), min(loops, key=analysis.order)
 

@@ -58,7 +58,7 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             loop = _loop_around_both(model, site.node, fact.node) or _loop_around_caller(model, analysis, site.node, fact) \
                 or _repeated_hook(model, site.node, fact.node)
             late = _train_after(analysis, fact, site) if loop is None else None
-            if late is not None and analysis.kind(site.key, site.facts, site.scope) in (ModelKind.BN, ModelKind.MAYBE):
+            if late is not None and analysis.kinds.kind(site.key, site.facts, site.scope) in (ModelKind.BN, ModelKind.MAYBE):
                 seen.add(fact.node)  # (`model.eval()` for an attack, the loss forwards, then `model.train()`: too late)
                 yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), site.node,
                                          site.node, late=late)
@@ -73,7 +73,7 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
                 # (but an eval the loop's own iterable sets, a generator drawing synthetic batches with the model,
                 # is no choice the training step makes)
                 continue  # `.eval()` before the training step in the same iteration: deliberate
-            if analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+            if analysis.kinds.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
                 continue
             if _last_iteration_only(model, fact.node, loop):
                 continue
@@ -82,7 +82,7 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
             yield EvalInTrainingLoop(fact.node, site.key, fact.where.format(line=analysis.line(fact.node)), loop, site.node,
                                      at=_inner_eval(analysis, fact.node, site.key))
     for node, fact, site in later:
-        if node in seen or analysis.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE) \
+        if node in seen or analysis.kinds.kind(site.key, site.facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE) \
                 or any((key == site.key or site.key.startswith(key + ".")) and loop in model.ancestors(site.node)
                        for key, loop in loops):  # (a part of a model reported in that loop: the same defect)
             continue
@@ -101,7 +101,7 @@ def _evaluation_left_in_eval(analysis: "ModeAnalysis", fact) -> bool:
     call = fact.node
     if fact.why != "helper" or not isinstance(call, cst.Call):
         return False
-    target = analysis.callee(call)
+    target = analysis.callees.callee(call)
     if target is None:  # (`model.predict(x)` of the model's class out of sight: its definitions' text says so)
         return isinstance(call.func, cst.Attribute) and method_evaluates_self(analysis, call.func.attr.value)
     callee, func = target
@@ -127,9 +127,9 @@ def _evaluated_after(analysis: "ModeAnalysis", fact, site) -> bool:
         if not analysis.order(node) < analysis.order(call) < end:
             continue
         use = analysis.uses.get(call)
-        if use is not None and use.key == key and analysis.eval_reason(call) is not None:
+        if use is not None and use.key == key and analysis.evaluation.eval_reason(call) is not None:
             return True
-        target = analysis.callee(call)
+        target = analysis.callees.callee(call)
         summary = target[0].summary(target[1]) if target is not None and target[0] is analysis else None
         if summary is not None and any(key_of(arg.value) == key and param in analysis.evaluations(summary)
                                        for param, arg in zip(summary.params, call.args) if arg.keyword is None):
@@ -163,7 +163,7 @@ def _loop_around_caller(model: "FileModel", analysis: "ModeAnalysis", step: cst.
         return None
     for anchor in calls_leading_to(analysis, step)[1:]:
         loop = next((a for a in model.ancestors(anchor) if isinstance(a, (cst.For, cst.While))), None)
-        if loop is not None and analysis.trains(loop):
+        if loop is not None and analysis.steps.trains(loop):
             return loop
     return None
 
@@ -197,7 +197,7 @@ def _inner_eval(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.CS
             return found
         if func.attr.value == "eval":
             return node
-        target = analysis.callee(node, other_files=False)
+        target = analysis.callees.callee(node, other_files=False)
         summary = target[0].summary(target[1]) if target is not None and target[0] is analysis else None
         inner = next((f.node for f in (summary.effects.get(key, ()) if summary is not None else ())
                       if f.mode == EVAL and f.node is not None), None)

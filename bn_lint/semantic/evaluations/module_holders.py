@@ -28,7 +28,7 @@ def _module_parameter(model: "FileModel", name: str, scope: "Scope") -> bool:
     """``name`` is a parameter of a function that every call in this file gives a module."""
     if scope.kind != "function" or name not in scope.params or not isinstance(scope.node, cst.FunctionDef):
         return False
-    return bool(model.analysis(ModeAnalysis).passed_kinds(scope.node, name))
+    return bool(model.analysis(ModeAnalysis).entry.passed_kinds(scope.node, name))
 
 
 # methods only an nn.Module has (a config object may have `.training`, not these)

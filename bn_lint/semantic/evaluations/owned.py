@@ -49,7 +49,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
     func = analysis.enclosing_function(node)
     if func is None or not _evaluation_function(analysis, func, node, site.key):
         return None
-    if analysis.pytest_test(func):
+    if analysis.evaluation.pytest_test(func):
         return None  # (a pytest test: its model comes from a fixture, in the mode the test wants)
     if _SETS_EVAL.search(model.code(func)):
         return None  # (the function puts a model in eval itself: what else it runs is not a model it owns)
@@ -94,7 +94,7 @@ def unowned_evaluation(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode
         callers = "no code of this file puts it in eval mode"
     else:
         scope = model.scopes.get(func)
-        where = analysis.args_key(func)
+        where = analysis.entry.args_key(func)
         if scope is None or root not in scope.params or where is None or "." in where and not (
                 where.count(".") == 1 and _imports_torch(model)):
             return None  # (a function of this file, or a method given the model, not one nested in a function)
@@ -194,7 +194,7 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     from bn_lint.semantic.modes import eval_named
     from bn_lint.semantic.modes.eval_names import evaluator_class
 
-    if analysis.trains(func):
+    if analysis.steps.trains(func):
         return False  # (a training function: what it trains and then evaluates, the path analysis follows)
     if eval_named(func.name.value):
         return True
@@ -204,20 +204,20 @@ def _evaluation_function(analysis: "ModeAnalysis", func: cst.FunctionDef, node: 
     if evaluator_class(owner, analysis.model.code):
         # (a loop over data, or one run whose outputs a public method hands out: `synthesize(self, text)`)
         return any(isinstance(a, (cst.For, cst.While)) for a in _ancestors_within(analysis, node, func)) or (
-            not func.name.value.startswith("_") and analysis.handed_out(node))
-    if analysis.dummy_input(node):
+            not func.name.value.startswith("_") and analysis.output_reads.handed_out(node))
+    if analysis.output_reads.dummy_input(node):
         return False
-    if not analysis.under_no_grad(node):
+    if not analysis.steps.under_no_grad(node):
         # (gradients on, but the outputs leave torch as data, `.detach().cpu().numpy()`, or a loss of them is read
         # out as a number and not handed back for a backward elsewhere: none is taken of them)
         return not key.startswith("self.") and (
-            analysis.read_out(node) or analysis.read_as_number(node) and not analysis.tensor_handed_out(node))
+            analysis.output_reads.read_out(node) or analysis.output_reads.read_as_number(node) and not analysis.output_reads.tensor_handed_out(node))
     # (a loop over data with gradients off, or an inference helper: the outputs it computes with gradients off
     # leave the function, returned or read out as data: ``detect_image(model, image)``)
     if any(isinstance(a, cst.For) for a in _ancestors_within(analysis, node, func)):
         return True
     # (not `self._decoder` of a method: a holder given a model whose maker, out of sight, may have put it in eval)
-    return not key.startswith("self.") and (analysis.handed_out(node) or analysis.read_out(node) or analysis.predicts(node))
+    return not key.startswith("self.") and (analysis.output_reads.handed_out(node) or analysis.output_reads.read_out(node) or analysis.output_reads.predicts(node))
 
 
 def _ancestors_within(analysis: "ModeAnalysis", node: cst.CSTNode, func: cst.FunctionDef):
@@ -237,7 +237,7 @@ def _eval_up_the_callers(analysis: "ModeAnalysis", passed: list, rest: str, foll
         key = f"{arg_key}.{rest}" if rest else arg_key
         if _may_set_eval(key, state):
             return True
-        where = analysis.args_key(caller) if isinstance(caller, cst.FunctionDef) else None
+        where = analysis.entry.args_key(caller) if isinstance(caller, cst.FunctionDef) else None
         if where is None or not _tracked(state, key) or {f.mode for f in _lookup(state, key)} != {ENTRY}:
             continue
         root = key_root(arg_key)
@@ -266,7 +266,7 @@ def _plain_holder(analysis: "ModeAnalysis", func: cst.FunctionDef, attribute: st
     info = model.class_of_method(func)
     if info is None:
         return False
-    if (model.is_nn_module_class(info) or analysis._framework_class(info) or any(
+    if (model.is_nn_module_class(info) or analysis.evaluation.framework_class(info) or any(
             model_base(model, base) or "Lightning" in model.code(base) for base in info.bases)) \
             and not unregistered_attribute(model, info, attribute):
         return False

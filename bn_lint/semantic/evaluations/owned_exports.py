@@ -35,7 +35,7 @@ def unowned_export(analysis: "ModeAnalysis", site: "Site", node: cst.CSTNode, fa
     if not facts or {f.mode for f in facts - {_MIXED}} != {ENTRY}:
         return None
     func = analysis.enclosing_function(node)
-    if func is None or analysis.pytest_test(func) or _SETS_EVAL.search(model.source):
+    if func is None or analysis.evaluation.pytest_test(func) or _SETS_EVAL.search(model.source):
         return None  # (a test's model comes from a fixture; a file that sets eval somewhere manages modes)
     root, _, rest = site.key.partition(".")
     name = func.name.value
@@ -80,8 +80,8 @@ def _passed_in_training_mode(model: "FileModel", name: str, param: str) -> str |
         for (call, given), helper in list(analysis.helper_exports.items()):
             if given != param or helper.summary.name != name or os.path.abspath(helper.summary.path or "") != here:
                 continue
-            facts = analysis.resolved(helper.site)
-            if analysis.shown_train(facts) and analysis.kind(helper.site.key, facts, helper.site.scope) is ModelKind.BN:
+            facts = analysis.entry.resolved(helper.site)
+            if analysis.kinds.shown_train(facts) and analysis.kinds.kind(helper.site.key, facts, helper.site.scope) is ModelKind.BN:
                 shown = frozenset(f for f in facts if f.kind is ModelKind.BN) or facts  # (its BatchNorm paths)
                 return (f"{os.path.basename(other)} passes `{helper.site.key}` at line {analysis.line(call)} in training "
                         f"mode: {describe(analysis, shown)}")

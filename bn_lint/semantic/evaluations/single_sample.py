@@ -43,15 +43,15 @@ class SingleSample:
 def single_sample_calls(model: "FileModel") -> Iterator[SingleSample]:
     analysis = model.analysis(ModeAnalysis).run()
     for node, site in sorted(list(analysis.uses.items()), key=lambda item: analysis.order(item[0])):
-        if not isinstance(node, cst.Call) or analysis.under_no_grad(node) or _failure_handled(model, node):
+        if not isinstance(node, cst.Call) or analysis.steps.under_no_grad(node) or _failure_handled(model, node):
             continue
         given = _input_of(model, node)
         rank = _batch_of_one(model, given, site.scope, set()) if given is not None else None
         if rank is None:
             continue
-        facts = analysis.resolved(site)
-        if not analysis.shown_train(facts) or analysis.keeps_own_modes(facts) \
-                or analysis.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
+        facts = analysis.entry.resolved(site)
+        if not analysis.kinds.shown_train(facts) or analysis.kinds.keeps_own_modes(facts) \
+                or analysis.kinds.kind(site.key, facts, site.scope) not in (ModelKind.BN, ModelKind.MAYBE):
             continue
         found = _fragile_of(model, facts, rank)
         if found is not None:

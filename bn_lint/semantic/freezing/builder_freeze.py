@@ -43,7 +43,7 @@ def builder_freezes(analysis: "ModeAnalysis") -> list[BuilderFreeze]:
     from bn_lint.semantic.nn_modules.bearing import ModelKind
 
     model = analysis.model
-    if not analysis.freezes or analysis.is_test_file() or _PART_EVAL.search(model.source):
+    if not analysis.freezes or analysis.evaluation.is_test_file() or _PART_EVAL.search(model.source):
         return []
     trainers = [t for t in (_trainer(analysis, f) for f in model.functions.values()) if t is not None]
     if not trainers:
@@ -59,7 +59,7 @@ def builder_freezes(analysis: "ModeAnalysis") -> list[BuilderFreeze]:
         root = site.key.split(".")[0]
         if not _returns(builder, root) or _called(analysis, builder.name.value):
             continue
-        if analysis.kind(site.key, site.facts, site.scope) is not ModelKind.BN:
+        if analysis.kinds.kind(site.key, site.facts, site.scope) is not ModelKind.BN:
             continue
         others = [t for t in trainers if t[0] is not builder]
         if others:
@@ -72,10 +72,10 @@ def _trainer(analysis: "ModeAnalysis", func: cst.FunctionDef):
     """(func, its ``param.train()``, the training step after it) for a function of this file with no caller
     here that puts a parameter in training mode and then trains; None otherwise."""
     model = analysis.model
-    if not analysis.trains(func) or _called(analysis, func.name.value):
+    if not analysis.steps.trains(func) or _called(analysis, func.name.value):
         return None
     params = {p.name.value for p in func.params.params}
-    steps = analysis.training_calls(func)
+    steps = analysis.steps.training_calls(func)
     for call in model.nodes_of(func, cst.Call):
         f = call.func
         if isinstance(f, cst.Attribute) and f.attr.value == "train" and not call.args \

@@ -52,7 +52,7 @@ def lightning_freezes(model: "FileModel", analysis: "ModeAnalysis") -> Iterator[
         for node, key in dict.fromkeys(freeze for method, summary in summaries if summary is not None
                                        for freeze in (*summary.freezes, *summary.helper_freezes)
                                        if not (_set_to_a_value(model, freeze[0]) and method in model.ancestors(freeze[0]))):
-            if key.startswith("self.") and analysis.kind(key, frozenset(), info.scope) == ModelKind.BN:
+            if key.startswith("self.") and analysis.kinds.kind(key, frozenset(), info.scope) == ModelKind.BN:
                 yield LightningFreeze(node, key, info.name)
 
 

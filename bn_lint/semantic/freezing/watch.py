@@ -92,7 +92,7 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             continue  # (an eval-freeze before a loop leaves the mode unknown on the first pass: allowed)
         if analysis.order(watch.train_site) < analysis.order(node):
             continue
-        if analysis.has_train_override(watch.key, watch.scope) or _frozen_by_mode_keeping_class(*(watch.origin or (node, model))):
+        if analysis.kinds.has_train_override(watch.key, watch.scope) or _frozen_by_mode_keeping_class(*(watch.origin or (node, model))):
             continue
         step = analysis.line(watch.train_site)
         trains = sorted(
@@ -103,10 +103,10 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
                 continue  # a BNNeck's fixed shift (`bnneck.bias.requires_grad_(False)`): the layer still learns
             if _momentum_updated(model, watch.key):
                 continue  # a MoCo key encoder, a BYOL target: an average of the trained weights, by design
-            kind = analysis.kind(watch.key, watch.facts, watch.scope)
+            kind = analysis.kinds.kind(watch.key, watch.facts, watch.scope)
             if kind is None and watch.key.endswith("]"):  # (an indexed part, `model[1]`: as the model holding it)
-                kind = analysis.kind(key_parent(watch.key) or watch.key, watch.facts, watch.scope)
-            if "." in watch.key and analysis.kind(watch.key, frozenset(), watch.scope) is ModelKind.NO:
+                kind = analysis.kinds.kind(key_parent(watch.key) or watch.key, watch.facts, watch.scope)
+            if "." in watch.key and analysis.kinds.kind(watch.key, frozenset(), watch.scope) is ModelKind.NO:
                 continue  # (a part the model's class builds without BatchNorm, `self.conv1 = nn.Conv2d(...)`: its
                 # facts are the whole model's)
             put_in_eval = any(f.mode == EVAL and f.why != "helper" for f in watch.facts)
@@ -166,7 +166,7 @@ def _loop_carried(analysis: "ModeAnalysis", reset: cst.CSTNode, evaluated: cst.C
         if isinstance(around, (cst.For, cst.While)) and around in model.ancestors(reset):
             # (an eval right after the reset in the same body, `if frozen: m.eval()`, is the freeze kept)
             return (nested or once) and not _frozen_again(analysis, around, reset, evaluated)
-        nested = nested or isinstance(around, (cst.For, cst.While)) and analysis.trains(around)  # (a batch loop)
+        nested = nested or isinstance(around, (cst.For, cst.While)) and analysis.steps.trains(around)  # (a batch loop)
     return False
 
 
@@ -197,7 +197,7 @@ def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", f
         return True
     parts = given_parts(holder, frozen_at)
     return bool(parts) and all(
-        analysis.kind(watch.key + part[len(key_root(part)):], frozenset(), watch.scope) is ModelKind.NO
+        analysis.kinds.kind(watch.key + part[len(key_root(part)):], frozenset(), watch.scope) is ModelKind.NO
         for part in parts)
 
 
@@ -249,7 +249,7 @@ def _momentum_updated(model: "FileModel", key: str) -> bool:
 def _train_call_in(analysis, call: cst.CSTNode) -> tuple[cst.Call, "FileModel | None"] | None:
     """The one ``param.train()`` in the helper ``call`` runs (of this file or another), and the file that
     holds it (None for this one)."""
-    target = analysis.callee(call) if isinstance(call, cst.Call) else None
+    target = analysis.callees.callee(call) if isinstance(call, cst.Call) else None
     if target is None:
         return None
     helper_analysis, function = target

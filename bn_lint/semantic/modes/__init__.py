@@ -10,10 +10,11 @@ summary (what it leaves each parameter's mode at on return); unknown callees
 that receive a model make its mode unknown. Rules read the recorded sites:
 model calls (``uses``), export calls, freezing and training steps.
 
-Where things are: ``analysis`` (:class:`ModeAnalysis`, with its mixins ``entry``, ``kinds``,
-``training_steps``, ``evaluations``, ``output_reads``, ``callees``); ``flow`` (one walk, with its
-mixins ``statements``, ``loops``, ``assignments``, ``values``, ``calls``, ``uses``, ``freezing``,
-``applied_freezes``, ``helper_calls``); ``state`` (facts and their join), ``keys``, ``conditions``, ``records`` (sites,
+Where things are: ``analysis`` (:class:`ModeAnalysis`: the file's facts; its parts, one object per module, are the
+queries ``entry``, ``kinds``, ``training_steps``, ``evaluations``, ``output_reads``, ``callees``, ``given``, reached as
+``analysis.kinds.kind(...)``); ``flow`` (``_Flow``, one walk: its state; its parts, one object per module, visit the
+code: ``statements``, ``loops``, ``assignments``, ``values``, ``calls``, ``uses``, ``freezing``, ``applied_freezes``,
+``helper_calls``, ``callbacks``, ``given_callables``, reached as ``flow.calls.call(...)``); ``state`` (facts and their join), ``keys``, ``conditions``, ``records`` (sites,
 summaries), ``known_calls`` and ``eval_names`` (tables), ``constructors``, ``trained``.
 """
 from .analysis import ModeAnalysis

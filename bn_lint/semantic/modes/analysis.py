@@ -43,17 +43,24 @@ def _inert(summary: Summary) -> dict | bool:
 
 
 
-class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetection, OutputReads, Callees,
-                   GivenArguments):
+class ModeAnalysis:
     """Mode flow for every function of one file; built lazily, shared by BN1xx rules.
 
-    The rules' queries are mixins, one concern per module (they share this analysis's caches and
-    recurse through ``summary``): ``entry``, ``kinds``, ``training_steps``, ``evaluations``,
-    ``output_reads``, ``callees``.
+    It holds the file's facts and the summaries' cache; the queries are its parts, one concern per module, each
+    reaching the facts and the others through it (``analysis.entry.resolved(...)``, ``analysis.kinds.kind(...)``):
+    ``entry``, ``kinds``, ``steps`` (training steps), ``evaluation`` (why a call evaluates), ``output_reads``,
+    ``callees``, ``given``.
     """
 
     def __init__(self, model: "FileModel") -> None:
         self.model = model
+        self.entry = EntryResolution(self)
+        self.kinds = ModelKinds(self)
+        self.steps = TrainingSteps(self)
+        self.evaluation = EvaluationDetection(self)
+        self.output_reads = OutputReads(self)
+        self.callees = Callees(self)
+        self.given = GivenArguments(self)
         self.uses: dict[cst.CSTNode, Site] = {}  # model(x) / model.forward(x)
         self.no_grad_runs: set[cst.CSTNode] = set()  # `net.predict(s)` of a method decorated `@torch.no_grad()`
         # the first time the flow reaches each use of each module: in the first iteration of every loop around it
@@ -157,7 +164,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         elif self.model.functions.get(func.name.value) is func:  # for the project index (``Project.indexed``)
             # (whether a call of it may take a training step: it runs a module in one, or takes one itself)
             self.model.index_facts[("trains", func.name.value)] = bool(summary.trains) or any(
-                self.takes_step(call) for call in self.model.nodes_of(func, cst.Call))
+                self.steps.takes_step(call) for call in self.model.nodes_of(func, cst.Call))
             self.model.index_facts[("inert", func.name.value)] = lambda: _inert(summary)  # (when saved: it asks `returns`)
             # (whether what it gives back comes frozen: a builder's caller watches the parts it froze)
             self.model.index_facts[("returns_frozen", func.name.value)] = bool(summary.returned_freezes) \
@@ -169,8 +176,8 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
         """For a call of another file's function that the project index says leaves the modules this call
         gives it alone (sets, trains, evaluates and freezes none of them, and returns none), a summary
         that says only that, with its parameters; None when the index does not say so. ``bind``:
-        ``_Flow._bind_args``; ``tracked(key)``: whether the flow follows that module."""
-        where = self._imported_callee(call)
+        ``FlowCalls.bind_args``; ``tracked(key)``: whether the flow follows that module."""
+        where = self.callees.imported_callee(call)
         project = self.model.project
         fact = project.indexed(where[0], "inert", where[1]) if where is not None and project is not None else None
         if not isinstance(fact, dict) or not isinstance(fact.get("params"), list) or not isinstance(fact.get("touched"), list):
@@ -194,7 +201,7 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             summary.evaluates = {}
             for call, key in summary.entry_uses:
                 if key not in summary.evaluates and not loss_named(key):  # (`self.criterion(out, y)`: a loss)
-                    reason = self.eval_reason(call)
+                    reason = self.evaluation.eval_reason(call)
                     if reason is not None:
                         summary.evaluates[key] = (call, reason)
             self._evaluated_in_helpers(summary)
@@ -297,3 +304,4 @@ class ModeAnalysis(EntryResolution, ModelKinds, TrainingSteps, EvaluationDetecti
             if cls is cst.For or cls is cst.While or cls is cst.FunctionDef or cls is cst.Module:
                 return ancestor
         return self.model.module
+

@@ -28,15 +28,19 @@ from .records import Summary
 from .state import State, _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
     from .analysis import ModeAnalysis
 
 Target = tuple["ModeAnalysis", "cst.FunctionDef"]
 
 
-class AppliedFreezes:
-    """Mixin of :class:`_Flow`: the freezes of the project functions a call runs, at that call."""
+class FlowAppliedFreezes:
+    """A part of the walk of one function (``flow.applied_freezes``): the freezes of the project functions a call runs, at that call."""
 
-    def _apply_freezes(self, call: cst.Call, target: Target, summary: Summary, bound, state: State) -> None:
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
+
+    def apply_freezes(self, call: cst.Call, target: Target, summary: Summary, bound, state: State) -> None:
         """What ``call``'s callee freezes of the modules it is given: its parameters and ``self``'s parts."""
         for param, arg in bound:
             key = key_of(arg)
@@ -45,19 +49,19 @@ class AppliedFreezes:
             for node, frozen in summary.freezes:
                 root = key_root(frozen)
                 target_key = key + frozen[len(root):]  # (`module.body`, `module[1]`)
-                if root == param and _tracked(state, target_key) and self._tests_hold(node, summary, bound, target, call):
+                if root == param and _tracked(state, target_key) and self.tests_hold(node, summary, bound, target, call):
                     self._watch_frozen(call, node, target[0], target_key)
 
-    def _frozen_in_result(self, value: cst.BaseExpression | None, key: str, index: int | None = None) -> None:
+    def frozen_in_result(self, value: cst.BaseExpression | None, key: str, index: int | None = None) -> None:
         """``model = build_model()``, ``backbone = ModelUtils.freeze(Net())``, ``model = Net()`` where the
         callee freezes (part of) the model it gives back: watch it here under ``key``; with ``index``, element
         ``index`` of the tuple it returns (``model, tf = build_model()``)."""
-        for site, rest in self._result_freezes(value, index):
+        for site, rest in self.result_freezes(value, index):
             frozen = key + rest
-            self.watch[site] = (frozen, "frozen")
-            self.helper_frozen.append((site, frozen))  # (returned from here: given back frozen)
+            self.flow.watch[site] = (frozen, "frozen")
+            self.flow.helper_frozen.append((site, frozen))  # (returned from here: given back frozen)
 
-    def _result_freezes(self, value: cst.BaseExpression | None, index: int | None = None) -> list[tuple[cst.CSTNode, str]]:
+    def result_freezes(self, value: cst.BaseExpression | None, index: int | None = None) -> list[tuple[cst.CSTNode, str]]:
         """The freezes of the model ``value`` gives back, made by the callee at this call: (the site that
         stands for the freeze here, the part frozen under the returned model, with its separator: ``.head``, ``[1]``;
         "" for all of it). Not for a builder when the file changes the mode of a part by index (``model[0].eval()``),
@@ -65,34 +69,34 @@ class AppliedFreezes:
         value = _unwrap_passthrough(value)  # Net().to(device)
         if not isinstance(value, cst.Call):
             return []
-        where = self.a._imported_callee(value)
-        project = self.model.project
+        where = self.flow.a.callees.imported_callee(value)
+        project = self.flow.model.project
         if where is not None and project is not None and project.indexed(where[0], "returns_frozen", where[1]) is False:
             return []  # (another file's function that the project index says gives back nothing frozen: not parsed)
-        target = self.a.callee(value)
+        target = self.flow.a.callees.callee(value)
         if target is not None:
             summary = target[0].summary(target[1])
-            if summary is None or _INDEXED_MODE_CHANGE.search(self.model.source):
+            if summary is None or _INDEXED_MODE_CHANGE.search(self.flow.model.source):
                 return []
             freezes = summary.returned_freezes if index is None else summary.element_freezes.get(index, [])
-            bound = self._bind_args(value, summary)
+            bound = self.flow.helper_calls.bind_args(value, summary)
         else:
             target = self._constructor(value) if index is None else None
             summary = target[0].summary(target[1]) if target is not None else None
             if summary is None:
                 return []
             freezes = [(node, frozen[len("self"):]) for node, frozen in summary.freezes if key_root(frozen) == "self"]
-            bound = list(bind(value, summary.params[1:], self.model, self.scope).values.items())
+            bound = list(bind(value, summary.params[1:], self.flow.model, self.flow.scope).values.items())
         return [(self._site_of(value, node, target[0]), rest) for node, rest in freezes
-                if self._tests_hold(node, summary, bound, target, value)]
+                if self.tests_hold(node, summary, bound, target, value)]
 
     def _constructor(self, call: cst.Call) -> Target | None:
         """The ``__init__`` that ``Net(...)`` runs: of a project class (this file's or another's), its own or
         a base's."""
         if not isinstance(call.func, (cst.Name, cst.Attribute)) or not self._may_freeze(call.func):
             return None
-        found = project_class(self.model, call.func)
-        if found is None or isinstance(call.func, cst.Name) and self.model.binding(call.func.value, None) is not None:
+        found = project_class(self.flow.model, call.func)
+        if found is None or isinstance(call.func, cst.Name) and self.flow.model.binding(call.func.value, None) is not None:
             return None
         owner, info = found
         init = info.methods.get("__init__")
@@ -101,30 +105,30 @@ class AppliedFreezes:
             if inherited is None:
                 return None
             owner, init = inherited[0], inherited[2]
-        return (self.a if owner is self.model else owner.analysis(type(self.a))), init
+        return (self.flow.a if owner is self.flow.model else owner.analysis(type(self.flow.a))), init
 
     def _may_freeze(self, func: cst.BaseExpression) -> bool:
         """Whether the class ``func`` names may freeze in ``__init__``: defined here, or in a file whose text says
         ``requires_grad`` (another file is not parsed, nor looked up in the index, for a class that cannot)."""
-        dotted = self.model.qualname(func)
-        where = self.model.imported_path(dotted, "class") if dotted and dotted != self.model.code(func) else None
-        return where is None or self.model.project is None or self.model.project.mentions(where[0], "requires_grad")
+        dotted = self.flow.model.qualname(func)
+        where = self.flow.model.imported_path(dotted, "class") if dotted and dotted != self.flow.model.code(func) else None
+        return where is None or self.flow.model.project is None or self.flow.model.project.mentions(where[0], "requires_grad")
 
     def _watch_frozen(self, call: cst.Call, node: cst.CSTNode, analysis: "ModeAnalysis", key: str) -> None:
         """The callee's freeze at ``node`` freezes ``key`` here: watched at later training steps."""
         site = self._site_of(call, node, analysis)
-        self.watch[site] = (key, "frozen")
-        self.helper_frozen.append((site, key))  # (a builder that returns it gives it frozen)
+        self.flow.watch[site] = (key, "frozen")
+        self.flow.helper_frozen.append((site, key))  # (a builder that returns it gives it frozen)
 
     def _site_of(self, call: cst.Call, node: cst.CSTNode, analysis: "ModeAnalysis") -> cst.CSTNode:
         """Where this file watches the freeze at ``node`` of ``analysis``'s file: there, in this file; at
         ``call`` for another file's, remembering the freezing statement it stands for."""
-        if analysis is self.a:
+        if analysis is self.flow.a:
             return node
-        self.a.freeze_origins[call] = analysis.freeze_origins.get(node, (node, analysis.model))
+        self.flow.a.freeze_origins[call] = analysis.freeze_origins.get(node, (node, analysis.model))
         return call
 
-    def _tests_hold(self, node: cst.CSTNode, summary: Summary, bound, target, site: cst.CSTNode | None = None) -> bool:
+    def tests_hold(self, node: cst.CSTNode, summary: Summary, bound, target, site: cst.CSTNode | None = None) -> bool:
         """Whether the freeze at ``node`` in the callee happens at this call: its tests on the callee's
         flags hold with this call's arguments (or the defaults). A flag passed on from this function's own
         parameter (`freeze(model, feature_extract)`) becomes a test of this function, for its callers (at
@@ -139,11 +143,11 @@ class AppliedFreezes:
         carried = []
         for flag, wanted in tests:
             value = given.get(flag, defaults.get(flag))
-            if flag in given and isinstance(value, cst.Name) and value.value in self.params[:self.declared]:
+            if flag in given and isinstance(value, cst.Name) and value.value in self.flow.params[:self.flow.declared]:
                 carried.append((value.value, wanted))
                 continue
-            scope = self.scope if flag in given else (target[0].model.scopes.get(func) if func is not None else None)
-            model = self.model if flag in given else target[0].model
+            scope = self.flow.scope if flag in given else (target[0].model.scopes.get(func) if func is not None else None)
+            model = self.flow.model if flag in given else target[0].model
             known = model.value(value, scope) if value is not None else UNKNOWN_VALUE
             if known is UNKNOWN_VALUE and isinstance(wanted, bool) and _built_module(model, value, scope):
                 known = True  # (`if backbone:` given `resnet50()`: a module, which is true)
@@ -151,8 +155,8 @@ class AppliedFreezes:
                                           else (known == wanted[1]) != wanted[2]):
                 return False
         if carried:
-            where = site if site is not None and target is not None and target[0] is not self.a else node
-            self.carried_tests[where] = carried
+            where = site if site is not None and target is not None and target[0] is not self.flow.a else node
+            self.flow.carried_tests[where] = carried
         return True
 
 

@@ -4,31 +4,39 @@ runs what this file's callers give it (a function, ``lambda e: validate(model, l
 parameters through the caller's call."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind, given_values, positional_names
 from .keys import key_expression, key_of, key_root
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
 from .state import State, _join
 
 _MAX_GIVEN = 4
 
 
-class CallbackCalls:
-    """Mixin of :class:`_Flow`: a call of a parameter resolved to the functions its callers give it."""
+class FlowCallbacks:
+    """A part of the walk of one function (``flow.callbacks``): a call of a parameter resolved to the functions its callers give it."""
 
-    def _callback_call(self, call: cst.Call, state: State) -> bool:
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
+
+    def callback_call(self, call: cst.Call, state: State) -> bool:
         """Apply, at ``call`` of a callable parameter, what each function the callers give it does to the
         modules it reaches (joined over the callers); False when no caller gives a function known here.
         Records the state there (``callback_states``) for callers of other files that give it one."""
         func = call.func
-        if isinstance(func, cst.Name) and func.value in self.callable_items:  # `for fn in self.hooks: fn(epoch)`
-            self._callback_state(self.callable_items[func.value], call, state)
+        if isinstance(func, cst.Name) and func.value in self.flow.callable_items:  # `for fn in self.hooks: fn(epoch)`
+            self._callback_state(self.flow.callable_items[func.value], call, state)
             return False
-        if not (isinstance(func, cst.Name) and isinstance(self.node, cst.FunctionDef)
-                and func.value in self.params[:self.declared]):
+        if not (isinstance(func, cst.Name) and isinstance(self.flow.node, cst.FunctionDef)
+                and func.value in self.flow.params[:self.flow.declared]):
             return False
         self._callback_state(func.value, call, state)
-        givens = given_values(self.model, self.node, func.value)
+        givens = given_values(self.flow.model, self.flow.node, func.value)
         runs = []
         for given in (givens or ())[:_MAX_GIVEN]:
             if given.site is None or given.value is None:
@@ -43,7 +51,7 @@ class CallbackCalls:
             end = dict(state)
             summary = target[0].summary(target[1])
             if summary is not None:
-                self._apply_effects(call, bound, summary.effects, summary, target[0], end)
+                self.flow.helper_calls.apply_effects(call, bound, summary.effects, summary, target[0], end)
             ends.append(end)
         joined = ends[0]
         for end in ends[1:]:
@@ -54,33 +62,33 @@ class CallbackCalls:
 
     def _callback_state(self, name: str, call: cst.Call, state: State) -> None:
         """The modes at a call of what ``name`` (a parameter, or ``self.hooks`` for its items) holds."""
-        old = self.callback_states.get(name)
-        self.callback_states[name] = dict(state) if old is None else _join(old, state)
-        self.callback_calls.setdefault(name, []).append(call)
+        old = self.flow.callback_states.get(name)
+        self.flow.callback_states[name] = dict(state) if old is None else _join(old, state)
+        self.flow.callback_calls.setdefault(name, []).append(call)
 
-    def _callable_items(self, node: cst.For) -> None:
+    def note_callable_items(self, node: cst.For) -> None:
         """``for fn in self.after_epoch:``: ``fn`` is an item of a list of callables a parameter holds."""
         key = key_of(node.iter) if isinstance(node.iter, cst.Attribute) else None
-        if key is not None and key_root(key) in self.params[:self.declared] and isinstance(node.target, cst.Name):
-            self.callable_items[node.target.value] = key
+        if key is not None and key_root(key) in self.flow.params[:self.flow.declared] and isinstance(node.target, cst.Name):
+            self.flow.callable_items[node.target.value] = key
 
-    def _stored_callable(self, call: cst.Call) -> None:
+    def stored_callable(self, call: cst.Call) -> None:
         """``self.after_epoch.append(fn)`` of a parameter ``fn``: the function keeps what it is given in a list
         (``stored_callables``: its callers register callbacks there)."""
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "append" and len(call.args) == 1
-                and isinstance(call.args[0].value, cst.Name) and isinstance(self.node, cst.FunctionDef)):
+                and isinstance(call.args[0].value, cst.Name) and isinstance(self.flow.node, cst.FunctionDef)):
             return
         key = key_of(func.value)
         param = call.args[0].value.value
-        if key is not None and "." in key and key_root(key) in self.params[:self.declared] \
-                and param in self.params[:self.declared]:
-            self.stored_callables[param] = key
+        if key is not None and "." in key and key_root(key) in self.flow.params[:self.flow.declared] \
+                and param in self.flow.params[:self.flow.declared]:
+            self.flow.stored_callables[param] = key
 
     def _given_callable(self, value: cst.BaseExpression, site, call: cst.Call):
         """``((analysis, function), [(param, argument here)])`` for a function given as a callback: a name,
         a lambda whose body calls one, or ``functools.partial(f, ...)``; None for anything else."""
-        outer = bind(site.node, positional_names(self.node), self.model, site.scope).values  # caller's view
+        outer = bind(site.node, positional_names(self.flow.node), self.flow.model, site.scope).values  # caller's view
         here = [arg.value for arg in call.args if not arg.keyword and not arg.star]
         if isinstance(value, cst.Lambda):
             body = value.body
@@ -88,7 +96,7 @@ class CallbackCalls:
                 return None
             inner = [p.name.value for p in value.params.params]
             return self._callback_target(body, lambda expr: self._from_caller(expr, outer, dict(zip(inner, here))))
-        if isinstance(value, cst.Call) and self.model.qualname(value.func) == "functools.partial" and value.args \
+        if isinstance(value, cst.Call) and self.flow.model.qualname(value.func) == "functools.partial" and value.args \
                 and value.args[0].keyword is None and not any(a.star for a in value.args):
             fixed = list(value.args[1:])  # (its keywords after the arguments the call adds, as Python binds them)
             given = cst.Call(func=value.args[0].value, args=[*(a for a in fixed if a.keyword is None),
@@ -96,18 +104,18 @@ class CallbackCalls:
                                                              *(a for a in fixed if a.keyword is not None)])
             return self._callback_target(given, lambda expr: self._from_caller(expr, outer, {}, here))
         if isinstance(value, cst.Name):
-            function = self.model.functions.get(value.value)
-            if function is None or self.model.binding(value.value, None) is not None:
+            function = self.flow.model.functions.get(value.value)
+            if function is None or self.flow.model.binding(value.value, None) is not None:
                 return None
-            summary = self.a.summary(function)
+            summary = self.flow.a.summary(function)
             if summary is None:
                 return None
             params = positional_names(function)
-            return (self.a, function), [(p, a) for p, a in zip(params, here) if p in summary.params]
+            return (self.flow.a, function), [(p, a) for p, a in zip(params, here) if p in summary.params]
         return None
 
     def _callback_target(self, body: cst.Call, translate):
-        target = self.a.callee(body) if self.model.parent(body) is not None else self._named_callee(body)
+        target = self.flow.a.callees.callee(body) if self.flow.model.parent(body) is not None else self._named_callee(body)
         if target is None:
             return None
         analysis, function = target
@@ -115,7 +123,7 @@ class CallbackCalls:
         if summary is None:
             return None
         bound = []
-        for param, arg in bind(body, list(summary.params), self.model, self.scope).values.items():
+        for param, arg in bind(body, list(summary.params), self.flow.model, self.flow.scope).values.items():
             mapped = translate(arg)
             if mapped is not None:
                 bound.append((param, mapped))
@@ -123,8 +131,8 @@ class CallbackCalls:
 
     def _named_callee(self, body: cst.Call):
         func = body.func
-        if isinstance(func, cst.Name) and func.value in self.model.functions:
-            return self.a, self.model.functions[func.value]
+        if isinstance(func, cst.Name) and func.value in self.flow.model.functions:
+            return self.flow.a, self.flow.model.functions[func.value]
         return None
 
     def _from_caller(self, expr: cst.BaseExpression, outer: dict, inner: dict, passed=()) -> cst.BaseExpression | None:

@@ -29,12 +29,16 @@ from .uses import library_eval
 from .state import EVAL, TRAIN, Fact, State, _ENTRY, _UNKNOWN, _child_of, _forget, _lookup, _set, _submodule_key, _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
     from bn_lint.semantic.file.model import FileModel
     from .analysis import ModeAnalysis
 
 
-class CallHandling:
-    """Mixin of :class:`_Flow`: calls."""
+class FlowCalls:
+    """A part of the walk of one function (``flow.calls``): calls."""
+
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
 
     # ------------------------------------------------------------- expressions
     def expression(self, expr: cst.CSTNode, state: State) -> None:
@@ -56,231 +60,231 @@ class CallHandling:
             func = call.func
             if isinstance(func, cst.Attribute) and func.attr.value == "enter_context" and call.args \
                     and isinstance(call.args[0].value, cst.Call):
-                self.entering.add(call.args[0].value)
+                self.flow.entering.add(call.args[0].value)
         for call in reversed(calls):  # pre-order reversed: arguments and receivers before the call
             self.call(call, state)
         if yields:
-            self.yields.append(dict(state))
+            self.flow.yields.append(dict(state))
 
     def call(self, call: cst.Call, state: State) -> None:
-        if not self.aliases:
+        if not self.flow.aliases:
             self._call(call, state)
             return
         before = dict(state)
         self._call(call, state)
-        for _ in self.aliases:  # (transitively: `trainer.model` and `val.model` both name `model`)
+        for _ in self.flow.aliases:  # (transitively: `trainer.model` and `val.model` both name `model`)
             passed = dict(state)
-            _mirror_aliases(self.aliases, before, state)
+            _mirror_aliases(self.flow.aliases, before, state)
             if state.keys() == passed.keys() and all(state[k] is passed[k] for k in state):
                 break
 
     def _call(self, call: cst.Call, state: State) -> None:
-        a = self.a
+        a = self.flow.a
         func = call.func
-        self._callables_at(call, state)  # (`hooks.add(partial(log, model))`, `hooks.fire(epoch)`)
-        appended_entry(self, call, state)  # (`models.append(net)`: `models[0]` is `net`)
+        self.flow.given_callables.callables_at(call, state)  # (`hooks.add(partial(log, model))`, `hooks.fire(epoch)`)
+        appended_entry(self.flow, call, state)  # (`models.append(net)`: `models[0]` is `net`)
         passes_model = self._passes_tracked(call, state)
-        if passes_model and a.is_training_call(call) and not a.under_no_grad(call):
-            self._training_helper(call, state)
+        if passes_model and a.steps.is_training_call(call) and not a.steps.under_no_grad(call):
+            self.flow.uses.training_helper(call, state)
         # exports
-        qn = self.model.qualname(func)
-        if (qn in _EXPORTS or qn == "torch.jit.script" and _saved_script(self.model, call)) and call.args:
+        qn = self.flow.model.qualname(func)
+        if (qn in _EXPORTS or qn == "torch.jit.script" and _saved_script(self.flow.model, call)) and call.args:
             given = _exported_argument(call, qn)
             if given is not None:
                 key = _submodule_key(given, state)
                 if key is not None and (key in state or any(_child_of(key, k) for k in state)):
-                    a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
-                    if _lookup(state, key) == _ENTRY and key in self.params:
-                        self.entry_exports.append((call, key))  # (`torch.onnx.export(model, ...)`: as given)
+                    a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self.flow)
+                    if _lookup(state, key) == _ENTRY and key in self.flow.params:
+                        self.flow.entry_exports.append((call, key))  # (`torch.onnx.export(model, ...)`: as given)
         elif isinstance(func, cst.Attribute) and func.attr.value in EXPORT_METHODS and not _for_qat(call):
             key = key_of(func.value)  # `self.to_onnx(path, sample)`, `model.to_torchscript()`, `model.fuse_model()`
             if key is not None and key in state:
-                a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self)
-        if self._left_out_of_optimizer(call, qn, state):  # (`torch.optim.Adam(model.fc.parameters())`)
+                a.exports[call] = _merge(a.exports.get(call), key, _lookup(state, key), call, self.flow)
+        if self.flow.freezes.left_out_of_optimizer(call, qn, state):  # (`torch.optim.Adam(model.fc.parameters())`)
             return
-        if library_eval(self, call, qn, state):
+        if library_eval(self.flow, call, qn, state):
             return  # (`pyhessian.hessian(model, ...)`)
-        if self._library_run(call, qn, state):
+        if self.flow.uses.library_run(call, qn, state):
             return  # (`thop.profile(model, inputs=(x,))`)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            target = a.callee(call)
+            target = a.callees.callee(call)
             if target is not None:
-                self._apply_summary(call, target, state)
+                self.flow.helper_calls.apply_summary(call, target, state)
                 return
-        if self._callback_call(call, state):
+        if self.flow.callbacks.callback_call(call, state):
             return  # (`on_epoch_end(epoch)`: what the callers give it runs here)
-        if self._lambda_run(call, state):
+        if self.flow.uses.lambda_run(call, state):
             return  # (`fun(x)` with `fun = lambda d: self.model(d)`: a run of `self.model` here)
-        if (own := plain_self_call(a, call, self.scope)) is not None:  # `self(event)` of a learner: `__call__`
-            return self._apply_summary(call, own, state) if own is not True else None
+        if (own := plain_self_call(a, call, self.flow.scope)) is not None:  # `self(event)` of a learner: `__call__`
+            return self.flow.helper_calls.apply_summary(call, own, state) if own is not True else None
         key = key_of(func)
-        if isinstance(func, cst.Name) and func.value in self.element_vars and not _tracked(state, func.value):
-            key = self.element_vars[func.value]  # `for net in nets: net(x)`: a run of each item a caller passes
-        if key is not None and (_is_module_call(func, key, state) or self._element_entry(func, key, state)):
-            self._use(call, key, state)
+        if isinstance(func, cst.Name) and func.value in self.flow.element_vars and not _tracked(state, func.value):
+            key = self.flow.element_vars[func.value]  # `for net in nets: net(x)`: a run of each item a caller passes
+        if key is not None and (_is_module_call(func, key, state) or self.flow.loops.element_entry(func, key, state)):
+            self.flow.uses.use(call, key, state)
             return
         run = forwarded(func)  # `model.forward(x)`, `model.to(device)(x)`: a run of `model`
         if run is not None and key_of(run) is not None and key_of(run) in state:
-            self._use(call, key_of(run), state)
+            self.flow.uses.use(call, key_of(run), state)
             return
         if isinstance(func, cst.Attribute) and key is not None and key_of(func.value) in state \
-                and self._forward_method(key_of(func.value), func.attr.value, state, call):
-            self._use(call, key_of(func.value), state)  # `vae.encode(x)`: a method that runs its submodules
+                and self.flow.uses.forward_method(key_of(func.value), func.attr.value, state, call):
+            self.flow.uses.use(call, key_of(func.value), state)  # `vae.encode(x)`: a method that runs its submodules
             return
-        if (key is not None and isinstance(func, cst.Attribute) and key_root(key) in self.params
+        if (key is not None and isinstance(func, cst.Attribute) and key_root(key) in self.flow.params
                 and key_of(func.value) is not None and _lookup(state, key_of(func.value)) == _ENTRY
                 and func.attr.value not in _SAFE_METHODS and func.attr.value not in ("eval", "train", "forward", "apply")):
-            a.uses.setdefault(call, _method_use_site(self, call, key))
+            a.uses.setdefault(call, _method_use_site(self.flow, call, key))
             if RUN_METHOD.fullmatch(func.attr.value):  # `model.features(x)`: a run of the model its caller gives
-                self.entry_uses.append((call, key_of(func.value)))
-            elif key_of(func.value) in self.params and not self.model.method_texts(func.attr.value):
+                self.flow.entry_uses.append((call, key_of(func.value)))
+            elif key_of(func.value) in self.flow.params and not self.flow.model.method_texts(func.attr.value):
                 # `trainer.generator(x)`, a name no class in sight defines as a method: a run of what the caller's
                 # object holds there, if anything (decided at each caller: `helper_calls.held_part_key`)
-                self.entry_uses.append((call, key))
-            held = a.attribute_class(func.value, call)
+                self.flow.entry_uses.append((call, key))
+            held = a.callees.attribute_class(func.value, call)
             if held is not None and func.attr.value in held.attributes and func.attr.value not in held.methods:
                 return  # `self.ema.module(x)`: a forward of the module `ModelEMA.__init__` stores, not a method
         if isinstance(func, cst.Attribute):
             receiver = key_of(func.value)
             method = func.attr.value
             if method in ("eval", "train") and isinstance(func.value, (cst.Name, cst.Attribute)):
-                own = plain_class_method(self.a, call)
+                own = plain_class_method(self.flow.a, call)
                 if own is not None:  # (`bench.train(niter=1)`: a method of a class that is no module, not a mode)
-                    self._apply_summary(call, own, state)
+                    self.flow.helper_calls.apply_summary(call, own, state)
                     return
             if receiver is None and method in ("eval", "train", "requires_grad_"):
                 receiver = receiver_key(func.value) or looked_up_owner(func.value)
                 if receiver is not None and not _tracked(state, receiver):
                     receiver = None
-            if method == "apply" and len(call.args) == 1 and receiver is not None and self._evals_batchnorm(call.args[0].value):
+            if method == "apply" and len(call.args) == 1 and receiver is not None and self.flow.freezes.evals_batchnorm(call.args[0].value):
                 # `model.backbone.apply(set_bn_eval)`: its BatchNorm layers go to eval, as in a modules() loop
-                for owner in self.loop_modules.get(receiver, [receiver]):
+                for owner in self.flow.loop_modules.get(receiver, [receiver]):
                     if _tracked(state, owner):
                         _set(state, owner, _UNKNOWN)
-                        self.watch[call] = (owner, "eval")
-                        self.bn_evals.add(owner)
+                        self.flow.watch[call] = (owner, "eval")
+                        self.flow.bn_evals.add(owner)
                 return
             if method == "apply" and len(call.args) == 1 and receiver is not None and _tracked(state, receiver) \
-                    and self._freezes_each(call.args[0].value):
-                self._freeze(call, receiver, state)  # `model.bn.apply(lambda m: m.requires_grad_(False))`
+                    and self.flow.freezes.freezes_each(call.args[0].value):
+                self.flow.freezes.freeze(call, receiver, state)  # `model.bn.apply(lambda m: m.requires_grad_(False))`
                 return
-            if method == "apply" and len(call.args) == 1 and _applies_mode_keeping(self.model, call.args[0].value):
+            if method == "apply" and len(call.args) == 1 and _applies_mode_keeping(self.flow.model, call.args[0].value):
                 return  # `netG.apply(weights_init)`: an initialiser that never changes a mode
-            if receiver in self.loop_modules and method in ("eval", "train") and not _tracked(state, receiver):
-                self._set_each(call, receiver, method, state)  # `for net in [F, L, D]: net.eval()`
+            if receiver in self.flow.loop_modules and method in ("eval", "train") and not _tracked(state, receiver):
+                self.flow.loops.set_each(call, receiver, method, state)  # `for net in [F, L, D]: net.eval()`
                 return
-            if receiver in self.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
-                self.element_modes.add(self.element_vars[receiver])  # the caller knows which modules: see _items_set
-                modes = {f.mode for f in self._train_arg(call, receiver, state)} if method == "train" else \
+            if receiver in self.flow.element_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                self.flow.element_modes.add(self.flow.element_vars[receiver])  # the caller knows which modules: see _items_set
+                modes = {f.mode for f in self.flow.values.train_arg(call, receiver, state)} if method == "train" else \
                     {EVAL} if not call.args else set()
                 if len(modes) == 1 and modes <= {EVAL, TRAIN}:
-                    self.element_sets.append((call, self.element_vars[receiver], modes.pop()))
+                    self.flow.element_sets.append((call, self.flow.element_vars[receiver], modes.pop()))
                 return
-            if method == "requires_grad_" and parameter_var(func.value) in self.param_vars:  # `p.requires_grad_(False)`
-                return self._frozen_parameter(func, call.args[0].value if call.args else cst.Name("True"), state)
+            if method == "requires_grad_" and parameter_var(func.value) in self.flow.param_vars:  # `p.requires_grad_(False)`
+                return self.flow.freezes.frozen_parameter(func, call.args[0].value if call.args else cst.Name("True"), state)
             if method == "requires_grad_" and receiver is not None and not _tracked(state, receiver) and _gives_false(call):
-                owner = self._frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
+                owner = self.flow.freezes.frozen_module_var(call, func.value)  # `m.requires_grad_(False)` over model.modules()
                 if owner is not None and _tracked(state, owner):
-                    self._freeze(call, owner, state)
+                    self.flow.freezes.freeze(call, owner, state)
                     return
-            if receiver in self.part_vars and not _tracked(state, receiver) and _tracked(state, self.part_vars[receiver]):
-                owner = self.part_vars[receiver]  # blocks of `model.features`: taken for the container
+            if receiver in self.flow.part_vars and not _tracked(state, receiver) and _tracked(state, self.flow.part_vars[receiver]):
+                owner = self.flow.part_vars[receiver]  # blocks of `model.features`: taken for the container
                 if method == "eval" and not call.args:
-                    self._set_mode(state, owner, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
-                    self.watch[call] = (owner, "eval")
+                    self.flow.assignments.set_mode(state, owner, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    self.flow.watch[call] = (owner, "eval")
                     return
                 if method == "requires_grad_" and _gives_false(call):
-                    self._freeze(call, owner, state)
+                    self.flow.freezes.freeze(call, owner, state)
                     return
-                if method == "train" and receiver in self.looked_up:  # (`net.train()`, the part not known: all)
-                    self._set_mode(state, owner, self._train_arg(call, owner, state))
+                if method == "train" and receiver in self.flow.looked_up:  # (`net.train()`, the part not known: all)
+                    self.flow.assignments.set_mode(state, owner, self.flow.values.train_arg(call, owner, state))
                     return
-            if receiver in self.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
-                owner = self.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
-                if self._other_layers_only(call):
+            if receiver in self.flow.module_vars and method in ("eval", "train") and not _tracked(state, receiver):
+                owner = self.flow.module_vars[receiver]  # some submodules (e.g. its BatchNorm layers) change mode
+                if self.flow.freezes.other_layers_only(call):
                     return  # (`if isinstance(m, nn.Dropout): m.train()`: no BatchNorm layer changes mode)
                 if _tracked(state, owner):
                     _set(state, owner, _UNKNOWN)
-                    if self._batchnorm_to_eval(call):
-                        self.watch[call] = (owner, "eval")
-                        self.bn_evals.add(owner)
+                    if self.flow.freezes.batchnorm_to_eval(call):
+                        self.flow.watch[call] = (owner, "eval")
+                        self.flow.bn_evals.add(owner)
                 return
             if receiver is not None:
                 if method == "forward" and _tracked(state, receiver):
-                    self._use(call, receiver, state)
+                    self.flow.uses.use(call, receiver, state)
                     return
                 if method == "eval" and not call.args:
-                    self._set_mode(state, receiver, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
+                    self.flow.assignments.set_mode(state, receiver, frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}))
                     if "." in receiver:
-                        self.watch[call] = (receiver, "eval")
+                        self.flow.watch[call] = (receiver, "eval")
                     return
                 if method == "train":
-                    facts = self._train_arg(call, receiver, state)
-                    self._set_mode(state, receiver, facts)
+                    facts = self.flow.values.train_arg(call, receiver, state)
+                    self.flow.assignments.set_mode(state, receiver, facts)
                     if "." in receiver and {f.mode for f in facts} == {EVAL}:
-                        self.watch[call] = (receiver, "eval")
+                        self.flow.watch[call] = (receiver, "eval")
                     return
                 if method == "requires_grad_":
                     flag = call.args[0].value if call.args else None
-                    when = self._freezing_value(flag) if flag is not None else None
+                    when = self.flow.freezes.freezing_value(flag) if flag is not None else None
                     if when is not None:
-                        self._freeze(call, receiver, state, when)  # (`requires_grad_(flag)`: where a call gives False)
+                        self.flow.freezes.freeze(call, receiver, state, when)  # (`requires_grad_(flag)`: where a call gives False)
                     elif flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
-                        self._unfreeze(call, receiver)
+                        self.flow.freezes.unfreeze(call, receiver)
                     return
                 if method in _SAFE_METHODS:
                     return
-        if self._fresh_instance_call(call):
+        if self.flow.assignments.fresh_instance_call(call):
             return
         # another file's function can change only the modes of what it is given: look it up only then
-        inert = a.indexed_inert(call, self._bind_args, lambda key: _tracked(state, key)) if passes_model else None
+        inert = a.indexed_inert(call, self.flow.helper_calls.bind_args, lambda key: _tracked(state, key)) if passes_model else None
         if inert is not None:
-            self._forget_unbound(call, inert, state)
+            self.flow.helper_calls.forget_unbound(call, inert, state)
             return
-        target = a.callee(call, other_files=passes_model)
+        target = a.callees.callee(call, other_files=passes_model)
         if target is not None:
-            self._apply_summary(call, target, state)
+            self.flow.helper_calls.apply_summary(call, target, state)
             return
         if isinstance(func, cst.Attribute):
-            _unresolved_method(self, call, state)
+            _unresolved_method(self.flow, call, state)
 
-        if keeps_given_modes(qn, func) or self.hands_back(call):
+        if keeps_given_modes(qn, func) or self.flow.assignments.hands_back(call):
             return  # (a loading function out of sight too: `model_io.load_checkpoint(path, model)`)
-        if isinstance(func, cst.Name) and (run := inference_helper_key(self, call, state)) is not None:
-            self._use(call, run, state)  # (`output = apply_generator(image, generator)`, read out as data)
+        if isinstance(func, cst.Name) and (run := inference_helper_key(self.flow, call, state)) is not None:
+            self.flow.uses.use(call, run, state)  # (`output = apply_generator(image, generator)`, read out as data)
             return
         if isinstance(func, cst.Attribute) and _in_place_tensor_op(func.attr.value):
             return  # `ema_v.mul_(self.decay)`: a tensor's in-place op reads its arguments' values only
         if not any(_tracked(state, k) for k in map(key_of, (a.value for a in call.args)) if k is not None):
             return  # (nothing followed is given: no need to look into the callee's class)
-        if (found := self._project_init(call)) is not None and self._construct(call, found, state):
+        if (found := self.project_init(call)) is not None and self.flow.helper_calls.construct(call, found, state):
             return
-        copied = _copied_params(self._project_init(call))
-        stored = self._stored_arguments(call)
+        copied = _copied_params(self.project_init(call))
+        stored = self.stored_arguments(call)
         for arg in call.args:
             key = key_of(arg.value)
             if key is not None and _tracked(state, key) and not (arg.keyword is None and call.args.index(arg) in copied) \
                     and not any(value is arg.value for value in stored.values()) and not _no_module_read(key) \
-                    and not plain_data_attribute(self.model, key, self.scope):
+                    and not plain_data_attribute(self.flow.model, key, self.flow.scope):
                 _set(state, key, _UNKNOWN)
 
-    def _stored_arguments(self, call: cst.Call, other_files: bool = True) -> dict[str, cst.BaseExpression]:
+    def stored_arguments(self, call: cst.Call, other_files: bool = True) -> dict[str, cst.BaseExpression]:
         """attribute -> argument, for the arguments that a project class (of this file, or with
         ``other_files`` one imported) only stores on ``self`` (``self.model = model`` in ``__init__``, or a
         ``@dataclass`` field of this file): building the instance leaves their modes as they are."""
         func = call.func
         if not isinstance(func, (cst.Name, cst.Attribute)) or any(a.star == "*" for a in call.args):
             return {}  # (but a `**kwargs` bundle: the arguments before it bind as written)
-        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
-        local = info is not None and self.model.binding(func.value, self.scope) is None
-        found = project_class(self.model, func) if local or other_files else None  # (`models.Wrapper(net)`)
+        info = self.flow.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        local = info is not None and self.flow.model.binding(func.value, self.flow.scope) is None
+        found = project_class(self.flow.model, func) if local or other_files else None  # (`models.Wrapper(net)`)
         chain = stored_by_init(*found) if found is not None else None
         if chain is not None:
             init, stored = chain
             params = [p.name.value for p in init.params.params[1:]]
         elif not local:
             return {}
-        elif any(_is_dataclass_decorator(d.decorator, self.model) for d in info.node.decorators):
+        elif any(_is_dataclass_decorator(d.decorator, self.flow.model) for d in info.node.decorators):
             params = [line.body[0].target.value for line in info.node.body.body
                       if isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.AnnAssign)
                       and isinstance(line.body[0].target, cst.Name)]
@@ -296,38 +300,38 @@ class CallHandling:
                 out[stored[param]] = arg.value
         return out
 
-    def _project_init(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
+    def project_init(self, call: cst.Call) -> tuple["ModeAnalysis", cst.FunctionDef] | None:
         """The ``__init__`` of the project class ``call`` builds: of this file, or imported from another."""
-        init = self._local_init(call)
+        init = self.flow.helper_calls.local_init(call)
         if init is not None:
-            return self.a, init
+            return self.flow.a, init
         # (`Wrapper(net)` imported by name, or `models.Wrapper(net)` through the module imported)
-        found = project_class(self.model, call.func)
-        if found is None or found[0] is self.model:
+        found = project_class(self.flow.model, call.func)
+        if found is None or found[0] is self.flow.model:
             return None
         init = found[1].methods.get("__init__")
-        return (found[0].analysis(type(self.a)), init) if init is not None else None
+        return (found[0].analysis(type(self.flow.a)), init) if init is not None else None
 
     def _passes_tracked(self, call: cst.Call, state: State) -> bool:
         """Whether the call is given a module whose mode this flow follows (``self`` for ``self.f()``)."""
         func = call.func
         keys = [key_of(arg.value) for arg in call.args]
-        keys += [key_of(item) for arg in call.args for item in given_items(self.model, arg.value, self.scope)]
+        keys += [key_of(item) for arg in call.args for item in given_items(self.flow.model, arg.value, self.flow.scope)]
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             keys.append(func.value.value)  # `self.f()`, `model.freeze_bn()`
         # a module followed, or one inside it (a helper given `model` may set `model.backbone`'s mode)
         if any(key is not None and (_tracked(state, key) or any(_child_of(k, key) for k in state)) for key in keys):
             return True
         # (or one inside it that is watched: `distiller.teacher`, frozen by the constructor of another file)
-        watched = [key for key, _reason in self.watch.values()]
+        watched = [key for key, _reason in self.flow.watch.values()]
         if any(key is not None and any(_child_of(w, key) for w in watched) for key in keys):
             return True
         # (or an instance that holds this function's own model: `self.mcts.search(x)`, `held_instances`)
-        if isinstance(func, cst.Attribute) and isinstance(self.node, cst.FunctionDef) \
+        if isinstance(func, cst.Attribute) and isinstance(self.flow.node, cst.FunctionDef) \
                 and (receiver := key_of(func.value)) is not None \
-                and any(_child_of(stored, receiver) for stored in held_aliases(self.a, self.node)):
+                and any(_child_of(stored, receiver) for stored in held_aliases(self.flow.a, self.flow.node)):
             return True
-        return self._closure_passes(call, state)
+        return self.flow.helper_calls.closure_passes(call, state)
 
 
 def _applies_mode_keeping(model: "FileModel", fn: cst.BaseExpression) -> bool:
@@ -449,15 +453,15 @@ def _unresolved_method(flow, call: cst.Call, state: State) -> None:
     if receiver is None or not _tracked(state, receiver) or receiver == "self":
         return
     if method_evaluates_self(a, method):
-        flow._set_mode(state, receiver, frozenset({Fact(EVAL, call, "helper", f"`{method}()` at line {{line}} calls `self.eval()`")}))
-    elif not a.model.method_texts(method) and flow._trains_here(a.region(call)) and _result_trained(a, call):
+        flow.assignments.set_mode(state, receiver, frozenset({Fact(EVAL, call, "helper", f"`{method}()` at line {{line}} calls `self.eval()`")}))
+    elif not a.model.method_texts(method) and flow.uses.trains_here(a.region(call)) and _result_trained(a, call):
         pass  # (`loss = student.model(batch)` with `loss.backward()`: a forward of a part or method out of sight, no switch)
     elif not submodule_name(a, method) and not _in_place_tensor_op(method) and method != "module" \
             and receiver.rpartition(".")[2] not in _TENSOR_ATTRIBUTES and not TRAINING_TOOLS.fullmatch(receiver.rpartition(".")[2]) \
             and not method_keeps_modes(a, method, repository=named_as_module(receiver)):
         _set(state, receiver, _UNKNOWN)
     elif method_runs_self(a, method):
-        flow._use(call, receiver, state)
+        flow.uses.use(call, receiver, state)
 
 
 def _result_trained(analysis, call: cst.Call) -> bool:

@@ -82,7 +82,7 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
                 or qn == "torch.set_grad_enabled" or name in _PREDICTIONS or qn == "torch.max"
                 or name in _READ_OUT or qn in IMAGE_SINKS or name in IMAGE_METHODS
                 or name == "item" and not _steps(model, site.scope)
-                or analysis.volatile_input(site.node) or gives_weights(site.node, qn)
+                or analysis.steps.volatile_input(site.node) or gives_weights(site.node, qn)
                 or name in _HOOKS or _LOADS_MODEL.fullmatch(name) or _class_loader(func) or probe_site(qn, site.node)
                 or gives_weights_by_helper(model, site.node, site.scope)):
             any_candidate = True
@@ -115,7 +115,7 @@ def candidate_functions(analysis: "ModeAnalysis") -> set[cst.CSTNode] | None:
     for node, scope in model.scopes.items():
         if isinstance(node, cst.FunctionDef) and (
             eval_named(node.name.value)
-            or any(analysis._no_grad_expr(d.decorator) for d in node.decorators)
+            or any(analysis.steps.no_grad_expr(d.decorator) for d in node.decorators)
             or scope.parent is not None and evaluator_class(model.enclosing_class(scope.parent), model.code)
         ):
             any_candidate = True
@@ -142,7 +142,7 @@ def _imported_helper_candidate(analysis: "ModeAnalysis", call: cst.Call) -> bool
     if project is None or not isinstance(root, cst.Name) or root.value not in analysis.model.imports \
             or outside_project(analysis.model.imports[root.value]):
         return False  # (not a name imported into this file from a project module: `print(...)`, `nn.Conv2d(...)`)
-    where = analysis._imported_callee(call)
+    where = analysis.callees.imported_callee(call)
     if where is not None:  # (its file takes a step, itself or through a helper there; or it switches a mode)
         return project.matches(where[0], TAKES_STEP) or picks_stepping_module(project, where[0]) or any(
             _SWITCHES_MODE.search(body) or _runs_given_without_gradients(body)

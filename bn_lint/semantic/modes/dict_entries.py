@@ -15,7 +15,7 @@ def literal_entries(flow, key: str, value: cst.Dict, state: State) -> None:
         if not isinstance(element, cst.DictElement):
             continue
         index = subscript_key(cst.Subscript(cst.Name("_"), [cst.SubscriptElement(cst.Index(element.key))]))
-        facts = flow.value_facts(element.value, state) if index is not None else None
+        facts = flow.values.value_facts(element.value, state) if index is not None else None
         if facts is not None:
             state[key + index] = facts
 
@@ -23,10 +23,10 @@ def literal_entries(flow, key: str, value: cst.Dict, state: State) -> None:
 def returned_entries(flow, key: str, call: cst.Call, state: State) -> None:
     """``result = ft(model)`` where ``ft`` gives back a dict holding a model under a constant key
     (``result['model'] = model; return result``): that entry is followed as ``result['model']``."""
-    target = flow.a.callee(call)
+    target = flow.a.callees.callee(call)
     summary = target[0].summary(target[1]) if target is not None else None
     for index, facts in sorted((summary.keyed_returns if summary is not None else {}).items()):
-        state[key + index] = flow._translate(facts, frozenset(), call, summary, target[0])
+        state[key + index] = flow.helper_calls.translate(facts, frozenset(), call, summary, target[0])
 
 
 def keyed_returns(flow) -> dict[str, frozenset]:
@@ -48,7 +48,7 @@ def keyed_returns(flow) -> dict[str, frozenset]:
             for element in value.elements:
                 name = element.key if isinstance(element, cst.DictElement) else None
                 if isinstance(name, cst.SimpleString) and _PLAIN_WORD.fullmatch(str(name.evaluated_value)):
-                    facts = flow.value_facts(element.value, state)
+                    facts = flow.values.value_facts(element.value, state)
                     if facts is not None:
                         entries[f"[{name.evaluated_value!r}]"] = facts
         found.append(entries)

@@ -22,11 +22,15 @@ from .records import Site
 from .state import ENTRY, EVAL, TRAIN, UNKNOWN_MODE, _ENTRY, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
     from bn_lint.semantic.file.model import ClassInfo, FileModel, Scope
 
 
 class EntryResolution:
-    """Mixin of :class:`ModeAnalysis`: resolving ``entry`` facts through callers."""
+    """A part of the mode analysis (``analysis.entry``): resolving ``entry`` facts through callers."""
+
+    def __init__(self, analysis: "ModeAnalysis") -> None:
+        self.analysis = analysis
 
     # ---------------------------------------------------------- for the rules
     def passed_kinds(self, func: cst.FunctionDef, param: str) -> set[ModelKind] | None:
@@ -34,10 +38,10 @@ class EntryResolution:
 
         None when it is never called here, or some call passes something not known to be a module.
         """
-        self.run()
-        if self.model.functions.get(func.name.value) is not func:
+        self.analysis.run()
+        if self.analysis.model.functions.get(func.name.value) is not func:
             return None
-        passed = self.call_args.get(f"{func.name.value}.{param}")
+        passed = self.analysis.call_args.get(f"{func.name.value}.{param}")
         if not passed:
             return None
         kinds: set[ModelKind] = set()
@@ -47,9 +51,9 @@ class EntryResolution:
                 kinds |= {f.kind for f in facts}  # type: ignore[misc]
                 continue
             # a mode set since it was built (`model.train()`): the kind of what the name is bound to
-            scope = self.model.scopes.get(caller) or (self.model.module_scope if isinstance(caller, cst.Module) else None)
+            scope = self.analysis.model.scopes.get(caller) or (self.analysis.model.module_scope if isinstance(caller, cst.Module) else None)
             scope = scope if "." not in arg_key and "[" not in arg_key else None
-            kind = model_kind(self.model, cst.Name(arg_key), scope) if scope is not None else None
+            kind = model_kind(self.analysis.model, cst.Name(arg_key), scope) if scope is not None else None
             if kind is None:
                 return None
             kinds.add(kind)
@@ -63,7 +67,7 @@ class EntryResolution:
         ``assumed`` (the tests a path assumes: ``is_training`` false), only what the calls that do not decide
         them otherwise pass; ``evaluating``, only the calls whose result no backward pass trains on (a
         ``predict()`` a training step calls runs there for training, not evaluation)."""
-        return self._resolve(self.enclosing_function(site.node), site.key, site.facts, frozenset(), site.exact, first, assumed,
+        return self._resolve(self.analysis.enclosing_function(site.node), site.key, site.facts, frozenset(), site.exact, first, assumed,
                              evaluating, site.node)
 
     def _resolve(self, func: cst.FunctionDef | None, key: str, facts: frozenset, following: frozenset,
@@ -75,31 +79,31 @@ class EntryResolution:
             return facts
         on_the_way = entered(following, (id(func), key))  # (callers however far up, each (function, key) once)
         if on_the_way is None:
-            self.__dict__["_resolve_cut"] = True
+            self.analysis.__dict__["_resolve_cut"] = True
             return facts
-        question = (id(func), key, facts, exact, first, evaluating, len(self.call_args), len(self.method_calls)) \
+        question = (id(func), key, facts, exact, first, evaluating, len(self.analysis.call_args), len(self.analysis.method_calls)) \
             if assumed is None and node is None else None
-        return _answered_once(self, question, lambda: self._resolve_entered(
+        return _answered_once(self.analysis, question, lambda: self._resolve_entered(
             func, key, facts, on_the_way, exact, first, assumed, evaluating, node))
 
     def _resolve_entered(self, func: cst.FunctionDef | None, key: str, facts: frozenset, following: frozenset,
                          exact: bool, first: bool, assumed: dict | None, evaluating: bool,
                          node: cst.CSTNode | None) -> frozenset:
         root, _, rest = key.partition(".")
-        origin = parameter_alias(self.model, func, root) if func is not None and root != "self" else None
+        origin = parameter_alias(self.analysis.model, func, root) if func is not None and root != "self" else None
         if origin is not None:  # `s = torch.jit.script(net)`: `s` enters as the parameter `net` does
             key = origin + (f".{rest}" if rest else "")
             root, _, rest = key.partition(".")
-        elif func is not None and (stored := stored_as(held_aliases(self, func), key)) is not None:
+        elif func is not None and (stored := stored_as(held_aliases(self.analysis, func), key)) is not None:
             key = stored  # `mcts = PVMCTS(self.model)`: `mcts.model` enters as `self.model` does
             root, _, rest = key.partition(".")
-        if func is not None and root == "self" and (func in self.method_calls or func in self.held_calls):
+        if func is not None and root == "self" and (func in self.analysis.method_calls or func in self.analysis.held_calls):
             # a method: what the class's own `self.method()` calls leave `self.model` in
-            calls = [one for one in self.method_calls.get(func, ()) if not (evaluating and one[2] is not None
-                                                                            and result_trained(self, one[2]))]
+            calls = [one for one in self.analysis.method_calls.get(func, ()) if not (evaluating and one[2] is not None
+                                                                            and result_trained(self.analysis, one[2]))]
             if assumed:  # (the calls whose arguments decide the path's tests as it assumes them)
                 calls = [one for one in calls if one[2] is None or all(
-                    self.decided_tests(func, one[2], defaults=True).get(test, held) == held for test, held in assumed.items())] or calls
+                    self.analysis.given.decided_tests(func, one[2], defaults=True).get(test, held) == held for test, held in assumed.items())] or calls
             if first:  # (each caller's first pass)
                 firsts: dict = {}
                 for one in calls:
@@ -107,54 +111,54 @@ class EntryResolution:
                 calls = list(firsts.values())
             passed = [("self", state, caller) for state, caller, _ in calls]
             # (calls on an instance a function holds, resolved through that function: `mcts.model` of `selfPlay`)
-            held = [(receiver, state, caller) for receiver, state, caller, call in self.held_calls.get(func, ())
-                    if not (evaluating and result_trained(self, call))]
+            held = [(receiver, state, caller) for receiver, state, caller, call in self.analysis.held_calls.get(func, ())
+                    if not (evaluating and result_trained(self.analysis, call))]
             if rest and all(caller is None and _lookup(state, key) == _ENTRY for _, state, caller in passed) \
                     and self._held_at_rest(func, rest.split(".")[0]):
                 # called only from outside on an instance whose mode nothing shows (`spotter.predict(w)` in a
                 # route): `self.model` as `__init__` leaves it, when nothing else changes it
                 holder = self._holder_class(func, rest.split(".")[0])
-                passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
-            elif rest and (outside := entered_from_outside(self, func, key, passed)) is not None:
+                passed = [("self", _init_effects(self.analysis, *holder), holder[1])]  # type: ignore[misc]
+            elif rest and (outside := entered_from_outside(self.analysis, func, key, passed)) is not None:
                 passed = outside  # (`if not handler.initialized: handler.initialize()`: as the class leaves it)
             passed = passed + held
         elif func is not None and root == "self" and rest and self._held_at_rest(func, rest.split(".")[0]):
             # a server's or predictor's method: `self.model` as `__init__` leaves it
             holder = self._holder_class(func, rest.split(".")[0])
-            passed = [("self", _init_effects(self, *holder), holder[1])]  # type: ignore[misc]
+            passed = [("self", _init_effects(self.analysis, *holder), holder[1])]  # type: ignore[misc]
         elif func is not None and root == "self" and rest \
                 and (trained := self._trained_in_class(func, rest.split(".")[0])):
             # an agent's `act` beside its `learn`: `self.actor` as the class's own training step leaves it
             passed = [("self", trained, None)]
-        elif func is not None and root == "self" and rest and (held := held_by_class(self, func, rest.split(".")[0])):
+        elif func is not None and root == "self" and rest and (held := held_by_class(self.analysis, func, rest.split(".")[0])):
             # a trainer's `predict`, a handler's `inference`: the modes its class's other methods leave it in
             passed = [("self", held, None)]
         elif func is None or self.args_key(func) is None:
             return facts
-        elif assumed and self.call_sites.get(f"{self.args_key(func)}.{root}"):
+        elif assumed and self.analysis.call_sites.get(f"{self.args_key(func)}.{root}"):
             # (`compute_loss(..., is_training=False)` on the path under `is_training` false: not the training calls;
             # with `first`, their loops' first pass)
             where = f"{self.args_key(func)}.{root}"
-            sites = self.first_call_args.get(where, {}).items() if first else self.call_sites[where]
+            sites = self.analysis.first_call_args.get(where, {}).items() if first else self.analysis.call_sites[where]
             passed = [one for call, one in sites
-                      if all(self.decided_tests(func, call, defaults=True).get(test, held) == held
+                      if all(self.analysis.given.decided_tests(func, call, defaults=True).get(test, held) == held
                              for test, held in assumed.items())]
-        elif self.model.functions.get(func.name.value) is not func:
+        elif self.analysis.model.functions.get(func.name.value) is not func:
             # a method's parameter: its callers'
-            passed = _passed(self, f"{self.args_key(func)}.{root}", first, evaluating)
-            if not passed and module_global_of_nested(self.model, func, root) and self._at_rest(func, root):
-                passed = [(root, self.module_state(), self.model.module)]  # (a route nested in an app factory)
+            passed = _passed(self.analysis, f"{self.args_key(func)}.{root}", first, evaluating)
+            if not passed and module_global_of_nested(self.analysis.model, func, root) and self._at_rest(func, root):
+                passed = [(root, self.analysis.module_state(), self.analysis.model.module)]  # (a route nested in an app factory)
         else:
-            passed = _passed(self, f"{func.name.value}.{root}", first, evaluating)
+            passed = _passed(self.analysis, f"{func.name.value}.{root}", first, evaluating)
             if not passed and self._at_rest(func, root):
-                passed = [(root, self.module_state(), self.model.module)]
-            elif not passed and not rest and _none_at_module(self.model, root) and not _mode_set_anywhere(self.model, root):
-                passed = [(root, {}, self.model.module)]  # a lazily built global: None until a helper builds it
-            elif not passed and "." not in rest and _function_attribute(self.model, key):
-                passed = [(root, {}, self.model.module)]  # `infer.model`: unset until the function builds it
+                passed = [(root, self.analysis.module_state(), self.analysis.model.module)]
+            elif not passed and not rest and _none_at_module(self.analysis.model, root) and not _mode_set_anywhere(self.analysis.model, root):
+                passed = [(root, {}, self.analysis.model.module)]  # a lazily built global: None until a helper builds it
+            elif not passed and "." not in rest and _function_attribute(self.analysis.model, key):
+                passed = [(root, {}, self.analysis.model.module)]  # `infer.model`: unset until the function builds it
         # calls that leave the parameter at its default `None`: no module enters there (`if model is None:
         # model = resnet18()` builds the one the function runs)
-        left_none = len(self.none_args.get(f"{self.args_key(func)}.{root}", ())) if func is not None \
+        left_none = len(self.analysis.none_args.get(f"{self.args_key(func)}.{root}", ())) if func is not None \
             and self.args_key(func) is not None and root != "self" else 0
         if not passed and left_none and any(f.mode != ENTRY for f in facts):
             return frozenset(f for f in facts if f.mode != ENTRY)
@@ -168,13 +172,13 @@ class EntryResolution:
             passed_key = f"{arg_key}.{rest}" if rest else arg_key  # `ema.module` for `validate(ema)`
             caller = _lookup(caller_state, passed_key)
             if isinstance(caller_node, cst.Module) and passed_key not in caller_state \
-                    and (_none_at_module(self.model, passed_key) or _function_attribute(self.model, passed_key)):
+                    and (_none_at_module(self.analysis.model, passed_key) or _function_attribute(self.analysis.model, passed_key)):
                 no_module += 1  # `i3d_model = None` at module level, built lazily by a helper: no module yet
                 continue
             if exact and passed_key not in caller_state and not (caller == _ENTRY and root == "self"
                                                                  and isinstance(caller_node, cst.FunctionDef)):
                 return facts
-            if node is not None and _put_in_eval_as_self_part(self.model, func, caller_node, passed_key, node):
+            if node is not None and _put_in_eval_as_self_part(self.analysis.model, func, caller_node, passed_key, node):
                 continue  # (`self.validate(self.model)` whose body calls `self.model.eval()` first: the same module)
             if isinstance(caller_node, cst.FunctionDef) and caller_node is not func:
                 caller = self._resolve(caller_node, passed_key, caller, following, exact, first, evaluating=evaluating)
@@ -184,13 +188,13 @@ class EntryResolution:
                 by_caller[id(caller_node)] = by_caller.get(id(caller_node), frozenset(own)) | caller
         if no_module == len(passed) and out:  # (with any calls that leave it at `None`)
             return frozenset(out)  # (its entry value is None on every path: what it holds is what it builds)
-        shown = next((one for one in by_caller.values() if self.shown_train(one)), None)
-        if shown is not None and not self.shown_train(frozenset(out)):
+        shown = next((one for one in by_caller.values() if self.analysis.kinds.shown_train(one)), None)
+        if shown is not None and not self.analysis.kinds.shown_train(frozenset(out)):
             return shown  # (one caller shows it in training mode on all its paths; another's eval does not cancel it)
         return frozenset(out) if training else facts  # (no caller shows it: stay with "entry")
 
     def args_key(self, func: cst.FunctionDef) -> str | None:
-        return calls_key(self.model, func)
+        return calls_key(self.analysis.model, func)
 
     def _held_at_rest(self, func: cst.FunctionDef, attr: str) -> bool:
         """Whether ``self.attr`` is, whenever method ``func`` runs, in the mode ``__init__`` leaves it in: the
@@ -198,9 +202,9 @@ class EntryResolution:
         nowhere else, and no code of the file changes its mode, passes it on or calls ``func`` on ``self`` where
         the flow follows that call (a request handler of a server class, a ``predict`` of a predictor class)."""
         key = (func, attr)
-        if key not in self._at_rest_held:
-            self._at_rest_held[key] = self._held_in_init_only(func, attr)
-        return self._at_rest_held[key]
+        if key not in self.analysis._at_rest_held:
+            self.analysis._at_rest_held[key] = self._held_in_init_only(func, attr)
+        return self.analysis._at_rest_held[key]
 
     def _held_in_init_only(self, func: cst.FunctionDef, attr: str) -> bool:
         holder = self._holder_class(func, attr)
@@ -216,14 +220,14 @@ class EntryResolution:
         ``__init__``: `self.actor = actor`) or leaves it in training mode, and no code of the file puts it in
         eval: whenever ``func`` runs after that method, the module is in training mode (an agent's ``act``
         beside its ``learn``)."""
-        if (func, attr) not in self._trained_held:
-            self._trained_held[(func, attr)] = self._trained_by_sibling(func, attr)
-        return self._trained_held[(func, attr)]
+        if (func, attr) not in self.analysis._trained_held:
+            self.analysis._trained_held[(func, attr)] = self._trained_by_sibling(func, attr)
+        return self.analysis._trained_held[(func, attr)]
 
     def _trained_by_sibling(self, func: cst.FunctionDef, attr: str) -> dict | None:
         holder = self._holder_class(func, attr)
         if holder is None or not self._mode_kept(func, attr, holder[1], train_too=True) \
-                or run_by_inherited(self.model, holder[0], func):
+                or run_by_inherited(self.analysis.model, holder[0], func):
             return None  # (a template method's hook: the base runs it after setting the mode it wants)
         info, init, owner = holder
         home = owner.model  # (the file of the `__init__` that assigns it: this one, or a base's)
@@ -235,7 +239,7 @@ class EntryResolution:
         key = f"self.{attr}"
         facts: frozenset = frozenset()
         for name, method in info.methods.items():
-            summary = self.summary(method) if method is not func and name != "__init__" else None
+            summary = self.analysis.summary(method) if method is not func and name != "__init__" else None
             if summary is None:
                 continue
             for fact in summary.effects.get(key, ()):
@@ -248,36 +252,36 @@ class EntryResolution:
         """``func``'s class when it is a plain class (not a model, whose parts follow its own mode) that
         assigns ``self.attr`` once, in ``__init__`` (its own, or a base's of this file that its own runs
         through ``super().__init__``), with that ``__init__``."""
-        model = self.model
+        model = self.analysis.model
         info = model.class_of_method(func)
         if info is None or info.methods.get(func.name.value) is not func \
                 or (info.methods.get("__init__") or inherited_definition(model, info, "__init__")) is None \
-                or model.is_nn_module_class(info) or self._framework_class(info) or module_forward(info) \
+                or model.is_nn_module_class(info) or self.analysis.evaluation.framework_class(info) or module_forward(info) \
                 or any(model_base(model, base) for base in info.bases):
             return None  # (a model class of another library, `PreTrainedModel`: its parts follow its mode)
         found = _assigning_init(model, info, attr)
         if found is None:
             return None
-        return info, found[1], self if found[0] is model else found[0].analysis(type(self))
+        return info, found[1], self.analysis if found[0] is model else found[0].analysis(type(self.analysis))
 
     def _mode_kept(self, func: cst.FunctionDef, attr: str, init: cst.FunctionDef, train_too: bool) -> bool:
         """Whether no code of the file outside ``init`` sets ``.attr``'s mode (but to training, if
         ``train_too``) or gives it to code that may, and ``func`` runs only from outside the class."""
-        model = self.model
+        model = self.analysis.model
         for site in model.calls:
             call = site.node
             if isinstance(call.func, cst.Attribute):
                 receiver = model.code(call.func.value)
                 sets = receiver.endswith(f".{attr}") and call.func.attr.value in _MODE_SETTERS \
-                    and self.enclosing_function(call) is not init
+                    and self.analysis.enclosing_function(call) is not init
                 if sets and train_too and call.func.attr.value == "train" and (
                         not call.args or model.code(call.args[0].value) == "True"):
                     sets = False  # (`self.actor.train()` before its step)
-                if (receiver == "self" and call.func.attr.value == func.name.value and func in self.method_calls) \
+                if (receiver == "self" and call.func.attr.value == func.name.value and func in self.analysis.method_calls) \
                         or sets:
                     return False
             given = [index for index, arg in enumerate(call.args) if model.code(arg.value).endswith(f".{attr}")]
-            if given and self.enclosing_function(call) is not init and not self._keeps_modes(call, given):
+            if given and self.analysis.enclosing_function(call) is not init and not self._keeps_modes(call, given):
                 return False  # (given to code that may set its mode)
         return True
 
@@ -285,10 +289,10 @@ class EntryResolution:
         """Whether ``call`` runs a function of this file that changes no mode of what its arguments at
         ``given`` are (runs them, at most: ``features(self.inception, x)``), or exports it
         (``torch.onnx.export(self.model, ...)``)."""
-        qn = self.model.qualname(call.func)
+        qn = self.analysis.model.qualname(call.func)
         if qn in _EXPORTS or keeps_given_modes(qn, call.func):
             return True  # (`str(self.model)`, `torch.save(self.model, path)`)
-        target = self.callee(call, other_files=False)
+        target = self.analysis.callees.callee(call, other_files=False)
         summary = target[0].summary(target[1]) if target is not None else None
         return summary is not None and _leaves_modes_of(summary, call, given)
 
@@ -296,16 +300,16 @@ class EntryResolution:
         """Whether module-level ``name`` is in the mode module-level code leaves it in whenever ``func``
         runs: ``func`` is called nowhere in this file (a web handler, a callback: it runs after the
         module's code), and no other function changes ``name``'s mode or reassigns it."""
-        model = self.model
-        if self.is_test_file() or func.name.value.startswith("test") or self.module_state() is None:
+        model = self.analysis.model
+        if self.analysis.evaluation.is_test_file() or func.name.value.startswith("test") or self.analysis.module_state() is None:
             return False
-        summary = self.summary(func)
+        summary = self.analysis.summary(func)
         if summary is None or name not in summary.globals or len(model.module_scope.bindings.get(name, ())) != 1:
             return False
         if any(_called_name(site.node.func) == func.name.value for site in model.calls):
             return False
         for site in model.calls:
-            if not _in_function(site.scope) or self.enclosing_function(site.node) is func:
+            if not _in_function(site.scope) or self.analysis.enclosing_function(site.node) is func:
                 continue
             call = site.node
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in _MODE_SETTERS:
@@ -328,7 +332,7 @@ def resolved_in(analysis, scope_node: cst.CSTNode, key: str, facts: frozenset) -
     """``facts`` of ``key`` in the function ``scope_node`` (the module otherwise), with ``entry`` replaced by what its
     callers pass in (``EntryResolution.resolved``, for a place that is no call site: a freeze's watch)."""
     func = scope_node if isinstance(scope_node, cst.FunctionDef) else None
-    return analysis._resolve(func, key, facts, frozenset())
+    return analysis.entry._resolve(func, key, facts, frozenset())
 
 
 def _put_in_eval_as_self_part(model: "FileModel", func: cst.FunctionDef | None, caller: cst.CSTNode, passed: str,

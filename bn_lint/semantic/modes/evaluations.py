@@ -23,6 +23,7 @@ from .known_calls import loads_weights
 from .records import Site
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
     from bn_lint.semantic.file.model import FileModel
 
 
@@ -34,14 +35,17 @@ _WEIGHT_LOADERS = ("load_state_dict", "load_weights", "load_pretrained", "from_p
 
 
 class EvaluationDetection:
-    """Mixin of :class:`ModeAnalysis`: why a model call is an evaluation, or is not one."""
+    """A part of the mode analysis (``analysis.evaluation``): why a model call is an evaluation, or is not one."""
+
+    def __init__(self, analysis: "ModeAnalysis") -> None:
+        self.analysis = analysis
 
     def is_test_file(self) -> bool:
         """``test_*.py``, ``*_test.py``, or a file under a ``test``/``tests`` folder of its project (the
         folders above the project's root do not count)."""
-        path = os.path.abspath(self.model.path)
-        if self.model.project is not None:
-            relative = os.path.relpath(path, self.model.project.root_for(path))
+        path = os.path.abspath(self.analysis.model.path)
+        if self.analysis.model.project is not None:
+            relative = os.path.relpath(path, self.analysis.model.project.root_for(path))
             path = path if relative.startswith("..") else relative
         return bool(_TEST_FILE.search(path.replace("\\", "/")))
 
@@ -52,62 +56,62 @@ class EvaluationDetection:
         name = func.name.value
         if not name.lower().startswith("test") or not self.is_test_file():
             return False
-        scope = self.model.scopes.get(func)
+        scope = self.analysis.model.scopes.get(func)
         if scope is not None and scope.parent is not None and scope.parent.kind in ("function", "lambda"):
             return False  # (a function nested in another is never collected: the code around it runs it)
-        if self._called_names is None:
-            self._called_names = {_called_name(site.node.func) for site in self.model.calls}
-        return name not in self._called_names
+        if self.analysis._called_names is None:
+            self.analysis._called_names = {_called_name(site.node.func) for site in self.analysis.model.calls}
+        return name not in self.analysis._called_names
 
     def eval_reason(self, node: cst.CSTNode) -> str | None:
         """Why the call at ``node`` is an evaluation (None when it is not, or when a framework sets the mode)."""
         reason = self._evaluation(node)  # (first: the training-step test may parse other files)
-        if reason is None or self._in_training_step(node) or not self._may_evaluate(node):
+        if reason is None or self.analysis.steps.in_training_step(node) or not self._may_evaluate(node):
             return None
         return reason
 
     def _evaluation(self, node: cst.CSTNode) -> str | None:
         """What makes the call at ``node`` look like an evaluation, before training steps and frameworks."""
-        func = self.enclosing_function(node)
-        if self.volatile_input(node):
+        func = self.analysis.enclosing_function(node)
+        if self.analysis.steps.volatile_input(node):
             return "given `Variable(..., volatile=True)` (gradients off, as under `torch.no_grad()`)"
-        if node in self.no_grad_runs:
-            return f"`{self.model.code(node.func)}()` runs it under its `@torch.no_grad()`"
-        if self.under_no_grad(node):
+        if node in self.analysis.no_grad_runs:
+            return f"`{self.analysis.model.code(node.func)}()` runs it under its `@torch.no_grad()`"
+        if self.analysis.steps.under_no_grad(node):
             return "under `torch.no_grad()`/`inference_mode()`"
-        if self.predicts(node) and not self.dummy_input(node) and (func is None or not self.trains(func)):
+        if self.analysis.output_reads.predicts(node) and not self.analysis.output_reads.dummy_input(node) and (func is None or not self.analysis.steps.trains(func)):
             return "its output goes to argmax (predictions), not to a backward pass"
-        region = self.region(node)
-        data = eval_data_loop(self.model, node) or (
-            f"on a batch of `{eval_input(self.model, node, region)}`" if isinstance(region, (cst.For, cst.While))
-            and eval_input(self.model, node, region) else None)
-        if data is not None and not self.dummy_input(node) and not (func is not None and self.pytest_test(func)):
+        region = self.analysis.region(node)
+        data = eval_data_loop(self.analysis.model, node) or (
+            f"on a batch of `{eval_input(self.analysis.model, node, region)}`" if isinstance(region, (cst.For, cst.While))
+            and eval_input(self.analysis.model, node, region) else None)
+        if data is not None and not self.analysis.output_reads.dummy_input(node) and not (func is not None and self.pytest_test(func)):
             return data
-        inference = inference_run(self, node) or spoiled_before_evaluation(self, node)
+        inference = inference_run(self.analysis, node) or spoiled_before_evaluation(self.analysis, node)
         if inference is not None:
             return inference
-        after = run_after_training(self, node) if not self.dummy_input(node) else None
+        after = run_after_training(self.analysis, node) if not self.analysis.output_reads.dummy_input(node) else None
         if after is not None:
             return after
-        hooked = hooks_before(self.model, node, func) if func is not None and func.name.value not in (
-            "forward", "__init__", "__call__") and not self.trains(func) and not self.pytest_test(func) else None
+        hooked = hooks_before(self.analysis.model, node, func) if func is not None and func.name.value not in (
+            "forward", "__init__", "__call__") and not self.analysis.steps.trains(func) and not self.pytest_test(func) else None
         if hooked is not None:  # (what the hooks record is read: an inspection, ``instrumented``)
-            return f"with the forward hooks registered at line {self.line(hooked)}, in `{func.name.value}()`, " \
+            return f"with the forward hooks registered at line {self.analysis.line(hooked)}, in `{func.name.value}()`, " \
                    "which trains nothing"
-        if func is not None and not self.trains(func) and not self.pytest_test(func):
-            if self.read_out(node):  # (random input included: a generator's noise, its samples collected as data)
+        if func is not None and not self.analysis.steps.trains(func) and not self.pytest_test(func):
+            if self.analysis.output_reads.read_out(node):  # (random input included: a generator's noise, its samples collected as data)
                 return f"its output is read out as data (`.numpy()`) in `{func.name.value}()`, which trains nothing"
-            if self.read_as_number(node) and not self.tensor_handed_out(node) and not self.dummy_input(node):
+            if self.analysis.output_reads.read_as_number(node) and not self.analysis.output_reads.tensor_handed_out(node) and not self.analysis.output_reads.dummy_input(node):
                 return f"a loss or metric of its output is read out as a number (`.item()`) in " \
                        f"`{func.name.value}()`, which trains nothing and hands no tensor of it back"
-            if not self.dummy_input(node) and self.visualised(node):
+            if not self.analysis.output_reads.dummy_input(node) and self.analysis.output_reads.visualised(node):
                 return f"its output is made an image to look at in `{func.name.value}()`, which trains nothing"
-        if func is not None and eval_named(func.name.value) and not self.dummy_input(node) \
-                and not self.pytest_test(func) and not self.trains(func):
+        if func is not None and eval_named(func.name.value) and not self.analysis.output_reads.dummy_input(node) \
+                and not self.pytest_test(func) and not self.analysis.steps.trains(func):
             return f"in `{func.name.value}()`"
-        owner = self.model.enclosing_class(self.model.scope_of(node)) if func is not None else None
-        if evaluator_class(owner, self.model.code) and func.name.value not in ("__init__", "forward") \
-                and not self.dummy_input(node) and not self.trains(func):
+        owner = self.analysis.model.enclosing_class(self.analysis.model.scope_of(node)) if func is not None else None
+        if evaluator_class(owner, self.analysis.model.code) and func.name.value not in ("__init__", "forward") \
+                and not self.analysis.output_reads.dummy_input(node) and not self.analysis.steps.trains(func):
             return f"in `{owner.name}.{func.name.value}()`"
         return None
 
@@ -118,55 +122,55 @@ class EvaluationDetection:
         batch statistics on purpose)."""
         if self.framework_managed(node):
             return False
-        func = self.enclosing_function(node)
-        if func is not None and self._while_built(func) and not _given_to_init(self, node, func):
+        func = self.analysis.enclosing_function(node)
+        if func is not None and self._while_built(func) and not _given_to_init(self.analysis, node, func):
             return False  # a model called while it is built: a shape probe
         if self._forward_trains(node) or self._running_stats_off(node) or self.fresh_in_test(node):
             return False
         # (a shape probe of a model with trained weights that is evaluated next spoils that evaluation)
-        return not self.shape_probe(node) or spoiled_before_evaluation(self, node) is not None
+        return not self.analysis.output_reads.shape_probe(node) or spoiled_before_evaluation(self.analysis, node) is not None
 
     def _while_built(self, func: cst.FunctionDef) -> bool:
         """``__init__``, or a method of its class that only ``__init__`` calls (``self._flat_size()``, a
         shape probe run while the module is built)."""
         if func.name.value == "__init__":
             return True
-        info = self.model.class_of_method(func)
+        info = self.analysis.model.class_of_method(func)
         init = info.methods.get("__init__") if info is not None else None
         if init is None or info.methods.get(func.name.value) is not func:
             return False
-        callers = [site for site in self.model.calls if isinstance(site.node.func, cst.Attribute)
+        callers = [site for site in self.analysis.model.calls if isinstance(site.node.func, cst.Attribute)
                    and site.node.func.attr.value == func.name.value  # (not `self.x()` of another class of the file)
-                   and not (_on_self(site.node) and self.model.enclosing_class(site.scope) is not info)]
-        return bool(callers) and all(_on_self(site.node) and self.enclosing_function(site.node) is init
+                   and not (_on_self(site.node) and self.analysis.model.enclosing_class(site.scope) is not info)]
+        return bool(callers) and all(_on_self(site.node) and self.analysis.enclosing_function(site.node) is init
                                      for site in callers)
 
     def _test_code(self, func: cst.FunctionDef) -> bool:
         """A pytest test, or a helper only pytest tests of its file call (``_test_model_forward``)."""
         if self.pytest_test(func):
             return True
-        callers = [site for site in self.model.calls
+        callers = [site for site in self.analysis.model.calls
                    if isinstance(site.node.func, cst.Name) and site.node.func.value == func.name.value]
-        return bool(callers) and all((caller := self.enclosing_function(site.node)) is not None
+        return bool(callers) and all((caller := self.analysis.enclosing_function(site.node)) is not None
                                      and caller is not func and self.pytest_test(caller) for site in callers)
 
     def fresh_in_test(self, node: cst.CSTNode) -> bool:
         """In a test file, a model built by the function that runs it and given no weights there
         (``model = HPFNet(4).cuda(); model(torch.randn(...))``): a test of the model's code, whose
         statistics nothing keeps, not an evaluation (RULES.md, Evidence: deliberate choices)."""
-        func = self.enclosing_function(node)
+        func = self.analysis.enclosing_function(node)
         if func is None or not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name) \
                 or not self.is_test_file() or not self._test_code(func):
             return False
         name = node.func.value
-        bound = self.model.binding(name, self.model.scope_of(node))
+        bound = self.analysis.model.binding(name, self.analysis.model.scope_of(node))
         built = _unwrap_passthrough(bound[0]) if bound is not None else None
-        if not isinstance(built, cst.Call) or self.enclosing_function(built) is not func \
-                or loads_weights(built.func) or _LOADED_BY.search(self.model.code(built.func)):
+        if not isinstance(built, cst.Call) or self.analysis.enclosing_function(built) is not func \
+                or loads_weights(built.func) or _LOADED_BY.search(self.analysis.model.code(built.func)):
             return False
         return not any(isinstance(call.func, cst.Attribute) and call.func.attr.value in _WEIGHT_LOADERS
                        and isinstance(call.func.value, cst.Name) and call.func.value.value == name
-                       for call in self.model.nodes_of(func, cst.Call))
+                       for call in self.analysis.model.nodes_of(func, cst.Call))
 
     def _forward_trains(self, node: cst.CSTNode) -> bool:
         """``tented(x)`` with ``tented = Tent(model, optimizer)``, a class of this file whose ``forward``
@@ -174,23 +178,23 @@ class EvaluationDetection:
         if not isinstance(node, cst.Call):
             return False
         func = node.func
-        info = self.attribute_class(func, node)
+        info = self.analysis.callees.attribute_class(func, node)
         if info is None and isinstance(func, cst.Name):
-            bound = self.model.binding(func.value, self.model.scope_of(node))
+            bound = self.analysis.model.binding(func.value, self.analysis.model.scope_of(node))
             value = _unwrap_passthrough(bound[0]) if bound is not None else None
             if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
-                    and self.model.binding(value.func.value, None) is None:
-                info = self.model.classes.get(value.func.value)
+                    and self.analysis.model.binding(value.func.value, None) is None:
+                info = self.analysis.model.classes.get(value.func.value)
         forward = info.methods.get("forward") if info is not None else None
-        return forward is not None and self.trains(forward)
+        return forward is not None and self.analysis.steps.trains(forward)
 
     def _running_stats_off(self, node: cst.CSTNode) -> bool:
         """An assignment ``<x>.track_running_stats = False`` earlier in the function around ``node``."""
-        func = self.enclosing_function(node)
+        func = self.analysis.enclosing_function(node)
         if func is None:
             return False
-        for assign in self.model.nodes_of(func, cst.Assign):
-            if self.order(assign) < self.order(node) and isinstance(assign.value, cst.Name) \
+        for assign in self.analysis.model.nodes_of(func, cst.Assign):
+            if self.analysis.order(assign) < self.analysis.order(node) and isinstance(assign.value, cst.Name) \
                     and assign.value.value == "False" and any(
                         isinstance(t.target, cst.Attribute) and t.target.attr.value == "track_running_stats"
                         for t in assign.targets):
@@ -199,7 +203,7 @@ class EvaluationDetection:
 
     def path_eval(self, node: cst.CSTNode) -> tuple[Site, str] | None:
         """The use at ``node`` on the paths where it evaluates (see ``path_evals``), and why."""
-        found = self.path_evals.get(node)
+        found = self.analysis.path_evals.get(node)
         return found if found is not None and self._may_evaluate(node) else None
 
     def framework_managed(self, node: cst.CSTNode) -> bool:
@@ -207,50 +211,50 @@ class EvaluationDetection:
         trainer, or a decorator that switches the mode around the call."""
         if self._hook_module_use(node) or self._hook_method_use(node):
             return False  # (the framework's mode there is known: `framework_hooks`)
-        func = self.enclosing_function(node)  # (no registered part, or a method the project itself drives)
-        plain = framework_missed_run(self.model, node, func) or func is not None and project_driven(self.model, func)
-        for ancestor in self.model.ancestors(node):
+        func = self.analysis.enclosing_function(node)  # (no registered part, or a method the project itself drives)
+        plain = framework_missed_run(self.analysis.model, node, func) or func is not None and project_driven(self.analysis.model, func)
+        for ancestor in self.analysis.model.ancestors(node):
             if isinstance(ancestor, cst.ClassDef) and not plain:
-                info = self.model.classes.get(ancestor.name.value)
-                if info is not None and self._framework_class(info):
+                info = self.analysis.model.classes.get(ancestor.name.value)
+                if info is not None and self.framework_class(info):
                     return True
             if isinstance(ancestor, cst.FunctionDef) and (self._mentions_trainer(ancestor)
-                                                           or self._mode_decorated(ancestor)):
+                                                           or self.mode_decorated(ancestor)):
                 return True
         return False
 
     def _hook_module_use(self, node: cst.CSTNode) -> bool:
         """A call, in a framework's hook (``framework_hooks``), of the module the framework gives the hook."""
-        func = self.enclosing_function(node)
-        found = hook_of(self.model, func) if func is not None and isinstance(node, cst.Call) else None
+        func = self.analysis.enclosing_function(node)
+        found = hook_of(self.analysis.model, func) if func is not None and isinstance(node, cst.Call) else None
         if found is None or found[0].method.endswith("_step") and found[0].mode == TRAIN and not any(
-                self._no_grad_expr(d.decorator) for d in func.decorators):
+                self.analysis.steps.no_grad_expr(d.decorator) for d in func.decorators):
             return False  # (a training step runs the module as the framework's loop does, unless no_grad throughout)
         key = key_of(node.func)  # (`pl_module(x)`, `self.net(x)`)
-        return key is not None and key_root(key) == found[1] and not self._mode_decorated(func)
+        return key is not None and key_root(key) == found[1] and not self.mode_decorated(func)
 
     def _hook_method_use(self, node: cst.CSTNode) -> bool:
         """A call of a part of ``self`` in a plain method of a framework module that only hooks of known mode
         call, through the class's own methods (``framework_hooks.hooks_reaching``): ``evaluate()`` called from
         ``training_epoch_end`` runs in training mode. Not one a training step reaches (it runs the module as the
         framework's loop does: a shared step, a teacher's run), nor under a decorator that sets a mode."""
-        func = self.enclosing_function(node)
+        func = self.analysis.enclosing_function(node)
         key = key_of(node.func) if func is not None and isinstance(node, cst.Call) else None
-        if key is None or key_root(key) != "self" or "." not in key or hook_of(self.model, func) is not None:
+        if key is None or key_root(key) != "self" or "." not in key or hook_of(self.analysis.model, func) is not None:
             return False
-        return known_mode_outside_steps(self.model, func) and not self._mode_decorated(func)
+        return known_mode_outside_steps(self.analysis.model, func) and not self.mode_decorated(func)
 
-    def _mode_decorated(self, func: cst.FunctionDef) -> bool:
+    def mode_decorated(self, func: cst.FunctionDef) -> bool:
         """``@eval_mode``-style decorators: one named for evaluation or inference, or a project function
         whose code sets a mode (its wrapper calls ``model.eval()`` around the decorated function)."""
-        if func not in self._decorated:
-            self._decorated[func] = self._sets_mode_around(func)
-        return self._decorated[func]
+        if func not in self.analysis._decorated:
+            self.analysis._decorated[func] = self._sets_mode_around(func)
+        return self.analysis._decorated[func]
 
     def _sets_mode_around(self, func: cst.FunctionDef) -> bool:
-        model = self.model
+        model = self.analysis.model
         for decorator in func.decorators:
-            if self._no_grad_expr(decorator.decorator):
+            if self.analysis.steps.no_grad_expr(decorator.decorator):
                 continue
             expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
             name = model.code(expr).rpartition(".")[2].lower()
@@ -273,10 +277,10 @@ class EvaluationDetection:
         """A ``trainer`` name in the function: a framework drives the model's mode there. Not the name of a
         project function called there (``optimizer, scheduler = prepare_trainer(net, ...)``): what it gives
         back, when a framework's trainer, is named where it is kept."""
-        found = self._trainer_functions.get(func)
+        found = self.analysis._trainer_functions.get(func)
         if found is None:
-            found = self._trainer_functions[func] = any(
-                isinstance(n, cst.Name) and "trainer" in n.value.lower() and not self._own_function_called(n)
+            found = self.analysis._trainer_functions[func] = any(
+                isinstance(n, cst.Name) and "trainer" in n.value.lower() and not _own_function_called(self.analysis.model, n)
                 and not self._project_trainer(n) for n in walk(func.body)
             )
         return found
@@ -286,14 +290,14 @@ class EvaluationDetection:
         every binding of which builds a project class, or ``self.trainer`` of a plain class that never builds it (a
         hook the project's trainer hands itself to: ``hook.trainer = self``) or builds it from project code, or a
         parameter in a file that imports no training framework. Its modes are the code's to show, not a framework's."""
-        model = self.model
+        model = self.analysis.model
         parent = model.parent(name)
         scope = model.scope_of(name)
         if isinstance(parent, cst.Attribute) and parent.attr is name:
             if not (isinstance(parent.value, cst.Name) and parent.value.value == "self"):
                 return project_class(model, parent) is not None  # (`trainer.Trainer`: a class of the project)
             info = model.enclosing_class(scope)
-            if info is None or self._framework_class(info):
+            if info is None or self.framework_class(info):
                 return False
             values = [value for value, _ in info.attributes.get(name.value, [])]
         elif model.binding(name.value, scope) is None and _project_class_or_module(model, name, parent):
@@ -306,25 +310,18 @@ class EvaluationDetection:
         return all(isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute))
                    and project_class(model, value.func) is not None for value in values)
 
-    def _own_function_called(self, name: cst.Name) -> bool:
-        """Whether ``name`` is called there and names a function of the project (this file's, or one it imports
-        from a project file)."""
-        parent = self.model.parent(name)
-        return isinstance(parent, cst.Call) and parent.func is name \
-            and element_builder(self.model, name, self.model.scope_of(name)) is not None
-
-    def _framework_class(self, info, following: frozenset = frozenset(), model: "FileModel | None" = None) -> bool:
+    def framework_class(self, info, following: frozenset = frozenset(), model: "FileModel | None" = None) -> bool:
         """A class of a framework that sets its model's mode (a Lightning module, a library ``Trainer`` or
         ``Callback``), or one derived from such a class. A project's own ``BaseTrainer`` is judged by
         its bases, not by its name (however many: each class once)."""
-        model = model or self.model
+        model = model or self.analysis.model
         following = entered(following, id(info.node))
         if following is None:
             return False
         for base in info.bases:
             own = project_class(model, base)
             if own is not None:
-                if self._framework_class(own[1], following, own[0]):
+                if self.framework_class(own[1], following, own[0]):
                     return True
                 continue
             qn = model.qualname(base) or ""
@@ -332,6 +329,14 @@ class EvaluationDetection:
             if qn.startswith(_FRAMEWORK_PREFIXES) or "Lightning" in text or text.endswith(("Callback", "Trainer")):
                 return True
         return False
+
+
+def _own_function_called(model: "FileModel", name: cst.Name) -> bool:
+    """Whether ``name`` is called there and names a function of the project (this file's, or one it imports
+    from a project file)."""
+    parent = model.parent(name)
+    return isinstance(parent, cst.Call) and parent.func is name \
+        and element_builder(model, name, model.scope_of(name)) is not None
 
 
 def _project_class_or_module(model: "FileModel", name: cst.Name, parent: cst.CSTNode | None) -> bool:

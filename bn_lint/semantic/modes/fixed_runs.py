@@ -21,11 +21,11 @@ def gradient_free_run(flow: "_Flow", call: cst.Call, key: str, facts: frozenset,
     for callers that froze it."""
     frozen = any(reason == "frozen" and watched == key for watched, reason in flow.watch.values())
     part = not frozen and "." in key and key_root(key) in flow.params and {f.mode for f in facts} == {TRAIN}
-    if not (frozen or part) or not (flow.a.under_no_grad(call) or detached(flow.model, call)) \
+    if not (frozen or part) or not (flow.a.steps.under_no_grad(call) or detached(flow.model, call)) \
             or not fixed_run_in_training(flow, key, call):
         return
     if frozen:
-        flow._watch_training(call, key, state)
+        flow.uses.watch_training(call, key, state)
     else:
         flow.part_stepped[key] = flow.part_stepped.get(key, frozenset()) | facts
 
@@ -34,7 +34,7 @@ def fixed_run_in_training(flow: "_Flow", key: str, call: cst.Call) -> bool:
     """``key`` run at ``call`` in a loop that trains another module, and not updated there (not a teacher
     whose weights the loop updates: ``ema_p.mul_(...)`` over its ``parameters()``, or handed to a helper)."""
     region = flow.a.region(call)
-    if not isinstance(region, (cst.For, cst.While)) or not flow._trains_here(region):
+    if not isinstance(region, (cst.For, cst.While)) or not flow.uses.trains_here(region):
         return False
     for node in flow.model.nodes_of(region, cst.Call):
         if node is call:

@@ -8,22 +8,22 @@ import libcst as cst
 from bn_lint.semantic.modes.framework_hooks import earlier_hooks, given_may_hold_batchnorm, hook_of
 from bn_lint.semantic.nn_modules.bearing import ModelKind
 from bn_lint.semantic.nn_modules.unregistered import unregistered_attributes
-from .assignments import Assignments
-from .callbacks import CallbackCalls
-from .calls import CallHandling
-from .applied_freezes import AppliedFreezes
-from .freezing import FreezeTracking
-from .given_callables import GivenCallables
-from .helper_calls import HelperCalls
-from .loops import LoopWalker
+from .assignments import FlowAssignments
+from .callbacks import FlowCallbacks
+from .calls import FlowCalls
+from .applied_freezes import FlowAppliedFreezes
+from .freezing import FlowFreezes
+from .given_callables import FlowGivenCallables
+from .helper_calls import FlowHelperCalls
+from .loops import FlowLoops
 from .records import Summary
 from .dict_entries import keyed_returns
 from .entry import implicit_globals
 from .keys import key_root
 from .state import ENTRY, Fact, State, TRAIN, _ENTRY, _join, _set
-from .statements import StatementWalker
-from .uses import ModelUses
-from .values import ValueFacts
+from .statements import FlowStatements
+from .uses import FlowUses
+from .values import FlowValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import Scope
@@ -42,17 +42,27 @@ def _element_returns(returned: list[list[frozenset | None] | None]) -> dict[int,
     return out
 
 
-class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignments, ValueFacts, CallHandling, ModelUses,
-            HelperCalls, CallbackCalls, GivenCallables):
+class _Flow:
     """One walk of one function body.
 
-    Its visitors are mixins, one concern per module (they share the walk's state and recurse through
-    ``block`` / ``statement`` / ``call``); this class holds that state and builds the summary.
+    It holds the walk's state and builds the summary; its parts visit the code, one concern per module, and reach
+    the state and each other through it (``self.flow.statements.block``, ``self.flow.calls.call``).
     """
 
     def __init__(self, analysis: ModeAnalysis, node: cst.CSTNode, scope: "Scope") -> None:
         self.a = analysis
         self.model = analysis.model
+        self.statements = FlowStatements(self)
+        self.loops = FlowLoops(self)
+        self.assignments = FlowAssignments(self)
+        self.values = FlowValues(self)
+        self.calls = FlowCalls(self)
+        self.uses = FlowUses(self)
+        self.helper_calls = FlowHelperCalls(self)
+        self.callbacks = FlowCallbacks(self)
+        self.given_callables = FlowGivenCallables(self)
+        self.freezes = FlowFreezes(self)
+        self.applied_freezes = FlowAppliedFreezes(self)
         self.node = node
         self.scope = scope
         self.exits: list[State] = []
@@ -132,7 +142,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
             real = 0
             body = self.node
         entry = dict(state)
-        end = self.block(body.body, state)
+        end = self.statements.block(body.body, state)
         if end is not None:
             self.exits.append(end)
         if isinstance(self.node, cst.FunctionDef) and (found := hook_of(self.model, self.node)) is not None \
@@ -170,7 +180,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
                            *((node, param) for node, param, _mode in self.element_sets)]:
             inside = any(a is self.node for a in self.model.ancestors(node))
             # (its own tests, and those a callee's freeze or a parameter's value carries: `requires_grad = flag`)
-            tests = (self._param_tests(node) if inside else []) + self.carried_tests.get(node, [])
+            tests = (self.freezes.param_tests(node) if inside else []) + self.carried_tests.get(node, [])
             if tests != []:
                 summary.freeze_tests[node] = tests
         if self.returned and all(value is not None for value in self.returned):
@@ -209,7 +219,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
                 return
             entry = head
             self.exits = []
-            end = self.block(body.body, dict(head))
+            end = self.statements.block(body.body, dict(head))
             if end is not None:
                 self.exits.append(end)
 
@@ -242,7 +252,7 @@ class _Flow(StatementWalker, LoopWalker, FreezeTracking, AppliedFreezes, Assignm
         when one of them gives back something not known to be a model. A ``return None`` (a builder's answer
         to a kind it does not know) gives back no model: the others say what its callers get."""
         returned = tuple(r for r in returned if not (isinstance(r[0], cst.Name) and r[0].value == "None")) or returned
-        facts = [self.value_facts(value, state) for value, state in returned]
+        facts = [self.values.value_facts(value, state) for value, state in returned]
         return frozenset().union(*facts) if all(f is not None for f in facts) else None
 
 
@@ -275,4 +285,5 @@ def _given_literals(model, func: cst.FunctionDef, param: cst.Param) -> bool:
                                                cst.FormattedString)):
             return False
     return bool(calls)
+
 

@@ -60,7 +60,7 @@ def got_from_receiver(analysis, value: cst.BaseExpression | None) -> cst.Attribu
     if not (isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute)
             and key_of(value.func.value) is not None and key_of(value.func.value) != "self"):
         return None
-    target = analysis.callee(value)
+    target = analysis.callees.callee(value)
     attribute = _getter_attribute(target[0].model, target[1], None) if target is not None else None
     if attribute is None:
         return None
@@ -71,7 +71,7 @@ def plain_class_method(analysis, call: cst.Call) -> tuple | None:
     """``m.train(niter=1)`` / ``m.eval()`` where ``m`` is an instance of a project class with no bases (not an
     ``nn.Module``: a trainer, a benchmark's holder of a model) that defines that method itself: ``(analysis,
     method)``, its own method, which the flow follows like any other, not a mode switch; None otherwise."""
-    target = analysis.callee(call)
+    target = analysis.callees.callee(call)
     if target is None or not isinstance(call.func, cst.Attribute):
         return None
     other, method = target

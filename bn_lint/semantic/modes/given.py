@@ -26,7 +26,10 @@ _PASSED_ON: dict[cst.Call, dict] = {}
 
 
 class GivenArguments:
-    """Mixin of :class:`ModeAnalysis`: summaries of a function under the constants a call gives it."""
+    """A part of the mode analysis (``analysis.given``): summaries of a function under the constants a call gives it."""
+
+    def __init__(self, analysis: "ModeAnalysis") -> None:
+        self.analysis = analysis
 
     def given_summary(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call,
                       defaults: bool = False) -> "Summary | None":
@@ -37,30 +40,30 @@ class GivenArguments:
         passed = self._literals_passed_on(func, call)
         receiver = self._receiver(func, call)
         if not assumed and not passed and receiver is None:
-            return self.summary(func)
+            return self.analysis.summary(func)
         key = (func, tuple(sorted(assumed.items())),
-               tuple(sorted((id(inner), str(name), self.model.code(value)) for inner, given in passed.items()
+               tuple(sorted((id(inner), str(name), self.analysis.model.code(value)) for inner, given in passed.items()
                             for name, value in given.items())), id(receiver[1]) if receiver is not None else None)
-        cache = self.__dict__.setdefault("_given_summaries", {})
+        cache = self.analysis.__dict__.setdefault("_given_summaries", {})
         if key in cache:
             return cache[key]
-        scope = self.model.scopes.get(func)
-        if scope is None or func in self._in_progress:
-            return self.summary(func)
+        scope = self.analysis.model.scopes.get(func)
+        if scope is None or func in self.analysis._in_progress:
+            return self.analysis.summary(func)
         from .flow import _Flow
 
-        self._in_progress.add(func)
+        self.analysis._in_progress.add(func)
         _PASSED_ON.update(passed)
         if receiver is not None:
-            self.dispatch.append(receiver)
+            self.analysis.dispatch.append(receiver)
         try:
-            flow = _Flow(self, func, scope)
+            flow = _Flow(self.analysis, func, scope)
             flow.assume = dict(assumed)
             cache[key] = flow.run()
         finally:
-            self._in_progress.discard(func)
+            self.analysis._in_progress.discard(func)
             if receiver is not None:
-                self.dispatch.pop()
+                self.analysis.dispatch.pop()
             for inner in passed:
                 _PASSED_ON.pop(inner, None)
         return cache[key]
@@ -74,7 +77,7 @@ class GivenArguments:
         receiver = RECEIVERS.get(call)
         if receiver is None:
             return None
-        called = {node.func.attr.value for node in self.model.nodes_of(func, cst.Call)
+        called = {node.func.attr.value for node in self.analysis.model.nodes_of(func, cst.Call)
                   if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
                   and node.func.value.value == "self"}
         return receiver if called & set(receiver[1].methods) else None
@@ -89,7 +92,7 @@ class GivenArguments:
             return {}
         assigned = self._assigned_names(func)
         passed: dict = {}
-        for inner in self.model.nodes_of(func, cst.Call):
+        for inner in self.analysis.model.nodes_of(func, cst.Call):
             for index, arg in enumerate(inner.args):
                 if isinstance(arg.value, cst.Name) and arg.value.value in literals and arg.value.value not in assigned \
                         and not arg.star:
@@ -116,14 +119,14 @@ class GivenArguments:
         return given
 
     def _assigned_names(self: "ModeAnalysis", func: cst.FunctionDef) -> set[str]:
-        return {node.target.value for node in self.model.nodes_of(func, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
+        return {node.target.value for node in self.analysis.model.nodes_of(func, cst.AssignTarget, cst.AugAssign, cst.AnnAssign)
                 if isinstance(node.target, cst.Name)}
 
     def decided_tests(self: "ModeAnalysis", func: cst.FunctionDef, call: cst.Call,
                       defaults: bool = False) -> dict[str, bool]:
         """The tests of ``func`` (``phase == 'train'``, ``if train:``) on a parameter it never assigns that
         ``call`` gives a literal, with their outcome for that call."""
-        tests = {**self.condition_tests(func), **self.argument_tests(func)}
+        tests = {**self.analysis.condition_tests(func), **self.argument_tests(func)}
         if not tests:
             return {}
         params = func.params
@@ -148,13 +151,13 @@ class GivenArguments:
         (``net.train(train)``, ``model.train(phase == "train")``) and a flag assigned a test
         (``is_train = phase == "train"``). A call that gives the parameter a literal decides them."""
         found: dict[str, list[cst.CSTNode]] = {}
-        for call in self.model.nodes_of(func, cst.Call):
+        for call in self.analysis.model.nodes_of(func, cst.Call):
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "train" and len(call.args) == 1 \
                     and (call.args[0].keyword is None or call.args[0].keyword.value == "mode"):
                 condition = _condition(call.args[0].value)
                 if condition is not None:
                     found.setdefault(condition[0], []).append(call)
-        for assign in self.model.nodes_of(func, cst.Assign):
+        for assign in self.analysis.model.nodes_of(func, cst.Assign):
             condition = _condition(assign.value) if len(assign.targets) == 1 else None
             if condition is not None and isinstance(assign.targets[0].target, cst.Name):
                 found.setdefault(condition[0], []).append(assign)

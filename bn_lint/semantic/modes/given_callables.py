@@ -22,6 +22,7 @@ from .records import record_passed
 from .state import _ENTRY, State, _lookup, _set, _tracked
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
     from .analysis import ModeAnalysis
     from .records import Summary
 
@@ -55,19 +56,22 @@ def callable_value(model, value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value in model.functions and model.binding(value.value, None) is None
 
 
-class GivenCallables:
-    """Mixin of :class:`_Flow`: callables this flow gives away, run where the code given them calls them."""
+class FlowGivenCallables:
+    """A part of the walk of one function (``flow.given_callables``): callables this flow gives away, run where the code given them calls them."""
 
-    def _callables_at(self, call: cst.Call, state: State) -> None:
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
+
+    def callables_at(self, call: cst.Call, state: State) -> None:
         """A list of callables filled (``self.after_epoch.append(fn)`` here, or ``hooks.add(fn)``) or fired."""
-        self._stored_callable(call)
+        self.flow.callbacks.stored_callable(call)
         self._register_callables(call, state)
         self._fire_hooks(call, state)
 
     def _register_callables(self, call: cst.Call, state: State) -> None:
         """``hooks.after_epoch.append(fn)``, or ``hooks.add(fn)`` of a method that does that: ``fn`` is kept
         in ``hooks.after_epoch`` (``hook_lists``)."""
-        given = [arg for arg in call.args if not arg.star and callable_value(self.model, arg.value)]
+        given = [arg for arg in call.args if not arg.star and callable_value(self.flow.model, arg.value)]
         func = call.func
         if not given or not isinstance(func, cst.Attribute):
             return
@@ -77,19 +81,19 @@ class GivenCallables:
         if func.attr.value == "append" and len(call.args) == 1 and "." in receiver:
             self._register(receiver, given[0].value)
             return
-        target = self.a.callee(call, other_files=True)
+        target = self.flow.a.callees.callee(call, other_files=True)
         summary = target[0].summary(target[1]) if target is not None else None
         if summary is None or not summary.stored_callables:
             return
         params = summary.params[1:] if summary.params[:1] == ["self"] else summary.params
-        values = bind(call, params, self.model, self.scope).values
+        values = bind(call, params, self.flow.model, self.flow.scope).values
         for param, kept in summary.stored_callables.items():
             value = values.get(param)
-            if value is not None and callable_value(self.model, value) and kept.startswith("self."):
+            if value is not None and callable_value(self.flow.model, value) and kept.startswith("self."):
                 self._register(receiver + kept[len("self"):], value)
 
     def _register(self, where: str, value: cst.BaseExpression) -> None:
-        kept = self.hook_lists.setdefault(where, [])
+        kept = self.flow.hook_lists.setdefault(where, [])
         if len(kept) < _MAX_REGISTERED and not any(v is value for v in kept):
             kept.append(value)
 
@@ -98,9 +102,9 @@ class GivenCallables:
         registered in ``hooks.after_epoch`` run here."""
         func = call.func
         receiver = key_of(func.value) if isinstance(func, cst.Attribute) else None
-        if receiver is None or not any(k.startswith(receiver + ".") for k in self.hook_lists):
+        if receiver is None or not any(k.startswith(receiver + ".") for k in self.flow.hook_lists):
             return
-        target = self.a.callee(call, other_files=True)
+        target = self.flow.a.callees.callee(call, other_files=True)
         summary = target[0].summary(target[1]) if target is not None else None
         if summary is None or not summary.callback_states:
             return
@@ -108,13 +112,13 @@ class GivenCallables:
         for name in summary.callback_states:
             if not name.startswith("self."):
                 continue
-            for value in self.hook_lists.get(receiver + name[len("self"):], ()):
+            for value in self.flow.hook_lists.get(receiver + name[len("self"):], ()):
                 self._run_callable(call, value, name, target, summary, [("self", func.value)], state, dispatcher)
 
-    def _run_given_callables(self, call: cst.Call, bound, summary: "Summary", target, state: State) -> None:
+    def run_given_callables(self, call: cst.Call, bound, summary: "Summary", target, state: State) -> None:
         """At a call of a function (of any file) that calls a parameter this call gives a callable."""
         for param, value in bound:
-            if param in summary.callback_states and callable_value(self.model, value):
+            if param in summary.callback_states and callable_value(self.flow.model, value):
                 self._run_callable(call, value, param, target, summary, bound, state, False)
 
     def _run_callable(self, call, value, name, callee, summary, given, state: State, apply: bool) -> None:
@@ -123,7 +127,7 @@ class GivenCallables:
         if found is None:
             return
         function, bound = found
-        target_summary = self.a.summary(function)
+        target_summary = self.flow.a.summary(function)
         if target_summary is None:
             return
         during = dict(state)  # (the modes where the callee calls it: its own changes, translated)
@@ -133,18 +137,18 @@ class GivenCallables:
             if passed is None or facts == _ENTRY or not _tracked(state, passed + dot + rest):
                 continue
             target_key = passed + dot + rest
-            _set(during, target_key, self._translate(facts, _lookup(state, target_key), call, summary, callee[0]))
-        args_key = self.a.args_key(function)
+            _set(during, target_key, self.flow.helper_calls.translate(facts, _lookup(state, target_key), call, summary, callee[0]))
+        args_key = self.flow.a.entry.args_key(function)
         for param, arg in bound:
             key = key_of(arg)
             if key is not None and args_key is not None and _tracked(during, key):
-                record_passed(self, f"{args_key}.{param}", call, key, during)
+                record_passed(self.flow, f"{args_key}.{param}", call, key, during)
         modes = {key: _lookup(state, key) for key in map(key_of, (arg for _, arg in bound))
                  if key is not None and _tracked(state, key)}
-        self.a.callback_runs.append(CallbackRun(call, callee, tuple(summary.callback_calls.get(name, ())), function,
+        self.flow.a.callback_runs.append(CallbackRun(call, callee, tuple(summary.callback_calls.get(name, ())), function,
                                                 target_summary, tuple(bound), tuple(given), name, modes))
         if apply:
-            self._apply_effects(call, bound, target_summary.effects, target_summary, self.a, state)
+            self.flow.helper_calls.apply_effects(call, bound, target_summary.effects, target_summary, self.flow.a, state)
 
     def _at_callback(self, summary: "Summary", name: str, given) -> list[cst.BaseExpression | None]:
         """What the callee passes the callback, as this flow names it (None: not one of its parameters)."""
@@ -184,12 +188,12 @@ class GivenCallables:
             func = value.args[0].value
         else:
             func, args = value, [cst.Arg(v or cst.Name("None")) for v in here]
-        if not (isinstance(func, cst.Name) and func.value in self.model.functions
-                and self.model.binding(func.value, None) is None):
+        if not (isinstance(func, cst.Name) and func.value in self.flow.model.functions
+                and self.flow.model.binding(func.value, None) is None):
             return None
-        function = self.model.functions[func.value]
-        summary = self.a.summary(function)
+        function = self.flow.model.functions[func.value]
+        summary = self.flow.a.summary(function)
         if summary is None:
             return None
-        values = bind(cst.Call(func=func, args=args), list(summary.params), self.model, self.scope).values
+        values = bind(cst.Call(func=func, args=args), list(summary.params), self.flow.model, self.flow.scope).values
         return function, [(param, values[param]) for param in summary.params if param in values]

@@ -30,6 +30,7 @@ from .method_names import sets_modes
 from .state import ENTRY, EVAL, TRAIN, Fact, _lookup
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
     from bn_lint.semantic.file.classes import ClassInfo
     from bn_lint.semantic.file.model import FileModel
 _LEFT_TRAINING = ("built", "trained", "train()", "helper")  # why a fact says training mode: built, stepped, set
@@ -124,7 +125,7 @@ def _plain_class(analysis: "ModeAnalysis", func: cst.FunctionDef) -> "ClassInfo 
     model = analysis.model
     info = model.class_of_method(func)
     if info is None or info.methods.get(func.name.value) is not func \
-            or model.is_nn_module_class(info) or analysis._framework_class(info) or module_forward(info) \
+            or model.is_nn_module_class(info) or analysis.evaluation.framework_class(info) or module_forward(info) \
             or any(model_base(model, base) for base in info.bases):
         return None
     return info

@@ -22,6 +22,7 @@ from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _MIXED, _UNKNO
 from .trained import TRAINED, after_training_step
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
     from .analysis import ModeAnalysis
 
 
@@ -31,19 +32,22 @@ def _short(path: str) -> str:
 
 _BUILDS = "builds it (modules start in training mode)"  # what a helper that builds the model does
 
-class HelperCalls:
-    """Mixin of :class:`_Flow`: calls of project functions, through their summaries."""
+class FlowHelperCalls:
+    """A part of the walk of one function (``flow.helper_calls``): calls of project functions, through their summaries."""
 
-    def _bind_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
+
+    def bind_args(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
         bound = self._bound_args(call, summary)
-        if not self.part_names:
+        if not self.flow.part_names:
             return bound
         named = []
         for param, arg in bound:  # `getattr(model, name)` in a loop over literal names: `model.conv1` in turn
-            owner = _getattr_of(arg, *self.part_names) if isinstance(arg, cst.Call) else None
+            owner = _getattr_of(arg, *self.flow.part_names) if isinstance(arg, cst.Call) else None
             if owner is not None:
                 variable = arg.args[1].value.value  # type: ignore[attr-defined]
-                arg = cst.Attribute(value=arg.args[0].value, attr=cst.Name(self.part_names[variable]))
+                arg = cst.Attribute(value=arg.args[0].value, attr=cst.Name(self.flow.part_names[variable]))
             named.append((param, arg))
         return named
 
@@ -57,133 +61,133 @@ class HelperCalls:
         elif isinstance(func, cst.Attribute) and super_call(func.value) and params and params[0] == "self":
             bound.append(("self", cst.Name("self")))  # `super().__init__(config)`: the base's method on `self`
             params = params[1:]
-        given = bind(call, params, self.model, self.scope).values
+        given = bind(call, params, self.flow.model, self.flow.scope).values
         # (`probe(ssl_model.get_encoder())`: a getter's attribute of its receiver, `ssl_model.encoder`)
-        bound += [(param, got_from_receiver(self.a, given[param]) or given[param]) for param in params if param in given]
+        bound += [(param, got_from_receiver(self.flow.a, given[param]) or given[param]) for param in params if param in given]
         if summary.closure is not None:
-            if self.scope is summary.closure:  # called from the function that holds its variables
+            if self.flow.scope is summary.closure:  # called from the function that holds its variables
                 bound += [(name, cst.Name(name)) for name in summary.globals]
             else:  # `step = make_step(model, opt); step(x)`: its variables are what the factory was given
                 bound += self._factory_given(call, summary)
-        elif summary.globals and summary.path == self.model.path:
-            scope = self.scope
+        elif summary.globals and summary.path == self.flow.model.path:
+            scope = self.flow.scope
             for name in summary.globals:
-                if isinstance(self.node, cst.Module) or not (
+                if isinstance(self.flow.node, cst.Module) or not (
                         name in scope.params or name in scope.bindings or name in scope.opaque):
                     bound.append((name, cst.Name(name)))  # the caller's variable is the callee's global
         return bound
 
-    def _closure_passes(self, call: cst.Call, state: State) -> bool:
+    def closure_passes(self, call: cst.Call, state: State) -> bool:
         """Whether ``call`` runs a closure whose variables hold a followed module: a function nested in this
         one (``def step(x): model(x)...``), or one a factory returned here (``step = make_step(model, opt)``)."""
         func = call.func
         if not isinstance(func, cst.Name) or _tracked(state, func.value):
             return False
-        nested = self.model.local_function(func.value, self.scope)
-        if nested is None and self.a.closure_factory_call(call) is None:
+        nested = self.flow.model.local_function(func.value, self.flow.scope)
+        if nested is None and self.flow.a.callees.closure_factory_call(call) is None:
             return False
-        target = self.a.callee(call)
+        target = self.flow.a.callees.callee(call)
         summary = target[0].summary(target[1]) if target is not None else None
         if summary is None or summary.closure is None:
             return False
         given = {id(arg.value) for arg in call.args}
         return any(id(arg) not in given and (key := key_of(arg)) is not None and _tracked(state, key)
-                   for _, arg in self._bind_args(call, summary))
+                   for _, arg in self.bind_args(call, summary))
 
     def _factory_given(self, call: cst.Call, summary: Summary) -> list[tuple[str, cst.BaseExpression]]:
         """(variable, argument) for the variables of the closure ``call`` runs that are parameters of the
         factory that made it, in this function (``step = make_step(model, opt)``): the arguments given there."""
-        made = self.a.closure_factory_call(call)
+        made = self.flow.a.callees.closure_factory_call(call)
         factory = summary.closure.node if summary.closure is not None else None
         if made is None or not isinstance(factory, cst.FunctionDef):
             return []
-        target = self.a.callee(made)
+        target = self.flow.a.callees.callee(made)
         if target is None or target[1] is not factory:
             return []
         params = factory.params
         names = [p.name.value for p in [*params.posonly_params, *params.params, *params.kwonly_params]]
-        given = bind(made, names, self.model, self.scope).values
+        given = bind(made, names, self.flow.model, self.flow.scope).values
         return [(name, given[name]) for name in summary.globals if name in given]
     def _synthetic_run_trains(self, call: cst.Call) -> bool:
         """Whether a helper's run of a model on synthetic input at ``call`` is part of training: in a loop that
         trains (a later pass's step follows it), or its result read by a training step after it in the function
         (``reg = penalty(model, torch.randn(...))`` ... ``(loss + reg).backward()``). A FLOP count or a trace
         before the training that its function may start later is not."""
-        region = self.a.region(call)
-        if not self._trains_here(region):
+        region = self.flow.a.region(call)
+        if not self.flow.uses.trains_here(region):
             return False
         if isinstance(region, (cst.For, cst.While)):
             return True
-        return feeds_later_step(self.model, call, region, self.a.training_calls(region, direct=True))
+        return feeds_later_step(self.flow.model, call, region, self.flow.a.steps.training_calls(region, direct=True))
 
-    def _apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
+    def apply_summary(self, call: cst.Call, target: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> None:
         analysis, func = target
-        summary = analysis.given_summary(func, call)  # (as this call runs it: its literal arguments decide tests)
+        summary = analysis.given.given_summary(func, call)  # (as this call runs it: its literal arguments decide tests)
         if summary is None and func in analysis._in_progress:
             # a function calling itself (on a module's children, `apply_hooks(child, model, ...)`): the recursive
             # call does what the rest of its body does, which that body's own flow already says; taken as
             # leaving its arguments as they are (the start of the fixpoint), not as code out of sight
             return
-        bound = self._forget_unbound(call, summary, state)
+        bound = self.forget_unbound(call, summary, state)
         if summary is None:
             return
-        _shared_step_run(self, call, bound, summary, analysis.summary(func), state)
-        for param, arg in [*bound, *_items_given(self, bound, call)]:  # (its runs under this call's no_grad: ``_apply_effects``)
+        _shared_step_run(self.flow, call, bound, summary, analysis.summary(func), state)
+        for param, arg in [*bound, *_items_given(self.flow, bound, call)]:  # (its runs under this call's no_grad: ``_apply_effects``)
             key = key_of(arg)
             if key is None:
                 continue
-            if analysis is not self.a:  # (`extractor.extract(x)`, `show_images(trainer)`: parts they run)
-                _parts_evaluated(self, call, key, analysis, summary, state, param)
-            if analysis is not self.a and _tracked(state, key):
+            if analysis is not self.flow.a:  # (`extractor.extract(x)`, `show_images(trainer)`: parts they run)
+                _parts_evaluated(self.flow, call, key, analysis, summary, state, param)
+            if analysis is not self.flow.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
                 if used is not None:
-                    old = self.a.helper_evals.get((call, param))
-                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
-                    self.a.helper_evals[(call, param)] = HelperEval(
+                    old = self.flow.a.helper_evals.get((call, param))
+                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self.flow)
+                    self.flow.a.helper_evals[(call, param)] = HelperEval(
                         site, summary.evaluated_in.get(param, analysis), summary, *used)
-                if synthetic_run(analysis, summary, param, dict(bound), call, self.model) is not None \
+                if synthetic_run(analysis, summary, param, dict(bound), call, self.flow.model) is not None \
                         and not self._synthetic_run_trains(call):
-                    self.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see inference_runs)
-                    self._use(call, key, state)
+                    self.flow.a.synthetic_runs[call] = key  # (a tracer's forward on `torch.ones(...)`: see inference_runs)
+                    self.flow.uses.use(call, key, state)
                 exported = next((export for export, name in summary.entry_exports if name == param), None)
                 if exported is not None:
-                    old = self.a.helper_exports.get((call, param))
-                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self)
-                    self.a.helper_exports[(call, param)] = HelperEval(site, analysis, summary, exported, "exports it")
-            if analysis is self.a and param != "self" and self.a.args_key(func) is not None:
-                record_passed(self, f"{self.a.args_key(func)}.{param}", call, key, state)
-            if analysis is self.a and param == "self":
-                _record_method_call(self, func, key, state, call)
+                    old = self.flow.a.helper_exports.get((call, param))
+                    site = _merge(old.site if old else None, key, _lookup(state, key), call, self.flow)
+                    self.flow.a.helper_exports[(call, param)] = HelperEval(site, analysis, summary, exported, "exports it")
+            if analysis is self.flow.a and param != "self" and self.flow.a.entry.args_key(func) is not None:
+                record_passed(self.flow, f"{self.flow.a.entry.args_key(func)}.{param}", call, key, state)
+            if analysis is self.flow.a and param == "self":
+                _record_method_call(self.flow, func, key, state, call)
             for evaled in summary.bn_evals:  # a helper that puts BatchNorm layers in eval: watch them like `.eval()`
                 root, _, rest = evaled.partition(".")
                 target_key = f"{key}.{rest}" if rest else key
                 if root == param and _tracked(state, target_key):
-                    self.watch[call] = (target_key, "eval")
-        if analysis is self.a and self.a.args_key(func) is not None:  # (`model=None` left so: no module there)
+                    self.flow.watch[call] = (target_key, "eval")
+        if analysis is self.flow.a and self.flow.a.entry.args_key(func) is not None:  # (`model=None` left so: no module there)
             for param in _none_defaults(func) - {param for param, _ in bound}:
-                self.a.none_args.setdefault(f"{self.a.args_key(func)}.{param}", set()).add(call)
-        self._apply_freezes(call, target, summary, bound, state)  # (`if feature_extract:` decided by the call)
+                self.flow.a.none_args.setdefault(f"{self.flow.a.entry.args_key(func)}.{param}", set()).add(call)
+        self.flow.applied_freezes.apply_freezes(call, target, summary, bound, state)  # (`if feature_extract:` decided by the call)
         self._watch_helper_steps(call, bound, summary, analysis, state)
-        self._run_given_callables(call, bound, summary, target, state)  # (`on_epoch_end=lambda e: ...`)
+        self.flow.given_callables.run_given_callables(call, bound, summary, target, state)  # (`on_epoch_end=lambda e: ...`)
         effects = summary.effects
-        if call in self.entering and summary.generator:
+        if call in self.flow.entering and summary.generator:
             # `with helper(model):` of a generator context manager: the body runs at its `yield`
             effects = summary.at_yield
-            self.leaving.append((call, target, dict(state)))
+            self.flow.leaving.append((call, target, dict(state)))
         # (a helper wrapped by a decorator that sets the mode around it, `@eval_mode`: its runs are not as given)
-        self._apply_effects(call, bound, effects, summary, analysis, state, runs_given=not analysis._mode_decorated(func))
+        self.apply_effects(call, bound, effects, summary, analysis, state, runs_given=not analysis.evaluation.mode_decorated(func))
         self._items_set(bound, summary, state, call, target)
 
-    def _local_init(self, call: cst.Call) -> cst.FunctionDef | None:
+    def local_init(self, call: cst.Call) -> cst.FunctionDef | None:
         """The ``__init__`` of the class of this file that ``call`` builds (``ModelEma(model)``)."""
         func = call.func
-        info = self.model.classes.get(func.value) if isinstance(func, cst.Name) else None
-        if info is None or self.model.binding(func.value, self.scope) is not None:
+        info = self.flow.model.classes.get(func.value) if isinstance(func, cst.Name) else None
+        if info is None or self.flow.model.binding(func.value, self.flow.scope) is not None:
             return None
         return info.methods.get("__init__")
 
-    def _construct(self, call: cst.Call, found: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> bool:
+    def construct(self, call: cst.Call, found: tuple[ModeAnalysis, cst.FunctionDef], state: State) -> bool:
         """``ModelEma(model)``, ``Wrapper(self.model, cfg)``: a project class built from followed modules is its
         ``__init__`` run on a new ``self``; what that summary leaves its parameters at is what the call leaves
         the arguments at (``self.ema = deepcopy(unwrap(model)); self.ema.eval()`` leaves ``model`` as it is).
@@ -193,7 +197,7 @@ class HelperCalls:
         if summary is None or any(a.star == "*" for a in call.args):
             return False  # (a `**kwargs` bundle: the arguments before it bind as written)
         params = [p for p in summary.params if p != "self"]
-        given = bind(call, params, self.model, self.scope).values
+        given = bind(call, params, self.flow.model, self.flow.scope).values
         bound = [(param, given[param]) for param in params if param in given]
         names = {param for param, _ in bound}
         if any(p.partition(".")[0] in names for p in summary.trains) \
@@ -204,14 +208,14 @@ class HelperCalls:
             key = key_of(arg.value)
             if id(arg.value) not in kept and key is not None and _tracked(state, key):
                 _set(state, key, _UNKNOWN)
-        self._apply_effects(call, bound, summary.effects, summary, analysis, state)
-        _evaluated_by_init(self, call, bound, summary, analysis, init, state)
+        self.apply_effects(call, bound, summary.effects, summary, analysis, state)
+        _evaluated_by_init(self.flow, call, bound, summary, analysis, init, state)
         return True
 
-    def _forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
+    def forget_unbound(self, call: cst.Call, summary: Summary | None, state: State) -> list[tuple[str, cst.BaseExpression]]:
         """The arguments ``summary``'s parameters take; the followed modules passed otherwise (to ``*nets`` /
         ``**kwargs``, past a ``*args`` of the call, or to a function not worked out) become unknown."""
-        bound = self._bind_args(call, summary) if summary is not None else []
+        bound = self.bind_args(call, summary) if summary is not None else []
         given = {id(arg) for _, arg in bound}
         for arg in call.args:
             key = key_of(arg.value)
@@ -223,20 +227,20 @@ class HelperCalls:
         """A helper that trains a module it is given (``train_one_epoch(model, ...)``, which may call ``model.train()``
         first), or one its object holds (``_watch_part_steps``): the watched modules inside it, in their modes there."""
         for param, arg in bound:
-            self._watch_part_steps(call, param, arg, summary, analysis, state)
+            self.flow.uses.watch_part_steps(call, param, arg, summary, analysis, state)
             facts, key = summary.steps.get(param), key_of(arg)
             if facts is None or key is None or not _tracked(state, key):
                 continue
             modes = {ENTRY if f.why == TRAINED else f.mode for f in facts}  # (trained on an earlier pass: as given)
             during = dict(state)
             if modes in ({TRAIN}, {EVAL}):
-                _set(during, key, self._translate(facts, _lookup(state, key), call, summary, analysis))
+                _set(during, key, self.translate(facts, _lookup(state, key), call, summary, analysis))
             elif modes != {ENTRY}:
                 continue
             self._items_set(bound, summary, during, call, None)
-            self._watch_training(call, key, during)
-            if key in self.params:  # (a step two calls deep: `run_epoch(model)` runs `step(model)`, which steps)
-                self.stepped[key] = self.stepped.get(key, frozenset()) | _lookup(during, key)
+            self.flow.uses.watch_training(call, key, during)
+            if key in self.flow.params:  # (a step two calls deep: `run_epoch(model)` runs `step(model)`, which steps)
+                self.flow.stepped[key] = self.flow.stepped.get(key, frozenset()) | _lookup(during, key)
 
     def _items_set(self, bound, summary: Summary, state: State, call: cst.Call, target) -> None:
         """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of
@@ -247,7 +251,7 @@ class HelperCalls:
         for param, arg in bound:
             if param in summary.element_modes and isinstance(arg, (cst.Tuple, cst.List)):
                 modes = {mode for node, p, mode in summary.element_sets
-                         if p == param and self._tests_hold(node, summary, bound, target)}
+                         if p == param and self.flow.applied_freezes.tests_hold(node, summary, bound, target)}
                 verb = f"`.{'eval' if modes == {EVAL} else 'train'}()`"
                 facts = frozenset({Fact(modes.pop(), call, "helper", f"`{summary.name}()` at line {{line}} calls {verb}")}) \
                     if len(modes) == 1 and target is not None else _UNKNOWN
@@ -258,7 +262,7 @@ class HelperCalls:
                             state[other] = facts
                         state[key] = facts
 
-    def _apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
+    def apply_effects(self, call: cst.Call, bound, effects: dict[str, frozenset], summary: Summary,
                        analysis: ModeAnalysis, state: State, before: State | None = None, runs_given: bool = True) -> None:
         """Set what ``call`` leaves its arguments at; ``before``: the state its ``entry`` stands for."""
         before = dict(state) if before is None else before
@@ -266,24 +270,24 @@ class HelperCalls:
             key = key_of(arg)
             if key is None:
                 continue
-            no_grad = self.a.under_no_grad(call)
+            no_grad = self.flow.a.steps.under_no_grad(call)
             steps = summary.steps or summary.trains
-            in_step = not steps and self._trains_here(self.a.region(call))
+            in_step = not steps and self.flow.uses.trains_here(self.flow.a.region(call))
             # (a helper that takes no step, called outside a training step: the modules it runs as given are run
             # by this call, an evaluation where the call is one: `loss = self.get_loss(batch)` over `val_loader`)
-            evaluated = runs_given and not no_grad and not steps and not self._trains_here(self.a.region(call))
+            evaluated = runs_given and not no_grad and not steps and not self.flow.uses.trains_here(self.flow.a.region(call))
             if no_grad or in_step or evaluated:
                 # `features(net, x)`, `self.features(x)` under no_grad: the helper runs `net`, `self.inception`
                 # in the mode this call gives it; so does a forward-only `self.batch_forward(x)` in a training step
                 for used in dict.fromkeys(p for use, p in summary.entry_uses if (p == param or _child_of(p, param))
-                                          and analysis.eval_reason(use) is None  # (else reported in the helper)
+                                          and analysis.evaluation.eval_reason(use) is None  # (else reported in the helper)
                                           and (no_grad and _runs_itself(use, p) or evaluated and _run_as_given(analysis, use)
                                                or _forward_for_step(analysis, use, p))):
                     # (in the helper's source order: which module a call's use stands for never depends on
                     # the order of a set)
                     target_key = key + used[len(param):]
-                    if _tracked(state, target_key) and (not evaluated or no_grad or _module_like(self, target_key, state)):
-                        self._use(call, target_key, state)
+                    if _tracked(state, target_key) and (not evaluated or no_grad or _module_like(self.flow, target_key, state)):
+                        self.flow.uses.use(call, target_key, state)
             for effect_key, facts in sorted(effects.items(), key=lambda kv: kv[0].count(".")):
                 root, _, rest = effect_key.partition(".")
                 if root != param or (_MIXED in facts and all(f.mode == ENTRY or f == _MIXED for f in facts)):
@@ -293,11 +297,11 @@ class HelperCalls:
                     if param != "self" and param not in summary.globals:
                         continue  # (but a global the helper sets, `global model; model = Seg()`, is what it set)
                 caller_facts = _lookup(before, target_key)
-                translated = self._translate(facts, caller_facts, call, summary, analysis)
-                self._set_mode(state, target_key, translated)
+                translated = self.translate(facts, caller_facts, call, summary, analysis)
+                self.flow.assignments.set_mode(state, target_key, translated)
                 if "." in target_key and translated and {f.mode for f in translated} == {EVAL} \
                         and not self._held_whole(target_key):
-                    self.watch[call] = (target_key, "eval")  # `freeze_bn(model)` puts `model.backbone` in eval
+                    self.flow.watch[call] = (target_key, "eval")  # `freeze_bn(model)` puts `model.backbone` in eval
 
     def _held_whole(self, key: str) -> bool:
         """``self.model`` in a method of a class that is not a module (a trainer): a whole model it holds, not a
@@ -305,12 +309,12 @@ class HelperCalls:
         root, _, rest = key.partition(".")
         if root != "self" or "." in rest:
             return False
-        info = self.model.enclosing_class(self.scope)
-        return info is not None and not self.model.is_nn_module_class(info)
+        info = self.flow.model.enclosing_class(self.flow.scope)
+        return info is not None and not self.flow.model.is_nn_module_class(info)
 
-    def _translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
+    def translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
         out: set[Fact] = set()
-        where_file = "" if analysis is self.a else f" (in {_short(summary.path)})"
+        where_file = "" if analysis is self.flow.a else f" (in {_short(summary.path)})"
         for fact in facts:
             if fact.mode == ENTRY:
                 out |= caller
@@ -334,7 +338,7 @@ def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:
     (not a method of it that may set its own mode, ``model.predict(x)``), with gradients on, in a method not named
     for evaluation and that names no mode switch (``set_mode = model.train if training else model.eval``)."""
     around = analysis.enclosing_function(use)
-    return key.startswith("self.") and key_of(use.func) == key and not analysis.under_no_grad(use) \
+    return key.startswith("self.") and key_of(use.func) == key and not analysis.steps.under_no_grad(use) \
         and around is not None and not eval_named(around.name.value) \
         and not _NAMES_MODE.search(analysis.model.code(around))
 
@@ -367,7 +371,7 @@ def _run_as_given(analysis: ModeAnalysis, use: cst.Call) -> bool:
     """``self.G(batch)`` in a helper (``get_loss``) that names no mode switch and no gradient switch: it runs the
     module in the mode its caller gives it (a helper that decides either reports its own evaluations)."""
     around = analysis.enclosing_function(use)
-    return around is not None and not analysis.under_no_grad(use) and not _SETS_MODE.search(analysis.model.code(around))
+    return around is not None and not analysis.steps.under_no_grad(use) and not _SETS_MODE.search(analysis.model.code(around))
 
 
 def _none_defaults(func: cst.FunctionDef) -> set[str]:
@@ -464,7 +468,7 @@ def _shared_step_run(flow, call: cst.Call, bound, summary: Summary, general: Sum
     for param, arg in bound:
         key = key_of(arg)
         if param in run and key is not None and _tracked(state, key):
-            flow._use(call, key, state, may_train=False)
+            flow.uses.use(call, key, state, may_train=False)
 
 
 def held_part_key(flow, key: str, attribute: str) -> str | None:
@@ -474,7 +478,7 @@ def held_part_key(flow, key: str, attribute: str) -> str | None:
     bound = flow.model.binding(key, flow.scope)
     if bound is None or not isinstance(bound[0], cst.Call):
         return None
-    given = flow._stored_arguments(bound[0]).get(attribute)
+    given = flow.calls.stored_arguments(bound[0]).get(attribute)
     return key_of(given) if given is not None else None
 
 

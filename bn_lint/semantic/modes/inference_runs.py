@@ -64,7 +64,7 @@ def inference_run(analysis, node: cst.CSTNode) -> str | None:
         loaded = _loaded(model, key, scope_node, model.order(node), set())
     if not loaded:
         return None
-    if analysis.dummy_input(node) and not analysis.visualised(node):
+    if analysis.output_reads.dummy_input(node) and not analysis.output_reads.visualised(node):
         return None
     return f"an inference run: weights loaded at line {analysis.line(loaded[-1])}, nothing in this file trains"
 
@@ -105,7 +105,7 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
     puts it in eval and runs it, with no training step in between: that forward has already moved the running
     statistics the evaluation normalises with. None otherwise."""
     model = analysis.model
-    if not isinstance(node, cst.Call) or not analysis.dummy_input(node):
+    if not isinstance(node, cst.Call) or not analysis.output_reads.dummy_input(node):
         return None
     func = forwarded(node.func) or node.func
     helper_run = analysis.synthetic_runs.get(node)  # (another file's helper runs it: `trace(net, torch.ones(...))`)
@@ -128,7 +128,7 @@ def spoiled_before_evaluation(analysis, node: cst.CSTNode) -> str | None:
              and model.order(call) > at] if helper_run is None else evaluation_after(analysis, key, body, at)
     if not loaded or not evals:
         return None
-    if any(at < model.order(step) < model.order(evals[0]) for step in analysis.training_calls(body)):
+    if any(at < model.order(step) < model.order(evals[0]) for step in analysis.steps.training_calls(body)):
         return None  # (trained in between: the evaluation sees the statistics of that training)
     if any(at < model.order(call) < model.order(evals[0]) for call in calls
            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward"):
@@ -315,23 +315,23 @@ def run_after_training(analysis, node: cst.CSTNode) -> str | None:
     for ancestor in model.ancestors(node):
         if ancestor is body:
             break
-        if isinstance(ancestor, (cst.For, cst.While)) and taken_off and not (innermost and analysis.trains(ancestor)):
+        if isinstance(ancestor, (cst.For, cst.While)) and taken_off and not (innermost and analysis.steps.trains(ancestor)):
             innermost = False  # (a loop of its own, training nothing, its outputs detached: features to collect)
             continue
         if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
             return None  # (in a loop: a later epoch's, or a loop of its own; in a nested function: its callers)
     at = model.order(node)
-    if any(model.order(step) > at for step in analysis.training_calls(body)):
+    if any(model.order(step) > at for step in analysis.steps.training_calls(body)):
         return None  # (a training step after it: its output may feed one)
     around = {id(a) for a in model.ancestors(node)}
     for loop in model.nodes_of(body, cst.For, cst.While):
-        if model.order(loop) < at and id(loop) not in around and analysis.trains(loop) and any(
+        if model.order(loop) < at and id(loop) not in around and analysis.steps.trains(loop) and any(
                 _run_name(call) == key for call in model.nodes_of(loop, cst.Call)):
             return f"after the training loop at line {analysis.line(loop)}, its output going to no backward pass"
     for call in model.nodes_of(body, cst.Call):  # (`train(x, model)`: a helper that trained it, then its use)
         if model.order(call) < at and id(call) not in around and analysis.enclosing_function(call) is function \
                 and any(isinstance(arg.value, cst.Name) and arg.value.value == key for arg in call.args) \
-                and analysis.is_training_call(call):
+                and analysis.steps.is_training_call(call):
             return f"after `{model.code(call.func)}()` at line {analysis.line(call)} trained it, its output going to no " \
                 f"backward pass"
     return None
@@ -384,5 +384,5 @@ def inference_helper_key(flow, call: cst.Call, state) -> str | None:
     if not any(key is None or key != held[0] for key in keys) or not any(
             n in items for arg, key in zip(call.args, keys) if key != held[0] for n in _names_read(arg.value)):
         return None
-    return held[0] if flow.a.read_out(call) or flow.a.predicts(call) else None
+    return held[0] if flow.a.output_reads.read_out(call) or flow.a.output_reads.predicts(call) else None
 

@@ -21,11 +21,15 @@ from .state import ENTRY, TRAIN, UNKNOWN_MODE
 from .trained import TRAINED
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
     from bn_lint.semantic.file.model import ClassInfo, Scope
 
 
 class ModelKinds:
-    """Mixin of :class:`ModeAnalysis`: the BatchNorm content (kind) of a followed model."""
+    """A part of the mode analysis (``analysis.kinds``): the BatchNorm content (kind) of a followed model."""
+
+    def __init__(self, analysis: "ModeAnalysis") -> None:
+        self.analysis = analysis
 
     def shown_train(self, facts: frozenset) -> bool:
         """Training mode on every path, as the code shows (an eval on some path means a deliberate choice)."""
@@ -49,7 +53,7 @@ class ModelKinds:
         """What the one dict literal bound to the name holds under the constant key: ``Net()`` for
         ``nets['student']`` after ``nets = {"student": Net()}``."""
         name, _, index = key.partition("[")
-        bound = self.model.binding(name, scope)
+        bound = self.analysis.model.binding(name, scope)
         if bound is None or not isinstance(bound[0], cst.Dict) or "[" in index:
             return None
         for element in bound[0].elements:
@@ -60,7 +64,7 @@ class ModelKinds:
 
     def kind(self, key: str, facts: frozenset, scope: "Scope") -> ModelKind | None:
         """BN / MAYBE / NO for the model at ``key``; MAYBE for a module of unknown content."""
-        asserted = asserted_class_kind(self.model, key, scope)
+        asserted = asserted_class_kind(self.analysis.model, key, scope)
         if asserted is not None:
             return asserted  # (`assert isinstance(net, MyModel)`: an instance of that project class)
         kinds = {f.kind for f in facts if f.kind is not None}
@@ -73,49 +77,49 @@ class ModelKinds:
             value = None if rest else self._entry_value(root, scope)
             if value is None and _loop_variable(root.partition("[")[0], scope):
                 return ModelKind.MAYBE  # (`cfg["model"]` of `for cfg in self.members:`: a model of unknown class)
-            return model_kind(self.model, value, scope) if value is not None else None
+            return model_kind(self.analysis.model, value, scope) if value is not None else None
         if rest:
             if root == "self":
-                return self._path_kind(self.model.enclosing_class(scope), rest)
+                return self._path_kind(self.analysis.model.enclosing_class(scope), rest)
             if "." in rest:
-                assigned = self.model.bindings(root, scope)
+                assigned = self.analysis.model.bindings(root, scope)
                 origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ())]
                 built = origins[0] if len(origins) == 1 else None
                 owner, info = self._built_class_of(built, scope)
-                return owner._path_kind(info, rest)
+                return owner.kinds._path_kind(info, rest)
             # what `model` was built as, also when rebound (`model = DDP(model)`): `resnet50(...)`, whose `model.fc`
             # holds no BatchNorm, or `Probe(...)`, a class of this file whose `__init__` puts `model.<rest>`
-            assigned = self.model.bindings(root, scope)
+            assigned = self.analysis.model.bindings(root, scope)
             origins = [_unwrap_passthrough(v) for v in (assigned[0] if assigned is not None else ()) if not _mentions(v, root)]
             built = origins[0] if len(origins) == 1 else None
-            if built is not None and library_part_without_bn(self.model, built, rest):
+            if built is not None and library_part_without_bn(self.analysis.model, built, rest):
                 return ModelKind.NO
             if built is None and not origins and isinstance(scope.node if scope is not None else None, cst.FunctionDef):
-                built = self._passed_instance(root, scope.node)  # a parameter: the class its callers build
+                built = self.analysis.callees.passed_instance(root, scope.node)  # a parameter: the class its callers build
             owner, info = self._built_class_of(built, scope)
-            return owner._attribute_kind(info, rest)
+            return owner.kinds._attribute_kind(info, rest)
         if root == "self":
-            info = self.model.enclosing_class(scope)
+            info = self.analysis.model.enclosing_class(scope)
             if info is not None and all(isinstance(b, cst.Name) and b.value == "object" for b in info.bases):
                 return ModelKind.NO  # (`self` of a plain class, a learner or a trainer: no module)
-            if info is not None and instance_kind(self.model, info) is ModelKind.NO:
+            if info is not None and instance_kind(self.analysis.model, info) is ModelKind.NO:
                 return ModelKind.NO  # (`self` of a module class whose layers, and its subclasses', hold no BatchNorm)
-        found = model_kind(self.model, cst.Name(root), scope)
+        found = model_kind(self.analysis.model, cst.Name(root), scope)
         if found is not None:
             return found
-        bound = self.model.binding(root, scope)
+        bound = self.analysis.model.binding(root, scope)
         if bound is not None and isinstance(bound[0], cst.Call):
             func = bound[0].func
-            if isinstance(func, cst.Name) and func.value in self.model.classes:
+            if isinstance(func, cst.Name) and func.value in self.analysis.model.classes:
                 return None  # a project class that is not an nn.Module
             if self._plain_instance(bound[0], scope):
                 return ModelKind.NO
         if bound is not None and isinstance(bound[0], cst.Attribute) and (key_of(bound[0]) or "").startswith("self."):
             # (`log = self.log`, `kernel = self.model.covar_module`)
-            return self._path_kind(self.model.enclosing_class(scope), key_of(bound[0])[len("self."):])
+            return self._path_kind(self.analysis.model.enclosing_class(scope), key_of(bound[0])[len("self."):])
         function = scope.node if scope is not None else None
         if isinstance(function, cst.FunctionDef) and root in scope.params:
-            passed = self.passed_kinds(function, root)  # a parameter: what every caller of this file gives
+            passed = self.analysis.entry.passed_kinds(function, root)  # a parameter: what every caller of this file gives
             if passed:
                 if ModelKind.BN in passed:
                     return ModelKind.BN
@@ -126,7 +130,7 @@ class ModelKinds:
         """What ``value`` holds; for a parameter (``self.model = model`` in ``__init__``), what the calls of
         its function in this file give it (``LinearClassifier(model)`` in ``linear_eval(model, ...)``,
         called with ``SimCLR()``), however many calls up (each parameter once on the way: ``following``)."""
-        found = model_kind(self.model, value, where)
+        found = model_kind(self.analysis.model, value, where)
         if found is None and self._plain_instance(value, where):
             return ModelKind.NO  # (`self.log = Log(path)`: a logger of a plain class of the project)
         if found is None and isinstance(value, cst.Name) and where is not None and value.value in where.params \
@@ -139,11 +143,11 @@ class ModelKinds:
         following = entered(following, (id(function), value.value))
         if following is None:
             return None  # (a parameter its own callers pass back to it)
-        passed = self.passed_kinds(function, value.value)  # (a module-level function: what the flow saw passed)
+        passed = self.analysis.entry.passed_kinds(function, value.value)  # (a module-level function: what the flow saw passed)
         if passed:
             return ModelKind.BN if ModelKind.BN in passed else ModelKind.MAYBE if ModelKind.MAYBE in passed \
                 else ModelKind.NO
-        given = given_values(self.model, function, value.value)
+        given = given_values(self.analysis.model, function, value.value)
         if given and all(one.site is None for one in given):  # (a class only other files build: what they give)
             return self._kind_given_elsewhere(function, value.value, following)
         if not given or any(one.value is None or one.site is None for one in given):
@@ -156,10 +160,10 @@ class ModelKinds:
         """What the constructions of this file's class in the files beside it give ``param`` of its ``__init__``
         (``Trainer(linear_classifier=nn.Linear(8, 2))`` in a script): NO only when each gives a module known to hold
         no BatchNorm; None where one is unknown, or no file beside this one builds the class."""
-        given = given_by_builders_elsewhere(self.model, init, param)
+        given = given_by_builders_elsewhere(self.analysis.model, init, param)
         if not given or any(one.value is None for _builder, one in given):
             return None
-        kinds = {builder.analysis(type(self))._value_kind(one.value, one.scope, following) for builder, one in given}
+        kinds = {builder.analysis(type(self.analysis)).kinds._value_kind(one.value, one.scope, following) for builder, one in given}
         return ModelKind.BN if ModelKind.BN in kinds else None if None in kinds else \
             ModelKind.MAYBE if ModelKind.MAYBE in kinds else ModelKind.NO
 
@@ -167,7 +171,7 @@ class ModelKinds:
         """``Log(path)``: an instance of a project class (of this file or another) with no base class: no module
         (also through a name bound once to one: ``log = Log(path); self.log = log``)."""
         if isinstance(value, cst.Name) and scope is not None:
-            bound = self.model.binding(value.value, scope)
+            bound = self.analysis.model.binding(value.value, scope)
             value, scope = bound if bound is not None else (value, scope)
         if not isinstance(value, cst.Call):
             return False
@@ -179,18 +183,18 @@ class ModelKinds:
         annotation = param.annotation.annotation if param.annotation is not None else None
         return isinstance(annotation, cst.Name) and self._plain_instance(cst.Call(annotation), scope)
 
-    def _built_class_of(self, built: cst.BaseExpression | None, scope: "Scope") -> tuple["ModelKinds", "ClassInfo | None"]:
+    def _built_class_of(self, built: cst.BaseExpression | None, scope: "Scope") -> tuple["ModeAnalysis", "ClassInfo | None"]:
         """The project class ``built`` (``Net(num_classes=5)``) makes an instance of, with the analysis of the
         file that defines it (this one, or the file it is imported from); (this analysis, None) for no class."""
         func = built.func if isinstance(built, cst.Call) else None
-        if not isinstance(func, cst.Name) or self.model.binding(func.value, scope) is not None:
-            return self, None
-        if func.value in self.model.classes:
-            return self, self.model.classes[func.value]
-        found = project_class(self.model, func) if func.value in self.model.imports else None
+        if not isinstance(func, cst.Name) or self.analysis.model.binding(func.value, scope) is not None:
+            return self.analysis, None
+        if func.value in self.analysis.model.classes:
+            return self.analysis, self.analysis.model.classes[func.value]
+        found = project_class(self.analysis.model, func) if func.value in self.analysis.model.imports else None
         if found is None:
-            return self, None
-        return found[0].analysis(type(self)), found[1]
+            return self.analysis, None
+        return found[0].analysis(type(self.analysis)), found[1]
 
     def _path_kind(self, info: "ClassInfo | None", path: str) -> ModelKind:
         """What ``self.<path>`` of a class of this file holds, an attribute at a time (``resnet.conv1`` of a
@@ -202,15 +206,15 @@ class ModelKinds:
         values = info.attributes.get(head) if info is not None else None
         value = _unwrap_passthrough(values[0][0]) if values and len(values) == 1 else None
         if isinstance(value, cst.Name) and values[0][1] is not None:  # (`self.model = model.cuda()`: what `model` is)
-            bound = self.model.binding(value.value, values[0][1])
+            bound = self.analysis.model.binding(value.value, values[0][1])
             value = _unwrap_passthrough(bound[0]) if bound is not None else value
         if value is None:
             return ModelKind.MAYBE
-        if "." not in tail and library_part_without_bn(self.model, value, tail):
+        if "." not in tail and library_part_without_bn(self.analysis.model, value, tail):
             return ModelKind.NO
         func = value.func if isinstance(value, cst.Call) else None
-        if isinstance(func, cst.Name) and func.value in self.model.classes and self.model.binding(func.value, None) is None:
-            return self._path_kind(self.model.classes[func.value], tail)
+        if isinstance(func, cst.Name) and func.value in self.analysis.model.classes and self.analysis.model.binding(func.value, None) is None:
+            return self._path_kind(self.analysis.model.classes[func.value], tail)
         return ModelKind.MAYBE
 
     def _attribute_kind(self, info: "ClassInfo | None", attribute: str) -> ModelKind:
@@ -234,7 +238,7 @@ class ModelKinds:
         for fact in facts:
             built = _unwrap_passthrough(fact.node) if isinstance(fact.node, cst.Call) else None
             if (isinstance(built, cst.Call) and fact.why == "built" and isinstance(built.func, cst.Name)
-                    and built.func.value in self.model.classes and overrides_train(self.model, built.func)):
+                    and built.func.value in self.analysis.model.classes and overrides_train(self.analysis.model, built.func)):
                 return True
         return False
 
@@ -243,19 +247,19 @@ class ModelKinds:
         replaces the instance's own (``model.train = train_with_frozen_bn``)."""
         root = key_root(key)
         if any(attribute.attr.value == "train" and key_of(attribute.value) in (root, key)
-               for attribute, _value, _where in self.model.attribute_assignments):
+               for attribute, _value, _where in self.analysis.model.attribute_assignments):
             return True
         part = key.partition(".")[2]
         if root == "self":
-            info = self.model.enclosing_class(scope)
+            info = self.analysis.model.enclosing_class(scope)
             return info is not None and "train" in info.methods and train_sets_modes(info.methods["train"]) \
                 and _covers(override_parts(info.methods["train"]), part)
-        bound = self.model.binding(root, scope)
-        assigned = self.model.bindings(root, scope)
+        bound = self.analysis.model.binding(root, scope)
+        assigned = self.analysis.model.bindings(root, scope)
         for value in (assigned[0] if assigned is not None else ()):  # `net = Net().to(device)`, also rebound
             value = _unwrap_passthrough(value)
-            if isinstance(value, cst.Call) and overrides_train(self.model, value.func) \
-                    and _covers(refrozen_parts(self.model, value.func), part):
+            if isinstance(value, cst.Call) and overrides_train(self.analysis.model, value.func) \
+                    and _covers(refrozen_parts(self.analysis.model, value.func), part):
                 return True
         function = scope.node if scope is not None else None
         following = entered(following, (id(function), root))
@@ -264,10 +268,10 @@ class ModelKinds:
             # callers' callers however far up, each parameter once)
             param = scope.params[root]
             annotation = param.annotation.annotation if getattr(param, "annotation", None) is not None else None
-            if isinstance(annotation, cst.Name) and overrides_train(self.model, annotation):
+            if isinstance(annotation, cst.Name) and overrides_train(self.analysis.model, annotation):
                 return True
-            for arg_key, _state, caller in self.call_args.get(f"{function.name.value}.{root}", ()):
-                caller_scope = self.model.scopes.get(caller) if caller is not self.model.module else self.model.module_scope
+            for arg_key, _state, caller in self.analysis.call_args.get(f"{function.name.value}.{root}", ()):
+                caller_scope = self.analysis.model.scopes.get(caller) if caller is not self.analysis.model.module else self.analysis.model.module_scope
                 if caller_scope is not None and self.has_train_override(arg_key, caller_scope, following):
                     return True
         return False

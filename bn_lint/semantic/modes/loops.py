@@ -1,6 +1,8 @@
 """The flow's loops: fixpoint over iterations, unrolled literal loops, loops over modules and parameters."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from bn_lint.semantic.batching.sizes import SizeResolution
@@ -13,9 +15,15 @@ from .list_entries import listed_items
 from .keys import ANY_ENTRY, _getattr_of, computed_lookup, key_expression, key_of, key_parent, subscript_key
 from .state import EVAL, Fact, State, _UNKNOWN, _child_of, _join, _lookup, _tracked
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
 
-class LoopWalker:
-    """Mixin of :class:`_Flow`: loops."""
+
+class FlowLoops:
+    """A part of the walk of one function (``flow.loops``): loops."""
+
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
 
     def loop(self, node: cst.For | cst.While, state: State) -> State | None:
         if self._over_named_modules(node, state):
@@ -26,27 +34,27 @@ class LoopWalker:
         if entries:
             return self._unrolled_entries(node, entries, state)
         if isinstance(node, cst.For):
-            self.expression(node.iter, state)
+            self.flow.calls.expression(node.iter, state)
         else:
-            self.expression(node.test, state)
+            self.flow.calls.expression(node.test, state)
         head = dict(state)
         generated = isinstance(node, cst.For) and self._project_generator(node.iter)
         breaks: list[State] = []
         backs: State | None = None  # the states at the end of an iteration
         for _ in range(4):
-            self.breaks.append([])
-            self.continues.append([])
+            self.flow.breaks.append([])
+            self.flow.continues.append([])
             body_state = dict(head)
             if generated:  # (the generator's body runs again before each item: `for x, y in batches(student, d):`)
-                self.expression(node.iter, body_state)
+                self.flow.calls.expression(node.iter, body_state)
             if isinstance(node, cst.For):
-                self.assign(node.target, None, body_state)
+                self.flow.assignments.assign(node.target, None, body_state)
                 self._parameter_loop(node)
                 self._element_bound(node, body_state)
-                self._callable_items(node)
-            end = self.block(node.body.body, body_state)
-            breaks = self.breaks.pop()
-            continues = self.continues.pop()
+                self.flow.callbacks.note_callable_items(node)
+            end = self.flow.statements.block(node.body.body, body_state)
+            breaks = self.flow.breaks.pop()
+            continues = self.flow.continues.pop()
             back = end
             for c in continues:
                 back = c if back is None else _join(back, c)
@@ -58,10 +66,10 @@ class LoopWalker:
         # `for epoch in range(args.epochs)` with a default of 10, or a loop that trains (`for x, y in loader:
         # ... optimizer.step()`): the body runs, there is no path around it (a training loop run zero times is
         # no path the code means)
-        exit_state = backs if backs is not None and (self._runs_once(node) or self.a.trains(node, direct=True)) \
+        exit_state = backs if backs is not None and (self._runs_once(node) or self.flow.a.steps.trains(node, direct=True)) \
             else head
         if node.orelse is not None:
-            exit_state = self.block(node.orelse.body.body, dict(head))
+            exit_state = self.flow.statements.block(node.orelse.body.body, dict(head))
         for b in breaks:
             exit_state = b if exit_state is None else _join(exit_state, b)
         return exit_state
@@ -73,32 +81,32 @@ class LoopWalker:
         iterable, target = _enumerated(node.iter, node.target)
         owner = key_of(iterable) if isinstance(target, cst.Name) and isinstance(iterable, (cst.Name, cst.Attribute)) \
             else None
-        if owner is None or ANY_ENTRY in owner or owner in self.params \
-                or target.value in self.part_vars and _tracked(state, owner) and not self._held_by_plain_object(owner):
+        if owner is None or ANY_ENTRY in owner or owner in self.flow.params \
+                or target.value in self.flow.part_vars and _tracked(state, owner) and not self._held_by_plain_object(owner):
             return  # (a parameter's elements: the caller knows which modules, `element_vars`; a followed module's
             # blocks, `part_vars`)
         entry = owner + ANY_ENTRY
         if _tracked(state, entry):
             state[target.value] = _lookup(state, entry)
-        if (target.value, entry) not in self.aliases:
-            self.aliases.append((target.value, entry))
+        if (target.value, entry) not in self.flow.aliases:
+            self.flow.aliases.append((target.value, entry))
 
     def _held_by_plain_object(self, key: str) -> bool:
         """``self.nets`` in a method of a class that is no module (a trainer's list of networks, not a block), or a
         plain list or dict of a module class, not one of its registered parts (``nn_modules/unregistered``)."""
-        info = enclosing_class(self.model, self.scope) if key.startswith("self.") else None
-        return info is not None and (not self.model.is_nn_module_class(info) or key.count(".") == 1
-                                     and unregistered_attribute(self.model, info, key.split(".")[1]))
+        info = enclosing_class(self.flow.model, self.flow.scope) if key.startswith("self.") else None
+        return info is not None and (not self.flow.model.is_nn_module_class(info) or key.count(".") == 1
+                                     and unregistered_attribute(self.flow.model, info, key.split(".")[1]))
 
-    def _element_entry(self, func: cst.BaseExpression, key: str, state: State) -> bool:
+    def element_entry(self, func: cst.BaseExpression, key: str, state: State) -> bool:
         """``cfg["base_model"](x)`` / ``member.net(x)`` with ``cfg`` the variable of a loop over a collection
         (``for cfg in self.members:``): a model each element holds, under a name that says it is a network."""
-        return _element_entry(self.aliases, func, key, state)
+        return _element_entry(self.flow.aliases, func, key, state)
 
     def _project_generator(self, iterated: cst.BaseExpression) -> bool:
         """Whether ``iterated`` calls a project generator function (``batches(student, data)``, whose ``yield`` makes
         each item): its body runs a step before each iteration, not once before the loop."""
-        target = self.a.callee(iterated) if isinstance(iterated, cst.Call) else None
+        target = self.flow.a.callees.callee(iterated) if isinstance(iterated, cst.Call) else None
         summary = target[0].summary(target[1]) if target is not None else None
         return summary is not None and summary.generator
 
@@ -114,17 +122,17 @@ class LoopWalker:
             key = key_of(item) if isinstance(item, (cst.Name, cst.Attribute)) else None
             if key is None or not _tracked(state, key):
                 return False
-        return not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+        return not self.flow.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
 
     def _iterated_items(self, node: cst.For) -> list[cst.BaseExpression]:
         """What ``node`` iterates over, item by item: a literal sequence's elements, or a local list's
         (``list_entries.listed_items``: those added before the loop); none where that is not known."""
         if isinstance(node.iter, (cst.Tuple, cst.List)):
             return [element.value for element in node.iter.elements]
-        listed = listed_items(self.model, node.iter.value, self.model.scope_of(node)) \
+        listed = listed_items(self.flow.model, node.iter.value, self.flow.model.scope_of(node)) \
             if isinstance(node.iter, cst.Name) else None
-        order = self.model.order(node)
-        if listed is None or any(self.model.order(where) > order for _, where in listed):
+        order = self.flow.model.order(node)
+        if listed is None or any(self.flow.model.order(where) > order for _, where in listed):
             return []
         return [item for item, _ in listed]
 
@@ -134,8 +142,8 @@ class LoopWalker:
         for item in self._iterated_items(node):
             if current is None:
                 return None
-            self.assign(node.target, item, current)
-            current = self.block(node.body.body, current)
+            self.flow.assignments.assign(node.target, item, current)
+            current = self.flow.statements.block(node.body.body, current)
         return current
 
     def _entries_iterated(self, node: cst.For | cst.While, state: State) -> list[str]:
@@ -150,7 +158,7 @@ class LoopWalker:
                 else isinstance(node.target, cst.Name)):
             return []
         owner = key_of(node.iter.func.value)
-        if owner is None or self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield):
+        if owner is None or self.flow.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield):
             return []
         followed = [key for key in state if key.startswith(owner + "[") and key_parent(key) == owner][:16]
         return followed or [owner + entry for entry in self._literal_entries(node.iter.func.value, node)]
@@ -159,11 +167,11 @@ class LoopWalker:
         """``['feat', 'classifier']`` for a dict that every binding of ``owner`` (a local name, or ``self.x``
         of this class) writes as a literal with constant keys: its entries before any is followed (a method
         run for its summary)."""
-        scope = self.model.scope_of(node)
+        scope = self.flow.model.scope_of(node)
         if isinstance(owner, cst.Name):
             values = [] if scope is None or owner.value in scope.opaque else scope.bindings.get(owner.value, [])
         elif isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name) and owner.value.value == "self":
-            info = enclosing_class(self.model, scope)
+            info = enclosing_class(self.flow.model, scope)
             values = [value for value, _ in info.attributes.get(owner.attr.value, [])] if info is not None else []
         else:
             return []
@@ -181,9 +189,9 @@ class LoopWalker:
             if current is None:
                 return None
             if isinstance(node.target, cst.Tuple):
-                self.assign(node.target.elements[0].value, None, current)
-            self.assign(target, key_expression(entry), current)
-            current = self.block(node.body.body, current)
+                self.flow.assignments.assign(node.target.elements[0].value, None, current)
+            self.flow.assignments.assign(target, key_expression(entry), current)
+            current = self.flow.statements.block(node.body.body, current)
         return current
 
     def _over_part_names(self, node: cst.For | cst.While, state: State) -> bool:
@@ -197,9 +205,9 @@ class LoopWalker:
                 or any(isinstance(e, cst.StarredElement) for e in node.iter.elements):
             return False
         variable = node.target.value
-        uses = [call for call in self.model.nodes_of(node.body, cst.Call) if _getattr_of(call, variable) is not None]
+        uses = [call for call in self.flow.model.nodes_of(node.body, cst.Call) if _getattr_of(call, variable) is not None]
         return bool(uses) and all(_tracked(state, _getattr_of(call, variable)) for call in uses) \
-            and not self.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
+            and not self.flow.model.nodes_of(node.body, cst.Break, cst.Continue, cst.Return, cst.Yield)
 
     def _unrolled_names(self, node: cst.For, state: State) -> State | None:
         """The loop run once per name, ``getattr(model, name)`` standing for ``model.<name>`` in its calls."""
@@ -208,10 +216,10 @@ class LoopWalker:
         for element in node.iter.elements:
             if current is None:
                 break
-            self.part_names[variable] = str(element.value.evaluated_value)  # type: ignore[union-attr]
-            self.assign(node.target, element.value, current)
-            current = self.block(node.body.body, current)
-        self.part_names.pop(variable, None)
+            self.flow.part_names[variable] = str(element.value.evaluated_value)  # type: ignore[union-attr]
+            self.flow.assignments.assign(node.target, element.value, current)
+            current = self.flow.statements.block(node.body.body, current)
+        self.flow.part_names.pop(variable, None)
         return current
 
     def _runs_once(self, node: cst.For | cst.While) -> bool:
@@ -225,38 +233,38 @@ class LoopWalker:
         if _sets_element_modes(node):
             return True  # (`for net in self.nets: net.eval()`: a collection of modules, not an empty one)
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
-                and self.model.binding("range", None) is None and 1 <= len(it.args) <= 2
+                and self.flow.model.binding("range", None) is None and 1 <= len(it.args) <= 2
                 and not any(a.star or a.keyword for a in it.args)):
             return False
-        sizes = [self.model.analysis(SizeResolution).size(a.value, self.model.scope_of(it)) for a in it.args]
+        sizes = [self.flow.model.analysis(SizeResolution).size(a.value, self.flow.model.scope_of(it)) for a in it.args]
         if any(size is None for size in sizes):
             return False
         start, stop = (0, sizes[0].value) if len(sizes) == 1 else (sizes[0].value, sizes[1].value)
         return stop - start >= 1
 
-    def _set_each(self, call: cst.Call, receiver: str, method: str, state: State) -> None:
+    def set_each(self, call: cst.Call, receiver: str, method: str, state: State) -> None:
         """``net.eval()`` / ``net.train()`` in ``for net in [F, L, D]:``: each module of the list changes mode."""
-        facts = self._train_arg(call, receiver, state) if method == "train" else \
+        facts = self.flow.values.train_arg(call, receiver, state) if method == "train" else \
             frozenset({Fact(EVAL, call, "eval()", "`.eval()` at line {line}")}) if not call.args else _UNKNOWN
-        if receiver in self.unknown_items and not _on_every_item(self.model, call, self.unknown_items[receiver]):
+        if receiver in self.flow.unknown_items and not _on_every_item(self.flow.model, call, self.flow.unknown_items[receiver]):
             facts = _UNKNOWN
-        for owner in self.loop_modules[receiver]:
-            if _tracked(state, owner) or receiver in self.unknown_items and any(_child_of(k, owner) for k in state):
-                self._set_mode(state, owner, facts)  # (a dict's items: the entries followed under it too)
+        for owner in self.flow.loop_modules[receiver]:
+            if _tracked(state, owner) or receiver in self.flow.unknown_items and any(_child_of(k, owner) for k in state):
+                self.flow.assignments.set_mode(state, owner, facts)  # (a dict's items: the entries followed under it too)
 
     def _parameter_loop(self, node: cst.For) -> None:
         it = node.iter
-        if isinstance(it, cst.Name) and it.value in self.params and isinstance(node.target, cst.Name):
-            self.element_vars[node.target.value] = it.value  # `for m in frozen:`, the modules a caller passes
+        if isinstance(it, cst.Name) and it.value in self.flow.params and isinstance(node.target, cst.Name):
+            self.flow.element_vars[node.target.value] = it.value  # `for m in frozen:`, the modules a caller passes
             return
         if isinstance(it, (cst.Tuple, cst.List)) and isinstance(node.target, cst.Name):
             keys = [key_of(element.value) for element in it.elements if not isinstance(element, cst.StarredElement)]
             if keys and len(keys) == len(it.elements) and all(keys):
-                self.loop_modules[node.target.value] = keys  # `for enc in (model.stem, model.layer1):`
+                self.flow.loop_modules[node.target.value] = keys  # `for enc in (model.stem, model.layer1):`
             return
         part = self._part_loop(it, node.target)
         if part is not None:
-            self.part_vars[part[0]] = part[1]
+            self.flow.part_vars[part[0]] = part[1]
         it = self._parameters_named(it)  # (`backbone_params = list(model.features.parameters())`, then a loop over it)
         if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)):
             return
@@ -270,34 +278,34 @@ class LoopWalker:
             var = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 \
                 and it.func.attr.value == "items" else target
             if isinstance(var, cst.Name):
-                self.loop_modules[var.value] = [owner]
-                self.unknown_items[var.value] = node
+                self.flow.loop_modules[var.value] = [owner]
+                self.flow.unknown_items[var.value] = node
         elif it.func.attr.value in ("modules", "children") and isinstance(target, cst.Name):
-            self.module_vars[target.value] = owner
+            self.flow.module_vars[target.value] = owner
         elif it.func.attr.value in ("named_modules", "named_children") and isinstance(target, cst.Tuple) \
                 and len(target.elements) == 2 and isinstance(target.elements[1].value, cst.Name):
-            self.module_vars[target.elements[1].value.value] = owner
+            self.flow.module_vars[target.elements[1].value.value] = owner
         elif it.func.attr.value == "parameters" and isinstance(target, cst.Name):
-            self.param_vars[target.value] = (owner, node)
+            self.flow.param_vars[target.value] = (owner, node)
         elif it.func.attr.value == "named_parameters" and isinstance(target, cst.Tuple) and len(target.elements) == 2:
             second = target.elements[1].value
             if isinstance(second, cst.Name):
-                self.param_vars[second.value] = (owner, node)
+                self.flow.param_vars[second.value] = (owner, node)
         elif it.func.attr.value == "named_parameters" and isinstance(target, cst.Name):
-            self.param_vars[f"{target.value}[1]"] = (owner, node)  # (`for p in ...named_parameters()`: `p[1]`)
+            self.flow.param_vars[f"{target.value}[1]"] = (owner, node)  # (`for p in ...named_parameters()`: `p[1]`)
 
     def _parameters_named(self, it: cst.BaseExpression) -> cst.BaseExpression:
         """What a loop's iterable stands for: the ``m.parameters()`` / ``m.modules()`` call it walks (also through
         ``list(...)``, a local name bound once in this function, or a DDP-or-plain choice); else ``it`` itself."""
-        if isinstance(it, cst.Name) and it.value in self.params:
+        if isinstance(it, cst.Name) and it.value in self.flow.params:
             return it
         found = walked_call(it, self._bound_once)
         return found if found is not None else it
 
     def _bound_once(self, name: str) -> cst.BaseExpression | None:
-        if name in self.params:
+        if name in self.flow.params:
             return None
-        bound = self.model.bindings(name, self.scope)
+        bound = self.flow.model.bindings(name, self.flow.scope)
         return bound[0][0] if bound is not None and len(bound[0]) == 1 else None
 
     @staticmethod

@@ -1,9 +1,14 @@
 """How a model's output is read: predictions (argmax), images to look at, shapes, dummy inputs."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from .synthetic_runs import synthetic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import ModeAnalysis
 
 
 _SHAPE_ATTRS = frozenset({"shape", "size", "numel", "dim", "ndim", "ndimension", "dtype", "device"})
@@ -24,21 +29,24 @@ _SAME_CLASSES = frozenset({"detach", "cpu", "cuda", "to", "float", "squeeze", "s
 
 
 class OutputReads:
-    """Mixin of :class:`ModeAnalysis`: how a model call's output is read."""
+    """A part of the mode analysis (``analysis.output_reads``): how a model call's output is read."""
+
+    def __init__(self, analysis: "ModeAnalysis") -> None:
+        self.analysis = analysis
 
     def predicts(self, call: cst.CSTNode) -> bool:
         """``model(x).argmax(1)``, ``torch.max(model(x), 1)``, or ``out = model(x)`` read that way (also
         ``out = model(x).squeeze(0)``: through the calls ``_argmax_of`` walks up)."""
         if self._argmax_of(call):
             return True
-        parent = self.model.parent(self._same_values(call))
+        parent = self.analysis.model.parent(self._same_values(call))
         if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
                 and isinstance(parent.targets[0].target, cst.Name)):
             return False
         name = parent.targets[0].target.value
-        scope_node = self.enclosing_function(call) or self.model.module
+        scope_node = self.analysis.enclosing_function(call) or self.analysis.model.module
         return any(isinstance(n, cst.Name) and n.value == name and n is not parent.targets[0].target
-                   and self._argmax_of(n) for n in self.model.nodes_of(scope_node, cst.Name))
+                   and self._argmax_of(n) for n in self.analysis.model.nodes_of(scope_node, cst.Name))
 
     def visualised(self, call: cst.CSTNode) -> bool:
         """``save_image(G(z), ...)``, or ``fake = G(z).detach().cpu()`` then ``make_grid(fake)`` (or a
@@ -67,17 +75,17 @@ class OutputReads:
         return self._reaches(call, "return")
 
     def _reaches(self, call: cst.CSTNode, sink_kind: str) -> bool:
-        model = self.model
+        model = self.analysis.model
         sink, assigned = self._read_as(call, sink_kind)
         if sink:
             return True
-        names, at = [assigned] if assigned else [], self.order(call)
-        scope_node = self.enclosing_function(call) or model.module
+        names, at = [assigned] if assigned else [], self.analysis.order(call)
+        scope_node = self.analysis.enclosing_function(call) or model.module
         seen = set(names)
         while names and len(seen) <= _DERIVED_NAMES:
             name = names.pop()
             for use in model.nodes_of(scope_node, cst.Name):
-                if use.value != name or self.order(use) <= at or isinstance(model.parent(use), cst.AssignTarget):
+                if use.value != name or self.analysis.order(use) <= at or isinstance(model.parent(use), cst.AssignTarget):
                     continue
                 sink, derived = self._read_as(use, sink_kind)
                 if sink:
@@ -91,7 +99,7 @@ class OutputReads:
         """Where the value of ``node`` goes, through ``.detach()``, ``.cpu()``, ``.data``, ``[:64]``,
         ``.view(...)`` and conversions (``torch.from_numpy``): (given to an image sink, the one name it
         is assigned to)."""
-        model = self.model
+        model = self.analysis.model
         parent = model.parent(node)
         while True:
             held = _collection_holding(model, node, parent)
@@ -150,12 +158,12 @@ class OutputReads:
             return False
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in IMAGE_METHODS:
             return True
-        return self.model.qualname(call.func) in IMAGE_SINKS
+        return self.analysis.model.qualname(call.func) in IMAGE_SINKS
 
     def _argmax_of(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` (through ``.data`` / ``.detach()`` / ``.squeeze(0)`` / ``.softmax(1)``) is what an
         argmax / top-k / max over a dim reads."""
-        model = self.model
+        model = self.analysis.model
         node = self._same_values(node)
         parent = model.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -176,7 +184,7 @@ class OutputReads:
     def _same_values(self, node: cst.CSTNode) -> cst.CSTNode:
         """The outermost of ``node``'s ``.data`` and pass-through calls that keep its values' classes
         (``model(x).detach().squeeze(0)``, ``.cpu()``, ``.softmax(1)``: ``_SAME_CLASSES``)."""
-        model = self.model
+        model = self.analysis.model
         parent = model.parent(node)
         while True:
             if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value == "data":
@@ -191,28 +199,28 @@ class OutputReads:
 
     def shape_probe(self, call: cst.CSTNode) -> bool:
         """``model(dummy).shape`` / ``out = model(dummy)`` read only for sizes: not an evaluation."""
-        parent = self.model.parent(call)
+        parent = self.analysis.model.parent(call)
         if isinstance(parent, cst.Attribute) and parent.value is call:
             return parent.attr.value in _SHAPE_ATTRS
-        if isinstance(parent, cst.Arg) and isinstance(self.model.parent(parent), cst.Call):
-            outer = self.model.parent(parent)
+        if isinstance(parent, cst.Arg) and isinstance(self.analysis.model.parent(parent), cst.Call):
+            outer = self.analysis.model.parent(parent)
             return isinstance(outer.func, cst.Name) and outer.func.value == "len"
         assign = parent
         if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
                 and isinstance(assign.targets[0].target, cst.Name)):
             return False
         name = assign.targets[0].target.value
-        scope_node = self.enclosing_function(call) or self.model.module
-        uses = [n for n in self.model.nodes_of(scope_node, cst.Name) if n.value == name
+        scope_node = self.analysis.enclosing_function(call) or self.analysis.model.module
+        uses = [n for n in self.analysis.model.nodes_of(scope_node, cst.Name) if n.value == name
                 and n is not assign.targets[0].target]
         if not uses:
             return False
         for use in uses:
-            up = self.model.parent(use)
+            up = self.analysis.model.parent(use)
             if isinstance(up, cst.Attribute) and up.value is use and up.attr.value in _SHAPE_ATTRS:
                 continue
-            if isinstance(up, cst.Arg) and isinstance(self.model.parent(up), cst.Call):
-                outer = self.model.parent(up)
+            if isinstance(up, cst.Arg) and isinstance(self.analysis.model.parent(up), cst.Call):
+                outer = self.analysis.model.parent(up)
                 if isinstance(outer.func, cst.Name) and outer.func.value == "len":
                     continue
             return False
@@ -220,11 +228,11 @@ class OutputReads:
 
     def dummy_input(self, call: cst.CSTNode) -> bool:
         """``net(torch.randn(1, 3, 32, 32))``: a smoke test of the model, not an evaluation of data."""
-        if call in self.synthetic_runs:
+        if call in self.analysis.synthetic_runs:
             return True  # (another file's helper runs the model on synthetic input: ``synthetic_runs``)
         if not isinstance(call, cst.Call) or not call.args:
             return False
-        return all(synthetic(self.model, arg.value, call) for arg in call.args)
+        return all(synthetic(self.analysis.model, arg.value, call) for arg in call.args)
 
 
 _COLLECTING = frozenset({"append", "extend", "add"})

@@ -34,14 +34,14 @@ def alternative_out_of_sight(flow: "_Flow", name: str, value: cst.BaseExpression
     an undefined name; ``m.determinize()``) where another branch builds the model: on its own path the name
     holds an object of unknown mode, which does not make the other path's mode unknown."""
     model = flow.model
-    if not isinstance(value, cst.Call) or flow.a.callee(value) is not None \
+    if not isinstance(value, cst.Call) or flow.a.callees.callee(value) is not None \
             or model.qualname(value.func) not in (None, model.code(value.func)):
         return False
     branch = next((a for a in model.ancestors(value) if isinstance(a, (cst.If, cst.FunctionDef, cst.Module))), None)
     bound = model.bindings(name, flow.scope)
     if not isinstance(branch, cst.If) or bound is None:
         return False
-    return any(isinstance(v, cst.Call) and (flow.a.callee(v) is not None or flow._builds_module(v))
+    return any(isinstance(v, cst.Call) and (flow.a.callees.callee(v) is not None or flow.values.builds_module(v))
                for v in bound[0] if v is not value)
 
 

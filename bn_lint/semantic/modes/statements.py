@@ -1,6 +1,8 @@
 """The flow's statement walker: blocks, ``if`` / ``with`` / ``try`` / ``match``, small statements."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
 import libcst as cst
@@ -12,9 +14,16 @@ from .saved_modes import word_compared
 from .keys import _unwrap_passthrough, key_of, key_root
 from .state import EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _MIXED, _child_of, _join, _lookup, _set, _tracked
 
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from .flow import _Flow
 
-class StatementWalker:
-    """Mixin of :class:`_Flow`: statements, walked with the state of the path."""
+
+class FlowStatements:
+    """A part of the walk of one function (``flow.statements``): statements, walked with the state of the path."""
+
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
 
     # ------------------------------------------------------------- statements
     def block(self, statements, state: State | None) -> State | None:
@@ -32,11 +41,11 @@ class StatementWalker:
         """Whether ``node``'s condition (a plain flag or ``name == literal``, not yet assumed) is tested
         again by an ``if`` in the statements that follow it."""
         condition = _condition(node.test)
-        if condition is None or condition[0] in self.assume or len(self.assume) >= 3 or not rest:
+        if condition is None or condition[0] in self.flow.assume or len(self.flow.assume) >= 3 or not rest:
             return False
         later = set(rest)
-        for other in self.a.condition_tests(self.node).get(condition[0], ()):
-            if other is not node and any(ancestor in later for ancestor in self.model.ancestors(other)):
+        for other in self.flow.a.condition_tests(self.flow.node).get(condition[0], ()):
+            if other is not node and any(ancestor in later for ancestor in self.flow.model.ancestors(other)):
                 return True
         return False
 
@@ -44,13 +53,13 @@ class StatementWalker:
         """A condition (a plain flag or ``name == literal``, not yet assumed) that an ``if`` in ``loop`` tests on a
         name the loop never binds (``if mode == "train":`` on a parameter): every iteration takes the same arm, so
         the loop is walked once per outcome, not with one iteration's arm flowing into the next's other arm."""
-        if len(self.assume) >= 3:
+        if len(self.flow.assume) >= 3:
             return None
         bound = None
-        for key, tests in self.a.condition_tests(self.node).items():
-            inside = [t for t in tests if any(a is loop for a in self.model.ancestors(t))]
+        for key, tests in self.flow.a.condition_tests(self.flow.node).items():
+            inside = [t for t in tests if any(a is loop for a in self.flow.model.ancestors(t))]
             # (only a test whose arms train or switch a mode: a phase of the loop, not `if output_attentions:`)
-            if key in self.assume or not any(_MODE_OR_STEP.search(self.model.code(t)) for t in inside):
+            if key in self.flow.assume or not any(_MODE_OR_STEP.search(self.flow.model.code(t)) for t in inside):
                 continue
             bound = _names_bound_in(loop) if bound is None else bound
             if _condition_name(key) not in bound:
@@ -60,12 +69,12 @@ class StatementWalker:
     def _split(self, key: str, statements, state: State) -> State | None:
         """The rest of a block, walked once per outcome of a condition it tests twice: the mode set under
         `if phase == 'train':` is the mode at the training step under the next `if phase == 'train':`."""
-        outer = self.assume
+        outer = self.flow.assume
         ends = []
         for value in (True, False):
-            self.assume = {**outer, key: value}
+            self.flow.assume = {**outer, key: value}
             ends.append(self.block(statements, dict(state)))
-        self.assume = outer
+        self.flow.assume = outer
         return _join(*ends)
 
     def statement(self, node: cst.CSTNode, state: State) -> State | None:
@@ -79,11 +88,11 @@ class StatementWalker:
             return state
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             for decorator in getattr(node, "decorators", ()):
-                self.expression(decorator.decorator, state)
+                self.flow.calls.expression(decorator.decorator, state)
             return state
         if isinstance(node, cst.If):
-            self.expression(node.test, state)
-            decided = True if name_guard(node) else constant_flag(self.model, node.test, self.scope)
+            self.flow.calls.expression(node.test, state)
+            decided = True if name_guard(node) else constant_flag(self.flow.model, node.test, self.flow.scope)
             if decided is not None:  # (`if LOAD_MODEL:` with `LOAD_MODEL = True`: the other branch is no path)
                 if decided:
                     return self.block(node.body.body, state)
@@ -92,8 +101,8 @@ class StatementWalker:
                 return self.statement(node.orelse, state) if isinstance(node.orelse, cst.If) \
                     else self.block(node.orelse.body.body, state)
             condition = _condition(node.test)
-            if condition is not None and condition[0] in self.assume:
-                if self.assume[condition[0]] == condition[1]:
+            if condition is not None and condition[0] in self.flow.assume:
+                if self.flow.assume[condition[0]] == condition[1]:
                     return self.block(node.body.body, state)
                 if node.orelse is None:
                     return state
@@ -131,28 +140,28 @@ class StatementWalker:
                 _restore(joined, *restored)
             return joined
         if isinstance(node, (cst.For, cst.While)):
-            return self.loop(node, state)
+            return self.flow.loops.loop(node, state)
         if isinstance(node, cst.With):
-            leaving, self.leaving = self.leaving, []
+            leaving, self.flow.leaving = self.flow.leaving, []
             for item in node.items:
                 if isinstance(item.item, cst.Call):
-                    self.entering.add(item.item)
-                self.expression(item.item, state)
+                    self.flow.entering.add(item.item)
+                self.flow.calls.expression(item.item, state)
                 if item.asname is not None:
-                    self.assign(item.asname.name, None, state)
-            entered, self.leaving = self.leaving, []
+                    self.flow.assignments.assign(item.asname.name, None, state)
+            entered, self.flow.leaving = self.flow.leaving, []
             end = self.block(node.body.body, state)
-            stacked, self.leaving = self.leaving, leaving  # (what the body entered on an `ExitStack`)
+            stacked, self.flow.leaving = self.flow.leaving, leaving  # (what the body entered on an `ExitStack`)
             for call, (analysis, func), before in reversed(entered + stacked):  # the context managers' code after `yield`
                 summary = analysis.summary(func)
                 if end is not None and summary is not None:
                     effects = {key: _ENTRY for key in summary.at_yield} | summary.effects
-                    self._apply_effects(call, self._bind_args(call, summary), effects, summary, analysis, end, before)
+                    self.flow.helper_calls.apply_effects(call, self.flow.helper_calls.bind_args(call, summary), effects, summary, analysis, end, before)
             return end
         if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
             start = dict(state)
             if node.finalbody is not None:
-                self.finally_bodies.append(node.finalbody.body.body)
+                self.flow.finally_bodies.append(node.finalbody.body.body)
             try:
                 body = self.block(node.body.body, dict(state))
                 handler_in = _join(start, body)
@@ -165,7 +174,7 @@ class StatementWalker:
                 ends.append((body, (node.body, node.orelse)))
             finally:
                 if node.finalbody is not None:
-                    self.finally_bodies.pop()
+                    self.flow.finally_bodies.pop()
             joined = self._bound_join(node, start, *ends)
             if node.finalbody is not None:
                 base = joined if joined is not None else handler_in
@@ -173,13 +182,13 @@ class StatementWalker:
                 return after if joined is not None else None
             return joined
         if isinstance(node, cst.Match):
-            self.expression(node.subject, state)
+            self.flow.calls.expression(node.subject, state)
             joined = dict(state)
             for case in node.cases:
                 joined = _join(joined, self.block(case.body.body, dict(state)))
             return joined
         # anything else: look at the calls inside
-        self.expression(node, state)
+        self.flow.calls.expression(node, state)
         return state
 
     def _bound_join(self, node: cst.CSTNode, before: State, *paths) -> State | None:
@@ -210,83 +219,73 @@ class StatementWalker:
 
     def _bound_values(self, name: str, code: cst.CSTNode | None) -> list[cst.BaseExpression]:
         """The values ``name`` is assigned inside ``code``."""
-        return [] if code is None else [value for value in self.scope.bindings.get(name, ())
-                                        if any(a is code for a in self.model.ancestors(value))]
+        return [] if code is None else [value for value in self.flow.scope.bindings.get(name, ())
+                                        if any(a is code for a in self.flow.model.ancestors(value))]
 
     def _unbound_before(self, name: str, node: cst.CSTNode) -> bool:
         """Whether the flow's own scope binds ``name`` only by plain assignments, none before ``node`` on
         the way to it."""
-        scope = self.scope
+        scope = self.flow.scope
         values = scope.bindings.get(name)
-        if not values or name in scope.params or name in scope.opaque and not _loop_bound_after(self.model, scope, name, node):
+        if not values or name in scope.params or name in scope.opaque and not _loop_bound_after(self.flow.model, scope, name, node):
             return False
-        start = self.model.order(node)
-        return start >= 0 and not any(0 <= self.model.order(value) < start and not self._other_branch(value, node)
+        start = self.flow.model.order(node)
+        return start >= 0 and not any(0 <= self.flow.model.order(value) < start and not _other_branch(self.flow.model, value, node)
                                       for value in values)
-
-    def _other_branch(self, value: cst.CSTNode, node: cst.CSTNode) -> bool:
-        """Whether ``value`` is in the body of an ``if`` whose ``elif`` / ``else`` holds ``node``."""
-        around = {id(a) for a in self.model.ancestors(node)}
-        child = value
-        for ancestor in self.model.ancestors(value):
-            if id(ancestor) in around:
-                return isinstance(ancestor, cst.If) and child is ancestor.body
-            child = ancestor
-        return False
 
     def small(self, node: cst.BaseSmallStatement, state: State) -> State | None:
         if isinstance(node, cst.Return):
             if node.value is not None:
-                self.expression(node.value, state)
-            self.returned.append((node.value, dict(state)) if node.value is not None else None)
-            if node.value is not None and (self.frozen or self.helper_frozen):
-                self._note_returned_freezes(node.value, state, self.returned_freezes)
-            for frozen in self._result_freezes(node.value):  # `return ResNet(...)`, whose `__init__` freezes parts
-                if frozen not in self.returned_freezes:
-                    self.returned_freezes.append(frozen)
-            self._note_returned_elements(node.value, state)
+                self.flow.calls.expression(node.value, state)
+            self.flow.returned.append((node.value, dict(state)) if node.value is not None else None)
+            if node.value is not None and (self.flow.frozen or self.flow.helper_frozen):
+                self.flow.freezes.note_returned_freezes(node.value, state, self.flow.returned_freezes)
+            for frozen in self.flow.applied_freezes.result_freezes(node.value):  # `return ResNet(...)`, whose `__init__` freezes parts
+                if frozen not in self.flow.returned_freezes:
+                    self.flow.returned_freezes.append(frozen)
+            self.flow.freezes.note_returned_elements(node.value, state)
             leaving: State | None = dict(state)
-            for final in reversed(self.finally_bodies):  # `try: return f(model) finally: model.train(was)`
+            for final in reversed(self.flow.finally_bodies):  # `try: return f(model) finally: model.train(was)`
                 leaving = self.block(final, leaving) if leaving is not None else None
             if leaving is not None:
-                self.exits.append(leaving)
+                self.flow.exits.append(leaving)
             return None
         if isinstance(node, cst.Raise):
             return None
         if isinstance(node, cst.Break):
-            if self.breaks:
-                self.breaks[-1].append(dict(state))
+            if self.flow.breaks:
+                self.flow.breaks[-1].append(dict(state))
             return None
         if isinstance(node, cst.Continue):
-            if self.continues:
-                self.continues[-1].append(dict(state))
+            if self.flow.continues:
+                self.flow.continues[-1].append(dict(state))
             return None
         if isinstance(node, cst.Assign):
-            self.expression(node.value, state)
+            self.flow.calls.expression(node.value, state)
             for target in node.targets:
-                self.assign(target.target, node.value, state)
+                self.flow.assignments.assign(target.target, node.value, state)
             return state
         if isinstance(node, cst.AnnAssign):
             if node.value is not None:
-                self.expression(node.value, state)
-                self.assign(node.target, node.value, state)
+                self.flow.calls.expression(node.value, state)
+                self.flow.assignments.assign(node.target, node.value, state)
             return state
         if isinstance(node, cst.AugAssign):
-            self.expression(node.value, state)
-            self.assign(node.target, None, state)
+            self.flow.calls.expression(node.value, state)
+            self.flow.assignments.assign(node.target, None, state)
             return state
         if isinstance(node, cst.Expr):
-            self.expression(node.value, state)
+            self.flow.calls.expression(node.value, state)
             value = node.value
             if isinstance(value, cst.Attribute) and value.attr.value in ("eval", "train"):
-                self._mode_meant(value, value.value, state)  # `model.eval` without the call: BN102's finding
+                self.mode_meant(value, value.value, state)  # `model.eval` without the call: BN102's finding
             return state
         if isinstance(node, cst.Del):
             return state
-        self.expression(node, state)
+        self.flow.calls.expression(node, state)
         return state
 
-    def _mode_meant(self, node: cst.CSTNode, receiver: cst.BaseExpression, state: State) -> None:
+    def mode_meant(self, node: cst.CSTNode, receiver: cst.BaseExpression, state: State) -> None:
         """A mode change that does not happen (``model.eval`` uncalled, ``model.training = False``).
 
         BN102 reports it. The mode stays what it was, as in Python: the evaluation after it runs in
@@ -294,24 +293,35 @@ class StatementWalker:
         """
         key = key_of(receiver)
         if key is not None and _tracked(state, key):
-            self.a.slips.append((node, key, self.scope))
-            seen = self.a.slip_modes.get(node)
-            self.a.slip_modes[node] = _lookup(state, key) | (seen or frozenset())
+            self.flow.a.slips.append((node, key, self.flow.scope))
+            seen = self.flow.a.slip_modes.get(node)
+            self.flow.a.slip_modes[node] = _lookup(state, key) | (seen or frozenset())
 
     def _restored_by_flag(self, test: cst.BaseExpression, then: State | None, other: State | None):
         """``was = m.training ... if was: m.train()`` (else ``m.eval()``): (m, the mode saved in ``was``)."""
         negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
         flag = key_of(test.expression if negated else test)  # type: ignore[attr-defined]
-        compared = word_compared(test, self.flag_words)
+        compared = word_compared(test, self.flow.flag_words)
         if compared is not None:  # (`if mode == "train": m.train()`, the mode saved as a word)
             flag, negated = compared
-        if flag not in self.flags or then is None or other is None:
+        if flag not in self.flow.flags or then is None or other is None:
             return None
-        key, saved = self.flags[flag]
+        key, saved = self.flow.flags[flag]
         trained, evaluated = (other, then) if negated else (then, other)
         if {f.mode for f in _lookup(trained, key)} == {TRAIN} and {f.mode for f in _lookup(evaluated, key)} == {EVAL}:
             return key, saved, trained, evaluated
         return None
+
+
+def _other_branch(model: "FileModel", value: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether ``value`` is in the body of an ``if`` whose ``elif`` / ``else`` holds ``node``."""
+    around = {id(a) for a in model.ancestors(node)}
+    child = value
+    for ancestor in model.ancestors(value):
+        if id(ancestor) in around:
+            return isinstance(ancestor, cst.If) and child is ancestor.body
+        child = ancestor
+    return False
 
 
 def _restore(joined: State, key: str, saved: frozenset, trained: State, evaluated: State) -> None:

@@ -87,7 +87,7 @@ def evaluation_after(analysis: "ModeAnalysis", key: str, body: cst.CSTNode, at: 
                 and isinstance(call.func.value, cst.Name) and call.func.value.value == key:
             return [call]
         passed = [arg for arg in call.args if isinstance(arg.value, cst.Name) and arg.value.value == key]
-        target = analysis.callee(call) if passed else None
+        target = analysis.callees.callee(call) if passed else None
         summary = target[0].summary(target[1]) if target is not None else None
         if summary is None:
             continue

@@ -1,6 +1,8 @@
 """Training steps (``backward()``, ``optimizer.step()``), no-grad regions, and what feeds a step."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from functools import cached_property
 
@@ -19,6 +21,10 @@ from .phases import feeds_a_later_step
 from .state import _lookup
 from .synthetic_runs import feeds_later_step
 
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+    from .analysis import ModeAnalysis
+
 
 #: the legacy autograd wrapper whose ``volatile=True`` turned gradients off (PyTorch < 0.4)
 _VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable", "torch.autograd.variable"})
@@ -26,7 +32,10 @@ _TRAIN_NAME = re.compile(r"(^|_)train(_|$)|^fit(_|$)|_fit$", re.IGNORECASE)
 
 
 class TrainingSteps:
-    """Mixin of :class:`ModeAnalysis`: training steps and no-grad regions (cached per region)."""
+    """A part of the mode analysis (``analysis.steps``): training steps and no-grad regions (cached per region)."""
+
+    def __init__(self, analysis: "ModeAnalysis") -> None:
+        self.analysis = analysis
 
     @cached_property
     def _training_regions(self) -> dict[cst.CSTNode, bool]:
@@ -50,7 +59,7 @@ class TrainingSteps:
         """The training steps of ``region`` (see ``trains``)."""
         if not self.trains(region, direct):
             return []
-        cache = self._training_steps
+        cache = self.analysis._training_steps
         if (region, direct) not in cache:
             cache[(region, direct)] = self._training_calls(region, direct, first=False)
         return cache[(region, direct)]
@@ -78,7 +87,7 @@ class TrainingSteps:
             return not self._run_without_step(call)
         if self.takes_step(call):
             return True
-        summary = self._callee_summary(call)
+        summary = self.analysis.callees.callee_summary(call)
         return bool(summary and (summary.trains or self._steps_in_callee(call, summary)))
 
     def takes_step(self, call: cst.Call) -> bool:
@@ -88,44 +97,44 @@ class TrainingSteps:
             name = func.attr.value
             if name in ("backward", "manual_backward"):
                 # (a saliency backward, an attack's input gradient: trains nothing)
-                return not attribution_backward(self.model, call) and not input_gradient_backward(self.model, call)
-            if name in ("step", "minimize") and "opt" in self.model.code(func.value).lower():
-                return not input_optimizer_step(self.model, call)  # (not `optim.SGD([delta])`: an attack's input)
-            if name == "step" and "scaler" in self.model.code(func.value).lower():
+                return not attribution_backward(self.analysis.model, call) and not input_gradient_backward(self.analysis.model, call)
+            if name in ("step", "minimize") and "opt" in self.analysis.model.code(func.value).lower():
+                return not input_optimizer_step(self.analysis.model, call)  # (not `optim.SGD([delta])`: an attack's input)
+            if name == "step" and "scaler" in self.analysis.model.code(func.value).lower():
                 return True
-        return self.model.qualname(func) == "torch.autograd.backward"
+        return self.analysis.model.qualname(func) == "torch.autograd.backward"
 
     def _steps_in_callee(self, call: cst.Call, summary) -> bool:
         """``self.batch_backward()``: a project function that takes a training step (``loss.backward()``,
         ``optimizer.step()``) on no module it runs itself; the loop that calls it trains (the forward is in a
         sibling helper, or inline). Not a call whose literal arguments rule its step out (a given summary)."""
-        target = self.callee(call)
+        target = self.analysis.callees.callee(call)
         return target is not None and summary is target[0].summary(target[1]) and not summary.steps \
-            and not summary.entry_uses and target[0].trains(target[1])
+            and not summary.entry_uses and target[0].steps.trains(target[1])
 
     def _run_without_step(self, call: cst.Call) -> bool:
         """Whether ``call`` runs a project function that trains, with literal arguments under which it does
         not (``make_train('valid', x, y)``, stepping only ``if phase == 'train'``): its name does not make
         this call a training step."""
-        target = self.callee(call)
-        if target is None or not target[0].decided_tests(target[1], call):
+        target = self.analysis.callees.callee(call)
+        if target is None or not target[0].given.decided_tests(target[1], call):
             return False
         general = target[0].summary(target[1])
-        given = target[0].given_summary(target[1], call)
+        given = target[0].given.given_summary(target[1], call)
         return general is not None and given is not None and given is not general and bool(general.trains) \
             and not given.trains
 
     def under_no_grad(self, node: cst.CSTNode) -> bool:
         if self.volatile_input(node):
             return True  # `net(Variable(x, volatile=True))`: PyTorch < 0.4's inference mode
-        if node in self.no_grad_runs:
+        if node in self.analysis.no_grad_runs:
             return True  # `net.predict(s)`: a method of the model's class that runs it under its `@torch.no_grad()`
-        for ancestor in self.model.ancestors(node):
+        for ancestor in self.analysis.model.ancestors(node):
             if isinstance(ancestor, cst.With):
-                if any(self._no_grad_expr(item.item) for item in ancestor.items):
+                if any(self.no_grad_expr(item.item) for item in ancestor.items):
                     return True
             if isinstance(ancestor, cst.FunctionDef):
-                return any(self._no_grad_expr(d.decorator) for d in ancestor.decorators)
+                return any(self.no_grad_expr(d.decorator) for d in ancestor.decorators)
             if isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
                 return False
         return False
@@ -137,94 +146,78 @@ class TrainingSteps:
             return False
         for arg in node.args:
             value = arg.value
-            if isinstance(value, cst.Call) and self.model.qualname(value.func) in _VARIABLE and any(
+            if isinstance(value, cst.Call) and self.analysis.model.qualname(value.func) in _VARIABLE and any(
                     a.keyword is not None and a.keyword.value == "volatile"
                     and isinstance(a.value, cst.Name) and a.value.value == "True" for a in value.args):
                 return True
         return False
 
-    def _no_grad_expr(self, expr: cst.BaseExpression) -> bool:
-        qn = self.model.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+    def no_grad_expr(self, expr: cst.BaseExpression) -> bool:
+        qn = self.analysis.model.qualname(expr.func if isinstance(expr, cst.Call) else expr)
         if qn in _NO_GRAD:
             return True
         if qn == "torch.set_grad_enabled" and isinstance(expr, cst.Call) and expr.args:
             # `False`, a constant, or a parameter that a call of this file leaves at (or gives) False
-            value, scope = expr.args[0].value, self.model.scope_of(expr)
-            return _false(value, scope, self.model) is not None or any(
-                True for _ in given_numbers(self.model, value, scope, lambda e, s: _false(e, s, self.model)))
+            value, scope = expr.args[0].value, self.analysis.model.scope_of(expr)
+            return _false(value, scope, self.analysis.model) is not None or any(
+                True for _ in given_numbers(self.analysis.model, value, scope, lambda e, s: _false(e, s, self.analysis.model)))
         return False
 
-    def _in_training_step(self, node: cst.CSTNode) -> bool:
+    def in_training_step(self, node: cst.CSTNode) -> bool:
         """Whether the call may feed a training step of its region: one in the same loop body, or one
         after it in the same function (a teacher run under ``no_grad`` before ``loss.backward()``); at the top
         level of a script, one after it that its output reaches (``phases``). A call after the last step of a
         function (``fit(model); with torch.no_grad(): model(x)``) cannot."""
-        region = self.region(node)
+        region = self.analysis.region(node)
         if not self.trains(region, direct=True):
             if isinstance(region, (cst.For, cst.While)) and self._outer_step_after(node, region):
                 # `for x in chunks: logits.append(model(x))`, then the outer loop's backward; but not a policy acting
                 # on one observation under `no_grad` (`policy(obs.unsqueeze(0)).argmax(1)` to step an environment)
-                return not (self.under_no_grad(node) and (self.predicts(node) or self.read_out(node))
+                return not (self.under_no_grad(node) and (self.analysis.output_reads.predicts(node) or self.analysis.output_reads.read_out(node))
                             and _one_observation(node))
             # (or a teacher run under `no_grad` in a function one of whose calls gives its result to a backward pass:
             # `outputs, losses = self.process_batch(inputs)` then `losses["loss"].backward()`)
             return isinstance(region, cst.FunctionDef) and (
-                self._feeds_backward_at_callers(region) or self.under_no_grad(node)
-                and self._feeds_backward_at_callers(region, every=False))
+                self.feeds_backward_at_callers(region) or self.under_no_grad(node)
+                and self.feeds_backward_at_callers(region, every=False))
         if isinstance(region, (cst.For, cst.While)):
             # (but an action picked under `no_grad` from the model's argmax, which no loss reads: DQN's
             # epsilon-greedy step runs the model for a prediction in the middle of training)
             # (nor samples drawn under `no_grad` to be looked at, from an input the loop does not change or
             # never reaching a loss: a GAN's fixed-noise grid in its training loop)
             if not self.under_no_grad(node):  # (unless it runs on a batch of evaluation data, for metrics only)
-                return not (eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region))
-            if self.visualised(node) and self._loop_invariant(node, region):
+                return not (eval_input(self.analysis.model, node, region) and not reaches_backward_in_order(self.analysis.model, node, region))
+            if self.analysis.output_reads.visualised(node) and _loop_invariant(self.analysis.model, node, region):
                 return False
-            if eval_input(self.model, node, region) and not reaches_backward_in_order(self.model, node, region):
+            if eval_input(self.analysis.model, node, region) and not reaches_backward_in_order(self.analysis.model, node, region):
                 return False  # (the trained model run on evaluation data under `no_grad` now and then: no step reads it)
-            return not ((self.predicts(node) or self.visualised(node)) and not self._reaches_backward(node, region))
-        at = self.order(node)
-        later = [step for step in self.training_calls(region, direct=True) if self.order(step) > at]
+            return not ((self.analysis.output_reads.predicts(node) or self.analysis.output_reads.visualised(node)) and not self._reaches_backward(node, region))
+        at = self.analysis.order(node)
+        later = [step for step in self.training_calls(region, direct=True) if self.analysis.order(step) > at]
         if later and isinstance(region, cst.Module):  # (the top level: phases; see ``phases``)
-            return feeds_a_later_step(self.model, node, later)
-        if later and node in self.synthetic_runs:  # (a helper's FLOP count or trace before training starts)
-            return feeds_later_step(self.model, node, region, later)
+            return feeds_a_later_step(self.analysis.model, node, later)
+        if later and node in self.analysis.synthetic_runs:  # (a helper's FLOP count or trace before training starts)
+            return feeds_later_step(self.analysis.model, node, region, later)
         return bool(later)
 
     def _outer_step_after(self, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
         """Whether a loop around ``loop`` (in the same function) takes a training step after ``node``: an
         inner loop that collects the model's outputs for the outer loop's loss (MixMatch's interleaving)."""
-        at = self.order(node)
-        for ancestor in self.model.ancestors(loop):
+        at = self.analysis.order(node)
+        for ancestor in self.analysis.model.ancestors(loop):
             if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 return False
             if isinstance(ancestor, (cst.For, cst.While)) and self.trains(ancestor, direct=True):
-                return any(self.order(step) > at for step in self.training_calls(ancestor, direct=True))
+                return any(self.analysis.order(step) > at for step in self.training_calls(ancestor, direct=True))
         return False
-
-    def _loop_invariant(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
-        """Whether every name ``call``'s arguments read is bound outside ``loop`` only (``G(fixed_noise)``)."""
-        if not isinstance(call, cst.Call) or not call.args:
-            return False
-        read = {name for arg in call.args for name in _names_read(arg.value)}
-        for node in self.model.nodes_of(loop, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr, cst.WithItem):
-            if isinstance(node, cst.Assign):
-                targets = [t.target for t in node.targets]
-            elif isinstance(node, cst.WithItem):
-                targets = [node.asname.name] if node.asname is not None else []
-            else:
-                targets = [node.target]
-            if any(isinstance(n, cst.Name) and n.value in read for t in targets for n in walk(t)):
-                return False
-        return True
 
     def _reaches_backward(self, call: cst.CSTNode, loop: cst.CSTNode) -> bool:
         """Whether ``call``'s value may reach a ``.backward()`` in ``loop``: through the names assigned
         from it there (``pseudo = model(u).argmax(1)``, ``loss = ce(out, pseudo)``), or unassigned."""
-        parent = self.model.parent(call)
+        parent = self.analysis.model.parent(call)
         while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index,
                                   cst.BinaryOperation, cst.UnaryOperation)):
-            parent = self.model.parent(parent)
+            parent = self.analysis.model.parent(parent)
         if not isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
             return True  # (not kept in a name: not followed)
         derived = {n.value for t in getattr(parent, "targets", [parent]) for n in walk(t.target) if isinstance(n, cst.Name)}
@@ -248,13 +241,13 @@ class TrainingSteps:
                     return True
         return False
 
-    def _feeds_backward_at_callers(self, func: cst.FunctionDef, every: bool = True) -> bool:
+    def feeds_backward_at_callers(self, func: cst.FunctionDef, every: bool = True) -> bool:
         """``loss = model.loss(v1, v2); loss.backward()``: every call of ``func`` in this file (or, not ``every``,
         one) gives what it returns to a backward pass, so ``func`` is part of a training step (a BYOL target run
         inside it)."""
         cache = self._training_regions
         if (func, "fed back", every) not in cache:
-            hook = hook_of(self.model, func)  # (`training_step`: the framework backpropagates the loss it returns)
+            hook = hook_of(self.analysis.model, func)  # (`training_step`: the framework backpropagates the loss it returns)
             cache[func, "fed back", every] = hook is not None and hook[0].repeats and hook[0].mode == TRAIN \
                 and any(value is not None for value in returned_values(func)) or self._fed_back(func, every, set())
         return cache[func, "fed back", every]
@@ -264,43 +257,43 @@ class TrainingSteps:
         expression: ``return ce(model(x), y) + unlabeled_loss(model, u)``) to callers that backpropagate it."""
         seen.add(func)
         name = func.name.value
-        sites = [site for site in self.model.calls
+        sites = [site for site in self.analysis.model.calls
                  if (isinstance(site.node.func, cst.Name) and site.node.func.value == name
-                     and self.model.functions.get(name) is func)
+                     and self.analysis.model.functions.get(name) is func)
                  or (isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value == name
-                     and any(info.methods.get(name) is func for info in self.model.classes.values()))]
+                     and any(info.methods.get(name) is func for info in self.analysis.model.classes.values()))]
         fed = [self._backward_of(site.node) or self._returned_to_backward(site.node, every, seen) for site in sites]
-        if not sites and self.model.functions.get(name) is func:
-            return _fed_back_elsewhere(self, name)
+        if not sites and self.analysis.model.functions.get(name) is func:
+            return _fed_back_elsewhere(self.analysis, name)
         return bool(sites) and (all(fed) if every else any(fed))
 
     def _returned_to_backward(self, call: cst.Call, every: bool, seen: set) -> bool:
         """Whether ``call``'s value is part of what its function returns, and that function's callers
         backpropagate it."""
-        around = self.enclosing_function(call)
+        around = self.analysis.enclosing_function(call)
         if around is None or around in seen:
             return False
-        node = self.model.parent(call)
+        node = self.analysis.model.parent(call)
         while isinstance(node, (cst.BinaryOperation, cst.UnaryOperation, cst.Arg, cst.Call, cst.Tuple, cst.Element)):
-            node = self.model.parent(node)
+            node = self.analysis.model.parent(node)
         return isinstance(node, cst.Return) and self._fed_back(around, every, seen)
 
     def _backward_of(self, call: cst.Call) -> bool:
         """Whether ``call``'s value has ``.backward()`` called on it: inside that call's receiver, or
         through the name it is assigned to (``loss = f(x)`` ... ``loss.backward()`` in the same function)."""
-        parent = self.model.parent(call)
+        parent = self.analysis.model.parent(call)
         names: set[str] = set()
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target  # (`loss = f(x)`, `outputs, losses = f(x)`)
             targets = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
             names = {t.value for t in targets if isinstance(t, cst.Name)}
-        scope = self.enclosing_function(call) or self.model.module
-        for node in self.model.nodes_of(scope, cst.Call):
+        scope = self.analysis.enclosing_function(call) or self.analysis.model.module
+        for node in self.analysis.model.nodes_of(scope, cst.Call):
             if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
                 continue
             # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`; through names derived
             # from it before (`loss = w * sync_loss + l1`)
-            derived = _derived_between(self, scope, names, parent, node) if names else {}
+            derived = _derived_between(self.analysis, scope, names, parent, node) if names else {}
             for given in ([node.func.value] if node.func.attr.value == "backward" else []) + [a.value for a in node.args[:1]]:
                 if any(inner is call or (isinstance(inner, cst.Name) and inner.value in names
                                          and self._last_bound_by(scope, inner.value, node, parent) is parent)
@@ -315,14 +308,31 @@ class TrainingSteps:
         """The last assignment to ``name`` before ``node`` in ``scope`` (``loss = f(x)`` of the training loop, not
         of the evaluation loop after it that reuses the name); ``wanted`` where only the other arm of an ``if``
         binds it later (``if c: sync_loss = f(g) else: sync_loss = 0.``: either may be the last)."""
-        at, last = self.order(node), None
-        for assign in self.model.nodes_of(scope, cst.Assign):
-            if self.order(assign) < at and any(isinstance(n, cst.Name) and n.value == name
+        at, last = self.analysis.order(node), None
+        for assign in self.analysis.model.nodes_of(scope, cst.Assign):
+            if self.analysis.order(assign) < at and any(isinstance(n, cst.Name) and n.value == name
                                                for t in assign.targets for n in walk(t.target)) \
-                    and not (wanted is not None and assign is not wanted and _other_arm(self, assign, wanted)):
-                if last is None or self.order(assign) > self.order(last):
+                    and not (wanted is not None and assign is not wanted and _other_arm(self.analysis, assign, wanted)):
+                if last is None or self.analysis.order(assign) > self.analysis.order(last):
                     last = assign
         return last
+
+
+def _loop_invariant(model: "FileModel", call: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    """Whether every name ``call``'s arguments read is bound outside ``loop`` only (``G(fixed_noise)``)."""
+    if not isinstance(call, cst.Call) or not call.args:
+        return False
+    read = {name for arg in call.args for name in _names_read(arg.value)}
+    for node in model.nodes_of(loop, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr, cst.WithItem):
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, cst.WithItem):
+            targets = [node.asname.name] if node.asname is not None else []
+        else:
+            targets = [node.target]
+        if any(isinstance(n, cst.Name) and n.value in read for t in targets for n in walk(t)):
+            return False
+    return True
 
 
 
@@ -352,7 +362,7 @@ def result_trained(analysis, call: cst.Call) -> bool:
 
 
 def _result_trained(analysis, call: cst.Call) -> bool:
-    if analysis._backward_of(call):
+    if analysis.steps._backward_of(call):
         return True
     parent = analysis.model.parent(call)
     while isinstance(parent, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index)):
@@ -365,7 +375,7 @@ def _result_trained(analysis, call: cst.Call) -> bool:
     names = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
     for node in analysis.model.nodes_of(region, cst.Call):  # (`loss = ce(net.predict(x), y)`; `loss.backward()`)
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward") and any(
-                isinstance(n, cst.Name) and n.value in names and analysis._last_bound_by(region, n.value, node) is parent
+                isinstance(n, cst.Name) and n.value in names and analysis.steps._last_bound_by(region, n.value, node) is parent
                 for given in [node.func.value, *(a.value for a in node.args[:1])] for n in walk(given)):
             return True
     return reaches_backward_in_order(analysis.model, call, region)
@@ -387,7 +397,7 @@ def _modes_given(analysis, site) -> set[str]:
     global read by a function the script calls); a step's own "trained" mode (a back edge's) is not one of them."""
     func = analysis.enclosing_function(site.node)
     root, _, rest = site.key.partition(".")
-    where = analysis.args_key(func) if func is not None else None
+    where = analysis.entry.args_key(func) if func is not None else None
     modes: set[str] = set()
     use = analysis.uses.get(site.node)  # (and the facts of all paths there, not only the training step's)
     for fact in site.facts | (use.facts if use is not None and use.key == site.key else frozenset()):
@@ -459,6 +469,6 @@ def _fed_back_elsewhere(analysis, name: str) -> bool:
         theirs = other.analysis(type(analysis))
         sites = [site for site in other.calls if isinstance(site.node.func, (cst.Name, cst.Attribute))
                  and (site.node.func.value if isinstance(site.node.func, cst.Name) else site.node.func.attr.value) == name]
-        if not sites or not all(theirs._backward_of(site.node) for site in sites):
+        if not sites or not all(theirs.steps._backward_of(site.node) for site in sites):
             return False
     return True

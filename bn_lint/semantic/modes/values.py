@@ -1,6 +1,8 @@
 """The flow's values: the mode of the model an expression yields (built, loaded, returned, ``.eval()``)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind, passed_through
@@ -13,9 +15,15 @@ from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .flow import _Flow
 
-class ValueFacts:
-    """Mixin of :class:`_Flow`: the modes of values."""
+
+class FlowValues:
+    """A part of the walk of one function (``flow.values``): the modes of values."""
+
+    def __init__(self, flow: "_Flow") -> None:
+        self.flow = flow
 
     def value_facts(self, expr: cst.BaseExpression, state: State) -> frozenset | None:
         """The mode of the model ``expr`` yields (after its calls ran), or None if not a model (its parts
@@ -29,7 +37,7 @@ class ValueFacts:
             body, orelse = self.value_facts(expr.body, state), self.value_facts(expr.orelse, state)
             return body | orelse if body is not None and orelse is not None else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Call) \
-                and model_kind(self.model, expr, self.model.scope_of(expr)) is ModelKind.BN:
+                and model_kind(self.flow.model, expr, self.flow.model.scope_of(expr)) is ModelKind.BN:
             # `mobilenet_v2(weights=...).features`: part of a model built here, in training mode
             return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (models start in training mode)",
                                    ModelKind.BN)})
@@ -48,9 +56,9 @@ class ValueFacts:
             if func.attr.value == "eval" and not expr.args:
                 return frozenset({Fact(EVAL, expr, "eval()", "`.eval()` at line {line}", kind)})
             if func.attr.value == "train":
-                return frozenset(Fact(f.mode, f.node, f.why, f.where, kind) for f in self._train_arg(expr, "", state))
+                return frozenset(Fact(f.mode, f.node, f.why, f.where, kind) for f in self.train_arg(expr, "", state))
             return facts
-        qn = self.model.qualname(func)
+        qn = self.flow.model.qualname(func)
         if qn in _COPIES or qn in _WRAPPERS:
             if expr.args:
                 return self.value_facts(expr.args[0].value, state)
@@ -59,23 +67,23 @@ class ValueFacts:
             parts = self._container_parts(expr, state)
             if parts is not None:
                 return parts
-        kind = model_kind(self.model, expr, self.model.scope_of(expr))
+        kind = model_kind(self.flow.model, expr, self.flow.model.scope_of(expr))
         if kind is None and qn in _LOADED:
             # a whole model loaded (`torch.load(path)`), of a class and mode the code does not show: another object,
             # a path of its own beside one that builds a model here
             return frozenset({Fact(UNKNOWN_MODE, expr, "loaded", "", None)})
         if kind is None:
             # `build(name)`, whose branches build different models: a BatchNorm model on some of its paths
-            return self._built_by(expr, None, state)
+            return self.built_by(expr, None, state)
         if kind is ModelKind.NO:
             # a module without BatchNorm, built here: a path of its own beside one that builds BatchNorm
             return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (modules start in training mode)",
-                                   kind)}) if self._builds_module(expr) else None
+                                   kind)}) if self.builds_module(expr) else None
         if kind in (ModelKind.BN, ModelKind.MAYBE):
-            if builds_through_factory(self.model, expr):  # `ModelFactory.from_config(cfg)`: `cls.PRODUCTS[name](...)`
+            if builds_through_factory(self.flow.model, expr):  # `ModelFactory.from_config(cfg)`: `cls.PRODUCTS[name](...)`
                 return frozenset({Fact(TRAIN, expr, "built", "built at line {line} (modules start in training mode)",
                                        kind)})
-            built_by = self._built_by(expr, kind, state)
+            built_by = self.built_by(expr, kind, state)
             if built_by is not None:
                 return built_by
             if qn in _LOADED or (qn == "torch.hub.load" and not _hub_builds_train(expr)):
@@ -94,14 +102,14 @@ class ValueFacts:
         """``Net(pretrained=True)`` of a project class whose ``__init__`` (of this file or another, as this call's
         literal arguments run it) puts the instance in eval mode on some path (``self.eval()``, or a method of it
         that loads weights and calls it): the modes of its paths. None when no path ends in eval."""
-        if self._local_init(call) is None and not self._file_mentions_eval(call):
+        if self.flow.helper_calls.local_init(call) is None and not self._file_mentions_eval(call):
             return None  # (another file's class whose text calls no `.eval(`: not parsed for this)
-        found = self._project_init(call)
-        summary = found[0].given_summary(found[1], call, defaults=True) if found is not None else None
+        found = self.flow.calls.project_init(call)
+        summary = found[0].given.given_summary(found[1], call, defaults=True) if found is not None else None
         facts = summary.effects.get("self") if summary is not None else None
         if not facts or not any(f.mode == EVAL for f in facts):
             return None
-        name = self.model.code(call.func)
+        name = self.flow.model.code(call.func)
         out = set()
         for fact in facts:
             if fact.mode == EVAL:
@@ -115,12 +123,12 @@ class ValueFacts:
     def _file_mentions_eval(self, call: cst.Call) -> bool:
         """Whether the file of the class ``call`` builds (imported by name or through its module) mentions
         ``.eval(`` in its text (read, not parsed)."""
-        project, func = self.model.project, call.func
-        dotted = imported_name(self.model, func)
+        project, func = self.flow.model.project, call.func
+        dotted = imported_name(self.flow.model, func)
         if project is None or not dotted:
             return False
         module = dotted.rpartition(".")[0]
-        path = project.resolve_module(module, self.model.path) if module else None
+        path = project.resolve_module(module, self.flow.model.path) if module else None
         return path is not None and project.mentions(path, ".eval(")
 
     def _container_parts(self, call: cst.Call, state: State) -> frozenset | None:
@@ -141,13 +149,13 @@ class ValueFacts:
             if star:
                 return None
             facts = self.value_facts(element, state)
-            kind = model_kind(self.model, element, self.model.scope_of(element))
+            kind = model_kind(self.flow.model, element, self.flow.model.scope_of(element))
             if facts is None and kind is not ModelKind.NO and not isinstance(element, cst.Call):
                 return None  # (a module of unknown mode)
             out |= facts or frozenset()
         return frozenset(out) if out else None
 
-    def _built_by(self, call: cst.Call, kind: ModelKind | None, state: State,
+    def built_by(self, call: cst.Call, kind: ModelKind | None, state: State,
                   index: int | None = None) -> frozenset | None:
         """The mode of the model a project function (``build_model()``) returns, from its ``return``s; for
         one that gives back the model it was given, unchanged (``load_checkpoint(model, path)``), its mode here.
@@ -156,14 +164,14 @@ class ValueFacts:
         func = call.func
         if not isinstance(func, cst.Name) and not (isinstance(func, cst.Attribute) and dotted_parts(func) is not None):
             return None  # (a name, `self.build()`, `models.build()`, `Model.bilinear.load_model()`)
-        target = self.a.callee(call)
+        target = self.flow.a.callees.callee(call)
         if target is None:
             return None
         summary = target[0].summary(target[1])
         if summary is not None and len({f.mode for f in summary.returns or ()}) > 1:
             # (as this call runs it, where its paths return other modes: `load_classifier(eval=False)` skips its
             # `if eval: model.eval()`)
-            summary = target[0].given_summary(target[1], call, defaults=True)
+            summary = target[0].given.given_summary(target[1], call, defaults=True)
         returns = summary.returns if summary is not None else None
         if index is not None:
             returns = summary.element_returns.get(index) if summary is not None else None
@@ -202,25 +210,25 @@ class ValueFacts:
                 out.add(Fact(EVAL, call, "helper", f"`{summary.name}()` at line {{line}} returns it in eval mode", kind))
         return frozenset(out)
 
-    def _builds_module(self, call: cst.Call) -> bool:
+    def builds_module(self, call: cst.Call) -> bool:
         """``call`` builds an instance of a project class derived from ``nn.Module``, or a model zoo's model
         (``torchvision.models.vit_b_16()``)."""
-        if (self.model.qualname(call.func) or "").startswith(tuple(zoo + "." for zoo in MODEL_ZOOS)):
+        if (self.flow.model.qualname(call.func) or "").startswith(tuple(zoo + "." for zoo in MODEL_ZOOS)):
             return True
-        found = project_class(self.model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+        found = project_class(self.flow.model, call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
         return found is not None and found[0].is_nn_module_class(found[1])
 
-    def _wrapped(self, value: cst.BaseExpression | None) -> str | None:
+    def wrapped(self, value: cst.BaseExpression | None) -> str | None:
         """The module a wrapper holds: ``DDP(net, ...)``, ``torch.compile(net.to(device))`` -> ``net``
         (the wrapper's mode is the module's: ``.train()`` on one sets the other)."""
         value = _unwrap_passthrough(value)
         if not (isinstance(value, cst.Call) and value.args and value.args[0].keyword is None
-                and self.model.qualname(value.func) in _WRAPPERS):
+                and self.flow.model.qualname(value.func) in _WRAPPERS):
             return None
         inner = _unwrap_passthrough(value.args[0].value)
         return key_of(inner) if isinstance(inner, (cst.Name, cst.Attribute)) else None
 
-    def _train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
+    def train_arg(self, call: cst.Call, key: str, state: State) -> frozenset:
         if not call.args:
             return frozenset({Fact(TRAIN, call, "train()", "`.train()` at line {line}")})
         arg = call.args[0]
@@ -232,13 +240,13 @@ class ValueFacts:
                 return frozenset({Fact(TRAIN, call, "train()", "`.train(True)` at line {line}")})
             return frozenset({Fact(EVAL, call, "eval()", "`.train(False)` at line {line}")})
         condition = _condition(value)
-        if condition is not None and condition[0] in self.assume:  # (`net.train(train)`, the call gives `True`)
-            if self.assume[condition[0]] == condition[1]:
+        if condition is not None and condition[0] in self.flow.assume:  # (`net.train(train)`, the call gives `True`)
+            if self.flow.assume[condition[0]] == condition[1]:
                 return frozenset({Fact(TRAIN, call, "train()", "`.train()` at line {line}")})
             return frozenset({Fact(EVAL, call, "eval()", "`.train(False)` at line {line}")})
         flag_key = key_of(value)
-        if flag_key in self.flags and self.flags[flag_key][0] == key:
-            return self.flags[flag_key][1]  # restores the mode saved earlier
+        if flag_key in self.flow.flags and self.flow.flags[flag_key][0] == key:
+            return self.flow.flags[flag_key][1]  # restores the mode saved earlier
         if isinstance(value, cst.Attribute) and value.attr.value == "training":
             return _UNKNOWN
         return _UNKNOWN
