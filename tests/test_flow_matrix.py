@@ -35,7 +35,7 @@ FAILING = {
 # cell -> why bn-lint's finding on its fixed/ twin is wrong (a false positive); none today
 KNOWN_FALSE: dict[str, str] = {}
 
-FLOOR = 0.99  # share of bug cells found at their line, measured 145 / 146 (0.9932) (raise it as cells get found)
+FLOOR = 0.99  # share of bug cells found at their line, measured 146 / 147 (0.9932) (raise it as cells get found)
 
 CORRECTNESS = ("BN1", "BN2", "BN3")
 

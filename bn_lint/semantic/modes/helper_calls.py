@@ -12,6 +12,7 @@ from bn_lint.semantic.file.classes import stored_on_self, super_call
 from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
+from .built_classes import built_class, plain
 from .getters import got_from_receiver
 from .held_instances import held_aliases, stored_as
 from .keys import _getattr_of, key_of
@@ -138,6 +139,7 @@ class FlowHelperCalls:
                 continue
             if analysis is not self.flow.a:  # (`extractor.extract(x)`, `show_images(trainer)`: parts they run)
                 _parts_evaluated(self.flow, call, key, analysis, summary, state, param)
+                _method_parts_evaluated(self.flow, call, key, param, analysis, summary, state)
             if analysis is not self.flow.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
@@ -411,6 +413,29 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(
                 site, summary.evaluated_in.get(evaluated, analysis), summary, *used)
+
+
+def _method_parts_evaluated(flow, call: cst.Call, key: str, param: str, analysis: ModeAnalysis, summary: Summary,
+                            state: State) -> None:
+    """``evaluate(wrapper, loader)`` of another file that evaluates its parameter through a method
+    (``wrapper.forward(x)`` under ``no_grad``), given an instance of a plain project class built here: the parts of
+    ``self`` that method runs (``self.model(x)``) are run for evaluation there, ``wrapper.model`` in its mode here."""
+    used = analysis.evaluations(summary).get(param)
+    node = used[0] if used is not None else None
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and key_of(node.func.value) == param
+            and "." not in key):
+        return
+    bound = flow.model.binding(key, flow.scope)
+    found = plain(built_class(flow.a, bound[0])) if bound is not None and isinstance(bound[0], cst.Call) else None
+    method = found[1].methods.get(node.func.attr.value) if found is not None else None
+    runs = found[0].summary(method) if method is not None else None
+    for _use, run in dict.fromkeys(runs.entry_uses if runs is not None else ()):
+        if not _child_of(run, "self") or not _tracked(state, key + run[len("self"):]):
+            continue
+        target, evaluated = key + run[len("self"):], param + run[len("self"):]
+        old = flow.a.helper_evals.get((call, evaluated))
+        site = _merge(old.site if old else None, target, _lookup(state, target), call, flow)
+        flow.a.helper_evals[(call, evaluated)] = HelperEval(site, summary.evaluated_in.get(param, analysis), summary, *used)
 
 
 def _evaluated_by_init(flow, call: cst.Call, bound, summary: Summary, analysis: ModeAnalysis,
