@@ -23,10 +23,10 @@ from torch.nn.modules import module as _module
 
 from . import layout, loaders, stats, steps
 from .report import Record, Site, TraceReport, drop_suppressed
-from .findings import _UNSET, GROUPED, Findings  # noqa: F401  (GROUPED re-exported)
+from .findings import _UNSET, GROUPED, TraceFindings  # noqa: F401  (GROUPED re-exported)
 from .layer_facts import _VARIANT, _Layer, _State, _deliberate_no_grad, _facts  # noqa: F401  (kept importable)
-from .naming import Naming
-from .steps import Steps
+from .naming import TraceNaming
+from .steps import TraceSteps
 from .sites import patch_init, unpatch_init
 
 _BatchNorm = _bn._BatchNorm
@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover
         return False
 
 
-class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
+class Tracer:
     """Traces BatchNorm calls while active. Use as a context manager; ``report`` is filled on exit.
 
     ``model``: trace only this model's BatchNorm layers and name them ``<name>.<path>``.
@@ -48,6 +48,10 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
     every rank's findings on exit (a collective: all ranks must leave the block).
     ``stats_every``: sample each layer's running statistics every N training calls (0: never).
     ``on_finding``: called with each new ``Finding`` when it is first seen (live output).
+
+    It holds the trace's state and installs the hooks; its parts, one per concern, reach the state and each other
+    through it: ``findings`` (recording hits), ``naming`` (module paths), ``steps`` (training steps seen),
+    ``batches`` (loaders and their last batches), ``layouts`` (the layout of what feeds each BatchNorm).
     """
 
     def __init__(self, model=None, *, min_batch_size: int = 8, functional: bool = False, name: str = "model",
@@ -56,6 +60,11 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
             raise ValueError("min_batch_size must be at least 1")
         if stats_every < 0:
             raise ValueError("stats_every must be 0 (off) or more")
+        self.findings = TraceFindings(self)
+        self.naming = TraceNaming(self)
+        self.steps = TraceSteps(self)
+        self.batches = loaders.TraceBatches(self)
+        self.layouts = layout.TraceLayouts(self)
         self.model = model
         self.name = name
         self.min_batch_size = min_batch_size
@@ -86,7 +95,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
         self._loaders_seen: "weakref.WeakSet" = weakref.WeakSet()
         self._pending_loaders: dict[int, loaders.LoaderInfo] = {}  # last batch of one, no training call yet
         self._predicted: dict[int, loaders.LoaderInfo] = {}  # the same, once reported (one-sample batches count)
-        self._steps_init()
+        self.steps.steps_init()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -108,7 +117,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
         patch_init()
         try:
             loaders.install(self)
-            self._steps_start()
+            self.steps.steps_start()
             self._handles.append(_module.register_module_forward_pre_hook(self._pre_hook))
             try:
                 self._handles.append(_module.register_module_forward_hook(self._post_hook, always_call=True))
@@ -162,16 +171,9 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
             self._recorder.finish()
             layers = [layer for layer in self._layers.values()]
             ends = {id(row[0]): row for row in stats.end_rows(layers)}
-            self._end_records(layers, ends)
+            self.findings.end_records(layers, ends)
             report = self.report
-            codes: dict[int, set] = {}
-            for key, record in self._records.items():
-                layer = self._record_layers.get(key)
-                if layer is not None:
-                    record.layer = layer.name
-                    codes.setdefault(id(layer), set()).add(record.code)
-                for member in self._group_layers.get(key, {}).values():
-                    codes.setdefault(id(member), set()).add(record.code)
+            codes = self.findings.codes_by_layer()
             report.records = drop_suppressed([Record.from_dict(r.to_dict()) for r in self._records.values()])
             report.layers = len(self._layers)
             report.calls = self._calls
@@ -232,7 +234,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
                 if st.depth <= 0:
                     st.root = None
                     if st.train and st.eval:
-                        self._mixed_modes(module, st)
+                        self.findings.mixed_modes(module, st)
                     st.root_frame = None
                     st.produced.clear()
         except Exception as error:
@@ -240,7 +242,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
         return None
 
     def _on_batchnorm(self, m, args, st) -> None:
-        layer = self._layer(m, st.root)
+        layer = self.naming.layer(m, st.root)
         if layer is None:
             return
         self._calls += 1
@@ -251,7 +253,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
                 and torch.is_grad_enabled():  # a model trained before, now in eval mode as a whole (BN103)
             layer.left_eval += 1
             if layer.left_site is None:
-                layer.left_site = self._root_site(st)
+                layer.left_site = self.findings.root_site(st)
         facts = layer.facts
         if not facts.standard or not args:
             return  # a subclass with its own forward: the tensor we see may not be the one normalised
@@ -270,7 +272,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
             want = " or ".join(f"{r}D" for r in facts.ranks)
             better = _VARIANT.get((rank,))
             hint = f"; use {better}" if better and not facts.lazy else (f"; use Lazy{better}" if better else "")
-            self._hit("BN202", layer, f"{layer.kind} expects {want} input, got {rank}D {tuple(shape)}{hint}")
+            self.findings.hit("BN202", layer, f"{layer.kind} expects {want} input, got {rank}D {tuple(shape)}{hint}")
             return  # PyTorch raises before anything else happens
         if rank < 2:
             return
@@ -278,9 +280,9 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
         features = m.num_features
         if features and not (facts.lazy and m.has_uninitialized_params()):
             if channels != features:
-                self._width(m, layer, x, st)
+                self.layouts.width(m, layer, x, st)
             elif rank == 3 and shape[2] == features and layer.layout_checks < 3:
-                self._sequence_layout(layer, x, st)
+                self.layouts.sequence_layout(layer, x, st)
         buffers = m._buffers  # direct: Module.__getattr__ costs more than the rest of this check
         mean = buffers["running_mean"] if "running_mean" in buffers else getattr(m, "running_mean", None)
         var = buffers["running_var"] if "running_var" in buffers else getattr(m, "running_var", None)
@@ -291,17 +293,17 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
             per_channel = x.numel() // channels if channels else 0
             distributed = st.world > 1 and not facts.sync and training
             if per_channel == 1:
-                self._hit("BN301", layer, f"1 value per channel in training {tuple(shape)}: PyTorch raises 'Expected "
+                self.findings.hit("BN301", layer, f"1 value per channel in training {tuple(shape)}: PyTorch raises 'Expected "
                                           "more than 1 value per channel when training'", error=True, st=st)
             elif 0 < per_channel < self.min_batch_size and not (distributed and shape[0] == per_channel):
-                self._hit("BN301", layer, f"{per_channel} values per channel in training {tuple(shape)}, below "
+                self.findings.hit("BN301", layer, f"{per_channel} values per channel in training {tuple(shape)}, below "
                                           f"min-batch-size {self.min_batch_size}: noisy batch statistics", st=st)
             if shape[0] == 1 and training and per_channel > 1 and not (facts.sync and st.world > 1):
-                self._one_sample(layer, shape, st)
+                self.batches.one_sample(layer, shape, st)
             if self._pending_loaders and training and torch.is_grad_enabled():
-                self._loader_trains(layer, st)
+                self.batches.loader_trains(layer, st)
             if distributed and shape[0] < self.min_batch_size:
-                self._hit("BN304", layer, f"per-device batch {shape[0]} < min-batch-size {self.min_batch_size} across "
+                self.findings.hit("BN304", layer, f"per-device batch {shape[0]} < min-batch-size {self.min_batch_size} across "
                                           f"{st.world} ranks with plain {layer.kind}: statistics are per device; use "
                                           "nn.SyncBatchNorm.convert_sync_batchnorm(model)", st=st)
         if training:
@@ -313,7 +315,7 @@ class Tracer(Findings, Naming, Steps, loaders.Batches, layout.Layouts):
             if (not torch.is_grad_enabled() or torch.is_inference_mode_enabled()) and not st.grad:
                 if m.momentum is not None and not _deliberate_no_grad(sys._getframe(1)):
                     how = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
-                    self._hit("BN101", layer, f"evaluated in training mode under torch.{how}(): its BatchNorm layers "
+                    self.findings.hit("BN101", layer, f"evaluated in training mode under torch.{how}(): its BatchNorm layers "
                                               "use batch statistics and overwrite their running statistics; call "
                                               ".eval() on it first", st=st)
             if mean is not None and var is not None and self._recorder.every:

@@ -31,7 +31,7 @@ def on_functional(tracer, args, kwargs) -> None:
     if not isinstance(x, Tensor) or x.dim() < 2:
         return
     if bn is not None:
-        layer = tracer._layer(bn, st.root)
+        layer = tracer.naming.layer(bn, st.root)
     else:
         frame = user_frame(sys._getframe(1))
         if frame is None:
@@ -49,7 +49,7 @@ def on_functional(tracer, args, kwargs) -> None:
     for what in ("weight", "running_mean"):
         t = values.get(what)
         if isinstance(t, Tensor) and t.dim() == 1 and t.shape[0] != channels:
-            tracer._hit("BN201", layer, f"input has {channels} channels at dim 1 {tuple(x.shape)} but {what} has "
+            tracer.findings.hit("BN201", layer, f"input has {channels} channels at dim 1 {tuple(x.shape)} but {what} has "
                                         f"{t.shape[0]}")
             break
     running = values.get("running_mean") is not None
@@ -57,13 +57,13 @@ def on_functional(tracer, args, kwargs) -> None:
     if training:
         per_channel = x.numel() // channels if channels else 0
         if per_channel == 1:
-            tracer._hit("BN301", layer, f"1 value per channel in training {tuple(x.shape)}", error=True)
+            tracer.findings.hit("BN301", layer, f"1 value per channel in training {tuple(x.shape)}", error=True)
         elif 0 < per_channel < tracer.min_batch_size:
-            tracer._hit("BN301", layer, f"{per_channel} values per channel in training {tuple(x.shape)}, below "
+            tracer.findings.hit("BN301", layer, f"{per_channel} values per channel in training {tuple(x.shape)}, below "
                                         f"min-batch-size {tracer.min_batch_size}")
     if values.get("training") and running and not torch.is_grad_enabled() and not st.grad \
             and not _deliberate_no_grad(sys._getframe(1)):
-        tracer._hit("BN101", layer, "batch_norm(training=True) with running statistics under no_grad")
+        tracer.findings.hit("BN101", layer, "batch_norm(training=True) with running statistics under no_grad")
 
 
 class FunctionalMode(torch.overrides.TorchFunctionMode):

@@ -3,9 +3,14 @@
 traced back to one of them (the same tensor, through autograd's graph, or the same memory)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import weakref
 
 from torch import Tensor, nn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tracer
 
 #: modules whose output holds the features in its last dimension: (N, L, E) or (L, N, E)
 FEATURES_LAST: tuple[type, ...] = tuple(cls for cls in (
@@ -95,10 +100,13 @@ def _search(start, targets: dict) -> Produced | None:
     return None
 
 
-class Layouts:
-    """Mixed into ``Tracer``: the BN201 hint and BN203 (state in the tracer)."""
+class TraceLayouts:
+    """A part of ``Tracer`` (``tracer.layouts``): the BN201 hint and BN203 (state in the tracer)."""
 
-    def _width(self, m, layer, x, st) -> None:
+    def __init__(self, tracer: "Tracer") -> None:
+        self.tracer = tracer
+
+    def width(self, m, layer, x, st) -> None:
         """BN201, with the (N, L, E) hint when dim 2 holds num_features."""
         shape, features = tuple(x.shape), m.num_features
         quiet = "" if (m.affine or m.track_running_stats) else " (PyTorch raises nothing here: affine=False, " \
@@ -106,12 +114,12 @@ class Layouts:
         hint = ""
         if len(shape) == 3 and shape[2] == features:
             source = source_of(x, st.produced)
-            made = f" (from {source.kind} {self._module_path(source.module(), st.root)})" if source else ""
+            made = f" (from {source.kind} {self.tracer.naming.module_path(source.module(), st.root)})" if source else ""
             hint = f"; dim 2 equals num_features: this looks like (N, L, E){made}: transpose(1, 2) first"
-        self._hit("BN201", layer, f"input has {shape[1]} channels at dim 1 {shape} but num_features={features}"
+        self.tracer.findings.hit("BN201", layer, f"input has {shape[1]} channels at dim 1 {shape} but num_features={features}"
                                   f"{hint}{quiet}")
 
-    def _sequence_layout(self, layer, x, st) -> None:
+    def sequence_layout(self, layer, x, st) -> None:
         """BN203 when a (N, L, E) input with L == E comes, unmoved, from a features-last module."""
         layer.layout_checks += 1
         source = source_of(x, st.produced)
@@ -119,8 +127,8 @@ class Layouts:
             return
         layer.layout_checks = 3
         shape = tuple(x.shape)
-        producer = self._module_path(source.module(), st.root)
-        self._hit("BN203", layer, f"input {shape} comes from {source.kind} {producer}"
+        producer = self.tracer.naming.module_path(source.module(), st.root)
+        self.tracer.findings.hit("BN203", layer, f"input {shape} comes from {source.kind} {producer}"
                                   f", whose last dim holds the features: a (N, L, E) tensor with L == E == {shape[2]}, "
                                   "so PyTorch raises nothing, but BatchNorm1d normalises over dim 1 (L), not over the "
                                   "features; transpose(1, 2) to (N, E, L) first, reshape to (N*L, E), or use LayerNorm",

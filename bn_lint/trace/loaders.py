@@ -9,6 +9,8 @@ tracers and removed with the last one.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 import sys
 import threading
@@ -18,6 +20,9 @@ import torch
 from torch.utils.data import dataloader as _dl
 
 from .sites import frame_site, note_construction, user_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tracer
 
 DataLoader = _dl.DataLoader
 _BatchSampler = _dl.BatchSampler
@@ -58,7 +63,7 @@ def _iter(self):
             info = INFO[self] = LoaderInfo(site, last_batch(self))
         INFO_OF[iterator] = info
         for tracer in list(_TRACERS):
-            tracer._loader_started(info)
+            tracer.batches._loader_started(info)
     except Exception:
         pass
     return iterator
@@ -120,22 +125,26 @@ def is_last(iterator) -> bool:
         return False
 
 
-class Batches:
-    """Mixed into ``Tracer``: BN302 from one-sample training batches and from loaders (state in the tracer)."""
+class TraceBatches:
+    """A part of ``Tracer`` (``tracer.batches``): BN302 from one-sample training batches and from loaders (state in the
+    tracer)."""
 
-    def _one_sample(self, layer, shape, st) -> None:
+    def __init__(self, tracer: "Tracer") -> None:
+        self.tracer = tracer
+
+    def one_sample(self, layer, shape, st) -> None:
         """BN302: a batch of one sample in training mode (the values per channel come from H, W or L);
         counted on the loader's record when it is the last batch of a loader already reported."""
         if not torch.is_grad_enabled() or self._probing(st):
             return  # not a training step: a shape probe, or a no-grad call (BN101's business)
         iterator = st.batch_from
-        if iterator is not None and self._predicted and st.root is not None and is_last(iterator):
+        if iterator is not None and self.tracer._predicted and st.root is not None and is_last(iterator):
             info = INFO_OF.get(iterator)
-            if info is not None and self._predicted.get(id(info)) is info:
+            if info is not None and self.tracer._predicted.get(id(info)) is info:
                 st.codes = f"{st.codes} BN302" if st.codes else "BN302"
-                self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site)
+                self.tracer.findings.group_hit("BN302", layer, self._loader_detail(info), False, st, info.site)
                 return
-        self._hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "
+        self.tracer.findings.hit("BN302", layer, f"a batch of one sample {tuple(shape)} reached BatchNorm in training mode: its "
                                   "statistics come from that one sample (and BatchNorm1d on (1, C) raises); a "
                                   "DataLoader whose len(dataset) % batch_size == 1 ends each epoch so: use "
                                   "drop_last=True", st=st)
@@ -151,20 +160,20 @@ class Batches:
 
     def _loader_started(self, info) -> None:
         """``iter(loader)``: note a loader whose last batch will hold one sample, until a training call."""
-        if info.last is not None and info.site is not None and info not in self._loaders_seen:
-            self._loaders_seen.add(info)
-            self._pending_loaders[id(info)] = info
+        if info.last is not None and info.site is not None and info not in self.tracer._loaders_seen:
+            self.tracer._loaders_seen.add(info)
+            self.tracer._pending_loaders[id(info)] = info
 
-    def _loader_trains(self, layer, st) -> None:
+    def loader_trains(self, layer, st) -> None:
         """A training-mode BatchNorm call (with grad) on a batch of a loader noted by ``_loader_started``:
         BN302 at the loader's construction line, at the start of its first epoch."""
         iterator = st.batch_from
         info = INFO_OF.get(iterator) if iterator is not None else None
-        if info is None or st.root is None or self._pending_loaders.pop(id(info), None) is not info:
+        if info is None or st.root is None or self.tracer._pending_loaders.pop(id(info), None) is not info:
             return
-        self._predicted[id(info)] = info
+        self.tracer._predicted[id(info)] = info
         # a prediction (count 0): the one-sample batches, when they come, are counted on it
-        self._group_hit("BN302", layer, self._loader_detail(info), False, st, info.site, count=0)
+        self.tracer.findings.group_hit("BN302", layer, self._loader_detail(info), False, st, info.site, count=0)
 
     @staticmethod
     def _loader_detail(info) -> str:

@@ -16,6 +16,8 @@ Nothing here reads a tensor: flags, counters and parameter identities only.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 import sys
 import threading
@@ -26,6 +28,9 @@ from torch.optim import optimizer as _optim
 
 from .report import Record, Site
 from .sites import frame_site, note_construction, user_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tracer
 
 Optimizer = _optim.Optimizer
 Module = torch.nn.Module
@@ -78,76 +83,79 @@ def remove(tracer) -> None:
                 Module.train = _saved["train"]
 
 
-class Steps:
-    """Mixed into ``Tracer``: the optimizer-step checks (state in the tracer, set up by ``_steps_init``)."""
+class TraceSteps:
+    """A part of ``Tracer`` (``tracer.steps``): the optimizer-step checks (state in the tracer, set up by ``steps_init``)."""
 
-    def _steps_init(self) -> None:
-        self._roots: dict[int, tuple] = {}  # id(model) -> (weakref(model), [layers]) for models with BatchNorm
-        self._optimizers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # -> (groups, n, ids)
-        self._trains: dict[tuple, bool] = {}  # (id(model), id(optimizer)) -> the optimizer trains the model
-        self._steps = 0
-        self._union = None  # (optimizers counted, the ids of all their parameters)
+    def __init__(self, tracer: "Tracer") -> None:
+        self.tracer = tracer
 
-    def _steps_start(self) -> None:
-        install(self)
-        self._handles.append(_optim.register_optimizer_step_pre_hook(self._step_hook))
+    def steps_init(self) -> None:
+        self.tracer._roots: dict[int, tuple] = {}  # id(model) -> (weakref(model), [layers]) for models with BatchNorm
+        self.tracer._optimizers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # -> (groups, n, ids)
+        self.tracer._trains: dict[tuple, bool] = {}  # (id(model), id(optimizer)) -> the optimizer trains the model
+        self.tracer._steps = 0
+        self.tracer._union = None  # (optimizers counted, the ids of all their parameters)
 
-    def _note_root(self, layer, root) -> None:
+    def steps_start(self) -> None:
+        install(self.tracer)
+        self.tracer._handles.append(_optim.register_optimizer_step_pre_hook(self._step_hook))
+
+    def note_root(self, layer, root) -> None:
         """A new layer first called under ``root`` (the traced model, or the top-level module called)."""
         if root is None:
             return
-        entry = self._roots.get(id(root))
+        entry = self.tracer._roots.get(id(root))
         if entry is None or entry[0]() is not root:
-            entry = self._roots[id(root)] = (weakref.ref(root), [])
-            for key in [k for k in self._trains if k[0] == id(root)]:
-                del self._trains[key]
+            entry = self.tracer._roots[id(root)] = (weakref.ref(root), [])
+            for key in [k for k in self.tracer._trains if k[0] == id(root)]:
+                del self.tracer._trains[key]
         entry[1].append(layer)
 
     def _params_of(self, optimizer) -> set:
         groups = optimizer.param_groups
         n = sum(len(g["params"]) for g in groups)
-        known = self._optimizers.get(optimizer)
+        known = self.tracer._optimizers.get(optimizer)
         if known is None or known[0] != len(groups) or known[1] != n:
             known = (len(groups), n, {id(p) for g in groups for p in g["params"]})
-            self._optimizers[optimizer] = known
-            self._union = None
-            for key in [k for k in self._trains if k[1] == id(optimizer)]:
-                del self._trains[key]
+            self.tracer._optimizers[optimizer] = known
+            self.tracer._union = None
+            for key in [k for k in self.tracer._trains if k[1] == id(optimizer)]:
+                del self.tracer._trains[key]
         return known[2]
 
     def _all_params(self) -> set:
         """Every parameter of every optimizer built while tracing or stepped (rebuilt when one changes)."""
-        optimizers = list(OPTIMIZER_SITES.keys()) + list(self._optimizers.keys())
+        optimizers = list(OPTIMIZER_SITES.keys()) + list(self.tracer._optimizers.keys())
         for optimizer in optimizers:
             self._params_of(optimizer)  # notes a change of its param groups (drops the union)
-        if self._union is None or self._union[0] != len(optimizers):
+        if self.tracer._union is None or self.tracer._union[0] != len(optimizers):
             ids: set = set()
             for optimizer in optimizers:
                 ids |= self._params_of(optimizer)
-            self._union = (len(optimizers), ids)
-        return self._union[1]
+            self.tracer._union = (len(optimizers), ids)
+        return self.tracer._union[1]
 
     def _step_hook(self, optimizer, args, kwargs):
-        if not self._active or not self._roots:
+        if not self.tracer._active or not self.tracer._roots:
             return None
         try:
             self._on_step(optimizer)
         except Exception as error:  # never raise into the user's program
-            self._internal(error)
+            self.tracer._internal(error)
         return None
 
     def _on_step(self, optimizer) -> None:
-        self._steps += 1
+        self.tracer._steps += 1
         params = self._params_of(optimizer)
         everything = None
-        for key, (ref, layers) in list(self._roots.items()):
+        for key, (ref, layers) in list(self.tracer._roots.items()):
             root = ref()
             if root is None:
-                del self._roots[key]
+                del self.tracer._roots[key]
                 continue
-            trains = self._trains.get((key, id(optimizer)))
+            trains = self.tracer._trains.get((key, id(optimizer)))
             if trains is None:
-                trains = self._trains[(key, id(optimizer))] = any(id(p) in params for p in root.parameters())
+                trains = self.tracer._trains[(key, id(optimizer))] = any(id(p) in params for p in root.parameters())
             frozen, left = [], []
             if not trains:
                 continue  # its counters wait for the optimizer that trains it (a GAN's other optimizer)
@@ -198,18 +206,18 @@ class Steps:
     def _step_record(self, code: str, root, layers: list, site: Site | None, detail: str) -> None:
         if site is None:
             return
-        label = self.name if self.model is not None else type(root).__name__
+        label = self.tracer.name if self.tracer.model is not None else type(root).__name__
         key = (code, site.path, site.line, label)
-        with self._lock:
-            record = self._records.get(key)
+        with self.tracer._lock:
+            record = self.tracer._records.get(key)
             new = record is None
             if new:
-                kind = type(self.model if self.model is not None else root).__name__
-                record = self._records[key] = Record(code, "error" if code == "BN103" else "warning", label, kind,
+                kind = type(self.tracer.model if self.tracer.model is not None else root).__name__
+                record = self.tracer._records[key] = Record(code, "error" if code == "BN103" else "warning", label, kind,
                                                      site, detail, grouped=True, count=0)
-                self._group_layers[key] = {}
+                self.tracer._group_layers[key] = {}
             record.count += 1
-            members = self._group_layers[key]
+            members = self.tracer._group_layers[key]
             for layer in layers:
                 if id(layer) not in members:
                     members[id(layer)] = layer
@@ -219,4 +227,4 @@ class Steps:
                         record.layers.append(below)
                     record.layer_sites.append((layer.site.path, layer.site.line))
         if new:
-            self._announce(record)
+            self.tracer.findings.announce(record)
