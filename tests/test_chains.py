@@ -507,7 +507,8 @@ def test_a_packed_sequence_padded_back_keeps_its_features_last(norm, expected):
 def test_layers_built_by_a_helper_of_another_file(tmp_path):
     """``conv3x3(in, out)`` imported from another project file is run there with the call's arguments:
     its output width meets the BatchNorm here. Its bias is not taken over (no BN204 from a foreign
-    helper), and a helper that returns something other than one layer stays unknown."""
+    helper). A helper that returns an ``nn.Sequential`` of layers it builds is followed too: ``conv_bn(base, 64)``
+    ends in BatchNorm2d(64), which a BatchNorm2d(32) follows (line 11; unknown before session 79)."""
     import json
 
     from tests.conftest import run_cli
@@ -542,7 +543,8 @@ def test_layers_built_by_a_helper_of_another_file(tmp_path):
     """))
     result = run_cli("check", "--select", "BN2", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     found = sorted((f["path"].replace("\\", "/").split("/")[-1], f["line"], f["code"]) for f in json.loads(result.stdout))
-    assert found == [("unet.py", 7, "BN201"), ("unet.py", 10, "BN201")], result.stdout + result.stderr
+    assert found == [("unet.py", 7, "BN201"), ("unet.py", 10, "BN201"), ("unet.py", 11, "BN201")], \
+        result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("norm", [

@@ -12,7 +12,7 @@ import libcst as cst
 from bn_lint.semantic.knowledge import layers as layer_table
 from bn_lint.semantic.shapes.frame import Frame, _OutOfBudget
 from bn_lint.semantic.shapes.values import (
-    ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, TorchFunction, _from_json, _plain_constant,
+    Chain, ClassRef, ForeignFunc, FuncRef, LayerClass, LayerValue, Tensor, TorchFunction, _from_json, _plain_constant,
     _to_json,
 )
 from bn_lint.semantic.file.not_indexed import NOT_INDEXED
@@ -162,15 +162,7 @@ class ChainNames:
             return UNKNOWN
         finally:
             _IMPORTING.discard(key)
-        if not isinstance(built, LayerValue):
-            return UNKNOWN
-        spec = built.spec
-        widths: dict[str, Any] = {}
-        for param in (spec.in_width, spec.out_width, spec.doubles_with):
-            value = built.value(param)
-            if param is not None and (is_width(value) or (param == spec.doubles_with and isinstance(value, bool))):
-                widths[param] = value
-        return LayerValue(call, spec, {}, widths, frozenset(), False, {}, call)
+        return _built_here(built, call)
 
     def _imported_constant(self, dotted: str) -> Any:
         """A plain constant (number, string, tuple of them) bound once at module level in the project
@@ -207,3 +199,22 @@ class ChainNames:
         if outermost and name is not None:
             other.index_facts[("const", name)] = _to_json(value)
         return value
+
+
+def _built_here(built: Any, call: cst.Call) -> Any:
+    """What another file's helper built, as built at ``call`` here, its widths alone known: a layer, or an
+    ``nn.Sequential`` of such layers (``conv_bn(c_in, 64)`` returning Conv2d, BatchNorm2d, ReLU); UNKNOWN for
+    anything else (a list of unknown modules, a project module)."""
+    if isinstance(built, LayerValue):
+        spec = built.spec
+        widths: dict[str, Any] = {}
+        for param in (spec.in_width, spec.out_width, spec.doubles_with):
+            value = built.value(param)
+            if param is not None and (is_width(value) or (param == spec.doubles_with and isinstance(value, bool))):
+                widths[param] = value
+        return LayerValue(call, spec, {}, widths, frozenset(), False, {}, call)
+    if isinstance(built, Chain) and built.sequential and not built.module_list and built.fills is None and built.items:
+        items = tuple(_built_here(item, call) for item in built.items)
+        if all(isinstance(item, (LayerValue, Chain)) for item in items):
+            return Chain(items, Tensor(), sequential=True)
+    return UNKNOWN
