@@ -13,6 +13,7 @@ from bn_lint.semantic.knowledge.module_names import named_as_module
 from bn_lint.semantic.nn_modules.bearing import ModelKind, model_kind
 from .eval_names import eval_named
 from .built_classes import built_class, plain
+from .dominating import last_mode_call
 from .getters import got_from_receiver
 from .held_instances import held_aliases, stored_as
 from .keys import _getattr_of, key_of
@@ -143,7 +144,7 @@ class FlowHelperCalls:
             if analysis is not self.flow.a and _tracked(state, key):
                 # (a function of this file is followed through its callers instead: ``resolved``)
                 used = analysis.evaluations(summary).get(param)
-                if used is not None:
+                if used is not None and not _evaluated_with_its_owner(bound, param, key, analysis, used[0]):
                     old = self.flow.a.helper_evals.get((call, param))
                     site = _merge(old.site if old else None, key, _lookup(state, key), call, self.flow)
                     self.flow.a.helper_evals[(call, param)] = HelperEval(
@@ -413,6 +414,17 @@ def _parts_evaluated(flow, call: cst.Call, key: str, analysis: ModeAnalysis, sum
             site = _merge(old.site if old else None, target_key, _lookup(state, target_key), call, flow)
             flow.a.helper_evals[(call, evaluated)] = HelperEval(
                 site, summary.evaluated_in.get(evaluated, analysis), summary, *used)
+
+
+def _evaluated_with_its_owner(bound, param: str, key: str, analysis: ModeAnalysis, use: cst.CSTNode) -> bool:
+    """``model_inference(model, img, model.final_activation)`` whose function puts ``model`` in eval before it runs
+    the part it was given on its own (``softmax(x)``): that part, a child of ``model``, is in eval there too."""
+    for other, arg in bound:
+        owner = key_of(arg)
+        if other != param and owner is not None and _child_of(key, owner) \
+                and last_mode_call(analysis.model, use, other) == EVAL:
+            return True
+    return False
 
 
 def _method_parts_evaluated(flow, call: cst.Call, key: str, param: str, analysis: ModeAnalysis, summary: Summary,
