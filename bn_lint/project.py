@@ -58,6 +58,7 @@ class Project:
         self._names_of: dict[str, TextNames] = {}
         self._matched: dict[tuple[str, bytes], bool] = {}
         self._resolved: dict[tuple[str, str, tuple[str, ...]], tuple[str | None, set[str]]] = {}  # (module, folder, sys.path) -> file
+        self._imported_files: dict[str, list[str]] = {}  # file -> the project files its import lines name (``imported_files``)
         self._roots: dict[str, Path] = {}
         # (root, patterns) -> the first file of the repository matching them, and the files read to find it
         self.first_matching: dict[tuple[str, tuple[bytes, ...]], tuple[str | None, list[str]]] = {}

@@ -66,6 +66,7 @@ class BufferProject(Project):
         dropped |= changed
         for key in changed:
             self._names_of.pop(key, None)
+            self._imported_files.pop(key, None)
         self._matched = {memo: found for memo, found in self._matched.items() if memo[0] not in changed}
         self.registries = {key: entries for key, entries in self.registries.items()
                            if os.path.abspath(key[0]) not in dropped
@@ -75,4 +76,5 @@ class BufferProject(Project):
     def forget_resolutions(self) -> None:
         """A file was created or deleted: module names may resolve elsewhere now."""
         self._resolved.clear()
+        self._imported_files.clear()
         self._roots.clear()

@@ -83,25 +83,34 @@ def imported_deeper(model: "FileModel", paths: list[str]) -> list[str]:
     (each file once, at most ``_DEEPER_LIMIT`` of them, nearest first), read from their import lines without parsing them (``validate.py`` -> ``network/__init__.py`` -> ``coil_model.py``
     -> ``models/coil_icra.py``); once per file."""
     if model._deeper_imports is None:
-        from bn_lint.import_lines import imported_modules
-        from bn_lint.source import UnreadableSource, read_bytes
-
         seen, frontier = dict.fromkeys(paths), list(paths)
         while frontier:
             following = []
             for path in frontier:
-                try:
-                    dotted_names = sorted(imported_modules(read_bytes(path)))
-                except UnreadableSource:
-                    continue
-                for dotted in dotted_names:
-                    found = None if outside_project(dotted) else model.project.resolve_module(dotted, path)
-                    if found is not None and found not in seen and len(seen) < _DEEPER_LIMIT:
+                for found in imported_files(model.project, path):
+                    if found not in seen and len(seen) < _DEEPER_LIMIT:
                         seen[found] = None
                         following.append(found)
             frontier = following
         model._deeper_imports = list(seen)
     return model._deeper_imports
+
+
+def imported_files(project, path: str) -> list[str]:
+    """The project files the file at ``path`` imports, one level, in the order of its sorted module names, read
+    from its import lines without parsing it; once per file and project."""
+    memo, path = project._imported_files, os.path.abspath(path)
+    if path not in memo:
+        from bn_lint.import_lines import imported_modules
+        from bn_lint.source import UnreadableSource, read_bytes
+
+        try:
+            dotted_names = sorted(imported_modules(read_bytes(path)))
+        except UnreadableSource:
+            dotted_names = []
+        found = (None if outside_project(dotted) else project.resolve_module(dotted, path) for dotted in dotted_names)
+        memo[path] = [other for other in dict.fromkeys(found) if other is not None and other != path]
+    return memo[path]
 
 
 def imported_project_paths(model: "FileModel") -> list[str]:

@@ -115,25 +115,9 @@ def may_build_batchnorm(model: "FileModel", func: cst.Name) -> bool:
     # `models/__init__.py` imports `resnet.py` says nothing of what its `register_model` decorator returns)
     if os.path.basename(where[0]) == "__init__.py":
         return False
-    return any(project.mentions(path, "BatchNorm") for path in _imported_files(project, where[0]))
+    from bn_lint.semantic.file.project_imports import imported_files
 
-
-def _imported_files(project, path: str) -> list[str]:
-    """The project files the file at ``path`` imports, one level, read from its import lines (not parsed);
-    once per file."""
-    memo = project.__dict__.setdefault("_imported_files", {})
-    if path not in memo:
-        from bn_lint.import_lines import imported_modules
-        from bn_lint.semantic.file.project_imports import outside_project
-        from bn_lint.source import UnreadableSource, read_bytes
-
-        try:
-            dotted_names = sorted(imported_modules(read_bytes(path)))
-        except UnreadableSource:
-            dotted_names = []
-        found = (None if outside_project(dotted) else project.resolve_module(dotted, path) for dotted in dotted_names)
-        memo[path] = [other for other in dict.fromkeys(found) if other is not None and other != path]
-    return memo[path]
+    return any(project.mentions(path, "BatchNorm") for path in imported_files(project, where[0]))
 
 
 def builds_own_class(model: "FileModel", func: cst.Attribute) -> bool:
