@@ -11,6 +11,7 @@ from ...rule import Rule
 from bn_lint.semantic.knowledge.deliberate import batch_statistics_by_design
 from bn_lint.semantic.evaluations.eval_paths import helper_evaluations, train_mode_evaluations
 from bn_lint.semantic.file.model import FileModel, Report
+from bn_lint.semantic.nn_modules.forced_modes import forced_train_in_forward
 from bn_lint.semantic.nn_modules.unregistered_batchnorm import unregistered_batchnorm
 from ...semantic.modes import EVAL_NAME, ModeAnalysis
 from ...semantic.modes.known_calls import OWN_WEIGHTS_LOADER_NAME, WEIGHTS_LOADER_NAME
@@ -150,6 +151,11 @@ class MissingEval(Rule):
                          f"Python container that `nn.Module` does not register: `.eval()` never reaches them, so they "
                          f"normalise with batch statistics and update their running averages whenever the model is "
                          f"evaluated (nor do `.to()` or `state_dict()`); use `nn.ModuleList` / `nn.ModuleDict`")
+        for found in forced_train_in_forward(model):  # (`forward` undoes every `.eval()` of the model)
+            yield Report(found.node, f"`{found.owner}.forward()` puts `{found.part}` in training mode at every call: "
+                         f"`.eval()` on the model is undone each time it runs, so every evaluation normalises with "
+                         f"batch statistics and updates the BatchNorm running averages; leave the mode to the caller "
+                         f"(`model.train()` before training, `model.eval()` before evaluation)")
         # another file's function evaluates what it is given: reported at its call of the module, which
         # runs in training mode when called from here
         here = os.path.basename(model.path)

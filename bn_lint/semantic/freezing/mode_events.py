@@ -16,6 +16,7 @@ from bn_lint.semantic.freezing.call_keys import (
     decided_flag, key_of, literal_code, owners_in_caller, rebind, resolve_conditions, to_eval as _to_eval,
     trains as _trains,
 )
+from bn_lint.semantic.freezing.guards import contradicts, rebind_guards, refrozen_by_forward, test_guard
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.syntax.module_walks import walked_call
@@ -56,6 +57,8 @@ class ModeEvents:
         self.func = func
         self.events = events  # a summary being recorded: the effects in order, keys in ``func``'s terms
         self.frozen: dict[str, cst.CSTNode] = {}  # key -> the freeze in force
+        self.frozen_guards: dict[str, tuple] = {}  # key -> the attribute flags its freeze ran under (:mod:`.guards`)
+        self.assumed: list[tuple[str, bool]] = []  # the attribute flags of the ``if`` arms being walked
         self.pending: dict[str, tuple[cst.Call, cst.CSTNode, list]] = {}  # key -> (train(), freeze, via)
         self.found: list[Reset] = []
         self.aliases: dict[str, str] = {}  # a name -> the key of the module assigned to it (`net = model`)
@@ -91,13 +94,13 @@ class ModeEvents:
                 elif branch is not None:
                     self.block(suite(branch.body), bind, via)
                 return
-            self.block(suite(node.body), bind, via)
+            guard = test_guard(self.model, node.test)
+            guard = rebind_guards((guard,), bind) if guard is not None else ()
+            self._arm(suite(node.body), bind, via, guard)
             if node.orelse is not None:
                 other = node.orelse
-                if isinstance(other, cst.If):
-                    self.statement(other, bind, via)
-                else:
-                    self.block(suite(other.body), bind, via)
+                negated = tuple((path, not outcome) for path, outcome in guard)
+                self._arm([other] if isinstance(other, cst.If) else suite(other.body), bind, via, negated)
             return
         if isinstance(node, (cst.With, cst.Try)):
             for item in getattr(node, "items", ()):
@@ -121,6 +124,14 @@ class ModeEvents:
             return
         for child in suite(getattr(node, "body", None)):
             self.statement(child, bind, via)
+
+    def _arm(self, statements, bind: dict, via: list, guard: tuple) -> None:
+        """One arm of an ``if``, walked with its attribute flag assumed."""
+        self.assumed.extend(guard)
+        try:
+            self.block(statements, bind, via)
+        finally:
+            del self.assumed[len(self.assumed) - len(guard):]
 
     def _flag(self, name: str, value: cst.BaseExpression, bind: dict) -> None:
         """A local assigned a test the call decides (``is_train = phase == "train"``, ``phase`` given "train")."""
@@ -191,7 +202,7 @@ class ModeEvents:
                 if held is None:
                     continue
                 for owner in owners_in_caller(freeze.owner, local):
-                    self._freeze(owner, freeze.node)
+                    self._freeze(owner, freeze.node, rebind_guards(freeze.guards, local))
                     applied = True
             if not applied and callee is not self.func and callee not in self.o.foreign:
                 # (this file's code only: the callee's summary, its effects mapped to this call's arguments)
@@ -224,7 +235,8 @@ class ModeEvents:
 
     def _replay(self, event: tuple, local: dict, via: list) -> None:
         """One effect of a callee's summary, its keys in this call's terms (``local``: the callee's parameters)."""
-        kind, key, node, inner = event
+        kind, key, node, inner, guards = event
+        guards = rebind_guards(guards, local)
         mapped = owners_in_caller(key, local) if kind in ("freeze", "refreeze") else [rebind(key, local)]
         for one in mapped:
             if kind == "run":
@@ -232,42 +244,46 @@ class ModeEvents:
             elif one is None:
                 continue  # (a module the call gives no key for)
             elif kind == "freeze":
-                self._freeze(one, node)
+                self._freeze(one, node, guards)
             elif kind == "refreeze":
                 self._refreeze(one, node)
             else:
-                self._train(node, one, via + inner)
+                self._train(node, one, via + inner, guards)
 
     def _refreeze(self, receiver: str, call: cst.Call) -> None:
         if self.events is not None:
-            self.events.append(("refreeze", receiver, call, []))
+            self.events.append(("refreeze", receiver, call, [], tuple(self.assumed)))
             return
         receiver = self._same(receiver)
         for key in [k for k in self.pending if k == receiver or k.startswith(receiver + ".")]:
             self._freeze(key, call)
 
-    def _freeze(self, key: str, node: cst.CSTNode) -> None:
+    def _freeze(self, key: str, node: cst.CSTNode, guards: tuple = ()) -> None:
         if self.events is not None:
-            self.events.append(("freeze", key, node, []))
+            self.events.append(("freeze", key, node, [], guards + tuple(self.assumed)))
             return
         key = self._same(key)
         self.frozen[key] = node
+        self.frozen_guards[key] = guards + tuple(self.assumed)
         for other in [k for k in self.pending if k == key or k.startswith(key + ".")]:
             del self.pending[other]
 
-    def _train(self, call: cst.Call, key: str, via: list) -> None:
+    def _train(self, call: cst.Call, key: str, via: list, guards: tuple = ()) -> None:
         if self.events is not None:
-            self.events.append(("train", key, call, list(via)))
+            self.events.append(("train", key, call, list(via), guards + tuple(self.assumed)))
             return
         key = self._same(key)
+        under = guards + tuple(self.assumed)
         for frozen, node in list(self.frozen.items()):
+            if contradicts(self.frozen_guards.get(frozen, ()), under) or refrozen_by_forward(self.model, node):
+                continue  # (never on one path with the freeze; or frozen again by its class's `forward`)
             if frozen == key or frozen.startswith(key + "."):
                 self.pending[frozen] = (call, node, via)
                 del self.frozen[frozen]
 
     def _run(self, call: cst.Call, key: str | None) -> None:
         if self.events is not None:
-            self.events.append(("run", key, call, []))
+            self.events.append(("run", key, call, [], tuple(self.assumed)))
             return
         key = self._same(key) if key is not None else None
         for frozen, (train, node, via) in list(self.pending.items()):
@@ -278,7 +294,8 @@ class ModeEvents:
 
 def without_repeats(events: list[tuple]) -> list[tuple]:
     """``events`` less each one that repeats the one before it (a second such effect changes nothing)."""
-    return [event for i, event in enumerate(events) if i == 0 or event[:3] != events[i - 1][:3]]
+    return [event for i, event in enumerate(events)
+            if i == 0 or (event[:3], event[4]) != (events[i - 1][:3], events[i - 1][4])]
 
 
 def suite(body) -> list:

@@ -23,6 +23,7 @@ from bn_lint.semantic.freezing.class_parts import built_and_not_optimised, of_mo
 from bn_lint.semantic.freezing.call_keys import (
     bind_keys, key_of, literal_code, owners_in_caller, param_names, resolve_conditions, to_eval as _to_eval,
 )
+from bn_lint.semantic.freezing.guards import Guards, guards_of, in_self_terms, rebind_guards
 from bn_lint.semantic.freezing.mode_events import ModeEvents, Reset, module_loop_owner, suite, without_repeats
 from bn_lint.semantic.project.definitions import project_builder, project_class
 from bn_lint.semantic.syntax.walk import walk
@@ -41,6 +42,7 @@ class Freeze:
     owner: str
     node: cst.CSTNode
     conditions: tuple[tuple[str, bool], ...] = ()
+    guards: Guards = ()  # the attribute flags it runs under (:mod:`.guards`)
 
 
 class FreezeResets:
@@ -63,7 +65,7 @@ class FreezeResets:
             return self.freezes(callee)
         if callee.name.value == "__init__" and other.refreezes_on_train("self", callee):
             return []  # (a class whose `train()` freezes again: its instances stay frozen)
-        return [Freeze(f.owner, call, f.conditions) for f in other.freezes(callee)]
+        return [Freeze(f.owner, call, f.conditions, f.guards) for f in other.freezes(callee)]
 
     # ------------------------------------------------------------------ freezes
     def freezes(self, func: cst.FunctionDef) -> list[Freeze]:
@@ -82,15 +84,17 @@ class FreezeResets:
             if bind.get("self") == "<new>":
                 continue  # (a constructor: the walk sees what it freezes, under the name it is given)
             conditions = self._conditions(call, func)
+            guards = guards_of(self.model, call, func)
             for freeze in self.freezes_at(call, callee):
                 held = resolve_conditions(freeze.conditions, bind, callee)
                 if held is None:
                     continue
+                under = rebind_guards(freeze.guards, bind) + guards
                 for owner in owners_in_caller(freeze.owner, bind):
-                    found.append(Freeze(owner, freeze.node, held + conditions))
+                    found.append(Freeze(owner, freeze.node, held + conditions, under))
                 target = _assigned_key(self.model, call)
                 if target is not None and _returns(callee, freeze.owner):
-                    found.append(Freeze(target, freeze.node, held + conditions))  # `self.model = fix_bn(model)`
+                    found.append(Freeze(target, freeze.node, held + conditions, under))  # `self.model = fix_bn(model)`
         self._computing.discard(func)
         self._freezes[func] = found
         return found
@@ -107,7 +111,7 @@ class FreezeResets:
             names = {n.value for n in walk(loop.target) if isinstance(n, cst.Name)}
             for call in model.nodes_of(loop.body, cst.Call):
                 if _to_eval(call) and key_of(call.func.value) in names and self._under_bn_test(call, loop):
-                    yield Freeze(owner, call, self._conditions(call, func))
+                    yield Freeze(owner, call, self._conditions(call, func), guards_of(model, call, func))
         module = of_module_class(self.model, func)
         if func.name.value in ("__init__", "train") and module or func.name.value == "__init__":  # `self.backbone.eval()`
             # while built (or in a `train()` override): a frozen part, BatchNorm included; in a plain class's
@@ -117,14 +121,14 @@ class FreezeResets:
                 if _to_eval(call) and owner is not None and owner.startswith("self.") \
                         and not any(isinstance(a, cst.For) for a in _within(model, call, func)) \
                         and (module or built_and_not_optimised(self.model, func, owner)):
-                    yield Freeze(owner, call, self._conditions(call, func))
+                    yield Freeze(owner, call, self._conditions(call, func), guards_of(model, call, func))
         for call in model.nodes_of(func, cst.Call):
             func_ = call.func
             if isinstance(func_, cst.Attribute) and func_.attr.value == "apply" and len(call.args) == 1 \
                     and self.bn_eval_function(call.args[0].value):
                 owner = key_of(func_.value)
                 if owner is not None:
-                    yield Freeze(owner, call, self._conditions(call, func))
+                    yield Freeze(owner, call, self._conditions(call, func), guards_of(model, call, func))
 
     def _element_of(self, loop: cst.For, owner: str, params: list[str]) -> str | None:
         """``modules[]`` for ``module`` in ``for module in modules: for m in module.modules():`` over a
@@ -288,6 +292,7 @@ class FreezeResets:
             walker = ModeEvents(self, func)
             for freeze in self._held_from_init(func):  # (a method runs after `__init__` froze `self.<part>`)
                 walker.frozen[freeze.owner] = freeze.node
+                walker.frozen_guards[freeze.owner] = freeze.guards
             body = node.body if isinstance(node, cst.Module) else suite(node.body)
             walker.block(body, {}, [])
             for reset in walker.found:
@@ -331,7 +336,8 @@ class FreezeResets:
         init = info.methods.get("__init__") if info is not None else None
         if init is None or init is func or info.methods.get(func.name.value) is not func:
             return []
-        return [f for f in self.freezes(init) if f.owner.split(".")[0] == "self" and not f.conditions]
+        return [Freeze(f.owner, f.node, (), in_self_terms(self.model, f.guards, init)) for f in self.freezes(init)
+                if f.owner.split(".")[0] == "self" and not f.conditions]
 
     def _all_functions(self) -> list[cst.FunctionDef]:
         return [node for node in self.model.scopes if isinstance(node, cst.FunctionDef)]

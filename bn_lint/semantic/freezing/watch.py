@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from bn_lint.semantic.freezing.guards import refrozen_by_forward
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.modes.entry import resolved_in
 from bn_lint.semantic.modes.freezing import builds_optimizer, given_parts
@@ -92,8 +93,9 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
             continue  # (an eval-freeze before a loop leaves the mode unknown on the first pass: allowed)
         if analysis.order(watch.train_site) < analysis.order(node):
             continue
-        if analysis.kinds.has_train_override(watch.key, watch.scope) or _frozen_by_mode_keeping_class(*(watch.origin or (node, model))):
-            continue
+        if analysis.kinds.has_train_override(watch.key, watch.scope) or _frozen_by_mode_keeping_class(*(watch.origin or (node, model))) \
+                or refrozen_by_forward((watch.origin or (node, model))[1], (watch.origin or (node, model))[0], watch.key):
+            continue  # (its class keeps the modes: a `train()` override, or a `forward` that freezes the part again)
         step = analysis.line(watch.train_site)
         trains = sorted(
             (analysis.line(f.node), f.where) for f in watch.facts if f.mode == TRAIN and f.node is not None

@@ -1,0 +1,115 @@
+"""Guards: the attribute flags a freeze or a ``.train()`` runs under (``if args.freeze_backbone:``, the ``else``
+of ``if self.cfg.freeze:``), so that two effects under opposite outcomes of one flag are never taken for one path.
+
+A guard is ``(access path, outcome)``. Only attribute paths count (plain names are the call-decided flags of
+:func:`.call_keys.resolve_conditions`), and only those whose attribute this file never assigns: a flag read from a
+config object, not state that changes between the two effects. A freeze made in ``__init__`` under
+``args.freeze`` is seen from the class's other methods as ``self.args.freeze`` when ``__init__`` stores
+``self.args = args`` and nothing else assigns ``self.args``.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bn_lint.semantic.freezing.call_keys import key_of, rebind, to_eval
+from bn_lint.semantic.file.classes import class_of_method
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bn_lint.semantic.file.model import FileModel
+
+Guards = tuple[tuple[str, bool], ...]
+
+
+def test_guard(model: "FileModel", test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """``(path, outcome)`` for a test that is an attribute flag (``args.freeze``, ``not self.cfg.freeze``)
+    whose attribute the file never assigns; None otherwise."""
+    outcome = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, outcome = test.expression, not outcome
+    if not isinstance(test, cst.Attribute):
+        return None
+    path = key_of(test)
+    if path is None or _assigned(model, test.attr.value):
+        return None
+    return path, outcome
+
+
+def guards_of(model: "FileModel", node: cst.CSTNode, func: cst.CSTNode | None) -> Guards:
+    """The guards of the ``if`` arms around ``node``, up to ``func``."""
+    found = []
+    child = node
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            break
+        if isinstance(ancestor, cst.If) and child is not ancestor.test:
+            guard = test_guard(model, ancestor.test)
+            if guard is not None:
+                found.append((guard[0], guard[1] if ancestor.body is child else not guard[1]))
+        child = ancestor
+    return tuple(found)
+
+
+def rebind_guards(guards: Guards, bind: dict) -> Guards:
+    """``guards`` in a caller's terms (a path whose root the call gives no key is dropped: it is open there)."""
+    out = []
+    for path, outcome in guards:
+        mapped = rebind(path, bind)
+        if mapped is not None and "." in mapped:
+            out.append((mapped, outcome))
+    return tuple(out)
+
+
+def contradicts(guards: Guards, assumed: Guards) -> bool:
+    """Whether an effect under ``guards`` cannot run where ``assumed`` holds (one flag, opposite outcomes)."""
+    return any((path, not outcome) in assumed for path, outcome in guards)
+
+
+def in_self_terms(model: "FileModel", guards: Guards, init: cst.FunctionDef) -> Guards:
+    """``__init__``'s guards as the class's other methods read them: a path rooted in a parameter that
+    ``__init__`` stores once as ``self.<attr>`` is read through it; one rooted in ``self`` stays."""
+    info = class_of_method(model, init)
+    if info is None:
+        return ()
+    stored = {}
+    for attr, assignments in info.attributes.items():
+        if len(assignments) == 1 and isinstance(assignments[0][0], cst.Name):
+            stored.setdefault(assignments[0][0].value, "self." + attr)
+    out = []
+    for path, outcome in guards:
+        root, _, rest = path.partition(".")
+        if root == "self":
+            out.append((path, outcome))
+        elif root in stored:
+            out.append((f"{stored[root]}.{rest}", outcome))
+    return tuple(out)
+
+
+def refrozen_by_forward(model: "FileModel", freeze: cst.CSTNode, key: str | None = None) -> bool:
+    """Whether the freeze at ``freeze`` (in a method of a class of this file) is made again by the class's
+    ``forward`` before each run: a ``self.<part>.eval()`` there, under guards that the freeze's own (read in
+    the class's terms) include, of the part frozen: ``freeze``'s receiver when it is ``self.<part>.eval()``,
+    else the part that ``key`` (the frozen module in any terms, ``model.encoder.backbone``) ends with."""
+    func = next((a for a in model.ancestors(freeze) if isinstance(a, cst.FunctionDef)), None)
+    info = class_of_method(model, func)
+    forward = info.methods.get("forward") if info is not None else None
+    if forward is None or forward is func:
+        return False
+    part = key_of(freeze.func.value) if isinstance(freeze, cst.Call) and isinstance(freeze.func, cst.Attribute) \
+        and to_eval(freeze) else None
+    guards = set(in_self_terms(model, guards_of(model, freeze, func), func) if func.name.value == "__init__"
+                 else guards_of(model, freeze, func))
+    for call in model.nodes_of(forward, cst.Call):
+        evaluated = key_of(call.func.value) if to_eval(call) else None
+        if evaluated is None or not evaluated.startswith("self.") or not set(guards_of(model, call, forward)) <= guards:
+            continue
+        if evaluated == part or part is None and key is not None and (key + ".").endswith(evaluated[4:] + "."):
+            return True
+    return False
+
+
+def _assigned(model: "FileModel", attr: str) -> bool:
+    """Whether the file's text assigns an attribute ``attr`` (``x.attr = ...``, ``x.attr += ...``)."""
+    return re.search(rf"\.{re.escape(attr)}\s*(?:[-+*/|&]?=)(?!=)", model.source) is not None
