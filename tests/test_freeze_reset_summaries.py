@@ -124,3 +124,92 @@ def main(loader, opt):
     line = code.lstrip("\n").splitlines().index("        net.train()") + 1
     assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", line)]
     assert check_code(code.replace("set_mode(model, True)", "set_mode(model, False)"), select=("BN105",)) == []
+
+
+FLAGGED_FREEZE = '''
+import torch
+import torch.nn as nn
+from torchvision import models
+
+
+class Finetune(nn.Module):
+    def __init__(self, args):
+        super().__init__()
+        self.args = args
+        self.backbone = nn.Sequential(*list(models.resnet50().children())[:-1])
+        self.head = nn.Linear(2048, 10)
+        if args.freeze_backbone:
+            self.backbone.eval()
+        else:
+            self.backbone.train()
+
+    def forward(self, x):
+        if {test}:
+            with torch.no_grad():
+                features = self.backbone(x).flatten(1)
+        else:
+            self.backbone.train()
+            features = self.backbone(x).flatten(1)
+        return self.head(features)
+'''
+
+
+def _last_train_line(code: str) -> int:
+    lines = code.lstrip("\n").splitlines()
+    return max(i for i, text in enumerate(lines, 1) if text.strip() == "self.backbone.train()")
+
+
+def test_a_freeze_and_a_train_under_opposite_outcomes_of_one_flag_are_not_one_path():
+    """``__init__`` freezes under ``args.freeze_backbone`` and stores ``self.args = args``; ``forward`` trains
+    the part only in the ``else`` of ``self.args.freeze_backbone``: never after that freeze (transfer 3434)."""
+    assert check_code(FLAGGED_FREEZE.format(test="self.args.freeze_backbone"), select=("BN105",)) == []
+    # another flag: the `.train()` of `forward` may follow the freeze
+    code = FLAGGED_FREEZE.format(test="self.args.fast")
+    line = _last_train_line(code)
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", line)]
+
+
+def test_a_flag_the_file_assigns_is_not_taken_as_fixed():
+    """``args.freeze_backbone = False`` somewhere: the flag may change between the freeze and the ``.train()``."""
+    code = FLAGGED_FREEZE.format(test="self.args.freeze_backbone") + "\n\ndef unfreeze(args):\n    args.freeze_backbone = False\n"
+    line = _last_train_line(code)
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", line)]
+
+
+REFROZEN_BY_FORWARD = '''
+import torch
+import torch.nn as nn
+import pytorch_lightning as pl
+from torchvision import models
+
+
+class Probe(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.backbone = models.resnet50()
+        self.backbone.eval()
+        self.head = nn.Linear(1000, 10)
+
+    def forward(self, x):{evaluate}
+        with torch.no_grad():
+            features = self.backbone(x)
+        return self.head(features)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return nn.functional.cross_entropy(self(x), y)
+
+
+def main(loader):
+    model = Probe()
+    trainer = pl.Trainer()
+    trainer.fit(model, loader)
+'''
+
+
+def test_a_part_its_class_forward_puts_in_eval_again_stays_frozen():
+    """Lightning's ``.train()`` undoes the ``__init__`` freeze, but ``forward`` freezes the part again before
+    every run (transfer 3434's linear probe); without that ``.eval()`` it is a finding."""
+    assert check_code(REFROZEN_BY_FORWARD.format(evaluate="\n        self.backbone.eval()"), select=("BN105",)) == []
+    assert [code for code, _ in codes_and_lines(check_code(REFROZEN_BY_FORWARD.format(evaluate=""),
+                                                           select=("BN105",)))] == ["BN105"]

@@ -49,7 +49,10 @@ class MissingEval(Rule):
         puts no model in eval anywhere and whose callers do not either (RULES.md, Evidence), when
         the model may hold BatchNorm; and a module class that keeps BatchNorm layers it builds in a plain
         list, dict or tuple (`self.heads = [Head() for _ in range(4)]`), which `nn.Module` does not register:
-        `.eval()` never reaches them (use `nn.ModuleList`). Not flagged: calls in a training step (a loop or function with
+        `.eval()` never reaches them (use `nn.ModuleList`); and a module class whose `forward` puts a
+        BatchNorm part (or itself) in training mode at every call (`self.backbone.train()` under no test of
+        `self.training` or of a mode the caller gives), in a file that evaluates: each `.eval()` of the model is
+        undone when it runs. Not flagged: calls in a training step (a loop or function with
         `backward()` / `optimizer.step()` / `train_step()`), models whose mode bn-lint cannot see
         (models loaded with `torch.load` / `torch.jit.load`, models passed to unknown code), files
         whose every BatchNorm has `momentum=1` or `track_running_stats=False`, shape probes (`model(dummy).shape`, calls

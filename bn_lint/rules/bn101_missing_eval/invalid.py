@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ...rule import Invalid
-from .templates import (AGENT, ATTRIBUTION, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER,
-                        SAMPLER, SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
+from .templates import (AGENT, ATTRIBUTION, BUILT_AROUND, DATACLASS, EMA_TRAINER, FORWARD_SETS_MODE, INIT, LOADED,
+                        MM_INFERRER, SAMPLER, SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 INVALID = (
     Invalid(SAMPLER.format(eval=""), line=32),  # (its output read out as data, in a method that trains nothing)
@@ -445,4 +445,6 @@ INVALID = (
     # a saliency method only hooks the model it is given (torchcam's CAM example; `weights="..."` a pretrained one)
     Invalid(ATTRIBUTION.format(library="torchcam.methods", method="GradCAM", layer=', "layer4"', eval=""), line=10),
     Invalid(ATTRIBUTION.format(library="captum.attr", method="IntegratedGradients", layer="", eval=""), line=10),
+    # a forward that puts its backbone in training mode at every call: `model.eval()` never reaches it
+    Invalid(FORWARD_SETS_MODE.format(train="\n            self.backbone.train()"), line=19),
 )

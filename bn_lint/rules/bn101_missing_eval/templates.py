@@ -287,3 +287,33 @@ explainer = {method}(model{layer})
 image = normalize(to_tensor(Image.open(sys.argv[1])), [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 target = model(image.unsqueeze(0)).argmax(1)
 """
+
+# a fine-tuning head whose forward sets its backbone's mode itself, on the branch that trains it (line 14)
+FORWARD_SETS_MODE = """
+import torch
+import torch.nn as nn
+from torchvision import models
+
+
+class Finetune(nn.Module):
+    def __init__(self, freeze):
+        super().__init__()
+        self.freeze = freeze
+        self.backbone = nn.Sequential(*list(models.resnet50(weights="IMAGENET1K_V2").children())[:-1])
+        self.head = nn.Linear(2048, 10)
+
+    def forward(self, x):
+        if self.freeze:
+            self.backbone.eval()
+            with torch.no_grad():
+                features = self.backbone(x).flatten(1)
+        else:{train}
+            features = self.backbone(x).flatten(1)
+        return self.head(features)
+
+
+def validate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        return [model(x).argmax(1) for x, _ in loader]
+"""

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ...rule import Valid
-from .templates import (AGENT, ATTRIBUTION, BUILT_AROUND, DATACLASS, EMA_TRAINER, INIT, LOADED, MM_INFERRER,
-                        SAMPLER, SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
+from .templates import (AGENT, ATTRIBUTION, BUILT_AROUND, DATACLASS, EMA_TRAINER, FORWARD_SETS_MODE, INIT, LOADED,
+                        MM_INFERRER, SAMPLER, SUBCLASSED_TRAINER, TRAINED_THEN_USED, TRAINER, UNPACKED)
 
 VALID = (
     Valid(SAMPLER.format(eval="\n        self._generator.eval()")),
@@ -482,4 +482,8 @@ VALID = (
     # pytorch_grad_cam's CAM classes put the model in eval themselves
     Valid(ATTRIBUTION.format(library="pytorch_grad_cam", method="GradCAM", layer=", target_layers=[model.layer4[-1]]",
                              eval="")),
+    # the same forward leaving the mode to its caller
+    Valid(FORWARD_SETS_MODE.format(train="")),
+    # a `.train()` under a test of `self.training` (or of a mode the caller gives) forces nothing
+    Valid(FORWARD_SETS_MODE.format(train="\n            if self.training:\n                self.backbone.train()")),
 )

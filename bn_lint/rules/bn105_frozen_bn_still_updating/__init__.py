@@ -55,7 +55,10 @@ class FrozenBnStillUpdating(Rule):
         training mode in such a loop counts too; a trainer's `train(self)`, which takes no mode, is its
         training loop, not `nn.Module.train`. A builder that freezes a BatchNorm model with `requires_grad = False` and returns it is
         flagged when a trainer of the same file puts the model it trains in training mode and the
-        file puts no BatchNorm layer in eval anywhere. Not flagged: a momentum copy of a trained
+        file puts no BatchNorm layer in eval anywhere. Not flagged: a freeze and a `.train()` under opposite
+        outcomes of one configuration flag (`if args.freeze:` in `__init__`, the `else` of `if
+        self.args.freeze:` in `forward`); a part whose class's `forward` puts it in eval again before it
+        runs; a momentum copy of a trained
         module (MoCo's key encoder, a BYOL target: frozen, and its weights updated in place from the
         trained module's), which the published recipes run in training mode.
     """
