@@ -4,6 +4,7 @@ names a file imports that stand for a BatchNorm layer."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -55,12 +56,17 @@ def imports_standing_for(project: "Project", path: str, names: list[tuple[str, s
     """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) stands for ``word`` of
     ``prefilter.STAND_INS`` in its project module's text: "BatchNorm", a name a line binds to a BatchNorm layer
     (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "loss.backward()", a function or class of a file that takes a training step (``Trainer(model).run()``);
-    "no_grad", a class of a file with a method decorated ``@torch.no_grad()``."""
+    "no_grad", a class of a file with a method decorated ``@torch.no_grad()``, or a function of a file whose body
+    turns gradients off (``def test(model, loader):`` ... ``with torch.no_grad():``: an evaluation function, also one
+    a package's ``__init__`` re-exports from a module beside it)."""
     for module, name in names:
-        if word == "no_grad" and not name[:1].isupper():
-            continue  # (a function or a constant)
         found = project.resolve_module(module, path)
         if found is None:
+            continue
+        if word == "no_grad" and not name[:1].isupper():
+            defining = _reexporting(project, found, name) or found
+            if project.matches(defining, _no_grad_function(name)):
+                return True
             continue
         if word == "BatchNorm" and name in project.batchnorm_aliases(found):
             return True
@@ -70,6 +76,22 @@ def imports_standing_for(project: "Project", path: str, names: list[tuple[str, s
         if word == "no_grad" and project.matches(found, _NO_GRAD_METHOD):
             return True
     return False
+
+
+def _reexporting(project: "Project", path: str, name: str) -> str | None:
+    """For a package's ``__init__`` at ``path`` that names ``name``, the one module beside it that defines it
+    (``from .train import fit, test``); None for another file."""
+    if os.path.basename(path) != "__init__.py" or not project.mentions(path, name):
+        return None
+    found = [other for other in files_mentioning(project, path, os.path.dirname(path), f"def {name}(", recursive=False)
+             if os.path.basename(other) != "__init__.py"]
+    return found[0] if len(found) == 1 else None
+
+
+def _no_grad_function(name: str) -> bytes:
+    """The pattern of a top-level ``def name(`` whose body (its indented lines) turns gradients off."""
+    return (rb"(?m)^def[ \t]+" + re.escape(name.encode()) + rb"\b[^\n]*\n(?:(?:[ \t)][^\n]*)?\n)*?[ \t][^\n]*"
+            rb"\b(?:no_grad|inference_mode)\b")
 
 
 def picks_stepping_module(project: "Project", path: str) -> bool:

@@ -67,6 +67,25 @@ def test_a_project_name_bound_to_something_else_does_not_open_the_file(tmp_path)
     assert Checker(Settings()).active_rules(text, str(tmp_path / "head.py")) == []
 
 
+@pytest.mark.parametrize("imported", ["from engine.evaluate import test_model", "from engine import test_model"])
+def test_an_imported_evaluation_function_opens_the_file(tmp_path, imported):
+    """A script that never says ``no_grad`` but gives a model to an imported function whose body turns gradients
+    off (also one a package's ``__init__`` re-exports) is checked: the finding is at the function's run."""
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "__init__.py").write_text("from .evaluate import test_model\n")
+    (tmp_path / "engine" / "evaluate.py").write_text(
+        "import torch\n\n\ndef test_model(model, loader):\n    out = []\n    for x in loader:\n"
+        "        with torch.no_grad():\n            out.append(model(x).argmax(1))\n    return out\n")
+    text = (f"import torch.nn as nn\n{imported}\n\nnet = nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8))\n"
+            "print(test_model(net, []))\n")
+    script = tmp_path / "run.py"
+    script.write_text(text)
+    assert "BN101" in [rule.code for rule in Checker(Settings()).active_rules(text, str(script))]
+    filtered, unfiltered = _both(str(script), read_source(str(script)))
+    assert filtered == unfiltered
+    assert [(f["code"], f["path"].rsplit("/", 1)[-1], f["line"]) for f in filtered] == [("BN101", "evaluate.py", 8)]
+
+
 _TRAINED = "import torch\nimport torchvision\nmodel = torchvision.models.resnet18()\n"
 SPELLINGS = {
     # BN104: every way to reach an export or fusion function passes its trigger pairs

@@ -11,6 +11,7 @@ from bn_lint.semantic.nn_modules.factory_kinds import builds_through_factory
 from bn_lint.semantic.project.definitions import imported_name, project_class
 from bn_lint.semantic.syntax.walk import dotted_parts
 from .conditions import _condition
+from .imported_globals import imported_facts
 from .keys import _PASSTHROUGH, _container_elements, _unwrap_passthrough, key_of
 from .known_calls import _COPIES, _LOADED, _WRAPPERS, _hub_builds_train
 from .state import ENTRY, EVAL, Fact, State, TRAIN, UNKNOWN_MODE, _ENTRY, _UNKNOWN, _child_of, _lookup, _tracked
@@ -32,7 +33,9 @@ class FlowValues:
         if key is not None:
             if key in state or any(_child_of(key, k) for k in state):
                 return _lookup(state, key)
-            return None
+            return imported_facts(self.flow.a, expr, self.flow.scope)  # (a module-level model of another file)
+        if isinstance(expr, cst.Subscript):
+            return imported_facts(self.flow.a, expr, self.flow.scope)  # (`models_list[name]`: any of its entries)
         if isinstance(expr, cst.IfExp):  # `resnet56() if deep else resnet20()`: either, as after an if/else
             body, orelse = self.value_facts(expr.body, state), self.value_facts(expr.orelse, state)
             return body | orelse if body is not None and orelse is not None else None

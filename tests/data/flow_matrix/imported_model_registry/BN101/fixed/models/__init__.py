@@ -1,0 +1,3 @@
+from .registry import MODELS, Net
+
+__all__ = ["Net", "MODELS"]
