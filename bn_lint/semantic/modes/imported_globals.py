@@ -42,9 +42,7 @@ def imported_facts(analysis: "ModeAnalysis", expr: cst.BaseExpression, scope) ->
     other, name = found
     if not _at_rest(other, name):
         return None
-    from .analysis import ModeAnalysis  # (the other file's own analysis)
-
-    state = other.analysis(ModeAnalysis).module_state()
+    state = other.analysis(type(analysis)).module_state()  # (the other file's own analysis)
     if not state:
         return None
     inner = name + key[len(root):]
