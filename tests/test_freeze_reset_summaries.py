@@ -213,3 +213,54 @@ def test_a_part_its_class_forward_puts_in_eval_again_stays_frozen():
     assert check_code(REFROZEN_BY_FORWARD.format(evaluate="\n        self.backbone.eval()"), select=("BN105",)) == []
     assert [code for code, _ in codes_and_lines(check_code(REFROZEN_BY_FORWARD.format(evaluate=""),
                                                            select=("BN105",)))] == ["BN105"]
+
+
+FROZEN_UNDER_A_FLAG = '''
+import argparse
+
+import torch
+import torch.nn as nn
+from torchvision import models
+
+
+class Finetune(nn.Module):
+    def __init__(self, args):
+        super().__init__()
+        self.backbone = nn.Sequential(*list(models.resnet50().children())[:-1])
+        self.head = nn.Linear(2048, 10)
+        if args.freeze_backbone:{evaluate}
+            for p in self.backbone.parameters():
+                p.requires_grad = False
+
+    def forward(self, x):
+        return self.head(self.backbone(x).flatten(1))
+
+
+def main(loader):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--freeze_backbone", action="store_true")
+    args = parser.parse_args()
+    model = Finetune(args)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01)
+    for epoch in range(10):
+        if {test}:
+            model.head.train()
+        else:
+            model.train()
+        for x, y in loader:
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+'''
+
+
+@pytest.mark.parametrize(("evaluate", "test", "flagged"), [
+    ("\n            self.backbone.eval()", "args.freeze_backbone", False),  # (frozen and in eval on that path)
+    ("\n            self.backbone.eval()", "args.fast", True),  # (`model.train()` may follow the freeze)
+    ("", "args.freeze_backbone", True),  # (requires_grad only: built in training mode, BatchNorm keeps updating)
+])
+def test_the_mode_flow_reads_a_freeze_and_a_train_under_one_flag_as_exclusive(evaluate, test, flagged):
+    """The same flag guards, read by the mode flow's watch of a ``requires_grad`` freeze (``freezing/watch``)."""
+    findings = check_code(FROZEN_UNDER_A_FLAG.format(evaluate=evaluate, test=test), select=("BN105",))
+    assert bool(findings) is flagged, codes_and_lines(findings)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.freezing.call_keys import key_of, rebind, to_eval
+from bn_lint.semantic.freezing.call_keys import bind_keys, key_of, rebind, to_eval
 from bn_lint.semantic.file.classes import class_of_method
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,6 +108,54 @@ def refrozen_by_forward(model: "FileModel", freeze: cst.CSTNode, key: str | None
         if evaluated == part or part is None and key is not None and (key + ".").endswith(evaluated[4:] + "."):
             return True
     return False
+
+
+def on_the_freeze_path(model: "FileModel", facts: frozenset, freeze: cst.CSTNode, holder: "FileModel",
+                       through: cst.CSTNode) -> frozenset:
+    """The mode facts of a module frozen at ``freeze`` (in ``holder``) that may hold on the path of the freeze, seen
+    at ``through`` (the freezing statement itself, or the call of this file that makes it: a constructor, a helper):
+    less the ``.train()`` calls of ``through``'s function under a flag outcome the freeze's guards contradict, and
+    less being built in training mode when the freeze puts the frozen part in eval under its own guards."""
+    func = _function_of(holder, freeze)
+    guards = guards_of(holder, freeze, func)
+    here = _function_of(model, through)
+    if holder is not model or freeze is not through:
+        if not isinstance(through, cst.Call) or func is None:
+            return facts
+        receiver = "<new>" if func.name.value == "__init__" else \
+            key_of(through.func.value) if isinstance(through.func, cst.Attribute) else None
+        bind = bind_keys(through, func, receiver)
+        guards = rebind_guards(guards, bind) + guards_of(model, through, here)
+    evaluated = _evaluated_with(holder, freeze, func)
+    out = set()
+    for fact in facts:
+        node = getattr(fact, "node", None)
+        if fact.why == "built" and evaluated:
+            continue  # (built in training mode, then the freeze's own `.eval()`)
+        if fact.why == "train()" and node is not None and _function_of(model, node) is here \
+                and contradicts(guards_of(model, node, here), guards):
+            continue
+        out.add(fact)
+    return frozenset(out)
+
+
+def _evaluated_with(model: "FileModel", freeze: cst.CSTNode, func: cst.FunctionDef | None) -> bool:
+    """Whether the function that freezes at ``freeze`` (``for p in self.backbone.parameters(): p.requires_grad =
+    False``) puts that module in eval under the freeze's guards (``self.backbone.eval()`` beside it)."""
+    loop = next((a for a in model.ancestors(freeze) if isinstance(a, cst.For)), None)
+    called = loop.iter if loop is not None else freeze
+    while isinstance(called, cst.Call) and isinstance(called.func, cst.Attribute):
+        called = called.func.value  # (`self.backbone.parameters()`, `self.backbone.requires_grad_(False)`)
+    part = key_of(called) if isinstance(called, (cst.Name, cst.Attribute)) else None
+    if part is None or func is None:
+        return False
+    guards = set(guards_of(model, freeze, func))
+    return any(to_eval(call) and key_of(call.func.value) == part and set(guards_of(model, call, func)) <= guards
+               for call in model.nodes_of(func, cst.Call))
+
+
+def _function_of(model: "FileModel", node: cst.CSTNode) -> cst.FunctionDef | None:
+    return next((a for a in model.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
 
 
 def _assigned(model: "FileModel", attr: str) -> bool:

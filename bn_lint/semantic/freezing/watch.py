@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from bn_lint.semantic.freezing.guards import refrozen_by_forward
+from bn_lint.semantic.freezing.guards import on_the_freeze_path, refrozen_by_forward
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.modes.entry import resolved_in
 from bn_lint.semantic.modes.freezing import builds_optimizer, given_parts
@@ -86,6 +86,9 @@ def frozen_in_training(model: "FileModel", analysis: "ModeAnalysis") \
         modes = {f.mode for f in watch.facts}
         if ENTRY in modes and watch.reason == "frozen":  # (a parameter frozen here: in the mode its callers give it)
             watch = replace(watch, facts=resolved_in(analysis, watch.scope.node, watch.key, watch.facts))
+            modes = {f.mode for f in watch.facts}
+        if watch.reason == "frozen" and TRAIN in modes:  # (the facts that may hold on the freeze's own path)
+            watch = replace(watch, facts=on_the_freeze_path(model, watch.facts, *(watch.origin or (node, model)), node))
             modes = {f.mode for f in watch.facts}
         if TRAIN not in modes:
             continue
