@@ -2229,3 +2229,52 @@ def test_a_mode_flag_the_call_decides(param, flag, argument, test, first, second
     code = EPOCH_HELPER.format(param=param, flag=flag, argument=argument, test=test, first=first, second=second,
                                freeze=freeze)
     assert codes_and_lines(check_code(code, select=("BN101", "BN103", "BN105"))) == expected
+
+
+OPTIONAL_VALIDATION = '''
+import argparse
+
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--validate", action="store_true")
+parser.add_argument("--every", type=int, default=100)
+opt = parser.parse_args()
+net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 4))
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+
+
+def val(model, loader):
+    model.eval()
+    return [model(x).argmax(1) for x, _ in loader]
+
+
+def test(loader):
+    return [net(x).argmax(1) for x, _ in loader]
+
+
+for epoch in range(10):
+    for i, (x, y) in enumerate(train_loader):
+        net.train()
+        loss = nn.functional.cross_entropy(net(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        {validate}
+    print(test(valid_loader))
+'''
+
+
+@pytest.mark.parametrize(("validate", "flagged"), [
+    # (validation off, or not on the last batch: in training mode at `test`)
+    ("if opt.validate and i % opt.every == 0:\n            val(net, valid_loader)", True),
+    ("val(net, valid_loader)", False),  # (validated after every batch: in eval at `test`)
+])
+def test_a_helper_eval_on_a_branch_the_code_may_skip_leaves_the_other_path_in_training_mode(validate, flagged):
+    """``val()`` leaves the model in eval, but only when its ``if`` runs: ``test()`` after the loop evaluates it in
+    training mode on the path that skips it (transfer 3440, a CRNN fork)."""
+    code = OPTIONAL_VALIDATION.format(validate=validate)
+    line = code.lstrip("\n").splitlines().index("    return [net(x).argmax(1) for x, _ in loader]") + 1
+    found = codes_and_lines(check_code(code, select=("BN101",)))
+    assert (("BN101", line) in found) is flagged, found

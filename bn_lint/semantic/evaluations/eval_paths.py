@@ -60,9 +60,14 @@ class HelperEvaluation:
 def _same_test_as_optional_eval(model: "FileModel", node: cst.CSTNode, facts: frozenset) -> bool:
     """Whether the evaluation at ``node`` sits under a test on a name that the ``if`` of an optional ``.eval()``
     among ``facts`` tests too (``if resume: model.eval()`` ... ``if resume: evaluate(model)``: the same path)."""
-    tested = {name for f in facts if f.optional and (branch := optional_branch(model, f.node)) is not None
+    tested = {name for f in facts if f.optional and (branch := _optional_branch_of(model, f)) is not None
               for name in _names_in(branch.test)}
     return bool(tested) and any(isinstance(a, cst.If) and tested & _names_in(a.test) for a in model.ancestors(node))
+
+
+def _optional_branch_of(model: "FileModel", fact) -> cst.If | None:
+    """The ``if`` that makes an optional fact's ``.eval()`` (or its helper call) one the code may skip."""
+    return optional_branch(model, fact.node, helper=fact.why == "helper")
 
 
 def _names_in(test: cst.BaseExpression) -> set[str]:
@@ -116,10 +121,11 @@ def train_mode_evaluations(model: "FileModel", analysis: "ModeAnalysis") -> Iter
         if later_loop is not None:
             why += f" (on the later iterations of the loop at line {analysis.line(later_loop)})"
         for fact in sorted((f for f in facts if f.optional), key=lambda f: analysis.order(f.node))[:1]:
-            branch = optional_branch(model, fact.node)
+            branch = _optional_branch_of(model, fact)
             when = f"`{model.code(branch.test)}` is false" if in_else_arm(branch, fact.node, model) \
                 else f"`{model.code(branch.test)}`"
-            why += f"; the `.eval()` at line {analysis.line(fact.node)} runs only when {when}"
+            what = "the `.eval()`" if fact.why == "eval()" else f"`{model.code(fact.node.func)}()`, which leaves it in eval,"
+            why += f"; {what} at line {analysis.line(fact.node)} runs only when {when}"
         slip = analysis.after_slip(site)
         if slip is not None:  # one finding for the evaluation a slip spoils, the first after it
             if slip in reported_slips or all(f.why == TRAINED for f in facts if f.mode == TRAIN):

@@ -26,6 +26,11 @@ def path_facts(flow: "_Flow", state: State, key: str, facts: frozenset) -> froze
         facts = frozenset(replace(f, local=True) for f in facts)
     if any(f.mode == EVAL and f.why == "eval()" for f in facts) and optional_branch(flow.model, next(iter(facts)).node):
         facts = frozenset(replace(f, optional=True) for f in facts)
+    elif facts and all(f.mode == EVAL and f.why == "helper" for f in facts) \
+            and len({f.node for f in facts}) == 1 and optional_branch(flow.model, next(iter(facts)).node, helper=True):
+        # (a helper that leaves the model in eval, called on a branch the code may skip: `if opt.validate and i %
+        # k == 0: val(net)`; past it the path that skips it keeps the mode the module had)
+        facts = frozenset(replace(f, optional=True) for f in facts)
     return facts
 
 
@@ -50,16 +55,18 @@ _MODE_WORDS = re.compile(r"(?i)train|eval|test|valid|val_|infer|predict|mode|pha
                          r"fine_?tun|finetun|stage|dropout|determin|deploy|export|demo|inference")
 
 
-def optional_branch(model, node) -> "cst.If | None":
+def optional_branch(model, node, helper: bool = False) -> "cst.If | None":
     """The ``if`` whose arm holds ``node`` (the nearest, in the same function) when the code may take another way
     past it, its test on no flag of a mode or phase: no ``else`` (``if resume:``, ``if args.checkpoint:``), or an
-    other arm that puts the same module in training mode (``if cfg.SHOT: model.train() ... else: model.eval()``)."""
+    other arm that puts the same module in training mode (``if cfg.SHOT: model.train() ... else: model.eval()``).
+    For the call of a ``helper`` that leaves the module in eval, a test on a validation flag or period counts too
+    (``if opt.valid and i % opt.val_every == 0: validate(net)``): the helper's own job is not to choose a mode."""
     child = node
     for ancestor in model.ancestors(node) if node is not None else ():
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Try)):
             return None
         if isinstance(ancestor, cst.If):
-            if _MODE_WORDS.search(model.code(ancestor.test)) or _tests_receiver(model, ancestor.test, node):
+            if not helper and _MODE_WORDS.search(model.code(ancestor.test)) or _tests_receiver(model, ancestor.test, node):
                 return None
             if ancestor.orelse is not None and not _other_arm_trains(model, ancestor, child, node):
                 return None
