@@ -94,20 +94,29 @@ def refrozen_by_forward(model: "FileModel", freeze: cst.CSTNode, key: str | None
     else the part that ``key`` (the frozen module in any terms, ``model.encoder.backbone``) ends with."""
     func = next((a for a in model.ancestors(freeze) if isinstance(a, cst.FunctionDef)), None)
     info = class_of_method(model, func)
-    forward = info.methods.get("forward") if info is not None else None
-    if forward is None or forward is func:
+    evals = model.analysis(_forward_evals).get(info.name) if info is not None else None
+    if not evals or info.methods.get("forward") is func:
         return False
     part = key_of(freeze.func.value) if isinstance(freeze, cst.Call) and isinstance(freeze.func, cst.Attribute) \
         and to_eval(freeze) else None
     guards = set(in_self_terms(model, guards_of(model, freeze, func), func) if func.name.value == "__init__"
                  else guards_of(model, freeze, func))
-    for call in model.nodes_of(forward, cst.Call):
-        evaluated = key_of(call.func.value) if to_eval(call) else None
-        if evaluated is None or not evaluated.startswith("self.") or not set(guards_of(model, call, forward)) <= guards:
-            continue
-        if evaluated == part or part is None and key is not None and (key + ".").endswith(evaluated[4:] + "."):
-            return True
-    return False
+    return any(set(needed) <= guards and (evaluated == part or part is None and key is not None
+                                          and (key + ".").endswith(evaluated[4:] + "."))
+               for evaluated, needed in evals)
+
+
+def _forward_evals(model: "FileModel") -> dict[str, list[tuple[str, Guards]]]:
+    """Per class of the file, the parts of ``self`` its ``forward`` puts in eval, each with the guards it runs under
+    (worked out once per file)."""
+    found: dict[str, list[tuple[str, Guards]]] = {}
+    for info in model.classes.values():
+        forward = info.methods.get("forward")
+        for call in model.nodes_of(forward, cst.Call) if forward is not None else ():
+            evaluated = key_of(call.func.value) if to_eval(call) else None
+            if evaluated is not None and evaluated.startswith("self."):
+                found.setdefault(info.name, []).append((evaluated, guards_of(model, call, forward)))
+    return found
 
 
 def on_the_freeze_path(model: "FileModel", facts: frozenset, freeze: cst.CSTNode, holder: "FileModel",
