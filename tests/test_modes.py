@@ -2278,3 +2278,44 @@ def test_a_helper_eval_on_a_branch_the_code_may_skip_leaves_the_other_path_in_tr
     line = code.lstrip("\n").splitlines().index("    return [net(x).argmax(1) for x, _ in loader]") + 1
     found = codes_and_lines(check_code(code, select=("BN101",)))
     assert (("BN101", line) in found) is flagged, found
+
+
+MODE_TESTED_IN_A_HELPER = '''
+import torch
+import torch.nn as nn
+
+
+class Processor:
+    def __init__(self, loader):
+        self.model = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 4))
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+        self.loader = loader
+
+    def forward_pass(self, x, y):
+        output = self.model(x)
+        if not self.model.training:
+            if output.size(0) > 1:
+                output = output.mean(0, keepdim=True)
+        loss = nn.functional.cross_entropy(output, y)
+        if not self.model.training:
+            loss = loss.detach()
+        return output, loss
+
+    def train(self, epochs):
+        self.model.train()
+        for epoch in range(epochs):
+            for x, y in self.loader:
+                output, loss = self.forward_pass(x, y){evaluate}
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+'''
+
+
+def test_a_test_of_the_training_flag_in_a_helper_is_no_eval():
+    """``if not self.model.training:`` narrows the mode on that branch, it sets none: the helper leaves the model in
+    the mode it found (transfer 3240's post snapshot: a BN103 at such a test, at one of two tests by run)."""
+    assert check_code(MODE_TESTED_IN_A_HELPER.format(evaluate=""), select=("BN103",)) == []
+    code = MODE_TESTED_IN_A_HELPER.format(evaluate="\n                self.model.eval()")
+    line = code.lstrip("\n").splitlines().index("                self.model.eval()") + 1
+    assert codes_and_lines(check_code(code, select=("BN103",))) == [("BN103", line)]

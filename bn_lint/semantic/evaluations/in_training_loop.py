@@ -52,7 +52,7 @@ def evals_in_training_loops(model: "FileModel", analysis: "ModeAnalysis") -> Ite
     later: list[tuple[cst.CSTNode, Any, Any]] = []
     loops: list[tuple[str, cst.CSTNode]] = []
     for site in analysis.train_uses.values():
-        for fact in site.facts:
+        for fact in _in_order(analysis, site.facts):
             if fact.mode != EVAL or fact.node is None or fact.node in seen:
                 continue
             loop = _loop_around_both(model, site.node, fact.node) or _loop_around_caller(model, analysis, site.node, fact) \
@@ -182,6 +182,12 @@ def _loop_around_both(model: "FileModel", a: cst.CSTNode, b: cst.CSTNode) -> cst
     return None
 
 
+def _in_order(analysis: "ModeAnalysis", facts) -> list:
+    """``facts`` in the order their nodes stand in the file (a set's order changes from run to run: the finding
+    it picks must not)."""
+    return sorted(facts, key=lambda f: (analysis.order(f.node) if f.node is not None else -1, f.mode, f.why, f.where))
+
+
 def _inner_eval(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.CSTNode | None:
     """The ``.eval()`` on ``self``'s part ``key`` that the call ``node`` of a method of this file's class leads to,
     through the methods it calls on ``self`` (``self.process_batch(x)`` -> ``self.generate_images_pred()`` ->
@@ -199,7 +205,7 @@ def _inner_eval(analysis: "ModeAnalysis", node: cst.CSTNode, key: str) -> cst.CS
             return node
         target = analysis.callees.callee(node, other_files=False)
         summary = target[0].summary(target[1]) if target is not None and target[0] is analysis else None
-        inner = next((f.node for f in (summary.effects.get(key, ()) if summary is not None else ())
+        inner = next((f.node for f in _in_order(analysis, summary.effects.get(key, ()) if summary is not None else ())
                       if f.mode == EVAL and f.node is not None), None)
         if inner is None:
             return found

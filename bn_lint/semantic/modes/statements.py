@@ -132,8 +132,8 @@ class FlowStatements:
                 # with the mode the path brought)
                 narrowed = (else_in if flag[1] else then_in).get(flag[0])
                 for end in (then, other):
-                    if end is not None and end.get(flag[0]) is narrowed and flag[0] in state:
-                        _set(end, flag[0], state[flag[0]])
+                    if end is not None and narrowed is not None and end.get(flag[0]) == narrowed:
+                        _unnarrow(end, state, flag[0])
             joined = self._bound_join(node, state, (then, (node.body,)), (other, (node.orelse,)))
             restored = self._restored_by_flag(node.test, then, other)
             if restored is not None and joined is not None:
@@ -418,3 +418,14 @@ def _target_parts(target: cst.CSTNode):
         yield from _target_parts(target.value)
     else:
         yield from walk(target)
+
+
+def _unnarrow(end: State, before: State, key: str) -> None:
+    """``end`` with ``key`` (and the parts and holders that narrowing it touched) as ``before`` had them: a key
+    that had no facts of its own (``self.model`` read through ``self`` in a method) has none again, not the
+    narrowed eval mode, which is no mode any statement set."""
+    for other in [k for k in end if k == key or _child_of(k, key) or _child_of(key, k)]:
+        if other in before:
+            end[other] = before[other]
+        else:
+            del end[other]
