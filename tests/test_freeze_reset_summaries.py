@@ -264,3 +264,39 @@ def test_the_mode_flow_reads_a_freeze_and_a_train_under_one_flag_as_exclusive(ev
     """The same flag guards, read by the mode flow's watch of a ``requires_grad`` freeze (``freezing/watch``)."""
     findings = check_code(FROZEN_UNDER_A_FLAG.format(evaluate=evaluate, test=test), select=("BN105",))
     assert bool(findings) is flagged, codes_and_lines(findings)
+
+
+UNFROZEN_IN_THE_LOOP = '''
+import torch
+import torch.nn as nn
+
+net = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.Linear(16, 4))
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+
+
+def val(model, loader):
+    for p in net.parameters():
+        p.requires_grad = False
+    net.eval()
+    return [model(x).argmax(1) for x, _ in loader]
+
+
+for epoch in range(10):
+    for i, (x, y) in enumerate(train_loader):{unfreeze}
+        net.train()
+        loss = nn.functional.cross_entropy(net(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if i % 100 == 0:
+            val(net, valid_loader)
+'''
+
+
+def test_an_unfreeze_before_each_step_clears_a_helpers_freeze():
+    """``val()`` freezes every parameter, but the loop sets ``requires_grad = True`` again before each step: nothing
+    trains frozen (transfer 3440, a CRNN fork). The helper's freeze is watched where it is called, in the loop."""
+    unfreeze = "\n        for p in net.parameters():\n            p.requires_grad = True"
+    assert check_code(UNFROZEN_IN_THE_LOOP.format(unfreeze=unfreeze), select=("BN105",)) == []
+    assert [c for c, _ in codes_and_lines(check_code(UNFROZEN_IN_THE_LOOP.format(unfreeze=""), select=("BN105",)))] \
+        == ["BN105"]

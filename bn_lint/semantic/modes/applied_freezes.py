@@ -118,6 +118,7 @@ class FlowAppliedFreezes:
         """The callee's freeze at ``node`` freezes ``key`` here: watched at later training steps."""
         site = self._site_of(call, node, analysis)
         self.flow.watch[site] = (key, "frozen")
+        self.flow.watched_at[site] = call
         self.flow.helper_frozen.append((site, key))  # (a builder that returns it gives it frozen)
 
     def _site_of(self, call: cst.Call, node: cst.CSTNode, analysis: "ModeAnalysis") -> cst.CSTNode:

@@ -96,6 +96,7 @@ class _Flow:
         # the context managers entered, with the state before each
         self.leaving: list[tuple[cst.Call, tuple[ModeAnalysis, cst.FunctionDef], State]] = []
         self.watch: dict[cst.CSTNode, tuple[str, str]] = {}  # node -> (key, "frozen" | "eval")
+        self.watched_at: dict[cst.CSTNode, cst.Call] = {}  # a helper's freeze watched here -> the call that made it
         self.param_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # `p` in `for p in m.parameters()` -> (m, loop)
         self.module_vars: dict[str, str] = {}  # `m` in `for m in model.modules()` -> model
         self.frozen_loops: set[tuple[cst.For, str]] = set()  # modules() loops that freeze (parts of) a module

@@ -233,8 +233,9 @@ class FlowFreezes:
         branching = (cst.If, cst.For, cst.While, cst.Try, cst.Match)  # (bodies that may run or not, or repeat)
         own = [a for a in self.flow.model.ancestors(node) if isinstance(a, branching)]
         for watched_node, (watched, _reason) in list(self.flow.watch.items()):
+            anchor = self.flow.watched_at.get(watched_node, watched_node)  # (a helper's freeze: where it was called)
             if (watched == key or watched.startswith(key + ".")) \
-                    and all(a in self.flow.model.ancestors(watched_node) for a in own):
+                    and all(a in self.flow.model.ancestors(anchor) for a in own):
                 del self.flow.watch[watched_node]
 
     def freezes_each(self, fn: cst.BaseExpression) -> bool:
