@@ -60,18 +60,24 @@ def imported_facts(analysis: "ModeAnalysis", expr: cst.BaseExpression, scope) ->
 
 def _defining_file(model: "FileModel", dotted: str, following: frozenset = _HOPS) -> tuple["FileModel", str] | None:
     """The project file that binds ``dotted``'s name at module level by an assignment, through the packages'
-    ``__init__`` re-exports (``from .config import models_list``)."""
+    ``__init__`` re-exports (``from .config import models_list``); a file is parsed only when its text assigns the
+    name at the start of a line, or (a package's ``__init__``) mentions it."""
     following = entered(following, dotted)
     where = imported_path(model, dotted) if following is not None else None
-    if where is None or model.project is None:
+    project = model.project
+    if where is None or project is None:
         return None
-    other = model.project.model(where[0])
-    if other is None or other is model:
+    path, name = where
+    if not name.isidentifier():
         return None
-    name = where[1]
-    if name in other.imports and not re.search(rf"^{re.escape(name)}\s*[:=]", other.source, re.M):
-        return _defining_file(other, other.imports[name], following)
-    return (other, name) if re.search(rf"^{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", other.source, re.M) else None
+    if project.matches(path, rb"(?m)^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"):
+        other = project.model(path)
+        return (other, name) if other is not None and other is not model else None
+    if not path.endswith("__init__.py") or not project.mentions(path, name):
+        return None
+    package = project.model(path)
+    dotted = package.imports.get(name) if package is not None else None
+    return _defining_file(package, dotted, following) if dotted is not None else None
 
 
 def _at_rest(other: "FileModel", name: str) -> bool:
