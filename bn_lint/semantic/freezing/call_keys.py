@@ -1,5 +1,6 @@
-"""Freeze keys across a call: a module as code (``model.backbone``), a callee's parameters given as the
-caller's code, and the flag conditions a call's arguments decide (read by :mod:`.reset_by_train`)."""
+"""Freeze keys across a call: a callee's parameters given as the caller's access paths (``model.backbone``, read by
+the one access-path evaluator, :func:`bn_lint.semantic.modes.keys.key_of`), and the flag conditions a call's
+arguments decide (read by :mod:`.reset_by_train`)."""
 from __future__ import annotations
 
 import ast
@@ -8,15 +9,7 @@ import libcst as cst
 
 from bn_lint.semantic.evaluators.call_binding import bind
 from bn_lint.semantic.modes.conditions import _condition, _condition_name, holds
-
-
-def key_of(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        inner = key_of(expr.value)
-        return f"{inner}.{expr.attr.value}" if inner is not None else None
-    return None
+from bn_lint.semantic.modes.keys import key_of
 
 
 def param_names(func: cst.FunctionDef) -> list[str]:

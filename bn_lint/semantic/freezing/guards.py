@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bn_lint.semantic.freezing.call_keys import bind_keys, key_of, rebind, to_eval
+from bn_lint.semantic.freezing.call_keys import bind_keys, rebind, to_eval
+from bn_lint.semantic.modes.keys import key_of
 from bn_lint.semantic.file.classes import class_of_method
 
 if TYPE_CHECKING:  # pragma: no cover

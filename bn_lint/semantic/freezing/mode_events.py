@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.freezing.call_keys import (
-    decided_flag, key_of, literal_code, owners_in_caller, rebind, resolve_conditions, to_eval as _to_eval,
-    trains as _trains,
+    decided_flag, literal_code, owners_in_caller, rebind, resolve_conditions, to_eval as _to_eval, trains as _trains,
 )
+from bn_lint.semantic.modes.keys import key_of
 from bn_lint.semantic.freezing.guards import contradicts, rebind_guards, refrozen_by_forward, test_guard
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes

@@ -21,8 +21,9 @@ import libcst as cst
 
 from bn_lint.semantic.freezing.class_parts import built_and_not_optimised, of_module_class
 from bn_lint.semantic.freezing.call_keys import (
-    bind_keys, key_of, literal_code, owners_in_caller, param_names, resolve_conditions, to_eval as _to_eval,
+    bind_keys, literal_code, owners_in_caller, param_names, resolve_conditions, to_eval as _to_eval,
 )
+from bn_lint.semantic.modes.keys import key_of
 from bn_lint.semantic.freezing.guards import Guards, guards_of, in_self_terms, rebind_guards
 from bn_lint.semantic.freezing.mode_events import ModeEvents, Reset, module_loop_owner, suite, without_repeats
 from bn_lint.semantic.project.definitions import project_builder, project_class
