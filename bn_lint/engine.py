@@ -216,7 +216,8 @@ class Checker:
             return self.prefilter.active(text)
         names = imported_names(text.encode("utf-8", "replace")) if "import" in text else []
         # (the project, and libcst with it, is loaded only for a file that imports names from a module)
-        return self.prefilter.active(text, lambda word: bool(names) and imports_standing_for(self.project, path, names, word))
+        return self.prefilter.active(text, lambda word: bool(names) and imports_standing_for(
+            self.project, path, names, word, _evaluation_named))
 
     # -------------------------------------------------------------- internals
     def _to_findings(self, path: str, text: str, model: FileModel, reports: list[tuple[Rule, Report]]) -> list[Finding]:
@@ -341,3 +342,10 @@ def _internal(path: str, where: str, error: BaseException) -> str:
 
 def check_files(paths: Iterable[str], checker: Checker) -> list[FileResult]:
     return [checker.check_path(path) for path in paths]
+
+
+def _evaluation_named(name: str) -> bool:
+    """Whether a function name says evaluation (asked by the pre-filter once the project, and libcst, is loaded)."""
+    from bn_lint.semantic.modes.eval_names import eval_named
+
+    return eval_named(name)

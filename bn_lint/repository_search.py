@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from .project import Project
@@ -52,18 +52,21 @@ def files_mentioning(project: "Project", path: str, folder: str, word: str, recu
     return found
 
 
-def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str) -> bool:
+def imports_standing_for(project: "Project", path: str, names: list[tuple[str, str]], word: str,
+                         evaluation_named: "Callable[[str], bool] | None" = None) -> bool:
     """Whether one of ``names`` (``(module, name)`` that the file at ``path`` imports) stands for ``word`` of
     ``prefilter.STAND_INS`` in its project module's text: "BatchNorm", a name a line binds to a BatchNorm layer
     (``Norm = partial(nn.BatchNorm2d, eps=1e-3)``); "loss.backward()", a function or class of a file that takes a training step (``Trainer(model).run()``);
-    "no_grad", a class of a file with a method decorated ``@torch.no_grad()``, or a function of a file whose body
-    turns gradients off (``def test(model, loader):`` ... ``with torch.no_grad():``: an evaluation function, also one
-    a package's ``__init__`` re-exports from a module beside it)."""
+    "no_grad", a class of a file with a method decorated ``@torch.no_grad()``, or a function named for evaluation
+    whose body turns gradients off (``def test_model(model, loader):`` ... ``with torch.no_grad():``, also one a
+    package's ``__init__`` re-exports from a module beside it; ``evaluation_named`` says which names are)."""
     for module, name in names:
         found = project.resolve_module(module, path)
         if found is None:
             continue
         if word == "no_grad" and not name[:1].isupper():
+            if evaluation_named is None or not evaluation_named(name):
+                continue  # (a helper named for something else: `trunc_normal_` initialises under `no_grad`)
             defining = _reexporting(project, found, name) or found
             if project.matches(defining, _no_grad_function(name)):
                 return True
@@ -79,13 +82,14 @@ def imports_standing_for(project: "Project", path: str, names: list[tuple[str, s
 
 
 def _reexporting(project: "Project", path: str, name: str) -> str | None:
-    """For a package's ``__init__`` at ``path`` that names ``name``, the one module beside it that defines it
-    (``from .train import fit, test``); None for another file."""
+    """For a package's ``__init__`` at ``path`` that names ``name``, the module it imports ``name`` from (``from
+    .train import fit, test``), one step (the ``__init__`` parsed once for the project); None for another file."""
     if os.path.basename(path) != "__init__.py" or not project.mentions(path, name):
         return None
-    found = [other for other in files_mentioning(project, path, os.path.dirname(path), f"def {name}(", recursive=False)
-             if os.path.basename(other) != "__init__.py"]
-    return found[0] if len(found) == 1 else None
+    package = project.model(path)
+    dotted = package.imports.get(name) if package is not None else None
+    module = dotted.rpartition(".")[0] if dotted else ""
+    return project.resolve_module(module, path) if module.strip(".") else None
 
 
 def _no_grad_function(name: str) -> bytes:
