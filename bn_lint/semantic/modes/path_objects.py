@@ -66,8 +66,9 @@ def optional_branch(model, node, helper: bool = False) -> "cst.If | None":
         if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While, cst.With, cst.Try)):
             return None
         if isinstance(ancestor, cst.If):
-            if not helper and _MODE_WORDS.search(model.code(ancestor.test)) or _tests_receiver(model, ancestor.test, node):
-                return None
+            if not helper and _MODE_WORDS.search(model.code(ancestor.test)) or _tests_receiver(model, ancestor.test, node) \
+                    or helper and "__name__" in model.code(ancestor.test):
+                return None  # (for a helper: not the script's entry, `if __name__ == "__main__":`, which is what it runs)
             if ancestor.orelse is not None and not _other_arm_trains(model, ancestor, child, node):
                 return None
             return ancestor
