@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _EVALUATES = re.compile(r"\.eval\(\)|no_grad|inference_mode|def (?:validation|test|predict)_step\b")
 _STEPS = frozenset({"backward", "step", "manual_backward"})
+_MODE_FLAG = re.compile(r"(?i)training|train|eval|mode|phase|infer")  # (a test that names a mode)
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,16 @@ def _trained_part(call: cst.Call) -> str | None:
 
 
 def _under_a_mode_test(model: "FileModel", call: cst.Call, forward: cst.FunctionDef) -> bool:
-    """Whether an ``if`` around ``call`` tests ``self.training`` or a parameter of ``forward`` (a mode it is
-    given: ``if train:``); other tests (a configuration flag) leave a path that runs it on every call."""
+    """Whether an ``if`` around ``call`` chooses a mode: it tests ``self.training``, a parameter of ``forward`` (a
+    mode it is given: ``if train:``) or a flag named for a mode (``if self.train_flag:``); another test (a freezing
+    option, ``if self.args.freeze_backbone:``) leaves a path that runs it on every call."""
     params = {p.name.value for p in (*forward.params.params, *forward.params.kwonly_params)}
     for ancestor in model.ancestors(call):
         if ancestor is forward:
             return False
         if isinstance(ancestor, (cst.If, cst.IfExp)):
             names = {n.value for n in model.nodes_of(ancestor.test, cst.Name)}
-            if "training" in model.code(ancestor.test) or names & (params - {"self"}):
+            if _MODE_FLAG.search(model.code(ancestor.test)) or names & (params - {"self"}):
                 return True
     return False
 
