@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.freezing.call_keys import bind_keys, rebind, to_eval
+from bn_lint.semantic.modes.conditions import attribute_flag
 from bn_lint.semantic.modes.keys import key_of
 from bn_lint.semantic.file.classes import class_of_method
 
@@ -27,15 +28,10 @@ Guards = tuple[tuple[str, bool], ...]
 def test_guard(model: "FileModel", test: cst.BaseExpression) -> tuple[str, bool] | None:
     """``(path, outcome)`` for a test that is an attribute flag (``args.freeze``, ``not self.cfg.freeze``)
     whose attribute the file never assigns; None otherwise."""
-    outcome = True
-    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        test, outcome = test.expression, not outcome
-    if not isinstance(test, cst.Attribute):
+    flag = attribute_flag(test)
+    if flag is None or _assigned(model, flag[0].rpartition(".")[2]):
         return None
-    path = key_of(test)
-    if path is None or _assigned(model, test.attr.value):
-        return None
-    return path, outcome
+    return flag
 
 
 def guards_of(model: "FileModel", node: cst.CSTNode, func: cst.CSTNode | None) -> Guards:

@@ -18,6 +18,7 @@ from bn_lint.semantic.freezing.call_keys import (
 from bn_lint.semantic.modes.keys import key_of
 from bn_lint.semantic.freezing.guards import contradicts, rebind_guards, refrozen_by_forward, test_guard
 from bn_lint.semantic.knowledge.library_models import fitted_by_trainer
+from bn_lint.semantic.knowledge.training_steps import STEP_METHODS
 from bn_lint.semantic.project.declared_versions import lightning_fit_keeps_modes
 from bn_lint.semantic.syntax.module_walks import walked_call
 from bn_lint.semantic.syntax.walk import walk
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.freezing.reset_by_train import FreezeResets
 
 _MODULE_LOOPS = frozenset({"modules", "named_modules", "children", "named_children"})
-_STEPS = frozenset({"backward", "step", "manual_backward"})
 # methods of a module that do not run it
 _MODULE_METHODS = frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules", "children",
@@ -164,7 +164,7 @@ class ModeEvents:
                 if not self.o.refreezes_on_train(receiver, self.func):
                     self._train(call, receiver, via)
                 return
-            if method in _STEPS:
+            if method in STEP_METHODS:
                 self._run(call, None)
                 return
             if receiver is not None and (_to_eval(call) or self._mode_flag(call, bind) is False):

@@ -1,4 +1,4 @@
-"""Tests the mode flow follows: plain flags and ``name == literal`` (``phase == 'train'``)."""
+"""Readers of ``if`` tests: plain flags, attribute flags and ``name == literal`` (``phase == 'train'``)."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
 
-from .keys import computed_lookup
+from .keys import computed_lookup, key_of
 
 
 def _negated(test: cst.BaseExpression) -> bool:
@@ -21,15 +21,29 @@ def _negated(test: cst.BaseExpression) -> bool:
     return False
 
 
+def without_not(test: cst.BaseExpression) -> tuple[cst.BaseExpression, bool]:
+    """A test without its leading ``not``s, and the outcome of what is left that makes the whole test true."""
+    outcome = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, outcome = test.expression, not outcome
+    return test, outcome
+
+
+def attribute_flag(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """A test as (access path, outcome that makes the path true) when it is an attribute read as a flag
+    (``args.freeze``, ``not self.cfg.freeze``); None otherwise."""
+    test, outcome = without_not(test)
+    path = key_of(test) if isinstance(test, cst.Attribute) else None
+    return None if path is None else (path, outcome)
+
+
 _COMPARISONS = {"Equal": True, "Is": True, "NotEqual": False, "IsNot": False}
 
 
 def _condition(test: cst.BaseExpression) -> tuple[str, bool] | None:
     """A test as (key, outcome that makes the key true) when it is a plain flag (``train``,
     ``not is_val``, ``self.training``) or a name compared to a literal (``phase == 'train'``, ``mode != "val"``)."""
-    outcome = True
-    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        test, outcome = test.expression, not outcome
+    test, outcome = without_not(test)
     if isinstance(test, cst.Name):
         return (None if test.value in ("True", "False", "None") else (test.value, outcome))
     if isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name) and test.value.value == "self":
@@ -89,9 +103,7 @@ def constant_flag(model, test: cst.BaseExpression, scope) -> bool | None:
     """The outcome of ``if LOAD_MODEL:`` / ``if not LOAD_MODEL:`` where the name is bound once, at module level, to
     ``True`` or ``False`` and no ``global`` statement rebinds it: a setting the script fixes, the branch it rules out
     is no path; None for any other test."""
-    outcome = True
-    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        test, outcome = test.expression, not outcome
+    test, outcome = without_not(test)
     if not isinstance(test, cst.Name):
         return None
     found = model.bindings(test.value, scope)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bn_lint.semantic.syntax.walk import walk
+from bn_lint.semantic.knowledge.training_steps import BACKWARD_METHODS
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -129,7 +130,7 @@ def reaches_backward_in_order(model: "FileModel", call: cst.Call, loop: cst.CSTN
     # (forward from the call: what its value flows into, in this pass of the loop)
     derived |= set(derived_names(model.order, assigns, derived, start, float("inf"), names_read_by))
     for node in model.nodes_of(loop, cst.Call):
-        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in BACKWARD_METHODS):
             continue
         given = [node.func.value, *(a.value for a in node.args[:1])]
         names = {n.value for g in given for n in walk(g) if isinstance(n, cst.Name)} & derived

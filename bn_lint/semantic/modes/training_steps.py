@@ -13,6 +13,7 @@ from bn_lint.semantic.batching.facts import Size
 from bn_lint.semantic.modes.eval_data import derived_names, eval_input, reaches_backward_in_order
 from bn_lint.semantic.batching.given_numbers import given_numbers
 from bn_lint.semantic.syntax.constants import evaluate
+from bn_lint.semantic.knowledge.training_steps import BACKWARD_METHODS
 from bn_lint.semantic.syntax.walk import children, returned_values, walk
 from .keys import _names_read, key_of
 from .framework_hooks import TRAIN, hook_of
@@ -95,7 +96,7 @@ class TrainingSteps:
         func = call.func
         if isinstance(func, cst.Attribute):
             name = func.attr.value
-            if name in ("backward", "manual_backward"):
+            if name in BACKWARD_METHODS:
                 # (a saliency backward, an attack's input gradient: trains nothing)
                 return not attribution_backward(self.analysis.model, call) and not input_gradient_backward(self.analysis.model, call)
             if name in ("step", "minimize") and "opt" in self.analysis.model.code(func.value).lower():
@@ -235,7 +236,7 @@ class TrainingSteps:
                             changed = True
         for node in walk(loop):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value in ("backward", "manual_backward"):
+                    and node.func.attr.value in BACKWARD_METHODS:
                 given = [node.func.value, *(a.value for a in node.args[:1])]
                 if any(set(_names_read(g)) & derived for g in given):
                     return True
@@ -289,7 +290,7 @@ class TrainingSteps:
             names = {t.value for t in targets if isinstance(t, cst.Name)}
         scope = self.analysis.enclosing_function(call) or self.analysis.model.module
         for node in self.analysis.model.nodes_of(scope, cst.Call):
-            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward")):
+            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in BACKWARD_METHODS):
                 continue
             # `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`; through names derived
             # from it before (`loss = w * sync_loss + l1`)
@@ -374,7 +375,7 @@ def _result_trained(analysis, call: cst.Call) -> bool:
                    and (function is None or analysis.enclosing_function(a) is function)), function or analysis.model.module)
     names = {n.value for t in parent.targets for n in walk(t.target) if isinstance(n, cst.Name)}
     for node in analysis.model.nodes_of(region, cst.Call):  # (`loss = ce(net.predict(x), y)`; `loss.backward()`)
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("backward", "manual_backward") and any(
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in BACKWARD_METHODS and any(
                 isinstance(n, cst.Name) and n.value in names and analysis.steps._last_bound_by(region, n.value, node) is parent
                 for given in [node.func.value, *(a.value for a in node.args[:1])] for n in walk(given)):
             return True

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from bn_lint.semantic.project.builds_batchnorm import project_builds_batchnorm
+from bn_lint.semantic.knowledge.training_steps import STEP_METHODS
 from .bearing import ModelKind, class_kind, model_kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import ClassInfo, FileModel
 
 _EVALUATES = re.compile(r"\.eval\(\)|no_grad|inference_mode|def (?:validation|test|predict)_step\b")
-_STEPS = frozenset({"backward", "step", "manual_backward"})
 _MODE_FLAG = re.compile(r"(?i)training|train|eval|mode|phase|infer")  # (a test that names a mode)
 
 
@@ -80,7 +80,7 @@ def _under_a_mode_test(model: "FileModel", call: cst.Call, forward: cst.Function
 
 
 def _takes_a_step(model: "FileModel", forward: cst.FunctionDef) -> bool:
-    return any(isinstance(call.func, cst.Attribute) and call.func.attr.value in _STEPS
+    return any(isinstance(call.func, cst.Attribute) and call.func.attr.value in STEP_METHODS
                for call in model.nodes_of(forward, cst.Call))
 
 
