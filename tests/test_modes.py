@@ -1569,6 +1569,37 @@ def test_copying_weights_into_a_module_keeps_its_mode():
     assert codes_and_lines(check_code(code, select=("BN104",))) == [("BN104", 16)]
 
 
+
+@pytest.mark.parametrize("reader, flagged", [
+    ("config = resolve_data_config({}, model=self.model)", True),  # (timm reads the model's data config)
+    ("optimizer = create_optimizer_v2(self.model, 'adamw')", True),  # (timm reads its parameters)
+    ("config = resolve_data_config({}, model=self.model)\n        self.model.eval()", False),
+    ("config = read_config(self.model)", False),  # (a library function not known to keep modes: may set one)
+])
+def test_a_library_function_that_reads_a_model_keeps_its_mode(reader, flagged):
+    """timm's inference recipe reads the preprocessing config from the model (knowledge/model_readers): the model
+    is in the mode it was built in after it, training mode, at the embedding under ``no_grad``."""
+    code = f"""
+import torch
+from timm import create_model
+from timm.data import resolve_data_config
+from timm.optim import create_optimizer_v2
+from imagekit import read_config
+
+
+class Encoder:
+    def __init__(self, name="resnet18"):
+        self.model = create_model(name, pretrained=True, num_classes=0)
+        {reader}
+
+    def embed(self, batch):
+        with torch.no_grad():
+            return self.model(batch).numpy()
+"""
+    found = codes_and_lines(check_code(code, select=("BN101",)))
+    line = code.lstrip("\n").splitlines().index("            return self.model(batch).numpy()") + 1
+    assert found == ([("BN101", line)] if flagged else [])
+
 _SERVER = """
 import torch
 import torchvision

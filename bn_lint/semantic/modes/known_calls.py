@@ -7,6 +7,7 @@ import sys
 import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import DETECTORS
+from bn_lint.semantic.knowledge.model_readers import MODEL_READERS
 from bn_lint.semantic.knowledge.wrappers import SAME_MODULE
 from .eval_names import eval_named
 from .keys import _PASSTHROUGH, _called_name, key_parent
@@ -59,7 +60,7 @@ _SAFE_CALLEES = frozenset({
     "logging.info",
     "functools.partial",  # (binds its arguments; what it runs later is followed where it runs: given_callables)
     "torch.optim.swa_utils.update_bn",  # (puts the model in train mode and back in the mode it found)
-}) | _WRAPPERS | _COPIES
+}) | _WRAPPERS | _COPIES | MODEL_READERS
 # Methods of training helpers that take a model and never switch its mode, by the name of the helper
 # object (`accelerator.accumulate(model)`, `fabric.backward(loss)`): HF Accelerate, Lightning Fabric.
 _LOG_METHODS = frozenset({"info", "debug", "warning", "warn", "error", "critical", "exception", "log"})
