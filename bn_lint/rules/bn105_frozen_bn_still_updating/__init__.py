@@ -12,11 +12,17 @@ from bn_lint.semantic.freezing.builder_freeze import builder_freezes
 from bn_lint.semantic.freezing.lightning import lightning_freezes
 from bn_lint.semantic.freezing.reset_by_train import FreezeResets
 from bn_lint.semantic.freezing.watch import EvalUndone, FreezeEvalUndone, frozen_in_training
-from bn_lint.semantic.modes.freezing import builds_optimizer
+from bn_lint.semantic.modes.keys import key_root
+from bn_lint.semantic.modes.optimizers import builds_optimizer, given_parts
 from bn_lint.semantic.file.model import FileModel, Report
 from ...semantic.modes import ModeAnalysis
 from .invalid import INVALID
 from .valid import VALID
+
+
+def _given_a_part(model: FileModel, found) -> bool:
+    """Whether the optimizer at ``found.node`` is given parts of the frozen model (else it leaves the whole out)."""
+    return key_root(found.key) in {key_root(part) for part in given_parts(model, found.node) or ()}
 
 
 def _name(model: FileModel) -> str:
@@ -144,7 +150,8 @@ class FrozenBnStillUpdating(Rule):
                     f" by `{model.code(found.through.func)}()` (called at line {analysis.line(found.through)} of "
                     f"{_name(model)})", f" of {_name(model)}")
                 frozen = "frozen here" if not builds_optimizer(found.model or model, found.node) else \
-                    "left out of this optimizer (all except the parts it is given)"
+                    "left out of this optimizer (all except the parts it is given)" if _given_a_part(found.model or model, found) else \
+                    "given to no optimizer (this one holds other modules')"
                 yield Report(
                     found.node,
                     f"`{found.key}`'s parameters are {frozen}{by}, but its BatchNorm layers are in training "

@@ -18,7 +18,7 @@ import libcst as cst
 from bn_lint.semantic.freezing.guards import on_the_freeze_path, refrozen_by_forward
 from bn_lint.semantic.modes import ENTRY, EVAL, TRAIN, key_of
 from bn_lint.semantic.modes.entry import resolved_in
-from bn_lint.semantic.modes.freezing import builds_optimizer, given_parts
+from bn_lint.semantic.modes.optimizers import builds_optimizer, given_parts
 from bn_lint.semantic.modes.keys import key_parent, key_root
 from bn_lint.semantic.nn_modules.bearing import ModelKind, train_sets_modes
 
@@ -201,6 +201,8 @@ def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", f
     if not builds_optimizer(holder, frozen_at):
         return True
     parts = given_parts(holder, frozen_at)
+    if parts and key_root(watch.key) not in {key_root(part) for part in parts}:
+        return True  # (a whole model the optimizer is not given: `modes.optimizers.left_out_models`)
     return bool(parts) and all(
         analysis.kinds.kind(watch.key + part[len(key_root(part)):], frozenset(), watch.scope) is ModelKind.NO
         for part in parts)

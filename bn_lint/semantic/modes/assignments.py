@@ -18,7 +18,7 @@ from .constructors import _deep_copies
 from .saved_modes import saved_mode
 from .keys import _container_elements, key_expression, _names_read, _unwrap_passthrough, key_of, looked_up_owner, one_module, key_root
 from .dict_entries import literal_entries, returned_entries
-from .freezing import optimised_parts
+from .optimizers import optimised_parts
 from .getters import got_from_receiver, got_from_self
 from .known_calls import _CONTAINERS, loads_weights
 from .records import Summary

@@ -9,10 +9,11 @@ import libcst as cst
 
 from bn_lint.semantic.nn_modules.bearing import ModelKind, tuple_element
 from bn_lint.semantic.syntax.walk import walk
-from bn_lint.semantic.syntax.followed import entered
 from .conditions import _negated
 from .keys import _container_elements, _unwrap_passthrough, key_of, key_root
 from .known_calls import _BATCHNORM_TEST, _CONTAINERS
+from .inference_runs import _loaded
+from .optimizers import _optimizer_class, given_parts, left_out_models
 from .records import Site
 from .state import State, _child_of, _lookup, _tracked
 
@@ -76,6 +77,9 @@ class FlowFreezes:
             return False
         parts = given_parts(self.flow.model, call)
         roots = {key_root(part) for part in parts or ()}
+        if parts:  # (`optim.SGD(refine.parameters())` beside a pretrained `model` that no optimizer is given)
+            for key in left_out_models(self.flow.model, [k for k in state if k not in roots], self._pretrained_bn(state)):
+                self.freeze(call, key, state)
         if not parts or len(roots) != 1 or any("." not in part for part in parts):
             return True
         root = roots.pop()
@@ -86,6 +90,14 @@ class FlowFreezes:
             return True
         self.freeze(call, root, state)  # (whether the parts hold no BatchNorm is asked where it is reported)
         return True
+
+    def _pretrained_bn(self, state: State):
+        """Whether a tracked model holds BatchNorm and is given trained weights in this function (a pretrained
+        build, its own loader): a network left out of the optimizers on purpose, not a random one."""
+        flow = self.flow
+        scope = flow.node if isinstance(flow.node, cst.FunctionDef) else None
+        return lambda key: flow.a.kinds.kind(key, _lookup(state, key), flow.scope) is ModelKind.BN \
+            and bool(_loaded(flow.model, key, scope, flow.model.order(flow.node) + 10**9, set()))
 
     def frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
         """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
@@ -355,50 +367,3 @@ def _named_part(test_node: cst.CSTNode, child: cst.CSTNode, loop: cst.CSTNode) -
         return None
     path = str(literal.evaluated_value).strip(".")
     return path if _MODULE_PATH.fullmatch(path) else None
-
-
-def builds_optimizer(model, node: cst.CSTNode) -> bool:
-    """Whether ``node`` builds a torch optimizer (``torch.optim.Adam(...)``)."""
-    return isinstance(node, cst.Call) and _optimizer_class(model.qualname(node.func))
-
-
-def _optimizer_class(qn: str | None) -> bool:
-    return qn is not None and qn.startswith("torch.optim.") and qn.count(".") == 2 and qn[12:13].isupper()
-
-
-def given_parts(model, call: cst.Call) -> list[str] | None:
-    """The modules whose parameters the optimizer ``call`` is given (its ``params``: ``optimised_parts``)."""
-    given = next((a.value for a in call.args if a.keyword is None and not a.star
-                  or a.keyword is not None and a.keyword.value == "params"), None)
-    return optimised_parts(model, given, model.scope_of(call)) if given is not None else None
-
-
-def optimised_parts(model, expr: cst.BaseExpression, scope, following: frozenset = frozenset()) -> list[str] | None:
-    """The modules whose parameters an optimizer's ``params`` gives it (``model.fc.parameters()``, a list of them,
-    param groups ``[{"params": ...}]``, a name bound to one of these); None when the code does not show them."""
-    if isinstance(expr, cst.Name):  # (names bound to names however far; one bound to itself shows nothing)
-        bound = model.binding(expr.value, scope)
-        following = entered(following, id(bound[0])) if bound is not None else None
-        return optimised_parts(model, bound[0], bound[1], following) if following is not None else None
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args \
-            and expr.func.attr.value in ("parameters", "named_parameters"):
-        key = key_of(expr.func.value)
-        return [key] if key is not None else None
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "list" and len(expr.args) == 1:
-        return optimised_parts(model, expr.args[0].value, scope, following)
-    if isinstance(expr, (cst.List, cst.Tuple)) and expr.elements:
-        found: list[str] = []
-        for element in expr.elements:
-            value = element.value
-            if isinstance(value, cst.Dict):  # a param group: `{"params": model.fc.parameters(), "lr": 0.1}`
-                value = next((e.value for e in value.elements if isinstance(e, cst.DictElement)
-                              and isinstance(e.key, cst.SimpleString) and e.key.evaluated_value == "params"), None)
-            inner = optimised_parts(model, value, scope, following) if value is not None else None
-            if inner is None:
-                return None
-            found += inner
-        return found
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        left, right = (optimised_parts(model, side, scope, following) for side in (expr.left, expr.right))
-        return left + right if left is not None and right is not None else None
-    return None
