@@ -52,7 +52,11 @@ class FrozenBnStillUpdating(Rule):
         method sets `p.requires_grad = enabled`, `backbone = ModelUtils.freeze(Net())`) is followed
         from the call and reported at the freezing statement in that file. A LightningModule that freezes a
         BatchNorm part (in `__init__` or a hook) and never puts it back in eval is flagged too:
-        Lightning calls `.train()` before each epoch. The freezing is followed through the calls the
+        Lightning calls `.train()` before each epoch. A pretrained model that no optimizer of the
+        file is given (only built with or loaded with trained weights, wrapped, put in a mode and
+        run) is frozen by being left out: run in training mode in the training step of another
+        network (a fixed feature or disparity network feeding a trained head), it is reported at
+        the optimizer that leaves it out. The freezing is followed through the calls the
         code makes (constructors whose `__init__` freezes, flags such as `freeze_bn=True` or
         `requires_grad=False` given to a helper, methods of a class whose `__init__` froze a part,
         `trainer.fit(model)`, the methods of an object holding the frozen part, any number of
