@@ -202,3 +202,69 @@ def test_a_truth_test_on_a_module_given_to_the_constructor_holds(given, found):
         train(model, optimizer, [])
         """.replace("{given}", given)
     assert codes_and_lines(check_code(code, select=("BN105",))) == found
+
+
+_STEP_HELPER = """
+import torch
+import torch.nn as nn
+from torchvision import models
+
+
+def train_step(backbone, head, x, y, optimizer):
+    with torch.no_grad():
+        features = backbone(x)
+    loss = nn.functional.cross_entropy(head(features), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+backbone = models.resnet50(weights="IMAGENET1K_V2")
+{freeze}
+head = nn.Linear(1000, 10)
+optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+for epoch in range(10):
+    backbone.{mode}()
+    head.train()
+    for x, y in torch.utils.data.DataLoader([], batch_size=32):
+        train_step(backbone, head, x, y, optimizer)
+"""
+
+
+def test_a_frozen_model_run_without_gradients_by_a_step_helper_is_watched_at_the_call():
+    """``Summary.fixed_runs``: a step helper with no loop of its own runs the module it is given under ``no_grad``
+    and steps another; the caller that froze the module watches it at the call, in training mode there. (A model
+    left out of the optimizers and given to such a helper is not flagged: passed to a call, it may be optimised
+    there, `modes/optimizers._only_run`.)"""
+    code = _STEP_HELPER.format(freeze="backbone.requires_grad_(False)", mode="train")
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", 16)]
+    assert check_code(code.replace("backbone.train()", "backbone.eval()"), select=("BN105",)) == []
+
+
+def test_a_step_helper_reading_the_frozen_model_as_a_global_two_calls_deep():
+    code = """
+        import torch
+        import torch.nn.functional as F
+        from torchvision import models
+
+        model = models.resnet18(weights="IMAGENET1K_V1")
+        refine = models.resnet18()
+        optimizer = torch.optim.SGD(refine.parameters(), lr=0.01)
+
+        def train_step(x, y):
+            model.train()
+            with torch.no_grad():
+                coarse = model(x)
+            loss = F.mse_loss(refine(coarse), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+        def main():
+            for x, y in torch.utils.data.DataLoader([], batch_size=16):
+                train_step(x, y)
+
+        main()
+    """
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", 7)]
+    assert check_code(code.replace("model.train()", "model.eval()"), select=("BN105",)) == []

@@ -20,6 +20,11 @@ def gradient_free_run(flow: "_Flow", call: cst.Call, key: str, facts: frozenset,
     a parameter (``self.teacher``) run in the training mode this function set is one of its part steps,
     for callers that froze it."""
     frozen = any(reason == "frozen" and watched == key for watched, reason in flow.watch.values())
+    if not frozen and key in flow.params and (flow.a.steps.under_no_grad(call) or detached(flow.model, call)) \
+            and _in_training_step(flow, key, call):
+        # (a step helper given the frozen model, or reading it as a global: `with no_grad: coarse = model(x)`, then a
+        # backward and a step of another module; its callers watch it at the call: `Summary.fixed_runs`)
+        flow.fixed_runs[key] = flow.fixed_runs.get(key, frozenset()) | facts
     part = not frozen and "." in key and key_root(key) in flow.params and {f.mode for f in facts} == {TRAIN}
     if not (frozen or part) or not (flow.a.steps.under_no_grad(call) or detached(flow.model, call)) \
             or not fixed_run_in_training(flow, key, call):
@@ -45,3 +50,13 @@ def fixed_run_in_training(flow: "_Flow", key: str, call: cst.Call) -> bool:
         if any(key_of(arg.value) == key for arg in node.args):
             return False  # `update_ema(teacher, student)`
     return True
+
+
+def _in_training_step(flow: "_Flow", key: str, call: cst.Call) -> bool:
+    """``key`` run at ``call`` in a loop that trains another module (``fixed_run_in_training``), or in a function
+    that itself takes the training step after it (a step helper with no loop of its own)."""
+    region = flow.a.region(call)
+    if isinstance(region, cst.FunctionDef):
+        return flow.uses.trains_here(region) and any(
+            flow.a.order(step) > flow.a.order(call) for step in flow.a.steps.training_calls(region, direct=True))
+    return fixed_run_in_training(flow, key, call)

@@ -84,6 +84,7 @@ class _Flow:
         self.frozen: list[tuple[cst.CSTNode, str]] = []  # (freezing node, module key)
         self.stepped: dict[str, frozenset] = {}  # params run in a training step -> their modes there
         self.part_stepped: dict[str, frozenset] = {}  # parts of params so run (`self.model`) -> their modes there
+        self.fixed_runs: dict[str, frozenset] = {}  # params run without gradients in a training step -> modes
         self.returned: list[tuple | None] = []  # (value, state) each `return` gives back (None: nothing)
         self.returned_elements: list[list[frozenset | None] | None] = []  # the same per element of a tuple
         self.element_freezes: dict[int, list[tuple[cst.CSTNode, str]]] = {}
@@ -169,6 +170,7 @@ class _Flow:
         summary.generator = bool(self.yields)
         summary.steps = self.stepped
         summary.part_steps = self.part_stepped
+        summary.fixed_runs = self.fixed_runs
         # (its helpers' too: `freeze(self.bn1)` in `__init__` builds the instance frozen, `setup(enc)` calling
         # `enc.freeze()` gives `enc` back frozen, any number of calls deep; but a function that trains after its
         # helper froze is judged in its own flow, reported there, not again at each caller)

@@ -231,6 +231,7 @@ class FlowHelperCalls:
         first), or one its object holds (``_watch_part_steps``): the watched modules inside it, in their modes there."""
         for param, arg in bound:
             self.flow.uses.watch_part_steps(call, param, arg, summary, analysis, state)
+            self._watch_fixed_run(call, param, arg, summary, analysis, state)
             facts, key = summary.steps.get(param), key_of(arg)
             if facts is None or key is None or not _tracked(state, key):
                 continue
@@ -244,6 +245,21 @@ class FlowHelperCalls:
             self.flow.uses.watch_training(call, key, during)
             if key in self.flow.params:  # (a step two calls deep: `run_epoch(model)` runs `step(model)`, which steps)
                 self.flow.stepped[key] = self.flow.stepped.get(key, frozenset()) | _lookup(during, key)
+
+    def _watch_fixed_run(self, call: cst.Call, param: str, arg: cst.BaseExpression, summary: Summary,
+                         analysis: ModeAnalysis, state: State) -> None:
+        """A helper that runs a module it is given without gradients in its training step of another module
+        (``Summary.fixed_runs``): where this function froze that module, it is watched at the call, in the mode the
+        helper runs it in."""
+        facts, key = summary.fixed_runs.get(param), key_of(arg)
+        if facts is None or key is None:
+            return
+        during = dict(state)
+        _set(during, key, self.translate(facts, _lookup(state, key), call, summary, analysis))
+        if key in self.flow.params:  # (two calls deep: `main()` runs `train_step()` in its loop)
+            self.flow.fixed_runs[key] = self.flow.fixed_runs.get(key, frozenset()) | _lookup(during, key)
+        if any(reason == "frozen" and watched == key for watched, reason in self.flow.watch.values()):
+            self.flow.uses.watch_training(call, key, during)
 
     def _items_set(self, bound, summary: Summary, state: State, call: cst.Call, target) -> None:
         """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of

@@ -87,6 +87,8 @@ class Summary:
     steps: dict[str, frozenset] = field(default_factory=dict)  # params run in a training step -> modes there
     # parts of params run in a training step -> modes there (`self.model` of `Trainer.fit`, set to train first)
     part_steps: dict[str, frozenset] = field(default_factory=dict)
+    # params run without gradients (under `no_grad`, detached) in a training step of another module -> modes there
+    fixed_runs: dict[str, frozenset] = field(default_factory=dict)
     freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)  # (node, key rooted in a param) frozen
     # the same, frozen by the helpers it calls (a method's `freeze(self.backbone)`; in `freezes` for `__init__`)
     helper_freezes: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
