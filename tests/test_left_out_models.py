@@ -101,3 +101,29 @@ def test_a_randomly_initialised_model_left_out_is_not_flagged():
     assert check_code(code, select=("BN105",)) == []
     loaded = code.replace("head = nn.Linear", 'backbone.load_state_dict(torch.load("backbone.pth"))\nhead = nn.Linear')
     assert codes_and_lines(check_code(loaded, select=("BN105",))) == [("BN105", 8)]
+
+
+def test_a_model_also_frozen_by_its_parameters_is_one_finding_at_that_freeze():
+    code = _probe().replace("head = nn.Linear", "backbone.requires_grad_(False)\nhead = nn.Linear")
+    assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", 6)]  # (the freeze, not the optimizer)
+
+
+def test_another_name_of_an_optimised_model_is_not_left_out():
+    code = """
+        import torch
+        import torch.nn as nn
+        from torchvision import models
+
+        model = models.resnet50(weights="IMAGENET1K_V2")
+        model = nn.parallel.DistributedDataParallel(model)
+        model_without_ddp = model.module
+        model_without_ddp.load_state_dict(torch.load("ckpt.pth"))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in torch.utils.data.DataLoader([], batch_size=32):
+            model.train()
+            loss = nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """
+    assert check_code(code, select=("BN105",)) == []

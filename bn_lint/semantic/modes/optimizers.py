@@ -111,7 +111,26 @@ def left_out_models(model: "FileModel", keys: Iterator[str], bears_batchnorm) ->
     if given is None:
         return []
     return [key for key in keys if key.isidentifier() and key not in given and _only_run(model, key)
-            and bears_batchnorm(key)]
+            and _built_on_its_own(model, key, given) and not _frozen_by_parameters(model, key) and bears_batchnorm(key)]
+
+
+def _built_on_its_own(model: "FileModel", name: str, given: frozenset[str]) -> bool:
+    """Whether every assignment of ``name`` builds or wraps a model of its own: a call given none of the modules an
+    optimizer holds (not ``net = model.module``, ``net = DDP(model)``: another name of an optimised model)."""
+    values = [assign.value for assign in model.nodes_of(model.module, cst.Assign)
+              if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)]
+    return bool(values) and all(
+        isinstance(value, cst.Call) and not any(key_of(node) in given for arg in value.args for node in walk(arg.value)
+                                                if isinstance(node, (cst.Name, cst.Attribute)))
+        for value in values)
+
+
+def _frozen_by_parameters(model: "FileModel", name: str) -> bool:
+    """Whether the file freezes ``name`` by its parameters (``teacher.requires_grad_(False)``, a loop over
+    ``teacher.parameters()`` setting ``requires_grad``): that freeze is the finding, not the optimizer."""
+    escaped = re.escape(name)
+    return re.search(rf"\b{escaped}\s*\.\s*requires_grad_\s*\(", model.source) is not None or re.search(
+        rf"\bin\s+{escaped}\s*\.\s*(?:named_)?parameters\s*\(\s*\)\s*:[^\n]*(?:\n[^\n]*)?requires_grad", model.source) is not None
 
 
 def _only_run(model: "FileModel", name: str) -> bool:
