@@ -233,12 +233,17 @@ for epoch in range(10):
 
 def test_a_frozen_model_run_without_gradients_by_a_step_helper_is_watched_at_the_call():
     """``Summary.fixed_runs``: a step helper with no loop of its own runs the module it is given under ``no_grad``
-    and steps another; the caller that froze the module watches it at the call, in training mode there. (A model
-    left out of the optimizers and given to such a helper is not flagged: passed to a call, it may be optimised
-    there, `modes/optimizers._only_run`.)"""
+    and steps another; the caller that froze the module watches it at the call, in training mode there: frozen by
+    its parameters (reported at the freeze), or given to no optimizer (at the optimizer that leaves it out: the
+    helper only runs what it is given, `modes/optimizers._plain_in`)."""
     code = _STEP_HELPER.format(freeze="backbone.requires_grad_(False)", mode="train")
     assert codes_and_lines(check_code(code, select=("BN105",))) == [("BN105", 16)]
     assert check_code(code.replace("backbone.train()", "backbone.eval()"), select=("BN105",)) == []
+    left_out = _STEP_HELPER.format(freeze="", mode="train")
+    assert codes_and_lines(check_code(left_out, select=("BN105",))) == [("BN105", 18)]
+    assert check_code(left_out.replace("backbone.train()", "backbone.eval()"), select=("BN105",)) == []
+    optimised_there = left_out.replace("    with torch.no_grad():", "    torch.optim.SGD(backbone.parameters(), lr=0.01)\n    with torch.no_grad():")
+    assert check_code(optimised_there, select=("BN105",)) == []
 
 
 def test_a_step_helper_reading_the_frozen_model_as_a_global_two_calls_deep():

@@ -9,7 +9,7 @@ import libcst as cst
 
 from .keys import key_of, key_root
 from .output_reads import detached
-from .state import State, TRAIN
+from .state import State, TRAIN, _lookup, _set
 
 if TYPE_CHECKING:  # pragma: no cover
     from .flow import _Flow
@@ -60,3 +60,19 @@ def _in_training_step(flow: "_Flow", key: str, call: cst.Call) -> bool:
         return flow.uses.trains_here(region) and any(
             flow.a.order(step) > flow.a.order(call) for step in flow.a.steps.training_calls(region, direct=True))
     return fixed_run_in_training(flow, key, call)
+
+
+def watch_fixed_run(flow: "_Flow", call: cst.Call, param: str, arg: cst.BaseExpression, summary, analysis,
+                    state: State) -> None:
+    """At a call of a helper that runs a module it is given without gradients in its training step of another
+    (``Summary.fixed_runs``): where the caller froze that module, it is watched at the call, in the mode the helper
+    runs it in; a module the caller was given is such a run of the caller's too (any number of calls deep)."""
+    facts, key = summary.fixed_runs.get(param), key_of(arg)
+    if facts is None or key is None:
+        return
+    during = dict(state)
+    _set(during, key, flow.helper_calls.translate(facts, _lookup(state, key), call, summary, analysis))
+    if key in flow.params:  # (two calls deep: `main()` runs `train_step()` in its loop)
+        flow.fixed_runs[key] = flow.fixed_runs.get(key, frozenset()) | _lookup(during, key)
+    if any(reason == "frozen" and watched == key for watched, reason in flow.watch.values()):
+        flow.uses.watch_training(call, key, during)

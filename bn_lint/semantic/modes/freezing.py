@@ -78,7 +78,7 @@ class FlowFreezes:
         parts = given_parts(self.flow.model, call)
         roots = {key_root(part) for part in parts or ()}
         if parts:  # (`optim.SGD(refine.parameters())` beside a pretrained `model` that no optimizer is given)
-            for key in left_out_models(self.flow.model, [k for k in state if k not in roots], self._pretrained_bn(state)):
+            for key in left_out_models(self.flow.model, [k for k in state if k not in roots], _pretrained_bn(self.flow, state)):
                 self.freeze(call, key, state)
         if not parts or len(roots) != 1 or any("." not in part for part in parts):
             return True
@@ -90,14 +90,6 @@ class FlowFreezes:
             return True
         self.freeze(call, root, state)  # (whether the parts hold no BatchNorm is asked where it is reported)
         return True
-
-    def _pretrained_bn(self, state: State):
-        """Whether a tracked model holds BatchNorm and is given trained weights in this function (a pretrained
-        build, its own loader): a network left out of the optimizers on purpose, not a random one."""
-        flow = self.flow
-        scope = flow.node if isinstance(flow.node, cst.FunctionDef) else None
-        return lambda key: flow.a.kinds.kind(key, _lookup(state, key), flow.scope) is ModelKind.BN \
-            and bool(_loaded(flow.model, key, scope, flow.model.order(flow.node) + 10**9, set()))
 
     def frozen_module_var(self, node: cst.CSTNode, receiver: cst.BaseExpression) -> str | None:
         """The module whose BatchNorm layers (or all layers) freezing ``receiver`` freezes: ``m`` or
@@ -367,3 +359,11 @@ def _named_part(test_node: cst.CSTNode, child: cst.CSTNode, loop: cst.CSTNode) -
         return None
     path = str(literal.evaluated_value).strip(".")
     return path if _MODULE_PATH.fullmatch(path) else None
+
+
+def _pretrained_bn(flow: "_Flow", state: State):
+    """Whether a tracked model holds BatchNorm and is given trained weights in this function (a pretrained build,
+    its own loader): a network left out of the optimizers on purpose, not a random one."""
+    scope = flow.node if isinstance(flow.node, cst.FunctionDef) else None
+    return lambda key: flow.a.kinds.kind(key, _lookup(state, key), flow.scope) is ModelKind.BN \
+        and bool(_loaded(flow.model, key, scope, flow.model.order(flow.node) + 10**9, set()))

@@ -16,6 +16,7 @@ from .built_classes import built_class, plain
 from .dominating import last_mode_call
 from .getters import got_from_receiver
 from .held_instances import held_aliases, stored_as
+from .fixed_runs import watch_fixed_run
 from .keys import _getattr_of, key_of
 from .list_entries import given_items
 from .records import HelperEval, Summary, _merge, record_passed
@@ -231,7 +232,7 @@ class FlowHelperCalls:
         first), or one its object holds (``_watch_part_steps``): the watched modules inside it, in their modes there."""
         for param, arg in bound:
             self.flow.uses.watch_part_steps(call, param, arg, summary, analysis, state)
-            self._watch_fixed_run(call, param, arg, summary, analysis, state)
+            watch_fixed_run(self.flow, call, param, arg, summary, analysis, state)
             facts, key = summary.steps.get(param), key_of(arg)
             if facts is None or key is None or not _tracked(state, key):
                 continue
@@ -245,21 +246,6 @@ class FlowHelperCalls:
             self.flow.uses.watch_training(call, key, during)
             if key in self.flow.params:  # (a step two calls deep: `run_epoch(model)` runs `step(model)`, which steps)
                 self.flow.stepped[key] = self.flow.stepped.get(key, frozenset()) | _lookup(during, key)
-
-    def _watch_fixed_run(self, call: cst.Call, param: str, arg: cst.BaseExpression, summary: Summary,
-                         analysis: ModeAnalysis, state: State) -> None:
-        """A helper that runs a module it is given without gradients in its training step of another module
-        (``Summary.fixed_runs``): where this function froze that module, it is watched at the call, in the mode the
-        helper runs it in."""
-        facts, key = summary.fixed_runs.get(param), key_of(arg)
-        if facts is None or key is None:
-            return
-        during = dict(state)
-        _set(during, key, self.translate(facts, _lookup(state, key), call, summary, analysis))
-        if key in self.flow.params:  # (two calls deep: `main()` runs `train_step()` in its loop)
-            self.flow.fixed_runs[key] = self.flow.fixed_runs.get(key, frozenset()) | _lookup(during, key)
-        if any(reason == "frozen" and watched == key for watched, reason in self.flow.watch.values()):
-            self.flow.uses.watch_training(call, key, during)
 
     def _items_set(self, bound, summary: Summary, state: State, call: cst.Call, target) -> None:
         """``train_epoch(model, frozen=(model.frontend,))`` where the helper sets a mode on each item of
@@ -319,17 +305,8 @@ class FlowHelperCalls:
                 translated = self.translate(facts, caller_facts, call, summary, analysis)
                 self.flow.assignments.set_mode(state, target_key, translated)
                 if "." in target_key and translated and {f.mode for f in translated} == {EVAL} \
-                        and not self._held_whole(target_key):
+                        and not _held_whole(self.flow, target_key):
                     self.flow.watch[call] = (target_key, "eval")  # `freeze_bn(model)` puts `model.backbone` in eval
-
-    def _held_whole(self, key: str) -> bool:
-        """``self.model`` in a method of a class that is not a module (a trainer): a whole model it holds, not a
-        part of one (putting it in eval is no freeze of its BatchNorm)."""
-        root, _, rest = key.partition(".")
-        if root != "self" or "." in rest:
-            return False
-        info = self.flow.model.enclosing_class(self.flow.scope)
-        return info is not None and not self.flow.model.is_nn_module_class(info)
 
     def translate(self, facts: frozenset, caller: frozenset, call: cst.Call, summary: Summary, analysis) -> frozenset:
         out: set[Fact] = set()
@@ -350,6 +327,16 @@ class FlowHelperCalls:
             else:
                 out.add(Fact(UNKNOWN_MODE))
         return frozenset(out)
+
+
+def _held_whole(flow, key: str) -> bool:
+    """``self.model`` in a method of a class that is not a module (a trainer): a whole model it holds, not a
+    part of one (putting it in eval is no freeze of its BatchNorm)."""
+    root, _, rest = key.partition(".")
+    if root != "self" or "." in rest:
+        return False
+    info = flow.model.enclosing_class(flow.scope)
+    return info is not None and not flow.model.is_nn_module_class(info)
 
 
 def _forward_for_step(analysis: ModeAnalysis, use: cst.Call, key: str) -> bool:

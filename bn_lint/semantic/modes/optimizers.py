@@ -135,26 +135,43 @@ def _frozen_by_parameters(model: "FileModel", name: str) -> bool:
 
 def _only_run(model: "FileModel", name: str) -> bool:
     """Whether every use of the name ``name`` in the file builds, wraps, runs it or calls one of its own methods
-    (``model = nn.DataParallel(model)``, ``model.train()``, ``model(x)``): it is given to nothing that could
-    optimise it."""
-    return model.analysis(_plain_uses).get(name, False)
+    (``model = nn.DataParallel(model)``, ``model.train()``, ``model(x)``), or gives it to a function of the file
+    that does only that with it (``train_step(backbone, head, x, y, opt)``): nothing could optimise it."""
+    return _plain_in(model, model.module, name, frozenset())
 
 
-def _plain_uses(model: "FileModel") -> dict[str, bool]:
-    """Per name read in the file, whether each of its reads is a plain use (see ``_only_run``)."""
-    out: dict[str, bool] = {}
-    for node in model.nodes_of(model.module, cst.Name):
+def _plain_in(model: "FileModel", scope: cst.CSTNode, name: str, seen: frozenset) -> bool:
+    """Whether each read of ``name`` in ``scope`` (not in functions of it that take their own ``name``) is plain."""
+    for node in model.nodes_of(scope, cst.Name):
+        if node.value != name or _shadowed(model, node, scope, name):
+            continue
         parent = model.parent(node)
         if isinstance(parent, cst.Attribute) and parent.attr is node or isinstance(parent, cst.Arg) \
                 and parent.keyword is node or isinstance(parent, (cst.Param, cst.FunctionDef, cst.ClassDef,
                                                                    cst.ImportAlias, cst.AssignTarget)):
-            out.setdefault(node.value, True) if not isinstance(parent, cst.Param) else out.__setitem__(node.value, False)
-            continue
-        out[node.value] = out.get(node.value, True) and _plain_use(model, node, parent)
-    return out
+            continue  # (not a read of the variable)
+        if not _plain_use(model, node, parent, seen):
+            return False
+    return True
 
 
-def _plain_use(model: "FileModel", node: cst.Name, parent: cst.CSTNode) -> bool:
+def _shadowed(model: "FileModel", node: cst.Name, scope: cst.CSTNode, name: str) -> bool:
+    """Whether ``node`` is inside a function of ``scope`` that takes a parameter ``name`` of its own."""
+    for ancestor in model.ancestors(node):
+        if ancestor is scope:
+            return False
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)) and any(
+                param.name.value == name for param in _params(ancestor)):
+            return True
+    return False
+
+
+def _params(func: cst.FunctionDef | cst.Lambda) -> list[cst.Param]:
+    params = func.params
+    return [*params.posonly_params, *params.params, *params.kwonly_params]
+
+
+def _plain_use(model: "FileModel", node: cst.Name, parent: cst.CSTNode, seen: frozenset) -> bool:
     if isinstance(parent, cst.Call) and parent.func is node:
         return True  # (`model(x)`)
     if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -163,5 +180,22 @@ def _plain_use(model: "FileModel", node: cst.Name, parent: cst.CSTNode) -> bool:
         call = model.parent(parent)
         func = call.func if isinstance(call, cst.Call) else None
         called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        return called in _GIVEN_TO
+        if called in _GIVEN_TO:
+            return True
+        function = model.functions.get(called) if isinstance(func, cst.Name) else None
+        param = _bound_param(function, call, parent) if function is not None else None
+        given = optimizer_keys(model) or frozenset()
+        return param is not None and (function, param) not in seen and param not in given \
+            and _plain_in(model, function, param, seen | {(function, param)})
     return False
+
+
+def _bound_param(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
+    """The parameter of ``function`` that ``arg`` of ``call`` binds (by keyword, or by position before any ``*``)."""
+    if arg.keyword is not None:
+        return arg.keyword.value if any(p.name.value == arg.keyword.value for p in _params(function)) else None
+    positional = [*function.params.posonly_params, *function.params.params]
+    index = next(i for i, a in enumerate(call.args) if a is arg)
+    if any(a.star for a in call.args[:index + 1]) or index >= len(positional):
+        return None
+    return positional[index].name.value
