@@ -201,8 +201,8 @@ def _optimised_parts_without_bn(analysis: "ModeAnalysis", holder: "FileModel", f
     if not builds_optimizer(holder, frozen_at):
         return True
     parts = given_parts(holder, frozen_at)
-    if parts and key_root(watch.key) not in {key_root(part) for part in parts}:
-        return True  # (a whole model the optimizer is not given: `modes.optimizers.left_out_models`)
+    if (frozen_at, watch.key) in analysis.left_out:
+        return True  # (a whole model of this function the optimizer is not given: `modes.optimizers.left_out_models`)
     return bool(parts) and all(
         analysis.kinds.kind(watch.key + part[len(key_root(part)):], frozenset(), watch.scope) is ModelKind.NO
         for part in parts)

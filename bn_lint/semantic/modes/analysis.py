@@ -83,6 +83,7 @@ class ModeAnalysis:
         self.slips: list[tuple[cst.CSTNode, str, "Scope"]] = []
         self.slip_modes: dict[cst.CSTNode, frozenset] = {}  # slip -> the module's facts there (every path)
         self.freezes: dict[cst.CSTNode, Site] = {}  # requires_grad(False) on a module
+        self.left_out: set[tuple[cst.CSTNode, str]] = set()  # (optimizer, a whole model of its function it leaves out)
         # a call of this file that stands for a freeze in another file (its callee's, or deeper) -> that freeze
         # and the file holding it (``applied_freezes``)
         self.freeze_origins: dict[cst.CSTNode, tuple[cst.CSTNode, "FileModel"]] = {}

@@ -78,7 +78,8 @@ class FlowFreezes:
         parts = given_parts(self.flow.model, call)
         roots = {key_root(part) for part in parts or ()}
         if parts:  # (`optim.SGD(refine.parameters())` beside a pretrained `model` that no optimizer is given)
-            for key in left_out_models(self.flow.model, [k for k in state if k not in roots], _pretrained_bn(self.flow, state)):
+            for key in left_out_models(self.flow.model, call, [k for k in state if k not in roots], _pretrained_bn(self.flow, state)):
+                self.flow.a.left_out.add((call, key))
                 self.freeze(call, key, state)
         if not parts or len(roots) != 1 or any("." not in part for part in parts):
             return True

@@ -15,7 +15,7 @@ import libcst as cst
 
 from bn_lint.semantic.syntax.followed import entered
 from bn_lint.semantic.syntax.walk import walk
-from .keys import key_of, key_parent
+from .keys import key_of, key_parent, key_root
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -104,22 +104,31 @@ def _optimizer_keys(model: "FileModel") -> frozenset[str] | None:
     return frozenset(keys)
 
 
-def left_out_models(model: "FileModel", keys: Iterator[str], bears_batchnorm) -> list[str]:
-    """Among ``keys`` (plain names of tracked models), those no optimizer of the file is given and the file only
-    builds, wraps, loads, puts in a mode and runs, and that ``bears_batchnorm``."""
+def left_out_models(model: "FileModel", optimizer: cst.Call, keys: Iterator[str], bears_batchnorm) -> list[str]:
+    """Among ``keys`` (plain names of tracked models), those built in the function of ``optimizer`` (the module at
+    the top) that no optimizer of the file is given and the file only builds, wraps, loads, puts in a mode and runs,
+    and that ``bears_batchnorm``."""
     given = optimizer_keys(model)
-    if given is None:
-        return []
+    if given is None or any(key_root(key) == "self" for key in given_parts(model, optimizer) or ()):
+        return []  # (the parts of `self`: an instance a caller holds under another name is optimised)
+    here = _function_of(model, optimizer)
     return [key for key in keys if key.isidentifier() and key not in given and _only_run(model, key)
-            and _built_on_its_own(model, key, given) and not _frozen_by_parameters(model, key) and bears_batchnorm(key)]
+            and _built_on_its_own(model, key, given, here) and not _frozen_by_parameters(model, key)
+            and bears_batchnorm(key)]
 
 
-def _built_on_its_own(model: "FileModel", name: str, given: frozenset[str]) -> bool:
-    """Whether every assignment of ``name`` builds or wraps a model of its own: a call given none of the modules an
-    optimizer holds (not ``net = model.module``, ``net = DDP(model)``: another name of an optimised model)."""
-    values = [assign.value for assign in model.nodes_of(model.module, cst.Assign)
-              if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)]
-    return bool(values) and all(
+def _function_of(model: "FileModel", node: cst.CSTNode) -> cst.FunctionDef | None:
+    return next((a for a in model.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+
+def _built_on_its_own(model: "FileModel", name: str, given: frozenset[str], here: cst.FunctionDef | None) -> bool:
+    """Whether ``name`` is built in ``here`` (None: at the top of the module) and every assignment of it builds or
+    wraps a model of its own: a call given none of the modules an optimizer holds (not ``net = model.module``,
+    ``net = DDP(model)``: another name of an optimised model)."""
+    assigns = [assign for assign in model.nodes_of(model.module, cst.Assign)
+               if any(isinstance(t.target, cst.Name) and t.target.value == name for t in assign.targets)]
+    values = [assign.value for assign in assigns]
+    return any(_function_of(model, assign) is here for assign in assigns) and all(
         isinstance(value, cst.Call) and not any(key_of(node) in given for arg in value.args for node in walk(arg.value)
                                                 if isinstance(node, (cst.Name, cst.Attribute)))
         for value in values)
