@@ -15,7 +15,8 @@ import libcst as cst
 
 from bn_lint.semantic.syntax.followed import entered
 from bn_lint.semantic.syntax.walk import walk
-from .keys import key_of, key_parent, key_root
+from bn_lint.semantic.evaluators.call_binding import bind, positional_names
+from .keys import _called_name, key_of, key_parent, key_root
 
 if TYPE_CHECKING:  # pragma: no cover
     from bn_lint.semantic.file.model import FileModel
@@ -89,9 +90,7 @@ def _optimizer_keys(model: "FileModel") -> frozenset[str] | None:
         call = site.node
         qn = model.qualname(call.func)
         torch_optimizer = _optimizer_class(qn)
-        name = call.func.attr.value if isinstance(call.func, cst.Attribute) else \
-            call.func.value if isinstance(call.func, cst.Name) else ""
-        if not torch_optimizer and not _OPTIMIZER_NAMED.search(name):
+        if not torch_optimizer and not _OPTIMIZER_NAMED.search(_called_name(call.func)):
             continue
         if torch_optimizer and given_parts(model, call) is None:
             return None
@@ -188,7 +187,7 @@ def _plain_use(model: "FileModel", node: cst.Name, parent: cst.CSTNode, seen: fr
     if isinstance(parent, cst.Arg):
         call = model.parent(parent)
         func = call.func if isinstance(call, cst.Call) else None
-        called = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        called = _called_name(func) if func is not None else None
         if called in _GIVEN_TO:
             return True
         function = model.functions.get(called) if isinstance(func, cst.Name) else None
@@ -200,11 +199,7 @@ def _plain_use(model: "FileModel", node: cst.Name, parent: cst.CSTNode, seen: fr
 
 
 def _bound_param(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg) -> str | None:
-    """The parameter of ``function`` that ``arg`` of ``call`` binds (by keyword, or by position before any ``*``)."""
-    if arg.keyword is not None:
-        return arg.keyword.value if any(p.name.value == arg.keyword.value for p in _params(function)) else None
-    positional = [*function.params.posonly_params, *function.params.params]
-    index = next(i for i, a in enumerate(call.args) if a is arg)
-    if any(a.star for a in call.args[:index + 1]) or index >= len(positional):
-        return None
-    return positional[index].name.value
+    """The parameter of ``function`` that ``arg`` of ``call`` binds (the shared binder, ``call_binding.bind``)."""
+    names = {param.name.value for param in _params(function)}
+    bound = bind(call, positional_names(function))
+    return next((name for name, value in bound.values.items() if value is arg.value and name in names), None)
